@@ -1,0 +1,60 @@
+// Temporal's Java time-skipping test server, resolved from Maven Central with Maven,
+// behind a launcher script that @temporalio/testing can start as an existing-path
+// executable (it passes the port as the first argument).
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ProvisioningError, cacheDir, ensureDir, log, run, which } from './common.mjs';
+
+export const TEST_SERVER_VERSION = '1.38.0';
+
+/** @returns {Promise<string>} absolute path of the launcher script */
+export async function ensureTestServer() {
+  if (process.env.TEMPORAL_TEST_SERVER_PATH) return process.env.TEMPORAL_TEST_SERVER_PATH;
+  const home = join(cacheDir(), `temporal-test-server-${TEST_SERVER_VERSION}`);
+  const launcher = join(home, 'temporal-test-server');
+  const lib = join(home, 'lib');
+  const complete = join(home, '.complete'); // written last, so an interrupted fetch is redone
+  if (existsSync(launcher) && existsSync(complete)) return launcher;
+  const java = which('java');
+  const mvn = which('mvn');
+  if (!java || !mvn) {
+    throw new ProvisioningError(
+      'The time-skipping test server needs Java 11+ and Maven to fetch it from Maven Central ' +
+        '(`apt-get install openjdk-17-jre-headless maven`), or set TEMPORAL_TEST_SERVER_PATH to a launcher.',
+    );
+  }
+  ensureDir(home);
+  writeFileSync(
+    join(home, 'pom.xml'),
+    `<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.retain</groupId>
+  <artifactId>temporal-test-server-fetch</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency>
+      <groupId>io.temporal</groupId>
+      <artifactId>temporal-test-server</artifactId>
+      <version>${TEST_SERVER_VERSION}</version>
+    </dependency>
+  </dependencies>
+</project>
+`,
+  );
+  log('test-server', `fetching io.temporal:temporal-test-server:${TEST_SERVER_VERSION} and its dependencies with Maven (first run only)`);
+  await run('test-server', mvn, ['-B', '-q', 'dependency:copy-dependencies', `-DoutputDirectory=${lib}`, '-DincludeScope=runtime'], {
+    cwd: home,
+  });
+  writeFileSync(
+    launcher,
+    `#!/bin/sh
+# Starts Temporal's Java time-skipping test server; the first argument is the port.
+exec "\${JAVA:-java}" \${TEMPORAL_TEST_SERVER_JAVA_OPTS:--Xss512k -XX:+UseSerialGC} -cp "${lib}/*" io.temporal.testserver.TestServer "$@"
+`,
+  );
+  chmodSync(launcher, 0o755);
+  writeFileSync(complete, `${new Date().toISOString()}\n`);
+  log('test-server', `ready: ${launcher}`);
+  return launcher;
+}
