@@ -1,0 +1,19 @@
+/** @type {import('jest').Config} */
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }];
+const moduleNameMapper = {
+  '^@retain/domain$': '<rootDir>/libs/domain/src',
+  '^@retain/persistence$': '<rootDir>/libs/persistence/src',
+  '^@retain/config$': '<rootDir>/libs/config/src',
+  '^@retain/workflows$': '<rootDir>/workflows/definitions',
+};
+const common = { transform: { '^.+\\.ts$': tsJest }, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname, setupFiles: ['<rootDir>/test/support/jest.setup.ts'] };
+
+// Type checking is `npm run typecheck`; ts-jest only transpiles, which keeps test
+// start-up fast. Projects let `npm test` report unit, workflow and end-to-end apart.
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'] },
+    { ...common, displayName: 'workflow', testMatch: ['<rootDir>/workflows/**/*.spec.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
+  ],
+};

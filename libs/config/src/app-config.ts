@@ -1,0 +1,80 @@
+import { plainToInstance } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+
+/**
+ * Every environment variable the api and the worker read, validated at start-up. A bad
+ * or missing variable stops the process with a message naming it. The README's
+ * configuration table and docker-compose.yml are checked against this class by
+ * test/unit/compose.spec.ts.
+ */
+export class AppConfig {
+  /** postgres://user:password@host:port/database */
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// connection URL' })
+  DATABASE_URL!: string;
+
+  @IsOptional() @IsInt() @Min(1) @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
+  /** host:port of the Temporal frontend. */
+  @IsOptional() @Matches(/^[^\s:]+:\d{1,5}$/, { message: 'must be host:port' })
+  TEMPORAL_ADDRESS = 'localhost:7233';
+
+  @IsOptional() @IsString() @MinLength(1)
+  TEMPORAL_NAMESPACE = 'default';
+
+  @IsOptional() @IsString() @MinLength(1)
+  TEMPORAL_TASK_QUEUE = 'retain';
+
+  @IsOptional() @IsString()
+  API_HOST = '0.0.0.0';
+
+  @IsOptional() @IsInt() @Min(0) @Max(65535)
+  API_PORT = 3000;
+
+  /** Public base URL, only used in printed links and the OpenAPI document. */
+  @IsOptional() @IsString()
+  PUBLIC_BASE_URL?: string;
+
+  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @IsOptional() @IsIn(['development', 'production', 'test'])
+  NODE_ENV = 'development';
+
+  /** Prebuilt workflow bundle (production); without it the worker bundles at start. */
+  @IsOptional() @IsString()
+  WORKFLOW_BUNDLE_PATH?: string;
+
+  /** Seconds the worker waits for running activities on shutdown. */
+  @IsOptional() @IsInt() @Min(0) @Max(3600)
+  WORKER_SHUTDOWN_GRACE_SECONDS = 10;
+}
+
+export const CONFIG_KEYS = Object.keys(new AppConfig()).concat(['DATABASE_URL', 'PUBLIC_BASE_URL', 'WORKFLOW_BUNDLE_PATH']) as Array<keyof AppConfig>;
+
+/** The variables without a default, which every deployment must set. */
+export const REQUIRED_CONFIG_KEYS: ReadonlyArray<keyof AppConfig> = ['DATABASE_URL'];
+
+export class ConfigError extends Error {}
+
+const NUMERIC_KEYS = new Set(['DATABASE_POOL_SIZE', 'API_PORT', 'WORKER_SHUTDOWN_GRACE_SECONDS']);
+
+/** Reads and validates the configuration from `env` (process.env by default). */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const raw: Record<string, unknown> = {};
+  for (const key of new Set(CONFIG_KEYS)) {
+    const value = env[key];
+    if (value === undefined || value === '') continue;
+    raw[key] = NUMERIC_KEYS.has(key) && /^-?\d+$/.test(value) ? Number(value) : value;
+  }
+  const config = plainToInstance(AppConfig, raw);
+  const errors = validateSync(config, { skipMissingProperties: false });
+  if (errors.length > 0) {
+    const lines = errors.map((e) => {
+      const shown = e.property === 'DATABASE_URL' ? '(hidden)' : JSON.stringify(e.value);
+      return `  ${e.property}=${e.value === undefined ? '(missing)' : shown}: ${Object.values(e.constraints ?? {}).join('; ')}`;
+    });
+    throw new ConfigError(`Invalid configuration; fix these environment variables:\n${lines.join('\n')}`);
+  }
+  return config;
+}

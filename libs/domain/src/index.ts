@@ -1,0 +1,4 @@
+export * from './roles';
+export * from './policy/retain-policy';
+export * from './time/local-time';
+export * from './renewals/renewal-timeline';

@@ -1,0 +1,40 @@
+import { DEFAULT_POLICY } from '../policy/retain-policy';
+import { daysUntilRenewal, renewalMilestones, renewalPhaseAt, renewalTimeBand } from './renewal-timeline';
+
+describe('renewal timeline', () => {
+  const milestones = renewalMilestones('2027-03-31', 'America/New_York', DEFAULT_POLICY);
+
+  it('counts milestones back from the renewal date at 09:00 local time', () => {
+    expect(milestones.map((m) => [m.phase, m.date, m.at.toISOString()])).toEqual([
+      ['assessment', '2026-12-31', '2026-12-31T14:00:00.000Z'], // EST
+      ['preparation', '2027-01-30', '2027-01-30T14:00:00.000Z'],
+      ['engagement', '2027-03-01', '2027-03-01T14:00:00.000Z'],
+      ['closing', '2027-03-17', '2027-03-17T13:00:00.000Z'], // EDT after 2027-03-14
+      ['renewal_day', '2027-03-31', '2027-03-31T13:00:00.000Z'],
+    ]);
+  });
+
+  it('gives the phase in force at an instant', () => {
+    expect(renewalPhaseAt(milestones, new Date('2026-12-31T13:59:59Z'))).toBe('scheduled');
+    expect(renewalPhaseAt(milestones, new Date('2026-12-31T14:00:00Z'))).toBe('assessment');
+    expect(renewalPhaseAt(milestones, new Date('2027-03-20T00:00:00Z'))).toBe('closing');
+    expect(renewalPhaseAt(milestones, new Date('2027-04-01T00:00:00Z'))).toBe('renewal_day');
+  });
+
+  it.each([
+    [120, 'comprehensive'],
+    [90, 'comprehensive'],
+    [89, 'compressed'],
+    [30, 'compressed'],
+    [29, 'emergency'],
+    [0, 'emergency'],
+  ] as const)('%i days left is %s', (days, band) => {
+    expect(renewalTimeBand(days, DEFAULT_POLICY)).toBe(band);
+  });
+
+  it('counts days left on the account\'s calendar', () => {
+    // 23:00 UTC on the 30th is already the 31st in Tokyo.
+    expect(daysUntilRenewal('2027-03-31', 'Asia/Tokyo', new Date('2027-03-30T23:00:00Z'))).toBe(0);
+    expect(daysUntilRenewal('2027-03-31', 'UTC', new Date('2027-03-30T23:00:00Z'))).toBe(1);
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * Calendar arithmetic on ISO dates (`YYYY-MM-DD`) and conversion of a wall-clock time in
+ * an IANA time zone to an instant. Uses only the ECMAScript built-ins (Date in UTC mode
+ * and Intl), which are deterministic given their inputs, so workflows can call it.
+ */
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+export interface CalendarDate {
+  year: number;
+  month: number; // 1-12
+  day: number;
+}
+
+export function parseIsoDate(value: string): CalendarDate | undefined {
+  const m = ISO_DATE.exec(value);
+  if (!m) return undefined;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const probe = new Date(Date.UTC(year, month - 1, day));
+  if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) return undefined;
+  return { year, month, day };
+}
+
+export function isIsoDate(value: string): boolean {
+  return parseIsoDate(value) !== undefined;
+}
+
+function requireDate(value: string): CalendarDate {
+  const d = parseIsoDate(value);
+  if (!d) throw new RangeError(`not an ISO calendar date: ${value}`);
+  return d;
+}
+
+export function formatIsoDate(d: CalendarDate): string {
+  return `${String(d.year).padStart(4, '0')}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
+}
+
+/** The calendar date `days` days after (negative: before) `date`. */
+export function addDays(date: string, days: number): string {
+  const d = requireDate(date);
+  const t = new Date(Date.UTC(d.year, d.month - 1, d.day + days));
+  return formatIsoDate({ year: t.getUTCFullYear(), month: t.getUTCMonth() + 1, day: t.getUTCDate() });
+}
+
+/** Whole calendar days from `from` to `to` (positive when `to` is later). */
+export function daysBetween(from: string, to: string): number {
+  const a = requireDate(from);
+  const b = requireDate(to);
+  return Math.round((Date.UTC(b.year, b.month - 1, b.day) - Date.UTC(a.year, a.month - 1, a.day)) / 86_400_000);
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    formatterFor(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Offset of `timeZone` from UTC at `instant`, in milliseconds (east positive). */
+function zoneOffsetMs(instant: number, timeZone: string): number {
+  const parts: Record<string, number> = {};
+  for (const p of formatterFor(timeZone).formatToParts(new Date(instant))) {
+    if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  }
+  const asUtc = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+  return asUtc - Math.floor(instant / 1000) * 1000;
+}
+
+/** The calendar date at `instant` in `timeZone`. */
+export function localDateAt(instant: Date, timeZone: string): string {
+  const shifted = new Date(instant.getTime() + zoneOffsetMs(instant.getTime(), timeZone));
+  return formatIsoDate({ year: shifted.getUTCFullYear(), month: shifted.getUTCMonth() + 1, day: shifted.getUTCDate() });
+}
+
+/**
+ * The instant at which the wall clock in `timeZone` shows `date` `hour`:`minute`.
+ * In a spring-forward gap (the wall time does not exist) the result is the same span
+ * after the gap starts, i.e. the clock time shifted forward by the gap, the usual rule
+ * of calendaring tools; in a fall-back overlap the earlier instant is taken.
+ */
+export function zonedTimeToInstant(date: string, hour: number, minute: number, timeZone: string): Date {
+  const d = requireDate(date);
+  const wall = Date.UTC(d.year, d.month - 1, d.day, hour, minute);
+  // Two passes settle on the offset in force at the target; the candidates around a
+  // transition are compared so the earlier one wins in an overlap.
+  const first = wall - zoneOffsetMs(wall, timeZone);
+  const second = wall - zoneOffsetMs(first, timeZone);
+  const candidates = [first, second].filter((t) => t + zoneOffsetMs(t, timeZone) === wall);
+  if (candidates.length > 0) return new Date(Math.min(...candidates));
+  // Gap: use the offset from before the transition.
+  return new Date(wall - zoneOffsetMs(wall - 86_400_000, timeZone));
+}

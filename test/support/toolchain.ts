@@ -1,0 +1,16 @@
+/**
+ * Paths and addresses that `npm test` (scripts/run-tests.mjs) provisions and hands to
+ * jest through the environment. Running jest directly works too once these are set.
+ */
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(`${name} is not set. Run the tests with \`npm test\`, which provisions it, or set it yourself.`);
+  }
+  return value;
+}
+
+export const temporalCliPath = (): string => required('TEMPORAL_CLI_PATH');
+export const testServerPath = (): string => required('TEMPORAL_TEST_SERVER_PATH');
+/** A PostgreSQL URL whose user may create databases; each suite gets a database of its own. */
+export const adminDatabaseUrl = (): string => required('TEST_DATABASE_ADMIN_URL');

@@ -1,0 +1,2 @@
+// Entry point of the workflow bundle: every workflow function the worker registers.
+export { renewalWorkflow } from './renewal.workflow';
