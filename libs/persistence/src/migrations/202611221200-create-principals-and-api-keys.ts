@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class CreatePrincipalsAndApiKeys202611221200 implements MigrationInterface {
-  name = 'CreatePrincipalsAndApiKeys202611221200';
+export class CreatePrincipalsAndApiKeys1795348800000 implements MigrationInterface {
+  name = 'CreatePrincipalsAndApiKeys1795348800000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`

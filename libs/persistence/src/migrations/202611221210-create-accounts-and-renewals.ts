@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class CreateAccountsAndRenewals202611221210 implements MigrationInterface {
-  name = 'CreateAccountsAndRenewals202611221210';
+export class CreateAccountsAndRenewals1795349400000 implements MigrationInterface {
+  name = 'CreateAccountsAndRenewals1795349400000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`

@@ -1,0 +1,56 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DataSource } from 'typeorm';
+import { AppConfig } from '@retain/config';
+import { dataSourceOptions } from '@retain/persistence';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { ApiKeyStore } from './auth/api-key-store';
+import { HealthController } from './health/health.controller';
+import { ProblemDetailsFilter } from './problems/problem-details.filter';
+import { RenewalsController } from './renewals/renewals.controller';
+import { RenewalsService } from './renewals/renewals.service';
+import { TemporalClientProvider } from './temporal/temporal-client.provider';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
+
+/** Structured JSON logs; each line of a request carries its id (echoed as X-Request-Id). */
+export function loggerModule(config: AppConfig): DynamicModule {
+  return LoggerModule.forRoot({
+    pinoHttp: {
+      level: config.LOG_LEVEL,
+      base: { service: 'retain-api' },
+      genReqId: (req: IncomingMessage, res: ServerResponse) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+      autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' },
+      customProps: (req: IncomingMessage) => ({ principalId: (req as IncomingMessage & { principal?: { id: string } }).principal?.id }),
+    },
+  });
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [loggerModule(config), TypeOrmModule.forRoot({ ...dataSourceOptions(config), retryAttempts: 3, retryDelay: 1000 })],
+      controllers: [HealthController, RenewalsController],
+      providers: [
+        { provide: AppConfig, useValue: config },
+        TemporalClientProvider,
+        { provide: ApiKeyStore, useFactory: (ds: DataSource) => new ApiKeyStore(ds), inject: [getDataSourceToken()] },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        RenewalsService,
+      ],
+    };
+  }
+}

@@ -1,0 +1,98 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { ApiKeyEntity, PrincipalEntity, type PrincipalKind } from '@retain/persistence';
+import type { Role } from '@retain/domain';
+
+/** The caller behind a valid key, as guards and services see it. */
+export interface Principal {
+  id: string;
+  displayName: string;
+  role: Role;
+  kind: PrincipalKind;
+  managerId: string | null;
+  keyId: string;
+}
+
+const KEY_PATTERN = /^rtn_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
+
+function digest(plaintext: string): Buffer {
+  return createHash('sha256').update(plaintext, 'utf8').digest();
+}
+
+export interface NewPrincipal {
+  id: string;
+  displayName: string;
+  role: Role;
+  managerId?: string | null;
+}
+
+/**
+ * API keys: `rtn_<prefix>_<secret>` with 12 characters of public prefix (lookup, shown
+ * in listings) and 256 bits of secret. Only the SHA-256 digest is stored. Used by the
+ * api's guard and by the `keys` CLI, so both speak the same format.
+ */
+export class ApiKeyStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Creates or updates the principal, then issues a key for it. Returns the plaintext once. */
+  async issue(principal: NewPrincipal, label: string | null = null): Promise<{ key: string; keyId: string; prefix: string }> {
+    const kind: PrincipalKind = principal.role === 'integration' ? 'integration' : 'person';
+    const prefix = randomBytes(9).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 12);
+    const key = `rtn_${prefix}_${randomBytes(32).toString('base64url')}`;
+    return this.dataSource.transaction(async (em) => {
+      await em
+        .createQueryBuilder()
+        .insert()
+        .into(PrincipalEntity)
+        .values({ id: principal.id, displayName: principal.displayName, role: principal.role, kind, managerId: principal.managerId ?? null })
+        .orUpdate(['display_name', 'role', 'kind', 'manager_id'], ['id'])
+        .execute();
+      const saved = await em.getRepository(ApiKeyEntity).save({ principalId: principal.id, prefix, secretHash: digest(key), label, revokedAt: null });
+      return { key, keyId: saved.id, prefix };
+    });
+  }
+
+  /** The principal behind a key, or undefined for a malformed, unknown or revoked key. */
+  async authenticate(presented: string): Promise<Principal | undefined> {
+    const m = KEY_PATTERN.exec(presented);
+    if (!m) return undefined;
+    const row = await this.dataSource
+      .getRepository(ApiKeyEntity)
+      .createQueryBuilder('k')
+      .innerJoinAndMapOne('k.principal', PrincipalEntity, 'p', 'p.id = k.principal_id')
+      .where('k.prefix = :prefix AND k.revoked_at IS NULL', { prefix: m[1] })
+      .getOne();
+    if (!row) return undefined;
+    const expected = row.secretHash;
+    const actual = digest(presented);
+    if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return undefined;
+    const p = (row as ApiKeyEntity & { principal: PrincipalEntity }).principal;
+    return { id: p.id, displayName: p.displayName, role: p.role, kind: p.kind, managerId: p.managerId, keyId: row.id };
+  }
+
+  /** Revokes by key id or prefix; returns how many keys it revoked (0 or 1). */
+  async revoke(idOrPrefix: string): Promise<number> {
+    const isUuid = /^[0-9a-f-]{36}$/i.test(idOrPrefix);
+    const result = await this.dataSource
+      .createQueryBuilder()
+      .update(ApiKeyEntity)
+      .set({ revokedAt: () => 'now()' })
+      .where(isUuid ? 'id = :v' : 'prefix = :v', { v: idOrPrefix })
+      .andWhere('revoked_at IS NULL')
+      .execute();
+    return result.affected ?? 0;
+  }
+
+  async list(): Promise<Array<{ keyId: string; prefix: string; principalId: string; role: Role; label: string | null; createdAt: Date; revokedAt: Date | null }>> {
+    const rows = await this.dataSource
+      .getRepository(ApiKeyEntity)
+      .createQueryBuilder('k')
+      .innerJoinAndMapOne('k.principal', PrincipalEntity, 'p', 'p.id = k.principal_id')
+      .orderBy('k.created_at', 'ASC')
+      .getMany();
+    return rows.map((k) => {
+      const p = (k as ApiKeyEntity & { principal: PrincipalEntity }).principal;
+      return { keyId: k.id, prefix: k.prefix, principalId: p.id, role: p.role, label: k.label, createdAt: k.createdAt, revokedAt: k.revokedAt };
+    });
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * `npm run keys -- <command>`: manage API keys in DATABASE_URL.
+ *   create --role ROLE --user ID [--name "Display Name"] [--manager ID] [--label TEXT]
+ *   revoke KEY_ID_OR_PREFIX
+ *   list
+ * The plaintext key is printed once, on create; only its digest is stored.
+ */
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '@retain/config';
+import { ROLES, isRole } from '@retain/domain';
+import { createDataSource } from '@retain/persistence';
+import { BUSINESS_ID_PATTERN } from '../common/validators';
+import { ApiKeyStore } from '../auth/api-key-store';
+
+const USAGE = `usage:
+  npm run keys -- create --role ROLE --user ID [--name "Display Name"] [--manager ID] [--label TEXT]
+  npm run keys -- revoke KEY_ID_OR_PREFIX
+  npm run keys -- list
+roles: ${ROLES.join(', ')}`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { role: { type: 'string' }, user: { type: 'string' }, name: { type: 'string' }, manager: { type: 'string' }, label: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  const [command, ...rest] = positionals;
+  if (!command || !['create', 'revoke', 'list'].includes(command)) throw new UsageError(USAGE);
+  if (command === 'create') {
+    if (!values.role || !isRole(values.role)) throw new UsageError(`--role must be one of: ${ROLES.join(', ')}`);
+    if (!values.user || !BUSINESS_ID_PATTERN.test(values.user)) throw new UsageError('--user must be an id of letters, digits, dots, dashes or underscores');
+    if (values.manager !== undefined && !BUSINESS_ID_PATTERN.test(values.manager)) throw new UsageError('--manager must be a principal id');
+  }
+  if (command === 'revoke' && rest.length !== 1) throw new UsageError(USAGE);
+
+  const dataSource = createDataSource(loadConfig());
+  await dataSource.initialize();
+  try {
+    const store = new ApiKeyStore(dataSource);
+    if (command === 'create') {
+      if (values.manager) {
+        const found = await dataSource.query('SELECT 1 FROM principals WHERE id = $1', [values.manager]);
+        if (found.length === 0) throw new UsageError(`--manager ${values.manager} is not a known principal; create their key first`);
+      }
+      const issued = await store.issue({ id: values.user!, displayName: values.name ?? values.user!, role: values.role as (typeof ROLES)[number], managerId: values.manager ?? null }, values.label ?? null);
+      if (values.json) console.log(JSON.stringify({ ...issued, principalId: values.user, role: values.role }));
+      else console.log(`created key ${issued.keyId} (prefix ${issued.prefix}) for ${values.user} as ${values.role}\n\n  ${issued.key}\n\nStore it now: it is not shown again.`);
+    } else if (command === 'revoke') {
+      const n = await store.revoke(rest[0]!);
+      if (n === 0) throw new UsageError(`no active key has the id or prefix ${rest[0]}`);
+      console.log(`revoked ${rest[0]}`);
+    } else {
+      for (const k of await store.list()) {
+        console.log(`${k.keyId}  ${k.prefix}  ${k.principalId.padEnd(20)} ${k.role.padEnd(12)} ${k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active'}  ${k.label ?? ''}`);
+      }
+    }
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(error instanceof UsageError ? 2 : 1);
+});

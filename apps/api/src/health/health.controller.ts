@@ -1,0 +1,42 @@
+import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Response } from 'express';
+import type { DataSource } from 'typeorm';
+import { Public } from '../auth/roles.decorator';
+import { TemporalClientProvider } from '../temporal/temporal-client.provider';
+
+type Check = { status: 'up' | 'down'; latencyMs: number; error?: string };
+
+async function check(probe: () => Promise<unknown>): Promise<Check> {
+  const started = Date.now();
+  try {
+    await probe();
+    return { status: 'up', latencyMs: Date.now() - started };
+  } catch (error) {
+    return { status: 'down', latencyMs: Date.now() - started, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+@ApiTags('operations')
+@Controller('health')
+export class HealthController {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly temporal: TemporalClientProvider,
+  ) {}
+
+  @Get()
+  @Public()
+  @ApiOperation({ summary: 'Liveness and readiness of the API, PostgreSQL and Temporal' })
+  @ApiOkResponse({ description: 'Everything is ready' })
+  @ApiServiceUnavailableResponse({ description: 'A dependency is down; the body says which' })
+  async health(@Res() res: Response): Promise<void> {
+    const [database, temporal] = await Promise.all([
+      check(() => this.dataSource.query('SELECT 1')),
+      check(() => this.temporal.ping(2_000)),
+    ]);
+    const ready = database.status === 'up' && temporal.status === 'up';
+    res.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json({ status: ready ? 'ok' : 'degraded', checks: { api: { status: 'up' }, database, temporal } });
+  }
+}

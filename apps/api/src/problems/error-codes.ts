@@ -1,0 +1,39 @@
+/**
+ * The stable error codes of the API and the HTTP status and title of each. Clients
+ * branch on `code`; the filter maps every code here, and nothing else, to a response.
+ */
+export const ERROR_CATALOGUE = {
+  'VALIDATION.FAILED': { status: 400, title: 'The request is not valid' },
+  'REQUEST.MALFORMED_JSON': { status: 400, title: 'The request body is not valid JSON' },
+  'REQUEST.TOO_LARGE': { status: 413, title: 'The request body is too large' },
+  'REQUEST.UNSUPPORTED_MEDIA_TYPE': { status: 415, title: 'The request body must be JSON' },
+  'AUTH.UNAUTHENTICATED': { status: 401, title: 'A valid API key is required' },
+  'AUTH.FORBIDDEN': { status: 403, title: 'Your role may not do this' },
+  'ROUTE.NOT_FOUND': { status: 404, title: 'No such route' },
+  'ROUTE.METHOD_NOT_ALLOWED': { status: 405, title: 'Method not allowed' },
+  'RENEWAL.NOT_FOUND': { status: 404, title: 'No such renewal' },
+  'RENEWAL.CONFLICTING_LAUNCH': { status: 409, title: 'A renewal for this account and date already runs with other details' },
+  'RENEWAL.ALREADY_CLOSED': { status: 409, title: 'The renewal for this account and date has already ended' },
+  'RENEWAL.INVALID_POLICY': { status: 400, title: 'The policy overrides are not valid' },
+  'DEPENDENCY.UNAVAILABLE': { status: 503, title: 'A service the API depends on is unavailable' },
+  'INTERNAL': { status: 500, title: 'Internal error' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** A business or request error with a stable code; the filter renders it. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+    readonly errors: FieldError[] = [],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+  }
+}

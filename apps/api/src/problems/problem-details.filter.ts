@@ -1,0 +1,110 @@
+import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { ApiError, ERROR_CATALOGUE, type ErrorCode, type FieldError } from './error-codes';
+
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  instance: string;
+  requestId?: string;
+  errors?: FieldError[];
+}
+
+function problemType(code: ErrorCode): string {
+  return `urn:retain:problem:${code.toLowerCase().replace(/[._]/g, '-')}`;
+}
+
+/** Maps exceptions the framework raises itself (routing, body parsing) to our codes. */
+function codeForHttpException(error: HttpException): ErrorCode {
+  const status = error.getStatus();
+  const cause = (error as { cause?: unknown }).cause;
+  if (status === HttpStatus.BAD_REQUEST && (cause instanceof SyntaxError || /JSON/i.test(error.message))) return 'REQUEST.MALFORMED_JSON';
+  switch (status) {
+    case HttpStatus.NOT_FOUND:
+      return 'ROUTE.NOT_FOUND';
+    case HttpStatus.METHOD_NOT_ALLOWED:
+      return 'ROUTE.METHOD_NOT_ALLOWED';
+    case HttpStatus.PAYLOAD_TOO_LARGE:
+      return 'REQUEST.TOO_LARGE';
+    case HttpStatus.UNSUPPORTED_MEDIA_TYPE:
+      return 'REQUEST.UNSUPPORTED_MEDIA_TYPE';
+    case HttpStatus.UNAUTHORIZED:
+      return 'AUTH.UNAUTHENTICATED';
+    case HttpStatus.FORBIDDEN:
+      return 'AUTH.FORBIDDEN';
+    default:
+      return status >= 500 ? 'INTERNAL' : 'VALIDATION.FAILED';
+  }
+}
+
+/** Express raises these from its body parser before Nest sees the request. */
+function codeForExpressError(error: { type?: string; status?: number }): ErrorCode | undefined {
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return 'REQUEST.MALFORMED_JSON';
+    case 'entity.too.large':
+      return 'REQUEST.TOO_LARGE';
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return 'REQUEST.UNSUPPORTED_MEDIA_TYPE';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Renders every error as `application/problem+json` (RFC 9457) with a stable `code`.
+ * Unknown errors are logged with their stack and rendered as a bare 500 that leaks
+ * nothing.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemDetails');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<Request & { id?: string }>();
+    const response = http.getResponse<Response>();
+    let code: ErrorCode;
+    let detail: string;
+    let errors: FieldError[] | undefined;
+    let headers: Record<string, string> = {};
+
+    if (exception instanceof ApiError) {
+      code = exception.code;
+      detail = exception.detail;
+      errors = exception.errors.length ? exception.errors : undefined;
+      headers = exception.headers;
+    } else if (exception instanceof HttpException) {
+      code = codeForHttpException(exception);
+      detail = code === 'INTERNAL' ? ERROR_CATALOGUE.INTERNAL.title : exception.message;
+      if (code === 'ROUTE.NOT_FOUND') detail = `${request.method} ${request.path} is not a route of this API`;
+      if (code === 'REQUEST.MALFORMED_JSON') detail = 'The request body could not be parsed as JSON';
+    } else if (exception && typeof exception === 'object' && codeForExpressError(exception as { type?: string })) {
+      code = codeForExpressError(exception as { type?: string })!;
+      detail = ERROR_CATALOGUE[code].title;
+    } else {
+      code = 'INTERNAL';
+      detail = 'An unexpected error occurred; it has been logged with the request id';
+    }
+
+    const { status, title } = ERROR_CATALOGUE[code];
+    if (status >= 500) this.logger.error({ err: exception, requestId: request.id, code }, 'request failed');
+
+    const body: ProblemDetails = {
+      type: problemType(code),
+      title,
+      status,
+      detail,
+      code,
+      instance: request.originalUrl ?? request.url,
+      ...(request.id ? { requestId: String(request.id) } : {}),
+      ...(errors ? { errors } : {}),
+    };
+    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+    response.status(status).type('application/problem+json').send(JSON.stringify(body));
+  }
+}

@@ -1,0 +1,49 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { RENEWAL_PHASES, SEGMENTS, type RenewalPhase, type Segment } from '@retain/domain';
+import { BUSINESS_ID_MESSAGE, BUSINESS_ID_PATTERN, IsIsoCalendarDate } from '../../common/validators';
+
+export const RISK_CATEGORIES = ['green', 'yellow', 'red', 'expansion'] as const;
+
+export class ListRenewalsQuery {
+  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'Opaque cursor from the previous page\'s nextCursor' })
+  @IsOptional() @IsString() @MaxLength(500)
+  cursor?: string;
+
+  @ApiPropertyOptional({ enum: RENEWAL_PHASES })
+  @IsOptional() @IsIn(RENEWAL_PHASES)
+  phase?: RenewalPhase;
+
+  @ApiPropertyOptional({ enum: RISK_CATEGORIES })
+  @IsOptional() @IsIn(RISK_CATEGORIES)
+  riskCategory?: (typeof RISK_CATEGORIES)[number];
+
+  @ApiPropertyOptional({ description: 'Owner CSM principal id' })
+  @IsOptional() @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE })
+  owner?: string;
+
+  @ApiPropertyOptional({ enum: SEGMENTS })
+  @IsOptional() @IsIn(SEGMENTS)
+  segment?: Segment;
+
+  @ApiPropertyOptional({ example: '2027-01-01' })
+  @IsOptional() @IsIsoCalendarDate()
+  renewalDateFrom?: string;
+
+  @ApiPropertyOptional({ example: '2027-12-31' })
+  @IsOptional() @IsIsoCalendarDate()
+  renewalDateTo?: string;
+
+  @ApiPropertyOptional({ description: 'Minimum ARR in cents' })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0)
+  arrCentsMin?: number;
+
+  @ApiPropertyOptional({ description: 'Maximum ARR in cents' })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0)
+  arrCentsMax?: number;
+}

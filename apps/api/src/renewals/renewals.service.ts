@@ -1,0 +1,194 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { WorkflowExecutionAlreadyStartedError, isGrpcServiceError } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { createHash } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { AppConfig } from '@retain/config';
+import { InvalidPolicyError, daysUntilRenewal, resolvePolicy } from '@retain/domain';
+import { AccountEntity, RenewalEntity } from '@retain/persistence';
+import { RENEWAL_WORKFLOW_TYPE, renewalWorkflowId, type RenewalWorkflowInput } from '@retain/workflows';
+import type { Principal } from '../auth/api-key-store';
+import { ApiError } from '../problems/error-codes';
+import { TemporalClientProvider } from '../temporal/temporal-client.provider';
+import type { CreateRenewalDto } from './dto/create-renewal.dto';
+import type { ListRenewalsQuery } from './dto/list-renewals.query';
+import type { RenewalLaunchView, RenewalPage, RenewalView } from './dto/renewal.view';
+
+/** Renewals more than this far ahead are almost always a typo in the year. */
+const MAX_DAYS_AHEAD = 3 * 366;
+const RENEWAL_ID = /^renewal:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\d{4}-\d{2}-\d{2}$/;
+
+/** JSON with sorted keys, so the same request always hashes the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function isTemporalUnavailable(error: unknown): boolean {
+  if (isGrpcServiceError(error)) return [4, 14].includes(error.code); // DEADLINE_EXCEEDED, UNAVAILABLE
+  return error instanceof Error && /connect|ECONNREFUSED|transport|deadline/i.test(error.message);
+}
+
+interface Cursor {
+  renewalDate: string;
+  id: string;
+}
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify([c.renewalDate, c.id])).toString('base64url');
+}
+
+function decodeCursor(raw: string): Cursor {
+  try {
+    const [renewalDate, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
+    if (typeof renewalDate === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(renewalDate) && typeof id === 'string') return { renewalDate, id };
+  } catch {
+    // fall through
+  }
+  throw new ApiError('VALIDATION.FAILED', 'The cursor is not one this API issued', [{ field: 'cursor', message: 'is not a valid cursor' }]);
+}
+
+function toView(r: RenewalEntity & { accountName?: string }): RenewalView {
+  return {
+    id: r.id,
+    accountId: r.accountId,
+    ...(r.accountName ? { accountName: r.accountName } : {}),
+    renewalDate: r.renewalDate,
+    status: r.status,
+    phase: r.phase,
+    timeBand: r.timeBand,
+    riskCategory: r.riskCategory,
+    arrCents: r.arrCents,
+    segment: r.segment,
+    ownerCsmId: r.ownerCsmId,
+    nextMilestone: r.nextMilestonePhase && r.nextMilestoneAt ? { phase: r.nextMilestonePhase, at: r.nextMilestoneAt.toISOString() } : null,
+    policyVersion: r.policyVersion,
+    startedAt: r.startedAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+  };
+}
+
+@Injectable()
+export class RenewalsService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly temporal: TemporalClientProvider,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  /**
+   * Starts the renewal workflow under its business-key id. The same launch again finds
+   * the running workflow (created=false); a launch with other details for the same
+   * account and date is a conflict, and so is relaunching a renewal that has ended.
+   */
+  async launch(dto: CreateRenewalDto, by: Principal, now: Date): Promise<RenewalLaunchView> {
+    let policy;
+    try {
+      policy = resolvePolicy(dto.policy);
+    } catch (error) {
+      if (error instanceof InvalidPolicyError) {
+        throw new ApiError('RENEWAL.INVALID_POLICY', error.message, error.problems.map((p) => ({ field: p.split(':')[0]!, message: p })));
+      }
+      throw error;
+    }
+    const daysLeft = daysUntilRenewal(dto.renewalDate, dto.account.timeZone, now);
+    if (daysLeft < 0 || daysLeft > MAX_DAYS_AHEAD) {
+      const message = daysLeft < 0 ? 'is in the past in the account\'s time zone' : `is more than ${MAX_DAYS_AHEAD} days ahead`;
+      throw new ApiError('VALIDATION.FAILED', `renewalDate ${message}`, [{ field: 'renewalDate', message }]);
+    }
+
+    const a = dto.account;
+    const input: RenewalWorkflowInput = {
+      account: { id: a.id, name: a.name, arrCents: a.arrCents, segment: a.segment, timeZone: a.timeZone, ownerCsmId: a.ownerCsmId, csmManagerId: a.csmManagerId ?? null, salesRepId: a.salesRepId ?? null },
+      renewalDate: dto.renewalDate,
+      policy,
+    };
+    const fingerprint = createHash('sha256').update(canonicalJson({ account: input.account, renewalDate: input.renewalDate, policy: dto.policy ?? null })).digest('hex');
+    const workflowId = renewalWorkflowId(a.id, dto.renewalDate);
+    const client = this.temporal.client;
+    try {
+      const handle = await client.workflow.start(RENEWAL_WORKFLOW_TYPE, {
+        taskQueue: this.config.TEMPORAL_TASK_QUEUE,
+        workflowId,
+        args: [input],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        memo: { launchFingerprint: fingerprint, launchedBy: by.id, accountId: a.id, renewalDate: dto.renewalDate },
+      });
+      return { id: workflowId, accountId: a.id, renewalDate: dto.renewalDate, workflowRunId: handle.firstExecutionRunId, created: true };
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        const existing = await client.workflow.getHandle(workflowId).describe();
+        if (existing.status.name !== 'RUNNING') {
+          throw new ApiError('RENEWAL.ALREADY_CLOSED', `The renewal ${workflowId} ended (${existing.status.name.toLowerCase()}); it cannot be launched again`);
+        }
+        if (existing.memo?.launchFingerprint !== fingerprint) {
+          throw new ApiError('RENEWAL.CONFLICTING_LAUNCH', `The renewal ${workflowId} is already running with other details; change it with PATCH /renewals/{id}`);
+        }
+        return { id: workflowId, accountId: a.id, renewalDate: dto.renewalDate, workflowRunId: existing.runId, created: false };
+      }
+      if (isTemporalUnavailable(error)) throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was started, try again');
+      throw error;
+    }
+  }
+
+  /** The read-model row; a just-launched renewal whose first write is pending shows as `starting`. */
+  async get(id: string): Promise<RenewalView> {
+    if (!RENEWAL_ID.test(id)) throw new ApiError('RENEWAL.NOT_FOUND', `No renewal has the id ${id}`);
+    const row = await this.dataSource
+      .getRepository(RenewalEntity)
+      .createQueryBuilder('r')
+      .leftJoin(AccountEntity, 'a', 'a.id = r.account_id')
+      .addSelect('a.name', 'account_name')
+      .where('r.id = :id', { id })
+      .getRawAndEntities();
+    const entity = row.entities[0];
+    if (entity) return toView(Object.assign(entity, { accountName: row.raw[0]?.account_name as string | undefined }));
+    try {
+      const d = await this.temporal.client.workflow.getHandle(id).describe();
+      if (d.type === RENEWAL_WORKFLOW_TYPE) {
+        return { id, accountId: String(d.memo?.accountId ?? ''), renewalDate: String(d.memo?.renewalDate ?? ''), status: d.status.name === 'RUNNING' ? 'starting' : d.status.name.toLowerCase() };
+      }
+    } catch {
+      // not found in Temporal either, or Temporal is down: the read model is the answer
+    }
+    throw new ApiError('RENEWAL.NOT_FOUND', `No renewal has the id ${id}`);
+  }
+
+  /** Keyset pagination on (renewal_date, id): stable under inserts, index-backed. */
+  async list(q: ListRenewalsQuery): Promise<RenewalPage> {
+    const limit = q.limit ?? 50;
+    const qb = this.dataSource
+      .getRepository(RenewalEntity)
+      .createQueryBuilder('r')
+      .leftJoin(AccountEntity, 'a', 'a.id = r.account_id')
+      .addSelect('a.name', 'account_name')
+      .orderBy('r.renewal_date', 'ASC')
+      .addOrderBy('r.id', 'ASC')
+      .limit(limit + 1);
+    if (q.phase) qb.andWhere('r.phase = :phase', { phase: q.phase });
+    if (q.riskCategory) qb.andWhere('r.risk_category = :risk', { risk: q.riskCategory });
+    if (q.owner) qb.andWhere('r.owner_csm_id = :owner', { owner: q.owner });
+    if (q.segment) qb.andWhere('r.segment = :segment', { segment: q.segment });
+    if (q.renewalDateFrom) qb.andWhere('r.renewal_date >= :from', { from: q.renewalDateFrom });
+    if (q.renewalDateTo) qb.andWhere('r.renewal_date <= :to', { to: q.renewalDateTo });
+    if (q.arrCentsMin !== undefined) qb.andWhere('r.arr_cents >= :arrMin', { arrMin: q.arrCentsMin });
+    if (q.arrCentsMax !== undefined) qb.andWhere('r.arr_cents <= :arrMax', { arrMax: q.arrCentsMax });
+    if (q.cursor) {
+      const c = decodeCursor(q.cursor);
+      qb.andWhere('(r.renewal_date, r.id) > (:cDate, :cId)', { cDate: c.renewalDate, cId: c.id });
+    }
+    const { entities, raw } = await qb.getRawAndEntities();
+    const page = entities.slice(0, limit).map((e, i) => toView(Object.assign(e, { accountName: raw[i]?.account_name as string | undefined })));
+    const last = entities.length > limit ? entities[limit - 1] : undefined;
+    return { items: page, nextCursor: last ? encodeCursor({ renewalDate: last.renewalDate, id: last.id }) : null };
+  }
+}

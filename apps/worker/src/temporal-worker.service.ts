@@ -1,0 +1,53 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { AppConfig } from '@retain/config';
+import { RenewalReadModelActivities } from './activities/renewal-read-model.activities';
+import { WORKFLOWS_ENTRY, bundleWorkflows } from './workflow-bundle';
+
+/**
+ * Hosts the Temporal Worker inside the Nest application context: creates it on
+ * bootstrap with the activities Nest built, runs it, and shuts it down (letting running
+ * activities finish within the grace period) when the application closes.
+ */
+@Injectable()
+export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(TemporalWorkerService.name);
+  private worker?: Worker;
+  private connection?: NativeConnection;
+  private running?: Promise<void>;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly renewalActivities: RenewalReadModelActivities,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const c = this.config;
+    this.connection = await NativeConnection.connect({ address: c.TEMPORAL_ADDRESS });
+    const workflowSource = c.WORKFLOW_BUNDLE_PATH
+      ? { workflowBundle: { codePath: c.WORKFLOW_BUNDLE_PATH } }
+      : { workflowBundle: await bundleWorkflows(WORKFLOWS_ENTRY) };
+    this.worker = await Worker.create({
+      connection: this.connection,
+      namespace: c.TEMPORAL_NAMESPACE,
+      taskQueue: c.TEMPORAL_TASK_QUEUE,
+      ...workflowSource,
+      activities: {
+        recordRenewalState: this.renewalActivities.recordRenewalState.bind(this.renewalActivities),
+      },
+      shutdownGraceTime: `${c.WORKER_SHUTDOWN_GRACE_SECONDS} seconds`,
+    });
+    this.running = this.worker.run().catch((error: unknown) => {
+      this.logger.error({ err: error }, 'the Temporal worker stopped with an error; exiting');
+      process.exitCode = 1;
+      process.kill(process.pid, 'SIGTERM');
+    });
+    this.logger.log({ taskQueue: c.TEMPORAL_TASK_QUEUE, namespace: c.TEMPORAL_NAMESPACE, bundle: c.WORKFLOW_BUNDLE_PATH ?? 'built at start' }, 'Temporal worker running');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
+    await this.running;
+    await this.connection?.close();
+  }
+}

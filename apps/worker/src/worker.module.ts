@@ -1,0 +1,21 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { AppConfig } from '@retain/config';
+import { dataSourceOptions } from '@retain/persistence';
+import { RenewalReadModelActivities } from './activities/renewal-read-model.activities';
+import { TemporalWorkerService } from './temporal-worker.service';
+
+@Module({})
+export class WorkerModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        LoggerModule.forRoot({ pinoHttp: { level: config.LOG_LEVEL, base: { service: 'retain-worker' } } }),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(config), retryAttempts: 3, retryDelay: 1000 }),
+      ],
+      providers: [{ provide: AppConfig, useValue: config }, RenewalReadModelActivities, TemporalWorkerService],
+    };
+  }
+}

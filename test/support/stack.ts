@@ -1,0 +1,99 @@
+import type { INestApplication, INestApplicationContext } from '@nestjs/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { AddressInfo } from 'node:net';
+import { DataSource } from 'typeorm';
+import { loadConfig, type AppConfig } from '@retain/config';
+import type { Role } from '@retain/domain';
+import { createDataSource } from '@retain/persistence';
+import { createApiApp } from '../../apps/api/src/api-app';
+import { ApiKeyStore } from '../../apps/api/src/auth/api-key-store';
+import { createWorkerApp } from '../../apps/worker/src/worker-app';
+import { createTestDatabase, type TestDatabase } from './database';
+import { createDevServerEnv, uniqueTaskQueue } from './temporal';
+
+/**
+ * The whole service for end-to-end tests: a real Temporal dev server, a fresh
+ * PostgreSQL database with migrations, the worker and the api (on a free port), all
+ * started the way production starts them.
+ */
+export class TestStack {
+  private constructor(
+    readonly baseUrl: string,
+    readonly config: AppConfig,
+    readonly temporal: TestWorkflowEnvironment,
+    readonly db: DataSource,
+    private readonly database: TestDatabase,
+    private readonly api: INestApplication,
+    private readonly worker: INestApplicationContext,
+  ) {}
+
+  static async start(): Promise<TestStack> {
+    const started = await Promise.allSettled([createDevServerEnv(), createTestDatabase()]);
+    const [temporalResult, databaseResult] = started;
+    if (temporalResult.status === 'rejected' || databaseResult.status === 'rejected') {
+      if (temporalResult.status === 'fulfilled') await temporalResult.value.teardown();
+      if (databaseResult.status === 'fulfilled') await databaseResult.value.drop();
+      throw temporalResult.status === 'rejected' ? temporalResult.reason : (databaseResult as PromiseRejectedResult).reason;
+    }
+    const temporal = temporalResult.value;
+    const database = databaseResult.value;
+    const config = loadConfig({
+      DATABASE_URL: database.url,
+      DATABASE_POOL_SIZE: '4',
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_TASK_QUEUE: uniqueTaskQueue('e2e'),
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+      NODE_ENV: 'test',
+      WORKER_SHUTDOWN_GRACE_SECONDS: '1',
+    });
+    const worker = await createWorkerApp(config);
+    const api = await createApiApp(config);
+    await api.listen(0, '127.0.0.1');
+    const { port } = api.getHttpServer().address() as AddressInfo;
+    const db = createDataSource({ DATABASE_URL: database.url, DATABASE_POOL_SIZE: 2 });
+    await db.initialize();
+    return new TestStack(`http://127.0.0.1:${port}`, config, temporal, db, database, api, worker);
+  }
+
+  /** Issues a key for a new principal with `role` and returns the plaintext. */
+  async keyFor(role: Role, userId = `${role}-${Math.random().toString(36).slice(2, 8)}`): Promise<string> {
+    return (await new ApiKeyStore(this.db).issue({ id: userId, displayName: userId, role })).key;
+  }
+
+  async request(method: string, path: string, options: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; headers: Headers; body: any }> {
+    const headers: Record<string, string> = { ...(options.headers ?? {}) };
+    if (options.key) headers.authorization = `Bearer ${options.key}`;
+    let body: string | undefined;
+    if (options.rawBody !== undefined) body = options.rawBody;
+    else if (options.body !== undefined) body = JSON.stringify(options.body);
+    if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+    const res = await fetch(`${this.baseUrl}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // leave as text
+    }
+    return { status: res.status, headers: res.headers, body: parsed };
+  }
+
+  async stop(): Promise<void> {
+    await this.api?.close();
+    await this.worker?.close();
+    await this.db?.destroy();
+    await this.temporal?.teardown();
+    await this.database?.drop();
+  }
+}
+
+/** Polls `probe` until it returns a value that is not undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
