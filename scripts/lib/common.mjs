@@ -22,7 +22,11 @@ export function cacheDir() {
 
 /** Persistent local state of `npm start` (Temporal's SQLite file, the Postgres cluster). */
 export function dataDir() {
-  const base = process.env.RETAIN_DATA_DIR ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'retain');
+  // As root, PostgreSQL runs as the postgres user, which cannot enter /root: keep the
+  // data where both can reach it.
+  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const fallback = asRoot ? '/var/lib/retain' : join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'retain');
+  const base = process.env.RETAIN_DATA_DIR ?? fallback;
   mkdirSync(base, { recursive: true });
   return base;
 }

@@ -17,6 +17,7 @@ const USAGE = `usage:
   npm run keys -- create --role ROLE --user ID [--name "Display Name"] [--manager ID] [--label TEXT]
   npm run keys -- revoke KEY_ID_OR_PREFIX
   npm run keys -- list
+  RETAIN_API_KEY=... npm run keys -- verify     (exit 0 when the key is valid)
 roles: ${ROLES.join(', ')}`;
 
 class UsageError extends Error {}
@@ -28,7 +29,7 @@ async function main(argv: string[]): Promise<void> {
     options: { role: { type: 'string' }, user: { type: 'string' }, name: { type: 'string' }, manager: { type: 'string' }, label: { type: 'string' }, json: { type: 'boolean' } },
   });
   const [command, ...rest] = positionals;
-  if (!command || !['create', 'revoke', 'list'].includes(command)) throw new UsageError(USAGE);
+  if (!command || !['create', 'revoke', 'list', 'verify'].includes(command)) throw new UsageError(USAGE);
   if (command === 'create') {
     if (!values.role || !isRole(values.role)) throw new UsageError(`--role must be one of: ${ROLES.join(', ')}`);
     if (!values.user || !BUSINESS_ID_PATTERN.test(values.user)) throw new UsageError('--user must be an id of letters, digits, dots, dashes or underscores');
@@ -48,6 +49,10 @@ async function main(argv: string[]): Promise<void> {
       const issued = await store.issue({ id: values.user!, displayName: values.name ?? values.user!, role: values.role as (typeof ROLES)[number], managerId: values.manager ?? null }, values.label ?? null);
       if (values.json) console.log(JSON.stringify({ ...issued, principalId: values.user, role: values.role }));
       else console.log(`created key ${issued.keyId} (prefix ${issued.prefix}) for ${values.user} as ${values.role}\n\n  ${issued.key}\n\nStore it now: it is not shown again.`);
+    } else if (command === 'verify') {
+      const principal = await store.authenticate(process.env.RETAIN_API_KEY ?? '');
+      if (!principal) throw new UsageError('the key in RETAIN_API_KEY is not valid');
+      console.log(`valid key of ${principal.id} (${principal.role})`);
     } else if (command === 'revoke') {
       const n = await store.revoke(rest[0]!);
       if (n === 0) throw new UsageError(`no active key has the id or prefix ${rest[0]}`);

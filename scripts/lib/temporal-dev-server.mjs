@@ -1,0 +1,55 @@
+// The Temporal dev server for `npm start`: the CLI's `server start-dev` with a
+// persistent SQLite file under the data directory and the Web UI.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createConnection } from 'node:net';
+import { dataDir, ensureDir, log, waitForPort } from './common.mjs';
+import { ensureTemporalCli } from './temporal-cli.mjs';
+
+/** @param {number} port */
+function listening(port) {
+  return new Promise((resolve) => {
+    const s = createConnection({ host: '127.0.0.1', port });
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * @returns {Promise<{ address: string, uiUrl: string | undefined, stop: () => Promise<void> }>}
+ */
+export async function ensureTemporalDevServer() {
+  if (process.env.TEMPORAL_ADDRESS) return { address: process.env.TEMPORAL_ADDRESS, uiUrl: undefined, stop: async () => {} };
+  const port = Number(process.env.RETAIN_TEMPORAL_PORT ?? 7233);
+  const uiPort = Number(process.env.RETAIN_TEMPORAL_UI_PORT ?? port + 1000);
+  const address = `127.0.0.1:${port}`;
+  if (await listening(port)) {
+    log('temporal', `reusing the Temporal server already listening on ${address}`);
+    return { address, uiUrl: `http://127.0.0.1:${uiPort}`, stop: async () => {} };
+  }
+  const cli = await ensureTemporalCli();
+  const dir = ensureDir(join(dataDir(), 'temporal'));
+  const dbFile = join(dir, 'temporal.sqlite');
+  log('temporal', `starting the dev server on ${address} (UI on ${uiPort}), state in ${dbFile}`);
+  const child = spawn(
+    cli,
+    ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--db-filename', dbFile,
+      '--sqlite-pragma', 'journal_mode=WAL', '--log-level', 'warn', '--namespace', 'default'],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  let exited = false;
+  child.on('exit', () => { exited = true; });
+  await waitForPort('127.0.0.1', port, 60_000);
+  return {
+    address,
+    uiUrl: `http://127.0.0.1:${uiPort}`,
+    stop: async () => {
+      if (exited) return;
+      await new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+      });
+    },
+  };
+}
