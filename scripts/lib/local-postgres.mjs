@@ -42,7 +42,7 @@ export async function ensureLocalPostgres() {
     return { url: server.url, stop: server.stop, startedHere: true };
   } catch (error) {
     throw new ProvisioningError(
-      `${error instanceof Error ? error.message : error}\n` +
+      `${error instanceof Error ? error.message : String(error)}\n` +
         `If port ${state.port} is taken, set RETAIN_PG_PORT before the first start (or edit ${stateFile}), or set DATABASE_URL.`,
     );
   }

@@ -106,7 +106,7 @@ export async function startPostgres({ dir, port, password, database, ephemeral }
   child.stderr?.on('data', (chunk) => appendFileSync(logFile, chunk));
   try {
     await waitForPort('127.0.0.1', port, 30_000);
-  } catch (error) {
+  } catch {
     child.kill('SIGKILL');
     const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
     throw new ProvisioningError(`PostgreSQL did not start on port ${port}:\n${tail}`);

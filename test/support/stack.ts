@@ -1,7 +1,7 @@
 import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { AddressInfo } from 'node:net';
-import { DataSource } from 'typeorm';
+import { type DataSource } from 'typeorm';
 import { loadConfig, type AppConfig } from '@retain/config';
 import type { Role } from '@retain/domain';
 import { createDataSource } from '@retain/persistence';

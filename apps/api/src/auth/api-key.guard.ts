@@ -32,7 +32,7 @@ export class ApiKeyGuard implements CanActivate {
 
     const roles = this.reflector.getAllAndOverride<readonly Role[] | undefined>(ROLES_KEY, targets);
     if (!roles || !roles.includes(principal.role)) {
-      throw new ApiError('AUTH.FORBIDDEN', `The role ${principal.role} may not ${request.method} ${request.route?.path ?? request.path}`);
+      throw new ApiError('AUTH.FORBIDDEN', `The role ${principal.role} may not ${request.method} ${request.path}`);
     }
     return true;
   }

@@ -43,7 +43,7 @@ async function main(argv: string[]): Promise<void> {
     const store = new ApiKeyStore(dataSource);
     if (command === 'create') {
       if (values.manager) {
-        const found = await dataSource.query('SELECT 1 FROM principals WHERE id = $1', [values.manager]);
+        const found: unknown[] = await dataSource.query('SELECT 1 FROM principals WHERE id = $1', [values.manager]);
         if (found.length === 0) throw new UsageError(`--manager ${values.manager} is not a known principal; create their key first`);
       }
       const issued = await store.issue({ id: values.user!, displayName: values.name ?? values.user!, role: values.role as (typeof ROLES)[number], managerId: values.manager ?? null }, values.label ?? null);

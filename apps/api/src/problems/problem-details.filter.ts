@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
+import { type ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ApiError, ERROR_CATALOGUE, type ErrorCode, type FieldError } from './error-codes';
 
@@ -19,21 +19,21 @@ function problemType(code: ErrorCode): string {
 
 /** Maps exceptions the framework raises itself (routing, body parsing) to our codes. */
 function codeForHttpException(error: HttpException): ErrorCode {
-  const status = error.getStatus();
+  const status: number = error.getStatus();
   const cause = (error as { cause?: unknown }).cause;
-  if (status === HttpStatus.BAD_REQUEST && (cause instanceof SyntaxError || /JSON/i.test(error.message))) return 'REQUEST.MALFORMED_JSON';
+  if (status === 400 && (cause instanceof SyntaxError || /JSON/i.test(error.message))) return 'REQUEST.MALFORMED_JSON';
   switch (status) {
-    case HttpStatus.NOT_FOUND:
+    case 404: // NOT_FOUND
       return 'ROUTE.NOT_FOUND';
-    case HttpStatus.METHOD_NOT_ALLOWED:
+    case 405: // METHOD_NOT_ALLOWED
       return 'ROUTE.METHOD_NOT_ALLOWED';
-    case HttpStatus.PAYLOAD_TOO_LARGE:
+    case 413: // PAYLOAD_TOO_LARGE
       return 'REQUEST.TOO_LARGE';
-    case HttpStatus.UNSUPPORTED_MEDIA_TYPE:
+    case 415: // UNSUPPORTED_MEDIA_TYPE
       return 'REQUEST.UNSUPPORTED_MEDIA_TYPE';
-    case HttpStatus.UNAUTHORIZED:
+    case 401: // UNAUTHORIZED
       return 'AUTH.UNAUTHENTICATED';
-    case HttpStatus.FORBIDDEN:
+    case 403: // FORBIDDEN
       return 'AUTH.FORBIDDEN';
     default:
       return status >= 500 ? 'INTERNAL' : 'VALIDATION.FAILED';
@@ -83,8 +83,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       detail = code === 'INTERNAL' ? ERROR_CATALOGUE.INTERNAL.title : exception.message;
       if (code === 'ROUTE.NOT_FOUND') detail = `${request.method} ${request.path} is not a route of this API`;
       if (code === 'REQUEST.MALFORMED_JSON') detail = 'The request body could not be parsed as JSON';
-    } else if (exception && typeof exception === 'object' && codeForExpressError(exception as { type?: string })) {
-      code = codeForExpressError(exception as { type?: string })!;
+    } else if (exception && typeof exception === 'object' && codeForExpressError(exception)) {
+      code = codeForExpressError(exception)!;
       detail = ERROR_CATALOGUE[code].title;
     } else {
       code = 'INTERNAL';

@@ -143,7 +143,7 @@ export class RenewalsService {
   /** The read-model row; a just-launched renewal whose first write is pending shows as `starting`. */
   async get(id: string): Promise<RenewalView> {
     if (!RENEWAL_ID.test(id)) throw new ApiError('RENEWAL.NOT_FOUND', `No renewal has the id ${id}`);
-    const row = await this.dataSource
+    const row: { entities: RenewalEntity[]; raw: Array<{ account_name?: string }> } = await this.dataSource
       .getRepository(RenewalEntity)
       .createQueryBuilder('r')
       .leftJoin(AccountEntity, 'a', 'a.id = r.account_id')
@@ -151,11 +151,12 @@ export class RenewalsService {
       .where('r.id = :id', { id })
       .getRawAndEntities();
     const entity = row.entities[0];
-    if (entity) return toView(Object.assign(entity, { accountName: row.raw[0]?.account_name as string | undefined }));
+    if (entity) return toView(Object.assign(entity, { accountName: row.raw[0]?.account_name }));
     try {
       const d = await this.temporal.client.workflow.getHandle(id).describe();
       if (d.type === RENEWAL_WORKFLOW_TYPE) {
-        return { id, accountId: String(d.memo?.accountId ?? ''), renewalDate: String(d.memo?.renewalDate ?? ''), status: d.status.name === 'RUNNING' ? 'starting' : d.status.name.toLowerCase() };
+        const memo = (d.memo ?? {}) as { accountId?: string; renewalDate?: string };
+        return { id, accountId: memo.accountId ?? '', renewalDate: memo.renewalDate ?? '', status: d.status.name === 'RUNNING' ? 'starting' : d.status.name.toLowerCase() };
       }
     } catch {
       // not found in Temporal either, or Temporal is down: the read model is the answer
@@ -186,8 +187,8 @@ export class RenewalsService {
       const c = decodeCursor(q.cursor);
       qb.andWhere('(r.renewal_date, r.id) > (:cDate, :cId)', { cDate: c.renewalDate, cId: c.id });
     }
-    const { entities, raw } = await qb.getRawAndEntities();
-    const page = entities.slice(0, limit).map((e, i) => toView(Object.assign(e, { accountName: raw[i]?.account_name as string | undefined })));
+    const { entities, raw }: { entities: RenewalEntity[]; raw: Array<{ account_name?: string }> } = await qb.getRawAndEntities();
+    const page = entities.slice(0, limit).map((e, i) => toView(Object.assign(e, { accountName: raw[i]?.account_name })));
     const last = entities.length > limit ? entities[limit - 1] : undefined;
     return { items: page, nextCursor: last ? encodeCursor({ renewalDate: last.renewalDate, id: last.id }) : null };
   }

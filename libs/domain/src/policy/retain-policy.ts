@@ -32,7 +32,7 @@ export const DEFAULT_POLICY: RetainPolicy = Object.freeze({
     actionLocalHour: 9,
     timeBands: { comprehensiveMinDays: 90, compressedMinDays: 30 },
   },
-}) as RetainPolicy;
+});
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
