@@ -1,0 +1,104 @@
+// `npm test`: lint, type-check, then unit, workflow (time-skipping) and end-to-end
+// tests. Provisions what it needs (Temporal CLI, Java test server, a throw-away
+// PostgreSQL unless DATABASE_URL names one), leaves no process behind, and ends with
+// "N passed, N failed" counting every jest test plus the lint and type-check steps.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { log, repoRoot } from './lib/common.mjs';
+import { startEphemeralPostgres } from './lib/postgres.mjs';
+import { ensureTemporalCli } from './lib/temporal-cli.mjs';
+import { ensureTestServer } from './lib/test-server.mjs';
+
+const started = Date.now();
+const bin = (/** @type {string} */ name) => join(repoRoot, 'node_modules', '.bin', name);
+let passed = 0;
+let failed = 0;
+/** @type {string[]} */
+const failures = [];
+
+/**
+ * Runs a step in a process group of its own and kills whatever of the group is left
+ * when it ends, so servers started by tests cannot outlive the run.
+ * @param {string} name @param {string} cmd @param {string[]} args @param {NodeJS.ProcessEnv} [env]
+ * @returns {Promise<number>}
+ */
+function step(name, cmd, args, env = process.env) {
+  log('test', `${name}: ${[cmd, ...args].map((a) => a.replace(repoRoot + '/', '')).join(' ')}`);
+  const t = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: repoRoot, env, stdio: 'inherit', detached: true });
+    const group = -(child.pid ?? 0);
+    const forward = () => { try { if (group) process.kill(group, 'SIGTERM'); } catch { /* gone */ } };
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      try { if (group) process.kill(group, 'SIGKILL'); } catch { /* no stragglers */ }
+      log('test', `${name}: ${code === 0 ? 'ok' : `failed (${signal ?? `exit ${code}`})`} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+      resolve(code ?? 1);
+    });
+  });
+}
+
+/** @param {string} name @param {number} code */
+function count(name, code) {
+  if (code === 0) passed += 1;
+  else {
+    failed += 1;
+    failures.push(name);
+  }
+}
+
+const [cli, testServer] = await Promise.all([ensureTemporalCli(), ensureTestServer()]);
+
+count('lint', await step('lint', bin('eslint'), ['.', '--max-warnings', '0']));
+count('typecheck', await step('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']) || (await step('typecheck scripts', bin('tsc'), ['-p', 'scripts/tsconfig.json'])));
+
+/** @type {{ adminUrl: string, stop: () => Promise<void> } | undefined} */
+let pg;
+let adminUrl = process.env.DATABASE_URL;
+if (!adminUrl) {
+  pg = await startEphemeralPostgres();
+  adminUrl = pg.adminUrl;
+}
+const reportDir = mkdtempSync(join(tmpdir(), 'retain-jest-'));
+const report = join(reportDir, 'report.json');
+try {
+  const jestArgs = ['--maxWorkers=2', '--json', `--outputFile=${report}`, ...process.argv.slice(2)];
+  const code = await step('jest (unit, workflow, e2e)', process.execPath, [join(repoRoot, 'node_modules/jest/bin/jest.js'), ...jestArgs], {
+    ...process.env,
+    TEMPORAL_CLI_PATH: cli,
+    TEMPORAL_TEST_SERVER_PATH: testServer,
+    TEST_DATABASE_ADMIN_URL: adminUrl,
+  });
+  try {
+    const r = JSON.parse(readFileSync(report, 'utf8'));
+    passed += r.numPassedTests;
+    failed += r.numFailedTests;
+    for (const suite of r.testResults) {
+      for (const t of suite.assertionResults) if (t.status === 'failed') failures.push(t.fullName);
+      if (suite.status === 'failed' && suite.assertionResults.length === 0) {
+        failed += 1;
+        failures.push(`${suite.name.replace(repoRoot + '/', '')} (suite failed to run)`);
+      }
+    }
+    if (code !== 0 && r.numFailedTests === 0 && r.numRuntimeErrorTestSuites === 0) {
+      failed += 1;
+      failures.push(`jest exited ${code}`);
+    }
+  } catch {
+    failed += 1;
+    failures.push(`jest produced no report (exit ${code})`);
+  }
+} finally {
+  await pg?.stop();
+  rmSync(reportDir, { recursive: true, force: true });
+}
+
+if (failures.length) process.stdout.write(`\nFailed:\n${failures.map((f) => `  - ${f}`).join('\n')}\n`);
+process.stdout.write(`\nnpm test took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+process.stdout.write(`${passed} passed, ${failed} failed\n`);
+process.exit(failed === 0 ? 0 : 1);
