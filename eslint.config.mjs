@@ -65,6 +65,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'off',
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/require-await': 'off',
+      // Tests hand decorated methods around to read their metadata.
+      '@typescript-eslint/unbound-method': 'off',
     },
   },
   {
