@@ -33,9 +33,15 @@ export async function ensureTemporalCli() {
   ensureDir(binDir);
   log('temporal-cli', `building ${MODULE}@${TEMPORAL_CLI_VERSION} with ${go} (first run only; several minutes)`);
   const started = Date.now();
-  await run('temporal-cli', go, ['install', `${MODULE}@${TEMPORAL_CLI_VERSION}`], {
-    env: { ...process.env, GOBIN: binDir, GOFLAGS: '-mod=mod' },
-  });
+  // The compile step prints nothing for minutes: say that it is still going.
+  const heartbeat = setInterval(() => log('temporal-cli', `still building (${Math.round((Date.now() - started) / 1000)} s)`), 30_000);
+  try {
+    await run('temporal-cli', go, ['install', `${MODULE}@${TEMPORAL_CLI_VERSION}`], {
+      env: { ...process.env, GOBIN: binDir, GOFLAGS: '-mod=mod' },
+    });
+  } finally {
+    clearInterval(heartbeat);
+  }
   if (!existsSync(binary)) throw new ProvisioningError(`go install finished but ${binary} is missing`);
   log('temporal-cli', `built in ${Math.round((Date.now() - started) / 1000)} s: ${binary}`);
   return binary;

@@ -154,6 +154,24 @@ describe('renewals end to end (HTTP -> api -> Temporal dev server -> worker -> P
     expect(await workflowExists(`renewal:acc-e2e-pol:${renewalDate}`)).toBe(false);
   });
 
+  it.each([
+    ['an array', '[]'],
+    ['a string', '"renew please"'],
+    ['null', 'null'],
+    ['a number', '42'],
+  ])('answers 400 problem+json, never 500, to a body that is %s', async (_, rawBody) => {
+    const res = await stack.request('POST', '/renewals', { key: opsKey, rawBody });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(PROBLEM_JSON);
+  });
+
+  it('answers 400 to malformed query parameters instead of failing', async () => {
+    for (const query of ['limit=abc', 'limit=0', 'segment=smb&segment=enterprise', 'renewalDateFrom=2027-02-30', 'arrCentsMin=-5', 'unknown=1']) {
+      const res = await stack.request('GET', `/renewals?${query}`, { key: csmKey });
+      expect({ query, status: res.status, type: res.headers.get('content-type') }).toEqual({ query, status: 400, type: expect.stringMatching(PROBLEM_JSON) });
+    }
+  });
+
   it('lists renewals from PostgreSQL with filters and keyset pagination', async () => {
     for (const [i, segment] of [[1, 'smb'], [2, 'smb'], [3, 'mid_market']] as const) {
       const res = await stack.request('POST', '/renewals', { key: opsKey, body: launch(`acc-list-${i}`, { renewalDate: addDays(renewalDate, i), account: { ...launch(`acc-list-${i}`).account, segment } }) });
