@@ -55,6 +55,17 @@ function codeForExpressError(error: { type?: string; status?: number }): ErrorCo
   }
 }
 
+/** PostgreSQL or its pool unreachable: a 503 the client may retry, not a 500. */
+function isDatabaseUnavailable(error: unknown): boolean {
+  if (!error || typeof error !== 'object') return false;
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : '';
+  return (
+    (typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '53300'].includes(code)) ||
+    /Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/i.test(message)
+  );
+}
+
 /**
  * Renders every error as `application/problem+json` (RFC 9457) with a stable `code`.
  * Unknown errors are logged with their stack and rendered as a bare 500 that leaks
@@ -86,6 +97,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     } else if (exception && typeof exception === 'object' && codeForExpressError(exception)) {
       code = codeForExpressError(exception)!;
       detail = ERROR_CATALOGUE[code].title;
+    } else if (isDatabaseUnavailable(exception)) {
+      code = 'DEPENDENCY.UNAVAILABLE';
+      detail = 'The database is not reachable; nothing was changed, try again';
     } else {
       code = 'INTERNAL';
       detail = 'An unexpected error occurred; it has been logged with the request id';
