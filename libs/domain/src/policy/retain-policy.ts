@@ -17,6 +17,35 @@ export interface RenewalPolicy {
   actionLocalHour: number;
   /** Time-band thresholds (domain.md §2, §4.5): >= comprehensive, >= compressed, else emergency. */
   timeBands: { comprehensiveMinDays: number; compressedMinDays: number };
+  /** Risk classification thresholds (domain.md §1, §3). */
+  classification: RiskClassificationPolicy;
+  /** Who owns a renewal (domain.md §2 ownership models). */
+  ownership: OwnershipPolicy;
+}
+
+export interface RiskClassificationPolicy {
+  /** A health score below this is a warning (domain.md §1: below 50). */
+  healthScoreWarningBelow: number;
+  /** Portfolio percentile below which health is a warning (bottom quartile: 25). */
+  healthPercentileWarningBelow: number;
+  /** Usage down by at least this share (percent) is a risk signal (§2: a 40% drop). */
+  usageDropRiskPct: number;
+  /** Usage down by at least this share is a concern that makes a renewal yellow. */
+  usageDropConcernPct: number;
+  /** A health score below this (but not a warning) is a concern (mixed signals). */
+  healthScoreConcernBelow: number;
+  /** This many risk-signal families together make a renewal red ("several together are real risk"). */
+  redMinSignalFamilies: number;
+}
+
+export type OwnershipModel = 'cs_led' | 'sales_led' | 'hybrid';
+
+export interface OwnershipPolicy {
+  model: OwnershipModel;
+  /** Hybrid: sales joins renewals with ARR at or above this (US cents; $100K by default)... */
+  hybridSalesJoinsFromArrCents: number;
+  /** ...or any renewal in one of these risk categories. */
+  hybridSalesJoinsCategories: Array<'green' | 'yellow' | 'red' | 'expansion'>;
 }
 
 export interface RetainPolicy {
@@ -25,14 +54,34 @@ export interface RetainPolicy {
   renewal: RenewalPolicy;
 }
 
-export const DEFAULT_POLICY: RetainPolicy = Object.freeze({
-  version: '2026-11-22.1',
+const DEFAULTS: RetainPolicy = {
+  version: '2026-11-22.2',
   renewal: {
     milestoneOffsetsDays: { assessment: 90, preparation: 60, engagement: 30, closing: 14, renewalDay: 0 },
     actionLocalHour: 9,
     timeBands: { comprehensiveMinDays: 90, compressedMinDays: 30 },
+    classification: {
+      healthScoreWarningBelow: 50,
+      healthPercentileWarningBelow: 25,
+      usageDropRiskPct: 40,
+      usageDropConcernPct: 15,
+      healthScoreConcernBelow: 70,
+      redMinSignalFamilies: 2,
+    },
+    ownership: { model: 'hybrid', hybridSalesJoinsFromArrCents: 10_000_000, hybridSalesJoinsCategories: ['red'] },
   },
-});
+};
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** The defaults from docs/domain.md. Frozen: derive variants with resolvePolicy. */
+export const DEFAULT_POLICY: RetainPolicy = deepFreeze(DEFAULTS);
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
@@ -78,6 +127,20 @@ export function validatePolicy(policy: RetainPolicy): string[] {
   const b = policy.renewal.timeBands;
   if (!(b.comprehensiveMinDays > b.compressedMinDays && b.compressedMinDays > 0)) {
     errors.push('renewal.timeBands: comprehensiveMinDays > compressedMinDays > 0');
+  }
+  const c = policy.renewal.classification;
+  const pct = (n: number) => Number.isFinite(n) && n >= 0 && n <= 100;
+  if (![c.healthScoreWarningBelow, c.healthPercentileWarningBelow, c.usageDropRiskPct, c.usageDropConcernPct, c.healthScoreConcernBelow].every(pct)) {
+    errors.push('renewal.classification: thresholds are numbers 0-100');
+  }
+  if (c.healthScoreConcernBelow < c.healthScoreWarningBelow) errors.push('renewal.classification: healthScoreConcernBelow >= healthScoreWarningBelow');
+  if (c.usageDropConcernPct > c.usageDropRiskPct) errors.push('renewal.classification: usageDropConcernPct <= usageDropRiskPct');
+  if (!Number.isInteger(c.redMinSignalFamilies) || c.redMinSignalFamilies < 1) errors.push('renewal.classification.redMinSignalFamilies: a whole number >= 1');
+  const own = policy.renewal.ownership;
+  if (!['cs_led', 'sales_led', 'hybrid'].includes(own.model)) errors.push('renewal.ownership.model: cs_led, sales_led or hybrid');
+  if (!Number.isInteger(own.hybridSalesJoinsFromArrCents) || own.hybridSalesJoinsFromArrCents < 0) errors.push('renewal.ownership.hybridSalesJoinsFromArrCents: whole cents >= 0');
+  if (!Array.isArray(own.hybridSalesJoinsCategories) || own.hybridSalesJoinsCategories.some((k) => !['green', 'yellow', 'red', 'expansion'].includes(k))) {
+    errors.push('renewal.ownership.hybridSalesJoinsCategories: a list of green, yellow, red, expansion');
   }
   if (typeof policy.version !== 'string' || policy.version.length === 0) errors.push('version: a non-empty string');
   return errors;

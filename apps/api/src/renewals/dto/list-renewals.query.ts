@@ -1,10 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { RENEWAL_PHASES, SEGMENTS, type RenewalPhase, type Segment } from '@retain/domain';
+import { RENEWAL_PHASES, RISK_CATEGORIES, SEGMENTS, type RenewalPhase, type RiskCategory, type Segment } from '@retain/domain';
 import { BUSINESS_ID_MESSAGE, BUSINESS_ID_PATTERN, IsIsoCalendarDate } from '../../common/validators';
-
-export const RISK_CATEGORIES = ['green', 'yellow', 'red', 'expansion'] as const;
 
 export class ListRenewalsQuery {
   @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
@@ -21,7 +19,7 @@ export class ListRenewalsQuery {
 
   @ApiPropertyOptional({ enum: RISK_CATEGORIES })
   @IsOptional() @IsIn(RISK_CATEGORIES)
-  riskCategory?: (typeof RISK_CATEGORIES)[number];
+  riskCategory?: RiskCategory;
 
   @ApiPropertyOptional({ description: 'Owner CSM principal id' })
   @IsOptional() @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE })

@@ -1,0 +1,113 @@
+import type { RetainPolicy } from '../policy/retain-policy';
+
+/** domain.md §1: green, yellow, red, expansion. */
+export const RISK_CATEGORIES = ['green', 'yellow', 'red', 'expansion'] as const;
+export type RiskCategory = (typeof RISK_CATEGORIES)[number];
+
+/**
+ * What is known of an account's health when a renewal is (re)classified. Every field is
+ * optional: an unknown input neither helps nor hurts (domain.md §1, §3).
+ */
+export interface RenewalHealthInputs {
+  /** 0-100. */
+  healthScore?: number | null;
+  healthScoreTrend?: 'rising' | 'stable' | 'falling' | null;
+  /** The account's position in the portfolio by health, 0-100 (bottom quartile < 25). */
+  healthPercentile?: number | null;
+  /** Change of product usage over the recent period, in percent (-40 = down 40%). */
+  usageChangePct?: number | null;
+  supportSentiment?: 'positive' | 'neutral' | 'negative' | null;
+  /** The same issue raised again and again in tickets. */
+  repeatedComplaints?: boolean | null;
+  relationship?: 'strong' | 'good' | 'strained' | 'broken' | null;
+  businessOutcomes?: 'achieved' | 'partial' | 'not_achieved' | null;
+  /** "How do you compare to X?", competitor evaluation, data-export questions. */
+  competitiveSignal?: boolean | null;
+  /** "We need to cut costs", "price too high", "reviewing all vendors". */
+  budgetSignal?: boolean | null;
+  /** Champion, sponsor or decision maker left or changed role. */
+  stakeholderChange?: boolean | null;
+  /** Merger, acquisition, layoffs, strategic pivot. */
+  businessChange?: boolean | null;
+  /** Whitespace found, customer states growth needs, strong relationship with the budget holder. */
+  growth?: { whitespace?: boolean; statedGrowthNeeds?: boolean; budgetHolderRelationship?: boolean } | null;
+}
+
+/** Signal families of domain.md §3 plus the §1 health components. */
+export type SignalFamily =
+  | 'health'
+  | 'usage'
+  | 'negative_feedback'
+  | 'relationship'
+  | 'business_outcomes'
+  | 'competitive'
+  | 'budget'
+  | 'stakeholder_change'
+  | 'business_change';
+
+export interface RiskReason {
+  /** decisive: red on its own; risk: a signal family at risk; concern: mixed signal; growth; healthy; unknown. */
+  kind: 'decisive' | 'risk' | 'concern' | 'growth' | 'healthy' | 'unknown';
+  family?: SignalFamily;
+  text: string;
+}
+
+export interface RiskClassification {
+  category: RiskCategory;
+  reasons: RiskReason[];
+}
+
+function hasAnyInput(i: RenewalHealthInputs): boolean {
+  return Object.values(i).some((v) => v !== undefined && v !== null);
+}
+
+/**
+ * Classifies a renewal (domain.md §1, §3). One signal may be noise; several together are
+ * real risk: a renewal is red when a decisive signal is present (competitive signal,
+ * since save mode must activate; a stakeholder change, since the relationship resets to
+ * zero; a broken relationship) or when at least `redMinSignalFamilies` signal families
+ * are at risk. One family at risk, or a mixed signal, is yellow. With no concern at all
+ * it is green, or expansion when growth signals come with a budget-holder relationship.
+ * With no input at all it is yellow: not knowing is not healthy.
+ */
+export function classifyRenewalRisk(i: RenewalHealthInputs, policy: RetainPolicy): RiskClassification {
+  const c = policy.renewal.classification;
+  const reasons: RiskReason[] = [];
+  const add = (kind: RiskReason['kind'], family: SignalFamily, text: string) => reasons.push({ kind, family, text });
+
+  if (i.competitiveSignal) add('decisive', 'competitive', 'competitive signals: save mode must activate');
+  if (i.stakeholderChange) add('decisive', 'stakeholder_change', 'a key stakeholder left or changed role: the relationship resets to zero');
+  if (i.relationship === 'broken') add('decisive', 'relationship', 'the relationship is broken');
+
+  const score = i.healthScore ?? null;
+  if (score !== null && score < c.healthScoreWarningBelow) add('risk', 'health', `health score ${score} is below ${c.healthScoreWarningBelow}`);
+  else if (i.healthPercentile != null && i.healthPercentile < c.healthPercentileWarningBelow) add('risk', 'health', `health is in the bottom ${c.healthPercentileWarningBelow}% of the portfolio`);
+  else if (score !== null && score < c.healthScoreConcernBelow) add('concern', 'health', `health score ${score} is below ${c.healthScoreConcernBelow}`);
+  if (i.healthScoreTrend === 'falling') add('concern', 'health', 'health score is falling');
+
+  const usage = i.usageChangePct ?? null;
+  if (usage !== null && -usage >= c.usageDropRiskPct) add('risk', 'usage', `usage down ${-usage}% (at least ${c.usageDropRiskPct}%)`);
+  else if (usage !== null && -usage >= c.usageDropConcernPct) add('concern', 'usage', `usage down ${-usage}%`);
+
+  if (i.supportSentiment === 'negative' || i.repeatedComplaints) {
+    add('risk', 'negative_feedback', i.repeatedComplaints ? 'the same complaint keeps coming back in tickets' : 'negative support sentiment');
+  }
+  if (i.relationship === 'strained') add('risk', 'relationship', 'the relationship is strained');
+  if (i.businessOutcomes === 'not_achieved') add('risk', 'business_outcomes', 'business outcomes not achieved: ROI unclear');
+  else if (i.businessOutcomes === 'partial') add('concern', 'business_outcomes', 'business outcomes only partly achieved');
+  if (i.budgetSignal) add('risk', 'budget', 'budget signals: cost cutting or price pressure');
+  if (i.businessChange) add('risk', 'business_change', 'major internal change at the customer (M&A, layoffs, pivot)');
+
+  const decisive = reasons.some((r) => r.kind === 'decisive');
+  const riskFamilies = new Set(reasons.filter((r) => r.kind === 'risk').map((r) => r.family));
+  if (decisive || riskFamilies.size >= c.redMinSignalFamilies) return { category: 'red', reasons };
+  if (riskFamilies.size > 0 || reasons.some((r) => r.kind === 'concern')) return { category: 'yellow', reasons };
+  if (!hasAnyInput(i)) return { category: 'yellow', reasons: [{ kind: 'unknown', text: 'no health input yet: review before treating as healthy' }] };
+
+  const g = i.growth ?? {};
+  if ((g.whitespace || g.statedGrowthNeeds) && g.budgetHolderRelationship) {
+    const what = [g.whitespace ? 'whitespace found' : '', g.statedGrowthNeeds ? 'customer states growth needs' : ''].filter(Boolean).join(', ');
+    return { category: 'expansion', reasons: [{ kind: 'growth', text: `healthy, with growth signals (${what}) and a strong relationship with the budget holder` }] };
+  }
+  return { category: 'green', reasons: [{ kind: 'healthy', text: 'no risk signals' }] };
+}
