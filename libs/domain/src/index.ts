@@ -4,3 +4,4 @@ export * from './time/local-time';
 export * from './renewals/renewal-timeline';
 export * from './renewals/risk-classification';
 export * from './renewals/renewal-ownership';
+export * from './renewals/renewal-tasks';

@@ -1,0 +1,109 @@
+import type { RenewalTaskTemplate, RetainPolicy, TaskOwnerRole, TaskTrigger } from '../policy/retain-policy';
+import type { RiskCategory } from './risk-classification';
+
+export type TaskState = 'open' | 'done' | 'cancelled';
+
+export interface RenewalTask {
+  /** Unique within the renewal: the template key, with -2, -3 ... when laid out again. */
+  id: string;
+  key: string;
+  title: string;
+  trigger: TaskTrigger;
+  ownerRole: TaskOwnerRole;
+  /** The person, when the account names one for the role; otherwise the role's queue. */
+  ownerId: string | null;
+  customerFacing: boolean;
+  /** When it should have been due by the playbook. */
+  nominalDueAt: string;
+  /** When it is due: the nominal date, or later when it was laid out late. */
+  dueAt: string;
+  /** Laid out after its nominal due date (late launch, late trigger). */
+  late: boolean;
+  state: TaskState;
+  createdAt: string;
+  completedAt: string | null;
+  completedBy: string | null;
+  note: string | null;
+  /** When it was escalated to the owner's manager for being overdue (at most once). */
+  escalatedAt: string | null;
+}
+
+export interface TaskPeople {
+  ownerCsmId: string;
+  csmManagerId: string | null;
+  salesRepId: string | null;
+}
+
+const DAY = 86_400_000;
+
+function ownerFor(role: TaskOwnerRole, people: TaskPeople): { ownerRole: TaskOwnerRole; ownerId: string | null } {
+  switch (role) {
+    case 'csm':
+      return { ownerRole: 'csm', ownerId: people.ownerCsmId };
+    case 'sales_rep':
+      // No sales rep on the account: the CSM carries the task rather than nobody.
+      return people.salesRepId ? { ownerRole: 'sales_rep', ownerId: people.salesRepId } : { ownerRole: 'csm', ownerId: people.ownerCsmId };
+    case 'csm_manager':
+      return { ownerRole: 'csm_manager', ownerId: people.csmManagerId };
+    default:
+      return { ownerRole: role, ownerId: null };
+  }
+}
+
+function applies(t: RenewalTaskTemplate, category: RiskCategory | null): boolean {
+  return !t.onlyFor || (category !== null && t.onlyFor.includes(category));
+}
+
+/**
+ * The tasks a trigger lays out (domain.md §2 phase playbooks, red intervention,
+ * stakeholder change), given the renewal's category. A task whose nominal due date has
+ * passed when it is laid out (late launch) is due `lateTaskGraceDays` from now and
+ * marked late. A template whose task is still open is not laid out twice.
+ */
+export function layOutTasks(
+  trigger: TaskTrigger,
+  category: RiskCategory | null,
+  at: { triggeredAt: Date; now: Date },
+  people: TaskPeople,
+  existing: readonly RenewalTask[],
+  policy: RetainPolicy,
+): RenewalTask[] {
+  const out: RenewalTask[] = [];
+  for (const template of policy.renewal.playbook) {
+    if (template.trigger !== trigger || !applies(template, category)) continue;
+    const sameKey = [...existing, ...out].filter((t) => t.key === template.key);
+    if (sameKey.some((t) => t.state === 'open')) continue;
+    const nominal = at.triggeredAt.getTime() + template.dueDays * DAY;
+    const late = nominal < at.now.getTime();
+    const due = late ? at.now.getTime() + policy.renewal.lateTaskGraceDays * DAY : nominal;
+    out.push({
+      id: sameKey.length === 0 ? template.key : `${template.key}-${sameKey.length + 1}`,
+      key: template.key,
+      title: template.title,
+      trigger,
+      ...ownerFor(template.ownerRole, people),
+      customerFacing: template.customerFacing,
+      nominalDueAt: new Date(nominal).toISOString(),
+      dueAt: new Date(due).toISOString(),
+      late,
+      state: 'open',
+      createdAt: at.now.toISOString(),
+      completedAt: null,
+      completedBy: null,
+      note: null,
+      escalatedAt: null,
+    });
+  }
+  return out;
+}
+
+/** Open tasks past their due date and not yet escalated: escalate each once. */
+export function tasksToEscalate(tasks: readonly RenewalTask[], now: Date): RenewalTask[] {
+  return tasks.filter((t) => t.state === 'open' && t.escalatedAt === null && Date.parse(t.dueAt) <= now.getTime());
+}
+
+/** The next instant a task falls due and will need escalating, if any. */
+export function nextTaskDeadline(tasks: readonly RenewalTask[]): number | undefined {
+  const due = tasks.filter((t) => t.state === 'open' && t.escalatedAt === null).map((t) => Date.parse(t.dueAt));
+  return due.length ? Math.min(...due) : undefined;
+}
