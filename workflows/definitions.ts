@@ -1,9 +1,21 @@
 /**
  * Everything the api, the worker and the tests need to know about the workflows
- * without importing workflow code: task queue, business-key ids, input and result
- * types, and (as they arrive) signal, query and update definitions.
+ * without importing workflow code: task queue, business-key ids, input, state and
+ * result types, signal, query and update definitions, search attributes.
  */
-import type { RenewalPhase, RenewalTimeBand, RetainPolicy, Segment } from './domain';
+import { defineSearchAttributeKey } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  RenewalHealthInputs,
+  RenewalOwnership,
+  RenewalPhase,
+  RenewalTask,
+  RenewalTimeBand,
+  RetainPolicy,
+  RiskCategory,
+  RiskReason,
+  Segment,
+} from './domain';
 
 export const DEFAULT_TASK_QUEUE = 'retain';
 
@@ -24,11 +36,92 @@ export interface RenewalWorkflowInput {
   renewalDate: string;
   /** Resolved policy; the workflow keeps it for its whole life. */
   policy: RetainPolicy;
+  /** Who launched it (principal id, or `workflow:<id>` for an automatic launch). */
+  launchedBy?: string;
+  /** Health known at launch, used by the assessment. */
+  health?: RenewalHealthInputs;
+  /** State carried over a continue-as-new; absent on a fresh start. */
+  carried?: RenewalState;
+}
+
+export const RENEWAL_DECISION_OUTCOMES = ['renewed', 'expanded', 'downsized', 'paused', 'churned'] as const;
+export type RenewalDecisionOutcome = (typeof RENEWAL_DECISION_OUTCOMES)[number];
+
+export interface RenewalDecision {
+  outcome: RenewalDecisionOutcome;
+  /** New ARR for expanded or downsized (US cents); the current ARR otherwise. */
+  newArrCents: number;
+  /** The customer's reason in their own words. */
+  reason: string | null;
+  signedContractRef: string | null;
+  decidedBy: string;
+  decidedAt: string;
+}
+
+export interface ClassificationChange {
+  at: string;
+  category: RiskCategory;
+  reasons: RiskReason[];
+  /** What prompted it: assessment, a health input, a stakeholder change. */
+  cause: string;
+}
+
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  /** Principal id, integration source, or `workflow`. */
+  actor: string;
+  action: string;
+  detail: Record<string, unknown>;
+}
+
+export interface RenewalException {
+  kind: 'no_decision_on_renewal_day';
+  flaggedAt: string;
+  escalations: string[];
+}
+
+export type RenewalStatus = 'active' | 'closed' | 'cancelled';
+
+/** The renewal's whole state: what queries return and what the read model mirrors. */
+export interface RenewalState {
+  renewalId: string;
+  account: AccountSnapshot;
+  renewalDate: string;
+  originalRenewalDate: string;
+  status: RenewalStatus;
+  phase: RenewalPhase;
+  reachedPhases: RenewalPhase[];
+  timeBand: RenewalTimeBand;
+  nextMilestone: { phase: RenewalPhase; at: string } | null;
+  health: RenewalHealthInputs;
+  category: RiskCategory | null;
+  classificationHistory: ClassificationChange[];
+  ownership: RenewalOwnership;
+  tasks: RenewalTask[];
+  decision: RenewalDecision | null;
+  saveRequest: { requestedAt: string; reason: string } | null;
+  exception: RenewalException | null;
+  postRenewalStartedAt: string | null;
+  cancellation: { at: string; by: string; reason: string } | null;
+  nextTermRenewalId: string | null;
+  policyVersion: string;
+  startedAt: string;
+  updatedAt: string;
+  /** Increases with every change; the read model ignores older writes. */
+  revision: number;
+  /** Audit entries, numbered from 1; all of them travel to the read model. */
+  audit: AuditEntry[];
+  /** Ids of signals and events already applied (carried across continue-as-new). */
+  appliedEventIds: string[];
 }
 
 export interface RenewalWorkflowResult {
   renewalId: string;
   finalPhase: RenewalPhase;
+  status: RenewalStatus;
+  decision: RenewalDecision | null;
+  nextTermRenewalId: string | null;
 }
 
 /**
@@ -41,18 +134,82 @@ export function renewalWorkflowId(accountId: string, renewalDate: string): strin
 
 export const RENEWAL_WORKFLOW_TYPE = 'renewalWorkflow';
 
-/** What the renewal workflow writes to its read model. */
-export interface RenewalReadModelUpdate {
-  renewalId: string;
-  account: AccountSnapshot;
-  renewalDate: string;
-  status: 'active' | 'closed' | 'cancelled';
-  phase: RenewalPhase;
-  timeBand: RenewalTimeBand;
-  nextMilestone: { phase: RenewalPhase; at: string } | null;
-  policyVersion: string;
-  /** Increases with every write of one workflow; older writes are ignored. */
-  revision: number;
-  startedAt: string;
-  updatedAt: string;
+// ---- signals: from integrations; each carries an event id and applies once ----
+
+export interface HealthInputSignal {
+  eventId: string;
+  source: string;
+  inputs: RenewalHealthInputs;
 }
+export const healthInputSignal = defineSignal<[HealthInputSignal]>('healthInput');
+
+export interface StakeholderChangeSignal {
+  eventId: string;
+  source: string;
+  /** Who changed: champion, executive sponsor, decision maker. */
+  who: 'champion' | 'executive_sponsor' | 'decision_maker';
+  description: string;
+}
+export const stakeholderChangeSignal = defineSignal<[StakeholderChangeSignal]>('stakeholderChange');
+
+// ---- updates: from people through the api; validated, answered, deduplicated by update id ----
+
+export interface CompleteTaskUpdate {
+  taskId: string;
+  by: string;
+  note?: string;
+}
+export const completeTaskUpdate = defineUpdate<RenewalTask, [CompleteTaskUpdate]>('completeTask');
+
+export interface RecordDecisionUpdate {
+  outcome: RenewalDecisionOutcome;
+  newArrCents?: number;
+  reason?: string;
+  signedContractRef?: string;
+  by: string;
+}
+export const recordDecisionUpdate = defineUpdate<RenewalDecision, [RecordDecisionUpdate]>('recordDecision');
+
+export interface ChangeRenewalUpdate {
+  renewalDate?: string;
+  ownerCsmId?: string;
+  csmManagerId?: string | null;
+  salesRepId?: string | null;
+  by: string;
+}
+export const changeRenewalUpdate = defineUpdate<RenewalState, [ChangeRenewalUpdate]>('changeRenewal');
+
+export interface CancelRenewalUpdate {
+  reason: string;
+  by: string;
+}
+export const cancelRenewalUpdate = defineUpdate<RenewalState, [CancelRenewalUpdate]>('cancelRenewal');
+
+export const getRenewalStateQuery = defineQuery<RenewalState>('getRenewalState');
+
+/**
+ * Stable messages of business refusals raised by update validators, so the api can map
+ * them to status codes (ApplicationFailure type).
+ */
+export const RENEWAL_REFUSALS = {
+  taskNotFound: 'RenewalTaskNotFound',
+  taskAlreadyDone: 'RenewalTaskAlreadyDone',
+  alreadyDecided: 'RenewalAlreadyDecided',
+  closed: 'RenewalClosed',
+  invalid: 'RenewalInvalidChange',
+} as const;
+
+// ---- search attributes (registered on the dev server by scripts and tests) ----
+
+export const searchAttributes = {
+  accountId: defineSearchAttributeKey('AccountId', 'KEYWORD'),
+  renewalDate: defineSearchAttributeKey('RenewalDate', 'DATETIME'),
+  renewalPhase: defineSearchAttributeKey('RenewalPhase', 'KEYWORD'),
+  riskCategory: defineSearchAttributeKey('RiskCategory', 'KEYWORD'),
+} as const;
+
+/** `--search-attribute` arguments for `temporal server start-dev`. */
+export const DEV_SERVER_SEARCH_ATTRIBUTES = ['AccountId=Keyword', 'RenewalDate=Datetime', 'RenewalPhase=Keyword', 'RiskCategory=Keyword'];
+
+/** What the renewal workflow writes to its read model: its whole state. */
+export type RenewalReadModelUpdate = RenewalState;

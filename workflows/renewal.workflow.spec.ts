@@ -1,10 +1,52 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflows } from '../apps/worker/src/workflow-bundle';
-import { createTimeSkippingEnv, uniqueTaskQueue } from '../test/support/temporal';
-import { renewalWorkflowId, type RenewalReadModelUpdate, type RenewalWorkflowInput } from './definitions';
-import { DEFAULT_POLICY, addDays, localDateAt } from './domain';
-import type { RenewalActivities } from './renewal.activities';
+import { createTimeSkippingEnv, registerSearchAttributes, uniqueTaskQueue } from '../test/support/temporal';
+import {
+  completeTaskUpdate,
+  changeRenewalUpdate,
+  getRenewalStateQuery,
+  healthInputSignal,
+  recordDecisionUpdate,
+  renewalWorkflowId,
+  stakeholderChangeSignal,
+  type RenewalReadModelUpdate,
+  type RenewalState,
+  type RenewalWorkflowInput,
+} from './definitions';
+import { DEFAULT_POLICY, addDays, localDateAt, type RenewalHealthInputs } from './domain';
+import type { RenewalActivities, RenewalNotification } from './renewal.activities';
+import type { renewalWorkflow } from './renewal.workflow';
+
+const DAY = 86_400_000;
+const healthy: RenewalHealthInputs = { healthScore: 82, usageChangePct: 3, supportSentiment: 'positive', relationship: 'strong', businessOutcomes: 'achieved' };
+
+/** Records what the workflow writes, as the read model and the outbox would. */
+class RecordingActivities implements RenewalActivities {
+  readonly writes: RenewalReadModelUpdate[] = [];
+  readonly notifications = new Map<string, RenewalNotification>();
+  // Own properties, not prototype methods: the worker registers an object's own functions.
+  readonly recordRenewalState = async (update: RenewalReadModelUpdate): Promise<void> => {
+    this.writes.push(structuredClone(update));
+  };
+  readonly notify = async (n: RenewalNotification): Promise<void> => {
+    this.notifications.set(n.key, n);
+  };
+  byKind(kind: RenewalNotification['kind']): RenewalNotification[] {
+    return [...this.notifications.values()].filter((n) => n.kind === kind);
+  }
+}
+
+async function refusal(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'accepted';
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) return (error.cause as { type?: string })?.type ?? String(error.cause);
+    throw error;
+  }
+}
 
 describe('renewal workflow (time-skipping)', () => {
   let env: TestWorkflowEnvironment;
@@ -12,67 +54,164 @@ describe('renewal workflow (time-skipping)', () => {
 
   beforeAll(async () => {
     [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
+    await registerSearchAttributes(env);
   }, 120_000);
 
   afterAll(async () => {
     await env?.teardown();
   });
 
-  it('sleeps through 100 days of milestones and completes in seconds', async () => {
-    const recorded: RenewalReadModelUpdate[] = [];
-    const activities: RenewalActivities = {
-      async recordRenewalState(update) {
-        recorded.push(update);
-      },
-    };
-    const taskQueue = uniqueTaskQueue('renewal');
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
-    const startMs = await env.currentTimeMs();
-    const renewalDate = addDays(localDateAt(new Date(startMs), 'Asia/Tokyo'), 100);
+  async function launch(accountId: string, daysAhead: number, extra: Partial<RenewalWorkflowInput> = {}) {
+    const acts = new RecordingActivities();
+    const taskQueue = uniqueTaskQueue(accountId);
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts });
+    const today = localDateAt(new Date(await env.currentTimeMs()), 'UTC');
+    const renewalDate = addDays(today, daysAhead);
     const input: RenewalWorkflowInput = {
-      account: { id: 'acc-ts-1', name: 'Acme KK', arrCents: 12_000_000, segment: 'enterprise', timeZone: 'Asia/Tokyo', ownerCsmId: 'csm-1', csmManagerId: 'mgr-1', salesRepId: null },
+      account: { id: accountId, name: `${accountId} Ltd`, arrCents: 4_000_000, segment: 'mid_market', timeZone: 'UTC', ownerCsmId: 'csm-1', csmManagerId: 'mgr-1', salesRepId: 'ae-1' },
       renewalDate,
       policy: DEFAULT_POLICY,
+      launchedBy: 'ops-1',
+      health: healthy,
+      ...extra,
     };
-    const wallStart = Date.now();
-    const result = await worker.runUntil(
-      env.client.workflow.execute('renewalWorkflow', { taskQueue, workflowId: renewalWorkflowId('acc-ts-1', renewalDate), args: [input] }),
-    );
-    const wallMs = Date.now() - wallStart;
-    // Workflow time from the first write to the last: the durable timers it slept through.
-    const skippedDays = (Date.parse(recorded.at(-1)!.updatedAt) - Date.parse(recorded[0]!.updatedAt)) / 86_400_000;
+    return { acts, worker, input, renewalDate, taskQueue };
+  }
 
-    expect(result).toEqual({ renewalId: `renewal:acc-ts-1:${renewalDate}`, finalPhase: 'renewal_day' });
-    expect(recorded.map((u) => u.phase)).toEqual(['scheduled', 'assessment', 'preparation', 'engagement', 'closing', 'renewal_day']);
-    expect(recorded.map((u) => u.revision)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(recorded[0]!.timeBand).toBe('comprehensive');
-    expect(recorded.at(-1)!.timeBand).toBe('emergency');
-    // The assessment fires at 09:00 Tokyo time on T-90.
-    const assessmentAt = Date.parse(`${addDays(renewalDate, -90)}T00:00:00.000Z`);
-    expect(Math.abs(Date.parse(recorded[1]!.updatedAt) - assessmentAt)).toBeLessThan(1_000);
-    expect(skippedDays).toBeGreaterThan(99);
-    expect(skippedDays).toBeLessThan(101);
-    console.log(`renewal workflow: ${skippedDays.toFixed(1)} days of timers in ${wallMs} ms`);
+  const state = (h: WorkflowHandle<typeof renewalWorkflow>): Promise<RenewalState> => h.query(getRenewalStateQuery);
+
+  it('runs 120 days from launch to post-renewal: phases, tasks, overdue escalation once, decision, completion', async () => {
+    const { acts, worker, input, renewalDate, taskQueue } = await launch('acc-full', 120);
+    const result = await worker.runUntil(async () => {
+      const h = await env.client.workflow.start<typeof renewalWorkflow>('renewalWorkflow', { taskQueue, workflowId: renewalWorkflowId('acc-full', renewalDate), args: [input] });
+      let s = await state(h);
+      expect(s).toMatchObject({ phase: 'scheduled', timeBand: 'comprehensive', category: null, tasks: [] });
+      expect(s.nextMilestone?.phase).toBe('assessment');
+
+      await env.sleep(31 * DAY); // T-89
+      s = await state(h);
+      expect(s.phase).toBe('assessment');
+      expect(s.category).toBe('green');
+      expect(s.classificationHistory.map((c) => [c.category, c.cause])).toEqual([['green', 'assessment']]);
+      expect(s.tasks.map((t) => t.key)).toEqual(['assessment_review', 'pre_renewal_checklist']);
+      expect(s.ownership).toMatchObject({ model: 'hybrid', salesInvolved: false });
+
+      const done = await h.executeUpdate(completeTaskUpdate, { args: [{ taskId: 'assessment_review', by: 'csm-1', note: 'all green' }] });
+      expect(done).toMatchObject({ state: 'done', completedBy: 'csm-1', note: 'all green' });
+      expect(await refusal(h.executeUpdate(completeTaskUpdate, { args: [{ taskId: 'assessment_review', by: 'csm-1' }] }))).toBe('RenewalTaskAlreadyDone');
+      expect(await refusal(h.executeUpdate(completeTaskUpdate, { args: [{ taskId: 'nope', by: 'csm-1' }] }))).toBe('RenewalTaskNotFound');
+
+      await env.sleep(88 * DAY); // T-1: closing
+      s = await state(h);
+      expect(s.phase).toBe('closing');
+      expect(s.reachedPhases).toEqual(['assessment', 'preparation', 'engagement', 'closing']);
+      expect(s.tasks.filter((t) => t.trigger === 'preparation').map((t) => t.key)).not.toContain('red_customer_outreach');
+      // Every task still open past its due date was escalated exactly once; the completed one never.
+      const overdue = s.tasks.filter((t) => t.state === 'open' && Date.parse(t.dueAt) <= Date.parse(s.updatedAt));
+      expect(overdue.length).toBeGreaterThan(5);
+      expect(overdue.every((t) => t.escalatedAt !== null)).toBe(true);
+      expect(acts.byKind('task_overdue').map((n) => n.detail.taskId).sort()).toEqual(s.tasks.filter((t) => t.escalatedAt).map((t) => t.id).sort());
+      expect(acts.byKind('task_overdue').find((n) => n.detail.taskId === 'pre_renewal_checklist')).toMatchObject({ managerOf: 'csm-1', recipientIds: ['csm-1'] });
+
+      const decision = await h.executeUpdate(recordDecisionUpdate, { args: [{ outcome: 'renewed', by: 'csm-1', signedContractRef: 'DOC-1' }] });
+      expect(decision).toMatchObject({ outcome: 'renewed', newArrCents: 4_000_000 });
+      expect(await refusal(h.executeUpdate(recordDecisionUpdate, { args: [{ outcome: 'churned', reason: 'x', by: 'csm-1' }] }))).toBe('RenewalAlreadyDecided');
+
+      await env.sleep(2 * DAY); // past T-0: renewal day, then post-renewal at once
+      s = await state(h);
+      expect(s.phase).toBe('post_renewal');
+      expect(s.exception).toBeNull();
+      const post = s.tasks.filter((t) => t.trigger === 'post_renewal');
+      expect(post.map((t) => t.key)).toEqual(['deliver_commitments', 'document_lessons', 'update_health', 'next_90_days_plan']);
+      for (const t of post) await h.executeUpdate(completeTaskUpdate, { args: [{ taskId: t.id, by: 'csm-1' }] });
+      return h.result();
+    });
+    expect(result).toMatchObject({ status: 'closed', finalPhase: 'post_renewal', decision: { outcome: 'renewed' }, nextTermRenewalId: null });
+    const last = acts.writes.at(-1)!;
+    expect(last.status).toBe('closed');
+    expect(acts.writes.map((w) => w.revision)).toEqual(acts.writes.map((_, i) => i + 1));
+    // The audit trail reached the read model in order, each entry once.
+    const seqs = acts.writes.flatMap((w) => w.audit.map((e) => e.seq));
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+  }, 180_000);
+
+  it('reclassifies to red mid-way: intervention tasks, a save request, and each event applied once', async () => {
+    const { acts, worker, input, renewalDate, taskQueue } = await launch('acc-red', 50);
+    await worker.runUntil(async () => {
+      const h = await env.client.workflow.start<typeof renewalWorkflow>('renewalWorkflow', { taskQueue, workflowId: renewalWorkflowId('acc-red', renewalDate), args: [input] });
+      let s = await state(h);
+      expect([s.phase, s.category]).toEqual(['preparation', 'green']);
+      // Assessment ran although launched after T-90, its tasks due late.
+      expect(s.tasks.find((t) => t.key === 'assessment_review')).toMatchObject({ late: true });
+
+      const signal = { eventId: 'crm-778', source: 'crm', inputs: { competitiveSignal: true } };
+      await h.signal(healthInputSignal, signal);
+      await h.signal(healthInputSignal, signal);
+      await env.sleep(1_000);
+      s = await state(h);
+      expect(s.category).toBe('red');
+      expect(s.classificationHistory.map((c) => c.category)).toEqual(['green', 'red']);
+      expect(s.classificationHistory[1]!.reasons[0]!.text).toMatch(/competitive/);
+      expect(s.tasks.filter((t) => t.trigger === 'became_red').map((t) => [t.key, t.ownerId])).toEqual([
+        ['red_review_meeting', 'mgr-1'],
+        ['executive_engagement', null],
+      ]);
+      expect(s.saveRequest?.reason).toMatch(/save mode/);
+      expect(s.audit.filter((e) => e.action === 'health_input')).toHaveLength(1);
+      // Red brings sales in under the hybrid rule.
+      expect(s.ownership.salesInvolved).toBe(true);
+
+      await h.signal(stakeholderChangeSignal, { eventId: 'crm-779', source: 'crm', who: 'champion', description: 'Champion left for a competitor' });
+      await env.sleep(1_000);
+      s = await state(h);
+      expect(s.tasks.map((t) => t.key)).toContain('relationship_rebuild');
+      await h.terminate('test done');
+    });
+    expect(acts.byKind('save_requested')).toHaveLength(1);
   }, 120_000);
 
-  it('catches up when launched late: at T-45 it records the engagement phase still ahead', async () => {
-    const recorded: RenewalReadModelUpdate[] = [];
-    const taskQueue = uniqueTaskQueue('renewal-late');
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: bundle,
-      activities: { recordRenewalState: async (u: RenewalReadModelUpdate) => void recorded.push(u) } satisfies RenewalActivities,
+  it('re-plans its timers when the renewal date changes', async () => {
+    const { worker, input, renewalDate, taskQueue } = await launch('acc-move', 40);
+    await worker.runUntil(async () => {
+      const h = await env.client.workflow.start<typeof renewalWorkflow>('renewalWorkflow', { taskQueue, workflowId: renewalWorkflowId('acc-move', renewalDate), args: [input] });
+      let s = await state(h);
+      expect(s.nextMilestone).toEqual({ phase: 'engagement', at: `${addDays(renewalDate, -30)}T09:00:00.000Z` });
+      const newDate = addDays(renewalDate, 30);
+      expect(await refusal(h.executeUpdate(changeRenewalUpdate, { args: [{ renewalDate: '2001-01-01', by: 'ops-1' }] }))).toBe('RenewalInvalidChange');
+      s = await h.executeUpdate(changeRenewalUpdate, { args: [{ renewalDate: newDate, ownerCsmId: 'csm-2', by: 'ops-1' }] });
+      expect(s.renewalDate).toBe(newDate);
+      await env.sleep(1_000);
+      s = await state(h);
+      expect(s.nextMilestone).toEqual({ phase: 'engagement', at: `${addDays(newDate, -30)}T09:00:00.000Z` });
+      expect(s.tasks.filter((t) => t.state === 'open' && t.ownerRole === 'csm').every((t) => t.ownerId === 'csm-2')).toBe(true);
+      await env.sleep(20 * DAY); // past the old T-30, before the new one
+      expect((await state(h)).phase).toBe('preparation');
+      await env.sleep(21 * DAY); // past the new T-30
+      expect((await state(h)).phase).toBe('engagement');
+      await h.terminate('test done');
     });
-    const renewalDate = addDays(localDateAt(new Date(await env.currentTimeMs()), 'UTC'), 45);
-    const input: RenewalWorkflowInput = {
-      account: { id: 'acc-late', name: 'Late Co', arrCents: 500_000, segment: 'smb', timeZone: 'UTC', ownerCsmId: 'csm-2', csmManagerId: null, salesRepId: null },
-      renewalDate,
-      policy: DEFAULT_POLICY,
-    };
-    await worker.runUntil(env.client.workflow.execute('renewalWorkflow', { taskQueue, workflowId: renewalWorkflowId('acc-late', renewalDate), args: [input] }));
-    expect(recorded.map((u) => u.phase)).toEqual(['preparation', 'engagement', 'closing', 'renewal_day']);
-    expect(recorded[0]!.timeBand).toBe('compressed');
-    expect(recorded[0]!.nextMilestone?.phase).toBe('engagement');
+  }, 120_000);
+
+  it('flags renewal day without a decision, escalates at once and after the grace period, and keeps waiting', async () => {
+    const { acts, worker, input, renewalDate, taskQueue } = await launch('acc-late-decision', 5);
+    const result = await worker.runUntil(async () => {
+      const h = await env.client.workflow.start<typeof renewalWorkflow>('renewalWorkflow', { taskQueue, workflowId: renewalWorkflowId('acc-late-decision', renewalDate), args: [input] });
+      expect((await state(h)).timeBand).toBe('emergency');
+      await env.sleep(5 * DAY + DAY / 2);
+      let s = await state(h);
+      expect(s.phase).toBe('renewal_day');
+      expect(s.exception).toMatchObject({ kind: 'no_decision_on_renewal_day' });
+      expect(s.exception!.escalations).toHaveLength(1);
+      expect(acts.byKind('no_decision_on_renewal_day')).toHaveLength(1);
+      await env.sleep(3 * DAY);
+      s = await state(h);
+      expect(s.exception!.escalations).toHaveLength(2);
+      expect(acts.byKind('no_decision_on_renewal_day').map((n) => n.managerOf)).toEqual(['csm-1', 'csm-1']);
+      expect(s.status).toBe('active');
+      expect(await refusal(h.executeUpdate(recordDecisionUpdate, { args: [{ outcome: 'churned', by: 'csm-1' }] }))).toBe('RenewalInvalidChange');
+      await h.executeUpdate(recordDecisionUpdate, { args: [{ outcome: 'churned', reason: 'Moved everything to a cheaper tool', by: 'csm-1' }] });
+      return h.result();
+    });
+    expect(result).toMatchObject({ status: 'closed', decision: { outcome: 'churned', reason: 'Moved everything to a cheaper tool', newArrCents: 0 } });
   }, 120_000);
 });

@@ -6,6 +6,9 @@ import { createConnection } from 'node:net';
 import { dataDir, ensureDir, log, waitForPort } from './common.mjs';
 import { ensureTemporalCli } from './temporal-cli.mjs';
 
+/** The workflows' search attributes (workflows/definitions.ts, checked by test/unit/search-attributes.spec.ts). */
+export const SEARCH_ATTRIBUTES = ['AccountId=Keyword', 'RenewalDate=Datetime', 'RenewalPhase=Keyword', 'RiskCategory=Keyword'];
+
 /** @param {number} port */
 function listening(port) {
   return new Promise((resolve) => {
@@ -34,7 +37,9 @@ export async function ensureTemporalDevServer() {
   const child = spawn(
     cli,
     ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--db-filename', dbFile,
-      '--sqlite-pragma', 'journal_mode=WAL', '--log-level', 'warn', '--namespace', 'default'],
+      '--sqlite-pragma', 'journal_mode=WAL', '--log-level', 'warn', '--namespace', 'default',
+      // Keep in step with DEV_SERVER_SEARCH_ATTRIBUTES in workflows/definitions.ts.
+      ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', a])],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   let exited = false;

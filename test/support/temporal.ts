@@ -1,5 +1,6 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
+import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../../workflows/definitions';
 import { temporalCliPath, testServerPath } from './toolchain';
 
 /** Temporal's Java time-skipping test server, through the provisioned launcher. */
@@ -12,9 +13,16 @@ export function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalCliPath() },
-      extraArgs: ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF'],
+      extraArgs: ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF', ...DEV_SERVER_SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', a])],
     },
   });
 }
 
 export const uniqueTaskQueue = (name: string): string => `${name}-${randomUUID()}`;
+
+/** Registers the workflows' search attributes on a test server that does not know them. */
+export async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
+  const types: Record<string, number> = { Keyword: 2, Datetime: 6 }; // temporal.api.enums.v1.IndexedValueType
+  const searchAttributes = Object.fromEntries(DEV_SERVER_SEARCH_ATTRIBUTES.map((a) => a.split('=')).map(([name, type]) => [name!, types[type!]!]));
+  await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace ?? 'default', searchAttributes });
+}

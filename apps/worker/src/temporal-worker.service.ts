@@ -34,6 +34,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
       ...workflowSource,
       activities: {
         recordRenewalState: this.renewalActivities.recordRenewalState.bind(this.renewalActivities),
+        notify: this.renewalActivities.notify.bind(this.renewalActivities),
       },
       shutdownGraceTime: `${c.WORKER_SHUTDOWN_GRACE_SECONDS} seconds`,
     });

@@ -1,4 +1,4 @@
-import { addDays, daysBetween, isIsoDate, isValidTimeZone, localDateAt, zonedTimeToInstant } from './local-time';
+import { addDays, addMonths, daysBetween, isIsoDate, isValidTimeZone, localDateAt, zonedTimeToInstant } from './local-time';
 
 describe('calendar dates', () => {
   it.each([
@@ -17,6 +17,10 @@ describe('calendar dates', () => {
     expect(addDays('2028-03-01', -1)).toBe('2028-02-29');
     expect(daysBetween('2026-12-31', '2027-03-31')).toBe(90);
     expect(daysBetween('2027-03-31', '2026-12-31')).toBe(-90);
+    expect(addMonths('2027-03-31', 12)).toBe('2028-03-31');
+    expect(addMonths('2027-01-31', 1)).toBe('2027-02-28');
+    expect(addMonths('2028-02-29', 12)).toBe('2029-02-28');
+    expect(addMonths('2027-11-15', 3)).toBe('2028-02-15');
   });
 });
 

@@ -42,6 +42,14 @@ export function addDays(date: string, days: number): string {
   return formatIsoDate({ year: t.getUTCFullYear(), month: t.getUTCMonth() + 1, day: t.getUTCDate() });
 }
 
+/** The same day `months` months later, clamped to the month's end (Jan 31 + 1 month = Feb 28/29). */
+export function addMonths(date: string, months: number): string {
+  const d = requireDate(date);
+  const first = new Date(Date.UTC(d.year, d.month - 1 + months, 1));
+  const lastDay = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate();
+  return formatIsoDate({ year: first.getUTCFullYear(), month: first.getUTCMonth() + 1, day: Math.min(d.day, lastDay) });
+}
+
 /** Whole calendar days from `from` to `to` (positive when `to` is later). */
 export function daysBetween(from: string, to: string): number {
   const a = requireDate(from);

@@ -48,6 +48,36 @@ export class RenewalEntity {
   @Column({ name: 'next_milestone_at', type: 'timestamptz', nullable: true })
   nextMilestoneAt!: Date | null;
 
+  @Column({ name: 'original_renewal_date', type: 'date' })
+  originalRenewalDate!: string;
+
+  @Column({ type: 'jsonb' })
+  health!: Record<string, unknown>;
+
+  @Column({ name: 'classification_history', type: 'jsonb' })
+  classificationHistory!: Array<{ at: string; category: string; reasons: Array<{ kind: string; family?: string; text: string }>; cause: string }>;
+
+  @Column({ type: 'jsonb', nullable: true })
+  ownership!: { model: string; owners: Array<{ role: string; principalId: string | null; responsibility: string }>; salesInvolved: boolean; reason: string } | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  decision!: Record<string, unknown> | null;
+
+  @Column({ name: 'save_request', type: 'jsonb', nullable: true })
+  saveRequest!: { requestedAt: string; reason: string } | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  exception!: { kind: string; flaggedAt: string; escalations: string[] } | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  cancellation!: { at: string; by: string; reason: string } | null;
+
+  @Column({ name: 'post_renewal_started_at', type: 'timestamptz', nullable: true })
+  postRenewalStartedAt!: Date | null;
+
+  @Column({ name: 'next_term_renewal_id', type: 'text', nullable: true })
+  nextTermRenewalId!: string | null;
+
   @Column({ name: 'policy_version', type: 'text' })
   policyVersion!: string;
 

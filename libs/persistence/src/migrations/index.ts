@@ -1,5 +1,6 @@
 import { CreatePrincipalsAndApiKeys1795348800000 } from './202611221200-create-principals-and-api-keys';
 import { CreateAccountsAndRenewals1795349400000 } from './202611221210-create-accounts-and-renewals';
+import { RenewalTimeline1795352400000 } from './202611221300-renewal-timeline';
 
 /** Every migration, in order. New ones are appended here. */
-export const MIGRATIONS = [CreatePrincipalsAndApiKeys1795348800000, CreateAccountsAndRenewals1795349400000];
+export const MIGRATIONS = [CreatePrincipalsAndApiKeys1795348800000, CreateAccountsAndRenewals1795349400000, RenewalTimeline1795352400000];
