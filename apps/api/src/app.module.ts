@@ -12,6 +12,7 @@ import { ApiKeyStore } from './auth/api-key-store';
 import { HealthController } from './health/health.controller';
 import { ProblemDetailsFilter } from './problems/problem-details.filter';
 import { RenewalsController } from './renewals/renewals.controller';
+import { RenewalActionsService } from './renewals/renewal-actions.service';
 import { RenewalsService } from './renewals/renewals.service';
 import { TemporalClientProvider } from './temporal/temporal-client.provider';
 
@@ -50,6 +51,7 @@ export class AppModule {
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         RenewalsService,
+        RenewalActionsService,
       ],
     };
   }

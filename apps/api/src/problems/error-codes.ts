@@ -15,6 +15,13 @@ export const ERROR_CATALOGUE = {
   'RENEWAL.CONFLICTING_LAUNCH': { status: 409, title: 'A renewal for this account and date already runs with other details' },
   'RENEWAL.ALREADY_CLOSED': { status: 409, title: 'The renewal for this account and date has already ended' },
   'RENEWAL.INVALID_POLICY': { status: 400, title: 'The policy overrides are not valid' },
+  'RENEWAL.CLOSED': { status: 409, title: 'The renewal is closed or cancelled' },
+  'RENEWAL.TASK_NOT_FOUND': { status: 404, title: 'No such task on this renewal' },
+  'RENEWAL.TASK_ALREADY_DONE': { status: 409, title: 'The task is already done' },
+  'RENEWAL.ALREADY_DECIDED': { status: 409, title: 'The customer\'s decision is already recorded' },
+  'RENEWAL.INVALID_CHANGE': { status: 400, title: 'The change is not valid for this renewal' },
+  'RENEWAL.NOT_YOURS': { status: 403, title: 'The renewal is not one you own or manage' },
+  'REQUEST.EMPTY_CHANGE': { status: 400, title: 'The request changes nothing' },
   'DEPENDENCY.UNAVAILABLE': { status: 503, title: 'A service the API depends on is unavailable' },
   'INTERNAL': { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -1,19 +1,38 @@
-import { Body, Controller, Get, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { PERSON_ROLES } from '@retain/domain';
+import { PERSON_ROLES, type RenewalTask } from '@retain/domain';
+import type { RenewalDecision, RenewalState } from '@retain/workflows';
 import type { Principal } from '../auth/api-key-store';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
+import { ApiError } from '../problems/error-codes';
 import { CreateRenewalDto } from './dto/create-renewal.dto';
 import { ListRenewalsQuery } from './dto/list-renewals.query';
-import { RenewalLaunchView, RenewalPage, RenewalView } from './dto/renewal.view';
+import { BatchLaunchDto, CancelRenewalDto, CompleteTaskDto, PatchRenewalDto, RecordDecisionDto } from './dto/renewal-actions.dto';
+import { BatchLaunchResult, RenewalDetailView, RenewalLaunchView, RenewalPage, RenewalTaskView } from './dto/renewal.view';
+import { RenewalActionsService } from './renewal-actions.service';
 import { RenewalsService } from './renewals.service';
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
+
+function idempotencyKey(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(raw)) {
+    throw new ApiError('VALIDATION.FAILED', 'Idempotency-Key must be 1-200 letters, digits, dots, colons, dashes or underscores', [{ field: 'Idempotency-Key', message: 'is not a valid key' }]);
+  }
+  return raw;
+}
+
+const IdempotencyHeader = () => ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key applies the change once' });
 
 @ApiTags('renewals')
 @ApiBearerAuth()
 @Controller('renewals')
 export class RenewalsController {
-  constructor(private readonly renewals: RenewalsService) {}
+  constructor(
+    private readonly renewals: RenewalsService,
+    private readonly actions: RenewalActionsService,
+  ) {}
 
   @Post()
   @Roles('cs_ops')
@@ -27,19 +46,73 @@ export class RenewalsController {
     return result;
   }
 
+  @Post('batch')
+  @Roles('cs_ops')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Launch up to 1,000 renewals; each item gets its own result' })
+  @ApiOkResponse({ type: BatchLaunchResult })
+  launchBatch(@Body() body: BatchLaunchDto, @CurrentPrincipal() principal: Principal): Promise<BatchLaunchResult> {
+    return this.renewals.launchBatch(body.items, principal, new Date());
+  }
+
   @Get()
   @Roles(...PERSON_ROLES)
-  @ApiOperation({ summary: 'List renewals from the read model, keyset-paginated' })
+  @ApiOperation({ summary: 'List renewals from the read model, keyset-paginated (CSMs see their own, sales reps their accounts\')' })
   @ApiOkResponse({ type: RenewalPage })
-  list(@Query() query: ListRenewalsQuery): Promise<RenewalPage> {
-    return this.renewals.list(query);
+  list(@Query() query: ListRenewalsQuery, @CurrentPrincipal() principal: Principal): Promise<RenewalPage> {
+    return this.renewals.list(query, principal);
   }
 
   @Get(':id')
   @Roles(...PERSON_ROLES)
-  @ApiOperation({ summary: 'One renewal' })
-  @ApiOkResponse({ type: RenewalView })
-  get(@Param('id') id: string): Promise<RenewalView> {
-    return this.renewals.get(id);
+  @ApiOperation({ summary: 'One renewal: phase, next milestone, time band, category with reasons and history, tasks, owners, save request, decision, audit trail' })
+  @ApiOkResponse({ type: RenewalDetailView })
+  get(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<RenewalDetailView> {
+    return this.renewals.detail(id, principal);
+  }
+
+  @Post(':id/tasks/:taskId/complete')
+  @Roles('csm', 'csm_manager', 'director', 'vp', 'sales_rep')
+  @HttpCode(HttpStatus.OK)
+  @IdempotencyHeader()
+  @ApiOperation({ summary: 'Mark a timeline task done (by its owner, or by who owns or manages the renewal)' })
+  @ApiOkResponse({ type: RenewalTaskView })
+  @ApiConflictResponse({ description: 'Already done, or the renewal has ended' })
+  completeTask(
+    @Param('id') id: string,
+    @Param('taskId') taskId: string,
+    @Body() body: CompleteTaskDto,
+    @CurrentPrincipal() principal: Principal,
+    @Headers('idempotency-key') key?: string,
+  ): Promise<RenewalTask> {
+    return this.actions.completeTask(id, taskId, body, principal, idempotencyKey(key));
+  }
+
+  @Post(':id/decision')
+  @Roles('csm', 'csm_manager', 'director', 'vp', 'sales_rep', 'cs_ops')
+  @HttpCode(HttpStatus.OK)
+  @IdempotencyHeader()
+  @ApiOperation({ summary: 'Record the customer\'s decision: renewed, expanded, downsized (with new ARR), paused, churned (with the reason in their words)' })
+  @ApiConflictResponse({ description: 'Already decided, or the renewal has ended' })
+  decide(@Param('id') id: string, @Body() body: RecordDecisionDto, @CurrentPrincipal() principal: Principal, @Headers('idempotency-key') key?: string): Promise<RenewalDecision> {
+    return this.actions.decide(id, body, principal, idempotencyKey(key));
+  }
+
+  @Patch(':id')
+  @Roles('cs_ops', 'csm_manager', 'director', 'vp')
+  @IdempotencyHeader()
+  @ApiOperation({ summary: 'Reschedule the renewal date (every remaining timer is re-planned) or change owners' })
+  @ApiConflictResponse({ description: 'The renewal has ended' })
+  change(@Param('id') id: string, @Body() body: PatchRenewalDto, @CurrentPrincipal() principal: Principal, @Headers('idempotency-key') key?: string): Promise<RenewalState> {
+    return this.actions.change(id, body, principal, idempotencyKey(key));
+  }
+
+  @Post(':id/cancel')
+  @Roles('cs_ops')
+  @HttpCode(HttpStatus.OK)
+  @IdempotencyHeader()
+  @ApiOperation({ summary: 'Stop the renewal workflow with a reason' })
+  cancel(@Param('id') id: string, @Body() body: CancelRenewalDto, @CurrentPrincipal() principal: Principal, @Headers('idempotency-key') key?: string): Promise<RenewalState> {
+    return this.actions.cancel(id, body, principal, idempotencyKey(key));
   }
 }

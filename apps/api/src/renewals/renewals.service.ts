@@ -11,13 +11,17 @@ import { RENEWAL_WORKFLOW_TYPE, renewalWorkflowId, type RenewalWorkflowInput } f
 import type { Principal } from '../auth/api-key-store';
 import { ApiError } from '../problems/error-codes';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
-import type { CreateRenewalDto } from './dto/create-renewal.dto';
+type CreateRenewalDto = CreateRenewalDtoClass;
 import type { ListRenewalsQuery } from './dto/list-renewals.query';
-import type { RenewalLaunchView, RenewalPage, RenewalView } from './dto/renewal.view';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import { flattenValidationErrors } from '../problems/validation';
+import { CreateRenewalDto as CreateRenewalDtoClass } from './dto/create-renewal.dto';
+import type { BatchItemResult, BatchLaunchResult, RenewalDetailView, RenewalLaunchView, RenewalPage, RenewalView } from './dto/renewal.view';
 
 /** Renewals more than this far ahead are almost always a typo in the year. */
 const MAX_DAYS_AHEAD = 3 * 366;
-const RENEWAL_ID = /^renewal:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\d{4}-\d{2}-\d{2}$/;
+export const RENEWAL_ID = /^renewal:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\d{4}-\d{2}-\d{2}$/;
 
 /** JSON with sorted keys, so the same request always hashes the same. */
 function canonicalJson(value: unknown): string {
@@ -76,6 +80,9 @@ function toView(r: RenewalEntity & { accountName?: string }): RenewalView {
   };
 }
 
+/** Roles that read every renewal; CSMs see the ones they own, sales reps their accounts'. */
+const READS_ALL = new Set(['csm_manager', 'director', 'vp', 'cs_ops', 'product']);
+
 @Injectable()
 export class RenewalsService {
   constructor(
@@ -110,6 +117,7 @@ export class RenewalsService {
       account: { id: a.id, name: a.name, arrCents: a.arrCents, segment: a.segment, timeZone: a.timeZone, ownerCsmId: a.ownerCsmId, csmManagerId: a.csmManagerId ?? null, salesRepId: a.salesRepId ?? null },
       renewalDate: dto.renewalDate,
       policy,
+      launchedBy: by.id,
     };
     const fingerprint = createHash('sha256').update(canonicalJson({ account: input.account, renewalDate: input.renewalDate, policy: dto.policy ?? null })).digest('hex');
     const workflowId = renewalWorkflowId(a.id, dto.renewalDate);
@@ -140,6 +148,82 @@ export class RenewalsService {
     }
   }
 
+  /** Launches each item on its own: one bad item is rejected with its reason, the rest go ahead. */
+  async launchBatch(items: Array<Record<string, unknown>>, by: Principal, now: Date): Promise<BatchLaunchResult> {
+    const results: BatchItemResult[] = new Array<BatchItemResult>(items.length);
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < items.length; i = next++) {
+        const dto = plainToInstance(CreateRenewalDtoClass, items[i]);
+        const problems = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
+        if (problems.length) {
+          results[i] = { index: i, status: 'rejected', code: 'VALIDATION.FAILED', errors: flattenValidationErrors(problems), detail: 'the item is not valid' };
+          continue;
+        }
+        try {
+          const r = await this.launch(dto, by, now);
+          results[i] = { index: i, status: r.created ? 'created' : 'already_running', id: r.id };
+        } catch (error) {
+          if (!(error instanceof ApiError)) throw error;
+          results[i] = { index: i, status: 'rejected', code: error.code, detail: error.detail, ...(error.errors.length ? { errors: error.errors } : {}) };
+        }
+      }
+    };
+    // Bounded concurrency: enough to keep Temporal busy, not enough to swamp it.
+    await Promise.all(Array.from({ length: Math.min(16, items.length) }, worker));
+    const count = (status: string) => results.filter((r) => r.status === status).length;
+    return { created: count('created'), alreadyRunning: count('already_running'), rejected: count('rejected'), items: results };
+  }
+
+  /** Whether `p` may read renewal rows owned by `ownerCsmId` on an account whose sales rep is `salesRepId`. */
+  private mayRead(p: Principal, ownerCsmId: string, salesRepId: string | null): boolean {
+    if (READS_ALL.has(p.role)) return true;
+    if (p.role === 'csm') return ownerCsmId === p.id;
+    if (p.role === 'sales_rep') return salesRepId === p.id;
+    return false;
+  }
+
+  /** Everything about one renewal from the read model: status, tasks, classification history, audit trail. */
+  async detail(id: string, p: Principal): Promise<RenewalDetailView> {
+    if (!RENEWAL_ID.test(id)) throw new ApiError('RENEWAL.NOT_FOUND', `No renewal has the id ${id}`);
+    const row = await this.dataSource.getRepository(RenewalEntity).findOneBy({ id });
+    if (!row) {
+      const starting = await this.get(id);
+      return { ...starting, originalRenewalDate: starting.renewalDate, classificationHistory: [], ownership: null, decision: null, saveRequest: null, exception: null, cancellation: null, nextTermRenewalId: null, tasks: [], history: [] };
+    }
+    const account = await this.dataSource.getRepository(AccountEntity).findOneBy({ id: row.accountId });
+    if (!this.mayRead(p, row.ownerCsmId, account?.salesRepId ?? null)) throw new ApiError('RENEWAL.NOT_YOURS', `${p.id} may not read ${id}`);
+    type Row = Record<string, unknown>;
+    const [tasks, history] = await Promise.all([
+      this.dataSource.query<Row[]>(
+        `SELECT task_id, key, title, trigger, owner_role, owner_id, state, due_at, nominal_due_at, late, escalated_at, completed_at, completed_by, note,
+                (state = 'open' AND due_at <= now()) AS overdue
+           FROM renewal_tasks WHERE renewal_id = $1 ORDER BY due_at, task_id`,
+        [id],
+      ),
+      this.dataSource.query<Row[]>('SELECT seq, at, actor, action, detail FROM renewal_audit WHERE renewal_id = $1 ORDER BY seq', [id]),
+    ]);
+    const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : null);
+    return {
+      ...toView(Object.assign(row, { accountName: account?.name })),
+      originalRenewalDate: row.originalRenewalDate,
+      classificationHistory: row.classificationHistory,
+      ownership: row.ownership,
+      decision: row.decision,
+      saveRequest: row.saveRequest,
+      exception: row.exception,
+      cancellation: row.cancellation,
+      nextTermRenewalId: row.nextTermRenewalId,
+      tasks: tasks.map((t) => ({
+        id: String(t.task_id), key: String(t.key), title: String(t.title), trigger: String(t.trigger), ownerRole: String(t.owner_role),
+        ownerId: (t.owner_id as string | null) ?? null, state: String(t.state), dueAt: iso(t.due_at)!, nominalDueAt: iso(t.nominal_due_at)!,
+        late: Boolean(t.late), overdue: Boolean(t.overdue), escalatedAt: iso(t.escalated_at), completedAt: iso(t.completed_at),
+        completedBy: (t.completed_by as string | null) ?? null, note: (t.note as string | null) ?? null,
+      })),
+      history: history.map((h) => ({ seq: Number(h.seq), at: iso(h.at)!, actor: String(h.actor), action: String(h.action), detail: h.detail as Record<string, unknown> })),
+    };
+  }
+
   /** The read-model row; a just-launched renewal whose first write is pending shows as `starting`. */
   async get(id: string): Promise<RenewalView> {
     if (!RENEWAL_ID.test(id)) throw new ApiError('RENEWAL.NOT_FOUND', `No renewal has the id ${id}`);
@@ -165,7 +249,7 @@ export class RenewalsService {
   }
 
   /** Keyset pagination on (renewal_date, id): stable under inserts, index-backed. */
-  async list(q: ListRenewalsQuery): Promise<RenewalPage> {
+  async list(q: ListRenewalsQuery, p: Principal): Promise<RenewalPage> {
     const limit = q.limit ?? 50;
     const qb = this.dataSource
       .getRepository(RenewalEntity)
@@ -175,6 +259,9 @@ export class RenewalsService {
       .orderBy('r.renewal_date', 'ASC')
       .addOrderBy('r.id', 'ASC')
       .limit(limit + 1);
+    if (p.role === 'csm') qb.andWhere('r.owner_csm_id = :me', { me: p.id });
+    else if (p.role === 'sales_rep') qb.andWhere('a.sales_rep_id = :me', { me: p.id });
+    else if (!READS_ALL.has(p.role)) qb.andWhere('false');
     if (q.phase) qb.andWhere('r.phase = :phase', { phase: q.phase });
     if (q.riskCategory) qb.andWhere('r.risk_category = :risk', { risk: q.riskCategory });
     if (q.owner) qb.andWhere('r.owner_csm_id = :owner', { owner: q.owner });

@@ -23,6 +23,61 @@ export class RenewalView {
   @ApiPropertyOptional() updatedAt?: string;
 }
 
+export class RenewalTaskView {
+  @ApiProperty() id!: string;
+  @ApiProperty() key!: string;
+  @ApiProperty() title!: string;
+  @ApiProperty({ description: 'Phase or event that laid it out' }) trigger!: string;
+  @ApiProperty() ownerRole!: string;
+  @ApiProperty({ nullable: true, type: String }) ownerId!: string | null;
+  @ApiProperty({ enum: ['open', 'done', 'cancelled'] }) state!: string;
+  @ApiProperty() dueAt!: string;
+  @ApiProperty() nominalDueAt!: string;
+  @ApiProperty({ description: 'Laid out after its nominal due date' }) late!: boolean;
+  @ApiProperty({ description: 'Open and past due' }) overdue!: boolean;
+  @ApiProperty({ nullable: true, type: String }) escalatedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) completedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) completedBy!: string | null;
+  @ApiProperty({ nullable: true, type: String }) note!: string | null;
+}
+
+export class AuditEntryView {
+  @ApiProperty() seq!: number;
+  @ApiProperty() at!: string;
+  @ApiProperty() actor!: string;
+  @ApiProperty() action!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true }) detail!: Record<string, unknown>;
+}
+
+export class RenewalDetailView extends RenewalView {
+  @ApiProperty() originalRenewalDate!: string;
+  @ApiProperty({ type: 'array', items: { type: 'object' }, description: 'Every classification with its reasons and cause' }) classificationHistory!: unknown[];
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'Ownership model, owners and the rule that chose them' }) ownership!: unknown;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true }) decision!: unknown;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'Set when the renewal turned red' }) saveRequest!: unknown;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'Renewal day passed without a decision' }) exception!: unknown;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true }) cancellation!: unknown;
+  @ApiProperty({ nullable: true, type: String }) nextTermRenewalId!: string | null;
+  @ApiProperty({ type: [RenewalTaskView] }) tasks!: RenewalTaskView[];
+  @ApiProperty({ type: [AuditEntryView], description: 'Every transition: who or what, when, why' }) history!: AuditEntryView[];
+}
+
+export class BatchItemResult {
+  @ApiProperty() index!: number;
+  @ApiProperty({ enum: ['created', 'already_running', 'rejected'] }) status!: string;
+  @ApiPropertyOptional() id?: string;
+  @ApiPropertyOptional({ description: 'Problem code when rejected' }) code?: string;
+  @ApiPropertyOptional() detail?: string;
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object' } }) errors?: Array<{ field: string; message: string }>;
+}
+
+export class BatchLaunchResult {
+  @ApiProperty() created!: number;
+  @ApiProperty() alreadyRunning!: number;
+  @ApiProperty() rejected!: number;
+  @ApiProperty({ type: [BatchItemResult] }) items!: BatchItemResult[];
+}
+
 export class RenewalLaunchView {
   @ApiProperty({ example: 'renewal:acc-1042:2027-03-31' }) id!: string;
   @ApiProperty() accountId!: string;
