@@ -15,7 +15,7 @@ import {
   type RenewalState,
   type RenewalWorkflowInput,
 } from './definitions';
-import { DEFAULT_POLICY, addDays, localDateAt, type RenewalHealthInputs } from './domain';
+import { DEFAULT_POLICY, addDays, addMonths, localDateAt, resolvePolicy, type RenewalHealthInputs } from './domain';
 import type { RenewalActivities, RenewalNotification } from './renewal.activities';
 import type { renewalWorkflow } from './renewal.workflow';
 
@@ -213,5 +213,26 @@ describe('renewal workflow (time-skipping)', () => {
       return h.result();
     });
     expect(result).toMatchObject({ status: 'closed', decision: { outcome: 'churned', reason: 'Moved everything to a cheaper tool', newArrCents: 0 } });
+  }, 120_000);
+
+  it('launches the next term when the policy says so, after the post-renewal follow-up', async () => {
+    const policy = resolvePolicy({ renewal: { autoLaunchNextTerm: true } });
+    const { worker, input, renewalDate, taskQueue } = await launch('acc-next', 3, { policy });
+    const nextId = renewalWorkflowId('acc-next', addMonths(renewalDate, 12));
+    const result = await worker.runUntil(async () => {
+      const h = await env.client.workflow.start<typeof renewalWorkflow>('renewalWorkflow', { taskQueue, workflowId: renewalWorkflowId('acc-next', renewalDate), args: [input] });
+      await h.executeUpdate(recordDecisionUpdate, { args: [{ outcome: 'expanded', newArrCents: 5_000_000, by: 'csm-1' }] });
+      await env.sleep(4 * DAY);
+      const s = await state(h);
+      expect(s.phase).toBe('post_renewal');
+      for (const t of s.tasks.filter((x) => x.trigger === 'post_renewal')) await h.executeUpdate(completeTaskUpdate, { args: [{ taskId: t.id, by: 'csm-1' }] });
+      const r = await h.result();
+      const next = await env.client.workflow.getHandle<typeof renewalWorkflow>(nextId).query(getRenewalStateQuery);
+      expect(next.account.arrCents).toBe(5_000_000);
+      expect(next.audit[0]).toMatchObject({ action: 'launched', actor: `workflow:${renewalWorkflowId('acc-next', renewalDate)}` });
+      await env.client.workflow.getHandle(nextId).terminate('test done');
+      return r;
+    });
+    expect(result).toMatchObject({ status: 'closed', nextTermRenewalId: nextId });
   }, 120_000);
 });

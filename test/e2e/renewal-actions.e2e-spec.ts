@@ -1,4 +1,5 @@
 import { addDays, localDateAt } from '@retain/domain';
+import { importRenewals, parseRenewalCsv } from '../../apps/api/src/cli/renewal-import';
 import { TestStack, eventually } from '../support/stack';
 
 const PROBLEM_JSON = /^application\/problem\+json/;
@@ -158,6 +159,28 @@ describe('renewal actions end to end: tasks, decision, reschedule, cancel, batch
     expect(tooMany.status).toBe(400);
     const rows: unknown[] = await stack.db.query("SELECT 1 FROM renewals WHERE account_id IN ('acc-batch-bad', 'acc-batch-2')");
     expect(rows).toEqual([]);
+  }, 30_000);
+
+  it('imports a CSV through the api, reporting each rejected row by number and launching the rest', async () => {
+    const csv = [
+      'account_id,account_name,arr_cents,segment,time_zone,owner_csm_id,renewal_date,csm_manager_id',
+      `acc-csv-1,"Csv, One",900000,smb,UTC,csm-a,${renewalDate},`,
+      `acc-act-1,acc-act-1 GmbH,2500000,smb,UTC,csm-a,${renewalDate},mgr-a`,
+      `acc-csv-2,Csv Two,900000,smb,Mars/Base,csm-a,${renewalDate},`,
+      `acc-csv-3,Csv Three,900000,smb,UTC,csm-a`,
+      `acc-csv-4,Csv Four,900000,gold,UTC,csm-a,${renewalDate},`,
+    ].join('\n');
+    const progress: string[] = [];
+    const summary = await importRenewals(parseRenewalCsv(csv), { baseUrl: stack.baseUrl, apiKey: keys['ops-a']! }, (d, t) => progress.push(`${d}/${t}`));
+    expect(summary.launched).toBe(1);
+    expect(summary.alreadyRunning).toBe(1);
+    expect(summary.rejected.map((r) => r.row)).toEqual([4, 5, 6]);
+    expect(summary.rejected[0]!.reason).toMatch(/account.timeZone/);
+    expect(summary.rejected[2]!.reason).toMatch(/account.segment/);
+    expect(progress).toEqual(['0/4', '4/4']);
+    const rows: unknown[] = await stack.db.query("SELECT 1 FROM renewals WHERE account_id IN ('acc-csv-2', 'acc-csv-3', 'acc-csv-4')");
+    expect(rows).toEqual([]);
+    await expect(importRenewals(parseRenewalCsv(csv), { baseUrl: stack.baseUrl, apiKey: keys['csm-a']! })).rejects.toThrow(/403/);
   }, 30_000);
 
   it('makes renewals findable by search attributes', async () => {

@@ -1,5 +1,5 @@
 import type { ArgumentsHost } from '@nestjs/common';
-import { NotFoundException } from '@nestjs/common';
+import { Logger, NotFoundException } from '@nestjs/common';
 import { ApiError } from './error-codes';
 import { ProblemDetailsFilter } from './problem-details.filter';
 
@@ -40,12 +40,15 @@ describe('ProblemDetailsFilter', () => {
     expect(render(Object.assign(new Error('bad json'), { type: 'entity.parse.failed', status: 400 })).body.code).toBe('REQUEST.MALFORMED_JSON');
   });
 
-  it('answers 503 when the database is unreachable and a bare 500 otherwise, leaking nothing', () => {
+  it('answers 503 when the database is unreachable and a bare 500 otherwise, leaking nothing but logging it', () => {
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     const db = render(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
     expect(db.status).toBe(503);
     expect(db.body.code).toBe('DEPENDENCY.UNAVAILABLE');
     const boom = render(new Error('secret internals'));
     expect(boom.status).toBe(500);
     expect(JSON.stringify(boom.body)).not.toContain('secret');
+    expect(logged).toHaveBeenCalledTimes(2);
+    logged.mockRestore();
   });
 });

@@ -19,8 +19,6 @@ import { flattenValidationErrors } from '../problems/validation';
 import { CreateRenewalDto as CreateRenewalDtoClass } from './dto/create-renewal.dto';
 import type { BatchItemResult, BatchLaunchResult, RenewalDetailView, RenewalLaunchView, RenewalPage, RenewalView } from './dto/renewal.view';
 
-/** Renewals more than this far ahead are almost always a typo in the year. */
-const MAX_DAYS_AHEAD = 3 * 366;
 export const RENEWAL_ID = /^renewal:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\d{4}-\d{2}-\d{2}$/;
 
 /** JSON with sorted keys, so the same request always hashes the same. */
@@ -107,8 +105,9 @@ export class RenewalsService {
       throw error;
     }
     const daysLeft = daysUntilRenewal(dto.renewalDate, dto.account.timeZone, now);
-    if (daysLeft < 0 || daysLeft > MAX_DAYS_AHEAD) {
-      const message = daysLeft < 0 ? 'is in the past in the account\'s time zone' : `is more than ${MAX_DAYS_AHEAD} days ahead`;
+    const window = policy.renewal.launchWindow;
+    if (-daysLeft > window.maxDaysAfterRenewalDate || daysLeft > window.maxDaysAhead) {
+      const message = daysLeft < 0 ? 'is in the past in the account\'s time zone' : `is more than ${window.maxDaysAhead} days ahead`;
       throw new ApiError('VALIDATION.FAILED', `renewalDate ${message}`, [{ field: 'renewalDate', message }]);
     }
 

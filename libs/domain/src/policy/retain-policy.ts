@@ -33,6 +33,8 @@ export interface RenewalPolicy {
   autoLaunchNextTerm: boolean;
   /** Length of a term, for the next renewal date. */
   termMonths: number;
+  /** Which renewal dates a launch accepts, counted in the account's time zone. */
+  launchWindow: { maxDaysAhead: number; maxDaysAfterRenewalDate: number };
 }
 
 /** When a task template applies. */
@@ -147,6 +149,9 @@ const DEFAULTS: RetainPolicy = {
     postRenewalWindowDays: 30,
     autoLaunchNextTerm: false,
     termMonths: 12,
+    // Three years ahead catches a mistyped year; a date already past is refused (a
+    // renewal launched after its date has missed the whole timeline).
+    launchWindow: { maxDaysAhead: 1098, maxDaysAfterRenewalDate: 0 },
   },
 };
 
@@ -234,6 +239,10 @@ export function validatePolicy(policy: RetainPolicy): string[] {
   }
   for (const [name, v] of [['lateTaskGraceDays', r.lateTaskGraceDays], ['noDecisionReescalateAfterDays', r.noDecisionReescalateAfterDays], ['postRenewalWindowDays', r.postRenewalWindowDays], ['termMonths', r.termMonths]] as const) {
     if (!Number.isInteger(v) || v < 1) errors.push(`renewal.${name}: a whole number >= 1`);
+  }
+  const w = r.launchWindow;
+  if (!w || !Number.isInteger(w.maxDaysAhead) || w.maxDaysAhead < 1 || !Number.isInteger(w.maxDaysAfterRenewalDate) || w.maxDaysAfterRenewalDate < 0) {
+    errors.push('renewal.launchWindow: maxDaysAhead >= 1 and maxDaysAfterRenewalDate >= 0, whole days');
   }
   if (typeof policy.version !== 'string' || policy.version.length === 0) errors.push('version: a non-empty string');
   return errors;

@@ -38,3 +38,29 @@ describe('renewal timeline', () => {
     expect(daysUntilRenewal('2027-03-31', 'UTC', new Date('2027-03-30T23:00:00Z'))).toBe(1);
   });
 });
+
+describe('late launch and leap days', () => {
+  const renewalDate = '2027-06-30';
+  const milestones = renewalMilestones(renewalDate, 'UTC', DEFAULT_POLICY);
+  const at = (offsetDays: number) => new Date(Date.parse(`${renewalDate}T12:00:00Z`) + offsetDays * 86_400_000);
+
+  it.each([
+    [-100, 'scheduled', 'comprehensive'],
+    [-90, 'assessment', 'comprehensive'],
+    [-75, 'assessment', 'compressed'],
+    [-45, 'preparation', 'compressed'],
+    [-20, 'engagement', 'emergency'],
+    [-10, 'closing', 'emergency'],
+    [1, 'renewal_day', 'emergency'],
+  ] as const)('launched at T%i the phase in force is %s and the band %s', (offset, phase, band) => {
+    const now = at(offset);
+    expect(renewalPhaseAt(milestones, now)).toBe(phase);
+    expect(renewalTimeBand(daysUntilRenewal(renewalDate, 'UTC', now), DEFAULT_POLICY)).toBe(band);
+  });
+
+  it('counts back across a leap day', () => {
+    const m = renewalMilestones('2028-05-29', 'UTC', DEFAULT_POLICY);
+    expect(m[0]!.date).toBe('2028-02-29');
+    expect(renewalMilestones('2028-03-14', 'UTC', DEFAULT_POLICY)[3]!.date).toBe('2028-02-29');
+  });
+});

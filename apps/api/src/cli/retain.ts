@@ -1,0 +1,56 @@
+/**
+ * `npm run cli -- renewals import FILE.csv`: launches the renewals in a CSV file through
+ * the api (RETAIN_API_URL, default http://127.0.0.1:3000; RETAIN_API_KEY, a cs_ops key).
+ * Prints a progress bar, then a summary: launched, already running, and each rejected
+ * row with its number and reason. Exits 1 when any row was rejected, 2 on usage errors.
+ */
+import { readFileSync } from 'node:fs';
+import { CsvFormatError, importRenewals, parseRenewalCsv, progressLine } from './renewal-import';
+
+const USAGE = 'usage: npm run cli -- renewals import FILE.csv   (env: RETAIN_API_KEY, RETAIN_API_URL)';
+
+async function main(argv: string[]): Promise<number> {
+  const [group, command, file] = argv;
+  if (group !== 'renewals' || command !== 'import' || !file) {
+    console.error(USAGE);
+    return 2;
+  }
+  const apiKey = process.env.RETAIN_API_KEY;
+  if (!apiKey) {
+    console.error('RETAIN_API_KEY is not set: use a cs_ops key (npm start prints one)');
+    return 2;
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    console.error(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    return 2;
+  }
+  let parsed;
+  try {
+    parsed = parseRenewalCsv(text);
+  } catch (error) {
+    if (error instanceof CsvFormatError) {
+      console.error(`${file}: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  const tty = process.stderr.isTTY;
+  const summary = await importRenewals(parsed, { baseUrl: process.env.RETAIN_API_URL ?? 'http://127.0.0.1:3000', apiKey }, (done, total) => {
+    process.stderr.write(tty ? `\r${progressLine(done, total)}` : `${progressLine(done, total)}\n`);
+  });
+  if (tty) process.stderr.write('\n');
+  console.log(`launched: ${summary.launched}, already running: ${summary.alreadyRunning}, rejected: ${summary.rejected.length}`);
+  for (const r of summary.rejected) console.log(`  row ${r.row}: ${r.reason}`);
+  return summary.rejected.length > 0 ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);
