@@ -120,6 +120,12 @@ describe('renewal actions end to end: tasks, decision, reschedule, cancel, batch
     const csm = await stack.request('PATCH', path('acc-act-2'), { key: keys['csm-a'], body: { ownerCsmId: 'csm-b' } });
     expect(csm.status).toBe(403);
 
+    const otherDate = addDays(renewalDate, 40);
+    expect((await stack.request('POST', '/renewals', { key: keys['ops-a'], body: body('acc-act-2', { renewalDate: otherDate }) })).status).toBe(201);
+    await eventually(async () => ((await stack.db.query('SELECT 1 FROM renewals WHERE id = $1', [idOf('acc-act-2', otherDate)])).length ? true : undefined), 10_000, 'the other renewal');
+    const taken = await stack.request('PATCH', path('acc-act-2'), { key: keys['ops-a'], body: { renewalDate: otherDate } });
+    expect([taken.status, taken.body.code]).toEqual([409, 'RENEWAL.DATE_TAKEN']);
+
     const newDate = addDays(renewalDate, 45);
     const moved = await stack.request('PATCH', path('acc-act-2'), { key: keys['ops-a'], body: { renewalDate: newDate, ownerCsmId: 'csm-b' } });
     expect(moved.status).toBe(200);

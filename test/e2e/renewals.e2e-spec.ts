@@ -166,7 +166,7 @@ describe('renewals end to end (HTTP -> api -> Temporal dev server -> worker -> P
   });
 
   it('answers 400 to malformed query parameters instead of failing', async () => {
-    for (const query of ['limit=abc', 'limit=0', 'segment=smb&segment=enterprise', 'renewalDateFrom=2027-02-30', 'arrCentsMin=-5', 'unknown=1']) {
+    for (const query of ['riskCategory=purple', 'phase=negotiation', 'limit=abc', 'limit=0', 'segment=smb&segment=enterprise', 'renewalDateFrom=2027-02-30', 'arrCentsMin=-5', 'unknown=1']) {
       const res = await stack.request('GET', `/renewals?${query}`, { key: csmKey });
       expect({ query, status: res.status, type: res.headers.get('content-type') }).toEqual({ query, status: 400, type: expect.stringMatching(PROBLEM_JSON) });
     }

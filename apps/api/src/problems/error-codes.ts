@@ -20,6 +20,7 @@ export const ERROR_CATALOGUE = {
   'RENEWAL.TASK_ALREADY_DONE': { status: 409, title: 'The task is already done' },
   'RENEWAL.ALREADY_DECIDED': { status: 409, title: 'The customer\'s decision is already recorded' },
   'RENEWAL.INVALID_CHANGE': { status: 400, title: 'The change is not valid for this renewal' },
+  'RENEWAL.DATE_TAKEN': { status: 409, title: 'The account already has a renewal on that date' },
   'RENEWAL.NOT_YOURS': { status: 403, title: 'The renewal is not one you own or manage' },
   'REQUEST.EMPTY_CHANGE': { status: 400, title: 'The request changes nothing' },
   'DEPENDENCY.UNAVAILABLE': { status: 503, title: 'A service the API depends on is unavailable' },

@@ -117,6 +117,15 @@ export class RenewalActionsService {
     if (Object.values(dto).every((v) => v === undefined)) throw new ApiError('REQUEST.EMPTY_CHANGE', 'Send at least one of renewalDate, ownerCsmId, csmManagerId, salesRepId');
     const parties = await this.parties(id);
     if (!this.ownsOrManages(by, parties)) throw new ApiError('RENEWAL.NOT_YOURS', `${by.id} neither owns nor manages ${id}`);
+    if (dto.renewalDate) {
+      // One renewal per account and date: moving onto another renewal's date would leave
+      // the read model unable to take this one's writes.
+      const taken: Array<{ id: string }> = await this.dataSource.query(
+        'SELECT other.id FROM renewals me JOIN renewals other ON other.account_id = me.account_id AND other.id <> me.id WHERE me.id = $1 AND other.renewal_date = $2',
+        [id, dto.renewalDate],
+      );
+      if (taken[0]) throw new ApiError('RENEWAL.DATE_TAKEN', `${taken[0].id} already renews this account on ${dto.renewalDate}`);
+    }
     return this.update(id, changeRenewalUpdate, { ...dto, by: by.id }, idempotencyKey);
   }
 
