@@ -5,3 +5,4 @@ export * from './renewals/renewal-timeline';
 export * from './renewals/risk-classification';
 export * from './renewals/renewal-ownership';
 export * from './renewals/renewal-tasks';
+export * from './saves/save-triage';

@@ -79,14 +79,36 @@ export interface OwnershipPolicy {
   hybridSalesJoinsCategories: Array<'green' | 'yellow' | 'red' | 'expansion'>;
 }
 
+export type Tier = 'high' | 'medium' | 'low';
+export type EffortLevel = 'full' | 'standard' | 'light' | 'none';
+export type ApproverRole = 'csm' | 'csm_manager' | 'director' | 'vp';
+
+export interface SavePolicy {
+  /** Save probability (domain.md §4.1): points per fact (good 2, middling 1, bad 0) and the cut-offs. */
+  probability: { highFromPoints: number; lowUpToPoints: number };
+  /** Point estimates of each tier's success rate, for expected value (midpoints of §4.1). */
+  expectedSuccess: Record<Tier, number>;
+  /** Account value (§4.2): ARR bands in US cents; a strategic flag raises the tier one step. */
+  value: { highFromArrCents: number; mediumFromArrCents: number };
+  /** The total (value × probability) → effort matrix (§4.4). */
+  effortMatrix: Record<Tier, Record<Tier, EffortLevel>>;
+  /** Per effort: duration window in days, hours planned, people involved (§4.4). */
+  efforts: Record<EffortLevel, { minDays: number; maxDays: number; hoursPlanned: number; people: string[] }>;
+  /** Fast fixes (§4.6 step 4): how many issues, due within how many hours. */
+  fastFix: { count: number; dueWithinHours: number };
+  /** Approval matrix (§4.7): the largest discount (percent) each role may approve. */
+  approval: { maxDiscountPct: Record<Exclude<ApproverRole, 'vp'>, number>; executiveFromPct: number };
+}
+
 export interface RetainPolicy {
   /** Changes whenever a default changes; recorded with every workflow that used it. */
   version: string;
   renewal: RenewalPolicy;
+  save: SavePolicy;
 }
 
 const DEFAULTS: RetainPolicy = {
-  version: '2026-11-22.2',
+  version: '2026-11-22.3',
   renewal: {
     milestoneOffsetsDays: { assessment: 90, preparation: 60, engagement: 30, closing: 14, renewalDay: 0 },
     actionLocalHour: 9,
@@ -152,6 +174,28 @@ const DEFAULTS: RetainPolicy = {
     // Three years ahead catches a mistyped year; a date already past is refused (a
     // renewal launched after its date has missed the whole timeline).
     launchWindow: { maxDaysAhead: 1098, maxDaysAfterRenewalDate: 0 },
+  },
+  save: {
+    // Five facts, 2 points each when good: 8+ with no bad fact is high; 3 or less is low.
+    probability: { highFromPoints: 8, lowUpToPoints: 3 },
+    expectedSuccess: { high: 0.7, medium: 0.4, low: 0.175 },
+    value: { highFromArrCents: 10_000_000, mediumFromArrCents: 2_500_000 },
+    // value → probability → effort. full: high value with high or medium probability;
+    // standard: medium value with medium probability; light: low value or low
+    // probability; none: low value and low probability.
+    effortMatrix: {
+      high: { high: 'full', medium: 'full', low: 'light' },
+      medium: { high: 'standard', medium: 'standard', low: 'light' },
+      low: { high: 'light', medium: 'light', low: 'none' },
+    },
+    efforts: {
+      full: { minDays: 30, maxDays: 90, hoursPlanned: 40, people: ['csm', 'csm_manager', 'director', 'vp', 'product'] },
+      standard: { minDays: 14, maxDays: 30, hoursPlanned: 15, people: ['csm', 'csm_manager'] },
+      light: { minDays: 7, maxDays: 14, hoursPlanned: 4, people: ['csm'] },
+      none: { minDays: 0, maxDays: 0, hoursPlanned: 0, people: [] },
+    },
+    fastFix: { count: 3, dueWithinHours: 72 },
+    approval: { maxDiscountPct: { csm: 5, csm_manager: 15, director: 25 }, executiveFromPct: 30 },
   },
 };
 
@@ -240,6 +284,22 @@ export function validatePolicy(policy: RetainPolicy): string[] {
   for (const [name, v] of [['lateTaskGraceDays', r.lateTaskGraceDays], ['noDecisionReescalateAfterDays', r.noDecisionReescalateAfterDays], ['postRenewalWindowDays', r.postRenewalWindowDays], ['termMonths', r.termMonths]] as const) {
     if (!Number.isInteger(v) || v < 1) errors.push(`renewal.${name}: a whole number >= 1`);
   }
+  const sv = policy.save;
+  const tiers: Tier[] = ['high', 'medium', 'low'];
+  const levels: EffortLevel[] = ['full', 'standard', 'light', 'none'];
+  for (const v of tiers) for (const pr of tiers) {
+    if (!levels.includes(sv.effortMatrix?.[v]?.[pr])) errors.push(`save.effortMatrix.${v}.${pr}: one of ${levels.join(', ')} (the matrix must be total)`);
+  }
+  for (const l of levels) {
+    const e = sv.efforts?.[l];
+    if (!e || !(Number.isInteger(e.minDays) && Number.isInteger(e.maxDays) && e.minDays >= 0 && e.maxDays >= e.minDays && e.hoursPlanned >= 0)) errors.push(`save.efforts.${l}: 0 <= minDays <= maxDays, hoursPlanned >= 0`);
+  }
+  const a = sv.approval.maxDiscountPct;
+  if (!(a.csm >= 0 && a.csm <= a.csm_manager && a.csm_manager <= a.director && a.director < sv.approval.executiveFromPct && sv.approval.executiveFromPct <= 100)) {
+    errors.push('save.approval: csm <= csm_manager <= director < executiveFromPct <= 100');
+  }
+  if (!(sv.value.highFromArrCents > sv.value.mediumFromArrCents && sv.value.mediumFromArrCents > 0)) errors.push('save.value: highFromArrCents > mediumFromArrCents > 0');
+  if (!(sv.probability.highFromPoints > sv.probability.lowUpToPoints)) errors.push('save.probability: highFromPoints > lowUpToPoints');
   const w = r.launchWindow;
   if (!w || !Number.isInteger(w.maxDaysAhead) || w.maxDaysAhead < 1 || !Number.isInteger(w.maxDaysAfterRenewalDate) || w.maxDaysAfterRenewalDate < 0) {
     errors.push('renewal.launchWindow: maxDaysAhead >= 1 and maxDaysAfterRenewalDate >= 0, whole days');

@@ -1,0 +1,148 @@
+import { DEFAULT_POLICY, resolvePolicy, type Tier } from '../policy/retain-policy';
+import {
+  accountValueTier,
+  allocateSaveEffort,
+  assessSaveProbability,
+  fastFixItems,
+  hasApprovalAuthority,
+  nextApproverRole,
+  prioritiseIssues,
+  requiredApproverRole,
+  type SaveIssue,
+  type SaveProbabilityFacts,
+} from './save-triage';
+
+const best: SaveProbabilityFacts = { issuesFixable: 'yes', relationship: 'good', alternative: 'none', budget: 'confirmed', stakeholders: 'engaged' };
+
+describe('assessSaveProbability (domain.md §4.1)', () => {
+  it.each<[string, Partial<SaveProbabilityFacts>, Tier]>([
+    ['the high column throughout', {}, 'high'],
+    ['one middling fact', { budget: 'uncertain' }, 'high'],
+    ['two middling facts', { budget: 'uncertain', stakeholders: 'mixed' }, 'high'],
+    ['three middling facts', { budget: 'uncertain', stakeholders: 'mixed', relationship: 'strained' }, 'medium'],
+    ['the medium column throughout', { issuesFixable: 'complex', relationship: 'strained', alternative: 'evaluating', budget: 'uncertain', stakeholders: 'mixed' }, 'medium'],
+    ['one low fact keeps it out of high', { budget: 'none' }, 'medium'],
+    ['already committed to an alternative', { alternative: 'committed' }, 'low'],
+    ['the low column throughout', { issuesFixable: 'no', relationship: 'broken', alternative: 'evaluating', budget: 'none', stakeholders: 'checked_out' }, 'low'],
+    ['three points', { issuesFixable: 'no', relationship: 'broken', budget: 'none', alternative: 'evaluating', stakeholders: 'engaged' }, 'low'],
+    ['four points', { issuesFixable: 'no', relationship: 'broken', budget: 'uncertain', alternative: 'evaluating', stakeholders: 'engaged' }, 'medium'],
+  ])('%s -> %s', (_, facts, tier) => {
+    expect(assessSaveProbability({ ...best, ...facts }, DEFAULT_POLICY).tier).toBe(tier);
+  });
+});
+
+describe('accountValueTier (§4.2)', () => {
+  it.each([
+    [10_000_000, {}, 'high'],
+    [9_999_999, {}, 'medium'],
+    [2_500_000, {}, 'medium'],
+    [2_499_999, {}, 'low'],
+    [500_000, { reference: true }, 'medium'],
+    [5_000_000, { logo: true }, 'high'],
+    [20_000_000, { caseStudy: true }, 'high'],
+  ] as const)('ARR %i cents with %j -> %s', (arr, flags, tier) => {
+    expect(accountValueTier(arr, flags, DEFAULT_POLICY).tier).toBe(tier);
+  });
+});
+
+describe('allocateSaveEffort (§4.4, §4.5)', () => {
+  const now = new Date('2027-01-01T00:00:00Z');
+  const renewalAt = new Date('2027-06-01T00:00:00Z');
+
+  it.each<[Tier, Tier, string]>([
+    ['high', 'high', 'full'],
+    ['high', 'medium', 'full'],
+    ['high', 'low', 'light'],
+    ['medium', 'high', 'standard'],
+    ['medium', 'medium', 'standard'],
+    ['medium', 'low', 'light'],
+    ['low', 'high', 'light'],
+    ['low', 'medium', 'light'],
+    ['low', 'low', 'none'],
+  ])('value %s, probability %s -> %s', (valueTier, probabilityTier, effort) => {
+    const a = allocateSaveEffort({ valueTier, probabilityTier, now, renewalAt, daysLeft: 151 }, DEFAULT_POLICY);
+    expect(a.effort).toBe(effort);
+    const e = DEFAULT_POLICY.save.efforts[a.effort];
+    if (a.effort === 'none') expect(a.deadline).toBeNull();
+    else expect(a.deadline).toBe(new Date(now.getTime() + e.maxDays * 86_400_000).toISOString());
+  });
+
+  it.each([
+    [151, 'comprehensive'],
+    [60, 'compressed'],
+    [20, 'emergency'],
+  ] as const)('with %i days left the band is %s and the deadline never passes the renewal date', (daysLeft, band) => {
+    const soon = new Date(now.getTime() + daysLeft * 86_400_000);
+    const a = allocateSaveEffort({ valueTier: 'high', probabilityTier: 'high', now, renewalAt: soon, daysLeft }, DEFAULT_POLICY);
+    expect(a.timeBand).toBe(band);
+    expect(Date.parse(a.deadline!)).toBeLessThanOrEqual(soon.getTime());
+    expect(a.deadline).toBe(new Date(Math.min(soon.getTime(), now.getTime() + 90 * 86_400_000)).toISOString());
+  });
+
+  it('shows expected value: 40 hours at a 10% chance is 4 hours', () => {
+    const policy = resolvePolicy({ save: { expectedSuccess: { low: 0.1 } } });
+    expect(allocateSaveEffort({ valueTier: 'high', probabilityTier: 'low', now, renewalAt, daysLeft: 151 }, resolvePolicy({ save: { expectedSuccess: { low: 0.1 }, efforts: { light: { hoursPlanned: 40 } } } })).expectedValueHours).toBe(4);
+    expect(allocateSaveEffort({ valueTier: 'high', probabilityTier: 'high', now, renewalAt, daysLeft: 151 }, policy).expectedValueHours).toBe(28);
+  });
+
+  it('refuses a matrix that is not total', () => {
+    expect(() => resolvePolicy({ save: { effortMatrix: { high: { low: 'maybe' } } } })).toThrow(/matrix must be total/);
+  });
+});
+
+describe('approval matrix (§4.7)', () => {
+  it.each([
+    [0, 'csm'],
+    [5, 'csm'],
+    [5.01, 'csm_manager'],
+    [15, 'csm_manager'],
+    [15.01, 'director'],
+    [25, 'director'],
+    [25.01, 'vp'],
+    [29.99, 'vp'],
+    [30, 'vp'],
+    [45, 'vp'],
+  ] as const)('a %d%% discount needs %s', (pct, role) => {
+    expect(requiredApproverRole(pct, DEFAULT_POLICY)).toBe(role);
+  });
+
+  it('treats 30% and more as executive-only even when a director may approve more', () => {
+    const generous = resolvePolicy({ save: { approval: { maxDiscountPct: { director: 29 } } } });
+    expect(requiredApproverRole(29, generous)).toBe('director');
+    expect(requiredApproverRole(30, generous)).toBe('vp');
+  });
+
+  it('compares authority and knows the next level up', () => {
+    expect(hasApprovalAuthority('director', 'csm_manager')).toBe(true);
+    expect(hasApprovalAuthority('csm', 'csm_manager')).toBe(false);
+    expect(hasApprovalAuthority('cs_ops', 'csm')).toBe(false);
+    expect([nextApproverRole('csm'), nextApproverRole('director'), nextApproverRole('vp')]).toEqual(['csm_manager', 'vp', null]);
+    expect(() => requiredApproverRole(-1, DEFAULT_POLICY)).toThrow(RangeError);
+    expect(() => requiredApproverRole(120, DEFAULT_POLICY)).toThrow(RangeError);
+  });
+});
+
+describe('issue prioritisation and fast fixes (§4.6)', () => {
+  const issue = (id: string, p: Partial<SaveIssue>): SaveIssue => ({ id, description: id, frequency: 1, dealBreaker: false, fixable: false, quickFix: false, impact: 1, ...p });
+  const issues = [
+    issue('nice', { fixable: true, impact: 5 }),
+    issue('unfixable-breaker', { dealBreaker: true, impact: 5 }),
+    issue('breaker-slow', { dealBreaker: true, fixable: true, impact: 5 }),
+    issue('breaker-quick', { dealBreaker: true, fixable: true, quickFix: true, impact: 2 }),
+    issue('breaker-frequent', { dealBreaker: true, fixable: true, impact: 5, frequency: 9 }),
+    issue('breaker-minor', { dealBreaker: true, fixable: true, impact: 1 }),
+  ];
+
+  it('puts fixable deal-breakers first, quick fixes and impact leading within them', () => {
+    expect(prioritiseIssues(issues).map((i) => i.id)).toEqual(['breaker-quick', 'breaker-frequent', 'breaker-slow', 'breaker-minor', 'unfixable-breaker', 'nice']);
+  });
+
+  it('makes the top three fixable deal-breakers fast fixes due within 72 hours', () => {
+    const now = new Date('2027-01-01T00:00:00Z');
+    expect(fastFixItems(issues, now, DEFAULT_POLICY).map((f) => [f.issue.id, f.dueAt])).toEqual([
+      ['breaker-quick', '2027-01-04T00:00:00.000Z'],
+      ['breaker-frequent', '2027-01-04T00:00:00.000Z'],
+      ['breaker-slow', '2027-01-04T00:00:00.000Z'],
+    ]);
+  });
+});
