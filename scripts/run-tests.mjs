@@ -1,5 +1,5 @@
-// `npm test`: lint, type-check, then unit, workflow (time-skipping) and end-to-end
-// tests. Provisions what it needs (Temporal CLI, Java test server, a throw-away
+// `npm test`: lint, type-check, then unit, workflow (time-skipping), integration
+// (PostgreSQL) and end-to-end tests. Provisions what it needs (Temporal CLI, Java test server, a throw-away
 // PostgreSQL unless DATABASE_URL names one), leaves no process behind, and ends with
 // "N passed, N failed" counting every jest test plus the lint and type-check steps.
 import { spawn } from 'node:child_process';
@@ -68,7 +68,7 @@ const reportDir = mkdtempSync(join(tmpdir(), 'retain-jest-'));
 const report = join(reportDir, 'report.json');
 try {
   const jestArgs = ['--maxWorkers=2', '--json', `--outputFile=${report}`, ...process.argv.slice(2)];
-  const code = await step('jest (unit, workflow, e2e)', process.execPath, [join(repoRoot, 'node_modules/jest/bin/jest.js'), ...jestArgs], {
+  const code = await step('jest (unit, workflow, integration, e2e)', process.execPath, [join(repoRoot, 'node_modules/jest/bin/jest.js'), ...jestArgs], {
     ...process.env,
     TEMPORAL_CLI_PATH: cli,
     TEMPORAL_TEST_SERVER_PATH: testServer,
