@@ -213,3 +213,4 @@ export const DEV_SERVER_SEARCH_ATTRIBUTES = ['AccountId=Keyword', 'RenewalDate=D
 
 /** What the renewal workflow writes to its read model: its whole state. */
 export type RenewalReadModelUpdate = RenewalState;
+export * from './save-effort.definitions';

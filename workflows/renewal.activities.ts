@@ -4,8 +4,8 @@ import type { RenewalReadModelUpdate } from './definitions';
 export interface RenewalNotification {
   /** Idempotency key: the same key is recorded once. */
   key: string;
-  kind: 'task_overdue' | 'no_decision_on_renewal_day' | 'save_requested';
-  renewalId: string;
+  kind: 'task_overdue' | 'no_decision_on_renewal_day' | 'save_requested' | 'plan_item_overdue' | 'approval_escalated' | 'save_deadline_passed';
+  renewalId: string | null;
   accountId: string;
   /** Principals to notify directly. */
   recipientIds: string[];

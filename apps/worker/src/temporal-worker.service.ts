@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { AppConfig } from '@retain/config';
 import { RenewalReadModelActivities } from './activities/renewal-read-model.activities';
+import { SaveEffortReadModelActivities } from './activities/save-effort.activities';
 import { WORKFLOWS_ENTRY, bundleWorkflows } from './workflow-bundle';
 
 /**
@@ -19,6 +20,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
   constructor(
     private readonly config: AppConfig,
     private readonly renewalActivities: RenewalReadModelActivities,
+    private readonly saveActivities: SaveEffortReadModelActivities,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -35,6 +37,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
       activities: {
         recordRenewalState: this.renewalActivities.recordRenewalState.bind(this.renewalActivities),
         notify: this.renewalActivities.notify.bind(this.renewalActivities),
+        recordSaveState: this.saveActivities.recordSaveState.bind(this.saveActivities),
       },
       shutdownGraceTime: `${c.WORKER_SHUTDOWN_GRACE_SECONDS} seconds`,
     });

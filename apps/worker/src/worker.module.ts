@@ -4,6 +4,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '@retain/config';
 import { dataSourceOptions } from '@retain/persistence';
 import { RenewalReadModelActivities } from './activities/renewal-read-model.activities';
+import { SaveEffortReadModelActivities } from './activities/save-effort.activities';
 import { TemporalWorkerService } from './temporal-worker.service';
 
 @Module({})
@@ -15,7 +16,7 @@ export class WorkerModule {
         LoggerModule.forRoot({ pinoHttp: { level: config.LOG_LEVEL, base: { service: 'retain-worker' } } }),
         TypeOrmModule.forRoot({ ...dataSourceOptions(config), retryAttempts: 3, retryDelay: 1000 }),
       ],
-      providers: [{ provide: AppConfig, useValue: config }, RenewalReadModelActivities, TemporalWorkerService],
+      providers: [{ provide: AppConfig, useValue: config }, RenewalReadModelActivities, SaveEffortReadModelActivities, TemporalWorkerService],
     };
   }
 }

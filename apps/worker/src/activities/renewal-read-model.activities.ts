@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { RenewalReadModelUpdate } from '@retain/workflows';
 import type { RenewalActivities, RenewalNotification } from '../../../../workflows/renewal.activities';
+import { upsertAccount } from './account-upsert';
 
 /**
  * The renewal workflow's activities. Writes are keyed by business ids and guarded by
@@ -16,14 +17,7 @@ export class RenewalReadModelActivities implements RenewalActivities {
   async recordRenewalState(u: RenewalReadModelUpdate): Promise<void> {
     const a = u.account;
     await this.dataSource.transaction(async (em) => {
-      await em.query(
-        `INSERT INTO accounts (id, name, arr_cents, segment, time_zone, owner_csm_id, csm_manager_id, sales_rep_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, arr_cents = EXCLUDED.arr_cents, segment = EXCLUDED.segment,
-           time_zone = EXCLUDED.time_zone, owner_csm_id = EXCLUDED.owner_csm_id, csm_manager_id = EXCLUDED.csm_manager_id,
-           sales_rep_id = EXCLUDED.sales_rep_id, updated_at = now()`,
-        [a.id, a.name, a.arrCents, a.segment, a.timeZone, a.ownerCsmId, a.csmManagerId, a.salesRepId],
-      );
+      await upsertAccount(em, a);
       const written: unknown[] = await em.query(
         `INSERT INTO renewals (id, account_id, renewal_date, original_renewal_date, status, phase, time_band, risk_category, arr_cents, segment,
            owner_csm_id, next_milestone_phase, next_milestone_at, policy_version, revision, started_at, updated_at, health,

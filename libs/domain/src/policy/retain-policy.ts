@@ -98,6 +98,10 @@ export interface SavePolicy {
   fastFix: { count: number; dueWithinHours: number };
   /** Approval matrix (§4.7): the largest discount (percent) each role may approve. */
   approval: { maxDiscountPct: Record<Exclude<ApproverRole, 'vp'>, number>; executiveFromPct: number };
+  /** A pending approval not decided within this many hours escalates to the next level. */
+  approvalSlaHours: number;
+  /** Graceful exit (§4.9): continued-service period offered to a lost account, in days. */
+  continuedServiceDays: number;
 }
 
 export interface RetainPolicy {
@@ -196,6 +200,8 @@ const DEFAULTS: RetainPolicy = {
     },
     fastFix: { count: 3, dueWithinHours: 72 },
     approval: { maxDiscountPct: { csm: 5, csm_manager: 15, director: 25 }, executiveFromPct: 30 },
+    approvalSlaHours: 24,
+    continuedServiceDays: 30,
   },
 };
 
@@ -298,6 +304,8 @@ export function validatePolicy(policy: RetainPolicy): string[] {
   if (!(a.csm >= 0 && a.csm <= a.csm_manager && a.csm_manager <= a.director && a.director < sv.approval.executiveFromPct && sv.approval.executiveFromPct <= 100)) {
     errors.push('save.approval: csm <= csm_manager <= director < executiveFromPct <= 100');
   }
+  if (!(Number.isInteger(sv.approvalSlaHours) && sv.approvalSlaHours >= 1)) errors.push('save.approvalSlaHours: whole hours >= 1');
+  if (!(Number.isInteger(sv.continuedServiceDays) && sv.continuedServiceDays >= 0)) errors.push('save.continuedServiceDays: whole days >= 0');
   if (!(sv.value.highFromArrCents > sv.value.mediumFromArrCents && sv.value.mediumFromArrCents > 0)) errors.push('save.value: highFromArrCents > mediumFromArrCents > 0');
   if (!(sv.probability.highFromPoints > sv.probability.lowUpToPoints)) errors.push('save.probability: highFromPoints > lowUpToPoints');
   const w = r.launchWindow;

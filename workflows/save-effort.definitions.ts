@@ -1,0 +1,215 @@
+/**
+ * The save-effort workflow's ids, input, state, signals, queries and updates
+ * (domain.md §4). Re-exported by definitions.ts.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ApproverRole, EffortAllocation, ProbabilityAssessment, RetainPolicy, SaveIssue, SaveProbabilityFacts, StrategicFlags, Tier } from './domain';
+import type { AccountSnapshot } from './definitions';
+
+export const SAVE_EFFORT_WORKFLOW_TYPE = 'saveEffortWorkflow';
+
+/** One save per renewal at a time: the id is the renewal's business key. */
+export function saveEffortWorkflowId(accountId: string, renewalDate: string): string {
+  return `save:${accountId}:${renewalDate}`;
+}
+
+export const ROOT_CAUSES = ['product_fit', 'service_experience', 'value_perception', 'circumstantial'] as const;
+export type RootCause = (typeof ROOT_CAUSES)[number];
+
+export interface SaveEffortInput {
+  account: AccountSnapshot;
+  renewalDate: string;
+  /** The renewal workflow this save belongs to. */
+  renewalId: string;
+  triggerReasons: string[];
+  facts: SaveProbabilityFacts;
+  rootCause: RootCause;
+  /** Budget is the circumstance behind a circumstantial root cause (price flexibility may help). */
+  budgetRelated?: boolean;
+  strategicFlags: StrategicFlags;
+  policy: RetainPolicy;
+  startedBy: string;
+}
+
+export interface SaveTriage {
+  at: string;
+  cause: string;
+  probability: ProbabilityAssessment;
+  /** A person's override of the probability tier, with the reason. */
+  probabilityOverride: { tier: Tier; reason: string; by: string } | null;
+  value: { tier: Tier; reasons: string[] };
+  rootCause: RootCause;
+  allocation: EffortAllocation;
+}
+
+export interface RecordedIssue extends SaveIssue {
+  source: string;
+  recordedBy: string;
+  recordedAt: string;
+}
+
+export const PLAN_ITEM_STATES = ['in_progress', 'done', 'verified_by_customer', 'blocked'] as const;
+export type PlanItemState = (typeof PLAN_ITEM_STATES)[number];
+
+export interface PlanItem {
+  id: string;
+  issueId: string | null;
+  issue: string;
+  rootCause: string;
+  fix: string;
+  ownerId: string;
+  dueAt: string;
+  successMetric: string;
+  state: PlanItemState;
+  evidence: string | null;
+  fastFix: boolean;
+  escalatedAt: string | null;
+  history: Array<{ at: string; by: string; state: PlanItemState; note: string | null }>;
+}
+
+export const CONCESSION_TYPES = ['discount', 'payment_terms', 'reduced_scope', 'multi_year_lock', 'service', 'contract_term'] as const;
+export type ConcessionType = (typeof CONCESSION_TYPES)[number];
+
+export interface ApprovalStep {
+  at: string;
+  by: string;
+  role: string;
+  action: 'requested' | 'escalated' | 'approved' | 'rejected';
+  note: string | null;
+}
+
+export interface Concession {
+  id: string;
+  type: ConcessionType;
+  discountPct: number | null;
+  terms: string | null;
+  rationale: { businessRationale: string; expectedOutcome: string; alternativesConsidered: string; riskFactors: string };
+  sunset: string;
+  tiedTo: string;
+  overrideReason: string | null;
+  requestedBy: string;
+  /** The least senior role the matrix requires. */
+  requiredRole: ApproverRole;
+  /** Who it waits for now: the required role, or higher after SLA escalations. */
+  awaitingRole: ApproverRole;
+  state: 'pending' | 'approved' | 'rejected';
+  slaDueAt: string | null;
+  chain: ApprovalStep[];
+}
+
+export type SaveStatus = 'active' | 'saved' | 'lost' | 'exited';
+
+export interface SaveOutcome {
+  result: 'saved' | 'lost';
+  /** saved: full, or partial; lost: reason and competitor. */
+  kind: 'full' | 'reduced_scope' | 'pause' | 'shorter_term' | 'pilot' | 'out_clause' | 'lost';
+  newArrCents: number | null;
+  pauseDays: number | null;
+  reason: string | null;
+  competitor: string | null;
+  decidedBy: string;
+  decidedAt: string;
+}
+
+export interface SaveState {
+  saveId: string;
+  renewalId: string;
+  account: AccountSnapshot;
+  renewalDate: string;
+  status: SaveStatus;
+  triggerReasons: string[];
+  facts: SaveProbabilityFacts;
+  strategicFlags: StrategicFlags;
+  budgetRelated: boolean;
+  triage: SaveTriage;
+  triageHistory: SaveTriage[];
+  issues: RecordedIssue[];
+  planItems: PlanItem[];
+  concessions: Concession[];
+  outcome: SaveOutcome | null;
+  /** Graceful exit (§4.9) when the effort is none or the save is lost. */
+  gracefulExit: { startedAt: string; steps: Array<{ key: string; title: string; done: boolean }>; continuedServiceUntil: string } | null;
+  handOff: { to: 'post_save_monitoring' | 'win_back'; at: string } | null;
+  policyVersion: string;
+  startedAt: string;
+  updatedAt: string;
+  revision: number;
+  appliedEventIds: string[];
+}
+
+export interface SaveEffortResult {
+  saveId: string;
+  status: SaveStatus;
+  outcome: SaveOutcome | null;
+}
+
+// ---- signals and updates ----
+
+export interface RetriageSignal {
+  eventId: string;
+  by: string;
+  facts?: Partial<SaveProbabilityFacts>;
+  strategicFlags?: StrategicFlags;
+}
+export const retriageSignal = defineSignal<[RetriageSignal]>('retriage');
+
+export const overrideProbabilityUpdate = defineUpdate<SaveTriage, [{ tier: Tier; reason: string; by: string }]>('overrideProbability');
+
+export interface AddIssueUpdate {
+  description: string;
+  source: string;
+  frequency: number;
+  dealBreaker: boolean;
+  fixable: boolean;
+  quickFix: boolean;
+  impact: number;
+  by: string;
+  /** Owner of the fast-fix item if the issue becomes one. */
+  ownerId?: string;
+}
+export const addIssueUpdate = defineUpdate<RecordedIssue, [AddIssueUpdate]>('addIssue');
+
+export interface AddPlanItemUpdate {
+  issueId?: string;
+  issue: string;
+  rootCause: string;
+  fix: string;
+  ownerId: string;
+  dueAt: string;
+  successMetric: string;
+  by: string;
+}
+export const addPlanItemUpdate = defineUpdate<PlanItem, [AddPlanItemUpdate]>('addPlanItem');
+
+export const setPlanItemStateUpdate = defineUpdate<PlanItem, [{ itemId: string; state: PlanItemState; evidence?: string; by: string }]>('setPlanItemState');
+
+export interface RequestConcessionUpdate {
+  type: ConcessionType;
+  discountPct?: number;
+  terms?: string;
+  rationale: Concession['rationale'];
+  sunset: string;
+  tiedTo: string;
+  overrideReason?: string;
+  by: string;
+}
+export const requestConcessionUpdate = defineUpdate<Concession, [RequestConcessionUpdate]>('requestConcession');
+
+/** The approver's role comes from their API key, never from a request body. */
+export const decideConcessionUpdate = defineUpdate<Concession, [{ concessionId: string; approve: boolean; by: string; role: string; note?: string }]>('decideConcession');
+
+export const recordSaveOutcomeUpdate = defineUpdate<SaveOutcome, [Omit<SaveOutcome, 'decidedAt' | 'decidedBy'> & { by: string }]>('recordSaveOutcome');
+
+export const getSaveStateQuery = defineQuery<SaveState>('getSaveState');
+
+export const SAVE_REFUSALS = {
+  notFound: 'SaveItemNotFound',
+  closed: 'SaveClosed',
+  invalid: 'SaveInvalidChange',
+  beyondAuthority: 'SaveConcessionBeyondAuthority',
+  ownRequest: 'SaveConcessionOwnRequest',
+  alreadyDecided: 'SaveAlreadyDecided',
+  overrideRequired: 'SaveOverrideReasonRequired',
+} as const;
+
+export type { ApproverRole };

@@ -1,0 +1,165 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflows } from '../apps/worker/src/workflow-bundle';
+import { createTimeSkippingEnv, uniqueTaskQueue } from '../test/support/temporal';
+import {
+  addIssueUpdate,
+  decideConcessionUpdate,
+  getSaveStateQuery,
+  overrideProbabilityUpdate,
+  recordSaveOutcomeUpdate,
+  requestConcessionUpdate,
+  retriageSignal,
+  saveEffortWorkflowId,
+  setPlanItemStateUpdate,
+  type SaveEffortInput,
+  type SaveState,
+} from './definitions';
+import { DEFAULT_POLICY, addDays, localDateAt } from './domain';
+import type { RenewalNotification } from './renewal.activities';
+import type { SaveEffortActivities } from './save-effort.activities';
+import type { saveEffortWorkflow } from './save-effort.workflow';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+class RecordingSaveActivities implements SaveEffortActivities {
+  readonly writes: SaveState[] = [];
+  readonly notifications = new Map<string, RenewalNotification>();
+  readonly recordSaveState = async (s: SaveState): Promise<void> => void this.writes.push(structuredClone(s));
+  readonly notify = async (n: RenewalNotification): Promise<void> => void this.notifications.set(n.key, n);
+  kinds(): string[] {
+    return [...this.notifications.values()].map((n) => n.kind);
+  }
+}
+
+async function refusal(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'accepted';
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) return (error.cause as { type?: string })?.type ?? String(error.cause);
+    throw error;
+  }
+}
+
+const rationale = { businessRationale: 'Keeps a reference logo', expectedOutcome: '2-year renewal', alternativesConsidered: 'Service credits', riskFactors: 'Competitor evaluation' };
+
+describe('save-effort workflow (time-skipping)', () => {
+  let env: TestWorkflowEnvironment;
+  let bundle: WorkflowBundleWithSourceMap;
+
+  beforeAll(async () => {
+    [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  async function start(accountId: string, over: Partial<SaveEffortInput> & { arrCents?: number } = {}) {
+    const acts = new RecordingSaveActivities();
+    const taskQueue = uniqueTaskQueue(accountId);
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts });
+    const renewalDate = addDays(localDateAt(new Date(await env.currentTimeMs()), 'UTC'), 120);
+    const { arrCents = 15_000_000, ...rest } = over;
+    const input: SaveEffortInput = {
+      account: { id: accountId, name: `${accountId} AG`, arrCents, segment: 'enterprise', timeZone: 'UTC', ownerCsmId: 'csm-1', csmManagerId: 'mgr-1', salesRepId: 'ae-1' },
+      renewalDate,
+      renewalId: `renewal:${accountId}:${renewalDate}`,
+      triggerReasons: ['competitive signals'],
+      facts: { issuesFixable: 'yes', relationship: 'good', alternative: 'evaluating', budget: 'confirmed', stakeholders: 'engaged' },
+      rootCause: 'value_perception',
+      strategicFlags: {},
+      policy: DEFAULT_POLICY,
+      startedBy: 'ops-1',
+      ...rest,
+    };
+    return { acts, worker, input, taskQueue, workflowId: saveEffortWorkflowId(accountId, renewalDate) };
+  }
+  const state = (h: WorkflowHandle<typeof saveEffortWorkflow>): Promise<SaveState> => h.query(getSaveStateQuery);
+
+  it('runs a full save: triage, fast fixes escalating once, a concession up the chain, a partial save', async () => {
+    const { acts, worker, input, taskQueue, workflowId } = await start('acc-full-save');
+    const result = await worker.runUntil(async () => {
+      const h = await env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', { taskQueue, workflowId, args: [input] });
+      let s = await state(h);
+      expect(s.triage.allocation).toMatchObject({ effort: 'full', valueTier: 'high', probabilityTier: 'high', timeBand: 'comprehensive', hoursPlanned: 40, expectedValueHours: 28 });
+
+      for (const [i, d] of [['Reports are wrong', 5], ['No SSO', 4], ['Slow exports', 3], ['Ugly UI', 1]].entries()) {
+        await h.executeUpdate(addIssueUpdate, { args: [{ description: String(d[0]), source: 'qbr', frequency: 1, dealBreaker: i < 3, fixable: true, quickFix: false, impact: Number(d[1]), by: 'csm-1' }] });
+      }
+      s = await state(h);
+      expect(s.planItems.filter((p) => p.fastFix).map((p) => p.issue)).toEqual(['Reports are wrong', 'No SSO', 'Slow exports']);
+      await h.executeUpdate(setPlanItemStateUpdate, { args: [{ itemId: 'item-1', state: 'done', evidence: 'Fixed in 1.42', by: 'csm-1' }] });
+      expect(await refusal(h.executeUpdate(setPlanItemStateUpdate, { args: [{ itemId: 'item-2', state: 'done', by: 'csm-1' }] }))).toBe('SaveInvalidChange');
+
+      // A 20% discount on a value-perception save needs an override reason, then a director.
+      const ask = { type: 'discount' as const, discountPct: 20, rationale, sunset: 'year 1 only', tiedTo: '2-year commitment', by: 'csm-1' };
+      expect(await refusal(h.executeUpdate(requestConcessionUpdate, { args: [ask] }))).toBe('SaveOverrideReasonRequired');
+      const c = await h.executeUpdate(requestConcessionUpdate, { args: [{ ...ask, overrideReason: 'Budget cut announced at QBR' }] });
+      expect(c).toMatchObject({ requiredRole: 'director', awaitingRole: 'director', state: 'pending' });
+      expect(await refusal(h.executeUpdate(decideConcessionUpdate, { args: [{ concessionId: c.id, approve: true, by: 'mgr-1', role: 'csm_manager' }] }))).toBe('SaveConcessionBeyondAuthority');
+      expect(await refusal(h.executeUpdate(decideConcessionUpdate, { args: [{ concessionId: c.id, approve: true, by: 'csm-1', role: 'director' }] }))).toBe('SaveConcessionOwnRequest');
+
+      await env.sleep(73 * HOUR); // past the fast-fix due date and the approval SLA, twice
+      s = await state(h);
+      expect(s.planItems.filter((p) => p.escalatedAt).map((p) => p.id)).toEqual(['item-2', 'item-3']);
+      expect(s.concessions[0]!.awaitingRole).toBe('vp');
+      expect(s.concessions[0]!.chain.map((st) => st.action)).toEqual(['requested', 'escalated', 'escalated']);
+
+      const approved = await h.executeUpdate(decideConcessionUpdate, { args: [{ concessionId: c.id, approve: true, by: 'dir-1', role: 'director', note: 'ok for year 1' }] });
+      expect(approved.chain.at(-1)).toMatchObject({ by: 'dir-1', role: 'director', action: 'approved' });
+      expect(await refusal(h.executeUpdate(decideConcessionUpdate, { args: [{ concessionId: c.id, approve: false, by: 'vp-1', role: 'vp' }] }))).toBe('SaveAlreadyDecided');
+
+      expect(await refusal(h.executeUpdate(recordSaveOutcomeUpdate, { args: [{ result: 'saved', kind: 'reduced_scope', newArrCents: 20_000_000, pauseDays: null, reason: null, competitor: null, by: 'csm-1' }] }))).toBe('SaveInvalidChange');
+      await h.executeUpdate(recordSaveOutcomeUpdate, { args: [{ result: 'saved', kind: 'reduced_scope', newArrCents: 12_000_000, pauseDays: null, reason: null, competitor: null, by: 'csm-1' }] });
+      return h.result();
+    });
+    expect(result).toMatchObject({ status: 'saved', outcome: { kind: 'reduced_scope', newArrCents: 12_000_000 } });
+    const last = acts.writes.at(-1)!;
+    expect(last.handOff?.to).toBe('post_save_monitoring');
+    expect(acts.kinds().filter((k) => k === 'plan_item_overdue')).toHaveLength(2);
+    expect(acts.kinds().filter((k) => k === 'approval_escalated')).toHaveLength(2);
+  }, 120_000);
+
+  it('exits gracefully at once when the effort is none', async () => {
+    const { acts, worker, input, taskQueue, workflowId } = await start('acc-none-save', {
+      arrCents: 300_000,
+      facts: { issuesFixable: 'no', relationship: 'broken', alternative: 'committed', budget: 'none', stakeholders: 'checked_out' },
+    });
+    const result = await worker.runUntil(env.client.workflow.execute<typeof saveEffortWorkflow>('saveEffortWorkflow', { taskQueue, workflowId, args: [input] }));
+    expect(result.status).toBe('exited');
+    const last = acts.writes.at(-1)!;
+    expect(last.triage.allocation.effort).toBe('none');
+    expect(last.gracefulExit?.steps.map((st) => st.key)).toEqual(['data_export', 'knowledge_transfer', 'offboarding_support', 'door_open']);
+    expect(last.handOff?.to).toBe('win_back');
+  }, 60_000);
+
+  it('re-triages when facts change and honours a recorded override; a light save escalates its passed deadline', async () => {
+    const { acts, worker, input, taskQueue, workflowId } = await start('acc-light-save', { arrCents: 1_000_000 });
+    await worker.runUntil(async () => {
+      const h = await env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', { taskQueue, workflowId, args: [input] });
+      let s = await state(h);
+      expect(s.triage.allocation.effort).toBe('light');
+      await h.signal(retriageSignal, { eventId: 'e-1', by: 'csm-1', strategicFlags: { logo: true } });
+      await h.signal(retriageSignal, { eventId: 'e-1', by: 'csm-1', strategicFlags: { logo: true } });
+      await env.sleep(1_000);
+      s = await state(h);
+      expect(s.triageHistory.map((t) => t.allocation.effort)).toEqual(['light', 'standard']);
+      expect(await refusal(h.executeUpdate(overrideProbabilityUpdate, { args: [{ tier: 'low', reason: ' ', by: 'mgr-1' }] }))).toBe('SaveInvalidChange');
+      const t = await h.executeUpdate(overrideProbabilityUpdate, { args: [{ tier: 'low', reason: 'They signed an LOI with a competitor', by: 'mgr-1' }] });
+      expect(t.allocation.effort).toBe('light');
+      expect(t.probabilityOverride).toMatchObject({ tier: 'low', by: 'mgr-1' });
+      await env.sleep(15 * DAY);
+      expect(acts.kinds()).toContain('save_deadline_passed');
+      await h.executeUpdate(recordSaveOutcomeUpdate, { args: [{ result: 'lost', kind: 'lost', newArrCents: null, pauseDays: null, reason: 'Chose a cheaper tool', competitor: 'CheapCo', by: 'csm-1' }] });
+      const r = await h.result();
+      expect(r.status).toBe('lost');
+    });
+    const last = acts.writes.at(-1)!;
+    expect(last.gracefulExit).not.toBeNull();
+    expect(last.handOff?.to).toBe('win_back');
+  }, 120_000);
+});
