@@ -14,6 +14,8 @@ import { ProblemDetailsFilter } from './problems/problem-details.filter';
 import { RenewalsController } from './renewals/renewals.controller';
 import { RenewalActionsService } from './renewals/renewal-actions.service';
 import { RenewalsService } from './renewals/renewals.service';
+import { SavesController } from './saves/saves.controller';
+import { SavesService } from './saves/saves.service';
 import { TemporalClientProvider } from './temporal/temporal-client.provider';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
@@ -43,7 +45,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [loggerModule(config), TypeOrmModule.forRoot({ ...dataSourceOptions(config), retryAttempts: 3, retryDelay: 1000 })],
-      controllers: [HealthController, RenewalsController],
+      controllers: [HealthController, RenewalsController, SavesController],
       providers: [
         { provide: AppConfig, useValue: config },
         TemporalClientProvider,
@@ -52,6 +54,7 @@ export class AppModule {
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         RenewalsService,
         RenewalActionsService,
+        SavesService,
       ],
     };
   }

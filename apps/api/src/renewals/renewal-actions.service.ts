@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, isGrpcServiceError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
 import {
@@ -16,6 +15,7 @@ import type { RenewalTask } from '@retain/domain';
 import type { Principal } from '../auth/api-key-store';
 import { ApiError, type ErrorCode } from '../problems/error-codes';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
+import { executeWorkflowUpdate } from '../temporal/workflow-updates';
 import type { CancelRenewalDto, CompleteTaskDto, PatchRenewalDto, RecordDecisionDto } from './dto/renewal-actions.dto';
 import { RENEWAL_ID } from './renewals.service';
 
@@ -79,22 +79,8 @@ export class RenewalActionsService {
     }
   }
 
-  private async update<Ret, Arg>(id: string, def: UpdateDefinition<Ret, [Arg]>, arg: Arg, updateId: string | undefined): Promise<Ret> {
-    try {
-      return await this.temporal.client.workflow.getHandle(id).executeUpdate(def, { args: [arg], ...(updateId ? { updateId: `${def.name}:${updateId}` } : {}) });
-    } catch (error) {
-      if (error instanceof WorkflowUpdateFailedError) {
-        const cause = error.cause as { type?: string; message?: string } | undefined;
-        const code = cause?.type ? REFUSAL_CODES[cause.type] : undefined;
-        if (code) throw new ApiError(code, cause?.message ?? code);
-        throw error;
-      }
-      if (error instanceof WorkflowNotFoundError || (isGrpcServiceError(error) && /already completed/i.test(error.details ?? error.message))) {
-        throw new ApiError('RENEWAL.CLOSED', `The renewal ${id} has ended; it takes no more changes`);
-      }
-      if (isGrpcServiceError(error) && [4, 14].includes(error.code)) throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was changed, try again');
-      throw error;
-    }
+  private update<Ret, Arg>(id: string, def: UpdateDefinition<Ret, [Arg]>, arg: Arg, updateId: string | undefined): Promise<Ret> {
+    return executeWorkflowUpdate(this.temporal.client, id, def, arg, { refusals: REFUSAL_CODES, closedCode: 'RENEWAL.CLOSED', ...(updateId ? { updateId } : {}) });
   }
 
   async completeTask(id: string, taskId: string, dto: CompleteTaskDto, by: Principal, idempotencyKey?: string): Promise<RenewalTask> {

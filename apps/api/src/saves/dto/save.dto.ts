@@ -1,0 +1,111 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
+} from 'class-validator';
+import { CONCESSION_TYPES, PLAN_ITEM_STATES, ROOT_CAUSES, type ConcessionType, type PlanItemState, type RootCause } from '@retain/workflows';
+import { BUSINESS_ID_MESSAGE, BUSINESS_ID_PATTERN, IsIsoCalendarDate } from '../../common/validators';
+import { RenewalAccountDto } from '../../renewals/dto/create-renewal.dto';
+
+export class SaveProbabilityFactsDto {
+  @ApiProperty({ enum: ['yes', 'complex', 'no'] }) @IsIn(['yes', 'complex', 'no']) issuesFixable!: 'yes' | 'complex' | 'no';
+  @ApiProperty({ enum: ['good', 'strained', 'broken'] }) @IsIn(['good', 'strained', 'broken']) relationship!: 'good' | 'strained' | 'broken';
+  @ApiProperty({ enum: ['none', 'evaluating', 'committed'] }) @IsIn(['none', 'evaluating', 'committed']) alternative!: 'none' | 'evaluating' | 'committed';
+  @ApiProperty({ enum: ['confirmed', 'uncertain', 'none'] }) @IsIn(['confirmed', 'uncertain', 'none']) budget!: 'confirmed' | 'uncertain' | 'none';
+  @ApiProperty({ enum: ['engaged', 'mixed', 'checked_out'] }) @IsIn(['engaged', 'mixed', 'checked_out']) stakeholders!: 'engaged' | 'mixed' | 'checked_out';
+}
+
+export class StrategicFlagsDto {
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() logo?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() reference?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() caseStudy?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() growthPotential?: boolean;
+}
+
+export class CreateSaveDto {
+  @ApiProperty({ type: RenewalAccountDto }) @ValidateNested() @Type(() => RenewalAccountDto) @IsObject() account!: RenewalAccountDto;
+  @ApiProperty({ example: '2027-03-31' }) @IsIsoCalendarDate() renewalDate!: string;
+  @ApiProperty({ type: [String], example: ['competitor evaluation', 'usage down 45%'] })
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(20) @IsString({ each: true }) @MaxLength(500, { each: true })
+  triggerReasons!: string[];
+  @ApiProperty({ type: SaveProbabilityFactsDto }) @ValidateNested() @Type(() => SaveProbabilityFactsDto) @IsObject() facts!: SaveProbabilityFactsDto;
+  @ApiProperty({ enum: ROOT_CAUSES }) @IsIn(ROOT_CAUSES) rootCause!: RootCause;
+  @ApiPropertyOptional({ description: 'The circumstance is a budget cut (price flexibility may help)' }) @IsOptional() @IsBoolean() budgetRelated?: boolean;
+  @ApiPropertyOptional({ type: StrategicFlagsDto }) @IsOptional() @ValidateNested() @Type(() => StrategicFlagsDto) @IsObject() strategicFlags?: StrategicFlagsDto;
+}
+
+export class AddIssueDto {
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) description!: string;
+  @ApiProperty({ example: 'tickets', description: 'Where it came from: CRM, tickets, usage, stakeholder interview, QBR, ...' }) @IsString() @IsNotEmpty() @MaxLength(100) source!: string;
+  @ApiProperty({ minimum: 1 }) @IsInt() @Min(1) @Max(100000) frequency!: number;
+  @ApiProperty() @IsBoolean() dealBreaker!: boolean;
+  @ApiProperty() @IsBoolean() fixable!: boolean;
+  @ApiProperty() @IsBoolean() quickFix!: boolean;
+  @ApiProperty({ minimum: 1, maximum: 5 }) @IsInt() @Min(1) @Max(5) impact!: number;
+  @ApiPropertyOptional({ description: 'Owner of the fast-fix item if it becomes one (default: the CSM)' })
+  @IsOptional() @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE }) ownerId?: string;
+}
+
+export class AddPlanItemDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(50) issueId?: string;
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) issue!: string;
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) rootCause!: string;
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) fix!: string;
+  @ApiProperty() @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE }) owner!: string;
+  @ApiProperty({ example: '2027-02-01T17:00:00Z' }) @IsISO8601({ strict: true }) dueAt!: string;
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(500) successMetric!: string;
+}
+
+export class PlanItemStatusDto {
+  @ApiProperty({ enum: PLAN_ITEM_STATES }) @IsIn(PLAN_ITEM_STATES) state!: PlanItemState;
+  @ApiPropertyOptional({ description: 'Required for done' }) @IsOptional() @IsString() @MaxLength(2000) evidence?: string;
+}
+
+export class ConcessionRationaleDto {
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) businessRationale!: string;
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) expectedOutcome!: string;
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) alternativesConsidered!: string;
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) riskFactors!: string;
+}
+
+export class RequestConcessionDto {
+  @ApiProperty({ enum: CONCESSION_TYPES }) @IsIn(CONCESSION_TYPES) type!: ConcessionType;
+  @ApiPropertyOptional({ minimum: 0, maximum: 100 }) @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 }) @Min(0) @Max(100) discountPct?: number;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) terms?: string;
+  @ApiProperty({ type: ConcessionRationaleDto }) @ValidateNested() @Type(() => ConcessionRationaleDto) @IsObject() rationale!: ConcessionRationaleDto;
+  @ApiProperty({ example: 'year 1 only, standard price in year 2' }) @IsString() @IsNotEmpty() @MaxLength(500) sunset!: string;
+  @ApiProperty({ example: '2-year commitment' }) @IsString() @IsNotEmpty() @MaxLength(500) tiedTo!: string;
+  @ApiPropertyOptional({ description: 'Required for a discount when the root cause is not price or budget, or before any issue is identified' })
+  @IsOptional() @IsString() @MaxLength(2000) overrideReason?: string;
+}
+
+export class DecideConcessionDto {
+  @ApiPropertyOptional({ maxLength: 2000 }) @IsOptional() @IsString() @MaxLength(2000) note?: string;
+}
+
+export class SaveOutcomeDto {
+  @ApiProperty({ enum: ['saved', 'lost'] }) @IsIn(['saved', 'lost']) result!: 'saved' | 'lost';
+  @ApiProperty({ enum: ['full', 'reduced_scope', 'pause', 'shorter_term', 'pilot', 'out_clause', 'lost'] })
+  @IsIn(['full', 'reduced_scope', 'pause', 'shorter_term', 'pilot', 'out_clause', 'lost'])
+  kind!: 'full' | 'reduced_scope' | 'pause' | 'shorter_term' | 'pilot' | 'out_clause' | 'lost';
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(1e13) newArrCents?: number;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(3650) pauseDays?: number;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) reason?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) competitor?: string;
+}
+
+export class ListSavesQuery {
+  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) cursor?: string;
+  @ApiPropertyOptional({ enum: ['active', 'saved', 'lost', 'exited'] }) @IsOptional() @IsIn(['active', 'saved', 'lost', 'exited']) status?: string;
+  @ApiPropertyOptional({ enum: ['full', 'standard', 'light', 'none'] }) @IsOptional() @IsIn(['full', 'standard', 'light', 'none']) effortLevel?: string;
+  @ApiPropertyOptional({ enum: ['high', 'medium', 'low'] }) @IsOptional() @IsIn(['high', 'medium', 'low']) probabilityTier?: string;
+  @ApiPropertyOptional() @IsOptional() @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE }) owner?: string;
+  @ApiPropertyOptional() @IsOptional() @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE }) manager?: string;
+  @ApiPropertyOptional({ enum: ['enterprise', 'mid_market', 'smb'] }) @IsOptional() @IsIn(['enterprise', 'mid_market', 'smb']) segment?: string;
+  @ApiPropertyOptional({ enum: ['true', 'false'] }) @IsOptional() @IsIn(['true', 'false']) overdue?: 'true' | 'false';
+  @ApiPropertyOptional() @IsOptional() @IsIsoCalendarDate() renewalDateFrom?: string;
+  @ApiPropertyOptional() @IsOptional() @IsIsoCalendarDate() renewalDateTo?: string;
+  @ApiPropertyOptional({ enum: ['arr', 'deadline'], default: 'deadline', description: 'arr: ARR at risk, largest first; deadline: soonest first' })
+  @IsOptional() @IsIn(['arr', 'deadline']) sort?: 'arr' | 'deadline';
+}

@@ -1,0 +1,101 @@
+import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { Concession, PlanItem, RecordedIssue, SaveOutcome, SaveState } from '@retain/workflows';
+import type { Principal } from '../auth/api-key-store';
+import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
+import { ApiError } from '../problems/error-codes';
+import { AddIssueDto, AddPlanItemDto, CreateSaveDto, DecideConcessionDto, ListSavesQuery, PlanItemStatusDto, RequestConcessionDto, SaveOutcomeDto } from './dto/save.dto';
+import { SavesService, type SaveSummaryView } from './saves.service';
+
+const KEY = /^[A-Za-z0-9._:-]{1,200}$/;
+function idempotencyKey(raw: string | undefined): string | undefined {
+  if (raw !== undefined && !KEY.test(raw)) throw new ApiError('VALIDATION.FAILED', 'Idempotency-Key must be 1-200 letters, digits, dots, colons, dashes or underscores', [{ field: 'Idempotency-Key', message: 'is not a valid key' }]);
+  return raw;
+}
+
+const EDITORS = ['csm', 'csm_manager', 'director', 'vp'] as const;
+
+@ApiTags('saves')
+@ApiBearerAuth()
+@ApiHeader({ name: 'Idempotency-Key', required: false, description: 'On writes: retrying with the same key applies the change once' })
+@Controller('saves')
+export class SavesController {
+  constructor(private readonly saves: SavesService) {}
+
+  @Post()
+  @Roles('cs_ops', 'csm')
+  @ApiOperation({ summary: 'Start a save effort for an at-risk renewal (one per renewal)' })
+  async start(@Body() body: CreateSaveDto, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
+    const r = await this.saves.start(body, p, new Date());
+    res.status(r.created ? HttpStatus.CREATED : HttpStatus.OK).location(`/saves/${encodeURIComponent(r.id)}`);
+    return r;
+  }
+
+  @Get()
+  @Roles('csm', 'csm_manager', 'director', 'vp', 'cs_ops')
+  @ApiOperation({ summary: 'Managers\' view of save efforts: filters, sorted by ARR at risk or deadline' })
+  list(@Query() q: ListSavesQuery, @CurrentPrincipal() p: Principal): Promise<{ items: SaveSummaryView[]; nextCursor: string | null }> {
+    return this.saves.list(q, p);
+  }
+
+  @Get(':id')
+  @Roles('csm', 'csm_manager', 'director', 'vp', 'cs_ops')
+  @ApiOperation({ summary: 'Triage, issues, plan, concessions with approval chains, outcome' })
+  get(@Param('id') id: string, @CurrentPrincipal() p: Principal): Promise<SaveState> {
+    return this.saves.get(id, p);
+  }
+
+  @Post(':id/issues')
+  @Roles(...EDITORS)
+  @ApiOperation({ summary: 'Record an identified issue; the top fixable deal-breakers become fast-fix items' })
+  addIssue(@Param('id') id: string, @Body() body: AddIssueDto, @CurrentPrincipal() p: Principal, @Headers('idempotency-key') key?: string): Promise<RecordedIssue> {
+    return this.saves.addIssue(id, body, p, idempotencyKey(key));
+  }
+
+  @Post(':id/plan-items')
+  @Roles(...EDITORS)
+  @ApiOperation({ summary: 'Add a remediation item to the save contract' })
+  addPlanItem(@Param('id') id: string, @Body() body: AddPlanItemDto, @CurrentPrincipal() p: Principal, @Headers('idempotency-key') key?: string): Promise<PlanItem> {
+    return this.saves.addPlanItem(id, body, p, idempotencyKey(key));
+  }
+
+  @Post(':id/plan-items/:itemId/status')
+  @Roles(...EDITORS)
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Progress a remediation item: in_progress, done (with evidence), verified_by_customer, blocked' })
+  setPlanItemState(@Param('id') id: string, @Param('itemId') itemId: string, @Body() body: PlanItemStatusDto, @CurrentPrincipal() p: Principal, @Headers('idempotency-key') key?: string): Promise<PlanItem> {
+    return this.saves.setPlanItemState(id, itemId, body, p, idempotencyKey(key));
+  }
+
+  @Post(':id/concessions')
+  @Roles(...EDITORS)
+  @ApiOperation({ summary: 'Request a concession; the approval matrix decides who must approve it' })
+  requestConcession(@Param('id') id: string, @Body() body: RequestConcessionDto, @CurrentPrincipal() p: Principal, @Headers('idempotency-key') key?: string): Promise<Concession> {
+    return this.saves.requestConcession(id, body, p, idempotencyKey(key));
+  }
+
+  @Post(':id/concessions/:cid/approve')
+  @Roles(...EDITORS)
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Approve within your authority (your role comes from your key); 403 beyond it or for your own request' })
+  approve(@Param('id') id: string, @Param('cid') cid: string, @Body() body: DecideConcessionDto, @CurrentPrincipal() p: Principal, @Headers('idempotency-key') key?: string): Promise<Concession> {
+    return this.saves.decideConcession(id, cid, true, body, p, idempotencyKey(key));
+  }
+
+  @Post(':id/concessions/:cid/reject')
+  @Roles(...EDITORS)
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Reject within your authority' })
+  reject(@Param('id') id: string, @Param('cid') cid: string, @Body() body: DecideConcessionDto, @CurrentPrincipal() p: Principal, @Headers('idempotency-key') key?: string): Promise<Concession> {
+    return this.saves.decideConcession(id, cid, false, body, p, idempotencyKey(key));
+  }
+
+  @Post(':id/outcome')
+  @Roles(...EDITORS)
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Saved (full or partial) or lost (reason, competitor)' })
+  outcome(@Param('id') id: string, @Body() body: SaveOutcomeDto, @CurrentPrincipal() p: Principal, @Headers('idempotency-key') key?: string): Promise<SaveOutcome> {
+    return this.saves.recordOutcome(id, body, p, idempotencyKey(key));
+  }
+}

@@ -1,0 +1,238 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { WorkflowExecutionAlreadyStartedError, isGrpcServiceError } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { DataSource } from 'typeorm';
+import { AppConfig } from '@retain/config';
+import { DEFAULT_POLICY, daysUntilRenewal } from '@retain/domain';
+import {
+  SAVE_EFFORT_WORKFLOW_TYPE,
+  SAVE_REFUSALS,
+  addIssueUpdate,
+  addPlanItemUpdate,
+  decideConcessionUpdate,
+  recordSaveOutcomeUpdate,
+  renewalWorkflowId,
+  requestConcessionUpdate,
+  saveEffortWorkflowId,
+  setPlanItemStateUpdate,
+  type Concession,
+  type PlanItem,
+  type RecordedIssue,
+  type SaveEffortInput,
+  type SaveOutcome,
+  type SaveState,
+} from '@retain/workflows';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { Principal } from '../auth/api-key-store';
+import { ApiError, type ErrorCode } from '../problems/error-codes';
+import { TemporalClientProvider } from '../temporal/temporal-client.provider';
+import { executeWorkflowUpdate } from '../temporal/workflow-updates';
+import type { AddIssueDto, AddPlanItemDto, CreateSaveDto, DecideConcessionDto, ListSavesQuery, PlanItemStatusDto, RequestConcessionDto, SaveOutcomeDto } from './dto/save.dto';
+
+const SAVE_ID = /^save:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\d{4}-\d{2}-\d{2}$/;
+const REFUSALS: Record<string, ErrorCode> = {
+  [SAVE_REFUSALS.notFound]: 'SAVE.ITEM_NOT_FOUND',
+  [SAVE_REFUSALS.closed]: 'SAVE.CLOSED',
+  [SAVE_REFUSALS.invalid]: 'SAVE.INVALID_CHANGE',
+  [SAVE_REFUSALS.beyondAuthority]: 'SAVE.CONCESSION_BEYOND_AUTHORITY',
+  [SAVE_REFUSALS.ownRequest]: 'SAVE.CONCESSION_OWN_REQUEST',
+  [SAVE_REFUSALS.alreadyDecided]: 'SAVE.ALREADY_DECIDED',
+  [SAVE_REFUSALS.overrideRequired]: 'SAVE.OVERRIDE_REASON_REQUIRED',
+};
+const READS_ALL = new Set(['csm_manager', 'director', 'vp', 'cs_ops']);
+
+interface SaveRow {
+  id: string;
+  status: string;
+  owner_csm_id: string;
+  csm_manager_id: string | null;
+  owners_manager_id: string | null;
+  state: SaveState;
+  arr_cents: string;
+  deadline: Date | null;
+}
+
+export interface SaveSummaryView {
+  id: string;
+  renewalId: string;
+  accountId: string;
+  accountName: string;
+  renewalDate: string;
+  status: string;
+  effortLevel: string;
+  probabilityTier: string;
+  valueTier: string;
+  timeBand: string;
+  deadline: string | null;
+  arrCents: number;
+  ownerCsmId: string;
+  csmManagerId: string | null;
+  overdueItems: number;
+  expectedValueHours: number;
+}
+
+/**
+ * Save efforts: started here or by a red renewal, run as workflows keyed by their
+ * renewal, read from the save_efforts read model. People's actions are workflow
+ * updates; the approver's role comes from the caller's key, never from the body.
+ */
+@Injectable()
+export class SavesService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly temporal: TemporalClientProvider,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  async start(dto: CreateSaveDto, by: Principal, now: Date): Promise<{ id: string; renewalId: string; created: boolean }> {
+    const daysLeft = daysUntilRenewal(dto.renewalDate, dto.account.timeZone, now);
+    if (daysLeft < 0) throw new ApiError('VALIDATION.FAILED', 'renewalDate is in the past', [{ field: 'renewalDate', message: 'is in the past in the account\'s time zone' }]);
+    const a = dto.account;
+    const id = saveEffortWorkflowId(a.id, dto.renewalDate);
+    const input: SaveEffortInput = {
+      account: { id: a.id, name: a.name, arrCents: a.arrCents, segment: a.segment, timeZone: a.timeZone, ownerCsmId: a.ownerCsmId, csmManagerId: a.csmManagerId ?? null, salesRepId: a.salesRepId ?? null },
+      renewalDate: dto.renewalDate,
+      renewalId: renewalWorkflowId(a.id, dto.renewalDate),
+      triggerReasons: dto.triggerReasons,
+      facts: { ...dto.facts },
+      rootCause: dto.rootCause,
+      budgetRelated: dto.budgetRelated ?? false,
+      strategicFlags: { ...(dto.strategicFlags ?? {}) },
+      policy: DEFAULT_POLICY,
+      startedBy: by.id,
+    };
+    try {
+      await this.temporal.client.workflow.start(SAVE_EFFORT_WORKFLOW_TYPE, {
+        taskQueue: this.config.TEMPORAL_TASK_QUEUE,
+        workflowId: id,
+        args: [input],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+      });
+      return { id, renewalId: input.renewalId, created: true };
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        const d = await this.temporal.client.workflow.getHandle(id).describe();
+        if (d.status.name !== 'RUNNING') throw new ApiError('SAVE.CLOSED', `The save for this renewal ended (${d.status.name.toLowerCase()}); there is one save per renewal`);
+        return { id, renewalId: input.renewalId, created: false };
+      }
+      if (isGrpcServiceError(error) && [4, 14].includes(error.code)) throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was started, try again');
+      throw error;
+    }
+  }
+
+  private async row(id: string): Promise<SaveRow> {
+    if (!SAVE_ID.test(id)) throw new ApiError('SAVE.NOT_FOUND', `No save effort has the id ${id}`);
+    const rows: SaveRow[] = await this.dataSource.query(
+      `SELECT s.id, s.status, s.owner_csm_id, s.csm_manager_id, p.manager_id AS owners_manager_id, s.state, s.arr_cents, s.deadline
+         FROM save_efforts s LEFT JOIN principals p ON p.id = s.owner_csm_id WHERE s.id = $1`,
+      [id],
+    );
+    if (!rows[0]) throw new ApiError('SAVE.NOT_FOUND', `No save effort has the id ${id}`);
+    return rows[0];
+  }
+
+  private ownsOrManages(p: Principal, r: SaveRow): boolean {
+    if (p.role === 'director' || p.role === 'vp') return true;
+    if (p.role === 'csm_manager') return r.csm_manager_id === p.id || r.owners_manager_id === p.id;
+    if (p.role === 'csm') return r.owner_csm_id === p.id;
+    return false;
+  }
+
+  async get(id: string, p: Principal): Promise<SaveState> {
+    const r = await this.row(id);
+    if (!READS_ALL.has(p.role) && !(p.role === 'csm' && r.owner_csm_id === p.id)) throw new ApiError('SAVE.NOT_YOURS', `${p.id} may not read ${id}`);
+    return r.state;
+  }
+
+  private async edit<Ret, Arg>(id: string, p: Principal, def: UpdateDefinition<Ret, [Arg]>, arg: Arg, key?: string, requireOwnership = true): Promise<Ret> {
+    const r = await this.row(id);
+    if (requireOwnership && !this.ownsOrManages(p, r)) throw new ApiError('SAVE.NOT_YOURS', `${p.id} neither owns nor manages ${id}`);
+    return executeWorkflowUpdate(this.temporal.client, id, def, arg, { refusals: REFUSALS, closedCode: 'SAVE.CLOSED', ...(key ? { updateId: key } : {}) });
+  }
+
+  addIssue(id: string, dto: AddIssueDto, p: Principal, key?: string): Promise<RecordedIssue> {
+    return this.edit(id, p, addIssueUpdate, { ...dto, by: p.id }, key);
+  }
+
+  addPlanItem(id: string, dto: AddPlanItemDto, p: Principal, key?: string): Promise<PlanItem> {
+    const { owner, ...rest } = dto;
+    return this.edit(id, p, addPlanItemUpdate, { ...rest, ownerId: owner, by: p.id }, key);
+  }
+
+  setPlanItemState(id: string, itemId: string, dto: PlanItemStatusDto, p: Principal, key?: string): Promise<PlanItem> {
+    return this.edit(id, p, setPlanItemStateUpdate, { itemId, state: dto.state, ...(dto.evidence ? { evidence: dto.evidence } : {}), by: p.id }, key);
+  }
+
+  requestConcession(id: string, dto: RequestConcessionDto, p: Principal, key?: string): Promise<Concession> {
+    return this.edit(id, p, requestConcessionUpdate, { ...dto, rationale: { ...dto.rationale }, by: p.id }, key);
+  }
+
+  /** Approval authority is the workflow's to check, against the role on the caller's key. */
+  decideConcession(id: string, concessionId: string, approve: boolean, dto: DecideConcessionDto, p: Principal, key?: string): Promise<Concession> {
+    return this.edit(id, p, decideConcessionUpdate, { concessionId, approve, by: p.id, role: p.role, ...(dto.note ? { note: dto.note } : {}) }, key, false);
+  }
+
+  recordOutcome(id: string, dto: SaveOutcomeDto, p: Principal, key?: string): Promise<SaveOutcome> {
+    return this.edit(id, p, recordSaveOutcomeUpdate, { result: dto.result, kind: dto.kind, newArrCents: dto.newArrCents ?? null, pauseDays: dto.pauseDays ?? null, reason: dto.reason ?? null, competitor: dto.competitor ?? null, by: p.id }, key);
+  }
+
+  /** The managers' view: filters, sorted by ARR at risk or by deadline, keyset-paginated. */
+  async list(q: ListSavesQuery, p: Principal): Promise<{ items: SaveSummaryView[]; nextCursor: string | null }> {
+    const limit = q.limit ?? 50;
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (p.role === 'csm') add('s.owner_csm_id = ?', p.id);
+    else if (!READS_ALL.has(p.role)) where.push('false');
+    if (q.status) add('s.status = ?', q.status);
+    if (q.effortLevel) add('s.effort_level = ?', q.effortLevel);
+    if (q.probabilityTier) add('s.probability_tier = ?', q.probabilityTier);
+    if (q.owner) add('s.owner_csm_id = ?', q.owner);
+    if (q.manager) add('s.csm_manager_id = ?', q.manager);
+    if (q.segment) add('s.segment = ?', q.segment);
+    if (q.overdue === 'true') where.push('s.overdue_items > 0');
+    if (q.overdue === 'false') where.push('s.overdue_items = 0');
+    if (q.renewalDateFrom) add('s.renewal_date >= ?', q.renewalDateFrom);
+    if (q.renewalDateTo) add('s.renewal_date <= ?', q.renewalDateTo);
+    const byArr = q.sort === 'arr';
+    const sortKey = byArr ? 's.arr_cents' : "COALESCE(s.deadline, 'infinity'::timestamptz)";
+    if (q.cursor) {
+      let cursor: [string, string];
+      try {
+        cursor = JSON.parse(Buffer.from(q.cursor, 'base64url').toString('utf8')) as [string, string];
+        if (!Array.isArray(cursor) || cursor.length !== 2 || typeof cursor[1] !== 'string') throw new Error('shape');
+      } catch {
+        throw new ApiError('VALIDATION.FAILED', 'The cursor is not one this API issued', [{ field: 'cursor', message: 'is not a valid cursor' }]);
+      }
+      params.push(cursor[0], cursor[1]);
+      const a = `$${params.length - 1}`;
+      const b = `$${params.length}`;
+      where.push(byArr ? `(s.arr_cents < ${a}::bigint OR (s.arr_cents = ${a}::bigint AND s.id > ${b}))` : `(${sortKey}, s.id) > (${a}::timestamptz, ${b})`);
+    }
+    params.push(limit + 1);
+    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+      `SELECT s.*, s.renewal_date::text AS renewal_date_text, a.name AS account_name, ${sortKey} AS sort_value FROM save_efforts s JOIN accounts a ON a.id = s.account_id
+        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY ${byArr ? 's.arr_cents DESC' : `${sortKey} ASC`}, s.id ASC LIMIT $${params.length}`,
+      params,
+    );
+    const page = rows.slice(0, limit);
+    const last = rows.length > limit ? page.at(-1) : undefined;
+    const sortValue = (r: Record<string, unknown>) => (r.sort_value instanceof Date ? r.sort_value.toISOString() : String(r.sort_value));
+    return {
+      items: page.map((r) => ({
+        id: String(r.id), renewalId: String(r.renewal_id), accountId: String(r.account_id), accountName: String(r.account_name),
+        renewalDate: String(r.renewal_date_text), status: String(r.status), effortLevel: String(r.effort_level), probabilityTier: String(r.probability_tier),
+        valueTier: String(r.value_tier), timeBand: String(r.time_band), deadline: r.deadline instanceof Date ? r.deadline.toISOString() : null,
+        arrCents: Number(r.arr_cents), ownerCsmId: String(r.owner_csm_id), csmManagerId: (r.csm_manager_id as string | null) ?? null,
+        overdueItems: Number(r.overdue_items), expectedValueHours: Number(r.expected_value_hours),
+      })),
+      nextCursor: last ? Buffer.from(JSON.stringify([sortValue(last), last.id])).toString('base64url') : null,
+    };
+  }
+}

@@ -1,0 +1,104 @@
+import { addDays, localDateAt } from '@retain/domain';
+import { TestStack, eventually } from '../support/stack';
+
+const PROBLEM_JSON = /^application\/problem\+json/;
+
+describe('save efforts end to end: start, triage, issues, concessions within authority, outcome, managers\' list', () => {
+  let stack: TestStack;
+  const keys: Record<string, string> = {};
+  const renewalDate = addDays(localDateAt(new Date(), 'UTC'), 75);
+  const saveId = (account: string) => `save:${account}:${renewalDate}`;
+  const path = (account: string, suffix = '') => `/saves/${encodeURIComponent(saveId(account))}${suffix}`;
+  const body = (account: string, arrCents: number, overrides: Record<string, unknown> = {}) => ({
+    account: { id: account, name: `${account} SA`, arrCents, segment: 'enterprise', timeZone: 'UTC', ownerCsmId: 'csm-s', csmManagerId: 'mgr-s' },
+    renewalDate,
+    triggerReasons: ['competitor evaluation'],
+    facts: { issuesFixable: 'yes', relationship: 'good', alternative: 'evaluating', budget: 'confirmed', stakeholders: 'engaged' },
+    rootCause: 'service_experience',
+    ...overrides,
+  });
+  const rationale = { businessRationale: 'Reference customer', expectedOutcome: '2-year renewal', alternativesConsidered: 'Service credits', riskFactors: 'Competitor' };
+
+  beforeAll(async () => {
+    stack = await TestStack.start();
+    for (const [role, user] of [['cs_ops', 'ops-s'], ['csm', 'csm-s'], ['csm', 'csm-t'], ['csm_manager', 'mgr-s'], ['director', 'dir-s']] as const) keys[user] = await stack.keyFor(role, user);
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  }, 60_000);
+
+  async function save(account: string, key = keys['mgr-s']!) {
+    return eventually(async () => {
+      const r = await stack.request('GET', path(account), { key });
+      return r.status === 200 ? r.body : undefined;
+    }, 15_000, `the save of ${account}`);
+  }
+
+  it('starts one save per renewal and shows its triage', async () => {
+    const first = await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-1', 20_000_000) });
+    expect(first.status).toBe(201);
+    expect(first.body).toEqual({ id: saveId('acc-save-1'), renewalId: `renewal:acc-save-1:${renewalDate}`, created: true });
+    const again = await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-1', 20_000_000) });
+    expect([again.status, again.body.created]).toEqual([200, false]);
+    const s = await save('acc-save-1');
+    expect(s.triage.allocation).toMatchObject({ effort: 'full', valueTier: 'high', probabilityTier: 'high', timeBand: 'compressed' });
+  }, 30_000);
+
+  it('refuses bodies that try to set server-owned fields or carry bad values, starting nothing', async () => {
+    for (const [extra, field] of [[{ status: 'saved' }, 'status'], [{ rootCause: 'weather' }, 'rootCause'], [{ facts: { issuesFixable: 'maybe' } }, 'facts.issuesFixable']] as const) {
+      const res = await stack.request('POST', '/saves', { key: keys['ops-s'], body: { ...body('acc-save-bad', 5_000_000), ...extra } });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toMatch(PROBLEM_JSON);
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+    }
+    const rows: unknown[] = await stack.db.query("SELECT 1 FROM save_efforts WHERE account_id = 'acc-save-bad'");
+    expect(rows).toEqual([]);
+    expect((await stack.request('POST', '/saves', { key: keys['mgr-s'], body: body('acc-save-bad', 5_000_000) })).status).toBe(403);
+  });
+
+  it('approves concessions only within the approver\'s authority, never one\'s own, role from the key', async () => {
+    await stack.request('POST', path('acc-save-1', '/issues'), { key: keys['csm-s'], body: { description: 'Tickets take a week', source: 'tickets', frequency: 12, dealBreaker: true, fixable: true, quickFix: true, impact: 4 } });
+    const ask = (pct: number) => ({ type: 'discount', discountPct: pct, rationale, sunset: 'year 1 only', tiedTo: '2-year commitment', overrideReason: 'Budget cut announced' });
+    const big = await stack.request('POST', path('acc-save-1', '/concessions'), { key: keys['csm-s'], body: ask(20) });
+    expect(big.status).toBe(201);
+    expect(big.body).toMatchObject({ requiredRole: 'director', state: 'pending' });
+
+    const byCsm = await stack.request('POST', path('acc-save-1', `/concessions/${big.body.id}/approve`), { key: keys['csm-t'], body: {} });
+    expect([byCsm.status, byCsm.body.code]).toEqual([403, 'SAVE.CONCESSION_BEYOND_AUTHORITY']);
+    const smuggled = await stack.request('POST', path('acc-save-1', `/concessions/${big.body.id}/approve`), { key: keys['csm-t'], body: { role: 'vp', approver: 'dir-s' } });
+    expect(smuggled.status).toBe(400);
+    expect((await save('acc-save-1')).concessions[0].state).toBe('pending');
+
+    const byDirector = await stack.request('POST', path('acc-save-1', `/concessions/${big.body.id}/approve`), { key: keys['dir-s'], body: { note: 'year 1 only' } });
+    expect(byDirector.status).toBe(200);
+    expect(byDirector.body.chain.at(-1)).toMatchObject({ by: 'dir-s', role: 'director', action: 'approved' });
+    const twice = await stack.request('POST', path('acc-save-1', `/concessions/${big.body.id}/reject`), { key: keys['dir-s'], body: {} });
+    expect([twice.status, twice.body.code]).toEqual([409, 'SAVE.ALREADY_DECIDED']);
+
+    const small = await stack.request('POST', path('acc-save-1', '/concessions'), { key: keys['csm-s'], body: ask(4) });
+    const own = await stack.request('POST', path('acc-save-1', `/concessions/${small.body.id}/approve`), { key: keys['csm-s'], body: {} });
+    expect([own.status, own.body.code]).toEqual([403, 'SAVE.CONCESSION_OWN_REQUEST']);
+
+    const noReason = await stack.request('POST', path('acc-save-1', '/concessions'), { key: keys['csm-s'], body: { ...ask(10), overrideReason: undefined } });
+    expect([noReason.status, noReason.body.code]).toEqual([400, 'SAVE.OVERRIDE_REASON_REQUIRED']);
+  }, 30_000);
+
+  it('lists saves for managers, sorted by ARR at risk, and records the outcome once', async () => {
+    expect((await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-2', 3_000_000) })).status).toBe(201);
+    await save('acc-save-2');
+    const list = await stack.request('GET', '/saves?status=active&sort=arr', { key: keys['mgr-s'] });
+    expect(list.status).toBe(200);
+    expect(list.body.items.map((i: { accountId: string }) => i.accountId)).toEqual(['acc-save-1', 'acc-save-2']);
+    const page = await stack.request('GET', '/saves?status=active&sort=arr&limit=1', { key: keys['mgr-s'] });
+    const next = await stack.request('GET', `/saves?status=active&sort=arr&limit=1&cursor=${page.body.nextCursor}`, { key: keys['mgr-s'] });
+    expect(next.body.items.map((i: { accountId: string }) => i.accountId)).toEqual(['acc-save-2']);
+    expect((await stack.request('GET', '/saves', { key: keys['csm-t'] })).body.items).toEqual([]);
+
+    const out = await stack.request('POST', path('acc-save-2', '/outcome'), { key: keys['csm-s'], body: { result: 'saved', kind: 'shorter_term' } });
+    expect(out.status).toBe(200);
+    const again = await stack.request('POST', path('acc-save-2', '/outcome'), { key: keys['csm-s'], body: { result: 'lost', kind: 'lost', reason: 'x' } });
+    expect(again.status).toBe(409);
+    await eventually(async () => ((await save('acc-save-2')).status === 'saved' ? true : undefined), 10_000, 'saved in the read model');
+  }, 30_000);
+});
