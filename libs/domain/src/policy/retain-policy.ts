@@ -102,6 +102,10 @@ export interface SavePolicy {
   approvalSlaHours: number;
   /** Graceful exit (§4.9): continued-service period offered to a lost account, in days. */
   continuedServiceDays: number;
+  /** Executive escalation (§4.8): allowed from this ARR (cents) or with a strategic flag; days per protocol step. */
+  executiveEscalation: { fromArrCents: number; stepDays: number };
+  /** Lost-cause helper (§4.9): what an hour of save effort costs (cents), and how many signs suggest stopping. */
+  lostCause: { hourCostCents: number; suggestStopFromSigns: number };
 }
 
 export interface RetainPolicy {
@@ -202,6 +206,8 @@ const DEFAULTS: RetainPolicy = {
     approval: { maxDiscountPct: { csm: 5, csm_manager: 15, director: 25 }, executiveFromPct: 30 },
     approvalSlaHours: 24,
     continuedServiceDays: 30,
+    executiveEscalation: { fromArrCents: 5_000_000, stepDays: 3 },
+    lostCause: { hourCostCents: 15_000, suggestStopFromSigns: 2 },
   },
 };
 
@@ -306,6 +312,10 @@ export function validatePolicy(policy: RetainPolicy): string[] {
   }
   if (!(Number.isInteger(sv.approvalSlaHours) && sv.approvalSlaHours >= 1)) errors.push('save.approvalSlaHours: whole hours >= 1');
   if (!(Number.isInteger(sv.continuedServiceDays) && sv.continuedServiceDays >= 0)) errors.push('save.continuedServiceDays: whole days >= 0');
+  if (!(Number.isInteger(sv.executiveEscalation.fromArrCents) && sv.executiveEscalation.fromArrCents >= 0 && Number.isInteger(sv.executiveEscalation.stepDays) && sv.executiveEscalation.stepDays >= 1)) {
+    errors.push('save.executiveEscalation: fromArrCents >= 0, stepDays >= 1');
+  }
+  if (!(sv.lostCause.hourCostCents >= 0 && Number.isInteger(sv.lostCause.suggestStopFromSigns) && sv.lostCause.suggestStopFromSigns >= 1)) errors.push('save.lostCause: hourCostCents >= 0, suggestStopFromSigns >= 1');
   if (!(sv.value.highFromArrCents > sv.value.mediumFromArrCents && sv.value.mediumFromArrCents > 0)) errors.push('save.value: highFromArrCents > mediumFromArrCents > 0');
   if (!(sv.probability.highFromPoints > sv.probability.lowUpToPoints)) errors.push('save.probability: highFromPoints > lowUpToPoints');
   const w = r.launchWindow;

@@ -3,7 +3,9 @@ import {
   accountValueTier,
   allocateSaveEffort,
   assessSaveProbability,
+  executiveEscalationAllowed,
   fastFixItems,
+  lostCauseSigns,
   hasApprovalAuthority,
   nextApproverRole,
   prioritiseIssues,
@@ -144,5 +146,23 @@ describe('issue prioritisation and fast fixes (§4.6)', () => {
       ['breaker-frequent', '2027-01-04T00:00:00.000Z'],
       ['breaker-slow', '2027-01-04T00:00:00.000Z'],
     ]);
+  });
+});
+
+describe('lost-cause signs and executive escalation criteria (§4.8, §4.9)', () => {
+  it('lists the signs and suggests stopping from two of them', () => {
+    const one = lostCauseSigns({ facts: { ...best, relationship: 'broken' }, rootCause: 'service_experience', arrCents: 10_000_000, hoursPlanned: 40 }, DEFAULT_POLICY);
+    expect(one).toEqual({ signs: ['relationship beyond repair'], suggestStop: false });
+    const two = lostCauseSigns({ facts: { ...best, alternative: 'committed', issuesFixable: 'no' }, rootCause: 'product_fit', arrCents: 10_000_000, hoursPlanned: 40 }, DEFAULT_POLICY);
+    expect(two.signs).toEqual(['signed with or committed to a competitor', 'fundamental product-fit mismatch']);
+    expect(two.suggestStop).toBe(true);
+    // 40 hours at $150 is $6,000: more than a $5,000 account.
+    expect(lostCauseSigns({ facts: best, rootCause: 'value_perception', arrCents: 500_000, hoursPlanned: 40 }, DEFAULT_POLICY).signs).toEqual(['the save would cost more than the account is worth']);
+  });
+
+  it('allows executive escalation from $50K ARR or with a strategic flag', () => {
+    expect(executiveEscalationAllowed(5_000_000, {}, DEFAULT_POLICY)).toBe(true);
+    expect(executiveEscalationAllowed(4_999_999, {}, DEFAULT_POLICY)).toBe(false);
+    expect(executiveEscalationAllowed(100, { reference: true }, DEFAULT_POLICY)).toBe(true);
   });
 });

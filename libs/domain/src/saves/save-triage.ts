@@ -162,3 +162,35 @@ export function fastFixItems<T extends SaveIssue>(issues: readonly T[], now: Dat
     .slice(0, f.count)
     .map((issue) => ({ issue, dueAt: new Date(now.getTime() + f.dueWithinHours * 3_600_000).toISOString() }));
 }
+
+export interface LostCauseInput {
+  facts: SaveProbabilityFacts;
+  rootCause: string;
+  arrCents: number;
+  hoursPlanned: number;
+  /** The customer said the decision is final. */
+  decisionFinal?: boolean;
+  /** Save conversations the customer refused. */
+  refusedConversations?: number;
+}
+
+/**
+ * Lost-cause signs (domain.md §4.9) and whether they suggest stopping. It only advises:
+ * the team decides.
+ */
+export function lostCauseSigns(i: LostCauseInput, policy: RetainPolicy): { signs: string[]; suggestStop: boolean } {
+  const signs: string[] = [];
+  if (i.facts.alternative === 'committed') signs.push('signed with or committed to a competitor');
+  if (i.decisionFinal) signs.push('the customer says the decision is final');
+  if (i.rootCause === 'product_fit' && i.facts.issuesFixable === 'no') signs.push('fundamental product-fit mismatch');
+  if ((i.refusedConversations ?? 0) > 0) signs.push('refuses save conversations');
+  if (i.facts.relationship === 'broken') signs.push('relationship beyond repair');
+  if (i.facts.budget === 'none') signs.push('no budget: the economics fail for both sides');
+  if (i.hoursPlanned * policy.save.lostCause.hourCostCents > i.arrCents) signs.push('the save would cost more than the account is worth');
+  return { signs, suggestStop: signs.length >= policy.save.lostCause.suggestStopFromSigns };
+}
+
+/** Whether an executive escalation meets the criteria of §4.8 without an override. */
+export function executiveEscalationAllowed(arrCents: number, flags: StrategicFlags, policy: RetainPolicy): boolean {
+  return arrCents >= policy.save.executiveEscalation.fromArrCents || Object.values(flags).some(Boolean);
+}
