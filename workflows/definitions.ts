@@ -206,10 +206,12 @@ export const searchAttributes = {
   renewalDate: defineSearchAttributeKey('RenewalDate', 'DATETIME'),
   renewalPhase: defineSearchAttributeKey('RenewalPhase', 'KEYWORD'),
   riskCategory: defineSearchAttributeKey('RiskCategory', 'KEYWORD'),
+  saveStatus: defineSearchAttributeKey('SaveStatus', 'KEYWORD'),
+  effortLevel: defineSearchAttributeKey('EffortLevel', 'KEYWORD'),
 } as const;
 
 /** `--search-attribute` arguments for `temporal server start-dev`. */
-export const DEV_SERVER_SEARCH_ATTRIBUTES = ['AccountId=Keyword', 'RenewalDate=Datetime', 'RenewalPhase=Keyword', 'RiskCategory=Keyword'];
+export const DEV_SERVER_SEARCH_ATTRIBUTES = ['AccountId=Keyword', 'RenewalDate=Datetime', 'RenewalPhase=Keyword', 'RiskCategory=Keyword', 'SaveStatus=Keyword', 'EffortLevel=Keyword'];
 
 /** What the renewal workflow writes to its read model: its whole state. */
 export type RenewalReadModelUpdate = RenewalState;

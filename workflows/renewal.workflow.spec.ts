@@ -4,6 +4,7 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import { bundleWorkflows } from '../apps/worker/src/workflow-bundle';
 import { createTimeSkippingEnv, registerSearchAttributes, uniqueTaskQueue } from '../test/support/temporal';
 import {
+  cancelRenewalUpdate,
   completeTaskUpdate,
   changeRenewalUpdate,
   getRenewalStateQuery,
@@ -165,7 +166,8 @@ describe('renewal workflow (time-skipping)', () => {
       await env.sleep(1_000);
       s = await state(h);
       expect(s.tasks.map((t) => t.key)).toContain('relationship_rebuild');
-      await h.terminate('test done');
+      await h.executeUpdate(cancelRenewalUpdate, { args: [{ reason: 'test done', by: 'ops-1' }] });
+      await h.result();
     });
     expect(acts.byKind('save_requested')).toHaveLength(1);
   }, 120_000);
@@ -188,7 +190,8 @@ describe('renewal workflow (time-skipping)', () => {
       expect((await state(h)).phase).toBe('preparation');
       await env.sleep(21 * DAY); // past the new T-30
       expect((await state(h)).phase).toBe('engagement');
-      await h.terminate('test done');
+      await h.executeUpdate(cancelRenewalUpdate, { args: [{ reason: 'test done', by: 'ops-1' }] });
+      await h.result();
     });
   }, 120_000);
 
@@ -230,7 +233,7 @@ describe('renewal workflow (time-skipping)', () => {
       const next = await env.client.workflow.getHandle<typeof renewalWorkflow>(nextId).query(getRenewalStateQuery);
       expect(next.account.arrCents).toBe(5_000_000);
       expect(next.audit[0]).toMatchObject({ action: 'launched', actor: `workflow:${renewalWorkflowId('acc-next', renewalDate)}` });
-      await env.client.workflow.getHandle(nextId).terminate('test done');
+      await env.client.workflow.getHandle(nextId).executeUpdate(cancelRenewalUpdate, { args: [{ reason: 'test done', by: 'ops-1' }] });
       return r;
     });
     expect(result).toMatchObject({ status: 'closed', nextTermRenewalId: nextId });

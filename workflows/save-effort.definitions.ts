@@ -111,6 +111,39 @@ export interface SaveOutcome {
   decidedAt: string;
 }
 
+export const CONVERSATION_STAGES = ['open_with_honesty', 'listen', 'acknowledge', 'propose_plan', 'reciprocal_commitment', 'get_to_truth'] as const;
+export type ConversationStage = (typeof CONVERSATION_STAGES)[number];
+
+export interface ConversationEntry {
+  at: string;
+  by: string;
+  stage: ConversationStage;
+  result: string;
+  /** The customer refused to have the conversation. */
+  refused: boolean;
+}
+
+export const ESCALATION_STEPS = ['brief_prepared', 'executive_engaged', 'csm_follow_up', 'closed_and_documented'] as const;
+export type EscalationStep = (typeof ESCALATION_STEPS)[number];
+
+export interface ExecutiveBrief {
+  history: string;
+  issues: string;
+  plan: string;
+  objective: string;
+  talkingPoints: string;
+  timing: string;
+}
+
+export interface ExecutiveEscalation {
+  startedAt: string;
+  startedBy: string;
+  executiveId: string | null;
+  brief: ExecutiveBrief;
+  overrideReason: string | null;
+  steps: Array<{ step: EscalationStep; dueAt: string; completedAt: string | null; by: string | null; note: string | null; escalatedAt: string | null }>;
+}
+
 export interface SaveState {
   saveId: string;
   renewalId: string;
@@ -126,6 +159,11 @@ export interface SaveState {
   issues: RecordedIssue[];
   planItems: PlanItem[];
   concessions: Concession[];
+  conversations: ConversationEntry[];
+  escalation: ExecutiveEscalation | null;
+  /** Lost-cause signs (§4.9), recomputed on every change: advice, never a decision. */
+  lostCause: { signs: string[]; suggestStop: boolean };
+  decisionFinal: boolean;
   outcome: SaveOutcome | null;
   /** Graceful exit (§4.9) when the effort is none or the save is lost. */
   gracefulExit: { startedAt: string; steps: Array<{ key: string; title: string; done: boolean }>; continuedServiceUntil: string } | null;
@@ -200,6 +238,22 @@ export const decideConcessionUpdate = defineUpdate<Concession, [{ concessionId: 
 
 export const recordSaveOutcomeUpdate = defineUpdate<SaveOutcome, [Omit<SaveOutcome, 'decidedAt' | 'decidedBy'> & { by: string }]>('recordSaveOutcome');
 
+export const logConversationUpdate = defineUpdate<ConversationEntry, [{ stage: ConversationStage; result: string; refused?: boolean; decisionFinal?: boolean; by: string }]>('logConversation');
+
+export const startEscalationUpdate = defineUpdate<ExecutiveEscalation, [{ brief: ExecutiveBrief; executiveId?: string; overrideReason?: string; by: string }]>('startEscalation');
+
+/** Advances the executive-escalation protocol by one step; applied once per event id. */
+export interface AdvanceEscalationSignal {
+  eventId: string;
+  step: EscalationStep;
+  by: string;
+  note?: string;
+}
+export const advanceEscalationSignal = defineSignal<[AdvanceEscalationSignal]>('advanceEscalation');
+
+/** From the renewal workflow: the customer decided, which closes a save still open. */
+export const renewalDecidedSignal = defineSignal<[{ eventId: string; outcome: string; newArrCents: number; reason: string | null }]>('renewalDecided');
+
 export const getSaveStateQuery = defineQuery<SaveState>('getSaveState');
 
 export const SAVE_REFUSALS = {
@@ -210,6 +264,7 @@ export const SAVE_REFUSALS = {
   ownRequest: 'SaveConcessionOwnRequest',
   alreadyDecided: 'SaveAlreadyDecided',
   overrideRequired: 'SaveOverrideReasonRequired',
+  escalationCriteria: 'SaveEscalationCriteriaUnmet',
 } as const;
 
 export type { ApproverRole };

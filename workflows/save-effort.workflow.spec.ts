@@ -2,10 +2,14 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundleWorkflows } from '../apps/worker/src/workflow-bundle';
-import { createTimeSkippingEnv, uniqueTaskQueue } from '../test/support/temporal';
+import { createTimeSkippingEnv, registerSearchAttributes, uniqueTaskQueue } from '../test/support/temporal';
 import {
   addIssueUpdate,
+  advanceEscalationSignal,
   decideConcessionUpdate,
+  logConversationUpdate,
+  renewalDecidedSignal,
+  startEscalationUpdate,
   getSaveStateQuery,
   overrideProbabilityUpdate,
   recordSaveOutcomeUpdate,
@@ -52,6 +56,7 @@ describe('save-effort workflow (time-skipping)', () => {
 
   beforeAll(async () => {
     [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
+    await registerSearchAttributes(env);
   }, 120_000);
 
   afterAll(async () => {
@@ -161,5 +166,66 @@ describe('save-effort workflow (time-skipping)', () => {
     const last = acts.writes.at(-1)!;
     expect(last.gracefulExit).not.toBeNull();
     expect(last.handOff?.to).toBe('win_back');
+  }, 120_000);
+
+  it('runs a standard save: a small concession climbs csm -> csm_manager -> director on its SLA and the director approves', async () => {
+    const { acts, worker, input, taskQueue, workflowId } = await start('acc-std-save', { arrCents: 5_000_000, facts: { issuesFixable: 'complex', relationship: 'strained', alternative: 'evaluating', budget: 'uncertain', stakeholders: 'mixed' } });
+    await worker.runUntil(async () => {
+      const h = await env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', { taskQueue, workflowId, args: [input] });
+      let s = await state(h);
+      expect(s.triage.allocation).toMatchObject({ effort: 'standard', valueTier: 'medium', probabilityTier: 'medium', people: ['csm', 'csm_manager'] });
+      const c = await h.executeUpdate(requestConcessionUpdate, { args: [{ type: 'payment_terms', terms: 'quarterly billing', rationale, sunset: 'this term', tiedTo: 'renewal signed this month', by: 'csm-1' }] });
+      expect(c.requiredRole).toBe('csm');
+      await env.sleep(25 * HOUR);
+      expect((await state(h)).concessions[0]!.awaitingRole).toBe('csm_manager');
+      await env.sleep(24 * HOUR);
+      s = await state(h);
+      expect(s.concessions[0]!.awaitingRole).toBe('director');
+      expect(s.concessions[0]!.chain.map((st) => st.action)).toEqual(['requested', 'escalated', 'escalated']);
+      const ok = await h.executeUpdate(decideConcessionUpdate, { args: [{ concessionId: c.id, approve: true, by: 'dir-1', role: 'director' }] });
+      expect(ok.state).toBe('approved');
+      // End it through the workflow, not terminate: a terminated run can leave an
+      // activity outstanding on the test server, which then stops skipping time.
+      await h.executeUpdate(recordSaveOutcomeUpdate, { args: [{ result: 'saved', kind: 'full', newArrCents: null, pauseDays: null, reason: null, competitor: null, by: 'csm-1' }] });
+      await h.result();
+    });
+    expect(acts.kinds().filter((k) => k === 'approval_escalated')).toHaveLength(2);
+  }, 120_000);
+
+  it('runs the executive-escalation protocol step by step, logs conversations, flags lost-cause signs, and closes on the renewal decision', async () => {
+    const { acts, worker, input, taskQueue, workflowId } = await start('acc-exec-save', { arrCents: 1_000_000 });
+    const result = await worker.runUntil(async () => {
+      const h = await env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', { taskQueue, workflowId, args: [input] });
+      const brief = { history: 'h', issues: 'i', plan: 'p', objective: 'o', talkingPoints: 't', timing: 'next week' };
+      // $10K ARR, no strategic flag: only with an override reason.
+      expect(await refusal(h.executeUpdate(startEscalationUpdate, { args: [{ brief, by: 'csm-1' }] }))).toBe('SaveEscalationCriteriaUnmet');
+      const esc = await h.executeUpdate(startEscalationUpdate, { args: [{ brief, overrideReason: 'Their CEO asked for ours', by: 'csm-1' }] });
+      expect(esc.steps.map((st) => [st.step, st.completedAt !== null])).toEqual([['brief_prepared', true], ['executive_engaged', false], ['csm_follow_up', false], ['closed_and_documented', false]]);
+      expect(await refusal(h.executeUpdate(startEscalationUpdate, { args: [{ brief, overrideReason: 'again', by: 'csm-1' }] }))).toBe('SaveAlreadyDecided');
+
+      await h.signal(advanceEscalationSignal, { eventId: 'x-1', step: 'csm_follow_up', by: 'csm-1' }); // out of order: ignored
+      await h.signal(advanceEscalationSignal, { eventId: 'x-2', step: 'executive_engaged', by: 'vp-1', note: 'called their CEO' });
+      await h.signal(advanceEscalationSignal, { eventId: 'x-2', step: 'executive_engaged', by: 'vp-1' }); // duplicate: ignored
+      await env.sleep(1_000);
+      let s = await state(h);
+      expect(s.escalation!.steps.filter((st) => st.completedAt).map((st) => st.step)).toEqual(['brief_prepared', 'executive_engaged']);
+      await env.sleep(4 * DAY); // csm_follow_up overdue: escalated once
+      s = await state(h);
+      expect(s.escalation!.steps.find((st) => st.step === 'csm_follow_up')!.escalatedAt).not.toBeNull();
+
+      await h.executeUpdate(logConversationUpdate, { args: [{ stage: 'open_with_honesty', result: 'They listened', by: 'csm-1' }] });
+      await h.executeUpdate(logConversationUpdate, { args: [{ stage: 'get_to_truth', result: 'Already signed with CheapCo', decisionFinal: true, by: 'csm-1' }] });
+      await h.signal(retriageSignal, { eventId: 'r-1', by: 'csm-1', facts: { alternative: 'committed' } });
+      await env.sleep(1_000);
+      s = await state(h);
+      expect(s.conversations.map((c) => c.stage)).toEqual(['open_with_honesty', 'get_to_truth']);
+      expect(s.lostCause.suggestStop).toBe(true);
+      expect(s.lostCause.signs).toEqual(expect.arrayContaining(['signed with or committed to a competitor', 'the customer says the decision is final']));
+
+      await h.signal(renewalDecidedSignal, { eventId: 'renewal-decision', outcome: 'churned', newArrCents: 0, reason: 'Cheaper tool' });
+      return h.result();
+    });
+    expect(result).toMatchObject({ status: 'lost', outcome: { result: 'lost', decidedBy: 'renewal', reason: 'Cheaper tool' } });
+    expect(acts.writes.at(-1)!.handOff?.to).toBe('win_back');
   }, 120_000);
 });

@@ -1,7 +1,13 @@
-import { ApplicationFailure, allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
+  ESCALATION_STEPS,
   SAVE_REFUSALS,
   addIssueUpdate,
+  advanceEscalationSignal,
+  logConversationUpdate,
+  renewalDecidedSignal,
+  searchAttributes,
+  startEscalationUpdate,
   addPlanItemUpdate,
   decideConcessionUpdate,
   getSaveStateQuery,
@@ -13,6 +19,8 @@ import {
   type AddIssueUpdate,
   type AddPlanItemUpdate,
   type Concession,
+  type ConversationStage,
+  type ExecutiveBrief,
   type PlanItem,
   type PlanItemState,
   type RequestConcessionUpdate,
@@ -27,6 +35,8 @@ import {
   allocateSaveEffort,
   assessSaveProbability,
   daysUntilRenewal,
+  executiveEscalationAllowed,
+  lostCauseSigns,
   fastFixItems,
   hasApprovalAuthority,
   nextApproverRole,
@@ -106,6 +116,10 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
     issues: [],
     planItems: [],
     concessions: [],
+    conversations: [],
+    escalation: null,
+    lostCause: { signs: [], suggestStop: false },
+    decisionFinal: false,
     outcome: null,
     gracefulExit: null,
     handOff: null,
@@ -348,6 +362,87 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
     },
   );
 
+  // ---- save conversations (§4.6 step 8) ----
+  setHandler(
+    logConversationUpdate,
+    (u) => {
+      const entry = { at: nowIso(), by: u.by, stage: u.stage, result: u.result.trim(), refused: u.refused ?? false };
+      s.conversations.push(entry);
+      if (u.decisionFinal) s.decisionFinal = true;
+      touch();
+      return entry;
+    },
+    {
+      validator: (u: { stage: ConversationStage; result: string; refused?: boolean; decisionFinal?: boolean; by: string }) => {
+        requireActive();
+        if (!u.result?.trim()) refuse(SAVE_REFUSALS.invalid, 'a conversation entry needs its result');
+      },
+    },
+  );
+
+  // ---- executive escalation (§4.8): brief, executive engaged, CSM follow-up, closed ----
+  setHandler(
+    startEscalationUpdate,
+    (u) => {
+      const start = Date.now();
+      const stepMs = policy.save.executiveEscalation.stepDays * DAY;
+      s.escalation = {
+        startedAt: nowIso(),
+        startedBy: u.by,
+        executiveId: u.executiveId ?? null,
+        brief: u.brief,
+        overrideReason: u.overrideReason?.trim() || null,
+        steps: ESCALATION_STEPS.map((step, i) => ({
+          step,
+          dueAt: new Date(start + i * stepMs).toISOString(),
+          completedAt: i === 0 ? nowIso() : null,
+          by: i === 0 ? u.by : null,
+          note: i === 0 ? 'brief prepared' : null,
+          escalatedAt: null,
+        })),
+      };
+      touch();
+      return s.escalation;
+    },
+    {
+      validator: (u: { brief: ExecutiveBrief; executiveId?: string; overrideReason?: string; by: string }) => {
+        requireActive();
+        if (s.escalation) refuse(SAVE_REFUSALS.alreadyDecided, 'this save is already escalated');
+        if (!executiveEscalationAllowed(s.account.arrCents, s.strategicFlags, policy) && !u.overrideReason?.trim()) {
+          refuse(SAVE_REFUSALS.escalationCriteria, `executive escalation needs ARR of at least ${policy.save.executiveEscalation.fromArrCents} cents or a strategic flag, or an override reason`);
+        }
+      },
+    },
+  );
+
+  setHandler(advanceEscalationSignal, (signal) => {
+    if (s.status !== 'active' || !s.escalation || s.appliedEventIds.includes(signal.eventId)) return;
+    const next = s.escalation.steps.find((st) => !st.completedAt);
+    // Steps happen in order; a signal for another step is ignored (and visible as not applied).
+    if (!next || next.step !== signal.step) return;
+    s.appliedEventIds.push(signal.eventId);
+    next.completedAt = nowIso();
+    next.by = signal.by;
+    next.note = signal.note ?? null;
+    // The following step is due a step's length from now.
+    const after = s.escalation.steps.find((st) => !st.completedAt);
+    if (after) after.dueAt = new Date(Date.now() + policy.save.executiveEscalation.stepDays * DAY).toISOString();
+    touch();
+  });
+
+  // ---- the renewal's decision closes a save still open ----
+  setHandler(renewalDecidedSignal, (signal) => {
+    if (s.status !== 'active' || s.appliedEventIds.includes(signal.eventId)) return;
+    s.appliedEventIds.push(signal.eventId);
+    const lost = signal.outcome === 'churned';
+    const kind: SaveOutcome['kind'] = lost ? 'lost' : signal.outcome === 'downsized' ? 'reduced_scope' : signal.outcome === 'paused' ? 'pause' : 'full';
+    s.outcome = { result: lost ? 'lost' : 'saved', kind, newArrCents: signal.newArrCents, pauseDays: null, reason: signal.reason, competitor: null, decidedBy: 'renewal', decidedAt: nowIso() };
+    s.status = lost ? 'lost' : 'saved';
+    if (lost) startGracefulExit();
+    s.handOff = { to: lost ? 'win_back' : 'post_save_monitoring', at: nowIso() };
+    touch();
+  });
+
   setHandler(getSaveStateQuery, () => s);
 
   if (s.triage.allocation.effort === 'none') {
@@ -379,6 +474,13 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
         } else c.slaDueAt = null;
         changed = true;
       }
+      for (const st of s.escalation?.steps ?? []) {
+        if (!st.completedAt && !st.escalatedAt && Date.parse(st.dueAt) <= now) {
+          st.escalatedAt = new Date(now).toISOString();
+          notifyOwnerManager(`escalation_step:${st.step}`, 'plan_item_overdue', s.account.ownerCsmId, `Executive escalation step overdue: ${st.step}`, { step: st.step, dueAt: st.dueAt });
+          changed = true;
+        }
+      }
       const deadline = s.triage.allocation.deadline;
       if (deadline && !deadlineEscalated && Date.parse(deadline) <= now) {
         deadlineEscalated = true;
@@ -389,6 +491,15 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
     while (pending.length) await activities.notify(pending[0]!).then(() => pending.shift());
     if (changed) {
       changed = false;
+      s.lostCause = lostCauseSigns(
+        { facts: s.facts, rootCause: s.triage.rootCause, arrCents: s.account.arrCents, hoursPlanned: s.triage.allocation.hoursPlanned, decisionFinal: s.decisionFinal, refusedConversations: s.conversations.filter((c) => c.refused).length },
+        policy,
+      );
+      upsertSearchAttributes([
+        { key: searchAttributes.accountId, value: s.account.id },
+        { key: searchAttributes.saveStatus, value: s.status },
+        { key: searchAttributes.effortLevel, value: s.triage.allocation.effort },
+      ]);
       s.revision += 1;
       s.updatedAt = nowIso();
       await activities.recordSaveState(s);
@@ -401,6 +512,7 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
       ...s.planItems.filter((i) => (i.state === 'in_progress' || i.state === 'blocked') && !i.escalatedAt).map((i) => Date.parse(i.dueAt)),
       ...s.concessions.filter((c) => c.state === 'pending' && c.slaDueAt).map((c) => Date.parse(c.slaDueAt!)),
       ...(s.triage.allocation.deadline && !deadlineEscalated ? [Date.parse(s.triage.allocation.deadline)] : []),
+      ...(s.escalation?.steps ?? []).filter((st) => !st.completedAt && !st.escalatedAt).map((st) => Date.parse(st.dueAt)),
     ];
     wake = false;
     if (changed || pending.length) continue;

@@ -7,7 +7,7 @@ import { dataDir, ensureDir, log, waitForPort } from './common.mjs';
 import { ensureTemporalCli } from './temporal-cli.mjs';
 
 /** The workflows' search attributes (workflows/definitions.ts, checked by test/unit/search-attributes.spec.ts). */
-export const SEARCH_ATTRIBUTES = ['AccountId=Keyword', 'RenewalDate=Datetime', 'RenewalPhase=Keyword', 'RiskCategory=Keyword'];
+export const SEARCH_ATTRIBUTES = ['AccountId=Keyword', 'RenewalDate=Datetime', 'RenewalPhase=Keyword', 'RiskCategory=Keyword', 'SaveStatus=Keyword', 'EffortLevel=Keyword'];
 
 /** @param {number} port */
 function listening(port) {
