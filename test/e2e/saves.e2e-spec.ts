@@ -101,4 +101,38 @@ describe('save efforts end to end: start, triage, issues, concessions within aut
     expect(again.status).toBe(409);
     await eventually(async () => ((await save('acc-save-2')).status === 'saved' ? true : undefined), 10_000, 'saved in the read model');
   }, 30_000);
+
+  it('logs conversations, escalates to an executive step by step, and opens the debrief once the save is lost', async () => {
+    expect((await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-3', 1_000_000) })).status).toBe(201);
+    await save('acc-save-3');
+    const talk = await stack.request('POST', path('acc-save-3', '/conversations'), { key: keys['csm-s'], body: { stage: 'listen', result: 'Onboarding failed them' } });
+    expect(talk.status).toBe(201);
+    expect((await stack.request('POST', path('acc-save-3', '/conversations'), { key: keys['csm-s'], body: { stage: 'small_talk', result: 'x' } })).status).toBe(400);
+
+    const brief = { history: 'h', issues: 'i', plan: 'p', objective: 'o', talkingPoints: 't', timing: 'Thursday' };
+    const unmet = await stack.request('POST', path('acc-save-3', '/escalation'), { key: keys['csm-s'], body: { brief } });
+    expect([unmet.status, unmet.body.code]).toEqual([400, 'SAVE.ESCALATION_CRITERIA_UNMET']);
+    const esc = await stack.request('POST', path('acc-save-3', '/escalation'), { key: keys['csm-s'], body: { brief, overrideReason: 'Their CEO asked for ours', executiveId: 'vp-x' } });
+    expect(esc.status).toBe(201);
+    const wrong = await stack.request('POST', path('acc-save-3', '/escalation/steps/csm_follow_up'), { key: keys['csm-s'], body: {} });
+    expect([wrong.status, wrong.body.code]).toEqual([409, 'SAVE.ESCALATION_OUT_OF_ORDER']);
+    expect((await stack.request('POST', path('acc-save-3', '/escalation/steps/lunch'), { key: keys['csm-s'], body: {} })).status).toBe(400);
+    const step = await stack.request('POST', path('acc-save-3', '/escalation/steps/executive_engaged'), { key: keys['dir-s'], body: { note: 'Called their CEO' } });
+    expect(step.status).toBe(202);
+    await eventually(async () => {
+      const s = await save('acc-save-3');
+      return s.escalation?.steps.find((x: { step: string }) => x.step === 'executive_engaged').completedAt ? true : undefined;
+    }, 10_000, 'the step in the read model');
+
+    expect((await stack.request('PUT', path('acc-save-3', '/debrief'), { key: keys['csm-s'], body: { realReasons: 'x' } })).body.code).toBe('SAVE.DEBRIEF_NOT_OPEN');
+    expect((await stack.request('POST', path('acc-save-3', '/outcome'), { key: keys['csm-s'], body: { result: 'lost', kind: 'lost', reason: 'Chose a cheaper tool', competitor: 'CheapCo' } })).status).toBe(200);
+    await eventually(async () => ((await save('acc-save-3')).status === 'lost' ? true : undefined), 10_000, 'lost in the read model');
+    const lost = await save('acc-save-3');
+    expect(lost.gracefulExit.steps.map((x: { key: string }) => x.key)).toEqual(['data_export', 'knowledge_transfer', 'offboarding_support', 'door_open']);
+    expect(lost.handOff.to).toBe('win_back');
+    const put = await stack.request('PUT', path('acc-save-3', '/debrief'), { key: keys['csm-s'], body: { realReasons: 'Price after a budget cut', missedSignals: 'Usage fell in Q2' } });
+    expect(put.status).toBe(200);
+    const got = await stack.request('GET', path('acc-save-3', '/debrief'), { key: keys['mgr-s'] });
+    expect(got.body).toMatchObject({ open: true, answers: { realReasons: 'Price after a budget cut', missedSignals: 'Usage fell in Q2' }, updatedBy: 'csm-s' });
+  }, 30_000);
 });

@@ -1,11 +1,14 @@
-import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, ParseEnumPipe, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { Concession, PlanItem, RecordedIssue, SaveOutcome, SaveState } from '@retain/workflows';
+import { ESCALATION_STEPS, type Concession, type ConversationEntry, type EscalationStep, type ExecutiveEscalation, type PlanItem, type RecordedIssue, type SaveOutcome, type SaveState } from '@retain/workflows';
 import type { Principal } from '../auth/api-key-store';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { ApiError } from '../problems/error-codes';
-import { AddIssueDto, AddPlanItemDto, CreateSaveDto, DecideConcessionDto, ListSavesQuery, PlanItemStatusDto, RequestConcessionDto, SaveOutcomeDto } from './dto/save.dto';
+import {
+  AddIssueDto, AddPlanItemDto, ConversationDto, CreateSaveDto, DebriefDto, DecideConcessionDto, EscalationStepDto, ListSavesQuery, PlanItemStatusDto, RequestConcessionDto, SaveOutcomeDto,
+  StartEscalationDto,
+} from './dto/save.dto';
 import { SavesService, type SaveSummaryView } from './saves.service';
 
 const KEY = /^[A-Za-z0-9._:-]{1,200}$/;
@@ -97,5 +100,46 @@ export class SavesController {
   @ApiOperation({ summary: 'Saved (full or partial) or lost (reason, competitor)' })
   outcome(@Param('id') id: string, @Body() body: SaveOutcomeDto, @CurrentPrincipal() p: Principal, @Headers('idempotency-key') key?: string): Promise<SaveOutcome> {
     return this.saves.recordOutcome(id, body, p, idempotencyKey(key));
+  }
+
+  @Post(':id/conversations')
+  @Roles(...EDITORS)
+  @ApiOperation({ summary: 'Log a save conversation: its stage (§4.6 step 8) and result' })
+  conversation(@Param('id') id: string, @Body() body: ConversationDto, @CurrentPrincipal() p: Principal, @Headers('idempotency-key') key?: string): Promise<ConversationEntry> {
+    return this.saves.logConversation(id, body, p, idempotencyKey(key));
+  }
+
+  @Post(':id/escalation')
+  @Roles(...EDITORS)
+  @ApiOperation({ summary: 'Escalate to an executive with a brief (§4.8); 400 when the criteria are unmet and no override reason is given' })
+  escalate(@Param('id') id: string, @Body() body: StartEscalationDto, @CurrentPrincipal() p: Principal, @Headers('idempotency-key') key?: string): Promise<ExecutiveEscalation> {
+    return this.saves.startEscalation(id, body, p, idempotencyKey(key));
+  }
+
+  @Post(':id/escalation/steps/:step')
+  @Roles(...EDITORS)
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({ summary: 'Complete the next step of the escalation protocol (executive_engaged, csm_follow_up, closed_and_documented)' })
+  advance(
+    @Param('id') id: string,
+    @Param('step', new ParseEnumPipe(ESCALATION_STEPS, { exceptionFactory: () => new ApiError('VALIDATION.FAILED', `step must be one of ${ESCALATION_STEPS.join(', ')}`, [{ field: 'step', message: 'is not an escalation step' }]) })) step: EscalationStep,
+    @Body() body: EscalationStepDto,
+    @CurrentPrincipal() p: Principal,
+  ) {
+    return this.saves.advanceEscalation(id, step, body, p);
+  }
+
+  @Get(':id/debrief')
+  @Roles('csm', 'csm_manager', 'director', 'vp', 'cs_ops')
+  @ApiOperation({ summary: 'The learning debrief (§4.9) of a lost or abandoned save' })
+  debrief(@Param('id') id: string, @CurrentPrincipal() p: Principal) {
+    return this.saves.getDebrief(id, p);
+  }
+
+  @Put(':id/debrief')
+  @Roles(...EDITORS)
+  @ApiOperation({ summary: 'Write the learning debrief: real reasons, when lost, missed signals, could it have been saved, pattern, what to change' })
+  putDebrief(@Param('id') id: string, @Body() body: DebriefDto, @CurrentPrincipal() p: Principal) {
+    return this.saves.putDebrief(id, body, p);
   }
 }

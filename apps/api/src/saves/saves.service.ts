@@ -10,6 +10,13 @@ import {
   SAVE_REFUSALS,
   addIssueUpdate,
   addPlanItemUpdate,
+  advanceEscalationSignal,
+  getSaveStateQuery,
+  logConversationUpdate,
+  startEscalationUpdate,
+  type ConversationEntry,
+  type EscalationStep,
+  type ExecutiveEscalation,
   decideConcessionUpdate,
   recordSaveOutcomeUpdate,
   renewalWorkflowId,
@@ -28,7 +35,10 @@ import type { Principal } from '../auth/api-key-store';
 import { ApiError, type ErrorCode } from '../problems/error-codes';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
 import { executeWorkflowUpdate } from '../temporal/workflow-updates';
-import type { AddIssueDto, AddPlanItemDto, CreateSaveDto, DecideConcessionDto, ListSavesQuery, PlanItemStatusDto, RequestConcessionDto, SaveOutcomeDto } from './dto/save.dto';
+import type {
+  AddIssueDto, AddPlanItemDto, ConversationDto, CreateSaveDto, DebriefDto, DecideConcessionDto, EscalationStepDto, ListSavesQuery, PlanItemStatusDto, RequestConcessionDto,
+  SaveOutcomeDto, StartEscalationDto,
+} from './dto/save.dto';
 
 const SAVE_ID = /^save:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\d{4}-\d{2}-\d{2}$/;
 const REFUSALS: Record<string, ErrorCode> = {
@@ -39,7 +49,9 @@ const REFUSALS: Record<string, ErrorCode> = {
   [SAVE_REFUSALS.ownRequest]: 'SAVE.CONCESSION_OWN_REQUEST',
   [SAVE_REFUSALS.alreadyDecided]: 'SAVE.ALREADY_DECIDED',
   [SAVE_REFUSALS.overrideRequired]: 'SAVE.OVERRIDE_REASON_REQUIRED',
+  [SAVE_REFUSALS.escalationCriteria]: 'SAVE.ESCALATION_CRITERIA_UNMET',
 };
+const DEBRIEF_OPEN = new Set(['lost', 'exited']);
 const READS_ALL = new Set(['csm_manager', 'director', 'vp', 'cs_ops']);
 
 interface SaveRow {
@@ -176,6 +188,58 @@ export class SavesService {
 
   recordOutcome(id: string, dto: SaveOutcomeDto, p: Principal, key?: string): Promise<SaveOutcome> {
     return this.edit(id, p, recordSaveOutcomeUpdate, { result: dto.result, kind: dto.kind, newArrCents: dto.newArrCents ?? null, pauseDays: dto.pauseDays ?? null, reason: dto.reason ?? null, competitor: dto.competitor ?? null, by: p.id }, key);
+  }
+
+  logConversation(id: string, dto: ConversationDto, p: Principal, key?: string): Promise<ConversationEntry> {
+    return this.edit(id, p, logConversationUpdate, { ...dto, by: p.id }, key);
+  }
+
+  startEscalation(id: string, dto: StartEscalationDto, p: Principal, key?: string): Promise<ExecutiveEscalation> {
+    return this.edit(id, p, startEscalationUpdate, { brief: { ...dto.brief }, ...(dto.executiveId ? { executiveId: dto.executiveId } : {}), ...(dto.overrideReason ? { overrideReason: dto.overrideReason } : {}), by: p.id }, key);
+  }
+
+  /**
+   * Advances the executive-escalation protocol by one step. The step is checked against
+   * the workflow's live state so the caller gets a clear 409 for a step out of order;
+   * the signal carries the step as its event id, so each step is applied once.
+   */
+  async advanceEscalation(id: string, step: EscalationStep, dto: EscalationStepDto, p: Principal): Promise<{ accepted: true; step: EscalationStep }> {
+    const r = await this.row(id);
+    if (!this.ownsOrManages(p, r) && p.role !== 'vp' && p.role !== 'director') throw new ApiError('SAVE.NOT_YOURS', `${p.id} neither owns nor manages ${id}`);
+    const handle = this.temporal.client.workflow.getHandle(id);
+    let live: SaveState;
+    try {
+      live = await handle.query(getSaveStateQuery);
+    } catch {
+      throw new ApiError('SAVE.CLOSED', `${id} is not running`);
+    }
+    if (live.status !== 'active') throw new ApiError('SAVE.CLOSED', `the save is ${live.status}`);
+    const next = live.escalation?.steps.find((st) => !st.completedAt);
+    if (!next || next.step !== step) throw new ApiError('SAVE.ESCALATION_OUT_OF_ORDER', next ? `the next step is ${next.step}` : 'no escalation step is open');
+    await handle.signal(advanceEscalationSignal, { eventId: `escalation-step:${step}`, step, by: p.id, ...(dto.note ? { note: dto.note } : {}) });
+    return { accepted: true, step };
+  }
+
+  async getDebrief(id: string, p: Principal): Promise<{ saveId: string; open: boolean; answers: Record<string, string>; updatedBy: string | null; updatedAt: string | null }> {
+    const r = await this.row(id);
+    if (!READS_ALL.has(p.role) && !(p.role === 'csm' && r.owner_csm_id === p.id)) throw new ApiError('SAVE.NOT_YOURS', `${p.id} may not read ${id}`);
+    const rows: Array<{ answers: Record<string, string>; updated_by: string; updated_at: Date }> = await this.dataSource.query('SELECT answers, updated_by, updated_at FROM save_debriefs WHERE save_id = $1', [id]);
+    const d = rows[0];
+    return { saveId: id, open: DEBRIEF_OPEN.has(r.status), answers: d?.answers ?? {}, updatedBy: d?.updated_by ?? null, updatedAt: d?.updated_at.toISOString() ?? null };
+  }
+
+  async putDebrief(id: string, dto: DebriefDto, p: Principal) {
+    const r = await this.row(id);
+    if (!this.ownsOrManages(p, r)) throw new ApiError('SAVE.NOT_YOURS', `${p.id} neither owns nor manages ${id}`);
+    if (!DEBRIEF_OPEN.has(r.status)) throw new ApiError('SAVE.DEBRIEF_NOT_OPEN', `the save is ${r.status}`);
+    const answers = Object.fromEntries(Object.entries(dto).filter(([, v]) => typeof v === 'string' && v.trim()).map(([k, v]) => [k, (v as string).trim()]));
+    if (Object.keys(answers).length === 0) throw new ApiError('REQUEST.EMPTY_CHANGE', 'Answer at least one debrief question');
+    await this.dataSource.query(
+      `INSERT INTO save_debriefs (save_id, answers, updated_by) VALUES ($1, $2, $3)
+       ON CONFLICT (save_id) DO UPDATE SET answers = EXCLUDED.answers, updated_by = EXCLUDED.updated_by, updated_at = now()`,
+      [id, JSON.stringify(answers), p.id],
+    );
+    return this.getDebrief(id, p);
   }
 
   /** The managers' view: filters, sorted by ARR at risk or by deadline, keyset-paginated. */

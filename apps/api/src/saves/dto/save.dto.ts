@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
 } from 'class-validator';
-import { CONCESSION_TYPES, PLAN_ITEM_STATES, ROOT_CAUSES, type ConcessionType, type PlanItemState, type RootCause } from '@retain/workflows';
+import { CONCESSION_TYPES, CONVERSATION_STAGES, PLAN_ITEM_STATES, ROOT_CAUSES, type ConcessionType, type ConversationStage, type PlanItemState, type RootCause } from '@retain/workflows';
 import { BUSINESS_ID_MESSAGE, BUSINESS_ID_PATTERN, IsIsoCalendarDate } from '../../common/validators';
 import { RenewalAccountDto } from '../../renewals/dto/create-renewal.dto';
 
@@ -108,4 +108,39 @@ export class ListSavesQuery {
   @ApiPropertyOptional() @IsOptional() @IsIsoCalendarDate() renewalDateTo?: string;
   @ApiPropertyOptional({ enum: ['arr', 'deadline'], default: 'deadline', description: 'arr: ARR at risk, largest first; deadline: soonest first' })
   @IsOptional() @IsIn(['arr', 'deadline']) sort?: 'arr' | 'deadline';
+}
+
+export class ConversationDto {
+  @ApiProperty({ enum: CONVERSATION_STAGES }) @IsIn(CONVERSATION_STAGES) stage!: ConversationStage;
+  @ApiProperty({ maxLength: 2000 }) @IsString() @IsNotEmpty() @MaxLength(2000) result!: string;
+  @ApiPropertyOptional({ description: 'The customer refused the conversation' }) @IsOptional() @IsBoolean() refused?: boolean;
+  @ApiPropertyOptional({ description: 'The customer says the decision is final' }) @IsOptional() @IsBoolean() decisionFinal?: boolean;
+}
+
+export class ExecutiveBriefDto {
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(4000) history!: string;
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(4000) issues!: string;
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(4000) plan!: string;
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) objective!: string;
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(4000) talkingPoints!: string;
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(500) timing!: string;
+}
+
+export class StartEscalationDto {
+  @ApiProperty({ type: ExecutiveBriefDto }) @ValidateNested() @Type(() => ExecutiveBriefDto) @IsObject() brief!: ExecutiveBriefDto;
+  @ApiPropertyOptional() @IsOptional() @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE }) executiveId?: string;
+  @ApiPropertyOptional({ description: 'Required below $50K ARR without a strategic flag' }) @IsOptional() @IsString() @MaxLength(2000) overrideReason?: string;
+}
+
+export class EscalationStepDto {
+  @ApiPropertyOptional({ maxLength: 2000 }) @IsOptional() @IsString() @MaxLength(2000) note?: string;
+}
+
+export class DebriefDto {
+  @ApiPropertyOptional({ description: 'The real reasons' }) @IsOptional() @IsString() @MaxLength(4000) realReasons?: string;
+  @ApiPropertyOptional({ description: 'When were they really lost' }) @IsOptional() @IsString() @MaxLength(4000) whenLost?: string;
+  @ApiPropertyOptional({ description: 'Which signals were missed' }) @IsOptional() @IsString() @MaxLength(4000) missedSignals?: string;
+  @ApiPropertyOptional({ description: 'Could it have been saved, and how' }) @IsOptional() @IsString() @MaxLength(4000) couldHaveSaved?: string;
+  @ApiPropertyOptional({ description: 'Which pattern it fits' }) @IsOptional() @IsString() @MaxLength(4000) pattern?: string;
+  @ApiPropertyOptional({ description: 'What to change' }) @IsOptional() @IsString() @MaxLength(4000) whatToChange?: string;
 }
