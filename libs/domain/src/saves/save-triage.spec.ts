@@ -10,6 +10,7 @@ import {
   nextApproverRole,
   prioritiseIssues,
   requiredApproverRole,
+  saveFactsFromHealth,
   type SaveIssue,
   type SaveProbabilityFacts,
 } from './save-triage';
@@ -164,5 +165,18 @@ describe('lost-cause signs and executive escalation criteria (§4.8, §4.9)', ()
     expect(executiveEscalationAllowed(5_000_000, {}, DEFAULT_POLICY)).toBe(true);
     expect(executiveEscalationAllowed(4_999_999, {}, DEFAULT_POLICY)).toBe(false);
     expect(executiveEscalationAllowed(100, { reference: true }, DEFAULT_POLICY)).toBe(true);
+  });
+});
+
+describe('saveFactsFromHealth', () => {
+  it.each([
+    [{ competitiveSignal: true }, 'product_fit', 'evaluating'],
+    [{ budgetSignal: true }, 'circumstantial', 'none'],
+    [{ supportSentiment: 'negative' }, 'service_experience', 'none'],
+    [{}, 'value_perception', 'none'],
+  ] as const)('%j -> %s', (health, rootCause, alternative) => {
+    const r = saveFactsFromHealth(health);
+    expect(r.rootCause).toBe(rootCause);
+    expect(r.facts.alternative).toBe(alternative);
   });
 });

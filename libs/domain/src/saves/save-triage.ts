@@ -194,3 +194,34 @@ export function lostCauseSigns(i: LostCauseInput, policy: RetainPolicy): { signs
 export function executiveEscalationAllowed(arrCents: number, flags: StrategicFlags, policy: RetainPolicy): boolean {
   return arrCents >= policy.save.executiveEscalation.fromArrCents || Object.values(flags).some(Boolean);
 }
+
+/**
+ * A first triage for a save started by a red renewal, read off the renewal's health
+ * inputs (domain.md §3 → §4.1, §4.3). It is a starting point for people to correct by
+ * re-triage, not a verdict: unknown facts take the middle of the scale.
+ */
+export function saveFactsFromHealth(h: {
+  relationship?: string | null;
+  competitiveSignal?: boolean | null;
+  budgetSignal?: boolean | null;
+  stakeholderChange?: boolean | null;
+  businessChange?: boolean | null;
+  supportSentiment?: string | null;
+  repeatedComplaints?: boolean | null;
+}): { facts: SaveProbabilityFacts; rootCause: 'product_fit' | 'service_experience' | 'value_perception' | 'circumstantial'; budgetRelated: boolean } {
+  const facts: SaveProbabilityFacts = {
+    issuesFixable: 'complex',
+    relationship: h.relationship === 'broken' ? 'broken' : h.relationship === 'strained' ? 'strained' : 'good',
+    alternative: h.competitiveSignal ? 'evaluating' : 'none',
+    budget: h.budgetSignal ? 'uncertain' : 'confirmed',
+    stakeholders: h.stakeholderChange ? 'mixed' : 'engaged',
+  };
+  const rootCause = h.competitiveSignal
+    ? 'product_fit'
+    : h.budgetSignal || h.businessChange
+      ? 'circumstantial'
+      : h.supportSentiment === 'negative' || h.repeatedComplaints || h.relationship === 'strained' || h.relationship === 'broken'
+        ? 'service_experience'
+        : 'value_perception';
+  return { facts, rootCause, budgetRelated: Boolean(h.budgetSignal) };
+}
