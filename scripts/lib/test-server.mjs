@@ -7,6 +7,22 @@ import { ProvisioningError, cacheDir, ensureDir, log, run, which } from './commo
 
 export const TEST_SERVER_VERSION = '1.38.0';
 
+/**
+ * The SDK gives the server a few seconds to listen; on two busy cores a JVM needs the
+ * quick-start flags (C1 only, serial GC, class-data sharing) to make that reliably.
+ * @param {string} launcher @param {string} lib
+ */
+function writeLauncher(launcher, lib) {
+  writeFileSync(
+    launcher,
+    `#!/bin/sh
+# Starts Temporal's Java time-skipping test server; the first argument is the port.
+exec "\${JAVA:-java}" \${TEMPORAL_TEST_SERVER_JAVA_OPTS:--XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -Xss512k} -cp "${lib}/*" io.temporal.testserver.TestServer "$@"
+`,
+  );
+  chmodSync(launcher, 0o755);
+}
+
 /** @returns {Promise<string>} absolute path of the launcher script */
 export async function ensureTestServer() {
   if (process.env.TEMPORAL_TEST_SERVER_PATH) return process.env.TEMPORAL_TEST_SERVER_PATH;
@@ -14,7 +30,10 @@ export async function ensureTestServer() {
   const launcher = join(home, 'temporal-test-server');
   const lib = join(home, 'lib');
   const complete = join(home, '.complete'); // written last, so an interrupted fetch is redone
-  if (existsSync(launcher) && existsSync(complete)) return launcher;
+  if (existsSync(complete)) {
+    writeLauncher(launcher, lib); // cheap, and keeps the launcher in step with this script
+    return launcher;
+  }
   const java = which('java');
   const mvn = which('mvn');
   if (!java || !mvn) {
@@ -46,14 +65,7 @@ export async function ensureTestServer() {
   await run('test-server', mvn, ['-B', '-q', 'dependency:copy-dependencies', `-DoutputDirectory=${lib}`, '-DincludeScope=runtime'], {
     cwd: home,
   });
-  writeFileSync(
-    launcher,
-    `#!/bin/sh
-# Starts Temporal's Java time-skipping test server; the first argument is the port.
-exec "\${JAVA:-java}" \${TEMPORAL_TEST_SERVER_JAVA_OPTS:--Xss512k -XX:+UseSerialGC} -cp "${lib}/*" io.temporal.testserver.TestServer "$@"
-`,
-  );
-  chmodSync(launcher, 0o755);
+  writeLauncher(launcher, lib);
   writeFileSync(complete, `${new Date().toISOString()}\n`);
   log('test-server', `ready: ${launcher}`);
   return launcher;

@@ -3,19 +3,35 @@ import { randomUUID } from 'node:crypto';
 import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../../workflows/definitions';
 import { temporalCliPath, testServerPath } from './toolchain';
 
+/**
+ * Starting a server is infrastructure, not the code under test: the SDK allows it a few
+ * seconds, which a JVM or the dev server can miss when every core is busy starting
+ * others. Retry the start (never a test) a few times before giving up.
+ */
+async function startWithRetries(start: () => Promise<TestWorkflowEnvironment>, attempts = 3): Promise<TestWorkflowEnvironment> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= attempts || !/did not start within|Server connection error/i.test(String(error))) throw error;
+      console.warn(`test server did not start (attempt ${attempt} of ${attempts}); retrying`);
+    }
+  }
+}
+
 /** Temporal's Java time-skipping test server, through the provisioned launcher. */
 export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: testServerPath() } } });
+  return startWithRetries(() => TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: testServerPath() } } }));
 }
 
 /** A real Temporal dev server (the CLI's `server start-dev`), in memory, on a free port. */
 export function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createLocal({
+  return startWithRetries(() => TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalCliPath() },
       extraArgs: ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF', ...DEV_SERVER_SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', a])],
     },
-  });
+  }));
 }
 
 export const uniqueTaskQueue = (name: string): string => `${name}-${randomUUID()}`;
