@@ -8,7 +8,7 @@ import { temporalCliPath, testServerPath } from './toolchain';
  * seconds, which a JVM or the dev server can miss when every core is busy starting
  * others. Retry the start (never a test) a few times before giving up.
  */
-async function startWithRetries(start: () => Promise<TestWorkflowEnvironment>, attempts = 3): Promise<TestWorkflowEnvironment> {
+async function startWithRetries(start: () => Promise<TestWorkflowEnvironment>, attempts = 5): Promise<TestWorkflowEnvironment> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await start();
