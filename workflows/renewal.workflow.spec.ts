@@ -1,7 +1,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflows } from '../apps/worker/src/workflow-bundle';
+import { refusal } from '../test/support/workflow-testing';
 import { createTimeSkippingEnv, registerSearchAttributes, uniqueTaskQueue } from '../test/support/temporal';
 import {
   cancelRenewalUpdate,
@@ -39,15 +40,6 @@ class RecordingActivities implements RenewalActivities {
   }
 }
 
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'accepted';
-  } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError) return (error.cause as { type?: string })?.type ?? String(error.cause);
-    throw error;
-  }
-}
 
 describe('renewal workflow (time-skipping)', () => {
   let env: TestWorkflowEnvironment;

@@ -67,8 +67,8 @@ export interface PlanItem {
   history: Array<{ at: string; by: string; state: PlanItemState; note: string | null }>;
 }
 
-export const CONCESSION_TYPES = ['discount', 'payment_terms', 'reduced_scope', 'multi_year_lock', 'service', 'contract_term'] as const;
-export type ConcessionType = (typeof CONCESSION_TYPES)[number];
+export { CONCESSION_TYPES, type ConcessionType } from './domain';
+import type { ConcessionType } from './domain';
 
 export interface ApprovalStep {
   at: string;

@@ -1,7 +1,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundleWorkflows } from '../apps/worker/src/workflow-bundle';
+import { refusal } from '../test/support/workflow-testing';
 import { createTimeSkippingEnv, registerSearchAttributes, uniqueTaskQueue } from '../test/support/temporal';
 import {
   addIssueUpdate,
@@ -38,15 +39,6 @@ class RecordingSaveActivities implements SaveEffortActivities {
   }
 }
 
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'accepted';
-  } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError) return (error.cause as { type?: string })?.type ?? String(error.cause);
-    throw error;
-  }
-}
 
 const rationale = { businessRationale: 'Keeps a reference logo', expectedOutcome: '2-year renewal', alternativesConsidered: 'Service credits', riskFactors: 'Competitor evaluation' };
 

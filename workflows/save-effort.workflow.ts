@@ -41,7 +41,7 @@ import {
   hasApprovalAuthority,
   nextApproverRole,
   renewalMilestones,
-  requiredApproverRole,
+  requiredApproverForConcession,
   type Tier,
 } from './domain';
 import type { SaveEffortActivities } from './save-effort.activities';
@@ -277,7 +277,7 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
   setHandler(
     requestConcessionUpdate,
     (u: RequestConcessionUpdate) => {
-      const requiredRole = isDiscount(u) ? requiredApproverRole(u.discountPct!, policy) : u.type === 'contract_term' ? 'director' : u.type === 'service' ? 'csm_manager' : 'csm';
+      const requiredRole = requiredApproverForConcession(u, policy);
       const c: Concession = {
         id: `concession-${s.concessions.length + 1}`,
         type: u.type,

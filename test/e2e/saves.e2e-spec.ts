@@ -94,6 +94,15 @@ describe('save efforts end to end: start, triage, issues, concessions within aut
     const next = await stack.request('GET', `/saves?status=active&sort=arr&limit=1&cursor=${page.body.nextCursor}`, { key: keys['mgr-s'] });
     expect(next.body.items.map((i: { accountId: string }) => i.accountId)).toEqual(['acc-save-2']);
     expect((await stack.request('GET', '/saves', { key: keys['csm-t'] })).body.items).toEqual([]);
+    // Deadline order pages too, and a forged cursor is a 400, never a database error.
+    const byDeadline = await stack.request('GET', '/saves?status=active&limit=1', { key: keys['mgr-s'] });
+    const second = await stack.request('GET', `/saves?status=active&limit=1&cursor=${byDeadline.body.nextCursor}`, { key: keys['mgr-s'] });
+    expect([...byDeadline.body.items, ...second.body.items].map((i: { accountId: string }) => i.accountId).sort()).toEqual(['acc-save-1', 'acc-save-2']);
+    for (const [sort, value] of [['deadline', '1'], ['deadline', 'garbage'], ['arr', 'x1'], ['arr', '1e99']]) {
+      const forged = Buffer.from(JSON.stringify([value, 'save:x:2027-01-01'])).toString('base64url');
+      const res = await stack.request('GET', `/saves?sort=${sort}&cursor=${forged}`, { key: keys['mgr-s'] });
+      expect({ sort, value, status: res.status, field: res.body.errors?.[0]?.field }).toEqual({ sort, value, status: 400, field: 'cursor' });
+    }
 
     const out = await stack.request('POST', path('acc-save-2', '/outcome'), { key: keys['csm-s'], body: { result: 'saved', kind: 'shorter_term' } });
     expect(out.status).toBe(200);

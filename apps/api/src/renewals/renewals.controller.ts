@@ -5,23 +5,13 @@ import { PERSON_ROLES, type RenewalTask } from '@retain/domain';
 import type { RenewalDecision, RenewalState } from '@retain/workflows';
 import type { Principal } from '../auth/api-key-store';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
-import { ApiError } from '../problems/error-codes';
+import { idempotencyKey } from '../common/idempotency-key';
 import { CreateRenewalDto } from './dto/create-renewal.dto';
 import { ListRenewalsQuery } from './dto/list-renewals.query';
 import { BatchLaunchDto, CancelRenewalDto, CompleteTaskDto, PatchRenewalDto, RecordDecisionDto } from './dto/renewal-actions.dto';
 import { BatchLaunchResult, RenewalDetailView, RenewalLaunchView, RenewalPage, RenewalTaskView } from './dto/renewal.view';
 import { RenewalActionsService } from './renewal-actions.service';
 import { RenewalsService } from './renewals.service';
-
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
-
-function idempotencyKey(raw: string | undefined): string | undefined {
-  if (raw === undefined) return undefined;
-  if (!IDEMPOTENCY_KEY.test(raw)) {
-    throw new ApiError('VALIDATION.FAILED', 'Idempotency-Key must be 1-200 letters, digits, dots, colons, dashes or underscores', [{ field: 'Idempotency-Key', message: 'is not a valid key' }]);
-  }
-  return raw;
-}
 
 const IdempotencyHeader = () => ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key applies the change once' });
 

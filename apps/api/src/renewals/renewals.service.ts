@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { WorkflowExecutionAlreadyStartedError, isGrpcServiceError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
@@ -11,6 +11,7 @@ import { RENEWAL_WORKFLOW_TYPE, renewalWorkflowId, type RenewalWorkflowInput } f
 import type { Principal } from '../auth/api-key-store';
 import { ApiError } from '../problems/error-codes';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
+import { isTemporalUnavailable } from '../temporal/workflow-updates';
 type CreateRenewalDto = CreateRenewalDtoClass;
 import type { ListRenewalsQuery } from './dto/list-renewals.query';
 import { plainToInstance } from 'class-transformer';
@@ -32,11 +33,6 @@ function canonicalJson(value: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(value);
-}
-
-function isTemporalUnavailable(error: unknown): boolean {
-  if (isGrpcServiceError(error)) return [4, 14].includes(error.code); // DEADLINE_EXCEEDED, UNAVAILABLE
-  return error instanceof Error && /connect|ECONNREFUSED|transport|deadline/i.test(error.message);
 }
 
 interface Cursor {

@@ -4,18 +4,13 @@ import type { Response } from 'express';
 import { ESCALATION_STEPS, type Concession, type ConversationEntry, type EscalationStep, type ExecutiveEscalation, type PlanItem, type RecordedIssue, type SaveOutcome, type SaveState } from '@retain/workflows';
 import type { Principal } from '../auth/api-key-store';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
+import { idempotencyKey } from '../common/idempotency-key';
 import { ApiError } from '../problems/error-codes';
 import {
   AddIssueDto, AddPlanItemDto, ConversationDto, CreateSaveDto, DebriefDto, DecideConcessionDto, EscalationStepDto, ListSavesQuery, PlanItemStatusDto, RequestConcessionDto, SaveOutcomeDto,
   StartEscalationDto,
 } from './dto/save.dto';
 import { SavesService, type SaveSummaryView } from './saves.service';
-
-const KEY = /^[A-Za-z0-9._:-]{1,200}$/;
-function idempotencyKey(raw: string | undefined): string | undefined {
-  if (raw !== undefined && !KEY.test(raw)) throw new ApiError('VALIDATION.FAILED', 'Idempotency-Key must be 1-200 letters, digits, dots, colons, dashes or underscores', [{ field: 'Idempotency-Key', message: 'is not a valid key' }]);
-  return raw;
-}
 
 const EDITORS = ['csm', 'csm_manager', 'director', 'vp'] as const;
 

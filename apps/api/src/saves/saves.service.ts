@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { WorkflowExecutionAlreadyStartedError, isGrpcServiceError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
@@ -34,7 +34,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import type { Principal } from '../auth/api-key-store';
 import { ApiError, type ErrorCode } from '../problems/error-codes';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
-import { executeWorkflowUpdate } from '../temporal/workflow-updates';
+import { executeWorkflowUpdate, isTemporalUnavailable } from '../temporal/workflow-updates';
 import type {
   AddIssueDto, AddPlanItemDto, ConversationDto, CreateSaveDto, DebriefDto, DecideConcessionDto, EscalationStepDto, ListSavesQuery, PlanItemStatusDto, RequestConcessionDto,
   SaveOutcomeDto, StartEscalationDto,
@@ -129,7 +129,7 @@ export class SavesService {
         if (d.status.name !== 'RUNNING') throw new ApiError('SAVE.CLOSED', `The save for this renewal ended (${d.status.name.toLowerCase()}); there is one save per renewal`);
         return { id, renewalId: input.renewalId, created: false };
       }
-      if (isGrpcServiceError(error) && [4, 14].includes(error.code)) throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was started, try again');
+      if (isTemporalUnavailable(error)) throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was started, try again');
       throw error;
     }
   }
@@ -210,8 +210,10 @@ export class SavesService {
     let live: SaveState;
     try {
       live = await handle.query(getSaveStateQuery);
-    } catch {
-      throw new ApiError('SAVE.CLOSED', `${id} is not running`);
+    } catch (error) {
+      if (isTemporalUnavailable(error)) throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was changed, try again');
+      if (error instanceof WorkflowNotFoundError) throw new ApiError('SAVE.CLOSED', `${id} is not running`);
+      throw error;
     }
     if (live.status !== 'active') throw new ApiError('SAVE.CLOSED', `the save is ${live.status}`);
     const next = live.escalation?.steps.find((st) => !st.completedAt);
@@ -269,7 +271,9 @@ export class SavesService {
       let cursor: [string, string];
       try {
         cursor = JSON.parse(Buffer.from(q.cursor, 'base64url').toString('utf8')) as [string, string];
-        if (!Array.isArray(cursor) || cursor.length !== 2 || typeof cursor[1] !== 'string') throw new Error('shape');
+        if (!Array.isArray(cursor) || cursor.length !== 2 || typeof cursor[0] !== 'string' || typeof cursor[1] !== 'string') throw new Error('shape');
+        const sortValueOk = byArr ? /^\d{1,15}$/.test(cursor[0]) : /^(infinity|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)$/.test(cursor[0]);
+        if (!sortValueOk) throw new Error('sort value');
       } catch {
         throw new ApiError('VALIDATION.FAILED', 'The cursor is not one this API issued', [{ field: 'cursor', message: 'is not a valid cursor' }]);
       }
@@ -287,7 +291,9 @@ export class SavesService {
     );
     const page = rows.slice(0, limit);
     const last = rows.length > limit ? page.at(-1) : undefined;
-    const sortValue = (r: Record<string, unknown>) => (r.sort_value instanceof Date ? r.sort_value.toISOString() : String(r.sort_value));
+    // A save without a deadline sorts last, as PostgreSQL's 'infinity' (which pg hands back as Infinity).
+    const sortValue = (r: Record<string, unknown>) =>
+      r.sort_value instanceof Date && Number.isFinite(r.sort_value.getTime()) ? r.sort_value.toISOString() : byArr ? String(r.sort_value) : 'infinity';
     return {
       items: page.map((r) => ({
         id: String(r.id), renewalId: String(r.renewal_id), accountId: String(r.account_id), accountName: String(r.account_name),

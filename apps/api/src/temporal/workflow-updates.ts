@@ -26,7 +26,13 @@ export async function executeWorkflowUpdate<Ret, Arg>(
     if (error instanceof WorkflowNotFoundError || (isGrpcServiceError(error) && /already completed/i.test(error.details ?? error.message))) {
       throw new ApiError(options.closedCode, `${workflowId} has ended; it takes no more changes`);
     }
-    if (isGrpcServiceError(error) && [4, 14].includes(error.code)) throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was changed, try again');
+    if (isTemporalUnavailable(error)) throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was changed, try again');
     throw error;
   }
+}
+
+/** Temporal unreachable or too slow: a 503 the caller may retry, not a 500. */
+export function isTemporalUnavailable(error: unknown): boolean {
+  if (isGrpcServiceError(error)) return [4, 14].includes(error.code); // DEADLINE_EXCEEDED, UNAVAILABLE
+  return error instanceof Error && /connect|ECONNREFUSED|transport|deadline/i.test(error.message);
 }

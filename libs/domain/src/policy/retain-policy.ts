@@ -97,7 +97,12 @@ export interface SavePolicy {
   /** Fast fixes (§4.6 step 4): how many issues, due within how many hours. */
   fastFix: { count: number; dueWithinHours: number };
   /** Approval matrix (§4.7): the largest discount (percent) each role may approve. */
-  approval: { maxDiscountPct: Record<Exclude<ApproverRole, 'vp'>, number>; executiveFromPct: number };
+  approval: {
+    maxDiscountPct: Record<Exclude<ApproverRole, 'vp'>, number>;
+    executiveFromPct: number;
+    /** The least role for each kind of concession, whatever its discount (§4.7 approval matrix). */
+    byConcessionType: Record<'discount' | 'payment_terms' | 'reduced_scope' | 'multi_year_lock' | 'service' | 'contract_term', ApproverRole>;
+  };
   /** A pending approval not decided within this many hours escalates to the next level. */
   approvalSlaHours: number;
   /** Graceful exit (§4.9): continued-service period offered to a lost account, in days. */
@@ -203,7 +208,12 @@ const DEFAULTS: RetainPolicy = {
       none: { minDays: 0, maxDays: 0, hoursPlanned: 0, people: [] },
     },
     fastFix: { count: 3, dueWithinHours: 72 },
-    approval: { maxDiscountPct: { csm: 5, csm_manager: 15, director: 25 }, executiveFromPct: 30 },
+    approval: {
+      maxDiscountPct: { csm: 5, csm_manager: 15, director: 25 },
+      executiveFromPct: 30,
+      // csm: payment terms; csm_manager: enhanced service; director: contract and term changes.
+      byConcessionType: { discount: 'csm', payment_terms: 'csm', service: 'csm_manager', reduced_scope: 'director', multi_year_lock: 'director', contract_term: 'director' },
+    },
     approvalSlaHours: 24,
     continuedServiceDays: 30,
     executiveEscalation: { fromArrCents: 5_000_000, stepDays: 3 },
@@ -305,6 +315,9 @@ export function validatePolicy(policy: RetainPolicy): string[] {
   for (const l of levels) {
     const e = sv.efforts?.[l];
     if (!e || !(Number.isInteger(e.minDays) && Number.isInteger(e.maxDays) && e.minDays >= 0 && e.maxDays >= e.minDays && e.hoursPlanned >= 0)) errors.push(`save.efforts.${l}: 0 <= minDays <= maxDays, hoursPlanned >= 0`);
+  }
+  for (const [type, role] of Object.entries(sv.approval.byConcessionType ?? {})) {
+    if (!['csm', 'csm_manager', 'director', 'vp'].includes(role)) errors.push(`save.approval.byConcessionType.${type}: csm, csm_manager, director or vp`);
   }
   const a = sv.approval.maxDiscountPct;
   if (!(a.csm >= 0 && a.csm <= a.csm_manager && a.csm_manager <= a.director && a.director < sv.approval.executiveFromPct && sv.approval.executiveFromPct <= 100)) {

@@ -9,6 +9,7 @@ import {
   hasApprovalAuthority,
   nextApproverRole,
   prioritiseIssues,
+  requiredApproverForConcession,
   requiredApproverRole,
   saveFactsFromHealth,
   type SaveIssue,
@@ -113,6 +114,15 @@ describe('approval matrix (§4.7)', () => {
     const generous = resolvePolicy({ save: { approval: { maxDiscountPct: { director: 29 } } } });
     expect(requiredApproverRole(29, generous)).toBe('director');
     expect(requiredApproverRole(30, generous)).toBe('vp');
+  });
+
+  it('asks for the role the kind of concession needs, raised by its discount', () => {
+    expect(requiredApproverForConcession({ type: 'payment_terms' }, DEFAULT_POLICY)).toBe('csm');
+    expect(requiredApproverForConcession({ type: 'service' }, DEFAULT_POLICY)).toBe('csm_manager');
+    expect(requiredApproverForConcession({ type: 'contract_term' }, DEFAULT_POLICY)).toBe('director');
+    expect(requiredApproverForConcession({ type: 'discount', discountPct: 4 }, DEFAULT_POLICY)).toBe('csm');
+    expect(requiredApproverForConcession({ type: 'multi_year_lock', discountPct: 10 }, DEFAULT_POLICY)).toBe('director');
+    expect(requiredApproverForConcession({ type: 'service', discountPct: 30 }, DEFAULT_POLICY)).toBe('vp');
   });
 
   it('compares authority and knows the next level up', () => {

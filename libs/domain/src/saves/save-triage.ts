@@ -120,6 +120,16 @@ export function requiredApproverRole(discountPct: number, policy: RetainPolicy):
   return 'vp';
 }
 
+export const CONCESSION_TYPES = ['discount', 'payment_terms', 'reduced_scope', 'multi_year_lock', 'service', 'contract_term'] as const;
+export type ConcessionType = (typeof CONCESSION_TYPES)[number];
+
+/** The approver a concession needs: its kind's role, raised by its discount if that needs more. */
+export function requiredApproverForConcession(c: { type: ConcessionType; discountPct?: number | null }, policy: RetainPolicy): ApproverRole {
+  const byType = policy.save.approval.byConcessionType[c.type];
+  const byDiscount = (c.discountPct ?? 0) > 0 ? requiredApproverRole(c.discountPct!, policy) : 'csm';
+  return RANK[byDiscount] > RANK[byType] ? byDiscount : byType;
+}
+
 /** Whether `role` has the authority `required` calls for. */
 export function hasApprovalAuthority(role: string, required: ApproverRole): boolean {
   return role in RANK && RANK[role as ApproverRole] >= RANK[required];
