@@ -100,7 +100,8 @@ export interface RenewalState {
   ownership: RenewalOwnership;
   tasks: RenewalTask[];
   decision: RenewalDecision | null;
-  saveRequest: { requestedAt: string; reason: string } | null;
+  /** The save for this renewal: asked for when it turned red, or linked by a save started through REST. */
+  saveRequest: SaveLink | null;
   exception: RenewalException | null;
   postRenewalStartedAt: string | null;
   cancellation: { at: string; by: string; reason: string } | null;
@@ -114,6 +115,17 @@ export interface RenewalState {
   audit: AuditEntry[];
   /** Ids of signals and events already applied (carried across continue-as-new). */
   appliedEventIds: string[];
+}
+
+export interface SaveLink {
+  requestedAt: string;
+  reason: string;
+  /** The save effort's workflow id once it runs; null while it is still to be started. */
+  saveId: string | null;
+  /** `renewal` when this renewal started it, otherwise who started it. */
+  startedBy: string | null;
+  /** When the customer's decision was passed on to the save. */
+  decisionSignalledAt: string | null;
 }
 
 export interface RenewalWorkflowResult {
@@ -151,6 +163,13 @@ export interface StakeholderChangeSignal {
   description: string;
 }
 export const stakeholderChangeSignal = defineSignal<[StakeholderChangeSignal]>('stakeholderChange');
+
+/** From a save effort started for this renewal (through REST, or by this renewal): links the two. */
+export interface SaveLinkedSignal {
+  saveId: string;
+  startedBy: string;
+}
+export const saveLinkedSignal = defineSignal<[SaveLinkedSignal]>('saveLinked');
 
 // ---- updates: from people through the api; validated, answered, deduplicated by update id ----
 

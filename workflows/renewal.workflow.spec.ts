@@ -10,27 +10,36 @@ import {
   changeRenewalUpdate,
   getRenewalStateQuery,
   healthInputSignal,
+  getSaveStateQuery,
   recordDecisionUpdate,
   renewalWorkflowId,
+  saveEffortWorkflowId,
   stakeholderChangeSignal,
   type RenewalReadModelUpdate,
   type RenewalState,
   type RenewalWorkflowInput,
+  type SaveState,
 } from './definitions';
 import { DEFAULT_POLICY, addDays, addMonths, localDateAt, resolvePolicy, type RenewalHealthInputs } from './domain';
 import type { RenewalActivities, RenewalNotification } from './renewal.activities';
 import type { renewalWorkflow } from './renewal.workflow';
+import type { SaveEffortActivities } from './save-effort.activities';
+import type { saveEffortWorkflow } from './save-effort.workflow';
 
 const DAY = 86_400_000;
 const healthy: RenewalHealthInputs = { healthScore: 82, usageChangePct: 3, supportSentiment: 'positive', relationship: 'strong', businessOutcomes: 'achieved' };
 
-/** Records what the workflow writes, as the read model and the outbox would. */
-class RecordingActivities implements RenewalActivities {
+/** Records what the workflows write, as the read models and the outbox would. */
+class RecordingActivities implements RenewalActivities, SaveEffortActivities {
   readonly writes: RenewalReadModelUpdate[] = [];
+  readonly saveWrites: SaveState[] = [];
   readonly notifications = new Map<string, RenewalNotification>();
   // Own properties, not prototype methods: the worker registers an object's own functions.
   readonly recordRenewalState = async (update: RenewalReadModelUpdate): Promise<void> => {
     this.writes.push(structuredClone(update));
+  };
+  readonly recordSaveState = async (s: SaveState): Promise<void> => {
+    this.saveWrites.push(structuredClone(s));
   };
   readonly notify = async (n: RenewalNotification): Promise<void> => {
     this.notifications.set(n.key, n);
@@ -151,6 +160,14 @@ describe('renewal workflow (time-skipping)', () => {
       ]);
       expect(s.saveRequest?.reason).toMatch(/save mode/);
       expect(s.audit.filter((e) => e.action === 'health_input')).toHaveLength(1);
+      // The red renewal started its save, and the two are linked both ways.
+      const saveId = saveEffortWorkflowId('acc-red', renewalDate);
+      expect(s.saveRequest).toMatchObject({ saveId, startedBy: 'renewal' });
+      const save = env.client.workflow.getHandle<typeof saveEffortWorkflow>(saveId);
+      let saveState = await save.query(getSaveStateQuery);
+      expect(saveState).toMatchObject({ renewalId: h.workflowId, renewalLink: 'linked', status: 'active', facts: { alternative: 'evaluating' } });
+      expect(saveState.triage.rootCause).toBe('product_fit');
+      expect(saveState.triggerReasons.join(' ')).toMatch(/competitive/);
       // Red brings sales in under the hybrid rule.
       expect(s.ownership.salesInvolved).toBe(true);
 
@@ -158,10 +175,59 @@ describe('renewal workflow (time-skipping)', () => {
       await env.sleep(1_000);
       s = await state(h);
       expect(s.tasks.map((t) => t.key)).toContain('relationship_rebuild');
+      // Still one save: the stakeholder change kept it red, nothing restarted.
+      expect(s.audit.filter((e) => e.action === 'save_started')).toHaveLength(1);
+
+      // The customer's decision closes the save still open: renewed, so saved, handed over to monitoring.
+      // (A churn closes the renewal at once; that path is covered end to end on the dev server,
+      // because the time-skipping test server stops skipping time when a child outlives its parent.)
+      await h.executeUpdate(recordDecisionUpdate, { args: [{ outcome: 'renewed', by: 'csm-1' }] });
+      expect(await save.result()).toMatchObject({ status: 'saved', outcome: { result: 'saved', kind: 'full', newArrCents: 4_000_000, decidedBy: 'renewal' } });
+      saveState = await save.query(getSaveStateQuery);
+      expect(saveState.handOff?.to).toBe('post_save_monitoring');
+      s = await state(h);
+      expect(s.saveRequest?.decisionSignalledAt).not.toBeNull();
+      expect(s.audit.filter((e) => e.action === 'save_told_of_decision')).toHaveLength(1);
       await h.executeUpdate(cancelRenewalUpdate, { args: [{ reason: 'test done', by: 'ops-1' }] });
       await h.result();
     });
     expect(acts.byKind('save_requested')).toHaveLength(1);
+    expect(acts.saveWrites.at(-1)).toMatchObject({ status: 'saved' });
+  }, 120_000);
+
+  it('links a save started through REST both ways: no second save when it turns red, and the decision closes it as saved', async () => {
+    const { acts, worker, input, renewalDate, taskQueue } = await launch('acc-rest-save', 50);
+    await worker.runUntil(async () => {
+      const h = await env.client.workflow.start<typeof renewalWorkflow>('renewalWorkflow', { taskQueue, workflowId: renewalWorkflowId('acc-rest-save', renewalDate), args: [input] });
+      const saveId = saveEffortWorkflowId('acc-rest-save', renewalDate);
+      const save = await env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', {
+        taskQueue,
+        workflowId: saveId,
+        args: [{
+          account: input.account, renewalDate, renewalId: h.workflowId, triggerReasons: ['usage falling'],
+          facts: { issuesFixable: 'yes', relationship: 'good', alternative: 'none', budget: 'confirmed', stakeholders: 'engaged' },
+          rootCause: 'value_perception', strategicFlags: {}, policy: DEFAULT_POLICY, startedBy: 'ops-1',
+        }],
+      });
+      await env.sleep(1_000);
+      let s = await state(h);
+      expect(s.saveRequest).toMatchObject({ saveId, startedBy: 'ops-1', reason: 'save started by ops-1' });
+      expect((await save.query(getSaveStateQuery)).renewalLink).toBe('linked');
+
+      await h.signal(healthInputSignal, { eventId: 'crm-1', source: 'crm', inputs: { competitiveSignal: true } });
+      await env.sleep(1_000);
+      s = await state(h);
+      expect(s.category).toBe('red');
+      expect(s.audit.filter((e) => e.action === 'save_started')).toHaveLength(0);
+      expect(s.saveRequest?.saveId).toBe(saveId);
+
+      await h.executeUpdate(recordDecisionUpdate, { args: [{ outcome: 'downsized', newArrCents: 3_000_000, by: 'csm-1' }] });
+      expect(await save.result()).toMatchObject({ status: 'saved', outcome: { result: 'saved', kind: 'reduced_scope', newArrCents: 3_000_000 } });
+      expect((await save.query(getSaveStateQuery)).handOff?.to).toBe('post_save_monitoring');
+      await h.executeUpdate(cancelRenewalUpdate, { args: [{ reason: 'test done', by: 'ops-1' }] });
+      await h.result();
+    });
+    expect(acts.saveWrites.at(-1)).toMatchObject({ status: 'saved' });
   }, 120_000);
 
   it('re-plans its timers when the renewal date changes', async () => {

@@ -3,13 +3,14 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   proxyActivities,
   setHandler,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import {
   RENEWAL_REFUSALS,
   cancelRenewalUpdate,
@@ -18,7 +19,10 @@ import {
   getRenewalStateQuery,
   healthInputSignal,
   recordDecisionUpdate,
+  renewalDecidedSignal,
   renewalWorkflowId,
+  saveEffortWorkflowId,
+  saveLinkedSignal,
   searchAttributes,
   stakeholderChangeSignal,
   type ChangeRenewalUpdate,
@@ -28,6 +32,7 @@ import {
   type RenewalState,
   type RenewalWorkflowInput,
   type RenewalWorkflowResult,
+  type SaveEffortInput,
 } from './definitions';
 import {
   addMonths,
@@ -39,12 +44,14 @@ import {
   renewalMilestones,
   renewalOwnership,
   renewalTimeBand,
+  saveFactsFromHealth,
   tasksToEscalate,
   type RenewalMilestone,
   type RenewalPhase,
   type TaskTrigger,
 } from './domain';
 import type { RenewalActivities, RenewalNotification } from './renewal.activities';
+import type { saveEffortWorkflow } from './save-effort.workflow';
 
 const activities = proxyActivities<RenewalActivities>({
   startToCloseTimeout: '30 seconds',
@@ -159,7 +166,7 @@ export async function renewalWorkflow(input: RenewalWorkflowInput): Promise<Rene
       addTasks('became_red', new Date());
       if (!s.saveRequest) {
         const reason = reasons.map((r) => r.text).join('; ');
-        s.saveRequest = { requestedAt: nowIso(), reason };
+        s.saveRequest = { requestedAt: nowIso(), reason, saveId: null, startedBy: null, decisionSignalledAt: null };
         audit('workflow', 'save_requested', { reason });
         notifications.push({
           key: `${s.renewalId}:save_requested:${s.classificationHistory.length}`,
@@ -220,6 +227,17 @@ export async function renewalWorkflow(input: RenewalWorkflowInput): Promise<Rene
     audit(signal.source, 'stakeholder_change', { eventId: signal.eventId, who: signal.who, description: signal.description });
     classify(`${signal.who} change reported by ${signal.source}`, signal.source);
     addTasks('stakeholder_change', new Date());
+  });
+
+  setHandler(saveLinkedSignal, (signal) => {
+    if (s.saveRequest?.saveId === signal.saveId) return;
+    if (s.saveRequest?.saveId) {
+      // One save per renewal: a second id is recorded, never silently swapped in.
+      audit(signal.startedBy, 'save_link_refused', { saveId: signal.saveId, linked: s.saveRequest.saveId });
+      return;
+    }
+    s.saveRequest = { ...(s.saveRequest ?? { requestedAt: nowIso(), reason: `save started by ${signal.startedBy}`, decisionSignalledAt: null }), saveId: signal.saveId, startedBy: signal.startedBy };
+    audit(signal.startedBy, 'save_linked', { saveId: signal.saveId });
   });
 
   // ---- updates ----
@@ -393,6 +411,54 @@ export async function renewalWorkflow(input: RenewalWorkflowInput): Promise<Rene
       if (band !== s.timeBand) {
         s.timeBand = band;
         changed = true;
+      }
+    }
+
+    // A red renewal starts its save (one per renewal: a save that exists, running or
+    // ended, is linked rather than started again).
+    if (s.saveRequest && !s.saveRequest.saveId && s.status === 'active' && !s.decision && policy.renewal.autoStartSave) {
+      const saveId = saveEffortWorkflowId(s.account.id, s.originalRenewalDate);
+      const derived = saveFactsFromHealth(s.health);
+      const saveInput: SaveEffortInput = {
+        account: s.account,
+        renewalDate: s.renewalDate,
+        renewalId: s.renewalId,
+        triggerReasons: s.saveRequest.reason.split('; '),
+        facts: derived.facts,
+        rootCause: derived.rootCause,
+        budgetRelated: derived.budgetRelated,
+        strategicFlags: {},
+        policy,
+        startedBy: `workflow:${s.renewalId}`,
+      };
+      let startedBy = 'renewal';
+      try {
+        await startChild<typeof saveEffortWorkflow>('saveEffortWorkflow', {
+          workflowId: saveId,
+          parentClosePolicy: 'ABANDON',
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          args: [saveInput],
+        });
+      } catch (error) {
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+        startedBy = 'already_started';
+      }
+      if (!s.saveRequest.saveId) {
+        s.saveRequest.saveId = saveId;
+        s.saveRequest.startedBy = startedBy;
+        audit('workflow', 'save_started', { saveId, startedBy });
+      }
+    }
+    // The customer's decision closes a save still open.
+    if (s.decision && s.saveRequest?.saveId && !s.saveRequest.decisionSignalledAt) {
+      const saveId = s.saveRequest.saveId;
+      s.saveRequest.decisionSignalledAt = nowIso();
+      try {
+        await getExternalWorkflowHandle(saveId).signal(renewalDecidedSignal, { eventId: `renewal-decision:${s.renewalId}`, outcome: s.decision.outcome, newArrCents: s.decision.newArrCents, reason: s.decision.reason });
+        audit('workflow', 'save_told_of_decision', { saveId });
+      } catch (error) {
+        // The save already ended (or never ran): nothing to close.
+        audit('workflow', 'save_not_told_of_decision', { saveId, error: error instanceof Error ? error.message : String(error) });
       }
     }
 

@@ -29,6 +29,8 @@ export interface SaveEffortInput {
   strategicFlags: StrategicFlags;
   policy: RetainPolicy;
   startedBy: string;
+  /** State carried over a continue-as-new; absent on a fresh start. */
+  carried?: SaveState;
 }
 
 export interface SaveTriage {
@@ -168,6 +170,10 @@ export interface SaveState {
   /** Graceful exit (§4.9) when the effort is none or the save is lost. */
   gracefulExit: { startedAt: string; steps: Array<{ key: string; title: string; done: boolean }>; continuedServiceUntil: string } | null;
   handOff: { to: 'post_save_monitoring' | 'win_back'; at: string } | null;
+  /** Whether the renewal workflow knows of this save: linked, or no renewal runs for it. */
+  renewalLink: 'linked' | 'no_renewal' | null;
+  /** When the missed deadline was escalated (once). */
+  deadlineEscalatedAt: string | null;
   policyVersion: string;
   startedAt: string;
   updatedAt: string;

@@ -132,6 +132,8 @@ describe('save-effort workflow (time-skipping)', () => {
     expect(last.triage.allocation.effort).toBe('none');
     expect(last.gracefulExit?.steps.map((st) => st.key)).toEqual(['data_export', 'knowledge_transfer', 'offboarding_support', 'door_open']);
     expect(last.handOff?.to).toBe('win_back');
+    // No renewal workflow runs for this account: the save records that it could not link.
+    expect(last.renewalLink).toBe('no_renewal');
   }, 60_000);
 
   it('re-triages when facts change and honours a recorded override; a light save escalates its passed deadline', async () => {

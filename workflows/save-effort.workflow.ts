@@ -1,4 +1,14 @@
-import { ApplicationFailure, allHandlersFinished, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import {
   ESCALATION_STEPS,
   SAVE_REFUSALS,
@@ -15,6 +25,7 @@ import {
   recordSaveOutcomeUpdate,
   requestConcessionUpdate,
   retriageSignal,
+  saveLinkedSignal,
   setPlanItemStateUpdate,
   type AddIssueUpdate,
   type AddPlanItemUpdate,
@@ -101,7 +112,7 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
     };
   };
 
-  const s: SaveState = {
+  const s: SaveState = input.carried ?? {
     saveId: workflowInfo().workflowId,
     renewalId: input.renewalId,
     account: input.account,
@@ -123,14 +134,18 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
     outcome: null,
     gracefulExit: null,
     handOff: null,
+    renewalLink: null,
+    deadlineEscalatedAt: null,
     policyVersion: policy.version,
     startedAt: nowIso(),
     updatedAt: nowIso(),
     revision: 0,
     appliedEventIds: [],
   };
-  s.triage = triage('start', null);
-  s.triageHistory.push(s.triage);
+  if (!input.carried) {
+    s.triage = triage('start', null);
+    s.triageHistory.push(s.triage);
+  }
 
   const startGracefulExit = () => {
     if (s.gracefulExit) return;
@@ -445,15 +460,24 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
 
   setHandler(getSaveStateQuery, () => s);
 
-  if (s.triage.allocation.effort === 'none') {
+  if (!input.carried && s.triage.allocation.effort === 'none') {
     // Not worth a save (low value, low probability): exit gracefully and learn.
     s.status = 'exited';
     startGracefulExit();
     s.handOff = { to: 'win_back', at: nowIso() };
   }
 
-  let deadlineEscalated = false;
   for (;;) {
+    if (s.renewalLink === null) {
+      // Link both ways: the renewal learns which save is its own (it already knows when it started it).
+      try {
+        await getExternalWorkflowHandle(s.renewalId).signal(saveLinkedSignal, { saveId: s.saveId, startedBy: input.startedBy });
+        s.renewalLink = 'linked';
+      } catch {
+        s.renewalLink = 'no_renewal';
+      }
+      changed = true;
+    }
     const now = Date.now();
     if (s.status === 'active') {
       for (const item of s.planItems) {
@@ -482,8 +506,8 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
         }
       }
       const deadline = s.triage.allocation.deadline;
-      if (deadline && !deadlineEscalated && Date.parse(deadline) <= now) {
-        deadlineEscalated = true;
+      if (deadline && !s.deadlineEscalatedAt && Date.parse(deadline) <= now) {
+        s.deadlineEscalatedAt = new Date(now).toISOString();
         notifyOwnerManager('deadline', 'save_deadline_passed', s.account.ownerCsmId, `Save for ${s.account.name} passed its deadline without an outcome`, { deadline });
         changed = true;
       }
@@ -511,9 +535,13 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
     const deadlines = [
       ...s.planItems.filter((i) => (i.state === 'in_progress' || i.state === 'blocked') && !i.escalatedAt).map((i) => Date.parse(i.dueAt)),
       ...s.concessions.filter((c) => c.state === 'pending' && c.slaDueAt).map((c) => Date.parse(c.slaDueAt!)),
-      ...(s.triage.allocation.deadline && !deadlineEscalated ? [Date.parse(s.triage.allocation.deadline)] : []),
+      ...(s.triage.allocation.deadline && !s.deadlineEscalatedAt ? [Date.parse(s.triage.allocation.deadline)] : []),
       ...(s.escalation?.steps ?? []).filter((st) => !st.completedAt && !st.escalatedAt).map((st) => Date.parse(st.dueAt)),
     ];
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      if (!changed && pending.length === 0) await continueAsNew<typeof saveEffortWorkflow>({ ...input, carried: s });
+    }
     wake = false;
     if (changed || pending.length) continue;
     if (deadlines.length) await condition(() => wake, Math.max(1, Math.min(...deadlines) - Date.now()));

@@ -56,6 +56,20 @@ describe('renewal actions end to end: tasks, decision, reschedule, cancel, batch
     const retry = await stack.request('POST', path('acc-act-1', '/tasks/assessment_review/complete'), { key: keys['csm-a'], body: { note: 'looked at it' }, headers: { 'idempotency-key': 'k-123' } });
     expect(retry.status).toBe(200);
     expect(retry.body.completedAt).toBe(first.body.completedAt);
+    // The same key with another body, or on another route, is a 409 that changes nothing.
+    const reused = await stack.request('POST', path('acc-act-1', '/tasks/assessment_review/complete'), { key: keys['csm-a'], body: { note: 'something else' }, headers: { 'idempotency-key': 'k-123' } });
+    expect([reused.status, reused.body.code]).toEqual([409, 'IDEMPOTENCY.KEY_REUSED']);
+    expect(reused.headers.get('content-type')).toMatch(PROBLEM_JSON);
+    const elsewhere = await stack.request('POST', path('acc-act-1', '/tasks/pre_renewal_checklist/complete'), { key: keys['csm-a'], body: { note: 'looked at it' }, headers: { 'idempotency-key': 'k-123' } });
+    expect([elsewhere.status, elsewhere.body.code]).toEqual([409, 'IDEMPOTENCY.KEY_REUSED']);
+    // A request refused as invalid changed nothing and leaves its key free for the corrected one.
+    const invalid = await stack.request('POST', path('acc-act-1', '/tasks/pre_renewal_checklist/complete'), { key: keys['csm-a'], body: { note: 7 }, headers: { 'idempotency-key': 'k-124' } });
+    expect(invalid.status).toBe(400);
+    const corrected = await stack.request('POST', path('acc-act-1', '/tasks/pre_renewal_checklist/complete'), { key: keys['csm-a'], body: { note: 'fixed' }, headers: { 'idempotency-key': 'k-124' } });
+    expect([corrected.status, corrected.body.note]).toEqual([200, 'fixed']);
+    // Keys belong to their caller: another person's k-123 is their own.
+    const other = await stack.request('POST', path('acc-act-1', '/tasks/pre_renewal_checklist/complete'), { key: keys['mgr-a'], body: {}, headers: { 'idempotency-key': 'k-123' } });
+    expect(other.body.code).toBe('RENEWAL.TASK_ALREADY_DONE');
 
     const again = await stack.request('POST', path('acc-act-1', '/tasks/assessment_review/complete'), { key: keys['csm-a'], body: {} });
     expect(again.status).toBe(409);
@@ -71,7 +85,8 @@ describe('renewal actions end to end: tasks, decision, reschedule, cancel, batch
       const t = d.tasks.find((x: { id: string }) => x.id === 'assessment_review');
       return t.state === 'done' ? d : undefined;
     }, 10_000, 'the completion in the read model');
-    expect(done.history.filter((h: { action: string }) => h.action === 'task_completed')).toHaveLength(1);
+    // Each completion once: the retried one and the corrected one.
+    expect(done.history.filter((h: { action: string }) => h.action === 'task_completed').map((h: { detail: { taskId: string } }) => h.detail.taskId)).toEqual(['assessment_review', 'pre_renewal_checklist']);
   }, 30_000);
 
   it('refuses a CSM who neither owns nor manages the renewal, and roles that may not, changing nothing', async () => {

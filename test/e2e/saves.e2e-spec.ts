@@ -1,4 +1,5 @@
 import { addDays, localDateAt } from '@retain/domain';
+import { healthInputSignal } from '@retain/workflows';
 import { TestStack, eventually } from '../support/stack';
 
 const PROBLEM_JSON = /^application\/problem\+json/;
@@ -34,6 +35,35 @@ describe('save efforts end to end: start, triage, issues, concessions within aut
       return r.status === 200 ? r.body : undefined;
     }, 15_000, `the save of ${account}`);
   }
+
+  it('starts the save of a renewal that turns red, links the two, and closes the save as lost when the customer churns', async () => {
+    const renewalId = `renewal:acc-save-red:${renewalDate}`;
+    const launched = await stack.request('POST', '/renewals', { key: keys['ops-s'], body: { account: body('acc-save-red', 9_000_000).account, renewalDate } });
+    expect(launched.status).toBe(201);
+    // The integration event (issue 6 brings it through REST) arrives as the renewal's health signal.
+    await stack.temporal.client.workflow.getHandle(renewalId).signal(healthInputSignal, { eventId: 'crm-red-1', source: 'crm', inputs: { competitiveSignal: true } });
+    const started = await save('acc-save-red');
+    expect(started).toMatchObject({ renewalId, status: 'active' });
+    expect(started.triage.rootCause).toBe('product_fit');
+    const renewal = await eventually(async () => {
+      const r = await stack.request('GET', `/renewals/${encodeURIComponent(renewalId)}`, { key: keys['ops-s'] });
+      return r.body?.saveRequest?.saveId ? r.body : undefined;
+    }, 15_000, 'the save linked on the renewal');
+    expect(renewal.saveRequest).toMatchObject({ saveId: saveId('acc-save-red'), startedBy: 'renewal' });
+    // Starting it again through REST finds the same save.
+    const again = await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-red', 9_000_000) });
+    expect([again.status, again.body.id, again.body.created]).toEqual([200, saveId('acc-save-red'), false]);
+
+    const decided = await stack.request('POST', `/renewals/${encodeURIComponent(renewalId)}/decision`, { key: keys['csm-s'], body: { outcome: 'churned', reason: 'Moved to the competitor' } });
+    expect(decided.status).toBe(200);
+    const lost = await eventually(async () => {
+      const s = await save('acc-save-red');
+      return s.status === 'lost' ? s : undefined;
+    }, 15_000, 'the save closed by the decision');
+    expect(lost.outcome).toMatchObject({ result: 'lost', reason: 'Moved to the competitor', decidedBy: 'renewal' });
+    expect(lost.handOff.to).toBe('win_back');
+    expect((await stack.request('GET', path('acc-save-red', '/debrief'), { key: keys['csm-s'] })).body.open).toBe(true);
+  }, 60_000);
 
   it('starts one save per renewal and shows its triage', async () => {
     const first = await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-1', 20_000_000) });

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
@@ -10,6 +10,7 @@ import { dataSourceOptions } from '@retain/persistence';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeyStore } from './auth/api-key-store';
 import { HealthController } from './health/health.controller';
+import { IdempotencyInterceptor } from './common/idempotency.interceptor';
 import { ProblemDetailsFilter } from './problems/problem-details.filter';
 import { RenewalsController } from './renewals/renewals.controller';
 import { RenewalActionsService } from './renewals/renewal-actions.service';
@@ -52,6 +53,7 @@ export class AppModule {
         { provide: ApiKeyStore, useFactory: (ds: DataSource) => new ApiKeyStore(ds), inject: [getDataSourceToken()] },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         RenewalsService,
         RenewalActionsService,
         SavesService,

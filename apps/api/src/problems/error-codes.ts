@@ -35,6 +35,7 @@ export const ERROR_CATALOGUE = {
   'SAVE.ESCALATION_OUT_OF_ORDER': { status: 409, title: 'That escalation step is not the next one' },
   'SAVE.DEBRIEF_NOT_OPEN': { status: 409, title: 'The debrief opens when a save is lost or abandoned' },
   'SAVE.NOT_YOURS': { status: 403, title: 'The save effort is not one you own or manage' },
+  'IDEMPOTENCY.KEY_REUSED': { status: 409, title: 'The Idempotency-Key was used for a different request' },
   'DEPENDENCY.UNAVAILABLE': { status: 503, title: 'A service the API depends on is unavailable' },
   'INTERNAL': { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -79,8 +79,9 @@ export class RenewalActionsService {
     }
   }
 
-  private update<Ret, Arg>(id: string, def: UpdateDefinition<Ret, [Arg]>, arg: Arg, updateId: string | undefined): Promise<Ret> {
-    return executeWorkflowUpdate(this.temporal.client, id, def, arg, { refusals: REFUSAL_CODES, closedCode: 'RENEWAL.CLOSED', ...(updateId ? { updateId } : {}) });
+  /** Idempotency keys belong to their caller: the update id carries both. */
+  private update<Ret, Arg extends { by: string }>(id: string, def: UpdateDefinition<Ret, [Arg]>, arg: Arg, idempotencyKey: string | undefined): Promise<Ret> {
+    return executeWorkflowUpdate(this.temporal.client, id, def, arg, { refusals: REFUSAL_CODES, closedCode: 'RENEWAL.CLOSED', ...(idempotencyKey ? { updateId: `${arg.by}:${idempotencyKey}` } : {}) });
   }
 
   async completeTask(id: string, taskId: string, dto: CompleteTaskDto, by: Principal, idempotencyKey?: string): Promise<RenewalTask> {

@@ -161,7 +161,8 @@ export class SavesService {
   private async edit<Ret, Arg>(id: string, p: Principal, def: UpdateDefinition<Ret, [Arg]>, arg: Arg, key?: string, requireOwnership = true): Promise<Ret> {
     const r = await this.row(id);
     if (requireOwnership && !this.ownsOrManages(p, r)) throw new ApiError('SAVE.NOT_YOURS', `${p.id} neither owns nor manages ${id}`);
-    return executeWorkflowUpdate(this.temporal.client, id, def, arg, { refusals: REFUSALS, closedCode: 'SAVE.CLOSED', ...(key ? { updateId: key } : {}) });
+    // Idempotency keys belong to their caller: the update id carries both.
+    return executeWorkflowUpdate(this.temporal.client, id, def, arg, { refusals: REFUSALS, closedCode: 'SAVE.CLOSED', ...(key ? { updateId: `${p.id}:${key}` } : {}) });
   }
 
   addIssue(id: string, dto: AddIssueDto, p: Principal, key?: string): Promise<RecordedIssue> {

@@ -31,6 +31,8 @@ export interface RenewalPolicy {
   postRenewalWindowDays: number;
   /** Launch the next term's renewal when this one is renewed. */
   autoLaunchNextTerm: boolean;
+  /** Start a save effort when a renewal turns red (domain.md §3, §4). */
+  autoStartSave: boolean;
   /** Length of a term, for the next renewal date. */
   termMonths: number;
   /** Which renewal dates a launch accepts, counted in the account's time zone. */
@@ -121,7 +123,7 @@ export interface RetainPolicy {
 }
 
 const DEFAULTS: RetainPolicy = {
-  version: '2026-11-22.3',
+  version: '2026-11-22.4',
   renewal: {
     milestoneOffsetsDays: { assessment: 90, preparation: 60, engagement: 30, closing: 14, renewalDay: 0 },
     actionLocalHour: 9,
@@ -183,6 +185,7 @@ const DEFAULTS: RetainPolicy = {
     noDecisionReescalateAfterDays: 2,
     postRenewalWindowDays: 30,
     autoLaunchNextTerm: false,
+    autoStartSave: true,
     termMonths: 12,
     // Three years ahead catches a mistyped year; a date already past is refused (a
     // renewal launched after its date has missed the whole timeline).
@@ -305,6 +308,9 @@ export function validatePolicy(policy: RetainPolicy): string[] {
   }
   for (const [name, v] of [['lateTaskGraceDays', r.lateTaskGraceDays], ['noDecisionReescalateAfterDays', r.noDecisionReescalateAfterDays], ['postRenewalWindowDays', r.postRenewalWindowDays], ['termMonths', r.termMonths]] as const) {
     if (!Number.isInteger(v) || v < 1) errors.push(`renewal.${name}: a whole number >= 1`);
+  }
+  for (const [name, v] of [['autoLaunchNextTerm', r.autoLaunchNextTerm], ['autoStartSave', r.autoStartSave]] as const) {
+    if (typeof v !== 'boolean') errors.push(`renewal.${name}: true or false`);
   }
   const sv = policy.save;
   const tiers: Tier[] = ['high', 'medium', 'low'];

@@ -64,7 +64,7 @@ export class RenewalEntity {
   decision!: Record<string, unknown> | null;
 
   @Column({ name: 'save_request', type: 'jsonb', nullable: true })
-  saveRequest!: { requestedAt: string; reason: string } | null;
+  saveRequest!: { requestedAt: string; reason: string; saveId?: string | null; startedBy?: string | null } | null;
 
   @Column({ type: 'jsonb', nullable: true })
   exception!: { kind: string; flaggedAt: string; escalations: string[] } | null;

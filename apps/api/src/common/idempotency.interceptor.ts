@@ -1,0 +1,85 @@
+import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
+import type { Request } from 'express';
+import { catchError, from, mergeMap, type Observable } from 'rxjs';
+import type { DataSource } from 'typeorm';
+import type { Principal } from '../auth/api-key-store';
+import { ApiError, ERROR_CATALOGUE } from '../problems/error-codes';
+import { idempotencyKey } from './idempotency-key';
+
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** JSON with object keys sorted, so the same body always has the same fingerprint. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** The status an error will be answered with, as far as this layer can tell. */
+function statusOf(error: unknown): number | undefined {
+  if (error instanceof ApiError) return ERROR_CATALOGUE[error.code].status;
+  const s = (error as { getStatus?: () => number } | null)?.getStatus?.();
+  return typeof s === 'number' ? s : undefined;
+}
+
+/**
+ * `Idempotency-Key` on writes (api.md): the first request with a key claims it for the
+ * caller with the fingerprint of its method, path and body. A retry with the same
+ * request goes through (the workflow update or start it makes is itself deduplicated by
+ * the key, so it returns the first result); the same key with a different request is a
+ * 409 and changes nothing. A request refused with a 4xx changed nothing, so its claim is
+ * released and the key may be used again.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const req = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
+    const raw = req.headers['idempotency-key'];
+    if (!WRITES.has(req.method) || raw === undefined || !req.principal) return next.handle();
+    const key = idempotencyKey(Array.isArray(raw) ? raw.join(',') : raw)!;
+    const principalId = req.principal.id;
+    const path = req.originalUrl.split('?')[0] ?? req.originalUrl;
+    const fingerprint = createHash('sha256').update(`${req.method} ${path}\n${canonicalJson(req.body ?? null)}`).digest('hex');
+    return from(this.claim(principalId, key, fingerprint, req.method, path)).pipe(
+      mergeMap((fresh) =>
+        next.handle().pipe(
+          catchError(async (error: unknown) => {
+            const status = statusOf(error);
+            if (fresh && status !== undefined && status >= 400 && status < 500) {
+              await this.db.query('DELETE FROM idempotency_keys WHERE principal_id = $1 AND key = $2 AND fingerprint = $3', [principalId, key, fingerprint]);
+            }
+            throw error;
+          }),
+        ),
+      ),
+    );
+  }
+
+  /** True when this request claimed the key; false for a retry of the same request. */
+  private async claim(principalId: string, key: string, fingerprint: string, method: string, path: string): Promise<boolean> {
+    const inserted: unknown[] = await this.db.query(
+      `INSERT INTO idempotency_keys (principal_id, key, fingerprint, method, path) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (principal_id, key) DO NOTHING RETURNING key`,
+      [principalId, key, fingerprint, method, path],
+    );
+    if (inserted.length) return true;
+    const rows: Array<{ fingerprint: string; method: string; path: string }> = await this.db.query('SELECT fingerprint, method, path FROM idempotency_keys WHERE principal_id = $1 AND key = $2', [principalId, key]);
+    const first = rows[0];
+    // Released between our insert and select: the earlier request failed; try again.
+    if (!first) return this.claim(principalId, key, fingerprint, method, path);
+    if (first.fingerprint !== fingerprint) {
+      throw new ApiError('IDEMPOTENCY.KEY_REUSED', `Idempotency-Key ${key} was first used for a different request (${first.method} ${first.path}); use a new key for a new request`);
+    }
+    return false;
+  }
+}
