@@ -3,7 +3,7 @@
  * (domain.md §4). Re-exported by definitions.ts.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ApproverRole, EffortAllocation, ProbabilityAssessment, RetainPolicy, SaveIssue, SaveProbabilityFacts, StrategicFlags, Tier } from './domain';
+import type { ApproverRole, EffortAllocation, PlanCompletion, ProbabilityAssessment, RetainPolicy, SaveIssue, SaveProbabilityFacts, StrategicFlags, Tier } from './domain';
 import type { AccountSnapshot } from './definitions';
 
 export const SAVE_EFFORT_WORKFLOW_TYPE = 'saveEffortWorkflow';
@@ -160,6 +160,8 @@ export interface SaveState {
   triageHistory: SaveTriage[];
   issues: RecordedIssue[];
   planItems: PlanItem[];
+  /** How far the remediation plan has come (recomputed on every change). */
+  planCompletion: PlanCompletion;
   concessions: Concession[];
   conversations: ConversationEntry[];
   escalation: ExecutiveEscalation | null;

@@ -103,6 +103,7 @@ describe('save-effort workflow (time-skipping)', () => {
       await env.sleep(73 * HOUR); // past the fast-fix due date and the approval SLA, twice
       s = await state(h);
       expect(s.planItems.filter((p) => p.escalatedAt).map((p) => p.id)).toEqual(['item-2', 'item-3']);
+      expect(s.planCompletion).toMatchObject({ total: 3, done: 1, inProgress: 2, overdue: 2, completedPct: 33 });
       expect(s.concessions[0]!.awaitingRole).toBe('vp');
       expect(s.concessions[0]!.chain.map((st) => st.action)).toEqual(['requested', 'escalated', 'escalated']);
 

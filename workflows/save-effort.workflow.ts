@@ -51,6 +51,7 @@ import {
   fastFixItems,
   hasApprovalAuthority,
   nextApproverRole,
+  planCompletion,
   renewalMilestones,
   requiredApproverForConcession,
   type Tier,
@@ -126,6 +127,7 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
     triageHistory: [],
     issues: [],
     planItems: [],
+    planCompletion: planCompletion([], new Date()),
     concessions: [],
     conversations: [],
     escalation: null,
@@ -515,6 +517,7 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
     while (pending.length) await activities.notify(pending[0]!).then(() => pending.shift());
     if (changed) {
       changed = false;
+      s.planCompletion = planCompletion(s.planItems, new Date());
       s.lostCause = lostCauseSigns(
         { facts: s.facts, rootCause: s.triage.rootCause, arrCents: s.account.arrCents, hoursPlanned: s.triage.allocation.hoursPlanned, decisionFinal: s.decisionFinal, refusedConversations: s.conversations.filter((c) => c.refused).length },
         policy,

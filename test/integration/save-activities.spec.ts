@@ -34,7 +34,7 @@ describe('save-effort read-model activity (PostgreSQL)', () => {
       saveId: 'save:acc-s1:2027-03-31', renewalId: 'renewal:acc-s1:2027-03-31',
       account: { id: 'acc-s1', name: 'S1', arrCents: 12_000_000, segment: 'enterprise', timeZone: 'UTC', ownerCsmId: 'csm-1', csmManagerId: 'mgr-1', salesRepId: null },
       renewalDate: '2027-03-31', status, triggerReasons: ['red'], facts, strategicFlags: {}, budgetRelated: false, triage, triageHistory: [triage],
-      issues: [], concessions: [], conversations: [], escalation: null, lostCause: { signs: [], suggestStop: false }, decisionFinal: false, outcome: null, gracefulExit: null, handOff: null, renewalLink: 'linked', deadlineEscalatedAt: null, policyVersion: DEFAULT_POLICY.version,
+      issues: [], concessions: [], conversations: [], escalation: null, lostCause: { signs: [], suggestStop: false }, decisionFinal: false, outcome: null, gracefulExit: null, handOff: null, renewalLink: 'linked', deadlineEscalatedAt: null, planCompletion: { total: 1, inProgress: 1, blocked: 0, done: 0, verifiedByCustomer: 0, overdue: 1, completedPct: 0 }, policyVersion: DEFAULT_POLICY.version,
       planItems: [{ id: 'item-1', issueId: null, issue: 'x', rootCause: 'y', fix: 'z', ownerId: 'csm-1', dueAt: '2026-12-30T00:00:00.000Z', successMetric: 'm', state: 'in_progress', evidence: null, fastFix: true, escalatedAt: null, history: [] }],
       startedAt: now.toISOString(), updatedAt: now.toISOString(), revision, appliedEventIds: [],
     };

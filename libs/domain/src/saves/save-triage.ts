@@ -235,3 +235,32 @@ export function saveFactsFromHealth(h: {
         : 'value_perception';
   return { facts, rootCause, budgetRelated: Boolean(h.budgetSignal) };
 }
+
+export interface PlanCompletion {
+  total: number;
+  inProgress: number;
+  blocked: number;
+  /** Done with evidence, not yet confirmed by the customer. */
+  done: number;
+  verifiedByCustomer: number;
+  overdue: number;
+  /** Share of items done or verified, 0 to 100, rounded down; 0 for an empty plan. */
+  completedPct: number;
+}
+
+/** How far the remediation plan (the save contract, §4.6 step 3) has come at `now`. */
+export function planCompletion(items: ReadonlyArray<{ state: 'in_progress' | 'done' | 'verified_by_customer' | 'blocked'; dueAt: string }>, now: Date): PlanCompletion {
+  const count = (s: string) => items.filter((i) => i.state === s).length;
+  const done = count('done');
+  const verifiedByCustomer = count('verified_by_customer');
+  const overdue = items.filter((i) => (i.state === 'in_progress' || i.state === 'blocked') && Date.parse(i.dueAt) <= now.getTime()).length;
+  return {
+    total: items.length,
+    inProgress: count('in_progress'),
+    blocked: count('blocked'),
+    done,
+    verifiedByCustomer,
+    overdue,
+    completedPct: items.length ? Math.floor(((done + verifiedByCustomer) * 100) / items.length) : 0,
+  };
+}
