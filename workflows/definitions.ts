@@ -106,6 +106,8 @@ export interface RenewalState {
   postRenewalStartedAt: string | null;
   cancellation: { at: string; by: string; reason: string } | null;
   nextTermRenewalId: string | null;
+  /** The win-back started when the customer churned. */
+  winBackId: string | null;
   policyVersion: string;
   startedAt: string;
   updatedAt: string;
@@ -171,6 +173,14 @@ export interface SaveLinkedSignal {
 }
 export const saveLinkedSignal = defineSignal<[SaveLinkedSignal]>('saveLinked');
 
+/** Asks the renewal to start its save (a relapse found by post-save monitoring); applied once per event id. */
+export interface SaveRequestedSignal {
+  eventId: string;
+  reason: string;
+  by: string;
+}
+export const saveRequestedSignal = defineSignal<[SaveRequestedSignal]>('saveRequested');
+
 // ---- updates: from people through the api; validated, answered, deduplicated by update id ----
 
 export interface CompleteTaskUpdate {
@@ -235,3 +245,4 @@ export const DEV_SERVER_SEARCH_ATTRIBUTES = ['AccountId=Keyword', 'RenewalDate=D
 /** What the renewal workflow writes to its read model: its whole state. */
 export type RenewalReadModelUpdate = RenewalState;
 export * from './save-effort.definitions';
+export * from './post-save.definitions';

@@ -1,10 +1,23 @@
-import type { RenewalReadModelUpdate } from './definitions';
+import type { FollowUpActivities, RenewalReadModelUpdate } from './definitions';
 
 /** A notification for the outbox: delivered by the notifier, never twice for one key. */
 export interface RenewalNotification {
   /** Idempotency key: the same key is recorded once. */
   key: string;
-  kind: 'task_overdue' | 'no_decision_on_renewal_day' | 'save_requested' | 'plan_item_overdue' | 'approval_escalated' | 'save_deadline_passed';
+  kind:
+    | 'task_overdue'
+    | 'no_decision_on_renewal_day'
+    | 'save_requested'
+    | 'plan_item_overdue'
+    | 'approval_escalated'
+    | 'save_deadline_passed'
+    | 'monitoring_declining'
+    | 'monitoring_relapse'
+    | 'promise_overdue'
+    | 'promise_missed'
+    | 'monitoring_task_missed'
+    | 'win_back_touchpoint'
+    | 'win_back_task_overdue';
   renewalId: string | null;
   accountId: string;
   /** Principals to notify directly. */
@@ -19,7 +32,7 @@ export interface RenewalNotification {
  * Activities the renewal workflow needs. The workflow owns this interface; the worker
  * implements it with Nest providers. Every method is idempotent.
  */
-export interface RenewalActivities {
+export interface RenewalActivities extends FollowUpActivities {
   /**
    * Writes the renewal's state to the read model: account, renewal row and tasks
    * (ignored when not newer than what is stored) and the audit entries in `audit`

@@ -15,6 +15,7 @@ import {
   renewalWorkflowId,
   saveEffortWorkflowId,
   stakeholderChangeSignal,
+  type FollowUpLaunch,
   type RenewalReadModelUpdate,
   type RenewalState,
   type RenewalWorkflowInput,
@@ -37,6 +38,11 @@ class RecordingActivities implements RenewalActivities, SaveEffortActivities {
   // Own properties, not prototype methods: the worker registers an object's own functions.
   readonly recordRenewalState = async (update: RenewalReadModelUpdate): Promise<void> => {
     this.writes.push(structuredClone(update));
+  };
+  readonly launches: FollowUpLaunch[] = [];
+  readonly launchFollowUp = async (l: FollowUpLaunch): Promise<{ started: boolean }> => {
+    this.launches.push(structuredClone(l));
+    return { started: true };
   };
   readonly recordSaveState = async (s: SaveState): Promise<void> => {
     this.saveWrites.push(structuredClone(s));
@@ -274,6 +280,9 @@ describe('renewal workflow (time-skipping)', () => {
       return h.result();
     });
     expect(result).toMatchObject({ status: 'closed', decision: { outcome: 'churned', reason: 'Moved everything to a cheaper tool', newArrCents: 0 } });
+    // The churn starts the win-back, once.
+    expect(acts.launches.map((l) => [l.workflowType, l.workflowId])).toEqual([['winBackWorkflow', `winback:acc-late-decision:${renewalDate}`]]);
+    expect(acts.writes.at(-1)!.winBackId).toBe(`winback:acc-late-decision:${renewalDate}`);
   }, 120_000);
 
   it('launches the next term when the policy says so, after the post-renewal follow-up', async () => {

@@ -23,6 +23,7 @@ import {
   renewalWorkflowId,
   saveEffortWorkflowId,
   saveLinkedSignal,
+  saveRequestedSignal,
   searchAttributes,
   stakeholderChangeSignal,
   type ChangeRenewalUpdate,
@@ -33,6 +34,8 @@ import {
   type RenewalWorkflowInput,
   type RenewalWorkflowResult,
   type SaveEffortInput,
+  type WinBackInput,
+  winBackWorkflowId,
 } from './definitions';
 import {
   addMonths,
@@ -89,6 +92,7 @@ function initialState(input: RenewalWorkflowInput, now: Date): RenewalState {
     postRenewalStartedAt: null,
     cancellation: null,
     nextTermRenewalId: null,
+    winBackId: null,
     policyVersion: policy.version,
     startedAt: now.toISOString(),
     updatedAt: now.toISOString(),
@@ -238,6 +242,16 @@ export async function renewalWorkflow(input: RenewalWorkflowInput): Promise<Rene
     }
     s.saveRequest = { ...(s.saveRequest ?? { requestedAt: nowIso(), reason: `save started by ${signal.startedBy}`, decisionSignalledAt: null }), saveId: signal.saveId, startedBy: signal.startedBy };
     audit(signal.startedBy, 'save_linked', { saveId: signal.saveId });
+  });
+
+  setHandler(saveRequestedSignal, (signal) => {
+    if (s.status !== 'active' || alreadyApplied(signal.eventId)) return;
+    if (s.saveRequest) {
+      audit(signal.by, 'save_request_repeated', { reason: signal.reason, saveId: s.saveRequest.saveId });
+      return;
+    }
+    s.saveRequest = { requestedAt: nowIso(), reason: signal.reason, saveId: null, startedBy: null, decisionSignalledAt: null };
+    audit(signal.by, 'save_requested', { reason: signal.reason });
   });
 
   // ---- updates ----
@@ -460,6 +474,18 @@ export async function renewalWorkflow(input: RenewalWorkflowInput): Promise<Rene
         // The save already ended (or never ran): nothing to close.
         audit('workflow', 'save_not_told_of_decision', { saveId, error: error instanceof Error ? error.message : String(error) });
       }
+    }
+
+    // A churn starts the win-back (the same one a lost save starts: one per churn).
+    if (s.decision?.outcome === 'churned' && !s.winBackId) {
+      const winBackId = winBackWorkflowId(s.account.id, s.originalRenewalDate);
+      const winBack: WinBackInput = {
+        account: s.account, renewalId: s.renewalId, renewalDate: s.originalRenewalDate, saveId: s.saveRequest?.saveId ?? null, churnedAt: s.decision.decidedAt,
+        reason: s.decision.reason, competitor: null, policy, startedBy: `workflow:${s.renewalId}`,
+      };
+      await activities.launchFollowUp({ workflowType: 'winBackWorkflow', workflowId: winBackId, input: winBack });
+      s.winBackId = winBackId;
+      audit('workflow', 'win_back_started', { winBackId });
     }
 
     if (s.status === 'closed' && s.decision && s.decision.outcome !== 'churned' && s.decision.outcome !== 'paused' && policy.renewal.autoLaunchNextTerm && !s.nextTermRenewalId) {

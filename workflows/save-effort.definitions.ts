@@ -171,7 +171,8 @@ export interface SaveState {
   outcome: SaveOutcome | null;
   /** Graceful exit (§4.9) when the effort is none or the save is lost. */
   gracefulExit: { startedAt: string; steps: Array<{ key: string; title: string; done: boolean }>; continuedServiceUntil: string } | null;
-  handOff: { to: 'post_save_monitoring' | 'win_back'; at: string } | null;
+  /** Where the account goes next; `workflowId` once that workflow was launched (an exited save's win-back starts when the renewal churns). */
+  handOff: { to: 'post_save_monitoring' | 'win_back'; at: string; workflowId?: string | null } | null;
   /** Whether the renewal workflow knows of this save: linked, or no renewal runs for it. */
   renewalLink: 'linked' | 'no_renewal' | null;
   /** When the missed deadline was escalated (once). */

@@ -18,6 +18,8 @@ import {
   retriageSignal,
   saveEffortWorkflowId,
   setPlanItemStateUpdate,
+  type FollowUpLaunch,
+  type PostSaveMonitoringInput,
   type SaveEffortInput,
   type SaveState,
 } from './definitions';
@@ -34,6 +36,13 @@ class RecordingSaveActivities implements SaveEffortActivities {
   readonly notifications = new Map<string, RenewalNotification>();
   readonly recordSaveState = async (s: SaveState): Promise<void> => void this.writes.push(structuredClone(s));
   readonly notify = async (n: RenewalNotification): Promise<void> => void this.notifications.set(n.key, n);
+  /** Hand-offs are recorded here; the monitoring and win-back workflows have their own tests. */
+  readonly launches: FollowUpLaunch[] = [];
+  readonly launchFollowUp = async (l: FollowUpLaunch): Promise<{ started: boolean }> => {
+    const started = !this.launches.some((x) => x.workflowId === l.workflowId);
+    this.launches.push(structuredClone(l));
+    return { started };
+  };
   kinds(): string[] {
     return [...this.notifications.values()].map((n) => n.kind);
   }
@@ -117,7 +126,13 @@ describe('save-effort workflow (time-skipping)', () => {
     });
     expect(result).toMatchObject({ status: 'saved', outcome: { kind: 'reduced_scope', newArrCents: 12_000_000 } });
     const last = acts.writes.at(-1)!;
-    expect(last.handOff?.to).toBe('post_save_monitoring');
+    expect(last.handOff).toMatchObject({ to: 'post_save_monitoring', workflowId: `monitoring:acc-full-save:${input.renewalDate}` });
+    // Every commitment of the save travels to the monitoring: the three fast fixes and the approved concession.
+    expect(acts.launches).toHaveLength(1);
+    const monitoring = acts.launches[0]!.input as PostSaveMonitoringInput;
+    expect(monitoring.promises.map((p) => [p.source, p.state ?? 'open'])).toEqual([['plan_item', 'delivered'], ['plan_item', 'open'], ['plan_item', 'open'], ['concession', 'open']]);
+    expect(monitoring.account.arrCents).toBe(12_000_000);
+    expect(monitoring.saved).toMatchObject({ saveId: workflowId, outcomeKind: 'reduced_scope', concessions: [{ type: 'discount', discountPct: 20 }] });
     expect(acts.kinds().filter((k) => k === 'plan_item_overdue')).toHaveLength(2);
     expect(acts.kinds().filter((k) => k === 'approval_escalated')).toHaveLength(2);
   }, 120_000);
@@ -135,6 +150,8 @@ describe('save-effort workflow (time-skipping)', () => {
     expect(last.handOff?.to).toBe('win_back');
     // No renewal workflow runs for this account: the save records that it could not link.
     expect(last.renewalLink).toBe('no_renewal');
+    // An exited save starts no win-back yet: that comes with the renewal's churn.
+    expect(acts.launches).toEqual([]);
   }, 60_000);
 
   it('re-triages when facts change and honours a recorded override; a light save escalates its passed deadline', async () => {

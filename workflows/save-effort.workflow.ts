@@ -16,8 +16,10 @@ import {
   advanceEscalationSignal,
   logConversationUpdate,
   renewalDecidedSignal,
+  postSaveMonitoringWorkflowId,
   searchAttributes,
   startEscalationUpdate,
+  winBackWorkflowId,
   addPlanItemUpdate,
   decideConcessionUpdate,
   getSaveStateQuery,
@@ -40,6 +42,9 @@ import {
   type SaveOutcome,
   type SaveState,
   type SaveTriage,
+  type PostSaveMonitoringInput,
+  type PromiseInput,
+  type WinBackInput,
 } from './definitions';
 import {
   accountValueTier,
@@ -363,7 +368,7 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
         c.chain.push({ at: nowIso(), by: 'workflow', role: 'workflow', action: 'rejected', note: 'the save ended' });
       }
       if (u.result === 'lost') startGracefulExit();
-      s.handOff = { to: u.result === 'saved' ? 'post_save_monitoring' : 'win_back', at: nowIso() };
+      s.handOff = { to: u.result === 'saved' ? 'post_save_monitoring' : 'win_back', at: nowIso(), workflowId: null };
       touch();
       return outcome;
     },
@@ -456,7 +461,7 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
     s.outcome = { result: lost ? 'lost' : 'saved', kind, newArrCents: signal.newArrCents, pauseDays: null, reason: signal.reason, competitor: null, decidedBy: 'renewal', decidedAt: nowIso() };
     s.status = lost ? 'lost' : 'saved';
     if (lost) startGracefulExit();
-    s.handOff = { to: lost ? 'win_back' : 'post_save_monitoring', at: nowIso() };
+    s.handOff = { to: lost ? 'win_back' : 'post_save_monitoring', at: nowIso(), workflowId: null };
     touch();
   });
 
@@ -466,7 +471,7 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
     // Not worth a save (low value, low probability): exit gracefully and learn.
     s.status = 'exited';
     startGracefulExit();
-    s.handOff = { to: 'win_back', at: nowIso() };
+    s.handOff = { to: 'win_back', at: nowIso(), workflowId: null };
   }
 
   for (;;) {
@@ -514,6 +519,14 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
         changed = true;
       }
     }
+    // Hand over: a saved account to post-save monitoring, a lost one to win-back. Both
+    // outlive the save, so they are launched as workflows of their own (idempotent by id).
+    if (s.handOff && !s.handOff.workflowId && s.outcome && (s.status === 'saved' || s.status === 'lost')) {
+      const launch = handOffLaunch(s, policy);
+      await activities.launchFollowUp(launch);
+      s.handOff.workflowId = launch.workflowId;
+      changed = true;
+    }
     while (pending.length) await activities.notify(pending[0]!).then(() => pending.shift());
     if (changed) {
       changed = false;
@@ -552,4 +565,37 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
   }
   await condition(allHandlersFinished);
   return { saveId: s.saveId, status: s.status, outcome: s.outcome };
+}
+
+/** The workflow a closed save hands its account to, keyed like the save by the renewal's date. */
+function handOffLaunch(s: SaveState, policy: SaveEffortInput['policy']): Parameters<SaveEffortActivities['launchFollowUp']>[0] {
+  const keyDate = s.saveId.split(':').at(-1)!;
+  const outcome = s.outcome!;
+  if (s.status === 'lost') {
+    const input: WinBackInput = {
+      account: s.account, renewalId: s.renewalId, renewalDate: keyDate, saveId: s.saveId, churnedAt: outcome.decidedAt,
+      reason: outcome.reason, competitor: outcome.competitor, policy, startedBy: `workflow:${s.saveId}`,
+    };
+    return { workflowType: 'winBackWorkflow', workflowId: winBackWorkflowId(s.account.id, keyDate), input };
+  }
+  const savedAt = Date.parse(outcome.decidedAt);
+  const promises: PromiseInput[] = [
+    ...s.planItems.map((i): PromiseInput => ({
+      source: 'plan_item', sourceId: i.id, description: `${i.fix} (success: ${i.successMetric})`, ownerId: i.ownerId, dueAt: i.dueAt,
+      state: i.state === 'verified_by_customer' ? 'verified' : i.state === 'done' ? 'delivered' : 'open',
+    })),
+    ...s.concessions.filter((c) => c.state === 'approved').map((c): PromiseInput => ({
+      source: 'concession', sourceId: c.id, description: `Put the ${c.type.replace(/_/g, ' ')} concession${c.discountPct ? ` (${c.discountPct}%)` : ''} into the contract, tied to ${c.tiedTo}, sunset ${c.sunset}`,
+      ownerId: s.account.ownerCsmId, dueAt: new Date(savedAt + policy.postSave.concessionPromiseDueDays * 86_400_000).toISOString(),
+    })),
+  ];
+  const account = outcome.newArrCents && outcome.kind === 'reduced_scope' ? { ...s.account, arrCents: outcome.newArrCents } : s.account;
+  const input: PostSaveMonitoringInput = {
+    account, renewalId: s.renewalId, renewalDate: keyDate, promises, policy, startedBy: `workflow:${s.saveId}`,
+    saved: {
+      saveId: s.saveId, triggerReasons: s.triggerReasons, rootCause: s.triage.rootCause, outcomeKind: outcome.kind, saveStartedAt: s.startedAt, savedAt: outcome.decidedAt,
+      concessions: s.concessions.filter((c) => c.state === 'approved').map((c) => ({ id: c.id, type: c.type, discountPct: c.discountPct, terms: c.terms, tiedTo: c.tiedTo, sunset: c.sunset })),
+    },
+  };
+  return { workflowType: 'postSaveMonitoringWorkflow', workflowId: postSaveMonitoringWorkflowId(s.account.id, keyDate), input };
 }

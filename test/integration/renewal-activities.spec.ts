@@ -47,6 +47,7 @@ describe('renewal read-model activities (PostgreSQL)', () => {
     postRenewalStartedAt: null,
     cancellation: null,
     nextTermRenewalId: null,
+    winBackId: null,
     policyVersion: DEFAULT_POLICY.version,
     startedAt: at.toISOString(),
     updatedAt: at.toISOString(),

@@ -6,3 +6,4 @@ export * from './renewals/risk-classification';
 export * from './renewals/renewal-ownership';
 export * from './renewals/renewal-tasks';
 export * from './saves/save-triage';
+export * from './post-save/post-save';

@@ -115,15 +115,53 @@ export interface SavePolicy {
   lostCause: { hourCostCents: number; suggestStopFromSigns: number };
 }
 
+/** Post-save monitoring (domain.md §4.10): saved accounts stay fragile for 6 to 12 months. */
+export interface PostSavePolicy {
+  /** Planned length; extended in steps while the account is still fragile, up to the maximum. */
+  baseMonths: number;
+  extendStepMonths: number;
+  maxMonths: number;
+  /** Days between health checks (weekly instead of quarterly). */
+  healthCheckEveryDays: number;
+  /** A health score under this at the planned end means still fragile (§3 concern threshold). */
+  fragileHealthBelow: number;
+  /** Week on week: a health drop of at least this many points, or usage down at least this share, is declining. */
+  decline: { healthDropPoints: number; usageDropPct: number };
+  /** A relapse: health under this, usage down at least this share, or this many declining weeks in a row. */
+  relapse: { healthBelow: number; usageDropPct: number; consecutiveDecliningWeeks: number };
+  /** The trend at the planned end is judged over this many latest checks. */
+  trendWeeks: number;
+  /** An approved concession becomes a promise to reflect it in the contract within this many days of the save. */
+  concessionPromiseDueDays: number;
+  /** Touchpoints: a CSM touchpoint every week, an executive check-in every month; days to do each. */
+  touchpointDueDays: number;
+  executiveCheckInEveryMonths: number;
+  executiveCheckInDueDays: number;
+  /** History stays bounded: continue as new after this many weekly checks (or when Temporal suggests it). */
+  continueAsNewEveryChecks: number;
+}
+
+/** Win-back (domain.md §4.9): touchpoints after a churn. */
+export interface WinBackPolicy {
+  /** Months after the churn, each with its kind of touchpoint. */
+  touchpoints: Array<{ afterMonths: number; kind: 'check_in' | 'relevant_updates' | 'formal_conversation' }>;
+  /** Days the owner has for each touchpoint task. */
+  taskDueDays: number;
+  /** After the last touchpoint, days to record an outcome before it ends as no response. */
+  finalResponseDays: number;
+}
+
 export interface RetainPolicy {
   /** Changes whenever a default changes; recorded with every workflow that used it. */
   version: string;
   renewal: RenewalPolicy;
   save: SavePolicy;
+  postSave: PostSavePolicy;
+  winBack: WinBackPolicy;
 }
 
 const DEFAULTS: RetainPolicy = {
-  version: '2026-11-22.4',
+  version: '2026-11-22.5',
   renewal: {
     milestoneOffsetsDays: { assessment: 90, preparation: 60, engagement: 30, closing: 14, renewalDay: 0 },
     actionLocalHour: 9,
@@ -221,6 +259,31 @@ const DEFAULTS: RetainPolicy = {
     continuedServiceDays: 30,
     executiveEscalation: { fromArrCents: 5_000_000, stepDays: 3 },
     lostCause: { hourCostCents: 15_000, suggestStopFromSigns: 2 },
+  },
+  postSave: {
+    baseMonths: 6,
+    extendStepMonths: 3,
+    maxMonths: 12,
+    healthCheckEveryDays: 7,
+    // The §3 thresholds: 70 is a concern, under 50 a warning; usage down 15% a concern, 40% a risk.
+    fragileHealthBelow: 70,
+    decline: { healthDropPoints: 10, usageDropPct: 15 },
+    relapse: { healthBelow: 50, usageDropPct: 40, consecutiveDecliningWeeks: 3 },
+    trendWeeks: 4,
+    concessionPromiseDueDays: 30,
+    touchpointDueDays: 2,
+    executiveCheckInEveryMonths: 1,
+    executiveCheckInDueDays: 5,
+    continueAsNewEveryChecks: 13,
+  },
+  winBack: {
+    touchpoints: [
+      { afterMonths: 3, kind: 'check_in' },
+      { afterMonths: 6, kind: 'relevant_updates' },
+      { afterMonths: 12, kind: 'formal_conversation' },
+    ],
+    taskDueDays: 14,
+    finalResponseDays: 30,
   },
 };
 
@@ -337,6 +400,20 @@ export function validatePolicy(policy: RetainPolicy): string[] {
   if (!(sv.lostCause.hourCostCents >= 0 && Number.isInteger(sv.lostCause.suggestStopFromSigns) && sv.lostCause.suggestStopFromSigns >= 1)) errors.push('save.lostCause: hourCostCents >= 0, suggestStopFromSigns >= 1');
   if (!(sv.value.highFromArrCents > sv.value.mediumFromArrCents && sv.value.mediumFromArrCents > 0)) errors.push('save.value: highFromArrCents > mediumFromArrCents > 0');
   if (!(sv.probability.highFromPoints > sv.probability.lowUpToPoints)) errors.push('save.probability: highFromPoints > lowUpToPoints');
+  const ps = policy.postSave;
+  if (!(Number.isInteger(ps.baseMonths) && ps.baseMonths >= 1 && Number.isInteger(ps.extendStepMonths) && ps.extendStepMonths >= 1 && Number.isInteger(ps.maxMonths) && ps.maxMonths >= ps.baseMonths)) {
+    errors.push('postSave: baseMonths >= 1, extendStepMonths >= 1, maxMonths >= baseMonths, whole months');
+  }
+  for (const [name, v] of [['healthCheckEveryDays', ps.healthCheckEveryDays], ['trendWeeks', ps.trendWeeks], ['concessionPromiseDueDays', ps.concessionPromiseDueDays], ['touchpointDueDays', ps.touchpointDueDays], ['executiveCheckInEveryMonths', ps.executiveCheckInEveryMonths], ['executiveCheckInDueDays', ps.executiveCheckInDueDays], ['continueAsNewEveryChecks', ps.continueAsNewEveryChecks], ['relapse.consecutiveDecliningWeeks', ps.relapse.consecutiveDecliningWeeks]] as const) {
+    if (!Number.isInteger(v) || v < 1) errors.push(`postSave.${name}: a whole number >= 1`);
+  }
+  if (!(ps.relapse.healthBelow <= ps.fragileHealthBelow && ps.decline.usageDropPct <= ps.relapse.usageDropPct && ps.decline.healthDropPoints > 0)) {
+    errors.push('postSave: relapse.healthBelow <= fragileHealthBelow, decline.usageDropPct <= relapse.usageDropPct, decline.healthDropPoints > 0');
+  }
+  const wb = policy.winBack;
+  const months = (wb.touchpoints ?? []).map((tp) => tp.afterMonths);
+  if (!months.length || months.some((m, i) => !Number.isInteger(m) || m < 1 || (i > 0 && m <= months[i - 1]!))) errors.push('winBack.touchpoints: whole months >= 1, increasing');
+  if (!(Number.isInteger(wb.taskDueDays) && wb.taskDueDays >= 1 && Number.isInteger(wb.finalResponseDays) && wb.finalResponseDays >= 0)) errors.push('winBack: taskDueDays >= 1, finalResponseDays >= 0');
   const w = r.launchWindow;
   if (!w || !Number.isInteger(w.maxDaysAhead) || w.maxDaysAhead < 1 || !Number.isInteger(w.maxDaysAfterRenewalDate) || w.maxDaysAfterRenewalDate < 0) {
     errors.push('renewal.launchWindow: maxDaysAhead >= 1 and maxDaysAfterRenewalDate >= 0, whole days');
