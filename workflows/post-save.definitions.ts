@@ -226,6 +226,7 @@ export const FOLLOW_UP_REFUSALS = {
   closed: 'FollowUpClosed',
   invalid: 'FollowUpInvalidChange',
   alreadyDone: 'FollowUpAlreadyDone',
+  notDue: 'FollowUpNotDue',
 } as const;
 
 // ---- activities the worker provides to these workflows ----

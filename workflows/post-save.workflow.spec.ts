@@ -278,7 +278,7 @@ describe('post-save monitoring and win-back (time-skipping)', () => {
       const h = await env.client.workflow.start<typeof winBackWorkflow>('winBackWorkflow', { taskQueue, workflowId: `winback:acc-wb:${today}`, args: [winBackInput('acc-wb', today, churnedAt)] });
       let s = await h.query(getWinBackStateQuery);
       expect(s.touchpoints.map((t) => [t.kind, t.taskState])).toEqual([['check_in', 'scheduled'], ['relevant_updates', 'scheduled'], ['formal_conversation', 'scheduled']]);
-      expect(await refusal(h.executeUpdate(completeWinBackTouchpointUpdate, { args: [{ kind: 'check_in', by: 'csm-1' }] }))).toBe('FollowUpInvalidChange');
+      expect(await refusal(h.executeUpdate(completeWinBackTouchpointUpdate, { args: [{ kind: 'check_in', by: 'csm-1' }] }))).toBe('FollowUpNotDue');
       await env.sleep(Date.parse(s.touchpoints[0]!.at) - churnedAt + HOUR);
       s = await h.query(getWinBackStateQuery);
       expect(s.touchpoints.map((t) => t.taskState)).toEqual(['open', 'scheduled', 'scheduled']);

@@ -96,7 +96,7 @@ export async function winBackWorkflow(input: WinBackInput): Promise<WinBackResul
         requireActive();
         const tp = s.touchpoints.find((t) => t.kind === u.kind);
         if (!tp) refuse(FOLLOW_UP_REFUSALS.notFound, `no ${u.kind} touchpoint`);
-        if (tp.taskState === 'scheduled') refuse(FOLLOW_UP_REFUSALS.invalid, `the ${u.kind} touchpoint is not due until ${tp.at}`);
+        if (tp.taskState === 'scheduled') refuse(FOLLOW_UP_REFUSALS.notDue, `the ${u.kind} touchpoint is not due until ${tp.at}`);
         if (tp.taskState === 'done') refuse(FOLLOW_UP_REFUSALS.alreadyDone, `the ${u.kind} touchpoint is already done`);
       },
     },

@@ -63,6 +63,12 @@ describe('save efforts end to end: start, triage, issues, concessions within aut
     expect(lost.outcome).toMatchObject({ result: 'lost', reason: 'Moved to the competitor', decidedBy: 'renewal' });
     expect(lost.handOff.to).toBe('win_back');
     expect((await stack.request('GET', path('acc-save-red', '/debrief'), { key: keys['csm-s'] })).body.open).toBe(true);
+    // The churn and the lost save both hand over to win-back: one win-back for one churn.
+    const winBacks = await eventually(async () => {
+      const r = await stack.request('GET', '/win-backs?accountId=acc-save-red', { key: keys['mgr-s'] });
+      return r.body?.items?.length ? r.body.items : undefined;
+    }, 15_000, 'the win-back');
+    expect(winBacks.map((w: { id: string }) => w.id)).toEqual([`winback:acc-save-red:${renewalDate}`]);
   }, 60_000);
 
   it('starts one save per renewal and shows its triage', async () => {

@@ -10,6 +10,8 @@ import { dataSourceOptions } from '@retain/persistence';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeyStore } from './auth/api-key-store';
 import { HealthController } from './health/health.controller';
+import { MonitoringController, WinBacksController } from './follow-ups/follow-ups.controller';
+import { FollowUpsService } from './follow-ups/follow-ups.service';
 import { IdempotencyInterceptor } from './common/idempotency.interceptor';
 import { ProblemDetailsFilter } from './problems/problem-details.filter';
 import { RenewalsController } from './renewals/renewals.controller';
@@ -46,7 +48,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [loggerModule(config), TypeOrmModule.forRoot({ ...dataSourceOptions(config), retryAttempts: 3, retryDelay: 1000 })],
-      controllers: [HealthController, RenewalsController, SavesController],
+      controllers: [HealthController, RenewalsController, SavesController, MonitoringController, WinBacksController],
       providers: [
         { provide: AppConfig, useValue: config },
         TemporalClientProvider,
@@ -57,6 +59,7 @@ export class AppModule {
         RenewalsService,
         RenewalActionsService,
         SavesService,
+        FollowUpsService,
       ],
     };
   }

@@ -1,0 +1,262 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type UpdateDefinition } from '@temporalio/common';
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { AppConfig } from '@retain/config';
+import { DEFAULT_POLICY, promiseTransitionAllowed } from '@retain/domain';
+import {
+  FOLLOW_UP_REFUSALS,
+  POST_SAVE_MONITORING_WORKFLOW_TYPE,
+  completeMonitoringTaskUpdate,
+  completeWinBackTouchpointUpdate,
+  getMonitoringStateQuery,
+  postSaveMonitoringWorkflowId,
+  promiseStatusSignal,
+  recordWinBackOutcomeUpdate,
+  renewalWorkflowId,
+  type MonitoringTask,
+  type PostSaveMonitoringInput,
+  type PostSaveMonitoringState,
+  type WinBackOutcome,
+  type WinBackState,
+  type WinBackTouchpointState,
+} from '@retain/workflows';
+import type { Principal } from '../auth/api-key-store';
+import { ApiError, type ErrorCode } from '../problems/error-codes';
+import { TemporalClientProvider } from '../temporal/temporal-client.provider';
+import { executeWorkflowUpdate, isTemporalUnavailable } from '../temporal/workflow-updates';
+import type { CompleteFollowUpTaskDto, ListWinBacksQuery, PromiseStatusDto, StartMonitoringDto, WinBackOutcomeDto } from './dto/follow-up.dto';
+
+const MONITORING_ID = /^monitoring:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\d{4}-\d{2}-\d{2}$/;
+const WIN_BACK_ID = /^winback:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\d{4}-\d{2}-\d{2}$/;
+const READS_ALL = new Set(['csm_manager', 'director', 'vp', 'cs_ops']);
+const MONITORING_REFUSALS: Record<string, ErrorCode> = {
+  [FOLLOW_UP_REFUSALS.notFound]: 'MONITORING.TASK_NOT_FOUND',
+  [FOLLOW_UP_REFUSALS.closed]: 'MONITORING.CLOSED',
+  [FOLLOW_UP_REFUSALS.alreadyDone]: 'MONITORING.TASK_ALREADY_DONE',
+};
+const WIN_BACK_REFUSALS: Record<string, ErrorCode> = {
+  [FOLLOW_UP_REFUSALS.notFound]: 'WIN_BACK.TOUCHPOINT_NOT_FOUND',
+  [FOLLOW_UP_REFUSALS.closed]: 'WIN_BACK.CLOSED',
+  [FOLLOW_UP_REFUSALS.invalid]: 'WIN_BACK.INVALID',
+  [FOLLOW_UP_REFUSALS.alreadyDone]: 'WIN_BACK.TOUCHPOINT_ALREADY_DONE',
+  [FOLLOW_UP_REFUSALS.notDue]: 'WIN_BACK.TOUCHPOINT_NOT_DUE',
+};
+
+interface OwnedRow<S> {
+  id: string;
+  status: string;
+  owner_csm_id: string;
+  csm_manager_id: string | null;
+  owners_manager_id: string | null;
+  state: S;
+}
+
+export interface WinBackSummaryView {
+  id: string;
+  accountId: string;
+  accountName: string;
+  renewalId: string;
+  churnedAt: string;
+  status: string;
+  ownerCsmId: string;
+  nextTouchpointAt: string | null;
+  touchpoints: Array<{ kind: string; at: string; taskState: string }>;
+  outcome: WinBackOutcome | null;
+}
+
+/**
+ * Post-save monitoring and win-back: read from their read models, changed through
+ * their workflows. CSMs see and act on their own accounts, their managers on their
+ * team's, directors and VPs on all; cs_ops reads all.
+ */
+@Injectable()
+export class FollowUpsService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly temporal: TemporalClientProvider,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  async startMonitoring(dto: StartMonitoringDto, by: Principal, now: Date): Promise<{ id: string; created: boolean }> {
+    const savedAt = dto.savedAt ? new Date(dto.savedAt) : now;
+    if (savedAt.getTime() > now.getTime() + 60_000) throw new ApiError('VALIDATION.FAILED', 'savedAt is in the future', [{ field: 'savedAt', message: 'is in the future' }]);
+    const a = dto.account;
+    const id = postSaveMonitoringWorkflowId(a.id, dto.renewalDate);
+    const input: PostSaveMonitoringInput = {
+      account: { id: a.id, name: a.name, arrCents: a.arrCents, segment: a.segment, timeZone: a.timeZone, ownerCsmId: a.ownerCsmId, csmManagerId: a.csmManagerId ?? null, salesRepId: a.salesRepId ?? null },
+      renewalId: renewalWorkflowId(a.id, dto.renewalDate),
+      renewalDate: dto.renewalDate,
+      saved: { saveId: null, triggerReasons: dto.triggerReasons, rootCause: dto.rootCause ?? null, concessions: [], outcomeKind: null, saveStartedAt: null, savedAt: savedAt.toISOString() },
+      promises: (dto.promises ?? []).map((p) => ({ source: 'manual', sourceId: null, description: p.description, ownerId: p.ownerId, dueAt: new Date(p.dueAt).toISOString() })),
+      policy: DEFAULT_POLICY,
+      startedBy: by.id,
+    };
+    try {
+      await this.temporal.client.workflow.start(POST_SAVE_MONITORING_WORKFLOW_TYPE, {
+        taskQueue: this.config.TEMPORAL_TASK_QUEUE,
+        workflowId: id,
+        args: [input],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+      });
+      return { id, created: true };
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        const d = await this.temporal.client.workflow.getHandle(id).describe();
+        if (d.status.name !== 'RUNNING' && d.status.name !== 'CONTINUED_AS_NEW') throw new ApiError('MONITORING.ALREADY_ENDED', `The monitoring of this save ended (${d.status.name.toLowerCase()})`);
+        return { id, created: false };
+      }
+      if (isTemporalUnavailable(error)) throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was started, try again');
+      throw error;
+    }
+  }
+
+  private async monitoringRow(id: string): Promise<OwnedRow<PostSaveMonitoringState>> {
+    if (!MONITORING_ID.test(id)) throw new ApiError('MONITORING.NOT_FOUND', `No monitoring has the id ${id}`);
+    const rows: Array<OwnedRow<PostSaveMonitoringState>> = await this.dataSource.query(
+      `SELECT m.id, m.status, m.owner_csm_id, m.csm_manager_id, p.manager_id AS owners_manager_id, m.state
+         FROM post_save_monitorings m LEFT JOIN principals p ON p.id = m.owner_csm_id WHERE m.id = $1`,
+      [id],
+    );
+    if (!rows[0]) throw new ApiError('MONITORING.NOT_FOUND', `No monitoring has the id ${id}`);
+    return rows[0];
+  }
+
+  private async winBackRow(id: string): Promise<OwnedRow<WinBackState>> {
+    if (!WIN_BACK_ID.test(id)) throw new ApiError('WIN_BACK.NOT_FOUND', `No win-back has the id ${id}`);
+    const rows: Array<OwnedRow<WinBackState>> = await this.dataSource.query(
+      `SELECT w.id, w.status, w.owner_csm_id, w.csm_manager_id, p.manager_id AS owners_manager_id, w.state
+         FROM win_backs w LEFT JOIN principals p ON p.id = w.owner_csm_id WHERE w.id = $1`,
+      [id],
+    );
+    if (!rows[0]) throw new ApiError('WIN_BACK.NOT_FOUND', `No win-back has the id ${id}`);
+    return rows[0];
+  }
+
+  private ownsOrManages(p: Principal, r: OwnedRow<unknown>): boolean {
+    if (p.role === 'director' || p.role === 'vp') return true;
+    if (p.role === 'csm_manager') return r.csm_manager_id === p.id || r.owners_manager_id === p.id;
+    if (p.role === 'csm') return r.owner_csm_id === p.id;
+    return false;
+  }
+
+  private mayRead(p: Principal, r: OwnedRow<unknown>): boolean {
+    return READS_ALL.has(p.role) || (p.role === 'csm' && r.owner_csm_id === p.id);
+  }
+
+  async getMonitoring(id: string, p: Principal): Promise<PostSaveMonitoringState> {
+    const r = await this.monitoringRow(id);
+    if (!this.mayRead(p, r)) throw new ApiError('MONITORING.NOT_YOURS', `${p.id} may not read ${id}`);
+    return r.state;
+  }
+
+  /**
+   * Records the delivery of a save promise. Checked against the workflow's live state
+   * (404 unknown promise, 409 a move the promise cannot make or an ended monitoring),
+   * then sent as a signal whose event id is the caller's Idempotency-Key when given,
+   * so a retried request is applied once.
+   */
+  async setPromiseStatus(id: string, promiseId: string, dto: PromiseStatusDto, p: Principal, key?: string): Promise<{ accepted: true; promiseId: string; state: string; eventId: string }> {
+    const r = await this.monitoringRow(id);
+    const live = await this.liveMonitoring(id);
+    const promise = live.promises.find((x) => x.id === promiseId);
+    if (!promise) throw new ApiError('MONITORING.PROMISE_NOT_FOUND', `No promise ${promiseId} on ${id}`);
+    if (!this.ownsOrManages(p, r) && promise.ownerId !== p.id) throw new ApiError('MONITORING.NOT_YOURS', `${p.id} neither owns nor manages ${id} nor owns the promise`);
+    if (live.status !== 'active') throw new ApiError('MONITORING.CLOSED', `the monitoring is ${live.status}`);
+    const eventId = key ? `${p.id}:${key}` : `promise:${promiseId}:${randomUUID()}`;
+    // A retry of an applied request is accepted again (the workflow applies it once).
+    if (!live.appliedEventIds.includes(eventId) && !promiseTransitionAllowed(promise.state, dto.state)) {
+      throw new ApiError('MONITORING.PROMISE_TRANSITION', `promise ${promiseId} is ${promise.state}; it cannot become ${dto.state}`);
+    }
+    await this.temporal.client.workflow.getHandle(id).signal(promiseStatusSignal, { eventId, promiseId, state: dto.state, by: p.id, ...(dto.note ? { note: dto.note } : {}) });
+    return { accepted: true, promiseId, state: dto.state, eventId };
+  }
+
+  async completeMonitoringTask(id: string, taskId: string, dto: CompleteFollowUpTaskDto, p: Principal, key?: string): Promise<MonitoringTask> {
+    const r = await this.monitoringRow(id);
+    const task = r.state.tasks.find((t) => t.id === taskId);
+    if (!this.ownsOrManages(p, r) && task?.ownerId !== p.id) throw new ApiError('MONITORING.NOT_YOURS', `${p.id} neither owns nor manages ${id}`);
+    return this.update(id, completeMonitoringTaskUpdate, { taskId, by: p.id, ...(dto.note ? { note: dto.note } : {}) }, MONITORING_REFUSALS, 'MONITORING.CLOSED', key);
+  }
+
+  async getWinBack(id: string, p: Principal): Promise<WinBackState> {
+    const r = await this.winBackRow(id);
+    if (!this.mayRead(p, r)) throw new ApiError('WIN_BACK.NOT_YOURS', `${p.id} may not read ${id}`);
+    return r.state;
+  }
+
+  async completeTouchpoint(id: string, kind: WinBackTouchpointState['kind'], dto: CompleteFollowUpTaskDto, p: Principal, key?: string): Promise<WinBackTouchpointState> {
+    const r = await this.winBackRow(id);
+    if (!this.ownsOrManages(p, r)) throw new ApiError('WIN_BACK.NOT_YOURS', `${p.id} neither owns nor manages ${id}`);
+    return this.update(id, completeWinBackTouchpointUpdate, { kind, by: p.id, ...(dto.note ? { note: dto.note } : {}) }, WIN_BACK_REFUSALS, 'WIN_BACK.CLOSED', key);
+  }
+
+  async recordWinBackOutcome(id: string, dto: WinBackOutcomeDto, p: Principal, key?: string): Promise<WinBackOutcome> {
+    const r = await this.winBackRow(id);
+    if (!this.ownsOrManages(p, r)) throw new ApiError('WIN_BACK.NOT_YOURS', `${p.id} neither owns nor manages ${id}`);
+    const arg = { result: dto.result, by: p.id, ...(dto.newArrCents !== undefined ? { newArrCents: dto.newArrCents } : {}), ...(dto.renewalDate ? { renewalDate: dto.renewalDate } : {}), ...(dto.note ? { note: dto.note } : {}) };
+    return this.update(id, recordWinBackOutcomeUpdate, arg, WIN_BACK_REFUSALS, 'WIN_BACK.CLOSED', key);
+  }
+
+  async listWinBacks(q: ListWinBacksQuery, p: Principal): Promise<{ items: WinBackSummaryView[]; nextCursor: string | null }> {
+    const limit = q.limit ?? 50;
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (p.role === 'csm') add('w.owner_csm_id = ?', p.id);
+    else if (!READS_ALL.has(p.role)) throw new ApiError('AUTH.FORBIDDEN', `${p.role} may not list win-backs`);
+    if (q.status) add('w.status = ?', q.status);
+    if (q.owner) add('w.owner_csm_id = ?', q.owner);
+    if (q.accountId) add('w.account_id = ?', q.accountId);
+    if (q.cursor) {
+      let cursor: [string, string];
+      try {
+        cursor = JSON.parse(Buffer.from(q.cursor, 'base64url').toString('utf8')) as [string, string];
+        if (!Array.isArray(cursor) || cursor.length !== 2 || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(String(cursor[0])) || !WIN_BACK_ID.test(String(cursor[1]))) throw new Error('shape');
+      } catch {
+        throw new ApiError('VALIDATION.FAILED', 'The cursor is not one this API issued', [{ field: 'cursor', message: 'is not a valid cursor' }]);
+      }
+      params.push(cursor[0], cursor[1]);
+      where.push(`(w.churned_at, w.id) < ($${params.length - 1}::timestamptz, $${params.length})`);
+    }
+    params.push(limit + 1);
+    const rows: Array<{ id: string; account_id: string; account_name: string; renewal_id: string; churned_at: Date; status: string; owner_csm_id: string; next_touchpoint_at: Date | null; state: WinBackState }> =
+      await this.dataSource.query(
+        `SELECT w.id, w.account_id, a.name AS account_name, w.renewal_id, w.churned_at, w.status, w.owner_csm_id, w.next_touchpoint_at, w.state
+           FROM win_backs w JOIN accounts a ON a.id = w.account_id
+          ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+          ORDER BY w.churned_at DESC, w.id DESC LIMIT $${params.length}`,
+        params,
+      );
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((r) => ({
+        id: r.id, accountId: r.account_id, accountName: r.account_name, renewalId: r.renewal_id, churnedAt: r.churned_at.toISOString(), status: r.status, ownerCsmId: r.owner_csm_id,
+        nextTouchpointAt: r.next_touchpoint_at?.toISOString() ?? null, touchpoints: r.state.touchpoints.map((t) => ({ kind: t.kind, at: t.at, taskState: t.taskState })), outcome: r.state.outcome,
+      })),
+      nextCursor: rows.length > limit && last ? Buffer.from(JSON.stringify([last.churned_at.toISOString(), last.id])).toString('base64url') : null,
+    };
+  }
+
+  private async liveMonitoring(id: string): Promise<PostSaveMonitoringState> {
+    try {
+      return await this.temporal.client.workflow.getHandle(id).query(getMonitoringStateQuery);
+    } catch (error) {
+      if (isTemporalUnavailable(error)) throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was changed, try again');
+      if (error instanceof WorkflowNotFoundError) throw new ApiError('MONITORING.CLOSED', `${id} is not running`);
+      throw error;
+    }
+  }
+
+  /** Idempotency keys belong to their caller: the update id carries both. */
+  private update<Ret, Arg extends { by: string }>(id: string, def: UpdateDefinition<Ret, [Arg]>, arg: Arg, refusals: Record<string, ErrorCode>, closedCode: ErrorCode, key?: string): Promise<Ret> {
+    return executeWorkflowUpdate(this.temporal.client, id, def, arg, { refusals, closedCode, ...(key ? { updateId: `${arg.by}:${key}` } : {}) });
+  }
+}
