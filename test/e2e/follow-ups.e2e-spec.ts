@@ -95,7 +95,7 @@ describe('post-save monitoring and win-back end to end, with role keys', () => {
     const renewalDate = addDays(today, 40);
     expect((await stack.request('POST', '/renewals', { key: keys['ops-f'], body: { account: account('acc-f-churn'), renewalDate } })).status).toBe(201);
     const renewalId = `renewal:acc-f-churn:${renewalDate}`;
-    await read(`/renewals/${encodeURIComponent(renewalId)}`, keys['ops-f']);
+    await eventually(async () => (await stack.db.query<unknown[]>('SELECT 1 FROM renewals WHERE id = $1', [renewalId])).length > 0 || undefined, 15_000, 'the renewal in the read model');
     const decided = await stack.request('POST', `/renewals/${encodeURIComponent(renewalId)}/decision`, { key: keys['csm-f'], body: { outcome: 'churned', reason: 'Budget frozen' } });
     expect(decided.status).toBe(200);
 
@@ -117,8 +117,9 @@ describe('post-save monitoring and win-back end to end, with role keys', () => {
     const won = await stack.request('POST', path('/outcome'), { key: keys['csm-f'], body: { result: 'won_back', newArrCents: 4_500_000, renewalDate: newDate, note: 'Back after the budget thaw' } });
     expect(won.status).toBe(200);
     expect(won.body).toMatchObject({ result: 'won_back', newArrCents: 4_500_000, newRenewalId: `renewal:acc-f-churn:${newDate}` });
-    const renewal = await read(`/renewals/${encodeURIComponent(`renewal:acc-f-churn:${newDate}`)}`, keys['ops-f'], undefined, 'the new renewal');
-    expect(renewal).toMatchObject({ renewalDate: newDate });
+    const renewal = await read(`/renewals/${encodeURIComponent(`renewal:acc-f-churn:${newDate}`)}`, keys['ops-f'], (b) => b.status === 'active', 'the new renewal');
+    expect(renewal).toMatchObject({ renewalDate: newDate, arrCents: 4_500_000, status: 'active' });
+    expect(renewal.history[0]).toMatchObject({ action: 'launched', actor: `workflow:${winBackId}` });
     await read(path(), keys['csm-f'], (b) => b.status === 'won_back', 'won back in the read model');
     const after = await stack.request('POST', path('/outcome'), { key: keys['csm-f'], body: { result: 'declined' } });
     expect([after.status, after.body.code]).toEqual([409, 'WIN_BACK.CLOSED']);

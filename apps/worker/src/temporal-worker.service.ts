@@ -2,7 +2,9 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { AppConfig } from '@retain/config';
 import { RenewalReadModelActivities } from './activities/renewal-read-model.activities';
+import { FollowUpReadModelActivities } from './activities/follow-up.activities';
 import { SaveEffortReadModelActivities } from './activities/save-effort.activities';
+import { FollowUpLauncher } from './follow-up-launcher';
 import { WORKFLOWS_ENTRY, bundleWorkflows } from './workflow-bundle';
 
 /**
@@ -21,6 +23,8 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
     private readonly config: AppConfig,
     private readonly renewalActivities: RenewalReadModelActivities,
     private readonly saveActivities: SaveEffortReadModelActivities,
+    private readonly followUpActivities: FollowUpReadModelActivities,
+    private readonly launcher: FollowUpLauncher,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -38,6 +42,12 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
         recordRenewalState: this.renewalActivities.recordRenewalState.bind(this.renewalActivities),
         notify: this.renewalActivities.notify.bind(this.renewalActivities),
         recordSaveState: this.saveActivities.recordSaveState.bind(this.saveActivities),
+        launchFollowUp: this.launcher.launchFollowUp,
+        readLatestHealth: this.followUpActivities.readLatestHealth,
+        findOpenRenewal: this.followUpActivities.findOpenRenewal,
+        recordMonitoringState: this.followUpActivities.recordMonitoringState,
+        markPostSave: this.followUpActivities.markPostSave,
+        recordWinBackState: this.followUpActivities.recordWinBackState,
       },
       shutdownGraceTime: `${c.WORKER_SHUTDOWN_GRACE_SECONDS} seconds`,
     });

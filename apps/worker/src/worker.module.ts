@@ -4,7 +4,9 @@ import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '@retain/config';
 import { dataSourceOptions } from '@retain/persistence';
 import { RenewalReadModelActivities } from './activities/renewal-read-model.activities';
+import { FollowUpReadModelActivities } from './activities/follow-up.activities';
 import { SaveEffortReadModelActivities } from './activities/save-effort.activities';
+import { FollowUpLauncher } from './follow-up-launcher';
 import { TemporalWorkerService } from './temporal-worker.service';
 
 @Module({})
@@ -16,7 +18,7 @@ export class WorkerModule {
         LoggerModule.forRoot({ pinoHttp: { level: config.LOG_LEVEL, base: { service: 'retain-worker' } } }),
         TypeOrmModule.forRoot({ ...dataSourceOptions(config), retryAttempts: 3, retryDelay: 1000 }),
       ],
-      providers: [{ provide: AppConfig, useValue: config }, RenewalReadModelActivities, SaveEffortReadModelActivities, TemporalWorkerService],
+      providers: [{ provide: AppConfig, useValue: config }, RenewalReadModelActivities, SaveEffortReadModelActivities, FollowUpReadModelActivities, FollowUpLauncher, TemporalWorkerService],
     };
   }
 }

@@ -234,8 +234,10 @@ export class RenewalsService {
     try {
       const d = await this.temporal.client.workflow.getHandle(id).describe();
       if (d.type === RENEWAL_WORKFLOW_TYPE) {
+        // The memo of a launch through the api; the business key of one a workflow started.
         const memo = (d.memo ?? {}) as { accountId?: string; renewalDate?: string };
-        return { id, accountId: memo.accountId ?? '', renewalDate: memo.renewalDate ?? '', status: d.status.name === 'RUNNING' ? 'starting' : d.status.name.toLowerCase() };
+        const [, idAccount = '', idDate = ''] = /^renewal:(.+):(\d{4}-\d{2}-\d{2})$/.exec(id) ?? [];
+        return { id, accountId: memo.accountId ?? idAccount, renewalDate: memo.renewalDate ?? idDate, status: d.status.name === 'RUNNING' ? 'starting' : d.status.name.toLowerCase() };
       }
     } catch {
       // not found in Temporal either, or Temporal is down: the read model is the answer

@@ -11,7 +11,7 @@ import { upsertAccount } from './account-upsert';
  * a retry, or a late write overtaken by a newer one, changes nothing.
  */
 @Injectable()
-export class RenewalReadModelActivities implements RenewalActivities {
+export class RenewalReadModelActivities implements Omit<RenewalActivities, 'launchFollowUp'> {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async recordRenewalState(u: RenewalReadModelUpdate): Promise<void> {
@@ -21,8 +21,11 @@ export class RenewalReadModelActivities implements RenewalActivities {
       const written: unknown[] = await em.query(
         `INSERT INTO renewals (id, account_id, renewal_date, original_renewal_date, status, phase, time_band, risk_category, arr_cents, segment,
            owner_csm_id, next_milestone_phase, next_milestone_at, policy_version, revision, started_at, updated_at, health,
-           classification_history, ownership, decision, save_request, exception, cancellation, post_renewal_started_at, next_term_renewal_id)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26)
+           classification_history, ownership, decision, save_request, exception, cancellation, post_renewal_started_at, next_term_renewal_id,
+           post_save_monitoring_id)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,
+           -- A renewal after a saved one is a post-save renewal (retention after saves).
+           (SELECT post_save_monitoring_id FROM accounts WHERE id = $2 AND post_save_after_date < $3::date))
          ON CONFLICT (id) DO UPDATE SET renewal_date = EXCLUDED.renewal_date, status = EXCLUDED.status, phase = EXCLUDED.phase,
            time_band = EXCLUDED.time_band, risk_category = EXCLUDED.risk_category, arr_cents = EXCLUDED.arr_cents, segment = EXCLUDED.segment,
            owner_csm_id = EXCLUDED.owner_csm_id, next_milestone_phase = EXCLUDED.next_milestone_phase, next_milestone_at = EXCLUDED.next_milestone_at,

@@ -9,7 +9,7 @@ import { RenewalReadModelActivities } from './renewal-read-model.activities';
 
 /** The save-effort workflow's activities: its read-model row (revision-guarded) and the outbox. */
 @Injectable()
-export class SaveEffortReadModelActivities implements SaveEffortActivities {
+export class SaveEffortReadModelActivities implements Omit<SaveEffortActivities, 'launchFollowUp'> {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly renewals: RenewalReadModelActivities,
