@@ -7,3 +7,4 @@ export * from './renewals/renewal-ownership';
 export * from './renewals/renewal-tasks';
 export * from './saves/save-triage';
 export * from './post-save/post-save';
+export * from './early-warning';

@@ -151,6 +151,167 @@ export interface WinBackPolicy {
   finalResponseDays: number;
 }
 
+/** Early-warning severities (domain.md §5.1): P0 critical, P1 high, P2 medium, P3 low. */
+export type AlertSeverity = 'P0' | 'P1' | 'P2' | 'P3';
+/** Alert groups; alerts of one group for one account inside the consolidation window become one notification (§5.5). */
+export type AlertGroup = 'usage' | 'engagement' | 'sentiment' | 'support' | 'business' | 'competition' | 'commercial' | 'health';
+export type AlertChannel = 'instant_message' | 'email' | 'sms' | 'dashboard' | 'daily_digest' | 'weekly_digest';
+/** When a recipient's notification goes out (§5.4): at once, within `promptWithinMinutes`, in the daily or in the weekly digest. */
+export type AlertDeliveryTiming = 'immediate' | 'prompt' | 'daily_digest' | 'weekly_digest';
+export type AlertRecipientRole = 'csm' | 'csm_manager' | 'sales_rep';
+/** Who an unhandled alert escalates to, in order (the assignee is the CSM). */
+export type AlertEscalationRole = 'csm_manager' | 'director' | 'vp';
+
+export interface AlertRuleSettings {
+  enabled: boolean;
+  /** Severity before the renewal, ARR and segment modifiers (§5.1, §5.2). */
+  baseSeverity: AlertSeverity;
+  /** Hours until the first escalation up the management chain; 0: the response SLA of the alert's final severity. */
+  escalateAfterHours: number;
+  /** How far the rule's measured value must move the wrong way (in the rule's unit) to re-alert during a suppression (§5.5). */
+  worsenedBy: number;
+}
+
+/** One usage metric against its own baseline: down at least `dropPct` percent at every snapshot of the last `sustainedDays`, against the mean of the `baselineDays` before them. */
+export interface UsageDropSettings {
+  dropPct: number;
+  baselineDays: number;
+  sustainedDays: number;
+}
+
+/** The alert rules of domain.md §5.2, one entry per rule (ids are the rule ids of libs/domain/src/early-warning). */
+export interface EarlyWarningRuleSettings {
+  usage_drop: AlertRuleSettings;
+  key_user_logins_drop: AlertRuleSettings;
+  core_feature_usage_drop: AlertRuleSettings;
+  session_time_drop: AlertRuleSettings;
+  data_creation_drop: AlertRuleSettings;
+  sponsor_departure: AlertRuleSettings;
+  champion_silent: AlertRuleSettings;
+  stakeholder_change: AlertRuleSettings;
+  meeting_cancellations: AlertRuleSettings;
+  slow_replies: AlertRuleSettings;
+  nps_drop: AlertRuleSettings;
+  csat_low: AlertRuleSettings;
+  negative_survey_comment: AlertRuleSettings;
+  negative_public_review: AlertRuleSettings;
+  csm_flag: AlertRuleSettings;
+  ticket_surge: AlertRuleSettings;
+  p1_ticket: AlertRuleSettings;
+  p1_tickets_several: AlertRuleSettings;
+  ticket_escalated: AlertRuleSettings;
+  ticket_unresolved: AlertRuleSettings;
+  support_csat_low: AlertRuleSettings;
+  budget_freeze: AlertRuleSettings;
+  layoffs: AlertRuleSettings;
+  m_and_a: AlertRuleSettings;
+  leadership_change: AlertRuleSettings;
+  strategic_pivot: AlertRuleSettings;
+  competitor_mention: AlertRuleSettings;
+  competitor_feature_requests: AlertRuleSettings;
+  data_export: AlertRuleSettings;
+  contract_term_request: AlertRuleSettings;
+  payment_failure: AlertRuleSettings;
+  cancellation_inquiry: AlertRuleSettings;
+  health_critical: AlertRuleSettings;
+  health_low: AlertRuleSettings;
+}
+
+/** A yearly window (month-day, inclusive, in the account's time zone; `from` after `to` wraps the year) in which alerts of some groups are suppressed; empty segments or verticals mean all. */
+export interface SeasonalSuppressionWindow {
+  name: string;
+  from: string;
+  to: string;
+  groups: AlertGroup[];
+  segments: Array<'enterprise' | 'mid_market' | 'smb'>;
+  verticals: string[];
+}
+
+/** Early warning (domain.md §5): signal thresholds, severity modifiers, routing, SLAs and overload rules. */
+export interface EarlyWarningPolicy {
+  rules: EarlyWarningRuleSettings;
+  usage: {
+    /** The worked usage-drop trigger (§5.2) with the §5.3 segment thresholds. */
+    activeUsers: { dropPctBySegment: Record<'enterprise' | 'mid_market' | 'smb', number>; baselineDays: number; sustainedDays: number };
+    keyUserLogins: UsageDropSettings;
+    coreFeatureUsage: UsageDropSettings;
+    sessionMinutes: UsageDropSettings;
+    dataCreated: UsageDropSettings;
+    /** A baseline needs at least this many snapshots (no alerts on a fresh account). */
+    minBaselineSnapshots: number;
+    /** The sustained window counts as observed only if snapshots are at most this many days apart at its start and end. */
+    maxSnapshotGapDays: number;
+    /** Hard cap on stored snapshots (one per UTC day is kept). */
+    maxSnapshots: number;
+  };
+  engagement: {
+    championSilentDays: number;
+    meetingCancellationsInARow: number;
+    /** A reply this many days slower than the mean of the replies in the baseline window. */
+    replySlowerByDays: number;
+    replyBaselineDays: number;
+    maxReplies: number;
+  };
+  sentiment: {
+    npsDropPoints: number;
+    /** NPS 0 to this is a detractor (passives 7-8, promoters 9-10). */
+    npsDetractorUpTo: number;
+    /** CSAT (1-5, compared out of 10) below this is low. */
+    csatLowBelowOutOf10: number;
+    /** This many successive CSAT declines is a downward trend. */
+    csatTrendDeclines: number;
+    /** A public review rated (1-5) at most this is negative. */
+    reviewNegativeUpToRating: number;
+    /** A survey comment containing one of these (case-insensitive) mentions switching, frustration or competitors. */
+    commentKeywords: string[];
+    /** Levels the CSM's flag moves the rule's base severity (+1: one level more severe). */
+    csmFlagLevelShift: { watch: number; at_risk: number; critical: number };
+  };
+  support: {
+    surgeMultiplier: number;
+    surgeWindowDays: number;
+    /** The normal volume is the ticket rate over up to this many days before the surge window... */
+    surgeBaselineDays: number;
+    /** ...of which at least this many must have been observed. */
+    surgeMinBaselineDays: number;
+    surgeMinTickets: number;
+    severalP1Tickets: number;
+    p1WindowDays: number;
+    unresolvedOpenDays: number;
+    unresolvedReopens: number;
+    /** Post-ticket CSAT (1-5, compared out of 10) below this is low. */
+    supportCsatLowBelowOutOf10: number;
+    maxTrackedTickets: number;
+  };
+  competition: { repeatedFeatureRequests: number; featureRequestWindowDays: number };
+  health: { criticalBelow: number; lowUpTo: number };
+  /** A one-off signal (an event, not a level) alerts while it is younger than this many days. */
+  eventLookbackDays: number;
+  maxEventsPerType: number;
+  /** Modifiers (§5.4), applied in the fixed order renewal proximity, ARR, segment, each clamped to P0..P3. */
+  severity: {
+    renewal: { raiseWithinDays: number; lowerFromDays: number; lowerFarRenewal: boolean };
+    arr: { raiseFromCents: number; lowerBelowCents: number };
+    segmentShift: Record<'enterprise' | 'mid_market' | 'smb', number>;
+  };
+  /** Per severity and role: channels (none: not notified) and timing (§5.1, §5.4). */
+  routing: Record<AlertSeverity, Record<AlertRecipientRole, { channels: AlertChannel[]; timing: AlertDeliveryTiming }>>;
+  /** Rules whose P0 alerts also go by SMS. */
+  smsForRules: Array<keyof EarlyWarningRuleSettings>;
+  /** The sales rep gets an alert (where its severity has sales channels) for these segments, from this ARR, for a P0 with a renewal this near, or for these rules. */
+  salesRep: { segments: Array<'enterprise' | 'mid_market' | 'smb'>; fromArrCents: number; p0RenewalWithinDays: number; rules: Array<keyof EarlyWarningRuleSettings> };
+  sla: { responseHours: Record<AlertSeverity, number>; escalationChain: AlertEscalationRole[] };
+  overload: {
+    repeatSuppressDays: number;
+    acknowledgeSuppressDays: number;
+    consolidationWindowHours: number;
+    /** No notification from startHour to endHour in the recipient's time zone, except for these severities. */
+    quietHours: { startHour: number; endHour: number; exemptSeverities: AlertSeverity[] };
+    seasonal: SeasonalSuppressionWindow[];
+  };
+  delivery: { promptWithinMinutes: number; dailyDigestHour: number; weeklyDigestIsoWeekday: number; weeklyDigestHour: number };
+}
+
 export interface RetainPolicy {
   /** Changes whenever a default changes; recorded with every workflow that used it. */
   version: string;
@@ -158,10 +319,11 @@ export interface RetainPolicy {
   save: SavePolicy;
   postSave: PostSavePolicy;
   winBack: WinBackPolicy;
+  earlyWarning: EarlyWarningPolicy;
 }
 
 const DEFAULTS: RetainPolicy = {
-  version: '2026-11-22.5',
+  version: '2026-11-22.6',
   renewal: {
     milestoneOffsetsDays: { assessment: 90, preparation: 60, engagement: 30, closing: 14, renewalDay: 0 },
     actionLocalHour: 9,
@@ -284,6 +446,131 @@ const DEFAULTS: RetainPolicy = {
     ],
     taskDueDays: 14,
     finalResponseDays: 30,
+  },
+  earlyWarning: {
+    // Base severities: §5.1 examples (sponsor departure, payment failure, cancellation
+    // inquiry P0; health < 40, usage down P1; health 40-60, engagement falling, ticket
+    // surge P2) and the §5.2 words: "high" is P1, "medium" P2, "immediately" P1.
+    rules: {
+      usage_drop: { enabled: true, baseSeverity: 'P1', escalateAfterHours: 48, worsenedBy: 10 },
+      key_user_logins_drop: { enabled: true, baseSeverity: 'P2', escalateAfterHours: 0, worsenedBy: 10 },
+      core_feature_usage_drop: { enabled: true, baseSeverity: 'P2', escalateAfterHours: 0, worsenedBy: 10 },
+      session_time_drop: { enabled: true, baseSeverity: 'P2', escalateAfterHours: 0, worsenedBy: 10 },
+      data_creation_drop: { enabled: true, baseSeverity: 'P2', escalateAfterHours: 0, worsenedBy: 10 },
+      sponsor_departure: { enabled: true, baseSeverity: 'P0', escalateAfterHours: 0, worsenedBy: 1 },
+      champion_silent: { enabled: true, baseSeverity: 'P2', escalateAfterHours: 0, worsenedBy: 7 },
+      stakeholder_change: { enabled: true, baseSeverity: 'P1', escalateAfterHours: 0, worsenedBy: 1 },
+      meeting_cancellations: { enabled: true, baseSeverity: 'P2', escalateAfterHours: 0, worsenedBy: 1 },
+      slow_replies: { enabled: true, baseSeverity: 'P2', escalateAfterHours: 0, worsenedBy: 3 },
+      nps_drop: { enabled: true, baseSeverity: 'P2', escalateAfterHours: 0, worsenedBy: 1 },
+      csat_low: { enabled: true, baseSeverity: 'P2', escalateAfterHours: 0, worsenedBy: 2 },
+      negative_survey_comment: { enabled: true, baseSeverity: 'P2', escalateAfterHours: 0, worsenedBy: 1 },
+      negative_public_review: { enabled: true, baseSeverity: 'P2', escalateAfterHours: 0, worsenedBy: 1 },
+      csm_flag: { enabled: true, baseSeverity: 'P2', escalateAfterHours: 0, worsenedBy: 1 },
+      ticket_surge: { enabled: true, baseSeverity: 'P2', escalateAfterHours: 0, worsenedBy: 3 },
+      p1_ticket: { enabled: true, baseSeverity: 'P2', escalateAfterHours: 0, worsenedBy: 1 },
+      p1_tickets_several: { enabled: true, baseSeverity: 'P1', escalateAfterHours: 0, worsenedBy: 1 },
+      ticket_escalated: { enabled: true, baseSeverity: 'P2', escalateAfterHours: 0, worsenedBy: 1 },
+      ticket_unresolved: { enabled: true, baseSeverity: 'P2', escalateAfterHours: 0, worsenedBy: 1 },
+      support_csat_low: { enabled: true, baseSeverity: 'P3', escalateAfterHours: 0, worsenedBy: 1 },
+      budget_freeze: { enabled: true, baseSeverity: 'P1', escalateAfterHours: 0, worsenedBy: 1 },
+      layoffs: { enabled: true, baseSeverity: 'P1', escalateAfterHours: 0, worsenedBy: 1 },
+      m_and_a: { enabled: true, baseSeverity: 'P1', escalateAfterHours: 0, worsenedBy: 1 },
+      leadership_change: { enabled: true, baseSeverity: 'P2', escalateAfterHours: 0, worsenedBy: 1 },
+      strategic_pivot: { enabled: true, baseSeverity: 'P2', escalateAfterHours: 0, worsenedBy: 1 },
+      competitor_mention: { enabled: true, baseSeverity: 'P1', escalateAfterHours: 0, worsenedBy: 1 },
+      competitor_feature_requests: { enabled: true, baseSeverity: 'P2', escalateAfterHours: 0, worsenedBy: 1 },
+      data_export: { enabled: true, baseSeverity: 'P1', escalateAfterHours: 0, worsenedBy: 1 },
+      contract_term_request: { enabled: true, baseSeverity: 'P1', escalateAfterHours: 0, worsenedBy: 1 },
+      payment_failure: { enabled: true, baseSeverity: 'P0', escalateAfterHours: 0, worsenedBy: 1 },
+      cancellation_inquiry: { enabled: true, baseSeverity: 'P0', escalateAfterHours: 0, worsenedBy: 1 },
+      health_critical: { enabled: true, baseSeverity: 'P1', escalateAfterHours: 0, worsenedBy: 5 },
+      health_low: { enabled: true, baseSeverity: 'P2', escalateAfterHours: 0, worsenedBy: 5 },
+    },
+    usage: {
+      // §5.2 worked trigger: 30% against the 60-day baseline for 14 days; §5.3: enterprise 35%, SMB 25%.
+      activeUsers: { dropPctBySegment: { enterprise: 35, mid_market: 30, smb: 25 }, baselineDays: 60, sustainedDays: 14 },
+      keyUserLogins: { dropPct: 50, baselineDays: 30, sustainedDays: 7 },
+      coreFeatureUsage: { dropPct: 30, baselineDays: 60, sustainedDays: 7 },
+      sessionMinutes: { dropPct: 40, baselineDays: 60, sustainedDays: 45 },
+      dataCreated: { dropPct: 35, baselineDays: 30, sustainedDays: 7 },
+      minBaselineSnapshots: 3,
+      maxSnapshotGapDays: 7,
+      maxSnapshots: 200,
+    },
+    engagement: { championSilentDays: 30, meetingCancellationsInARow: 2, replySlowerByDays: 7, replyBaselineDays: 90, maxReplies: 50 },
+    sentiment: {
+      npsDropPoints: 3,
+      npsDetractorUpTo: 6,
+      csatLowBelowOutOf10: 6,
+      csatTrendDeclines: 2,
+      reviewNegativeUpToRating: 2,
+      commentKeywords: ['switch', 'cancel', 'frustrat', 'disappoint', 'competitor', 'alternative', 'migrat'],
+      csmFlagLevelShift: { watch: -1, at_risk: 0, critical: 1 },
+    },
+    support: {
+      surgeMultiplier: 3,
+      surgeWindowDays: 30,
+      surgeBaselineDays: 90,
+      surgeMinBaselineDays: 30,
+      surgeMinTickets: 3,
+      severalP1Tickets: 2,
+      p1WindowDays: 30,
+      unresolvedOpenDays: 21,
+      unresolvedReopens: 2,
+      supportCsatLowBelowOutOf10: 6,
+      maxTrackedTickets: 500,
+    },
+    competition: { repeatedFeatureRequests: 2, featureRequestWindowDays: 90 },
+    health: { criticalBelow: 40, lowUpTo: 60 },
+    eventLookbackDays: 7,
+    maxEventsPerType: 50,
+    // Seed 004: "less than 60 days" raises, "180 days or more" may lower; $100K and over raises, under $10K lowers.
+    severity: {
+      renewal: { raiseWithinDays: 60, lowerFromDays: 180, lowerFarRenewal: true },
+      arr: { raiseFromCents: 10_000_000, lowerBelowCents: 1_000_000 },
+      // §5.4's segment rule decides recipients (salesRep below), not severity.
+      segmentShift: { enterprise: 0, mid_market: 0, smb: 0 },
+    },
+    routing: {
+      P0: {
+        csm: { channels: ['instant_message', 'email', 'dashboard'], timing: 'immediate' },
+        csm_manager: { channels: ['instant_message', 'email'], timing: 'immediate' },
+        sales_rep: { channels: ['instant_message', 'email'], timing: 'immediate' },
+      },
+      P1: {
+        csm: { channels: ['email', 'dashboard'], timing: 'prompt' },
+        csm_manager: { channels: ['daily_digest'], timing: 'daily_digest' },
+        sales_rep: { channels: ['email'], timing: 'prompt' },
+      },
+      P2: {
+        csm: { channels: ['dashboard', 'daily_digest'], timing: 'daily_digest' },
+        csm_manager: { channels: [], timing: 'daily_digest' },
+        sales_rep: { channels: ['daily_digest'], timing: 'daily_digest' },
+      },
+      P3: {
+        csm: { channels: ['dashboard', 'weekly_digest'], timing: 'weekly_digest' },
+        csm_manager: { channels: [], timing: 'weekly_digest' },
+        sales_rep: { channels: [], timing: 'weekly_digest' },
+      },
+    },
+    smsForRules: ['sponsor_departure', 'payment_failure'],
+    // Renewal work starts at T-90 (§2): a P0 reaches sales from then on.
+    salesRep: { segments: ['enterprise'], fromArrCents: 10_000_000, p0RenewalWithinDays: 90, rules: ['sponsor_departure'] },
+    // §5.1: P0 under 4 h, P1 24 h, P2 2-3 days, P3 1-2 weeks (the upper ends).
+    sla: { responseHours: { P0: 4, P1: 24, P2: 72, P3: 336 }, escalationChain: ['csm_manager', 'director', 'vp'] },
+    overload: {
+      repeatSuppressDays: 7,
+      acknowledgeSuppressDays: 7,
+      consolidationWindowHours: 24,
+      quietHours: { startHour: 20, endHour: 8, exemptSeverities: ['P0'] },
+      seasonal: [
+        { name: 'year-end holidays', from: '12-15', to: '01-05', groups: ['usage'], segments: [], verticals: [] },
+        // domain.md only says "summer": the northern school break, mid-June to the end of August.
+        { name: 'education summer break', from: '06-15', to: '08-31', groups: ['usage'], segments: [], verticals: ['education'] },
+      ],
+    },
+    delivery: { promptWithinMinutes: 60, dailyDigestHour: 9, weeklyDigestIsoWeekday: 1, weeklyDigestHour: 9 },
   },
 };
 
@@ -417,6 +704,83 @@ export function validatePolicy(policy: RetainPolicy): string[] {
   const w = r.launchWindow;
   if (!w || !Number.isInteger(w.maxDaysAhead) || w.maxDaysAhead < 1 || !Number.isInteger(w.maxDaysAfterRenewalDate) || w.maxDaysAfterRenewalDate < 0) {
     errors.push('renewal.launchWindow: maxDaysAhead >= 1 and maxDaysAfterRenewalDate >= 0, whole days');
+  }
+  const ew = policy.earlyWarning;
+  const severities = ['P0', 'P1', 'P2', 'P3'];
+  const groups = ['usage', 'engagement', 'sentiment', 'support', 'business', 'competition', 'commercial', 'health'];
+  const segments = ['enterprise', 'mid_market', 'smb'];
+  const wholeAtLeast = (n: number, min: number) => Number.isInteger(n) && n >= min;
+  const ruleIds = Object.keys(DEFAULTS.earlyWarning.rules);
+  for (const id of ruleIds) {
+    const rs = (ew.rules as unknown as Record<string, AlertRuleSettings | undefined>)[id];
+    if (!rs || typeof rs.enabled !== 'boolean' || !severities.includes(rs.baseSeverity) || !(rs.escalateAfterHours >= 0) || !(rs.worsenedBy > 0)) {
+      errors.push(`earlyWarning.rules.${id}: enabled true or false, baseSeverity P0-P3, escalateAfterHours >= 0, worsenedBy > 0`);
+    }
+  }
+  const u = ew.usage;
+  const drops: Array<[string, number, number, number]> = [
+    ...segments.map((s): [string, number, number, number] => [`activeUsers.dropPctBySegment.${s}`, u.activeUsers.dropPctBySegment[s as 'smb'], u.activeUsers.baselineDays, u.activeUsers.sustainedDays]),
+    ...(['keyUserLogins', 'coreFeatureUsage', 'sessionMinutes', 'dataCreated'] as const).map((k): [string, number, number, number] => [k, u[k].dropPct, u[k].baselineDays, u[k].sustainedDays]),
+  ];
+  for (const [name, pctDrop, baselineDays, sustainedDays] of drops) {
+    if (!(pctDrop > 0 && pctDrop < 100 && wholeAtLeast(baselineDays, 1) && wholeAtLeast(sustainedDays, 1))) errors.push(`earlyWarning.usage.${name}: a drop of 0-100 percent (exclusive), whole baselineDays and sustainedDays >= 1`);
+  }
+  if (!(wholeAtLeast(u.minBaselineSnapshots, 1) && wholeAtLeast(u.maxSnapshotGapDays, 1) && wholeAtLeast(u.maxSnapshots, 1))) errors.push('earlyWarning.usage: minBaselineSnapshots, maxSnapshotGapDays, maxSnapshots whole numbers >= 1');
+  const en = ew.engagement;
+  if (!(wholeAtLeast(en.championSilentDays, 1) && wholeAtLeast(en.meetingCancellationsInARow, 1) && en.replySlowerByDays > 0 && wholeAtLeast(en.replyBaselineDays, 1) && wholeAtLeast(en.maxReplies, 1))) {
+    errors.push('earlyWarning.engagement: championSilentDays, meetingCancellationsInARow, replyBaselineDays, maxReplies whole numbers >= 1, replySlowerByDays > 0');
+  }
+  const se = ew.sentiment;
+  if (!(se.npsDropPoints > 0 && se.npsDropPoints <= 10 && se.npsDetractorUpTo >= 0 && se.npsDetractorUpTo <= 10 && se.csatLowBelowOutOf10 >= 0 && se.csatLowBelowOutOf10 <= 10 && wholeAtLeast(se.csatTrendDeclines, 1) && se.reviewNegativeUpToRating >= 1 && se.reviewNegativeUpToRating <= 5)) {
+    errors.push('earlyWarning.sentiment: npsDropPoints 1-10, npsDetractorUpTo 0-10, csatLowBelowOutOf10 0-10, csatTrendDeclines >= 1, reviewNegativeUpToRating 1-5');
+  }
+  if (!Array.isArray(se.commentKeywords) || se.commentKeywords.some((k) => typeof k !== 'string' || k.trim() === '')) errors.push('earlyWarning.sentiment.commentKeywords: a list of non-empty strings');
+  if (!Object.values(se.csmFlagLevelShift).every((n) => Number.isInteger(n) && Math.abs(n) <= 3)) errors.push('earlyWarning.sentiment.csmFlagLevelShift: whole levels -3 to 3');
+  const su = ew.support;
+  if (!(su.surgeMultiplier > 1 && [su.surgeWindowDays, su.surgeBaselineDays, su.surgeMinTickets, su.severalP1Tickets, su.p1WindowDays, su.unresolvedOpenDays, su.unresolvedReopens, su.maxTrackedTickets].every((n) => wholeAtLeast(n, 1)) && wholeAtLeast(su.surgeMinBaselineDays, 1) && su.surgeMinBaselineDays <= su.surgeBaselineDays && su.supportCsatLowBelowOutOf10 >= 0 && su.supportCsatLowBelowOutOf10 <= 10)) {
+    errors.push('earlyWarning.support: surgeMultiplier > 1, windows and counts whole numbers >= 1, surgeMinBaselineDays <= surgeBaselineDays, supportCsatLowBelowOutOf10 0-10');
+  }
+  if (!(wholeAtLeast(ew.competition.repeatedFeatureRequests, 2) && wholeAtLeast(ew.competition.featureRequestWindowDays, 1))) errors.push('earlyWarning.competition: repeatedFeatureRequests >= 2, featureRequestWindowDays >= 1');
+  if (!(ew.health.criticalBelow >= 0 && ew.health.criticalBelow <= ew.health.lowUpTo && ew.health.lowUpTo <= 100)) errors.push('earlyWarning.health: 0 <= criticalBelow <= lowUpTo <= 100');
+  if (!(wholeAtLeast(ew.eventLookbackDays, 1) && wholeAtLeast(ew.maxEventsPerType, 1))) errors.push('earlyWarning: eventLookbackDays and maxEventsPerType whole numbers >= 1');
+  const sev = ew.severity;
+  if (!(wholeAtLeast(sev.renewal.raiseWithinDays, 0) && sev.renewal.lowerFromDays > sev.renewal.raiseWithinDays && typeof sev.renewal.lowerFarRenewal === 'boolean')) errors.push('earlyWarning.severity.renewal: 0 <= raiseWithinDays < lowerFromDays, lowerFarRenewal true or false');
+  if (!(Number.isInteger(sev.arr.lowerBelowCents) && sev.arr.lowerBelowCents >= 0 && Number.isInteger(sev.arr.raiseFromCents) && sev.arr.raiseFromCents > sev.arr.lowerBelowCents)) errors.push('earlyWarning.severity.arr: whole cents, 0 <= lowerBelowCents < raiseFromCents');
+  if (!segments.every((s) => Number.isInteger(sev.segmentShift[s as 'smb']) && Math.abs(sev.segmentShift[s as 'smb']) <= 3)) errors.push('earlyWarning.severity.segmentShift: whole levels -3 to 3 for every segment');
+  const channels = ['instant_message', 'email', 'sms', 'dashboard', 'daily_digest', 'weekly_digest'];
+  for (const s of severities) for (const role of ['csm', 'csm_manager', 'sales_rep']) {
+    const route = (ew.routing as unknown as Record<string, Record<string, { channels: string[]; timing: string } | undefined> | undefined>)[s]?.[role];
+    if (!route || !Array.isArray(route.channels) || route.channels.some((c) => !channels.includes(c)) || !['immediate', 'prompt', 'daily_digest', 'weekly_digest'].includes(route.timing)) {
+      errors.push(`earlyWarning.routing.${s}.${role}: channels from ${channels.join(', ')} and a timing of immediate, prompt, daily_digest or weekly_digest`);
+    } else if (role === 'csm' && route.channels.length === 0) errors.push(`earlyWarning.routing.${s}.csm: the assignee needs at least one channel`);
+  }
+  if (!Array.isArray(ew.smsForRules) || ew.smsForRules.some((id) => !ruleIds.includes(id))) errors.push('earlyWarning.smsForRules: a list of rule ids');
+  const sr = ew.salesRep;
+  if (!Array.isArray(sr.segments) || sr.segments.some((s) => !segments.includes(s)) || !Array.isArray(sr.rules) || sr.rules.some((id) => !ruleIds.includes(id)) || !(Number.isInteger(sr.fromArrCents) && sr.fromArrCents >= 0) || !wholeAtLeast(sr.p0RenewalWithinDays, 0)) {
+    errors.push('earlyWarning.salesRep: segments, rule ids, fromArrCents whole cents >= 0, p0RenewalWithinDays whole days >= 0');
+  }
+  const slaHours = severities.map((s) => ew.sla.responseHours[s as 'P0']);
+  if (slaHours.some((h, i) => !(h > 0) || (i > 0 && h < slaHours[i - 1]!))) errors.push('earlyWarning.sla.responseHours: > 0 for every severity, P0 <= P1 <= P2 <= P3');
+  const chain = ew.sla.escalationChain;
+  const chainRank = ['csm_manager', 'director', 'vp'];
+  if (!Array.isArray(chain) || chain.length === 0 || chain.some((role, i) => !chainRank.includes(role) || (i > 0 && chainRank.indexOf(role) <= chainRank.indexOf(chain[i - 1]!)))) {
+    errors.push('earlyWarning.sla.escalationChain: csm_manager, director, vp, in rising order, at least one');
+  }
+  const ov = ew.overload;
+  if (!(ov.repeatSuppressDays >= 0 && ov.acknowledgeSuppressDays >= 0 && ov.consolidationWindowHours >= 0)) errors.push('earlyWarning.overload: repeatSuppressDays, acknowledgeSuppressDays, consolidationWindowHours >= 0');
+  const q = ov.quietHours;
+  if (!(wholeAtLeast(q.startHour, 0) && q.startHour <= 23 && wholeAtLeast(q.endHour, 0) && q.endHour <= 23 && Array.isArray(q.exemptSeverities) && q.exemptSeverities.every((s) => severities.includes(s)))) {
+    errors.push('earlyWarning.overload.quietHours: startHour and endHour 0-23, exemptSeverities from P0-P3');
+  }
+  const monthDay = (v: unknown) => typeof v === 'string' && /^(\d{2})-(\d{2})$/.test(v) && Number(v.slice(0, 2)) >= 1 && Number(v.slice(0, 2)) <= 12 && Number(v.slice(3)) >= 1 && Number(v.slice(3)) <= new Date(Date.UTC(2028, Number(v.slice(0, 2)), 0)).getUTCDate();
+  for (const [i, w] of (Array.isArray(ov.seasonal) ? ov.seasonal : [null]).entries()) {
+    if (!w || typeof w.name !== 'string' || !monthDay(w.from) || !monthDay(w.to) || !Array.isArray(w.groups) || w.groups.length === 0 || w.groups.some((g) => !groups.includes(g)) || !Array.isArray(w.segments) || w.segments.some((s) => !segments.includes(s)) || !Array.isArray(w.verticals)) {
+      errors.push(`earlyWarning.overload.seasonal[${i}]: a name, from and to as MM-DD, at least one alert group, segments and verticals lists`);
+    }
+  }
+  const d = ew.delivery;
+  if (!(d.promptWithinMinutes >= 0 && [d.dailyDigestHour, d.weeklyDigestHour].every((hr) => wholeAtLeast(hr, 0) && hr <= 23) && wholeAtLeast(d.weeklyDigestIsoWeekday, 1) && d.weeklyDigestIsoWeekday <= 7)) {
+    errors.push('earlyWarning.delivery: promptWithinMinutes >= 0, digest hours 0-23, weeklyDigestIsoWeekday 1 (Monday) to 7');
   }
   if (typeof policy.version !== 'string' || policy.version.length === 0) errors.push('version: a non-empty string');
   return errors;

@@ -1,0 +1,84 @@
+import { DEFAULT_POLICY } from '../policy/retain-policy';
+import { INTEGRATION_EVENT_TYPES, validateEventPayload, validateIntegrationEvent, type IntegrationEvent, type IntegrationEventPayloads } from './event-catalogue';
+import { applyEvent, initialSignalState } from './signal-state';
+
+/** One realistic payload per event type. */
+const SAMPLES: { [K in keyof IntegrationEventPayloads]: IntegrationEventPayloads[K] } = {
+  usage_snapshot: { activeUsers: 120, keyUserLogins: 35, coreFeatureUsage: 410, sessionMinutes: 22.5, dataCreated: 80 },
+  sponsor_departure: { contactName: 'Dana Lee', reason: 'departed' },
+  champion_contact: { channel: 'call' },
+  stakeholder_change: { who: 'VP Operations', description: 'budget owner moved to another division' },
+  meeting_cancelled: { meetingKind: 'qbr', rescheduled: false },
+  meeting_held: { meetingKind: 'check_in' },
+  reply_time: { hours: 30 },
+  nps: { score: 6 },
+  csat: { score: 2 },
+  survey_comment: { text: 'Thinking of switching', sentiment: 'negative' },
+  public_review: { rating: 2, text: 'Slow support', site: 'G2' },
+  csm_flag: { reason: 'Champion sounded evasive', level: 'at_risk' },
+  support_ticket_opened: { ticketId: 'T-1', priority: 'P1' },
+  support_ticket_escalated: { ticketId: 'T-1', to: 'engineering' },
+  support_ticket_reopened: { ticketId: 'T-1' },
+  support_ticket_resolved: { ticketId: 'T-1', supportCsat: 2, sentiment: 'negative' },
+  budget_freeze: { scope: 'company', note: 'all new spend frozen until Q3' },
+  layoffs: { sharePct: 12 },
+  m_and_a: { kind: 'acquired', counterparty: 'BigCo' },
+  leadership_change: { position: 'CFO' },
+  strategic_pivot: { description: 'moving from B2B to B2C' },
+  competitor_mention: { competitor: 'Rival', context: 'evaluation' },
+  competitor_feature_request: { feature: 'SSO audit log', competitor: 'Rival' },
+  data_export: { scope: 'full', records: 250_000 },
+  contract_term_request: { requested: 'monthly' },
+  payment_failure: { amountCents: 1_250_000, attempt: 2 },
+  cancellation_inquiry: { channel: 'email' },
+  health_score: { score: 47 },
+};
+
+describe('event catalogue', () => {
+  it('accepts a realistic payload of every type, and the reducer takes each', () => {
+    expect(Object.keys(SAMPLES).sort()).toEqual([...INTEGRATION_EVENT_TYPES].sort());
+    const now = new Date('2027-03-01T00:00:00Z');
+    for (const type of INTEGRATION_EVENT_TYPES) {
+      expect([type, validateEventPayload(type, SAMPLES[type])]).toEqual([type, []]);
+      expect(() => applyEvent(initialSignalState(), { type, occurredAt: now.toISOString(), payload: SAMPLES[type] } as IntegrationEvent, now, DEFAULT_POLICY)).not.toThrow();
+    }
+  });
+
+  it('accepts optional fields absent or null', () => {
+    expect(validateEventPayload('usage_snapshot', { activeUsers: 0 })).toEqual([]);
+    expect(validateEventPayload('support_ticket_resolved', { ticketId: 'T-1', supportCsat: null, sentiment: null })).toEqual([]);
+  });
+
+  it.each([
+    ['usage_snapshot', { activeUsers: -1 }, [{ field: 'activeUsers', message: 'must be >= 0' }]],
+    ['usage_snapshot', { activeUsers: 10, sessionMinutes: '5' }, [{ field: 'sessionMinutes', message: 'must be a number' }]],
+    ['usage_snapshot', {}, [{ field: 'activeUsers', message: 'is required' }]],
+    ['nps', { score: 11 }, [{ field: 'score', message: 'must be 0-10' }]],
+    ['nps', { score: 6.5 }, [{ field: 'score', message: 'must be a whole number' }]],
+    ['csat', { score: 0 }, [{ field: 'score', message: 'must be 1-5' }]],
+    ['health_score', { score: 100.5 }, [{ field: 'score', message: 'must be 0-100' }]],
+    ['health_score', { score: Number.NaN }, [{ field: 'score', message: 'must be a number' }]],
+    ['support_ticket_opened', { ticketId: 'T-1', priority: 'urgent' }, [{ field: 'priority', message: 'must be one of P1, P2, P3, P4' }]],
+    ['stakeholder_change', { who: ' ', description: 'x' }, [{ field: 'who', message: 'must be a non-empty string' }]],
+    ['leadership_change', { position: 'x'.repeat(201) }, [{ field: 'position', message: 'must be at most 200 characters' }]],
+    ['meeting_cancelled', { meetingKind: 'qbr', rescheduled: 'yes' }, [{ field: 'rescheduled', message: 'must be true or false' }]],
+    ['payment_failure', { amountCents: 100, currency: 'USD' }, [{ field: 'currency', message: 'unknown field' }]],
+    ['nps', [], [{ field: 'payload', message: 'must be an object' }]],
+  ])('%s %j → %j', (type, payload, errors) => {
+    expect(validateEventPayload(type, payload)).toEqual(errors);
+  });
+
+  it('refuses an unknown type', () => {
+    expect(validateEventPayload('usage_spike', {})).toEqual([{ field: 'type', message: expect.stringContaining('unknown event type') }]);
+  });
+
+  it('validates a whole event: type, instant with a zone, payload fields prefixed', () => {
+    expect(validateIntegrationEvent({ type: 'nps', occurredAt: '2027-03-01T09:00:00+09:00', payload: { score: 9 } })).toEqual([]);
+    expect(validateIntegrationEvent({ type: 'nps', occurredAt: '2027-03-01', payload: { score: 12 } })).toEqual([
+      { field: 'occurredAt', message: 'must be an ISO-8601 instant with a time zone' },
+      { field: 'payload.score', message: 'must be 0-10' },
+    ]);
+    expect(validateIntegrationEvent({ type: 'nps', occurredAt: '2027-03-01T09:00:00Z' })).toEqual([{ field: 'payload', message: 'must be an object' }]);
+    expect(validateIntegrationEvent('nps')).toEqual([{ field: 'event', message: 'must be an object' }]);
+  });
+});

@@ -1,0 +1,6 @@
+export * from './event-catalogue';
+export * from './signal-state';
+export * from './alert-rules';
+export * from './severity-routing';
+export * from './seasonal-windows';
+export * from './overload';

@@ -1,0 +1,36 @@
+/**
+ * Seasonal low-usage windows (domain.md §5.5): yearly month-day ranges, inclusive at
+ * both ends, judged on the calendar date in the account's time zone. A window whose
+ * `from` is after its `to` wraps the year (Dec 15 - Jan 5).
+ */
+import type { AlertGroup, RetainPolicy, SeasonalSuppressionWindow } from '../policy/retain-policy';
+import type { Segment } from '../roles';
+import { localDateAt } from '../time/local-time';
+
+export interface SeasonalAccount {
+  segment: Segment;
+  /** e.g. `education`; null or absent when the account has none. */
+  vertical?: string | null;
+  timeZone: string;
+}
+
+/** Whether the month-day of an ISO date lies in [from, to], wrapping the year when from > to. */
+export function monthDayInRange(isoDate: string, from: string, to: string): boolean {
+  const md = isoDate.slice(5, 10);
+  return from <= to ? md >= from && md <= to : md >= from || md <= to;
+}
+
+/** The first seasonal window that suppresses `group` for this account on the local date of `at`, or null. */
+export function seasonalWindowAt(at: Date, group: AlertGroup, account: SeasonalAccount, policy: RetainPolicy): SeasonalSuppressionWindow | null {
+  const date = localDateAt(at, account.timeZone);
+  const vertical = account.vertical ?? null;
+  return (
+    policy.earlyWarning.overload.seasonal.find(
+      (w) =>
+        w.groups.includes(group) &&
+        (w.segments.length === 0 || w.segments.includes(account.segment)) &&
+        (w.verticals.length === 0 || (vertical !== null && w.verticals.includes(vertical))) &&
+        monthDayInRange(date, w.from, w.to),
+    ) ?? null
+  );
+}
