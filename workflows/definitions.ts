@@ -246,3 +246,4 @@ export const DEV_SERVER_SEARCH_ATTRIBUTES = ['AccountId=Keyword', 'RenewalDate=D
 export type RenewalReadModelUpdate = RenewalState;
 export * from './save-effort.definitions';
 export * from './post-save.definitions';
+export * from './account-risk.definitions';

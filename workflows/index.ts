@@ -3,3 +3,4 @@ export { renewalWorkflow } from './renewal.workflow';
 export { saveEffortWorkflow } from './save-effort.workflow';
 export { postSaveMonitoringWorkflow } from './post-save-monitoring.workflow';
 export { winBackWorkflow } from './win-back.workflow';
+export { accountRiskWorkflow } from './account-risk.workflow';

@@ -7,6 +7,7 @@ import type { PostSaveMonitoringState, RenewalState, WinBackState } from '@retai
 import { FollowUpReadModelActivities } from '../../apps/worker/src/activities/follow-up.activities';
 import { RenewalReadModelActivities } from '../../apps/worker/src/activities/renewal-read-model.activities';
 import { FollowUpLauncher } from '../../apps/worker/src/follow-up-launcher';
+import { WorkerTemporalClient } from '../../apps/worker/src/worker-temporal-client';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 describe('post-save monitoring and win-back activities (PostgreSQL)', () => {
@@ -118,7 +119,8 @@ describe('post-save monitoring and win-back activities (PostgreSQL)', () => {
 
   it('launches a follow-up once: an id that exists is not started again', async () => {
     const started: string[] = [];
-    const launcher = new FollowUpLauncher(loadConfig({ DATABASE_URL: database.url, TEMPORAL_TASK_QUEUE: 'q-test', NODE_ENV: 'test' })).useStarter({
+    const config = loadConfig({ DATABASE_URL: database.url, TEMPORAL_TASK_QUEUE: 'q-test', NODE_ENV: 'test' });
+    const launcher = new FollowUpLauncher(config, new WorkerTemporalClient(config)).useStarter({
       workflow: {
         start: async (_type, options) => {
           if (started.includes(options.workflowId)) throw new WorkflowExecutionAlreadyStartedError('already started', options.workflowId, 'winBackWorkflow');

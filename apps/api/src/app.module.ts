@@ -10,6 +10,8 @@ import { dataSourceOptions } from '@retain/persistence';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeyStore } from './auth/api-key-store';
 import { HealthController } from './health/health.controller';
+import { EventsController } from './events/events.controller';
+import { EventsService } from './events/events.service';
 import { MonitoringController, WinBacksController } from './follow-ups/follow-ups.controller';
 import { FollowUpsService } from './follow-ups/follow-ups.service';
 import { IdempotencyInterceptor } from './common/idempotency.interceptor';
@@ -48,7 +50,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [loggerModule(config), TypeOrmModule.forRoot({ ...dataSourceOptions(config), retryAttempts: 3, retryDelay: 1000 })],
-      controllers: [HealthController, RenewalsController, SavesController, MonitoringController, WinBacksController],
+      controllers: [HealthController, RenewalsController, SavesController, MonitoringController, WinBacksController, EventsController],
       providers: [
         { provide: AppConfig, useValue: config },
         TemporalClientProvider,
@@ -60,6 +62,7 @@ export class AppModule {
         RenewalActionsService,
         SavesService,
         FollowUpsService,
+        EventsService,
       ],
     };
   }

@@ -1,8 +1,9 @@
-import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { Injectable } from '@nestjs/common';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { AppConfig } from '@retain/config';
 import type { FollowUpLaunch } from '@retain/workflows';
+import { WorkerTemporalClient } from './worker-temporal-client';
 
 /** The part of a Temporal client a launch needs (a test passes its own). */
 export interface WorkflowStarter {
@@ -16,11 +17,13 @@ export interface WorkflowStarter {
  * id that exists, running or ended, is never started again.
  */
 @Injectable()
-export class FollowUpLauncher implements OnApplicationShutdown {
-  private connection?: Connection;
+export class FollowUpLauncher {
   private starter?: WorkflowStarter;
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly temporal: WorkerTemporalClient,
+  ) {}
 
   /** For tests: start through this client instead of connecting. */
   useStarter(starter: WorkflowStarter): this {
@@ -29,11 +32,7 @@ export class FollowUpLauncher implements OnApplicationShutdown {
   }
 
   private client(): WorkflowStarter {
-    if (!this.starter) {
-      this.connection = Connection.lazy({ address: this.config.TEMPORAL_ADDRESS, connectTimeout: '5 seconds' });
-      this.starter = new Client({ connection: this.connection, namespace: this.config.TEMPORAL_NAMESPACE });
-    }
-    return this.starter;
+    return this.starter ?? this.temporal.client;
   }
 
   readonly launchFollowUp = async (launch: FollowUpLaunch): Promise<{ started: boolean }> => {
@@ -51,8 +50,4 @@ export class FollowUpLauncher implements OnApplicationShutdown {
       throw error;
     }
   };
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.connection?.close();
-  }
 }

@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { AppConfig } from '@retain/config';
 import { RenewalReadModelActivities } from './activities/renewal-read-model.activities';
+import { AccountRiskReadModelActivities } from './activities/account-risk.activities';
 import { FollowUpReadModelActivities } from './activities/follow-up.activities';
 import { SaveEffortReadModelActivities } from './activities/save-effort.activities';
 import { FollowUpLauncher } from './follow-up-launcher';
@@ -25,6 +26,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
     private readonly saveActivities: SaveEffortReadModelActivities,
     private readonly followUpActivities: FollowUpReadModelActivities,
     private readonly launcher: FollowUpLauncher,
+    private readonly accountRiskActivities: AccountRiskReadModelActivities,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -48,6 +50,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
         recordMonitoringState: this.followUpActivities.recordMonitoringState,
         markPostSave: this.followUpActivities.markPostSave,
         recordWinBackState: this.followUpActivities.recordWinBackState,
+        recordHealthReading: this.accountRiskActivities.recordHealthReading,
       },
       shutdownGraceTime: `${c.WORKER_SHUTDOWN_GRACE_SECONDS} seconds`,
     });

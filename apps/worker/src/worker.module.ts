@@ -6,7 +6,10 @@ import { dataSourceOptions } from '@retain/persistence';
 import { RenewalReadModelActivities } from './activities/renewal-read-model.activities';
 import { FollowUpReadModelActivities } from './activities/follow-up.activities';
 import { SaveEffortReadModelActivities } from './activities/save-effort.activities';
+import { AccountRiskReadModelActivities } from './activities/account-risk.activities';
+import { EventRelay } from './event-relay';
 import { FollowUpLauncher } from './follow-up-launcher';
+import { WorkerTemporalClient } from './worker-temporal-client';
 import { TemporalWorkerService } from './temporal-worker.service';
 
 @Module({})
@@ -18,7 +21,7 @@ export class WorkerModule {
         LoggerModule.forRoot({ pinoHttp: { level: config.LOG_LEVEL, base: { service: 'retain-worker' } } }),
         TypeOrmModule.forRoot({ ...dataSourceOptions(config), retryAttempts: 3, retryDelay: 1000 }),
       ],
-      providers: [{ provide: AppConfig, useValue: config }, RenewalReadModelActivities, SaveEffortReadModelActivities, FollowUpReadModelActivities, FollowUpLauncher, TemporalWorkerService],
+      providers: [{ provide: AppConfig, useValue: config }, RenewalReadModelActivities, SaveEffortReadModelActivities, FollowUpReadModelActivities, AccountRiskReadModelActivities, WorkerTemporalClient, FollowUpLauncher, EventRelay, TemporalWorkerService],
     };
   }
 }

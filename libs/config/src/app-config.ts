@@ -48,6 +48,10 @@ export class AppConfig {
   /** Seconds the worker waits for running activities on shutdown. */
   @IsOptional() @IsInt() @Min(0) @Max(3600)
   WORKER_SHUTDOWN_GRACE_SECONDS = 10;
+
+  /** Milliseconds between passes of the worker's event relay over an empty inbox. */
+  @IsOptional() @IsInt() @Min(50) @Max(60000)
+  EVENT_RELAY_INTERVAL_MS = 500;
 }
 
 export const CONFIG_KEYS = Object.keys(new AppConfig()).concat(['DATABASE_URL', 'PUBLIC_BASE_URL', 'WORKFLOW_BUNDLE_PATH']) as Array<keyof AppConfig>;
@@ -57,7 +61,7 @@ export const REQUIRED_CONFIG_KEYS: ReadonlyArray<keyof AppConfig> = ['DATABASE_U
 
 export class ConfigError extends Error {}
 
-const NUMERIC_KEYS = new Set(['DATABASE_POOL_SIZE', 'API_PORT', 'WORKER_SHUTDOWN_GRACE_SECONDS']);
+const NUMERIC_KEYS = new Set(['DATABASE_POOL_SIZE', 'API_PORT', 'WORKER_SHUTDOWN_GRACE_SECONDS', 'EVENT_RELAY_INTERVAL_MS']);
 
 /** Reads and validates the configuration from `env` (process.env by default). */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {

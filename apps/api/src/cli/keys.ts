@@ -3,6 +3,8 @@
  *   create --role ROLE --user ID [--name "Display Name"] [--manager ID] [--label TEXT]
  *   revoke KEY_ID_OR_PREFIX
  *   list
+ *   signing-secret --user INTEGRATION_ID      (a Standard Webhooks secret for POST /events)
+ *   revoke-signing-secret SECRET_ID
  * The plaintext key is printed once, on create; only its digest is stored.
  */
 import 'reflect-metadata';
@@ -12,11 +14,14 @@ import { ROLES, isRole } from '@retain/domain';
 import { createDataSource } from '@retain/persistence';
 import { BUSINESS_ID_PATTERN } from '../common/validators';
 import { ApiKeyStore } from '../auth/api-key-store';
+import { SigningSecretStore } from '../events/signing-secrets';
 
 const USAGE = `usage:
   npm run keys -- create --role ROLE --user ID [--name "Display Name"] [--manager ID] [--label TEXT]
   npm run keys -- revoke KEY_ID_OR_PREFIX
   npm run keys -- list
+  npm run keys -- signing-secret --user INTEGRATION_ID
+  npm run keys -- revoke-signing-secret SECRET_ID
   RETAIN_API_KEY=... npm run keys -- verify     (exit 0 when the key is valid)
 roles: ${ROLES.join(', ')}`;
 
@@ -29,7 +34,9 @@ async function main(argv: string[]): Promise<void> {
     options: { role: { type: 'string' }, user: { type: 'string' }, name: { type: 'string' }, manager: { type: 'string' }, label: { type: 'string' }, json: { type: 'boolean' } },
   });
   const [command, ...rest] = positionals;
-  if (!command || !['create', 'revoke', 'list', 'verify'].includes(command)) throw new UsageError(USAGE);
+  if (!command || !['create', 'revoke', 'list', 'verify', 'signing-secret', 'revoke-signing-secret'].includes(command)) throw new UsageError(USAGE);
+  if (command === 'signing-secret' && (!values.user || !BUSINESS_ID_PATTERN.test(values.user))) throw new UsageError('--user must be the id of an integration principal');
+  if (command === 'revoke-signing-secret' && rest.length !== 1) throw new UsageError(USAGE);
   if (command === 'create') {
     if (!values.role || !isRole(values.role)) throw new UsageError(`--role must be one of: ${ROLES.join(', ')}`);
     if (!values.user || !BUSINESS_ID_PATTERN.test(values.user)) throw new UsageError('--user must be an id of letters, digits, dots, dashes or underscores');
@@ -49,6 +56,15 @@ async function main(argv: string[]): Promise<void> {
       const issued = await store.issue({ id: values.user!, displayName: values.name ?? values.user!, role: values.role as (typeof ROLES)[number], managerId: values.manager ?? null }, values.label ?? null);
       if (values.json) console.log(JSON.stringify({ ...issued, principalId: values.user, role: values.role }));
       else console.log(`created key ${issued.keyId} (prefix ${issued.prefix}) for ${values.user} as ${values.role}\n\n  ${issued.key}\n\nStore it now: it is not shown again.`);
+    } else if (command === 'signing-secret') {
+      const created = await new SigningSecretStore(dataSource).create(values.user!).catch((error: unknown) => {
+        throw new UsageError(error instanceof Error ? error.message : String(error));
+      });
+      if (values.json) console.log(JSON.stringify({ ...created, principalId: values.user }));
+      else console.log(`created signing secret ${created.id} for ${values.user}\n\n  ${created.secret}\n\nSign POST /events with it (Standard Webhooks); store it now.`);
+    } else if (command === 'revoke-signing-secret') {
+      if ((await new SigningSecretStore(dataSource).revoke(rest[0]!)) === 0) throw new UsageError(`no active signing secret has the id ${rest[0]}`);
+      console.log(`revoked signing secret ${rest[0]}`);
     } else if (command === 'verify') {
       const principal = await store.authenticate(process.env.RETAIN_API_KEY ?? '');
       if (!principal) throw new UsageError('the key in RETAIN_API_KEY is not valid');

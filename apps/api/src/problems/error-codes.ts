@@ -50,6 +50,7 @@ export const ERROR_CATALOGUE = {
   'WIN_BACK.TOUCHPOINT_NOT_DUE': { status: 409, title: 'The touchpoint is not due yet' },
   'WIN_BACK.TOUCHPOINT_NOT_FOUND': { status: 404, title: 'No such touchpoint' },
   'WIN_BACK.TOUCHPOINT_ALREADY_DONE': { status: 409, title: 'The touchpoint is already done' },
+  'EVENTS.SIGNATURE_INVALID': { status: 401, title: 'The event signature is missing, stale or does not verify' },
   'IDEMPOTENCY.KEY_REUSED': { status: 409, title: 'The Idempotency-Key was used for a different request' },
   'DEPENDENCY.UNAVAILABLE': { status: 503, title: 'A service the API depends on is unavailable' },
   'INTERNAL': { status: 500, title: 'Internal error' },

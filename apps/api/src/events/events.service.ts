@@ -1,0 +1,124 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Webhook } from 'standardwebhooks';
+import type { DataSource } from 'typeorm';
+import { validateIntegrationEvent, type EventFieldError } from '@retain/domain';
+import type { Principal } from '../auth/api-key-store';
+import { BUSINESS_ID_PATTERN } from '../common/validators';
+import { ApiError } from '../problems/error-codes';
+import { SigningSecretStore } from './signing-secrets';
+
+export const MAX_EVENTS_PER_REQUEST = 500;
+const EVENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
+const ENVELOPE_FIELDS = new Set(['eventId', 'source', 'accountId', 'type', 'occurredAt', 'payload']);
+
+export type EventResult =
+  | { index: number; eventId: string | null; status: 'accepted' | 'duplicate' }
+  | { index: number; eventId: string | null; status: 'rejected'; reason: string; errors: EventFieldError[] };
+
+interface ValidEvent {
+  index: number;
+  eventId: string;
+  source: string;
+  accountId: string;
+  type: string;
+  occurredAt: string;
+  payload: unknown;
+}
+
+/**
+ * `POST /events`: verifies the Standard Webhooks signature over the raw body with the
+ * integration's active signing secrets (a bad or stale one stores nothing), validates
+ * each event against the catalogue, and stores the valid ones once per (source, event
+ * id) in the inbox, from which the worker delivers them to the account's workflow.
+ */
+@Injectable()
+export class EventsService {
+  private readonly secrets: SigningSecretStore;
+
+  constructor(@InjectDataSource() private readonly db: DataSource) {
+    this.secrets = new SigningSecretStore(db);
+  }
+
+  async verify(rawBody: Buffer | undefined, headers: Record<string, string | string[] | undefined>, p: Principal): Promise<string> {
+    const h = (name: string) => {
+      const v = headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const webhookId = h('webhook-id');
+    const timestamp = h('webhook-timestamp');
+    const signature = h('webhook-signature');
+    if (!webhookId || !timestamp || !signature) throw new ApiError('EVENTS.SIGNATURE_INVALID', 'webhook-id, webhook-timestamp and webhook-signature headers are required (Standard Webhooks)');
+    if (!rawBody) throw new ApiError('REQUEST.UNSUPPORTED_MEDIA_TYPE', 'The request body must be JSON');
+    const secrets = await this.secrets.active(p.id);
+    if (secrets.length === 0) throw new ApiError('EVENTS.SIGNATURE_INVALID', `${p.id} has no signing secret; create one with npm run keys -- signing-secret`);
+    let lastError = 'no matching signature';
+    for (const secret of secrets) {
+      try {
+        new Webhook(secret).verify(rawBody.toString('utf8'), { 'webhook-id': webhookId, 'webhook-timestamp': timestamp, 'webhook-signature': signature });
+        return webhookId;
+      } catch (error) {
+        lastError = error instanceof Error ? error.message : String(error);
+      }
+    }
+    throw new ApiError('EVENTS.SIGNATURE_INVALID', `The signature does not verify: ${lastError}`);
+  }
+
+  async ingest(body: unknown, webhookId: string, p: Principal): Promise<{ single: boolean; results: EventResult[] }> {
+    const single = !(typeof body === 'object' && body !== null && !Array.isArray(body) && 'events' in body);
+    let events: unknown[];
+    if (single) events = [body];
+    else {
+      const b = body as Record<string, unknown>;
+      const extra = Object.keys(b).filter((k) => k !== 'events');
+      if (!Array.isArray(b.events) || b.events.length === 0 || b.events.length > MAX_EVENTS_PER_REQUEST || extra.length) {
+        throw new ApiError('VALIDATION.FAILED', `A batch is { "events": [...] } with 1 to ${MAX_EVENTS_PER_REQUEST} events`, [{ field: 'events', message: `must be an array of 1 to ${MAX_EVENTS_PER_REQUEST} events and nothing else` }]);
+      }
+      events = b.events;
+    }
+
+    const results: EventResult[] = [];
+    const valid: ValidEvent[] = [];
+    events.forEach((raw, index) => {
+      const errors: EventFieldError[] = [];
+      const e = (typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
+      if (e !== raw) errors.push({ field: 'event', message: 'must be an object' });
+      const eventId = typeof e.eventId === 'string' ? e.eventId : null;
+      if (!eventId || !EVENT_ID.test(eventId)) errors.push({ field: 'eventId', message: 'must be 1-200 letters, digits, dots, colons, dashes or underscores' });
+      if (e.source !== p.id) errors.push({ field: 'source', message: `must be your integration id (${p.id})` });
+      if (typeof e.accountId !== 'string' || !BUSINESS_ID_PATTERN.test(e.accountId)) errors.push({ field: 'accountId', message: 'must be an account id' });
+      for (const k of Object.keys(e)) if (!ENVELOPE_FIELDS.has(k)) errors.push({ field: k, message: 'unknown field' });
+      if (e === raw) errors.push(...validateIntegrationEvent({ type: e.type, occurredAt: e.occurredAt, payload: e.payload }));
+      if (errors.length) results.push({ index, eventId, status: 'rejected', reason: 'invalid', errors });
+      else valid.push({ index, eventId: eventId!, source: p.id, accountId: e.accountId as string, type: e.type as string, occurredAt: new Date(e.occurredAt as string).toISOString(), payload: e.payload });
+    });
+
+    if (valid.length) {
+      const found = await this.db.query<Array<{ id: string }>>('SELECT id FROM accounts WHERE id = ANY($1)', [[...new Set(valid.map((v) => v.accountId))]]);
+      const accounts = new Set(found.map((r) => r.id));
+      const known = valid.filter((v) => accounts.has(v.accountId));
+      for (const v of valid.filter((x) => !accounts.has(x.accountId))) {
+        results.push({ index: v.index, eventId: v.eventId, status: 'rejected', reason: 'unknown_account', errors: [{ field: 'accountId', message: `Retain knows no account ${v.accountId}` }] });
+      }
+      // One transaction: every accepted event of the request is in the inbox, or none.
+      const inserted = new Set<number>();
+      await this.db.transaction(async (em) => {
+        for (const v of known) {
+          const rows: unknown[] = await em.query(
+            `INSERT INTO inbound_events (source, event_id, principal_id, account_id, type, occurred_at, payload, webhook_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (source, event_id) DO NOTHING RETURNING event_id`,
+            [v.source, v.eventId, p.id, v.accountId, v.type, v.occurredAt, JSON.stringify(v.payload), webhookId],
+          );
+          if (rows.length) inserted.add(v.index);
+        }
+      });
+      // The same event twice in one batch: the second is a duplicate too.
+      for (const v of known) results.push({ index: v.index, eventId: v.eventId, status: inserted.has(v.index) ? 'accepted' : 'duplicate' });
+    }
+    results.sort((a, b) => a.index - b.index);
+    if (single && results[0]?.status === 'rejected') {
+      throw new ApiError('VALIDATION.FAILED', results[0].reason === 'unknown_account' ? 'The event names an account Retain does not know' : 'The event is not valid', results[0].errors);
+    }
+    return { single, results };
+  }
+}

@@ -1,0 +1,129 @@
+import { Webhook } from 'standardwebhooks';
+import { randomUUID } from 'node:crypto';
+import { addDays, localDateAt } from '@retain/domain';
+import { accountRiskWorkflowId, getAccountRiskStateQuery } from '@retain/workflows';
+import { SigningSecretStore } from '../../apps/api/src/events/signing-secrets';
+import { TestStack, eventually } from '../support/stack';
+
+const PROBLEM_JSON = /^application\/problem\+json/;
+
+describe('integration events end to end: signed ingestion, the inbox, delivery to the account workflow', () => {
+  let stack: TestStack;
+  let integrationKey: string;
+  let secret: string;
+  let opsKey: string;
+
+  beforeAll(async () => {
+    stack = await TestStack.start();
+    [integrationKey, opsKey] = await Promise.all([stack.keyFor('integration', 'crm-int'), stack.keyFor('cs_ops', 'ops-e')]);
+    secret = (await new SigningSecretStore(stack.db).create('crm-int')).secret;
+    for (const id of ['acc-ev-1', 'acc-ev-2']) {
+      const body = { account: { id, name: `${id} KK`, arrCents: 15_000_000, segment: 'enterprise', timeZone: 'Asia/Tokyo', ownerCsmId: 'csm-e' }, renewalDate: addDays(localDateAt(new Date(), 'Asia/Tokyo'), 45) };
+      expect((await stack.request('POST', '/renewals', { key: opsKey, body })).status).toBe(201);
+      await eventually(async () => (await stack.db.query<unknown[]>('SELECT 1 FROM accounts WHERE id = $1', [id])).length > 0 || undefined, 15_000, `account ${id}`);
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  }, 60_000);
+
+  /** Posts `body` signed the Standard Webhooks way (as any integration's library would). */
+  function post(body: unknown, options: { signWith?: string; at?: Date; key?: string } = {}) {
+    const raw = JSON.stringify(body);
+    const id = `msg_${randomUUID()}`;
+    const at = options.at ?? new Date();
+    const signature = new Webhook(options.signWith ?? secret).sign(id, at, raw);
+    return stack.request('POST', '/events', {
+      key: options.key ?? integrationKey,
+      rawBody: raw,
+      headers: { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': signature },
+    });
+  }
+  const event = (eventId: string, accountId: string, type: string, payload: unknown) => ({ eventId, source: 'crm-int', accountId, type, occurredAt: new Date().toISOString(), payload });
+  const inboxRows = async (eventId: string) => stack.db.query<Array<{ delivered_at: Date | null }>>('SELECT delivered_at FROM inbound_events WHERE source = $1 AND event_id = $2', ['crm-int', eventId]);
+  const accountState = (accountId: string) => stack.temporal.client.workflow.getHandle(accountRiskWorkflowId(accountId)).query(getAccountRiskStateQuery);
+
+  it('accepts a signed event, delivers it to the account workflow once, and records its health reading', async () => {
+    const res = await post(event('hs-1', 'acc-ev-1', 'health_score', { score: 42 }));
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ accepted: 1, duplicates: 0, rejected: 0, results: [{ index: 0, eventId: 'hs-1', status: 'accepted' }] });
+    await eventually(async () => ((await inboxRows('hs-1'))[0]?.delivered_at ? true : undefined), 15_000, 'delivery');
+    const state = await eventually(async () => {
+      const s = await accountState('acc-ev-1').catch(() => undefined);
+      return s && s.eventsApplied >= 1 ? s : undefined;
+    }, 15_000, 'the account workflow');
+    expect(state.appliedEventIds).toContain('crm-int:hs-1');
+    expect(state.signals.health).toMatchObject({ score: 42 });
+    const readings = await eventually(async () => {
+      const r = await stack.db.query<Array<{ health_score: string }>>('SELECT health_score FROM account_health_observations WHERE account_id = $1', ['acc-ev-1']);
+      return r.length ? r : undefined;
+    }, 15_000, 'the health reading');
+    expect(readings.map((r) => Number(r.health_score))).toEqual([42]);
+
+    // The same event again: a duplicate, no second effect.
+    const again = await post(event('hs-1', 'acc-ev-1', 'health_score', { score: 42 }));
+    expect(again.body).toMatchObject({ accepted: 0, duplicates: 1, results: [{ status: 'duplicate' }] });
+    expect(await inboxRows('hs-1')).toHaveLength(1);
+  }, 60_000);
+
+  it('refuses a bad signature, a stale timestamp, and a person\'s key, storing nothing', async () => {
+    const wrongSecret = `whsec_${Buffer.from('x'.repeat(32)).toString('base64')}`;
+    const bad = await post(event('bad-1', 'acc-ev-1', 'nps', { score: 3 }), { signWith: wrongSecret });
+    expect([bad.status, bad.body.code]).toEqual([401, 'EVENTS.SIGNATURE_INVALID']);
+    expect(bad.headers.get('content-type')).toMatch(PROBLEM_JSON);
+    const stale = await post(event('stale-1', 'acc-ev-1', 'nps', { score: 3 }), { at: new Date(Date.now() - 6 * 60_000) });
+    expect([stale.status, stale.body.code]).toEqual([401, 'EVENTS.SIGNATURE_INVALID']);
+    const unsigned = await stack.request('POST', '/events', { key: integrationKey, body: event('unsigned-1', 'acc-ev-1', 'nps', { score: 3 }) });
+    expect(unsigned.status).toBe(401);
+    const person = await post(event('person-1', 'acc-ev-1', 'nps', { score: 3 }), { key: opsKey });
+    expect([person.status, person.body.code]).toEqual([403, 'AUTH.FORBIDDEN']);
+    for (const id of ['bad-1', 'stale-1', 'unsigned-1', 'person-1']) expect(await inboxRows(id)).toEqual([]);
+  }, 30_000);
+
+  it('takes a batch: one malformed event and one for an unknown account are rejected, the rest accepted', async () => {
+    const res = await post({
+      events: [
+        event('b-1', 'acc-ev-2', 'sponsor_departure', { reason: 'departed', contactName: 'Sato' }),
+        event('b-2', 'acc-ev-2', 'nps', { score: 11 }),
+        event('b-3', 'acc-nobody', 'nps', { score: 5 }),
+        event('b-4', 'acc-ev-2', 'competitor_mention', { competitor: 'RivalCo', context: 'question' }),
+      ],
+    });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ accepted: 2, duplicates: 0, rejected: 2 });
+    expect(res.body.results.map((r: { eventId: string; status: string; reason?: string }) => [r.eventId, r.status, r.reason ?? null])).toEqual([
+      ['b-1', 'accepted', null],
+      ['b-2', 'rejected', 'invalid'],
+      ['b-3', 'rejected', 'unknown_account'],
+      ['b-4', 'accepted', null],
+    ]);
+    expect(res.body.results[1].errors).toEqual([{ field: 'payload.score', message: expect.any(String) }]);
+    // A single malformed event is a plain 400.
+    const single = await post(event('s-1', 'acc-ev-2', 'nps', { score: 'ten' }));
+    expect([single.status, single.body.code]).toEqual([400, 'VALIDATION.FAILED']);
+    const tooMany = await post({ events: Array.from({ length: 501 }, (_, i) => event(`m-${i}`, 'acc-ev-2', 'nps', { score: 5 })) });
+    expect(tooMany.status).toBe(400);
+    const s = await eventually(async () => {
+      const st = await accountState('acc-ev-2').catch(() => undefined);
+      return st && st.eventsApplied === 2 ? st : undefined;
+    }, 15_000, 'both accepted events applied');
+    expect(s.appliedEventIds.sort()).toEqual(['crm-int:b-1', 'crm-int:b-4']);
+  }, 60_000);
+
+  it('loses nothing when the process dies between the commit and the signal, and applies a redelivery once', async () => {
+    // Committed but never signalled: as if the api had died right after its transaction.
+    await stack.db.query(
+      `INSERT INTO inbound_events (source, event_id, principal_id, account_id, type, occurred_at, payload, webhook_id) VALUES ('crm-int', 'crash-1', 'crm-int', 'acc-ev-1', 'health_score', now(), '{"score": 77}', 'msg_crash')`,
+    );
+    await eventually(async () => ((await accountState('acc-ev-1')).appliedEventIds.includes('crm-int:crash-1') ? true : undefined), 15_000, 'the stranded event delivered');
+    const before = await accountState('acc-ev-1');
+    // Signalled but not marked: as if the worker had died between the signal and the update.
+    await stack.db.query(`UPDATE inbound_events SET delivered_at = NULL WHERE source = 'crm-int' AND event_id IN ('crash-1', 'hs-1')`);
+    await eventually(async () => ((await stack.db.query<unknown[]>(`SELECT 1 FROM inbound_events WHERE delivered_at IS NULL AND source = 'crm-int'`)).length === 0 ? true : undefined), 15_000, 'redelivery');
+    const after = await accountState('acc-ev-1');
+    expect(after.eventsApplied).toBe(before.eventsApplied);
+    const readings = await stack.db.query<Array<{ health_score: string }>>('SELECT health_score FROM account_health_observations WHERE account_id = $1 ORDER BY observed_at', ['acc-ev-1']);
+    expect(readings.map((r) => Number(r.health_score))).toEqual([42, 77]);
+  }, 60_000);
+});
