@@ -27,6 +27,8 @@ export const integrationEventSignal = defineSignal<[IntegrationEventSignal]>('in
 export interface AccountRiskInput {
   accountId: string;
   policy: RetainPolicy;
+  /** Events per run before continuing as new (default 1,000; Temporal may suggest it sooner). */
+  eventsPerRun?: number;
   carried?: AccountRiskState;
 }
 

@@ -8,8 +8,7 @@ const activities = proxyActivities<AccountRiskActivities>({
 });
 
 const MAX_APPLIED_EVENT_IDS = 5_000;
-/** Events per run before continuing as new (Temporal may suggest it sooner). */
-const EVENTS_PER_RUN = 1_000;
+const DEFAULT_EVENTS_PER_RUN = 1_000;
 
 /**
  * The account's early-warning state (domain.md §5): every accepted integration event is
@@ -31,6 +30,7 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
     updatedAt: new Date().toISOString(),
   };
   const inbox: IntegrationEventSignal[] = [];
+  const eventsPerRun = input.eventsPerRun ?? DEFAULT_EVENTS_PER_RUN;
   let thisRun = 0;
 
   setHandler(integrationEventSignal, (e) => {
@@ -39,7 +39,7 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
   setHandler(getAccountRiskStateQuery, () => s);
 
   for (;;) {
-    await condition(() => inbox.length > 0 || workflowInfo().continueAsNewSuggested || thisRun >= EVENTS_PER_RUN);
+    await condition(() => inbox.length > 0 || workflowInfo().continueAsNewSuggested || thisRun >= eventsPerRun);
     while (inbox.length) {
       const e = inbox.shift()!;
       if (s.appliedEventIds.includes(e.eventId)) continue;
@@ -57,7 +57,7 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
         await activities.recordHealthReading({ accountId: s.accountId, observedAt: new Date(Date.parse(e.occurredAt)).toISOString(), healthScore: event.payload.score, usageChangePct: null, source: e.source, eventId: e.eventId });
       }
     }
-    if (thisRun >= EVENTS_PER_RUN || workflowInfo().continueAsNewSuggested) {
+    if (thisRun >= eventsPerRun || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       if (inbox.length === 0) await continueAsNew<typeof accountRiskWorkflow>({ ...input, carried: { ...s, run: s.run + 1 } });
     }
