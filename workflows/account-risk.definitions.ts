@@ -3,8 +3,8 @@
  * signals, delivered from the inbox by the worker's relay with signal-with-start.
  * Re-exported by definitions.ts.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { AccountSignalState, RetainPolicy } from './domain';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AccountSignalState, AlertGroup, AlertMeasure, AlertRecipient, AlertRuleId, AlertSeverity, EarlyWarningAccount, PreviousAlert, RetainPolicy, SeverityAdjustment } from './domain';
 
 export const ACCOUNT_RISK_WORKFLOW_TYPE = 'accountRiskWorkflow';
 
@@ -32,9 +32,61 @@ export interface AccountRiskInput {
   carried?: AccountRiskState;
 }
 
+export type AlertState = 'open' | 'acknowledged' | 'resolved';
+
+/** One raised alert (domain.md §5.1, §5.4): final severity, who hears of it and when, its SLA ladder. */
+export interface AlertRecord {
+  id: string;
+  accountId: string;
+  ruleId: AlertRuleId;
+  group: AlertGroup;
+  baseSeverity: AlertSeverity;
+  severity: AlertSeverity;
+  adjustments: SeverityAdjustment[];
+  summary: string;
+  measure: AlertMeasure;
+  details: Record<string, number | string | boolean | null>;
+  triggeredAt: string;
+  recipients: Array<AlertRecipient & { personId: string | null }>;
+  /** When the notification goes out: at once for P0, within the hour for P1, the digests for P2 and P3, never in quiet hours but for P0. */
+  deliverAt: string;
+  notificationKey: string;
+  respondBy: string;
+  state: AlertState;
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  resolution: string | null;
+  escalations: Array<{ level: number; role: string; at: string; escalatedAt: string | null }>;
+  /** Set when the alert asked the account's renewal for a save (a P0 or P1 near renewal). */
+  saveRequestedFor: string | null;
+  revision: number;
+}
+
+/** The account as the rules and the routing need it, with its people and open renewal. */
+export interface AccountRiskContext {
+  account: EarlyWarningAccount;
+  ownerCsmId: string;
+  csmManagerId: string | null;
+  salesRepId: string | null;
+  /** The open (undecided) renewal, if any, and whether it already has a save. */
+  openRenewalId: string | null;
+  renewalHasSave: boolean;
+}
+
 export interface AccountRiskState {
   accountId: string;
   signals: AccountSignalState;
+  /** The latest alerts (bounded), newest last. */
+  alerts: AlertRecord[];
+  alertSeq: number;
+  /** The last notified alert per rule, for repeat and acknowledgement suppression (§5.5). */
+  lastByRule: Partial<Record<AlertRuleId, PreviousAlert>>;
+  /** Open consolidation windows per group: alerts of one group within 24 h share one notification. */
+  clusters: Partial<Record<AlertGroup, { key: string; firstAt: string; alertIds: string[] }>>;
+  suppressedCount: number;
+  lastEvaluatedAt: string | null;
   /** Ids of events already applied (the newest, bounded), carried across continue-as-new. */
   appliedEventIds: string[];
   eventsApplied: number;
@@ -45,6 +97,27 @@ export interface AccountRiskState {
 }
 
 export const getAccountRiskStateQuery = defineQuery<AccountRiskState>('getAccountRiskState');
+
+export const acknowledgeAlertUpdate = defineUpdate<AlertRecord, [{ alertId: string; by: string }]>('acknowledgeAlert');
+export const resolveAlertUpdate = defineUpdate<AlertRecord, [{ alertId: string; by: string; resolution?: string }]>('resolveAlert');
+
+export const ALERT_REFUSALS = { notFound: 'AlertNotFound', alreadyHandled: 'AlertAlreadyHandled' } as const;
+
+/** An alert's notification: one per consolidation window, updated while it has not gone out. */
+export interface AlertNotificationRecord {
+  key: string;
+  accountId: string;
+  renewalId: string | null;
+  severity: AlertSeverity;
+  recipientIds: string[];
+  /** Escalation: tell this person's manager. */
+  escalateTo: string | null;
+  subject: string;
+  lines: string[];
+  alertIds: string[];
+  deliverAfter: string;
+  kind: 'alert' | 'alert_escalated';
+}
 
 export interface HealthReadingRecord {
   accountId: string;
@@ -58,4 +131,13 @@ export interface HealthReadingRecord {
 export interface AccountRiskActivities {
   /** Stores a health reading once per (source, event id); post-save monitoring reads the latest. */
   recordHealthReading(reading: HealthReadingRecord): Promise<void>;
+  /** The account's ARR, segment, time zone, people and open renewal; null for an account Retain does not know. */
+  loadAccountContext(accountId: string): Promise<AccountRiskContext | null>;
+  /** Upserts the alert in the alerts read model (guarded by its revision). */
+  recordAlert(alert: AlertRecord): Promise<void>;
+  /**
+   * Writes or extends a notification in the outbox. Returns false when a notification
+   * with this key already went out (the caller opens a new one).
+   */
+  upsertAlertNotification(n: AlertNotificationRecord): Promise<boolean>;
 }

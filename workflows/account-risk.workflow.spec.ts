@@ -2,13 +2,40 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundleWorkflows } from '../apps/worker/src/workflow-bundle';
 import { createTimeSkippingEnv, registerSearchAttributes, uniqueTaskQueue } from '../test/support/temporal';
-import { accountRiskWorkflowId, getAccountRiskStateQuery, integrationEventSignal, type AccountRiskActivities, type HealthReadingRecord, type IntegrationEventSignal } from './definitions';
-import { DEFAULT_POLICY } from './domain';
+import {
+  acknowledgeAlertUpdate,
+  accountRiskWorkflowId,
+  getAccountRiskStateQuery,
+  integrationEventSignal,
+  type AccountRiskActivities,
+  type AccountRiskContext,
+  type AlertNotificationRecord,
+  type AlertRecord,
+  type HealthReadingRecord,
+  type IntegrationEventSignal,
+} from './definitions';
+import { DEFAULT_POLICY, addDays, localDateAt } from './domain';
+import { refusal } from '../test/support/workflow-testing';
 import type { accountRiskWorkflow } from './account-risk.workflow';
 
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
 class RecordingActivities implements AccountRiskActivities {
+  context: AccountRiskContext | null = null;
   readonly readings: HealthReadingRecord[] = [];
+  readonly alerts = new Map<string, AlertRecord>();
+  readonly notifications = new Map<string, AlertNotificationRecord>();
   readonly recordHealthReading = async (r: HealthReadingRecord): Promise<void> => void this.readings.push(r);
+  readonly loadAccountContext = async (): Promise<AccountRiskContext | null> => (this.context ? structuredClone(this.context) : null);
+  readonly recordAlert = async (a: AlertRecord): Promise<void> => {
+    const known = this.alerts.get(a.id);
+    if (!known || known.revision < a.revision) this.alerts.set(a.id, structuredClone(a));
+  };
+  readonly upsertAlertNotification = async (n: AlertNotificationRecord): Promise<boolean> => {
+    this.notifications.set(n.key, structuredClone(n));
+    return true;
+  };
 }
 
 describe('account early-warning workflow (time-skipping)', () => {
@@ -49,5 +76,89 @@ describe('account early-warning workflow (time-skipping)', () => {
       await h.terminate('test done');
     });
     expect(acts.readings.map((r) => r.eventId)).toEqual(['crm:h-1', 'crm:h-2', 'crm:h-3', 'crm:h-4']);
+  }, 60_000);
+
+  async function setUp(name: string) {
+    const acts = new RecordingActivities();
+    const taskQueue = uniqueTaskQueue(name);
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts });
+    const start = await env.currentTimeMs();
+    const send = (accountId: string, e: Omit<IntegrationEventSignal, 'accountId' | 'source'> & { source?: string }) =>
+      env.client.workflow.signalWithStart<typeof accountRiskWorkflow, [IntegrationEventSignal]>('accountRiskWorkflow', {
+        taskQueue, workflowId: accountRiskWorkflowId(accountId), args: [{ accountId, policy: DEFAULT_POLICY }], signal: integrationEventSignal, signalArgs: [{ source: 'crm', accountId, ...e }],
+      });
+    return { acts, worker, start, send };
+  }
+
+  it('raises a P0 for a sponsor leaving a $150K enterprise account 45 days before renewal: at once, to CSM, manager and sales; SLA escalation once per level, none after acknowledgement; repeats suppressed', async () => {
+    const { acts, worker, start, send } = await setUp('acc-p0');
+    acts.context = {
+      account: { id: 'acc-p0', name: 'Big KK', segment: 'enterprise', arrCents: 15_000_000, renewalDate: addDays(localDateAt(new Date(start), 'Asia/Tokyo'), 45), timeZone: 'Asia/Tokyo', vertical: null },
+      ownerCsmId: 'csm-1', csmManagerId: 'mgr-1', salesRepId: 'ae-1', openRenewalId: null, renewalHasSave: false,
+    };
+    await worker.runUntil(async () => {
+      await send('acc-p0', { eventId: 'crm:sd-1', type: 'sponsor_departure', occurredAt: new Date(start).toISOString(), payload: { reason: 'departed', contactName: 'Tanaka' } });
+      await env.sleep(HOUR / 2);
+      const h = env.client.workflow.getHandle<typeof accountRiskWorkflow>(accountRiskWorkflowId('acc-p0'));
+      let s = await h.query(getAccountRiskStateQuery);
+      expect(s.alerts).toHaveLength(1);
+      const alert = s.alerts[0]!;
+      expect(alert).toMatchObject({ ruleId: 'sponsor_departure', severity: 'P0', state: 'open' });
+      expect(alert.deliverAt).toBe(alert.triggeredAt);
+      expect(alert.recipients.map((r) => [r.role, r.personId])).toEqual([['csm', 'csm-1'], ['csm_manager', 'mgr-1'], ['sales_rep', 'ae-1']]);
+      expect(acts.notifications.get(alert.notificationKey)).toMatchObject({ severity: 'P0', recipientIds: ['csm-1', 'mgr-1', 'ae-1'], deliverAfter: alert.triggeredAt });
+
+      await env.sleep(5 * HOUR); // past the 4-hour P0 SLA: the first step up
+      s = await h.query(getAccountRiskStateQuery);
+      expect(s.alerts[0]!.escalations.map((e) => e.escalatedAt !== null)).toEqual([true, false, false]);
+      expect([...acts.notifications.keys()].filter((k) => k.includes(':escalation:'))).toEqual([`${alert.id}:escalation:1`]);
+      expect(acts.notifications.get(`${alert.id}:escalation:1`)).toMatchObject({ kind: 'alert_escalated', escalateTo: 'csm-1' });
+
+      await h.executeUpdate(acknowledgeAlertUpdate, { args: [{ alertId: alert.id, by: 'csm-1' }] });
+      expect(await refusal(h.executeUpdate(acknowledgeAlertUpdate, { args: [{ alertId: alert.id, by: 'csm-1' }] }))).toBe('AlertAlreadyHandled');
+      expect(await refusal(h.executeUpdate(acknowledgeAlertUpdate, { args: [{ alertId: 'alert:acc-p0:99', by: 'csm-1' }] }))).toBe('AlertNotFound');
+      // The same departure reported again by another source: acknowledged, not worse, so suppressed.
+      await send('acc-p0', { eventId: 'hr:sd-1', source: 'hr', type: 'sponsor_departure', occurredAt: new Date(start + 6 * HOUR).toISOString(), payload: { reason: 'departed', contactName: 'Tanaka' } });
+      await env.sleep(20 * HOUR);
+      s = await h.query(getAccountRiskStateQuery);
+      expect(s.alerts).toHaveLength(1);
+      expect(s.suppressedCount).toBeGreaterThanOrEqual(1);
+      expect(s.alerts[0]!.escalations.filter((e) => e.escalatedAt)).toHaveLength(1);
+      expect(acts.alerts.get(alert.id)).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'csm-1' });
+      await h.terminate('test done');
+    });
+  }, 60_000);
+
+  it('routes a 30% usage drop on a $5K SMB account as P2 into the next daily digest, and four usage alerts of one day into one notification', async () => {
+    const { acts, worker, start, send } = await setUp('acc-usage');
+    const tz = 'America/Denver';
+    acts.context = { account: { id: 'acc-usage', name: 'Small LLC', segment: 'smb', arrCents: 500_000, renewalDate: addDays(localDateAt(new Date(start), tz), 120), timeZone: tz, vertical: null }, ownerCsmId: 'csm-2', csmManagerId: 'mgr-2', salesRepId: null, openRenewalId: null, renewalHasSave: false };
+    const dropStart = start - 14 * DAY - 2 * HOUR;
+    await worker.runUntil(async () => {
+      // 60 days at 200 active users, then 14 days at 140 (down 30%); key users, core features and data created fall too.
+      for (let d = -60; d <= 14; d++) {
+        const low = d >= 0;
+        await send('acc-usage', { eventId: `analytics:u-${d}`, source: 'analytics', type: 'usage_snapshot', occurredAt: new Date(dropStart + d * DAY).toISOString(), payload: { activeUsers: low ? 140 : 200, keyUserLogins: low ? 40 : 100, coreFeatureUsage: low ? 50 : 100, dataCreated: low ? 50 : 100 } });
+      }
+      await env.sleep(HOUR);
+      const s = await env.client.workflow.getHandle<typeof accountRiskWorkflow>(accountRiskWorkflowId('acc-usage')).query(getAccountRiskStateQuery);
+      const usageDrop = s.alerts.find((a) => a.ruleId === 'usage_drop')!;
+      expect(usageDrop).toMatchObject({ severity: 'P2', measure: { value: 30 } });
+      expect(usageDrop.recipients.map((r) => [r.role, r.timing])).toEqual([['csm', 'daily_digest']]);
+      // The next 09:00 in Denver after it was raised.
+      const deliver = new Date(usageDrop.deliverAt);
+      expect(new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(deliver)).toBe('09:00');
+      expect(deliver.getTime() - Date.parse(usageDrop.triggeredAt)).toBeGreaterThan(0);
+      expect(deliver.getTime() - Date.parse(usageDrop.triggeredAt)).toBeLessThanOrEqual(DAY);
+      // Every usage alert of the day shares one notification listing each metric.
+      const usage = s.alerts.filter((a) => a.group === 'usage');
+      expect(usage.length).toBe(4);
+      expect(new Set(usage.map((a) => a.notificationKey)).size).toBe(1);
+      const n = acts.notifications.get(usage[0]!.notificationKey)!;
+      expect(n.alertIds).toEqual(usage.map((a) => a.id));
+      expect(n.lines).toHaveLength(4);
+      expect(acts.notifications.size).toBe(1);
+      await env.client.workflow.getHandle(accountRiskWorkflowId('acc-usage')).terminate('test done');
+    });
   }, 60_000);
 });

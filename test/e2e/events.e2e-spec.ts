@@ -12,13 +12,15 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
   let integrationKey: string;
   let secret: string;
   let opsKey: string;
+  let csmKey: string;
+  let otherCsmKey: string;
 
   beforeAll(async () => {
     stack = await TestStack.start();
-    [integrationKey, opsKey] = await Promise.all([stack.keyFor('integration', 'crm-int'), stack.keyFor('cs_ops', 'ops-e')]);
+    [integrationKey, opsKey, csmKey, otherCsmKey] = await Promise.all([stack.keyFor('integration', 'crm-int'), stack.keyFor('cs_ops', 'ops-e'), stack.keyFor('csm', 'csm-e'), stack.keyFor('csm', 'csm-other')]);
     secret = (await new SigningSecretStore(stack.db).create('crm-int')).secret;
     for (const id of ['acc-ev-1', 'acc-ev-2']) {
-      const body = { account: { id, name: `${id} KK`, arrCents: 15_000_000, segment: 'enterprise', timeZone: 'Asia/Tokyo', ownerCsmId: 'csm-e' }, renewalDate: addDays(localDateAt(new Date(), 'Asia/Tokyo'), 45) };
+      const body = { account: { id, name: `${id} KK`, arrCents: 15_000_000, segment: 'enterprise', timeZone: 'Asia/Tokyo', ownerCsmId: 'csm-e', csmManagerId: 'mgr-e', salesRepId: 'ae-e' }, renewalDate: addDays(localDateAt(new Date(), 'Asia/Tokyo'), 45) };
       expect((await stack.request('POST', '/renewals', { key: opsKey, body })).status).toBe(201);
       await eventually(async () => (await stack.db.query<unknown[]>('SELECT 1 FROM accounts WHERE id = $1', [id])).length > 0 || undefined, 15_000, `account ${id}`);
     }
@@ -109,6 +111,37 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
       return st && st.eventsApplied === 2 ? st : undefined;
     }, 15_000, 'both accepted events applied');
     expect(s.appliedEventIds.sort()).toEqual(['crm-int:b-1', 'crm-int:b-4']);
+  }, 60_000);
+
+  it('turns the sponsor departure on a $150K enterprise account 45 days before renewal into a P0 for CSM, manager and sales, at once, and asks the renewal for a save', async () => {
+    const alert = await eventually(async () => {
+      const r = await stack.request('GET', '/alerts?accountId=acc-ev-2&severity=P0', { key: csmKey });
+      return r.body?.items?.find((a: { ruleId: string }) => a.ruleId === 'sponsor_departure');
+    }, 15_000, 'the P0 alert');
+    expect(alert).toMatchObject({ severity: 'P0', state: 'open', saveRequestedFor: expect.stringMatching(/^renewal:acc-ev-2:/) });
+    expect(alert.recipients.map((r: { role: string }) => r.role)).toEqual(['csm', 'csm_manager', 'sales_rep']);
+    expect(alert.deliverAt).toBe(alert.triggeredAt);
+    const outbox = await stack.db.query<Array<{ kind: string; deliver_after: Date }>>(`SELECT kind, deliver_after FROM notifications WHERE key = $1`, [alert.notificationKey]);
+    expect(outbox).toEqual([{ kind: 'alert', deliver_after: new Date(alert.deliverAt) }]);
+    // Forwarding: the renewal near its date got a save.
+    const renewal = await eventually(async () => {
+      const r = await stack.request('GET', `/renewals/${encodeURIComponent(alert.saveRequestedFor)}`, { key: opsKey });
+      return r.body?.saveRequest?.saveId ? r.body : undefined;
+    }, 15_000, 'the save on the renewal');
+    expect(renewal.saveRequest.reason).toMatch(/^P0 alert/);
+    expect((await stack.request('GET', '/alerts?accountId=acc-ev-2', { key: otherCsmKey })).body.items).toEqual([]);
+    const path = `/alerts/${encodeURIComponent(alert.id)}`;
+    expect((await stack.request('POST', `${path}/acknowledge`, { key: otherCsmKey, body: {} })).status).toBe(403);
+    const ack = await stack.request('POST', `${path}/acknowledge`, { key: csmKey, body: {} });
+    expect([ack.status, ack.body.state, ack.body.acknowledgedBy]).toEqual([200, 'acknowledged', 'csm-e']);
+    const again = await stack.request('POST', `${path}/acknowledge`, { key: csmKey, body: {} });
+    expect([again.status, again.body.code]).toEqual([409, 'ALERT.ALREADY_HANDLED']);
+    expect((await stack.request('POST', '/alerts/alert:nope:1/resolve', { key: csmKey, body: {} })).status).toBe(404);
+    const listed = await eventually(async () => {
+      const r = await stack.request('GET', '/alerts?accountId=acc-ev-2&state=acknowledged', { key: csmKey });
+      return r.body?.items?.length ? r.body.items : undefined;
+    }, 15_000, 'the acknowledgement in the read model');
+    expect(listed.map((a: { id: string }) => a.id)).toContain(alert.id);
   }, 60_000);
 
   it('loses nothing when the process dies between the commit and the signal, and applies a redelivery once', async () => {

@@ -10,6 +10,8 @@ import { dataSourceOptions } from '@retain/persistence';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeyStore } from './auth/api-key-store';
 import { HealthController } from './health/health.controller';
+import { AlertsController } from './alerts/alerts.controller';
+import { AlertsService } from './alerts/alerts.service';
 import { EventsController } from './events/events.controller';
 import { EventsService } from './events/events.service';
 import { MonitoringController, WinBacksController } from './follow-ups/follow-ups.controller';
@@ -50,7 +52,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [loggerModule(config), TypeOrmModule.forRoot({ ...dataSourceOptions(config), retryAttempts: 3, retryDelay: 1000 })],
-      controllers: [HealthController, RenewalsController, SavesController, MonitoringController, WinBacksController, EventsController],
+      controllers: [HealthController, RenewalsController, SavesController, MonitoringController, WinBacksController, EventsController, AlertsController],
       providers: [
         { provide: AppConfig, useValue: config },
         TemporalClientProvider,
@@ -63,6 +65,7 @@ export class AppModule {
         SavesService,
         FollowUpsService,
         EventsService,
+        AlertsService,
       ],
     };
   }

@@ -51,6 +51,9 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
         markPostSave: this.followUpActivities.markPostSave,
         recordWinBackState: this.followUpActivities.recordWinBackState,
         recordHealthReading: this.accountRiskActivities.recordHealthReading,
+        loadAccountContext: this.accountRiskActivities.loadAccountContext,
+        recordAlert: this.accountRiskActivities.recordAlert,
+        upsertAlertNotification: this.accountRiskActivities.upsertAlertNotification,
       },
       shutdownGraceTime: `${c.WORKER_SHUTDOWN_GRACE_SECONDS} seconds`,
     });

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { AccountRiskActivities, HealthReadingRecord } from '@retain/workflows';
+import type { Segment } from '@retain/domain';
+import type { AccountRiskActivities, AccountRiskContext, AlertNotificationRecord, AlertRecord, HealthReadingRecord } from '@retain/workflows';
 
-/** The account workflow's activities. Idempotent: a reading is stored once per (source, event id). */
+/** The account workflow's activities. Idempotent: readings once per event, alerts by revision, notifications by key. */
 @Injectable()
 export class AccountRiskReadModelActivities implements AccountRiskActivities {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
@@ -14,5 +15,62 @@ export class AccountRiskReadModelActivities implements AccountRiskActivities {
        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (source, event_id) DO NOTHING`,
       [r.accountId, r.observedAt, r.healthScore, r.usageChangePct, r.source, r.eventId],
     );
+  };
+
+  readonly loadAccountContext = async (accountId: string): Promise<AccountRiskContext | null> => {
+    const rows: Array<{ name: string; arr_cents: string; segment: Segment; time_zone: string; owner_csm_id: string; csm_manager_id: string | null; sales_rep_id: string | null; renewal_id: string | null; renewal_date: string | null; has_save: boolean | null }> =
+      await this.db.query(
+        `SELECT a.name, a.arr_cents, a.segment, a.time_zone, a.owner_csm_id, a.csm_manager_id, a.sales_rep_id, r.id AS renewal_id, r.renewal_date::text AS renewal_date,
+                (r.save_request IS NOT NULL AND r.save_request <> 'null'::jsonb) AS has_save
+           FROM accounts a
+           LEFT JOIN LATERAL (
+             SELECT id, renewal_date, save_request FROM renewals
+              WHERE account_id = a.id AND status = 'active' AND (decision IS NULL OR decision = 'null'::jsonb)
+              ORDER BY renewal_date, id LIMIT 1
+           ) r ON true
+          WHERE a.id = $1`,
+        [accountId],
+      );
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      account: { id: accountId, name: r.name, segment: r.segment, vertical: null, arrCents: Number(r.arr_cents), renewalDate: r.renewal_date, timeZone: r.time_zone },
+      ownerCsmId: r.owner_csm_id,
+      csmManagerId: r.csm_manager_id,
+      salesRepId: r.sales_rep_id,
+      openRenewalId: r.renewal_id,
+      renewalHasSave: r.has_save ?? false,
+    };
+  };
+
+  readonly recordAlert = async (a: AlertRecord): Promise<void> => {
+    const csm = a.recipients.find((r) => r.role === 'csm')?.personId ?? null;
+    const manager = a.recipients.find((r) => r.role === 'csm_manager')?.personId ?? null;
+    const level = a.escalations.filter((e) => e.escalatedAt).length;
+    await this.db.query(
+      `INSERT INTO alerts (id, account_id, rule_id, alert_group, severity, state, owner_csm_id, csm_manager_id, escalation_level, triggered_at, respond_by, deliver_at, data, revision, updated_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14, now())
+       ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, escalation_level = EXCLUDED.escalation_level, data = EXCLUDED.data, revision = EXCLUDED.revision, updated_at = now()
+       WHERE alerts.revision < EXCLUDED.revision`,
+      [a.id, a.accountId, a.ruleId, a.group, a.severity, a.state, csm, manager, level, a.triggeredAt, a.respondBy, a.deliverAt, JSON.stringify(a), a.revision],
+    );
+  };
+
+  readonly upsertAlertNotification = async (n: AlertNotificationRecord): Promise<boolean> => {
+    const detail = { severity: n.severity, lines: n.lines, alertIds: n.alertIds };
+    const written: unknown[] = await this.db.query(
+      `INSERT INTO notifications (key, kind, renewal_id, account_id, recipient_ids, escalate_to, subject, detail, deliver_after)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (key) DO UPDATE SET recipient_ids = EXCLUDED.recipient_ids, subject = EXCLUDED.subject, detail = EXCLUDED.detail,
+         deliver_after = LEAST(notifications.deliver_after, EXCLUDED.deliver_after)
+       WHERE notifications.delivered_at IS NULL
+       RETURNING key`,
+      [n.key, n.kind, n.renewalId, n.accountId, n.recipientIds, n.escalateTo, n.subject, JSON.stringify(detail), n.deliverAfter],
+    );
+    if (written.length) return true;
+    // Delivered already: fine if it already listed these alerts (a retried call), otherwise the caller opens a new one.
+    const rows: Array<{ detail: { alertIds?: string[] } }> = await this.db.query('SELECT detail FROM notifications WHERE key = $1', [n.key]);
+    const listed = new Set(rows[0]?.detail.alertIds ?? []);
+    return n.alertIds.every((id) => listed.has(id));
   };
 }

@@ -229,6 +229,8 @@ export interface SeasonalSuppressionWindow {
 
 /** Early warning (domain.md §5): signal thresholds, severity modifiers, routing, SLAs and overload rules. */
 export interface EarlyWarningPolicy {
+  /** A P0 or P1 alert on an account whose open renewal is this near and has no save asks the renewal for one (issue: forwarding). */
+  saveRequestWithinDays: number;
   rules: EarlyWarningRuleSettings;
   usage: {
     /** The worked usage-drop trigger (§5.2) with the §5.3 segment thresholds. */
@@ -323,7 +325,7 @@ export interface RetainPolicy {
 }
 
 const DEFAULTS: RetainPolicy = {
-  version: '2026-11-22.6',
+  version: '2026-11-22.7',
   renewal: {
     milestoneOffsetsDays: { assessment: 90, preparation: 60, engagement: 30, closing: 14, renewalDay: 0 },
     actionLocalHour: 9,
@@ -448,6 +450,7 @@ const DEFAULTS: RetainPolicy = {
     finalResponseDays: 30,
   },
   earlyWarning: {
+    saveRequestWithinDays: 90,
     // Base severities: §5.1 examples (sponsor departure, payment failure, cancellation
     // inquiry P0; health < 40, usage down P1; health 40-60, engagement falling, ticket
     // surge P2) and the §5.2 words: "high" is P1, "medium" P2, "immediately" P1.
@@ -706,6 +709,7 @@ export function validatePolicy(policy: RetainPolicy): string[] {
     errors.push('renewal.launchWindow: maxDaysAhead >= 1 and maxDaysAfterRenewalDate >= 0, whole days');
   }
   const ew = policy.earlyWarning;
+  if (!Number.isInteger(ew.saveRequestWithinDays) || ew.saveRequestWithinDays < 0) errors.push('earlyWarning.saveRequestWithinDays: whole days >= 0');
   const severities = ['P0', 'P1', 'P2', 'P3'];
   const groups = ['usage', 'engagement', 'sentiment', 'support', 'business', 'competition', 'commercial', 'health'];
   const segments = ['enterprise', 'mid_market', 'smb'];

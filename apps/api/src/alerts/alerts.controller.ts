@@ -1,0 +1,41 @@
+import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { AlertRecord } from '@retain/workflows';
+import type { Principal } from '../auth/api-key-store';
+import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
+import { idempotencyKey } from '../common/idempotency-key';
+import { HandleAlertDto, ListAlertsQuery } from './alerts.dto';
+import { AlertsService } from './alerts.service';
+
+const HANDLERS = ['csm', 'csm_manager', 'director', 'vp'] as const;
+
+@ApiTags('alerts')
+@ApiBearerAuth()
+@ApiHeader({ name: 'Idempotency-Key', required: false, description: 'On writes: retrying with the same key applies the change once' })
+@Controller('alerts')
+export class AlertsController {
+  constructor(private readonly alerts: AlertsService) {}
+
+  @Get()
+  @Roles('csm', 'csm_manager', 'director', 'vp', 'cs_ops')
+  @ApiOperation({ summary: 'Alerts, newest first: filter by account, severity, state (open, acknowledged, resolved, escalated), group, assignee' })
+  list(@Query() q: ListAlertsQuery, @CurrentPrincipal() p: Principal): Promise<{ items: AlertRecord[]; nextCursor: string | null }> {
+    return this.alerts.list(q, p);
+  }
+
+  @Post(':id/acknowledge')
+  @Roles(...HANDLERS)
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Acknowledge (stops the SLA escalation; suppresses repeats for 7 days unless it worsens)' })
+  acknowledge(@Param('id') id: string, @Body() body: HandleAlertDto, @CurrentPrincipal() p: Principal, @Headers('idempotency-key') key?: string): Promise<AlertRecord> {
+    return this.alerts.handle(id, 'acknowledge', body, p, idempotencyKey(key));
+  }
+
+  @Post(':id/resolve')
+  @Roles(...HANDLERS)
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Resolve, with what was done' })
+  resolve(@Param('id') id: string, @Body() body: HandleAlertDto, @CurrentPrincipal() p: Principal, @Headers('idempotency-key') key?: string): Promise<AlertRecord> {
+    return this.alerts.handle(id, 'resolve', body, p, idempotencyKey(key));
+  }
+}

@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { ALERT_REFUSALS, acknowledgeAlertUpdate, accountRiskWorkflowId, resolveAlertUpdate, type AlertRecord } from '@retain/workflows';
+import type { Principal } from '../auth/api-key-store';
+import { ApiError, type ErrorCode } from '../problems/error-codes';
+import { TemporalClientProvider } from '../temporal/temporal-client.provider';
+import { executeWorkflowUpdate } from '../temporal/workflow-updates';
+import type { HandleAlertDto, ListAlertsQuery } from './alerts.dto';
+
+const ALERT_ID = /^alert:([A-Za-z0-9][A-Za-z0-9._-]{0,127}):(\d{1,9})$/;
+const REFUSALS: Record<string, ErrorCode> = { [ALERT_REFUSALS.notFound]: 'ALERT.NOT_FOUND', [ALERT_REFUSALS.alreadyHandled]: 'ALERT.ALREADY_HANDLED' };
+
+interface AlertRow {
+  id: string;
+  owner_csm_id: string | null;
+  csm_manager_id: string | null;
+  owners_manager_id: string | null;
+  triggered_at: Date;
+  data: AlertRecord;
+}
+
+/**
+ * Early-warning alerts: listed from the alerts read model, acknowledged and resolved
+ * through the account's workflow. CSMs see and handle their accounts' alerts, managers
+ * their team's, directors and VPs all; cs_ops reads all.
+ */
+@Injectable()
+export class AlertsService {
+  constructor(
+    private readonly temporal: TemporalClientProvider,
+    @InjectDataSource() private readonly db: DataSource,
+  ) {}
+
+  async list(q: ListAlertsQuery, p: Principal): Promise<{ items: AlertRecord[]; nextCursor: string | null }> {
+    const limit = q.limit ?? 50;
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replaceAll('?', `$${params.length}`));
+    };
+    if (p.role === 'csm') add('a.owner_csm_id = ?', p.id);
+    else if (p.role === 'csm_manager') add('(a.csm_manager_id = ? OR pr.manager_id = ?)', p.id);
+    else if (!['director', 'vp', 'cs_ops'].includes(p.role)) throw new ApiError('AUTH.FORBIDDEN', `${p.role} may not list alerts`);
+    if (q.accountId) add('a.account_id = ?', q.accountId);
+    if (q.severity) add('a.severity = ?', q.severity);
+    if (q.group) add('a.alert_group = ?', q.group);
+    if (q.assignee) add('a.owner_csm_id = ?', q.assignee);
+    if (q.state === 'escalated') where.push(`a.state = 'open' AND a.escalation_level > 0`);
+    else if (q.state) add('a.state = ?', q.state);
+    if (q.cursor) {
+      let cursor: [string, string];
+      try {
+        cursor = JSON.parse(Buffer.from(q.cursor, 'base64url').toString('utf8')) as [string, string];
+        if (!Array.isArray(cursor) || cursor.length !== 2 || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(String(cursor[0])) || !ALERT_ID.test(String(cursor[1]))) throw new Error('shape');
+      } catch {
+        throw new ApiError('VALIDATION.FAILED', 'The cursor is not one this API issued', [{ field: 'cursor', message: 'is not a valid cursor' }]);
+      }
+      params.push(cursor[0], cursor[1]);
+      where.push(`(a.triggered_at, a.id) < ($${params.length - 1}::timestamptz, $${params.length})`);
+    }
+    params.push(limit + 1);
+    const rows: AlertRow[] = await this.db.query(
+      `SELECT a.id, a.triggered_at, a.data FROM alerts a LEFT JOIN principals pr ON pr.id = a.owner_csm_id
+        ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY a.triggered_at DESC, a.id DESC LIMIT $${params.length}`,
+      params,
+    );
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return { items: page.map((r) => r.data), nextCursor: rows.length > limit && last ? Buffer.from(JSON.stringify([last.triggered_at.toISOString(), last.id])).toString('base64url') : null };
+  }
+
+  async handle(id: string, action: 'acknowledge' | 'resolve', dto: HandleAlertDto, p: Principal, key?: string): Promise<AlertRecord> {
+    const m = ALERT_ID.exec(id);
+    if (!m) throw new ApiError('ALERT.NOT_FOUND', `No alert has the id ${id}`);
+    const rows: AlertRow[] = await this.db.query(
+      `SELECT a.id, a.owner_csm_id, a.csm_manager_id, pr.manager_id AS owners_manager_id, a.triggered_at, a.data FROM alerts a LEFT JOIN principals pr ON pr.id = a.owner_csm_id WHERE a.id = $1`,
+      [id],
+    );
+    const r = rows[0];
+    if (!r) throw new ApiError('ALERT.NOT_FOUND', `No alert has the id ${id}`);
+    const allowed = p.role === 'director' || p.role === 'vp' || (p.role === 'csm' && r.owner_csm_id === p.id) || (p.role === 'csm_manager' && (r.csm_manager_id === p.id || r.owners_manager_id === p.id));
+    if (!allowed) throw new ApiError('ALERT.NOT_YOURS', `${p.id} is neither the assignee of ${id} nor above them`);
+    const options = { refusals: REFUSALS, closedCode: 'ALERT.NOT_FOUND' as const, ...(key ? { updateId: `${p.id}:${key}` } : {}) };
+    return action === 'acknowledge'
+      ? executeWorkflowUpdate(this.temporal.client, accountRiskWorkflowId(m[1]!), acknowledgeAlertUpdate, { alertId: id, by: p.id }, options)
+      : executeWorkflowUpdate(this.temporal.client, accountRiskWorkflowId(m[1]!), resolveAlertUpdate, { alertId: id, by: p.id, ...(dto.resolution ? { resolution: dto.resolution } : {}) }, options);
+  }
+}
