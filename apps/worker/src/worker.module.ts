@@ -8,6 +8,9 @@ import { FollowUpReadModelActivities } from './activities/follow-up.activities';
 import { SaveEffortReadModelActivities } from './activities/save-effort.activities';
 import { AccountRiskReadModelActivities } from './activities/account-risk.activities';
 import { EventRelay } from './event-relay';
+import { EmailChannel } from './notifications/email-channel';
+import { NotificationDispatcher } from './notifications/notification-dispatcher';
+import { WebhookChannel } from './notifications/webhook-channel';
 import { FollowUpLauncher } from './follow-up-launcher';
 import { WorkerTemporalClient } from './worker-temporal-client';
 import { TemporalWorkerService } from './temporal-worker.service';
@@ -21,7 +24,7 @@ export class WorkerModule {
         LoggerModule.forRoot({ pinoHttp: { level: config.LOG_LEVEL, base: { service: 'retain-worker' } } }),
         TypeOrmModule.forRoot({ ...dataSourceOptions(config), retryAttempts: 3, retryDelay: 1000 }),
       ],
-      providers: [{ provide: AppConfig, useValue: config }, RenewalReadModelActivities, SaveEffortReadModelActivities, FollowUpReadModelActivities, AccountRiskReadModelActivities, WorkerTemporalClient, FollowUpLauncher, EventRelay, TemporalWorkerService],
+      providers: [{ provide: AppConfig, useValue: config }, RenewalReadModelActivities, SaveEffortReadModelActivities, FollowUpReadModelActivities, AccountRiskReadModelActivities, WorkerTemporalClient, FollowUpLauncher, EventRelay, WebhookChannel, EmailChannel, NotificationDispatcher, TemporalWorkerService],
     };
   }
 }

@@ -52,16 +52,35 @@ export class AppConfig {
   /** Milliseconds between passes of the worker's event relay over an empty inbox. */
   @IsOptional() @IsInt() @Min(50) @Max(60000)
   EVENT_RELAY_INTERVAL_MS = 500;
+
+  /** Where the worker POSTs notifications (Slack-compatible JSON); without it no webhook is sent. */
+  @IsOptional() @Matches(/^https?:\/\/\S+$/, { message: 'must be an http:// or https:// URL' })
+  NOTIFY_WEBHOOK_URL?: string;
+
+  /** Standard Webhooks secret the notification webhook is signed with. */
+  @IsOptional() @Matches(/^whsec_[A-Za-z0-9+/=]+$/, { message: 'must be a Standard Webhooks secret starting with whsec_' })
+  NOTIFY_WEBHOOK_SECRET?: string;
+
+  /** smtp://user:password@host:port or smtps://...; without it no email is sent. */
+  @IsOptional() @Matches(/^smtps?:\/\/\S+$/, { message: 'must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+
+  @IsOptional() @IsString() @MinLength(3)
+  NOTIFY_EMAIL_FROM = 'retain@localhost';
+
+  /** Milliseconds between passes of the worker's notification dispatcher when nothing is due. */
+  @IsOptional() @IsInt() @Min(50) @Max(600000)
+  NOTIFY_POLL_INTERVAL_MS = 1000;
 }
 
-export const CONFIG_KEYS = Object.keys(new AppConfig()).concat(['DATABASE_URL', 'PUBLIC_BASE_URL', 'WORKFLOW_BUNDLE_PATH']) as Array<keyof AppConfig>;
+export const CONFIG_KEYS = Object.keys(new AppConfig()).concat(['DATABASE_URL', 'PUBLIC_BASE_URL', 'WORKFLOW_BUNDLE_PATH', 'NOTIFY_WEBHOOK_URL', 'NOTIFY_WEBHOOK_SECRET', 'SMTP_URL']) as Array<keyof AppConfig>;
 
 /** The variables without a default, which every deployment must set. */
 export const REQUIRED_CONFIG_KEYS: ReadonlyArray<keyof AppConfig> = ['DATABASE_URL'];
 
 export class ConfigError extends Error {}
 
-const NUMERIC_KEYS = new Set(['DATABASE_POOL_SIZE', 'API_PORT', 'WORKER_SHUTDOWN_GRACE_SECONDS', 'EVENT_RELAY_INTERVAL_MS']);
+const NUMERIC_KEYS = new Set(['DATABASE_POOL_SIZE', 'API_PORT', 'WORKER_SHUTDOWN_GRACE_SECONDS', 'EVENT_RELAY_INTERVAL_MS', 'NOTIFY_POLL_INTERVAL_MS']);
 
 /** Reads and validates the configuration from `env` (process.env by default). */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {

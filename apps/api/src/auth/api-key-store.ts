@@ -24,6 +24,8 @@ export interface NewPrincipal {
   displayName: string;
   role: Role;
   managerId?: string | null;
+  /** Where notification emails go; left as it is when not given. */
+  email?: string;
 }
 
 /**
@@ -47,6 +49,7 @@ export class ApiKeyStore {
         .values({ id: principal.id, displayName: principal.displayName, role: principal.role, kind, managerId: principal.managerId ?? null })
         .orUpdate(['display_name', 'role', 'kind', 'manager_id'], ['id'])
         .execute();
+      if (principal.email !== undefined) await em.query('UPDATE principals SET email = $2 WHERE id = $1', [principal.id, principal.email]);
       const saved = await em.getRepository(ApiKeyEntity).save({ principalId: principal.id, prefix, secretHash: digest(key), label, revokedAt: null });
       return { key, keyId: saved.id, prefix };
     });

@@ -6,6 +6,8 @@ import { CreateSaveDebriefs1795359600000 } from './202611221500-create-save-debr
 import { CreateIdempotencyKeys1795363200000 } from './202611221600-create-idempotency-keys';
 import { MonitoringAndWinBackReadModels1795367400000 } from './202611221710-monitoring-and-win-back-read-models';
 import { EventIngestion1795370400000 } from './202611221800-event-ingestion';
+import { Alerts1795372200000 } from './202611221830-alerts';
+import { NotificationDelivery1795374000000 } from './202611221900-notification-delivery';
 
 /** Every migration, in order. New ones are appended here. */
-export const MIGRATIONS = [CreatePrincipalsAndApiKeys1795348800000, CreateAccountsAndRenewals1795349400000, RenewalTimeline1795352400000, CreateSaveEfforts1795356000000, CreateSaveDebriefs1795359600000, CreateIdempotencyKeys1795363200000, MonitoringAndWinBackReadModels1795367400000, EventIngestion1795370400000];
+export const MIGRATIONS = [CreatePrincipalsAndApiKeys1795348800000, CreateAccountsAndRenewals1795349400000, RenewalTimeline1795352400000, CreateSaveEfforts1795356000000, CreateSaveDebriefs1795359600000, CreateIdempotencyKeys1795363200000, MonitoringAndWinBackReadModels1795367400000, EventIngestion1795370400000, Alerts1795372200000, NotificationDelivery1795374000000];
