@@ -4,7 +4,7 @@
  * Re-exported by definitions.ts.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { AccountSignalState, AlertGroup, AlertMeasure, AlertRecipient, AlertRuleId, AlertSeverity, EarlyWarningAccount, PreviousAlert, RetainPolicy, SeverityAdjustment } from './domain';
+import type { AccountSignalState, AlertGroup, AlertMeasure, AlertRecipient, AlertRuleId, AlertSeverity, EarlyWarningAccount, ManualSuppression, PreviousAlert, RetainPolicy, SeverityAdjustment } from './domain';
 
 export const ACCOUNT_RISK_WORKFLOW_TYPE = 'accountRiskWorkflow';
 
@@ -86,6 +86,8 @@ export interface AccountRiskState {
   /** Open consolidation windows per group: alerts of one group within 24 h share one notification. */
   clusters: Partial<Record<AlertGroup, { key: string; firstAt: string; alertIds: string[] }>>;
   suppressedCount: number;
+  /** Planned low-usage windows people declared (§5.5), newest last; ended ones are dropped. */
+  suppressions: Array<ManualSuppression & { id: string; by: string; at: string }>;
   lastEvaluatedAt: string | null;
   /** Ids of events already applied (the newest, bounded), carried across continue-as-new. */
   appliedEventIds: string[];
@@ -100,6 +102,9 @@ export const getAccountRiskStateQuery = defineQuery<AccountRiskState>('getAccoun
 
 export const acknowledgeAlertUpdate = defineUpdate<AlertRecord, [{ alertId: string; by: string }]>('acknowledgeAlert');
 export const resolveAlertUpdate = defineUpdate<AlertRecord, [{ alertId: string; by: string; resolution?: string }]>('resolveAlert');
+
+/** A planned low-usage window from a person (validated by the api); applied once per id. */
+export const addSuppressionSignal = defineSignal<[ManualSuppression & { id: string; by: string; at: string }]>('addSuppression');
 
 export const ALERT_REFUSALS = { notFound: 'AlertNotFound', alreadyHandled: 'AlertAlreadyHandled' } as const;
 

@@ -2,6 +2,7 @@ import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, getE
 import {
   ALERT_REFUSALS,
   acknowledgeAlertUpdate,
+  addSuppressionSignal,
   getAccountRiskStateQuery,
   integrationEventSignal,
   resolveAlertUpdate,
@@ -18,10 +19,12 @@ import {
   deliveryTime,
   evaluateAlertRules,
   initialSignalState,
+  manualSuppressionAt,
   routeAlert,
   severityRank,
   suppressionDecision,
   validateEventPayload,
+  validateManualSuppression,
   type IntegrationEvent,
   type TriggeredAlert,
 } from './domain';
@@ -65,6 +68,7 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
     lastByRule: {},
     clusters: {},
     suppressedCount: 0,
+    suppressions: [],
     lastEvaluatedAt: null,
     appliedEventIds: [],
     eventsApplied: 0,
@@ -126,13 +130,21 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
     },
   );
 
+  setHandler(addSuppressionSignal, (x) => {
+    if (s.suppressions.some((y) => y.id === x.id) || validateManualSuppression({ from: x.from, to: x.to, groups: x.groups, reason: x.reason }).length) return;
+    s.suppressions.push({ from: x.from, to: x.to, groups: [...x.groups], reason: x.reason, id: x.id, by: x.by, at: x.at });
+    if (s.suppressions.length > 100) s.suppressions.splice(0, s.suppressions.length - 100);
+  });
+
   const personFor = (role: string, ctx: AccountRiskContext): string | null =>
     role === 'csm' ? ctx.ownerCsmId : role === 'csm_manager' ? ctx.csmManagerId : role === 'sales_rep' ? ctx.salesRepId : null;
 
   const raise = async (t: TriggeredAlert, ctx: AccountRiskContext) => {
     const at = now();
     const routed = routeAlert(t, ctx.account, policy);
-    const decision = suppressionDecision({ ruleId: t.ruleId, group: t.group, severity: routed.severity, measure: t.measure }, { account: ctx.account, previous: s.lastByRule[t.ruleId] ?? null }, at, policy);
+    // Windows that ended are dropped; those still ahead stay.
+    s.suppressions = s.suppressions.filter((x) => manualSuppressionAt(at, t.group, ctx.account.timeZone, [x]) !== null || Date.parse(x.to.length === 10 ? `${x.to}T23:59:59Z` : x.to) > at.getTime() - 86_400_000);
+    const decision = suppressionDecision({ ruleId: t.ruleId, group: t.group, severity: routed.severity, measure: t.measure }, { account: ctx.account, previous: s.lastByRule[t.ruleId] ?? null, suppressions: s.suppressions }, at, policy);
     if (decision.suppressed) {
       s.suppressedCount += 1;
       return;

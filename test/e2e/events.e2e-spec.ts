@@ -19,8 +19,10 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     stack = await TestStack.start();
     [integrationKey, opsKey, csmKey, otherCsmKey] = await Promise.all([stack.keyFor('integration', 'crm-int'), stack.keyFor('cs_ops', 'ops-e'), stack.keyFor('csm', 'csm-e'), stack.keyFor('csm', 'csm-other')]);
     secret = (await new SigningSecretStore(stack.db).create('crm-int')).secret;
-    for (const id of ['acc-ev-1', 'acc-ev-2']) {
-      const body = { account: { id, name: `${id} KK`, arrCents: 15_000_000, segment: 'enterprise', timeZone: 'Asia/Tokyo', ownerCsmId: 'csm-e', csmManagerId: 'mgr-e', salesRepId: 'ae-e' }, renewalDate: addDays(localDateAt(new Date(), 'Asia/Tokyo'), 45) };
+    const big = (id: string) => ({ account: { id, name: `${id} KK`, arrCents: 15_000_000, segment: 'enterprise', timeZone: 'Asia/Tokyo', ownerCsmId: 'csm-e', csmManagerId: 'mgr-e', salesRepId: 'ae-e' }, renewalDate: addDays(localDateAt(new Date(), 'Asia/Tokyo'), 45) });
+    const small = { account: { id: 'acc-ev-smb', name: 'Small LLC', arrCents: 500_000, segment: 'smb', timeZone: 'America/Denver', ownerCsmId: 'csm-e', csmManagerId: 'mgr-e' }, renewalDate: addDays(localDateAt(new Date(), 'America/Denver'), 120) };
+    for (const body of [big('acc-ev-1'), big('acc-ev-2'), small]) {
+      const id = body.account.id;
       expect((await stack.request('POST', '/renewals', { key: opsKey, body })).status).toBe(201);
       await eventually(async () => (await stack.db.query<unknown[]>('SELECT 1 FROM accounts WHERE id = $1', [id])).length > 0 || undefined, 15_000, `account ${id}`);
     }
@@ -158,5 +160,53 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     expect(after.eventsApplied).toBe(before.eventsApplied);
     const readings = await stack.db.query<Array<{ health_score: string }>>('SELECT health_score FROM account_health_observations WHERE account_id = $1 ORDER BY observed_at', ['acc-ev-1']);
     expect(readings.map((r) => Number(r.health_score))).toEqual([42, 77]);
+  }, 60_000);
+
+  it('routes a 30% usage drop on a $5K SMB account as P2 into the next daily digest at 09:00 local', async () => {
+    const day = 86_400_000;
+    const dropStart = Date.now() - 14 * day - 2 * 3_600_000;
+    const events = [];
+    for (let d = -60; d <= 14; d++) events.push({ eventId: `u-${d}`, source: 'crm-int', accountId: 'acc-ev-smb', type: 'usage_snapshot', occurredAt: new Date(dropStart + d * day).toISOString(), payload: { activeUsers: d < 0 ? 200 : 140 } });
+    const res = await post({ events });
+    expect(res.body).toMatchObject({ accepted: 75, rejected: 0 });
+    const alert = await eventually(async () => {
+      const r = await stack.request('GET', '/alerts?accountId=acc-ev-smb', { key: csmKey });
+      return r.body?.items?.find((a: { ruleId: string }) => a.ruleId === 'usage_drop');
+    }, 20_000, 'the usage alert');
+    expect(alert).toMatchObject({ severity: 'P2', measure: { value: 30 }, saveRequestedFor: null });
+    expect(alert.recipients.map((r: { role: string; timing: string }) => [r.role, r.timing])).toEqual([['csm', 'daily_digest']]);
+    const at = new Date(alert.deliverAt);
+    expect(new Intl.DateTimeFormat('en-GB', { timeZone: 'America/Denver', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at)).toBe('09:00');
+    expect(at.getTime()).toBeGreaterThan(Date.parse(alert.triggeredAt));
+    expect(at.getTime() - Date.parse(alert.triggeredAt)).toBeLessThanOrEqual(day);
+    const outbox = await stack.db.query<Array<{ deliver_after: Date; delivered_at: Date | null }>>('SELECT deliver_after, delivered_at FROM notifications WHERE key = $1', [alert.notificationKey]);
+    expect(outbox).toEqual([{ deliver_after: at, delivered_at: null }]);
+  }, 60_000);
+
+  it('keeps planned suppression windows, shows the account\'s risk, and reads the alert catalogue', async () => {
+    const path = '/accounts/acc-ev-1/suppressions';
+    const bad = await stack.request('POST', path, { key: csmKey, body: { from: '2027-08-31', to: '2027-08-01', reason: 'x' } });
+    expect([bad.status, bad.body.errors[0].field]).toEqual([400, 'to']);
+    expect((await stack.request('POST', path, { key: csmKey, body: { from: '2027-08-01', to: '2027-08-31', groups: ['weather'], reason: 'x' } })).status).toBe(400);
+    expect((await stack.request('POST', path, { key: otherCsmKey, body: { from: '2027-08-01', to: '2027-08-31', reason: 'Summer' } })).status).toBe(403);
+    expect((await stack.request('POST', '/accounts/acc-nobody/suppressions', { key: csmKey, body: { from: '2027-08-01', to: '2027-08-31', reason: 'Summer' } })).status).toBe(404);
+    const ok = await stack.request('POST', path, { key: csmKey, body: { from: '2027-08-01', to: '2027-08-31', groups: ['usage'], reason: 'Summer shutdown' }, headers: { 'idempotency-key': 'summer-27' } });
+    expect(ok.status).toBe(201);
+    await stack.request('POST', path, { key: csmKey, body: { from: '2027-08-01', to: '2027-08-31', groups: ['usage'], reason: 'Summer shutdown' }, headers: { 'idempotency-key': 'summer-27' } });
+    const risk = await eventually(async () => {
+      const r = await stack.request('GET', '/accounts/acc-ev-1/risk', { key: csmKey });
+      return r.body?.suppressions?.length ? r.body : undefined;
+    }, 15_000, 'the suppression on the account');
+    expect(risk.suppressions).toEqual([expect.objectContaining({ id: 'csm-e:summer-27', groups: ['usage'], reason: 'Summer shutdown' })]);
+    expect(risk.healthTrend.map((h: { healthScore: number }) => h.healthScore)).toEqual([42, 77]);
+    expect(risk.signals).toMatchObject({ health: { score: 77 } });
+    expect(risk.activeRenewals).toEqual([expect.objectContaining({ id: expect.stringMatching(/^renewal:acc-ev-1:/) })]);
+    expect((await stack.request('GET', '/accounts/acc-ev-1/risk', { key: otherCsmKey })).status).toBe(403);
+    const catalogue = await stack.request('GET', '/alerts/catalogue', { key: csmKey });
+    expect(catalogue.status).toBe(200);
+    expect(catalogue.body.rules.length).toBeGreaterThanOrEqual(30);
+    expect(catalogue.body.rules.find((r: { id: string }) => r.id === 'sponsor_departure')).toEqual(
+      expect.objectContaining({ name: expect.any(String), triggerCondition: expect.any(String), dataSource: expect.any(String), threshold: expect.any(String), severity: expect.stringMatching(/^P[0-3]$/), assigneeRole: expect.any(String), escalation: expect.any(String), responseSla: expect.any(String), firstActions: expect.any(Array) }),
+    );
   }, 60_000);
 });

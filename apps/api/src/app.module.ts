@@ -10,6 +10,7 @@ import { dataSourceOptions } from '@retain/persistence';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeyStore } from './auth/api-key-store';
 import { HealthController } from './health/health.controller';
+import { AccountsController, AccountsService } from './accounts/accounts.controller';
 import { AlertsController } from './alerts/alerts.controller';
 import { AlertsService } from './alerts/alerts.service';
 import { EventsController } from './events/events.controller';
@@ -52,7 +53,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [loggerModule(config), TypeOrmModule.forRoot({ ...dataSourceOptions(config), retryAttempts: 3, retryDelay: 1000 })],
-      controllers: [HealthController, RenewalsController, SavesController, MonitoringController, WinBacksController, EventsController, AlertsController],
+      controllers: [HealthController, RenewalsController, SavesController, MonitoringController, WinBacksController, EventsController, AlertsController, AccountsController],
       providers: [
         { provide: AppConfig, useValue: config },
         TemporalClientProvider,
@@ -66,6 +67,7 @@ export class AppModule {
         FollowUpsService,
         EventsService,
         AlertsService,
+        AccountsService,
       ],
     };
   }

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ALERT_RULES, DEFAULT_POLICY, alertRuleTemplate } from '@retain/domain';
 import type { AlertRecord } from '@retain/workflows';
 import type { Principal } from '../auth/api-key-store';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
@@ -21,6 +22,13 @@ export class AlertsController {
   @ApiOperation({ summary: 'Alerts, newest first: filter by account, severity, state (open, acknowledged, resolved, escalated), group, assignee' })
   list(@Query() q: ListAlertsQuery, @CurrentPrincipal() p: Principal): Promise<{ items: AlertRecord[]; nextCursor: string | null }> {
     return this.alerts.list(q, p);
+  }
+
+  @Get('catalogue')
+  @Roles('csm', 'csm_manager', 'director', 'vp', 'cs_ops')
+  @ApiOperation({ summary: 'The alert rules (§5.2 template: name, description, trigger, data source, threshold, severity, assignee, escalation, SLA, first actions)' })
+  catalogue() {
+    return { policyVersion: DEFAULT_POLICY.version, rules: ALERT_RULES.map((r) => ({ id: r.id, group: r.group, ...alertRuleTemplate(r, DEFAULT_POLICY) })) };
   }
 
   @Post(':id/acknowledge')
