@@ -161,4 +161,38 @@ describe('account early-warning workflow (time-skipping)', () => {
       await env.client.workflow.getHandle(accountRiskWorkflowId('acc-usage')).terminate('test done');
     });
   }, 60_000);
+
+  it('suppresses a repeat after the trigger and after an acknowledgement, and alerts again when it worsens', async () => {
+    const { acts, worker, start, send } = await setUp('acc-worse');
+    acts.context = { account: { id: 'acc-worse', name: 'Mid BV', segment: 'mid_market', arrCents: 4_000_000, renewalDate: addDays(localDateAt(new Date(start), 'Europe/Amsterdam'), 120), timeZone: 'Europe/Amsterdam', vertical: null }, ownerCsmId: 'csm-3', csmManagerId: 'mgr-3', salesRepId: null, openRenewalId: null, renewalHasSave: false };
+    const health = async (n: number, score: number) => send('acc-worse', { eventId: `crm:h-${n}`, type: 'health_score', occurredAt: new Date(await env.currentTimeMs()).toISOString(), payload: { score } });
+    await worker.runUntil(async () => {
+      const h = env.client.workflow.getHandle<typeof accountRiskWorkflow>(accountRiskWorkflowId('acc-worse'));
+      await health(1, 55);
+      await env.sleep(HOUR);
+      let s = await h.query(getAccountRiskStateQuery);
+      expect(s.alerts.map((a) => [a.ruleId, a.measure.value])).toEqual([['health_low', 55]]);
+      // The same level a day later: a repeat within 7 days, suppressed.
+      await env.sleep(DAY);
+      await health(2, 54);
+      await env.sleep(HOUR);
+      s = await h.query(getAccountRiskStateQuery);
+      expect(s.alerts).toHaveLength(1);
+      const suppressedBefore = s.suppressedCount;
+      expect(suppressedBefore).toBeGreaterThanOrEqual(1);
+      await h.executeUpdate(acknowledgeAlertUpdate, { args: [{ alertId: s.alerts[0]!.id, by: 'csm-3' }] });
+      // Acknowledged and barely worse (4 points, the rule asks for 5): still suppressed.
+      await health(3, 51);
+      await env.sleep(HOUR);
+      s = await h.query(getAccountRiskStateQuery);
+      expect(s.alerts).toHaveLength(1);
+      expect(s.suppressedCount).toBeGreaterThan(suppressedBefore);
+      // Worse by 5 points or more: alerted again, although acknowledged.
+      await health(4, 50);
+      await env.sleep(HOUR);
+      s = await h.query(getAccountRiskStateQuery);
+      expect(s.alerts.map((a) => [a.ruleId, a.measure.value, a.state])).toEqual([['health_low', 55, 'acknowledged'], ['health_low', 50, 'open']]);
+      await h.terminate('test done');
+    });
+  }, 60_000);
 });
