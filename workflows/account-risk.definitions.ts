@@ -73,6 +73,8 @@ export interface AccountRiskContext {
   /** The open (undecided) renewal, if any, and whether it already has a save. */
   openRenewalId: string | null;
   renewalHasSave: boolean;
+  /** The account's active save effort, if any (alerts become its issues). */
+  activeSaveId: string | null;
 }
 
 export interface AccountRiskState {

@@ -94,7 +94,7 @@ describe('account early-warning workflow (time-skipping)', () => {
     const { acts, worker, start, send } = await setUp('acc-p0');
     acts.context = {
       account: { id: 'acc-p0', name: 'Big KK', segment: 'enterprise', arrCents: 15_000_000, renewalDate: addDays(localDateAt(new Date(start), 'Asia/Tokyo'), 45), timeZone: 'Asia/Tokyo', vertical: null },
-      ownerCsmId: 'csm-1', csmManagerId: 'mgr-1', salesRepId: 'ae-1', openRenewalId: null, renewalHasSave: false,
+      ownerCsmId: 'csm-1', csmManagerId: 'mgr-1', salesRepId: 'ae-1', openRenewalId: null, renewalHasSave: false, activeSaveId: null,
     };
     await worker.runUntil(async () => {
       await send('acc-p0', { eventId: 'crm:sd-1', type: 'sponsor_departure', occurredAt: new Date(start).toISOString(), payload: { reason: 'departed', contactName: 'Tanaka' } });
@@ -132,7 +132,7 @@ describe('account early-warning workflow (time-skipping)', () => {
   it('routes a 30% usage drop on a $5K SMB account as P2 into the next daily digest, and four usage alerts of one day into one notification', async () => {
     const { acts, worker, start, send } = await setUp('acc-usage');
     const tz = 'America/Denver';
-    acts.context = { account: { id: 'acc-usage', name: 'Small LLC', segment: 'smb', arrCents: 500_000, renewalDate: addDays(localDateAt(new Date(start), tz), 120), timeZone: tz, vertical: null }, ownerCsmId: 'csm-2', csmManagerId: 'mgr-2', salesRepId: null, openRenewalId: null, renewalHasSave: false };
+    acts.context = { account: { id: 'acc-usage', name: 'Small LLC', segment: 'smb', arrCents: 500_000, renewalDate: addDays(localDateAt(new Date(start), tz), 120), timeZone: tz, vertical: null }, ownerCsmId: 'csm-2', csmManagerId: 'mgr-2', salesRepId: null, openRenewalId: null, renewalHasSave: false, activeSaveId: null };
     const dropStart = start - 14 * DAY - 2 * HOUR;
     await worker.runUntil(async () => {
       // 60 days at 200 active users, then 14 days at 140 (down 30%); key users, core features and data created fall too.
@@ -164,7 +164,7 @@ describe('account early-warning workflow (time-skipping)', () => {
 
   it('suppresses a repeat after the trigger and after an acknowledgement, and alerts again when it worsens', async () => {
     const { acts, worker, start, send } = await setUp('acc-worse');
-    acts.context = { account: { id: 'acc-worse', name: 'Mid BV', segment: 'mid_market', arrCents: 4_000_000, renewalDate: addDays(localDateAt(new Date(start), 'Europe/Amsterdam'), 120), timeZone: 'Europe/Amsterdam', vertical: null }, ownerCsmId: 'csm-3', csmManagerId: 'mgr-3', salesRepId: null, openRenewalId: null, renewalHasSave: false };
+    acts.context = { account: { id: 'acc-worse', name: 'Mid BV', segment: 'mid_market', arrCents: 4_000_000, renewalDate: addDays(localDateAt(new Date(start), 'Europe/Amsterdam'), 120), timeZone: 'Europe/Amsterdam', vertical: null }, ownerCsmId: 'csm-3', csmManagerId: 'mgr-3', salesRepId: null, openRenewalId: null, renewalHasSave: false, activeSaveId: null };
     const health = async (n: number, score: number) => send('acc-worse', { eventId: `crm:h-${n}`, type: 'health_score', occurredAt: new Date(await env.currentTimeMs()).toISOString(), payload: { score } });
     await worker.runUntil(async () => {
       const h = env.client.workflow.getHandle<typeof accountRiskWorkflow>(accountRiskWorkflowId('acc-worse'));

@@ -3,7 +3,10 @@ import {
   ALERT_REFUSALS,
   acknowledgeAlertUpdate,
   addSuppressionSignal,
+  earlyWarningIssueSignal,
   getAccountRiskStateQuery,
+  healthInputSignal,
+  stakeholderChangeSignal,
   integrationEventSignal,
   resolveAlertUpdate,
   saveRequestedSignal,
@@ -20,12 +23,16 @@ import {
   evaluateAlertRules,
   initialSignalState,
   manualSuppressionAt,
+  renewalForwardFromAlert,
+  renewalForwardFromEvent,
   routeAlert,
+  saveIssueFromAlert,
   severityRank,
   suppressionDecision,
   validateEventPayload,
   validateManualSuppression,
   type IntegrationEvent,
+  type RenewalForward,
   type TriggeredAlert,
 } from './domain';
 
@@ -139,6 +146,15 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
   const personFor = (role: string, ctx: AccountRiskContext): string | null =>
     role === 'csm' ? ctx.ownerCsmId : role === 'csm_manager' ? ctx.csmManagerId : role === 'sales_rep' ? ctx.salesRepId : null;
 
+  /** Passes a signal's meaning to the open renewal (reclassification); applied there once per id. */
+  const forwardToRenewal = async (forward: RenewalForward, eventId: string, ctx: AccountRiskContext) => {
+    if (!ctx.openRenewalId) return;
+    const renewal = getExternalWorkflowHandle(ctx.openRenewalId);
+    if (forward.inputs) await renewal.signal(healthInputSignal, { eventId: `early-warning:${eventId}`, source: 'early_warning', inputs: forward.inputs }).catch(() => undefined);
+    if (forward.stakeholder) await renewal.signal(stakeholderChangeSignal, { eventId: `early-warning:${eventId}:stakeholder`, source: 'early_warning', ...forward.stakeholder }).catch(() => undefined);
+  };
+  const forwards: Array<{ forward: RenewalForward; eventId: string }> = [];
+
   const raise = async (t: TriggeredAlert, ctx: AccountRiskContext) => {
     const at = now();
     const routed = routeAlert(t, ctx.account, policy);
@@ -190,6 +206,11 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
     s.lastByRule[t.ruleId] = { ruleId: t.ruleId, severity: routed.severity, measure: t.measure, notifiedAt: at.toISOString(), acknowledgedAt: null };
     dirty.add(id);
     await notifyCluster(cluster.key, ctx);
+    const fromAlert = renewalForwardFromAlert(t);
+    if (fromAlert) await forwardToRenewal(fromAlert, id, ctx);
+    if (ctx.activeSaveId) {
+      await getExternalWorkflowHandle(ctx.activeSaveId).signal(earlyWarningIssueSignal, { eventId: `early-warning:${id}`, ...saveIssueFromAlert(t, routed.severity) }).catch(() => undefined);
+    }
     // Forwarding (§5.6): a P0 or P1 near renewal without a save asks the renewal for one.
     const days = routed.daysToRenewal;
     if (severityRank(routed.severity) <= severityRank('P1') && ctx.openRenewalId && !ctx.renewalHasSave && days !== null && days <= policy.earlyWarning.saveRequestWithinDays) {
@@ -295,6 +316,8 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
       thisRun += 1;
       applied += 1;
       if (!s.lastEventAt || Date.parse(e.occurredAt) > Date.parse(s.lastEventAt)) s.lastEventAt = new Date(Date.parse(e.occurredAt)).toISOString();
+      const forward = renewalForwardFromEvent(event);
+      if (forward) forwards.push({ forward, eventId: e.eventId });
       if (event.type === 'health_score') {
         await activities.recordHealthReading({ accountId: s.accountId, observedAt: new Date(Date.parse(e.occurredAt)).toISOString(), healthScore: event.payload.score, usageChangePct: null, source: e.source, eventId: e.eventId });
       }
@@ -304,6 +327,7 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
     const escalationDue = Date.now() >= nextEscalation;
     if (evaluationDue || escalationDue) {
       const ctx = await activities.loadAccountContext(s.accountId);
+      for (const f of forwards.splice(0)) if (ctx) await forwardToRenewal(f.forward, f.eventId, ctx);
       if (ctx && evaluationDue) {
         s.lastEvaluatedAt = now().toISOString();
         for (const t of evaluateAlertRules(s.signals, now(), policy, ctx.account)) await raise(t, ctx);

@@ -260,6 +260,9 @@ export interface AdvanceEscalationSignal {
 }
 export const advanceEscalationSignal = defineSignal<[AdvanceEscalationSignal]>('advanceEscalation');
 
+/** From the account's early-warning workflow: an alert becomes an identified issue (not fixable until a person says so). */
+export const earlyWarningIssueSignal = defineSignal<[{ eventId: string; description: string; source: string; dealBreaker: boolean; impact: number }]>('earlyWarningIssue');
+
 /** From the renewal workflow: the customer decided, which closes a save still open. */
 export const renewalDecidedSignal = defineSignal<[{ eventId: string; outcome: string; newArrCents: number; reason: string | null }]>('renewalDecided');
 

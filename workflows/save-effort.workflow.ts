@@ -14,6 +14,7 @@ import {
   SAVE_REFUSALS,
   addIssueUpdate,
   advanceEscalationSignal,
+  earlyWarningIssueSignal,
   logConversationUpdate,
   renewalDecidedSignal,
   postSaveMonitoringWorkflowId,
@@ -198,41 +199,46 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
   );
 
   // ---- issues and fast fixes (§4.6 steps 1, 2, 4) ----
-  setHandler(
-    addIssueUpdate,
-    (u: AddIssueUpdate) => {
-      const issue = { id: `issue-${s.issues.length + 1}`, description: u.description, source: u.source, frequency: u.frequency, dealBreaker: u.dealBreaker, fixable: u.fixable, quickFix: u.quickFix, impact: u.impact, recordedBy: u.by, recordedAt: nowIso() };
-      s.issues.push(issue);
-      // The top fixable deal-breakers become fast-fix items, each with an owner.
-      for (const f of fastFixItems(s.issues, new Date(), policy)) {
-        if (s.planItems.some((p) => p.issueId === f.issue.id)) continue;
-        s.planItems.push({
-          id: `item-${s.planItems.length + 1}`,
-          issueId: f.issue.id,
-          issue: f.issue.description,
-          rootCause: s.triage.rootCause,
-          fix: `Fast fix: ${f.issue.description}`,
-          ownerId: u.ownerId ?? s.account.ownerCsmId,
-          dueAt: f.dueAt,
-          successMetric: 'Customer confirms the improvement',
-          state: 'in_progress',
-          evidence: null,
-          fastFix: true,
-          escalatedAt: null,
-          history: [{ at: nowIso(), by: 'workflow', state: 'in_progress', note: 'fast fix' }],
-        });
-      }
-      touch();
-      return issue;
+  const recordIssue = (u: AddIssueUpdate) => {
+    const issue = { id: `issue-${s.issues.length + 1}`, description: u.description, source: u.source, frequency: u.frequency, dealBreaker: u.dealBreaker, fixable: u.fixable, quickFix: u.quickFix, impact: u.impact, recordedBy: u.by, recordedAt: nowIso() };
+    s.issues.push(issue);
+    // The top fixable deal-breakers become fast-fix items, each with an owner.
+    for (const f of fastFixItems(s.issues, new Date(), policy)) {
+      if (s.planItems.some((p) => p.issueId === f.issue.id)) continue;
+      s.planItems.push({
+        id: `item-${s.planItems.length + 1}`,
+        issueId: f.issue.id,
+        issue: f.issue.description,
+        rootCause: s.triage.rootCause,
+        fix: `Fast fix: ${f.issue.description}`,
+        ownerId: u.ownerId ?? s.account.ownerCsmId,
+        dueAt: f.dueAt,
+        successMetric: 'Customer confirms the improvement',
+        state: 'in_progress',
+        evidence: null,
+        fastFix: true,
+        escalatedAt: null,
+        history: [{ at: nowIso(), by: 'workflow', state: 'in_progress', note: 'fast fix' }],
+      });
+    }
+    touch();
+    return issue;
+  };
+  setHandler(addIssueUpdate, recordIssue, {
+    validator: (u: AddIssueUpdate) => {
+      requireActive();
+      if (!Number.isInteger(u.impact) || u.impact < 1 || u.impact > 5) refuse(SAVE_REFUSALS.invalid, 'impact is 1 to 5');
+      if (!Number.isInteger(u.frequency) || u.frequency < 1) refuse(SAVE_REFUSALS.invalid, 'frequency is a whole number >= 1');
     },
-    {
-      validator: (u: AddIssueUpdate) => {
-        requireActive();
-        if (!Number.isInteger(u.impact) || u.impact < 1 || u.impact > 5) refuse(SAVE_REFUSALS.invalid, 'impact is 1 to 5');
-        if (!Number.isInteger(u.frequency) || u.frequency < 1) refuse(SAVE_REFUSALS.invalid, 'frequency is a whole number >= 1');
-      },
-    },
-  );
+  });
+
+  // An early-warning alert on the account is an identified issue too, applied once per alert.
+  setHandler(earlyWarningIssueSignal, (signal) => {
+    if (s.status !== 'active' || s.appliedEventIds.includes(signal.eventId)) return;
+    s.appliedEventIds.push(signal.eventId);
+    if (s.appliedEventIds.length > MAX_APPLIED_EVENT_IDS) s.appliedEventIds.shift();
+    recordIssue({ description: signal.description, source: signal.source, frequency: 1, dealBreaker: signal.dealBreaker, fixable: false, quickFix: false, impact: signal.impact, by: 'early_warning' });
+  });
 
   // ---- remediation plan (§4.6 step 3) ----
   setHandler(

@@ -130,7 +130,22 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
       const r = await stack.request('GET', `/renewals/${encodeURIComponent(alert.saveRequestedFor)}`, { key: opsKey });
       return r.body?.saveRequest?.saveId ? r.body : undefined;
     }, 15_000, 'the save on the renewal');
-    expect(renewal.saveRequest.reason).toMatch(/^P0 alert/);
+    // Turned red by the forwarded signals, or asked by the P0: either way one save, started by the renewal.
+    expect(renewal.saveRequest).toMatchObject({ saveId: expect.stringMatching(/^save:acc-ev-2:/), startedBy: 'renewal' });
+    // Forwarding: the departure reached the renewal as a stakeholder change, the competitor mention as a competitive signal.
+    const forwarded = await eventually(async () => {
+      const r = await stack.request('GET', `/renewals/${encodeURIComponent(alert.saveRequestedFor)}`, { key: opsKey });
+      const actions = (r.body?.history ?? []).filter((h: { actor: string }) => h.actor === 'early_warning').map((h: { action: string }) => h.action);
+      return actions.includes('stakeholder_change') && actions.includes('health_input') ? r.body : undefined;
+    }, 15_000, 'the forwarded signals on the renewal');
+    expect(forwarded.riskCategory).toBe('red');
+    // And a later alert becomes an issue of the save the renewal started.
+    expect((await post(event('bf-1', 'acc-ev-2', 'budget_freeze', { scope: 'company' }))).body.accepted).toBe(1);
+    const save = await eventually(async () => {
+      const r = await stack.request('GET', `/saves/${encodeURIComponent(renewal.saveRequest.saveId)}`, { key: opsKey });
+      return r.body?.issues?.some((i: { description: string }) => i.description.startsWith('Early warning (budget freeze)')) ? r.body : undefined;
+    }, 20_000, 'the early-warning issue on the save');
+    expect(save.issues.filter((i: { description: string }) => i.description.startsWith('Early warning (budget freeze)'))).toEqual([expect.objectContaining({ source: 'early_warning', recordedBy: 'early_warning', fixable: false })]);
     expect((await stack.request('GET', '/alerts?accountId=acc-ev-2', { key: otherCsmKey })).body.items).toEqual([]);
     const path = `/alerts/${encodeURIComponent(alert.id)}`;
     expect((await stack.request('POST', `${path}/acknowledge`, { key: otherCsmKey, body: {} })).status).toBe(403);

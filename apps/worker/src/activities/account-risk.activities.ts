@@ -18,10 +18,11 @@ export class AccountRiskReadModelActivities implements AccountRiskActivities {
   };
 
   readonly loadAccountContext = async (accountId: string): Promise<AccountRiskContext | null> => {
-    const rows: Array<{ name: string; arr_cents: string; segment: Segment; time_zone: string; owner_csm_id: string; csm_manager_id: string | null; sales_rep_id: string | null; renewal_id: string | null; renewal_date: string | null; has_save: boolean | null }> =
+    const rows: Array<{ name: string; arr_cents: string; segment: Segment; time_zone: string; owner_csm_id: string; csm_manager_id: string | null; sales_rep_id: string | null; renewal_id: string | null; renewal_date: string | null; has_save: boolean | null; active_save_id: string | null }> =
       await this.db.query(
         `SELECT a.name, a.arr_cents, a.segment, a.time_zone, a.owner_csm_id, a.csm_manager_id, a.sales_rep_id, r.id AS renewal_id, r.renewal_date::text AS renewal_date,
-                (r.save_request IS NOT NULL AND r.save_request <> 'null'::jsonb) AS has_save
+                (r.save_request IS NOT NULL AND r.save_request <> 'null'::jsonb) AS has_save,
+                (SELECT id FROM save_efforts s WHERE s.account_id = a.id AND s.status = 'active' ORDER BY s.renewal_date LIMIT 1) AS active_save_id
            FROM accounts a
            LEFT JOIN LATERAL (
              SELECT id, renewal_date, save_request FROM renewals
@@ -40,6 +41,7 @@ export class AccountRiskReadModelActivities implements AccountRiskActivities {
       salesRepId: r.sales_rep_id,
       openRenewalId: r.renewal_id,
       renewalHasSave: r.has_save ?? false,
+      activeSaveId: r.active_save_id,
     };
   };
 

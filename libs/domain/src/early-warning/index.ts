@@ -4,3 +4,4 @@ export * from './alert-rules';
 export * from './severity-routing';
 export * from './seasonal-windows';
 export * from './overload';
+export * from './forwarding';
