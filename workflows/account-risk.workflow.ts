@@ -207,7 +207,13 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
     dirty.add(id);
     await notifyCluster(cluster.key, ctx);
     const fromAlert = renewalForwardFromAlert(t);
-    if (fromAlert) await forwardToRenewal(fromAlert, id, ctx);
+    if (fromAlert) {
+      await forwardToRenewal(fromAlert, id, ctx);
+      // The usage change is a health reading too (post-save monitoring's weekly check reads it).
+      if (fromAlert.inputs?.usageChangePct !== undefined) {
+        await activities.recordHealthReading({ accountId: s.accountId, observedAt: at.toISOString(), healthScore: null, usageChangePct: fromAlert.inputs.usageChangePct ?? null, source: 'early_warning', eventId: id });
+      }
+    }
     if (ctx.activeSaveId) {
       await getExternalWorkflowHandle(ctx.activeSaveId).signal(earlyWarningIssueSignal, { eventId: `early-warning:${id}`, ...saveIssueFromAlert(t, routed.severity) }).catch(() => undefined);
     }

@@ -48,6 +48,10 @@ describe('post-save monitoring and win-back activities (PostgreSQL)', () => {
     await insert('2027-01-08T00:00:00Z', 64, -22.25, 'e2');
     await insert('2027-01-05T00:00:00Z', 90, 0, 'e3');
     expect(await activities.readLatestHealth('acc-h')).toEqual({ healthScore: 64, usageChangePct: -22.25, observedAt: '2027-01-08T00:00:00.000Z' });
+    // Health and usage reported separately: the latest of each.
+    await insert('2027-01-10T00:00:00Z', null, -35, 'e5');
+    await insert('2027-01-09T00:00:00Z', 58, null, 'e6');
+    expect(await activities.readLatestHealth('acc-h')).toEqual({ healthScore: 58, usageChangePct: -35, observedAt: '2027-01-10T00:00:00.000Z' });
     await expect(insert('2027-01-09T00:00:00Z', 10, 0, 'e2')).rejects.toThrow(/account_health_observations_once/);
     await expect(insert('2027-01-09T00:00:00Z', 101, 0, 'e4')).rejects.toThrow(/check/);
   });

@@ -17,12 +17,16 @@ export class FollowUpReadModelActivities implements ReadModelActivities {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   readonly readLatestHealth = async (accountId: string): Promise<HealthReading | null> => {
-    const rows: Array<{ health_score: string | null; usage_change_pct: string | null; observed_at: Date }> = await this.dataSource.query(
-      `SELECT health_score, usage_change_pct, observed_at FROM account_health_observations WHERE account_id = $1 ORDER BY observed_at DESC, id DESC LIMIT 1`,
+    // The latest health score and the latest usage change, which integrations may report separately.
+    const rows: Array<{ health_score: string | null; usage_change_pct: string | null; observed_at: Date | null }> = await this.dataSource.query(
+      `SELECT
+         (SELECT health_score FROM account_health_observations WHERE account_id = $1 AND health_score IS NOT NULL ORDER BY observed_at DESC, id DESC LIMIT 1) AS health_score,
+         (SELECT usage_change_pct FROM account_health_observations WHERE account_id = $1 AND usage_change_pct IS NOT NULL ORDER BY observed_at DESC, id DESC LIMIT 1) AS usage_change_pct,
+         (SELECT max(observed_at) FROM account_health_observations WHERE account_id = $1) AS observed_at`,
       [accountId],
     );
     const r = rows[0];
-    if (!r) return null;
+    if (!r?.observed_at) return null;
     return { healthScore: r.health_score === null ? null : Number(r.health_score), usageChangePct: r.usage_change_pct === null ? null : Number(r.usage_change_pct), observedAt: r.observed_at.toISOString() };
   };
 
