@@ -1,5 +1,6 @@
 import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
+  ACTIVITY_OPTIONS,
   ALERT_REFUSALS,
   acknowledgeAlertUpdate,
   addSuppressionSignal,
@@ -36,10 +37,7 @@ import {
   type TriggeredAlert,
 } from './domain';
 
-const activities = proxyActivities<AccountRiskActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const activities = proxyActivities<AccountRiskActivities>(ACTIVITY_OPTIONS);
 
 const HOUR = 3_600_000;
 const MAX_APPLIED_EVENT_IDS = 5_000;

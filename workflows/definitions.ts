@@ -19,6 +19,16 @@ import type {
 
 export const DEFAULT_TASK_QUEUE = 'retain';
 
+/**
+ * How every workflow calls its activities: each activity is idempotent and short, so a
+ * 30-second attempt, retried without end with backoff up to a minute (an outage of the
+ * database or the outbox delays a workflow, it never fails it).
+ */
+export const ACTIVITY_OPTIONS = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+} as const;
+
 export interface AccountSnapshot {
   id: string;
   name: string;

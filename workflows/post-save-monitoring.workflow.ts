@@ -1,5 +1,6 @@
 import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
+  ACTIVITY_OPTIONS,
   FOLLOW_UP_REFUSALS,
   completeMonitoringTaskUpdate,
   getMonitoringStateQuery,
@@ -17,10 +18,7 @@ import {
 import { judgeWeek, monitoringExtension, monthsAfter, promiseTransitionAllowed } from './domain';
 import type { RenewalNotification } from './renewal.activities';
 
-const activities = proxyActivities<MonitoringActivities & { notify(n: RenewalNotification): Promise<void> }>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const activities = proxyActivities<MonitoringActivities & { notify(n: RenewalNotification): Promise<void> }>(ACTIVITY_OPTIONS);
 
 const DAY = 86_400_000;
 const MAX_APPLIED_EVENT_IDS = 5_000;

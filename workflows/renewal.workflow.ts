@@ -12,6 +12,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import {
+  ACTIVITY_OPTIONS,
   RENEWAL_REFUSALS,
   cancelRenewalUpdate,
   changeRenewalUpdate,
@@ -56,10 +57,7 @@ import {
 import type { RenewalActivities, RenewalNotification } from './renewal.activities';
 import type { saveEffortWorkflow } from './save-effort.workflow';
 
-const activities = proxyActivities<RenewalActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const activities = proxyActivities<RenewalActivities>(ACTIVITY_OPTIONS);
 
 const DAY = 86_400_000;
 /** Event ids kept for de-duplication; far more than a renewal ever receives. */

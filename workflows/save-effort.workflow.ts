@@ -10,6 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import {
+  ACTIVITY_OPTIONS,
   ESCALATION_STEPS,
   SAVE_REFUSALS,
   addIssueUpdate,
@@ -64,10 +65,7 @@ import {
 } from './domain';
 import type { SaveEffortActivities } from './save-effort.activities';
 
-const activities = proxyActivities<SaveEffortActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const activities = proxyActivities<SaveEffortActivities>(ACTIVITY_OPTIONS);
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -1,5 +1,6 @@
 import { ApplicationFailure, allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
+  ACTIVITY_OPTIONS,
   FOLLOW_UP_REFUSALS,
   completeWinBackTouchpointUpdate,
   getWinBackStateQuery,
@@ -15,10 +16,7 @@ import {
 import { addMonths, daysUntilRenewal, isIsoDate, localDateAt, winBackSchedule, type WinBackTouchpoint } from './domain';
 import type { RenewalNotification } from './renewal.activities';
 
-const activities = proxyActivities<WinBackActivities & { notify(n: RenewalNotification): Promise<void> }>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const activities = proxyActivities<WinBackActivities & { notify(n: RenewalNotification): Promise<void> }>(ACTIVITY_OPTIONS);
 
 const DAY = 86_400_000;
 

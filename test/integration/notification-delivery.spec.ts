@@ -177,7 +177,8 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
     const n = notification('renewal:acc-n1:2027-03-31:task_overdue:retry');
     await activities.notify(n);
     answers.push(500);
-    const t0 = new Date();
+    // A second on: deliver_after is PostgreSQL's now() with microseconds, a Date has milliseconds.
+    const t0 = new Date(Date.now() + 1_000);
 
     expect(await dispatcher.runOnce(t0)).toEqual({ expanded: 1, delivered: 0, failedAttempts: 1, completed: 0 });
     expect(posts.map((p) => p.status)).toEqual([500]);

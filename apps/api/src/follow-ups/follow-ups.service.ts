@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type UpdateDefinition } from '@temporalio/common';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
@@ -26,6 +26,7 @@ import {
 import type { Principal } from '../auth/api-key-store';
 import { ApiError, type ErrorCode } from '../problems/error-codes';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
+import { startWorkflowOnce } from '../temporal/start-once';
 import { executeWorkflowUpdate, isTemporalUnavailable } from '../temporal/workflow-updates';
 import type { CompleteFollowUpTaskDto, ListWinBacksQuery, PromiseStatusDto, StartMonitoringDto, WinBackOutcomeDto } from './dto/follow-up.dto';
 
@@ -94,24 +95,13 @@ export class FollowUpsService {
       policy: DEFAULT_POLICY,
       startedBy: by.id,
     };
-    try {
-      await this.temporal.client.workflow.start(POST_SAVE_MONITORING_WORKFLOW_TYPE, {
-        taskQueue: this.config.TEMPORAL_TASK_QUEUE,
-        workflowId: id,
-        args: [input],
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-      });
-      return { id, created: true };
-    } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        const d = await this.temporal.client.workflow.getHandle(id).describe();
-        if (d.status.name !== 'RUNNING' && d.status.name !== 'CONTINUED_AS_NEW') throw new ApiError('MONITORING.ALREADY_ENDED', `The monitoring of this save ended (${d.status.name.toLowerCase()})`);
-        return { id, created: false };
-      }
-      if (isTemporalUnavailable(error)) throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was started, try again');
-      throw error;
-    }
+    // A monitoring continued as new still runs: describe() reports the latest run.
+    const { created } = await startWorkflowOnce(
+      this.temporal.client,
+      { workflowType: POST_SAVE_MONITORING_WORKFLOW_TYPE, taskQueue: this.config.TEMPORAL_TASK_QUEUE, workflowId: id, input },
+      (status) => new ApiError('MONITORING.ALREADY_ENDED', `The monitoring of this save ended (${status})`),
+    );
+    return { id, created };
   }
 
   private async monitoringRow(id: string): Promise<OwnedRow<PostSaveMonitoringState>> {

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
 import { DEFAULT_POLICY, daysUntilRenewal } from '@retain/domain';
@@ -34,6 +33,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import type { Principal } from '../auth/api-key-store';
 import { ApiError, type ErrorCode } from '../problems/error-codes';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
+import { startWorkflowOnce } from '../temporal/start-once';
 import { executeWorkflowUpdate, isTemporalUnavailable } from '../temporal/workflow-updates';
 import type {
   AddIssueDto, AddPlanItemDto, ConversationDto, CreateSaveDto, DebriefDto, DecideConcessionDto, EscalationStepDto, ListSavesQuery, PlanItemStatusDto, RequestConcessionDto,
@@ -114,24 +114,12 @@ export class SavesService {
       policy: DEFAULT_POLICY,
       startedBy: by.id,
     };
-    try {
-      await this.temporal.client.workflow.start(SAVE_EFFORT_WORKFLOW_TYPE, {
-        taskQueue: this.config.TEMPORAL_TASK_QUEUE,
-        workflowId: id,
-        args: [input],
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-      });
-      return { id, renewalId: input.renewalId, created: true };
-    } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        const d = await this.temporal.client.workflow.getHandle(id).describe();
-        if (d.status.name !== 'RUNNING') throw new ApiError('SAVE.CLOSED', `The save for this renewal ended (${d.status.name.toLowerCase()}); there is one save per renewal`);
-        return { id, renewalId: input.renewalId, created: false };
-      }
-      if (isTemporalUnavailable(error)) throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was started, try again');
-      throw error;
-    }
+    const { created } = await startWorkflowOnce(
+      this.temporal.client,
+      { workflowType: SAVE_EFFORT_WORKFLOW_TYPE, taskQueue: this.config.TEMPORAL_TASK_QUEUE, workflowId: id, input },
+      (status) => new ApiError('SAVE.CLOSED', `The save for this renewal ended (${status}); there is one save per renewal`),
+    );
+    return { id, renewalId: input.renewalId, created };
   }
 
   private async row(id: string): Promise<SaveRow> {

@@ -108,11 +108,12 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
   }
 
   /** (1) Due notifications without deliveries get them; those with nothing to send are done at once. */
+  /** `deliver_after` is compared at millisecond precision: PostgreSQL's now() has microseconds, a Date has not. */
   private async expand(now: Date, limit: number): Promise<number> {
     return this.db.transaction(async (em) => {
       const due: DueNotificationRow[] = await em.query(
         `SELECT n.key FROM notifications n
-          WHERE n.delivered_at IS NULL AND n.deliver_after <= $1
+          WHERE n.delivered_at IS NULL AND date_trunc('milliseconds', n.deliver_after) <= $1
             AND NOT EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.notification_key = n.key)
           ORDER BY n.deliver_after, n.key LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [now, limit],
