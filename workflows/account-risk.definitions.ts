@@ -4,7 +4,7 @@
  * Re-exported by definitions.ts.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { AccountSignalState, AlertGroup, AlertMeasure, AlertRecipient, AlertRuleId, AlertSeverity, EarlyWarningAccount, ManualSuppression, PreviousAlert, RetainPolicy, SeverityAdjustment } from './domain';
+import type { AccountSignalState, NotificationTiming, AlertGroup, AlertMeasure, AlertRecipient, AlertRuleId, AlertSeverity, EarlyWarningAccount, ManualSuppression, PreviousAlert, RetainPolicy, SeverityAdjustment } from './domain';
 
 export const ACCOUNT_RISK_WORKFLOW_TYPE = 'accountRiskWorkflow';
 
@@ -90,6 +90,8 @@ export interface AccountRiskState {
   suppressedCount: number;
   /** Planned low-usage windows people declared (§5.5), newest last; ended ones are dropped. */
   suppressions: Array<ManualSuppression & { id: string; by: string; at: string }>;
+  /** Ids of suppressions removed early (newest last, bounded), so a late repeat of their signal does not bring them back. */
+  removedSuppressionIds?: string[];
   lastEvaluatedAt: string | null;
   /** Ids of events already applied (the newest, bounded), carried across continue-as-new. */
   appliedEventIds: string[];
@@ -108,7 +110,10 @@ export const resolveAlertUpdate = defineUpdate<AlertRecord, [{ alertId: string; 
 /** A planned low-usage window from a person (validated by the api); applied once per id. */
 export const addSuppressionSignal = defineSignal<[ManualSuppression & { id: string; by: string; at: string }]>('addSuppression');
 
-export const ALERT_REFUSALS = { notFound: 'AlertNotFound', alreadyHandled: 'AlertAlreadyHandled' } as const;
+/** Ends a suppression window early (refused with SuppressionNotFound); a removed id is never added again. */
+export const removeSuppressionUpdate = defineUpdate<{ id: string; removedAt: string; removedBy: string }, [{ suppressionId: string; by: string }]>('removeSuppression');
+
+export const ALERT_REFUSALS = { notFound: 'AlertNotFound', alreadyHandled: 'AlertAlreadyHandled', suppressionNotFound: 'SuppressionNotFound' } as const;
 
 /** An alert's notification: one per consolidation window, updated while it has not gone out. */
 export interface AlertNotificationRecord {
@@ -122,8 +127,20 @@ export interface AlertNotificationRecord {
   subject: string;
   lines: string[];
   alertIds: string[];
+  /** Not before, for the account's time zone; the writer moves it earlier for a recipient whose own time zone allows. */
   deliverAfter: string;
   kind: 'alert' | 'alert_escalated';
+  /**
+   * How each delivery is timed from `raisedAt`, in the recipient's own time zone (the
+   * account's when the person has none, and for the team webhook): per person by the
+   * routing matrix (P1: CSM prompt, manager daily digest), `timing` for the webhook and
+   * anyone else; `quiet_hours` means at once unless the recipient is in quiet hours.
+   */
+  timing: NotificationTiming;
+  recipientTimings: Record<string, NotificationTiming>;
+  raisedAt: string;
+  /** The account's time zone. */
+  timeZone: string;
 }
 
 export interface HealthReadingRecord {

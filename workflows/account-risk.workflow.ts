@@ -4,6 +4,7 @@ import {
   ALERT_REFUSALS,
   acknowledgeAlertUpdate,
   addSuppressionSignal,
+  removeSuppressionUpdate,
   earlyWarningIssueSignal,
   getAccountRiskStateQuery,
   healthInputSignal,
@@ -24,6 +25,7 @@ import {
   evaluateAlertRules,
   initialSignalState,
   manualSuppressionAt,
+  mostUrgentTiming,
   renewalForwardFromAlert,
   renewalForwardFromEvent,
   routeAlert,
@@ -32,6 +34,7 @@ import {
   suppressionDecision,
   validateEventPayload,
   validateManualSuppression,
+  type AlertDeliveryTiming,
   type IntegrationEvent,
   type RenewalForward,
   type TriggeredAlert,
@@ -42,6 +45,7 @@ const activities = proxyActivities<AccountRiskActivities>(ACTIVITY_OPTIONS);
 const HOUR = 3_600_000;
 const MAX_APPLIED_EVENT_IDS = 5_000;
 const MAX_ALERTS_KEPT = 200;
+const MAX_REMOVED_SUPPRESSION_IDS = 100;
 const DEFAULT_EVENTS_PER_RUN = 1_000;
 /** Rules that depend on time passing (silence, sustained drops) are evaluated at least this often. */
 const EVALUATE_EVERY_MS = 24 * HOUR;
@@ -136,10 +140,24 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
   );
 
   setHandler(addSuppressionSignal, (x) => {
-    if (s.suppressions.some((y) => y.id === x.id) || validateManualSuppression({ from: x.from, to: x.to, groups: x.groups, reason: x.reason }).length) return;
+    if (s.suppressions.some((y) => y.id === x.id) || s.removedSuppressionIds?.includes(x.id) || validateManualSuppression({ from: x.from, to: x.to, groups: x.groups, reason: x.reason }).length) return;
     s.suppressions.push({ from: x.from, to: x.to, groups: [...x.groups], reason: x.reason, id: x.id, by: x.by, at: x.at });
     if (s.suppressions.length > 100) s.suppressions.splice(0, s.suppressions.length - 100);
   });
+  setHandler(
+    removeSuppressionUpdate,
+    (u) => {
+      s.suppressions = s.suppressions.filter((x) => x.id !== u.suppressionId);
+      s.removedSuppressionIds = [...(s.removedSuppressionIds ?? []), u.suppressionId].slice(-MAX_REMOVED_SUPPRESSION_IDS);
+      s.updatedAt = now().toISOString();
+      return { id: u.suppressionId, removedAt: now().toISOString(), removedBy: u.by };
+    },
+    {
+      validator: (u: { suppressionId: string; by: string }) => {
+        if (!s.suppressions.some((x) => x.id === u.suppressionId)) refuse(ALERT_REFUSALS.suppressionNotFound, `no suppression ${u.suppressionId} on ${s.accountId}`);
+      },
+    },
+  );
 
   const personFor = (role: string, ctx: AccountRiskContext): string | null =>
     role === 'csm' ? ctx.ownerCsmId : role === 'csm_manager' ? ctx.csmManagerId : role === 'sales_rep' ? ctx.salesRepId : null;
@@ -247,6 +265,9 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
       alertIds: members.map((a) => a.id),
       deliverAfter: new Date(deliverAfter).toISOString(),
       kind: 'alert',
+      ...notificationTimings(members),
+      raisedAt: members.map((a) => a.triggeredAt).reduce((a, b) => (Date.parse(b) < Date.parse(a) ? b : a)),
+      timeZone: ctx.account.timeZone,
     });
     if (!written) {
       // Already delivered: the newest alert opens the group's next notification.
@@ -256,6 +277,14 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
       s.clusters[newest.group] = { key: fresh, firstAt: newest.triggeredAt, alertIds: [newest.id] };
       await notifyCluster(fresh, ctx);
     }
+  };
+
+  /** Each person hears of a notification as soon as the most urgent of their alerts in it allows; the team webhook as soon as anyone. */
+  const notificationTimings = (members: AlertRecord[]) => {
+    const byPerson: Record<string, AlertDeliveryTiming[]> = {};
+    for (const r of members.flatMap((a) => a.recipients)) if (r.personId) (byPerson[r.personId] ??= []).push(r.timing);
+    const recipientTimings = Object.fromEntries(Object.entries(byPerson).map(([person, timings]) => [person, mostUrgentTiming(timings)]));
+    return { timing: mostUrgentTiming(members.flatMap((a) => a.recipients.map((r) => r.timing))), recipientTimings };
   };
 
   const escalateDue = async (ctx: AccountRiskContext | null) => {
@@ -281,6 +310,10 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
           alertIds: [a.id],
           deliverAfter: new Date(t).toISOString(),
           kind: 'alert_escalated',
+          timing: 'quiet_hours',
+          recipientTimings: {},
+          raisedAt: new Date(t).toISOString(),
+          timeZone: ctx?.account.timeZone ?? 'UTC',
         });
       }
     }

@@ -6,10 +6,12 @@ import { Webhook } from 'standardwebhooks';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '@retain/config';
 import { createDataSource } from '@retain/persistence';
+import { AccountRiskReadModelActivities } from '../../apps/worker/src/activities/account-risk.activities';
 import { RenewalReadModelActivities } from '../../apps/worker/src/activities/renewal-read-model.activities';
 import { EmailChannel } from '../../apps/worker/src/notifications/email-channel';
 import { NotificationDispatcher } from '../../apps/worker/src/notifications/notification-dispatcher';
 import { WebhookChannel } from '../../apps/worker/src/notifications/webhook-channel';
+import type { AlertNotificationRecord } from '../../workflows/account-risk.definitions';
 import type { RenewalNotification } from '../../workflows/renewal.activities';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
@@ -98,6 +100,9 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
     await db.query(`INSERT INTO principals (id, display_name, role, kind, email) VALUES ('mgr-a', 'Mina', 'csm_manager', 'person', 'mina@example.test')`);
     await db.query(`INSERT INTO principals (id, display_name, role, kind, manager_id, email) VALUES ('csm-a', 'Ann', 'csm', 'person', 'mgr-a', 'ann@example.test')`);
     await db.query(`INSERT INTO principals (id, display_name, role, kind, manager_id) VALUES ('csm-b', 'Bo', 'csm', 'person', 'mgr-a')`);
+    // People with their own time zones: quiet hours and digests follow them, not the account.
+    await db.query(`INSERT INTO principals (id, display_name, role, kind, manager_id, email, time_zone) VALUES ('csm-ny', 'Nia', 'csm', 'person', 'mgr-a', 'nia@example.test', 'America/New_York')`);
+    await db.query(`INSERT INTO principals (id, display_name, role, kind, manager_id, email, time_zone) VALUES ('csm-tyo', 'Taro', 'csm', 'person', 'mgr-a', 'taro@example.test', 'Asia/Tokyo')`);
   }, 60_000);
 
   afterAll(async () => {
@@ -226,5 +231,136 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
     expect(await deliveredAt(n.key)).toBeInstanceOf(Date);
     expect(posts).toHaveLength(0);
     expect(mails).toHaveLength(0);
+  });
+
+  describe('alert notifications, timed per recipient', () => {
+    let risk: AccountRiskReadModelActivities;
+    beforeAll(() => {
+      risk = new AccountRiskReadModelActivities(db);
+    });
+
+    const alertNotification = (key: string, o: Partial<AlertNotificationRecord> & Pick<AlertNotificationRecord, 'severity' | 'raisedAt'>): AlertNotificationRecord => ({
+      key,
+      accountId: 'acc-d1',
+      renewalId: null,
+      recipientIds: ['csm-ny'],
+      escalateTo: null,
+      subject: `${o.severity} ${key}`,
+      lines: [`${o.severity} line of ${key}`],
+      alertIds: [key.replace(/:notification$/, '')],
+      // What the workflow computes for the account's own time zone; the writer may move it earlier.
+      deliverAfter: '2099-01-01T00:00:00.000Z',
+      kind: 'alert',
+      timing: o.severity === 'P0' ? 'immediate' : o.severity === 'P1' ? 'prompt' : o.severity === 'P2' ? 'daily_digest' : 'weekly_digest',
+      recipientTimings: {},
+      timeZone: 'America/Denver',
+      ...o,
+    });
+    const at = (iso: string) => new Date(iso);
+    /** The message with quoted-printable soft line breaks undone. */
+    const text = (m: ReceivedMail) => m.raw.replace(/=\r?\n/g, '');
+    const sentTo = (address: string) => mails.filter((m) => m.to.includes(address));
+
+    it('collects a recipient\'s P2 alerts of several accounts and groups into one daily digest at 09:00 in the recipient\'s own time zone', async () => {
+      // Tuesday 2 March 2027, all raised after 09:00 in Denver. Nia is in New York (09:00 = 14:00Z), the accounts in Denver (09:00 = 16:00Z).
+      const usage = alertNotification('alert:acc-d1:1:notification', { severity: 'P2', raisedAt: '2027-03-02T17:00:00.000Z' });
+      const support = alertNotification('alert:acc-d1:2:notification', { severity: 'P2', raisedAt: '2027-03-03T01:00:00.000Z', subject: 'P2 acc-d1 support' });
+      const other = alertNotification('alert:acc-d2:1:notification', { severity: 'P2', accountId: 'acc-d2', raisedAt: '2027-03-02T20:00:00.000Z' });
+      const prompt = alertNotification('alert:acc-d2:2:notification', { severity: 'P1', accountId: 'acc-d2', raisedAt: '2027-03-02T16:00:00.000Z' });
+      for (const n of [usage, support, other, prompt]) expect(await risk.upsertAlertNotification(n)).toBe(true);
+      const due: Array<{ key: string; deliver_after: Date }> = await db.query(`SELECT key, deliver_after FROM notifications WHERE key LIKE 'alert:acc-d%' ORDER BY key`);
+      // Due when Nia's copy is: her digest at 14:00Z, not the account's at 16:00Z; the P1 at once (not in her quiet hours).
+      expect(due).toEqual([
+        { key: usage.key, deliver_after: at('2027-03-03T14:00:00.000Z') },
+        { key: support.key, deliver_after: at('2027-03-03T14:00:00.000Z') },
+        { key: other.key, deliver_after: at('2027-03-03T14:00:00.000Z') },
+        { key: prompt.key, deliver_after: at('2027-03-02T16:00:00.000Z') },
+      ]);
+
+      // The P1 goes at once to Nia and the team webhook, on its own.
+      expect(await dispatcher.runOnce(at('2027-03-02T16:00:00.000Z'))).toEqual({ expanded: 1, delivered: 2, failedAttempts: 0, completed: 1 });
+      expect(sentTo('nia@example.test').map((m) => /Subject: (.*)/.exec(m.raw)![1])).toEqual([prompt.subject]);
+      expect(posts.map((p) => JSON.parse(p.body).text)).toEqual([prompt.subject]);
+
+      expect(await dispatcher.runOnce(at('2027-03-03T13:59:59.999Z'))).toEqual({ expanded: 0, delivered: 0, failedAttempts: 0, completed: 0 });
+
+      // 09:00 in New York: one email listing all three; the webhook waits for 09:00 in Denver.
+      answers.length = 0;
+      mails.length = 0;
+      posts.length = 0;
+      expect(await dispatcher.runOnce(at('2027-03-03T14:00:00.000Z'))).toEqual({ expanded: 3, delivered: 3, failedAttempts: 0, completed: 0 });
+      expect(mails).toHaveLength(1);
+      const digest = mails[0]!;
+      expect(digest.to).toEqual(['nia@example.test']);
+      expect(digest.raw).toContain('Subject: Daily digest: 3 notifications on 2 accounts');
+      for (const n of [usage, support, other]) expect(text(digest)).toContain(`* ${n.subject} (account ${n.accountId})`);
+      expect(text(digest)).toContain(`- P2 line of ${usage.key.replace(/:notification$/, '')}`);
+      expect(posts).toHaveLength(0);
+      const rows: Array<{ channel: string; status: string; digest: string | null; digest_at: Date | null; next_attempt_at: Date }> = await db.query(
+        `SELECT channel, status, digest, digest_at, next_attempt_at FROM notification_deliveries WHERE notification_key = ANY($1::text[]) ORDER BY channel, notification_key`,
+        [[usage.key, support.key, other.key]],
+      );
+      expect(rows.map((r) => [r.channel, r.status, r.digest, r.digest_at?.toISOString()])).toEqual([
+        ['email', 'delivered', 'daily', '2027-03-03T14:00:00.000Z'],
+        ['email', 'delivered', 'daily', '2027-03-03T14:00:00.000Z'],
+        ['email', 'delivered', 'daily', '2027-03-03T14:00:00.000Z'],
+        ['webhook', 'pending', 'daily', '2027-03-03T16:00:00.000Z'],
+        ['webhook', 'pending', 'daily', '2027-03-03T16:00:00.000Z'],
+        ['webhook', 'pending', 'daily', '2027-03-03T16:00:00.000Z'],
+      ]);
+
+      // 09:00 in Denver: the webhook digest fails once as a whole, then goes as one signed message.
+      answers.push(503);
+      expect(await dispatcher.runOnce(at('2027-03-03T16:00:00.000Z'))).toEqual({ expanded: 0, delivered: 0, failedAttempts: 1, completed: 0 });
+      expect(await dispatcher.runOnce(at('2027-03-03T16:00:30.000Z'))).toEqual({ expanded: 0, delivered: 3, failedAttempts: 0, completed: 3 });
+      expect(posts.map((p) => p.status)).toEqual([503, 200]);
+      expect(posts[0]!.headers['webhook-id']).toBe(posts[1]!.headers['webhook-id']);
+      const body = JSON.parse(posts[1]!.body);
+      expect(posts[1]!.verified).toEqual(body);
+      expect(body.text).toBe('Daily digest: 3 notifications on 2 accounts');
+      expect(body.retain).toMatchObject({ kind: 'alert_digest', accountId: null, detail: { digest: 'daily', digestAt: '2027-03-03T16:00:00.000Z', accounts: ['acc-d1', 'acc-d2'] } });
+      expect(body.retain.detail.items.map((i: { key: string }) => i.key).sort()).toEqual([usage.key, support.key, other.key].sort());
+      expect(body.blocks).toHaveLength(5);
+      expect(await dispatcher.runOnce(at('2027-03-04T16:00:00.000Z'))).toEqual({ expanded: 0, delivered: 0, failedAttempts: 0, completed: 0 });
+    });
+
+    it('holds a P1 through each recipient\'s own quiet hours, sends a P0 at once to everyone, and stops consolidating once a copy is out', async () => {
+      // 23:30 in Denver (the account) = 06:30Z = 01:30 in New York, 15:30 in Tokyo.
+      const raised = '2027-03-10T06:30:00.000Z';
+      const p1 = alertNotification('alert:acc-q1:1:notification', { severity: 'P1', accountId: 'acc-q1', raisedAt: raised, recipientIds: ['csm-ny', 'csm-tyo', 'mgr-a'], recipientTimings: { 'csm-ny': 'prompt', 'csm-tyo': 'prompt', 'mgr-a': 'daily_digest' } });
+      expect(await risk.upsertAlertNotification(p1)).toBe(true);
+      const when = async (key: string) =>
+        (await db.query<Array<{ recipient: string; next_attempt_at: Date; digest: string | null }>>(`SELECT recipient, next_attempt_at, digest FROM notification_deliveries WHERE notification_key = $1 ORDER BY recipient`, [key])).map((r) => [r.recipient.replace(/^http.*/, 'webhook'), r.next_attempt_at.toISOString(), r.digest]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+
+      expect(await dispatcher.runOnce(at(raised))).toEqual({ expanded: 1, delivered: 1, failedAttempts: 0, completed: 0 });
+      expect(await when(p1.key)).toEqual([
+        // Mina has no time zone of her own: the account's (Denver) daily digest, 09:00 = 16:00Z.
+        ['mina@example.test', '2027-03-10T16:00:00.000Z', 'daily'],
+        // 01:30 in New York: after her quiet hours, 08:00 = 13:00Z.
+        ['nia@example.test', '2027-03-10T13:00:00.000Z', null],
+        // 15:30 in Tokyo: at once.
+        ['taro@example.test', raised, null],
+        // The team channel follows the account: 08:00 in Denver = 15:00Z.
+        ['webhook', '2027-03-10T15:00:00.000Z', null],
+      ]);
+      expect(mails.map((m) => m.to)).toEqual([['taro@example.test']]);
+      // A copy is out: a later alert of the group opens a new notification instead of changing this one.
+      expect(await risk.upsertAlertNotification({ ...p1, alertIds: [...p1.alertIds, 'alert:acc-q1:2'], lines: [...p1.lines, 'P1 more'] })).toBe(false);
+      expect(await risk.upsertAlertNotification(p1)).toBe(true);
+
+      const p0 = alertNotification('alert:acc-q1:3:notification', { severity: 'P0', accountId: 'acc-q1', raisedAt: raised, recipientIds: ['csm-ny', 'mgr-a'], timing: 'immediate', recipientTimings: { 'csm-ny': 'immediate', 'mgr-a': 'immediate' } });
+      expect(await risk.upsertAlertNotification(p0)).toBe(true);
+      expect(await dispatcher.runOnce(at(raised))).toEqual({ expanded: 1, delivered: 3, failedAttempts: 0, completed: 1 });
+      expect(await when(p0.key)).toEqual([
+        ['mina@example.test', raised, null],
+        ['nia@example.test', raised, null],
+        ['webhook', raised, null],
+      ]);
+
+      expect(await dispatcher.runOnce(at('2027-03-10T13:00:00.000Z'))).toMatchObject({ delivered: 1 });
+      expect(await dispatcher.runOnce(at('2027-03-10T15:00:00.000Z'))).toMatchObject({ delivered: 1 });
+      expect(await dispatcher.runOnce(at('2027-03-10T16:00:00.000Z'))).toMatchObject({ delivered: 1, completed: 1 });
+      expect(mails.filter((m) => m.to.includes('mina@example.test')).map((m) => /Subject: (.*)/.exec(m.raw)![1])).toEqual([p0.subject, 'Daily digest: 1 notification on 1 account']);
+    });
   });
 });

@@ -26,6 +26,8 @@ export interface NewPrincipal {
   managerId?: string | null;
   /** Where notification emails go; left as it is when not given. */
   email?: string;
+  /** IANA time zone for quiet hours and digests; the account's is used when the person has none. Left as it is when not given. */
+  timeZone?: string;
 }
 
 /**
@@ -50,6 +52,7 @@ export class ApiKeyStore {
         .orUpdate(['display_name', 'role', 'kind', 'manager_id'], ['id'])
         .execute();
       if (principal.email !== undefined) await em.query('UPDATE principals SET email = $2 WHERE id = $1', [principal.id, principal.email]);
+      if (principal.timeZone !== undefined) await em.query('UPDATE principals SET time_zone = $2 WHERE id = $1', [principal.id, principal.timeZone]);
       const saved = await em.getRepository(ApiKeyEntity).save({ principalId: principal.id, prefix, secretHash: digest(key), label, revokedAt: null });
       return { key, keyId: saved.id, prefix };
     });

@@ -1,6 +1,6 @@
 /**
  * `npm run keys -- <command>`: manage API keys in DATABASE_URL.
- *   create --role ROLE --user ID [--name "Display Name"] [--manager ID] [--label TEXT] [--email ADDRESS]
+ *   create --role ROLE --user ID [--name "Display Name"] [--manager ID] [--label TEXT] [--email ADDRESS] [--time-zone IANA_ZONE]
  *   revoke KEY_ID_OR_PREFIX
  *   list
  *   signing-secret --user INTEGRATION_ID      (a Standard Webhooks secret for POST /events)
@@ -10,14 +10,14 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@retain/config';
-import { ROLES, isRole } from '@retain/domain';
+import { ROLES, isRole, isValidTimeZone } from '@retain/domain';
 import { createDataSource } from '@retain/persistence';
 import { BUSINESS_ID_PATTERN } from '../common/validators';
 import { ApiKeyStore } from '../auth/api-key-store';
 import { SigningSecretStore } from '../events/signing-secrets';
 
 const USAGE = `usage:
-  npm run keys -- create --role ROLE --user ID [--name "Display Name"] [--manager ID] [--label TEXT] [--email ADDRESS]
+  npm run keys -- create --role ROLE --user ID [--name "Display Name"] [--manager ID] [--label TEXT] [--email ADDRESS] [--time-zone IANA_ZONE]
   npm run keys -- revoke KEY_ID_OR_PREFIX
   npm run keys -- list
   npm run keys -- signing-secret --user INTEGRATION_ID
@@ -34,7 +34,7 @@ async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { role: { type: 'string' }, user: { type: 'string' }, name: { type: 'string' }, manager: { type: 'string' }, label: { type: 'string' }, email: { type: 'string' }, json: { type: 'boolean' } },
+    options: { role: { type: 'string' }, user: { type: 'string' }, name: { type: 'string' }, manager: { type: 'string' }, label: { type: 'string' }, email: { type: 'string' }, 'time-zone': { type: 'string' }, json: { type: 'boolean' } },
   });
   const [command, ...rest] = positionals;
   if (!command || !['create', 'revoke', 'list', 'verify', 'signing-secret', 'revoke-signing-secret'].includes(command)) throw new UsageError(USAGE);
@@ -45,6 +45,7 @@ async function main(argv: string[]): Promise<void> {
     if (!values.user || !BUSINESS_ID_PATTERN.test(values.user)) throw new UsageError('--user must be an id of letters, digits, dots, dashes or underscores');
     if (values.manager !== undefined && !BUSINESS_ID_PATTERN.test(values.manager)) throw new UsageError('--manager must be a principal id');
     if (values.email !== undefined && (values.email.length > 254 || !EMAIL_PATTERN.test(values.email))) throw new UsageError('--email must be an email address such as ann@example.com');
+    if (values['time-zone'] !== undefined && !isValidTimeZone(values['time-zone'])) throw new UsageError('--time-zone must be an IANA time zone such as Asia/Tokyo (quiet hours and digests follow it)');
   }
   if (command === 'revoke' && rest.length !== 1) throw new UsageError(USAGE);
 
@@ -57,7 +58,7 @@ async function main(argv: string[]): Promise<void> {
         const found: unknown[] = await dataSource.query('SELECT 1 FROM principals WHERE id = $1', [values.manager]);
         if (found.length === 0) throw new UsageError(`--manager ${values.manager} is not a known principal; create their key first`);
       }
-      const issued = await store.issue({ id: values.user!, displayName: values.name ?? values.user!, role: values.role as (typeof ROLES)[number], managerId: values.manager ?? null, email: values.email }, values.label ?? null);
+      const issued = await store.issue({ id: values.user!, displayName: values.name ?? values.user!, role: values.role as (typeof ROLES)[number], managerId: values.manager ?? null, email: values.email, timeZone: values['time-zone'] }, values.label ?? null);
       if (values.json) console.log(JSON.stringify({ ...issued, principalId: values.user, role: values.role }));
       else console.log(`created key ${issued.keyId} (prefix ${issued.prefix}) for ${values.user} as ${values.role}\n\n  ${issued.key}\n\nStore it now: it is not shown again.`);
     } else if (command === 'signing-secret') {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { Segment } from '@retain/domain';
+import { deliveryFor, type NotificationTimingFields } from '../notifications/notification-timing';
 import type { AccountRiskActivities, AccountRiskContext, AlertNotificationRecord, AlertRecord, HealthReadingRecord } from '@retain/workflows';
 
 /** The account workflow's activities. Idempotent: readings once per event, alerts by revision, notifications by key. */
@@ -58,16 +59,31 @@ export class AccountRiskReadModelActivities implements AccountRiskActivities {
     );
   };
 
+  /**
+   * Writes or extends a consolidation window's notification while nothing of it has gone
+   * out (no delivery rows yet). It is due when its earliest recipient's copy is: each
+   * person's timing in their own time zone (principals.time_zone, else the account's),
+   * the team webhook's in the account's; never later than the workflow's `deliverAfter`.
+   */
   readonly upsertAlertNotification = async (n: AlertNotificationRecord): Promise<boolean> => {
     const detail = { severity: n.severity, lines: n.lines, alertIds: n.alertIds };
+    const people = [...new Set([...n.recipientIds, ...(n.escalateTo ? [n.escalateTo] : [])])];
+    const zones: Array<{ id: string; time_zone: string | null }> = people.length ? await this.db.query('SELECT id, time_zone FROM principals WHERE id = ANY($1::text[])', [people]) : [];
+    const zoneOf = new Map(zones.map((z) => [z.id, z.time_zone]));
+    const timing: NotificationTimingFields = { timing: n.timing, recipientTiming: n.recipientTimings, severity: n.severity, raisedAt: new Date(n.raisedAt), timeZone: n.timeZone };
+    const raised = new Date(n.raisedAt);
+    const due = [null, ...people.map((id) => ({ id, timeZone: zoneOf.get(id) ?? null }))].map((p) => deliveryFor(timing, p, raised).at.getTime());
+    const deliverAfter = new Date(Math.min(Date.parse(n.deliverAfter), ...due));
     const written: unknown[] = await this.db.query(
-      `INSERT INTO notifications (key, kind, renewal_id, account_id, recipient_ids, escalate_to, subject, detail, deliver_after)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+      `INSERT INTO notifications (key, kind, renewal_id, account_id, recipient_ids, escalate_to, subject, detail, deliver_after, timing, recipient_timing, severity, raised_at, time_zone)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
        ON CONFLICT (key) DO UPDATE SET recipient_ids = EXCLUDED.recipient_ids, subject = EXCLUDED.subject, detail = EXCLUDED.detail,
-         deliver_after = LEAST(notifications.deliver_after, EXCLUDED.deliver_after)
+         deliver_after = LEAST(notifications.deliver_after, EXCLUDED.deliver_after), timing = EXCLUDED.timing, recipient_timing = EXCLUDED.recipient_timing,
+         severity = EXCLUDED.severity, raised_at = LEAST(notifications.raised_at, EXCLUDED.raised_at)
        WHERE notifications.delivered_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.notification_key = notifications.key)
        RETURNING key`,
-      [n.key, n.kind, n.renewalId, n.accountId, n.recipientIds, n.escalateTo, n.subject, JSON.stringify(detail), n.deliverAfter],
+      [n.key, n.kind, n.renewalId, n.accountId, n.recipientIds, n.escalateTo, n.subject, JSON.stringify(detail), deliverAfter, n.timing, JSON.stringify(n.recipientTimings), n.severity, n.raisedAt, n.timeZone],
     );
     if (written.length) return true;
     // Delivered already: fine if it already listed these alerts (a retried call), otherwise the caller opens a new one.

@@ -1,14 +1,21 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { createTransport, type Transporter } from 'nodemailer';
 import { AppConfig } from '@retain/config';
-import type { NotificationChannel, OutgoingNotification } from './notification';
+import { digestItems, type NotificationChannel, type OutgoingNotification } from './notification';
 
 /** The plain-text body: subject, what it is about, then the detail one line a field. */
 export function emailText(n: OutgoingNotification): string {
-  const lines = [n.subject, '', `kind: ${n.kind}`, `account: ${n.accountId}`];
+  const lines = [n.subject, '', `kind: ${n.kind}`];
+  if (n.accountId) lines.push(`account: ${n.accountId}`);
   if (n.renewalId) lines.push(`renewal: ${n.renewalId}`);
-  const fields = Object.entries(n.detail);
-  if (fields.length) lines.push('', ...fields.map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`));
+  const items = digestItems(n);
+  if (items) {
+    // A digest: one paragraph per notification in it.
+    for (const item of items) lines.push('', `* ${item.subject} (account ${item.accountId})`, ...item.lines.map((l) => `  - ${l}`));
+  } else {
+    const fields = Object.entries(n.detail);
+    if (fields.length) lines.push('', ...fields.map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`));
+  }
   lines.push('', `-- retain notification ${n.key}`);
   return lines.join('\n');
 }

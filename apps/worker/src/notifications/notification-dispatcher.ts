@@ -1,9 +1,12 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { createHash } from 'node:crypto';
 import { AppConfig } from '@retain/config';
+import type { AlertSeverity, NotificationTiming } from '@retain/domain';
 import { EmailChannel } from './email-channel';
-import type { ChannelName, NotificationChannel, OutgoingNotification } from './notification';
+import type { ChannelName, DigestItem, NotificationChannel, OutgoingNotification } from './notification';
+import { deliveryFor, type NotificationTimingFields } from './notification-timing';
 import { WebhookChannel } from './webhook-channel';
 
 /** A delivery is given up (status `failed`) after this many attempts. */
@@ -28,6 +31,19 @@ export interface DispatchResult {
 
 interface DueNotificationRow {
   key: string;
+  timing: NotificationTiming;
+  recipient_timing: Record<string, NotificationTiming>;
+  severity: AlertSeverity | null;
+  raised_at: Date | null;
+  time_zone: string | null;
+}
+
+interface NewDelivery {
+  key: string;
+  channel: ChannelName;
+  recipient: string;
+  at: Date;
+  digest: 'daily' | 'weekly' | null;
 }
 
 interface DueDeliveryRow {
@@ -35,12 +51,44 @@ interface DueDeliveryRow {
   channel: ChannelName;
   recipient: string;
   attempts: number;
+  digest: 'daily' | 'weekly' | null;
+  digest_at: Date | null;
   kind: string;
   renewal_id: string | null;
   account_id: string;
   subject: string;
   detail: Record<string, unknown>;
+  severity: string | null;
   created_at: Date;
+}
+
+function outgoing(d: DueDeliveryRow): OutgoingNotification {
+  return { key: d.notification_key, kind: d.kind, renewalId: d.renewal_id, accountId: d.account_id, subject: d.subject, detail: d.detail, createdAt: d.created_at };
+}
+
+/**
+ * One message for a recipient's digest: every notification in it, most severe first.
+ * Its key (the webhook-id) names the digest and its members, so a resend after a crash
+ * is recognised by the receiver while a digest that gained a member is not mistaken for it.
+ */
+export function digestNotification(batch: readonly DueDeliveryRow[]): OutgoingNotification {
+  const first = batch[0]!;
+  const members = [...batch].sort((a, b) => (a.severity ?? 'P9').localeCompare(b.severity ?? 'P9') || a.created_at.getTime() - b.created_at.getTime() || a.notification_key.localeCompare(b.notification_key));
+  const items: DigestItem[] = members.map((d) => ({ key: d.notification_key, accountId: d.account_id, severity: d.severity, subject: d.subject, lines: Array.isArray(d.detail['lines']) ? (d.detail['lines'] as string[]) : [] }));
+  const accounts = [...new Set(items.map((i) => i.accountId))];
+  const digestAt = first.digest_at!;
+  const hash = createHash('sha256').update([first.channel, first.recipient, ...items.map((i) => i.key).sort()].join('\n')).digest('hex').slice(0, 20);
+  const label = first.digest === 'weekly' ? 'Weekly' : 'Daily';
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  return {
+    key: `digest:${first.digest ?? 'daily'}:${digestAt.toISOString()}:${hash}`,
+    kind: 'alert_digest',
+    renewalId: null,
+    accountId: accounts.length === 1 ? accounts[0]! : null,
+    subject: `${label} digest: ${count(items.length, 'notification')} on ${count(accounts.length, 'account')}`,
+    detail: { digest: first.digest, digestAt: digestAt.toISOString(), accounts, items },
+    createdAt: digestAt,
+  };
 }
 
 /**
@@ -48,11 +96,14 @@ interface DueDeliveryRow {
  * (`deliver_after` passed) into `notification_deliveries`: one webhook when
  * NOTIFY_WEBHOOK_URL is set, and with SMTP_URL one email per recipient principal and
  * per escalation manager (`escalate_to`, resolved when the notification was written)
- * that has an email address; (2) sends due pending deliveries, retrying a failure with
+ * that has an email address, each timed for its recipient (alerts: the recipient's own
+ * timing and time zone, quiet hours, digests); (2) sends due pending deliveries, one
+ * message per recipient and digest time for digests, retrying a failure with
  * exponential backoff and giving up after MAX_DELIVERY_ATTEMPTS; (3) marks a
  * notification delivered once none of its deliveries is pending. Rows are locked with
  * SKIP LOCKED, so several workers can share the outbox; a crash between sending and
- * marking sends again (receivers de-duplicate on webhook-id, the notification key).
+ * marking sends again (receivers de-duplicate on webhook-id: the notification key, or
+ * the digest key).
  */
 @Injectable()
 export class NotificationDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -107,12 +158,16 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
     return { expanded, delivered, failedAttempts, completed };
   }
 
-  /** (1) Due notifications without deliveries get them; those with nothing to send are done at once. */
-  /** `deliver_after` is compared at millisecond precision: PostgreSQL's now() has microseconds, a Date has not. */
+  /**
+   * (1) Due notifications without deliveries get them, each timed for its recipient
+   * (own time zone, own timing; digests keep their digest time); those with nothing to
+   * send are done at once. `deliver_after` is compared at millisecond precision:
+   * PostgreSQL's now() has microseconds, a Date has not.
+   */
   private async expand(now: Date, limit: number): Promise<number> {
     return this.db.transaction(async (em) => {
       const due: DueNotificationRow[] = await em.query(
-        `SELECT n.key FROM notifications n
+        `SELECT n.key, n.timing, n.recipient_timing, n.severity, n.raised_at, n.time_zone FROM notifications n
           WHERE n.delivered_at IS NULL AND date_trunc('milliseconds', n.deliver_after) <= $1
             AND NOT EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.notification_key = n.key)
           ORDER BY n.deliver_after, n.key LIMIT $2 FOR UPDATE SKIP LOCKED`,
@@ -120,15 +175,29 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
       );
       if (due.length === 0) return 0;
       const keys = due.map((r) => r.key);
-      const rows: Array<{ key: string; channel: ChannelName; recipient: string }> = [];
-      if (this.config.NOTIFY_WEBHOOK_URL) for (const key of keys) rows.push({ key, channel: 'webhook', recipient: this.config.NOTIFY_WEBHOOK_URL });
-      if (this.config.SMTP_URL) rows.push(...(await this.emailRecipients(em, keys)));
-      if (rows.length > 0) {
+      const timingOf = new Map(due.map((r) => [r.key, { timing: r.timing, recipientTiming: r.recipient_timing, severity: r.severity, raisedAt: r.raised_at, timeZone: r.time_zone } satisfies NotificationTimingFields]));
+      const rows: NewDelivery[] = [];
+      const add = (key: string, channel: ChannelName, recipient: string, person: { id: string; timeZone: string | null } | null) => {
+        const when = deliveryFor(timingOf.get(key)!, person, now);
+        rows.push({ key, channel, recipient, at: when.at, digest: when.digest });
+      };
+      if (this.config.NOTIFY_WEBHOOK_URL) for (const key of keys) add(key, 'webhook', this.config.NOTIFY_WEBHOOK_URL, null);
+      if (this.config.SMTP_URL) for (const r of await this.emailRecipients(em, keys)) add(r.key, 'email', r.email, { id: r.principal_id, timeZone: r.time_zone });
+      // Two principals sharing an address get one email, at the earlier of their times.
+      const unique = new Map<string, NewDelivery>();
+      for (const r of rows) {
+        const id = `${r.key}\u0000${r.channel}\u0000${r.recipient}`;
+        const seen = unique.get(id);
+        if (!seen || r.at < seen.at) unique.set(id, r);
+      }
+      const deliveries = [...unique.values()];
+      if (deliveries.length > 0) {
         await em.query(
-          `INSERT INTO notification_deliveries (notification_key, channel, recipient, status, next_attempt_at)
-           SELECT k, c, r, 'pending', $4 FROM unnest($1::text[], $2::text[], $3::text[]) AS t(k, c, r)
+          `INSERT INTO notification_deliveries (notification_key, channel, recipient, status, next_attempt_at, digest, digest_at)
+           SELECT k, c, r, 'pending', a, g, CASE WHEN g IS NULL THEN NULL ELSE a END
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[]) AS t(k, c, r, a, g)
            ON CONFLICT DO NOTHING`,
-          [rows.map((r) => r.key), rows.map((r) => r.channel), rows.map((r) => r.recipient), now],
+          [deliveries.map((r) => r.key), deliveries.map((r) => r.channel), deliveries.map((r) => r.recipient), deliveries.map((r) => r.at), deliveries.map((r) => r.digest)],
         );
       }
       const nothingToSend: Array<{ key: string }> = await em.query(
@@ -144,71 +213,97 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
     });
   }
 
-  /** Email addresses of the recipients and of the escalation manager, once per notification. */
-  private async emailRecipients(em: EntityManager, keys: string[]): Promise<Array<{ key: string; channel: ChannelName; recipient: string }>> {
-    const found: Array<{ key: string; email: string }> = await em.query(
-      `SELECT DISTINCT t.key, lower(p.email) AS email FROM (
+  /** Email addresses (and time zones) of the recipients and of the escalation manager. */
+  private async emailRecipients(em: EntityManager, keys: string[]): Promise<Array<{ key: string; email: string; principal_id: string; time_zone: string | null }>> {
+    return em.query(
+      `SELECT DISTINCT t.key, lower(p.email) AS email, p.id AS principal_id, p.time_zone FROM (
          SELECT n.key, unnest(n.recipient_ids) AS principal_id FROM notifications n WHERE n.key = ANY($1::text[])
          UNION ALL
          SELECT n.key, n.escalate_to FROM notifications n WHERE n.key = ANY($1::text[]) AND n.escalate_to IS NOT NULL
        ) t JOIN principals p ON p.id = t.principal_id
        WHERE p.email IS NOT NULL AND p.email <> ''
-       ORDER BY t.key, email`,
+       ORDER BY t.key, email, principal_id`,
       [keys],
     );
-    return found.map((r) => ({ key: r.key, channel: 'email' as const, recipient: r.email }));
   }
 
-  /** (2) Sends pending deliveries whose time has come. */
+  /**
+   * (2) Sends pending deliveries whose time has come. Deliveries of one recipient that
+   * belong to the same digest (channel, recipient, digest time) go out as one message
+   * listing every notification in it, and succeed or fail together.
+   */
   private async sendDue(now: Date, limit: number): Promise<{ delivered: number; failedAttempts: number }> {
     return this.db.transaction(async (em) => {
+      const columns = `d.notification_key, d.channel, d.recipient, d.attempts, d.digest, d.digest_at,
+                n.kind, n.renewal_id, n.account_id, n.subject, n.detail, n.severity, n.created_at`;
       const due: DueDeliveryRow[] = await em.query(
-        `SELECT d.notification_key, d.channel, d.recipient, d.attempts,
-                n.kind, n.renewal_id, n.account_id, n.subject, n.detail, n.created_at
+        `SELECT ${columns}
            FROM notification_deliveries d JOIN notifications n ON n.key = d.notification_key
           WHERE d.status = 'pending' AND d.next_attempt_at <= $1
           ORDER BY d.next_attempt_at, d.notification_key, d.channel, d.recipient
           LIMIT $2 FOR UPDATE OF d SKIP LOCKED`,
         [now, limit],
       );
-      const outcomes = await Promise.allSettled(due.map((d) => this.sendOne(d)));
+      // Complete each digest the page cut into: every due delivery of the same recipient and digest time.
+      const digests = due.filter((d) => d.digest_at !== null);
+      if (digests.length) {
+        const rest: DueDeliveryRow[] = await em.query(
+          `SELECT ${columns}
+             FROM notification_deliveries d JOIN notifications n ON n.key = d.notification_key
+             JOIN unnest($2::text[], $3::text[], $4::timestamptz[]) AS g(channel, recipient, digest_at)
+               ON g.channel = d.channel AND g.recipient = d.recipient AND g.digest_at = d.digest_at
+            WHERE d.status = 'pending' AND d.next_attempt_at <= $1
+            ORDER BY d.notification_key FOR UPDATE OF d SKIP LOCKED`,
+          [now, digests.map((d) => d.channel), digests.map((d) => d.recipient), digests.map((d) => d.digest_at)],
+        );
+        due.push(...rest.filter((r) => !due.some((d) => d.notification_key === r.notification_key && d.channel === r.channel && d.recipient === r.recipient)));
+      }
+      const units = new Map<string, DueDeliveryRow[]>();
+      for (const d of due) {
+        const unit = d.digest_at ? `digest\u0000${d.channel}\u0000${d.recipient}\u0000${d.digest_at.toISOString()}` : `one\u0000${d.notification_key}\u0000${d.channel}\u0000${d.recipient}`;
+        units.set(unit, [...(units.get(unit) ?? []), d]);
+      }
+      const batches = [...units.values()];
+      const outcomes = await Promise.allSettled(batches.map((b) => this.sendUnit(b)));
       let delivered = 0;
       let failedAttempts = 0;
-      for (const [i, d] of due.entries()) {
+      for (const [i, batch] of batches.entries()) {
         const outcome = outcomes[i]!;
-        const id = [d.notification_key, d.channel, d.recipient];
+        const first = batch[0]!;
+        const ids = [batch.map((d) => d.notification_key), first.channel, first.recipient];
         if (outcome.status === 'fulfilled') {
           await em.query(
             `UPDATE notification_deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = $4, last_error = NULL
-              WHERE notification_key = $1 AND channel = $2 AND recipient = $3`,
-            [...id, now],
+              WHERE notification_key = ANY($1::text[]) AND channel = $2 AND recipient = $3`,
+            [...ids, now],
           );
-          delivered += 1;
+          delivered += batch.length;
           continue;
         }
         failedAttempts += 1;
-        const attempts = d.attempts + 1;
+        const attempts = Math.max(...batch.map((d) => d.attempts)) + 1;
         const reason: unknown = outcome.reason;
         const message = (reason instanceof Error ? reason.message : String(reason)).slice(0, 1000);
         const givenUp = attempts >= MAX_DELIVERY_ATTEMPTS;
         await em.query(
           `UPDATE notification_deliveries SET status = $4, attempts = $5, last_error = $6, next_attempt_at = $7
-            WHERE notification_key = $1 AND channel = $2 AND recipient = $3`,
-          [...id, givenUp ? 'failed' : 'pending', attempts, message, new Date(now.getTime() + (givenUp ? 0 : retryDelayMs(attempts)))],
+            WHERE notification_key = ANY($1::text[]) AND channel = $2 AND recipient = $3`,
+          [...ids, givenUp ? 'failed' : 'pending', attempts, message, new Date(now.getTime() + (givenUp ? 0 : retryDelayMs(attempts)))],
         );
+        const what = batch.length > 1 || first.digest ? `${first.digest ?? ''} digest of ${batch.length}` : `notification ${first.notification_key}`;
         // The recipient is not logged: webhook URLs often carry a token, addresses are personal data.
-        if (givenUp) this.logger.error(`notification ${d.notification_key}: ${d.channel} delivery failed ${attempts} times; giving up: ${message}`);
-        else this.logger.warn(`notification ${d.notification_key}: ${d.channel} delivery failed (attempt ${attempts}); retrying: ${message}`);
+        if (givenUp) this.logger.error(`${what}: ${first.channel} delivery failed ${attempts} times; giving up: ${message}`);
+        else this.logger.warn(`${what}: ${first.channel} delivery failed (attempt ${attempts}); retrying: ${message}`);
       }
       return { delivered, failedAttempts };
     });
   }
 
-  private async sendOne(d: DueDeliveryRow): Promise<void> {
-    const channel = this.channels.get(d.channel);
-    if (!channel) throw new Error(`no ${d.channel} channel`);
-    const n: OutgoingNotification = { key: d.notification_key, kind: d.kind, renewalId: d.renewal_id, accountId: d.account_id, subject: d.subject, detail: d.detail, createdAt: d.created_at };
-    await channel.send(d.recipient, n);
+  private async sendUnit(batch: DueDeliveryRow[]): Promise<void> {
+    const first = batch[0]!;
+    const channel = this.channels.get(first.channel);
+    if (!channel) throw new Error(`no ${first.channel} channel`);
+    await channel.send(first.recipient, first.digest_at ? digestNotification(batch) : outgoing(first));
   }
 
   /** (3) Notifications none of whose deliveries is still pending are done. */

@@ -3,10 +3,20 @@ export interface OutgoingNotification {
   key: string;
   kind: string;
   renewalId: string | null;
-  accountId: string;
+  /** Null for a digest spanning several accounts. */
+  accountId: string | null;
   subject: string;
   detail: Record<string, unknown>;
   createdAt: Date;
+}
+
+/** One notification inside a digest (detail.items of an `alert_digest`). */
+export interface DigestItem {
+  key: string;
+  accountId: string;
+  severity: string | null;
+  subject: string;
+  lines: string[];
 }
 
 export type ChannelName = 'webhook' | 'email';
@@ -15,4 +25,10 @@ export type ChannelName = 'webhook' | 'email';
 export interface NotificationChannel {
   readonly name: ChannelName;
   send(recipient: string, notification: OutgoingNotification): Promise<void>;
+}
+
+/** The notifications a digest lists, or null when `n` is not a digest. */
+export function digestItems(n: OutgoingNotification): DigestItem[] | null {
+  const items = n.detail['items'];
+  return n.kind === 'alert_digest' && Array.isArray(items) ? (items as DigestItem[]) : null;
 }

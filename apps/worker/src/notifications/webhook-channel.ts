@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
 import { AppConfig } from '@retain/config';
-import type { NotificationChannel, OutgoingNotification } from './notification';
+import { digestItems, type NotificationChannel, type OutgoingNotification } from './notification';
+
+const MAX_DIGEST_BLOCKS = 45;
 
 /** Slack's mrkdwn needs only these escaped. */
 function mrkdwn(text: string): string {
@@ -10,11 +12,17 @@ function mrkdwn(text: string): string {
 
 /** The JSON body: Slack-compatible (`text`, `blocks`) plus the notification itself under `retain`. */
 export function webhookBody(n: OutgoingNotification): Record<string, unknown> {
-  const context = [`*${mrkdwn(n.kind)}*`, `account ${mrkdwn(n.accountId)}`, ...(n.renewalId ? [`renewal ${mrkdwn(n.renewalId)}`] : [])].join(' · ');
+  const context = [`*${mrkdwn(n.kind)}*`, ...(n.accountId ? [`account ${mrkdwn(n.accountId)}`] : []), ...(n.renewalId ? [`renewal ${mrkdwn(n.renewalId)}`] : [])].join(' · ');
+  const items = digestItems(n) ?? [];
+  // Slack takes at most 50 blocks a message: the first ones in full, a count of the rest.
+  const listed = items.slice(0, MAX_DIGEST_BLOCKS);
+  const itemBlocks = listed.map((i) => ({ type: 'section', text: { type: 'mrkdwn', text: [`*${mrkdwn(i.subject)}*`, ...i.lines.map((l) => `• ${mrkdwn(l)}`)].join('\n').slice(0, 3000) } }));
+  if (items.length > listed.length) itemBlocks.push({ type: 'section', text: { type: 'mrkdwn', text: `…and ${items.length - listed.length} more` } });
   return {
     text: n.subject,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: mrkdwn(n.subject) } },
+      ...itemBlocks,
       { type: 'context', elements: [{ type: 'mrkdwn', text: context }] },
     ],
     retain: { key: n.key, kind: n.kind, accountId: n.accountId, renewalId: n.renewalId, detail: n.detail },

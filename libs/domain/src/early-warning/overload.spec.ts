@@ -7,7 +7,9 @@ import {
   inQuietHours,
   isoWeekday,
   manualSuppressionAt,
+  mostUrgentTiming,
   nextAllowedDelivery,
+  recipientDelivery,
   suppressionDecision,
   validateManualSuppression,
   type AlertCandidate,
@@ -221,5 +223,42 @@ describe('consolidation (one group, one account, 24 h)', () => {
     expect(consolidateAlerts([...alerts].reverse(), P).map((n) => n.alertIds)).toEqual([['1', '2', '5'], ['3'], ['4'], ['6']]);
     const wider = resolvePolicy({ earlyWarning: { overload: { consolidationWindowHours: 25 } } });
     expect(consolidateAlerts(alerts, wider).map((n) => n.alertIds)).toEqual([['1', '2', '5', '6'], ['3'], ['4']]);
+  });
+});
+
+describe('per-recipient delivery (each recipient\'s own time zone and timing)', () => {
+  const iso = (d: Date) => d.toISOString();
+  // Wednesday 10 March 2027, 06:30Z: 23:30 the evening before in Denver, 01:30 in New York, 15:30 in Tokyo.
+  const raised = new Date('2027-03-10T06:30:00Z');
+
+  it('holds a prompt P1 until the end of each recipient\'s own quiet hours', () => {
+    expect(recipientDelivery('prompt', 'P1', raised, 'Asia/Tokyo', P)).toEqual({ at: raised, digest: null });
+    expect(iso(recipientDelivery('prompt', 'P1', raised, 'America/New_York', P).at)).toBe('2027-03-10T13:00:00.000Z');
+    expect(iso(recipientDelivery('prompt', 'P1', raised, 'America/Denver', P).at)).toBe('2027-03-10T15:00:00.000Z');
+  });
+
+  it('sends a P0 at once in every time zone, quiet hours or not', () => {
+    for (const zone of ['Asia/Tokyo', 'America/New_York', 'America/Denver', 'Pacific/Kiritimati']) expect(recipientDelivery('immediate', 'P0', raised, zone, P)).toEqual({ at: raised, digest: null });
+    expect(recipientDelivery('quiet_hours', 'P0', raised, 'America/New_York', P)).toEqual({ at: raised, digest: null });
+  });
+
+  it('puts digests at 09:00 local of the recipient and names the digest', () => {
+    expect(recipientDelivery('daily_digest', 'P2', raised, 'Asia/Tokyo', P)).toEqual({ at: new Date('2027-03-11T00:00:00Z'), digest: 'daily' });
+    expect(recipientDelivery('daily_digest', 'P2', raised, 'America/New_York', P)).toEqual({ at: new Date('2027-03-10T14:00:00Z'), digest: 'daily' });
+    // The weekly digest: Monday 15 March, 09:00 in New York, the first day of US daylight saving time (EDT, -4).
+    expect(recipientDelivery('weekly_digest', 'P3', raised, 'America/New_York', P)).toEqual({ at: new Date('2027-03-15T13:00:00Z'), digest: 'weekly' });
+    expect(recipientDelivery('weekly_digest', 'P3', raised, 'Europe/Berlin', P)).toEqual({ at: new Date('2027-03-15T08:00:00Z'), digest: 'weekly' });
+  });
+
+  it('times an escalation by quiet hours only', () => {
+    expect(iso(recipientDelivery('quiet_hours', 'P2', raised, 'America/New_York', P).at)).toBe('2027-03-10T13:00:00.000Z');
+    expect(recipientDelivery('quiet_hours', 'P2', raised, 'Asia/Tokyo', P)).toEqual({ at: raised, digest: null });
+  });
+
+  it('takes the most urgent of a person\'s timings', () => {
+    expect(mostUrgentTiming(['weekly_digest', 'daily_digest'])).toBe('daily_digest');
+    expect(mostUrgentTiming(['daily_digest', 'prompt', 'weekly_digest'])).toBe('prompt');
+    expect(mostUrgentTiming(['prompt', 'immediate'])).toBe('immediate');
+    expect(() => mostUrgentTiming([])).toThrow(RangeError);
   });
 });

@@ -309,3 +309,36 @@ export function deliveryWindowFor(timing: AlertDeliveryTiming, severity: AlertSe
 export function deliveryTime(severity: AlertSeverity, createdAt: Date, timeZone: string, policy: RetainPolicy): Date {
   return deliveryWindowFor(policy.earlyWarning.routing[severity].csm.timing, severity, createdAt, timeZone, policy).at;
 }
+
+// ---------------------------------------------------------------------------------
+// Per-recipient delivery (the notification outbox)
+
+const TIMING_URGENCY: readonly AlertDeliveryTiming[] = ['immediate', 'prompt', 'daily_digest', 'weekly_digest'];
+
+/** The most urgent of several timings (a person listed on several alerts of one notification hears of it as soon as the most urgent allows). */
+export function mostUrgentTiming(timings: readonly AlertDeliveryTiming[]): AlertDeliveryTiming {
+  if (timings.length === 0) throw new RangeError('no timing given');
+  return timings.reduce((a, b) => (TIMING_URGENCY.indexOf(b) < TIMING_URGENCY.indexOf(a) ? b : a));
+}
+
+/** How one delivery of a notification is timed: an alert timing, or `quiet_hours` (at once, after the recipient's quiet hours unless exempt). */
+export type NotificationTiming = AlertDeliveryTiming | 'quiet_hours';
+
+export interface RecipientDelivery {
+  /** When this recipient's copy goes out. */
+  at: Date;
+  /** The digest it joins: every delivery of one recipient with the same digest time goes out as one message. */
+  digest: 'daily' | 'weekly' | null;
+}
+
+/**
+ * When a notification raised at `raisedAt` reaches one recipient, in the recipient's own
+ * time zone (§5.4, §5.5): immediate at once; prompt after quiet hours; the daily digest
+ * at 09:00 local; the weekly digest on Monday 09:00 local; `quiet_hours` at once unless
+ * the recipient is in quiet hours. P0 ignores quiet hours.
+ */
+export function recipientDelivery(timing: NotificationTiming, severity: AlertSeverity, raisedAt: Date, timeZone: string, policy: RetainPolicy): RecipientDelivery {
+  if (timing === 'quiet_hours') return { at: nextAllowedDelivery(raisedAt, severity, timeZone, policy), digest: null };
+  const { at } = deliveryWindowFor(timing, severity, raisedAt, timeZone, policy);
+  return { at, digest: timing === 'daily_digest' ? 'daily' : timing === 'weekly_digest' ? 'weekly' : null };
+}
