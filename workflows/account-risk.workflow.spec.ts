@@ -5,6 +5,8 @@ import { createTimeSkippingEnv, registerSearchAttributes, uniqueTaskQueue } from
 import {
   acknowledgeAlertUpdate,
   accountRiskWorkflowId,
+  addSuppressionSignal,
+  removeSuppressionUpdate,
   getAccountRiskStateQuery,
   integrationEventSignal,
   type AccountRiskActivities,
@@ -14,7 +16,7 @@ import {
   type HealthReadingRecord,
   type IntegrationEventSignal,
 } from './definitions';
-import { DEFAULT_POLICY, addDays, localDateAt } from './domain';
+import { DEFAULT_POLICY, addDays, localDateAt, type AlertGroup } from './domain';
 import { refusal } from '../test/support/workflow-testing';
 import type { accountRiskWorkflow } from './account-risk.workflow';
 
@@ -192,6 +194,40 @@ describe('account early-warning workflow (time-skipping)', () => {
       await env.sleep(HOUR);
       s = await h.query(getAccountRiskStateQuery);
       expect(s.alerts.map((a) => [a.ruleId, a.measure.value, a.state])).toEqual([['health_low', 55, 'acknowledged'], ['health_low', 50, 'open']]);
+      await h.terminate('test done');
+    });
+  }, 60_000);
+
+  it('holds alerts back during a manual suppression window, lets them through once it is removed, and never brings a removed window back', async () => {
+    const { acts, worker, start, send } = await setUp('acc-supp');
+    const tz = 'Europe/Amsterdam';
+    acts.context = { account: { id: 'acc-supp', name: 'Quiet BV', segment: 'mid_market', arrCents: 4_000_000, renewalDate: addDays(localDateAt(new Date(start), tz), 200), timeZone: tz, vertical: null }, ownerCsmId: 'csm-4', csmManagerId: 'mgr-4', salesRepId: null, openRenewalId: null, renewalHasSave: false, activeSaveId: null };
+    const today = localDateAt(new Date(start), tz);
+    const window = { id: 'csm-4:migration', from: addDays(today, -1), to: addDays(today, 10), groups: [] as AlertGroup[], reason: 'Data migration', by: 'csm-4', at: new Date(start).toISOString() };
+    const health = async (n: number, score: number) => send('acc-supp', { eventId: `crm:h-${n}`, type: 'health_score', occurredAt: new Date(await env.currentTimeMs()).toISOString(), payload: { score } });
+    await worker.runUntil(async () => {
+      const workflowId = accountRiskWorkflowId('acc-supp');
+      await env.client.workflow.signalWithStart<typeof accountRiskWorkflow, [typeof window]>('accountRiskWorkflow', { taskQueue: worker.options.taskQueue, workflowId, args: [{ accountId: 'acc-supp', policy: DEFAULT_POLICY }], signal: addSuppressionSignal, signalArgs: [window] });
+      const h = env.client.workflow.getHandle<typeof accountRiskWorkflow>(workflowId);
+      await health(1, 45);
+      await env.sleep(HOUR);
+      let s = await h.query(getAccountRiskStateQuery);
+      expect(s.alerts).toHaveLength(0);
+      expect(s.suppressedCount).toBeGreaterThanOrEqual(1);
+      expect(s.suppressions.map((x) => x.id)).toEqual([window.id]);
+
+      expect(await h.executeUpdate(removeSuppressionUpdate, { args: [{ suppressionId: window.id, by: 'mgr-4' }] })).toMatchObject({ id: window.id, removedBy: 'mgr-4' });
+      expect(await refusal(h.executeUpdate(removeSuppressionUpdate, { args: [{ suppressionId: window.id, by: 'mgr-4' }] }))).toBe('SuppressionNotFound');
+      expect(await refusal(h.executeUpdate(removeSuppressionUpdate, { args: [{ suppressionId: 'nobody:nothing', by: 'mgr-4' }] }))).toBe('SuppressionNotFound');
+      // A late repeat of the original signal does not bring the window back.
+      await h.signal(addSuppressionSignal, window);
+      await health(2, 44);
+      await env.sleep(HOUR);
+      s = await h.query(getAccountRiskStateQuery);
+      expect(s.suppressions).toEqual([]);
+      expect(s.removedSuppressionIds).toEqual([window.id]);
+      expect(s.alerts.map((a) => [a.ruleId, a.measure.value])).toEqual([['health_low', 44]]);
+      expect(acts.notifications.size).toBe(1);
       await h.terminate('test done');
     });
   }, 60_000);

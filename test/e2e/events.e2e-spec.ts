@@ -1,11 +1,19 @@
 import { Webhook } from 'standardwebhooks';
 import { randomUUID } from 'node:crypto';
-import { addDays, localDateAt } from '@retain/domain';
+import { DEFAULT_POLICY, addDays, inQuietHours, localDateAt } from '@retain/domain';
 import { accountRiskWorkflowId, getAccountRiskStateQuery } from '@retain/workflows';
 import { SigningSecretStore } from '../../apps/api/src/events/signing-secrets';
 import { TestStack, eventually } from '../support/stack';
 
 const PROBLEM_JSON = /^application\/problem\+json/;
+
+/** A fixed-offset zone where it is 23:xx now, so the P0 below is raised late in the evening, whenever the test runs. */
+const lateEvening = (() => {
+  let offset = (23 - new Date().getUTCHours() + 24) % 24;
+  if (offset > 14) offset -= 24;
+  // POSIX-style names: Etc/GMT-9 is UTC+9.
+  return offset === 0 ? 'Etc/UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+})();
 
 describe('integration events end to end: signed ingestion, the inbox, delivery to the account workflow', () => {
   let stack: TestStack;
@@ -19,9 +27,9 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     stack = await TestStack.start();
     [integrationKey, opsKey, csmKey, otherCsmKey] = await Promise.all([stack.keyFor('integration', 'crm-int'), stack.keyFor('cs_ops', 'ops-e'), stack.keyFor('csm', 'csm-e'), stack.keyFor('csm', 'csm-other')]);
     secret = (await new SigningSecretStore(stack.db).create('crm-int')).secret;
-    const big = (id: string) => ({ account: { id, name: `${id} KK`, arrCents: 15_000_000, segment: 'enterprise', timeZone: 'Asia/Tokyo', ownerCsmId: 'csm-e', csmManagerId: 'mgr-e', salesRepId: 'ae-e' }, renewalDate: addDays(localDateAt(new Date(), 'Asia/Tokyo'), 45) });
+    const big = (id: string, timeZone: string) => ({ account: { id, name: `${id} KK`, arrCents: 15_000_000, segment: 'enterprise', timeZone, ownerCsmId: 'csm-e', csmManagerId: 'mgr-e', salesRepId: 'ae-e' }, renewalDate: addDays(localDateAt(new Date(), timeZone), 45) });
     const small = { account: { id: 'acc-ev-smb', name: 'Small LLC', arrCents: 500_000, segment: 'smb', timeZone: 'America/Denver', ownerCsmId: 'csm-e', csmManagerId: 'mgr-e' }, renewalDate: addDays(localDateAt(new Date(), 'America/Denver'), 120) };
-    for (const body of [big('acc-ev-1'), big('acc-ev-2'), small]) {
+    for (const body of [big('acc-ev-1', 'Asia/Tokyo'), big('acc-ev-2', lateEvening), small]) {
       const id = body.account.id;
       expect((await stack.request('POST', '/renewals', { key: opsKey, body })).status).toBe(201);
       await eventually(async () => (await stack.db.query<unknown[]>('SELECT 1 FROM accounts WHERE id = $1', [id])).length > 0 || undefined, 15_000, `account ${id}`);
@@ -115,13 +123,15 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     expect(s.appliedEventIds.sort()).toEqual(['crm-int:b-1', 'crm-int:b-4']);
   }, 60_000);
 
-  it('turns the sponsor departure on a $150K enterprise account 45 days before renewal into a P0 for CSM, manager and sales, at once, and asks the renewal for a save', async () => {
+  it('turns the sponsor departure on a $150K enterprise account 45 days before renewal into a P0 for CSM, manager and sales, at once even at 23:00 local, and asks the renewal for a save', async () => {
     const alert = await eventually(async () => {
       const r = await stack.request('GET', '/alerts?accountId=acc-ev-2&severity=P0', { key: csmKey });
       return r.body?.items?.find((a: { ruleId: string }) => a.ruleId === 'sponsor_departure');
     }, 15_000, 'the P0 alert');
     expect(alert).toMatchObject({ severity: 'P0', state: 'open', saveRequestedFor: expect.stringMatching(/^renewal:acc-ev-2:/) });
     expect(alert.recipients.map((r: { role: string }) => r.role)).toEqual(['csm', 'csm_manager', 'sales_rep']);
+    // Raised in the account's quiet hours (its zone was picked so that the test runs at 23:xx there): a P0 goes at once all the same.
+    expect(inQuietHours(new Date(alert.triggeredAt), lateEvening, DEFAULT_POLICY)).toBe(true);
     expect(alert.deliverAt).toBe(alert.triggeredAt);
     const outbox = await stack.db.query<Array<{ kind: string; deliver_after: Date }>>(`SELECT kind, deliver_after FROM notifications WHERE key = $1`, [alert.notificationKey]);
     expect(outbox).toEqual([{ kind: 'alert', deliver_after: new Date(alert.deliverAt) }]);
@@ -217,6 +227,19 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     expect(risk.signals).toMatchObject({ health: { score: 77 } });
     expect(risk.activeRenewals).toEqual([expect.objectContaining({ id: expect.stringMatching(/^renewal:acc-ev-1:/) })]);
     expect((await stack.request('GET', '/accounts/acc-ev-1/risk', { key: otherCsmKey })).status).toBe(403);
+
+    // Ending the window early: not by another CSM, once, then 404.
+    const windowPath = `${path}/${encodeURIComponent('csm-e:summer-27')}`;
+    expect((await stack.request('DELETE', windowPath, { key: otherCsmKey })).status).toBe(403);
+    const removed = await stack.request('DELETE', windowPath, { key: csmKey, headers: { 'idempotency-key': 'end-summer-27' } });
+    expect([removed.status, removed.body]).toEqual([200, expect.objectContaining({ id: 'csm-e:summer-27', removedBy: 'csm-e' })]);
+    // The same request again (a retry) gets the same answer; a new request finds nothing.
+    expect((await stack.request('DELETE', windowPath, { key: csmKey, headers: { 'idempotency-key': 'end-summer-27' } })).status).toBe(200);
+    const gone = await stack.request('DELETE', windowPath, { key: csmKey });
+    expect([gone.status, gone.headers.get('content-type'), gone.body.code]).toEqual([404, expect.stringMatching(PROBLEM_JSON), 'ACCOUNT.SUPPRESSION_NOT_FOUND']);
+    expect((await stack.request('DELETE', `${path}/nothing-here`, { key: csmKey })).status).toBe(404);
+    expect((await stack.request('GET', '/accounts/acc-ev-1/risk', { key: csmKey })).body.suppressions).toEqual([]);
+
     const catalogue = await stack.request('GET', '/alerts/catalogue', { key: csmKey });
     expect(catalogue.status).toBe(200);
     expect(catalogue.body.rules.length).toBeGreaterThanOrEqual(30);

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
 import { ALERT_GROUPS, DEFAULT_POLICY, validateManualSuppression, type AlertGroup } from '@retain/domain';
-import { ACCOUNT_RISK_WORKFLOW_TYPE, accountRiskWorkflowId, addSuppressionSignal, getAccountRiskStateQuery, type AccountRiskInput, type AccountRiskState } from '@retain/workflows';
+import { ACCOUNT_RISK_WORKFLOW_TYPE, ALERT_REFUSALS, accountRiskWorkflowId, addSuppressionSignal, removeSuppressionUpdate, getAccountRiskStateQuery, type AccountRiskInput, type AccountRiskState } from '@retain/workflows';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Principal } from '../auth/api-key-store';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
@@ -15,7 +15,7 @@ import { idempotencyKey } from '../common/idempotency-key';
 import { BUSINESS_ID_PATTERN } from '../common/validators';
 import { ApiError } from '../problems/error-codes';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
-import { isTemporalUnavailable } from '../temporal/workflow-updates';
+import { executeWorkflowUpdate, isTemporalUnavailable } from '../temporal/workflow-updates';
 
 export class SuppressionDto {
   @ApiProperty({ example: '2027-08-01', description: 'ISO date (inclusive, account time zone) or instant' }) @IsString() @MaxLength(40) from!: string;
@@ -66,6 +66,17 @@ export class AccountsService {
     return suppression;
   }
 
+  /** Ends a suppression window early; its alerts are no longer held back. */
+  async removeSuppression(accountId: string, suppressionId: string, p: Principal, key?: string) {
+    await this.account(accountId, p);
+    if (suppressionId.length > 300) throw new ApiError('ACCOUNT.SUPPRESSION_NOT_FOUND', `No suppression ${suppressionId.slice(0, 40)}… on ${accountId}`);
+    return executeWorkflowUpdate(this.temporal.client, accountRiskWorkflowId(accountId), removeSuppressionUpdate, { suppressionId, by: p.id }, {
+      refusals: { [ALERT_REFUSALS.suppressionNotFound]: 'ACCOUNT.SUPPRESSION_NOT_FOUND' },
+      closedCode: 'ACCOUNT.SUPPRESSION_NOT_FOUND',
+      ...(key ? { updateId: `${p.id}:${key}` } : {}),
+    });
+  }
+
   async risk(accountId: string, p: Principal) {
     await this.account(accountId, p);
     let live: AccountRiskState | null = null;
@@ -105,6 +116,13 @@ export class AccountsController {
   @ApiOperation({ summary: 'A planned low-usage window (holidays, migrations): alerts of its groups are held back while it lasts' })
   addSuppression(@Param('accountId') accountId: string, @Body() body: SuppressionDto, @CurrentPrincipal() p: Principal, @Headers('idempotency-key') key?: string) {
     return this.accounts.addSuppression(accountId, body, p, idempotencyKey(key));
+  }
+
+  @Delete(':accountId/suppressions/:suppressionId')
+  @Roles('csm', 'csm_manager', 'director', 'vp', 'cs_ops')
+  @ApiOperation({ summary: 'Ends a suppression window early: alerts of its groups are no longer held back (404 when the window is not on the account)' })
+  removeSuppression(@Param('accountId') accountId: string, @Param('suppressionId') suppressionId: string, @CurrentPrincipal() p: Principal, @Headers('idempotency-key') key?: string) {
+    return this.accounts.removeSuppression(accountId, suppressionId, p, idempotencyKey(key));
   }
 
   @Get(':accountId/risk')

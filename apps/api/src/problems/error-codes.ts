@@ -52,6 +52,7 @@ export const ERROR_CATALOGUE = {
   'WIN_BACK.TOUCHPOINT_ALREADY_DONE': { status: 409, title: 'The touchpoint is already done' },
   'ACCOUNT.NOT_FOUND': { status: 404, title: 'No such account' },
   'ACCOUNT.NOT_YOURS': { status: 403, title: 'The account is not one you own or manage' },
+  'ACCOUNT.SUPPRESSION_NOT_FOUND': { status: 404, title: 'No such suppression window on the account' },
   'ALERT.NOT_FOUND': { status: 404, title: 'No such alert' },
   'ALERT.NOT_YOURS': { status: 403, title: 'The alert is not assigned to you or your team' },
   'ALERT.ALREADY_HANDLED': { status: 409, title: 'The alert is already acknowledged or resolved' },
