@@ -30,6 +30,8 @@ export interface AccountRiskInput {
   /** Events per run before continuing as new (default 1,000; Temporal may suggest it sooner). */
   eventsPerRun?: number;
   carried?: AccountRiskState;
+  /** Events received but not yet applied when the previous run continued as new (applied first, once). */
+  pendingEvents?: IntegrationEventSignal[];
 }
 
 export type AlertState = 'open' | 'acknowledged' | 'resolved';

@@ -1,4 +1,4 @@
-import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   ACTIVITY_OPTIONS,
   ALERT_REFUSALS,
@@ -46,6 +46,8 @@ const HOUR = 3_600_000;
 const MAX_APPLIED_EVENT_IDS = 5_000;
 const MAX_ALERTS_KEPT = 200;
 const MAX_REMOVED_SUPPRESSION_IDS = 100;
+/** patched() id: runs bounded to eventsPerRun events, the rest carried to the next run. */
+const BOUNDED_RUNS_PATCH = 'account-risk-bounded-runs';
 const DEFAULT_EVENTS_PER_RUN = 1_000;
 /** Rules that depend on time passing (silence, sustained drops) are evaluated at least this often. */
 const EVALUATE_EVERY_MS = 24 * HOUR;
@@ -86,8 +88,12 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
     startedAt: now().toISOString(),
     updatedAt: now().toISOString(),
   };
-  const inbox: IntegrationEventSignal[] = [];
+  const inbox: IntegrationEventSignal[] = [...(input.pendingEvents ?? [])];
   const eventsPerRun = input.eventsPerRun ?? DEFAULT_EVENTS_PER_RUN;
+  // A run applies at most eventsPerRun events and hands what is left to the next run, so
+  // steady traffic cannot keep it from continuing as new (before this patch it waited
+  // for an empty inbox). Histories recorded before it replay the old way.
+  const boundedRuns = patched(BOUNDED_RUNS_PATCH);
   const dirty = new Set<string>();
   let thisRun = 0;
 
@@ -341,6 +347,7 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
 
     let applied = 0;
     while (inbox.length) {
+      if (boundedRuns && thisRun >= eventsPerRun) break;
       const e = inbox.shift()!;
       if (s.appliedEventIds.includes(e.eventId)) continue;
       // The api validated it; an event that does not fit the catalogue (a newer sender) is skipped, not fatal.
@@ -377,6 +384,7 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
     if (thisRun >= eventsPerRun || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       await flush();
+      if (boundedRuns) await continueAsNew<typeof accountRiskWorkflow>({ ...input, carried: { ...s, run: s.run + 1 }, pendingEvents: inbox.splice(0) });
       if (inbox.length === 0) await continueAsNew<typeof accountRiskWorkflow>({ ...input, carried: { ...s, run: s.run + 1 } });
     }
   }

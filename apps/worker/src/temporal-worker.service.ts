@@ -56,6 +56,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
         upsertAlertNotification: this.accountRiskActivities.upsertAlertNotification,
       },
       shutdownGraceTime: `${c.WORKER_SHUTDOWN_GRACE_SECONDS} seconds`,
+      ...(c.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: c.WORKER_MAX_CACHED_WORKFLOWS } : {}),
     });
     this.running = this.worker.run().catch((error: unknown) => {
       this.logger.error({ err: error }, 'the Temporal worker stopped with an error; exiting');

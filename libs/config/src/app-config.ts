@@ -49,6 +49,18 @@ export class AppConfig {
   @IsOptional() @IsInt() @Min(0) @Max(3600)
   WORKER_SHUTDOWN_GRACE_SECONDS = 10;
 
+  /** Workflows the worker keeps in its sticky cache (Temporal's default is sized from memory); 0 replays every task from history. */
+  @IsOptional() @IsInt() @Min(0) @Max(100000)
+  WORKER_MAX_CACHED_WORKFLOWS?: number;
+
+  /**
+   * Test hook for the reliability suite: the api waits this long after committing an
+   * event batch to the inbox before it answers, so a test can kill it in between.
+   * Refused outside NODE_ENV=test.
+   */
+  @IsOptional() @IsInt() @Min(0) @Max(600000)
+  TEST_PAUSE_AFTER_EVENT_COMMIT_MS?: number;
+
   /** Milliseconds between passes of the worker's event relay over an empty inbox. */
   @IsOptional() @IsInt() @Min(50) @Max(60000)
   EVENT_RELAY_INTERVAL_MS = 500;
@@ -73,14 +85,14 @@ export class AppConfig {
   NOTIFY_POLL_INTERVAL_MS = 1000;
 }
 
-export const CONFIG_KEYS = Object.keys(new AppConfig()).concat(['DATABASE_URL', 'PUBLIC_BASE_URL', 'WORKFLOW_BUNDLE_PATH', 'NOTIFY_WEBHOOK_URL', 'NOTIFY_WEBHOOK_SECRET', 'SMTP_URL']) as Array<keyof AppConfig>;
+export const CONFIG_KEYS = Object.keys(new AppConfig()).concat(['DATABASE_URL', 'PUBLIC_BASE_URL', 'WORKFLOW_BUNDLE_PATH', 'NOTIFY_WEBHOOK_URL', 'NOTIFY_WEBHOOK_SECRET', 'SMTP_URL', 'WORKER_MAX_CACHED_WORKFLOWS', 'TEST_PAUSE_AFTER_EVENT_COMMIT_MS']) as Array<keyof AppConfig>;
 
 /** The variables without a default, which every deployment must set. */
 export const REQUIRED_CONFIG_KEYS: ReadonlyArray<keyof AppConfig> = ['DATABASE_URL'];
 
 export class ConfigError extends Error {}
 
-const NUMERIC_KEYS = new Set(['DATABASE_POOL_SIZE', 'API_PORT', 'WORKER_SHUTDOWN_GRACE_SECONDS', 'EVENT_RELAY_INTERVAL_MS', 'NOTIFY_POLL_INTERVAL_MS']);
+const NUMERIC_KEYS = new Set(['DATABASE_POOL_SIZE', 'API_PORT', 'WORKER_SHUTDOWN_GRACE_SECONDS', 'EVENT_RELAY_INTERVAL_MS', 'NOTIFY_POLL_INTERVAL_MS', 'WORKER_MAX_CACHED_WORKFLOWS', 'TEST_PAUSE_AFTER_EVENT_COMMIT_MS']);
 
 /** Reads and validates the configuration from `env` (process.env by default). */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
@@ -98,6 +110,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       return `  ${e.property}=${e.value === undefined ? '(missing)' : shown}: ${Object.values(e.constraints ?? {}).join('; ')}`;
     });
     throw new ConfigError(`Invalid configuration; fix these environment variables:\n${lines.join('\n')}`);
+  }
+  if (config.TEST_PAUSE_AFTER_EVENT_COMMIT_MS !== undefined && config.NODE_ENV !== 'test') {
+    throw new ConfigError('Invalid configuration; fix these environment variables:\n  TEST_PAUSE_AFTER_EVENT_COMMIT_MS: a test hook, only allowed with NODE_ENV=test');
   }
   return config;
 }

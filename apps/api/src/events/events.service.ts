@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { AppConfig } from '@retain/config';
 import { Webhook } from 'standardwebhooks';
 import type { DataSource } from 'typeorm';
 import { validateIntegrationEvent, type EventFieldError } from '@retain/domain';
@@ -36,7 +37,10 @@ interface ValidEvent {
 export class EventsService {
   private readonly secrets: SigningSecretStore;
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: AppConfig,
+  ) {
     this.secrets = new SigningSecretStore(db);
   }
 
@@ -112,6 +116,8 @@ export class EventsService {
           if (rows.length) inserted.add(v.index);
         }
       });
+      // Reliability suite only (NODE_ENV=test): hold the answer so the process can be killed between commit and reply.
+      if (this.config.TEST_PAUSE_AFTER_EVENT_COMMIT_MS && inserted.size) await new Promise((resolve) => setTimeout(resolve, this.config.TEST_PAUSE_AFTER_EVENT_COMMIT_MS));
       // The same event twice in one batch: the second is a duplicate too.
       for (const v of known) results.push({ index: v.index, eventId: v.eventId, status: inserted.has(v.index) ? 'accepted' : 'duplicate' });
     }
