@@ -16,5 +16,7 @@ module.exports = {
     { ...common, displayName: 'workflow', testMatch: ['<rootDir>/workflows/**/*.spec.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
+    // Crashes and outages of real processes: `npm run test:reliability` (CI runs it after `npm test`).
+    ...(process.env.RETAIN_RELIABILITY === '1' ? [{ ...common, displayName: 'reliability', testMatch: ['<rootDir>/test/reliability/**/*.rel-spec.ts'] }] : []),
   ],
 };

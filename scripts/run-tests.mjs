@@ -52,10 +52,19 @@ function count(name, code) {
   }
 }
 
+// `--reliability` (npm run test:reliability): the crash and outage suite against the built
+// api and worker processes, which start their own PostgreSQL and Temporal servers.
+const reliability = process.argv.includes('--reliability');
+const extraArgs = process.argv.slice(2).filter((a) => a !== '--reliability');
+
 const [cli, testServer] = await Promise.all([ensureTemporalCli(), ensureTestServer()]);
 
-count('lint', await step('lint', bin('eslint'), ['.', '--max-warnings', '0']));
-count('typecheck', await step('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']) || (await step('typecheck scripts', bin('tsc'), ['-p', 'scripts/tsconfig.json'])));
+if (reliability) {
+  count('build', await step('build', process.execPath, [join(repoRoot, 'scripts/build.mjs'), '--if-needed']));
+} else {
+  count('lint', await step('lint', bin('eslint'), ['.', '--max-warnings', '0']));
+  count('typecheck', await step('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']) || (await step('typecheck scripts', bin('tsc'), ['-p', 'scripts/tsconfig.json'])));
+}
 
 /** @type {{ adminUrl: string, stop: () => Promise<void> } | undefined} */
 let pg;
@@ -67,9 +76,10 @@ if (!adminUrl) {
 const reportDir = mkdtempSync(join(tmpdir(), 'retain-jest-'));
 const report = join(reportDir, 'report.json');
 try {
-  const jestArgs = ['--maxWorkers=2', '--json', `--outputFile=${report}`, ...process.argv.slice(2)];
-  const code = await step('jest (unit, workflow, integration, e2e)', process.execPath, [join(repoRoot, 'node_modules/jest/bin/jest.js'), ...jestArgs], {
+  const jestArgs = ['--maxWorkers=2', '--json', `--outputFile=${report}`, ...(reliability ? ['--selectProjects', 'reliability', '--runInBand', '--forceExit'] : []), ...extraArgs];
+  const code = await step(reliability ? 'jest (reliability)' : 'jest (unit, workflow, integration, e2e)', process.execPath, [join(repoRoot, 'node_modules/jest/bin/jest.js'), ...jestArgs], {
     ...process.env,
+    ...(reliability ? { RETAIN_RELIABILITY: '1' } : {}),
     TEMPORAL_CLI_PATH: cli,
     TEMPORAL_TEST_SERVER_PATH: testServer,
     TEST_DATABASE_ADMIN_URL: adminUrl,
@@ -99,6 +109,6 @@ try {
 }
 
 if (failures.length) process.stdout.write(`\nFailed:\n${failures.map((f) => `  - ${f}`).join('\n')}\n`);
-process.stdout.write(`\nnpm test took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+process.stdout.write(`\nnpm ${reliability ? 'run test:reliability' : 'test'} took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 process.stdout.write(`${passed} passed, ${failed} failed\n`);
 process.exit(failed === 0 ? 0 : 1);
