@@ -14,6 +14,9 @@ module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'] },
     { ...common, displayName: 'workflow', testMatch: ['<rootDir>/workflows/**/*.spec.ts'] },
+    // The same specs with a worker cache of 0: every workflow task replays from history.
+    { ...common, displayName: 'workflow-nocache', testMatch: ['<rootDir>/workflows/**/*.workflow.spec.ts'], setupFiles: [...common.setupFiles, '<rootDir>/test/support/no-workflow-cache.ts'] },
+    { ...common, displayName: 'replay', testMatch: ['<rootDir>/test/replay/**/*.spec.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
     // Crashes and outages of real processes: `npm run test:reliability` (CI runs it after `npm test`).

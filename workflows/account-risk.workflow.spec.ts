@@ -19,6 +19,7 @@ import {
 import { DEFAULT_POLICY, addDays, localDateAt, type AlertGroup } from './domain';
 import { refusal } from '../test/support/workflow-testing';
 import type { accountRiskWorkflow } from './account-risk.workflow';
+import { recordHistoriesOf, workerCacheOptions } from '../test/support/workflow-histories';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -42,6 +43,7 @@ class RecordingActivities implements AccountRiskActivities {
 
 describe('account early-warning workflow (time-skipping)', () => {
   let env: TestWorkflowEnvironment;
+  recordHistoriesOf('account-risk', () => env);
   let bundle: WorkflowBundleWithSourceMap;
 
   beforeAll(async () => {
@@ -56,7 +58,7 @@ describe('account early-warning workflow (time-skipping)', () => {
   it('applies each event once across continue-as-new, however often it is delivered', async () => {
     const acts = new RecordingActivities();
     const taskQueue = uniqueTaskQueue('acc-risk');
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts });
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts, ...workerCacheOptions() });
     const workflowId = accountRiskWorkflowId('acc-risk');
     const at = new Date(await env.currentTimeMs()).toISOString();
     const health = (n: number): IntegrationEventSignal => ({ eventId: `crm:h-${n}`, source: 'crm', accountId: 'acc-risk', type: 'health_score', occurredAt: at, payload: { score: 50 + n } });
@@ -83,7 +85,7 @@ describe('account early-warning workflow (time-skipping)', () => {
   async function setUp(name: string) {
     const acts = new RecordingActivities();
     const taskQueue = uniqueTaskQueue(name);
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts });
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts, ...workerCacheOptions() });
     const start = await env.currentTimeMs();
     const send = (accountId: string, e: Omit<IntegrationEventSignal, 'accountId' | 'source'> & { source?: string }) =>
       env.client.workflow.signalWithStart<typeof accountRiskWorkflow, [IntegrationEventSignal]>('accountRiskWorkflow', {

@@ -34,6 +34,7 @@ import type { postSaveMonitoringWorkflow } from './post-save-monitoring.workflow
 import type { renewalWorkflow } from './renewal.workflow';
 import type { saveEffortWorkflow } from './save-effort.workflow';
 import type { winBackWorkflow } from './win-back.workflow';
+import { recordHistoriesOf, workerCacheOptions } from '../test/support/workflow-histories';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -69,6 +70,7 @@ class FakeActivities implements MonitoringActivities, WinBackActivities {
 
 describe('post-save monitoring and win-back (time-skipping)', () => {
   let env: TestWorkflowEnvironment;
+  recordHistoriesOf('post-save', () => env);
   let bundle: WorkflowBundleWithSourceMap;
 
   beforeAll(async () => {
@@ -85,7 +87,7 @@ describe('post-save monitoring and win-back (time-skipping)', () => {
   async function setUp(accountId: string) {
     const acts = new FakeActivities();
     const taskQueue = uniqueTaskQueue(accountId);
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts });
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts, ...workerCacheOptions() });
     const today = localDateAt(new Date(await env.currentTimeMs()), 'Europe/Berlin');
     return { acts, worker, taskQueue, today };
   }

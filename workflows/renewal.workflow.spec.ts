@@ -26,6 +26,7 @@ import type { RenewalActivities, RenewalNotification } from './renewal.activitie
 import type { renewalWorkflow } from './renewal.workflow';
 import type { SaveEffortActivities } from './save-effort.activities';
 import type { saveEffortWorkflow } from './save-effort.workflow';
+import { recordHistoriesOf, workerCacheOptions } from '../test/support/workflow-histories';
 
 const DAY = 86_400_000;
 const healthy: RenewalHealthInputs = { healthScore: 82, usageChangePct: 3, supportSentiment: 'positive', relationship: 'strong', businessOutcomes: 'achieved' };
@@ -58,6 +59,7 @@ class RecordingActivities implements RenewalActivities, SaveEffortActivities {
 
 describe('renewal workflow (time-skipping)', () => {
   let env: TestWorkflowEnvironment;
+  recordHistoriesOf('renewal', () => env);
   let bundle: WorkflowBundleWithSourceMap;
 
   beforeAll(async () => {
@@ -72,7 +74,7 @@ describe('renewal workflow (time-skipping)', () => {
   async function launch(accountId: string, daysAhead: number, extra: Partial<RenewalWorkflowInput> = {}) {
     const acts = new RecordingActivities();
     const taskQueue = uniqueTaskQueue(accountId);
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts });
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts, ...workerCacheOptions() });
     const today = localDateAt(new Date(await env.currentTimeMs()), 'UTC');
     const renewalDate = addDays(today, daysAhead);
     const input: RenewalWorkflowInput = {

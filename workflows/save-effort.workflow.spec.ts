@@ -27,6 +27,7 @@ import { DEFAULT_POLICY, addDays, localDateAt } from './domain';
 import type { RenewalNotification } from './renewal.activities';
 import type { SaveEffortActivities } from './save-effort.activities';
 import type { saveEffortWorkflow } from './save-effort.workflow';
+import { recordHistoriesOf, workerCacheOptions } from '../test/support/workflow-histories';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -53,6 +54,7 @@ const rationale = { businessRationale: 'Keeps a reference logo', expectedOutcome
 
 describe('save-effort workflow (time-skipping)', () => {
   let env: TestWorkflowEnvironment;
+  recordHistoriesOf('save-effort', () => env);
   let bundle: WorkflowBundleWithSourceMap;
 
   beforeAll(async () => {
@@ -67,7 +69,7 @@ describe('save-effort workflow (time-skipping)', () => {
   async function start(accountId: string, over: Partial<SaveEffortInput> & { arrCents?: number } = {}) {
     const acts = new RecordingSaveActivities();
     const taskQueue = uniqueTaskQueue(accountId);
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts });
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts, ...workerCacheOptions() });
     const renewalDate = addDays(localDateAt(new Date(await env.currentTimeMs()), 'UTC'), 120);
     const { arrCents = 15_000_000, ...rest } = over;
     const input: SaveEffortInput = {
