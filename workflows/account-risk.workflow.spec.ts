@@ -19,7 +19,7 @@ import {
 import { DEFAULT_POLICY, addDays, localDateAt, type AlertGroup } from './domain';
 import { refusal } from '../test/support/workflow-testing';
 import type { accountRiskWorkflow } from './account-risk.workflow';
-import { recordHistoriesOf, workerCacheOptions } from '../test/support/workflow-histories';
+import { recordHistoriesOf, timeout, workerCacheOptions } from '../test/support/workflow-histories';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -49,7 +49,7 @@ describe('account early-warning workflow (time-skipping)', () => {
   beforeAll(async () => {
     [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
     await registerSearchAttributes(env);
-  }, 120_000);
+  }, timeout(120_000));
 
   afterAll(async () => {
     await env?.teardown();
@@ -80,7 +80,7 @@ describe('account early-warning workflow (time-skipping)', () => {
       await h.terminate('test done');
     });
     expect(acts.readings.map((r) => r.eventId)).toEqual(['crm:h-1', 'crm:h-2', 'crm:h-3', 'crm:h-4']);
-  }, 60_000);
+  }, timeout(60_000));
 
   async function setUp(name: string) {
     const acts = new RecordingActivities();
@@ -131,7 +131,7 @@ describe('account early-warning workflow (time-skipping)', () => {
       expect(acts.alerts.get(alert.id)).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'csm-1' });
       await h.terminate('test done');
     });
-  }, 60_000);
+  }, timeout(60_000));
 
   it('routes a 30% usage drop on a $5K SMB account as P2 into the next daily digest, and four usage alerts of one day into one notification', async () => {
     const { acts, worker, start, send } = await setUp('acc-usage');
@@ -164,7 +164,7 @@ describe('account early-warning workflow (time-skipping)', () => {
       expect(acts.notifications.size).toBe(1);
       await env.client.workflow.getHandle(accountRiskWorkflowId('acc-usage')).terminate('test done');
     });
-  }, 60_000);
+  }, timeout(60_000));
 
   it('suppresses a repeat after the trigger and after an acknowledgement, and alerts again when it worsens', async () => {
     const { acts, worker, start, send } = await setUp('acc-worse');
@@ -198,7 +198,7 @@ describe('account early-warning workflow (time-skipping)', () => {
       expect(s.alerts.map((a) => [a.ruleId, a.measure.value, a.state])).toEqual([['health_low', 55, 'acknowledged'], ['health_low', 50, 'open']]);
       await h.terminate('test done');
     });
-  }, 60_000);
+  }, timeout(60_000));
 
   it('holds alerts back during a manual suppression window, lets them through once it is removed, and never brings a removed window back', async () => {
     const { acts, worker, start, send } = await setUp('acc-supp');
@@ -232,5 +232,5 @@ describe('account early-warning workflow (time-skipping)', () => {
       expect(acts.notifications.size).toBe(1);
       await h.terminate('test done');
     });
-  }, 60_000);
+  }, timeout(60_000));
 });

@@ -34,7 +34,7 @@ import type { postSaveMonitoringWorkflow } from './post-save-monitoring.workflow
 import type { renewalWorkflow } from './renewal.workflow';
 import type { saveEffortWorkflow } from './save-effort.workflow';
 import type { winBackWorkflow } from './win-back.workflow';
-import { recordHistoriesOf, workerCacheOptions } from '../test/support/workflow-histories';
+import { recordHistoriesOf, timeout, workerCacheOptions } from '../test/support/workflow-histories';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -76,7 +76,7 @@ describe('post-save monitoring and win-back (time-skipping)', () => {
   beforeAll(async () => {
     [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
     await registerSearchAttributes(env);
-  }, 120_000);
+  }, timeout(120_000));
 
   afterAll(async () => {
     await env?.teardown();
@@ -136,7 +136,7 @@ describe('post-save monitoring and win-back (time-skipping)', () => {
     expect(acts.kinds('monitoring_task_missed').filter((n) => n.detail.taskId === 'touchpoint-1')).toEqual([]);
     expect(acts.kinds('monitoring_task_missed').length).toBe(last.tasks.filter((t) => t.escalatedAt).length);
     expect(acts.kinds('monitoring_task_missed').length).toBeGreaterThan(20);
-  }, 120_000);
+  }, timeout(120_000));
 
   it('extends a fragile account in steps to 12 months (52 or 53 weeks), continuing as new every 13 checks', async () => {
     const { acts, worker, taskQueue, today } = await setUp('acc-fragile');
@@ -154,7 +154,7 @@ describe('post-save monitoring and win-back (time-skipping)', () => {
     expect(result.weeks).toBe(expectedWeeks);
     expect(last.checks.map((c) => c.week)).toEqual(Array.from({ length: expectedWeeks }, (_, i) => i + 1));
     expect(last.run).toBe(Math.floor((expectedWeeks - 1) / 13) + 1);
-  }, 120_000);
+  }, timeout(120_000));
 
   it('escalates an overdue promise once and a missed one once; a declining week at once; later deliveries are recorded', async () => {
     const { acts, worker, taskQueue, today } = await setUp('acc-promise');
@@ -194,7 +194,7 @@ describe('post-save monitoring and win-back (time-skipping)', () => {
     });
     const last = acts.monitoringWrites.at(-1)!;
     expect(last.summary?.whatToDoDifferently).toEqual(expect.arrayContaining(['Promise missed: Put the discount into the contract', '1 declining week(s): look at what preceded them']));
-  }, 120_000);
+  }, timeout(120_000));
 
   it('on a relapse asks the account\'s open renewal for a new save, records the link, and ends', async () => {
     const { acts, worker, taskQueue, today } = await setUp('acc-relapse');
@@ -229,7 +229,7 @@ describe('post-save monitoring and win-back (time-skipping)', () => {
     });
     expect(acts.kinds('monitoring_relapse')).toEqual([expect.objectContaining({ managerOf: 'csm-1', detail: expect.objectContaining({ renewalId, saveId }) })]);
     expect(acts.marks).toEqual([expect.objectContaining({ result: 'relapsed' })]);
-  }, 120_000);
+  }, timeout(120_000));
 
   it('continues as new under a stream of signals, losing none and applying none twice', async () => {
     const { acts, worker, taskQueue, today } = await setUp('acc-can');
@@ -267,7 +267,7 @@ describe('post-save monitoring and win-back (time-skipping)', () => {
     });
     const revisions = acts.monitoringWrites.map((w) => w.revision);
     expect(revisions).toEqual(revisions.map((_, i) => i + 1));
-  }, 120_000);
+  }, timeout(120_000));
 
   function winBackInput(accountId: string, renewalDate: string, churnedAt: number): WinBackInput {
     return { account: account(accountId), renewalId: renewalWorkflowId(accountId, renewalDate), renewalDate, saveId: null, churnedAt: new Date(churnedAt).toISOString(), reason: 'Price', competitor: 'CheapCo', policy: DEFAULT_POLICY, startedBy: 'workflow:test' };
@@ -299,7 +299,7 @@ describe('post-save monitoring and win-back (time-skipping)', () => {
     expect(acts.kinds('win_back_touchpoint').map((n) => n.detail.kind)).toEqual(['check_in', 'relevant_updates']);
     expect(acts.launches).toEqual([expect.objectContaining({ workflowType: 'renewalWorkflow', input: expect.objectContaining({ account: expect.objectContaining({ arrCents: 6_000_000 }) }) })]);
     expect(acts.winBackWrites.at(-1)!.touchpoints[2]!.taskState).toBe('scheduled');
-  }, 120_000);
+  }, timeout(120_000));
 
   it('without an outcome opens all three touchpoints, escalates each missed one once, and ends as no response', async () => {
     const { acts, worker, taskQueue, today } = await setUp('acc-wb-silent');
@@ -310,5 +310,5 @@ describe('post-save monitoring and win-back (time-skipping)', () => {
     expect(last.touchpoints.map((t) => [t.afterMonths, t.taskState])).toEqual([[3, 'open'], [6, 'open'], [12, 'open']]);
     expect(acts.kinds('win_back_task_overdue').map((n) => n.detail.kind)).toEqual(['check_in', 'relevant_updates', 'formal_conversation']);
     expect(acts.launches).toEqual([]);
-  }, 120_000);
+  }, timeout(120_000));
 });

@@ -26,7 +26,7 @@ import type { RenewalActivities, RenewalNotification } from './renewal.activitie
 import type { renewalWorkflow } from './renewal.workflow';
 import type { SaveEffortActivities } from './save-effort.activities';
 import type { saveEffortWorkflow } from './save-effort.workflow';
-import { recordHistoriesOf, workerCacheOptions } from '../test/support/workflow-histories';
+import { recordHistoriesOf, timeout, workerCacheOptions } from '../test/support/workflow-histories';
 
 const DAY = 86_400_000;
 const healthy: RenewalHealthInputs = { healthScore: 82, usageChangePct: 3, supportSentiment: 'positive', relationship: 'strong', businessOutcomes: 'achieved' };
@@ -65,7 +65,7 @@ describe('renewal workflow (time-skipping)', () => {
   beforeAll(async () => {
     [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
     await registerSearchAttributes(env);
-  }, 120_000);
+  }, timeout(120_000));
 
   afterAll(async () => {
     await env?.teardown();
@@ -143,7 +143,7 @@ describe('renewal workflow (time-skipping)', () => {
     // The audit trail reached the read model in order, each entry once.
     const seqs = acts.writes.flatMap((w) => w.audit.map((e) => e.seq));
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
-  }, 180_000);
+  }, timeout(180_000));
 
   it('reclassifies to red mid-way: intervention tasks, a save request, and each event applied once', async () => {
     const { acts, worker, input, renewalDate, taskQueue } = await launch('acc-red', 50);
@@ -201,7 +201,7 @@ describe('renewal workflow (time-skipping)', () => {
     });
     expect(acts.byKind('save_requested')).toHaveLength(1);
     expect(acts.saveWrites.at(-1)).toMatchObject({ status: 'saved' });
-  }, 120_000);
+  }, timeout(120_000));
 
   it('links a save started through REST both ways: no second save when it turns red, and the decision closes it as saved', async () => {
     const { acts, worker, input, renewalDate, taskQueue } = await launch('acc-rest-save', 50);
@@ -236,7 +236,7 @@ describe('renewal workflow (time-skipping)', () => {
       await h.result();
     });
     expect(acts.saveWrites.at(-1)).toMatchObject({ status: 'saved' });
-  }, 120_000);
+  }, timeout(120_000));
 
   it('re-plans its timers when the renewal date changes', async () => {
     const { worker, input, renewalDate, taskQueue } = await launch('acc-move', 40);
@@ -259,7 +259,7 @@ describe('renewal workflow (time-skipping)', () => {
       await h.executeUpdate(cancelRenewalUpdate, { args: [{ reason: 'test done', by: 'ops-1' }] });
       await h.result();
     });
-  }, 120_000);
+  }, timeout(120_000));
 
   it('flags renewal day without a decision, escalates at once and after the grace period, and keeps waiting', async () => {
     const { acts, worker, input, renewalDate, taskQueue } = await launch('acc-late-decision', 5);
@@ -285,7 +285,7 @@ describe('renewal workflow (time-skipping)', () => {
     // The churn starts the win-back, once.
     expect(acts.launches.map((l) => [l.workflowType, l.workflowId])).toEqual([['winBackWorkflow', `winback:acc-late-decision:${renewalDate}`]]);
     expect(acts.writes.at(-1)!.winBackId).toBe(`winback:acc-late-decision:${renewalDate}`);
-  }, 120_000);
+  }, timeout(120_000));
 
   it('launches the next term when the policy says so, after the post-renewal follow-up', async () => {
     const policy = resolvePolicy({ renewal: { autoLaunchNextTerm: true } });
@@ -306,5 +306,5 @@ describe('renewal workflow (time-skipping)', () => {
       return r;
     });
     expect(result).toMatchObject({ status: 'closed', nextTermRenewalId: nextId });
-  }, 120_000);
+  }, timeout(120_000));
 });

@@ -27,7 +27,7 @@ import { DEFAULT_POLICY, addDays, localDateAt } from './domain';
 import type { RenewalNotification } from './renewal.activities';
 import type { SaveEffortActivities } from './save-effort.activities';
 import type { saveEffortWorkflow } from './save-effort.workflow';
-import { recordHistoriesOf, workerCacheOptions } from '../test/support/workflow-histories';
+import { recordHistoriesOf, timeout, workerCacheOptions } from '../test/support/workflow-histories';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -60,7 +60,7 @@ describe('save-effort workflow (time-skipping)', () => {
   beforeAll(async () => {
     [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
     await registerSearchAttributes(env);
-  }, 120_000);
+  }, timeout(120_000));
 
   afterAll(async () => {
     await env?.teardown();
@@ -137,7 +137,7 @@ describe('save-effort workflow (time-skipping)', () => {
     expect(monitoring.saved).toMatchObject({ saveId: workflowId, outcomeKind: 'reduced_scope', concessions: [{ type: 'discount', discountPct: 20 }] });
     expect(acts.kinds().filter((k) => k === 'plan_item_overdue')).toHaveLength(2);
     expect(acts.kinds().filter((k) => k === 'approval_escalated')).toHaveLength(2);
-  }, 120_000);
+  }, timeout(120_000));
 
   it('exits gracefully at once when the effort is none', async () => {
     const { acts, worker, input, taskQueue, workflowId } = await start('acc-none-save', {
@@ -154,7 +154,7 @@ describe('save-effort workflow (time-skipping)', () => {
     expect(last.renewalLink).toBe('no_renewal');
     // An exited save starts no win-back yet: that comes with the renewal's churn.
     expect(acts.launches).toEqual([]);
-  }, 60_000);
+  }, timeout(60_000));
 
   it('re-triages when facts change and honours a recorded override; a light save escalates its passed deadline', async () => {
     const { acts, worker, input, taskQueue, workflowId } = await start('acc-light-save', { arrCents: 1_000_000 });
@@ -180,7 +180,7 @@ describe('save-effort workflow (time-skipping)', () => {
     const last = acts.writes.at(-1)!;
     expect(last.gracefulExit).not.toBeNull();
     expect(last.handOff?.to).toBe('win_back');
-  }, 120_000);
+  }, timeout(120_000));
 
   it('runs a standard save: a small concession climbs csm -> csm_manager -> director on its SLA and the director approves', async () => {
     const { acts, worker, input, taskQueue, workflowId } = await start('acc-std-save', { arrCents: 5_000_000, facts: { issuesFixable: 'complex', relationship: 'strained', alternative: 'evaluating', budget: 'uncertain', stakeholders: 'mixed' } });
@@ -204,7 +204,7 @@ describe('save-effort workflow (time-skipping)', () => {
       await h.result();
     });
     expect(acts.kinds().filter((k) => k === 'approval_escalated')).toHaveLength(2);
-  }, 120_000);
+  }, timeout(120_000));
 
   it('runs the executive-escalation protocol step by step, logs conversations, flags lost-cause signs, and closes on the renewal decision', async () => {
     const { acts, worker, input, taskQueue, workflowId } = await start('acc-exec-save', { arrCents: 1_000_000 });
@@ -241,5 +241,5 @@ describe('save-effort workflow (time-skipping)', () => {
     });
     expect(result).toMatchObject({ status: 'lost', outcome: { result: 'lost', decidedBy: 'renewal', reason: 'Cheaper tool' } });
     expect(acts.writes.at(-1)!.handOff?.to).toBe('win_back');
-  }, 120_000);
+  }, timeout(120_000));
 });

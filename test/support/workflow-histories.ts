@@ -83,3 +83,11 @@ export function workerCacheOptions(): { maxCachedWorkflows?: number } {
   const size = process.env.WORKFLOW_CACHE_SIZE;
   return size === undefined || size === '' ? {} : { maxCachedWorkflows: Number(size) };
 }
+
+/**
+ * A test's time limit, four times longer without a workflow cache: replaying a year of
+ * weekly checks on every task is slow, and the limit guards against a hang, not speed.
+ */
+export function timeout(ms: number): number {
+  return process.env.WORKFLOW_CACHE_SIZE === '0' ? ms * 4 : ms;
+}
