@@ -76,7 +76,8 @@ if (!adminUrl) {
 const reportDir = mkdtempSync(join(tmpdir(), 'retain-jest-'));
 const report = join(reportDir, 'report.json');
 try {
-  const jestArgs = ['--maxWorkers=2', '--json', `--outputFile=${report}`, ...(reliability ? ['--selectProjects', 'reliability', '--runInBand', '--forceExit'] : []), ...extraArgs];
+  // The reliability scenarios share one set of servers: one after another, in band.
+  const jestArgs = [...(reliability ? ['--runInBand', '--selectProjects', 'reliability', '--forceExit'] : ['--maxWorkers=2']), '--json', `--outputFile=${report}`, ...extraArgs];
   const code = await step(reliability ? 'jest (reliability)' : 'jest (unit, workflow, integration, e2e)', process.execPath, [join(repoRoot, 'node_modules/jest/bin/jest.js'), ...jestArgs], {
     ...process.env,
     ...(reliability ? { RETAIN_RELIABILITY: '1' } : {}),
