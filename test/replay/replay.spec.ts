@@ -26,6 +26,12 @@ describe('replay of recorded workflow histories', () => {
     expect([...types].sort()).toEqual(['accountRiskWorkflow', 'postSaveMonitoringWorkflow', 'renewalWorkflow', 'saveEffortWorkflow', 'winBackWorkflow']);
   });
 
+  it('has the continue-as-new command of each workflow that continues as new', () => {
+    const lastEvent = (file: string) => load(file).events.at(-1)!;
+    const continued = fixtures.filter((f) => lastEvent(f)['workflowExecutionContinuedAsNewEventAttributes']).map(typeOf);
+    expect(new Set(continued)).toEqual(new Set(['accountRiskWorkflow', 'postSaveMonitoringWorkflow']));
+  });
+
   it('replays every fixture with no non-determinism error', async () => {
     const histories = fixtures.map((file) => ({ workflowId: file, history: historyFromJson(load(file)) }));
     const failures: string[] = [];

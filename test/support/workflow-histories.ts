@@ -1,7 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import * as proto from '@temporalio/proto';
 import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 type History = proto.temporal.api.history.v1.IHistory;
@@ -36,13 +36,18 @@ export const HISTORY_FIXTURES_DIR = resolve(__dirname, '../fixtures/histories');
 
 /**
  * With RECORD_HISTORIES=1, remembers every workflow the spec starts through the test
- * client (start and signal-with-start) and, after each test, writes the history of each
- * one (its latest run) to test/fixtures/histories/<spec>--<test>--<workflow id>.json.
- * Without it nothing happens. Re-record after a deliberate change of workflow code that
- * old histories must not replay (see README, "Changing workflow code safely").
+ * client (start, execute and signal-with-start) and, after each test, writes the history
+ * of each one to test/fixtures/histories/<spec>--<test>--<workflow id>.json (its latest
+ * run), plus, when it continued as new, its first run (`...--run-1.json`, the one that
+ * ended with the continue-as-new command), and the same for every child workflow those
+ * histories started. Without it nothing happens. RECORD_HISTORIES_DIR writes elsewhere
+ * (to compare or pick before replacing fixtures). Re-record after a deliberate change of
+ * workflow code that old histories must not replay (see README, "Changing workflow code
+ * safely").
  */
 export function recordHistoriesOf(spec: string, env: () => TestWorkflowEnvironment): void {
   if (process.env.RECORD_HISTORIES !== '1') return;
+  const dir = process.env.RECORD_HISTORIES_DIR ? resolve(process.env.RECORD_HISTORIES_DIR) : HISTORY_FIXTURES_DIR;
   const started = new Set<string>();
   let wrapped: TestWorkflowEnvironment | undefined;
   beforeEach(() => {
@@ -51,27 +56,59 @@ export function recordHistoriesOf(spec: string, env: () => TestWorkflowEnvironme
     wrapped = e;
     const wf = e.client.workflow;
     const start = wf.start.bind(wf);
+    const execute = wf.execute.bind(wf);
     const signalWithStart = wf.signalWithStart.bind(wf);
     wf.start = (async (type: unknown, options: { workflowId: string }) => {
       started.add(options.workflowId);
       return start(type as never, options as never);
     }) as typeof wf.start;
+    // execute() starts through the client's internals, not through start().
+    wf.execute = (async (type: unknown, options: { workflowId: string }) => {
+      started.add(options.workflowId);
+      return execute(type as never, options as never);
+    }) as typeof wf.execute;
     wf.signalWithStart = (async (type: unknown, options: { workflowId: string }) => {
       started.add(options.workflowId);
       return signalWithStart(type as never, options as never);
     }) as typeof wf.signalWithStart;
   });
   afterEach(async () => {
-    const test = expect.getState().currentTestName ?? 'test';
-    mkdirSync(HISTORY_FIXTURES_DIR, { recursive: true });
-    for (const workflowId of started) {
-      const history = await env().client.workflow.getHandle(workflowId).fetchHistory();
-      const name = `${spec}--${slug(test).slice(0, 60)}--${slug(workflowId)}.json`;
-      writeFileSync(join(HISTORY_FIXTURES_DIR, name), `${historyToJson(history)}\n`);
+    const prefix = `${spec}--${slug(expect.getState().currentTestName ?? 'test').slice(0, 60)}--`;
+    mkdirSync(dir, { recursive: true });
+    // A re-recorded test replaces its fixtures (ids carry dates that move between runs).
+    for (const old of readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith('.json'))) rmSync(join(dir, old));
+    const client = env().client.workflow;
+    const names = new Set<string>();
+    const write = (workflowId: string, history: History, suffix = '') => {
+      // The id without its dates (the test server's clock moves between recordings), so
+      // a re-recording rewrites the same files; a second id of the same name gets -2.
+      const base = slug(workflowId.replace(/:?\d{4}-\d{2}-\d{2}/g, ''));
+      let name = base;
+      for (let n = 2; names.has(name + suffix); n++) name = `${base}-${n}`;
+      names.add(name + suffix);
+      writeFileSync(join(dir, `${prefix}${name}${suffix}.json`), `${historyToJson(history)}\n`);
+    };
+    const queue = [...started];
+    const done = new Set<string>();
+    for (let workflowId = queue.shift(); workflowId !== undefined; workflowId = queue.shift()) {
+      if (done.has(workflowId)) continue;
+      done.add(workflowId);
+      const latest = await client.getHandle(workflowId).fetchHistory();
+      // Earlier runs of a continue-as-new chain, back to the first.
+      const runs = [latest];
+      for (let previous = continuedFrom(latest); previous; previous = continuedFrom(runs.at(-1)!)) runs.push(await client.getHandle(workflowId, previous).fetchHistory());
+      write(workflowId, latest);
+      if (runs.length > 1) write(workflowId, runs.at(-1)!, '--run-1');
+      for (const run of runs) queue.push(...childrenOf(run));
     }
     started.clear();
   }, 60_000);
 }
+
+const startedAttributes = (history: History) => history.events?.[0]?.workflowExecutionStartedEventAttributes;
+const continuedFrom = (history: History): string | undefined => startedAttributes(history)?.continuedExecutionRunId || undefined;
+const childrenOf = (history: History): string[] =>
+  (history.events ?? []).flatMap((e) => e.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId ?? []);
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
