@@ -123,6 +123,37 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     expect(s.appliedEventIds.sort()).toEqual(['crm-int:b-1', 'crm-int:b-4']);
   }, 60_000);
 
+  it('stores a batch in one insert: an event repeated inside the batch or sent before is a duplicate, in request order', async () => {
+    // An account known to Retain without a renewal (as an earlier launch leaves it).
+    await stack.db.query(`INSERT INTO accounts (id, name, arr_cents, segment, time_zone, owner_csm_id, csm_manager_id) VALUES ('acc-ev-3', 'Third AS', 2000000, 'mid_market', 'Europe/Oslo', 'csm-e', 'mgr-e')`);
+    const first = await post(event('d-0', 'acc-ev-3', 'nps', { score: 9 }));
+    expect(first.status).toBe(202);
+    const res = await post({
+      events: [
+        event('d-1', 'acc-ev-3', 'nps', { score: 10 }),
+        event('d-0', 'acc-ev-3', 'nps', { score: 9 }),
+        event('d-1', 'acc-ev-3', 'nps', { score: 8 }),
+        event('d-2', 'acc-ev-3', 'csat', { score: 5 }),
+      ],
+    });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ accepted: 2, duplicates: 2, rejected: 0 });
+    expect(res.body.results.map((r: { index: number; eventId: string; status: string }) => [r.index, r.eventId, r.status])).toEqual([
+      [0, 'd-1', 'accepted'],
+      [1, 'd-0', 'duplicate'],
+      [2, 'd-1', 'duplicate'],
+      [3, 'd-2', 'accepted'],
+    ]);
+    // The first copy of d-1 is the one stored.
+    const [stored] = await stack.db.query<Array<{ payload: { score: number } }>>('SELECT payload FROM inbound_events WHERE source = $1 AND event_id = $2', ['crm-int', 'd-1']);
+    expect(stored?.payload).toEqual({ score: 10 });
+    const s = await eventually(async () => {
+      const st = await accountState('acc-ev-3').catch(() => undefined);
+      return st && st.eventsApplied === 3 ? st : undefined;
+    }, 15_000, 'three distinct events applied');
+    expect(s.appliedEventIds.sort()).toEqual(['crm-int:d-0', 'crm-int:d-1', 'crm-int:d-2']);
+  }, 60_000);
+
   it('turns the sponsor departure on a $150K enterprise account 45 days before renewal into a P0 for CSM, manager and sales, at once even at 23:00 local, and asks the renewal for a save', async () => {
     const alert = await eventually(async () => {
       const r = await stack.request('GET', '/alerts?accountId=acc-ev-2&severity=P0', { key: csmKey });

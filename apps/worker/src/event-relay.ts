@@ -1,6 +1,8 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
+import { INBOX_NOTIFY_CHANNEL } from '@retain/persistence';
 import { AppConfig } from '@retain/config';
 import { DEFAULT_POLICY } from '@retain/domain';
 import { ACCOUNT_RISK_WORKFLOW_TYPE, accountRiskWorkflowId, integrationEventSignal, type AccountRiskInput, type IntegrationEventSignal } from '@retain/workflows';
@@ -22,18 +24,28 @@ interface InboxRow {
 
 /**
  * Delivers the inbox (`inbound_events` not yet delivered) to each account's workflow by
- * signal-with-start, then marks the rows delivered. The row is locked while it is sent
- * (several workers share the inbox), and a crash after the signal but before the mark
- * only makes the event go again: the workflow ignores an event id it already applied.
- * So an accepted event is never lost and never applied twice.
+ * signal-with-start, then marks the rows delivered. A pass locks up to
+ * EVENT_RELAY_BATCH_SIZE rows (FOR UPDATE SKIP LOCKED: several workers share the
+ * inbox) and sends them EVENT_RELAY_CONCURRENCY at a time, one account's events one
+ * after another in the order they were received. A crash after a signal but before the
+ * mark only makes the event go again: the workflow ignores an event id it already
+ * applied. So an accepted event is never lost and never applied twice.
+ *
+ * The api NOTIFYs INBOX_NOTIFY_CHANNEL when it commits events, which starts a pass at
+ * once; without a notification (the listening connection is down, or another worker
+ * took it) the relay looks every EVENT_RELAY_INTERVAL_MS.
  */
 @Injectable()
 export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(EventRelay.name);
   private timer?: NodeJS.Timeout;
   private running?: Promise<number>;
+  /** A notification arrived during a pass: run another one right after it. */
+  private wakeAgain = false;
   private stopped = false;
   private sender?: SignalWithStarter;
+  private listener?: Client;
+  private listenRetry?: NodeJS.Timeout;
 
   constructor(
     private readonly config: AppConfig,
@@ -56,49 +68,122 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   onApplicationBootstrap(): void {
+    this.listen();
+    this.schedule(0);
+  }
+
+  /** LISTENs on its own connection; reconnects after a failure (e.g. a database restart). */
+  private listen(): void {
+    if (this.stopped) return;
+    const client = new Client({ connectionString: this.config.DATABASE_URL });
+    const retry = (error: unknown) => {
+      if (this.listener !== client) return;
+      this.listener = undefined;
+      client.removeAllListeners();
+      client.on('error', () => undefined);
+      void client.end().catch(() => undefined);
+      if (this.stopped) return;
+      this.logger.warn({ err: error }, 'inbox notifications unavailable; polling until the connection is back');
+      this.listenRetry = setTimeout(() => this.listen(), Math.max(1000, this.config.EVENT_RELAY_INTERVAL_MS));
+    };
+    this.listener = client;
+    client.on('error', retry);
+    client.on('end', () => retry(new Error('connection ended')));
+    client.on('notification', () => this.wake());
+    client
+      .connect()
+      .then(() => client.query(`LISTEN ${INBOX_NOTIFY_CHANNEL}`))
+      // Events committed while it was not listening: look now.
+      .then(() => this.wake())
+      .catch(retry);
+  }
+
+  /** Starts a pass now, or right after the one running. */
+  private wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.wakeAgain = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
     this.schedule(0);
   }
 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.running = this.deliverBatch().catch((error: unknown) => {
+      this.timer = undefined;
+      this.wakeAgain = false;
+      const pass = this.deliverBatch().catch((error: unknown) => {
         this.logger.warn({ err: error }, 'event relay pass failed; retrying');
-        return 0;
+        return -1;
       });
-      void this.running.then((n) => this.schedule(n > 0 ? 0 : this.config.EVENT_RELAY_INTERVAL_MS));
+      this.running = pass;
+      void pass.then((n) => {
+        this.running = undefined;
+        this.schedule(n > 0 || (n === 0 && this.wakeAgain) ? 0 : this.config.EVENT_RELAY_INTERVAL_MS);
+      });
     }, delayMs);
   }
 
-  /** Delivers up to `limit` undelivered events, oldest first; returns how many it delivered. */
-  async deliverBatch(limit = 100): Promise<number> {
+  /**
+   * Delivers up to `limit` undelivered events, oldest first; returns how many it
+   * delivered. After a failed send no further account is started in this pass (Temporal
+   * is probably unreachable); the failed event and the later events of its account stay
+   * in the inbox, in order.
+   */
+  async deliverBatch(limit = this.config.EVENT_RELAY_BATCH_SIZE): Promise<number> {
     return this.db.transaction(async (em) => {
       const rows: InboxRow[] = await em.query(
         `SELECT source, event_id, account_id, type, occurred_at, payload FROM inbound_events
           WHERE delivered_at IS NULL ORDER BY received_at, source, event_id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [limit],
       );
-      let delivered = 0;
+      const byAccount = new Map<string, InboxRow[]>();
       for (const r of rows) {
-        const event: IntegrationEventSignal = { eventId: `${r.source}:${r.event_id}`, source: r.source, accountId: r.account_id, type: r.type, occurredAt: r.occurred_at.toISOString(), payload: r.payload };
-        try {
-          await this.send(r.account_id, event);
-          await em.query('UPDATE inbound_events SET delivered_at = now(), delivery_attempts = delivery_attempts + 1, last_error = NULL WHERE source = $1 AND event_id = $2', [r.source, r.event_id]);
-          delivered += 1;
-        } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
-          await em.query('UPDATE inbound_events SET delivery_attempts = delivery_attempts + 1, last_error = $3 WHERE source = $1 AND event_id = $2', [r.source, r.event_id, message.slice(0, 1000)]);
-          // Temporal is unreachable: stop this pass, the rows stay in the inbox.
-          break;
-        }
+        const list = byAccount.get(r.account_id);
+        if (list) list.push(r);
+        else byAccount.set(r.account_id, [r]);
       }
-      return delivered;
+      const queue = [...byAccount.values()];
+      const delivered: InboxRow[] = [];
+      const failed: Array<{ row: InboxRow; message: string }> = [];
+      const lane = async () => {
+        for (let events = queue.shift(); events && failed.length === 0; events = queue.shift()) {
+          for (const r of events) {
+            const event: IntegrationEventSignal = { eventId: `${r.source}:${r.event_id}`, source: r.source, accountId: r.account_id, type: r.type, occurredAt: r.occurred_at.toISOString(), payload: r.payload };
+            try {
+              await this.send(r.account_id, event);
+              delivered.push(r);
+            } catch (error) {
+              failed.push({ row: r, message: (error instanceof Error ? error.message : String(error)).slice(0, 1000) });
+              break;
+            }
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(this.config.EVENT_RELAY_CONCURRENCY, queue.length) }, lane));
+      if (delivered.length) {
+        await em.query(
+          `UPDATE inbound_events i SET delivered_at = now(), delivery_attempts = delivery_attempts + 1, last_error = NULL
+             FROM unnest($1::text[], $2::text[]) AS d(source, event_id) WHERE i.source = d.source AND i.event_id = d.event_id`,
+          [delivered.map((r) => r.source), delivered.map((r) => r.event_id)],
+        );
+      }
+      for (const { row, message } of failed) {
+        await em.query('UPDATE inbound_events SET delivery_attempts = delivery_attempts + 1, last_error = $3 WHERE source = $1 AND event_id = $2', [row.source, row.event_id, message]);
+      }
+      return delivered.length;
     });
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.listenRetry) clearTimeout(this.listenRetry);
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
     await this.running;
   }
 }

@@ -61,9 +61,20 @@ export class AppConfig {
   @IsOptional() @IsInt() @Min(0) @Max(600000)
   TEST_PAUSE_AFTER_EVENT_COMMIT_MS?: number;
 
-  /** Milliseconds between passes of the worker's event relay over an empty inbox. */
+  /**
+   * Milliseconds between passes of the worker's event relay over an empty inbox (the
+   * api also wakes it at once through PostgreSQL NOTIFY; this is the fallback).
+   */
   @IsOptional() @IsInt() @Min(50) @Max(60000)
   EVENT_RELAY_INTERVAL_MS = 500;
+
+  /** Signal-with-start calls the event relay makes at once (one account's events stay in order). */
+  @IsOptional() @IsInt() @Min(1) @Max(256)
+  EVENT_RELAY_CONCURRENCY = 16;
+
+  /** Inbox rows one relay pass locks and delivers. */
+  @IsOptional() @IsInt() @Min(1) @Max(5000)
+  EVENT_RELAY_BATCH_SIZE = 500;
 
   /** Where the worker POSTs notifications (Slack-compatible JSON); without it no webhook is sent. */
   @IsOptional() @Matches(/^https?:\/\/\S+$/, { message: 'must be an http:// or https:// URL' })
@@ -92,7 +103,7 @@ export const REQUIRED_CONFIG_KEYS: ReadonlyArray<keyof AppConfig> = ['DATABASE_U
 
 export class ConfigError extends Error {}
 
-const NUMERIC_KEYS = new Set(['DATABASE_POOL_SIZE', 'API_PORT', 'WORKER_SHUTDOWN_GRACE_SECONDS', 'EVENT_RELAY_INTERVAL_MS', 'NOTIFY_POLL_INTERVAL_MS', 'WORKER_MAX_CACHED_WORKFLOWS', 'TEST_PAUSE_AFTER_EVENT_COMMIT_MS']);
+const NUMERIC_KEYS = new Set(['DATABASE_POOL_SIZE', 'API_PORT', 'WORKER_SHUTDOWN_GRACE_SECONDS', 'EVENT_RELAY_INTERVAL_MS', 'EVENT_RELAY_CONCURRENCY', 'EVENT_RELAY_BATCH_SIZE', 'NOTIFY_POLL_INTERVAL_MS', 'WORKER_MAX_CACHED_WORKFLOWS', 'TEST_PAUSE_AFTER_EVENT_COMMIT_MS']);
 
 /** Reads and validates the configuration from `env` (process.env by default). */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {

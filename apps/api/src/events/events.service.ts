@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { AppConfig } from '@retain/config';
 import { Webhook } from 'standardwebhooks';
 import type { DataSource } from 'typeorm';
+import { INBOX_NOTIFY_CHANNEL } from '@retain/persistence';
 import { validateIntegrationEvent, type EventFieldError } from '@retain/domain';
 import type { Principal } from '../auth/api-key-store';
 import { BUSINESS_ID_PATTERN } from '../common/validators';
@@ -107,14 +108,25 @@ export class EventsService {
       // One transaction: every accepted event of the request is in the inbox, or none.
       const inserted = new Set<number>();
       await this.db.transaction(async (em) => {
+        // One multi-row insert in request order. A row whose (source, event_id) is already
+        // stored, or appears earlier in the same request, is skipped (ON CONFLICT DO
+        // NOTHING), so RETURNING names the first occurrence of each new event only.
+        const rows: Array<{ event_id: string }> = known.length
+          ? await em.query(
+              `INSERT INTO inbound_events (source, event_id, principal_id, account_id, type, occurred_at, payload, webhook_id)
+               SELECT $1, e.event_id, $2, e.account_id, e.type, e.occurred_at, e.payload, $3
+                 FROM unnest($4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::jsonb[]) WITH ORDINALITY AS e(event_id, account_id, type, occurred_at, payload, n)
+                ORDER BY e.n
+               ON CONFLICT (source, event_id) DO NOTHING RETURNING event_id`,
+              [p.id, p.id, webhookId, known.map((v) => v.eventId), known.map((v) => v.accountId), known.map((v) => v.type), known.map((v) => v.occurredAt), known.map((v) => JSON.stringify(v.payload))],
+            )
+          : [];
+        const fresh = new Set(rows.map((r) => r.event_id));
         for (const v of known) {
-          const rows: unknown[] = await em.query(
-            `INSERT INTO inbound_events (source, event_id, principal_id, account_id, type, occurred_at, payload, webhook_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (source, event_id) DO NOTHING RETURNING event_id`,
-            [v.source, v.eventId, p.id, v.accountId, v.type, v.occurredAt, JSON.stringify(v.payload), webhookId],
-          );
-          if (rows.length) inserted.add(v.index);
+          if (fresh.delete(v.eventId)) inserted.add(v.index);
         }
+        // Delivered on commit, not before: wakes the worker's relay at once.
+        if (inserted.size) await em.query('SELECT pg_notify($1, $2)', [INBOX_NOTIFY_CHANNEL, '']);
       });
       // Reliability suite only (NODE_ENV=test): hold the answer so the process can be killed between commit and reply.
       if (this.config.TEST_PAUSE_AFTER_EVENT_COMMIT_MS && inserted.size) await new Promise((resolve) => setTimeout(resolve, this.config.TEST_PAUSE_AFTER_EVENT_COMMIT_MS));
