@@ -52,6 +52,10 @@ const REFUSALS: Record<string, ErrorCode> = {
   [SAVE_REFUSALS.escalationCriteria]: 'SAVE.ESCALATION_CRITERIA_UNMET',
 };
 const DEBRIEF_OPEN = new Set(['lost', 'exited']);
+/** The save_efforts columns of a list item (SaveSummaryView). */
+const SUMMARY_COLUMNS = ['id', 'renewal_id', 'account_id', 'status', 'effort_level', 'probability_tier', 'value_tier', 'time_band', 'deadline', 'arr_cents', 'owner_csm_id', 'csm_manager_id', 'overdue_items', 'expected_value_hours']
+  .map((c) => `s.${c}`)
+  .join(', ');
 const READS_ALL = new Set(['csm_manager', 'director', 'vp', 'cs_ops']);
 
 interface SaveRow {
@@ -233,7 +237,12 @@ export class SavesService {
     return this.getDebrief(id, p);
   }
 
-  /** The managers' view: filters, sorted by ARR at risk or by deadline, keyset-paginated. */
+  /**
+   * The managers' view: filters, sorted by ARR at risk or by deadline, keyset-paginated.
+   * With a status filter each order is an index range scan in page order from the cursor
+   * (save_efforts_status_arr_idx, save_efforts_status_deadline_key_idx); see
+   * bench/managers-list.mjs.
+   */
   async list(q: ListSavesQuery, p: Principal): Promise<{ items: SaveSummaryView[]; nextCursor: string | null }> {
     const limit = q.limit ?? 50;
     const where: string[] = [];
@@ -269,11 +278,15 @@ export class SavesService {
       params.push(cursor[0], cursor[1]);
       const a = `$${params.length - 1}`;
       const b = `$${params.length}`;
-      where.push(byArr ? `(s.arr_cents < ${a}::bigint OR (s.arr_cents = ${a}::bigint AND s.id > ${b}))` : `(${sortKey}, s.id) > (${a}::timestamptz, ${b})`);
+      // ARR descending, id ascending: no row comparison fits the mixed directions, so the
+      // bound `arr_cents <= cursor` is stated too; it lets the index scan start at the
+      // cursor instead of reading every row before it.
+      where.push(byArr ? `s.arr_cents <= ${a}::bigint AND (s.arr_cents < ${a}::bigint OR (s.arr_cents = ${a}::bigint AND s.id > ${b}))` : `(${sortKey}, s.id) > (${a}::timestamptz, ${b})`);
     }
     params.push(limit + 1);
     const rows: Array<Record<string, unknown>> = await this.dataSource.query(
-      `SELECT s.*, s.renewal_date::text AS renewal_date_text, a.name AS account_name, ${sortKey} AS sort_value FROM save_efforts s JOIN accounts a ON a.id = s.account_id
+      // The summary's columns only: not the save's state document, which is large.
+      `SELECT ${SUMMARY_COLUMNS}, s.renewal_date::text AS renewal_date_text, a.name AS account_name, ${sortKey} AS sort_value FROM save_efforts s JOIN accounts a ON a.id = s.account_id
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY ${byArr ? 's.arr_cents DESC' : `${sortKey} ASC`}, s.id ASC LIMIT $${params.length}`,
       params,

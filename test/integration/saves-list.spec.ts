@@ -1,0 +1,115 @@
+import type { DataSource } from 'typeorm';
+import { loadConfig } from '@retain/config';
+import { createDataSource } from '@retain/persistence';
+import type { Principal } from '../../apps/api/src/auth/api-key-store';
+import { SavesService } from '../../apps/api/src/saves/saves.service';
+import type { TemporalClientProvider } from '../../apps/api/src/temporal/temporal-client.provider';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+
+/**
+ * The managers' list (GET /saves) against a real PostgreSQL with generated saves that
+ * tie on ARR and on deadline and lack deadlines: walking every page by cursor yields
+ * exactly the rows of the full ORDER BY, in order, for both sorts; and each page is
+ * an index range scan in page order (no sort), at the first page and deep in.
+ */
+describe('managers\' list of saves (PostgreSQL)', () => {
+  let database: TestDatabase;
+  let db: DataSource;
+  let service: SavesService;
+  const manager: Principal = { id: 'mgr-1', displayName: 'Manager', role: 'csm_manager', kind: 'person', managerId: null, keyId: 'k' };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    db = createDataSource({ DATABASE_URL: database.url, DATABASE_POOL_SIZE: 2 });
+    await db.initialize();
+    service = new SavesService(loadConfig({ DATABASE_URL: database.url, NODE_ENV: 'test' }), {} as TemporalClientProvider, db);
+    await db.query(
+      `INSERT INTO accounts (id, name, arr_cents, segment, time_zone, owner_csm_id, csm_manager_id)
+       SELECT 'acc-' || g, 'Account ' || g, 0, 'smb', 'UTC', 'csm-1', 'mgr-1' FROM generate_series(1, 20000) g`,
+    );
+    // ARR in 40 distinct values (many ties), deadlines on 30 distinct instants, every 7th none.
+    await db.query(
+      `INSERT INTO save_efforts (id, renewal_id, account_id, renewal_date, status, effort_level, probability_tier, value_tier, time_band, deadline,
+                                 arr_cents, segment, owner_csm_id, csm_manager_id, overdue_items, expected_value_hours, state, revision, started_at, updated_at)
+       SELECT 'save:acc-' || g || ':2027-06-01', 'renewal:acc-' || g || ':2027-06-01', 'acc-' || g, '2027-06-01',
+              CASE WHEN g % 5 = 0 THEN 'saved' ELSE 'active' END, 'standard', 'medium', 'medium', 'compressed',
+              CASE WHEN g % 7 = 0 THEN NULL ELSE timestamptz '2027-05-01T00:00:00Z' + (g % 30) * interval '1 day' END,
+              (g % 40) * 100000, 'smb', 'csm-1', 'mgr-1', 0, 10.0, '{}'::jsonb, 1, now(), now()
+         FROM generate_series(1, 20000) g`,
+    );
+    await db.query('ANALYZE accounts');
+    await db.query('ANALYZE save_efforts');
+  }, 120_000);
+
+  afterAll(async () => {
+    await db?.destroy();
+    await database?.drop();
+  });
+
+  const walk = async (sort: 'arr' | 'deadline', limit: number) => {
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    for (let pages = 0; pages < 1000; pages++) {
+      const page = await service.list({ status: 'active', sort, limit, cursor }, manager);
+      ids.push(...page.items.map((i) => i.id));
+      if (!page.nextCursor) return ids;
+      cursor = page.nextCursor;
+    }
+    throw new Error('no last page');
+  };
+
+  it.each([
+    ['arr', `ORDER BY arr_cents DESC, id ASC`],
+    ['deadline', `ORDER BY COALESCE(deadline, 'infinity'::timestamptz) ASC, id ASC`],
+  ] as const)('pages through every active save by %s, each once, in the order of the full query', async (sort, orderBy) => {
+    const expected = (await db.query<Array<{ id: string }>>(`SELECT id FROM save_efforts WHERE status = 'active' ${orderBy}`)).map((r) => r.id);
+    expect(expected).toHaveLength(16000);
+    const walked = await walk(sort, 500);
+    expect(walked).toHaveLength(expected.length);
+    expect(walked).toEqual(expected);
+  }, 60_000);
+
+  /** The plan of the list's query as the service sends it (captured from the data source). */
+  const planOf = async (sort: 'arr' | 'deadline', cursor?: string) => {
+    let captured: { sql: string; params: unknown[] } | undefined;
+    const spy = jest.spyOn(db, 'query').mockImplementationOnce(async (sql: string, params?: unknown[]) => {
+      captured = { sql, params: params ?? [] };
+      return [];
+    });
+    await service.list({ status: 'active', sort, limit: 50, cursor }, manager);
+    spy.mockRestore();
+    const [row] = await db.query<Array<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>>(`EXPLAIN (FORMAT JSON) ${captured!.sql}`, captured!.params);
+    const nodes: PlanNode[] = [];
+    const visit = (n: PlanNode) => {
+      nodes.push(n);
+      (n.Plans ?? []).forEach(visit);
+    };
+    visit(row!['QUERY PLAN'][0]!.Plan);
+    return nodes;
+  };
+  interface PlanNode {
+    'Node Type': string;
+    'Relation Name'?: string;
+    'Index Name'?: string;
+    'Index Cond'?: string;
+    Plans?: PlanNode[];
+  }
+
+  it.each(['arr', 'deadline'] as const)('reads a %s page, first and 8,000 rows in, by an index scan in page order with no sort', async (sort) => {
+    const deepCursor = async () => {
+      const first = await service.list({ status: 'active', sort, limit: 8000 }, manager);
+      return first.nextCursor!;
+    };
+    for (const cursor of [undefined, await deepCursor()]) {
+      const nodes = await planOf(sort, cursor);
+      const saves = nodes.filter((n) => n['Relation Name'] === 'save_efforts');
+      expect({ cursor: Boolean(cursor), saves: saves.map((n) => [n['Node Type'], n['Index Name']]) }).toEqual({
+        cursor: Boolean(cursor),
+        saves: [['Index Scan', sort === 'arr' ? 'save_efforts_status_arr_idx' : 'save_efforts_status_deadline_key_idx']],
+      });
+      expect(nodes.filter((n) => /Sort/.test(n['Node Type']))).toEqual([]);
+      // Deep in, the scan starts at the cursor: the sort key is bounded in the index condition.
+      if (cursor) expect(saves[0]!['Index Cond']).toMatch(sort === 'arr' ? /arr_cents <=/ : /COALESCE\(deadline/);
+    }
+  }, 60_000);
+});
