@@ -1,5 +1,5 @@
 // `npm test`: lint, type-check, then unit, workflow (time-skipping), integration
-// (PostgreSQL) and end-to-end tests. Provisions what it needs (Temporal CLI, Java test server, a throw-away
+// (PostgreSQL) and end-to-end tests, then the benchmarks at smoke sizes. Provisions what it needs (Temporal CLI, Java test server, a throw-away
 // PostgreSQL unless DATABASE_URL names one), leaves no process behind, and ends with
 // "N passed, N failed" counting every jest test plus the lint and type-check steps.
 import { spawn } from 'node:child_process';
@@ -63,7 +63,7 @@ if (reliability) {
   count('build', await step('build', process.execPath, [join(repoRoot, 'scripts/build.mjs'), '--if-needed']));
 } else {
   count('lint', await step('lint', bin('eslint'), ['.', '--max-warnings', '0']));
-  count('typecheck', await step('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']) || (await step('typecheck scripts', bin('tsc'), ['-p', 'scripts/tsconfig.json'])));
+  count('typecheck', await step('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']) || (await step('typecheck scripts', bin('tsc'), ['-p', 'scripts/tsconfig.json'])) || (await step('typecheck bench', bin('tsc'), ['-p', 'bench/tsconfig.json'])));
 }
 
 /** @type {{ adminUrl: string, stop: () => Promise<void> } | undefined} */
@@ -107,6 +107,12 @@ try {
 } finally {
   await pg?.stop();
   rmSync(reportDir, { recursive: true, force: true });
+}
+
+// The benchmarks at smoke sizes, so they cannot rot (their figures mean nothing here;
+// `npm run bench` is the measurement). Not with a narrowed jest run (extra arguments).
+if (!reliability && extraArgs.length === 0) {
+  count('bench smoke', await step('bench smoke', process.execPath, [join(repoRoot, 'bench/run.mjs'), '--smoke'], { ...process.env, TEMPORAL_CLI_PATH: cli }));
 }
 
 if (failures.length) process.stdout.write(`\nFailed:\n${failures.map((f) => `  - ${f}`).join('\n')}\n`);

@@ -1,6 +1,7 @@
 // The Temporal dev server for `npm start`: the CLI's `server start-dev` with a
 // persistent SQLite file under the data directory and the Web UI.
 import { spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConnection } from 'node:net';
 import { dataDir, ensureDir, log, waitForPort } from './common.mjs';
@@ -19,9 +20,10 @@ function listening(port) {
 }
 
 /**
+ * @param {{ logFile?: string }} [options] logFile: the server's log (warnings) goes there instead of to stderr
  * @returns {Promise<{ address: string, uiUrl: string | undefined, stop: () => Promise<void> }>}
  */
-export async function ensureTemporalDevServer() {
+export async function ensureTemporalDevServer(options = {}) {
   if (process.env.TEMPORAL_ADDRESS) return { address: process.env.TEMPORAL_ADDRESS, uiUrl: undefined, stop: async () => {} };
   const port = Number(process.env.RETAIN_TEMPORAL_PORT ?? 7233);
   const uiPort = Number(process.env.RETAIN_TEMPORAL_UI_PORT ?? port + 1000);
@@ -40,7 +42,7 @@ export async function ensureTemporalDevServer() {
       '--sqlite-pragma', 'journal_mode=WAL', '--log-level', 'warn', '--namespace', 'default',
       // Keep in step with DEV_SERVER_SEARCH_ATTRIBUTES in workflows/definitions.ts.
       ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', a])],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+    { stdio: ['ignore', 'ignore', options.logFile ? openSync(options.logFile, 'a') : 'inherit'] },
   );
   let exited = false;
   child.on('exit', () => { exited = true; });

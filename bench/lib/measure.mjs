@@ -1,0 +1,138 @@
+// Small measuring helpers: a keep-alive HTTP client, a bounded pool, percentiles.
+import { Buffer } from 'node:buffer';
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import process from 'node:process';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export { performance, sleep };
+
+/** Smoke mode: tiny sizes, for a quick check that every benchmark still runs (npm test). */
+export const SMOKE = process.env.BENCH_SMOKE === '1' || process.argv.includes('--smoke');
+
+/**
+ * @typedef {object} HttpResult
+ * @property {number} status
+ * @property {string} text
+ * @property {number} ms  time from sending the request to the last byte of the answer
+ */
+
+/**
+ * A client of one base URL over keep-alive connections (at most `maxSockets`).
+ * @param {string} baseUrl @param {number} maxSockets
+ */
+export function httpClient(baseUrl, maxSockets) {
+  const url = new URL(baseUrl);
+  const agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+  return {
+    /**
+     * @param {string} method @param {string} path
+     * @param {{ headers?: Record<string, string>, body?: string }} [options]
+     * @returns {Promise<HttpResult>}
+     */
+    request(method, path, options = {}) {
+      return new Promise((resolve, reject) => {
+        const headers = { ...(options.headers ?? {}) };
+        if (options.body !== undefined) {
+          headers['content-type'] ??= 'application/json';
+          headers['content-length'] = String(Buffer.byteLength(options.body));
+        }
+        const started = performance.now();
+        const req = http.request({ host: url.hostname, port: url.port, method, path, headers, agent }, (res) => {
+          /** @type {Buffer[]} */
+          const chunks = [];
+          res.on('data', (/** @type {Buffer} */ c) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }));
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+        if (options.body !== undefined) req.write(options.body);
+        req.end();
+      });
+    },
+    close() {
+      agent.destroy();
+    },
+  };
+}
+
+/**
+ * Runs `fn(i)` for i in [0, n) with at most `concurrency` at a time.
+ * @param {number} n @param {number} concurrency @param {(i: number) => Promise<void>} fn
+ */
+export async function pool(n, concurrency, fn) {
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < n; i = next++) await fn(i);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, lane));
+}
+
+/**
+ * Nearest-rank percentile.
+ * @param {number[]} values @param {number} p 0-100
+ */
+export function percentile(values, p) {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return /** @type {number} */ (sorted[rank - 1]);
+}
+
+/** @param {number[]} values */
+export function median(values) {
+  return percentile(values, 50);
+}
+
+/** @param {number} ms */
+export function fmtMs(ms) {
+  return ms >= 100 ? `${ms.toFixed(0)} ms` : ms >= 10 ? `${ms.toFixed(1)} ms` : `${ms.toFixed(2)} ms`;
+}
+
+/** @param {number} x @param {number} [digits] */
+export function fmt(x, digits = 0) {
+  return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** @param {boolean} ok */
+export function verdict(ok) {
+  return ok ? 'met' : 'MISSED';
+}
+
+/**
+ * Polls `probe` until it returns something other than undefined.
+ * @template T
+ * @param {() => Promise<T | undefined>} probe @param {number} timeoutMs @param {string} what @param {number} [everyMs]
+ * @returns {Promise<T>}
+ */
+export async function eventually(probe, timeoutMs, what, everyMs = 250) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/**
+ * JSON.parse, typed as unknown (cast the result to what is expected).
+ * @param {string} text @returns {unknown}
+ */
+export function json(text) {
+  return JSON.parse(text);
+}
+
+/**
+ * The rows of a query, typed as unknown (cast them to what is expected).
+ * @param {{ query: (text: string, params?: unknown[]) => Promise<{ rows: unknown[] }> }} db @param {string} text @param {unknown[]} [params]
+ * @returns {Promise<unknown[]>}
+ */
+export async function rows(db, text, params = []) {
+  return (await db.query(text, params)).rows;
+}
+
+/** Today as YYYY-MM-DD (UTC) plus `days`. */
+export function isoDatePlus(/** @type {number} */ days) {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}

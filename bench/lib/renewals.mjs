@@ -1,0 +1,72 @@
+// Renewal launches two ways: the body of POST /renewals(/batch), and the identical
+// workflow start the api makes (apps/api/src/renewals/renewals.service.ts `launch`:
+// same type, id, task queue, input with the resolved policy, id policies and memo),
+// for the raw-client baselines.
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { repoRoot } from '../../scripts/lib/common.mjs';
+
+const requireCjs = createRequire(import.meta.url);
+/** @param {string} path @returns {unknown} */
+const load = (path) => requireCjs(path);
+/** The compiled domain library (dist/), for the policy the api resolves. */
+export const domain = /** @type {{ resolvePolicy: (overrides?: unknown) => unknown, DEFAULT_POLICY: unknown }} */ (load(join(repoRoot, 'dist/libs/domain/src/index.js')));
+
+/** @param {unknown} value @returns {string} JSON with sorted keys, as the api hashes launches */
+function canonicalJson(value) {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const o = /** @type {Record<string, unknown>} */ (value);
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * The body of one launch.
+ * @param {string} accountId @param {string} renewalDate @param {number} i
+ */
+export function launchBody(accountId, renewalDate, i) {
+  const segments = ['enterprise', 'mid_market', 'smb'];
+  const zones = ['Asia/Tokyo', 'Europe/Berlin', 'America/New_York', 'UTC'];
+  return {
+    account: {
+      id: accountId,
+      name: `Bench Account ${accountId}`,
+      arrCents: 1_000_000 + (i % 200) * 100_000,
+      segment: segments[i % 3],
+      timeZone: zones[i % 4],
+      ownerCsmId: `csm-${i % 50}`,
+      csmManagerId: `mgr-${i % 5}`,
+    },
+    renewalDate,
+  };
+}
+
+/**
+ * What the api hands to `client.workflow.start` for `body`, computed beforehand.
+ * @param {ReturnType<typeof launchBody>} body @param {string} launchedBy @param {string} taskQueue
+ */
+export function rawStart(body, launchedBy, taskQueue) {
+  const a = body.account;
+  const account = { id: a.id, name: a.name, arrCents: a.arrCents, segment: a.segment, timeZone: a.timeZone, ownerCsmId: a.ownerCsmId, csmManagerId: a.csmManagerId ?? null, salesRepId: null };
+  const input = { account, renewalDate: body.renewalDate, policy: domain.resolvePolicy(undefined), launchedBy };
+  const fingerprint = createHash('sha256').update(canonicalJson({ account, renewalDate: body.renewalDate, policy: null })).digest('hex');
+  return {
+    type: 'renewalWorkflow',
+    options: {
+      taskQueue,
+      workflowId: `renewal:${a.id}:${body.renewalDate}`,
+      args: [input],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+      memo: { launchFingerprint: fingerprint, launchedBy, accountId: a.id, renewalDate: body.renewalDate },
+    },
+  };
+}

@@ -1,0 +1,227 @@
+// Managers' list: GET /saves over 100,000 generated saves (one INSERT ... SELECT
+// generate_series; every row carries the state of a real save started through
+// POST /saves, so rows are as wide as real ones). Measured for both sort orders the
+// api offers (sort=arr, and the default deadline sort), each as a filtered first page
+// and as a deep keyset page (a cursor 30,000 rows in):
+//   - the api's p99 over keep-alive, one request at a time;
+//   - the same SQL the api runs (SavesService.list), server execution time from
+//     EXPLAIN (ANALYZE), with the indexes and without them (in a transaction that drops
+//     the save_efforts list indexes, then rolls back);
+//   - its plan: save_efforts read by an index scan and no sort node.
+import { Buffer } from 'node:buffer';
+import { SMOKE, eventually, fmt, fmtMs, httpClient, json, median, percentile, rows, verdict } from './lib/measure.mjs';
+import { say } from './lib/stack.mjs';
+
+export const name = 'managers-list';
+
+const LIST_INDEXES = ['save_efforts_status_arr_idx', 'save_efforts_status_deadline_key_idx', 'save_efforts_manager_idx'];
+
+/**
+ * The SQL of SavesService.list for a csm_manager with these query parameters (status,
+ * sort, cursor, limit), with its parameters.
+ * @param {{ status: string, sort: 'arr' | 'deadline', cursor?: [string, string], limit: number }} q
+ * @param {{ arrKeysetBound?: boolean }} [variant] arrKeysetBound false: without the api's extra bound `s.arr_cents <= $a` (as before it was added)
+ */
+export function listSql(q, variant = {}) {
+  /** @type {string[]} */
+  const where = [];
+  /** @type {unknown[]} */
+  const params = [];
+  params.push(q.status);
+  where.push(`s.status = $${params.length}`);
+  const byArr = q.sort === 'arr';
+  const sortKey = byArr ? 's.arr_cents' : "COALESCE(s.deadline, 'infinity'::timestamptz)";
+  if (q.cursor) {
+    params.push(q.cursor[0], q.cursor[1]);
+    const a = `$${params.length - 1}`;
+    const b = `$${params.length}`;
+    const bound = variant.arrKeysetBound === false ? '' : `s.arr_cents <= ${a}::bigint AND `;
+    where.push(byArr ? `${bound}(s.arr_cents < ${a}::bigint OR (s.arr_cents = ${a}::bigint AND s.id > ${b}))` : `(${sortKey}, s.id) > (${a}::timestamptz, ${b})`);
+  }
+  params.push(q.limit + 1);
+  const columns = ['id', 'renewal_id', 'account_id', 'status', 'effort_level', 'probability_tier', 'value_tier', 'time_band', 'deadline', 'arr_cents', 'owner_csm_id', 'csm_manager_id', 'overdue_items', 'expected_value_hours'].map((c) => `s.${c}`).join(', ');
+  const text = `SELECT ${columns}, s.renewal_date::text AS renewal_date_text, a.name AS account_name, ${sortKey} AS sort_value FROM save_efforts s JOIN accounts a ON a.id = s.account_id
+        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY ${byArr ? 's.arr_cents DESC' : `${sortKey} ASC`}, s.id ASC LIMIT $${params.length}`;
+  return { text, params };
+}
+
+/**
+ * @typedef {{ 'Node Type': string, 'Relation Name'?: string, 'Index Name'?: string, Plans?: PlanNode[] }} PlanNode
+ */
+
+/** @param {PlanNode} node @returns {PlanNode[]} */
+function flatten(node) {
+  return [node, ...(node.Plans ?? []).flatMap(flatten)];
+}
+
+/** @param {PlanNode} plan */
+function describePlan(plan) {
+  const nodes = flatten(plan);
+  const saves = nodes.filter((n) => n['Relation Name'] === 'save_efforts');
+  const indexScan = saves.length > 0 && saves.every((n) => /Index/.test(n['Node Type']));
+  const sorted = nodes.some((n) => /Sort/.test(n['Node Type']));
+  const text = nodes.map((n) => `${n['Node Type']}${n['Index Name'] ? ` using ${n['Index Name']}` : n['Relation Name'] ? ` on ${n['Relation Name']}` : ''}`).join(' > ');
+  return { ok: indexScan && !sorted, indexScan, sorted, text };
+}
+
+/** @param {import('./lib/stack.mjs').BenchStack} stack */
+export async function run(stack) {
+  const size = SMOKE ? { saves: 5000, depth: 1200, requests: 30, explains: 3, runs: 3 } : { saves: 100_000, depth: 30_000, requests: 200, explains: 7, runs: 3 };
+  const { api } = await stack.main();
+  const keys = await stack.ensureKeys();
+  const db = stack.db();
+  const http = httpClient(api.baseUrl, 1);
+
+  // One real save, for a real state document on every generated row.
+  const renewalDate = new Date(Date.now() + 75 * 86_400_000).toISOString().slice(0, 10);
+  const seed = await http.request('POST', '/saves', {
+    headers: { authorization: `Bearer ${keys.ops}` },
+    body: JSON.stringify({
+      account: { id: 'sv-seed', name: 'Seed SA', arrCents: 20_000_000, segment: 'enterprise', timeZone: 'UTC', ownerCsmId: 'csm-sv', csmManagerId: 'mgr-sv' },
+      renewalDate,
+      triggerReasons: ['competitor evaluation'],
+      facts: { issuesFixable: 'yes', relationship: 'good', alternative: 'evaluating', budget: 'confirmed', stakeholders: 'engaged' },
+      rootCause: 'service_experience',
+    }),
+  });
+  if (seed.status !== 201 && seed.status !== 200) throw new Error(`POST /saves answered ${seed.status}: ${seed.text}`);
+  const seedId = `save:sv-seed:${renewalDate}`;
+  await eventually(async () => ((await db.query('SELECT 1 FROM save_efforts WHERE id = $1', [seedId])).rowCount ? true : undefined), 60_000, 'the seed save in the read model');
+
+  say(`${name}: generating ${fmt(size.saves)} saves`);
+  const gen = await db.connect();
+  try {
+    await gen.query('SELECT setseed(0.42)');
+    await gen.query(
+      `INSERT INTO accounts (id, name, arr_cents, segment, time_zone, owner_csm_id, csm_manager_id)
+       SELECT 'sv-' || g, 'Saved Account ' || g, 0, (ARRAY['enterprise','mid_market','smb'])[1 + g % 3], 'UTC', 'csm-' || (g % 500), 'mgr-' || (g % 50)
+         FROM generate_series(1, $1::int) g`,
+      [size.saves],
+    );
+    await gen.query(
+      `INSERT INTO save_efforts (id, renewal_id, account_id, renewal_date, status, effort_level, probability_tier, value_tier, time_band, deadline,
+                                 arr_cents, segment, owner_csm_id, csm_manager_id, overdue_items, expected_value_hours, state, revision, started_at, updated_at)
+       SELECT 'save:sv-' || g || ':' || d::text, 'renewal:sv-' || g || ':' || d::text, 'sv-' || g, d,
+              CASE WHEN r < 0.4 THEN 'active' WHEN r < 0.7 THEN 'saved' WHEN r < 0.9 THEN 'lost' ELSE 'exited' END,
+              (ARRAY['full','standard','light','none'])[1 + (g * 7) % 4], (ARRAY['high','medium','low'])[1 + (g * 11) % 3], (ARRAY['high','medium','low'])[1 + (g * 13) % 3],
+              (ARRAY['comprehensive','compressed','emergency'])[1 + (g * 17) % 3],
+              CASE WHEN random() < 0.1 THEN NULL ELSE now() + random() * interval '120 days' END,
+              (100000 + floor(random() * 50000000))::bigint, (ARRAY['enterprise','mid_market','smb'])[1 + g % 3], 'csm-' || (g % 500), 'mgr-' || (g % 50),
+              CASE WHEN random() < 0.2 THEN 1 + floor(random() * 4)::int ELSE 0 END, round((random() * 80)::numeric, 1),
+              (SELECT state FROM save_efforts WHERE id = $2), 1, now(), now()
+         FROM (SELECT g, random() AS r, current_date + (g % 365) AS d FROM generate_series(1, $1::int) g) x`,
+      [size.saves, seedId],
+    );
+  } finally {
+    gen.release();
+  }
+  await db.query('ANALYZE accounts');
+  await db.query('ANALYZE save_efforts');
+  const widthRow = /** @type {{ n: string, bytes: string }} */ ((await rows(db, 'SELECT count(*) AS n, avg(pg_column_size(state))::int AS bytes FROM save_efforts'))[0]);
+  say(`${name}: ${fmt(Number(widthRow.n))} saves, state ${fmt(Number(widthRow.bytes))} bytes each (compressed)`);
+
+  // Deep cursors: the row `depth` rows into each order, as the api would encode it.
+  const arrRow = /** @type {{ v: string, id: string }} */ (
+    (await rows(db, `SELECT arr_cents::text AS v, id FROM save_efforts WHERE status = 'active' ORDER BY arr_cents DESC, id ASC OFFSET $1 LIMIT 1`, [size.depth]))[0]
+  );
+  const dlRow = /** @type {{ v: Date | number, id: string }} */ (
+    (await rows(db, `SELECT COALESCE(deadline, 'infinity'::timestamptz) AS v, id FROM save_efforts WHERE status = 'active' ORDER BY 1 ASC, id ASC OFFSET $1 LIMIT 1`, [size.depth]))[0]
+  );
+  /** @type {[string, string]} */
+  const arrCursor = [arrRow.v, arrRow.id];
+  /** @type {[string, string]} */
+  const dlCursor = [dlRow.v instanceof Date ? dlRow.v.toISOString() : 'infinity', dlRow.id];
+  const enc = (/** @type {[string, string]} */ c) => Buffer.from(JSON.stringify(c)).toString('base64url');
+
+  /** @type {Array<{ label: string, path: string, q: Parameters<typeof listSql>[0] }>} */
+  const cases = [
+    { label: 'arr first', path: '/saves?status=active&sort=arr&limit=50', q: { status: 'active', sort: 'arr', limit: 50 } },
+    { label: 'arr deep', path: `/saves?status=active&sort=arr&limit=50&cursor=${enc(arrCursor)}`, q: { status: 'active', sort: 'arr', limit: 50, cursor: arrCursor } },
+    { label: 'deadline first', path: '/saves?status=active&limit=50', q: { status: 'active', sort: 'deadline', limit: 50 } },
+    { label: 'deadline deep', path: `/saves?status=active&limit=50&cursor=${enc(dlCursor)}`, q: { status: 'active', sort: 'deadline', limit: 50, cursor: dlCursor } },
+  ];
+  const auth = { authorization: `Bearer ${keys.manager}` };
+  // The api answers what the SQL answers.
+  for (const c of cases) {
+    const res = await http.request('GET', c.path, { headers: auth });
+    const body = /** @type {{ items: Array<{ id: string }> }} */ (json(res.text));
+    const { text, params } = listSql(c.q);
+    const sqlRows = /** @type {Array<{ id: string }>} */ (await rows(db, text, params));
+    if (res.status !== 200 || body.items.length !== 50 || body.items[0]?.id !== sqlRows[0]?.id) throw new Error(`GET ${c.path}: ${res.status}, first ${body.items[0]?.id} vs SQL ${sqlRows[0]?.id}`);
+  }
+
+  /**
+   * @param {{ text: string, params: unknown[] }} sql @param {import('pg').Pool | import('pg').PoolClient} [client]
+   * @returns {Promise<{ ms: number, plan: PlanNode }>}
+   */
+  const explain = async (sql, client = db) => {
+    const r = /** @type {Array<{ 'QUERY PLAN': Array<{ 'Execution Time': number, Plan: PlanNode }> }>} */ ((await client.query(`EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) ${sql.text}`, sql.params)).rows);
+    const p = /** @type {{ 'Execution Time': number, Plan: PlanNode }} */ (r[0]?.['QUERY PLAN'][0]);
+    return { ms: p['Execution Time'], plan: p.Plan };
+  };
+  /** Runs `statements`, then `fn`, inside a transaction that is rolled back. */
+  const rolledBack = async (/** @type {string[]} */ statements, /** @type {(c: import('pg').PoolClient) => Promise<void>} */ fn) => {
+    const c = await db.connect();
+    try {
+      await c.query('BEGIN');
+      for (const sql of statements) await c.query(sql);
+      await fn(c);
+    } finally {
+      await c.query('ROLLBACK');
+      c.release();
+    }
+  };
+
+  /** @type {Record<string, { api: number[], idx: number[], noIdx: number[] }>} */
+  const m = Object.fromEntries(cases.map((c) => [c.label, { api: [], idx: [], noIdx: [] }]));
+  try {
+    // Warm-up: caches and the api's code paths.
+    for (const c of cases) for (let i = 0; i < 10; i++) await http.request('GET', c.path, { headers: auth });
+    await stack.profiled(api, 'managers list', async () => {
+    for (let k = 0; k < size.runs; k++) {
+      const steps = [
+        async () => {
+          for (const c of cases) {
+            for (let i = 0; i < size.requests; i++) {
+              const res = await http.request('GET', c.path, { headers: auth });
+              if (res.status !== 200) throw new Error(`GET ${c.path} answered ${res.status}`);
+              m[c.label]?.api.push(res.ms);
+            }
+          }
+        },
+        async () => {
+          for (const c of cases) for (let i = 0; i < size.explains; i++) m[c.label]?.idx.push((await explain(listSql(c.q))).ms);
+        },
+        async () =>
+          rolledBack(LIST_INDEXES.map((i) => `DROP INDEX ${i}`), async (tx) => {
+            for (const c of cases) for (let i = 0; i < size.explains; i++) m[c.label]?.noIdx.push((await explain(listSql(c.q), tx)).ms);
+          }),
+      ];
+      if (k % 2 === 1) steps.reverse();
+      for (const step of steps) await step();
+    }
+    });
+
+    /** @type {string[]} */
+    const parts = [];
+    let allOk = true;
+    for (const c of cases) {
+      const x = /** @type {{ api: number[], idx: number[], noIdx: number[] }} */ (m[c.label]);
+      const plan = describePlan((await explain(listSql(c.q))).plan);
+      const p99 = percentile(x.api, 99);
+      const speedup = median(x.noIdx) / median(x.idx);
+      const ok = p99 < 15 && speedup >= 20 && plan.ok;
+      allOk &&= ok;
+      say(`${name}: ${c.label}: api p50 ${fmtMs(percentile(x.api, 50))} p99 ${fmtMs(p99)}; SQL ${fmtMs(median(x.idx))} with indexes, ${fmtMs(median(x.noIdx))} without (${speedup.toFixed(0)}x); plan: ${plan.text}`);
+      parts.push(`${c.label} p99 ${fmtMs(p99)}, SQL ${fmtMs(median(x.idx))} vs ${fmtMs(median(x.noIdx))} unindexed = ${fmt(speedup)}x, ${plan.indexScan ? 'index scan' : 'NO index scan'}${plan.sorted ? ' + SORT' : ', no sort'}`);
+    }
+
+    return (
+      `managers-list: GET /saves over ${fmt(Number(widthRow.n))} saves, status=active, 50 per page, deep = ${fmt(size.depth)} rows in: ${parts.join('; ')} ` +
+      `(targets p99 < 15 ms, >= 20x, index scan and no sort: ${verdict(allOk)})`
+    );
+  } finally {
+    http.close();
+  }
+}
