@@ -152,6 +152,10 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
       return st && st.eventsApplied === 3 ? st : undefined;
     }, 15_000, 'three distinct events applied');
     expect(s.appliedEventIds.sort()).toEqual(['crm-int:d-0', 'crm-int:d-1', 'crm-int:d-2']);
+    // Text PostgreSQL's jsonb cannot hold is a 400 naming the field, never a database error.
+    const nul = await post(event('d-3', 'acc-ev-3', 'survey_comment', { text: 'ok\u0000', sentiment: 'neutral' }));
+    expect([nul.status, nul.body.errors?.[0]?.field]).toEqual([400, 'payload.text']);
+    expect(await inboxRows('d-3')).toEqual([]);
   }, 60_000);
 
   it('turns the sponsor departure on a $150K enterprise account 45 days before renewal into a P0 for CSM, manager and sales, at once even at 23:00 local, and asks the renewal for a save', async () => {

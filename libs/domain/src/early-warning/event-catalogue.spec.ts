@@ -61,6 +61,7 @@ describe('event catalogue', () => {
     ['support_ticket_opened', { ticketId: 'T-1', priority: 'urgent' }, [{ field: 'priority', message: 'must be one of P1, P2, P3, P4' }]],
     ['stakeholder_change', { who: ' ', description: 'x' }, [{ field: 'who', message: 'must be a non-empty string' }]],
     ['leadership_change', { position: 'x'.repeat(201) }, [{ field: 'position', message: 'must be at most 200 characters' }]],
+    ['survey_comment', { text: 'fine\u0000', sentiment: 'neutral' }, [{ field: 'text', message: 'must not contain the NUL character (U+0000)' }]],
     ['meeting_cancelled', { meetingKind: 'qbr', rescheduled: 'yes' }, [{ field: 'rescheduled', message: 'must be true or false' }]],
     ['payment_failure', { amountCents: 100, currency: 'USD' }, [{ field: 'currency', message: 'unknown field' }]],
     ['nps', [], [{ field: 'payload', message: 'must be an object' }]],

@@ -186,6 +186,8 @@ function checkField(field: string, value: unknown, spec: FieldSpec): string | nu
     }
     case 'string':
       if (typeof value !== 'string' || value.trim() === '') return 'must be a non-empty string';
+      // PostgreSQL's jsonb cannot store U+0000: refused here rather than failing the insert.
+      if (value.includes('\u0000')) return 'must not contain the NUL character (U+0000)';
       return value.length > spec.maxLength ? `must be at most ${spec.maxLength} characters` : null;
     case 'enum':
       return typeof value === 'string' && spec.values.includes(value) ? null : `must be one of ${spec.values.join(', ')}`;
