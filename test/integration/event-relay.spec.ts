@@ -118,6 +118,36 @@ describe('event relay (PostgreSQL inbox)', () => {
     expect(ids).toHaveLength(40);
   });
 
+  it('after a failed send waits its interval, however many notifications arrive, then delivers', async () => {
+    let calls = 0;
+    let up = false;
+    const sender = new RecordingSender(() => !up);
+    const counting: SignalWithStarter = { signalWithStart: (accountId, event) => ((calls += 1), sender.signalWithStart(accountId, event)) };
+    const r = relay({ EVENT_RELAY_INTERVAL_MS: '3000' }).useSender(counting);
+    const commit = async (id: string) =>
+      db.transaction(async (em) => {
+        await em.query(`INSERT INTO inbound_events (source, event_id, principal_id, account_id, type, occurred_at, payload, webhook_id) VALUES ('crm', $1, 'crm', 'acc-f', 'champion_contact', now(), '{}', 'msg_f')`, [id]);
+        await em.query('SELECT pg_notify($1, $2)', [INBOX_NOTIFY_CHANNEL, '']);
+      });
+    r.onApplicationBootstrap();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await commit('f-1');
+      for (let i = 0; i < 100 && calls === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(calls).toBe(1);
+      // Temporal is down: five more commits, each with its NOTIFY, start no pass.
+      for (let i = 2; i <= 6; i++) await commit(`f-${i}`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(calls).toBe(1);
+      up = true;
+      for (let i = 0; i < 200 && sender.sent.length < 6; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(sender.sent.map((e) => e.eventId)).toEqual(['crm:f-1', 'crm:f-2', 'crm:f-3', 'crm:f-4', 'crm:f-5', 'crm:f-6']);
+      expect(await undelivered()).toEqual([]);
+    } finally {
+      await r.onApplicationShutdown();
+    }
+  }, 30_000);
+
   it('wakes at once on the NOTIFY the api sends with its commit, long before its poll interval', async () => {
     const sender = new RecordingSender();
     const r = relay({ EVENT_RELAY_INTERVAL_MS: '60000' }).useSender(sender);

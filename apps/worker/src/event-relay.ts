@@ -42,6 +42,8 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
   private running?: Promise<number>;
   /** A notification arrived during a pass: run another one right after it. */
   private wakeAgain = false;
+  /** The last pass had a send fail: wait the interval before the next, whatever wakes it. */
+  private sendFailed = false;
   private stopped = false;
   private sender?: SignalWithStarter;
   private listener?: Client;
@@ -100,7 +102,7 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
 
   /** Starts a pass now, or right after the one running. */
   private wake(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.sendFailed) return;
     if (this.running) {
       this.wakeAgain = true;
       return;
@@ -121,7 +123,8 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
       this.running = pass;
       void pass.then((n) => {
         this.running = undefined;
-        this.schedule(n > 0 || (n === 0 && this.wakeAgain) ? 0 : this.config.EVENT_RELAY_INTERVAL_MS);
+        const more = n > 0 || (n === 0 && this.wakeAgain);
+        this.schedule(more && !this.sendFailed ? 0 : this.config.EVENT_RELAY_INTERVAL_MS);
       });
     }, delayMs);
   }
@@ -163,6 +166,7 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
         }
       };
       await Promise.all(Array.from({ length: Math.min(this.config.EVENT_RELAY_CONCURRENCY, queue.length) }, lane));
+      this.sendFailed = failed.length > 0;
       if (delivered.length) {
         await em.query(
           `UPDATE inbound_events i SET delivered_at = now(), delivery_attempts = delivery_attempts + 1, last_error = NULL
