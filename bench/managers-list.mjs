@@ -4,47 +4,31 @@
 // api offers (sort=arr, and the default deadline sort), each as a filtered first page
 // and as a deep keyset page (a cursor 30,000 rows in):
 //   - the api's p99 over keep-alive, one request at a time;
-//   - the same SQL the api runs (SavesService.list), server execution time from
+//   - the same SQL the api runs (savesListQuery, loaded from dist/), server execution time from
 //     EXPLAIN (ANALYZE), with the indexes and without them (in a transaction that drops
 //     the save_efforts list indexes, then rolls back);
 //   - its plan: save_efforts read by an index scan and no sort node.
 import { Buffer } from 'node:buffer';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { repoRoot } from '../scripts/lib/common.mjs';
 import { SMOKE, eventually, fmt, fmtMs, httpClient, json, median, percentile, rows, verdict } from './lib/measure.mjs';
 import { say } from './lib/stack.mjs';
 
 export const name = 'managers-list';
 
+/** @type {unknown} */
+const compiled = createRequire(import.meta.url)(join(repoRoot, 'dist/apps/api/src/saves/saves-list.query.js'));
+const savesList = /** @type {{ savesListQuery: (q: unknown, p: { id: string, role: string }) => { text: string, params: unknown[] } }} */ (compiled);
+
 const LIST_INDEXES = ['save_efforts_status_arr_idx', 'save_efforts_status_deadline_key_idx', 'save_efforts_manager_idx'];
 
 /**
- * The SQL of SavesService.list for a csm_manager with these query parameters (status,
- * sort, cursor, limit), with its parameters.
- * @param {{ status: string, sort: 'arr' | 'deadline', cursor?: [string, string], limit: number }} q
- * @param {{ arrKeysetBound?: boolean }} [variant] arrKeysetBound false: without the api's extra bound `s.arr_cents <= $a` (as before it was added)
+ * The SQL the api runs for GET /saves (apps/api/src/saves/saves-list.query.ts, compiled),
+ * for a csm_manager with these query parameters.
+ * @type {(q: { status: string, sort: 'arr' | 'deadline', cursor?: string, limit: number }) => { text: string, params: unknown[] }}
  */
-export function listSql(q, variant = {}) {
-  /** @type {string[]} */
-  const where = [];
-  /** @type {unknown[]} */
-  const params = [];
-  params.push(q.status);
-  where.push(`s.status = $${params.length}`);
-  const byArr = q.sort === 'arr';
-  const sortKey = byArr ? 's.arr_cents' : "COALESCE(s.deadline, 'infinity'::timestamptz)";
-  if (q.cursor) {
-    params.push(q.cursor[0], q.cursor[1]);
-    const a = `$${params.length - 1}`;
-    const b = `$${params.length}`;
-    const bound = variant.arrKeysetBound === false ? '' : `s.arr_cents <= ${a}::bigint AND `;
-    where.push(byArr ? `${bound}(s.arr_cents < ${a}::bigint OR (s.arr_cents = ${a}::bigint AND s.id > ${b}))` : `(${sortKey}, s.id) > (${a}::timestamptz, ${b})`);
-  }
-  params.push(q.limit + 1);
-  const columns = ['id', 'renewal_id', 'account_id', 'status', 'effort_level', 'probability_tier', 'value_tier', 'time_band', 'deadline', 'arr_cents', 'owner_csm_id', 'csm_manager_id', 'overdue_items', 'expected_value_hours'].map((c) => `s.${c}`).join(', ');
-  const text = `SELECT ${columns}, s.renewal_date::text AS renewal_date_text, a.name AS account_name, ${sortKey} AS sort_value FROM save_efforts s JOIN accounts a ON a.id = s.account_id
-        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY ${byArr ? 's.arr_cents DESC' : `${sortKey} ASC`}, s.id ASC LIMIT $${params.length}`;
-  return { text, params };
-}
+const listSql = (q) => savesList.savesListQuery(q, { id: 'bench-mgr', role: 'csm_manager' });
 
 /**
  * @typedef {{ 'Node Type': string, 'Relation Name'?: string, 'Index Name'?: string, Plans?: PlanNode[] }} PlanNode
@@ -128,18 +112,16 @@ export async function run(stack) {
   const dlRow = /** @type {{ v: Date | number, id: string }} */ (
     (await rows(db, `SELECT COALESCE(deadline, 'infinity'::timestamptz) AS v, id FROM save_efforts WHERE status = 'active' ORDER BY 1 ASC, id ASC OFFSET $1 LIMIT 1`, [size.depth]))[0]
   );
-  /** @type {[string, string]} */
-  const arrCursor = [arrRow.v, arrRow.id];
-  /** @type {[string, string]} */
-  const dlCursor = [dlRow.v instanceof Date ? dlRow.v.toISOString() : 'infinity', dlRow.id];
   const enc = (/** @type {[string, string]} */ c) => Buffer.from(JSON.stringify(c)).toString('base64url');
+  const arrCursor = enc([arrRow.v, arrRow.id]);
+  const dlCursor = enc([dlRow.v instanceof Date ? dlRow.v.toISOString() : 'infinity', dlRow.id]);
 
   /** @type {Array<{ label: string, path: string, q: Parameters<typeof listSql>[0] }>} */
   const cases = [
     { label: 'arr first', path: '/saves?status=active&sort=arr&limit=50', q: { status: 'active', sort: 'arr', limit: 50 } },
-    { label: 'arr deep', path: `/saves?status=active&sort=arr&limit=50&cursor=${enc(arrCursor)}`, q: { status: 'active', sort: 'arr', limit: 50, cursor: arrCursor } },
+    { label: 'arr deep', path: `/saves?status=active&sort=arr&limit=50&cursor=${arrCursor}`, q: { status: 'active', sort: 'arr', limit: 50, cursor: arrCursor } },
     { label: 'deadline first', path: '/saves?status=active&limit=50', q: { status: 'active', sort: 'deadline', limit: 50 } },
-    { label: 'deadline deep', path: `/saves?status=active&limit=50&cursor=${enc(dlCursor)}`, q: { status: 'active', sort: 'deadline', limit: 50, cursor: dlCursor } },
+    { label: 'deadline deep', path: `/saves?status=active&limit=50&cursor=${dlCursor}`, q: { status: 'active', sort: 'deadline', limit: 50, cursor: dlCursor } },
   ];
   const auth = { authorization: `Bearer ${keys.manager}` };
   // The api answers what the SQL answers.

@@ -44,9 +44,7 @@ async function backlog(stack, tag, count) {
  * @param {{ label: string, cache: number, stopAt: number, checkpoints: number[] }} opts
  */
 async function runWorker(stack, work, opts) {
-  const name_ = `worker-mem-${opts.label}`;
-  const gc = stack.gcOnDemand(name_);
-  const worker = await stack.startWorker(name_, { TEMPORAL_TASK_QUEUE: work.queue, WORKER_MAX_CACHED_WORKFLOWS: String(opts.cache), ...gc.env }, gc.nodeArgs);
+  const worker = await startMeasuredWorker(stack, `worker-mem-${opts.label}`, work.queue, opts.cache);
   try {
     say(`${name} ${opts.label}: worker (cache ${fmt(opts.cache)}) polling; ${fmt(work.count)} renewals queued, running ${fmt(opts.stopAt)}`);
     return await stack.profiled(worker, `opening renewals ${opts.label}`, () => follow(stack, worker, work, opts));
@@ -91,15 +89,33 @@ async function follow(stack, worker, work, opts) {
   // Settled: nothing left in flight, a few samples a second apart.
   await eventually(async () => ((await opened()) >= opts.stopAt ? true : undefined), 60_000, 'the last renewals');
   await sleep(SMOKE ? 500 : 3000);
+  const after = await settledRss(stack, worker);
+  const seconds = (performance.now() - started) / 1000;
+  return { samples, after, seconds };
+}
+
+/**
+ * A worker whose threads collect garbage on request (see lib/gc-on-demand.mjs).
+ * @param {import('./lib/stack.mjs').BenchStack} stack @param {string} workerName @param {string} queue @param {number} cache
+ */
+function startMeasuredWorker(stack, workerName, queue, cache) {
+  const gc = stack.gcOnDemand(workerName);
+  return stack.startWorker(workerName, { TEMPORAL_TASK_QUEUE: queue, WORKER_MAX_CACHED_WORKFLOWS: String(cache), ...gc.env }, gc.nodeArgs);
+}
+
+/**
+ * The worker's RSS after a full GC: the largest of three samples half a second apart.
+ * @param {import('./lib/stack.mjs').BenchStack} stack @param {import('./lib/stack.mjs').AppProcess} worker
+ */
+async function settledRss(stack, worker) {
   await stack.collectGarbage(worker);
   /** @type {number[]} */
-  const settled = [];
+  const samples = [];
   for (let i = 0; i < 3; i++) {
-    settled.push(rssMb(worker.pid));
-    await sleep(SMOKE ? 200 : 1000);
+    samples.push(rssMb(worker.pid));
+    await sleep(SMOKE ? 200 : 500);
   }
-  const seconds = (performance.now() - started) / 1000;
-  return { samples, after: Math.max(...settled), seconds };
+  return Math.max(...samples);
 }
 
 /**
@@ -108,18 +124,10 @@ async function follow(stack, worker, work, opts) {
  * @param {import('./lib/stack.mjs').BenchStack} stack @param {number} cache
  */
 async function idleRss(stack, cache) {
-  const gc = stack.gcOnDemand('worker-mem-idle');
-  const worker = await stack.startWorker('worker-mem-idle', { TEMPORAL_TASK_QUEUE: `bench-mem-idle-${Date.now()}`, WORKER_MAX_CACHED_WORKFLOWS: String(cache), ...gc.env }, gc.nodeArgs);
+  const worker = await startMeasuredWorker(stack, 'worker-mem-idle', `bench-mem-idle-${Date.now()}`, cache);
   try {
     await sleep(SMOKE ? 1000 : 3000);
-    await stack.collectGarbage(worker);
-    /** @type {number[]} */
-    const samples = [];
-    for (let i = 0; i < 3; i++) {
-      samples.push(rssMb(worker.pid));
-      await sleep(SMOKE ? 200 : 500);
-    }
-    return Math.max(...samples);
+    return await settledRss(stack, worker);
   } finally {
     await worker.stop();
   }

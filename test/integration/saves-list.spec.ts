@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { loadConfig } from '@retain/config';
 import { createDataSource } from '@retain/persistence';
 import type { Principal } from '../../apps/api/src/auth/api-key-store';
+import { savesListQuery } from '../../apps/api/src/saves/saves-list.query';
 import { SavesService } from '../../apps/api/src/saves/saves.service';
 import type { TemporalClientProvider } from '../../apps/api/src/temporal/temporal-client.provider';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -69,16 +70,10 @@ describe('managers\' list of saves (PostgreSQL)', () => {
     expect(walked).toEqual(expected);
   }, 60_000);
 
-  /** The plan of the list's query as the service sends it (captured from the data source). */
+  /** The plan of the list's query, built as the service builds it. */
   const planOf = async (sort: 'arr' | 'deadline', cursor?: string) => {
-    let captured: { sql: string; params: unknown[] } | undefined;
-    const spy = jest.spyOn(db, 'query').mockImplementationOnce(async (sql: string, params?: unknown[]) => {
-      captured = { sql, params: params ?? [] };
-      return [];
-    });
-    await service.list({ status: 'active', sort, limit: 50, cursor }, manager);
-    spy.mockRestore();
-    const [row] = await db.query<Array<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>>(`EXPLAIN (FORMAT JSON) ${captured!.sql}`, captured!.params);
+    const { text, params } = savesListQuery({ status: 'active', sort, limit: 50, cursor }, manager);
+    const [row] = await db.query<Array<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>>(`EXPLAIN (FORMAT JSON) ${text}`, params);
     const nodes: PlanNode[] = [];
     const visit = (n: PlanNode) => {
       nodes.push(n);

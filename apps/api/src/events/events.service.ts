@@ -114,11 +114,12 @@ export class EventsService {
         const rows: Array<{ event_id: string }> = known.length
           ? await em.query(
               `INSERT INTO inbound_events (source, event_id, principal_id, account_id, type, occurred_at, payload, webhook_id)
-               SELECT $1, e.event_id, $2, e.account_id, e.type, e.occurred_at, e.payload, $3
-                 FROM unnest($4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::jsonb[]) WITH ORDINALITY AS e(event_id, account_id, type, occurred_at, payload, n)
+               SELECT $1, e.event_id, $1, e.account_id, e.type, e.occurred_at, e.payload, $2
+                 FROM unnest($3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[]) WITH ORDINALITY AS e(event_id, account_id, type, occurred_at, payload, n)
                 ORDER BY e.n
                ON CONFLICT (source, event_id) DO NOTHING RETURNING event_id`,
-              [p.id, p.id, webhookId, known.map((v) => v.eventId), known.map((v) => v.accountId), known.map((v) => v.type), known.map((v) => v.occurredAt), known.map((v) => JSON.stringify(v.payload))],
+              // An integration posts its own events: the source is the principal (checked above).
+              [p.id, webhookId, known.map((v) => v.eventId), known.map((v) => v.accountId), known.map((v) => v.type), known.map((v) => v.occurredAt), known.map((v) => JSON.stringify(v.payload))],
             )
           : [];
         const fresh = new Set(rows.map((r) => r.event_id));
