@@ -166,4 +166,10 @@ export interface AccountRiskActivities {
    * with this key already went out (the caller opens a new one).
    */
   upsertAlertNotification(n: AlertNotificationRecord): Promise<boolean>;
+  /**
+   * The account's people changed (an `account_updated` event): passes them, as the
+   * accounts row holds them now, on to the account's open renewals, each update applied
+   * once per event id.
+   */
+  propagateAccountPeople(change: { accountId: string; eventId: string; by: string }): Promise<void>;
 }

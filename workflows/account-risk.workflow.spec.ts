@@ -39,6 +39,8 @@ class RecordingActivities implements AccountRiskActivities {
     this.notifications.set(n.key, structuredClone(n));
     return true;
   };
+  readonly propagated: Array<{ accountId: string; eventId: string; by: string }> = [];
+  readonly propagateAccountPeople = async (c: { accountId: string; eventId: string; by: string }): Promise<void> => void this.propagated.push(c);
 }
 
 describe('account early-warning workflow (time-skipping)', () => {
@@ -80,6 +82,28 @@ describe('account early-warning workflow (time-skipping)', () => {
       await h.terminate('test done');
     });
     expect(acts.readings.map((r) => r.eventId)).toEqual(['crm:h-1', 'crm:h-2', 'crm:h-3', 'crm:h-4']);
+  }, timeout(60_000));
+
+  it('passes an account_updated event on to the account\'s renewals once, however often it is delivered, and leaves the risk signals alone', async () => {
+    const acts = new RecordingActivities();
+    const taskQueue = uniqueTaskQueue('acc-people');
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts, ...workerCacheOptions() });
+    const workflowId = accountRiskWorkflowId('acc-people');
+    const at = new Date(await env.currentTimeMs()).toISOString();
+    const owner: IntegrationEventSignal = { eventId: 'crm:acct-1', source: 'crm', accountId: 'acc-people', type: 'account_updated', occurredAt: at, payload: { ownerCsmId: 'csm-2' } };
+    const health: IntegrationEventSignal = { eventId: 'crm:h-1', source: 'crm', accountId: 'acc-people', type: 'health_score', occurredAt: at, payload: { score: 61 } };
+    await worker.runUntil(async () => {
+      const send = (e: IntegrationEventSignal) =>
+        env.client.workflow.signalWithStart<typeof accountRiskWorkflow, [IntegrationEventSignal]>('accountRiskWorkflow', { taskQueue, workflowId, args: [{ accountId: 'acc-people', policy: DEFAULT_POLICY }], signal: integrationEventSignal, signalArgs: [e] });
+      for (const e of [owner, health, owner]) await send(e);
+      while (acts.readings.length < 1) await env.sleep(1_000);
+      const h = env.client.workflow.getHandle<typeof accountRiskWorkflow>(workflowId);
+      const s = await h.query(getAccountRiskStateQuery);
+      expect(s.eventsApplied).toBe(2);
+      expect(s.signals.health).toMatchObject({ score: 61 });
+      await h.terminate('test done');
+    });
+    expect(acts.propagated).toEqual([{ accountId: 'acc-people', eventId: 'crm:acct-1', by: 'crm' }]);
   }, timeout(60_000));
 
   async function setUp(name: string) {

@@ -353,7 +353,9 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
       // The api validated it; an event that does not fit the catalogue (a newer sender) is skipped, not fatal.
       if (validateEventPayload(e.type, e.payload).length) continue;
       const event = { type: e.type, occurredAt: e.occurredAt, payload: e.payload } as IntegrationEvent;
-      s.signals = applyEvent(s.signals, event, now(), policy);
+      // Account facts are not a risk signal: the account's people changed, and its open renewals follow.
+      if (event.type === 'account_updated') await activities.propagateAccountPeople({ accountId: s.accountId, eventId: e.eventId, by: e.source });
+      else s.signals = applyEvent(s.signals, event, now(), policy);
       s.appliedEventIds.push(e.eventId);
       if (s.appliedEventIds.length > MAX_APPLIED_EVENT_IDS) s.appliedEventIds.splice(0, s.appliedEventIds.length - MAX_APPLIED_EVENT_IDS);
       s.eventsApplied += 1;

@@ -5,6 +5,8 @@ import type { Principal } from '../../apps/api/src/auth/api-key-store';
 import { savesListQuery } from '../../apps/api/src/saves/saves-list.query';
 import { SavesService } from '../../apps/api/src/saves/saves.service';
 import type { TemporalClientProvider } from '../../apps/api/src/temporal/temporal-client.provider';
+import type { AccessService } from '../../apps/api/src/access/access.service';
+import type { AccountFactsService } from '../../apps/api/src/accounts/account-facts.service';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 /**
@@ -17,13 +19,13 @@ describe('managers\' list of saves (PostgreSQL)', () => {
   let database: TestDatabase;
   let db: DataSource;
   let service: SavesService;
-  const manager: Principal = { id: 'mgr-1', displayName: 'Manager', role: 'csm_manager', kind: 'person', managerId: null, keyId: 'k' };
+  const manager: Principal = { id: 'mgr-1', displayName: 'Manager', role: 'csm_manager', kind: 'person', managerId: null, keyId: 'k', scopes: [] };
 
   beforeAll(async () => {
     database = await createTestDatabase();
     db = createDataSource({ DATABASE_URL: database.url, DATABASE_POOL_SIZE: 2 });
     await db.initialize();
-    service = new SavesService(loadConfig({ DATABASE_URL: database.url, NODE_ENV: 'test' }), {} as TemporalClientProvider, db);
+    service = new SavesService(loadConfig({ DATABASE_URL: database.url, NODE_ENV: 'test' }), {} as TemporalClientProvider, db, {} as AccessService, {} as AccountFactsService);
     await db.query(
       `INSERT INTO accounts (id, name, arr_cents, segment, time_zone, owner_csm_id, csm_manager_id)
        SELECT 'acc-' || g, 'Account ' || g, 0, 'smb', 'UTC', 'csm-1', 'mgr-1' FROM generate_series(1, 20000) g`,

@@ -6,7 +6,7 @@ import { loadConfig, type AppConfig } from '@retain/config';
 import type { Role } from '@retain/domain';
 import { createDataSource } from '@retain/persistence';
 import { createApiApp } from '../../apps/api/src/api-app';
-import { ApiKeyStore } from '../../apps/api/src/auth/api-key-store';
+import { ApiKeyStore, type IntegrationScope } from '../../apps/api/src/auth/api-key-store';
 import { createWorkerApp } from '../../apps/worker/src/worker-app';
 import { createTestDatabase, type TestDatabase } from './database';
 import { createDevServerEnv, uniqueTaskQueue } from './temporal';
@@ -27,7 +27,8 @@ export class TestStack {
     private readonly worker: INestApplicationContext,
   ) {}
 
-  static async start(): Promise<TestStack> {
+  /** `env`: configuration variables over the test defaults (e.g. lower rate limits). */
+  static async start(env: Record<string, string> = {}): Promise<TestStack> {
     const started = await Promise.allSettled([createDevServerEnv(), createTestDatabase()]);
     const [temporalResult, databaseResult] = started;
     if (temporalResult.status === 'rejected' || databaseResult.status === 'rejected') {
@@ -45,6 +46,7 @@ export class TestStack {
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
       NODE_ENV: 'test',
       WORKER_SHUTDOWN_GRACE_SECONDS: '1',
+      ...env,
     });
     const worker = await createWorkerApp(config);
     const api = await createApiApp(config);
@@ -55,9 +57,9 @@ export class TestStack {
     return new TestStack(`http://127.0.0.1:${port}`, config, temporal, db, database, api, worker);
   }
 
-  /** Issues a key for a new principal with `role` and returns the plaintext. */
-  async keyFor(role: Role, userId = `${role}-${Math.random().toString(36).slice(2, 8)}`): Promise<string> {
-    return (await new ApiKeyStore(this.db).issue({ id: userId, displayName: userId, role })).key;
+  /** Issues a key for a new principal with `role` (reporting to `managerId`) and returns the plaintext. */
+  async keyFor(role: Role, userId = `${role}-${Math.random().toString(36).slice(2, 8)}`, options: { managerId?: string; scopes?: string[] } = {}): Promise<string> {
+    return (await new ApiKeyStore(this.db).issue({ id: userId, displayName: userId, role, ...(options.managerId ? { managerId: options.managerId } : {}), ...(options.scopes ? { scopes: options.scopes as IntegrationScope[] } : {}) })).key;
   }
 
   async request(method: string, path: string, options: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; headers: Headers; body: any }> {

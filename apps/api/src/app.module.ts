@@ -10,7 +10,12 @@ import { dataSourceOptions } from '@retain/persistence';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeyStore } from './auth/api-key-store';
 import { HealthController } from './health/health.controller';
-import { AccountsController, AccountsService } from './accounts/accounts.controller';
+import { AccessService } from './access/access.service';
+import { AccountFactsService } from './accounts/account-facts.service';
+import { AccountsController } from './accounts/accounts.controller';
+import { AccountsService } from './accounts/accounts.service';
+import { AuditController } from './audit/audit.controller';
+import { InputLimitsInterceptor } from './common/input-limits';
 import { AlertsController } from './alerts/alerts.controller';
 import { AlertsService } from './alerts/alerts.service';
 import { EventsController } from './events/events.controller';
@@ -53,14 +58,18 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [loggerModule(config), TypeOrmModule.forRoot({ ...dataSourceOptions(config), retryAttempts: 3, retryDelay: 1000 })],
-      controllers: [HealthController, RenewalsController, SavesController, MonitoringController, WinBacksController, EventsController, AlertsController, AccountsController],
+      controllers: [HealthController, RenewalsController, SavesController, MonitoringController, WinBacksController, EventsController, AlertsController, AccountsController, AuditController],
       providers: [
         { provide: AppConfig, useValue: config },
         TemporalClientProvider,
         { provide: ApiKeyStore, useFactory: (ds: DataSource) => new ApiKeyStore(ds), inject: [getDataSourceToken()] },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        // In this order: the body's shape is bounded before anything walks it.
+        { provide: APP_INTERCEPTOR, useClass: InputLimitsInterceptor },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+        AccessService,
+        AccountFactsService,
         RenewalsService,
         RenewalActionsService,
         SavesService,

@@ -3,6 +3,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { AppConfig } from '@retain/config';
 import { RenewalReadModelActivities } from './activities/renewal-read-model.activities';
 import { AccountRiskReadModelActivities } from './activities/account-risk.activities';
+import { AccountPeopleActivities } from './activities/account-people.activities';
 import { FollowUpReadModelActivities } from './activities/follow-up.activities';
 import { SaveEffortReadModelActivities } from './activities/save-effort.activities';
 import { FollowUpLauncher } from './follow-up-launcher';
@@ -27,6 +28,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
     private readonly followUpActivities: FollowUpReadModelActivities,
     private readonly launcher: FollowUpLauncher,
     private readonly accountRiskActivities: AccountRiskReadModelActivities,
+    private readonly accountPeople: AccountPeopleActivities,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -54,6 +56,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
         loadAccountContext: this.accountRiskActivities.loadAccountContext,
         recordAlert: this.accountRiskActivities.recordAlert,
         upsertAlertNotification: this.accountRiskActivities.upsertAlertNotification,
+        propagateAccountPeople: this.accountPeople.propagateAccountPeople,
       },
       shutdownGraceTime: `${c.WORKER_SHUTDOWN_GRACE_SECONDS} seconds`,
       ...(c.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: c.WORKER_MAX_CACHED_WORKFLOWS } : {}),

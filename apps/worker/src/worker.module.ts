@@ -7,6 +7,7 @@ import { RenewalReadModelActivities } from './activities/renewal-read-model.acti
 import { FollowUpReadModelActivities } from './activities/follow-up.activities';
 import { SaveEffortReadModelActivities } from './activities/save-effort.activities';
 import { AccountRiskReadModelActivities } from './activities/account-risk.activities';
+import { AccountPeopleActivities } from './activities/account-people.activities';
 import { EventRelay } from './event-relay';
 import { EmailChannel } from './notifications/email-channel';
 import { NotificationDispatcher } from './notifications/notification-dispatcher';
@@ -24,7 +25,7 @@ export class WorkerModule {
         LoggerModule.forRoot({ pinoHttp: { level: config.LOG_LEVEL, base: { service: 'retain-worker' } } }),
         TypeOrmModule.forRoot({ ...dataSourceOptions(config), retryAttempts: 3, retryDelay: 1000 }),
       ],
-      providers: [{ provide: AppConfig, useValue: config }, RenewalReadModelActivities, SaveEffortReadModelActivities, FollowUpReadModelActivities, AccountRiskReadModelActivities, WorkerTemporalClient, FollowUpLauncher, EventRelay, WebhookChannel, EmailChannel, NotificationDispatcher, TemporalWorkerService],
+      providers: [{ provide: AppConfig, useValue: config }, RenewalReadModelActivities, SaveEffortReadModelActivities, FollowUpReadModelActivities, AccountRiskReadModelActivities, AccountPeopleActivities, WorkerTemporalClient, FollowUpLauncher, EventRelay, WebhookChannel, EmailChannel, NotificationDispatcher, TemporalWorkerService],
     };
   }
 }

@@ -8,3 +8,6 @@ export * from './renewals/renewal-tasks';
 export * from './saves/save-triage';
 export * from './post-save/post-save';
 export * from './early-warning';
+export * from './access/access-policy';
+export * from './saves/concession-approval';
+export * from './text';

@@ -2,3 +2,5 @@ export * from './entities';
 export * from './data-source';
 export { MIGRATIONS } from './migrations';
 export * from './channels';
+export * from './accounts/accounts.sql';
+export * from './audit/audit-log.sql';

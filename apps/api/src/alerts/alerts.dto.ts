@@ -1,10 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { BUSINESS_ID_MESSAGE, BUSINESS_ID_PATTERN } from '../common/validators';
+import { BUSINESS_ID_MESSAGE, BUSINESS_ID_PATTERN, QueryInt } from '../common/validators';
 
 export class ListAlertsQuery {
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
+  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 }) @IsOptional() @QueryInt() @IsInt() @Min(1) @Max(500) limit?: number;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) cursor?: string;
   @ApiPropertyOptional() @IsOptional() @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE }) accountId?: string;
   @ApiPropertyOptional({ enum: ['P0', 'P1', 'P2', 'P3'] }) @IsOptional() @IsIn(['P0', 'P1', 'P2', 'P3']) severity?: string;

@@ -1,7 +1,24 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { ApiKeyEntity, PrincipalEntity, type PrincipalKind } from '@retain/persistence';
+import { ApiKeyEntity, PrincipalEntity, appendAudit, returnedRows, type PrincipalKind } from '@retain/persistence';
 import type { Role } from '@retain/domain';
+
+/** What an integration key may send: risk signals, and account facts (the CRM). People's keys carry none. */
+export const INTEGRATION_SCOPES = ['signals', 'account_facts'] as const;
+export type IntegrationScope = (typeof INTEGRATION_SCOPES)[number];
+/** An integration key made without naming its scopes sends risk signals only. */
+export const DEFAULT_INTEGRATION_SCOPES: readonly IntegrationScope[] = ['signals'];
+
+/** Issuing a key for an existing principal with another role, without saying so. */
+export class RoleChangeRefused extends Error {
+  constructor(
+    readonly principalId: string,
+    readonly currentRole: Role,
+    readonly requestedRole: Role,
+  ) {
+    super(`${principalId} is a ${currentRole}; issuing a ${requestedRole} key would change the role of every key it holds. Pass --change-role to change it.`);
+  }
+}
 
 /** The caller behind a valid key, as guards and services see it. */
 export interface Principal {
@@ -11,6 +28,8 @@ export interface Principal {
   kind: PrincipalKind;
   managerId: string | null;
   keyId: string;
+  /** The key's scopes (integrations only; empty for people). */
+  scopes: readonly IntegrationScope[];
 }
 
 const KEY_PATTERN = /^rtn_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
@@ -23,12 +42,23 @@ export interface NewPrincipal {
   id: string;
   displayName: string;
   role: Role;
+  /** The person's manager (escalations, management chains); left as it is when not given, cleared by null. */
   managerId?: string | null;
   /** Where notification emails go; left as it is when not given. */
   email?: string;
   /** IANA time zone for quiet hours and digests; the account's is used when the person has none. Left as it is when not given. */
   timeZone?: string;
+  /** Integrations: what the key may send (default: signals only). */
+  scopes?: readonly IntegrationScope[];
 }
+
+/** Who issues or revokes a key, for the audit log (the CLI's operator, or a test). */
+export interface KeyActor {
+  id: string;
+  role: string | null;
+}
+
+const CLI_ACTOR: KeyActor = { id: 'cli', role: null };
 
 /**
  * API keys: `rtn_<prefix>_<secret>` with 12 characters of public prefix (lookup, shown
@@ -38,22 +68,40 @@ export interface NewPrincipal {
 export class ApiKeyStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Creates or updates the principal, then issues a key for it. Returns the plaintext once. */
-  async issue(principal: NewPrincipal, label: string | null = null): Promise<{ key: string; keyId: string; prefix: string }> {
+  /**
+   * Creates or updates the principal, then issues a key for it. Returns the plaintext
+   * once. An existing principal keeps its role unless `changeRole` says otherwise (a
+   * new key for someone must not silently change what all his keys may do). The issue
+   * and any role change go to the audit log.
+   */
+  async issue(principal: NewPrincipal, label: string | null = null, options: { changeRole?: boolean; actor?: KeyActor } = {}): Promise<{ key: string; keyId: string; prefix: string }> {
     const kind: PrincipalKind = principal.role === 'integration' ? 'integration' : 'person';
     const prefix = randomBytes(9).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 12);
     const key = `rtn_${prefix}_${randomBytes(32).toString('base64url')}`;
+    const scopes = kind === 'integration' ? [...new Set(principal.scopes ?? DEFAULT_INTEGRATION_SCOPES)] : [];
+    if (kind === 'person' && principal.scopes?.length) throw new RangeError('scopes are for integration keys only');
+    const actor = options.actor ?? CLI_ACTOR;
     return this.dataSource.transaction(async (em) => {
-      await em
-        .createQueryBuilder()
-        .insert()
-        .into(PrincipalEntity)
-        .values({ id: principal.id, displayName: principal.displayName, role: principal.role, kind, managerId: principal.managerId ?? null })
-        .orUpdate(['display_name', 'role', 'kind', 'manager_id'], ['id'])
-        .execute();
+      const existing: Array<{ role: Role }> = await em.query('SELECT role FROM principals WHERE id = $1 FOR UPDATE', [principal.id]);
+      const before = existing[0]?.role;
+      if (before && before !== principal.role && !options.changeRole) throw new RoleChangeRefused(principal.id, before, principal.role);
+      // The manager is left as it is when not given (a new key is not a reorganisation).
+      await em.query(
+        `INSERT INTO principals (id, display_name, role, kind, manager_id) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (id) DO UPDATE SET display_name = EXCLUDED.display_name, role = EXCLUDED.role, kind = EXCLUDED.kind,
+           manager_id = CASE WHEN $6 THEN EXCLUDED.manager_id ELSE principals.manager_id END`,
+        [principal.id, principal.displayName, principal.role, kind, principal.managerId ?? null, principal.managerId !== undefined],
+      );
       if (principal.email !== undefined) await em.query('UPDATE principals SET email = $2 WHERE id = $1', [principal.id, principal.email]);
       if (principal.timeZone !== undefined) await em.query('UPDATE principals SET time_zone = $2 WHERE id = $1', [principal.id, principal.timeZone]);
       const saved = await em.getRepository(ApiKeyEntity).save({ principalId: principal.id, prefix, secretHash: digest(key), label, revokedAt: null });
+      await em.query('UPDATE api_keys SET scopes = $2 WHERE id = $1', [saved.id, scopes]);
+      await appendAudit(em, [
+        ...(before && before !== principal.role
+          ? [{ actorId: actor.id, actorRole: actor.role, action: 'principal.role_changed', subjectType: 'principal', subjectId: principal.id, detail: { from: before, to: principal.role } }]
+          : []),
+        { actorId: actor.id, actorRole: actor.role, action: 'api_key.issued', subjectType: 'principal', subjectId: principal.id, detail: { keyId: saved.id, prefix, role: principal.role, label, scopes } },
+      ]);
       return { key, keyId: saved.id, prefix };
     });
   }
@@ -64,8 +112,8 @@ export class ApiKeyStore {
     if (!m) return undefined;
     // One plain query on every request (the query builder's entity mapping was a tenth
     // of the api's CPU time in bench/managers-list.mjs with BENCH_PROFILE=1).
-    const rows: Array<{ key_id: string; secret_hash: Buffer; id: string; display_name: string; role: Role; kind: PrincipalKind; manager_id: string | null }> = await this.dataSource.query(
-      `SELECT k.id AS key_id, k.secret_hash, p.id, p.display_name, p.role, p.kind, p.manager_id
+    const rows: Array<{ key_id: string; secret_hash: Buffer; scopes: IntegrationScope[]; id: string; display_name: string; role: Role; kind: PrincipalKind; manager_id: string | null }> = await this.dataSource.query(
+      `SELECT k.id AS key_id, k.secret_hash, k.scopes, p.id, p.display_name, p.role, p.kind, p.manager_id
          FROM api_keys k JOIN principals p ON p.id = k.principal_id WHERE k.prefix = $1 AND k.revoked_at IS NULL`,
       [m[1]],
     );
@@ -74,20 +122,22 @@ export class ApiKeyStore {
     const expected = row.secret_hash;
     const actual = digest(presented);
     if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return undefined;
-    return { id: row.id, displayName: row.display_name, role: row.role, kind: row.kind, managerId: row.manager_id, keyId: row.key_id };
+    return { id: row.id, displayName: row.display_name, role: row.role, kind: row.kind, managerId: row.manager_id, keyId: row.key_id, scopes: row.scopes };
   }
 
-  /** Revokes by key id or prefix; returns how many keys it revoked (0 or 1). */
-  async revoke(idOrPrefix: string): Promise<number> {
+  /** Revokes by key id or prefix; returns how many keys it revoked (0 or 1). Audited. */
+  async revoke(idOrPrefix: string, actor: KeyActor = CLI_ACTOR): Promise<number> {
     const isUuid = /^[0-9a-f-]{36}$/i.test(idOrPrefix);
-    const result = await this.dataSource
-      .createQueryBuilder()
-      .update(ApiKeyEntity)
-      .set({ revokedAt: () => 'now()' })
-      .where(isUuid ? 'id = :v' : 'prefix = :v', { v: idOrPrefix })
-      .andWhere('revoked_at IS NULL')
-      .execute();
-    return result.affected ?? 0;
+    return this.dataSource.transaction(async (em) => {
+      const revoked = returnedRows<{ id: string; prefix: string; principal_id: string }>(
+        await em.query(`UPDATE api_keys SET revoked_at = now() WHERE ${isUuid ? 'id = $1::uuid' : 'prefix = $1'} AND revoked_at IS NULL RETURNING id, prefix, principal_id`, [idOrPrefix]),
+      );
+      await appendAudit(
+        em,
+        revoked.map((k) => ({ actorId: actor.id, actorRole: actor.role, action: 'api_key.revoked', subjectType: 'principal', subjectId: k.principal_id, detail: { keyId: k.id, prefix: k.prefix } })),
+      );
+      return revoked.length;
+    });
   }
 
   async list(): Promise<Array<{ keyId: string; prefix: string; principalId: string; role: Role; label: string | null; createdAt: Date; revokedAt: Date | null }>> {

@@ -9,7 +9,7 @@ import { ApiKeyGuard } from './api-key.guard';
 import type { ApiKeyStore, Principal } from './api-key-store';
 import { PUBLIC_KEY, ROLES_KEY, Roles } from './roles.decorator';
 
-const csm: Principal = { id: 'u1', displayName: 'U1', role: 'csm', kind: 'person', managerId: null, keyId: 'k1' };
+const csm: Principal = { id: 'u1', displayName: 'U1', role: 'csm', kind: 'person', managerId: null, keyId: 'k1', scopes: [] };
 const store = { authenticate: async (key: string) => (key === 'good' ? csm : undefined) } as unknown as ApiKeyStore;
 
 function contextFor(handler: (...args: unknown[]) => unknown, authorization?: string): ExecutionContext {

@@ -1,11 +1,14 @@
 /**
  * `npm run keys -- <command>`: manage API keys in DATABASE_URL.
  *   create --role ROLE --user ID [--name "Display Name"] [--manager ID] [--label TEXT] [--email ADDRESS] [--time-zone IANA_ZONE]
+ *          [--scopes signals,account_facts] [--change-role]
  *   revoke KEY_ID_OR_PREFIX
  *   list
  *   signing-secret --user INTEGRATION_ID      (a Standard Webhooks secret for POST /events)
  *   revoke-signing-secret SECRET_ID
- * The plaintext key is printed once, on create; only its digest is stored.
+ * The plaintext key is printed once, on create; only its digest is stored. A key for an
+ * existing principal with another role is refused unless --change-role says so.
+ * Issuing, revoking and role changes are written to the audit log.
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
@@ -13,11 +16,13 @@ import { loadConfig } from '@retain/config';
 import { ROLES, isRole, isValidTimeZone } from '@retain/domain';
 import { createDataSource } from '@retain/persistence';
 import { BUSINESS_ID_PATTERN } from '../common/validators';
-import { ApiKeyStore } from '../auth/api-key-store';
+import { ApiKeyStore, INTEGRATION_SCOPES, RoleChangeRefused, type IntegrationScope } from '../auth/api-key-store';
 import { SigningSecretStore } from '../events/signing-secrets';
 
 const USAGE = `usage:
   npm run keys -- create --role ROLE --user ID [--name "Display Name"] [--manager ID] [--label TEXT] [--email ADDRESS] [--time-zone IANA_ZONE]
+                         [--scopes signals,account_facts]   (integrations; default signals)
+                         [--change-role]                    (needed to give an existing principal another role)
   npm run keys -- revoke KEY_ID_OR_PREFIX
   npm run keys -- list
   npm run keys -- signing-secret --user INTEGRATION_ID
@@ -34,7 +39,10 @@ async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { role: { type: 'string' }, user: { type: 'string' }, name: { type: 'string' }, manager: { type: 'string' }, label: { type: 'string' }, email: { type: 'string' }, 'time-zone': { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      role: { type: 'string' }, user: { type: 'string' }, name: { type: 'string' }, manager: { type: 'string' }, label: { type: 'string' }, email: { type: 'string' }, 'time-zone': { type: 'string' },
+      scopes: { type: 'string' }, 'change-role': { type: 'boolean' }, json: { type: 'boolean' },
+    },
   });
   const [command, ...rest] = positionals;
   if (!command || !['create', 'revoke', 'list', 'verify', 'signing-secret', 'revoke-signing-secret'].includes(command)) throw new UsageError(USAGE);
@@ -46,6 +54,11 @@ async function main(argv: string[]): Promise<void> {
     if (values.manager !== undefined && !BUSINESS_ID_PATTERN.test(values.manager)) throw new UsageError('--manager must be a principal id');
     if (values.email !== undefined && (values.email.length > 254 || !EMAIL_PATTERN.test(values.email))) throw new UsageError('--email must be an email address such as ann@example.com');
     if (values['time-zone'] !== undefined && !isValidTimeZone(values['time-zone'])) throw new UsageError('--time-zone must be an IANA time zone such as Asia/Tokyo (quiet hours and digests follow it)');
+    if (values.scopes !== undefined) {
+      if (values.role !== 'integration') throw new UsageError('--scopes is for integration keys');
+      const scopes = values.scopes.split(',').map((x) => x.trim());
+      if (scopes.length === 0 || scopes.some((x) => !(INTEGRATION_SCOPES as readonly string[]).includes(x))) throw new UsageError(`--scopes must be a comma-separated list of ${INTEGRATION_SCOPES.join(', ')}`);
+    }
   }
   if (command === 'revoke' && rest.length !== 1) throw new UsageError(USAGE);
 
@@ -58,7 +71,16 @@ async function main(argv: string[]): Promise<void> {
         const found: unknown[] = await dataSource.query('SELECT 1 FROM principals WHERE id = $1', [values.manager]);
         if (found.length === 0) throw new UsageError(`--manager ${values.manager} is not a known principal; create their key first`);
       }
-      const issued = await store.issue({ id: values.user!, displayName: values.name ?? values.user!, role: values.role as (typeof ROLES)[number], managerId: values.manager ?? null, email: values.email, timeZone: values['time-zone'] }, values.label ?? null);
+      const scopes = values.scopes?.split(',').map((x) => x.trim() as IntegrationScope);
+      const issued = await store
+        .issue(
+          { id: values.user!, displayName: values.name ?? values.user!, role: values.role as (typeof ROLES)[number], ...(values.manager !== undefined ? { managerId: values.manager } : {}), email: values.email, timeZone: values['time-zone'], ...(scopes ? { scopes } : {}) },
+          values.label ?? null,
+          { changeRole: values['change-role'] === true, actor: { id: `cli:${process.env.USER ?? 'unknown'}`, role: null } },
+        )
+        .catch((error: unknown) => {
+          throw error instanceof RoleChangeRefused ? new UsageError(error.message) : error;
+        });
       if (values.json) console.log(JSON.stringify({ ...issued, principalId: values.user, role: values.role }));
       else console.log(`created key ${issued.keyId} (prefix ${issued.prefix}) for ${values.user} as ${values.role}\n\n  ${issued.key}\n\nStore it now: it is not shown again.`);
     } else if (command === 'signing-secret') {
@@ -75,7 +97,7 @@ async function main(argv: string[]): Promise<void> {
       if (!principal) throw new UsageError('the key in RETAIN_API_KEY is not valid');
       console.log(`valid key of ${principal.id} (${principal.role})`);
     } else if (command === 'revoke') {
-      const n = await store.revoke(rest[0]!);
+      const n = await store.revoke(rest[0]!, { id: `cli:${process.env.USER ?? 'unknown'}`, role: null });
       if (n === 0) throw new UsageError(`no active key has the id or prefix ${rest[0]}`);
       console.log(`revoked ${rest[0]}`);
     } else {

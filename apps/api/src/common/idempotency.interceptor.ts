@@ -6,22 +6,10 @@ import { catchError, from, mergeMap, type Observable } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import type { Principal } from '../auth/api-key-store';
 import { ApiError, ERROR_CATALOGUE } from '../problems/error-codes';
+import { canonicalJson } from './canonical-json';
 import { idempotencyKey } from './idempotency-key';
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
-/** JSON with object keys sorted, so the same body always has the same fingerprint. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 /** The status an error will be answered with, as far as this layer can tell. */
 function statusOf(error: unknown): number | undefined {

@@ -1,3 +1,4 @@
+import { Transform } from 'class-transformer';
 import { registerDecorator, type ValidationOptions } from 'class-validator';
 import { isIsoDate, isValidTimeZone } from '@retain/domain';
 
@@ -28,3 +29,44 @@ export function IsTimeZone(options?: ValidationOptions): PropertyDecorator {
 /** Identifiers that end up in workflow ids: no separators, no spaces. */
 export const BUSINESS_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export const BUSINESS_ID_MESSAGE = '$property must be 1-128 letters, digits, dots, dashes or underscores';
+
+/** The message of a body that tries to state an account's facts where Retain reads them. */
+export const ACCOUNT_FACTS_ARE_READ =
+  'account facts are not accepted here: Retain reads the account named by accountId, whose facts cs_ops sets (POST /renewals, PATCH /accounts/{id}) or the CRM sends';
+
+/** A field a body must not carry, with a message saying why (rather than "not a known field"). */
+export function IsAbsent(options: ValidationOptions & { message: string }): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isAbsent',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options,
+      validator: { validate: (v: unknown) => v === undefined },
+    });
+}
+
+/**
+ * A percentage a contract can state: a JSON number from 0.01 to 100 in hundredths
+ * (1e-7 or 12.345 are refused; strings are never converted).
+ */
+export function IsPercentage(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isPercentage',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: '$property must be a number from 0.01 to 100 in hundredths of a percent', ...options },
+      validator: {
+        validate: (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0.01 && v <= 100 && Math.abs(Math.round(v * 100) - v * 100) < 1e-6,
+      },
+    });
+}
+
+/**
+ * A whole number in a query string: only plain decimal digits are read as a number
+ * ("1e3", "0x10", " 5" stay strings and fail the @IsInt that follows).
+ */
+export function QueryInt(): PropertyDecorator {
+  return Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d{1,16}$/.test(value) ? Number(value) : value));
+}

@@ -3,7 +3,9 @@ import type { RawBodyRequest } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { Principal } from '../auth/api-key-store';
-import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
+import { Access } from '../access/access.decorator';
+import { CurrentPrincipal } from '../auth/roles.decorator';
+import { AppliesTextRulePerItem } from '../common/input-limits';
 import { EventsService, type EventResult } from './events.service';
 
 @ApiTags('integration events')
@@ -16,7 +18,8 @@ export class EventsController {
   constructor(private readonly events: EventsService) {}
 
   @Post()
-  @Roles('integration')
+  @Access(['event', 'ingest'])
+  @AppliesTextRulePerItem()
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({ summary: 'One event, or { events: [...] } up to 500, signed per Standard Webhooks; a result per event (accepted, duplicate, rejected)' })
   async ingest(@Req() req: RawBodyRequest<Request>, @CurrentPrincipal() p: Principal): Promise<{ accepted: number; duplicates: number; rejected: number; results: EventResult[] }> {

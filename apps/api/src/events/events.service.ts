@@ -3,9 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { AppConfig } from '@retain/config';
 import { Webhook } from 'standardwebhooks';
 import type { DataSource } from 'typeorm';
-import { INBOX_NOTIFY_CHANNEL } from '@retain/persistence';
-import { validateIntegrationEvent, type EventFieldError } from '@retain/domain';
-import type { Principal } from '../auth/api-key-store';
+import { INBOX_NOTIFY_CHANNEL, assertAccountFacts, existingAccountIds, type AccountFactChanges, type AccountFacts } from '@retain/persistence';
+import { ACCOUNT_FACT_EVENT_TYPES, validateIntegrationEvent, type EventFieldError, type IntegrationEventPayloads } from '@retain/domain';
+import { AccountFactsService } from '../accounts/account-facts.service';
+import type { IntegrationScope, Principal } from '../auth/api-key-store';
 import { BUSINESS_ID_PATTERN } from '../common/validators';
 import { ApiError } from '../problems/error-codes';
 import { SigningSecretStore } from './signing-secrets';
@@ -16,7 +17,31 @@ const ENVELOPE_FIELDS = new Set(['eventId', 'source', 'accountId', 'type', 'occu
 
 export type EventResult =
   | { index: number; eventId: string | null; status: 'accepted' | 'duplicate' }
-  | { index: number; eventId: string | null; status: 'rejected'; reason: string; errors: EventFieldError[] };
+  | { index: number; eventId: string | null; status: 'rejected'; reason: 'invalid' | 'unknown_account' | 'forbidden'; errors: EventFieldError[] };
+
+/** The scope a key needs for an event type: account facts need `account_facts`, risk signals `signals`. */
+function scopeFor(type: unknown): IntegrationScope {
+  return (ACCOUNT_FACT_EVENT_TYPES as readonly unknown[]).includes(type) ? 'account_facts' : 'signals';
+}
+
+/** The changes an account_updated payload states (the catalogue refused null for the facts that cannot be cleared). */
+function factChanges(p: IntegrationEventPayloads['account_updated']): AccountFactChanges {
+  const out: AccountFactChanges = {};
+  if (p.name != null) out.name = p.name;
+  if (p.arrCents != null) out.arrCents = p.arrCents;
+  if (p.segment != null) out.segment = p.segment;
+  if (p.timeZone != null) out.timeZone = p.timeZone;
+  if (p.ownerCsmId != null) out.ownerCsmId = p.ownerCsmId;
+  if (p.csmManagerId !== undefined) out.csmManagerId = p.csmManagerId;
+  if (p.salesRepId !== undefined) out.salesRepId = p.salesRepId;
+  return out;
+}
+
+/** An account_updated event that states every fact an account needs can create the account (the CRM is its system of record). */
+function completeFacts(accountId: string, p: IntegrationEventPayloads['account_updated']): AccountFacts | null {
+  if (!p.name || p.arrCents == null || !p.segment || !p.timeZone || !p.ownerCsmId) return null;
+  return { id: accountId, name: p.name, arrCents: p.arrCents, segment: p.segment, timeZone: p.timeZone, ownerCsmId: p.ownerCsmId, csmManagerId: p.csmManagerId ?? null, salesRepId: p.salesRepId ?? null };
+}
 
 interface ValidEvent {
   index: number;
@@ -41,6 +66,7 @@ export class EventsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: AppConfig,
+    private readonly accountFacts: AccountFactsService,
   ) {
     this.secrets = new SigningSecretStore(db);
   }
@@ -69,7 +95,7 @@ export class EventsService {
     throw new ApiError('EVENTS.SIGNATURE_INVALID', `The signature does not verify: ${lastError}`);
   }
 
-  async ingest(body: unknown, webhookId: string, p: Principal): Promise<{ single: boolean; results: EventResult[] }> {
+  async ingest(body: unknown, webhookId: string, p: Principal, now = new Date()): Promise<{ single: boolean; results: EventResult[] }> {
     const single = !(typeof body === 'object' && body !== null && !Array.isArray(body) && 'events' in body);
     let events: unknown[];
     if (single) events = [body];
@@ -93,14 +119,22 @@ export class EventsService {
       if (e.source !== p.id) errors.push({ field: 'source', message: `must be your integration id (${p.id})` });
       if (typeof e.accountId !== 'string' || !BUSINESS_ID_PATTERN.test(e.accountId)) errors.push({ field: 'accountId', message: 'must be an account id' });
       for (const k of Object.keys(e)) if (!ENVELOPE_FIELDS.has(k)) errors.push({ field: k, message: 'unknown field' });
-      if (e === raw) errors.push(...validateIntegrationEvent({ type: e.type, occurredAt: e.occurredAt, payload: e.payload }));
+      if (e === raw) errors.push(...validateIntegrationEvent({ type: e.type, occurredAt: e.occurredAt, payload: e.payload }, now));
       if (errors.length) results.push({ index, eventId, status: 'rejected', reason: 'invalid', errors });
-      else valid.push({ index, eventId: eventId!, source: p.id, accountId: e.accountId as string, type: e.type as string, occurredAt: new Date(e.occurredAt as string).toISOString(), payload: e.payload });
+      else if (!p.scopes.includes(scopeFor(e.type))) {
+        results.push({ index, eventId, status: 'rejected', reason: 'forbidden', errors: [{ field: 'type', message: `${String(e.type)} needs an integration key with the ${scopeFor(e.type)} scope` }] });
+      } else valid.push({ index, eventId: eventId!, source: p.id, accountId: e.accountId as string, type: e.type as string, occurredAt: new Date(e.occurredAt as string).toISOString(), payload: e.payload });
     });
 
     if (valid.length) {
-      const found = await this.db.query<Array<{ id: string }>>('SELECT id FROM accounts WHERE id = ANY($1)', [[...new Set(valid.map((v) => v.accountId))]]);
-      const accounts = new Set(found.map((r) => r.id));
+      const accounts = await existingAccountIds(this.db, valid.map((v) => v.accountId));
+      // A CRM event stating a new account's whole facts creates it (in the transaction below).
+      const created = new Map<string, AccountFacts>();
+      for (const v of valid) {
+        const facts = v.type === 'account_updated' && !accounts.has(v.accountId) ? completeFacts(v.accountId, v.payload as IntegrationEventPayloads['account_updated']) : null;
+        if (facts && !created.has(v.accountId)) created.set(v.accountId, facts);
+      }
+      for (const id of created.keys()) accounts.add(id);
       const known = valid.filter((v) => accounts.has(v.accountId));
       for (const v of valid.filter((x) => !accounts.has(x.accountId))) {
         results.push({ index: v.index, eventId: v.eventId, status: 'rejected', reason: 'unknown_account', errors: [{ field: 'accountId', message: `Retain knows no account ${v.accountId}` }] });
@@ -126,6 +160,18 @@ export class EventsService {
         for (const v of known) {
           if (fresh.delete(v.eventId)) inserted.add(v.index);
         }
+        // Account facts change with the event that states them, in request order, each once.
+        for (const v of known) {
+          if (v.type !== 'account_updated' || !inserted.has(v.index)) continue;
+          const occurredAt = new Date(v.occurredAt);
+          const facts = created.get(v.accountId);
+          if (facts) {
+            await assertAccountFacts(em, facts, occurredAt);
+            created.delete(v.accountId);
+          } else {
+            await this.accountFacts.applyEvent(em, v.accountId, factChanges(v.payload as IntegrationEventPayloads['account_updated']), occurredAt, p);
+          }
+        }
         // Delivered on commit, not before: wakes the worker's relay at once.
         if (inserted.size) await em.query('SELECT pg_notify($1, $2)', [INBOX_NOTIFY_CHANNEL, '']);
       });
@@ -136,7 +182,9 @@ export class EventsService {
     }
     results.sort((a, b) => a.index - b.index);
     if (single && results[0]?.status === 'rejected') {
-      throw new ApiError('VALIDATION.FAILED', results[0].reason === 'unknown_account' ? 'The event names an account Retain does not know' : 'The event is not valid', results[0].errors);
+      const r = results[0];
+      if (r.reason === 'forbidden') throw new ApiError('EVENTS.SCOPE_REQUIRED', r.errors[0]?.message ?? 'the key lacks the scope');
+      throw new ApiError('VALIDATION.FAILED', r.reason === 'unknown_account' ? 'The event names an account Retain does not know' : 'The event is not valid', r.errors);
     }
     return { single, results };
   }

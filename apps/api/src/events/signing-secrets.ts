@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { returnedRows } from '@retain/persistence';
 
 /**
  * Signing secrets of integrations (Standard Webhooks `whsec_` secrets). An integration
@@ -19,7 +20,8 @@ export class SigningSecretStore {
 
   async revoke(id: string): Promise<number> {
     if (!/^\d{1,18}$/.test(id)) return 0;
-    const rows: unknown[] = await this.db.query('UPDATE integration_signing_secrets SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id', [id]);
+    // TypeORM answers an UPDATE with [rows, affected]: count the rows, not the pair.
+    const rows = returnedRows(await this.db.query('UPDATE integration_signing_secrets SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id', [id]));
     return rows.length;
   }
 

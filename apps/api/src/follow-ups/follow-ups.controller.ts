@@ -3,14 +3,13 @@ import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger
 import type { Response } from 'express';
 import type { MonitoringTask, PostSaveMonitoringState, WinBackOutcome, WinBackState, WinBackTouchpointState } from '@retain/workflows';
 import type { Principal } from '../auth/api-key-store';
-import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
+import { Access } from '../access/access.decorator';
+import { CurrentPrincipal } from '../auth/roles.decorator';
 import { idempotencyKey } from '../common/idempotency-key';
 import { ApiError } from '../problems/error-codes';
 import { CompleteFollowUpTaskDto, ListWinBacksQuery, PromiseStatusDto, StartMonitoringDto, WinBackOutcomeDto } from './dto/follow-up.dto';
 import { FollowUpsService, type WinBackSummaryView } from './follow-ups.service';
 
-const PEOPLE = ['csm', 'csm_manager', 'director', 'vp', 'cs_ops'] as const;
-const EDITORS = ['csm', 'csm_manager', 'director', 'vp'] as const;
 const TOUCHPOINT_KINDS = ['check_in', 'relevant_updates', 'formal_conversation'] as const;
 
 @ApiTags('post-save monitoring')
@@ -21,7 +20,7 @@ export class MonitoringController {
   constructor(private readonly followUps: FollowUpsService) {}
 
   @Post()
-  @Roles('cs_ops', 'csm')
+  @Access(['monitoring', 'start'])
   @ApiOperation({ summary: 'Start post-save monitoring for an account saved outside Retain (a save run here starts its own)' })
   async start(@Body() body: StartMonitoringDto, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
     const r = await this.followUps.startMonitoring(body, p, new Date());
@@ -30,14 +29,14 @@ export class MonitoringController {
   }
 
   @Get(':id')
-  @Roles(...PEOPLE)
+  @Access(['monitoring', 'read'])
   @ApiOperation({ summary: 'Weekly checks with health and usage, promises, tasks, escalations, planned end, summary' })
   get(@Param('id') id: string, @CurrentPrincipal() p: Principal): Promise<PostSaveMonitoringState> {
     return this.followUps.getMonitoring(id, p);
   }
 
   @Post(':id/promises/:pid/status')
-  @Roles('csm', 'csm_manager', 'director', 'vp', 'sales_rep')
+  @Access(['monitoring', 'recordPromise'])
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({ summary: 'Record the delivery of a save promise: delivered, verified (by the customer) or missed (escalates at once)' })
   promiseStatus(@Param('id') id: string, @Param('pid') pid: string, @Body() body: PromiseStatusDto, @CurrentPrincipal() p: Principal, @Headers('idempotency-key') key?: string) {
@@ -45,7 +44,7 @@ export class MonitoringController {
   }
 
   @Post(':id/tasks/:taskId/complete')
-  @Roles(...EDITORS)
+  @Access(['monitoring', 'completeTask'])
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Complete a weekly touchpoint or an executive check-in' })
   completeTask(@Param('id') id: string, @Param('taskId') taskId: string, @Body() body: CompleteFollowUpTaskDto, @CurrentPrincipal() p: Principal, @Headers('idempotency-key') key?: string): Promise<MonitoringTask> {
@@ -61,21 +60,21 @@ export class WinBacksController {
   constructor(private readonly followUps: FollowUpsService) {}
 
   @Get()
-  @Roles(...PEOPLE)
+  @Access(['winBack', 'read'])
   @ApiOperation({ summary: 'Churned accounts with their 3/6/12-month touchpoints and results, newest churn first' })
   list(@Query() q: ListWinBacksQuery, @CurrentPrincipal() p: Principal): Promise<{ items: WinBackSummaryView[]; nextCursor: string | null }> {
     return this.followUps.listWinBacks(q, p);
   }
 
   @Get(':id')
-  @Roles(...PEOPLE)
+  @Access(['winBack', 'read'])
   @ApiOperation({ summary: 'One win-back: touchpoints, their tasks and the outcome' })
   get(@Param('id') id: string, @CurrentPrincipal() p: Principal): Promise<WinBackState> {
     return this.followUps.getWinBack(id, p);
   }
 
   @Post(':id/touchpoints/:kind/complete')
-  @Roles(...EDITORS)
+  @Access(['winBack', 'work'])
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Record a touchpoint done (check_in, relevant_updates, formal_conversation) once it is due' })
   completeTouchpoint(
@@ -90,7 +89,7 @@ export class WinBacksController {
   }
 
   @Post(':id/outcome')
-  @Roles(...EDITORS)
+  @Access(['winBack', 'work'])
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Won back (new ARR; launches a new renewal), declined, or no response; ends the win-back' })
   outcome(@Param('id') id: string, @Body() body: WinBackOutcomeDto, @CurrentPrincipal() p: Principal, @Headers('idempotency-key') key?: string): Promise<WinBackOutcome> {

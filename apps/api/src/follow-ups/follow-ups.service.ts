@@ -23,7 +23,11 @@ import {
   type WinBackState,
   type WinBackTouchpointState,
 } from '@retain/workflows';
+import { AccessService } from '../access/access.service';
+import type { AccountPartiesRow } from '../access/access.sql';
+import { AccountFactsService } from '../accounts/account-facts.service';
 import type { Principal } from '../auth/api-key-store';
+import { decodeCursor, encodeCursor } from '../common/keyset-cursor';
 import { ApiError, type ErrorCode } from '../problems/error-codes';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
 import { startWorkflowOnce } from '../temporal/start-once';
@@ -32,7 +36,6 @@ import type { CompleteFollowUpTaskDto, ListWinBacksQuery, PromiseStatusDto, Star
 
 const MONITORING_ID = /^monitoring:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\d{4}-\d{2}-\d{2}$/;
 const WIN_BACK_ID = /^winback:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\d{4}-\d{2}-\d{2}$/;
-const READS_ALL = new Set(['csm_manager', 'director', 'vp', 'cs_ops']);
 const MONITORING_REFUSALS: Record<string, ErrorCode> = {
   [FOLLOW_UP_REFUSALS.notFound]: 'MONITORING.TASK_NOT_FOUND',
   [FOLLOW_UP_REFUSALS.closed]: 'MONITORING.CLOSED',
@@ -48,11 +51,10 @@ const WIN_BACK_REFUSALS: Record<string, ErrorCode> = {
 
 interface OwnedRow<S> {
   id: string;
+  account_id: string;
   status: string;
-  owner_csm_id: string;
-  csm_manager_id: string | null;
-  owners_manager_id: string | null;
   state: S;
+  parties: AccountPartiesRow | null;
 }
 
 export interface WinBackSummaryView {
@@ -79,15 +81,20 @@ export class FollowUpsService {
     private readonly config: AppConfig,
     private readonly temporal: TemporalClientProvider,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly access: AccessService,
+    private readonly accounts: AccountFactsService,
   ) {}
 
+  /** Monitoring for an account Retain knows that was saved outside Retain: by its owner, his chain, or cs_ops. */
   async startMonitoring(dto: StartMonitoringDto, by: Principal, now: Date): Promise<{ id: string; created: boolean }> {
     const savedAt = dto.savedAt ? new Date(dto.savedAt) : now;
     if (savedAt.getTime() > now.getTime() + 60_000) throw new ApiError('VALIDATION.FAILED', 'savedAt is in the future', [{ field: 'savedAt', message: 'is in the future' }]);
-    const a = dto.account;
+    const a = await this.accounts.read(dto.accountId);
+    if (!a) throw new ApiError('ACCOUNT.NOT_FOUND', `No account ${dto.accountId}: cs_ops launches its renewal (POST /renewals) or the CRM sends it first`, [{ field: 'accountId', message: 'is not an account Retain knows' }]);
+    this.access.require(by, 'monitoring', 'start', await this.access.parties(a.id), `a monitoring of ${a.id}`);
     const id = postSaveMonitoringWorkflowId(a.id, dto.renewalDate);
     const input: PostSaveMonitoringInput = {
-      account: { id: a.id, name: a.name, arrCents: a.arrCents, segment: a.segment, timeZone: a.timeZone, ownerCsmId: a.ownerCsmId, csmManagerId: a.csmManagerId ?? null, salesRepId: a.salesRepId ?? null },
+      account: { id: a.id, name: a.name, arrCents: a.arrCents, segment: a.segment, timeZone: a.timeZone, ownerCsmId: a.ownerCsmId, csmManagerId: a.csmManagerId, salesRepId: a.salesRepId },
       renewalId: renewalWorkflowId(a.id, dto.renewalDate),
       renewalDate: dto.renewalDate,
       saved: { saveId: null, triggerReasons: dto.triggerReasons, rootCause: dto.rootCause ?? null, concessions: [], outcomeKind: null, saveStartedAt: null, savedAt: savedAt.toISOString() },
@@ -106,40 +113,23 @@ export class FollowUpsService {
 
   private async monitoringRow(id: string): Promise<OwnedRow<PostSaveMonitoringState>> {
     if (!MONITORING_ID.test(id)) throw new ApiError('MONITORING.NOT_FOUND', `No monitoring has the id ${id}`);
-    const rows: Array<OwnedRow<PostSaveMonitoringState>> = await this.dataSource.query(
-      `SELECT m.id, m.status, m.owner_csm_id, m.csm_manager_id, p.manager_id AS owners_manager_id, m.state
-         FROM post_save_monitorings m LEFT JOIN principals p ON p.id = m.owner_csm_id WHERE m.id = $1`,
-      [id],
-    );
-    if (!rows[0]) throw new ApiError('MONITORING.NOT_FOUND', `No monitoring has the id ${id}`);
-    return rows[0];
+    const rows: Array<Omit<OwnedRow<PostSaveMonitoringState>, 'parties'>> = await this.dataSource.query('SELECT id, account_id, status, state FROM post_save_monitorings WHERE id = $1', [id]);
+    const row = rows[0];
+    if (!row) throw new ApiError('MONITORING.NOT_FOUND', `No monitoring has the id ${id}`);
+    return { ...row, parties: await this.access.parties(row.account_id) };
   }
 
   private async winBackRow(id: string): Promise<OwnedRow<WinBackState>> {
     if (!WIN_BACK_ID.test(id)) throw new ApiError('WIN_BACK.NOT_FOUND', `No win-back has the id ${id}`);
-    const rows: Array<OwnedRow<WinBackState>> = await this.dataSource.query(
-      `SELECT w.id, w.status, w.owner_csm_id, w.csm_manager_id, p.manager_id AS owners_manager_id, w.state
-         FROM win_backs w LEFT JOIN principals p ON p.id = w.owner_csm_id WHERE w.id = $1`,
-      [id],
-    );
-    if (!rows[0]) throw new ApiError('WIN_BACK.NOT_FOUND', `No win-back has the id ${id}`);
-    return rows[0];
-  }
-
-  private ownsOrManages(p: Principal, r: OwnedRow<unknown>): boolean {
-    if (p.role === 'director' || p.role === 'vp') return true;
-    if (p.role === 'csm_manager') return r.csm_manager_id === p.id || r.owners_manager_id === p.id;
-    if (p.role === 'csm') return r.owner_csm_id === p.id;
-    return false;
-  }
-
-  private mayRead(p: Principal, r: OwnedRow<unknown>): boolean {
-    return READS_ALL.has(p.role) || (p.role === 'csm' && r.owner_csm_id === p.id);
+    const rows: Array<Omit<OwnedRow<WinBackState>, 'parties'>> = await this.dataSource.query('SELECT id, account_id, status, state FROM win_backs WHERE id = $1', [id]);
+    const row = rows[0];
+    if (!row) throw new ApiError('WIN_BACK.NOT_FOUND', `No win-back has the id ${id}`);
+    return { ...row, parties: await this.access.parties(row.account_id) };
   }
 
   async getMonitoring(id: string, p: Principal): Promise<PostSaveMonitoringState> {
     const r = await this.monitoringRow(id);
-    if (!this.mayRead(p, r)) throw new ApiError('MONITORING.NOT_YOURS', `${p.id} may not read ${id}`);
+    this.access.require(p, 'monitoring', 'read', r.parties, id);
     return r.state;
   }
 
@@ -151,10 +141,15 @@ export class FollowUpsService {
    */
   async setPromiseStatus(id: string, promiseId: string, dto: PromiseStatusDto, p: Principal, key?: string): Promise<{ accepted: true; promiseId: string; state: string; eventId: string }> {
     const r = await this.monitoringRow(id);
-    const live = await this.liveMonitoring(id);
+    // Who may is decided before anything of the live state is answered (a 404 for a promise would tell a stranger it is not there).
+    const byRelation = this.access.may(p, 'monitoring', 'recordPromise', r.parties);
+    const live = await this.liveMonitoring(id).catch((error: unknown) => {
+      if (!byRelation) this.access.require(p, 'monitoring', 'recordPromise', r.parties, `${promiseId} of ${id}`);
+      throw error;
+    });
     const promise = live.promises.find((x) => x.id === promiseId);
+    if (!byRelation) this.access.require(p, 'monitoring', 'recordPromise', r.parties, `${promiseId} of ${id}`, [promise?.ownerId]);
     if (!promise) throw new ApiError('MONITORING.PROMISE_NOT_FOUND', `No promise ${promiseId} on ${id}`);
-    if (!this.ownsOrManages(p, r) && promise.ownerId !== p.id) throw new ApiError('MONITORING.NOT_YOURS', `${p.id} neither owns nor manages ${id} nor owns the promise`);
     if (live.status !== 'active') throw new ApiError('MONITORING.CLOSED', `the monitoring is ${live.status}`);
     const eventId = key ? `${p.id}:${key}` : `promise:${promiseId}:${randomUUID()}`;
     // A retry of an applied request is accepted again (the workflow applies it once).
@@ -168,25 +163,25 @@ export class FollowUpsService {
   async completeMonitoringTask(id: string, taskId: string, dto: CompleteFollowUpTaskDto, p: Principal, key?: string): Promise<MonitoringTask> {
     const r = await this.monitoringRow(id);
     const task = r.state.tasks.find((t) => t.id === taskId);
-    if (!this.ownsOrManages(p, r) && task?.ownerId !== p.id) throw new ApiError('MONITORING.NOT_YOURS', `${p.id} neither owns nor manages ${id}`);
+    this.access.require(p, 'monitoring', 'completeTask', r.parties, `${taskId} of ${id}`, [task?.ownerId]);
     return this.update(id, completeMonitoringTaskUpdate, { taskId, by: p.id, ...(dto.note ? { note: dto.note } : {}) }, MONITORING_REFUSALS, 'MONITORING.CLOSED', key);
   }
 
   async getWinBack(id: string, p: Principal): Promise<WinBackState> {
     const r = await this.winBackRow(id);
-    if (!this.mayRead(p, r)) throw new ApiError('WIN_BACK.NOT_YOURS', `${p.id} may not read ${id}`);
+    this.access.require(p, 'winBack', 'read', r.parties, id);
     return r.state;
   }
 
   async completeTouchpoint(id: string, kind: WinBackTouchpointState['kind'], dto: CompleteFollowUpTaskDto, p: Principal, key?: string): Promise<WinBackTouchpointState> {
     const r = await this.winBackRow(id);
-    if (!this.ownsOrManages(p, r)) throw new ApiError('WIN_BACK.NOT_YOURS', `${p.id} neither owns nor manages ${id}`);
+    this.access.require(p, 'winBack', 'work', r.parties, id);
     return this.update(id, completeWinBackTouchpointUpdate, { kind, by: p.id, ...(dto.note ? { note: dto.note } : {}) }, WIN_BACK_REFUSALS, 'WIN_BACK.CLOSED', key);
   }
 
   async recordWinBackOutcome(id: string, dto: WinBackOutcomeDto, p: Principal, key?: string): Promise<WinBackOutcome> {
     const r = await this.winBackRow(id);
-    if (!this.ownsOrManages(p, r)) throw new ApiError('WIN_BACK.NOT_YOURS', `${p.id} neither owns nor manages ${id}`);
+    this.access.require(p, 'winBack', 'work', r.parties, id);
     const arg = { result: dto.result, by: p.id, ...(dto.newArrCents !== undefined ? { newArrCents: dto.newArrCents } : {}), ...(dto.renewalDate ? { renewalDate: dto.renewalDate } : {}), ...(dto.note ? { note: dto.note } : {}) };
     return this.update(id, recordWinBackOutcomeUpdate, arg, WIN_BACK_REFUSALS, 'WIN_BACK.CLOSED', key);
   }
@@ -199,19 +194,17 @@ export class FollowUpsService {
       params.push(value);
       where.push(sql.replace('?', `$${params.length}`));
     };
-    if (p.role === 'csm') add('w.owner_csm_id = ?', p.id);
-    else if (!READS_ALL.has(p.role)) throw new ApiError('AUTH.FORBIDDEN', `${p.role} may not list win-backs`);
+    where.push(
+      this.access.listPredicate(p, 'winBack', 'read', 'a', (value) => {
+        params.push(value);
+        return `$${params.length}`;
+      }),
+    );
     if (q.status) add('w.status = ?', q.status);
     if (q.owner) add('w.owner_csm_id = ?', q.owner);
     if (q.accountId) add('w.account_id = ?', q.accountId);
     if (q.cursor) {
-      let cursor: [string, string];
-      try {
-        cursor = JSON.parse(Buffer.from(q.cursor, 'base64url').toString('utf8')) as [string, string];
-        if (!Array.isArray(cursor) || cursor.length !== 2 || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(String(cursor[0])) || !WIN_BACK_ID.test(String(cursor[1]))) throw new Error('shape');
-      } catch {
-        throw new ApiError('VALIDATION.FAILED', 'The cursor is not one this API issued', [{ field: 'cursor', message: 'is not a valid cursor' }]);
-      }
+      const cursor = decodeCursor(q.cursor, ['instant', WIN_BACK_ID]);
       params.push(cursor[0], cursor[1]);
       where.push(`(w.churned_at, w.id) < ($${params.length - 1}::timestamptz, $${params.length})`);
     }
@@ -231,7 +224,7 @@ export class FollowUpsService {
         id: r.id, accountId: r.account_id, accountName: r.account_name, renewalId: r.renewal_id, churnedAt: r.churned_at.toISOString(), status: r.status, ownerCsmId: r.owner_csm_id,
         nextTouchpointAt: r.next_touchpoint_at?.toISOString() ?? null, touchpoints: r.state.touchpoints.map((t) => ({ kind: t.kind, at: t.at, taskState: t.taskState })), outcome: r.state.outcome,
       })),
-      nextCursor: rows.length > limit && last ? Buffer.from(JSON.stringify([last.churned_at.toISOString(), last.id])).toString('base64url') : null,
+      nextCursor: rows.length > limit && last ? encodeCursor([last.churned_at.toISOString(), last.id]) : null,
     };
   }
 

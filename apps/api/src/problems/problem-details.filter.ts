@@ -35,13 +35,19 @@ function codeForHttpException(error: HttpException): ErrorCode {
       return 'AUTH.UNAUTHENTICATED';
     case 403: // FORBIDDEN
       return 'AUTH.FORBIDDEN';
+    case 429: // TOO_MANY_REQUESTS (the rate limiter)
+      return 'REQUEST.RATE_LIMITED';
     default:
       return status >= 500 ? 'INTERNAL' : 'VALIDATION.FAILED';
   }
 }
 
-/** Express raises these from its body parser before Nest sees the request. */
-function codeForExpressError(error: { type?: string; status?: number }): ErrorCode | undefined {
+/**
+ * Express raises these from its body parser before Nest sees the request: by type, and
+ * otherwise by status for any client error it marks as safe to expose (a gzip body that
+ * does not inflate is a 400 whose cause is zlib's).
+ */
+function codeForExpressError(error: { type?: unknown; status?: unknown; expose?: unknown }): ErrorCode | undefined {
   switch (error.type) {
     case 'entity.parse.failed':
       return 'REQUEST.MALFORMED_JSON';
@@ -51,8 +57,12 @@ function codeForExpressError(error: { type?: string; status?: number }): ErrorCo
     case 'charset.unsupported':
       return 'REQUEST.UNSUPPORTED_MEDIA_TYPE';
     default:
-      return undefined;
+      break;
   }
+  if (error.expose !== true || typeof error.status !== 'number') return undefined;
+  if (error.status === 413) return 'REQUEST.TOO_LARGE';
+  if (error.status === 415) return 'REQUEST.UNSUPPORTED_MEDIA_TYPE';
+  return error.status >= 400 && error.status < 500 ? 'REQUEST.MALFORMED_BODY' : undefined;
 }
 
 /** PostgreSQL or its pool unreachable: a 503 the client may retry, not a 500. */

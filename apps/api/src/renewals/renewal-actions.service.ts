@@ -12,6 +12,9 @@ import {
   type RenewalState,
 } from '@retain/workflows';
 import type { RenewalTask } from '@retain/domain';
+import { AccessService } from '../access/access.service';
+import type { AccountPartiesRow } from '../access/access.sql';
+import { AccountFactsService } from '../accounts/account-facts.service';
 import type { Principal } from '../auth/api-key-store';
 import { ApiError, type ErrorCode } from '../problems/error-codes';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
@@ -27,14 +30,6 @@ const REFUSAL_CODES: Record<string, ErrorCode> = {
   [RENEWAL_REFUSALS.invalid]: 'RENEWAL.INVALID_CHANGE',
 };
 
-interface Parties {
-  ownerCsmId: string;
-  csmManagerId: string | null;
-  salesRepId: string | null;
-  ownersManagerId: string | null;
-  status: string;
-}
-
 /**
  * People's actions on a running renewal, sent to its workflow as updates: the workflow
  * validates them against its live state and answers, and Temporal deduplicates an
@@ -46,37 +41,17 @@ export class RenewalActionsService {
   constructor(
     private readonly temporal: TemporalClientProvider,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly access: AccessService,
+    private readonly accounts: AccountFactsService,
   ) {}
 
-  private async parties(id: string): Promise<Parties> {
+  /** The renewal's account and who stands to it (404 for an id Retain does not know). */
+  private async renewal(id: string): Promise<{ accountId: string; parties: AccountPartiesRow | null }> {
     if (!RENEWAL_ID.test(id)) throw new ApiError('RENEWAL.NOT_FOUND', `No renewal has the id ${id}`);
-    const rows: Array<{ owner_csm_id: string; csm_manager_id: string | null; sales_rep_id: string | null; owners_manager_id: string | null; status: string }> = await this.dataSource.query(
-      `SELECT r.owner_csm_id, a.csm_manager_id, a.sales_rep_id, p.manager_id AS owners_manager_id, r.status
-         FROM renewals r JOIN accounts a ON a.id = r.account_id LEFT JOIN principals p ON p.id = r.owner_csm_id
-        WHERE r.id = $1`,
-      [id],
-    );
+    const rows: Array<{ account_id: string }> = await this.dataSource.query('SELECT account_id FROM renewals WHERE id = $1', [id]);
     const row = rows[0];
     if (!row) throw new ApiError('RENEWAL.NOT_FOUND', `No renewal has the id ${id}`);
-    return { ownerCsmId: row.owner_csm_id, csmManagerId: row.csm_manager_id, salesRepId: row.sales_rep_id, ownersManagerId: row.owners_manager_id, status: row.status };
-  }
-
-  /** Owns or manages: CSM owner, the account's CSM manager or the owner's manager, the sales rep, or a director or VP. */
-  private ownsOrManages(p: Principal, parties: Parties): boolean {
-    switch (p.role) {
-      case 'director':
-      case 'vp':
-      case 'cs_ops':
-        return true;
-      case 'csm_manager':
-        return parties.csmManagerId === p.id || parties.ownersManagerId === p.id;
-      case 'csm':
-        return parties.ownerCsmId === p.id;
-      case 'sales_rep':
-        return parties.salesRepId === p.id;
-      default:
-        return false;
-    }
+    return { accountId: row.account_id, parties: await this.access.parties(row.account_id) };
   }
 
   /** Idempotency keys belong to their caller: the update id carries both. */
@@ -85,25 +60,34 @@ export class RenewalActionsService {
   }
 
   async completeTask(id: string, taskId: string, dto: CompleteTaskDto, by: Principal, idempotencyKey?: string): Promise<RenewalTask> {
-    const parties = await this.parties(id);
-    if (!this.ownsOrManages(by, parties)) {
-      // A task's own owner may complete it even without owning the renewal (a sales rep's expansion task).
-      const owner: Array<{ owner_id: string | null }> = await this.dataSource.query('SELECT owner_id FROM renewal_tasks WHERE renewal_id = $1 AND task_id = $2', [id, taskId]);
-      if (owner[0]?.owner_id !== by.id) throw new ApiError('RENEWAL.NOT_YOURS', `${by.id} neither owns nor manages ${id} nor owns its task ${taskId}`);
-    }
+    const { parties } = await this.renewal(id);
+    // A task's own owner may complete it without owning the renewal (a sales rep's expansion task).
+    const owner: Array<{ owner_id: string | null }> = await this.dataSource.query('SELECT owner_id FROM renewal_tasks WHERE renewal_id = $1 AND task_id = $2', [id, taskId]);
+    this.access.require(by, 'renewal', 'completeTask', parties, id, [owner[0]?.owner_id]);
     return this.update(id, completeTaskUpdate, { taskId, by: by.id, ...(dto.note ? { note: dto.note } : {}) }, idempotencyKey);
   }
 
   async decide(id: string, dto: RecordDecisionDto, by: Principal, idempotencyKey?: string): Promise<RenewalDecision> {
-    const parties = await this.parties(id);
-    if (!this.ownsOrManages(by, parties)) throw new ApiError('RENEWAL.NOT_YOURS', `${by.id} neither owns nor manages ${id}`);
+    const { parties } = await this.renewal(id);
+    this.access.require(by, 'renewal', 'decide', parties, id);
     return this.update(id, recordDecisionUpdate, { ...dto, by: by.id }, idempotencyKey);
   }
 
+  /**
+   * A new renewal date (who may reschedule: the renewal's team, directors, VPs, cs_ops)
+   * or new owners. Owners are the account's facts, which only cs_ops changes: the
+   * renewal is updated at once, and the account (with every other open renewal of it,
+   * through the account's workflow) follows.
+   */
   async change(id: string, dto: PatchRenewalDto, by: Principal, idempotencyKey?: string): Promise<RenewalState> {
     if (Object.values(dto).every((v) => v === undefined)) throw new ApiError('REQUEST.EMPTY_CHANGE', 'Send at least one of renewalDate, ownerCsmId, csmManagerId, salesRepId');
-    const parties = await this.parties(id);
-    if (!this.ownsOrManages(by, parties)) throw new ApiError('RENEWAL.NOT_YOURS', `${by.id} neither owns nor manages ${id}`);
+    const { accountId, parties } = await this.renewal(id);
+    const people = { ownerCsmId: dto.ownerCsmId, csmManagerId: dto.csmManagerId, salesRepId: dto.salesRepId };
+    const changesPeople = Object.values(people).some((v) => v !== undefined);
+    if (dto.renewalDate !== undefined) this.access.require(by, 'renewal', 'reschedule', parties, id);
+    if (changesPeople && !this.access.may(by, 'account', 'changeFacts', parties)) {
+      throw new ApiError('RENEWAL.NOT_YOURS', `${by.id} (${by.role}) may not change the owners of ${id}: owners are the account's facts, which cs_ops sets`);
+    }
     if (dto.renewalDate) {
       // One renewal per account and date: moving onto another renewal's date would leave
       // the read model unable to take this one's writes.
@@ -113,11 +97,17 @@ export class RenewalActionsService {
       );
       if (taken[0]) throw new ApiError('RENEWAL.DATE_TAKEN', `${taken[0].id} already renews this account on ${dto.renewalDate}`);
     }
-    return this.update(id, changeRenewalUpdate, { ...dto, by: by.id }, idempotencyKey);
+    const state = await this.update(id, changeRenewalUpdate, { ...dto, by: by.id }, idempotencyKey);
+    if (changesPeople) {
+      const changes = Object.fromEntries(Object.entries(people).filter(([, v]) => v !== undefined));
+      await this.accounts.change(accountId, changes, by, new Date());
+    }
+    return state;
   }
 
   async cancel(id: string, dto: CancelRenewalDto, by: Principal, idempotencyKey?: string): Promise<RenewalState> {
-    await this.parties(id);
+    const { parties } = await this.renewal(id);
+    this.access.require(by, 'renewal', 'cancel', parties, id);
     return this.update(id, cancelRenewalUpdate, { reason: dto.reason, by: by.id }, idempotencyKey);
   }
 }

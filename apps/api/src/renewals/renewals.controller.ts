@@ -1,10 +1,11 @@
 import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { PERSON_ROLES, type RenewalTask } from '@retain/domain';
+import type { RenewalTask } from '@retain/domain';
 import type { RenewalDecision, RenewalState } from '@retain/workflows';
 import type { Principal } from '../auth/api-key-store';
-import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
+import { Access } from '../access/access.decorator';
+import { CurrentPrincipal } from '../auth/roles.decorator';
 import { idempotencyKey } from '../common/idempotency-key';
 import { CreateRenewalDto } from './dto/create-renewal.dto';
 import { ListRenewalsQuery } from './dto/list-renewals.query';
@@ -25,7 +26,7 @@ export class RenewalsController {
   ) {}
 
   @Post()
-  @Roles('cs_ops')
+  @Access(['renewal', 'launch'])
   @ApiOperation({ summary: 'Launch the renewal workflow for one account and renewal date' })
   @ApiCreatedResponse({ type: RenewalLaunchView, description: 'Started' })
   @ApiOkResponse({ type: RenewalLaunchView, description: 'Already running for this account and date' })
@@ -37,7 +38,7 @@ export class RenewalsController {
   }
 
   @Post('batch')
-  @Roles('cs_ops')
+  @Access(['renewal', 'launch'])
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Launch up to 1,000 renewals; each item gets its own result' })
   @ApiOkResponse({ type: BatchLaunchResult })
@@ -46,7 +47,7 @@ export class RenewalsController {
   }
 
   @Get()
-  @Roles(...PERSON_ROLES)
+  @Access(['renewal', 'read'])
   @ApiOperation({ summary: 'List renewals from the read model, keyset-paginated (CSMs see their own, sales reps their accounts\')' })
   @ApiOkResponse({ type: RenewalPage })
   list(@Query() query: ListRenewalsQuery, @CurrentPrincipal() principal: Principal): Promise<RenewalPage> {
@@ -54,7 +55,7 @@ export class RenewalsController {
   }
 
   @Get(':id')
-  @Roles(...PERSON_ROLES)
+  @Access(['renewal', 'read'])
   @ApiOperation({ summary: 'One renewal: phase, next milestone, time band, category with reasons and history, tasks, owners, save request, decision, audit trail' })
   @ApiOkResponse({ type: RenewalDetailView })
   get(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<RenewalDetailView> {
@@ -62,7 +63,7 @@ export class RenewalsController {
   }
 
   @Post(':id/tasks/:taskId/complete')
-  @Roles('csm', 'csm_manager', 'director', 'vp', 'sales_rep')
+  @Access(['renewal', 'completeTask'])
   @HttpCode(HttpStatus.OK)
   @IdempotencyHeader()
   @ApiOperation({ summary: 'Mark a timeline task done (by its owner, or by who owns or manages the renewal)' })
@@ -79,7 +80,7 @@ export class RenewalsController {
   }
 
   @Post(':id/decision')
-  @Roles('csm', 'csm_manager', 'director', 'vp', 'sales_rep', 'cs_ops')
+  @Access(['renewal', 'decide'])
   @HttpCode(HttpStatus.OK)
   @IdempotencyHeader()
   @ApiOperation({ summary: 'Record the customer\'s decision: renewed, expanded, downsized (with new ARR), paused, churned (with the reason in their words)' })
@@ -89,7 +90,7 @@ export class RenewalsController {
   }
 
   @Patch(':id')
-  @Roles('cs_ops', 'csm_manager', 'director', 'vp')
+  @Access(['renewal', 'reschedule'], ['account', 'changeFacts'])
   @IdempotencyHeader()
   @ApiOperation({ summary: 'Reschedule the renewal date (every remaining timer is re-planned) or change owners' })
   @ApiConflictResponse({ description: 'The renewal has ended' })
@@ -98,7 +99,7 @@ export class RenewalsController {
   }
 
   @Post(':id/cancel')
-  @Roles('cs_ops')
+  @Access(['renewal', 'cancel'])
   @HttpCode(HttpStatus.OK)
   @IdempotencyHeader()
   @ApiOperation({ summary: 'Stop the renewal workflow with a reason' })

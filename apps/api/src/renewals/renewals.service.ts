@@ -8,7 +8,11 @@ import { AppConfig } from '@retain/config';
 import { InvalidPolicyError, daysUntilRenewal, resolvePolicy } from '@retain/domain';
 import { AccountEntity, RenewalEntity } from '@retain/persistence';
 import { RENEWAL_WORKFLOW_TYPE, renewalWorkflowId, type RenewalWorkflowInput } from '@retain/workflows';
+import { AccessService } from '../access/access.service';
+import { AccountFactsService } from '../accounts/account-facts.service';
 import type { Principal } from '../auth/api-key-store';
+import { canonicalJson } from '../common/canonical-json';
+import { decodeCursor, encodeCursor } from '../common/keyset-cursor';
 import { ApiError } from '../problems/error-codes';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
 import { isTemporalUnavailable } from '../temporal/workflow-updates';
@@ -21,38 +25,6 @@ import { CreateRenewalDto as CreateRenewalDtoClass } from './dto/create-renewal.
 import type { BatchItemResult, BatchLaunchResult, RenewalDetailView, RenewalLaunchView, RenewalPage, RenewalView } from './dto/renewal.view';
 
 export const RENEWAL_ID = /^renewal:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\d{4}-\d{2}-\d{2}$/;
-
-/** JSON with sorted keys, so the same request always hashes the same. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-interface Cursor {
-  renewalDate: string;
-  id: string;
-}
-
-function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify([c.renewalDate, c.id])).toString('base64url');
-}
-
-function decodeCursor(raw: string): Cursor {
-  try {
-    const [renewalDate, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
-    if (typeof renewalDate === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(renewalDate) && typeof id === 'string') return { renewalDate, id };
-  } catch {
-    // fall through
-  }
-  throw new ApiError('VALIDATION.FAILED', 'The cursor is not one this API issued', [{ field: 'cursor', message: 'is not a valid cursor' }]);
-}
 
 function toView(r: RenewalEntity & { accountName?: string }): RenewalView {
   return {
@@ -74,15 +46,14 @@ function toView(r: RenewalEntity & { accountName?: string }): RenewalView {
   };
 }
 
-/** Roles that read every renewal; CSMs see the ones they own, sales reps their accounts'. */
-const READS_ALL = new Set(['csm_manager', 'director', 'vp', 'cs_ops', 'product']);
-
 @Injectable()
 export class RenewalsService {
   constructor(
     private readonly config: AppConfig,
     private readonly temporal: TemporalClientProvider,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly access: AccessService,
+    private readonly accounts: AccountFactsService,
   ) {}
 
   /**
@@ -116,6 +87,15 @@ export class RenewalsService {
     };
     const fingerprint = createHash('sha256').update(canonicalJson({ account: input.account, renewalDate: input.renewalDate, policy: dto.policy ?? null })).digest('hex');
     const workflowId = renewalWorkflowId(a.id, dto.renewalDate);
+    const started = await this.start(workflowId, input, fingerprint, by, dto.renewalDate);
+    // The launch is cs_ops stating the account's facts: written once the renewal runs (a
+    // refused launch changes nothing); a retried launch writes them if a crash came between.
+    await this.accounts.assert(input.account, by, now);
+    return started;
+  }
+
+  private async start(workflowId: string, input: RenewalWorkflowInput, fingerprint: string, by: Principal, renewalDate: string): Promise<RenewalLaunchView> {
+    const a = input.account;
     const client = this.temporal.client;
     try {
       const handle = await client.workflow.start(RENEWAL_WORKFLOW_TYPE, {
@@ -124,9 +104,9 @@ export class RenewalsService {
         args: [input],
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-        memo: { launchFingerprint: fingerprint, launchedBy: by.id, accountId: a.id, renewalDate: dto.renewalDate },
+        memo: { launchFingerprint: fingerprint, launchedBy: by.id, accountId: a.id, renewalDate },
       });
-      return { id: workflowId, accountId: a.id, renewalDate: dto.renewalDate, workflowRunId: handle.firstExecutionRunId, created: true };
+      return { id: workflowId, accountId: a.id, renewalDate, workflowRunId: handle.firstExecutionRunId, created: true };
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
         const existing = await client.workflow.getHandle(workflowId).describe();
@@ -136,7 +116,7 @@ export class RenewalsService {
         if (existing.memo?.launchFingerprint !== fingerprint) {
           throw new ApiError('RENEWAL.CONFLICTING_LAUNCH', `The renewal ${workflowId} is already running with other details; change it with PATCH /renewals/{id}`);
         }
-        return { id: workflowId, accountId: a.id, renewalDate: dto.renewalDate, workflowRunId: existing.runId, created: false };
+        return { id: workflowId, accountId: a.id, renewalDate, workflowRunId: existing.runId, created: false };
       }
       if (isTemporalUnavailable(error)) throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was started, try again');
       throw error;
@@ -170,24 +150,17 @@ export class RenewalsService {
     return { created: count('created'), alreadyRunning: count('already_running'), rejected: count('rejected'), items: results };
   }
 
-  /** Whether `p` may read renewal rows owned by `ownerCsmId` on an account whose sales rep is `salesRepId`. */
-  private mayRead(p: Principal, ownerCsmId: string, salesRepId: string | null): boolean {
-    if (READS_ALL.has(p.role)) return true;
-    if (p.role === 'csm') return ownerCsmId === p.id;
-    if (p.role === 'sales_rep') return salesRepId === p.id;
-    return false;
-  }
-
   /** Everything about one renewal from the read model: status, tasks, classification history, audit trail. */
   async detail(id: string, p: Principal): Promise<RenewalDetailView> {
     if (!RENEWAL_ID.test(id)) throw new ApiError('RENEWAL.NOT_FOUND', `No renewal has the id ${id}`);
     const row = await this.dataSource.getRepository(RenewalEntity).findOneBy({ id });
     if (!row) {
       const starting = await this.get(id);
+      this.access.require(p, 'renewal', 'read', await this.access.parties(starting.accountId), id);
       return { ...starting, originalRenewalDate: starting.renewalDate, classificationHistory: [], ownership: null, decision: null, saveRequest: null, exception: null, cancellation: null, nextTermRenewalId: null, tasks: [], history: [] };
     }
+    this.access.require(p, 'renewal', 'read', await this.access.parties(row.accountId), id);
     const account = await this.dataSource.getRepository(AccountEntity).findOneBy({ id: row.accountId });
-    if (!this.mayRead(p, row.ownerCsmId, account?.salesRepId ?? null)) throw new ApiError('RENEWAL.NOT_YOURS', `${p.id} may not read ${id}`);
     type Row = Record<string, unknown>;
     const [tasks, history] = await Promise.all([
       this.dataSource.query<Row[]>(
@@ -256,9 +229,15 @@ export class RenewalsService {
       .orderBy('r.renewal_date', 'ASC')
       .addOrderBy('r.id', 'ASC')
       .limit(limit + 1);
-    if (p.role === 'csm') qb.andWhere('r.owner_csm_id = :me', { me: p.id });
-    else if (p.role === 'sales_rep') qb.andWhere('a.sales_rep_id = :me', { me: p.id });
-    else if (!READS_ALL.has(p.role)) qb.andWhere('false');
+    const scope: Record<string, unknown> = {};
+    qb.andWhere(
+      this.access.listPredicate(p, 'renewal', 'read', 'a', (value) => {
+        const name = `scope${Object.keys(scope).length}`;
+        scope[name] = value;
+        return `:${name}`;
+      }),
+      scope,
+    );
     if (q.phase) qb.andWhere('r.phase = :phase', { phase: q.phase });
     if (q.riskCategory) qb.andWhere('r.risk_category = :risk', { risk: q.riskCategory });
     if (q.owner) qb.andWhere('r.owner_csm_id = :owner', { owner: q.owner });
@@ -268,12 +247,12 @@ export class RenewalsService {
     if (q.arrCentsMin !== undefined) qb.andWhere('r.arr_cents >= :arrMin', { arrMin: q.arrCentsMin });
     if (q.arrCentsMax !== undefined) qb.andWhere('r.arr_cents <= :arrMax', { arrMax: q.arrCentsMax });
     if (q.cursor) {
-      const c = decodeCursor(q.cursor);
-      qb.andWhere('(r.renewal_date, r.id) > (:cDate, :cId)', { cDate: c.renewalDate, cId: c.id });
+      const [cDate, cId] = decodeCursor(q.cursor, ['date', RENEWAL_ID]);
+      qb.andWhere('(r.renewal_date, r.id) > (:cDate, :cId)', { cDate, cId });
     }
     const { entities, raw }: { entities: RenewalEntity[]; raw: Array<{ account_name?: string }> } = await qb.getRawAndEntities();
     const page = entities.slice(0, limit).map((e, i) => toView(Object.assign(e, { accountName: raw[i]?.account_name })));
     const last = entities.length > limit ? entities[limit - 1] : undefined;
-    return { items: page, nextCursor: last ? encodeCursor({ renewalDate: last.renewalDate, id: last.id }) : null };
+    return { items: page, nextCursor: last ? encodeCursor([last.renewalDate, last.id]) : null };
   }
 }

@@ -1,9 +1,10 @@
+import { listScope } from '@retain/domain';
+import { scopePredicate } from '../access/access.sql';
 import type { Principal } from '../auth/api-key-store';
-import { ApiError } from '../problems/error-codes';
+import { decodeCursor } from '../common/keyset-cursor';
 import type { ListSavesQuery } from './dto/save.dto';
 
-/** Roles that read every save (a CSM reads only the saves of its own accounts). */
-export const READS_ALL = new Set(['csm_manager', 'director', 'vp', 'cs_ops']);
+const SAVE_ID = /^save:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\d{4}-\d{2}-\d{2}$/;
 
 /** The save_efforts columns of a list item (SaveSummaryView): not the state document, which is large. */
 const SUMMARY_COLUMNS = ['id', 'renewal_id', 'account_id', 'status', 'effort_level', 'probability_tier', 'value_tier', 'time_band', 'deadline', 'arr_cents', 'owner_csm_id', 'csm_manager_id', 'overdue_items', 'expected_value_hours']
@@ -27,8 +28,13 @@ export function savesListQuery(q: ListSavesQuery, p: Pick<Principal, 'id' | 'rol
     params.push(value);
     where.push(sql.replace('?', `$${params.length}`));
   };
-  if (p.role === 'csm') add('s.owner_csm_id = ?', p.id);
-  else if (!READS_ALL.has(p.role)) where.push('false');
+  // What the caller may see (docs/access.md): the saves of the accounts he stands to.
+  where.push(
+    scopePredicate(listScope(p.role, 'save', 'read'), p.id, 'a', (value) => {
+      params.push(value);
+      return `$${params.length}`;
+    }),
+  );
   if (q.status) add('s.status = ?', q.status);
   if (q.effortLevel) add('s.effort_level = ?', q.effortLevel);
   if (q.probabilityTier) add('s.probability_tier = ?', q.probabilityTier);
@@ -42,15 +48,7 @@ export function savesListQuery(q: ListSavesQuery, p: Pick<Principal, 'id' | 'rol
   const byArr = q.sort === 'arr';
   const sortKey = byArr ? 's.arr_cents' : "COALESCE(s.deadline, 'infinity'::timestamptz)";
   if (q.cursor) {
-    let cursor: [string, string];
-    try {
-      cursor = JSON.parse(Buffer.from(q.cursor, 'base64url').toString('utf8')) as [string, string];
-      if (!Array.isArray(cursor) || cursor.length !== 2 || typeof cursor[0] !== 'string' || typeof cursor[1] !== 'string') throw new Error('shape');
-      const sortValueOk = byArr ? /^\d{1,15}$/.test(cursor[0]) : /^(infinity|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)$/.test(cursor[0]);
-      if (!sortValueOk) throw new Error('sort value');
-    } catch {
-      throw new ApiError('VALIDATION.FAILED', 'The cursor is not one this API issued', [{ field: 'cursor', message: 'is not a valid cursor' }]);
-    }
+    const cursor = decodeCursor(q.cursor, [byArr ? 'cents' : 'instantOrInfinity', SAVE_ID]);
     params.push(cursor[0], cursor[1]);
     const a = `$${params.length - 1}`;
     const b = `$${params.length}`;

@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
-import { DEFAULT_POLICY, daysUntilRenewal } from '@retain/domain';
+import { DEFAULT_POLICY, concessionDecisionRefusal, daysUntilRenewal, type AccessAction, type Role } from '@retain/domain';
+import { appendAudit } from '@retain/persistence';
 import {
   SAVE_EFFORT_WORKFLOW_TYPE,
   SAVE_REFUSALS,
@@ -30,12 +31,16 @@ import {
   type SaveState,
 } from '@retain/workflows';
 import type { UpdateDefinition } from '@temporalio/common';
+import { AccessService } from '../access/access.service';
+import { readRoles, type AccountPartiesRow } from '../access/access.sql';
+import { AccountFactsService } from '../accounts/account-facts.service';
 import type { Principal } from '../auth/api-key-store';
+import { encodeCursor } from '../common/keyset-cursor';
 import { ApiError, type ErrorCode } from '../problems/error-codes';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
 import { startWorkflowOnce } from '../temporal/start-once';
 import { executeWorkflowUpdate, isTemporalUnavailable } from '../temporal/workflow-updates';
-import { READS_ALL, savesListQuery } from './saves-list.query';
+import { savesListQuery } from './saves-list.query';
 import type {
   AddIssueDto, AddPlanItemDto, ConversationDto, CreateSaveDto, DebriefDto, DecideConcessionDto, EscalationStepDto, ListSavesQuery, PlanItemStatusDto, RequestConcessionDto,
   SaveOutcomeDto, StartEscalationDto,
@@ -56,14 +61,18 @@ const DEBRIEF_OPEN = new Set(['lost', 'exited']);
 
 interface SaveRow {
   id: string;
+  account_id: string;
   status: string;
-  owner_csm_id: string;
-  csm_manager_id: string | null;
-  owners_manager_id: string | null;
   state: SaveState;
-  arr_cents: string;
-  deadline: Date | null;
+  parties: AccountPartiesRow | null;
 }
+
+/** What a refused concession decision answers, and the audit log records. */
+const DECISION_REFUSALS: Record<'own_request' | 'requester_senior' | 'beyond_authority', ErrorCode> = {
+  own_request: 'SAVE.CONCESSION_OWN_REQUEST',
+  requester_senior: 'SAVE.CONCESSION_REQUESTER_SENIOR',
+  beyond_authority: 'SAVE.CONCESSION_BEYOND_AUTHORITY',
+};
 
 export interface SaveSummaryView {
   id: string;
@@ -95,15 +104,24 @@ export class SavesService {
     private readonly config: AppConfig,
     private readonly temporal: TemporalClientProvider,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly access: AccessService,
+    private readonly accounts: AccountFactsService,
   ) {}
 
+  /**
+   * Starts the save of the renewal of an account Retain knows, with the account as
+   * cs_ops or the CRM last stated it. Who may: the account's owner CSM, his management
+   * chain, and cs_ops (the renewal workflow starts its own when it turns red).
+   */
   async start(dto: CreateSaveDto, by: Principal, now: Date): Promise<{ id: string; renewalId: string; created: boolean }> {
-    const daysLeft = daysUntilRenewal(dto.renewalDate, dto.account.timeZone, now);
+    const a = await this.accounts.read(dto.accountId);
+    if (!a) throw new ApiError('ACCOUNT.NOT_FOUND', `No account ${dto.accountId}: cs_ops launches its renewal (POST /renewals) or the CRM sends it first`, [{ field: 'accountId', message: 'is not an account Retain knows' }]);
+    this.access.require(by, 'save', 'start', await this.access.parties(a.id), `a save of ${a.id}`);
+    const daysLeft = daysUntilRenewal(dto.renewalDate, a.timeZone, now);
     if (daysLeft < 0) throw new ApiError('VALIDATION.FAILED', 'renewalDate is in the past', [{ field: 'renewalDate', message: 'is in the past in the account\'s time zone' }]);
-    const a = dto.account;
     const id = saveEffortWorkflowId(a.id, dto.renewalDate);
     const input: SaveEffortInput = {
-      account: { id: a.id, name: a.name, arrCents: a.arrCents, segment: a.segment, timeZone: a.timeZone, ownerCsmId: a.ownerCsmId, csmManagerId: a.csmManagerId ?? null, salesRepId: a.salesRepId ?? null },
+      account: { id: a.id, name: a.name, arrCents: a.arrCents, segment: a.segment, timeZone: a.timeZone, ownerCsmId: a.ownerCsmId, csmManagerId: a.csmManagerId, salesRepId: a.salesRepId },
       renewalDate: dto.renewalDate,
       renewalId: renewalWorkflowId(a.id, dto.renewalDate),
       triggerReasons: dto.triggerReasons,
@@ -122,69 +140,112 @@ export class SavesService {
     return { id, renewalId: input.renewalId, created };
   }
 
+  /** The save's row and who stands to its account (404 for an id Retain does not know). */
   private async row(id: string): Promise<SaveRow> {
     if (!SAVE_ID.test(id)) throw new ApiError('SAVE.NOT_FOUND', `No save effort has the id ${id}`);
-    const rows: SaveRow[] = await this.dataSource.query(
-      `SELECT s.id, s.status, s.owner_csm_id, s.csm_manager_id, p.manager_id AS owners_manager_id, s.state, s.arr_cents, s.deadline
-         FROM save_efforts s LEFT JOIN principals p ON p.id = s.owner_csm_id WHERE s.id = $1`,
-      [id],
-    );
-    if (!rows[0]) throw new ApiError('SAVE.NOT_FOUND', `No save effort has the id ${id}`);
-    return rows[0];
-  }
-
-  private ownsOrManages(p: Principal, r: SaveRow): boolean {
-    if (p.role === 'director' || p.role === 'vp') return true;
-    if (p.role === 'csm_manager') return r.csm_manager_id === p.id || r.owners_manager_id === p.id;
-    if (p.role === 'csm') return r.owner_csm_id === p.id;
-    return false;
+    const rows: Array<Omit<SaveRow, 'parties'>> = await this.dataSource.query('SELECT id, account_id, status, state FROM save_efforts WHERE id = $1', [id]);
+    const row = rows[0];
+    if (!row) throw new ApiError('SAVE.NOT_FOUND', `No save effort has the id ${id}`);
+    return { ...row, parties: await this.access.parties(row.account_id) };
   }
 
   async get(id: string, p: Principal): Promise<SaveState> {
     const r = await this.row(id);
-    if (!READS_ALL.has(p.role) && !(p.role === 'csm' && r.owner_csm_id === p.id)) throw new ApiError('SAVE.NOT_YOURS', `${p.id} may not read ${id}`);
+    this.access.require(p, 'save', 'read', r.parties, id);
     return r.state;
   }
 
-  private async edit<Ret, Arg>(id: string, p: Principal, def: UpdateDefinition<Ret, [Arg]>, arg: Arg, key?: string, requireOwnership = true): Promise<Ret> {
-    const r = await this.row(id);
-    if (requireOwnership && !this.ownsOrManages(p, r)) throw new ApiError('SAVE.NOT_YOURS', `${p.id} neither owns nor manages ${id}`);
+  private send<Ret, Arg>(id: string, p: Principal, def: UpdateDefinition<Ret, [Arg]>, arg: Arg, key?: string): Promise<Ret> {
     // Idempotency keys belong to their caller: the update id carries both.
     return executeWorkflowUpdate(this.temporal.client, id, def, arg, { refusals: REFUSALS, closedCode: 'SAVE.CLOSED', ...(key ? { updateId: `${p.id}:${key}` } : {}) });
   }
 
+  /** Work on the save (issues, plan, conversations, escalation, outcome) by its owner, his chain, directors and VPs. */
+  private async work<Ret, Arg>(id: string, p: Principal, def: UpdateDefinition<Ret, [Arg]>, arg: Arg, key?: string, action: AccessAction<'save'> | AccessAction<'concession'> = 'work'): Promise<Ret> {
+    const r = await this.row(id);
+    if (action === 'request') this.access.require(p, 'concession', 'request', r.parties, `a concession on ${id}`);
+    else this.access.require(p, 'save', action as AccessAction<'save'>, r.parties, id);
+    return this.send(id, p, def, arg, key);
+  }
+
   addIssue(id: string, dto: AddIssueDto, p: Principal, key?: string): Promise<RecordedIssue> {
-    return this.edit(id, p, addIssueUpdate, { ...dto, by: p.id }, key);
+    return this.work(id, p, addIssueUpdate, { ...dto, by: p.id }, key);
   }
 
   addPlanItem(id: string, dto: AddPlanItemDto, p: Principal, key?: string): Promise<PlanItem> {
     const { owner, ...rest } = dto;
-    return this.edit(id, p, addPlanItemUpdate, { ...rest, ownerId: owner, by: p.id }, key);
+    return this.work(id, p, addPlanItemUpdate, { ...rest, ownerId: owner, by: p.id }, key);
   }
 
-  setPlanItemState(id: string, itemId: string, dto: PlanItemStatusDto, p: Principal, key?: string): Promise<PlanItem> {
-    return this.edit(id, p, setPlanItemStateUpdate, { itemId, state: dto.state, ...(dto.evidence ? { evidence: dto.evidence } : {}), by: p.id }, key);
+  /**
+   * The save's live state, for decisions about one item of it: the read model may not
+   * show an item added a moment ago.
+   */
+  private async live(id: string): Promise<SaveState> {
+    try {
+      return await this.temporal.client.workflow.getHandle(id).query(getSaveStateQuery);
+    } catch (error) {
+      if (isTemporalUnavailable(error)) throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was changed, try again');
+      if (error instanceof WorkflowNotFoundError) throw new ApiError('SAVE.CLOSED', `${id} is not running`);
+      throw error;
+    }
+  }
+
+  /** A plan item progresses by the save's people or by the item's own owner (a product engineer fixing it). */
+  async setPlanItemState(id: string, itemId: string, dto: PlanItemStatusDto, p: Principal, key?: string): Promise<PlanItem> {
+    const r = await this.row(id);
+    const item = this.access.may(p, 'planItem', 'progress', r.parties) ? undefined : (await this.live(id)).planItems.find((i) => i.id === itemId);
+    this.access.require(p, 'planItem', 'progress', r.parties, `${itemId} of ${id}`, [item?.ownerId]);
+    return this.send(id, p, setPlanItemStateUpdate, { itemId, state: dto.state, ...(dto.evidence ? { evidence: dto.evidence } : {}), by: p.id }, key);
   }
 
   requestConcession(id: string, dto: RequestConcessionDto, p: Principal, key?: string): Promise<Concession> {
-    return this.edit(id, p, requestConcessionUpdate, { ...dto, rationale: { ...dto.rationale }, by: p.id }, key);
+    return this.work(id, p, requestConcessionUpdate, { ...dto, rationale: { ...dto.rationale }, by: p.id }, key, 'request');
   }
 
-  /** Approval authority is the workflow's to check, against the role on the caller's key. */
-  decideConcession(id: string, concessionId: string, approve: boolean, dto: DecideConcessionDto, p: Principal, key?: string): Promise<Concession> {
-    return this.edit(id, p, decideConcessionUpdate, { concessionId, approve, by: p.id, role: p.role, ...(dto.note ? { note: dto.note } : {}) }, key, false);
+  /**
+   * Approves or rejects a concession request (§4.7): the caller needs access to the
+   * save, and then the approval rule: not his own request, not one of someone above
+   * him, and the authority the matrix requires of the role on his key. A refusal is
+   * written to the audit log; the workflow checks authority again against its state.
+   */
+  async decideConcession(id: string, concessionId: string, approve: boolean, dto: DecideConcessionDto, p: Principal, key?: string): Promise<Concession> {
+    const r = await this.row(id);
+    const refuse = async (code: ErrorCode, detail: string): Promise<never> => {
+      await appendAudit(this.dataSource, [
+        { actorId: p.id, actorRole: p.role, action: 'concession.decision_refused', subjectType: 'save', subjectId: id, accountId: r.account_id, detail: { concessionId, approve, code, reason: detail } },
+      ]);
+      throw new ApiError(code, detail);
+    };
+    if (!this.access.may(p, 'concession', 'decide', r.parties)) await refuse('SAVE.NOT_YOURS', `${p.id} (${p.role}) has no access to ${id}`);
+    const concession = (await this.live(id)).concessions.find((c) => c.id === concessionId);
+    if (concession && concession.state === 'pending') {
+      const roles = await readRoles(this.dataSource, [concession.requestedBy]);
+      const refusal = concessionDecisionRefusal({
+        approver: { id: p.id, role: p.role, chain: await this.access.chainOf(p.id) },
+        requester: { id: concession.requestedBy, role: (roles.get(concession.requestedBy) as Role | undefined) ?? null },
+        requiredRole: concession.requiredRole,
+      });
+      if (refusal) await refuse(DECISION_REFUSALS[refusal], refusal === 'own_request' ? 'nobody decides their own request' : refusal === 'requester_senior' ? `${concession.requestedBy} is above ${p.id}` : `${p.role} may not decide a concession that needs ${concession.requiredRole}`);
+    }
+    try {
+      return await this.send(id, p, decideConcessionUpdate, { concessionId, approve, by: p.id, role: p.role, ...(dto.note ? { note: dto.note } : {}) }, key);
+    } catch (error) {
+      if (error instanceof ApiError && (error.code === 'SAVE.CONCESSION_BEYOND_AUTHORITY' || error.code === 'SAVE.CONCESSION_OWN_REQUEST')) await refuse(error.code, error.detail);
+      throw error;
+    }
   }
 
   recordOutcome(id: string, dto: SaveOutcomeDto, p: Principal, key?: string): Promise<SaveOutcome> {
-    return this.edit(id, p, recordSaveOutcomeUpdate, { result: dto.result, kind: dto.kind, newArrCents: dto.newArrCents ?? null, pauseDays: dto.pauseDays ?? null, reason: dto.reason ?? null, competitor: dto.competitor ?? null, by: p.id }, key);
+    return this.work(id, p, recordSaveOutcomeUpdate, { result: dto.result, kind: dto.kind, newArrCents: dto.newArrCents ?? null, pauseDays: dto.pauseDays ?? null, reason: dto.reason ?? null, competitor: dto.competitor ?? null, by: p.id }, key);
   }
 
   logConversation(id: string, dto: ConversationDto, p: Principal, key?: string): Promise<ConversationEntry> {
-    return this.edit(id, p, logConversationUpdate, { ...dto, by: p.id }, key);
+    return this.work(id, p, logConversationUpdate, { ...dto, by: p.id }, key);
   }
 
   startEscalation(id: string, dto: StartEscalationDto, p: Principal, key?: string): Promise<ExecutiveEscalation> {
-    return this.edit(id, p, startEscalationUpdate, { brief: { ...dto.brief }, ...(dto.executiveId ? { executiveId: dto.executiveId } : {}), ...(dto.overrideReason ? { overrideReason: dto.overrideReason } : {}), by: p.id }, key);
+    return this.work(id, p, startEscalationUpdate, { brief: { ...dto.brief }, ...(dto.executiveId ? { executiveId: dto.executiveId } : {}), ...(dto.overrideReason ? { overrideReason: dto.overrideReason } : {}), by: p.id }, key);
   }
 
   /**
@@ -194,7 +255,7 @@ export class SavesService {
    */
   async advanceEscalation(id: string, step: EscalationStep, dto: EscalationStepDto, p: Principal): Promise<{ accepted: true; step: EscalationStep }> {
     const r = await this.row(id);
-    if (!this.ownsOrManages(p, r) && p.role !== 'vp' && p.role !== 'director') throw new ApiError('SAVE.NOT_YOURS', `${p.id} neither owns nor manages ${id}`);
+    this.access.require(p, 'save', 'work', r.parties, id);
     const handle = this.temporal.client.workflow.getHandle(id);
     let live: SaveState;
     try {
@@ -213,7 +274,7 @@ export class SavesService {
 
   async getDebrief(id: string, p: Principal): Promise<{ saveId: string; open: boolean; answers: Record<string, string>; updatedBy: string | null; updatedAt: string | null }> {
     const r = await this.row(id);
-    if (!READS_ALL.has(p.role) && !(p.role === 'csm' && r.owner_csm_id === p.id)) throw new ApiError('SAVE.NOT_YOURS', `${p.id} may not read ${id}`);
+    this.access.require(p, 'save', 'read', r.parties, id);
     const rows: Array<{ answers: Record<string, string>; updated_by: string; updated_at: Date }> = await this.dataSource.query('SELECT answers, updated_by, updated_at FROM save_debriefs WHERE save_id = $1', [id]);
     const d = rows[0];
     return { saveId: id, open: DEBRIEF_OPEN.has(r.status), answers: d?.answers ?? {}, updatedBy: d?.updated_by ?? null, updatedAt: d?.updated_at.toISOString() ?? null };
@@ -221,7 +282,7 @@ export class SavesService {
 
   async putDebrief(id: string, dto: DebriefDto, p: Principal) {
     const r = await this.row(id);
-    if (!this.ownsOrManages(p, r)) throw new ApiError('SAVE.NOT_YOURS', `${p.id} neither owns nor manages ${id}`);
+    this.access.require(p, 'save', 'work', r.parties, id);
     if (!DEBRIEF_OPEN.has(r.status)) throw new ApiError('SAVE.DEBRIEF_NOT_OPEN', `the save is ${r.status}`);
     const answers = Object.fromEntries(Object.entries(dto).filter(([, v]) => typeof v === 'string' && v.trim()).map(([k, v]) => [k, (v as string).trim()]));
     if (Object.keys(answers).length === 0) throw new ApiError('REQUEST.EMPTY_CHANGE', 'Answer at least one debrief question');
@@ -253,7 +314,7 @@ export class SavesService {
         arrCents: Number(r.arr_cents), ownerCsmId: String(r.owner_csm_id), csmManagerId: (r.csm_manager_id as string | null) ?? null,
         overdueItems: Number(r.overdue_items), expectedValueHours: Number(r.expected_value_hours),
       })),
-      nextCursor: last ? Buffer.from(JSON.stringify([sortValue(last), last.id])).toString('base64url') : null,
+      nextCursor: last ? encodeCursor([sortValue(last), String(last.id)]) : null,
     };
   }
 }

@@ -2,12 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { Segment } from '@retain/domain';
+import { appendAudit } from '@retain/persistence';
+import { writeOrReport } from './read-model-rejections';
 import { deliveryFor, type NotificationTimingFields } from '../notifications/notification-timing';
 import type { AccountRiskActivities, AccountRiskContext, AlertNotificationRecord, AlertRecord, HealthReadingRecord } from '@retain/workflows';
 
 /** The account workflow's activities. Idempotent: readings once per event, alerts by revision, notifications by key. */
 @Injectable()
-export class AccountRiskReadModelActivities implements AccountRiskActivities {
+export class AccountRiskReadModelActivities implements Omit<AccountRiskActivities, 'propagateAccountPeople'> {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   readonly recordHealthReading = async (r: HealthReadingRecord): Promise<void> => {
@@ -50,6 +52,13 @@ export class AccountRiskReadModelActivities implements AccountRiskActivities {
     const csm = a.recipients.find((r) => r.role === 'csm')?.personId ?? null;
     const manager = a.recipients.find((r) => r.role === 'csm_manager')?.personId ?? null;
     const level = a.escalations.filter((e) => e.escalatedAt).length;
+    // SLA escalations of an unacknowledged alert are authority-relevant acts (who was told to take over).
+    const escalated = a.escalations.filter((e) => e.escalatedAt);
+    await writeOrReport(this.db, { readModel: 'alerts', objectId: a.id, revision: a.revision }, async () => {
+    await appendAudit(
+      this.db,
+      escalated.map((e) => ({ actorId: 'workflow', actorRole: null, action: 'alert.escalated', subjectType: 'alert', subjectId: a.id, accountId: a.accountId, at: e.escalatedAt!, detail: { level: e.level, role: e.role, severity: a.severity, ruleId: a.ruleId }, dedupeKey: `${a.id}:escalation:${e.level}` })),
+    );
     await this.db.query(
       `INSERT INTO alerts (id, account_id, rule_id, alert_group, severity, state, owner_csm_id, csm_manager_id, escalation_level, triggered_at, respond_by, deliver_at, data, revision, updated_at)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14, now())
@@ -57,6 +66,7 @@ export class AccountRiskReadModelActivities implements AccountRiskActivities {
        WHERE alerts.revision < EXCLUDED.revision`,
       [a.id, a.accountId, a.ruleId, a.group, a.severity, a.state, csm, manager, level, a.triggeredAt, a.respondBy, a.deliverAt, JSON.stringify(a), a.revision],
     );
+    });
   };
 
   /**

@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { HealthReading } from '@retain/domain';
 import { saveEffortWorkflowId, type MonitoringActivities, type PostSaveMonitoringState, type WinBackActivities, type WinBackState } from '@retain/workflows';
-import { upsertAccount } from './account-upsert';
+import { seedAccount } from '@retain/persistence';
+import { writeOrReport } from './read-model-rejections';
 
 type ReadModelActivities = Omit<MonitoringActivities, 'launchFollowUp'> & Omit<WinBackActivities, 'launchFollowUp'>;
 
@@ -44,8 +45,8 @@ export class FollowUpReadModelActivities implements ReadModelActivities {
   readonly recordMonitoringState = async (s: PostSaveMonitoringState): Promise<void> => {
     const open = s.promises.filter((p) => p.state === 'open');
     const overdue = open.filter((p) => Date.parse(p.dueAt) <= Date.parse(s.updatedAt)).length;
-    await this.dataSource.transaction(async (em) => {
-      await upsertAccount(em, s.account);
+    await writeOrReport(this.dataSource, { readModel: 'post_save_monitorings', objectId: s.monitoringId, revision: s.revision }, () => this.dataSource.transaction(async (em) => {
+      await seedAccount(em, s.account);
       await em.query(
         `INSERT INTO post_save_monitorings (id, save_id, renewal_id, account_id, renewal_date, status, owner_csm_id, csm_manager_id, planned_end_at, planned_months,
            weeks, open_promises, overdue_promises, last_judgement, state, revision, started_at, updated_at)
@@ -60,7 +61,7 @@ export class FollowUpReadModelActivities implements ReadModelActivities {
           s.checks.at(-1)?.week ?? 0, open.length, overdue, s.checks.at(-1)?.judgement ?? null, JSON.stringify(s), s.revision, s.startedAt, s.updatedAt,
         ],
       );
-    });
+    }));
   };
 
   readonly markPostSave = async (m: { accountId: string; monitoringId: string; savedRenewalDate: string; result: 'stabilised' | 'relapsed' }): Promise<void> => {
@@ -72,8 +73,8 @@ export class FollowUpReadModelActivities implements ReadModelActivities {
 
   readonly recordWinBackState = async (s: WinBackState): Promise<void> => {
     const next = s.touchpoints.filter((t) => t.taskState === 'scheduled').map((t) => t.at).sort()[0] ?? null;
-    await this.dataSource.transaction(async (em) => {
-      await upsertAccount(em, s.account);
+    await writeOrReport(this.dataSource, { readModel: 'win_backs', objectId: s.winBackId, revision: s.revision }, () => this.dataSource.transaction(async (em) => {
+      await seedAccount(em, s.account);
       await em.query(
         `INSERT INTO win_backs (id, account_id, renewal_id, save_id, renewal_date, churned_at, status, owner_csm_id, csm_manager_id, next_touchpoint_at, state, revision, started_at, updated_at)
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)
@@ -82,6 +83,6 @@ export class FollowUpReadModelActivities implements ReadModelActivities {
          WHERE win_backs.revision < EXCLUDED.revision`,
         [s.winBackId, s.account.id, s.renewalId, s.saveId, s.renewalDate, s.churnedAt, s.status, s.account.ownerCsmId, s.account.csmManagerId, next, JSON.stringify(s), s.revision, s.startedAt, s.updatedAt],
       );
-    });
+    }));
   };
 }

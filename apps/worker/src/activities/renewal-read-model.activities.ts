@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { seedAccount } from '@retain/persistence';
 import type { RenewalReadModelUpdate } from '@retain/workflows';
 import type { RenewalActivities, RenewalNotification } from '../../../../workflows/renewal.activities';
-import { upsertAccount } from './account-upsert';
+import { writeOrReport } from './read-model-rejections';
 
 /**
  * The renewal workflow's activities. Writes are keyed by business ids and guarded by
@@ -16,8 +17,8 @@ export class RenewalReadModelActivities implements Omit<RenewalActivities, 'laun
 
   async recordRenewalState(u: RenewalReadModelUpdate): Promise<void> {
     const a = u.account;
-    await this.dataSource.transaction(async (em) => {
-      await upsertAccount(em, a);
+    await writeOrReport(this.dataSource, { readModel: 'renewals', objectId: u.renewalId, revision: u.revision }, () => this.dataSource.transaction(async (em) => {
+      await seedAccount(em, a);
       const written: unknown[] = await em.query(
         `INSERT INTO renewals (id, account_id, renewal_date, original_renewal_date, status, phase, time_band, risk_category, arr_cents, segment,
            owner_csm_id, next_milestone_phase, next_milestone_at, policy_version, revision, started_at, updated_at, health,
@@ -69,7 +70,7 @@ export class RenewalReadModelActivities implements Omit<RenewalActivities, 'laun
         });
         await em.query(`INSERT INTO renewal_audit (renewal_id, seq, at, actor, action, detail) VALUES ${rows.join(',')} ON CONFLICT DO NOTHING`, values);
       }
-    });
+    }));
   }
 
   async notify(n: RenewalNotification): Promise<void> {

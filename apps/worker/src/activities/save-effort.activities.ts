@@ -1,11 +1,45 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { appendAudit, seedAccount, type AuditAct } from '@retain/persistence';
 import type { SaveState } from '@retain/workflows';
 import type { SaveEffortActivities } from '../../../../workflows/save-effort.activities';
 import type { RenewalNotification } from '../../../../workflows/renewal.activities';
-import { upsertAccount } from './account-upsert';
+import { writeOrReport } from './read-model-rejections';
 import { RenewalReadModelActivities } from './renewal-read-model.activities';
+
+/**
+ * The authority-relevant acts a save's state records, for the audit log: each
+ * concession decision and SLA escalation, and the executive escalation with its steps.
+ * Keyed by their place in the state, so writing a later revision adds only new ones.
+ */
+export function saveAuditActs(s: SaveState): AuditAct[] {
+  const acts: AuditAct[] = [];
+  const base = { subjectType: 'save', subjectId: s.saveId, accountId: s.account.id };
+  for (const c of s.concessions) {
+    c.chain.forEach((step, i) => {
+      if (step.action === 'requested') return;
+      acts.push({
+        ...base,
+        actorId: step.by,
+        actorRole: step.role,
+        action: `concession.${step.action}`,
+        at: step.at,
+        detail: { concessionId: c.id, type: c.type, discountPct: c.discountPct, requiredRole: c.requiredRole, requestedBy: c.requestedBy, note: step.note },
+        dedupeKey: `${s.saveId}:concession:${c.id}:${i}`,
+      });
+    });
+  }
+  const e = s.escalation;
+  if (e) {
+    acts.push({ ...base, actorId: e.startedBy, actorRole: null, action: 'escalation.started', at: e.startedAt, detail: { executiveId: e.executiveId, overrideReason: e.overrideReason }, dedupeKey: `${s.saveId}:escalation` });
+    for (const step of e.steps) {
+      if (step.completedAt) acts.push({ ...base, actorId: step.by ?? 'workflow', actorRole: null, action: 'escalation.step_completed', at: step.completedAt, detail: { step: step.step, note: step.note }, dedupeKey: `${s.saveId}:escalation:${step.step}` });
+      if (step.escalatedAt) acts.push({ ...base, actorId: 'workflow', actorRole: null, action: 'escalation.step_overdue', at: step.escalatedAt, detail: { step: step.step, dueAt: step.dueAt }, dedupeKey: `${s.saveId}:escalation:${step.step}:overdue` });
+    }
+  }
+  return acts;
+}
 
 /** The save-effort workflow's activities: its read-model row (revision-guarded) and the outbox. */
 @Injectable()
@@ -19,8 +53,9 @@ export class SaveEffortReadModelActivities implements Omit<SaveEffortActivities,
     const a = s.triage.allocation;
     const now = Date.parse(s.updatedAt);
     const overdue = s.planItems.filter((i) => (i.state === 'in_progress' || i.state === 'blocked') && Date.parse(i.dueAt) <= now).length;
-    await this.dataSource.transaction(async (em) => {
-      await upsertAccount(em, s.account);
+    await writeOrReport(this.dataSource, { readModel: 'save_efforts', objectId: s.saveId, revision: s.revision }, () => this.dataSource.transaction(async (em) => {
+      await seedAccount(em, s.account);
+      await appendAudit(em, saveAuditActs(s));
       await em.query(
         `INSERT INTO save_efforts (id, renewal_id, account_id, renewal_date, status, effort_level, probability_tier, value_tier, time_band, deadline,
            arr_cents, segment, owner_csm_id, csm_manager_id, overdue_items, expected_value_hours, state, revision, started_at, updated_at)
@@ -37,7 +72,7 @@ export class SaveEffortReadModelActivities implements Omit<SaveEffortActivities,
           s.revision, s.startedAt, s.updatedAt,
         ],
       );
-    });
+    }));
   }
 
   notify(n: RenewalNotification): Promise<void> {

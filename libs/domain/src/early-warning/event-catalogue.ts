@@ -1,3 +1,6 @@
+import { STORABLE_TEXT_MESSAGE, isStorableText } from '../text';
+import { isIsoDate, isValidTimeZone } from '../time/local-time';
+
 /**
  * Integration events of the early-warning system (domain.md §5.2, api.md "Integration
  * events and alerts"): the signal catalogue as event types, each with a small typed
@@ -34,6 +37,7 @@ export const INTEGRATION_EVENT_TYPES = [
   'payment_failure',
   'cancellation_inquiry',
   'health_score',
+  'account_updated',
 ] as const;
 export type IntegrationEventType = (typeof INTEGRATION_EVENT_TYPES)[number];
 
@@ -105,7 +109,24 @@ export interface IntegrationEventPayloads {
   cancellation_inquiry: { channel: 'email' | 'call' | 'ticket' | 'in_app' | 'other'; note?: string | null };
   /** Health: the account's health score, 0-100. */
   health_score: { score: number };
+  /**
+   * Account facts from the CRM (needs an integration key with the `account_facts`
+   * scope): only the fields sent change; null clears the CSM manager or sales rep.
+   * Not a risk signal: it changes who owns the account and is passed on to its renewal.
+   */
+  account_updated: {
+    name?: string | null;
+    arrCents?: number | null;
+    segment?: 'enterprise' | 'mid_market' | 'smb' | null;
+    timeZone?: string | null;
+    ownerCsmId?: string | null;
+    csmManagerId?: string | null;
+    salesRepId?: string | null;
+  };
 }
+
+/** The event types that are facts about the account rather than risk signals, and the key scope each needs. */
+export const ACCOUNT_FACT_EVENT_TYPES = ['account_updated'] as const satisfies readonly IntegrationEventType[];
 
 /** One integration event as the rules see it (the API adds eventId, source and accountId). */
 export type IntegrationEvent = { [K in IntegrationEventType]: { type: K; occurredAt: string; payload: IntegrationEventPayloads[K] } }[IntegrationEventType];
@@ -116,15 +137,20 @@ export interface EventFieldError {
 }
 
 type FieldSpec = { optional?: boolean } & (
-  | { kind: 'number'; min: number; max?: number; integer?: boolean }
+  | { kind: 'number'; min: number; max: number; integer?: boolean }
   | { kind: 'string'; maxLength: number }
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'boolean' }
+  | { kind: 'id' }
+  | { kind: 'timeZone' }
 );
 
 const SHORT = 200;
 const TEXT = 5000;
-const count: FieldSpec = { kind: 'number', min: 0 };
+/** Bounds no real figure reaches: counts of users, sessions, records; amounts in US cents (as ARR's). */
+const MAX_COUNT = 1e12;
+const MAX_CENTS = 1e13;
+const count: FieldSpec = { kind: 'number', min: 0, max: MAX_COUNT };
 const shortText: FieldSpec = { kind: 'string', maxLength: SHORT };
 const optionalShort: FieldSpec = { kind: 'string', maxLength: SHORT, optional: true };
 const ticketId: FieldSpec = { kind: 'string', maxLength: 100 };
@@ -166,10 +192,22 @@ const SCHEMAS: { [K in IntegrationEventType]: { [F in keyof IntegrationEventPayl
   competitor_feature_request: { feature: shortText, competitor: optionalShort },
   data_export: { scope: { kind: 'enum', values: ['partial', 'full'] }, records: { ...count, integer: true, optional: true } },
   contract_term_request: { requested: { kind: 'enum', values: ['shorter_term', 'monthly'] } },
-  payment_failure: { amountCents: { kind: 'number', min: 0, integer: true }, attempt: { kind: 'number', min: 1, integer: true, optional: true } },
+  payment_failure: { amountCents: { kind: 'number', min: 0, max: MAX_CENTS, integer: true }, attempt: { kind: 'number', min: 1, max: 1000, integer: true, optional: true } },
   cancellation_inquiry: { channel: { kind: 'enum', values: ['email', 'call', 'ticket', 'in_app', 'other'] }, note: { kind: 'string', maxLength: TEXT, optional: true } },
   health_score: { score: { kind: 'number', min: 0, max: 100 } },
+  account_updated: {
+    name: { kind: 'string', maxLength: SHORT, optional: true },
+    arrCents: { kind: 'number', min: 0, max: MAX_CENTS, integer: true, optional: true },
+    segment: { kind: 'enum', values: ['enterprise', 'mid_market', 'smb'], optional: true },
+    timeZone: { kind: 'timeZone', optional: true },
+    ownerCsmId: { kind: 'id', optional: true },
+    csmManagerId: { kind: 'id', optional: true },
+    salesRepId: { kind: 'id', optional: true },
+  },
 };
+
+/** A principal or account id: what workflow ids and the read model take. */
+const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export function isIntegrationEventType(value: unknown): value is IntegrationEventType {
   return typeof value === 'string' && (INTEGRATION_EVENT_TYPES as readonly string[]).includes(value);
@@ -181,14 +219,18 @@ function checkField(field: string, value: unknown, spec: FieldSpec): string | nu
     case 'number': {
       if (typeof value !== 'number' || !Number.isFinite(value)) return 'must be a number';
       if (spec.integer && !Number.isInteger(value)) return 'must be a whole number';
-      if (value < spec.min || (spec.max !== undefined && value > spec.max)) return spec.max === undefined ? `must be >= ${spec.min}` : `must be ${spec.min}-${spec.max}`;
+      if (value < spec.min || value > spec.max) return `must be ${spec.min}-${spec.max}`;
       return null;
     }
     case 'string':
       if (typeof value !== 'string' || value.trim() === '') return 'must be a non-empty string';
-      // PostgreSQL's jsonb cannot store U+0000: refused here rather than failing the insert.
-      if (value.includes('\u0000')) return 'must not contain the NUL character (U+0000)';
+      // PostgreSQL's jsonb cannot store U+0000 nor an unpaired surrogate: refused here rather than failing the insert.
+      if (!isStorableText(value)) return STORABLE_TEXT_MESSAGE;
       return value.length > spec.maxLength ? `must be at most ${spec.maxLength} characters` : null;
+    case 'id':
+      return typeof value === 'string' && ID.test(value) ? null : 'must be 1-128 letters, digits, dots, dashes or underscores';
+    case 'timeZone':
+      return typeof value === 'string' && value.length <= 64 && isValidTimeZone(value) ? null : 'must be an IANA time zone such as Asia/Jakarta';
     case 'enum':
       return typeof value === 'string' && spec.values.includes(value) ? null : `must be one of ${spec.values.join(', ')}`;
     case 'boolean':
@@ -204,26 +246,52 @@ export function validateEventPayload(type: string, payload: unknown): EventField
   const values = payload as Record<string, unknown>;
   const errors: EventFieldError[] = [];
   for (const [field, spec] of Object.entries(schema)) {
-    const message = checkField(field, values[field], spec);
+    // Own properties only: a payload's `constructor` or `toString` is data, never the prototype's.
+    const message = checkField(field, Object.hasOwn(values, field) ? values[field] : undefined, spec);
     if (message) errors.push({ field, message });
   }
-  for (const field of Object.keys(values)) if (!(field in schema)) errors.push({ field, message: 'unknown field' });
+  for (const field of Object.keys(values)) if (!Object.hasOwn(schema, field)) errors.push({ field, message: 'unknown field' });
+  if (type === 'account_updated' && errors.length === 0) {
+    if (!Object.keys(values).some((k) => values[k] !== undefined)) errors.push({ field: 'payload', message: 'must change at least one account fact' });
+    for (const required of ['name', 'arrCents', 'segment', 'timeZone', 'ownerCsmId'] as const) {
+      if (Object.hasOwn(values, required) && values[required] === null) errors.push({ field: required, message: 'may not be cleared (null)' });
+    }
+  }
   return errors;
 }
 
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const ISO_INSTANT = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
 
-/** An ISO-8601 instant with a zone (`2027-03-01T09:00:00Z`, `...+09:00`). */
+/**
+ * An ISO-8601 instant with a zone (`2027-03-01T09:00:00Z`, `...+09:00`) that names a
+ * real time: a calendar date (not 2027-02-30, which Date.parse rolls over to 2 March),
+ * hours 0-23, minutes and seconds 0-59, an offset within ±14:59.
+ */
 export function isIsoInstant(value: unknown): value is string {
-  return typeof value === 'string' && ISO_INSTANT.test(value) && Number.isFinite(Date.parse(value));
+  if (typeof value !== 'string') return false;
+  const m = ISO_INSTANT.exec(value);
+  if (!m || !isIsoDate(m[1]!)) return false;
+  const [h, min, sec, offH, offM] = [m[2], m[3], m[4] ?? '0', m[6] ?? '0', m[7] ?? '0'].map(Number) as [number, number, number, number, number];
+  return h <= 23 && min <= 59 && sec <= 59 && offH <= 14 && offM <= 59 && Number.isFinite(Date.parse(value));
 }
 
-/** Field errors of a whole event (type, occurredAt, payload); payload fields are prefixed `payload.`. */
-export function validateIntegrationEvent(event: unknown): EventFieldError[] {
+/** How far an event's occurredAt may be ahead of the receiver's clock (Standard Webhooks' own tolerance). */
+export const EVENT_FUTURE_SKEW_MS = 5 * 60_000;
+/** The earliest occurredAt Retain takes (older history is not a signal of anything current). */
+export const EARLIEST_EVENT_AT = '2000-01-01T00:00:00Z';
+
+/**
+ * Field errors of a whole event (type, occurredAt, payload); payload fields are prefixed
+ * `payload.`. With `now`, occurredAt must also lie between EARLIEST_EVENT_AT and a few
+ * minutes after `now`.
+ */
+export function validateIntegrationEvent(event: unknown, now?: Date): EventFieldError[] {
   if (typeof event !== 'object' || event === null || Array.isArray(event)) return [{ field: 'event', message: 'must be an object' }];
   const e = event as Record<string, unknown>;
   const errors: EventFieldError[] = [];
-  if (!isIsoInstant(e.occurredAt)) errors.push({ field: 'occurredAt', message: 'must be an ISO-8601 instant with a time zone' });
+  if (!isIsoInstant(e.occurredAt)) errors.push({ field: 'occurredAt', message: 'must be an ISO-8601 instant with a time zone, naming a real date and time' });
+  else if (now && Date.parse(e.occurredAt) > now.getTime() + EVENT_FUTURE_SKEW_MS) errors.push({ field: 'occurredAt', message: 'is in the future' });
+  else if (Date.parse(e.occurredAt) < Date.parse(EARLIEST_EVENT_AT)) errors.push({ field: 'occurredAt', message: `is before ${EARLIEST_EVENT_AT}` });
   const type = typeof e.type === 'string' ? e.type : '';
   for (const err of validateEventPayload(type, e.payload)) {
     errors.push(err.field === 'type' ? err : { field: err.field === 'payload' ? 'payload' : `payload.${err.field}`, message: err.message });

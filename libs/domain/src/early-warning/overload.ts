@@ -37,18 +37,36 @@ function boundary(value: string, timeZone: string, end: boolean): number {
   return Date.parse(value);
 }
 
+/** Years a window's dates may name (the calendar arithmetic works on four-digit years). */
+const SUPPRESSION_YEARS = { from: 1970, to: 9998 };
+
 /** Field errors of a manual suppression window (empty when valid). */
 export function validateManualSuppression(value: unknown): EventFieldError[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return [{ field: 'suppression', message: 'must be an object' }];
   const s = value as Record<string, unknown>;
   const errors: EventFieldError[] = [];
-  const when = (v: unknown) => typeof v === 'string' && (isIsoDate(v) || isIsoInstant(v));
+  const inYears = (v: string) => Number(v.slice(0, 4)) >= SUPPRESSION_YEARS.from && Number(v.slice(0, 4)) <= SUPPRESSION_YEARS.to;
+  const when = (v: unknown) => typeof v === 'string' && (isIsoDate(v) || isIsoInstant(v)) && inYears(v);
   if (!when(s.from)) errors.push({ field: 'from', message: 'must be an ISO date or instant' });
   if (!when(s.to)) errors.push({ field: 'to', message: 'must be an ISO date or instant' });
   if (!errors.length && boundary(s.to as string, 'UTC', true) <= boundary(s.from as string, 'UTC', false)) errors.push({ field: 'to', message: 'must be after from' });
   if (!Array.isArray(s.groups) || s.groups.some((g) => !(ALERT_GROUPS as readonly unknown[]).includes(g))) errors.push({ field: 'groups', message: `must be a list of ${ALERT_GROUPS.join(', ')}` });
   if (typeof s.reason !== 'string' || s.reason.trim() === '' || s.reason.length > 500) errors.push({ field: 'reason', message: 'must be a non-empty string of at most 500 characters' });
   return errors;
+}
+
+/**
+ * Field errors of a window declared now (`POST /accounts/{id}/suppressions`) beyond its
+ * shape: it may last at most `manualSuppression.maxDays` and end at most
+ * `maxDaysAhead` days from `now`, in the account's time zone.
+ */
+export function manualSuppressionBoundsErrors(s: ManualSuppression, now: Date, timeZone: string, policy: RetainPolicy): EventFieldError[] {
+  const bounds = policy.earlyWarning.overload.manualSuppression;
+  const from = boundary(s.from, timeZone, false);
+  const to = boundary(s.to, timeZone, true);
+  if (to - from > bounds.maxDays * DAY) return [{ field: 'to', message: `the window may last at most ${bounds.maxDays} days` }];
+  if (to > now.getTime() + bounds.maxDaysAhead * DAY) return [{ field: 'to', message: `must be at most ${bounds.maxDaysAhead} days ahead` }];
+  return [];
 }
 
 /** The first manual suppression covering `group` at `at`, with its end as an instant. */

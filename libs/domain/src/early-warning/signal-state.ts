@@ -165,6 +165,8 @@ export function applyEvent(state: AccountSignalState, event: IntegrationEvent, n
   if (problems.length || !Number.isFinite(time)) {
     throw new RangeError(`invalid ${event.type} event: ${problems.map((p) => `${p.field} ${p.message}`).join('; ') || 'occurredAt is not an instant'}`);
   }
+  // Account facts are not a risk signal: nothing of the signal state changes.
+  if (event.type === 'account_updated') return state;
   const at = new Date(time).toISOString();
   const ew = policy.earlyWarning;
   let s: AccountSignalState = { ...state, trackingSince: earlier(state.trackingSince, at) };

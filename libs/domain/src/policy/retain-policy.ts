@@ -310,6 +310,8 @@ export interface EarlyWarningPolicy {
     /** No notification from startHour to endHour in the recipient's time zone, except for these severities. */
     quietHours: { startHour: number; endHour: number; exemptSeverities: AlertSeverity[] };
     seasonal: SeasonalSuppressionWindow[];
+    /** A planned window declared through the api: at most this long, ending at most this far ahead. */
+    manualSuppression: { maxDays: number; maxDaysAhead: number };
   };
   delivery: { promptWithinMinutes: number; dailyDigestHour: number; weeklyDigestIsoWeekday: number; weeklyDigestHour: number };
 }
@@ -325,7 +327,7 @@ export interface RetainPolicy {
 }
 
 const DEFAULTS: RetainPolicy = {
-  version: '2026-11-22.7',
+  version: '2026-12-01.1',
   renewal: {
     milestoneOffsetsDays: { assessment: 90, preparation: 60, engagement: 30, closing: 14, renewalDay: 0 },
     actionLocalHour: 9,
@@ -572,6 +574,8 @@ const DEFAULTS: RetainPolicy = {
         // domain.md only says "summer": the northern school break, mid-June to the end of August.
         { name: 'education summer break', from: '06-15', to: '08-31', groups: ['usage'], segments: [], verticals: ['education'] },
       ],
+      // Planned low-usage windows are holidays and migrations: a year at most, declared up to two years ahead.
+      manualSuppression: { maxDays: 366, maxDaysAhead: 731 },
     },
     delivery: { promptWithinMinutes: 60, dailyDigestHour: 9, weeklyDigestIsoWeekday: 1, weeklyDigestHour: 9 },
   },
@@ -772,6 +776,8 @@ export function validatePolicy(policy: RetainPolicy): string[] {
   }
   const ov = ew.overload;
   if (!(ov.repeatSuppressDays >= 0 && ov.acknowledgeSuppressDays >= 0 && ov.consolidationWindowHours >= 0)) errors.push('earlyWarning.overload: repeatSuppressDays, acknowledgeSuppressDays, consolidationWindowHours >= 0');
+  const ms = ov.manualSuppression;
+  if (!(ms && wholeAtLeast(ms.maxDays, 1) && wholeAtLeast(ms.maxDaysAhead, 1))) errors.push('earlyWarning.overload.manualSuppression: maxDays and maxDaysAhead whole days >= 1');
   const q = ov.quietHours;
   if (!(wholeAtLeast(q.startHour, 0) && q.startHour <= 23 && wholeAtLeast(q.endHour, 0) && q.endHour <= 23 && Array.isArray(q.exemptSeverities) && q.exemptSeverities.every((s) => severities.includes(s)))) {
     errors.push('earlyWarning.overload.quietHours: startHour and endHour 0-23, exemptSeverities from P0-P3');

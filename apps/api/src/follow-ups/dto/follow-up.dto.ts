@@ -1,9 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { ROOT_CAUSES, type RootCause } from '@retain/workflows';
-import { BUSINESS_ID_MESSAGE, BUSINESS_ID_PATTERN, IsIsoCalendarDate } from '../../common/validators';
-import { RenewalAccountDto } from '../../renewals/dto/create-renewal.dto';
+import { ACCOUNT_FACTS_ARE_READ, BUSINESS_ID_MESSAGE, BUSINESS_ID_PATTERN, IsAbsent, IsIsoCalendarDate, QueryInt } from '../../common/validators';
 
 export class MonitoringPromiseDto {
   @ApiProperty({ example: 'Ship the SSO integration' }) @IsString() @IsNotEmpty() @MaxLength(2000) description!: string;
@@ -13,7 +12,10 @@ export class MonitoringPromiseDto {
 
 /** Post-save monitoring for an account saved outside Retain (a save run here starts its own). */
 export class StartMonitoringDto {
-  @ApiProperty({ type: RenewalAccountDto }) @ValidateNested() @Type(() => RenewalAccountDto) @IsObject() account!: RenewalAccountDto;
+  @ApiProperty({ example: 'acc-1042', pattern: BUSINESS_ID_PATTERN.source, description: 'The account, as launched by cs_ops or sent by the CRM; its facts are read from Retain' })
+  @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE })
+  accountId!: string;
+  @IsAbsent({ message: ACCOUNT_FACTS_ARE_READ }) account?: never;
   @ApiProperty({ example: '2027-03-31', description: 'The date of the renewal that was saved; keys the monitoring' }) @IsIsoCalendarDate() renewalDate!: string;
   @ApiPropertyOptional({ description: 'When the account was saved (default: now); not in the future' }) @IsOptional() @IsISO8601({ strict: true }) savedAt?: string;
   @ApiProperty({ type: [String], example: ['usage down 45%'] }) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(20) @IsString({ each: true }) @MaxLength(500, { each: true }) triggerReasons!: string[];
@@ -39,7 +41,7 @@ export class WinBackOutcomeDto {
 }
 
 export class ListWinBacksQuery {
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
+  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 }) @IsOptional() @QueryInt() @IsInt() @Min(1) @Max(500) limit?: number;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) cursor?: string;
   @ApiPropertyOptional({ enum: ['active', 'won_back', 'declined', 'no_response'] }) @IsOptional() @IsIn(['active', 'won_back', 'declined', 'no_response']) status?: string;
   @ApiPropertyOptional() @IsOptional() @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE }) owner?: string;

@@ -1,12 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { RENEWAL_PHASES, RISK_CATEGORIES, SEGMENTS, type RenewalPhase, type RiskCategory, type Segment } from '@retain/domain';
-import { BUSINESS_ID_MESSAGE, BUSINESS_ID_PATTERN, IsIsoCalendarDate } from '../../common/validators';
+import { BUSINESS_ID_MESSAGE, BUSINESS_ID_PATTERN, IsIsoCalendarDate, QueryInt } from '../../common/validators';
 
 export class ListRenewalsQuery {
   @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  @IsOptional() @QueryInt() @IsInt() @Min(1) @Max(500)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'Opaque cursor from the previous page\'s nextCursor' })
@@ -37,11 +36,11 @@ export class ListRenewalsQuery {
   @IsOptional() @IsIsoCalendarDate()
   renewalDateTo?: string;
 
-  @ApiPropertyOptional({ description: 'Minimum ARR in cents' })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0)
+  @ApiPropertyOptional({ description: 'Minimum ARR in cents', minimum: 0, maximum: 1e13 })
+  @IsOptional() @QueryInt() @IsInt() @Min(0) @Max(1e13)
   arrCentsMin?: number;
 
-  @ApiPropertyOptional({ description: 'Maximum ARR in cents' })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0)
+  @ApiPropertyOptional({ description: 'Maximum ARR in cents', minimum: 0, maximum: 1e13 })
+  @IsOptional() @QueryInt() @IsInt() @Min(0) @Max(1e13)
   arrCentsMax?: number;
 }

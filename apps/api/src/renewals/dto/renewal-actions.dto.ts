@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { RENEWAL_DECISION_OUTCOMES, type RenewalDecisionOutcome } from '@retain/workflows';
 import { BUSINESS_ID_MESSAGE, BUSINESS_ID_PATTERN, IsIsoCalendarDate } from '../../common/validators';
@@ -15,8 +14,8 @@ export class RecordDecisionDto {
   @IsIn(RENEWAL_DECISION_OUTCOMES)
   outcome!: RenewalDecisionOutcome;
 
-  @ApiPropertyOptional({ description: 'New ARR in US cents: required for expanded and downsized' })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(1e13)
+  @ApiPropertyOptional({ description: 'New ARR in US cents: required for expanded and downsized; a JSON number, never converted from a string', minimum: 0, maximum: 1e13 })
+  @IsOptional() @IsInt() @Min(0) @Max(1e13)
   newArrCents?: number;
 
   @ApiPropertyOptional({ description: 'The reason in the customer\'s words; required for churned', maxLength: 2000 })

@@ -1,11 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
+  ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf, ValidateNested,
 } from 'class-validator';
 import { CONCESSION_TYPES, CONVERSATION_STAGES, PLAN_ITEM_STATES, ROOT_CAUSES, type ConcessionType, type ConversationStage, type PlanItemState, type RootCause } from '@retain/workflows';
-import { BUSINESS_ID_MESSAGE, BUSINESS_ID_PATTERN, IsIsoCalendarDate } from '../../common/validators';
-import { RenewalAccountDto } from '../../renewals/dto/create-renewal.dto';
+import { BUSINESS_ID_MESSAGE, BUSINESS_ID_PATTERN, IsAbsent, IsIsoCalendarDate, IsPercentage, ACCOUNT_FACTS_ARE_READ, QueryInt } from '../../common/validators';
 
 export class SaveProbabilityFactsDto {
   @ApiProperty({ enum: ['yes', 'complex', 'no'] }) @IsIn(['yes', 'complex', 'no']) issuesFixable!: 'yes' | 'complex' | 'no';
@@ -22,9 +21,17 @@ export class StrategicFlagsDto {
   @ApiPropertyOptional() @IsOptional() @IsBoolean() growthPotential?: boolean;
 }
 
+/**
+ * A save for the renewal of `accountId` on `renewalDate`. The account's facts (ARR,
+ * owners, time zone) are read from Retain, where cs_ops or the CRM set them; a body
+ * naming them is refused.
+ */
 export class CreateSaveDto {
-  @ApiProperty({ type: RenewalAccountDto }) @ValidateNested() @Type(() => RenewalAccountDto) @IsObject() account!: RenewalAccountDto;
-  @ApiProperty({ example: '2027-03-31' }) @IsIsoCalendarDate() renewalDate!: string;
+  @ApiProperty({ example: 'acc-1042', pattern: BUSINESS_ID_PATTERN.source, description: 'The account, as launched by cs_ops or sent by the CRM' })
+  @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE })
+  accountId!: string;
+  @ApiProperty({ example: '2027-03-31', format: 'date', description: 'The date of the renewal to save' }) @IsIsoCalendarDate() renewalDate!: string;
+  @IsAbsent({ message: ACCOUNT_FACTS_ARE_READ }) account?: never;
   @ApiProperty({ type: [String], example: ['competitor evaluation', 'usage down 45%'] })
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(20) @IsString({ each: true }) @MaxLength(500, { each: true })
   triggerReasons!: string[];
@@ -70,7 +77,10 @@ export class ConcessionRationaleDto {
 
 export class RequestConcessionDto {
   @ApiProperty({ enum: CONCESSION_TYPES }) @IsIn(CONCESSION_TYPES) type!: ConcessionType;
-  @ApiPropertyOptional({ minimum: 0, maximum: 100 }) @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 }) @Min(0) @Max(100) discountPct?: number;
+  @ApiPropertyOptional({ minimum: 0.01, maximum: 100, multipleOf: 0.01, description: 'Required for a discount: the approval matrix reads it' })
+  @ValidateIf((o: RequestConcessionDto) => o.type === 'discount' || o.discountPct !== undefined)
+  @IsPercentage()
+  discountPct?: number;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) terms?: string;
   @ApiProperty({ type: ConcessionRationaleDto }) @ValidateNested() @Type(() => ConcessionRationaleDto) @IsObject() rationale!: ConcessionRationaleDto;
   @ApiProperty({ example: 'year 1 only, standard price in year 2' }) @IsString() @IsNotEmpty() @MaxLength(500) sunset!: string;
@@ -95,7 +105,7 @@ export class SaveOutcomeDto {
 }
 
 export class ListSavesQuery {
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
+  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 }) @IsOptional() @QueryInt() @IsInt() @Min(1) @Max(500) limit?: number;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) cursor?: string;
   @ApiPropertyOptional({ enum: ['active', 'saved', 'lost', 'exited'] }) @IsOptional() @IsIn(['active', 'saved', 'lost', 'exited']) status?: string;
   @ApiPropertyOptional({ enum: ['full', 'standard', 'light', 'none'] }) @IsOptional() @IsIn(['full', 'standard', 'light', 'none']) effortLevel?: string;

@@ -1,0 +1,67 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { listScope, permits, relationsTo, type AccessAction, type AccessResource, type AccountParties, type Relation } from '@retain/domain';
+import type { Principal } from '../auth/api-key-store';
+import { ApiError, type ErrorCode } from '../problems/error-codes';
+import { readAccountParties, readManagementChain, scopePredicate, type AccountPartiesRow } from './access.sql';
+
+/** The refusal each kind of object answers when the caller does not stand to it. */
+const NOT_YOURS: Record<AccessResource, ErrorCode> = {
+  account: 'ACCOUNT.NOT_YOURS',
+  renewal: 'RENEWAL.NOT_YOURS',
+  save: 'SAVE.NOT_YOURS',
+  planItem: 'SAVE.NOT_YOURS',
+  concession: 'SAVE.NOT_YOURS',
+  monitoring: 'MONITORING.NOT_YOURS',
+  winBack: 'WIN_BACK.NOT_YOURS',
+  alert: 'ALERT.NOT_YOURS',
+  audit: 'AUTH.FORBIDDEN',
+  event: 'AUTH.FORBIDDEN',
+};
+
+/**
+ * The one place services ask whether a caller may act (docs/access.md): the rules are
+ * the domain's access table; the facts (who owns, manages or sells to an account, and
+ * the management chains) come from the read model.
+ */
+@Injectable()
+export class AccessService {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Who stands to an account; null when Retain does not know it. */
+  parties(accountId: string): Promise<AccountPartiesRow | null> {
+    return readAccountParties(this.db, accountId);
+  }
+
+  chainOf(principalId: string): Promise<string[]> {
+    return readManagementChain(this.db, principalId);
+  }
+
+  /**
+   * The caller's relations to an object of the account with `parties` (and to its item
+   * owned by `assignees`); refuses with the object's NOT_YOURS code when the rule does
+   * not admit them. An object whose account is unknown admits only `any` grants.
+   */
+  require<R extends AccessResource>(p: Principal, resource: R, action: AccessAction<R>, parties: AccountParties | null, what: string, assignees: ReadonlyArray<string | null | undefined> = []): Relation[] {
+    const relations = parties ? relationsTo(p.id, parties, assignees) : [];
+    if (!permits(p.role, relations, resource, action)) {
+      throw new ApiError(NOT_YOURS[resource], `${p.id} (${p.role}) may not ${humanise(action)} ${what}`);
+    }
+    return relations;
+  }
+
+  /** Whether the caller may, without refusing. */
+  may<R extends AccessResource>(p: Principal, resource: R, action: AccessAction<R>, parties: AccountParties | null, assignees: ReadonlyArray<string | null | undefined> = []): boolean {
+    return permits(p.role, parties ? relationsTo(p.id, parties, assignees) : [], resource, action);
+  }
+
+  /** The WHERE predicate of a list: the rows whose account (joined as `accountAlias`) the caller may see. */
+  listPredicate<R extends AccessResource>(p: Principal, resource: R, action: AccessAction<R>, accountAlias: string, param: (value: unknown) => string): string {
+    return scopePredicate(listScope(p.role, resource, action), p.id, accountAlias, param);
+  }
+}
+
+function humanise(action: string): string {
+  return action.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`);
+}

@@ -1,0 +1,114 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { AppConfig } from '@retain/config';
+import { DEFAULT_POLICY, manualSuppressionBoundsErrors, validateManualSuppression } from '@retain/domain';
+import { appendAudit } from '@retain/persistence';
+import { ACCOUNT_RISK_WORKFLOW_TYPE, ALERT_REFUSALS, accountRiskWorkflowId, addSuppressionSignal, getAccountRiskStateQuery, removeSuppressionUpdate, type AccountRiskInput, type AccountRiskState } from '@retain/workflows';
+import { AccessService } from '../access/access.service';
+import type { AccountPartiesRow } from '../access/access.sql';
+import type { Principal } from '../auth/api-key-store';
+import { BUSINESS_ID_PATTERN } from '../common/validators';
+import { ApiError } from '../problems/error-codes';
+import { TemporalClientProvider } from '../temporal/temporal-client.provider';
+import { executeWorkflowUpdate, isTemporalUnavailable } from '../temporal/workflow-updates';
+import { AccountFactsService } from './account-facts.service';
+import type { AccountView, PatchAccountDto, SuppressionDto } from './dto/account.dto';
+
+/** An account: its facts, its early-warning view and its planned suppression windows. */
+@Injectable()
+export class AccountsService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly temporal: TemporalClientProvider,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly access: AccessService,
+    private readonly facts: AccountFactsService,
+  ) {}
+
+  /** Who stands to the account; 404 for an account Retain does not know. */
+  private async parties(accountId: string): Promise<AccountPartiesRow> {
+    const parties = BUSINESS_ID_PATTERN.test(accountId) ? await this.access.parties(accountId) : null;
+    if (!parties) throw new ApiError('ACCOUNT.NOT_FOUND', `No account ${accountId}`);
+    return parties;
+  }
+
+  async get(accountId: string, p: Principal): Promise<AccountView> {
+    this.access.require(p, 'account', 'read', await this.parties(accountId), accountId);
+    return (await this.facts.read(accountId))!;
+  }
+
+  async change(accountId: string, dto: PatchAccountDto, p: Principal): Promise<AccountView> {
+    this.access.require(p, 'account', 'changeFacts', await this.parties(accountId), accountId);
+    const changes = Object.fromEntries(Object.entries(dto).filter(([, v]) => v !== undefined));
+    if (Object.keys(changes).length === 0) throw new ApiError('REQUEST.EMPTY_CHANGE', 'Send at least one of name, arrCents, segment, timeZone, ownerCsmId, csmManagerId, salesRepId');
+    return this.facts.change(accountId, changes, p, new Date());
+  }
+
+  async addSuppression(accountId: string, dto: SuppressionDto, p: Principal, key?: string) {
+    const parties = await this.parties(accountId);
+    this.access.require(p, 'account', 'suppress', parties, accountId);
+    const body = { from: dto.from, to: dto.to, groups: dto.groups ?? [], reason: dto.reason.trim() };
+    const now = new Date();
+    const account = (await this.facts.read(accountId))!;
+    const errors = validateManualSuppression(body);
+    if (!errors.length) errors.push(...manualSuppressionBoundsErrors(body, now, account.timeZone, DEFAULT_POLICY));
+    if (errors.length) throw new ApiError('VALIDATION.FAILED', 'The suppression window is not valid', errors);
+    const suppression = { ...body, id: key ? `${p.id}:${key}` : `suppression:${randomUUID()}`, by: p.id, at: now.toISOString() };
+    const input: AccountRiskInput = { accountId, policy: DEFAULT_POLICY };
+    try {
+      await this.temporal.client.workflow.signalWithStart(ACCOUNT_RISK_WORKFLOW_TYPE, { taskQueue: this.config.TEMPORAL_TASK_QUEUE, workflowId: accountRiskWorkflowId(accountId), args: [input], signal: addSuppressionSignal, signalArgs: [suppression] });
+    } catch (error) {
+      if (isTemporalUnavailable(error)) throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was changed, try again');
+      throw error;
+    }
+    await appendAudit(this.db, [
+      { actorId: p.id, actorRole: p.role, action: 'suppression.declared', subjectType: 'account', subjectId: accountId, accountId, detail: body, dedupeKey: `suppression.declared:${accountId}:${suppression.id}` },
+    ]);
+    return suppression;
+  }
+
+  /** Ends a suppression window early; its alerts are no longer held back. */
+  async removeSuppression(accountId: string, suppressionId: string, p: Principal, key?: string) {
+    this.access.require(p, 'account', 'suppress', await this.parties(accountId), accountId);
+    if (suppressionId.length > 300) throw new ApiError('ACCOUNT.SUPPRESSION_NOT_FOUND', `No suppression ${suppressionId.slice(0, 40)}… on ${accountId}`);
+    const removed = await executeWorkflowUpdate(this.temporal.client, accountRiskWorkflowId(accountId), removeSuppressionUpdate, { suppressionId, by: p.id }, {
+      refusals: { [ALERT_REFUSALS.suppressionNotFound]: 'ACCOUNT.SUPPRESSION_NOT_FOUND' },
+      closedCode: 'ACCOUNT.SUPPRESSION_NOT_FOUND',
+      ...(key ? { updateId: `${p.id}:${key}` } : {}),
+    });
+    await appendAudit(this.db, [
+      { actorId: p.id, actorRole: p.role, action: 'suppression.ended', subjectType: 'account', subjectId: accountId, accountId, detail: { suppressionId }, dedupeKey: `suppression.ended:${accountId}:${suppressionId}` },
+    ]);
+    return removed;
+  }
+
+  async risk(accountId: string, p: Principal) {
+    this.access.require(p, 'account', 'read', await this.parties(accountId), accountId);
+    let live: AccountRiskState | null = null;
+    try {
+      live = await this.temporal.client.workflow.getHandle(accountRiskWorkflowId(accountId)).query(getAccountRiskStateQuery);
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError) && !isTemporalUnavailable(error)) throw error;
+    }
+    const [alerts, health, renewals, saves, monitorings] = await Promise.all([
+      this.db.query<Array<{ data: unknown }>>(`SELECT data FROM alerts WHERE account_id = $1 AND state <> 'resolved' ORDER BY triggered_at DESC LIMIT 100`, [accountId]),
+      this.db.query<Array<{ observed_at: Date; health_score: string | null; usage_change_pct: string | null }>>('SELECT observed_at, health_score, usage_change_pct FROM account_health_observations WHERE account_id = $1 ORDER BY observed_at DESC LIMIT 12', [accountId]),
+      this.db.query<Array<{ id: string; renewal_date: string; phase: string; risk_category: string | null }>>(`SELECT id, renewal_date::text AS renewal_date, phase, risk_category FROM renewals WHERE account_id = $1 AND status = 'active' ORDER BY renewal_date`, [accountId]),
+      this.db.query<Array<{ id: string; status: string; effort_level: string }>>(`SELECT id, status, effort_level FROM save_efforts WHERE account_id = $1 AND status = 'active'`, [accountId]),
+      this.db.query<Array<{ id: string; status: string; last_judgement: string | null }>>(`SELECT id, status, last_judgement FROM post_save_monitorings WHERE account_id = $1 AND status = 'active'`, [accountId]),
+    ]);
+    return {
+      accountId,
+      signals: live ? { health: live.signals.health, latestUsage: live.signals.usage.at(-1) ?? null, nps: live.signals.nps, csat: live.signals.csat, csmFlag: live.signals.csmFlag, openTickets: live.signals.tickets.filter((t) => t.status === 'open').length, eventsApplied: live.eventsApplied, lastEventAt: live.lastEventAt } : null,
+      suppressions: live?.suppressions ?? [],
+      openAlerts: alerts.map((a) => a.data),
+      healthTrend: health.reverse().map((h) => ({ at: h.observed_at.toISOString(), healthScore: h.health_score === null ? null : Number(h.health_score), usageChangePct: h.usage_change_pct === null ? null : Number(h.usage_change_pct) })),
+      activeRenewals: renewals,
+      activeSave: saves[0] ?? null,
+      activeMonitoring: monitorings[0] ?? null,
+    };
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * JSON with object keys sorted, so the same body always has the same fingerprint (the
+ * Idempotency-Key check, a renewal launch's details). Bodies reach it after the input
+ * limits (input-limits.ts), so its recursion is bounded.
+ */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
