@@ -18,7 +18,7 @@ export async function run(stack) {
     if (launched.status !== 201 && launched.status !== 200) throw new Error(`POST /renewals answered ${launched.status}: ${launched.text}`);
     const id = /** @type {{ id: string }} */ (json(launched.text)).id;
     const path = `/renewals/${encodeURIComponent(id)}`;
-    const auth = { authorization: `Bearer ${keys.manager}` };
+    const auth = { authorization: `Bearer ${keys.director}` };
     // Until the worker has written the renewal's first state to the read model.
     await eventually(
       async () => {

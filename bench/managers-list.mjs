@@ -19,16 +19,17 @@ export const name = 'managers-list';
 
 /** @type {unknown} */
 const compiled = createRequire(import.meta.url)(join(repoRoot, 'dist/apps/api/src/saves/saves-list.query.js'));
-const savesList = /** @type {{ savesListQuery: (q: unknown, p: { id: string, role: string }) => { text: string, params: unknown[] } }} */ (compiled);
+const savesList = /** @type {{ savesListQuery: (q: unknown, p: { id: string, role: string, team?: string[] }) => { text: string, params: unknown[] } }} */ (compiled);
 
 const LIST_INDEXES = ['save_efforts_status_arr_idx', 'save_efforts_status_deadline_key_idx', 'save_efforts_manager_idx'];
 
 /**
  * The SQL the api runs for GET /saves (apps/api/src/saves/saves-list.query.ts, compiled),
- * for a csm_manager with these query parameters.
+ * for a director (who sees every team's saves: the list whose depth matters; a CSM
+ * manager sees his own team's) with these query parameters.
  * @type {(q: { status: string, sort: 'arr' | 'deadline', cursor?: string, limit: number }) => { text: string, params: unknown[] }}
  */
-const listSql = (q) => savesList.savesListQuery(q, { id: 'bench-mgr', role: 'csm_manager' });
+const listSql = (q) => savesList.savesListQuery(q, { id: 'bench-dir', role: 'director' });
 
 /**
  * @typedef {{ 'Node Type': string, 'Relation Name'?: string, 'Index Name'?: string, Plans?: PlanNode[] }} PlanNode
@@ -59,10 +60,16 @@ export async function run(stack) {
 
   // One real save, for a real state document on every generated row.
   const renewalDate = new Date(Date.now() + 75 * 86_400_000).toISOString().slice(0, 10);
+  // cs_ops launches the renewal (Retain learns the account), then the save names the account.
+  const launched = await http.request('POST', '/renewals', {
+    headers: { authorization: `Bearer ${keys.ops}` },
+    body: JSON.stringify({ account: { id: 'sv-seed', name: 'Seed SA', arrCents: 20_000_000, segment: 'enterprise', timeZone: 'UTC', ownerCsmId: 'csm-sv', csmManagerId: 'mgr-sv' }, renewalDate }),
+  });
+  if (launched.status !== 201 && launched.status !== 200) throw new Error(`POST /renewals answered ${launched.status}: ${launched.text}`);
   const seed = await http.request('POST', '/saves', {
     headers: { authorization: `Bearer ${keys.ops}` },
     body: JSON.stringify({
-      account: { id: 'sv-seed', name: 'Seed SA', arrCents: 20_000_000, segment: 'enterprise', timeZone: 'UTC', ownerCsmId: 'csm-sv', csmManagerId: 'mgr-sv' },
+      accountId: 'sv-seed',
       renewalDate,
       triggerReasons: ['competitor evaluation'],
       facts: { issuesFixable: 'yes', relationship: 'good', alternative: 'evaluating', budget: 'confirmed', stakeholders: 'engaged' },
@@ -123,7 +130,7 @@ export async function run(stack) {
     { label: 'deadline first', path: '/saves?status=active&limit=50', q: { status: 'active', sort: 'deadline', limit: 50 } },
     { label: 'deadline deep', path: `/saves?status=active&limit=50&cursor=${dlCursor}`, q: { status: 'active', sort: 'deadline', limit: 50, cursor: dlCursor } },
   ];
-  const auth = { authorization: `Bearer ${keys.manager}` };
+  const auth = { authorization: `Bearer ${keys.director}` };
   // The api answers what the SQL answers.
   for (const c of cases) {
     const res = await http.request('GET', c.path, { headers: auth });

@@ -37,7 +37,8 @@ export function say(message) {
 /**
  * @typedef {object} BenchKeys
  * @property {string} ops          cs_ops key (launches)
- * @property {string} manager      csm_manager key (reads every renewal and save)
+ * @property {string} manager      csm_manager key (reads his own team's renewals and saves)
+ * @property {string} director     director key (reads every renewal and save)
  * @property {string} integration  integration key (POST /events)
  * @property {string} integrationId
  * @property {string} secret       its Standard Webhooks signing secret (whsec_...)
@@ -183,13 +184,15 @@ export class BenchStack {
         child.stderr.on('data', (c) => (err += String(c)));
         child.on('exit', (code) => (code === 0 ? resolve(/** @type {Record<string, string>} */ (json(out))) : reject(new Error(`keys ${args.join(' ')} failed: ${err}`))));
       });
-    const [ops, manager, integration] = await Promise.all([
+    const [ops, manager, director, integration] = await Promise.all([
       run(['create', '--role', 'cs_ops', '--user', 'bench-ops', '--name', 'Bench Ops']),
       run(['create', '--role', 'csm_manager', '--user', 'bench-mgr', '--name', 'Bench Manager']),
+      // Directors read every team's work (a CSM manager only his own team's).
+      run(['create', '--role', 'director', '--user', 'bench-dir', '--name', 'Bench Director']),
       run(['create', '--role', 'integration', '--user', 'bench-int', '--name', 'Bench Integration']),
     ]);
     const secret = await run(['signing-secret', '--user', 'bench-int']);
-    this.keys = { ops: ops.key ?? '', opsId: 'bench-ops', manager: manager.key ?? '', integration: integration.key ?? '', integrationId: 'bench-int', secret: secret.secret ?? '' };
+    this.keys = { ops: ops.key ?? '', opsId: 'bench-ops', manager: manager.key ?? '', director: director.key ?? '', integration: integration.key ?? '', integrationId: 'bench-int', secret: secret.secret ?? '' };
     return this.keys;
   }
 

@@ -11,7 +11,9 @@ describe('post-save monitoring and win-back end to end, with role keys', () => {
 
   beforeAll(async () => {
     stack = await TestStack.start();
-    for (const [role, user] of [['cs_ops', 'ops-f'], ['csm', 'csm-f'], ['csm', 'csm-g'], ['csm_manager', 'mgr-f'], ['director', 'dir-f']] as const) keys[user] = await stack.keyFor(role, user);
+    for (const [role, user, managerId] of [['director', 'dir-f'], ['csm_manager', 'mgr-f', 'dir-f'], ['cs_ops', 'ops-f'], ['csm', 'csm-f', 'mgr-f'], ['csm', 'csm-g']] as const) {
+      keys[user] = await stack.keyFor(role, user, managerId ? { managerId } : {});
+    }
   }, 120_000);
 
   afterAll(async () => {
@@ -27,7 +29,9 @@ describe('post-save monitoring and win-back end to end, with role keys', () => {
 
   it('hands a saved account over to monitoring with every promise of the save', async () => {
     const renewalDate = addDays(today, 70);
-    const save = { account: account('acc-f-saved'), renewalDate, triggerReasons: ['usage down 45%'], facts: { issuesFixable: 'yes', relationship: 'good', alternative: 'none', budget: 'confirmed', stakeholders: 'engaged' }, rootCause: 'value_perception' };
+    // cs_ops launched the renewal (and so told Retain the account); the save names the account.
+    expect((await stack.request('POST', '/renewals', { key: keys['ops-f'], body: { account: account('acc-f-saved'), renewalDate } })).status).toBe(201);
+    const save = { accountId: 'acc-f-saved', renewalDate, triggerReasons: ['usage down 45%'], facts: { issuesFixable: 'yes', relationship: 'good', alternative: 'none', budget: 'confirmed', stakeholders: 'engaged' }, rootCause: 'value_perception' };
     expect((await stack.request('POST', '/saves', { key: keys['ops-f'], body: save })).status).toBe(201);
     const saveId = `save:acc-f-saved:${renewalDate}`;
     await read(`/saves/${encodeURIComponent(saveId)}`);
@@ -47,8 +51,10 @@ describe('post-save monitoring and win-back end to end, with role keys', () => {
   }, 60_000);
 
   it('monitors an account saved elsewhere: promises delivered once per key, a missed one escalated, bad moves refused', async () => {
+    // Retain knows the account from its next renewal, launched by cs_ops; the save itself happened elsewhere.
+    expect((await stack.request('POST', '/renewals', { key: keys['ops-f'], body: { account: account('acc-f-outside'), renewalDate: addDays(today, 360) } })).status).toBe(201);
     const body = {
-      account: account('acc-f-outside'),
+      accountId: 'acc-f-outside',
       renewalDate: addDays(today, -5),
       triggerReasons: ['champion left'],
       rootCause: 'service_experience',
@@ -61,7 +67,7 @@ describe('post-save monitoring and win-back end to end, with role keys', () => {
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toMatch(PROBLEM_JSON);
     expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['promises.0.dueAt', 'promises.0.ownerId']);
-    expect((await stack.request('POST', '/monitoring', { key: keys['mgr-f'], body })).status).toBe(403);
+    expect((await stack.request('POST', '/monitoring', { key: keys['csm-g'], body })).status).toBe(403);
     const first = await stack.request('POST', '/monitoring', { key: keys['ops-f'], body });
     expect(first.status).toBe(201);
     const id = first.body.id as string;

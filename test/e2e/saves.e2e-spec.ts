@@ -10,19 +10,27 @@ describe('save efforts end to end: start, triage, issues, concessions within aut
   const renewalDate = addDays(localDateAt(new Date(), 'UTC'), 75);
   const saveId = (account: string) => `save:${account}:${renewalDate}`;
   const path = (account: string, suffix = '') => `/saves/${encodeURIComponent(saveId(account))}${suffix}`;
-  const body = (account: string, arrCents: number, overrides: Record<string, unknown> = {}) => ({
-    account: { id: account, name: `${account} SA`, arrCents, segment: 'enterprise', timeZone: 'UTC', ownerCsmId: 'csm-s', csmManagerId: 'mgr-s' },
+  const accountOf = (account: string, arrCents: number) => ({ id: account, name: `${account} SA`, arrCents, segment: 'enterprise', timeZone: 'UTC', ownerCsmId: 'csm-s', csmManagerId: 'mgr-s' });
+  /** A save names the account; cs_ops launched its renewal, which is where Retain learns the account's facts. */
+  const body = (account: string, overrides: Record<string, unknown> = {}) => ({
+    accountId: account,
     renewalDate,
     triggerReasons: ['competitor evaluation'],
     facts: { issuesFixable: 'yes', relationship: 'good', alternative: 'evaluating', budget: 'confirmed', stakeholders: 'engaged' },
     rootCause: 'service_experience',
     ...overrides,
   });
+  const launch = async (account: string, arrCents: number) => {
+    const r = await stack.request('POST', '/renewals', { key: keys['ops-s'], body: { account: accountOf(account, arrCents), renewalDate } });
+    expect([account, r.status]).toEqual([account, 201]);
+  };
   const rationale = { businessRationale: 'Reference customer', expectedOutcome: '2-year renewal', alternativesConsidered: 'Service credits', riskFactors: 'Competitor' };
 
   beforeAll(async () => {
     stack = await TestStack.start();
-    for (const [role, user] of [['cs_ops', 'ops-s'], ['csm', 'csm-s'], ['csm', 'csm-t'], ['csm_manager', 'mgr-s'], ['director', 'dir-s']] as const) keys[user] = await stack.keyFor(role, user);
+    for (const [role, user, managerId] of [['director', 'dir-s'], ['csm_manager', 'mgr-s', 'dir-s'], ['cs_ops', 'ops-s'], ['csm', 'csm-s', 'mgr-s'], ['csm', 'csm-t', 'mgr-s']] as const) {
+      keys[user] = await stack.keyFor(role, user, managerId ? { managerId } : {});
+    }
   }, 120_000);
 
   afterAll(async () => {
@@ -38,7 +46,7 @@ describe('save efforts end to end: start, triage, issues, concessions within aut
 
   it('starts the save of a renewal that turns red, links the two, and closes the save as lost when the customer churns', async () => {
     const renewalId = `renewal:acc-save-red:${renewalDate}`;
-    const launched = await stack.request('POST', '/renewals', { key: keys['ops-s'], body: { account: body('acc-save-red', 9_000_000).account, renewalDate } });
+    const launched = await stack.request('POST', '/renewals', { key: keys['ops-s'], body: { account: accountOf('acc-save-red', 9_000_000), renewalDate } });
     expect(launched.status).toBe(201);
     // The integration event (issue 6 brings it through REST) arrives as the renewal's health signal.
     await stack.temporal.client.workflow.getHandle(renewalId).signal(healthInputSignal, { eventId: 'crm-red-1', source: 'crm', inputs: { competitiveSignal: true } });
@@ -51,7 +59,7 @@ describe('save efforts end to end: start, triage, issues, concessions within aut
     }, 15_000, 'the save linked on the renewal');
     expect(renewal.saveRequest).toMatchObject({ saveId: saveId('acc-save-red'), startedBy: 'renewal' });
     // Starting it again through REST finds the same save.
-    const again = await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-red', 9_000_000) });
+    const again = await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-red') });
     expect([again.status, again.body.id, again.body.created]).toEqual([200, saveId('acc-save-red'), false]);
 
     const decided = await stack.request('POST', `/renewals/${encodeURIComponent(renewalId)}/decision`, { key: keys['csm-s'], body: { outcome: 'churned', reason: 'Moved to the competitor' } });
@@ -72,10 +80,11 @@ describe('save efforts end to end: start, triage, issues, concessions within aut
   }, 60_000);
 
   it('starts one save per renewal and shows its triage', async () => {
-    const first = await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-1', 20_000_000) });
+    await launch('acc-save-1', 20_000_000);
+    const first = await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-1') });
     expect(first.status).toBe(201);
     expect(first.body).toEqual({ id: saveId('acc-save-1'), renewalId: `renewal:acc-save-1:${renewalDate}`, created: true });
-    const again = await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-1', 20_000_000) });
+    const again = await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-1') });
     expect([again.status, again.body.created]).toEqual([200, false]);
     const s = await save('acc-save-1');
     expect(s.triage.allocation).toMatchObject({ effort: 'full', valueTier: 'high', probabilityTier: 'high', timeBand: 'compressed' });
@@ -83,14 +92,19 @@ describe('save efforts end to end: start, triage, issues, concessions within aut
 
   it('refuses bodies that try to set server-owned fields or carry bad values, starting nothing', async () => {
     for (const [extra, field] of [[{ status: 'saved' }, 'status'], [{ rootCause: 'weather' }, 'rootCause'], [{ facts: { issuesFixable: 'maybe' } }, 'facts.issuesFixable']] as const) {
-      const res = await stack.request('POST', '/saves', { key: keys['ops-s'], body: { ...body('acc-save-bad', 5_000_000), ...extra } });
+      const res = await stack.request('POST', '/saves', { key: keys['ops-s'], body: { ...body('acc-save-bad'), ...extra } });
       expect(res.status).toBe(400);
       expect(res.headers.get('content-type')).toMatch(PROBLEM_JSON);
       expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
     }
     const rows: unknown[] = await stack.db.query("SELECT 1 FROM save_efforts WHERE account_id = 'acc-save-bad'");
     expect(rows).toEqual([]);
-    expect((await stack.request('POST', '/saves', { key: keys['mgr-s'], body: body('acc-save-bad', 5_000_000) })).status).toBe(403);
+    // An account Retain does not know is a 404 naming it; another CSM of the team may not start the owner's save.
+    const unknown = await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-bad') });
+    expect([unknown.status, unknown.body.code, unknown.body.errors?.[0]?.field]).toEqual([404, 'ACCOUNT.NOT_FOUND', 'accountId']);
+    await launch('acc-save-bad', 5_000_000);
+    expect((await stack.request('POST', '/saves', { key: keys['csm-t'], body: body('acc-save-bad') })).status).toBe(403);
+    expect(await stack.db.query("SELECT 1 FROM save_efforts WHERE account_id = 'acc-save-bad'")).toEqual([]);
   });
 
   it('approves concessions only within the approver\'s authority, never one\'s own, role from the key', async () => {
@@ -100,8 +114,10 @@ describe('save efforts end to end: start, triage, issues, concessions within aut
     expect(big.status).toBe(201);
     expect(big.body).toMatchObject({ requiredRole: 'director', state: 'pending' });
 
-    const byCsm = await stack.request('POST', path('acc-save-1', `/concessions/${big.body.id}/approve`), { key: keys['csm-t'], body: {} });
-    expect([byCsm.status, byCsm.body.code]).toEqual([403, 'SAVE.CONCESSION_BEYOND_AUTHORITY']);
+    const byManager = await stack.request('POST', path('acc-save-1', `/concessions/${big.body.id}/approve`), { key: keys['mgr-s'], body: {} });
+    expect([byManager.status, byManager.body.code]).toEqual([403, 'SAVE.CONCESSION_BEYOND_AUTHORITY']);
+    const byOtherCsm = await stack.request('POST', path('acc-save-1', `/concessions/${big.body.id}/approve`), { key: keys['csm-t'], body: {} });
+    expect([byOtherCsm.status, byOtherCsm.body.code]).toEqual([403, 'SAVE.NOT_YOURS']);
     const smuggled = await stack.request('POST', path('acc-save-1', `/concessions/${big.body.id}/approve`), { key: keys['csm-t'], body: { role: 'vp', approver: 'dir-s' } });
     expect(smuggled.status).toBe(400);
     expect((await save('acc-save-1')).concessions[0].state).toBe('pending');
@@ -121,7 +137,8 @@ describe('save efforts end to end: start, triage, issues, concessions within aut
   }, 30_000);
 
   it('lists saves for managers, sorted by ARR at risk, and records the outcome once', async () => {
-    expect((await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-2', 3_000_000) })).status).toBe(201);
+    await launch('acc-save-2', 3_000_000);
+    expect((await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-2') })).status).toBe(201);
     await save('acc-save-2');
     const list = await stack.request('GET', '/saves?status=active&sort=arr', { key: keys['mgr-s'] });
     expect(list.status).toBe(200);
@@ -148,7 +165,8 @@ describe('save efforts end to end: start, triage, issues, concessions within aut
   }, 30_000);
 
   it('logs conversations, escalates to an executive step by step, and opens the debrief once the save is lost', async () => {
-    expect((await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-3', 1_000_000) })).status).toBe(201);
+    await launch('acc-save-3', 1_000_000);
+    expect((await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-3') })).status).toBe(201);
     await save('acc-save-3');
     const talk = await stack.request('POST', path('acc-save-3', '/conversations'), { key: keys['csm-s'], body: { stage: 'listen', result: 'Onboarding failed them' } });
     expect(talk.status).toBe(201);

@@ -123,7 +123,7 @@ function registeredActivityNames(): string[] {
 // The cases.
 // ---------------------------------------------------------------------------
 
-type ActivityClass = 'RenewalReadModelActivities' | 'SaveEffortReadModelActivities' | 'FollowUpReadModelActivities' | 'AccountRiskReadModelActivities' | 'FollowUpLauncher';
+type ActivityClass = 'RenewalReadModelActivities' | 'SaveEffortReadModelActivities' | 'FollowUpReadModelActivities' | 'AccountRiskReadModelActivities' | 'FollowUpLauncher' | 'AccountPeopleActivities';
 
 interface Case {
   activity: ActivityClass;
@@ -200,6 +200,20 @@ describe('idempotent activities: a second identical call changes nothing (Postgr
       startedAt: at, updatedAt: at, revision, appliedEventIds: [],
     };
   };
+  const decidedSave = (): SaveState => {
+    const s = save(2);
+    const chain = [
+      { at, by: 'csm-i1', role: 'requester', action: 'requested' as const, note: null },
+      { at, by: 'workflow', role: 'workflow', action: 'escalated' as const, note: 'SLA passed: escalated to director' },
+      { at, by: 'dir-i1', role: 'director', action: 'approved' as const, note: 'year 1 only' },
+    ];
+    const rationale = { businessRationale: 'a', expectedOutcome: 'b', alternativesConsidered: 'c', riskFactors: 'd' };
+    return {
+      ...s,
+      concessions: [{ id: 'concession-1', type: 'discount', discountPct: 12, terms: null, rationale, sunset: 'year 1', tiedTo: '2 years', overrideReason: null, requestedBy: 'csm-i1', requiredRole: 'csm_manager', awaitingRole: 'director', state: 'approved', slaDueAt: null, chain }],
+      escalation: { startedAt: at, startedBy: 'csm-i1', executiveId: 'vp-i1', brief: { history: 'h', issues: 'i', plan: 'p', objective: 'o', talkingPoints: 't', timing: 'now' }, overrideReason: null, steps: [{ step: 'executive_engaged', dueAt: at, completedAt: at, by: 'vp-i1', note: null, escalatedAt: null }] },
+    };
+  };
   const saveNotification: RenewalNotification = {
     key: 'save:acc-i3:2027-03-31:plan_item_overdue:item-1', kind: 'plan_item_overdue', renewalId: 'renewal:acc-i3:2027-03-31', accountId: 'acc-i3',
     recipientIds: ['csm-i1'], managerOf: 'nobody-known', subject: 'Plan item overdue', detail: { itemId: 'item-1' },
@@ -257,6 +271,8 @@ describe('idempotent activities: a second identical call changes nothing (Postgr
     { activity: 'RenewalReadModelActivities', method: 'notify', kind: 'write', run: () => renewals.notify(renewalNotification) },
     // SaveEffortReadModelActivities
     { activity: 'SaveEffortReadModelActivities', method: 'recordSaveState', kind: 'write', run: () => saves.recordSaveState(save(1)) },
+    // Its concession decisions and escalations go to the audit log, each once.
+    { activity: 'SaveEffortReadModelActivities', method: 'recordSaveState', variant: 'with a decided concession and an escalation (audit log)', kind: 'write', run: () => saves.recordSaveState(decidedSave()) },
     { activity: 'SaveEffortReadModelActivities', method: 'notify', kind: 'write', run: () => saves.notify(saveNotification) },
     // FollowUpReadModelActivities
     { activity: 'FollowUpReadModelActivities', method: 'recordMonitoringState', kind: 'write', run: () => followUps.recordMonitoringState(monitoring(1)) },
@@ -273,6 +289,8 @@ describe('idempotent activities: a second identical call changes nothing (Postgr
     { activity: 'AccountRiskReadModelActivities', method: 'loadAccountContext', kind: 'read-only', run: () => risk.loadAccountContext('acc-i1') },
     // FollowUpLauncher
     { activity: 'FollowUpLauncher', method: 'launchFollowUp', kind: 'covered-elsewhere', reason: 'starts a Temporal workflow, no database write; idempotent by workflow id (follow-up-activities.spec.ts)' },
+    // AccountPeopleActivities
+    { activity: 'AccountPeopleActivities', method: 'propagateAccountPeople', kind: 'covered-elsewhere', reason: 'updates renewal workflows, no database write; idempotent by update id and skips a renewal that already has the people (account-people-activities.spec.ts)' },
   ];
 
   beforeAll(async () => {
@@ -339,7 +357,7 @@ describe('idempotent activities: a second identical call changes nothing (Postgr
 
   describe('coverage: no activity without a case', () => {
     it('every method of the read-model activity classes has a case, and every case names a real method', () => {
-      const instances: Record<Exclude<ActivityClass, 'FollowUpLauncher'>, object> = {
+      const instances: Record<Exclude<ActivityClass, 'FollowUpLauncher' | 'AccountPeopleActivities'>, object> = {
         RenewalReadModelActivities: renewals,
         SaveEffortReadModelActivities: saves,
         FollowUpReadModelActivities: followUps,
@@ -364,6 +382,7 @@ describe('idempotent activities: a second identical call changes nothing (Postgr
     it('lists what is not run here, and why', () => {
       expect(cases.filter((c) => c.kind === 'covered-elsewhere').map((c) => ({ method: c.method, reason: c.reason }))).toEqual([
         { method: 'launchFollowUp', reason: expect.stringContaining('follow-up-activities.spec.ts') },
+        { method: 'propagateAccountPeople', reason: expect.stringContaining('account-people-activities.spec.ts') },
       ]);
       expect(cases.filter((c) => c.kind !== 'covered-elsewhere' && !c.run)).toEqual([]);
     });

@@ -5,7 +5,7 @@ import type { Principal } from '../../apps/api/src/auth/api-key-store';
 import { savesListQuery } from '../../apps/api/src/saves/saves-list.query';
 import { SavesService } from '../../apps/api/src/saves/saves.service';
 import type { TemporalClientProvider } from '../../apps/api/src/temporal/temporal-client.provider';
-import type { AccessService } from '../../apps/api/src/access/access.service';
+import { AccessService } from '../../apps/api/src/access/access.service';
 import type { AccountFactsService } from '../../apps/api/src/accounts/account-facts.service';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
@@ -20,12 +20,15 @@ describe('managers\' list of saves (PostgreSQL)', () => {
   let db: DataSource;
   let service: SavesService;
   const manager: Principal = { id: 'mgr-1', displayName: 'Manager', role: 'csm_manager', kind: 'person', managerId: null, keyId: 'k', scopes: [] };
+  const director: Principal = { id: 'dir-1', displayName: 'Director', role: 'director', kind: 'person', managerId: null, keyId: 'k', scopes: [] };
 
   beforeAll(async () => {
     database = await createTestDatabase();
     db = createDataSource({ DATABASE_URL: database.url, DATABASE_POOL_SIZE: 2 });
     await db.initialize();
-    service = new SavesService(loadConfig({ DATABASE_URL: database.url, NODE_ENV: 'test' }), {} as TemporalClientProvider, db, {} as AccessService, {} as AccountFactsService);
+    service = new SavesService(loadConfig({ DATABASE_URL: database.url, NODE_ENV: 'test' }), {} as TemporalClientProvider, db, new AccessService(db), {} as AccountFactsService);
+    // mgr-1 manages csm-1, who owns the 20,000 accounts below; 500 more belong to another team.
+    await db.query(`INSERT INTO principals (id, display_name, role, kind, manager_id) VALUES ('mgr-1', 'M', 'csm_manager', 'person', NULL), ('csm-1', 'C', 'csm', 'person', 'mgr-1'), ('csm-2', 'D', 'csm', 'person', NULL)`);
     await db.query(
       `INSERT INTO accounts (id, name, arr_cents, segment, time_zone, owner_csm_id, csm_manager_id)
        SELECT 'acc-' || g, 'Account ' || g, 0, 'smb', 'UTC', 'csm-1', 'mgr-1' FROM generate_series(1, 20000) g`,
@@ -40,6 +43,17 @@ describe('managers\' list of saves (PostgreSQL)', () => {
               (g % 40) * 100000, 'smb', 'csm-1', 'mgr-1', 0, 10.0, '{}'::jsonb, 1, now(), now()
          FROM generate_series(1, 20000) g`,
     );
+    await db.query(
+      `INSERT INTO accounts (id, name, arr_cents, segment, time_zone, owner_csm_id, csm_manager_id)
+       SELECT 'other-' || g, 'Other ' || g, 0, 'smb', 'UTC', 'csm-2', 'mgr-2' FROM generate_series(1, 500) g`,
+    );
+    await db.query(
+      `INSERT INTO save_efforts (id, renewal_id, account_id, renewal_date, status, effort_level, probability_tier, value_tier, time_band, deadline,
+                                 arr_cents, segment, owner_csm_id, csm_manager_id, overdue_items, expected_value_hours, state, revision, started_at, updated_at)
+       SELECT 'save:other-' || g || ':2027-06-01', 'renewal:other-' || g || ':2027-06-01', 'other-' || g, '2027-06-01', 'active', 'standard', 'medium', 'medium', 'compressed',
+              timestamptz '2027-05-01T00:00:00Z' + (g % 30) * interval '1 day', (g % 40) * 100000, 'smb', 'csm-2', 'mgr-2', 0, 10.0, '{}'::jsonb, 1, now(), now()
+         FROM generate_series(1, 500) g`,
+    );
     await db.query('ANALYZE accounts');
     await db.query('ANALYZE save_efforts');
   }, 120_000);
@@ -49,11 +63,11 @@ describe('managers\' list of saves (PostgreSQL)', () => {
     await database?.drop();
   });
 
-  const walk = async (sort: 'arr' | 'deadline', limit: number) => {
+  const walk = async (sort: 'arr' | 'deadline', limit: number, reader: Principal) => {
     const ids: string[] = [];
     let cursor: string | undefined;
     for (let pages = 0; pages < 1000; pages++) {
-      const page = await service.list({ status: 'active', sort, limit, cursor }, manager);
+      const page = await service.list({ status: 'active', sort, limit, cursor }, reader);
       ids.push(...page.items.map((i) => i.id));
       if (!page.nextCursor) return ids;
       cursor = page.nextCursor;
@@ -64,17 +78,18 @@ describe('managers\' list of saves (PostgreSQL)', () => {
   it.each([
     ['arr', `ORDER BY arr_cents DESC, id ASC`],
     ['deadline', `ORDER BY COALESCE(deadline, 'infinity'::timestamptz) ASC, id ASC`],
-  ] as const)('pages through every active save by %s, each once, in the order of the full query', async (sort, orderBy) => {
-    const expected = (await db.query<Array<{ id: string }>>(`SELECT id FROM save_efforts WHERE status = 'active' ${orderBy}`)).map((r) => r.id);
-    expect(expected).toHaveLength(16000);
-    const walked = await walk(sort, 500);
-    expect(walked).toHaveLength(expected.length);
-    expect(walked).toEqual(expected);
+  ] as const)('pages through every active save by %s, each once, in the order of the full query: a manager his team\'s, a director all', async (sort, orderBy) => {
+    const team = (await db.query<Array<{ id: string }>>(`SELECT id FROM save_efforts WHERE status = 'active' AND owner_csm_id = 'csm-1' ${orderBy}`)).map((r) => r.id);
+    expect(team).toHaveLength(16000);
+    expect(await walk(sort, 500, manager)).toEqual(team);
+    const all = (await db.query<Array<{ id: string }>>(`SELECT id FROM save_efforts WHERE status = 'active' ${orderBy}`)).map((r) => r.id);
+    expect(all).toHaveLength(16500);
+    expect(await walk(sort, 500, director)).toEqual(all);
   }, 60_000);
 
-  /** The plan of the list's query, built as the service builds it. */
+  /** The plan of the list's query for a director (the whole list, where depth matters), built as the service builds it. */
   const planOf = async (sort: 'arr' | 'deadline', cursor?: string) => {
-    const { text, params } = savesListQuery({ status: 'active', sort, limit: 50, cursor }, manager);
+    const { text, params } = savesListQuery({ status: 'active', sort, limit: 50, cursor }, director);
     const [row] = await db.query<Array<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>>(`EXPLAIN (FORMAT JSON) ${text}`, params);
     const nodes: PlanNode[] = [];
     const visit = (n: PlanNode) => {
@@ -94,7 +109,7 @@ describe('managers\' list of saves (PostgreSQL)', () => {
 
   it.each(['arr', 'deadline'] as const)('reads a %s page, first and 8,000 rows in, by an index scan in page order with no sort', async (sort) => {
     const deepCursor = async () => {
-      const first = await service.list({ status: 'active', sort, limit: 8000 }, manager);
+      const first = await service.list({ status: 'active', sort, limit: 8000 }, director);
       return first.nextCursor!;
     };
     for (const cursor of [undefined, await deepCursor()]) {

@@ -51,7 +51,7 @@ describe('reliability: crashes, outages, retries', () => {
       for (let i = 0; i < saves.length; i += 5) {
         answers.push(...(await Promise.all(saves.slice(i, i + 5).map((id) => cluster.request('POST', '/saves', {
           key: opsKey,
-          body: { account: account(id), renewalDate, triggerReasons: ['competitor evaluation'], facts: { issuesFixable: 'yes', relationship: 'good', alternative: 'evaluating', budget: 'confirmed', stakeholders: 'engaged' }, rootCause: 'service_experience' },
+          body: { accountId: id, renewalDate, triggerReasons: ['competitor evaluation'], facts: { issuesFixable: 'yes', relationship: 'good', alternative: 'evaluating', budget: 'confirmed', stakeholders: 'engaged' }, rootCause: 'service_experience' },
         })))));
       }
       return answers;

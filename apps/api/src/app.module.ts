@@ -5,7 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DataSource } from 'typeorm';
-import { AppConfig } from '@retain/config';
+import { AppConfig, REDACTED_LOG_PATHS, serializeError } from '@retain/config';
 import { dataSourceOptions } from '@retain/persistence';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeyStore } from './auth/api-key-store';
@@ -33,23 +33,28 @@ import { TemporalClientProvider } from './temporal/temporal-client.provider';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
+/** The api's pino-http options: JSON lines carrying the request id (echoed as X-Request-Id), credentials redacted. */
+export function apiLogOptions(config: Pick<AppConfig, 'LOG_LEVEL'>) {
+  return {
+    level: config.LOG_LEVEL,
+    base: { service: 'retain-api' },
+    genReqId: (req: IncomingMessage, res: ServerResponse) => {
+      const incoming = req.headers['x-request-id'];
+      const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+      res.setHeader('X-Request-Id', id);
+      return id;
+    },
+    // Every credential-bearing header and signature; SQL errors without their parameters.
+    redact: { paths: REDACTED_LOG_PATHS, censor: '[Redacted]' },
+    serializers: { err: serializeError },
+    autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' },
+    customProps: (req: IncomingMessage) => ({ principalId: (req as IncomingMessage & { principal?: { id: string } }).principal?.id }),
+  };
+}
+
 /** Structured JSON logs; each line of a request carries its id (echoed as X-Request-Id). */
 export function loggerModule(config: AppConfig): DynamicModule {
-  return LoggerModule.forRoot({
-    pinoHttp: {
-      level: config.LOG_LEVEL,
-      base: { service: 'retain-api' },
-      genReqId: (req: IncomingMessage, res: ServerResponse) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
-      autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' },
-      customProps: (req: IncomingMessage) => ({ principalId: (req as IncomingMessage & { principal?: { id: string } }).principal?.id }),
-    },
-  });
+  return LoggerModule.forRoot({ pinoHttp: apiLogOptions(config) });
 }
 
 @Module({})

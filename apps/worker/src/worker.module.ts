@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
-import { AppConfig } from '@retain/config';
+import { AppConfig, REDACTED_LOG_PATHS, serializeError } from '@retain/config';
 import { dataSourceOptions } from '@retain/persistence';
 import { RenewalReadModelActivities } from './activities/renewal-read-model.activities';
 import { FollowUpReadModelActivities } from './activities/follow-up.activities';
@@ -22,7 +22,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [
-        LoggerModule.forRoot({ pinoHttp: { level: config.LOG_LEVEL, base: { service: 'retain-worker' } } }),
+        LoggerModule.forRoot({ pinoHttp: { level: config.LOG_LEVEL, base: { service: 'retain-worker' }, redact: { paths: REDACTED_LOG_PATHS, censor: '[Redacted]' }, serializers: { err: serializeError } } }),
         TypeOrmModule.forRoot({ ...dataSourceOptions(config), retryAttempts: 3, retryDelay: 1000 }),
       ],
       providers: [{ provide: AppConfig, useValue: config }, RenewalReadModelActivities, SaveEffortReadModelActivities, FollowUpReadModelActivities, AccountRiskReadModelActivities, AccountPeopleActivities, WorkerTemporalClient, FollowUpLauncher, EventRelay, WebhookChannel, EmailChannel, NotificationDispatcher, TemporalWorkerService],

@@ -2,12 +2,13 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '@retain/config';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
+import { StructuredSqlLogger } from './sql-logger';
 
 /**
  * The one set of DataSource options, used by the api, the worker, the migration CLI
  * and the tests. The schema changes only through migrations.
  */
-export function dataSourceOptions(config: Pick<AppConfig, 'DATABASE_URL' | 'DATABASE_POOL_SIZE'>): DataSourceOptions {
+export function dataSourceOptions(config: Pick<AppConfig, 'DATABASE_URL' | 'DATABASE_POOL_SIZE'> & Partial<Pick<AppConfig, 'LOG_LEVEL'>>): DataSourceOptions {
   return {
     type: 'postgres',
     url: config.DATABASE_URL,
@@ -17,12 +18,15 @@ export function dataSourceOptions(config: Pick<AppConfig, 'DATABASE_URL' | 'DATA
     migrationsTransactionMode: 'each',
     synchronize: false,
     migrationsRun: false,
-    logging: ['error', 'migration'],
+    // JSON lines without bound parameters (sql-logger.ts).
+    logging: ['error', 'warn', 'migration'],
+    // A data source made without the app's configuration (tests, scripts) logs warnings and errors only.
+    logger: new StructuredSqlLogger((config.LOG_LEVEL ?? 'warn') as 'warn'),
     extra: { max: config.DATABASE_POOL_SIZE, connectionTimeoutMillis: 5_000 },
   };
 }
 
-export function createDataSource(config: Pick<AppConfig, 'DATABASE_URL' | 'DATABASE_POOL_SIZE'>): DataSource {
+export function createDataSource(config: Pick<AppConfig, 'DATABASE_URL' | 'DATABASE_POOL_SIZE'> & Partial<Pick<AppConfig, 'LOG_LEVEL'>>): DataSource {
   return new DataSource(dataSourceOptions(config));
 }
 

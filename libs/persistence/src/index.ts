@@ -2,5 +2,6 @@ export * from './entities';
 export * from './data-source';
 export { MIGRATIONS } from './migrations';
 export * from './channels';
+export * from './sql-logger';
 export * from './accounts/accounts.sql';
 export * from './audit/audit-log.sql';

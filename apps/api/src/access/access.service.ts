@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { listScope, permits, relationsTo, type AccessAction, type AccessResource, type AccountParties, type Relation } from '@retain/domain';
 import type { Principal } from '../auth/api-key-store';
 import { ApiError, type ErrorCode } from '../problems/error-codes';
-import { readAccountParties, readManagementChain, scopePredicate, type AccountPartiesRow } from './access.sql';
+import { readAccountParties, readManagementChain, readTeamBelow, scopePredicate, type AccountPartiesRow, type ListReader } from './access.sql';
 
 /** The refusal each kind of object answers when the caller does not stand to it. */
 const NOT_YOURS: Record<AccessResource, ErrorCode> = {
@@ -56,9 +56,15 @@ export class AccessService {
     return permits(p.role, parties ? relationsTo(p.id, parties, assignees) : [], resource, action);
   }
 
+  /** Who reads a list of `resource`: with the people below him when his scope is his team. */
+  async reader<R extends AccessResource>(p: Principal, resource: R, action: AccessAction<R>): Promise<ListReader> {
+    const scope = listScope(p.role, resource, action);
+    return scope.kind === 'related' && scope.relations.includes('team') ? { id: p.id, team: await readTeamBelow(this.db, p.id) } : { id: p.id };
+  }
+
   /** The WHERE predicate of a list: the rows whose account (joined as `accountAlias`) the caller may see. */
-  listPredicate<R extends AccessResource>(p: Principal, resource: R, action: AccessAction<R>, accountAlias: string, param: (value: unknown) => string): string {
-    return scopePredicate(listScope(p.role, resource, action), p.id, accountAlias, param);
+  async listPredicate<R extends AccessResource>(p: Principal, resource: R, action: AccessAction<R>, accountAlias: string, param: (value: unknown) => string): Promise<string> {
+    return scopePredicate(listScope(p.role, resource, action), await this.reader(p, resource, action), accountAlias, param);
   }
 }
 

@@ -43,7 +43,7 @@ export class AlertsService {
     };
     // The alerts of the accounts the caller stands to (docs/access.md), by the account's people now.
     where.push(
-      this.access.listPredicate(p, 'alert', 'read', 'acc', (value) => {
+      await this.access.listPredicate(p, 'alert', 'read', 'acc', (value) => {
         params.push(value);
         return `$${params.length}`;
       }),

@@ -195,7 +195,7 @@ export class FollowUpsService {
       where.push(sql.replace('?', `$${params.length}`));
     };
     where.push(
-      this.access.listPredicate(p, 'winBack', 'read', 'a', (value) => {
+      await this.access.listPredicate(p, 'winBack', 'read', 'a', (value) => {
         params.push(value);
         return `$${params.length}`;
       }),

@@ -231,7 +231,7 @@ export class RenewalsService {
       .limit(limit + 1);
     const scope: Record<string, unknown> = {};
     qb.andWhere(
-      this.access.listPredicate(p, 'renewal', 'read', 'a', (value) => {
+      await this.access.listPredicate(p, 'renewal', 'read', 'a', (value) => {
         const name = `scope${Object.keys(scope).length}`;
         scope[name] = value;
         return `:${name}`;

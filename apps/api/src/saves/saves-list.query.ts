@@ -1,5 +1,5 @@
 import { listScope } from '@retain/domain';
-import { scopePredicate } from '../access/access.sql';
+import { scopePredicate, type ListReader } from '../access/access.sql';
 import type { Principal } from '../auth/api-key-store';
 import { decodeCursor } from '../common/keyset-cursor';
 import type { ListSavesQuery } from './dto/save.dto';
@@ -20,7 +20,7 @@ const SUMMARY_COLUMNS = ['id', 'renewal_id', 'account_id', 'status', 'effort_lev
  * test/integration/saves-list.spec.ts checks the plans, bench/managers-list.mjs times
  * this very SQL). A cursor this API did not issue is a 400.
  */
-export function savesListQuery(q: ListSavesQuery, p: Pick<Principal, 'id' | 'role'>): { text: string; params: unknown[]; limit: number; byArr: boolean } {
+export function savesListQuery(q: ListSavesQuery, p: Pick<Principal, 'id' | 'role'> & Pick<ListReader, 'team'>): { text: string; params: unknown[]; limit: number; byArr: boolean } {
   const limit = q.limit ?? 50;
   const where: string[] = [];
   const params: unknown[] = [];
@@ -30,7 +30,7 @@ export function savesListQuery(q: ListSavesQuery, p: Pick<Principal, 'id' | 'rol
   };
   // What the caller may see (docs/access.md): the saves of the accounts he stands to.
   where.push(
-    scopePredicate(listScope(p.role, 'save', 'read'), p.id, 'a', (value) => {
+    scopePredicate(listScope(p.role, 'save', 'read'), p, 'a', (value) => {
       params.push(value);
       return `$${params.length}`;
     }),

@@ -299,7 +299,7 @@ export class SavesService {
    * (the SQL: saves-list.query.ts).
    */
   async list(q: ListSavesQuery, p: Principal): Promise<{ items: SaveSummaryView[]; nextCursor: string | null }> {
-    const { text, params, limit, byArr } = savesListQuery(q, p);
+    const { text, params, limit, byArr } = savesListQuery(q, { ...p, ...(await this.access.reader(p, 'save', 'read')) });
     const rows: Array<Record<string, unknown>> = await this.dataSource.query(text, params);
     const page = rows.slice(0, limit);
     const last = rows.length > limit ? page.at(-1) : undefined;

@@ -1,0 +1,55 @@
+import { Runtime, makeTelemetryFilterString, type LogLevel, type LogMetadata, type Logger } from '@temporalio/worker';
+import pino, { type Logger as PinoLogger, type LevelWithSilent } from 'pino';
+import { serializeError } from '@retain/config';
+
+const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
+
+/**
+ * The Temporal SDK's logger (the worker's own messages, workflow and activity loggers,
+ * and the native core's lines forwarded to it) writing pino JSON lines like the rest of
+ * the worker, with the SDK's metadata (component, task queue, workflow id) as fields.
+ */
+export class PinoTemporalLogger implements Logger {
+  constructor(private readonly out: PinoLogger) {}
+
+  log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    this.out[LEVELS[level] ?? 'info']({ ...(meta ?? {}) }, message);
+  }
+  trace(message: string, meta?: LogMetadata): void {
+    this.log('TRACE', message, meta);
+  }
+  debug(message: string, meta?: LogMetadata): void {
+    this.log('DEBUG', message, meta);
+  }
+  info(message: string, meta?: LogMetadata): void {
+    this.log('INFO', message, meta);
+  }
+  warn(message: string, meta?: LogMetadata): void {
+    this.log('WARN', message, meta);
+  }
+  error(message: string, meta?: LogMetadata): void {
+    this.log('ERROR', message, meta);
+  }
+}
+
+/** The SDK's level for a pino level (the core forwards WARN and above unless asked for more). */
+function coreLevel(level: LevelWithSilent): LogLevel {
+  return level === 'trace' ? 'TRACE' : level === 'debug' ? 'DEBUG' : level === 'info' ? 'INFO' : level === 'warn' ? 'WARN' : 'ERROR';
+}
+
+/**
+ * Installs the process's Temporal runtime with its logs forwarded to pino. Once per
+ * process, before the first connection; a runtime already installed (a test's) is kept.
+ */
+export function installTemporalRuntimeLogging(level: LevelWithSilent, destination?: pino.DestinationStream): boolean {
+  const out = pino({ level, base: { service: 'retain-worker', component: 'temporal-sdk' }, serializers: { err: serializeError } }, destination ?? pino.destination({ dest: 1, sync: false }));
+  try {
+    Runtime.install({
+      logger: new PinoTemporalLogger(out),
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: level === 'trace' || level === 'debug' ? coreLevel(level) : 'WARN', other: 'ERROR' }), forward: {} } },
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
