@@ -56,6 +56,8 @@ try {
     DATABASE_URL: db.url,
     TEMPORAL_ADDRESS: temporal.address,
     API_PORT: String(apiPort),
+    // Loopback unless told otherwise (API_HOST=0.0.0.0 opens it to the network).
+    API_HOST: process.env.API_HOST ?? '127.0.0.1',
     WORKFLOW_BUNDLE_PATH: process.env.WORKFLOW_BUNDLE_PATH ?? join(repoRoot, 'dist/workflow-bundle.js'),
   };
 

@@ -26,6 +26,8 @@ function listening(port) {
 export async function ensureTemporalDevServer(options = {}) {
   if (process.env.TEMPORAL_ADDRESS) return { address: process.env.TEMPORAL_ADDRESS, uiUrl: undefined, stop: async () => {} };
   const port = Number(process.env.RETAIN_TEMPORAL_PORT ?? 7233);
+  // Loopback unless told otherwise: anyone reaching Temporal's frontend can signal workflows past the api's checks.
+  const ip = process.env.RETAIN_TEMPORAL_IP ?? '127.0.0.1';
   const uiPort = Number(process.env.RETAIN_TEMPORAL_UI_PORT ?? port + 1000);
   const address = `127.0.0.1:${port}`;
   if (await listening(port)) {
@@ -38,7 +40,7 @@ export async function ensureTemporalDevServer(options = {}) {
   log('temporal', `starting the dev server on ${address} (UI on ${uiPort}), state in ${dbFile}`);
   const child = spawn(
     cli,
-    ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--db-filename', dbFile,
+    ['server', 'start-dev', '--ip', ip, '--ui-ip', ip, '--port', String(port), '--ui-port', String(uiPort), '--db-filename', dbFile,
       '--sqlite-pragma', 'journal_mode=WAL', '--log-level', 'warn', '--namespace', 'default',
       // Keep in step with DEV_SERVER_SEARCH_ATTRIBUTES in workflows/definitions.ts.
       ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', a])],

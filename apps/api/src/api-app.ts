@@ -18,6 +18,8 @@ export async function createApiApp(config: AppConfig): Promise<INestApplication>
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   app.disable('x-powered-by');
+  // Behind a load balancer the client's address (rate limits, logs) comes from X-Forwarded-For, from these hops only.
+  if (config.API_TRUST_PROXY) app.set('trust proxy', /^\d+$/.test(config.API_TRUST_PROXY) ? Number(config.API_TRUST_PROXY) : config.API_TRUST_PROXY.split(',').map((s) => s.trim()));
 
   const document = SwaggerModule.createDocument(
     app,

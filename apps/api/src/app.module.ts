@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
@@ -16,6 +17,8 @@ import { AccountsController } from './accounts/accounts.controller';
 import { AccountsService } from './accounts/accounts.service';
 import { AuditController } from './audit/audit.controller';
 import { InputLimitsInterceptor } from './common/input-limits';
+import { PostgresThrottlerStorage } from './rate-limits/postgres-throttler.storage';
+import { ADDRESS_LIMIT, AddressRateLimitGuard, KEY_LIMIT, KeyRateLimitGuard } from './rate-limits/rate-limit.guard';
 import { AlertsController } from './alerts/alerts.controller';
 import { AlertsService } from './alerts/alerts.service';
 import { EventsController } from './events/events.controller';
@@ -62,13 +65,30 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [loggerModule(config), TypeOrmModule.forRoot({ ...dataSourceOptions(config), retryAttempts: 3, retryDelay: 1000 })],
+      imports: [
+        loggerModule(config),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(config), retryAttempts: 3, retryDelay: 1000 }),
+        // Windows shared by every replica (PostgreSQL); the limits per deployment (RATE_LIMIT_*).
+        ThrottlerModule.forRootAsync({
+          inject: [getDataSourceToken()],
+          useFactory: (ds: DataSource) => ({
+            throttlers: [
+              { name: ADDRESS_LIMIT, ttl: config.RATE_LIMIT_WINDOW_SECONDS * 1000, limit: config.RATE_LIMIT_PER_ADDRESS },
+              { name: KEY_LIMIT, ttl: config.RATE_LIMIT_WINDOW_SECONDS * 1000, limit: config.RATE_LIMIT_PER_KEY },
+            ],
+            storage: new PostgresThrottlerStorage(ds),
+          }),
+        }),
+      ],
       controllers: [HealthController, RenewalsController, SavesController, MonitoringController, WinBacksController, EventsController, AlertsController, AccountsController, AuditController],
       providers: [
         { provide: AppConfig, useValue: config },
         TemporalClientProvider,
         { provide: ApiKeyStore, useFactory: (ds: DataSource) => new ApiKeyStore(ds), inject: [getDataSourceToken()] },
+        // In this order: the client's address is limited before its key is looked up, the key after.
+        { provide: APP_GUARD, useClass: AddressRateLimitGuard },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_GUARD, useClass: KeyRateLimitGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         // In this order: the body's shape is bounded before anything walks it.
         { provide: APP_INTERCEPTOR, useClass: InputLimitsInterceptor },

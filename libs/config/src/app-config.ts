@@ -25,11 +25,32 @@ export class AppConfig {
   @IsOptional() @IsString() @MinLength(1)
   TEMPORAL_TASK_QUEUE = 'retain';
 
+  /** The interface the api listens on: loopback unless a deployment opens it (containers set 0.0.0.0). */
   @IsOptional() @IsString()
-  API_HOST = '0.0.0.0';
+  API_HOST = '127.0.0.1';
 
   @IsOptional() @IsInt() @Min(0) @Max(65535)
   API_PORT = 3000;
+
+  /**
+   * Express's `trust proxy` for a load balancer in front: a hop count, or addresses and
+   * subnets (`loopback`, `10.0.0.0/8`). Without it the client address of the rate limit
+   * is the socket's.
+   */
+  @IsOptional() @Matches(/^(\d{1,2}|(loopback|linklocal|uniquelocal|[0-9a-fA-F.:/]+)(\s*,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:/]+))*)$/, { message: 'must be a hop count or a comma-separated list of addresses, subnets, loopback, linklocal or uniquelocal' })
+  API_TRUST_PROXY?: string;
+
+  /** Requests one API key may make per window (sized for integrations posting events one by one at 100+/s). */
+  @IsOptional() @IsInt() @Min(1) @Max(10_000_000)
+  RATE_LIMIT_PER_KEY = 12_000;
+
+  /** Requests one client address may make per window, before authentication. */
+  @IsOptional() @IsInt() @Min(1) @Max(10_000_000)
+  RATE_LIMIT_PER_ADDRESS = 30_000;
+
+  /** The rate limits' window, in seconds. */
+  @IsOptional() @IsInt() @Min(1) @Max(3600)
+  RATE_LIMIT_WINDOW_SECONDS = 60;
 
   /** Public base URL, only used in printed links and the OpenAPI document. */
   @IsOptional() @IsString()
@@ -96,14 +117,14 @@ export class AppConfig {
   NOTIFY_POLL_INTERVAL_MS = 1000;
 }
 
-export const CONFIG_KEYS = Object.keys(new AppConfig()).concat(['DATABASE_URL', 'PUBLIC_BASE_URL', 'WORKFLOW_BUNDLE_PATH', 'NOTIFY_WEBHOOK_URL', 'NOTIFY_WEBHOOK_SECRET', 'SMTP_URL', 'WORKER_MAX_CACHED_WORKFLOWS', 'TEST_PAUSE_AFTER_EVENT_COMMIT_MS']) as Array<keyof AppConfig>;
+export const CONFIG_KEYS = Object.keys(new AppConfig()).concat(['DATABASE_URL', 'PUBLIC_BASE_URL', 'API_TRUST_PROXY', 'WORKFLOW_BUNDLE_PATH', 'NOTIFY_WEBHOOK_URL', 'NOTIFY_WEBHOOK_SECRET', 'SMTP_URL', 'WORKER_MAX_CACHED_WORKFLOWS', 'TEST_PAUSE_AFTER_EVENT_COMMIT_MS']) as Array<keyof AppConfig>;
 
 /** The variables without a default, which every deployment must set. */
 export const REQUIRED_CONFIG_KEYS: ReadonlyArray<keyof AppConfig> = ['DATABASE_URL'];
 
 export class ConfigError extends Error {}
 
-const NUMERIC_KEYS = new Set(['DATABASE_POOL_SIZE', 'API_PORT', 'WORKER_SHUTDOWN_GRACE_SECONDS', 'EVENT_RELAY_INTERVAL_MS', 'EVENT_RELAY_CONCURRENCY', 'EVENT_RELAY_BATCH_SIZE', 'NOTIFY_POLL_INTERVAL_MS', 'WORKER_MAX_CACHED_WORKFLOWS', 'TEST_PAUSE_AFTER_EVENT_COMMIT_MS']);
+const NUMERIC_KEYS = new Set(['DATABASE_POOL_SIZE', 'API_PORT', 'RATE_LIMIT_PER_KEY', 'RATE_LIMIT_PER_ADDRESS', 'RATE_LIMIT_WINDOW_SECONDS', 'WORKER_SHUTDOWN_GRACE_SECONDS', 'EVENT_RELAY_INTERVAL_MS', 'EVENT_RELAY_CONCURRENCY', 'EVENT_RELAY_BATCH_SIZE', 'NOTIFY_POLL_INTERVAL_MS', 'WORKER_MAX_CACHED_WORKFLOWS', 'TEST_PAUSE_AFTER_EVENT_COMMIT_MS']);
 
 /** Reads and validates the configuration from `env` (process.env by default). */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {

@@ -1,0 +1,45 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { ThrottlerStorage } from '@nestjs/throttler';
+import type { DataSource } from 'typeorm';
+import { countRequest, dropEndedWindows } from '@retain/persistence';
+
+/** The throttler's own record type (not exported by the package's index). */
+interface ThrottlerStorageRecord {
+  totalHits: number;
+  timeToExpire: number;
+  isBlocked: boolean;
+  timeToBlockExpire: number;
+}
+
+/**
+ * @nestjs/throttler's storage in PostgreSQL, so every api replica counts against the
+ * same windows (the package's in-memory store counts per process). Fixed windows: a
+ * key over its limit is refused until its window ends, which is what Retry-After says.
+ */
+@Injectable()
+export class PostgresThrottlerStorage implements ThrottlerStorage, OnApplicationShutdown {
+  private readonly logger = new Logger(PostgresThrottlerStorage.name);
+  private sweeper?: NodeJS.Timeout;
+
+  constructor(private readonly db: DataSource) {}
+
+  async increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
+    this.sweepEndedWindows();
+    const w = await countRequest(this.db, key, ttl);
+    const blocked = w.hits > limit;
+    return { totalHits: w.hits, timeToExpire: w.secondsLeft, isBlocked: blocked, timeToBlockExpire: blocked ? w.secondsLeft : 0 };
+  }
+
+  /** From the first request on, once a minute: ended windows are dropped (any replica may do it). */
+  private sweepEndedWindows(): void {
+    if (this.sweeper) return;
+    this.sweeper = setInterval(() => {
+      dropEndedWindows(this.db).catch((error: unknown) => this.logger.warn({ err: error }, 'could not drop ended rate-limit windows'));
+    }, 60_000);
+    this.sweeper.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+  }
+}

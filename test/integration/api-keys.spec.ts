@@ -1,0 +1,78 @@
+import type { DataSource } from 'typeorm';
+import { createDataSource, listAudit } from '@retain/persistence';
+import { ApiKeyStore, RoleChangeRefused } from '../../apps/api/src/auth/api-key-store';
+import { SigningSecretStore } from '../../apps/api/src/events/signing-secrets';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+
+/** API keys against a real PostgreSQL: role changes only when asked, scopes, the audit trail of keys. */
+describe('API keys (PostgreSQL)', () => {
+  let database: TestDatabase;
+  let db: DataSource;
+  let store: ApiKeyStore;
+  const actor = { id: 'cli:ops', role: null };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    db = createDataSource({ DATABASE_URL: database.url, DATABASE_POOL_SIZE: 2 });
+    await db.initialize();
+    store = new ApiKeyStore(db);
+  });
+
+  afterAll(async () => {
+    await db?.destroy();
+    await database?.drop();
+  });
+
+  it('refuses to change an existing principal\'s role with a new key unless asked, and audits the change when asked', async () => {
+    const first = await store.issue({ id: 'u-ann', displayName: 'Ann', role: 'csm' }, null, { actor });
+    await expect(store.issue({ id: 'u-ann', displayName: 'Ann', role: 'vp' }, null, { actor })).rejects.toBeInstanceOf(RoleChangeRefused);
+    // Nothing changed: her key is still a csm's, and no second key was issued.
+    expect((await store.authenticate(first.key))?.role).toBe('csm');
+    expect((await db.query<unknown[]>("SELECT 1 FROM api_keys WHERE principal_id = 'u-ann'")).length).toBe(1);
+    // A second key with the same role is fine; the role changes only with changeRole, for every key she holds.
+    await store.issue({ id: 'u-ann', displayName: 'Ann', role: 'csm' }, null, { actor });
+    await store.issue({ id: 'u-ann', displayName: 'Ann', role: 'csm_manager' }, null, { actor, changeRole: true });
+    expect((await store.authenticate(first.key))?.role).toBe('csm_manager');
+    const acts = await listAudit(db, { subjectId: 'u-ann', limit: 10 });
+    expect(acts.map((a) => a.action).reverse()).toEqual(['api_key.issued', 'api_key.issued', 'principal.role_changed', 'api_key.issued']);
+    expect(acts.find((a) => a.action === 'principal.role_changed')).toMatchObject({ actorId: 'cli:ops', detail: { from: 'csm', to: 'csm_manager' } });
+  });
+
+  it('keeps a person\'s manager when a new key does not name one, and clears it only when told', async () => {
+    await store.issue({ id: 'u-mgr', displayName: 'M', role: 'csm_manager' });
+    await store.issue({ id: 'u-bo', displayName: 'Bo', role: 'csm', managerId: 'u-mgr' });
+    await store.issue({ id: 'u-bo', displayName: 'Bo', role: 'csm' });
+    expect((await db.query<Array<{ manager_id: string | null }>>("SELECT manager_id FROM principals WHERE id = 'u-bo'"))[0]?.manager_id).toBe('u-mgr');
+    await store.issue({ id: 'u-bo', displayName: 'Bo', role: 'csm', managerId: null });
+    expect((await db.query<Array<{ manager_id: string | null }>>("SELECT manager_id FROM principals WHERE id = 'u-bo'"))[0]?.manager_id).toBeNull();
+  });
+
+  it('gives integration keys scopes (signals by default) and people none', async () => {
+    const plain = await store.issue({ id: 'int-an', displayName: 'Analytics', role: 'integration' });
+    const crm = await store.issue({ id: 'int-crm', displayName: 'CRM', role: 'integration', scopes: ['signals', 'account_facts'] });
+    expect((await store.authenticate(plain.key))?.scopes).toEqual(['signals']);
+    expect((await store.authenticate(crm.key))?.scopes).toEqual(['signals', 'account_facts']);
+    await expect(store.issue({ id: 'u-cy', displayName: 'Cy', role: 'csm', scopes: ['signals'] })).rejects.toThrow(/integration keys only/);
+  });
+
+  it('audits a revocation once, and revoking what is not active revokes nothing', async () => {
+    const k = await store.issue({ id: 'u-dee', displayName: 'Dee', role: 'csm' });
+    expect(await store.revoke(k.prefix, actor)).toBe(1);
+    expect(await store.revoke(k.prefix, actor)).toBe(0);
+    expect(await store.authenticate(k.key)).toBeUndefined();
+    expect((await listAudit(db, { subjectId: 'u-dee', action: 'api_key.revoked', limit: 10 })).map((a) => a.detail.prefix)).toEqual([k.prefix]);
+    // Signing secrets likewise: a second revocation, or one of an unknown id, revokes nothing.
+    const secrets = new SigningSecretStore(db);
+    const s = await secrets.create('int-an');
+    expect(await secrets.revoke(s.id)).toBe(1);
+    expect(await secrets.revoke(s.id)).toBe(0);
+    expect(await secrets.revoke('999999')).toBe(0);
+  });
+
+  it('keeps the audit log append-only: the database refuses UPDATE, DELETE and TRUNCATE', async () => {
+    for (const sql of ['UPDATE audit_log SET action = \'x.y\'', 'DELETE FROM audit_log', 'TRUNCATE audit_log']) {
+      await expect(db.query(sql)).rejects.toThrow(/append-only/);
+    }
+    expect((await listAudit(db, { limit: 100 })).length).toBeGreaterThan(0);
+  });
+});
