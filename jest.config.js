@@ -21,5 +21,7 @@ module.exports = {
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
     // Crashes and outages of real processes: `npm run test:reliability` (CI runs it after `npm test`).
     ...(process.env.RETAIN_RELIABILITY === '1' ? [{ ...common, displayName: 'reliability', testMatch: ['<rootDir>/test/reliability/**/*.rel-spec.ts'] }] : []),
+    // The API contract: schemathesis against a live stack, run alone by `npm test` after the rest (RETAIN_CONTRACT=1).
+    ...(process.env.RETAIN_CONTRACT === '1' ? [{ ...common, displayName: 'contract', testMatch: ['<rootDir>/test/contract/**/*.contract-spec.ts'] }] : []),
   ],
 };

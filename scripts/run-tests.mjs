@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { log, repoRoot } from './lib/common.mjs';
 import { startEphemeralPostgres } from './lib/postgres.mjs';
 import { ensureTemporalCli } from './lib/temporal-cli.mjs';
+import { ensureSchemathesis } from './lib/schemathesis.mjs';
 import { ensureTestServer } from './lib/test-server.mjs';
 
 const started = Date.now();
@@ -57,7 +58,7 @@ function count(name, code) {
 const reliability = process.argv.includes('--reliability');
 const extraArgs = process.argv.slice(2).filter((a) => a !== '--reliability');
 
-const [cli, testServer] = await Promise.all([ensureTemporalCli(), ensureTestServer()]);
+const [cli, testServer, schemathesis] = await Promise.all([ensureTemporalCli(), ensureTestServer(), reliability ? Promise.resolve('') : ensureSchemathesis()]);
 
 if (reliability) {
   count('build', await step('build', process.execPath, [join(repoRoot, 'scripts/build.mjs'), '--if-needed']));
@@ -77,14 +78,30 @@ const reportDir = mkdtempSync(join(tmpdir(), 'retain-jest-'));
 const report = join(reportDir, 'report.json');
 try {
   // The reliability scenarios share one set of servers: one after another, in band.
-  const jestArgs = [...(reliability ? ['--runInBand', '--selectProjects', 'reliability', '--forceExit'] : ['--maxWorkers=2']), '--json', `--outputFile=${report}`, ...extraArgs];
-  const code = await step(reliability ? 'jest (reliability)' : 'jest (unit, workflow, integration, e2e)', process.execPath, [join(repoRoot, 'node_modules/jest/bin/jest.js'), ...jestArgs], {
+  const jestEnv = {
     ...process.env,
     ...(reliability ? { RETAIN_RELIABILITY: '1' } : {}),
     TEMPORAL_CLI_PATH: cli,
     TEMPORAL_TEST_SERVER_PATH: testServer,
+    SCHEMATHESIS_PATH: schemathesis,
     TEST_DATABASE_ADMIN_URL: adminUrl,
-  });
+  };
+  const jestArgs = [...(reliability ? ['--runInBand', '--selectProjects', 'reliability', '--forceExit'] : ['--maxWorkers=2']), '--json', `--outputFile=${report}`, ...extraArgs];
+  const code = await step(reliability ? 'jest (reliability)' : 'jest (unit, workflow, integration, e2e)', process.execPath, [join(repoRoot, 'node_modules/jest/bin/jest.js'), ...jestArgs], jestEnv);
+  countJest(code, report);
+  // The API contract (schemathesis against a live stack) runs alone: it keeps both cores busy for minutes.
+  if (!reliability && extraArgs.length === 0) {
+    const contractReport = join(reportDir, 'contract.json');
+    const contract = await step('jest (api contract: schemathesis)', process.execPath, [join(repoRoot, 'node_modules/jest/bin/jest.js'), '--runInBand', '--selectProjects', 'contract', '--json', `--outputFile=${contractReport}`], { ...jestEnv, RETAIN_CONTRACT: '1' });
+    countJest(contract, contractReport);
+  }
+} finally {
+  await pg?.stop();
+  rmSync(reportDir, { recursive: true, force: true });
+}
+
+/** Adds a jest run's tests to the counts (and a run that produced no report as a failure). @param {number} code @param {string} report */
+function countJest(code, report) {
   try {
     const r = JSON.parse(readFileSync(report, 'utf8'));
     passed += r.numPassedTests;
@@ -104,9 +121,6 @@ try {
     failed += 1;
     failures.push(`jest produced no report (exit ${code})`);
   }
-} finally {
-  await pg?.stop();
-  rmSync(reportDir, { recursive: true, force: true });
 }
 
 // The benchmarks at smoke sizes, so they cannot rot (their figures mean nothing here;

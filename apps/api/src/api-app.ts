@@ -1,10 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from '@retain/config';
 import { AppModule } from './app.module';
+import { buildOpenApiDocument } from './openapi/document';
 import { createValidationPipe } from './problems/validation';
 
 /**
@@ -21,15 +22,7 @@ export async function createApiApp(config: AppConfig): Promise<INestApplication>
   // Behind a load balancer the client's address (rate limits, logs) comes from X-Forwarded-For, from these hops only.
   if (config.API_TRUST_PROXY) app.set('trust proxy', /^\d+$/.test(config.API_TRUST_PROXY) ? Number(config.API_TRUST_PROXY) : config.API_TRUST_PROXY.split(',').map((s) => s.trim()));
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Retain API')
-      .setDescription('Renewals, save efforts, post-save monitoring and early warning, run as Temporal workflows. Errors are application/problem+json.')
-      .setVersion('0.1.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key from `npm run keys -- create`' })
-      .build(),
-  );
+  const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
 }

@@ -1,31 +1,33 @@
-import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { ALERT_RULES, DEFAULT_POLICY, alertRuleTemplate } from '@retain/domain';
 import type { AlertRecord } from '@retain/workflows';
-import type { Principal } from '../auth/api-key-store';
 import { Access } from '../access/access.decorator';
+import type { Principal } from '../auth/api-key-store';
 import { CurrentPrincipal } from '../auth/roles.decorator';
-import { idempotencyKey } from '../common/idempotency-key';
+import { IdempotencyKey } from '../common/idempotency-key';
+import { Operation } from '../openapi/operation.decorator';
 import { HandleAlertDto, ListAlertsQuery } from './alerts.dto';
-import { AlertsService } from './alerts.service';
+import { ALERT_ID_PATTERN, AlertsService } from './alerts.service';
+import { AlertCatalogueView, AlertPage, AlertView } from './alerts.view';
+
+const ID = { name: 'id', pattern: ALERT_ID_PATTERN, example: 'alert:acc-1042:1' };
 
 @ApiTags('alerts')
-@ApiBearerAuth()
-@ApiHeader({ name: 'Idempotency-Key', required: false, description: 'On writes: retrying with the same key applies the change once' })
 @Controller('alerts')
 export class AlertsController {
   constructor(private readonly alerts: AlertsService) {}
 
   @Get()
   @Access(['alert', 'read'])
-  @ApiOperation({ summary: 'Alerts, newest first: filter by account, severity, state (open, acknowledged, resolved, escalated), group, assignee' })
+  @Operation({ id: 'listAlerts', summary: 'Alerts, newest first: filter by account, severity, state (open, acknowledged, resolved, escalated), group, assignee', ok: { status: 200, type: AlertPage, description: 'One page' } })
   list(@Query() q: ListAlertsQuery, @CurrentPrincipal() p: Principal): Promise<{ items: AlertRecord[]; nextCursor: string | null }> {
     return this.alerts.list(q, p);
   }
 
   @Get('catalogue')
   @Access(['alert', 'catalogue'])
-  @ApiOperation({ summary: 'The alert rules (§5.2 template: name, description, trigger, data source, threshold, severity, assignee, escalation, SLA, first actions)' })
+  @Operation({ id: 'getAlertCatalogue', summary: 'The alert rules (§5.2 template: name, description, trigger, data source, threshold, severity, assignee, escalation, SLA, first actions)', ok: { status: 200, type: AlertCatalogueView, description: 'The rules' } })
   catalogue() {
     return { policyVersion: DEFAULT_POLICY.version, rules: ALERT_RULES.map((r) => ({ id: r.id, group: r.group, ...alertRuleTemplate(r, DEFAULT_POLICY) })) };
   }
@@ -33,16 +35,16 @@ export class AlertsController {
   @Post(':id/acknowledge')
   @Access(['alert', 'handle'])
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Acknowledge (stops the SLA escalation; suppresses repeats for 7 days unless it worsens)' })
-  acknowledge(@Param('id') id: string, @Body() body: HandleAlertDto, @CurrentPrincipal() p: Principal, @Headers('idempotency-key') key?: string): Promise<AlertRecord> {
-    return this.alerts.handle(id, 'acknowledge', body, p, idempotencyKey(key));
+  @Operation({ id: 'acknowledgeAlert', summary: 'Acknowledge (stops the SLA escalation; suppresses repeats for 7 days unless it worsens)', ok: { status: 200, type: AlertView, description: 'The alert' }, params: [ID], body: true, notFound: true, idempotent: true })
+  acknowledge(@Param('id') id: string, @Body() body: HandleAlertDto, @CurrentPrincipal() p: Principal, @IdempotencyKey() key?: string): Promise<AlertRecord> {
+    return this.alerts.handle(id, 'acknowledge', body, p, key);
   }
 
   @Post(':id/resolve')
   @Access(['alert', 'handle'])
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Resolve, with what was done' })
-  resolve(@Param('id') id: string, @Body() body: HandleAlertDto, @CurrentPrincipal() p: Principal, @Headers('idempotency-key') key?: string): Promise<AlertRecord> {
-    return this.alerts.handle(id, 'resolve', body, p, idempotencyKey(key));
+  @Operation({ id: 'resolveAlert', summary: 'Resolve, with what was done', ok: { status: 200, type: AlertView, description: 'The alert' }, params: [ID], body: true, notFound: true, idempotent: true })
+  resolve(@Param('id') id: string, @Body() body: HandleAlertDto, @CurrentPrincipal() p: Principal, @IdempotencyKey() key?: string): Promise<AlertRecord> {
+    return this.alerts.handle(id, 'resolve', body, p, key);
   }
 }

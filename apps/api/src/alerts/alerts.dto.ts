@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { BUSINESS_ID_MESSAGE, BUSINESS_ID_PATTERN, QueryInt } from '../common/validators';
+import { BUSINESS_ID_MESSAGE, BUSINESS_ID_PATTERN, QueryInt, OptionalField } from '../common/validators';
 
 export class ListAlertsQuery {
   @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 }) @IsOptional() @QueryInt() @IsInt() @Min(1) @Max(500) limit?: number;
@@ -15,5 +15,5 @@ export class ListAlertsQuery {
 }
 
 export class HandleAlertDto {
-  @ApiPropertyOptional({ description: 'What was done (resolve)' }) @IsOptional() @IsString() @MaxLength(2000) resolution?: string;
+  @ApiPropertyOptional({ description: 'What was done (resolve)' }) @OptionalField() @IsString() @MaxLength(2000) resolution?: string;
 }

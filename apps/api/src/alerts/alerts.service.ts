@@ -10,7 +10,8 @@ import { TemporalClientProvider } from '../temporal/temporal-client.provider';
 import { executeWorkflowUpdate } from '../temporal/workflow-updates';
 import type { HandleAlertDto, ListAlertsQuery } from './alerts.dto';
 
-const ALERT_ID = /^alert:([A-Za-z0-9][A-Za-z0-9._-]{0,127}):(\d{1,9})$/;
+export const ALERT_ID_PATTERN = '^alert:([A-Za-z0-9][A-Za-z0-9._-]{0,127}):(\\d{1,9})$';
+const ALERT_ID = new RegExp(ALERT_ID_PATTERN);
 const REFUSALS: Record<string, ErrorCode> = { [ALERT_REFUSALS.notFound]: 'ALERT.NOT_FOUND', [ALERT_REFUSALS.alreadyHandled]: 'ALERT.ALREADY_HANDLED' };
 
 interface AlertRow {

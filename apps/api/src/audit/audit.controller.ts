@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { IsISO8601, IsInt, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
 import type { DataSource } from 'typeorm';
@@ -7,6 +7,7 @@ import { listAudit } from '@retain/persistence';
 import { Access } from '../access/access.decorator';
 import { decodeCursor, encodeCursor } from '../common/keyset-cursor';
 import { QueryInt } from '../common/validators';
+import { Operation } from '../openapi/operation.decorator';
 
 const SUBJECT = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,299}$/;
 
@@ -22,7 +23,7 @@ export class ListAuditQuery {
   @ApiPropertyOptional({ format: 'date-time', description: 'Before this instant' }) @IsOptional() @IsISO8601({ strict: true, strictSeparator: true }) to?: string;
 }
 
-export class AuditEntryView {
+export class AuditLogEntryView {
   @ApiProperty() seq!: number;
   @ApiProperty({ format: 'date-time' }) at!: string;
   @ApiProperty() actorId!: string;
@@ -34,8 +35,8 @@ export class AuditEntryView {
   @ApiProperty({ type: 'object', additionalProperties: true }) detail!: Record<string, unknown>;
 }
 
-export class AuditPage {
-  @ApiProperty({ type: [AuditEntryView] }) items!: AuditEntryView[];
+export class AuditLogPage {
+  @ApiProperty({ type: [AuditLogEntryView] }) items!: AuditLogEntryView[];
   @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
 }
 
@@ -50,8 +51,8 @@ export class AuditController {
 
   @Get()
   @Access(['audit', 'read'])
-  @ApiOperation({ summary: 'Authority-relevant acts: concession decisions and refusals, escalations, keys issued and revoked, role and account-people changes, suppression windows' })
-  async list(@Query() q: ListAuditQuery): Promise<AuditPage> {
+  @Operation({ id: 'listAudit', summary: 'Authority-relevant acts (directors, VPs): concession decisions and refusals, escalations, keys issued and revoked, role and account-people changes, suppression windows', ok: { status: 200, type: AuditLogPage, description: 'One page, newest first' } })
+  async list(@Query() q: ListAuditQuery): Promise<AuditLogPage> {
     const limit = q.limit ?? 50;
     const beforeSeq = q.cursor ? Number(decodeCursor(q.cursor, ['seq'])[0]) : undefined;
     const rows = await listAudit(this.db, {

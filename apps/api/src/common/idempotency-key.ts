@@ -1,3 +1,5 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
 import { ApiError } from '../problems/error-codes';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
@@ -9,3 +11,13 @@ export function idempotencyKey(raw: string | undefined): string | undefined {
   }
   return raw;
 }
+
+/**
+ * The request's Idempotency-Key header, validated (a malformed one is a 400). A custom
+ * parameter decorator rather than @Headers, so the OpenAPI document declares the header
+ * once, from the operation's contract.
+ */
+export const IdempotencyKey = createParamDecorator((_: unknown, ctx: ExecutionContext): string | undefined => {
+  const raw = ctx.switchToHttp().getRequest<Request>().headers['idempotency-key'];
+  return idempotencyKey(Array.isArray(raw) ? raw.join(',') : raw);
+});

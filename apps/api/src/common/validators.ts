@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { registerDecorator, type ValidationOptions } from 'class-validator';
+import { ValidateIf, registerDecorator, type ValidationOptions } from 'class-validator';
 import { isIsoDate, isValidTimeZone } from '@retain/domain';
 
 /** A real calendar date written YYYY-MM-DD (2027-02-30 is refused). */
@@ -69,4 +69,13 @@ export function IsPercentage(options?: ValidationOptions): PropertyDecorator {
  */
 export function QueryInt(): PropertyDecorator {
   return Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d{1,16}$/.test(value) ? Number(value) : value));
+}
+
+/**
+ * An optional body field: absent, or valid. Unlike @IsOptional, null is not "absent":
+ * it is validated like any value (and refused unless the field says it may be null), so
+ * a body cannot clear a required fact (an account's owner) by sending null.
+ */
+export function OptionalField(): PropertyDecorator {
+  return ValidateIf((_object: unknown, value: unknown) => value !== undefined);
 }

@@ -34,8 +34,10 @@ import { startWorkflowOnce } from '../temporal/start-once';
 import { executeWorkflowUpdate, isTemporalUnavailable } from '../temporal/workflow-updates';
 import type { CompleteFollowUpTaskDto, ListWinBacksQuery, PromiseStatusDto, StartMonitoringDto, WinBackOutcomeDto } from './dto/follow-up.dto';
 
-const MONITORING_ID = /^monitoring:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\d{4}-\d{2}-\d{2}$/;
-const WIN_BACK_ID = /^winback:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\d{4}-\d{2}-\d{2}$/;
+export const MONITORING_ID_PATTERN = '^monitoring:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\\d{4}-\\d{2}-\\d{2}$';
+export const WIN_BACK_ID_PATTERN = '^winback:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\\d{4}-\\d{2}-\\d{2}$';
+const MONITORING_ID = new RegExp(MONITORING_ID_PATTERN);
+const WIN_BACK_ID = new RegExp(WIN_BACK_ID_PATTERN);
 const MONITORING_REFUSALS: Record<string, ErrorCode> = {
   [FOLLOW_UP_REFUSALS.notFound]: 'MONITORING.TASK_NOT_FOUND',
   [FOLLOW_UP_REFUSALS.closed]: 'MONITORING.CLOSED',

@@ -1,5 +1,6 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Operation } from '../openapi/operation.decorator';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import type { DataSource } from 'typeorm';
@@ -7,6 +8,23 @@ import { Public } from '../auth/roles.decorator';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
 
 type Check = { status: 'up' | 'down'; latencyMs: number; error?: string };
+
+export class HealthCheckView {
+  @ApiProperty({ enum: ['up', 'down'] }) status!: string;
+  @ApiPropertyOptional() latencyMs?: number;
+  @ApiPropertyOptional() error?: string;
+}
+
+export class HealthChecksView {
+  @ApiProperty({ type: HealthCheckView }) api!: HealthCheckView;
+  @ApiProperty({ type: HealthCheckView }) database!: HealthCheckView;
+  @ApiProperty({ type: HealthCheckView }) temporal!: HealthCheckView;
+}
+
+export class HealthView {
+  @ApiProperty({ enum: ['ok', 'degraded'] }) status!: string;
+  @ApiProperty({ type: HealthChecksView }) checks!: HealthChecksView;
+}
 
 async function check(probe: () => Promise<unknown>): Promise<Check> {
   const started = Date.now();
@@ -28,9 +46,7 @@ export class HealthController {
 
   @Get()
   @Public()
-  @ApiOperation({ summary: 'Liveness and readiness of the API, PostgreSQL and Temporal' })
-  @ApiOkResponse({ description: 'Everything is ready' })
-  @ApiServiceUnavailableResponse({ description: 'A dependency is down; the body says which' })
+  @Operation({ id: 'getHealth', summary: 'Liveness and readiness of the API, PostgreSQL and Temporal', ok: { status: 200, type: HealthView, description: 'Everything is ready' }, also: { status: 503, description: 'A dependency is down; the body says which' }, public: true })
   async health(@Res() res: Response): Promise<void> {
     const [database, temporal] = await Promise.all([
       check(() => this.dataSource.query('SELECT 1')),

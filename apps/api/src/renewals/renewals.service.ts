@@ -24,7 +24,9 @@ import { flattenValidationErrors } from '../problems/validation';
 import { CreateRenewalDto as CreateRenewalDtoClass } from './dto/create-renewal.dto';
 import type { BatchItemResult, BatchLaunchResult, RenewalDetailView, RenewalLaunchView, RenewalPage, RenewalView } from './dto/renewal.view';
 
-export const RENEWAL_ID = /^renewal:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\d{4}-\d{2}-\d{2}$/;
+/** A renewal's id: `renewal:<accountId>:<renewalDate>`. */
+export const RENEWAL_ID_PATTERN = '^renewal:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\\d{4}-\\d{2}-\\d{2}$';
+export const RENEWAL_ID = new RegExp(RENEWAL_ID_PATTERN);
 
 function toView(r: RenewalEntity & { accountName?: string }): RenewalView {
   return {

@@ -1,28 +1,41 @@
-import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, ParseEnumPipe, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseEnumPipe, Post, Put, Query, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ESCALATION_STEPS, type Concession, type ConversationEntry, type EscalationStep, type ExecutiveEscalation, type PlanItem, type RecordedIssue, type SaveOutcome, type SaveState } from '@retain/workflows';
-import type { Principal } from '../auth/api-key-store';
 import { Access } from '../access/access.decorator';
+import type { Principal } from '../auth/api-key-store';
 import { CurrentPrincipal } from '../auth/roles.decorator';
-import { idempotencyKey } from '../common/idempotency-key';
+import { IdempotencyKey } from '../common/idempotency-key';
+import { Operation } from '../openapi/operation.decorator';
 import { ApiError } from '../problems/error-codes';
 import {
   AddIssueDto, AddPlanItemDto, ConversationDto, CreateSaveDto, DebriefDto, DecideConcessionDto, EscalationStepDto, ListSavesQuery, PlanItemStatusDto, RequestConcessionDto, SaveOutcomeDto,
   StartEscalationDto,
 } from './dto/save.dto';
-import { SavesService, type SaveSummaryView } from './saves.service';
+import {
+  ConcessionView, ConversationView, DebriefView, EscalationStepAcceptedView, EscalationView, PlanItemView, RecordedIssueView, SaveOutcomeView, SavePage, SaveStartView, SaveStateView,
+} from './dto/save.view';
+import { SAVE_ID_PATTERN, SavesService } from './saves.service';
+
+const ID = { name: 'id', pattern: SAVE_ID_PATTERN, example: 'save:acc-1042:2027-03-31', description: 'save:<accountId>:<renewalDate>' };
+const ITEM = (name: string, example: string) => ({ name, pattern: '^[A-Za-z0-9._-]{1,100}$', example });
 
 @ApiTags('saves')
-@ApiBearerAuth()
-@ApiHeader({ name: 'Idempotency-Key', required: false, description: 'On writes: retrying with the same key applies the change once' })
 @Controller('saves')
 export class SavesController {
   constructor(private readonly saves: SavesService) {}
 
   @Post()
   @Access(['save', 'start'])
-  @ApiOperation({ summary: 'Start a save effort for an at-risk renewal (one per renewal)' })
+  @Operation({
+    id: 'startSave',
+    summary: 'Start the save effort of an at-risk renewal (one per renewal): its owner, his manager chain, or cs_ops; the account is read from Retain',
+    ok: { status: 201, type: SaveStartView, description: 'Started', links: { GetSave: { operationId: 'getSave', parameters: { id: '$response.body#/id' } } } },
+    also: { status: 200, description: 'The save of this renewal already runs' },
+    body: true,
+    notFound: true,
+    conflict: true,
+  })
   async start(@Body() body: CreateSaveDto, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
     const r = await this.saves.start(body, p, new Date());
     res.status(r.created ? HttpStatus.CREATED : HttpStatus.OK).location(`/saves/${encodeURIComponent(r.id)}`);
@@ -31,89 +44,113 @@ export class SavesController {
 
   @Get()
   @Access(['save', 'read'])
-  @ApiOperation({ summary: 'Managers\' view of save efforts: filters, sorted by ARR at risk or deadline' })
-  list(@Query() q: ListSavesQuery, @CurrentPrincipal() p: Principal): Promise<{ items: SaveSummaryView[]; nextCursor: string | null }> {
+  @Operation({ id: 'listSaves', summary: 'Managers\' view of save efforts: filters, sorted by ARR at risk or deadline (a manager sees his team\'s, directors and VPs all)', ok: { status: 200, type: SavePage, description: 'One page' } })
+  list(@Query() q: ListSavesQuery, @CurrentPrincipal() p: Principal) {
     return this.saves.list(q, p);
   }
 
   @Get(':id')
   @Access(['save', 'read'])
-  @ApiOperation({ summary: 'Triage, issues, plan, concessions with approval chains, outcome' })
+  @Operation({ id: 'getSave', summary: 'Triage, issues, plan, concessions with approval chains, escalation, conversations, outcome', ok: { status: 200, type: SaveStateView, description: 'The save' }, params: [ID], notFound: true })
   get(@Param('id') id: string, @CurrentPrincipal() p: Principal): Promise<SaveState> {
     return this.saves.get(id, p);
   }
 
   @Post(':id/issues')
   @Access(['save', 'work'])
-  @ApiOperation({ summary: 'Record an identified issue; the top fixable deal-breakers become fast-fix items' })
-  addIssue(@Param('id') id: string, @Body() body: AddIssueDto, @CurrentPrincipal() p: Principal, @Headers('idempotency-key') key?: string): Promise<RecordedIssue> {
-    return this.saves.addIssue(id, body, p, idempotencyKey(key));
+  @Operation({ id: 'addSaveIssue', summary: 'Record an identified issue; the top fixable deal-breakers become fast-fix items', ok: { status: 201, type: RecordedIssueView, description: 'The issue' }, params: [ID], body: true, notFound: true, idempotent: true })
+  addIssue(@Param('id') id: string, @Body() body: AddIssueDto, @CurrentPrincipal() p: Principal, @IdempotencyKey() key?: string): Promise<RecordedIssue> {
+    return this.saves.addIssue(id, body, p, key);
   }
 
   @Post(':id/plan-items')
   @Access(['save', 'work'])
-  @ApiOperation({ summary: 'Add a remediation item to the save contract' })
-  addPlanItem(@Param('id') id: string, @Body() body: AddPlanItemDto, @CurrentPrincipal() p: Principal, @Headers('idempotency-key') key?: string): Promise<PlanItem> {
-    return this.saves.addPlanItem(id, body, p, idempotencyKey(key));
+  @Operation({ id: 'addPlanItem', summary: 'Add a remediation item to the save contract', ok: { status: 201, type: PlanItemView, description: 'The item' }, params: [ID], body: true, notFound: true, idempotent: true })
+  addPlanItem(@Param('id') id: string, @Body() body: AddPlanItemDto, @CurrentPrincipal() p: Principal, @IdempotencyKey() key?: string): Promise<PlanItem> {
+    return this.saves.addPlanItem(id, body, p, key);
   }
 
   @Post(':id/plan-items/:itemId/status')
   @Access(['planItem', 'progress'])
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Progress a remediation item: in_progress, done (with evidence), verified_by_customer, blocked' })
-  setPlanItemState(@Param('id') id: string, @Param('itemId') itemId: string, @Body() body: PlanItemStatusDto, @CurrentPrincipal() p: Principal, @Headers('idempotency-key') key?: string): Promise<PlanItem> {
-    return this.saves.setPlanItemState(id, itemId, body, p, idempotencyKey(key));
+  @Operation({
+    id: 'setPlanItemState',
+    summary: 'Progress a remediation item (the save\'s people, or the item\'s owner): in_progress, done (with evidence), verified_by_customer, blocked',
+    ok: { status: 200, type: PlanItemView, description: 'The item' },
+    params: [ID, ITEM('itemId', 'item-1')],
+    body: true,
+    notFound: true,
+    idempotent: true,
+  })
+  setPlanItemState(@Param('id') id: string, @Param('itemId') itemId: string, @Body() body: PlanItemStatusDto, @CurrentPrincipal() p: Principal, @IdempotencyKey() key?: string): Promise<PlanItem> {
+    return this.saves.setPlanItemState(id, itemId, body, p, key);
   }
 
   @Post(':id/concessions')
   @Access(['concession', 'request'])
-  @ApiOperation({ summary: 'Request a concession; the approval matrix decides who must approve it' })
-  requestConcession(@Param('id') id: string, @Body() body: RequestConcessionDto, @CurrentPrincipal() p: Principal, @Headers('idempotency-key') key?: string): Promise<Concession> {
-    return this.saves.requestConcession(id, body, p, idempotencyKey(key));
+  @Operation({ id: 'requestConcession', summary: 'Request a concession; the approval matrix decides who must approve it', ok: { status: 201, type: ConcessionView, description: 'The request, pending' }, params: [ID], body: true, notFound: true, idempotent: true })
+  requestConcession(@Param('id') id: string, @Body() body: RequestConcessionDto, @CurrentPrincipal() p: Principal, @IdempotencyKey() key?: string): Promise<Concession> {
+    return this.saves.requestConcession(id, body, p, key);
   }
 
   @Post(':id/concessions/:cid/approve')
   @Access(['concession', 'decide'])
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Approve within your authority (your role comes from your key); 403 beyond it or for your own request' })
-  approve(@Param('id') id: string, @Param('cid') cid: string, @Body() body: DecideConcessionDto, @CurrentPrincipal() p: Principal, @Headers('idempotency-key') key?: string): Promise<Concession> {
-    return this.saves.decideConcession(id, cid, true, body, p, idempotencyKey(key));
+  @Operation({
+    id: 'approveConcession',
+    summary: 'Approve: with access to the save, within the authority of your key\'s role, never your own request nor one of someone above you (403 otherwise, audited)',
+    ok: { status: 200, type: ConcessionView, description: 'Approved' },
+    params: [ID, ITEM('cid', 'concession-1')],
+    body: true,
+    notFound: true,
+    idempotent: true,
+  })
+  approve(@Param('id') id: string, @Param('cid') cid: string, @Body() body: DecideConcessionDto, @CurrentPrincipal() p: Principal, @IdempotencyKey() key?: string): Promise<Concession> {
+    return this.saves.decideConcession(id, cid, true, body, p, key);
   }
 
   @Post(':id/concessions/:cid/reject')
   @Access(['concession', 'decide'])
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Reject within your authority' })
-  reject(@Param('id') id: string, @Param('cid') cid: string, @Body() body: DecideConcessionDto, @CurrentPrincipal() p: Principal, @Headers('idempotency-key') key?: string): Promise<Concession> {
-    return this.saves.decideConcession(id, cid, false, body, p, idempotencyKey(key));
+  @Operation({ id: 'rejectConcession', summary: 'Reject: as for approving', ok: { status: 200, type: ConcessionView, description: 'Rejected' }, params: [ID, ITEM('cid', 'concession-1')], body: true, notFound: true, idempotent: true })
+  reject(@Param('id') id: string, @Param('cid') cid: string, @Body() body: DecideConcessionDto, @CurrentPrincipal() p: Principal, @IdempotencyKey() key?: string): Promise<Concession> {
+    return this.saves.decideConcession(id, cid, false, body, p, key);
   }
 
   @Post(':id/outcome')
   @Access(['save', 'work'])
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Saved (full or partial) or lost (reason, competitor)' })
-  outcome(@Param('id') id: string, @Body() body: SaveOutcomeDto, @CurrentPrincipal() p: Principal, @Headers('idempotency-key') key?: string): Promise<SaveOutcome> {
-    return this.saves.recordOutcome(id, body, p, idempotencyKey(key));
+  @Operation({ id: 'recordSaveOutcome', summary: 'Saved (full or partial) or lost (reason, competitor)', ok: { status: 200, type: SaveOutcomeView, description: 'The outcome, recorded once' }, params: [ID], body: true, notFound: true, idempotent: true })
+  outcome(@Param('id') id: string, @Body() body: SaveOutcomeDto, @CurrentPrincipal() p: Principal, @IdempotencyKey() key?: string): Promise<SaveOutcome> {
+    return this.saves.recordOutcome(id, body, p, key);
   }
 
   @Post(':id/conversations')
   @Access(['save', 'work'])
-  @ApiOperation({ summary: 'Log a save conversation: its stage (§4.6 step 8) and result' })
-  conversation(@Param('id') id: string, @Body() body: ConversationDto, @CurrentPrincipal() p: Principal, @Headers('idempotency-key') key?: string): Promise<ConversationEntry> {
-    return this.saves.logConversation(id, body, p, idempotencyKey(key));
+  @Operation({ id: 'logSaveConversation', summary: 'Log a save conversation: its stage (§4.6 step 8) and result', ok: { status: 201, type: ConversationView, description: 'The entry' }, params: [ID], body: true, notFound: true, idempotent: true })
+  conversation(@Param('id') id: string, @Body() body: ConversationDto, @CurrentPrincipal() p: Principal, @IdempotencyKey() key?: string): Promise<ConversationEntry> {
+    return this.saves.logConversation(id, body, p, key);
   }
 
   @Post(':id/escalation')
   @Access(['save', 'work'])
-  @ApiOperation({ summary: 'Escalate to an executive with a brief (§4.8); 400 when the criteria are unmet and no override reason is given' })
-  escalate(@Param('id') id: string, @Body() body: StartEscalationDto, @CurrentPrincipal() p: Principal, @Headers('idempotency-key') key?: string): Promise<ExecutiveEscalation> {
-    return this.saves.startEscalation(id, body, p, idempotencyKey(key));
+  @Operation({ id: 'startSaveEscalation', summary: 'Escalate to an executive with a brief (§4.8); 400 when the criteria are unmet and no override reason is given', ok: { status: 201, type: EscalationView, description: 'The escalation' }, params: [ID], body: true, notFound: true, idempotent: true })
+  escalate(@Param('id') id: string, @Body() body: StartEscalationDto, @CurrentPrincipal() p: Principal, @IdempotencyKey() key?: string): Promise<ExecutiveEscalation> {
+    return this.saves.startEscalation(id, body, p, key);
   }
 
   @Post(':id/escalation/steps/:step')
   @Access(['save', 'work'])
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiOperation({ summary: 'Complete the next step of the escalation protocol (executive_engaged, csm_follow_up, closed_and_documented)' })
+  @Operation({
+    id: 'advanceSaveEscalation',
+    summary: 'Complete the next step of the escalation protocol (executive_engaged, csm_follow_up, closed_and_documented)',
+    ok: { status: 202, type: EscalationStepAcceptedView, description: 'Accepted; applied once' },
+    params: [ID, { name: 'step', enum: ESCALATION_STEPS }],
+    body: true,
+    notFound: true,
+    conflict: true,
+  })
   advance(
     @Param('id') id: string,
     @Param('step', new ParseEnumPipe(ESCALATION_STEPS, { exceptionFactory: () => new ApiError('VALIDATION.FAILED', `step must be one of ${ESCALATION_STEPS.join(', ')}`, [{ field: 'step', message: 'is not an escalation step' }]) })) step: EscalationStep,
@@ -125,14 +162,22 @@ export class SavesController {
 
   @Get(':id/debrief')
   @Access(['save', 'read'])
-  @ApiOperation({ summary: 'The learning debrief (§4.9) of a lost or abandoned save' })
+  @Operation({ id: 'getSaveDebrief', summary: 'The learning debrief (§4.9) of a lost or abandoned save', ok: { status: 200, type: DebriefView, description: 'The debrief' }, params: [ID], notFound: true })
   debrief(@Param('id') id: string, @CurrentPrincipal() p: Principal) {
     return this.saves.getDebrief(id, p);
   }
 
   @Put(':id/debrief')
   @Access(['save', 'work'])
-  @ApiOperation({ summary: 'Write the learning debrief: real reasons, when lost, missed signals, could it have been saved, pattern, what to change' })
+  @Operation({
+    id: 'putSaveDebrief',
+    summary: 'Write the learning debrief: real reasons, when lost, missed signals, could it have been saved, pattern, what to change',
+    ok: { status: 200, type: DebriefView, description: 'The debrief' },
+    params: [ID],
+    body: true,
+    notFound: true,
+    conflict: true,
+  })
   putDebrief(@Param('id') id: string, @Body() body: DebriefDto, @CurrentPrincipal() p: Principal) {
     return this.saves.putDebrief(id, body, p);
   }

@@ -46,7 +46,9 @@ import type {
   SaveOutcomeDto, StartEscalationDto,
 } from './dto/save.dto';
 
-const SAVE_ID = /^save:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\d{4}-\d{2}-\d{2}$/;
+/** A save's id: `save:<accountId>:<renewalDate>`. */
+export const SAVE_ID_PATTERN = '^save:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\\d{4}-\\d{2}-\\d{2}$';
+const SAVE_ID = new RegExp(SAVE_ID_PATTERN);
 const REFUSALS: Record<string, ErrorCode> = {
   [SAVE_REFUSALS.notFound]: 'SAVE.ITEM_NOT_FOUND',
   [SAVE_REFUSALS.closed]: 'SAVE.CLOSED',

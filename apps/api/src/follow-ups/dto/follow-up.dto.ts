@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { ROOT_CAUSES, type RootCause } from '@retain/workflows';
-import { ACCOUNT_FACTS_ARE_READ, BUSINESS_ID_MESSAGE, BUSINESS_ID_PATTERN, IsAbsent, IsIsoCalendarDate, QueryInt } from '../../common/validators';
+import { ACCOUNT_FACTS_ARE_READ, BUSINESS_ID_MESSAGE, BUSINESS_ID_PATTERN, IsAbsent, IsIsoCalendarDate, QueryInt, OptionalField } from '../../common/validators';
 
 export class MonitoringPromiseDto {
   @ApiProperty({ example: 'Ship the SSO integration' }) @IsString() @IsNotEmpty() @MaxLength(2000) description!: string;
@@ -17,27 +17,27 @@ export class StartMonitoringDto {
   accountId!: string;
   @IsAbsent({ message: ACCOUNT_FACTS_ARE_READ }) account?: never;
   @ApiProperty({ example: '2027-03-31', description: 'The date of the renewal that was saved; keys the monitoring' }) @IsIsoCalendarDate() renewalDate!: string;
-  @ApiPropertyOptional({ description: 'When the account was saved (default: now); not in the future' }) @IsOptional() @IsISO8601({ strict: true }) savedAt?: string;
+  @ApiPropertyOptional({ description: 'When the account was saved (default: now); not in the future' }) @OptionalField() @IsISO8601({ strict: true }) savedAt?: string;
   @ApiProperty({ type: [String], example: ['usage down 45%'] }) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(20) @IsString({ each: true }) @MaxLength(500, { each: true }) triggerReasons!: string[];
-  @ApiPropertyOptional({ enum: ROOT_CAUSES }) @IsOptional() @IsIn(ROOT_CAUSES) rootCause?: RootCause;
+  @ApiPropertyOptional({ enum: ROOT_CAUSES }) @OptionalField() @IsIn(ROOT_CAUSES) rootCause?: RootCause;
   @ApiPropertyOptional({ type: [MonitoringPromiseDto], description: 'Commitments made during the save (up to 50)' })
-  @IsOptional() @IsArray() @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => MonitoringPromiseDto) promises?: MonitoringPromiseDto[];
+  @OptionalField() @IsArray() @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => MonitoringPromiseDto) promises?: MonitoringPromiseDto[];
 }
 
 export class PromiseStatusDto {
   @ApiProperty({ enum: ['delivered', 'verified', 'missed'], description: 'verified: the customer confirmed they see the result' }) @IsIn(['delivered', 'verified', 'missed']) state!: 'delivered' | 'verified' | 'missed';
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) note?: string;
+  @ApiPropertyOptional() @OptionalField() @IsString() @MaxLength(2000) note?: string;
 }
 
 export class CompleteFollowUpTaskDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) note?: string;
+  @ApiPropertyOptional() @OptionalField() @IsString() @MaxLength(2000) note?: string;
 }
 
 export class WinBackOutcomeDto {
   @ApiProperty({ enum: ['won_back', 'declined', 'no_response'] }) @IsIn(['won_back', 'declined', 'no_response']) result!: 'won_back' | 'declined' | 'no_response';
-  @ApiPropertyOptional({ description: 'Won back: the new ARR in US cents' }) @IsOptional() @IsInt() @Min(1) @Max(100_000_000_000) newArrCents?: number;
-  @ApiPropertyOptional({ description: 'Won back: the new renewal date (default: a term from today)' }) @IsOptional() @IsIsoCalendarDate() renewalDate?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) note?: string;
+  @ApiPropertyOptional({ description: 'Won back: the new ARR in US cents' }) @OptionalField() @IsInt() @Min(1) @Max(100_000_000_000) newArrCents?: number;
+  @ApiPropertyOptional({ description: 'Won back: the new renewal date (default: a term from today)' }) @OptionalField() @IsIsoCalendarDate() renewalDate?: string;
+  @ApiPropertyOptional() @OptionalField() @IsString() @MaxLength(2000) note?: string;
 }
 
 export class ListWinBacksQuery {

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { SEGMENTS, type Segment } from '@retain/domain';
-import { BUSINESS_ID_MESSAGE, BUSINESS_ID_PATTERN, IsIsoCalendarDate, IsTimeZone } from '../../common/validators';
+import { BUSINESS_ID_MESSAGE, BUSINESS_ID_PATTERN, IsIsoCalendarDate, IsTimeZone, OptionalField } from '../../common/validators';
 
 export class RenewalAccountDto {
   @ApiProperty({ example: 'acc-1042', description: 'The account id in the CRM' })
@@ -29,13 +29,13 @@ export class RenewalAccountDto {
   @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE })
   ownerCsmId!: string;
 
-  @ApiPropertyOptional({ example: 'u-mgr-2' })
+  @ApiPropertyOptional({ example: 'u-mgr-2', nullable: true, type: String, description: 'null or absent: none' })
   @IsOptional() @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE })
-  csmManagerId?: string;
+  csmManagerId?: string | null;
 
-  @ApiPropertyOptional({ example: 'u-ae-3' })
+  @ApiPropertyOptional({ example: 'u-ae-3', nullable: true, type: String, description: 'null or absent: none' })
   @IsOptional() @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE })
-  salesRepId?: string;
+  salesRepId?: string | null;
 }
 
 export class CreateRenewalDto {
@@ -48,6 +48,6 @@ export class CreateRenewalDto {
   renewalDate!: string;
 
   @ApiPropertyOptional({ description: 'Overrides of the policy defaults for this renewal (see RetainPolicy)', example: { renewal: { actionLocalHour: 10 } } })
-  @IsOptional() @IsObject()
+  @OptionalField() @IsObject()
   policy?: Record<string, unknown>;
 }

@@ -1,11 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { RENEWAL_DECISION_OUTCOMES, type RenewalDecisionOutcome } from '@retain/workflows';
-import { BUSINESS_ID_MESSAGE, BUSINESS_ID_PATTERN, IsIsoCalendarDate } from '../../common/validators';
+import { BUSINESS_ID_MESSAGE, BUSINESS_ID_PATTERN, IsIsoCalendarDate, OptionalField } from '../../common/validators';
 
 export class CompleteTaskDto {
   @ApiPropertyOptional({ maxLength: 2000, example: 'Reviewed with the team' })
-  @IsOptional() @IsString() @MaxLength(2000)
+  @OptionalField() @IsString() @MaxLength(2000)
   note?: string;
 }
 
@@ -15,25 +15,25 @@ export class RecordDecisionDto {
   outcome!: RenewalDecisionOutcome;
 
   @ApiPropertyOptional({ description: 'New ARR in US cents: required for expanded and downsized; a JSON number, never converted from a string', minimum: 0, maximum: 1e13 })
-  @IsOptional() @IsInt() @Min(0) @Max(1e13)
+  @OptionalField() @IsInt() @Min(0) @Max(1e13)
   newArrCents?: number;
 
   @ApiPropertyOptional({ description: 'The reason in the customer\'s words; required for churned', maxLength: 2000 })
-  @IsOptional() @IsString() @MaxLength(2000)
+  @OptionalField() @IsString() @MaxLength(2000)
   reason?: string;
 
   @ApiPropertyOptional({ example: 'DOC-2027-0042' })
-  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200)
+  @OptionalField() @IsString() @IsNotEmpty() @MaxLength(200)
   signedContractRef?: string;
 }
 
 export class PatchRenewalDto {
   @ApiPropertyOptional({ example: '2027-04-30' })
-  @IsOptional() @IsIsoCalendarDate()
+  @OptionalField() @IsIsoCalendarDate()
   renewalDate?: string;
 
   @ApiPropertyOptional()
-  @IsOptional() @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE })
+  @OptionalField() @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE })
   ownerCsmId?: string;
 
   @ApiPropertyOptional({ nullable: true })

@@ -1,4 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { RENEWAL_PHASES, RISK_CATEGORIES, SEGMENTS } from '@retain/domain';
+
+const FREE_OBJECT = { type: 'object', additionalProperties: true } as const;
 
 export class MilestoneView {
   @ApiProperty() phase!: string;
@@ -9,13 +12,13 @@ export class RenewalView {
   @ApiProperty({ example: 'renewal:acc-1042:2027-03-31' }) id!: string;
   @ApiProperty() accountId!: string;
   @ApiPropertyOptional() accountName?: string;
-  @ApiProperty({ example: '2027-03-31' }) renewalDate!: string;
-  @ApiProperty({ enum: ['starting', 'active', 'closed', 'cancelled'] }) status!: string;
-  @ApiPropertyOptional() phase?: string;
+  @ApiProperty({ example: '2027-03-31', format: 'date' }) renewalDate!: string;
+  @ApiProperty({ enum: ['starting', 'active', 'closed', 'cancelled', 'completed', 'failed', 'terminated', 'canceled', 'timed_out', 'continued_as_new'], description: 'starting: launched, its first read-model write pending' }) status!: string;
+  @ApiPropertyOptional({ enum: RENEWAL_PHASES }) phase?: string;
   @ApiPropertyOptional({ enum: ['comprehensive', 'compressed', 'emergency'] }) timeBand?: string;
-  @ApiPropertyOptional({ nullable: true }) riskCategory?: string | null;
-  @ApiPropertyOptional() arrCents?: number;
-  @ApiPropertyOptional() segment?: string;
+  @ApiPropertyOptional({ type: String, enum: RISK_CATEGORIES, nullable: true }) riskCategory?: string | null;
+  @ApiPropertyOptional({ description: 'ARR in US cents' }) arrCents?: number;
+  @ApiPropertyOptional({ enum: SEGMENTS }) segment?: string;
   @ApiPropertyOptional() ownerCsmId?: string;
   @ApiPropertyOptional({ type: MilestoneView, nullable: true }) nextMilestone?: MilestoneView | null;
   @ApiPropertyOptional() policyVersion?: string;
@@ -60,6 +63,67 @@ export class RenewalDetailView extends RenewalView {
   @ApiProperty({ nullable: true, type: String }) nextTermRenewalId!: string | null;
   @ApiProperty({ type: [RenewalTaskView] }) tasks!: RenewalTaskView[];
   @ApiProperty({ type: [AuditEntryView], description: 'Every transition: who or what, when, why' }) history!: AuditEntryView[];
+}
+
+/** A timeline task as the workflow answers an update (the read model adds `overdue`). */
+export class TaskStateView {
+  @ApiProperty() id!: string;
+  @ApiProperty() key!: string;
+  @ApiProperty() title!: string;
+  @ApiProperty() trigger!: string;
+  @ApiProperty() ownerRole!: string;
+  @ApiProperty({ nullable: true, type: String }) ownerId!: string | null;
+  @ApiProperty() customerFacing!: boolean;
+  @ApiProperty() nominalDueAt!: string;
+  @ApiProperty() dueAt!: string;
+  @ApiProperty() late!: boolean;
+  @ApiProperty({ enum: ['open', 'done', 'cancelled'] }) state!: string;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty({ nullable: true, type: String }) completedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) completedBy!: string | null;
+  @ApiProperty({ nullable: true, type: String }) note!: string | null;
+  @ApiProperty({ nullable: true, type: String }) escalatedAt!: string | null;
+}
+
+export class RenewalDecisionView {
+  @ApiProperty({ enum: ['renewed', 'expanded', 'downsized', 'paused', 'churned'] }) outcome!: string;
+  @ApiProperty({ description: 'New ARR in US cents (the current ARR unless expanded or downsized)' }) newArrCents!: number;
+  @ApiProperty({ nullable: true, type: String, description: 'In the customer\'s words' }) reason!: string | null;
+  @ApiProperty({ nullable: true, type: String }) signedContractRef!: string | null;
+  @ApiProperty() decidedBy!: string;
+  @ApiProperty() decidedAt!: string;
+}
+
+export class AccountSnapshotView {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ description: 'ARR in US cents' }) arrCents!: number;
+  @ApiProperty({ enum: SEGMENTS }) segment!: string;
+  @ApiProperty() timeZone!: string;
+  @ApiProperty() ownerCsmId!: string;
+  @ApiProperty({ nullable: true, type: String }) csmManagerId!: string | null;
+  @ApiProperty({ nullable: true, type: String }) salesRepId!: string | null;
+}
+
+/** The renewal workflow's live state, as a change or cancellation answers it. */
+export class RenewalStateView {
+  @ApiProperty() renewalId!: string;
+  @ApiProperty({ type: AccountSnapshotView }) account!: AccountSnapshotView;
+  @ApiProperty({ format: 'date' }) renewalDate!: string;
+  @ApiProperty({ format: 'date' }) originalRenewalDate!: string;
+  @ApiProperty({ enum: ['active', 'closed', 'cancelled'] }) status!: string;
+  @ApiProperty({ enum: RENEWAL_PHASES }) phase!: string;
+  @ApiProperty({ enum: ['comprehensive', 'compressed', 'emergency'] }) timeBand!: string;
+  @ApiProperty({ type: String, enum: RISK_CATEGORIES, nullable: true }) category!: string | null;
+  @ApiProperty({ type: 'array', items: FREE_OBJECT }) classificationHistory!: unknown[];
+  @ApiProperty(FREE_OBJECT) ownership!: unknown;
+  @ApiProperty({ type: [TaskStateView] }) tasks!: TaskStateView[];
+  @ApiProperty({ type: RenewalDecisionView, nullable: true }) decision!: RenewalDecisionView | null;
+  @ApiProperty({ ...FREE_OBJECT, nullable: true }) saveRequest!: unknown;
+  @ApiProperty({ ...FREE_OBJECT, nullable: true }) cancellation!: unknown;
+  @ApiProperty() policyVersion!: string;
+  @ApiProperty() revision!: number;
+  @ApiProperty() updatedAt!: string;
 }
 
 export class BatchItemResult {

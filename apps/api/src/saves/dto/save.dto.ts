@@ -4,7 +4,7 @@ import {
   ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf, ValidateNested,
 } from 'class-validator';
 import { CONCESSION_TYPES, CONVERSATION_STAGES, PLAN_ITEM_STATES, ROOT_CAUSES, type ConcessionType, type ConversationStage, type PlanItemState, type RootCause } from '@retain/workflows';
-import { BUSINESS_ID_MESSAGE, BUSINESS_ID_PATTERN, IsAbsent, IsIsoCalendarDate, IsPercentage, ACCOUNT_FACTS_ARE_READ, QueryInt } from '../../common/validators';
+import { BUSINESS_ID_MESSAGE, BUSINESS_ID_PATTERN, IsAbsent, IsIsoCalendarDate, IsPercentage, ACCOUNT_FACTS_ARE_READ, QueryInt, OptionalField } from '../../common/validators';
 
 export class SaveProbabilityFactsDto {
   @ApiProperty({ enum: ['yes', 'complex', 'no'] }) @IsIn(['yes', 'complex', 'no']) issuesFixable!: 'yes' | 'complex' | 'no';
@@ -15,10 +15,10 @@ export class SaveProbabilityFactsDto {
 }
 
 export class StrategicFlagsDto {
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() logo?: boolean;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() reference?: boolean;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() caseStudy?: boolean;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() growthPotential?: boolean;
+  @ApiPropertyOptional() @OptionalField() @IsBoolean() logo?: boolean;
+  @ApiPropertyOptional() @OptionalField() @IsBoolean() reference?: boolean;
+  @ApiPropertyOptional() @OptionalField() @IsBoolean() caseStudy?: boolean;
+  @ApiPropertyOptional() @OptionalField() @IsBoolean() growthPotential?: boolean;
 }
 
 /**
@@ -37,8 +37,8 @@ export class CreateSaveDto {
   triggerReasons!: string[];
   @ApiProperty({ type: SaveProbabilityFactsDto }) @ValidateNested() @Type(() => SaveProbabilityFactsDto) @IsObject() facts!: SaveProbabilityFactsDto;
   @ApiProperty({ enum: ROOT_CAUSES }) @IsIn(ROOT_CAUSES) rootCause!: RootCause;
-  @ApiPropertyOptional({ description: 'The circumstance is a budget cut (price flexibility may help)' }) @IsOptional() @IsBoolean() budgetRelated?: boolean;
-  @ApiPropertyOptional({ type: StrategicFlagsDto }) @IsOptional() @ValidateNested() @Type(() => StrategicFlagsDto) @IsObject() strategicFlags?: StrategicFlagsDto;
+  @ApiPropertyOptional({ description: 'The circumstance is a budget cut (price flexibility may help)' }) @OptionalField() @IsBoolean() budgetRelated?: boolean;
+  @ApiPropertyOptional({ type: StrategicFlagsDto }) @OptionalField() @ValidateNested() @Type(() => StrategicFlagsDto) @IsObject() strategicFlags?: StrategicFlagsDto;
 }
 
 export class AddIssueDto {
@@ -50,11 +50,11 @@ export class AddIssueDto {
   @ApiProperty() @IsBoolean() quickFix!: boolean;
   @ApiProperty({ minimum: 1, maximum: 5 }) @IsInt() @Min(1) @Max(5) impact!: number;
   @ApiPropertyOptional({ description: 'Owner of the fast-fix item if it becomes one (default: the CSM)' })
-  @IsOptional() @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE }) ownerId?: string;
+  @OptionalField() @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE }) ownerId?: string;
 }
 
 export class AddPlanItemDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(50) issueId?: string;
+  @ApiPropertyOptional() @OptionalField() @IsString() @MaxLength(50) issueId?: string;
   @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) issue!: string;
   @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) rootCause!: string;
   @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) fix!: string;
@@ -65,7 +65,7 @@ export class AddPlanItemDto {
 
 export class PlanItemStatusDto {
   @ApiProperty({ enum: PLAN_ITEM_STATES }) @IsIn(PLAN_ITEM_STATES) state!: PlanItemState;
-  @ApiPropertyOptional({ description: 'Required for done' }) @IsOptional() @IsString() @MaxLength(2000) evidence?: string;
+  @ApiPropertyOptional({ description: 'Required for done' }) @OptionalField() @IsString() @MaxLength(2000) evidence?: string;
 }
 
 export class ConcessionRationaleDto {
@@ -81,16 +81,16 @@ export class RequestConcessionDto {
   @ValidateIf((o: RequestConcessionDto) => o.type === 'discount' || o.discountPct !== undefined)
   @IsPercentage()
   discountPct?: number;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) terms?: string;
+  @ApiPropertyOptional() @OptionalField() @IsString() @MaxLength(2000) terms?: string;
   @ApiProperty({ type: ConcessionRationaleDto }) @ValidateNested() @Type(() => ConcessionRationaleDto) @IsObject() rationale!: ConcessionRationaleDto;
   @ApiProperty({ example: 'year 1 only, standard price in year 2' }) @IsString() @IsNotEmpty() @MaxLength(500) sunset!: string;
   @ApiProperty({ example: '2-year commitment' }) @IsString() @IsNotEmpty() @MaxLength(500) tiedTo!: string;
   @ApiPropertyOptional({ description: 'Required for a discount when the root cause is not price or budget, or before any issue is identified' })
-  @IsOptional() @IsString() @MaxLength(2000) overrideReason?: string;
+  @OptionalField() @IsString() @MaxLength(2000) overrideReason?: string;
 }
 
 export class DecideConcessionDto {
-  @ApiPropertyOptional({ maxLength: 2000 }) @IsOptional() @IsString() @MaxLength(2000) note?: string;
+  @ApiPropertyOptional({ maxLength: 2000 }) @OptionalField() @IsString() @MaxLength(2000) note?: string;
 }
 
 export class SaveOutcomeDto {
@@ -98,10 +98,10 @@ export class SaveOutcomeDto {
   @ApiProperty({ enum: ['full', 'reduced_scope', 'pause', 'shorter_term', 'pilot', 'out_clause', 'lost'] })
   @IsIn(['full', 'reduced_scope', 'pause', 'shorter_term', 'pilot', 'out_clause', 'lost'])
   kind!: 'full' | 'reduced_scope' | 'pause' | 'shorter_term' | 'pilot' | 'out_clause' | 'lost';
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(1e13) newArrCents?: number;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(3650) pauseDays?: number;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) reason?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) competitor?: string;
+  @ApiPropertyOptional() @OptionalField() @IsInt() @Min(0) @Max(1e13) newArrCents?: number;
+  @ApiPropertyOptional() @OptionalField() @IsInt() @Min(1) @Max(3650) pauseDays?: number;
+  @ApiPropertyOptional() @OptionalField() @IsString() @MaxLength(2000) reason?: string;
+  @ApiPropertyOptional() @OptionalField() @IsString() @MaxLength(200) competitor?: string;
 }
 
 export class ListSavesQuery {
@@ -123,8 +123,8 @@ export class ListSavesQuery {
 export class ConversationDto {
   @ApiProperty({ enum: CONVERSATION_STAGES }) @IsIn(CONVERSATION_STAGES) stage!: ConversationStage;
   @ApiProperty({ maxLength: 2000 }) @IsString() @IsNotEmpty() @MaxLength(2000) result!: string;
-  @ApiPropertyOptional({ description: 'The customer refused the conversation' }) @IsOptional() @IsBoolean() refused?: boolean;
-  @ApiPropertyOptional({ description: 'The customer says the decision is final' }) @IsOptional() @IsBoolean() decisionFinal?: boolean;
+  @ApiPropertyOptional({ description: 'The customer refused the conversation' }) @OptionalField() @IsBoolean() refused?: boolean;
+  @ApiPropertyOptional({ description: 'The customer says the decision is final' }) @OptionalField() @IsBoolean() decisionFinal?: boolean;
 }
 
 export class ExecutiveBriefDto {
@@ -138,19 +138,19 @@ export class ExecutiveBriefDto {
 
 export class StartEscalationDto {
   @ApiProperty({ type: ExecutiveBriefDto }) @ValidateNested() @Type(() => ExecutiveBriefDto) @IsObject() brief!: ExecutiveBriefDto;
-  @ApiPropertyOptional() @IsOptional() @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE }) executiveId?: string;
-  @ApiPropertyOptional({ description: 'Required below $50K ARR without a strategic flag' }) @IsOptional() @IsString() @MaxLength(2000) overrideReason?: string;
+  @ApiPropertyOptional() @OptionalField() @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE }) executiveId?: string;
+  @ApiPropertyOptional({ description: 'Required below $50K ARR without a strategic flag' }) @OptionalField() @IsString() @MaxLength(2000) overrideReason?: string;
 }
 
 export class EscalationStepDto {
-  @ApiPropertyOptional({ maxLength: 2000 }) @IsOptional() @IsString() @MaxLength(2000) note?: string;
+  @ApiPropertyOptional({ maxLength: 2000 }) @OptionalField() @IsString() @MaxLength(2000) note?: string;
 }
 
 export class DebriefDto {
-  @ApiPropertyOptional({ description: 'The real reasons' }) @IsOptional() @IsString() @MaxLength(4000) realReasons?: string;
-  @ApiPropertyOptional({ description: 'When were they really lost' }) @IsOptional() @IsString() @MaxLength(4000) whenLost?: string;
-  @ApiPropertyOptional({ description: 'Which signals were missed' }) @IsOptional() @IsString() @MaxLength(4000) missedSignals?: string;
-  @ApiPropertyOptional({ description: 'Could it have been saved, and how' }) @IsOptional() @IsString() @MaxLength(4000) couldHaveSaved?: string;
-  @ApiPropertyOptional({ description: 'Which pattern it fits' }) @IsOptional() @IsString() @MaxLength(4000) pattern?: string;
-  @ApiPropertyOptional({ description: 'What to change' }) @IsOptional() @IsString() @MaxLength(4000) whatToChange?: string;
+  @ApiPropertyOptional({ description: 'The real reasons' }) @OptionalField() @IsString() @MaxLength(4000) realReasons?: string;
+  @ApiPropertyOptional({ description: 'When were they really lost' }) @OptionalField() @IsString() @MaxLength(4000) whenLost?: string;
+  @ApiPropertyOptional({ description: 'Which signals were missed' }) @OptionalField() @IsString() @MaxLength(4000) missedSignals?: string;
+  @ApiPropertyOptional({ description: 'Could it have been saved, and how' }) @OptionalField() @IsString() @MaxLength(4000) couldHaveSaved?: string;
+  @ApiPropertyOptional({ description: 'Which pattern it fits' }) @OptionalField() @IsString() @MaxLength(4000) pattern?: string;
+  @ApiPropertyOptional({ description: 'What to change' }) @OptionalField() @IsString() @MaxLength(4000) whatToChange?: string;
 }

@@ -1,0 +1,155 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { CONCESSION_TYPES, CONVERSATION_STAGES, ESCALATION_STEPS, PLAN_ITEM_STATES } from '@retain/workflows';
+import { AccountSnapshotView } from '../../renewals/dto/renewal.view';
+
+const FREE_OBJECT = { type: 'object', additionalProperties: true } as const;
+
+export class SaveStartView {
+  @ApiProperty({ example: 'save:acc-1042:2027-03-31' }) id!: string;
+  @ApiProperty({ example: 'renewal:acc-1042:2027-03-31' }) renewalId!: string;
+  @ApiProperty({ description: 'false when the save of this renewal already runs' }) created!: boolean;
+}
+
+export class SaveSummaryView {
+  @ApiProperty() id!: string;
+  @ApiProperty() renewalId!: string;
+  @ApiProperty() accountId!: string;
+  @ApiProperty() accountName!: string;
+  @ApiProperty({ format: 'date' }) renewalDate!: string;
+  @ApiProperty({ enum: ['active', 'saved', 'lost', 'exited'] }) status!: string;
+  @ApiProperty({ enum: ['full', 'standard', 'light', 'none'] }) effortLevel!: string;
+  @ApiProperty({ enum: ['high', 'medium', 'low'] }) probabilityTier!: string;
+  @ApiProperty({ enum: ['high', 'medium', 'low'] }) valueTier!: string;
+  @ApiProperty({ enum: ['comprehensive', 'compressed', 'emergency'] }) timeBand!: string;
+  @ApiProperty({ nullable: true, type: String }) deadline!: string | null;
+  @ApiProperty({ description: 'ARR at risk, US cents' }) arrCents!: number;
+  @ApiProperty() ownerCsmId!: string;
+  @ApiProperty({ nullable: true, type: String }) csmManagerId!: string | null;
+  @ApiProperty() overdueItems!: number;
+  @ApiProperty() expectedValueHours!: number;
+}
+
+export class SavePage {
+  @ApiProperty({ type: [SaveSummaryView] }) items!: SaveSummaryView[];
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as ?cursor= for the next page; null on the last page' }) nextCursor!: string | null;
+}
+
+export class RecordedIssueView {
+  @ApiProperty() id!: string;
+  @ApiProperty() description!: string;
+  @ApiProperty() source!: string;
+  @ApiProperty() frequency!: number;
+  @ApiProperty() dealBreaker!: boolean;
+  @ApiProperty() fixable!: boolean;
+  @ApiProperty() quickFix!: boolean;
+  @ApiProperty({ minimum: 1, maximum: 5 }) impact!: number;
+  @ApiProperty() recordedBy!: string;
+  @ApiProperty() recordedAt!: string;
+}
+
+export class PlanItemView {
+  @ApiProperty() id!: string;
+  @ApiProperty({ nullable: true, type: String }) issueId!: string | null;
+  @ApiProperty() issue!: string;
+  @ApiProperty() rootCause!: string;
+  @ApiProperty() fix!: string;
+  @ApiProperty() ownerId!: string;
+  @ApiProperty() dueAt!: string;
+  @ApiProperty() successMetric!: string;
+  @ApiProperty({ enum: PLAN_ITEM_STATES }) state!: string;
+  @ApiProperty({ nullable: true, type: String }) evidence!: string | null;
+  @ApiProperty() fastFix!: boolean;
+  @ApiProperty({ nullable: true, type: String }) escalatedAt!: string | null;
+  @ApiProperty({ type: 'array', items: FREE_OBJECT }) history!: unknown[];
+}
+
+export class ApprovalStepView {
+  @ApiProperty() at!: string;
+  @ApiProperty() by!: string;
+  @ApiProperty({ description: 'The role on the key of who acted, requester or workflow' }) role!: string;
+  @ApiProperty({ enum: ['requested', 'escalated', 'approved', 'rejected'] }) action!: string;
+  @ApiProperty({ nullable: true, type: String }) note!: string | null;
+}
+
+export class ConcessionView {
+  @ApiProperty() id!: string;
+  @ApiProperty({ enum: CONCESSION_TYPES }) type!: string;
+  @ApiProperty({ nullable: true, type: Number }) discountPct!: number | null;
+  @ApiProperty({ nullable: true, type: String }) terms!: string | null;
+  @ApiProperty(FREE_OBJECT) rationale!: Record<string, string>;
+  @ApiProperty() sunset!: string;
+  @ApiProperty() tiedTo!: string;
+  @ApiProperty({ nullable: true, type: String }) overrideReason!: string | null;
+  @ApiProperty() requestedBy!: string;
+  @ApiProperty({ enum: ['csm', 'csm_manager', 'director', 'vp'] }) requiredRole!: string;
+  @ApiProperty({ enum: ['csm', 'csm_manager', 'director', 'vp'] }) awaitingRole!: string;
+  @ApiProperty({ enum: ['pending', 'approved', 'rejected'] }) state!: string;
+  @ApiProperty({ nullable: true, type: String }) slaDueAt!: string | null;
+  @ApiProperty({ type: [ApprovalStepView] }) chain!: ApprovalStepView[];
+}
+
+export class SaveOutcomeView {
+  @ApiProperty({ enum: ['saved', 'lost'] }) result!: string;
+  @ApiProperty({ enum: ['full', 'reduced_scope', 'pause', 'shorter_term', 'pilot', 'out_clause', 'lost'] }) kind!: string;
+  @ApiProperty({ nullable: true, type: Number }) newArrCents!: number | null;
+  @ApiProperty({ nullable: true, type: Number }) pauseDays!: number | null;
+  @ApiProperty({ nullable: true, type: String }) reason!: string | null;
+  @ApiProperty({ nullable: true, type: String }) competitor!: string | null;
+  @ApiProperty() decidedBy!: string;
+  @ApiProperty() decidedAt!: string;
+}
+
+export class ConversationView {
+  @ApiProperty() at!: string;
+  @ApiProperty() by!: string;
+  @ApiProperty({ enum: CONVERSATION_STAGES }) stage!: string;
+  @ApiProperty() result!: string;
+  @ApiProperty() refused!: boolean;
+}
+
+export class EscalationView {
+  @ApiProperty() startedAt!: string;
+  @ApiProperty() startedBy!: string;
+  @ApiProperty({ nullable: true, type: String }) executiveId!: string | null;
+  @ApiProperty(FREE_OBJECT) brief!: Record<string, string>;
+  @ApiProperty({ nullable: true, type: String }) overrideReason!: string | null;
+  @ApiProperty({ type: 'array', items: FREE_OBJECT }) steps!: unknown[];
+}
+
+export class EscalationStepAcceptedView {
+  @ApiProperty({ enum: [true] }) accepted!: true;
+  @ApiProperty({ enum: ESCALATION_STEPS }) step!: string;
+}
+
+export class SaveStateView {
+  @ApiProperty() saveId!: string;
+  @ApiProperty() renewalId!: string;
+  @ApiProperty({ type: AccountSnapshotView }) account!: AccountSnapshotView;
+  @ApiProperty({ format: 'date' }) renewalDate!: string;
+  @ApiProperty({ enum: ['active', 'saved', 'lost', 'exited'] }) status!: string;
+  @ApiProperty({ type: [String] }) triggerReasons!: string[];
+  @ApiProperty(FREE_OBJECT) facts!: Record<string, string>;
+  @ApiProperty(FREE_OBJECT) triage!: unknown;
+  @ApiProperty({ type: 'array', items: FREE_OBJECT }) triageHistory!: unknown[];
+  @ApiProperty({ type: [RecordedIssueView] }) issues!: RecordedIssueView[];
+  @ApiProperty({ type: [PlanItemView] }) planItems!: PlanItemView[];
+  @ApiPropertyOptional(FREE_OBJECT) planCompletion?: unknown;
+  @ApiProperty({ type: [ConcessionView] }) concessions!: ConcessionView[];
+  @ApiProperty({ type: [ConversationView] }) conversations!: ConversationView[];
+  @ApiProperty({ type: EscalationView, nullable: true }) escalation!: EscalationView | null;
+  @ApiProperty({ type: SaveOutcomeView, nullable: true }) outcome!: SaveOutcomeView | null;
+  @ApiPropertyOptional({ ...FREE_OBJECT, nullable: true }) gracefulExit?: unknown;
+  @ApiPropertyOptional({ ...FREE_OBJECT, nullable: true }) handOff?: unknown;
+  @ApiProperty() policyVersion!: string;
+  @ApiProperty() startedAt!: string;
+  @ApiProperty() updatedAt!: string;
+  @ApiProperty() revision!: number;
+}
+
+export class DebriefView {
+  @ApiProperty() saveId!: string;
+  @ApiProperty({ description: 'The debrief opens when the save is lost or exited' }) open!: boolean;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) answers!: Record<string, string>;
+  @ApiProperty({ nullable: true, type: String }) updatedBy!: string | null;
+  @ApiProperty({ nullable: true, type: String }) updatedAt!: string | null;
+}
