@@ -20,6 +20,19 @@ function listening(port) {
 }
 
 /**
+ * The dev server's arguments: bound to `ip` (loopback unless RETAIN_TEMPORAL_IP says
+ * otherwise) for its frontend and its Web UI alike.
+ * @param {{ ip: string, port: number, uiPort: number, dbFile: string }} o
+ * @returns {string[]}
+ */
+export function devServerArgs(o) {
+  return ['server', 'start-dev', '--ip', o.ip, '--ui-ip', o.ip, '--port', String(o.port), '--ui-port', String(o.uiPort), '--db-filename', o.dbFile,
+    '--sqlite-pragma', 'journal_mode=WAL', '--log-level', 'warn', '--namespace', 'default',
+    // Keep in step with DEV_SERVER_SEARCH_ATTRIBUTES in workflows/definitions.ts.
+    ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', a])];
+}
+
+/**
  * @param {{ logFile?: string }} [options] logFile: the server's log (warnings) goes there instead of to stderr
  * @returns {Promise<{ address: string, uiUrl: string | undefined, stop: () => Promise<void> }>}
  */
@@ -38,14 +51,7 @@ export async function ensureTemporalDevServer(options = {}) {
   const dir = ensureDir(join(dataDir(), 'temporal'));
   const dbFile = join(dir, 'temporal.sqlite');
   log('temporal', `starting the dev server on ${address} (UI on ${uiPort}), state in ${dbFile}`);
-  const child = spawn(
-    cli,
-    ['server', 'start-dev', '--ip', ip, '--ui-ip', ip, '--port', String(port), '--ui-port', String(uiPort), '--db-filename', dbFile,
-      '--sqlite-pragma', 'journal_mode=WAL', '--log-level', 'warn', '--namespace', 'default',
-      // Keep in step with DEV_SERVER_SEARCH_ATTRIBUTES in workflows/definitions.ts.
-      ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', a])],
-    { stdio: ['ignore', 'ignore', options.logFile ? openSync(options.logFile, 'a') : 'inherit'] },
-  );
+  const child = spawn(cli, devServerArgs({ ip, port, uiPort, dbFile }), { stdio: ['ignore', 'ignore', options.logFile ? openSync(options.logFile, 'a') : 'inherit'] });
   let exited = false;
   child.on('exit', () => { exited = true; });
   await waitForPort('127.0.0.1', port, 60_000);

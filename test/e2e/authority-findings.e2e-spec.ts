@@ -104,7 +104,10 @@ describe('authority and integrity findings', () => {
     expect([byOtherManager.status, byOtherManager.body.code]).toEqual([403, 'SAVE.NOT_YOURS']);
     const rejectByOther = await stack.request('POST', path(`/concessions/${mid.body.id}/reject`), { key: keys['mgr-b'], body: {} });
     expect([rejectByOther.status, rejectByOther.body.code]).toEqual([403, 'SAVE.NOT_YOURS']);
-    const state = (await stack.request('GET', path(''), { key: keys['csm-a1'] })).body;
+    const state = await eventually(async () => {
+      const r = (await stack.request('GET', path(''), { key: keys['csm-a1'] })).body;
+      return r.concessions?.length === 2 ? r : undefined;
+    }, 15_000, 'both requests in the read model');
     expect(state.concessions.map((c: { state: string }) => c.state)).toEqual(['pending', 'pending']);
     // His own manager decides within the matrix.
     const byManager = await stack.request('POST', path(`/concessions/${mid.body.id}/approve`), { key: keys['mgr-a'], body: {} });

@@ -120,7 +120,11 @@ describe('save efforts end to end: start, triage, issues, concessions within aut
     expect([byOtherCsm.status, byOtherCsm.body.code]).toEqual([403, 'SAVE.NOT_YOURS']);
     const smuggled = await stack.request('POST', path('acc-save-1', `/concessions/${big.body.id}/approve`), { key: keys['csm-t'], body: { role: 'vp', approver: 'dir-s' } });
     expect(smuggled.status).toBe(400);
-    expect((await save('acc-save-1')).concessions[0].state).toBe('pending');
+    const withRequest = await eventually(async () => {
+      const s = await save('acc-save-1');
+      return s.concessions.length ? s : undefined;
+    }, 15_000, 'the concession in the read model');
+    expect(withRequest.concessions[0].state).toBe('pending');
 
     const byDirector = await stack.request('POST', path('acc-save-1', `/concessions/${big.body.id}/approve`), { key: keys['dir-s'], body: { note: 'year 1 only' } });
     expect(byDirector.status).toBe(200);

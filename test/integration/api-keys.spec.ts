@@ -69,6 +69,23 @@ describe('API keys (PostgreSQL)', () => {
     expect(await secrets.revoke('999999')).toBe(0);
   });
 
+  it('lists the audit log newest first, by filters and by keyset pages', async () => {
+    const all = await listAudit(db, { limit: 1000 });
+    expect(all.map((a) => a.seq)).toEqual([...all.map((a) => a.seq)].sort((x, y) => y - x));
+    const pages: number[] = [];
+    let before: number | undefined;
+    for (;;) {
+      const page = await listAudit(db, { limit: 3, ...(before !== undefined ? { beforeSeq: before } : {}) });
+      pages.push(...page.slice(0, 3).map((a) => a.seq));
+      if (page.length <= 3) break;
+      before = page[2]!.seq;
+    }
+    expect(pages).toEqual(all.map((a) => a.seq));
+    expect((await listAudit(db, { action: 'api_key.revoked', limit: 100 })).every((a) => a.action === 'api_key.revoked')).toBe(true);
+    expect(await listAudit(db, { actorId: 'nobody', limit: 100 })).toEqual([]);
+    expect(await listAudit(db, { from: new Date(Date.now() + 60_000), limit: 100 })).toEqual([]);
+  });
+
   it('keeps the audit log append-only: the database refuses UPDATE, DELETE and TRUNCATE', async () => {
     for (const sql of ['UPDATE audit_log SET action = \'x.y\'', 'DELETE FROM audit_log', 'TRUNCATE audit_log']) {
       await expect(db.query(sql)).rejects.toThrow(/append-only/);
