@@ -7,6 +7,7 @@ import { AccountPeopleActivities } from './activities/account-people.activities'
 import { FollowUpReadModelActivities } from './activities/follow-up.activities';
 import { SaveEffortReadModelActivities } from './activities/save-effort.activities';
 import { FollowUpLauncher } from './follow-up-launcher';
+import type { WorkerActivities } from '../../../workflows/worker-activities';
 import { WORKFLOWS_ENTRY, bundleWorkflows } from './workflow-bundle';
 
 /**
@@ -57,7 +58,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
         recordAlert: this.accountRiskActivities.recordAlert,
         upsertAlertNotification: this.accountRiskActivities.upsertAlertNotification,
         propagateAccountPeople: this.accountPeople.propagateAccountPeople,
-      },
+      } satisfies WorkerActivities,
       shutdownGraceTime: `${c.WORKER_SHUTDOWN_GRACE_SECONDS} seconds`,
       ...(c.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: c.WORKER_MAX_CACHED_WORKFLOWS } : {}),
     });
