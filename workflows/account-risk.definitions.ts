@@ -4,6 +4,7 @@
  * Re-exported by definitions.ts.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { REFUSALS } from './refusals';
 import type { AccountSignalState, NotificationTiming, AlertGroup, AlertMeasure, AlertRecipient, AlertRuleId, AlertSeverity, EarlyWarningAccount, ManualSuppression, PreviousAlert, RetainPolicy, SeverityAdjustment } from './domain';
 
 export const ACCOUNT_RISK_WORKFLOW_TYPE = 'accountRiskWorkflow';
@@ -115,7 +116,8 @@ export const addSuppressionSignal = defineSignal<[ManualSuppression & { id: stri
 /** Ends a suppression window early (refused with SuppressionNotFound); a removed id is never added again. */
 export const removeSuppressionUpdate = defineUpdate<{ id: string; removedAt: string; removedBy: string }, [{ suppressionId: string; by: string }]>('removeSuppression');
 
-export const ALERT_REFUSALS = { notFound: 'AlertNotFound', alreadyHandled: 'AlertAlreadyHandled', suppressionNotFound: 'SuppressionNotFound' } as const;
+/** The account workflow's refusals (all of them: refusals.ts). */
+export const ALERT_REFUSALS = REFUSALS.alert;
 
 /** An alert's notification: one per consolidation window, updated while it has not gone out. */
 export interface AlertNotificationRecord {

@@ -1,4 +1,4 @@
-import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   ACTIVITY_OPTIONS,
   ALERT_REFUSALS,
@@ -19,6 +19,7 @@ import {
   type AlertRecord,
   type IntegrationEventSignal,
 } from './definitions';
+import { refuse } from './refusals';
 import {
   applyEvent,
   deliveryTime,
@@ -52,9 +53,6 @@ const DEFAULT_EVENTS_PER_RUN = 1_000;
 /** Rules that depend on time passing (silence, sustained drops) are evaluated at least this often. */
 const EVALUATE_EVERY_MS = 24 * HOUR;
 
-function refuse(type: string, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
-}
 
 /**
  * The account's early warning (domain.md §5): every accepted integration event is

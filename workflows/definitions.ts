@@ -5,6 +5,7 @@
  */
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { REFUSALS } from './refusals';
 import type {
   RenewalHealthInputs,
   RenewalOwnership,
@@ -226,17 +227,8 @@ export const cancelRenewalUpdate = defineUpdate<RenewalState, [CancelRenewalUpda
 
 export const getRenewalStateQuery = defineQuery<RenewalState>('getRenewalState');
 
-/**
- * Stable messages of business refusals raised by update validators, so the api can map
- * them to status codes (ApplicationFailure type).
- */
-export const RENEWAL_REFUSALS = {
-  taskNotFound: 'RenewalTaskNotFound',
-  taskAlreadyDone: 'RenewalTaskAlreadyDone',
-  alreadyDecided: 'RenewalAlreadyDecided',
-  closed: 'RenewalClosed',
-  invalid: 'RenewalInvalidChange',
-} as const;
+/** The renewal workflow's refusals (ApplicationFailure types; all of them: refusals.ts). */
+export const RENEWAL_REFUSALS = REFUSALS.renewal;
 
 // ---- search attributes (registered on the dev server by scripts and tests) ----
 
@@ -254,6 +246,7 @@ export const DEV_SERVER_SEARCH_ATTRIBUTES = ['AccountId=Keyword', 'RenewalDate=D
 
 /** What the renewal workflow writes to its read model: its whole state. */
 export type RenewalReadModelUpdate = RenewalState;
+export * from './refusals';
 export * from './save-effort.definitions';
 export * from './post-save.definitions';
 export * from './account-risk.definitions';

@@ -1,7 +1,7 @@
-import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   ACTIVITY_OPTIONS,
-  FOLLOW_UP_REFUSALS,
+  MONITORING_REFUSALS,
   completeMonitoringTaskUpdate,
   getMonitoringStateQuery,
   promiseStatusSignal,
@@ -15,6 +15,7 @@ import {
   type PostSaveMonitoringState,
   type SavePromise,
 } from './definitions';
+import { refuse } from './refusals';
 import { judgeWeek, monitoringExtension, monthsAfter, promiseTransitionAllowed } from './domain';
 import type { RenewalNotification } from './renewal.activities';
 
@@ -23,9 +24,6 @@ const activities = proxyActivities<MonitoringActivities & { notify(n: RenewalNot
 const DAY = 86_400_000;
 const MAX_APPLIED_EVENT_IDS = 5_000;
 
-function refuse(type: string, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
-}
 
 /**
  * Post-save monitoring (domain.md §4.10): a saved account is fragile, so for 6 months
@@ -124,10 +122,10 @@ export async function postSaveMonitoringWorkflow(input: PostSaveMonitoringInput)
     },
     {
       validator: (u: { taskId: string; by: string; note?: string }) => {
-        if (s.status !== 'active') refuse(FOLLOW_UP_REFUSALS.closed, `the monitoring is ${s.status}`);
+        if (s.status !== 'active') refuse(MONITORING_REFUSALS.closed, `the monitoring is ${s.status}`);
         const task = s.tasks.find((t) => t.id === u.taskId);
-        if (!task) refuse(FOLLOW_UP_REFUSALS.notFound, `no task ${u.taskId}`);
-        if (task.state === 'done') refuse(FOLLOW_UP_REFUSALS.alreadyDone, `task ${u.taskId} is already done`);
+        if (!task) refuse(MONITORING_REFUSALS.notFound, `no task ${u.taskId}`);
+        if (task.state === 'done') refuse(MONITORING_REFUSALS.alreadyDone, `task ${u.taskId} is already done`);
       },
     },
   );

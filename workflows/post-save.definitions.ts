@@ -4,6 +4,7 @@
  * definitions.ts.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { REFUSALS } from './refusals';
 import type { HealthReading, RetainPolicy, WeeklyCheck, WinBackTouchpoint } from './domain';
 import type { AccountSnapshot } from './definitions';
 
@@ -221,13 +222,9 @@ export const recordWinBackOutcomeUpdate = defineUpdate<WinBackOutcome, [{ result
 
 export const getWinBackStateQuery = defineQuery<WinBackState>('getWinBackState');
 
-export const FOLLOW_UP_REFUSALS = {
-  notFound: 'FollowUpItemNotFound',
-  closed: 'FollowUpClosed',
-  invalid: 'FollowUpInvalidChange',
-  alreadyDone: 'FollowUpAlreadyDone',
-  notDue: 'FollowUpNotDue',
-} as const;
+/** The monitoring's and the win-back's refusals, apart so each maps to its own error codes (all of them: refusals.ts). */
+export const MONITORING_REFUSALS = REFUSALS.monitoring;
+export const WIN_BACK_REFUSALS = REFUSALS.winBack;
 
 // ---- activities the worker provides to these workflows ----
 

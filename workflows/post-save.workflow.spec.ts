@@ -27,6 +27,8 @@ import {
   type WinBackActivities,
   type WinBackInput,
   type WinBackState,
+  MONITORING_REFUSALS,
+  WIN_BACK_REFUSALS,
 } from './definitions';
 import { DEFAULT_POLICY, addDays, localDateAt, resolvePolicy, type HealthReading, type RetainPolicy } from './domain';
 import type { RenewalNotification } from './renewal.activities';
@@ -120,7 +122,7 @@ describe('post-save monitoring and win-back (time-skipping)', () => {
       expect(first.checks).toEqual([expect.objectContaining({ week: 1, judgement: 'stable' })]);
       expect(first.tasks.map((t) => t.id)).toEqual(['touchpoint-1']);
       await h.executeUpdate(completeMonitoringTaskUpdate, { args: [{ taskId: 'touchpoint-1', by: 'csm-1', note: 'Call went well' }] });
-      expect(await refusal(h.executeUpdate(completeMonitoringTaskUpdate, { args: [{ taskId: 'touchpoint-1', by: 'csm-1' }] }))).toBe('FollowUpAlreadyDone');
+      expect(await refusal(h.executeUpdate(completeMonitoringTaskUpdate, { args: [{ taskId: 'touchpoint-1', by: 'csm-1' }] }))).toBe(MONITORING_REFUSALS.alreadyDone);
       const r = await h.result();
       expect(r.weeks).toBe(expectedWeeks);
       return r;
@@ -280,7 +282,7 @@ describe('post-save monitoring and win-back (time-skipping)', () => {
       const h = await env.client.workflow.start<typeof winBackWorkflow>('winBackWorkflow', { taskQueue, workflowId: `winback:acc-wb:${today}`, args: [winBackInput('acc-wb', today, churnedAt)] });
       let s = await h.query(getWinBackStateQuery);
       expect(s.touchpoints.map((t) => [t.kind, t.taskState])).toEqual([['check_in', 'scheduled'], ['relevant_updates', 'scheduled'], ['formal_conversation', 'scheduled']]);
-      expect(await refusal(h.executeUpdate(completeWinBackTouchpointUpdate, { args: [{ kind: 'check_in', by: 'csm-1' }] }))).toBe('FollowUpNotDue');
+      expect(await refusal(h.executeUpdate(completeWinBackTouchpointUpdate, { args: [{ kind: 'check_in', by: 'csm-1' }] }))).toBe(WIN_BACK_REFUSALS.notDue);
       await env.sleep(Date.parse(s.touchpoints[0]!.at) - churnedAt + HOUR);
       s = await h.query(getWinBackStateQuery);
       expect(s.touchpoints.map((t) => t.taskState)).toEqual(['open', 'scheduled', 'scheduled']);
@@ -290,7 +292,7 @@ describe('post-save monitoring and win-back (time-skipping)', () => {
       await env.sleep(Date.parse(s.touchpoints[1]!.at) - Date.parse(s.touchpoints[0]!.at));
       s = await h.query(getWinBackStateQuery);
       expect(s.touchpoints.map((t) => t.taskState)).toEqual(['done', 'open', 'scheduled']);
-      expect(await refusal(h.executeUpdate(recordWinBackOutcomeUpdate, { args: [{ result: 'won_back', by: 'csm-1' }] }))).toBe('FollowUpInvalidChange');
+      expect(await refusal(h.executeUpdate(recordWinBackOutcomeUpdate, { args: [{ result: 'won_back', by: 'csm-1' }] }))).toBe(WIN_BACK_REFUSALS.invalid);
       const outcome = await h.executeUpdate(recordWinBackOutcomeUpdate, { args: [{ result: 'won_back', newArrCents: 6_000_000, by: 'csm-1' }] });
       expect(outcome).toMatchObject({ result: 'won_back', newArrCents: 6_000_000, newRenewalId: expect.stringMatching(/^renewal:acc-wb:/) });
       const r = await h.result();

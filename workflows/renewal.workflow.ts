@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -38,6 +37,7 @@ import {
   type WinBackInput,
   winBackWorkflowId,
 } from './definitions';
+import { refuse } from './refusals';
 import {
   addMonths,
   classifyRenewalRisk,
@@ -63,9 +63,6 @@ const DAY = 86_400_000;
 /** Event ids kept for de-duplication; far more than a renewal ever receives. */
 const MAX_APPLIED_EVENT_IDS = 5_000;
 
-function refuse(type: string, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
-}
 
 function initialState(input: RenewalWorkflowInput, now: Date): RenewalState {
   const { account, renewalDate, policy } = input;

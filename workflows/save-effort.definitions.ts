@@ -3,6 +3,7 @@
  * (domain.md §4). Re-exported by definitions.ts.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { REFUSALS } from './refusals';
 import type { ApproverRole, EffortAllocation, PlanCompletion, ProbabilityAssessment, RetainPolicy, SaveIssue, SaveProbabilityFacts, StrategicFlags, Tier } from './domain';
 import type { AccountSnapshot } from './definitions';
 
@@ -268,15 +269,7 @@ export const renewalDecidedSignal = defineSignal<[{ eventId: string; outcome: st
 
 export const getSaveStateQuery = defineQuery<SaveState>('getSaveState');
 
-export const SAVE_REFUSALS = {
-  notFound: 'SaveItemNotFound',
-  closed: 'SaveClosed',
-  invalid: 'SaveInvalidChange',
-  beyondAuthority: 'SaveConcessionBeyondAuthority',
-  ownRequest: 'SaveConcessionOwnRequest',
-  alreadyDecided: 'SaveAlreadyDecided',
-  overrideRequired: 'SaveOverrideReasonRequired',
-  escalationCriteria: 'SaveEscalationCriteriaUnmet',
-} as const;
+/** The save workflow's refusals (all of them: refusals.ts). */
+export const SAVE_REFUSALS = REFUSALS.save;
 
 export type { ApproverRole };

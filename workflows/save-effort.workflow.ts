@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -48,6 +47,7 @@ import {
   type PromiseInput,
   type WinBackInput,
 } from './definitions';
+import { refuse } from './refusals';
 import {
   accountValueTier,
   allocateSaveEffort,
@@ -78,9 +78,6 @@ const GRACEFUL_EXIT_STEPS = [
   { key: 'door_open', title: 'Thank them and leave the door open' },
 ];
 
-function refuse(type: string, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
-}
 
 /**
  * A save effort for an at-risk renewal (domain.md §4): triage to an effort level

@@ -1,7 +1,7 @@
-import { ApplicationFailure, allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   ACTIVITY_OPTIONS,
-  FOLLOW_UP_REFUSALS,
+  WIN_BACK_REFUSALS,
   completeWinBackTouchpointUpdate,
   getWinBackStateQuery,
   recordWinBackOutcomeUpdate,
@@ -13,6 +13,7 @@ import {
   type WinBackResult,
   type WinBackState,
 } from './definitions';
+import { refuse } from './refusals';
 import { addMonths, daysUntilRenewal, isIsoDate, localDateAt, winBackSchedule, type WinBackTouchpoint } from './domain';
 import type { RenewalNotification } from './renewal.activities';
 
@@ -20,9 +21,6 @@ const activities = proxyActivities<WinBackActivities & { notify(n: RenewalNotifi
 
 const DAY = 86_400_000;
 
-function refuse(type: string, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
-}
 
 const TITLES: Record<WinBackTouchpoint['kind'], string> = {
   check_in: 'Win-back check-in: how are things going since you left?',
@@ -72,7 +70,7 @@ export async function winBackWorkflow(input: WinBackInput): Promise<WinBackResul
     revision: 0,
   };
   const requireActive = () => {
-    if (s.status !== 'active') refuse(FOLLOW_UP_REFUSALS.closed, `the win-back has ended: ${s.status}`);
+    if (s.status !== 'active') refuse(WIN_BACK_REFUSALS.closed, `the win-back has ended: ${s.status}`);
   };
   const notify = (key: string, kind: RenewalNotification['kind'], managerOf: string | null, subject: string, detail: Record<string, unknown>) => {
     pending.push({ key: `${s.winBackId}:${key}`, kind, renewalId: s.renewalId, accountId: s.account.id, recipientIds: [s.account.ownerCsmId], managerOf, subject, detail: { ...detail, winBackId: s.winBackId } });
@@ -93,9 +91,9 @@ export async function winBackWorkflow(input: WinBackInput): Promise<WinBackResul
       validator: (u: { kind: WinBackTouchpoint['kind']; by: string; note?: string }) => {
         requireActive();
         const tp = s.touchpoints.find((t) => t.kind === u.kind);
-        if (!tp) refuse(FOLLOW_UP_REFUSALS.notFound, `no ${u.kind} touchpoint`);
-        if (tp.taskState === 'scheduled') refuse(FOLLOW_UP_REFUSALS.notDue, `the ${u.kind} touchpoint is not due until ${tp.at}`);
-        if (tp.taskState === 'done') refuse(FOLLOW_UP_REFUSALS.alreadyDone, `the ${u.kind} touchpoint is already done`);
+        if (!tp) refuse(WIN_BACK_REFUSALS.notFound, `no ${u.kind} touchpoint`);
+        if (tp.taskState === 'scheduled') refuse(WIN_BACK_REFUSALS.notDue, `the ${u.kind} touchpoint is not due until ${tp.at}`);
+        if (tp.taskState === 'done') refuse(WIN_BACK_REFUSALS.alreadyDone, `the ${u.kind} touchpoint is already done`);
       },
     },
   );
@@ -124,14 +122,14 @@ export async function winBackWorkflow(input: WinBackInput): Promise<WinBackResul
       validator: (u: OutcomeRequest) => {
         requireActive();
         if (u.result === 'won_back') {
-          if (!Number.isInteger(u.newArrCents) || u.newArrCents! <= 0) refuse(FOLLOW_UP_REFUSALS.invalid, 'won back needs the new ARR in whole cents above 0');
+          if (!Number.isInteger(u.newArrCents) || u.newArrCents! <= 0) refuse(WIN_BACK_REFUSALS.invalid, 'won back needs the new ARR in whole cents above 0');
           if (u.renewalDate !== undefined) {
-            if (!isIsoDate(u.renewalDate)) refuse(FOLLOW_UP_REFUSALS.invalid, 'renewalDate must be YYYY-MM-DD');
+            if (!isIsoDate(u.renewalDate)) refuse(WIN_BACK_REFUSALS.invalid, 'renewalDate must be YYYY-MM-DD');
             const days = daysUntilRenewal(u.renewalDate, tz, new Date());
-            if (days < 1 || days > policy.renewal.launchWindow.maxDaysAhead) refuse(FOLLOW_UP_REFUSALS.invalid, `renewalDate must be between tomorrow and ${policy.renewal.launchWindow.maxDaysAhead} days ahead`);
+            if (days < 1 || days > policy.renewal.launchWindow.maxDaysAhead) refuse(WIN_BACK_REFUSALS.invalid, `renewalDate must be between tomorrow and ${policy.renewal.launchWindow.maxDaysAhead} days ahead`);
           }
         } else if (u.newArrCents !== undefined || u.renewalDate !== undefined) {
-          refuse(FOLLOW_UP_REFUSALS.invalid, 'only a won-back outcome has a new ARR and renewal date');
+          refuse(WIN_BACK_REFUSALS.invalid, 'only a won-back outcome has a new ARR and renewal date');
         }
       },
     },

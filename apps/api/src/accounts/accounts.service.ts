@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
 import { DEFAULT_POLICY, manualSuppressionBoundsErrors, validateManualSuppression } from '@retain/domain';
 import { appendAudit } from '@retain/persistence';
-import { ACCOUNT_RISK_WORKFLOW_TYPE, ALERT_REFUSALS, accountRiskWorkflowId, addSuppressionSignal, getAccountRiskStateQuery, removeSuppressionUpdate, type AccountRiskInput, type AccountRiskState } from '@retain/workflows';
+import { ACCOUNT_RISK_WORKFLOW_TYPE, accountRiskWorkflowId, addSuppressionSignal, getAccountRiskStateQuery, removeSuppressionUpdate, type AccountRiskInput, type AccountRiskState } from '@retain/workflows';
 import { AccessService } from '../access/access.service';
 import type { AccountPartiesRow } from '../access/access.sql';
 import type { Principal } from '../auth/api-key-store';
@@ -75,7 +75,6 @@ export class AccountsService {
     this.access.require(p, 'account', 'suppress', await this.parties(accountId), accountId);
     if (suppressionId.length > 300) throw new ApiError('ACCOUNT.SUPPRESSION_NOT_FOUND', `No suppression ${suppressionId.slice(0, 40)}… on ${accountId}`);
     const removed = await executeWorkflowUpdate(this.temporal.client, accountRiskWorkflowId(accountId), removeSuppressionUpdate, { suppressionId, by: p.id }, {
-      refusals: { [ALERT_REFUSALS.suppressionNotFound]: 'ACCOUNT.SUPPRESSION_NOT_FOUND' },
       closedCode: 'ACCOUNT.SUPPRESSION_NOT_FOUND',
       ...(key ? { updateId: `${p.id}:${key}` } : {}),
     });

@@ -1,18 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { ALERT_REFUSALS, acknowledgeAlertUpdate, accountRiskWorkflowId, resolveAlertUpdate, type AlertRecord } from '@retain/workflows';
+import { acknowledgeAlertUpdate, accountRiskWorkflowId, resolveAlertUpdate, type AlertRecord } from '@retain/workflows';
 import { AccessService } from '../access/access.service';
 import type { Principal } from '../auth/api-key-store';
 import { decodeCursor, encodeCursor } from '../common/keyset-cursor';
-import { ApiError, type ErrorCode } from '../problems/error-codes';
+import { ApiError } from '../problems/error-codes';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
 import { executeWorkflowUpdate } from '../temporal/workflow-updates';
 import type { HandleAlertDto, ListAlertsQuery } from './alerts.dto';
 
 export const ALERT_ID_PATTERN = '^alert:([A-Za-z0-9][A-Za-z0-9._-]{0,127}):(\\d{1,9})$';
 const ALERT_ID = new RegExp(ALERT_ID_PATTERN);
-const REFUSALS: Record<string, ErrorCode> = { [ALERT_REFUSALS.notFound]: 'ALERT.NOT_FOUND', [ALERT_REFUSALS.alreadyHandled]: 'ALERT.ALREADY_HANDLED' };
 
 interface AlertRow {
   id: string;
@@ -78,7 +77,7 @@ export class AlertsService {
     const r = rows[0];
     if (!r) throw new ApiError('ALERT.NOT_FOUND', `No alert has the id ${id}`);
     this.access.require(p, 'alert', 'handle', await this.access.parties(r.account_id), id);
-    const options = { refusals: REFUSALS, closedCode: 'ALERT.NOT_FOUND' as const, ...(key ? { updateId: `${p.id}:${key}` } : {}) };
+    const options = { closedCode: 'ALERT.NOT_FOUND' as const, ...(key ? { updateId: `${p.id}:${key}` } : {}) };
     return action === 'acknowledge'
       ? executeWorkflowUpdate(this.temporal.client, accountRiskWorkflowId(m[1]!), acknowledgeAlertUpdate, { alertId: id, by: p.id }, options)
       : executeWorkflowUpdate(this.temporal.client, accountRiskWorkflowId(m[1]!), resolveAlertUpdate, { alertId: id, by: p.id, ...(dto.resolution ? { resolution: dto.resolution } : {}) }, options);

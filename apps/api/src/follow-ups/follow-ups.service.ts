@@ -7,7 +7,6 @@ import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
 import { DEFAULT_POLICY, promiseTransitionAllowed } from '@retain/domain';
 import {
-  FOLLOW_UP_REFUSALS,
   POST_SAVE_MONITORING_WORKFLOW_TYPE,
   completeMonitoringTaskUpdate,
   completeWinBackTouchpointUpdate,
@@ -38,18 +37,6 @@ export const MONITORING_ID_PATTERN = '^monitoring:[A-Za-z0-9][A-Za-z0-9._-]{0,12
 export const WIN_BACK_ID_PATTERN = '^winback:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\\d{4}-\\d{2}-\\d{2}$';
 const MONITORING_ID = new RegExp(MONITORING_ID_PATTERN);
 const WIN_BACK_ID = new RegExp(WIN_BACK_ID_PATTERN);
-const MONITORING_REFUSALS: Record<string, ErrorCode> = {
-  [FOLLOW_UP_REFUSALS.notFound]: 'MONITORING.TASK_NOT_FOUND',
-  [FOLLOW_UP_REFUSALS.closed]: 'MONITORING.CLOSED',
-  [FOLLOW_UP_REFUSALS.alreadyDone]: 'MONITORING.TASK_ALREADY_DONE',
-};
-const WIN_BACK_REFUSALS: Record<string, ErrorCode> = {
-  [FOLLOW_UP_REFUSALS.notFound]: 'WIN_BACK.TOUCHPOINT_NOT_FOUND',
-  [FOLLOW_UP_REFUSALS.closed]: 'WIN_BACK.CLOSED',
-  [FOLLOW_UP_REFUSALS.invalid]: 'WIN_BACK.INVALID',
-  [FOLLOW_UP_REFUSALS.alreadyDone]: 'WIN_BACK.TOUCHPOINT_ALREADY_DONE',
-  [FOLLOW_UP_REFUSALS.notDue]: 'WIN_BACK.TOUCHPOINT_NOT_DUE',
-};
 
 interface OwnedRow<S> {
   id: string;
@@ -166,7 +153,7 @@ export class FollowUpsService {
     const r = await this.monitoringRow(id);
     const task = r.state.tasks.find((t) => t.id === taskId);
     this.access.require(p, 'monitoring', 'completeTask', r.parties, `${taskId} of ${id}`, [task?.ownerId]);
-    return this.update(id, completeMonitoringTaskUpdate, { taskId, by: p.id, ...(dto.note ? { note: dto.note } : {}) }, MONITORING_REFUSALS, 'MONITORING.CLOSED', key);
+    return this.update(id, completeMonitoringTaskUpdate, { taskId, by: p.id, ...(dto.note ? { note: dto.note } : {}) }, 'MONITORING.CLOSED', key);
   }
 
   async getWinBack(id: string, p: Principal): Promise<WinBackState> {
@@ -178,14 +165,14 @@ export class FollowUpsService {
   async completeTouchpoint(id: string, kind: WinBackTouchpointState['kind'], dto: CompleteFollowUpTaskDto, p: Principal, key?: string): Promise<WinBackTouchpointState> {
     const r = await this.winBackRow(id);
     this.access.require(p, 'winBack', 'work', r.parties, id);
-    return this.update(id, completeWinBackTouchpointUpdate, { kind, by: p.id, ...(dto.note ? { note: dto.note } : {}) }, WIN_BACK_REFUSALS, 'WIN_BACK.CLOSED', key);
+    return this.update(id, completeWinBackTouchpointUpdate, { kind, by: p.id, ...(dto.note ? { note: dto.note } : {}) }, 'WIN_BACK.CLOSED', key);
   }
 
   async recordWinBackOutcome(id: string, dto: WinBackOutcomeDto, p: Principal, key?: string): Promise<WinBackOutcome> {
     const r = await this.winBackRow(id);
     this.access.require(p, 'winBack', 'work', r.parties, id);
     const arg = { result: dto.result, by: p.id, ...(dto.newArrCents !== undefined ? { newArrCents: dto.newArrCents } : {}), ...(dto.renewalDate ? { renewalDate: dto.renewalDate } : {}), ...(dto.note ? { note: dto.note } : {}) };
-    return this.update(id, recordWinBackOutcomeUpdate, arg, WIN_BACK_REFUSALS, 'WIN_BACK.CLOSED', key);
+    return this.update(id, recordWinBackOutcomeUpdate, arg, 'WIN_BACK.CLOSED', key);
   }
 
   async listWinBacks(q: ListWinBacksQuery, p: Principal): Promise<{ items: WinBackSummaryView[]; nextCursor: string | null }> {
@@ -241,7 +228,7 @@ export class FollowUpsService {
   }
 
   /** Idempotency keys belong to their caller: the update id carries both. */
-  private update<Ret, Arg extends { by: string }>(id: string, def: UpdateDefinition<Ret, [Arg]>, arg: Arg, refusals: Record<string, ErrorCode>, closedCode: ErrorCode, key?: string): Promise<Ret> {
-    return executeWorkflowUpdate(this.temporal.client, id, def, arg, { refusals, closedCode, ...(key ? { updateId: `${arg.by}:${key}` } : {}) });
+  private update<Ret, Arg extends { by: string }>(id: string, def: UpdateDefinition<Ret, [Arg]>, arg: Arg, closedCode: ErrorCode, key?: string): Promise<Ret> {
+    return executeWorkflowUpdate(this.temporal.client, id, def, arg, { closedCode, ...(key ? { updateId: `${arg.by}:${key}` } : {}) });
   }
 }

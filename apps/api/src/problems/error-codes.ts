@@ -63,6 +63,7 @@ export const ERROR_CATALOGUE = {
   'EVENTS.SIGNATURE_INVALID': { status: 401, title: 'The event signature is missing, stale or does not verify' },
   'EVENTS.SCOPE_REQUIRED': { status: 403, title: 'The integration key lacks the scope this event type needs' },
   'IDEMPOTENCY.KEY_REUSED': { status: 409, title: 'The Idempotency-Key was used for a different request' },
+  'WORKFLOW.REFUSED': { status: 409, title: 'The workflow refused the change in its current state' },
   'DEPENDENCY.UNAVAILABLE': { status: 503, title: 'A service the API depends on is unavailable' },
   'INTERNAL': { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;

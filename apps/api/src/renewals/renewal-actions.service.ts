@@ -3,7 +3,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
 import {
-  RENEWAL_REFUSALS,
   cancelRenewalUpdate,
   changeRenewalUpdate,
   completeTaskUpdate,
@@ -16,19 +15,12 @@ import { AccessService } from '../access/access.service';
 import type { AccountPartiesRow } from '../access/access.sql';
 import { AccountFactsService } from '../accounts/account-facts.service';
 import type { Principal } from '../auth/api-key-store';
-import { ApiError, type ErrorCode } from '../problems/error-codes';
+import { ApiError } from '../problems/error-codes';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
 import { executeWorkflowUpdate } from '../temporal/workflow-updates';
 import type { CancelRenewalDto, CompleteTaskDto, PatchRenewalDto, RecordDecisionDto } from './dto/renewal-actions.dto';
 import { RENEWAL_ID } from './renewals.service';
 
-const REFUSAL_CODES: Record<string, ErrorCode> = {
-  [RENEWAL_REFUSALS.taskNotFound]: 'RENEWAL.TASK_NOT_FOUND',
-  [RENEWAL_REFUSALS.taskAlreadyDone]: 'RENEWAL.TASK_ALREADY_DONE',
-  [RENEWAL_REFUSALS.alreadyDecided]: 'RENEWAL.ALREADY_DECIDED',
-  [RENEWAL_REFUSALS.closed]: 'RENEWAL.CLOSED',
-  [RENEWAL_REFUSALS.invalid]: 'RENEWAL.INVALID_CHANGE',
-};
 
 /**
  * People's actions on a running renewal, sent to its workflow as updates: the workflow
@@ -56,7 +48,7 @@ export class RenewalActionsService {
 
   /** Idempotency keys belong to their caller: the update id carries both. */
   private update<Ret, Arg extends { by: string }>(id: string, def: UpdateDefinition<Ret, [Arg]>, arg: Arg, idempotencyKey: string | undefined): Promise<Ret> {
-    return executeWorkflowUpdate(this.temporal.client, id, def, arg, { refusals: REFUSAL_CODES, closedCode: 'RENEWAL.CLOSED', ...(idempotencyKey ? { updateId: `${arg.by}:${idempotencyKey}` } : {}) });
+    return executeWorkflowUpdate(this.temporal.client, id, def, arg, { closedCode: 'RENEWAL.CLOSED', ...(idempotencyKey ? { updateId: `${arg.by}:${idempotencyKey}` } : {}) });
   }
 
   async completeTask(id: string, taskId: string, dto: CompleteTaskDto, by: Principal, idempotencyKey?: string): Promise<RenewalTask> {

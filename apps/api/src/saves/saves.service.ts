@@ -7,7 +7,6 @@ import { DEFAULT_POLICY, concessionDecisionRefusal, daysUntilRenewal, type Acces
 import { appendAudit } from '@retain/persistence';
 import {
   SAVE_EFFORT_WORKFLOW_TYPE,
-  SAVE_REFUSALS,
   addIssueUpdate,
   addPlanItemUpdate,
   advanceEscalationSignal,
@@ -49,16 +48,6 @@ import type {
 /** A save's id: `save:<accountId>:<renewalDate>`. */
 export const SAVE_ID_PATTERN = '^save:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\\d{4}-\\d{2}-\\d{2}$';
 const SAVE_ID = new RegExp(SAVE_ID_PATTERN);
-const REFUSALS: Record<string, ErrorCode> = {
-  [SAVE_REFUSALS.notFound]: 'SAVE.ITEM_NOT_FOUND',
-  [SAVE_REFUSALS.closed]: 'SAVE.CLOSED',
-  [SAVE_REFUSALS.invalid]: 'SAVE.INVALID_CHANGE',
-  [SAVE_REFUSALS.beyondAuthority]: 'SAVE.CONCESSION_BEYOND_AUTHORITY',
-  [SAVE_REFUSALS.ownRequest]: 'SAVE.CONCESSION_OWN_REQUEST',
-  [SAVE_REFUSALS.alreadyDecided]: 'SAVE.ALREADY_DECIDED',
-  [SAVE_REFUSALS.overrideRequired]: 'SAVE.OVERRIDE_REASON_REQUIRED',
-  [SAVE_REFUSALS.escalationCriteria]: 'SAVE.ESCALATION_CRITERIA_UNMET',
-};
 const DEBRIEF_OPEN = new Set(['lost', 'exited']);
 
 interface SaveRow {
@@ -159,7 +148,7 @@ export class SavesService {
 
   private send<Ret, Arg>(id: string, p: Principal, def: UpdateDefinition<Ret, [Arg]>, arg: Arg, key?: string): Promise<Ret> {
     // Idempotency keys belong to their caller: the update id carries both.
-    return executeWorkflowUpdate(this.temporal.client, id, def, arg, { refusals: REFUSALS, closedCode: 'SAVE.CLOSED', ...(key ? { updateId: `${p.id}:${key}` } : {}) });
+    return executeWorkflowUpdate(this.temporal.client, id, def, arg, { closedCode: 'SAVE.CLOSED', ...(key ? { updateId: `${p.id}:${key}` } : {}) });
   }
 
   /** Work on the save (issues, plan, conversations, escalation, outcome) by its owner, his chain, directors and VPs. */
