@@ -4,7 +4,23 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { REFUSALS } from './refusals';
-import type { ApproverRole, EffortAllocation, PlanCompletion, ProbabilityAssessment, RetainPolicy, SaveIssue, SaveProbabilityFacts, StrategicFlags, Tier } from './domain';
+import type {
+  ApproverRole,
+  ExecutiveEscalationStep as EscalationStep,
+  ExecutiveEscalationStepState,
+  GracefulExit,
+  PlanCompletion,
+  PlanItemState,
+  RetainPolicy,
+  RootCause,
+  SaveHandOff,
+  SaveIssue,
+  SaveOutcome,
+  SaveProbabilityFacts,
+  SaveTriage,
+  StrategicFlags,
+  Tier,
+} from './domain';
 import type { AccountSnapshot } from './definitions';
 
 export const SAVE_EFFORT_WORKFLOW_TYPE = 'saveEffortWorkflow';
@@ -13,9 +29,6 @@ export const SAVE_EFFORT_WORKFLOW_TYPE = 'saveEffortWorkflow';
 export function saveEffortWorkflowId(accountId: string, renewalDate: string): string {
   return `save:${accountId}:${renewalDate}`;
 }
-
-export const ROOT_CAUSES = ['product_fit', 'service_experience', 'value_perception', 'circumstantial'] as const;
-export type RootCause = (typeof ROOT_CAUSES)[number];
 
 export interface SaveEffortInput {
   account: AccountSnapshot;
@@ -34,25 +47,11 @@ export interface SaveEffortInput {
   carried?: SaveState;
 }
 
-export interface SaveTriage {
-  at: string;
-  cause: string;
-  probability: ProbabilityAssessment;
-  /** A person's override of the probability tier, with the reason. */
-  probabilityOverride: { tier: Tier; reason: string; by: string } | null;
-  value: { tier: Tier; reasons: string[] };
-  rootCause: RootCause;
-  allocation: EffortAllocation;
-}
-
 export interface RecordedIssue extends SaveIssue {
   source: string;
   recordedBy: string;
   recordedAt: string;
 }
-
-export const PLAN_ITEM_STATES = ['in_progress', 'done', 'verified_by_customer', 'blocked'] as const;
-export type PlanItemState = (typeof PLAN_ITEM_STATES)[number];
 
 export interface PlanItem {
   id: string;
@@ -70,7 +69,7 @@ export interface PlanItem {
   history: Array<{ at: string; by: string; state: PlanItemState; note: string | null }>;
 }
 
-export { CONCESSION_TYPES, type ConcessionType } from './domain';
+export { CONCESSION_TYPES, ESCALATION_STEPS, PLAN_ITEM_STATES, ROOT_CAUSES, type ConcessionType, type ExecutiveEscalationStep as EscalationStep, type PlanItemState, type RootCause, type SaveOutcome, type SaveTriage } from './domain';
 import type { ConcessionType } from './domain';
 
 export interface ApprovalStep {
@@ -102,18 +101,6 @@ export interface Concession {
 
 export type SaveStatus = 'active' | 'saved' | 'lost' | 'exited';
 
-export interface SaveOutcome {
-  result: 'saved' | 'lost';
-  /** saved: full, or partial; lost: reason and competitor. */
-  kind: 'full' | 'reduced_scope' | 'pause' | 'shorter_term' | 'pilot' | 'out_clause' | 'lost';
-  newArrCents: number | null;
-  pauseDays: number | null;
-  reason: string | null;
-  competitor: string | null;
-  decidedBy: string;
-  decidedAt: string;
-}
-
 export const CONVERSATION_STAGES = ['open_with_honesty', 'listen', 'acknowledge', 'propose_plan', 'reciprocal_commitment', 'get_to_truth'] as const;
 export type ConversationStage = (typeof CONVERSATION_STAGES)[number];
 
@@ -125,9 +112,6 @@ export interface ConversationEntry {
   /** The customer refused to have the conversation. */
   refused: boolean;
 }
-
-export const ESCALATION_STEPS = ['brief_prepared', 'executive_engaged', 'csm_follow_up', 'closed_and_documented'] as const;
-export type EscalationStep = (typeof ESCALATION_STEPS)[number];
 
 export interface ExecutiveBrief {
   history: string;
@@ -144,7 +128,7 @@ export interface ExecutiveEscalation {
   executiveId: string | null;
   brief: ExecutiveBrief;
   overrideReason: string | null;
-  steps: Array<{ step: EscalationStep; dueAt: string; completedAt: string | null; by: string | null; note: string | null; escalatedAt: string | null }>;
+  steps: ExecutiveEscalationStepState[];
 }
 
 export interface SaveState {
@@ -171,9 +155,9 @@ export interface SaveState {
   decisionFinal: boolean;
   outcome: SaveOutcome | null;
   /** Graceful exit (§4.9) when the effort is none or the save is lost. */
-  gracefulExit: { startedAt: string; steps: Array<{ key: string; title: string; done: boolean }>; continuedServiceUntil: string } | null;
+  gracefulExit: GracefulExit | null;
   /** Where the account goes next; `workflowId` once that workflow was launched (an exited save's win-back starts when the renewal churns). */
-  handOff: { to: 'post_save_monitoring' | 'win_back'; at: string; workflowId?: string | null } | null;
+  handOff: { to: SaveHandOff; at: string; workflowId?: string | null } | null;
   /** Whether the renewal workflow knows of this save: linked, or no renewal runs for it. */
   renewalLink: 'linked' | 'no_renewal' | null;
   /** When the missed deadline was escalated (once). */

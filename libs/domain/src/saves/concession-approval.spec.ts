@@ -1,6 +1,6 @@
+import { DEFAULT_POLICY, resolvePolicy, type ApproverRole } from '../policy/retain-policy';
 import type { Role } from '../roles';
-import type { ApproverRole } from '../policy/retain-policy';
-import { concessionDecisionRefusal } from './concession-approval';
+import { concessionDecisionRefusal, hasApprovalAuthority, nextApproverRole, requiredApproverForConcession, requiredApproverRole } from './concession-approval';
 
 describe('concessionDecisionRefusal: who may decide a concession request (§4.7)', () => {
   type Row = [string, { id: string; role: Role; chain: string[] }, { id: string; role: Role | null }, ApproverRole, ReturnType<typeof concessionDecisionRefusal>];
@@ -24,3 +24,45 @@ describe('concessionDecisionRefusal: who may decide a concession request (§4.7)
     expect(concessionDecisionRefusal({ approver, requester, requiredRole })).toBe(expected);
   });
 });
+
+describe('approval matrix (§4.7)', () => {
+  it.each([
+    [0, 'csm'],
+    [5, 'csm'],
+    [5.01, 'csm_manager'],
+    [15, 'csm_manager'],
+    [15.01, 'director'],
+    [25, 'director'],
+    [25.01, 'vp'],
+    [29.99, 'vp'],
+    [30, 'vp'],
+    [45, 'vp'],
+  ] as const)('a %d%% discount needs %s', (pct, role) => {
+    expect(requiredApproverRole(pct, DEFAULT_POLICY)).toBe(role);
+  });
+
+  it('treats 30% and more as executive-only even when a director may approve more', () => {
+    const generous = resolvePolicy({ save: { approval: { maxDiscountPct: { director: 29 } } } });
+    expect(requiredApproverRole(29, generous)).toBe('director');
+    expect(requiredApproverRole(30, generous)).toBe('vp');
+  });
+
+  it('asks for the role the kind of concession needs, raised by its discount', () => {
+    expect(requiredApproverForConcession({ type: 'payment_terms' }, DEFAULT_POLICY)).toBe('csm');
+    expect(requiredApproverForConcession({ type: 'service' }, DEFAULT_POLICY)).toBe('csm_manager');
+    expect(requiredApproverForConcession({ type: 'contract_term' }, DEFAULT_POLICY)).toBe('director');
+    expect(requiredApproverForConcession({ type: 'discount', discountPct: 4 }, DEFAULT_POLICY)).toBe('csm');
+    expect(requiredApproverForConcession({ type: 'multi_year_lock', discountPct: 10 }, DEFAULT_POLICY)).toBe('director');
+    expect(requiredApproverForConcession({ type: 'service', discountPct: 30 }, DEFAULT_POLICY)).toBe('vp');
+  });
+
+  it('compares authority and knows the next level up', () => {
+    expect(hasApprovalAuthority('director', 'csm_manager')).toBe(true);
+    expect(hasApprovalAuthority('csm', 'csm_manager')).toBe(false);
+    expect(hasApprovalAuthority('cs_ops', 'csm')).toBe(false);
+    expect([nextApproverRole('csm'), nextApproverRole('director'), nextApproverRole('vp')]).toEqual(['csm_manager', 'vp', null]);
+    expect(() => requiredApproverRole(-1, DEFAULT_POLICY)).toThrow(RangeError);
+    expect(() => requiredApproverRole(120, DEFAULT_POLICY)).toThrow(RangeError);
+  });
+});
+

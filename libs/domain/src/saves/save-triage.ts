@@ -1,5 +1,13 @@
-import type { ApproverRole, EffortLevel, RetainPolicy, Tier } from '../policy/retain-policy';
-import { renewalTimeBand, type RenewalTimeBand } from '../renewals/renewal-timeline';
+import type { EffortLevel, RetainPolicy, Tier } from '../policy/retain-policy';
+import { daysUntilRenewal, renewalMilestones, renewalTimeBand, type RenewalTimeBand } from '../renewals/renewal-timeline';
+
+/**
+ * Triage of a save (docs/rulebook.md, "Save triage"): the save probability, the account's
+ * value, and from both the effort the save gets and its deadline.
+ */
+
+export const ROOT_CAUSES = ['product_fit', 'service_experience', 'value_perception', 'circumstantial'] as const;
+export type RootCause = (typeof ROOT_CAUSES)[number];
 
 /** The facts of domain.md §4.1, each on a good / middling / bad scale. */
 export interface SaveProbabilityFacts {
@@ -103,108 +111,6 @@ export function allocateSaveEffort(
   };
 }
 
-const RANK: Record<ApproverRole, number> = { csm: 0, csm_manager: 1, director: 2, vp: 3 };
-
-/**
- * The least senior role that may approve a discount (§4.7): up to 5% a CSM, up to 15%
- * a CSM manager, up to 25% a director, above that a VP; 30% and more always an
- * executive.
- */
-export function requiredApproverRole(discountPct: number, policy: RetainPolicy): ApproverRole {
-  const a = policy.save.approval;
-  if (!Number.isFinite(discountPct) || discountPct < 0 || discountPct > 100) throw new RangeError(`a discount is 0-100 percent, not ${discountPct}`);
-  if (discountPct >= a.executiveFromPct) return 'vp';
-  if (discountPct <= a.maxDiscountPct.csm) return 'csm';
-  if (discountPct <= a.maxDiscountPct.csm_manager) return 'csm_manager';
-  if (discountPct <= a.maxDiscountPct.director) return 'director';
-  return 'vp';
-}
-
-export const CONCESSION_TYPES = ['discount', 'payment_terms', 'reduced_scope', 'multi_year_lock', 'service', 'contract_term'] as const;
-export type ConcessionType = (typeof CONCESSION_TYPES)[number];
-
-/** The approver a concession needs: its kind's role, raised by its discount if that needs more. */
-export function requiredApproverForConcession(c: { type: ConcessionType; discountPct?: number | null }, policy: RetainPolicy): ApproverRole {
-  const byType = policy.save.approval.byConcessionType[c.type];
-  const byDiscount = (c.discountPct ?? 0) > 0 ? requiredApproverRole(c.discountPct!, policy) : 'csm';
-  return RANK[byDiscount] > RANK[byType] ? byDiscount : byType;
-}
-
-/** Whether `role` has the authority `required` calls for. */
-export function hasApprovalAuthority(role: string, required: ApproverRole): boolean {
-  return role in RANK && RANK[role as ApproverRole] >= RANK[required];
-}
-
-/** The next level up, for an approval whose SLA ran out (vp has none). */
-export function nextApproverRole(role: ApproverRole): ApproverRole | null {
-  return (['csm', 'csm_manager', 'director', 'vp'] as const)[RANK[role] + 1] ?? null;
-}
-
-export interface SaveIssue {
-  id: string;
-  description: string;
-  frequency: number;
-  dealBreaker: boolean;
-  fixable: boolean;
-  quickFix: boolean;
-  /** 1 (minor) to 5 (severe). */
-  impact: number;
-}
-
-/**
- * Prioritisation (§4.6 step 2): fixable deal-breakers first, then other deal-breakers,
- * then the rest; within each, quick fixes first, then impact, then frequency; ties keep
- * the order the issues were written down in.
- */
-export function prioritiseIssues<T extends SaveIssue>(issues: readonly T[]): T[] {
-  const group = (i: SaveIssue) => (i.dealBreaker && i.fixable ? 0 : i.dealBreaker ? 1 : 2);
-  return issues
-    .map((issue, index) => ({ issue, index }))
-    .sort((a, b) => group(a.issue) - group(b.issue) || Number(b.issue.quickFix) - Number(a.issue.quickFix) || b.issue.impact - a.issue.impact || b.issue.frequency - a.issue.frequency || a.index - b.index)
-    .map(({ issue }) => issue);
-}
-
-/** The fast-fix items (§4.6 step 4): the top fixable deal-breakers, due within 72 hours by default. */
-export function fastFixItems<T extends SaveIssue>(issues: readonly T[], now: Date, policy: RetainPolicy): Array<{ issue: T; dueAt: string }> {
-  const f = policy.save.fastFix;
-  return prioritiseIssues(issues)
-    .filter((i) => i.dealBreaker && i.fixable)
-    .slice(0, f.count)
-    .map((issue) => ({ issue, dueAt: new Date(now.getTime() + f.dueWithinHours * 3_600_000).toISOString() }));
-}
-
-export interface LostCauseInput {
-  facts: SaveProbabilityFacts;
-  rootCause: string;
-  arrCents: number;
-  hoursPlanned: number;
-  /** The customer said the decision is final. */
-  decisionFinal?: boolean;
-  /** Save conversations the customer refused. */
-  refusedConversations?: number;
-}
-
-/**
- * Lost-cause signs (domain.md §4.9) and whether they suggest stopping. It only advises:
- * the team decides.
- */
-export function lostCauseSigns(i: LostCauseInput, policy: RetainPolicy): { signs: string[]; suggestStop: boolean } {
-  const signs: string[] = [];
-  if (i.facts.alternative === 'committed') signs.push('signed with or committed to a competitor');
-  if (i.decisionFinal) signs.push('the customer says the decision is final');
-  if (i.rootCause === 'product_fit' && i.facts.issuesFixable === 'no') signs.push('fundamental product-fit mismatch');
-  if ((i.refusedConversations ?? 0) > 0) signs.push('refuses save conversations');
-  if (i.facts.relationship === 'broken') signs.push('relationship beyond repair');
-  if (i.facts.budget === 'none') signs.push('no budget: the economics fail for both sides');
-  if (i.hoursPlanned * policy.save.lostCause.hourCostCents > i.arrCents) signs.push('the save would cost more than the account is worth');
-  return { signs, suggestStop: signs.length >= policy.save.lostCause.suggestStopFromSigns };
-}
-
-/** Whether an executive escalation meets the criteria of §4.8 without an override. */
-export function executiveEscalationAllowed(arrCents: number, flags: StrategicFlags, policy: RetainPolicy): boolean {
-  return arrCents >= policy.save.executiveEscalation.fromArrCents || Object.values(flags).some(Boolean);
-}
-
 /**
  * A first triage for a save started by a red renewal, read off the renewal's health
  * inputs (domain.md §3 → §4.1, §4.3). It is a starting point for people to correct by
@@ -218,7 +124,7 @@ export function saveFactsFromHealth(h: {
   businessChange?: boolean | null;
   supportSentiment?: string | null;
   repeatedComplaints?: boolean | null;
-}): { facts: SaveProbabilityFacts; rootCause: 'product_fit' | 'service_experience' | 'value_perception' | 'circumstantial'; budgetRelated: boolean } {
+}): { facts: SaveProbabilityFacts; rootCause: RootCause; budgetRelated: boolean } {
   const facts: SaveProbabilityFacts = {
     issuesFixable: 'complex',
     relationship: h.relationship === 'broken' ? 'broken' : h.relationship === 'strained' ? 'strained' : 'good',
@@ -236,31 +142,50 @@ export function saveFactsFromHealth(h: {
   return { facts, rootCause, budgetRelated: Boolean(h.budgetSignal) };
 }
 
-export interface PlanCompletion {
-  total: number;
-  inProgress: number;
-  blocked: number;
-  /** Done with evidence, not yet confirmed by the customer. */
-  done: number;
-  verifiedByCustomer: number;
-  overdue: number;
-  /** Share of items done or verified, 0 to 100, rounded down; 0 for an empty plan. */
-  completedPct: number;
+
+/** A triage of the save at one moment: what was assessed, why, and the effort that follows. */
+export interface SaveTriage {
+  at: string;
+  cause: string;
+  probability: ProbabilityAssessment;
+  /** A person's override of the probability tier, with the reason. */
+  probabilityOverride: { tier: Tier; reason: string; by: string } | null;
+  value: { tier: Tier; reasons: string[] };
+  rootCause: RootCause;
+  allocation: EffortAllocation;
 }
 
-/** How far the remediation plan (the save contract, §4.6 step 3) has come at `now`. */
-export function planCompletion(items: ReadonlyArray<{ state: 'in_progress' | 'done' | 'verified_by_customer' | 'blocked'; dueAt: string }>, now: Date): PlanCompletion {
-  const count = (s: string) => items.filter((i) => i.state === s).length;
-  const done = count('done');
-  const verifiedByCustomer = count('verified_by_customer');
-  const overdue = items.filter((i) => (i.state === 'in_progress' || i.state === 'blocked') && Date.parse(i.dueAt) <= now.getTime()).length;
+export interface TriageSubject {
+  facts: SaveProbabilityFacts;
+  strategicFlags: StrategicFlags;
+  arrCents: number;
+  rootCause: RootCause;
+  /** The renewal's date in the account's time zone: the effort never runs past its renewal day. */
+  renewalDate: string;
+  timeZone: string;
+}
+
+/**
+ * Triages a save at `now` (§4.1 to §4.5): probability and value tiers, a person's
+ * override of the probability tier taking precedence, and the effort the matrix gives.
+ */
+export function triageSave(subject: TriageSubject, cause: string, override: SaveTriage['probabilityOverride'], now: Date, policy: RetainPolicy): SaveTriage {
+  const probability = assessSaveProbability(subject.facts, policy);
+  const value = accountValueTier(subject.arrCents, subject.strategicFlags, policy);
+  const renewalAt = renewalMilestones(subject.renewalDate, subject.timeZone, policy).find((m) => m.phase === 'renewal_day')!.at;
+  const daysLeft = daysUntilRenewal(subject.renewalDate, subject.timeZone, now);
   return {
-    total: items.length,
-    inProgress: count('in_progress'),
-    blocked: count('blocked'),
-    done,
-    verifiedByCustomer,
-    overdue,
-    completedPct: items.length ? Math.floor(((done + verifiedByCustomer) * 100) / items.length) : 0,
+    at: now.toISOString(),
+    cause,
+    probability,
+    probabilityOverride: override,
+    value,
+    rootCause: subject.rootCause,
+    allocation: allocateSaveEffort({ valueTier: value.tier, probabilityTier: override?.tier ?? probability.tier, now, renewalAt, daysLeft }, policy),
   };
+}
+
+/** An override of the probability tier needs its reason; the problem, or null. */
+export function probabilityOverrideProblem(reason: string | undefined): string | null {
+  return reason?.trim() ? null : 'an override needs a reason';
 }

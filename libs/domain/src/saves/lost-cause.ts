@@ -1,0 +1,58 @@
+import type { RetainPolicy } from '../policy/retain-policy';
+import type { SaveProbabilityFacts } from './save-triage';
+
+/**
+ * When a save is a lost cause, and how the account leaves gracefully (docs/rulebook.md,
+ * "Lost causes and the graceful exit").
+ */
+
+export interface LostCauseInput {
+  facts: SaveProbabilityFacts;
+  rootCause: string;
+  arrCents: number;
+  hoursPlanned: number;
+  /** The customer said the decision is final. */
+  decisionFinal?: boolean;
+  /** Save conversations the customer refused. */
+  refusedConversations?: number;
+}
+
+/**
+ * Lost-cause signs (domain.md §4.9) and whether they suggest stopping. It only advises:
+ * the team decides.
+ */
+export function lostCauseSigns(i: LostCauseInput, policy: RetainPolicy): { signs: string[]; suggestStop: boolean } {
+  const signs: string[] = [];
+  if (i.facts.alternative === 'committed') signs.push('signed with or committed to a competitor');
+  if (i.decisionFinal) signs.push('the customer says the decision is final');
+  if (i.rootCause === 'product_fit' && i.facts.issuesFixable === 'no') signs.push('fundamental product-fit mismatch');
+  if ((i.refusedConversations ?? 0) > 0) signs.push('refuses save conversations');
+  if (i.facts.relationship === 'broken') signs.push('relationship beyond repair');
+  if (i.facts.budget === 'none') signs.push('no budget: the economics fail for both sides');
+  if (i.hoursPlanned * policy.save.lostCause.hourCostCents > i.arrCents) signs.push('the save would cost more than the account is worth');
+  return { signs, suggestStop: signs.length >= policy.save.lostCause.suggestStopFromSigns };
+}
+
+/** The graceful exit's steps (§4.9), in order. */
+export const GRACEFUL_EXIT_STEPS = [
+  { key: 'data_export', title: 'Offer and deliver a full data export' },
+  { key: 'knowledge_transfer', title: 'Hand over knowledge: configurations, reports, how-tos' },
+  { key: 'offboarding_support', title: 'Support the offboarding' },
+  { key: 'door_open', title: 'Thank them and leave the door open' },
+] as const;
+
+export interface GracefulExit {
+  startedAt: string;
+  steps: Array<{ key: string; title: string; done: boolean }>;
+  /** Service continues this long after the exit starts. */
+  continuedServiceUntil: string;
+}
+
+/** The graceful exit started at `now`: every step open, service continued for the policy's days. */
+export function gracefulExitPlan(now: Date, policy: RetainPolicy): GracefulExit {
+  return {
+    startedAt: now.toISOString(),
+    steps: GRACEFUL_EXIT_STEPS.map((st) => ({ ...st, done: false })),
+    continuedServiceUntil: new Date(now.getTime() + policy.save.continuedServiceDays * 86_400_000).toISOString(),
+  };
+}

@@ -1,0 +1,551 @@
+/**
+ * A save effort's state and the named changes the save workflow makes to it (the
+ * handlers and the loop of save-effort.workflow.ts call these). Every rule is a domain
+ * function (docs/rulebook.md); this class applies their answers to the state, queues
+ * the notifications they call for and marks what must be recorded.
+ */
+import {
+  SAVE_REFUSALS,
+  postSaveMonitoringWorkflowId,
+  searchAttributes,
+  winBackWorkflowId,
+  type AddIssueUpdate,
+  type AddPlanItemUpdate,
+  type AdvanceEscalationSignal,
+  type Concession,
+  type ConversationEntry,
+  type ConversationStage,
+  type ExecutiveBrief,
+  type ExecutiveEscalation,
+  type PlanItem,
+  type PlanItemState,
+  type PostSaveMonitoringInput,
+  type RecordedIssue,
+  type RequestConcessionUpdate,
+  type RetriageSignal,
+  type SaveEffortInput,
+  type SaveOutcome,
+  type SaveState,
+  type SaveTriage,
+  type WinBackInput,
+} from './definitions';
+import { refuse } from './refusals';
+import {
+  approvalSlaDueAt,
+  approvalSlaEscalation,
+  arrAfterSave,
+  completeEscalationStep,
+  discountOverrideProblem,
+  discountPctProblem,
+  dueInSave,
+  escalationCriteriaProblem,
+  escalationSteps,
+  gracefulExitPlan,
+  handOffAfter,
+  handOffPromises,
+  hasApprovalAuthority,
+  issueProblem,
+  lostCauseSigns,
+  outcomeOfRenewalDecision,
+  planCompletion,
+  planItemChangeProblem,
+  planItemDueProblem,
+  probabilityOverrideProblem,
+  requiredApproverForConcession,
+  saveDueTimes,
+  saveOutcomeProblem,
+  triageSave,
+  unplannedFastFixes,
+  type SaveDue,
+  type SaveOutcomeRequest,
+  type Tier,
+} from './domain';
+import type { SaveEffortActivities } from './save-effort.activities';
+import { applyOnce, rememberApplied, wasApplied, type WorkflowProgress } from './workflow-loop';
+import type { RenewalNotification } from './renewal.activities';
+
+type OverrideRequest = { tier: Tier; reason: string; by: string };
+type PlanItemChange = { itemId: string; state: PlanItemState; evidence?: string; by: string };
+type ConcessionDecision = { concessionId: string; approve: boolean; by: string; role: string; note?: string };
+type OutcomeRequest = SaveOutcomeRequest & { by: string };
+type ConversationRequest = { stage: ConversationStage; result: string; refused?: boolean; decisionFinal?: boolean; by: string };
+type EscalationRequest = { brief: ExecutiveBrief; executiveId?: string; overrideReason?: string; by: string };
+type EarlyWarningIssue = { eventId: string; description: string; source: string; dealBreaker: boolean; impact: number };
+type RenewalDecided = { eventId: string; outcome: string; newArrCents: number; reason: string | null };
+export type FollowUpLaunch = Parameters<SaveEffortActivities['launchFollowUp']>[0];
+
+const nowIso = () => new Date().toISOString();
+
+export class SaveEffort {
+  readonly state: SaveState;
+
+  constructor(
+    private readonly input: SaveEffortInput,
+    private readonly progress: WorkflowProgress<RenewalNotification>,
+    saveId: string,
+  ) {
+    this.state = input.carried ?? this.fresh(saveId);
+  }
+
+  private get policy() {
+    return this.input.policy;
+  }
+
+  get active(): boolean {
+    return this.state.status === 'active';
+  }
+
+  private fresh(saveId: string): SaveState {
+    const i = this.input;
+    const s: SaveState = {
+      saveId,
+      renewalId: i.renewalId,
+      account: i.account,
+      renewalDate: i.renewalDate,
+      status: 'active',
+      triggerReasons: i.triggerReasons,
+      facts: i.facts,
+      strategicFlags: i.strategicFlags,
+      budgetRelated: i.budgetRelated ?? false,
+      triage: undefined as unknown as SaveTriage,
+      triageHistory: [],
+      issues: [],
+      planItems: [],
+      planCompletion: planCompletion([], new Date()),
+      concessions: [],
+      conversations: [],
+      escalation: null,
+      lostCause: { signs: [], suggestStop: false },
+      decisionFinal: false,
+      outcome: null,
+      gracefulExit: null,
+      handOff: null,
+      renewalLink: null,
+      deadlineEscalatedAt: null,
+      policyVersion: i.policy.version,
+      startedAt: nowIso(),
+      updatedAt: nowIso(),
+      revision: 0,
+      appliedEventIds: [],
+    };
+    s.triage = this.triage(s, 'start', null);
+    s.triageHistory.push(s.triage);
+    return s;
+  }
+
+  /** The triage at this moment; the renewal date is the one the save was started for. */
+  private triage(s: SaveState, cause: string, override: SaveTriage['probabilityOverride']): SaveTriage {
+    const subject = { facts: s.facts, strategicFlags: s.strategicFlags, arrCents: s.account.arrCents, rootCause: this.input.rootCause, renewalDate: this.input.renewalDate, timeZone: this.input.account.timeZone };
+    return triageSave(subject, cause, override, new Date(), this.policy);
+  }
+
+  private retriageFor(cause: string, override: SaveTriage['probabilityOverride']): SaveTriage {
+    const s = this.state;
+    s.triage = this.triage(s, cause, override);
+    s.triageHistory.push(s.triage);
+    this.progress.touch();
+    return s.triage;
+  }
+
+  /** A save whose effort is none (low value, low probability) is not worth saving: it exits gracefully at once. */
+  exitIfNotWorthSaving(): void {
+    const s = this.state;
+    if (this.input.carried || s.triage.allocation.effort !== 'none') return;
+    s.status = 'exited';
+    this.startGracefulExit();
+    s.handOff = { to: handOffAfter('exited'), at: nowIso(), workflowId: null };
+  }
+
+  requireActive(): void {
+    if (!this.active) refuse(SAVE_REFUSALS.closed, `the save is ${this.state.status}`);
+  }
+
+  // ---- triage ----
+
+  retriage(signal: RetriageSignal): void {
+    const s = this.state;
+    if (!this.active || !applyOnce(s.appliedEventIds, signal.eventId)) return;
+    s.facts = { ...s.facts, ...(signal.facts ?? {}) };
+    s.strategicFlags = { ...s.strategicFlags, ...(signal.strategicFlags ?? {}) };
+    this.retriageFor(`facts changed (${signal.by})`, s.triage.probabilityOverride);
+  }
+
+  checkOverride(u: OverrideRequest): void {
+    this.requireActive();
+    const problem = probabilityOverrideProblem(u.reason);
+    if (problem) refuse(SAVE_REFUSALS.invalid, problem);
+  }
+
+  overrideProbability(u: OverrideRequest): SaveTriage {
+    return this.retriageFor(`probability overridden by ${u.by}`, { tier: u.tier, reason: u.reason.trim(), by: u.by });
+  }
+
+  // ---- issues and fast fixes ----
+
+  checkIssue(u: AddIssueUpdate): void {
+    this.requireActive();
+    const problem = issueProblem(u);
+    if (problem) refuse(SAVE_REFUSALS.invalid, problem);
+  }
+
+  /** Records an issue; the top fixable deal-breakers become fast-fix items, each with an owner. */
+  recordIssue(u: AddIssueUpdate): RecordedIssue {
+    const s = this.state;
+    const issue = { id: `issue-${s.issues.length + 1}`, description: u.description, source: u.source, frequency: u.frequency, dealBreaker: u.dealBreaker, fixable: u.fixable, quickFix: u.quickFix, impact: u.impact, recordedBy: u.by, recordedAt: nowIso() };
+    s.issues.push(issue);
+    const planned = s.planItems.map((p) => p.issueId);
+    for (const f of unplannedFastFixes(s.issues, planned, new Date(), this.policy)) {
+      s.planItems.push({
+        id: `item-${s.planItems.length + 1}`,
+        issueId: f.issue.id,
+        issue: f.issue.description,
+        rootCause: s.triage.rootCause,
+        fix: `Fast fix: ${f.issue.description}`,
+        ownerId: u.ownerId ?? s.account.ownerCsmId,
+        dueAt: f.dueAt,
+        successMetric: 'Customer confirms the improvement',
+        state: 'in_progress',
+        evidence: null,
+        fastFix: true,
+        escalatedAt: null,
+        history: [{ at: nowIso(), by: 'workflow', state: 'in_progress', note: 'fast fix' }],
+      });
+    }
+    this.progress.touch();
+    return issue;
+  }
+
+  /** An early-warning alert on the account is an identified issue too, applied once per alert. */
+  issueFromEarlyWarning(signal: EarlyWarningIssue): void {
+    if (!this.active || !applyOnce(this.state.appliedEventIds, signal.eventId)) return;
+    this.recordIssue({ description: signal.description, source: signal.source, frequency: 1, dealBreaker: signal.dealBreaker, fixable: false, quickFix: false, impact: signal.impact, by: 'early_warning' });
+  }
+
+  // ---- remediation plan ----
+
+  checkPlanItem(u: AddPlanItemUpdate): void {
+    this.requireActive();
+    if (u.issueId && !this.state.issues.some((i) => i.id === u.issueId)) refuse(SAVE_REFUSALS.notFound, `no issue ${u.issueId}`);
+    const problem = planItemDueProblem(u.dueAt, new Date());
+    if (problem) refuse(SAVE_REFUSALS.invalid, problem);
+  }
+
+  addPlanItem(u: AddPlanItemUpdate): PlanItem {
+    const s = this.state;
+    const item: PlanItem = {
+      id: `item-${s.planItems.length + 1}`,
+      issueId: u.issueId ?? null,
+      issue: u.issue,
+      rootCause: u.rootCause,
+      fix: u.fix,
+      ownerId: u.ownerId,
+      dueAt: new Date(u.dueAt).toISOString(),
+      successMetric: u.successMetric,
+      state: 'in_progress',
+      evidence: null,
+      fastFix: false,
+      escalatedAt: null,
+      history: [{ at: nowIso(), by: u.by, state: 'in_progress', note: null }],
+    };
+    s.planItems.push(item);
+    this.progress.touch();
+    return item;
+  }
+
+  checkPlanItemState(u: PlanItemChange): void {
+    this.requireActive();
+    const item = this.state.planItems.find((p) => p.id === u.itemId);
+    if (!item) refuse(SAVE_REFUSALS.notFound, `no plan item ${u.itemId}`);
+    const problem = planItemChangeProblem(item.state, u.state, u.evidence);
+    if (problem) refuse(SAVE_REFUSALS.invalid, problem);
+  }
+
+  setPlanItemState(u: PlanItemChange): PlanItem {
+    const item = this.state.planItems.find((p) => p.id === u.itemId)!;
+    item.state = u.state;
+    if (u.state === 'done') item.evidence = u.evidence!.trim();
+    item.history.push({ at: nowIso(), by: u.by, state: u.state, note: u.evidence ?? null });
+    this.progress.touch();
+    return item;
+  }
+
+  // ---- concessions within the approval matrix ----
+
+  checkConcessionRequest(u: RequestConcessionUpdate): void {
+    this.requireActive();
+    const s = this.state;
+    const invalid = discountPctProblem(u.discountPct);
+    if (invalid) refuse(SAVE_REFUSALS.invalid, invalid);
+    const needsOverride = discountOverrideProblem(u, { rootCause: s.triage.rootCause, budgetRelated: s.budgetRelated, issueCount: s.issues.length });
+    if (needsOverride) refuse(SAVE_REFUSALS.overrideRequired, needsOverride);
+  }
+
+  requestConcession(u: RequestConcessionUpdate): Concession {
+    const s = this.state;
+    const requiredRole = requiredApproverForConcession(u, this.policy);
+    const c: Concession = {
+      id: `concession-${s.concessions.length + 1}`,
+      type: u.type,
+      discountPct: u.discountPct ?? null,
+      terms: u.terms ?? null,
+      rationale: u.rationale,
+      sunset: u.sunset,
+      tiedTo: u.tiedTo,
+      overrideReason: u.overrideReason?.trim() || null,
+      requestedBy: u.by,
+      requiredRole,
+      awaitingRole: requiredRole,
+      state: 'pending',
+      slaDueAt: approvalSlaDueAt(new Date(), this.policy),
+      chain: [{ at: nowIso(), by: u.by, role: 'requester', action: 'requested', note: u.overrideReason ?? null }],
+    };
+    s.concessions.push(c);
+    this.progress.touch();
+    return c;
+  }
+
+  checkConcessionDecision(u: ConcessionDecision): void {
+    this.requireActive();
+    const c = this.state.concessions.find((x) => x.id === u.concessionId);
+    if (!c) refuse(SAVE_REFUSALS.notFound, `no concession ${u.concessionId}`);
+    if (c.state !== 'pending') refuse(SAVE_REFUSALS.alreadyDecided, `the concession is already ${c.state}`);
+    if (c.requestedBy === u.by) refuse(SAVE_REFUSALS.ownRequest, 'nobody approves their own request');
+    if (!hasApprovalAuthority(u.role, c.requiredRole)) refuse(SAVE_REFUSALS.beyondAuthority, `${u.role} may not decide a concession that needs ${c.requiredRole}`);
+  }
+
+  decideConcession(u: ConcessionDecision): Concession {
+    const c = this.state.concessions.find((x) => x.id === u.concessionId)!;
+    c.state = u.approve ? 'approved' : 'rejected';
+    c.slaDueAt = null;
+    c.chain.push({ at: nowIso(), by: u.by, role: u.role, action: u.approve ? 'approved' : 'rejected', note: u.note ?? null });
+    this.progress.touch();
+    return c;
+  }
+
+  // ---- the outcome ----
+
+  checkOutcome(u: OutcomeRequest): void {
+    this.requireActive();
+    const problem = saveOutcomeProblem(u, this.state.account.arrCents);
+    if (problem) refuse(SAVE_REFUSALS.invalid, problem);
+  }
+
+  /** A person records the outcome: pending concessions are rejected, since the save ended. */
+  recordOutcome(u: OutcomeRequest): SaveOutcome {
+    const outcome: SaveOutcome = { result: u.result, kind: u.kind, newArrCents: u.newArrCents, pauseDays: u.pauseDays, reason: u.reason, competitor: u.competitor, decidedBy: u.by, decidedAt: nowIso() };
+    for (const c of this.state.concessions) {
+      if (c.state !== 'pending') continue;
+      c.state = 'rejected';
+      c.slaDueAt = null;
+      c.chain.push({ at: nowIso(), by: 'workflow', role: 'workflow', action: 'rejected', note: 'the save ended' });
+    }
+    this.close(outcome);
+    return outcome;
+  }
+
+  /** The renewal's decision closes a save still open. */
+  closeFromRenewal(signal: RenewalDecided): void {
+    if (!this.active || !applyOnce(this.state.appliedEventIds, signal.eventId)) return;
+    this.close({ ...outcomeOfRenewalDecision(signal), decidedBy: 'renewal', decidedAt: nowIso() });
+  }
+
+  private close(outcome: SaveOutcome): void {
+    const s = this.state;
+    s.outcome = outcome;
+    s.status = outcome.result;
+    if (outcome.result === 'lost') this.startGracefulExit();
+    s.handOff = { to: handOffAfter(outcome.result), at: nowIso(), workflowId: null };
+    this.progress.touch();
+  }
+
+  private startGracefulExit(): void {
+    this.state.gracefulExit ??= gracefulExitPlan(new Date(), this.policy);
+  }
+
+  // ---- save conversations ----
+
+  checkConversation(u: ConversationRequest): void {
+    this.requireActive();
+    if (!u.result?.trim()) refuse(SAVE_REFUSALS.invalid, 'a conversation entry needs its result');
+  }
+
+  logConversation(u: ConversationRequest): ConversationEntry {
+    const entry = { at: nowIso(), by: u.by, stage: u.stage, result: u.result.trim(), refused: u.refused ?? false };
+    this.state.conversations.push(entry);
+    if (u.decisionFinal) this.state.decisionFinal = true;
+    this.progress.touch();
+    return entry;
+  }
+
+  // ---- executive escalation ----
+
+  checkEscalation(u: EscalationRequest): void {
+    this.requireActive();
+    const s = this.state;
+    if (s.escalation) refuse(SAVE_REFUSALS.alreadyDecided, 'this save is already escalated');
+    const problem = escalationCriteriaProblem(s.account.arrCents, s.strategicFlags, u.overrideReason, this.policy);
+    if (problem) refuse(SAVE_REFUSALS.escalationCriteria, problem);
+  }
+
+  startEscalation(u: EscalationRequest): ExecutiveEscalation {
+    const now = new Date();
+    this.state.escalation = {
+      startedAt: now.toISOString(),
+      startedBy: u.by,
+      executiveId: u.executiveId ?? null,
+      brief: u.brief,
+      overrideReason: u.overrideReason?.trim() || null,
+      steps: escalationSteps(now, u.by, this.policy),
+    };
+    this.progress.touch();
+    return this.state.escalation;
+  }
+
+  /** Steps happen in order; a signal for another step is ignored (and stays not applied). */
+  advanceEscalation(signal: AdvanceEscalationSignal): void {
+    const s = this.state;
+    if (!this.active || !s.escalation || wasApplied(s.appliedEventIds, signal.eventId)) return;
+    const steps = completeEscalationStep(s.escalation.steps, signal.step, signal.by, signal.note ?? null, new Date(), this.policy);
+    if (!steps) return;
+    rememberApplied(s.appliedEventIds, signal.eventId);
+    s.escalation.steps = steps;
+    this.progress.touch();
+  }
+
+  // ---- the loop's decisions ----
+
+  /** The renewal learns which save is its own: once, whether or not a renewal runs for it. */
+  get unlinked(): boolean {
+    return this.state.renewalLink === null;
+  }
+
+  linked(result: 'linked' | 'no_renewal'): void {
+    this.state.renewalLink = result;
+    this.progress.markChanged();
+  }
+
+  private get times() {
+    const s = this.state;
+    return { planItems: s.planItems, concessions: s.concessions, escalationSteps: s.escalation?.steps ?? [], deadline: s.triage.allocation.deadline, deadlineEscalatedAt: s.deadlineEscalatedAt };
+  }
+
+  /** Escalates everything due at `now` once, each to the owner's manager. */
+  escalateDue(now: Date): void {
+    if (!this.active) return;
+    for (const due of dueInSave(this.times, now.getTime())) this.escalate(due, now);
+  }
+
+  private escalate(due: SaveDue, now: Date): void {
+    const s = this.state;
+    const at = now.toISOString();
+    switch (due.kind) {
+      case 'plan_item_overdue': {
+        const item = s.planItems.find((i) => i.id === due.itemId)!;
+        item.escalatedAt = at;
+        this.notifyManager(`plan_item_overdue:${item.id}`, 'plan_item_overdue', item.ownerId, `Overdue save item: ${item.fix}`, { itemId: item.id, dueAt: item.dueAt, fastFix: item.fastFix });
+        break;
+      }
+      case 'approval_overdue': {
+        const c = s.concessions.find((x) => x.id === due.concessionId)!;
+        const e = approvalSlaEscalation(c.awaitingRole, now, this.policy);
+        c.chain.push({ at, by: 'workflow', role: 'workflow', action: 'escalated', note: e.note });
+        this.notifyManager(`approval_escalated:${c.id}:${c.chain.length}`, 'approval_escalated', s.account.ownerCsmId, `Concession ${c.id} waits for ${e.to ?? c.awaitingRole}`, { concessionId: c.id, from: c.awaitingRole, to: e.to });
+        if (e.to) c.awaitingRole = e.to;
+        c.slaDueAt = e.slaDueAt;
+        break;
+      }
+      case 'escalation_step_overdue': {
+        const st = s.escalation!.steps.find((x) => x.step === due.step)!;
+        st.escalatedAt = at;
+        this.notifyManager(`escalation_step:${st.step}`, 'plan_item_overdue', s.account.ownerCsmId, `Executive escalation step overdue: ${st.step}`, { step: st.step, dueAt: st.dueAt });
+        break;
+      }
+      case 'deadline_passed': {
+        const deadline = s.triage.allocation.deadline;
+        s.deadlineEscalatedAt = at;
+        this.notifyManager('deadline', 'save_deadline_passed', s.account.ownerCsmId, `Save for ${s.account.name} passed its deadline without an outcome`, { deadline });
+        break;
+      }
+    }
+    this.progress.markChanged();
+  }
+
+  private notifyManager(key: string, kind: 'plan_item_overdue' | 'approval_escalated' | 'save_deadline_passed', ownerId: string, subject: string, detail: Record<string, unknown>): void {
+    const s = this.state;
+    this.progress.notify({ key: `${s.saveId}:${key}`, kind, renewalId: s.renewalId, accountId: s.account.id, recipientIds: [ownerId], managerOf: ownerId, subject, detail });
+  }
+
+  /** The follow-up workflow a closed save still has to launch, or null. */
+  pendingHandOff(): FollowUpLaunch | null {
+    const s = this.state;
+    if (!s.handOff || s.handOff.workflowId || !s.outcome || (s.status !== 'saved' && s.status !== 'lost')) return null;
+    return handOffLaunch(s, this.policy);
+  }
+
+  handedOff(workflowId: string): void {
+    this.state.handOff!.workflowId = workflowId;
+    this.progress.markChanged();
+  }
+
+  /** Refreshes what is derived from the rest (plan completion, lost-cause signs) before the state is recorded. */
+  refreshDerived(): void {
+    const s = this.state;
+    s.planCompletion = planCompletion(s.planItems, new Date());
+    s.lostCause = lostCauseSigns(
+      { facts: s.facts, rootCause: s.triage.rootCause, arrCents: s.account.arrCents, hoursPlanned: s.triage.allocation.hoursPlanned, decisionFinal: s.decisionFinal, refusedConversations: s.conversations.filter((c) => c.refused).length },
+      this.policy,
+    );
+  }
+
+  searchAttributes() {
+    const s = this.state;
+    return [
+      { key: searchAttributes.accountId, value: s.account.id },
+      { key: searchAttributes.saveStatus, value: s.status },
+      { key: searchAttributes.effortLevel, value: s.triage.allocation.effort },
+    ];
+  }
+
+  dueTimes(): number[] {
+    return saveDueTimes(this.times);
+  }
+}
+
+/** The workflow a closed save hands its account to, keyed like the save by the renewal's date. */
+function handOffLaunch(s: SaveState, policy: SaveEffortInput['policy']): FollowUpLaunch {
+  const keyDate = s.saveId.split(':').at(-1)!;
+  const outcome = s.outcome!;
+  if (s.status === 'lost') {
+    const input: WinBackInput = {
+      account: s.account,
+      renewalId: s.renewalId,
+      renewalDate: keyDate,
+      saveId: s.saveId,
+      churnedAt: outcome.decidedAt,
+      reason: outcome.reason,
+      competitor: outcome.competitor,
+      policy,
+      startedBy: `workflow:${s.saveId}`,
+    };
+    return { workflowType: 'winBackWorkflow', workflowId: winBackWorkflowId(s.account.id, keyDate), input };
+  }
+  const approved = s.concessions.filter((c) => c.state === 'approved');
+  const input: PostSaveMonitoringInput = {
+    account: { ...s.account, arrCents: arrAfterSave(s.account.arrCents, outcome) },
+    renewalId: s.renewalId,
+    renewalDate: keyDate,
+    promises: handOffPromises({ planItems: s.planItems, concessions: s.concessions, ownerCsmId: s.account.ownerCsmId }, outcome.decidedAt, policy),
+    policy,
+    startedBy: `workflow:${s.saveId}`,
+    saved: {
+      saveId: s.saveId,
+      triggerReasons: s.triggerReasons,
+      rootCause: s.triage.rootCause,
+      outcomeKind: outcome.kind,
+      saveStartedAt: s.startedAt,
+      savedAt: outcome.decidedAt,
+      concessions: approved.map((c) => ({ id: c.id, type: c.type, discountPct: c.discountPct, terms: c.terms, tiedTo: c.tiedTo, sunset: c.sunset })),
+    },
+  };
+  return { workflowType: 'postSaveMonitoringWorkflow', workflowId: postSaveMonitoringWorkflowId(s.account.id, keyDate), input };
+}
