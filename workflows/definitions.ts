@@ -55,8 +55,8 @@ export interface RenewalWorkflowInput {
   carried?: RenewalState;
 }
 
-export const RENEWAL_DECISION_OUTCOMES = ['renewed', 'expanded', 'downsized', 'paused', 'churned'] as const;
-export type RenewalDecisionOutcome = (typeof RENEWAL_DECISION_OUTCOMES)[number];
+export { RENEWAL_DECISION_OUTCOMES, type RenewalDecisionOutcome } from './domain';
+import type { RenewalDecisionOutcome } from './domain';
 
 export interface RenewalDecision {
   outcome: RenewalDecisionOutcome;

@@ -22,7 +22,7 @@ import {
 import type { SaveEffortActivities } from './save-effort.activities';
 import { SaveEffort } from './save-effort.state';
 import type { RenewalNotification } from './renewal.activities';
-import { WorkflowProgress, handleUpdate } from './workflow-loop';
+import { WorkflowProgress, handleUpdate, sleepFor } from './workflow-loop';
 
 const activities = proxyActivities<SaveEffortActivities>(ACTIVITY_OPTIONS);
 
@@ -58,10 +58,12 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
   for (;;) {
     if (save.unlinked) {
       // Link both ways: the renewal learns which save is its own (it already knows when it started it).
-      const linked = await getExternalWorkflowHandle(save.state.renewalId)
-        .signal(saveLinkedSignal, { saveId: save.state.saveId, startedBy: input.startedBy })
-        .then(() => 'linked' as const, () => 'no_renewal' as const);
-      save.linked(linked);
+      try {
+        await getExternalWorkflowHandle(save.state.renewalId).signal(saveLinkedSignal, { saveId: save.state.saveId, startedBy: input.startedBy });
+        save.linked('linked');
+      } catch {
+        save.linked('no_renewal');
+      }
     }
     save.escalateDue(new Date());
     // A saved account goes to post-save monitoring, a lost one to win-back: workflows of their own (idempotent by id).
@@ -70,21 +72,23 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
       await activities.launchFollowUp(handOff);
       save.handedOff(handOff.workflowId);
     }
-    await progress.flush(
-      save.state,
-      (n) => activities.notify(n),
-      () => {
-        save.refreshDerived();
-        upsertSearchAttributes(save.searchAttributes());
-        return activities.recordSaveState(save.state);
-      },
-    );
+    for (let n = progress.nextToSend(); n; n = progress.nextToSend()) await activities.notify(n).then(() => progress.sent());
+    if (progress.takeChange(save.state)) {
+      save.refreshDerived();
+      upsertSearchAttributes(save.searchAttributes());
+      await activities.recordSaveState(save.state);
+    }
     if (!save.active) {
       if (progress.settled) break;
       continue;
     }
-    await progress.continueAsNewWhen(workflowInfo().continueAsNewSuggested, () => continueAsNew<typeof saveEffortWorkflow>({ ...input, carried: save.state }));
-    await progress.sleepUntil(save.dueTimes());
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      if (progress.settled) await continueAsNew<typeof saveEffortWorkflow>({ ...input, carried: save.state });
+    }
+    if (!progress.mayRest()) continue;
+    const wakeIn = sleepFor(save.dueTimes());
+    await (wakeIn === undefined ? condition(() => progress.woken) : condition(() => progress.woken, wakeIn));
   }
   await condition(allHandlersFinished);
   return { saveId: save.state.saveId, status: save.state.status, outcome: save.state.outcome };

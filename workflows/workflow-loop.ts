@@ -7,7 +7,7 @@
  * recorded histories hold, so it must not change.
  */
 import type { UpdateDefinition } from '@temporalio/common';
-import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
+import { setHandler } from '@temporalio/workflow';
 
 /**
  * Registers an update whose validator may refuse it (with `refuse()`, refusals.ts):
@@ -45,11 +45,10 @@ export function earliest(dueTimes: ReadonlyArray<number | null | undefined>): nu
   return first;
 }
 
-/** Waits until the predicate holds or the earliest due time comes (a durable timer), whichever is first. */
-export async function waitUntil(predicate: () => boolean, dueTimes: ReadonlyArray<number | null | undefined>): Promise<void> {
+/** How long to sleep until the earliest due time (at least 1 ms), or undefined to sleep until woken. */
+export function sleepFor(dueTimes: ReadonlyArray<number | null | undefined>): number | undefined {
   const next = earliest(dueTimes);
-  if (next === undefined) await condition(predicate);
-  else await condition(predicate, Math.max(1, next - Date.now()));
+  return next === undefined ? undefined : Math.max(1, next - Date.now());
 }
 
 /** The state fields the skeleton maintains on every record. */
@@ -62,17 +61,22 @@ export interface RecordedState {
  * What a workflow run still has to write: the notifications it decided on (an outbox
  * delivered in order, each removed only once sent) and whether its state changed since
  * it was last recorded. Handlers `touch()` it, which also wakes the loop.
+ *
+ * Every method is synchronous on purpose: the loop awaits its activities and timers
+ * itself, inline, so the commands (and update answers) a run emits keep the order the
+ * recorded histories hold; an extra await between a wake-up and a command would move
+ * an update's completion past the command and break replay.
  */
 export class WorkflowProgress<N> {
   /** The first pass always records the state. */
   private changed = true;
-  private woken = false;
+  private awake = false;
   private readonly outbox: N[] = [];
 
   /** A handler changed the state: record it and wake the loop. */
   touch(): void {
     this.changed = true;
-    this.woken = true;
+    this.awake = true;
   }
 
   /** The loop changed the state itself: record it on this pass. */
@@ -84,41 +88,41 @@ export class WorkflowProgress<N> {
     this.outbox.push(notification);
   }
 
+  /** The next notification to send (the loop sends them in order, then the state). */
+  nextToSend(): N | undefined {
+    return this.outbox[0];
+  }
+
+  /** The notification `nextToSend()` gave was sent. */
+  sent(): void {
+    this.outbox.shift();
+  }
+
+  /**
+   * Whether the state must be recorded now; if so it is taken as recorded, with its
+   * revision raised and its time of change set, and the loop writes it.
+   */
+  takeChange(state: RecordedState): boolean {
+    if (!this.changed) return false;
+    this.changed = false;
+    state.revision += 1;
+    state.updatedAt = new Date().toISOString();
+    return true;
+  }
+
   /** Nothing left to send or record. */
   get settled(): boolean {
     return !this.changed && this.outbox.length === 0;
   }
 
-  /**
-   * Sends the notifications first, then records the state when it changed (with its
-   * revision raised and its time of change), through `record`.
-   */
-  async flush(state: RecordedState, send: (n: N) => Promise<void>, record: () => Promise<void>): Promise<void> {
-    while (this.outbox.length) await send(this.outbox[0]!).then(() => this.outbox.shift());
-    if (!this.changed) return;
-    this.changed = false;
-    state.revision += 1;
-    state.updatedAt = new Date().toISOString();
-    await record();
+  /** Whether a handler woke the loop since it went to sleep. */
+  get woken(): boolean {
+    return this.awake;
   }
 
-  /**
-   * When `due`, lets the running handlers finish and continues as new through `next`
-   * if nothing is left to write (otherwise the loop writes it first and comes back).
-   */
-  async continueAsNewWhen(due: boolean, next: () => Promise<never>): Promise<void> {
-    if (!due) return;
-    await condition(allHandlersFinished);
-    if (this.settled) await next();
-  }
-
-  /**
-   * Sleeps until a handler touches the state or the earliest due time comes; returns
-   * at once while something is left to write.
-   */
-  async sleepUntil(dueTimes: ReadonlyArray<number | null | undefined>): Promise<void> {
-    this.woken = false;
-    if (!this.settled) return;
-    await waitUntil(() => this.woken, dueTimes);
+  /** Goes to sleep: answers false (stay awake) while something is left to write. */
+  mayRest(): boolean {
+    this.awake = false;
+    return this.settled;
   }
 }

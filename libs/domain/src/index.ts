@@ -5,6 +5,8 @@ export * from './renewals/renewal-timeline';
 export * from './renewals/risk-classification';
 export * from './renewals/renewal-ownership';
 export * from './renewals/renewal-tasks';
+export * from './renewals/renewal-decision';
+export * from './renewals/renewal-course';
 export * from './saves/save-triage';
 export * from './saves/save-issues';
 export * from './saves/remediation-plan';
