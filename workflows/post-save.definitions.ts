@@ -93,16 +93,8 @@ export interface MonitoringEscalation {
   detail: Record<string, unknown>;
 }
 
-export interface MonitoringSummary {
-  result: 'stabilised' | 'relapsed';
-  risk: string[];
-  whatWorked: string[];
-  concessions: string[];
-  /** From the save's start to its saved outcome, in days (null when the save ran outside Retain). */
-  timeToResolutionDays: number | null;
-  monitoredDays: number;
-  whatToDoDifferently: string[];
-}
+export type { MonitoringSummary } from './domain';
+import type { MonitoringSummary } from './domain';
 
 export interface PostSaveMonitoringState {
   monitoringId: string;
