@@ -5,3 +5,4 @@ export * from './severity-routing';
 export * from './seasonal-windows';
 export * from './overload';
 export * from './forwarding';
+export * from './alert-handling';

@@ -195,6 +195,11 @@ const GROUP_HEADLINES: Record<AlertGroup, string> = {
   health: 'health score warnings',
 };
 
+/** Alerts of one group within the consolidation window (half-open, from its first alert) share one notification; a later one opens the next. */
+export function opensConsolidationWindow(window: { firstAt: string } | undefined, at: Date, policy: RetainPolicy): boolean {
+  return !window || at.getTime() - Date.parse(window.firstAt) >= policy.earlyWarning.overload.consolidationWindowHours * HOUR;
+}
+
 /**
  * Consolidates alerts (§5.5): the alerts of one group for one account whose creation
  * lies within `consolidationWindowHours` (24 h, half-open) of the first of them become
@@ -202,14 +207,13 @@ const GROUP_HEADLINES: Record<AlertGroup, string> = {
  * alerts not yet delivered; the result is ordered by first alert.
  */
 export function consolidateAlerts(alerts: readonly ConsolidationInput[], policy: RetainPolicy, accountName: (accountId: string) => string = (id) => `Account ${id}`): AlertNotification[] {
-  const windowMs = policy.earlyWarning.overload.consolidationWindowHours * HOUR;
   const sorted = [...alerts].sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
   const open = new Map<string, ConsolidationInput[]>();
   const clusters: ConsolidationInput[][] = [];
   for (const a of sorted) {
     const key = `${a.accountId}\u0000${a.group}`;
     const current = open.get(key);
-    if (current && Date.parse(a.createdAt) - Date.parse(current[0]!.createdAt) < windowMs) {
+    if (current && !opensConsolidationWindow({ firstAt: current[0]!.createdAt }, new Date(a.createdAt), policy)) {
       current.push(a);
     } else {
       const cluster = [a];

@@ -1,0 +1,119 @@
+import { DEFAULT_POLICY, resolvePolicy, type AlertSeverity } from '../policy/retain-policy';
+import { alertRecipientPerson, asksRenewalForSave, consolidatedNotice, escalationManagerOf, liveSuppressions, nextAlertEscalationAt, nextEvaluationAt, type NoticeMember } from './alert-handling';
+import { opensConsolidationWindow } from './overload';
+
+const people = { ownerCsmId: 'csm-1', csmManagerId: 'mgr-1', salesRepId: 'rep-1' };
+
+describe('alert recipients and escalation targets', () => {
+  it.each([
+    ['csm', 'csm-1'],
+    ['csm_manager', 'mgr-1'],
+    ['sales_rep', 'rep-1'],
+    ['director', null],
+    ['vp', null],
+    ['cs_ops', null],
+  ])('the %s of the account is %p', (role, person) => {
+    expect(alertRecipientPerson(role, people)).toBe(person);
+  });
+
+  it.each<[number, typeof people | null, string | null]>([
+    [1, people, 'csm-1'],
+    [2, people, 'mgr-1'],
+    [3, people, null],
+    [1, null, null],
+    [2, { ...people, csmManagerId: null }, null],
+  ])('escalation level %p tells the manager of %p', (level, p, managerOf) => {
+    expect(escalationManagerOf(level, p)).toBe(managerOf);
+  });
+});
+
+describe('asksRenewalForSave (§5.6)', () => {
+  const within = DEFAULT_POLICY.earlyWarning.saveRequestWithinDays;
+  it.each<[AlertSeverity, number | null, string | null, boolean, boolean]>([
+    ['P0', within, 'renewal:a:2027-06-01', false, true],
+    ['P1', 0, 'renewal:a:2027-06-01', false, true],
+    ['P1', within + 1, 'renewal:a:2027-06-01', false, false],
+    ['P2', 10, 'renewal:a:2027-06-01', false, false],
+    ['P0', 10, null, false, false],
+    ['P0', 10, 'renewal:a:2027-06-01', true, false],
+    ['P0', null, 'renewal:a:2027-06-01', false, false],
+  ])('%s with %p days to an open renewal %p (has save %p) -> %p', (severity, days, openRenewalId, renewalHasSave, asks) => {
+    expect(asksRenewalForSave(severity, days, { openRenewalId, renewalHasSave }, DEFAULT_POLICY)).toBe(asks);
+  });
+});
+
+describe('consolidation windows (§5.5)', () => {
+  const first = '2027-03-01T00:00:00Z';
+  it.each<[string | null, string, boolean]>([
+    [null, '2027-03-01T05:00:00Z', true],
+    [first, '2027-03-01T23:59:59Z', false],
+    [first, '2027-03-02T00:00:00Z', true],
+  ])('window from %p, alert at %s -> opens a new one %p', (firstAt, at, opens) => {
+    expect(opensConsolidationWindow(firstAt ? { firstAt } : undefined, new Date(at), DEFAULT_POLICY)).toBe(opens);
+  });
+  it('follows the policy window', () => {
+    expect(opensConsolidationWindow({ firstAt: first }, new Date('2027-03-01T06:00:00Z'), resolvePolicy({ earlyWarning: { overload: { consolidationWindowHours: 6 } } }))).toBe(true);
+  });
+
+  const member = (id: string, severity: AlertSeverity, m: Partial<NoticeMember> = {}): NoticeMember => ({
+    id,
+    severity,
+    group: 'usage',
+    summary: `summary ${id}`,
+    triggeredAt: '2027-03-01T10:00:00.000Z',
+    deliverAt: '2027-03-01T10:00:00.000Z',
+    recipients: [{ personId: 'csm-1', timing: 'daily_digest' }],
+    ...m,
+  });
+
+  it('names a single alert in the subject', () => {
+    expect(consolidatedNotice([member('a1', 'P2')], 'Acme')).toMatchObject({ severity: 'P2', subject: 'P2 Acme: summary a1', lines: ['P2 summary a1'], recipientIds: ['csm-1'] });
+  });
+
+  it('leads with the most severe, reaches everyone once, goes out as early as any member allows', () => {
+    const notice = consolidatedNotice(
+      [
+        member('a1', 'P2', { triggeredAt: '2027-03-01T11:00:00.000Z', deliverAt: '2027-03-02T08:00:00.000Z' }),
+        member('a2', 'P1', { triggeredAt: '2027-03-01T09:00:00.000Z', deliverAt: '2027-03-01T10:00:00.000Z', recipients: [{ personId: 'csm-1', timing: 'immediate' }, { personId: 'mgr-1', timing: 'daily_digest' }, { personId: null, timing: 'immediate' }] }),
+        member('a3', 'P1', { summary: 'second P1' }),
+      ],
+      'Acme',
+    );
+    expect(notice).toEqual({
+      severity: 'P1',
+      recipientIds: ['csm-1', 'mgr-1'],
+      subject: 'P1 Acme: 3 usage alerts',
+      lines: ['P2 summary a1', 'P1 summary a2', 'P1 second P1'],
+      alertIds: ['a1', 'a2', 'a3'],
+      deliverAfter: '2027-03-01T10:00:00.000Z',
+      timing: 'immediate',
+      recipientTimings: { 'csm-1': 'immediate', 'mgr-1': 'daily_digest' },
+      raisedAt: '2027-03-01T09:00:00.000Z',
+    });
+  });
+});
+
+describe('live suppressions', () => {
+  const at = new Date('2027-03-10T12:00:00Z');
+  const window = (id: string, from: string, to: string) => ({ id, from, to, groups: ['usage' as const], reason: 'holiday' });
+  it('keeps windows covering now, ahead, or ended less than a day ago; drops older ones', () => {
+    const kept = liveSuppressions([window('now', '2027-03-09', '2027-03-11'), window('ahead', '2027-04-01', '2027-04-05'), window('yesterday', '2027-03-01', '2027-03-09'), window('old', '2027-02-01', '2027-02-10')], 'usage', 'UTC', at);
+    expect(kept.map((w) => w.id)).toEqual(['now', 'ahead', 'yesterday']);
+  });
+});
+
+describe('when the loop wakes', () => {
+  it('escalates at the earliest open, not yet escalated step', () => {
+    const alerts = [
+      { state: 'open', escalations: [{ at: '2027-03-01T10:00:00Z', escalatedAt: '2027-03-01T10:00:00Z' }, { at: '2027-03-01T12:00:00Z', escalatedAt: null }] },
+      { state: 'acknowledged', escalations: [{ at: '2027-03-01T09:00:00Z', escalatedAt: null }] },
+      { state: 'open', escalations: [{ at: '2027-03-01T14:00:00Z', escalatedAt: null }] },
+    ];
+    expect(nextAlertEscalationAt(alerts)).toBe(Date.parse('2027-03-01T12:00:00Z'));
+    expect(nextAlertEscalationAt([])).toBe(Infinity);
+  });
+  it('evaluates for time passing a day after the last evaluation, never before the first', () => {
+    expect(nextEvaluationAt('2027-03-01T00:00:00Z')).toBe(Date.parse('2027-03-02T00:00:00Z'));
+    expect(nextEvaluationAt(null)).toBe(Infinity);
+  });
+});

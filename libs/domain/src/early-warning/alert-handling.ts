@@ -1,0 +1,98 @@
+import type { AlertDeliveryTiming, AlertGroup, AlertSeverity, RetainPolicy } from '../policy/retain-policy';
+import { manualSuppressionAt, mostUrgentTiming, type ManualSuppression, type NotificationTiming } from './overload';
+import { severityRank } from './severity-routing';
+
+/**
+ * What the account's early warning does with a triggered alert beyond its severity and
+ * routing (docs/rulebook.md, "Early warning"): who the routed roles are, which
+ * suppression windows still count, when a consolidation window opens, what the shared
+ * notification says, whom an SLA escalation tells, and when an alert asks the renewal
+ * for a save.
+ */
+
+const HOUR = 3_600_000;
+
+/** Rules that depend on time passing (silence, sustained drops) are evaluated at least this often. */
+export const ALERT_EVALUATION_INTERVAL_MS = 24 * HOUR;
+
+export interface AccountPeople {
+  ownerCsmId: string;
+  csmManagerId: string | null;
+  salesRepId: string | null;
+}
+
+/** The person behind a routed role on this account; other roles (director, VP, CS ops) are reached by their queue. */
+export function alertRecipientPerson(role: string, people: AccountPeople): string | null {
+  return role === 'csm' ? people.ownerCsmId : role === 'csm_manager' ? people.csmManagerId : role === 'sales_rep' ? people.salesRepId : null;
+}
+
+/** The suppression windows still worth keeping at `at`: those covering it, and those that ended less than a day ago or are still ahead. */
+export function liveSuppressions<S extends ManualSuppression>(suppressions: readonly S[], group: AlertGroup, timeZone: string, at: Date): S[] {
+  return suppressions.filter((x) => manualSuppressionAt(at, group, timeZone, [x]) !== null || Date.parse(x.to.length === 10 ? `${x.to}T23:59:59Z` : x.to) > at.getTime() - 86_400_000);
+}
+
+export interface NoticeMember {
+  id: string;
+  severity: AlertSeverity;
+  group: AlertGroup;
+  summary: string;
+  triggeredAt: string;
+  deliverAt: string;
+  recipients: ReadonlyArray<{ personId: string | null; timing: AlertDeliveryTiming }>;
+}
+
+export interface ConsolidatedNotice {
+  severity: AlertSeverity;
+  recipientIds: string[];
+  subject: string;
+  lines: string[];
+  alertIds: string[];
+  /** The earliest any member may go out. */
+  deliverAfter: string;
+  /** The team webhook's timing: as soon as anyone's. */
+  timing: NotificationTiming;
+  /** Each person hears as soon as the most urgent of their alerts in it allows. */
+  recipientTimings: Record<string, NotificationTiming>;
+  raisedAt: string;
+}
+
+/** The one notification of a consolidation window's alerts, led by the most severe (the first of them on a tie). */
+export function consolidatedNotice(members: readonly NoticeMember[], accountLabel: string): ConsolidatedNotice {
+  const lead = members.reduce((a, b) => (severityRank(b.severity) < severityRank(a.severity) ? b : a));
+  const byPerson: Record<string, AlertDeliveryTiming[]> = {};
+  for (const r of members.flatMap((a) => a.recipients)) if (r.personId) (byPerson[r.personId] ??= []).push(r.timing);
+  return {
+    severity: lead.severity,
+    recipientIds: [...new Set(members.flatMap((a) => a.recipients.map((r) => r.personId)).filter((p): p is string => p !== null))],
+    subject: members.length > 1 ? `${lead.severity} ${accountLabel}: ${members.length} ${lead.group} alerts` : `${lead.severity} ${accountLabel}: ${lead.summary}`,
+    lines: members.map((a) => `${a.severity} ${a.summary}`),
+    alertIds: members.map((a) => a.id),
+    deliverAfter: new Date(members.map((a) => Date.parse(a.deliverAt)).reduce((a, b) => Math.min(a, b))).toISOString(),
+    timing: mostUrgentTiming(members.flatMap((a) => a.recipients.map((r) => r.timing))),
+    recipientTimings: Object.fromEntries(Object.entries(byPerson).map(([person, timings]) => [person, mostUrgentTiming(timings)])),
+    raisedAt: members.map((a) => a.triggeredAt).reduce((a, b) => (Date.parse(b) < Date.parse(a) ? b : a)),
+  };
+}
+
+/** Whose manager an SLA escalation of `level` tells: level 1 the CSM's, level 2 the CSM manager's; higher levels go to the role's queue. */
+export function escalationManagerOf(level: number, people: AccountPeople | null): string | null {
+  return level === 1 ? (people?.ownerCsmId ?? null) : level === 2 ? (people?.csmManagerId ?? null) : null;
+}
+
+/** A P0 or P1 on an account whose open renewal is near and has no save asks the renewal for one (§5.6). */
+export function asksRenewalForSave(severity: AlertSeverity, daysToRenewal: number | null, renewal: { openRenewalId: string | null; renewalHasSave: boolean }, policy: RetainPolicy): boolean {
+  return severityRank(severity) <= severityRank('P1') && renewal.openRenewalId !== null && !renewal.renewalHasSave && daysToRenewal !== null && daysToRenewal <= policy.earlyWarning.saveRequestWithinDays;
+}
+
+/** The next time an open alert's SLA escalation falls due (Infinity when none does). */
+export function nextAlertEscalationAt(alerts: ReadonlyArray<{ state: string; escalations: ReadonlyArray<{ at: string; escalatedAt: string | null }> }>): number {
+  return alerts
+    .filter((a) => a.state === 'open')
+    .flatMap((a) => a.escalations.filter((e) => !e.escalatedAt).map((e) => Date.parse(e.at)))
+    .reduce((a, b) => Math.min(a, b), Infinity);
+}
+
+/** When the rules are next evaluated for time passing (Infinity before the first evaluation). */
+export function nextEvaluationAt(lastEvaluatedAt: string | null): number {
+  return lastEvaluatedAt ? Date.parse(lastEvaluatedAt) + ALERT_EVALUATION_INTERVAL_MS : Infinity;
+}

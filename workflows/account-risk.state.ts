@@ -1,0 +1,394 @@
+/**
+ * An account's early-warning state and the named changes its workflow makes to it (the
+ * handlers and the loop of account-risk.workflow.ts call these). The rules are domain
+ * functions (docs/rulebook.md, "Early warning"). The async methods do the workflow's
+ * I/O for one alert in a fixed order; keep their awaits as they are, since the order of
+ * commands is what recorded histories replay against.
+ */
+import { getExternalWorkflowHandle, workflowInfo } from '@temporalio/workflow';
+import {
+  ALERT_REFUSALS,
+  earlyWarningIssueSignal,
+  healthInputSignal,
+  saveRequestedSignal,
+  stakeholderChangeSignal,
+  type AccountRiskActivities,
+  type AccountRiskContext,
+  type AccountRiskInput,
+  type AccountRiskState,
+  type AlertRecord,
+  type IntegrationEventSignal,
+} from './definitions';
+import { refuse } from './refusals';
+import {
+  alertRecipientPerson,
+  applyEvent,
+  asksRenewalForSave,
+  consolidatedNotice,
+  deliveryTime,
+  escalationManagerOf,
+  evaluateAlertRules,
+  initialSignalState,
+  liveSuppressions,
+  nextAlertEscalationAt,
+  nextEvaluationAt,
+  opensConsolidationWindow,
+  renewalForwardFromAlert,
+  renewalForwardFromEvent,
+  routeAlert,
+  saveIssueFromAlert,
+  suppressionDecision,
+  validateEventPayload,
+  validateManualSuppression,
+  type IntegrationEvent,
+  type ManualSuppression,
+  type RenewalForward,
+  type TriggeredAlert,
+} from './domain';
+import { rememberApplied, wasApplied } from './workflow-loop';
+
+const MAX_ALERTS_KEPT = 200;
+const MAX_SUPPRESSIONS_KEPT = 100;
+const MAX_REMOVED_SUPPRESSION_IDS = 100;
+const DEFAULT_EVENTS_PER_RUN = 1_000;
+
+const now = () => new Date();
+
+/** An event taken from the inbox to apply: valid for the catalogue and not applied before. */
+export interface InboxEvent {
+  signal: IntegrationEventSignal;
+  event: IntegrationEvent;
+}
+
+export class AccountRisk {
+  readonly state: AccountRiskState;
+  readonly inbox: IntegrationEventSignal[];
+  private readonly dirty = new Set<string>();
+  private readonly forwards: Array<{ forward: RenewalForward; eventId: string }> = [];
+  private readonly eventsPerRun: number;
+  private thisRun = 0;
+
+  constructor(
+    private readonly input: AccountRiskInput,
+    private readonly activities: AccountRiskActivities,
+    /** Runs apply at most eventsPerRun events and carry the rest (the account-risk-bounded-runs patch). */
+    private readonly boundedRuns: boolean,
+  ) {
+    this.state = input.carried ?? {
+      accountId: input.accountId,
+      signals: initialSignalState(),
+      alerts: [],
+      alertSeq: 0,
+      lastByRule: {},
+      clusters: {},
+      suppressedCount: 0,
+      suppressions: [],
+      lastEvaluatedAt: null,
+      appliedEventIds: [],
+      eventsApplied: 0,
+      lastEventAt: null,
+      run: 1,
+      startedAt: now().toISOString(),
+      updatedAt: now().toISOString(),
+    };
+    this.inbox = [...(input.pendingEvents ?? [])];
+    this.eventsPerRun = input.eventsPerRun ?? DEFAULT_EVENTS_PER_RUN;
+  }
+
+  private get policy() {
+    return this.input.policy;
+  }
+
+  // ---- handlers ----
+
+  receive(e: IntegrationEventSignal): void {
+    this.inbox.push(e);
+  }
+
+  private find(alertId: string): AlertRecord {
+    const a = this.state.alerts.find((x) => x.id === alertId);
+    if (!a) refuse(ALERT_REFUSALS.notFound, `no alert ${alertId} on ${this.state.accountId}`);
+    return a;
+  }
+
+  checkAcknowledge(u: { alertId: string; by: string }): void {
+    const a = this.find(u.alertId);
+    if (a.state !== 'open') refuse(ALERT_REFUSALS.alreadyHandled, `alert ${u.alertId} is already ${a.state}`);
+  }
+
+  /** Acknowledging stops the alert's SLA escalation and suppresses its rule's repeats (§5.5). */
+  acknowledge(u: { alertId: string; by: string }): AlertRecord {
+    const a = this.find(u.alertId);
+    a.state = 'acknowledged';
+    a.acknowledgedAt = now().toISOString();
+    a.acknowledgedBy = u.by;
+    const prev = this.state.lastByRule[a.ruleId];
+    if (prev) prev.acknowledgedAt = a.acknowledgedAt;
+    a.revision += 1;
+    this.dirty.add(a.id);
+    return a;
+  }
+
+  checkResolve(u: { alertId: string; by: string; resolution?: string }): void {
+    if (this.find(u.alertId).state === 'resolved') refuse(ALERT_REFUSALS.alreadyHandled, `alert ${u.alertId} is already resolved`);
+  }
+
+  resolve(u: { alertId: string; by: string; resolution?: string }): AlertRecord {
+    const a = this.find(u.alertId);
+    a.state = 'resolved';
+    a.resolvedAt = now().toISOString();
+    a.resolvedBy = u.by;
+    a.resolution = u.resolution ?? null;
+    a.revision += 1;
+    this.dirty.add(a.id);
+    return a;
+  }
+
+  /** A planned low-usage window from a person; applied once per id, never again once removed. */
+  addSuppression(x: ManualSuppression & { id: string; by: string; at: string }): void {
+    const s = this.state;
+    if (s.suppressions.some((y) => y.id === x.id) || s.removedSuppressionIds?.includes(x.id) || validateManualSuppression({ from: x.from, to: x.to, groups: x.groups, reason: x.reason }).length) return;
+    s.suppressions.push({ from: x.from, to: x.to, groups: [...x.groups], reason: x.reason, id: x.id, by: x.by, at: x.at });
+    if (s.suppressions.length > MAX_SUPPRESSIONS_KEPT) s.suppressions.splice(0, s.suppressions.length - MAX_SUPPRESSIONS_KEPT);
+  }
+
+  checkRemoveSuppression(u: { suppressionId: string; by: string }): void {
+    if (!this.state.suppressions.some((x) => x.id === u.suppressionId)) refuse(ALERT_REFUSALS.suppressionNotFound, `no suppression ${u.suppressionId} on ${this.state.accountId}`);
+  }
+
+  removeSuppression(u: { suppressionId: string; by: string }): { id: string; removedAt: string; removedBy: string } {
+    const s = this.state;
+    s.suppressions = s.suppressions.filter((x) => x.id !== u.suppressionId);
+    s.removedSuppressionIds = [...(s.removedSuppressionIds ?? []), u.suppressionId].slice(-MAX_REMOVED_SUPPRESSION_IDS);
+    s.updatedAt = now().toISOString();
+    return { id: u.suppressionId, removedAt: now().toISOString(), removedBy: u.by };
+  }
+
+  // ---- the loop's decisions ----
+
+  /** When the loop must wake up: the next SLA escalation or the next evaluation for time passing. */
+  nextEscalationAt(): number {
+    return nextAlertEscalationAt(this.state.alerts);
+  }
+
+  nextWakeAt(): number {
+    return Math.min(this.nextEscalationAt(), nextEvaluationAt(this.state.lastEvaluatedAt));
+  }
+
+  /** Events waiting, a person's acknowledgement or resolution to record, or a full run: the loop has work. */
+  get hasWork(): boolean {
+    return this.inbox.length > 0 || this.dirty.size > 0 || workflowInfo().continueAsNewSuggested || this.thisRun >= this.eventsPerRun;
+  }
+
+  get runFull(): boolean {
+    return this.thisRun >= this.eventsPerRun;
+  }
+
+  /**
+   * The next event to apply, skipping repeats and events the catalogue does not know (a
+   * newer sender: skipped, not fatal); null when the inbox is empty or the run is full.
+   */
+  nextEvent(): InboxEvent | null {
+    while (this.inbox.length) {
+      if (this.boundedRuns && this.thisRun >= this.eventsPerRun) return null;
+      const e = this.inbox.shift()!;
+      if (wasApplied(this.state.appliedEventIds, e.eventId)) continue;
+      if (validateEventPayload(e.type, e.payload).length) continue;
+      return { signal: e, event: { type: e.type, occurredAt: e.occurredAt, payload: e.payload } as IntegrationEvent };
+    }
+    return null;
+  }
+
+  /** Folds the event into the signal state (account facts are not a risk signal) and notes what the renewal must hear of it. */
+  apply({ signal: e, event }: InboxEvent): void {
+    const s = this.state;
+    if (event.type !== 'account_updated') s.signals = applyEvent(s.signals, event, now(), this.policy);
+    rememberApplied(s.appliedEventIds, e.eventId);
+    s.eventsApplied += 1;
+    this.thisRun += 1;
+    if (!s.lastEventAt || Date.parse(e.occurredAt) > Date.parse(s.lastEventAt)) s.lastEventAt = new Date(Date.parse(e.occurredAt)).toISOString();
+    const forward = renewalForwardFromEvent(event);
+    if (forward) this.forwards.push({ forward, eventId: e.eventId });
+  }
+
+  /** Rules are evaluated after a batch of events and again once a day for time passing. */
+  evaluationDue(applied: number): boolean {
+    const last = this.state.lastEvaluatedAt;
+    return applied > 0 || (last !== null && Date.now() >= nextEvaluationAt(last));
+  }
+
+  takeForwards(): Array<{ forward: RenewalForward; eventId: string }> {
+    return this.forwards.splice(0);
+  }
+
+  /** The rules triggered now; the evaluation is recorded. */
+  evaluate(ctx: AccountRiskContext): TriggeredAlert[] {
+    this.state.lastEvaluatedAt = now().toISOString();
+    return evaluateAlertRules(this.state.signals, now(), this.policy, ctx.account);
+  }
+
+  // ---- the I/O of one alert (order matters: see the file header) ----
+
+  /** Passes a signal's meaning to the open renewal (reclassification); applied there once per id. */
+  async forwardToRenewal(forward: RenewalForward, eventId: string, ctx: AccountRiskContext): Promise<void> {
+    if (!ctx.openRenewalId) return;
+    const renewal = getExternalWorkflowHandle(ctx.openRenewalId);
+    if (forward.inputs) await renewal.signal(healthInputSignal, { eventId: `early-warning:${eventId}`, source: 'early_warning', inputs: forward.inputs }).catch(() => undefined);
+    if (forward.stakeholder) await renewal.signal(stakeholderChangeSignal, { eventId: `early-warning:${eventId}:stakeholder`, source: 'early_warning', ...forward.stakeholder }).catch(() => undefined);
+  }
+
+  /**
+   * Raises a triggered alert unless suppressed: its final severity, recipients and
+   * delivery time, its consolidation window's notification, what the renewal and the
+   * save must hear, and a save request when it is a P0 or P1 near renewal.
+   */
+  async raise(t: TriggeredAlert, ctx: AccountRiskContext): Promise<void> {
+    const s = this.state;
+    const policy = this.policy;
+    const at = now();
+    const routed = routeAlert(t, ctx.account, policy);
+    s.suppressions = liveSuppressions(s.suppressions, t.group, ctx.account.timeZone, at);
+    const decision = suppressionDecision({ ruleId: t.ruleId, group: t.group, severity: routed.severity, measure: t.measure }, { account: ctx.account, previous: s.lastByRule[t.ruleId] ?? null, suppressions: s.suppressions }, at, policy);
+    if (decision.suppressed) {
+      s.suppressedCount += 1;
+      return;
+    }
+    s.alertSeq += 1;
+    const id = `alert:${s.accountId}:${s.alertSeq}`;
+    let cluster = s.clusters[t.group];
+    if (!cluster || opensConsolidationWindow(cluster, at, policy)) {
+      cluster = { key: `${id}:notification`, firstAt: at.toISOString(), alertIds: [] };
+      s.clusters[t.group] = cluster;
+    }
+    cluster.alertIds.push(id);
+    const record: AlertRecord = {
+      id,
+      accountId: s.accountId,
+      ruleId: t.ruleId,
+      group: t.group,
+      baseSeverity: t.baseSeverity,
+      severity: routed.severity,
+      adjustments: routed.adjustments,
+      summary: t.summary,
+      measure: t.measure,
+      details: t.details,
+      triggeredAt: at.toISOString(),
+      recipients: routed.recipients.map((r) => ({ ...r, personId: alertRecipientPerson(r.role, ctx) })),
+      deliverAt: deliveryTime(routed.severity, at, ctx.account.timeZone, policy).toISOString(),
+      notificationKey: cluster.key,
+      respondBy: routed.respondBy,
+      state: 'open',
+      acknowledgedAt: null,
+      acknowledgedBy: null,
+      resolvedAt: null,
+      resolvedBy: null,
+      resolution: null,
+      escalations: routed.escalations.map((e) => ({ ...e, escalatedAt: null })),
+      saveRequestedFor: null,
+      revision: 1,
+    };
+    s.alerts.push(record);
+    if (s.alerts.length > MAX_ALERTS_KEPT) s.alerts.splice(0, s.alerts.length - MAX_ALERTS_KEPT);
+    s.lastByRule[t.ruleId] = { ruleId: t.ruleId, severity: routed.severity, measure: t.measure, notifiedAt: at.toISOString(), acknowledgedAt: null };
+    this.dirty.add(id);
+    await this.notifyCluster(cluster.key, ctx);
+    const fromAlert = renewalForwardFromAlert(t);
+    if (fromAlert) {
+      await this.forwardToRenewal(fromAlert, id, ctx);
+      // The usage change is a health reading too (post-save monitoring's weekly check reads it).
+      if (fromAlert.inputs?.usageChangePct !== undefined) {
+        await this.activities.recordHealthReading({ accountId: s.accountId, observedAt: at.toISOString(), healthScore: null, usageChangePct: fromAlert.inputs.usageChangePct ?? null, source: 'early_warning', eventId: id });
+      }
+    }
+    if (ctx.activeSaveId) {
+      await getExternalWorkflowHandle(ctx.activeSaveId).signal(earlyWarningIssueSignal, { eventId: `early-warning:${id}`, ...saveIssueFromAlert(t, routed.severity) }).catch(() => undefined);
+    }
+    if (asksRenewalForSave(routed.severity, routed.daysToRenewal, ctx, policy)) {
+      const sent = await getExternalWorkflowHandle(ctx.openRenewalId!)
+        .signal(saveRequestedSignal, { eventId: `alert:${id}`, reason: `${routed.severity} alert: ${t.summary}`, by: `workflow:${workflowInfo().workflowId}` })
+        .then(() => true)
+        .catch(() => false);
+      if (sent) {
+        record.saveRequestedFor = ctx.openRenewalId;
+        ctx.renewalHasSave = true;
+      }
+    }
+  }
+
+  /** (Re)writes a consolidation window's notification with every alert in it; once it went out, the newest alert opens the next. */
+  private async notifyCluster(key: string, ctx: AccountRiskContext): Promise<void> {
+    const s = this.state;
+    const members = s.alerts.filter((a) => a.notificationKey === key);
+    const notice = consolidatedNotice(members, ctx.account.name ?? s.accountId);
+    const written = await this.activities.upsertAlertNotification({
+      key,
+      accountId: s.accountId,
+      renewalId: ctx.openRenewalId,
+      severity: notice.severity,
+      recipientIds: notice.recipientIds,
+      escalateTo: null,
+      subject: notice.subject,
+      lines: notice.lines,
+      alertIds: notice.alertIds,
+      deliverAfter: notice.deliverAfter,
+      kind: 'alert',
+      timing: notice.timing,
+      recipientTimings: notice.recipientTimings,
+      raisedAt: notice.raisedAt,
+      timeZone: ctx.account.timeZone,
+    });
+    if (!written) {
+      const newest = members.at(-1)!;
+      const fresh = `${newest.id}:notification`;
+      newest.notificationKey = fresh;
+      s.clusters[newest.group] = { key: fresh, firstAt: newest.triggeredAt, alertIds: [newest.id] };
+      await this.notifyCluster(fresh, ctx);
+    }
+  }
+
+  /** An open alert not acknowledged within its SLA climbs the management chain, once per level. */
+  async escalateDue(ctx: AccountRiskContext | null): Promise<void> {
+    const s = this.state;
+    const t = now().getTime();
+    for (const a of s.alerts) {
+      if (a.state !== 'open') continue;
+      for (const step of a.escalations) {
+        if (step.escalatedAt || Date.parse(step.at) > t) continue;
+        step.escalatedAt = new Date(t).toISOString();
+        a.revision += 1;
+        this.dirty.add(a.id);
+        await this.activities.upsertAlertNotification({
+          key: `${a.id}:escalation:${step.level}`,
+          accountId: s.accountId,
+          renewalId: ctx?.openRenewalId ?? null,
+          severity: a.severity,
+          recipientIds: ctx ? [ctx.ownerCsmId] : [],
+          escalateTo: escalationManagerOf(step.level, ctx),
+          subject: `Unacknowledged ${a.severity} alert escalated to ${step.role}: ${a.summary}`,
+          lines: [`Raised ${a.triggeredAt}, respond by ${a.respondBy}`],
+          alertIds: [a.id],
+          deliverAfter: new Date(t).toISOString(),
+          kind: 'alert_escalated',
+          timing: 'quiet_hours',
+          recipientTimings: {},
+          raisedAt: new Date(t).toISOString(),
+          timeZone: ctx?.account.timeZone ?? 'UTC',
+        });
+      }
+    }
+  }
+
+  /** Writes every alert changed since the last flush to the read model. */
+  async flush(): Promise<void> {
+    for (const id of [...this.dirty]) {
+      const a = this.state.alerts.find((x) => x.id === id);
+      if (a) await this.activities.recordAlert(a);
+      this.dirty.delete(id);
+    }
+  }
+
+  /** The state the next run starts from, with the events not yet applied. */
+  carried(): AccountRiskState {
+    return { ...this.state, run: this.state.run + 1 };
+  }
+}
