@@ -21,4 +21,25 @@ describe('retain policy', () => {
     expect(() => resolvePolicy({ renewal: { milestoneOffsetsDays: { preparation: 95 } } })).toThrow(/after the previous one/);
     expect(() => resolvePolicy({ renewal: { actionLocalHour: 24 } })).toThrow(/0-23/);
   });
+
+  it("lists the sections' messages in their fixed order, the launch window after win-back, the version last", () => {
+    const p = structuredClone(DEFAULT_POLICY);
+    p.version = '';
+    p.earlyWarning.eventLookbackDays = 0;
+    p.renewal.launchWindow.maxDaysAhead = 0;
+    p.winBack.taskDueDays = 0;
+    p.postSave.trendWeeks = 0;
+    p.save.approvalSlaHours = 0;
+    p.renewal.termMonths = 0;
+    expect(validatePolicy(p)).toEqual([
+      'renewal.termMonths: a whole number >= 1',
+      'save.approvalSlaHours: whole hours >= 1',
+      'postSave.trendWeeks: a whole number >= 1',
+      'winBack: taskDueDays >= 1, finalResponseDays >= 0',
+      'renewal.launchWindow: maxDaysAhead >= 1 and maxDaysAfterRenewalDate >= 0, whole days',
+      'earlyWarning: eventLookbackDays and maxEventsPerType whole numbers >= 1',
+      'version: a non-empty string',
+    ]);
+    expect(() => resolvePolicy({ version: '' })).toThrow(new InvalidPolicyError(['version: a non-empty string']));
+  });
 });
