@@ -8,7 +8,6 @@
 //     EXPLAIN (ANALYZE), with the indexes and without them (in a transaction that drops
 //     the save_efforts list indexes, then rolls back);
 //   - its plan: save_efforts read by an index scan and no sort node.
-import { Buffer } from 'node:buffer';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { repoRoot } from '../scripts/lib/common.mjs';
@@ -20,6 +19,10 @@ export const name = 'managers-list';
 /** @type {unknown} */
 const compiled = createRequire(import.meta.url)(join(repoRoot, 'dist/apps/api/src/saves/saves-list.query.js'));
 const savesList = /** @type {{ savesListQuery: (q: unknown, p: { id: string, role: string, team?: string[] }) => { text: string, params: unknown[] } }} */ (compiled);
+/** @type {unknown} */
+const compiledCursor = createRequire(import.meta.url)(join(repoRoot, 'dist/apps/api/src/common/keyset-cursor.js'));
+/** The api's keyset cursor codec, for cursors deep into each order. */
+const { encodeCursor } = /** @type {{ encodeCursor: (values: readonly string[]) => string }} */ (compiledCursor);
 
 const LIST_INDEXES = ['save_efforts_status_arr_idx', 'save_efforts_status_deadline_key_idx', 'save_efforts_manager_idx'];
 
@@ -119,9 +122,8 @@ export async function run(stack) {
   const dlRow = /** @type {{ v: Date | number, id: string }} */ (
     (await rows(db, `SELECT COALESCE(deadline, 'infinity'::timestamptz) AS v, id FROM save_efforts WHERE status = 'active' ORDER BY 1 ASC, id ASC OFFSET $1 LIMIT 1`, [size.depth]))[0]
   );
-  const enc = (/** @type {[string, string]} */ c) => Buffer.from(JSON.stringify(c)).toString('base64url');
-  const arrCursor = enc([arrRow.v, arrRow.id]);
-  const dlCursor = enc([dlRow.v instanceof Date ? dlRow.v.toISOString() : 'infinity', dlRow.id]);
+  const arrCursor = encodeCursor([arrRow.v, arrRow.id]);
+  const dlCursor = encodeCursor([dlRow.v instanceof Date ? dlRow.v.toISOString() : 'infinity', dlRow.id]);
 
   /** @type {Array<{ label: string, path: string, q: Parameters<typeof listSql>[0] }>} */
   const cases = [

@@ -14,19 +14,8 @@ const load = (path) => requireCjs(path);
 /** The compiled domain library (dist/), for the policy the api resolves. */
 export const domain = /** @type {{ resolvePolicy: (overrides?: unknown) => unknown, DEFAULT_POLICY: unknown }} */ (load(join(repoRoot, 'dist/libs/domain/src/index.js')));
 
-/** @param {unknown} value @returns {string} JSON with sorted keys, as the api hashes launches */
-function canonicalJson(value) {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const o = /** @type {Record<string, unknown>} */ (value);
-    return `{${Object.keys(o)
-      .sort()
-      .filter((k) => o[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
+/** The api's own canonical JSON (dist/), the JSON with sorted keys it hashes launches with. */
+const { canonicalJson } = /** @type {{ canonicalJson: (value: unknown) => string }} */ (load(join(repoRoot, 'dist/apps/api/src/common/canonical-json.js')));
 
 /**
  * The body of one launch.

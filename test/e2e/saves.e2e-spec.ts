@@ -1,5 +1,6 @@
 import { addDays, localDateAt } from '@retain/domain';
 import { healthInputSignal } from '@retain/workflows';
+import { encodeCursor } from '../../apps/api/src/common/keyset-cursor';
 import { TestStack, eventually } from '../support/stack';
 
 const PROBLEM_JSON = /^application\/problem\+json/;
@@ -156,7 +157,7 @@ describe('save efforts end to end: start, triage, issues, concessions within aut
     const second = await stack.request('GET', `/saves?status=active&limit=1&cursor=${byDeadline.body.nextCursor}`, { key: keys['mgr-s'] });
     expect([...byDeadline.body.items, ...second.body.items].map((i: { accountId: string }) => i.accountId).sort()).toEqual(['acc-save-1', 'acc-save-2']);
     for (const [sort, value] of [['deadline', '1'], ['deadline', 'garbage'], ['arr', 'x1'], ['arr', '1e99']]) {
-      const forged = Buffer.from(JSON.stringify([value, 'save:x:2027-01-01'])).toString('base64url');
+      const forged = encodeCursor([value!, 'save:x:2027-01-01']);
       const res = await stack.request('GET', `/saves?sort=${sort}&cursor=${forged}`, { key: keys['mgr-s'] });
       expect({ sort, value, status: res.status, field: res.body.errors?.[0]?.field }).toEqual({ sort, value, status: 400, field: 'cursor' });
     }

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { createDataSource, listAudit } from '@retain/persistence';
+import { createDataSource, listAudit, principalExists } from '@retain/persistence';
 import { ApiKeyStore, RoleChangeRefused } from '../../apps/api/src/auth/api-key-store';
 import { SigningSecretStore } from '../../apps/api/src/events/signing-secrets';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -67,6 +67,29 @@ describe('API keys (PostgreSQL)', () => {
     expect(await secrets.revoke(s.id)).toBe(1);
     expect(await secrets.revoke(s.id)).toBe(0);
     expect(await secrets.revoke('999999')).toBe(0);
+  });
+
+  it('lists every key oldest first with its principal\'s role, revoked ones with their time (the keys CLI\'s list)', async () => {
+    const issued = await store.issue({ id: 'u-lis', displayName: 'Lis', role: 'director' }, 'laptop');
+    await store.revoke(issued.prefix, actor);
+    const keys = await store.list();
+    expect(keys.map((k) => k.createdAt.getTime())).toEqual([...keys.map((k) => k.createdAt.getTime())].sort((a, b) => a - b));
+    expect(keys.filter((k) => k.principalId === 'u-lis')).toEqual([
+      { keyId: issued.keyId, prefix: issued.prefix, principalId: 'u-lis', role: 'director', label: 'laptop', createdAt: expect.any(Date), revokedAt: expect.any(Date) },
+    ]);
+    // A later role change shows on every key of the principal.
+    expect(keys.filter((k) => k.principalId === 'u-ann').map((k) => k.role)).toEqual(['csm_manager', 'csm_manager', 'csm_manager']);
+    expect(keys.find((k) => k.principalId === 'u-ann')?.revokedAt).toBeNull();
+  });
+
+  it('knows which principals exist, and gives signing secrets to integrations only', async () => {
+    expect(await principalExists(db, 'u-mgr')).toBe(true);
+    expect(await principalExists(db, 'u-nobody')).toBe(false);
+    await expect(new SigningSecretStore(db).create('u-mgr')).rejects.toThrow(/not an integration principal/);
+    await expect(new SigningSecretStore(db).create('u-nobody')).rejects.toThrow(/not an integration principal/);
+    const created = await new SigningSecretStore(db).create('int-crm');
+    expect(created.secret).toMatch(/^whsec_/);
+    expect(await new SigningSecretStore(db).active('int-crm')).toEqual([created.secret]);
   });
 
   it('lists the audit log newest first, by filters and by keyset pages', async () => {

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { INBOX_NOTIFY_CHANNEL } from '@retain/persistence';
+import { INBOX_NOTIFY_CHANNEL, lockUndeliveredEvents, markEventsDelivered, recordDeliveryFailure, type InboxRow } from '@retain/persistence';
 import { AppConfig } from '@retain/config';
 import { DEFAULT_POLICY } from '@retain/domain';
 import { ACCOUNT_RISK_WORKFLOW_TYPE, accountRiskWorkflowId, integrationEventSignal, type AccountRiskInput, type IntegrationEventSignal } from '@retain/workflows';
@@ -11,15 +11,6 @@ import { WorkerTemporalClient } from './worker-temporal-client';
 /** What the relay needs of a Temporal client (a test passes its own). */
 export interface SignalWithStarter {
   signalWithStart(accountId: string, event: IntegrationEventSignal): Promise<void>;
-}
-
-interface InboxRow {
-  source: string;
-  event_id: string;
-  account_id: string;
-  type: string;
-  occurred_at: Date;
-  payload: unknown;
 }
 
 /**
@@ -137,11 +128,7 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
    */
   async deliverBatch(limit = this.config.EVENT_RELAY_BATCH_SIZE): Promise<number> {
     return this.db.transaction(async (em) => {
-      const rows: InboxRow[] = await em.query(
-        `SELECT source, event_id, account_id, type, occurred_at, payload FROM inbound_events
-          WHERE delivered_at IS NULL ORDER BY received_at, source, event_id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [limit],
-      );
+      const rows = await lockUndeliveredEvents(em, limit);
       const byAccount = new Map<string, InboxRow[]>();
       for (const r of rows) {
         const list = byAccount.get(r.account_id);
@@ -167,16 +154,8 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
       };
       await Promise.all(Array.from({ length: Math.min(this.config.EVENT_RELAY_CONCURRENCY, queue.length) }, lane));
       this.sendFailed = failed.length > 0;
-      if (delivered.length) {
-        await em.query(
-          `UPDATE inbound_events i SET delivered_at = now(), delivery_attempts = delivery_attempts + 1, last_error = NULL
-             FROM unnest($1::text[], $2::text[]) AS d(source, event_id) WHERE i.source = d.source AND i.event_id = d.event_id`,
-          [delivered.map((r) => r.source), delivered.map((r) => r.event_id)],
-        );
-      }
-      for (const { row, message } of failed) {
-        await em.query('UPDATE inbound_events SET delivery_attempts = delivery_attempts + 1, last_error = $3 WHERE source = $1 AND event_id = $2', [row.source, row.event_id, message]);
-      }
+      await markEventsDelivered(em, delivered);
+      for (const { row, message } of failed) await recordDeliveryFailure(em, row, message);
       return delivered.length;
     });
   }

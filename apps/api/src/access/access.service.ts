@@ -2,9 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { listScope, permits, relationsTo, type AccessAction, type AccessResource, type AccountParties, type Relation } from '@retain/domain';
+import type { AccountScope } from '@retain/persistence';
 import type { Principal } from '../auth/api-key-store';
 import { ApiError, type ErrorCode } from '../problems/error-codes';
-import { readAccountParties, readManagementChain, readTeamBelow, scopePredicate, type AccountPartiesRow, type ListReader } from './access.sql';
+import { accountScope, readAccountParties, readManagementChain, readTeamBelow, type AccountPartiesRow, type ListReader } from './access.sql';
+
+/** An object's row with who stands to its account (null when Retain does not know the account). */
+export type WithParties<T> = T & { parties: AccountPartiesRow | null };
 
 /** The refusal each kind of object answers when the caller does not stand to it. */
 const NOT_YOURS: Record<AccessResource, ErrorCode> = {
@@ -32,6 +36,14 @@ export class AccessService {
   /** Who stands to an account; null when Retain does not know it. */
   parties(accountId: string): Promise<AccountPartiesRow | null> {
     return readAccountParties(this.db, accountId);
+  }
+
+  /**
+   * An object's row with who stands to its account; null when there is no row. Every
+   * read of one object an action is checked against goes through here.
+   */
+  async withParties<T extends { accountId: string }>(row: T | null): Promise<WithParties<T> | null> {
+    return row ? { ...row, parties: await this.parties(row.accountId) } : null;
   }
 
   chainOf(principalId: string): Promise<string[]> {
@@ -62,9 +74,9 @@ export class AccessService {
     return scope.kind === 'related' && scope.relations.includes('team') ? { id: p.id, team: await readTeamBelow(this.db, p.id) } : { id: p.id };
   }
 
-  /** The WHERE predicate of a list: the rows whose account (joined as `accountAlias`) the caller may see. */
-  async listPredicate<R extends AccessResource>(p: Principal, resource: R, action: AccessAction<R>, accountAlias: string, param: (value: unknown) => string): Promise<string> {
-    return scopePredicate(listScope(p.role, resource, action), await this.reader(p, resource, action), accountAlias, param);
+  /** What a list shows the caller: the rows whose account he may see (the table modules' list functions take it). */
+  async listScope<R extends AccessResource>(p: Principal, resource: R, action: AccessAction<R>): Promise<AccountScope> {
+    return accountScope(p.role, resource, action, await this.reader(p, resource, action));
   }
 }
 

@@ -4,8 +4,8 @@
  * themselves are data in libs/domain (access-policy.ts); this module only reads the
  * facts they need from `accounts` and `principals`.
  */
-import type { AccountParties, ListScope } from '@retain/domain';
-import type { Queryable } from '@retain/persistence';
+import { listScope, type AccessAction, type AccessResource, type AccountParties, type ListScope, type Role } from '@retain/domain';
+import type { AccountScope, Queryable } from '@retain/persistence';
 
 /** Management chains are short; the bound only stops a cycle someone wrote into principals. */
 const MAX_CHAIN = 32;
@@ -86,4 +86,13 @@ export function scopePredicate(scope: ListScope, reader: ListReader, accountAlia
     }
   });
   return `(${parts.join(' OR ')})`;
+}
+
+/**
+ * The rows of `resource` a reader with `role` may list for `action`, as the table
+ * modules' list functions take it (stated on the row's account, see AccountScope).
+ */
+export function accountScope<R extends AccessResource>(role: Role, resource: R, action: AccessAction<R>, reader: ListReader): AccountScope {
+  const scope = listScope(role, resource, action);
+  return (accountAlias, bind) => scopePredicate(scope, reader, accountAlias, bind);
 }

@@ -4,10 +4,11 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   ACCOUNT_PEOPLE_FIELDS,
-  INBOX_NOTIFY_CHANNEL,
   appendAudit,
   assertAccountFacts,
   changeAccountFacts,
+  insertInternalAccountUpdate,
+  notifyInbox,
   readAccountFacts,
   type AccountFactChanges,
   type AccountFacts,
@@ -67,12 +68,8 @@ export class AccountFactsService {
     if (!before || people.length === 0) return;
     await this.audit(em, before, after, by);
     const payload = Object.fromEntries(people.map((f) => [f, after[f]]));
-    await em.query(
-      `INSERT INTO inbound_events (source, event_id, principal_id, account_id, type, occurred_at, payload, webhook_id)
-       VALUES ($1, $2, $3, $4, 'account_updated', $5, $6, 'internal')`,
-      [INTERNAL_EVENT_SOURCE, `account-facts:${randomUUID()}`, by.id, after.id, now, JSON.stringify(payload)],
-    );
-    await em.query('SELECT pg_notify($1, $2)', [INBOX_NOTIFY_CHANNEL, '']);
+    await insertInternalAccountUpdate(em, { source: INTERNAL_EVENT_SOURCE, eventId: `account-facts:${randomUUID()}`, principalId: by.id, accountId: after.id, occurredAt: now, payload });
+    await notifyInbox(em);
   }
 
   private async audit(em: EntityManager, before: AccountFacts, after: AccountFacts, by: Principal): Promise<void> {

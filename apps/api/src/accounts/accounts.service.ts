@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
 import { DEFAULT_POLICY, manualSuppressionBoundsErrors, validateManualSuppression } from '@retain/domain';
-import { appendAudit } from '@retain/persistence';
+import { activeMonitoringSummaries, activeRenewalSummaries, activeSaveSummaries, appendAudit, openAlertsOfAccount, recentHealth } from '@retain/persistence';
 import { ACCOUNT_RISK_WORKFLOW_TYPE, accountRiskWorkflowId, addSuppressionSignal, getAccountRiskStateQuery, removeSuppressionUpdate, type AccountRiskInput, type AccountRiskState } from '@retain/workflows';
 import { AccessService } from '../access/access.service';
 import type { AccountPartiesRow } from '../access/access.sql';
@@ -92,19 +92,19 @@ export class AccountsService {
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError) && !isTemporalUnavailable(error)) throw error;
     }
-    const [alerts, health, renewals, saves, monitorings] = await Promise.all([
-      this.db.query<Array<{ data: unknown }>>(`SELECT data FROM alerts WHERE account_id = $1 AND state <> 'resolved' ORDER BY triggered_at DESC LIMIT 100`, [accountId]),
-      this.db.query<Array<{ observed_at: Date; health_score: string | null; usage_change_pct: string | null }>>('SELECT observed_at, health_score, usage_change_pct FROM account_health_observations WHERE account_id = $1 ORDER BY observed_at DESC LIMIT 12', [accountId]),
-      this.db.query<Array<{ id: string; renewal_date: string; phase: string; risk_category: string | null }>>(`SELECT id, renewal_date::text AS renewal_date, phase, risk_category FROM renewals WHERE account_id = $1 AND status = 'active' ORDER BY renewal_date`, [accountId]),
-      this.db.query<Array<{ id: string; status: string; effort_level: string }>>(`SELECT id, status, effort_level FROM save_efforts WHERE account_id = $1 AND status = 'active'`, [accountId]),
-      this.db.query<Array<{ id: string; status: string; last_judgement: string | null }>>(`SELECT id, status, last_judgement FROM post_save_monitorings WHERE account_id = $1 AND status = 'active'`, [accountId]),
+    const [openAlerts, healthTrend, renewals, saves, monitorings] = await Promise.all([
+      openAlertsOfAccount(this.db, accountId),
+      recentHealth(this.db, accountId, 12),
+      activeRenewalSummaries(this.db, accountId),
+      activeSaveSummaries(this.db, accountId),
+      activeMonitoringSummaries(this.db, accountId),
     ]);
     return {
       accountId,
       signals: live ? { health: live.signals.health, latestUsage: live.signals.usage.at(-1) ?? null, nps: live.signals.nps, csat: live.signals.csat, csmFlag: live.signals.csmFlag, openTickets: live.signals.tickets.filter((t) => t.status === 'open').length, eventsApplied: live.eventsApplied, lastEventAt: live.lastEventAt } : null,
       suppressions: live?.suppressions ?? [],
-      openAlerts: alerts.map((a) => a.data),
-      healthTrend: health.reverse().map((h) => ({ at: h.observed_at.toISOString(), healthScore: h.health_score === null ? null : Number(h.health_score), usageChangePct: h.usage_change_pct === null ? null : Number(h.usage_change_pct) })),
+      openAlerts,
+      healthTrend,
       activeRenewals: renewals,
       activeSave: saves[0] ?? null,
       activeMonitoring: monitorings[0] ?? null,

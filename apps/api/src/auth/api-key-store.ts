@@ -1,6 +1,18 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { ApiKeyEntity, PrincipalEntity, appendAudit, returnedRows, type PrincipalKind } from '@retain/persistence';
+import {
+  appendAudit,
+  findActiveApiKey,
+  insertApiKey,
+  listApiKeys,
+  lockPrincipalRole,
+  revokeApiKey,
+  setPrincipalEmail,
+  setPrincipalTimeZone,
+  upsertPrincipal,
+  type ApiKeyListing,
+  type PrincipalKind,
+} from '@retain/persistence';
 import type { Role } from '@retain/domain';
 
 /** What an integration key may send: risk signals, and account facts (the CRM). People's keys carry none. */
@@ -82,27 +94,20 @@ export class ApiKeyStore {
     if (kind === 'person' && principal.scopes?.length) throw new RangeError('scopes are for integration keys only');
     const actor = options.actor ?? CLI_ACTOR;
     return this.dataSource.transaction(async (em) => {
-      const existing: Array<{ role: Role }> = await em.query('SELECT role FROM principals WHERE id = $1 FOR UPDATE', [principal.id]);
-      const before = existing[0]?.role;
+      const before = await lockPrincipalRole(em, principal.id);
       if (before && before !== principal.role && !options.changeRole) throw new RoleChangeRefused(principal.id, before, principal.role);
       // The manager is left as it is when not given (a new key is not a reorganisation).
-      await em.query(
-        `INSERT INTO principals (id, display_name, role, kind, manager_id) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (id) DO UPDATE SET display_name = EXCLUDED.display_name, role = EXCLUDED.role, kind = EXCLUDED.kind,
-           manager_id = CASE WHEN $6 THEN EXCLUDED.manager_id ELSE principals.manager_id END`,
-        [principal.id, principal.displayName, principal.role, kind, principal.managerId ?? null, principal.managerId !== undefined],
-      );
-      if (principal.email !== undefined) await em.query('UPDATE principals SET email = $2 WHERE id = $1', [principal.id, principal.email]);
-      if (principal.timeZone !== undefined) await em.query('UPDATE principals SET time_zone = $2 WHERE id = $1', [principal.id, principal.timeZone]);
-      const saved = await em.getRepository(ApiKeyEntity).save({ principalId: principal.id, prefix, secretHash: digest(key), label, revokedAt: null });
-      await em.query('UPDATE api_keys SET scopes = $2 WHERE id = $1', [saved.id, scopes]);
+      await upsertPrincipal(em, { id: principal.id, displayName: principal.displayName, role: principal.role, kind, ...(principal.managerId !== undefined ? { managerId: principal.managerId } : {}) });
+      if (principal.email !== undefined) await setPrincipalEmail(em, principal.id, principal.email);
+      if (principal.timeZone !== undefined) await setPrincipalTimeZone(em, principal.id, principal.timeZone);
+      const keyId = await insertApiKey(em, { principalId: principal.id, prefix, secretHash: digest(key), label, scopes });
       await appendAudit(em, [
         ...(before && before !== principal.role
           ? [{ actorId: actor.id, actorRole: actor.role, action: 'principal.role_changed', subjectType: 'principal', subjectId: principal.id, detail: { from: before, to: principal.role } }]
           : []),
-        { actorId: actor.id, actorRole: actor.role, action: 'api_key.issued', subjectType: 'principal', subjectId: principal.id, detail: { keyId: saved.id, prefix, role: principal.role, label, scopes } },
+        { actorId: actor.id, actorRole: actor.role, action: 'api_key.issued', subjectType: 'principal', subjectId: principal.id, detail: { keyId, prefix, role: principal.role, label, scopes } },
       ]);
-      return { key, keyId: saved.id, prefix };
+      return { key, keyId, prefix };
     });
   }
 
@@ -112,44 +117,27 @@ export class ApiKeyStore {
     if (!m) return undefined;
     // One plain query on every request (the query builder's entity mapping was a tenth
     // of the api's CPU time in bench/managers-list.mjs with BENCH_PROFILE=1).
-    const rows: Array<{ key_id: string; secret_hash: Buffer; scopes: IntegrationScope[]; id: string; display_name: string; role: Role; kind: PrincipalKind; manager_id: string | null }> = await this.dataSource.query(
-      `SELECT k.id AS key_id, k.secret_hash, k.scopes, p.id, p.display_name, p.role, p.kind, p.manager_id
-         FROM api_keys k JOIN principals p ON p.id = k.principal_id WHERE k.prefix = $1 AND k.revoked_at IS NULL`,
-      [m[1]],
-    );
-    const row = rows[0];
+    const row = await findActiveApiKey(this.dataSource, m[1]!);
     if (!row) return undefined;
-    const expected = row.secret_hash;
+    const expected = row.secretHash;
     const actual = digest(presented);
     if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return undefined;
-    return { id: row.id, displayName: row.display_name, role: row.role, kind: row.kind, managerId: row.manager_id, keyId: row.key_id, scopes: row.scopes };
+    return { ...row.principal, keyId: row.keyId, scopes: row.scopes as IntegrationScope[] };
   }
 
   /** Revokes by key id or prefix; returns how many keys it revoked (0 or 1). Audited. */
   async revoke(idOrPrefix: string, actor: KeyActor = CLI_ACTOR): Promise<number> {
-    const isUuid = /^[0-9a-f-]{36}$/i.test(idOrPrefix);
     return this.dataSource.transaction(async (em) => {
-      const revoked = returnedRows<{ id: string; prefix: string; principal_id: string }>(
-        await em.query(`UPDATE api_keys SET revoked_at = now() WHERE ${isUuid ? 'id = $1::uuid' : 'prefix = $1'} AND revoked_at IS NULL RETURNING id, prefix, principal_id`, [idOrPrefix]),
-      );
+      const revoked = await revokeApiKey(em, idOrPrefix);
       await appendAudit(
         em,
-        revoked.map((k) => ({ actorId: actor.id, actorRole: actor.role, action: 'api_key.revoked', subjectType: 'principal', subjectId: k.principal_id, detail: { keyId: k.id, prefix: k.prefix } })),
+        revoked.map((k) => ({ actorId: actor.id, actorRole: actor.role, action: 'api_key.revoked', subjectType: 'principal', subjectId: k.principalId, detail: { keyId: k.id, prefix: k.prefix } })),
       );
       return revoked.length;
     });
   }
 
-  async list(): Promise<Array<{ keyId: string; prefix: string; principalId: string; role: Role; label: string | null; createdAt: Date; revokedAt: Date | null }>> {
-    const rows = await this.dataSource
-      .getRepository(ApiKeyEntity)
-      .createQueryBuilder('k')
-      .innerJoinAndMapOne('k.principal', PrincipalEntity, 'p', 'p.id = k.principal_id')
-      .orderBy('k.created_at', 'ASC')
-      .getMany();
-    return rows.map((k) => {
-      const p = (k as ApiKeyEntity & { principal: PrincipalEntity }).principal;
-      return { keyId: k.id, prefix: k.prefix, principalId: p.id, role: p.role, label: k.label, createdAt: k.createdAt, revokedAt: k.revokedAt };
-    });
+  list(): Promise<ApiKeyListing[]> {
+    return listApiKeys(this.dataSource);
   }
 }

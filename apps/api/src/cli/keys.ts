@@ -14,7 +14,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@retain/config';
 import { ROLES, isRole, isValidTimeZone } from '@retain/domain';
-import { createDataSource } from '@retain/persistence';
+import { createDataSource, principalExists } from '@retain/persistence';
 import { BUSINESS_ID_PATTERN } from '../common/validators';
 import { ApiKeyStore, INTEGRATION_SCOPES, RoleChangeRefused, type IntegrationScope } from '../auth/api-key-store';
 import { SigningSecretStore } from '../events/signing-secrets';
@@ -68,8 +68,7 @@ async function main(argv: string[]): Promise<void> {
     const store = new ApiKeyStore(dataSource);
     if (command === 'create') {
       if (values.manager) {
-        const found: unknown[] = await dataSource.query('SELECT 1 FROM principals WHERE id = $1', [values.manager]);
-        if (found.length === 0) throw new UsageError(`--manager ${values.manager} is not a known principal; create their key first`);
+        if (!(await principalExists(dataSource, values.manager))) throw new UsageError(`--manager ${values.manager} is not a known principal; create their key first`);
       }
       const scopes = values.scopes?.split(',').map((x) => x.trim() as IntegrationScope);
       const issued = await store

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import { catchError, from, mergeMap, type Observable } from 'rxjs';
 import type { DataSource } from 'typeorm';
+import { claimIdempotencyKey, readIdempotencyClaim, releaseIdempotencyKey } from '@retain/persistence';
 import type { Principal } from '../auth/api-key-store';
 import { ApiError, ERROR_CATALOGUE } from '../problems/error-codes';
 import { canonicalJson } from './canonical-json';
@@ -44,7 +45,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
           catchError(async (error: unknown) => {
             const status = statusOf(error);
             if (fresh && status !== undefined && status >= 400 && status < 500) {
-              await this.db.query('DELETE FROM idempotency_keys WHERE principal_id = $1 AND key = $2 AND fingerprint = $3', [principalId, key, fingerprint]);
+              await releaseIdempotencyKey(this.db, { principalId, key, fingerprint });
             }
             throw error;
           }),
@@ -55,14 +56,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   /** True when this request claimed the key; false for a retry of the same request. */
   private async claim(principalId: string, key: string, fingerprint: string, method: string, path: string): Promise<boolean> {
-    const inserted: unknown[] = await this.db.query(
-      `INSERT INTO idempotency_keys (principal_id, key, fingerprint, method, path) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (principal_id, key) DO NOTHING RETURNING key`,
-      [principalId, key, fingerprint, method, path],
-    );
-    if (inserted.length) return true;
-    const rows: Array<{ fingerprint: string; method: string; path: string }> = await this.db.query('SELECT fingerprint, method, path FROM idempotency_keys WHERE principal_id = $1 AND key = $2', [principalId, key]);
-    const first = rows[0];
+    if (await claimIdempotencyKey(this.db, { principalId, key, fingerprint, method, path })) return true;
+    const first = await readIdempotencyClaim(this.db, principalId, key);
     // Released between our insert and select: the earlier request failed; try again.
     if (!first) return this.claim(principalId, key, fingerprint, method, path);
     if (first.fingerprint !== fingerprint) {

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { AppConfig } from '@retain/config';
 import { Webhook } from 'standardwebhooks';
 import type { DataSource } from 'typeorm';
-import { INBOX_NOTIFY_CHANNEL, assertAccountFacts, existingAccountIds, type AccountFactChanges, type AccountFacts } from '@retain/persistence';
+import { assertAccountFacts, existingAccountIds, insertInboundEvents, notifyInbox, type AccountFactChanges, type AccountFacts } from '@retain/persistence';
 import { ACCOUNT_FACT_EVENT_TYPES, validateIntegrationEvent, type EventFieldError, type IntegrationEventPayloads } from '@retain/domain';
 import { AccountFactsService } from '../accounts/account-facts.service';
 import type { IntegrationScope, Principal } from '../auth/api-key-store';
@@ -142,21 +142,10 @@ export class EventsService {
       // One transaction: every accepted event of the request is in the inbox, or none.
       const inserted = new Set<number>();
       await this.db.transaction(async (em) => {
-        // One multi-row insert in request order. A row whose (source, event_id) is already
-        // stored, or appears earlier in the same request, is skipped (ON CONFLICT DO
-        // NOTHING), so RETURNING names the first occurrence of each new event only.
-        const rows: Array<{ event_id: string }> = known.length
-          ? await em.query(
-              `INSERT INTO inbound_events (source, event_id, principal_id, account_id, type, occurred_at, payload, webhook_id)
-               SELECT $1, e.event_id, $1, e.account_id, e.type, e.occurred_at, e.payload, $2
-                 FROM unnest($3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[]) WITH ORDINALITY AS e(event_id, account_id, type, occurred_at, payload, n)
-                ORDER BY e.n
-               ON CONFLICT (source, event_id) DO NOTHING RETURNING event_id`,
-              // An integration posts its own events: the source is the principal (checked above).
-              [p.id, webhookId, known.map((v) => v.eventId), known.map((v) => v.accountId), known.map((v) => v.type), known.map((v) => v.occurredAt), known.map((v) => JSON.stringify(v.payload))],
-            )
-          : [];
-        const fresh = new Set(rows.map((r) => r.event_id));
+        // One multi-row insert in request order; an event already stored, or earlier in the
+        // same request, is not stored again, so only the first occurrence of a new event
+        // is returned. An integration posts its own events: the source is the principal (checked above).
+        const fresh = new Set(await insertInboundEvents(em, p.id, webhookId, known));
         for (const v of known) {
           if (fresh.delete(v.eventId)) inserted.add(v.index);
         }
@@ -173,7 +162,7 @@ export class EventsService {
           }
         }
         // Delivered on commit, not before: wakes the worker's relay at once.
-        if (inserted.size) await em.query('SELECT pg_notify($1, $2)', [INBOX_NOTIFY_CHANNEL, '']);
+        if (inserted.size) await notifyInbox(em);
       });
       // Reliability suite only (NODE_ENV=test): hold the answer so the process can be killed between commit and reply.
       if (this.config.TEST_PAUSE_AFTER_EVENT_COMMIT_MS && inserted.size) await new Promise((resolve) => setTimeout(resolve, this.config.TEST_PAUSE_AFTER_EVENT_COMMIT_MS));

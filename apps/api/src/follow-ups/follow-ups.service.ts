@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
 import { DEFAULT_POLICY, promiseTransitionAllowed } from '@retain/domain';
+import { listWinBacks, readMonitoring, readWinBack, type StateRow } from '@retain/persistence';
 import {
   POST_SAVE_MONITORING_WORKFLOW_TYPE,
   completeMonitoringTaskUpdate,
@@ -22,8 +23,7 @@ import {
   type WinBackState,
   type WinBackTouchpointState,
 } from '@retain/workflows';
-import { AccessService } from '../access/access.service';
-import type { AccountPartiesRow } from '../access/access.sql';
+import { AccessService, type WithParties } from '../access/access.service';
 import { AccountFactsService } from '../accounts/account-facts.service';
 import type { Principal } from '../auth/api-key-store';
 import { decodeCursor, encodeCursor } from '../common/keyset-cursor';
@@ -32,32 +32,14 @@ import { TemporalClientProvider } from '../temporal/temporal-client.provider';
 import { startWorkflowOnce } from '../temporal/start-once';
 import { executeWorkflowUpdate, isTemporalUnavailable } from '../temporal/workflow-updates';
 import type { CompleteFollowUpTaskDto, ListWinBacksQuery, PromiseStatusDto, StartMonitoringDto, WinBackOutcomeDto } from './dto/follow-up.dto';
+import type { WinBackSummaryView } from './dto/follow-up.view';
 
 export const MONITORING_ID_PATTERN = '^monitoring:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\\d{4}-\\d{2}-\\d{2}$';
 export const WIN_BACK_ID_PATTERN = '^winback:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\\d{4}-\\d{2}-\\d{2}$';
 const MONITORING_ID = new RegExp(MONITORING_ID_PATTERN);
 const WIN_BACK_ID = new RegExp(WIN_BACK_ID_PATTERN);
 
-interface OwnedRow<S> {
-  id: string;
-  account_id: string;
-  status: string;
-  state: S;
-  parties: AccountPartiesRow | null;
-}
-
-export interface WinBackSummaryView {
-  id: string;
-  accountId: string;
-  accountName: string;
-  renewalId: string;
-  churnedAt: string;
-  status: string;
-  ownerCsmId: string;
-  nextTouchpointAt: string | null;
-  touchpoints: Array<{ kind: string; at: string; taskState: string }>;
-  outcome: WinBackOutcome | null;
-}
+type OwnedRow<S> = WithParties<StateRow<S>>;
 
 /**
  * Post-save monitoring and win-back: read from their read models, changed through
@@ -102,18 +84,16 @@ export class FollowUpsService {
 
   private async monitoringRow(id: string): Promise<OwnedRow<PostSaveMonitoringState>> {
     if (!MONITORING_ID.test(id)) throw new ApiError('MONITORING.NOT_FOUND', `No monitoring has the id ${id}`);
-    const rows: Array<Omit<OwnedRow<PostSaveMonitoringState>, 'parties'>> = await this.dataSource.query('SELECT id, account_id, status, state FROM post_save_monitorings WHERE id = $1', [id]);
-    const row = rows[0];
+    const row = await this.access.withParties(await readMonitoring<PostSaveMonitoringState>(this.dataSource, id));
     if (!row) throw new ApiError('MONITORING.NOT_FOUND', `No monitoring has the id ${id}`);
-    return { ...row, parties: await this.access.parties(row.account_id) };
+    return row;
   }
 
   private async winBackRow(id: string): Promise<OwnedRow<WinBackState>> {
     if (!WIN_BACK_ID.test(id)) throw new ApiError('WIN_BACK.NOT_FOUND', `No win-back has the id ${id}`);
-    const rows: Array<Omit<OwnedRow<WinBackState>, 'parties'>> = await this.dataSource.query('SELECT id, account_id, status, state FROM win_backs WHERE id = $1', [id]);
-    const row = rows[0];
+    const row = await this.access.withParties(await readWinBack<WinBackState>(this.dataSource, id));
     if (!row) throw new ApiError('WIN_BACK.NOT_FOUND', `No win-back has the id ${id}`);
-    return { ...row, parties: await this.access.parties(row.account_id) };
+    return row;
   }
 
   async getMonitoring(id: string, p: Principal): Promise<PostSaveMonitoringState> {
@@ -177,43 +157,27 @@ export class FollowUpsService {
 
   async listWinBacks(q: ListWinBacksQuery, p: Principal): Promise<{ items: WinBackSummaryView[]; nextCursor: string | null }> {
     const limit = q.limit ?? 50;
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    where.push(
-      await this.access.listPredicate(p, 'winBack', 'read', 'a', (value) => {
-        params.push(value);
-        return `$${params.length}`;
-      }),
+    const scope = await this.access.listScope(p, 'winBack', 'read');
+    const cursor = q.cursor ? decodeCursor(q.cursor, ['instant', WIN_BACK_ID]) : undefined;
+    const rows = await listWinBacks<WinBackState>(
+      this.dataSource,
+      {
+        limit,
+        ...(q.status ? { status: q.status } : {}),
+        ...(q.owner ? { owner: q.owner } : {}),
+        ...(q.accountId ? { accountId: q.accountId } : {}),
+        ...(cursor ? { before: { churnedAt: cursor[0]!, id: cursor[1]! } } : {}),
+      },
+      scope,
     );
-    if (q.status) add('w.status = ?', q.status);
-    if (q.owner) add('w.owner_csm_id = ?', q.owner);
-    if (q.accountId) add('w.account_id = ?', q.accountId);
-    if (q.cursor) {
-      const cursor = decodeCursor(q.cursor, ['instant', WIN_BACK_ID]);
-      params.push(cursor[0], cursor[1]);
-      where.push(`(w.churned_at, w.id) < ($${params.length - 1}::timestamptz, $${params.length})`);
-    }
-    params.push(limit + 1);
-    const rows: Array<{ id: string; account_id: string; account_name: string; renewal_id: string; churned_at: Date; status: string; owner_csm_id: string; next_touchpoint_at: Date | null; state: WinBackState }> =
-      await this.dataSource.query(
-        `SELECT w.id, w.account_id, a.name AS account_name, w.renewal_id, w.churned_at, w.status, w.owner_csm_id, w.next_touchpoint_at, w.state
-           FROM win_backs w JOIN accounts a ON a.id = w.account_id
-          ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-          ORDER BY w.churned_at DESC, w.id DESC LIMIT $${params.length}`,
-        params,
-      );
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
       items: page.map((r) => ({
-        id: r.id, accountId: r.account_id, accountName: r.account_name, renewalId: r.renewal_id, churnedAt: r.churned_at.toISOString(), status: r.status, ownerCsmId: r.owner_csm_id,
-        nextTouchpointAt: r.next_touchpoint_at?.toISOString() ?? null, touchpoints: r.state.touchpoints.map((t) => ({ kind: t.kind, at: t.at, taskState: t.taskState })), outcome: r.state.outcome,
+        id: r.id, accountId: r.accountId, accountName: r.accountName, renewalId: r.renewalId, churnedAt: r.churnedAt.toISOString(), status: r.status, ownerCsmId: r.ownerCsmId,
+        nextTouchpointAt: r.nextTouchpointAt?.toISOString() ?? null, touchpoints: r.state.touchpoints.map((t) => ({ kind: t.kind, at: t.at, taskState: t.taskState })), outcome: r.state.outcome,
       })),
-      nextCursor: rows.length > limit && last ? encodeCursor([last.churned_at.toISOString(), last.id]) : null,
+      nextCursor: rows.length > limit && last ? encodeCursor([last.churnedAt.toISOString(), last.id]) : null,
     };
   }
 

@@ -4,6 +4,7 @@ import { Operation } from '../openapi/operation.decorator';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import type { DataSource } from 'typeorm';
+import { pingDatabase } from '@retain/persistence';
 import { Public } from '../auth/roles.decorator';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
 
@@ -49,7 +50,7 @@ export class HealthController {
   @Operation({ id: 'getHealth', summary: 'Liveness and readiness of the API, PostgreSQL and Temporal', ok: { status: 200, type: HealthView, description: 'Everything is ready' }, also: { status: 503, description: 'A dependency is down; the body says which' }, public: true })
   async health(@Res() res: Response): Promise<void> {
     const [database, temporal] = await Promise.all([
-      check(() => this.dataSource.query('SELECT 1')),
+      check(() => pingDatabase(this.dataSource)),
       check(() => this.temporal.ping(2_000)),
     ]);
     const ready = database.status === 'up' && temporal.status === 'up';

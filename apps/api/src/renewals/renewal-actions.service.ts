@@ -11,8 +11,8 @@ import {
   type RenewalState,
 } from '@retain/workflows';
 import type { RenewalTask } from '@retain/domain';
-import { AccessService } from '../access/access.service';
-import type { AccountPartiesRow } from '../access/access.sql';
+import { otherRenewalOnDate, readRenewalAccountId, readRenewalTaskOwner } from '@retain/persistence';
+import { AccessService, type WithParties } from '../access/access.service';
 import { AccountFactsService } from '../accounts/account-facts.service';
 import type { Principal } from '../auth/api-key-store';
 import { ApiError } from '../problems/error-codes';
@@ -38,12 +38,12 @@ export class RenewalActionsService {
   ) {}
 
   /** The renewal's account and who stands to it (404 for an id Retain does not know). */
-  private async renewal(id: string): Promise<{ accountId: string; parties: AccountPartiesRow | null }> {
+  private async renewal(id: string): Promise<WithParties<{ accountId: string }>> {
     if (!RENEWAL_ID.test(id)) throw new ApiError('RENEWAL.NOT_FOUND', `No renewal has the id ${id}`);
-    const rows: Array<{ account_id: string }> = await this.dataSource.query('SELECT account_id FROM renewals WHERE id = $1', [id]);
-    const row = rows[0];
+    const accountId = await readRenewalAccountId(this.dataSource, id);
+    const row = await this.access.withParties(accountId === null ? null : { accountId });
     if (!row) throw new ApiError('RENEWAL.NOT_FOUND', `No renewal has the id ${id}`);
-    return { accountId: row.account_id, parties: await this.access.parties(row.account_id) };
+    return row;
   }
 
   /** Idempotency keys belong to their caller: the update id carries both. */
@@ -54,8 +54,7 @@ export class RenewalActionsService {
   async completeTask(id: string, taskId: string, dto: CompleteTaskDto, by: Principal, idempotencyKey?: string): Promise<RenewalTask> {
     const { parties } = await this.renewal(id);
     // A task's own owner may complete it without owning the renewal (a sales rep's expansion task).
-    const owner: Array<{ owner_id: string | null }> = await this.dataSource.query('SELECT owner_id FROM renewal_tasks WHERE renewal_id = $1 AND task_id = $2', [id, taskId]);
-    this.access.require(by, 'renewal', 'completeTask', parties, id, [owner[0]?.owner_id]);
+    this.access.require(by, 'renewal', 'completeTask', parties, id, [await readRenewalTaskOwner(this.dataSource, id, taskId)]);
     return this.update(id, completeTaskUpdate, { taskId, by: by.id, ...(dto.note ? { note: dto.note } : {}) }, idempotencyKey);
   }
 
@@ -83,11 +82,8 @@ export class RenewalActionsService {
     if (dto.renewalDate) {
       // One renewal per account and date: moving onto another renewal's date would leave
       // the read model unable to take this one's writes.
-      const taken: Array<{ id: string }> = await this.dataSource.query(
-        'SELECT other.id FROM renewals me JOIN renewals other ON other.account_id = me.account_id AND other.id <> me.id WHERE me.id = $1 AND other.renewal_date = $2',
-        [id, dto.renewalDate],
-      );
-      if (taken[0]) throw new ApiError('RENEWAL.DATE_TAKEN', `${taken[0].id} already renews this account on ${dto.renewalDate}`);
+      const taken = await otherRenewalOnDate(this.dataSource, id, dto.renewalDate);
+      if (taken) throw new ApiError('RENEWAL.DATE_TAKEN', `${taken} already renews this account on ${dto.renewalDate}`);
     }
     const state = await this.update(id, changeRenewalUpdate, { ...dto, by: by.id }, idempotencyKey);
     if (changesPeople) {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
 import { InvalidPolicyError, daysUntilRenewal, resolvePolicy } from '@retain/domain';
-import { AccountEntity, RenewalEntity } from '@retain/persistence';
+import { listRenewalAudit, listRenewalTasks, listRenewals, readRenewal, type RenewalRecord } from '@retain/persistence';
 import { RENEWAL_WORKFLOW_TYPE, renewalWorkflowId, type RenewalWorkflowInput } from '@retain/workflows';
 import { AccessService } from '../access/access.service';
 import { AccountFactsService } from '../accounts/account-facts.service';
@@ -28,7 +28,7 @@ import type { BatchItemResult, BatchLaunchResult, RenewalDetailView, RenewalLaun
 export const RENEWAL_ID_PATTERN = '^renewal:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\\d{4}-\\d{2}-\\d{2}$';
 export const RENEWAL_ID = new RegExp(RENEWAL_ID_PATTERN);
 
-function toView(r: RenewalEntity & { accountName?: string }): RenewalView {
+function toView(r: RenewalRecord): RenewalView {
   return {
     id: r.id,
     accountId: r.accountId,
@@ -155,27 +155,17 @@ export class RenewalsService {
   /** Everything about one renewal from the read model: status, tasks, classification history, audit trail. */
   async detail(id: string, p: Principal): Promise<RenewalDetailView> {
     if (!RENEWAL_ID.test(id)) throw new ApiError('RENEWAL.NOT_FOUND', `No renewal has the id ${id}`);
-    const row = await this.dataSource.getRepository(RenewalEntity).findOneBy({ id });
+    const row = await readRenewal(this.dataSource, id);
     if (!row) {
       const starting = await this.get(id);
       this.access.require(p, 'renewal', 'read', await this.access.parties(starting.accountId), id);
       return { ...starting, originalRenewalDate: starting.renewalDate, classificationHistory: [], ownership: null, decision: null, saveRequest: null, exception: null, cancellation: null, nextTermRenewalId: null, tasks: [], history: [] };
     }
     this.access.require(p, 'renewal', 'read', await this.access.parties(row.accountId), id);
-    const account = await this.dataSource.getRepository(AccountEntity).findOneBy({ id: row.accountId });
-    type Row = Record<string, unknown>;
-    const [tasks, history] = await Promise.all([
-      this.dataSource.query<Row[]>(
-        `SELECT task_id, key, title, trigger, owner_role, owner_id, state, due_at, nominal_due_at, late, escalated_at, completed_at, completed_by, note,
-                (state = 'open' AND due_at <= now()) AS overdue
-           FROM renewal_tasks WHERE renewal_id = $1 ORDER BY due_at, task_id`,
-        [id],
-      ),
-      this.dataSource.query<Row[]>('SELECT seq, at, actor, action, detail FROM renewal_audit WHERE renewal_id = $1 ORDER BY seq', [id]),
-    ]);
-    const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : null);
+    const [tasks, history] = await Promise.all([listRenewalTasks(this.dataSource, id), listRenewalAudit(this.dataSource, id)]);
+    const iso = (v: Date | null) => v?.toISOString() ?? null;
     return {
-      ...toView(Object.assign(row, { accountName: account?.name })),
+      ...toView(row),
       originalRenewalDate: row.originalRenewalDate,
       classificationHistory: row.classificationHistory,
       ownership: row.ownership,
@@ -185,27 +175,19 @@ export class RenewalsService {
       cancellation: row.cancellation,
       nextTermRenewalId: row.nextTermRenewalId,
       tasks: tasks.map((t) => ({
-        id: String(t.task_id), key: String(t.key), title: String(t.title), trigger: String(t.trigger), ownerRole: String(t.owner_role),
-        ownerId: (t.owner_id as string | null) ?? null, state: String(t.state), dueAt: iso(t.due_at)!, nominalDueAt: iso(t.nominal_due_at)!,
-        late: Boolean(t.late), overdue: Boolean(t.overdue), escalatedAt: iso(t.escalated_at), completedAt: iso(t.completed_at),
-        completedBy: (t.completed_by as string | null) ?? null, note: (t.note as string | null) ?? null,
+        id: t.taskId, key: t.key, title: t.title, trigger: t.trigger, ownerRole: t.ownerRole, ownerId: t.ownerId, state: t.state, dueAt: t.dueAt.toISOString(),
+        nominalDueAt: t.nominalDueAt.toISOString(), late: t.late, overdue: t.overdue, escalatedAt: iso(t.escalatedAt), completedAt: iso(t.completedAt),
+        completedBy: t.completedBy, note: t.note,
       })),
-      history: history.map((h) => ({ seq: Number(h.seq), at: iso(h.at)!, actor: String(h.actor), action: String(h.action), detail: h.detail as Record<string, unknown> })),
+      history: history.map((h) => ({ seq: h.seq, at: h.at.toISOString(), actor: h.actor, action: h.action, detail: h.detail })),
     };
   }
 
   /** The read-model row; a just-launched renewal whose first write is pending shows as `starting`. */
   async get(id: string): Promise<RenewalView> {
     if (!RENEWAL_ID.test(id)) throw new ApiError('RENEWAL.NOT_FOUND', `No renewal has the id ${id}`);
-    const row: { entities: RenewalEntity[]; raw: Array<{ account_name?: string }> } = await this.dataSource
-      .getRepository(RenewalEntity)
-      .createQueryBuilder('r')
-      .leftJoin(AccountEntity, 'a', 'a.id = r.account_id')
-      .addSelect('a.name', 'account_name')
-      .where('r.id = :id', { id })
-      .getRawAndEntities();
-    const entity = row.entities[0];
-    if (entity) return toView(Object.assign(entity, { accountName: row.raw[0]?.account_name }));
+    const row = await readRenewal(this.dataSource, id);
+    if (row) return toView(row);
     try {
       const d = await this.temporal.client.workflow.getHandle(id).describe();
       if (d.type === RENEWAL_WORKFLOW_TYPE) {
@@ -223,38 +205,24 @@ export class RenewalsService {
   /** Keyset pagination on (renewal_date, id): stable under inserts, index-backed. */
   async list(q: ListRenewalsQuery, p: Principal): Promise<RenewalPage> {
     const limit = q.limit ?? 50;
-    const qb = this.dataSource
-      .getRepository(RenewalEntity)
-      .createQueryBuilder('r')
-      .leftJoin(AccountEntity, 'a', 'a.id = r.account_id')
-      .addSelect('a.name', 'account_name')
-      .orderBy('r.renewal_date', 'ASC')
-      .addOrderBy('r.id', 'ASC')
-      .limit(limit + 1);
-    const scope: Record<string, unknown> = {};
-    qb.andWhere(
-      await this.access.listPredicate(p, 'renewal', 'read', 'a', (value) => {
-        const name = `scope${Object.keys(scope).length}`;
-        scope[name] = value;
-        return `:${name}`;
-      }),
-      scope,
+    const cursor = q.cursor ? decodeCursor(q.cursor, ['date', RENEWAL_ID]) : undefined;
+    const rows = await listRenewals(
+      this.dataSource,
+      {
+        limit,
+        ...(q.phase ? { phase: q.phase } : {}),
+        ...(q.riskCategory ? { riskCategory: q.riskCategory } : {}),
+        ...(q.owner ? { owner: q.owner } : {}),
+        ...(q.segment ? { segment: q.segment } : {}),
+        ...(q.renewalDateFrom ? { renewalDateFrom: q.renewalDateFrom } : {}),
+        ...(q.renewalDateTo ? { renewalDateTo: q.renewalDateTo } : {}),
+        ...(q.arrCentsMin !== undefined ? { arrCentsMin: q.arrCentsMin } : {}),
+        ...(q.arrCentsMax !== undefined ? { arrCentsMax: q.arrCentsMax } : {}),
+        ...(cursor ? { after: { renewalDate: cursor[0]!, id: cursor[1]! } } : {}),
+      },
+      await this.access.listScope(p, 'renewal', 'read'),
     );
-    if (q.phase) qb.andWhere('r.phase = :phase', { phase: q.phase });
-    if (q.riskCategory) qb.andWhere('r.risk_category = :risk', { risk: q.riskCategory });
-    if (q.owner) qb.andWhere('r.owner_csm_id = :owner', { owner: q.owner });
-    if (q.segment) qb.andWhere('r.segment = :segment', { segment: q.segment });
-    if (q.renewalDateFrom) qb.andWhere('r.renewal_date >= :from', { from: q.renewalDateFrom });
-    if (q.renewalDateTo) qb.andWhere('r.renewal_date <= :to', { to: q.renewalDateTo });
-    if (q.arrCentsMin !== undefined) qb.andWhere('r.arr_cents >= :arrMin', { arrMin: q.arrCentsMin });
-    if (q.arrCentsMax !== undefined) qb.andWhere('r.arr_cents <= :arrMax', { arrMax: q.arrCentsMax });
-    if (q.cursor) {
-      const [cDate, cId] = decodeCursor(q.cursor, ['date', RENEWAL_ID]);
-      qb.andWhere('(r.renewal_date, r.id) > (:cDate, :cId)', { cDate, cId });
-    }
-    const { entities, raw }: { entities: RenewalEntity[]; raw: Array<{ account_name?: string }> } = await qb.getRawAndEntities();
-    const page = entities.slice(0, limit).map((e, i) => toView(Object.assign(e, { accountName: raw[i]?.account_name })));
-    const last = entities.length > limit ? entities[limit - 1] : undefined;
-    return { items: page, nextCursor: last ? encodeCursor([last.renewalDate, last.id]) : null };
+    const last = rows.length > limit ? rows[limit - 1] : undefined;
+    return { items: rows.slice(0, limit).map(toView), nextCursor: last ? encodeCursor([last.renewalDate, last.id]) : null };
   }
 }

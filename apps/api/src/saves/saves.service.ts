@@ -4,7 +4,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
 import { DEFAULT_POLICY, concessionDecisionRefusal, daysUntilRenewal, type AccessAction, type Role } from '@retain/domain';
-import { appendAudit } from '@retain/persistence';
+import { appendAudit, listSaves, readSaveDebrief, readSaveEffort, writeSaveDebrief, type StateRow } from '@retain/persistence';
 import {
   SAVE_EFFORT_WORKFLOW_TYPE,
   addIssueUpdate,
@@ -30,8 +30,8 @@ import {
   type SaveState,
 } from '@retain/workflows';
 import type { UpdateDefinition } from '@temporalio/common';
-import { AccessService } from '../access/access.service';
-import { readRoles, type AccountPartiesRow } from '../access/access.sql';
+import { AccessService, type WithParties } from '../access/access.service';
+import { readRoles } from '../access/access.sql';
 import { AccountFactsService } from '../accounts/account-facts.service';
 import type { Principal } from '../auth/api-key-store';
 import { encodeCursor } from '../common/keyset-cursor';
@@ -39,7 +39,8 @@ import { ApiError, type ErrorCode } from '../problems/error-codes';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
 import { startWorkflowOnce } from '../temporal/start-once';
 import { executeWorkflowUpdate, isTemporalUnavailable } from '../temporal/workflow-updates';
-import { savesListQuery } from './saves-list.query';
+import { saveListFilter } from './saves-list.query';
+import type { SaveSummaryView } from './dto/save.view';
 import type {
   AddIssueDto, AddPlanItemDto, ConversationDto, CreateSaveDto, DebriefDto, DecideConcessionDto, EscalationStepDto, ListSavesQuery, PlanItemStatusDto, RequestConcessionDto,
   SaveOutcomeDto, StartEscalationDto,
@@ -50,13 +51,7 @@ export const SAVE_ID_PATTERN = '^save:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\\d{4}-\\
 const SAVE_ID = new RegExp(SAVE_ID_PATTERN);
 const DEBRIEF_OPEN = new Set(['lost', 'exited']);
 
-interface SaveRow {
-  id: string;
-  account_id: string;
-  status: string;
-  state: SaveState;
-  parties: AccountPartiesRow | null;
-}
+type SaveRow = WithParties<StateRow<SaveState>>;
 
 /** What a refused concession decision answers, and the audit log records. */
 const DECISION_REFUSALS: Record<'own_request' | 'requester_senior' | 'beyond_authority', ErrorCode> = {
@@ -64,25 +59,6 @@ const DECISION_REFUSALS: Record<'own_request' | 'requester_senior' | 'beyond_aut
   requester_senior: 'SAVE.CONCESSION_REQUESTER_SENIOR',
   beyond_authority: 'SAVE.CONCESSION_BEYOND_AUTHORITY',
 };
-
-export interface SaveSummaryView {
-  id: string;
-  renewalId: string;
-  accountId: string;
-  accountName: string;
-  renewalDate: string;
-  status: string;
-  effortLevel: string;
-  probabilityTier: string;
-  valueTier: string;
-  timeBand: string;
-  deadline: string | null;
-  arrCents: number;
-  ownerCsmId: string;
-  csmManagerId: string | null;
-  overdueItems: number;
-  expectedValueHours: number;
-}
 
 /**
  * Save efforts: started here or by a red renewal, run as workflows keyed by their
@@ -134,10 +110,9 @@ export class SavesService {
   /** The save's row and who stands to its account (404 for an id Retain does not know). */
   private async row(id: string): Promise<SaveRow> {
     if (!SAVE_ID.test(id)) throw new ApiError('SAVE.NOT_FOUND', `No save effort has the id ${id}`);
-    const rows: Array<Omit<SaveRow, 'parties'>> = await this.dataSource.query('SELECT id, account_id, status, state FROM save_efforts WHERE id = $1', [id]);
-    const row = rows[0];
+    const row = await this.access.withParties(await readSaveEffort<SaveState>(this.dataSource, id));
     if (!row) throw new ApiError('SAVE.NOT_FOUND', `No save effort has the id ${id}`);
-    return { ...row, parties: await this.access.parties(row.account_id) };
+    return row;
   }
 
   async get(id: string, p: Principal): Promise<SaveState> {
@@ -204,7 +179,7 @@ export class SavesService {
     const r = await this.row(id);
     const refuse = async (code: ErrorCode, detail: string): Promise<never> => {
       await appendAudit(this.dataSource, [
-        { actorId: p.id, actorRole: p.role, action: 'concession.decision_refused', subjectType: 'save', subjectId: id, accountId: r.account_id, detail: { concessionId, approve, code, reason: detail } },
+        { actorId: p.id, actorRole: p.role, action: 'concession.decision_refused', subjectType: 'save', subjectId: id, accountId: r.accountId, detail: { concessionId, approve, code, reason: detail } },
       ]);
       throw new ApiError(code, detail);
     };
@@ -266,9 +241,8 @@ export class SavesService {
   async getDebrief(id: string, p: Principal): Promise<{ saveId: string; open: boolean; answers: Record<string, string>; updatedBy: string | null; updatedAt: string | null }> {
     const r = await this.row(id);
     this.access.require(p, 'save', 'read', r.parties, id);
-    const rows: Array<{ answers: Record<string, string>; updated_by: string; updated_at: Date }> = await this.dataSource.query('SELECT answers, updated_by, updated_at FROM save_debriefs WHERE save_id = $1', [id]);
-    const d = rows[0];
-    return { saveId: id, open: DEBRIEF_OPEN.has(r.status), answers: d?.answers ?? {}, updatedBy: d?.updated_by ?? null, updatedAt: d?.updated_at.toISOString() ?? null };
+    const d = await readSaveDebrief(this.dataSource, id);
+    return { saveId: id, open: DEBRIEF_OPEN.has(r.status), answers: d?.answers ?? {}, updatedBy: d?.updatedBy ?? null, updatedAt: d?.updatedAt.toISOString() ?? null };
   }
 
   async putDebrief(id: string, dto: DebriefDto, p: Principal) {
@@ -277,35 +251,22 @@ export class SavesService {
     if (!DEBRIEF_OPEN.has(r.status)) throw new ApiError('SAVE.DEBRIEF_NOT_OPEN', `the save is ${r.status}`);
     const answers = Object.fromEntries(Object.entries(dto).filter(([, v]) => typeof v === 'string' && v.trim()).map(([k, v]) => [k, (v as string).trim()]));
     if (Object.keys(answers).length === 0) throw new ApiError('REQUEST.EMPTY_CHANGE', 'Answer at least one debrief question');
-    await this.dataSource.query(
-      `INSERT INTO save_debriefs (save_id, answers, updated_by) VALUES ($1, $2, $3)
-       ON CONFLICT (save_id) DO UPDATE SET answers = EXCLUDED.answers, updated_by = EXCLUDED.updated_by, updated_at = now()`,
-      [id, JSON.stringify(answers), p.id],
-    );
+    await writeSaveDebrief(this.dataSource, id, answers, p.id);
     return this.getDebrief(id, p);
   }
 
   /**
    * The managers' view: filters, sorted by ARR at risk or by deadline, keyset-paginated
-   * (the SQL: saves-list.query.ts).
+   * (the SQL: save_efforts.sql.ts).
    */
   async list(q: ListSavesQuery, p: Principal): Promise<{ items: SaveSummaryView[]; nextCursor: string | null }> {
-    const { text, params, limit, byArr } = savesListQuery(q, { ...p, ...(await this.access.reader(p, 'save', 'read')) });
-    const rows: Array<Record<string, unknown>> = await this.dataSource.query(text, params);
-    const page = rows.slice(0, limit);
-    const last = rows.length > limit ? page.at(-1) : undefined;
-    // A save without a deadline sorts last, as PostgreSQL's 'infinity' (which pg hands back as Infinity).
-    const sortValue = (r: Record<string, unknown>) =>
-      r.sort_value instanceof Date && Number.isFinite(r.sort_value.getTime()) ? r.sort_value.toISOString() : byArr ? String(r.sort_value) : 'infinity';
+    const filter = saveListFilter(q);
+    const rows = await listSaves(this.dataSource, filter, await this.access.listScope(p, 'save', 'read'));
+    const page = rows.slice(0, filter.limit);
+    const last = rows.length > filter.limit ? page.at(-1) : undefined;
     return {
-      items: page.map((r) => ({
-        id: String(r.id), renewalId: String(r.renewal_id), accountId: String(r.account_id), accountName: String(r.account_name),
-        renewalDate: String(r.renewal_date_text), status: String(r.status), effortLevel: String(r.effort_level), probabilityTier: String(r.probability_tier),
-        valueTier: String(r.value_tier), timeBand: String(r.time_band), deadline: r.deadline instanceof Date ? r.deadline.toISOString() : null,
-        arrCents: Number(r.arr_cents), ownerCsmId: String(r.owner_csm_id), csmManagerId: (r.csm_manager_id as string | null) ?? null,
-        overdueItems: Number(r.overdue_items), expectedValueHours: Number(r.expected_value_hours),
-      })),
-      nextCursor: last ? encodeCursor([sortValue(last), String(last.id)]) : null,
+      items: page.map(({ sortKey: _sortKey, ...item }) => item),
+      nextCursor: last ? encodeCursor([last.sortKey, last.id]) : null,
     };
   }
 }

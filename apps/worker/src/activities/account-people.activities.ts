@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
-import { readAccountFacts } from '@retain/persistence';
+import { activeRenewalIds, readAccountFacts } from '@retain/persistence';
 import { RENEWAL_REFUSALS, changeRenewalUpdate, getRenewalStateQuery } from '@retain/workflows';
 import { WorkerTemporalClient } from '../worker-temporal-client';
 
@@ -25,9 +25,9 @@ export class AccountPeopleActivities {
   readonly propagateAccountPeople = async (change: { accountId: string; eventId: string; by: string }): Promise<void> => {
     const facts = await readAccountFacts(this.db, change.accountId);
     if (!facts) return;
-    const renewals: Array<{ id: string }> = await this.db.query(`SELECT id FROM renewals WHERE account_id = $1 AND status = 'active' ORDER BY renewal_date`, [change.accountId]);
+    const renewals = await activeRenewalIds(this.db, change.accountId);
     const people = { ownerCsmId: facts.ownerCsmId, csmManagerId: facts.csmManagerId, salesRepId: facts.salesRepId };
-    for (const { id } of renewals) {
+    for (const id of renewals) {
       const handle = this.temporal.client.workflow.getHandle(id);
       try {
         const live = await handle.query(getRenewalStateQuery);

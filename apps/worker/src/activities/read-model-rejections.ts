@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { recordReadModelRejection } from '@retain/persistence';
 
 /**
  * SQLSTATE classes that say the database refuses the data itself: 22 data exception
@@ -28,10 +29,6 @@ export async function writeOrReport(db: DataSource, target: { readModel: string;
   } catch (error) {
     if (!isRefusedData(error)) throw error;
     logger.error({ readModel: target.readModel, objectId: target.objectId, revision: target.revision, sqlstate: error.code, err: error.message }, 'the database refused a read-model write; skipped');
-    await db.query(
-      `INSERT INTO read_model_rejections (read_model, object_id, revision, sqlstate, message) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (read_model, object_id, revision) DO NOTHING`,
-      [target.readModel, target.objectId, target.revision, error.code, error.message.slice(0, 2000)],
-    );
+    await recordReadModelRejection(db, { ...target, sqlstate: error.code, message: error.message.slice(0, 2000) });
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { appendAudit, seedAccount, type AuditAct } from '@retain/persistence';
+import { appendAudit, seedAccount, writeSaveEffort, type AuditAct } from '@retain/persistence';
 import type { SaveState } from '@retain/workflows';
 import type { SaveEffortActivities } from '../../../../workflows/save-effort.activities';
 import type { RenewalNotification } from '../../../../workflows/renewal.activities';
@@ -56,22 +56,12 @@ export class SaveEffortReadModelActivities implements Omit<SaveEffortActivities,
     await writeOrReport(this.dataSource, { readModel: 'save_efforts', objectId: s.saveId, revision: s.revision }, () => this.dataSource.transaction(async (em) => {
       await seedAccount(em, s.account);
       await appendAudit(em, saveAuditActs(s));
-      await em.query(
-        `INSERT INTO save_efforts (id, renewal_id, account_id, renewal_date, status, effort_level, probability_tier, value_tier, time_band, deadline,
-           arr_cents, segment, owner_csm_id, csm_manager_id, overdue_items, expected_value_hours, state, revision, started_at, updated_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)
-         ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, effort_level = EXCLUDED.effort_level, probability_tier = EXCLUDED.probability_tier,
-           value_tier = EXCLUDED.value_tier, time_band = EXCLUDED.time_band, deadline = EXCLUDED.deadline, arr_cents = EXCLUDED.arr_cents,
-           segment = EXCLUDED.segment, owner_csm_id = EXCLUDED.owner_csm_id, csm_manager_id = EXCLUDED.csm_manager_id,
-           overdue_items = EXCLUDED.overdue_items, expected_value_hours = EXCLUDED.expected_value_hours, state = EXCLUDED.state,
-           revision = EXCLUDED.revision, updated_at = EXCLUDED.updated_at
-         WHERE save_efforts.revision < EXCLUDED.revision`,
-        [
-          s.saveId, s.renewalId, s.account.id, s.renewalDate, s.status, a.effort, a.probabilityTier, a.valueTier, a.timeBand, a.deadline,
-          s.account.arrCents, s.account.segment, s.account.ownerCsmId, s.account.csmManagerId, overdue, a.expectedValueHours, JSON.stringify(s),
-          s.revision, s.startedAt, s.updatedAt,
-        ],
-      );
+      await writeSaveEffort(em, {
+        id: s.saveId, renewalId: s.renewalId, accountId: s.account.id, renewalDate: s.renewalDate, status: s.status, effortLevel: a.effort,
+        probabilityTier: a.probabilityTier, valueTier: a.valueTier, timeBand: a.timeBand, deadline: a.deadline, arrCents: s.account.arrCents,
+        segment: s.account.segment, ownerCsmId: s.account.ownerCsmId, csmManagerId: s.account.csmManagerId, overdueItems: overdue,
+        expectedValueHours: a.expectedValueHours, state: s, revision: s.revision, startedAt: s.startedAt, updatedAt: s.updatedAt,
+      });
     }));
   }
 

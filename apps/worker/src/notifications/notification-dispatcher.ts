@@ -1,9 +1,21 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { createHash } from 'node:crypto';
 import { AppConfig } from '@retain/config';
-import type { AlertSeverity, NotificationTiming } from '@retain/domain';
+import {
+  completeDeliveredNotifications,
+  completeWithoutDeliveries,
+  insertDeliveries,
+  lockDueDeliveries,
+  lockDueDigestMembers,
+  lockDueNotifications,
+  markAttemptFailed,
+  markDelivered,
+  notificationEmailRecipients,
+  type DueDeliveryRow,
+  type NewDelivery,
+} from '@retain/persistence';
 import { EmailChannel } from './email-channel';
 import type { ChannelName, DigestItem, NotificationChannel, OutgoingNotification } from './notification';
 import { deliveryFor, type NotificationTimingFields } from './notification-timing';
@@ -27,39 +39,6 @@ export interface DispatchResult {
   failedAttempts: number;
   /** Notifications marked delivered (every delivery done or given up, or nothing to send). */
   completed: number;
-}
-
-interface DueNotificationRow {
-  key: string;
-  timing: NotificationTiming;
-  recipient_timing: Record<string, NotificationTiming>;
-  severity: AlertSeverity | null;
-  raised_at: Date | null;
-  time_zone: string | null;
-}
-
-interface NewDelivery {
-  key: string;
-  channel: ChannelName;
-  recipient: string;
-  at: Date;
-  digest: 'daily' | 'weekly' | null;
-}
-
-interface DueDeliveryRow {
-  notification_key: string;
-  channel: ChannelName;
-  recipient: string;
-  attempts: number;
-  digest: 'daily' | 'weekly' | null;
-  digest_at: Date | null;
-  kind: string;
-  renewal_id: string | null;
-  account_id: string;
-  subject: string;
-  detail: Record<string, unknown>;
-  severity: string | null;
-  created_at: Date;
 }
 
 function outgoing(d: DueDeliveryRow): OutgoingNotification {
@@ -166,13 +145,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
    */
   private async expand(now: Date, limit: number): Promise<number> {
     return this.db.transaction(async (em) => {
-      const due: DueNotificationRow[] = await em.query(
-        `SELECT n.key, n.timing, n.recipient_timing, n.severity, n.raised_at, n.time_zone FROM notifications n
-          WHERE n.delivered_at IS NULL AND date_trunc('milliseconds', n.deliver_after) <= $1
-            AND NOT EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.notification_key = n.key)
-          ORDER BY n.deliver_after, n.key LIMIT $2 FOR UPDATE SKIP LOCKED`,
-        [now, limit],
-      );
+      const due = await lockDueNotifications(em, now, limit);
       if (due.length === 0) return 0;
       const keys = due.map((r) => r.key);
       const timingOf = new Map(due.map((r) => [r.key, { timing: r.timing, recipientTiming: r.recipient_timing, severity: r.severity, raisedAt: r.raised_at, timeZone: r.time_zone } satisfies NotificationTimingFields]));
@@ -182,7 +155,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
         rows.push({ key, channel, recipient, at: when.at, digest: when.digest });
       };
       if (this.config.NOTIFY_WEBHOOK_URL) for (const key of keys) add(key, 'webhook', this.config.NOTIFY_WEBHOOK_URL, null);
-      if (this.config.SMTP_URL) for (const r of await this.emailRecipients(em, keys)) add(r.key, 'email', r.email, { id: r.principal_id, timeZone: r.time_zone });
+      if (this.config.SMTP_URL) for (const r of await notificationEmailRecipients(em, keys)) add(r.key, 'email', r.email, { id: r.principal_id, timeZone: r.time_zone });
       // Two principals sharing an address get one email, at the earlier of their times.
       const unique = new Map<string, NewDelivery>();
       for (const r of rows) {
@@ -190,41 +163,10 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
         const seen = unique.get(id);
         if (!seen || r.at < seen.at) unique.set(id, r);
       }
-      const deliveries = [...unique.values()];
-      if (deliveries.length > 0) {
-        await em.query(
-          `INSERT INTO notification_deliveries (notification_key, channel, recipient, status, next_attempt_at, digest, digest_at)
-           SELECT k, c, r, 'pending', a, g, CASE WHEN g IS NULL THEN NULL ELSE a END
-             FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[]) AS t(k, c, r, a, g)
-           ON CONFLICT DO NOTHING`,
-          [deliveries.map((r) => r.key), deliveries.map((r) => r.channel), deliveries.map((r) => r.recipient), deliveries.map((r) => r.at), deliveries.map((r) => r.digest)],
-        );
-      }
-      const nothingToSend: Array<{ key: string }> = await em.query(
-        `WITH done AS (
-           UPDATE notifications n SET delivered_at = $2
-            WHERE n.key = ANY($1::text[]) AND NOT EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.notification_key = n.key)
-           RETURNING n.key)
-         SELECT key FROM done`,
-        [keys, now],
-      );
-      for (const { key } of nothingToSend) this.logger.debug(`notification ${key}: no channel configured and no recipient with an email; marked delivered without sending`);
+      await insertDeliveries(em, [...unique.values()]);
+      for (const key of await completeWithoutDeliveries(em, keys, now)) this.logger.debug(`notification ${key}: no channel configured and no recipient with an email; marked delivered without sending`);
       return keys.length;
     });
-  }
-
-  /** Email addresses (and time zones) of the recipients and of the escalation manager. */
-  private async emailRecipients(em: EntityManager, keys: string[]): Promise<Array<{ key: string; email: string; principal_id: string; time_zone: string | null }>> {
-    return em.query(
-      `SELECT DISTINCT t.key, lower(p.email) AS email, p.id AS principal_id, p.time_zone FROM (
-         SELECT n.key, unnest(n.recipient_ids) AS principal_id FROM notifications n WHERE n.key = ANY($1::text[])
-         UNION ALL
-         SELECT n.key, n.escalate_to FROM notifications n WHERE n.key = ANY($1::text[]) AND n.escalate_to IS NOT NULL
-       ) t JOIN principals p ON p.id = t.principal_id
-       WHERE p.email IS NOT NULL AND p.email <> ''
-       ORDER BY t.key, email, principal_id`,
-      [keys],
-    );
   }
 
   /**
@@ -234,28 +176,11 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
    */
   private async sendDue(now: Date, limit: number): Promise<{ delivered: number; failedAttempts: number }> {
     return this.db.transaction(async (em) => {
-      const columns = `d.notification_key, d.channel, d.recipient, d.attempts, d.digest, d.digest_at,
-                n.kind, n.renewal_id, n.account_id, n.subject, n.detail, n.severity, n.created_at`;
-      const due: DueDeliveryRow[] = await em.query(
-        `SELECT ${columns}
-           FROM notification_deliveries d JOIN notifications n ON n.key = d.notification_key
-          WHERE d.status = 'pending' AND d.next_attempt_at <= $1
-          ORDER BY d.next_attempt_at, d.notification_key, d.channel, d.recipient
-          LIMIT $2 FOR UPDATE OF d SKIP LOCKED`,
-        [now, limit],
-      );
+      const due = await lockDueDeliveries(em, now, limit);
       // Complete each digest the page cut into: every due delivery of the same recipient and digest time.
       const digests = due.filter((d) => d.digest_at !== null);
       if (digests.length) {
-        const rest: DueDeliveryRow[] = await em.query(
-          `SELECT ${columns}
-             FROM notification_deliveries d JOIN notifications n ON n.key = d.notification_key
-             JOIN unnest($2::text[], $3::text[], $4::timestamptz[]) AS g(channel, recipient, digest_at)
-               ON g.channel = d.channel AND g.recipient = d.recipient AND g.digest_at = d.digest_at
-            WHERE d.status = 'pending' AND d.next_attempt_at <= $1
-            ORDER BY d.notification_key FOR UPDATE OF d SKIP LOCKED`,
-          [now, digests.map((d) => d.channel), digests.map((d) => d.recipient), digests.map((d) => d.digest_at)],
-        );
+        const rest = await lockDueDigestMembers(em, now, digests);
         due.push(...rest.filter((r) => !due.some((d) => d.notification_key === r.notification_key && d.channel === r.channel && d.recipient === r.recipient)));
       }
       const units = new Map<string, DueDeliveryRow[]>();
@@ -270,13 +195,9 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
       for (const [i, batch] of batches.entries()) {
         const outcome = outcomes[i]!;
         const first = batch[0]!;
-        const ids = [batch.map((d) => d.notification_key), first.channel, first.recipient];
+        const unit = { keys: batch.map((d) => d.notification_key), channel: first.channel, recipient: first.recipient };
         if (outcome.status === 'fulfilled') {
-          await em.query(
-            `UPDATE notification_deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = $4, last_error = NULL
-              WHERE notification_key = ANY($1::text[]) AND channel = $2 AND recipient = $3`,
-            [...ids, now],
-          );
+          await markDelivered(em, unit, now);
           delivered += batch.length;
           continue;
         }
@@ -285,11 +206,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
         const reason: unknown = outcome.reason;
         const message = (reason instanceof Error ? reason.message : String(reason)).slice(0, 1000);
         const givenUp = attempts >= MAX_DELIVERY_ATTEMPTS;
-        await em.query(
-          `UPDATE notification_deliveries SET status = $4, attempts = $5, last_error = $6, next_attempt_at = $7
-            WHERE notification_key = ANY($1::text[]) AND channel = $2 AND recipient = $3`,
-          [...ids, givenUp ? 'failed' : 'pending', attempts, message, new Date(now.getTime() + (givenUp ? 0 : retryDelayMs(attempts)))],
-        );
+        await markAttemptFailed(em, unit, { status: givenUp ? 'failed' : 'pending', attempts, lastError: message, nextAttemptAt: new Date(now.getTime() + (givenUp ? 0 : retryDelayMs(attempts))) });
         const what = batch.length > 1 || first.digest ? `${first.digest ?? ''} digest of ${batch.length}` : `notification ${first.notification_key}`;
         // The recipient is not logged: webhook URLs often carry a token, addresses are personal data.
         if (givenUp) this.logger.error(`${what}: ${first.channel} delivery failed ${attempts} times; giving up: ${message}`);
@@ -308,16 +225,6 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
 
   /** (3) Notifications none of whose deliveries is still pending are done. */
   private async complete(now: Date): Promise<number> {
-    const done: Array<{ key: string }> = await this.db.query(
-      `WITH done AS (
-         UPDATE notifications n SET delivered_at = $1
-          WHERE n.delivered_at IS NULL
-            AND EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.notification_key = n.key)
-            AND NOT EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.notification_key = n.key AND d.status = 'pending')
-         RETURNING n.key)
-       SELECT key FROM done`,
-      [now],
-    );
-    return done.length;
+    return completeDeliveredNotifications(this.db, now);
   }
 }

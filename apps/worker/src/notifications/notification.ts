@@ -1,3 +1,5 @@
+import type { DeliveryChannel } from '@retain/persistence';
+
 /** A row of the `notifications` outbox, as the channels send it. */
 export interface OutgoingNotification {
   key: string;
@@ -19,7 +21,8 @@ export interface DigestItem {
   lines: string[];
 }
 
-export type ChannelName = 'webhook' | 'email';
+/** A delivery channel (notification_deliveries.channel). */
+export type ChannelName = DeliveryChannel;
 
 /** Sends one notification to one recipient (a URL, an email address); throws when it was not accepted. */
 export interface NotificationChannel {

@@ -5,14 +5,13 @@
  * allowed to send account facts (a CRM `account_updated` event). Workflows only seed a
  * row for an account they run for when none exists. Every fact change carries the
  * instant it was asserted (`facts_as_of`): a change older than the row's is ignored, so
- * a late CRM event cannot undo a newer one.
+ * a late CRM event cannot undo a newer one. Also here: the post-save mark the
+ * monitoring sets when it ends, and the account's context the early-warning workflow
+ * loads (with its open renewal and active save).
  */
 import type { Segment } from '@retain/domain';
-
-/** Anything that runs SQL: a DataSource, an EntityManager inside a transaction, a pg client. */
-export interface Queryable {
-  query<T = unknown>(sql: string, params?: unknown[]): Promise<T>;
-}
+import { returnedRows, type Queryable } from '../sql';
+import { openRenewalOf } from '../renewals/renewals.sql';
 
 export interface AccountFacts {
   id: string;
@@ -26,15 +25,6 @@ export interface AccountFacts {
 }
 
 export type AccountFactChanges = Partial<Omit<AccountFacts, 'id'>>;
-
-/**
- * The rows of a statement with RETURNING. TypeORM's PostgreSQL driver answers an
- * UPDATE or DELETE with `[rows, affectedCount]` and an INSERT or SELECT with the rows.
- */
-export function returnedRows<T>(result: unknown): T[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
-  return result as T[];
-}
 
 /** The fact fields, in column order, with their columns. */
 export const ACCOUNT_FACT_COLUMNS = {
@@ -137,4 +127,52 @@ export async function seedAccount(db: Queryable, a: AccountFacts): Promise<void>
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
     [a.id, a.name, a.arrCents, a.segment, a.timeZone, a.ownerCsmId, a.csmManagerId, a.salesRepId],
   );
+}
+
+/** Marks the account saved: renewals it launches after `savedRenewalDate` are post-save renewals (retention after saves). */
+export async function markAccountPostSave(db: Queryable, m: { accountId: string; monitoringId: string; savedRenewalDate: string }): Promise<void> {
+  await db.query(`UPDATE accounts SET post_save_monitoring_id = $1, post_save_after_date = $2 WHERE id = $3`, [m.monitoringId, m.savedRenewalDate, m.accountId]);
+}
+
+/** What the account's early-warning workflow needs of it: its facts, its open renewal (with or without a save) and its active save. */
+export interface AccountRiskContextRow {
+  name: string;
+  arrCents: number;
+  segment: Segment;
+  timeZone: string;
+  ownerCsmId: string;
+  csmManagerId: string | null;
+  salesRepId: string | null;
+  openRenewalId: string | null;
+  openRenewalDate: string | null;
+  renewalHasSave: boolean;
+  activeSaveId: string | null;
+}
+
+export async function readAccountRiskContext(db: Queryable, accountId: string): Promise<AccountRiskContextRow | null> {
+  const rows: Array<{ name: string; arr_cents: string; segment: Segment; time_zone: string; owner_csm_id: string; csm_manager_id: string | null; sales_rep_id: string | null; renewal_id: string | null; renewal_date: string | null; has_save: boolean | null; active_save_id: string | null }> =
+    await db.query(
+      `SELECT a.name, a.arr_cents, a.segment, a.time_zone, a.owner_csm_id, a.csm_manager_id, a.sales_rep_id, r.id AS renewal_id, r.renewal_date::text AS renewal_date,
+              (r.save_request IS NOT NULL AND r.save_request <> 'null'::jsonb) AS has_save,
+              (SELECT id FROM save_efforts s WHERE s.account_id = a.id AND s.status = 'active' ORDER BY s.renewal_date LIMIT 1) AS active_save_id
+         FROM accounts a
+         LEFT JOIN LATERAL (${openRenewalOf('id, renewal_date, save_request', 'a.id')}) r ON true
+        WHERE a.id = $1`,
+      [accountId],
+    );
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    name: r.name,
+    arrCents: Number(r.arr_cents),
+    segment: r.segment,
+    timeZone: r.time_zone,
+    ownerCsmId: r.owner_csm_id,
+    csmManagerId: r.csm_manager_id,
+    salesRepId: r.sales_rep_id,
+    openRenewalId: r.renewal_id,
+    openRenewalDate: r.renewal_date,
+    renewalHasSave: r.has_save ?? false,
+    activeSaveId: r.active_save_id,
+  };
 }

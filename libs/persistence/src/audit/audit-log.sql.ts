@@ -5,7 +5,7 @@
  * DELETE and TRUNCATE (a trigger); a writer that may run twice (an activity retry, a
  * retried request) gives a `dedupeKey` and its act is recorded once.
  */
-import type { Queryable } from '../accounts/accounts.sql';
+import type { Queryable } from '../sql';
 
 export interface AuditAct {
   actorId: string;

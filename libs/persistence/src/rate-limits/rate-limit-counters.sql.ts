@@ -2,7 +2,7 @@
  * Every statement on `rate_limit_counters`: one fixed window per key, shared by every
  * api replica (an UNLOGGED table: a crash loses only the windows under way).
  */
-import type { Queryable } from '../accounts/accounts.sql';
+import type { Queryable } from '../sql';
 
 export interface RateLimitWindow {
   /** Requests counted in the current window, this one included. */

@@ -1,0 +1,145 @@
+/**
+ * Every statement on `notifications`, the outbox: the workflows' escalations and
+ * alert notifications are written once by key; the worker's dispatcher locks those
+ * that are due (SKIP LOCKED, so several workers share it), finds their email
+ * recipients, and marks them delivered once none of their deliveries is pending.
+ */
+import type { AlertSeverity, NotificationTiming } from '@retain/domain';
+import type { Queryable } from '../sql';
+
+/** An escalation or reminder of a workflow, to its recipients and, when `managerOf` is set, to that person's manager. */
+export interface EscalationNotification {
+  key: string;
+  kind: string;
+  renewalId: string | null;
+  accountId: string;
+  recipientIds: string[];
+  /** Escalate to the manager of this principal (principals.manager_id), falling back to the account's CSM manager. */
+  managerOf: string | null;
+  subject: string;
+  detail: Record<string, unknown>;
+}
+
+/** Writes the notification once per key; the escalation manager is resolved now. */
+export async function insertEscalationNotification(db: Queryable, n: EscalationNotification): Promise<void> {
+  await db.query(
+    `INSERT INTO notifications (key, kind, renewal_id, account_id, recipient_ids, escalate_to, subject, detail)
+     VALUES ($1, $2, $3, $4, $5,
+       CASE WHEN $6::text IS NULL THEN NULL
+            ELSE COALESCE((SELECT manager_id FROM principals WHERE id = $6::text), (SELECT csm_manager_id FROM accounts WHERE id = $4)) END,
+       $7, $8)
+     ON CONFLICT (key) DO NOTHING`,
+    [n.key, n.kind, n.renewalId, n.accountId, n.recipientIds, n.managerOf, n.subject, JSON.stringify(n.detail)],
+  );
+}
+
+/** An alert notification of a consolidation window, timed per recipient. */
+export interface AlertNotificationWrite {
+  key: string;
+  kind: string;
+  renewalId: string | null;
+  accountId: string;
+  recipientIds: string[];
+  escalateTo: string | null;
+  subject: string;
+  detail: { severity: AlertSeverity; lines: string[]; alertIds: string[] };
+  deliverAfter: Date;
+  timing: NotificationTiming;
+  recipientTiming: Record<string, NotificationTiming>;
+  severity: AlertSeverity;
+  raisedAt: string;
+  timeZone: string;
+}
+
+/**
+ * Writes or extends the notification while nothing of it has gone out (not delivered,
+ * no delivery rows yet); it becomes due at the earlier of the stored and the new time.
+ * False when it has gone out already.
+ */
+export async function upsertAlertNotification(db: Queryable, n: AlertNotificationWrite): Promise<boolean> {
+  const written: unknown[] = await db.query(
+    `INSERT INTO notifications (key, kind, renewal_id, account_id, recipient_ids, escalate_to, subject, detail, deliver_after, timing, recipient_timing, severity, raised_at, time_zone)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+     ON CONFLICT (key) DO UPDATE SET recipient_ids = EXCLUDED.recipient_ids, subject = EXCLUDED.subject, detail = EXCLUDED.detail,
+       deliver_after = LEAST(notifications.deliver_after, EXCLUDED.deliver_after), timing = EXCLUDED.timing, recipient_timing = EXCLUDED.recipient_timing,
+       severity = EXCLUDED.severity, raised_at = LEAST(notifications.raised_at, EXCLUDED.raised_at)
+     WHERE notifications.delivered_at IS NULL
+       AND NOT EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.notification_key = notifications.key)
+     RETURNING key`,
+    [n.key, n.kind, n.renewalId, n.accountId, n.recipientIds, n.escalateTo, n.subject, JSON.stringify(n.detail), n.deliverAfter, n.timing, JSON.stringify(n.recipientTiming), n.severity, n.raisedAt, n.timeZone],
+  );
+  return written.length > 0;
+}
+
+/** The alerts a stored notification lists (none when there is no such notification). */
+export async function notifiedAlertIds(db: Queryable, key: string): Promise<string[]> {
+  const rows: Array<{ detail: { alertIds?: string[] } }> = await db.query('SELECT detail FROM notifications WHERE key = $1', [key]);
+  return rows[0]?.detail.alertIds ?? [];
+}
+
+/** A notification that is due and has no deliveries yet, with what times it per recipient. */
+export interface DueNotificationRow {
+  key: string;
+  timing: NotificationTiming;
+  recipient_timing: Record<string, NotificationTiming>;
+  severity: AlertSeverity | null;
+  raised_at: Date | null;
+  time_zone: string | null;
+}
+
+/**
+ * Locks up to `limit` notifications due at `now` without deliveries, soonest first
+ * (SKIP LOCKED). `deliver_after` is compared at millisecond precision: PostgreSQL's
+ * now() has microseconds, a Date has not.
+ */
+export async function lockDueNotifications(db: Queryable, now: Date, limit: number): Promise<DueNotificationRow[]> {
+  return db.query(
+    `SELECT n.key, n.timing, n.recipient_timing, n.severity, n.raised_at, n.time_zone FROM notifications n
+      WHERE n.delivered_at IS NULL AND date_trunc('milliseconds', n.deliver_after) <= $1
+        AND NOT EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.notification_key = n.key)
+      ORDER BY n.deliver_after, n.key LIMIT $2 FOR UPDATE SKIP LOCKED`,
+    [now, limit],
+  );
+}
+
+/** Marks those of `keys` that got no delivery as delivered at `now` (nothing to send); returns their keys. */
+export async function completeWithoutDeliveries(db: Queryable, keys: readonly string[], now: Date): Promise<string[]> {
+  const rows: Array<{ key: string }> = await db.query(
+    `WITH done AS (
+       UPDATE notifications n SET delivered_at = $2
+        WHERE n.key = ANY($1::text[]) AND NOT EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.notification_key = n.key)
+       RETURNING n.key)
+     SELECT key FROM done`,
+    [keys, now],
+  );
+  return rows.map((r) => r.key);
+}
+
+/** The email addresses (and time zones) of the notifications' recipients and escalation managers that have one. */
+export async function notificationEmailRecipients(db: Queryable, keys: readonly string[]): Promise<Array<{ key: string; email: string; principal_id: string; time_zone: string | null }>> {
+  return db.query(
+    `SELECT DISTINCT t.key, lower(p.email) AS email, p.id AS principal_id, p.time_zone FROM (
+       SELECT n.key, unnest(n.recipient_ids) AS principal_id FROM notifications n WHERE n.key = ANY($1::text[])
+       UNION ALL
+       SELECT n.key, n.escalate_to FROM notifications n WHERE n.key = ANY($1::text[]) AND n.escalate_to IS NOT NULL
+     ) t JOIN principals p ON p.id = t.principal_id
+     WHERE p.email IS NOT NULL AND p.email <> ''
+     ORDER BY t.key, email, principal_id`,
+    [keys],
+  );
+}
+
+/** Marks delivered at `now` the notifications that have deliveries and none still pending; returns how many. */
+export async function completeDeliveredNotifications(db: Queryable, now: Date): Promise<number> {
+  const done: Array<{ key: string }> = await db.query(
+    `WITH done AS (
+       UPDATE notifications n SET delivered_at = $1
+        WHERE n.delivered_at IS NULL
+          AND EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.notification_key = n.key)
+          AND NOT EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.notification_key = n.key AND d.status = 'pending')
+       RETURNING n.key)
+     SELECT key FROM done`,
+    [now],
+  );
+  return done.length;
+}

@@ -1,0 +1,59 @@
+/**
+ * Statements on `principals`, the people and integrations that call the api: written
+ * when a key is issued (the keys CLI), read for a principal's kind and notification
+ * time zone. The management chains and teams that access walks are the access rules'
+ * own read (apps/api/src/access/access.sql.ts).
+ */
+import type { Role } from '@retain/domain';
+import type { PrincipalKind } from '../entities';
+import type { Queryable } from '../sql';
+
+/** The principal's role, locking its row for the rest of the transaction; undefined when there is none. */
+export async function lockPrincipalRole(db: Queryable, id: string): Promise<Role | undefined> {
+  const rows: Array<{ role: Role }> = await db.query('SELECT role FROM principals WHERE id = $1 FOR UPDATE', [id]);
+  return rows[0]?.role;
+}
+
+export interface PrincipalWrite {
+  id: string;
+  displayName: string;
+  role: Role;
+  kind: PrincipalKind;
+  /** The person's manager; left as it is when undefined, cleared by null. */
+  managerId?: string | null;
+}
+
+/** Creates the principal, or updates its name, role and kind (and its manager when given). */
+export async function upsertPrincipal(db: Queryable, p: PrincipalWrite): Promise<void> {
+  await db.query(
+    `INSERT INTO principals (id, display_name, role, kind, manager_id) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (id) DO UPDATE SET display_name = EXCLUDED.display_name, role = EXCLUDED.role, kind = EXCLUDED.kind,
+       manager_id = CASE WHEN $6 THEN EXCLUDED.manager_id ELSE principals.manager_id END`,
+    [p.id, p.displayName, p.role, p.kind, p.managerId ?? null, p.managerId !== undefined],
+  );
+}
+
+export async function setPrincipalEmail(db: Queryable, id: string, email: string): Promise<void> {
+  await db.query('UPDATE principals SET email = $2 WHERE id = $1', [id, email]);
+}
+
+export async function setPrincipalTimeZone(db: Queryable, id: string, timeZone: string): Promise<void> {
+  await db.query('UPDATE principals SET time_zone = $2 WHERE id = $1', [id, timeZone]);
+}
+
+export async function readPrincipalKind(db: Queryable, id: string): Promise<PrincipalKind | undefined> {
+  const rows: Array<{ kind: PrincipalKind }> = await db.query('SELECT kind FROM principals WHERE id = $1', [id]);
+  return rows[0]?.kind;
+}
+
+export async function principalExists(db: Queryable, id: string): Promise<boolean> {
+  const rows: unknown[] = await db.query('SELECT 1 FROM principals WHERE id = $1', [id]);
+  return rows.length > 0;
+}
+
+/** The own time zone (quiet hours, digests) of each principal of `ids` that exists; null for one without. */
+export async function principalTimeZones(db: Queryable, ids: readonly string[]): Promise<Map<string, string | null>> {
+  if (ids.length === 0) return new Map();
+  const rows: Array<{ id: string; time_zone: string | null }> = await db.query('SELECT id, time_zone FROM principals WHERE id = ANY($1::text[])', [ids]);
+  return new Map(rows.map((z) => [z.id, z.time_zone]));
+}

@@ -1,0 +1,185 @@
+/**
+ * Every statement on `save_efforts`, the read model of the save-effort workflows: the
+ * managers' list columns plus the whole state. The worker writes a save's row only
+ * with a newer revision; the api reads one save, and the managers' list (filters, ARR
+ * at risk or deadline order, keyset pages).
+ */
+import { fromScopedToAccount, readStateRow, SqlConditions, type AccountScope, type Queryable, type StateRow } from '../sql';
+
+/** The save's row as the workflow states it. */
+export interface SaveEffortWrite {
+  id: string;
+  renewalId: string;
+  accountId: string;
+  renewalDate: string;
+  status: string;
+  effortLevel: string;
+  probabilityTier: string;
+  valueTier: string;
+  timeBand: string;
+  deadline: string | null;
+  arrCents: number;
+  segment: string;
+  ownerCsmId: string;
+  csmManagerId: string | null;
+  overdueItems: number;
+  expectedValueHours: number;
+  state: unknown;
+  revision: number;
+  startedAt: string;
+  updatedAt: string;
+}
+
+/** Inserts the save's row, or overwrites it when `w` is a newer revision. */
+export async function writeSaveEffort(db: Queryable, w: SaveEffortWrite): Promise<void> {
+  await db.query(
+    `INSERT INTO save_efforts (id, renewal_id, account_id, renewal_date, status, effort_level, probability_tier, value_tier, time_band, deadline,
+       arr_cents, segment, owner_csm_id, csm_manager_id, overdue_items, expected_value_hours, state, revision, started_at, updated_at)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)
+     ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, effort_level = EXCLUDED.effort_level, probability_tier = EXCLUDED.probability_tier,
+       value_tier = EXCLUDED.value_tier, time_band = EXCLUDED.time_band, deadline = EXCLUDED.deadline, arr_cents = EXCLUDED.arr_cents,
+       segment = EXCLUDED.segment, owner_csm_id = EXCLUDED.owner_csm_id, csm_manager_id = EXCLUDED.csm_manager_id,
+       overdue_items = EXCLUDED.overdue_items, expected_value_hours = EXCLUDED.expected_value_hours, state = EXCLUDED.state,
+       revision = EXCLUDED.revision, updated_at = EXCLUDED.updated_at
+     WHERE save_efforts.revision < EXCLUDED.revision`,
+    [
+      w.id, w.renewalId, w.accountId, w.renewalDate, w.status, w.effortLevel, w.probabilityTier, w.valueTier, w.timeBand, w.deadline,
+      w.arrCents, w.segment, w.ownerCsmId, w.csmManagerId, w.overdueItems, w.expectedValueHours, JSON.stringify(w.state),
+      w.revision, w.startedAt, w.updatedAt,
+    ],
+  );
+}
+
+/** One save's row; null for an id the read model does not know. */
+export function readSaveEffort<S>(db: Queryable, id: string): Promise<StateRow<S> | null> {
+  return readStateRow(db, 'save_efforts', id);
+}
+
+/** An account's active save in its risk view (`GET /accounts/{id}/risk`), with the column names it shows. */
+export interface ActiveSaveSummary {
+  id: string;
+  status: string;
+  effort_level: string;
+}
+
+export async function activeSaveSummaries(db: Queryable, accountId: string): Promise<ActiveSaveSummary[]> {
+  return db.query(`SELECT id, status, effort_level FROM save_efforts WHERE account_id = $1 AND status = 'active'`, [accountId]);
+}
+
+export interface SaveListFilter {
+  status?: string;
+  effortLevel?: string;
+  probabilityTier?: string;
+  owner?: string;
+  manager?: string;
+  segment?: string;
+  /** With overdue plan items (true) or without (false). */
+  overdue?: boolean;
+  renewalDateFrom?: string;
+  renewalDateTo?: string;
+  /** ARR at risk, largest first, or deadline, soonest first and none last. */
+  sort: 'arr' | 'deadline';
+  /** The keyset cursor: the sort value (cents, an instant or `infinity`) and id of the last row of the page before. */
+  after?: { sortKey: string; id: string };
+  limit: number;
+}
+
+/** A save in the managers' list (the api's SaveSummaryView). */
+export interface SaveListItem {
+  id: string;
+  renewalId: string;
+  accountId: string;
+  accountName: string;
+  renewalDate: string;
+  status: string;
+  effortLevel: string;
+  probabilityTier: string;
+  valueTier: string;
+  timeBand: string;
+  deadline: string | null;
+  arrCents: number;
+  ownerCsmId: string;
+  csmManagerId: string | null;
+  overdueItems: number;
+  expectedValueHours: number;
+}
+
+/** The save_efforts columns of a list item: not the state document, which is large. */
+const SUMMARY_COLUMNS = ['id', 'renewal_id', 'account_id', 'status', 'effort_level', 'probability_tier', 'value_tier', 'time_band', 'deadline', 'arr_cents', 'owner_csm_id', 'csm_manager_id', 'overdue_items', 'expected_value_hours']
+  .map((c) => `s.${c}`)
+  .join(', ');
+
+interface SaveListRow {
+  id: string;
+  renewal_id: string;
+  account_id: string;
+  status: string;
+  effort_level: string;
+  probability_tier: string;
+  value_tier: string;
+  time_band: string;
+  deadline: Date | null;
+  arr_cents: string;
+  owner_csm_id: string;
+  csm_manager_id: string | null;
+  overdue_items: number;
+  expected_value_hours: string;
+  renewal_date_text: string;
+  account_name: string;
+  /** arr_cents, or the deadline (PostgreSQL's 'infinity' for none, which pg hands back as Infinity). */
+  sort_value: unknown;
+}
+
+/**
+ * The SQL of one page of the managers' list: the reader's visibility, the filters, the
+ * order and the keyset cursor, fetching `limit + 1` rows to know whether a next page
+ * exists. With a status filter each order is an index range scan in page order that
+ * starts at the cursor (save_efforts_status_arr_idx, save_efforts_status_deadline_key_idx;
+ * test/integration/saves-list.spec.ts checks the plans, bench/managers-list.mjs times
+ * this very SQL).
+ */
+export function saveListStatement(f: SaveListFilter, scope: AccountScope): { text: string; params: unknown[] } {
+  const c = new SqlConditions();
+  const from = fromScopedToAccount(c, 'save_efforts', 's', scope);
+  if (f.status) c.add('s.status = ?', f.status);
+  if (f.effortLevel) c.add('s.effort_level = ?', f.effortLevel);
+  if (f.probabilityTier) c.add('s.probability_tier = ?', f.probabilityTier);
+  if (f.owner) c.add('s.owner_csm_id = ?', f.owner);
+  if (f.manager) c.add('s.csm_manager_id = ?', f.manager);
+  if (f.segment) c.add('s.segment = ?', f.segment);
+  if (f.overdue === true) c.push('s.overdue_items > 0');
+  if (f.overdue === false) c.push('s.overdue_items = 0');
+  if (f.renewalDateFrom) c.add('s.renewal_date >= ?', f.renewalDateFrom);
+  if (f.renewalDateTo) c.add('s.renewal_date <= ?', f.renewalDateTo);
+  const byArr = f.sort === 'arr';
+  const sortKey = byArr ? 's.arr_cents' : "COALESCE(s.deadline, 'infinity'::timestamptz)";
+  if (f.after) {
+    const a = c.bind(f.after.sortKey);
+    const b = c.bind(f.after.id);
+    // ARR descending, id ascending: no row comparison fits the mixed directions, so the
+    // bound `arr_cents <= cursor` is stated too; it lets the index scan start at the
+    // cursor instead of reading every row before it.
+    c.push(byArr ? `s.arr_cents <= ${a}::bigint AND (s.arr_cents < ${a}::bigint OR (s.arr_cents = ${a}::bigint AND s.id > ${b}))` : `(${sortKey}, s.id) > (${a}::timestamptz, ${b})`);
+  }
+  const limit = c.bind(f.limit + 1);
+  const text = `SELECT ${SUMMARY_COLUMNS}, s.renewal_date::text AS renewal_date_text, a.name AS account_name, ${sortKey} AS sort_value FROM ${from}
+        ${c.where}
+        ORDER BY ${byArr ? 's.arr_cents DESC' : `${sortKey} ASC`}, s.id ASC LIMIT ${limit}`;
+  return { text, params: c.params };
+}
+
+/** One page of the managers' list (`limit + 1` rows), each with its sort value as the next page's cursor takes it. */
+export async function listSaves(db: Queryable, f: SaveListFilter, scope: AccountScope): Promise<Array<SaveListItem & { sortKey: string }>> {
+  const { text, params } = saveListStatement(f, scope);
+  const rows: SaveListRow[] = await db.query(text, params);
+  const byArr = f.sort === 'arr';
+  return rows.map((r) => ({
+    id: r.id, renewalId: r.renewal_id, accountId: r.account_id, accountName: r.account_name,
+    renewalDate: r.renewal_date_text, status: r.status, effortLevel: r.effort_level, probabilityTier: r.probability_tier,
+    valueTier: r.value_tier, timeBand: r.time_band, deadline: r.deadline instanceof Date ? r.deadline.toISOString() : null,
+    arrCents: Number(r.arr_cents), ownerCsmId: r.owner_csm_id, csmManagerId: r.csm_manager_id ?? null,
+    overdueItems: Number(r.overdue_items), expectedValueHours: Number(r.expected_value_hours),
+    // A save without a deadline sorts last, as PostgreSQL's 'infinity'.
+    sortKey: r.sort_value instanceof Date && Number.isFinite(r.sort_value.getTime()) ? r.sort_value.toISOString() : byArr ? String(r.sort_value) : 'infinity',
+  }));
+}
