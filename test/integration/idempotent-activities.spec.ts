@@ -105,9 +105,11 @@ function registeredActivityNames(): string[] {
   const names: string[] = [];
   let blocks = 0;
   const visit = (node: ts.Node): void => {
-    if (ts.isPropertyAssignment(node) && node.name.getText(source) === 'activities' && ts.isObjectLiteralExpression(node.initializer)) {
+    // The map is written `{ ... } satisfies WorkerActivities`: read the object inside.
+    const map = ts.isPropertyAssignment(node) ? (ts.isSatisfiesExpression(node.initializer) ? node.initializer.expression : node.initializer) : undefined;
+    if (ts.isPropertyAssignment(node) && node.name.getText(source) === 'activities' && map && ts.isObjectLiteralExpression(map)) {
       blocks += 1;
-      for (const p of node.initializer.properties) {
+      for (const p of map.properties) {
         if (!p.name) throw new Error(`an activity registration this test cannot read (give it a name): ${p.getText(source)}`);
         names.push(p.name.getText(source));
       }

@@ -1,8 +1,8 @@
 import { DEFAULT_POLICY, resolvePolicy, type AlertSeverity } from '../policy/retain-policy';
-import { alertRecipientPerson, asksRenewalForSave, consolidatedNotice, escalationManagerOf, liveSuppressions, nextAlertEscalationAt, nextEvaluationAt, type NoticeMember } from './alert-handling';
+import { alertRecipientPerson, asksRenewalForSave, type AccountPeople, consolidatedNotice, escalationManagerOf, liveSuppressions, nextAlertEscalationAt, nextEvaluationAt, type NoticeMember } from './alert-handling';
 import { opensConsolidationWindow } from './overload';
 
-const people = { ownerCsmId: 'csm-1', csmManagerId: 'mgr-1', salesRepId: 'rep-1' };
+const people: AccountPeople = { ownerCsmId: 'csm-1', csmManagerId: 'mgr-1', salesRepId: 'rep-1' };
 
 describe('alert recipients and escalation targets', () => {
   it.each([
@@ -16,7 +16,7 @@ describe('alert recipients and escalation targets', () => {
     expect(alertRecipientPerson(role, people)).toBe(person);
   });
 
-  it.each<[number, typeof people | null, string | null]>([
+  it.each<[number, AccountPeople | null, string | null]>([
     [1, people, 'csm-1'],
     [2, people, 'mgr-1'],
     [3, people, null],
