@@ -1,7 +1,5 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { bundleWorkflows } from '../apps/worker/src/workflow-bundle';
-import { createTimeSkippingEnv, registerSearchAttributes, uniqueTaskQueue } from '../test/support/temporal';
+import { refusal, timeSkippingSuite } from '../test/support/workflow-testing';
+import { timeout } from '../test/support/workflow-histories';
 import {
   acknowledgeAlertUpdate,
   accountRiskWorkflowId,
@@ -17,9 +15,7 @@ import {
   type IntegrationEventSignal,
 } from './definitions';
 import { DEFAULT_POLICY, addDays, localDateAt, type AlertGroup } from './domain';
-import { refusal } from '../test/support/workflow-testing';
 import type { accountRiskWorkflow } from './account-risk.workflow';
-import { recordHistoriesOf, timeout, workerCacheOptions } from '../test/support/workflow-histories';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -44,34 +40,22 @@ class RecordingActivities implements AccountRiskActivities {
 }
 
 describe('account early-warning workflow (time-skipping)', () => {
-  let env: TestWorkflowEnvironment;
-  recordHistoriesOf('account-risk', () => env);
-  let bundle: WorkflowBundleWithSourceMap;
-
-  beforeAll(async () => {
-    [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
-    await registerSearchAttributes(env);
-  }, timeout(120_000));
-
-  afterAll(async () => {
-    await env?.teardown();
-  });
+  const suite = timeSkippingSuite('account-risk');
 
   it('applies each event once across continue-as-new, however often it is delivered', async () => {
     const acts = new RecordingActivities();
-    const taskQueue = uniqueTaskQueue('acc-risk');
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts, ...workerCacheOptions() });
+    const { worker, taskQueue } = await suite.worker('acc-risk', acts);
     const workflowId = accountRiskWorkflowId('acc-risk');
-    const at = new Date(await env.currentTimeMs()).toISOString();
+    const at = (await suite.now()).toISOString();
     const health = (n: number): IntegrationEventSignal => ({ eventId: `crm:h-${n}`, source: 'crm', accountId: 'acc-risk', type: 'health_score', occurredAt: at, payload: { score: 50 + n } });
     const nps = (n: number): IntegrationEventSignal => ({ eventId: `survey:n-${n}`, source: 'survey', accountId: 'acc-risk', type: 'nps', occurredAt: at, payload: { score: n } });
     await worker.runUntil(async () => {
       // Delivered the way the relay does it: signal-with-start, every time.
       const send = (e: IntegrationEventSignal) =>
-        env.client.workflow.signalWithStart<typeof accountRiskWorkflow, [IntegrationEventSignal]>('accountRiskWorkflow', { taskQueue, workflowId, args: [{ accountId: 'acc-risk', policy: DEFAULT_POLICY, eventsPerRun: 3 }], signal: integrationEventSignal, signalArgs: [e] });
+        suite.env.client.workflow.signalWithStart<typeof accountRiskWorkflow, [IntegrationEventSignal]>('accountRiskWorkflow', { taskQueue, workflowId, args: [{ accountId: 'acc-risk', policy: DEFAULT_POLICY, eventsPerRun: 3 }], signal: integrationEventSignal, signalArgs: [e] });
       for (const e of [health(1), nps(7), health(1), health(2), nps(8), nps(7), health(3), health(2), nps(9), health(4)]) await send(e);
-      while (acts.readings.length < 4) await env.sleep(1_000);
-      const h = env.client.workflow.getHandle<typeof accountRiskWorkflow>(workflowId);
+      while (acts.readings.length < 4) await suite.env.sleep(1_000);
+      const h = suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(workflowId);
       const s = await h.query(getAccountRiskStateQuery);
       expect(s.eventsApplied).toBe(7);
       expect([...s.appliedEventIds].sort()).toEqual(['crm:h-1', 'crm:h-2', 'crm:h-3', 'crm:h-4', 'survey:n-7', 'survey:n-8', 'survey:n-9']);
@@ -86,18 +70,17 @@ describe('account early-warning workflow (time-skipping)', () => {
 
   it('passes an account_updated event on to the account\'s renewals once, however often it is delivered, and leaves the risk signals alone', async () => {
     const acts = new RecordingActivities();
-    const taskQueue = uniqueTaskQueue('acc-people');
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts, ...workerCacheOptions() });
+    const { worker, taskQueue } = await suite.worker('acc-people', acts);
     const workflowId = accountRiskWorkflowId('acc-people');
-    const at = new Date(await env.currentTimeMs()).toISOString();
+    const at = (await suite.now()).toISOString();
     const owner: IntegrationEventSignal = { eventId: 'crm:acct-1', source: 'crm', accountId: 'acc-people', type: 'account_updated', occurredAt: at, payload: { ownerCsmId: 'csm-2' } };
     const health: IntegrationEventSignal = { eventId: 'crm:h-1', source: 'crm', accountId: 'acc-people', type: 'health_score', occurredAt: at, payload: { score: 61 } };
     await worker.runUntil(async () => {
       const send = (e: IntegrationEventSignal) =>
-        env.client.workflow.signalWithStart<typeof accountRiskWorkflow, [IntegrationEventSignal]>('accountRiskWorkflow', { taskQueue, workflowId, args: [{ accountId: 'acc-people', policy: DEFAULT_POLICY }], signal: integrationEventSignal, signalArgs: [e] });
+        suite.env.client.workflow.signalWithStart<typeof accountRiskWorkflow, [IntegrationEventSignal]>('accountRiskWorkflow', { taskQueue, workflowId, args: [{ accountId: 'acc-people', policy: DEFAULT_POLICY }], signal: integrationEventSignal, signalArgs: [e] });
       for (const e of [owner, health, owner]) await send(e);
-      while (acts.readings.length < 1) await env.sleep(1_000);
-      const h = env.client.workflow.getHandle<typeof accountRiskWorkflow>(workflowId);
+      while (acts.readings.length < 1) await suite.env.sleep(1_000);
+      const h = suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(workflowId);
       const s = await h.query(getAccountRiskStateQuery);
       expect(s.eventsApplied).toBe(2);
       expect(s.signals.health).toMatchObject({ score: 61 });
@@ -108,11 +91,10 @@ describe('account early-warning workflow (time-skipping)', () => {
 
   async function setUp(name: string) {
     const acts = new RecordingActivities();
-    const taskQueue = uniqueTaskQueue(name);
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts, ...workerCacheOptions() });
-    const start = await env.currentTimeMs();
+    const { worker, taskQueue } = await suite.worker(name, acts);
+    const start = await suite.env.currentTimeMs();
     const send = (accountId: string, e: Omit<IntegrationEventSignal, 'accountId' | 'source'> & { source?: string }) =>
-      env.client.workflow.signalWithStart<typeof accountRiskWorkflow, [IntegrationEventSignal]>('accountRiskWorkflow', {
+      suite.env.client.workflow.signalWithStart<typeof accountRiskWorkflow, [IntegrationEventSignal]>('accountRiskWorkflow', {
         taskQueue, workflowId: accountRiskWorkflowId(accountId), args: [{ accountId, policy: DEFAULT_POLICY }], signal: integrationEventSignal, signalArgs: [{ source: 'crm', accountId, ...e }],
       });
     return { acts, worker, start, send };
@@ -126,8 +108,8 @@ describe('account early-warning workflow (time-skipping)', () => {
     };
     await worker.runUntil(async () => {
       await send('acc-p0', { eventId: 'crm:sd-1', type: 'sponsor_departure', occurredAt: new Date(start).toISOString(), payload: { reason: 'departed', contactName: 'Tanaka' } });
-      await env.sleep(HOUR / 2);
-      const h = env.client.workflow.getHandle<typeof accountRiskWorkflow>(accountRiskWorkflowId('acc-p0'));
+      await suite.env.sleep(HOUR / 2);
+      const h = suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(accountRiskWorkflowId('acc-p0'));
       let s = await h.query(getAccountRiskStateQuery);
       expect(s.alerts).toHaveLength(1);
       const alert = s.alerts[0]!;
@@ -136,7 +118,7 @@ describe('account early-warning workflow (time-skipping)', () => {
       expect(alert.recipients.map((r) => [r.role, r.personId])).toEqual([['csm', 'csm-1'], ['csm_manager', 'mgr-1'], ['sales_rep', 'ae-1']]);
       expect(acts.notifications.get(alert.notificationKey)).toMatchObject({ severity: 'P0', recipientIds: ['csm-1', 'mgr-1', 'ae-1'], deliverAfter: alert.triggeredAt });
 
-      await env.sleep(5 * HOUR); // past the 4-hour P0 SLA: the first step up
+      await suite.env.sleep(5 * HOUR); // past the 4-hour P0 SLA: the first step up
       s = await h.query(getAccountRiskStateQuery);
       expect(s.alerts[0]!.escalations.map((e) => e.escalatedAt !== null)).toEqual([true, false, false]);
       expect([...acts.notifications.keys()].filter((k) => k.includes(':escalation:'))).toEqual([`${alert.id}:escalation:1`]);
@@ -147,7 +129,7 @@ describe('account early-warning workflow (time-skipping)', () => {
       expect(await refusal(h.executeUpdate(acknowledgeAlertUpdate, { args: [{ alertId: 'alert:acc-p0:99', by: 'csm-1' }] }))).toBe('AlertNotFound');
       // The same departure reported again by another source: acknowledged, not worse, so suppressed.
       await send('acc-p0', { eventId: 'hr:sd-1', source: 'hr', type: 'sponsor_departure', occurredAt: new Date(start + 6 * HOUR).toISOString(), payload: { reason: 'departed', contactName: 'Tanaka' } });
-      await env.sleep(20 * HOUR);
+      await suite.env.sleep(20 * HOUR);
       s = await h.query(getAccountRiskStateQuery);
       expect(s.alerts).toHaveLength(1);
       expect(s.suppressedCount).toBeGreaterThanOrEqual(1);
@@ -168,8 +150,8 @@ describe('account early-warning workflow (time-skipping)', () => {
         const low = d >= 0;
         await send('acc-usage', { eventId: `analytics:u-${d}`, source: 'analytics', type: 'usage_snapshot', occurredAt: new Date(dropStart + d * DAY).toISOString(), payload: { activeUsers: low ? 140 : 200, keyUserLogins: low ? 40 : 100, coreFeatureUsage: low ? 50 : 100, dataCreated: low ? 50 : 100 } });
       }
-      await env.sleep(HOUR);
-      const s = await env.client.workflow.getHandle<typeof accountRiskWorkflow>(accountRiskWorkflowId('acc-usage')).query(getAccountRiskStateQuery);
+      await suite.env.sleep(HOUR);
+      const s = await suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(accountRiskWorkflowId('acc-usage')).query(getAccountRiskStateQuery);
       const usageDrop = s.alerts.find((a) => a.ruleId === 'usage_drop')!;
       expect(usageDrop).toMatchObject({ severity: 'P2', measure: { value: 30 } });
       expect(usageDrop.recipients.map((r) => [r.role, r.timing])).toEqual([['csm', 'daily_digest']]);
@@ -186,24 +168,24 @@ describe('account early-warning workflow (time-skipping)', () => {
       expect(n.alertIds).toEqual(usage.map((a) => a.id));
       expect(n.lines).toHaveLength(4);
       expect(acts.notifications.size).toBe(1);
-      await env.client.workflow.getHandle(accountRiskWorkflowId('acc-usage')).terminate('test done');
+      await suite.env.client.workflow.getHandle(accountRiskWorkflowId('acc-usage')).terminate('test done');
     });
   }, timeout(60_000));
 
   it('suppresses a repeat after the trigger and after an acknowledgement, and alerts again when it worsens', async () => {
     const { acts, worker, start, send } = await setUp('acc-worse');
     acts.context = { account: { id: 'acc-worse', name: 'Mid BV', segment: 'mid_market', arrCents: 4_000_000, renewalDate: addDays(localDateAt(new Date(start), 'Europe/Amsterdam'), 120), timeZone: 'Europe/Amsterdam', vertical: null }, ownerCsmId: 'csm-3', csmManagerId: 'mgr-3', salesRepId: null, openRenewalId: null, renewalHasSave: false, activeSaveId: null };
-    const health = async (n: number, score: number) => send('acc-worse', { eventId: `crm:h-${n}`, type: 'health_score', occurredAt: new Date(await env.currentTimeMs()).toISOString(), payload: { score } });
+    const health = async (n: number, score: number) => send('acc-worse', { eventId: `crm:h-${n}`, type: 'health_score', occurredAt: (await suite.now()).toISOString(), payload: { score } });
     await worker.runUntil(async () => {
-      const h = env.client.workflow.getHandle<typeof accountRiskWorkflow>(accountRiskWorkflowId('acc-worse'));
+      const h = suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(accountRiskWorkflowId('acc-worse'));
       await health(1, 55);
-      await env.sleep(HOUR);
+      await suite.env.sleep(HOUR);
       let s = await h.query(getAccountRiskStateQuery);
       expect(s.alerts.map((a) => [a.ruleId, a.measure.value])).toEqual([['health_low', 55]]);
       // The same level a day later: a repeat within 7 days, suppressed.
-      await env.sleep(DAY);
+      await suite.env.sleep(DAY);
       await health(2, 54);
-      await env.sleep(HOUR);
+      await suite.env.sleep(HOUR);
       s = await h.query(getAccountRiskStateQuery);
       expect(s.alerts).toHaveLength(1);
       const suppressedBefore = s.suppressedCount;
@@ -211,13 +193,13 @@ describe('account early-warning workflow (time-skipping)', () => {
       await h.executeUpdate(acknowledgeAlertUpdate, { args: [{ alertId: s.alerts[0]!.id, by: 'csm-3' }] });
       // Acknowledged and barely worse (4 points, the rule asks for 5): still suppressed.
       await health(3, 51);
-      await env.sleep(HOUR);
+      await suite.env.sleep(HOUR);
       s = await h.query(getAccountRiskStateQuery);
       expect(s.alerts).toHaveLength(1);
       expect(s.suppressedCount).toBeGreaterThan(suppressedBefore);
       // Worse by 5 points or more: alerted again, although acknowledged.
       await health(4, 50);
-      await env.sleep(HOUR);
+      await suite.env.sleep(HOUR);
       s = await h.query(getAccountRiskStateQuery);
       expect(s.alerts.map((a) => [a.ruleId, a.measure.value, a.state])).toEqual([['health_low', 55, 'acknowledged'], ['health_low', 50, 'open']]);
       await h.terminate('test done');
@@ -230,13 +212,13 @@ describe('account early-warning workflow (time-skipping)', () => {
     acts.context = { account: { id: 'acc-supp', name: 'Quiet BV', segment: 'mid_market', arrCents: 4_000_000, renewalDate: addDays(localDateAt(new Date(start), tz), 200), timeZone: tz, vertical: null }, ownerCsmId: 'csm-4', csmManagerId: 'mgr-4', salesRepId: null, openRenewalId: null, renewalHasSave: false, activeSaveId: null };
     const today = localDateAt(new Date(start), tz);
     const window = { id: 'csm-4:migration', from: addDays(today, -1), to: addDays(today, 10), groups: [] as AlertGroup[], reason: 'Data migration', by: 'csm-4', at: new Date(start).toISOString() };
-    const health = async (n: number, score: number) => send('acc-supp', { eventId: `crm:h-${n}`, type: 'health_score', occurredAt: new Date(await env.currentTimeMs()).toISOString(), payload: { score } });
+    const health = async (n: number, score: number) => send('acc-supp', { eventId: `crm:h-${n}`, type: 'health_score', occurredAt: (await suite.now()).toISOString(), payload: { score } });
     await worker.runUntil(async () => {
       const workflowId = accountRiskWorkflowId('acc-supp');
-      await env.client.workflow.signalWithStart<typeof accountRiskWorkflow, [typeof window]>('accountRiskWorkflow', { taskQueue: worker.options.taskQueue, workflowId, args: [{ accountId: 'acc-supp', policy: DEFAULT_POLICY }], signal: addSuppressionSignal, signalArgs: [window] });
-      const h = env.client.workflow.getHandle<typeof accountRiskWorkflow>(workflowId);
+      await suite.env.client.workflow.signalWithStart<typeof accountRiskWorkflow, [typeof window]>('accountRiskWorkflow', { taskQueue: worker.options.taskQueue, workflowId, args: [{ accountId: 'acc-supp', policy: DEFAULT_POLICY }], signal: addSuppressionSignal, signalArgs: [window] });
+      const h = suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(workflowId);
       await health(1, 45);
-      await env.sleep(HOUR);
+      await suite.env.sleep(HOUR);
       let s = await h.query(getAccountRiskStateQuery);
       expect(s.alerts).toHaveLength(0);
       expect(s.suppressedCount).toBeGreaterThanOrEqual(1);
@@ -248,7 +230,7 @@ describe('account early-warning workflow (time-skipping)', () => {
       // A late repeat of the original signal does not bring the window back.
       await h.signal(addSuppressionSignal, window);
       await health(2, 44);
-      await env.sleep(HOUR);
+      await suite.env.sleep(HOUR);
       s = await h.query(getAccountRiskStateQuery);
       expect(s.suppressions).toEqual([]);
       expect(s.removedSuppressionIds).toEqual([window.id]);

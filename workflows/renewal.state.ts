@@ -216,10 +216,14 @@ export class Renewal {
     this.addTasks('stakeholder_change', new Date());
   }
 
-  /** One save per renewal: a second id is recorded, never silently swapped in. */
+  /**
+   * One save per renewal: a second id is recorded, never silently swapped in. The link
+   * from the save this renewal started itself changes nothing: the renewal records that
+   * save when its start returns, whichever of the two it hears of first.
+   */
   saveLinked(signal: SaveLinkedSignal): void {
     const s = this.state;
-    if (s.saveRequest?.saveId === signal.saveId) return;
+    if (s.saveRequest?.saveId === signal.saveId || signal.startedBy === `workflow:${s.renewalId}`) return;
     if (s.saveRequest?.saveId) {
       this.audit(signal.startedBy, 'save_link_refused', { saveId: signal.saveId, linked: s.saveRequest.saveId });
       return;

@@ -1,9 +1,6 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { RecordingActivities, refusal, timeSkippingSuite } from '../test/support/workflow-testing';
+import { timeout } from '../test/support/workflow-histories';
 import type { WorkflowHandle } from '@temporalio/client';
-import { bundleWorkflows } from '../apps/worker/src/workflow-bundle';
-import { refusal } from '../test/support/workflow-testing';
-import { createTimeSkippingEnv, registerSearchAttributes, uniqueTaskQueue } from '../test/support/temporal';
 import {
   cancelRenewalUpdate,
   completeTaskUpdate,
@@ -15,67 +12,36 @@ import {
   renewalWorkflowId,
   saveEffortWorkflowId,
   stakeholderChangeSignal,
-  type FollowUpLaunch,
   type RenewalReadModelUpdate,
   type RenewalState,
   type RenewalWorkflowInput,
   type SaveState,
 } from './definitions';
 import { DEFAULT_POLICY, addDays, addMonths, localDateAt, resolvePolicy, type RenewalHealthInputs } from './domain';
-import type { RenewalActivities, RenewalNotification } from './renewal.activities';
+import type { RenewalActivities } from './renewal.activities';
 import type { renewalWorkflow } from './renewal.workflow';
 import type { SaveEffortActivities } from './save-effort.activities';
 import type { saveEffortWorkflow } from './save-effort.workflow';
-import { recordHistoriesOf, timeout, workerCacheOptions } from '../test/support/workflow-histories';
 
 const DAY = 86_400_000;
 const healthy: RenewalHealthInputs = { healthScore: 82, usageChangePct: 3, supportSentiment: 'positive', relationship: 'strong', businessOutcomes: 'achieved' };
 
 /** Records what the workflows write, as the read models and the outbox would. */
-class RecordingActivities implements RenewalActivities, SaveEffortActivities {
+class RecordingRenewalActivities extends RecordingActivities implements RenewalActivities, SaveEffortActivities {
   readonly writes: RenewalReadModelUpdate[] = [];
   readonly saveWrites: SaveState[] = [];
-  readonly notifications = new Map<string, RenewalNotification>();
-  // Own properties, not prototype methods: the worker registers an object's own functions.
-  readonly recordRenewalState = async (update: RenewalReadModelUpdate): Promise<void> => {
-    this.writes.push(structuredClone(update));
-  };
-  readonly launches: FollowUpLaunch[] = [];
-  readonly launchFollowUp = async (l: FollowUpLaunch): Promise<{ started: boolean }> => {
-    this.launches.push(structuredClone(l));
-    return { started: true };
-  };
-  readonly recordSaveState = async (s: SaveState): Promise<void> => {
-    this.saveWrites.push(structuredClone(s));
-  };
-  readonly notify = async (n: RenewalNotification): Promise<void> => {
-    this.notifications.set(n.key, n);
-  };
-  byKind(kind: RenewalNotification['kind']): RenewalNotification[] {
-    return [...this.notifications.values()].filter((n) => n.kind === kind);
-  }
+  readonly recordRenewalState = async (update: RenewalReadModelUpdate): Promise<void> => void this.writes.push(structuredClone(update));
+  readonly recordSaveState = async (s: SaveState): Promise<void> => void this.saveWrites.push(structuredClone(s));
 }
 
 
 describe('renewal workflow (time-skipping)', () => {
-  let env: TestWorkflowEnvironment;
-  recordHistoriesOf('renewal', () => env);
-  let bundle: WorkflowBundleWithSourceMap;
-
-  beforeAll(async () => {
-    [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
-    await registerSearchAttributes(env);
-  }, timeout(120_000));
-
-  afterAll(async () => {
-    await env?.teardown();
-  });
+  const suite = timeSkippingSuite('renewal');
 
   async function launch(accountId: string, daysAhead: number, extra: Partial<RenewalWorkflowInput> = {}) {
-    const acts = new RecordingActivities();
-    const taskQueue = uniqueTaskQueue(accountId);
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts, ...workerCacheOptions() });
-    const today = localDateAt(new Date(await env.currentTimeMs()), 'UTC');
+    const acts = new RecordingRenewalActivities();
+    const { worker, taskQueue } = await suite.worker(accountId, acts);
+    const today = localDateAt(await suite.now(), 'UTC');
     const renewalDate = addDays(today, daysAhead);
     const input: RenewalWorkflowInput = {
       account: { id: accountId, name: `${accountId} Ltd`, arrCents: 4_000_000, segment: 'mid_market', timeZone: 'UTC', ownerCsmId: 'csm-1', csmManagerId: 'mgr-1', salesRepId: 'ae-1' },
@@ -93,12 +59,12 @@ describe('renewal workflow (time-skipping)', () => {
   it('runs 120 days from launch to post-renewal: phases, tasks, overdue escalation once, decision, completion', async () => {
     const { acts, worker, input, renewalDate, taskQueue } = await launch('acc-full', 120);
     const result = await worker.runUntil(async () => {
-      const h = await env.client.workflow.start<typeof renewalWorkflow>('renewalWorkflow', { taskQueue, workflowId: renewalWorkflowId('acc-full', renewalDate), args: [input] });
+      const h = await suite.env.client.workflow.start<typeof renewalWorkflow>('renewalWorkflow', { taskQueue, workflowId: renewalWorkflowId('acc-full', renewalDate), args: [input] });
       let s = await state(h);
       expect(s).toMatchObject({ phase: 'scheduled', timeBand: 'comprehensive', category: null, tasks: [] });
       expect(s.nextMilestone?.phase).toBe('assessment');
 
-      await env.sleep(31 * DAY); // T-89
+      await suite.env.sleep(31 * DAY); // T-89
       s = await state(h);
       expect(s.phase).toBe('assessment');
       expect(s.category).toBe('green');
@@ -111,7 +77,7 @@ describe('renewal workflow (time-skipping)', () => {
       expect(await refusal(h.executeUpdate(completeTaskUpdate, { args: [{ taskId: 'assessment_review', by: 'csm-1' }] }))).toBe('RenewalTaskAlreadyDone');
       expect(await refusal(h.executeUpdate(completeTaskUpdate, { args: [{ taskId: 'nope', by: 'csm-1' }] }))).toBe('RenewalTaskNotFound');
 
-      await env.sleep(88 * DAY); // T-1: closing
+      await suite.env.sleep(88 * DAY); // T-1: closing
       s = await state(h);
       expect(s.phase).toBe('closing');
       expect(s.reachedPhases).toEqual(['assessment', 'preparation', 'engagement', 'closing']);
@@ -127,7 +93,7 @@ describe('renewal workflow (time-skipping)', () => {
       expect(decision).toMatchObject({ outcome: 'renewed', newArrCents: 4_000_000 });
       expect(await refusal(h.executeUpdate(recordDecisionUpdate, { args: [{ outcome: 'churned', reason: 'x', by: 'csm-1' }] }))).toBe('RenewalAlreadyDecided');
 
-      await env.sleep(2 * DAY); // past T-0: renewal day, then post-renewal at once
+      await suite.env.sleep(2 * DAY); // past T-0: renewal day, then post-renewal at once
       s = await state(h);
       expect(s.phase).toBe('post_renewal');
       expect(s.exception).toBeNull();
@@ -148,7 +114,7 @@ describe('renewal workflow (time-skipping)', () => {
   it('reclassifies to red mid-way: intervention tasks, a save request, and each event applied once', async () => {
     const { acts, worker, input, renewalDate, taskQueue } = await launch('acc-red', 50);
     await worker.runUntil(async () => {
-      const h = await env.client.workflow.start<typeof renewalWorkflow>('renewalWorkflow', { taskQueue, workflowId: renewalWorkflowId('acc-red', renewalDate), args: [input] });
+      const h = await suite.env.client.workflow.start<typeof renewalWorkflow>('renewalWorkflow', { taskQueue, workflowId: renewalWorkflowId('acc-red', renewalDate), args: [input] });
       let s = await state(h);
       expect([s.phase, s.category]).toEqual(['preparation', 'green']);
       // Assessment ran although launched after T-90, its tasks due late.
@@ -157,7 +123,7 @@ describe('renewal workflow (time-skipping)', () => {
       const signal = { eventId: 'crm-778', source: 'crm', inputs: { competitiveSignal: true } };
       await h.signal(healthInputSignal, signal);
       await h.signal(healthInputSignal, signal);
-      await env.sleep(1_000);
+      await suite.env.sleep(1_000);
       s = await state(h);
       expect(s.category).toBe('red');
       expect(s.classificationHistory.map((c) => c.category)).toEqual(['green', 'red']);
@@ -171,7 +137,7 @@ describe('renewal workflow (time-skipping)', () => {
       // The red renewal started its save, and the two are linked both ways.
       const saveId = saveEffortWorkflowId('acc-red', renewalDate);
       expect(s.saveRequest).toMatchObject({ saveId, startedBy: 'renewal' });
-      const save = env.client.workflow.getHandle<typeof saveEffortWorkflow>(saveId);
+      const save = suite.env.client.workflow.getHandle<typeof saveEffortWorkflow>(saveId);
       let saveState = await save.query(getSaveStateQuery);
       expect(saveState).toMatchObject({ renewalId: h.workflowId, renewalLink: 'linked', status: 'active', facts: { alternative: 'evaluating' } });
       expect(saveState.triage.rootCause).toBe('product_fit');
@@ -180,7 +146,7 @@ describe('renewal workflow (time-skipping)', () => {
       expect(s.ownership.salesInvolved).toBe(true);
 
       await h.signal(stakeholderChangeSignal, { eventId: 'crm-779', source: 'crm', who: 'champion', description: 'Champion left for a competitor' });
-      await env.sleep(1_000);
+      await suite.env.sleep(1_000);
       s = await state(h);
       expect(s.tasks.map((t) => t.key)).toContain('relationship_rebuild');
       // Still one save: the stakeholder change kept it red, nothing restarted.
@@ -206,9 +172,9 @@ describe('renewal workflow (time-skipping)', () => {
   it('links a save started through REST both ways: no second save when it turns red, and the decision closes it as saved', async () => {
     const { acts, worker, input, renewalDate, taskQueue } = await launch('acc-rest-save', 50);
     await worker.runUntil(async () => {
-      const h = await env.client.workflow.start<typeof renewalWorkflow>('renewalWorkflow', { taskQueue, workflowId: renewalWorkflowId('acc-rest-save', renewalDate), args: [input] });
+      const h = await suite.env.client.workflow.start<typeof renewalWorkflow>('renewalWorkflow', { taskQueue, workflowId: renewalWorkflowId('acc-rest-save', renewalDate), args: [input] });
       const saveId = saveEffortWorkflowId('acc-rest-save', renewalDate);
-      const save = await env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', {
+      const save = await suite.env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', {
         taskQueue,
         workflowId: saveId,
         args: [{
@@ -217,13 +183,13 @@ describe('renewal workflow (time-skipping)', () => {
           rootCause: 'value_perception', strategicFlags: {}, policy: DEFAULT_POLICY, startedBy: 'ops-1',
         }],
       });
-      await env.sleep(1_000);
+      await suite.env.sleep(1_000);
       let s = await state(h);
       expect(s.saveRequest).toMatchObject({ saveId, startedBy: 'ops-1', reason: 'save started by ops-1' });
       expect((await save.query(getSaveStateQuery)).renewalLink).toBe('linked');
 
       await h.signal(healthInputSignal, { eventId: 'crm-1', source: 'crm', inputs: { competitiveSignal: true } });
-      await env.sleep(1_000);
+      await suite.env.sleep(1_000);
       s = await state(h);
       expect(s.category).toBe('red');
       expect(s.audit.filter((e) => e.action === 'save_started')).toHaveLength(0);
@@ -241,20 +207,20 @@ describe('renewal workflow (time-skipping)', () => {
   it('re-plans its timers when the renewal date changes', async () => {
     const { worker, input, renewalDate, taskQueue } = await launch('acc-move', 40);
     await worker.runUntil(async () => {
-      const h = await env.client.workflow.start<typeof renewalWorkflow>('renewalWorkflow', { taskQueue, workflowId: renewalWorkflowId('acc-move', renewalDate), args: [input] });
+      const h = await suite.env.client.workflow.start<typeof renewalWorkflow>('renewalWorkflow', { taskQueue, workflowId: renewalWorkflowId('acc-move', renewalDate), args: [input] });
       let s = await state(h);
       expect(s.nextMilestone).toEqual({ phase: 'engagement', at: `${addDays(renewalDate, -30)}T09:00:00.000Z` });
       const newDate = addDays(renewalDate, 30);
       expect(await refusal(h.executeUpdate(changeRenewalUpdate, { args: [{ renewalDate: '2001-01-01', by: 'ops-1' }] }))).toBe('RenewalInvalidChange');
       s = await h.executeUpdate(changeRenewalUpdate, { args: [{ renewalDate: newDate, ownerCsmId: 'csm-2', by: 'ops-1' }] });
       expect(s.renewalDate).toBe(newDate);
-      await env.sleep(1_000);
+      await suite.env.sleep(1_000);
       s = await state(h);
       expect(s.nextMilestone).toEqual({ phase: 'engagement', at: `${addDays(newDate, -30)}T09:00:00.000Z` });
       expect(s.tasks.filter((t) => t.state === 'open' && t.ownerRole === 'csm').every((t) => t.ownerId === 'csm-2')).toBe(true);
-      await env.sleep(20 * DAY); // past the old T-30, before the new one
+      await suite.env.sleep(20 * DAY); // past the old T-30, before the new one
       expect((await state(h)).phase).toBe('preparation');
-      await env.sleep(21 * DAY); // past the new T-30
+      await suite.env.sleep(21 * DAY); // past the new T-30
       expect((await state(h)).phase).toBe('engagement');
       await h.executeUpdate(cancelRenewalUpdate, { args: [{ reason: 'test done', by: 'ops-1' }] });
       await h.result();
@@ -264,15 +230,15 @@ describe('renewal workflow (time-skipping)', () => {
   it('flags renewal day without a decision, escalates at once and after the grace period, and keeps waiting', async () => {
     const { acts, worker, input, renewalDate, taskQueue } = await launch('acc-late-decision', 5);
     const result = await worker.runUntil(async () => {
-      const h = await env.client.workflow.start<typeof renewalWorkflow>('renewalWorkflow', { taskQueue, workflowId: renewalWorkflowId('acc-late-decision', renewalDate), args: [input] });
+      const h = await suite.env.client.workflow.start<typeof renewalWorkflow>('renewalWorkflow', { taskQueue, workflowId: renewalWorkflowId('acc-late-decision', renewalDate), args: [input] });
       expect((await state(h)).timeBand).toBe('emergency');
-      await env.sleep(5 * DAY + DAY / 2);
+      await suite.env.sleep(5 * DAY + DAY / 2);
       let s = await state(h);
       expect(s.phase).toBe('renewal_day');
       expect(s.exception).toMatchObject({ kind: 'no_decision_on_renewal_day' });
       expect(s.exception!.escalations).toHaveLength(1);
       expect(acts.byKind('no_decision_on_renewal_day')).toHaveLength(1);
-      await env.sleep(3 * DAY);
+      await suite.env.sleep(3 * DAY);
       s = await state(h);
       expect(s.exception!.escalations).toHaveLength(2);
       expect(acts.byKind('no_decision_on_renewal_day').map((n) => n.managerOf)).toEqual(['csm-1', 'csm-1']);
@@ -292,17 +258,17 @@ describe('renewal workflow (time-skipping)', () => {
     const { worker, input, renewalDate, taskQueue } = await launch('acc-next', 3, { policy });
     const nextId = renewalWorkflowId('acc-next', addMonths(renewalDate, 12));
     const result = await worker.runUntil(async () => {
-      const h = await env.client.workflow.start<typeof renewalWorkflow>('renewalWorkflow', { taskQueue, workflowId: renewalWorkflowId('acc-next', renewalDate), args: [input] });
+      const h = await suite.env.client.workflow.start<typeof renewalWorkflow>('renewalWorkflow', { taskQueue, workflowId: renewalWorkflowId('acc-next', renewalDate), args: [input] });
       await h.executeUpdate(recordDecisionUpdate, { args: [{ outcome: 'expanded', newArrCents: 5_000_000, by: 'csm-1' }] });
-      await env.sleep(4 * DAY);
+      await suite.env.sleep(4 * DAY);
       const s = await state(h);
       expect(s.phase).toBe('post_renewal');
       for (const t of s.tasks.filter((x) => x.trigger === 'post_renewal')) await h.executeUpdate(completeTaskUpdate, { args: [{ taskId: t.id, by: 'csm-1' }] });
       const r = await h.result();
-      const next = await env.client.workflow.getHandle<typeof renewalWorkflow>(nextId).query(getRenewalStateQuery);
+      const next = await suite.env.client.workflow.getHandle<typeof renewalWorkflow>(nextId).query(getRenewalStateQuery);
       expect(next.account.arrCents).toBe(5_000_000);
       expect(next.audit[0]).toMatchObject({ action: 'launched', actor: `workflow:${renewalWorkflowId('acc-next', renewalDate)}` });
-      await env.client.workflow.getHandle(nextId).executeUpdate(cancelRenewalUpdate, { args: [{ reason: 'test done', by: 'ops-1' }] });
+      await suite.env.client.workflow.getHandle(nextId).executeUpdate(cancelRenewalUpdate, { args: [{ reason: 'test done', by: 'ops-1' }] });
       return r;
     });
     expect(result).toMatchObject({ status: 'closed', nextTermRenewalId: nextId });

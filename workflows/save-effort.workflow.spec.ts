@@ -1,9 +1,6 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { RecordingActivities, refusal, timeSkippingSuite } from '../test/support/workflow-testing';
+import { timeout } from '../test/support/workflow-histories';
 import type { WorkflowHandle } from '@temporalio/client';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { bundleWorkflows } from '../apps/worker/src/workflow-bundle';
-import { refusal } from '../test/support/workflow-testing';
-import { createTimeSkippingEnv, registerSearchAttributes, uniqueTaskQueue } from '../test/support/temporal';
 import {
   addIssueUpdate,
   advanceEscalationSignal,
@@ -18,59 +15,32 @@ import {
   retriageSignal,
   saveEffortWorkflowId,
   setPlanItemStateUpdate,
-  type FollowUpLaunch,
   type PostSaveMonitoringInput,
   type SaveEffortInput,
   type SaveState,
 } from './definitions';
 import { DEFAULT_POLICY, addDays, localDateAt } from './domain';
-import type { RenewalNotification } from './renewal.activities';
 import type { SaveEffortActivities } from './save-effort.activities';
 import type { saveEffortWorkflow } from './save-effort.workflow';
-import { recordHistoriesOf, timeout, workerCacheOptions } from '../test/support/workflow-histories';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-class RecordingSaveActivities implements SaveEffortActivities {
+class RecordingSaveActivities extends RecordingActivities implements SaveEffortActivities {
   readonly writes: SaveState[] = [];
-  readonly notifications = new Map<string, RenewalNotification>();
   readonly recordSaveState = async (s: SaveState): Promise<void> => void this.writes.push(structuredClone(s));
-  readonly notify = async (n: RenewalNotification): Promise<void> => void this.notifications.set(n.key, n);
-  /** Hand-offs are recorded here; the monitoring and win-back workflows have their own tests. */
-  readonly launches: FollowUpLaunch[] = [];
-  readonly launchFollowUp = async (l: FollowUpLaunch): Promise<{ started: boolean }> => {
-    const started = !this.launches.some((x) => x.workflowId === l.workflowId);
-    this.launches.push(structuredClone(l));
-    return { started };
-  };
-  kinds(): string[] {
-    return [...this.notifications.values()].map((n) => n.kind);
-  }
 }
 
 
 const rationale = { businessRationale: 'Keeps a reference logo', expectedOutcome: '2-year renewal', alternativesConsidered: 'Service credits', riskFactors: 'Competitor evaluation' };
 
 describe('save-effort workflow (time-skipping)', () => {
-  let env: TestWorkflowEnvironment;
-  recordHistoriesOf('save-effort', () => env);
-  let bundle: WorkflowBundleWithSourceMap;
-
-  beforeAll(async () => {
-    [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
-    await registerSearchAttributes(env);
-  }, timeout(120_000));
-
-  afterAll(async () => {
-    await env?.teardown();
-  });
+  const suite = timeSkippingSuite('save-effort');
 
   async function start(accountId: string, over: Partial<SaveEffortInput> & { arrCents?: number } = {}) {
     const acts = new RecordingSaveActivities();
-    const taskQueue = uniqueTaskQueue(accountId);
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: acts, ...workerCacheOptions() });
-    const renewalDate = addDays(localDateAt(new Date(await env.currentTimeMs()), 'UTC'), 120);
+    const { worker, taskQueue } = await suite.worker(accountId, acts);
+    const renewalDate = addDays(localDateAt(await suite.now(), 'UTC'), 120);
     const { arrCents = 15_000_000, ...rest } = over;
     const input: SaveEffortInput = {
       account: { id: accountId, name: `${accountId} AG`, arrCents, segment: 'enterprise', timeZone: 'UTC', ownerCsmId: 'csm-1', csmManagerId: 'mgr-1', salesRepId: 'ae-1' },
@@ -91,7 +61,7 @@ describe('save-effort workflow (time-skipping)', () => {
   it('runs a full save: triage, fast fixes escalating once, a concession up the chain, a partial save', async () => {
     const { acts, worker, input, taskQueue, workflowId } = await start('acc-full-save');
     const result = await worker.runUntil(async () => {
-      const h = await env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', { taskQueue, workflowId, args: [input] });
+      const h = await suite.env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', { taskQueue, workflowId, args: [input] });
       let s = await state(h);
       expect(s.triage.allocation).toMatchObject({ effort: 'full', valueTier: 'high', probabilityTier: 'high', timeBand: 'comprehensive', hoursPlanned: 40, expectedValueHours: 28 });
 
@@ -111,7 +81,7 @@ describe('save-effort workflow (time-skipping)', () => {
       expect(await refusal(h.executeUpdate(decideConcessionUpdate, { args: [{ concessionId: c.id, approve: true, by: 'mgr-1', role: 'csm_manager' }] }))).toBe('SaveConcessionBeyondAuthority');
       expect(await refusal(h.executeUpdate(decideConcessionUpdate, { args: [{ concessionId: c.id, approve: true, by: 'csm-1', role: 'director' }] }))).toBe('SaveConcessionOwnRequest');
 
-      await env.sleep(73 * HOUR); // past the fast-fix due date and the approval SLA, twice
+      await suite.env.sleep(73 * HOUR); // past the fast-fix due date and the approval SLA, twice
       s = await state(h);
       expect(s.planItems.filter((p) => p.escalatedAt).map((p) => p.id)).toEqual(['item-2', 'item-3']);
       expect(s.planCompletion).toMatchObject({ total: 3, done: 1, inProgress: 2, overdue: 2, completedPct: 33 });
@@ -144,7 +114,7 @@ describe('save-effort workflow (time-skipping)', () => {
       arrCents: 300_000,
       facts: { issuesFixable: 'no', relationship: 'broken', alternative: 'committed', budget: 'none', stakeholders: 'checked_out' },
     });
-    const result = await worker.runUntil(env.client.workflow.execute<typeof saveEffortWorkflow>('saveEffortWorkflow', { taskQueue, workflowId, args: [input] }));
+    const result = await worker.runUntil(suite.env.client.workflow.execute<typeof saveEffortWorkflow>('saveEffortWorkflow', { taskQueue, workflowId, args: [input] }));
     expect(result.status).toBe('exited');
     const last = acts.writes.at(-1)!;
     expect(last.triage.allocation.effort).toBe('none');
@@ -159,19 +129,19 @@ describe('save-effort workflow (time-skipping)', () => {
   it('re-triages when facts change and honours a recorded override; a light save escalates its passed deadline', async () => {
     const { acts, worker, input, taskQueue, workflowId } = await start('acc-light-save', { arrCents: 1_000_000 });
     await worker.runUntil(async () => {
-      const h = await env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', { taskQueue, workflowId, args: [input] });
+      const h = await suite.env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', { taskQueue, workflowId, args: [input] });
       let s = await state(h);
       expect(s.triage.allocation.effort).toBe('light');
       await h.signal(retriageSignal, { eventId: 'e-1', by: 'csm-1', strategicFlags: { logo: true } });
       await h.signal(retriageSignal, { eventId: 'e-1', by: 'csm-1', strategicFlags: { logo: true } });
-      await env.sleep(1_000);
+      await suite.env.sleep(1_000);
       s = await state(h);
       expect(s.triageHistory.map((t) => t.allocation.effort)).toEqual(['light', 'standard']);
       expect(await refusal(h.executeUpdate(overrideProbabilityUpdate, { args: [{ tier: 'low', reason: ' ', by: 'mgr-1' }] }))).toBe('SaveInvalidChange');
       const t = await h.executeUpdate(overrideProbabilityUpdate, { args: [{ tier: 'low', reason: 'They signed an LOI with a competitor', by: 'mgr-1' }] });
       expect(t.allocation.effort).toBe('light');
       expect(t.probabilityOverride).toMatchObject({ tier: 'low', by: 'mgr-1' });
-      await env.sleep(15 * DAY);
+      await suite.env.sleep(15 * DAY);
       expect(acts.kinds()).toContain('save_deadline_passed');
       await h.executeUpdate(recordSaveOutcomeUpdate, { args: [{ result: 'lost', kind: 'lost', newArrCents: null, pauseDays: null, reason: 'Chose a cheaper tool', competitor: 'CheapCo', by: 'csm-1' }] });
       const r = await h.result();
@@ -185,14 +155,14 @@ describe('save-effort workflow (time-skipping)', () => {
   it('runs a standard save: a small concession climbs csm -> csm_manager -> director on its SLA and the director approves', async () => {
     const { acts, worker, input, taskQueue, workflowId } = await start('acc-std-save', { arrCents: 5_000_000, facts: { issuesFixable: 'complex', relationship: 'strained', alternative: 'evaluating', budget: 'uncertain', stakeholders: 'mixed' } });
     await worker.runUntil(async () => {
-      const h = await env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', { taskQueue, workflowId, args: [input] });
+      const h = await suite.env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', { taskQueue, workflowId, args: [input] });
       let s = await state(h);
       expect(s.triage.allocation).toMatchObject({ effort: 'standard', valueTier: 'medium', probabilityTier: 'medium', people: ['csm', 'csm_manager'] });
       const c = await h.executeUpdate(requestConcessionUpdate, { args: [{ type: 'payment_terms', terms: 'quarterly billing', rationale, sunset: 'this term', tiedTo: 'renewal signed this month', by: 'csm-1' }] });
       expect(c.requiredRole).toBe('csm');
-      await env.sleep(25 * HOUR);
+      await suite.env.sleep(25 * HOUR);
       expect((await state(h)).concessions[0]!.awaitingRole).toBe('csm_manager');
-      await env.sleep(24 * HOUR);
+      await suite.env.sleep(24 * HOUR);
       s = await state(h);
       expect(s.concessions[0]!.awaitingRole).toBe('director');
       expect(s.concessions[0]!.chain.map((st) => st.action)).toEqual(['requested', 'escalated', 'escalated']);
@@ -209,7 +179,7 @@ describe('save-effort workflow (time-skipping)', () => {
   it('runs the executive-escalation protocol step by step, logs conversations, flags lost-cause signs, and closes on the renewal decision', async () => {
     const { acts, worker, input, taskQueue, workflowId } = await start('acc-exec-save', { arrCents: 1_000_000 });
     const result = await worker.runUntil(async () => {
-      const h = await env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', { taskQueue, workflowId, args: [input] });
+      const h = await suite.env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', { taskQueue, workflowId, args: [input] });
       const brief = { history: 'h', issues: 'i', plan: 'p', objective: 'o', talkingPoints: 't', timing: 'next week' };
       // $10K ARR, no strategic flag: only with an override reason.
       expect(await refusal(h.executeUpdate(startEscalationUpdate, { args: [{ brief, by: 'csm-1' }] }))).toBe('SaveEscalationCriteriaUnmet');
@@ -220,17 +190,17 @@ describe('save-effort workflow (time-skipping)', () => {
       await h.signal(advanceEscalationSignal, { eventId: 'x-1', step: 'csm_follow_up', by: 'csm-1' }); // out of order: ignored
       await h.signal(advanceEscalationSignal, { eventId: 'x-2', step: 'executive_engaged', by: 'vp-1', note: 'called their CEO' });
       await h.signal(advanceEscalationSignal, { eventId: 'x-2', step: 'executive_engaged', by: 'vp-1' }); // duplicate: ignored
-      await env.sleep(1_000);
+      await suite.env.sleep(1_000);
       let s = await state(h);
       expect(s.escalation!.steps.filter((st) => st.completedAt).map((st) => st.step)).toEqual(['brief_prepared', 'executive_engaged']);
-      await env.sleep(4 * DAY); // csm_follow_up overdue: escalated once
+      await suite.env.sleep(4 * DAY); // csm_follow_up overdue: escalated once
       s = await state(h);
       expect(s.escalation!.steps.find((st) => st.step === 'csm_follow_up')!.escalatedAt).not.toBeNull();
 
       await h.executeUpdate(logConversationUpdate, { args: [{ stage: 'open_with_honesty', result: 'They listened', by: 'csm-1' }] });
       await h.executeUpdate(logConversationUpdate, { args: [{ stage: 'get_to_truth', result: 'Already signed with CheapCo', decisionFinal: true, by: 'csm-1' }] });
       await h.signal(retriageSignal, { eventId: 'r-1', by: 'csm-1', facts: { alternative: 'committed' } });
-      await env.sleep(1_000);
+      await suite.env.sleep(1_000);
       s = await state(h);
       expect(s.conversations.map((c) => c.stage)).toEqual(['open_with_honesty', 'get_to_truth']);
       expect(s.lostCause.suggestStop).toBe(true);

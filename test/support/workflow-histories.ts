@@ -1,4 +1,4 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowClient } from '@temporalio/client';
 import * as proto from '@temporalio/proto';
 import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,74 +35,53 @@ export function historyFromJson(json: unknown): History {
 export const HISTORY_FIXTURES_DIR = resolve(__dirname, '../fixtures/histories');
 
 /**
- * With RECORD_HISTORIES=1, remembers every workflow the spec starts through the test
- * client (start, execute and signal-with-start) and, after each test, writes the history
- * of each one to test/fixtures/histories/<spec>--<test>--<workflow id>.json (its latest
- * run), plus, when it continued as new, its first run (`...--run-1.json`, the one that
- * ended with the continue-as-new command), and the same for every child workflow those
- * histories started. Without it nothing happens. RECORD_HISTORIES_DIR writes elsewhere
- * (to compare or pick before replacing fixtures). Re-record after a deliberate change of
- * workflow code that old histories must not replay (see README, "Changing workflow code
- * safely").
+ * With RECORD_HISTORIES=1, writes the history of every workflow a test started through
+ * the test client (`startedIds`: start, execute and signal-with-start, tracked by
+ * timeSkippingSuite) to test/fixtures/histories/<spec>--<test>--<workflow id>.json (its
+ * latest run), plus, when it continued as new, its first run (`...--run-1.json`, the one
+ * that ended with the continue-as-new command), and the same for every child workflow
+ * those histories started. Without it nothing is written. RECORD_HISTORIES_DIR writes
+ * elsewhere (to compare or pick before replacing fixtures). Re-record after a deliberate
+ * change of workflow code that old histories must not replay (see README, "Changing
+ * workflow code safely").
  */
-export function recordHistoriesOf(spec: string, env: () => TestWorkflowEnvironment): void {
+export async function recordHistories(spec: string, testName: string, client: WorkflowClient, startedIds: Iterable<string>): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
   const dir = process.env.RECORD_HISTORIES_DIR ? resolve(process.env.RECORD_HISTORIES_DIR) : HISTORY_FIXTURES_DIR;
-  const started = new Set<string>();
-  let wrapped: TestWorkflowEnvironment | undefined;
-  beforeEach(() => {
-    const e = env();
-    if (wrapped === e) return;
-    wrapped = e;
-    const wf = e.client.workflow;
-    const start = wf.start.bind(wf);
-    const execute = wf.execute.bind(wf);
-    const signalWithStart = wf.signalWithStart.bind(wf);
-    wf.start = (async (type: unknown, options: { workflowId: string }) => {
-      started.add(options.workflowId);
-      return start(type as never, options as never);
-    }) as typeof wf.start;
-    // execute() starts through the client's internals, not through start().
-    wf.execute = (async (type: unknown, options: { workflowId: string }) => {
-      started.add(options.workflowId);
-      return execute(type as never, options as never);
-    }) as typeof wf.execute;
-    wf.signalWithStart = (async (type: unknown, options: { workflowId: string }) => {
-      started.add(options.workflowId);
-      return signalWithStart(type as never, options as never);
-    }) as typeof wf.signalWithStart;
-  });
-  afterEach(async () => {
-    const prefix = `${spec}--${slug(expect.getState().currentTestName ?? 'test').slice(0, 60)}--`;
-    mkdirSync(dir, { recursive: true });
-    // A re-recorded test replaces its fixtures (ids carry dates that move between runs).
-    for (const old of readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith('.json'))) rmSync(join(dir, old));
-    const client = env().client.workflow;
-    const names = new Set<string>();
-    const write = (workflowId: string, history: History, suffix = '') => {
-      // The id without its dates (the test server's clock moves between recordings), so
-      // a re-recording rewrites the same files; a second id of the same name gets -2.
-      const base = slug(workflowId.replace(/:?\d{4}-\d{2}-\d{2}/g, ''));
-      let name = base;
-      for (let n = 2; names.has(name + suffix); n++) name = `${base}-${n}`;
-      names.add(name + suffix);
-      writeFileSync(join(dir, `${prefix}${name}${suffix}.json`), `${historyToJson(history)}\n`);
-    };
-    const queue = [...started];
-    const done = new Set<string>();
-    for (let workflowId = queue.shift(); workflowId !== undefined; workflowId = queue.shift()) {
-      if (done.has(workflowId)) continue;
-      done.add(workflowId);
-      const latest = await client.getHandle(workflowId).fetchHistory();
-      // Earlier runs of a continue-as-new chain, back to the first.
-      const runs = [latest];
-      for (let previous = continuedFrom(latest); previous; previous = continuedFrom(runs.at(-1)!)) runs.push(await client.getHandle(workflowId, previous).fetchHistory());
-      write(workflowId, latest);
-      if (runs.length > 1) write(workflowId, runs.at(-1)!, '--run-1');
-      for (const run of runs) queue.push(...childrenOf(run));
-    }
-    started.clear();
-  }, 60_000);
+  const prefix = `${spec}--${slug(testName).slice(0, 60)}--`;
+  mkdirSync(dir, { recursive: true });
+  // A re-recorded test replaces its fixtures (ids carry dates that move between runs).
+  for (const old of readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith('.json'))) rmSync(join(dir, old));
+  const names = new Set<string>();
+  const write = (workflowId: string, history: History, suffix = '') => {
+    // The id without its dates (the test server's clock moves between recordings), so
+    // a re-recording rewrites the same files; a second id of the same name gets -2.
+    const base = slug(workflowId.replace(/:?\d{4}-\d{2}-\d{2}/g, ''));
+    let name = base;
+    for (let n = 2; names.has(name + suffix); n++) name = `${base}-${n}`;
+    names.add(name + suffix);
+    writeFileSync(join(dir, `${prefix}${name}${suffix}.json`), `${historyToJson(history)}\n`);
+  };
+  const queue = [...startedIds];
+  const done = new Set<string>();
+  for (let workflowId = queue.shift(); workflowId !== undefined; workflowId = queue.shift()) {
+    if (done.has(workflowId)) continue;
+    done.add(workflowId);
+    const latest = await client.getHandle(workflowId).fetchHistory();
+    // Earlier runs of a continue-as-new chain, back to the first.
+    const runs = [latest];
+    for (let previous = continuedFrom(latest); previous; previous = continuedFrom(runs.at(-1)!)) runs.push(await client.getHandle(workflowId, previous).fetchHistory());
+    write(workflowId, latest);
+    if (runs.length > 1) write(workflowId, runs.at(-1)!, '--run-1');
+    for (const run of runs) queue.push(...childrenOf(run));
+  }
+}
+
+/** The workflows these started as children (directly), from their histories. */
+export async function childWorkflowIds(client: WorkflowClient, workflowIds: Iterable<string>): Promise<string[]> {
+  const children: string[] = [];
+  for (const id of workflowIds) children.push(...childrenOf(await client.getHandle(id).fetchHistory()));
+  return children;
 }
 
 const startedAttributes = (history: History) => history.events?.[0]?.workflowExecutionStartedEventAttributes;
