@@ -248,7 +248,8 @@ export async function startService(options) {
     const keysCli = async (args, extra = {}) => {
       const r = await runNode(KEYS, [...args, '--json'], { ...env, ...extra });
       if (r.code !== 0) throw new Error(`keys ${args.join(' ')} failed: ${r.stderr || r.stdout}`);
-      return /** @type {Record<string, string>} */ (JSON.parse(r.stdout));
+      // Its answer is the last line (log lines may come before it at a verbose LOG_LEVEL).
+      return /** @type {Record<string, string>} */ (JSON.parse(r.stdout.trim().split('\n').pop() ?? ''));
     };
     /** @param {KeySpec} spec */
     const mintKey = async (spec) => {
