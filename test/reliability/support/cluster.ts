@@ -77,7 +77,10 @@ export class ReliabilityCluster {
       },
     });
     const db = createDataSource({ DATABASE_URL: service.databaseUrl, DATABASE_POOL_SIZE: 4 });
-    await db.initialize();
+    await db.initialize().catch(async (error: unknown) => {
+      await service.stop();
+      throw error;
+    });
     return new ReliabilityCluster(service, db);
   }
 
