@@ -30,7 +30,8 @@ const clockAndRandomness = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'jest.config.js'] },
+  // jest's configuration and its transform of scripts/lib for the tests run as plain CommonJS.
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'jest.config.js', 'test/support/esm-transform.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -6,7 +6,10 @@ const moduleNameMapper = {
   '^@retain/config$': '<rootDir>/libs/config/src',
   '^@retain/workflows$': '<rootDir>/workflows/definitions',
 };
-const common = { transform: { '^.+\\.ts$': tsJest }, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname, setupFiles: ['<rootDir>/test/support/jest.setup.ts'] };
+// scripts/lib (the service supervisor, the wait and port helpers) is ES modules; the
+// tests load them as CommonJS through test/support/esm-transform.cjs.
+const transform = { '^.+\\.ts$': tsJest, '^.+/scripts/lib/.+\\.mjs$': '<rootDir>/test/support/esm-transform.cjs' };
+const common = { transform, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname, setupFiles: ['<rootDir>/test/support/jest.setup.ts'] };
 
 // Type checking is `npm run typecheck`; ts-jest only transpiles, which keeps test
 // start-up fast. Projects let `npm test` report unit, workflow and end-to-end apart.

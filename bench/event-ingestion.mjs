@@ -14,7 +14,8 @@
 // of that account, equals the events accepted.
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { SMOKE, eventually, fmt, fmtMs, httpClient, json, percentile, performance, pool, rows, sleep, verdict } from './lib/measure.mjs';
+import { waitUntil } from '../scripts/lib/readiness.mjs';
+import { SMOKE, fmt, fmtMs, httpClient, json, percentile, performance, pool, rows, sleep, verdict } from './lib/measure.mjs';
 import { domain } from './lib/renewals.mjs';
 import { say } from './lib/stack.mjs';
 
@@ -76,11 +77,11 @@ export async function run(stack) {
       ms.push(res.ms);
     });
     const answeredAt = performance.now();
-    await eventually(
+    await waitUntil(
       async () => (Number(/** @type {{ n: string }} */ ((await rows(db, 'SELECT count(*) AS n FROM inbound_events WHERE delivered_at IS NULL'))[0]).n) === 0 ? true : undefined),
       300_000,
       'the relay to empty the inbox',
-      20,
+      { everyMs: 20 },
     );
     const deliveredAt = performance.now();
     expected.http += n;
@@ -128,7 +129,7 @@ export async function run(stack) {
   const sum = (/** @type {Map<string, number>} */ m) => [...m.values()].reduce((a, b) => a + b, 0);
   /** Waits until the workflows have applied every event sent so far (the worker is idle again). */
   const settle = async () => {
-    await eventually(async () => (sum(await applied(httpAccounts)) === expected.http && sum(await applied(rawAccounts)) === expected.raw ? true : undefined), 300_000, 'the account workflows to apply every event', 200);
+    await waitUntil(async () => (sum(await applied(httpAccounts)) === expected.http && sum(await applied(rawAccounts)) === expected.raw ? true : undefined), 300_000, 'the account workflows to apply every event', { everyMs: 200 });
     await sleep(500);
   };
 

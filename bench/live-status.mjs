@@ -1,7 +1,8 @@
 // Live status: GET /renewals/{id} of a running renewal whose workflow sits in the
 // worker's cache (launched through the api a moment before), against GET /health,
 // one request at a time over keep-alive, alternating blocks of each.
-import { SMOKE, eventually, fmtMs, httpClient, isoDatePlus, json, percentile, verdict } from './lib/measure.mjs';
+import { waitUntil } from '../scripts/lib/readiness.mjs';
+import { SMOKE, fmtMs, httpClient, isoDatePlus, json, percentile, verdict } from './lib/measure.mjs';
 import { launchBody } from './lib/renewals.mjs';
 
 export const name = 'live-status';
@@ -20,13 +21,14 @@ export async function run(stack) {
     const path = `/renewals/${encodeURIComponent(id)}`;
     const auth = { authorization: `Bearer ${keys.director}` };
     // Until the worker has written the renewal's first state to the read model.
-    await eventually(
+    await waitUntil(
       async () => {
         const r = await http.request('GET', path, { headers: auth });
         return r.status === 200 && /** @type {{ status: string }} */ (json(r.text)).status === 'active' ? true : undefined;
       },
       60_000,
       'the renewal in the read model',
+      { everyMs: 250 },
     );
     const get = async (/** @type {string} */ p, /** @type {Record<string, string>} */ headers) => {
       const r = await http.request('GET', p, { headers });

@@ -11,7 +11,8 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { repoRoot } from '../scripts/lib/common.mjs';
-import { SMOKE, eventually, fmt, fmtMs, httpClient, json, median, percentile, rows, verdict } from './lib/measure.mjs';
+import { waitUntil } from '../scripts/lib/readiness.mjs';
+import { SMOKE, fmt, fmtMs, httpClient, json, median, percentile, rows, verdict } from './lib/measure.mjs';
 import { say } from './lib/stack.mjs';
 
 export const name = 'managers-list';
@@ -81,7 +82,7 @@ export async function run(stack) {
   });
   if (seed.status !== 201 && seed.status !== 200) throw new Error(`POST /saves answered ${seed.status}: ${seed.text}`);
   const seedId = `save:sv-seed:${renewalDate}`;
-  await eventually(async () => ((await db.query('SELECT 1 FROM save_efforts WHERE id = $1', [seedId])).rowCount ? true : undefined), 60_000, 'the seed save in the read model');
+  await waitUntil(async () => ((await db.query('SELECT 1 FROM save_efforts WHERE id = $1', [seedId])).rowCount ? true : undefined), 60_000, 'the seed save in the read model', { everyMs: 250 });
 
   say(`${name}: generating ${fmt(size.saves)} saves`);
   const gen = await db.connect();

@@ -11,7 +11,8 @@
 //      open workflows grow past the cache must stay flat.
 // The renewals are the ones bulk-launch started on queues no worker polled (each
 // worker here polls one of them); run alone, this benchmark starts its own.
-import { SMOKE, eventually, fmt, isoDatePlus, performance, pool, rows, sleep, verdict } from './lib/measure.mjs';
+import { waitUntil } from '../scripts/lib/readiness.mjs';
+import { SMOKE, fmt, isoDatePlus, performance, pool, rows, sleep, verdict } from './lib/measure.mjs';
 import { launchBody, rawStart } from './lib/renewals.mjs';
 import { rssMb, say } from './lib/stack.mjs';
 
@@ -87,7 +88,7 @@ async function follow(stack, worker, work, opts) {
     await sleep(500);
   }
   // Settled: nothing left in flight, a few samples a second apart.
-  await eventually(async () => ((await opened()) >= opts.stopAt ? true : undefined), 60_000, 'the last renewals');
+  await waitUntil(async () => ((await opened()) >= opts.stopAt ? true : undefined), 60_000, 'the last renewals', { everyMs: 250 });
   await sleep(SMOKE ? 500 : 3000);
   const after = await settledRss(stack, worker);
   const seconds = (performance.now() - started) / 1000;

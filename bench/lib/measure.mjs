@@ -100,22 +100,6 @@ export function verdict(ok) {
 }
 
 /**
- * Polls `probe` until it returns something other than undefined.
- * @template T
- * @param {() => Promise<T | undefined>} probe @param {number} timeoutMs @param {string} what @param {number} [everyMs]
- * @returns {Promise<T>}
- */
-export async function eventually(probe, timeoutMs, what, everyMs = 250) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
-
-/**
  * JSON.parse, typed as unknown (cast the result to what is expected).
  * @param {string} text @returns {unknown}
  */

@@ -3,7 +3,6 @@
 // JSDoc types (checked by `tsc` through `checkJs`).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,39 +75,6 @@ export function run(scope, cmd, args, options = {}, { quiet = false } = {}) {
       reject(new ProvisioningError(`${cmd} ${args.join(' ')} failed (${signal ?? `exit ${code}`})`));
     });
   });
-}
-
-/** @returns {Promise<number>} a TCP port that was free on 127.0.0.1 a moment ago */
-export function freePort() {
-  return new Promise((resolvePromise, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePromise(port));
-    });
-  });
-}
-
-/**
- * Waits until something accepts TCP connections on host:port.
- * @param {string} host @param {number} port @param {number} timeoutMs
- */
-export async function waitForPort(host, port, timeoutMs) {
-  const { connect } = await import('node:net');
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await new Promise((r) => {
-      const socket = connect({ host, port });
-      socket.once('connect', () => { socket.destroy(); r(true); });
-      socket.once('error', () => { socket.destroy(); r(false); });
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new ProvisioningError(`nothing listens on ${host}:${port} after ${timeoutMs} ms`);
 }
 
 /** @param {string} path */

@@ -2,12 +2,14 @@
 // packages, or any install whose bin directory is given as PG_BIN). PostgreSQL refuses
 // to run as root, so when we are root the server runs as the `postgres` system user
 // (uid/gid given to spawn) and its data directory is owned by that user.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProvisioningError, ensureDir, freePort, log, run, waitForPort } from './common.mjs';
+import { ProvisioningError, ensureDir, log, run } from './common.mjs';
+import { ManagedProcess } from './managed-process.mjs';
+import { freePort, retryStart } from './readiness.mjs';
 
 /** @returns {string} directory holding initdb and postgres */
 export function findPostgresBinDir() {
@@ -54,16 +56,19 @@ function own(path, who) {
  * @property {string} url          connection URL of the application database
  * @property {string} adminUrl     connection URL of the `postgres` maintenance database
  * @property {number} port
- * @property {() => Promise<void>} stop
+ * @property {ManagedProcess} process
+ * @property {() => Promise<void>} start   starts it again on the same port and data (after a stop or a crash)
+ * @property {(signal?: NodeJS.Signals) => Promise<void>} stop  fast shutdown (SIGINT) unless told otherwise; an ephemeral cluster is removed
  */
 
 /**
  * Creates a cluster in `dir` if there is none, then starts it on `port` and ensures the
- * application database exists.
- * @param {{ dir: string, port: number, password: string, database: string, ephemeral: boolean }} options
+ * application database exists. A start that does not come up is retried, on another
+ * free port when `movable` (a port chosen free can be taken before the server binds it).
+ * @param {{ dir: string, port: number, movable?: boolean, password: string, database: string, ephemeral: boolean, env?: NodeJS.ProcessEnv, signal?: AbortSignal }} options
  * @returns {Promise<PostgresServer>}
  */
-export async function startPostgres({ dir, port, password, database, ephemeral }) {
+export async function startPostgres({ dir, port, movable = false, password, database, ephemeral, env = process.env, signal }) {
   const bin = findPostgresBinDir();
   const who = serverIdentity();
   const user = 'retain';
@@ -91,45 +96,41 @@ export async function startPostgres({ dir, port, password, database, ephemeral }
     ];
     appendFileSync(join(dataDir, 'postgresql.conf'), `\n# retain\n${settings.join('\n')}\n`);
   }
-  log('postgres', `starting on 127.0.0.1:${port}`);
-  const logFile = join(dir, 'postgres.log');
-  const child = spawn(join(bin, 'postgres'), ['-D', dataDir, '-p', String(port)], {
-    ...(who ?? {}),
-    cwd: dir,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    detached: false,
-  });
-  let exited = false;
-  child.on('exit', () => {
-    exited = true;
-  });
-  child.stderr?.on('data', (chunk) => appendFileSync(logFile, chunk));
-  try {
-    await waitForPort('127.0.0.1', port, 30_000);
-  } catch {
-    child.kill('SIGKILL');
-    const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
-    throw new ProvisioningError(`PostgreSQL did not start on port ${port}:\n${tail}`);
-  }
   const enc = encodeURIComponent(password);
-  const adminUrl = `postgres://${user}:${enc}@127.0.0.1:${port}/postgres`;
-  await createDatabaseIfMissing(adminUrl, database);
-  const stop = async () => {
-    if (exited) return;
-    await new Promise((resolvePromise) => {
-      child.once('exit', resolvePromise);
-      child.kill('SIGINT'); // fast shutdown: roll back open transactions, then exit
-      setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
-    });
-    if (ephemeral) rmSync(dir, { recursive: true, force: true });
+  const urls = (/** @type {number} */ p) => ({ url: `postgres://${user}:${enc}@127.0.0.1:${p}/${database}`, adminUrl: `postgres://${user}:${enc}@127.0.0.1:${p}/postgres` });
+  const proc = new ManagedProcess({ name: 'postgres', command: join(bin, 'postgres'), args: [], env, cwd: dir, ...(who ? { user: who } : {}), output: join(dir, 'postgres.log'), stopSignal: 'SIGINT', graceMs: 15_000 });
+  /** @param {number} p */
+  const startOn = async (p) => {
+    log('postgres', `starting on 127.0.0.1:${p}`);
+    proc.spec.args = ['-D', dataDir, '-p', String(p)];
+    try {
+      // Ready when it answers a query: it accepts connections a moment before it takes them.
+      await proc.startAndWait(() => createDatabaseIfMissing(urls(p).adminUrl, database), { timeoutMs: 30_000, what: `PostgreSQL on port ${p}`, ...(signal ? { signal } : {}) });
+    } catch (error) {
+      throw new ProvisioningError(`PostgreSQL did not start on port ${p}: ${error instanceof Error ? error.message : String(error)}`);
+    }
   };
-  return { url: `postgres://${user}:${enc}@127.0.0.1:${port}/${database}`, adminUrl, port, stop };
+  let current = port;
+  await retryStart('PostgreSQL', async (attempt) => {
+    if (movable && attempt > 1) current = await freePort();
+    await startOn(current);
+  }, signal ? { signal } : {});
+  return {
+    ...urls(current),
+    port: current,
+    process: proc,
+    start: () => retryStart('PostgreSQL', () => startOn(current)),
+    stop: async (signal) => {
+      await proc.stop(signal);
+      if (ephemeral) rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
-/** @param {string} adminUrl @param {string} database */
+/** @param {string} adminUrl @param {string} database @returns {Promise<true>} */
 export async function createDatabaseIfMissing(adminUrl, database) {
   const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: adminUrl });
+  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5_000 });
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
@@ -137,6 +138,7 @@ export async function createDatabaseIfMissing(adminUrl, database) {
   } finally {
     await client.end();
   }
+  return true;
 }
 
 /**
@@ -146,6 +148,54 @@ export async function createDatabaseIfMissing(adminUrl, database) {
  */
 export async function startEphemeralPostgres() {
   const base = mkdtempSync(join(tmpdir(), 'retain-pg-'));
-  const port = await freePort();
-  return startPostgres({ dir: base, port, password: randomBytes(12).toString('hex'), database: 'retain', ephemeral: true });
+  return startPostgres({ dir: base, port: await freePort(), movable: true, password: randomBytes(12).toString('hex'), database: 'retain', ephemeral: true });
+}
+
+/**
+ * The cluster kept in `dir` across runs (`npm start`, the CLIs, a supervisor's data
+ * directory): created on first use, its port and password in `connection.json`; the
+ * port is `port` the first time (a free one when not given, and then another if it is
+ * taken). With `reuseRunning`, a server of this cluster already running is used as it is.
+ * @param {{ dir: string, port?: number, reuseRunning: boolean, env?: NodeJS.ProcessEnv, signal?: AbortSignal }} options
+ * @returns {Promise<{ url: string, server: PostgresServer | undefined }>} server: undefined when an already running one is used
+ */
+export async function openLocalPostgres({ dir, port, reuseRunning, env, signal }) {
+  ensureDir(dir);
+  const stateFile = join(dir, 'connection.json');
+  /** @type {{ port: number, password: string }} */
+  const state = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, 'utf8')) : { port: port ?? (await freePort()), password: randomBytes(16).toString('hex') };
+  const movable = !existsSync(stateFile) && port === undefined;
+  const keep = () => writeFileSync(stateFile, JSON.stringify(state), { mode: 0o600 });
+  keep();
+  const url = `postgres://retain:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}/retain`;
+  if (reuseRunning && serverRunning(join(dir, 'data'))) {
+    log('postgres', `reusing the local server already running on port ${state.port}`);
+    await createDatabaseIfMissing(url.replace(/\/retain$/, '/postgres'), 'retain');
+    return { url, server: undefined };
+  }
+  try {
+    const server = await startPostgres({ dir, port: state.port, movable, password: state.password, database: 'retain', ephemeral: false, ...(env ? { env } : {}), ...(signal ? { signal } : {}) });
+    if (server.port !== state.port) {
+      state.port = server.port;
+      keep();
+    }
+    return { url: server.url, server };
+  } catch (error) {
+    throw new ProvisioningError(
+      `${error instanceof Error ? error.message : String(error)}\n` +
+        `If port ${state.port} is taken, set RETAIN_PG_PORT before the first start (or edit ${stateFile}), or set DATABASE_URL.`,
+    );
+  }
+}
+
+/** @param {string} dataDir @returns {boolean} whether the postmaster of the cluster in dataDir runs */
+function serverRunning(dataDir) {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return false;
+  try {
+    process.kill(Number(readFileSync(pidFile, 'utf8').split('\n')[0]), 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

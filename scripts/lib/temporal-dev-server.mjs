@@ -1,70 +1,78 @@
-// The Temporal dev server for `npm start`: the CLI's `server start-dev` with a
-// persistent SQLite file under the data directory and the Web UI.
-import { spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
+// The Temporal dev server: the CLI's `server start-dev` with a persistent SQLite file
+// (WAL) in a directory of its own, restartable on the same file, with or without its
+// Web UI.
 import { join } from 'node:path';
-import { createConnection } from 'node:net';
-import { dataDir, ensureDir, log, waitForPort } from './common.mjs';
-import { ensureTemporalCli } from './temporal-cli.mjs';
+import { Connection } from '@temporalio/client';
+import { ensureDir, log } from './common.mjs';
+import { ManagedProcess } from './managed-process.mjs';
+import { freePort, retryStart } from './readiness.mjs';
 
 /** The workflows' search attributes (workflows/definitions.ts, checked by test/unit/search-attributes.spec.ts). */
 export const SEARCH_ATTRIBUTES = ['AccountId=Keyword', 'RenewalDate=Datetime', 'RenewalPhase=Keyword', 'RiskCategory=Keyword', 'SaveStatus=Keyword', 'EffortLevel=Keyword'];
 
-/** @param {number} port */
-function listening(port) {
-  return new Promise((resolve) => {
-    const s = createConnection({ host: '127.0.0.1', port });
-    s.once('connect', () => { s.destroy(); resolve(true); });
-    s.once('error', () => resolve(false));
-  });
-}
-
 /**
- * The dev server's arguments: bound to `ip` (loopback unless RETAIN_TEMPORAL_IP says
- * otherwise) for its frontend and its Web UI alike.
- * @param {{ ip: string, port: number, uiPort: number, dbFile: string }} o
+ * The dev server's arguments: bound to `ip` for its frontend and its Web UI alike;
+ * without `uiPort`, no Web UI (headless).
+ * @param {{ ip: string, port: number, uiPort?: number, dbFile: string }} o
  * @returns {string[]}
  */
 export function devServerArgs(o) {
-  return ['server', 'start-dev', '--ip', o.ip, '--ui-ip', o.ip, '--port', String(o.port), '--ui-port', String(o.uiPort), '--db-filename', o.dbFile,
+  return ['server', 'start-dev', '--ip', o.ip, ...(o.uiPort === undefined ? ['--headless'] : ['--ui-ip', o.ip, '--ui-port', String(o.uiPort)]), '--port', String(o.port), '--db-filename', o.dbFile,
     '--sqlite-pragma', 'journal_mode=WAL', '--log-level', 'warn', '--namespace', 'default',
     // Keep in step with DEV_SERVER_SEARCH_ATTRIBUTES in workflows/definitions.ts.
     ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', a])];
 }
 
-/**
- * @param {{ logFile?: string }} [options] logFile: the server's log (warnings) goes there instead of to stderr
- * @returns {Promise<{ address: string, uiUrl: string | undefined, stop: () => Promise<void> }>}
- */
-export async function ensureTemporalDevServer(options = {}) {
-  if (process.env.TEMPORAL_ADDRESS) return { address: process.env.TEMPORAL_ADDRESS, uiUrl: undefined, stop: async () => {} };
-  const port = Number(process.env.RETAIN_TEMPORAL_PORT ?? 7233);
-  // Loopback unless told otherwise: anyone reaching Temporal's frontend can signal workflows past the api's checks.
-  const ip = process.env.RETAIN_TEMPORAL_IP ?? '127.0.0.1';
-  const uiPort = Number(process.env.RETAIN_TEMPORAL_UI_PORT ?? port + 1000);
-  const address = `127.0.0.1:${port}`;
-  if (await listening(port)) {
-    log('temporal', `reusing the Temporal server already listening on ${address}`);
-    return { address, uiUrl: `http://127.0.0.1:${uiPort}`, stop: async () => {} };
+/** @param {string} address @returns {Promise<true>} once the frontend at address answers */
+async function answers(address) {
+  const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+  try {
+    await connection.workflowService.getSystemInfo({});
+    return true;
+  } finally {
+    await connection.close();
   }
-  const cli = await ensureTemporalCli();
-  const dir = ensureDir(join(dataDir(), 'temporal'));
-  const dbFile = join(dir, 'temporal.sqlite');
-  log('temporal', `starting the dev server on ${address} (UI on ${uiPort}), state in ${dbFile}`);
-  const child = spawn(cli, devServerArgs({ ip, port, uiPort, dbFile }), { stdio: ['ignore', 'ignore', options.logFile ? openSync(options.logFile, 'a') : 'inherit'] });
-  let exited = false;
-  child.on('exit', () => { exited = true; });
-  await waitForPort('127.0.0.1', port, 60_000);
+}
+
+/**
+ * @typedef {object} DevServer
+ * @property {string} address      host:port of its frontend
+ * @property {number} port
+ * @property {string | undefined} uiUrl
+ * @property {ManagedProcess} process
+ * @property {() => Promise<void>} start   starts it again on the same port and file (after a stop or a crash)
+ * @property {(signal?: NodeJS.Signals) => Promise<void>} stop
+ */
+
+/**
+ * Starts the dev server with its state in `dir`. A start that does not come up is
+ * retried; ports chosen free here (`port`, `uiPort` left out) are chosen again then.
+ * @param {{ cli: string, dir: string, ip: string, port?: number, ui: boolean, uiPort?: number, output: 'inherit' | string, env?: NodeJS.ProcessEnv, signal?: AbortSignal }} o
+ * @returns {Promise<DevServer>}
+ */
+export async function startTemporalDevServer(o) {
+  const dbFile = join(ensureDir(o.dir), 'temporal.sqlite');
+  // Its log is its stderr; its stdout only repeats the addresses printed here.
+  const proc = new ManagedProcess({ name: 'temporal', command: o.cli, args: [], env: o.env ?? process.env, output: o.output === 'inherit' ? 'stderr' : o.output, graceMs: 10_000 });
+  let port = o.port ?? 0;
+  let uiPort = o.ui ? (o.uiPort ?? 0) : undefined;
+  const startOnce = async () => {
+    const address = `127.0.0.1:${port}`;
+    log('temporal', `starting the dev server on ${address}${uiPort === undefined ? '' : ` (UI on ${uiPort})`}, state in ${dbFile}`);
+    proc.spec.args = devServerArgs({ ip: o.ip, port, ...(uiPort === undefined ? {} : { uiPort }), dbFile });
+    await proc.startAndWait(() => answers(address), { timeoutMs: 60_000, what: `the Temporal dev server on ${address}`, everyMs: 300, ...(o.signal ? { signal: o.signal } : {}) });
+  };
+  await retryStart('the Temporal dev server', async () => {
+    if (!o.port) port = await freePort();
+    if (o.ui && !o.uiPort) uiPort = await freePort();
+    await startOnce();
+  }, o.signal ? { signal: o.signal } : {});
   return {
-    address,
-    uiUrl: `http://127.0.0.1:${uiPort}`,
-    stop: async () => {
-      if (exited) return;
-      await new Promise((resolve) => {
-        child.once('exit', resolve);
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-      });
-    },
+    address: `127.0.0.1:${port}`,
+    port,
+    uiUrl: uiPort === undefined ? undefined : `http://127.0.0.1:${uiPort}`,
+    process: proc,
+    start: () => retryStart('the Temporal dev server', startOnce),
+    stop: (signal) => proc.stop(signal),
   };
 }

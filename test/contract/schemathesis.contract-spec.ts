@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { addDays, localDateAt } from '@retain/domain';
 import { SigningSecretStore } from '../../apps/api/src/events/signing-secrets';
-import { TestStack, eventually } from '../support/stack';
+import { waitUntil } from '../../scripts/lib/readiness.mjs';
+import { TestStack } from '../support/stack';
 
 /** How long schemathesis may generate against one key (all phases share it). */
 const SECONDS_PER_KEY = Number(process.env.CONTRACT_SECONDS_PER_KEY ?? 40);
@@ -65,7 +66,7 @@ describe('API contract (schemathesis, all phases)', () => {
     ids.account = 'acc-c1';
     const facts = { issuesFixable: 'yes', relationship: 'good', alternative: 'evaluating', budget: 'confirmed', stakeholders: 'engaged' };
     ids.save = (await ok('save', stack.request('POST', '/saves', { key: keys['csm-c'], body: { accountId: 'acc-c1', renewalDate: date, triggerReasons: ['competitor evaluation'], facts, rootCause: 'service_experience' } }))).id;
-    await eventually(async () => ((await stack.request('GET', `/saves/${encodeURIComponent(ids.save)}`, { key: keys['csm-c'] })).status === 200 ? true : undefined), 20_000, 'the save');
+    await waitUntil(async () => ((await stack.request('GET', `/saves/${encodeURIComponent(ids.save)}`, { key: keys['csm-c'] })).status === 200 ? true : undefined), 20_000, 'the save');
     const savePath = `/saves/${encodeURIComponent(ids.save)}`;
     await ok('issue', stack.request('POST', `${savePath}/issues`, { key: keys['csm-c'], body: { description: 'Slow support', source: 'tickets', frequency: 3, dealBreaker: true, fixable: true, quickFix: true, impact: 4 } }));
     const rationale = { businessRationale: 'a', expectedOutcome: 'b', alternativesConsidered: 'c', riskFactors: 'd' };
@@ -78,9 +79,9 @@ describe('API contract (schemathesis, all phases)', () => {
     const msg = `msg_${randomUUID()}`;
     const at = new Date();
     await ok('event', stack.request('POST', '/events', { key: keys['int-c'], rawBody: raw, headers: { 'webhook-id': msg, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': new Webhook(secret).sign(msg, at, raw) } }));
-    ids.alert = await eventually(async () => (await stack.db.query<Array<{ id: string }>>("SELECT id FROM alerts WHERE account_id = 'acc-c1' LIMIT 1"))[0]?.id, 30_000, 'the alert');
+    ids.alert = await waitUntil(async () => (await stack.db.query<Array<{ id: string }>>("SELECT id FROM alerts WHERE account_id = 'acc-c1' LIMIT 1"))[0]?.id, 30_000, 'the alert');
     ids.suppression = (await ok('suppression', stack.request('POST', `/accounts/acc-c1/suppressions`, { key: keys['csm-c'], body: { from: addDays(today, 10), to: addDays(today, 20), reason: 'holidays' } }))).id;
-    await eventually(async () => ((await stack.request('GET', `/win-backs/${encodeURIComponent(ids.winBack)}`, { key: keys['csm-c'] })).status === 200 ? true : undefined), 20_000, 'the win-back');
+    await waitUntil(async () => ((await stack.request('GET', `/win-backs/${encodeURIComponent(ids.winBack)}`, { key: keys['csm-c'] })).status === 200 ? true : undefined), 20_000, 'the win-back');
 
     // Real ids for the path parameters of each operation (the generator still varies everything else).
     const byPath: Array<[string, Record<string, string>]> = [

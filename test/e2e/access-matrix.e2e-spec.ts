@@ -7,7 +7,8 @@ import { loadConfig } from '@retain/config';
 import { addDays, localDateAt, type Role } from '@retain/domain';
 import { AppModule } from '../../apps/api/src/app.module';
 import { SigningSecretStore } from '../../apps/api/src/events/signing-secrets';
-import { TestStack, eventually } from '../support/stack';
+import { waitUntil } from '../../scripts/lib/readiness.mjs';
+import { TestStack } from '../support/stack';
 import { EXPECTED_ACCESS, ROLE_ORDER } from './access-matrix.expected';
 
 /** Every route of the api, as `METHOD /path/:param`, read from the controllers' metadata. */
@@ -88,7 +89,7 @@ describe('access: every route × every role × own, own team and other team', ()
       await must('launch 2', stack.request('POST', '/renewals', { key: keys.cs_ops, body: { account: facts, renewalDate: churnDate } }));
       const renewalId = `renewal:${account}:${renewalDate}`;
       const saveId = (await must('save', stack.request('POST', '/saves', { key: keys.cs_ops, body: { accountId: account, renewalDate, triggerReasons: ['competitor'], facts: { issuesFixable: 'yes', relationship: 'good', alternative: 'evaluating', budget: 'confirmed', stakeholders: 'engaged' }, rootCause: 'service_experience' } }))).id as string;
-      await eventually(async () => ((await stack.request('GET', `/saves/${e(saveId)}`, { key: keys.cs_ops })).status === 200 ? true : undefined), 20_000, `save of ${account}`);
+      await waitUntil(async () => ((await stack.request('GET', `/saves/${e(saveId)}`, { key: keys.cs_ops })).status === 200 ? true : undefined), 20_000, `save of ${account}`);
       const csmKey = byUser[csm]!;
       await must('issue', stack.request('POST', `/saves/${e(saveId)}/issues`, { key: csmKey, body: { description: 'Slow support', source: 'tickets', frequency: 2, dealBreaker: false, fixable: true, quickFix: false, impact: 3 } }));
       const planItemId = (await must('plan item', stack.request('POST', `/saves/${e(saveId)}/plan-items`, { key: csmKey, body: { issue: 'i', rootCause: 'r', fix: 'f', owner: name === 'own' ? 'pm-m' : csm, dueAt: new Date(Date.now() + 10 * 86_400_000).toISOString(), successMetric: 's' } }))).id as string;
@@ -103,10 +104,10 @@ describe('access: every route × every role × own, own team and other team', ()
       worlds.push({ name, account, csm, renewalId, renewalDate, taskId: '', saveId, planItemId, concessionId, monitoringId, winBackId: `winback:${account}:${churnDate}`, alertId: '', suppressionId });
     }
     for (const w of worlds) {
-      w.alertId = await eventually(async () => (await stack.db.query<Array<{ id: string }>>('SELECT id FROM alerts WHERE account_id = $1 LIMIT 1', [w.account]))[0]?.id, 30_000, `the alert of ${w.account}`);
-      w.taskId = await eventually(async () => (await stack.db.query<Array<{ task_id: string }>>('SELECT task_id FROM renewal_tasks WHERE renewal_id = $1 AND owner_id = $2 ORDER BY task_id LIMIT 1', [w.renewalId, w.csm]))[0]?.task_id, 20_000, `a task of ${w.renewalId}`);
-      await eventually(async () => ((await stack.db.query<unknown[]>('SELECT 1 FROM win_backs WHERE id = $1', [w.winBackId])).length ? true : undefined), 20_000, `the win-back of ${w.account}`);
-      await eventually(async () => ((await stack.db.query<unknown[]>('SELECT 1 FROM post_save_monitorings WHERE id = $1', [w.monitoringId])).length ? true : undefined), 20_000, `the monitoring of ${w.account}`);
+      w.alertId = await waitUntil(async () => (await stack.db.query<Array<{ id: string }>>('SELECT id FROM alerts WHERE account_id = $1 LIMIT 1', [w.account]))[0]?.id, 30_000, `the alert of ${w.account}`);
+      w.taskId = await waitUntil(async () => (await stack.db.query<Array<{ task_id: string }>>('SELECT task_id FROM renewal_tasks WHERE renewal_id = $1 AND owner_id = $2 ORDER BY task_id LIMIT 1', [w.renewalId, w.csm]))[0]?.task_id, 20_000, `a task of ${w.renewalId}`);
+      await waitUntil(async () => ((await stack.db.query<unknown[]>('SELECT 1 FROM win_backs WHERE id = $1', [w.winBackId])).length ? true : undefined), 20_000, `the win-back of ${w.account}`);
+      await waitUntil(async () => ((await stack.db.query<unknown[]>('SELECT 1 FROM post_save_monitorings WHERE id = $1', [w.monitoringId])).length ? true : undefined), 20_000, `the monitoring of ${w.account}`);
     }
   }, 300_000);
 

@@ -4,7 +4,8 @@ import { gzipSync } from 'node:zlib';
 import { addDays, localDateAt } from '@retain/domain';
 import { encodeCursor } from '../../apps/api/src/common/keyset-cursor';
 import { SigningSecretStore } from '../../apps/api/src/events/signing-secrets';
-import { TestStack, eventually } from '../support/stack';
+import { waitUntil } from '../../scripts/lib/readiness.mjs';
+import { TestStack } from '../support/stack';
 
 const PROBLEM_JSON = /^application\/problem\+json/;
 const fieldsOf = (body: { errors?: Array<{ field: string }> }) => [...new Set((body.errors ?? []).map((e) => e.field))];
@@ -42,7 +43,7 @@ describe('authority and integrity findings', () => {
     analyticsSecret = (await new SigningSecretStore(stack.db).create('an-z')).secret;
     for (const body of [{ account: account('acc-za', 'csm-a1', 'mgr-a', { salesRepId: 'ae-a' }), renewalDate }, { account: account('acc-zb', 'csm-b1', 'mgr-b'), renewalDate }]) {
       expect((await stack.request('POST', '/renewals', { key: keys['ops-z'], body })).status).toBe(201);
-      await eventually(async () => (await stack.db.query<unknown[]>('SELECT 1 FROM renewals WHERE account_id = $1', [body.account.id])).length > 0 || undefined, 15_000, `renewal of ${body.account.id}`);
+      await waitUntil(async () => (await stack.db.query<unknown[]>('SELECT 1 FROM renewals WHERE account_id = $1', [body.account.id])).length > 0 || undefined, 15_000, `renewal of ${body.account.id}`);
     }
   }, 120_000);
 
@@ -85,14 +86,14 @@ describe('authority and integrity findings', () => {
     expect((await stack.db.query<unknown[]>("SELECT 1 FROM save_efforts WHERE account_id = 'acc-za'")).length).toBe(0);
     const own = await stack.request('POST', '/saves', { key: keys['csm-a1'], body: start });
     expect([own.status, own.body.id]).toEqual([201, saveA]);
-    await eventually(async () => ((await stack.request('GET', `/saves/${encodeURIComponent(saveA)}`, { key: keys['csm-a1'] })).status === 200 ? true : undefined), 15_000, 'the save');
+    await waitUntil(async () => ((await stack.request('GET', `/saves/${encodeURIComponent(saveA)}`, { key: keys['csm-a1'] })).status === 200 ? true : undefined), 15_000, 'the save');
     // The read account is the one cs_ops launched, not anything the caller said.
     const state = (await stack.request('GET', `/saves/${encodeURIComponent(saveA)}`, { key: keys['csm-a1'] })).body;
     expect(state.account).toMatchObject({ id: 'acc-za', ownerCsmId: 'csm-a1', csmManagerId: 'mgr-a', salesRepId: 'ae-a', arrCents: 15_000_000 });
   }, 30_000);
 
   it('2. concession decisions need access to the save and the matrix\'s authority; nobody decides a request of someone above him', async () => {
-    await eventually(async () => ((await stack.request('GET', `/saves/${encodeURIComponent(saveA)}`, { key: keys['csm-a1'] })).status === 200 ? true : undefined), 15_000, 'the save');
+    await waitUntil(async () => ((await stack.request('GET', `/saves/${encodeURIComponent(saveA)}`, { key: keys['csm-a1'] })).status === 200 ? true : undefined), 15_000, 'the save');
     const path = (suffix: string) => `/saves/${encodeURIComponent(saveA)}${suffix}`;
     expect((await stack.request('POST', path('/issues'), { key: keys['csm-a1'], body: { description: 'Tickets take a week', source: 'tickets', frequency: 12, dealBreaker: true, fixable: true, quickFix: true, impact: 4 } })).status).toBe(201);
     const small = await stack.request('POST', path('/concessions'), { key: keys['csm-a1'], body: concession(4) });
@@ -104,7 +105,7 @@ describe('authority and integrity findings', () => {
     expect([byOtherManager.status, byOtherManager.body.code]).toEqual([403, 'SAVE.NOT_YOURS']);
     const rejectByOther = await stack.request('POST', path(`/concessions/${mid.body.id}/reject`), { key: keys['mgr-b'], body: {} });
     expect([rejectByOther.status, rejectByOther.body.code]).toEqual([403, 'SAVE.NOT_YOURS']);
-    const state = await eventually(async () => {
+    const state = await waitUntil(async () => {
       const r = (await stack.request('GET', path(''), { key: keys['csm-a1'] })).body;
       return r.concessions?.length === 2 ? r : undefined;
     }, 15_000, 'both requests in the read model');
@@ -129,7 +130,7 @@ describe('authority and integrity findings', () => {
     expect([tiny.status, fieldsOf(tiny.body)]).toEqual([400, ['discountPct']]);
 
     // Every decision and refusal is in the audit log, which only directors and VPs read.
-    const audit = await eventually(async () => {
+    const audit = await waitUntil(async () => {
       const r = await stack.request('GET', `/audit?subjectId=${encodeURIComponent(saveA)}`, { key: keys['dir-z'] });
       const actions = (r.body?.items ?? []).map((e: { action: string; actorId: string }) => `${e.action}:${e.actorId}`);
       return actions.includes('concession.approved:dir-z') ? actions : undefined;
@@ -147,7 +148,7 @@ describe('authority and integrity findings', () => {
     expect(listB.body.items.map((r: { accountId: string }) => r.accountId)).toEqual(['acc-zb']);
     const listDirector = await stack.request('GET', '/renewals', { key: keys['dir-z'] });
     expect(listDirector.body.items.map((r: { accountId: string }) => r.accountId).sort()).toEqual(['acc-za', 'acc-zb']);
-    await eventually(async () => ((await stack.request('GET', `/saves/${encodeURIComponent(saveA)}`, { key: keys['mgr-a'] })).status === 200 ? true : undefined), 15_000, 'the save');
+    await waitUntil(async () => ((await stack.request('GET', `/saves/${encodeURIComponent(saveA)}`, { key: keys['mgr-a'] })).status === 200 ? true : undefined), 15_000, 'the save');
     expect((await stack.request('GET', `/saves/${encodeURIComponent(saveA)}`, { key: keys['mgr-b'] })).status).toBe(403);
     expect((await stack.request('GET', '/saves', { key: keys['mgr-b'] })).body.items).toEqual([]);
     expect((await stack.request('GET', '/saves', { key: keys['mgr-a'] })).body.items.map((s: { id: string }) => s.id)).toEqual([saveA]);
@@ -212,9 +213,9 @@ describe('authority and integrity findings', () => {
     expect((await stack.request('POST', '/renewals', { key: keys['ops-z'], body: lost })).status).toBe(201);
     const id = `save:acc-zlost:${renewalDate}`;
     expect((await stack.request('POST', '/saves', { key: keys['ops-z'], body: { accountId: 'acc-zlost', renewalDate, triggerReasons: ['churn risk'], facts, rootCause: 'product_fit' } })).status).toBe(201);
-    await eventually(async () => ((await stack.request('GET', `/saves/${encodeURIComponent(id)}`, { key: keys['csm-a1'] })).status === 200 ? true : undefined), 15_000, 'the save');
+    await waitUntil(async () => ((await stack.request('GET', `/saves/${encodeURIComponent(id)}`, { key: keys['csm-a1'] })).status === 200 ? true : undefined), 15_000, 'the save');
     expect((await stack.request('POST', `/saves/${encodeURIComponent(id)}/outcome`, { key: keys['csm-a1'], body: { result: 'lost', kind: 'lost', reason: 'Moved to a competitor' } })).status).toBe(200);
-    await eventually(async () => ((await stack.request('GET', `/saves/${encodeURIComponent(id)}/debrief`, { key: keys['csm-a1'] })).body?.open ? true : undefined), 15_000, 'the debrief');
+    await waitUntil(async () => ((await stack.request('GET', `/saves/${encodeURIComponent(id)}/debrief`, { key: keys['csm-a1'] })).body?.open ? true : undefined), 15_000, 'the debrief');
     for (const text of ['a\u0000b', 'lone \ud83d surrogate']) {
       const r = await stack.request('PUT', `/saves/${encodeURIComponent(id)}/debrief`, { key: keys['csm-a1'], body: { realReasons: text } });
       expect([r.status, fieldsOf(r.body)]).toEqual([400, ['realReasons']]);
@@ -254,7 +255,7 @@ describe('authority and integrity findings', () => {
     expect((await stack.db.query<Array<{ arr_cents: string }>>("SELECT arr_cents FROM accounts WHERE id = 'acc-zb'"))[0]?.arr_cents).toBe('16000000');
     const patched = await stack.request('PATCH', '/accounts/acc-zb', { key: keys['ops-z'], body: { ownerCsmId: 'csm-a2', csmManagerId: 'mgr-a' } });
     expect([patched.status, patched.body.ownerCsmId]).toEqual([200, 'csm-a2']);
-    const renewal = await eventually(async () => {
+    const renewal = await waitUntil(async () => {
       const r = await stack.request('GET', `/renewals/${encodeURIComponent(`renewal:acc-zb:${renewalDate}`)}`, { key: keys['csm-a2'] });
       return r.status === 200 && r.body.ownerCsmId === 'csm-a2' ? r.body : undefined;
     }, 15_000, 'the renewal following the account\'s new owner');

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { DEFAULT_POLICY, addDays, inQuietHours, localDateAt } from '@retain/domain';
 import { accountRiskWorkflowId, getAccountRiskStateQuery } from '@retain/workflows';
 import { SigningSecretStore } from '../../apps/api/src/events/signing-secrets';
-import { TestStack, eventually } from '../support/stack';
+import { waitUntil } from '../../scripts/lib/readiness.mjs';
+import { TestStack } from '../support/stack';
 
 const PROBLEM_JSON = /^application\/problem\+json/;
 
@@ -32,7 +33,7 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     for (const body of [big('acc-ev-1', 'Asia/Tokyo'), big('acc-ev-2', lateEvening), small]) {
       const id = body.account.id;
       expect((await stack.request('POST', '/renewals', { key: opsKey, body })).status).toBe(201);
-      await eventually(async () => (await stack.db.query<unknown[]>('SELECT 1 FROM accounts WHERE id = $1', [id])).length > 0 || undefined, 15_000, `account ${id}`);
+      await waitUntil(async () => (await stack.db.query<unknown[]>('SELECT 1 FROM accounts WHERE id = $1', [id])).length > 0 || undefined, 15_000, `account ${id}`);
     }
   }, 120_000);
 
@@ -60,14 +61,14 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     const res = await post(event('hs-1', 'acc-ev-1', 'health_score', { score: 42 }));
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ accepted: 1, duplicates: 0, rejected: 0, results: [{ index: 0, eventId: 'hs-1', status: 'accepted' }] });
-    await eventually(async () => ((await inboxRows('hs-1'))[0]?.delivered_at ? true : undefined), 15_000, 'delivery');
-    const state = await eventually(async () => {
+    await waitUntil(async () => ((await inboxRows('hs-1'))[0]?.delivered_at ? true : undefined), 15_000, 'delivery');
+    const state = await waitUntil(async () => {
       const s = await accountState('acc-ev-1').catch(() => undefined);
       return s && s.eventsApplied >= 1 ? s : undefined;
     }, 15_000, 'the account workflow');
     expect(state.appliedEventIds).toContain('crm-int:hs-1');
     expect(state.signals.health).toMatchObject({ score: 42 });
-    const readings = await eventually(async () => {
+    const readings = await waitUntil(async () => {
       const r = await stack.db.query<Array<{ health_score: string }>>('SELECT health_score FROM account_health_observations WHERE account_id = $1', ['acc-ev-1']);
       return r.length ? r : undefined;
     }, 15_000, 'the health reading');
@@ -116,7 +117,7 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     expect([single.status, single.body.code]).toEqual([400, 'VALIDATION.FAILED']);
     const tooMany = await post({ events: Array.from({ length: 501 }, (_, i) => event(`m-${i}`, 'acc-ev-2', 'nps', { score: 5 })) });
     expect(tooMany.status).toBe(400);
-    const s = await eventually(async () => {
+    const s = await waitUntil(async () => {
       const st = await accountState('acc-ev-2').catch(() => undefined);
       return st && st.eventsApplied === 2 ? st : undefined;
     }, 15_000, 'both accepted events applied');
@@ -147,7 +148,7 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     // The first copy of d-1 is the one stored.
     const [stored] = await stack.db.query<Array<{ payload: { score: number } }>>('SELECT payload FROM inbound_events WHERE source = $1 AND event_id = $2', ['crm-int', 'd-1']);
     expect(stored?.payload).toEqual({ score: 10 });
-    const s = await eventually(async () => {
+    const s = await waitUntil(async () => {
       const st = await accountState('acc-ev-3').catch(() => undefined);
       return st && st.eventsApplied === 3 ? st : undefined;
     }, 15_000, 'three distinct events applied');
@@ -159,7 +160,7 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
   }, 60_000);
 
   it('turns the sponsor departure on a $150K enterprise account 45 days before renewal into a P0 for CSM, manager and sales, at once even at 23:00 local, and asks the renewal for a save', async () => {
-    const alert = await eventually(async () => {
+    const alert = await waitUntil(async () => {
       const r = await stack.request('GET', '/alerts?accountId=acc-ev-2&severity=P0', { key: csmKey });
       return r.body?.items?.find((a: { ruleId: string }) => a.ruleId === 'sponsor_departure');
     }, 15_000, 'the P0 alert');
@@ -171,14 +172,14 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     const outbox = await stack.db.query<Array<{ kind: string; deliver_after: Date }>>(`SELECT kind, deliver_after FROM notifications WHERE key = $1`, [alert.notificationKey]);
     expect(outbox).toEqual([{ kind: 'alert', deliver_after: new Date(alert.deliverAt) }]);
     // Forwarding: the renewal near its date got a save.
-    const renewal = await eventually(async () => {
+    const renewal = await waitUntil(async () => {
       const r = await stack.request('GET', `/renewals/${encodeURIComponent(alert.saveRequestedFor)}`, { key: opsKey });
       return r.body?.saveRequest?.saveId ? r.body : undefined;
     }, 15_000, 'the save on the renewal');
     // Turned red by the forwarded signals, or asked by the P0: either way one save, started by the renewal.
     expect(renewal.saveRequest).toMatchObject({ saveId: expect.stringMatching(/^save:acc-ev-2:/), startedBy: 'renewal' });
     // Forwarding: the departure reached the renewal as a stakeholder change, the competitor mention as a competitive signal.
-    const forwarded = await eventually(async () => {
+    const forwarded = await waitUntil(async () => {
       const r = await stack.request('GET', `/renewals/${encodeURIComponent(alert.saveRequestedFor)}`, { key: opsKey });
       const actions = (r.body?.history ?? []).filter((h: { actor: string }) => h.actor === 'early_warning').map((h: { action: string }) => h.action);
       return actions.includes('stakeholder_change') && actions.includes('health_input') ? r.body : undefined;
@@ -186,7 +187,7 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     expect(forwarded.riskCategory).toBe('red');
     // And a later alert becomes an issue of the save the renewal started.
     expect((await post(event('bf-1', 'acc-ev-2', 'budget_freeze', { scope: 'company' }))).body.accepted).toBe(1);
-    const save = await eventually(async () => {
+    const save = await waitUntil(async () => {
       const r = await stack.request('GET', `/saves/${encodeURIComponent(renewal.saveRequest.saveId)}`, { key: opsKey });
       return r.body?.issues?.some((i: { description: string }) => i.description.startsWith('Early warning (budget freeze)')) ? r.body : undefined;
     }, 20_000, 'the early-warning issue on the save');
@@ -199,7 +200,7 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     const again = await stack.request('POST', `${path}/acknowledge`, { key: csmKey, body: {} });
     expect([again.status, again.body.code]).toEqual([409, 'ALERT.ALREADY_HANDLED']);
     expect((await stack.request('POST', '/alerts/alert:nope:1/resolve', { key: csmKey, body: {} })).status).toBe(404);
-    const listed = await eventually(async () => {
+    const listed = await waitUntil(async () => {
       const r = await stack.request('GET', '/alerts?accountId=acc-ev-2&state=acknowledged', { key: csmKey });
       return r.body?.items?.length ? r.body.items : undefined;
     }, 15_000, 'the acknowledgement in the read model');
@@ -211,11 +212,11 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     await stack.db.query(
       `INSERT INTO inbound_events (source, event_id, principal_id, account_id, type, occurred_at, payload, webhook_id) VALUES ('crm-int', 'crash-1', 'crm-int', 'acc-ev-1', 'health_score', now(), '{"score": 77}', 'msg_crash')`,
     );
-    await eventually(async () => ((await accountState('acc-ev-1')).appliedEventIds.includes('crm-int:crash-1') ? true : undefined), 15_000, 'the stranded event delivered');
+    await waitUntil(async () => ((await accountState('acc-ev-1')).appliedEventIds.includes('crm-int:crash-1') ? true : undefined), 15_000, 'the stranded event delivered');
     const before = await accountState('acc-ev-1');
     // Signalled but not marked: as if the worker had died between the signal and the update.
     await stack.db.query(`UPDATE inbound_events SET delivered_at = NULL WHERE source = 'crm-int' AND event_id IN ('crash-1', 'hs-1')`);
-    await eventually(async () => ((await stack.db.query<unknown[]>(`SELECT 1 FROM inbound_events WHERE delivered_at IS NULL AND source = 'crm-int'`)).length === 0 ? true : undefined), 15_000, 'redelivery');
+    await waitUntil(async () => ((await stack.db.query<unknown[]>(`SELECT 1 FROM inbound_events WHERE delivered_at IS NULL AND source = 'crm-int'`)).length === 0 ? true : undefined), 15_000, 'redelivery');
     const after = await accountState('acc-ev-1');
     expect(after.eventsApplied).toBe(before.eventsApplied);
     const readings = await stack.db.query<Array<{ health_score: string }>>('SELECT health_score FROM account_health_observations WHERE account_id = $1 ORDER BY observed_at', ['acc-ev-1']);
@@ -229,7 +230,7 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     for (let d = -60; d <= 14; d++) events.push({ eventId: `u-${d}`, source: 'crm-int', accountId: 'acc-ev-smb', type: 'usage_snapshot', occurredAt: new Date(dropStart + d * day).toISOString(), payload: { activeUsers: d < 0 ? 200 : 140 } });
     const res = await post({ events });
     expect(res.body).toMatchObject({ accepted: 75, rejected: 0 });
-    const alert = await eventually(async () => {
+    const alert = await waitUntil(async () => {
       const r = await stack.request('GET', '/alerts?accountId=acc-ev-smb', { key: csmKey });
       return r.body?.items?.find((a: { ruleId: string }) => a.ruleId === 'usage_drop');
     }, 20_000, 'the usage alert');
@@ -253,7 +254,7 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     const ok = await stack.request('POST', path, { key: csmKey, body: { from: '2027-08-01', to: '2027-08-31', groups: ['usage'], reason: 'Summer shutdown' }, headers: { 'idempotency-key': 'summer-27' } });
     expect(ok.status).toBe(201);
     await stack.request('POST', path, { key: csmKey, body: { from: '2027-08-01', to: '2027-08-31', groups: ['usage'], reason: 'Summer shutdown' }, headers: { 'idempotency-key': 'summer-27' } });
-    const risk = await eventually(async () => {
+    const risk = await waitUntil(async () => {
       const r = await stack.request('GET', '/accounts/acc-ev-1/risk', { key: csmKey });
       return r.body?.suppressions?.length ? r.body : undefined;
     }, 15_000, 'the suppression on the account');

@@ -1,5 +1,6 @@
 import { addDays, localDateAt } from '@retain/domain';
-import { TestStack, eventually } from '../support/stack';
+import { waitUntil } from '../../scripts/lib/readiness.mjs';
+import { TestStack } from '../support/stack';
 
 const PROBLEM_JSON = /^application\/problem\+json/;
 
@@ -21,7 +22,7 @@ describe('post-save monitoring and win-back end to end, with role keys', () => {
   }, 60_000);
 
   async function read(path: string, key = keys['mgr-f']!, until: (body: any) => boolean = () => true, what = path) {
-    return eventually(async () => {
+    return waitUntil(async () => {
       const r = await stack.request('GET', path, { key });
       return r.status === 200 && until(r.body) ? r.body : undefined;
     }, 15_000, what);
@@ -101,7 +102,7 @@ describe('post-save monitoring and win-back end to end, with role keys', () => {
     const renewalDate = addDays(today, 40);
     expect((await stack.request('POST', '/renewals', { key: keys['ops-f'], body: { account: account('acc-f-churn'), renewalDate } })).status).toBe(201);
     const renewalId = `renewal:acc-f-churn:${renewalDate}`;
-    await eventually(async () => (await stack.db.query<unknown[]>('SELECT 1 FROM renewals WHERE id = $1', [renewalId])).length > 0 || undefined, 15_000, 'the renewal in the read model');
+    await waitUntil(async () => (await stack.db.query<unknown[]>('SELECT 1 FROM renewals WHERE id = $1', [renewalId])).length > 0 || undefined, 15_000, 'the renewal in the read model');
     const decided = await stack.request('POST', `/renewals/${encodeURIComponent(renewalId)}/decision`, { key: keys['csm-f'], body: { outcome: 'churned', reason: 'Budget frozen' } });
     expect(decided.status).toBe(200);
 

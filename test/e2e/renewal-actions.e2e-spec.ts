@@ -1,6 +1,7 @@
 import { addDays, localDateAt } from '@retain/domain';
 import { importRenewals, parseRenewalCsv } from '../../apps/api/src/cli/renewal-import';
-import { TestStack, eventually } from '../support/stack';
+import { waitUntil } from '../../scripts/lib/readiness.mjs';
+import { TestStack } from '../support/stack';
 
 const PROBLEM_JSON = /^application\/problem\+json/;
 
@@ -34,7 +35,7 @@ describe('renewal actions end to end: tasks, decision, reschedule, cancel, batch
   }
 
   it('shows the laid-out tasks, classification with reasons, ownership and history', async () => {
-    const d = await eventually(async () => {
+    const d = await waitUntil(async () => {
       const b = await detail('acc-act-1');
       return b.tasks?.length >= 7 ? b : undefined;
     }, 20_000, 'tasks in the read model');
@@ -80,7 +81,7 @@ describe('renewal actions end to end: tasks, decision, reschedule, cancel, batch
     expect(missing.status).toBe(404);
     expect(missing.body.code).toBe('RENEWAL.TASK_NOT_FOUND');
 
-    const done = await eventually(async () => {
+    const done = await waitUntil(async () => {
       const d = await detail('acc-act-1');
       const t = d.tasks.find((x: { id: string }) => x.id === 'assessment_review');
       return t.state === 'done' ? d : undefined;
@@ -137,7 +138,7 @@ describe('renewal actions end to end: tasks, decision, reschedule, cancel, batch
 
     const otherDate = addDays(renewalDate, 40);
     expect((await stack.request('POST', '/renewals', { key: keys['ops-a'], body: body('acc-act-2', { renewalDate: otherDate }) })).status).toBe(201);
-    await eventually(async () => ((await stack.db.query('SELECT 1 FROM renewals WHERE id = $1', [idOf('acc-act-2', otherDate)])).length ? true : undefined), 10_000, 'the other renewal');
+    await waitUntil(async () => ((await stack.db.query('SELECT 1 FROM renewals WHERE id = $1', [idOf('acc-act-2', otherDate)])).length ? true : undefined), 10_000, 'the other renewal');
     const taken = await stack.request('PATCH', path('acc-act-2'), { key: keys['ops-a'], body: { renewalDate: otherDate } });
     expect([taken.status, taken.body.code]).toEqual([409, 'RENEWAL.DATE_TAKEN']);
 
@@ -145,7 +146,7 @@ describe('renewal actions end to end: tasks, decision, reschedule, cancel, batch
     const moved = await stack.request('PATCH', path('acc-act-2'), { key: keys['ops-a'], body: { renewalDate: newDate, ownerCsmId: 'csm-b' } });
     expect(moved.status).toBe(200);
     expect(moved.body).toMatchObject({ renewalDate: newDate, originalRenewalDate: renewalDate, account: { ownerCsmId: 'csm-b' } });
-    const d = await eventually(async () => {
+    const d = await waitUntil(async () => {
       const b = await detail('acc-act-2');
       return b.renewalDate === newDate && b.nextMilestone?.at === `${addDays(newDate, -30)}T09:00:00.000Z` ? b : undefined;
     }, 10_000, 'the new date in the read model');
@@ -158,7 +159,7 @@ describe('renewal actions end to end: tasks, decision, reschedule, cancel, batch
     const cancelled = await stack.request('POST', path('acc-act-2', '/cancel'), { key: keys['ops-a'], body: { reason: 'Account merged into its parent' } });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body).toMatchObject({ status: 'cancelled', cancellation: { by: 'ops-a', reason: 'Account merged into its parent' } });
-    await eventually(async () => ((await detail('acc-act-2')).status === 'cancelled' ? true : undefined), 10_000, 'cancelled in the read model');
+    await waitUntil(async () => ((await detail('acc-act-2')).status === 'cancelled' ? true : undefined), 10_000, 'cancelled in the read model');
     const after = await stack.request('PATCH', path('acc-act-2'), { key: keys['ops-a'], body: { ownerCsmId: 'csm-a' } });
     expect([after.status, after.body.code]).toEqual([409, 'RENEWAL.CLOSED']);
     const d = await detail('acc-act-2');
@@ -205,7 +206,7 @@ describe('renewal actions end to end: tasks, decision, reschedule, cancel, batch
   }, 30_000);
 
   it('makes renewals findable by search attributes', async () => {
-    const ids = await eventually(async () => {
+    const ids = await waitUntil(async () => {
       const found: string[] = [];
       for await (const w of stack.temporal.client.workflow.list({ query: `RiskCategory = 'yellow' AND AccountId = 'acc-act-1'` })) found.push(w.workflowId);
       return found.length ? found : undefined;

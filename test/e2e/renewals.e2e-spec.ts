@@ -1,7 +1,8 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { addDays, localDateAt } from '@retain/domain';
 import { ApiKeyStore } from '../../apps/api/src/auth/api-key-store';
-import { TestStack, eventually } from '../support/stack';
+import { waitUntil } from '../../scripts/lib/readiness.mjs';
+import { TestStack } from '../support/stack';
 
 const PROBLEM_JSON = /^application\/problem\+json/;
 
@@ -53,7 +54,7 @@ describe('renewals end to end (HTTP -> api -> Temporal dev server -> worker -> P
     expect(description.status.name).toBe('RUNNING');
     expect(description.taskQueue).toBe(stack.config.TEMPORAL_TASK_QUEUE);
 
-    const row = await eventually(async () => {
+    const row = await waitUntil(async () => {
       const rows: Array<Record<string, unknown>> = await stack.db.query('SELECT * FROM renewals WHERE id = $1', [id]);
       return rows[0];
     }, 20_000, 'the renewal read-model row');
@@ -64,7 +65,7 @@ describe('renewals end to end (HTTP -> api -> Temporal dev server -> worker -> P
     const again = await stack.request('POST', '/renewals', { key: opsKey, body: launch('acc-e2e-1') });
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ id, created: false, workflowRunId: first.body.workflowRunId });
-    const runs = await eventually(async () => {
+    const runs = await waitUntil(async () => {
       const found = [];
       for await (const w of stack.temporal.client.workflow.list({ query: `WorkflowId = '${id}'` })) found.push(w.runId);
       return found.length > 0 ? found : undefined;
@@ -177,7 +178,7 @@ describe('renewals end to end (HTTP -> api -> Temporal dev server -> worker -> P
       const res = await stack.request('POST', '/renewals', { key: opsKey, body: launch(`acc-list-${i}`, { renewalDate: addDays(renewalDate, i), account: { ...launch(`acc-list-${i}`).account, segment } }) });
       expect(res.status).toBe(201);
     }
-    await eventually(async () => ((await stack.db.query("SELECT 1 FROM renewals WHERE account_id LIKE 'acc-list-%'")).length === 3 ? true : undefined), 20_000, 'three rows');
+    await waitUntil(async () => ((await stack.db.query("SELECT 1 FROM renewals WHERE account_id LIKE 'acc-list-%'")).length === 3 ? true : undefined), 20_000, 'three rows');
 
     const page1 = await stack.request('GET', '/renewals?segment=smb&limit=1', { key: csmKey });
     expect(page1.status).toBe(200);

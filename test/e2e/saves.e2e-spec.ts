@@ -1,7 +1,8 @@
 import { addDays, localDateAt } from '@retain/domain';
 import { healthInputSignal } from '@retain/workflows';
 import { encodeCursor } from '../../apps/api/src/common/keyset-cursor';
-import { TestStack, eventually } from '../support/stack';
+import { waitUntil } from '../../scripts/lib/readiness.mjs';
+import { TestStack } from '../support/stack';
 
 const PROBLEM_JSON = /^application\/problem\+json/;
 
@@ -39,7 +40,7 @@ describe('save efforts end to end: start, triage, issues, concessions within aut
   }, 60_000);
 
   async function save(account: string, key = keys['mgr-s']!) {
-    return eventually(async () => {
+    return waitUntil(async () => {
       const r = await stack.request('GET', path(account), { key });
       return r.status === 200 ? r.body : undefined;
     }, 15_000, `the save of ${account}`);
@@ -54,7 +55,7 @@ describe('save efforts end to end: start, triage, issues, concessions within aut
     const started = await save('acc-save-red');
     expect(started).toMatchObject({ renewalId, status: 'active' });
     expect(started.triage.rootCause).toBe('product_fit');
-    const renewal = await eventually(async () => {
+    const renewal = await waitUntil(async () => {
       const r = await stack.request('GET', `/renewals/${encodeURIComponent(renewalId)}`, { key: keys['ops-s'] });
       return r.body?.saveRequest?.saveId ? r.body : undefined;
     }, 15_000, 'the save linked on the renewal');
@@ -65,7 +66,7 @@ describe('save efforts end to end: start, triage, issues, concessions within aut
 
     const decided = await stack.request('POST', `/renewals/${encodeURIComponent(renewalId)}/decision`, { key: keys['csm-s'], body: { outcome: 'churned', reason: 'Moved to the competitor' } });
     expect(decided.status).toBe(200);
-    const lost = await eventually(async () => {
+    const lost = await waitUntil(async () => {
       const s = await save('acc-save-red');
       return s.status === 'lost' ? s : undefined;
     }, 15_000, 'the save closed by the decision');
@@ -73,7 +74,7 @@ describe('save efforts end to end: start, triage, issues, concessions within aut
     expect(lost.handOff.to).toBe('win_back');
     expect((await stack.request('GET', path('acc-save-red', '/debrief'), { key: keys['csm-s'] })).body.open).toBe(true);
     // The churn and the lost save both hand over to win-back: one win-back for one churn.
-    const winBacks = await eventually(async () => {
+    const winBacks = await waitUntil(async () => {
       const r = await stack.request('GET', '/win-backs?accountId=acc-save-red', { key: keys['mgr-s'] });
       return r.body?.items?.length ? r.body.items : undefined;
     }, 15_000, 'the win-back');
@@ -121,7 +122,7 @@ describe('save efforts end to end: start, triage, issues, concessions within aut
     expect([byOtherCsm.status, byOtherCsm.body.code]).toEqual([403, 'SAVE.NOT_YOURS']);
     const smuggled = await stack.request('POST', path('acc-save-1', `/concessions/${big.body.id}/approve`), { key: keys['csm-t'], body: { role: 'vp', approver: 'dir-s' } });
     expect(smuggled.status).toBe(400);
-    const withRequest = await eventually(async () => {
+    const withRequest = await waitUntil(async () => {
       const s = await save('acc-save-1');
       return s.concessions.length ? s : undefined;
     }, 15_000, 'the concession in the read model');
@@ -166,7 +167,7 @@ describe('save efforts end to end: start, triage, issues, concessions within aut
     expect(out.status).toBe(200);
     const again = await stack.request('POST', path('acc-save-2', '/outcome'), { key: keys['csm-s'], body: { result: 'lost', kind: 'lost', reason: 'x' } });
     expect(again.status).toBe(409);
-    await eventually(async () => ((await save('acc-save-2')).status === 'saved' ? true : undefined), 10_000, 'saved in the read model');
+    await waitUntil(async () => ((await save('acc-save-2')).status === 'saved' ? true : undefined), 10_000, 'saved in the read model');
   }, 30_000);
 
   it('logs conversations, escalates to an executive step by step, and opens the debrief once the save is lost', async () => {
@@ -187,14 +188,14 @@ describe('save efforts end to end: start, triage, issues, concessions within aut
     expect((await stack.request('POST', path('acc-save-3', '/escalation/steps/lunch'), { key: keys['csm-s'], body: {} })).status).toBe(400);
     const step = await stack.request('POST', path('acc-save-3', '/escalation/steps/executive_engaged'), { key: keys['dir-s'], body: { note: 'Called their CEO' } });
     expect(step.status).toBe(202);
-    await eventually(async () => {
+    await waitUntil(async () => {
       const s = await save('acc-save-3');
       return s.escalation?.steps.find((x: { step: string }) => x.step === 'executive_engaged').completedAt ? true : undefined;
     }, 10_000, 'the step in the read model');
 
     expect((await stack.request('PUT', path('acc-save-3', '/debrief'), { key: keys['csm-s'], body: { realReasons: 'x' } })).body.code).toBe('SAVE.DEBRIEF_NOT_OPEN');
     expect((await stack.request('POST', path('acc-save-3', '/outcome'), { key: keys['csm-s'], body: { result: 'lost', kind: 'lost', reason: 'Chose a cheaper tool', competitor: 'CheapCo' } })).status).toBe(200);
-    await eventually(async () => ((await save('acc-save-3')).status === 'lost' ? true : undefined), 10_000, 'lost in the read model');
+    await waitUntil(async () => ((await save('acc-save-3')).status === 'lost' ? true : undefined), 10_000, 'lost in the read model');
     const lost = await save('acc-save-3');
     expect(lost.gracefulExit.steps.map((x: { key: string }) => x.key)).toEqual(['data_export', 'knowledge_transfer', 'offboarding_support', 'door_open']);
     expect(lost.handOff.to).toBe('win_back');

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { loadConfig } from '@retain/config';
 import { INBOX_NOTIFY_CHANNEL, createDataSource } from '@retain/persistence';
 import type { IntegrationEventSignal } from '@retain/workflows';
+import { waitUntil } from '../../scripts/lib/readiness.mjs';
 import { EventRelay, type SignalWithStarter } from '../../apps/worker/src/event-relay';
 import type { WorkerTemporalClient } from '../../apps/worker/src/worker-temporal-client';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -133,14 +134,14 @@ describe('event relay (PostgreSQL inbox)', () => {
     try {
       await new Promise((resolve) => setTimeout(resolve, 500));
       await commit('f-1');
-      for (let i = 0; i < 100 && calls === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      await waitUntil(() => (calls > 0 ? true : undefined), 2_000, 'the first relay pass', { everyMs: 20 });
       expect(calls).toBe(1);
       // Temporal is down: five more commits, each with its NOTIFY, start no pass.
       for (let i = 2; i <= 6; i++) await commit(`f-${i}`);
       await new Promise((resolve) => setTimeout(resolve, 1000));
       expect(calls).toBe(1);
       up = true;
-      for (let i = 0; i < 200 && sender.sent.length < 6; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      await waitUntil(() => (sender.sent.length >= 6 ? true : undefined), 10_000, 'six events sent', { everyMs: 50 });
       expect(sender.sent.map((e) => e.eventId)).toEqual(['crm:f-1', 'crm:f-2', 'crm:f-3', 'crm:f-4', 'crm:f-5', 'crm:f-6']);
       expect(await undelivered()).toEqual([]);
     } finally {
@@ -163,7 +164,7 @@ describe('event relay (PostgreSQL inbox)', () => {
         );
         await em.query('SELECT pg_notify($1, $2)', [INBOX_NOTIFY_CHANNEL, '']);
       });
-      for (let i = 0; i < 100 && sender.sent.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      await waitUntil(() => (sender.sent.length > 0 ? true : undefined), 5_000, 'the event sent', { everyMs: 50 });
       expect(sender.sent.map((e) => e.eventId)).toEqual(['crm:n-1']);
       expect(Date.now() - committed).toBeLessThan(5000);
       expect(await undelivered()).toEqual([]);

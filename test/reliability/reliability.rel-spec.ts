@@ -1,7 +1,8 @@
 import { addDays, localDateAt } from '@retain/domain';
 import { ACCOUNT_RISK_WORKFLOW_TYPE, accountRiskWorkflowId, getAccountRiskStateQuery, integrationEventSignal, type AccountRiskInput, type AccountRiskState } from '@retain/workflows';
 import { DEFAULT_POLICY } from '@retain/domain';
-import { ReliabilityCluster, sleep, waitFor, type HttpAnswer } from './support/cluster';
+import { sleep, waitUntil } from '../../scripts/lib/readiness.mjs';
+import { ReliabilityCluster, type HttpAnswer } from './support/cluster';
 
 /**
  * Crashes, outages and load against the service as it runs in production: separate api
@@ -57,10 +58,10 @@ describe('reliability: crashes, outages, retries', () => {
       return answers;
     })();
 
-    const before = await waitFor(async () => {
+    const before = await waitUntil(async () => {
       const n = await count(`SELECT count(*) AS n FROM renewals WHERE account_id LIKE 'acc-wc-%'`);
       return n >= 25 ? n : undefined;
-    }, 120_000, 'a quarter of the renewals in the read model', 50);
+    }, 120_000, 'a quarter of the renewals in the read model', { everyMs: 50 });
     await cluster.worker.stop('SIGKILL');
     const killedAt = Date.now();
     const [renewalsAtKill, savesAtKill] = [await count(`SELECT count(*) AS n FROM renewals WHERE account_id LIKE 'acc-wc-%'`), await count(`SELECT count(*) AS n FROM save_efforts WHERE account_id LIKE 'acc-wc-%'`)];
@@ -70,14 +71,14 @@ describe('reliability: crashes, outages, retries', () => {
 
     await cluster.startWorker();
     const restartedAt = Date.now();
-    await waitFor(async () => {
+    await waitUntil(async () => {
       const [r, linked, s] = await Promise.all([
         count(`SELECT count(*) AS n FROM renewals WHERE account_id LIKE 'acc-wc-%' AND status = 'active' AND phase = 'assessment'`),
         count(`SELECT count(*) AS n FROM renewals WHERE account_id = ANY($1) AND save_request->>'saveId' IS NOT NULL`, [saves]),
         count(`SELECT count(*) AS n FROM save_efforts WHERE account_id LIKE 'acc-wc-%' AND status = 'active'`),
       ]);
       return r === 100 && linked === 50 && s === 50 ? true : undefined;
-    }, 240_000, 'every renewal in assessment, every save active and linked', 500);
+    }, 240_000, 'every renewal in assessment, every save active and linked', { everyMs: 500 });
     report(`worker crash: all 100 renewals and 50 saves in their expected state ${((Date.now() - restartedAt) / 1000).toFixed(1)} s after the new worker started (${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill)`);
 
     // No duplicates: every renewal has the same tasks, each once; the audits of alike renewals have alike lengths.
@@ -106,7 +107,7 @@ describe('reliability: crashes, outages, retries', () => {
       (a) => a,
       (error: unknown) => error,
     );
-    await waitFor(async () => ((await count(`SELECT count(*) AS n FROM inbound_events WHERE source = 'crm-rel' AND event_id = 'crash-commit-1'`)) === 1 ? true : undefined), 20_000, 'the committed event', 50);
+    await waitUntil(async () => ((await count(`SELECT count(*) AS n FROM inbound_events WHERE source = 'crm-rel' AND event_id = 'crash-commit-1'`)) === 1 ? true : undefined), 20_000, 'the committed event', { everyMs: 50 });
     await cluster.api.stop('SIGKILL');
     const answer = await pending;
     // The caller never heard back (the connection dropped): to it the request failed, so it will retry.
@@ -116,18 +117,18 @@ describe('reliability: crashes, outages, retries', () => {
 
     const restartedAt = Date.now();
     await Promise.all([cluster.startApi(), cluster.startWorker()]);
-    await waitFor(async () => ((await count(`SELECT count(*) AS n FROM inbound_events WHERE event_id = 'crash-commit-1' AND delivered_at IS NOT NULL`)) === 1 ? true : undefined), 60_000, 'delivery after the restart');
+    await waitUntil(async () => ((await count(`SELECT count(*) AS n FROM inbound_events WHERE event_id = 'crash-commit-1' AND delivered_at IS NOT NULL`)) === 1 ? true : undefined), 60_000, 'delivery after the restart');
     report(`api crash between commit and answer: delivered ${((Date.now() - restartedAt) / 1000).toFixed(1)} s after the api and worker were restarted`);
     // The integration retries: a duplicate, no second effect.
     const retry = await cluster.postEvents(secret, integrationKey, event);
     expect([retry.status, retry.body.results[0].status]).toEqual([202, 'duplicate']);
     const client = await cluster.temporalClientFor();
-    const state = await waitFor(async () => {
+    const state = await waitUntil(async () => {
       const s = await client.workflow.getHandle(accountRiskWorkflowId('acc-commit')).query(getAccountRiskStateQuery);
       return s.appliedEventIds.includes('crm-rel:crash-commit-1') ? s : undefined;
     }, 30_000, 'the event applied');
     expect(state.appliedEventIds.filter((id) => id === 'crm-rel:crash-commit-1')).toHaveLength(1);
-    await waitFor(async () => ((await count(`SELECT count(*) AS n FROM account_health_observations WHERE account_id = 'acc-commit'`)) === 1 ? true : undefined), 30_000, 'its health reading');
+    await waitUntil(async () => ((await count(`SELECT count(*) AS n FROM account_health_observations WHERE account_id = 'acc-commit'`)) === 1 ? true : undefined), 30_000, 'its health reading');
     await sleep(1_000);
     expect(await count(`SELECT count(*) AS n FROM account_health_observations WHERE account_id = 'acc-commit'`)).toBe(1);
   }, 240_000);
@@ -165,20 +166,20 @@ describe('reliability: crashes, outages, retries', () => {
     expect(statuses.filter((s) => s !== 202)).toEqual([]);
     expect(accepted).toBe(seq);
 
-    await waitFor(async () => ((await count(`SELECT count(*) AS n FROM inbound_events WHERE event_id LIKE 'to-%' AND delivered_at IS NULL`)) === 0 ? true : undefined), 180_000, 'the inbox drained', 500);
+    await waitUntil(async () => ((await count(`SELECT count(*) AS n FROM inbound_events WHERE event_id LIKE 'to-%' AND delivered_at IS NULL`)) === 0 ? true : undefined), 180_000, 'the inbox drained', { everyMs: 500 });
     const drainedAt = Date.now();
     const client = await cluster.temporalClientFor();
-    const applied = await waitFor(async () => {
+    const applied = await waitUntil(async () => {
       const states = await Promise.all(accounts.map((a) => client.workflow.getHandle(accountRiskWorkflowId(a)).query(getAccountRiskStateQuery)));
       const ids = states.flatMap((s) => s.appliedEventIds.filter((id) => id.startsWith('crm-rel:to-')));
       return ids.length === accepted ? ids : undefined;
-    }, 120_000, 'every accepted event applied', 500);
+    }, 120_000, 'every accepted event applied', { everyMs: 500 });
     expect(new Set(applied).size).toBe(accepted);
     // The workflow answers queries with an event applied as soon as its signal handler has
     // run; the activity writing its health reading may still be on its way: wait for all
     // of them, then make sure none is written twice.
     const readings = `SELECT count(*) AS n FROM account_health_observations WHERE event_id LIKE 'crm-rel:to-%'`;
-    await waitFor(async () => ((await count(readings)) >= accepted ? true : undefined), 60_000, 'every health reading written', 500);
+    await waitUntil(async () => ((await count(readings)) >= accepted ? true : undefined), 60_000, 'every health reading written', { everyMs: 500 });
     await sleep(1_000);
     expect(await count(readings)).toBe(accepted);
     report(`temporal outage: ${accepted} events accepted, ${applied.length} applied (each once), inbox drained ${((drainedAt - upAt) / 1000).toFixed(1)} s after the server returned`);
@@ -222,10 +223,10 @@ describe('reliability: crashes, outages, retries', () => {
     const restartAt = Date.now();
     await cluster.startPostgres();
     const upAt = Date.now();
-    const recovered = await waitFor(async () => {
+    const recovered = await waitUntil(async () => {
       const ok = seen.find((s) => s.at > upAt && s.path === '/renewals' && s.status === 200);
       return ok ? ok.at : undefined;
-    }, 60_000, 'the api answering again', 200);
+    }, 60_000, 'the api answering again', { everyMs: 200 });
     await sleep(2_000);
     stopLoad = true;
     await load;
@@ -240,9 +241,9 @@ describe('reliability: crashes, outages, retries', () => {
     expect(during.filter((s) => s.path === '/renewals').length).toBeGreaterThan(5);
     expect(cluster.api.running && cluster.worker.running).toBe(true);
     // Renewals accepted before and during the outage reach the read model: their activities retried.
-    await waitFor(async () => ((await count(`SELECT count(*) AS n FROM renewals WHERE account_id = ANY($1)`, [created])) === created.length ? true : undefined), 180_000, 'every created renewal in the read model', 500);
+    await waitUntil(async () => ((await count(`SELECT count(*) AS n FROM renewals WHERE account_id = ANY($1)`, [created])) === created.length ? true : undefined), 180_000, 'every created renewal in the read model', { everyMs: 500 });
     report(`postgres outage: all ${created.length} renewals created around the outage are in the read model ${((Date.now() - upAt) / 1000).toFixed(1)} s after the database returned`);
-    await waitFor(async () => ((await count(`SELECT count(*) AS n FROM account_health_observations WHERE account_id = 'acc-pg-events'`)) === 3 ? true : undefined), 120_000, 'the readings of the events signalled during the outage', 500);
+    await waitUntil(async () => ((await count(`SELECT count(*) AS n FROM account_health_observations WHERE account_id = 'acc-pg-events'`)) === 3 ? true : undefined), 120_000, 'the readings of the events signalled during the outage', { everyMs: 500 });
     report(`postgres outage: the 3 health readings whose activities ran during the outage were written ${((Date.now() - upAt) / 1000).toFixed(1)} s after the database returned (retried, not lost)`);
     expect((await cluster.request('GET', '/health')).status).toBe(200);
   }, 360_000);
@@ -262,10 +263,10 @@ describe('reliability: crashes, outages, retries', () => {
     // Every event again (a retrying integration): all duplicates.
     const again = await cluster.postEvents(secret, integrationKey, { events: batches[3] });
     expect([again.status, again.body.duplicates]).toEqual([202, 100]);
-    const state: AccountRiskState = await waitFor(async () => {
+    const state: AccountRiskState = await waitUntil(async () => {
       const s = await client.workflow.getHandle(accountRiskWorkflowId('acc-can')).query(getAccountRiskStateQuery);
       return s.eventsApplied >= 1_000 ? s : undefined;
-    }, 240_000, '1,000 events applied', 500);
+    }, 240_000, '1,000 events applied', { everyMs: 500 });
     await sleep(2_000);
     const final = await client.workflow.getHandle(accountRiskWorkflowId('acc-can')).query(getAccountRiskStateQuery);
     expect(final.eventsApplied).toBe(1_000);

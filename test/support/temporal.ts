@@ -1,5 +1,6 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
+import { retryStart } from '../../scripts/lib/readiness.mjs';
 import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../../workflows/definitions';
 import { temporalCliPath, testServerPath } from './toolchain';
 
@@ -8,16 +9,8 @@ import { temporalCliPath, testServerPath } from './toolchain';
  * seconds, which a JVM or the dev server can miss when every core is busy starting
  * others. Retry the start (never a test) a few times before giving up.
  */
-async function startWithRetries(start: () => Promise<TestWorkflowEnvironment>, attempts = 5): Promise<TestWorkflowEnvironment> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await start();
-    } catch (error) {
-      if (attempt >= attempts || !/did not start within|Server connection error/i.test(String(error))) throw error;
-      console.warn(`test server did not start (attempt ${attempt} of ${attempts}); retrying`);
-    }
-  }
-}
+const startWithRetries = (start: () => Promise<TestWorkflowEnvironment>): Promise<TestWorkflowEnvironment> =>
+  retryStart('the test server', start, { attempts: 5, retryable: (error) => /did not start within|Server connection error/i.test(String(error)), log: (m) => console.warn(m) });
 
 /** Temporal's Java time-skipping test server, through the provisioned launcher. */
 export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
