@@ -1,5 +1,5 @@
 /**
- * The per-account early-warning workflow (domain.md §5): integration events arrive as
+ * The per-account early-warning workflow (docs/rulebook.md §5): integration events arrive as
  * signals, delivered from the inbox by the worker's relay with signal-with-start.
  * Re-exported by definitions.ts.
  */
@@ -37,7 +37,7 @@ export interface AccountRiskInput {
 
 export type AlertState = 'open' | 'acknowledged' | 'resolved';
 
-/** One raised alert (domain.md §5.1, §5.4): final severity, who hears of it and when, its SLA ladder. */
+/** One raised alert (docs/rulebook.md §5.1, §5.4): final severity, who hears of it and when, its SLA ladder. */
 export interface AlertRecord {
   id: string;
   accountId: string;

@@ -1,5 +1,5 @@
 /**
- * Post-save monitoring and win-back workflows (domain.md §4.9, §4.10): ids, input,
+ * Post-save monitoring and win-back workflows (docs/rulebook.md §4.9, §4.10): ids, input,
  * state, signals, updates, queries, and the activities they need. Re-exported by
  * definitions.ts.
  */

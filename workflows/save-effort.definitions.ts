@@ -1,6 +1,6 @@
 /**
  * The save-effort workflow's ids, input, state, signals, queries and updates
- * (domain.md §4). Re-exported by definitions.ts.
+ * (docs/rulebook.md §4). Re-exported by definitions.ts.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { REFUSALS } from './refusals';

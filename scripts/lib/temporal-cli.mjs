@@ -1,7 +1,7 @@
 // Finds or builds the Temporal CLI, which carries the Temporal dev server.
 // Order: TEMPORAL_CLI_PATH, `temporal` on PATH, the cached build, else build it from
-// the Go module proxy. v1.5.1 is the newest tag `go install` accepts (later tags carry
-// a `replace` directive); see ../shared/docs/environment-notes.md.
+// the Go module proxy. v1.5.1 is the newest tag `go install` accepts: from v1.6.0 on
+// the CLI's go.mod carries a `replace` directive, which `go install` refuses.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProvisioningError, cacheDir, ensureDir, log, run, which } from './common.mjs';

@@ -1,5 +1,5 @@
 /**
- * The people and systems that act in Retain (docs/domain.md §1). A principal has exactly
+ * The people and systems that act in Retain (docs/rulebook.md §1). A principal has exactly
  * one role; routes declare which roles they admit.
  */
 export const ROLES = ['csm', 'csm_manager', 'director', 'vp', 'sales_rep', 'product', 'cs_ops', 'integration'] as const;

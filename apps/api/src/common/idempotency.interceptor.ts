@@ -20,7 +20,7 @@ function statusOf(error: unknown): number | undefined {
 }
 
 /**
- * `Idempotency-Key` on writes (api.md): the first request with a key claims it for the
+ * `Idempotency-Key` on writes (README, "The renewal timeline"): the first request with a key claims it for the
  * caller with the fingerprint of its method, path and body. A retry with the same
  * request goes through (the workflow update or start it makes is itself deduplicated by
  * the key, so it returns the first result); the same key with a different request is a

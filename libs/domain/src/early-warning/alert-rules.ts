@@ -1,5 +1,5 @@
 /**
- * The alert rules of the early-warning system (domain.md §5.2), as pure functions over an
+ * The alert rules of the early-warning system (docs/rulebook.md §5.2), as pure functions over an
  * account's signal state. Each rule carries the §5.2 configuration template (name,
  * description, trigger condition, data source, threshold, severity, assignee,
  * escalation, response SLA, first actions from the §5.6 playbooks) and an `evaluate`
@@ -109,8 +109,8 @@ export interface UsageDrop {
 
 /**
  * Whether `metric` has been at least `dropPct` percent below its baseline at every
- * snapshot for at least `sustainedDays` (domain.md §5.2: "down ≥ 30% against the 60-day
- * baseline, sustained for ≥ 14 days"). The baseline of a drop is the mean of the
+ * snapshot for at least `sustainedDays` (docs/rulebook.md §5.2: the usage drop against a 60-day
+ * baseline, held for 14 days). The baseline of a drop is the mean of the
  * snapshots in the `baselineDays` before its first low snapshot, so the drop itself never
  * lowers its own baseline. Snapshots in a seasonal usage window of the account are left
  * out (they are not representative); a run of snapshots with a hole longer than

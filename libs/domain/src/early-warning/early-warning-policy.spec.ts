@@ -1,7 +1,7 @@
 import { DEFAULT_POLICY, resolvePolicy, validatePolicy } from '../policy/retain-policy';
 
 describe('policy.earlyWarning', () => {
-  it('has the domain.md §5 defaults and they are valid', () => {
+  it('has the docs/rulebook.md §5 defaults and they are valid', () => {
     const e = DEFAULT_POLICY.earlyWarning;
     expect(validatePolicy(DEFAULT_POLICY)).toEqual([]);
     expect(e.usage.activeUsers).toEqual({ dropPctBySegment: { enterprise: 35, mid_market: 30, smb: 25 }, baselineDays: 60, sustainedDays: 14 });

@@ -2,7 +2,7 @@ import { STORABLE_TEXT_MESSAGE, isStorableText } from '../text';
 import { isIsoDate, isValidTimeZone } from '../time/local-time';
 
 /**
- * Integration events of the early-warning system (domain.md §5.2, api.md "Integration
+ * Integration events of the early-warning system (docs/rulebook.md §5.2; README, "Integration
  * events and alerts"): the signal catalogue as event types, each with a small typed
  * payload and a pure validator. Pure: no clock, no I/O.
  */

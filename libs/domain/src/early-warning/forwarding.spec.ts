@@ -4,7 +4,7 @@ import type { TriggeredAlert } from './alert-rules';
 const at = '2027-01-01T00:00:00Z';
 
 describe('forwarding early-warning signals to renewals and saves', () => {
-  it('maps events to the renewal classification inputs of domain.md §3', () => {
+  it('maps events to the renewal classification inputs of docs/rulebook.md §3', () => {
     expect(renewalForwardFromEvent({ type: 'health_score', occurredAt: at, payload: { score: 41 } })).toEqual({ inputs: { healthScore: 41 } });
     expect(renewalForwardFromEvent({ type: 'competitor_mention', occurredAt: at, payload: { competitor: 'X', context: 'question' } })).toEqual({ inputs: { competitiveSignal: true } });
     expect(renewalForwardFromEvent({ type: 'budget_freeze', occurredAt: at, payload: { scope: 'company' } })).toEqual({ inputs: { budgetSignal: true } });

@@ -1,6 +1,6 @@
 /**
  * Forwarding (issue: early warning feeds renewals and saves): what an integration event
- * or a triggered alert means for the account's renewal classification (domain.md §3)
+ * or a triggered alert means for the account's renewal classification (docs/rulebook.md §3)
  * and, as an identified issue, for an active save (§4.6). Pure.
  */
 import type { RenewalHealthInputs } from '../renewals/risk-classification';

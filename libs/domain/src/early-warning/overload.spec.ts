@@ -59,7 +59,7 @@ describe('quiet hours 20:00-08:00 in the recipient\'s time zone', () => {
   });
 });
 
-describe('delivery timing (domain.md §5.4)', () => {
+describe('delivery timing (docs/rulebook.md §5.4)', () => {
   it('P0 at once, even at 23:00 local', () => {
     expect(iso(deliveryTime('P0', d('2027-03-02T04:00:00Z'), 'America/New_York', P))).toBe('2027-03-02T04:00:00.000Z');
   });

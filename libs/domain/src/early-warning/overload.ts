@@ -1,5 +1,5 @@
 /**
- * Avoiding alert overload (domain.md §5.5) and notification timing (§5.4): repeat and
+ * Avoiding alert overload (docs/rulebook.md §5.5) and notification timing (§5.4): repeat and
  * acknowledgement suppression with re-alerting on worsening, manual and seasonal
  * suppression windows, consolidation of one group's alerts per account, quiet hours in
  * the recipient's time zone, and the delivery instant of each severity. Pure: every
@@ -16,7 +16,7 @@ const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
 // ---------------------------------------------------------------------------------
-// Manual suppression (api.md: POST /accounts/{id}/suppressions)
+// Manual suppression (POST /accounts/{id}/suppressions; docs/rulebook.md §5.5)
 
 /**
  * A planned low-usage window (holidays, migrations). `from` and `to` are either ISO

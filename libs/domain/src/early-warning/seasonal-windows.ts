@@ -1,5 +1,5 @@
 /**
- * Seasonal low-usage windows (domain.md §5.5): yearly month-day ranges, inclusive at
+ * Seasonal low-usage windows (docs/rulebook.md §5.5): yearly month-day ranges, inclusive at
  * both ends, judged on the calendar date in the account's time zone. A window whose
  * `from` is after its `to` wraps the year (Dec 15 - Jan 5).
  */

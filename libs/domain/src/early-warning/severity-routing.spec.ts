@@ -19,7 +19,7 @@ describe('severity scale', () => {
   });
 });
 
-describe('severity modifiers (domain.md §5.4)', () => {
+describe('severity modifiers (docs/rulebook.md §5.4)', () => {
   it('ARR: $100K and over raises (P2 → P1), under $10K lowers (P1 → P2), between leaves it', () => {
     expect(sev('P2', { arrCents: 10_000_000 })).toBe('P1');
     expect(sev('P2', { arrCents: 9_999_999 })).toBe('P2');
@@ -70,7 +70,7 @@ describe('severity modifiers (domain.md §5.4)', () => {
   });
 });
 
-describe('recipients and channels (domain.md §5.1, §5.4)', () => {
+describe('recipients and channels (docs/rulebook.md §5.1, §5.4)', () => {
   const roles = (ruleId: Parameters<typeof alertRecipients>[0], severity: 'P0' | 'P1' | 'P2' | 'P3', over: Partial<EarlyWarningAccount>) => alertRecipients(ruleId, severity, account(over), NOW, DEFAULT_POLICY);
 
   it('P0: CSM and manager at once; sales for enterprise, high ARR, a renewal within 90 days, or a sponsor departure', () => {
@@ -110,7 +110,7 @@ describe('recipients and channels (domain.md §5.1, §5.4)', () => {
   });
 });
 
-describe('SLA and escalation (domain.md §5.1, §5.2)', () => {
+describe('SLA and escalation (docs/rulebook.md §5.1, §5.2)', () => {
   it('has the response SLAs: P0 4 h, P1 24 h, P2 3 days, P3 14 days', () => {
     expect((['P0', 'P1', 'P2', 'P3'] as const).map((s) => responseSlaHours(s, DEFAULT_POLICY))).toEqual([4, 24, 72, 336]);
   });

@@ -1,5 +1,5 @@
 /**
- * Severity, routing, response SLAs and escalation of early-warning alerts (domain.md
+ * Severity, routing, response SLAs and escalation of early-warning alerts (docs/rulebook.md
  * §5.1, §5.4). Pure: `now` is always an argument.
  *
  * Severity = the rule's base severity, then the modifiers in this fixed order, each

@@ -1,6 +1,6 @@
 /**
  * The per-account state the early-warning rules read, and the pure reducer that folds
- * integration events into it (domain.md §5.2). Memory is bounded: every list keeps only
+ * integration events into it (docs/rulebook.md §5.2). Memory is bounded: every list keeps only
  * the window its rules look at (derived from the policy) and has a hard cap, so the
  * state of a busy account stays small enough to store as one JSON value.
  *

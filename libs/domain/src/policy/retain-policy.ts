@@ -1,6 +1,6 @@
 /**
  * The one typed, versioned policy object. Every threshold, offset and window the
- * workflows apply lives in it with its default from docs/domain.md. A deployment may
+ * workflows apply lives in it with its default from docs/rulebook.md. A deployment may
  * override parts of it; a workflow receives the resolved policy in its input so a
  * running workflow keeps the policy it started with.
  *
@@ -51,7 +51,7 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** The defaults from docs/domain.md. Frozen: derive variants with resolvePolicy. */
+/** The defaults from docs/rulebook.md. Frozen: derive variants with resolvePolicy. */
 export const DEFAULT_POLICY: RetainPolicy = deepFreeze(DEFAULTS);
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };

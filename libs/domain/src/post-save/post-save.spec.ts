@@ -4,7 +4,7 @@ import { judgeWeek, monitoringExtension, monthsAfter, winBackSchedule, type Heal
 const reading = (healthScore: number | null, usageChangePct: number | null = 0): HealthReading => ({ healthScore, usageChangePct, observedAt: '2027-01-01T00:00:00Z' });
 const check = (week: number, judgement: WeeklyCheck['judgement'], healthScore: number | null = 80): WeeklyCheck => ({ week, at: '2027-01-01T00:00:00Z', reading: healthScore === null ? null : reading(healthScore), judgement, reasons: [] });
 
-describe('judgeWeek (domain.md §4.10 weekly health checks)', () => {
+describe('judgeWeek (docs/rulebook.md §4.10 weekly health checks)', () => {
   it('is stable when health holds and usage does not fall', () => {
     expect(judgeWeek(reading(78, -5), [check(1, 'stable', 80)], DEFAULT_POLICY)).toEqual({ judgement: 'stable', reasons: [] });
   });

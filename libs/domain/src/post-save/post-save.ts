@@ -1,5 +1,5 @@
 /**
- * Post-save monitoring and win-back rules (domain.md §4.9, §4.10): the weekly health
+ * Post-save monitoring and win-back rules (docs/rulebook.md §4.9, §4.10): the weekly health
  * judgement, the extension of a fragile account's monitoring, and the calendars of
  * executive check-ins and win-back touchpoints. Pure: every instant is an argument.
  */

@@ -23,7 +23,7 @@ export interface OwnershipInputs {
 }
 
 /**
- * Who owns a renewal (domain.md §2): CS-led (the CSM end to end), sales-led (sales owns
+ * Who owns a renewal (docs/rulebook.md §2): CS-led (the CSM end to end), sales-led (sales owns
  * revenue and negotiation, the CSM supplies context), or hybrid with an explicit rule
  * (default: sales joins renewals of $100K+ ARR or any red renewal).
  */

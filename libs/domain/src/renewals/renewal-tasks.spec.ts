@@ -15,7 +15,7 @@ describe('phase playbooks', () => {
   ])('preparation for a %s renewal lays out %j', (category, expected) => {
     const tasks = layOutTasks('preparation', category, { triggeredAt: t0, now: t0 }, people, [], DEFAULT_POLICY);
     expect(keys(tasks)).toEqual(expected);
-    // No customer outreach at T-60 unless red (domain.md §2).
+    // No customer outreach at T-60 unless red (docs/rulebook.md §2).
     expect(tasks.filter((t) => t.customerFacing).map((t) => t.key)).toEqual(category === 'red' ? ['red_customer_outreach'] : []);
   });
 

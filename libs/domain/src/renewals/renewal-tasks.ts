@@ -55,7 +55,7 @@ function applies(t: RenewalTaskTemplate, category: RiskCategory | null): boolean
 }
 
 /**
- * The tasks a trigger lays out (domain.md §2 phase playbooks, red intervention,
+ * The tasks a trigger lays out (docs/rulebook.md §2 phase playbooks, red intervention,
  * stakeholder change), given the renewal's category. A task whose nominal due date has
  * passed when it is laid out (late launch) is due `lateTaskGraceDays` from now and
  * marked late. A template whose task is still open is not laid out twice.

@@ -1,7 +1,7 @@
 import type { RetainPolicy } from '../policy/retain-policy';
 import { addDays, daysBetween, localDateAt, zonedTimeToInstant } from '../time/local-time';
 
-/** The timeline's phases in order (domain.md §2); `scheduled` is before T-90. */
+/** The timeline's phases in order (docs/rulebook.md §2); `scheduled` is before T-90. */
 export const RENEWAL_PHASES = ['scheduled', 'assessment', 'preparation', 'engagement', 'closing', 'renewal_day', 'post_renewal'] as const;
 export type RenewalPhase = (typeof RENEWAL_PHASES)[number];
 
@@ -16,7 +16,7 @@ export interface RenewalMilestone {
   at: Date;
 }
 
-/** 90+ days: comprehensive; 30-90: compressed; under 30: emergency (domain.md §2, §4.5). */
+/** 90+ days: comprehensive; 30-90: compressed; under 30: emergency (docs/rulebook.md §2, §4.5). */
 export type RenewalTimeBand = 'comprehensive' | 'compressed' | 'emergency';
 
 /** The milestones of a renewal, in order, in the account's time zone. */

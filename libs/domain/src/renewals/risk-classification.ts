@@ -1,12 +1,12 @@
 import type { RetainPolicy } from '../policy/retain-policy';
 
-/** domain.md §1: green, yellow, red, expansion. */
+/** docs/rulebook.md §1: green, yellow, red, expansion. */
 export const RISK_CATEGORIES = ['green', 'yellow', 'red', 'expansion'] as const;
 export type RiskCategory = (typeof RISK_CATEGORIES)[number];
 
 /**
  * What is known of an account's health when a renewal is (re)classified. Every field is
- * optional: an unknown input neither helps nor hurts (domain.md §1, §3).
+ * optional: an unknown input neither helps nor hurts (docs/rulebook.md §1, §3).
  */
 export interface RenewalHealthInputs {
   /** 0-100. */
@@ -33,7 +33,7 @@ export interface RenewalHealthInputs {
   growth?: { whitespace?: boolean; statedGrowthNeeds?: boolean; budgetHolderRelationship?: boolean } | null;
 }
 
-/** Signal families of domain.md §3 plus the §1 health components. */
+/** Signal families of docs/rulebook.md §3 plus the §1 health components. */
 export type SignalFamily =
   | 'health'
   | 'usage'
@@ -62,7 +62,7 @@ function hasAnyInput(i: RenewalHealthInputs): boolean {
 }
 
 /**
- * Classifies a renewal (domain.md §1, §3). One signal may be noise; several together are
+ * Classifies a renewal (docs/rulebook.md §1, §3). One signal may be noise; several together are
  * real risk: a renewal is red when a decisive signal is present (competitive signal,
  * since save mode must activate; a stakeholder change, since the relationship resets to
  * zero; a broken relationship) or when at least `redMinSignalFamilies` signal families

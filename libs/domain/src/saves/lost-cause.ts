@@ -18,7 +18,7 @@ export interface LostCauseInput {
 }
 
 /**
- * Lost-cause signs (domain.md §4.9) and whether they suggest stopping. It only advises:
+ * Lost-cause signs (docs/rulebook.md §4.9) and whether they suggest stopping. It only advises:
  * the team decides.
  */
 export function lostCauseSigns(i: LostCauseInput, policy: RetainPolicy): { signs: string[]; suggestStop: boolean } {

@@ -3,7 +3,7 @@ import { accountValueTier, allocateSaveEffort, assessSaveProbability, saveFactsF
 
 const best: SaveProbabilityFacts = { issuesFixable: 'yes', relationship: 'good', alternative: 'none', budget: 'confirmed', stakeholders: 'engaged' };
 
-describe('assessSaveProbability (domain.md §4.1)', () => {
+describe('assessSaveProbability (docs/rulebook.md §4.1)', () => {
   it.each<[string, Partial<SaveProbabilityFacts>, Tier]>([
     ['the high column throughout', {}, 'high'],
     ['one middling fact', { budget: 'uncertain' }, 'high'],

@@ -9,7 +9,7 @@ import { daysUntilRenewal, renewalMilestones, renewalTimeBand, type RenewalTimeB
 export const ROOT_CAUSES = ['product_fit', 'service_experience', 'value_perception', 'circumstantial'] as const;
 export type RootCause = (typeof ROOT_CAUSES)[number];
 
-/** The facts of domain.md §4.1, each on a good / middling / bad scale. */
+/** The facts of docs/rulebook.md §4.1, each on a good / middling / bad scale. */
 export interface SaveProbabilityFacts {
   /** yes: fixable issues; complex: addressable but complex; no: fundamental product-fit problems. */
   issuesFixable: 'yes' | 'complex' | 'no';
@@ -35,7 +35,7 @@ export interface ProbabilityAssessment {
 }
 
 /**
- * Save-probability tier (domain.md §4.1). Each fact scores 2 (the high column), 1
+ * Save-probability tier (docs/rulebook.md §4.1). Each fact scores 2 (the high column), 1
  * (medium) or 0 (low). High needs at least `highFromPoints` and no fact in the low
  * column; low is at most `lowUpToPoints`, or an alternative already committed to (the
  * customer has decided); everything else is medium. A person may override the tier
@@ -113,7 +113,7 @@ export function allocateSaveEffort(
 
 /**
  * A first triage for a save started by a red renewal, read off the renewal's health
- * inputs (domain.md §3 → §4.1, §4.3). It is a starting point for people to correct by
+ * inputs (docs/rulebook.md §3 → §4.1, §4.3). It is a starting point for people to correct by
  * re-triage, not a verdict: unknown facts take the middle of the scale.
  */
 export function saveFactsFromHealth(h: {

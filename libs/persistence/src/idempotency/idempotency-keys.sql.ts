@@ -1,5 +1,5 @@
 /**
- * Every statement on `idempotency_keys` (api.md): one row per caller and key with the
+ * Every statement on `idempotency_keys` (README, "The renewal timeline"): one row per caller and key with the
  * fingerprint of the first request, so the same key with a different request is
  * refused; a claim whose request was refused with a 4xx is released.
  */

@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** The learning debrief after a lost or abandoned save (domain.md §4.9): a document people edit. */
+/** The learning debrief after a lost or abandoned save (docs/rulebook.md §4.9): a document people edit. */
 export class CreateSaveDebriefs1795359600000 implements MigrationInterface {
   name = 'CreateSaveDebriefs1795359600000';
 

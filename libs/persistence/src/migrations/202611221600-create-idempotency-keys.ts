@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Idempotency keys of writes (api.md): one row per caller and key with the fingerprint
+ * Idempotency keys of writes (README, "The renewal timeline": Idempotency-Key): one row per caller and key with the fingerprint
  * of the first request, so the same key with a different request is a 409.
  */
 export class CreateIdempotencyKeys1795363200000 implements MigrationInterface {

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Post-save monitoring and win-back (domain.md §4.9, §4.10): their read models, the
+ * Post-save monitoring and win-back (docs/rulebook.md §4.9, §4.10): their read models, the
  * health readings integrations report (the weekly check reads the latest), and the
  * post-save mark on an account's later renewals (retention after saves).
  */

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Integration events (api.md, domain.md §5): the signing secrets integrations sign with
+ * Integration events (docs/rulebook.md §5, docs/decisions/0001-inbox-and-event-relay.md): the signing secrets integrations sign with
  * (Standard Webhooks; several at once during a rotation), and the inbox of accepted
  * events. An event is stored once per (source, event id) in the same transaction that
  * accepts it; the worker's relay delivers undelivered rows to the account's workflow, so

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Early-warning alerts (domain.md §5): the read model the alerts API lists and
+ * Early-warning alerts (docs/rulebook.md §5): the read model the alerts API lists and
  * filters, and the time a notification may go out (digests, quiet hours).
  */
 export class Alerts1795372200000 implements MigrationInterface {

@@ -1,6 +1,6 @@
 /**
  * Every statement on `save_debriefs`: the learning debrief after a lost or abandoned
- * save (domain.md §4.9), a document people edit through the api; one per save.
+ * save (docs/rulebook.md §4.9), a document people edit through the api; one per save.
  */
 import type { Queryable } from '../sql';
 

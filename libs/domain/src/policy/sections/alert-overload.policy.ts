@@ -1,5 +1,5 @@
 /**
- * Policy section `earlyWarning` (part): alert overload and delivery timing (docs/domain.md
+ * Policy section `earlyWarning` (part): alert overload and delivery timing (docs/rulebook.md
  * §5.4, §5.5; read by early-warning/overload.ts and seasonal-windows.ts): repeat and
  * acknowledged suppression, consolidation, quiet hours, seasonal and manual suppression
  * windows, the prompt window and the digests. Type, defaults and checks side by side;
@@ -41,7 +41,7 @@ export const ALERT_OVERLOAD_DEFAULTS: AlertOverloadPolicy = {
     quietHours: { startHour: 20, endHour: 8, exemptSeverities: ['P0'] },
     seasonal: [
       { name: 'year-end holidays', from: '12-15', to: '01-05', groups: ['usage'], segments: [], verticals: [] },
-      // domain.md only says "summer": the northern school break, mid-June to the end of August.
+      // The rule (docs/rulebook.md §5.5) only says "summer": the northern school break, mid-June to the end of August.
       { name: 'education summer break', from: '06-15', to: '08-31', groups: ['usage'], segments: [], verticals: ['education'] },
     ],
     // Planned low-usage windows are holidays and migrations: a year at most, declared up to two years ahead.

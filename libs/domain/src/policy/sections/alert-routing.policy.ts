@@ -1,7 +1,7 @@
 /**
  * Policy section `earlyWarning` (part): how an alert's severity is modified and who
  * hears of it, by which channel, how soon it must be answered and up which chain it
- * escalates (docs/domain.md §5.1, §5.4; read by early-warning/severity-routing.ts).
+ * escalates (docs/rulebook.md §5.1, §5.4; read by early-warning/severity-routing.ts).
  * Type, defaults and checks side by side; early-warning.policy.ts composes its parts.
  */
 import { SEGMENTS, type Segment } from '../../roles';

@@ -1,9 +1,9 @@
 /**
- * The words the early-warning policy sections share (docs/domain.md §5), each union
+ * The words the early-warning policy sections share (docs/rulebook.md §5), each union
  * type derived from the list its checks use.
  */
 
-/** Early-warning severities (domain.md §5.1): P0 critical, P1 high, P2 medium, P3 low. */
+/** Early-warning severities (docs/rulebook.md §5.1): P0 critical, P1 high, P2 medium, P3 low. */
 export const SEVERITIES = ['P0', 'P1', 'P2', 'P3'] as const;
 export type AlertSeverity = (typeof SEVERITIES)[number];
 

@@ -1,5 +1,5 @@
 /**
- * Policy section `earlyWarning` (docs/domain.md §5): the alert rules and the signal
+ * Policy section `earlyWarning` (docs/rulebook.md §5): the alert rules and the signal
  * thresholds they read, with their defaults and checks side by side. The section's
  * other parts, severity and routing (alert-routing.policy.ts) and overload and delivery
  * (alert-overload.policy.ts), are composed here into EarlyWarningPolicy; retain-policy.ts
@@ -28,7 +28,7 @@ export interface UsageDropSettings {
   sustainedDays: number;
 }
 
-/** The alert rules of domain.md §5.2, one entry per rule (ids are the rule ids of libs/domain/src/early-warning). */
+/** The alert rules of docs/rulebook.md §5.2, one entry per rule (ids are the rule ids of libs/domain/src/early-warning). */
 export interface EarlyWarningRuleSettings {
   usage_drop: AlertRuleSettings;
   key_user_logins_drop: AlertRuleSettings;
@@ -131,7 +131,7 @@ export interface EarlyWarningSignalPolicy {
   maxEventsPerType: number;
 }
 
-/** Early warning (domain.md §5): signal thresholds, severity modifiers, routing, SLAs and overload rules. */
+/** Early warning (docs/rulebook.md §5): signal thresholds, severity modifiers, routing, SLAs and overload rules. */
 export interface EarlyWarningPolicy extends EarlyWarningSignalPolicy, AlertRoutingPolicy, AlertOverloadPolicy {}
 
 export const EARLY_WARNING_DEFAULTS: EarlyWarningPolicy = {

@@ -1,9 +1,9 @@
 /**
- * Policy section `postSave`: post-save monitoring (docs/domain.md §4.10). Type, defaults
+ * Policy section `postSave`: post-save monitoring (docs/rulebook.md §4.10). Type, defaults
  * and checks side by side; retain-policy.ts composes the sections.
  */
 
-/** Post-save monitoring (domain.md §4.10): saved accounts stay fragile for 6 to 12 months. */
+/** Post-save monitoring (docs/rulebook.md §4.10): saved accounts stay fragile for 6 to 12 months. */
 export interface PostSavePolicy {
   /** Planned length; extended in steps while the account is still fragile, up to the maximum. */
   baseMonths: number;

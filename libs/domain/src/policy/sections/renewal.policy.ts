@@ -1,5 +1,5 @@
 /**
- * Policy section `renewal`: the renewal timeline (docs/domain.md §2), its playbooks,
+ * Policy section `renewal`: the renewal timeline (docs/rulebook.md §2), its playbooks,
  * risk classification (§1, §3) and ownership. Type, defaults and checks side by side;
  * retain-policy.ts composes the sections.
  */
@@ -9,7 +9,7 @@ export const RISK_CATEGORIES = ['green', 'yellow', 'red', 'expansion'] as const;
 type RiskCategory = (typeof RISK_CATEGORIES)[number];
 
 export interface RenewalPolicy {
-  /** Days before the renewal date at which each phase starts (domain.md §2). */
+  /** Days before the renewal date at which each phase starts (docs/rulebook.md §2). */
   milestoneOffsetsDays: {
     assessment: number;
     preparation: number;
@@ -19,13 +19,13 @@ export interface RenewalPolicy {
   };
   /** Local hour (account time zone) at which milestone actions fire. */
   actionLocalHour: number;
-  /** Time-band thresholds (domain.md §2, §4.5): >= comprehensive, >= compressed, else emergency. */
+  /** Time-band thresholds (docs/rulebook.md §2, §4.5): >= comprehensive, >= compressed, else emergency. */
   timeBands: { comprehensiveMinDays: number; compressedMinDays: number };
-  /** Risk classification thresholds (domain.md §1, §3). */
+  /** Risk classification thresholds (docs/rulebook.md §1, §3). */
   classification: RiskClassificationPolicy;
-  /** Who owns a renewal (domain.md §2 ownership models). */
+  /** Who owns a renewal (docs/rulebook.md §2 ownership models). */
   ownership: OwnershipPolicy;
-  /** The phase playbooks: which tasks each phase lays out (domain.md §2). */
+  /** The phase playbooks: which tasks each phase lays out (docs/rulebook.md §2). */
   playbook: RenewalTaskTemplate[];
   /** A task laid out after its nominal due date (late launch) gets this many days. */
   lateTaskGraceDays: number;
@@ -35,7 +35,7 @@ export interface RenewalPolicy {
   postRenewalWindowDays: number;
   /** Launch the next term's renewal when this one is renewed. */
   autoLaunchNextTerm: boolean;
-  /** Start a save effort when a renewal turns red (domain.md §3, §4). */
+  /** Start a save effort when a renewal turns red (docs/rulebook.md §3, §4). */
   autoStartSave: boolean;
   /** Length of a term, for the next renewal date. */
   termMonths: number;
@@ -57,12 +57,12 @@ export interface RenewalTaskTemplate {
   dueDays: number;
   /** Only for renewals in these categories (all when absent). */
   onlyFor?: RiskCategory[];
-  /** Talks to the customer: never laid out before engagement unless red (domain.md §2). */
+  /** Talks to the customer: never laid out before engagement unless red (docs/rulebook.md §2). */
   customerFacing: boolean;
 }
 
 export interface RiskClassificationPolicy {
-  /** A health score below this is a warning (domain.md §1: below 50). */
+  /** A health score below this is a warning (docs/rulebook.md §3: the rule counts 50 itself; the code does not yet). */
   healthScoreWarningBelow: number;
   /** Portfolio percentile below which health is a warning (bottom quartile: 25). */
   healthPercentileWarningBelow: number;

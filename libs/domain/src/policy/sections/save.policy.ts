@@ -1,5 +1,5 @@
 /**
- * Policy section `save`: the save effort (docs/domain.md §4): triage, effort levels,
+ * Policy section `save`: the save effort (docs/rulebook.md §4): triage, effort levels,
  * approvals, escalation and the lost-cause helper. Type, defaults and checks side by
  * side; retain-policy.ts composes the sections.
  */
@@ -13,7 +13,7 @@ export const APPROVER_ROLES = ['csm', 'csm_manager', 'director', 'vp'] as const;
 export type ApproverRole = (typeof APPROVER_ROLES)[number];
 
 export interface SavePolicy {
-  /** Save probability (domain.md §4.1): points per fact (good 2, middling 1, bad 0) and the cut-offs. */
+  /** Save probability (docs/rulebook.md §4.1): points per fact (good 2, middling 1, bad 0) and the cut-offs. */
   probability: { highFromPoints: number; lowUpToPoints: number };
   /** Point estimates of each tier's success rate, for expected value (midpoints of §4.1). */
   expectedSuccess: Record<Tier, number>;

@@ -1,9 +1,9 @@
 /**
- * Policy section `winBack`: touchpoints after a churn (docs/domain.md §4.9). Type,
+ * Policy section `winBack`: touchpoints after a churn (docs/rulebook.md §4.9). Type,
  * defaults and checks side by side; retain-policy.ts composes the sections.
  */
 
-/** Win-back (domain.md §4.9): touchpoints after a churn. */
+/** Win-back (docs/rulebook.md §4.9): touchpoints after a churn. */
 export interface WinBackPolicy {
   /** Months after the churn, each with its kind of touchpoint. */
   touchpoints: Array<{ afterMonths: number; kind: 'check_in' | 'relevant_updates' | 'formal_conversation' }>;
