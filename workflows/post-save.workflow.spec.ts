@@ -1,3 +1,4 @@
+import { anAccountSnapshot } from '../test/support/factories';
 import { RecordingActivities, refusal, timeSkippingSuite } from '../test/support/workflow-testing';
 import { timeout } from '../test/support/workflow-histories';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -57,7 +58,7 @@ class FakeActivities extends RecordingActivities implements MonitoringActivities
 describe('post-save monitoring and win-back (time-skipping)', () => {
   const suite = timeSkippingSuite('post-save');
 
-  const account = (id: string): AccountSnapshot => ({ id, name: `${id} GmbH`, arrCents: 8_000_000, segment: 'mid_market', timeZone: 'Europe/Berlin', ownerCsmId: 'csm-1', csmManagerId: 'mgr-1', salesRepId: null });
+  const account = (id: string): AccountSnapshot => anAccountSnapshot(id, { arrCents: 8_000_000, segment: 'mid_market', timeZone: 'Europe/Berlin' });
 
   async function setUp(accountId: string) {
     const acts = new FakeActivities();

@@ -1,3 +1,4 @@
+import { anAccountSnapshot } from '../test/support/factories';
 import { RecordingActivities, refusal, timeSkippingSuite } from '../test/support/workflow-testing';
 import { timeout } from '../test/support/workflow-histories';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -44,7 +45,7 @@ describe('renewal workflow (time-skipping)', () => {
     const today = localDateAt(await suite.now(), 'UTC');
     const renewalDate = addDays(today, daysAhead);
     const input: RenewalWorkflowInput = {
-      account: { id: accountId, name: `${accountId} Ltd`, arrCents: 4_000_000, segment: 'mid_market', timeZone: 'UTC', ownerCsmId: 'csm-1', csmManagerId: 'mgr-1', salesRepId: 'ae-1' },
+      account: anAccountSnapshot(accountId, { arrCents: 4_000_000, segment: 'mid_market', salesRepId: 'ae-1' }),
       renewalDate,
       policy: DEFAULT_POLICY,
       launchedBy: 'ops-1',

@@ -1,3 +1,4 @@
+import { anAccountSnapshot } from '../test/support/factories';
 import { RecordingActivities, refusal, timeSkippingSuite } from '../test/support/workflow-testing';
 import { timeout } from '../test/support/workflow-histories';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -43,7 +44,7 @@ describe('save-effort workflow (time-skipping)', () => {
     const renewalDate = addDays(localDateAt(await suite.now(), 'UTC'), 120);
     const { arrCents = 15_000_000, ...rest } = over;
     const input: SaveEffortInput = {
-      account: { id: accountId, name: `${accountId} AG`, arrCents, segment: 'enterprise', timeZone: 'UTC', ownerCsmId: 'csm-1', csmManagerId: 'mgr-1', salesRepId: 'ae-1' },
+      account: anAccountSnapshot(accountId, { arrCents, salesRepId: 'ae-1' }),
       renewalDate,
       renewalId: `renewal:${accountId}:${renewalDate}`,
       triggerReasons: ['competitive signals'],

@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Webhook } from 'standardwebhooks';
 import { addDays, localDateAt } from '@retain/domain';
 import { SigningSecretStore } from '../../apps/api/src/events/signing-secrets';
 import { waitUntil } from '../../scripts/lib/readiness.mjs';
+import { anAccount, aSaveStart } from '../support/factories';
 import { TestStack } from '../support/stack';
 
 /** How long schemathesis may generate against one key (all phases share it). */
@@ -49,9 +48,7 @@ describe('API contract (schemathesis, all phases)', () => {
     // The generator sends thousands of requests from one address: the rate limits would answer most of them 429.
     stack = await TestStack.start({ RATE_LIMIT_PER_ADDRESS: '10000000', RATE_LIMIT_PER_KEY: '10000000' });
     dir = mkdtempSync(join(tmpdir(), 'retain-contract-'));
-    for (const [role, user, managerId] of [['vp', 'vp-c'], ['director', 'dir-c', 'vp-c'], ['csm_manager', 'mgr-c', 'dir-c'], ['csm', 'csm-c', 'mgr-c'], ['cs_ops', 'ops-c'], ['sales_rep', 'ae-c'], ['product', 'pm-c']] as const) {
-      keys[user] = await stack.keyFor(role, user, managerId ? { managerId } : {});
-    }
+    Object.assign(keys, await stack.people([['vp', 'vp-c'], ['director', 'dir-c', 'vp-c'], ['csm_manager', 'mgr-c', 'dir-c'], ['csm', 'csm-c', 'mgr-c'], ['cs_ops', 'ops-c'], ['sales_rep', 'ae-c'], ['product', 'pm-c']]));
     keys['int-c'] = await stack.keyFor('integration', 'int-c', { scopes: ['signals', 'account_facts'] });
     const secret = (await new SigningSecretStore(stack.db).create('int-c')).secret;
     const ok = async (what: string, r: Promise<{ status: number; body: any }>, statuses = [200, 201, 202]) => {
@@ -59,13 +56,12 @@ describe('API contract (schemathesis, all phases)', () => {
       if (!statuses.includes(res.status)) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body;
     };
-    const account = (id: string) => ({ id, name: `${id} KK`, arrCents: 15_000_000, segment: 'enterprise', timeZone: 'UTC', ownerCsmId: 'csm-c', csmManagerId: 'mgr-c', salesRepId: 'ae-c' });
+    const account = (id: string) => anAccount(id, { ownerCsmId: 'csm-c', csmManagerId: 'mgr-c', salesRepId: 'ae-c' });
     const date = addDays(today, 75);
     for (const a of ['acc-c1', 'acc-c2', 'acc-c3']) await ok(`launch ${a}`, stack.request('POST', '/renewals', { key: keys['ops-c'], body: { account: account(a), renewalDate: date } }));
     ids.renewal = `renewal:acc-c1:${date}`;
     ids.account = 'acc-c1';
-    const facts = { issuesFixable: 'yes', relationship: 'good', alternative: 'evaluating', budget: 'confirmed', stakeholders: 'engaged' };
-    ids.save = (await ok('save', stack.request('POST', '/saves', { key: keys['csm-c'], body: { accountId: 'acc-c1', renewalDate: date, triggerReasons: ['competitor evaluation'], facts, rootCause: 'service_experience' } }))).id;
+    ids.save = (await ok('save', stack.request('POST', '/saves', { key: keys['csm-c'], body: aSaveStart('acc-c1', date) }))).id;
     await waitUntil(async () => ((await stack.request('GET', `/saves/${encodeURIComponent(ids.save)}`, { key: keys['csm-c'] })).status === 200 ? true : undefined), 20_000, 'the save');
     const savePath = `/saves/${encodeURIComponent(ids.save)}`;
     await ok('issue', stack.request('POST', `${savePath}/issues`, { key: keys['csm-c'], body: { description: 'Slow support', source: 'tickets', frequency: 3, dealBreaker: true, fixable: true, quickFix: true, impact: 4 } }));
@@ -75,10 +71,7 @@ describe('API contract (schemathesis, all phases)', () => {
     ids.monitoring = (await ok('monitoring', stack.request('POST', '/monitoring', { key: keys['ops-c'], body: { accountId: 'acc-c2', renewalDate: addDays(today, -5), triggerReasons: ['usage down'], promises: [{ description: 'Fix export', ownerId: 'csm-c', dueAt: new Date(Date.now() + 20 * 86_400_000).toISOString() }] } }))).id;
     await ok('churn', stack.request('POST', `/renewals/${encodeURIComponent(`renewal:acc-c3:${date}`)}/decision`, { key: keys['csm-c'], body: { outcome: 'churned', reason: 'budget' } }));
     ids.winBack = `winback:acc-c3:${date}`;
-    const raw = JSON.stringify({ eventId: 'sd-1', source: 'int-c', accountId: 'acc-c1', type: 'sponsor_departure', occurredAt: new Date().toISOString(), payload: { reason: 'departed' } });
-    const msg = `msg_${randomUUID()}`;
-    const at = new Date();
-    await ok('event', stack.request('POST', '/events', { key: keys['int-c'], rawBody: raw, headers: { 'webhook-id': msg, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': new Webhook(secret).sign(msg, at, raw) } }));
+    await ok('event', stack.postEvent(keys['int-c'], secret, { eventId: 'sd-1', source: 'int-c', accountId: 'acc-c1', type: 'sponsor_departure', occurredAt: new Date().toISOString(), payload: { reason: 'departed' } }));
     ids.alert = await waitUntil(async () => (await stack.db.query<Array<{ id: string }>>("SELECT id FROM alerts WHERE account_id = 'acc-c1' LIMIT 1"))[0]?.id, 30_000, 'the alert');
     ids.suppression = (await ok('suppression', stack.request('POST', `/accounts/acc-c1/suppressions`, { key: keys['csm-c'], body: { from: addDays(today, 10), to: addDays(today, 20), reason: 'holidays' } }))).id;
     await waitUntil(async () => ((await stack.request('GET', `/win-backs/${encodeURIComponent(ids.winBack)}`, { key: keys['csm-c'] })).status === 200 ? true : undefined), 20_000, 'the win-back');

@@ -2,12 +2,12 @@ import 'reflect-metadata';
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { randomUUID } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
 import { loadConfig } from '@retain/config';
 import { addDays, localDateAt, type Role } from '@retain/domain';
 import { AppModule } from '../../apps/api/src/app.module';
 import { SigningSecretStore } from '../../apps/api/src/events/signing-secrets';
 import { waitUntil } from '../../scripts/lib/readiness.mjs';
+import { anAccount, aSaveStart } from '../support/factories';
 import { TestStack } from '../support/stack';
 import { EXPECTED_ACCESS, ROLE_ORDER } from './access-matrix.expected';
 
@@ -67,12 +67,10 @@ describe('access: every route × every role × own, own team and other team', ()
 
   beforeAll(async () => {
     stack = await TestStack.start({ RATE_LIMIT_PER_ADDRESS: '10000000', RATE_LIMIT_PER_KEY: '10000000' });
-    const people: Array<[Role, string, string?]> = [
+    const byUser = await stack.people([
       ['vp', 'vp-m'], ['director', 'dir-m', 'vp-m'], ['csm_manager', 'mgr-a', 'dir-m'], ['csm_manager', 'mgr-b', 'dir-m'],
       ['csm', 'csm-a1', 'mgr-a'], ['csm', 'csm-a2', 'mgr-a'], ['csm', 'csm-b1', 'mgr-b'], ['sales_rep', 'ae-a'], ['product', 'pm-m'], ['cs_ops', 'ops-m'],
-    ];
-    const byUser: Record<string, string> = {};
-    for (const [role, user, managerId] of people) byUser[user] = await stack.keyFor(role, user, managerId ? { managerId } : {});
+    ]);
     byUser['int-m'] = await stack.keyFor('integration', 'int-m', { scopes: ['signals', 'account_facts'] });
     Object.assign(keys, { csm: byUser['csm-a1'], csm_manager: byUser['mgr-a'], director: byUser['dir-m'], vp: byUser['vp-m'], sales_rep: byUser['ae-a'], product: byUser['pm-m'], cs_ops: byUser['ops-m'], integration: byUser['int-m'] });
     const secret = (await new SigningSecretStore(stack.db).create('int-m')).secret;
@@ -84,11 +82,11 @@ describe('access: every route × every role × own, own team and other team', ()
     const renewalDate = addDays(today, 75);
     const churnDate = addDays(today, 80);
     for (const [name, account, csm, manager, salesRep] of [['own', 'acc-m-own', 'csm-a1', 'mgr-a', 'ae-a'], ['team', 'acc-m-team', 'csm-a2', 'mgr-a', null], ['other', 'acc-m-other', 'csm-b1', 'mgr-b', null]] as const) {
-      const facts = { id: account, name: `${account} KK`, arrCents: 15_000_000, segment: 'enterprise', timeZone: 'UTC', ownerCsmId: csm, csmManagerId: manager, ...(salesRep ? { salesRepId: salesRep } : {}) };
+      const facts = anAccount(account, { ownerCsmId: csm, csmManagerId: manager, ...(salesRep ? { salesRepId: salesRep } : {}) });
       await must('launch', stack.request('POST', '/renewals', { key: keys.cs_ops, body: { account: facts, renewalDate } }));
       await must('launch 2', stack.request('POST', '/renewals', { key: keys.cs_ops, body: { account: facts, renewalDate: churnDate } }));
       const renewalId = `renewal:${account}:${renewalDate}`;
-      const saveId = (await must('save', stack.request('POST', '/saves', { key: keys.cs_ops, body: { accountId: account, renewalDate, triggerReasons: ['competitor'], facts: { issuesFixable: 'yes', relationship: 'good', alternative: 'evaluating', budget: 'confirmed', stakeholders: 'engaged' }, rootCause: 'service_experience' } }))).id as string;
+      const saveId = (await must('save', stack.request('POST', '/saves', { key: keys.cs_ops, body: aSaveStart(account, renewalDate, { triggerReasons: ['competitor'] }) }))).id as string;
       await waitUntil(async () => ((await stack.request('GET', `/saves/${e(saveId)}`, { key: keys.cs_ops })).status === 200 ? true : undefined), 20_000, `save of ${account}`);
       const csmKey = byUser[csm]!;
       await must('issue', stack.request('POST', `/saves/${e(saveId)}/issues`, { key: csmKey, body: { description: 'Slow support', source: 'tickets', frequency: 2, dealBreaker: false, fixable: true, quickFix: false, impact: 3 } }));
@@ -96,10 +94,8 @@ describe('access: every route × every role × own, own team and other team', ()
       const concessionId = (await must('concession', stack.request('POST', `/saves/${e(saveId)}/concessions`, { key: csmKey, body: { type: 'discount', discountPct: 10, rationale: { businessRationale: 'a', expectedOutcome: 'b', alternativesConsidered: 'c', riskFactors: 'd' }, sunset: 'year 1', tiedTo: '2 years', overrideReason: 'budget' } }))).id as string;
       const monitoringId = (await must('monitoring', stack.request('POST', '/monitoring', { key: keys.cs_ops, body: { accountId: account, renewalDate: addDays(today, -5), triggerReasons: ['usage down'], promises: [{ description: 'Fix export', ownerId: name === 'own' ? 'ae-a' : csm, dueAt: new Date(Date.now() + 20 * 86_400_000).toISOString() }] } }))).id as string;
       await must('churn', stack.request('POST', `/renewals/${e(`renewal:${account}:${churnDate}`)}/decision`, { key: csmKey, body: { outcome: 'churned', reason: 'budget' } }));
-      const raw = JSON.stringify({ eventId: `sd-${account}`, source: 'int-m', accountId: account, type: 'sponsor_departure', occurredAt: new Date().toISOString(), payload: { reason: 'departed' } });
-      const msg = `msg_${randomUUID()}`;
-      const at = new Date();
-      await must('event', stack.request('POST', '/events', { key: keys.integration, rawBody: raw, headers: { 'webhook-id': msg, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': new Webhook(secret).sign(msg, at, raw) } }));
+      const departure = { eventId: `sd-${account}`, source: 'int-m', accountId: account, type: 'sponsor_departure', occurredAt: new Date().toISOString(), payload: { reason: 'departed' } };
+      await must('event', stack.postEvent(keys.integration, secret, departure));
       const suppressionId = (await must('suppression', stack.request('POST', `/accounts/${account}/suppressions`, { key: keys.cs_ops, body: { from: addDays(today, 30), to: addDays(today, 40), reason: 'holidays' } }))).id as string;
       worlds.push({ name, account, csm, renewalId, renewalDate, taskId: '', saveId, planItemId, concessionId, monitoringId, winBackId: `winback:${account}:${churnDate}`, alertId: '', suppressionId });
     }
@@ -118,7 +114,7 @@ describe('access: every route × every role × own, own team and other team', ()
   /** A valid request of each route on world `w` (for a list: how to find w's object in it). */
   const CALLS: Record<string, (w: World) => Call> = {
     'GET /health': () => ({ method: 'GET', path: '/health' }),
-    'POST /renewals': (w) => ({ method: 'POST', path: '/renewals', body: { account: { id: w.account, name: `${w.account} KK`, arrCents: 15_000_000, segment: 'enterprise', timeZone: 'UTC', ownerCsmId: w.csm, csmManagerId: w.csm === 'csm-b1' ? 'mgr-b' : 'mgr-a', ...(w.name === 'own' ? { salesRepId: 'ae-a' } : {}) }, renewalDate: w.renewalDate } }),
+    'POST /renewals': (w) => ({ method: 'POST', path: '/renewals', body: { account: anAccount(w.account, { ownerCsmId: w.csm, csmManagerId: w.csm === 'csm-b1' ? 'mgr-b' : 'mgr-a', ...(w.name === 'own' ? { salesRepId: 'ae-a' } : {}) }), renewalDate: w.renewalDate } }),
     'POST /renewals/batch': (w) => ({ method: 'POST', path: '/renewals/batch', body: { items: [CALLS['POST /renewals']!(w).body] } }),
     'GET /renewals': (w) => ({ method: 'GET', path: '/renewals?limit=500', listed: (b) => b.items.some((i: { id: string }) => i.id === w.renewalId) }),
     'GET /renewals/:id': (w) => ({ method: 'GET', path: `/renewals/${e(w.renewalId)}` }),
@@ -126,7 +122,7 @@ describe('access: every route × every role × own, own team and other team', ()
     'POST /renewals/:id/decision': (w) => ({ method: 'POST', path: `/renewals/${e(w.renewalId)}/decision`, body: { outcome: 'renewed' } }),
     'PATCH /renewals/:id': (w) => ({ method: 'PATCH', path: `/renewals/${e(w.renewalId)}`, body: { renewalDate: addDays(w.renewalDate, 2) } }),
     'POST /renewals/:id/cancel': (w) => ({ method: 'POST', path: `/renewals/${e(w.renewalId)}/cancel`, body: { reason: 'matrix' } }),
-    'POST /saves': (w) => ({ method: 'POST', path: '/saves', body: { accountId: w.account, renewalDate: w.renewalDate, triggerReasons: ['competitor'], facts: { issuesFixable: 'yes', relationship: 'good', alternative: 'evaluating', budget: 'confirmed', stakeholders: 'engaged' }, rootCause: 'service_experience' } }),
+    'POST /saves': (w) => ({ method: 'POST', path: '/saves', body: aSaveStart(w.account, w.renewalDate, { triggerReasons: ['competitor'] }) }),
     'GET /saves': (w) => ({ method: 'GET', path: '/saves?limit=500', listed: (b) => b.items.some((i: { id: string }) => i.id === w.saveId) }),
     'GET /saves/:id': (w) => ({ method: 'GET', path: `/saves/${e(w.saveId)}` }),
     'POST /saves/:id/issues': (w) => ({ method: 'POST', path: `/saves/${e(w.saveId)}/issues`, body: { description: 'Another', source: 'qbr', frequency: 1, dealBreaker: false, fixable: true, quickFix: false, impact: 2 } }),

@@ -1,10 +1,9 @@
-import { Webhook } from 'standardwebhooks';
-import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { addDays, localDateAt } from '@retain/domain';
 import { encodeCursor } from '../../apps/api/src/common/keyset-cursor';
 import { SigningSecretStore } from '../../apps/api/src/events/signing-secrets';
 import { waitUntil } from '../../scripts/lib/readiness.mjs';
+import { anAccount, savableFacts, type AccountFacts } from '../support/factories';
 import { TestStack } from '../support/stack';
 
 const PROBLEM_JSON = /^application\/problem\+json/;
@@ -23,20 +22,19 @@ describe('authority and integrity findings', () => {
   const renewalDate = addDays(localDateAt(new Date(), 'UTC'), 75);
   const renewalA = `renewal:acc-za:${renewalDate}`;
   const saveA = `save:acc-za:${renewalDate}`;
-  const facts = { issuesFixable: 'yes', relationship: 'good', alternative: 'evaluating', budget: 'confirmed', stakeholders: 'engaged' };
+  const facts = savableFacts();
   const rationale = { businessRationale: 'Reference customer', expectedOutcome: '2-year renewal', alternativesConsidered: 'Service credits', riskFactors: 'Competitor' };
   const concession = (pct: number | undefined) => ({ type: 'discount', ...(pct === undefined ? {} : { discountPct: pct }), rationale, sunset: 'year 1 only', tiedTo: '2-year commitment', overrideReason: 'Budget cut announced' });
-  const account = (id: string, owner: string, manager: string, extra: Record<string, unknown> = {}) => ({ id, name: `${id} KK`, arrCents: 15_000_000, segment: 'enterprise', timeZone: 'UTC', ownerCsmId: owner, csmManagerId: manager, ...extra });
+  const account = (id: string, owner: string, manager: string, extra: Partial<AccountFacts> = {}) => anAccount(id, { ownerCsmId: owner, csmManagerId: manager, ...extra });
   let secret: string;
   let analyticsSecret: string;
 
   beforeAll(async () => {
     stack = await TestStack.start();
-    const people: Array<[Parameters<TestStack['keyFor']>[0], string, string?]> = [
+    Object.assign(keys, await stack.people([
       ['vp', 'vp-z'], ['director', 'dir-z', 'vp-z'], ['csm_manager', 'mgr-a', 'dir-z'], ['csm_manager', 'mgr-b', 'dir-z'],
       ['csm', 'csm-a1', 'mgr-a'], ['csm', 'csm-a2', 'mgr-a'], ['csm', 'csm-b1', 'mgr-b'], ['cs_ops', 'ops-z'], ['sales_rep', 'ae-a'], ['product', 'pm-z'],
-    ];
-    for (const [role, user, managerId] of people) keys[user] = await stack.keyFor(role, user, managerId ? { managerId } : {});
+    ]));
     keys['crm-z'] = await stack.keyFor('integration', 'crm-z', { scopes: ['signals', 'account_facts'] });
     keys['an-z'] = await stack.keyFor('integration', 'an-z', { scopes: ['signals'] });
     secret = (await new SigningSecretStore(stack.db).create('crm-z')).secret;
@@ -53,16 +51,7 @@ describe('authority and integrity findings', () => {
 
   const ownerOf = async (accountId: string) => (await stack.db.query<Array<{ owner_csm_id: string }>>('SELECT owner_csm_id FROM accounts WHERE id = $1', [accountId]))[0]?.owner_csm_id;
 
-  function signed(body: unknown, as: 'crm-z' | 'an-z' = 'crm-z') {
-    const raw = JSON.stringify(body);
-    const id = `msg_${randomUUID()}`;
-    const at = new Date();
-    return stack.request('POST', '/events', {
-      key: keys[as],
-      rawBody: raw,
-      headers: { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': new Webhook(as === 'crm-z' ? secret : analyticsSecret).sign(id, at, raw) },
-    });
-  }
+  const signed = (body: unknown, as: 'crm-z' | 'an-z' = 'crm-z') => stack.postEvent(keys[as]!, as === 'crm-z' ? secret : analyticsSecret, body);
 
   it('1. a save or monitoring body cannot carry account facts: no takeover of another team\'s account', async () => {
     const takeover = { account: account('acc-za', 'csm-b1', 'mgr-b'), renewalDate, triggerReasons: ['usage down'], facts, rootCause: 'service_experience' };

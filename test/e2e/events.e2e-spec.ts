@@ -1,9 +1,8 @@
-import { Webhook } from 'standardwebhooks';
-import { randomUUID } from 'node:crypto';
 import { DEFAULT_POLICY, addDays, inQuietHours, localDateAt } from '@retain/domain';
 import { accountRiskWorkflowId, getAccountRiskStateQuery } from '@retain/workflows';
 import { SigningSecretStore } from '../../apps/api/src/events/signing-secrets';
 import { waitUntil } from '../../scripts/lib/readiness.mjs';
+import { anAccount } from '../support/factories';
 import { TestStack } from '../support/stack';
 
 const PROBLEM_JSON = /^application\/problem\+json/;
@@ -28,8 +27,8 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     stack = await TestStack.start();
     [integrationKey, opsKey, csmKey, otherCsmKey] = await Promise.all([stack.keyFor('integration', 'crm-int'), stack.keyFor('cs_ops', 'ops-e'), stack.keyFor('csm', 'csm-e'), stack.keyFor('csm', 'csm-other')]);
     secret = (await new SigningSecretStore(stack.db).create('crm-int')).secret;
-    const big = (id: string, timeZone: string) => ({ account: { id, name: `${id} KK`, arrCents: 15_000_000, segment: 'enterprise', timeZone, ownerCsmId: 'csm-e', csmManagerId: 'mgr-e', salesRepId: 'ae-e' }, renewalDate: addDays(localDateAt(new Date(), timeZone), 45) });
-    const small = { account: { id: 'acc-ev-smb', name: 'Small LLC', arrCents: 500_000, segment: 'smb', timeZone: 'America/Denver', ownerCsmId: 'csm-e', csmManagerId: 'mgr-e' }, renewalDate: addDays(localDateAt(new Date(), 'America/Denver'), 120) };
+    const big = (id: string, timeZone: string) => ({ account: anAccount(id, { timeZone, ownerCsmId: 'csm-e', csmManagerId: 'mgr-e', salesRepId: 'ae-e' }), renewalDate: addDays(localDateAt(new Date(), timeZone), 45) });
+    const small = { account: anAccount('acc-ev-smb', { name: 'Small LLC', arrCents: 500_000, segment: 'smb', timeZone: 'America/Denver', ownerCsmId: 'csm-e', csmManagerId: 'mgr-e' }), renewalDate: addDays(localDateAt(new Date(), 'America/Denver'), 120) };
     for (const body of [big('acc-ev-1', 'Asia/Tokyo'), big('acc-ev-2', lateEvening), small]) {
       const id = body.account.id;
       expect((await stack.request('POST', '/renewals', { key: opsKey, body })).status).toBe(201);
@@ -43,15 +42,7 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
 
   /** Posts `body` signed the Standard Webhooks way (as any integration's library would). */
   function post(body: unknown, options: { signWith?: string; at?: Date; key?: string } = {}) {
-    const raw = JSON.stringify(body);
-    const id = `msg_${randomUUID()}`;
-    const at = options.at ?? new Date();
-    const signature = new Webhook(options.signWith ?? secret).sign(id, at, raw);
-    return stack.request('POST', '/events', {
-      key: options.key ?? integrationKey,
-      rawBody: raw,
-      headers: { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': signature },
-    });
+    return stack.postEvent(options.key ?? integrationKey, options.signWith ?? secret, body, options.at);
   }
   const event = (eventId: string, accountId: string, type: string, payload: unknown) => ({ eventId, source: 'crm-int', accountId, type, occurredAt: new Date().toISOString(), payload });
   const inboxRows = async (eventId: string) => stack.db.query<Array<{ delivered_at: Date | null }>>('SELECT delivered_at FROM inbound_events WHERE source = $1 AND event_id = $2', ['crm-int', eventId]);

@@ -1,5 +1,6 @@
 import { addDays, localDateAt } from '@retain/domain';
 import { waitUntil } from '../../scripts/lib/readiness.mjs';
+import { anAccount, savableFacts } from '../support/factories';
 import { TestStack } from '../support/stack';
 
 const PROBLEM_JSON = /^application\/problem\+json/;
@@ -8,31 +9,24 @@ describe('post-save monitoring and win-back end to end, with role keys', () => {
   let stack: TestStack;
   const keys: Record<string, string> = {};
   const today = localDateAt(new Date(), 'UTC');
-  const account = (id: string) => ({ id, name: `${id} Oy`, arrCents: 6_000_000, segment: 'mid_market', timeZone: 'UTC', ownerCsmId: 'csm-f', csmManagerId: 'mgr-f' });
+  const account = (id: string) => anAccount(id, { arrCents: 6_000_000, segment: 'mid_market', ownerCsmId: 'csm-f', csmManagerId: 'mgr-f' });
 
   beforeAll(async () => {
     stack = await TestStack.start();
-    for (const [role, user, managerId] of [['director', 'dir-f'], ['csm_manager', 'mgr-f', 'dir-f'], ['cs_ops', 'ops-f'], ['csm', 'csm-f', 'mgr-f'], ['csm', 'csm-g']] as const) {
-      keys[user] = await stack.keyFor(role, user, managerId ? { managerId } : {});
-    }
+    Object.assign(keys, await stack.people([['director', 'dir-f'], ['csm_manager', 'mgr-f', 'dir-f'], ['cs_ops', 'ops-f'], ['csm', 'csm-f', 'mgr-f'], ['csm', 'csm-g']]));
   }, 120_000);
 
   afterAll(async () => {
     await stack?.stop();
   }, 60_000);
 
-  async function read(path: string, key = keys['mgr-f']!, until: (body: any) => boolean = () => true, what = path) {
-    return waitUntil(async () => {
-      const r = await stack.request('GET', path, { key });
-      return r.status === 200 && until(r.body) ? r.body : undefined;
-    }, 15_000, what);
-  }
+  const read = (path: string, key = keys['mgr-f']!, until?: (body: any) => boolean, what = path) => stack.readWhen(path, key, until, what);
 
   it('hands a saved account over to monitoring with every promise of the save', async () => {
     const renewalDate = addDays(today, 70);
     // cs_ops launched the renewal (and so told Retain the account); the save names the account.
     expect((await stack.request('POST', '/renewals', { key: keys['ops-f'], body: { account: account('acc-f-saved'), renewalDate } })).status).toBe(201);
-    const save = { accountId: 'acc-f-saved', renewalDate, triggerReasons: ['usage down 45%'], facts: { issuesFixable: 'yes', relationship: 'good', alternative: 'none', budget: 'confirmed', stakeholders: 'engaged' }, rootCause: 'value_perception' };
+    const save = { accountId: 'acc-f-saved', renewalDate, triggerReasons: ['usage down 45%'], facts: savableFacts({ alternative: 'none' }), rootCause: 'value_perception' };
     expect((await stack.request('POST', '/saves', { key: keys['ops-f'], body: save })).status).toBe(201);
     const saveId = `save:acc-f-saved:${renewalDate}`;
     await read(`/saves/${encodeURIComponent(saveId)}`);

@@ -1,6 +1,7 @@
 import { addDays, localDateAt } from '@retain/domain';
 import { importRenewals, parseRenewalCsv } from '../../apps/api/src/cli/renewal-import';
 import { waitUntil } from '../../scripts/lib/readiness.mjs';
+import { anAccount } from '../support/factories';
 import { TestStack } from '../support/stack';
 
 const PROBLEM_JSON = /^application\/problem\+json/;
@@ -12,14 +13,14 @@ describe('renewal actions end to end: tasks, decision, reschedule, cancel, batch
   const idOf = (accountId: string, date = renewalDate) => `renewal:${accountId}:${date}`;
   const path = (accountId: string, suffix = '', date = renewalDate) => `/renewals/${encodeURIComponent(idOf(accountId, date))}${suffix}`;
   const body = (accountId: string, overrides: Record<string, unknown> = {}) => ({
-    account: { id: accountId, name: `${accountId} GmbH`, arrCents: 2_500_000, segment: 'smb', timeZone: 'UTC', ownerCsmId: 'csm-a', csmManagerId: 'mgr-a' },
+    account: anAccount(accountId, { name: `${accountId} GmbH`, arrCents: 2_500_000, segment: 'smb', ownerCsmId: 'csm-a', csmManagerId: 'mgr-a' }),
     renewalDate,
     ...overrides,
   });
 
   beforeAll(async () => {
     stack = await TestStack.start();
-    for (const [role, user] of [['cs_ops', 'ops-a'], ['csm', 'csm-a'], ['csm', 'csm-b'], ['csm_manager', 'mgr-a'], ['director', 'dir-a']] as const) keys[user] = await stack.keyFor(role, user);
+    Object.assign(keys, await stack.people([['cs_ops', 'ops-a'], ['csm', 'csm-a'], ['csm', 'csm-b'], ['csm_manager', 'mgr-a'], ['director', 'dir-a']]));
     for (const account of ['acc-act-1', 'acc-act-2']) {
       expect((await stack.request('POST', '/renewals', { key: keys['ops-a'], body: body(account) })).status).toBe(201);
     }

@@ -2,6 +2,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { addDays, localDateAt } from '@retain/domain';
 import { ApiKeyStore } from '../../apps/api/src/auth/api-key-store';
 import { waitUntil } from '../../scripts/lib/readiness.mjs';
+import { anAccount } from '../support/factories';
 import { TestStack } from '../support/stack';
 
 const PROBLEM_JSON = /^application\/problem\+json/;
@@ -22,7 +23,7 @@ describe('renewals end to end (HTTP -> api -> Temporal dev server -> worker -> P
 
   const renewalDate = addDays(localDateAt(new Date(), 'Asia/Jakarta'), 120);
   const launch = (accountId: string, overrides: Record<string, unknown> = {}) => ({
-    account: { id: accountId, name: `${accountId} Tbk`, arrCents: 15_000_000, segment: 'enterprise', timeZone: 'Asia/Jakarta', ownerCsmId: 'csm-1', csmManagerId: 'mgr-1' },
+    account: anAccount(accountId, { name: `${accountId} Tbk`, timeZone: 'Asia/Jakarta' }),
     renewalDate,
     ...overrides,
   });

@@ -2,6 +2,7 @@ import { addDays, localDateAt } from '@retain/domain';
 import { healthInputSignal } from '@retain/workflows';
 import { encodeCursor } from '../../apps/api/src/common/keyset-cursor';
 import { waitUntil } from '../../scripts/lib/readiness.mjs';
+import { anAccount, aSaveStart } from '../support/factories';
 import { TestStack } from '../support/stack';
 
 const PROBLEM_JSON = /^application\/problem\+json/;
@@ -12,16 +13,9 @@ describe('save efforts end to end: start, triage, issues, concessions within aut
   const renewalDate = addDays(localDateAt(new Date(), 'UTC'), 75);
   const saveId = (account: string) => `save:${account}:${renewalDate}`;
   const path = (account: string, suffix = '') => `/saves/${encodeURIComponent(saveId(account))}${suffix}`;
-  const accountOf = (account: string, arrCents: number) => ({ id: account, name: `${account} SA`, arrCents, segment: 'enterprise', timeZone: 'UTC', ownerCsmId: 'csm-s', csmManagerId: 'mgr-s' });
+  const accountOf = (account: string, arrCents: number) => anAccount(account, { arrCents, ownerCsmId: 'csm-s', csmManagerId: 'mgr-s' });
   /** A save names the account; cs_ops launched its renewal, which is where Retain learns the account's facts. */
-  const body = (account: string, overrides: Record<string, unknown> = {}) => ({
-    accountId: account,
-    renewalDate,
-    triggerReasons: ['competitor evaluation'],
-    facts: { issuesFixable: 'yes', relationship: 'good', alternative: 'evaluating', budget: 'confirmed', stakeholders: 'engaged' },
-    rootCause: 'service_experience',
-    ...overrides,
-  });
+  const body = (account: string, overrides: Record<string, unknown> = {}) => aSaveStart(account, renewalDate, overrides);
   const launch = async (account: string, arrCents: number) => {
     const r = await stack.request('POST', '/renewals', { key: keys['ops-s'], body: { account: accountOf(account, arrCents), renewalDate } });
     expect([account, r.status]).toEqual([account, 201]);
@@ -30,21 +24,14 @@ describe('save efforts end to end: start, triage, issues, concessions within aut
 
   beforeAll(async () => {
     stack = await TestStack.start();
-    for (const [role, user, managerId] of [['director', 'dir-s'], ['csm_manager', 'mgr-s', 'dir-s'], ['cs_ops', 'ops-s'], ['csm', 'csm-s', 'mgr-s'], ['csm', 'csm-t', 'mgr-s']] as const) {
-      keys[user] = await stack.keyFor(role, user, managerId ? { managerId } : {});
-    }
+    Object.assign(keys, await stack.people([['director', 'dir-s'], ['csm_manager', 'mgr-s', 'dir-s'], ['cs_ops', 'ops-s'], ['csm', 'csm-s', 'mgr-s'], ['csm', 'csm-t', 'mgr-s']]));
   }, 120_000);
 
   afterAll(async () => {
     await stack?.stop();
   }, 60_000);
 
-  async function save(account: string, key = keys['mgr-s']!) {
-    return waitUntil(async () => {
-      const r = await stack.request('GET', path(account), { key });
-      return r.status === 200 ? r.body : undefined;
-    }, 15_000, `the save of ${account}`);
-  }
+  const save = (account: string, key = keys['mgr-s']!) => stack.readWhen(path(account), key, undefined, `the save of ${account}`);
 
   it('starts the save of a renewal that turns red, links the two, and closes the save as lost when the customer churns', async () => {
     const renewalId = `renewal:acc-save-red:${renewalDate}`;

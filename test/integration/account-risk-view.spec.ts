@@ -15,6 +15,7 @@ import {
   type SaveEffortWrite,
 } from '@retain/persistence';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { anAccountSnapshot } from '../support/factories';
 
 /**
  * The reads of an account's risk view (`GET /accounts/{id}/risk`) from the table
@@ -24,7 +25,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
 describe('an account\'s risk view, read from its tables (PostgreSQL)', () => {
   let database: TestDatabase;
   let db: DataSource;
-  const account = (id: string) => ({ id, name: id, arrCents: 1_000_000, segment: 'smb' as const, timeZone: 'UTC', ownerCsmId: 'csm-1', csmManagerId: null, salesRepId: null });
+  const account = (id: string) => anAccountSnapshot(id, { name: id, arrCents: 1_000_000, segment: 'smb', csmManagerId: null });
   const save = (accountId: string, status: string): SaveEffortWrite => ({
     id: `save:${accountId}:2027-03-31`, renewalId: `renewal:${accountId}:2027-03-31`, accountId, renewalDate: '2027-03-31', status, effortLevel: 'standard',
     probabilityTier: 'medium', valueTier: 'medium', timeBand: 'compressed', deadline: null, arrCents: 1_000_000, segment: 'smb', ownerCsmId: 'csm-1',

@@ -9,6 +9,7 @@ import { RenewalReadModelActivities } from '../../apps/worker/src/activities/ren
 import { FollowUpLauncher } from '../../apps/worker/src/follow-up-launcher';
 import { WorkerTemporalClient } from '../../apps/worker/src/worker-temporal-client';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { anAccountSnapshot } from '../support/factories';
 
 describe('post-save monitoring and win-back activities (PostgreSQL)', () => {
   let database: TestDatabase;
@@ -29,7 +30,7 @@ describe('post-save monitoring and win-back activities (PostgreSQL)', () => {
     await database?.drop();
   });
 
-  const account = (id: string) => ({ id, name: `${id} AS`, arrCents: 5_000_000, segment: 'mid_market' as const, timeZone: 'Europe/Oslo', ownerCsmId: 'csm-1', csmManagerId: 'mgr-1', salesRepId: null });
+  const account = (id: string) => anAccountSnapshot(id, { arrCents: 5_000_000, segment: 'mid_market', timeZone: 'Europe/Oslo' });
   const at = '2027-01-01T09:00:00.000Z';
 
   const renewal = (accountId: string, date: string, over: Partial<RenewalState> = {}): RenewalState => ({

@@ -11,6 +11,7 @@ import { RenewalReadModelActivities } from '../../apps/worker/src/activities/ren
 import { SaveEffortReadModelActivities } from '../../apps/worker/src/activities/save-effort.activities';
 import type { RenewalNotification } from '../../workflows/renewal.activities';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { anAccountSnapshot, savableFacts } from '../support/factories';
 
 /**
  * Idempotent activities: every activity that writes runs twice with the same input, and
@@ -151,9 +152,8 @@ describe('idempotent activities: a second identical call changes nothing (Postgr
   let risk: AccountRiskReadModelActivities;
 
   const at = '2027-01-01T09:00:00.000Z';
-  const account = (id: string, over: Partial<AccountSnapshot> = {}): AccountSnapshot => ({
-    id, name: `${id} Ltd`, arrCents: 7_000_000, segment: 'mid_market', timeZone: 'Europe/Oslo', ownerCsmId: 'csm-i1', csmManagerId: 'mgr-i1', salesRepId: null, ...over,
-  });
+  const account = (id: string, over: Partial<AccountSnapshot> = {}): AccountSnapshot =>
+    anAccountSnapshot(id, { arrCents: 7_000_000, segment: 'mid_market', timeZone: 'Europe/Oslo', ownerCsmId: 'csm-i1', csmManagerId: 'mgr-i1', ...over });
 
   // --- renewal -------------------------------------------------------------
   const renewal = (accountId: string, date: string, revision: number, over: Partial<RenewalState> = {}): RenewalState => {
@@ -188,7 +188,7 @@ describe('idempotent activities: a second identical call changes nothing (Postgr
   // --- save effort ---------------------------------------------------------
   const save = (revision: number): SaveState => {
     const now = new Date(at);
-    const facts = { issuesFixable: 'yes', relationship: 'good', alternative: 'none', budget: 'confirmed', stakeholders: 'engaged' } as const;
+    const facts = savableFacts({ alternative: 'none' });
     const probability = assessSaveProbability(facts, DEFAULT_POLICY);
     const value = accountValueTier(12_000_000, {}, DEFAULT_POLICY);
     const allocation = allocateSaveEffort({ valueTier: value.tier, probabilityTier: probability.tier, now, renewalAt: new Date('2027-03-31T09:00:00Z'), daysLeft: 89 }, DEFAULT_POLICY);

@@ -5,6 +5,7 @@ import type { AccountSnapshot, RenewalState } from '@retain/workflows';
 import { isRefusedData } from '../../apps/worker/src/activities/read-model-rejections';
 import { RenewalReadModelActivities } from '../../apps/worker/src/activities/renewal-read-model.activities';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { anAccountSnapshot } from '../support/factories';
 
 /**
  * A read-model write the database refuses for its data (here text with U+0000, which no
@@ -18,7 +19,7 @@ describe('read-model writes the database refuses (PostgreSQL)', () => {
   let db: DataSource;
   const at = '2027-01-01T09:00:00.000Z';
   const state = (name: string, revision: number): RenewalState => {
-    const account: AccountSnapshot = { id: 'acc-nul', name, arrCents: 7_000_000, segment: 'mid_market', timeZone: 'UTC', ownerCsmId: 'csm-1', csmManagerId: null, salesRepId: null };
+    const account: AccountSnapshot = anAccountSnapshot('acc-nul', { name, arrCents: 7_000_000, segment: 'mid_market', csmManagerId: null });
     return {
       renewalId: 'renewal:acc-nul:2027-03-31', account, renewalDate: '2027-03-31', originalRenewalDate: '2027-03-31', status: 'active', phase: 'assessment', reachedPhases: ['assessment'],
       timeBand: 'comprehensive', nextMilestone: null, health: {}, category: 'yellow', classificationHistory: [],

@@ -5,6 +5,7 @@ import type { RenewalState } from '@retain/workflows';
 import { RenewalReadModelActivities } from '../../apps/worker/src/activities/renewal-read-model.activities';
 import type { RenewalNotification } from '../../workflows/renewal.activities';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { anAccountSnapshot } from '../support/factories';
 
 /** The renewal activities against a real PostgreSQL: idempotent, and never moving backwards. */
 describe('renewal read-model activities (PostgreSQL)', () => {
@@ -24,7 +25,7 @@ describe('renewal read-model activities (PostgreSQL)', () => {
     await database?.drop();
   });
 
-  const account = { id: 'acc-int-1', name: 'Int Co', arrCents: 700_000, segment: 'smb' as const, timeZone: 'UTC', ownerCsmId: 'csm-1', csmManagerId: 'mgr-1', salesRepId: null };
+  const account = anAccountSnapshot('acc-int-1', { name: 'Int Co', arrCents: 700_000, segment: 'smb' });
   const at = new Date('2027-01-01T09:00:00Z');
   const state = (revision: number, overrides: Partial<RenewalState> = {}): RenewalState => ({
     renewalId: 'renewal:acc-int-1:2027-03-31',

@@ -5,6 +5,7 @@ import type { SaveState } from '@retain/workflows';
 import { RenewalReadModelActivities } from '../../apps/worker/src/activities/renewal-read-model.activities';
 import { SaveEffortReadModelActivities } from '../../apps/worker/src/activities/save-effort.activities';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { anAccountSnapshot, savableFacts } from '../support/factories';
 
 describe('save-effort read-model activity (PostgreSQL)', () => {
   let database: TestDatabase;
@@ -24,7 +25,7 @@ describe('save-effort read-model activity (PostgreSQL)', () => {
   });
 
   const now = new Date('2027-01-01T00:00:00Z');
-  const facts = { issuesFixable: 'yes', relationship: 'good', alternative: 'none', budget: 'confirmed', stakeholders: 'engaged' } as const;
+  const facts = savableFacts({ alternative: 'none' });
   const state = (revision: number, status: SaveState['status'] = 'active'): SaveState => {
     const probability = assessSaveProbability(facts, DEFAULT_POLICY);
     const value = accountValueTier(12_000_000, {}, DEFAULT_POLICY);
@@ -32,7 +33,7 @@ describe('save-effort read-model activity (PostgreSQL)', () => {
     const triage = { at: now.toISOString(), cause: 'start', probability, probabilityOverride: null, value, rootCause: 'service_experience' as const, allocation };
     return {
       saveId: 'save:acc-s1:2027-03-31', renewalId: 'renewal:acc-s1:2027-03-31',
-      account: { id: 'acc-s1', name: 'S1', arrCents: 12_000_000, segment: 'enterprise', timeZone: 'UTC', ownerCsmId: 'csm-1', csmManagerId: 'mgr-1', salesRepId: null },
+      account: anAccountSnapshot('acc-s1', { name: 'S1', arrCents: 12_000_000 }),
       renewalDate: '2027-03-31', status, triggerReasons: ['red'], facts, strategicFlags: {}, budgetRelated: false, triage, triageHistory: [triage],
       issues: [], concessions: [], conversations: [], escalation: null, lostCause: { signs: [], suggestStop: false }, decisionFinal: false, outcome: null, gracefulExit: null, handOff: null, renewalLink: 'linked', deadlineEscalatedAt: null, planCompletion: { total: 1, inProgress: 1, blocked: 0, done: 0, verifiedByCustomer: 0, overdue: 1, completedPct: 0 }, policyVersion: DEFAULT_POLICY.version,
       planItems: [{ id: 'item-1', issueId: null, issue: 'x', rootCause: 'y', fix: 'z', ownerId: 'csm-1', dueAt: '2026-12-30T00:00:00.000Z', successMetric: 'm', state: 'in_progress', evidence: null, fastFix: true, escalatedAt: null, history: [] }],

@@ -3,6 +3,7 @@ import { ACCOUNT_RISK_WORKFLOW_TYPE, accountRiskWorkflowId, getAccountRiskStateQ
 import { DEFAULT_POLICY } from '@retain/domain';
 import { sleep, waitUntil } from '../../scripts/lib/readiness.mjs';
 import { ReliabilityCluster, type HttpAnswer } from './support/cluster';
+import { anAccount, aSaveStart } from '../support/factories';
 
 /**
  * Crashes, outages and load against the service as it runs in production: separate api
@@ -19,7 +20,7 @@ describe('reliability: crashes, outages, retries', () => {
   let integrationKey: string;
   let secret: string;
   const renewalDate = addDays(localDateAt(new Date(), 'UTC'), 75);
-  const account = (id: string, arrCents = 2_500_000) => ({ id, name: `${id} Ltd`, arrCents, segment: 'mid_market', timeZone: 'UTC', ownerCsmId: 'csm-r', csmManagerId: 'mgr-r' });
+  const account = (id: string, arrCents = 2_500_000) => anAccount(id, { arrCents, segment: 'mid_market', ownerCsmId: 'csm-r', csmManagerId: 'mgr-r' });
 
   beforeAll(async () => {
     cluster = await ReliabilityCluster.start();
@@ -52,7 +53,7 @@ describe('reliability: crashes, outages, retries', () => {
       for (let i = 0; i < saves.length; i += 5) {
         answers.push(...(await Promise.all(saves.slice(i, i + 5).map((id) => cluster.request('POST', '/saves', {
           key: opsKey,
-          body: { accountId: id, renewalDate, triggerReasons: ['competitor evaluation'], facts: { issuesFixable: 'yes', relationship: 'good', alternative: 'evaluating', budget: 'confirmed', stakeholders: 'engaged' }, rootCause: 'service_experience' },
+          body: aSaveStart(id, renewalDate),
         })))));
       }
       return answers;

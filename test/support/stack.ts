@@ -9,7 +9,9 @@ import { createApiApp } from '../../apps/api/src/api-app';
 import { ApiKeyStore, type IntegrationScope } from '../../apps/api/src/auth/api-key-store';
 import { createWorkerApp } from '../../apps/worker/src/worker-app';
 import { createTestDatabase, type TestDatabase } from './database';
+import { waitUntil } from '../../scripts/lib/readiness.mjs';
 import { createDevServerEnv, uniqueTaskQueue } from './temporal';
+import { keysFor, signedEvent, type Person } from './factories';
 
 /**
  * The whole service for end-to-end tests: a real Temporal dev server, a fresh
@@ -60,6 +62,24 @@ export class TestStack {
   /** Issues a key for a new principal with `role` (reporting to `managerId`) and returns the plaintext. */
   async keyFor(role: Role, userId = `${role}-${Math.random().toString(36).slice(2, 8)}`, options: { managerId?: string; scopes?: string[] } = {}): Promise<string> {
     return (await new ApiKeyStore(this.db).issue({ id: userId, displayName: userId, role, ...(options.managerId ? { managerId: options.managerId } : {}), ...(options.scopes ? { scopes: options.scopes as IntegrationScope[] } : {}) })).key;
+  }
+
+  /** Keys for each person of an org chart, by user id (managers listed before their reports). */
+  people(people: readonly Person[]): Promise<Record<string, string>> {
+    return keysFor(this, people);
+  }
+
+  /** Reads `path` until it answers 200 and `until(body)` holds (the read model catches up), within `timeoutMs`. */
+  readWhen(path: string, key: string, until: (body: any) => boolean = () => true, what = path, timeoutMs = 15_000): Promise<any> {
+    return waitUntil(async () => {
+      const r = await this.request('GET', path, { key });
+      return r.status === 200 && until(r.body) ? r.body : undefined;
+    }, timeoutMs, what);
+  }
+
+  /** Posts `body` to `/events` with `key`, signed with `secret` at `at`. */
+  postEvent(key: string, secret: string, body: unknown, at = new Date()): Promise<{ status: number; headers: Headers; body: any }> {
+    return this.request('POST', '/events', { key, ...signedEvent(secret, body, at) });
   }
 
   async request(method: string, path: string, options: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; headers: Headers; body: any }> {

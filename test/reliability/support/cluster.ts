@@ -1,7 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
-import { randomBytes } from 'node:crypto';
+import { signedEvent } from '../../support/factories';
 import { existsSync, readFileSync } from 'node:fs';
-import { Webhook } from 'standardwebhooks';
 import type { DataSource } from 'typeorm';
 import type { Role } from '@retain/domain';
 import { createDataSource } from '@retain/persistence';
@@ -167,11 +166,7 @@ export class ReliabilityCluster {
 
   /** POST /events signed the Standard Webhooks way with `secret`. */
   postEvents(secret: string, key: string, body: unknown, timeoutMs?: number): Promise<HttpAnswer> {
-    const raw = JSON.stringify(body);
-    const id = `msg_${randomBytes(12).toString('hex')}`;
-    const at = new Date();
-    const signature = new Webhook(secret).sign(id, at, raw);
-    return this.request('POST', '/events', { key, rawBody: raw, headers: { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': signature }, ...(timeoutMs ? { timeoutMs } : {}) });
+    return this.request('POST', '/events', { key, ...signedEvent(secret, body), ...(timeoutMs ? { timeoutMs } : {}) });
   }
 
   logs(): string {
