@@ -154,6 +154,10 @@ describe('renewals end to end (HTTP -> api -> Temporal dev server -> worker -> P
     expect(policy.status).toBe(400);
     expect(policy.body.code).toBe('RENEWAL.INVALID_POLICY');
     expect(await workflowExists(`renewal:acc-e2e-pol:${renewalDate}`)).toBe(false);
+    // An object where the policy has a list is the same 400 naming the setting, not a 500.
+    const shape = await stack.request('POST', '/renewals', { key: opsKey, body: launch('acc-e2e-pol', { policy: { renewal: { playbook: { key: 'x' } } } }) });
+    expect([shape.status, shape.body.code, shape.body.errors]).toEqual([400, 'RENEWAL.INVALID_POLICY', [{ field: 'policy.renewal.playbook', message: 'policy.renewal.playbook: expected a list' }]]);
+    expect(await workflowExists(`renewal:acc-e2e-pol:${renewalDate}`)).toBe(false);
   });
 
   it.each([

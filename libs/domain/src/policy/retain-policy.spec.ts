@@ -22,6 +22,63 @@ describe('retain policy', () => {
     expect(() => resolvePolicy({ renewal: { actionLocalHour: 24 } })).toThrow(/0-23/);
   });
 
+  it('takes a list only in the shape of the default list, so a malformed list is a policy problem, not a TypeError', () => {
+    const item = DEFAULT_POLICY.renewal.playbook[0]!;
+    const { title: _title, ...untitled } = item;
+    const table: Array<[unknown, RegExp]> = [
+      [{ renewal: { playbook: {} } }, /^policy\.renewal\.playbook: expected a list$/],
+      [{ renewal: { playbook: null } }, /^policy\.renewal\.playbook: expected a list$/],
+      [{ renewal: { playbook: [null] } }, /^policy\.renewal\.playbook\.0: expected an object$/],
+      [{ renewal: { playbook: [untitled] } }, /^policy\.renewal\.playbook\.0\.title: required$/],
+      [{ renewal: { playbook: [{ ...item, dueDays: '5' }] } }, /^policy\.renewal\.playbook\.0\.dueDays: expected a number$/],
+      [{ renewal: { playbook: [{ ...item, colour: 'red' }] } }, /^policy\.renewal\.playbook\.0\.colour: unknown policy setting$/],
+      [{ renewal: { playbook: [{ ...item, onlyFor: 'enterprise' }] } }, /^policy\.renewal\.playbook\.0\.onlyFor: expected a list$/],
+      [{ save: { efforts: { none: { people: [{}] } } } }, /^policy\.save\.efforts\.none\.people\.0: expected a plain value$/],
+      [{ earlyWarning: { sla: { escalationChain: [1] } } }, /^policy\.earlyWarning\.sla\.escalationChain\.0: expected a string$/],
+      [{ winBack: { touchpoints: { afterMonths: 3 } } }, /^policy\.winBack\.touchpoints: expected a list$/],
+      [{ renewal: { actionLocalHour: null } }, /^policy\.renewal\.actionLocalHour: expected a number$/],
+    ];
+    for (const [overrides, problem] of table) {
+      let thrown: unknown;
+      try {
+        resolvePolicy(overrides);
+      } catch (error) {
+        thrown = error;
+      }
+      expect([overrides, thrown instanceof InvalidPolicyError]).toEqual([overrides, true]);
+      expect((thrown as InvalidPolicyError).problems).toEqual([expect.stringMatching(problem)]);
+    }
+    // A list in the default's shape still replaces the default list.
+    expect(resolvePolicy({ renewal: { playbook: [{ ...item, onlyFor: ['enterprise'] }] } }).renewal.playbook).toEqual([{ ...item, onlyFor: ['enterprise'] }]);
+  });
+
+  it('answers every setting given a value of the wrong shape with an InvalidPolicyError, never another error', () => {
+    const settings: string[][] = [];
+    const walk = (node: unknown, path: string[]): void => {
+      if (node === null || typeof node !== 'object') return;
+      for (const [key, value] of Object.entries(node)) {
+        settings.push([...path, key]);
+        walk(value, [...path, key]);
+      }
+    };
+    walk(DEFAULT_POLICY, []);
+    const wrong: unknown[] = [{}, [], { a: 1 }, [{}], [null], [1, 'x'], 'x', -1, 1e300, null, true];
+    const escaped: string[] = [];
+    for (const path of settings) {
+      for (const value of wrong) {
+        const overrides: Record<string, unknown> = {};
+        path.reduce<Record<string, unknown>>((node, key, i) => (node[key] = i === path.length - 1 ? value : {}) as Record<string, unknown>, overrides);
+        try {
+          resolvePolicy(overrides);
+        } catch (error) {
+          if (!(error instanceof InvalidPolicyError)) escaped.push(`${path.join('.')}=${JSON.stringify(value)}: ${String(error)}`);
+        }
+      }
+    }
+    expect(settings.length).toBeGreaterThan(400);
+    expect(escaped).toEqual([]);
+  });
+
   it("lists the sections' messages in their fixed order, the launch window after win-back, the version last", () => {
     const p = structuredClone(DEFAULT_POLICY);
     p.version = '';

@@ -62,6 +62,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 function merge<T>(base: T, override: unknown, path: string, errors: string[]): T {
   if (override === undefined) return base;
+  if (Array.isArray(base)) return (conformsToList(base, override, path, errors) ? override : base) as T;
   if (isPlainObject(base)) {
     if (!isPlainObject(override)) {
       errors.push(`${path}: expected an object`);
@@ -77,11 +78,59 @@ function merge<T>(base: T, override: unknown, path: string, errors: string[]): T
     }
     return out as T;
   }
-  if (typeof base !== typeof override) {
+  if (typeof base !== typeof override || override === null) {
     errors.push(`${path}: expected a ${typeof base}`);
     return base;
   }
   return override as T;
+}
+
+/**
+ * A list replaces the default list whole, so each of its items must have the shape of the
+ * default's items: the same type, and for objects only keys some default item has, with
+ * the keys every default item has. An empty default list takes plain values. Without this
+ * an object in place of a list, or an item missing a field, would reach the section checks
+ * as a shape they do not expect and fail as a TypeError rather than as a policy problem.
+ */
+function conformsToList(base: readonly unknown[], override: unknown, path: string, errors: string[]): boolean {
+  if (!Array.isArray(override)) {
+    errors.push(`${path}: expected a list`);
+    return false;
+  }
+  const before = errors.length;
+  override.forEach((item, i) => conformsToItem(base, item, `${path}.${i}`, errors));
+  return errors.length === before;
+}
+
+function conformsToItem(examples: readonly unknown[], item: unknown, path: string, errors: string[]): void {
+  const example = examples[0];
+  if (example === undefined) {
+    if (!['string', 'number', 'boolean'].includes(typeof item)) errors.push(`${path}: expected a plain value`);
+    return;
+  }
+  if (Array.isArray(example)) {
+    if (!Array.isArray(item)) errors.push(`${path}: expected a list`);
+    else item.forEach((inner, i) => conformsToItem(example, inner, `${path}.${i}`, errors));
+    return;
+  }
+  if (!isPlainObject(example)) {
+    if (typeof item !== typeof example || item === null) errors.push(`${path}: expected a ${typeof example}`);
+    return;
+  }
+  if (!isPlainObject(item)) {
+    errors.push(`${path}: expected an object`);
+    return;
+  }
+  const shapes = examples.filter(isPlainObject);
+  for (const key of new Set(shapes.flatMap((shape) => Object.keys(shape)))) {
+    if (!(key in item) && shapes.every((shape) => key in shape)) errors.push(`${path}.${key}: required`);
+  }
+  for (const [key, value] of Object.entries(item)) {
+    const known = shapes.filter((shape) => key in shape).map((shape) => shape[key]);
+    if (known.length === 0) errors.push(`${path}.${key}: unknown policy setting`);
+    else if (known.every(Array.isArray)) conformsToList(known.flat(), value, `${path}.${key}`, errors);
+    else conformsToItem(known, value, `${path}.${key}`, errors);
+  }
 }
 
 /** Checks the invariants the workflows rely on; returns one message per violation. */
