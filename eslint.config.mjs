@@ -2,16 +2,50 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const nodeBuiltins = ['node:*', 'fs', 'path', 'crypto', 'os', 'http', 'https', 'net', 'child_process', 'util', 'stream', 'events', 'url', 'worker_threads', 'timers', 'process'];
+const nodeBuiltins = [
+  'node:*',
+  'fs',
+  'path',
+  'crypto',
+  'os',
+  'http',
+  'https',
+  'net',
+  'child_process',
+  'util',
+  'stream',
+  'events',
+  'url',
+  'worker_threads',
+  'timers',
+  'process',
+];
 
 /** Imports that make workflow code non-deterministic or break the workflow sandbox. */
 const workflowForbidden = {
   patterns: [
-    { group: nodeBuiltins, message: 'Workflows run in a deterministic sandbox: no Node built-ins. Do I/O in an activity.' },
-    { group: ['@nestjs/*', 'typeorm', 'pg', 'class-validator', 'class-transformer', 'nestjs-pino', 'pino*'], message: 'Workflows must not use frameworks or I/O libraries; call an activity.' },
-    { group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing'], message: 'Workflows import only @temporalio/workflow (and @temporalio/common).', allowTypeImports: true },
-    { group: ['**/apps/**', '**/libs/persistence/**', '**/libs/config/**', '@retain/persistence', '@retain/config'], message: 'Workflows import only their definitions and the domain (through ./domain).', allowTypeImports: true },
-    { group: ['@retain/domain'], message: 'The workflow bundler ignores path aliases: import the domain through ./domain.' },
+    {
+      group: nodeBuiltins,
+      message: 'Workflows run in a deterministic sandbox: no Node built-ins. Do I/O in an activity.',
+    },
+    {
+      group: ['@nestjs/*', 'typeorm', 'pg', 'class-validator', 'class-transformer', 'nestjs-pino', 'pino*'],
+      message: 'Workflows must not use frameworks or I/O libraries; call an activity.',
+    },
+    {
+      group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing'],
+      message: 'Workflows import only @temporalio/workflow (and @temporalio/common).',
+      allowTypeImports: true,
+    },
+    {
+      group: ['**/apps/**', '**/libs/persistence/**', '**/libs/config/**', '@retain/persistence', '@retain/config'],
+      message: 'Workflows import only their definitions and the domain (through ./domain).',
+      allowTypeImports: true,
+    },
+    {
+      group: ['@retain/domain'],
+      message: 'The workflow bundler ignores path aliases: import the domain through ./domain.',
+    },
   ],
 };
 
@@ -19,8 +53,14 @@ const workflowForbidden = {
 const domainForbidden = {
   patterns: [
     { group: nodeBuiltins, message: 'libs/domain is pure: no Node built-ins.' },
-    { group: ['@nestjs/*', 'typeorm', 'pg', 'class-*', '@temporalio/*', 'nestjs-pino', 'pino*'], message: 'libs/domain is pure: no frameworks, I/O or Temporal.' },
-    { group: ['**/apps/**', '**/workflows/**', '**/libs/persistence/**', '**/libs/config/**', '@retain/*'], message: 'libs/domain imports nothing but itself.' },
+    {
+      group: ['@nestjs/*', 'typeorm', 'pg', 'class-*', '@temporalio/*', 'nestjs-pino', 'pino*'],
+      message: 'libs/domain is pure: no frameworks, I/O or Temporal.',
+    },
+    {
+      group: ['**/apps/**', '**/workflows/**', '**/libs/persistence/**', '**/libs/config/**', '@retain/*'],
+      message: 'libs/domain imports nothing but itself.',
+    },
   ],
 };
 
@@ -36,13 +76,19 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.mjs'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['eslint.config.mjs'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false },
+      ],
     },
   },
   {
@@ -53,7 +99,10 @@ export default tseslint.config(
   {
     files: ['libs/domain/**/*.ts'],
     ignores: ['libs/domain/**/*.spec.ts'],
-    rules: { 'no-restricted-imports': ['error', domainForbidden], 'no-restricted-properties': ['error', ...clockAndRandomness] },
+    rules: {
+      'no-restricted-imports': ['error', domainForbidden],
+      'no-restricted-properties': ['error', ...clockAndRandomness],
+    },
   },
   {
     // Tests assert on loosely typed HTTP bodies; the `any` there is deliberate.

@@ -10,7 +10,18 @@
 // on the same two cores, whose backlog would spill from one run into the next. The
 // worker-memory benchmark then runs those queued renewals (they become its sleeping
 // workflows), so they are started only once.
-import { SMOKE, fmt, fmtMs, httpClient, isoDatePlus, json, percentile, performance, pool, verdict } from './lib/measure.mjs';
+import {
+  SMOKE,
+  fmt,
+  fmtMs,
+  httpClient,
+  isoDatePlus,
+  json,
+  percentile,
+  performance,
+  pool,
+  verdict,
+} from './lib/measure.mjs';
 import { launchBody, rawStart } from './lib/renewals.mjs';
 import { say } from './lib/stack.mjs';
 
@@ -35,7 +46,9 @@ export async function run(stack) {
   /** @param {string} tag @param {number} batches @param {number} batchSize */
   const viaApi = async (tag, batches, batchSize) => {
     const bodies = Array.from({ length: batches }, (_, b) =>
-      JSON.stringify({ items: Array.from({ length: batchSize }, (_, i) => launchBody(`bla-${tag}-${b}-${i}`, renewalDate, i)) }),
+      JSON.stringify({
+        items: Array.from({ length: batchSize }, (_, i) => launchBody(`bla-${tag}-${b}-${i}`, renewalDate, i)),
+      }),
     );
     /** @type {number[]} */
     const batchMs = [];
@@ -44,7 +57,10 @@ export async function run(stack) {
       const res = await http.request('POST', '/renewals/batch', { headers: auth, body });
       if (res.status !== 200) throw new Error(`POST /renewals/batch answered ${res.status}: ${res.text.slice(0, 500)}`);
       const result = /** @type {{ created: number, rejected: number }} */ (json(res.text));
-      if (result.created !== batchSize) throw new Error(`a batch created ${result.created} of ${batchSize} (rejected ${result.rejected}): ${res.text.slice(0, 500)}`);
+      if (result.created !== batchSize)
+        throw new Error(
+          `a batch created ${result.created} of ${batchSize} (rejected ${result.rejected}): ${res.text.slice(0, 500)}`,
+        );
       batchMs.push(res.ms);
     }
     const seconds = (performance.now() - started) / 1000;
@@ -54,7 +70,9 @@ export async function run(stack) {
   /** @param {string} tag @param {number} batches @param {number} batchSize */
   const viaClient = async (tag, batches, batchSize) => {
     const rounds = Array.from({ length: batches }, (_, b) =>
-      Array.from({ length: batchSize }, (_, i) => rawStart(launchBody(`blr-${tag}-${b}-${i}`, renewalDate, i), keys.opsId, rawQueue)),
+      Array.from({ length: batchSize }, (_, i) =>
+        rawStart(launchBody(`blr-${tag}-${b}-${i}`, renewalDate, i), keys.opsId, rawQueue),
+      ),
     );
     /** @type {number[]} */
     const roundMs = [];
@@ -82,21 +100,27 @@ export async function run(stack) {
     const api = tally();
     const raw = tally();
     await stack.profiled(apiProcess, 'bulk launch', async () => {
-    for (let b = 0; b < size.batches; b++) {
-      const order = b % 2 === 0 ? ['api', 'raw'] : ['raw', 'api'];
-      for (const side of order) {
-        const m = side === 'api' ? await viaApi(`m${b}`, 1, size.batchSize) : await viaClient(`m${b}`, 1, size.batchSize);
-        const acc = side === 'api' ? api : raw;
-        acc.starts += m.starts;
-        acc.seconds += m.seconds;
-        acc.batchMs.push(...m.batchMs);
-        acc.rates.push(m.starts / m.seconds);
+      for (let b = 0; b < size.batches; b++) {
+        const order = b % 2 === 0 ? ['api', 'raw'] : ['raw', 'api'];
+        for (const side of order) {
+          const m =
+            side === 'api' ? await viaApi(`m${b}`, 1, size.batchSize) : await viaClient(`m${b}`, 1, size.batchSize);
+          const acc = side === 'api' ? api : raw;
+          acc.starts += m.starts;
+          acc.seconds += m.seconds;
+          acc.batchMs.push(...m.batchMs);
+          acc.rates.push(m.starts / m.seconds);
+        }
+        say(
+          `${name}: pair ${b + 1}/${size.batches}: api ${fmt(api.rates.at(-1) ?? 0)} starts/s, raw client ${fmt(raw.rates.at(-1) ?? 0)} starts/s`,
+        );
       }
-      say(`${name}: pair ${b + 1}/${size.batches}: api ${fmt(api.rates.at(-1) ?? 0)} starts/s, raw client ${fmt(raw.rates.at(-1) ?? 0)} starts/s`);
-    }
     });
     const queued = size.warm + size.batches * size.batchSize;
-    stack.backlogs.push({ queue: apiQueue, idPrefix: 'renewal:bla-', count: queued }, { queue: rawQueue, idPrefix: 'renewal:blr-', count: queued });
+    stack.backlogs.push(
+      { queue: apiQueue, idPrefix: 'renewal:bla-', count: queued },
+      { queue: rawQueue, idPrefix: 'renewal:blr-', count: queued },
+    );
     const apiRate = api.starts / api.seconds;
     const rawRate = raw.starts / raw.seconds;
     const ratio = apiRate / rawRate;

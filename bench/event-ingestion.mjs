@@ -15,7 +15,19 @@
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { waitUntil } from '../scripts/lib/readiness.mjs';
-import { SMOKE, fmt, fmtMs, httpClient, json, percentile, performance, pool, rows, sleep, verdict } from './lib/measure.mjs';
+import {
+  SMOKE,
+  fmt,
+  fmtMs,
+  httpClient,
+  json,
+  percentile,
+  performance,
+  pool,
+  rows,
+  sleep,
+  verdict,
+} from './lib/measure.mjs';
 import { domain } from './lib/renewals.mjs';
 import { say } from './lib/stack.mjs';
 
@@ -25,7 +37,9 @@ export const name = 'event-ingestion';
 
 /** @param {import('./lib/stack.mjs').BenchStack} stack */
 export async function run(stack) {
-  const size = SMOKE ? { events: 30, accounts: 10, runs: 3, warm: 10, concurrency: 16 } : { events: 500, accounts: 50, runs: 3, warm: 100, concurrency: 16 };
+  const size = SMOKE
+    ? { events: 30, accounts: 10, runs: 3, warm: 10, concurrency: 16 }
+    : { events: 500, accounts: 50, runs: 3, warm: 100, concurrency: 16 };
   const { api } = await stack.main();
   const keys = await stack.ensureKeys();
   const db = stack.db();
@@ -45,7 +59,14 @@ export async function run(stack) {
   );
 
   /** @param {string} eventId @param {string} accountId @returns {IntegrationEvent} */
-  const event = (eventId, accountId) => ({ eventId, source, accountId, type: 'champion_contact', occurredAt: new Date().toISOString(), payload: { channel: 'email' } });
+  const event = (eventId, accountId) => ({
+    eventId,
+    source,
+    accountId,
+    type: 'champion_contact',
+    occurredAt: new Date().toISOString(),
+    payload: { channel: 'email' },
+  });
   const expected = { http: 0, raw: 0 };
   let accepted = 0;
 
@@ -78,7 +99,14 @@ export async function run(stack) {
     });
     const answeredAt = performance.now();
     await waitUntil(
-      async () => (Number(/** @type {{ n: string }} */ ((await rows(db, 'SELECT count(*) AS n FROM inbound_events WHERE delivered_at IS NULL'))[0]).n) === 0 ? true : undefined),
+      async () =>
+        Number(
+          /** @type {{ n: string }} */ (
+            (await rows(db, 'SELECT count(*) AS n FROM inbound_events WHERE delivered_at IS NULL'))[0]
+          ).n,
+        ) === 0
+          ? true
+          : undefined,
       300_000,
       'the relay to empty the inbox',
       { everyMs: 20 },
@@ -121,7 +149,9 @@ export async function run(stack) {
     const counts = new Map();
     await pool(accounts.length, 8, async (i) => {
       const id = /** @type {string} */ (accounts[i]);
-      const state = /** @type {{ eventsApplied: number }} */ (await client.workflow.getHandle(`account:${id}`).query('getAccountRiskState'));
+      const state = /** @type {{ eventsApplied: number }} */ (
+        await client.workflow.getHandle(`account:${id}`).query('getAccountRiskState')
+      );
       counts.set(id, state.eventsApplied);
     });
     return counts;
@@ -129,7 +159,15 @@ export async function run(stack) {
   const sum = (/** @type {Map<string, number>} */ m) => [...m.values()].reduce((a, b) => a + b, 0);
   /** Waits until the workflows have applied every event sent so far (the worker is idle again). */
   const settle = async () => {
-    await waitUntil(async () => (sum(await applied(httpAccounts)) === expected.http && sum(await applied(rawAccounts)) === expected.raw ? true : undefined), 300_000, 'the account workflows to apply every event', { everyMs: 200 });
+    await waitUntil(
+      async () =>
+        sum(await applied(httpAccounts)) === expected.http && sum(await applied(rawAccounts)) === expected.raw
+          ? true
+          : undefined,
+      300_000,
+      'the account workflows to apply every event',
+      { everyMs: 200 },
+    );
     await sleep(500);
   };
 
@@ -144,29 +182,35 @@ export async function run(stack) {
     const r = tally();
     const { worker } = await stack.main();
     const measured = async () => {
-    for (let k = 0; k < size.runs; k++) {
-      const order = k % 2 === 0 ? ['http', 'raw'] : ['raw', 'http'];
-      /** @type {Record<string, number>} */
-      const rate = {};
-      for (const side of order) {
-        const m = side === 'http' ? await viaHttp(`m${k}-h`, size.events) : await viaClient(`m${k}-r`, size.events);
-        const acc = side === 'http' ? h : r;
-        acc.n += size.events;
-        acc.seconds += m.seconds;
-        acc.acceptSeconds += m.acceptSeconds;
-        acc.ms.push(...m.ms);
-        rate[side] = size.events / m.seconds;
-        await settle();
+      for (let k = 0; k < size.runs; k++) {
+        const order = k % 2 === 0 ? ['http', 'raw'] : ['raw', 'http'];
+        /** @type {Record<string, number>} */
+        const rate = {};
+        for (const side of order) {
+          const m = side === 'http' ? await viaHttp(`m${k}-h`, size.events) : await viaClient(`m${k}-r`, size.events);
+          const acc = side === 'http' ? h : r;
+          acc.n += size.events;
+          acc.seconds += m.seconds;
+          acc.acceptSeconds += m.acceptSeconds;
+          acc.ms.push(...m.ms);
+          rate[side] = size.events / m.seconds;
+          await settle();
+        }
+        say(
+          `${name}: run ${k + 1}/${size.runs}: http ${fmt(rate.http ?? 0)} events/s delivered, raw ${fmt(rate.raw ?? 0)} signals/s, ratio ${((rate.http ?? 0) / (rate.raw ?? 1)).toFixed(2)}`,
+        );
       }
-      say(`${name}: run ${k + 1}/${size.runs}: http ${fmt(rate.http ?? 0)} events/s delivered, raw ${fmt(rate.raw ?? 0)} signals/s, ratio ${((rate.http ?? 0) / (rate.raw ?? 1)).toFixed(2)}`);
-    }
     };
     await stack.profiled(api, 'event ingestion', () => stack.profiled(worker, 'event ingestion', measured));
 
     // Exactly once: the workflows' counts against the inbox, account by account.
     const perAccount = await applied(httpAccounts);
     const counted = /** @type {Array<{ account_id: string, n: string, undelivered: string }>} */ (
-      await rows(db, 'SELECT account_id, count(*) AS n, count(*) FILTER (WHERE delivered_at IS NULL) AS undelivered FROM inbound_events WHERE source = $1 GROUP BY account_id', [source])
+      await rows(
+        db,
+        'SELECT account_id, count(*) AS n, count(*) FILTER (WHERE delivered_at IS NULL) AS undelivered FROM inbound_events WHERE source = $1 GROUP BY account_id',
+        [source],
+      )
     );
     const inbox = new Map(counted.map((x) => [x.account_id, Number(x.n)]));
     const undelivered = counted.reduce((a, x) => a + Number(x.undelivered), 0);
@@ -174,7 +218,13 @@ export async function run(stack) {
     const inboxTotal = [...inbox.values()].reduce((a, b) => a + b, 0);
     const appliedTotal = sum(perAccount);
     const rawApplied = sum(await applied(rawAccounts));
-    const once = mismatched.length === 0 && undelivered === 0 && appliedTotal === accepted && inboxTotal === accepted && accepted === expected.http && rawApplied === expected.raw;
+    const once =
+      mismatched.length === 0 &&
+      undelivered === 0 &&
+      appliedTotal === accepted &&
+      inboxTotal === accepted &&
+      accepted === expected.http &&
+      rawApplied === expected.raw;
     if (!once) {
       throw new Error(
         `exactly-once check failed: accepted ${accepted} of ${expected.http}, inbox ${inboxTotal} (${undelivered} undelivered), applied ${appliedTotal}, ` +

@@ -23,7 +23,8 @@ export async function run(stack) {
     /** @param {string} body @param {string} code */
     const post = async (body, code) => {
       const r = await http.request('POST', '/renewals', { headers: auth, body });
-      if (r.status !== 400 || !r.text.includes(code)) throw new Error(`a hostile body answered ${r.status}: ${r.text.slice(0, 200)}`);
+      if (r.status !== 400 || !r.text.includes(code))
+        throw new Error(`a hostile body answered ${r.status}: ${r.text.slice(0, 200)}`);
       return r.ms;
     };
     for (let i = 0; i < size.warm; i++) {

@@ -15,8 +15,12 @@ export async function run(stack) {
   const http = httpClient(api.baseUrl, 1);
   try {
     const body = launchBody('live-1', isoDatePlus(120), 1);
-    const launched = await http.request('POST', '/renewals', { headers: { authorization: `Bearer ${keys.ops}` }, body: JSON.stringify(body) });
-    if (launched.status !== 201 && launched.status !== 200) throw new Error(`POST /renewals answered ${launched.status}: ${launched.text}`);
+    const launched = await http.request('POST', '/renewals', {
+      headers: { authorization: `Bearer ${keys.ops}` },
+      body: JSON.stringify(body),
+    });
+    if (launched.status !== 201 && launched.status !== 200)
+      throw new Error(`POST /renewals answered ${launched.status}: ${launched.text}`);
     const id = /** @type {{ id: string }} */ (json(launched.text)).id;
     const path = `/renewals/${encodeURIComponent(id)}`;
     const auth = { authorization: `Bearer ${keys.director}` };
@@ -24,7 +28,9 @@ export async function run(stack) {
     await waitUntil(
       async () => {
         const r = await http.request('GET', path, { headers: auth });
-        return r.status === 200 && /** @type {{ status: string }} */ (json(r.text)).status === 'active' ? true : undefined;
+        return r.status === 200 && /** @type {{ status: string }} */ (json(r.text)).status === 'active'
+          ? true
+          : undefined;
       },
       60_000,
       'the renewal in the read model',
@@ -44,15 +50,15 @@ export async function run(stack) {
     /** @type {number[]} */
     const health = [];
     await stack.profiled(api, 'live status', async () => {
-    for (let k = 0; k < size.runs; k++) {
-      const order = k % 2 === 0 ? ['status', 'health'] : ['health', 'status'];
-      for (const side of order) {
-        for (let i = 0; i < size.requests; i++) {
-          if (side === 'status') status.push(await get(path, auth));
-          else health.push(await get('/health', {}));
+      for (let k = 0; k < size.runs; k++) {
+        const order = k % 2 === 0 ? ['status', 'health'] : ['health', 'status'];
+        for (const side of order) {
+          for (let i = 0; i < size.requests; i++) {
+            if (side === 'status') status.push(await get(path, auth));
+            else health.push(await get('/health', {}));
+          }
         }
       }
-    }
     });
     const p50 = percentile(status, 50);
     const p50h = percentile(health, 50);

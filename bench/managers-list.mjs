@@ -19,13 +19,20 @@ export const name = 'managers-list';
 
 /** @type {unknown} */
 const compiled = createRequire(import.meta.url)(join(repoRoot, 'dist/apps/api/src/saves/saves-list.query.js'));
-const savesList = /** @type {{ savesListQuery: (q: unknown, p: { id: string, role: string, team?: string[] }) => { text: string, params: unknown[] } }} */ (compiled);
+const savesList =
+  /** @type {{ savesListQuery: (q: unknown, p: { id: string, role: string, team?: string[] }) => { text: string, params: unknown[] } }} */ (
+    compiled
+  );
 /** @type {unknown} */
 const compiledCursor = createRequire(import.meta.url)(join(repoRoot, 'dist/apps/api/src/common/keyset-cursor.js'));
 /** The api's keyset cursor codec, for cursors deep into each order. */
 const { encodeCursor } = /** @type {{ encodeCursor: (values: readonly string[]) => string }} */ (compiledCursor);
 
-const LIST_INDEXES = ['save_efforts_status_arr_idx', 'save_efforts_status_deadline_key_idx', 'save_efforts_manager_idx'];
+const LIST_INDEXES = [
+  'save_efforts_status_arr_idx',
+  'save_efforts_status_deadline_key_idx',
+  'save_efforts_manager_idx',
+];
 
 /**
  * The SQL the api runs for GET /saves (apps/api/src/saves/saves-list.query.ts, compiled),
@@ -50,13 +57,20 @@ function describePlan(plan) {
   const saves = nodes.filter((n) => n['Relation Name'] === 'save_efforts');
   const indexScan = saves.length > 0 && saves.every((n) => /Index/.test(n['Node Type']));
   const sorted = nodes.some((n) => /Sort/.test(n['Node Type']));
-  const text = nodes.map((n) => `${n['Node Type']}${n['Index Name'] ? ` using ${n['Index Name']}` : n['Relation Name'] ? ` on ${n['Relation Name']}` : ''}`).join(' > ');
+  const text = nodes
+    .map(
+      (n) =>
+        `${n['Node Type']}${n['Index Name'] ? ` using ${n['Index Name']}` : n['Relation Name'] ? ` on ${n['Relation Name']}` : ''}`,
+    )
+    .join(' > ');
   return { ok: indexScan && !sorted, indexScan, sorted, text };
 }
 
 /** @param {import('./lib/stack.mjs').BenchStack} stack */
 export async function run(stack) {
-  const size = SMOKE ? { saves: 5000, depth: 1200, requests: 30, explains: 3, runs: 3 } : { saves: 100_000, depth: 30_000, requests: 200, explains: 7, runs: 3 };
+  const size = SMOKE
+    ? { saves: 5000, depth: 1200, requests: 30, explains: 3, runs: 3 }
+    : { saves: 100_000, depth: 30_000, requests: 200, explains: 7, runs: 3 };
   const { api } = await stack.main();
   const keys = await stack.ensureKeys();
   const db = stack.db();
@@ -67,22 +81,45 @@ export async function run(stack) {
   // cs_ops launches the renewal (Retain learns the account), then the save names the account.
   const launched = await http.request('POST', '/renewals', {
     headers: { authorization: `Bearer ${keys.ops}` },
-    body: JSON.stringify({ account: { id: 'sv-seed', name: 'Seed SA', arrCents: 20_000_000, segment: 'enterprise', timeZone: 'UTC', ownerCsmId: 'csm-sv', csmManagerId: 'mgr-sv' }, renewalDate }),
+    body: JSON.stringify({
+      account: {
+        id: 'sv-seed',
+        name: 'Seed SA',
+        arrCents: 20_000_000,
+        segment: 'enterprise',
+        timeZone: 'UTC',
+        ownerCsmId: 'csm-sv',
+        csmManagerId: 'mgr-sv',
+      },
+      renewalDate,
+    }),
   });
-  if (launched.status !== 201 && launched.status !== 200) throw new Error(`POST /renewals answered ${launched.status}: ${launched.text}`);
+  if (launched.status !== 201 && launched.status !== 200)
+    throw new Error(`POST /renewals answered ${launched.status}: ${launched.text}`);
   const seed = await http.request('POST', '/saves', {
     headers: { authorization: `Bearer ${keys.ops}` },
     body: JSON.stringify({
       accountId: 'sv-seed',
       renewalDate,
       triggerReasons: ['competitor evaluation'],
-      facts: { issuesFixable: 'yes', relationship: 'good', alternative: 'evaluating', budget: 'confirmed', stakeholders: 'engaged' },
+      facts: {
+        issuesFixable: 'yes',
+        relationship: 'good',
+        alternative: 'evaluating',
+        budget: 'confirmed',
+        stakeholders: 'engaged',
+      },
       rootCause: 'service_experience',
     }),
   });
   if (seed.status !== 201 && seed.status !== 200) throw new Error(`POST /saves answered ${seed.status}: ${seed.text}`);
   const seedId = `save:sv-seed:${renewalDate}`;
-  await waitUntil(async () => ((await db.query('SELECT 1 FROM save_efforts WHERE id = $1', [seedId])).rowCount ? true : undefined), 60_000, 'the seed save in the read model', { everyMs: 250 });
+  await waitUntil(
+    async () => ((await db.query('SELECT 1 FROM save_efforts WHERE id = $1', [seedId])).rowCount ? true : undefined),
+    60_000,
+    'the seed save in the read model',
+    { everyMs: 250 },
+  );
 
   say(`${name}: generating ${fmt(size.saves)} saves`);
   const gen = await db.connect();
@@ -113,25 +150,55 @@ export async function run(stack) {
   }
   await db.query('ANALYZE accounts');
   await db.query('ANALYZE save_efforts');
-  const widthRow = /** @type {{ n: string, bytes: string }} */ ((await rows(db, 'SELECT count(*) AS n, avg(pg_column_size(state))::int AS bytes FROM save_efforts'))[0]);
+  const widthRow = /** @type {{ n: string, bytes: string }} */ (
+    (await rows(db, 'SELECT count(*) AS n, avg(pg_column_size(state))::int AS bytes FROM save_efforts'))[0]
+  );
   say(`${name}: ${fmt(Number(widthRow.n))} saves, state ${fmt(Number(widthRow.bytes))} bytes each (compressed)`);
 
   // Deep cursors: the row `depth` rows into each order, as the api would encode it.
   const arrRow = /** @type {{ v: string, id: string }} */ (
-    (await rows(db, `SELECT arr_cents::text AS v, id FROM save_efforts WHERE status = 'active' ORDER BY arr_cents DESC, id ASC OFFSET $1 LIMIT 1`, [size.depth]))[0]
+    (
+      await rows(
+        db,
+        `SELECT arr_cents::text AS v, id FROM save_efforts WHERE status = 'active' ORDER BY arr_cents DESC, id ASC OFFSET $1 LIMIT 1`,
+        [size.depth],
+      )
+    )[0]
   );
   const dlRow = /** @type {{ v: Date | number, id: string }} */ (
-    (await rows(db, `SELECT COALESCE(deadline, 'infinity'::timestamptz) AS v, id FROM save_efforts WHERE status = 'active' ORDER BY 1 ASC, id ASC OFFSET $1 LIMIT 1`, [size.depth]))[0]
+    (
+      await rows(
+        db,
+        `SELECT COALESCE(deadline, 'infinity'::timestamptz) AS v, id FROM save_efforts WHERE status = 'active' ORDER BY 1 ASC, id ASC OFFSET $1 LIMIT 1`,
+        [size.depth],
+      )
+    )[0]
   );
   const arrCursor = encodeCursor([arrRow.v, arrRow.id]);
   const dlCursor = encodeCursor([dlRow.v instanceof Date ? dlRow.v.toISOString() : 'infinity', dlRow.id]);
 
   /** @type {Array<{ label: string, path: string, q: Parameters<typeof listSql>[0] }>} */
   const cases = [
-    { label: 'arr first', path: '/saves?status=active&sort=arr&limit=50', q: { status: 'active', sort: 'arr', limit: 50 } },
-    { label: 'arr deep', path: `/saves?status=active&sort=arr&limit=50&cursor=${arrCursor}`, q: { status: 'active', sort: 'arr', limit: 50, cursor: arrCursor } },
-    { label: 'deadline first', path: '/saves?status=active&limit=50', q: { status: 'active', sort: 'deadline', limit: 50 } },
-    { label: 'deadline deep', path: `/saves?status=active&limit=50&cursor=${dlCursor}`, q: { status: 'active', sort: 'deadline', limit: 50, cursor: dlCursor } },
+    {
+      label: 'arr first',
+      path: '/saves?status=active&sort=arr&limit=50',
+      q: { status: 'active', sort: 'arr', limit: 50 },
+    },
+    {
+      label: 'arr deep',
+      path: `/saves?status=active&sort=arr&limit=50&cursor=${arrCursor}`,
+      q: { status: 'active', sort: 'arr', limit: 50, cursor: arrCursor },
+    },
+    {
+      label: 'deadline first',
+      path: '/saves?status=active&limit=50',
+      q: { status: 'active', sort: 'deadline', limit: 50 },
+    },
+    {
+      label: 'deadline deep',
+      path: `/saves?status=active&limit=50&cursor=${dlCursor}`,
+      q: { status: 'active', sort: 'deadline', limit: 50, cursor: dlCursor },
+    },
   ];
   const auth = { authorization: `Bearer ${keys.director}` };
   // The api answers what the SQL answers.
@@ -140,7 +207,8 @@ export async function run(stack) {
     const body = /** @type {{ items: Array<{ id: string }> }} */ (json(res.text));
     const { text, params } = listSql(c.q);
     const sqlRows = /** @type {Array<{ id: string }>} */ (await rows(db, text, params));
-    if (res.status !== 200 || body.items.length !== 50 || body.items[0]?.id !== sqlRows[0]?.id) throw new Error(`GET ${c.path}: ${res.status}, first ${body.items[0]?.id} vs SQL ${sqlRows[0]?.id}`);
+    if (res.status !== 200 || body.items.length !== 50 || body.items[0]?.id !== sqlRows[0]?.id)
+      throw new Error(`GET ${c.path}: ${res.status}, first ${body.items[0]?.id} vs SQL ${sqlRows[0]?.id}`);
   }
 
   /**
@@ -148,12 +216,17 @@ export async function run(stack) {
    * @returns {Promise<{ ms: number, plan: PlanNode }>}
    */
   const explain = async (sql, client = db) => {
-    const r = /** @type {Array<{ 'QUERY PLAN': Array<{ 'Execution Time': number, Plan: PlanNode }> }>} */ ((await client.query(`EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) ${sql.text}`, sql.params)).rows);
+    const r = /** @type {Array<{ 'QUERY PLAN': Array<{ 'Execution Time': number, Plan: PlanNode }> }>} */ (
+      (await client.query(`EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) ${sql.text}`, sql.params)).rows
+    );
     const p = /** @type {{ 'Execution Time': number, Plan: PlanNode }} */ (r[0]?.['QUERY PLAN'][0]);
     return { ms: p['Execution Time'], plan: p.Plan };
   };
   /** Runs `statements`, then `fn`, inside a transaction that is rolled back. */
-  const rolledBack = async (/** @type {string[]} */ statements, /** @type {(c: import('pg').PoolClient) => Promise<void>} */ fn) => {
+  const rolledBack = async (
+    /** @type {string[]} */ statements,
+    /** @type {(c: import('pg').PoolClient) => Promise<void>} */ fn,
+  ) => {
     const c = await db.connect();
     try {
       await c.query('BEGIN');
@@ -171,28 +244,33 @@ export async function run(stack) {
     // Warm-up: caches and the api's code paths.
     for (const c of cases) for (let i = 0; i < 10; i++) await http.request('GET', c.path, { headers: auth });
     await stack.profiled(api, 'managers list', async () => {
-    for (let k = 0; k < size.runs; k++) {
-      const steps = [
-        async () => {
-          for (const c of cases) {
-            for (let i = 0; i < size.requests; i++) {
-              const res = await http.request('GET', c.path, { headers: auth });
-              if (res.status !== 200) throw new Error(`GET ${c.path} answered ${res.status}`);
-              m[c.label]?.api.push(res.ms);
+      for (let k = 0; k < size.runs; k++) {
+        const steps = [
+          async () => {
+            for (const c of cases) {
+              for (let i = 0; i < size.requests; i++) {
+                const res = await http.request('GET', c.path, { headers: auth });
+                if (res.status !== 200) throw new Error(`GET ${c.path} answered ${res.status}`);
+                m[c.label]?.api.push(res.ms);
+              }
             }
-          }
-        },
-        async () => {
-          for (const c of cases) for (let i = 0; i < size.explains; i++) m[c.label]?.idx.push((await explain(listSql(c.q))).ms);
-        },
-        async () =>
-          rolledBack(LIST_INDEXES.map((i) => `DROP INDEX ${i}`), async (tx) => {
-            for (const c of cases) for (let i = 0; i < size.explains; i++) m[c.label]?.noIdx.push((await explain(listSql(c.q), tx)).ms);
-          }),
-      ];
-      if (k % 2 === 1) steps.reverse();
-      for (const step of steps) await step();
-    }
+          },
+          async () => {
+            for (const c of cases)
+              for (let i = 0; i < size.explains; i++) m[c.label]?.idx.push((await explain(listSql(c.q))).ms);
+          },
+          async () =>
+            rolledBack(
+              LIST_INDEXES.map((i) => `DROP INDEX ${i}`),
+              async (tx) => {
+                for (const c of cases)
+                  for (let i = 0; i < size.explains; i++) m[c.label]?.noIdx.push((await explain(listSql(c.q), tx)).ms);
+              },
+            ),
+        ];
+        if (k % 2 === 1) steps.reverse();
+        for (const step of steps) await step();
+      }
     });
 
     /** @type {string[]} */
@@ -205,8 +283,12 @@ export async function run(stack) {
       const speedup = median(x.noIdx) / median(x.idx);
       const ok = p99 < 15 && speedup >= 20 && plan.ok;
       allOk &&= ok;
-      say(`${name}: ${c.label}: api p50 ${fmtMs(percentile(x.api, 50))} p99 ${fmtMs(p99)}; SQL ${fmtMs(median(x.idx))} with indexes, ${fmtMs(median(x.noIdx))} without (${speedup.toFixed(0)}x); plan: ${plan.text}`);
-      parts.push(`${c.label} p99 ${fmtMs(p99)}, SQL ${fmtMs(median(x.idx))} vs ${fmtMs(median(x.noIdx))} unindexed = ${fmt(speedup)}x, ${plan.indexScan ? 'index scan' : 'NO index scan'}${plan.sorted ? ' + SORT' : ', no sort'}`);
+      say(
+        `${name}: ${c.label}: api p50 ${fmtMs(percentile(x.api, 50))} p99 ${fmtMs(p99)}; SQL ${fmtMs(median(x.idx))} with indexes, ${fmtMs(median(x.noIdx))} without (${speedup.toFixed(0)}x); plan: ${plan.text}`,
+      );
+      parts.push(
+        `${c.label} p99 ${fmtMs(p99)}, SQL ${fmtMs(median(x.idx))} vs ${fmtMs(median(x.noIdx))} unindexed = ${fmt(speedup)}x, ${plan.indexScan ? 'index scan' : 'NO index scan'}${plan.sorted ? ' + SORT' : ', no sort'}`,
+      );
     }
 
     return (

@@ -25,7 +25,9 @@ if (unknown.length) {
 
 const started = Date.now();
 const loadAtStart = loadavg()[0] ?? 0;
-const build = spawnSync(process.execPath, [join(repoRoot, 'scripts/build.mjs'), '--if-needed', '--quiet'], { stdio: 'inherit' });
+const build = spawnSync(process.execPath, [join(repoRoot, 'scripts/build.mjs'), '--if-needed', '--quiet'], {
+  stdio: 'inherit',
+});
 if (build.status !== 0) process.exit(1);
 // Imported after the build: the benchmarks load the compiled domain library from dist/.
 const { BenchStack, say } = await import('./lib/stack.mjs');
@@ -67,11 +69,15 @@ try {
       say(`${b.name}: took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     } catch (error) {
       failed += 1;
-      process.stdout.write(`${b.name}: FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stdout.write(
+        `${b.name}: FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
     }
   }
 } catch (error) {
   failed += 1;
-  process.stdout.write(`bench: FAILED to start the stack: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stdout.write(
+    `bench: FAILED to start the stack: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
 }
 await stopAndExit(failed > 0 || (strict && !SMOKE && missed > 0) ? 1 : 0);

@@ -29,7 +29,9 @@ async function backlog(stack, tag, count) {
   const client = await stack.temporal();
   const queue = `bench-mem-${tag}-${Date.now()}`;
   const renewalDate = isoDatePlus(365);
-  const starts = Array.from({ length: count }, (_, i) => rawStart(launchBody(`mem${tag}-${i}`, renewalDate, i), keys.opsId, queue));
+  const starts = Array.from({ length: count }, (_, i) =>
+    rawStart(launchBody(`mem${tag}-${i}`, renewalDate, i), keys.opsId, queue),
+  );
   say(`${name}: starting ${fmt(count)} renewals on ${queue}`);
   await pool(count, 32, async (i) => {
     const s = /** @type {ReturnType<typeof rawStart>} */ (starts[i]);
@@ -47,7 +49,9 @@ async function backlog(stack, tag, count) {
 async function runWorker(stack, work, opts) {
   const worker = await startMeasuredWorker(stack, `worker-mem-${opts.label}`, work.queue, opts.cache);
   try {
-    say(`${name} ${opts.label}: worker (cache ${fmt(opts.cache)}) polling; ${fmt(work.count)} renewals queued, running ${fmt(opts.stopAt)}`);
+    say(
+      `${name} ${opts.label}: worker (cache ${fmt(opts.cache)}) polling; ${fmt(work.count)} renewals queued, running ${fmt(opts.stopAt)}`,
+    );
     return await stack.profiled(worker, `opening renewals ${opts.label}`, () => follow(stack, worker, work, opts));
   } finally {
     await worker.stop();
@@ -61,7 +65,12 @@ async function runWorker(stack, work, opts) {
  */
 async function follow(stack, worker, work, opts) {
   const db = stack.db();
-  const opened = async () => Number(/** @type {{ n: string }} */ ((await rows(db, 'SELECT count(*) AS n FROM renewals WHERE id LIKE $1', [`${work.idPrefix}%`]))[0]).n);
+  const opened = async () =>
+    Number(
+      /** @type {{ n: string }} */ (
+        (await rows(db, 'SELECT count(*) AS n FROM renewals WHERE id LIKE $1', [`${work.idPrefix}%`]))[0]
+      ).n,
+    );
   /** @type {Array<{ open: number, rss: number }>} */
   const samples = [];
   const pending = [...opts.checkpoints];
@@ -70,7 +79,9 @@ async function follow(stack, worker, work, opts) {
   for (;;) {
     const n = await opened();
     if (performance.now() - lastLog > 15_000) {
-      say(`${name} ${opts.label}: ${fmt(n)} open, RSS ${rssMb(worker.pid).toFixed(0)} MB (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+      say(
+        `${name} ${opts.label}: ${fmt(n)} open, RSS ${rssMb(worker.pid).toFixed(0)} MB (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+      );
       lastLog = performance.now();
     }
     while (pending.length && n >= /** @type {number} */ (pending[0])) {
@@ -84,11 +95,14 @@ async function follow(stack, worker, work, opts) {
       say(`${name} ${opts.label}: ${fmt(at)} open -> RSS ${rss.toFixed(0)} MB (after a full GC in ${threads} threads)`);
     }
     if (!pending.length) break;
-    if ((performance.now() - started) / 1000 > 1200) throw new Error(`${opts.label}: only ${n} of ${opts.stopAt} renewals opened in 20 minutes`);
+    if ((performance.now() - started) / 1000 > 1200)
+      throw new Error(`${opts.label}: only ${n} of ${opts.stopAt} renewals opened in 20 minutes`);
     await sleep(500);
   }
   // Settled: nothing left in flight, a few samples a second apart.
-  await waitUntil(async () => ((await opened()) >= opts.stopAt ? true : undefined), 60_000, 'the last renewals', { everyMs: 250 });
+  await waitUntil(async () => ((await opened()) >= opts.stopAt ? true : undefined), 60_000, 'the last renewals', {
+    everyMs: 250,
+  });
   await sleep(SMOKE ? 500 : 3000);
   const after = await settledRss(stack, worker);
   const seconds = (performance.now() - started) / 1000;
@@ -101,7 +115,11 @@ async function follow(stack, worker, work, opts) {
  */
 function startMeasuredWorker(stack, workerName, queue, cache) {
   const gc = stack.gcOnDemand(workerName);
-  return stack.startWorker(workerName, { TEMPORAL_TASK_QUEUE: queue, WORKER_MAX_CACHED_WORKFLOWS: String(cache), ...gc.env }, gc.nodeArgs);
+  return stack.startWorker(
+    workerName,
+    { TEMPORAL_TASK_QUEUE: queue, WORKER_MAX_CACHED_WORKFLOWS: String(cache), ...gc.env },
+    gc.nodeArgs,
+  );
 }
 
 /**
@@ -136,7 +154,9 @@ async function idleRss(stack, cache) {
 
 /** @param {import('./lib/stack.mjs').BenchStack} stack */
 export async function run(stack) {
-  const size = SMOKE ? { open: 100, cacheB: 10, stepsB: [20, 40, 60] } : { open: 10_000, cacheB: 500, stepsB: [1000, 1500, 2000, 2500] };
+  const size = SMOKE
+    ? { open: 100, cacheB: 10, stepsB: [20, 40, 60] }
+    : { open: 10_000, cacheB: 500, stepsB: [1000, 1500, 2000, 2500] };
   await stack.ensureKeys();
 
   // A: every open workflow cached.

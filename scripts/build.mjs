@@ -23,7 +23,10 @@ function newestSource(dir) {
   return newest;
 }
 
-const sources = Math.max(...['apps', 'libs', 'workflows'].map((d) => newestSource(join(repoRoot, d))), statSync(join(repoRoot, 'tsconfig.json')).mtimeMs);
+const sources = Math.max(
+  ...['apps', 'libs', 'workflows'].map((d) => newestSource(join(repoRoot, d))),
+  statSync(join(repoRoot, 'tsconfig.json')).mtimeMs,
+);
 if (ifNeeded && existsSync(stamp) && statSync(stamp).mtimeMs >= sources && existsSync(WORKFLOW_BUNDLE)) process.exit(0);
 
 const started = Date.now();
@@ -31,7 +34,13 @@ const bin = (/** @type {string} */ name) => join(repoRoot, 'node_modules', '.bin
 try {
   await run('build', bin('tsc'), ['-p', 'tsconfig.build.json'], { cwd: repoRoot }, { quiet });
   await run('build', bin('tsc-alias'), ['-p', 'tsconfig.build.json'], { cwd: repoRoot }, { quiet });
-  await run('build', process.execPath, [join(repoRoot, 'dist/apps/worker/src/build-workflow-bundle.js'), WORKFLOW_BUNDLE], { cwd: repoRoot }, { quiet });
+  await run(
+    'build',
+    process.execPath,
+    [join(repoRoot, 'dist/apps/worker/src/build-workflow-bundle.js'), WORKFLOW_BUNDLE],
+    { cwd: repoRoot },
+    { quiet },
+  );
 } catch (error) {
   log('build', error instanceof Error ? error.message : String(error));
   process.exit(1);

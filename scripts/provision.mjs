@@ -12,7 +12,11 @@ import { ensureTestServer } from './lib/test-server.mjs';
 
 const started = Date.now();
 try {
-  const [cli, testServer, schemathesis] = await Promise.all([ensureTemporalCli(), ensureTestServer(), ensureSchemathesis()]);
+  const [cli, testServer, schemathesis] = await Promise.all([
+    ensureTemporalCli(),
+    ensureTestServer(),
+    ensureSchemathesis(),
+  ]);
   log('provision', `Temporal CLI: ${cli}`);
   log('provision', `Java test server: ${testServer}`);
   log('provision', `schemathesis: ${schemathesis}`);

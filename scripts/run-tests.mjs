@@ -1,4 +1,4 @@
-// `npm test`: lint, type-check, then unit, workflow (time-skipping), integration
+// `npm test`: lint, formatting (prettier --check), type-check, then unit, workflow (time-skipping), integration
 // (PostgreSQL) and end-to-end tests, then the benchmarks at smoke sizes. Provisions what it needs (Temporal CLI, Java test server, a throw-away
 // PostgreSQL unless DATABASE_URL names one), leaves no process behind, and ends with
 // "N passed, N failed" counting every jest test plus the lint and type-check steps.
@@ -31,14 +31,27 @@ function step(name, cmd, args, env = process.env) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: repoRoot, env, stdio: 'inherit', detached: true });
     const group = -(child.pid ?? 0);
-    const forward = () => { try { if (group) process.kill(group, 'SIGTERM'); } catch { /* gone */ } };
+    const forward = () => {
+      try {
+        if (group) process.kill(group, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+    };
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
     child.on('exit', (code, signal) => {
       process.off('SIGINT', forward);
       process.off('SIGTERM', forward);
-      try { if (group) process.kill(group, 'SIGKILL'); } catch { /* no stragglers */ }
-      log('test', `${name}: ${code === 0 ? 'ok' : `failed (${signal ?? `exit ${code}`})`} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+      try {
+        if (group) process.kill(group, 'SIGKILL');
+      } catch {
+        /* no stragglers */
+      }
+      log(
+        'test',
+        `${name}: ${code === 0 ? 'ok' : `failed (${signal ?? `exit ${code}`})`} in ${((Date.now() - t) / 1000).toFixed(1)} s`,
+      );
       resolve(code ?? 1);
     });
   });
@@ -58,13 +71,23 @@ function count(name, code) {
 const reliability = process.argv.includes('--reliability');
 const extraArgs = process.argv.slice(2).filter((a) => a !== '--reliability');
 
-const [cli, testServer, schemathesis] = await Promise.all([ensureTemporalCli(), ensureTestServer(), reliability ? Promise.resolve('') : ensureSchemathesis()]);
+const [cli, testServer, schemathesis] = await Promise.all([
+  ensureTemporalCli(),
+  ensureTestServer(),
+  reliability ? Promise.resolve('') : ensureSchemathesis(),
+]);
 
 if (reliability) {
   count('build', await step('build', process.execPath, [join(repoRoot, 'scripts/build.mjs'), '--if-needed']));
 } else {
   count('lint', await step('lint', bin('eslint'), ['.', '--max-warnings', '0']));
-  count('typecheck', await step('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']) || (await step('typecheck scripts', bin('tsc'), ['-p', 'scripts/tsconfig.json'])) || (await step('typecheck bench', bin('tsc'), ['-p', 'bench/tsconfig.json'])));
+  count('format', await step('format', bin('prettier'), ['--check', '.', '--log-level', 'warn']));
+  count(
+    'typecheck',
+    (await step('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit'])) ||
+      (await step('typecheck scripts', bin('tsc'), ['-p', 'scripts/tsconfig.json'])) ||
+      (await step('typecheck bench', bin('tsc'), ['-p', 'bench/tsconfig.json'])),
+  );
 }
 
 /** @type {{ adminUrl: string, stop: () => Promise<void> } | undefined} */
@@ -86,13 +109,35 @@ try {
     SCHEMATHESIS_PATH: schemathesis,
     TEST_DATABASE_ADMIN_URL: adminUrl,
   };
-  const jestArgs = [...(reliability ? ['--runInBand', '--selectProjects', 'reliability', '--forceExit'] : ['--maxWorkers=2']), '--json', `--outputFile=${report}`, ...extraArgs];
-  const code = await step(reliability ? 'jest (reliability)' : 'jest (unit, workflow, integration, e2e)', process.execPath, [join(repoRoot, 'node_modules/jest/bin/jest.js'), ...jestArgs], jestEnv);
+  const jestArgs = [
+    ...(reliability ? ['--runInBand', '--selectProjects', 'reliability', '--forceExit'] : ['--maxWorkers=2']),
+    '--json',
+    `--outputFile=${report}`,
+    ...extraArgs,
+  ];
+  const code = await step(
+    reliability ? 'jest (reliability)' : 'jest (unit, workflow, integration, e2e)',
+    process.execPath,
+    [join(repoRoot, 'node_modules/jest/bin/jest.js'), ...jestArgs],
+    jestEnv,
+  );
   countJest(code, report);
   // The API contract (schemathesis against a live stack) runs alone: it keeps both cores busy for minutes.
   if (!reliability && extraArgs.length === 0) {
     const contractReport = join(reportDir, 'contract.json');
-    const contract = await step('jest (api contract: schemathesis)', process.execPath, [join(repoRoot, 'node_modules/jest/bin/jest.js'), '--runInBand', '--selectProjects', 'contract', '--json', `--outputFile=${contractReport}`], { ...jestEnv, RETAIN_CONTRACT: '1' });
+    const contract = await step(
+      'jest (api contract: schemathesis)',
+      process.execPath,
+      [
+        join(repoRoot, 'node_modules/jest/bin/jest.js'),
+        '--runInBand',
+        '--selectProjects',
+        'contract',
+        '--json',
+        `--outputFile=${contractReport}`,
+      ],
+      { ...jestEnv, RETAIN_CONTRACT: '1' },
+    );
     countJest(contract, contractReport);
   }
 } finally {
@@ -126,10 +171,18 @@ function countJest(code, report) {
 // The benchmarks at smoke sizes, so they cannot rot (their figures mean nothing here;
 // `npm run bench` is the measurement). Not with a narrowed jest run (extra arguments).
 if (!reliability && extraArgs.length === 0) {
-  count('bench smoke', await step('bench smoke', process.execPath, [join(repoRoot, 'bench/run.mjs'), '--smoke'], { ...process.env, TEMPORAL_CLI_PATH: cli }));
+  count(
+    'bench smoke',
+    await step('bench smoke', process.execPath, [join(repoRoot, 'bench/run.mjs'), '--smoke'], {
+      ...process.env,
+      TEMPORAL_CLI_PATH: cli,
+    }),
+  );
 }
 
 if (failures.length) process.stdout.write(`\nFailed:\n${failures.map((f) => `  - ${f}`).join('\n')}\n`);
-process.stdout.write(`\nnpm ${reliability ? 'run test:reliability' : 'test'} took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+process.stdout.write(
+  `\nnpm ${reliability ? 'run test:reliability' : 'test'} took ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+);
 process.stdout.write(`${passed} passed, ${failed} failed\n`);
 process.exit(failed === 0 ? 0 : 1);

@@ -58,7 +58,12 @@ try {
   const service = await starting;
   const [apiKey] = await Promise.all([
     // A cs_ops key for local use, kept (0600) in the data directory across restarts.
-    service.keptKey(join(local.dataDir, 'local-api-key'), { role: 'cs_ops', user: 'local-ops', name: 'Local CS Ops', label: 'npm start' }),
+    service.keptKey(join(local.dataDir, 'local-api-key'), {
+      role: 'cs_ops',
+      user: 'local-ops',
+      name: 'Local CS Ops',
+      label: 'npm start',
+    }),
     service.worker.start(),
     service.api.start(),
   ]);

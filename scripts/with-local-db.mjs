@@ -16,7 +16,9 @@ const local = localSettings();
 /** @type {Awaited<ReturnType<typeof openLocalPostgres>>} */
 let db;
 try {
-  db = local.databaseUrl ? { url: local.databaseUrl, server: undefined } : await openLocalPostgres({ dir: join(local.dataDir, 'postgres'), port: local.ports.postgres, reuseRunning: true });
+  db = local.databaseUrl
+    ? { url: local.databaseUrl, server: undefined }
+    : await openLocalPostgres({ dir: join(local.dataDir, 'postgres'), port: local.ports.postgres, reuseRunning: true });
 } catch (error) {
   log('postgres', error instanceof ProvisioningError ? error.message : String(error));
   process.exit(1);

@@ -5,7 +5,20 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { REFUSALS } from './refusals';
-import type { AccountSignalState, NotificationTiming, AlertGroup, AlertMeasure, AlertRecipient, AlertRuleId, AlertSeverity, EarlyWarningAccount, ManualSuppression, PreviousAlert, RetainPolicy, SeverityAdjustment } from './domain';
+import type {
+  AccountSignalState,
+  NotificationTiming,
+  AlertGroup,
+  AlertMeasure,
+  AlertRecipient,
+  AlertRuleId,
+  AlertSeverity,
+  EarlyWarningAccount,
+  ManualSuppression,
+  PreviousAlert,
+  RetainPolicy,
+  SeverityAdjustment,
+} from './domain';
 
 export const ACCOUNT_RISK_WORKFLOW_TYPE = 'accountRiskWorkflow';
 
@@ -108,13 +121,19 @@ export interface AccountRiskState {
 export const getAccountRiskStateQuery = defineQuery<AccountRiskState>('getAccountRiskState');
 
 export const acknowledgeAlertUpdate = defineUpdate<AlertRecord, [{ alertId: string; by: string }]>('acknowledgeAlert');
-export const resolveAlertUpdate = defineUpdate<AlertRecord, [{ alertId: string; by: string; resolution?: string }]>('resolveAlert');
+export const resolveAlertUpdate = defineUpdate<AlertRecord, [{ alertId: string; by: string; resolution?: string }]>(
+  'resolveAlert',
+);
 
 /** A planned low-usage window from a person (validated by the api); applied once per id. */
-export const addSuppressionSignal = defineSignal<[ManualSuppression & { id: string; by: string; at: string }]>('addSuppression');
+export const addSuppressionSignal =
+  defineSignal<[ManualSuppression & { id: string; by: string; at: string }]>('addSuppression');
 
 /** Ends a suppression window early (refused with SuppressionNotFound); a removed id is never added again. */
-export const removeSuppressionUpdate = defineUpdate<{ id: string; removedAt: string; removedBy: string }, [{ suppressionId: string; by: string }]>('removeSuppression');
+export const removeSuppressionUpdate = defineUpdate<
+  { id: string; removedAt: string; removedBy: string },
+  [{ suppressionId: string; by: string }]
+>('removeSuppression');
 
 /** The account workflow's refusals (all of them: refusals.ts). */
 export const ALERT_REFUSALS = REFUSALS.alert;

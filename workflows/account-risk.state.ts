@@ -130,7 +130,8 @@ export class AccountRisk {
   }
 
   checkResolve(u: { alertId: string; by: string; resolution?: string }): void {
-    if (this.find(u.alertId).state === 'resolved') refuse(ALERT_REFUSALS.alreadyHandled, `alert ${u.alertId} is already resolved`);
+    if (this.find(u.alertId).state === 'resolved')
+      refuse(ALERT_REFUSALS.alreadyHandled, `alert ${u.alertId} is already resolved`);
   }
 
   resolve(u: { alertId: string; by: string; resolution?: string }): AlertRecord {
@@ -147,13 +148,28 @@ export class AccountRisk {
   /** A planned low-usage window from a person; applied once per id, never again once removed. */
   addSuppression(x: ManualSuppression & { id: string; by: string; at: string }): void {
     const s = this.state;
-    if (s.suppressions.some((y) => y.id === x.id) || s.removedSuppressionIds?.includes(x.id) || validateManualSuppression({ from: x.from, to: x.to, groups: x.groups, reason: x.reason }).length) return;
-    s.suppressions.push({ from: x.from, to: x.to, groups: [...x.groups], reason: x.reason, id: x.id, by: x.by, at: x.at });
-    if (s.suppressions.length > MAX_SUPPRESSIONS_KEPT) s.suppressions.splice(0, s.suppressions.length - MAX_SUPPRESSIONS_KEPT);
+    if (
+      s.suppressions.some((y) => y.id === x.id) ||
+      s.removedSuppressionIds?.includes(x.id) ||
+      validateManualSuppression({ from: x.from, to: x.to, groups: x.groups, reason: x.reason }).length
+    )
+      return;
+    s.suppressions.push({
+      from: x.from,
+      to: x.to,
+      groups: [...x.groups],
+      reason: x.reason,
+      id: x.id,
+      by: x.by,
+      at: x.at,
+    });
+    if (s.suppressions.length > MAX_SUPPRESSIONS_KEPT)
+      s.suppressions.splice(0, s.suppressions.length - MAX_SUPPRESSIONS_KEPT);
   }
 
   checkRemoveSuppression(u: { suppressionId: string; by: string }): void {
-    if (!this.state.suppressions.some((x) => x.id === u.suppressionId)) refuse(ALERT_REFUSALS.suppressionNotFound, `no suppression ${u.suppressionId} on ${this.state.accountId}`);
+    if (!this.state.suppressions.some((x) => x.id === u.suppressionId))
+      refuse(ALERT_REFUSALS.suppressionNotFound, `no suppression ${u.suppressionId} on ${this.state.accountId}`);
   }
 
   removeSuppression(u: { suppressionId: string; by: string }): { id: string; removedAt: string; removedBy: string } {
@@ -177,7 +193,12 @@ export class AccountRisk {
 
   /** Events waiting, a person's acknowledgement or resolution to record, or a full run: the loop has work. */
   get hasWork(): boolean {
-    return this.inbox.length > 0 || this.dirty.size > 0 || workflowInfo().continueAsNewSuggested || this.thisRun >= this.eventsPerRun;
+    return (
+      this.inbox.length > 0 ||
+      this.dirty.size > 0 ||
+      workflowInfo().continueAsNewSuggested ||
+      this.thisRun >= this.eventsPerRun
+    );
   }
 
   get runFull(): boolean {
@@ -206,7 +227,8 @@ export class AccountRisk {
     rememberApplied(s.appliedEventIds, e.eventId);
     s.eventsApplied += 1;
     this.thisRun += 1;
-    if (!s.lastEventAt || Date.parse(e.occurredAt) > Date.parse(s.lastEventAt)) s.lastEventAt = new Date(Date.parse(e.occurredAt)).toISOString();
+    if (!s.lastEventAt || Date.parse(e.occurredAt) > Date.parse(s.lastEventAt))
+      s.lastEventAt = new Date(Date.parse(e.occurredAt)).toISOString();
     const forward = renewalForwardFromEvent(event);
     if (forward) this.forwards.push({ forward, eventId: e.eventId });
   }
@@ -233,8 +255,22 @@ export class AccountRisk {
   async forwardToRenewal(forward: RenewalForward, eventId: string, ctx: AccountRiskContext): Promise<void> {
     if (!ctx.openRenewalId) return;
     const renewal = getExternalWorkflowHandle(ctx.openRenewalId);
-    if (forward.inputs) await renewal.signal(healthInputSignal, { eventId: `early-warning:${eventId}`, source: 'early_warning', inputs: forward.inputs }).catch(() => undefined);
-    if (forward.stakeholder) await renewal.signal(stakeholderChangeSignal, { eventId: `early-warning:${eventId}:stakeholder`, source: 'early_warning', ...forward.stakeholder }).catch(() => undefined);
+    if (forward.inputs)
+      await renewal
+        .signal(healthInputSignal, {
+          eventId: `early-warning:${eventId}`,
+          source: 'early_warning',
+          inputs: forward.inputs,
+        })
+        .catch(() => undefined);
+    if (forward.stakeholder)
+      await renewal
+        .signal(stakeholderChangeSignal, {
+          eventId: `early-warning:${eventId}:stakeholder`,
+          source: 'early_warning',
+          ...forward.stakeholder,
+        })
+        .catch(() => undefined);
   }
 
   /**
@@ -248,7 +284,12 @@ export class AccountRisk {
     const at = now();
     const routed = routeAlert(t, ctx.account, policy);
     s.suppressions = liveSuppressions(s.suppressions, t.group, ctx.account.timeZone, at);
-    const decision = suppressionDecision({ ruleId: t.ruleId, group: t.group, severity: routed.severity, measure: t.measure }, { account: ctx.account, previous: s.lastByRule[t.ruleId] ?? null, suppressions: s.suppressions }, at, policy);
+    const decision = suppressionDecision(
+      { ruleId: t.ruleId, group: t.group, severity: routed.severity, measure: t.measure },
+      { account: ctx.account, previous: s.lastByRule[t.ruleId] ?? null, suppressions: s.suppressions },
+      at,
+      policy,
+    );
     if (decision.suppressed) {
       s.suppressedCount += 1;
       return;
@@ -289,7 +330,13 @@ export class AccountRisk {
     };
     s.alerts.push(record);
     if (s.alerts.length > MAX_ALERTS_KEPT) s.alerts.splice(0, s.alerts.length - MAX_ALERTS_KEPT);
-    s.lastByRule[t.ruleId] = { ruleId: t.ruleId, severity: routed.severity, measure: t.measure, notifiedAt: at.toISOString(), acknowledgedAt: null };
+    s.lastByRule[t.ruleId] = {
+      ruleId: t.ruleId,
+      severity: routed.severity,
+      measure: t.measure,
+      notifiedAt: at.toISOString(),
+      acknowledgedAt: null,
+    };
     this.dirty.add(id);
     await this.notifyCluster(cluster.key, ctx);
     const fromAlert = renewalForwardFromAlert(t);
@@ -297,15 +344,28 @@ export class AccountRisk {
       await this.forwardToRenewal(fromAlert, id, ctx);
       // The usage change is a health reading too (post-save monitoring's weekly check reads it).
       if (fromAlert.inputs?.usageChangePct !== undefined) {
-        await this.activities.recordHealthReading({ accountId: s.accountId, observedAt: at.toISOString(), healthScore: null, usageChangePct: fromAlert.inputs.usageChangePct ?? null, source: 'early_warning', eventId: id });
+        await this.activities.recordHealthReading({
+          accountId: s.accountId,
+          observedAt: at.toISOString(),
+          healthScore: null,
+          usageChangePct: fromAlert.inputs.usageChangePct ?? null,
+          source: 'early_warning',
+          eventId: id,
+        });
       }
     }
     if (ctx.activeSaveId) {
-      await getExternalWorkflowHandle(ctx.activeSaveId).signal(earlyWarningIssueSignal, { eventId: `early-warning:${id}`, ...saveIssueFromAlert(t, routed.severity) }).catch(() => undefined);
+      await getExternalWorkflowHandle(ctx.activeSaveId)
+        .signal(earlyWarningIssueSignal, { eventId: `early-warning:${id}`, ...saveIssueFromAlert(t, routed.severity) })
+        .catch(() => undefined);
     }
     if (asksRenewalForSave(routed.severity, routed.daysToRenewal, ctx, policy)) {
       const sent = await getExternalWorkflowHandle(ctx.openRenewalId!)
-        .signal(saveRequestedSignal, { eventId: `alert:${id}`, reason: `${routed.severity} alert: ${t.summary}`, by: `workflow:${workflowInfo().workflowId}` })
+        .signal(saveRequestedSignal, {
+          eventId: `alert:${id}`,
+          reason: `${routed.severity} alert: ${t.summary}`,
+          by: `workflow:${workflowInfo().workflowId}`,
+        })
         .then(() => true)
         .catch(() => false);
       if (sent) {

@@ -26,7 +26,8 @@ class RecordingActivities implements AccountRiskActivities {
   readonly alerts = new Map<string, AlertRecord>();
   readonly notifications = new Map<string, AlertNotificationRecord>();
   readonly recordHealthReading = async (r: HealthReadingRecord): Promise<void> => void this.readings.push(r);
-  readonly loadAccountContext = async (): Promise<AccountRiskContext | null> => (this.context ? structuredClone(this.context) : null);
+  readonly loadAccountContext = async (): Promise<AccountRiskContext | null> =>
+    this.context ? structuredClone(this.context) : null;
   readonly recordAlert = async (a: AlertRecord): Promise<void> => {
     const known = this.alerts.get(a.id);
     if (!known || known.revision < a.revision) this.alerts.set(a.id, structuredClone(a));
@@ -36,207 +37,458 @@ class RecordingActivities implements AccountRiskActivities {
     return true;
   };
   readonly propagated: Array<{ accountId: string; eventId: string; by: string }> = [];
-  readonly propagateAccountPeople = async (c: { accountId: string; eventId: string; by: string }): Promise<void> => void this.propagated.push(c);
+  readonly propagateAccountPeople = async (c: { accountId: string; eventId: string; by: string }): Promise<void> =>
+    void this.propagated.push(c);
 }
 
 describe('account early-warning workflow (time-skipping)', () => {
   const suite = timeSkippingSuite('account-risk');
 
-  it('applies each event once across continue-as-new, however often it is delivered', async () => {
-    const acts = new RecordingActivities();
-    const { worker, taskQueue } = await suite.worker('acc-risk', acts);
-    const workflowId = accountRiskWorkflowId('acc-risk');
-    const at = (await suite.now()).toISOString();
-    const health = (n: number): IntegrationEventSignal => ({ eventId: `crm:h-${n}`, source: 'crm', accountId: 'acc-risk', type: 'health_score', occurredAt: at, payload: { score: 50 + n } });
-    const nps = (n: number): IntegrationEventSignal => ({ eventId: `survey:n-${n}`, source: 'survey', accountId: 'acc-risk', type: 'nps', occurredAt: at, payload: { score: n } });
-    await worker.runUntil(async () => {
-      // Delivered the way the relay does it: signal-with-start, every time.
-      const send = (e: IntegrationEventSignal) =>
-        suite.env.client.workflow.signalWithStart<typeof accountRiskWorkflow, [IntegrationEventSignal]>('accountRiskWorkflow', { taskQueue, workflowId, args: [{ accountId: 'acc-risk', policy: DEFAULT_POLICY, eventsPerRun: 3 }], signal: integrationEventSignal, signalArgs: [e] });
-      for (const e of [health(1), nps(7), health(1), health(2), nps(8), nps(7), health(3), health(2), nps(9), health(4)]) await send(e);
-      while (acts.readings.length < 4) await suite.env.sleep(1_000);
-      const h = suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(workflowId);
-      const s = await h.query(getAccountRiskStateQuery);
-      expect(s.eventsApplied).toBe(7);
-      expect([...s.appliedEventIds].sort()).toEqual(['crm:h-1', 'crm:h-2', 'crm:h-3', 'crm:h-4', 'survey:n-7', 'survey:n-8', 'survey:n-9']);
-      // Three events a run: it continued as new at least once (signals that arrive together are applied together).
-      expect(s.run).toBeGreaterThanOrEqual(2);
-      expect(s.signals.nps.map((x) => x.score).at(-1)).toBe(9);
-      expect(s.signals.health).toMatchObject({ score: 54 });
-      await h.terminate('test done');
-    });
-    expect(acts.readings.map((r) => r.eventId)).toEqual(['crm:h-1', 'crm:h-2', 'crm:h-3', 'crm:h-4']);
-  }, timeout(60_000));
+  it(
+    'applies each event once across continue-as-new, however often it is delivered',
+    async () => {
+      const acts = new RecordingActivities();
+      const { worker, taskQueue } = await suite.worker('acc-risk', acts);
+      const workflowId = accountRiskWorkflowId('acc-risk');
+      const at = (await suite.now()).toISOString();
+      const health = (n: number): IntegrationEventSignal => ({
+        eventId: `crm:h-${n}`,
+        source: 'crm',
+        accountId: 'acc-risk',
+        type: 'health_score',
+        occurredAt: at,
+        payload: { score: 50 + n },
+      });
+      const nps = (n: number): IntegrationEventSignal => ({
+        eventId: `survey:n-${n}`,
+        source: 'survey',
+        accountId: 'acc-risk',
+        type: 'nps',
+        occurredAt: at,
+        payload: { score: n },
+      });
+      await worker.runUntil(async () => {
+        // Delivered the way the relay does it: signal-with-start, every time.
+        const send = (e: IntegrationEventSignal) =>
+          suite.env.client.workflow.signalWithStart<typeof accountRiskWorkflow, [IntegrationEventSignal]>(
+            'accountRiskWorkflow',
+            {
+              taskQueue,
+              workflowId,
+              args: [{ accountId: 'acc-risk', policy: DEFAULT_POLICY, eventsPerRun: 3 }],
+              signal: integrationEventSignal,
+              signalArgs: [e],
+            },
+          );
+        for (const e of [
+          health(1),
+          nps(7),
+          health(1),
+          health(2),
+          nps(8),
+          nps(7),
+          health(3),
+          health(2),
+          nps(9),
+          health(4),
+        ])
+          await send(e);
+        while (acts.readings.length < 4) await suite.env.sleep(1_000);
+        const h = suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(workflowId);
+        const s = await h.query(getAccountRiskStateQuery);
+        expect(s.eventsApplied).toBe(7);
+        expect([...s.appliedEventIds].sort()).toEqual([
+          'crm:h-1',
+          'crm:h-2',
+          'crm:h-3',
+          'crm:h-4',
+          'survey:n-7',
+          'survey:n-8',
+          'survey:n-9',
+        ]);
+        // Three events a run: it continued as new at least once (signals that arrive together are applied together).
+        expect(s.run).toBeGreaterThanOrEqual(2);
+        expect(s.signals.nps.map((x) => x.score).at(-1)).toBe(9);
+        expect(s.signals.health).toMatchObject({ score: 54 });
+        await h.terminate('test done');
+      });
+      expect(acts.readings.map((r) => r.eventId)).toEqual(['crm:h-1', 'crm:h-2', 'crm:h-3', 'crm:h-4']);
+    },
+    timeout(60_000),
+  );
 
-  it('passes an account_updated event on to the account\'s renewals once, however often it is delivered, and leaves the risk signals alone', async () => {
-    const acts = new RecordingActivities();
-    const { worker, taskQueue } = await suite.worker('acc-people', acts);
-    const workflowId = accountRiskWorkflowId('acc-people');
-    const at = (await suite.now()).toISOString();
-    const owner: IntegrationEventSignal = { eventId: 'crm:acct-1', source: 'crm', accountId: 'acc-people', type: 'account_updated', occurredAt: at, payload: { ownerCsmId: 'csm-2' } };
-    const health: IntegrationEventSignal = { eventId: 'crm:h-1', source: 'crm', accountId: 'acc-people', type: 'health_score', occurredAt: at, payload: { score: 61 } };
-    await worker.runUntil(async () => {
-      const send = (e: IntegrationEventSignal) =>
-        suite.env.client.workflow.signalWithStart<typeof accountRiskWorkflow, [IntegrationEventSignal]>('accountRiskWorkflow', { taskQueue, workflowId, args: [{ accountId: 'acc-people', policy: DEFAULT_POLICY }], signal: integrationEventSignal, signalArgs: [e] });
-      for (const e of [owner, health, owner]) await send(e);
-      while (acts.readings.length < 1) await suite.env.sleep(1_000);
-      const h = suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(workflowId);
-      const s = await h.query(getAccountRiskStateQuery);
-      expect(s.eventsApplied).toBe(2);
-      expect(s.signals.health).toMatchObject({ score: 61 });
-      await h.terminate('test done');
-    });
-    expect(acts.propagated).toEqual([{ accountId: 'acc-people', eventId: 'crm:acct-1', by: 'crm' }]);
-  }, timeout(60_000));
+  it(
+    "passes an account_updated event on to the account's renewals once, however often it is delivered, and leaves the risk signals alone",
+    async () => {
+      const acts = new RecordingActivities();
+      const { worker, taskQueue } = await suite.worker('acc-people', acts);
+      const workflowId = accountRiskWorkflowId('acc-people');
+      const at = (await suite.now()).toISOString();
+      const owner: IntegrationEventSignal = {
+        eventId: 'crm:acct-1',
+        source: 'crm',
+        accountId: 'acc-people',
+        type: 'account_updated',
+        occurredAt: at,
+        payload: { ownerCsmId: 'csm-2' },
+      };
+      const health: IntegrationEventSignal = {
+        eventId: 'crm:h-1',
+        source: 'crm',
+        accountId: 'acc-people',
+        type: 'health_score',
+        occurredAt: at,
+        payload: { score: 61 },
+      };
+      await worker.runUntil(async () => {
+        const send = (e: IntegrationEventSignal) =>
+          suite.env.client.workflow.signalWithStart<typeof accountRiskWorkflow, [IntegrationEventSignal]>(
+            'accountRiskWorkflow',
+            {
+              taskQueue,
+              workflowId,
+              args: [{ accountId: 'acc-people', policy: DEFAULT_POLICY }],
+              signal: integrationEventSignal,
+              signalArgs: [e],
+            },
+          );
+        for (const e of [owner, health, owner]) await send(e);
+        while (acts.readings.length < 1) await suite.env.sleep(1_000);
+        const h = suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(workflowId);
+        const s = await h.query(getAccountRiskStateQuery);
+        expect(s.eventsApplied).toBe(2);
+        expect(s.signals.health).toMatchObject({ score: 61 });
+        await h.terminate('test done');
+      });
+      expect(acts.propagated).toEqual([{ accountId: 'acc-people', eventId: 'crm:acct-1', by: 'crm' }]);
+    },
+    timeout(60_000),
+  );
 
   async function setUp(name: string) {
     const acts = new RecordingActivities();
     const { worker, taskQueue } = await suite.worker(name, acts);
     const start = await suite.env.currentTimeMs();
     const send = (accountId: string, e: Omit<IntegrationEventSignal, 'accountId' | 'source'> & { source?: string }) =>
-      suite.env.client.workflow.signalWithStart<typeof accountRiskWorkflow, [IntegrationEventSignal]>('accountRiskWorkflow', {
-        taskQueue, workflowId: accountRiskWorkflowId(accountId), args: [{ accountId, policy: DEFAULT_POLICY }], signal: integrationEventSignal, signalArgs: [{ source: 'crm', accountId, ...e }],
-      });
+      suite.env.client.workflow.signalWithStart<typeof accountRiskWorkflow, [IntegrationEventSignal]>(
+        'accountRiskWorkflow',
+        {
+          taskQueue,
+          workflowId: accountRiskWorkflowId(accountId),
+          args: [{ accountId, policy: DEFAULT_POLICY }],
+          signal: integrationEventSignal,
+          signalArgs: [{ source: 'crm', accountId, ...e }],
+        },
+      );
     return { acts, worker, start, send };
   }
 
-  it('raises a P0 for a sponsor leaving a $150K enterprise account 45 days before renewal: at once, to CSM, manager and sales; SLA escalation once per level, none after acknowledgement; repeats suppressed', async () => {
-    const { acts, worker, start, send } = await setUp('acc-p0');
-    acts.context = {
-      account: { id: 'acc-p0', name: 'Big KK', segment: 'enterprise', arrCents: 15_000_000, renewalDate: addDays(localDateAt(new Date(start), 'Asia/Tokyo'), 45), timeZone: 'Asia/Tokyo', vertical: null },
-      ownerCsmId: 'csm-1', csmManagerId: 'mgr-1', salesRepId: 'ae-1', openRenewalId: null, renewalHasSave: false, activeSaveId: null,
-    };
-    await worker.runUntil(async () => {
-      await send('acc-p0', { eventId: 'crm:sd-1', type: 'sponsor_departure', occurredAt: new Date(start).toISOString(), payload: { reason: 'departed', contactName: 'Tanaka' } });
-      await suite.env.sleep(HOUR / 2);
-      const h = suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(accountRiskWorkflowId('acc-p0'));
-      let s = await h.query(getAccountRiskStateQuery);
-      expect(s.alerts).toHaveLength(1);
-      const alert = s.alerts[0]!;
-      expect(alert).toMatchObject({ ruleId: 'sponsor_departure', severity: 'P0', state: 'open' });
-      expect(alert.deliverAt).toBe(alert.triggeredAt);
-      expect(alert.recipients.map((r) => [r.role, r.personId])).toEqual([['csm', 'csm-1'], ['csm_manager', 'mgr-1'], ['sales_rep', 'ae-1']]);
-      expect(acts.notifications.get(alert.notificationKey)).toMatchObject({ severity: 'P0', recipientIds: ['csm-1', 'mgr-1', 'ae-1'], deliverAfter: alert.triggeredAt });
+  it(
+    'raises a P0 for a sponsor leaving a $150K enterprise account 45 days before renewal: at once, to CSM, manager and sales; SLA escalation once per level, none after acknowledgement; repeats suppressed',
+    async () => {
+      const { acts, worker, start, send } = await setUp('acc-p0');
+      acts.context = {
+        account: {
+          id: 'acc-p0',
+          name: 'Big KK',
+          segment: 'enterprise',
+          arrCents: 15_000_000,
+          renewalDate: addDays(localDateAt(new Date(start), 'Asia/Tokyo'), 45),
+          timeZone: 'Asia/Tokyo',
+          vertical: null,
+        },
+        ownerCsmId: 'csm-1',
+        csmManagerId: 'mgr-1',
+        salesRepId: 'ae-1',
+        openRenewalId: null,
+        renewalHasSave: false,
+        activeSaveId: null,
+      };
+      await worker.runUntil(async () => {
+        await send('acc-p0', {
+          eventId: 'crm:sd-1',
+          type: 'sponsor_departure',
+          occurredAt: new Date(start).toISOString(),
+          payload: { reason: 'departed', contactName: 'Tanaka' },
+        });
+        await suite.env.sleep(HOUR / 2);
+        const h = suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(accountRiskWorkflowId('acc-p0'));
+        let s = await h.query(getAccountRiskStateQuery);
+        expect(s.alerts).toHaveLength(1);
+        const alert = s.alerts[0]!;
+        expect(alert).toMatchObject({ ruleId: 'sponsor_departure', severity: 'P0', state: 'open' });
+        expect(alert.deliverAt).toBe(alert.triggeredAt);
+        expect(alert.recipients.map((r) => [r.role, r.personId])).toEqual([
+          ['csm', 'csm-1'],
+          ['csm_manager', 'mgr-1'],
+          ['sales_rep', 'ae-1'],
+        ]);
+        expect(acts.notifications.get(alert.notificationKey)).toMatchObject({
+          severity: 'P0',
+          recipientIds: ['csm-1', 'mgr-1', 'ae-1'],
+          deliverAfter: alert.triggeredAt,
+        });
 
-      await suite.env.sleep(5 * HOUR); // past the 4-hour P0 SLA: the first step up
-      s = await h.query(getAccountRiskStateQuery);
-      expect(s.alerts[0]!.escalations.map((e) => e.escalatedAt !== null)).toEqual([true, false, false]);
-      expect([...acts.notifications.keys()].filter((k) => k.includes(':escalation:'))).toEqual([`${alert.id}:escalation:1`]);
-      expect(acts.notifications.get(`${alert.id}:escalation:1`)).toMatchObject({ kind: 'alert_escalated', escalateTo: 'csm-1' });
+        await suite.env.sleep(5 * HOUR); // past the 4-hour P0 SLA: the first step up
+        s = await h.query(getAccountRiskStateQuery);
+        expect(s.alerts[0]!.escalations.map((e) => e.escalatedAt !== null)).toEqual([true, false, false]);
+        expect([...acts.notifications.keys()].filter((k) => k.includes(':escalation:'))).toEqual([
+          `${alert.id}:escalation:1`,
+        ]);
+        expect(acts.notifications.get(`${alert.id}:escalation:1`)).toMatchObject({
+          kind: 'alert_escalated',
+          escalateTo: 'csm-1',
+        });
 
-      await h.executeUpdate(acknowledgeAlertUpdate, { args: [{ alertId: alert.id, by: 'csm-1' }] });
-      expect(await refusal(h.executeUpdate(acknowledgeAlertUpdate, { args: [{ alertId: alert.id, by: 'csm-1' }] }))).toBe('AlertAlreadyHandled');
-      expect(await refusal(h.executeUpdate(acknowledgeAlertUpdate, { args: [{ alertId: 'alert:acc-p0:99', by: 'csm-1' }] }))).toBe('AlertNotFound');
-      // The same departure reported again by another source: acknowledged, not worse, so suppressed.
-      await send('acc-p0', { eventId: 'hr:sd-1', source: 'hr', type: 'sponsor_departure', occurredAt: new Date(start + 6 * HOUR).toISOString(), payload: { reason: 'departed', contactName: 'Tanaka' } });
-      await suite.env.sleep(20 * HOUR);
-      s = await h.query(getAccountRiskStateQuery);
-      expect(s.alerts).toHaveLength(1);
-      expect(s.suppressedCount).toBeGreaterThanOrEqual(1);
-      expect(s.alerts[0]!.escalations.filter((e) => e.escalatedAt)).toHaveLength(1);
-      expect(acts.alerts.get(alert.id)).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'csm-1' });
-      await h.terminate('test done');
-    });
-  }, timeout(60_000));
+        await h.executeUpdate(acknowledgeAlertUpdate, { args: [{ alertId: alert.id, by: 'csm-1' }] });
+        expect(
+          await refusal(h.executeUpdate(acknowledgeAlertUpdate, { args: [{ alertId: alert.id, by: 'csm-1' }] })),
+        ).toBe('AlertAlreadyHandled');
+        expect(
+          await refusal(
+            h.executeUpdate(acknowledgeAlertUpdate, { args: [{ alertId: 'alert:acc-p0:99', by: 'csm-1' }] }),
+          ),
+        ).toBe('AlertNotFound');
+        // The same departure reported again by another source: acknowledged, not worse, so suppressed.
+        await send('acc-p0', {
+          eventId: 'hr:sd-1',
+          source: 'hr',
+          type: 'sponsor_departure',
+          occurredAt: new Date(start + 6 * HOUR).toISOString(),
+          payload: { reason: 'departed', contactName: 'Tanaka' },
+        });
+        await suite.env.sleep(20 * HOUR);
+        s = await h.query(getAccountRiskStateQuery);
+        expect(s.alerts).toHaveLength(1);
+        expect(s.suppressedCount).toBeGreaterThanOrEqual(1);
+        expect(s.alerts[0]!.escalations.filter((e) => e.escalatedAt)).toHaveLength(1);
+        expect(acts.alerts.get(alert.id)).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'csm-1' });
+        await h.terminate('test done');
+      });
+    },
+    timeout(60_000),
+  );
 
-  it('routes a 30% usage drop on a $5K SMB account as P2 into the next daily digest, and four usage alerts of one day into one notification', async () => {
-    const { acts, worker, start, send } = await setUp('acc-usage');
-    const tz = 'America/Denver';
-    acts.context = { account: { id: 'acc-usage', name: 'Small LLC', segment: 'smb', arrCents: 500_000, renewalDate: addDays(localDateAt(new Date(start), tz), 120), timeZone: tz, vertical: null }, ownerCsmId: 'csm-2', csmManagerId: 'mgr-2', salesRepId: null, openRenewalId: null, renewalHasSave: false, activeSaveId: null };
-    const dropStart = start - 14 * DAY - 2 * HOUR;
-    await worker.runUntil(async () => {
-      // 60 days at 200 active users, then 14 days at 140 (down 30%); key users, core features and data created fall too.
-      for (let d = -60; d <= 14; d++) {
-        const low = d >= 0;
-        await send('acc-usage', { eventId: `analytics:u-${d}`, source: 'analytics', type: 'usage_snapshot', occurredAt: new Date(dropStart + d * DAY).toISOString(), payload: { activeUsers: low ? 140 : 200, keyUserLogins: low ? 40 : 100, coreFeatureUsage: low ? 50 : 100, dataCreated: low ? 50 : 100 } });
-      }
-      await suite.env.sleep(HOUR);
-      const s = await suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(accountRiskWorkflowId('acc-usage')).query(getAccountRiskStateQuery);
-      const usageDrop = s.alerts.find((a) => a.ruleId === 'usage_drop')!;
-      expect(usageDrop).toMatchObject({ severity: 'P2', measure: { value: 30 } });
-      expect(usageDrop.recipients.map((r) => [r.role, r.timing])).toEqual([['csm', 'daily_digest']]);
-      // The next 09:00 in Denver after it was raised.
-      const deliver = new Date(usageDrop.deliverAt);
-      expect(new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(deliver)).toBe('09:00');
-      expect(deliver.getTime() - Date.parse(usageDrop.triggeredAt)).toBeGreaterThan(0);
-      expect(deliver.getTime() - Date.parse(usageDrop.triggeredAt)).toBeLessThanOrEqual(DAY);
-      // Every usage alert of the day shares one notification listing each metric.
-      const usage = s.alerts.filter((a) => a.group === 'usage');
-      expect(usage.length).toBe(4);
-      expect(new Set(usage.map((a) => a.notificationKey)).size).toBe(1);
-      const n = acts.notifications.get(usage[0]!.notificationKey)!;
-      expect(n.alertIds).toEqual(usage.map((a) => a.id));
-      expect(n.lines).toHaveLength(4);
-      expect(acts.notifications.size).toBe(1);
-      await suite.env.client.workflow.getHandle(accountRiskWorkflowId('acc-usage')).terminate('test done');
-    });
-  }, timeout(60_000));
+  it(
+    'routes a 30% usage drop on a $5K SMB account as P2 into the next daily digest, and four usage alerts of one day into one notification',
+    async () => {
+      const { acts, worker, start, send } = await setUp('acc-usage');
+      const tz = 'America/Denver';
+      acts.context = {
+        account: {
+          id: 'acc-usage',
+          name: 'Small LLC',
+          segment: 'smb',
+          arrCents: 500_000,
+          renewalDate: addDays(localDateAt(new Date(start), tz), 120),
+          timeZone: tz,
+          vertical: null,
+        },
+        ownerCsmId: 'csm-2',
+        csmManagerId: 'mgr-2',
+        salesRepId: null,
+        openRenewalId: null,
+        renewalHasSave: false,
+        activeSaveId: null,
+      };
+      const dropStart = start - 14 * DAY - 2 * HOUR;
+      await worker.runUntil(async () => {
+        // 60 days at 200 active users, then 14 days at 140 (down 30%); key users, core features and data created fall too.
+        for (let d = -60; d <= 14; d++) {
+          const low = d >= 0;
+          await send('acc-usage', {
+            eventId: `analytics:u-${d}`,
+            source: 'analytics',
+            type: 'usage_snapshot',
+            occurredAt: new Date(dropStart + d * DAY).toISOString(),
+            payload: {
+              activeUsers: low ? 140 : 200,
+              keyUserLogins: low ? 40 : 100,
+              coreFeatureUsage: low ? 50 : 100,
+              dataCreated: low ? 50 : 100,
+            },
+          });
+        }
+        await suite.env.sleep(HOUR);
+        const s = await suite.env.client.workflow
+          .getHandle<typeof accountRiskWorkflow>(accountRiskWorkflowId('acc-usage'))
+          .query(getAccountRiskStateQuery);
+        const usageDrop = s.alerts.find((a) => a.ruleId === 'usage_drop')!;
+        expect(usageDrop).toMatchObject({ severity: 'P2', measure: { value: 30 } });
+        expect(usageDrop.recipients.map((r) => [r.role, r.timing])).toEqual([['csm', 'daily_digest']]);
+        // The next 09:00 in Denver after it was raised.
+        const deliver = new Date(usageDrop.deliverAt);
+        expect(
+          new Intl.DateTimeFormat('en-GB', {
+            timeZone: tz,
+            hour: '2-digit',
+            minute: '2-digit',
+            hourCycle: 'h23',
+          }).format(deliver),
+        ).toBe('09:00');
+        expect(deliver.getTime() - Date.parse(usageDrop.triggeredAt)).toBeGreaterThan(0);
+        expect(deliver.getTime() - Date.parse(usageDrop.triggeredAt)).toBeLessThanOrEqual(DAY);
+        // Every usage alert of the day shares one notification listing each metric.
+        const usage = s.alerts.filter((a) => a.group === 'usage');
+        expect(usage.length).toBe(4);
+        expect(new Set(usage.map((a) => a.notificationKey)).size).toBe(1);
+        const n = acts.notifications.get(usage[0]!.notificationKey)!;
+        expect(n.alertIds).toEqual(usage.map((a) => a.id));
+        expect(n.lines).toHaveLength(4);
+        expect(acts.notifications.size).toBe(1);
+        await suite.env.client.workflow.getHandle(accountRiskWorkflowId('acc-usage')).terminate('test done');
+      });
+    },
+    timeout(60_000),
+  );
 
-  it('suppresses a repeat after the trigger and after an acknowledgement, and alerts again when it worsens', async () => {
-    const { acts, worker, start, send } = await setUp('acc-worse');
-    acts.context = { account: { id: 'acc-worse', name: 'Mid BV', segment: 'mid_market', arrCents: 4_000_000, renewalDate: addDays(localDateAt(new Date(start), 'Europe/Amsterdam'), 120), timeZone: 'Europe/Amsterdam', vertical: null }, ownerCsmId: 'csm-3', csmManagerId: 'mgr-3', salesRepId: null, openRenewalId: null, renewalHasSave: false, activeSaveId: null };
-    const health = async (n: number, score: number) => send('acc-worse', { eventId: `crm:h-${n}`, type: 'health_score', occurredAt: (await suite.now()).toISOString(), payload: { score } });
-    await worker.runUntil(async () => {
-      const h = suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(accountRiskWorkflowId('acc-worse'));
-      await health(1, 55);
-      await suite.env.sleep(HOUR);
-      let s = await h.query(getAccountRiskStateQuery);
-      expect(s.alerts.map((a) => [a.ruleId, a.measure.value])).toEqual([['health_low', 55]]);
-      // The same level a day later: a repeat within 7 days, suppressed.
-      await suite.env.sleep(DAY);
-      await health(2, 54);
-      await suite.env.sleep(HOUR);
-      s = await h.query(getAccountRiskStateQuery);
-      expect(s.alerts).toHaveLength(1);
-      const suppressedBefore = s.suppressedCount;
-      expect(suppressedBefore).toBeGreaterThanOrEqual(1);
-      await h.executeUpdate(acknowledgeAlertUpdate, { args: [{ alertId: s.alerts[0]!.id, by: 'csm-3' }] });
-      // Acknowledged and barely worse (4 points, the rule asks for 5): still suppressed.
-      await health(3, 51);
-      await suite.env.sleep(HOUR);
-      s = await h.query(getAccountRiskStateQuery);
-      expect(s.alerts).toHaveLength(1);
-      expect(s.suppressedCount).toBeGreaterThan(suppressedBefore);
-      // Worse by 5 points or more: alerted again, although acknowledged.
-      await health(4, 50);
-      await suite.env.sleep(HOUR);
-      s = await h.query(getAccountRiskStateQuery);
-      expect(s.alerts.map((a) => [a.ruleId, a.measure.value, a.state])).toEqual([['health_low', 55, 'acknowledged'], ['health_low', 50, 'open']]);
-      await h.terminate('test done');
-    });
-  }, timeout(60_000));
+  it(
+    'suppresses a repeat after the trigger and after an acknowledgement, and alerts again when it worsens',
+    async () => {
+      const { acts, worker, start, send } = await setUp('acc-worse');
+      acts.context = {
+        account: {
+          id: 'acc-worse',
+          name: 'Mid BV',
+          segment: 'mid_market',
+          arrCents: 4_000_000,
+          renewalDate: addDays(localDateAt(new Date(start), 'Europe/Amsterdam'), 120),
+          timeZone: 'Europe/Amsterdam',
+          vertical: null,
+        },
+        ownerCsmId: 'csm-3',
+        csmManagerId: 'mgr-3',
+        salesRepId: null,
+        openRenewalId: null,
+        renewalHasSave: false,
+        activeSaveId: null,
+      };
+      const health = async (n: number, score: number) =>
+        send('acc-worse', {
+          eventId: `crm:h-${n}`,
+          type: 'health_score',
+          occurredAt: (await suite.now()).toISOString(),
+          payload: { score },
+        });
+      await worker.runUntil(async () => {
+        const h = suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(accountRiskWorkflowId('acc-worse'));
+        await health(1, 55);
+        await suite.env.sleep(HOUR);
+        let s = await h.query(getAccountRiskStateQuery);
+        expect(s.alerts.map((a) => [a.ruleId, a.measure.value])).toEqual([['health_low', 55]]);
+        // The same level a day later: a repeat within 7 days, suppressed.
+        await suite.env.sleep(DAY);
+        await health(2, 54);
+        await suite.env.sleep(HOUR);
+        s = await h.query(getAccountRiskStateQuery);
+        expect(s.alerts).toHaveLength(1);
+        const suppressedBefore = s.suppressedCount;
+        expect(suppressedBefore).toBeGreaterThanOrEqual(1);
+        await h.executeUpdate(acknowledgeAlertUpdate, { args: [{ alertId: s.alerts[0]!.id, by: 'csm-3' }] });
+        // Acknowledged and barely worse (4 points, the rule asks for 5): still suppressed.
+        await health(3, 51);
+        await suite.env.sleep(HOUR);
+        s = await h.query(getAccountRiskStateQuery);
+        expect(s.alerts).toHaveLength(1);
+        expect(s.suppressedCount).toBeGreaterThan(suppressedBefore);
+        // Worse by 5 points or more: alerted again, although acknowledged.
+        await health(4, 50);
+        await suite.env.sleep(HOUR);
+        s = await h.query(getAccountRiskStateQuery);
+        expect(s.alerts.map((a) => [a.ruleId, a.measure.value, a.state])).toEqual([
+          ['health_low', 55, 'acknowledged'],
+          ['health_low', 50, 'open'],
+        ]);
+        await h.terminate('test done');
+      });
+    },
+    timeout(60_000),
+  );
 
-  it('holds alerts back during a manual suppression window, lets them through once it is removed, and never brings a removed window back', async () => {
-    const { acts, worker, start, send } = await setUp('acc-supp');
-    const tz = 'Europe/Amsterdam';
-    acts.context = { account: { id: 'acc-supp', name: 'Quiet BV', segment: 'mid_market', arrCents: 4_000_000, renewalDate: addDays(localDateAt(new Date(start), tz), 200), timeZone: tz, vertical: null }, ownerCsmId: 'csm-4', csmManagerId: 'mgr-4', salesRepId: null, openRenewalId: null, renewalHasSave: false, activeSaveId: null };
-    const today = localDateAt(new Date(start), tz);
-    const window = { id: 'csm-4:migration', from: addDays(today, -1), to: addDays(today, 10), groups: [] as AlertGroup[], reason: 'Data migration', by: 'csm-4', at: new Date(start).toISOString() };
-    const health = async (n: number, score: number) => send('acc-supp', { eventId: `crm:h-${n}`, type: 'health_score', occurredAt: (await suite.now()).toISOString(), payload: { score } });
-    await worker.runUntil(async () => {
-      const workflowId = accountRiskWorkflowId('acc-supp');
-      await suite.env.client.workflow.signalWithStart<typeof accountRiskWorkflow, [typeof window]>('accountRiskWorkflow', { taskQueue: worker.options.taskQueue, workflowId, args: [{ accountId: 'acc-supp', policy: DEFAULT_POLICY }], signal: addSuppressionSignal, signalArgs: [window] });
-      const h = suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(workflowId);
-      await health(1, 45);
-      await suite.env.sleep(HOUR);
-      let s = await h.query(getAccountRiskStateQuery);
-      expect(s.alerts).toHaveLength(0);
-      expect(s.suppressedCount).toBeGreaterThanOrEqual(1);
-      expect(s.suppressions.map((x) => x.id)).toEqual([window.id]);
+  it(
+    'holds alerts back during a manual suppression window, lets them through once it is removed, and never brings a removed window back',
+    async () => {
+      const { acts, worker, start, send } = await setUp('acc-supp');
+      const tz = 'Europe/Amsterdam';
+      acts.context = {
+        account: {
+          id: 'acc-supp',
+          name: 'Quiet BV',
+          segment: 'mid_market',
+          arrCents: 4_000_000,
+          renewalDate: addDays(localDateAt(new Date(start), tz), 200),
+          timeZone: tz,
+          vertical: null,
+        },
+        ownerCsmId: 'csm-4',
+        csmManagerId: 'mgr-4',
+        salesRepId: null,
+        openRenewalId: null,
+        renewalHasSave: false,
+        activeSaveId: null,
+      };
+      const today = localDateAt(new Date(start), tz);
+      const window = {
+        id: 'csm-4:migration',
+        from: addDays(today, -1),
+        to: addDays(today, 10),
+        groups: [] as AlertGroup[],
+        reason: 'Data migration',
+        by: 'csm-4',
+        at: new Date(start).toISOString(),
+      };
+      const health = async (n: number, score: number) =>
+        send('acc-supp', {
+          eventId: `crm:h-${n}`,
+          type: 'health_score',
+          occurredAt: (await suite.now()).toISOString(),
+          payload: { score },
+        });
+      await worker.runUntil(async () => {
+        const workflowId = accountRiskWorkflowId('acc-supp');
+        await suite.env.client.workflow.signalWithStart<typeof accountRiskWorkflow, [typeof window]>(
+          'accountRiskWorkflow',
+          {
+            taskQueue: worker.options.taskQueue,
+            workflowId,
+            args: [{ accountId: 'acc-supp', policy: DEFAULT_POLICY }],
+            signal: addSuppressionSignal,
+            signalArgs: [window],
+          },
+        );
+        const h = suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(workflowId);
+        await health(1, 45);
+        await suite.env.sleep(HOUR);
+        let s = await h.query(getAccountRiskStateQuery);
+        expect(s.alerts).toHaveLength(0);
+        expect(s.suppressedCount).toBeGreaterThanOrEqual(1);
+        expect(s.suppressions.map((x) => x.id)).toEqual([window.id]);
 
-      expect(await h.executeUpdate(removeSuppressionUpdate, { args: [{ suppressionId: window.id, by: 'mgr-4' }] })).toMatchObject({ id: window.id, removedBy: 'mgr-4' });
-      expect(await refusal(h.executeUpdate(removeSuppressionUpdate, { args: [{ suppressionId: window.id, by: 'mgr-4' }] }))).toBe('SuppressionNotFound');
-      expect(await refusal(h.executeUpdate(removeSuppressionUpdate, { args: [{ suppressionId: 'nobody:nothing', by: 'mgr-4' }] }))).toBe('SuppressionNotFound');
-      // A late repeat of the original signal does not bring the window back.
-      await h.signal(addSuppressionSignal, window);
-      await health(2, 44);
-      await suite.env.sleep(HOUR);
-      s = await h.query(getAccountRiskStateQuery);
-      expect(s.suppressions).toEqual([]);
-      expect(s.removedSuppressionIds).toEqual([window.id]);
-      expect(s.alerts.map((a) => [a.ruleId, a.measure.value])).toEqual([['health_low', 44]]);
-      expect(acts.notifications.size).toBe(1);
-      await h.terminate('test done');
-    });
-  }, timeout(60_000));
+        expect(
+          await h.executeUpdate(removeSuppressionUpdate, { args: [{ suppressionId: window.id, by: 'mgr-4' }] }),
+        ).toMatchObject({ id: window.id, removedBy: 'mgr-4' });
+        expect(
+          await refusal(
+            h.executeUpdate(removeSuppressionUpdate, { args: [{ suppressionId: window.id, by: 'mgr-4' }] }),
+          ),
+        ).toBe('SuppressionNotFound');
+        expect(
+          await refusal(
+            h.executeUpdate(removeSuppressionUpdate, { args: [{ suppressionId: 'nobody:nothing', by: 'mgr-4' }] }),
+          ),
+        ).toBe('SuppressionNotFound');
+        // A late repeat of the original signal does not bring the window back.
+        await h.signal(addSuppressionSignal, window);
+        await health(2, 44);
+        await suite.env.sleep(HOUR);
+        s = await h.query(getAccountRiskStateQuery);
+        expect(s.suppressions).toEqual([]);
+        expect(s.removedSuppressionIds).toEqual([window.id]);
+        expect(s.alerts.map((a) => [a.ruleId, a.measure.value])).toEqual([['health_low', 44]]);
+        expect(acts.notifications.size).toBe(1);
+        await h.terminate('test done');
+      });
+    },
+    timeout(60_000),
+  );
 });

@@ -1,4 +1,12 @@
-import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  patched,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import {
   ACTIVITY_OPTIONS,
   acknowledgeAlertUpdate,
@@ -41,10 +49,22 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
 
   setHandler(integrationEventSignal, (e) => risk.receive(e));
   setHandler(getAccountRiskStateQuery, () => s);
-  handleUpdate(acknowledgeAlertUpdate, (u) => risk.acknowledge(u), (u) => risk.checkAcknowledge(u));
-  handleUpdate(resolveAlertUpdate, (u) => risk.resolve(u), (u) => risk.checkResolve(u));
+  handleUpdate(
+    acknowledgeAlertUpdate,
+    (u) => risk.acknowledge(u),
+    (u) => risk.checkAcknowledge(u),
+  );
+  handleUpdate(
+    resolveAlertUpdate,
+    (u) => risk.resolve(u),
+    (u) => risk.checkResolve(u),
+  );
   setHandler(addSuppressionSignal, (x) => risk.addSuppression(x));
-  handleUpdate(removeSuppressionUpdate, (u) => risk.removeSuppression(u), (u) => risk.checkRemoveSuppression(u));
+  handleUpdate(
+    removeSuppressionUpdate,
+    (u) => risk.removeSuppression(u),
+    (u) => risk.checkRemoveSuppression(u),
+  );
 
   for (;;) {
     const nextEscalation = risk.nextEscalationAt();
@@ -56,11 +76,23 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
     let applied = 0;
     for (let e = risk.nextEvent(); e; e = risk.nextEvent()) {
       // Account facts are not a risk signal: the account's people changed, and its open renewals follow.
-      if (e.event.type === 'account_updated') await activities.propagateAccountPeople({ accountId: s.accountId, eventId: e.signal.eventId, by: e.signal.source });
+      if (e.event.type === 'account_updated')
+        await activities.propagateAccountPeople({
+          accountId: s.accountId,
+          eventId: e.signal.eventId,
+          by: e.signal.source,
+        });
       risk.apply(e);
       applied += 1;
       if (e.event.type === 'health_score') {
-        await activities.recordHealthReading({ accountId: s.accountId, observedAt: new Date(Date.parse(e.signal.occurredAt)).toISOString(), healthScore: e.event.payload.score, usageChangePct: null, source: e.signal.source, eventId: e.signal.eventId });
+        await activities.recordHealthReading({
+          accountId: s.accountId,
+          observedAt: new Date(Date.parse(e.signal.occurredAt)).toISOString(),
+          healthScore: e.event.payload.score,
+          usageChangePct: null,
+          source: e.signal.source,
+          eventId: e.signal.eventId,
+        });
       }
     }
 
@@ -77,8 +109,14 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
     if (risk.runFull || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       await risk.flush();
-      if (boundedRuns) await continueAsNew<typeof accountRiskWorkflow>({ ...input, carried: risk.carried(), pendingEvents: risk.inbox.splice(0) });
-      if (risk.inbox.length === 0) await continueAsNew<typeof accountRiskWorkflow>({ ...input, carried: risk.carried() });
+      if (boundedRuns)
+        await continueAsNew<typeof accountRiskWorkflow>({
+          ...input,
+          carried: risk.carried(),
+          pendingEvents: risk.inbox.splice(0),
+        });
+      if (risk.inbox.length === 0)
+        await continueAsNew<typeof accountRiskWorkflow>({ ...input, carried: risk.carried() });
     }
   }
 }

@@ -242,7 +242,14 @@ export const searchAttributes = {
 } as const;
 
 /** `--search-attribute` arguments for `temporal server start-dev`. */
-export const DEV_SERVER_SEARCH_ATTRIBUTES = ['AccountId=Keyword', 'RenewalDate=Datetime', 'RenewalPhase=Keyword', 'RiskCategory=Keyword', 'SaveStatus=Keyword', 'EffortLevel=Keyword'];
+export const DEV_SERVER_SEARCH_ATTRIBUTES = [
+  'AccountId=Keyword',
+  'RenewalDate=Datetime',
+  'RenewalPhase=Keyword',
+  'RiskCategory=Keyword',
+  'SaveStatus=Keyword',
+  'EffortLevel=Keyword',
+];
 
 /** What the renewal workflow writes to its read model: its whole state. */
 export type RenewalReadModelUpdate = RenewalState;

@@ -90,7 +90,15 @@ export class PostSaveMonitoring {
       nextExecutiveCheckInAt: monthsAfter(start, p.executiveCheckInEveryMonths, tz, policy).toISOString(),
       promises: input.promises.map((pr, i): SavePromise => {
         const state = pr.state ?? 'open';
-        return { ...pr, id: `promise-${i + 1}`, state, escalatedAt: null, history: [{ at: start.toISOString(), by: input.startedBy, state, note: `carried over from the save (${pr.source})` }] };
+        return {
+          ...pr,
+          id: `promise-${i + 1}`,
+          state,
+          escalatedAt: null,
+          history: [
+            { at: start.toISOString(), by: input.startedBy, state, note: `carried over from the save (${pr.source})` },
+          ],
+        };
       }),
       escalations: [],
       relapse: null,
@@ -112,13 +120,33 @@ export class PostSaveMonitoring {
   private escalate(key: string, e: Omit<MonitoringEscalation, 'at'>, subject: string): void {
     const s = this.state;
     s.escalations.push({ at: nowIso(), ...e });
-    this.progress.notify({ key: `${s.monitoringId}:${key}`, kind: KIND[e.kind], renewalId: s.renewalId, accountId: s.account.id, recipientIds: e.recipientIds, managerOf: e.managerOf, subject, detail: { ...e.detail, severity: e.severity, monitoringId: s.monitoringId } });
+    this.progress.notify({
+      key: `${s.monitoringId}:${key}`,
+      kind: KIND[e.kind],
+      renewalId: s.renewalId,
+      accountId: s.account.id,
+      recipientIds: e.recipientIds,
+      managerOf: e.managerOf,
+      subject,
+      detail: { ...e.detail, severity: e.severity, monitoringId: s.monitoringId },
+    });
     this.progress.touch();
   }
 
   private addTask(kind: MonitoringTask['kind'], title: string, ownerId: string, dueDays: number): void {
     const s = this.state;
-    s.tasks.push({ id: `${kind}-${s.tasks.filter((t) => t.kind === kind).length + 1}`, kind, title, ownerId, dueAt: new Date(Date.now() + dueDays * DAY).toISOString(), state: 'open', completedAt: null, completedBy: null, note: null, escalatedAt: null });
+    s.tasks.push({
+      id: `${kind}-${s.tasks.filter((t) => t.kind === kind).length + 1}`,
+      kind,
+      title,
+      ownerId,
+      dueAt: new Date(Date.now() + dueDays * DAY).toISOString(),
+      state: 'open',
+      completedAt: null,
+      completedBy: null,
+      note: null,
+      escalatedAt: null,
+    });
   }
 
   // ---- handlers ----
@@ -133,7 +161,17 @@ export class PostSaveMonitoring {
     promise.history.push({ at: nowIso(), by: signal.by, state: signal.state, note: signal.note ?? null });
     if (signal.state === 'missed' && !promise.escalatedAt) {
       promise.escalatedAt = nowIso();
-      this.escalate(`promise_missed:${promise.id}`, { kind: 'promise_missed', severity: 'high', recipientIds: [promise.ownerId], managerOf: promise.ownerId, detail: { promiseId: promise.id, description: promise.description } }, `Save promise missed: ${promise.description} (${s.account.name})`);
+      this.escalate(
+        `promise_missed:${promise.id}`,
+        {
+          kind: 'promise_missed',
+          severity: 'high',
+          recipientIds: [promise.ownerId],
+          managerOf: promise.ownerId,
+          detail: { promiseId: promise.id, description: promise.description },
+        },
+        `Save promise missed: ${promise.description} (${s.account.name})`,
+      );
     }
     this.progress.touch();
   }
@@ -165,16 +203,41 @@ export class PostSaveMonitoring {
     for (const pr of s.promises) {
       if (!promiseOverdue(pr, now)) continue;
       pr.escalatedAt = at;
-      this.escalate(`promise_overdue:${pr.id}`, { kind: 'promise_overdue', severity: 'high', recipientIds: [pr.ownerId], managerOf: pr.ownerId, detail: { promiseId: pr.id, dueAt: pr.dueAt } }, `Save promise overdue: ${pr.description} (${s.account.name})`);
+      this.escalate(
+        `promise_overdue:${pr.id}`,
+        {
+          kind: 'promise_overdue',
+          severity: 'high',
+          recipientIds: [pr.ownerId],
+          managerOf: pr.ownerId,
+          detail: { promiseId: pr.id, dueAt: pr.dueAt },
+        },
+        `Save promise overdue: ${pr.description} (${s.account.name})`,
+      );
     }
     for (const t of s.tasks) {
       if (!monitoringTaskMissed(t, now)) continue;
       t.escalatedAt = at;
-      this.escalate(`task_missed:${t.id}`, { kind: 'task_missed', severity: 'medium', recipientIds: [t.ownerId], managerOf: t.ownerId, detail: { taskId: t.id, dueAt: t.dueAt } }, `Missed: ${t.title} (${s.account.name})`);
+      this.escalate(
+        `task_missed:${t.id}`,
+        {
+          kind: 'task_missed',
+          severity: 'medium',
+          recipientIds: [t.ownerId],
+          managerOf: t.ownerId,
+          detail: { taskId: t.id, dueAt: t.dueAt },
+        },
+        `Missed: ${t.title} (${s.account.name})`,
+      );
     }
     if (now >= Date.parse(s.nextExecutiveCheckInAt)) {
       s.executiveCheckIns += 1;
-      this.addTask('executive_check_in', `Executive check-in ${s.executiveCheckIns} with ${s.account.name}`, this.manager ?? s.account.ownerCsmId, p.executiveCheckInDueDays);
+      this.addTask(
+        'executive_check_in',
+        `Executive check-in ${s.executiveCheckIns} with ${s.account.name}`,
+        this.manager ?? s.account.ownerCsmId,
+        p.executiveCheckInDueDays,
+      );
       s.nextExecutiveCheckInAt = executiveCheckInAt(s.startedAt, s.executiveCheckIns, this.timeZone, this.policy);
       this.progress.touch();
     }
@@ -193,10 +256,25 @@ export class PostSaveMonitoring {
     s.checks.push({ week, at: new Date(now).toISOString(), reading, judgement, reasons });
     s.checksThisRun += 1;
     s.nextCheckAt = new Date(Date.parse(s.nextCheckAt) + p.healthCheckEveryDays * DAY).toISOString();
-    this.addTask('touchpoint', `Weekly touchpoint ${week} with ${s.account.name}`, s.account.ownerCsmId, p.touchpointDueDays);
+    this.addTask(
+      'touchpoint',
+      `Weekly touchpoint ${week} with ${s.account.name}`,
+      s.account.ownerCsmId,
+      p.touchpointDueDays,
+    );
     this.progress.touch();
     if (judgement === 'declining') {
-      this.escalate(`declining:${week}`, { kind: 'declining_week', severity: 'high', recipientIds: this.ownerAndManager(), managerOf: null, detail: { week, reasons } }, `Saved account declining: ${s.account.name} (week ${week})`);
+      this.escalate(
+        `declining:${week}`,
+        {
+          kind: 'declining_week',
+          severity: 'high',
+          recipientIds: this.ownerAndManager(),
+          managerOf: null,
+          detail: { week, reasons },
+        },
+        `Saved account declining: ${s.account.name} (week ${week})`,
+      );
     }
     return { week, judgement, reasons };
   }
@@ -215,9 +293,27 @@ export class PostSaveMonitoring {
   relapsed(now: number, week: JudgedWeek, open: { renewalId: string; saveId: string } | null): void {
     const s = this.state;
     const { reasons } = week;
-    s.relapse = { at: new Date(now).toISOString(), reasons, renewalId: open?.renewalId ?? null, saveId: open?.saveId ?? null, status: open ? 'save_requested' : 'no_open_renewal' };
-    const subject = open ? `Saved account relapsed: ${s.account.name}; a new save was requested` : `Saved account relapsed: ${s.account.name}; no open renewal to save, launch one`;
-    this.escalate('relapse', { kind: 'relapse', severity: 'high', recipientIds: this.ownerAndManager(), managerOf: s.account.ownerCsmId, detail: { week: week.week, reasons, renewalId: open?.renewalId ?? null, saveId: open?.saveId ?? null } }, subject);
+    s.relapse = {
+      at: new Date(now).toISOString(),
+      reasons,
+      renewalId: open?.renewalId ?? null,
+      saveId: open?.saveId ?? null,
+      status: open ? 'save_requested' : 'no_open_renewal',
+    };
+    const subject = open
+      ? `Saved account relapsed: ${s.account.name}; a new save was requested`
+      : `Saved account relapsed: ${s.account.name}; no open renewal to save, launch one`;
+    this.escalate(
+      'relapse',
+      {
+        kind: 'relapse',
+        severity: 'high',
+        recipientIds: this.ownerAndManager(),
+        managerOf: s.account.ownerCsmId,
+        detail: { week: week.week, reasons, renewalId: open?.renewalId ?? null, saveId: open?.saveId ?? null },
+      },
+      subject,
+    );
   }
 
   /**
@@ -229,7 +325,12 @@ export class PostSaveMonitoring {
     const openPromises = s.promises.filter((x) => x.state === 'open').length;
     const ext = monitoringExtension(s.checks, openPromises, s.plannedMonths, this.policy);
     if (ext.extendToMonths === null) return false;
-    s.extensions.push({ at: new Date(now).toISOString(), fromMonths: s.plannedMonths, toMonths: ext.extendToMonths, reasons: ext.reasons });
+    s.extensions.push({
+      at: new Date(now).toISOString(),
+      fromMonths: s.plannedMonths,
+      toMonths: ext.extendToMonths,
+      reasons: ext.reasons,
+    });
     s.plannedMonths = ext.extendToMonths;
     s.plannedEndAt = monthsAfter(new Date(s.startedAt), ext.extendToMonths, this.timeZone, this.policy).toISOString();
     return true;
@@ -240,7 +341,12 @@ export class PostSaveMonitoring {
   }
 
   /** Ends the monitoring with its summary; the mark the account's later renewals get. */
-  end(status: 'stabilised' | 'relapsed'): { accountId: string; monitoringId: string; savedRenewalDate: string; result: 'stabilised' | 'relapsed' } {
+  end(status: 'stabilised' | 'relapsed'): {
+    accountId: string;
+    monitoringId: string;
+    savedRenewalDate: string;
+    result: 'stabilised' | 'relapsed';
+  } {
     const s = this.state;
     s.status = status;
     s.endedAt = nowIso();

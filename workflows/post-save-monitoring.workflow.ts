@@ -1,4 +1,12 @@
-import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import {
   ACTIVITY_OPTIONS,
   completeMonitoringTaskUpdate,
@@ -13,7 +21,9 @@ import { PostSaveMonitoring } from './post-save-monitoring.state';
 import type { RenewalNotification } from './renewal.activities';
 import { WorkflowProgress, handleUpdate, sleepFor } from './workflow-loop';
 
-const activities = proxyActivities<MonitoringActivities & { notify(n: RenewalNotification): Promise<void> }>(ACTIVITY_OPTIONS);
+const activities = proxyActivities<MonitoringActivities & { notify(n: RenewalNotification): Promise<void> }>(
+  ACTIVITY_OPTIONS,
+);
 
 /**
  * Post-save monitoring (docs/rulebook.md, "Post-save monitoring"): a saved account is
@@ -32,7 +42,11 @@ export async function postSaveMonitoringWorkflow(input: PostSaveMonitoringInput)
   const s = monitoring.state;
 
   setHandler(promiseStatusSignal, (x) => monitoring.promiseStatus(x));
-  handleUpdate(completeMonitoringTaskUpdate, (u) => monitoring.completeTask(u), (u) => monitoring.checkTask(u));
+  handleUpdate(
+    completeMonitoringTaskUpdate,
+    (u) => monitoring.completeTask(u),
+    (u) => monitoring.checkTask(u),
+  );
   setHandler(getMonitoringStateQuery, () => s);
 
   const end = async (status: 'stabilised' | 'relapsed') => {
@@ -50,7 +64,10 @@ export async function postSaveMonitoringWorkflow(input: PostSaveMonitoringInput)
         const week = monitoring.recordWeek(reading, now);
         if (week.judgement === 'relapsed') {
           const open = await activities.findOpenRenewal(s.account.id);
-          if (open) await getExternalWorkflowHandle(open.renewalId).signal(saveRequestedSignal, monitoring.relapseSignal(week.reasons)).catch(() => undefined);
+          if (open)
+            await getExternalWorkflowHandle(open.renewalId)
+              .signal(saveRequestedSignal, monitoring.relapseSignal(week.reasons))
+              .catch(() => undefined);
           monitoring.relapsed(now, week, open);
           await end('relapsed');
         }
@@ -58,7 +75,8 @@ export async function postSaveMonitoringWorkflow(input: PostSaveMonitoringInput)
       }
     }
 
-    for (let n = progress.nextToSend(); n; n = progress.nextToSend()) await activities.notify(n).then(() => progress.sent());
+    for (let n = progress.nextToSend(); n; n = progress.nextToSend())
+      await activities.notify(n).then(() => progress.sent());
     if (progress.takeChange(s)) await activities.recordMonitoringState(s);
     if (!monitoring.active) {
       if (progress.settled) break;
@@ -66,7 +84,12 @@ export async function postSaveMonitoringWorkflow(input: PostSaveMonitoringInput)
     }
     if (monitoring.runFull || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
-      if (progress.settled) await continueAsNew<typeof postSaveMonitoringWorkflow>({ ...input, promises: [], carried: monitoring.carried() });
+      if (progress.settled)
+        await continueAsNew<typeof postSaveMonitoringWorkflow>({
+          ...input,
+          promises: [],
+          carried: monitoring.carried(),
+        });
       continue;
     }
     if (!progress.mayRest()) continue;
@@ -74,5 +97,10 @@ export async function postSaveMonitoringWorkflow(input: PostSaveMonitoringInput)
     await (wakeIn === undefined ? condition(() => progress.woken) : condition(() => progress.woken, wakeIn));
   }
   await condition(allHandlersFinished);
-  return { monitoringId: s.monitoringId, status: s.status, weeks: s.checks.at(-1)?.week ?? 0, plannedMonths: s.plannedMonths };
+  return {
+    monitoringId: s.monitoringId,
+    status: s.status,
+    weeks: s.checks.at(-1)?.week ?? 0,
+    plannedMonths: s.plannedMonths,
+  };
 }

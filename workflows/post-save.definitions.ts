@@ -50,7 +50,14 @@ export interface SavedContext {
   saveId: string | null;
   triggerReasons: string[];
   rootCause: string | null;
-  concessions: Array<{ id: string; type: string; discountPct: number | null; terms: string | null; tiedTo: string; sunset: string }>;
+  concessions: Array<{
+    id: string;
+    type: string;
+    discountPct: number | null;
+    terms: string | null;
+    tiedTo: string;
+    sunset: string;
+  }>;
   outcomeKind: string | null;
   saveStartedAt: string | null;
   savedAt: string;
@@ -115,7 +122,13 @@ export interface PostSaveMonitoringState {
   nextExecutiveCheckInAt: string;
   promises: SavePromise[];
   escalations: MonitoringEscalation[];
-  relapse: { at: string; reasons: string[]; renewalId: string | null; saveId: string | null; status: 'save_requested' | 'no_open_renewal' } | null;
+  relapse: {
+    at: string;
+    reasons: string[];
+    renewalId: string | null;
+    saveId: string | null;
+    status: 'save_requested' | 'no_open_renewal';
+  } | null;
   summary: MonitoringSummary | null;
   endedAt: string | null;
   /** Runs so far (1 + continue-as-new count) and weekly checks in this run. */
@@ -144,7 +157,10 @@ export interface PromiseStatusSignal {
 }
 export const promiseStatusSignal = defineSignal<[PromiseStatusSignal]>('promiseStatus');
 
-export const completeMonitoringTaskUpdate = defineUpdate<MonitoringTask, [{ taskId: string; by: string; note?: string }]>('completeMonitoringTask');
+export const completeMonitoringTaskUpdate = defineUpdate<
+  MonitoringTask,
+  [{ taskId: string; by: string; note?: string }]
+>('completeMonitoringTask');
 
 export const getMonitoringStateQuery = defineQuery<PostSaveMonitoringState>('getMonitoringState');
 
@@ -208,9 +224,15 @@ export interface WinBackResult {
   outcome: WinBackOutcome | null;
 }
 
-export const completeWinBackTouchpointUpdate = defineUpdate<WinBackTouchpointState, [{ kind: WinBackTouchpoint['kind']; by: string; note?: string }]>('completeWinBackTouchpoint');
+export const completeWinBackTouchpointUpdate = defineUpdate<
+  WinBackTouchpointState,
+  [{ kind: WinBackTouchpoint['kind']; by: string; note?: string }]
+>('completeWinBackTouchpoint');
 
-export const recordWinBackOutcomeUpdate = defineUpdate<WinBackOutcome, [{ result: WinBackOutcome['result']; newArrCents?: number; renewalDate?: string; note?: string; by: string }]>('recordWinBackOutcome');
+export const recordWinBackOutcomeUpdate = defineUpdate<
+  WinBackOutcome,
+  [{ result: WinBackOutcome['result']; newArrCents?: number; renewalDate?: string; note?: string; by: string }]
+>('recordWinBackOutcome');
 
 export const getWinBackStateQuery = defineQuery<WinBackState>('getWinBackState');
 
@@ -240,7 +262,12 @@ export interface MonitoringActivities extends FollowUpActivities {
   findOpenRenewal(accountId: string): Promise<{ renewalId: string; saveId: string } | null>;
   recordMonitoringState(state: PostSaveMonitoringState): Promise<void>;
   /** Marks the account's renewals after `savedRenewalDate` (and any launched later) as post-save renewals. */
-  markPostSave(mark: { accountId: string; monitoringId: string; savedRenewalDate: string; result: 'stabilised' | 'relapsed' }): Promise<void>;
+  markPostSave(mark: {
+    accountId: string;
+    monitoringId: string;
+    savedRenewalDate: string;
+    result: 'stabilised' | 'relapsed';
+  }): Promise<void>;
 }
 
 export interface WinBackActivities extends FollowUpActivities {

@@ -68,7 +68,10 @@ function initialState(input: RenewalWorkflowInput, now: Date): RenewalState {
     health: input.health ?? {},
     category: null,
     classificationHistory: [],
-    ownership: renewalOwnership({ arrCents: account.arrCents, category: null, ownerCsmId: account.ownerCsmId, salesRepId: account.salesRepId }, policy),
+    ownership: renewalOwnership(
+      { arrCents: account.arrCents, category: null, ownerCsmId: account.ownerCsmId, salesRepId: account.salesRepId },
+      policy,
+    ),
     tasks: [],
     decision: null,
     saveRequest: null,
@@ -81,7 +84,15 @@ function initialState(input: RenewalWorkflowInput, now: Date): RenewalState {
     startedAt: now.toISOString(),
     updatedAt: now.toISOString(),
     revision: 0,
-    audit: [{ seq: 1, at: now.toISOString(), actor: input.launchedBy ?? 'unknown', action: 'launched', detail: { renewalDate, policyVersion: policy.version } }],
+    audit: [
+      {
+        seq: 1,
+        at: now.toISOString(),
+        actor: input.launchedBy ?? 'unknown',
+        action: 'launched',
+        detail: { renewalDate, policyVersion: policy.version },
+      },
+    ],
     appliedEventIds: [],
   };
 }
@@ -114,16 +125,32 @@ export class Renewal {
 
   private addTasks(trigger: TaskTrigger, triggeredAt: Date): void {
     const s = this.state;
-    const people = { ownerCsmId: s.account.ownerCsmId, csmManagerId: s.account.csmManagerId, salesRepId: s.account.salesRepId };
+    const people = {
+      ownerCsmId: s.account.ownerCsmId,
+      csmManagerId: s.account.csmManagerId,
+      salesRepId: s.account.salesRepId,
+    };
     const added = layOutTasks(trigger, s.category, { triggeredAt, now: new Date() }, people, s.tasks, this.policy);
     if (!added.length) return;
     s.tasks.push(...added);
-    this.audit('workflow', 'tasks_laid_out', { trigger, taskIds: added.map((t) => t.id), late: added.filter((t) => t.late).map((t) => t.id) });
+    this.audit('workflow', 'tasks_laid_out', {
+      trigger,
+      taskIds: added.map((t) => t.id),
+      late: added.filter((t) => t.late).map((t) => t.id),
+    });
   }
 
   private recomputeOwnership(): void {
     const s = this.state;
-    s.ownership = renewalOwnership({ arrCents: s.account.arrCents, category: s.category, ownerCsmId: s.account.ownerCsmId, salesRepId: s.account.salesRepId }, this.policy);
+    s.ownership = renewalOwnership(
+      {
+        arrCents: s.account.arrCents,
+        category: s.category,
+        ownerCsmId: s.account.ownerCsmId,
+        salesRepId: s.account.salesRepId,
+      },
+      this.policy,
+    );
   }
 
   updateSearchAttributes(): void {
@@ -137,7 +164,12 @@ export class Renewal {
   }
 
   private notify(key: string, n: Omit<RenewalNotification, 'key' | 'renewalId' | 'accountId'>): void {
-    this.progress.notify({ key: `${this.state.renewalId}:${key}`, renewalId: this.state.renewalId, accountId: this.state.account.id, ...n });
+    this.progress.notify({
+      key: `${this.state.renewalId}:${key}`,
+      renewalId: this.state.renewalId,
+      accountId: this.state.account.id,
+      ...n,
+    });
   }
 
   /** Classifies the risk again; a renewal that turns red gets intervention tasks and asks for a save. */
@@ -202,7 +234,11 @@ export class Renewal {
   healthInput(signal: HealthInputSignal): void {
     const s = this.state;
     if (!this.active || !applyOnce(s.appliedEventIds, signal.eventId)) return;
-    s.health = { ...s.health, ...signal.inputs, growth: { ...(s.health.growth ?? {}), ...(signal.inputs.growth ?? {}) } };
+    s.health = {
+      ...s.health,
+      ...signal.inputs,
+      growth: { ...(s.health.growth ?? {}), ...(signal.inputs.growth ?? {}) },
+    };
     this.audit(signal.source, 'health_input', { eventId: signal.eventId, inputs: signal.inputs });
     this.classify(`health input from ${signal.source}`, signal.source);
   }
@@ -211,7 +247,11 @@ export class Renewal {
     const s = this.state;
     if (!this.active || !applyOnce(s.appliedEventIds, signal.eventId)) return;
     s.health = { ...s.health, stakeholderChange: true };
-    this.audit(signal.source, 'stakeholder_change', { eventId: signal.eventId, who: signal.who, description: signal.description });
+    this.audit(signal.source, 'stakeholder_change', {
+      eventId: signal.eventId,
+      who: signal.who,
+      description: signal.description,
+    });
     this.classify(`${signal.who} change reported by ${signal.source}`, signal.source);
     this.addTasks('stakeholder_change', new Date());
   }
@@ -228,7 +268,15 @@ export class Renewal {
       this.audit(signal.startedBy, 'save_link_refused', { saveId: signal.saveId, linked: s.saveRequest.saveId });
       return;
     }
-    s.saveRequest = { ...(s.saveRequest ?? { requestedAt: nowIso(), reason: `save started by ${signal.startedBy}`, decisionSignalledAt: null }), saveId: signal.saveId, startedBy: signal.startedBy };
+    s.saveRequest = {
+      ...(s.saveRequest ?? {
+        requestedAt: nowIso(),
+        reason: `save started by ${signal.startedBy}`,
+        decisionSignalledAt: null,
+      }),
+      saveId: signal.saveId,
+      startedBy: signal.startedBy,
+    };
     this.audit(signal.startedBy, 'save_linked', { saveId: signal.saveId });
   }
 
@@ -239,7 +287,13 @@ export class Renewal {
       this.audit(signal.by, 'save_request_repeated', { reason: signal.reason, saveId: s.saveRequest.saveId });
       return;
     }
-    s.saveRequest = { requestedAt: nowIso(), reason: signal.reason, saveId: null, startedBy: null, decisionSignalledAt: null };
+    s.saveRequest = {
+      requestedAt: nowIso(),
+      reason: signal.reason,
+      saveId: null,
+      startedBy: null,
+      decisionSignalledAt: null,
+    };
     this.audit(signal.by, 'save_requested', { reason: signal.reason });
   }
 
@@ -282,7 +336,14 @@ export class Renewal {
   /** The customer's decision; a churn closes the renewal and cancels its open tasks. */
   recordDecision(u: RecordDecisionUpdate): RenewalDecision {
     const s = this.state;
-    const decision: RenewalDecision = { outcome: u.outcome, newArrCents: this.decidedArr(u), reason: u.reason?.trim() || null, signedContractRef: u.signedContractRef ?? null, decidedBy: u.by, decidedAt: nowIso() };
+    const decision: RenewalDecision = {
+      outcome: u.outcome,
+      newArrCents: this.decidedArr(u),
+      reason: u.reason?.trim() || null,
+      signedContractRef: u.signedContractRef ?? null,
+      decidedBy: u.by,
+      decidedAt: nowIso(),
+    };
     s.decision = decision;
     this.audit(u.by, 'decision_recorded', { ...decision });
     if (decision.outcome === 'churned') {
@@ -295,14 +356,24 @@ export class Renewal {
   checkChange(u: ChangeRenewalUpdate): void {
     this.requireActive();
     if (u.renewalDate === undefined) return;
-    const problem = renewalDateChangeProblem(u.renewalDate, this.state.account.timeZone, this.state.decision !== null, new Date());
+    const problem = renewalDateChangeProblem(
+      u.renewalDate,
+      this.state.account.timeZone,
+      this.state.decision !== null,
+      new Date(),
+    );
     if (problem) refuse(RENEWAL_REFUSALS.invalid, problem);
   }
 
   /** Moves the date or changes the account's people; the new CSM takes over the old one's open tasks. */
   change(u: ChangeRenewalUpdate): RenewalState {
     const s = this.state;
-    const people = () => ({ renewalDate: s.renewalDate, ownerCsmId: s.account.ownerCsmId, csmManagerId: s.account.csmManagerId, salesRepId: s.account.salesRepId });
+    const people = () => ({
+      renewalDate: s.renewalDate,
+      ownerCsmId: s.account.ownerCsmId,
+      csmManagerId: s.account.csmManagerId,
+      salesRepId: s.account.salesRepId,
+    });
     const before = people();
     if (u.renewalDate) s.renewalDate = u.renewalDate;
     const oldCsm = s.account.ownerCsmId;
@@ -345,7 +416,8 @@ export class Renewal {
     const s = this.state;
     const policy = this.policy;
     if (!this.active) return;
-    for (const m of milestones) if (!s.reachedPhases.includes(m.phase) && m.at.getTime() <= now.getTime()) this.enterPhase(m);
+    for (const m of milestones)
+      if (!s.reachedPhases.includes(m.phase) && m.at.getTime() <= now.getTime()) this.enterPhase(m);
     const startAt = postRenewalStart(s, milestones.find((m) => m.phase === 'renewal_day')!.at);
     if (startAt) {
       s.postRenewalStartedAt = now.toISOString();
@@ -370,7 +442,9 @@ export class Renewal {
     }
     if (s.postRenewalStartedAt && postRenewalComplete(s.tasks, s.postRenewalStartedAt, now, policy)) {
       s.status = 'closed';
-      this.audit('workflow', 'completed', { openTasks: s.tasks.filter((t) => t.trigger === 'post_renewal' && t.state === 'open').map((t) => t.id) });
+      this.audit('workflow', 'completed', {
+        openTasks: s.tasks.filter((t) => t.trigger === 'post_renewal' && t.state === 'open').map((t) => t.id),
+      });
     }
     const next = milestones.find((m) => !s.reachedPhases.includes(m.phase));
     const nextMilestone = next ? { phase: next.phase as RenewalPhase, at: next.at.toISOString() } : null;
@@ -388,7 +462,14 @@ export class Renewal {
   /** The save a red renewal starts (one per renewal), or null. */
   saveToStart(): { saveId: string; input: SaveEffortInput } | null {
     const s = this.state;
-    if (!s.saveRequest || !saveStartDue({ status: s.status, decided: s.decision !== null, saveRequested: true, saveId: s.saveRequest.saveId }, this.policy)) return null;
+    if (
+      !s.saveRequest ||
+      !saveStartDue(
+        { status: s.status, decided: s.decision !== null, saveRequested: true, saveId: s.saveRequest.saveId },
+        this.policy,
+      )
+    )
+      return null;
     const derived = saveFactsFromHealth(s.health);
     return {
       saveId: saveEffortWorkflowId(s.account.id, s.originalRenewalDate),
@@ -416,11 +497,22 @@ export class Renewal {
   }
 
   /** The customer's decision closes a save still open: the save to tell (once), or null. */
-  saveToTellOfDecision(): { saveId: string; signal: { eventId: string; outcome: string; newArrCents: number; reason: string | null } } | null {
+  saveToTellOfDecision(): {
+    saveId: string;
+    signal: { eventId: string; outcome: string; newArrCents: number; reason: string | null };
+  } | null {
     const s = this.state;
     if (!s.decision || !s.saveRequest?.saveId || s.saveRequest.decisionSignalledAt) return null;
     s.saveRequest.decisionSignalledAt = nowIso();
-    return { saveId: s.saveRequest.saveId, signal: { eventId: `renewal-decision:${s.renewalId}`, outcome: s.decision.outcome, newArrCents: s.decision.newArrCents, reason: s.decision.reason } };
+    return {
+      saveId: s.saveRequest.saveId,
+      signal: {
+        eventId: `renewal-decision:${s.renewalId}`,
+        outcome: s.decision.outcome,
+        newArrCents: s.decision.newArrCents,
+        reason: s.decision.reason,
+      },
+    };
   }
 
   /** `failure` is null when the save heard of the decision; otherwise the save already ended (or never ran): nothing to close. */
@@ -462,7 +554,12 @@ export class Renewal {
     if (!nextDate) return null;
     return {
       renewalId: renewalWorkflowId(s.account.id, nextDate),
-      input: { account: { ...s.account, arrCents: s.decision.newArrCents }, renewalDate: nextDate, policy: this.policy, launchedBy: `workflow:${s.renewalId}` },
+      input: {
+        account: { ...s.account, arrCents: s.decision.newArrCents },
+        renewalDate: nextDate,
+        policy: this.policy,
+        launchedBy: `workflow:${s.renewalId}`,
+      },
     };
   }
 

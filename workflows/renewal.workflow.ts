@@ -1,4 +1,13 @@
-import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import {
   ACTIVITY_OPTIONS,
@@ -42,10 +51,26 @@ export async function renewalWorkflow(input: RenewalWorkflowInput): Promise<Rene
   setHandler(stakeholderChangeSignal, (x) => renewal.stakeholderChange(x));
   setHandler(saveLinkedSignal, (x) => renewal.saveLinked(x));
   setHandler(saveRequestedSignal, (x) => renewal.saveRequested(x));
-  handleUpdate(completeTaskUpdate, (u) => renewal.completeTask(u), (u) => renewal.checkTask(u));
-  handleUpdate(recordDecisionUpdate, (u) => renewal.recordDecision(u), (u) => renewal.checkDecision(u));
-  handleUpdate(changeRenewalUpdate, (u) => renewal.change(u), (u) => renewal.checkChange(u));
-  handleUpdate(cancelRenewalUpdate, (u) => renewal.cancel(u), (u) => renewal.checkCancel(u));
+  handleUpdate(
+    completeTaskUpdate,
+    (u) => renewal.completeTask(u),
+    (u) => renewal.checkTask(u),
+  );
+  handleUpdate(
+    recordDecisionUpdate,
+    (u) => renewal.recordDecision(u),
+    (u) => renewal.checkDecision(u),
+  );
+  handleUpdate(
+    changeRenewalUpdate,
+    (u) => renewal.change(u),
+    (u) => renewal.checkChange(u),
+  );
+  handleUpdate(
+    cancelRenewalUpdate,
+    (u) => renewal.cancel(u),
+    (u) => renewal.checkCancel(u),
+  );
   setHandler(getRenewalStateQuery, () => s);
 
   if (!input.carried) renewal.updateSearchAttributes();
@@ -58,7 +83,12 @@ export async function renewalWorkflow(input: RenewalWorkflowInput): Promise<Rene
     if (save) {
       let startedBy: 'renewal' | 'already_started' = 'renewal';
       try {
-        await startChild<typeof saveEffortWorkflow>('saveEffortWorkflow', { workflowId: save.saveId, parentClosePolicy: 'ABANDON', workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE, args: [save.input] });
+        await startChild<typeof saveEffortWorkflow>('saveEffortWorkflow', {
+          workflowId: save.saveId,
+          parentClosePolicy: 'ABANDON',
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          args: [save.input],
+        });
       } catch (error) {
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
         startedBy = 'already_started';
@@ -77,13 +107,21 @@ export async function renewalWorkflow(input: RenewalWorkflowInput): Promise<Rene
     }
     const winBack = renewal.winBackToStart();
     if (winBack) {
-      await activities.launchFollowUp({ workflowType: 'winBackWorkflow', workflowId: winBack.winBackId, input: winBack.input });
+      await activities.launchFollowUp({
+        workflowType: 'winBackWorkflow',
+        workflowId: winBack.winBackId,
+        input: winBack.input,
+      });
       renewal.winBackStarted(winBack.winBackId);
     }
     const nextTerm = renewal.nextTermToLaunch();
     if (nextTerm) {
       try {
-        await startChild(renewalWorkflow, { workflowId: nextTerm.renewalId, parentClosePolicy: 'ABANDON', args: [nextTerm.input] });
+        await startChild(renewalWorkflow, {
+          workflowId: nextTerm.renewalId,
+          parentClosePolicy: 'ABANDON',
+          args: [nextTerm.input],
+        });
       } catch (error) {
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       }
@@ -91,7 +129,8 @@ export async function renewalWorkflow(input: RenewalWorkflowInput): Promise<Rene
     }
 
     // Do the I/O the decisions above asked for: notifications first, then the state.
-    for (let n = progress.nextToSend(); n; n = progress.nextToSend()) await activities.notify(n).then(() => progress.sent());
+    for (let n = progress.nextToSend(); n; n = progress.nextToSend())
+      await activities.notify(n).then(() => progress.sent());
     if (progress.takeChange(s)) {
       const update = renewal.readModelUpdate();
       await activities.recordRenewalState(update);
@@ -111,5 +150,11 @@ export async function renewalWorkflow(input: RenewalWorkflowInput): Promise<Rene
   }
 
   await condition(allHandlersFinished);
-  return { renewalId: s.renewalId, finalPhase: s.phase, status: s.status, decision: s.decision, nextTermRenewalId: s.nextTermRenewalId };
+  return {
+    renewalId: s.renewalId,
+    finalPhase: s.phase,
+    status: s.status,
+    decision: s.decision,
+    nextTermRenewalId: s.nextTermRenewalId,
+  };
 }

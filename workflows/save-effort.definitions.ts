@@ -69,7 +69,18 @@ export interface PlanItem {
   history: Array<{ at: string; by: string; state: PlanItemState; note: string | null }>;
 }
 
-export { CONCESSION_TYPES, ESCALATION_STEPS, PLAN_ITEM_STATES, ROOT_CAUSES, type ConcessionType, type ExecutiveEscalationStep as EscalationStep, type PlanItemState, type RootCause, type SaveOutcome, type SaveTriage } from './domain';
+export {
+  CONCESSION_TYPES,
+  ESCALATION_STEPS,
+  PLAN_ITEM_STATES,
+  ROOT_CAUSES,
+  type ConcessionType,
+  type ExecutiveEscalationStep as EscalationStep,
+  type PlanItemState,
+  type RootCause,
+  type SaveOutcome,
+  type SaveTriage,
+} from './domain';
 import type { ConcessionType } from './domain';
 
 export interface ApprovalStep {
@@ -85,7 +96,12 @@ export interface Concession {
   type: ConcessionType;
   discountPct: number | null;
   terms: string | null;
-  rationale: { businessRationale: string; expectedOutcome: string; alternativesConsidered: string; riskFactors: string };
+  rationale: {
+    businessRationale: string;
+    expectedOutcome: string;
+    alternativesConsidered: string;
+    riskFactors: string;
+  };
   sunset: string;
   tiedTo: string;
   overrideReason: string | null;
@@ -101,7 +117,14 @@ export interface Concession {
 
 export type SaveStatus = 'active' | 'saved' | 'lost' | 'exited';
 
-export const CONVERSATION_STAGES = ['open_with_honesty', 'listen', 'acknowledge', 'propose_plan', 'reciprocal_commitment', 'get_to_truth'] as const;
+export const CONVERSATION_STAGES = [
+  'open_with_honesty',
+  'listen',
+  'acknowledge',
+  'propose_plan',
+  'reciprocal_commitment',
+  'get_to_truth',
+] as const;
 export type ConversationStage = (typeof CONVERSATION_STAGES)[number];
 
 export interface ConversationEntry {
@@ -185,7 +208,9 @@ export interface RetriageSignal {
 }
 export const retriageSignal = defineSignal<[RetriageSignal]>('retriage');
 
-export const overrideProbabilityUpdate = defineUpdate<SaveTriage, [{ tier: Tier; reason: string; by: string }]>('overrideProbability');
+export const overrideProbabilityUpdate = defineUpdate<SaveTriage, [{ tier: Tier; reason: string; by: string }]>(
+  'overrideProbability',
+);
 
 export interface AddIssueUpdate {
   description: string;
@@ -213,7 +238,10 @@ export interface AddPlanItemUpdate {
 }
 export const addPlanItemUpdate = defineUpdate<PlanItem, [AddPlanItemUpdate]>('addPlanItem');
 
-export const setPlanItemStateUpdate = defineUpdate<PlanItem, [{ itemId: string; state: PlanItemState; evidence?: string; by: string }]>('setPlanItemState');
+export const setPlanItemStateUpdate = defineUpdate<
+  PlanItem,
+  [{ itemId: string; state: PlanItemState; evidence?: string; by: string }]
+>('setPlanItemState');
 
 export interface RequestConcessionUpdate {
   type: ConcessionType;
@@ -228,13 +256,25 @@ export interface RequestConcessionUpdate {
 export const requestConcessionUpdate = defineUpdate<Concession, [RequestConcessionUpdate]>('requestConcession');
 
 /** The approver's role comes from their API key, never from a request body. */
-export const decideConcessionUpdate = defineUpdate<Concession, [{ concessionId: string; approve: boolean; by: string; role: string; note?: string }]>('decideConcession');
+export const decideConcessionUpdate = defineUpdate<
+  Concession,
+  [{ concessionId: string; approve: boolean; by: string; role: string; note?: string }]
+>('decideConcession');
 
-export const recordSaveOutcomeUpdate = defineUpdate<SaveOutcome, [Omit<SaveOutcome, 'decidedAt' | 'decidedBy'> & { by: string }]>('recordSaveOutcome');
+export const recordSaveOutcomeUpdate = defineUpdate<
+  SaveOutcome,
+  [Omit<SaveOutcome, 'decidedAt' | 'decidedBy'> & { by: string }]
+>('recordSaveOutcome');
 
-export const logConversationUpdate = defineUpdate<ConversationEntry, [{ stage: ConversationStage; result: string; refused?: boolean; decisionFinal?: boolean; by: string }]>('logConversation');
+export const logConversationUpdate = defineUpdate<
+  ConversationEntry,
+  [{ stage: ConversationStage; result: string; refused?: boolean; decisionFinal?: boolean; by: string }]
+>('logConversation');
 
-export const startEscalationUpdate = defineUpdate<ExecutiveEscalation, [{ brief: ExecutiveBrief; executiveId?: string; overrideReason?: string; by: string }]>('startEscalation');
+export const startEscalationUpdate = defineUpdate<
+  ExecutiveEscalation,
+  [{ brief: ExecutiveBrief; executiveId?: string; overrideReason?: string; by: string }]
+>('startEscalation');
 
 /** Advances the executive-escalation protocol by one step; applied once per event id. */
 export interface AdvanceEscalationSignal {
@@ -246,10 +286,14 @@ export interface AdvanceEscalationSignal {
 export const advanceEscalationSignal = defineSignal<[AdvanceEscalationSignal]>('advanceEscalation');
 
 /** From the account's early-warning workflow: an alert becomes an identified issue (not fixable until a person says so). */
-export const earlyWarningIssueSignal = defineSignal<[{ eventId: string; description: string; source: string; dealBreaker: boolean; impact: number }]>('earlyWarningIssue');
+export const earlyWarningIssueSignal =
+  defineSignal<[{ eventId: string; description: string; source: string; dealBreaker: boolean; impact: number }]>(
+    'earlyWarningIssue',
+  );
 
 /** From the renewal workflow: the customer decided, which closes a save still open. */
-export const renewalDecidedSignal = defineSignal<[{ eventId: string; outcome: string; newArrCents: number; reason: string | null }]>('renewalDecided');
+export const renewalDecidedSignal =
+  defineSignal<[{ eventId: string; outcome: string; newArrCents: number; reason: string | null }]>('renewalDecided');
 
 export const getSaveStateQuery = defineQuery<SaveState>('getSaveState');
 

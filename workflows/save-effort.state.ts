@@ -68,7 +68,13 @@ type OverrideRequest = { tier: Tier; reason: string; by: string };
 type PlanItemChange = { itemId: string; state: PlanItemState; evidence?: string; by: string };
 type ConcessionDecision = { concessionId: string; approve: boolean; by: string; role: string; note?: string };
 type OutcomeRequest = SaveOutcomeRequest & { by: string };
-type ConversationRequest = { stage: ConversationStage; result: string; refused?: boolean; decisionFinal?: boolean; by: string };
+type ConversationRequest = {
+  stage: ConversationStage;
+  result: string;
+  refused?: boolean;
+  decisionFinal?: boolean;
+  by: string;
+};
 type EscalationRequest = { brief: ExecutiveBrief; executiveId?: string; overrideReason?: string; by: string };
 type EarlyWarningIssue = { eventId: string; description: string; source: string; dealBreaker: boolean; impact: number };
 type RenewalDecided = { eventId: string; outcome: string; newArrCents: number; reason: string | null };
@@ -135,7 +141,14 @@ export class SaveEffort {
 
   /** The triage at this moment; the renewal date is the one the save was started for. */
   private triage(s: SaveState, cause: string, override: SaveTriage['probabilityOverride']): SaveTriage {
-    const subject = { facts: s.facts, strategicFlags: s.strategicFlags, arrCents: s.account.arrCents, rootCause: this.input.rootCause, renewalDate: this.input.renewalDate, timeZone: this.input.account.timeZone };
+    const subject = {
+      facts: s.facts,
+      strategicFlags: s.strategicFlags,
+      arrCents: s.account.arrCents,
+      rootCause: this.input.rootCause,
+      renewalDate: this.input.renewalDate,
+      timeZone: this.input.account.timeZone,
+    };
     return triageSave(subject, cause, override, new Date(), this.policy);
   }
 
@@ -191,7 +204,18 @@ export class SaveEffort {
   /** Records an issue; the top fixable deal-breakers become fast-fix items, each with an owner. */
   recordIssue(u: AddIssueUpdate): RecordedIssue {
     const s = this.state;
-    const issue = { id: `issue-${s.issues.length + 1}`, description: u.description, source: u.source, frequency: u.frequency, dealBreaker: u.dealBreaker, fixable: u.fixable, quickFix: u.quickFix, impact: u.impact, recordedBy: u.by, recordedAt: nowIso() };
+    const issue = {
+      id: `issue-${s.issues.length + 1}`,
+      description: u.description,
+      source: u.source,
+      frequency: u.frequency,
+      dealBreaker: u.dealBreaker,
+      fixable: u.fixable,
+      quickFix: u.quickFix,
+      impact: u.impact,
+      recordedBy: u.by,
+      recordedAt: nowIso(),
+    };
     s.issues.push(issue);
     const planned = s.planItems.map((p) => p.issueId);
     for (const f of unplannedFastFixes(s.issues, planned, new Date(), this.policy)) {
@@ -218,14 +242,24 @@ export class SaveEffort {
   /** An early-warning alert on the account is an identified issue too, applied once per alert. */
   issueFromEarlyWarning(signal: EarlyWarningIssue): void {
     if (!this.active || !applyOnce(this.state.appliedEventIds, signal.eventId)) return;
-    this.recordIssue({ description: signal.description, source: signal.source, frequency: 1, dealBreaker: signal.dealBreaker, fixable: false, quickFix: false, impact: signal.impact, by: 'early_warning' });
+    this.recordIssue({
+      description: signal.description,
+      source: signal.source,
+      frequency: 1,
+      dealBreaker: signal.dealBreaker,
+      fixable: false,
+      quickFix: false,
+      impact: signal.impact,
+      by: 'early_warning',
+    });
   }
 
   // ---- remediation plan ----
 
   checkPlanItem(u: AddPlanItemUpdate): void {
     this.requireActive();
-    if (u.issueId && !this.state.issues.some((i) => i.id === u.issueId)) refuse(SAVE_REFUSALS.notFound, `no issue ${u.issueId}`);
+    if (u.issueId && !this.state.issues.some((i) => i.id === u.issueId))
+      refuse(SAVE_REFUSALS.notFound, `no issue ${u.issueId}`);
     const problem = planItemDueProblem(u.dueAt, new Date());
     if (problem) refuse(SAVE_REFUSALS.invalid, problem);
   }
@@ -276,7 +310,11 @@ export class SaveEffort {
     const s = this.state;
     const invalid = discountPctProblem(u.discountPct);
     if (invalid) refuse(SAVE_REFUSALS.invalid, invalid);
-    const needsOverride = discountOverrideProblem(u, { rootCause: s.triage.rootCause, budgetRelated: s.budgetRelated, issueCount: s.issues.length });
+    const needsOverride = discountOverrideProblem(u, {
+      rootCause: s.triage.rootCause,
+      budgetRelated: s.budgetRelated,
+      issueCount: s.issues.length,
+    });
     if (needsOverride) refuse(SAVE_REFUSALS.overrideRequired, needsOverride);
   }
 
@@ -310,14 +348,21 @@ export class SaveEffort {
     if (!c) refuse(SAVE_REFUSALS.notFound, `no concession ${u.concessionId}`);
     if (c.state !== 'pending') refuse(SAVE_REFUSALS.alreadyDecided, `the concession is already ${c.state}`);
     if (c.requestedBy === u.by) refuse(SAVE_REFUSALS.ownRequest, 'nobody approves their own request');
-    if (!hasApprovalAuthority(u.role, c.requiredRole)) refuse(SAVE_REFUSALS.beyondAuthority, `${u.role} may not decide a concession that needs ${c.requiredRole}`);
+    if (!hasApprovalAuthority(u.role, c.requiredRole))
+      refuse(SAVE_REFUSALS.beyondAuthority, `${u.role} may not decide a concession that needs ${c.requiredRole}`);
   }
 
   decideConcession(u: ConcessionDecision): Concession {
     const c = this.state.concessions.find((x) => x.id === u.concessionId)!;
     c.state = u.approve ? 'approved' : 'rejected';
     c.slaDueAt = null;
-    c.chain.push({ at: nowIso(), by: u.by, role: u.role, action: u.approve ? 'approved' : 'rejected', note: u.note ?? null });
+    c.chain.push({
+      at: nowIso(),
+      by: u.by,
+      role: u.role,
+      action: u.approve ? 'approved' : 'rejected',
+      note: u.note ?? null,
+    });
     this.progress.touch();
     return c;
   }
@@ -332,7 +377,16 @@ export class SaveEffort {
 
   /** A person records the outcome: pending concessions are rejected, since the save ended. */
   recordOutcome(u: OutcomeRequest): SaveOutcome {
-    const outcome: SaveOutcome = { result: u.result, kind: u.kind, newArrCents: u.newArrCents, pauseDays: u.pauseDays, reason: u.reason, competitor: u.competitor, decidedBy: u.by, decidedAt: nowIso() };
+    const outcome: SaveOutcome = {
+      result: u.result,
+      kind: u.kind,
+      newArrCents: u.newArrCents,
+      pauseDays: u.pauseDays,
+      reason: u.reason,
+      competitor: u.competitor,
+      decidedBy: u.by,
+      decidedAt: nowIso(),
+    };
     for (const c of this.state.concessions) {
       if (c.state !== 'pending') continue;
       c.state = 'rejected';
@@ -405,7 +459,14 @@ export class SaveEffort {
   advanceEscalation(signal: AdvanceEscalationSignal): void {
     const s = this.state;
     if (!this.active || !s.escalation || wasApplied(s.appliedEventIds, signal.eventId)) return;
-    const steps = completeEscalationStep(s.escalation.steps, signal.step, signal.by, signal.note ?? null, new Date(), this.policy);
+    const steps = completeEscalationStep(
+      s.escalation.steps,
+      signal.step,
+      signal.by,
+      signal.note ?? null,
+      new Date(),
+      this.policy,
+    );
     if (!steps) return;
     rememberApplied(s.appliedEventIds, signal.eventId);
     s.escalation.steps = steps;
@@ -426,7 +487,13 @@ export class SaveEffort {
 
   private get times() {
     const s = this.state;
-    return { planItems: s.planItems, concessions: s.concessions, escalationSteps: s.escalation?.steps ?? [], deadline: s.triage.allocation.deadline, deadlineEscalatedAt: s.deadlineEscalatedAt };
+    return {
+      planItems: s.planItems,
+      concessions: s.concessions,
+      escalationSteps: s.escalation?.steps ?? [],
+      deadline: s.triage.allocation.deadline,
+      deadlineEscalatedAt: s.deadlineEscalatedAt,
+    };
   }
 
   /** Escalates everything due at `now` once, each to the owner's manager. */
@@ -442,14 +509,26 @@ export class SaveEffort {
       case 'plan_item_overdue': {
         const item = s.planItems.find((i) => i.id === due.itemId)!;
         item.escalatedAt = at;
-        this.notifyManager(`plan_item_overdue:${item.id}`, 'plan_item_overdue', item.ownerId, `Overdue save item: ${item.fix}`, { itemId: item.id, dueAt: item.dueAt, fastFix: item.fastFix });
+        this.notifyManager(
+          `plan_item_overdue:${item.id}`,
+          'plan_item_overdue',
+          item.ownerId,
+          `Overdue save item: ${item.fix}`,
+          { itemId: item.id, dueAt: item.dueAt, fastFix: item.fastFix },
+        );
         break;
       }
       case 'approval_overdue': {
         const c = s.concessions.find((x) => x.id === due.concessionId)!;
         const e = approvalSlaEscalation(c.awaitingRole, now, this.policy);
         c.chain.push({ at, by: 'workflow', role: 'workflow', action: 'escalated', note: e.note });
-        this.notifyManager(`approval_escalated:${c.id}:${c.chain.length}`, 'approval_escalated', s.account.ownerCsmId, `Concession ${c.id} waits for ${e.to ?? c.awaitingRole}`, { concessionId: c.id, from: c.awaitingRole, to: e.to });
+        this.notifyManager(
+          `approval_escalated:${c.id}:${c.chain.length}`,
+          'approval_escalated',
+          s.account.ownerCsmId,
+          `Concession ${c.id} waits for ${e.to ?? c.awaitingRole}`,
+          { concessionId: c.id, from: c.awaitingRole, to: e.to },
+        );
         if (e.to) c.awaitingRole = e.to;
         c.slaDueAt = e.slaDueAt;
         break;
@@ -457,22 +536,49 @@ export class SaveEffort {
       case 'escalation_step_overdue': {
         const st = s.escalation!.steps.find((x) => x.step === due.step)!;
         st.escalatedAt = at;
-        this.notifyManager(`escalation_step:${st.step}`, 'plan_item_overdue', s.account.ownerCsmId, `Executive escalation step overdue: ${st.step}`, { step: st.step, dueAt: st.dueAt });
+        this.notifyManager(
+          `escalation_step:${st.step}`,
+          'plan_item_overdue',
+          s.account.ownerCsmId,
+          `Executive escalation step overdue: ${st.step}`,
+          { step: st.step, dueAt: st.dueAt },
+        );
         break;
       }
       case 'deadline_passed': {
         const deadline = s.triage.allocation.deadline;
         s.deadlineEscalatedAt = at;
-        this.notifyManager('deadline', 'save_deadline_passed', s.account.ownerCsmId, `Save for ${s.account.name} passed its deadline without an outcome`, { deadline });
+        this.notifyManager(
+          'deadline',
+          'save_deadline_passed',
+          s.account.ownerCsmId,
+          `Save for ${s.account.name} passed its deadline without an outcome`,
+          { deadline },
+        );
         break;
       }
     }
     this.progress.markChanged();
   }
 
-  private notifyManager(key: string, kind: 'plan_item_overdue' | 'approval_escalated' | 'save_deadline_passed', ownerId: string, subject: string, detail: Record<string, unknown>): void {
+  private notifyManager(
+    key: string,
+    kind: 'plan_item_overdue' | 'approval_escalated' | 'save_deadline_passed',
+    ownerId: string,
+    subject: string,
+    detail: Record<string, unknown>,
+  ): void {
     const s = this.state;
-    this.progress.notify({ key: `${s.saveId}:${key}`, kind, renewalId: s.renewalId, accountId: s.account.id, recipientIds: [ownerId], managerOf: ownerId, subject, detail });
+    this.progress.notify({
+      key: `${s.saveId}:${key}`,
+      kind,
+      renewalId: s.renewalId,
+      accountId: s.account.id,
+      recipientIds: [ownerId],
+      managerOf: ownerId,
+      subject,
+      detail,
+    });
   }
 
   /** The follow-up workflow a closed save still has to launch, or null. */
@@ -492,7 +598,14 @@ export class SaveEffort {
     const s = this.state;
     s.planCompletion = planCompletion(s.planItems, new Date());
     s.lostCause = lostCauseSigns(
-      { facts: s.facts, rootCause: s.triage.rootCause, arrCents: s.account.arrCents, hoursPlanned: s.triage.allocation.hoursPlanned, decisionFinal: s.decisionFinal, refusedConversations: s.conversations.filter((c) => c.refused).length },
+      {
+        facts: s.facts,
+        rootCause: s.triage.rootCause,
+        arrCents: s.account.arrCents,
+        hoursPlanned: s.triage.allocation.hoursPlanned,
+        decisionFinal: s.decisionFinal,
+        refusedConversations: s.conversations.filter((c) => c.refused).length,
+      },
       this.policy,
     );
   }
@@ -534,7 +647,11 @@ function handOffLaunch(s: SaveState, policy: SaveEffortInput['policy']): FollowU
     account: { ...s.account, arrCents: arrAfterSave(s.account.arrCents, outcome) },
     renewalId: s.renewalId,
     renewalDate: keyDate,
-    promises: handOffPromises({ planItems: s.planItems, concessions: s.concessions, ownerCsmId: s.account.ownerCsmId }, outcome.decidedAt, policy),
+    promises: handOffPromises(
+      { planItems: s.planItems, concessions: s.concessions, ownerCsmId: s.account.ownerCsmId },
+      outcome.decidedAt,
+      policy,
+    ),
     policy,
     startedBy: `workflow:${s.saveId}`,
     saved: {
@@ -544,8 +661,19 @@ function handOffLaunch(s: SaveState, policy: SaveEffortInput['policy']): FollowU
       outcomeKind: outcome.kind,
       saveStartedAt: s.startedAt,
       savedAt: outcome.decidedAt,
-      concessions: approved.map((c) => ({ id: c.id, type: c.type, discountPct: c.discountPct, terms: c.terms, tiedTo: c.tiedTo, sunset: c.sunset })),
+      concessions: approved.map((c) => ({
+        id: c.id,
+        type: c.type,
+        discountPct: c.discountPct,
+        terms: c.terms,
+        tiedTo: c.tiedTo,
+        sunset: c.sunset,
+      })),
     },
   };
-  return { workflowType: 'postSaveMonitoringWorkflow', workflowId: postSaveMonitoringWorkflowId(s.account.id, keyDate), input };
+  return {
+    workflowType: 'postSaveMonitoringWorkflow',
+    workflowId: postSaveMonitoringWorkflowId(s.account.id, keyDate),
+    input,
+  };
 }

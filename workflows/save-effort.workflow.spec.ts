@@ -32,8 +32,12 @@ class RecordingSaveActivities extends RecordingActivities implements SaveEffortA
   readonly recordSaveState = async (s: SaveState): Promise<void> => void this.writes.push(structuredClone(s));
 }
 
-
-const rationale = { businessRationale: 'Keeps a reference logo', expectedOutcome: '2-year renewal', alternativesConsidered: 'Service credits', riskFactors: 'Competitor evaluation' };
+const rationale = {
+  businessRationale: 'Keeps a reference logo',
+  expectedOutcome: '2-year renewal',
+  alternativesConsidered: 'Service credits',
+  riskFactors: 'Competitor evaluation',
+};
 
 describe('save-effort workflow (time-skipping)', () => {
   const suite = timeSkippingSuite('save-effort');
@@ -48,7 +52,13 @@ describe('save-effort workflow (time-skipping)', () => {
       renewalDate,
       renewalId: `renewal:${accountId}:${renewalDate}`,
       triggerReasons: ['competitive signals'],
-      facts: { issuesFixable: 'yes', relationship: 'good', alternative: 'evaluating', budget: 'confirmed', stakeholders: 'engaged' },
+      facts: {
+        issuesFixable: 'yes',
+        relationship: 'good',
+        alternative: 'evaluating',
+        budget: 'confirmed',
+        stakeholders: 'engaged',
+      },
       rootCause: 'value_perception',
       strategicFlags: {},
       policy: DEFAULT_POLICY,
@@ -59,158 +69,412 @@ describe('save-effort workflow (time-skipping)', () => {
   }
   const state = (h: WorkflowHandle<typeof saveEffortWorkflow>): Promise<SaveState> => h.query(getSaveStateQuery);
 
-  it('runs a full save: triage, fast fixes escalating once, a concession up the chain, a partial save', async () => {
-    const { acts, worker, input, taskQueue, workflowId } = await start('acc-full-save');
-    const result = await worker.runUntil(async () => {
-      const h = await suite.env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', { taskQueue, workflowId, args: [input] });
-      let s = await state(h);
-      expect(s.triage.allocation).toMatchObject({ effort: 'full', valueTier: 'high', probabilityTier: 'high', timeBand: 'comprehensive', hoursPlanned: 40, expectedValueHours: 28 });
+  it(
+    'runs a full save: triage, fast fixes escalating once, a concession up the chain, a partial save',
+    async () => {
+      const { acts, worker, input, taskQueue, workflowId } = await start('acc-full-save');
+      const result = await worker.runUntil(async () => {
+        const h = await suite.env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', {
+          taskQueue,
+          workflowId,
+          args: [input],
+        });
+        let s = await state(h);
+        expect(s.triage.allocation).toMatchObject({
+          effort: 'full',
+          valueTier: 'high',
+          probabilityTier: 'high',
+          timeBand: 'comprehensive',
+          hoursPlanned: 40,
+          expectedValueHours: 28,
+        });
 
-      for (const [i, d] of [['Reports are wrong', 5], ['No SSO', 4], ['Slow exports', 3], ['Ugly UI', 1]].entries()) {
-        await h.executeUpdate(addIssueUpdate, { args: [{ description: String(d[0]), source: 'qbr', frequency: 1, dealBreaker: i < 3, fixable: true, quickFix: false, impact: Number(d[1]), by: 'csm-1' }] });
-      }
-      s = await state(h);
-      expect(s.planItems.filter((p) => p.fastFix).map((p) => p.issue)).toEqual(['Reports are wrong', 'No SSO', 'Slow exports']);
-      await h.executeUpdate(setPlanItemStateUpdate, { args: [{ itemId: 'item-1', state: 'done', evidence: 'Fixed in 1.42', by: 'csm-1' }] });
-      expect(await refusal(h.executeUpdate(setPlanItemStateUpdate, { args: [{ itemId: 'item-2', state: 'done', by: 'csm-1' }] }))).toBe('SaveInvalidChange');
+        for (const [i, d] of [
+          ['Reports are wrong', 5],
+          ['No SSO', 4],
+          ['Slow exports', 3],
+          ['Ugly UI', 1],
+        ].entries()) {
+          await h.executeUpdate(addIssueUpdate, {
+            args: [
+              {
+                description: String(d[0]),
+                source: 'qbr',
+                frequency: 1,
+                dealBreaker: i < 3,
+                fixable: true,
+                quickFix: false,
+                impact: Number(d[1]),
+                by: 'csm-1',
+              },
+            ],
+          });
+        }
+        s = await state(h);
+        expect(s.planItems.filter((p) => p.fastFix).map((p) => p.issue)).toEqual([
+          'Reports are wrong',
+          'No SSO',
+          'Slow exports',
+        ]);
+        await h.executeUpdate(setPlanItemStateUpdate, {
+          args: [{ itemId: 'item-1', state: 'done', evidence: 'Fixed in 1.42', by: 'csm-1' }],
+        });
+        expect(
+          await refusal(
+            h.executeUpdate(setPlanItemStateUpdate, { args: [{ itemId: 'item-2', state: 'done', by: 'csm-1' }] }),
+          ),
+        ).toBe('SaveInvalidChange');
 
-      // A 20% discount on a value-perception save needs an override reason, then a director.
-      const ask = { type: 'discount' as const, discountPct: 20, rationale, sunset: 'year 1 only', tiedTo: '2-year commitment', by: 'csm-1' };
-      expect(await refusal(h.executeUpdate(requestConcessionUpdate, { args: [ask] }))).toBe('SaveOverrideReasonRequired');
-      const c = await h.executeUpdate(requestConcessionUpdate, { args: [{ ...ask, overrideReason: 'Budget cut announced at QBR' }] });
-      expect(c).toMatchObject({ requiredRole: 'director', awaitingRole: 'director', state: 'pending' });
-      expect(await refusal(h.executeUpdate(decideConcessionUpdate, { args: [{ concessionId: c.id, approve: true, by: 'mgr-1', role: 'csm_manager' }] }))).toBe('SaveConcessionBeyondAuthority');
-      expect(await refusal(h.executeUpdate(decideConcessionUpdate, { args: [{ concessionId: c.id, approve: true, by: 'csm-1', role: 'director' }] }))).toBe('SaveConcessionOwnRequest');
+        // A 20% discount on a value-perception save needs an override reason, then a director.
+        const ask = {
+          type: 'discount' as const,
+          discountPct: 20,
+          rationale,
+          sunset: 'year 1 only',
+          tiedTo: '2-year commitment',
+          by: 'csm-1',
+        };
+        expect(await refusal(h.executeUpdate(requestConcessionUpdate, { args: [ask] }))).toBe(
+          'SaveOverrideReasonRequired',
+        );
+        const c = await h.executeUpdate(requestConcessionUpdate, {
+          args: [{ ...ask, overrideReason: 'Budget cut announced at QBR' }],
+        });
+        expect(c).toMatchObject({ requiredRole: 'director', awaitingRole: 'director', state: 'pending' });
+        expect(
+          await refusal(
+            h.executeUpdate(decideConcessionUpdate, {
+              args: [{ concessionId: c.id, approve: true, by: 'mgr-1', role: 'csm_manager' }],
+            }),
+          ),
+        ).toBe('SaveConcessionBeyondAuthority');
+        expect(
+          await refusal(
+            h.executeUpdate(decideConcessionUpdate, {
+              args: [{ concessionId: c.id, approve: true, by: 'csm-1', role: 'director' }],
+            }),
+          ),
+        ).toBe('SaveConcessionOwnRequest');
 
-      await suite.env.sleep(73 * HOUR); // past the fast-fix due date and the approval SLA, twice
-      s = await state(h);
-      expect(s.planItems.filter((p) => p.escalatedAt).map((p) => p.id)).toEqual(['item-2', 'item-3']);
-      expect(s.planCompletion).toMatchObject({ total: 3, done: 1, inProgress: 2, overdue: 2, completedPct: 33 });
-      expect(s.concessions[0]!.awaitingRole).toBe('vp');
-      expect(s.concessions[0]!.chain.map((st) => st.action)).toEqual(['requested', 'escalated', 'escalated']);
+        await suite.env.sleep(73 * HOUR); // past the fast-fix due date and the approval SLA, twice
+        s = await state(h);
+        expect(s.planItems.filter((p) => p.escalatedAt).map((p) => p.id)).toEqual(['item-2', 'item-3']);
+        expect(s.planCompletion).toMatchObject({ total: 3, done: 1, inProgress: 2, overdue: 2, completedPct: 33 });
+        expect(s.concessions[0]!.awaitingRole).toBe('vp');
+        expect(s.concessions[0]!.chain.map((st) => st.action)).toEqual(['requested', 'escalated', 'escalated']);
 
-      const approved = await h.executeUpdate(decideConcessionUpdate, { args: [{ concessionId: c.id, approve: true, by: 'dir-1', role: 'director', note: 'ok for year 1' }] });
-      expect(approved.chain.at(-1)).toMatchObject({ by: 'dir-1', role: 'director', action: 'approved' });
-      expect(await refusal(h.executeUpdate(decideConcessionUpdate, { args: [{ concessionId: c.id, approve: false, by: 'vp-1', role: 'vp' }] }))).toBe('SaveAlreadyDecided');
+        const approved = await h.executeUpdate(decideConcessionUpdate, {
+          args: [{ concessionId: c.id, approve: true, by: 'dir-1', role: 'director', note: 'ok for year 1' }],
+        });
+        expect(approved.chain.at(-1)).toMatchObject({ by: 'dir-1', role: 'director', action: 'approved' });
+        expect(
+          await refusal(
+            h.executeUpdate(decideConcessionUpdate, {
+              args: [{ concessionId: c.id, approve: false, by: 'vp-1', role: 'vp' }],
+            }),
+          ),
+        ).toBe('SaveAlreadyDecided');
 
-      expect(await refusal(h.executeUpdate(recordSaveOutcomeUpdate, { args: [{ result: 'saved', kind: 'reduced_scope', newArrCents: 20_000_000, pauseDays: null, reason: null, competitor: null, by: 'csm-1' }] }))).toBe('SaveInvalidChange');
-      await h.executeUpdate(recordSaveOutcomeUpdate, { args: [{ result: 'saved', kind: 'reduced_scope', newArrCents: 12_000_000, pauseDays: null, reason: null, competitor: null, by: 'csm-1' }] });
-      return h.result();
-    });
-    expect(result).toMatchObject({ status: 'saved', outcome: { kind: 'reduced_scope', newArrCents: 12_000_000 } });
-    const last = acts.writes.at(-1)!;
-    expect(last.handOff).toMatchObject({ to: 'post_save_monitoring', workflowId: `monitoring:acc-full-save:${input.renewalDate}` });
-    // Every commitment of the save travels to the monitoring: the three fast fixes and the approved concession.
-    expect(acts.launches).toHaveLength(1);
-    const monitoring = acts.launches[0]!.input as PostSaveMonitoringInput;
-    expect(monitoring.promises.map((p) => [p.source, p.state ?? 'open'])).toEqual([['plan_item', 'delivered'], ['plan_item', 'open'], ['plan_item', 'open'], ['concession', 'open']]);
-    expect(monitoring.account.arrCents).toBe(12_000_000);
-    expect(monitoring.saved).toMatchObject({ saveId: workflowId, outcomeKind: 'reduced_scope', concessions: [{ type: 'discount', discountPct: 20 }] });
-    expect(acts.kinds().filter((k) => k === 'plan_item_overdue')).toHaveLength(2);
-    expect(acts.kinds().filter((k) => k === 'approval_escalated')).toHaveLength(2);
-  }, timeout(120_000));
+        expect(
+          await refusal(
+            h.executeUpdate(recordSaveOutcomeUpdate, {
+              args: [
+                {
+                  result: 'saved',
+                  kind: 'reduced_scope',
+                  newArrCents: 20_000_000,
+                  pauseDays: null,
+                  reason: null,
+                  competitor: null,
+                  by: 'csm-1',
+                },
+              ],
+            }),
+          ),
+        ).toBe('SaveInvalidChange');
+        await h.executeUpdate(recordSaveOutcomeUpdate, {
+          args: [
+            {
+              result: 'saved',
+              kind: 'reduced_scope',
+              newArrCents: 12_000_000,
+              pauseDays: null,
+              reason: null,
+              competitor: null,
+              by: 'csm-1',
+            },
+          ],
+        });
+        return h.result();
+      });
+      expect(result).toMatchObject({ status: 'saved', outcome: { kind: 'reduced_scope', newArrCents: 12_000_000 } });
+      const last = acts.writes.at(-1)!;
+      expect(last.handOff).toMatchObject({
+        to: 'post_save_monitoring',
+        workflowId: `monitoring:acc-full-save:${input.renewalDate}`,
+      });
+      // Every commitment of the save travels to the monitoring: the three fast fixes and the approved concession.
+      expect(acts.launches).toHaveLength(1);
+      const monitoring = acts.launches[0]!.input as PostSaveMonitoringInput;
+      expect(monitoring.promises.map((p) => [p.source, p.state ?? 'open'])).toEqual([
+        ['plan_item', 'delivered'],
+        ['plan_item', 'open'],
+        ['plan_item', 'open'],
+        ['concession', 'open'],
+      ]);
+      expect(monitoring.account.arrCents).toBe(12_000_000);
+      expect(monitoring.saved).toMatchObject({
+        saveId: workflowId,
+        outcomeKind: 'reduced_scope',
+        concessions: [{ type: 'discount', discountPct: 20 }],
+      });
+      expect(acts.kinds().filter((k) => k === 'plan_item_overdue')).toHaveLength(2);
+      expect(acts.kinds().filter((k) => k === 'approval_escalated')).toHaveLength(2);
+    },
+    timeout(120_000),
+  );
 
-  it('exits gracefully at once when the effort is none', async () => {
-    const { acts, worker, input, taskQueue, workflowId } = await start('acc-none-save', {
-      arrCents: 300_000,
-      facts: { issuesFixable: 'no', relationship: 'broken', alternative: 'committed', budget: 'none', stakeholders: 'checked_out' },
-    });
-    const result = await worker.runUntil(suite.env.client.workflow.execute<typeof saveEffortWorkflow>('saveEffortWorkflow', { taskQueue, workflowId, args: [input] }));
-    expect(result.status).toBe('exited');
-    const last = acts.writes.at(-1)!;
-    expect(last.triage.allocation.effort).toBe('none');
-    expect(last.gracefulExit?.steps.map((st) => st.key)).toEqual(['data_export', 'knowledge_transfer', 'offboarding_support', 'door_open']);
-    expect(last.handOff?.to).toBe('win_back');
-    // No renewal workflow runs for this account: the save records that it could not link.
-    expect(last.renewalLink).toBe('no_renewal');
-    // An exited save starts no win-back yet: that comes with the renewal's churn.
-    expect(acts.launches).toEqual([]);
-  }, timeout(60_000));
+  it(
+    'exits gracefully at once when the effort is none',
+    async () => {
+      const { acts, worker, input, taskQueue, workflowId } = await start('acc-none-save', {
+        arrCents: 300_000,
+        facts: {
+          issuesFixable: 'no',
+          relationship: 'broken',
+          alternative: 'committed',
+          budget: 'none',
+          stakeholders: 'checked_out',
+        },
+      });
+      const result = await worker.runUntil(
+        suite.env.client.workflow.execute<typeof saveEffortWorkflow>('saveEffortWorkflow', {
+          taskQueue,
+          workflowId,
+          args: [input],
+        }),
+      );
+      expect(result.status).toBe('exited');
+      const last = acts.writes.at(-1)!;
+      expect(last.triage.allocation.effort).toBe('none');
+      expect(last.gracefulExit?.steps.map((st) => st.key)).toEqual([
+        'data_export',
+        'knowledge_transfer',
+        'offboarding_support',
+        'door_open',
+      ]);
+      expect(last.handOff?.to).toBe('win_back');
+      // No renewal workflow runs for this account: the save records that it could not link.
+      expect(last.renewalLink).toBe('no_renewal');
+      // An exited save starts no win-back yet: that comes with the renewal's churn.
+      expect(acts.launches).toEqual([]);
+    },
+    timeout(60_000),
+  );
 
-  it('re-triages when facts change and honours a recorded override; a light save escalates its passed deadline', async () => {
-    const { acts, worker, input, taskQueue, workflowId } = await start('acc-light-save', { arrCents: 1_000_000 });
-    await worker.runUntil(async () => {
-      const h = await suite.env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', { taskQueue, workflowId, args: [input] });
-      let s = await state(h);
-      expect(s.triage.allocation.effort).toBe('light');
-      await h.signal(retriageSignal, { eventId: 'e-1', by: 'csm-1', strategicFlags: { logo: true } });
-      await h.signal(retriageSignal, { eventId: 'e-1', by: 'csm-1', strategicFlags: { logo: true } });
-      await suite.env.sleep(1_000);
-      s = await state(h);
-      expect(s.triageHistory.map((t) => t.allocation.effort)).toEqual(['light', 'standard']);
-      expect(await refusal(h.executeUpdate(overrideProbabilityUpdate, { args: [{ tier: 'low', reason: ' ', by: 'mgr-1' }] }))).toBe('SaveInvalidChange');
-      const t = await h.executeUpdate(overrideProbabilityUpdate, { args: [{ tier: 'low', reason: 'They signed an LOI with a competitor', by: 'mgr-1' }] });
-      expect(t.allocation.effort).toBe('light');
-      expect(t.probabilityOverride).toMatchObject({ tier: 'low', by: 'mgr-1' });
-      await suite.env.sleep(15 * DAY);
-      expect(acts.kinds()).toContain('save_deadline_passed');
-      await h.executeUpdate(recordSaveOutcomeUpdate, { args: [{ result: 'lost', kind: 'lost', newArrCents: null, pauseDays: null, reason: 'Chose a cheaper tool', competitor: 'CheapCo', by: 'csm-1' }] });
-      const r = await h.result();
-      expect(r.status).toBe('lost');
-    });
-    const last = acts.writes.at(-1)!;
-    expect(last.gracefulExit).not.toBeNull();
-    expect(last.handOff?.to).toBe('win_back');
-  }, timeout(120_000));
+  it(
+    're-triages when facts change and honours a recorded override; a light save escalates its passed deadline',
+    async () => {
+      const { acts, worker, input, taskQueue, workflowId } = await start('acc-light-save', { arrCents: 1_000_000 });
+      await worker.runUntil(async () => {
+        const h = await suite.env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', {
+          taskQueue,
+          workflowId,
+          args: [input],
+        });
+        let s = await state(h);
+        expect(s.triage.allocation.effort).toBe('light');
+        await h.signal(retriageSignal, { eventId: 'e-1', by: 'csm-1', strategicFlags: { logo: true } });
+        await h.signal(retriageSignal, { eventId: 'e-1', by: 'csm-1', strategicFlags: { logo: true } });
+        await suite.env.sleep(1_000);
+        s = await state(h);
+        expect(s.triageHistory.map((t) => t.allocation.effort)).toEqual(['light', 'standard']);
+        expect(
+          await refusal(
+            h.executeUpdate(overrideProbabilityUpdate, { args: [{ tier: 'low', reason: ' ', by: 'mgr-1' }] }),
+          ),
+        ).toBe('SaveInvalidChange');
+        const t = await h.executeUpdate(overrideProbabilityUpdate, {
+          args: [{ tier: 'low', reason: 'They signed an LOI with a competitor', by: 'mgr-1' }],
+        });
+        expect(t.allocation.effort).toBe('light');
+        expect(t.probabilityOverride).toMatchObject({ tier: 'low', by: 'mgr-1' });
+        await suite.env.sleep(15 * DAY);
+        expect(acts.kinds()).toContain('save_deadline_passed');
+        await h.executeUpdate(recordSaveOutcomeUpdate, {
+          args: [
+            {
+              result: 'lost',
+              kind: 'lost',
+              newArrCents: null,
+              pauseDays: null,
+              reason: 'Chose a cheaper tool',
+              competitor: 'CheapCo',
+              by: 'csm-1',
+            },
+          ],
+        });
+        const r = await h.result();
+        expect(r.status).toBe('lost');
+      });
+      const last = acts.writes.at(-1)!;
+      expect(last.gracefulExit).not.toBeNull();
+      expect(last.handOff?.to).toBe('win_back');
+    },
+    timeout(120_000),
+  );
 
-  it('runs a standard save: a small concession climbs csm -> csm_manager -> director on its SLA and the director approves', async () => {
-    const { acts, worker, input, taskQueue, workflowId } = await start('acc-std-save', { arrCents: 5_000_000, facts: { issuesFixable: 'complex', relationship: 'strained', alternative: 'evaluating', budget: 'uncertain', stakeholders: 'mixed' } });
-    await worker.runUntil(async () => {
-      const h = await suite.env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', { taskQueue, workflowId, args: [input] });
-      let s = await state(h);
-      expect(s.triage.allocation).toMatchObject({ effort: 'standard', valueTier: 'medium', probabilityTier: 'medium', people: ['csm', 'csm_manager'] });
-      const c = await h.executeUpdate(requestConcessionUpdate, { args: [{ type: 'payment_terms', terms: 'quarterly billing', rationale, sunset: 'this term', tiedTo: 'renewal signed this month', by: 'csm-1' }] });
-      expect(c.requiredRole).toBe('csm');
-      await suite.env.sleep(25 * HOUR);
-      expect((await state(h)).concessions[0]!.awaitingRole).toBe('csm_manager');
-      await suite.env.sleep(24 * HOUR);
-      s = await state(h);
-      expect(s.concessions[0]!.awaitingRole).toBe('director');
-      expect(s.concessions[0]!.chain.map((st) => st.action)).toEqual(['requested', 'escalated', 'escalated']);
-      const ok = await h.executeUpdate(decideConcessionUpdate, { args: [{ concessionId: c.id, approve: true, by: 'dir-1', role: 'director' }] });
-      expect(ok.state).toBe('approved');
-      // End it through the workflow, not terminate: a terminated run can leave an
-      // activity outstanding on the test server, which then stops skipping time.
-      await h.executeUpdate(recordSaveOutcomeUpdate, { args: [{ result: 'saved', kind: 'full', newArrCents: null, pauseDays: null, reason: null, competitor: null, by: 'csm-1' }] });
-      await h.result();
-    });
-    expect(acts.kinds().filter((k) => k === 'approval_escalated')).toHaveLength(2);
-  }, timeout(120_000));
+  it(
+    'runs a standard save: a small concession climbs csm -> csm_manager -> director on its SLA and the director approves',
+    async () => {
+      const { acts, worker, input, taskQueue, workflowId } = await start('acc-std-save', {
+        arrCents: 5_000_000,
+        facts: {
+          issuesFixable: 'complex',
+          relationship: 'strained',
+          alternative: 'evaluating',
+          budget: 'uncertain',
+          stakeholders: 'mixed',
+        },
+      });
+      await worker.runUntil(async () => {
+        const h = await suite.env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', {
+          taskQueue,
+          workflowId,
+          args: [input],
+        });
+        let s = await state(h);
+        expect(s.triage.allocation).toMatchObject({
+          effort: 'standard',
+          valueTier: 'medium',
+          probabilityTier: 'medium',
+          people: ['csm', 'csm_manager'],
+        });
+        const c = await h.executeUpdate(requestConcessionUpdate, {
+          args: [
+            {
+              type: 'payment_terms',
+              terms: 'quarterly billing',
+              rationale,
+              sunset: 'this term',
+              tiedTo: 'renewal signed this month',
+              by: 'csm-1',
+            },
+          ],
+        });
+        expect(c.requiredRole).toBe('csm');
+        await suite.env.sleep(25 * HOUR);
+        expect((await state(h)).concessions[0]!.awaitingRole).toBe('csm_manager');
+        await suite.env.sleep(24 * HOUR);
+        s = await state(h);
+        expect(s.concessions[0]!.awaitingRole).toBe('director');
+        expect(s.concessions[0]!.chain.map((st) => st.action)).toEqual(['requested', 'escalated', 'escalated']);
+        const ok = await h.executeUpdate(decideConcessionUpdate, {
+          args: [{ concessionId: c.id, approve: true, by: 'dir-1', role: 'director' }],
+        });
+        expect(ok.state).toBe('approved');
+        // End it through the workflow, not terminate: a terminated run can leave an
+        // activity outstanding on the test server, which then stops skipping time.
+        await h.executeUpdate(recordSaveOutcomeUpdate, {
+          args: [
+            {
+              result: 'saved',
+              kind: 'full',
+              newArrCents: null,
+              pauseDays: null,
+              reason: null,
+              competitor: null,
+              by: 'csm-1',
+            },
+          ],
+        });
+        await h.result();
+      });
+      expect(acts.kinds().filter((k) => k === 'approval_escalated')).toHaveLength(2);
+    },
+    timeout(120_000),
+  );
 
-  it('runs the executive-escalation protocol step by step, logs conversations, flags lost-cause signs, and closes on the renewal decision', async () => {
-    const { acts, worker, input, taskQueue, workflowId } = await start('acc-exec-save', { arrCents: 1_000_000 });
-    const result = await worker.runUntil(async () => {
-      const h = await suite.env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', { taskQueue, workflowId, args: [input] });
-      const brief = { history: 'h', issues: 'i', plan: 'p', objective: 'o', talkingPoints: 't', timing: 'next week' };
-      // $10K ARR, no strategic flag: only with an override reason.
-      expect(await refusal(h.executeUpdate(startEscalationUpdate, { args: [{ brief, by: 'csm-1' }] }))).toBe('SaveEscalationCriteriaUnmet');
-      const esc = await h.executeUpdate(startEscalationUpdate, { args: [{ brief, overrideReason: 'Their CEO asked for ours', by: 'csm-1' }] });
-      expect(esc.steps.map((st) => [st.step, st.completedAt !== null])).toEqual([['brief_prepared', true], ['executive_engaged', false], ['csm_follow_up', false], ['closed_and_documented', false]]);
-      expect(await refusal(h.executeUpdate(startEscalationUpdate, { args: [{ brief, overrideReason: 'again', by: 'csm-1' }] }))).toBe('SaveAlreadyDecided');
+  it(
+    'runs the executive-escalation protocol step by step, logs conversations, flags lost-cause signs, and closes on the renewal decision',
+    async () => {
+      const { acts, worker, input, taskQueue, workflowId } = await start('acc-exec-save', { arrCents: 1_000_000 });
+      const result = await worker.runUntil(async () => {
+        const h = await suite.env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', {
+          taskQueue,
+          workflowId,
+          args: [input],
+        });
+        const brief = { history: 'h', issues: 'i', plan: 'p', objective: 'o', talkingPoints: 't', timing: 'next week' };
+        // $10K ARR, no strategic flag: only with an override reason.
+        expect(await refusal(h.executeUpdate(startEscalationUpdate, { args: [{ brief, by: 'csm-1' }] }))).toBe(
+          'SaveEscalationCriteriaUnmet',
+        );
+        const esc = await h.executeUpdate(startEscalationUpdate, {
+          args: [{ brief, overrideReason: 'Their CEO asked for ours', by: 'csm-1' }],
+        });
+        expect(esc.steps.map((st) => [st.step, st.completedAt !== null])).toEqual([
+          ['brief_prepared', true],
+          ['executive_engaged', false],
+          ['csm_follow_up', false],
+          ['closed_and_documented', false],
+        ]);
+        expect(
+          await refusal(
+            h.executeUpdate(startEscalationUpdate, { args: [{ brief, overrideReason: 'again', by: 'csm-1' }] }),
+          ),
+        ).toBe('SaveAlreadyDecided');
 
-      await h.signal(advanceEscalationSignal, { eventId: 'x-1', step: 'csm_follow_up', by: 'csm-1' }); // out of order: ignored
-      await h.signal(advanceEscalationSignal, { eventId: 'x-2', step: 'executive_engaged', by: 'vp-1', note: 'called their CEO' });
-      await h.signal(advanceEscalationSignal, { eventId: 'x-2', step: 'executive_engaged', by: 'vp-1' }); // duplicate: ignored
-      await suite.env.sleep(1_000);
-      let s = await state(h);
-      expect(s.escalation!.steps.filter((st) => st.completedAt).map((st) => st.step)).toEqual(['brief_prepared', 'executive_engaged']);
-      await suite.env.sleep(4 * DAY); // csm_follow_up overdue: escalated once
-      s = await state(h);
-      expect(s.escalation!.steps.find((st) => st.step === 'csm_follow_up')!.escalatedAt).not.toBeNull();
+        await h.signal(advanceEscalationSignal, { eventId: 'x-1', step: 'csm_follow_up', by: 'csm-1' }); // out of order: ignored
+        await h.signal(advanceEscalationSignal, {
+          eventId: 'x-2',
+          step: 'executive_engaged',
+          by: 'vp-1',
+          note: 'called their CEO',
+        });
+        await h.signal(advanceEscalationSignal, { eventId: 'x-2', step: 'executive_engaged', by: 'vp-1' }); // duplicate: ignored
+        await suite.env.sleep(1_000);
+        let s = await state(h);
+        expect(s.escalation!.steps.filter((st) => st.completedAt).map((st) => st.step)).toEqual([
+          'brief_prepared',
+          'executive_engaged',
+        ]);
+        await suite.env.sleep(4 * DAY); // csm_follow_up overdue: escalated once
+        s = await state(h);
+        expect(s.escalation!.steps.find((st) => st.step === 'csm_follow_up')!.escalatedAt).not.toBeNull();
 
-      await h.executeUpdate(logConversationUpdate, { args: [{ stage: 'open_with_honesty', result: 'They listened', by: 'csm-1' }] });
-      await h.executeUpdate(logConversationUpdate, { args: [{ stage: 'get_to_truth', result: 'Already signed with CheapCo', decisionFinal: true, by: 'csm-1' }] });
-      await h.signal(retriageSignal, { eventId: 'r-1', by: 'csm-1', facts: { alternative: 'committed' } });
-      await suite.env.sleep(1_000);
-      s = await state(h);
-      expect(s.conversations.map((c) => c.stage)).toEqual(['open_with_honesty', 'get_to_truth']);
-      expect(s.lostCause.suggestStop).toBe(true);
-      expect(s.lostCause.signs).toEqual(expect.arrayContaining(['signed with or committed to a competitor', 'the customer says the decision is final']));
+        await h.executeUpdate(logConversationUpdate, {
+          args: [{ stage: 'open_with_honesty', result: 'They listened', by: 'csm-1' }],
+        });
+        await h.executeUpdate(logConversationUpdate, {
+          args: [{ stage: 'get_to_truth', result: 'Already signed with CheapCo', decisionFinal: true, by: 'csm-1' }],
+        });
+        await h.signal(retriageSignal, { eventId: 'r-1', by: 'csm-1', facts: { alternative: 'committed' } });
+        await suite.env.sleep(1_000);
+        s = await state(h);
+        expect(s.conversations.map((c) => c.stage)).toEqual(['open_with_honesty', 'get_to_truth']);
+        expect(s.lostCause.suggestStop).toBe(true);
+        expect(s.lostCause.signs).toEqual(
+          expect.arrayContaining([
+            'signed with or committed to a competitor',
+            'the customer says the decision is final',
+          ]),
+        );
 
-      await h.signal(renewalDecidedSignal, { eventId: 'renewal-decision', outcome: 'churned', newArrCents: 0, reason: 'Cheaper tool' });
-      return h.result();
-    });
-    expect(result).toMatchObject({ status: 'lost', outcome: { result: 'lost', decidedBy: 'renewal', reason: 'Cheaper tool' } });
-    expect(acts.writes.at(-1)!.handOff?.to).toBe('win_back');
-  }, timeout(120_000));
+        await h.signal(renewalDecidedSignal, {
+          eventId: 'renewal-decision',
+          outcome: 'churned',
+          newArrCents: 0,
+          reason: 'Cheaper tool',
+        });
+        return h.result();
+      });
+      expect(result).toMatchObject({
+        status: 'lost',
+        outcome: { result: 'lost', decidedBy: 'renewal', reason: 'Cheaper tool' },
+      });
+      expect(acts.writes.at(-1)!.handOff?.to).toBe('win_back');
+    },
+    timeout(120_000),
+  );
 });

@@ -1,4 +1,13 @@
-import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import {
   ACTIVITY_OPTIONS,
   addIssueUpdate,
@@ -39,16 +48,52 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
   const save = new SaveEffort(input, progress, workflowInfo().workflowId);
 
   setHandler(retriageSignal, (x) => save.retriage(x));
-  handleUpdate(overrideProbabilityUpdate, (u) => save.overrideProbability(u), (u) => save.checkOverride(u));
-  handleUpdate(addIssueUpdate, (u) => save.recordIssue(u), (u) => save.checkIssue(u));
+  handleUpdate(
+    overrideProbabilityUpdate,
+    (u) => save.overrideProbability(u),
+    (u) => save.checkOverride(u),
+  );
+  handleUpdate(
+    addIssueUpdate,
+    (u) => save.recordIssue(u),
+    (u) => save.checkIssue(u),
+  );
   setHandler(earlyWarningIssueSignal, (x) => save.issueFromEarlyWarning(x));
-  handleUpdate(addPlanItemUpdate, (u) => save.addPlanItem(u), (u) => save.checkPlanItem(u));
-  handleUpdate(setPlanItemStateUpdate, (u) => save.setPlanItemState(u), (u) => save.checkPlanItemState(u));
-  handleUpdate(requestConcessionUpdate, (u) => save.requestConcession(u), (u) => save.checkConcessionRequest(u));
-  handleUpdate(decideConcessionUpdate, (u) => save.decideConcession(u), (u) => save.checkConcessionDecision(u));
-  handleUpdate(recordSaveOutcomeUpdate, (u) => save.recordOutcome(u), (u) => save.checkOutcome(u));
-  handleUpdate(logConversationUpdate, (u) => save.logConversation(u), (u) => save.checkConversation(u));
-  handleUpdate(startEscalationUpdate, (u) => save.startEscalation(u), (u) => save.checkEscalation(u));
+  handleUpdate(
+    addPlanItemUpdate,
+    (u) => save.addPlanItem(u),
+    (u) => save.checkPlanItem(u),
+  );
+  handleUpdate(
+    setPlanItemStateUpdate,
+    (u) => save.setPlanItemState(u),
+    (u) => save.checkPlanItemState(u),
+  );
+  handleUpdate(
+    requestConcessionUpdate,
+    (u) => save.requestConcession(u),
+    (u) => save.checkConcessionRequest(u),
+  );
+  handleUpdate(
+    decideConcessionUpdate,
+    (u) => save.decideConcession(u),
+    (u) => save.checkConcessionDecision(u),
+  );
+  handleUpdate(
+    recordSaveOutcomeUpdate,
+    (u) => save.recordOutcome(u),
+    (u) => save.checkOutcome(u),
+  );
+  handleUpdate(
+    logConversationUpdate,
+    (u) => save.logConversation(u),
+    (u) => save.checkConversation(u),
+  );
+  handleUpdate(
+    startEscalationUpdate,
+    (u) => save.startEscalation(u),
+    (u) => save.checkEscalation(u),
+  );
   setHandler(advanceEscalationSignal, (x) => save.advanceEscalation(x));
   setHandler(renewalDecidedSignal, (x) => save.closeFromRenewal(x));
   setHandler(getSaveStateQuery, () => save.state);
@@ -59,7 +104,10 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
     if (save.unlinked) {
       // Link both ways: the renewal learns which save is its own (it already knows when it started it).
       try {
-        await getExternalWorkflowHandle(save.state.renewalId).signal(saveLinkedSignal, { saveId: save.state.saveId, startedBy: input.startedBy });
+        await getExternalWorkflowHandle(save.state.renewalId).signal(saveLinkedSignal, {
+          saveId: save.state.saveId,
+          startedBy: input.startedBy,
+        });
         save.linked('linked');
       } catch {
         save.linked('no_renewal');
@@ -72,7 +120,8 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
       await activities.launchFollowUp(handOff);
       save.handedOff(handOff.workflowId);
     }
-    for (let n = progress.nextToSend(); n; n = progress.nextToSend()) await activities.notify(n).then(() => progress.sent());
+    for (let n = progress.nextToSend(); n; n = progress.nextToSend())
+      await activities.notify(n).then(() => progress.sent());
     if (progress.takeChange(save.state)) {
       save.refreshDerived();
       upsertSearchAttributes(save.searchAttributes());

@@ -4,7 +4,15 @@
  * (docs/rulebook.md, "Win-back").
  */
 import { workflowInfo } from '@temporalio/workflow';
-import { WIN_BACK_REFUSALS, renewalWorkflowId, type RenewalWorkflowInput, type WinBackInput, type WinBackOutcome, type WinBackState, type WinBackTouchpointState } from './definitions';
+import {
+  WIN_BACK_REFUSALS,
+  renewalWorkflowId,
+  type RenewalWorkflowInput,
+  type WinBackInput,
+  type WinBackOutcome,
+  type WinBackState,
+  type WinBackTouchpointState,
+} from './definitions';
 import { refuse } from './refusals';
 import {
   localDateAt,
@@ -28,7 +36,13 @@ const TITLES: Record<WinBackTouchpoint['kind'], string> = {
   formal_conversation: 'Formal win-back conversation',
 };
 
-type OutcomeRequest = { result: WinBackOutcome['result']; newArrCents?: number; renewalDate?: string; note?: string; by: string };
+type OutcomeRequest = {
+  result: WinBackOutcome['result'];
+  newArrCents?: number;
+  renewalDate?: string;
+  note?: string;
+  by: string;
+};
 type TouchpointDone = { kind: WinBackTouchpoint['kind']; by: string; note?: string };
 
 export class WinBack {
@@ -51,7 +65,14 @@ export class WinBack {
       reason: input.reason,
       competitor: input.competitor,
       status: 'active',
-      touchpoints: schedule.map((tp) => ({ ...tp, taskState: 'scheduled', completedAt: null, completedBy: null, note: null, escalatedAt: null })),
+      touchpoints: schedule.map((tp) => ({
+        ...tp,
+        taskState: 'scheduled',
+        completedAt: null,
+        completedBy: null,
+        note: null,
+        escalatedAt: null,
+      })),
       outcome: null,
       endsAt: winBackEndsAt(schedule, input.policy),
       policyVersion: input.policy.version,
@@ -82,9 +103,24 @@ export class WinBack {
     if (!this.active) refuse(WIN_BACK_REFUSALS.closed, `the win-back has ended: ${this.state.status}`);
   }
 
-  private notify(key: string, kind: RenewalNotification['kind'], managerOf: string | null, subject: string, detail: Record<string, unknown>): void {
+  private notify(
+    key: string,
+    kind: RenewalNotification['kind'],
+    managerOf: string | null,
+    subject: string,
+    detail: Record<string, unknown>,
+  ): void {
     const s = this.state;
-    this.progress.notify({ key: `${s.winBackId}:${key}`, kind, renewalId: s.renewalId, accountId: s.account.id, recipientIds: [s.account.ownerCsmId], managerOf, subject, detail: { ...detail, winBackId: s.winBackId } });
+    this.progress.notify({
+      key: `${s.winBackId}:${key}`,
+      kind,
+      renewalId: s.renewalId,
+      accountId: s.account.id,
+      recipientIds: [s.account.ownerCsmId],
+      managerOf,
+      subject,
+      detail: { ...detail, winBackId: s.winBackId },
+    });
   }
 
   // ---- updates ----
@@ -93,7 +129,8 @@ export class WinBack {
     this.requireActive();
     const tp = this.state.touchpoints.find((t) => t.kind === u.kind);
     if (!tp) refuse(WIN_BACK_REFUSALS.notFound, `no ${u.kind} touchpoint`);
-    if (tp.taskState === 'scheduled') refuse(WIN_BACK_REFUSALS.notDue, `the ${u.kind} touchpoint is not due until ${tp.at}`);
+    if (tp.taskState === 'scheduled')
+      refuse(WIN_BACK_REFUSALS.notDue, `the ${u.kind} touchpoint is not due until ${tp.at}`);
     if (tp.taskState === 'done') refuse(WIN_BACK_REFUSALS.alreadyDone, `the ${u.kind} touchpoint is already done`);
   }
 
@@ -142,18 +179,38 @@ export class WinBack {
     for (const tp of s.touchpoints) {
       if (touchpointOpens(tp, now)) {
         tp.taskState = 'open';
-        this.notify(`touchpoint:${tp.kind}`, 'win_back_touchpoint', null, `${TITLES[tp.kind]} (${s.account.name}, churned ${localDateAt(new Date(s.churnedAt), this.timeZone)})`, { kind: tp.kind, dueAt: tp.dueAt });
+        this.notify(
+          `touchpoint:${tp.kind}`,
+          'win_back_touchpoint',
+          null,
+          `${TITLES[tp.kind]} (${s.account.name}, churned ${localDateAt(new Date(s.churnedAt), this.timeZone)})`,
+          { kind: tp.kind, dueAt: tp.dueAt },
+        );
         this.progress.markChanged();
       }
       if (touchpointOverdue(tp, now)) {
         tp.escalatedAt = new Date(now).toISOString();
-        this.notify(`overdue:${tp.kind}`, 'win_back_task_overdue', s.account.ownerCsmId, `Overdue win-back ${tp.kind.replace(/_/g, ' ')}: ${s.account.name}`, { kind: tp.kind, dueAt: tp.dueAt });
+        this.notify(
+          `overdue:${tp.kind}`,
+          'win_back_task_overdue',
+          s.account.ownerCsmId,
+          `Overdue win-back ${tp.kind.replace(/_/g, ' ')}: ${s.account.name}`,
+          { kind: tp.kind, dueAt: tp.dueAt },
+        );
         this.progress.markChanged();
       }
     }
     if (now >= Date.parse(s.endsAt)) {
       s.status = 'no_response';
-      s.outcome = { result: 'no_response', newArrCents: null, newRenewalId: null, newRenewalDate: null, note: 'no outcome recorded after the last touchpoint', by: 'workflow', at: new Date(now).toISOString() };
+      s.outcome = {
+        result: 'no_response',
+        newArrCents: null,
+        newRenewalId: null,
+        newRenewalDate: null,
+        note: 'no outcome recorded after the last touchpoint',
+        by: 'workflow',
+        at: new Date(now).toISOString(),
+      };
       this.progress.markChanged();
     }
   }
@@ -162,7 +219,15 @@ export class WinBack {
   renewalToLaunch(): { renewalId: string; input: RenewalWorkflowInput } | null {
     const o = this.state.outcome;
     if (!this.launchPending || !o?.newRenewalId || !o.newRenewalDate || !o.newArrCents) return null;
-    return { renewalId: o.newRenewalId, input: { account: { ...this.state.account, arrCents: o.newArrCents }, renewalDate: o.newRenewalDate, policy: this.policy, launchedBy: `workflow:${this.state.winBackId}` } };
+    return {
+      renewalId: o.newRenewalId,
+      input: {
+        account: { ...this.state.account, arrCents: o.newArrCents },
+        renewalDate: o.newRenewalDate,
+        policy: this.policy,
+        launchedBy: `workflow:${this.state.winBackId}`,
+      },
+    };
   }
 
   launched(): void {

@@ -1,10 +1,20 @@
 import { allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
-import { ACTIVITY_OPTIONS, completeWinBackTouchpointUpdate, getWinBackStateQuery, recordWinBackOutcomeUpdate, type WinBackActivities, type WinBackInput, type WinBackResult } from './definitions';
+import {
+  ACTIVITY_OPTIONS,
+  completeWinBackTouchpointUpdate,
+  getWinBackStateQuery,
+  recordWinBackOutcomeUpdate,
+  type WinBackActivities,
+  type WinBackInput,
+  type WinBackResult,
+} from './definitions';
 import type { RenewalNotification } from './renewal.activities';
 import { WinBack } from './win-back.state';
 import { WorkflowProgress, handleUpdate, sleepFor } from './workflow-loop';
 
-const activities = proxyActivities<WinBackActivities & { notify(n: RenewalNotification): Promise<void> }>(ACTIVITY_OPTIONS);
+const activities = proxyActivities<WinBackActivities & { notify(n: RenewalNotification): Promise<void> }>(
+  ACTIVITY_OPTIONS,
+);
 
 /**
  * Win-back (docs/rulebook.md, "Win-back"): after a churn, the owner reaches out 3, 6 and
@@ -20,18 +30,31 @@ export async function winBackWorkflow(input: WinBackInput): Promise<WinBackResul
   const winBack = new WinBack(input, progress);
   const s = winBack.state;
 
-  handleUpdate(completeWinBackTouchpointUpdate, (u) => winBack.completeTouchpoint(u), (u) => winBack.checkTouchpoint(u));
-  handleUpdate(recordWinBackOutcomeUpdate, (u) => winBack.recordOutcome(u), (u) => winBack.checkOutcome(u));
+  handleUpdate(
+    completeWinBackTouchpointUpdate,
+    (u) => winBack.completeTouchpoint(u),
+    (u) => winBack.checkTouchpoint(u),
+  );
+  handleUpdate(
+    recordWinBackOutcomeUpdate,
+    (u) => winBack.recordOutcome(u),
+    (u) => winBack.checkOutcome(u),
+  );
   setHandler(getWinBackStateQuery, () => s);
 
   for (;;) {
     winBack.advance(Date.now());
     const launch = winBack.renewalToLaunch();
     if (launch) {
-      await activities.launchFollowUp({ workflowType: 'renewalWorkflow', workflowId: launch.renewalId, input: launch.input });
+      await activities.launchFollowUp({
+        workflowType: 'renewalWorkflow',
+        workflowId: launch.renewalId,
+        input: launch.input,
+      });
       winBack.launched();
     }
-    for (let n = progress.nextToSend(); n; n = progress.nextToSend()) await activities.notify(n).then(() => progress.sent());
+    for (let n = progress.nextToSend(); n; n = progress.nextToSend())
+      await activities.notify(n).then(() => progress.sent());
     if (progress.takeChange(s)) await activities.recordWinBackState(s);
     if (!winBack.active) {
       if (progress.settled && !winBack.launching) break;

@@ -8,4 +8,8 @@ import type { SaveEffortActivities } from './save-effort.activities';
  * registers exactly this map (`satisfies WorkerActivities`), so an activity a workflow
  * needs and the worker lacks, or one it registers that nothing calls, is a compile error.
  */
-export type WorkerActivities = RenewalActivities & SaveEffortActivities & MonitoringActivities & WinBackActivities & AccountRiskActivities;
+export type WorkerActivities = RenewalActivities &
+  SaveEffortActivities &
+  MonitoringActivities &
+  WinBackActivities &
+  AccountRiskActivities;

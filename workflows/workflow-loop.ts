@@ -13,7 +13,11 @@ import { setHandler } from '@temporalio/workflow';
  * Registers an update whose validator may refuse it (with `refuse()`, refusals.ts):
  * a refused update changes nothing and is not written to the history.
  */
-export function handleUpdate<Ret, Args extends unknown[]>(update: UpdateDefinition<Ret, Args>, apply: (...args: Args) => Ret, check: (...args: Args) => void): void {
+export function handleUpdate<Ret, Args extends unknown[]>(
+  update: UpdateDefinition<Ret, Args>,
+  apply: (...args: Args) => Ret,
+  check: (...args: Args) => void,
+): void {
   setHandler(update, apply, { validator: check });
 }
 
@@ -41,7 +45,8 @@ export function applyOnce(applied: string[], eventId: string): boolean {
 /** The earliest of the due times given (undefined ones are ignored), or undefined when none is. */
 export function earliest(dueTimes: ReadonlyArray<number | null | undefined>): number | undefined {
   let first: number | undefined;
-  for (const t of dueTimes) if (t !== undefined && t !== null && Number.isFinite(t) && (first === undefined || t < first)) first = t;
+  for (const t of dueTimes)
+    if (t !== undefined && t !== null && Number.isFinite(t) && (first === undefined || t < first)) first = t;
   return first;
 }
 

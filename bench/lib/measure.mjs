@@ -42,7 +42,13 @@ export function httpClient(baseUrl, maxSockets) {
           /** @type {Buffer[]} */
           const chunks = [];
           res.on('data', (/** @type {Buffer} */ c) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              text: Buffer.concat(chunks).toString('utf8'),
+              ms: performance.now() - started,
+            }),
+          );
           res.on('error', reject);
         });
         req.on('error', reject);

@@ -50,7 +50,8 @@ export function summarize(files, top = 12) {
       const name = n.callFrame.functionName || '(anonymous)';
       const o = name.startsWith('(') && name !== '(anonymous)' ? name : origin(n.callFrame.url);
       byOrigin.set(o, (byOrigin.get(o) ?? 0) + us);
-      const key = `${name} ${n.callFrame.url ? `${n.callFrame.url.split('/').slice(-2).join('/')}:${n.callFrame.lineNumber + 1}` : ''}`.trim();
+      const key =
+        `${name} ${n.callFrame.url ? `${n.callFrame.url.split('/').slice(-2).join('/')}:${n.callFrame.lineNumber + 1}` : ''}`.trim();
       byFunction.set(key, (byFunction.get(key) ?? 0) + us);
     }
   }
@@ -58,11 +59,18 @@ export function summarize(files, top = 12) {
   byOrigin.delete('(idle)');
   const busy = total - idle;
   const pct = (/** @type {number} */ us) => `${((100 * us) / busy).toFixed(1)}%`;
-  const lines = [`cpu profile (${files.length} thread${files.length === 1 ? '' : 's'}): ${(busy / 1e6).toFixed(1)} s busy of ${(total / 1e6).toFixed(1)} s sampled; shares of the busy time`];
+  const lines = [
+    `cpu profile (${files.length} thread${files.length === 1 ? '' : 's'}): ${(busy / 1e6).toFixed(1)} s busy of ${(total / 1e6).toFixed(1)} s sampled; shares of the busy time`,
+  ];
   lines.push('  self time by origin:');
-  for (const [o, us] of [...byOrigin].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`    ${pct(us).padStart(6)}  ${o}`);
+  for (const [o, us] of [...byOrigin].sort((a, b) => b[1] - a[1]).slice(0, top))
+    lines.push(`    ${pct(us).padStart(6)}  ${o}`);
   lines.push('  busiest functions (self time):');
-  for (const [f, us] of [...byFunction].filter(([f]) => !f.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`    ${pct(us).padStart(6)}  ${f}`);
+  for (const [f, us] of [...byFunction]
+    .filter(([f]) => !f.startsWith('(idle)'))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top))
+    lines.push(`    ${pct(us).padStart(6)}  ${f}`);
   return lines.join('\n');
 }
 
@@ -92,16 +100,21 @@ export function summarizeHeap(files, top = 12) {
       const name = n.callFrame.functionName || '(anonymous)';
       const o = name.startsWith('(') && name !== '(anonymous)' ? name : origin(n.callFrame.url);
       byOrigin.set(o, (byOrigin.get(o) ?? 0) + n.selfSize);
-      const key = `${name} ${n.callFrame.url ? `${n.callFrame.url.split('/').slice(-2).join('/')}:${n.callFrame.lineNumber + 1}` : ''}`.trim();
+      const key =
+        `${name} ${n.callFrame.url ? `${n.callFrame.url.split('/').slice(-2).join('/')}:${n.callFrame.lineNumber + 1}` : ''}`.trim();
       byFunction.set(key, (byFunction.get(key) ?? 0) + n.selfSize);
     }
   }
   const mb = (/** @type {number} */ b) => `${(b / 2 ** 20).toFixed(1)} MB`;
-  const lines = [`heap profile (${files.length} thread${files.length === 1 ? '' : 's'}): ${mb(total)} allocated in the window and still alive`];
+  const lines = [
+    `heap profile (${files.length} thread${files.length === 1 ? '' : 's'}): ${mb(total)} allocated in the window and still alive`,
+  ];
   lines.push('  by origin:');
-  for (const [o, b] of [...byOrigin].sort((x, y) => y[1] - x[1]).slice(0, top)) lines.push(`    ${mb(b).padStart(9)}  ${o}`);
+  for (const [o, b] of [...byOrigin].sort((x, y) => y[1] - x[1]).slice(0, top))
+    lines.push(`    ${mb(b).padStart(9)}  ${o}`);
   lines.push('  by allocating function:');
-  for (const [f, b] of [...byFunction].sort((x, y) => y[1] - x[1]).slice(0, top)) lines.push(`    ${mb(b).padStart(9)}  ${f}`);
+  for (const [f, b] of [...byFunction].sort((x, y) => y[1] - x[1]).slice(0, top))
+    lines.push(`    ${mb(b).padStart(9)}  ${f}`);
   return lines.join('\n');
 }
 

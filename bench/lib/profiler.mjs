@@ -24,7 +24,9 @@ if (file) {
   let out = file;
   /** @param {string} method @param {object} [params] @returns {Promise<unknown>} */
   const post = (method, params) =>
-    new Promise((resolve, reject) => session.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result))));
+    new Promise((resolve, reject) =>
+      session.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result))),
+    );
   const timer = setInterval(() => {
     const wanted = existsSync(`${file}.on`);
     if (busy || wanted === running) return;
@@ -37,11 +39,23 @@ if (file) {
           .then(() => post('HeapProfiler.enable'))
           .then(() => post('HeapProfiler.startSampling', { samplingInterval: 65536 }))
       : post('Profiler.stop')
-          .then((r) => writeFileSync(`${out}.${threadId}.cpuprofile`, JSON.stringify(/** @type {{ profile: unknown }} */ (r).profile)))
+          .then((r) =>
+            writeFileSync(
+              `${out}.${threadId}.cpuprofile`,
+              JSON.stringify(/** @type {{ profile: unknown }} */ (r).profile),
+            ),
+          )
           .then(() => post('HeapProfiler.stopSampling'))
-          .then((r) => writeFileSync(`${out}.${threadId}.heapprofile`, JSON.stringify(/** @type {{ profile: unknown }} */ (r).profile)));
+          .then((r) =>
+            writeFileSync(
+              `${out}.${threadId}.heapprofile`,
+              JSON.stringify(/** @type {{ profile: unknown }} */ (r).profile),
+            ),
+          );
     running = wanted;
-    step.catch((/** @type {unknown} */ e) => process.stderr.write(`[profiler] ${String(e)}\n`)).finally(() => (busy = false));
+    step
+      .catch((/** @type {unknown} */ e) => process.stderr.write(`[profiler] ${String(e)}\n`))
+      .finally(() => (busy = false));
   }, 100);
   timer.unref();
 }

@@ -12,10 +12,14 @@ const requireCjs = createRequire(import.meta.url);
 /** @param {string} path @returns {unknown} */
 const load = (path) => requireCjs(path);
 /** The compiled domain library (dist/), for the policy the api resolves. */
-export const domain = /** @type {{ resolvePolicy: (overrides?: unknown) => unknown, DEFAULT_POLICY: unknown }} */ (load(join(repoRoot, 'dist/libs/domain/src/index.js')));
+export const domain = /** @type {{ resolvePolicy: (overrides?: unknown) => unknown, DEFAULT_POLICY: unknown }} */ (
+  load(join(repoRoot, 'dist/libs/domain/src/index.js'))
+);
 
 /** The api's own canonical JSON (dist/), the JSON with sorted keys it hashes launches with. */
-const { canonicalJson } = /** @type {{ canonicalJson: (value: unknown) => string }} */ (load(join(repoRoot, 'dist/apps/api/src/common/canonical-json.js')));
+const { canonicalJson } = /** @type {{ canonicalJson: (value: unknown) => string }} */ (
+  load(join(repoRoot, 'dist/apps/api/src/common/canonical-json.js'))
+);
 
 /**
  * The body of one launch.
@@ -44,9 +48,20 @@ export function launchBody(accountId, renewalDate, i) {
  */
 export function rawStart(body, launchedBy, taskQueue) {
   const a = body.account;
-  const account = { id: a.id, name: a.name, arrCents: a.arrCents, segment: a.segment, timeZone: a.timeZone, ownerCsmId: a.ownerCsmId, csmManagerId: a.csmManagerId ?? null, salesRepId: null };
+  const account = {
+    id: a.id,
+    name: a.name,
+    arrCents: a.arrCents,
+    segment: a.segment,
+    timeZone: a.timeZone,
+    ownerCsmId: a.ownerCsmId,
+    csmManagerId: a.csmManagerId ?? null,
+    salesRepId: null,
+  };
   const input = { account, renewalDate: body.renewalDate, policy: domain.resolvePolicy(undefined), launchedBy };
-  const fingerprint = createHash('sha256').update(canonicalJson({ account, renewalDate: body.renewalDate, policy: null })).digest('hex');
+  const fingerprint = createHash('sha256')
+    .update(canonicalJson({ account, renewalDate: body.renewalDate, policy: null }))
+    .digest('hex');
   return {
     type: 'renewalWorkflow',
     options: {

@@ -61,7 +61,10 @@ export function rssMb(pid) {
  */
 function appOptions(dataDir, name, own = {}) {
   if (!PROFILE) return { env: own.env ?? {}, nodeArgs: own.nodeArgs ?? [] };
-  return { env: { ...(own.env ?? {}), BENCH_CPU_PROFILE_FILE: join(dataDir, `${name}.profile`) }, nodeArgs: ['--import', join(repoRoot, 'bench/lib/profiler.mjs'), ...(own.nodeArgs ?? [])] };
+  return {
+    env: { ...(own.env ?? {}), BENCH_CPU_PROFILE_FILE: join(dataDir, `${name}.profile`) },
+    nodeArgs: ['--import', join(repoRoot, 'bench/lib/profiler.mjs'), ...(own.nodeArgs ?? [])],
+  };
 }
 
 export class BenchStack {
@@ -107,7 +110,9 @@ export class BenchStack {
       rmSync(dataDir, { recursive: true, force: true });
       throw error;
     });
-    say(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s: Temporal ${service.temporalAddress}, PostgreSQL port ${service.postgres?.port}, data in ${dataDir}`);
+    say(
+      `stack up in ${((Date.now() - started) / 1000).toFixed(1)} s: Temporal ${service.temporalAddress}, PostgreSQL port ${service.postgres?.port}, data in ${dataDir}`,
+    );
     return new BenchStack(service);
   }
 
@@ -157,7 +162,8 @@ export class BenchStack {
     mkdirSync(profileDir, { recursive: true });
     const base = join(profileDir, `${app.name}-${label.replace(/[^A-Za-z0-9-]+/g, '_')}`);
     const on = join(this.dataDir, `${app.name}.profile.on`);
-    for (const f of readdirSync(profileDir)) if (join(profileDir, f).startsWith(`${base}.`)) rmSync(join(profileDir, f));
+    for (const f of readdirSync(profileDir))
+      if (join(profileDir, f).startsWith(`${base}.`)) rmSync(join(profileDir, f));
     writeFileSync(on, base);
     await sleep(300);
     try {
@@ -189,7 +195,11 @@ export class BenchStack {
     writeFileSync(file, request);
     const done = () => readdirSync(this.dataDir).filter((f) => f.startsWith(`${app.name}.gc.${request}.`));
     // The main thread's answer is awaited; threads that have not answered by then are not counted.
-    await waitUntil(() => (done().includes(`${app.name}.gc.${request}.0`) ? true : undefined), 10_000, `${app.name} to collect garbage`).catch(() => undefined);
+    await waitUntil(
+      () => (done().includes(`${app.name}.gc.${request}.0`) ? true : undefined),
+      10_000,
+      `${app.name} to collect garbage`,
+    ).catch(() => undefined);
     await sleep(500);
     return done().length;
   }
@@ -199,7 +209,10 @@ export class BenchStack {
    * @param {string} name
    */
   gcOnDemand(name) {
-    return { env: { BENCH_GC_FILE: join(this.dataDir, `${name}.gc`) }, nodeArgs: ['--expose-gc', '--import', join(repoRoot, 'bench/lib/gc-on-demand.mjs')] };
+    return {
+      env: { BENCH_GC_FILE: join(this.dataDir, `${name}.gc`) },
+      nodeArgs: ['--expose-gc', '--import', join(repoRoot, 'bench/lib/gc-on-demand.mjs')],
+    };
   }
 
   /**

@@ -24,7 +24,9 @@ export function dataDir() {
   // As root, PostgreSQL runs as the postgres user, which cannot enter /root: keep the
   // data where both can reach it.
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const fallback = asRoot ? '/var/lib/retain' : join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'retain');
+  const fallback = asRoot
+    ? '/var/lib/retain'
+    : join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'retain');
   const base = process.env.RETAIN_DATA_DIR ?? fallback;
   mkdirSync(base, { recursive: true });
   return base;

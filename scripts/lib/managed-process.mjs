@@ -72,9 +72,19 @@ export class ManagedProcess {
   spawn(env = this.spec.env) {
     if (this.running) throw new Error(`${this.name} is already running (pid ${this.pid})`);
     const fd = this.logFile ? openSync(this.logFile, 'a') : undefined;
-    const stdio = /** @type {import('node:child_process').StdioOptions} */ (fd === undefined ? ['ignore', this.spec.output === 'stderr' ? 'ignore' : 'inherit', 'inherit'] : ['ignore', fd, fd]);
+    const stdio = /** @type {import('node:child_process').StdioOptions} */ (
+      fd === undefined
+        ? ['ignore', this.spec.output === 'stderr' ? 'ignore' : 'inherit', 'inherit']
+        : ['ignore', fd, fd]
+    );
     try {
-      const child = spawn(this.spec.command, this.spec.args, { env, cwd: this.spec.cwd, stdio, detached: true, ...(this.spec.user ?? {}) });
+      const child = spawn(this.spec.command, this.spec.args, {
+        env,
+        cwd: this.spec.cwd,
+        stdio,
+        detached: true,
+        ...(this.spec.user ?? {}),
+      });
       this.child = child;
       this.exit = undefined;
       this.stopping = false;
@@ -110,7 +120,11 @@ export class ManagedProcess {
   async startAndWait(ready, { timeoutMs, what, everyMs = 200, env, signal }) {
     this.spawn(env);
     try {
-      await waitUntil(ready, timeoutMs, what, { everyMs, ...(signal ? { signal } : {}), abortWhen: () => (this.running ? undefined : this.describeExit()) });
+      await waitUntil(ready, timeoutMs, what, {
+        everyMs,
+        ...(signal ? { signal } : {}),
+        abortWhen: () => (this.running ? undefined : this.describeExit()),
+      });
     } catch (error) {
       await this.stop('SIGKILL');
       throw error;

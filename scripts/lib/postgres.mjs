@@ -4,7 +4,17 @@
 // (uid/gid given to spawn) and its data directory is owned by that user.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProvisioningError, ensureDir, log, run } from './common.mjs';
@@ -17,7 +27,9 @@ export function findPostgresBinDir() {
   if (process.env.PG_BIN) candidates.push(process.env.PG_BIN);
   const debianRoot = '/usr/lib/postgresql';
   if (existsSync(debianRoot)) {
-    const versions = readdirSync(debianRoot).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync(debianRoot)
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
     for (const v of versions) candidates.push(join(debianRoot, v, 'bin'));
   }
   const pgConfig = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
@@ -68,7 +80,16 @@ function own(path, who) {
  * @param {{ dir: string, port: number, movable?: boolean, password: string, database: string, ephemeral: boolean, env?: NodeJS.ProcessEnv, signal?: AbortSignal }} options
  * @returns {Promise<PostgresServer>}
  */
-export async function startPostgres({ dir, port, movable = false, password, database, ephemeral, env = process.env, signal }) {
+export async function startPostgres({
+  dir,
+  port,
+  movable = false,
+  password,
+  database,
+  ephemeral,
+  env = process.env,
+  signal,
+}) {
   const bin = findPostgresBinDir();
   const who = serverIdentity();
   const user = 'retain';
@@ -82,10 +103,28 @@ export async function startPostgres({ dir, port, movable = false, password, data
     const pwfile = join(dir, 'pwfile');
     writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
     own(pwfile, who);
-    await run('postgres', join(bin, 'initdb'), ['-D', dataDir, '-U', user, '-E', 'UTF8', '--locale=C', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '--no-instructions', ...(ephemeral ? ['--no-sync'] : [])], {
-      ...(who ?? {}),
-      cwd: dir,
-    }, { quiet: true });
+    await run(
+      'postgres',
+      join(bin, 'initdb'),
+      [
+        '-D',
+        dataDir,
+        '-U',
+        user,
+        '-E',
+        'UTF8',
+        '--locale=C',
+        '--auth=scram-sha-256',
+        `--pwfile=${pwfile}`,
+        '--no-instructions',
+        ...(ephemeral ? ['--no-sync'] : []),
+      ],
+      {
+        ...(who ?? {}),
+        cwd: dir,
+      },
+      { quiet: true },
+    );
     rmSync(pwfile);
     const settings = [
       "listen_addresses = '127.0.0.1'",
@@ -97,24 +136,47 @@ export async function startPostgres({ dir, port, movable = false, password, data
     appendFileSync(join(dataDir, 'postgresql.conf'), `\n# retain\n${settings.join('\n')}\n`);
   }
   const enc = encodeURIComponent(password);
-  const urls = (/** @type {number} */ p) => ({ url: `postgres://${user}:${enc}@127.0.0.1:${p}/${database}`, adminUrl: `postgres://${user}:${enc}@127.0.0.1:${p}/postgres` });
-  const proc = new ManagedProcess({ name: 'postgres', command: join(bin, 'postgres'), args: [], env, cwd: dir, ...(who ? { user: who } : {}), output: join(dir, 'postgres.log'), stopSignal: 'SIGINT', graceMs: 15_000 });
+  const urls = (/** @type {number} */ p) => ({
+    url: `postgres://${user}:${enc}@127.0.0.1:${p}/${database}`,
+    adminUrl: `postgres://${user}:${enc}@127.0.0.1:${p}/postgres`,
+  });
+  const proc = new ManagedProcess({
+    name: 'postgres',
+    command: join(bin, 'postgres'),
+    args: [],
+    env,
+    cwd: dir,
+    ...(who ? { user: who } : {}),
+    output: join(dir, 'postgres.log'),
+    stopSignal: 'SIGINT',
+    graceMs: 15_000,
+  });
   /** @param {number} p */
   const startOn = async (p) => {
     log('postgres', `starting on 127.0.0.1:${p}`);
     proc.spec.args = ['-D', dataDir, '-p', String(p)];
     try {
       // Ready when it answers a query: it accepts connections a moment before it takes them.
-      await proc.startAndWait(() => createDatabaseIfMissing(urls(p).adminUrl, database), { timeoutMs: 30_000, what: `PostgreSQL on port ${p}`, ...(signal ? { signal } : {}) });
+      await proc.startAndWait(() => createDatabaseIfMissing(urls(p).adminUrl, database), {
+        timeoutMs: 30_000,
+        what: `PostgreSQL on port ${p}`,
+        ...(signal ? { signal } : {}),
+      });
     } catch (error) {
-      throw new ProvisioningError(`PostgreSQL did not start on port ${p}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new ProvisioningError(
+        `PostgreSQL did not start on port ${p}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   };
   let current = port;
-  await retryStart('PostgreSQL', async (attempt) => {
-    if (movable && attempt > 1) current = await freePort();
-    await startOn(current);
-  }, signal ? { signal } : {});
+  await retryStart(
+    'PostgreSQL',
+    async (attempt) => {
+      if (movable && attempt > 1) current = await freePort();
+      await startOn(current);
+    },
+    signal ? { signal } : {},
+  );
   return {
     ...urls(current),
     port: current,
@@ -148,7 +210,14 @@ export async function createDatabaseIfMissing(adminUrl, database) {
  */
 export async function startEphemeralPostgres() {
   const base = mkdtempSync(join(tmpdir(), 'retain-pg-'));
-  return startPostgres({ dir: base, port: await freePort(), movable: true, password: randomBytes(12).toString('hex'), database: 'retain', ephemeral: true });
+  return startPostgres({
+    dir: base,
+    port: await freePort(),
+    movable: true,
+    password: randomBytes(12).toString('hex'),
+    database: 'retain',
+    ephemeral: true,
+  });
 }
 
 /**
@@ -163,7 +232,9 @@ export async function openLocalPostgres({ dir, port, reuseRunning, env, signal }
   ensureDir(dir);
   const stateFile = join(dir, 'connection.json');
   /** @type {{ port: number, password: string }} */
-  const state = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, 'utf8')) : { port: port ?? (await freePort()), password: randomBytes(16).toString('hex') };
+  const state = existsSync(stateFile)
+    ? JSON.parse(readFileSync(stateFile, 'utf8'))
+    : { port: port ?? (await freePort()), password: randomBytes(16).toString('hex') };
   const movable = !existsSync(stateFile) && port === undefined;
   const keep = () => writeFileSync(stateFile, JSON.stringify(state), { mode: 0o600 });
   keep();
@@ -174,7 +245,16 @@ export async function openLocalPostgres({ dir, port, reuseRunning, env, signal }
     return { url, server: undefined };
   }
   try {
-    const server = await startPostgres({ dir, port: state.port, movable, password: state.password, database: 'retain', ephemeral: false, ...(env ? { env } : {}), ...(signal ? { signal } : {}) });
+    const server = await startPostgres({
+      dir,
+      port: state.port,
+      movable,
+      password: state.password,
+      database: 'retain',
+      ephemeral: false,
+      ...(env ? { env } : {}),
+      ...(signal ? { signal } : {}),
+    });
     if (server.port !== state.port) {
       state.port = server.port;
       keep();

@@ -22,7 +22,12 @@ export interface WaitOptions {
  * probe that throws counts as "not yet"; after `timeoutMs` it fails with an error that
  * names `what` (and the probe's last error).
  */
-export function waitUntil<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string, options?: WaitOptions): Promise<T>;
+export function waitUntil<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  what: string,
+  options?: WaitOptions,
+): Promise<T>;
 
 export interface RetryOptions {
   /** Starts at most (default 3). */

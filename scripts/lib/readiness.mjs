@@ -64,7 +64,10 @@ export async function waitUntil(probe, timeoutMs, what, { everyMs = 100, abortWh
     }
     const reason = signal?.aborted ? 'cancelled' : abortWhen?.();
     if (reason) throw new Error(`gave up waiting for ${what}: ${reason}`);
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last === undefined ? '' : `: ${describe(last)}`}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last === undefined ? '' : `: ${describe(last)}`}`,
+      );
     await sleep(everyMs);
   }
 }
@@ -79,7 +82,11 @@ export async function waitUntil(probe, timeoutMs, what, { everyMs = 100, abortWh
  * @param {RetryOptions} [options]
  * @returns {Promise<T>}
  */
-export async function retryStart(what, start, { attempts = 3, retryable = () => true, signal, log = (m) => process.stderr.write(`${m}\n`) } = {}) {
+export async function retryStart(
+  what,
+  start,
+  { attempts = 3, retryable = () => true, signal, log = (m) => process.stderr.write(`${m}\n`) } = {},
+) {
   for (let attempt = 1; ; attempt++) {
     try {
       return await start(attempt);

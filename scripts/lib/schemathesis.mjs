@@ -15,11 +15,19 @@ export async function ensureSchemathesis() {
   const complete = join(home, '.complete'); // written last, so an interrupted install is redone
   if (existsSync(complete) && existsSync(command)) return command;
   const python = which('python3');
-  if (!python) throw new ProvisioningError('The API contract tests need Python 3 (with venv) to install schemathesis from PyPI, or set SCHEMATHESIS_PATH to its command.');
+  if (!python)
+    throw new ProvisioningError(
+      'The API contract tests need Python 3 (with venv) to install schemathesis from PyPI, or set SCHEMATHESIS_PATH to its command.',
+    );
   rmSync(home, { recursive: true, force: true });
   log('schemathesis', `installing schemathesis ${SCHEMATHESIS_VERSION} from PyPI into ${home} (first run only)`);
   await run('schemathesis', python, ['-m', 'venv', home]);
-  await run('schemathesis', join(home, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS_VERSION}`]);
+  await run('schemathesis', join(home, 'bin', 'pip'), [
+    'install',
+    '--quiet',
+    '--disable-pip-version-check',
+    `schemathesis==${SCHEMATHESIS_VERSION}`,
+  ]);
   if (!existsSync(command)) throw new ProvisioningError(`schemathesis installed, but ${command} is missing`);
   writeFileSync(complete, `${new Date().toISOString()}\n`);
   log('schemathesis', `ready: ${command}`);

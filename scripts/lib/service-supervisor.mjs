@@ -65,10 +65,18 @@ function runNode(script, args, env) {
 function serverHandle(server) {
   const p = server.process;
   return {
-    get name() { return p.name; },
-    get running() { return p.running; },
-    get pid() { return p.pid; },
-    get logFile() { return p.logFile; },
+    get name() {
+      return p.name;
+    },
+    get running() {
+      return p.running;
+    },
+    get pid() {
+      return p.pid;
+    },
+    get logFile() {
+      return p.logFile;
+    },
     port: server.port,
     start: server.start,
     stop: server.stop,
@@ -107,20 +115,47 @@ class App {
     this.started = false;
   }
 
-  get running() { return this.process.running; }
-  get pid() { return this.process.pid; }
-  get logFile() { return this.process.logFile; }
-  get baseUrl() { return `http://127.0.0.1:${this.port}`; }
+  get running() {
+    return this.process.running;
+  }
+  get pid() {
+    return this.process.pid;
+  }
+  get logFile() {
+    return this.process.logFile;
+  }
+  get baseUrl() {
+    return `http://127.0.0.1:${this.port}`;
+  }
 
   /** @param {Record<string, string>} [env] */
   async start(env = {}) {
     const signal = this.o.signal;
-    await retryStart(`the ${this.name}`, async (attempt) => {
-      if (this.o.kind === 'api' && !this.o.options.port && !this.started && (attempt > 1 || !this.port)) this.port = await freePort();
-      const runEnv = { ...this.o.env(), ...(this.o.options.env ?? {}), ...env, ...(this.o.kind === 'api' ? { API_PORT: String(this.port), API_HOST: this.o.host } : {}) };
-      const what = this.o.kind === 'api' ? `the ${this.name} to answer ${this.baseUrl}/health` : `the ${this.name} to poll its task queue`;
-      await this.process.startAndWait(() => (this.o.kind === 'api' ? this.healthy() : this.polling(runEnv)), { timeoutMs: READY_MS, what, everyMs: 250, env: runEnv, ...(signal ? { signal } : {}) });
-    }, signal ? { signal } : {});
+    await retryStart(
+      `the ${this.name}`,
+      async (attempt) => {
+        if (this.o.kind === 'api' && !this.o.options.port && !this.started && (attempt > 1 || !this.port))
+          this.port = await freePort();
+        const runEnv = {
+          ...this.o.env(),
+          ...(this.o.options.env ?? {}),
+          ...env,
+          ...(this.o.kind === 'api' ? { API_PORT: String(this.port), API_HOST: this.o.host } : {}),
+        };
+        const what =
+          this.o.kind === 'api'
+            ? `the ${this.name} to answer ${this.baseUrl}/health`
+            : `the ${this.name} to poll its task queue`;
+        await this.process.startAndWait(() => (this.o.kind === 'api' ? this.healthy() : this.polling(runEnv)), {
+          timeoutMs: READY_MS,
+          what,
+          everyMs: 250,
+          env: runEnv,
+          ...(signal ? { signal } : {}),
+        });
+      },
+      signal ? { signal } : {},
+    );
     this.started = true;
   }
 
@@ -158,7 +193,11 @@ class App {
   async polling(env) {
     const connection = await Connection.connect({ address: this.o.temporalAddress, connectTimeout: 2_000 });
     try {
-      const described = await connection.workflowService.describeTaskQueue({ namespace: env.TEMPORAL_NAMESPACE ?? 'default', taskQueue: { name: env.TEMPORAL_TASK_QUEUE ?? 'retain' }, taskQueueType: 1 });
+      const described = await connection.workflowService.describeTaskQueue({
+        namespace: env.TEMPORAL_NAMESPACE ?? 'default',
+        taskQueue: { name: env.TEMPORAL_TASK_QUEUE ?? 'retain' },
+        taskQueueType: 1,
+      });
       return (described.pollers ?? []).some((p) => p.identity?.startsWith(`${this.pid}@`)) ? true : undefined;
     } finally {
       await connection.close();
@@ -171,13 +210,25 @@ class App {
  * @returns {Promise<Service>}
  */
 export async function startService(options) {
-  for (const f of [API_MAIN, WORKER_MAIN, MIGRATE, KEYS, options.workflowBundle ?? join(repoRoot, 'dist/workflow-bundle.js')]) {
+  for (const f of [
+    API_MAIN,
+    WORKER_MAIN,
+    MIGRATE,
+    KEYS,
+    options.workflowBundle ?? join(repoRoot, 'dist/workflow-bundle.js'),
+  ]) {
     if (!existsSync(f)) throw new ProvisioningError(`${f} is missing: build first (npm run build)`);
   }
   const dataDir = ensureDir(options.dataDir);
   const logDir = options.logs === 'files' ? dataDir : undefined;
   const ports = options.ports ?? {};
-  const onUnexpectedExit = options.onUnexpectedExit ?? ((name, how) => log('service', `the ${name} exited unexpectedly (${how})${logDir ? `; see ${join(logDir, `${name}.log`)}` : ''}`));
+  const onUnexpectedExit =
+    options.onUnexpectedExit ??
+    ((name, how) =>
+      log(
+        'service',
+        `the ${name} exited unexpectedly (${how})${logDir ? `; see ${join(logDir, `${name}.log`)}` : ''}`,
+      ));
   /** @type {Array<(signal?: NodeJS.Signals) => Promise<void>>} */
   const serverStops = [];
   /** @type {App[]} */
@@ -196,7 +247,11 @@ export async function startService(options) {
         if (options.temporalAddress) return { address: options.temporalAddress, uiUrl: undefined, handle: undefined };
         if (options.reuseRunning && ports.temporal && (await portOpen(ports.temporal))) {
           log('temporal', `reusing the Temporal server already listening on 127.0.0.1:${ports.temporal}`);
-          return { address: `127.0.0.1:${ports.temporal}`, uiUrl: ports.temporalUi ? `http://127.0.0.1:${ports.temporalUi}` : undefined, handle: undefined };
+          return {
+            address: `127.0.0.1:${ports.temporal}`,
+            uiUrl: ports.temporalUi ? `http://127.0.0.1:${ports.temporalUi}` : undefined,
+            handle: undefined,
+          };
         }
         const cli = typeof options.temporalCli === 'string' ? options.temporalCli : await options.temporalCli();
         const server = await startTemporalDevServer({
@@ -216,7 +271,13 @@ export async function startService(options) {
       })(),
       (async () => {
         if (options.databaseUrl) return { url: options.databaseUrl, handle: undefined };
-        const local = await openLocalPostgres({ dir: join(dataDir, 'postgres'), ...(ports.postgres ? { port: ports.postgres } : {}), reuseRunning: options.reuseRunning ?? false, env: options.env, ...(signal ? { signal } : {}) });
+        const local = await openLocalPostgres({
+          dir: join(dataDir, 'postgres'),
+          ...(ports.postgres ? { port: ports.postgres } : {}),
+          reuseRunning: options.reuseRunning ?? false,
+          env: options.env,
+          ...(signal ? { signal } : {}),
+        });
         if (!local.server) return { url: local.url, handle: undefined };
         serverStops.push(local.server.stop);
         local.server.process.onUnexpectedExit = (how) => onUnexpectedExit('postgres', how);
@@ -229,7 +290,12 @@ export async function startService(options) {
     const [temporal, database] = [temporalStart.value, databaseStart.value];
 
     /** @type {Env} */
-    const env = { ...options.env, DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporal.address, WORKFLOW_BUNDLE_PATH: options.workflowBundle ?? join(repoRoot, 'dist/workflow-bundle.js') };
+    const env = {
+      ...options.env,
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: temporal.address,
+      WORKFLOW_BUNDLE_PATH: options.workflowBundle ?? join(repoRoot, 'dist/workflow-bundle.js'),
+    };
     const migrated = await runNode(MIGRATE, [], env);
     if (migrated.code !== 0) throw new ProvisioningError(`migrations failed:\n${migrated.stderr || migrated.stdout}`);
     if (logDir) appendFileSync(join(logDir, 'migrate.log'), migrated.stdout);
@@ -237,7 +303,17 @@ export async function startService(options) {
 
     /** @param {string} name @param {'api' | 'worker'} kind @param {AppOptions & { port?: number }} [appOptions] */
     const addApp = (name, kind, appOptions = {}) => {
-      const app = new App({ name, kind, options: appOptions, env: () => env, host: options.apiHost ?? '127.0.0.1', temporalAddress: temporal.address, logDir, onUnexpectedExit, signal });
+      const app = new App({
+        name,
+        kind,
+        options: appOptions,
+        env: () => env,
+        host: options.apiHost ?? '127.0.0.1',
+        temporalAddress: temporal.address,
+        logDir,
+        onUnexpectedExit,
+        signal,
+      });
       apps.push(app);
       return app;
     };
@@ -253,7 +329,9 @@ export async function startService(options) {
     };
     /** @param {KeySpec} spec */
     const mintKey = async (spec) => {
-      const flags = /** @type {const} */ (['name', 'manager', 'label']).flatMap((f) => (spec[f] === undefined ? [] : [`--${f}`, String(spec[f])]));
+      const flags = /** @type {const} */ (['name', 'manager', 'label']).flatMap((f) =>
+        spec[f] === undefined ? [] : [`--${f}`, String(spec[f])],
+      );
       return (await keysCli(['create', '--role', spec.role, '--user', spec.user, ...flags])).key ?? '';
     };
 

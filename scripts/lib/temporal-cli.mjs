@@ -34,7 +34,10 @@ export async function ensureTemporalCli() {
   log('temporal-cli', `building ${MODULE}@${TEMPORAL_CLI_VERSION} with ${go} (first run only; several minutes)`);
   const started = Date.now();
   // The compile step prints nothing for minutes: say that it is still going.
-  const heartbeat = setInterval(() => log('temporal-cli', `still building (${Math.round((Date.now() - started) / 1000)} s)`), 30_000);
+  const heartbeat = setInterval(
+    () => log('temporal-cli', `still building (${Math.round((Date.now() - started) / 1000)} s)`),
+    30_000,
+  );
   try {
     await run('temporal-cli', go, ['install', `${MODULE}@${TEMPORAL_CLI_VERSION}`], {
       env: { ...process.env, GOBIN: binDir, GOFLAGS: '-mod=mod' },

@@ -61,10 +61,18 @@ export async function ensureTestServer() {
 </project>
 `,
   );
-  log('test-server', `fetching io.temporal:temporal-test-server:${TEST_SERVER_VERSION} and its dependencies with Maven (first run only)`);
-  await run('test-server', mvn, ['-B', '-q', 'dependency:copy-dependencies', `-DoutputDirectory=${lib}`, '-DincludeScope=runtime'], {
-    cwd: home,
-  });
+  log(
+    'test-server',
+    `fetching io.temporal:temporal-test-server:${TEST_SERVER_VERSION} and its dependencies with Maven (first run only)`,
+  );
+  await run(
+    'test-server',
+    mvn,
+    ['-B', '-q', 'dependency:copy-dependencies', `-DoutputDirectory=${lib}`, '-DincludeScope=runtime'],
+    {
+      cwd: home,
+    },
+  );
   writeLauncher(launcher, lib);
   writeFileSync(complete, `${new Date().toISOString()}\n`);
   log('test-server', `ready: ${launcher}`);

@@ -10,7 +10,13 @@ import { TestStack } from '../support/stack';
 
 /** How long schemathesis may generate against one key (all phases share it). */
 const SECONDS_PER_KEY = Number(process.env.CONTRACT_SECONDS_PER_KEY ?? 40);
-const CHECKS = ['not_a_server_error', 'status_code_conformance', 'content_type_conformance', 'response_schema_conformance', 'response_headers_conformance'];
+const CHECKS = [
+  'not_a_server_error',
+  'status_code_conformance',
+  'content_type_conformance',
+  'response_schema_conformance',
+  'response_headers_conformance',
+];
 
 function schemathesisPath(): string {
   const path = process.env.SCHEMATHESIS_PATH;
@@ -20,7 +26,10 @@ function schemathesisPath(): string {
 
 function runSchemathesis(args: string[], cwd: string): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(schemathesisPath(), args, { cwd, env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' } });
+    const child = spawn(schemathesisPath(), args, {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' },
+    });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
     child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
@@ -42,13 +51,27 @@ describe('API contract (schemathesis, all phases)', () => {
   let dir: string;
   const keys: Record<string, string> = {};
   const today = localDateAt(new Date(), 'UTC');
-  const ids = {} as Record<'renewal' | 'account' | 'save' | 'concession' | 'planItem' | 'monitoring' | 'winBack' | 'alert' | 'suppression', string>;
+  const ids = {} as Record<
+    'renewal' | 'account' | 'save' | 'concession' | 'planItem' | 'monitoring' | 'winBack' | 'alert' | 'suppression',
+    string
+  >;
 
   beforeAll(async () => {
     // The generator sends thousands of requests from one address: the rate limits would answer most of them 429.
     stack = await TestStack.start({ RATE_LIMIT_PER_ADDRESS: '10000000', RATE_LIMIT_PER_KEY: '10000000' });
     dir = mkdtempSync(join(tmpdir(), 'retain-contract-'));
-    Object.assign(keys, await stack.people([['vp', 'vp-c'], ['director', 'dir-c', 'vp-c'], ['csm_manager', 'mgr-c', 'dir-c'], ['csm', 'csm-c', 'mgr-c'], ['cs_ops', 'ops-c'], ['sales_rep', 'ae-c'], ['product', 'pm-c']]));
+    Object.assign(
+      keys,
+      await stack.people([
+        ['vp', 'vp-c'],
+        ['director', 'dir-c', 'vp-c'],
+        ['csm_manager', 'mgr-c', 'dir-c'],
+        ['csm', 'csm-c', 'mgr-c'],
+        ['cs_ops', 'ops-c'],
+        ['sales_rep', 'ae-c'],
+        ['product', 'pm-c'],
+      ]),
+    );
     keys['int-c'] = await stack.keyFor('integration', 'int-c', { scopes: ['signals', 'account_facts'] });
     const secret = (await new SigningSecretStore(stack.db).create('int-c')).secret;
     const ok = async (what: string, r: Promise<{ status: number; body: any }>, statuses = [200, 201, 202]) => {
@@ -58,23 +81,137 @@ describe('API contract (schemathesis, all phases)', () => {
     };
     const account = (id: string) => anAccount(id, { ownerCsmId: 'csm-c', csmManagerId: 'mgr-c', salesRepId: 'ae-c' });
     const date = addDays(today, 75);
-    for (const a of ['acc-c1', 'acc-c2', 'acc-c3']) await ok(`launch ${a}`, stack.request('POST', '/renewals', { key: keys['ops-c'], body: { account: account(a), renewalDate: date } }));
+    for (const a of ['acc-c1', 'acc-c2', 'acc-c3'])
+      await ok(
+        `launch ${a}`,
+        stack.request('POST', '/renewals', { key: keys['ops-c'], body: { account: account(a), renewalDate: date } }),
+      );
     ids.renewal = `renewal:acc-c1:${date}`;
     ids.account = 'acc-c1';
-    ids.save = (await ok('save', stack.request('POST', '/saves', { key: keys['csm-c'], body: aSaveStart('acc-c1', date) }))).id;
-    await waitUntil(async () => ((await stack.request('GET', `/saves/${encodeURIComponent(ids.save)}`, { key: keys['csm-c'] })).status === 200 ? true : undefined), 20_000, 'the save');
+    ids.save = (
+      await ok('save', stack.request('POST', '/saves', { key: keys['csm-c'], body: aSaveStart('acc-c1', date) }))
+    ).id;
+    await waitUntil(
+      async () =>
+        (await stack.request('GET', `/saves/${encodeURIComponent(ids.save)}`, { key: keys['csm-c'] })).status === 200
+          ? true
+          : undefined,
+      20_000,
+      'the save',
+    );
     const savePath = `/saves/${encodeURIComponent(ids.save)}`;
-    await ok('issue', stack.request('POST', `${savePath}/issues`, { key: keys['csm-c'], body: { description: 'Slow support', source: 'tickets', frequency: 3, dealBreaker: true, fixable: true, quickFix: true, impact: 4 } }));
+    await ok(
+      'issue',
+      stack.request('POST', `${savePath}/issues`, {
+        key: keys['csm-c'],
+        body: {
+          description: 'Slow support',
+          source: 'tickets',
+          frequency: 3,
+          dealBreaker: true,
+          fixable: true,
+          quickFix: true,
+          impact: 4,
+        },
+      }),
+    );
     const rationale = { businessRationale: 'a', expectedOutcome: 'b', alternativesConsidered: 'c', riskFactors: 'd' };
-    ids.concession = (await ok('concession', stack.request('POST', `${savePath}/concessions`, { key: keys['csm-c'], body: { type: 'discount', discountPct: 10, rationale, sunset: 'year 1', tiedTo: '2 years', overrideReason: 'budget' } }))).id;
-    ids.planItem = (await ok('plan item', stack.request('POST', `${savePath}/plan-items`, { key: keys['csm-c'], body: { issue: 'i', rootCause: 'r', fix: 'f', owner: 'csm-c', dueAt: new Date(Date.now() + 10 * 86_400_000).toISOString(), successMetric: 's' } }))).id;
-    ids.monitoring = (await ok('monitoring', stack.request('POST', '/monitoring', { key: keys['ops-c'], body: { accountId: 'acc-c2', renewalDate: addDays(today, -5), triggerReasons: ['usage down'], promises: [{ description: 'Fix export', ownerId: 'csm-c', dueAt: new Date(Date.now() + 20 * 86_400_000).toISOString() }] } }))).id;
-    await ok('churn', stack.request('POST', `/renewals/${encodeURIComponent(`renewal:acc-c3:${date}`)}/decision`, { key: keys['csm-c'], body: { outcome: 'churned', reason: 'budget' } }));
+    ids.concession = (
+      await ok(
+        'concession',
+        stack.request('POST', `${savePath}/concessions`, {
+          key: keys['csm-c'],
+          body: {
+            type: 'discount',
+            discountPct: 10,
+            rationale,
+            sunset: 'year 1',
+            tiedTo: '2 years',
+            overrideReason: 'budget',
+          },
+        }),
+      )
+    ).id;
+    ids.planItem = (
+      await ok(
+        'plan item',
+        stack.request('POST', `${savePath}/plan-items`, {
+          key: keys['csm-c'],
+          body: {
+            issue: 'i',
+            rootCause: 'r',
+            fix: 'f',
+            owner: 'csm-c',
+            dueAt: new Date(Date.now() + 10 * 86_400_000).toISOString(),
+            successMetric: 's',
+          },
+        }),
+      )
+    ).id;
+    ids.monitoring = (
+      await ok(
+        'monitoring',
+        stack.request('POST', '/monitoring', {
+          key: keys['ops-c'],
+          body: {
+            accountId: 'acc-c2',
+            renewalDate: addDays(today, -5),
+            triggerReasons: ['usage down'],
+            promises: [
+              {
+                description: 'Fix export',
+                ownerId: 'csm-c',
+                dueAt: new Date(Date.now() + 20 * 86_400_000).toISOString(),
+              },
+            ],
+          },
+        }),
+      )
+    ).id;
+    await ok(
+      'churn',
+      stack.request('POST', `/renewals/${encodeURIComponent(`renewal:acc-c3:${date}`)}/decision`, {
+        key: keys['csm-c'],
+        body: { outcome: 'churned', reason: 'budget' },
+      }),
+    );
     ids.winBack = `winback:acc-c3:${date}`;
-    await ok('event', stack.postEvent(keys['int-c'], secret, { eventId: 'sd-1', source: 'int-c', accountId: 'acc-c1', type: 'sponsor_departure', occurredAt: new Date().toISOString(), payload: { reason: 'departed' } }));
-    ids.alert = await waitUntil(async () => (await stack.db.query<Array<{ id: string }>>("SELECT id FROM alerts WHERE account_id = 'acc-c1' LIMIT 1"))[0]?.id, 30_000, 'the alert');
-    ids.suppression = (await ok('suppression', stack.request('POST', `/accounts/acc-c1/suppressions`, { key: keys['csm-c'], body: { from: addDays(today, 10), to: addDays(today, 20), reason: 'holidays' } }))).id;
-    await waitUntil(async () => ((await stack.request('GET', `/win-backs/${encodeURIComponent(ids.winBack)}`, { key: keys['csm-c'] })).status === 200 ? true : undefined), 20_000, 'the win-back');
+    await ok(
+      'event',
+      stack.postEvent(keys['int-c'], secret, {
+        eventId: 'sd-1',
+        source: 'int-c',
+        accountId: 'acc-c1',
+        type: 'sponsor_departure',
+        occurredAt: new Date().toISOString(),
+        payload: { reason: 'departed' },
+      }),
+    );
+    ids.alert = await waitUntil(
+      async () =>
+        (await stack.db.query<Array<{ id: string }>>("SELECT id FROM alerts WHERE account_id = 'acc-c1' LIMIT 1"))[0]
+          ?.id,
+      30_000,
+      'the alert',
+    );
+    ids.suppression = (
+      await ok(
+        'suppression',
+        stack.request('POST', `/accounts/acc-c1/suppressions`, {
+          key: keys['csm-c'],
+          body: { from: addDays(today, 10), to: addDays(today, 20), reason: 'holidays' },
+        }),
+      )
+    ).id;
+    await waitUntil(
+      async () =>
+        (await stack.request('GET', `/win-backs/${encodeURIComponent(ids.winBack)}`, { key: keys['csm-c'] })).status ===
+        200
+          ? true
+          : undefined,
+      20_000,
+      'the win-back',
+    );
 
     // Real ids for the path parameters of each operation (the generator still varies everything else).
     const byPath: Array<[string, Record<string, string>]> = [
@@ -87,10 +224,18 @@ describe('API contract (schemathesis, all phases)', () => {
       ['^/win-backs/\\{id\\}', { id: ids.winBack }],
       ['^/alerts/\\{id\\}', { id: ids.alert }],
       ['^/accounts/\\{accountId\\}', { accountId: ids.account }],
-      ['^/accounts/\\{accountId\\}/suppressions/\\{suppressionId\\}', { accountId: ids.account, suppressionId: ids.suppression }],
+      [
+        '^/accounts/\\{accountId\\}/suppressions/\\{suppressionId\\}',
+        { accountId: ids.account, suppressionId: ids.suppression },
+      ],
     ];
     const toml = byPath
-      .map(([regex, params]) => `[[operations]]\ninclude-path-regex = ${JSON.stringify(regex)}\nparameters = { ${Object.entries(params).map(([k, v]) => `${JSON.stringify(`path.${k}`)} = ${JSON.stringify(v)}`).join(', ')} }\n`)
+      .map(
+        ([regex, params]) =>
+          `[[operations]]\ninclude-path-regex = ${JSON.stringify(regex)}\nparameters = { ${Object.entries(params)
+            .map(([k, v]) => `${JSON.stringify(`path.${k}`)} = ${JSON.stringify(v)}`)
+            .join(', ')} }\n`,
+      )
       .join('\n');
     writeFileSync(join(dir, 'schemathesis.toml'), toml);
   }, 240_000);
@@ -106,26 +251,55 @@ describe('API contract (schemathesis, all phases)', () => {
     async (who) => {
       const { code, out } = await runSchemathesis(
         [
-          'run', `${stack.baseUrl}/docs-json`, '--url', stack.baseUrl,
-          '--checks', CHECKS.join(','), '--phases', 'examples,coverage,fuzzing,stateful', '--max-time', String(SECONDS_PER_KEY),
-          '--request-timeout', '30', '--workers', '1', '--output-truncate', 'false', '--no-color',
-          '-H', `Authorization: Bearer ${keys[who]}`,
-          '--report', 'har', '--report-har-path', join(dir, `${who}.har`),
+          'run',
+          `${stack.baseUrl}/docs-json`,
+          '--url',
+          stack.baseUrl,
+          '--checks',
+          CHECKS.join(','),
+          '--phases',
+          'examples,coverage,fuzzing,stateful',
+          '--max-time',
+          String(SECONDS_PER_KEY),
+          '--request-timeout',
+          '30',
+          '--workers',
+          '1',
+          '--output-truncate',
+          'false',
+          '--no-color',
+          '-H',
+          `Authorization: Bearer ${keys[who]}`,
+          '--report',
+          'har',
+          '--report-har-path',
+          join(dir, `${who}.har`),
         ],
         dir,
       );
       const generated = /(\d+) generated/.exec(out)?.[1] ?? '?';
       const seed = /Seed: (\d+)/.exec(out)?.[1] ?? '?';
       // What the generated requests were answered: by status, and how many reached a real object (2xx).
-      const entries = (JSON.parse(readFileSync(join(dir, `${who}.har`), 'utf8')) as { log: { entries: Array<{ request: { method: string; url: string }; response: { status: number } }> } }).log.entries;
+      const entries = (
+        JSON.parse(readFileSync(join(dir, `${who}.har`), 'utf8')) as {
+          log: { entries: Array<{ request: { method: string; url: string }; response: { status: number } }> };
+        }
+      ).log.entries;
       const byStatus = new Map<number, number>();
       for (const e of entries) byStatus.set(e.response.status, (byStatus.get(e.response.status) ?? 0) + 1);
       const ok = entries.filter((e) => e.response.status < 300);
-      const okOperations = new Set(ok.map((e) => `${e.request.method} ${new URL(e.request.url).pathname.replace(/\/[^/]*%3A[^/]*/g, '/{id}')}`));
-      process.stdout.write(
-        `[contract] ${who}: ${generated} test cases, ${entries.length} requests (${[...byStatus.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}: ${n}`).join(', ')}), 2xx on ${okOperations.size} operations, exit ${code}, seed ${seed}\n`,
+      const okOperations = new Set(
+        ok.map((e) => `${e.request.method} ${new URL(e.request.url).pathname.replace(/\/[^/]*%3A[^/]*/g, '/{id}')}`),
       );
-      const failures = out.includes('FAILURES') ? out.slice(out.indexOf('FAILURES'), out.indexOf('WARNINGS') > 0 ? out.indexOf('WARNINGS') : undefined) : '';
+      process.stdout.write(
+        `[contract] ${who}: ${generated} test cases, ${entries.length} requests (${[...byStatus.entries()]
+          .sort((a, b) => a[0] - b[0])
+          .map(([s, n]) => `${s}: ${n}`)
+          .join(', ')}), 2xx on ${okOperations.size} operations, exit ${code}, seed ${seed}\n`,
+      );
+      const failures = out.includes('FAILURES')
+        ? out.slice(out.indexOf('FAILURES'), out.indexOf('WARNINGS') > 0 ? out.indexOf('WARNINGS') : undefined)
+        : '';
       expect({ who, code, failures }).toEqual({ who, code: 0, failures: '' });
       expect(Number(generated)).toBeGreaterThan(100);
     },

@@ -46,7 +46,13 @@ interface World {
   suppressionId: string;
 }
 
-type Call = { method: string; path: string; body?: unknown; listed?: (body: any) => boolean; headers?: Record<string, string> };
+type Call = {
+  method: string;
+  path: string;
+  body?: unknown;
+  listed?: (body: any) => boolean;
+  headers?: Record<string, string>;
+};
 
 /**
  * The route × role × relation table (access-matrix.expected.ts) against a live stack:
@@ -68,11 +74,28 @@ describe('access: every route × every role × own, own team and other team', ()
   beforeAll(async () => {
     stack = await TestStack.start({ RATE_LIMIT_PER_ADDRESS: '10000000', RATE_LIMIT_PER_KEY: '10000000' });
     const byUser = await stack.people([
-      ['vp', 'vp-m'], ['director', 'dir-m', 'vp-m'], ['csm_manager', 'mgr-a', 'dir-m'], ['csm_manager', 'mgr-b', 'dir-m'],
-      ['csm', 'csm-a1', 'mgr-a'], ['csm', 'csm-a2', 'mgr-a'], ['csm', 'csm-b1', 'mgr-b'], ['sales_rep', 'ae-a'], ['product', 'pm-m'], ['cs_ops', 'ops-m'],
+      ['vp', 'vp-m'],
+      ['director', 'dir-m', 'vp-m'],
+      ['csm_manager', 'mgr-a', 'dir-m'],
+      ['csm_manager', 'mgr-b', 'dir-m'],
+      ['csm', 'csm-a1', 'mgr-a'],
+      ['csm', 'csm-a2', 'mgr-a'],
+      ['csm', 'csm-b1', 'mgr-b'],
+      ['sales_rep', 'ae-a'],
+      ['product', 'pm-m'],
+      ['cs_ops', 'ops-m'],
     ]);
     byUser['int-m'] = await stack.keyFor('integration', 'int-m', { scopes: ['signals', 'account_facts'] });
-    Object.assign(keys, { csm: byUser['csm-a1'], csm_manager: byUser['mgr-a'], director: byUser['dir-m'], vp: byUser['vp-m'], sales_rep: byUser['ae-a'], product: byUser['pm-m'], cs_ops: byUser['ops-m'], integration: byUser['int-m'] });
+    Object.assign(keys, {
+      csm: byUser['csm-a1'],
+      csm_manager: byUser['mgr-a'],
+      director: byUser['dir-m'],
+      vp: byUser['vp-m'],
+      sales_rep: byUser['ae-a'],
+      product: byUser['pm-m'],
+      cs_ops: byUser['ops-m'],
+      integration: byUser['int-m'],
+    });
     const secret = (await new SigningSecretStore(stack.db).create('int-m')).secret;
     const must = async (what: string, r: Promise<{ status: number; body: any }>) => {
       const res = await r;
@@ -81,29 +104,193 @@ describe('access: every route × every role × own, own team and other team', ()
     };
     const renewalDate = addDays(today, 75);
     const churnDate = addDays(today, 80);
-    for (const [name, account, csm, manager, salesRep] of [['own', 'acc-m-own', 'csm-a1', 'mgr-a', 'ae-a'], ['team', 'acc-m-team', 'csm-a2', 'mgr-a', null], ['other', 'acc-m-other', 'csm-b1', 'mgr-b', null]] as const) {
-      const facts = anAccount(account, { ownerCsmId: csm, csmManagerId: manager, ...(salesRep ? { salesRepId: salesRep } : {}) });
-      await must('launch', stack.request('POST', '/renewals', { key: keys.cs_ops, body: { account: facts, renewalDate } }));
-      await must('launch 2', stack.request('POST', '/renewals', { key: keys.cs_ops, body: { account: facts, renewalDate: churnDate } }));
+    for (const [name, account, csm, manager, salesRep] of [
+      ['own', 'acc-m-own', 'csm-a1', 'mgr-a', 'ae-a'],
+      ['team', 'acc-m-team', 'csm-a2', 'mgr-a', null],
+      ['other', 'acc-m-other', 'csm-b1', 'mgr-b', null],
+    ] as const) {
+      const facts = anAccount(account, {
+        ownerCsmId: csm,
+        csmManagerId: manager,
+        ...(salesRep ? { salesRepId: salesRep } : {}),
+      });
+      await must(
+        'launch',
+        stack.request('POST', '/renewals', { key: keys.cs_ops, body: { account: facts, renewalDate } }),
+      );
+      await must(
+        'launch 2',
+        stack.request('POST', '/renewals', { key: keys.cs_ops, body: { account: facts, renewalDate: churnDate } }),
+      );
       const renewalId = `renewal:${account}:${renewalDate}`;
-      const saveId = (await must('save', stack.request('POST', '/saves', { key: keys.cs_ops, body: aSaveStart(account, renewalDate, { triggerReasons: ['competitor'] }) }))).id as string;
-      await waitUntil(async () => ((await stack.request('GET', `/saves/${e(saveId)}`, { key: keys.cs_ops })).status === 200 ? true : undefined), 20_000, `save of ${account}`);
+      const saveId = (
+        await must(
+          'save',
+          stack.request('POST', '/saves', {
+            key: keys.cs_ops,
+            body: aSaveStart(account, renewalDate, { triggerReasons: ['competitor'] }),
+          }),
+        )
+      ).id as string;
+      await waitUntil(
+        async () =>
+          (await stack.request('GET', `/saves/${e(saveId)}`, { key: keys.cs_ops })).status === 200 ? true : undefined,
+        20_000,
+        `save of ${account}`,
+      );
       const csmKey = byUser[csm]!;
-      await must('issue', stack.request('POST', `/saves/${e(saveId)}/issues`, { key: csmKey, body: { description: 'Slow support', source: 'tickets', frequency: 2, dealBreaker: false, fixable: true, quickFix: false, impact: 3 } }));
-      const planItemId = (await must('plan item', stack.request('POST', `/saves/${e(saveId)}/plan-items`, { key: csmKey, body: { issue: 'i', rootCause: 'r', fix: 'f', owner: name === 'own' ? 'pm-m' : csm, dueAt: new Date(Date.now() + 10 * 86_400_000).toISOString(), successMetric: 's' } }))).id as string;
-      const concessionId = (await must('concession', stack.request('POST', `/saves/${e(saveId)}/concessions`, { key: csmKey, body: { type: 'discount', discountPct: 10, rationale: { businessRationale: 'a', expectedOutcome: 'b', alternativesConsidered: 'c', riskFactors: 'd' }, sunset: 'year 1', tiedTo: '2 years', overrideReason: 'budget' } }))).id as string;
-      const monitoringId = (await must('monitoring', stack.request('POST', '/monitoring', { key: keys.cs_ops, body: { accountId: account, renewalDate: addDays(today, -5), triggerReasons: ['usage down'], promises: [{ description: 'Fix export', ownerId: name === 'own' ? 'ae-a' : csm, dueAt: new Date(Date.now() + 20 * 86_400_000).toISOString() }] } }))).id as string;
-      await must('churn', stack.request('POST', `/renewals/${e(`renewal:${account}:${churnDate}`)}/decision`, { key: csmKey, body: { outcome: 'churned', reason: 'budget' } }));
-      const departure = { eventId: `sd-${account}`, source: 'int-m', accountId: account, type: 'sponsor_departure', occurredAt: new Date().toISOString(), payload: { reason: 'departed' } };
+      await must(
+        'issue',
+        stack.request('POST', `/saves/${e(saveId)}/issues`, {
+          key: csmKey,
+          body: {
+            description: 'Slow support',
+            source: 'tickets',
+            frequency: 2,
+            dealBreaker: false,
+            fixable: true,
+            quickFix: false,
+            impact: 3,
+          },
+        }),
+      );
+      const planItemId = (
+        await must(
+          'plan item',
+          stack.request('POST', `/saves/${e(saveId)}/plan-items`, {
+            key: csmKey,
+            body: {
+              issue: 'i',
+              rootCause: 'r',
+              fix: 'f',
+              owner: name === 'own' ? 'pm-m' : csm,
+              dueAt: new Date(Date.now() + 10 * 86_400_000).toISOString(),
+              successMetric: 's',
+            },
+          }),
+        )
+      ).id as string;
+      const concessionId = (
+        await must(
+          'concession',
+          stack.request('POST', `/saves/${e(saveId)}/concessions`, {
+            key: csmKey,
+            body: {
+              type: 'discount',
+              discountPct: 10,
+              rationale: {
+                businessRationale: 'a',
+                expectedOutcome: 'b',
+                alternativesConsidered: 'c',
+                riskFactors: 'd',
+              },
+              sunset: 'year 1',
+              tiedTo: '2 years',
+              overrideReason: 'budget',
+            },
+          }),
+        )
+      ).id as string;
+      const monitoringId = (
+        await must(
+          'monitoring',
+          stack.request('POST', '/monitoring', {
+            key: keys.cs_ops,
+            body: {
+              accountId: account,
+              renewalDate: addDays(today, -5),
+              triggerReasons: ['usage down'],
+              promises: [
+                {
+                  description: 'Fix export',
+                  ownerId: name === 'own' ? 'ae-a' : csm,
+                  dueAt: new Date(Date.now() + 20 * 86_400_000).toISOString(),
+                },
+              ],
+            },
+          }),
+        )
+      ).id as string;
+      await must(
+        'churn',
+        stack.request('POST', `/renewals/${e(`renewal:${account}:${churnDate}`)}/decision`, {
+          key: csmKey,
+          body: { outcome: 'churned', reason: 'budget' },
+        }),
+      );
+      const departure = {
+        eventId: `sd-${account}`,
+        source: 'int-m',
+        accountId: account,
+        type: 'sponsor_departure',
+        occurredAt: new Date().toISOString(),
+        payload: { reason: 'departed' },
+      };
       await must('event', stack.postEvent(keys.integration, secret, departure));
-      const suppressionId = (await must('suppression', stack.request('POST', `/accounts/${account}/suppressions`, { key: keys.cs_ops, body: { from: addDays(today, 30), to: addDays(today, 40), reason: 'holidays' } }))).id as string;
-      worlds.push({ name, account, csm, renewalId, renewalDate, taskId: '', saveId, planItemId, concessionId, monitoringId, winBackId: `winback:${account}:${churnDate}`, alertId: '', suppressionId });
+      const suppressionId = (
+        await must(
+          'suppression',
+          stack.request('POST', `/accounts/${account}/suppressions`, {
+            key: keys.cs_ops,
+            body: { from: addDays(today, 30), to: addDays(today, 40), reason: 'holidays' },
+          }),
+        )
+      ).id as string;
+      worlds.push({
+        name,
+        account,
+        csm,
+        renewalId,
+        renewalDate,
+        taskId: '',
+        saveId,
+        planItemId,
+        concessionId,
+        monitoringId,
+        winBackId: `winback:${account}:${churnDate}`,
+        alertId: '',
+        suppressionId,
+      });
     }
     for (const w of worlds) {
-      w.alertId = await waitUntil(async () => (await stack.db.query<Array<{ id: string }>>('SELECT id FROM alerts WHERE account_id = $1 LIMIT 1', [w.account]))[0]?.id, 30_000, `the alert of ${w.account}`);
-      w.taskId = await waitUntil(async () => (await stack.db.query<Array<{ task_id: string }>>('SELECT task_id FROM renewal_tasks WHERE renewal_id = $1 AND owner_id = $2 ORDER BY task_id LIMIT 1', [w.renewalId, w.csm]))[0]?.task_id, 20_000, `a task of ${w.renewalId}`);
-      await waitUntil(async () => ((await stack.db.query<unknown[]>('SELECT 1 FROM win_backs WHERE id = $1', [w.winBackId])).length ? true : undefined), 20_000, `the win-back of ${w.account}`);
-      await waitUntil(async () => ((await stack.db.query<unknown[]>('SELECT 1 FROM post_save_monitorings WHERE id = $1', [w.monitoringId])).length ? true : undefined), 20_000, `the monitoring of ${w.account}`);
+      w.alertId = await waitUntil(
+        async () =>
+          (
+            await stack.db.query<Array<{ id: string }>>('SELECT id FROM alerts WHERE account_id = $1 LIMIT 1', [
+              w.account,
+            ])
+          )[0]?.id,
+        30_000,
+        `the alert of ${w.account}`,
+      );
+      w.taskId = await waitUntil(
+        async () =>
+          (
+            await stack.db.query<Array<{ task_id: string }>>(
+              'SELECT task_id FROM renewal_tasks WHERE renewal_id = $1 AND owner_id = $2 ORDER BY task_id LIMIT 1',
+              [w.renewalId, w.csm],
+            )
+          )[0]?.task_id,
+        20_000,
+        `a task of ${w.renewalId}`,
+      );
+      await waitUntil(
+        async () =>
+          (await stack.db.query<unknown[]>('SELECT 1 FROM win_backs WHERE id = $1', [w.winBackId])).length
+            ? true
+            : undefined,
+        20_000,
+        `the win-back of ${w.account}`,
+      );
+      await waitUntil(
+        async () =>
+          (await stack.db.query<unknown[]>('SELECT 1 FROM post_save_monitorings WHERE id = $1', [w.monitoringId]))
+            .length
+            ? true
+            : undefined,
+        20_000,
+        `the monitoring of ${w.account}`,
+      );
     }
   }, 300_000);
 
@@ -114,46 +301,207 @@ describe('access: every route × every role × own, own team and other team', ()
   /** A valid request of each route on world `w` (for a list: how to find w's object in it). */
   const CALLS: Record<string, (w: World) => Call> = {
     'GET /health': () => ({ method: 'GET', path: '/health' }),
-    'POST /renewals': (w) => ({ method: 'POST', path: '/renewals', body: { account: anAccount(w.account, { ownerCsmId: w.csm, csmManagerId: w.csm === 'csm-b1' ? 'mgr-b' : 'mgr-a', ...(w.name === 'own' ? { salesRepId: 'ae-a' } : {}) }), renewalDate: w.renewalDate } }),
-    'POST /renewals/batch': (w) => ({ method: 'POST', path: '/renewals/batch', body: { items: [CALLS['POST /renewals']!(w).body] } }),
-    'GET /renewals': (w) => ({ method: 'GET', path: '/renewals?limit=500', listed: (b) => b.items.some((i: { id: string }) => i.id === w.renewalId) }),
+    'POST /renewals': (w) => ({
+      method: 'POST',
+      path: '/renewals',
+      body: {
+        account: anAccount(w.account, {
+          ownerCsmId: w.csm,
+          csmManagerId: w.csm === 'csm-b1' ? 'mgr-b' : 'mgr-a',
+          ...(w.name === 'own' ? { salesRepId: 'ae-a' } : {}),
+        }),
+        renewalDate: w.renewalDate,
+      },
+    }),
+    'POST /renewals/batch': (w) => ({
+      method: 'POST',
+      path: '/renewals/batch',
+      body: { items: [CALLS['POST /renewals']!(w).body] },
+    }),
+    'GET /renewals': (w) => ({
+      method: 'GET',
+      path: '/renewals?limit=500',
+      listed: (b) => b.items.some((i: { id: string }) => i.id === w.renewalId),
+    }),
     'GET /renewals/:id': (w) => ({ method: 'GET', path: `/renewals/${e(w.renewalId)}` }),
-    'POST /renewals/:id/tasks/:taskId/complete': (w) => ({ method: 'POST', path: `/renewals/${e(w.renewalId)}/tasks/${w.taskId}/complete`, body: {} }),
-    'POST /renewals/:id/decision': (w) => ({ method: 'POST', path: `/renewals/${e(w.renewalId)}/decision`, body: { outcome: 'renewed' } }),
-    'PATCH /renewals/:id': (w) => ({ method: 'PATCH', path: `/renewals/${e(w.renewalId)}`, body: { renewalDate: addDays(w.renewalDate, 2) } }),
-    'POST /renewals/:id/cancel': (w) => ({ method: 'POST', path: `/renewals/${e(w.renewalId)}/cancel`, body: { reason: 'matrix' } }),
-    'POST /saves': (w) => ({ method: 'POST', path: '/saves', body: aSaveStart(w.account, w.renewalDate, { triggerReasons: ['competitor'] }) }),
-    'GET /saves': (w) => ({ method: 'GET', path: '/saves?limit=500', listed: (b) => b.items.some((i: { id: string }) => i.id === w.saveId) }),
+    'POST /renewals/:id/tasks/:taskId/complete': (w) => ({
+      method: 'POST',
+      path: `/renewals/${e(w.renewalId)}/tasks/${w.taskId}/complete`,
+      body: {},
+    }),
+    'POST /renewals/:id/decision': (w) => ({
+      method: 'POST',
+      path: `/renewals/${e(w.renewalId)}/decision`,
+      body: { outcome: 'renewed' },
+    }),
+    'PATCH /renewals/:id': (w) => ({
+      method: 'PATCH',
+      path: `/renewals/${e(w.renewalId)}`,
+      body: { renewalDate: addDays(w.renewalDate, 2) },
+    }),
+    'POST /renewals/:id/cancel': (w) => ({
+      method: 'POST',
+      path: `/renewals/${e(w.renewalId)}/cancel`,
+      body: { reason: 'matrix' },
+    }),
+    'POST /saves': (w) => ({
+      method: 'POST',
+      path: '/saves',
+      body: aSaveStart(w.account, w.renewalDate, { triggerReasons: ['competitor'] }),
+    }),
+    'GET /saves': (w) => ({
+      method: 'GET',
+      path: '/saves?limit=500',
+      listed: (b) => b.items.some((i: { id: string }) => i.id === w.saveId),
+    }),
     'GET /saves/:id': (w) => ({ method: 'GET', path: `/saves/${e(w.saveId)}` }),
-    'POST /saves/:id/issues': (w) => ({ method: 'POST', path: `/saves/${e(w.saveId)}/issues`, body: { description: 'Another', source: 'qbr', frequency: 1, dealBreaker: false, fixable: true, quickFix: false, impact: 2 } }),
-    'POST /saves/:id/plan-items': (w) => ({ method: 'POST', path: `/saves/${e(w.saveId)}/plan-items`, body: { issue: 'i', rootCause: 'r', fix: 'f', owner: w.csm, dueAt: new Date(Date.now() + 9 * 86_400_000).toISOString(), successMetric: 's' } }),
-    'POST /saves/:id/plan-items/:itemId/status': (w) => ({ method: 'POST', path: `/saves/${e(w.saveId)}/plan-items/${w.planItemId}/status`, body: { state: 'blocked' } }),
-    'POST /saves/:id/concessions': (w) => ({ method: 'POST', path: `/saves/${e(w.saveId)}/concessions`, body: { type: 'service', rationale: { businessRationale: 'a', expectedOutcome: 'b', alternativesConsidered: 'c', riskFactors: 'd' }, sunset: 's', tiedTo: 't' } }),
-    'POST /saves/:id/concessions/:cid/approve': (w) => ({ method: 'POST', path: `/saves/${e(w.saveId)}/concessions/${w.concessionId}/approve`, body: {} }),
-    'POST /saves/:id/concessions/:cid/reject': (w) => ({ method: 'POST', path: `/saves/${e(w.saveId)}/concessions/${w.concessionId}/reject`, body: {} }),
-    'POST /saves/:id/outcome': (w) => ({ method: 'POST', path: `/saves/${e(w.saveId)}/outcome`, body: { result: 'saved', kind: 'full' } }),
-    'POST /saves/:id/conversations': (w) => ({ method: 'POST', path: `/saves/${e(w.saveId)}/conversations`, body: { stage: 'listen', result: 'heard them out' } }),
-    'POST /saves/:id/escalation': (w) => ({ method: 'POST', path: `/saves/${e(w.saveId)}/escalation`, body: { brief: { history: 'h', issues: 'i', plan: 'p', objective: 'o', talkingPoints: 't', timing: 'now' } } }),
-    'POST /saves/:id/escalation/steps/:step': (w) => ({ method: 'POST', path: `/saves/${e(w.saveId)}/escalation/steps/executive_engaged`, body: {} }),
+    'POST /saves/:id/issues': (w) => ({
+      method: 'POST',
+      path: `/saves/${e(w.saveId)}/issues`,
+      body: {
+        description: 'Another',
+        source: 'qbr',
+        frequency: 1,
+        dealBreaker: false,
+        fixable: true,
+        quickFix: false,
+        impact: 2,
+      },
+    }),
+    'POST /saves/:id/plan-items': (w) => ({
+      method: 'POST',
+      path: `/saves/${e(w.saveId)}/plan-items`,
+      body: {
+        issue: 'i',
+        rootCause: 'r',
+        fix: 'f',
+        owner: w.csm,
+        dueAt: new Date(Date.now() + 9 * 86_400_000).toISOString(),
+        successMetric: 's',
+      },
+    }),
+    'POST /saves/:id/plan-items/:itemId/status': (w) => ({
+      method: 'POST',
+      path: `/saves/${e(w.saveId)}/plan-items/${w.planItemId}/status`,
+      body: { state: 'blocked' },
+    }),
+    'POST /saves/:id/concessions': (w) => ({
+      method: 'POST',
+      path: `/saves/${e(w.saveId)}/concessions`,
+      body: {
+        type: 'service',
+        rationale: { businessRationale: 'a', expectedOutcome: 'b', alternativesConsidered: 'c', riskFactors: 'd' },
+        sunset: 's',
+        tiedTo: 't',
+      },
+    }),
+    'POST /saves/:id/concessions/:cid/approve': (w) => ({
+      method: 'POST',
+      path: `/saves/${e(w.saveId)}/concessions/${w.concessionId}/approve`,
+      body: {},
+    }),
+    'POST /saves/:id/concessions/:cid/reject': (w) => ({
+      method: 'POST',
+      path: `/saves/${e(w.saveId)}/concessions/${w.concessionId}/reject`,
+      body: {},
+    }),
+    'POST /saves/:id/outcome': (w) => ({
+      method: 'POST',
+      path: `/saves/${e(w.saveId)}/outcome`,
+      body: { result: 'saved', kind: 'full' },
+    }),
+    'POST /saves/:id/conversations': (w) => ({
+      method: 'POST',
+      path: `/saves/${e(w.saveId)}/conversations`,
+      body: { stage: 'listen', result: 'heard them out' },
+    }),
+    'POST /saves/:id/escalation': (w) => ({
+      method: 'POST',
+      path: `/saves/${e(w.saveId)}/escalation`,
+      body: { brief: { history: 'h', issues: 'i', plan: 'p', objective: 'o', talkingPoints: 't', timing: 'now' } },
+    }),
+    'POST /saves/:id/escalation/steps/:step': (w) => ({
+      method: 'POST',
+      path: `/saves/${e(w.saveId)}/escalation/steps/executive_engaged`,
+      body: {},
+    }),
     'GET /saves/:id/debrief': (w) => ({ method: 'GET', path: `/saves/${e(w.saveId)}/debrief` }),
-    'PUT /saves/:id/debrief': (w) => ({ method: 'PUT', path: `/saves/${e(w.saveId)}/debrief`, body: { realReasons: 'price' } }),
-    'POST /monitoring': (w) => ({ method: 'POST', path: '/monitoring', body: { accountId: w.account, renewalDate: addDays(today, -5), triggerReasons: ['usage down'] } }),
+    'PUT /saves/:id/debrief': (w) => ({
+      method: 'PUT',
+      path: `/saves/${e(w.saveId)}/debrief`,
+      body: { realReasons: 'price' },
+    }),
+    'POST /monitoring': (w) => ({
+      method: 'POST',
+      path: '/monitoring',
+      body: { accountId: w.account, renewalDate: addDays(today, -5), triggerReasons: ['usage down'] },
+    }),
     'GET /monitoring/:id': (w) => ({ method: 'GET', path: `/monitoring/${e(w.monitoringId)}` }),
-    'POST /monitoring/:id/promises/:pid/status': (w) => ({ method: 'POST', path: `/monitoring/${e(w.monitoringId)}/promises/promise-1/status`, body: { state: 'delivered' } }),
-    'POST /monitoring/:id/tasks/:taskId/complete': (w) => ({ method: 'POST', path: `/monitoring/${e(w.monitoringId)}/tasks/touchpoint-1/complete`, body: {} }),
-    'GET /win-backs': (w) => ({ method: 'GET', path: '/win-backs?limit=500', listed: (b) => b.items.some((i: { id: string }) => i.id === w.winBackId) }),
+    'POST /monitoring/:id/promises/:pid/status': (w) => ({
+      method: 'POST',
+      path: `/monitoring/${e(w.monitoringId)}/promises/promise-1/status`,
+      body: { state: 'delivered' },
+    }),
+    'POST /monitoring/:id/tasks/:taskId/complete': (w) => ({
+      method: 'POST',
+      path: `/monitoring/${e(w.monitoringId)}/tasks/touchpoint-1/complete`,
+      body: {},
+    }),
+    'GET /win-backs': (w) => ({
+      method: 'GET',
+      path: '/win-backs?limit=500',
+      listed: (b) => b.items.some((i: { id: string }) => i.id === w.winBackId),
+    }),
     'GET /win-backs/:id': (w) => ({ method: 'GET', path: `/win-backs/${e(w.winBackId)}` }),
-    'POST /win-backs/:id/touchpoints/:kind/complete': (w) => ({ method: 'POST', path: `/win-backs/${e(w.winBackId)}/touchpoints/check_in/complete`, body: {} }),
-    'POST /win-backs/:id/outcome': (w) => ({ method: 'POST', path: `/win-backs/${e(w.winBackId)}/outcome`, body: { result: 'declined' } }),
-    'POST /events': (w) => ({ method: 'POST', path: '/events', body: { eventId: `m-${randomUUID()}`, source: 'int-m', accountId: w.account, type: 'nps', occurredAt: new Date().toISOString(), payload: { score: 8 } } }),
-    'GET /alerts': (w) => ({ method: 'GET', path: '/alerts?limit=500', listed: (b) => b.items.some((i: { id: string }) => i.id === w.alertId) }),
+    'POST /win-backs/:id/touchpoints/:kind/complete': (w) => ({
+      method: 'POST',
+      path: `/win-backs/${e(w.winBackId)}/touchpoints/check_in/complete`,
+      body: {},
+    }),
+    'POST /win-backs/:id/outcome': (w) => ({
+      method: 'POST',
+      path: `/win-backs/${e(w.winBackId)}/outcome`,
+      body: { result: 'declined' },
+    }),
+    'POST /events': (w) => ({
+      method: 'POST',
+      path: '/events',
+      body: {
+        eventId: `m-${randomUUID()}`,
+        source: 'int-m',
+        accountId: w.account,
+        type: 'nps',
+        occurredAt: new Date().toISOString(),
+        payload: { score: 8 },
+      },
+    }),
+    'GET /alerts': (w) => ({
+      method: 'GET',
+      path: '/alerts?limit=500',
+      listed: (b) => b.items.some((i: { id: string }) => i.id === w.alertId),
+    }),
     'GET /alerts/catalogue': () => ({ method: 'GET', path: '/alerts/catalogue' }),
     'POST /alerts/:id/acknowledge': (w) => ({ method: 'POST', path: `/alerts/${e(w.alertId)}/acknowledge`, body: {} }),
-    'POST /alerts/:id/resolve': (w) => ({ method: 'POST', path: `/alerts/${e(w.alertId)}/resolve`, body: { resolution: 'called them' } }),
+    'POST /alerts/:id/resolve': (w) => ({
+      method: 'POST',
+      path: `/alerts/${e(w.alertId)}/resolve`,
+      body: { resolution: 'called them' },
+    }),
     'GET /accounts/:accountId': (w) => ({ method: 'GET', path: `/accounts/${w.account}` }),
-    'PATCH /accounts/:accountId': (w) => ({ method: 'PATCH', path: `/accounts/${w.account}`, body: { name: `${w.account} KK` } }),
-    'POST /accounts/:accountId/suppressions': (w) => ({ method: 'POST', path: `/accounts/${w.account}/suppressions`, body: { from: addDays(today, 50), to: addDays(today, 52), reason: 'migration' } }),
-    'DELETE /accounts/:accountId/suppressions/:suppressionId': (w) => ({ method: 'DELETE', path: `/accounts/${w.account}/suppressions/${e(w.suppressionId)}` }),
+    'PATCH /accounts/:accountId': (w) => ({
+      method: 'PATCH',
+      path: `/accounts/${w.account}`,
+      body: { name: `${w.account} KK` },
+    }),
+    'POST /accounts/:accountId/suppressions': (w) => ({
+      method: 'POST',
+      path: `/accounts/${w.account}/suppressions`,
+      body: { from: addDays(today, 50), to: addDays(today, 52), reason: 'migration' },
+    }),
+    'DELETE /accounts/:accountId/suppressions/:suppressionId': (w) => ({
+      method: 'DELETE',
+      path: `/accounts/${w.account}/suppressions/${e(w.suppressionId)}`,
+    }),
     'GET /accounts/:accountId/risk': (w) => ({ method: 'GET', path: `/accounts/${w.account}/risk` }),
     'GET /audit': () => ({ method: 'GET', path: '/audit' }),
   };
@@ -169,24 +517,43 @@ describe('access: every route × every role × own, own team and other team', ()
     const mismatches: string[] = [];
     let requests = 0;
     const statuses = new Map<number, number>();
-    const refusedByAccess = (status: number, body: { code?: string } | undefined) => status === 403 && (body?.code === 'AUTH.FORBIDDEN' || /\.NOT_YOURS$/.test(body?.code ?? ''));
+    const refusedByAccess = (status: number, body: { code?: string } | undefined) =>
+      status === 403 && (body?.code === 'AUTH.FORBIDDEN' || /\.NOT_YOURS$/.test(body?.code ?? ''));
     for (const route of Object.keys(EXPECTED_ACCESS).sort()) {
       const cells = EXPECTED_ACCESS[route]!.split(' ');
       for (const [r, role] of ROLE_ORDER.entries()) {
         for (const [i, w] of worlds.entries()) {
           const call = CALLS[route]!(w);
-          const res = await stack.request(call.method, call.path, { key: keys[role], ...(call.body !== undefined ? { body: call.body } : {}) });
+          const res = await stack.request(call.method, call.path, {
+            key: keys[role],
+            ...(call.body !== undefined ? { body: call.body } : {}),
+          });
           requests += 1;
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-          if (res.status >= 500) mismatches.push(`${route} as ${role} on ${w.name}: ${res.status} ${JSON.stringify(res.body)}`);
-          const got = refusedByAccess(res.status, res.body) ? '-' : call.listed ? (res.status === 200 && call.listed(res.body) ? 'Y' : '-') : 'Y';
+          if (res.status >= 500)
+            mismatches.push(`${route} as ${role} on ${w.name}: ${res.status} ${JSON.stringify(res.body)}`);
+          const got = refusedByAccess(res.status, res.body)
+            ? '-'
+            : call.listed
+              ? res.status === 200 && call.listed(res.body)
+                ? 'Y'
+                : '-'
+              : 'Y';
           const expected = cells[r]![i];
-          if (got !== expected) mismatches.push(`${route} as ${role} on ${w.name}: expected ${expected === 'Y' ? 'allowed' : 'refused'}, got ${res.status} ${res.body?.code ?? ''}`);
+          if (got !== expected)
+            mismatches.push(
+              `${route} as ${role} on ${w.name}: expected ${expected === 'Y' ? 'allowed' : 'refused'}, got ${res.status} ${res.body?.code ?? ''}`,
+            );
         }
       }
     }
-    const histogram = [...statuses.entries()].sort((a, b) => a[0] - b[0]).map(([st, n]) => `${st}: ${n}`).join(', ');
-    process.stdout.write(`[access matrix] ${requests} requests (${histogram}): ${Object.keys(EXPECTED_ACCESS).length} routes x ${ROLE_ORDER.length} roles x ${worlds.length} relations, ${mismatches.length} mismatches\n`);
+    const histogram = [...statuses.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([st, n]) => `${st}: ${n}`)
+      .join(', ');
+    process.stdout.write(
+      `[access matrix] ${requests} requests (${histogram}): ${Object.keys(EXPECTED_ACCESS).length} routes x ${ROLE_ORDER.length} roles x ${worlds.length} relations, ${mismatches.length} mismatches\n`,
+    );
     expect(mismatches).toEqual([]);
   }, 600_000);
 });

@@ -23,7 +23,16 @@
  * (integration). Directors and VPs stand above every team (they are in every owner's
  * management chain).
  */
-export const ROLE_ORDER = ['csm', 'csm_manager', 'director', 'vp', 'sales_rep', 'product', 'cs_ops', 'integration'] as const;
+export const ROLE_ORDER = [
+  'csm',
+  'csm_manager',
+  'director',
+  'vp',
+  'sales_rep',
+  'product',
+  'cs_ops',
+  'integration',
+] as const;
 
 //                                                         csm mgr dir vp  ae  pm  ops int
 export const EXPECTED_ACCESS: Record<string, string> = {

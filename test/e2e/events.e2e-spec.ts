@@ -25,14 +25,37 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
 
   beforeAll(async () => {
     stack = await TestStack.start();
-    [integrationKey, opsKey, csmKey, otherCsmKey] = await Promise.all([stack.keyFor('integration', 'crm-int'), stack.keyFor('cs_ops', 'ops-e'), stack.keyFor('csm', 'csm-e'), stack.keyFor('csm', 'csm-other')]);
+    [integrationKey, opsKey, csmKey, otherCsmKey] = await Promise.all([
+      stack.keyFor('integration', 'crm-int'),
+      stack.keyFor('cs_ops', 'ops-e'),
+      stack.keyFor('csm', 'csm-e'),
+      stack.keyFor('csm', 'csm-other'),
+    ]);
     secret = (await new SigningSecretStore(stack.db).create('crm-int')).secret;
-    const big = (id: string, timeZone: string) => ({ account: anAccount(id, { timeZone, ownerCsmId: 'csm-e', csmManagerId: 'mgr-e', salesRepId: 'ae-e' }), renewalDate: addDays(localDateAt(new Date(), timeZone), 45) });
-    const small = { account: anAccount('acc-ev-smb', { name: 'Small LLC', arrCents: 500_000, segment: 'smb', timeZone: 'America/Denver', ownerCsmId: 'csm-e', csmManagerId: 'mgr-e' }), renewalDate: addDays(localDateAt(new Date(), 'America/Denver'), 120) };
+    const big = (id: string, timeZone: string) => ({
+      account: anAccount(id, { timeZone, ownerCsmId: 'csm-e', csmManagerId: 'mgr-e', salesRepId: 'ae-e' }),
+      renewalDate: addDays(localDateAt(new Date(), timeZone), 45),
+    });
+    const small = {
+      account: anAccount('acc-ev-smb', {
+        name: 'Small LLC',
+        arrCents: 500_000,
+        segment: 'smb',
+        timeZone: 'America/Denver',
+        ownerCsmId: 'csm-e',
+        csmManagerId: 'mgr-e',
+      }),
+      renewalDate: addDays(localDateAt(new Date(), 'America/Denver'), 120),
+    };
     for (const body of [big('acc-ev-1', 'Asia/Tokyo'), big('acc-ev-2', lateEvening), small]) {
       const id = body.account.id;
       expect((await stack.request('POST', '/renewals', { key: opsKey, body })).status).toBe(201);
-      await waitUntil(async () => (await stack.db.query<unknown[]>('SELECT 1 FROM accounts WHERE id = $1', [id])).length > 0 || undefined, 15_000, `account ${id}`);
+      await waitUntil(
+        async () =>
+          (await stack.db.query<unknown[]>('SELECT 1 FROM accounts WHERE id = $1', [id])).length > 0 || undefined,
+        15_000,
+        `account ${id}`,
+      );
     }
   }, 120_000);
 
@@ -44,25 +67,53 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
   function post(body: unknown, options: { signWith?: string; at?: Date; key?: string } = {}) {
     return stack.postEvent(options.key ?? integrationKey, options.signWith ?? secret, body, options.at);
   }
-  const event = (eventId: string, accountId: string, type: string, payload: unknown) => ({ eventId, source: 'crm-int', accountId, type, occurredAt: new Date().toISOString(), payload });
-  const inboxRows = async (eventId: string) => stack.db.query<Array<{ delivered_at: Date | null }>>('SELECT delivered_at FROM inbound_events WHERE source = $1 AND event_id = $2', ['crm-int', eventId]);
-  const accountState = (accountId: string) => stack.temporal.client.workflow.getHandle(accountRiskWorkflowId(accountId)).query(getAccountRiskStateQuery);
+  const event = (eventId: string, accountId: string, type: string, payload: unknown) => ({
+    eventId,
+    source: 'crm-int',
+    accountId,
+    type,
+    occurredAt: new Date().toISOString(),
+    payload,
+  });
+  const inboxRows = async (eventId: string) =>
+    stack.db.query<Array<{ delivered_at: Date | null }>>(
+      'SELECT delivered_at FROM inbound_events WHERE source = $1 AND event_id = $2',
+      ['crm-int', eventId],
+    );
+  const accountState = (accountId: string) =>
+    stack.temporal.client.workflow.getHandle(accountRiskWorkflowId(accountId)).query(getAccountRiskStateQuery);
 
   it('accepts a signed event, delivers it to the account workflow once, and records its health reading', async () => {
     const res = await post(event('hs-1', 'acc-ev-1', 'health_score', { score: 42 }));
     expect(res.status).toBe(202);
-    expect(res.body).toEqual({ accepted: 1, duplicates: 0, rejected: 0, results: [{ index: 0, eventId: 'hs-1', status: 'accepted' }] });
+    expect(res.body).toEqual({
+      accepted: 1,
+      duplicates: 0,
+      rejected: 0,
+      results: [{ index: 0, eventId: 'hs-1', status: 'accepted' }],
+    });
     await waitUntil(async () => ((await inboxRows('hs-1'))[0]?.delivered_at ? true : undefined), 15_000, 'delivery');
-    const state = await waitUntil(async () => {
-      const s = await accountState('acc-ev-1').catch(() => undefined);
-      return s && s.eventsApplied >= 1 ? s : undefined;
-    }, 15_000, 'the account workflow');
+    const state = await waitUntil(
+      async () => {
+        const s = await accountState('acc-ev-1').catch(() => undefined);
+        return s && s.eventsApplied >= 1 ? s : undefined;
+      },
+      15_000,
+      'the account workflow',
+    );
     expect(state.appliedEventIds).toContain('crm-int:hs-1');
     expect(state.signals.health).toMatchObject({ score: 42 });
-    const readings = await waitUntil(async () => {
-      const r = await stack.db.query<Array<{ health_score: string }>>('SELECT health_score FROM account_health_observations WHERE account_id = $1', ['acc-ev-1']);
-      return r.length ? r : undefined;
-    }, 15_000, 'the health reading');
+    const readings = await waitUntil(
+      async () => {
+        const r = await stack.db.query<Array<{ health_score: string }>>(
+          'SELECT health_score FROM account_health_observations WHERE account_id = $1',
+          ['acc-ev-1'],
+        );
+        return r.length ? r : undefined;
+      },
+      15_000,
+      'the health reading',
+    );
     expect(readings.map((r) => Number(r.health_score))).toEqual([42]);
 
     // The same event again: a duplicate, no second effect.
@@ -71,14 +122,19 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     expect(await inboxRows('hs-1')).toHaveLength(1);
   }, 60_000);
 
-  it('refuses a bad signature, a stale timestamp, and a person\'s key, storing nothing', async () => {
+  it("refuses a bad signature, a stale timestamp, and a person's key, storing nothing", async () => {
     const wrongSecret = `whsec_${Buffer.from('x'.repeat(32)).toString('base64')}`;
     const bad = await post(event('bad-1', 'acc-ev-1', 'nps', { score: 3 }), { signWith: wrongSecret });
     expect([bad.status, bad.body.code]).toEqual([401, 'EVENTS.SIGNATURE_INVALID']);
     expect(bad.headers.get('content-type')).toMatch(PROBLEM_JSON);
-    const stale = await post(event('stale-1', 'acc-ev-1', 'nps', { score: 3 }), { at: new Date(Date.now() - 6 * 60_000) });
+    const stale = await post(event('stale-1', 'acc-ev-1', 'nps', { score: 3 }), {
+      at: new Date(Date.now() - 6 * 60_000),
+    });
     expect([stale.status, stale.body.code]).toEqual([401, 'EVENTS.SIGNATURE_INVALID']);
-    const unsigned = await stack.request('POST', '/events', { key: integrationKey, body: event('unsigned-1', 'acc-ev-1', 'nps', { score: 3 }) });
+    const unsigned = await stack.request('POST', '/events', {
+      key: integrationKey,
+      body: event('unsigned-1', 'acc-ev-1', 'nps', { score: 3 }),
+    });
     expect(unsigned.status).toBe(401);
     const person = await post(event('person-1', 'acc-ev-1', 'nps', { score: 3 }), { key: opsKey });
     expect([person.status, person.body.code]).toEqual([403, 'AUTH.FORBIDDEN']);
@@ -96,7 +152,13 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ accepted: 2, duplicates: 0, rejected: 2 });
-    expect(res.body.results.map((r: { eventId: string; status: string; reason?: string }) => [r.eventId, r.status, r.reason ?? null])).toEqual([
+    expect(
+      res.body.results.map((r: { eventId: string; status: string; reason?: string }) => [
+        r.eventId,
+        r.status,
+        r.reason ?? null,
+      ]),
+    ).toEqual([
       ['b-1', 'accepted', null],
       ['b-2', 'rejected', 'invalid'],
       ['b-3', 'rejected', 'unknown_account'],
@@ -106,18 +168,26 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     // A single malformed event is a plain 400.
     const single = await post(event('s-1', 'acc-ev-2', 'nps', { score: 'ten' }));
     expect([single.status, single.body.code]).toEqual([400, 'VALIDATION.FAILED']);
-    const tooMany = await post({ events: Array.from({ length: 501 }, (_, i) => event(`m-${i}`, 'acc-ev-2', 'nps', { score: 5 })) });
+    const tooMany = await post({
+      events: Array.from({ length: 501 }, (_, i) => event(`m-${i}`, 'acc-ev-2', 'nps', { score: 5 })),
+    });
     expect(tooMany.status).toBe(400);
-    const s = await waitUntil(async () => {
-      const st = await accountState('acc-ev-2').catch(() => undefined);
-      return st && st.eventsApplied === 2 ? st : undefined;
-    }, 15_000, 'both accepted events applied');
+    const s = await waitUntil(
+      async () => {
+        const st = await accountState('acc-ev-2').catch(() => undefined);
+        return st && st.eventsApplied === 2 ? st : undefined;
+      },
+      15_000,
+      'both accepted events applied',
+    );
     expect(s.appliedEventIds.sort()).toEqual(['crm-int:b-1', 'crm-int:b-4']);
   }, 60_000);
 
   it('stores a batch in one insert: an event repeated inside the batch or sent before is a duplicate, in request order', async () => {
     // An account known to Retain without a renewal (as an earlier launch leaves it).
-    await stack.db.query(`INSERT INTO accounts (id, name, arr_cents, segment, time_zone, owner_csm_id, csm_manager_id) VALUES ('acc-ev-3', 'Third AS', 2000000, 'mid_market', 'Europe/Oslo', 'csm-e', 'mgr-e')`);
+    await stack.db.query(
+      `INSERT INTO accounts (id, name, arr_cents, segment, time_zone, owner_csm_id, csm_manager_id) VALUES ('acc-ev-3', 'Third AS', 2000000, 'mid_market', 'Europe/Oslo', 'csm-e', 'mgr-e')`,
+    );
     const first = await post(event('d-0', 'acc-ev-3', 'nps', { score: 9 }));
     expect(first.status).toBe(202);
     const res = await post({
@@ -130,19 +200,28 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ accepted: 2, duplicates: 2, rejected: 0 });
-    expect(res.body.results.map((r: { index: number; eventId: string; status: string }) => [r.index, r.eventId, r.status])).toEqual([
+    expect(
+      res.body.results.map((r: { index: number; eventId: string; status: string }) => [r.index, r.eventId, r.status]),
+    ).toEqual([
       [0, 'd-1', 'accepted'],
       [1, 'd-0', 'duplicate'],
       [2, 'd-1', 'duplicate'],
       [3, 'd-2', 'accepted'],
     ]);
     // The first copy of d-1 is the one stored.
-    const [stored] = await stack.db.query<Array<{ payload: { score: number } }>>('SELECT payload FROM inbound_events WHERE source = $1 AND event_id = $2', ['crm-int', 'd-1']);
+    const [stored] = await stack.db.query<Array<{ payload: { score: number } }>>(
+      'SELECT payload FROM inbound_events WHERE source = $1 AND event_id = $2',
+      ['crm-int', 'd-1'],
+    );
     expect(stored?.payload).toEqual({ score: 10 });
-    const s = await waitUntil(async () => {
-      const st = await accountState('acc-ev-3').catch(() => undefined);
-      return st && st.eventsApplied === 3 ? st : undefined;
-    }, 15_000, 'three distinct events applied');
+    const s = await waitUntil(
+      async () => {
+        const st = await accountState('acc-ev-3').catch(() => undefined);
+        return st && st.eventsApplied === 3 ? st : undefined;
+      },
+      15_000,
+      'three distinct events applied',
+    );
     expect(s.appliedEventIds.sort()).toEqual(['crm-int:d-0', 'crm-int:d-1', 'crm-int:d-2']);
     // Text PostgreSQL's jsonb cannot hold is a 400 naming the field, never a database error.
     const nul = await post(event('d-3', 'acc-ev-3', 'survey_comment', { text: 'ok\u0000', sentiment: 'neutral' }));
@@ -151,38 +230,78 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
   }, 60_000);
 
   it('turns the sponsor departure on a $150K enterprise account 45 days before renewal into a P0 for CSM, manager and sales, at once even at 23:00 local, and asks the renewal for a save', async () => {
-    const alert = await waitUntil(async () => {
-      const r = await stack.request('GET', '/alerts?accountId=acc-ev-2&severity=P0', { key: csmKey });
-      return r.body?.items?.find((a: { ruleId: string }) => a.ruleId === 'sponsor_departure');
-    }, 15_000, 'the P0 alert');
-    expect(alert).toMatchObject({ severity: 'P0', state: 'open', saveRequestedFor: expect.stringMatching(/^renewal:acc-ev-2:/) });
+    const alert = await waitUntil(
+      async () => {
+        const r = await stack.request('GET', '/alerts?accountId=acc-ev-2&severity=P0', { key: csmKey });
+        return r.body?.items?.find((a: { ruleId: string }) => a.ruleId === 'sponsor_departure');
+      },
+      15_000,
+      'the P0 alert',
+    );
+    expect(alert).toMatchObject({
+      severity: 'P0',
+      state: 'open',
+      saveRequestedFor: expect.stringMatching(/^renewal:acc-ev-2:/),
+    });
     expect(alert.recipients.map((r: { role: string }) => r.role)).toEqual(['csm', 'csm_manager', 'sales_rep']);
     // Raised in the account's quiet hours (its zone was picked so that the test runs at 23:xx there): a P0 goes at once all the same.
     expect(inQuietHours(new Date(alert.triggeredAt), lateEvening, DEFAULT_POLICY)).toBe(true);
     expect(alert.deliverAt).toBe(alert.triggeredAt);
-    const outbox = await stack.db.query<Array<{ kind: string; deliver_after: Date }>>(`SELECT kind, deliver_after FROM notifications WHERE key = $1`, [alert.notificationKey]);
+    const outbox = await stack.db.query<Array<{ kind: string; deliver_after: Date }>>(
+      `SELECT kind, deliver_after FROM notifications WHERE key = $1`,
+      [alert.notificationKey],
+    );
     expect(outbox).toEqual([{ kind: 'alert', deliver_after: new Date(alert.deliverAt) }]);
     // Forwarding: the renewal near its date got a save.
-    const renewal = await waitUntil(async () => {
-      const r = await stack.request('GET', `/renewals/${encodeURIComponent(alert.saveRequestedFor)}`, { key: opsKey });
-      return r.body?.saveRequest?.saveId ? r.body : undefined;
-    }, 15_000, 'the save on the renewal');
+    const renewal = await waitUntil(
+      async () => {
+        const r = await stack.request('GET', `/renewals/${encodeURIComponent(alert.saveRequestedFor)}`, {
+          key: opsKey,
+        });
+        return r.body?.saveRequest?.saveId ? r.body : undefined;
+      },
+      15_000,
+      'the save on the renewal',
+    );
     // Turned red by the forwarded signals, or asked by the P0: either way one save, started by the renewal.
-    expect(renewal.saveRequest).toMatchObject({ saveId: expect.stringMatching(/^save:acc-ev-2:/), startedBy: 'renewal' });
+    expect(renewal.saveRequest).toMatchObject({
+      saveId: expect.stringMatching(/^save:acc-ev-2:/),
+      startedBy: 'renewal',
+    });
     // Forwarding: the departure reached the renewal as a stakeholder change, the competitor mention as a competitive signal.
-    const forwarded = await waitUntil(async () => {
-      const r = await stack.request('GET', `/renewals/${encodeURIComponent(alert.saveRequestedFor)}`, { key: opsKey });
-      const actions = (r.body?.history ?? []).filter((h: { actor: string }) => h.actor === 'early_warning').map((h: { action: string }) => h.action);
-      return actions.includes('stakeholder_change') && actions.includes('health_input') ? r.body : undefined;
-    }, 15_000, 'the forwarded signals on the renewal');
+    const forwarded = await waitUntil(
+      async () => {
+        const r = await stack.request('GET', `/renewals/${encodeURIComponent(alert.saveRequestedFor)}`, {
+          key: opsKey,
+        });
+        const actions = (r.body?.history ?? [])
+          .filter((h: { actor: string }) => h.actor === 'early_warning')
+          .map((h: { action: string }) => h.action);
+        return actions.includes('stakeholder_change') && actions.includes('health_input') ? r.body : undefined;
+      },
+      15_000,
+      'the forwarded signals on the renewal',
+    );
     expect(forwarded.riskCategory).toBe('red');
     // And a later alert becomes an issue of the save the renewal started.
     expect((await post(event('bf-1', 'acc-ev-2', 'budget_freeze', { scope: 'company' }))).body.accepted).toBe(1);
-    const save = await waitUntil(async () => {
-      const r = await stack.request('GET', `/saves/${encodeURIComponent(renewal.saveRequest.saveId)}`, { key: opsKey });
-      return r.body?.issues?.some((i: { description: string }) => i.description.startsWith('Early warning (budget freeze)')) ? r.body : undefined;
-    }, 20_000, 'the early-warning issue on the save');
-    expect(save.issues.filter((i: { description: string }) => i.description.startsWith('Early warning (budget freeze)'))).toEqual([expect.objectContaining({ source: 'early_warning', recordedBy: 'early_warning', fixable: false })]);
+    const save = await waitUntil(
+      async () => {
+        const r = await stack.request('GET', `/saves/${encodeURIComponent(renewal.saveRequest.saveId)}`, {
+          key: opsKey,
+        });
+        return r.body?.issues?.some((i: { description: string }) =>
+          i.description.startsWith('Early warning (budget freeze)'),
+        )
+          ? r.body
+          : undefined;
+      },
+      20_000,
+      'the early-warning issue on the save',
+    );
+    expect(
+      save.issues.filter((i: { description: string }) => i.description.startsWith('Early warning (budget freeze)')),
+    ).toEqual([expect.objectContaining({ source: 'early_warning', recordedBy: 'early_warning', fixable: false })]);
     expect((await stack.request('GET', '/alerts?accountId=acc-ev-2', { key: otherCsmKey })).body.items).toEqual([]);
     const path = `/alerts/${encodeURIComponent(alert.id)}`;
     expect((await stack.request('POST', `${path}/acknowledge`, { key: otherCsmKey, body: {} })).status).toBe(403);
@@ -191,10 +310,14 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     const again = await stack.request('POST', `${path}/acknowledge`, { key: csmKey, body: {} });
     expect([again.status, again.body.code]).toEqual([409, 'ALERT.ALREADY_HANDLED']);
     expect((await stack.request('POST', '/alerts/alert:nope:1/resolve', { key: csmKey, body: {} })).status).toBe(404);
-    const listed = await waitUntil(async () => {
-      const r = await stack.request('GET', '/alerts?accountId=acc-ev-2&state=acknowledged', { key: csmKey });
-      return r.body?.items?.length ? r.body.items : undefined;
-    }, 15_000, 'the acknowledgement in the read model');
+    const listed = await waitUntil(
+      async () => {
+        const r = await stack.request('GET', '/alerts?accountId=acc-ev-2&state=acknowledged', { key: csmKey });
+        return r.body?.items?.length ? r.body.items : undefined;
+      },
+      15_000,
+      'the acknowledgement in the read model',
+    );
     expect(listed.map((a: { id: string }) => a.id)).toContain(alert.id);
   }, 60_000);
 
@@ -203,14 +326,34 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     await stack.db.query(
       `INSERT INTO inbound_events (source, event_id, principal_id, account_id, type, occurred_at, payload, webhook_id) VALUES ('crm-int', 'crash-1', 'crm-int', 'acc-ev-1', 'health_score', now(), '{"score": 77}', 'msg_crash')`,
     );
-    await waitUntil(async () => ((await accountState('acc-ev-1')).appliedEventIds.includes('crm-int:crash-1') ? true : undefined), 15_000, 'the stranded event delivered');
+    await waitUntil(
+      async () => ((await accountState('acc-ev-1')).appliedEventIds.includes('crm-int:crash-1') ? true : undefined),
+      15_000,
+      'the stranded event delivered',
+    );
     const before = await accountState('acc-ev-1');
     // Signalled but not marked: as if the worker had died between the signal and the update.
-    await stack.db.query(`UPDATE inbound_events SET delivered_at = NULL WHERE source = 'crm-int' AND event_id IN ('crash-1', 'hs-1')`);
-    await waitUntil(async () => ((await stack.db.query<unknown[]>(`SELECT 1 FROM inbound_events WHERE delivered_at IS NULL AND source = 'crm-int'`)).length === 0 ? true : undefined), 15_000, 'redelivery');
+    await stack.db.query(
+      `UPDATE inbound_events SET delivered_at = NULL WHERE source = 'crm-int' AND event_id IN ('crash-1', 'hs-1')`,
+    );
+    await waitUntil(
+      async () =>
+        (
+          await stack.db.query<unknown[]>(
+            `SELECT 1 FROM inbound_events WHERE delivered_at IS NULL AND source = 'crm-int'`,
+          )
+        ).length === 0
+          ? true
+          : undefined,
+      15_000,
+      'redelivery',
+    );
     const after = await accountState('acc-ev-1');
     expect(after.eventsApplied).toBe(before.eventsApplied);
-    const readings = await stack.db.query<Array<{ health_score: string }>>('SELECT health_score FROM account_health_observations WHERE account_id = $1 ORDER BY observed_at', ['acc-ev-1']);
+    const readings = await stack.db.query<Array<{ health_score: string }>>(
+      'SELECT health_score FROM account_health_observations WHERE account_id = $1 ORDER BY observed_at',
+      ['acc-ev-1'],
+    );
     expect(readings.map((r) => Number(r.health_score))).toEqual([42, 77]);
   }, 60_000);
 
@@ -218,38 +361,100 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     const day = 86_400_000;
     const dropStart = Date.now() - 14 * day - 2 * 3_600_000;
     const events = [];
-    for (let d = -60; d <= 14; d++) events.push({ eventId: `u-${d}`, source: 'crm-int', accountId: 'acc-ev-smb', type: 'usage_snapshot', occurredAt: new Date(dropStart + d * day).toISOString(), payload: { activeUsers: d < 0 ? 200 : 140 } });
+    for (let d = -60; d <= 14; d++)
+      events.push({
+        eventId: `u-${d}`,
+        source: 'crm-int',
+        accountId: 'acc-ev-smb',
+        type: 'usage_snapshot',
+        occurredAt: new Date(dropStart + d * day).toISOString(),
+        payload: { activeUsers: d < 0 ? 200 : 140 },
+      });
     const res = await post({ events });
     expect(res.body).toMatchObject({ accepted: 75, rejected: 0 });
-    const alert = await waitUntil(async () => {
-      const r = await stack.request('GET', '/alerts?accountId=acc-ev-smb', { key: csmKey });
-      return r.body?.items?.find((a: { ruleId: string }) => a.ruleId === 'usage_drop');
-    }, 20_000, 'the usage alert');
+    const alert = await waitUntil(
+      async () => {
+        const r = await stack.request('GET', '/alerts?accountId=acc-ev-smb', { key: csmKey });
+        return r.body?.items?.find((a: { ruleId: string }) => a.ruleId === 'usage_drop');
+      },
+      20_000,
+      'the usage alert',
+    );
     expect(alert).toMatchObject({ severity: 'P2', measure: { value: 30 }, saveRequestedFor: null });
-    expect(alert.recipients.map((r: { role: string; timing: string }) => [r.role, r.timing])).toEqual([['csm', 'daily_digest']]);
+    expect(alert.recipients.map((r: { role: string; timing: string }) => [r.role, r.timing])).toEqual([
+      ['csm', 'daily_digest'],
+    ]);
     const at = new Date(alert.deliverAt);
-    expect(new Intl.DateTimeFormat('en-GB', { timeZone: 'America/Denver', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at)).toBe('09:00');
+    expect(
+      new Intl.DateTimeFormat('en-GB', {
+        timeZone: 'America/Denver',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      }).format(at),
+    ).toBe('09:00');
     expect(at.getTime()).toBeGreaterThan(Date.parse(alert.triggeredAt));
     expect(at.getTime() - Date.parse(alert.triggeredAt)).toBeLessThanOrEqual(day);
-    const outbox = await stack.db.query<Array<{ deliver_after: Date; delivered_at: Date | null }>>('SELECT deliver_after, delivered_at FROM notifications WHERE key = $1', [alert.notificationKey]);
+    const outbox = await stack.db.query<Array<{ deliver_after: Date; delivered_at: Date | null }>>(
+      'SELECT deliver_after, delivered_at FROM notifications WHERE key = $1',
+      [alert.notificationKey],
+    );
     expect(outbox).toEqual([{ deliver_after: at, delivered_at: null }]);
   }, 60_000);
 
-  it('keeps planned suppression windows, shows the account\'s risk, and reads the alert catalogue', async () => {
+  it("keeps planned suppression windows, shows the account's risk, and reads the alert catalogue", async () => {
     const path = '/accounts/acc-ev-1/suppressions';
-    const bad = await stack.request('POST', path, { key: csmKey, body: { from: '2027-08-31', to: '2027-08-01', reason: 'x' } });
+    const bad = await stack.request('POST', path, {
+      key: csmKey,
+      body: { from: '2027-08-31', to: '2027-08-01', reason: 'x' },
+    });
     expect([bad.status, bad.body.errors[0].field]).toEqual([400, 'to']);
-    expect((await stack.request('POST', path, { key: csmKey, body: { from: '2027-08-01', to: '2027-08-31', groups: ['weather'], reason: 'x' } })).status).toBe(400);
-    expect((await stack.request('POST', path, { key: otherCsmKey, body: { from: '2027-08-01', to: '2027-08-31', reason: 'Summer' } })).status).toBe(403);
-    expect((await stack.request('POST', '/accounts/acc-nobody/suppressions', { key: csmKey, body: { from: '2027-08-01', to: '2027-08-31', reason: 'Summer' } })).status).toBe(404);
-    const ok = await stack.request('POST', path, { key: csmKey, body: { from: '2027-08-01', to: '2027-08-31', groups: ['usage'], reason: 'Summer shutdown' }, headers: { 'idempotency-key': 'summer-27' } });
+    expect(
+      (
+        await stack.request('POST', path, {
+          key: csmKey,
+          body: { from: '2027-08-01', to: '2027-08-31', groups: ['weather'], reason: 'x' },
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await stack.request('POST', path, {
+          key: otherCsmKey,
+          body: { from: '2027-08-01', to: '2027-08-31', reason: 'Summer' },
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await stack.request('POST', '/accounts/acc-nobody/suppressions', {
+          key: csmKey,
+          body: { from: '2027-08-01', to: '2027-08-31', reason: 'Summer' },
+        })
+      ).status,
+    ).toBe(404);
+    const ok = await stack.request('POST', path, {
+      key: csmKey,
+      body: { from: '2027-08-01', to: '2027-08-31', groups: ['usage'], reason: 'Summer shutdown' },
+      headers: { 'idempotency-key': 'summer-27' },
+    });
     expect(ok.status).toBe(201);
-    await stack.request('POST', path, { key: csmKey, body: { from: '2027-08-01', to: '2027-08-31', groups: ['usage'], reason: 'Summer shutdown' }, headers: { 'idempotency-key': 'summer-27' } });
-    const risk = await waitUntil(async () => {
-      const r = await stack.request('GET', '/accounts/acc-ev-1/risk', { key: csmKey });
-      return r.body?.suppressions?.length ? r.body : undefined;
-    }, 15_000, 'the suppression on the account');
-    expect(risk.suppressions).toEqual([expect.objectContaining({ id: 'csm-e:summer-27', groups: ['usage'], reason: 'Summer shutdown' })]);
+    await stack.request('POST', path, {
+      key: csmKey,
+      body: { from: '2027-08-01', to: '2027-08-31', groups: ['usage'], reason: 'Summer shutdown' },
+      headers: { 'idempotency-key': 'summer-27' },
+    });
+    const risk = await waitUntil(
+      async () => {
+        const r = await stack.request('GET', '/accounts/acc-ev-1/risk', { key: csmKey });
+        return r.body?.suppressions?.length ? r.body : undefined;
+      },
+      15_000,
+      'the suppression on the account',
+    );
+    expect(risk.suppressions).toEqual([
+      expect.objectContaining({ id: 'csm-e:summer-27', groups: ['usage'], reason: 'Summer shutdown' }),
+    ]);
     expect(risk.healthTrend.map((h: { healthScore: number }) => h.healthScore)).toEqual([42, 77]);
     expect(risk.signals).toMatchObject({ health: { score: 77 } });
     expect(risk.activeRenewals).toEqual([expect.objectContaining({ id: expect.stringMatching(/^renewal:acc-ev-1:/) })]);
@@ -258,12 +463,25 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     // Ending the window early: not by another CSM, once, then 404.
     const windowPath = `${path}/${encodeURIComponent('csm-e:summer-27')}`;
     expect((await stack.request('DELETE', windowPath, { key: otherCsmKey })).status).toBe(403);
-    const removed = await stack.request('DELETE', windowPath, { key: csmKey, headers: { 'idempotency-key': 'end-summer-27' } });
-    expect([removed.status, removed.body]).toEqual([200, expect.objectContaining({ id: 'csm-e:summer-27', removedBy: 'csm-e' })]);
+    const removed = await stack.request('DELETE', windowPath, {
+      key: csmKey,
+      headers: { 'idempotency-key': 'end-summer-27' },
+    });
+    expect([removed.status, removed.body]).toEqual([
+      200,
+      expect.objectContaining({ id: 'csm-e:summer-27', removedBy: 'csm-e' }),
+    ]);
     // The same request again (a retry) gets the same answer; a new request finds nothing.
-    expect((await stack.request('DELETE', windowPath, { key: csmKey, headers: { 'idempotency-key': 'end-summer-27' } })).status).toBe(200);
+    expect(
+      (await stack.request('DELETE', windowPath, { key: csmKey, headers: { 'idempotency-key': 'end-summer-27' } }))
+        .status,
+    ).toBe(200);
     const gone = await stack.request('DELETE', windowPath, { key: csmKey });
-    expect([gone.status, gone.headers.get('content-type'), gone.body.code]).toEqual([404, expect.stringMatching(PROBLEM_JSON), 'ACCOUNT.SUPPRESSION_NOT_FOUND']);
+    expect([gone.status, gone.headers.get('content-type'), gone.body.code]).toEqual([
+      404,
+      expect.stringMatching(PROBLEM_JSON),
+      'ACCOUNT.SUPPRESSION_NOT_FOUND',
+    ]);
     expect((await stack.request('DELETE', `${path}/nothing-here`, { key: csmKey })).status).toBe(404);
     expect((await stack.request('GET', '/accounts/acc-ev-1/risk', { key: csmKey })).body.suppressions).toEqual([]);
 
@@ -271,7 +489,17 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     expect(catalogue.status).toBe(200);
     expect(catalogue.body.rules.length).toBeGreaterThanOrEqual(30);
     expect(catalogue.body.rules.find((r: { id: string }) => r.id === 'sponsor_departure')).toEqual(
-      expect.objectContaining({ name: expect.any(String), triggerCondition: expect.any(String), dataSource: expect.any(String), threshold: expect.any(String), severity: expect.stringMatching(/^P[0-3]$/), assigneeRole: expect.any(String), escalation: expect.any(String), responseSla: expect.any(String), firstActions: expect.any(Array) }),
+      expect.objectContaining({
+        name: expect.any(String),
+        triggerCondition: expect.any(String),
+        dataSource: expect.any(String),
+        threshold: expect.any(String),
+        severity: expect.stringMatching(/^P[0-3]$/),
+        assigneeRole: expect.any(String),
+        escalation: expect.any(String),
+        responseSla: expect.any(String),
+        firstActions: expect.any(Array),
+      }),
     );
   }, 60_000);
 });

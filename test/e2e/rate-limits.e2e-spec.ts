@@ -16,7 +16,11 @@ describe('rate limits (two api replicas, one PostgreSQL)', () => {
   const keys: Record<string, string> = {};
 
   beforeAll(async () => {
-    stack = await TestStack.start({ RATE_LIMIT_PER_KEY: '6', RATE_LIMIT_PER_ADDRESS: '10', RATE_LIMIT_WINDOW_SECONDS: '600' });
+    stack = await TestStack.start({
+      RATE_LIMIT_PER_KEY: '6',
+      RATE_LIMIT_PER_ADDRESS: '10',
+      RATE_LIMIT_WINDOW_SECONDS: '600',
+    });
     keys.a = await stack.keyFor('director', 'dir-rl-a');
     keys.b = await stack.keyFor('director', 'dir-rl-b');
     replica = await createApiApp(stack.config);
@@ -29,7 +33,8 @@ describe('rate limits (two api replicas, one PostgreSQL)', () => {
     await stack?.stop();
   }, 60_000);
 
-  const get = (base: string, path: string, key?: string) => fetch(`${base}${path}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+  const get = (base: string, path: string, key?: string) =>
+    fetch(`${base}${path}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
 
   it('counts one key across both replicas, answers a spent budget with a 429 and Retry-After, and never limits /health', async () => {
     const answers: Response[] = [];
@@ -37,7 +42,14 @@ describe('rate limits (two api replicas, one PostgreSQL)', () => {
     for (let i = 0; i < 6; i++) answers.push(await get(i % 2 ? replicaUrl : stack.baseUrl, '/renewals', keys.a));
     expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
     expect(answers[0]!.headers.get('ratelimit-policy')).toBe('"per-address";q=10;w=600, "per-key";q=6;w=600');
-    expect(answers.map((r) => /"per-key";r=(\d+)/.exec(r.headers.get('ratelimit') ?? '')?.[1])).toEqual(['5', '4', '3', '2', '1', '0']);
+    expect(answers.map((r) => /"per-key";r=(\d+)/.exec(r.headers.get('ratelimit') ?? '')?.[1])).toEqual([
+      '5',
+      '4',
+      '3',
+      '2',
+      '1',
+      '0',
+    ]);
 
     const spent = await get(replicaUrl, '/renewals', keys.a);
     expect(spent.status).toBe(429);
@@ -53,7 +65,11 @@ describe('rate limits (two api replicas, one PostgreSQL)', () => {
     expect(byAddress.status).toBe(429);
     expect(((await byAddress.json()) as { detail: string }).detail).toMatch(/from this address/);
     // Unauthenticated requests are refused by the address limit before any key lookup.
-    const anonymous = await get(stack.baseUrl, '/renewals', 'rtn_aaaaaaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb');
+    const anonymous = await get(
+      stack.baseUrl,
+      '/renewals',
+      'rtn_aaaaaaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb',
+    );
     expect(anonymous.status).toBe(429);
 
     for (let i = 0; i < 5; i++) expect((await get(stack.baseUrl, '/health')).status).toBe(200);

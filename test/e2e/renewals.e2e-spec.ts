@@ -39,7 +39,10 @@ describe('renewals end to end (HTTP -> api -> Temporal dev server -> worker -> P
   }
 
   async function renewalRows(accountId: string): Promise<number> {
-    const rows: Array<{ n: string }> = await stack.db.query('SELECT count(*) AS n FROM renewals WHERE account_id = $1', [accountId]);
+    const rows: Array<{ n: string }> = await stack.db.query(
+      'SELECT count(*) AS n FROM renewals WHERE account_id = $1',
+      [accountId],
+    );
     return Number(rows[0]!.n);
   }
 
@@ -55,37 +58,67 @@ describe('renewals end to end (HTTP -> api -> Temporal dev server -> worker -> P
     expect(description.status.name).toBe('RUNNING');
     expect(description.taskQueue).toBe(stack.config.TEMPORAL_TASK_QUEUE);
 
-    const row = await waitUntil(async () => {
-      const rows: Array<Record<string, unknown>> = await stack.db.query('SELECT * FROM renewals WHERE id = $1', [id]);
-      return rows[0];
-    }, 20_000, 'the renewal read-model row');
-    expect(row).toMatchObject({ account_id: 'acc-e2e-1', phase: 'scheduled', time_band: 'comprehensive', status: 'active', revision: 1, next_milestone_phase: 'assessment' });
-    const account: Array<Record<string, unknown>> = await stack.db.query('SELECT * FROM accounts WHERE id = $1', ['acc-e2e-1']);
+    const row = await waitUntil(
+      async () => {
+        const rows: Array<Record<string, unknown>> = await stack.db.query('SELECT * FROM renewals WHERE id = $1', [id]);
+        return rows[0];
+      },
+      20_000,
+      'the renewal read-model row',
+    );
+    expect(row).toMatchObject({
+      account_id: 'acc-e2e-1',
+      phase: 'scheduled',
+      time_band: 'comprehensive',
+      status: 'active',
+      revision: 1,
+      next_milestone_phase: 'assessment',
+    });
+    const account: Array<Record<string, unknown>> = await stack.db.query('SELECT * FROM accounts WHERE id = $1', [
+      'acc-e2e-1',
+    ]);
     expect(account[0]).toMatchObject({ name: 'acc-e2e-1 Tbk', arr_cents: '15000000', time_zone: 'Asia/Jakarta' });
 
     const again = await stack.request('POST', '/renewals', { key: opsKey, body: launch('acc-e2e-1') });
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ id, created: false, workflowRunId: first.body.workflowRunId });
-    const runs = await waitUntil(async () => {
-      const found = [];
-      for await (const w of stack.temporal.client.workflow.list({ query: `WorkflowId = '${id}'` })) found.push(w.runId);
-      return found.length > 0 ? found : undefined;
-    }, 10_000, 'visibility');
+    const runs = await waitUntil(
+      async () => {
+        const found = [];
+        for await (const w of stack.temporal.client.workflow.list({ query: `WorkflowId = '${id}'` }))
+          found.push(w.runId);
+        return found.length > 0 ? found : undefined;
+      },
+      10_000,
+      'visibility',
+    );
     expect(runs).toEqual([first.body.workflowRunId]);
 
     const fetched = await stack.request('GET', `/renewals/${encodeURIComponent(id)}`, { key: csmKey });
     expect(fetched.status).toBe(200);
-    expect(fetched.body).toMatchObject({ id, accountName: 'acc-e2e-1 Tbk', phase: 'scheduled', timeBand: 'comprehensive', arrCents: 15_000_000, nextMilestone: { phase: 'assessment' } });
+    expect(fetched.body).toMatchObject({
+      id,
+      accountName: 'acc-e2e-1 Tbk',
+      phase: 'scheduled',
+      timeBand: 'comprehensive',
+      arrCents: 15_000_000,
+      nextMilestone: { phase: 'assessment' },
+    });
     // T-90 at 09:00 in Jakarta (UTC+7) is 02:00 UTC.
     expect(fetched.body.nextMilestone.at).toBe(`${addDays(renewalDate, -90)}T02:00:00.000Z`);
   }, 60_000);
 
   it('refuses a launch with other details for a running renewal (409) and changes nothing', async () => {
-    const res = await stack.request('POST', '/renewals', { key: opsKey, body: launch('acc-e2e-1', { account: { ...launch('acc-e2e-1').account, arrCents: 1 } }) });
+    const res = await stack.request('POST', '/renewals', {
+      key: opsKey,
+      body: launch('acc-e2e-1', { account: { ...launch('acc-e2e-1').account, arrCents: 1 } }),
+    });
     expect(res.status).toBe(409);
     expect(res.headers.get('content-type')).toMatch(PROBLEM_JSON);
     expect(res.body.code).toBe('RENEWAL.CONFLICTING_LAUNCH');
-    const account: Array<{ arr_cents: string }> = await stack.db.query('SELECT arr_cents FROM accounts WHERE id = $1', ['acc-e2e-1']);
+    const account: Array<{ arr_cents: string }> = await stack.db.query('SELECT arr_cents FROM accounts WHERE id = $1', [
+      'acc-e2e-1',
+    ]);
     expect(account[0]!.arr_cents).toBe('15000000');
   });
 
@@ -94,12 +127,24 @@ describe('renewals end to end (HTTP -> api -> Temporal dev server -> worker -> P
     expect(none.status).toBe(401);
     expect(none.headers.get('content-type')).toMatch(PROBLEM_JSON);
     expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
-    expect(none.body).toMatchObject({ status: 401, code: 'AUTH.UNAUTHENTICATED', title: expect.any(String), type: expect.stringMatching(/^urn:retain:problem:/) });
+    expect(none.body).toMatchObject({
+      status: 401,
+      code: 'AUTH.UNAUTHENTICATED',
+      title: expect.any(String),
+      type: expect.stringMatching(/^urn:retain:problem:/),
+    });
 
-    const unknown = await stack.request('POST', '/renewals', { key: 'rtn_aaaaaaaaaaaa_' + 'A'.repeat(43), body: launch('acc-e2e-401') });
+    const unknown = await stack.request('POST', '/renewals', {
+      key: 'rtn_aaaaaaaaaaaa_' + 'A'.repeat(43),
+      body: launch('acc-e2e-401'),
+    });
     expect(unknown.status).toBe(401);
 
-    const issued = await new ApiKeyStore(stack.db).issue({ id: 'ops-revoked', displayName: 'Revoked Ops', role: 'cs_ops' });
+    const issued = await new ApiKeyStore(stack.db).issue({
+      id: 'ops-revoked',
+      displayName: 'Revoked Ops',
+      role: 'cs_ops',
+    });
     expect((await stack.request('GET', '/renewals', { key: issued.key })).status).toBe(200);
     expect(await new ApiKeyStore(stack.db).revoke(issued.prefix)).toBe(1);
     const revoked = await stack.request('POST', '/renewals', { key: issued.key, body: launch('acc-e2e-401') });
@@ -119,24 +164,34 @@ describe('renewals end to end (HTTP -> api -> Temporal dev server -> worker -> P
 
   it('answers 400 problem+json naming a malformed field, and writes nothing', async () => {
     const body = launch('acc-e2e-400');
-    const res = await stack.request('POST', '/renewals', { key: opsKey, body: { ...body, account: { ...body.account, arrCents: 'lots', timeZone: 'Mars/Base' } } });
+    const res = await stack.request('POST', '/renewals', {
+      key: opsKey,
+      body: { ...body, account: { ...body.account, arrCents: 'lots', timeZone: 'Mars/Base' } },
+    });
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toMatch(PROBLEM_JSON);
     expect(res.body.code).toBe('VALIDATION.FAILED');
-    expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['account.arrCents', 'account.timeZone']));
+    expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(
+      expect.arrayContaining(['account.arrCents', 'account.timeZone']),
+    );
     expect(await workflowExists(`renewal:acc-e2e-400:${renewalDate}`)).toBe(false);
     expect(await renewalRows('acc-e2e-400')).toBe(0);
   });
 
   it('answers 400 problem+json naming an unknown field, and writes nothing', async () => {
     const body = launch('acc-e2e-400u');
-    const res = await stack.request('POST', '/renewals', { key: opsKey, body: { ...body, priority: 'high', account: { ...body.account, tier: 'gold' } } });
+    const res = await stack.request('POST', '/renewals', {
+      key: opsKey,
+      body: { ...body, priority: 'high', account: { ...body.account, tier: 'gold' } },
+    });
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toMatch(PROBLEM_JSON);
-    expect(res.body.errors).toEqual(expect.arrayContaining([
-      { field: 'priority', message: 'is not a known field' },
-      { field: 'account.tier', message: 'is not a known field' },
-    ]));
+    expect(res.body.errors).toEqual(
+      expect.arrayContaining([
+        { field: 'priority', message: 'is not a known field' },
+        { field: 'account.tier', message: 'is not a known field' },
+      ]),
+    );
     expect(await workflowExists(`renewal:acc-e2e-400u:${renewalDate}`)).toBe(false);
   });
 
@@ -146,17 +201,30 @@ describe('renewals end to end (HTTP -> api -> Temporal dev server -> worker -> P
     expect(bad.headers.get('content-type')).toMatch(PROBLEM_JSON);
     expect(bad.body.code).toBe('REQUEST.MALFORMED_JSON');
 
-    const past = await stack.request('POST', '/renewals', { key: opsKey, body: launch('acc-e2e-past', { renewalDate: '2020-01-31' }) });
+    const past = await stack.request('POST', '/renewals', {
+      key: opsKey,
+      body: launch('acc-e2e-past', { renewalDate: '2020-01-31' }),
+    });
     expect(past.status).toBe(400);
     expect(past.body.errors).toEqual([{ field: 'renewalDate', message: expect.stringContaining('past') }]);
 
-    const policy = await stack.request('POST', '/renewals', { key: opsKey, body: launch('acc-e2e-pol', { policy: { renewal: { actionLocalHour: 31 } } }) });
+    const policy = await stack.request('POST', '/renewals', {
+      key: opsKey,
+      body: launch('acc-e2e-pol', { policy: { renewal: { actionLocalHour: 31 } } }),
+    });
     expect(policy.status).toBe(400);
     expect(policy.body.code).toBe('RENEWAL.INVALID_POLICY');
     expect(await workflowExists(`renewal:acc-e2e-pol:${renewalDate}`)).toBe(false);
     // An object where the policy has a list is the same 400 naming the setting, not a 500.
-    const shape = await stack.request('POST', '/renewals', { key: opsKey, body: launch('acc-e2e-pol', { policy: { renewal: { playbook: { key: 'x' } } } }) });
-    expect([shape.status, shape.body.code, shape.body.errors]).toEqual([400, 'RENEWAL.INVALID_POLICY', [{ field: 'policy.renewal.playbook', message: 'policy.renewal.playbook: expected a list' }]]);
+    const shape = await stack.request('POST', '/renewals', {
+      key: opsKey,
+      body: launch('acc-e2e-pol', { policy: { renewal: { playbook: { key: 'x' } } } }),
+    });
+    expect([shape.status, shape.body.code, shape.body.errors]).toEqual([
+      400,
+      'RENEWAL.INVALID_POLICY',
+      [{ field: 'policy.renewal.playbook', message: 'policy.renewal.playbook: expected a list' }],
+    ]);
     expect(await workflowExists(`renewal:acc-e2e-pol:${renewalDate}`)).toBe(false);
   });
 
@@ -172,29 +240,65 @@ describe('renewals end to end (HTTP -> api -> Temporal dev server -> worker -> P
   });
 
   it('answers 400 to malformed query parameters instead of failing', async () => {
-    for (const query of ['riskCategory=purple', 'phase=negotiation', 'limit=abc', 'limit=0', 'segment=smb&segment=enterprise', 'renewalDateFrom=2027-02-30', 'arrCentsMin=-5', 'unknown=1']) {
+    for (const query of [
+      'riskCategory=purple',
+      'phase=negotiation',
+      'limit=abc',
+      'limit=0',
+      'segment=smb&segment=enterprise',
+      'renewalDateFrom=2027-02-30',
+      'arrCentsMin=-5',
+      'unknown=1',
+    ]) {
       const res = await stack.request('GET', `/renewals?${query}`, { key: csmKey });
-      expect({ query, status: res.status, type: res.headers.get('content-type') }).toEqual({ query, status: 400, type: expect.stringMatching(PROBLEM_JSON) });
+      expect({ query, status: res.status, type: res.headers.get('content-type') }).toEqual({
+        query,
+        status: 400,
+        type: expect.stringMatching(PROBLEM_JSON),
+      });
     }
   });
 
   it('lists renewals from PostgreSQL with filters and keyset pagination', async () => {
-    for (const [i, segment] of [[1, 'smb'], [2, 'smb'], [3, 'mid_market']] as const) {
-      const res = await stack.request('POST', '/renewals', { key: opsKey, body: launch(`acc-list-${i}`, { renewalDate: addDays(renewalDate, i), account: { ...launch(`acc-list-${i}`).account, segment } }) });
+    for (const [i, segment] of [
+      [1, 'smb'],
+      [2, 'smb'],
+      [3, 'mid_market'],
+    ] as const) {
+      const res = await stack.request('POST', '/renewals', {
+        key: opsKey,
+        body: launch(`acc-list-${i}`, {
+          renewalDate: addDays(renewalDate, i),
+          account: { ...launch(`acc-list-${i}`).account, segment },
+        }),
+      });
       expect(res.status).toBe(201);
     }
-    await waitUntil(async () => ((await stack.db.query("SELECT 1 FROM renewals WHERE account_id LIKE 'acc-list-%'")).length === 3 ? true : undefined), 20_000, 'three rows');
+    await waitUntil(
+      async () =>
+        (await stack.db.query("SELECT 1 FROM renewals WHERE account_id LIKE 'acc-list-%'")).length === 3
+          ? true
+          : undefined,
+      20_000,
+      'three rows',
+    );
 
     const page1 = await stack.request('GET', '/renewals?segment=smb&limit=1', { key: csmKey });
     expect(page1.status).toBe(200);
     expect(page1.body.items.map((r: { accountId: string }) => r.accountId)).toEqual(['acc-list-1']);
     expect(page1.body.nextCursor).toEqual(expect.any(String));
-    const page2 = await stack.request('GET', `/renewals?segment=smb&limit=1&cursor=${page1.body.nextCursor}`, { key: csmKey });
+    const page2 = await stack.request('GET', `/renewals?segment=smb&limit=1&cursor=${page1.body.nextCursor}`, {
+      key: csmKey,
+    });
     expect(page2.body.items.map((r: { accountId: string }) => r.accountId)).toEqual(['acc-list-2']);
     expect(page2.body.nextCursor).toBeNull();
 
     const all = await stack.request('GET', `/renewals?renewalDateFrom=${addDays(renewalDate, 1)}`, { key: csmKey });
-    expect(all.body.items.map((r: { accountId: string }) => r.accountId)).toEqual(['acc-list-1', 'acc-list-2', 'acc-list-3']);
+    expect(all.body.items.map((r: { accountId: string }) => r.accountId)).toEqual([
+      'acc-list-1',
+      'acc-list-2',
+      'acc-list-3',
+    ]);
 
     const badLimit = await stack.request('GET', '/renewals?limit=501', { key: csmKey });
     expect(badLimit.status).toBe(400);
@@ -205,7 +309,9 @@ describe('renewals end to end (HTTP -> api -> Temporal dev server -> worker -> P
   }, 60_000);
 
   it('answers 404 problem+json for an unknown renewal or route', async () => {
-    const missing = await stack.request('GET', `/renewals/${encodeURIComponent('renewal:nobody:2027-01-01')}`, { key: csmKey });
+    const missing = await stack.request('GET', `/renewals/${encodeURIComponent('renewal:nobody:2027-01-01')}`, {
+      key: csmKey,
+    });
     expect(missing.status).toBe(404);
     expect(missing.body.code).toBe('RENEWAL.NOT_FOUND');
     const route = await stack.request('GET', '/nowhere', { key: csmKey });
@@ -216,7 +322,10 @@ describe('renewals end to end (HTTP -> api -> Temporal dev server -> worker -> P
   it('reports readiness of PostgreSQL and Temporal on /health and serves OpenAPI without a key', async () => {
     const health = await stack.request('GET', '/health');
     expect(health.status).toBe(200);
-    expect(health.body).toMatchObject({ status: 'ok', checks: { database: { status: 'up' }, temporal: { status: 'up' } } });
+    expect(health.body).toMatchObject({
+      status: 'ok',
+      checks: { database: { status: 'up' }, temporal: { status: 'up' } },
+    });
     expect(health.headers.get('x-request-id')).toEqual(expect.any(String));
 
     const docs = await stack.request('GET', '/docs-json');

@@ -7,64 +7,104 @@ import { TestStack } from '../support/stack';
 
 const PROBLEM_JSON = /^application\/problem\+json/;
 
-describe('save efforts end to end: start, triage, issues, concessions within authority, outcome, managers\' list', () => {
+describe("save efforts end to end: start, triage, issues, concessions within authority, outcome, managers' list", () => {
   let stack: TestStack;
   const keys: Record<string, string> = {};
   const renewalDate = addDays(localDateAt(new Date(), 'UTC'), 75);
   const saveId = (account: string) => `save:${account}:${renewalDate}`;
   const path = (account: string, suffix = '') => `/saves/${encodeURIComponent(saveId(account))}${suffix}`;
-  const accountOf = (account: string, arrCents: number) => anAccount(account, { arrCents, ownerCsmId: 'csm-s', csmManagerId: 'mgr-s' });
+  const accountOf = (account: string, arrCents: number) =>
+    anAccount(account, { arrCents, ownerCsmId: 'csm-s', csmManagerId: 'mgr-s' });
   /** A save names the account; cs_ops launched its renewal, which is where Retain learns the account's facts. */
-  const body = (account: string, overrides: Record<string, unknown> = {}) => aSaveStart(account, renewalDate, overrides);
+  const body = (account: string, overrides: Record<string, unknown> = {}) =>
+    aSaveStart(account, renewalDate, overrides);
   const launch = async (account: string, arrCents: number) => {
-    const r = await stack.request('POST', '/renewals', { key: keys['ops-s'], body: { account: accountOf(account, arrCents), renewalDate } });
+    const r = await stack.request('POST', '/renewals', {
+      key: keys['ops-s'],
+      body: { account: accountOf(account, arrCents), renewalDate },
+    });
     expect([account, r.status]).toEqual([account, 201]);
   };
-  const rationale = { businessRationale: 'Reference customer', expectedOutcome: '2-year renewal', alternativesConsidered: 'Service credits', riskFactors: 'Competitor' };
+  const rationale = {
+    businessRationale: 'Reference customer',
+    expectedOutcome: '2-year renewal',
+    alternativesConsidered: 'Service credits',
+    riskFactors: 'Competitor',
+  };
 
   beforeAll(async () => {
     stack = await TestStack.start();
-    Object.assign(keys, await stack.people([['director', 'dir-s'], ['csm_manager', 'mgr-s', 'dir-s'], ['cs_ops', 'ops-s'], ['csm', 'csm-s', 'mgr-s'], ['csm', 'csm-t', 'mgr-s']]));
+    Object.assign(
+      keys,
+      await stack.people([
+        ['director', 'dir-s'],
+        ['csm_manager', 'mgr-s', 'dir-s'],
+        ['cs_ops', 'ops-s'],
+        ['csm', 'csm-s', 'mgr-s'],
+        ['csm', 'csm-t', 'mgr-s'],
+      ]),
+    );
   }, 120_000);
 
   afterAll(async () => {
     await stack?.stop();
   }, 60_000);
 
-  const save = (account: string, key = keys['mgr-s']!) => stack.readWhen(path(account), key, undefined, `the save of ${account}`);
+  const save = (account: string, key = keys['mgr-s']!) =>
+    stack.readWhen(path(account), key, undefined, `the save of ${account}`);
 
   it('starts the save of a renewal that turns red, links the two, and closes the save as lost when the customer churns', async () => {
     const renewalId = `renewal:acc-save-red:${renewalDate}`;
-    const launched = await stack.request('POST', '/renewals', { key: keys['ops-s'], body: { account: accountOf('acc-save-red', 9_000_000), renewalDate } });
+    const launched = await stack.request('POST', '/renewals', {
+      key: keys['ops-s'],
+      body: { account: accountOf('acc-save-red', 9_000_000), renewalDate },
+    });
     expect(launched.status).toBe(201);
     // The integration event (issue 6 brings it through REST) arrives as the renewal's health signal.
-    await stack.temporal.client.workflow.getHandle(renewalId).signal(healthInputSignal, { eventId: 'crm-red-1', source: 'crm', inputs: { competitiveSignal: true } });
+    await stack.temporal.client.workflow
+      .getHandle(renewalId)
+      .signal(healthInputSignal, { eventId: 'crm-red-1', source: 'crm', inputs: { competitiveSignal: true } });
     const started = await save('acc-save-red');
     expect(started).toMatchObject({ renewalId, status: 'active' });
     expect(started.triage.rootCause).toBe('product_fit');
-    const renewal = await waitUntil(async () => {
-      const r = await stack.request('GET', `/renewals/${encodeURIComponent(renewalId)}`, { key: keys['ops-s'] });
-      return r.body?.saveRequest?.saveId ? r.body : undefined;
-    }, 15_000, 'the save linked on the renewal');
+    const renewal = await waitUntil(
+      async () => {
+        const r = await stack.request('GET', `/renewals/${encodeURIComponent(renewalId)}`, { key: keys['ops-s'] });
+        return r.body?.saveRequest?.saveId ? r.body : undefined;
+      },
+      15_000,
+      'the save linked on the renewal',
+    );
     expect(renewal.saveRequest).toMatchObject({ saveId: saveId('acc-save-red'), startedBy: 'renewal' });
     // Starting it again through REST finds the same save.
     const again = await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-red') });
     expect([again.status, again.body.id, again.body.created]).toEqual([200, saveId('acc-save-red'), false]);
 
-    const decided = await stack.request('POST', `/renewals/${encodeURIComponent(renewalId)}/decision`, { key: keys['csm-s'], body: { outcome: 'churned', reason: 'Moved to the competitor' } });
+    const decided = await stack.request('POST', `/renewals/${encodeURIComponent(renewalId)}/decision`, {
+      key: keys['csm-s'],
+      body: { outcome: 'churned', reason: 'Moved to the competitor' },
+    });
     expect(decided.status).toBe(200);
-    const lost = await waitUntil(async () => {
-      const s = await save('acc-save-red');
-      return s.status === 'lost' ? s : undefined;
-    }, 15_000, 'the save closed by the decision');
+    const lost = await waitUntil(
+      async () => {
+        const s = await save('acc-save-red');
+        return s.status === 'lost' ? s : undefined;
+      },
+      15_000,
+      'the save closed by the decision',
+    );
     expect(lost.outcome).toMatchObject({ result: 'lost', reason: 'Moved to the competitor', decidedBy: 'renewal' });
     expect(lost.handOff.to).toBe('win_back');
     expect((await stack.request('GET', path('acc-save-red', '/debrief'), { key: keys['csm-s'] })).body.open).toBe(true);
     // The churn and the lost save both hand over to win-back: one win-back for one churn.
-    const winBacks = await waitUntil(async () => {
-      const r = await stack.request('GET', '/win-backs?accountId=acc-save-red', { key: keys['mgr-s'] });
-      return r.body?.items?.length ? r.body.items : undefined;
-    }, 15_000, 'the win-back');
+    const winBacks = await waitUntil(
+      async () => {
+        const r = await stack.request('GET', '/win-backs?accountId=acc-save-red', { key: keys['mgr-s'] });
+        return r.body?.items?.length ? r.body.items : undefined;
+      },
+      15_000,
+      'the win-back',
+    );
     expect(winBacks.map((w: { id: string }) => w.id)).toEqual([`winback:acc-save-red:${renewalDate}`]);
   }, 60_000);
 
@@ -72,16 +112,32 @@ describe('save efforts end to end: start, triage, issues, concessions within aut
     await launch('acc-save-1', 20_000_000);
     const first = await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-1') });
     expect(first.status).toBe(201);
-    expect(first.body).toEqual({ id: saveId('acc-save-1'), renewalId: `renewal:acc-save-1:${renewalDate}`, created: true });
+    expect(first.body).toEqual({
+      id: saveId('acc-save-1'),
+      renewalId: `renewal:acc-save-1:${renewalDate}`,
+      created: true,
+    });
     const again = await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-1') });
     expect([again.status, again.body.created]).toEqual([200, false]);
     const s = await save('acc-save-1');
-    expect(s.triage.allocation).toMatchObject({ effort: 'full', valueTier: 'high', probabilityTier: 'high', timeBand: 'compressed' });
+    expect(s.triage.allocation).toMatchObject({
+      effort: 'full',
+      valueTier: 'high',
+      probabilityTier: 'high',
+      timeBand: 'compressed',
+    });
   }, 30_000);
 
   it('refuses bodies that try to set server-owned fields or carry bad values, starting nothing', async () => {
-    for (const [extra, field] of [[{ status: 'saved' }, 'status'], [{ rootCause: 'weather' }, 'rootCause'], [{ facts: { issuesFixable: 'maybe' } }, 'facts.issuesFixable']] as const) {
-      const res = await stack.request('POST', '/saves', { key: keys['ops-s'], body: { ...body('acc-save-bad'), ...extra } });
+    for (const [extra, field] of [
+      [{ status: 'saved' }, 'status'],
+      [{ rootCause: 'weather' }, 'rootCause'],
+      [{ facts: { issuesFixable: 'maybe' } }, 'facts.issuesFixable'],
+    ] as const) {
+      const res = await stack.request('POST', '/saves', {
+        key: keys['ops-s'],
+        body: { ...body('acc-save-bad'), ...extra },
+      });
       expect(res.status).toBe(400);
       expect(res.headers.get('content-type')).toMatch(PROBLEM_JSON);
       expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
@@ -90,42 +146,91 @@ describe('save efforts end to end: start, triage, issues, concessions within aut
     expect(rows).toEqual([]);
     // An account Retain does not know is a 404 naming it; another CSM of the team may not start the owner's save.
     const unknown = await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-bad') });
-    expect([unknown.status, unknown.body.code, unknown.body.errors?.[0]?.field]).toEqual([404, 'ACCOUNT.NOT_FOUND', 'accountId']);
+    expect([unknown.status, unknown.body.code, unknown.body.errors?.[0]?.field]).toEqual([
+      404,
+      'ACCOUNT.NOT_FOUND',
+      'accountId',
+    ]);
     await launch('acc-save-bad', 5_000_000);
-    expect((await stack.request('POST', '/saves', { key: keys['csm-t'], body: body('acc-save-bad') })).status).toBe(403);
+    expect((await stack.request('POST', '/saves', { key: keys['csm-t'], body: body('acc-save-bad') })).status).toBe(
+      403,
+    );
     expect(await stack.db.query("SELECT 1 FROM save_efforts WHERE account_id = 'acc-save-bad'")).toEqual([]);
   });
 
-  it('approves concessions only within the approver\'s authority, never one\'s own, role from the key', async () => {
-    await stack.request('POST', path('acc-save-1', '/issues'), { key: keys['csm-s'], body: { description: 'Tickets take a week', source: 'tickets', frequency: 12, dealBreaker: true, fixable: true, quickFix: true, impact: 4 } });
-    const ask = (pct: number) => ({ type: 'discount', discountPct: pct, rationale, sunset: 'year 1 only', tiedTo: '2-year commitment', overrideReason: 'Budget cut announced' });
+  it("approves concessions only within the approver's authority, never one's own, role from the key", async () => {
+    await stack.request('POST', path('acc-save-1', '/issues'), {
+      key: keys['csm-s'],
+      body: {
+        description: 'Tickets take a week',
+        source: 'tickets',
+        frequency: 12,
+        dealBreaker: true,
+        fixable: true,
+        quickFix: true,
+        impact: 4,
+      },
+    });
+    const ask = (pct: number) => ({
+      type: 'discount',
+      discountPct: pct,
+      rationale,
+      sunset: 'year 1 only',
+      tiedTo: '2-year commitment',
+      overrideReason: 'Budget cut announced',
+    });
     const big = await stack.request('POST', path('acc-save-1', '/concessions'), { key: keys['csm-s'], body: ask(20) });
     expect(big.status).toBe(201);
     expect(big.body).toMatchObject({ requiredRole: 'director', state: 'pending' });
 
-    const byManager = await stack.request('POST', path('acc-save-1', `/concessions/${big.body.id}/approve`), { key: keys['mgr-s'], body: {} });
+    const byManager = await stack.request('POST', path('acc-save-1', `/concessions/${big.body.id}/approve`), {
+      key: keys['mgr-s'],
+      body: {},
+    });
     expect([byManager.status, byManager.body.code]).toEqual([403, 'SAVE.CONCESSION_BEYOND_AUTHORITY']);
-    const byOtherCsm = await stack.request('POST', path('acc-save-1', `/concessions/${big.body.id}/approve`), { key: keys['csm-t'], body: {} });
+    const byOtherCsm = await stack.request('POST', path('acc-save-1', `/concessions/${big.body.id}/approve`), {
+      key: keys['csm-t'],
+      body: {},
+    });
     expect([byOtherCsm.status, byOtherCsm.body.code]).toEqual([403, 'SAVE.NOT_YOURS']);
-    const smuggled = await stack.request('POST', path('acc-save-1', `/concessions/${big.body.id}/approve`), { key: keys['csm-t'], body: { role: 'vp', approver: 'dir-s' } });
+    const smuggled = await stack.request('POST', path('acc-save-1', `/concessions/${big.body.id}/approve`), {
+      key: keys['csm-t'],
+      body: { role: 'vp', approver: 'dir-s' },
+    });
     expect(smuggled.status).toBe(400);
-    const withRequest = await waitUntil(async () => {
-      const s = await save('acc-save-1');
-      return s.concessions.length ? s : undefined;
-    }, 15_000, 'the concession in the read model');
+    const withRequest = await waitUntil(
+      async () => {
+        const s = await save('acc-save-1');
+        return s.concessions.length ? s : undefined;
+      },
+      15_000,
+      'the concession in the read model',
+    );
     expect(withRequest.concessions[0].state).toBe('pending');
 
-    const byDirector = await stack.request('POST', path('acc-save-1', `/concessions/${big.body.id}/approve`), { key: keys['dir-s'], body: { note: 'year 1 only' } });
+    const byDirector = await stack.request('POST', path('acc-save-1', `/concessions/${big.body.id}/approve`), {
+      key: keys['dir-s'],
+      body: { note: 'year 1 only' },
+    });
     expect(byDirector.status).toBe(200);
     expect(byDirector.body.chain.at(-1)).toMatchObject({ by: 'dir-s', role: 'director', action: 'approved' });
-    const twice = await stack.request('POST', path('acc-save-1', `/concessions/${big.body.id}/reject`), { key: keys['dir-s'], body: {} });
+    const twice = await stack.request('POST', path('acc-save-1', `/concessions/${big.body.id}/reject`), {
+      key: keys['dir-s'],
+      body: {},
+    });
     expect([twice.status, twice.body.code]).toEqual([409, 'SAVE.ALREADY_DECIDED']);
 
     const small = await stack.request('POST', path('acc-save-1', '/concessions'), { key: keys['csm-s'], body: ask(4) });
-    const own = await stack.request('POST', path('acc-save-1', `/concessions/${small.body.id}/approve`), { key: keys['csm-s'], body: {} });
+    const own = await stack.request('POST', path('acc-save-1', `/concessions/${small.body.id}/approve`), {
+      key: keys['csm-s'],
+      body: {},
+    });
     expect([own.status, own.body.code]).toEqual([403, 'SAVE.CONCESSION_OWN_REQUEST']);
 
-    const noReason = await stack.request('POST', path('acc-save-1', '/concessions'), { key: keys['csm-s'], body: { ...ask(10), overrideReason: undefined } });
+    const noReason = await stack.request('POST', path('acc-save-1', '/concessions'), {
+      key: keys['csm-s'],
+      body: { ...ask(10), overrideReason: undefined },
+    });
     expect([noReason.status, noReason.body.code]).toEqual([400, 'SAVE.OVERRIDE_REASON_REQUIRED']);
   }, 30_000);
 
@@ -137,58 +242,141 @@ describe('save efforts end to end: start, triage, issues, concessions within aut
     expect(list.status).toBe(200);
     expect(list.body.items.map((i: { accountId: string }) => i.accountId)).toEqual(['acc-save-1', 'acc-save-2']);
     const page = await stack.request('GET', '/saves?status=active&sort=arr&limit=1', { key: keys['mgr-s'] });
-    const next = await stack.request('GET', `/saves?status=active&sort=arr&limit=1&cursor=${page.body.nextCursor}`, { key: keys['mgr-s'] });
+    const next = await stack.request('GET', `/saves?status=active&sort=arr&limit=1&cursor=${page.body.nextCursor}`, {
+      key: keys['mgr-s'],
+    });
     expect(next.body.items.map((i: { accountId: string }) => i.accountId)).toEqual(['acc-save-2']);
     expect((await stack.request('GET', '/saves', { key: keys['csm-t'] })).body.items).toEqual([]);
     // Deadline order pages too, and a forged cursor is a 400, never a database error.
     const byDeadline = await stack.request('GET', '/saves?status=active&limit=1', { key: keys['mgr-s'] });
-    const second = await stack.request('GET', `/saves?status=active&limit=1&cursor=${byDeadline.body.nextCursor}`, { key: keys['mgr-s'] });
-    expect([...byDeadline.body.items, ...second.body.items].map((i: { accountId: string }) => i.accountId).sort()).toEqual(['acc-save-1', 'acc-save-2']);
-    for (const [sort, value] of [['deadline', '1'], ['deadline', 'garbage'], ['arr', 'x1'], ['arr', '1e99']]) {
+    const second = await stack.request('GET', `/saves?status=active&limit=1&cursor=${byDeadline.body.nextCursor}`, {
+      key: keys['mgr-s'],
+    });
+    expect(
+      [...byDeadline.body.items, ...second.body.items].map((i: { accountId: string }) => i.accountId).sort(),
+    ).toEqual(['acc-save-1', 'acc-save-2']);
+    for (const [sort, value] of [
+      ['deadline', '1'],
+      ['deadline', 'garbage'],
+      ['arr', 'x1'],
+      ['arr', '1e99'],
+    ]) {
       const forged = encodeCursor([value!, 'save:x:2027-01-01']);
       const res = await stack.request('GET', `/saves?sort=${sort}&cursor=${forged}`, { key: keys['mgr-s'] });
-      expect({ sort, value, status: res.status, field: res.body.errors?.[0]?.field }).toEqual({ sort, value, status: 400, field: 'cursor' });
+      expect({ sort, value, status: res.status, field: res.body.errors?.[0]?.field }).toEqual({
+        sort,
+        value,
+        status: 400,
+        field: 'cursor',
+      });
     }
 
-    const out = await stack.request('POST', path('acc-save-2', '/outcome'), { key: keys['csm-s'], body: { result: 'saved', kind: 'shorter_term' } });
+    const out = await stack.request('POST', path('acc-save-2', '/outcome'), {
+      key: keys['csm-s'],
+      body: { result: 'saved', kind: 'shorter_term' },
+    });
     expect(out.status).toBe(200);
-    const again = await stack.request('POST', path('acc-save-2', '/outcome'), { key: keys['csm-s'], body: { result: 'lost', kind: 'lost', reason: 'x' } });
+    const again = await stack.request('POST', path('acc-save-2', '/outcome'), {
+      key: keys['csm-s'],
+      body: { result: 'lost', kind: 'lost', reason: 'x' },
+    });
     expect(again.status).toBe(409);
-    await waitUntil(async () => ((await save('acc-save-2')).status === 'saved' ? true : undefined), 10_000, 'saved in the read model');
+    await waitUntil(
+      async () => ((await save('acc-save-2')).status === 'saved' ? true : undefined),
+      10_000,
+      'saved in the read model',
+    );
   }, 30_000);
 
   it('logs conversations, escalates to an executive step by step, and opens the debrief once the save is lost', async () => {
     await launch('acc-save-3', 1_000_000);
     expect((await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-3') })).status).toBe(201);
     await save('acc-save-3');
-    const talk = await stack.request('POST', path('acc-save-3', '/conversations'), { key: keys['csm-s'], body: { stage: 'listen', result: 'Onboarding failed them' } });
+    const talk = await stack.request('POST', path('acc-save-3', '/conversations'), {
+      key: keys['csm-s'],
+      body: { stage: 'listen', result: 'Onboarding failed them' },
+    });
     expect(talk.status).toBe(201);
-    expect((await stack.request('POST', path('acc-save-3', '/conversations'), { key: keys['csm-s'], body: { stage: 'small_talk', result: 'x' } })).status).toBe(400);
+    expect(
+      (
+        await stack.request('POST', path('acc-save-3', '/conversations'), {
+          key: keys['csm-s'],
+          body: { stage: 'small_talk', result: 'x' },
+        })
+      ).status,
+    ).toBe(400);
 
     const brief = { history: 'h', issues: 'i', plan: 'p', objective: 'o', talkingPoints: 't', timing: 'Thursday' };
-    const unmet = await stack.request('POST', path('acc-save-3', '/escalation'), { key: keys['csm-s'], body: { brief } });
+    const unmet = await stack.request('POST', path('acc-save-3', '/escalation'), {
+      key: keys['csm-s'],
+      body: { brief },
+    });
     expect([unmet.status, unmet.body.code]).toEqual([400, 'SAVE.ESCALATION_CRITERIA_UNMET']);
-    const esc = await stack.request('POST', path('acc-save-3', '/escalation'), { key: keys['csm-s'], body: { brief, overrideReason: 'Their CEO asked for ours', executiveId: 'vp-x' } });
+    const esc = await stack.request('POST', path('acc-save-3', '/escalation'), {
+      key: keys['csm-s'],
+      body: { brief, overrideReason: 'Their CEO asked for ours', executiveId: 'vp-x' },
+    });
     expect(esc.status).toBe(201);
-    const wrong = await stack.request('POST', path('acc-save-3', '/escalation/steps/csm_follow_up'), { key: keys['csm-s'], body: {} });
+    const wrong = await stack.request('POST', path('acc-save-3', '/escalation/steps/csm_follow_up'), {
+      key: keys['csm-s'],
+      body: {},
+    });
     expect([wrong.status, wrong.body.code]).toEqual([409, 'SAVE.ESCALATION_OUT_OF_ORDER']);
-    expect((await stack.request('POST', path('acc-save-3', '/escalation/steps/lunch'), { key: keys['csm-s'], body: {} })).status).toBe(400);
-    const step = await stack.request('POST', path('acc-save-3', '/escalation/steps/executive_engaged'), { key: keys['dir-s'], body: { note: 'Called their CEO' } });
+    expect(
+      (await stack.request('POST', path('acc-save-3', '/escalation/steps/lunch'), { key: keys['csm-s'], body: {} }))
+        .status,
+    ).toBe(400);
+    const step = await stack.request('POST', path('acc-save-3', '/escalation/steps/executive_engaged'), {
+      key: keys['dir-s'],
+      body: { note: 'Called their CEO' },
+    });
     expect(step.status).toBe(202);
-    await waitUntil(async () => {
-      const s = await save('acc-save-3');
-      return s.escalation?.steps.find((x: { step: string }) => x.step === 'executive_engaged').completedAt ? true : undefined;
-    }, 10_000, 'the step in the read model');
+    await waitUntil(
+      async () => {
+        const s = await save('acc-save-3');
+        return s.escalation?.steps.find((x: { step: string }) => x.step === 'executive_engaged').completedAt
+          ? true
+          : undefined;
+      },
+      10_000,
+      'the step in the read model',
+    );
 
-    expect((await stack.request('PUT', path('acc-save-3', '/debrief'), { key: keys['csm-s'], body: { realReasons: 'x' } })).body.code).toBe('SAVE.DEBRIEF_NOT_OPEN');
-    expect((await stack.request('POST', path('acc-save-3', '/outcome'), { key: keys['csm-s'], body: { result: 'lost', kind: 'lost', reason: 'Chose a cheaper tool', competitor: 'CheapCo' } })).status).toBe(200);
-    await waitUntil(async () => ((await save('acc-save-3')).status === 'lost' ? true : undefined), 10_000, 'lost in the read model');
+    expect(
+      (await stack.request('PUT', path('acc-save-3', '/debrief'), { key: keys['csm-s'], body: { realReasons: 'x' } }))
+        .body.code,
+    ).toBe('SAVE.DEBRIEF_NOT_OPEN');
+    expect(
+      (
+        await stack.request('POST', path('acc-save-3', '/outcome'), {
+          key: keys['csm-s'],
+          body: { result: 'lost', kind: 'lost', reason: 'Chose a cheaper tool', competitor: 'CheapCo' },
+        })
+      ).status,
+    ).toBe(200);
+    await waitUntil(
+      async () => ((await save('acc-save-3')).status === 'lost' ? true : undefined),
+      10_000,
+      'lost in the read model',
+    );
     const lost = await save('acc-save-3');
-    expect(lost.gracefulExit.steps.map((x: { key: string }) => x.key)).toEqual(['data_export', 'knowledge_transfer', 'offboarding_support', 'door_open']);
+    expect(lost.gracefulExit.steps.map((x: { key: string }) => x.key)).toEqual([
+      'data_export',
+      'knowledge_transfer',
+      'offboarding_support',
+      'door_open',
+    ]);
     expect(lost.handOff.to).toBe('win_back');
-    const put = await stack.request('PUT', path('acc-save-3', '/debrief'), { key: keys['csm-s'], body: { realReasons: 'Price after a budget cut', missedSignals: 'Usage fell in Q2' } });
+    const put = await stack.request('PUT', path('acc-save-3', '/debrief'), {
+      key: keys['csm-s'],
+      body: { realReasons: 'Price after a budget cut', missedSignals: 'Usage fell in Q2' },
+    });
     expect(put.status).toBe(200);
     const got = await stack.request('GET', path('acc-save-3', '/debrief'), { key: keys['mgr-s'] });
-    expect(got.body).toMatchObject({ open: true, answers: { realReasons: 'Price after a budget cut', missedSignals: 'Usage fell in Q2' }, updatedBy: 'csm-s' });
+    expect(got.body).toMatchObject({
+      open: true,
+      answers: { realReasons: 'Price after a budget cut', missedSignals: 'Usage fell in Q2' },
+      updatedBy: 'csm-s',
+    });
   }, 30_000);
 });

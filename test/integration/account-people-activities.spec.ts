@@ -33,10 +33,18 @@ describe('propagateAccountPeople (PostgreSQL, recording Temporal client)', () =>
           return structuredClone(s);
         },
         executeUpdate: async (_def: unknown, options: { args: [Record<string, unknown>]; updateId: string }) => {
-          if (workflowId.endsWith('closed-race')) throw new WorkflowUpdateFailedError('refused', ApplicationFailure.create({ type: RENEWAL_REFUSALS.closed, message: 'closed' }));
+          if (workflowId.endsWith('closed-race'))
+            throw new WorkflowUpdateFailedError(
+              'refused',
+              ApplicationFailure.create({ type: RENEWAL_REFUSALS.closed, message: 'closed' }),
+            );
           sent.push({ workflowId, updateId: options.updateId, args: options.args[0] });
           const s = live.get(workflowId)!;
-          s.account = { ownerCsmId: String(options.args[0].ownerCsmId), csmManagerId: (options.args[0].csmManagerId as string | null) ?? null, salesRepId: (options.args[0].salesRepId as string | null) ?? null };
+          s.account = {
+            ownerCsmId: String(options.args[0].ownerCsmId),
+            csmManagerId: (options.args[0].csmManagerId as string | null) ?? null,
+            salesRepId: (options.args[0].salesRepId as string | null) ?? null,
+          };
           return {};
         },
       }),
@@ -49,7 +57,9 @@ describe('propagateAccountPeople (PostgreSQL, recording Temporal client)', () =>
     db = createDataSource({ DATABASE_URL: database.url, DATABASE_POOL_SIZE: 2 });
     await db.initialize();
     activities = new AccountPeopleActivities(db, { client } as unknown as WorkerTemporalClient);
-    await db.query(`INSERT INTO accounts (id, name, arr_cents, segment, time_zone, owner_csm_id, csm_manager_id, sales_rep_id) VALUES ('acc-p', 'P KK', 100, 'smb', 'UTC', 'csm-new', 'mgr-new', NULL)`);
+    await db.query(
+      `INSERT INTO accounts (id, name, arr_cents, segment, time_zone, owner_csm_id, csm_manager_id, sales_rep_id) VALUES ('acc-p', 'P KK', 100, 'smb', 'UTC', 'csm-new', 'mgr-new', NULL)`,
+    );
     const renewal = (id: string, date: string, status: string) =>
       db.query(
         `INSERT INTO renewals (id, account_id, renewal_date, original_renewal_date, status, phase, time_band, arr_cents, segment, owner_csm_id, policy_version, revision, started_at, updated_at)
@@ -60,9 +70,18 @@ describe('propagateAccountPeople (PostgreSQL, recording Temporal client)', () =>
     await renewal('renewal:acc-p:2028-03-31', '2028-03-31', 'active');
     await renewal('renewal:acc-p:2026-03-31', '2026-03-31', 'closed');
     await renewal('renewal:acc-p:closed-race', '2029-03-31', 'active');
-    live.set('renewal:acc-p:2027-03-31', { status: 'active', account: { ownerCsmId: 'csm-old', csmManagerId: 'mgr-old', salesRepId: null } });
-    live.set('renewal:acc-p:2028-03-31', { status: 'active', account: { ownerCsmId: 'csm-new', csmManagerId: 'mgr-new', salesRepId: null } });
-    live.set('renewal:acc-p:closed-race', { status: 'active', account: { ownerCsmId: 'csm-old', csmManagerId: null, salesRepId: null } });
+    live.set('renewal:acc-p:2027-03-31', {
+      status: 'active',
+      account: { ownerCsmId: 'csm-old', csmManagerId: 'mgr-old', salesRepId: null },
+    });
+    live.set('renewal:acc-p:2028-03-31', {
+      status: 'active',
+      account: { ownerCsmId: 'csm-new', csmManagerId: 'mgr-new', salesRepId: null },
+    });
+    live.set('renewal:acc-p:closed-race', {
+      status: 'active',
+      account: { ownerCsmId: 'csm-old', csmManagerId: null, salesRepId: null },
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -70,10 +89,14 @@ describe('propagateAccountPeople (PostgreSQL, recording Temporal client)', () =>
     await database?.drop();
   });
 
-  it('updates each open renewal that lacks the account\'s people, once per event id, and skips the rest', async () => {
+  it("updates each open renewal that lacks the account's people, once per event id, and skips the rest", async () => {
     await activities.propagateAccountPeople({ accountId: 'acc-p', eventId: 'retain:account-facts:1', by: 'ops-1' });
     expect(sent).toEqual([
-      { workflowId: 'renewal:acc-p:2027-03-31', updateId: 'changeRenewal:account-people:retain:account-facts:1:renewal:acc-p:2027-03-31', args: { ownerCsmId: 'csm-new', csmManagerId: 'mgr-new', salesRepId: null, by: 'ops-1' } },
+      {
+        workflowId: 'renewal:acc-p:2027-03-31',
+        updateId: 'changeRenewal:account-people:retain:account-facts:1:renewal:acc-p:2027-03-31',
+        args: { ownerCsmId: 'csm-new', csmManagerId: 'mgr-new', salesRepId: null, by: 'ops-1' },
+      },
     ]);
     // A retry of the activity (its result lost): the renewal already has the people, nothing is sent again.
     await activities.propagateAccountPeople({ accountId: 'acc-p', eventId: 'retain:account-facts:1', by: 'ops-1' });

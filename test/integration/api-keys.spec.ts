@@ -23,9 +23,11 @@ describe('API keys (PostgreSQL)', () => {
     await database?.drop();
   });
 
-  it('refuses to change an existing principal\'s role with a new key unless asked, and audits the change when asked', async () => {
+  it("refuses to change an existing principal's role with a new key unless asked, and audits the change when asked", async () => {
     const first = await store.issue({ id: 'u-ann', displayName: 'Ann', role: 'csm' }, null, { actor });
-    await expect(store.issue({ id: 'u-ann', displayName: 'Ann', role: 'vp' }, null, { actor })).rejects.toBeInstanceOf(RoleChangeRefused);
+    await expect(store.issue({ id: 'u-ann', displayName: 'Ann', role: 'vp' }, null, { actor })).rejects.toBeInstanceOf(
+      RoleChangeRefused,
+    );
     // Nothing changed: her key is still a csm's, and no second key was issued.
     expect((await store.authenticate(first.key))?.role).toBe('csm');
     expect((await db.query<unknown[]>("SELECT 1 FROM api_keys WHERE principal_id = 'u-ann'")).length).toBe(1);
@@ -34,25 +36,46 @@ describe('API keys (PostgreSQL)', () => {
     await store.issue({ id: 'u-ann', displayName: 'Ann', role: 'csm_manager' }, null, { actor, changeRole: true });
     expect((await store.authenticate(first.key))?.role).toBe('csm_manager');
     const acts = await listAudit(db, { subjectId: 'u-ann', limit: 10 });
-    expect(acts.map((a) => a.action).reverse()).toEqual(['api_key.issued', 'api_key.issued', 'principal.role_changed', 'api_key.issued']);
-    expect(acts.find((a) => a.action === 'principal.role_changed')).toMatchObject({ actorId: 'cli:ops', detail: { from: 'csm', to: 'csm_manager' } });
+    expect(acts.map((a) => a.action).reverse()).toEqual([
+      'api_key.issued',
+      'api_key.issued',
+      'principal.role_changed',
+      'api_key.issued',
+    ]);
+    expect(acts.find((a) => a.action === 'principal.role_changed')).toMatchObject({
+      actorId: 'cli:ops',
+      detail: { from: 'csm', to: 'csm_manager' },
+    });
   });
 
-  it('keeps a person\'s manager when a new key does not name one, and clears it only when told', async () => {
+  it("keeps a person's manager when a new key does not name one, and clears it only when told", async () => {
     await store.issue({ id: 'u-mgr', displayName: 'M', role: 'csm_manager' });
     await store.issue({ id: 'u-bo', displayName: 'Bo', role: 'csm', managerId: 'u-mgr' });
     await store.issue({ id: 'u-bo', displayName: 'Bo', role: 'csm' });
-    expect((await db.query<Array<{ manager_id: string | null }>>("SELECT manager_id FROM principals WHERE id = 'u-bo'"))[0]?.manager_id).toBe('u-mgr');
+    expect(
+      (await db.query<Array<{ manager_id: string | null }>>("SELECT manager_id FROM principals WHERE id = 'u-bo'"))[0]
+        ?.manager_id,
+    ).toBe('u-mgr');
     await store.issue({ id: 'u-bo', displayName: 'Bo', role: 'csm', managerId: null });
-    expect((await db.query<Array<{ manager_id: string | null }>>("SELECT manager_id FROM principals WHERE id = 'u-bo'"))[0]?.manager_id).toBeNull();
+    expect(
+      (await db.query<Array<{ manager_id: string | null }>>("SELECT manager_id FROM principals WHERE id = 'u-bo'"))[0]
+        ?.manager_id,
+    ).toBeNull();
   });
 
   it('gives integration keys scopes (signals by default) and people none', async () => {
     const plain = await store.issue({ id: 'int-an', displayName: 'Analytics', role: 'integration' });
-    const crm = await store.issue({ id: 'int-crm', displayName: 'CRM', role: 'integration', scopes: ['signals', 'account_facts'] });
+    const crm = await store.issue({
+      id: 'int-crm',
+      displayName: 'CRM',
+      role: 'integration',
+      scopes: ['signals', 'account_facts'],
+    });
     expect((await store.authenticate(plain.key))?.scopes).toEqual(['signals']);
     expect((await store.authenticate(crm.key))?.scopes).toEqual(['signals', 'account_facts']);
-    await expect(store.issue({ id: 'u-cy', displayName: 'Cy', role: 'csm', scopes: ['signals'] })).rejects.toThrow(/integration keys only/);
+    await expect(store.issue({ id: 'u-cy', displayName: 'Cy', role: 'csm', scopes: ['signals'] })).rejects.toThrow(
+      /integration keys only/,
+    );
   });
 
   it('audits a revocation once, and revoking what is not active revokes nothing', async () => {
@@ -60,7 +83,9 @@ describe('API keys (PostgreSQL)', () => {
     expect(await store.revoke(k.prefix, actor)).toBe(1);
     expect(await store.revoke(k.prefix, actor)).toBe(0);
     expect(await store.authenticate(k.key)).toBeUndefined();
-    expect((await listAudit(db, { subjectId: 'u-dee', action: 'api_key.revoked', limit: 10 })).map((a) => a.detail.prefix)).toEqual([k.prefix]);
+    expect(
+      (await listAudit(db, { subjectId: 'u-dee', action: 'api_key.revoked', limit: 10 })).map((a) => a.detail.prefix),
+    ).toEqual([k.prefix]);
     // Signing secrets likewise: a second revocation, or one of an unknown id, revokes nothing.
     const secrets = new SigningSecretStore(db);
     const s = await secrets.create('int-an');
@@ -69,16 +94,30 @@ describe('API keys (PostgreSQL)', () => {
     expect(await secrets.revoke('999999')).toBe(0);
   });
 
-  it('lists every key oldest first with its principal\'s role, revoked ones with their time (the keys CLI\'s list)', async () => {
+  it("lists every key oldest first with its principal's role, revoked ones with their time (the keys CLI's list)", async () => {
     const issued = await store.issue({ id: 'u-lis', displayName: 'Lis', role: 'director' }, 'laptop');
     await store.revoke(issued.prefix, actor);
     const keys = await store.list();
-    expect(keys.map((k) => k.createdAt.getTime())).toEqual([...keys.map((k) => k.createdAt.getTime())].sort((a, b) => a - b));
+    expect(keys.map((k) => k.createdAt.getTime())).toEqual(
+      [...keys.map((k) => k.createdAt.getTime())].sort((a, b) => a - b),
+    );
     expect(keys.filter((k) => k.principalId === 'u-lis')).toEqual([
-      { keyId: issued.keyId, prefix: issued.prefix, principalId: 'u-lis', role: 'director', label: 'laptop', createdAt: expect.any(Date), revokedAt: expect.any(Date) },
+      {
+        keyId: issued.keyId,
+        prefix: issued.prefix,
+        principalId: 'u-lis',
+        role: 'director',
+        label: 'laptop',
+        createdAt: expect.any(Date),
+        revokedAt: expect.any(Date),
+      },
     ]);
     // A later role change shows on every key of the principal.
-    expect(keys.filter((k) => k.principalId === 'u-ann').map((k) => k.role)).toEqual(['csm_manager', 'csm_manager', 'csm_manager']);
+    expect(keys.filter((k) => k.principalId === 'u-ann').map((k) => k.role)).toEqual([
+      'csm_manager',
+      'csm_manager',
+      'csm_manager',
+    ]);
     expect(keys.find((k) => k.principalId === 'u-ann')?.revokedAt).toBeNull();
   });
 
@@ -104,13 +143,15 @@ describe('API keys (PostgreSQL)', () => {
       before = page[2]!.seq;
     }
     expect(pages).toEqual(all.map((a) => a.seq));
-    expect((await listAudit(db, { action: 'api_key.revoked', limit: 100 })).every((a) => a.action === 'api_key.revoked')).toBe(true);
+    expect(
+      (await listAudit(db, { action: 'api_key.revoked', limit: 100 })).every((a) => a.action === 'api_key.revoked'),
+    ).toBe(true);
     expect(await listAudit(db, { actorId: 'nobody', limit: 100 })).toEqual([]);
     expect(await listAudit(db, { from: new Date(Date.now() + 60_000), limit: 100 })).toEqual([]);
   });
 
   it('keeps the audit log append-only: the database refuses UPDATE, DELETE and TRUNCATE', async () => {
-    for (const sql of ['UPDATE audit_log SET action = \'x.y\'', 'DELETE FROM audit_log', 'TRUNCATE audit_log']) {
+    for (const sql of ["UPDATE audit_log SET action = 'x.y'", 'DELETE FROM audit_log', 'TRUNCATE audit_log']) {
       await expect(db.query(sql)).rejects.toThrow(/append-only/);
     }
     expect((await listAudit(db, { limit: 100 })).length).toBeGreaterThan(0);

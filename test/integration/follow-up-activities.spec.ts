@@ -30,52 +30,168 @@ describe('post-save monitoring and win-back activities (PostgreSQL)', () => {
     await database?.drop();
   });
 
-  const account = (id: string) => anAccountSnapshot(id, { arrCents: 5_000_000, segment: 'mid_market', timeZone: 'Europe/Oslo' });
+  const account = (id: string) =>
+    anAccountSnapshot(id, { arrCents: 5_000_000, segment: 'mid_market', timeZone: 'Europe/Oslo' });
   const at = '2027-01-01T09:00:00.000Z';
 
   const renewal = (accountId: string, date: string, over: Partial<RenewalState> = {}): RenewalState => ({
-    renewalId: `renewal:${accountId}:${date}`, account: account(accountId), renewalDate: date, originalRenewalDate: date, status: 'active', phase: 'scheduled', reachedPhases: [],
-    timeBand: 'comprehensive', nextMilestone: null, health: {}, category: null, classificationHistory: [],
-    ownership: renewalOwnership({ arrCents: 5_000_000, category: null, ownerCsmId: 'csm-1', salesRepId: null }, DEFAULT_POLICY), tasks: [], decision: null, saveRequest: null,
-    exception: null, postRenewalStartedAt: null, cancellation: null, nextTermRenewalId: null, winBackId: null, policyVersion: DEFAULT_POLICY.version, startedAt: at, updatedAt: at,
-    revision: 1, audit: [], appliedEventIds: [], ...over,
+    renewalId: `renewal:${accountId}:${date}`,
+    account: account(accountId),
+    renewalDate: date,
+    originalRenewalDate: date,
+    status: 'active',
+    phase: 'scheduled',
+    reachedPhases: [],
+    timeBand: 'comprehensive',
+    nextMilestone: null,
+    health: {},
+    category: null,
+    classificationHistory: [],
+    ownership: renewalOwnership(
+      { arrCents: 5_000_000, category: null, ownerCsmId: 'csm-1', salesRepId: null },
+      DEFAULT_POLICY,
+    ),
+    tasks: [],
+    decision: null,
+    saveRequest: null,
+    exception: null,
+    postRenewalStartedAt: null,
+    cancellation: null,
+    nextTermRenewalId: null,
+    winBackId: null,
+    policyVersion: DEFAULT_POLICY.version,
+    startedAt: at,
+    updatedAt: at,
+    revision: 1,
+    audit: [],
+    appliedEventIds: [],
+    ...over,
   });
 
   it('reads the newest health reading as numbers, null when none, and stores one reading per source event', async () => {
     expect(await activities.readLatestHealth('acc-h')).toBeNull();
     const insert = (observedAt: string, score: number | null, usage: number | null, eventId: string) =>
-      db.query('INSERT INTO account_health_observations (account_id, observed_at, health_score, usage_change_pct, source, event_id) VALUES ($1, $2, $3, $4, $5, $6)', ['acc-h', observedAt, score, usage, 'analytics', eventId]);
+      db.query(
+        'INSERT INTO account_health_observations (account_id, observed_at, health_score, usage_change_pct, source, event_id) VALUES ($1, $2, $3, $4, $5, $6)',
+        ['acc-h', observedAt, score, usage, 'analytics', eventId],
+      );
     await insert('2027-01-01T00:00:00Z', 81.5, -3, 'e1');
     await insert('2027-01-08T00:00:00Z', 64, -22.25, 'e2');
     await insert('2027-01-05T00:00:00Z', 90, 0, 'e3');
-    expect(await activities.readLatestHealth('acc-h')).toEqual({ healthScore: 64, usageChangePct: -22.25, observedAt: '2027-01-08T00:00:00.000Z' });
+    expect(await activities.readLatestHealth('acc-h')).toEqual({
+      healthScore: 64,
+      usageChangePct: -22.25,
+      observedAt: '2027-01-08T00:00:00.000Z',
+    });
     // Health and usage reported separately: the latest of each.
     await insert('2027-01-10T00:00:00Z', null, -35, 'e5');
     await insert('2027-01-09T00:00:00Z', 58, null, 'e6');
-    expect(await activities.readLatestHealth('acc-h')).toEqual({ healthScore: 58, usageChangePct: -35, observedAt: '2027-01-10T00:00:00.000Z' });
+    expect(await activities.readLatestHealth('acc-h')).toEqual({
+      healthScore: 58,
+      usageChangePct: -35,
+      observedAt: '2027-01-10T00:00:00.000Z',
+    });
     await expect(insert('2027-01-09T00:00:00Z', 10, 0, 'e2')).rejects.toThrow(/account_health_observations_once/);
     await expect(insert('2027-01-09T00:00:00Z', 101, 0, 'e4')).rejects.toThrow(/check/);
   });
 
-  it('finds the account\'s open, undecided renewal with the id its save would have', async () => {
+  it("finds the account's open, undecided renewal with the id its save would have", async () => {
     expect(await activities.findOpenRenewal('acc-r')).toBeNull();
-    await renewals.recordRenewalState(renewal('acc-r', '2027-02-01', { decision: { outcome: 'renewed', newArrCents: 5_000_000, reason: null, signedContractRef: null, decidedBy: 'csm-1', decidedAt: at } }));
+    await renewals.recordRenewalState(
+      renewal('acc-r', '2027-02-01', {
+        decision: {
+          outcome: 'renewed',
+          newArrCents: 5_000_000,
+          reason: null,
+          signedContractRef: null,
+          decidedBy: 'csm-1',
+          decidedAt: at,
+        },
+      }),
+    );
     expect(await activities.findOpenRenewal('acc-r')).toBeNull();
-    await renewals.recordRenewalState(renewal('acc-r', '2028-02-01', { renewalDate: '2028-03-01', originalRenewalDate: '2028-02-01' }));
-    expect(await activities.findOpenRenewal('acc-r')).toEqual({ renewalId: 'renewal:acc-r:2028-02-01', saveId: 'save:acc-r:2028-02-01' });
+    await renewals.recordRenewalState(
+      renewal('acc-r', '2028-02-01', { renewalDate: '2028-03-01', originalRenewalDate: '2028-02-01' }),
+    );
+    expect(await activities.findOpenRenewal('acc-r')).toEqual({
+      renewalId: 'renewal:acc-r:2028-02-01',
+      saveId: 'save:acc-r:2028-02-01',
+    });
   });
 
-  const monitoring = (revision: number, status: PostSaveMonitoringState['status'] = 'active'): PostSaveMonitoringState => ({
-    monitoringId: 'monitoring:acc-m:2027-01-15', saveId: 'save:acc-m:2027-01-15', renewalId: 'renewal:acc-m:2027-01-15', account: account('acc-m'), renewalDate: '2027-01-15', status,
-    saved: { saveId: 'save:acc-m:2027-01-15', triggerReasons: ['x'], rootCause: null, concessions: [], outcomeKind: 'full', saveStartedAt: null, savedAt: at },
-    startedAt: at, plannedMonths: 6, plannedEndAt: '2027-07-01T07:00:00.000Z', extensions: [],
-    checks: [{ week: 1, at, reading: null, judgement: 'no_data', reasons: [] }], nextCheckAt: at, tasks: [], executiveCheckIns: 0, nextExecutiveCheckInAt: at,
+  const monitoring = (
+    revision: number,
+    status: PostSaveMonitoringState['status'] = 'active',
+  ): PostSaveMonitoringState => ({
+    monitoringId: 'monitoring:acc-m:2027-01-15',
+    saveId: 'save:acc-m:2027-01-15',
+    renewalId: 'renewal:acc-m:2027-01-15',
+    account: account('acc-m'),
+    renewalDate: '2027-01-15',
+    status,
+    saved: {
+      saveId: 'save:acc-m:2027-01-15',
+      triggerReasons: ['x'],
+      rootCause: null,
+      concessions: [],
+      outcomeKind: 'full',
+      saveStartedAt: null,
+      savedAt: at,
+    },
+    startedAt: at,
+    plannedMonths: 6,
+    plannedEndAt: '2027-07-01T07:00:00.000Z',
+    extensions: [],
+    checks: [{ week: 1, at, reading: null, judgement: 'no_data', reasons: [] }],
+    nextCheckAt: at,
+    tasks: [],
+    executiveCheckIns: 0,
+    nextExecutiveCheckInAt: at,
     promises: [
-      { id: 'promise-1', source: 'manual', sourceId: null, description: 'a', ownerId: 'csm-1', dueAt: '2026-12-01T00:00:00.000Z', state: 'open', escalatedAt: null, history: [] },
-      { id: 'promise-2', source: 'manual', sourceId: null, description: 'b', ownerId: 'csm-1', dueAt: '2027-12-01T00:00:00.000Z', state: 'open', escalatedAt: null, history: [] },
-      { id: 'promise-3', source: 'manual', sourceId: null, description: 'c', ownerId: 'csm-1', dueAt: '2026-12-01T00:00:00.000Z', state: 'delivered', escalatedAt: null, history: [] },
+      {
+        id: 'promise-1',
+        source: 'manual',
+        sourceId: null,
+        description: 'a',
+        ownerId: 'csm-1',
+        dueAt: '2026-12-01T00:00:00.000Z',
+        state: 'open',
+        escalatedAt: null,
+        history: [],
+      },
+      {
+        id: 'promise-2',
+        source: 'manual',
+        sourceId: null,
+        description: 'b',
+        ownerId: 'csm-1',
+        dueAt: '2027-12-01T00:00:00.000Z',
+        state: 'open',
+        escalatedAt: null,
+        history: [],
+      },
+      {
+        id: 'promise-3',
+        source: 'manual',
+        sourceId: null,
+        description: 'c',
+        ownerId: 'csm-1',
+        dueAt: '2026-12-01T00:00:00.000Z',
+        state: 'delivered',
+        escalatedAt: null,
+        history: [],
+      },
     ],
-    escalations: [], relapse: null, summary: null, endedAt: null, run: 1, checksThisRun: 1, policyVersion: DEFAULT_POLICY.version, updatedAt: at, revision, appliedEventIds: [],
+    escalations: [],
+    relapse: null,
+    summary: null,
+    endedAt: null,
+    run: 1,
+    checksThisRun: 1,
+    policyVersion: DEFAULT_POLICY.version,
+    updatedAt: at,
+    revision,
+    appliedEventIds: [],
   });
 
   it('writes a monitoring once per revision and never lets an older revision overwrite a newer one', async () => {
@@ -83,20 +199,39 @@ describe('post-save monitoring and win-back activities (PostgreSQL)', () => {
     const first: unknown[] = await db.query('SELECT * FROM post_save_monitorings');
     await activities.recordMonitoringState(monitoring(1));
     expect(await db.query('SELECT * FROM post_save_monitorings')).toEqual(first);
-    expect(first).toEqual([expect.objectContaining({ status: 'active', weeks: 1, open_promises: 2, overdue_promises: 1, last_judgement: 'no_data', planned_months: 6 })]);
+    expect(first).toEqual([
+      expect.objectContaining({
+        status: 'active',
+        weeks: 1,
+        open_promises: 2,
+        overdue_promises: 1,
+        last_judgement: 'no_data',
+        planned_months: 6,
+      }),
+    ]);
     await activities.recordMonitoringState(monitoring(3, 'stabilised'));
     await activities.recordMonitoringState(monitoring(2));
-    expect(await db.query('SELECT status, revision FROM post_save_monitorings')).toEqual([{ status: 'stabilised', revision: 3 }]);
+    expect(await db.query('SELECT status, revision FROM post_save_monitorings')).toEqual([
+      { status: 'stabilised', revision: 3 },
+    ]);
   });
 
   it('marks later renewals as post-save, including one written afterwards, and not earlier ones', async () => {
     await renewals.recordRenewalState(renewal('acc-p', '2027-01-15'));
     await renewals.recordRenewalState(renewal('acc-p', '2028-01-15'));
-    const mark = { accountId: 'acc-p', monitoringId: 'monitoring:acc-p:2027-01-15', savedRenewalDate: '2027-01-15', result: 'stabilised' as const };
+    const mark = {
+      accountId: 'acc-p',
+      monitoringId: 'monitoring:acc-p:2027-01-15',
+      savedRenewalDate: '2027-01-15',
+      result: 'stabilised' as const,
+    };
     await activities.markPostSave(mark);
     await activities.markPostSave(mark);
     await renewals.recordRenewalState(renewal('acc-p', '2029-01-15'));
-    const rows: Array<{ id: string; post_save_monitoring_id: string | null }> = await db.query('SELECT id, post_save_monitoring_id FROM renewals WHERE account_id = $1 ORDER BY renewal_date', ['acc-p']);
+    const rows: Array<{ id: string; post_save_monitoring_id: string | null }> = await db.query(
+      'SELECT id, post_save_monitoring_id FROM renewals WHERE account_id = $1 ORDER BY renewal_date',
+      ['acc-p'],
+    );
     expect(rows).toEqual([
       { id: 'renewal:acc-p:2027-01-15', post_save_monitoring_id: null },
       { id: 'renewal:acc-p:2028-01-15', post_save_monitoring_id: mark.monitoringId },
@@ -105,12 +240,45 @@ describe('post-save monitoring and win-back activities (PostgreSQL)', () => {
   });
 
   const winBack = (revision: number, status: WinBackState['status'] = 'active'): WinBackState => ({
-    winBackId: 'winback:acc-w:2027-01-15', account: account('acc-w'), renewalId: 'renewal:acc-w:2027-01-15', renewalDate: '2027-01-15', saveId: null, churnedAt: at, reason: 'price', competitor: null, status,
+    winBackId: 'winback:acc-w:2027-01-15',
+    account: account('acc-w'),
+    renewalId: 'renewal:acc-w:2027-01-15',
+    renewalDate: '2027-01-15',
+    saveId: null,
+    churnedAt: at,
+    reason: 'price',
+    competitor: null,
+    status,
     touchpoints: [
-      { kind: 'check_in', afterMonths: 3, at: '2027-04-01T07:00:00.000Z', dueAt: '2027-04-15T07:00:00.000Z', taskState: 'open', completedAt: null, completedBy: null, note: null, escalatedAt: null },
-      { kind: 'relevant_updates', afterMonths: 6, at: '2027-07-01T07:00:00.000Z', dueAt: '2027-07-15T07:00:00.000Z', taskState: 'scheduled', completedAt: null, completedBy: null, note: null, escalatedAt: null },
+      {
+        kind: 'check_in',
+        afterMonths: 3,
+        at: '2027-04-01T07:00:00.000Z',
+        dueAt: '2027-04-15T07:00:00.000Z',
+        taskState: 'open',
+        completedAt: null,
+        completedBy: null,
+        note: null,
+        escalatedAt: null,
+      },
+      {
+        kind: 'relevant_updates',
+        afterMonths: 6,
+        at: '2027-07-01T07:00:00.000Z',
+        dueAt: '2027-07-15T07:00:00.000Z',
+        taskState: 'scheduled',
+        completedAt: null,
+        completedBy: null,
+        note: null,
+        escalatedAt: null,
+      },
     ],
-    outcome: null, endsAt: '2028-02-01T07:00:00.000Z', policyVersion: DEFAULT_POLICY.version, startedAt: at, updatedAt: at, revision,
+    outcome: null,
+    endsAt: '2028-02-01T07:00:00.000Z',
+    policyVersion: DEFAULT_POLICY.version,
+    startedAt: at,
+    updatedAt: at,
+    revision,
   });
 
   it('writes a win-back once per revision with its next touchpoint', async () => {
@@ -118,8 +286,12 @@ describe('post-save monitoring and win-back activities (PostgreSQL)', () => {
     await activities.recordWinBackState(winBack(1));
     await activities.recordWinBackState(winBack(3, 'declined'));
     await activities.recordWinBackState(winBack(2));
-    const rows: Array<{ status: string; revision: number; next_touchpoint_at: Date }> = await db.query('SELECT status, revision, next_touchpoint_at FROM win_backs');
-    expect(rows).toEqual([{ status: 'declined', revision: 3, next_touchpoint_at: new Date('2027-07-01T07:00:00.000Z') }]);
+    const rows: Array<{ status: string; revision: number; next_touchpoint_at: Date }> = await db.query(
+      'SELECT status, revision, next_touchpoint_at FROM win_backs',
+    );
+    expect(rows).toEqual([
+      { status: 'declined', revision: 3, next_touchpoint_at: new Date('2027-07-01T07:00:00.000Z') },
+    ]);
   });
 
   it('launches a follow-up once: an id that exists is not started again', async () => {
@@ -128,7 +300,8 @@ describe('post-save monitoring and win-back activities (PostgreSQL)', () => {
     const launcher = new FollowUpLauncher(config, new WorkerTemporalClient(config)).useStarter({
       workflow: {
         start: async (_type, options) => {
-          if (started.includes(options.workflowId)) throw new WorkflowExecutionAlreadyStartedError('already started', options.workflowId, 'winBackWorkflow');
+          if (started.includes(options.workflowId))
+            throw new WorkflowExecutionAlreadyStartedError('already started', options.workflowId, 'winBackWorkflow');
           started.push(options.workflowId);
           return undefined;
         },

@@ -80,7 +80,11 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
           const from = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address;
-          mails.push({ from, to: session.envelope.rcptTo.map((a) => a.address), raw: Buffer.concat(chunks).toString('utf8') });
+          mails.push({
+            from,
+            to: session.envelope.rcptTo.map((a) => a.address),
+            raw: Buffer.concat(chunks).toString('utf8'),
+          });
           callback();
         });
       },
@@ -97,12 +101,22 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
     email = new EmailChannel(config);
     dispatcher = new NotificationDispatcher(config, db, new WebhookChannel(config), email);
 
-    await db.query(`INSERT INTO principals (id, display_name, role, kind, email) VALUES ('mgr-a', 'Mina', 'csm_manager', 'person', 'mina@example.test')`);
-    await db.query(`INSERT INTO principals (id, display_name, role, kind, manager_id, email) VALUES ('csm-a', 'Ann', 'csm', 'person', 'mgr-a', 'ann@example.test')`);
-    await db.query(`INSERT INTO principals (id, display_name, role, kind, manager_id) VALUES ('csm-b', 'Bo', 'csm', 'person', 'mgr-a')`);
+    await db.query(
+      `INSERT INTO principals (id, display_name, role, kind, email) VALUES ('mgr-a', 'Mina', 'csm_manager', 'person', 'mina@example.test')`,
+    );
+    await db.query(
+      `INSERT INTO principals (id, display_name, role, kind, manager_id, email) VALUES ('csm-a', 'Ann', 'csm', 'person', 'mgr-a', 'ann@example.test')`,
+    );
+    await db.query(
+      `INSERT INTO principals (id, display_name, role, kind, manager_id) VALUES ('csm-b', 'Bo', 'csm', 'person', 'mgr-a')`,
+    );
     // People with their own time zones: quiet hours and digests follow them, not the account.
-    await db.query(`INSERT INTO principals (id, display_name, role, kind, manager_id, email, time_zone) VALUES ('csm-ny', 'Nia', 'csm', 'person', 'mgr-a', 'nia@example.test', 'America/New_York')`);
-    await db.query(`INSERT INTO principals (id, display_name, role, kind, manager_id, email, time_zone) VALUES ('csm-tyo', 'Taro', 'csm', 'person', 'mgr-a', 'taro@example.test', 'Asia/Tokyo')`);
+    await db.query(
+      `INSERT INTO principals (id, display_name, role, kind, manager_id, email, time_zone) VALUES ('csm-ny', 'Nia', 'csm', 'person', 'mgr-a', 'nia@example.test', 'America/New_York')`,
+    );
+    await db.query(
+      `INSERT INTO principals (id, display_name, role, kind, manager_id, email, time_zone) VALUES ('csm-tyo', 'Taro', 'csm', 'person', 'mgr-a', 'taro@example.test', 'Asia/Tokyo')`,
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -132,15 +146,35 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
     ...overrides,
   });
 
-  const deliveries = (key: string): Promise<Array<{ channel: string; recipient: string; status: string; attempts: number; last_error: string | null; next_attempt_at: Date }>> =>
-    db.query('SELECT channel, recipient, status, attempts, last_error, next_attempt_at FROM notification_deliveries WHERE notification_key = $1 ORDER BY channel, recipient', [key]);
+  const deliveries = (
+    key: string,
+  ): Promise<
+    Array<{
+      channel: string;
+      recipient: string;
+      status: string;
+      attempts: number;
+      last_error: string | null;
+      next_attempt_at: Date;
+    }>
+  > =>
+    db.query(
+      'SELECT channel, recipient, status, attempts, last_error, next_attempt_at FROM notification_deliveries WHERE notification_key = $1 ORDER BY channel, recipient',
+      [key],
+    );
   const deliveredAt = async (key: string): Promise<Date | null> => {
-    const rows: Array<{ delivered_at: Date | null }> = await db.query('SELECT delivered_at FROM notifications WHERE key = $1', [key]);
+    const rows: Array<{ delivered_at: Date | null }> = await db.query(
+      'SELECT delivered_at FROM notifications WHERE key = $1',
+      [key],
+    );
     return rows[0]!.delivered_at;
   };
 
   it('sends one signed webhook and an email to each recipient and to the escalation manager with an address, once', async () => {
-    const n = notification('renewal:acc-n1:2027-03-31:task_overdue:one', { recipientIds: ['csm-a', 'csm-b'], managerOf: 'csm-a' });
+    const n = notification('renewal:acc-n1:2027-03-31:task_overdue:one', {
+      recipientIds: ['csm-a', 'csm-b'],
+      managerOf: 'csm-a',
+    });
     await activities.notify(n);
 
     const first = await dispatcher.runOnce();
@@ -154,7 +188,13 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
     const body = JSON.parse(post.body);
     expect(body.text).toBe(n.subject);
     expect(body.blocks[0]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: `Overdue &lt;${n.key}&gt;` } });
-    expect(body.retain).toEqual({ key: n.key, kind: 'task_overdue', accountId: 'acc-n1', renewalId: n.renewalId, detail: n.detail });
+    expect(body.retain).toEqual({
+      key: n.key,
+      kind: 'task_overdue',
+      accountId: 'acc-n1',
+      renewalId: n.renewalId,
+      detail: n.detail,
+    });
     expect(post.verified).toEqual(body);
 
     expect(mails.map((m) => m.to).sort()).toEqual([['ann@example.test'], ['mina@example.test']]);
@@ -166,9 +206,20 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
     }
 
     expect(await deliveries(n.key)).toEqual([
-      expect.objectContaining({ channel: 'email', recipient: 'ann@example.test', status: 'delivered', attempts: 1, last_error: null }),
+      expect.objectContaining({
+        channel: 'email',
+        recipient: 'ann@example.test',
+        status: 'delivered',
+        attempts: 1,
+        last_error: null,
+      }),
       expect.objectContaining({ channel: 'email', recipient: 'mina@example.test', status: 'delivered', attempts: 1 }),
-      expect.objectContaining({ channel: 'webhook', recipient: expect.stringMatching(/\/hooks\/retain$/), status: 'delivered', attempts: 1 }),
+      expect.objectContaining({
+        channel: 'webhook',
+        recipient: expect.stringMatching(/\/hooks\/retain$/),
+        status: 'delivered',
+        attempts: 1,
+      }),
     ]);
     expect(await deliveredAt(n.key)).toBeInstanceOf(Date);
 
@@ -188,18 +239,37 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
     expect(await dispatcher.runOnce(t0)).toEqual({ expanded: 1, delivered: 0, failedAttempts: 1, completed: 0 });
     expect(posts.map((p) => p.status)).toEqual([500]);
     const [failed] = await deliveries(n.key);
-    expect(failed).toEqual(expect.objectContaining({ channel: 'webhook', status: 'pending', attempts: 1, last_error: expect.stringContaining('500') }));
+    expect(failed).toEqual(
+      expect.objectContaining({
+        channel: 'webhook',
+        status: 'pending',
+        attempts: 1,
+        last_error: expect.stringContaining('500'),
+      }),
+    );
     expect(failed!.next_attempt_at.getTime()).toBe(t0.getTime() + 30_000);
     expect(await deliveredAt(n.key)).toBeNull();
 
     // Not yet due: nothing is sent.
-    expect(await dispatcher.runOnce(new Date(t0.getTime() + 29_000))).toEqual({ expanded: 0, delivered: 0, failedAttempts: 0, completed: 0 });
+    expect(await dispatcher.runOnce(new Date(t0.getTime() + 29_000))).toEqual({
+      expanded: 0,
+      delivered: 0,
+      failedAttempts: 0,
+      completed: 0,
+    });
     expect(posts).toHaveLength(1);
 
-    expect(await dispatcher.runOnce(new Date(t0.getTime() + 31_000))).toEqual({ expanded: 0, delivered: 1, failedAttempts: 0, completed: 1 });
+    expect(await dispatcher.runOnce(new Date(t0.getTime() + 31_000))).toEqual({
+      expanded: 0,
+      delivered: 1,
+      failedAttempts: 0,
+      completed: 1,
+    });
     expect(posts.map((p) => p.status)).toEqual([500, 200]);
     expect(posts[1]!.verified).toBeDefined();
-    expect(await deliveries(n.key)).toEqual([expect.objectContaining({ channel: 'webhook', status: 'delivered', attempts: 2, last_error: null })]);
+    expect(await deliveries(n.key)).toEqual([
+      expect.objectContaining({ channel: 'webhook', status: 'delivered', attempts: 2, last_error: null }),
+    ]);
     expect(await deliveredAt(n.key)).toBeInstanceOf(Date);
   });
 
@@ -207,7 +277,10 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
     const n = notification('renewal:acc-n1:2027-03-31:task_overdue:later', { recipientIds: ['csm-a'] });
     const t0 = new Date();
     await activities.notify(n);
-    await db.query('UPDATE notifications SET deliver_after = $2 WHERE key = $1', [n.key, new Date(t0.getTime() + 3_600_000)]);
+    await db.query('UPDATE notifications SET deliver_after = $2 WHERE key = $1', [
+      n.key,
+      new Date(t0.getTime() + 3_600_000),
+    ]);
 
     expect(await dispatcher.runOnce(t0)).toEqual({ expanded: 0, delivered: 0, failedAttempts: 0, completed: 0 });
     expect(posts).toHaveLength(0);
@@ -215,7 +288,12 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
     expect(await deliveries(n.key)).toEqual([]);
     expect(await deliveredAt(n.key)).toBeNull();
 
-    expect(await dispatcher.runOnce(new Date(t0.getTime() + 3_600_000))).toEqual({ expanded: 1, delivered: 2, failedAttempts: 0, completed: 1 });
+    expect(await dispatcher.runOnce(new Date(t0.getTime() + 3_600_000))).toEqual({
+      expanded: 1,
+      delivered: 2,
+      failedAttempts: 0,
+      completed: 1,
+    });
     expect(posts).toHaveLength(1);
     expect(mails.map((m) => m.to)).toEqual([['ann@example.test']]);
   });
@@ -239,7 +317,10 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
       risk = new AccountRiskReadModelActivities(db);
     });
 
-    const alertNotification = (key: string, o: Partial<AlertNotificationRecord> & Pick<AlertNotificationRecord, 'severity' | 'raisedAt'>): AlertNotificationRecord => ({
+    const alertNotification = (
+      key: string,
+      o: Partial<AlertNotificationRecord> & Pick<AlertNotificationRecord, 'severity' | 'raisedAt'>,
+    ): AlertNotificationRecord => ({
       key,
       accountId: 'acc-d1',
       renewalId: null,
@@ -251,7 +332,14 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
       // What the workflow computes for the account's own time zone; the writer may move it earlier.
       deliverAfter: '2099-01-01T00:00:00.000Z',
       kind: 'alert',
-      timing: o.severity === 'P0' ? 'immediate' : o.severity === 'P1' ? 'prompt' : o.severity === 'P2' ? 'daily_digest' : 'weekly_digest',
+      timing:
+        o.severity === 'P0'
+          ? 'immediate'
+          : o.severity === 'P1'
+            ? 'prompt'
+            : o.severity === 'P2'
+              ? 'daily_digest'
+              : 'weekly_digest',
       recipientTimings: {},
       timeZone: 'America/Denver',
       ...o,
@@ -261,14 +349,31 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
     const text = (m: ReceivedMail) => m.raw.replace(/=\r?\n/g, '');
     const sentTo = (address: string) => mails.filter((m) => m.to.includes(address));
 
-    it('collects a recipient\'s P2 alerts of several accounts and groups into one daily digest at 09:00 in the recipient\'s own time zone', async () => {
+    it("collects a recipient's P2 alerts of several accounts and groups into one daily digest at 09:00 in the recipient's own time zone", async () => {
       // Tuesday 2 March 2027, all raised after 09:00 in Denver. Nia is in New York (09:00 = 14:00Z), the accounts in Denver (09:00 = 16:00Z).
-      const usage = alertNotification('alert:acc-d1:1:notification', { severity: 'P2', raisedAt: '2027-03-02T17:00:00.000Z' });
-      const support = alertNotification('alert:acc-d1:2:notification', { severity: 'P2', raisedAt: '2027-03-03T01:00:00.000Z', subject: 'P2 acc-d1 support' });
-      const other = alertNotification('alert:acc-d2:1:notification', { severity: 'P2', accountId: 'acc-d2', raisedAt: '2027-03-02T20:00:00.000Z' });
-      const prompt = alertNotification('alert:acc-d2:2:notification', { severity: 'P1', accountId: 'acc-d2', raisedAt: '2027-03-02T16:00:00.000Z' });
+      const usage = alertNotification('alert:acc-d1:1:notification', {
+        severity: 'P2',
+        raisedAt: '2027-03-02T17:00:00.000Z',
+      });
+      const support = alertNotification('alert:acc-d1:2:notification', {
+        severity: 'P2',
+        raisedAt: '2027-03-03T01:00:00.000Z',
+        subject: 'P2 acc-d1 support',
+      });
+      const other = alertNotification('alert:acc-d2:1:notification', {
+        severity: 'P2',
+        accountId: 'acc-d2',
+        raisedAt: '2027-03-02T20:00:00.000Z',
+      });
+      const prompt = alertNotification('alert:acc-d2:2:notification', {
+        severity: 'P1',
+        accountId: 'acc-d2',
+        raisedAt: '2027-03-02T16:00:00.000Z',
+      });
       for (const n of [usage, support, other, prompt]) expect(await risk.upsertAlertNotification(n)).toBe(true);
-      const due: Array<{ key: string; deliver_after: Date }> = await db.query(`SELECT key, deliver_after FROM notifications WHERE key LIKE 'alert:acc-d%' ORDER BY key`);
+      const due: Array<{ key: string; deliver_after: Date }> = await db.query(
+        `SELECT key, deliver_after FROM notifications WHERE key LIKE 'alert:acc-d%' ORDER BY key`,
+      );
       // Due when Nia's copy is: her digest at 14:00Z, not the account's at 16:00Z; the P1 at once (not in her quiet hours).
       expect(due).toEqual([
         { key: usage.key, deliver_after: at('2027-03-03T14:00:00.000Z') },
@@ -278,25 +383,47 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
       ]);
 
       // The P1 goes at once to Nia and the team webhook, on its own.
-      expect(await dispatcher.runOnce(at('2027-03-02T16:00:00.000Z'))).toEqual({ expanded: 1, delivered: 2, failedAttempts: 0, completed: 1 });
+      expect(await dispatcher.runOnce(at('2027-03-02T16:00:00.000Z'))).toEqual({
+        expanded: 1,
+        delivered: 2,
+        failedAttempts: 0,
+        completed: 1,
+      });
       expect(sentTo('nia@example.test').map((m) => /Subject: (.*)/.exec(m.raw)![1])).toEqual([prompt.subject]);
       expect(posts.map((p) => JSON.parse(p.body).text)).toEqual([prompt.subject]);
 
-      expect(await dispatcher.runOnce(at('2027-03-03T13:59:59.999Z'))).toEqual({ expanded: 0, delivered: 0, failedAttempts: 0, completed: 0 });
+      expect(await dispatcher.runOnce(at('2027-03-03T13:59:59.999Z'))).toEqual({
+        expanded: 0,
+        delivered: 0,
+        failedAttempts: 0,
+        completed: 0,
+      });
 
       // 09:00 in New York: one email listing all three; the webhook waits for 09:00 in Denver.
       answers.length = 0;
       mails.length = 0;
       posts.length = 0;
-      expect(await dispatcher.runOnce(at('2027-03-03T14:00:00.000Z'))).toEqual({ expanded: 3, delivered: 3, failedAttempts: 0, completed: 0 });
+      expect(await dispatcher.runOnce(at('2027-03-03T14:00:00.000Z'))).toEqual({
+        expanded: 3,
+        delivered: 3,
+        failedAttempts: 0,
+        completed: 0,
+      });
       expect(mails).toHaveLength(1);
       const digest = mails[0]!;
       expect(digest.to).toEqual(['nia@example.test']);
       expect(digest.raw).toContain('Subject: Daily digest: 3 notifications on 2 accounts');
-      for (const n of [usage, support, other]) expect(text(digest)).toContain(`* ${n.subject} (account ${n.accountId})`);
+      for (const n of [usage, support, other])
+        expect(text(digest)).toContain(`* ${n.subject} (account ${n.accountId})`);
       expect(text(digest)).toContain(`- P2 line of ${usage.key.replace(/:notification$/, '')}`);
       expect(posts).toHaveLength(0);
-      const rows: Array<{ channel: string; status: string; digest: string | null; digest_at: Date | null; next_attempt_at: Date }> = await db.query(
+      const rows: Array<{
+        channel: string;
+        status: string;
+        digest: string | null;
+        digest_at: Date | null;
+        next_attempt_at: Date;
+      }> = await db.query(
         `SELECT channel, status, digest, digest_at, next_attempt_at FROM notification_deliveries WHERE notification_key = ANY($1::text[]) ORDER BY channel, notification_key`,
         [[usage.key, support.key, other.key]],
       );
@@ -311,28 +438,67 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
 
       // 09:00 in Denver: the webhook digest fails once as a whole, then goes as one signed message.
       answers.push(503);
-      expect(await dispatcher.runOnce(at('2027-03-03T16:00:00.000Z'))).toEqual({ expanded: 0, delivered: 0, failedAttempts: 1, completed: 0 });
-      expect(await dispatcher.runOnce(at('2027-03-03T16:00:30.000Z'))).toEqual({ expanded: 0, delivered: 3, failedAttempts: 0, completed: 3 });
+      expect(await dispatcher.runOnce(at('2027-03-03T16:00:00.000Z'))).toEqual({
+        expanded: 0,
+        delivered: 0,
+        failedAttempts: 1,
+        completed: 0,
+      });
+      expect(await dispatcher.runOnce(at('2027-03-03T16:00:30.000Z'))).toEqual({
+        expanded: 0,
+        delivered: 3,
+        failedAttempts: 0,
+        completed: 3,
+      });
       expect(posts.map((p) => p.status)).toEqual([503, 200]);
       expect(posts[0]!.headers['webhook-id']).toBe(posts[1]!.headers['webhook-id']);
       const body = JSON.parse(posts[1]!.body);
       expect(posts[1]!.verified).toEqual(body);
       expect(body.text).toBe('Daily digest: 3 notifications on 2 accounts');
-      expect(body.retain).toMatchObject({ kind: 'alert_digest', accountId: null, detail: { digest: 'daily', digestAt: '2027-03-03T16:00:00.000Z', accounts: ['acc-d1', 'acc-d2'] } });
-      expect(body.retain.detail.items.map((i: { key: string }) => i.key).sort()).toEqual([usage.key, support.key, other.key].sort());
+      expect(body.retain).toMatchObject({
+        kind: 'alert_digest',
+        accountId: null,
+        detail: { digest: 'daily', digestAt: '2027-03-03T16:00:00.000Z', accounts: ['acc-d1', 'acc-d2'] },
+      });
+      expect(body.retain.detail.items.map((i: { key: string }) => i.key).sort()).toEqual(
+        [usage.key, support.key, other.key].sort(),
+      );
       expect(body.blocks).toHaveLength(5);
-      expect(await dispatcher.runOnce(at('2027-03-04T16:00:00.000Z'))).toEqual({ expanded: 0, delivered: 0, failedAttempts: 0, completed: 0 });
+      expect(await dispatcher.runOnce(at('2027-03-04T16:00:00.000Z'))).toEqual({
+        expanded: 0,
+        delivered: 0,
+        failedAttempts: 0,
+        completed: 0,
+      });
     });
 
-    it('holds a P1 through each recipient\'s own quiet hours, sends a P0 at once to everyone, and stops consolidating once a copy is out', async () => {
+    it("holds a P1 through each recipient's own quiet hours, sends a P0 at once to everyone, and stops consolidating once a copy is out", async () => {
       // 23:30 in Denver (the account) = 06:30Z = 01:30 in New York, 15:30 in Tokyo.
       const raised = '2027-03-10T06:30:00.000Z';
-      const p1 = alertNotification('alert:acc-q1:1:notification', { severity: 'P1', accountId: 'acc-q1', raisedAt: raised, recipientIds: ['csm-ny', 'csm-tyo', 'mgr-a'], recipientTimings: { 'csm-ny': 'prompt', 'csm-tyo': 'prompt', 'mgr-a': 'daily_digest' } });
+      const p1 = alertNotification('alert:acc-q1:1:notification', {
+        severity: 'P1',
+        accountId: 'acc-q1',
+        raisedAt: raised,
+        recipientIds: ['csm-ny', 'csm-tyo', 'mgr-a'],
+        recipientTimings: { 'csm-ny': 'prompt', 'csm-tyo': 'prompt', 'mgr-a': 'daily_digest' },
+      });
       expect(await risk.upsertAlertNotification(p1)).toBe(true);
       const when = async (key: string) =>
-        (await db.query<Array<{ recipient: string; next_attempt_at: Date; digest: string | null }>>(`SELECT recipient, next_attempt_at, digest FROM notification_deliveries WHERE notification_key = $1 ORDER BY recipient`, [key])).map((r) => [r.recipient.replace(/^http.*/, 'webhook'), r.next_attempt_at.toISOString(), r.digest]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+        (
+          await db.query<Array<{ recipient: string; next_attempt_at: Date; digest: string | null }>>(
+            `SELECT recipient, next_attempt_at, digest FROM notification_deliveries WHERE notification_key = $1 ORDER BY recipient`,
+            [key],
+          )
+        )
+          .map((r) => [r.recipient.replace(/^http.*/, 'webhook'), r.next_attempt_at.toISOString(), r.digest])
+          .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
 
-      expect(await dispatcher.runOnce(at(raised))).toEqual({ expanded: 1, delivered: 1, failedAttempts: 0, completed: 0 });
+      expect(await dispatcher.runOnce(at(raised))).toEqual({
+        expanded: 1,
+        delivered: 1,
+        failedAttempts: 0,
+        completed: 0,
+      });
       expect(await when(p1.key)).toEqual([
         // Mina has no time zone of her own: the account's (Denver) daily digest, 09:00 = 16:00Z.
         ['mina@example.test', '2027-03-10T16:00:00.000Z', 'daily'],
@@ -345,12 +511,30 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
       ]);
       expect(mails.map((m) => m.to)).toEqual([['taro@example.test']]);
       // A copy is out: a later alert of the group opens a new notification instead of changing this one.
-      expect(await risk.upsertAlertNotification({ ...p1, alertIds: [...p1.alertIds, 'alert:acc-q1:2'], lines: [...p1.lines, 'P1 more'] })).toBe(false);
+      expect(
+        await risk.upsertAlertNotification({
+          ...p1,
+          alertIds: [...p1.alertIds, 'alert:acc-q1:2'],
+          lines: [...p1.lines, 'P1 more'],
+        }),
+      ).toBe(false);
       expect(await risk.upsertAlertNotification(p1)).toBe(true);
 
-      const p0 = alertNotification('alert:acc-q1:3:notification', { severity: 'P0', accountId: 'acc-q1', raisedAt: raised, recipientIds: ['csm-ny', 'mgr-a'], timing: 'immediate', recipientTimings: { 'csm-ny': 'immediate', 'mgr-a': 'immediate' } });
+      const p0 = alertNotification('alert:acc-q1:3:notification', {
+        severity: 'P0',
+        accountId: 'acc-q1',
+        raisedAt: raised,
+        recipientIds: ['csm-ny', 'mgr-a'],
+        timing: 'immediate',
+        recipientTimings: { 'csm-ny': 'immediate', 'mgr-a': 'immediate' },
+      });
       expect(await risk.upsertAlertNotification(p0)).toBe(true);
-      expect(await dispatcher.runOnce(at(raised))).toEqual({ expanded: 1, delivered: 3, failedAttempts: 0, completed: 1 });
+      expect(await dispatcher.runOnce(at(raised))).toEqual({
+        expanded: 1,
+        delivered: 3,
+        failedAttempts: 0,
+        completed: 1,
+      });
       expect(await when(p0.key)).toEqual([
         ['mina@example.test', raised, null],
         ['nia@example.test', raised, null],
@@ -360,7 +544,9 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
       expect(await dispatcher.runOnce(at('2027-03-10T13:00:00.000Z'))).toMatchObject({ delivered: 1 });
       expect(await dispatcher.runOnce(at('2027-03-10T15:00:00.000Z'))).toMatchObject({ delivered: 1 });
       expect(await dispatcher.runOnce(at('2027-03-10T16:00:00.000Z'))).toMatchObject({ delivered: 1, completed: 1 });
-      expect(mails.filter((m) => m.to.includes('mina@example.test')).map((m) => /Subject: (.*)/.exec(m.raw)![1])).toEqual([p0.subject, 'Daily digest: 1 notification on 1 account']);
+      expect(
+        mails.filter((m) => m.to.includes('mina@example.test')).map((m) => /Subject: (.*)/.exec(m.raw)![1]),
+      ).toEqual([p0.subject, 'Daily digest: 1 notification on 1 account']);
     });
   });
 });

@@ -19,14 +19,50 @@ describe('read-model writes the database refuses (PostgreSQL)', () => {
   let db: DataSource;
   const at = '2027-01-01T09:00:00.000Z';
   const state = (name: string, revision: number): RenewalState => {
-    const account: AccountSnapshot = anAccountSnapshot('acc-nul', { name, arrCents: 7_000_000, segment: 'mid_market', csmManagerId: null });
+    const account: AccountSnapshot = anAccountSnapshot('acc-nul', {
+      name,
+      arrCents: 7_000_000,
+      segment: 'mid_market',
+      csmManagerId: null,
+    });
     return {
-      renewalId: 'renewal:acc-nul:2027-03-31', account, renewalDate: '2027-03-31', originalRenewalDate: '2027-03-31', status: 'active', phase: 'assessment', reachedPhases: ['assessment'],
-      timeBand: 'comprehensive', nextMilestone: null, health: {}, category: 'yellow', classificationHistory: [],
-      ownership: renewalOwnership({ arrCents: account.arrCents, category: 'yellow', ownerCsmId: account.ownerCsmId, salesRepId: null }, DEFAULT_POLICY),
-      tasks: layOutTasks('assessment', 'yellow', { triggeredAt: new Date(at), now: new Date(at) }, account, [], DEFAULT_POLICY),
-      decision: null, saveRequest: null, exception: null, postRenewalStartedAt: null, cancellation: null, nextTermRenewalId: null, winBackId: null,
-      policyVersion: DEFAULT_POLICY.version, startedAt: at, updatedAt: at, revision, audit: [], appliedEventIds: [],
+      renewalId: 'renewal:acc-nul:2027-03-31',
+      account,
+      renewalDate: '2027-03-31',
+      originalRenewalDate: '2027-03-31',
+      status: 'active',
+      phase: 'assessment',
+      reachedPhases: ['assessment'],
+      timeBand: 'comprehensive',
+      nextMilestone: null,
+      health: {},
+      category: 'yellow',
+      classificationHistory: [],
+      ownership: renewalOwnership(
+        { arrCents: account.arrCents, category: 'yellow', ownerCsmId: account.ownerCsmId, salesRepId: null },
+        DEFAULT_POLICY,
+      ),
+      tasks: layOutTasks(
+        'assessment',
+        'yellow',
+        { triggeredAt: new Date(at), now: new Date(at) },
+        account,
+        [],
+        DEFAULT_POLICY,
+      ),
+      decision: null,
+      saveRequest: null,
+      exception: null,
+      postRenewalStartedAt: null,
+      cancellation: null,
+      nextTermRenewalId: null,
+      winBackId: null,
+      policyVersion: DEFAULT_POLICY.version,
+      startedAt: at,
+      updatedAt: at,
+      revision,
+      audit: [],
+      appliedEventIds: [],
     };
   };
 
@@ -46,8 +82,16 @@ describe('read-model writes the database refuses (PostgreSQL)', () => {
     await expect(activities.recordRenewalState(state('Acme\u0000KK', 1))).resolves.toBeUndefined();
     await expect(activities.recordRenewalState(state('Acme\u0000KK', 1))).resolves.toBeUndefined();
     expect(await db.query('SELECT id FROM renewals')).toEqual([]);
-    const rejections: Array<{ read_model: string; object_id: string; revision: number; sqlstate: string }> = await db.query('SELECT read_model, object_id, revision, sqlstate FROM read_model_rejections');
-    expect(rejections).toEqual([{ read_model: 'renewals', object_id: 'renewal:acc-nul:2027-03-31', revision: 1, sqlstate: expect.stringMatching(/^22/) }]);
+    const rejections: Array<{ read_model: string; object_id: string; revision: number; sqlstate: string }> =
+      await db.query('SELECT read_model, object_id, revision, sqlstate FROM read_model_rejections');
+    expect(rejections).toEqual([
+      {
+        read_model: 'renewals',
+        object_id: 'renewal:acc-nul:2027-03-31',
+        revision: 1,
+        sqlstate: expect.stringMatching(/^22/),
+      },
+    ]);
     // A later revision the database takes is written as usual.
     await activities.recordRenewalState(state('Acme KK', 2));
     expect(await db.query<Array<{ revision: number }>>('SELECT revision FROM renewals')).toEqual([{ revision: 2 }]);

@@ -40,7 +40,10 @@ describe('renewal read-model activities (PostgreSQL)', () => {
     health: {},
     category: 'yellow',
     classificationHistory: [],
-    ownership: renewalOwnership({ arrCents: account.arrCents, category: 'yellow', ownerCsmId: 'csm-1', salesRepId: null }, DEFAULT_POLICY),
+    ownership: renewalOwnership(
+      { arrCents: account.arrCents, category: 'yellow', ownerCsmId: 'csm-1', salesRepId: null },
+      DEFAULT_POLICY,
+    ),
     tasks: layOutTasks('assessment', 'yellow', { triggeredAt: at, now: at }, account, [], DEFAULT_POLICY),
     decision: null,
     saveRequest: null,
@@ -63,7 +66,9 @@ describe('renewal read-model activities (PostgreSQL)', () => {
       db.query('SELECT * FROM renewals ORDER BY id'),
       db.query('SELECT * FROM renewal_tasks ORDER BY renewal_id, task_id'),
       db.query('SELECT * FROM renewal_audit ORDER BY renewal_id, seq'),
-      db.query('SELECT id, name, arr_cents, segment, time_zone, owner_csm_id, csm_manager_id, sales_rep_id FROM accounts ORDER BY id'),
+      db.query(
+        'SELECT id, name, arr_cents, segment, time_zone, owner_csm_id, csm_manager_id, sales_rep_id FROM accounts ORDER BY id',
+      ),
     ]);
     return { renewals, tasks, audit, accounts };
   }
@@ -86,15 +91,21 @@ describe('renewal read-model activities (PostgreSQL)', () => {
     expect(await snapshot()).toEqual(afterNewer);
     const row: Array<{ phase: string; revision: number }> = await db.query('SELECT phase, revision FROM renewals');
     expect(row).toEqual([{ phase: 'preparation', revision: 2 }]);
-    const task: Array<{ state: string; completed_by: string }> = await db.query("SELECT state, completed_by FROM renewal_tasks WHERE task_id = 'assessment_review'");
+    const task: Array<{ state: string; completed_by: string }> = await db.query(
+      "SELECT state, completed_by FROM renewal_tasks WHERE task_id = 'assessment_review'",
+    );
     expect(task).toEqual([{ state: 'done', completed_by: 'csm-1' }]);
     const audit: Array<{ seq: number }> = await db.query('SELECT seq FROM renewal_audit ORDER BY seq');
     expect(audit.map((a) => a.seq)).toEqual([1, 2]);
   });
 
   it('records a notification once per key, resolving the manager from the principals', async () => {
-    await db.query("INSERT INTO principals (id, display_name, role, kind) VALUES ('boss-9', 'Boss', 'csm_manager', 'person')");
-    await db.query("INSERT INTO principals (id, display_name, role, kind, manager_id) VALUES ('csm-1', 'Csm', 'csm', 'person', 'boss-9')");
+    await db.query(
+      "INSERT INTO principals (id, display_name, role, kind) VALUES ('boss-9', 'Boss', 'csm_manager', 'person')",
+    );
+    await db.query(
+      "INSERT INTO principals (id, display_name, role, kind, manager_id) VALUES ('csm-1', 'Csm', 'csm', 'person', 'boss-9')",
+    );
     const n: RenewalNotification = {
       key: 'renewal:acc-int-1:2027-03-31:task_overdue:assessment_review',
       kind: 'task_overdue',
@@ -108,7 +119,9 @@ describe('renewal read-model activities (PostgreSQL)', () => {
     await activities.notify(n);
     await activities.notify(n);
     await activities.notify({ ...n, key: `${n.key}:other`, managerOf: 'nobody-known' });
-    const rows: Array<{ key: string; escalate_to: string | null; recipient_ids: string[] }> = await db.query('SELECT key, escalate_to, recipient_ids FROM notifications ORDER BY key');
+    const rows: Array<{ key: string; escalate_to: string | null; recipient_ids: string[] }> = await db.query(
+      'SELECT key, escalate_to, recipient_ids FROM notifications ORDER BY key',
+    );
     expect(rows).toEqual([
       { key: n.key, escalate_to: 'boss-9', recipient_ids: ['csm-1'] },
       // Someone without a principal record: the account's CSM manager.

@@ -15,20 +15,44 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
  * exactly the rows of the full ORDER BY, in order, for both sorts; and each page is
  * an index range scan in page order (no sort), at the first page and deep in.
  */
-describe('managers\' list of saves (PostgreSQL)', () => {
+describe("managers' list of saves (PostgreSQL)", () => {
   let database: TestDatabase;
   let db: DataSource;
   let service: SavesService;
-  const manager: Principal = { id: 'mgr-1', displayName: 'Manager', role: 'csm_manager', kind: 'person', managerId: null, keyId: 'k', scopes: [] };
-  const director: Principal = { id: 'dir-1', displayName: 'Director', role: 'director', kind: 'person', managerId: null, keyId: 'k', scopes: [] };
+  const manager: Principal = {
+    id: 'mgr-1',
+    displayName: 'Manager',
+    role: 'csm_manager',
+    kind: 'person',
+    managerId: null,
+    keyId: 'k',
+    scopes: [],
+  };
+  const director: Principal = {
+    id: 'dir-1',
+    displayName: 'Director',
+    role: 'director',
+    kind: 'person',
+    managerId: null,
+    keyId: 'k',
+    scopes: [],
+  };
 
   beforeAll(async () => {
     database = await createTestDatabase();
     db = createDataSource({ DATABASE_URL: database.url, DATABASE_POOL_SIZE: 2 });
     await db.initialize();
-    service = new SavesService(loadConfig({ DATABASE_URL: database.url, NODE_ENV: 'test' }), {} as TemporalClientProvider, db, new AccessService(db), {} as AccountFactsService);
+    service = new SavesService(
+      loadConfig({ DATABASE_URL: database.url, NODE_ENV: 'test' }),
+      {} as TemporalClientProvider,
+      db,
+      new AccessService(db),
+      {} as AccountFactsService,
+    );
     // mgr-1 manages csm-1, who owns the 20,000 accounts below; 500 more belong to another team.
-    await db.query(`INSERT INTO principals (id, display_name, role, kind, manager_id) VALUES ('mgr-1', 'M', 'csm_manager', 'person', NULL), ('csm-1', 'C', 'csm', 'person', 'mgr-1'), ('csm-2', 'D', 'csm', 'person', NULL)`);
+    await db.query(
+      `INSERT INTO principals (id, display_name, role, kind, manager_id) VALUES ('mgr-1', 'M', 'csm_manager', 'person', NULL), ('csm-1', 'C', 'csm', 'person', 'mgr-1'), ('csm-2', 'D', 'csm', 'person', NULL)`,
+    );
     await db.query(
       `INSERT INTO accounts (id, name, arr_cents, segment, time_zone, owner_csm_id, csm_manager_id)
        SELECT 'acc-' || g, 'Account ' || g, 0, 'smb', 'UTC', 'csm-1', 'mgr-1' FROM generate_series(1, 20000) g`,
@@ -78,19 +102,32 @@ describe('managers\' list of saves (PostgreSQL)', () => {
   it.each([
     ['arr', `ORDER BY arr_cents DESC, id ASC`],
     ['deadline', `ORDER BY COALESCE(deadline, 'infinity'::timestamptz) ASC, id ASC`],
-  ] as const)('pages through every active save by %s, each once, in the order of the full query: a manager his team\'s, a director all', async (sort, orderBy) => {
-    const team = (await db.query<Array<{ id: string }>>(`SELECT id FROM save_efforts WHERE status = 'active' AND owner_csm_id = 'csm-1' ${orderBy}`)).map((r) => r.id);
-    expect(team).toHaveLength(16000);
-    expect(await walk(sort, 500, manager)).toEqual(team);
-    const all = (await db.query<Array<{ id: string }>>(`SELECT id FROM save_efforts WHERE status = 'active' ${orderBy}`)).map((r) => r.id);
-    expect(all).toHaveLength(16500);
-    expect(await walk(sort, 500, director)).toEqual(all);
-  }, 60_000);
+  ] as const)(
+    "pages through every active save by %s, each once, in the order of the full query: a manager his team's, a director all",
+    async (sort, orderBy) => {
+      const team = (
+        await db.query<Array<{ id: string }>>(
+          `SELECT id FROM save_efforts WHERE status = 'active' AND owner_csm_id = 'csm-1' ${orderBy}`,
+        )
+      ).map((r) => r.id);
+      expect(team).toHaveLength(16000);
+      expect(await walk(sort, 500, manager)).toEqual(team);
+      const all = (
+        await db.query<Array<{ id: string }>>(`SELECT id FROM save_efforts WHERE status = 'active' ${orderBy}`)
+      ).map((r) => r.id);
+      expect(all).toHaveLength(16500);
+      expect(await walk(sort, 500, director)).toEqual(all);
+    },
+    60_000,
+  );
 
   /** The plan of the list's query for a director (the whole list, where depth matters), built as the service builds it. */
   const planOf = async (sort: 'arr' | 'deadline', cursor?: string) => {
     const { text, params } = savesListQuery({ status: 'active', sort, limit: 50, cursor }, director);
-    const [row] = await db.query<Array<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>>(`EXPLAIN (FORMAT JSON) ${text}`, params);
+    const [row] = await db.query<Array<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>>(
+      `EXPLAIN (FORMAT JSON) ${text}`,
+      params,
+    );
     const nodes: PlanNode[] = [];
     const visit = (n: PlanNode) => {
       nodes.push(n);
@@ -107,21 +144,27 @@ describe('managers\' list of saves (PostgreSQL)', () => {
     Plans?: PlanNode[];
   }
 
-  it.each(['arr', 'deadline'] as const)('reads a %s page, first and 8,000 rows in, by an index scan in page order with no sort', async (sort) => {
-    const deepCursor = async () => {
-      const first = await service.list({ status: 'active', sort, limit: 8000 }, director);
-      return first.nextCursor!;
-    };
-    for (const cursor of [undefined, await deepCursor()]) {
-      const nodes = await planOf(sort, cursor);
-      const saves = nodes.filter((n) => n['Relation Name'] === 'save_efforts');
-      expect({ cursor: Boolean(cursor), saves: saves.map((n) => [n['Node Type'], n['Index Name']]) }).toEqual({
-        cursor: Boolean(cursor),
-        saves: [['Index Scan', sort === 'arr' ? 'save_efforts_status_arr_idx' : 'save_efforts_status_deadline_key_idx']],
-      });
-      expect(nodes.filter((n) => /Sort/.test(n['Node Type']))).toEqual([]);
-      // Deep in, the scan starts at the cursor: the sort key is bounded in the index condition.
-      if (cursor) expect(saves[0]!['Index Cond']).toMatch(sort === 'arr' ? /arr_cents <=/ : /COALESCE\(deadline/);
-    }
-  }, 60_000);
+  it.each(['arr', 'deadline'] as const)(
+    'reads a %s page, first and 8,000 rows in, by an index scan in page order with no sort',
+    async (sort) => {
+      const deepCursor = async () => {
+        const first = await service.list({ status: 'active', sort, limit: 8000 }, director);
+        return first.nextCursor!;
+      };
+      for (const cursor of [undefined, await deepCursor()]) {
+        const nodes = await planOf(sort, cursor);
+        const saves = nodes.filter((n) => n['Relation Name'] === 'save_efforts');
+        expect({ cursor: Boolean(cursor), saves: saves.map((n) => [n['Node Type'], n['Index Name']]) }).toEqual({
+          cursor: Boolean(cursor),
+          saves: [
+            ['Index Scan', sort === 'arr' ? 'save_efforts_status_arr_idx' : 'save_efforts_status_deadline_key_idx'],
+          ],
+        });
+        expect(nodes.filter((n) => /Sort/.test(n['Node Type']))).toEqual([]);
+        // Deep in, the scan starts at the cursor: the sort key is bounded in the index condition.
+        if (cursor) expect(saves[0]!['Index Cond']).toMatch(sort === 'arr' ? /arr_cents <=/ : /COALESCE\(deadline/);
+      }
+    },
+    60_000,
+  );
 });

@@ -13,9 +13,14 @@ import { HISTORY_FIXTURES_DIR, historyFromJson } from '../support/workflow-histo
  */
 describe('replay of recorded workflow histories', () => {
   let bundle: WorkflowBundleWithSourceMap;
-  const fixtures = readdirSync(HISTORY_FIXTURES_DIR).filter((f) => f.endsWith('.json')).sort();
-  const load = (file: string) => JSON.parse(readFileSync(join(HISTORY_FIXTURES_DIR, file), 'utf8')) as { events: Array<Record<string, unknown>> };
-  const typeOf = (file: string) => (load(file).events[0]!['workflowExecutionStartedEventAttributes'] as { workflowType: { name: string } }).workflowType.name;
+  const fixtures = readdirSync(HISTORY_FIXTURES_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
+  const load = (file: string) =>
+    JSON.parse(readFileSync(join(HISTORY_FIXTURES_DIR, file), 'utf8')) as { events: Array<Record<string, unknown>> };
+  const typeOf = (file: string) =>
+    (load(file).events[0]!['workflowExecutionStartedEventAttributes'] as { workflowType: { name: string } })
+      .workflowType.name;
 
   beforeAll(async () => {
     bundle = await bundleWorkflows();
@@ -23,12 +28,20 @@ describe('replay of recorded workflow histories', () => {
 
   it('has fixtures of every workflow type', () => {
     const types = new Set(fixtures.map(typeOf));
-    expect([...types].sort()).toEqual(['accountRiskWorkflow', 'postSaveMonitoringWorkflow', 'renewalWorkflow', 'saveEffortWorkflow', 'winBackWorkflow']);
+    expect([...types].sort()).toEqual([
+      'accountRiskWorkflow',
+      'postSaveMonitoringWorkflow',
+      'renewalWorkflow',
+      'saveEffortWorkflow',
+      'winBackWorkflow',
+    ]);
   });
 
   it('has the continue-as-new command of each workflow that continues as new', () => {
     const lastEvent = (file: string) => load(file).events.at(-1)!;
-    const continued = fixtures.filter((f) => lastEvent(f)['workflowExecutionContinuedAsNewEventAttributes']).map(typeOf);
+    const continued = fixtures
+      .filter((f) => lastEvent(f)['workflowExecutionContinuedAsNewEventAttributes'])
+      .map(typeOf);
     expect(new Set(continued)).toEqual(new Set(['accountRiskWorkflow', 'postSaveMonitoringWorkflow']));
   });
 
@@ -36,7 +49,10 @@ describe('replay of recorded workflow histories', () => {
     const histories = fixtures.map((file) => ({ workflowId: file, history: historyFromJson(load(file)) }));
     const failures: string[] = [];
     let replayed = 0;
-    for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'fixtures' }, histories)) {
+    for await (const result of Worker.runReplayHistories(
+      { workflowBundle: bundle, replayName: 'fixtures' },
+      histories,
+    )) {
       replayed += 1;
       if (result.error) failures.push(`${result.workflowId}: ${result.error.name}: ${result.error.message}`);
     }
@@ -49,9 +65,13 @@ describe('replay of recorded workflow histories', () => {
     const mutated = load(file);
     // The first activity the workflow scheduled now names another activity.
     const scheduled = mutated.events.find((e) => e['activityTaskScheduledEventAttributes'])!;
-    (scheduled['activityTaskScheduledEventAttributes'] as { activityType: { name: string } }).activityType.name = 'someOtherActivity';
+    (scheduled['activityTaskScheduledEventAttributes'] as { activityType: { name: string } }).activityType.name =
+      'someOtherActivity';
     const results = [];
-    for await (const r of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'mutated' }, [{ workflowId: `mutated-${file}`, history: historyFromJson(mutated) }])) results.push(r);
+    for await (const r of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'mutated' }, [
+      { workflowId: `mutated-${file}`, history: historyFromJson(mutated) },
+    ]))
+      results.push(r);
     expect(results).toHaveLength(1);
     expect(results[0]!.error).toBeInstanceOf(DeterminismViolationError);
   }, 120_000);

@@ -14,7 +14,14 @@ module.exports = {
     const withoutMeta = source.replace(/\bimport\.meta\.url\b/g, "require('node:url').pathToFileURL(__filename).href");
     const { outputText } = ts.transpileModule(withoutMeta, {
       fileName: filename.replace(/\.mjs$/, '.js'),
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, allowJs: true, inlineSourceMap: true, inlineSources: true },
+      compilerOptions: {
+        module: ts.ModuleKind.CommonJS,
+        target: ts.ScriptTarget.ES2022,
+        esModuleInterop: true,
+        allowJs: true,
+        inlineSourceMap: true,
+        inlineSources: true,
+      },
     });
     return { code: outputText };
   },

@@ -24,22 +24,59 @@ export interface AccountFacts {
 
 /** An enterprise account of 150,000 in UTC owned by `csm-1` under `mgr-1`; `over` says what the test is about. */
 export function anAccount(id: string, over: Partial<Omit<AccountFacts, 'id'>> = {}): AccountFacts {
-  return { id, name: `${id} KK`, arrCents: 15_000_000, segment: 'enterprise', timeZone: 'UTC', ownerCsmId: 'csm-1', csmManagerId: 'mgr-1', ...over };
+  return {
+    id,
+    name: `${id} KK`,
+    arrCents: 15_000_000,
+    segment: 'enterprise',
+    timeZone: 'UTC',
+    ownerCsmId: 'csm-1',
+    csmManagerId: 'mgr-1',
+    ...over,
+  };
 }
 
 /** The same account as workflows and activities hold it: people not known are `null`. */
 export function anAccountSnapshot(id: string, over: Partial<Omit<AccountSnapshot, 'id'>> = {}): AccountSnapshot {
-  return { id, name: `${id} KK`, arrCents: 15_000_000, segment: 'enterprise', timeZone: 'UTC', ownerCsmId: 'csm-1', csmManagerId: 'mgr-1', salesRepId: null, ...over };
+  return {
+    id,
+    name: `${id} KK`,
+    arrCents: 15_000_000,
+    segment: 'enterprise',
+    timeZone: 'UTC',
+    ownerCsmId: 'csm-1',
+    csmManagerId: 'mgr-1',
+    salesRepId: null,
+    ...over,
+  };
 }
 
 /** Qualification facts of a save worth trying (fixable issues, a good relationship, budget confirmed). */
 export function savableFacts(over: Partial<SaveProbabilityFacts> = {}): SaveProbabilityFacts {
-  return { issuesFixable: 'yes', relationship: 'good', alternative: 'evaluating', budget: 'confirmed', stakeholders: 'engaged', ...over };
+  return {
+    issuesFixable: 'yes',
+    relationship: 'good',
+    alternative: 'evaluating',
+    budget: 'confirmed',
+    stakeholders: 'engaged',
+    ...over,
+  };
 }
 
 /** A `POST /saves` body for the renewal of `accountId` on `renewalDate`. */
-export function aSaveStart(accountId: string, renewalDate: string, over: Record<string, unknown> = {}): Record<string, unknown> {
-  return { accountId, renewalDate, triggerReasons: ['competitor evaluation'], facts: savableFacts(), rootCause: 'service_experience', ...over };
+export function aSaveStart(
+  accountId: string,
+  renewalDate: string,
+  over: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    accountId,
+    renewalDate,
+    triggerReasons: ['competitor evaluation'],
+    facts: savableFacts(),
+    rootCause: 'service_experience',
+    ...over,
+  };
 }
 
 /** One person of the org chart: role, user id and the manager they report to. */
@@ -53,13 +90,25 @@ export interface KeyIssuer {
 /** Issues a key for each person, managers first as listed; returns the keys by user id. */
 export async function keysFor(issuer: KeyIssuer, people: readonly Person[]): Promise<Record<string, string>> {
   const keys: Record<string, string> = {};
-  for (const [role, userId, managerId] of people) keys[userId] = await issuer.keyFor(role, userId, managerId ? { managerId } : {});
+  for (const [role, userId, managerId] of people)
+    keys[userId] = await issuer.keyFor(role, userId, managerId ? { managerId } : {});
   return keys;
 }
 
 /** `raw` signed the Standard Webhooks way, as any integration's library signs it: the body and its three headers. */
-export function signedEvent(secret: string, body: unknown, at = new Date()): { rawBody: string; headers: Record<string, string> } {
+export function signedEvent(
+  secret: string,
+  body: unknown,
+  at = new Date(),
+): { rawBody: string; headers: Record<string, string> } {
   const rawBody = JSON.stringify(body);
   const id = `msg_${randomUUID()}`;
-  return { rawBody, headers: { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': new Webhook(secret).sign(id, at, rawBody) } };
+  return {
+    rawBody,
+    headers: {
+      'webhook-id': id,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': new Webhook(secret).sign(id, at, rawBody),
+    },
+  };
 }

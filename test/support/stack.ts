@@ -36,7 +36,9 @@ export class TestStack {
     if (temporalResult.status === 'rejected' || databaseResult.status === 'rejected') {
       if (temporalResult.status === 'fulfilled') await temporalResult.value.teardown();
       if (databaseResult.status === 'fulfilled') await databaseResult.value.drop();
-      throw temporalResult.status === 'rejected' ? temporalResult.reason : (databaseResult as PromiseRejectedResult).reason;
+      throw temporalResult.status === 'rejected'
+        ? temporalResult.reason
+        : (databaseResult as PromiseRejectedResult).reason;
     }
     const temporal = temporalResult.value;
     const database = databaseResult.value;
@@ -60,8 +62,20 @@ export class TestStack {
   }
 
   /** Issues a key for a new principal with `role` (reporting to `managerId`) and returns the plaintext. */
-  async keyFor(role: Role, userId = `${role}-${Math.random().toString(36).slice(2, 8)}`, options: { managerId?: string; scopes?: string[] } = {}): Promise<string> {
-    return (await new ApiKeyStore(this.db).issue({ id: userId, displayName: userId, role, ...(options.managerId ? { managerId: options.managerId } : {}), ...(options.scopes ? { scopes: options.scopes as IntegrationScope[] } : {}) })).key;
+  async keyFor(
+    role: Role,
+    userId = `${role}-${Math.random().toString(36).slice(2, 8)}`,
+    options: { managerId?: string; scopes?: string[] } = {},
+  ): Promise<string> {
+    return (
+      await new ApiKeyStore(this.db).issue({
+        id: userId,
+        displayName: userId,
+        role,
+        ...(options.managerId ? { managerId: options.managerId } : {}),
+        ...(options.scopes ? { scopes: options.scopes as IntegrationScope[] } : {}),
+      })
+    ).key;
   }
 
   /** Keys for each person of an org chart, by user id (managers listed before their reports). */
@@ -70,19 +84,38 @@ export class TestStack {
   }
 
   /** Reads `path` until it answers 200 and `until(body)` holds (the read model catches up), within `timeoutMs`. */
-  readWhen(path: string, key: string, until: (body: any) => boolean = () => true, what = path, timeoutMs = 15_000): Promise<any> {
-    return waitUntil(async () => {
-      const r = await this.request('GET', path, { key });
-      return r.status === 200 && until(r.body) ? r.body : undefined;
-    }, timeoutMs, what);
+  readWhen(
+    path: string,
+    key: string,
+    until: (body: any) => boolean = () => true,
+    what = path,
+    timeoutMs = 15_000,
+  ): Promise<any> {
+    return waitUntil(
+      async () => {
+        const r = await this.request('GET', path, { key });
+        return r.status === 200 && until(r.body) ? r.body : undefined;
+      },
+      timeoutMs,
+      what,
+    );
   }
 
   /** Posts `body` to `/events` with `key`, signed with `secret` at `at`. */
-  postEvent(key: string, secret: string, body: unknown, at = new Date()): Promise<{ status: number; headers: Headers; body: any }> {
+  postEvent(
+    key: string,
+    secret: string,
+    body: unknown,
+    at = new Date(),
+  ): Promise<{ status: number; headers: Headers; body: any }> {
     return this.request('POST', '/events', { key, ...signedEvent(secret, body, at) });
   }
 
-  async request(method: string, path: string, options: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; headers: Headers; body: any }> {
+  async request(
+    method: string,
+    path: string,
+    options: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+  ): Promise<{ status: number; headers: Headers; body: any }> {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     if (options.key) headers.authorization = `Bearer ${options.key}`;
     let body: string | undefined;

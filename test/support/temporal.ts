@@ -10,21 +10,37 @@ import { temporalCliPath, testServerPath } from './toolchain';
  * others. Retry the start (never a test) a few times before giving up.
  */
 const startWithRetries = (start: () => Promise<TestWorkflowEnvironment>): Promise<TestWorkflowEnvironment> =>
-  retryStart('the test server', start, { attempts: 5, retryable: (error) => /did not start within|Server connection error/i.test(String(error)), log: (m) => console.warn(m) });
+  retryStart('the test server', start, {
+    attempts: 5,
+    retryable: (error) => /did not start within|Server connection error/i.test(String(error)),
+    log: (m) => console.warn(m),
+  });
 
 /** Temporal's Java time-skipping test server, through the provisioned launcher. */
 export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  return startWithRetries(() => TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: testServerPath() } } }));
+  return startWithRetries(() =>
+    TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: testServerPath() } },
+    }),
+  );
 }
 
 /** A real Temporal dev server (the CLI's `server start-dev`), in memory, on a free port. */
 export function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
-  return startWithRetries(() => TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: temporalCliPath() },
-      extraArgs: ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF', ...DEV_SERVER_SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', a])],
-    },
-  }));
+  return startWithRetries(() =>
+    TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: temporalCliPath() },
+        extraArgs: [
+          '--sqlite-pragma',
+          'journal_mode=WAL',
+          '--sqlite-pragma',
+          'synchronous=OFF',
+          ...DEV_SERVER_SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', a]),
+        ],
+      },
+    }),
+  );
 }
 
 export const uniqueTaskQueue = (name: string): string => `${name}-${randomUUID()}`;
@@ -32,6 +48,8 @@ export const uniqueTaskQueue = (name: string): string => `${name}-${randomUUID()
 /** Registers the workflows' search attributes on a test server that does not know them. */
 export async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
   const types: Record<string, number> = { Keyword: 2, Datetime: 6 }; // temporal.api.enums.v1.IndexedValueType
-  const searchAttributes = Object.fromEntries(DEV_SERVER_SEARCH_ATTRIBUTES.map((a) => a.split('=')).map(([name, type]) => [name!, types[type!]!]));
+  const searchAttributes = Object.fromEntries(
+    DEV_SERVER_SEARCH_ATTRIBUTES.map((a) => a.split('=')).map(([name, type]) => [name!, types[type!]!]),
+  );
   await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace ?? 'default', searchAttributes });
 }

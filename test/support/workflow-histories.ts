@@ -18,8 +18,12 @@ interface ProtoJson {
  * is Temporal's standard history JSON (what `temporal workflow show -o json` writes).
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved from @temporalio/proto's own protobufjs on purpose
-const protojson = require(require.resolve('protobufjs/ext/protojson', { paths: [dirname(require.resolve('@temporalio/proto/package.json'))] })) as ProtoJson;
-const historyType = (patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown }).lookupType('temporal.api.history.v1.History');
+const protojson = require(
+  require.resolve('protobufjs/ext/protojson', { paths: [dirname(require.resolve('@temporalio/proto/package.json'))] }),
+) as ProtoJson;
+const historyType = (patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown }).lookupType(
+  'temporal.api.history.v1.History',
+);
 
 export function historyToJson(history: History): string {
   return JSON.stringify(protojson.toJson(historyType, proto.temporal.api.history.v1.History.fromObject(history)));
@@ -45,7 +49,12 @@ export const HISTORY_FIXTURES_DIR = resolve(__dirname, '../fixtures/histories');
  * change of workflow code that old histories must not replay (see README, "Changing
  * workflow code safely").
  */
-export async function recordHistories(spec: string, testName: string, client: WorkflowClient, startedIds: Iterable<string>): Promise<void> {
+export async function recordHistories(
+  spec: string,
+  testName: string,
+  client: WorkflowClient,
+  startedIds: Iterable<string>,
+): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
   const dir = process.env.RECORD_HISTORIES_DIR ? resolve(process.env.RECORD_HISTORIES_DIR) : HISTORY_FIXTURES_DIR;
   const prefix = `${spec}--${slug(testName).slice(0, 60)}--`;
@@ -70,7 +79,8 @@ export async function recordHistories(spec: string, testName: string, client: Wo
     const latest = await client.getHandle(workflowId).fetchHistory();
     // Earlier runs of a continue-as-new chain, back to the first.
     const runs = [latest];
-    for (let previous = continuedFrom(latest); previous; previous = continuedFrom(runs.at(-1)!)) runs.push(await client.getHandle(workflowId, previous).fetchHistory());
+    for (let previous = continuedFrom(latest); previous; previous = continuedFrom(runs.at(-1)!))
+      runs.push(await client.getHandle(workflowId, previous).fetchHistory());
     write(workflowId, latest);
     if (runs.length > 1) write(workflowId, runs.at(-1)!, '--run-1');
     for (const run of runs) queue.push(...childrenOf(run));
@@ -85,11 +95,18 @@ export async function childWorkflowIds(client: WorkflowClient, workflowIds: Iter
 }
 
 const startedAttributes = (history: History) => history.events?.[0]?.workflowExecutionStartedEventAttributes;
-const continuedFrom = (history: History): string | undefined => startedAttributes(history)?.continuedExecutionRunId || undefined;
+const continuedFrom = (history: History): string | undefined =>
+  startedAttributes(history)?.continuedExecutionRunId || undefined;
 const childrenOf = (history: History): string[] =>
-  (history.events ?? []).flatMap((e) => e.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId ?? []);
+  (history.events ?? []).flatMap(
+    (e) => e.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId ?? [],
+  );
 
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 
 /**
  * Worker options the workflow specs add to every worker: WORKFLOW_CACHE_SIZE (set by the

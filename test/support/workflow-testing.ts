@@ -13,7 +13,8 @@ export async function refusal(promise: Promise<unknown>): Promise<string> {
     await promise;
     return 'accepted';
   } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError) return (error.cause as { type?: string })?.type ?? String(error.cause);
+    if (error instanceof WorkflowUpdateFailedError)
+      return (error.cause as { type?: string })?.type ?? String(error.cause);
     throw error;
   }
 }
@@ -40,7 +41,8 @@ export function timeSkippingSuite(spec: string): TimeSkippingSuite {
   let bundle: WorkflowBundleWithSourceMap | undefined;
   const startedIds = new Set<string>();
   const started = () => {
-    if (!env || !bundle) throw new Error('the time-skipping environment is not started: use the suite inside its describe block');
+    if (!env || !bundle)
+      throw new Error('the time-skipping environment is not started: use the suite inside its describe block');
     return { env, bundle };
   };
   beforeAll(async () => {
@@ -64,7 +66,13 @@ export function timeSkippingSuite(spec: string): TimeSkippingSuite {
     async worker(name, activities) {
       const { env: e, bundle: b } = started();
       const taskQueue = uniqueTaskQueue(name);
-      const worker = await Worker.create({ connection: e.nativeConnection, taskQueue, workflowBundle: b, activities, ...workerCacheOptions() });
+      const worker = await Worker.create({
+        connection: e.nativeConnection,
+        taskQueue,
+        workflowBundle: b,
+        activities,
+        ...workerCacheOptions(),
+      });
       return { worker, taskQueue };
     },
     async now() {

@@ -12,7 +12,10 @@ const root = join(__dirname, '..', '..');
 
 /** Compose's `${VAR:-default}` interpolation, with no variables set. */
 function interpolate(value: unknown): string {
-  return String(value).replace(/\$\{([A-Z_]+)(?::?-([^}]*))?\}/g, (_, _name: string, fallback?: string) => fallback ?? '');
+  return String(value).replace(
+    /\$\{([A-Z_]+)(?::?-([^}]*))?\}/g,
+    (_, _name: string, fallback?: string) => fallback ?? '',
+  );
 }
 
 interface Service {
@@ -24,7 +27,9 @@ interface Service {
   depends_on?: Record<string, { condition: string }> | string[];
 }
 
-const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
+const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, Service>;
+};
 const services = compose.services;
 const env = (name: string): Record<string, string> =>
   Object.fromEntries(Object.entries(services[name]?.environment ?? {}).map(([k, v]) => [k, interpolate(v)]));
@@ -35,12 +40,15 @@ describe('docker-compose.yml', () => {
     for (const app of ['api', 'worker', 'migrate']) expect(services[app]!.build).toBe('.');
   });
 
-  it.each(['api', 'worker', 'migrate'])('gives %s only variables the configuration schema knows, all it requires, and valid values', (name) => {
-    const vars = env(name);
-    expect(Object.keys(vars).filter((k) => !(CONFIG_KEYS as string[]).includes(k))).toEqual([]);
-    for (const required of REQUIRED_CONFIG_KEYS) expect(vars).toHaveProperty(required);
-    expect(() => loadConfig(vars)).not.toThrow();
-  });
+  it.each(['api', 'worker', 'migrate'])(
+    'gives %s only variables the configuration schema knows, all it requires, and valid values',
+    (name) => {
+      const vars = env(name);
+      expect(Object.keys(vars).filter((k) => !(CONFIG_KEYS as string[]).includes(k))).toEqual([]);
+      for (const required of REQUIRED_CONFIG_KEYS) expect(vars).toHaveProperty(required);
+      expect(() => loadConfig(vars)).not.toThrow();
+    },
+  );
 
   it('points the apps at the postgres service with its own credentials', () => {
     const pg = env('postgres');
@@ -82,7 +90,10 @@ describe('docker-compose.yml', () => {
 
   it('starts the apps only after migrations and a healthy Temporal', () => {
     for (const app of ['api', 'worker']) {
-      expect(services[app]!.depends_on).toMatchObject({ migrate: { condition: 'service_completed_successfully' }, temporal: { condition: 'service_healthy' } });
+      expect(services[app]!.depends_on).toMatchObject({
+        migrate: { condition: 'service_completed_successfully' },
+        temporal: { condition: 'service_healthy' },
+      });
     }
   });
 });

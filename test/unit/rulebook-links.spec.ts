@@ -20,7 +20,11 @@ function codeSpans(md: string): string[] {
 /** `path#name` and `path#Class.member` references. */
 function codeReferences(md: string): Array<{ path: string; name: string }> {
   return codeSpans(md)
-    .map((s) => /^((?:apps|libs|workflows|test|scripts|bench)\/[\w./-]+\.(?:ts|mjs))#([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)?)$/.exec(s))
+    .map((s) =>
+      /^((?:apps|libs|workflows|test|scripts|bench)\/[\w./-]+\.(?:ts|mjs))#([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)?)$/.exec(
+        s,
+      ),
+    )
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => ({ path: m[1]!, name: m[2]! }));
 }
@@ -32,12 +36,18 @@ function brokenReference(ref: { path: string; name: string }, source: (path: str
   const text = source(ref.path);
   if (text === null) return `${ref.path} does not exist`;
   const [owner, member] = ref.name.split('.') as [string, string | undefined];
-  const declaration = new RegExp(`^(?:export\\s+)?(?:declare\\s+)?(?:abstract\\s+)?(?:async\\s+)?(?:function\\*?|const|let|class|interface|type|enum)\\s+${escape(owner)}\\b`, 'm');
+  const declaration = new RegExp(
+    `^(?:export\\s+)?(?:declare\\s+)?(?:abstract\\s+)?(?:async\\s+)?(?:function\\*?|const|let|class|interface|type|enum)\\s+${escape(owner)}\\b`,
+    'm',
+  );
   const at = text.search(declaration);
   if (at < 0) return `${ref.path} declares no ${owner}`;
   if (member === undefined) return null;
   const body = text.slice(at);
-  const method = new RegExp(`^\\s+(?:(?:public|private|protected|readonly|static|async|get|set|override)\\s+)*${escape(member)}\\s*[(<=:]`, 'm');
+  const method = new RegExp(
+    `^\\s+(?:(?:public|private|protected|readonly|static|async|get|set|override)\\s+)*${escape(member)}\\s*[(<=:]`,
+    'm',
+  );
   return method.test(body) ? null : `${owner} in ${ref.path} has no member ${member}`;
 }
 
@@ -45,7 +55,9 @@ function brokenReference(ref: { path: string; name: string }, source: (path: str
 function policyClaims(md: string): Array<{ key: string; stated: string | null }> {
   const flat = md.replace(/\s+/g, ' ');
   const out: Array<{ key: string; stated: string | null }> = [];
-  for (const m of flat.matchAll(/`((?:renewal|save|postSave|winBack|earlyWarning)(?:\.[A-Za-z0-9_]+)+)`( = ([A-Za-z0-9_.-]+))?/g)) {
+  for (const m of flat.matchAll(
+    /`((?:renewal|save|postSave|winBack|earlyWarning)(?:\.[A-Za-z0-9_]+)+)`( = ([A-Za-z0-9_.-]+))?/g,
+  )) {
     out.push({ key: m[1]!, stated: m[3] === undefined ? null : m[3].replace(/\.+$/, '') });
   }
   return out;
@@ -59,7 +71,8 @@ function brokenClaim(claim: { key: string; stated: string | null }, policy: unkn
     value = (value as Record<string, unknown>)[part];
   }
   if (claim.stated === null) return null;
-  if (typeof value !== 'number' && typeof value !== 'boolean' && typeof value !== 'string') return `${claim.key} is not a single value, yet the rulebook states ${claim.stated}`;
+  if (typeof value !== 'number' && typeof value !== 'boolean' && typeof value !== 'string')
+    return `${claim.key} is not a single value, yet the rulebook states ${claim.stated}`;
   return String(value) === claim.stated ? null : `${claim.key} is ${String(value)}, the rulebook says ${claim.stated}`;
 }
 
@@ -79,7 +92,9 @@ function headings(md: string): { numbers: Set<string>; titles: Set<string> } {
 function rulebookCitations(text: string): { titles: string[]; numbers: string[] } {
   const flat = text.replace(/\n\s*(?:\*|\/\/)?\s*/g, ' ');
   const titles = [...flat.matchAll(/docs\/rulebook\.md,\s*"([^"]+)"/g)].map((m) => m[1]!.trim());
-  const numbers = [...flat.matchAll(/docs\/rulebook\.md\s+((?:§\d+(?:\.\d+)*(?:\s*(?:,|and)\s*)?)+)/g)].flatMap((m) => [...m[1]!.matchAll(/§(\d+(?:\.\d+)*)/g)].map((n) => n[1]!));
+  const numbers = [...flat.matchAll(/docs\/rulebook\.md\s+((?:§\d+(?:\.\d+)*(?:\s*(?:,|and)\s*)?)+)/g)].flatMap((m) =>
+    [...m[1]!.matchAll(/§(\d+(?:\.\d+)*)/g)].map((n) => n[1]!),
+  );
   return { titles, numbers };
 }
 
@@ -121,7 +136,11 @@ describe('docs/rulebook.md', () => {
     const { numbers, titles } = headings(md);
     const missing: string[] = [];
     let cited = 0;
-    for (const file of ['README.md', ...sourceFiles('docs'), ...['apps', 'libs', 'workflows', 'test', 'scripts', 'bench'].flatMap(sourceFiles)]) {
+    for (const file of [
+      'README.md',
+      ...sourceFiles('docs'),
+      ...['apps', 'libs', 'workflows', 'test', 'scripts', 'bench'].flatMap(sourceFiles),
+    ]) {
       if (file === relative(ROOT, __filename)) continue;
       const c = rulebookCitations(read(file));
       cited += c.titles.length + c.numbers.length;
@@ -134,14 +153,24 @@ describe('docs/rulebook.md', () => {
 
   it('keeps the section numbers code has always cited (§1 to §6, §4.1 to §4.11, §5.1 to §5.6)', () => {
     const { numbers } = headings(md);
-    const expected = ['1', '2', '3', '4', '5', '6', ...Array.from({ length: 11 }, (_, i) => `4.${i + 1}`), ...Array.from({ length: 6 }, (_, i) => `5.${i + 1}`)];
+    const expected = [
+      '1',
+      '2',
+      '3',
+      '4',
+      '5',
+      '6',
+      ...Array.from({ length: 11 }, (_, i) => `4.${i + 1}`),
+      ...Array.from({ length: 6 }, (_, i) => `5.${i + 1}`),
+    ];
     expect(expected.filter((n) => !numbers.has(n))).toEqual([]);
   });
 });
 
 describe('the rulebook checks bite', () => {
   const files: Record<string, string> = {
-    'libs/x.ts': 'export function real() {}\nconst inner = 1;\nexport class Box {\n  open(): void {}\n  get size(): number { return 1; }\n}\n',
+    'libs/x.ts':
+      'export function real() {}\nconst inner = 1;\nexport class Box {\n  open(): void {}\n  get size(): number { return 1; }\n}\n',
   };
   const fake = (path: string) => files[path] ?? null;
 
@@ -159,12 +188,20 @@ describe('the rulebook checks bite', () => {
   });
 
   it('refuses an unknown policy key and a wrong default, across a line break', () => {
-    const claims = policyClaims('`save.approval.maxDiscountPct.director`\n  = 20, `save.nothing` = 1 and `renewal.termMonths` = 12.');
-    expect(claims.map((c) => brokenClaim(c, DEFAULT_POLICY))).toEqual(['save.approval.maxDiscountPct.director is 25, the rulebook says 20', 'save.nothing is not a policy setting', null]);
+    const claims = policyClaims(
+      '`save.approval.maxDiscountPct.director`\n  = 20, `save.nothing` = 1 and `renewal.termMonths` = 12.',
+    );
+    expect(claims.map((c) => brokenClaim(c, DEFAULT_POLICY))).toEqual([
+      'save.approval.maxDiscountPct.director is 25, the rulebook says 20',
+      'save.nothing is not a policy setting',
+      null,
+    ]);
   });
 
   it('finds citations by heading and by number, across comment lines', () => {
     const cite = 'docs/rulebook.md';
-    expect(rulebookCitations(` * (${cite}, "Renewal\n * day and after"); ${cite} §4.7, §4.8 and ${cite} §5.1`)).toEqual({ titles: ['Renewal day and after'], numbers: ['4.7', '4.8', '5.1'] });
+    expect(rulebookCitations(` * (${cite}, "Renewal\n * day and after"); ${cite} §4.7, §4.8 and ${cite} §5.1`)).toEqual(
+      { titles: ['Renewal day and after'], numbers: ['4.7', '4.8', '5.1'] },
+    );
   });
 });

@@ -13,14 +13,23 @@ import { createValidationPipe } from './problems/validation';
  * hooks. `main.ts` and the end-to-end tests both start the api through this.
  */
 export async function createApiApp(config: AppConfig): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, rawBody: true });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bufferLogs: true,
+    rawBody: true,
+  });
   app.useLogger(app.get(Logger));
   app.useBodyParser('json', { limit: '2mb' });
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   app.disable('x-powered-by');
   // Behind a load balancer the client's address (rate limits, logs) comes from X-Forwarded-For, from these hops only.
-  if (config.API_TRUST_PROXY) app.set('trust proxy', /^\d+$/.test(config.API_TRUST_PROXY) ? Number(config.API_TRUST_PROXY) : config.API_TRUST_PROXY.split(',').map((s) => s.trim()));
+  if (config.API_TRUST_PROXY)
+    app.set(
+      'trust proxy',
+      /^\d+$/.test(config.API_TRUST_PROXY)
+        ? Number(config.API_TRUST_PROXY)
+        : config.API_TRUST_PROXY.split(',').map((s) => s.trim()),
+    );
 
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });

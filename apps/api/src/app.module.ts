@@ -51,7 +51,9 @@ export function apiLogOptions(config: Pick<AppConfig, 'LOG_LEVEL'>) {
     redact: { paths: REDACTED_LOG_PATHS, censor: '[Redacted]' },
     serializers: { err: serializeError },
     autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' },
-    customProps: (req: IncomingMessage) => ({ principalId: (req as IncomingMessage & { principal?: { id: string } }).principal?.id }),
+    customProps: (req: IncomingMessage) => ({
+      principalId: (req as IncomingMessage & { principal?: { id: string } }).principal?.id,
+    }),
   };
 }
 
@@ -73,14 +75,28 @@ export class AppModule {
           inject: [getDataSourceToken()],
           useFactory: (ds: DataSource) => ({
             throttlers: [
-              { name: ADDRESS_LIMIT, ttl: config.RATE_LIMIT_WINDOW_SECONDS * 1000, limit: config.RATE_LIMIT_PER_ADDRESS },
+              {
+                name: ADDRESS_LIMIT,
+                ttl: config.RATE_LIMIT_WINDOW_SECONDS * 1000,
+                limit: config.RATE_LIMIT_PER_ADDRESS,
+              },
               { name: KEY_LIMIT, ttl: config.RATE_LIMIT_WINDOW_SECONDS * 1000, limit: config.RATE_LIMIT_PER_KEY },
             ],
             storage: new PostgresThrottlerStorage(ds),
           }),
         }),
       ],
-      controllers: [HealthController, RenewalsController, SavesController, MonitoringController, WinBacksController, EventsController, AlertsController, AccountsController, AuditController],
+      controllers: [
+        HealthController,
+        RenewalsController,
+        SavesController,
+        MonitoringController,
+        WinBacksController,
+        EventsController,
+        AlertsController,
+        AccountsController,
+        AuditController,
+      ],
       providers: [
         { provide: AppConfig, useValue: config },
         TemporalClientProvider,

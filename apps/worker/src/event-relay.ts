@@ -2,10 +2,22 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { INBOX_NOTIFY_CHANNEL, lockUndeliveredEvents, markEventsDelivered, recordDeliveryFailure, type InboxRow } from '@retain/persistence';
+import {
+  INBOX_NOTIFY_CHANNEL,
+  lockUndeliveredEvents,
+  markEventsDelivered,
+  recordDeliveryFailure,
+  type InboxRow,
+} from '@retain/persistence';
 import { AppConfig } from '@retain/config';
 import { DEFAULT_POLICY } from '@retain/domain';
-import { ACCOUNT_RISK_WORKFLOW_TYPE, accountRiskWorkflowId, integrationEventSignal, type AccountRiskInput, type IntegrationEventSignal } from '@retain/workflows';
+import {
+  ACCOUNT_RISK_WORKFLOW_TYPE,
+  accountRiskWorkflowId,
+  integrationEventSignal,
+  type AccountRiskInput,
+  type IntegrationEventSignal,
+} from '@retain/workflows';
 import { WorkerTemporalClient } from './worker-temporal-client';
 
 /** What the relay needs of a Temporal client (a test passes its own). */
@@ -56,7 +68,13 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
     if (this.sender) return this.sender.signalWithStart(accountId, event);
     const input: AccountRiskInput = { accountId, policy: DEFAULT_POLICY };
     return this.temporal.client.workflow
-      .signalWithStart(ACCOUNT_RISK_WORKFLOW_TYPE, { taskQueue: this.config.TEMPORAL_TASK_QUEUE, workflowId: accountRiskWorkflowId(accountId), args: [input], signal: integrationEventSignal, signalArgs: [event] })
+      .signalWithStart(ACCOUNT_RISK_WORKFLOW_TYPE, {
+        taskQueue: this.config.TEMPORAL_TASK_QUEUE,
+        workflowId: accountRiskWorkflowId(accountId),
+        args: [input],
+        signal: integrationEventSignal,
+        signalArgs: [event],
+      })
       .then(() => undefined);
   }
 
@@ -141,7 +159,14 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
       const lane = async () => {
         for (let events = queue.shift(); events && failed.length === 0; events = queue.shift()) {
           for (const r of events) {
-            const event: IntegrationEventSignal = { eventId: `${r.source}:${r.event_id}`, source: r.source, accountId: r.account_id, type: r.type, occurredAt: r.occurred_at.toISOString(), payload: r.payload };
+            const event: IntegrationEventSignal = {
+              eventId: `${r.source}:${r.event_id}`,
+              source: r.source,
+              accountId: r.account_id,
+              type: r.type,
+              occurredAt: r.occurred_at.toISOString(),
+              payload: r.payload,
+            };
             try {
               await this.send(r.account_id, event);
               delivered.push(r);

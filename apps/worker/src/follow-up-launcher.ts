@@ -7,7 +7,18 @@ import { WorkerTemporalClient } from './worker-temporal-client';
 
 /** The part of a Temporal client a launch needs (a test passes its own). */
 export interface WorkflowStarter {
-  workflow: { start(workflowType: string, options: { taskQueue: string; workflowId: string; args: unknown[]; workflowIdReusePolicy: WorkflowIdReusePolicy; workflowIdConflictPolicy: WorkflowIdConflictPolicy }): Promise<unknown> };
+  workflow: {
+    start(
+      workflowType: string,
+      options: {
+        taskQueue: string;
+        workflowId: string;
+        args: unknown[];
+        workflowIdReusePolicy: WorkflowIdReusePolicy;
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy;
+      },
+    ): Promise<unknown>;
+  };
 }
 
 /**

@@ -2,7 +2,13 @@ import { Runtime, makeTelemetryFilterString, type LogLevel, type LogMetadata, ty
 import pino, { type Logger as PinoLogger, type LevelWithSilent } from 'pino';
 import { serializeError } from '@retain/config';
 
-const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
+const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
 
 /**
  * The Temporal SDK's logger (the worker's own messages, workflow and activity loggers,
@@ -34,7 +40,15 @@ export class PinoTemporalLogger implements Logger {
 
 /** The SDK's level for a pino level (the core forwards WARN and above unless asked for more). */
 function coreLevel(level: LevelWithSilent): LogLevel {
-  return level === 'trace' ? 'TRACE' : level === 'debug' ? 'DEBUG' : level === 'info' ? 'INFO' : level === 'warn' ? 'WARN' : 'ERROR';
+  return level === 'trace'
+    ? 'TRACE'
+    : level === 'debug'
+      ? 'DEBUG'
+      : level === 'info'
+        ? 'INFO'
+        : level === 'warn'
+          ? 'WARN'
+          : 'ERROR';
 }
 
 /**
@@ -42,11 +56,22 @@ function coreLevel(level: LevelWithSilent): LogLevel {
  * process, before the first connection; a runtime already installed (a test's) is kept.
  */
 export function installTemporalRuntimeLogging(level: LevelWithSilent, destination?: pino.DestinationStream): boolean {
-  const out = pino({ level, base: { service: 'retain-worker', component: 'temporal-sdk' }, serializers: { err: serializeError } }, destination ?? pino.destination({ dest: 1, sync: false }));
+  const out = pino(
+    { level, base: { service: 'retain-worker', component: 'temporal-sdk' }, serializers: { err: serializeError } },
+    destination ?? pino.destination({ dest: 1, sync: false }),
+  );
   try {
     Runtime.install({
       logger: new PinoTemporalLogger(out),
-      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: level === 'trace' || level === 'debug' ? coreLevel(level) : 'WARN', other: 'ERROR' }), forward: {} } },
+      telemetryOptions: {
+        logging: {
+          filter: makeTelemetryFilterString({
+            core: level === 'trace' || level === 'debug' ? coreLevel(level) : 'WARN',
+            other: 'ERROR',
+          }),
+          forward: {},
+        },
+      },
     });
     return true;
   } catch {

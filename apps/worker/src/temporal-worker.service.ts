@@ -67,7 +67,14 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
       process.exitCode = 1;
       process.kill(process.pid, 'SIGTERM');
     });
-    this.logger.log({ taskQueue: c.TEMPORAL_TASK_QUEUE, namespace: c.TEMPORAL_NAMESPACE, bundle: c.WORKFLOW_BUNDLE_PATH ?? 'built at start' }, 'Temporal worker running');
+    this.logger.log(
+      {
+        taskQueue: c.TEMPORAL_TASK_QUEUE,
+        namespace: c.TEMPORAL_NAMESPACE,
+        bundle: c.WORKFLOW_BUNDLE_PATH ?? 'built at start',
+      },
+      'Temporal worker running',
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -22,10 +22,31 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [
-        LoggerModule.forRoot({ pinoHttp: { level: config.LOG_LEVEL, base: { service: 'retain-worker' }, redact: { paths: REDACTED_LOG_PATHS, censor: '[Redacted]' }, serializers: { err: serializeError } } }),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.LOG_LEVEL,
+            base: { service: 'retain-worker' },
+            redact: { paths: REDACTED_LOG_PATHS, censor: '[Redacted]' },
+            serializers: { err: serializeError },
+          },
+        }),
         TypeOrmModule.forRoot({ ...dataSourceOptions(config), retryAttempts: 3, retryDelay: 1000 }),
       ],
-      providers: [{ provide: AppConfig, useValue: config }, RenewalReadModelActivities, SaveEffortReadModelActivities, FollowUpReadModelActivities, AccountRiskReadModelActivities, AccountPeopleActivities, WorkerTemporalClient, FollowUpLauncher, EventRelay, WebhookChannel, EmailChannel, NotificationDispatcher, TemporalWorkerService],
+      providers: [
+        { provide: AppConfig, useValue: config },
+        RenewalReadModelActivities,
+        SaveEffortReadModelActivities,
+        FollowUpReadModelActivities,
+        AccountRiskReadModelActivities,
+        AccountPeopleActivities,
+        WorkerTemporalClient,
+        FollowUpLauncher,
+        EventRelay,
+        WebhookChannel,
+        EmailChannel,
+        NotificationDispatcher,
+        TemporalWorkerService,
+      ],
     };
   }
 }

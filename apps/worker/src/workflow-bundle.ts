@@ -17,7 +17,12 @@ export const WORKFLOWS_ENTRY = join(repoRoot(), 'workflows', 'index.ts');
  * the persistence layer, Node built-ins) would be non-deterministic or break in the
  * sandbox, so bundling fails when it appears.
  */
-const ALLOWED = [/^workflows\//, /^libs\/domain\/src\//, /^node_modules\/@temporalio\/(workflow|common|proto)\//, /^node_modules\/(long|ms|nexus-rpc|protobufjs|@protobufjs)\//];
+const ALLOWED = [
+  /^workflows\//,
+  /^libs\/domain\/src\//,
+  /^node_modules\/@temporalio\/(workflow|common|proto)\//,
+  /^node_modules\/(long|ms|nexus-rpc|protobufjs|@protobufjs)\//,
+];
 
 export class ForbiddenWorkflowImportError extends Error {
   constructor(readonly modules: string[]) {
@@ -31,7 +36,14 @@ export async function bundleWorkflows(workflowsPath: string = WORKFLOWS_ENTRY): 
   const seen = new Set<string>();
   const bundle = await bundleWorkflowCode({
     workflowsPath,
-    logger: { trace() {}, debug() {}, info() {}, warn: (m) => console.warn(m), error: (m) => console.error(m), log() {} },
+    logger: {
+      trace() {},
+      debug() {},
+      info() {},
+      warn: (m) => console.warn(m),
+      error: (m) => console.error(m),
+      log() {},
+    },
     webpackConfigHook: (config) => {
       config.plugins = [
         ...(config.plugins ?? []),

@@ -12,24 +12,36 @@ export class AppConfig {
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// connection URL' })
   DATABASE_URL!: string;
 
-  @IsOptional() @IsInt() @Min(1) @Max(200)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(200)
   DATABASE_POOL_SIZE = 10;
 
   /** host:port of the Temporal frontend. */
-  @IsOptional() @Matches(/^[^\s:]+:\d{1,5}$/, { message: 'must be host:port' })
+  @IsOptional()
+  @Matches(/^[^\s:]+:\d{1,5}$/, { message: 'must be host:port' })
   TEMPORAL_ADDRESS = 'localhost:7233';
 
-  @IsOptional() @IsString() @MinLength(1)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
   TEMPORAL_NAMESPACE = 'default';
 
-  @IsOptional() @IsString() @MinLength(1)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
   TEMPORAL_TASK_QUEUE = 'retain';
 
   /** The interface the api listens on: loopback unless a deployment opens it (containers set 0.0.0.0). */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   API_HOST = '127.0.0.1';
 
-  @IsOptional() @IsInt() @Min(0) @Max(65535)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   API_PORT = 3000;
 
   /**
@@ -37,41 +49,67 @@ export class AppConfig {
    * subnets (`loopback`, `10.0.0.0/8`). Without it the client address of the rate limit
    * is the socket's.
    */
-  @IsOptional() @Matches(/^(\d{1,2}|(loopback|linklocal|uniquelocal|[0-9a-fA-F.:/]+)(\s*,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:/]+))*)$/, { message: 'must be a hop count or a comma-separated list of addresses, subnets, loopback, linklocal or uniquelocal' })
+  @IsOptional()
+  @Matches(
+    /^(\d{1,2}|(loopback|linklocal|uniquelocal|[0-9a-fA-F.:/]+)(\s*,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:/]+))*)$/,
+    {
+      message:
+        'must be a hop count or a comma-separated list of addresses, subnets, loopback, linklocal or uniquelocal',
+    },
+  )
   API_TRUST_PROXY?: string;
 
   /** Requests one API key may make per window (sized for integrations posting events one by one at 100+/s). */
-  @IsOptional() @IsInt() @Min(1) @Max(10_000_000)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
   RATE_LIMIT_PER_KEY = 12_000;
 
   /** Requests one client address may make per window, before authentication. */
-  @IsOptional() @IsInt() @Min(1) @Max(10_000_000)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
   RATE_LIMIT_PER_ADDRESS = 30_000;
 
   /** The rate limits' window, in seconds. */
-  @IsOptional() @IsInt() @Min(1) @Max(3600)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(3600)
   RATE_LIMIT_WINDOW_SECONDS = 60;
 
   /** Public base URL, only used in printed links and the OpenAPI document. */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   PUBLIC_BASE_URL?: string;
 
-  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  @IsOptional()
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
-  @IsOptional() @IsIn(['development', 'production', 'test'])
+  @IsOptional()
+  @IsIn(['development', 'production', 'test'])
   NODE_ENV = 'development';
 
   /** Prebuilt workflow bundle (production); without it the worker bundles at start. */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   WORKFLOW_BUNDLE_PATH?: string;
 
   /** Seconds the worker waits for running activities on shutdown. */
-  @IsOptional() @IsInt() @Min(0) @Max(3600)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(3600)
   WORKER_SHUTDOWN_GRACE_SECONDS = 10;
 
   /** Workflows the worker keeps in its sticky cache (Temporal's default is sized from memory); 0 replays every task from history. */
-  @IsOptional() @IsInt() @Min(0) @Max(100000)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(100000)
   WORKER_MAX_CACHED_WORKFLOWS?: number;
 
   /**
@@ -79,52 +117,95 @@ export class AppConfig {
    * event batch to the inbox before it answers, so a test can kill it in between.
    * Refused outside NODE_ENV=test.
    */
-  @IsOptional() @IsInt() @Min(0) @Max(600000)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(600000)
   TEST_PAUSE_AFTER_EVENT_COMMIT_MS?: number;
 
   /**
    * Milliseconds between passes of the worker's event relay over an empty inbox (the
    * api also wakes it at once through PostgreSQL NOTIFY; this is the fallback).
    */
-  @IsOptional() @IsInt() @Min(50) @Max(60000)
+  @IsOptional()
+  @IsInt()
+  @Min(50)
+  @Max(60000)
   EVENT_RELAY_INTERVAL_MS = 500;
 
   /** Signal-with-start calls the event relay makes at once (one account's events stay in order). */
-  @IsOptional() @IsInt() @Min(1) @Max(256)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(256)
   EVENT_RELAY_CONCURRENCY = 16;
 
   /** Inbox rows one relay pass locks and delivers. */
-  @IsOptional() @IsInt() @Min(1) @Max(5000)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(5000)
   EVENT_RELAY_BATCH_SIZE = 500;
 
   /** Where the worker POSTs notifications (Slack-compatible JSON); without it no webhook is sent. */
-  @IsOptional() @Matches(/^https?:\/\/\S+$/, { message: 'must be an http:// or https:// URL' })
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http:// or https:// URL' })
   NOTIFY_WEBHOOK_URL?: string;
 
   /** Standard Webhooks secret the notification webhook is signed with. */
-  @IsOptional() @Matches(/^whsec_[A-Za-z0-9+/=]+$/, { message: 'must be a Standard Webhooks secret starting with whsec_' })
+  @IsOptional()
+  @Matches(/^whsec_[A-Za-z0-9+/=]+$/, { message: 'must be a Standard Webhooks secret starting with whsec_' })
   NOTIFY_WEBHOOK_SECRET?: string;
 
   /** smtp://user:password@host:port or smtps://...; without it no email is sent. */
-  @IsOptional() @Matches(/^smtps?:\/\/\S+$/, { message: 'must be an smtp:// or smtps:// URL' })
+  @IsOptional()
+  @Matches(/^smtps?:\/\/\S+$/, { message: 'must be an smtp:// or smtps:// URL' })
   SMTP_URL?: string;
 
-  @IsOptional() @IsString() @MinLength(3)
+  @IsOptional()
+  @IsString()
+  @MinLength(3)
   NOTIFY_EMAIL_FROM = 'retain@localhost';
 
   /** Milliseconds between passes of the worker's notification dispatcher when nothing is due. */
-  @IsOptional() @IsInt() @Min(50) @Max(600000)
+  @IsOptional()
+  @IsInt()
+  @Min(50)
+  @Max(600000)
   NOTIFY_POLL_INTERVAL_MS = 1000;
 }
 
-export const CONFIG_KEYS = Object.keys(new AppConfig()).concat(['DATABASE_URL', 'PUBLIC_BASE_URL', 'API_TRUST_PROXY', 'WORKFLOW_BUNDLE_PATH', 'NOTIFY_WEBHOOK_URL', 'NOTIFY_WEBHOOK_SECRET', 'SMTP_URL', 'WORKER_MAX_CACHED_WORKFLOWS', 'TEST_PAUSE_AFTER_EVENT_COMMIT_MS']) as Array<keyof AppConfig>;
+export const CONFIG_KEYS = Object.keys(new AppConfig()).concat([
+  'DATABASE_URL',
+  'PUBLIC_BASE_URL',
+  'API_TRUST_PROXY',
+  'WORKFLOW_BUNDLE_PATH',
+  'NOTIFY_WEBHOOK_URL',
+  'NOTIFY_WEBHOOK_SECRET',
+  'SMTP_URL',
+  'WORKER_MAX_CACHED_WORKFLOWS',
+  'TEST_PAUSE_AFTER_EVENT_COMMIT_MS',
+]) as Array<keyof AppConfig>;
 
 /** The variables without a default, which every deployment must set. */
 export const REQUIRED_CONFIG_KEYS: ReadonlyArray<keyof AppConfig> = ['DATABASE_URL'];
 
 export class ConfigError extends Error {}
 
-const NUMERIC_KEYS = new Set(['DATABASE_POOL_SIZE', 'API_PORT', 'RATE_LIMIT_PER_KEY', 'RATE_LIMIT_PER_ADDRESS', 'RATE_LIMIT_WINDOW_SECONDS', 'WORKER_SHUTDOWN_GRACE_SECONDS', 'EVENT_RELAY_INTERVAL_MS', 'EVENT_RELAY_CONCURRENCY', 'EVENT_RELAY_BATCH_SIZE', 'NOTIFY_POLL_INTERVAL_MS', 'WORKER_MAX_CACHED_WORKFLOWS', 'TEST_PAUSE_AFTER_EVENT_COMMIT_MS']);
+const NUMERIC_KEYS = new Set([
+  'DATABASE_POOL_SIZE',
+  'API_PORT',
+  'RATE_LIMIT_PER_KEY',
+  'RATE_LIMIT_PER_ADDRESS',
+  'RATE_LIMIT_WINDOW_SECONDS',
+  'WORKER_SHUTDOWN_GRACE_SECONDS',
+  'EVENT_RELAY_INTERVAL_MS',
+  'EVENT_RELAY_CONCURRENCY',
+  'EVENT_RELAY_BATCH_SIZE',
+  'NOTIFY_POLL_INTERVAL_MS',
+  'WORKER_MAX_CACHED_WORKFLOWS',
+  'TEST_PAUSE_AFTER_EVENT_COMMIT_MS',
+]);
 
 /** Reads and validates the configuration from `env` (process.env by default). */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
@@ -144,7 +225,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration; fix these environment variables:\n${lines.join('\n')}`);
   }
   if (config.TEST_PAUSE_AFTER_EVENT_COMMIT_MS !== undefined && config.NODE_ENV !== 'test') {
-    throw new ConfigError('Invalid configuration; fix these environment variables:\n  TEST_PAUSE_AFTER_EVENT_COMMIT_MS: a test hook, only allowed with NODE_ENV=test');
+    throw new ConfigError(
+      'Invalid configuration; fix these environment variables:\n  TEST_PAUSE_AFTER_EVENT_COMMIT_MS: a test hook, only allowed with NODE_ENV=test',
+    );
   }
   return config;
 }

@@ -5,7 +5,18 @@
  */
 
 /** Request and response headers that carry a credential or a signature. */
-export const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'x-api-key', 'x-auth-token', 'cookie', 'webhook-signature', 'svix-signature', 'stripe-signature', 'x-hub-signature', 'x-hub-signature-256'] as const;
+export const CREDENTIAL_HEADERS = [
+  'authorization',
+  'proxy-authorization',
+  'x-api-key',
+  'x-auth-token',
+  'cookie',
+  'webhook-signature',
+  'svix-signature',
+  'stripe-signature',
+  'x-hub-signature',
+  'x-hub-signature-256',
+] as const;
 
 /** pino `redact` paths for the request and response headers above. */
 export const REDACTED_LOG_PATHS: string[] = [

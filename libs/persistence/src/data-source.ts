@@ -8,7 +8,9 @@ import { StructuredSqlLogger } from './sql-logger';
  * The one set of DataSource options, used by the api, the worker, the migration CLI
  * and the tests. The schema changes only through migrations.
  */
-export function dataSourceOptions(config: Pick<AppConfig, 'DATABASE_URL' | 'DATABASE_POOL_SIZE'> & Partial<Pick<AppConfig, 'LOG_LEVEL'>>): DataSourceOptions {
+export function dataSourceOptions(
+  config: Pick<AppConfig, 'DATABASE_URL' | 'DATABASE_POOL_SIZE'> & Partial<Pick<AppConfig, 'LOG_LEVEL'>>,
+): DataSourceOptions {
   return {
     type: 'postgres',
     url: config.DATABASE_URL,
@@ -26,7 +28,9 @@ export function dataSourceOptions(config: Pick<AppConfig, 'DATABASE_URL' | 'DATA
   };
 }
 
-export function createDataSource(config: Pick<AppConfig, 'DATABASE_URL' | 'DATABASE_POOL_SIZE'> & Partial<Pick<AppConfig, 'LOG_LEVEL'>>): DataSource {
+export function createDataSource(
+  config: Pick<AppConfig, 'DATABASE_URL' | 'DATABASE_POOL_SIZE'> & Partial<Pick<AppConfig, 'LOG_LEVEL'>>,
+): DataSource {
   return new DataSource(dataSourceOptions(config));
 }
 

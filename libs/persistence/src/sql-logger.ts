@@ -15,7 +15,10 @@ export class StructuredSqlLogger implements TypeOrmLogger {
   private readonly out: Logger;
 
   constructor(level: LevelWithSilent = 'info', destination?: pino.DestinationStream) {
-    this.out = pino({ level, base: { component: 'sql' }, serializers: { err: serializeError } }, destination ?? pino.destination({ dest: 1, sync: true }));
+    this.out = pino(
+      { level, base: { component: 'sql' }, serializers: { err: serializeError } },
+      destination ?? pino.destination({ dest: 1, sync: true }),
+    );
   }
 
   logQuery(query: string): void {

@@ -14,7 +14,8 @@ export interface Queryable {
  * UPDATE or DELETE with `[rows, affectedCount]` and an INSERT or SELECT with the rows.
  */
 export function returnedRows<T>(result: unknown): T[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number')
+    return result[0] as T[];
   return result as T[];
 }
 
@@ -62,7 +63,13 @@ export class SqlConditions {
  * account (as `accountAlias`), whose people decide who sees the row; the reader's
  * `scope` becomes the first condition of `c`. Every list of the api reads through it.
  */
-export function fromScopedToAccount(c: SqlConditions, table: string, alias: string, scope: AccountScope, accountAlias = 'a'): string {
+export function fromScopedToAccount(
+  c: SqlConditions,
+  table: string,
+  alias: string,
+  scope: AccountScope,
+  accountAlias = 'a',
+): string {
   c.push(scope(accountAlias, c.bind));
   return `${table} ${alias} JOIN accounts ${accountAlias} ON ${accountAlias}.id = ${alias}.account_id`;
 }
@@ -80,7 +87,10 @@ export type StateTable = 'save_efforts' | 'post_save_monitorings' | 'win_backs';
 
 /** One row of the read model `table` by id; null for an id it does not know. Its table module calls it. */
 export async function readStateRow<S>(db: Queryable, table: StateTable, id: string): Promise<StateRow<S> | null> {
-  const rows: Array<{ id: string; account_id: string; status: string; state: S }> = await db.query(`SELECT id, account_id, status, state FROM ${table} WHERE id = $1`, [id]);
+  const rows: Array<{ id: string; account_id: string; status: string; state: S }> = await db.query(
+    `SELECT id, account_id, status, state FROM ${table} WHERE id = $1`,
+    [id],
+  );
   const r = rows[0];
   return r ? { id: r.id, accountId: r.account_id, status: r.status, state: r.state } : null;
 }

@@ -4,7 +4,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { DataSource } from 'typeorm';
 import type { Role } from '@retain/domain';
 import { createDataSource } from '@retain/persistence';
-import { startService, temporaryDataDir, type ApiHandle, type AppHandle, type ServerHandle, type Service } from '../../../scripts/lib/service-supervisor.mjs';
+import {
+  startService,
+  temporaryDataDir,
+  type ApiHandle,
+  type AppHandle,
+  type ServerHandle,
+  type Service,
+} from '../../../scripts/lib/service-supervisor.mjs';
 import { temporalCliPath } from '../../support/toolchain';
 
 export interface HttpAnswer {
@@ -114,7 +121,10 @@ export class ReliabilityCluster {
     if (!this.pg.running) await this.startPostgres();
     if (!this.temporal.running) await this.startTemporal();
     if (this.api.running && this.apiHooked) await this.api.stop();
-    await Promise.all([this.worker.running ? undefined : this.startWorker(), this.api.running ? undefined : this.startApi()]);
+    await Promise.all([
+      this.worker.running ? undefined : this.startWorker(),
+      this.api.running ? undefined : this.startApi(),
+    ]);
   }
 
   /** Accounts for event scenarios (no renewal: events reach only the account's workflow). */
@@ -148,12 +158,27 @@ export class ReliabilityCluster {
     return this.service.signingSecret(integrationId);
   }
 
-  async request(method: string, path: string, options: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<HttpAnswer> {
+  async request(
+    method: string,
+    path: string,
+    options: {
+      key?: string;
+      body?: unknown;
+      rawBody?: string;
+      headers?: Record<string, string>;
+      timeoutMs?: number;
+    } = {},
+  ): Promise<HttpAnswer> {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     if (options.key) headers.authorization = `Bearer ${options.key}`;
     const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
     if (body !== undefined) headers['content-type'] ??= 'application/json';
-    const res = await fetch(`${this.baseUrl}${path}`, { method, headers, ...(body !== undefined ? { body } : {}), signal: AbortSignal.timeout(options.timeoutMs ?? 15_000) });
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+      signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
+    });
     const text = await res.text();
     let parsed: unknown = text;
     try {

@@ -1,11 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { listScope, permits, relationsTo, type AccessAction, type AccessResource, type AccountParties, type Relation } from '@retain/domain';
+import {
+  listScope,
+  permits,
+  relationsTo,
+  type AccessAction,
+  type AccessResource,
+  type AccountParties,
+  type Relation,
+} from '@retain/domain';
 import type { AccountScope } from '@retain/persistence';
 import type { Principal } from '../auth/api-key-store';
 import { ApiError, type ErrorCode } from '../problems/error-codes';
-import { accountScope, readAccountParties, readManagementChain, readTeamBelow, type AccountPartiesRow, type ListReader } from './access.sql';
+import {
+  accountScope,
+  readAccountParties,
+  readManagementChain,
+  readTeamBelow,
+  type AccountPartiesRow,
+  type ListReader,
+} from './access.sql';
 
 /** An object's row with who stands to its account (null when Retain does not know the account). */
 export type WithParties<T> = T & { parties: AccountPartiesRow | null };
@@ -55,7 +70,14 @@ export class AccessService {
    * owned by `assignees`); refuses with the object's NOT_YOURS code when the rule does
    * not admit them. An object whose account is unknown admits only `any` grants.
    */
-  require<R extends AccessResource>(p: Principal, resource: R, action: AccessAction<R>, parties: AccountParties | null, what: string, assignees: ReadonlyArray<string | null | undefined> = []): Relation[] {
+  require<R extends AccessResource>(
+    p: Principal,
+    resource: R,
+    action: AccessAction<R>,
+    parties: AccountParties | null,
+    what: string,
+    assignees: ReadonlyArray<string | null | undefined> = [],
+  ): Relation[] {
     const relations = parties ? relationsTo(p.id, parties, assignees) : [];
     if (!permits(p.role, relations, resource, action)) {
       throw new ApiError(NOT_YOURS[resource], `${p.id} (${p.role}) may not ${humanise(action)} ${what}`);
@@ -64,14 +86,22 @@ export class AccessService {
   }
 
   /** Whether the caller may, without refusing. */
-  may<R extends AccessResource>(p: Principal, resource: R, action: AccessAction<R>, parties: AccountParties | null, assignees: ReadonlyArray<string | null | undefined> = []): boolean {
+  may<R extends AccessResource>(
+    p: Principal,
+    resource: R,
+    action: AccessAction<R>,
+    parties: AccountParties | null,
+    assignees: ReadonlyArray<string | null | undefined> = [],
+  ): boolean {
     return permits(p.role, parties ? relationsTo(p.id, parties, assignees) : [], resource, action);
   }
 
   /** Who reads a list of `resource`: with the people below him when his scope is his team. */
   async reader<R extends AccessResource>(p: Principal, resource: R, action: AccessAction<R>): Promise<ListReader> {
     const scope = listScope(p.role, resource, action);
-    return scope.kind === 'related' && scope.relations.includes('team') ? { id: p.id, team: await readTeamBelow(this.db, p.id) } : { id: p.id };
+    return scope.kind === 'related' && scope.relations.includes('team')
+      ? { id: p.id, team: await readTeamBelow(this.db, p.id) }
+      : { id: p.id };
   }
 
   /** What a list shows the caller: the rows whose account he may see (the table modules' list functions take it). */

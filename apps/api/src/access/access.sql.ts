@@ -4,7 +4,14 @@
  * themselves are data in libs/domain (access-policy.ts); this module only reads the
  * facts they need from `accounts` and `principals`.
  */
-import { listScope, type AccessAction, type AccessResource, type AccountParties, type ListScope, type Role } from '@retain/domain';
+import {
+  listScope,
+  type AccessAction,
+  type AccessResource,
+  type AccountParties,
+  type ListScope,
+  type Role,
+} from '@retain/domain';
 import type { AccountScope, Queryable } from '@retain/persistence';
 
 /** Management chains are short; the bound only stops a cycle someone wrote into principals. */
@@ -24,12 +31,26 @@ export interface AccountPartiesRow extends AccountParties {
 
 /** Who stands to the account `accountId`, or null when Retain does not know it. */
 export async function readAccountParties(db: Queryable, accountId: string): Promise<AccountPartiesRow | null> {
-  const rows: Array<{ id: string; owner_csm_id: string; csm_manager_id: string | null; sales_rep_id: string | null; owner_chain: string[] }> = await db.query(
+  const rows: Array<{
+    id: string;
+    owner_csm_id: string;
+    csm_manager_id: string | null;
+    sales_rep_id: string | null;
+    owner_chain: string[];
+  }> = await db.query(
     `SELECT a.id, a.owner_csm_id, a.csm_manager_id, a.sales_rep_id, ${CHAIN_OF('a.owner_csm_id')} AS owner_chain FROM accounts a WHERE a.id = $1`,
     [accountId],
   );
   const r = rows[0];
-  return r ? { accountId: r.id, ownerCsmId: r.owner_csm_id, csmManagerId: r.csm_manager_id, salesRepId: r.sales_rep_id, ownerChain: r.owner_chain } : null;
+  return r
+    ? {
+        accountId: r.id,
+        ownerCsmId: r.owner_csm_id,
+        csmManagerId: r.csm_manager_id,
+        salesRepId: r.sales_rep_id,
+        ownerChain: r.owner_chain,
+      }
+    : null;
 }
 
 /** The managers above `principalId`, nearest first. */
@@ -52,7 +73,10 @@ export async function readTeamBelow(db: Queryable, principalId: string): Promise
 
 /** The role of each principal of `ids` that exists. */
 export async function readRoles(db: Queryable, ids: readonly string[]): Promise<Map<string, string>> {
-  const rows: Array<{ id: string; role: string }> = await db.query('SELECT id, role FROM principals WHERE id = ANY($1::text[])', [[...new Set(ids)]]);
+  const rows: Array<{ id: string; role: string }> = await db.query(
+    'SELECT id, role FROM principals WHERE id = ANY($1::text[])',
+    [[...new Set(ids)]],
+  );
   return new Map(rows.map((r) => [r.id, r.role]));
 }
 
@@ -69,7 +93,12 @@ export interface ListReader {
  * subquery, so the planner sees how many rows it keeps and stays on the list's index
  * in page order (test/integration/saves-list.spec.ts).
  */
-export function scopePredicate(scope: ListScope, reader: ListReader, accountAlias: string, param: (value: unknown) => string): string {
+export function scopePredicate(
+  scope: ListScope,
+  reader: ListReader,
+  accountAlias: string,
+  param: (value: unknown) => string,
+): string {
   const me = reader.id;
   if (scope.kind === 'all') return 'true';
   if (scope.kind === 'none') return 'false';
@@ -81,7 +110,7 @@ export function scopePredicate(scope: ListScope, reader: ListReader, accountAlia
       case 'sales_rep':
         return `${a}.sales_rep_id = ${param(me)}`;
       case 'team':
-        if (!reader.team) throw new Error('a team scope needs the reader\'s team (readTeamBelow)');
+        if (!reader.team) throw new Error("a team scope needs the reader's team (readTeamBelow)");
         return `(${a}.csm_manager_id = ${param(me)} OR ${a}.owner_csm_id = ANY(${param(reader.team)}::text[]))`;
     }
   });
@@ -92,7 +121,12 @@ export function scopePredicate(scope: ListScope, reader: ListReader, accountAlia
  * The rows of `resource` a reader with `role` may list for `action`, as the table
  * modules' list functions take it (stated on the row's account, see AccountScope).
  */
-export function accountScope<R extends AccessResource>(role: Role, resource: R, action: AccessAction<R>, reader: ListReader): AccountScope {
+export function accountScope<R extends AccessResource>(
+  role: Role,
+  resource: R,
+  action: AccessAction<R>,
+  reader: ListReader,
+): AccountScope {
   const scope = listScope(role, resource, action);
   return (accountAlias, bind) => scopePredicate(scope, reader, accountAlias, bind);
 }

@@ -58,17 +58,36 @@ export class AccountFactsService {
    * the inbox (the event itself tells the account's workflow): applied unless the row
    * holds facts newer than the event's occurredAt.
    */
-  async applyEvent(em: EntityManager, accountId: string, changes: AccountFactChanges, occurredAt: Date, by: Principal): Promise<void> {
+  async applyEvent(
+    em: EntityManager,
+    accountId: string,
+    changes: AccountFactChanges,
+    occurredAt: Date,
+    by: Principal,
+  ): Promise<void> {
     const result = await changeAccountFacts(em, accountId, changes, occurredAt);
     if (result?.applied) await this.audit(em, result.before, result.after, by);
   }
 
-  private async peopleChanged(em: EntityManager, before: AccountFacts | null, after: AccountFacts, by: Principal, now: Date): Promise<void> {
+  private async peopleChanged(
+    em: EntityManager,
+    before: AccountFacts | null,
+    after: AccountFacts,
+    by: Principal,
+    now: Date,
+  ): Promise<void> {
     const people = before ? ACCOUNT_PEOPLE_FIELDS.filter((f) => before[f] !== after[f]) : [];
     if (!before || people.length === 0) return;
     await this.audit(em, before, after, by);
     const payload = Object.fromEntries(people.map((f) => [f, after[f]]));
-    await insertInternalAccountUpdate(em, { source: INTERNAL_EVENT_SOURCE, eventId: `account-facts:${randomUUID()}`, principalId: by.id, accountId: after.id, occurredAt: now, payload });
+    await insertInternalAccountUpdate(em, {
+      source: INTERNAL_EVENT_SOURCE,
+      eventId: `account-facts:${randomUUID()}`,
+      principalId: by.id,
+      accountId: after.id,
+      occurredAt: now,
+      payload,
+    });
     await notifyInbox(em);
   }
 
@@ -83,7 +102,10 @@ export class AccountFactsService {
         subjectType: 'account',
         subjectId: after.id,
         accountId: after.id,
-        detail: { before: Object.fromEntries(people.map((f) => [f, before[f]])), after: Object.fromEntries(people.map((f) => [f, after[f]])) },
+        detail: {
+          before: Object.fromEntries(people.map((f) => [f, before[f]])),
+          after: Object.fromEntries(people.map((f) => [f, after[f]])),
+        },
       },
     ]);
   }

@@ -5,8 +5,23 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
 import { DEFAULT_POLICY, manualSuppressionBoundsErrors, validateManualSuppression } from '@retain/domain';
-import { activeMonitoringSummaries, activeRenewalSummaries, activeSaveSummaries, appendAudit, openAlertsOfAccount, recentHealth } from '@retain/persistence';
-import { ACCOUNT_RISK_WORKFLOW_TYPE, accountRiskWorkflowId, addSuppressionSignal, getAccountRiskStateQuery, removeSuppressionUpdate, type AccountRiskInput, type AccountRiskState } from '@retain/workflows';
+import {
+  activeMonitoringSummaries,
+  activeRenewalSummaries,
+  activeSaveSummaries,
+  appendAudit,
+  openAlertsOfAccount,
+  recentHealth,
+} from '@retain/persistence';
+import {
+  ACCOUNT_RISK_WORKFLOW_TYPE,
+  accountRiskWorkflowId,
+  addSuppressionSignal,
+  getAccountRiskStateQuery,
+  removeSuppressionUpdate,
+  type AccountRiskInput,
+  type AccountRiskState,
+} from '@retain/workflows';
 import { AccessService } from '../access/access.service';
 import type { AccountPartiesRow } from '../access/access.sql';
 import type { Principal } from '../auth/api-key-store';
@@ -43,7 +58,11 @@ export class AccountsService {
   async change(accountId: string, dto: PatchAccountDto, p: Principal): Promise<AccountView> {
     this.access.require(p, 'account', 'changeFacts', await this.parties(accountId), accountId);
     const changes = Object.fromEntries(Object.entries(dto).filter(([, v]) => v !== undefined));
-    if (Object.keys(changes).length === 0) throw new ApiError('REQUEST.EMPTY_CHANGE', 'Send at least one of name, arrCents, segment, timeZone, ownerCsmId, csmManagerId, salesRepId');
+    if (Object.keys(changes).length === 0)
+      throw new ApiError(
+        'REQUEST.EMPTY_CHANGE',
+        'Send at least one of name, arrCents, segment, timeZone, ownerCsmId, csmManagerId, salesRepId',
+      );
     return this.facts.change(accountId, changes, p, new Date());
   }
 
@@ -56,16 +75,37 @@ export class AccountsService {
     const errors = validateManualSuppression(body);
     if (!errors.length) errors.push(...manualSuppressionBoundsErrors(body, now, account.timeZone, DEFAULT_POLICY));
     if (errors.length) throw new ApiError('VALIDATION.FAILED', 'The suppression window is not valid', errors);
-    const suppression = { ...body, id: key ? `${p.id}:${key}` : `suppression:${randomUUID()}`, by: p.id, at: now.toISOString() };
+    const suppression = {
+      ...body,
+      id: key ? `${p.id}:${key}` : `suppression:${randomUUID()}`,
+      by: p.id,
+      at: now.toISOString(),
+    };
     const input: AccountRiskInput = { accountId, policy: DEFAULT_POLICY };
     try {
-      await this.temporal.client.workflow.signalWithStart(ACCOUNT_RISK_WORKFLOW_TYPE, { taskQueue: this.config.TEMPORAL_TASK_QUEUE, workflowId: accountRiskWorkflowId(accountId), args: [input], signal: addSuppressionSignal, signalArgs: [suppression] });
+      await this.temporal.client.workflow.signalWithStart(ACCOUNT_RISK_WORKFLOW_TYPE, {
+        taskQueue: this.config.TEMPORAL_TASK_QUEUE,
+        workflowId: accountRiskWorkflowId(accountId),
+        args: [input],
+        signal: addSuppressionSignal,
+        signalArgs: [suppression],
+      });
     } catch (error) {
-      if (isTemporalUnavailable(error)) throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was changed, try again');
+      if (isTemporalUnavailable(error))
+        throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was changed, try again');
       throw error;
     }
     await appendAudit(this.db, [
-      { actorId: p.id, actorRole: p.role, action: 'suppression.declared', subjectType: 'account', subjectId: accountId, accountId, detail: body, dedupeKey: `suppression.declared:${accountId}:${suppression.id}` },
+      {
+        actorId: p.id,
+        actorRole: p.role,
+        action: 'suppression.declared',
+        subjectType: 'account',
+        subjectId: accountId,
+        accountId,
+        detail: body,
+        dedupeKey: `suppression.declared:${accountId}:${suppression.id}`,
+      },
     ]);
     return suppression;
   }
@@ -73,13 +113,32 @@ export class AccountsService {
   /** Ends a suppression window early; its alerts are no longer held back. */
   async removeSuppression(accountId: string, suppressionId: string, p: Principal, key?: string) {
     this.access.require(p, 'account', 'suppress', await this.parties(accountId), accountId);
-    if (suppressionId.length > 300) throw new ApiError('ACCOUNT.SUPPRESSION_NOT_FOUND', `No suppression ${suppressionId.slice(0, 40)}… on ${accountId}`);
-    const removed = await executeWorkflowUpdate(this.temporal.client, accountRiskWorkflowId(accountId), removeSuppressionUpdate, { suppressionId, by: p.id }, {
-      closedCode: 'ACCOUNT.SUPPRESSION_NOT_FOUND',
-      ...(key ? { updateId: `${p.id}:${key}` } : {}),
-    });
+    if (suppressionId.length > 300)
+      throw new ApiError(
+        'ACCOUNT.SUPPRESSION_NOT_FOUND',
+        `No suppression ${suppressionId.slice(0, 40)}… on ${accountId}`,
+      );
+    const removed = await executeWorkflowUpdate(
+      this.temporal.client,
+      accountRiskWorkflowId(accountId),
+      removeSuppressionUpdate,
+      { suppressionId, by: p.id },
+      {
+        closedCode: 'ACCOUNT.SUPPRESSION_NOT_FOUND',
+        ...(key ? { updateId: `${p.id}:${key}` } : {}),
+      },
+    );
     await appendAudit(this.db, [
-      { actorId: p.id, actorRole: p.role, action: 'suppression.ended', subjectType: 'account', subjectId: accountId, accountId, detail: { suppressionId }, dedupeKey: `suppression.ended:${accountId}:${suppressionId}` },
+      {
+        actorId: p.id,
+        actorRole: p.role,
+        action: 'suppression.ended',
+        subjectType: 'account',
+        subjectId: accountId,
+        accountId,
+        detail: { suppressionId },
+        dedupeKey: `suppression.ended:${accountId}:${suppressionId}`,
+      },
     ]);
     return removed;
   }
@@ -88,7 +147,9 @@ export class AccountsService {
     this.access.require(p, 'account', 'read', await this.parties(accountId), accountId);
     let live: AccountRiskState | null = null;
     try {
-      live = await this.temporal.client.workflow.getHandle(accountRiskWorkflowId(accountId)).query(getAccountRiskStateQuery);
+      live = await this.temporal.client.workflow
+        .getHandle(accountRiskWorkflowId(accountId))
+        .query(getAccountRiskStateQuery);
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError) && !isTemporalUnavailable(error)) throw error;
     }
@@ -101,7 +162,18 @@ export class AccountsService {
     ]);
     return {
       accountId,
-      signals: live ? { health: live.signals.health, latestUsage: live.signals.usage.at(-1) ?? null, nps: live.signals.nps, csat: live.signals.csat, csmFlag: live.signals.csmFlag, openTickets: live.signals.tickets.filter((t) => t.status === 'open').length, eventsApplied: live.eventsApplied, lastEventAt: live.lastEventAt } : null,
+      signals: live
+        ? {
+            health: live.signals.health,
+            latestUsage: live.signals.usage.at(-1) ?? null,
+            nps: live.signals.nps,
+            csat: live.signals.csat,
+            csmFlag: live.signals.csmFlag,
+            openTickets: live.signals.tickets.filter((t) => t.status === 'open').length,
+            eventsApplied: live.eventsApplied,
+            lastEventAt: live.lastEventAt,
+          }
+        : null,
       suppressions: live?.suppressions ?? [],
       openAlerts,
       healthTrend,

@@ -20,31 +20,73 @@ export class AlertsController {
 
   @Get()
   @Access(['alert', 'read'])
-  @Operation({ id: 'listAlerts', summary: 'Alerts, newest first: filter by account, severity, state (open, acknowledged, resolved, escalated), group, assignee', ok: { status: 200, type: AlertPage, description: 'One page' } })
-  list(@Query() q: ListAlertsQuery, @CurrentPrincipal() p: Principal): Promise<{ items: AlertRecord[]; nextCursor: string | null }> {
+  @Operation({
+    id: 'listAlerts',
+    summary:
+      'Alerts, newest first: filter by account, severity, state (open, acknowledged, resolved, escalated), group, assignee',
+    ok: { status: 200, type: AlertPage, description: 'One page' },
+  })
+  list(
+    @Query() q: ListAlertsQuery,
+    @CurrentPrincipal() p: Principal,
+  ): Promise<{ items: AlertRecord[]; nextCursor: string | null }> {
     return this.alerts.list(q, p);
   }
 
   @Get('catalogue')
   @Access(['alert', 'catalogue'])
-  @Operation({ id: 'getAlertCatalogue', summary: 'The alert rules (§5.2 template: name, description, trigger, data source, threshold, severity, assignee, escalation, SLA, first actions)', ok: { status: 200, type: AlertCatalogueView, description: 'The rules' } })
+  @Operation({
+    id: 'getAlertCatalogue',
+    summary:
+      'The alert rules (§5.2 template: name, description, trigger, data source, threshold, severity, assignee, escalation, SLA, first actions)',
+    ok: { status: 200, type: AlertCatalogueView, description: 'The rules' },
+  })
   catalogue() {
-    return { policyVersion: DEFAULT_POLICY.version, rules: ALERT_RULES.map((r) => ({ id: r.id, group: r.group, ...alertRuleTemplate(r, DEFAULT_POLICY) })) };
+    return {
+      policyVersion: DEFAULT_POLICY.version,
+      rules: ALERT_RULES.map((r) => ({ id: r.id, group: r.group, ...alertRuleTemplate(r, DEFAULT_POLICY) })),
+    };
   }
 
   @Post(':id/acknowledge')
   @Access(['alert', 'handle'])
   @HttpCode(HttpStatus.OK)
-  @Operation({ id: 'acknowledgeAlert', summary: 'Acknowledge (stops the SLA escalation; suppresses repeats for 7 days unless it worsens)', ok: { status: 200, type: AlertView, description: 'The alert' }, params: [ID], body: true, notFound: true, idempotent: true })
-  acknowledge(@Param('id') id: string, @Body() body: HandleAlertDto, @CurrentPrincipal() p: Principal, @IdempotencyKey() key?: string): Promise<AlertRecord> {
+  @Operation({
+    id: 'acknowledgeAlert',
+    summary: 'Acknowledge (stops the SLA escalation; suppresses repeats for 7 days unless it worsens)',
+    ok: { status: 200, type: AlertView, description: 'The alert' },
+    params: [ID],
+    body: true,
+    notFound: true,
+    idempotent: true,
+  })
+  acknowledge(
+    @Param('id') id: string,
+    @Body() body: HandleAlertDto,
+    @CurrentPrincipal() p: Principal,
+    @IdempotencyKey() key?: string,
+  ): Promise<AlertRecord> {
     return this.alerts.handle(id, 'acknowledge', body, p, key);
   }
 
   @Post(':id/resolve')
   @Access(['alert', 'handle'])
   @HttpCode(HttpStatus.OK)
-  @Operation({ id: 'resolveAlert', summary: 'Resolve, with what was done', ok: { status: 200, type: AlertView, description: 'The alert' }, params: [ID], body: true, notFound: true, idempotent: true })
-  resolve(@Param('id') id: string, @Body() body: HandleAlertDto, @CurrentPrincipal() p: Principal, @IdempotencyKey() key?: string): Promise<AlertRecord> {
+  @Operation({
+    id: 'resolveAlert',
+    summary: 'Resolve, with what was done',
+    ok: { status: 200, type: AlertView, description: 'The alert' },
+    params: [ID],
+    body: true,
+    notFound: true,
+    idempotent: true,
+  })
+  resolve(
+    @Param('id') id: string,
+    @Body() body: HandleAlertDto,
+    @CurrentPrincipal() p: Principal,
+    @IdempotencyKey() key?: string,
+  ): Promise<AlertRecord> {
     return this.alerts.handle(id, 'resolve', body, p, key);
   }
 }

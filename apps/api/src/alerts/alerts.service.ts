@@ -47,10 +47,19 @@ export class AlertsService {
     );
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    return { items: page.map((r) => r.data), nextCursor: rows.length > limit && last ? encodeCursor([last.triggeredAt.toISOString(), last.id]) : null };
+    return {
+      items: page.map((r) => r.data),
+      nextCursor: rows.length > limit && last ? encodeCursor([last.triggeredAt.toISOString(), last.id]) : null,
+    };
   }
 
-  async handle(id: string, action: 'acknowledge' | 'resolve', dto: HandleAlertDto, p: Principal, key?: string): Promise<AlertRecord> {
+  async handle(
+    id: string,
+    action: 'acknowledge' | 'resolve',
+    dto: HandleAlertDto,
+    p: Principal,
+    key?: string,
+  ): Promise<AlertRecord> {
     const m = ALERT_ID.exec(id);
     if (!m) throw new ApiError('ALERT.NOT_FOUND', `No alert has the id ${id}`);
     const r = await this.access.withParties(await readAlert<AlertRecord>(this.db, id));
@@ -58,7 +67,19 @@ export class AlertsService {
     this.access.require(p, 'alert', 'handle', r.parties, id);
     const options = { closedCode: 'ALERT.NOT_FOUND' as const, ...(key ? { updateId: `${p.id}:${key}` } : {}) };
     return action === 'acknowledge'
-      ? executeWorkflowUpdate(this.temporal.client, accountRiskWorkflowId(m[1]!), acknowledgeAlertUpdate, { alertId: id, by: p.id }, options)
-      : executeWorkflowUpdate(this.temporal.client, accountRiskWorkflowId(m[1]!), resolveAlertUpdate, { alertId: id, by: p.id, ...(dto.resolution ? { resolution: dto.resolution } : {}) }, options);
+      ? executeWorkflowUpdate(
+          this.temporal.client,
+          accountRiskWorkflowId(m[1]!),
+          acknowledgeAlertUpdate,
+          { alertId: id, by: p.id },
+          options,
+        )
+      : executeWorkflowUpdate(
+          this.temporal.client,
+          accountRiskWorkflowId(m[1]!),
+          resolveAlertUpdate,
+          { alertId: id, by: p.id, ...(dto.resolution ? { resolution: dto.resolution } : {}) },
+          options,
+        );
   }
 }

@@ -7,7 +7,10 @@ export class AlertView {
   @ApiProperty({ example: 'alert:acc-1042:1' }) id!: string;
   @ApiProperty() accountId!: string;
   @ApiProperty({ example: 'usage_drop' }) ruleId!: string;
-  @ApiProperty({ enum: ['usage', 'engagement', 'sentiment', 'support', 'business', 'competition', 'commercial', 'health'] }) group!: string;
+  @ApiProperty({
+    enum: ['usage', 'engagement', 'sentiment', 'support', 'business', 'competition', 'commercial', 'health'],
+  })
+  group!: string;
   @ApiProperty({ enum: SEVERITIES }) baseSeverity!: string;
   @ApiProperty({ enum: SEVERITIES }) severity!: string;
   @ApiProperty({ type: 'array', items: FREE_OBJECT }) adjustments!: unknown[];
@@ -37,5 +40,6 @@ export class AlertPage {
 
 export class AlertCatalogueView {
   @ApiProperty() policyVersion!: string;
-  @ApiProperty({ type: 'array', items: FREE_OBJECT, description: 'Each rule with its §5.2 template' }) rules!: unknown[];
+  @ApiProperty({ type: 'array', items: FREE_OBJECT, description: 'Each rule with its §5.2 template' })
+  rules!: unknown[];
 }

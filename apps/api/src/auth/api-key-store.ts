@@ -28,7 +28,9 @@ export class RoleChangeRefused extends Error {
     readonly currentRole: Role,
     readonly requestedRole: Role,
   ) {
-    super(`${principalId} is a ${currentRole}; issuing a ${requestedRole} key would change the role of every key it holds. Pass --change-role to change it.`);
+    super(
+      `${principalId} is a ${currentRole}; issuing a ${requestedRole} key would change the role of every key it holds. Pass --change-role to change it.`,
+    );
   }
 }
 
@@ -86,26 +88,63 @@ export class ApiKeyStore {
    * new key for someone must not silently change what all his keys may do). The issue
    * and any role change go to the audit log.
    */
-  async issue(principal: NewPrincipal, label: string | null = null, options: { changeRole?: boolean; actor?: KeyActor } = {}): Promise<{ key: string; keyId: string; prefix: string }> {
+  async issue(
+    principal: NewPrincipal,
+    label: string | null = null,
+    options: { changeRole?: boolean; actor?: KeyActor } = {},
+  ): Promise<{ key: string; keyId: string; prefix: string }> {
     const kind: PrincipalKind = principal.role === 'integration' ? 'integration' : 'person';
-    const prefix = randomBytes(9).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 12);
+    const prefix = randomBytes(9)
+      .toString('base64url')
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '0')
+      .slice(0, 12);
     const key = `rtn_${prefix}_${randomBytes(32).toString('base64url')}`;
     const scopes = kind === 'integration' ? [...new Set(principal.scopes ?? DEFAULT_INTEGRATION_SCOPES)] : [];
     if (kind === 'person' && principal.scopes?.length) throw new RangeError('scopes are for integration keys only');
     const actor = options.actor ?? CLI_ACTOR;
     return this.dataSource.transaction(async (em) => {
       const before = await lockPrincipalRole(em, principal.id);
-      if (before && before !== principal.role && !options.changeRole) throw new RoleChangeRefused(principal.id, before, principal.role);
+      if (before && before !== principal.role && !options.changeRole)
+        throw new RoleChangeRefused(principal.id, before, principal.role);
       // The manager is left as it is when not given (a new key is not a reorganisation).
-      await upsertPrincipal(em, { id: principal.id, displayName: principal.displayName, role: principal.role, kind, ...(principal.managerId !== undefined ? { managerId: principal.managerId } : {}) });
+      await upsertPrincipal(em, {
+        id: principal.id,
+        displayName: principal.displayName,
+        role: principal.role,
+        kind,
+        ...(principal.managerId !== undefined ? { managerId: principal.managerId } : {}),
+      });
       if (principal.email !== undefined) await setPrincipalEmail(em, principal.id, principal.email);
       if (principal.timeZone !== undefined) await setPrincipalTimeZone(em, principal.id, principal.timeZone);
-      const keyId = await insertApiKey(em, { principalId: principal.id, prefix, secretHash: digest(key), label, scopes });
+      const keyId = await insertApiKey(em, {
+        principalId: principal.id,
+        prefix,
+        secretHash: digest(key),
+        label,
+        scopes,
+      });
       await appendAudit(em, [
         ...(before && before !== principal.role
-          ? [{ actorId: actor.id, actorRole: actor.role, action: 'principal.role_changed', subjectType: 'principal', subjectId: principal.id, detail: { from: before, to: principal.role } }]
+          ? [
+              {
+                actorId: actor.id,
+                actorRole: actor.role,
+                action: 'principal.role_changed',
+                subjectType: 'principal',
+                subjectId: principal.id,
+                detail: { from: before, to: principal.role },
+              },
+            ]
           : []),
-        { actorId: actor.id, actorRole: actor.role, action: 'api_key.issued', subjectType: 'principal', subjectId: principal.id, detail: { keyId, prefix, role: principal.role, label, scopes } },
+        {
+          actorId: actor.id,
+          actorRole: actor.role,
+          action: 'api_key.issued',
+          subjectType: 'principal',
+          subjectId: principal.id,
+          detail: { keyId, prefix, role: principal.role, label, scopes },
+        },
       ]);
       return { key, keyId, prefix };
     });
@@ -131,7 +170,14 @@ export class ApiKeyStore {
       const revoked = await revokeApiKey(em, idOrPrefix);
       await appendAudit(
         em,
-        revoked.map((k) => ({ actorId: actor.id, actorRole: actor.role, action: 'api_key.revoked', subjectType: 'principal', subjectId: k.principalId, detail: { keyId: k.id, prefix: k.prefix } })),
+        revoked.map((k) => ({
+          actorId: actor.id,
+          actorRole: actor.role,
+          action: 'api_key.revoked',
+          subjectType: 'principal',
+          subjectId: k.principalId,
+          detail: { keyId: k.id, prefix: k.prefix },
+        })),
       );
       return revoked.length;
     });

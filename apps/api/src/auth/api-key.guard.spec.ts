@@ -9,7 +9,15 @@ import { ApiKeyGuard } from './api-key.guard';
 import type { ApiKeyStore, Principal } from './api-key-store';
 import { PUBLIC_KEY, ROLES_KEY, Roles } from './roles.decorator';
 
-const csm: Principal = { id: 'u1', displayName: 'U1', role: 'csm', kind: 'person', managerId: null, keyId: 'k1', scopes: [] };
+const csm: Principal = {
+  id: 'u1',
+  displayName: 'U1',
+  role: 'csm',
+  kind: 'person',
+  managerId: null,
+  keyId: 'k1',
+  scopes: [],
+};
 const store = { authenticate: async (key: string) => (key === 'good' ? csm : undefined) } as unknown as ApiKeyStore;
 
 function contextFor(handler: (...args: unknown[]) => unknown, authorization?: string): ExecutionContext {
@@ -59,7 +67,12 @@ describe('ApiKeyGuard', () => {
       const proto = (controller as { prototype: Record<string, unknown> }).prototype;
       for (const name of Object.getOwnPropertyNames(proto)) {
         const handler = proto[name];
-        if (name === 'constructor' || typeof handler !== 'function' || Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
+        if (
+          name === 'constructor' ||
+          typeof handler !== 'function' ||
+          Reflect.getMetadata(PATH_METADATA, handler) === undefined
+        )
+          continue;
         routes += 1;
         const declared = Reflect.getMetadata(ROLES_KEY, handler) ?? Reflect.getMetadata(PUBLIC_KEY, handler);
         if (!declared) undeclared.push(`${(controller as { name: string }).name}.${name}`);

@@ -25,7 +25,8 @@ export class ApiKeyGuard implements CanActivate {
     const header = request.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     const challenge = { 'WWW-Authenticate': 'Bearer realm="retain"' };
-    if (!match) throw new ApiError('AUTH.UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <key>"', [], challenge);
+    if (!match)
+      throw new ApiError('AUTH.UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <key>"', [], challenge);
     const principal = await this.keys.authenticate(match[1]!);
     if (!principal) throw new ApiError('AUTH.UNAUTHENTICATED', 'The API key is unknown or revoked', [], challenge);
     request.principal = principal;

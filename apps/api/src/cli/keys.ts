@@ -40,24 +40,41 @@ async function main(argv: string[]): Promise<void> {
     args: argv,
     allowPositionals: true,
     options: {
-      role: { type: 'string' }, user: { type: 'string' }, name: { type: 'string' }, manager: { type: 'string' }, label: { type: 'string' }, email: { type: 'string' }, 'time-zone': { type: 'string' },
-      scopes: { type: 'string' }, 'change-role': { type: 'boolean' }, json: { type: 'boolean' },
+      role: { type: 'string' },
+      user: { type: 'string' },
+      name: { type: 'string' },
+      manager: { type: 'string' },
+      label: { type: 'string' },
+      email: { type: 'string' },
+      'time-zone': { type: 'string' },
+      scopes: { type: 'string' },
+      'change-role': { type: 'boolean' },
+      json: { type: 'boolean' },
     },
   });
   const [command, ...rest] = positionals;
-  if (!command || !['create', 'revoke', 'list', 'verify', 'signing-secret', 'revoke-signing-secret'].includes(command)) throw new UsageError(USAGE);
-  if (command === 'signing-secret' && (!values.user || !BUSINESS_ID_PATTERN.test(values.user))) throw new UsageError('--user must be the id of an integration principal');
+  if (!command || !['create', 'revoke', 'list', 'verify', 'signing-secret', 'revoke-signing-secret'].includes(command))
+    throw new UsageError(USAGE);
+  if (command === 'signing-secret' && (!values.user || !BUSINESS_ID_PATTERN.test(values.user)))
+    throw new UsageError('--user must be the id of an integration principal');
   if (command === 'revoke-signing-secret' && rest.length !== 1) throw new UsageError(USAGE);
   if (command === 'create') {
     if (!values.role || !isRole(values.role)) throw new UsageError(`--role must be one of: ${ROLES.join(', ')}`);
-    if (!values.user || !BUSINESS_ID_PATTERN.test(values.user)) throw new UsageError('--user must be an id of letters, digits, dots, dashes or underscores');
-    if (values.manager !== undefined && !BUSINESS_ID_PATTERN.test(values.manager)) throw new UsageError('--manager must be a principal id');
-    if (values.email !== undefined && (values.email.length > 254 || !EMAIL_PATTERN.test(values.email))) throw new UsageError('--email must be an email address such as ann@example.com');
-    if (values['time-zone'] !== undefined && !isValidTimeZone(values['time-zone'])) throw new UsageError('--time-zone must be an IANA time zone such as Asia/Tokyo (quiet hours and digests follow it)');
+    if (!values.user || !BUSINESS_ID_PATTERN.test(values.user))
+      throw new UsageError('--user must be an id of letters, digits, dots, dashes or underscores');
+    if (values.manager !== undefined && !BUSINESS_ID_PATTERN.test(values.manager))
+      throw new UsageError('--manager must be a principal id');
+    if (values.email !== undefined && (values.email.length > 254 || !EMAIL_PATTERN.test(values.email)))
+      throw new UsageError('--email must be an email address such as ann@example.com');
+    if (values['time-zone'] !== undefined && !isValidTimeZone(values['time-zone']))
+      throw new UsageError(
+        '--time-zone must be an IANA time zone such as Asia/Tokyo (quiet hours and digests follow it)',
+      );
     if (values.scopes !== undefined) {
       if (values.role !== 'integration') throw new UsageError('--scopes is for integration keys');
       const scopes = values.scopes.split(',').map((x) => x.trim());
-      if (scopes.length === 0 || scopes.some((x) => !(INTEGRATION_SCOPES as readonly string[]).includes(x))) throw new UsageError(`--scopes must be a comma-separated list of ${INTEGRATION_SCOPES.join(', ')}`);
+      if (scopes.length === 0 || scopes.some((x) => !(INTEGRATION_SCOPES as readonly string[]).includes(x)))
+        throw new UsageError(`--scopes must be a comma-separated list of ${INTEGRATION_SCOPES.join(', ')}`);
     }
   }
   if (command === 'revoke' && rest.length !== 1) throw new UsageError(USAGE);
@@ -68,28 +85,47 @@ async function main(argv: string[]): Promise<void> {
     const store = new ApiKeyStore(dataSource);
     if (command === 'create') {
       if (values.manager) {
-        if (!(await principalExists(dataSource, values.manager))) throw new UsageError(`--manager ${values.manager} is not a known principal; create their key first`);
+        if (!(await principalExists(dataSource, values.manager)))
+          throw new UsageError(`--manager ${values.manager} is not a known principal; create their key first`);
       }
       const scopes = values.scopes?.split(',').map((x) => x.trim() as IntegrationScope);
       const issued = await store
         .issue(
-          { id: values.user!, displayName: values.name ?? values.user!, role: values.role as (typeof ROLES)[number], ...(values.manager !== undefined ? { managerId: values.manager } : {}), email: values.email, timeZone: values['time-zone'], ...(scopes ? { scopes } : {}) },
+          {
+            id: values.user!,
+            displayName: values.name ?? values.user!,
+            role: values.role as (typeof ROLES)[number],
+            ...(values.manager !== undefined ? { managerId: values.manager } : {}),
+            email: values.email,
+            timeZone: values['time-zone'],
+            ...(scopes ? { scopes } : {}),
+          },
           values.label ?? null,
-          { changeRole: values['change-role'] === true, actor: { id: `cli:${process.env.USER ?? 'unknown'}`, role: null } },
+          {
+            changeRole: values['change-role'] === true,
+            actor: { id: `cli:${process.env.USER ?? 'unknown'}`, role: null },
+          },
         )
         .catch((error: unknown) => {
           throw error instanceof RoleChangeRefused ? new UsageError(error.message) : error;
         });
       if (values.json) console.log(JSON.stringify({ ...issued, principalId: values.user, role: values.role }));
-      else console.log(`created key ${issued.keyId} (prefix ${issued.prefix}) for ${values.user} as ${values.role}\n\n  ${issued.key}\n\nStore it now: it is not shown again.`);
+      else
+        console.log(
+          `created key ${issued.keyId} (prefix ${issued.prefix}) for ${values.user} as ${values.role}\n\n  ${issued.key}\n\nStore it now: it is not shown again.`,
+        );
     } else if (command === 'signing-secret') {
       const created = await new SigningSecretStore(dataSource).create(values.user!).catch((error: unknown) => {
         throw new UsageError(error instanceof Error ? error.message : String(error));
       });
       if (values.json) console.log(JSON.stringify({ ...created, principalId: values.user }));
-      else console.log(`created signing secret ${created.id} for ${values.user}\n\n  ${created.secret}\n\nSign POST /events with it (Standard Webhooks); store it now.`);
+      else
+        console.log(
+          `created signing secret ${created.id} for ${values.user}\n\n  ${created.secret}\n\nSign POST /events with it (Standard Webhooks); store it now.`,
+        );
     } else if (command === 'revoke-signing-secret') {
-      if ((await new SigningSecretStore(dataSource).revoke(rest[0]!)) === 0) throw new UsageError(`no active signing secret has the id ${rest[0]}`);
+      if ((await new SigningSecretStore(dataSource).revoke(rest[0]!)) === 0)
+        throw new UsageError(`no active signing secret has the id ${rest[0]}`);
       console.log(`revoked signing secret ${rest[0]}`);
     } else if (command === 'verify') {
       const principal = await store.authenticate(process.env.RETAIN_API_KEY ?? '');
@@ -101,7 +137,9 @@ async function main(argv: string[]): Promise<void> {
       console.log(`revoked ${rest[0]}`);
     } else {
       for (const k of await store.list()) {
-        console.log(`${k.keyId}  ${k.prefix}  ${k.principalId.padEnd(20)} ${k.role.padEnd(12)} ${k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active'}  ${k.label ?? ''}`);
+        console.log(
+          `${k.keyId}  ${k.prefix}  ${k.principalId.padEnd(20)} ${k.role.padEnd(12)} ${k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active'}  ${k.label ?? ''}`,
+        );
       }
     }
   } finally {

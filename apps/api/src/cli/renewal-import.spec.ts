@@ -8,8 +8,35 @@ describe('parseRenewalCsv', () => {
     const parsed = parseRenewalCsv(csv);
     expect(parsed.rejected).toEqual([]);
     expect(parsed.rows).toEqual([
-      { row: 2, body: { account: { id: 'acc-1', name: 'Acme, Inc.', arrCents: 12_000_000, segment: 'enterprise', timeZone: 'Asia/Tokyo', ownerCsmId: 'csm-1', csmManagerId: 'mgr-1' }, renewalDate: '2027-03-31' } },
-      { row: 3, body: { account: { id: 'acc-2', name: 'Beta', arrCents: 500_000, segment: 'smb', timeZone: 'UTC', ownerCsmId: 'csm-2' }, renewalDate: '2027-04-30' } },
+      {
+        row: 2,
+        body: {
+          account: {
+            id: 'acc-1',
+            name: 'Acme, Inc.',
+            arrCents: 12_000_000,
+            segment: 'enterprise',
+            timeZone: 'Asia/Tokyo',
+            ownerCsmId: 'csm-1',
+            csmManagerId: 'mgr-1',
+          },
+          renewalDate: '2027-03-31',
+        },
+      },
+      {
+        row: 3,
+        body: {
+          account: {
+            id: 'acc-2',
+            name: 'Beta',
+            arrCents: 500_000,
+            segment: 'smb',
+            timeZone: 'UTC',
+            ownerCsmId: 'csm-2',
+          },
+          renewalDate: '2027-04-30',
+        },
+      },
     ]);
   });
 
@@ -26,7 +53,9 @@ describe('parseRenewalCsv', () => {
 
   it('refuses a file whose header is wrong, naming the columns', () => {
     expect(() => parseRenewalCsv('account_id,name\nx,y\n')).toThrow(CsvFormatError);
-    expect(() => parseRenewalCsv('account_id,name\nx,y\n')).toThrow(/missing columns: account_name, arr_cents.*unknown columns: name/);
+    expect(() => parseRenewalCsv('account_id,name\nx,y\n')).toThrow(
+      /missing columns: account_name, arr_cents.*unknown columns: name/,
+    );
     expect(() => parseRenewalCsv('')).toThrow(/empty/);
     expect(() => parseRenewalCsv(`${header}\n"unterminated,1\n`)).toThrow(/not a readable CSV/);
   });

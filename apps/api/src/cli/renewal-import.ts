@@ -7,7 +7,15 @@ import { parse } from 'csv-parse/sync';
  * Rows go to POST /renewals/batch in chunks of up to 1,000, so the api validates them
  * exactly as it validates any launch; the result maps back to CSV row numbers.
  */
-export const REQUIRED_COLUMNS = ['account_id', 'account_name', 'arr_cents', 'segment', 'time_zone', 'owner_csm_id', 'renewal_date'] as const;
+export const REQUIRED_COLUMNS = [
+  'account_id',
+  'account_name',
+  'arr_cents',
+  'segment',
+  'time_zone',
+  'owner_csm_id',
+  'renewal_date',
+] as const;
 export const OPTIONAL_COLUMNS = ['csm_manager_id', 'sales_rep_id'] as const;
 const BATCH_SIZE = 1000;
 
@@ -42,9 +50,18 @@ export function parseRenewalCsv(text: string): ParsedCsv {
   if (!header) throw new CsvFormatError('the file is empty');
   const columns = header.map((h) => h.toLowerCase());
   const missing = REQUIRED_COLUMNS.filter((c) => !columns.includes(c));
-  const unknown = columns.filter((c) => !(REQUIRED_COLUMNS as readonly string[]).includes(c) && !(OPTIONAL_COLUMNS as readonly string[]).includes(c));
+  const unknown = columns.filter(
+    (c) => !(REQUIRED_COLUMNS as readonly string[]).includes(c) && !(OPTIONAL_COLUMNS as readonly string[]).includes(c),
+  );
   if (missing.length || unknown.length) {
-    throw new CsvFormatError([missing.length ? `missing columns: ${missing.join(', ')}` : '', unknown.length ? `unknown columns: ${unknown.join(', ')}` : ''].filter(Boolean).join('; '));
+    throw new CsvFormatError(
+      [
+        missing.length ? `missing columns: ${missing.join(', ')}` : '',
+        unknown.length ? `unknown columns: ${unknown.join(', ')}` : '',
+      ]
+        .filter(Boolean)
+        .join('; '),
+    );
   }
   const out: ParsedCsv = { rows: [], rejected: [] };
   data.forEach((cells, i) => {
@@ -86,7 +103,12 @@ export interface ImportSummary {
 }
 
 interface BatchResponse {
-  items: Array<{ index: number; status: 'created' | 'already_running' | 'rejected'; detail?: string; errors?: Array<{ field: string; message: string }> }>;
+  items: Array<{
+    index: number;
+    status: 'created' | 'already_running' | 'rejected';
+    detail?: string;
+    errors?: Array<{ field: string; message: string }>;
+  }>;
 }
 
 /** Sends the rows to the api in batches, reporting progress after each. */
@@ -115,7 +137,9 @@ export async function importRenewals(
       if (item.status === 'created') summary.launched += 1;
       else if (item.status === 'already_running') summary.alreadyRunning += 1;
       else {
-        const reason = item.errors?.length ? item.errors.map((e) => `${e.field} ${e.message}`).join('; ') : (item.detail ?? 'rejected');
+        const reason = item.errors?.length
+          ? item.errors.map((e) => `${e.field} ${e.message}`).join('; ')
+          : (item.detail ?? 'rejected');
         summary.rejected.push({ row, reason });
       }
     }

@@ -38,11 +38,17 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
   const tty = process.stderr.isTTY;
-  const summary = await importRenewals(parsed, { baseUrl: process.env.RETAIN_API_URL ?? 'http://127.0.0.1:3000', apiKey }, (done, total) => {
-    process.stderr.write(tty ? `\r${progressLine(done, total)}` : `${progressLine(done, total)}\n`);
-  });
+  const summary = await importRenewals(
+    parsed,
+    { baseUrl: process.env.RETAIN_API_URL ?? 'http://127.0.0.1:3000', apiKey },
+    (done, total) => {
+      process.stderr.write(tty ? `\r${progressLine(done, total)}` : `${progressLine(done, total)}\n`);
+    },
+  );
   if (tty) process.stderr.write('\n');
-  console.log(`launched: ${summary.launched}, already running: ${summary.alreadyRunning}, rejected: ${summary.rejected.length}`);
+  console.log(
+    `launched: ${summary.launched}, already running: ${summary.alreadyRunning}, rejected: ${summary.rejected.length}`,
+  );
   for (const r of summary.rejected) console.log(`  row ${r.row}: ${r.reason}`);
   return summary.rejected.length > 0 ? 1 : 0;
 }

@@ -38,7 +38,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const key = idempotencyKey(Array.isArray(raw) ? raw.join(',') : raw)!;
     const principalId = req.principal.id;
     const path = req.originalUrl.split('?')[0] ?? req.originalUrl;
-    const fingerprint = createHash('sha256').update(`${req.method} ${path}\n${canonicalJson(req.body ?? null)}`).digest('hex');
+    const fingerprint = createHash('sha256')
+      .update(`${req.method} ${path}\n${canonicalJson(req.body ?? null)}`)
+      .digest('hex');
     return from(this.claim(principalId, key, fingerprint, req.method, path)).pipe(
       mergeMap((fresh) =>
         next.handle().pipe(
@@ -55,13 +57,22 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 
   /** True when this request claimed the key; false for a retry of the same request. */
-  private async claim(principalId: string, key: string, fingerprint: string, method: string, path: string): Promise<boolean> {
+  private async claim(
+    principalId: string,
+    key: string,
+    fingerprint: string,
+    method: string,
+    path: string,
+  ): Promise<boolean> {
     if (await claimIdempotencyKey(this.db, { principalId, key, fingerprint, method, path })) return true;
     const first = await readIdempotencyClaim(this.db, principalId, key);
     // Released between our insert and select: the earlier request failed; try again.
     if (!first) return this.claim(principalId, key, fingerprint, method, path);
     if (first.fingerprint !== fingerprint) {
-      throw new ApiError('IDEMPOTENCY.KEY_REUSED', `Idempotency-Key ${key} was first used for a different request (${first.method} ${first.path}); use a new key for a new request`);
+      throw new ApiError(
+        'IDEMPOTENCY.KEY_REUSED',
+        `Idempotency-Key ${key} was first used for a different request (${first.method} ${first.path}); use a new key for a new request`,
+      );
     }
     return false;
   }

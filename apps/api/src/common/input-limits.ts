@@ -75,8 +75,11 @@ const TOO_COMPLEX: Record<Exclude<InputProblem['kind'], 'text'>, string> = {
 export function refuseInput(problem: InputProblem | null, where: 'body' | 'query'): void {
   if (!problem) return;
   const field = problem.field || where;
-  if (problem.kind === 'text') throw new ApiError('VALIDATION.FAILED', `Fix these fields: ${field}`, [{ field, message: STORABLE_TEXT_MESSAGE }]);
-  throw new ApiError('REQUEST.TOO_COMPLEX', `The request ${where} ${TOO_COMPLEX[problem.kind]} at ${field}`, [{ field, message: TOO_COMPLEX[problem.kind] }]);
+  if (problem.kind === 'text')
+    throw new ApiError('VALIDATION.FAILED', `Fix these fields: ${field}`, [{ field, message: STORABLE_TEXT_MESSAGE }]);
+  throw new ApiError('REQUEST.TOO_COMPLEX', `The request ${where} ${TOO_COMPLEX[problem.kind]} at ${field}`, [
+    { field, message: TOO_COMPLEX[problem.kind] },
+  ]);
 }
 
 export const OWN_TEXT_RULE_KEY = 'retain:own-text-rule';

@@ -47,7 +47,9 @@ export function decodeCursor(raw: string, parts: readonly CursorPart[]): string[
     values = undefined;
   }
   if (!Array.isArray(values) || values.length !== parts.length || !parts.every((p, i) => fits(p, values[i]))) {
-    throw new ApiError('VALIDATION.FAILED', 'The cursor is not one this API issued', [{ field: 'cursor', message: 'is not a valid cursor' }]);
+    throw new ApiError('VALIDATION.FAILED', 'The cursor is not one this API issued', [
+      { field: 'cursor', message: 'is not a valid cursor' },
+    ]);
   }
   return values as string[];
 }

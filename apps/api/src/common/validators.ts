@@ -58,7 +58,12 @@ export function IsPercentage(options?: ValidationOptions): PropertyDecorator {
       propertyName: propertyName as string,
       options: { message: '$property must be a number from 0.01 to 100 in hundredths of a percent', ...options },
       validator: {
-        validate: (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0.01 && v <= 100 && Math.abs(Math.round(v * 100) - v * 100) < 1e-6,
+        validate: (v: unknown) =>
+          typeof v === 'number' &&
+          Number.isFinite(v) &&
+          v >= 0.01 &&
+          v <= 100 &&
+          Math.abs(Math.round(v * 100) - v * 100) < 1e-6,
       },
     });
 }
@@ -68,7 +73,9 @@ export function IsPercentage(options?: ValidationOptions): PropertyDecorator {
  * ("1e3", "0x10", " 5" stay strings and fail the @IsInt that follows).
  */
 export function QueryInt(): PropertyDecorator {
-  return Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d{1,16}$/.test(value) ? Number(value) : value));
+  return Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^-?\d{1,16}$/.test(value) ? Number(value) : value,
+  );
 }
 
 /**

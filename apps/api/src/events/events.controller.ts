@@ -19,17 +19,40 @@ export class EventsController {
   @Access(['event', 'ingest'])
   @AppliesTextRulePerItem()
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiHeader({ name: 'webhook-id', required: true, description: 'Standard Webhooks message id', schema: { type: 'string', minLength: 1 } })
-  @ApiHeader({ name: 'webhook-timestamp', required: true, description: 'Unix seconds; more than 5 minutes off is refused', schema: { type: 'string', pattern: '^\\d{1,12}$' } })
-  @ApiHeader({ name: 'webhook-signature', required: true, description: 'v1,<base64 HMAC-SHA256 of id.timestamp.body> (several, space-separated, during a secret rotation)', schema: { type: 'string', minLength: 1 } })
-  @ApiBody({ required: true, description: 'One event, or { events: [...] } up to 500', schema: EVENTS_BODY_SCHEMA as never })
+  @ApiHeader({
+    name: 'webhook-id',
+    required: true,
+    description: 'Standard Webhooks message id',
+    schema: { type: 'string', minLength: 1 },
+  })
+  @ApiHeader({
+    name: 'webhook-timestamp',
+    required: true,
+    description: 'Unix seconds; more than 5 minutes off is refused',
+    schema: { type: 'string', pattern: '^\\d{1,12}$' },
+  })
+  @ApiHeader({
+    name: 'webhook-signature',
+    required: true,
+    description: 'v1,<base64 HMAC-SHA256 of id.timestamp.body> (several, space-separated, during a secret rotation)',
+    schema: { type: 'string', minLength: 1 },
+  })
+  @ApiBody({
+    required: true,
+    description: 'One event, or { events: [...] } up to 500',
+    schema: EVENTS_BODY_SCHEMA as never,
+  })
   @Operation({
     id: 'postEvents',
-    summary: 'One event, or { events: [...] } up to 500, signed per Standard Webhooks; a result per event (accepted, duplicate, rejected). account_updated needs a key with the account_facts scope',
+    summary:
+      'One event, or { events: [...] } up to 500, signed per Standard Webhooks; a result per event (accepted, duplicate, rejected). account_updated needs a key with the account_facts scope',
     ok: { status: 202, type: EventsAcceptedView, description: 'A result per event' },
     body: true,
   })
-  async ingest(@Req() req: RawBodyRequest<Request>, @CurrentPrincipal() p: Principal): Promise<{ accepted: number; duplicates: number; rejected: number; results: EventResult[] }> {
+  async ingest(
+    @Req() req: RawBodyRequest<Request>,
+    @CurrentPrincipal() p: Principal,
+  ): Promise<{ accepted: number; duplicates: number; rejected: number; results: EventResult[] }> {
     const webhookId = await this.events.verify(req.rawBody, req.headers, p);
     const { results } = await this.events.ingest(req.body as unknown, webhookId, p);
     const count = (s: EventResult['status']) => results.filter((r) => r.status === s).length;

@@ -3,8 +3,20 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { AppConfig } from '@retain/config';
 import { Webhook } from 'standardwebhooks';
 import type { DataSource } from 'typeorm';
-import { assertAccountFacts, existingAccountIds, insertInboundEvents, notifyInbox, type AccountFactChanges, type AccountFacts } from '@retain/persistence';
-import { ACCOUNT_FACT_EVENT_TYPES, validateIntegrationEvent, type EventFieldError, type IntegrationEventPayloads } from '@retain/domain';
+import {
+  assertAccountFacts,
+  existingAccountIds,
+  insertInboundEvents,
+  notifyInbox,
+  type AccountFactChanges,
+  type AccountFacts,
+} from '@retain/persistence';
+import {
+  ACCOUNT_FACT_EVENT_TYPES,
+  validateIntegrationEvent,
+  type EventFieldError,
+  type IntegrationEventPayloads,
+} from '@retain/domain';
 import { AccountFactsService } from '../accounts/account-facts.service';
 import type { IntegrationScope, Principal } from '../auth/api-key-store';
 import { BUSINESS_ID_PATTERN } from '../common/validators';
@@ -17,7 +29,13 @@ const ENVELOPE_FIELDS = new Set(['eventId', 'source', 'accountId', 'type', 'occu
 
 export type EventResult =
   | { index: number; eventId: string | null; status: 'accepted' | 'duplicate' }
-  | { index: number; eventId: string | null; status: 'rejected'; reason: 'invalid' | 'unknown_account' | 'forbidden'; errors: EventFieldError[] };
+  | {
+      index: number;
+      eventId: string | null;
+      status: 'rejected';
+      reason: 'invalid' | 'unknown_account' | 'forbidden';
+      errors: EventFieldError[];
+    };
 
 /** The scope a key needs for an event type: account facts need `account_facts`, risk signals `signals`. */
 function scopeFor(type: unknown): IntegrationScope {
@@ -40,7 +58,16 @@ function factChanges(p: IntegrationEventPayloads['account_updated']): AccountFac
 /** An account_updated event that states every fact an account needs can create the account (the CRM is its system of record). */
 function completeFacts(accountId: string, p: IntegrationEventPayloads['account_updated']): AccountFacts | null {
   if (!p.name || p.arrCents == null || !p.segment || !p.timeZone || !p.ownerCsmId) return null;
-  return { id: accountId, name: p.name, arrCents: p.arrCents, segment: p.segment, timeZone: p.timeZone, ownerCsmId: p.ownerCsmId, csmManagerId: p.csmManagerId ?? null, salesRepId: p.salesRepId ?? null };
+  return {
+    id: accountId,
+    name: p.name,
+    arrCents: p.arrCents,
+    segment: p.segment,
+    timeZone: p.timeZone,
+    ownerCsmId: p.ownerCsmId,
+    csmManagerId: p.csmManagerId ?? null,
+    salesRepId: p.salesRepId ?? null,
+  };
 }
 
 interface ValidEvent {
@@ -71,7 +98,11 @@ export class EventsService {
     this.secrets = new SigningSecretStore(db);
   }
 
-  async verify(rawBody: Buffer | undefined, headers: Record<string, string | string[] | undefined>, p: Principal): Promise<string> {
+  async verify(
+    rawBody: Buffer | undefined,
+    headers: Record<string, string | string[] | undefined>,
+    p: Principal,
+  ): Promise<string> {
     const h = (name: string) => {
       const v = headers[name];
       return Array.isArray(v) ? v[0] : v;
@@ -79,14 +110,26 @@ export class EventsService {
     const webhookId = h('webhook-id');
     const timestamp = h('webhook-timestamp');
     const signature = h('webhook-signature');
-    if (!webhookId || !timestamp || !signature) throw new ApiError('EVENTS.SIGNATURE_INVALID', 'webhook-id, webhook-timestamp and webhook-signature headers are required (Standard Webhooks)');
+    if (!webhookId || !timestamp || !signature)
+      throw new ApiError(
+        'EVENTS.SIGNATURE_INVALID',
+        'webhook-id, webhook-timestamp and webhook-signature headers are required (Standard Webhooks)',
+      );
     if (!rawBody) throw new ApiError('REQUEST.UNSUPPORTED_MEDIA_TYPE', 'The request body must be JSON');
     const secrets = await this.secrets.active(p.id);
-    if (secrets.length === 0) throw new ApiError('EVENTS.SIGNATURE_INVALID', `${p.id} has no signing secret; create one with npm run keys -- signing-secret`);
+    if (secrets.length === 0)
+      throw new ApiError(
+        'EVENTS.SIGNATURE_INVALID',
+        `${p.id} has no signing secret; create one with npm run keys -- signing-secret`,
+      );
     let lastError = 'no matching signature';
     for (const secret of secrets) {
       try {
-        new Webhook(secret).verify(rawBody.toString('utf8'), { 'webhook-id': webhookId, 'webhook-timestamp': timestamp, 'webhook-signature': signature });
+        new Webhook(secret).verify(rawBody.toString('utf8'), {
+          'webhook-id': webhookId,
+          'webhook-timestamp': timestamp,
+          'webhook-signature': signature,
+        });
         return webhookId;
       } catch (error) {
         lastError = error instanceof Error ? error.message : String(error);
@@ -95,15 +138,29 @@ export class EventsService {
     throw new ApiError('EVENTS.SIGNATURE_INVALID', `The signature does not verify: ${lastError}`);
   }
 
-  async ingest(body: unknown, webhookId: string, p: Principal, now = new Date()): Promise<{ single: boolean; results: EventResult[] }> {
+  async ingest(
+    body: unknown,
+    webhookId: string,
+    p: Principal,
+    now = new Date(),
+  ): Promise<{ single: boolean; results: EventResult[] }> {
     const single = !(typeof body === 'object' && body !== null && !Array.isArray(body) && 'events' in body);
     let events: unknown[];
     if (single) events = [body];
     else {
       const b = body as Record<string, unknown>;
       const extra = Object.keys(b).filter((k) => k !== 'events');
-      if (!Array.isArray(b.events) || b.events.length === 0 || b.events.length > MAX_EVENTS_PER_REQUEST || extra.length) {
-        throw new ApiError('VALIDATION.FAILED', `A batch is { "events": [...] } with 1 to ${MAX_EVENTS_PER_REQUEST} events`, [{ field: 'events', message: `must be an array of 1 to ${MAX_EVENTS_PER_REQUEST} events and nothing else` }]);
+      if (
+        !Array.isArray(b.events) ||
+        b.events.length === 0 ||
+        b.events.length > MAX_EVENTS_PER_REQUEST ||
+        extra.length
+      ) {
+        throw new ApiError(
+          'VALIDATION.FAILED',
+          `A batch is { "events": [...] } with 1 to ${MAX_EVENTS_PER_REQUEST} events`,
+          [{ field: 'events', message: `must be an array of 1 to ${MAX_EVENTS_PER_REQUEST} events and nothing else` }],
+        );
       }
       events = b.events;
     }
@@ -115,29 +172,64 @@ export class EventsService {
       const e = (typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
       if (e !== raw) errors.push({ field: 'event', message: 'must be an object' });
       const eventId = typeof e.eventId === 'string' ? e.eventId : null;
-      if (!eventId || !EVENT_ID.test(eventId)) errors.push({ field: 'eventId', message: 'must be 1-200 letters, digits, dots, colons, dashes or underscores' });
+      if (!eventId || !EVENT_ID.test(eventId))
+        errors.push({
+          field: 'eventId',
+          message: 'must be 1-200 letters, digits, dots, colons, dashes or underscores',
+        });
       if (e.source !== p.id) errors.push({ field: 'source', message: `must be your integration id (${p.id})` });
-      if (typeof e.accountId !== 'string' || !BUSINESS_ID_PATTERN.test(e.accountId)) errors.push({ field: 'accountId', message: 'must be an account id' });
+      if (typeof e.accountId !== 'string' || !BUSINESS_ID_PATTERN.test(e.accountId))
+        errors.push({ field: 'accountId', message: 'must be an account id' });
       for (const k of Object.keys(e)) if (!ENVELOPE_FIELDS.has(k)) errors.push({ field: k, message: 'unknown field' });
-      if (e === raw) errors.push(...validateIntegrationEvent({ type: e.type, occurredAt: e.occurredAt, payload: e.payload }, now));
+      if (e === raw)
+        errors.push(...validateIntegrationEvent({ type: e.type, occurredAt: e.occurredAt, payload: e.payload }, now));
       if (errors.length) results.push({ index, eventId, status: 'rejected', reason: 'invalid', errors });
       else if (!p.scopes.includes(scopeFor(e.type))) {
-        results.push({ index, eventId, status: 'rejected', reason: 'forbidden', errors: [{ field: 'type', message: `${String(e.type)} needs an integration key with the ${scopeFor(e.type)} scope` }] });
-      } else valid.push({ index, eventId: eventId!, source: p.id, accountId: e.accountId as string, type: e.type as string, occurredAt: new Date(e.occurredAt as string).toISOString(), payload: e.payload });
+        results.push({
+          index,
+          eventId,
+          status: 'rejected',
+          reason: 'forbidden',
+          errors: [
+            { field: 'type', message: `${String(e.type)} needs an integration key with the ${scopeFor(e.type)} scope` },
+          ],
+        });
+      } else
+        valid.push({
+          index,
+          eventId: eventId!,
+          source: p.id,
+          accountId: e.accountId as string,
+          type: e.type as string,
+          occurredAt: new Date(e.occurredAt as string).toISOString(),
+          payload: e.payload,
+        });
     });
 
     if (valid.length) {
-      const accounts = await existingAccountIds(this.db, valid.map((v) => v.accountId));
+      const accounts = await existingAccountIds(
+        this.db,
+        valid.map((v) => v.accountId),
+      );
       // A CRM event stating a new account's whole facts creates it (in the transaction below).
       const created = new Map<string, AccountFacts>();
       for (const v of valid) {
-        const facts = v.type === 'account_updated' && !accounts.has(v.accountId) ? completeFacts(v.accountId, v.payload as IntegrationEventPayloads['account_updated']) : null;
+        const facts =
+          v.type === 'account_updated' && !accounts.has(v.accountId)
+            ? completeFacts(v.accountId, v.payload as IntegrationEventPayloads['account_updated'])
+            : null;
         if (facts && !created.has(v.accountId)) created.set(v.accountId, facts);
       }
       for (const id of created.keys()) accounts.add(id);
       const known = valid.filter((v) => accounts.has(v.accountId));
       for (const v of valid.filter((x) => !accounts.has(x.accountId))) {
-        results.push({ index: v.index, eventId: v.eventId, status: 'rejected', reason: 'unknown_account', errors: [{ field: 'accountId', message: `Retain knows no account ${v.accountId}` }] });
+        results.push({
+          index: v.index,
+          eventId: v.eventId,
+          status: 'rejected',
+          reason: 'unknown_account',
+          errors: [{ field: 'accountId', message: `Retain knows no account ${v.accountId}` }],
+        });
       }
       // One transaction: every accepted event of the request is in the inbox, or none.
       const inserted = new Set<number>();
@@ -158,22 +250,35 @@ export class EventsService {
             await assertAccountFacts(em, facts, occurredAt);
             created.delete(v.accountId);
           } else {
-            await this.accountFacts.applyEvent(em, v.accountId, factChanges(v.payload as IntegrationEventPayloads['account_updated']), occurredAt, p);
+            await this.accountFacts.applyEvent(
+              em,
+              v.accountId,
+              factChanges(v.payload as IntegrationEventPayloads['account_updated']),
+              occurredAt,
+              p,
+            );
           }
         }
         // Delivered on commit, not before: wakes the worker's relay at once.
         if (inserted.size) await notifyInbox(em);
       });
       // Reliability suite only (NODE_ENV=test): hold the answer so the process can be killed between commit and reply.
-      if (this.config.TEST_PAUSE_AFTER_EVENT_COMMIT_MS && inserted.size) await new Promise((resolve) => setTimeout(resolve, this.config.TEST_PAUSE_AFTER_EVENT_COMMIT_MS));
+      if (this.config.TEST_PAUSE_AFTER_EVENT_COMMIT_MS && inserted.size)
+        await new Promise((resolve) => setTimeout(resolve, this.config.TEST_PAUSE_AFTER_EVENT_COMMIT_MS));
       // The same event twice in one batch: the second is a duplicate too.
-      for (const v of known) results.push({ index: v.index, eventId: v.eventId, status: inserted.has(v.index) ? 'accepted' : 'duplicate' });
+      for (const v of known)
+        results.push({ index: v.index, eventId: v.eventId, status: inserted.has(v.index) ? 'accepted' : 'duplicate' });
     }
     results.sort((a, b) => a.index - b.index);
     if (single && results[0]?.status === 'rejected') {
       const r = results[0];
-      if (r.reason === 'forbidden') throw new ApiError('EVENTS.SCOPE_REQUIRED', r.errors[0]?.message ?? 'the key lacks the scope');
-      throw new ApiError('VALIDATION.FAILED', r.reason === 'unknown_account' ? 'The event names an account Retain does not know' : 'The event is not valid', r.errors);
+      if (r.reason === 'forbidden')
+        throw new ApiError('EVENTS.SCOPE_REQUIRED', r.errors[0]?.message ?? 'the key lacks the scope');
+      throw new ApiError(
+        'VALIDATION.FAILED',
+        r.reason === 'unknown_account' ? 'The event names an account Retain does not know' : 'The event is not valid',
+        r.errors,
+      );
     }
     return { single, results };
   }

@@ -23,18 +23,35 @@ export const EVENT_SCHEMA = {
   required: ['eventId', 'source', 'accountId', 'type', 'occurredAt', 'payload'],
   additionalProperties: false,
   properties: {
-    eventId: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$', description: 'Unique per source; a repeat is a duplicate' },
-    source: { type: 'string', description: 'The integration\'s principal id' },
+    eventId: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$',
+      description: 'Unique per source; a repeat is a duplicate',
+    },
+    source: { type: 'string', description: "The integration's principal id" },
     accountId: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' },
     type: { type: 'string', enum: [...INTEGRATION_EVENT_TYPES] },
-    occurredAt: { type: 'string', format: 'date-time', description: 'A real instant with a zone, no more than 5 minutes ahead' },
-    payload: { type: 'object', additionalProperties: true, description: 'The type\'s fields (the catalogue in libs/domain event-catalogue.ts)' },
+    occurredAt: {
+      type: 'string',
+      format: 'date-time',
+      description: 'A real instant with a zone, no more than 5 minutes ahead',
+    },
+    payload: {
+      type: 'object',
+      additionalProperties: true,
+      description: "The type's fields (the catalogue in libs/domain event-catalogue.ts)",
+    },
   },
 } as const;
 
 export const EVENTS_BODY_SCHEMA = {
   oneOf: [
     EVENT_SCHEMA,
-    { type: 'object', required: ['events'], additionalProperties: false, properties: { events: { type: 'array', minItems: 1, maxItems: 500, items: EVENT_SCHEMA } } },
+    {
+      type: 'object',
+      required: ['events'],
+      additionalProperties: false,
+      properties: { events: { type: 'array', minItems: 1, maxItems: 500, items: EVENT_SCHEMA } },
+    },
   ],
 };

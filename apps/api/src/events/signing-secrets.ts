@@ -11,7 +11,8 @@ export class SigningSecretStore {
   constructor(private readonly db: DataSource) {}
 
   async create(principalId: string): Promise<{ id: string; secret: string }> {
-    if ((await readPrincipalKind(this.db, principalId)) !== 'integration') throw new Error(`${principalId} is not an integration principal; create its key with --role integration first`);
+    if ((await readPrincipalKind(this.db, principalId)) !== 'integration')
+      throw new Error(`${principalId} is not an integration principal; create its key with --role integration first`);
     const secret = `whsec_${randomBytes(32).toString('base64')}`;
     return { id: await insertSigningSecret(this.db, principalId, secret), secret };
   }

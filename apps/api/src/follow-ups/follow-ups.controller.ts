@@ -1,15 +1,36 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseEnumPipe, Post, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { MonitoringTask, PostSaveMonitoringState, WinBackOutcome, WinBackState, WinBackTouchpointState } from '@retain/workflows';
+import type {
+  MonitoringTask,
+  PostSaveMonitoringState,
+  WinBackOutcome,
+  WinBackState,
+  WinBackTouchpointState,
+} from '@retain/workflows';
 import { Access } from '../access/access.decorator';
 import type { Principal } from '../auth/api-key-store';
 import { CurrentPrincipal } from '../auth/roles.decorator';
 import { IdempotencyKey } from '../common/idempotency-key';
 import { Operation } from '../openapi/operation.decorator';
 import { ApiError } from '../problems/error-codes';
-import { CompleteFollowUpTaskDto, ListWinBacksQuery, PromiseStatusDto, StartMonitoringDto, WinBackOutcomeDto } from './dto/follow-up.dto';
-import { MonitoringStartView, MonitoringStateView, MonitoringTaskView, PromiseStatusAcceptedView, TouchpointView, WinBackOutcomeView, WinBackPage, WinBackStateView } from './dto/follow-up.view';
+import {
+  CompleteFollowUpTaskDto,
+  ListWinBacksQuery,
+  PromiseStatusDto,
+  StartMonitoringDto,
+  WinBackOutcomeDto,
+} from './dto/follow-up.dto';
+import {
+  MonitoringStartView,
+  MonitoringStateView,
+  MonitoringTaskView,
+  PromiseStatusAcceptedView,
+  TouchpointView,
+  WinBackOutcomeView,
+  WinBackPage,
+  WinBackStateView,
+} from './dto/follow-up.view';
 import { FollowUpsService, MONITORING_ID_PATTERN, WIN_BACK_ID_PATTERN } from './follow-ups.service';
 
 const TOUCHPOINT_KINDS = ['check_in', 'relevant_updates', 'formal_conversation'] as const;
@@ -26,14 +47,24 @@ export class MonitoringController {
   @Access(['monitoring', 'start'])
   @Operation({
     id: 'startMonitoring',
-    summary: 'Start post-save monitoring for an account saved outside Retain (a save run here starts its own): its owner, his chain, or cs_ops',
-    ok: { status: 201, type: MonitoringStartView, description: 'Started', links: { GetMonitoring: { operationId: 'getMonitoring', parameters: { id: '$response.body#/id' } } } },
+    summary:
+      'Start post-save monitoring for an account saved outside Retain (a save run here starts its own): its owner, his chain, or cs_ops',
+    ok: {
+      status: 201,
+      type: MonitoringStartView,
+      description: 'Started',
+      links: { GetMonitoring: { operationId: 'getMonitoring', parameters: { id: '$response.body#/id' } } },
+    },
     also: { status: 200, description: 'Already running' },
     body: true,
     notFound: true,
     conflict: true,
   })
-  async start(@Body() body: StartMonitoringDto, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
+  async start(
+    @Body() body: StartMonitoringDto,
+    @CurrentPrincipal() p: Principal,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const r = await this.followUps.startMonitoring(body, p, new Date());
     res.status(r.created ? HttpStatus.CREATED : HttpStatus.OK).location(`/monitoring/${encodeURIComponent(r.id)}`);
     return r;
@@ -41,7 +72,13 @@ export class MonitoringController {
 
   @Get(':id')
   @Access(['monitoring', 'read'])
-  @Operation({ id: 'getMonitoring', summary: 'Weekly checks with health and usage, promises, tasks, escalations, planned end, summary', ok: { status: 200, type: MonitoringStateView, description: 'The monitoring' }, params: [MONITORING], notFound: true })
+  @Operation({
+    id: 'getMonitoring',
+    summary: 'Weekly checks with health and usage, promises, tasks, escalations, planned end, summary',
+    ok: { status: 200, type: MonitoringStateView, description: 'The monitoring' },
+    params: [MONITORING],
+    notFound: true,
+  })
   get(@Param('id') id: string, @CurrentPrincipal() p: Principal): Promise<PostSaveMonitoringState> {
     return this.followUps.getMonitoring(id, p);
   }
@@ -51,22 +88,43 @@ export class MonitoringController {
   @HttpCode(HttpStatus.ACCEPTED)
   @Operation({
     id: 'setPromiseStatus',
-    summary: 'Record the delivery of a save promise: delivered, verified (by the customer) or missed (escalates at once)',
+    summary:
+      'Record the delivery of a save promise: delivered, verified (by the customer) or missed (escalates at once)',
     ok: { status: 202, type: PromiseStatusAcceptedView, description: 'Accepted; applied once per Idempotency-Key' },
     params: [MONITORING, ITEM('pid', 'promise-1')],
     body: true,
     notFound: true,
     idempotent: true,
   })
-  promiseStatus(@Param('id') id: string, @Param('pid') pid: string, @Body() body: PromiseStatusDto, @CurrentPrincipal() p: Principal, @IdempotencyKey() key?: string) {
+  promiseStatus(
+    @Param('id') id: string,
+    @Param('pid') pid: string,
+    @Body() body: PromiseStatusDto,
+    @CurrentPrincipal() p: Principal,
+    @IdempotencyKey() key?: string,
+  ) {
     return this.followUps.setPromiseStatus(id, pid, body, p, key);
   }
 
   @Post(':id/tasks/:taskId/complete')
   @Access(['monitoring', 'completeTask'])
   @HttpCode(HttpStatus.OK)
-  @Operation({ id: 'completeMonitoringTask', summary: 'Complete a weekly touchpoint or an executive check-in', ok: { status: 200, type: MonitoringTaskView, description: 'The task, done' }, params: [MONITORING, ITEM('taskId', 'touchpoint-1')], body: true, notFound: true, idempotent: true })
-  completeTask(@Param('id') id: string, @Param('taskId') taskId: string, @Body() body: CompleteFollowUpTaskDto, @CurrentPrincipal() p: Principal, @IdempotencyKey() key?: string): Promise<MonitoringTask> {
+  @Operation({
+    id: 'completeMonitoringTask',
+    summary: 'Complete a weekly touchpoint or an executive check-in',
+    ok: { status: 200, type: MonitoringTaskView, description: 'The task, done' },
+    params: [MONITORING, ITEM('taskId', 'touchpoint-1')],
+    body: true,
+    notFound: true,
+    idempotent: true,
+  })
+  completeTask(
+    @Param('id') id: string,
+    @Param('taskId') taskId: string,
+    @Body() body: CompleteFollowUpTaskDto,
+    @CurrentPrincipal() p: Principal,
+    @IdempotencyKey() key?: string,
+  ): Promise<MonitoringTask> {
     return this.followUps.completeMonitoringTask(id, taskId, body, p, key);
   }
 }
@@ -78,14 +136,24 @@ export class WinBacksController {
 
   @Get()
   @Access(['winBack', 'read'])
-  @Operation({ id: 'listWinBacks', summary: 'Churned accounts with their 3/6/12-month touchpoints and results, newest churn first', ok: { status: 200, type: WinBackPage, description: 'One page' } })
+  @Operation({
+    id: 'listWinBacks',
+    summary: 'Churned accounts with their 3/6/12-month touchpoints and results, newest churn first',
+    ok: { status: 200, type: WinBackPage, description: 'One page' },
+  })
   list(@Query() q: ListWinBacksQuery, @CurrentPrincipal() p: Principal) {
     return this.followUps.listWinBacks(q, p);
   }
 
   @Get(':id')
   @Access(['winBack', 'read'])
-  @Operation({ id: 'getWinBack', summary: 'One win-back: touchpoints, their tasks and the outcome', ok: { status: 200, type: WinBackStateView, description: 'The win-back' }, params: [WIN_BACK], notFound: true })
+  @Operation({
+    id: 'getWinBack',
+    summary: 'One win-back: touchpoints, their tasks and the outcome',
+    ok: { status: 200, type: WinBackStateView, description: 'The win-back' },
+    params: [WIN_BACK],
+    notFound: true,
+  })
   get(@Param('id') id: string, @CurrentPrincipal() p: Principal): Promise<WinBackState> {
     return this.followUps.getWinBack(id, p);
   }
@@ -104,7 +172,15 @@ export class WinBacksController {
   })
   completeTouchpoint(
     @Param('id') id: string,
-    @Param('kind', new ParseEnumPipe(TOUCHPOINT_KINDS, { exceptionFactory: () => new ApiError('VALIDATION.FAILED', `kind must be one of ${TOUCHPOINT_KINDS.join(', ')}`, [{ field: 'kind', message: 'is not a touchpoint' }]) }))
+    @Param(
+      'kind',
+      new ParseEnumPipe(TOUCHPOINT_KINDS, {
+        exceptionFactory: () =>
+          new ApiError('VALIDATION.FAILED', `kind must be one of ${TOUCHPOINT_KINDS.join(', ')}`, [
+            { field: 'kind', message: 'is not a touchpoint' },
+          ]),
+      }),
+    )
     kind: WinBackTouchpointState['kind'],
     @Body() body: CompleteFollowUpTaskDto,
     @CurrentPrincipal() p: Principal,
@@ -116,8 +192,21 @@ export class WinBacksController {
   @Post(':id/outcome')
   @Access(['winBack', 'work'])
   @HttpCode(HttpStatus.OK)
-  @Operation({ id: 'recordWinBackOutcome', summary: 'Won back (new ARR; launches a new renewal), declined, or no response; ends the win-back', ok: { status: 200, type: WinBackOutcomeView, description: 'The outcome' }, params: [WIN_BACK], body: true, notFound: true, idempotent: true })
-  outcome(@Param('id') id: string, @Body() body: WinBackOutcomeDto, @CurrentPrincipal() p: Principal, @IdempotencyKey() key?: string): Promise<WinBackOutcome> {
+  @Operation({
+    id: 'recordWinBackOutcome',
+    summary: 'Won back (new ARR; launches a new renewal), declined, or no response; ends the win-back',
+    ok: { status: 200, type: WinBackOutcomeView, description: 'The outcome' },
+    params: [WIN_BACK],
+    body: true,
+    notFound: true,
+    idempotent: true,
+  })
+  outcome(
+    @Param('id') id: string,
+    @Body() body: WinBackOutcomeDto,
+    @CurrentPrincipal() p: Principal,
+    @IdempotencyKey() key?: string,
+  ): Promise<WinBackOutcome> {
     return this.followUps.recordWinBackOutcome(id, body, p, key);
   }
 }

@@ -31,7 +31,13 @@ import { ApiError, type ErrorCode } from '../problems/error-codes';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
 import { startWorkflowOnce } from '../temporal/start-once';
 import { executeWorkflowUpdate, isTemporalUnavailable } from '../temporal/workflow-updates';
-import type { CompleteFollowUpTaskDto, ListWinBacksQuery, PromiseStatusDto, StartMonitoringDto, WinBackOutcomeDto } from './dto/follow-up.dto';
+import type {
+  CompleteFollowUpTaskDto,
+  ListWinBacksQuery,
+  PromiseStatusDto,
+  StartMonitoringDto,
+  WinBackOutcomeDto,
+} from './dto/follow-up.dto';
 import type { WinBackSummaryView } from './dto/follow-up.view';
 
 export const MONITORING_ID_PATTERN = '^monitoring:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\\d{4}-\\d{2}-\\d{2}$';
@@ -59,24 +65,60 @@ export class FollowUpsService {
   /** Monitoring for an account Retain knows that was saved outside Retain: by its owner, his chain, or cs_ops. */
   async startMonitoring(dto: StartMonitoringDto, by: Principal, now: Date): Promise<{ id: string; created: boolean }> {
     const savedAt = dto.savedAt ? new Date(dto.savedAt) : now;
-    if (savedAt.getTime() > now.getTime() + 60_000) throw new ApiError('VALIDATION.FAILED', 'savedAt is in the future', [{ field: 'savedAt', message: 'is in the future' }]);
+    if (savedAt.getTime() > now.getTime() + 60_000)
+      throw new ApiError('VALIDATION.FAILED', 'savedAt is in the future', [
+        { field: 'savedAt', message: 'is in the future' },
+      ]);
     const a = await this.accounts.read(dto.accountId);
-    if (!a) throw new ApiError('ACCOUNT.NOT_FOUND', `No account ${dto.accountId}: cs_ops launches its renewal (POST /renewals) or the CRM sends it first`, [{ field: 'accountId', message: 'is not an account Retain knows' }]);
+    if (!a)
+      throw new ApiError(
+        'ACCOUNT.NOT_FOUND',
+        `No account ${dto.accountId}: cs_ops launches its renewal (POST /renewals) or the CRM sends it first`,
+        [{ field: 'accountId', message: 'is not an account Retain knows' }],
+      );
     this.access.require(by, 'monitoring', 'start', await this.access.parties(a.id), `a monitoring of ${a.id}`);
     const id = postSaveMonitoringWorkflowId(a.id, dto.renewalDate);
     const input: PostSaveMonitoringInput = {
-      account: { id: a.id, name: a.name, arrCents: a.arrCents, segment: a.segment, timeZone: a.timeZone, ownerCsmId: a.ownerCsmId, csmManagerId: a.csmManagerId, salesRepId: a.salesRepId },
+      account: {
+        id: a.id,
+        name: a.name,
+        arrCents: a.arrCents,
+        segment: a.segment,
+        timeZone: a.timeZone,
+        ownerCsmId: a.ownerCsmId,
+        csmManagerId: a.csmManagerId,
+        salesRepId: a.salesRepId,
+      },
       renewalId: renewalWorkflowId(a.id, dto.renewalDate),
       renewalDate: dto.renewalDate,
-      saved: { saveId: null, triggerReasons: dto.triggerReasons, rootCause: dto.rootCause ?? null, concessions: [], outcomeKind: null, saveStartedAt: null, savedAt: savedAt.toISOString() },
-      promises: (dto.promises ?? []).map((p) => ({ source: 'manual', sourceId: null, description: p.description, ownerId: p.ownerId, dueAt: new Date(p.dueAt).toISOString() })),
+      saved: {
+        saveId: null,
+        triggerReasons: dto.triggerReasons,
+        rootCause: dto.rootCause ?? null,
+        concessions: [],
+        outcomeKind: null,
+        saveStartedAt: null,
+        savedAt: savedAt.toISOString(),
+      },
+      promises: (dto.promises ?? []).map((p) => ({
+        source: 'manual',
+        sourceId: null,
+        description: p.description,
+        ownerId: p.ownerId,
+        dueAt: new Date(p.dueAt).toISOString(),
+      })),
       policy: DEFAULT_POLICY,
       startedBy: by.id,
     };
     // A monitoring continued as new still runs: describe() reports the latest run.
     const { created } = await startWorkflowOnce(
       this.temporal.client,
-      { workflowType: POST_SAVE_MONITORING_WORKFLOW_TYPE, taskQueue: this.config.TEMPORAL_TASK_QUEUE, workflowId: id, input },
+      {
+        workflowType: POST_SAVE_MONITORING_WORKFLOW_TYPE,
+        taskQueue: this.config.TEMPORAL_TASK_QUEUE,
+        workflowId: id,
+        input,
+      },
       (status) => new ApiError('MONITORING.ALREADY_ENDED', `The monitoring of this save ended (${status})`),
     );
     return { id, created };
@@ -108,7 +150,13 @@ export class FollowUpsService {
    * then sent as a signal whose event id is the caller's Idempotency-Key when given,
    * so a retried request is applied once.
    */
-  async setPromiseStatus(id: string, promiseId: string, dto: PromiseStatusDto, p: Principal, key?: string): Promise<{ accepted: true; promiseId: string; state: string; eventId: string }> {
+  async setPromiseStatus(
+    id: string,
+    promiseId: string,
+    dto: PromiseStatusDto,
+    p: Principal,
+    key?: string,
+  ): Promise<{ accepted: true; promiseId: string; state: string; eventId: string }> {
     const r = await this.monitoringRow(id);
     // Who may is decided before anything of the live state is answered (a 404 for a promise would tell a stranger it is not there).
     const byRelation = this.access.may(p, 'monitoring', 'recordPromise', r.parties);
@@ -117,23 +165,45 @@ export class FollowUpsService {
       throw error;
     });
     const promise = live.promises.find((x) => x.id === promiseId);
-    if (!byRelation) this.access.require(p, 'monitoring', 'recordPromise', r.parties, `${promiseId} of ${id}`, [promise?.ownerId]);
+    if (!byRelation)
+      this.access.require(p, 'monitoring', 'recordPromise', r.parties, `${promiseId} of ${id}`, [promise?.ownerId]);
     if (!promise) throw new ApiError('MONITORING.PROMISE_NOT_FOUND', `No promise ${promiseId} on ${id}`);
     if (live.status !== 'active') throw new ApiError('MONITORING.CLOSED', `the monitoring is ${live.status}`);
     const eventId = key ? `${p.id}:${key}` : `promise:${promiseId}:${randomUUID()}`;
     // A retry of an applied request is accepted again (the workflow applies it once).
     if (!live.appliedEventIds.includes(eventId) && !promiseTransitionAllowed(promise.state, dto.state)) {
-      throw new ApiError('MONITORING.PROMISE_TRANSITION', `promise ${promiseId} is ${promise.state}; it cannot become ${dto.state}`);
+      throw new ApiError(
+        'MONITORING.PROMISE_TRANSITION',
+        `promise ${promiseId} is ${promise.state}; it cannot become ${dto.state}`,
+      );
     }
-    await this.temporal.client.workflow.getHandle(id).signal(promiseStatusSignal, { eventId, promiseId, state: dto.state, by: p.id, ...(dto.note ? { note: dto.note } : {}) });
+    await this.temporal.client.workflow.getHandle(id).signal(promiseStatusSignal, {
+      eventId,
+      promiseId,
+      state: dto.state,
+      by: p.id,
+      ...(dto.note ? { note: dto.note } : {}),
+    });
     return { accepted: true, promiseId, state: dto.state, eventId };
   }
 
-  async completeMonitoringTask(id: string, taskId: string, dto: CompleteFollowUpTaskDto, p: Principal, key?: string): Promise<MonitoringTask> {
+  async completeMonitoringTask(
+    id: string,
+    taskId: string,
+    dto: CompleteFollowUpTaskDto,
+    p: Principal,
+    key?: string,
+  ): Promise<MonitoringTask> {
     const r = await this.monitoringRow(id);
     const task = r.state.tasks.find((t) => t.id === taskId);
     this.access.require(p, 'monitoring', 'completeTask', r.parties, `${taskId} of ${id}`, [task?.ownerId]);
-    return this.update(id, completeMonitoringTaskUpdate, { taskId, by: p.id, ...(dto.note ? { note: dto.note } : {}) }, 'MONITORING.CLOSED', key);
+    return this.update(
+      id,
+      completeMonitoringTaskUpdate,
+      { taskId, by: p.id, ...(dto.note ? { note: dto.note } : {}) },
+      'MONITORING.CLOSED',
+      key,
+    );
   }
 
   async getWinBack(id: string, p: Principal): Promise<WinBackState> {
@@ -142,20 +212,41 @@ export class FollowUpsService {
     return r.state;
   }
 
-  async completeTouchpoint(id: string, kind: WinBackTouchpointState['kind'], dto: CompleteFollowUpTaskDto, p: Principal, key?: string): Promise<WinBackTouchpointState> {
+  async completeTouchpoint(
+    id: string,
+    kind: WinBackTouchpointState['kind'],
+    dto: CompleteFollowUpTaskDto,
+    p: Principal,
+    key?: string,
+  ): Promise<WinBackTouchpointState> {
     const r = await this.winBackRow(id);
     this.access.require(p, 'winBack', 'work', r.parties, id);
-    return this.update(id, completeWinBackTouchpointUpdate, { kind, by: p.id, ...(dto.note ? { note: dto.note } : {}) }, 'WIN_BACK.CLOSED', key);
+    return this.update(
+      id,
+      completeWinBackTouchpointUpdate,
+      { kind, by: p.id, ...(dto.note ? { note: dto.note } : {}) },
+      'WIN_BACK.CLOSED',
+      key,
+    );
   }
 
   async recordWinBackOutcome(id: string, dto: WinBackOutcomeDto, p: Principal, key?: string): Promise<WinBackOutcome> {
     const r = await this.winBackRow(id);
     this.access.require(p, 'winBack', 'work', r.parties, id);
-    const arg = { result: dto.result, by: p.id, ...(dto.newArrCents !== undefined ? { newArrCents: dto.newArrCents } : {}), ...(dto.renewalDate ? { renewalDate: dto.renewalDate } : {}), ...(dto.note ? { note: dto.note } : {}) };
+    const arg = {
+      result: dto.result,
+      by: p.id,
+      ...(dto.newArrCents !== undefined ? { newArrCents: dto.newArrCents } : {}),
+      ...(dto.renewalDate ? { renewalDate: dto.renewalDate } : {}),
+      ...(dto.note ? { note: dto.note } : {}),
+    };
     return this.update(id, recordWinBackOutcomeUpdate, arg, 'WIN_BACK.CLOSED', key);
   }
 
-  async listWinBacks(q: ListWinBacksQuery, p: Principal): Promise<{ items: WinBackSummaryView[]; nextCursor: string | null }> {
+  async listWinBacks(
+    q: ListWinBacksQuery,
+    p: Principal,
+  ): Promise<{ items: WinBackSummaryView[]; nextCursor: string | null }> {
     const limit = q.limit ?? 50;
     const scope = await this.access.listScope(p, 'winBack', 'read');
     const cursor = q.cursor ? decodeCursor(q.cursor, ['instant', WIN_BACK_ID]) : undefined;
@@ -174,8 +265,16 @@ export class FollowUpsService {
     const last = page.at(-1);
     return {
       items: page.map((r) => ({
-        id: r.id, accountId: r.accountId, accountName: r.accountName, renewalId: r.renewalId, churnedAt: r.churnedAt.toISOString(), status: r.status, ownerCsmId: r.ownerCsmId,
-        nextTouchpointAt: r.nextTouchpointAt?.toISOString() ?? null, touchpoints: r.state.touchpoints.map((t) => ({ kind: t.kind, at: t.at, taskState: t.taskState })), outcome: r.state.outcome,
+        id: r.id,
+        accountId: r.accountId,
+        accountName: r.accountName,
+        renewalId: r.renewalId,
+        churnedAt: r.churnedAt.toISOString(),
+        status: r.status,
+        ownerCsmId: r.ownerCsmId,
+        nextTouchpointAt: r.nextTouchpointAt?.toISOString() ?? null,
+        touchpoints: r.state.touchpoints.map((t) => ({ kind: t.kind, at: t.at, taskState: t.taskState })),
+        outcome: r.state.outcome,
       })),
       nextCursor: rows.length > limit && last ? encodeCursor([last.churnedAt.toISOString(), last.id]) : null,
     };
@@ -185,14 +284,24 @@ export class FollowUpsService {
     try {
       return await this.temporal.client.workflow.getHandle(id).query(getMonitoringStateQuery);
     } catch (error) {
-      if (isTemporalUnavailable(error)) throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was changed, try again');
+      if (isTemporalUnavailable(error))
+        throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was changed, try again');
       if (error instanceof WorkflowNotFoundError) throw new ApiError('MONITORING.CLOSED', `${id} is not running`);
       throw error;
     }
   }
 
   /** Idempotency keys belong to their caller: the update id carries both. */
-  private update<Ret, Arg extends { by: string }>(id: string, def: UpdateDefinition<Ret, [Arg]>, arg: Arg, closedCode: ErrorCode, key?: string): Promise<Ret> {
-    return executeWorkflowUpdate(this.temporal.client, id, def, arg, { closedCode, ...(key ? { updateId: `${arg.by}:${key}` } : {}) });
+  private update<Ret, Arg extends { by: string }>(
+    id: string,
+    def: UpdateDefinition<Ret, [Arg]>,
+    arg: Arg,
+    closedCode: ErrorCode,
+    key?: string,
+  ): Promise<Ret> {
+    return executeWorkflowUpdate(this.temporal.client, id, def, arg, {
+      closedCode,
+      ...(key ? { updateId: `${arg.by}:${key}` } : {}),
+    });
   }
 }

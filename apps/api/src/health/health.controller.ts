@@ -33,7 +33,11 @@ async function check(probe: () => Promise<unknown>): Promise<Check> {
     await probe();
     return { status: 'up', latencyMs: Date.now() - started };
   } catch (error) {
-    return { status: 'down', latencyMs: Date.now() - started, error: error instanceof Error ? error.message : String(error) };
+    return {
+      status: 'down',
+      latencyMs: Date.now() - started,
+      error: error instanceof Error ? error.message : String(error),
+    };
   }
 }
 
@@ -47,13 +51,21 @@ export class HealthController {
 
   @Get()
   @Public()
-  @Operation({ id: 'getHealth', summary: 'Liveness and readiness of the API, PostgreSQL and Temporal', ok: { status: 200, type: HealthView, description: 'Everything is ready' }, also: { status: 503, description: 'A dependency is down; the body says which' }, public: true })
+  @Operation({
+    id: 'getHealth',
+    summary: 'Liveness and readiness of the API, PostgreSQL and Temporal',
+    ok: { status: 200, type: HealthView, description: 'Everything is ready' },
+    also: { status: 503, description: 'A dependency is down; the body says which' },
+    public: true,
+  })
   async health(@Res() res: Response): Promise<void> {
     const [database, temporal] = await Promise.all([
       check(() => pingDatabase(this.dataSource)),
       check(() => this.temporal.ping(2_000)),
     ]);
     const ready = database.status === 'up' && temporal.status === 'up';
-    res.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json({ status: ready ? 'ok' : 'degraded', checks: { api: { status: 'up' }, database, temporal } });
+    res
+      .status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
+      .json({ status: ready ? 'ok' : 'degraded', checks: { api: { status: 'up' }, database, temporal } });
   }
 }

@@ -10,16 +10,19 @@ type Schema = SchemaObject & { properties?: Record<string, SchemaObject | Refere
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- class-validator keys its metadata by constructor
 function validatedClasses(): Map<string, Function> {
   const storage = getMetadataStorage() as unknown as { validationMetadatas?: unknown };
-  if (!(storage.validationMetadatas instanceof Map)) throw new Error('class-validator keeps its metadata elsewhere: update openapi/document.ts');
+  if (!(storage.validationMetadatas instanceof Map))
+    throw new Error('class-validator keeps its metadata elsewhere: update openapi/document.ts');
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- as above
   const out = new Map<string, Function>();
-  for (const target of (storage.validationMetadatas as Map<unknown, unknown>).keys()) if (typeof target === 'function' && target.name) out.set(target.name, target);
+  for (const target of (storage.validationMetadatas as Map<unknown, unknown>).keys())
+    if (typeof target === 'function' && target.name) out.set(target.name, target);
   return out;
 }
 
 /** What one class-validator constraint says in JSON Schema (only where the schema is silent). */
 function applyConstraint(schema: SchemaObject, m: ValidationMetadata): void {
-  const target: SchemaObject = m.each && schema.type === 'array' && schema.items && !('$ref' in schema.items) ? (schema.items) : schema;
+  const target: SchemaObject =
+    m.each && schema.type === 'array' && schema.items && !('$ref' in schema.items) ? schema.items : schema;
   const set = <K extends keyof SchemaObject>(key: K, value: SchemaObject[K]) => {
     if (target[key] === undefined) target[key] = value;
   };
@@ -89,9 +92,13 @@ export function completeFromValidation(doc: OpenAPIObject): OpenAPIObject {
     }
   }
   // Query parameters: the constraints of the query DTO whose fields are exactly the operation's parameters.
-  const queryClasses = [...classes.entries()].filter(([name]) => name.endsWith('Query')).map(([, cls]) => ({ cls, metas: getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false) }));
+  const queryClasses = [...classes.entries()]
+    .filter(([name]) => name.endsWith('Query'))
+    .map(([, cls]) => ({ cls, metas: getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false) }));
   for (const item of Object.values(doc.paths)) {
-    for (const op of Object.values(item) as Array<{ parameters?: Array<{ in: string; name: string; schema?: SchemaObject }> }>) {
+    for (const op of Object.values(item) as Array<{
+      parameters?: Array<{ in: string; name: string; schema?: SchemaObject }>;
+    }>) {
       const params = (op?.parameters ?? []).filter((x) => x.in === 'query');
       if (!params.length) continue;
       const names = new Set(params.map((x) => x.name));
@@ -100,7 +107,9 @@ export function completeFromValidation(doc: OpenAPIObject): OpenAPIObject {
         return props.size === names.size && [...names].every((n) => props.has(n));
       });
       if (!dto) continue;
-      for (const param of params) for (const m of dto.metas.filter((x) => x.propertyName === param.name)) applyConstraint((param.schema ??= {}), m);
+      for (const param of params)
+        for (const m of dto.metas.filter((x) => x.propertyName === param.name))
+          applyConstraint((param.schema ??= {}), m);
     }
   }
   const closed = new Set<string>();
@@ -118,7 +127,9 @@ export function completeFromValidation(doc: OpenAPIObject): OpenAPIObject {
     if (s.type === 'array' && s.items) close(s.items);
   };
   for (const item of Object.values(doc.paths)) {
-    for (const op of Object.values(item) as Array<{ requestBody?: { content?: Record<string, { schema?: SchemaObject | ReferenceObject }> } }>) {
+    for (const op of Object.values(item) as Array<{
+      requestBody?: { content?: Record<string, { schema?: SchemaObject | ReferenceObject }> };
+    }>) {
       close(op?.requestBody?.content?.['application/json']?.schema);
     }
   }
@@ -136,7 +147,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
           'Every answer carries the IETF RateLimit fields; a spent limit is a 429 with Retry-After. Writes that start or change workflows take an Idempotency-Key.',
       )
       .setVersion('0.2.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque API key (rtn_<prefix>_<secret>)', description: 'API key from `npm run keys -- create`' })
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'opaque API key (rtn_<prefix>_<secret>)',
+        description: 'API key from `npm run keys -- create`',
+      })
       .build(),
   );
   return completeFromValidation(doc);

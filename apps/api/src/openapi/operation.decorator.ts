@@ -1,5 +1,13 @@
 import { applyDecorators, type Type } from '@nestjs/common';
-import { ApiBearerAuth, ApiExtraModels, ApiHeader, ApiOperation, ApiParam, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiExtraModels,
+  ApiHeader,
+  ApiOperation,
+  ApiParam,
+  ApiResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { ReferenceObject, SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { ProblemDetailsView } from '../problems/problem.view';
 
@@ -7,9 +15,9 @@ import { ProblemDetailsView } from '../problems/problem.view';
 const PROBLEMS: Record<number, string> = {
   400: 'The request is not valid (fields named in `errors`), malformed or too complex; nothing was changed',
   401: 'No valid API key',
-  403: 'The caller\'s role, or its relation to the object, does not allow it',
+  403: "The caller's role, or its relation to the object, does not allow it",
   404: 'No such object (or route)',
-  409: 'The object\'s state does not allow it (already decided, ended, reused Idempotency-Key)',
+  409: "The object's state does not allow it (already decided, ended, reused Idempotency-Key)",
   413: 'The body is larger than 2 MB',
   415: 'The body is not JSON, or its Content-Encoding is not supported',
   429: 'A rate limit is spent; retry after the seconds in Retry-After',
@@ -22,7 +30,13 @@ export interface OperationContract {
   summary: string;
   description?: string;
   /** The success answer: its status, body type (a class, or a schema) and meaning. */
-  ok: { status: number; type?: Type<unknown> | [Type<unknown>]; schema?: SchemaObject; description: string; links?: Record<string, { operationId: string; parameters: Record<string, string>; description?: string }> };
+  ok: {
+    status: number;
+    type?: Type<unknown> | [Type<unknown>];
+    schema?: SchemaObject;
+    description: string;
+    links?: Record<string, { operationId: string; parameters: Record<string, string>; description?: string }>;
+  };
   /** A second success answer (200 beside a 201 for "already there"). */
   also?: { status: number; description: string };
   /** Path parameters: name, pattern, example. */
@@ -50,14 +64,23 @@ function schemaOf(ok: OperationContract['ok']): SchemaObject | ReferenceObject |
  * their patterns, the Idempotency-Key header (once), the bearer key, rate-limit headers.
  */
 export function Operation(c: OperationContract): MethodDecorator {
-  const decorators: Array<MethodDecorator | ClassDecorator> = [ApiOperation({ operationId: c.id, summary: c.summary, ...(c.description ? { description: c.description } : {}) }), ApiExtraModels(ProblemDetailsView)];
+  const decorators: Array<MethodDecorator | ClassDecorator> = [
+    ApiOperation({ operationId: c.id, summary: c.summary, ...(c.description ? { description: c.description } : {}) }),
+    ApiExtraModels(ProblemDetailsView),
+  ];
   const models = [c.ok.type].flat().filter((t): t is Type<unknown> => typeof t === 'function');
   if (models.length) decorators.push(ApiExtraModels(...models));
   const rateHeaders = c.public
     ? undefined
     : {
-        RateLimit: { description: 'IETF RateLimit field: the remaining quota and seconds to reset of each policy', schema: { type: 'string' } },
-        'RateLimit-Policy': { description: 'IETF RateLimit-Policy field: the quota and window of each policy', schema: { type: 'string' } },
+        RateLimit: {
+          description: 'IETF RateLimit field: the remaining quota and seconds to reset of each policy',
+          schema: { type: 'string' },
+        },
+        'RateLimit-Policy': {
+          description: 'IETF RateLimit-Policy field: the quota and window of each policy',
+          schema: { type: 'string' },
+        },
       };
   const okSchema = schemaOf(c.ok);
   decorators.push(
@@ -69,7 +92,14 @@ export function Operation(c: OperationContract): MethodDecorator {
       ...(c.ok.links ? { links: c.ok.links } : {}),
     }),
   );
-  if (c.also) decorators.push(ApiResponse({ status: c.also.status, description: c.also.description, ...(okSchema ? { content: { 'application/json': { schema: okSchema } } } : {}) }));
+  if (c.also)
+    decorators.push(
+      ApiResponse({
+        status: c.also.status,
+        description: c.also.description,
+        ...(okSchema ? { content: { 'application/json': { schema: okSchema } } } : {}),
+      }),
+    );
   const statuses = c.public ? [] : [400, 401, 403, 429, 503];
   if (c.notFound) statuses.push(404);
   if (c.conflict || c.idempotent) statuses.push(409);
@@ -80,15 +110,44 @@ export function Operation(c: OperationContract): MethodDecorator {
         status,
         description: PROBLEMS[status]!,
         content: { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDetailsView) } } },
-        ...(status === 429 ? { headers: { 'Retry-After': { description: 'Seconds until the spent window ends', schema: { type: 'integer', minimum: 1 } } } } : {}),
+        ...(status === 429
+          ? {
+              headers: {
+                'Retry-After': {
+                  description: 'Seconds until the spent window ends',
+                  schema: { type: 'integer', minimum: 1 },
+                },
+              },
+            }
+          : {}),
       }),
     );
   }
   for (const p of c.params ?? []) {
-    decorators.push(ApiParam({ name: p.name, required: true, schema: { type: 'string', ...(p.pattern ? { pattern: p.pattern } : {}), ...(p.enum ? { enum: [...p.enum] } : {}) }, ...(p.example ? { example: p.example } : {}), ...(p.description ? { description: p.description } : {}) }));
+    decorators.push(
+      ApiParam({
+        name: p.name,
+        required: true,
+        schema: {
+          type: 'string',
+          ...(p.pattern ? { pattern: p.pattern } : {}),
+          ...(p.enum ? { enum: [...p.enum] } : {}),
+        },
+        ...(p.example ? { example: p.example } : {}),
+        ...(p.description ? { description: p.description } : {}),
+      }),
+    );
   }
   if (c.idempotent) {
-    decorators.push(ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key applies the change once and answers as the first time; the same key with another request is a 409', schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,200}$' } }));
+    decorators.push(
+      ApiHeader({
+        name: 'Idempotency-Key',
+        required: false,
+        description:
+          'Retrying with the same key applies the change once and answers as the first time; the same key with another request is a 409',
+        schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,200}$' },
+      }),
+    );
   }
   if (!c.public) decorators.push(ApiBearerAuth());
   return applyDecorators(...decorators);

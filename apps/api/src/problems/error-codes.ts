@@ -7,7 +7,10 @@ export const ERROR_CATALOGUE = {
   'REQUEST.MALFORMED_JSON': { status: 400, title: 'The request body is not valid JSON' },
   'REQUEST.TOO_LARGE': { status: 413, title: 'The request body is too large' },
   'REQUEST.UNSUPPORTED_MEDIA_TYPE': { status: 415, title: 'The request body must be JSON' },
-  'REQUEST.MALFORMED_BODY': { status: 400, title: 'The request body could not be read (its Content-Encoding does not decode)' },
+  'REQUEST.MALFORMED_BODY': {
+    status: 400,
+    title: 'The request body could not be read (its Content-Encoding does not decode)',
+  },
   'REQUEST.TOO_COMPLEX': { status: 400, title: 'The request body is nested too deeply or has too many fields' },
   'REQUEST.RATE_LIMITED': { status: 429, title: 'Too many requests; retry after the time in Retry-After' },
   'AUTH.UNAUTHENTICATED': { status: 401, title: 'A valid API key is required' },
@@ -15,13 +18,16 @@ export const ERROR_CATALOGUE = {
   'ROUTE.NOT_FOUND': { status: 404, title: 'No such route' },
   'ROUTE.METHOD_NOT_ALLOWED': { status: 405, title: 'Method not allowed' },
   'RENEWAL.NOT_FOUND': { status: 404, title: 'No such renewal' },
-  'RENEWAL.CONFLICTING_LAUNCH': { status: 409, title: 'A renewal for this account and date already runs with other details' },
+  'RENEWAL.CONFLICTING_LAUNCH': {
+    status: 409,
+    title: 'A renewal for this account and date already runs with other details',
+  },
   'RENEWAL.ALREADY_CLOSED': { status: 409, title: 'The renewal for this account and date has already ended' },
   'RENEWAL.INVALID_POLICY': { status: 400, title: 'The policy overrides are not valid' },
   'RENEWAL.CLOSED': { status: 409, title: 'The renewal is closed or cancelled' },
   'RENEWAL.TASK_NOT_FOUND': { status: 404, title: 'No such task on this renewal' },
   'RENEWAL.TASK_ALREADY_DONE': { status: 409, title: 'The task is already done' },
-  'RENEWAL.ALREADY_DECIDED': { status: 409, title: 'The customer\'s decision is already recorded' },
+  'RENEWAL.ALREADY_DECIDED': { status: 409, title: "The customer's decision is already recorded" },
   'RENEWAL.INVALID_CHANGE': { status: 400, title: 'The change is not valid for this renewal' },
   'RENEWAL.DATE_TAKEN': { status: 409, title: 'The account already has a renewal on that date' },
   'RENEWAL.NOT_YOURS': { status: 403, title: 'The renewal is not one you own or manage' },
@@ -32,10 +38,16 @@ export const ERROR_CATALOGUE = {
   'SAVE.INVALID_CHANGE': { status: 400, title: 'The change is not valid for this save effort' },
   'SAVE.CONCESSION_BEYOND_AUTHORITY': { status: 403, title: 'The concession needs more authority than your role has' },
   'SAVE.CONCESSION_OWN_REQUEST': { status: 403, title: 'Nobody approves their own concession request' },
-  'SAVE.CONCESSION_REQUESTER_SENIOR': { status: 403, title: 'Nobody decides the concession request of someone above them' },
+  'SAVE.CONCESSION_REQUESTER_SENIOR': {
+    status: 403,
+    title: 'Nobody decides the concession request of someone above them',
+  },
   'SAVE.ALREADY_DECIDED': { status: 409, title: 'Already decided' },
   'SAVE.OVERRIDE_REASON_REQUIRED': { status: 400, title: 'This concession needs an override reason' },
-  'SAVE.ESCALATION_CRITERIA_UNMET': { status: 400, title: 'Executive escalation needs $50K+ ARR, a strategic flag, or an override reason' },
+  'SAVE.ESCALATION_CRITERIA_UNMET': {
+    status: 400,
+    title: 'Executive escalation needs $50K+ ARR, a strategic flag, or an override reason',
+  },
   'SAVE.ESCALATION_OUT_OF_ORDER': { status: 409, title: 'That escalation step is not the next one' },
   'SAVE.DEBRIEF_NOT_OPEN': { status: 409, title: 'The debrief opens when a save is lost or abandoned' },
   'SAVE.NOT_YOURS': { status: 403, title: 'The save effort is not one you own or manage' },
@@ -65,7 +77,7 @@ export const ERROR_CATALOGUE = {
   'IDEMPOTENCY.KEY_REUSED': { status: 409, title: 'The Idempotency-Key was used for a different request' },
   'WORKFLOW.REFUSED': { status: 409, title: 'The workflow refused the change in its current state' },
   'DEPENDENCY.UNAVAILABLE': { status: 503, title: 'A service the API depends on is unavailable' },
-  'INTERNAL': { status: 500, title: 'Internal error' },
+  INTERNAL: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -20,7 +20,9 @@ function render(exception: unknown): { status: number; type: string; body: Recor
     },
   };
   const request = { method: 'GET', path: '/x', originalUrl: '/x?y=1', url: '/x?y=1', id: 'req-1' };
-  const host = { switchToHttp: () => ({ getRequest: () => request, getResponse: () => response }) } as unknown as ArgumentsHost;
+  const host = {
+    switchToHttp: () => ({ getRequest: () => request, getResponse: () => response }),
+  } as unknown as ArgumentsHost;
   new ProblemDetailsFilter().catch(exception, host);
   return out;
 }
@@ -31,13 +33,24 @@ describe('ProblemDetailsFilter', () => {
     expect(r).toEqual({
       status: 400,
       type: 'application/problem+json',
-      body: { type: 'urn:retain:problem:validation-failed', title: 'The request is not valid', status: 400, detail: 'Fix these fields: a', code: 'VALIDATION.FAILED', instance: '/x?y=1', requestId: 'req-1', errors: [{ field: 'a', message: 'bad' }] },
+      body: {
+        type: 'urn:retain:problem:validation-failed',
+        title: 'The request is not valid',
+        status: 400,
+        detail: 'Fix these fields: a',
+        code: 'VALIDATION.FAILED',
+        instance: '/x?y=1',
+        requestId: 'req-1',
+        errors: [{ field: 'a', message: 'bad' }],
+      },
     });
   });
 
   it('maps framework exceptions to codes', () => {
     expect(render(new NotFoundException()).body.code).toBe('ROUTE.NOT_FOUND');
-    expect(render(Object.assign(new Error('bad json'), { type: 'entity.parse.failed', status: 400 })).body.code).toBe('REQUEST.MALFORMED_JSON');
+    expect(render(Object.assign(new Error('bad json'), { type: 'entity.parse.failed', status: 400 })).body.code).toBe(
+      'REQUEST.MALFORMED_JSON',
+    );
   });
 
   it('answers 503 when the database is unreachable and a bare 500 otherwise, leaking nothing but logging it', () => {

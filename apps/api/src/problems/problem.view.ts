@@ -2,7 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ERROR_CATALOGUE } from './error-codes';
 
 export class FieldErrorView {
-  @ApiProperty({ example: 'account.arrCents', description: 'The field, dotted from the body or query root' }) field!: string;
+  @ApiProperty({ example: 'account.arrCents', description: 'The field, dotted from the body or query root' })
+  field!: string;
   @ApiProperty({ example: 'arrCents must not be less than 0' }) message!: string;
 }
 

@@ -27,14 +27,21 @@ export class PostgresThrottlerStorage implements ThrottlerStorage, OnApplication
     this.sweepEndedWindows();
     const w = await countRequest(this.db, key, ttl);
     const blocked = w.hits > limit;
-    return { totalHits: w.hits, timeToExpire: w.secondsLeft, isBlocked: blocked, timeToBlockExpire: blocked ? w.secondsLeft : 0 };
+    return {
+      totalHits: w.hits,
+      timeToExpire: w.secondsLeft,
+      isBlocked: blocked,
+      timeToBlockExpire: blocked ? w.secondsLeft : 0,
+    };
   }
 
   /** From the first request on, once a minute: ended windows are dropped (any replica may do it). */
   private sweepEndedWindows(): void {
     if (this.sweeper) return;
     this.sweeper = setInterval(() => {
-      dropEndedWindows(this.db).catch((error: unknown) => this.logger.warn({ err: error }, 'could not drop ended rate-limit windows'));
+      dropEndedWindows(this.db).catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'could not drop ended rate-limit windows'),
+      );
     }, 60_000);
     this.sweeper.unref();
   }

@@ -26,7 +26,9 @@ abstract class RateLimitGuard extends ThrottlerGuard {
   }
 
   protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
-    return Promise.resolve(this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [context.getHandler(), context.getClass()]) === true);
+    return Promise.resolve(
+      this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [context.getHandler(), context.getClass()]) === true,
+    );
   }
 
   protected override async handleRequest(r: ThrottlerRequest): Promise<boolean> {
@@ -34,12 +36,23 @@ abstract class RateLimitGuard extends ThrottlerGuard {
     const tracker = await r.getTracker(req, r.context);
     if (!tracker) return true;
     const key = r.generateKey(r.context, tracker, r.throttler.name!);
-    const { totalHits, timeToExpire, isBlocked, timeToBlockExpire } = await this.storageService.increment(key, r.ttl, r.limit, r.blockDuration, r.throttler.name!);
+    const { totalHits, timeToExpire, isBlocked, timeToBlockExpire } = await this.storageService.increment(
+      key,
+      r.ttl,
+      r.limit,
+      r.blockDuration,
+      r.throttler.name!,
+    );
     const windowSeconds = Math.round(r.ttl / 1000);
     res.append('RateLimit-Policy', `"${r.throttler.name}";q=${r.limit};w=${windowSeconds}`);
     res.append('RateLimit', `"${r.throttler.name}";r=${Math.max(0, r.limit - totalHits)};t=${timeToExpire}`);
     if (isBlocked) {
-      throw new ApiError('REQUEST.RATE_LIMITED', `More than ${r.limit} requests in ${windowSeconds} s ${r.throttler.name === KEY_LIMIT ? 'with this API key' : 'from this address'}; retry in ${timeToBlockExpire} s`, [], { 'Retry-After': String(timeToBlockExpire) });
+      throw new ApiError(
+        'REQUEST.RATE_LIMITED',
+        `More than ${r.limit} requests in ${windowSeconds} s ${r.throttler.name === KEY_LIMIT ? 'with this API key' : 'from this address'}; retry in ${timeToBlockExpire} s`,
+        [],
+        { 'Retry-After': String(timeToBlockExpire) },
+      );
     }
     return true;
   }

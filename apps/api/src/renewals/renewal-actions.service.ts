@@ -21,7 +21,6 @@ import { executeWorkflowUpdate } from '../temporal/workflow-updates';
 import type { CancelRenewalDto, CompleteTaskDto, PatchRenewalDto, RecordDecisionDto } from './dto/renewal-actions.dto';
 import { RENEWAL_ID } from './renewals.service';
 
-
 /**
  * People's actions on a running renewal, sent to its workflow as updates: the workflow
  * validates them against its live state and answers, and Temporal deduplicates an
@@ -47,15 +46,36 @@ export class RenewalActionsService {
   }
 
   /** Idempotency keys belong to their caller: the update id carries both. */
-  private update<Ret, Arg extends { by: string }>(id: string, def: UpdateDefinition<Ret, [Arg]>, arg: Arg, idempotencyKey: string | undefined): Promise<Ret> {
-    return executeWorkflowUpdate(this.temporal.client, id, def, arg, { closedCode: 'RENEWAL.CLOSED', ...(idempotencyKey ? { updateId: `${arg.by}:${idempotencyKey}` } : {}) });
+  private update<Ret, Arg extends { by: string }>(
+    id: string,
+    def: UpdateDefinition<Ret, [Arg]>,
+    arg: Arg,
+    idempotencyKey: string | undefined,
+  ): Promise<Ret> {
+    return executeWorkflowUpdate(this.temporal.client, id, def, arg, {
+      closedCode: 'RENEWAL.CLOSED',
+      ...(idempotencyKey ? { updateId: `${arg.by}:${idempotencyKey}` } : {}),
+    });
   }
 
-  async completeTask(id: string, taskId: string, dto: CompleteTaskDto, by: Principal, idempotencyKey?: string): Promise<RenewalTask> {
+  async completeTask(
+    id: string,
+    taskId: string,
+    dto: CompleteTaskDto,
+    by: Principal,
+    idempotencyKey?: string,
+  ): Promise<RenewalTask> {
     const { parties } = await this.renewal(id);
     // A task's own owner may complete it without owning the renewal (a sales rep's expansion task).
-    this.access.require(by, 'renewal', 'completeTask', parties, id, [await readRenewalTaskOwner(this.dataSource, id, taskId)]);
-    return this.update(id, completeTaskUpdate, { taskId, by: by.id, ...(dto.note ? { note: dto.note } : {}) }, idempotencyKey);
+    this.access.require(by, 'renewal', 'completeTask', parties, id, [
+      await readRenewalTaskOwner(this.dataSource, id, taskId),
+    ]);
+    return this.update(
+      id,
+      completeTaskUpdate,
+      { taskId, by: by.id, ...(dto.note ? { note: dto.note } : {}) },
+      idempotencyKey,
+    );
   }
 
   async decide(id: string, dto: RecordDecisionDto, by: Principal, idempotencyKey?: string): Promise<RenewalDecision> {
@@ -71,13 +91,20 @@ export class RenewalActionsService {
    * through the account's workflow) follows.
    */
   async change(id: string, dto: PatchRenewalDto, by: Principal, idempotencyKey?: string): Promise<RenewalState> {
-    if (Object.values(dto).every((v) => v === undefined)) throw new ApiError('REQUEST.EMPTY_CHANGE', 'Send at least one of renewalDate, ownerCsmId, csmManagerId, salesRepId');
+    if (Object.values(dto).every((v) => v === undefined))
+      throw new ApiError(
+        'REQUEST.EMPTY_CHANGE',
+        'Send at least one of renewalDate, ownerCsmId, csmManagerId, salesRepId',
+      );
     const { accountId, parties } = await this.renewal(id);
     const people = { ownerCsmId: dto.ownerCsmId, csmManagerId: dto.csmManagerId, salesRepId: dto.salesRepId };
     const changesPeople = Object.values(people).some((v) => v !== undefined);
     if (dto.renewalDate !== undefined) this.access.require(by, 'renewal', 'reschedule', parties, id);
     if (changesPeople && !this.access.may(by, 'account', 'changeFacts', parties)) {
-      throw new ApiError('RENEWAL.NOT_YOURS', `${by.id} (${by.role}) may not change the owners of ${id}: owners are the account's facts, which cs_ops sets`);
+      throw new ApiError(
+        'RENEWAL.NOT_YOURS',
+        `${by.id} (${by.role}) may not change the owners of ${id}: owners are the account's facts, which cs_ops sets`,
+      );
     }
     if (dto.renewalDate) {
       // One renewal per account and date: moving onto another renewal's date would leave

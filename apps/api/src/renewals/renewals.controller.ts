@@ -10,13 +10,38 @@ import { IdempotencyKey } from '../common/idempotency-key';
 import { Operation } from '../openapi/operation.decorator';
 import { CreateRenewalDto } from './dto/create-renewal.dto';
 import { ListRenewalsQuery } from './dto/list-renewals.query';
-import { BatchLaunchDto, CancelRenewalDto, CompleteTaskDto, PatchRenewalDto, RecordDecisionDto } from './dto/renewal-actions.dto';
-import { BatchLaunchResult, RenewalDecisionView, RenewalDetailView, RenewalLaunchView, RenewalPage, RenewalStateView, TaskStateView } from './dto/renewal.view';
+import {
+  BatchLaunchDto,
+  CancelRenewalDto,
+  CompleteTaskDto,
+  PatchRenewalDto,
+  RecordDecisionDto,
+} from './dto/renewal-actions.dto';
+import {
+  BatchLaunchResult,
+  RenewalDecisionView,
+  RenewalDetailView,
+  RenewalLaunchView,
+  RenewalPage,
+  RenewalStateView,
+  TaskStateView,
+} from './dto/renewal.view';
 import { RenewalActionsService } from './renewal-actions.service';
 import { RENEWAL_ID_PATTERN, RenewalsService } from './renewals.service';
 
-const ID = { name: 'id', pattern: RENEWAL_ID_PATTERN, example: 'renewal:acc-1042:2027-03-31', description: 'renewal:<accountId>:<renewalDate>' };
-const TO_RENEWAL = { GetRenewal: { operationId: 'getRenewal', parameters: { id: '$response.body#/id' }, description: 'The renewal just launched' } };
+const ID = {
+  name: 'id',
+  pattern: RENEWAL_ID_PATTERN,
+  example: 'renewal:acc-1042:2027-03-31',
+  description: 'renewal:<accountId>:<renewalDate>',
+};
+const TO_RENEWAL = {
+  GetRenewal: {
+    operationId: 'getRenewal',
+    parameters: { id: '$response.body#/id' },
+    description: 'The renewal just launched',
+  },
+};
 
 @ApiTags('renewals')
 @Controller('renewals')
@@ -30,29 +55,45 @@ export class RenewalsController {
   @Access(['renewal', 'launch'])
   @Operation({
     id: 'launchRenewal',
-    summary: 'Launch the renewal workflow for one account and renewal date (cs_ops); states the account\'s facts',
+    summary: "Launch the renewal workflow for one account and renewal date (cs_ops); states the account's facts",
     ok: { status: 201, type: RenewalLaunchView, description: 'Started', links: TO_RENEWAL },
     also: { status: 200, description: 'Already running with the same details' },
     body: true,
     conflict: true,
   })
-  async launch(@Body() body: CreateRenewalDto, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: Response): Promise<RenewalLaunchView> {
+  async launch(
+    @Body() body: CreateRenewalDto,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<RenewalLaunchView> {
     const result = await this.renewals.launch(body, principal, new Date());
-    res.status(result.created ? HttpStatus.CREATED : HttpStatus.OK).location(`/renewals/${encodeURIComponent(result.id)}`);
+    res
+      .status(result.created ? HttpStatus.CREATED : HttpStatus.OK)
+      .location(`/renewals/${encodeURIComponent(result.id)}`);
     return result;
   }
 
   @Post('batch')
   @Access(['renewal', 'launch'])
   @HttpCode(HttpStatus.OK)
-  @Operation({ id: 'launchRenewals', summary: 'Launch up to 1,000 renewals; each item gets its own result', ok: { status: 200, type: BatchLaunchResult, description: 'A result per item' }, body: true })
+  @Operation({
+    id: 'launchRenewals',
+    summary: 'Launch up to 1,000 renewals; each item gets its own result',
+    ok: { status: 200, type: BatchLaunchResult, description: 'A result per item' },
+    body: true,
+  })
   launchBatch(@Body() body: BatchLaunchDto, @CurrentPrincipal() principal: Principal): Promise<BatchLaunchResult> {
     return this.renewals.launchBatch(body.items, principal, new Date());
   }
 
   @Get()
   @Access(['renewal', 'read'])
-  @Operation({ id: 'listRenewals', summary: 'Renewals from the read model, keyset-paginated: CSMs see their own, sales reps their accounts\', managers their team\'s', ok: { status: 200, type: RenewalPage, description: 'One page' } })
+  @Operation({
+    id: 'listRenewals',
+    summary:
+      "Renewals from the read model, keyset-paginated: CSMs see their own, sales reps their accounts', managers their team's",
+    ok: { status: 200, type: RenewalPage, description: 'One page' },
+  })
   list(@Query() query: ListRenewalsQuery, @CurrentPrincipal() principal: Principal): Promise<RenewalPage> {
     return this.renewals.list(query, principal);
   }
@@ -61,7 +102,8 @@ export class RenewalsController {
   @Access(['renewal', 'read'])
   @Operation({
     id: 'getRenewal',
-    summary: 'One renewal: phase, next milestone, time band, category with reasons and history, tasks, owners, save request, decision, audit trail',
+    summary:
+      'One renewal: phase, next milestone, time band, category with reasons and history, tasks, owners, save request, decision, audit trail',
     ok: { status: 200, type: RenewalDetailView, description: 'The renewal' },
     params: [ID],
     notFound: true,
@@ -82,7 +124,13 @@ export class RenewalsController {
     notFound: true,
     idempotent: true,
   })
-  completeTask(@Param('id') id: string, @Param('taskId') taskId: string, @Body() body: CompleteTaskDto, @CurrentPrincipal() principal: Principal, @IdempotencyKey() key?: string): Promise<RenewalTask> {
+  completeTask(
+    @Param('id') id: string,
+    @Param('taskId') taskId: string,
+    @Body() body: CompleteTaskDto,
+    @CurrentPrincipal() principal: Principal,
+    @IdempotencyKey() key?: string,
+  ): Promise<RenewalTask> {
     return this.actions.completeTask(id, taskId, body, principal, key);
   }
 
@@ -91,14 +139,20 @@ export class RenewalsController {
   @HttpCode(HttpStatus.OK)
   @Operation({
     id: 'decideRenewal',
-    summary: 'Record the customer\'s decision: renewed, expanded, downsized (with new ARR), paused, churned (with the reason in their words)',
+    summary:
+      "Record the customer's decision: renewed, expanded, downsized (with new ARR), paused, churned (with the reason in their words)",
     ok: { status: 200, type: RenewalDecisionView, description: 'The decision, recorded once' },
     params: [ID],
     body: true,
     notFound: true,
     idempotent: true,
   })
-  decide(@Param('id') id: string, @Body() body: RecordDecisionDto, @CurrentPrincipal() principal: Principal, @IdempotencyKey() key?: string): Promise<RenewalDecision> {
+  decide(
+    @Param('id') id: string,
+    @Body() body: RecordDecisionDto,
+    @CurrentPrincipal() principal: Principal,
+    @IdempotencyKey() key?: string,
+  ): Promise<RenewalDecision> {
     return this.actions.decide(id, body, principal, key);
   }
 
@@ -106,22 +160,41 @@ export class RenewalsController {
   @Access(['renewal', 'reschedule'], ['account', 'changeFacts'])
   @Operation({
     id: 'changeRenewal',
-    summary: 'Reschedule the renewal date (the renewal\'s team, directors, VPs, cs_ops; every remaining timer is re-planned) or change its owners (cs_ops: they are the account\'s facts)',
+    summary:
+      "Reschedule the renewal date (the renewal's team, directors, VPs, cs_ops; every remaining timer is re-planned) or change its owners (cs_ops: they are the account's facts)",
     ok: { status: 200, type: RenewalStateView, description: 'The renewal after the change' },
     params: [ID],
     body: true,
     notFound: true,
     idempotent: true,
   })
-  change(@Param('id') id: string, @Body() body: PatchRenewalDto, @CurrentPrincipal() principal: Principal, @IdempotencyKey() key?: string): Promise<RenewalState> {
+  change(
+    @Param('id') id: string,
+    @Body() body: PatchRenewalDto,
+    @CurrentPrincipal() principal: Principal,
+    @IdempotencyKey() key?: string,
+  ): Promise<RenewalState> {
     return this.actions.change(id, body, principal, key);
   }
 
   @Post(':id/cancel')
   @Access(['renewal', 'cancel'])
   @HttpCode(HttpStatus.OK)
-  @Operation({ id: 'cancelRenewal', summary: 'Stop the renewal workflow with a reason (cs_ops)', ok: { status: 200, type: RenewalStateView, description: 'The renewal, cancelled' }, params: [ID], body: true, notFound: true, idempotent: true })
-  cancel(@Param('id') id: string, @Body() body: CancelRenewalDto, @CurrentPrincipal() principal: Principal, @IdempotencyKey() key?: string): Promise<RenewalState> {
+  @Operation({
+    id: 'cancelRenewal',
+    summary: 'Stop the renewal workflow with a reason (cs_ops)',
+    ok: { status: 200, type: RenewalStateView, description: 'The renewal, cancelled' },
+    params: [ID],
+    body: true,
+    notFound: true,
+    idempotent: true,
+  })
+  cancel(
+    @Param('id') id: string,
+    @Body() body: CancelRenewalDto,
+    @CurrentPrincipal() principal: Principal,
+    @IdempotencyKey() key?: string,
+  ): Promise<RenewalState> {
     return this.actions.cancel(id, body, principal, key);
   }
 }

@@ -22,7 +22,14 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { flattenValidationErrors } from '../problems/validation';
 import { CreateRenewalDto as CreateRenewalDtoClass } from './dto/create-renewal.dto';
-import type { BatchItemResult, BatchLaunchResult, RenewalDetailView, RenewalLaunchView, RenewalPage, RenewalView } from './dto/renewal.view';
+import type {
+  BatchItemResult,
+  BatchLaunchResult,
+  RenewalDetailView,
+  RenewalLaunchView,
+  RenewalPage,
+  RenewalView,
+} from './dto/renewal.view';
 
 /** A renewal's id: `renewal:<accountId>:<renewalDate>`. */
 export const RENEWAL_ID_PATTERN = '^renewal:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\\d{4}-\\d{2}-\\d{2}$';
@@ -41,7 +48,10 @@ function toView(r: RenewalRecord): RenewalView {
     arrCents: r.arrCents,
     segment: r.segment,
     ownerCsmId: r.ownerCsmId,
-    nextMilestone: r.nextMilestonePhase && r.nextMilestoneAt ? { phase: r.nextMilestonePhase, at: r.nextMilestoneAt.toISOString() } : null,
+    nextMilestone:
+      r.nextMilestonePhase && r.nextMilestoneAt
+        ? { phase: r.nextMilestonePhase, at: r.nextMilestoneAt.toISOString() }
+        : null,
     policyVersion: r.policyVersion,
     startedAt: r.startedAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
@@ -69,25 +79,41 @@ export class RenewalsService {
       policy = resolvePolicy(dto.policy);
     } catch (error) {
       if (error instanceof InvalidPolicyError) {
-        throw new ApiError('RENEWAL.INVALID_POLICY', error.message, error.problems.map((p) => ({ field: p.split(':')[0]!, message: p })));
+        throw new ApiError(
+          'RENEWAL.INVALID_POLICY',
+          error.message,
+          error.problems.map((p) => ({ field: p.split(':')[0]!, message: p })),
+        );
       }
       throw error;
     }
     const daysLeft = daysUntilRenewal(dto.renewalDate, dto.account.timeZone, now);
     const window = policy.renewal.launchWindow;
     if (-daysLeft > window.maxDaysAfterRenewalDate || daysLeft > window.maxDaysAhead) {
-      const message = daysLeft < 0 ? 'is in the past in the account\'s time zone' : `is more than ${window.maxDaysAhead} days ahead`;
+      const message =
+        daysLeft < 0 ? "is in the past in the account's time zone" : `is more than ${window.maxDaysAhead} days ahead`;
       throw new ApiError('VALIDATION.FAILED', `renewalDate ${message}`, [{ field: 'renewalDate', message }]);
     }
 
     const a = dto.account;
     const input: RenewalWorkflowInput = {
-      account: { id: a.id, name: a.name, arrCents: a.arrCents, segment: a.segment, timeZone: a.timeZone, ownerCsmId: a.ownerCsmId, csmManagerId: a.csmManagerId ?? null, salesRepId: a.salesRepId ?? null },
+      account: {
+        id: a.id,
+        name: a.name,
+        arrCents: a.arrCents,
+        segment: a.segment,
+        timeZone: a.timeZone,
+        ownerCsmId: a.ownerCsmId,
+        csmManagerId: a.csmManagerId ?? null,
+        salesRepId: a.salesRepId ?? null,
+      },
       renewalDate: dto.renewalDate,
       policy,
       launchedBy: by.id,
     };
-    const fingerprint = createHash('sha256').update(canonicalJson({ account: input.account, renewalDate: input.renewalDate, policy: dto.policy ?? null })).digest('hex');
+    const fingerprint = createHash('sha256')
+      .update(canonicalJson({ account: input.account, renewalDate: input.renewalDate, policy: dto.policy ?? null }))
+      .digest('hex');
     const workflowId = renewalWorkflowId(a.id, dto.renewalDate);
     const started = await this.start(workflowId, input, fingerprint, by, dto.renewalDate);
     // The launch is cs_ops stating the account's facts: written once the renewal runs (a
@@ -96,7 +122,13 @@ export class RenewalsService {
     return started;
   }
 
-  private async start(workflowId: string, input: RenewalWorkflowInput, fingerprint: string, by: Principal, renewalDate: string): Promise<RenewalLaunchView> {
+  private async start(
+    workflowId: string,
+    input: RenewalWorkflowInput,
+    fingerprint: string,
+    by: Principal,
+    renewalDate: string,
+  ): Promise<RenewalLaunchView> {
     const a = input.account;
     const client = this.temporal.client;
     try {
@@ -113,14 +145,21 @@ export class RenewalsService {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
         const existing = await client.workflow.getHandle(workflowId).describe();
         if (existing.status.name !== 'RUNNING') {
-          throw new ApiError('RENEWAL.ALREADY_CLOSED', `The renewal ${workflowId} ended (${existing.status.name.toLowerCase()}); it cannot be launched again`);
+          throw new ApiError(
+            'RENEWAL.ALREADY_CLOSED',
+            `The renewal ${workflowId} ended (${existing.status.name.toLowerCase()}); it cannot be launched again`,
+          );
         }
         if (existing.memo?.launchFingerprint !== fingerprint) {
-          throw new ApiError('RENEWAL.CONFLICTING_LAUNCH', `The renewal ${workflowId} is already running with other details; change it with PATCH /renewals/{id}`);
+          throw new ApiError(
+            'RENEWAL.CONFLICTING_LAUNCH',
+            `The renewal ${workflowId} is already running with other details; change it with PATCH /renewals/{id}`,
+          );
         }
         return { id: workflowId, accountId: a.id, renewalDate, workflowRunId: existing.runId, created: false };
       }
-      if (isTemporalUnavailable(error)) throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was started, try again');
+      if (isTemporalUnavailable(error))
+        throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was started, try again');
       throw error;
     }
   }
@@ -134,7 +173,13 @@ export class RenewalsService {
         const dto = plainToInstance(CreateRenewalDtoClass, items[i]);
         const problems = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
         if (problems.length) {
-          results[i] = { index: i, status: 'rejected', code: 'VALIDATION.FAILED', errors: flattenValidationErrors(problems), detail: 'the item is not valid' };
+          results[i] = {
+            index: i,
+            status: 'rejected',
+            code: 'VALIDATION.FAILED',
+            errors: flattenValidationErrors(problems),
+            detail: 'the item is not valid',
+          };
           continue;
         }
         try {
@@ -142,14 +187,25 @@ export class RenewalsService {
           results[i] = { index: i, status: r.created ? 'created' : 'already_running', id: r.id };
         } catch (error) {
           if (!(error instanceof ApiError)) throw error;
-          results[i] = { index: i, status: 'rejected', code: error.code, detail: error.detail, ...(error.errors.length ? { errors: error.errors } : {}) };
+          results[i] = {
+            index: i,
+            status: 'rejected',
+            code: error.code,
+            detail: error.detail,
+            ...(error.errors.length ? { errors: error.errors } : {}),
+          };
         }
       }
     };
     // Bounded concurrency: enough to keep Temporal busy, not enough to swamp it.
     await Promise.all(Array.from({ length: Math.min(16, items.length) }, worker));
     const count = (status: string) => results.filter((r) => r.status === status).length;
-    return { created: count('created'), alreadyRunning: count('already_running'), rejected: count('rejected'), items: results };
+    return {
+      created: count('created'),
+      alreadyRunning: count('already_running'),
+      rejected: count('rejected'),
+      items: results,
+    };
   }
 
   /** Everything about one renewal from the read model: status, tasks, classification history, audit trail. */
@@ -159,10 +215,25 @@ export class RenewalsService {
     if (!row) {
       const starting = await this.get(id);
       this.access.require(p, 'renewal', 'read', await this.access.parties(starting.accountId), id);
-      return { ...starting, originalRenewalDate: starting.renewalDate, classificationHistory: [], ownership: null, decision: null, saveRequest: null, exception: null, cancellation: null, nextTermRenewalId: null, tasks: [], history: [] };
+      return {
+        ...starting,
+        originalRenewalDate: starting.renewalDate,
+        classificationHistory: [],
+        ownership: null,
+        decision: null,
+        saveRequest: null,
+        exception: null,
+        cancellation: null,
+        nextTermRenewalId: null,
+        tasks: [],
+        history: [],
+      };
     }
     this.access.require(p, 'renewal', 'read', await this.access.parties(row.accountId), id);
-    const [tasks, history] = await Promise.all([listRenewalTasks(this.dataSource, id), listRenewalAudit(this.dataSource, id)]);
+    const [tasks, history] = await Promise.all([
+      listRenewalTasks(this.dataSource, id),
+      listRenewalAudit(this.dataSource, id),
+    ]);
     const iso = (v: Date | null) => v?.toISOString() ?? null;
     return {
       ...toView(row),
@@ -175,11 +246,29 @@ export class RenewalsService {
       cancellation: row.cancellation,
       nextTermRenewalId: row.nextTermRenewalId,
       tasks: tasks.map((t) => ({
-        id: t.taskId, key: t.key, title: t.title, trigger: t.trigger, ownerRole: t.ownerRole, ownerId: t.ownerId, state: t.state, dueAt: t.dueAt.toISOString(),
-        nominalDueAt: t.nominalDueAt.toISOString(), late: t.late, overdue: t.overdue, escalatedAt: iso(t.escalatedAt), completedAt: iso(t.completedAt),
-        completedBy: t.completedBy, note: t.note,
+        id: t.taskId,
+        key: t.key,
+        title: t.title,
+        trigger: t.trigger,
+        ownerRole: t.ownerRole,
+        ownerId: t.ownerId,
+        state: t.state,
+        dueAt: t.dueAt.toISOString(),
+        nominalDueAt: t.nominalDueAt.toISOString(),
+        late: t.late,
+        overdue: t.overdue,
+        escalatedAt: iso(t.escalatedAt),
+        completedAt: iso(t.completedAt),
+        completedBy: t.completedBy,
+        note: t.note,
       })),
-      history: history.map((h) => ({ seq: h.seq, at: h.at.toISOString(), actor: h.actor, action: h.action, detail: h.detail })),
+      history: history.map((h) => ({
+        seq: h.seq,
+        at: h.at.toISOString(),
+        actor: h.actor,
+        action: h.action,
+        detail: h.detail,
+      })),
     };
   }
 
@@ -194,7 +283,12 @@ export class RenewalsService {
         // The memo of a launch through the api; the business key of one a workflow started.
         const memo = (d.memo ?? {}) as { accountId?: string; renewalDate?: string };
         const [, idAccount = '', idDate = ''] = /^renewal:(.+):(\d{4}-\d{2}-\d{2})$/.exec(id) ?? [];
-        return { id, accountId: memo.accountId ?? idAccount, renewalDate: memo.renewalDate ?? idDate, status: d.status.name === 'RUNNING' ? 'starting' : d.status.name.toLowerCase() };
+        return {
+          id,
+          accountId: memo.accountId ?? idAccount,
+          renewalDate: memo.renewalDate ?? idDate,
+          status: d.status.name === 'RUNNING' ? 'starting' : d.status.name.toLowerCase(),
+        };
       }
     } catch {
       // not found in Temporal either, or Temporal is down: the read model is the answer
@@ -223,6 +317,9 @@ export class RenewalsService {
       await this.access.listScope(p, 'renewal', 'read'),
     );
     const last = rows.length > limit ? rows[limit - 1] : undefined;
-    return { items: rows.slice(0, limit).map(toView), nextCursor: last ? encodeCursor([last.renewalDate, last.id]) : null };
+    return {
+      items: rows.slice(0, limit).map(toView),
+      nextCursor: last ? encodeCursor([last.renewalDate, last.id]) : null,
+    };
   }
 }

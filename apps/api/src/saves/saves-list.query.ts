@@ -12,7 +12,9 @@ const SAVE_ID = /^save:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\d{4}-\d{2}-\d{2}$/;
  */
 export function saveListFilter(q: ListSavesQuery): SaveListFilter {
   const sort = q.sort === 'arr' ? 'arr' : 'deadline';
-  const cursor = q.cursor ? decodeCursor(q.cursor, [sort === 'arr' ? 'cents' : 'instantOrInfinity', SAVE_ID]) : undefined;
+  const cursor = q.cursor
+    ? decodeCursor(q.cursor, [sort === 'arr' ? 'cents' : 'instantOrInfinity', SAVE_ID])
+    : undefined;
   return {
     sort,
     limit: q.limit ?? 50,
@@ -34,6 +36,9 @@ export function saveListFilter(q: ListSavesQuery): SaveListFilter {
  * as the service runs it: test/integration/saves-list.spec.ts checks its plans and
  * bench/managers-list.mjs times it.
  */
-export function savesListQuery(q: ListSavesQuery, p: Pick<Principal, 'id' | 'role'> & Pick<ListReader, 'team'>): { text: string; params: unknown[] } {
+export function savesListQuery(
+  q: ListSavesQuery,
+  p: Pick<Principal, 'id' | 'role'> & Pick<ListReader, 'team'>,
+): { text: string; params: unknown[] } {
   return saveListStatement(saveListFilter(q), accountScope(p.role, 'save', 'read', p));
 }

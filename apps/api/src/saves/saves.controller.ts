@@ -1,7 +1,29 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseEnumPipe, Post, Put, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  ParseEnumPipe,
+  Post,
+  Put,
+  Query,
+  Res,
+} from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ESCALATION_STEPS, type Concession, type ConversationEntry, type EscalationStep, type ExecutiveEscalation, type PlanItem, type RecordedIssue, type SaveOutcome, type SaveState } from '@retain/workflows';
+import {
+  ESCALATION_STEPS,
+  type Concession,
+  type ConversationEntry,
+  type EscalationStep,
+  type ExecutiveEscalation,
+  type PlanItem,
+  type RecordedIssue,
+  type SaveOutcome,
+  type SaveState,
+} from '@retain/workflows';
 import { Access } from '../access/access.decorator';
 import type { Principal } from '../auth/api-key-store';
 import { CurrentPrincipal } from '../auth/roles.decorator';
@@ -9,15 +31,40 @@ import { IdempotencyKey } from '../common/idempotency-key';
 import { Operation } from '../openapi/operation.decorator';
 import { ApiError } from '../problems/error-codes';
 import {
-  AddIssueDto, AddPlanItemDto, ConversationDto, CreateSaveDto, DebriefDto, DecideConcessionDto, EscalationStepDto, ListSavesQuery, PlanItemStatusDto, RequestConcessionDto, SaveOutcomeDto,
+  AddIssueDto,
+  AddPlanItemDto,
+  ConversationDto,
+  CreateSaveDto,
+  DebriefDto,
+  DecideConcessionDto,
+  EscalationStepDto,
+  ListSavesQuery,
+  PlanItemStatusDto,
+  RequestConcessionDto,
+  SaveOutcomeDto,
   StartEscalationDto,
 } from './dto/save.dto';
 import {
-  ConcessionView, ConversationView, DebriefView, EscalationStepAcceptedView, EscalationView, PlanItemView, RecordedIssueView, SaveOutcomeView, SavePage, SaveStartView, SaveStateView,
+  ConcessionView,
+  ConversationView,
+  DebriefView,
+  EscalationStepAcceptedView,
+  EscalationView,
+  PlanItemView,
+  RecordedIssueView,
+  SaveOutcomeView,
+  SavePage,
+  SaveStartView,
+  SaveStateView,
 } from './dto/save.view';
 import { SAVE_ID_PATTERN, SavesService } from './saves.service';
 
-const ID = { name: 'id', pattern: SAVE_ID_PATTERN, example: 'save:acc-1042:2027-03-31', description: 'save:<accountId>:<renewalDate>' };
+const ID = {
+  name: 'id',
+  pattern: SAVE_ID_PATTERN,
+  example: 'save:acc-1042:2027-03-31',
+  description: 'save:<accountId>:<renewalDate>',
+};
 const ITEM = (name: string, example: string) => ({ name, pattern: '^[A-Za-z0-9._-]{1,100}$', example });
 
 @ApiTags('saves')
@@ -29,14 +76,24 @@ export class SavesController {
   @Access(['save', 'start'])
   @Operation({
     id: 'startSave',
-    summary: 'Start the save effort of an at-risk renewal (one per renewal): its owner, his manager chain, or cs_ops; the account is read from Retain',
-    ok: { status: 201, type: SaveStartView, description: 'Started', links: { GetSave: { operationId: 'getSave', parameters: { id: '$response.body#/id' } } } },
+    summary:
+      'Start the save effort of an at-risk renewal (one per renewal): its owner, his manager chain, or cs_ops; the account is read from Retain',
+    ok: {
+      status: 201,
+      type: SaveStartView,
+      description: 'Started',
+      links: { GetSave: { operationId: 'getSave', parameters: { id: '$response.body#/id' } } },
+    },
     also: { status: 200, description: 'The save of this renewal already runs' },
     body: true,
     notFound: true,
     conflict: true,
   })
-  async start(@Body() body: CreateSaveDto, @CurrentPrincipal() p: Principal, @Res({ passthrough: true }) res: Response) {
+  async start(
+    @Body() body: CreateSaveDto,
+    @CurrentPrincipal() p: Principal,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const r = await this.saves.start(body, p, new Date());
     res.status(r.created ? HttpStatus.CREATED : HttpStatus.OK).location(`/saves/${encodeURIComponent(r.id)}`);
     return r;
@@ -44,29 +101,66 @@ export class SavesController {
 
   @Get()
   @Access(['save', 'read'])
-  @Operation({ id: 'listSaves', summary: 'Managers\' view of save efforts: filters, sorted by ARR at risk or deadline (a manager sees his team\'s, directors and VPs all)', ok: { status: 200, type: SavePage, description: 'One page' } })
+  @Operation({
+    id: 'listSaves',
+    summary:
+      "Managers' view of save efforts: filters, sorted by ARR at risk or deadline (a manager sees his team's, directors and VPs all)",
+    ok: { status: 200, type: SavePage, description: 'One page' },
+  })
   list(@Query() q: ListSavesQuery, @CurrentPrincipal() p: Principal) {
     return this.saves.list(q, p);
   }
 
   @Get(':id')
   @Access(['save', 'read'])
-  @Operation({ id: 'getSave', summary: 'Triage, issues, plan, concessions with approval chains, escalation, conversations, outcome', ok: { status: 200, type: SaveStateView, description: 'The save' }, params: [ID], notFound: true })
+  @Operation({
+    id: 'getSave',
+    summary: 'Triage, issues, plan, concessions with approval chains, escalation, conversations, outcome',
+    ok: { status: 200, type: SaveStateView, description: 'The save' },
+    params: [ID],
+    notFound: true,
+  })
   get(@Param('id') id: string, @CurrentPrincipal() p: Principal): Promise<SaveState> {
     return this.saves.get(id, p);
   }
 
   @Post(':id/issues')
   @Access(['save', 'work'])
-  @Operation({ id: 'addSaveIssue', summary: 'Record an identified issue; the top fixable deal-breakers become fast-fix items', ok: { status: 201, type: RecordedIssueView, description: 'The issue' }, params: [ID], body: true, notFound: true, idempotent: true })
-  addIssue(@Param('id') id: string, @Body() body: AddIssueDto, @CurrentPrincipal() p: Principal, @IdempotencyKey() key?: string): Promise<RecordedIssue> {
+  @Operation({
+    id: 'addSaveIssue',
+    summary: 'Record an identified issue; the top fixable deal-breakers become fast-fix items',
+    ok: { status: 201, type: RecordedIssueView, description: 'The issue' },
+    params: [ID],
+    body: true,
+    notFound: true,
+    idempotent: true,
+  })
+  addIssue(
+    @Param('id') id: string,
+    @Body() body: AddIssueDto,
+    @CurrentPrincipal() p: Principal,
+    @IdempotencyKey() key?: string,
+  ): Promise<RecordedIssue> {
     return this.saves.addIssue(id, body, p, key);
   }
 
   @Post(':id/plan-items')
   @Access(['save', 'work'])
-  @Operation({ id: 'addPlanItem', summary: 'Add a remediation item to the save contract', ok: { status: 201, type: PlanItemView, description: 'The item' }, params: [ID], body: true, notFound: true, idempotent: true })
-  addPlanItem(@Param('id') id: string, @Body() body: AddPlanItemDto, @CurrentPrincipal() p: Principal, @IdempotencyKey() key?: string): Promise<PlanItem> {
+  @Operation({
+    id: 'addPlanItem',
+    summary: 'Add a remediation item to the save contract',
+    ok: { status: 201, type: PlanItemView, description: 'The item' },
+    params: [ID],
+    body: true,
+    notFound: true,
+    idempotent: true,
+  })
+  addPlanItem(
+    @Param('id') id: string,
+    @Body() body: AddPlanItemDto,
+    @CurrentPrincipal() p: Principal,
+    @IdempotencyKey() key?: string,
+  ): Promise<PlanItem> {
     return this.saves.addPlanItem(id, body, p, key);
   }
 
@@ -75,21 +169,41 @@ export class SavesController {
   @HttpCode(HttpStatus.OK)
   @Operation({
     id: 'setPlanItemState',
-    summary: 'Progress a remediation item (the save\'s people, or the item\'s owner): in_progress, done (with evidence), verified_by_customer, blocked',
+    summary:
+      "Progress a remediation item (the save's people, or the item's owner): in_progress, done (with evidence), verified_by_customer, blocked",
     ok: { status: 200, type: PlanItemView, description: 'The item' },
     params: [ID, ITEM('itemId', 'item-1')],
     body: true,
     notFound: true,
     idempotent: true,
   })
-  setPlanItemState(@Param('id') id: string, @Param('itemId') itemId: string, @Body() body: PlanItemStatusDto, @CurrentPrincipal() p: Principal, @IdempotencyKey() key?: string): Promise<PlanItem> {
+  setPlanItemState(
+    @Param('id') id: string,
+    @Param('itemId') itemId: string,
+    @Body() body: PlanItemStatusDto,
+    @CurrentPrincipal() p: Principal,
+    @IdempotencyKey() key?: string,
+  ): Promise<PlanItem> {
     return this.saves.setPlanItemState(id, itemId, body, p, key);
   }
 
   @Post(':id/concessions')
   @Access(['concession', 'request'])
-  @Operation({ id: 'requestConcession', summary: 'Request a concession; the approval matrix decides who must approve it', ok: { status: 201, type: ConcessionView, description: 'The request, pending' }, params: [ID], body: true, notFound: true, idempotent: true })
-  requestConcession(@Param('id') id: string, @Body() body: RequestConcessionDto, @CurrentPrincipal() p: Principal, @IdempotencyKey() key?: string): Promise<Concession> {
+  @Operation({
+    id: 'requestConcession',
+    summary: 'Request a concession; the approval matrix decides who must approve it',
+    ok: { status: 201, type: ConcessionView, description: 'The request, pending' },
+    params: [ID],
+    body: true,
+    notFound: true,
+    idempotent: true,
+  })
+  requestConcession(
+    @Param('id') id: string,
+    @Body() body: RequestConcessionDto,
+    @CurrentPrincipal() p: Principal,
+    @IdempotencyKey() key?: string,
+  ): Promise<Concession> {
     return this.saves.requestConcession(id, body, p, key);
   }
 
@@ -98,44 +212,105 @@ export class SavesController {
   @HttpCode(HttpStatus.OK)
   @Operation({
     id: 'approveConcession',
-    summary: 'Approve: with access to the save, within the authority of your key\'s role, never your own request nor one of someone above you (403 otherwise, audited)',
+    summary:
+      "Approve: with access to the save, within the authority of your key's role, never your own request nor one of someone above you (403 otherwise, audited)",
     ok: { status: 200, type: ConcessionView, description: 'Approved' },
     params: [ID, ITEM('cid', 'concession-1')],
     body: true,
     notFound: true,
     idempotent: true,
   })
-  approve(@Param('id') id: string, @Param('cid') cid: string, @Body() body: DecideConcessionDto, @CurrentPrincipal() p: Principal, @IdempotencyKey() key?: string): Promise<Concession> {
+  approve(
+    @Param('id') id: string,
+    @Param('cid') cid: string,
+    @Body() body: DecideConcessionDto,
+    @CurrentPrincipal() p: Principal,
+    @IdempotencyKey() key?: string,
+  ): Promise<Concession> {
     return this.saves.decideConcession(id, cid, true, body, p, key);
   }
 
   @Post(':id/concessions/:cid/reject')
   @Access(['concession', 'decide'])
   @HttpCode(HttpStatus.OK)
-  @Operation({ id: 'rejectConcession', summary: 'Reject: as for approving', ok: { status: 200, type: ConcessionView, description: 'Rejected' }, params: [ID, ITEM('cid', 'concession-1')], body: true, notFound: true, idempotent: true })
-  reject(@Param('id') id: string, @Param('cid') cid: string, @Body() body: DecideConcessionDto, @CurrentPrincipal() p: Principal, @IdempotencyKey() key?: string): Promise<Concession> {
+  @Operation({
+    id: 'rejectConcession',
+    summary: 'Reject: as for approving',
+    ok: { status: 200, type: ConcessionView, description: 'Rejected' },
+    params: [ID, ITEM('cid', 'concession-1')],
+    body: true,
+    notFound: true,
+    idempotent: true,
+  })
+  reject(
+    @Param('id') id: string,
+    @Param('cid') cid: string,
+    @Body() body: DecideConcessionDto,
+    @CurrentPrincipal() p: Principal,
+    @IdempotencyKey() key?: string,
+  ): Promise<Concession> {
     return this.saves.decideConcession(id, cid, false, body, p, key);
   }
 
   @Post(':id/outcome')
   @Access(['save', 'work'])
   @HttpCode(HttpStatus.OK)
-  @Operation({ id: 'recordSaveOutcome', summary: 'Saved (full or partial) or lost (reason, competitor)', ok: { status: 200, type: SaveOutcomeView, description: 'The outcome, recorded once' }, params: [ID], body: true, notFound: true, idempotent: true })
-  outcome(@Param('id') id: string, @Body() body: SaveOutcomeDto, @CurrentPrincipal() p: Principal, @IdempotencyKey() key?: string): Promise<SaveOutcome> {
+  @Operation({
+    id: 'recordSaveOutcome',
+    summary: 'Saved (full or partial) or lost (reason, competitor)',
+    ok: { status: 200, type: SaveOutcomeView, description: 'The outcome, recorded once' },
+    params: [ID],
+    body: true,
+    notFound: true,
+    idempotent: true,
+  })
+  outcome(
+    @Param('id') id: string,
+    @Body() body: SaveOutcomeDto,
+    @CurrentPrincipal() p: Principal,
+    @IdempotencyKey() key?: string,
+  ): Promise<SaveOutcome> {
     return this.saves.recordOutcome(id, body, p, key);
   }
 
   @Post(':id/conversations')
   @Access(['save', 'work'])
-  @Operation({ id: 'logSaveConversation', summary: 'Log a save conversation: its stage (§4.6 step 8) and result', ok: { status: 201, type: ConversationView, description: 'The entry' }, params: [ID], body: true, notFound: true, idempotent: true })
-  conversation(@Param('id') id: string, @Body() body: ConversationDto, @CurrentPrincipal() p: Principal, @IdempotencyKey() key?: string): Promise<ConversationEntry> {
+  @Operation({
+    id: 'logSaveConversation',
+    summary: 'Log a save conversation: its stage (§4.6 step 8) and result',
+    ok: { status: 201, type: ConversationView, description: 'The entry' },
+    params: [ID],
+    body: true,
+    notFound: true,
+    idempotent: true,
+  })
+  conversation(
+    @Param('id') id: string,
+    @Body() body: ConversationDto,
+    @CurrentPrincipal() p: Principal,
+    @IdempotencyKey() key?: string,
+  ): Promise<ConversationEntry> {
     return this.saves.logConversation(id, body, p, key);
   }
 
   @Post(':id/escalation')
   @Access(['save', 'work'])
-  @Operation({ id: 'startSaveEscalation', summary: 'Escalate to an executive with a brief (§4.8); 400 when the criteria are unmet and no override reason is given', ok: { status: 201, type: EscalationView, description: 'The escalation' }, params: [ID], body: true, notFound: true, idempotent: true })
-  escalate(@Param('id') id: string, @Body() body: StartEscalationDto, @CurrentPrincipal() p: Principal, @IdempotencyKey() key?: string): Promise<ExecutiveEscalation> {
+  @Operation({
+    id: 'startSaveEscalation',
+    summary:
+      'Escalate to an executive with a brief (§4.8); 400 when the criteria are unmet and no override reason is given',
+    ok: { status: 201, type: EscalationView, description: 'The escalation' },
+    params: [ID],
+    body: true,
+    notFound: true,
+    idempotent: true,
+  })
+  escalate(
+    @Param('id') id: string,
+    @Body() body: StartEscalationDto,
+    @CurrentPrincipal() p: Principal,
+    @IdempotencyKey() key?: string,
+  ): Promise<ExecutiveEscalation> {
     return this.saves.startEscalation(id, body, p, key);
   }
 
@@ -144,7 +319,8 @@ export class SavesController {
   @HttpCode(HttpStatus.ACCEPTED)
   @Operation({
     id: 'advanceSaveEscalation',
-    summary: 'Complete the next step of the escalation protocol (executive_engaged, csm_follow_up, closed_and_documented)',
+    summary:
+      'Complete the next step of the escalation protocol (executive_engaged, csm_follow_up, closed_and_documented)',
     ok: { status: 202, type: EscalationStepAcceptedView, description: 'Accepted; applied once' },
     params: [ID, { name: 'step', enum: ESCALATION_STEPS }],
     body: true,
@@ -153,7 +329,16 @@ export class SavesController {
   })
   advance(
     @Param('id') id: string,
-    @Param('step', new ParseEnumPipe(ESCALATION_STEPS, { exceptionFactory: () => new ApiError('VALIDATION.FAILED', `step must be one of ${ESCALATION_STEPS.join(', ')}`, [{ field: 'step', message: 'is not an escalation step' }]) })) step: EscalationStep,
+    @Param(
+      'step',
+      new ParseEnumPipe(ESCALATION_STEPS, {
+        exceptionFactory: () =>
+          new ApiError('VALIDATION.FAILED', `step must be one of ${ESCALATION_STEPS.join(', ')}`, [
+            { field: 'step', message: 'is not an escalation step' },
+          ]),
+      }),
+    )
+    step: EscalationStep,
     @Body() body: EscalationStepDto,
     @CurrentPrincipal() p: Principal,
   ) {
@@ -162,7 +347,13 @@ export class SavesController {
 
   @Get(':id/debrief')
   @Access(['save', 'read'])
-  @Operation({ id: 'getSaveDebrief', summary: 'The learning debrief (§4.9) of a lost or abandoned save', ok: { status: 200, type: DebriefView, description: 'The debrief' }, params: [ID], notFound: true })
+  @Operation({
+    id: 'getSaveDebrief',
+    summary: 'The learning debrief (§4.9) of a lost or abandoned save',
+    ok: { status: 200, type: DebriefView, description: 'The debrief' },
+    params: [ID],
+    notFound: true,
+  })
   debrief(@Param('id') id: string, @CurrentPrincipal() p: Principal) {
     return this.saves.getDebrief(id, p);
   }
@@ -171,7 +362,8 @@ export class SavesController {
   @Access(['save', 'work'])
   @Operation({
     id: 'putSaveDebrief',
-    summary: 'Write the learning debrief: real reasons, when lost, missed signals, could it have been saved, pattern, what to change',
+    summary:
+      'Write the learning debrief: real reasons, when lost, missed signals, could it have been saved, pattern, what to change',
     ok: { status: 200, type: DebriefView, description: 'The debrief' },
     params: [ID],
     body: true,

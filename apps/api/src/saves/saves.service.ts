@@ -3,8 +3,21 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
-import { DEFAULT_POLICY, concessionDecisionRefusal, daysUntilRenewal, type AccessAction, type Role } from '@retain/domain';
-import { appendAudit, listSaves, readSaveDebrief, readSaveEffort, writeSaveDebrief, type StateRow } from '@retain/persistence';
+import {
+  DEFAULT_POLICY,
+  concessionDecisionRefusal,
+  daysUntilRenewal,
+  type AccessAction,
+  type Role,
+} from '@retain/domain';
+import {
+  appendAudit,
+  listSaves,
+  readSaveDebrief,
+  readSaveEffort,
+  writeSaveDebrief,
+  type StateRow,
+} from '@retain/persistence';
 import {
   SAVE_EFFORT_WORKFLOW_TYPE,
   addIssueUpdate,
@@ -42,8 +55,18 @@ import { executeWorkflowUpdate, isTemporalUnavailable } from '../temporal/workfl
 import { saveListFilter } from './saves-list.query';
 import type { SaveSummaryView } from './dto/save.view';
 import type {
-  AddIssueDto, AddPlanItemDto, ConversationDto, CreateSaveDto, DebriefDto, DecideConcessionDto, EscalationStepDto, ListSavesQuery, PlanItemStatusDto, RequestConcessionDto,
-  SaveOutcomeDto, StartEscalationDto,
+  AddIssueDto,
+  AddPlanItemDto,
+  ConversationDto,
+  CreateSaveDto,
+  DebriefDto,
+  DecideConcessionDto,
+  EscalationStepDto,
+  ListSavesQuery,
+  PlanItemStatusDto,
+  RequestConcessionDto,
+  SaveOutcomeDto,
+  StartEscalationDto,
 } from './dto/save.dto';
 
 /** A save's id: `save:<accountId>:<renewalDate>`. */
@@ -80,15 +103,36 @@ export class SavesService {
    * cs_ops or the CRM last stated it. Who may: the account's owner CSM, his management
    * chain, and cs_ops (the renewal workflow starts its own when it turns red).
    */
-  async start(dto: CreateSaveDto, by: Principal, now: Date): Promise<{ id: string; renewalId: string; created: boolean }> {
+  async start(
+    dto: CreateSaveDto,
+    by: Principal,
+    now: Date,
+  ): Promise<{ id: string; renewalId: string; created: boolean }> {
     const a = await this.accounts.read(dto.accountId);
-    if (!a) throw new ApiError('ACCOUNT.NOT_FOUND', `No account ${dto.accountId}: cs_ops launches its renewal (POST /renewals) or the CRM sends it first`, [{ field: 'accountId', message: 'is not an account Retain knows' }]);
+    if (!a)
+      throw new ApiError(
+        'ACCOUNT.NOT_FOUND',
+        `No account ${dto.accountId}: cs_ops launches its renewal (POST /renewals) or the CRM sends it first`,
+        [{ field: 'accountId', message: 'is not an account Retain knows' }],
+      );
     this.access.require(by, 'save', 'start', await this.access.parties(a.id), `a save of ${a.id}`);
     const daysLeft = daysUntilRenewal(dto.renewalDate, a.timeZone, now);
-    if (daysLeft < 0) throw new ApiError('VALIDATION.FAILED', 'renewalDate is in the past', [{ field: 'renewalDate', message: 'is in the past in the account\'s time zone' }]);
+    if (daysLeft < 0)
+      throw new ApiError('VALIDATION.FAILED', 'renewalDate is in the past', [
+        { field: 'renewalDate', message: "is in the past in the account's time zone" },
+      ]);
     const id = saveEffortWorkflowId(a.id, dto.renewalDate);
     const input: SaveEffortInput = {
-      account: { id: a.id, name: a.name, arrCents: a.arrCents, segment: a.segment, timeZone: a.timeZone, ownerCsmId: a.ownerCsmId, csmManagerId: a.csmManagerId, salesRepId: a.salesRepId },
+      account: {
+        id: a.id,
+        name: a.name,
+        arrCents: a.arrCents,
+        segment: a.segment,
+        timeZone: a.timeZone,
+        ownerCsmId: a.ownerCsmId,
+        csmManagerId: a.csmManagerId,
+        salesRepId: a.salesRepId,
+      },
       renewalDate: dto.renewalDate,
       renewalId: renewalWorkflowId(a.id, dto.renewalDate),
       triggerReasons: dto.triggerReasons,
@@ -102,7 +146,8 @@ export class SavesService {
     const { created } = await startWorkflowOnce(
       this.temporal.client,
       { workflowType: SAVE_EFFORT_WORKFLOW_TYPE, taskQueue: this.config.TEMPORAL_TASK_QUEUE, workflowId: id, input },
-      (status) => new ApiError('SAVE.CLOSED', `The save for this renewal ended (${status}); there is one save per renewal`),
+      (status) =>
+        new ApiError('SAVE.CLOSED', `The save for this renewal ended (${status}); there is one save per renewal`),
     );
     return { id, renewalId: input.renewalId, created };
   }
@@ -121,13 +166,29 @@ export class SavesService {
     return r.state;
   }
 
-  private send<Ret, Arg>(id: string, p: Principal, def: UpdateDefinition<Ret, [Arg]>, arg: Arg, key?: string): Promise<Ret> {
+  private send<Ret, Arg>(
+    id: string,
+    p: Principal,
+    def: UpdateDefinition<Ret, [Arg]>,
+    arg: Arg,
+    key?: string,
+  ): Promise<Ret> {
     // Idempotency keys belong to their caller: the update id carries both.
-    return executeWorkflowUpdate(this.temporal.client, id, def, arg, { closedCode: 'SAVE.CLOSED', ...(key ? { updateId: `${p.id}:${key}` } : {}) });
+    return executeWorkflowUpdate(this.temporal.client, id, def, arg, {
+      closedCode: 'SAVE.CLOSED',
+      ...(key ? { updateId: `${p.id}:${key}` } : {}),
+    });
   }
 
   /** Work on the save (issues, plan, conversations, escalation, outcome) by its owner, his chain, directors and VPs. */
-  private async work<Ret, Arg>(id: string, p: Principal, def: UpdateDefinition<Ret, [Arg]>, arg: Arg, key?: string, action: AccessAction<'save'> | AccessAction<'concession'> = 'work'): Promise<Ret> {
+  private async work<Ret, Arg>(
+    id: string,
+    p: Principal,
+    def: UpdateDefinition<Ret, [Arg]>,
+    arg: Arg,
+    key?: string,
+    action: AccessAction<'save'> | AccessAction<'concession'> = 'work',
+  ): Promise<Ret> {
     const r = await this.row(id);
     if (action === 'request') this.access.require(p, 'concession', 'request', r.parties, `a concession on ${id}`);
     else this.access.require(p, 'save', action as AccessAction<'save'>, r.parties, id);
@@ -151,22 +212,44 @@ export class SavesService {
     try {
       return await this.temporal.client.workflow.getHandle(id).query(getSaveStateQuery);
     } catch (error) {
-      if (isTemporalUnavailable(error)) throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was changed, try again');
+      if (isTemporalUnavailable(error))
+        throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was changed, try again');
       if (error instanceof WorkflowNotFoundError) throw new ApiError('SAVE.CLOSED', `${id} is not running`);
       throw error;
     }
   }
 
   /** A plan item progresses by the save's people or by the item's own owner (a product engineer fixing it). */
-  async setPlanItemState(id: string, itemId: string, dto: PlanItemStatusDto, p: Principal, key?: string): Promise<PlanItem> {
+  async setPlanItemState(
+    id: string,
+    itemId: string,
+    dto: PlanItemStatusDto,
+    p: Principal,
+    key?: string,
+  ): Promise<PlanItem> {
     const r = await this.row(id);
-    const item = this.access.may(p, 'planItem', 'progress', r.parties) ? undefined : (await this.live(id)).planItems.find((i) => i.id === itemId);
+    const item = this.access.may(p, 'planItem', 'progress', r.parties)
+      ? undefined
+      : (await this.live(id)).planItems.find((i) => i.id === itemId);
     this.access.require(p, 'planItem', 'progress', r.parties, `${itemId} of ${id}`, [item?.ownerId]);
-    return this.send(id, p, setPlanItemStateUpdate, { itemId, state: dto.state, ...(dto.evidence ? { evidence: dto.evidence } : {}), by: p.id }, key);
+    return this.send(
+      id,
+      p,
+      setPlanItemStateUpdate,
+      { itemId, state: dto.state, ...(dto.evidence ? { evidence: dto.evidence } : {}), by: p.id },
+      key,
+    );
   }
 
   requestConcession(id: string, dto: RequestConcessionDto, p: Principal, key?: string): Promise<Concession> {
-    return this.work(id, p, requestConcessionUpdate, { ...dto, rationale: { ...dto.rationale }, by: p.id }, key, 'request');
+    return this.work(
+      id,
+      p,
+      requestConcessionUpdate,
+      { ...dto, rationale: { ...dto.rationale }, by: p.id },
+      key,
+      'request',
+    );
   }
 
   /**
@@ -175,35 +258,86 @@ export class SavesService {
    * him, and the authority the matrix requires of the role on his key. A refusal is
    * written to the audit log; the workflow checks authority again against its state.
    */
-  async decideConcession(id: string, concessionId: string, approve: boolean, dto: DecideConcessionDto, p: Principal, key?: string): Promise<Concession> {
+  async decideConcession(
+    id: string,
+    concessionId: string,
+    approve: boolean,
+    dto: DecideConcessionDto,
+    p: Principal,
+    key?: string,
+  ): Promise<Concession> {
     const r = await this.row(id);
     const refuse = async (code: ErrorCode, detail: string): Promise<never> => {
       await appendAudit(this.dataSource, [
-        { actorId: p.id, actorRole: p.role, action: 'concession.decision_refused', subjectType: 'save', subjectId: id, accountId: r.accountId, detail: { concessionId, approve, code, reason: detail } },
+        {
+          actorId: p.id,
+          actorRole: p.role,
+          action: 'concession.decision_refused',
+          subjectType: 'save',
+          subjectId: id,
+          accountId: r.accountId,
+          detail: { concessionId, approve, code, reason: detail },
+        },
       ]);
       throw new ApiError(code, detail);
     };
-    if (!this.access.may(p, 'concession', 'decide', r.parties)) await refuse('SAVE.NOT_YOURS', `${p.id} (${p.role}) has no access to ${id}`);
+    if (!this.access.may(p, 'concession', 'decide', r.parties))
+      await refuse('SAVE.NOT_YOURS', `${p.id} (${p.role}) has no access to ${id}`);
     const concession = (await this.live(id)).concessions.find((c) => c.id === concessionId);
     if (concession && concession.state === 'pending') {
       const roles = await readRoles(this.dataSource, [concession.requestedBy]);
       const refusal = concessionDecisionRefusal({
         approver: { id: p.id, role: p.role, chain: await this.access.chainOf(p.id) },
-        requester: { id: concession.requestedBy, role: (roles.get(concession.requestedBy) as Role | undefined) ?? null },
+        requester: {
+          id: concession.requestedBy,
+          role: (roles.get(concession.requestedBy) as Role | undefined) ?? null,
+        },
         requiredRole: concession.requiredRole,
       });
-      if (refusal) await refuse(DECISION_REFUSALS[refusal], refusal === 'own_request' ? 'nobody decides their own request' : refusal === 'requester_senior' ? `${concession.requestedBy} is above ${p.id}` : `${p.role} may not decide a concession that needs ${concession.requiredRole}`);
+      if (refusal)
+        await refuse(
+          DECISION_REFUSALS[refusal],
+          refusal === 'own_request'
+            ? 'nobody decides their own request'
+            : refusal === 'requester_senior'
+              ? `${concession.requestedBy} is above ${p.id}`
+              : `${p.role} may not decide a concession that needs ${concession.requiredRole}`,
+        );
     }
     try {
-      return await this.send(id, p, decideConcessionUpdate, { concessionId, approve, by: p.id, role: p.role, ...(dto.note ? { note: dto.note } : {}) }, key);
+      return await this.send(
+        id,
+        p,
+        decideConcessionUpdate,
+        { concessionId, approve, by: p.id, role: p.role, ...(dto.note ? { note: dto.note } : {}) },
+        key,
+      );
     } catch (error) {
-      if (error instanceof ApiError && (error.code === 'SAVE.CONCESSION_BEYOND_AUTHORITY' || error.code === 'SAVE.CONCESSION_OWN_REQUEST')) await refuse(error.code, error.detail);
+      if (
+        error instanceof ApiError &&
+        (error.code === 'SAVE.CONCESSION_BEYOND_AUTHORITY' || error.code === 'SAVE.CONCESSION_OWN_REQUEST')
+      )
+        await refuse(error.code, error.detail);
       throw error;
     }
   }
 
   recordOutcome(id: string, dto: SaveOutcomeDto, p: Principal, key?: string): Promise<SaveOutcome> {
-    return this.work(id, p, recordSaveOutcomeUpdate, { result: dto.result, kind: dto.kind, newArrCents: dto.newArrCents ?? null, pauseDays: dto.pauseDays ?? null, reason: dto.reason ?? null, competitor: dto.competitor ?? null, by: p.id }, key);
+    return this.work(
+      id,
+      p,
+      recordSaveOutcomeUpdate,
+      {
+        result: dto.result,
+        kind: dto.kind,
+        newArrCents: dto.newArrCents ?? null,
+        pauseDays: dto.pauseDays ?? null,
+        reason: dto.reason ?? null,
+        competitor: dto.competitor ?? null,
+        by: p.id,
+      },
+      key,
+    );
   }
 
   logConversation(id: string, dto: ConversationDto, p: Principal, key?: string): Promise<ConversationEntry> {
@@ -211,7 +345,18 @@ export class SavesService {
   }
 
   startEscalation(id: string, dto: StartEscalationDto, p: Principal, key?: string): Promise<ExecutiveEscalation> {
-    return this.work(id, p, startEscalationUpdate, { brief: { ...dto.brief }, ...(dto.executiveId ? { executiveId: dto.executiveId } : {}), ...(dto.overrideReason ? { overrideReason: dto.overrideReason } : {}), by: p.id }, key);
+    return this.work(
+      id,
+      p,
+      startEscalationUpdate,
+      {
+        brief: { ...dto.brief },
+        ...(dto.executiveId ? { executiveId: dto.executiveId } : {}),
+        ...(dto.overrideReason ? { overrideReason: dto.overrideReason } : {}),
+        by: p.id,
+      },
+      key,
+    );
   }
 
   /**
@@ -219,7 +364,12 @@ export class SavesService {
    * the workflow's live state so the caller gets a clear 409 for a step out of order;
    * the signal carries the step as its event id, so each step is applied once.
    */
-  async advanceEscalation(id: string, step: EscalationStep, dto: EscalationStepDto, p: Principal): Promise<{ accepted: true; step: EscalationStep }> {
+  async advanceEscalation(
+    id: string,
+    step: EscalationStep,
+    dto: EscalationStepDto,
+    p: Principal,
+  ): Promise<{ accepted: true; step: EscalationStep }> {
     const r = await this.row(id);
     this.access.require(p, 'save', 'work', r.parties, id);
     const handle = this.temporal.client.workflow.getHandle(id);
@@ -227,30 +377,60 @@ export class SavesService {
     try {
       live = await handle.query(getSaveStateQuery);
     } catch (error) {
-      if (isTemporalUnavailable(error)) throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was changed, try again');
+      if (isTemporalUnavailable(error))
+        throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was changed, try again');
       if (error instanceof WorkflowNotFoundError) throw new ApiError('SAVE.CLOSED', `${id} is not running`);
       throw error;
     }
     if (live.status !== 'active') throw new ApiError('SAVE.CLOSED', `the save is ${live.status}`);
     const next = live.escalation?.steps.find((st) => !st.completedAt);
-    if (!next || next.step !== step) throw new ApiError('SAVE.ESCALATION_OUT_OF_ORDER', next ? `the next step is ${next.step}` : 'no escalation step is open');
-    await handle.signal(advanceEscalationSignal, { eventId: `escalation-step:${step}`, step, by: p.id, ...(dto.note ? { note: dto.note } : {}) });
+    if (!next || next.step !== step)
+      throw new ApiError(
+        'SAVE.ESCALATION_OUT_OF_ORDER',
+        next ? `the next step is ${next.step}` : 'no escalation step is open',
+      );
+    await handle.signal(advanceEscalationSignal, {
+      eventId: `escalation-step:${step}`,
+      step,
+      by: p.id,
+      ...(dto.note ? { note: dto.note } : {}),
+    });
     return { accepted: true, step };
   }
 
-  async getDebrief(id: string, p: Principal): Promise<{ saveId: string; open: boolean; answers: Record<string, string>; updatedBy: string | null; updatedAt: string | null }> {
+  async getDebrief(
+    id: string,
+    p: Principal,
+  ): Promise<{
+    saveId: string;
+    open: boolean;
+    answers: Record<string, string>;
+    updatedBy: string | null;
+    updatedAt: string | null;
+  }> {
     const r = await this.row(id);
     this.access.require(p, 'save', 'read', r.parties, id);
     const d = await readSaveDebrief(this.dataSource, id);
-    return { saveId: id, open: DEBRIEF_OPEN.has(r.status), answers: d?.answers ?? {}, updatedBy: d?.updatedBy ?? null, updatedAt: d?.updatedAt.toISOString() ?? null };
+    return {
+      saveId: id,
+      open: DEBRIEF_OPEN.has(r.status),
+      answers: d?.answers ?? {},
+      updatedBy: d?.updatedBy ?? null,
+      updatedAt: d?.updatedAt.toISOString() ?? null,
+    };
   }
 
   async putDebrief(id: string, dto: DebriefDto, p: Principal) {
     const r = await this.row(id);
     this.access.require(p, 'save', 'work', r.parties, id);
     if (!DEBRIEF_OPEN.has(r.status)) throw new ApiError('SAVE.DEBRIEF_NOT_OPEN', `the save is ${r.status}`);
-    const answers = Object.fromEntries(Object.entries(dto).filter(([, v]) => typeof v === 'string' && v.trim()).map(([k, v]) => [k, (v as string).trim()]));
-    if (Object.keys(answers).length === 0) throw new ApiError('REQUEST.EMPTY_CHANGE', 'Answer at least one debrief question');
+    const answers = Object.fromEntries(
+      Object.entries(dto)
+        .filter(([, v]) => typeof v === 'string' && v.trim())
+        .map(([k, v]) => [k, (v as string).trim()]),
+    );
+    if (Object.keys(answers).length === 0)
+      throw new ApiError('REQUEST.EMPTY_CHANGE', 'Answer at least one debrief question');
     await writeSaveDebrief(this.dataSource, id, answers, p.id);
     return this.getDebrief(id, p);
   }

@@ -28,7 +28,8 @@ export async function startWorkflowOnce(
       if (d.status.name !== 'RUNNING') throw ended(d.status.name.toLowerCase());
       return { created: false };
     }
-    if (isTemporalUnavailable(error)) throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was started, try again');
+    if (isTemporalUnavailable(error))
+      throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was started, try again');
     throw error;
   }
 }

@@ -17,17 +17,24 @@ export async function executeWorkflowUpdate<Ret, Arg>(
   options: { updateId?: string; closedCode: ErrorCode },
 ): Promise<Ret> {
   try {
-    return await client.workflow.getHandle(workflowId).executeUpdate(def, { args: [arg], ...(options.updateId ? { updateId: `${def.name}:${options.updateId}` } : {}) });
+    return await client.workflow.getHandle(workflowId).executeUpdate(def, {
+      args: [arg],
+      ...(options.updateId ? { updateId: `${def.name}:${options.updateId}` } : {}),
+    });
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) {
       const cause = error.cause as { type?: string; message?: string } | undefined;
       const code = codeOfRefusal(cause?.type);
       throw new ApiError(code, cause?.message ?? code);
     }
-    if (error instanceof WorkflowNotFoundError || (isGrpcServiceError(error) && /already completed/i.test(error.details ?? error.message))) {
+    if (
+      error instanceof WorkflowNotFoundError ||
+      (isGrpcServiceError(error) && /already completed/i.test(error.details ?? error.message))
+    ) {
       throw new ApiError(options.closedCode, `${workflowId} has ended; it takes no more changes`);
     }
-    if (isTemporalUnavailable(error)) throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was changed, try again');
+    if (isTemporalUnavailable(error))
+      throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was changed, try again');
     throw error;
   }
 }

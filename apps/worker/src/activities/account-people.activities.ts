@@ -22,7 +22,11 @@ export class AccountPeopleActivities {
     private readonly temporal: WorkerTemporalClient,
   ) {}
 
-  readonly propagateAccountPeople = async (change: { accountId: string; eventId: string; by: string }): Promise<void> => {
+  readonly propagateAccountPeople = async (change: {
+    accountId: string;
+    eventId: string;
+    by: string;
+  }): Promise<void> => {
     const facts = await readAccountFacts(this.db, change.accountId);
     if (!facts) return;
     const renewals = await activeRenewalIds(this.db, change.accountId);
@@ -32,15 +36,31 @@ export class AccountPeopleActivities {
       try {
         const live = await handle.query(getRenewalStateQuery);
         const a = live.account;
-        if (live.status !== 'active' || (a.ownerCsmId === people.ownerCsmId && a.csmManagerId === people.csmManagerId && a.salesRepId === people.salesRepId)) continue;
-        await handle.executeUpdate(changeRenewalUpdate, { args: [{ ...people, by: change.by }], updateId: `changeRenewal:account-people:${change.eventId}:${id}` });
+        if (
+          live.status !== 'active' ||
+          (a.ownerCsmId === people.ownerCsmId &&
+            a.csmManagerId === people.csmManagerId &&
+            a.salesRepId === people.salesRepId)
+        )
+          continue;
+        await handle.executeUpdate(changeRenewalUpdate, {
+          args: [{ ...people, by: change.by }],
+          updateId: `changeRenewal:account-people:${change.eventId}:${id}`,
+        });
       } catch (error) {
         // Ended since the read model last saw it, or refused as closed: nothing to follow.
         if (error instanceof WorkflowNotFoundError) continue;
-        if (error instanceof WorkflowUpdateFailedError && (error.cause as { type?: string } | undefined)?.type === RENEWAL_REFUSALS.closed) continue;
+        if (
+          error instanceof WorkflowUpdateFailedError &&
+          (error.cause as { type?: string } | undefined)?.type === RENEWAL_REFUSALS.closed
+        )
+          continue;
         throw error;
       }
-      this.logger.log({ renewalId: id, accountId: change.accountId, eventId: change.eventId }, 'renewal follows the account\'s people');
+      this.logger.log(
+        { renewalId: id, accountId: change.accountId, eventId: change.eventId },
+        "renewal follows the account's people",
+      );
     }
   };
 }

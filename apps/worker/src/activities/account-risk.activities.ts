@@ -1,10 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { appendAudit, notifiedAlertIds, principalTimeZones, readAccountRiskContext, recordHealthObservation, upsertAlertNotification, writeAlert } from '@retain/persistence';
+import {
+  appendAudit,
+  notifiedAlertIds,
+  principalTimeZones,
+  readAccountRiskContext,
+  recordHealthObservation,
+  upsertAlertNotification,
+  writeAlert,
+} from '@retain/persistence';
 import { writeOrReport } from './read-model-rejections';
 import { deliveryFor, type NotificationTimingFields } from '../notifications/notification-timing';
-import type { AccountRiskActivities, AccountRiskContext, AlertNotificationRecord, AlertRecord, HealthReadingRecord } from '@retain/workflows';
+import type {
+  AccountRiskActivities,
+  AccountRiskContext,
+  AlertNotificationRecord,
+  AlertRecord,
+  HealthReadingRecord,
+} from '@retain/workflows';
 
 /** The account workflow's activities. Idempotent: readings once per event, alerts by revision, notifications by key. */
 @Injectable()
@@ -19,7 +33,15 @@ export class AccountRiskReadModelActivities implements Omit<AccountRiskActivitie
     const r = await readAccountRiskContext(this.db, accountId);
     if (!r) return null;
     return {
-      account: { id: accountId, name: r.name, segment: r.segment, vertical: null, arrCents: r.arrCents, renewalDate: r.openRenewalDate, timeZone: r.timeZone },
+      account: {
+        id: accountId,
+        name: r.name,
+        segment: r.segment,
+        vertical: null,
+        arrCents: r.arrCents,
+        renewalDate: r.openRenewalDate,
+        timeZone: r.timeZone,
+      },
       ownerCsmId: r.ownerCsmId,
       csmManagerId: r.csmManagerId,
       salesRepId: r.salesRepId,
@@ -38,11 +60,33 @@ export class AccountRiskReadModelActivities implements Omit<AccountRiskActivitie
     await writeOrReport(this.db, { readModel: 'alerts', objectId: a.id, revision: a.revision }, async () => {
       await appendAudit(
         this.db,
-        escalated.map((e) => ({ actorId: 'workflow', actorRole: null, action: 'alert.escalated', subjectType: 'alert', subjectId: a.id, accountId: a.accountId, at: e.escalatedAt!, detail: { level: e.level, role: e.role, severity: a.severity, ruleId: a.ruleId }, dedupeKey: `${a.id}:escalation:${e.level}` })),
+        escalated.map((e) => ({
+          actorId: 'workflow',
+          actorRole: null,
+          action: 'alert.escalated',
+          subjectType: 'alert',
+          subjectId: a.id,
+          accountId: a.accountId,
+          at: e.escalatedAt!,
+          detail: { level: e.level, role: e.role, severity: a.severity, ruleId: a.ruleId },
+          dedupeKey: `${a.id}:escalation:${e.level}`,
+        })),
       );
       await writeAlert(this.db, {
-        id: a.id, accountId: a.accountId, ruleId: a.ruleId, group: a.group, severity: a.severity, state: a.state, ownerCsmId: csm, csmManagerId: manager,
-        escalationLevel: level, triggeredAt: a.triggeredAt, respondBy: a.respondBy, deliverAt: a.deliverAt, data: a, revision: a.revision,
+        id: a.id,
+        accountId: a.accountId,
+        ruleId: a.ruleId,
+        group: a.group,
+        severity: a.severity,
+        state: a.state,
+        ownerCsmId: csm,
+        csmManagerId: manager,
+        escalationLevel: level,
+        triggeredAt: a.triggeredAt,
+        respondBy: a.respondBy,
+        deliverAt: a.deliverAt,
+        data: a,
+        revision: a.revision,
       });
     });
   };
@@ -56,14 +100,33 @@ export class AccountRiskReadModelActivities implements Omit<AccountRiskActivitie
   readonly upsertAlertNotification = async (n: AlertNotificationRecord): Promise<boolean> => {
     const people = [...new Set([...n.recipientIds, ...(n.escalateTo ? [n.escalateTo] : [])])];
     const zoneOf = await principalTimeZones(this.db, people);
-    const timing: NotificationTimingFields = { timing: n.timing, recipientTiming: n.recipientTimings, severity: n.severity, raisedAt: new Date(n.raisedAt), timeZone: n.timeZone };
+    const timing: NotificationTimingFields = {
+      timing: n.timing,
+      recipientTiming: n.recipientTimings,
+      severity: n.severity,
+      raisedAt: new Date(n.raisedAt),
+      timeZone: n.timeZone,
+    };
     const raised = new Date(n.raisedAt);
-    const due = [null, ...people.map((id) => ({ id, timeZone: zoneOf.get(id) ?? null }))].map((p) => deliveryFor(timing, p, raised).at.getTime());
+    const due = [null, ...people.map((id) => ({ id, timeZone: zoneOf.get(id) ?? null }))].map((p) =>
+      deliveryFor(timing, p, raised).at.getTime(),
+    );
     const deliverAfter = new Date(Math.min(Date.parse(n.deliverAfter), ...due));
     const written = await upsertAlertNotification(this.db, {
-      key: n.key, kind: n.kind, renewalId: n.renewalId, accountId: n.accountId, recipientIds: n.recipientIds, escalateTo: n.escalateTo, subject: n.subject,
-      detail: { severity: n.severity, lines: n.lines, alertIds: n.alertIds }, deliverAfter, timing: n.timing, recipientTiming: n.recipientTimings,
-      severity: n.severity, raisedAt: n.raisedAt, timeZone: n.timeZone,
+      key: n.key,
+      kind: n.kind,
+      renewalId: n.renewalId,
+      accountId: n.accountId,
+      recipientIds: n.recipientIds,
+      escalateTo: n.escalateTo,
+      subject: n.subject,
+      detail: { severity: n.severity, lines: n.lines, alertIds: n.alertIds },
+      deliverAfter,
+      timing: n.timing,
+      recipientTiming: n.recipientTimings,
+      severity: n.severity,
+      raisedAt: n.raisedAt,
+      timeZone: n.timeZone,
     });
     if (written) return true;
     // Delivered already: fine if it already listed these alerts (a retried call), otherwise the caller opens a new one.

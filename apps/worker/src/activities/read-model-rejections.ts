@@ -23,12 +23,25 @@ const logger = new Logger('ReadModel');
  * watches) and the write is skipped, so the activity completes instead of being retried
  * without end. Any other error (the database unreachable) is thrown to be retried.
  */
-export async function writeOrReport(db: DataSource, target: { readModel: string; objectId: string; revision: number | null }, write: () => Promise<void>): Promise<void> {
+export async function writeOrReport(
+  db: DataSource,
+  target: { readModel: string; objectId: string; revision: number | null },
+  write: () => Promise<void>,
+): Promise<void> {
   try {
     await write();
   } catch (error) {
     if (!isRefusedData(error)) throw error;
-    logger.error({ readModel: target.readModel, objectId: target.objectId, revision: target.revision, sqlstate: error.code, err: error.message }, 'the database refused a read-model write; skipped');
+    logger.error(
+      {
+        readModel: target.readModel,
+        objectId: target.objectId,
+        revision: target.revision,
+        sqlstate: error.code,
+        err: error.message,
+      },
+      'the database refused a read-model write; skipped',
+    );
     await recordReadModelRejection(db, { ...target, sqlstate: error.code, message: error.message.slice(0, 2000) });
   }
 }

@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { appendRenewalAudit, insertEscalationNotification, seedAccount, writeRenewalState, writeRenewalTasks } from '@retain/persistence';
+import {
+  appendRenewalAudit,
+  insertEscalationNotification,
+  seedAccount,
+  writeRenewalState,
+  writeRenewalTasks,
+} from '@retain/persistence';
 import type { RenewalReadModelUpdate } from '@retain/workflows';
 import type { RenewalActivities, RenewalNotification } from '../../../../workflows/renewal.activities';
 import { writeOrReport } from './read-model-rejections';
@@ -17,19 +23,42 @@ export class RenewalReadModelActivities implements Omit<RenewalActivities, 'laun
 
   async recordRenewalState(u: RenewalReadModelUpdate): Promise<void> {
     const a = u.account;
-    await writeOrReport(this.dataSource, { readModel: 'renewals', objectId: u.renewalId, revision: u.revision }, () => this.dataSource.transaction(async (em) => {
-      await seedAccount(em, a);
-      const written = await writeRenewalState(em, {
-        id: u.renewalId, accountId: a.id, renewalDate: u.renewalDate, originalRenewalDate: u.originalRenewalDate, status: u.status, phase: u.phase, timeBand: u.timeBand,
-        riskCategory: u.category, arrCents: a.arrCents, segment: a.segment, ownerCsmId: a.ownerCsmId, nextMilestonePhase: u.nextMilestone?.phase ?? null,
-        nextMilestoneAt: u.nextMilestone?.at ?? null, policyVersion: u.policyVersion, revision: u.revision, startedAt: u.startedAt, updatedAt: u.updatedAt,
-        health: u.health, classificationHistory: u.classificationHistory, ownership: u.ownership, decision: u.decision, saveRequest: u.saveRequest,
-        exception: u.exception, cancellation: u.cancellation, postRenewalStartedAt: u.postRenewalStartedAt, nextTermRenewalId: u.nextTermRenewalId,
-      });
-      // Tasks only with a row that was written: an older revision's tasks are not.
-      if (written) await writeRenewalTasks(em, u.renewalId, u.revision, u.tasks);
-      await appendRenewalAudit(em, u.renewalId, u.audit);
-    }));
+    await writeOrReport(this.dataSource, { readModel: 'renewals', objectId: u.renewalId, revision: u.revision }, () =>
+      this.dataSource.transaction(async (em) => {
+        await seedAccount(em, a);
+        const written = await writeRenewalState(em, {
+          id: u.renewalId,
+          accountId: a.id,
+          renewalDate: u.renewalDate,
+          originalRenewalDate: u.originalRenewalDate,
+          status: u.status,
+          phase: u.phase,
+          timeBand: u.timeBand,
+          riskCategory: u.category,
+          arrCents: a.arrCents,
+          segment: a.segment,
+          ownerCsmId: a.ownerCsmId,
+          nextMilestonePhase: u.nextMilestone?.phase ?? null,
+          nextMilestoneAt: u.nextMilestone?.at ?? null,
+          policyVersion: u.policyVersion,
+          revision: u.revision,
+          startedAt: u.startedAt,
+          updatedAt: u.updatedAt,
+          health: u.health,
+          classificationHistory: u.classificationHistory,
+          ownership: u.ownership,
+          decision: u.decision,
+          saveRequest: u.saveRequest,
+          exception: u.exception,
+          cancellation: u.cancellation,
+          postRenewalStartedAt: u.postRenewalStartedAt,
+          nextTermRenewalId: u.nextTermRenewalId,
+        });
+        // Tasks only with a row that was written: an older revision's tasks are not.
+        if (written) await writeRenewalTasks(em, u.renewalId, u.revision, u.tasks);
+        await appendRenewalAudit(em, u.renewalId, u.audit);
+      }),
+    );
   }
 
   async notify(n: RenewalNotification): Promise<void> {

@@ -25,17 +25,50 @@ export function saveAuditActs(s: SaveState): AuditAct[] {
         actorRole: step.role,
         action: `concession.${step.action}`,
         at: step.at,
-        detail: { concessionId: c.id, type: c.type, discountPct: c.discountPct, requiredRole: c.requiredRole, requestedBy: c.requestedBy, note: step.note },
+        detail: {
+          concessionId: c.id,
+          type: c.type,
+          discountPct: c.discountPct,
+          requiredRole: c.requiredRole,
+          requestedBy: c.requestedBy,
+          note: step.note,
+        },
         dedupeKey: `${s.saveId}:concession:${c.id}:${i}`,
       });
     });
   }
   const e = s.escalation;
   if (e) {
-    acts.push({ ...base, actorId: e.startedBy, actorRole: null, action: 'escalation.started', at: e.startedAt, detail: { executiveId: e.executiveId, overrideReason: e.overrideReason }, dedupeKey: `${s.saveId}:escalation` });
+    acts.push({
+      ...base,
+      actorId: e.startedBy,
+      actorRole: null,
+      action: 'escalation.started',
+      at: e.startedAt,
+      detail: { executiveId: e.executiveId, overrideReason: e.overrideReason },
+      dedupeKey: `${s.saveId}:escalation`,
+    });
     for (const step of e.steps) {
-      if (step.completedAt) acts.push({ ...base, actorId: step.by ?? 'workflow', actorRole: null, action: 'escalation.step_completed', at: step.completedAt, detail: { step: step.step, note: step.note }, dedupeKey: `${s.saveId}:escalation:${step.step}` });
-      if (step.escalatedAt) acts.push({ ...base, actorId: 'workflow', actorRole: null, action: 'escalation.step_overdue', at: step.escalatedAt, detail: { step: step.step, dueAt: step.dueAt }, dedupeKey: `${s.saveId}:escalation:${step.step}:overdue` });
+      if (step.completedAt)
+        acts.push({
+          ...base,
+          actorId: step.by ?? 'workflow',
+          actorRole: null,
+          action: 'escalation.step_completed',
+          at: step.completedAt,
+          detail: { step: step.step, note: step.note },
+          dedupeKey: `${s.saveId}:escalation:${step.step}`,
+        });
+      if (step.escalatedAt)
+        acts.push({
+          ...base,
+          actorId: 'workflow',
+          actorRole: null,
+          action: 'escalation.step_overdue',
+          at: step.escalatedAt,
+          detail: { step: step.step, dueAt: step.dueAt },
+          dedupeKey: `${s.saveId}:escalation:${step.step}:overdue`,
+        });
     }
   }
   return acts;
@@ -52,17 +85,37 @@ export class SaveEffortReadModelActivities implements Omit<SaveEffortActivities,
   async recordSaveState(s: SaveState): Promise<void> {
     const a = s.triage.allocation;
     const now = Date.parse(s.updatedAt);
-    const overdue = s.planItems.filter((i) => (i.state === 'in_progress' || i.state === 'blocked') && Date.parse(i.dueAt) <= now).length;
-    await writeOrReport(this.dataSource, { readModel: 'save_efforts', objectId: s.saveId, revision: s.revision }, () => this.dataSource.transaction(async (em) => {
-      await seedAccount(em, s.account);
-      await appendAudit(em, saveAuditActs(s));
-      await writeSaveEffort(em, {
-        id: s.saveId, renewalId: s.renewalId, accountId: s.account.id, renewalDate: s.renewalDate, status: s.status, effortLevel: a.effort,
-        probabilityTier: a.probabilityTier, valueTier: a.valueTier, timeBand: a.timeBand, deadline: a.deadline, arrCents: s.account.arrCents,
-        segment: s.account.segment, ownerCsmId: s.account.ownerCsmId, csmManagerId: s.account.csmManagerId, overdueItems: overdue,
-        expectedValueHours: a.expectedValueHours, state: s, revision: s.revision, startedAt: s.startedAt, updatedAt: s.updatedAt,
-      });
-    }));
+    const overdue = s.planItems.filter(
+      (i) => (i.state === 'in_progress' || i.state === 'blocked') && Date.parse(i.dueAt) <= now,
+    ).length;
+    await writeOrReport(this.dataSource, { readModel: 'save_efforts', objectId: s.saveId, revision: s.revision }, () =>
+      this.dataSource.transaction(async (em) => {
+        await seedAccount(em, s.account);
+        await appendAudit(em, saveAuditActs(s));
+        await writeSaveEffort(em, {
+          id: s.saveId,
+          renewalId: s.renewalId,
+          accountId: s.account.id,
+          renewalDate: s.renewalDate,
+          status: s.status,
+          effortLevel: a.effort,
+          probabilityTier: a.probabilityTier,
+          valueTier: a.valueTier,
+          timeBand: a.timeBand,
+          deadline: a.deadline,
+          arrCents: s.account.arrCents,
+          segment: s.account.segment,
+          ownerCsmId: s.account.ownerCsmId,
+          csmManagerId: s.account.csmManagerId,
+          overdueItems: overdue,
+          expectedValueHours: a.expectedValueHours,
+          state: s,
+          revision: s.revision,
+          startedAt: s.startedAt,
+          updatedAt: s.updatedAt,
+        });
+      }),
+    );
   }
 
   notify(n: RenewalNotification): Promise<void> {

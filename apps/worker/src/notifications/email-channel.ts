@@ -11,10 +11,12 @@ export function emailText(n: OutgoingNotification): string {
   const items = digestItems(n);
   if (items) {
     // A digest: one paragraph per notification in it.
-    for (const item of items) lines.push('', `* ${item.subject} (account ${item.accountId})`, ...item.lines.map((l) => `  - ${l}`));
+    for (const item of items)
+      lines.push('', `* ${item.subject} (account ${item.accountId})`, ...item.lines.map((l) => `  - ${l}`));
   } else {
     const fields = Object.entries(n.detail);
-    if (fields.length) lines.push('', ...fields.map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`));
+    if (fields.length)
+      lines.push('', ...fields.map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`));
   }
   lines.push('', `-- retain notification ${n.key}`);
   return lines.join('\n');

@@ -42,7 +42,15 @@ export interface DispatchResult {
 }
 
 function outgoing(d: DueDeliveryRow): OutgoingNotification {
-  return { key: d.notification_key, kind: d.kind, renewalId: d.renewal_id, accountId: d.account_id, subject: d.subject, detail: d.detail, createdAt: d.created_at };
+  return {
+    key: d.notification_key,
+    kind: d.kind,
+    renewalId: d.renewal_id,
+    accountId: d.account_id,
+    subject: d.subject,
+    detail: d.detail,
+    createdAt: d.created_at,
+  };
 }
 
 /**
@@ -52,11 +60,25 @@ function outgoing(d: DueDeliveryRow): OutgoingNotification {
  */
 export function digestNotification(batch: readonly DueDeliveryRow[]): OutgoingNotification {
   const first = batch[0]!;
-  const members = [...batch].sort((a, b) => (a.severity ?? 'P9').localeCompare(b.severity ?? 'P9') || a.created_at.getTime() - b.created_at.getTime() || a.notification_key.localeCompare(b.notification_key));
-  const items: DigestItem[] = members.map((d) => ({ key: d.notification_key, accountId: d.account_id, severity: d.severity, subject: d.subject, lines: Array.isArray(d.detail['lines']) ? (d.detail['lines'] as string[]) : [] }));
+  const members = [...batch].sort(
+    (a, b) =>
+      (a.severity ?? 'P9').localeCompare(b.severity ?? 'P9') ||
+      a.created_at.getTime() - b.created_at.getTime() ||
+      a.notification_key.localeCompare(b.notification_key),
+  );
+  const items: DigestItem[] = members.map((d) => ({
+    key: d.notification_key,
+    accountId: d.account_id,
+    severity: d.severity,
+    subject: d.subject,
+    lines: Array.isArray(d.detail['lines']) ? (d.detail['lines'] as string[]) : [],
+  }));
   const accounts = [...new Set(items.map((i) => i.accountId))];
   const digestAt = first.digest_at!;
-  const hash = createHash('sha256').update([first.channel, first.recipient, ...items.map((i) => i.key).sort()].join('\n')).digest('hex').slice(0, 20);
+  const hash = createHash('sha256')
+    .update([first.channel, first.recipient, ...items.map((i) => i.key).sort()].join('\n'))
+    .digest('hex')
+    .slice(0, 20);
   const label = first.digest === 'weekly' ? 'Weekly' : 'Daily';
   const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
   return {
@@ -148,14 +170,33 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
       const due = await lockDueNotifications(em, now, limit);
       if (due.length === 0) return 0;
       const keys = due.map((r) => r.key);
-      const timingOf = new Map(due.map((r) => [r.key, { timing: r.timing, recipientTiming: r.recipient_timing, severity: r.severity, raisedAt: r.raised_at, timeZone: r.time_zone } satisfies NotificationTimingFields]));
+      const timingOf = new Map(
+        due.map((r) => [
+          r.key,
+          {
+            timing: r.timing,
+            recipientTiming: r.recipient_timing,
+            severity: r.severity,
+            raisedAt: r.raised_at,
+            timeZone: r.time_zone,
+          } satisfies NotificationTimingFields,
+        ]),
+      );
       const rows: NewDelivery[] = [];
-      const add = (key: string, channel: ChannelName, recipient: string, person: { id: string; timeZone: string | null } | null) => {
+      const add = (
+        key: string,
+        channel: ChannelName,
+        recipient: string,
+        person: { id: string; timeZone: string | null } | null,
+      ) => {
         const when = deliveryFor(timingOf.get(key)!, person, now);
         rows.push({ key, channel, recipient, at: when.at, digest: when.digest });
       };
-      if (this.config.NOTIFY_WEBHOOK_URL) for (const key of keys) add(key, 'webhook', this.config.NOTIFY_WEBHOOK_URL, null);
-      if (this.config.SMTP_URL) for (const r of await notificationEmailRecipients(em, keys)) add(r.key, 'email', r.email, { id: r.principal_id, timeZone: r.time_zone });
+      if (this.config.NOTIFY_WEBHOOK_URL)
+        for (const key of keys) add(key, 'webhook', this.config.NOTIFY_WEBHOOK_URL, null);
+      if (this.config.SMTP_URL)
+        for (const r of await notificationEmailRecipients(em, keys))
+          add(r.key, 'email', r.email, { id: r.principal_id, timeZone: r.time_zone });
       // Two principals sharing an address get one email, at the earlier of their times.
       const unique = new Map<string, NewDelivery>();
       for (const r of rows) {
@@ -164,7 +205,10 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
         if (!seen || r.at < seen.at) unique.set(id, r);
       }
       await insertDeliveries(em, [...unique.values()]);
-      for (const key of await completeWithoutDeliveries(em, keys, now)) this.logger.debug(`notification ${key}: no channel configured and no recipient with an email; marked delivered without sending`);
+      for (const key of await completeWithoutDeliveries(em, keys, now))
+        this.logger.debug(
+          `notification ${key}: no channel configured and no recipient with an email; marked delivered without sending`,
+        );
       return keys.length;
     });
   }
@@ -181,11 +225,21 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
       const digests = due.filter((d) => d.digest_at !== null);
       if (digests.length) {
         const rest = await lockDueDigestMembers(em, now, digests);
-        due.push(...rest.filter((r) => !due.some((d) => d.notification_key === r.notification_key && d.channel === r.channel && d.recipient === r.recipient)));
+        due.push(
+          ...rest.filter(
+            (r) =>
+              !due.some(
+                (d) =>
+                  d.notification_key === r.notification_key && d.channel === r.channel && d.recipient === r.recipient,
+              ),
+          ),
+        );
       }
       const units = new Map<string, DueDeliveryRow[]>();
       for (const d of due) {
-        const unit = d.digest_at ? `digest\u0000${d.channel}\u0000${d.recipient}\u0000${d.digest_at.toISOString()}` : `one\u0000${d.notification_key}\u0000${d.channel}\u0000${d.recipient}`;
+        const unit = d.digest_at
+          ? `digest\u0000${d.channel}\u0000${d.recipient}\u0000${d.digest_at.toISOString()}`
+          : `one\u0000${d.notification_key}\u0000${d.channel}\u0000${d.recipient}`;
         units.set(unit, [...(units.get(unit) ?? []), d]);
       }
       const batches = [...units.values()];
@@ -206,10 +260,19 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
         const reason: unknown = outcome.reason;
         const message = (reason instanceof Error ? reason.message : String(reason)).slice(0, 1000);
         const givenUp = attempts >= MAX_DELIVERY_ATTEMPTS;
-        await markAttemptFailed(em, unit, { status: givenUp ? 'failed' : 'pending', attempts, lastError: message, nextAttemptAt: new Date(now.getTime() + (givenUp ? 0 : retryDelayMs(attempts))) });
-        const what = batch.length > 1 || first.digest ? `${first.digest ?? ''} digest of ${batch.length}` : `notification ${first.notification_key}`;
+        await markAttemptFailed(em, unit, {
+          status: givenUp ? 'failed' : 'pending',
+          attempts,
+          lastError: message,
+          nextAttemptAt: new Date(now.getTime() + (givenUp ? 0 : retryDelayMs(attempts))),
+        });
+        const what =
+          batch.length > 1 || first.digest
+            ? `${first.digest ?? ''} digest of ${batch.length}`
+            : `notification ${first.notification_key}`;
         // The recipient is not logged: webhook URLs often carry a token, addresses are personal data.
-        if (givenUp) this.logger.error(`${what}: ${first.channel} delivery failed ${attempts} times; giving up: ${message}`);
+        if (givenUp)
+          this.logger.error(`${what}: ${first.channel} delivery failed ${attempts} times; giving up: ${message}`);
         else this.logger.warn(`${what}: ${first.channel} delivery failed (attempt ${attempts}); retrying: ${message}`);
       }
       return { delivered, failedAttempts };

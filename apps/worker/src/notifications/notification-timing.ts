@@ -1,4 +1,12 @@
-import { DEFAULT_POLICY, isValidTimeZone, recipientDelivery, type AlertSeverity, type NotificationTiming, type RecipientDelivery, type RetainPolicy } from '@retain/domain';
+import {
+  DEFAULT_POLICY,
+  isValidTimeZone,
+  recipientDelivery,
+  type AlertSeverity,
+  type NotificationTiming,
+  type RecipientDelivery,
+  type RetainPolicy,
+} from '@retain/domain';
 
 /** What the outbox row says about timing (columns timing, recipient_timing, severity, raised_at, time_zone). */
 export interface NotificationTimingFields {
@@ -18,7 +26,12 @@ export interface NotificationTimingFields {
  * (renewal and save reminders) go at once. Uses the current policy's quiet hours and
  * digest hours.
  */
-export function deliveryFor(n: NotificationTimingFields, person: { id: string; timeZone: string | null } | null, now: Date, policy: RetainPolicy = DEFAULT_POLICY): RecipientDelivery {
+export function deliveryFor(
+  n: NotificationTimingFields,
+  person: { id: string; timeZone: string | null } | null,
+  now: Date,
+  policy: RetainPolicy = DEFAULT_POLICY,
+): RecipientDelivery {
   if (n.timing === 'immediate' || !n.severity || !n.raisedAt) return { at: now, digest: null };
   const timing = (person && n.recipientTiming[person.id]) || n.timing;
   const own = person?.timeZone && isValidTimeZone(person.timeZone) ? person.timeZone : null;

@@ -12,12 +12,23 @@ function mrkdwn(text: string): string {
 
 /** The JSON body: Slack-compatible (`text`, `blocks`) plus the notification itself under `retain`. */
 export function webhookBody(n: OutgoingNotification): Record<string, unknown> {
-  const context = [`*${mrkdwn(n.kind)}*`, ...(n.accountId ? [`account ${mrkdwn(n.accountId)}`] : []), ...(n.renewalId ? [`renewal ${mrkdwn(n.renewalId)}`] : [])].join(' · ');
+  const context = [
+    `*${mrkdwn(n.kind)}*`,
+    ...(n.accountId ? [`account ${mrkdwn(n.accountId)}`] : []),
+    ...(n.renewalId ? [`renewal ${mrkdwn(n.renewalId)}`] : []),
+  ].join(' · ');
   const items = digestItems(n) ?? [];
   // Slack takes at most 50 blocks a message: the first ones in full, a count of the rest.
   const listed = items.slice(0, MAX_DIGEST_BLOCKS);
-  const itemBlocks = listed.map((i) => ({ type: 'section', text: { type: 'mrkdwn', text: [`*${mrkdwn(i.subject)}*`, ...i.lines.map((l) => `• ${mrkdwn(l)}`)].join('\n').slice(0, 3000) } }));
-  if (items.length > listed.length) itemBlocks.push({ type: 'section', text: { type: 'mrkdwn', text: `…and ${items.length - listed.length} more` } });
+  const itemBlocks = listed.map((i) => ({
+    type: 'section',
+    text: {
+      type: 'mrkdwn',
+      text: [`*${mrkdwn(i.subject)}*`, ...i.lines.map((l) => `• ${mrkdwn(l)}`)].join('\n').slice(0, 3000),
+    },
+  }));
+  if (items.length > listed.length)
+    itemBlocks.push({ type: 'section', text: { type: 'mrkdwn', text: `…and ${items.length - listed.length} more` } });
   return {
     text: n.subject,
     blocks: [
@@ -47,15 +58,25 @@ export class WebhookChannel implements NotificationChannel {
   async send(url: string, n: OutgoingNotification): Promise<void> {
     const body = JSON.stringify(webhookBody(n));
     const sentAt = new Date();
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'retain-notifications' };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': 'retain-notifications',
+    };
     if (this.signer) {
       headers['webhook-id'] = n.key;
       headers['webhook-timestamp'] = String(Math.floor(sentAt.getTime() / 1000));
       headers['webhook-signature'] = this.signer.sign(n.key, sentAt, body);
     }
-    const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.timeoutMs), redirect: 'error' });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers,
+      body,
+      signal: AbortSignal.timeout(this.timeoutMs),
+      redirect: 'error',
+    });
     // Drain the body so the connection can be reused.
     const answer = await response.text().catch(() => '');
-    if (!response.ok) throw new Error(`webhook answered ${response.status}${answer ? `: ${answer.slice(0, 200)}` : ''}`);
+    if (!response.ok)
+      throw new Error(`webhook answered ${response.status}${answer ? `: ${answer.slice(0, 200)}` : ''}`);
   }
 }

@@ -1,9 +1,23 @@
 import { ROLES, type Role } from '../roles';
-import { ACCESS, listScope, permits, relationsTo, rolesFor, type AccessAction, type AccessResource, type Relation } from './access-policy';
+import {
+  ACCESS,
+  listScope,
+  permits,
+  relationsTo,
+  rolesFor,
+  type AccessAction,
+  type AccessResource,
+  type Relation,
+} from './access-policy';
 
-const parties = { ownerCsmId: 'csm-a1', csmManagerId: 'mgr-a', salesRepId: 'ae-a', ownerChain: ['mgr-a', 'dir-z', 'vp-z'] };
+const parties = {
+  ownerCsmId: 'csm-a1',
+  csmManagerId: 'mgr-a',
+  salesRepId: 'ae-a',
+  ownerChain: ['mgr-a', 'dir-z', 'vp-z'],
+};
 
-describe('relationsTo: how a person stands to an account\'s object', () => {
+describe("relationsTo: how a person stands to an account's object", () => {
   it.each<[string, readonly string[], Relation[]]>([
     ['csm-a1', [], ['owner']],
     ['mgr-a', [], ['team']],
@@ -17,7 +31,7 @@ describe('relationsTo: how a person stands to an account\'s object', () => {
     expect(relationsTo(who, parties, assignees)).toEqual(expected);
   });
 
-  it('an account CSM manager outside the owner\'s chain is still on the team', () => {
+  it("an account CSM manager outside the owner's chain is still on the team", () => {
     expect(relationsTo('mgr-x', { ...parties, csmManagerId: 'mgr-x', ownerChain: ['mgr-a'] })).toEqual(['team']);
   });
 });
@@ -74,7 +88,10 @@ describe('permits: role and relation', () => {
         expect([resource, action, Object.keys(grants).length > 0]).toEqual([resource, action, true]);
         for (const [role, grant] of Object.entries(grants)) {
           expect(ROLES).toContain(role);
-          if (grant !== 'any') expect((grant as readonly string[]).every((r) => ['owner', 'team', 'sales_rep', 'assignee'].includes(r))).toBe(true);
+          if (grant !== 'any')
+            expect(
+              (grant as readonly string[]).every((r) => ['owner', 'team', 'sales_rep', 'assignee'].includes(r)),
+            ).toBe(true);
         }
       }
     }

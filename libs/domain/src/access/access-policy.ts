@@ -31,7 +31,12 @@ const READ_WORK: Grants = { csm: OWNER, csm_manager: TEAM, director: 'any', vp: 
 /** Acting on an account's work: its owner, his chain, directors and VPs. */
 const ACT_ON_WORK: Grants = { csm: OWNER, csm_manager: TEAM, director: 'any', vp: 'any' };
 /** Acting on one item: as for the work, or as the item's own owner. */
-const ACT_ON_ITEM: Grants = { csm: ['owner', 'assignee'], csm_manager: ['team', 'assignee'], director: 'any', vp: 'any' };
+const ACT_ON_ITEM: Grants = {
+  csm: ['owner', 'assignee'],
+  csm_manager: ['team', 'assignee'],
+  director: 'any',
+  vp: 'any',
+};
 /** Starting a save or a monitoring: the owner, his manager chain (whatever its roles), and cs_ops. */
 const START_WORK: Grants = { csm: OWNER, csm_manager: TEAM, director: TEAM, vp: TEAM, cs_ops: 'any' };
 
@@ -44,8 +49,22 @@ export const ACCESS = {
   },
   renewal: {
     launch: { cs_ops: 'any' },
-    read: { csm: OWNER, csm_manager: TEAM, sales_rep: ['sales_rep'], director: 'any', vp: 'any', cs_ops: 'any', product: 'any' },
-    completeTask: { csm: ['owner', 'assignee'], csm_manager: ['team', 'assignee'], sales_rep: ['sales_rep', 'assignee'], director: 'any', vp: 'any' },
+    read: {
+      csm: OWNER,
+      csm_manager: TEAM,
+      sales_rep: ['sales_rep'],
+      director: 'any',
+      vp: 'any',
+      cs_ops: 'any',
+      product: 'any',
+    },
+    completeTask: {
+      csm: ['owner', 'assignee'],
+      csm_manager: ['team', 'assignee'],
+      sales_rep: ['sales_rep', 'assignee'],
+      director: 'any',
+      vp: 'any',
+    },
     decide: { csm: OWNER, csm_manager: TEAM, sales_rep: ['sales_rep'], director: 'any', vp: 'any', cs_ops: 'any' },
     reschedule: { csm_manager: TEAM, director: 'any', vp: 'any', cs_ops: 'any' },
     cancel: { cs_ops: 'any' },
@@ -106,7 +125,12 @@ export function rolesFor<R extends AccessResource>(resource: R, action: AccessAc
 }
 
 /** Whether a `role` standing to the object in `relations` may do `action` to it. */
-export function permits<R extends AccessResource>(role: Role, relations: readonly Relation[], resource: R, action: AccessAction<R>): boolean {
+export function permits<R extends AccessResource>(
+  role: Role,
+  relations: readonly Relation[],
+  resource: R,
+  action: AccessAction<R>,
+): boolean {
   const grant = grantsOf(resource, action)[role];
   if (!grant) return false;
   return grant === 'any' || grant.some((r) => relations.includes(r));
@@ -116,7 +140,8 @@ export function permits<R extends AccessResource>(role: Role, relations: readonl
  * Which objects of a list a role sees: all of them, those it stands to in one of
  * `relations` (an item relation such as `assignee` never widens a list), or none.
  */
-export type ListScope = { kind: 'all' } | { kind: 'related'; relations: Array<Exclude<Relation, 'assignee'>> } | { kind: 'none' };
+export type ListScope =
+  { kind: 'all' } | { kind: 'related'; relations: Array<Exclude<Relation, 'assignee'>> } | { kind: 'none' };
 
 export function listScope<R extends AccessResource>(role: Role, resource: R, action: AccessAction<R>): ListScope {
   const grant = grantsOf(resource, action)[role];
@@ -136,7 +161,11 @@ export interface AccountParties {
 }
 
 /** How `principalId` stands to an object of an account with `parties`, and to its item owned by `assignees`. */
-export function relationsTo(principalId: string, parties: AccountParties, assignees: readonly (string | null | undefined)[] = []): Relation[] {
+export function relationsTo(
+  principalId: string,
+  parties: AccountParties,
+  assignees: readonly (string | null | undefined)[] = [],
+): Relation[] {
   const out: Relation[] = [];
   if (parties.ownerCsmId === principalId) out.push('owner');
   if (parties.csmManagerId === principalId || parties.ownerChain.includes(principalId)) out.push('team');

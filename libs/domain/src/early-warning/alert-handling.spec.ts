@@ -1,5 +1,15 @@
 import { DEFAULT_POLICY, resolvePolicy, type AlertSeverity } from '../policy/retain-policy';
-import { alertRecipientPerson, asksRenewalForSave, type AccountPeople, consolidatedNotice, escalationManagerOf, liveSuppressions, nextAlertEscalationAt, nextEvaluationAt, type NoticeMember } from './alert-handling';
+import {
+  alertRecipientPerson,
+  asksRenewalForSave,
+  type AccountPeople,
+  consolidatedNotice,
+  escalationManagerOf,
+  liveSuppressions,
+  nextAlertEscalationAt,
+  nextEvaluationAt,
+  type NoticeMember,
+} from './alert-handling';
 import { opensConsolidationWindow } from './overload';
 
 const people: AccountPeople = { ownerCsmId: 'csm-1', csmManagerId: 'mgr-1', salesRepId: 'rep-1' };
@@ -37,9 +47,12 @@ describe('asksRenewalForSave (§5.6)', () => {
     ['P0', 10, null, false, false],
     ['P0', 10, 'renewal:a:2027-06-01', true, false],
     ['P0', null, 'renewal:a:2027-06-01', false, false],
-  ])('%s with %p days to an open renewal %p (has save %p) -> %p', (severity, days, openRenewalId, renewalHasSave, asks) => {
-    expect(asksRenewalForSave(severity, days, { openRenewalId, renewalHasSave }, DEFAULT_POLICY)).toBe(asks);
-  });
+  ])(
+    '%s with %p days to an open renewal %p (has save %p) -> %p',
+    (severity, days, openRenewalId, renewalHasSave, asks) => {
+      expect(asksRenewalForSave(severity, days, { openRenewalId, renewalHasSave }, DEFAULT_POLICY)).toBe(asks);
+    },
+  );
 });
 
 describe('consolidation windows (§5.5)', () => {
@@ -52,7 +65,13 @@ describe('consolidation windows (§5.5)', () => {
     expect(opensConsolidationWindow(firstAt ? { firstAt } : undefined, new Date(at), DEFAULT_POLICY)).toBe(opens);
   });
   it('follows the policy window', () => {
-    expect(opensConsolidationWindow({ firstAt: first }, new Date('2027-03-01T06:00:00Z'), resolvePolicy({ earlyWarning: { overload: { consolidationWindowHours: 6 } } }))).toBe(true);
+    expect(
+      opensConsolidationWindow(
+        { firstAt: first },
+        new Date('2027-03-01T06:00:00Z'),
+        resolvePolicy({ earlyWarning: { overload: { consolidationWindowHours: 6 } } }),
+      ),
+    ).toBe(true);
   });
 
   const member = (id: string, severity: AlertSeverity, m: Partial<NoticeMember> = {}): NoticeMember => ({
@@ -67,14 +86,27 @@ describe('consolidation windows (§5.5)', () => {
   });
 
   it('names a single alert in the subject', () => {
-    expect(consolidatedNotice([member('a1', 'P2')], 'Acme')).toMatchObject({ severity: 'P2', subject: 'P2 Acme: summary a1', lines: ['P2 summary a1'], recipientIds: ['csm-1'] });
+    expect(consolidatedNotice([member('a1', 'P2')], 'Acme')).toMatchObject({
+      severity: 'P2',
+      subject: 'P2 Acme: summary a1',
+      lines: ['P2 summary a1'],
+      recipientIds: ['csm-1'],
+    });
   });
 
   it('leads with the most severe, reaches everyone once, goes out as early as any member allows', () => {
     const notice = consolidatedNotice(
       [
         member('a1', 'P2', { triggeredAt: '2027-03-01T11:00:00.000Z', deliverAt: '2027-03-02T08:00:00.000Z' }),
-        member('a2', 'P1', { triggeredAt: '2027-03-01T09:00:00.000Z', deliverAt: '2027-03-01T10:00:00.000Z', recipients: [{ personId: 'csm-1', timing: 'immediate' }, { personId: 'mgr-1', timing: 'daily_digest' }, { personId: null, timing: 'immediate' }] }),
+        member('a2', 'P1', {
+          triggeredAt: '2027-03-01T09:00:00.000Z',
+          deliverAt: '2027-03-01T10:00:00.000Z',
+          recipients: [
+            { personId: 'csm-1', timing: 'immediate' },
+            { personId: 'mgr-1', timing: 'daily_digest' },
+            { personId: null, timing: 'immediate' },
+          ],
+        }),
         member('a3', 'P1', { summary: 'second P1' }),
       ],
       'Acme',
@@ -95,9 +127,25 @@ describe('consolidation windows (§5.5)', () => {
 
 describe('live suppressions', () => {
   const at = new Date('2027-03-10T12:00:00Z');
-  const window = (id: string, from: string, to: string) => ({ id, from, to, groups: ['usage' as const], reason: 'holiday' });
+  const window = (id: string, from: string, to: string) => ({
+    id,
+    from,
+    to,
+    groups: ['usage' as const],
+    reason: 'holiday',
+  });
   it('keeps windows covering now, ahead, or ended less than a day ago; drops older ones', () => {
-    const kept = liveSuppressions([window('now', '2027-03-09', '2027-03-11'), window('ahead', '2027-04-01', '2027-04-05'), window('yesterday', '2027-03-01', '2027-03-09'), window('old', '2027-02-01', '2027-02-10')], 'usage', 'UTC', at);
+    const kept = liveSuppressions(
+      [
+        window('now', '2027-03-09', '2027-03-11'),
+        window('ahead', '2027-04-01', '2027-04-05'),
+        window('yesterday', '2027-03-01', '2027-03-09'),
+        window('old', '2027-02-01', '2027-02-10'),
+      ],
+      'usage',
+      'UTC',
+      at,
+    );
     expect(kept.map((w) => w.id)).toEqual(['now', 'ahead', 'yesterday']);
   });
 });
@@ -105,7 +153,13 @@ describe('live suppressions', () => {
 describe('when the loop wakes', () => {
   it('escalates at the earliest open, not yet escalated step', () => {
     const alerts = [
-      { state: 'open', escalations: [{ at: '2027-03-01T10:00:00Z', escalatedAt: '2027-03-01T10:00:00Z' }, { at: '2027-03-01T12:00:00Z', escalatedAt: null }] },
+      {
+        state: 'open',
+        escalations: [
+          { at: '2027-03-01T10:00:00Z', escalatedAt: '2027-03-01T10:00:00Z' },
+          { at: '2027-03-01T12:00:00Z', escalatedAt: null },
+        ],
+      },
       { state: 'acknowledged', escalations: [{ at: '2027-03-01T09:00:00Z', escalatedAt: null }] },
       { state: 'open', escalations: [{ at: '2027-03-01T14:00:00Z', escalatedAt: null }] },
     ];

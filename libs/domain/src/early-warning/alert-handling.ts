@@ -23,12 +23,27 @@ export interface AccountPeople {
 
 /** The person behind a routed role on this account; other roles (director, VP, CS ops) are reached by their queue. */
 export function alertRecipientPerson(role: string, people: AccountPeople): string | null {
-  return role === 'csm' ? people.ownerCsmId : role === 'csm_manager' ? people.csmManagerId : role === 'sales_rep' ? people.salesRepId : null;
+  return role === 'csm'
+    ? people.ownerCsmId
+    : role === 'csm_manager'
+      ? people.csmManagerId
+      : role === 'sales_rep'
+        ? people.salesRepId
+        : null;
 }
 
 /** The suppression windows still worth keeping at `at`: those covering it, and those that ended less than a day ago or are still ahead. */
-export function liveSuppressions<S extends ManualSuppression>(suppressions: readonly S[], group: AlertGroup, timeZone: string, at: Date): S[] {
-  return suppressions.filter((x) => manualSuppressionAt(at, group, timeZone, [x]) !== null || Date.parse(x.to.length === 10 ? `${x.to}T23:59:59Z` : x.to) > at.getTime() - 86_400_000);
+export function liveSuppressions<S extends ManualSuppression>(
+  suppressions: readonly S[],
+  group: AlertGroup,
+  timeZone: string,
+  at: Date,
+): S[] {
+  return suppressions.filter(
+    (x) =>
+      manualSuppressionAt(at, group, timeZone, [x]) !== null ||
+      Date.parse(x.to.length === 10 ? `${x.to}T23:59:59Z` : x.to) > at.getTime() - 86_400_000,
+  );
 }
 
 export interface NoticeMember {
@@ -63,13 +78,20 @@ export function consolidatedNotice(members: readonly NoticeMember[], accountLabe
   for (const r of members.flatMap((a) => a.recipients)) if (r.personId) (byPerson[r.personId] ??= []).push(r.timing);
   return {
     severity: lead.severity,
-    recipientIds: [...new Set(members.flatMap((a) => a.recipients.map((r) => r.personId)).filter((p): p is string => p !== null))],
-    subject: members.length > 1 ? `${lead.severity} ${accountLabel}: ${members.length} ${lead.group} alerts` : `${lead.severity} ${accountLabel}: ${lead.summary}`,
+    recipientIds: [
+      ...new Set(members.flatMap((a) => a.recipients.map((r) => r.personId)).filter((p): p is string => p !== null)),
+    ],
+    subject:
+      members.length > 1
+        ? `${lead.severity} ${accountLabel}: ${members.length} ${lead.group} alerts`
+        : `${lead.severity} ${accountLabel}: ${lead.summary}`,
     lines: members.map((a) => `${a.severity} ${a.summary}`),
     alertIds: members.map((a) => a.id),
     deliverAfter: new Date(members.map((a) => Date.parse(a.deliverAt)).reduce((a, b) => Math.min(a, b))).toISOString(),
     timing: mostUrgentTiming(members.flatMap((a) => a.recipients.map((r) => r.timing))),
-    recipientTimings: Object.fromEntries(Object.entries(byPerson).map(([person, timings]) => [person, mostUrgentTiming(timings)])),
+    recipientTimings: Object.fromEntries(
+      Object.entries(byPerson).map(([person, timings]) => [person, mostUrgentTiming(timings)]),
+    ),
     raisedAt: members.map((a) => a.triggeredAt).reduce((a, b) => (Date.parse(b) < Date.parse(a) ? b : a)),
   };
 }
@@ -80,12 +102,25 @@ export function escalationManagerOf(level: number, people: AccountPeople | null)
 }
 
 /** A P0 or P1 on an account whose open renewal is near and has no save asks the renewal for one (§5.6). */
-export function asksRenewalForSave(severity: AlertSeverity, daysToRenewal: number | null, renewal: { openRenewalId: string | null; renewalHasSave: boolean }, policy: RetainPolicy): boolean {
-  return severityRank(severity) <= severityRank('P1') && renewal.openRenewalId !== null && !renewal.renewalHasSave && daysToRenewal !== null && daysToRenewal <= policy.earlyWarning.saveRequestWithinDays;
+export function asksRenewalForSave(
+  severity: AlertSeverity,
+  daysToRenewal: number | null,
+  renewal: { openRenewalId: string | null; renewalHasSave: boolean },
+  policy: RetainPolicy,
+): boolean {
+  return (
+    severityRank(severity) <= severityRank('P1') &&
+    renewal.openRenewalId !== null &&
+    !renewal.renewalHasSave &&
+    daysToRenewal !== null &&
+    daysToRenewal <= policy.earlyWarning.saveRequestWithinDays
+  );
 }
 
 /** The next time an open alert's SLA escalation falls due (Infinity when none does). */
-export function nextAlertEscalationAt(alerts: ReadonlyArray<{ state: string; escalations: ReadonlyArray<{ at: string; escalatedAt: string | null }> }>): number {
+export function nextAlertEscalationAt(
+  alerts: ReadonlyArray<{ state: string; escalations: ReadonlyArray<{ at: string; escalatedAt: string | null }> }>,
+): number {
   return alerts
     .filter((a) => a.state === 'open')
     .flatMap((a) => a.escalations.filter((e) => !e.escalatedAt).map((e) => Date.parse(e.at)))

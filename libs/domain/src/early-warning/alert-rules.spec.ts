@@ -1,5 +1,13 @@
 import { DEFAULT_POLICY, resolvePolicy, type RetainPolicy } from '../policy/retain-policy';
-import { ALERT_RULES, alertRuleById, alertRuleTemplate, evaluateAlertRules, hasWorsened, type AlertRuleId, type EarlyWarningAccount } from './alert-rules';
+import {
+  ALERT_RULES,
+  alertRuleById,
+  alertRuleTemplate,
+  evaluateAlertRules,
+  hasWorsened,
+  type AlertRuleId,
+  type EarlyWarningAccount,
+} from './alert-rules';
 import type { IntegrationEvent, IntegrationEventPayloads, IntegrationEventType } from './event-catalogue';
 import { applyEvent, initialSignalState, type AccountSignalState } from './signal-state';
 
@@ -13,17 +21,40 @@ type Ev = { [K in IntegrationEventType]: [number, K, IntegrationEventPayloads[K]
 function build(events: Ev[], policy: RetainPolicy = DEFAULT_POLICY): AccountSignalState {
   return [...events]
     .sort((a, b) => a[0] - b[0])
-    .reduce((s, [d, type, payload]) => applyEvent(s, { type, occurredAt: at(d).toISOString(), payload } as IntegrationEvent, at(d), policy), initialSignalState());
+    .reduce(
+      (s, [d, type, payload]) =>
+        applyEvent(s, { type, occurredAt: at(d).toISOString(), payload } as IntegrationEvent, at(d), policy),
+      initialSignalState(),
+    );
 }
 
-const account = (over: Partial<EarlyWarningAccount> = {}): EarlyWarningAccount => ({ id: 'acc-1', segment: 'mid_market', arrCents: 5_000_000, renewalDate: null, timeZone: 'UTC', ...over });
+const account = (over: Partial<EarlyWarningAccount> = {}): EarlyWarningAccount => ({
+  id: 'acc-1',
+  segment: 'mid_market',
+  arrCents: 5_000_000,
+  renewalDate: null,
+  timeZone: 'UTC',
+  ...over,
+});
 
-function run(id: AlertRuleId, state: AccountSignalState, now: Date, acc = account(), policy: RetainPolicy = DEFAULT_POLICY) {
+function run(
+  id: AlertRuleId,
+  state: AccountSignalState,
+  now: Date,
+  acc = account(),
+  policy: RetainPolicy = DEFAULT_POLICY,
+) {
   return alertRuleById(id).evaluate(state, now, policy, acc);
 }
 
 /** Daily snapshots: `before` for days [0, from), `after` from day `from` to day `to`. */
-function usage(before: number, after: number, from: number, to: number, metric: 'activeUsers' | 'keyUserLogins' | 'coreFeatureUsage' | 'sessionMinutes' | 'dataCreated' = 'activeUsers'): Ev[] {
+function usage(
+  before: number,
+  after: number,
+  from: number,
+  to: number,
+  metric: 'activeUsers' | 'keyUserLogins' | 'coreFeatureUsage' | 'sessionMinutes' | 'dataCreated' = 'activeUsers',
+): Ev[] {
   const out: Ev[] = [];
   for (let d = 0; d <= to; d++) {
     const v = d < from ? before : after;
@@ -37,7 +68,17 @@ describe('catalogue', () => {
     expect(ALERT_RULES.map((r) => r.id).sort()).toEqual(Object.keys(DEFAULT_POLICY.earlyWarning.rules).sort());
     for (const r of ALERT_RULES) {
       const t = alertRuleTemplate(r, DEFAULT_POLICY);
-      for (const v of [t.name, t.description, t.triggerCondition, t.dataSource, t.threshold, t.assigneeRole, t.escalation, t.responseSla]) expect(v).toBeTruthy();
+      for (const v of [
+        t.name,
+        t.description,
+        t.triggerCondition,
+        t.dataSource,
+        t.threshold,
+        t.assigneeRole,
+        t.escalation,
+        t.responseSla,
+      ])
+        expect(v).toBeTruthy();
       expect(t.firstActions.length).toBeGreaterThan(0);
     }
   });
@@ -50,12 +91,18 @@ describe('catalogue', () => {
       escalation: 'csm manager if not handled within 48 h, then director, then vp every further 24 h',
       responseSla: '24 h',
     });
-    expect(alertRuleTemplate(alertRuleById('sponsor_departure'), DEFAULT_POLICY)).toMatchObject({ severity: 'P0', assigneeRole: 'Account CSM + CSM manager + sales rep', responseSla: '4 h' });
+    expect(alertRuleTemplate(alertRuleById('sponsor_departure'), DEFAULT_POLICY)).toMatchObject({
+      severity: 'P0',
+      assigneeRole: 'Account CSM + CSM manager + sales rep',
+      responseSla: '4 h',
+    });
   });
 
   it('skips disabled rules', () => {
     const state = build([[0, 'payment_failure', { amountCents: 100 }]]);
-    expect(evaluateAlertRules(state, at(1), DEFAULT_POLICY, account()).map((a) => a.ruleId)).toEqual(['payment_failure']);
+    expect(evaluateAlertRules(state, at(1), DEFAULT_POLICY, account()).map((a) => a.ruleId)).toEqual([
+      'payment_failure',
+    ]);
     const off = resolvePolicy({ earlyWarning: { rules: { payment_failure: { enabled: false } } } });
     expect(evaluateAlertRules(state, at(1), off, account())).toEqual([]);
   });
@@ -66,7 +113,12 @@ describe('usage drop (active users vs the 60-day baseline, sustained 14 days)', 
 
   it('alerts once the drop has held 14 days, not a millisecond before', () => {
     expect(run('usage_drop', drop30, new Date(at(74).getTime() - MS))).toBeNull();
-    expect(run('usage_drop', drop30, at(74))).toMatchObject({ baseSeverity: 'P1', group: 'usage', measure: { value: 30, unit: 'percent' }, details: { baseline: 100, latest: 70, sustainedDays: 14, since: at(60).toISOString() } });
+    expect(run('usage_drop', drop30, at(74))).toMatchObject({
+      baseSeverity: 'P1',
+      group: 'usage',
+      measure: { value: 30, unit: 'percent' },
+      details: { baseline: 100, latest: 70, sustainedDays: 14, since: at(60).toISOString() },
+    });
     expect(run('usage_drop', drop30, at(80))?.details.sustainedDays).toBe(20);
   });
 
@@ -88,7 +140,9 @@ describe('usage drop (active users vs the 60-day baseline, sustained 14 days)', 
   it('needs every snapshot low: a rebound restarts the clock', () => {
     // Down 50% from day 60, back to normal on day 70 only: the run restarts on day 71
     // (its baseline, the 60 days before day 71, now holds the first low days: 91.7).
-    const events = usage(100, 50, 60, 90).map((e): Ev => (e[0] === 70 ? [70, 'usage_snapshot', { activeUsers: 100 }] : e));
+    const events = usage(100, 50, 60, 90).map((e): Ev =>
+      e[0] === 70 ? [70, 'usage_snapshot', { activeUsers: 100 }] : e,
+    );
     const s = build(events);
     expect(run('usage_drop', s, at(84))).toBeNull();
     expect(run('usage_drop', s, at(85))).toMatchObject({ details: { since: at(71).toISOString(), baseline: 91.7 } });
@@ -118,7 +172,10 @@ describe('usage drop (active users vs the 60-day baseline, sustained 14 days)', 
     expect(run('usage_drop', holiday, new Date('2027-01-25T00:00:00Z'))).toBeNull();
     const real = build(series((iso) => (iso >= '2026-12-15' ? 60 : 100)));
     expect(run('usage_drop', real, new Date('2027-01-19T23:59:59Z'))).toBeNull();
-    expect(run('usage_drop', real, new Date('2027-01-20T00:00:00Z'))).toMatchObject({ measure: { value: 40 }, details: { since: '2027-01-06T00:00:00.000Z', baseline: 100 } });
+    expect(run('usage_drop', real, new Date('2027-01-20T00:00:00Z'))).toMatchObject({
+      measure: { value: 40 },
+      details: { since: '2027-01-06T00:00:00.000Z', baseline: 100 },
+    });
   });
 
   it.each([
@@ -129,8 +186,18 @@ describe('usage drop (active users vs the 60-day baseline, sustained 14 days)', 
   ] as const)('%s: %s down %d%% against %d days, held %d days', (id, metric, pct, baselineDays, sustained) => {
     const low = build(usage(100, 100 - pct, baselineDays, baselineDays + sustained + 2, metric));
     expect(run(id, low, new Date(at(baselineDays + sustained).getTime() - MS))).toBeNull();
-    expect(run(id, low, at(baselineDays + sustained))).toMatchObject({ baseSeverity: 'P2', measure: { value: pct }, details: { metric } });
-    expect(run(id, build(usage(100, 101 - pct, baselineDays, baselineDays + sustained + 2, metric)), at(baselineDays + sustained + 2))).toBeNull();
+    expect(run(id, low, at(baselineDays + sustained))).toMatchObject({
+      baseSeverity: 'P2',
+      measure: { value: pct },
+      details: { metric },
+    });
+    expect(
+      run(
+        id,
+        build(usage(100, 101 - pct, baselineDays, baselineDays + sustained + 2, metric)),
+        at(baselineDays + sustained + 2),
+      ),
+    ).toBeNull();
     expect(run('usage_drop', low, at(baselineDays + sustained))).toBeNull();
   });
 });
@@ -138,7 +205,11 @@ describe('usage drop (active users vs the 60-day baseline, sustained 14 days)', 
 describe('engagement rules', () => {
   it('sponsor departure is P0 while younger than 7 days', () => {
     const s = build([[0, 'sponsor_departure', { reason: 'departed', contactName: 'Dana CFO' }]]);
-    expect(run('sponsor_departure', s, at(0))).toMatchObject({ baseSeverity: 'P0', group: 'engagement', summary: 'executive sponsor departed: departed: Dana CFO' });
+    expect(run('sponsor_departure', s, at(0))).toMatchObject({
+      baseSeverity: 'P0',
+      group: 'engagement',
+      summary: 'executive sponsor departed: departed: Dana CFO',
+    });
     expect(run('sponsor_departure', s, new Date(at(7).getTime() - MS))).not.toBeNull();
     expect(run('sponsor_departure', s, at(7))).toBeNull();
   });
@@ -146,28 +217,63 @@ describe('engagement rules', () => {
   it('champion silent from 30 days after the last contact; unknown without any contact', () => {
     const s = build([[0, 'champion_contact', { channel: 'email' }]]);
     expect(run('champion_silent', s, new Date(at(30).getTime() - MS))).toBeNull();
-    expect(run('champion_silent', s, at(30))).toMatchObject({ baseSeverity: 'P2', measure: { value: 30, unit: 'days' } });
+    expect(run('champion_silent', s, at(30))).toMatchObject({
+      baseSeverity: 'P2',
+      measure: { value: 30, unit: 'days' },
+    });
     expect(run('champion_silent', build([[0, 'nps', { score: 9 }]]), at(90))).toBeNull();
   });
 
   it('stakeholder change alerts on detection (P1)', () => {
-    expect(run('stakeholder_change', build([[1, 'stakeholder_change', { who: 'Budget owner', description: 'moved to another division' }]]), at(1))).toMatchObject({ baseSeverity: 'P1' });
+    expect(
+      run(
+        'stakeholder_change',
+        build([[1, 'stakeholder_change', { who: 'Budget owner', description: 'moved to another division' }]]),
+        at(1),
+      ),
+    ).toMatchObject({ baseSeverity: 'P1' });
   });
 
   it('meeting cancellations: 2 in a row alert, 1 or a held meeting in between does not', () => {
     expect(run('meeting_cancellations', build([[1, 'meeting_cancelled', { meetingKind: 'qbr' }]]), at(2))).toBeNull();
-    const two = build([[1, 'meeting_cancelled', { meetingKind: 'qbr' }], [2, 'meeting_cancelled', { meetingKind: 'check_in' }]]);
+    const two = build([
+      [1, 'meeting_cancelled', { meetingKind: 'qbr' }],
+      [2, 'meeting_cancelled', { meetingKind: 'check_in' }],
+    ]);
     expect(run('meeting_cancellations', two, at(3))).toMatchObject({ measure: { value: 2 } });
     expect(run('meeting_cancellations', two, new Date(at(9).getTime() - MS))).not.toBeNull();
     expect(run('meeting_cancellations', two, at(9))).toBeNull();
-    expect(run('meeting_cancellations', build([[1, 'meeting_cancelled', { meetingKind: 'qbr' }], [2, 'meeting_held', { meetingKind: 'qbr' }], [3, 'meeting_cancelled', { meetingKind: 'qbr' }]]), at(3))).toBeNull();
-    expect(run('meeting_cancellations', build([[1, 'meeting_held', { meetingKind: 'qbr' }], [2, 'meeting_cancelled', { meetingKind: 'qbr' }], [3, 'meeting_cancelled', { meetingKind: 'qbr' }]]), at(3))).not.toBeNull();
+    expect(
+      run(
+        'meeting_cancellations',
+        build([
+          [1, 'meeting_cancelled', { meetingKind: 'qbr' }],
+          [2, 'meeting_held', { meetingKind: 'qbr' }],
+          [3, 'meeting_cancelled', { meetingKind: 'qbr' }],
+        ]),
+        at(3),
+      ),
+    ).toBeNull();
+    expect(
+      run(
+        'meeting_cancellations',
+        build([
+          [1, 'meeting_held', { meetingKind: 'qbr' }],
+          [2, 'meeting_cancelled', { meetingKind: 'qbr' }],
+          [3, 'meeting_cancelled', { meetingKind: 'qbr' }],
+        ]),
+        at(3),
+      ),
+    ).not.toBeNull();
   });
 
   it('slow replies: 7 days over the baseline (0 without history)', () => {
     const history: Ev[] = [0, 1, 2, 3].map((d): Ev => [d, 'reply_time', { hours: 24 }]);
     expect(run('slow_replies', build([...history, [10, 'reply_time', { hours: 24 + 167 }]]), at(10))).toBeNull();
-    expect(run('slow_replies', build([...history, [10, 'reply_time', { hours: 24 + 168 }]]), at(10))).toMatchObject({ measure: { value: 7, unit: 'days' }, details: { baselineHours: 24 } });
+    expect(run('slow_replies', build([...history, [10, 'reply_time', { hours: 24 + 168 }]]), at(10))).toMatchObject({
+      measure: { value: 7, unit: 'days' },
+      details: { baselineHours: 24 },
+    });
     expect(run('slow_replies', build([[10, 'reply_time', { hours: 167 }]]), at(10))).toBeNull();
     expect(run('slow_replies', build([[10, 'reply_time', { hours: 168 }]]), at(10))).not.toBeNull();
   });
@@ -184,7 +290,14 @@ describe('sentiment rules', () => {
     [[5, 4], false, 'already a detractor, down 1'],
     [[6, 3], true, 'down 3 as a detractor'],
   ])('NPS %j alerts: %s (%s)', (scores, expected) => {
-    expect(run('nps_drop', nps(...scores), at(scores.length))).toEqual(expected ? expect.objectContaining({ ruleId: 'nps_drop', measure: { value: scores.at(-1), unit: 'points', worseWhen: 'lower' } }) : null);
+    expect(run('nps_drop', nps(...scores), at(scores.length))).toEqual(
+      expected
+        ? expect.objectContaining({
+            ruleId: 'nps_drop',
+            measure: { value: scores.at(-1), unit: 'points', worseWhen: 'lower' },
+          })
+        : null,
+    );
   });
 
   it('CSAT below 6/10 (1-5 doubled) or two declines in a row', () => {
@@ -197,18 +310,35 @@ describe('sentiment rules', () => {
   });
 
   it('survey comments: negative sentiment or a keyword', () => {
-    expect(run('negative_survey_comment', build([[0, 'survey_comment', { text: 'It is fine', sentiment: 'negative' }]]), at(1))).not.toBeNull();
-    expect(run('negative_survey_comment', build([[0, 'survey_comment', { text: 'We are looking at a Competitor', sentiment: 'neutral' }]]), at(1))?.details.notes).toBe('competitor');
-    expect(run('negative_survey_comment', build([[0, 'survey_comment', { text: 'Love it', sentiment: 'positive' }]]), at(1))).toBeNull();
+    expect(
+      run(
+        'negative_survey_comment',
+        build([[0, 'survey_comment', { text: 'It is fine', sentiment: 'negative' }]]),
+        at(1),
+      ),
+    ).not.toBeNull();
+    expect(
+      run(
+        'negative_survey_comment',
+        build([[0, 'survey_comment', { text: 'We are looking at a Competitor', sentiment: 'neutral' }]]),
+        at(1),
+      )?.details.notes,
+    ).toBe('competitor');
+    expect(
+      run('negative_survey_comment', build([[0, 'survey_comment', { text: 'Love it', sentiment: 'positive' }]]), at(1)),
+    ).toBeNull();
   });
 
   it('public reviews rated 2 or lower', () => {
-    expect(run('negative_public_review', build([[0, 'public_review', { rating: 2, text: 'meh' }]]), at(1))).not.toBeNull();
+    expect(
+      run('negative_public_review', build([[0, 'public_review', { rating: 2, text: 'meh' }]]), at(1)),
+    ).not.toBeNull();
     expect(run('negative_public_review', build([[0, 'public_review', { rating: 3, text: 'ok' }]]), at(1))).toBeNull();
   });
 
   it('the CSM flag shifts the base severity by level until cleared', () => {
-    const flag = (level: 'watch' | 'at_risk' | 'critical' | 'cleared') => build([[0, 'csm_flag', { reason: 'gut feeling', level }]]);
+    const flag = (level: 'watch' | 'at_risk' | 'critical' | 'cleared') =>
+      build([[0, 'csm_flag', { reason: 'gut feeling', level }]]);
     expect(run('csm_flag', flag('watch'), at(1))?.baseSeverity).toBe('P3');
     expect(run('csm_flag', flag('at_risk'), at(1))?.baseSeverity).toBe('P2');
     expect(run('csm_flag', flag('critical'), at(40))?.baseSeverity).toBe('P1');
@@ -217,13 +347,17 @@ describe('sentiment rules', () => {
 });
 
 describe('support rules', () => {
-  const opened = (days: number[], priority: 'P1' | 'P2' = 'P2', prefix = 't'): Ev[] => days.map((d, i): Ev => [d, 'support_ticket_opened', { ticketId: `${prefix}${i}`, priority }]);
+  const opened = (days: number[], priority: 'P1' | 'P2' = 'P2', prefix = 't'): Ev[] =>
+    days.map((d, i): Ev => [d, 'support_ticket_opened', { ticketId: `${prefix}${i}`, priority }]);
 
   it('ticket surge: 3x the normal volume in 30 days, at least 3 tickets', () => {
     // One ticket per 30 days over 90 days: normal is 1, so 3 in the window are a surge.
     const base = opened([0, 30, 60], 'P2', 'b');
     expect(run('ticket_surge', build([...base, ...opened([95, 100])]), at(120))).toBeNull();
-    expect(run('ticket_surge', build([...base, ...opened([95, 100, 110])]), at(120))).toMatchObject({ measure: { value: 3 }, details: { normal: 1, multiple: 3 } });
+    expect(run('ticket_surge', build([...base, ...opened([95, 100, 110])]), at(120))).toMatchObject({
+      measure: { value: 3 },
+      details: { normal: 1, multiple: 3 },
+    });
     // Two per 30 days: 5 is not a surge, 6 is.
     const busier = opened([0, 10, 30, 40, 60, 70], 'P2', 'b');
     expect(run('ticket_surge', build([...busier, ...opened([91, 92, 93, 94, 95])]), at(120))).toBeNull();
@@ -243,19 +377,26 @@ describe('support rules', () => {
     expect(run('p1_ticket', one, at(7))).toBeNull();
     expect(run('p1_tickets_several', one, at(1))).toBeNull();
     const two = build(opened([0, 20], 'P1'));
-    expect(run('p1_tickets_several', two, new Date(at(30).getTime() - MS))).toMatchObject({ baseSeverity: 'P1', measure: { value: 2 } });
+    expect(run('p1_tickets_several', two, new Date(at(30).getTime() - MS))).toMatchObject({
+      baseSeverity: 'P1',
+      measure: { value: 2 },
+    });
     expect(run('p1_tickets_several', two, at(30))).toBeNull();
   });
 
   it('escalations alert', () => {
-    expect(run('ticket_escalated', build([[0, 'support_ticket_escalated', { ticketId: 't1', to: 'engineering' }]]), at(1))).toMatchObject({ summary: 'ticket escalated: engineering: t1' });
+    expect(
+      run('ticket_escalated', build([[0, 'support_ticket_escalated', { ticketId: 't1', to: 'engineering' }]]), at(1)),
+    ).toMatchObject({ summary: 'ticket escalated: engineering: t1' });
   });
 
   it('unresolved: open 21+ days or reopened 2+ times', () => {
     const open = build(opened([0]));
     expect(run('ticket_unresolved', open, new Date(at(21).getTime() - MS))).toBeNull();
     expect(run('ticket_unresolved', open, at(21))).toMatchObject({ details: { oldestOpenDays: 21 } });
-    expect(run('ticket_unresolved', build([...opened([0]), [5, 'support_ticket_resolved', { ticketId: 't0' }]]), at(30))).toBeNull();
+    expect(
+      run('ticket_unresolved', build([...opened([0]), [5, 'support_ticket_resolved', { ticketId: 't0' }]]), at(30)),
+    ).toBeNull();
     const reopened = (n: number): Ev[] => [
       ...opened([0]),
       ...Array.from({ length: n }, (_, i): Ev[] => [
@@ -268,7 +409,8 @@ describe('support rules', () => {
   });
 
   it('post-ticket CSAT below 6/10 or negative sentiment (P3)', () => {
-    const resolved = (supportCsat: number, sentiment: 'positive' | 'negative' | null = null) => build([...opened([0]), [1, 'support_ticket_resolved', { ticketId: 't0', supportCsat, sentiment }]]);
+    const resolved = (supportCsat: number, sentiment: 'positive' | 'negative' | null = null) =>
+      build([...opened([0]), [1, 'support_ticket_resolved', { ticketId: 't0', supportCsat, sentiment }]]);
     expect(run('support_csat_low', resolved(2), at(2))).toMatchObject({ baseSeverity: 'P3' });
     expect(run('support_csat_low', resolved(3), at(2))).toBeNull();
     expect(run('support_csat_low', resolved(4, 'negative'), at(2))).not.toBeNull();
@@ -289,15 +431,25 @@ describe('business, competition and lagging signals', () => {
     ['cancellation_inquiry', { channel: 'email' }, 'P0'],
   ] as const)('%s alerts at %s... with base severity %s for 7 days', (type, payload, severity) => {
     const s = build([[0, type, payload] as Ev]);
-    expect(run(type, s, new Date(at(7).getTime() - MS))).toMatchObject({ baseSeverity: severity, measure: { value: 1, unit: 'count' } });
+    expect(run(type, s, new Date(at(7).getTime() - MS))).toMatchObject({
+      baseSeverity: severity,
+      measure: { value: 1, unit: 'count' },
+    });
     expect(run(type, s, at(7))).toBeNull();
     expect(run(type, s, new Date(at(0).getTime() - MS))).toBeNull();
   });
 
   it('repeated competitor feature requests: 2 in 90 days, the latest within 7 days', () => {
-    const req = (d: number, i: number): Ev => [d, 'competitor_feature_request', { feature: `f${i}`, competitor: 'Rival' }];
+    const req = (d: number, i: number): Ev => [
+      d,
+      'competitor_feature_request',
+      { feature: `f${i}`, competitor: 'Rival' },
+    ];
     expect(run('competitor_feature_requests', build([req(0, 0)]), at(1))).toBeNull();
-    expect(run('competitor_feature_requests', build([req(0, 0), req(89, 1)]), at(89))).toMatchObject({ baseSeverity: 'P2', measure: { value: 2 } });
+    expect(run('competitor_feature_requests', build([req(0, 0), req(89, 1)]), at(89))).toMatchObject({
+      baseSeverity: 'P2',
+      measure: { value: 2 },
+    });
     expect(run('competitor_feature_requests', build([req(0, 0), req(90, 1)]), at(90))).toBeNull();
     expect(run('competitor_feature_requests', build([req(0, 0), req(10, 1)]), at(17))).toBeNull();
   });
@@ -316,14 +468,23 @@ describe('health score', () => {
 });
 
 describe('hasWorsened', () => {
-  const snap = (value: number, severity: 'P1' | 'P2' = 'P2', ruleId: AlertRuleId = 'usage_drop', worseWhen: 'higher' | 'lower' = 'higher') => ({ ruleId, severity, measure: { value, unit: 'percent' as const, worseWhen } });
+  const snap = (
+    value: number,
+    severity: 'P1' | 'P2' = 'P2',
+    ruleId: AlertRuleId = 'usage_drop',
+    worseWhen: 'higher' | 'lower' = 'higher',
+  ) => ({ ruleId, severity, measure: { value, unit: 'percent' as const, worseWhen } });
   it('is worse by the rule margin in the wrong direction, or at a higher severity', () => {
     expect(hasWorsened(snap(30), snap(39.9), DEFAULT_POLICY)).toBe(false);
     expect(hasWorsened(snap(30), snap(40), DEFAULT_POLICY)).toBe(true);
     expect(hasWorsened(snap(30), snap(20), DEFAULT_POLICY)).toBe(false);
     expect(hasWorsened(snap(30, 'P2'), snap(30, 'P1'), DEFAULT_POLICY)).toBe(true);
     expect(hasWorsened(snap(30, 'P1'), snap(45, 'P2'), DEFAULT_POLICY)).toBe(true);
-    expect(hasWorsened(snap(45, 'P2', 'health_low', 'lower'), snap(41, 'P2', 'health_low', 'lower'), DEFAULT_POLICY)).toBe(false);
-    expect(hasWorsened(snap(45, 'P2', 'health_low', 'lower'), snap(40, 'P2', 'health_low', 'lower'), DEFAULT_POLICY)).toBe(true);
+    expect(
+      hasWorsened(snap(45, 'P2', 'health_low', 'lower'), snap(41, 'P2', 'health_low', 'lower'), DEFAULT_POLICY),
+    ).toBe(false);
+    expect(
+      hasWorsened(snap(45, 'P2', 'health_low', 'lower'), snap(40, 'P2', 'health_low', 'lower'), DEFAULT_POLICY),
+    ).toBe(true);
   });
 });

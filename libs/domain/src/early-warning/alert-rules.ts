@@ -12,7 +12,13 @@
  * - one-off rules (a sponsor departure, a budget freeze, a competitor mention...) alert
  *   while the event is younger than `eventLookbackDays`.
  */
-import type { AlertGroup, AlertSeverity, EarlyWarningRuleSettings, RetainPolicy, UsageDropSettings } from '../policy/retain-policy';
+import type {
+  AlertGroup,
+  AlertSeverity,
+  EarlyWarningRuleSettings,
+  RetainPolicy,
+  UsageDropSettings,
+} from '../policy/retain-policy';
 import type { Segment } from '../roles';
 import { seasonalWindowAt } from './seasonal-windows';
 import { severityRank, shiftSeverity } from './severity-routing';
@@ -71,7 +77,12 @@ export interface AlertRule {
   trigger(policy: RetainPolicy): string;
   threshold(policy: RetainPolicy): string;
   firstActions: readonly string[];
-  evaluate(state: AccountSignalState, now: Date, policy: RetainPolicy, account: EarlyWarningAccount): TriggeredAlert | null;
+  evaluate(
+    state: AccountSignalState,
+    now: Date,
+    policy: RetainPolicy,
+    account: EarlyWarningAccount,
+  ): TriggeredAlert | null;
 }
 
 /** The §5.2 alert configuration template, filled in from the policy. */
@@ -88,9 +99,27 @@ export interface AlertRuleTemplate {
   firstActions: string[];
 }
 
-function alert(rule: Pick<AlertRule, 'id' | 'group'>, account: EarlyWarningAccount, now: Date, policy: RetainPolicy, summary: string, measure: AlertMeasure, details: TriggeredAlert['details'], shift = 0): TriggeredAlert {
+function alert(
+  rule: Pick<AlertRule, 'id' | 'group'>,
+  account: EarlyWarningAccount,
+  now: Date,
+  policy: RetainPolicy,
+  summary: string,
+  measure: AlertMeasure,
+  details: TriggeredAlert['details'],
+  shift = 0,
+): TriggeredAlert {
   const base = policy.earlyWarning.rules[rule.id].baseSeverity;
-  return { ruleId: rule.id, group: rule.group, accountId: account.id, baseSeverity: shiftSeverity(base, shift), triggeredAt: now.toISOString(), summary, measure, details };
+  return {
+    ruleId: rule.id,
+    group: rule.group,
+    accountId: account.id,
+    baseSeverity: shiftSeverity(base, shift),
+    triggeredAt: now.toISOString(),
+    summary,
+    measure,
+    details,
+  };
 }
 
 // ---------------------------------------------------------------------------------
@@ -129,7 +158,9 @@ export function usageDrop(
   const nowMs = now.getTime();
   const gap = u.maxSnapshotGapDays * DAY;
   const points = state.usage
-    .filter((s) => s[metric] !== null && t(s.at) <= nowMs && !seasonalWindowAt(new Date(t(s.at)), 'usage', account, policy))
+    .filter(
+      (s) => s[metric] !== null && t(s.at) <= nowMs && !seasonalWindowAt(new Date(t(s.at)), 'usage', account, policy),
+    )
     .map((s) => ({ at: t(s.at), v: s[metric]! }));
   const last = points.at(-1);
   if (!last || nowMs - last.at > gap) return null;
@@ -146,7 +177,14 @@ export function usageDrop(
     if (!(baseline > 0)) continue;
     const drop = exact(((baseline - suffixMax[k]!) / baseline) * 100);
     if (drop >= settings.dropPct) {
-      found = { dropPct: oneDecimal(drop), baseline: oneDecimal(baseline), latest: last.v, since: new Date(start.at).toISOString(), sustainedDays: oneDecimal((nowMs - start.at) / DAY), baselineSnapshots: base.length };
+      found = {
+        dropPct: oneDecimal(drop),
+        baseline: oneDecimal(baseline),
+        latest: last.v,
+        since: new Date(start.at).toISOString(),
+        sustainedDays: oneDecimal((nowMs - start.at) / DAY),
+        baselineSnapshots: base.length,
+      };
     }
   }
   return found;
@@ -164,7 +202,15 @@ const USAGE_ACTIONS = [
   'Set a follow-up date, monitor usage weekly, record findings in the CRM',
 ] as const;
 
-function usageRule(spec: { id: AlertRuleId; metric: UsageMetric; label: string; name: string; description: string; settings: (p: RetainPolicy, a?: EarlyWarningAccount) => UsageDropSettings; thresholdText?: (p: RetainPolicy) => string }): AlertRule {
+function usageRule(spec: {
+  id: AlertRuleId;
+  metric: UsageMetric;
+  label: string;
+  name: string;
+  description: string;
+  settings: (p: RetainPolicy, a?: EarlyWarningAccount) => UsageDropSettings;
+  thresholdText?: (p: RetainPolicy) => string;
+}): AlertRule {
   const rule: AlertRule = {
     id: spec.id,
     group: 'usage',
@@ -182,15 +228,23 @@ function usageRule(spec: { id: AlertRuleId; metric: UsageMetric; label: string; 
       const settings = spec.settings(policy, account);
       const d = usageDrop(state, spec.metric, settings, now, policy, account);
       if (!d) return null;
-      return alert(rule, account, now, policy, `${spec.label} down ${d.dropPct}% against the baseline (${d.baseline} to ${d.latest}) for ${Math.floor(d.sustainedDays)} days`, { value: d.dropPct, unit: 'percent', worseWhen: 'higher' }, {
-        metric: spec.metric,
-        thresholdPct: settings.dropPct,
-        baseline: d.baseline,
-        latest: d.latest,
-        since: d.since,
-        sustainedDays: d.sustainedDays,
-        baselineSnapshots: d.baselineSnapshots,
-      });
+      return alert(
+        rule,
+        account,
+        now,
+        policy,
+        `${spec.label} down ${d.dropPct}% against the baseline (${d.baseline} to ${d.latest}) for ${Math.floor(d.sustainedDays)} days`,
+        { value: d.dropPct, unit: 'percent', worseWhen: 'higher' },
+        {
+          metric: spec.metric,
+          thresholdPct: settings.dropPct,
+          baseline: d.baseline,
+          latest: d.latest,
+          since: d.since,
+          sustainedDays: d.sustainedDays,
+          baselineSnapshots: d.baselineSnapshots,
+        },
+      );
     },
   };
   return rule;
@@ -202,20 +256,53 @@ const usageRules: AlertRule[] = [
     metric: 'activeUsers',
     label: 'active users',
     name: 'Usage drop',
-    description: 'Active users fell well below their recent baseline and stayed there: the strongest predictor of churn.',
+    description:
+      'Active users fell well below their recent baseline and stayed there: the strongest predictor of churn.',
     settings: (p, a) => {
       const s = p.earlyWarning.usage.activeUsers;
-      return { dropPct: activeUsersDropPct(a?.segment ?? 'mid_market', p), baselineDays: s.baselineDays, sustainedDays: s.sustainedDays };
+      return {
+        dropPct: activeUsersDropPct(a?.segment ?? 'mid_market', p),
+        baselineDays: s.baselineDays,
+        sustainedDays: s.sustainedDays,
+      };
     },
     thresholdText: (p) => {
       const by = p.earlyWarning.usage.activeUsers.dropPctBySegment;
       return `enterprise ${by.enterprise}%, mid-market ${by.mid_market}%, SMB ${by.smb}% drop`;
     },
   }),
-  usageRule({ id: 'key_user_logins_drop', metric: 'keyUserLogins', label: "key users' logins", name: 'Key users log in less', description: 'Key users shift from daily to weekly or weekly to monthly logins.', settings: (p) => p.earlyWarning.usage.keyUserLogins }),
-  usageRule({ id: 'core_feature_usage_drop', metric: 'coreFeatureUsage', label: 'core feature usage', name: 'Core feature usage down', description: 'Core features are used less; the breadth of use narrows as users abandon features.', settings: (p) => p.earlyWarning.usage.coreFeatureUsage }),
-  usageRule({ id: 'session_time_drop', metric: 'sessionMinutes', label: 'session time', name: 'Session time down', description: 'Users spend less time in the product: less value or more friction.', settings: (p) => p.earlyWarning.usage.sessionMinutes }),
-  usageRule({ id: 'data_creation_drop', metric: 'dataCreated', label: 'data creation', name: 'Less data created', description: 'Less content created or saved: less investment in the platform.', settings: (p) => p.earlyWarning.usage.dataCreated }),
+  usageRule({
+    id: 'key_user_logins_drop',
+    metric: 'keyUserLogins',
+    label: "key users' logins",
+    name: 'Key users log in less',
+    description: 'Key users shift from daily to weekly or weekly to monthly logins.',
+    settings: (p) => p.earlyWarning.usage.keyUserLogins,
+  }),
+  usageRule({
+    id: 'core_feature_usage_drop',
+    metric: 'coreFeatureUsage',
+    label: 'core feature usage',
+    name: 'Core feature usage down',
+    description: 'Core features are used less; the breadth of use narrows as users abandon features.',
+    settings: (p) => p.earlyWarning.usage.coreFeatureUsage,
+  }),
+  usageRule({
+    id: 'session_time_drop',
+    metric: 'sessionMinutes',
+    label: 'session time',
+    name: 'Session time down',
+    description: 'Users spend less time in the product: less value or more friction.',
+    settings: (p) => p.earlyWarning.usage.sessionMinutes,
+  }),
+  usageRule({
+    id: 'data_creation_drop',
+    metric: 'dataCreated',
+    label: 'data creation',
+    name: 'Less data created',
+    description: 'Less content created or saved: less investment in the platform.',
+    settings: (p) => p.earlyWarning.usage.dataCreated,
+  }),
 ];
 
 // ---------------------------------------------------------------------------------
@@ -251,12 +338,22 @@ function oneOffRule(spec: {
     threshold: (p) => spec.threshold?.(p) ?? 'any occurrence',
     firstActions: spec.firstActions,
     evaluate(state, now, policy, account) {
-      const hits = recentRecords(state, spec.type, now, policy.earlyWarning.eventLookbackDays).filter((r) => spec.accept?.(r, policy) ?? true);
+      const hits = recentRecords(state, spec.type, now, policy.earlyWarning.eventLookbackDays).filter(
+        (r) => spec.accept?.(r, policy) ?? true,
+      );
       const latest = hits.at(-1);
       if (!latest) return null;
       const notes = [...new Set(hits.map((r) => r.note).filter((n): n is string => n !== null))];
       const summary = `${spec.what}${hits.length > 1 ? ` (${hits.length} times in ${policy.earlyWarning.eventLookbackDays} days)` : ''}${notes.length ? `: ${notes.join('; ')}` : ''}`;
-      return alert(rule, account, now, policy, summary, { value: hits.length, unit: 'count', worseWhen: 'higher' }, { count: hits.length, latestAt: latest.at, latestValue: latest.value, notes: notes.join('; ') || null });
+      return alert(
+        rule,
+        account,
+        now,
+        policy,
+        summary,
+        { value: hits.length, unit: 'count', worseWhen: 'higher' },
+        { count: hits.length, latestAt: latest.at, latestValue: latest.value, notes: notes.join('; ') || null },
+      );
     },
   };
   return rule;
@@ -274,16 +371,29 @@ const championSilent: AlertRule = {
   description: 'The internal champion stopped engaging and does not answer outreach.',
   dataSource: 'CRM / email and calendar (champion_contact events)',
   assignee: 'Account CSM',
-  trigger: (p) => `no contact with the champion for ${p.earlyWarning.engagement.championSilentDays} days since the last recorded contact`,
+  trigger: (p) =>
+    `no contact with the champion for ${p.earlyWarning.engagement.championSilentDays} days since the last recorded contact`,
   threshold: (p) => `${p.earlyWarning.engagement.championSilentDays} days without contact`,
-  firstActions: ['Try another channel and another contact to reach the champion', 'Check whether the champion changed role or left', 'Plan a value touchpoint (usage review, roadmap preview)'],
+  firstActions: [
+    'Try another channel and another contact to reach the champion',
+    'Check whether the champion changed role or left',
+    'Plan a value touchpoint (usage review, roadmap preview)',
+  ],
   evaluate(state, now, policy, account) {
     const last = state.championLastContactAt;
     if (last === null || t(last) > now.getTime()) return null;
     const days = (now.getTime() - t(last)) / DAY;
     const limit = policy.earlyWarning.engagement.championSilentDays;
     if (now.getTime() - t(last) < limit * DAY) return null;
-    return alert(championSilent, account, now, policy, `no contact with the champion for ${Math.floor(days)} days`, { value: Math.floor(days), unit: 'days', worseWhen: 'higher' }, { lastContactAt: last, thresholdDays: limit });
+    return alert(
+      championSilent,
+      account,
+      now,
+      policy,
+      `no contact with the champion for ${Math.floor(days)} days`,
+      { value: Math.floor(days), unit: 'days', worseWhen: 'higher' },
+      { lastContactAt: last, thresholdDays: limit },
+    );
   },
 };
 
@@ -294,9 +404,14 @@ const meetingCancellations: AlertRule = {
   description: 'QBRs cancelled or postponed, check-ins rescheduled again and again.',
   dataSource: 'Calendar / CRM (meeting_cancelled, meeting_held events)',
   assignee: 'Account CSM',
-  trigger: (p) => `the latest ${p.earlyWarning.engagement.meetingCancellationsInARow} or more meetings in a row were cancelled, the last within ${p.earlyWarning.eventLookbackDays} days`,
+  trigger: (p) =>
+    `the latest ${p.earlyWarning.engagement.meetingCancellationsInARow} or more meetings in a row were cancelled, the last within ${p.earlyWarning.eventLookbackDays} days`,
   threshold: (p) => `${p.earlyWarning.engagement.meetingCancellationsInARow}+ consecutive cancellations`,
-  firstActions: ['Ask the customer directly whether priorities changed', 'Offer a shorter, more focused meeting', 'Check for stakeholder changes'],
+  firstActions: [
+    'Ask the customer directly whether priorities changed',
+    'Offer a shorter, more focused meeting',
+    'Check for stakeholder changes',
+  ],
   evaluate(state, now, policy, account) {
     const nowMs = now.getTime();
     const past = state.meetings.filter((m) => t(m.at) <= nowMs);
@@ -304,8 +419,17 @@ const meetingCancellations: AlertRule = {
     for (let i = past.length - 1; i >= 0 && past[i]!.cancelled; i--) run++;
     const last = past.at(-1);
     const e = policy.earlyWarning;
-    if (!last || run < e.engagement.meetingCancellationsInARow || t(last.at) <= nowMs - e.eventLookbackDays * DAY) return null;
-    return alert(meetingCancellations, account, now, policy, `${run} meetings in a row cancelled`, { value: run, unit: 'count', worseWhen: 'higher' }, { consecutive: run, lastCancelledAt: last.at });
+    if (!last || run < e.engagement.meetingCancellationsInARow || t(last.at) <= nowMs - e.eventLookbackDays * DAY)
+      return null;
+    return alert(
+      meetingCancellations,
+      account,
+      now,
+      policy,
+      `${run} meetings in a row cancelled`,
+      { value: run, unit: 'count', worseWhen: 'higher' },
+      { consecutive: run, lastCancelledAt: last.at },
+    );
   },
 };
 
@@ -319,22 +443,35 @@ const slowReplies: AlertRule = {
   trigger: (p) =>
     `the latest reply (within ${p.earlyWarning.eventLookbackDays} days) took at least ${p.earlyWarning.engagement.replySlowerByDays} days longer than the mean reply time of the ${p.earlyWarning.engagement.replyBaselineDays} days before it (0 with no history)`,
   threshold: (p) => `${p.earlyWarning.engagement.replySlowerByDays}+ days over baseline`,
-  firstActions: ['Reach the champion by phone or through another contact', 'Check for stakeholder changes or internal turmoil'],
+  firstActions: [
+    'Reach the champion by phone or through another contact',
+    'Check for stakeholder changes or internal turmoil',
+  ],
   evaluate(state, now, policy, account) {
     const e = policy.earlyWarning;
     const nowMs = now.getTime();
     const past = state.replies.filter((r) => t(r.at) <= nowMs);
     const latest = past.at(-1);
     if (!latest || t(latest.at) <= nowMs - e.eventLookbackDays * DAY) return null;
-    const before = past.filter((r) => r !== latest && t(r.at) >= t(latest.at) - e.engagement.replyBaselineDays * DAY && t(r.at) <= t(latest.at));
+    const before = past.filter(
+      (r) => r !== latest && t(r.at) >= t(latest.at) - e.engagement.replyBaselineDays * DAY && t(r.at) <= t(latest.at),
+    );
     const baselineHours = before.length ? before.reduce((s, r) => s + r.hours, 0) / before.length : 0;
     const overDays = exact((latest.hours - baselineHours) / 24);
     if (overDays < e.engagement.replySlowerByDays) return null;
-    return alert(slowReplies, account, now, policy, `a reply took ${oneDecimal(latest.hours / 24)} days, ${oneDecimal(overDays)} days over the usual ${oneDecimal(baselineHours / 24)}`, { value: oneDecimal(overDays), unit: 'days', worseWhen: 'higher' }, {
-      replyHours: latest.hours,
-      baselineHours: oneDecimal(baselineHours),
-      baselineReplies: before.length,
-    });
+    return alert(
+      slowReplies,
+      account,
+      now,
+      policy,
+      `a reply took ${oneDecimal(latest.hours / 24)} days, ${oneDecimal(overDays)} days over the usual ${oneDecimal(baselineHours / 24)}`,
+      { value: oneDecimal(overDays), unit: 'days', worseWhen: 'higher' },
+      {
+        replyHours: latest.hours,
+        baselineHours: oneDecimal(baselineHours),
+        baselineReplies: before.length,
+      },
+    );
   },
 };
 
@@ -369,7 +506,11 @@ const engagementRules: AlertRule[] = [
     dataSource: 'CRM / news (stakeholder_change events)',
     trigger: 'a stakeholder change is detected',
     what: 'stakeholder change',
-    firstActions: ['Identify the new stakeholders and their priorities', 'Rebuild the relationship with the successor right away', 'Update the stakeholder map'],
+    firstActions: [
+      'Identify the new stakeholders and their priorities',
+      'Rebuild the relationship with the successor right away',
+      'Update the stakeholder map',
+    ],
   }),
   meetingCancellations,
   slowReplies,
@@ -385,9 +526,15 @@ const npsDrop: AlertRule = {
   description: 'The customer moved from promoter to passive or detractor, or lost several points.',
   dataSource: 'NPS survey (nps events)',
   assignee: 'Account CSM',
-  trigger: (p) => `an NPS response within ${p.earlyWarning.eventLookbackDays} days that became a detractor (0-${p.earlyWarning.sentiment.npsDetractorUpTo}) or is ${p.earlyWarning.sentiment.npsDropPoints}+ points below the previous response`,
-  threshold: (p) => `down ${p.earlyWarning.sentiment.npsDropPoints}+ points, or a detractor (0-${p.earlyWarning.sentiment.npsDetractorUpTo})`,
-  firstActions: ['Call the respondent to understand the score', 'Check recent tickets and usage for the cause', 'Agree on a fix and a follow-up date'],
+  trigger: (p) =>
+    `an NPS response within ${p.earlyWarning.eventLookbackDays} days that became a detractor (0-${p.earlyWarning.sentiment.npsDetractorUpTo}) or is ${p.earlyWarning.sentiment.npsDropPoints}+ points below the previous response`,
+  threshold: (p) =>
+    `down ${p.earlyWarning.sentiment.npsDropPoints}+ points, or a detractor (0-${p.earlyWarning.sentiment.npsDetractorUpTo})`,
+  firstActions: [
+    'Call the respondent to understand the score',
+    'Check recent tickets and usage for the cause',
+    'Agree on a fix and a follow-up date',
+  ],
   evaluate(state, now, policy, account) {
     const e = policy.earlyWarning;
     const nowMs = now.getTime();
@@ -399,8 +546,23 @@ const npsDrop: AlertRule = {
     const became = latest.score <= detractor && (previous === null || previous > detractor);
     const dropped = previous !== null && previous - latest.score >= e.sentiment.npsDropPoints;
     if (!became && !dropped) return null;
-    const why = [became ? 'became a detractor' : '', dropped ? `down ${previous - latest.score} points` : ''].filter(Boolean).join(', ');
-    return alert(npsDrop, account, now, policy, `NPS ${latest.score}${previous !== null ? ` (was ${previous})` : ''}: ${why}`, { value: latest.score, unit: 'points', worseWhen: 'lower' }, { score: latest.score, previous, becameDetractor: became, dropPoints: previous === null ? null : previous - latest.score });
+    const why = [became ? 'became a detractor' : '', dropped ? `down ${previous - latest.score} points` : '']
+      .filter(Boolean)
+      .join(', ');
+    return alert(
+      npsDrop,
+      account,
+      now,
+      policy,
+      `NPS ${latest.score}${previous !== null ? ` (was ${previous})` : ''}: ${why}`,
+      { value: latest.score, unit: 'points', worseWhen: 'lower' },
+      {
+        score: latest.score,
+        previous,
+        becameDetractor: became,
+        dropPoints: previous === null ? null : previous - latest.score,
+      },
+    );
   },
 };
 
@@ -413,8 +575,13 @@ const csatLow: AlertRule = {
   assignee: 'Account CSM',
   trigger: (p) =>
     `a CSAT response within ${p.earlyWarning.eventLookbackDays} days below ${p.earlyWarning.sentiment.csatLowBelowOutOf10}/10, or ${p.earlyWarning.sentiment.csatTrendDeclines} declines in a row`,
-  threshold: (p) => `below ${p.earlyWarning.sentiment.csatLowBelowOutOf10}/10 or ${p.earlyWarning.sentiment.csatTrendDeclines} successive declines`,
-  firstActions: ['Read the responses and the interactions behind them', 'Call the customer about what went wrong', 'Agree on a fix with support or product'],
+  threshold: (p) =>
+    `below ${p.earlyWarning.sentiment.csatLowBelowOutOf10}/10 or ${p.earlyWarning.sentiment.csatTrendDeclines} successive declines`,
+  firstActions: [
+    'Read the responses and the interactions behind them',
+    'Call the customer about what went wrong',
+    'Agree on a fix with support or product',
+  ],
   evaluate(state, now, policy, account) {
     const e = policy.earlyWarning;
     const nowMs = now.getTime();
@@ -426,8 +593,21 @@ const csatLow: AlertRule = {
     const run = past.slice(-(n + 1));
     const falling = run.length === n + 1 && run.every((r, i) => i === 0 || r.score < run[i - 1]!.score);
     if (!low && !falling) return null;
-    const why = [low ? `below ${e.sentiment.csatLowBelowOutOf10}/10` : '', falling ? `falling (${run.map((r) => r.score).join(' → ')})` : ''].filter(Boolean).join(', ');
-    return alert(csatLow, account, now, policy, `CSAT ${latest.score}/5: ${why}`, { value: latest.score * 2, unit: 'points', worseWhen: 'lower' }, { score: latest.score, outOf10: latest.score * 2, low, falling });
+    const why = [
+      low ? `below ${e.sentiment.csatLowBelowOutOf10}/10` : '',
+      falling ? `falling (${run.map((r) => r.score).join(' → ')})` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    return alert(
+      csatLow,
+      account,
+      now,
+      policy,
+      `CSAT ${latest.score}/5: ${why}`,
+      { value: latest.score * 2, unit: 'points', worseWhen: 'lower' },
+      { score: latest.score, outOf10: latest.score * 2, low, falling },
+    );
   },
 };
 
@@ -445,12 +625,25 @@ const csmFlag: AlertRule = {
     const s = p.earlyWarning.sentiment.csmFlagLevelShift;
     return `any flag; levels shift the base severity by watch ${s.watch}, at risk ${s.at_risk}, critical +${s.critical}`;
   },
-  firstActions: ['Write down what prompted the flag', 'Review the account with the CSM manager', 'Decide on a save effort or a value review'],
+  firstActions: [
+    'Write down what prompted the flag',
+    'Review the account with the CSM manager',
+    'Decide on a save effort or a value review',
+  ],
   evaluate(state, now, policy, account) {
     const f = state.csmFlag;
     if (!f || f.level === 'cleared' || t(f.at) > now.getTime()) return null;
     const shift = policy.earlyWarning.sentiment.csmFlagLevelShift[f.level];
-    return alert(csmFlag, account, now, policy, `CSM flag (${f.level.replace('_', ' ')}): ${f.reason}`, { value: CSM_FLAG_RANK[f.level], unit: 'level', worseWhen: 'higher' }, { level: f.level, reason: f.reason, flaggedAt: f.at }, shift);
+    return alert(
+      csmFlag,
+      account,
+      now,
+      policy,
+      `CSM flag (${f.level.replace('_', ' ')}): ${f.reason}`,
+      { value: CSM_FLAG_RANK[f.level], unit: 'level', worseWhen: 'higher' },
+      { level: f.level, reason: f.reason, flaggedAt: f.at },
+      shift,
+    );
   },
 };
 
@@ -468,7 +661,10 @@ const sentimentRules: AlertRule[] = [
     threshold: (p) => `negative sentiment or a mention of: ${p.earlyWarning.sentiment.commentKeywords.join(', ')}`,
     accept: (r) => r.value === 1 || r.note !== null,
     what: 'negative survey comment',
-    firstActions: ['Read the comment and call the author', 'If a competitor is mentioned, treat it as a competitive signal'],
+    firstActions: [
+      'Read the comment and call the author',
+      'If a competitor is mentioned, treat it as a competitive signal',
+    ],
   }),
   oneOffRule({
     id: 'negative_public_review',
@@ -500,7 +696,8 @@ const ticketSurge: AlertRule = {
     const s = p.earlyWarning.support;
     return `tickets opened in the last ${s.surgeWindowDays} days at least ${s.surgeMultiplier}x the normal volume (the rate over up to ${s.surgeBaselineDays} days before, at least ${s.surgeMinBaselineDays} observed) and at least ${s.surgeMinTickets} tickets`;
   },
-  threshold: (p) => `${p.earlyWarning.support.surgeMultiplier}x normal volume in ${p.earlyWarning.support.surgeWindowDays} days`,
+  threshold: (p) =>
+    `${p.earlyWarning.support.surgeMultiplier}x normal volume in ${p.earlyWarning.support.surgeWindowDays} days`,
   firstActions: [
     'Within 24 h: analyse the tickets (same issue again and again, or general friction? severity?)',
     'Within 48 h: coordinate with support so the tickets are prioritised; product bug or training gap?',
@@ -521,18 +718,28 @@ const ticketSurge: AlertRule = {
     const normal = (before / observedDays) * s.surgeWindowDays;
     if (inWindow < s.surgeMinTickets || exact(inWindow) < exact(s.surgeMultiplier * normal)) return null;
     const multiple = normal > 0 ? oneDecimal(inWindow / normal) : null;
-    return alert(ticketSurge, account, now, policy, `${inWindow} tickets in ${s.surgeWindowDays} days against a normal ${oneDecimal(normal)}${multiple !== null ? ` (${multiple}x)` : ''}`, { value: inWindow, unit: 'count', worseWhen: 'higher' }, {
-      tickets: inWindow,
-      normal: oneDecimal(normal),
-      multiple,
-      baselineDays: oneDecimal(observedDays),
-    });
+    return alert(
+      ticketSurge,
+      account,
+      now,
+      policy,
+      `${inWindow} tickets in ${s.surgeWindowDays} days against a normal ${oneDecimal(normal)}${multiple !== null ? ` (${multiple}x)` : ''}`,
+      { value: inWindow, unit: 'count', worseWhen: 'higher' },
+      {
+        tickets: inWindow,
+        normal: oneDecimal(normal),
+        multiple,
+        baselineDays: oneDecimal(observedDays),
+      },
+    );
   },
 };
 
 function p1Opened(state: AccountSignalState, now: Date, days: number) {
   const nowMs = now.getTime();
-  return state.tickets.filter((k) => k.openSeen && k.priority === 'P1' && t(k.openedAt) <= nowMs && t(k.openedAt) > nowMs - days * DAY);
+  return state.tickets.filter(
+    (k) => k.openSeen && k.priority === 'P1' && t(k.openedAt) <= nowMs && t(k.openedAt) > nowMs - days * DAY,
+  );
 }
 
 const p1Ticket: AlertRule = {
@@ -544,11 +751,23 @@ const p1Ticket: AlertRule = {
   assignee: 'Account CSM',
   trigger: (p) => `a P1 ticket opened within ${p.earlyWarning.eventLookbackDays} days`,
   threshold: () => 'any P1 ticket',
-  firstActions: ['Confirm support and engineering are on it', 'Tell the customer you know and will follow up', 'Check in after resolution'],
+  firstActions: [
+    'Confirm support and engineering are on it',
+    'Tell the customer you know and will follow up',
+    'Check in after resolution',
+  ],
   evaluate(state, now, policy, account) {
     const hits = p1Opened(state, now, policy.earlyWarning.eventLookbackDays);
     if (!hits.length) return null;
-    return alert(p1Ticket, account, now, policy, `P1 ticket opened: ${hits.map((k) => k.id).join(', ')}`, { value: hits.length, unit: 'count', worseWhen: 'higher' }, { tickets: hits.map((k) => k.id).join(', '), count: hits.length });
+    return alert(
+      p1Ticket,
+      account,
+      now,
+      policy,
+      `P1 ticket opened: ${hits.map((k) => k.id).join(', ')}`,
+      { value: hits.length, unit: 'count', worseWhen: 'higher' },
+      { tickets: hits.map((k) => k.id).join(', '), count: hits.length },
+    );
   },
 };
 
@@ -559,14 +778,28 @@ const p1TicketsSeveral: AlertRule = {
   description: 'Several business-critical tickets in a short time (§5.1 high severity).',
   dataSource: 'Help desk (support_ticket_opened events, priority P1)',
   assignee: 'Account CSM',
-  trigger: (p) => `${p.earlyWarning.support.severalP1Tickets} or more P1 tickets opened within ${p.earlyWarning.support.p1WindowDays} days`,
-  threshold: (p) => `${p.earlyWarning.support.severalP1Tickets}+ P1 tickets in ${p.earlyWarning.support.p1WindowDays} days`,
-  firstActions: ['Escalate the pattern to support and product leads', 'Call the customer with a resolution plan', 'Consider an executive apology'],
+  trigger: (p) =>
+    `${p.earlyWarning.support.severalP1Tickets} or more P1 tickets opened within ${p.earlyWarning.support.p1WindowDays} days`,
+  threshold: (p) =>
+    `${p.earlyWarning.support.severalP1Tickets}+ P1 tickets in ${p.earlyWarning.support.p1WindowDays} days`,
+  firstActions: [
+    'Escalate the pattern to support and product leads',
+    'Call the customer with a resolution plan',
+    'Consider an executive apology',
+  ],
   evaluate(state, now, policy, account) {
     const s = policy.earlyWarning.support;
     const hits = p1Opened(state, now, s.p1WindowDays);
     if (hits.length < s.severalP1Tickets) return null;
-    return alert(p1TicketsSeveral, account, now, policy, `${hits.length} P1 tickets in ${s.p1WindowDays} days`, { value: hits.length, unit: 'count', worseWhen: 'higher' }, { tickets: hits.map((k) => k.id).join(', '), count: hits.length });
+    return alert(
+      p1TicketsSeveral,
+      account,
+      now,
+      policy,
+      `${hits.length} P1 tickets in ${s.p1WindowDays} days`,
+      { value: hits.length, unit: 'count', worseWhen: 'higher' },
+      { tickets: hits.map((k) => k.id).join(', '), count: hits.length },
+    );
   },
 };
 
@@ -577,21 +810,40 @@ const ticketUnresolved: AlertRule = {
   description: 'Tickets stay open for weeks or keep being reopened.',
   dataSource: 'Help desk (support_ticket_opened, _reopened, _resolved events)',
   assignee: 'Account CSM',
-  trigger: (p) => `an open ticket opened ${p.earlyWarning.support.unresolvedOpenDays}+ days ago or reopened ${p.earlyWarning.support.unresolvedReopens}+ times`,
-  threshold: (p) => `open ${p.earlyWarning.support.unresolvedOpenDays}+ days or reopened ${p.earlyWarning.support.unresolvedReopens}+ times`,
-  firstActions: ['Get an owner and a date for each ticket from support', 'Tell the customer the plan', 'Check whether it is a product gap'],
+  trigger: (p) =>
+    `an open ticket opened ${p.earlyWarning.support.unresolvedOpenDays}+ days ago or reopened ${p.earlyWarning.support.unresolvedReopens}+ times`,
+  threshold: (p) =>
+    `open ${p.earlyWarning.support.unresolvedOpenDays}+ days or reopened ${p.earlyWarning.support.unresolvedReopens}+ times`,
+  firstActions: [
+    'Get an owner and a date for each ticket from support',
+    'Tell the customer the plan',
+    'Check whether it is a product gap',
+  ],
   evaluate(state, now, policy, account) {
     const s = policy.earlyWarning.support;
     const nowMs = now.getTime();
-    const hits = state.tickets.filter((k) => k.status === 'open' && t(k.openedAt) <= nowMs && (nowMs - t(k.openedAt) >= s.unresolvedOpenDays * DAY || k.reopens >= s.unresolvedReopens));
+    const hits = state.tickets.filter(
+      (k) =>
+        k.status === 'open' &&
+        t(k.openedAt) <= nowMs &&
+        (nowMs - t(k.openedAt) >= s.unresolvedOpenDays * DAY || k.reopens >= s.unresolvedReopens),
+    );
     if (!hits.length) return null;
     const oldestDays = Math.floor(Math.max(...hits.map((k) => (nowMs - t(k.openedAt)) / DAY)));
     const maxReopens = Math.max(...hits.map((k) => k.reopens));
-    return alert(ticketUnresolved, account, now, policy, `${hits.length} ticket(s) unresolved (oldest open ${oldestDays} days, up to ${maxReopens} reopens)`, { value: hits.length, unit: 'count', worseWhen: 'higher' }, {
-      tickets: hits.map((k) => k.id).join(', '),
-      oldestOpenDays: oldestDays,
-      maxReopens,
-    });
+    return alert(
+      ticketUnresolved,
+      account,
+      now,
+      policy,
+      `${hits.length} ticket(s) unresolved (oldest open ${oldestDays} days, up to ${maxReopens} reopens)`,
+      { value: hits.length, unit: 'count', worseWhen: 'higher' },
+      {
+        tickets: hits.map((k) => k.id).join(', '),
+        oldestOpenDays: oldestDays,
+        maxReopens,
+      },
+    );
   },
 };
 
@@ -608,7 +860,10 @@ const supportRules: AlertRule[] = [
     dataSource: 'Help desk (support_ticket_escalated events)',
     trigger: 'a ticket escalation',
     what: 'ticket escalated',
-    firstActions: ['Join the escalation and own the customer communication', 'Agree on a resolution date with the escalation owner'],
+    firstActions: [
+      'Join the escalation and own the customer communication',
+      'Agree on a resolution date with the escalation owner',
+    ],
   }),
   ticketUnresolved,
   oneOffRule({
@@ -620,7 +875,9 @@ const supportRules: AlertRule[] = [
     dataSource: 'Help desk (support_ticket_resolved events with CSAT 1-5 or sentiment)',
     trigger: 'a resolved ticket with a low CSAT or negative sentiment',
     threshold: (p) => `CSAT below ${p.earlyWarning.support.supportCsatLowBelowOutOf10}/10, or negative sentiment`,
-    accept: (r, p) => (r.value !== null && lowOutOf10(r.value, p.earlyWarning.support.supportCsatLowBelowOutOf10)) || r.note === 'negative',
+    accept: (r, p) =>
+      (r.value !== null && lowOutOf10(r.value, p.earlyWarning.support.supportCsatLowBelowOutOf10)) ||
+      r.note === 'negative',
     what: 'low satisfaction with a resolved ticket',
     firstActions: ['Read the ticket and call the customer', 'Feed the lesson back to support'],
   }),
@@ -629,7 +886,13 @@ const supportRules: AlertRule[] = [
 // ---------------------------------------------------------------------------------
 // Business changes, competition, lagging signals
 
-const businessChange = (id: AlertRuleId & RecordedEventType, name: string, description: string, what: string, why: string) =>
+const businessChange = (
+  id: AlertRuleId & RecordedEventType,
+  name: string,
+  description: string,
+  what: string,
+  why: string,
+) =>
   oneOffRule({
     id,
     group: 'business',
@@ -639,15 +902,49 @@ const businessChange = (id: AlertRuleId & RecordedEventType, name: string, descr
     dataSource: 'CRM / news / customer conversations',
     trigger: `${what} detected`,
     what,
-    firstActions: [`Reach out now, do not wait for the renewal (${why})`, 'Map who decides now and what they need', 'Reinforce the value and ROI story'],
+    firstActions: [
+      `Reach out now, do not wait for the renewal (${why})`,
+      'Map who decides now and what they need',
+      'Reinforce the value and ROI story',
+    ],
   });
 
 const businessRules: AlertRule[] = [
-  businessChange('budget_freeze', 'Budget freeze', 'The customer announced budget cuts, a hiring freeze or cost cutting.', 'budget freeze', 'a renewal risk'),
-  businessChange('layoffs', 'Layoffs or restructuring', 'The customer is laying off or reorganising departments.', 'layoffs or restructuring', 'priorities move, budget is at risk'),
-  businessChange('m_and_a', 'Merger or acquisition', 'The customer acquired, was acquired or merged.', 'merger or acquisition', 'new decision makers and stack consolidation'),
-  businessChange('leadership_change', 'Leadership change', 'A new CEO, CFO or department head.', 'leadership change', 'new priorities: reset the relationship'),
-  businessChange('strategic_pivot', 'Strategic pivot', 'The customer changes its business model or direction.', 'strategic pivot', 'the use case may no longer fit'),
+  businessChange(
+    'budget_freeze',
+    'Budget freeze',
+    'The customer announced budget cuts, a hiring freeze or cost cutting.',
+    'budget freeze',
+    'a renewal risk',
+  ),
+  businessChange(
+    'layoffs',
+    'Layoffs or restructuring',
+    'The customer is laying off or reorganising departments.',
+    'layoffs or restructuring',
+    'priorities move, budget is at risk',
+  ),
+  businessChange(
+    'm_and_a',
+    'Merger or acquisition',
+    'The customer acquired, was acquired or merged.',
+    'merger or acquisition',
+    'new decision makers and stack consolidation',
+  ),
+  businessChange(
+    'leadership_change',
+    'Leadership change',
+    'A new CEO, CFO or department head.',
+    'leadership change',
+    'new priorities: reset the relationship',
+  ),
+  businessChange(
+    'strategic_pivot',
+    'Strategic pivot',
+    'The customer changes its business model or direction.',
+    'strategic pivot',
+    'the use case may no longer fit',
+  ),
 ];
 
 const competitorFeatureRequests: AlertRule = {
@@ -659,15 +956,33 @@ const competitorFeatureRequests: AlertRule = {
   assignee: 'Account CSM',
   trigger: (p) =>
     `${p.earlyWarning.competition.repeatedFeatureRequests} or more competitor-feature requests within ${p.earlyWarning.competition.featureRequestWindowDays} days, the latest within ${p.earlyWarning.eventLookbackDays} days`,
-  threshold: (p) => `${p.earlyWarning.competition.repeatedFeatureRequests}+ requests in ${p.earlyWarning.competition.featureRequestWindowDays} days`,
-  firstActions: ['Share roadmap or workaround for the requested features', 'Bring product management into the conversation', 'Reinforce the differentiators'],
+  threshold: (p) =>
+    `${p.earlyWarning.competition.repeatedFeatureRequests}+ requests in ${p.earlyWarning.competition.featureRequestWindowDays} days`,
+  firstActions: [
+    'Share roadmap or workaround for the requested features',
+    'Bring product management into the conversation',
+    'Reinforce the differentiators',
+  ],
   evaluate(state, now, policy, account) {
     const e = policy.earlyWarning;
     const hits = recentRecords(state, 'competitor_feature_request', now, e.competition.featureRequestWindowDays);
     const latest = hits.at(-1);
-    if (!latest || hits.length < e.competition.repeatedFeatureRequests || t(latest.at) <= now.getTime() - e.eventLookbackDays * DAY) return null;
+    if (
+      !latest ||
+      hits.length < e.competition.repeatedFeatureRequests ||
+      t(latest.at) <= now.getTime() - e.eventLookbackDays * DAY
+    )
+      return null;
     const features = [...new Set(hits.map((r) => r.note).filter((n): n is string => n !== null))];
-    return alert(competitorFeatureRequests, account, now, policy, `${hits.length} requests for competitor features in ${e.competition.featureRequestWindowDays} days: ${features.join('; ')}`, { value: hits.length, unit: 'count', worseWhen: 'higher' }, { count: hits.length, features: features.join('; ') });
+    return alert(
+      competitorFeatureRequests,
+      account,
+      now,
+      policy,
+      `${hits.length} requests for competitor features in ${e.competition.featureRequestWindowDays} days: ${features.join('; ')}`,
+      { value: hits.length, unit: 'count', worseWhen: 'higher' },
+      { count: hits.length, features: features.join('; ') },
+    );
   },
 };
 
@@ -681,7 +996,11 @@ const competitionRules: AlertRule[] = [
     dataSource: 'CRM / calls / support (competitor_mention events)',
     trigger: 'a competitor mention or evaluation',
     what: 'competitor mentioned',
-    firstActions: ['Activate save mode: find out what triggered the evaluation', 'Address the gaps and prove superior value', 'Involve the sales rep'],
+    firstActions: [
+      'Activate save mode: find out what triggered the evaluation',
+      'Address the gaps and prove superior value',
+      'Involve the sales rep',
+    ],
   }),
   competitorFeatureRequests,
   oneOffRule({
@@ -729,7 +1048,11 @@ const commercialRules: AlertRule[] = [
     dataSource: 'Support / CRM / in-app (cancellation_inquiry events)',
     trigger: 'a cancellation inquiry',
     what: 'cancellation inquiry',
-    firstActions: ['Call the customer today to understand why', 'Open a save effort', 'Involve the CSM manager and sales rep'],
+    firstActions: [
+      'Call the customer today to understand why',
+      'Open a save effort',
+      'Involve the CSM manager and sales rep',
+    ],
   }),
 ];
 
@@ -741,26 +1064,57 @@ function healthRule(id: 'health_critical' | 'health_low'): AlertRule {
     id,
     group: 'health',
     name: id === 'health_critical' ? 'Health score critical' : 'Health score low',
-    description: id === 'health_critical' ? 'The health score fell into the critical band.' : 'The health score is in the warning band.',
+    description:
+      id === 'health_critical'
+        ? 'The health score fell into the critical band.'
+        : 'The health score is in the warning band.',
     dataSource: 'Health score (health_score events)',
     assignee: 'Account CSM',
-    trigger: (p) => (id === 'health_critical' ? `the latest health score is below ${p.earlyWarning.health.criticalBelow}` : `the latest health score is ${p.earlyWarning.health.criticalBelow}-${p.earlyWarning.health.lowUpTo}`),
-    threshold: (p) => (id === 'health_critical' ? `< ${p.earlyWarning.health.criticalBelow}` : `${p.earlyWarning.health.criticalBelow}-${p.earlyWarning.health.lowUpTo}`),
-    firstActions: ['Review the components behind the score (usage, support, relationship, outcomes, competition)', 'Plan an intervention with the CSM manager'],
+    trigger: (p) =>
+      id === 'health_critical'
+        ? `the latest health score is below ${p.earlyWarning.health.criticalBelow}`
+        : `the latest health score is ${p.earlyWarning.health.criticalBelow}-${p.earlyWarning.health.lowUpTo}`,
+    threshold: (p) =>
+      id === 'health_critical'
+        ? `< ${p.earlyWarning.health.criticalBelow}`
+        : `${p.earlyWarning.health.criticalBelow}-${p.earlyWarning.health.lowUpTo}`,
+    firstActions: [
+      'Review the components behind the score (usage, support, relationship, outcomes, competition)',
+      'Plan an intervention with the CSM manager',
+    ],
     evaluate(state, now, policy, account) {
       const h = state.health;
       if (!h || t(h.at) > now.getTime()) return null;
       const b = policy.earlyWarning.health;
-      const hit = id === 'health_critical' ? h.score < b.criticalBelow : h.score >= b.criticalBelow && h.score <= b.lowUpTo;
+      const hit =
+        id === 'health_critical' ? h.score < b.criticalBelow : h.score >= b.criticalBelow && h.score <= b.lowUpTo;
       if (!hit) return null;
-      return alert(rule, account, now, policy, `health score ${h.score}`, { value: h.score, unit: 'points', worseWhen: 'lower' }, { score: h.score, observedAt: h.at });
+      return alert(
+        rule,
+        account,
+        now,
+        policy,
+        `health score ${h.score}`,
+        { value: h.score, unit: 'points', worseWhen: 'lower' },
+        { score: h.score, observedAt: h.at },
+      );
     },
   };
   return rule;
 }
 
 /** Every rule, in catalogue order (§5.2). */
-export const ALERT_RULES: readonly AlertRule[] = [...usageRules, ...engagementRules, ...sentimentRules, ...supportRules, ...businessRules, ...competitionRules, ...commercialRules, healthRule('health_critical'), healthRule('health_low')];
+export const ALERT_RULES: readonly AlertRule[] = [
+  ...usageRules,
+  ...engagementRules,
+  ...sentimentRules,
+  ...supportRules,
+  ...businessRules,
+  ...competitionRules,
+  ...commercialRules,
+  healthRule('health_critical'),
+  healthRule('health_low'),
+];
 
 export function alertRuleById(id: AlertRuleId): AlertRule {
   const rule = ALERT_RULES.find((r) => r.id === id);
@@ -769,7 +1123,12 @@ export function alertRuleById(id: AlertRuleId): AlertRule {
 }
 
 /** Evaluates every enabled rule; returns the alerts that triggered, in catalogue order. */
-export function evaluateAlertRules(state: AccountSignalState, now: Date, policy: RetainPolicy, account: EarlyWarningAccount): TriggeredAlert[] {
+export function evaluateAlertRules(
+  state: AccountSignalState,
+  now: Date,
+  policy: RetainPolicy,
+  account: EarlyWarningAccount,
+): TriggeredAlert[] {
   return ALERT_RULES.filter((r) => policy.earlyWarning.rules[r.id].enabled)
     .map((r) => r.evaluate(state, now, policy, account))
     .filter((a): a is TriggeredAlert => a !== null);
@@ -818,6 +1177,9 @@ export interface AlertSnapshot {
 export function hasWorsened(previous: AlertSnapshot, current: AlertSnapshot, policy: RetainPolicy): boolean {
   if (severityRank(current.severity) < severityRank(previous.severity)) return true;
   if (previous.ruleId !== current.ruleId || previous.measure.unit !== current.measure.unit) return false;
-  const delta = current.measure.worseWhen === 'higher' ? current.measure.value - previous.measure.value : previous.measure.value - current.measure.value;
+  const delta =
+    current.measure.worseWhen === 'higher'
+      ? current.measure.value - previous.measure.value
+      : previous.measure.value - current.measure.value;
   return exact(delta) >= policy.earlyWarning.rules[current.ruleId].worsenedBy;
 }

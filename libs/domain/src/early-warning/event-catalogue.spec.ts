@@ -1,5 +1,11 @@
 import { DEFAULT_POLICY } from '../policy/retain-policy';
-import { INTEGRATION_EVENT_TYPES, validateEventPayload, validateIntegrationEvent, type IntegrationEvent, type IntegrationEventPayloads } from './event-catalogue';
+import {
+  INTEGRATION_EVENT_TYPES,
+  validateEventPayload,
+  validateIntegrationEvent,
+  type IntegrationEvent,
+  type IntegrationEventPayloads,
+} from './event-catalogue';
 import { applyEvent, initialSignalState } from './signal-state';
 
 /** One realistic payload per event type. */
@@ -41,37 +47,85 @@ describe('event catalogue', () => {
     const now = new Date('2027-03-01T00:00:00Z');
     for (const type of INTEGRATION_EVENT_TYPES) {
       expect([type, validateEventPayload(type, SAMPLES[type])]).toEqual([type, []]);
-      expect(() => applyEvent(initialSignalState(), { type, occurredAt: now.toISOString(), payload: SAMPLES[type] } as IntegrationEvent, now, DEFAULT_POLICY)).not.toThrow();
+      expect(() =>
+        applyEvent(
+          initialSignalState(),
+          { type, occurredAt: now.toISOString(), payload: SAMPLES[type] } as IntegrationEvent,
+          now,
+          DEFAULT_POLICY,
+        ),
+      ).not.toThrow();
     }
   });
 
   it('accepts optional fields absent or null', () => {
     expect(validateEventPayload('usage_snapshot', { activeUsers: 0 })).toEqual([]);
-    expect(validateEventPayload('support_ticket_resolved', { ticketId: 'T-1', supportCsat: null, sentiment: null })).toEqual([]);
+    expect(
+      validateEventPayload('support_ticket_resolved', { ticketId: 'T-1', supportCsat: null, sentiment: null }),
+    ).toEqual([]);
   });
 
   it.each([
     ['usage_snapshot', { activeUsers: -1 }, [{ field: 'activeUsers', message: 'must be 0-1000000000000' }]],
     ['payment_failure', { amountCents: 1e300 }, [{ field: 'amountCents', message: 'must be 0-10000000000000' }]],
     ['health_score', { score: 50, constructor: 1 }, [{ field: 'constructor', message: 'unknown field' }]],
-    ['nps', { score: 5, toString: 'x', hasOwnProperty: 1 }, [{ field: 'toString', message: 'unknown field' }, { field: 'hasOwnProperty', message: 'unknown field' }]],
-    ['survey_comment', { text: 'lone \ud800 half', sentiment: 'neutral' }, [{ field: 'text', message: 'must not contain U+0000 or an unpaired UTF-16 surrogate' }]],
+    [
+      'nps',
+      { score: 5, toString: 'x', hasOwnProperty: 1 },
+      [
+        { field: 'toString', message: 'unknown field' },
+        { field: 'hasOwnProperty', message: 'unknown field' },
+      ],
+    ],
+    [
+      'survey_comment',
+      { text: 'lone \ud800 half', sentiment: 'neutral' },
+      [{ field: 'text', message: 'must not contain U+0000 or an unpaired UTF-16 surrogate' }],
+    ],
     ['account_updated', {}, [{ field: 'payload', message: 'must change at least one account fact' }]],
-    ['account_updated', { ownerCsmId: 'u 1' }, [{ field: 'ownerCsmId', message: 'must be 1-128 letters, digits, dots, dashes or underscores' }]],
-    ['account_updated', { timeZone: 'Mars/Olympus' }, [{ field: 'timeZone', message: 'must be an IANA time zone such as Asia/Jakarta' }]],
+    [
+      'account_updated',
+      { ownerCsmId: 'u 1' },
+      [{ field: 'ownerCsmId', message: 'must be 1-128 letters, digits, dots, dashes or underscores' }],
+    ],
+    [
+      'account_updated',
+      { timeZone: 'Mars/Olympus' },
+      [{ field: 'timeZone', message: 'must be an IANA time zone such as Asia/Jakarta' }],
+    ],
     ['account_updated', { ownerCsmId: null }, [{ field: 'ownerCsmId', message: 'may not be cleared (null)' }]],
-    ['usage_snapshot', { activeUsers: 10, sessionMinutes: '5' }, [{ field: 'sessionMinutes', message: 'must be a number' }]],
+    [
+      'usage_snapshot',
+      { activeUsers: 10, sessionMinutes: '5' },
+      [{ field: 'sessionMinutes', message: 'must be a number' }],
+    ],
     ['usage_snapshot', {}, [{ field: 'activeUsers', message: 'is required' }]],
     ['nps', { score: 11 }, [{ field: 'score', message: 'must be 0-10' }]],
     ['nps', { score: 6.5 }, [{ field: 'score', message: 'must be a whole number' }]],
     ['csat', { score: 0 }, [{ field: 'score', message: 'must be 1-5' }]],
     ['health_score', { score: 100.5 }, [{ field: 'score', message: 'must be 0-100' }]],
     ['health_score', { score: Number.NaN }, [{ field: 'score', message: 'must be a number' }]],
-    ['support_ticket_opened', { ticketId: 'T-1', priority: 'urgent' }, [{ field: 'priority', message: 'must be one of P1, P2, P3, P4' }]],
+    [
+      'support_ticket_opened',
+      { ticketId: 'T-1', priority: 'urgent' },
+      [{ field: 'priority', message: 'must be one of P1, P2, P3, P4' }],
+    ],
     ['stakeholder_change', { who: ' ', description: 'x' }, [{ field: 'who', message: 'must be a non-empty string' }]],
-    ['leadership_change', { position: 'x'.repeat(201) }, [{ field: 'position', message: 'must be at most 200 characters' }]],
-    ['survey_comment', { text: 'fine\u0000', sentiment: 'neutral' }, [{ field: 'text', message: 'must not contain U+0000 or an unpaired UTF-16 surrogate' }]],
-    ['meeting_cancelled', { meetingKind: 'qbr', rescheduled: 'yes' }, [{ field: 'rescheduled', message: 'must be true or false' }]],
+    [
+      'leadership_change',
+      { position: 'x'.repeat(201) },
+      [{ field: 'position', message: 'must be at most 200 characters' }],
+    ],
+    [
+      'survey_comment',
+      { text: 'fine\u0000', sentiment: 'neutral' },
+      [{ field: 'text', message: 'must not contain U+0000 or an unpaired UTF-16 surrogate' }],
+    ],
+    [
+      'meeting_cancelled',
+      { meetingKind: 'qbr', rescheduled: 'yes' },
+      [{ field: 'rescheduled', message: 'must be true or false' }],
+    ],
     ['payment_failure', { amountCents: 100, currency: 'USD' }, [{ field: 'currency', message: 'unknown field' }]],
     ['nps', [], [{ field: 'payload', message: 'must be an object' }]],
   ])('%s %j → %j', (type, payload, errors) => {
@@ -79,19 +133,33 @@ describe('event catalogue', () => {
   });
 
   it('refuses an unknown type', () => {
-    expect(validateEventPayload('usage_spike', {})).toEqual([{ field: 'type', message: expect.stringContaining('unknown event type') }]);
+    expect(validateEventPayload('usage_spike', {})).toEqual([
+      { field: 'type', message: expect.stringContaining('unknown event type') },
+    ]);
   });
 
   it('validates a whole event: type, instant with a zone, payload fields prefixed', () => {
-    expect(validateIntegrationEvent({ type: 'nps', occurredAt: '2027-03-01T09:00:00+09:00', payload: { score: 9 } })).toEqual([]);
+    expect(
+      validateIntegrationEvent({ type: 'nps', occurredAt: '2027-03-01T09:00:00+09:00', payload: { score: 9 } }),
+    ).toEqual([]);
     expect(validateIntegrationEvent({ type: 'nps', occurredAt: '2027-03-01', payload: { score: 12 } })).toEqual([
       { field: 'occurredAt', message: 'must be an ISO-8601 instant with a time zone, naming a real date and time' },
       { field: 'payload.score', message: 'must be 0-10' },
     ]);
-    const occurredAtErrors = (occurredAt: string, now?: Date) => validateIntegrationEvent({ type: 'nps', occurredAt, payload: { score: 9 } }, now).map((e) => e.message);
+    const occurredAtErrors = (occurredAt: string, now?: Date) =>
+      validateIntegrationEvent({ type: 'nps', occurredAt, payload: { score: 9 } }, now).map((e) => e.message);
     // Date.parse rolls 30 February over to 2 March; the rulebook refuses it.
-    for (const impossible of ['2027-02-30T00:00:00Z', '2027-13-01T00:00:00Z', '2027-03-01T24:00:00Z', '2027-03-01T09:60:00Z', '2027-03-01T09:00:00+15:00']) {
-      expect([impossible, occurredAtErrors(impossible)]).toEqual([impossible, ['must be an ISO-8601 instant with a time zone, naming a real date and time']]);
+    for (const impossible of [
+      '2027-02-30T00:00:00Z',
+      '2027-13-01T00:00:00Z',
+      '2027-03-01T24:00:00Z',
+      '2027-03-01T09:60:00Z',
+      '2027-03-01T09:00:00+15:00',
+    ]) {
+      expect([impossible, occurredAtErrors(impossible)]).toEqual([
+        impossible,
+        ['must be an ISO-8601 instant with a time zone, naming a real date and time'],
+      ]);
     }
     const now = new Date('2027-03-01T09:00:00Z');
     expect(occurredAtErrors('2999-01-01T00:00:00Z', now)).toEqual(['is in the future']);
@@ -99,7 +167,9 @@ describe('event catalogue', () => {
     expect(occurredAtErrors('2027-03-01T09:05:01Z', now)).toEqual(['is in the future']);
     expect(occurredAtErrors('1999-12-31T23:59:59Z', now)).toEqual(['is before 2000-01-01T00:00:00Z']);
     expect(occurredAtErrors('2024-02-29T12:00:00.123456Z', now)).toEqual([]);
-    expect(validateIntegrationEvent({ type: 'nps', occurredAt: '2027-03-01T09:00:00Z' })).toEqual([{ field: 'payload', message: 'must be an object' }]);
+    expect(validateIntegrationEvent({ type: 'nps', occurredAt: '2027-03-01T09:00:00Z' })).toEqual([
+      { field: 'payload', message: 'must be an object' },
+    ]);
     expect(validateIntegrationEvent('nps')).toEqual([{ field: 'event', message: 'must be an object' }]);
   });
 });

@@ -54,7 +54,13 @@ export type CsmFlagLevel = (typeof CSM_FLAG_LEVELS)[number];
  */
 export interface IntegrationEventPayloads {
   /** Usage and disengagement: active users, key users' logins, core feature use, session time, data created. */
-  usage_snapshot: { activeUsers: number; keyUserLogins?: number | null; coreFeatureUsage?: number | null; sessionMinutes?: number | null; dataCreated?: number | null };
+  usage_snapshot: {
+    activeUsers: number;
+    keyUserLogins?: number | null;
+    coreFeatureUsage?: number | null;
+    sessionMinutes?: number | null;
+    dataCreated?: number | null;
+  };
   /** Relationship: executive sponsor marked departed in the CRM, or the sponsor role removed. */
   sponsor_departure: { contactName?: string | null; reason: 'departed' | 'role_removed' };
   /** Relationship: a contact with the champion (resets "champion no contact for 30 days"). */
@@ -129,7 +135,9 @@ export interface IntegrationEventPayloads {
 export const ACCOUNT_FACT_EVENT_TYPES = ['account_updated'] as const satisfies readonly IntegrationEventType[];
 
 /** One integration event as the rules see it (the API adds eventId, source and accountId). */
-export type IntegrationEvent = { [K in IntegrationEventType]: { type: K; occurredAt: string; payload: IntegrationEventPayloads[K] } }[IntegrationEventType];
+export type IntegrationEvent = {
+  [K in IntegrationEventType]: { type: K; occurredAt: string; payload: IntegrationEventPayloads[K] };
+}[IntegrationEventType];
 
 export interface EventFieldError {
   field: string;
@@ -172,8 +180,15 @@ const SCHEMAS: { [K in IntegrationEventType]: { [F in keyof IntegrationEventPayl
   reply_time: { hours: { kind: 'number', min: 0, max: 24 * 366 } },
   nps: { score: { kind: 'number', min: 0, max: 10, integer: true } },
   csat: { score: { kind: 'number', min: 1, max: 5, integer: true } },
-  survey_comment: { text: { kind: 'string', maxLength: TEXT }, sentiment: { kind: 'enum', values: FEEDBACK_SENTIMENTS } },
-  public_review: { rating: { kind: 'number', min: 1, max: 5, integer: true }, text: { kind: 'string', maxLength: TEXT }, site: optionalShort },
+  survey_comment: {
+    text: { kind: 'string', maxLength: TEXT },
+    sentiment: { kind: 'enum', values: FEEDBACK_SENTIMENTS },
+  },
+  public_review: {
+    rating: { kind: 'number', min: 1, max: 5, integer: true },
+    text: { kind: 'string', maxLength: TEXT },
+    site: optionalShort,
+  },
   csm_flag: { reason: { kind: 'string', maxLength: TEXT }, level: { kind: 'enum', values: CSM_FLAG_LEVELS } },
   support_ticket_opened: { ticketId, priority: { kind: 'enum', values: TICKET_PRIORITIES } },
   support_ticket_escalated: { ticketId, to: { kind: 'enum', values: ['engineering', 'management', 'executive'] } },
@@ -183,17 +198,35 @@ const SCHEMAS: { [K in IntegrationEventType]: { [F in keyof IntegrationEventPayl
     supportCsat: { kind: 'number', min: 1, max: 5, integer: true, optional: true },
     sentiment: { kind: 'enum', values: FEEDBACK_SENTIMENTS, optional: true },
   },
-  budget_freeze: { scope: { kind: 'enum', values: ['company', 'department'] }, note: { kind: 'string', maxLength: TEXT, optional: true } },
-  layoffs: { sharePct: { kind: 'number', min: 0, max: 100, optional: true }, note: { kind: 'string', maxLength: TEXT, optional: true } },
+  budget_freeze: {
+    scope: { kind: 'enum', values: ['company', 'department'] },
+    note: { kind: 'string', maxLength: TEXT, optional: true },
+  },
+  layoffs: {
+    sharePct: { kind: 'number', min: 0, max: 100, optional: true },
+    note: { kind: 'string', maxLength: TEXT, optional: true },
+  },
   m_and_a: { kind: { kind: 'enum', values: ['acquired', 'acquirer', 'merger'] }, counterparty: optionalShort },
   leadership_change: { position: shortText },
   strategic_pivot: { description: { kind: 'string', maxLength: TEXT } },
-  competitor_mention: { competitor: shortText, context: { kind: 'enum', values: ['question', 'evaluation', 'webinar', 'migration', 'other'] } },
+  competitor_mention: {
+    competitor: shortText,
+    context: { kind: 'enum', values: ['question', 'evaluation', 'webinar', 'migration', 'other'] },
+  },
   competitor_feature_request: { feature: shortText, competitor: optionalShort },
-  data_export: { scope: { kind: 'enum', values: ['partial', 'full'] }, records: { ...count, integer: true, optional: true } },
+  data_export: {
+    scope: { kind: 'enum', values: ['partial', 'full'] },
+    records: { ...count, integer: true, optional: true },
+  },
   contract_term_request: { requested: { kind: 'enum', values: ['shorter_term', 'monthly'] } },
-  payment_failure: { amountCents: { kind: 'number', min: 0, max: MAX_CENTS, integer: true }, attempt: { kind: 'number', min: 1, max: 1000, integer: true, optional: true } },
-  cancellation_inquiry: { channel: { kind: 'enum', values: ['email', 'call', 'ticket', 'in_app', 'other'] }, note: { kind: 'string', maxLength: TEXT, optional: true } },
+  payment_failure: {
+    amountCents: { kind: 'number', min: 0, max: MAX_CENTS, integer: true },
+    attempt: { kind: 'number', min: 1, max: 1000, integer: true, optional: true },
+  },
+  cancellation_inquiry: {
+    channel: { kind: 'enum', values: ['email', 'call', 'ticket', 'in_app', 'other'] },
+    note: { kind: 'string', maxLength: TEXT, optional: true },
+  },
   health_score: { score: { kind: 'number', min: 0, max: 100 } },
   account_updated: {
     name: { kind: 'string', maxLength: SHORT, optional: true },
@@ -228,11 +261,17 @@ function checkField(field: string, value: unknown, spec: FieldSpec): string | nu
       if (!isStorableText(value)) return STORABLE_TEXT_MESSAGE;
       return value.length > spec.maxLength ? `must be at most ${spec.maxLength} characters` : null;
     case 'id':
-      return typeof value === 'string' && ID.test(value) ? null : 'must be 1-128 letters, digits, dots, dashes or underscores';
+      return typeof value === 'string' && ID.test(value)
+        ? null
+        : 'must be 1-128 letters, digits, dots, dashes or underscores';
     case 'timeZone':
-      return typeof value === 'string' && value.length <= 64 && isValidTimeZone(value) ? null : 'must be an IANA time zone such as Asia/Jakarta';
+      return typeof value === 'string' && value.length <= 64 && isValidTimeZone(value)
+        ? null
+        : 'must be an IANA time zone such as Asia/Jakarta';
     case 'enum':
-      return typeof value === 'string' && spec.values.includes(value) ? null : `must be one of ${spec.values.join(', ')}`;
+      return typeof value === 'string' && spec.values.includes(value)
+        ? null
+        : `must be one of ${spec.values.join(', ')}`;
     case 'boolean':
       return typeof value === 'boolean' ? null : 'must be true or false';
   }
@@ -240,8 +279,10 @@ function checkField(field: string, value: unknown, spec: FieldSpec): string | nu
 
 /** Field errors of a payload for `type` (empty when valid). Fields are named relative to the payload; unknown fields are errors. */
 export function validateEventPayload(type: string, payload: unknown): EventFieldError[] {
-  if (!isIntegrationEventType(type)) return [{ field: 'type', message: `unknown event type; one of ${INTEGRATION_EVENT_TYPES.join(', ')}` }];
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return [{ field: 'payload', message: 'must be an object' }];
+  if (!isIntegrationEventType(type))
+    return [{ field: 'type', message: `unknown event type; one of ${INTEGRATION_EVENT_TYPES.join(', ')}` }];
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+    return [{ field: 'payload', message: 'must be an object' }];
   const schema = SCHEMAS[type] as Record<string, FieldSpec>;
   const values = payload as Record<string, unknown>;
   const errors: EventFieldError[] = [];
@@ -250,11 +291,14 @@ export function validateEventPayload(type: string, payload: unknown): EventField
     const message = checkField(field, Object.hasOwn(values, field) ? values[field] : undefined, spec);
     if (message) errors.push({ field, message });
   }
-  for (const field of Object.keys(values)) if (!Object.hasOwn(schema, field)) errors.push({ field, message: 'unknown field' });
+  for (const field of Object.keys(values))
+    if (!Object.hasOwn(schema, field)) errors.push({ field, message: 'unknown field' });
   if (type === 'account_updated' && errors.length === 0) {
-    if (!Object.keys(values).some((k) => values[k] !== undefined)) errors.push({ field: 'payload', message: 'must change at least one account fact' });
+    if (!Object.keys(values).some((k) => values[k] !== undefined))
+      errors.push({ field: 'payload', message: 'must change at least one account fact' });
     for (const required of ['name', 'arrCents', 'segment', 'timeZone', 'ownerCsmId'] as const) {
-      if (Object.hasOwn(values, required) && values[required] === null) errors.push({ field: required, message: 'may not be cleared (null)' });
+      if (Object.hasOwn(values, required) && values[required] === null)
+        errors.push({ field: required, message: 'may not be cleared (null)' });
     }
   }
   return errors;
@@ -271,7 +315,13 @@ export function isIsoInstant(value: unknown): value is string {
   if (typeof value !== 'string') return false;
   const m = ISO_INSTANT.exec(value);
   if (!m || !isIsoDate(m[1]!)) return false;
-  const [h, min, sec, offH, offM] = [m[2], m[3], m[4] ?? '0', m[6] ?? '0', m[7] ?? '0'].map(Number) as [number, number, number, number, number];
+  const [h, min, sec, offH, offM] = [m[2], m[3], m[4] ?? '0', m[6] ?? '0', m[7] ?? '0'].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   return h <= 23 && min <= 59 && sec <= 59 && offH <= 14 && offM <= 59 && Number.isFinite(Date.parse(value));
 }
 
@@ -286,15 +336,26 @@ export const EARLIEST_EVENT_AT = '2000-01-01T00:00:00Z';
  * minutes after `now`.
  */
 export function validateIntegrationEvent(event: unknown, now?: Date): EventFieldError[] {
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) return [{ field: 'event', message: 'must be an object' }];
+  if (typeof event !== 'object' || event === null || Array.isArray(event))
+    return [{ field: 'event', message: 'must be an object' }];
   const e = event as Record<string, unknown>;
   const errors: EventFieldError[] = [];
-  if (!isIsoInstant(e.occurredAt)) errors.push({ field: 'occurredAt', message: 'must be an ISO-8601 instant with a time zone, naming a real date and time' });
-  else if (now && Date.parse(e.occurredAt) > now.getTime() + EVENT_FUTURE_SKEW_MS) errors.push({ field: 'occurredAt', message: 'is in the future' });
-  else if (Date.parse(e.occurredAt) < Date.parse(EARLIEST_EVENT_AT)) errors.push({ field: 'occurredAt', message: `is before ${EARLIEST_EVENT_AT}` });
+  if (!isIsoInstant(e.occurredAt))
+    errors.push({
+      field: 'occurredAt',
+      message: 'must be an ISO-8601 instant with a time zone, naming a real date and time',
+    });
+  else if (now && Date.parse(e.occurredAt) > now.getTime() + EVENT_FUTURE_SKEW_MS)
+    errors.push({ field: 'occurredAt', message: 'is in the future' });
+  else if (Date.parse(e.occurredAt) < Date.parse(EARLIEST_EVENT_AT))
+    errors.push({ field: 'occurredAt', message: `is before ${EARLIEST_EVENT_AT}` });
   const type = typeof e.type === 'string' ? e.type : '';
   for (const err of validateEventPayload(type, e.payload)) {
-    errors.push(err.field === 'type' ? err : { field: err.field === 'payload' ? 'payload' : `payload.${err.field}`, message: err.message });
+    errors.push(
+      err.field === 'type'
+        ? err
+        : { field: err.field === 'payload' ? 'payload' : `payload.${err.field}`, message: err.message },
+    );
   }
   return errors;
 }

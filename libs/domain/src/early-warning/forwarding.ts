@@ -30,11 +30,18 @@ export function renewalForwardFromEvent(event: IntegrationEvent): RenewalForward
     case 'strategic_pivot':
       return { inputs: { businessChange: true } };
     case 'sponsor_departure':
-      return { stakeholder: { who: 'executive_sponsor', description: `Executive sponsor ${event.payload.reason === 'departed' ? 'departed' : 'role removed'}${event.payload.contactName ? `: ${event.payload.contactName}` : ''}` } };
+      return {
+        stakeholder: {
+          who: 'executive_sponsor',
+          description: `Executive sponsor ${event.payload.reason === 'departed' ? 'departed' : 'role removed'}${event.payload.contactName ? `: ${event.payload.contactName}` : ''}`,
+        },
+      };
     case 'leadership_change':
       return { stakeholder: { who: 'decision_maker', description: `New leadership: ${event.payload.position}` } };
     case 'stakeholder_change':
-      return { stakeholder: { who: 'decision_maker', description: `${event.payload.who}: ${event.payload.description}` } };
+      return {
+        stakeholder: { who: 'decision_maker', description: `${event.payload.who}: ${event.payload.description}` },
+      };
     case 'nps':
       return event.payload.score <= 6 ? { inputs: { supportSentiment: 'negative' } } : null;
     case 'csat':
@@ -48,12 +55,21 @@ export function renewalForwardFromEvent(event: IntegrationEvent): RenewalForward
 
 /** A usage alert carries the drop the renewal's classification reads (-30 for down 30%). */
 export function renewalForwardFromAlert(alert: TriggeredAlert): RenewalForward | null {
-  if (alert.group === 'usage' && alert.measure.unit === 'percent') return { inputs: { usageChangePct: -alert.measure.value } };
+  if (alert.group === 'usage' && alert.measure.unit === 'percent')
+    return { inputs: { usageChangePct: -alert.measure.value } };
   return null;
 }
 
 /** An alert on an account under a save becomes an identified issue of the save (§4.6 step 1). */
-export function saveIssueFromAlert(alert: TriggeredAlert, severity: 'P0' | 'P1' | 'P2' | 'P3'): { description: string; source: string; dealBreaker: boolean; impact: number } {
+export function saveIssueFromAlert(
+  alert: TriggeredAlert,
+  severity: 'P0' | 'P1' | 'P2' | 'P3',
+): { description: string; source: string; dealBreaker: boolean; impact: number } {
   const impact = severity === 'P0' ? 5 : severity === 'P1' ? 4 : severity === 'P2' ? 3 : 2;
-  return { description: `Early warning (${alert.ruleId.replace(/_/g, ' ')}): ${alert.summary}`, source: 'early_warning', dealBreaker: severity === 'P0', impact };
+  return {
+    description: `Early warning (${alert.ruleId.replace(/_/g, ' ')}): ${alert.summary}`,
+    source: 'early_warning',
+    dealBreaker: severity === 'P0',
+    impact,
+  };
 }

@@ -30,7 +30,16 @@ export interface ManualSuppression {
   reason: string;
 }
 
-export const ALERT_GROUPS = ['usage', 'engagement', 'sentiment', 'support', 'business', 'competition', 'commercial', 'health'] as const satisfies readonly AlertGroup[];
+export const ALERT_GROUPS = [
+  'usage',
+  'engagement',
+  'sentiment',
+  'support',
+  'business',
+  'competition',
+  'commercial',
+  'health',
+] as const satisfies readonly AlertGroup[];
 
 function boundary(value: string, timeZone: string, end: boolean): number {
   if (isIsoDate(value)) return zonedTimeToInstant(end ? addDays(value, 1) : value, 0, 0, timeZone).getTime();
@@ -42,16 +51,21 @@ const SUPPRESSION_YEARS = { from: 1970, to: 9998 };
 
 /** Field errors of a manual suppression window (empty when valid). */
 export function validateManualSuppression(value: unknown): EventFieldError[] {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [{ field: 'suppression', message: 'must be an object' }];
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return [{ field: 'suppression', message: 'must be an object' }];
   const s = value as Record<string, unknown>;
   const errors: EventFieldError[] = [];
-  const inYears = (v: string) => Number(v.slice(0, 4)) >= SUPPRESSION_YEARS.from && Number(v.slice(0, 4)) <= SUPPRESSION_YEARS.to;
+  const inYears = (v: string) =>
+    Number(v.slice(0, 4)) >= SUPPRESSION_YEARS.from && Number(v.slice(0, 4)) <= SUPPRESSION_YEARS.to;
   const when = (v: unknown) => typeof v === 'string' && (isIsoDate(v) || isIsoInstant(v)) && inYears(v);
   if (!when(s.from)) errors.push({ field: 'from', message: 'must be an ISO date or instant' });
   if (!when(s.to)) errors.push({ field: 'to', message: 'must be an ISO date or instant' });
-  if (!errors.length && boundary(s.to as string, 'UTC', true) <= boundary(s.from as string, 'UTC', false)) errors.push({ field: 'to', message: 'must be after from' });
-  if (!Array.isArray(s.groups) || s.groups.some((g) => !(ALERT_GROUPS as readonly unknown[]).includes(g))) errors.push({ field: 'groups', message: `must be a list of ${ALERT_GROUPS.join(', ')}` });
-  if (typeof s.reason !== 'string' || s.reason.trim() === '' || s.reason.length > 500) errors.push({ field: 'reason', message: 'must be a non-empty string of at most 500 characters' });
+  if (!errors.length && boundary(s.to as string, 'UTC', true) <= boundary(s.from as string, 'UTC', false))
+    errors.push({ field: 'to', message: 'must be after from' });
+  if (!Array.isArray(s.groups) || s.groups.some((g) => !(ALERT_GROUPS as readonly unknown[]).includes(g)))
+    errors.push({ field: 'groups', message: `must be a list of ${ALERT_GROUPS.join(', ')}` });
+  if (typeof s.reason !== 'string' || s.reason.trim() === '' || s.reason.length > 500)
+    errors.push({ field: 'reason', message: 'must be a non-empty string of at most 500 characters' });
   return errors;
 }
 
@@ -60,17 +74,29 @@ export function validateManualSuppression(value: unknown): EventFieldError[] {
  * shape: it may last at most `manualSuppression.maxDays` and end at most
  * `maxDaysAhead` days from `now`, in the account's time zone.
  */
-export function manualSuppressionBoundsErrors(s: ManualSuppression, now: Date, timeZone: string, policy: RetainPolicy): EventFieldError[] {
+export function manualSuppressionBoundsErrors(
+  s: ManualSuppression,
+  now: Date,
+  timeZone: string,
+  policy: RetainPolicy,
+): EventFieldError[] {
   const bounds = policy.earlyWarning.overload.manualSuppression;
   const from = boundary(s.from, timeZone, false);
   const to = boundary(s.to, timeZone, true);
-  if (to - from > bounds.maxDays * DAY) return [{ field: 'to', message: `the window may last at most ${bounds.maxDays} days` }];
-  if (to > now.getTime() + bounds.maxDaysAhead * DAY) return [{ field: 'to', message: `must be at most ${bounds.maxDaysAhead} days ahead` }];
+  if (to - from > bounds.maxDays * DAY)
+    return [{ field: 'to', message: `the window may last at most ${bounds.maxDays} days` }];
+  if (to > now.getTime() + bounds.maxDaysAhead * DAY)
+    return [{ field: 'to', message: `must be at most ${bounds.maxDaysAhead} days ahead` }];
   return [];
 }
 
 /** The first manual suppression covering `group` at `at`, with its end as an instant. */
-export function manualSuppressionAt(at: Date, group: AlertGroup, timeZone: string, suppressions: readonly ManualSuppression[]): { suppression: ManualSuppression; until: Date } | null {
+export function manualSuppressionAt(
+  at: Date,
+  group: AlertGroup,
+  timeZone: string,
+  suppressions: readonly ManualSuppression[],
+): { suppression: ManualSuppression; until: Date } | null {
   for (const s of suppressions) {
     if (s.groups.length > 0 && !s.groups.includes(group)) continue;
     const from = boundary(s.from, timeZone, false);
@@ -118,7 +144,12 @@ export interface SuppressionDecision {
   detail: string;
 }
 
-const notSuppressed = (detail: string): SuppressionDecision => ({ suppressed: false, reason: null, until: null, detail });
+const notSuppressed = (detail: string): SuppressionDecision => ({
+  suppressed: false,
+  reason: null,
+  until: null,
+  detail,
+});
 
 /**
  * Whether a triggered alert is notified or suppressed (§5.5), checked in this order:
@@ -138,21 +169,47 @@ export function suppressionDecision(
 ): SuppressionDecision {
   const o = policy.earlyWarning.overload;
   const season = seasonalWindowAt(now, candidate.group, context.account, policy);
-  if (season) return { suppressed: true, reason: 'seasonal', until: seasonalEnd(now, season.to, context.account.timeZone).toISOString(), detail: `seasonal window ${season.name} (${season.from} to ${season.to})` };
+  if (season)
+    return {
+      suppressed: true,
+      reason: 'seasonal',
+      until: seasonalEnd(now, season.to, context.account.timeZone).toISOString(),
+      detail: `seasonal window ${season.name} (${season.from} to ${season.to})`,
+    };
   const manual = manualSuppressionAt(now, candidate.group, context.account.timeZone, context.suppressions ?? []);
-  if (manual) return { suppressed: true, reason: 'manual', until: manual.until.toISOString(), detail: `suppressed: ${manual.suppression.reason}` };
+  if (manual)
+    return {
+      suppressed: true,
+      reason: 'manual',
+      until: manual.until.toISOString(),
+      detail: `suppressed: ${manual.suppression.reason}`,
+    };
   const prev = context.previous ?? null;
   if (!prev) return notSuppressed('first alert');
   const worse = hasWorsened({ ruleId: prev.ruleId, severity: prev.severity, measure: prev.measure }, candidate, policy);
   if (prev.acknowledgedAt) {
     const until = Date.parse(prev.acknowledgedAt) + o.acknowledgeSuppressDays * DAY;
     if (now.getTime() < until) {
-      return worse ? notSuppressed('worsened since acknowledged') : { suppressed: true, reason: 'acknowledged', until: new Date(until).toISOString(), detail: `acknowledged at ${prev.acknowledgedAt}` };
+      return worse
+        ? notSuppressed('worsened since acknowledged')
+        : {
+            suppressed: true,
+            reason: 'acknowledged',
+            until: new Date(until).toISOString(),
+            detail: `acknowledged at ${prev.acknowledgedAt}`,
+          };
     }
   }
   const until = Date.parse(prev.notifiedAt) + o.repeatSuppressDays * DAY;
   if (now.getTime() < until) {
-    return worse ? notSuppressed('worsened since the last notification') : { suppressed: true, reason: 'repeat', until: new Date(until).toISOString(), detail: `already notified at ${prev.notifiedAt}` };
+    return worse
+      ? notSuppressed('worsened since the last notification')
+      : {
+          suppressed: true,
+          reason: 'repeat',
+          until: new Date(until).toISOString(),
+          detail: `already notified at ${prev.notifiedAt}`,
+        };
   }
   return notSuppressed('suppression over');
 }
@@ -196,8 +253,14 @@ const GROUP_HEADLINES: Record<AlertGroup, string> = {
 };
 
 /** Alerts of one group within the consolidation window (half-open, from its first alert) share one notification; a later one opens the next. */
-export function opensConsolidationWindow(window: { firstAt: string } | undefined, at: Date, policy: RetainPolicy): boolean {
-  return !window || at.getTime() - Date.parse(window.firstAt) >= policy.earlyWarning.overload.consolidationWindowHours * HOUR;
+export function opensConsolidationWindow(
+  window: { firstAt: string } | undefined,
+  at: Date,
+  policy: RetainPolicy,
+): boolean {
+  return (
+    !window || at.getTime() - Date.parse(window.firstAt) >= policy.earlyWarning.overload.consolidationWindowHours * HOUR
+  );
 }
 
 /**
@@ -206,7 +269,11 @@ export function opensConsolidationWindow(window: { firstAt: string } | undefined
  * one notification listing each; a later alert opens the next notification. Pass the
  * alerts not yet delivered; the result is ordered by first alert.
  */
-export function consolidateAlerts(alerts: readonly ConsolidationInput[], policy: RetainPolicy, accountName: (accountId: string) => string = (id) => `Account ${id}`): AlertNotification[] {
+export function consolidateAlerts(
+  alerts: readonly ConsolidationInput[],
+  policy: RetainPolicy,
+  accountName: (accountId: string) => string = (id) => `Account ${id}`,
+): AlertNotification[] {
   const sorted = [...alerts].sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
   const open = new Map<string, ConsolidationInput[]>();
   const clusters: ConsolidationInput[][] = [];
@@ -304,7 +371,13 @@ export interface DeliveryWindow {
  * A digest time is inclusive: an alert created at 09:00:00 makes that digest. Quiet
  * hours apply to everything but the exempt severities.
  */
-export function deliveryWindowFor(timing: AlertDeliveryTiming, severity: AlertSeverity, createdAt: Date, timeZone: string, policy: RetainPolicy): DeliveryWindow {
+export function deliveryWindowFor(
+  timing: AlertDeliveryTiming,
+  severity: AlertSeverity,
+  createdAt: Date,
+  timeZone: string,
+  policy: RetainPolicy,
+): DeliveryWindow {
   const d = policy.earlyWarning.delivery;
   let at: Date;
   switch (timing) {
@@ -316,7 +389,12 @@ export function deliveryWindowFor(timing: AlertDeliveryTiming, severity: AlertSe
       at = nextLocalTime(createdAt, d.dailyDigestHour, timeZone, () => true);
       break;
     case 'weekly_digest':
-      at = nextLocalTime(createdAt, d.weeklyDigestHour, timeZone, (day) => isoWeekday(day) === d.weeklyDigestIsoWeekday);
+      at = nextLocalTime(
+        createdAt,
+        d.weeklyDigestHour,
+        timeZone,
+        (day) => isoWeekday(day) === d.weeklyDigestIsoWeekday,
+      );
       break;
   }
   at = nextAllowedDelivery(at, severity, timeZone, policy);
@@ -359,7 +437,13 @@ export interface RecipientDelivery {
  * at 09:00 local; the weekly digest on Monday 09:00 local; `quiet_hours` at once unless
  * the recipient is in quiet hours. P0 ignores quiet hours.
  */
-export function recipientDelivery(timing: NotificationTiming, severity: AlertSeverity, raisedAt: Date, timeZone: string, policy: RetainPolicy): RecipientDelivery {
+export function recipientDelivery(
+  timing: NotificationTiming,
+  severity: AlertSeverity,
+  raisedAt: Date,
+  timeZone: string,
+  policy: RetainPolicy,
+): RecipientDelivery {
   if (timing === 'quiet_hours') return { at: nextAllowedDelivery(raisedAt, severity, timeZone, policy), digest: null };
   const { at } = deliveryWindowFor(timing, severity, raisedAt, timeZone, policy);
   return { at, digest: timing === 'daily_digest' ? 'daily' : timing === 'weekly_digest' ? 'weekly' : null };

@@ -21,7 +21,12 @@ export function monthDayInRange(isoDate: string, from: string, to: string): bool
 }
 
 /** The first seasonal window that suppresses `group` for this account on the local date of `at`, or null. */
-export function seasonalWindowAt(at: Date, group: AlertGroup, account: SeasonalAccount, policy: RetainPolicy): SeasonalSuppressionWindow | null {
+export function seasonalWindowAt(
+  at: Date,
+  group: AlertGroup,
+  account: SeasonalAccount,
+  policy: RetainPolicy,
+): SeasonalSuppressionWindow | null {
   const date = localDateAt(at, account.timeZone);
   const vertical = account.vertical ?? null;
   return (

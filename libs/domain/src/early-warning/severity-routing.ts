@@ -15,7 +15,14 @@
  * renewal because §5.4 calls the ARR rule resource allocation: it has the last word on
  * where effort goes. A renewal date already past (still open) counts as near.
  */
-import type { AlertChannel, AlertDeliveryTiming, AlertEscalationRole, AlertRecipientRole, AlertSeverity, RetainPolicy } from '../policy/retain-policy';
+import type {
+  AlertChannel,
+  AlertDeliveryTiming,
+  AlertEscalationRole,
+  AlertRecipientRole,
+  AlertSeverity,
+  RetainPolicy,
+} from '../policy/retain-policy';
 import { daysUntilRenewal } from '../renewals/renewal-timeline';
 import { isIsoDate } from '../time/local-time';
 import type { AlertRuleId, EarlyWarningAccount, TriggeredAlert } from './alert-rules';
@@ -59,7 +66,10 @@ export interface SeverityDecision {
 }
 
 /** Days from `now` (the account's local date) to its next open renewal; null when none is known. */
-export function renewalDaysLeft(account: Pick<EarlyWarningAccount, 'renewalDate' | 'timeZone'>, now: Date): number | null {
+export function renewalDaysLeft(
+  account: Pick<EarlyWarningAccount, 'renewalDate' | 'timeZone'>,
+  now: Date,
+): number | null {
   const date = account.renewalDate ?? null;
   return date !== null && isIsoDate(date) ? daysUntilRenewal(date, account.timeZone, now) : null;
 }
@@ -67,7 +77,12 @@ export function renewalDaysLeft(account: Pick<EarlyWarningAccount, 'renewalDate'
 const dollars = (cents: number) => `$${Math.round(cents / 100).toLocaleString('en-US')}`;
 
 /** The final severity of an alert: base severity, then renewal proximity, ARR and segment, each clamped (see the module comment). */
-export function applySeverityModifiers(base: AlertSeverity, account: EarlyWarningAccount, now: Date, policy: RetainPolicy): SeverityDecision {
+export function applySeverityModifiers(
+  base: AlertSeverity,
+  account: EarlyWarningAccount,
+  now: Date,
+  policy: RetainPolicy,
+): SeverityDecision {
   const m = policy.earlyWarning.severity;
   const days = renewalDaysLeft(account, now);
   const asks: Record<SeverityModifier, { shift: number; reason: string }> = {
@@ -93,7 +108,13 @@ export function applySeverityModifiers(base: AlertSeverity, account: EarlyWarnin
     const { shift, reason } = asks[modifier];
     if (shift === 0) continue;
     const to = shiftSeverity(severity, shift);
-    adjustments.push({ modifier, shift, from: severity, to, reason: to === severity ? `${reason}; already ${severity}` : reason });
+    adjustments.push({
+      modifier,
+      shift,
+      from: severity,
+      to,
+      reason: to === severity ? `${reason}; already ${severity}` : reason,
+    });
     severity = to;
   }
   return { base, severity, adjustments, daysToRenewal: days };
@@ -115,11 +136,25 @@ export interface AlertRecipient {
  * alerts of the SMS rules (sponsor departure, payment failure) also go by SMS to
  * everyone notified at once. Roles are resolved to people by the caller.
  */
-export function alertRecipients(ruleId: AlertRuleId, severity: AlertSeverity, account: EarlyWarningAccount, now: Date, policy: RetainPolicy): AlertRecipient[] {
+export function alertRecipients(
+  ruleId: AlertRuleId,
+  severity: AlertSeverity,
+  account: EarlyWarningAccount,
+  now: Date,
+  policy: RetainPolicy,
+): AlertRecipient[] {
   const e = policy.earlyWarning;
   const route = e.routing[severity];
-  const out: AlertRecipient[] = [{ role: 'csm', ...route.csm, channels: [...route.csm.channels], reason: 'account CSM (assignee)' }];
-  if (route.csm_manager.channels.length) out.push({ role: 'csm_manager', ...route.csm_manager, channels: [...route.csm_manager.channels], reason: `${severity} alerts reach the CSM manager` });
+  const out: AlertRecipient[] = [
+    { role: 'csm', ...route.csm, channels: [...route.csm.channels], reason: 'account CSM (assignee)' },
+  ];
+  if (route.csm_manager.channels.length)
+    out.push({
+      role: 'csm_manager',
+      ...route.csm_manager,
+      channels: [...route.csm_manager.channels],
+      reason: `${severity} alerts reach the CSM manager`,
+    });
   if (route.sales_rep.channels.length) {
     const days = renewalDaysLeft(account, now);
     const why = [
@@ -128,7 +163,13 @@ export function alertRecipients(ruleId: AlertRuleId, severity: AlertSeverity, ac
       account.arrCents >= e.salesRep.fromArrCents ? `ARR ${dollars(account.arrCents)}` : '',
       severity === 'P0' && days !== null && days < e.salesRep.p0RenewalWithinDays ? `renewal in ${days} days` : '',
     ].filter(Boolean);
-    if (why.length) out.push({ role: 'sales_rep', ...route.sales_rep, channels: [...route.sales_rep.channels], reason: why.join(', ') });
+    if (why.length)
+      out.push({
+        role: 'sales_rep',
+        ...route.sales_rep,
+        channels: [...route.sales_rep.channels],
+        reason: why.join(', '),
+      });
   }
   if (severity === 'P0' && e.smsForRules.includes(ruleId)) {
     for (const r of out) if (r.timing === 'immediate' && !r.channels.includes('sms')) r.channels.push('sms');
@@ -155,13 +196,22 @@ export interface EscalationStep {
  * base, an alert escalates no later than its SLA); each further step up the chain
  * (CSM manager, director, VP) after another SLA period.
  */
-export function escalationSchedule(ruleId: AlertRuleId, severity: AlertSeverity, createdAt: Date, policy: RetainPolicy): EscalationStep[] {
+export function escalationSchedule(
+  ruleId: AlertRuleId,
+  severity: AlertSeverity,
+  createdAt: Date,
+  policy: RetainPolicy,
+): EscalationStep[] {
   const e = policy.earlyWarning;
   const sla = responseSlaHours(severity, policy);
   const own = e.rules[ruleId].escalateAfterHours;
   const raised = severityRank(severity) < severityRank(e.rules[ruleId].baseSeverity);
   const first = own > 0 ? (raised ? Math.min(own, sla) : own) : sla;
-  return e.sla.escalationChain.map((role, i) => ({ level: i + 1, role, at: new Date(createdAt.getTime() + (first + i * sla) * HOUR).toISOString() }));
+  return e.sla.escalationChain.map((role, i) => ({
+    level: i + 1,
+    role,
+    at: new Date(createdAt.getTime() + (first + i * sla) * HOUR).toISOString(),
+  }));
 }
 
 export interface EscalationStatus {

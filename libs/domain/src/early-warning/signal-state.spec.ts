@@ -1,6 +1,13 @@
 import { DEFAULT_POLICY, resolvePolicy, type RetainPolicy } from '../policy/retain-policy';
 import type { IntegrationEvent, IntegrationEventPayloads, IntegrationEventType } from './event-catalogue';
-import { applyEvent, eventRetentionDays, initialSignalState, ticketRetentionDays, usageRetentionDays, type AccountSignalState } from './signal-state';
+import {
+  applyEvent,
+  eventRetentionDays,
+  initialSignalState,
+  ticketRetentionDays,
+  usageRetentionDays,
+  type AccountSignalState,
+} from './signal-state';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2027-03-01T00:00:00Z');
@@ -8,8 +15,17 @@ const at = (d: number) => new Date(T0 + d * DAY);
 type Ev = { [K in IntegrationEventType]: [number, K, IntegrationEventPayloads[K]] }[IntegrationEventType];
 
 /** Applies events in the order given (arrival order), each with `now` = its day unless `now` is set. */
-function fold(events: Ev[], policy: RetainPolicy = DEFAULT_POLICY, now?: number, from: AccountSignalState = initialSignalState()): AccountSignalState {
-  return events.reduce((s, [d, type, payload]) => applyEvent(s, { type, occurredAt: at(d).toISOString(), payload } as IntegrationEvent, at(now ?? d), policy), from);
+function fold(
+  events: Ev[],
+  policy: RetainPolicy = DEFAULT_POLICY,
+  now?: number,
+  from: AccountSignalState = initialSignalState(),
+): AccountSignalState {
+  return events.reduce(
+    (s, [d, type, payload]) =>
+      applyEvent(s, { type, occurredAt: at(d).toISOString(), payload } as IntegrationEvent, at(now ?? d), policy),
+    from,
+  );
 }
 
 function deepFreeze<T>(v: T): T {
@@ -23,15 +39,34 @@ function deepFreeze<T>(v: T): T {
 describe('applyEvent', () => {
   it('never mutates the state it is given and records when tracking started', () => {
     const before = deepFreeze(fold([[5, 'nps', { score: 9 }]]));
-    const after = applyEvent(before, { type: 'nps', occurredAt: at(3).toISOString(), payload: { score: 4 } }, at(6), DEFAULT_POLICY);
+    const after = applyEvent(
+      before,
+      { type: 'nps', occurredAt: at(3).toISOString(), payload: { score: 4 } },
+      at(6),
+      DEFAULT_POLICY,
+    );
     expect(before.nps).toEqual([{ at: at(5).toISOString(), score: 9 }]);
     expect(after.nps.map((r) => r.score)).toEqual([4, 9]);
     expect(after.trackingSince).toBe(at(3).toISOString());
   });
 
   it('refuses an invalid payload', () => {
-    expect(() => applyEvent(initialSignalState(), { type: 'nps', occurredAt: at(0).toISOString(), payload: { score: 12 } }, at(0), DEFAULT_POLICY)).toThrow(RangeError);
-    expect(() => applyEvent(initialSignalState(), { type: 'nps', occurredAt: 'yesterday', payload: { score: 1 } }, at(0), DEFAULT_POLICY)).toThrow(/not an instant/);
+    expect(() =>
+      applyEvent(
+        initialSignalState(),
+        { type: 'nps', occurredAt: at(0).toISOString(), payload: { score: 12 } },
+        at(0),
+        DEFAULT_POLICY,
+      ),
+    ).toThrow(RangeError);
+    expect(() =>
+      applyEvent(
+        initialSignalState(),
+        { type: 'nps', occurredAt: 'yesterday', payload: { score: 1 } },
+        at(0),
+        DEFAULT_POLICY,
+      ),
+    ).toThrow(/not an instant/);
   });
 
   it('keeps one usage snapshot per UTC day, the latest of the day, in time order', () => {
@@ -49,9 +84,14 @@ describe('applyEvent', () => {
 
   it('keeps usage only as long as the longest usage rule looks back', () => {
     expect(usageRetentionDays(DEFAULT_POLICY)).toBe(60 + 45 + 7);
-    const s = fold([[0, 'usage_snapshot', { activeUsers: 1 }], [112, 'usage_snapshot', { activeUsers: 2 }]]);
+    const s = fold([
+      [0, 'usage_snapshot', { activeUsers: 1 }],
+      [112, 'usage_snapshot', { activeUsers: 2 }],
+    ]);
     expect(s.usage).toHaveLength(2);
-    expect(fold([[113, 'usage_snapshot', { activeUsers: 3 }]], DEFAULT_POLICY, undefined, s).usage.map((u) => u.activeUsers)).toEqual([2, 3]);
+    expect(
+      fold([[113, 'usage_snapshot', { activeUsers: 3 }]], DEFAULT_POLICY, undefined, s).usage.map((u) => u.activeUsers),
+    ).toEqual([2, 3]);
   });
 
   it('keeps the latest NPS pair, the CSAT trend, the newest health score and flag', () => {
@@ -75,13 +115,21 @@ describe('applyEvent', () => {
   });
 
   it('keeps what a survey comment mentions, not its text', () => {
-    const s = fold([[0, 'survey_comment', { text: 'Frustrated; we may SWITCH to a competitor', sentiment: 'neutral' }]]);
-    expect(s.events.survey_comment).toEqual([{ at: at(0).toISOString(), value: 0, note: 'switch, frustrat, competitor' }]);
+    const s = fold([
+      [0, 'survey_comment', { text: 'Frustrated; we may SWITCH to a competitor', sentiment: 'neutral' }],
+    ]);
+    expect(s.events.survey_comment).toEqual([
+      { at: at(0).toISOString(), value: 0, note: 'switch, frustrat, competitor' },
+    ]);
   });
 
   it('caps one-off signals per type and drops them after their longest window', () => {
     expect(eventRetentionDays(DEFAULT_POLICY)).toBe(90);
-    const many = Array.from({ length: 60 }, (_, i): Ev => [i / 100, 'competitor_mention', { competitor: `R${i}`, context: 'question' }]);
+    const many = Array.from({ length: 60 }, (_, i): Ev => [
+      i / 100,
+      'competitor_mention',
+      { competitor: `R${i}`, context: 'question' },
+    ]);
     const s = fold(many);
     expect(s.events.competitor_mention).toHaveLength(50);
     expect(s.events.competitor_mention?.[0]?.note).toBe('R10: question');
@@ -95,8 +143,24 @@ describe('applyEvent', () => {
       [3, 'support_ticket_reopened', { ticketId: 'T-2' }],
     ]);
     expect(s.tickets).toEqual([
-      { id: 'T-1', priority: 'P2', openedAt: at(1).toISOString(), openSeen: true, status: 'resolved', reopens: 0, updatedAt: at(2).toISOString() },
-      { id: 'T-2', priority: null, openedAt: at(3).toISOString(), openSeen: false, status: 'open', reopens: 1, updatedAt: at(3).toISOString() },
+      {
+        id: 'T-1',
+        priority: 'P2',
+        openedAt: at(1).toISOString(),
+        openSeen: true,
+        status: 'resolved',
+        reopens: 0,
+        updatedAt: at(2).toISOString(),
+      },
+      {
+        id: 'T-2',
+        priority: null,
+        openedAt: at(3).toISOString(),
+        openSeen: false,
+        status: 'open',
+        reopens: 1,
+        updatedAt: at(3).toISOString(),
+      },
     ]);
     expect(s.ticketsSince).toBe(at(1).toISOString());
   });

@@ -8,7 +8,13 @@
  * out of order; "latest" values are kept by `occurredAt`, not by arrival.
  */
 import type { RetainPolicy } from '../policy/retain-policy';
-import { validateEventPayload, type CsmFlagLevel, type IntegrationEvent, type IntegrationEventType, type TicketPriority } from './event-catalogue';
+import {
+  validateEventPayload,
+  type CsmFlagLevel,
+  type IntegrationEvent,
+  type IntegrationEventType,
+  type TicketPriority,
+} from './event-catalogue';
 
 const DAY = 86_400_000;
 
@@ -47,7 +53,17 @@ export interface TrackedTicket {
 /** Event types kept as a list of one-off records (the rest update dedicated fields). */
 export type RecordedEventType = Exclude<
   IntegrationEventType,
-  'usage_snapshot' | 'champion_contact' | 'meeting_cancelled' | 'meeting_held' | 'reply_time' | 'nps' | 'csat' | 'csm_flag' | 'support_ticket_opened' | 'support_ticket_reopened' | 'health_score'
+  | 'usage_snapshot'
+  | 'champion_contact'
+  | 'meeting_cancelled'
+  | 'meeting_held'
+  | 'reply_time'
+  | 'nps'
+  | 'csat'
+  | 'csm_flag'
+  | 'support_ticket_opened'
+  | 'support_ticket_reopened'
+  | 'health_score'
 >;
 
 export interface AccountSignalState {
@@ -72,7 +88,20 @@ export interface AccountSignalState {
 }
 
 export function initialSignalState(): AccountSignalState {
-  return { trackingSince: null, usage: [], championLastContactAt: null, meetings: [], replies: [], nps: [], csat: [], health: null, csmFlag: null, ticketsSince: null, tickets: [], events: {} };
+  return {
+    trackingSince: null,
+    usage: [],
+    championLastContactAt: null,
+    meetings: [],
+    replies: [],
+    nps: [],
+    csat: [],
+    health: null,
+    csmFlag: null,
+    ticketsSince: null,
+    tickets: [],
+    events: {},
+  };
 }
 
 const t = (iso: string) => Date.parse(iso);
@@ -95,7 +124,9 @@ function insertByTime<T extends { at: string }>(list: readonly T[], item: T, cap
 /** Days of usage history the usage rules look at: the longest baseline plus its sustained window, plus one snapshot gap. */
 export function usageRetentionDays(policy: RetainPolicy): number {
   const u = policy.earlyWarning.usage;
-  const spans = [u.activeUsers, u.keyUserLogins, u.coreFeatureUsage, u.sessionMinutes, u.dataCreated].map((m) => m.baselineDays + m.sustainedDays);
+  const spans = [u.activeUsers, u.keyUserLogins, u.coreFeatureUsage, u.sessionMinutes, u.dataCreated].map(
+    (m) => m.baselineDays + m.sustainedDays,
+  );
   return Math.max(...spans) + u.maxSnapshotGapDays;
 }
 
@@ -127,7 +158,9 @@ export function pruneSignalState(state: AccountSignalState, now: Date, policy: R
   let tickets = state.tickets.filter((k) => k.status === 'open' || t(k.openedAt) >= ticketsFrom);
   if (tickets.length > ew.support.maxTrackedTickets) {
     // Over the cap: resolved tickets go first, then the oldest.
-    const ranked = [...tickets].sort((a, b) => (a.status === b.status ? t(b.openedAt) - t(a.openedAt) : a.status === 'open' ? -1 : 1));
+    const ranked = [...tickets].sort((a, b) =>
+      a.status === b.status ? t(b.openedAt) - t(a.openedAt) : a.status === 'open' ? -1 : 1,
+    );
     const keep = new Set(ranked.slice(0, ew.support.maxTrackedTickets));
     tickets = tickets.filter((k) => keep.has(k));
   }
@@ -143,11 +176,27 @@ export function pruneSignalState(state: AccountSignalState, now: Date, policy: R
   };
 }
 
-function record(state: AccountSignalState, type: RecordedEventType, item: SignalRecord, policy: RetainPolicy): AccountSignalState {
-  return { ...state, events: { ...state.events, [type]: insertByTime(state.events[type] ?? [], item, policy.earlyWarning.maxEventsPerType) } };
+function record(
+  state: AccountSignalState,
+  type: RecordedEventType,
+  item: SignalRecord,
+  policy: RetainPolicy,
+): AccountSignalState {
+  return {
+    ...state,
+    events: {
+      ...state.events,
+      [type]: insertByTime(state.events[type] ?? [], item, policy.earlyWarning.maxEventsPerType),
+    },
+  };
 }
 
-function upsertTicket(state: AccountSignalState, id: string, at: string, change: (existing: TrackedTicket | undefined) => TrackedTicket): AccountSignalState {
+function upsertTicket(
+  state: AccountSignalState,
+  id: string,
+  at: string,
+  change: (existing: TrackedTicket | undefined) => TrackedTicket,
+): AccountSignalState {
   const existing = state.tickets.find((k) => k.id === id);
   const next = change(existing);
   const tickets = existing ? state.tickets.map((k) => (k === existing ? next : k)) : [...state.tickets, next];
@@ -159,11 +208,18 @@ function upsertTicket(state: AccountSignalState, id: string, at: string, change:
  * (`validateEventPayload`); an invalid one is a programming error and throws. `now`
  * only bounds memory: whatever no rule can read at `now` is dropped.
  */
-export function applyEvent(state: AccountSignalState, event: IntegrationEvent, now: Date, policy: RetainPolicy): AccountSignalState {
+export function applyEvent(
+  state: AccountSignalState,
+  event: IntegrationEvent,
+  now: Date,
+  policy: RetainPolicy,
+): AccountSignalState {
   const problems = validateEventPayload(event.type, event.payload);
   const time = Date.parse(event.occurredAt);
   if (problems.length || !Number.isFinite(time)) {
-    throw new RangeError(`invalid ${event.type} event: ${problems.map((p) => `${p.field} ${p.message}`).join('; ') || 'occurredAt is not an instant'}`);
+    throw new RangeError(
+      `invalid ${event.type} event: ${problems.map((p) => `${p.field} ${p.message}`).join('; ') || 'occurredAt is not an instant'}`,
+    );
   }
   // Account facts are not a risk signal: nothing of the signal state changes.
   if (event.type === 'account_updated') return state;
@@ -184,7 +240,14 @@ export function applyEvent(state: AccountSignalState, event: IntegrationEvent, n
       const day = at.slice(0, 10);
       const sameDay = s.usage.find((u) => u.at.slice(0, 10) === day);
       if (sameDay && t(sameDay.at) > time) break;
-      s = { ...s, usage: insertByTime(s.usage.filter((u) => u !== sameDay), sample, ew.usage.maxSnapshots) };
+      s = {
+        ...s,
+        usage: insertByTime(
+          s.usage.filter((u) => u !== sameDay),
+          sample,
+          ew.usage.maxSnapshots,
+        ),
+      };
       break;
     }
     case 'champion_contact':
@@ -192,7 +255,14 @@ export function applyEvent(state: AccountSignalState, event: IntegrationEvent, n
       break;
     case 'meeting_cancelled':
     case 'meeting_held':
-      s = { ...s, meetings: insertByTime(s.meetings, { at, cancelled: event.type === 'meeting_cancelled' }, ew.engagement.meetingCancellationsInARow + 1) };
+      s = {
+        ...s,
+        meetings: insertByTime(
+          s.meetings,
+          { at, cancelled: event.type === 'meeting_cancelled' },
+          ew.engagement.meetingCancellationsInARow + 1,
+        ),
+      };
       break;
     case 'reply_time':
       s = { ...s, replies: insertByTime(s.replies, { at, hours: event.payload.hours }, ew.engagement.maxReplies) };
@@ -207,13 +277,20 @@ export function applyEvent(state: AccountSignalState, event: IntegrationEvent, n
       if (!s.health || t(s.health.at) <= time) s = { ...s, health: { at, score: event.payload.score } };
       break;
     case 'csm_flag':
-      if (!s.csmFlag || t(s.csmFlag.at) <= time) s = { ...s, csmFlag: { at, level: event.payload.level, reason: event.payload.reason.slice(0, 500) } };
+      if (!s.csmFlag || t(s.csmFlag.at) <= time)
+        s = { ...s, csmFlag: { at, level: event.payload.level, reason: event.payload.reason.slice(0, 500) } };
       break;
     case 'support_ticket_opened': {
       const { ticketId, priority } = event.payload;
       s = upsertTicket(s, ticketId, at, (k) =>
         k
-          ? { ...k, priority, openedAt: at, openSeen: true, ...(time >= t(k.updatedAt) ? { status: 'open' as const, updatedAt: at } : {}) }
+          ? {
+              ...k,
+              priority,
+              openedAt: at,
+              openSeen: true,
+              ...(time >= t(k.updatedAt) ? { status: 'open' as const, updatedAt: at } : {}),
+            }
           : { id: ticketId, priority, openedAt: at, openSeen: true, status: 'open', reopens: 0, updatedAt: at },
       );
       break;
@@ -222,7 +299,11 @@ export function applyEvent(state: AccountSignalState, event: IntegrationEvent, n
       const { ticketId } = event.payload;
       s = upsertTicket(s, ticketId, at, (k) =>
         k
-          ? { ...k, reopens: k.reopens + 1, ...(time >= t(k.updatedAt) ? { status: 'open' as const, updatedAt: at } : {}) }
+          ? {
+              ...k,
+              reopens: k.reopens + 1,
+              ...(time >= t(k.updatedAt) ? { status: 'open' as const, updatedAt: at } : {}),
+            }
           : { id: ticketId, priority: null, openedAt: at, openSeen: false, status: 'open', reopens: 1, updatedAt: at },
       );
       break;
@@ -235,31 +316,64 @@ export function applyEvent(state: AccountSignalState, event: IntegrationEvent, n
           ? time >= t(k.updatedAt)
             ? { ...k, status: 'resolved', updatedAt: at }
             : k
-          : { id: ticketId, priority: null, openedAt: at, openSeen: false, status: 'resolved', reopens: 0, updatedAt: at },
+          : {
+              id: ticketId,
+              priority: null,
+              openedAt: at,
+              openSeen: false,
+              status: 'resolved',
+              reopens: 0,
+              updatedAt: at,
+            },
       );
       // Only surveyed resolutions matter to the rules (post-ticket CSAT or sentiment).
-      if ((supportCsat ?? null) !== null || (sentiment ?? null) !== null) s = record(s, 'support_ticket_resolved', { at, value: supportCsat ?? null, note: sentiment ?? null }, policy);
+      if ((supportCsat ?? null) !== null || (sentiment ?? null) !== null)
+        s = record(s, 'support_ticket_resolved', { at, value: supportCsat ?? null, note: sentiment ?? null }, policy);
       break;
     }
     case 'support_ticket_escalated':
-      s = record(s, 'support_ticket_escalated', { at, value: null, note: note(event.payload.to, event.payload.ticketId) }, policy);
+      s = record(
+        s,
+        'support_ticket_escalated',
+        { at, value: null, note: note(event.payload.to, event.payload.ticketId) },
+        policy,
+      );
       s = { ...s, ticketsSince: earlier(s.ticketsSince, at) };
       break;
     case 'survey_comment': {
       // The text is not kept: only its sentiment (1 when negative) and the keywords it mentions.
       const text = event.payload.text.toLowerCase();
       const mentions = ew.sentiment.commentKeywords.filter((k) => text.includes(k.toLowerCase()));
-      s = record(s, 'survey_comment', { at, value: event.payload.sentiment === 'negative' ? 1 : 0, note: mentions.length ? mentions.join(', ') : null }, policy);
+      s = record(
+        s,
+        'survey_comment',
+        {
+          at,
+          value: event.payload.sentiment === 'negative' ? 1 : 0,
+          note: mentions.length ? mentions.join(', ') : null,
+        },
+        policy,
+      );
       break;
     }
     case 'public_review':
       s = record(s, 'public_review', { at, value: event.payload.rating, note: note(event.payload.site) }, policy);
       break;
     case 'sponsor_departure':
-      s = record(s, 'sponsor_departure', { at, value: null, note: note(event.payload.reason, event.payload.contactName) }, policy);
+      s = record(
+        s,
+        'sponsor_departure',
+        { at, value: null, note: note(event.payload.reason, event.payload.contactName) },
+        policy,
+      );
       break;
     case 'stakeholder_change':
-      s = record(s, 'stakeholder_change', { at, value: null, note: note(event.payload.who, event.payload.description) }, policy);
+      s = record(
+        s,
+        'stakeholder_change',
+        { at, value: null, note: note(event.payload.who, event.payload.description) },
+        policy,
+      );
       break;
     case 'budget_freeze':
       s = record(s, 'budget_freeze', { at, value: null, note: note(event.payload.scope, event.payload.note) }, policy);
@@ -277,13 +391,28 @@ export function applyEvent(state: AccountSignalState, event: IntegrationEvent, n
       s = record(s, 'strategic_pivot', { at, value: null, note: note(event.payload.description) }, policy);
       break;
     case 'competitor_mention':
-      s = record(s, 'competitor_mention', { at, value: null, note: note(event.payload.competitor, event.payload.context) }, policy);
+      s = record(
+        s,
+        'competitor_mention',
+        { at, value: null, note: note(event.payload.competitor, event.payload.context) },
+        policy,
+      );
       break;
     case 'competitor_feature_request':
-      s = record(s, 'competitor_feature_request', { at, value: null, note: note(event.payload.feature, event.payload.competitor) }, policy);
+      s = record(
+        s,
+        'competitor_feature_request',
+        { at, value: null, note: note(event.payload.feature, event.payload.competitor) },
+        policy,
+      );
       break;
     case 'data_export':
-      s = record(s, 'data_export', { at, value: event.payload.records ?? null, note: note(event.payload.scope) }, policy);
+      s = record(
+        s,
+        'data_export',
+        { at, value: event.payload.records ?? null, note: note(event.payload.scope) },
+        policy,
+      );
       break;
     case 'contract_term_request':
       s = record(s, 'contract_term_request', { at, value: null, note: note(event.payload.requested) }, policy);
@@ -292,7 +421,12 @@ export function applyEvent(state: AccountSignalState, event: IntegrationEvent, n
       s = record(s, 'payment_failure', { at, value: event.payload.amountCents, note: null }, policy);
       break;
     case 'cancellation_inquiry':
-      s = record(s, 'cancellation_inquiry', { at, value: null, note: note(event.payload.channel, event.payload.note) }, policy);
+      s = record(
+        s,
+        'cancellation_inquiry',
+        { at, value: null, note: note(event.payload.channel, event.payload.note) },
+        policy,
+      );
       break;
   }
   return pruneSignalState(s, now, policy);

@@ -2,7 +2,13 @@ import { DEFAULT_POLICY, InvalidPolicyError, resolvePolicy, validatePolicy } fro
 
 describe('retain policy', () => {
   it('has the rulebook defaults and they are valid', () => {
-    expect(DEFAULT_POLICY.renewal.milestoneOffsetsDays).toEqual({ assessment: 90, preparation: 60, engagement: 30, closing: 14, renewalDay: 0 });
+    expect(DEFAULT_POLICY.renewal.milestoneOffsetsDays).toEqual({
+      assessment: 90,
+      preparation: 60,
+      engagement: 30,
+      closing: 14,
+      renewalDay: 0,
+    });
     expect(DEFAULT_POLICY.renewal.actionLocalHour).toBe(9);
     expect(validatePolicy(DEFAULT_POLICY)).toEqual([]);
   });
@@ -18,7 +24,9 @@ describe('retain policy', () => {
   it('refuses unknown settings, wrong types and broken invariants', () => {
     expect(() => resolvePolicy({ renewal: { actionHour: 10 } })).toThrow(/renewal\.actionHour: unknown policy setting/);
     expect(() => resolvePolicy({ renewal: { actionLocalHour: '9' } })).toThrow(InvalidPolicyError);
-    expect(() => resolvePolicy({ renewal: { milestoneOffsetsDays: { preparation: 95 } } })).toThrow(/after the previous one/);
+    expect(() => resolvePolicy({ renewal: { milestoneOffsetsDays: { preparation: 95 } } })).toThrow(
+      /after the previous one/,
+    );
     expect(() => resolvePolicy({ renewal: { actionLocalHour: 24 } })).toThrow(/0-23/);
   });
 
@@ -30,11 +38,26 @@ describe('retain policy', () => {
       [{ renewal: { playbook: null } }, /^policy\.renewal\.playbook: expected a list$/],
       [{ renewal: { playbook: [null] } }, /^policy\.renewal\.playbook\.0: expected an object$/],
       [{ renewal: { playbook: [untitled] } }, /^policy\.renewal\.playbook\.0\.title: required$/],
-      [{ renewal: { playbook: [{ ...item, dueDays: '5' }] } }, /^policy\.renewal\.playbook\.0\.dueDays: expected a number$/],
-      [{ renewal: { playbook: [{ ...item, colour: 'red' }] } }, /^policy\.renewal\.playbook\.0\.colour: unknown policy setting$/],
-      [{ renewal: { playbook: [{ ...item, onlyFor: 'enterprise' }] } }, /^policy\.renewal\.playbook\.0\.onlyFor: expected a list$/],
-      [{ save: { efforts: { none: { people: [{}] } } } }, /^policy\.save\.efforts\.none\.people\.0: expected a plain value$/],
-      [{ earlyWarning: { sla: { escalationChain: [1] } } }, /^policy\.earlyWarning\.sla\.escalationChain\.0: expected a string$/],
+      [
+        { renewal: { playbook: [{ ...item, dueDays: '5' }] } },
+        /^policy\.renewal\.playbook\.0\.dueDays: expected a number$/,
+      ],
+      [
+        { renewal: { playbook: [{ ...item, colour: 'red' }] } },
+        /^policy\.renewal\.playbook\.0\.colour: unknown policy setting$/,
+      ],
+      [
+        { renewal: { playbook: [{ ...item, onlyFor: 'enterprise' }] } },
+        /^policy\.renewal\.playbook\.0\.onlyFor: expected a list$/,
+      ],
+      [
+        { save: { efforts: { none: { people: [{}] } } } },
+        /^policy\.save\.efforts\.none\.people\.0: expected a plain value$/,
+      ],
+      [
+        { earlyWarning: { sla: { escalationChain: [1] } } },
+        /^policy\.earlyWarning\.sla\.escalationChain\.0: expected a string$/,
+      ],
       [{ winBack: { touchpoints: { afterMonths: 3 } } }, /^policy\.winBack\.touchpoints: expected a list$/],
       [{ renewal: { actionLocalHour: null } }, /^policy\.renewal\.actionLocalHour: expected a number$/],
     ];
@@ -49,7 +72,9 @@ describe('retain policy', () => {
       expect((thrown as InvalidPolicyError).problems).toEqual([expect.stringMatching(problem)]);
     }
     // A list in the default's shape still replaces the default list.
-    expect(resolvePolicy({ renewal: { playbook: [{ ...item, onlyFor: ['enterprise'] }] } }).renewal.playbook).toEqual([{ ...item, onlyFor: ['enterprise'] }]);
+    expect(resolvePolicy({ renewal: { playbook: [{ ...item, onlyFor: ['enterprise'] }] } }).renewal.playbook).toEqual([
+      { ...item, onlyFor: ['enterprise'] },
+    ]);
   });
 
   it('answers every setting given a value of the wrong shape with an InvalidPolicyError, never another error', () => {
@@ -67,11 +92,15 @@ describe('retain policy', () => {
     for (const path of settings) {
       for (const value of wrong) {
         const overrides: Record<string, unknown> = {};
-        path.reduce<Record<string, unknown>>((node, key, i) => (node[key] = i === path.length - 1 ? value : {}) as Record<string, unknown>, overrides);
+        path.reduce<Record<string, unknown>>(
+          (node, key, i) => (node[key] = i === path.length - 1 ? value : {}) as Record<string, unknown>,
+          overrides,
+        );
         try {
           resolvePolicy(overrides);
         } catch (error) {
-          if (!(error instanceof InvalidPolicyError)) escaped.push(`${path.join('.')}=${JSON.stringify(value)}: ${String(error)}`);
+          if (!(error instanceof InvalidPolicyError))
+            escaped.push(`${path.join('.')}=${JSON.stringify(value)}: ${String(error)}`);
         }
       }
     }

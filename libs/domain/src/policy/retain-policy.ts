@@ -8,18 +8,45 @@
  * hand-written and not a schema library: docs/decisions/0003-policy-schema.md); this
  * file composes them, versions them, applies overrides, and is what other code imports.
  */
-import { EARLY_WARNING_DEFAULTS, validateEarlyWarningPolicy, type EarlyWarningPolicy } from './sections/early-warning.policy';
+import {
+  EARLY_WARNING_DEFAULTS,
+  validateEarlyWarningPolicy,
+  type EarlyWarningPolicy,
+} from './sections/early-warning.policy';
 import { POST_SAVE_DEFAULTS, validatePostSavePolicy, type PostSavePolicy } from './sections/post-save.policy';
-import { RENEWAL_DEFAULTS, validateLaunchWindow, validateRenewalPolicy, type RenewalPolicy } from './sections/renewal.policy';
+import {
+  RENEWAL_DEFAULTS,
+  validateLaunchWindow,
+  validateRenewalPolicy,
+  type RenewalPolicy,
+} from './sections/renewal.policy';
 import { SAVE_DEFAULTS, validateSavePolicy, type SavePolicy } from './sections/save.policy';
 import { WIN_BACK_DEFAULTS, validateWinBackPolicy, type WinBackPolicy } from './sections/win-back.policy';
 
 export type { AlertGroup, AlertSeverity } from './sections/alert-vocabulary';
 export type { SeasonalSuppressionWindow } from './sections/alert-overload.policy';
-export type { AlertChannel, AlertDeliveryTiming, AlertEscalationRole, AlertRecipientRole } from './sections/alert-routing.policy';
-export type { AlertRuleSettings, EarlyWarningPolicy, EarlyWarningRuleSettings, UsageDropSettings } from './sections/early-warning.policy';
+export type {
+  AlertChannel,
+  AlertDeliveryTiming,
+  AlertEscalationRole,
+  AlertRecipientRole,
+} from './sections/alert-routing.policy';
+export type {
+  AlertRuleSettings,
+  EarlyWarningPolicy,
+  EarlyWarningRuleSettings,
+  UsageDropSettings,
+} from './sections/early-warning.policy';
 export type { PostSavePolicy } from './sections/post-save.policy';
-export type { OwnershipModel, OwnershipPolicy, RenewalPolicy, RenewalTaskTemplate, RiskClassificationPolicy, TaskOwnerRole, TaskTrigger } from './sections/renewal.policy';
+export type {
+  OwnershipModel,
+  OwnershipPolicy,
+  RenewalPolicy,
+  RenewalTaskTemplate,
+  RiskClassificationPolicy,
+  TaskOwnerRole,
+  TaskTrigger,
+} from './sections/renewal.policy';
 export type { ApproverRole, EffortLevel, SavePolicy, Tier } from './sections/save.policy';
 export type { WinBackPolicy } from './sections/win-back.policy';
 
@@ -166,6 +193,11 @@ export function resolvePolicy(overrides: unknown, base: RetainPolicy = DEFAULT_P
   const problems = validatePolicy(merged);
   if (problems.length) throw new InvalidPolicyError(problems);
   const overridden = isPlainObject(overrides) && Object.keys(overrides).some((k) => k !== 'version');
-  const version = isPlainObject(overrides) && typeof overrides.version === 'string' ? overrides.version : overridden ? `${base.version}+custom` : base.version;
+  const version =
+    isPlainObject(overrides) && typeof overrides.version === 'string'
+      ? overrides.version
+      : overridden
+        ? `${base.version}+custom`
+        : base.version;
   return { ...merged, version };
 }

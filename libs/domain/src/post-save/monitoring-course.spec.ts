@@ -1,5 +1,12 @@
 import { DEFAULT_POLICY } from '../policy/retain-policy';
-import { executiveCheckInAt, monitoringDueTimes, monitoringSummary, monitoringTaskMissed, promiseOverdue, type MonitoredSave } from './monitoring-course';
+import {
+  executiveCheckInAt,
+  monitoringDueTimes,
+  monitoringSummary,
+  monitoringTaskMissed,
+  promiseOverdue,
+  type MonitoredSave,
+} from './monitoring-course';
 import { monthsAfter } from './post-save';
 
 const now = Date.parse('2027-05-01T12:00:00Z');
@@ -27,8 +34,12 @@ describe('what falls due in monitoring', () => {
   it('dates executive check-ins every policy interval from the start, in the account time zone', () => {
     const start = '2027-01-15T14:00:00.000Z';
     const every = DEFAULT_POLICY.postSave.executiveCheckInEveryMonths;
-    expect(executiveCheckInAt(start, 1, 'Asia/Tokyo', DEFAULT_POLICY)).toBe(monthsAfter(new Date(start), 2 * every, 'Asia/Tokyo', DEFAULT_POLICY).toISOString());
-    expect(executiveCheckInAt(start, 2, 'UTC', DEFAULT_POLICY)).toBe(monthsAfter(new Date(start), 3 * every, 'UTC', DEFAULT_POLICY).toISOString());
+    expect(executiveCheckInAt(start, 1, 'Asia/Tokyo', DEFAULT_POLICY)).toBe(
+      monthsAfter(new Date(start), 2 * every, 'Asia/Tokyo', DEFAULT_POLICY).toISOString(),
+    );
+    expect(executiveCheckInAt(start, 2, 'UTC', DEFAULT_POLICY)).toBe(
+      monthsAfter(new Date(start), 3 * every, 'UTC', DEFAULT_POLICY).toISOString(),
+    );
   });
 
   it('wakes for the weekly check, the check-in and open items not escalated', () => {
@@ -45,14 +56,24 @@ describe('what falls due in monitoring', () => {
         { state: 'done', dueAt: '2027-05-06T00:00:00Z', escalatedAt: null },
       ],
     });
-    expect(times).toEqual(['2027-05-08T00:00:00Z', '2027-06-01T00:00:00Z', '2027-05-03T00:00:00Z', '2027-05-05T00:00:00Z'].map((t) => Date.parse(t)));
+    expect(times).toEqual(
+      ['2027-05-08T00:00:00Z', '2027-06-01T00:00:00Z', '2027-05-03T00:00:00Z', '2027-05-05T00:00:00Z'].map((t) =>
+        Date.parse(t),
+      ),
+    );
   });
 });
 
 describe('monitoringSummary (§4.10)', () => {
   const save = (m: Partial<MonitoredSave>): MonitoredSave => ({
     startedAt: '2027-01-01T00:00:00Z',
-    saved: { triggerReasons: ['usage down 40%'], rootCause: 'service_experience', concessions: [{ type: 'discount', discountPct: 10, terms: null, tiedTo: 'a 2-year term', sunset: '2028-01-01' }], saveStartedAt: '2026-12-01T00:00:00Z', savedAt: '2026-12-21T00:00:00Z' },
+    saved: {
+      triggerReasons: ['usage down 40%'],
+      rootCause: 'service_experience',
+      concessions: [{ type: 'discount', discountPct: 10, terms: null, tiedTo: 'a 2-year term', sunset: '2028-01-01' }],
+      saveStartedAt: '2026-12-01T00:00:00Z',
+      savedAt: '2026-12-21T00:00:00Z',
+    },
     promises: [],
     checks: [],
     tasks: [],
@@ -61,7 +82,16 @@ describe('monitoringSummary (§4.10)', () => {
   });
 
   it('records the risk, what worked, the concessions and the time to resolution', () => {
-    const summary = monitoringSummary(save({ promises: [{ description: 'fix sync', state: 'verified', escalatedAt: null }, { description: 'training', state: 'open', escalatedAt: null }] }), 'stabilised', new Date('2027-07-01T00:00:00Z'));
+    const summary = monitoringSummary(
+      save({
+        promises: [
+          { description: 'fix sync', state: 'verified', escalatedAt: null },
+          { description: 'training', state: 'open', escalatedAt: null },
+        ],
+      }),
+      'stabilised',
+      new Date('2027-07-01T00:00:00Z'),
+    );
     expect(summary).toEqual({
       result: 'stabilised',
       risk: ['usage down 40%', 'root cause: service_experience'],
@@ -80,10 +110,21 @@ describe('monitoringSummary (§4.10)', () => {
           { description: 'fix sync', state: 'missed', escalatedAt: '2027-02-01T00:00:00Z' },
           { description: 'training', state: 'delivered', escalatedAt: '2027-02-01T00:00:00Z' },
         ],
-        checks: [{ judgement: 'declining' }, { judgement: 'no_data' }, { judgement: 'stable' }, { judgement: 'declining' }],
+        checks: [
+          { judgement: 'declining' },
+          { judgement: 'no_data' },
+          { judgement: 'stable' },
+          { judgement: 'declining' },
+        ],
         tasks: [{ escalatedAt: '2027-02-01T00:00:00Z' }, { escalatedAt: null }],
         relapse: { reasons: ['usage fell 35%', 'champion left'] },
-        saved: { triggerReasons: [], rootCause: null, concessions: [], saveStartedAt: null, savedAt: '2026-12-21T00:00:00Z' },
+        saved: {
+          triggerReasons: [],
+          rootCause: null,
+          concessions: [],
+          saveStartedAt: null,
+          savedAt: '2026-12-21T00:00:00Z',
+        },
       }),
       'relapsed',
       new Date('2027-02-15T00:00:00Z'),

@@ -14,13 +14,21 @@ export function promiseOverdue(p: { state: string; dueAt: string; escalatedAt: s
 }
 
 /** A touchpoint or check-in left open past its date escalates once. */
-export function monitoringTaskMissed(t: { state: string; dueAt: string; escalatedAt: string | null }, now: number): boolean {
+export function monitoringTaskMissed(
+  t: { state: string; dueAt: string; escalatedAt: string | null },
+  now: number,
+): boolean {
   return t.state === 'open' && !t.escalatedAt && Date.parse(t.dueAt) <= now;
 }
 
 /** When the executive check-in after `done` of them is due: every policy interval of months from the start, in the account's time zone. */
 export function executiveCheckInAt(startedAt: string, done: number, timeZone: string, policy: RetainPolicy): string {
-  return monthsAfter(new Date(startedAt), (done + 1) * policy.postSave.executiveCheckInEveryMonths, timeZone, policy).toISOString();
+  return monthsAfter(
+    new Date(startedAt),
+    (done + 1) * policy.postSave.executiveCheckInEveryMonths,
+    timeZone,
+    policy,
+  ).toISOString();
 }
 
 /** The times the monitoring wakes up for: the weekly check, the executive check-in, open promises and tasks falling due. */
@@ -54,7 +62,13 @@ export interface MonitoredSave {
   saved: {
     triggerReasons: readonly string[];
     rootCause: string | null;
-    concessions: ReadonlyArray<{ type: string; discountPct: number | null; terms: string | null; tiedTo: string; sunset: string }>;
+    concessions: ReadonlyArray<{
+      type: string;
+      discountPct: number | null;
+      terms: string | null;
+      tiedTo: string;
+      sunset: string;
+    }>;
     saveStartedAt: string | null;
     savedAt: string;
   };
@@ -86,7 +100,10 @@ export function monitoringSummary(m: MonitoredSave, result: 'stabilised' | 'rela
     result,
     risk: [...m.saved.triggerReasons, ...(m.saved.rootCause ? [`root cause: ${m.saved.rootCause}`] : [])],
     whatWorked: delivered.map((x) => `${x.description} (${x.state})`),
-    concessions: m.saved.concessions.map((c) => `${c.type}${c.discountPct ? ` ${c.discountPct}%` : ''}${c.terms ? `: ${c.terms}` : ''}, tied to ${c.tiedTo}, sunset ${c.sunset}`),
+    concessions: m.saved.concessions.map(
+      (c) =>
+        `${c.type}${c.discountPct ? ` ${c.discountPct}%` : ''}${c.terms ? `: ${c.terms}` : ''}, tied to ${c.tiedTo}, sunset ${c.sunset}`,
+    ),
     timeToResolutionDays: Number.isFinite(startedAt) ? Math.round((savedAt - startedAt) / DAY) : null,
     monitoredDays: Math.round((now.getTime() - Date.parse(m.startedAt)) / DAY),
     whatToDoDifferently: differently,

@@ -1,12 +1,32 @@
 import { DEFAULT_POLICY, resolvePolicy } from '../policy/retain-policy';
-import { judgeWeek, monitoringExtension, monthsAfter, winBackSchedule, type HealthReading, type WeeklyCheck } from './post-save';
+import {
+  judgeWeek,
+  monitoringExtension,
+  monthsAfter,
+  winBackSchedule,
+  type HealthReading,
+  type WeeklyCheck,
+} from './post-save';
 
-const reading = (healthScore: number | null, usageChangePct: number | null = 0): HealthReading => ({ healthScore, usageChangePct, observedAt: '2027-01-01T00:00:00Z' });
-const check = (week: number, judgement: WeeklyCheck['judgement'], healthScore: number | null = 80): WeeklyCheck => ({ week, at: '2027-01-01T00:00:00Z', reading: healthScore === null ? null : reading(healthScore), judgement, reasons: [] });
+const reading = (healthScore: number | null, usageChangePct: number | null = 0): HealthReading => ({
+  healthScore,
+  usageChangePct,
+  observedAt: '2027-01-01T00:00:00Z',
+});
+const check = (week: number, judgement: WeeklyCheck['judgement'], healthScore: number | null = 80): WeeklyCheck => ({
+  week,
+  at: '2027-01-01T00:00:00Z',
+  reading: healthScore === null ? null : reading(healthScore),
+  judgement,
+  reasons: [],
+});
 
 describe('judgeWeek (docs/rulebook.md §4.10 weekly health checks)', () => {
   it('is stable when health holds and usage does not fall', () => {
-    expect(judgeWeek(reading(78, -5), [check(1, 'stable', 80)], DEFAULT_POLICY)).toEqual({ judgement: 'stable', reasons: [] });
+    expect(judgeWeek(reading(78, -5), [check(1, 'stable', 80)], DEFAULT_POLICY)).toEqual({
+      judgement: 'stable',
+      reasons: [],
+    });
   });
   it('is declining on a 10-point weekly drop (9 is not) or usage down 15% (14 is not)', () => {
     expect(judgeWeek(reading(70), [check(1, 'stable', 80)], DEFAULT_POLICY).judgement).toBe('declining');
@@ -15,15 +35,23 @@ describe('judgeWeek (docs/rulebook.md §4.10 weekly health checks)', () => {
     expect(judgeWeek(reading(80, -14), [], DEFAULT_POLICY).judgement).toBe('stable');
   });
   it('is relapsed under health 50 (50 is not), with usage down 40%, or on the third declining week in a row', () => {
-    expect(judgeWeek(reading(49), [], DEFAULT_POLICY)).toMatchObject({ judgement: 'relapsed', reasons: ['health 49 is under 50'] });
+    expect(judgeWeek(reading(49), [], DEFAULT_POLICY)).toMatchObject({
+      judgement: 'relapsed',
+      reasons: ['health 49 is under 50'],
+    });
     expect(judgeWeek(reading(50), [], DEFAULT_POLICY).judgement).toBe('stable');
     expect(judgeWeek(reading(80, -40), [], DEFAULT_POLICY).judgement).toBe('relapsed');
     const twoDown = [check(1, 'stable', 90), check(2, 'declining', 79), check(3, 'declining', 68)];
-    expect(judgeWeek(reading(57), twoDown, DEFAULT_POLICY)).toMatchObject({ judgement: 'relapsed', reasons: ['health fell 11 points in a week (68 to 57)', '3 declining weeks in a row'] });
+    expect(judgeWeek(reading(57), twoDown, DEFAULT_POLICY)).toMatchObject({
+      judgement: 'relapsed',
+      reasons: ['health fell 11 points in a week (68 to 57)', '3 declining weeks in a row'],
+    });
     expect(judgeWeek(reading(57), twoDown.slice(0, 2), DEFAULT_POLICY).judgement).toBe('declining');
   });
   it('compares with the last week that had a score, and calls a week without a reading no data', () => {
-    expect(judgeWeek(reading(70), [check(1, 'stable', 80), check(2, 'no_data', null)], DEFAULT_POLICY).judgement).toBe('declining');
+    expect(judgeWeek(reading(70), [check(1, 'stable', 80), check(2, 'no_data', null)], DEFAULT_POLICY).judgement).toBe(
+      'declining',
+    );
     expect(judgeWeek(null, [], DEFAULT_POLICY).judgement).toBe('no_data');
     expect(judgeWeek(reading(null, null), [], DEFAULT_POLICY).judgement).toBe('no_data');
   });
@@ -32,13 +60,32 @@ describe('judgeWeek (docs/rulebook.md §4.10 weekly health checks)', () => {
 describe('monitoringExtension (6 months, extended in 3-month steps to 12 while fragile)', () => {
   const steady = [1, 2, 3, 4].map((w) => check(w, 'stable', 80));
   it('ends a steady account with nothing open', () => {
-    expect(monitoringExtension(steady, 0, 6, DEFAULT_POLICY)).toEqual({ fragile: false, reasons: [], extendToMonths: null });
+    expect(monitoringExtension(steady, 0, 6, DEFAULT_POLICY)).toEqual({
+      fragile: false,
+      reasons: [],
+      extendToMonths: null,
+    });
   });
   it('extends for low health, a recent decline, a falling trend, or open promises', () => {
-    expect(monitoringExtension([...steady.slice(0, 3), check(4, 'stable', 65)], 0, 6, DEFAULT_POLICY)).toMatchObject({ fragile: true, extendToMonths: 9 });
-    expect(monitoringExtension([check(1, 'declining', 80), ...steady.slice(1)], 0, 6, DEFAULT_POLICY).reasons).toEqual(['declining in the last 4 weeks']);
-    expect(monitoringExtension([check(1, 'stable', 88), check(2, 'stable', 85), check(3, 'stable', 82), check(4, 'stable', 80)], 0, 9, DEFAULT_POLICY)).toMatchObject({ extendToMonths: 12, reasons: ['health trending down over 4 weeks'] });
-    expect(monitoringExtension(steady, 2, 6, DEFAULT_POLICY)).toMatchObject({ reasons: ['2 promise(s) still open'], extendToMonths: 9 });
+    expect(monitoringExtension([...steady.slice(0, 3), check(4, 'stable', 65)], 0, 6, DEFAULT_POLICY)).toMatchObject({
+      fragile: true,
+      extendToMonths: 9,
+    });
+    expect(monitoringExtension([check(1, 'declining', 80), ...steady.slice(1)], 0, 6, DEFAULT_POLICY).reasons).toEqual([
+      'declining in the last 4 weeks',
+    ]);
+    expect(
+      monitoringExtension(
+        [check(1, 'stable', 88), check(2, 'stable', 85), check(3, 'stable', 82), check(4, 'stable', 80)],
+        0,
+        9,
+        DEFAULT_POLICY,
+      ),
+    ).toMatchObject({ extendToMonths: 12, reasons: ['health trending down over 4 weeks'] });
+    expect(monitoringExtension(steady, 2, 6, DEFAULT_POLICY)).toMatchObject({
+      reasons: ['2 promise(s) still open'],
+      extendToMonths: 9,
+    });
   });
   it('never goes past the maximum, and caps a step that would', () => {
     expect(monitoringExtension(steady, 1, 12, DEFAULT_POLICY)).toMatchObject({ fragile: true, extendToMonths: null });
@@ -47,10 +94,12 @@ describe('monitoringExtension (6 months, extended in 3-month steps to 12 while f
   });
 });
 
-describe('calendars in the account\'s time zone', () => {
+describe("calendars in the account's time zone", () => {
   it('puts a month later at 09:00 local, across a DST change', () => {
     // 2027-02-20 in New York is EST; 2027-03-20 is EDT.
-    expect(monthsAfter(new Date('2027-02-20T18:00:00Z'), 1, 'America/New_York', DEFAULT_POLICY).toISOString()).toBe('2027-03-20T13:00:00.000Z');
+    expect(monthsAfter(new Date('2027-02-20T18:00:00Z'), 1, 'America/New_York', DEFAULT_POLICY).toISOString()).toBe(
+      '2027-03-20T13:00:00.000Z',
+    );
   });
   it('schedules win-back touchpoints at 3, 6 and 12 months, each due 14 days later', () => {
     const s = winBackSchedule(new Date('2027-01-31T12:00:00Z'), 'Asia/Jakarta', DEFAULT_POLICY);

@@ -30,25 +30,39 @@ export interface WeeklyCheck {
  * of weeks in a row; declining on a week-on-week health drop or a usage fall; stable
  * otherwise. No reading since the last check is `no_data` (a gap, not good news).
  */
-export function judgeWeek(reading: HealthReading | null, previous: readonly WeeklyCheck[], policy: RetainPolicy): { judgement: WeekJudgement; reasons: string[] } {
-  if (!reading || (reading.healthScore === null && reading.usageChangePct === null)) return { judgement: 'no_data', reasons: ['no health reading since the last check'] };
+export function judgeWeek(
+  reading: HealthReading | null,
+  previous: readonly WeeklyCheck[],
+  policy: RetainPolicy,
+): { judgement: WeekJudgement; reasons: string[] } {
+  if (!reading || (reading.healthScore === null && reading.usageChangePct === null))
+    return { judgement: 'no_data', reasons: ['no health reading since the last check'] };
   const p = policy.postSave;
   const relapse: string[] = [];
   const decline: string[] = [];
   const { healthScore, usageChangePct } = reading;
-  if (healthScore !== null && healthScore < p.relapse.healthBelow) relapse.push(`health ${healthScore} is under ${p.relapse.healthBelow}`);
-  if (usageChangePct !== null && usageChangePct <= -p.relapse.usageDropPct) relapse.push(`usage down ${-usageChangePct}% (relapse from ${p.relapse.usageDropPct}%)`);
+  if (healthScore !== null && healthScore < p.relapse.healthBelow)
+    relapse.push(`health ${healthScore} is under ${p.relapse.healthBelow}`);
+  if (usageChangePct !== null && usageChangePct <= -p.relapse.usageDropPct)
+    relapse.push(`usage down ${-usageChangePct}% (relapse from ${p.relapse.usageDropPct}%)`);
   if (relapse.length) return { judgement: 'relapsed', reasons: relapse };
 
-  const lastScore = [...previous].reverse().find((c) => c.reading?.healthScore !== null && c.reading?.healthScore !== undefined)?.reading?.healthScore ?? null;
-  if (healthScore !== null && lastScore !== null && lastScore - healthScore >= p.decline.healthDropPoints) decline.push(`health fell ${lastScore - healthScore} points in a week (${lastScore} to ${healthScore})`);
-  if (usageChangePct !== null && usageChangePct <= -p.decline.usageDropPct) decline.push(`usage down ${-usageChangePct}%`);
+  const lastScore =
+    [...previous].reverse().find((c) => c.reading?.healthScore !== null && c.reading?.healthScore !== undefined)
+      ?.reading?.healthScore ?? null;
+  if (healthScore !== null && lastScore !== null && lastScore - healthScore >= p.decline.healthDropPoints)
+    decline.push(`health fell ${lastScore - healthScore} points in a week (${lastScore} to ${healthScore})`);
+  if (usageChangePct !== null && usageChangePct <= -p.decline.usageDropPct)
+    decline.push(`usage down ${-usageChangePct}%`);
   if (!decline.length) return { judgement: 'stable', reasons: [] };
 
   const streak = p.relapse.consecutiveDecliningWeeks - 1;
   const before = previous.slice(-streak);
   if (streak > 0 && before.length === streak && before.every((c) => c.judgement === 'declining')) {
-    return { judgement: 'relapsed', reasons: [...decline, `${p.relapse.consecutiveDecliningWeeks} declining weeks in a row`] };
+    return {
+      judgement: 'relapsed',
+      reasons: [...decline, `${p.relapse.consecutiveDecliningWeeks} declining weeks in a row`],
+    };
   }
   if (streak === 0) return { judgement: 'relapsed', reasons: decline };
   return { judgement: 'declining', reasons: decline };
@@ -67,23 +81,33 @@ export function monitoringExtension(
 ): { fragile: boolean; reasons: string[]; extendToMonths: number | null } {
   const p = policy.postSave;
   const reasons: string[] = [];
-  const latest = [...checks].reverse().find((c) => c.reading?.healthScore !== null && c.reading?.healthScore !== undefined);
+  const latest = [...checks]
+    .reverse()
+    .find((c) => c.reading?.healthScore !== null && c.reading?.healthScore !== undefined);
   const score = latest?.reading?.healthScore ?? null;
   if (score !== null && score < p.fragileHealthBelow) reasons.push(`health ${score} is under ${p.fragileHealthBelow}`);
   const recent = checks.slice(-p.trendWeeks);
-  if (recent.some((c) => c.judgement === 'declining' || c.judgement === 'relapsed')) reasons.push(`declining in the last ${p.trendWeeks} weeks`);
+  if (recent.some((c) => c.judgement === 'declining' || c.judgement === 'relapsed'))
+    reasons.push(`declining in the last ${p.trendWeeks} weeks`);
   const scored = recent.filter((c) => c.reading?.healthScore !== null && c.reading?.healthScore !== undefined);
-  if (scored.length >= 2 && scored.at(-1)!.reading!.healthScore! < scored[0]!.reading!.healthScore!) reasons.push(`health trending down over ${scored.length} weeks`);
+  if (scored.length >= 2 && scored.at(-1)!.reading!.healthScore! < scored[0]!.reading!.healthScore!)
+    reasons.push(`health trending down over ${scored.length} weeks`);
   if (!scored.length && checks.length) reasons.push('no health reading in the last weeks');
   if (openPromises > 0) reasons.push(`${openPromises} promise(s) still open`);
   const fragile = reasons.length > 0;
-  const extendToMonths = fragile && currentMonths < p.maxMonths ? Math.min(p.maxMonths, currentMonths + p.extendStepMonths) : null;
+  const extendToMonths =
+    fragile && currentMonths < p.maxMonths ? Math.min(p.maxMonths, currentMonths + p.extendStepMonths) : null;
   return { fragile, reasons: [...new Set(reasons)], extendToMonths };
 }
 
 /** The instant `months` calendar months after `start`, at the policy's local hour in the account's time zone. */
 export function monthsAfter(start: Date, months: number, timeZone: string, policy: RetainPolicy): Date {
-  return zonedTimeToInstant(addMonths(localDateAt(start, timeZone), months), policy.renewal.actionLocalHour, 0, timeZone);
+  return zonedTimeToInstant(
+    addMonths(localDateAt(start, timeZone), months),
+    policy.renewal.actionLocalHour,
+    0,
+    timeZone,
+  );
 }
 
 export interface WinBackTouchpoint {
@@ -97,7 +121,12 @@ export interface WinBackTouchpoint {
 export function winBackSchedule(churnedAt: Date, timeZone: string, policy: RetainPolicy): WinBackTouchpoint[] {
   return policy.winBack.touchpoints.map((tp) => {
     const at = monthsAfter(churnedAt, tp.afterMonths, timeZone, policy);
-    return { kind: tp.kind, afterMonths: tp.afterMonths, at: at.toISOString(), dueAt: new Date(at.getTime() + policy.winBack.taskDueDays * 86_400_000).toISOString() };
+    return {
+      kind: tp.kind,
+      afterMonths: tp.afterMonths,
+      at: at.toISOString(),
+      dueAt: new Date(at.getTime() + policy.winBack.taskDueDays * 86_400_000).toISOString(),
+    };
   });
 }
 

@@ -42,9 +42,18 @@ export type WinBackOutcomeResult = 'won_back' | 'declined' | 'no_response';
  * 0 and, if given, a renewal date between tomorrow and the launch window's end; the
  * other outcomes have neither. The problem, or null.
  */
-export function winBackOutcomeProblem(u: { result: WinBackOutcomeResult; newArrCents?: number; renewalDate?: string }, timeZone: string, now: Date, policy: RetainPolicy): string | null {
-  if (u.result !== 'won_back') return u.newArrCents !== undefined || u.renewalDate !== undefined ? 'only a won-back outcome has a new ARR and renewal date' : null;
-  if (!Number.isInteger(u.newArrCents) || u.newArrCents! <= 0) return 'won back needs the new ARR in whole cents above 0';
+export function winBackOutcomeProblem(
+  u: { result: WinBackOutcomeResult; newArrCents?: number; renewalDate?: string },
+  timeZone: string,
+  now: Date,
+  policy: RetainPolicy,
+): string | null {
+  if (u.result !== 'won_back')
+    return u.newArrCents !== undefined || u.renewalDate !== undefined
+      ? 'only a won-back outcome has a new ARR and renewal date'
+      : null;
+  if (!Number.isInteger(u.newArrCents) || u.newArrCents! <= 0)
+    return 'won back needs the new ARR in whole cents above 0';
   if (u.renewalDate === undefined) return null;
   if (!isIsoDate(u.renewalDate)) return 'renewalDate must be YYYY-MM-DD';
   const days = daysUntilRenewal(u.renewalDate, timeZone, now);
@@ -53,6 +62,11 @@ export function winBackOutcomeProblem(u: { result: WinBackOutcomeResult; newArrC
 }
 
 /** The won-back account's renewal date: the one given, or a term from today in its time zone. */
-export function wonBackRenewalDate(renewalDate: string | undefined, timeZone: string, now: Date, policy: RetainPolicy): string {
+export function wonBackRenewalDate(
+  renewalDate: string | undefined,
+  timeZone: string,
+  now: Date,
+  policy: RetainPolicy,
+): string {
   return renewalDate ?? addMonths(localDateAt(now, timeZone), policy.renewal.termMonths);
 }

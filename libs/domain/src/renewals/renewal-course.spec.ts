@@ -1,5 +1,12 @@
 import { DEFAULT_POLICY, resolvePolicy } from '../policy/retain-policy';
-import { noDecisionReescalationAt, postRenewalComplete, postRenewalStart, postRenewalWindowEnd, renewalDueTimes, saveStartDue } from './renewal-course';
+import {
+  noDecisionReescalationAt,
+  postRenewalComplete,
+  postRenewalStart,
+  postRenewalWindowEnd,
+  renewalDueTimes,
+  saveStartDue,
+} from './renewal-course';
 import type { RenewalTask } from './renewal-tasks';
 import { renewalMilestones, type RenewalPhase } from './renewal-timeline';
 
@@ -8,15 +15,37 @@ const renewalDay = new Date('2027-03-31T09:00:00Z');
 
 describe('postRenewalStart', () => {
   const reached: RenewalPhase[] = ['assessment', 'preparation', 'engagement', 'closing', 'renewal_day'];
-  it.each<[string, { outcome: 'renewed' | 'churned'; decidedAt: string } | null, RenewalPhase[], string | null, string | null]>([
-    ['decided before renewal day: from renewal day', { outcome: 'renewed', decidedAt: '2027-03-20T00:00:00Z' }, reached, null, '2027-03-31T09:00:00.000Z'],
-    ['decided after renewal day: from the decision', { outcome: 'renewed', decidedAt: '2027-04-02T00:00:00Z' }, reached, null, '2027-04-02T00:00:00.000Z'],
+  it.each<
+    [string, { outcome: 'renewed' | 'churned'; decidedAt: string } | null, RenewalPhase[], string | null, string | null]
+  >([
+    [
+      'decided before renewal day: from renewal day',
+      { outcome: 'renewed', decidedAt: '2027-03-20T00:00:00Z' },
+      reached,
+      null,
+      '2027-03-31T09:00:00.000Z',
+    ],
+    [
+      'decided after renewal day: from the decision',
+      { outcome: 'renewed', decidedAt: '2027-04-02T00:00:00Z' },
+      reached,
+      null,
+      '2027-04-02T00:00:00.000Z',
+    ],
     ['a churn has no post-renewal', { outcome: 'churned', decidedAt: '2027-03-20T00:00:00Z' }, reached, null, null],
     ['undecided', null, reached, null, null],
     ['renewal day not reached', { outcome: 'renewed', decidedAt: '2027-03-20T00:00:00Z' }, ['assessment'], null, null],
-    ['already started', { outcome: 'renewed', decidedAt: '2027-03-20T00:00:00Z' }, reached, '2027-03-31T09:00:00Z', null],
+    [
+      'already started',
+      { outcome: 'renewed', decidedAt: '2027-03-20T00:00:00Z' },
+      reached,
+      '2027-03-31T09:00:00Z',
+      null,
+    ],
   ])('%s', (_, decision, reachedPhases, postRenewalStartedAt, expected) => {
-    expect(postRenewalStart({ decision, reachedPhases, postRenewalStartedAt }, renewalDay)?.toISOString() ?? null).toBe(expected);
+    expect(postRenewalStart({ decision, reachedPhases, postRenewalStartedAt }, renewalDay)?.toISOString() ?? null).toBe(
+      expected,
+    );
   });
 });
 
@@ -27,10 +56,17 @@ describe('post-renewal completion', () => {
   const end = postRenewalWindowEnd(started, DEFAULT_POLICY);
   it('ends the window the policy days after the start', () => {
     expect(end).toBe(Date.parse(started) + DEFAULT_POLICY.renewal.postRenewalWindowDays * DAY);
-    expect(postRenewalWindowEnd(started, resolvePolicy({ renewal: { postRenewalWindowDays: 10 } }))).toBe(Date.parse('2027-04-11T00:00:00Z'));
+    expect(postRenewalWindowEnd(started, resolvePolicy({ renewal: { postRenewalWindowDays: 10 } }))).toBe(
+      Date.parse('2027-04-11T00:00:00Z'),
+    );
   });
   it.each<[string, RenewalTask[], Date, boolean]>([
-    ['all post-renewal tasks done', [task('post_renewal', 'done'), task('post_renewal', 'cancelled'), task('closing', 'open')], inWindow, true],
+    [
+      'all post-renewal tasks done',
+      [task('post_renewal', 'done'), task('post_renewal', 'cancelled'), task('closing', 'open')],
+      inWindow,
+      true,
+    ],
     ['one still open in the window', [task('post_renewal', 'done'), task('post_renewal', 'open')], inWindow, false],
     ['one still open when the window ends', [task('post_renewal', 'open')], new Date(end), true],
     ['no post-renewal task at all', [], inWindow, true],
@@ -63,7 +99,12 @@ describe('saveStartDue', () => {
     expect(saveStartDue(r, DEFAULT_POLICY)).toBe(due);
   });
   it('never starts one when the policy says not to', () => {
-    expect(saveStartDue({ status: 'active', decided: false, saveRequested: true, saveId: null }, resolvePolicy({ renewal: { autoStartSave: false } }))).toBe(false);
+    expect(
+      saveStartDue(
+        { status: 'active', decided: false, saveRequested: true, saveId: null },
+        resolvePolicy({ renewal: { autoStartSave: false } }),
+      ),
+    ).toBe(false);
   });
 });
 
@@ -72,13 +113,35 @@ describe('renewalDueTimes', () => {
     const milestones = renewalMilestones('2027-03-31', 'UTC', DEFAULT_POLICY);
     const tasks = [{ state: 'open', escalatedAt: null, dueAt: '2027-02-10T00:00:00Z' }] as RenewalTask[];
     const flaggedAt = '2027-03-31T09:00:00Z';
-    const times = renewalDueTimes({ reachedPhases: ['assessment'], tasks, exception: { flaggedAt, escalations: [flaggedAt] }, decided: false, postRenewalStartedAt: '2027-04-01T00:00:00Z' }, milestones, DEFAULT_POLICY);
+    const times = renewalDueTimes(
+      {
+        reachedPhases: ['assessment'],
+        tasks,
+        exception: { flaggedAt, escalations: [flaggedAt] },
+        decided: false,
+        postRenewalStartedAt: '2027-04-01T00:00:00Z',
+      },
+      milestones,
+      DEFAULT_POLICY,
+    );
     expect(times).toEqual([
       milestones.find((m) => m.phase === 'preparation')!.at.getTime(),
       Date.parse('2027-02-10T00:00:00Z'),
       noDecisionReescalationAt({ flaggedAt, escalations: [flaggedAt] }, false, DEFAULT_POLICY),
       postRenewalWindowEnd('2027-04-01T00:00:00Z', DEFAULT_POLICY),
     ]);
-    expect(renewalDueTimes({ reachedPhases: milestones.map((m) => m.phase), tasks: [], exception: null, decided: true, postRenewalStartedAt: null }, milestones, DEFAULT_POLICY)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(
+      renewalDueTimes(
+        {
+          reachedPhases: milestones.map((m) => m.phase),
+          tasks: [],
+          exception: null,
+          decided: true,
+          postRenewalStartedAt: null,
+        },
+        milestones,
+        DEFAULT_POLICY,
+      ),
+    ).toEqual([undefined, undefined, undefined, undefined]);
   });
 });

@@ -1,22 +1,29 @@
 import { DEFAULT_POLICY, resolvePolicy } from '../policy/retain-policy';
-import { decidedArrCents, nextTermDate, renewalDateChangeProblem, type RenewalDecisionOutcome } from './renewal-decision';
+import {
+  decidedArrCents,
+  nextTermDate,
+  renewalDateChangeProblem,
+  type RenewalDecisionOutcome,
+} from './renewal-decision';
 
 describe('decidedArrCents: the ARR a decision carries', () => {
-  it.each<[RenewalDecisionOutcome, number | undefined, string | undefined, { arrCents: number } | { problem: string }]>([
-    ['renewed', undefined, undefined, { arrCents: 1000 }],
-    ['renewed', 1000, undefined, { arrCents: 1000 }],
-    ['renewed', 1200, undefined, { problem: 'a changed ARR is expanded or downsized, not renewed' }],
-    ['expanded', 1200, undefined, { arrCents: 1200 }],
-    ['expanded', 1000, undefined, { problem: 'expanded needs newArrCents above the current 1000' }],
-    ['expanded', undefined, undefined, { problem: 'expanded needs newArrCents above the current 1000' }],
-    ['downsized', 600, undefined, { arrCents: 600 }],
-    ['downsized', 0, undefined, { problem: 'downsized needs newArrCents between 0 and the current 1000' }],
-    ['downsized', 1000, undefined, { problem: 'downsized needs newArrCents between 0 and the current 1000' }],
-    ['churned', undefined, 'too expensive', { arrCents: 0 }],
-    ['churned', undefined, ' ', { problem: "churned needs the reason in the customer's words" }],
-    ['paused', undefined, undefined, { arrCents: 1000 }],
-    ['paused', 300, undefined, { arrCents: 300 }],
-  ])('%s with %p (reason %p) -> %j', (outcome, newArrCents, reason, expected) => {
+  it.each<[RenewalDecisionOutcome, number | undefined, string | undefined, { arrCents: number } | { problem: string }]>(
+    [
+      ['renewed', undefined, undefined, { arrCents: 1000 }],
+      ['renewed', 1000, undefined, { arrCents: 1000 }],
+      ['renewed', 1200, undefined, { problem: 'a changed ARR is expanded or downsized, not renewed' }],
+      ['expanded', 1200, undefined, { arrCents: 1200 }],
+      ['expanded', 1000, undefined, { problem: 'expanded needs newArrCents above the current 1000' }],
+      ['expanded', undefined, undefined, { problem: 'expanded needs newArrCents above the current 1000' }],
+      ['downsized', 600, undefined, { arrCents: 600 }],
+      ['downsized', 0, undefined, { problem: 'downsized needs newArrCents between 0 and the current 1000' }],
+      ['downsized', 1000, undefined, { problem: 'downsized needs newArrCents between 0 and the current 1000' }],
+      ['churned', undefined, 'too expensive', { arrCents: 0 }],
+      ['churned', undefined, ' ', { problem: "churned needs the reason in the customer's words" }],
+      ['paused', undefined, undefined, { arrCents: 1000 }],
+      ['paused', 300, undefined, { arrCents: 300 }],
+    ],
+  )('%s with %p (reason %p) -> %j', (outcome, newArrCents, reason, expected) => {
     expect(decidedArrCents({ outcome, newArrCents, reason }, 1000)).toEqual(expected);
   });
 });
@@ -49,6 +56,8 @@ describe('nextTermDate', () => {
 
   it('launches none when the policy says not to (the default), and follows the term length', () => {
     expect(nextTermDate('renewed', '2027-03-31', DEFAULT_POLICY)).toBeNull();
-    expect(nextTermDate('renewed', '2027-03-31', resolvePolicy({ renewal: { autoLaunchNextTerm: true, termMonths: 6 } }))).toBe('2027-09-30');
+    expect(
+      nextTermDate('renewed', '2027-03-31', resolvePolicy({ renewal: { autoLaunchNextTerm: true, termMonths: 6 } })),
+    ).toBe('2027-09-30');
   });
 });

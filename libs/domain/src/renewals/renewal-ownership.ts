@@ -29,20 +29,54 @@ export interface OwnershipInputs {
  */
 export function renewalOwnership(i: OwnershipInputs, policy: RetainPolicy): RenewalOwnership {
   const p = policy.renewal.ownership;
-  const csm = (responsibility: RenewalOwner['responsibility']): RenewalOwner => ({ role: 'csm', principalId: i.ownerCsmId, responsibility });
-  const sales: RenewalOwner = { role: 'sales_rep', principalId: i.salesRepId, responsibility: 'revenue_and_negotiation' };
+  const csm = (responsibility: RenewalOwner['responsibility']): RenewalOwner => ({
+    role: 'csm',
+    principalId: i.ownerCsmId,
+    responsibility,
+  });
+  const sales: RenewalOwner = {
+    role: 'sales_rep',
+    principalId: i.salesRepId,
+    responsibility: 'revenue_and_negotiation',
+  };
   switch (p.model) {
     case 'cs_led':
-      return { model: p.model, owners: [csm('end_to_end')], salesInvolved: false, reason: 'CS-led: the CSM owns the renewal end to end' };
+      return {
+        model: p.model,
+        owners: [csm('end_to_end')],
+        salesInvolved: false,
+        reason: 'CS-led: the CSM owns the renewal end to end',
+      };
     case 'sales_led':
-      return { model: p.model, owners: [sales, csm('context_and_relationship')], salesInvolved: true, reason: 'sales-led: sales owns revenue and negotiation, the CSM supplies context' };
+      return {
+        model: p.model,
+        owners: [sales, csm('context_and_relationship')],
+        salesInvolved: true,
+        reason: 'sales-led: sales owns revenue and negotiation, the CSM supplies context',
+      };
     case 'hybrid': {
       const big = i.arrCents >= p.hybridSalesJoinsFromArrCents;
       const risky = i.category !== null && p.hybridSalesJoinsCategories.includes(i.category);
-      if (!big && !risky) return { model: p.model, owners: [csm('end_to_end')], salesInvolved: false, reason: 'hybrid: CS owns renewals below the sales threshold' };
-      const why = [big ? `ARR of at least $${(p.hybridSalesJoinsFromArrCents / 100).toLocaleString('en-US')}` : '', risky ? `a ${i.category} renewal` : ''].filter(Boolean).join(' and ');
+      if (!big && !risky)
+        return {
+          model: p.model,
+          owners: [csm('end_to_end')],
+          salesInvolved: false,
+          reason: 'hybrid: CS owns renewals below the sales threshold',
+        };
+      const why = [
+        big ? `ARR of at least $${(p.hybridSalesJoinsFromArrCents / 100).toLocaleString('en-US')}` : '',
+        risky ? `a ${i.category} renewal` : '',
+      ]
+        .filter(Boolean)
+        .join(' and ');
       const gap = i.salesRepId ? '' : '; no sales rep is assigned to the account';
-      return { model: p.model, owners: [csm('context_and_relationship'), sales], salesInvolved: true, reason: `hybrid: sales joins for ${why}${gap}` };
+      return {
+        model: p.model,
+        owners: [csm('context_and_relationship'), sales],
+        salesInvolved: true,
+        reason: `hybrid: sales joins for ${why}${gap}`,
+      };
     }
   }
 }

@@ -42,7 +42,9 @@ function ownerFor(role: TaskOwnerRole, people: TaskPeople): { ownerRole: TaskOwn
       return { ownerRole: 'csm', ownerId: people.ownerCsmId };
     case 'sales_rep':
       // No sales rep on the account: the CSM carries the task rather than nobody.
-      return people.salesRepId ? { ownerRole: 'sales_rep', ownerId: people.salesRepId } : { ownerRole: 'csm', ownerId: people.ownerCsmId };
+      return people.salesRepId
+        ? { ownerRole: 'sales_rep', ownerId: people.salesRepId }
+        : { ownerRole: 'csm', ownerId: people.ownerCsmId };
     case 'csm_manager':
       return { ownerRole: 'csm_manager', ownerId: people.csmManagerId };
     default:

@@ -32,7 +32,7 @@ describe('renewal timeline', () => {
     expect(renewalTimeBand(days, DEFAULT_POLICY)).toBe(band);
   });
 
-  it('counts days left on the account\'s calendar', () => {
+  it("counts days left on the account's calendar", () => {
     // 23:00 UTC on the 30th is already the 31st in Tokyo.
     expect(daysUntilRenewal('2027-03-31', 'Asia/Tokyo', new Date('2027-03-30T23:00:00Z'))).toBe(0);
     expect(daysUntilRenewal('2027-03-31', 'UTC', new Date('2027-03-30T23:00:00Z'))).toBe(1);

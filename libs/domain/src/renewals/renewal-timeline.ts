@@ -2,7 +2,15 @@ import type { RetainPolicy } from '../policy/retain-policy';
 import { addDays, daysBetween, localDateAt, zonedTimeToInstant } from '../time/local-time';
 
 /** The timeline's phases in order (docs/rulebook.md §2); `scheduled` is before T-90. */
-export const RENEWAL_PHASES = ['scheduled', 'assessment', 'preparation', 'engagement', 'closing', 'renewal_day', 'post_renewal'] as const;
+export const RENEWAL_PHASES = [
+  'scheduled',
+  'assessment',
+  'preparation',
+  'engagement',
+  'closing',
+  'renewal_day',
+  'post_renewal',
+] as const;
 export type RenewalPhase = (typeof RENEWAL_PHASES)[number];
 
 /** Phases that start at a milestone counted back from the renewal date. */

@@ -1,15 +1,34 @@
 import { DEFAULT_POLICY, resolvePolicy } from '../policy/retain-policy';
 import { classifyRenewalRisk, type RenewalHealthInputs, type RiskCategory } from './risk-classification';
 
-const healthy: RenewalHealthInputs = { healthScore: 85, healthScoreTrend: 'stable', usageChangePct: 5, supportSentiment: 'positive', relationship: 'strong', businessOutcomes: 'achieved' };
+const healthy: RenewalHealthInputs = {
+  healthScore: 85,
+  healthScoreTrend: 'stable',
+  usageChangePct: 5,
+  supportSentiment: 'positive',
+  relationship: 'strong',
+  businessOutcomes: 'achieved',
+};
 
 describe('classifyRenewalRisk', () => {
   it.each<[string, RenewalHealthInputs, RiskCategory]>([
     ['healthy account', healthy, 'green'],
-    ['healthy with whitespace and budget-holder relationship', { ...healthy, growth: { whitespace: true, budgetHolderRelationship: true } }, 'expansion'],
-    ['healthy with stated growth needs and budget-holder relationship', { ...healthy, growth: { statedGrowthNeeds: true, budgetHolderRelationship: true } }, 'expansion'],
+    [
+      'healthy with whitespace and budget-holder relationship',
+      { ...healthy, growth: { whitespace: true, budgetHolderRelationship: true } },
+      'expansion',
+    ],
+    [
+      'healthy with stated growth needs and budget-holder relationship',
+      { ...healthy, growth: { statedGrowthNeeds: true, budgetHolderRelationship: true } },
+      'expansion',
+    ],
     ['growth signals without the budget holder stay green', { ...healthy, growth: { whitespace: true } }, 'green'],
-    ['growth signals do not lift a yellow account', { ...healthy, healthScore: 60, growth: { whitespace: true, budgetHolderRelationship: true } }, 'yellow'],
+    [
+      'growth signals do not lift a yellow account',
+      { ...healthy, healthScore: 60, growth: { whitespace: true, budgetHolderRelationship: true } },
+      'yellow',
+    ],
     ['health 49 alone (one family)', { ...healthy, healthScore: 49 }, 'yellow'],
     ['health 50 is not below 50', { ...healthy, healthScore: 50 }, 'yellow'],
     ['health 70 is no concern', { ...healthy, healthScore: 70 }, 'green'],
@@ -18,9 +37,21 @@ describe('classifyRenewalRisk', () => {
     ['usage down 14% is noise', { ...healthy, usageChangePct: -14 }, 'green'],
     ['usage down 15% is a concern', { ...healthy, usageChangePct: -15 }, 'yellow'],
     ['budget signal alone: budget sensitivity', { ...healthy, budgetSignal: true }, 'yellow'],
-    ['health below 50 and usage down 40%: several families together', { ...healthy, healthScore: 45, usageChangePct: -45 }, 'red'],
-    ['negative sentiment and strained relationship', { ...healthy, supportSentiment: 'negative', relationship: 'strained' }, 'red'],
-    ['repeated complaints and unclear ROI', { ...healthy, repeatedComplaints: true, businessOutcomes: 'not_achieved' }, 'red'],
+    [
+      'health below 50 and usage down 40%: several families together',
+      { ...healthy, healthScore: 45, usageChangePct: -45 },
+      'red',
+    ],
+    [
+      'negative sentiment and strained relationship',
+      { ...healthy, supportSentiment: 'negative', relationship: 'strained' },
+      'red',
+    ],
+    [
+      'repeated complaints and unclear ROI',
+      { ...healthy, repeatedComplaints: true, businessOutcomes: 'not_achieved' },
+      'red',
+    ],
     ['a competitive signal alone: save mode', { ...healthy, competitiveSignal: true }, 'red'],
     ['champion left: relationship resets', { ...healthy, stakeholderChange: true }, 'red'],
     ['broken relationship', { ...healthy, relationship: 'broken' }, 'red'],
@@ -32,7 +63,10 @@ describe('classifyRenewalRisk', () => {
   });
 
   it('gives a reason for every signal it used', () => {
-    const { category, reasons } = classifyRenewalRisk({ healthScore: 42, usageChangePct: -41, competitiveSignal: true }, DEFAULT_POLICY);
+    const { category, reasons } = classifyRenewalRisk(
+      { healthScore: 42, usageChangePct: -41, competitiveSignal: true },
+      DEFAULT_POLICY,
+    );
     expect(category).toBe('red');
     expect(reasons.map((r) => [r.kind, r.family])).toEqual([
       ['decisive', 'competitive'],
@@ -43,7 +77,9 @@ describe('classifyRenewalRisk', () => {
   });
 
   it('follows the policy, not literals', () => {
-    const strict = resolvePolicy({ renewal: { classification: { redMinSignalFamilies: 1, healthScoreWarningBelow: 60 } } });
+    const strict = resolvePolicy({
+      renewal: { classification: { redMinSignalFamilies: 1, healthScoreWarningBelow: 60 } },
+    });
     expect(classifyRenewalRisk({ ...healthy, healthScore: 55 }, DEFAULT_POLICY).category).toBe('yellow');
     expect(classifyRenewalRisk({ ...healthy, healthScore: 55 }, strict).category).toBe('red');
   });

@@ -76,25 +76,36 @@ export function classifyRenewalRisk(i: RenewalHealthInputs, policy: RetainPolicy
   const add = (kind: RiskReason['kind'], family: SignalFamily, text: string) => reasons.push({ kind, family, text });
 
   if (i.competitiveSignal) add('decisive', 'competitive', 'competitive signals: save mode must activate');
-  if (i.stakeholderChange) add('decisive', 'stakeholder_change', 'a key stakeholder left or changed role: the relationship resets to zero');
+  if (i.stakeholderChange)
+    add('decisive', 'stakeholder_change', 'a key stakeholder left or changed role: the relationship resets to zero');
   if (i.relationship === 'broken') add('decisive', 'relationship', 'the relationship is broken');
 
   const score = i.healthScore ?? null;
-  if (score !== null && score < c.healthScoreWarningBelow) add('risk', 'health', `health score ${score} is below ${c.healthScoreWarningBelow}`);
-  else if (i.healthPercentile != null && i.healthPercentile < c.healthPercentileWarningBelow) add('risk', 'health', `health is in the bottom ${c.healthPercentileWarningBelow}% of the portfolio`);
-  else if (score !== null && score < c.healthScoreConcernBelow) add('concern', 'health', `health score ${score} is below ${c.healthScoreConcernBelow}`);
+  if (score !== null && score < c.healthScoreWarningBelow)
+    add('risk', 'health', `health score ${score} is below ${c.healthScoreWarningBelow}`);
+  else if (i.healthPercentile != null && i.healthPercentile < c.healthPercentileWarningBelow)
+    add('risk', 'health', `health is in the bottom ${c.healthPercentileWarningBelow}% of the portfolio`);
+  else if (score !== null && score < c.healthScoreConcernBelow)
+    add('concern', 'health', `health score ${score} is below ${c.healthScoreConcernBelow}`);
   if (i.healthScoreTrend === 'falling') add('concern', 'health', 'health score is falling');
 
   const usage = i.usageChangePct ?? null;
-  if (usage !== null && -usage >= c.usageDropRiskPct) add('risk', 'usage', `usage down ${-usage}% (at least ${c.usageDropRiskPct}%)`);
+  if (usage !== null && -usage >= c.usageDropRiskPct)
+    add('risk', 'usage', `usage down ${-usage}% (at least ${c.usageDropRiskPct}%)`);
   else if (usage !== null && -usage >= c.usageDropConcernPct) add('concern', 'usage', `usage down ${-usage}%`);
 
   if (i.supportSentiment === 'negative' || i.repeatedComplaints) {
-    add('risk', 'negative_feedback', i.repeatedComplaints ? 'the same complaint keeps coming back in tickets' : 'negative support sentiment');
+    add(
+      'risk',
+      'negative_feedback',
+      i.repeatedComplaints ? 'the same complaint keeps coming back in tickets' : 'negative support sentiment',
+    );
   }
   if (i.relationship === 'strained') add('risk', 'relationship', 'the relationship is strained');
-  if (i.businessOutcomes === 'not_achieved') add('risk', 'business_outcomes', 'business outcomes not achieved: ROI unclear');
-  else if (i.businessOutcomes === 'partial') add('concern', 'business_outcomes', 'business outcomes only partly achieved');
+  if (i.businessOutcomes === 'not_achieved')
+    add('risk', 'business_outcomes', 'business outcomes not achieved: ROI unclear');
+  else if (i.businessOutcomes === 'partial')
+    add('concern', 'business_outcomes', 'business outcomes only partly achieved');
   if (i.budgetSignal) add('risk', 'budget', 'budget signals: cost cutting or price pressure');
   if (i.businessChange) add('risk', 'business_change', 'major internal change at the customer (M&A, layoffs, pivot)');
 
@@ -102,12 +113,26 @@ export function classifyRenewalRisk(i: RenewalHealthInputs, policy: RetainPolicy
   const riskFamilies = new Set(reasons.filter((r) => r.kind === 'risk').map((r) => r.family));
   if (decisive || riskFamilies.size >= c.redMinSignalFamilies) return { category: 'red', reasons };
   if (riskFamilies.size > 0 || reasons.some((r) => r.kind === 'concern')) return { category: 'yellow', reasons };
-  if (!hasAnyInput(i)) return { category: 'yellow', reasons: [{ kind: 'unknown', text: 'no health input yet: review before treating as healthy' }] };
+  if (!hasAnyInput(i))
+    return {
+      category: 'yellow',
+      reasons: [{ kind: 'unknown', text: 'no health input yet: review before treating as healthy' }],
+    };
 
   const g = i.growth ?? {};
   if ((g.whitespace || g.statedGrowthNeeds) && g.budgetHolderRelationship) {
-    const what = [g.whitespace ? 'whitespace found' : '', g.statedGrowthNeeds ? 'customer states growth needs' : ''].filter(Boolean).join(', ');
-    return { category: 'expansion', reasons: [{ kind: 'growth', text: `healthy, with growth signals (${what}) and a strong relationship with the budget holder` }] };
+    const what = [g.whitespace ? 'whitespace found' : '', g.statedGrowthNeeds ? 'customer states growth needs' : '']
+      .filter(Boolean)
+      .join(', ');
+    return {
+      category: 'expansion',
+      reasons: [
+        {
+          kind: 'growth',
+          text: `healthy, with growth signals (${what}) and a strong relationship with the budget holder`,
+        },
+      ],
+    };
   }
   return { category: 'green', reasons: [{ kind: 'healthy', text: 'no risk signals' }] };
 }

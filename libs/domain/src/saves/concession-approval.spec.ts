@@ -1,21 +1,51 @@
 import { DEFAULT_POLICY, resolvePolicy, type ApproverRole } from '../policy/retain-policy';
 import type { Role } from '../roles';
-import { concessionDecisionRefusal, hasApprovalAuthority, nextApproverRole, requiredApproverForConcession, requiredApproverRole } from './concession-approval';
+import {
+  concessionDecisionRefusal,
+  hasApprovalAuthority,
+  nextApproverRole,
+  requiredApproverForConcession,
+  requiredApproverRole,
+} from './concession-approval';
 
 describe('concessionDecisionRefusal: who may decide a concession request (§4.7)', () => {
-  type Row = [string, { id: string; role: Role; chain: string[] }, { id: string; role: Role | null }, ApproverRole, ReturnType<typeof concessionDecisionRefusal>];
+  type Row = [
+    string,
+    { id: string; role: Role; chain: string[] },
+    { id: string; role: Role | null },
+    ApproverRole,
+    ReturnType<typeof concessionDecisionRefusal>,
+  ];
   const csm = { id: 'csm-a1', role: 'csm' as const, chain: ['mgr-a', 'dir-z'] };
   const mgr = { id: 'mgr-a', role: 'csm_manager' as const, chain: ['dir-z'] };
   const otherMgr = { id: 'mgr-b', role: 'csm_manager' as const, chain: ['dir-z'] };
   const seniorMgr = { id: 'mgr-s', role: 'csm_manager' as const, chain: ['dir-z'] };
   const dir = { id: 'dir-z', role: 'director' as const, chain: ['vp-z'] };
   it.each<Row>([
-    ['a manager decides his CSM\'s 12% request', mgr, { id: 'csm-a1', role: 'csm' }, 'csm_manager', null],
+    ["a manager decides his CSM's 12% request", mgr, { id: 'csm-a1', role: 'csm' }, 'csm_manager', null],
     ['nobody decides his own request', mgr, { id: 'mgr-a', role: 'csm_manager' }, 'csm', 'own_request'],
-    ['a CSM does not decide his manager\'s 3% request, though a CSM may grant 3%', csm, { id: 'mgr-a', role: 'csm_manager' }, 'csm', 'requester_senior'],
-    ['nor a director\'s', mgr, { id: 'dir-z', role: 'director' }, 'csm', 'requester_senior'],
-    ['a peer manager\'s request is fine within authority', otherMgr, { id: 'mgr-a', role: 'csm_manager' }, 'csm_manager', null],
-    ['a manager below another manager in the chain does not decide his request', { ...mgr, chain: ['mgr-s', 'dir-z'] }, { id: seniorMgr.id, role: 'csm_manager' }, 'csm', 'requester_senior'],
+    [
+      "a CSM does not decide his manager's 3% request, though a CSM may grant 3%",
+      csm,
+      { id: 'mgr-a', role: 'csm_manager' },
+      'csm',
+      'requester_senior',
+    ],
+    ["nor a director's", mgr, { id: 'dir-z', role: 'director' }, 'csm', 'requester_senior'],
+    [
+      "a peer manager's request is fine within authority",
+      otherMgr,
+      { id: 'mgr-a', role: 'csm_manager' },
+      'csm_manager',
+      null,
+    ],
+    [
+      'a manager below another manager in the chain does not decide his request',
+      { ...mgr, chain: ['mgr-s', 'dir-z'] },
+      { id: seniorMgr.id, role: 'csm_manager' },
+      'csm',
+      'requester_senior',
+    ],
     ['20% needs a director', mgr, { id: 'csm-a1', role: 'csm' }, 'director', 'beyond_authority'],
     ['a director decides 20%', dir, { id: 'csm-a1', role: 'csm' }, 'director', null],
     ['30% needs a VP', dir, { id: 'csm-a1', role: 'csm' }, 'vp', 'beyond_authority'],
@@ -52,7 +82,9 @@ describe('approval matrix (§4.7)', () => {
     expect(requiredApproverForConcession({ type: 'service' }, DEFAULT_POLICY)).toBe('csm_manager');
     expect(requiredApproverForConcession({ type: 'contract_term' }, DEFAULT_POLICY)).toBe('director');
     expect(requiredApproverForConcession({ type: 'discount', discountPct: 4 }, DEFAULT_POLICY)).toBe('csm');
-    expect(requiredApproverForConcession({ type: 'multi_year_lock', discountPct: 10 }, DEFAULT_POLICY)).toBe('director');
+    expect(requiredApproverForConcession({ type: 'multi_year_lock', discountPct: 10 }, DEFAULT_POLICY)).toBe(
+      'director',
+    );
     expect(requiredApproverForConcession({ type: 'service', discountPct: 30 }, DEFAULT_POLICY)).toBe('vp');
   });
 
@@ -60,9 +92,12 @@ describe('approval matrix (§4.7)', () => {
     expect(hasApprovalAuthority('director', 'csm_manager')).toBe(true);
     expect(hasApprovalAuthority('csm', 'csm_manager')).toBe(false);
     expect(hasApprovalAuthority('cs_ops', 'csm')).toBe(false);
-    expect([nextApproverRole('csm'), nextApproverRole('director'), nextApproverRole('vp')]).toEqual(['csm_manager', 'vp', null]);
+    expect([nextApproverRole('csm'), nextApproverRole('director'), nextApproverRole('vp')]).toEqual([
+      'csm_manager',
+      'vp',
+      null,
+    ]);
     expect(() => requiredApproverRole(-1, DEFAULT_POLICY)).toThrow(RangeError);
     expect(() => requiredApproverRole(120, DEFAULT_POLICY)).toThrow(RangeError);
   });
 });
-

@@ -17,7 +17,8 @@ const RANK: Record<ApproverRole, number> = { csm: 0, csm_manager: 1, director: 2
  */
 export function requiredApproverRole(discountPct: number, policy: RetainPolicy): ApproverRole {
   const a = policy.save.approval;
-  if (!Number.isFinite(discountPct) || discountPct < 0 || discountPct > 100) throw new RangeError(`a discount is 0-100 percent, not ${discountPct}`);
+  if (!Number.isFinite(discountPct) || discountPct < 0 || discountPct > 100)
+    throw new RangeError(`a discount is 0-100 percent, not ${discountPct}`);
   if (discountPct >= a.executiveFromPct) return 'vp';
   if (discountPct <= a.maxDiscountPct.csm) return 'csm';
   if (discountPct <= a.maxDiscountPct.csm_manager) return 'csm_manager';
@@ -25,11 +26,21 @@ export function requiredApproverRole(discountPct: number, policy: RetainPolicy):
   return 'vp';
 }
 
-export const CONCESSION_TYPES = ['discount', 'payment_terms', 'reduced_scope', 'multi_year_lock', 'service', 'contract_term'] as const;
+export const CONCESSION_TYPES = [
+  'discount',
+  'payment_terms',
+  'reduced_scope',
+  'multi_year_lock',
+  'service',
+  'contract_term',
+] as const;
 export type ConcessionType = (typeof CONCESSION_TYPES)[number];
 
 /** The approver a concession needs: its kind's role, raised by its discount if that needs more. */
-export function requiredApproverForConcession(c: { type: ConcessionType; discountPct?: number | null }, policy: RetainPolicy): ApproverRole {
+export function requiredApproverForConcession(
+  c: { type: ConcessionType; discountPct?: number | null },
+  policy: RetainPolicy,
+): ApproverRole {
   const byType = policy.save.approval.byConcessionType[c.type];
   const byDiscount = (c.discountPct ?? 0) > 0 ? requiredApproverRole(c.discountPct!, policy) : 'csm';
   return RANK[byDiscount] > RANK[byType] ? byDiscount : byType;
@@ -46,7 +57,8 @@ export function nextApproverRole(role: ApproverRole): ApproverRole | null {
 }
 
 /** Seniority of the roles that request and decide concessions (the approval ranks); other roles have none. */
-const seniority = (role: Role | null): number | undefined => (role !== null && role in RANK ? RANK[role as ApproverRole] : undefined);
+const seniority = (role: Role | null): number | undefined =>
+  role !== null && role in RANK ? RANK[role as ApproverRole] : undefined;
 
 export type ConcessionDecisionRefusal = 'own_request' | 'requester_senior' | 'beyond_authority';
 
@@ -66,7 +78,8 @@ export function concessionDecisionRefusal(d: {
   const approverRank = seniority(d.approver.role);
   const requesterRank = seniority(d.requester.role);
   if (d.approver.chain.includes(d.requester.id)) return 'requester_senior';
-  if (approverRank !== undefined && requesterRank !== undefined && requesterRank > approverRank) return 'requester_senior';
+  if (approverRank !== undefined && requesterRank !== undefined && requesterRank > approverRank)
+    return 'requester_senior';
   if (!hasApprovalAuthority(d.approver.role, d.requiredRole)) return 'beyond_authority';
   return null;
 }
@@ -88,7 +101,10 @@ export function discountOverrideProblem(
 ): string | null {
   if ((request.discountPct ?? 0) <= 0) return null;
   const priceRelated = save.rootCause === 'circumstantial' && save.budgetRelated;
-  const gaps = [!priceRelated ? 'the root cause is not price or budget' : '', save.issueCount === 0 ? 'no issue has been identified yet' : ''].filter(Boolean);
+  const gaps = [
+    !priceRelated ? 'the root cause is not price or budget' : '',
+    save.issueCount === 0 ? 'no issue has been identified yet' : '',
+  ].filter(Boolean);
   if (gaps.length === 0 || request.overrideReason?.trim()) return null;
   return `a discount needs an override reason: ${gaps.join('; ')}`;
 }

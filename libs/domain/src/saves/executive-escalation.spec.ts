@@ -8,4 +8,3 @@ describe('executive escalation criteria (§4.8)', () => {
     expect(executiveEscalationAllowed(100, { reference: true }, DEFAULT_POLICY)).toBe(true);
   });
 });
-

@@ -6,7 +6,12 @@ import type { StrategicFlags } from './save-triage';
  * qualifies, and the protocol's steps, each due a step's length after the one before.
  */
 
-export const ESCALATION_STEPS = ['brief_prepared', 'executive_engaged', 'csm_follow_up', 'closed_and_documented'] as const;
+export const ESCALATION_STEPS = [
+  'brief_prepared',
+  'executive_engaged',
+  'csm_follow_up',
+  'closed_and_documented',
+] as const;
 export type ExecutiveEscalationStep = (typeof ESCALATION_STEPS)[number];
 
 export interface ExecutiveEscalationStepState {
@@ -24,7 +29,12 @@ export function executiveEscalationAllowed(arrCents: number, flags: StrategicFla
 }
 
 /** An escalation that misses the criteria needs an override reason; the refusal's message, or null. */
-export function escalationCriteriaProblem(arrCents: number, flags: StrategicFlags, overrideReason: string | undefined, policy: RetainPolicy): string | null {
+export function escalationCriteriaProblem(
+  arrCents: number,
+  flags: StrategicFlags,
+  overrideReason: string | undefined,
+  policy: RetainPolicy,
+): string | null {
   if (executiveEscalationAllowed(arrCents, flags, policy) || overrideReason?.trim()) return null;
   return `executive escalation needs ARR of at least ${policy.save.executiveEscalation.fromArrCents} cents or a strategic flag, or an override reason`;
 }
@@ -47,11 +57,24 @@ export function escalationSteps(now: Date, by: string, policy: RetainPolicy): Ex
  * (steps happen in order; any other is ignored). The step after it is then due a
  * step's length from now.
  */
-export function completeEscalationStep(steps: readonly ExecutiveEscalationStepState[], step: ExecutiveEscalationStep, by: string, note: string | null, now: Date, policy: RetainPolicy): ExecutiveEscalationStepState[] | null {
+export function completeEscalationStep(
+  steps: readonly ExecutiveEscalationStepState[],
+  step: ExecutiveEscalationStep,
+  by: string,
+  note: string | null,
+  now: Date,
+  policy: RetainPolicy,
+): ExecutiveEscalationStepState[] | null {
   const index = steps.findIndex((st) => !st.completedAt);
   if (index < 0 || steps[index]!.step !== step) return null;
   const nextDueAt = new Date(now.getTime() + policy.save.executiveEscalation.stepDays * 86_400_000).toISOString();
-  return steps.map((st, i) => (i === index ? { ...st, completedAt: now.toISOString(), by, note } : i === index + 1 ? { ...st, dueAt: nextDueAt } : st));
+  return steps.map((st, i) =>
+    i === index
+      ? { ...st, completedAt: now.toISOString(), by, note }
+      : i === index + 1
+        ? { ...st, dueAt: nextDueAt }
+        : st,
+  );
 }
 
 /** Whether a step is overdue at `now` and was not escalated yet (it escalates once). */

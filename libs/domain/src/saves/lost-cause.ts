@@ -29,7 +29,8 @@ export function lostCauseSigns(i: LostCauseInput, policy: RetainPolicy): { signs
   if ((i.refusedConversations ?? 0) > 0) signs.push('refuses save conversations');
   if (i.facts.relationship === 'broken') signs.push('relationship beyond repair');
   if (i.facts.budget === 'none') signs.push('no budget: the economics fail for both sides');
-  if (i.hoursPlanned * policy.save.lostCause.hourCostCents > i.arrCents) signs.push('the save would cost more than the account is worth');
+  if (i.hoursPlanned * policy.save.lostCause.hourCostCents > i.arrCents)
+    signs.push('the save would cost more than the account is worth');
   return { signs, suggestStop: signs.length >= policy.save.lostCause.suggestStopFromSigns };
 }
 

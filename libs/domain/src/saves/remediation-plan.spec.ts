@@ -14,11 +14,21 @@ describe('planCompletion (the save contract)', () => {
       ],
       now,
     );
-    expect(c).toEqual({ total: 6, inProgress: 3, blocked: 1, done: 1, verifiedByCustomer: 1, overdue: 2, completedPct: 33 });
+    expect(c).toEqual({
+      total: 6,
+      inProgress: 3,
+      blocked: 1,
+      done: 1,
+      verifiedByCustomer: 1,
+      overdue: 2,
+      completedPct: 33,
+    });
   });
   it('is 0% for an empty plan and 100% when all are done', () => {
     expect(planCompletion([], now).completedPct).toBe(0);
-    expect(planCompletion([{ state: 'done', dueAt: '2027-01-01T00:00:00Z' }], now)).toMatchObject({ completedPct: 100, overdue: 0 });
+    expect(planCompletion([{ state: 'done', dueAt: '2027-01-01T00:00:00Z' }], now)).toMatchObject({
+      completedPct: 100,
+      overdue: 0,
+    });
   });
 });
-

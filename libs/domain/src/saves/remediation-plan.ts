@@ -20,7 +20,11 @@ export function planItemOpen(state: PlanItemState): boolean {
 }
 
 /** A change of an item's state: allowed by the transitions, and done only with its evidence; the problem, or null. */
-export function planItemChangeProblem(from: PlanItemState, to: PlanItemState, evidence: string | undefined): string | null {
+export function planItemChangeProblem(
+  from: PlanItemState,
+  to: PlanItemState,
+  evidence: string | undefined,
+): string | null {
   if (!PLAN_ITEM_TRANSITIONS[from].includes(to)) return `${from} cannot become ${to}`;
   if (to === 'done' && !evidence?.trim()) return 'done needs evidence';
   return null;
@@ -33,7 +37,10 @@ export function planItemDueProblem(dueAt: string, now: Date): string | null {
 }
 
 /** Whether an item is overdue at `now` and was not escalated yet (it escalates once). */
-export function planItemDueForEscalation(i: { state: PlanItemState; dueAt: string; escalatedAt: string | null }, now: number): boolean {
+export function planItemDueForEscalation(
+  i: { state: PlanItemState; dueAt: string; escalatedAt: string | null },
+  now: number,
+): boolean {
   return planItemOpen(i.state) && !i.escalatedAt && Date.parse(i.dueAt) <= now;
 }
 
@@ -50,7 +57,10 @@ export interface PlanCompletion {
 }
 
 /** How far the remediation plan (the save contract, §4.6 step 3) has come at `now`. */
-export function planCompletion(items: ReadonlyArray<{ state: PlanItemState; dueAt: string }>, now: Date): PlanCompletion {
+export function planCompletion(
+  items: ReadonlyArray<{ state: PlanItemState; dueAt: string }>,
+  now: Date,
+): PlanCompletion {
   const count = (s: string) => items.filter((i) => i.state === s).length;
   const done = count('done');
   const verifiedByCustomer = count('verified_by_customer');

@@ -1,5 +1,9 @@
 import { approvalOverdue } from './concession-approval';
-import { escalationStepOverdue, type ExecutiveEscalationStep, type ExecutiveEscalationStepState } from './executive-escalation';
+import {
+  escalationStepOverdue,
+  type ExecutiveEscalationStep,
+  type ExecutiveEscalationStepState,
+} from './executive-escalation';
 import { planItemDueForEscalation, planItemOpen, type PlanItemState } from './remediation-plan';
 
 /**
@@ -26,10 +30,18 @@ export type SaveDue =
 /** Everything due at `now`, in this order: plan items, approvals, escalation steps, the deadline. */
 export function dueInSave(save: SaveTimes, now: number): SaveDue[] {
   return [
-    ...save.planItems.filter((i) => planItemDueForEscalation(i, now)).map((i): SaveDue => ({ kind: 'plan_item_overdue', itemId: i.id })),
-    ...save.concessions.filter((c) => approvalOverdue(c, now)).map((c): SaveDue => ({ kind: 'approval_overdue', concessionId: c.id })),
-    ...save.escalationSteps.filter((st) => escalationStepOverdue(st, now)).map((st): SaveDue => ({ kind: 'escalation_step_overdue', step: st.step })),
-    ...(save.deadline && !save.deadlineEscalatedAt && Date.parse(save.deadline) <= now ? [{ kind: 'deadline_passed' } as const] : []),
+    ...save.planItems
+      .filter((i) => planItemDueForEscalation(i, now))
+      .map((i): SaveDue => ({ kind: 'plan_item_overdue', itemId: i.id })),
+    ...save.concessions
+      .filter((c) => approvalOverdue(c, now))
+      .map((c): SaveDue => ({ kind: 'approval_overdue', concessionId: c.id })),
+    ...save.escalationSteps
+      .filter((st) => escalationStepOverdue(st, now))
+      .map((st): SaveDue => ({ kind: 'escalation_step_overdue', step: st.step })),
+    ...(save.deadline && !save.deadlineEscalatedAt && Date.parse(save.deadline) <= now
+      ? [{ kind: 'deadline_passed' } as const]
+      : []),
   ];
 }
 

@@ -19,16 +19,37 @@ export interface HandOffPromise {
 }
 
 export interface HandOffSave {
-  planItems: ReadonlyArray<{ id: string; fix: string; successMetric: string; ownerId: string; dueAt: string; state: PlanItemState }>;
-  concessions: ReadonlyArray<{ id: string; type: string; discountPct: number | null; tiedTo: string; sunset: string; state: string }>;
+  planItems: ReadonlyArray<{
+    id: string;
+    fix: string;
+    successMetric: string;
+    ownerId: string;
+    dueAt: string;
+    state: PlanItemState;
+  }>;
+  concessions: ReadonlyArray<{
+    id: string;
+    type: string;
+    discountPct: number | null;
+    tiedTo: string;
+    sunset: string;
+    state: string;
+  }>;
   ownerCsmId: string;
 }
 
-const DELIVERY: Record<PlanItemState, 'open' | 'delivered' | 'verified'> = { in_progress: 'open', blocked: 'open', done: 'delivered', verified_by_customer: 'verified' };
+const DELIVERY: Record<PlanItemState, 'open' | 'delivered' | 'verified'> = {
+  in_progress: 'open',
+  blocked: 'open',
+  done: 'delivered',
+  verified_by_customer: 'verified',
+};
 
 /** The promises of a save decided at `savedAt`: its plan items as they stand, then its approved concessions, due a policy's days later. */
 export function handOffPromises(save: HandOffSave, savedAt: string, policy: RetainPolicy): HandOffPromise[] {
-  const concessionDueAt = new Date(Date.parse(savedAt) + policy.postSave.concessionPromiseDueDays * 86_400_000).toISOString();
+  const concessionDueAt = new Date(
+    Date.parse(savedAt) + policy.postSave.concessionPromiseDueDays * 86_400_000,
+  ).toISOString();
   return [
     ...save.planItems.map((i): HandOffPromise => ({
       source: 'plan_item',

@@ -2,7 +2,16 @@ import { DEFAULT_POLICY } from '../policy/retain-policy';
 import { fastFixItems, prioritiseIssues, type SaveIssue } from './save-issues';
 
 describe('issue prioritisation and fast fixes (§4.6)', () => {
-  const issue = (id: string, p: Partial<SaveIssue>): SaveIssue => ({ id, description: id, frequency: 1, dealBreaker: false, fixable: false, quickFix: false, impact: 1, ...p });
+  const issue = (id: string, p: Partial<SaveIssue>): SaveIssue => ({
+    id,
+    description: id,
+    frequency: 1,
+    dealBreaker: false,
+    fixable: false,
+    quickFix: false,
+    impact: 1,
+    ...p,
+  });
   const issues = [
     issue('nice', { fixable: true, impact: 5 }),
     issue('unfixable-breaker', { dealBreaker: true, impact: 5 }),
@@ -13,7 +22,14 @@ describe('issue prioritisation and fast fixes (§4.6)', () => {
   ];
 
   it('puts fixable deal-breakers first, quick fixes and impact leading within them', () => {
-    expect(prioritiseIssues(issues).map((i) => i.id)).toEqual(['breaker-quick', 'breaker-frequent', 'breaker-slow', 'breaker-minor', 'unfixable-breaker', 'nice']);
+    expect(prioritiseIssues(issues).map((i) => i.id)).toEqual([
+      'breaker-quick',
+      'breaker-frequent',
+      'breaker-slow',
+      'breaker-minor',
+      'unfixable-breaker',
+      'nice',
+    ]);
   });
 
   it('makes the top three fixable deal-breakers fast fixes due within 72 hours', () => {
@@ -25,4 +41,3 @@ describe('issue prioritisation and fast fixes (§4.6)', () => {
     ]);
   });
 });
-

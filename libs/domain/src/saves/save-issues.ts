@@ -25,12 +25,23 @@ export function prioritiseIssues<T extends SaveIssue>(issues: readonly T[]): T[]
   const group = (i: SaveIssue) => (i.dealBreaker && i.fixable ? 0 : i.dealBreaker ? 1 : 2);
   return issues
     .map((issue, index) => ({ issue, index }))
-    .sort((a, b) => group(a.issue) - group(b.issue) || Number(b.issue.quickFix) - Number(a.issue.quickFix) || b.issue.impact - a.issue.impact || b.issue.frequency - a.issue.frequency || a.index - b.index)
+    .sort(
+      (a, b) =>
+        group(a.issue) - group(b.issue) ||
+        Number(b.issue.quickFix) - Number(a.issue.quickFix) ||
+        b.issue.impact - a.issue.impact ||
+        b.issue.frequency - a.issue.frequency ||
+        a.index - b.index,
+    )
     .map(({ issue }) => issue);
 }
 
 /** The fast-fix items (§4.6 step 4): the top fixable deal-breakers, due within 72 hours by default. */
-export function fastFixItems<T extends SaveIssue>(issues: readonly T[], now: Date, policy: RetainPolicy): Array<{ issue: T; dueAt: string }> {
+export function fastFixItems<T extends SaveIssue>(
+  issues: readonly T[],
+  now: Date,
+  policy: RetainPolicy,
+): Array<{ issue: T; dueAt: string }> {
   const f = policy.save.fastFix;
   return prioritiseIssues(issues)
     .filter((i) => i.dealBreaker && i.fixable)
@@ -39,7 +50,12 @@ export function fastFixItems<T extends SaveIssue>(issues: readonly T[], now: Dat
 }
 
 /** The issues among `issues` that are fast fixes (§4.6 step 4) but have no plan item yet. */
-export function unplannedFastFixes<T extends SaveIssue>(issues: readonly T[], plannedIssueIds: ReadonlyArray<string | null>, now: Date, policy: RetainPolicy): Array<{ issue: T; dueAt: string }> {
+export function unplannedFastFixes<T extends SaveIssue>(
+  issues: readonly T[],
+  plannedIssueIds: ReadonlyArray<string | null>,
+  now: Date,
+  policy: RetainPolicy,
+): Array<{ issue: T; dueAt: string }> {
   return fastFixItems(issues, now, policy).filter((f) => !plannedIssueIds.includes(f.issue.id));
 }
 

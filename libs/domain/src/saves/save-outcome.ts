@@ -3,7 +3,15 @@
  * the outcome a renewal decision implies, and where the account goes next.
  */
 
-export const SAVE_OUTCOME_KINDS = ['full', 'reduced_scope', 'pause', 'shorter_term', 'pilot', 'out_clause', 'lost'] as const;
+export const SAVE_OUTCOME_KINDS = [
+  'full',
+  'reduced_scope',
+  'pause',
+  'shorter_term',
+  'pilot',
+  'out_clause',
+  'lost',
+] as const;
 
 export interface SaveOutcome {
   result: 'saved' | 'lost';
@@ -28,16 +36,35 @@ export function saveOutcomeProblem(u: SaveOutcomeRequest, currentArrCents: numbe
   if (u.result === 'saved' && u.kind === 'lost') return 'a saved outcome is full or partial';
   if (u.result === 'lost' && u.kind !== 'lost') return 'a lost outcome has kind lost';
   if (u.result === 'lost' && !u.reason?.trim()) return 'a lost save needs its reason';
-  if (u.kind === 'reduced_scope' && !(u.newArrCents !== null && u.newArrCents > 0 && u.newArrCents < currentArrCents)) return 'reduced scope needs the new, lower ARR';
-  if (u.kind === 'pause' && !(u.pauseDays !== null && Number.isInteger(u.pauseDays) && u.pauseDays > 0)) return 'a pause needs its length in days';
+  if (u.kind === 'reduced_scope' && !(u.newArrCents !== null && u.newArrCents > 0 && u.newArrCents < currentArrCents))
+    return 'reduced scope needs the new, lower ARR';
+  if (u.kind === 'pause' && !(u.pauseDays !== null && Number.isInteger(u.pauseDays) && u.pauseDays > 0))
+    return 'a pause needs its length in days';
   return null;
 }
 
 /** The outcome a renewal's decision implies for a save still open: a churn loses it, anything else saves it. */
-export function outcomeOfRenewalDecision(d: { outcome: string; newArrCents: number; reason: string | null }): SaveOutcomeRequest {
+export function outcomeOfRenewalDecision(d: {
+  outcome: string;
+  newArrCents: number;
+  reason: string | null;
+}): SaveOutcomeRequest {
   const lost = d.outcome === 'churned';
-  const kind: SaveOutcome['kind'] = lost ? 'lost' : d.outcome === 'downsized' ? 'reduced_scope' : d.outcome === 'paused' ? 'pause' : 'full';
-  return { result: lost ? 'lost' : 'saved', kind, newArrCents: d.newArrCents, pauseDays: null, reason: d.reason, competitor: null };
+  const kind: SaveOutcome['kind'] = lost
+    ? 'lost'
+    : d.outcome === 'downsized'
+      ? 'reduced_scope'
+      : d.outcome === 'paused'
+        ? 'pause'
+        : 'full';
+  return {
+    result: lost ? 'lost' : 'saved',
+    kind,
+    newArrCents: d.newArrCents,
+    pauseDays: null,
+    reason: d.reason,
+    competitor: null,
+  };
 }
 
 export type SaveHandOff = 'post_save_monitoring' | 'win_back';

@@ -1,8 +1,24 @@
 import { DEFAULT_POLICY, resolvePolicy, type ApproverRole } from '../policy/retain-policy';
-import { approvalOverdue, approvalSlaDueAt, approvalSlaEscalation, discountOverrideProblem, discountPctProblem } from './concession-approval';
-import { completeEscalationStep, escalationCriteriaProblem, escalationStepOverdue, escalationSteps } from './executive-escalation';
+import {
+  approvalOverdue,
+  approvalSlaDueAt,
+  approvalSlaEscalation,
+  discountOverrideProblem,
+  discountPctProblem,
+} from './concession-approval';
+import {
+  completeEscalationStep,
+  escalationCriteriaProblem,
+  escalationStepOverdue,
+  escalationSteps,
+} from './executive-escalation';
 import { gracefulExitPlan } from './lost-cause';
-import { planItemChangeProblem, planItemDueForEscalation, planItemDueProblem, type PlanItemState } from './remediation-plan';
+import {
+  planItemChangeProblem,
+  planItemDueForEscalation,
+  planItemDueProblem,
+  type PlanItemState,
+} from './remediation-plan';
 import { dueInSave, saveDueTimes, type SaveTimes } from './save-due';
 import { arrAfterSave, handOffPromises } from './save-hand-off';
 import { issueProblem, unplannedFastFixes, type SaveIssue } from './save-issues';
@@ -29,20 +45,64 @@ describe('discount rules (§4.7)', () => {
     ['no discount needs nothing', undefined, 'product_fit', false, 0, undefined, null],
     ['a zero discount is no discount', 0, 'product_fit', false, 0, undefined, null],
     ['a budget problem with an issue written down', 10, 'circumstantial', true, 1, undefined, null],
-    ['circumstantial but not budget', 10, 'circumstantial', false, 1, undefined, 'a discount needs an override reason: the root cause is not price or budget'],
-    ['a product problem', 10, 'product_fit', false, 2, undefined, 'a discount needs an override reason: the root cause is not price or budget'],
-    ['no issue yet', 10, 'circumstantial', true, 0, undefined, 'a discount needs an override reason: no issue has been identified yet'],
-    ['both gaps', 10, 'value_perception', false, 0, undefined, 'a discount needs an override reason: the root cause is not price or budget; no issue has been identified yet'],
+    [
+      'circumstantial but not budget',
+      10,
+      'circumstantial',
+      false,
+      1,
+      undefined,
+      'a discount needs an override reason: the root cause is not price or budget',
+    ],
+    [
+      'a product problem',
+      10,
+      'product_fit',
+      false,
+      2,
+      undefined,
+      'a discount needs an override reason: the root cause is not price or budget',
+    ],
+    [
+      'no issue yet',
+      10,
+      'circumstantial',
+      true,
+      0,
+      undefined,
+      'a discount needs an override reason: no issue has been identified yet',
+    ],
+    [
+      'both gaps',
+      10,
+      'value_perception',
+      false,
+      0,
+      undefined,
+      'a discount needs an override reason: the root cause is not price or budget; no issue has been identified yet',
+    ],
     ['both gaps with a reason', 10, 'value_perception', false, 0, 'board asked for it', null],
-    ['a blank reason is no reason', 10, 'value_perception', false, 1, '   ', 'a discount needs an override reason: the root cause is not price or budget'],
+    [
+      'a blank reason is no reason',
+      10,
+      'value_perception',
+      false,
+      1,
+      '   ',
+      'a discount needs an override reason: the root cause is not price or budget',
+    ],
   ])('%s', (_, discountPct, rootCause, budgetRelated, issueCount, overrideReason, problem) => {
-    expect(discountOverrideProblem({ discountPct, overrideReason }, { rootCause, budgetRelated, issueCount })).toBe(problem);
+    expect(discountOverrideProblem({ discountPct, overrideReason }, { rootCause, budgetRelated, issueCount })).toBe(
+      problem,
+    );
   });
 });
 
 describe('approval SLA (§4.7)', () => {
   it('is due the policy SLA after the request', () => {
-    expect(approvalSlaDueAt(now, DEFAULT_POLICY)).toBe(new Date(now.getTime() + DEFAULT_POLICY.save.approvalSlaHours * HOUR).toISOString());
+    expect(approvalSlaDueAt(now, DEFAULT_POLICY)).toBe(
+      new Date(now.getTime() + DEFAULT_POLICY.save.approvalSlaHours * HOUR).toISOString(),
+    );
     expect(approvalSlaDueAt(now, resolvePolicy({ save: { approvalSlaHours: 4 } }))).toBe('2027-03-01T16:00:00.000Z');
   });
 
@@ -81,8 +141,22 @@ describe('issues (§4.6 steps 1, 2, 4)', () => {
   });
 
   it('turns only the fast fixes without a plan item into new ones', () => {
-    const issue = (id: string, p: Partial<SaveIssue>): SaveIssue => ({ id, description: id, frequency: 1, dealBreaker: true, fixable: true, quickFix: false, impact: 3, ...p });
-    const issues = [issue('a', { impact: 5 }), issue('b', { impact: 4 }), issue('c', { fixable: false }), issue('d', { impact: 1 })];
+    const issue = (id: string, p: Partial<SaveIssue>): SaveIssue => ({
+      id,
+      description: id,
+      frequency: 1,
+      dealBreaker: true,
+      fixable: true,
+      quickFix: false,
+      impact: 3,
+      ...p,
+    });
+    const issues = [
+      issue('a', { impact: 5 }),
+      issue('b', { impact: 4 }),
+      issue('c', { fixable: false }),
+      issue('d', { impact: 1 }),
+    ];
     expect(unplannedFastFixes(issues, [], now, DEFAULT_POLICY).map((f) => f.issue.id)).toEqual(['a', 'b', 'd']);
     expect(unplannedFastFixes(issues, ['a', null], now, DEFAULT_POLICY).map((f) => [f.issue.id, f.dueAt])).toEqual([
       ['b', '2027-03-04T12:00:00.000Z'],
@@ -138,16 +212,47 @@ describe('executive escalation (§4.8)', () => {
   ])('ARR %p, flags %j, override %p -> refused %p', (arr, flags, override, refused) => {
     const problem = escalationCriteriaProblem(arr, flags, override, DEFAULT_POLICY);
     expect(problem !== null).toBe(refused);
-    if (problem) expect(problem).toBe('executive escalation needs ARR of at least 5000000 cents or a strategic flag, or an override reason');
+    if (problem)
+      expect(problem).toBe(
+        'executive escalation needs ARR of at least 5000000 cents or a strategic flag, or an override reason',
+      );
   });
 
   const step = DEFAULT_POLICY.save.executiveEscalation.stepDays * DAY;
   it('lays the protocol out a step length apart, the brief done', () => {
     expect(escalationSteps(now, 'mgr', DEFAULT_POLICY)).toEqual([
-      { step: 'brief_prepared', dueAt: now.toISOString(), completedAt: now.toISOString(), by: 'mgr', note: 'brief prepared', escalatedAt: null },
-      { step: 'executive_engaged', dueAt: new Date(now.getTime() + step).toISOString(), completedAt: null, by: null, note: null, escalatedAt: null },
-      { step: 'csm_follow_up', dueAt: new Date(now.getTime() + 2 * step).toISOString(), completedAt: null, by: null, note: null, escalatedAt: null },
-      { step: 'closed_and_documented', dueAt: new Date(now.getTime() + 3 * step).toISOString(), completedAt: null, by: null, note: null, escalatedAt: null },
+      {
+        step: 'brief_prepared',
+        dueAt: now.toISOString(),
+        completedAt: now.toISOString(),
+        by: 'mgr',
+        note: 'brief prepared',
+        escalatedAt: null,
+      },
+      {
+        step: 'executive_engaged',
+        dueAt: new Date(now.getTime() + step).toISOString(),
+        completedAt: null,
+        by: null,
+        note: null,
+        escalatedAt: null,
+      },
+      {
+        step: 'csm_follow_up',
+        dueAt: new Date(now.getTime() + 2 * step).toISOString(),
+        completedAt: null,
+        by: null,
+        note: null,
+        escalatedAt: null,
+      },
+      {
+        step: 'closed_and_documented',
+        dueAt: new Date(now.getTime() + 3 * step).toISOString(),
+        completedAt: null,
+        by: null,
+        note: null,
+        escalatedAt: null,
+      },
     ]);
   });
 
@@ -162,7 +267,8 @@ describe('executive escalation (§4.8)', () => {
     expect(next[3]).toEqual(steps[3]);
     expect(steps[1]!.completedAt).toBeNull();
     let all = next;
-    for (const s of ['csm_follow_up', 'closed_and_documented'] as const) all = completeEscalationStep(all, s, 'csm', null, later, DEFAULT_POLICY)!;
+    for (const s of ['csm_follow_up', 'closed_and_documented'] as const)
+      all = completeEscalationStep(all, s, 'csm', null, later, DEFAULT_POLICY)!;
     expect(completeEscalationStep(all, 'closed_and_documented', 'csm', null, later, DEFAULT_POLICY)).toBeNull();
   });
 
@@ -172,20 +278,41 @@ describe('executive escalation (§4.8)', () => {
     ['2027-03-01T00:00:00Z', null, '2027-02-01T00:00:00Z', false],
     [null, '2027-03-01T00:00:00Z', '2027-02-01T00:00:00Z', false],
   ])('a step completed %p, escalated %p, due %s -> overdue %p', (completedAt, escalatedAt, dueAt, overdue) => {
-    expect(escalationStepOverdue({ step: 'executive_engaged', dueAt, completedAt, escalatedAt, by: null, note: null }, now.getTime())).toBe(overdue);
+    expect(
+      escalationStepOverdue(
+        { step: 'executive_engaged', dueAt, completedAt, escalatedAt, by: null, note: null },
+        now.getTime(),
+      ),
+    ).toBe(overdue);
   });
 });
 
 describe('outcomes (§4.6 step 9, §4.9)', () => {
-  const outcome = (o: Partial<SaveOutcomeRequest>): SaveOutcomeRequest => ({ result: 'saved', kind: 'full', newArrCents: null, pauseDays: null, reason: null, competitor: null, ...o });
+  const outcome = (o: Partial<SaveOutcomeRequest>): SaveOutcomeRequest => ({
+    result: 'saved',
+    kind: 'full',
+    newArrCents: null,
+    pauseDays: null,
+    reason: null,
+    competitor: null,
+    ...o,
+  });
   it.each<[string, Partial<SaveOutcomeRequest>, string | null]>([
     ['a full save', {}, null],
     ['a saved outcome of kind lost', { kind: 'lost' }, 'a saved outcome is full or partial'],
-    ['a lost outcome of another kind', { result: 'lost', kind: 'pilot', reason: 'price' }, 'a lost outcome has kind lost'],
+    [
+      'a lost outcome of another kind',
+      { result: 'lost', kind: 'pilot', reason: 'price' },
+      'a lost outcome has kind lost',
+    ],
     ['a lost save without its reason', { result: 'lost', kind: 'lost', reason: ' ' }, 'a lost save needs its reason'],
     ['a lost save with its reason', { result: 'lost', kind: 'lost', reason: 'went with a competitor' }, null],
     ['reduced scope at a lower ARR', { kind: 'reduced_scope', newArrCents: 999 }, null],
-    ['reduced scope at the same ARR', { kind: 'reduced_scope', newArrCents: 1000 }, 'reduced scope needs the new, lower ARR'],
+    [
+      'reduced scope at the same ARR',
+      { kind: 'reduced_scope', newArrCents: 1000 },
+      'reduced scope needs the new, lower ARR',
+    ],
     ['reduced scope without the ARR', { kind: 'reduced_scope' }, 'reduced scope needs the new, lower ARR'],
     ['reduced scope to nothing', { kind: 'reduced_scope', newArrCents: 0 }, 'reduced scope needs the new, lower ARR'],
     ['a pause of 30 days', { kind: 'pause', pauseDays: 30 }, null],
@@ -202,7 +329,14 @@ describe('outcomes (§4.6 step 9, §4.9)', () => {
     ['renewed', 'saved', 'full'],
     ['expanded', 'saved', 'full'],
   ])('a renewal decided %s closes the save %s (%s)', (decided, result, kind) => {
-    expect(outcomeOfRenewalDecision({ outcome: decided, newArrCents: 700, reason: 'r' })).toEqual({ result, kind, newArrCents: 700, pauseDays: null, reason: 'r', competitor: null });
+    expect(outcomeOfRenewalDecision({ outcome: decided, newArrCents: 700, reason: 'r' })).toEqual({
+      result,
+      kind,
+      newArrCents: 700,
+      pauseDays: null,
+      reason: 'r',
+      competitor: null,
+    });
   });
 
   it.each([
@@ -216,12 +350,35 @@ describe('outcomes (§4.6 step 9, §4.9)', () => {
 
 describe('hand-off to monitoring (§4.10)', () => {
   it('carries every plan item as it stands and every approved concession as promises', () => {
-    const item = (id: string, state: PlanItemState) => ({ id, fix: `fix ${id}`, successMetric: 'NPS up', ownerId: 'csm-2', dueAt: '2027-03-10T00:00:00.000Z', state });
-    const concession = (id: string, state: string, discountPct: number | null) => ({ id, type: 'multi_year_lock', discountPct, tiedTo: 'a 2-year term', sunset: '2028-01-01', state });
+    const item = (id: string, state: PlanItemState) => ({
+      id,
+      fix: `fix ${id}`,
+      successMetric: 'NPS up',
+      ownerId: 'csm-2',
+      dueAt: '2027-03-10T00:00:00.000Z',
+      state,
+    });
+    const concession = (id: string, state: string, discountPct: number | null) => ({
+      id,
+      type: 'multi_year_lock',
+      discountPct,
+      tiedTo: 'a 2-year term',
+      sunset: '2028-01-01',
+      state,
+    });
     const promises = handOffPromises(
       {
-        planItems: [item('i1', 'in_progress'), item('i2', 'blocked'), item('i3', 'done'), item('i4', 'verified_by_customer')],
-        concessions: [concession('c1', 'approved', 10), concession('c2', 'rejected', 5), concession('c3', 'approved', null)],
+        planItems: [
+          item('i1', 'in_progress'),
+          item('i2', 'blocked'),
+          item('i3', 'done'),
+          item('i4', 'verified_by_customer'),
+        ],
+        concessions: [
+          concession('c1', 'approved', 10),
+          concession('c2', 'rejected', 5),
+          concession('c3', 'approved', null),
+        ],
         ownerCsmId: 'csm-1',
       },
       '2027-03-01T00:00:00.000Z',
@@ -235,10 +392,28 @@ describe('hand-off to monitoring (§4.10)', () => {
       ['c1', undefined],
       ['c3', undefined],
     ]);
-    expect(promises[0]).toEqual({ source: 'plan_item', sourceId: 'i1', description: 'fix i1 (success: NPS up)', ownerId: 'csm-2', dueAt: '2027-03-10T00:00:00.000Z', state: 'open' });
-    const due = new Date(Date.parse('2027-03-01T00:00:00.000Z') + DEFAULT_POLICY.postSave.concessionPromiseDueDays * DAY).toISOString();
-    expect(promises[4]).toEqual({ source: 'concession', sourceId: 'c1', description: 'Put the multi year lock concession (10%) into the contract, tied to a 2-year term, sunset 2028-01-01', ownerId: 'csm-1', dueAt: due });
-    expect(promises[5]!.description).toBe('Put the multi year lock concession into the contract, tied to a 2-year term, sunset 2028-01-01');
+    expect(promises[0]).toEqual({
+      source: 'plan_item',
+      sourceId: 'i1',
+      description: 'fix i1 (success: NPS up)',
+      ownerId: 'csm-2',
+      dueAt: '2027-03-10T00:00:00.000Z',
+      state: 'open',
+    });
+    const due = new Date(
+      Date.parse('2027-03-01T00:00:00.000Z') + DEFAULT_POLICY.postSave.concessionPromiseDueDays * DAY,
+    ).toISOString();
+    expect(promises[4]).toEqual({
+      source: 'concession',
+      sourceId: 'c1',
+      description:
+        'Put the multi year lock concession (10%) into the contract, tied to a 2-year term, sunset 2028-01-01',
+      ownerId: 'csm-1',
+      dueAt: due,
+    });
+    expect(promises[5]!.description).toBe(
+      'Put the multi year lock concession into the contract, tied to a 2-year term, sunset 2028-01-01',
+    );
     expect(promises[4]).not.toHaveProperty('state');
   });
 
@@ -253,14 +428,23 @@ describe('hand-off to monitoring (§4.10)', () => {
 });
 
 describe('what falls due in a save', () => {
-  const times = (t: Partial<SaveTimes>): SaveTimes => ({ planItems: [], concessions: [], escalationSteps: [], deadline: null, deadlineEscalatedAt: null, ...t });
+  const times = (t: Partial<SaveTimes>): SaveTimes => ({
+    planItems: [],
+    concessions: [],
+    escalationSteps: [],
+    deadline: null,
+    deadlineEscalatedAt: null,
+    ...t,
+  });
   const past = '2027-03-01T11:00:00.000Z';
   const future = '2027-03-02T00:00:00.000Z';
 
   it('lists plan items, approvals, escalation steps and the deadline, in that order, each once', () => {
     const save = times({
       deadline: past,
-      escalationSteps: [{ step: 'executive_engaged', dueAt: past, completedAt: null, by: null, note: null, escalatedAt: null }],
+      escalationSteps: [
+        { step: 'executive_engaged', dueAt: past, completedAt: null, by: null, note: null, escalatedAt: null },
+      ],
       concessions: [
         { id: 'c1', state: 'pending', slaDueAt: past },
         { id: 'c2', state: 'pending', slaDueAt: future },
@@ -278,8 +462,12 @@ describe('what falls due in a save', () => {
       { kind: 'escalation_step_overdue', step: 'executive_engaged' },
       { kind: 'deadline_passed' },
     ]);
-    expect(dueInSave({ ...save, deadlineEscalatedAt: past }, now.getTime()).map((d) => d.kind)).not.toContain('deadline_passed');
-    expect(saveDueTimes(save).sort()).toEqual([past, past, past, past, future, future].map((t) => Date.parse(t)).sort());
+    expect(dueInSave({ ...save, deadlineEscalatedAt: past }, now.getTime()).map((d) => d.kind)).not.toContain(
+      'deadline_passed',
+    );
+    expect(saveDueTimes(save).sort()).toEqual(
+      [past, past, past, past, future, future].map((t) => Date.parse(t)).sort(),
+    );
   });
 
   it('has nothing due and no due time for an empty save', () => {
@@ -290,7 +478,13 @@ describe('what falls due in a save', () => {
 
 describe('triageSave (§4.1 to §4.5)', () => {
   const subject: TriageSubject = {
-    facts: { issuesFixable: 'yes', relationship: 'good', alternative: 'none', budget: 'confirmed', stakeholders: 'engaged' },
+    facts: {
+      issuesFixable: 'yes',
+      relationship: 'good',
+      alternative: 'none',
+      budget: 'confirmed',
+      stakeholders: 'engaged',
+    },
     strategicFlags: {},
     arrCents: 12_000_000,
     rootCause: 'service_experience',
@@ -301,14 +495,31 @@ describe('triageSave (§4.1 to §4.5)', () => {
   it.each<[string, Partial<TriageSubject>, 'high' | 'medium' | 'low' | null, string]>([
     ['high value, high probability', {}, null, 'full'],
     ['a person overrides the probability down', {}, 'low', 'light'],
-    ['low value, low probability', { arrCents: 100_000, facts: { ...subject.facts, alternative: 'committed' } }, null, 'none'],
-    ['a strategic flag raises a low value', { arrCents: 100_000, strategicFlags: { logo: true }, facts: { ...subject.facts, alternative: 'committed' } }, null, 'light'],
+    [
+      'low value, low probability',
+      { arrCents: 100_000, facts: { ...subject.facts, alternative: 'committed' } },
+      null,
+      'none',
+    ],
+    [
+      'a strategic flag raises a low value',
+      { arrCents: 100_000, strategicFlags: { logo: true }, facts: { ...subject.facts, alternative: 'committed' } },
+      null,
+      'light',
+    ],
   ])('%s', (_, s, override, effort) => {
-    const t = triageSave({ ...subject, ...s }, 'start', override ? { tier: override, reason: 'r', by: 'p' } : null, now, DEFAULT_POLICY);
+    const t = triageSave(
+      { ...subject, ...s },
+      'start',
+      override ? { tier: override, reason: 'r', by: 'p' } : null,
+      now,
+      DEFAULT_POLICY,
+    );
     expect(t.allocation.effort).toBe(effort);
     expect(t).toMatchObject({ at: now.toISOString(), cause: 'start', rootCause: 'service_experience' });
     if (override) expect(t.allocation.probabilityTier).toBe(override);
-    if (t.allocation.deadline) expect(Date.parse(t.allocation.deadline)).toBeLessThanOrEqual(Date.parse('2027-04-30T09:00:00Z'));
+    if (t.allocation.deadline)
+      expect(Date.parse(t.allocation.deadline)).toBeLessThanOrEqual(Date.parse('2027-04-30T09:00:00Z'));
   });
 
   it.each<[string | undefined, string | null]>([
@@ -329,6 +540,8 @@ describe('graceful exit (§4.9)', () => {
       ['offboarding_support', false],
       ['door_open', false],
     ]);
-    expect(exit.continuedServiceUntil).toBe(new Date(now.getTime() + DEFAULT_POLICY.save.continuedServiceDays * DAY).toISOString());
+    expect(exit.continuedServiceUntil).toBe(
+      new Date(now.getTime() + DEFAULT_POLICY.save.continuedServiceDays * DAY).toISOString(),
+    );
   });
 });

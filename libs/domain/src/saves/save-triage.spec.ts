@@ -1,7 +1,19 @@
 import { DEFAULT_POLICY, resolvePolicy, type Tier } from '../policy/retain-policy';
-import { accountValueTier, allocateSaveEffort, assessSaveProbability, saveFactsFromHealth, type SaveProbabilityFacts } from './save-triage';
+import {
+  accountValueTier,
+  allocateSaveEffort,
+  assessSaveProbability,
+  saveFactsFromHealth,
+  type SaveProbabilityFacts,
+} from './save-triage';
 
-const best: SaveProbabilityFacts = { issuesFixable: 'yes', relationship: 'good', alternative: 'none', budget: 'confirmed', stakeholders: 'engaged' };
+const best: SaveProbabilityFacts = {
+  issuesFixable: 'yes',
+  relationship: 'good',
+  alternative: 'none',
+  budget: 'confirmed',
+  stakeholders: 'engaged',
+};
 
 describe('assessSaveProbability (docs/rulebook.md §4.1)', () => {
   it.each<[string, Partial<SaveProbabilityFacts>, Tier]>([
@@ -9,12 +21,52 @@ describe('assessSaveProbability (docs/rulebook.md §4.1)', () => {
     ['one middling fact', { budget: 'uncertain' }, 'high'],
     ['two middling facts', { budget: 'uncertain', stakeholders: 'mixed' }, 'high'],
     ['three middling facts', { budget: 'uncertain', stakeholders: 'mixed', relationship: 'strained' }, 'medium'],
-    ['the medium column throughout', { issuesFixable: 'complex', relationship: 'strained', alternative: 'evaluating', budget: 'uncertain', stakeholders: 'mixed' }, 'medium'],
+    [
+      'the medium column throughout',
+      {
+        issuesFixable: 'complex',
+        relationship: 'strained',
+        alternative: 'evaluating',
+        budget: 'uncertain',
+        stakeholders: 'mixed',
+      },
+      'medium',
+    ],
     ['one low fact keeps it out of high', { budget: 'none' }, 'medium'],
     ['already committed to an alternative', { alternative: 'committed' }, 'low'],
-    ['the low column throughout', { issuesFixable: 'no', relationship: 'broken', alternative: 'evaluating', budget: 'none', stakeholders: 'checked_out' }, 'low'],
-    ['three points', { issuesFixable: 'no', relationship: 'broken', budget: 'none', alternative: 'evaluating', stakeholders: 'engaged' }, 'low'],
-    ['four points', { issuesFixable: 'no', relationship: 'broken', budget: 'uncertain', alternative: 'evaluating', stakeholders: 'engaged' }, 'medium'],
+    [
+      'the low column throughout',
+      {
+        issuesFixable: 'no',
+        relationship: 'broken',
+        alternative: 'evaluating',
+        budget: 'none',
+        stakeholders: 'checked_out',
+      },
+      'low',
+    ],
+    [
+      'three points',
+      {
+        issuesFixable: 'no',
+        relationship: 'broken',
+        budget: 'none',
+        alternative: 'evaluating',
+        stakeholders: 'engaged',
+      },
+      'low',
+    ],
+    [
+      'four points',
+      {
+        issuesFixable: 'no',
+        relationship: 'broken',
+        budget: 'uncertain',
+        alternative: 'evaluating',
+        stakeholders: 'engaged',
+      },
+      'medium',
+    ],
   ])('%s -> %s', (_, facts, tier) => {
     expect(assessSaveProbability({ ...best, ...facts }, DEFAULT_POLICY).tier).toBe(tier);
   });
@@ -62,7 +114,10 @@ describe('allocateSaveEffort (§4.4, §4.5)', () => {
     [20, 'emergency'],
   ] as const)('with %i days left the band is %s and the deadline never passes the renewal date', (daysLeft, band) => {
     const soon = new Date(now.getTime() + daysLeft * 86_400_000);
-    const a = allocateSaveEffort({ valueTier: 'high', probabilityTier: 'high', now, renewalAt: soon, daysLeft }, DEFAULT_POLICY);
+    const a = allocateSaveEffort(
+      { valueTier: 'high', probabilityTier: 'high', now, renewalAt: soon, daysLeft },
+      DEFAULT_POLICY,
+    );
     expect(a.timeBand).toBe(band);
     expect(Date.parse(a.deadline!)).toBeLessThanOrEqual(soon.getTime());
     expect(a.deadline).toBe(new Date(Math.min(soon.getTime(), now.getTime() + 90 * 86_400_000)).toISOString());
@@ -70,8 +125,16 @@ describe('allocateSaveEffort (§4.4, §4.5)', () => {
 
   it('shows expected value: 40 hours at a 10% chance is 4 hours', () => {
     const policy = resolvePolicy({ save: { expectedSuccess: { low: 0.1 } } });
-    expect(allocateSaveEffort({ valueTier: 'high', probabilityTier: 'low', now, renewalAt, daysLeft: 151 }, resolvePolicy({ save: { expectedSuccess: { low: 0.1 }, efforts: { light: { hoursPlanned: 40 } } } })).expectedValueHours).toBe(4);
-    expect(allocateSaveEffort({ valueTier: 'high', probabilityTier: 'high', now, renewalAt, daysLeft: 151 }, policy).expectedValueHours).toBe(28);
+    expect(
+      allocateSaveEffort(
+        { valueTier: 'high', probabilityTier: 'low', now, renewalAt, daysLeft: 151 },
+        resolvePolicy({ save: { expectedSuccess: { low: 0.1 }, efforts: { light: { hoursPlanned: 40 } } } }),
+      ).expectedValueHours,
+    ).toBe(4);
+    expect(
+      allocateSaveEffort({ valueTier: 'high', probabilityTier: 'high', now, renewalAt, daysLeft: 151 }, policy)
+        .expectedValueHours,
+    ).toBe(28);
   });
 
   it('refuses a matrix that is not total', () => {

@@ -1,5 +1,10 @@
 import type { EffortLevel, RetainPolicy, Tier } from '../policy/retain-policy';
-import { daysUntilRenewal, renewalMilestones, renewalTimeBand, type RenewalTimeBand } from '../renewals/renewal-timeline';
+import {
+  daysUntilRenewal,
+  renewalMilestones,
+  renewalTimeBand,
+  type RenewalTimeBand,
+} from '../renewals/renewal-timeline';
 
 /**
  * Triage of a save (docs/rulebook.md, "Save triage"): the save probability, the account's
@@ -43,11 +48,14 @@ export interface ProbabilityAssessment {
  */
 export function assessSaveProbability(f: SaveProbabilityFacts, policy: RetainPolicy): ProbabilityAssessment {
   const p = policy.save.probability;
-  const scores = (Object.keys(SCALE) as Array<keyof SaveProbabilityFacts>).map((k) => [k, (SCALE[k] as Record<string, 0 | 1 | 2>)[f[k]]!] as const);
+  const scores = (Object.keys(SCALE) as Array<keyof SaveProbabilityFacts>).map(
+    (k) => [k, (SCALE[k] as Record<string, 0 | 1 | 2>)[f[k]]!] as const,
+  );
   const points = scores.reduce((sum, [, v]) => sum + v, 0);
   const bad = scores.filter(([, v]) => v === 0).map(([k]) => k);
   const reasons = [`${points} of 10 points`, ...(bad.length ? [`in the low column: ${bad.join(', ')}`] : [])];
-  if (f.alternative === 'committed') return { tier: 'low', points, reasons: [...reasons, 'already committed to an alternative'] };
+  if (f.alternative === 'committed')
+    return { tier: 'low', points, reasons: [...reasons, 'already committed to an alternative'] };
   if (points <= p.lowUpToPoints) return { tier: 'low', points, reasons };
   if (points >= p.highFromPoints && bad.length === 0) return { tier: 'high', points, reasons };
   return { tier: 'medium', points, reasons };
@@ -61,10 +69,16 @@ export interface StrategicFlags {
 }
 
 /** Account value tier (§4.2): ARR bands, raised one step by any strategic flag. */
-export function accountValueTier(arrCents: number, flags: StrategicFlags, policy: RetainPolicy): { tier: Tier; reasons: string[] } {
+export function accountValueTier(
+  arrCents: number,
+  flags: StrategicFlags,
+  policy: RetainPolicy,
+): { tier: Tier; reasons: string[] } {
   const v = policy.save.value;
   const base: Tier = arrCents >= v.highFromArrCents ? 'high' : arrCents >= v.mediumFromArrCents ? 'medium' : 'low';
-  const strategic = (Object.entries(flags) as Array<[keyof StrategicFlags, boolean | undefined]>).filter(([, on]) => on).map(([k]) => k);
+  const strategic = (Object.entries(flags) as Array<[keyof StrategicFlags, boolean | undefined]>)
+    .filter(([, on]) => on)
+    .map(([k]) => k);
   const reasons = [`ARR $${Math.round(arrCents / 100).toLocaleString('en-US')} is ${base} value`];
   if (strategic.length === 0 || base === 'high') return { tier: base, reasons };
   const raised: Tier = base === 'low' ? 'medium' : 'high';
@@ -136,12 +150,14 @@ export function saveFactsFromHealth(h: {
     ? 'product_fit'
     : h.budgetSignal || h.businessChange
       ? 'circumstantial'
-      : h.supportSentiment === 'negative' || h.repeatedComplaints || h.relationship === 'strained' || h.relationship === 'broken'
+      : h.supportSentiment === 'negative' ||
+          h.repeatedComplaints ||
+          h.relationship === 'strained' ||
+          h.relationship === 'broken'
         ? 'service_experience'
         : 'value_perception';
   return { facts, rootCause, budgetRelated: Boolean(h.budgetSignal) };
 }
-
 
 /** A triage of the save at one moment: what was assessed, why, and the effort that follows. */
 export interface SaveTriage {
@@ -169,10 +185,18 @@ export interface TriageSubject {
  * Triages a save at `now` (§4.1 to §4.5): probability and value tiers, a person's
  * override of the probability tier taking precedence, and the effort the matrix gives.
  */
-export function triageSave(subject: TriageSubject, cause: string, override: SaveTriage['probabilityOverride'], now: Date, policy: RetainPolicy): SaveTriage {
+export function triageSave(
+  subject: TriageSubject,
+  cause: string,
+  override: SaveTriage['probabilityOverride'],
+  now: Date,
+  policy: RetainPolicy,
+): SaveTriage {
   const probability = assessSaveProbability(subject.facts, policy);
   const value = accountValueTier(subject.arrCents, subject.strategicFlags, policy);
-  const renewalAt = renewalMilestones(subject.renewalDate, subject.timeZone, policy).find((m) => m.phase === 'renewal_day')!.at;
+  const renewalAt = renewalMilestones(subject.renewalDate, subject.timeZone, policy).find(
+    (m) => m.phase === 'renewal_day',
+  )!.at;
   const daysLeft = daysUntilRenewal(subject.renewalDate, subject.timeZone, now);
   return {
     at: now.toISOString(),
@@ -181,7 +205,10 @@ export function triageSave(subject: TriageSubject, cause: string, override: Save
     probabilityOverride: override,
     value,
     rootCause: subject.rootCause,
-    allocation: allocateSaveEffort({ valueTier: value.tier, probabilityTier: override?.tier ?? probability.tier, now, renewalAt, daysLeft }, policy),
+    allocation: allocateSaveEffort(
+      { valueTier: value.tier, probabilityTier: override?.tier ?? probability.tier, now, renewalAt, daysLeft },
+      policy,
+    ),
   };
 }
 

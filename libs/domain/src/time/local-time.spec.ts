@@ -1,4 +1,12 @@
-import { addDays, addMonths, daysBetween, isIsoDate, isValidTimeZone, localDateAt, zonedTimeToInstant } from './local-time';
+import {
+  addDays,
+  addMonths,
+  daysBetween,
+  isIsoDate,
+  isValidTimeZone,
+  localDateAt,
+  zonedTimeToInstant,
+} from './local-time';
 
 describe('calendar dates', () => {
   it.each([

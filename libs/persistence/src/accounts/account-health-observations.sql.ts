@@ -27,23 +27,37 @@ export async function recordHealthObservation(db: Queryable, o: HealthObservatio
 
 /** The latest health score and the latest usage change (integrations may report them separately); null before any reading. */
 export async function readLatestHealth(db: Queryable, accountId: string): Promise<HealthReading | null> {
-  const rows: Array<{ health_score: string | null; usage_change_pct: string | null; observed_at: Date | null }> = await db.query(
-    `SELECT
+  const rows: Array<{ health_score: string | null; usage_change_pct: string | null; observed_at: Date | null }> =
+    await db.query(
+      `SELECT
        (SELECT health_score FROM account_health_observations WHERE account_id = $1 AND health_score IS NOT NULL ORDER BY observed_at DESC, id DESC LIMIT 1) AS health_score,
        (SELECT usage_change_pct FROM account_health_observations WHERE account_id = $1 AND usage_change_pct IS NOT NULL ORDER BY observed_at DESC, id DESC LIMIT 1) AS usage_change_pct,
        (SELECT max(observed_at) FROM account_health_observations WHERE account_id = $1) AS observed_at`,
-    [accountId],
-  );
+      [accountId],
+    );
   const r = rows[0];
   if (!r?.observed_at) return null;
-  return { healthScore: numberOrNull(r.health_score), usageChangePct: numberOrNull(r.usage_change_pct), observedAt: r.observed_at.toISOString() };
+  return {
+    healthScore: numberOrNull(r.health_score),
+    usageChangePct: numberOrNull(r.usage_change_pct),
+    observedAt: r.observed_at.toISOString(),
+  };
 }
 
 /** The account's last `count` readings, oldest first (its risk view's health trend). */
-export async function recentHealth(db: Queryable, accountId: string, count: number): Promise<Array<{ at: string; healthScore: number | null; usageChangePct: number | null }>> {
-  const rows: Array<{ observed_at: Date; health_score: string | null; usage_change_pct: string | null }> = await db.query(
-    'SELECT observed_at, health_score, usage_change_pct FROM account_health_observations WHERE account_id = $1 ORDER BY observed_at DESC LIMIT $2',
-    [accountId, count],
-  );
-  return rows.reverse().map((h) => ({ at: h.observed_at.toISOString(), healthScore: numberOrNull(h.health_score), usageChangePct: numberOrNull(h.usage_change_pct) }));
+export async function recentHealth(
+  db: Queryable,
+  accountId: string,
+  count: number,
+): Promise<Array<{ at: string; healthScore: number | null; usageChangePct: number | null }>> {
+  const rows: Array<{ observed_at: Date; health_score: string | null; usage_change_pct: string | null }> =
+    await db.query(
+      'SELECT observed_at, health_score, usage_change_pct FROM account_health_observations WHERE account_id = $1 ORDER BY observed_at DESC LIMIT $2',
+      [accountId, count],
+    );
+  return rows.reverse().map((h) => ({
+    at: h.observed_at.toISOString(),
+    healthScore: numberOrNull(h.health_score),
+    usageChangePct: numberOrNull(h.usage_change_pct),
+  }));
 }

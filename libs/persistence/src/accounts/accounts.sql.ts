@@ -52,22 +52,41 @@ interface AccountRow {
 }
 
 function toFacts(r: AccountRow): AccountFacts {
-  return { id: r.id, name: r.name, arrCents: Number(r.arr_cents), segment: r.segment, timeZone: r.time_zone, ownerCsmId: r.owner_csm_id, csmManagerId: r.csm_manager_id, salesRepId: r.sales_rep_id };
+  return {
+    id: r.id,
+    name: r.name,
+    arrCents: Number(r.arr_cents),
+    segment: r.segment,
+    timeZone: r.time_zone,
+    ownerCsmId: r.owner_csm_id,
+    csmManagerId: r.csm_manager_id,
+    salesRepId: r.sales_rep_id,
+  };
 }
 
 export async function readAccountFacts(db: Queryable, id: string): Promise<AccountFacts | null> {
-  const rows: AccountRow[] = await db.query('SELECT id, name, arr_cents, segment, time_zone, owner_csm_id, csm_manager_id, sales_rep_id FROM accounts WHERE id = $1', [id]);
+  const rows: AccountRow[] = await db.query(
+    'SELECT id, name, arr_cents, segment, time_zone, owner_csm_id, csm_manager_id, sales_rep_id FROM accounts WHERE id = $1',
+    [id],
+  );
   return rows[0] ? toFacts(rows[0]) : null;
 }
 
 export async function existingAccountIds(db: Queryable, ids: readonly string[]): Promise<Set<string>> {
-  const rows: Array<{ id: string }> = await db.query('SELECT id FROM accounts WHERE id = ANY($1::text[])', [[...new Set(ids)]]);
+  const rows: Array<{ id: string }> = await db.query('SELECT id FROM accounts WHERE id = ANY($1::text[])', [
+    [...new Set(ids)],
+  ]);
   return new Set(rows.map((r) => r.id));
 }
 
 /** The fields of `changes` whose value differs from `facts`. */
-export function changedFields(facts: AccountFacts | null, changes: AccountFactChanges): Array<keyof AccountFactChanges> {
-  return (Object.keys(ACCOUNT_FACT_COLUMNS) as Array<keyof AccountFactChanges>).filter((k) => changes[k] !== undefined && (!facts || facts[k] !== changes[k]));
+export function changedFields(
+  facts: AccountFacts | null,
+  changes: AccountFactChanges,
+): Array<keyof AccountFactChanges> {
+  return (Object.keys(ACCOUNT_FACT_COLUMNS) as Array<keyof AccountFactChanges>).filter(
+    (k) => changes[k] !== undefined && (!facts || facts[k] !== changes[k]),
+  );
 }
 
 /**
@@ -75,7 +94,11 @@ export function changedFields(facts: AccountFacts | null, changes: AccountFactCh
  * inserts the account, or overwrites what changed unless the row holds newer facts.
  * Returns the facts before and after (after = before when nothing was written).
  */
-export async function assertAccountFacts(db: Queryable, facts: AccountFacts, asOf: Date): Promise<{ before: AccountFacts | null; after: AccountFacts }> {
+export async function assertAccountFacts(
+  db: Queryable,
+  facts: AccountFacts,
+  asOf: Date,
+): Promise<{ before: AccountFacts | null; after: AccountFacts }> {
   const before = await readAccountFacts(db, facts.id);
   const rows: AccountRow[] = await db.query(
     `INSERT INTO accounts (id, name, arr_cents, segment, time_zone, owner_csm_id, csm_manager_id, sales_rep_id, facts_as_of)
@@ -87,7 +110,17 @@ export async function assertAccountFacts(db: Queryable, facts: AccountFacts, asO
        AND (accounts.name, accounts.arr_cents, accounts.segment, accounts.time_zone, accounts.owner_csm_id, accounts.csm_manager_id, accounts.sales_rep_id)
            IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.arr_cents, EXCLUDED.segment, EXCLUDED.time_zone, EXCLUDED.owner_csm_id, EXCLUDED.csm_manager_id, EXCLUDED.sales_rep_id)
      RETURNING id, name, arr_cents, segment, time_zone, owner_csm_id, csm_manager_id, sales_rep_id`,
-    [facts.id, facts.name, facts.arrCents, facts.segment, facts.timeZone, facts.ownerCsmId, facts.csmManagerId, facts.salesRepId, asOf],
+    [
+      facts.id,
+      facts.name,
+      facts.arrCents,
+      facts.segment,
+      facts.timeZone,
+      facts.ownerCsmId,
+      facts.csmManagerId,
+      facts.salesRepId,
+      asOf,
+    ],
   );
   return { before, after: rows[0] ? toFacts(rows[0]) : (before ?? facts) };
 }
@@ -97,7 +130,12 @@ export async function assertAccountFacts(db: Queryable, facts: AccountFacts, asO
  * holds newer facts. Null when the account is unknown; `applied` false when the change
  * was older than the row's facts or changed nothing.
  */
-export async function changeAccountFacts(db: Queryable, id: string, changes: AccountFactChanges, asOf: Date): Promise<{ applied: boolean; before: AccountFacts; after: AccountFacts } | null> {
+export async function changeAccountFacts(
+  db: Queryable,
+  id: string,
+  changes: AccountFactChanges,
+  asOf: Date,
+): Promise<{ applied: boolean; before: AccountFacts; after: AccountFacts } | null> {
   const before = await readAccountFacts(db, id);
   if (!before) return null;
   const fields = changedFields(before, changes);
@@ -107,12 +145,14 @@ export async function changeAccountFacts(db: Queryable, id: string, changes: Acc
     params.push(changes[f]);
     return `${ACCOUNT_FACT_COLUMNS[f]} = $${params.length}`;
   });
-  const rows = returnedRows<AccountRow>(await db.query(
-    `UPDATE accounts SET ${sets.join(', ')}, facts_as_of = $2, updated_at = now()
+  const rows = returnedRows<AccountRow>(
+    await db.query(
+      `UPDATE accounts SET ${sets.join(', ')}, facts_as_of = $2, updated_at = now()
       WHERE id = $1 AND (facts_as_of IS NULL OR facts_as_of <= $2)
       RETURNING id, name, arr_cents, segment, time_zone, owner_csm_id, csm_manager_id, sales_rep_id`,
-    params,
-  ));
+      params,
+    ),
+  );
   return rows[0] ? { applied: true, before, after: toFacts(rows[0]) } : { applied: false, before, after: before };
 }
 
@@ -130,8 +170,15 @@ export async function seedAccount(db: Queryable, a: AccountFacts): Promise<void>
 }
 
 /** Marks the account saved: renewals it launches after `savedRenewalDate` are post-save renewals (retention after saves). */
-export async function markAccountPostSave(db: Queryable, m: { accountId: string; monitoringId: string; savedRenewalDate: string }): Promise<void> {
-  await db.query(`UPDATE accounts SET post_save_monitoring_id = $1, post_save_after_date = $2 WHERE id = $3`, [m.monitoringId, m.savedRenewalDate, m.accountId]);
+export async function markAccountPostSave(
+  db: Queryable,
+  m: { accountId: string; monitoringId: string; savedRenewalDate: string },
+): Promise<void> {
+  await db.query(`UPDATE accounts SET post_save_monitoring_id = $1, post_save_after_date = $2 WHERE id = $3`, [
+    m.monitoringId,
+    m.savedRenewalDate,
+    m.accountId,
+  ]);
 }
 
 /** What the account's early-warning workflow needs of it: its facts, its open renewal (with or without a save) and its active save. */
@@ -150,16 +197,27 @@ export interface AccountRiskContextRow {
 }
 
 export async function readAccountRiskContext(db: Queryable, accountId: string): Promise<AccountRiskContextRow | null> {
-  const rows: Array<{ name: string; arr_cents: string; segment: Segment; time_zone: string; owner_csm_id: string; csm_manager_id: string | null; sales_rep_id: string | null; renewal_id: string | null; renewal_date: string | null; has_save: boolean | null; active_save_id: string | null }> =
-    await db.query(
-      `SELECT a.name, a.arr_cents, a.segment, a.time_zone, a.owner_csm_id, a.csm_manager_id, a.sales_rep_id, r.id AS renewal_id, r.renewal_date::text AS renewal_date,
+  const rows: Array<{
+    name: string;
+    arr_cents: string;
+    segment: Segment;
+    time_zone: string;
+    owner_csm_id: string;
+    csm_manager_id: string | null;
+    sales_rep_id: string | null;
+    renewal_id: string | null;
+    renewal_date: string | null;
+    has_save: boolean | null;
+    active_save_id: string | null;
+  }> = await db.query(
+    `SELECT a.name, a.arr_cents, a.segment, a.time_zone, a.owner_csm_id, a.csm_manager_id, a.sales_rep_id, r.id AS renewal_id, r.renewal_date::text AS renewal_date,
               (r.save_request IS NOT NULL AND r.save_request <> 'null'::jsonb) AS has_save,
               (SELECT id FROM save_efforts s WHERE s.account_id = a.id AND s.status = 'active' ORDER BY s.renewal_date LIMIT 1) AS active_save_id
          FROM accounts a
          LEFT JOIN LATERAL (${openRenewalOf('id, renewal_date, save_request', 'a.id')}) r ON true
         WHERE a.id = $1`,
-      [accountId],
-    );
+    [accountId],
+  );
   const r = rows[0];
   if (!r) return null;
   return {

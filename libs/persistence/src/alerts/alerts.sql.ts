@@ -30,7 +30,22 @@ export async function writeAlert(db: Queryable, w: AlertWrite): Promise<void> {
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14, now())
      ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, escalation_level = EXCLUDED.escalation_level, data = EXCLUDED.data, revision = EXCLUDED.revision, updated_at = now()
      WHERE alerts.revision < EXCLUDED.revision`,
-    [w.id, w.accountId, w.ruleId, w.group, w.severity, w.state, w.ownerCsmId, w.csmManagerId, w.escalationLevel, w.triggeredAt, w.respondBy, w.deliverAt, JSON.stringify(w.data), w.revision],
+    [
+      w.id,
+      w.accountId,
+      w.ruleId,
+      w.group,
+      w.severity,
+      w.state,
+      w.ownerCsmId,
+      w.csmManagerId,
+      w.escalationLevel,
+      w.triggeredAt,
+      w.respondBy,
+      w.deliverAt,
+      JSON.stringify(w.data),
+      w.revision,
+    ],
   );
 }
 
@@ -43,11 +58,19 @@ export interface AlertRow<D> {
 }
 
 type RawAlertRow<D> = { id: string; account_id: string; triggered_at: Date; data: D };
-const toAlert = <D>(r: RawAlertRow<D>): AlertRow<D> => ({ id: r.id, accountId: r.account_id, triggeredAt: r.triggered_at, data: r.data });
+const toAlert = <D>(r: RawAlertRow<D>): AlertRow<D> => ({
+  id: r.id,
+  accountId: r.account_id,
+  triggeredAt: r.triggered_at,
+  data: r.data,
+});
 
 /** One alert; null for an id the read model does not know. */
 export async function readAlert<D>(db: Queryable, id: string): Promise<AlertRow<D> | null> {
-  const rows: Array<RawAlertRow<D>> = await db.query('SELECT a.id, a.account_id, a.triggered_at, a.data FROM alerts a WHERE a.id = $1', [id]);
+  const rows: Array<RawAlertRow<D>> = await db.query(
+    'SELECT a.id, a.account_id, a.triggered_at, a.data FROM alerts a WHERE a.id = $1',
+    [id],
+  );
   return rows[0] ? toAlert(rows[0]) : null;
 }
 
@@ -65,7 +88,11 @@ export interface AlertListFilter {
 }
 
 /** The alerts `scope` lets the reader see (by the account's people now), newest first; fetches `limit + 1` so the caller knows whether a next page exists. */
-export async function listAlerts<D>(db: Queryable, f: AlertListFilter, scope: AccountScope): Promise<Array<AlertRow<D>>> {
+export async function listAlerts<D>(
+  db: Queryable,
+  f: AlertListFilter,
+  scope: AccountScope,
+): Promise<Array<AlertRow<D>>> {
   const c = new SqlConditions();
   const from = fromScopedToAccount(c, 'alerts', 'a', scope, 'acc');
   if (f.accountId) c.add('a.account_id = ?', f.accountId);
@@ -74,7 +101,8 @@ export async function listAlerts<D>(db: Queryable, f: AlertListFilter, scope: Ac
   if (f.assignee) c.add('a.owner_csm_id = ?', f.assignee);
   if (f.state === 'escalated') c.push(`a.state = 'open' AND a.escalation_level > 0`);
   else if (f.state) c.add('a.state = ?', f.state);
-  if (f.before) c.push(`(a.triggered_at, a.id) < (${c.bind(f.before.triggeredAt)}::timestamptz, ${c.bind(f.before.id)})`);
+  if (f.before)
+    c.push(`(a.triggered_at, a.id) < (${c.bind(f.before.triggeredAt)}::timestamptz, ${c.bind(f.before.id)})`);
   const rows: Array<RawAlertRow<D>> = await db.query(
     `SELECT a.id, a.account_id, a.triggered_at, a.data FROM ${from}
       ${c.where} ORDER BY a.triggered_at DESC, a.id DESC LIMIT ${c.bind(f.limit + 1)}`,
@@ -85,6 +113,9 @@ export async function listAlerts<D>(db: Queryable, f: AlertListFilter, scope: Ac
 
 /** The records of an account's alerts not yet resolved, newest first (at most 100). */
 export async function openAlertsOfAccount<D>(db: Queryable, accountId: string): Promise<D[]> {
-  const rows: Array<{ data: D }> = await db.query(`SELECT data FROM alerts WHERE account_id = $1 AND state <> 'resolved' ORDER BY triggered_at DESC LIMIT 100`, [accountId]);
+  const rows: Array<{ data: D }> = await db.query(
+    `SELECT data FROM alerts WHERE account_id = $1 AND state <> 'resolved' ORDER BY triggered_at DESC LIMIT 100`,
+    [accountId],
+  );
   return rows.map((r) => r.data);
 }

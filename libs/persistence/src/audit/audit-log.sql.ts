@@ -87,10 +87,30 @@ export async function listAudit(db: Queryable, f: AuditFilter): Promise<AuditEnt
   if (f.to) add('at < ?', f.to);
   if (f.beforeSeq !== undefined) add('seq < ?', f.beforeSeq);
   params.push(f.limit + 1);
-  const rows: Array<{ seq: string; at: Date; actor_id: string; actor_role: string | null; action: string; subject_type: string; subject_id: string; account_id: string | null; detail: Record<string, unknown> }> = await db.query(
+  const rows: Array<{
+    seq: string;
+    at: Date;
+    actor_id: string;
+    actor_role: string | null;
+    action: string;
+    subject_type: string;
+    subject_id: string;
+    account_id: string | null;
+    detail: Record<string, unknown>;
+  }> = await db.query(
     `SELECT seq, at, actor_id, actor_role, action, subject_type, subject_id, account_id, detail FROM audit_log
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT $${params.length}`,
     params,
   );
-  return rows.map((r) => ({ seq: Number(r.seq), at: r.at.toISOString(), actorId: r.actor_id, actorRole: r.actor_role, action: r.action, subjectType: r.subject_type, subjectId: r.subject_id, accountId: r.account_id, detail: r.detail }));
+  return rows.map((r) => ({
+    seq: Number(r.seq),
+    at: r.at.toISOString(),
+    actorId: r.actor_id,
+    actorRole: r.actor_role,
+    action: r.action,
+    subjectType: r.subject_type,
+    subjectId: r.subject_id,
+    accountId: r.account_id,
+    detail: r.detail,
+  }));
 }

@@ -55,10 +55,20 @@ export class RenewalEntity {
   health!: Record<string, unknown>;
 
   @Column({ name: 'classification_history', type: 'jsonb' })
-  classificationHistory!: Array<{ at: string; category: string; reasons: Array<{ kind: string; family?: string; text: string }>; cause: string }>;
+  classificationHistory!: Array<{
+    at: string;
+    category: string;
+    reasons: Array<{ kind: string; family?: string; text: string }>;
+    cause: string;
+  }>;
 
   @Column({ type: 'jsonb', nullable: true })
-  ownership!: { model: string; owners: Array<{ role: string; principalId: string | null; responsibility: string }>; salesInvolved: boolean; reason: string } | null;
+  ownership!: {
+    model: string;
+    owners: Array<{ role: string; principalId: string | null; responsibility: string }>;
+    salesInvolved: boolean;
+    reason: string;
+  } | null;
 
   @Column({ type: 'jsonb', nullable: true })
   decision!: Record<string, unknown> | null;

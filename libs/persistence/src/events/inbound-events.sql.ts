@@ -22,7 +22,12 @@ export interface InboundEvent {
  * event id) is already stored, or appears earlier in the same request, is skipped;
  * returns the event ids it stored, each once.
  */
-export async function insertInboundEvents(db: Queryable, source: string, webhookId: string, events: readonly InboundEvent[]): Promise<string[]> {
+export async function insertInboundEvents(
+  db: Queryable,
+  source: string,
+  webhookId: string,
+  events: readonly InboundEvent[],
+): Promise<string[]> {
   if (events.length === 0) return [];
   const rows: Array<{ event_id: string }> = await db.query(
     `INSERT INTO inbound_events (source, event_id, principal_id, account_id, type, occurred_at, payload, webhook_id)
@@ -30,13 +35,31 @@ export async function insertInboundEvents(db: Queryable, source: string, webhook
        FROM unnest($3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[]) WITH ORDINALITY AS e(event_id, account_id, type, occurred_at, payload, n)
       ORDER BY e.n
      ON CONFLICT (source, event_id) DO NOTHING RETURNING event_id`,
-    [source, webhookId, events.map((v) => v.eventId), events.map((v) => v.accountId), events.map((v) => v.type), events.map((v) => v.occurredAt), events.map((v) => JSON.stringify(v.payload))],
+    [
+      source,
+      webhookId,
+      events.map((v) => v.eventId),
+      events.map((v) => v.accountId),
+      events.map((v) => v.type),
+      events.map((v) => v.occurredAt),
+      events.map((v) => JSON.stringify(v.payload)),
+    ],
   );
   return rows.map((r) => r.event_id);
 }
 
 /** An `account_updated` event Retain itself puts into the inbox (a change of an account's people through the api). */
-export async function insertInternalAccountUpdate(db: Queryable, e: { source: string; eventId: string; principalId: string; accountId: string; occurredAt: Date; payload: Record<string, unknown> }): Promise<void> {
+export async function insertInternalAccountUpdate(
+  db: Queryable,
+  e: {
+    source: string;
+    eventId: string;
+    principalId: string;
+    accountId: string;
+    occurredAt: Date;
+    payload: Record<string, unknown>;
+  },
+): Promise<void> {
   await db.query(
     `INSERT INTO inbound_events (source, event_id, principal_id, account_id, type, occurred_at, payload, webhook_id)
      VALUES ($1, $2, $3, $4, 'account_updated', $5, $6, 'internal')`,
@@ -67,7 +90,10 @@ export async function lockUndeliveredEvents(db: Queryable, limit: number): Promi
   );
 }
 
-export async function markEventsDelivered(db: Queryable, events: ReadonlyArray<Pick<InboxRow, 'source' | 'event_id'>>): Promise<void> {
+export async function markEventsDelivered(
+  db: Queryable,
+  events: ReadonlyArray<Pick<InboxRow, 'source' | 'event_id'>>,
+): Promise<void> {
   if (events.length === 0) return;
   await db.query(
     `UPDATE inbound_events i SET delivered_at = now(), delivery_attempts = delivery_attempts + 1, last_error = NULL
@@ -76,6 +102,13 @@ export async function markEventsDelivered(db: Queryable, events: ReadonlyArray<P
   );
 }
 
-export async function recordDeliveryFailure(db: Queryable, event: Pick<InboxRow, 'source' | 'event_id'>, message: string): Promise<void> {
-  await db.query('UPDATE inbound_events SET delivery_attempts = delivery_attempts + 1, last_error = $3 WHERE source = $1 AND event_id = $2', [event.source, event.event_id, message]);
+export async function recordDeliveryFailure(
+  db: Queryable,
+  event: Pick<InboxRow, 'source' | 'event_id'>,
+  message: string,
+): Promise<void> {
+  await db.query(
+    'UPDATE inbound_events SET delivery_attempts = delivery_attempts + 1, last_error = $3 WHERE source = $1 AND event_id = $2',
+    [event.source, event.event_id, message],
+  );
 }

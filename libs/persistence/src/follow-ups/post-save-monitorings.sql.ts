@@ -39,8 +39,24 @@ export async function writeMonitoring(db: Queryable, w: MonitoringWrite): Promis
        updated_at = EXCLUDED.updated_at
      WHERE post_save_monitorings.revision < EXCLUDED.revision`,
     [
-      w.id, w.saveId, w.renewalId, w.accountId, w.renewalDate, w.status, w.ownerCsmId, w.csmManagerId, w.plannedEndAt, w.plannedMonths,
-      w.weeks, w.openPromises, w.overduePromises, w.lastJudgement, JSON.stringify(w.state), w.revision, w.startedAt, w.updatedAt,
+      w.id,
+      w.saveId,
+      w.renewalId,
+      w.accountId,
+      w.renewalDate,
+      w.status,
+      w.ownerCsmId,
+      w.csmManagerId,
+      w.plannedEndAt,
+      w.plannedMonths,
+      w.weeks,
+      w.openPromises,
+      w.overduePromises,
+      w.lastJudgement,
+      JSON.stringify(w.state),
+      w.revision,
+      w.startedAt,
+      w.updatedAt,
     ],
   );
 }
@@ -58,5 +74,8 @@ export interface ActiveMonitoringSummary {
 }
 
 export async function activeMonitoringSummaries(db: Queryable, accountId: string): Promise<ActiveMonitoringSummary[]> {
-  return db.query(`SELECT id, status, last_judgement FROM post_save_monitorings WHERE account_id = $1 AND status = 'active'`, [accountId]);
+  return db.query(
+    `SELECT id, status, last_judgement FROM post_save_monitorings WHERE account_id = $1 AND status = 'active'`,
+    [accountId],
+  );
 }

@@ -3,7 +3,14 @@
  * the worker only with a newer revision, read by the api (one win-back, and the list of
  * churned accounts, newest churn first, keyset pages).
  */
-import { fromScopedToAccount, readStateRow, SqlConditions, type AccountScope, type Queryable, type StateRow } from '../sql';
+import {
+  fromScopedToAccount,
+  readStateRow,
+  SqlConditions,
+  type AccountScope,
+  type Queryable,
+  type StateRow,
+} from '../sql';
 
 /** The win-back's row as the workflow states it. */
 export interface WinBackWrite {
@@ -31,7 +38,22 @@ export async function writeWinBack(db: Queryable, w: WinBackWrite): Promise<void
      ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, owner_csm_id = EXCLUDED.owner_csm_id, csm_manager_id = EXCLUDED.csm_manager_id,
        next_touchpoint_at = EXCLUDED.next_touchpoint_at, state = EXCLUDED.state, revision = EXCLUDED.revision, updated_at = EXCLUDED.updated_at
      WHERE win_backs.revision < EXCLUDED.revision`,
-    [w.id, w.accountId, w.renewalId, w.saveId, w.renewalDate, w.churnedAt, w.status, w.ownerCsmId, w.csmManagerId, w.nextTouchpointAt, JSON.stringify(w.state), w.revision, w.startedAt, w.updatedAt],
+    [
+      w.id,
+      w.accountId,
+      w.renewalId,
+      w.saveId,
+      w.renewalDate,
+      w.churnedAt,
+      w.status,
+      w.ownerCsmId,
+      w.csmManagerId,
+      w.nextTouchpointAt,
+      JSON.stringify(w.state),
+      w.revision,
+      w.startedAt,
+      w.updatedAt,
+    ],
   );
 }
 
@@ -63,19 +85,43 @@ export interface WinBackListItem<S> {
 }
 
 /** The win-backs `scope` lets the reader see, newest churn first; fetches `limit + 1` so the caller knows whether a next page exists. */
-export async function listWinBacks<S>(db: Queryable, f: WinBackListFilter, scope: AccountScope): Promise<Array<WinBackListItem<S>>> {
+export async function listWinBacks<S>(
+  db: Queryable,
+  f: WinBackListFilter,
+  scope: AccountScope,
+): Promise<Array<WinBackListItem<S>>> {
   const c = new SqlConditions();
   const from = fromScopedToAccount(c, 'win_backs', 'w', scope);
   if (f.status) c.add('w.status = ?', f.status);
   if (f.owner) c.add('w.owner_csm_id = ?', f.owner);
   if (f.accountId) c.add('w.account_id = ?', f.accountId);
   if (f.before) c.push(`(w.churned_at, w.id) < (${c.bind(f.before.churnedAt)}::timestamptz, ${c.bind(f.before.id)})`);
-  const rows: Array<{ id: string; account_id: string; account_name: string; renewal_id: string; churned_at: Date; status: string; owner_csm_id: string; next_touchpoint_at: Date | null; state: S }> = await db.query(
+  const rows: Array<{
+    id: string;
+    account_id: string;
+    account_name: string;
+    renewal_id: string;
+    churned_at: Date;
+    status: string;
+    owner_csm_id: string;
+    next_touchpoint_at: Date | null;
+    state: S;
+  }> = await db.query(
     `SELECT w.id, w.account_id, a.name AS account_name, w.renewal_id, w.churned_at, w.status, w.owner_csm_id, w.next_touchpoint_at, w.state
        FROM ${from}
       ${c.where}
       ORDER BY w.churned_at DESC, w.id DESC LIMIT ${c.bind(f.limit + 1)}`,
     c.params,
   );
-  return rows.map((r) => ({ id: r.id, accountId: r.account_id, accountName: r.account_name, renewalId: r.renewal_id, churnedAt: r.churned_at, status: r.status, ownerCsmId: r.owner_csm_id, nextTouchpointAt: r.next_touchpoint_at, state: r.state }));
+  return rows.map((r) => ({
+    id: r.id,
+    accountId: r.account_id,
+    accountName: r.account_name,
+    renewalId: r.renewal_id,
+    churnedAt: r.churned_at,
+    status: r.status,
+    ownerCsmId: r.owner_csm_id,
+    nextTouchpointAt: r.next_touchpoint_at,
+    state: r.state,
+  }));
 }

@@ -24,12 +24,26 @@ export async function claimIdempotencyKey(db: Queryable, c: IdempotencyClaim): P
 }
 
 /** The request that first claimed the caller's key; null when nobody holds it. */
-export async function readIdempotencyClaim(db: Queryable, principalId: string, key: string): Promise<Pick<IdempotencyClaim, 'fingerprint' | 'method' | 'path'> | null> {
-  const rows: Array<{ fingerprint: string; method: string; path: string }> = await db.query('SELECT fingerprint, method, path FROM idempotency_keys WHERE principal_id = $1 AND key = $2', [principalId, key]);
+export async function readIdempotencyClaim(
+  db: Queryable,
+  principalId: string,
+  key: string,
+): Promise<Pick<IdempotencyClaim, 'fingerprint' | 'method' | 'path'> | null> {
+  const rows: Array<{ fingerprint: string; method: string; path: string }> = await db.query(
+    'SELECT fingerprint, method, path FROM idempotency_keys WHERE principal_id = $1 AND key = $2',
+    [principalId, key],
+  );
   return rows[0] ?? null;
 }
 
 /** Frees the caller's key if this request (by its fingerprint) holds it. */
-export async function releaseIdempotencyKey(db: Queryable, c: Pick<IdempotencyClaim, 'principalId' | 'key' | 'fingerprint'>): Promise<void> {
-  await db.query('DELETE FROM idempotency_keys WHERE principal_id = $1 AND key = $2 AND fingerprint = $3', [c.principalId, c.key, c.fingerprint]);
+export async function releaseIdempotencyKey(
+  db: Queryable,
+  c: Pick<IdempotencyClaim, 'principalId' | 'key' | 'fingerprint'>,
+): Promise<void> {
+  await db.query('DELETE FROM idempotency_keys WHERE principal_id = $1 AND key = $2 AND fingerprint = $3', [
+    c.principalId,
+    c.key,
+    c.fingerprint,
+  ]);
 }

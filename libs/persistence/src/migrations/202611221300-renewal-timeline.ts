@@ -66,7 +66,9 @@ export class RenewalTimeline1795352400000 implements MigrationInterface {
         created_at     timestamptz NOT NULL DEFAULT now(),
         delivered_at   timestamptz NULL
       )`);
-    await q.query(`CREATE INDEX notifications_undelivered_idx ON notifications (created_at) WHERE delivered_at IS NULL`);
+    await q.query(
+      `CREATE INDEX notifications_undelivered_idx ON notifications (created_at) WHERE delivered_at IS NULL`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -21,7 +21,9 @@ export class MonitoringAndWinBackReadModels1795367400000 implements MigrationInt
         received_at       timestamptz NOT NULL DEFAULT now(),
         CONSTRAINT account_health_observations_once UNIQUE (source, event_id)
       )`);
-    await q.query(`CREATE INDEX account_health_observations_latest_idx ON account_health_observations (account_id, observed_at DESC, id DESC)`);
+    await q.query(
+      `CREATE INDEX account_health_observations_latest_idx ON account_health_observations (account_id, observed_at DESC, id DESC)`,
+    );
     await q.query(`
       CREATE TABLE post_save_monitorings (
         id                text PRIMARY KEY,
@@ -65,7 +67,9 @@ export class MonitoringAndWinBackReadModels1795367400000 implements MigrationInt
     await q.query(`CREATE INDEX win_backs_churned_idx ON win_backs (churned_at DESC, id DESC)`);
     await q.query(`CREATE INDEX win_backs_owner_idx ON win_backs (owner_csm_id, churned_at DESC)`);
     await q.query(`CREATE INDEX win_backs_account_idx ON win_backs (account_id)`);
-    await q.query(`ALTER TABLE accounts ADD COLUMN post_save_monitoring_id text NULL, ADD COLUMN post_save_after_date date NULL`);
+    await q.query(
+      `ALTER TABLE accounts ADD COLUMN post_save_monitoring_id text NULL, ADD COLUMN post_save_after_date date NULL`,
+    );
     await q.query(`ALTER TABLE renewals ADD COLUMN post_save_monitoring_id text NULL`);
   }
 

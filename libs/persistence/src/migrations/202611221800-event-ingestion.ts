@@ -19,7 +19,9 @@ export class EventIngestion1795370400000 implements MigrationInterface {
         created_at    timestamptz NOT NULL DEFAULT now(),
         revoked_at    timestamptz NULL
       )`);
-    await q.query(`CREATE INDEX integration_signing_secrets_active_idx ON integration_signing_secrets (principal_id) WHERE revoked_at IS NULL`);
+    await q.query(
+      `CREATE INDEX integration_signing_secrets_active_idx ON integration_signing_secrets (principal_id) WHERE revoked_at IS NULL`,
+    );
     await q.query(`
       CREATE TABLE inbound_events (
         source             text NOT NULL,
@@ -36,7 +38,9 @@ export class EventIngestion1795370400000 implements MigrationInterface {
         last_error         text NULL,
         PRIMARY KEY (source, event_id)
       )`);
-    await q.query(`CREATE INDEX inbound_events_undelivered_idx ON inbound_events (received_at) WHERE delivered_at IS NULL`);
+    await q.query(
+      `CREATE INDEX inbound_events_undelivered_idx ON inbound_events (received_at) WHERE delivered_at IS NULL`,
+    );
     await q.query(`CREATE INDEX inbound_events_account_idx ON inbound_events (account_id, occurred_at DESC)`);
   }
 

@@ -29,7 +29,9 @@ export class Alerts1795372200000 implements MigrationInterface {
     await q.query(`CREATE INDEX alerts_account_idx ON alerts (account_id, triggered_at DESC)`);
     await q.query(`CREATE INDEX alerts_owner_state_idx ON alerts (owner_csm_id, state, triggered_at DESC)`);
     await q.query(`CREATE INDEX alerts_severity_state_idx ON alerts (severity, state, triggered_at DESC)`);
-    await q.query(`ALTER TABLE notifications ADD COLUMN IF NOT EXISTS deliver_after timestamptz NOT NULL DEFAULT now()`);
+    await q.query(
+      `ALTER TABLE notifications ADD COLUMN IF NOT EXISTS deliver_after timestamptz NOT NULL DEFAULT now()`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -7,7 +7,9 @@ export class NotificationDelivery1795374000000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE principals ADD COLUMN email text NULL`);
     // Alerts1795372200000 (which runs first) adds it too, for digests and quiet hours.
-    await q.query(`ALTER TABLE notifications ADD COLUMN IF NOT EXISTS deliver_after timestamptz NOT NULL DEFAULT now()`);
+    await q.query(
+      `ALTER TABLE notifications ADD COLUMN IF NOT EXISTS deliver_after timestamptz NOT NULL DEFAULT now()`,
+    );
     await q.query(`CREATE INDEX notifications_due_idx ON notifications (deliver_after) WHERE delivered_at IS NULL`);
     await q.query(`
       CREATE TABLE notification_deliveries (
@@ -22,7 +24,9 @@ export class NotificationDelivery1795374000000 implements MigrationInterface {
         PRIMARY KEY (notification_key, channel, recipient)
       )`);
     // "Pending deliveries that are due, soonest first" for the dispatcher.
-    await q.query(`CREATE INDEX notification_deliveries_due_idx ON notification_deliveries (next_attempt_at) WHERE status = 'pending'`);
+    await q.query(
+      `CREATE INDEX notification_deliveries_due_idx ON notification_deliveries (next_attempt_at) WHERE status = 'pending'`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

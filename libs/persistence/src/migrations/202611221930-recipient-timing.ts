@@ -21,15 +21,21 @@ export class RecipientTiming1795375800000 implements MigrationInterface {
         ADD COLUMN raised_at timestamptz NULL,
         ADD COLUMN time_zone text NULL,
         ADD CONSTRAINT notifications_timed_check CHECK (timing = 'immediate' OR (severity IS NOT NULL AND raised_at IS NOT NULL AND time_zone IS NOT NULL))`);
-    await q.query(`ALTER TABLE notification_deliveries ADD COLUMN digest text NULL CHECK (digest IN ('daily','weekly')), ADD COLUMN digest_at timestamptz NULL`);
+    await q.query(
+      `ALTER TABLE notification_deliveries ADD COLUMN digest text NULL CHECK (digest IN ('daily','weekly')), ADD COLUMN digest_at timestamptz NULL`,
+    );
     // "This recipient's pending digest of that time" when a digest is put together.
-    await q.query(`CREATE INDEX notification_deliveries_digest_idx ON notification_deliveries (channel, recipient, digest_at) WHERE status = 'pending' AND digest_at IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX notification_deliveries_digest_idx ON notification_deliveries (channel, recipient, digest_at) WHERE status = 'pending' AND digest_at IS NOT NULL`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP INDEX notification_deliveries_digest_idx`);
     await q.query(`ALTER TABLE notification_deliveries DROP COLUMN digest_at, DROP COLUMN digest`);
-    await q.query(`ALTER TABLE notifications DROP CONSTRAINT notifications_timed_check, DROP COLUMN time_zone, DROP COLUMN raised_at, DROP COLUMN severity, DROP COLUMN recipient_timing, DROP COLUMN timing`);
+    await q.query(
+      `ALTER TABLE notifications DROP CONSTRAINT notifications_timed_check, DROP COLUMN time_zone, DROP COLUMN raised_at, DROP COLUMN severity, DROP COLUMN recipient_timing, DROP COLUMN timing`,
+    );
     await q.query(`ALTER TABLE principals DROP COLUMN time_zone`);
   }
 }

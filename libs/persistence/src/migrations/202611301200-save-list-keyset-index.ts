@@ -12,7 +12,9 @@ export class SaveListKeysetIndex1796040000000 implements MigrationInterface {
   name = 'SaveListKeysetIndex1796040000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE INDEX save_efforts_status_deadline_key_idx ON save_efforts (status, (COALESCE(deadline, 'infinity'::timestamptz)), id)`);
+    await q.query(
+      `CREATE INDEX save_efforts_status_deadline_key_idx ON save_efforts (status, (COALESCE(deadline, 'infinity'::timestamptz)), id)`,
+    );
     await q.query(`DROP INDEX save_efforts_status_deadline_idx`);
   }
 

@@ -21,8 +21,12 @@ export class AuthorityAndIntegrity1796119200000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE accounts ADD COLUMN facts_as_of timestamptz NULL`);
     await q.query(`UPDATE accounts SET facts_as_of = updated_at`);
-    await q.query(`ALTER TABLE api_keys ADD COLUMN scopes text[] NOT NULL DEFAULT '{}' CHECK (scopes <@ ARRAY['signals','account_facts']::text[])`);
-    await q.query(`UPDATE api_keys k SET scopes = '{signals}' FROM principals p WHERE p.id = k.principal_id AND p.kind = 'integration'`);
+    await q.query(
+      `ALTER TABLE api_keys ADD COLUMN scopes text[] NOT NULL DEFAULT '{}' CHECK (scopes <@ ARRAY['signals','account_facts']::text[])`,
+    );
+    await q.query(
+      `UPDATE api_keys k SET scopes = '{signals}' FROM principals p WHERE p.id = k.principal_id AND p.kind = 'integration'`,
+    );
     await q.query(`CREATE INDEX principals_manager_idx ON principals (manager_id) WHERE manager_id IS NOT NULL`);
     await q.query(`
       CREATE TABLE audit_log (
@@ -46,8 +50,12 @@ export class AuthorityAndIntegrity1796119200000 implements MigrationInterface {
       BEGIN
         RAISE EXCEPTION 'audit_log is append-only (% refused)', TG_OP USING ERRCODE = 'insufficient_privilege';
       END $$`);
-    await q.query(`CREATE TRIGGER audit_log_no_update_or_delete BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()`);
-    await q.query(`CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()`);
+    await q.query(
+      `CREATE TRIGGER audit_log_no_update_or_delete BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()`,
+    );
+    await q.query(
+      `CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()`,
+    );
     await q.query(`
       CREATE UNLOGGED TABLE rate_limit_counters (
         key            text PRIMARY KEY,

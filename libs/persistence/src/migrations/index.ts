@@ -13,4 +13,18 @@ import { SaveListKeysetIndex1796040000000 } from './202611301200-save-list-keyse
 import { AuthorityAndIntegrity1796119200000 } from './202612011000-authority-and-integrity';
 
 /** Every migration, in order. New ones are appended here. */
-export const MIGRATIONS = [CreatePrincipalsAndApiKeys1795348800000, CreateAccountsAndRenewals1795349400000, RenewalTimeline1795352400000, CreateSaveEfforts1795356000000, CreateSaveDebriefs1795359600000, CreateIdempotencyKeys1795363200000, MonitoringAndWinBackReadModels1795367400000, EventIngestion1795370400000, Alerts1795372200000, NotificationDelivery1795374000000, RecipientTiming1795375800000, SaveListKeysetIndex1796040000000, AuthorityAndIntegrity1796119200000];
+export const MIGRATIONS = [
+  CreatePrincipalsAndApiKeys1795348800000,
+  CreateAccountsAndRenewals1795349400000,
+  RenewalTimeline1795352400000,
+  CreateSaveEfforts1795356000000,
+  CreateSaveDebriefs1795359600000,
+  CreateIdempotencyKeys1795363200000,
+  MonitoringAndWinBackReadModels1795367400000,
+  EventIngestion1795370400000,
+  Alerts1795372200000,
+  NotificationDelivery1795374000000,
+  RecipientTiming1795375800000,
+  SaveListKeysetIndex1796040000000,
+  AuthorityAndIntegrity1796119200000,
+];

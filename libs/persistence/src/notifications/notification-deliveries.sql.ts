@@ -25,7 +25,13 @@ export async function insertDeliveries(db: Queryable, deliveries: readonly NewDe
      SELECT k, c, r, 'pending', a, g, CASE WHEN g IS NULL THEN NULL ELSE a END
        FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[]) AS t(k, c, r, a, g)
      ON CONFLICT DO NOTHING`,
-    [deliveries.map((r) => r.key), deliveries.map((r) => r.channel), deliveries.map((r) => r.recipient), deliveries.map((r) => r.at), deliveries.map((r) => r.digest)],
+    [
+      deliveries.map((r) => r.key),
+      deliveries.map((r) => r.channel),
+      deliveries.map((r) => r.recipient),
+      deliveries.map((r) => r.at),
+      deliveries.map((r) => r.digest),
+    ],
   );
 }
 
@@ -62,7 +68,11 @@ export async function lockDueDeliveries(db: Queryable, now: Date, limit: number)
 }
 
 /** Locks every pending delivery due at `now` of the same channel, recipient and digest time as one of `digests` (SKIP LOCKED). */
-export async function lockDueDigestMembers(db: Queryable, now: Date, digests: ReadonlyArray<Pick<DueDeliveryRow, 'channel' | 'recipient' | 'digest_at'>>): Promise<DueDeliveryRow[]> {
+export async function lockDueDigestMembers(
+  db: Queryable,
+  now: Date,
+  digests: ReadonlyArray<Pick<DueDeliveryRow, 'channel' | 'recipient' | 'digest_at'>>,
+): Promise<DueDeliveryRow[]> {
   return db.query(
     `SELECT ${DUE_COLUMNS}
        FROM notification_deliveries d JOIN notifications n ON n.key = d.notification_key
@@ -90,7 +100,11 @@ export async function markDelivered(db: Queryable, u: DeliveryUnit, now: Date): 
 }
 
 /** Records a failed attempt: pending again from `nextAttemptAt`, or `failed` (given up). */
-export async function markAttemptFailed(db: Queryable, u: DeliveryUnit, f: { status: 'pending' | 'failed'; attempts: number; lastError: string; nextAttemptAt: Date }): Promise<void> {
+export async function markAttemptFailed(
+  db: Queryable,
+  u: DeliveryUnit,
+  f: { status: 'pending' | 'failed'; attempts: number; lastError: string; nextAttemptAt: Date },
+): Promise<void> {
   await db.query(
     `UPDATE notification_deliveries SET status = $4, attempts = $5, last_error = $6, next_attempt_at = $7
       WHERE notification_key = ANY($1::text[]) AND channel = $2 AND recipient = $3`,

@@ -66,14 +66,32 @@ export async function upsertAlertNotification(db: Queryable, n: AlertNotificatio
      WHERE notifications.delivered_at IS NULL
        AND NOT EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.notification_key = notifications.key)
      RETURNING key`,
-    [n.key, n.kind, n.renewalId, n.accountId, n.recipientIds, n.escalateTo, n.subject, JSON.stringify(n.detail), n.deliverAfter, n.timing, JSON.stringify(n.recipientTiming), n.severity, n.raisedAt, n.timeZone],
+    [
+      n.key,
+      n.kind,
+      n.renewalId,
+      n.accountId,
+      n.recipientIds,
+      n.escalateTo,
+      n.subject,
+      JSON.stringify(n.detail),
+      n.deliverAfter,
+      n.timing,
+      JSON.stringify(n.recipientTiming),
+      n.severity,
+      n.raisedAt,
+      n.timeZone,
+    ],
   );
   return written.length > 0;
 }
 
 /** The alerts a stored notification lists (none when there is no such notification). */
 export async function notifiedAlertIds(db: Queryable, key: string): Promise<string[]> {
-  const rows: Array<{ detail: { alertIds?: string[] } }> = await db.query('SELECT detail FROM notifications WHERE key = $1', [key]);
+  const rows: Array<{ detail: { alertIds?: string[] } }> = await db.query(
+    'SELECT detail FROM notifications WHERE key = $1',
+    [key],
+  );
   return rows[0]?.detail.alertIds ?? [];
 }
 
@@ -116,7 +134,10 @@ export async function completeWithoutDeliveries(db: Queryable, keys: readonly st
 }
 
 /** The email addresses (and time zones) of the notifications' recipients and escalation managers that have one. */
-export async function notificationEmailRecipients(db: Queryable, keys: readonly string[]): Promise<Array<{ key: string; email: string; principal_id: string; time_zone: string | null }>> {
+export async function notificationEmailRecipients(
+  db: Queryable,
+  keys: readonly string[],
+): Promise<Array<{ key: string; email: string; principal_id: string; time_zone: string | null }>> {
   return db.query(
     `SELECT DISTINCT t.key, lower(p.email) AS email, p.id AS principal_id, p.time_zone FROM (
        SELECT n.key, unnest(n.recipient_ids) AS principal_id FROM notifications n WHERE n.key = ANY($1::text[])

@@ -37,20 +37,42 @@ export interface ActiveApiKey {
 
 /** The active key with this prefix; undefined for an unknown or revoked one. One plain query: it runs on every request. */
 export async function findActiveApiKey(db: Queryable, prefix: string): Promise<ActiveApiKey | undefined> {
-  const rows: Array<{ key_id: string; secret_hash: Buffer; scopes: string[]; id: string; display_name: string; role: Role; kind: PrincipalKind; manager_id: string | null }> = await db.query(
+  const rows: Array<{
+    key_id: string;
+    secret_hash: Buffer;
+    scopes: string[];
+    id: string;
+    display_name: string;
+    role: Role;
+    kind: PrincipalKind;
+    manager_id: string | null;
+  }> = await db.query(
     `SELECT k.id AS key_id, k.secret_hash, k.scopes, p.id, p.display_name, p.role, p.kind, p.manager_id
        FROM ${KEY_WITH_PRINCIPAL} WHERE k.prefix = $1 AND k.revoked_at IS NULL`,
     [prefix],
   );
   const r = rows[0];
-  return r ? { keyId: r.key_id, secretHash: r.secret_hash, scopes: r.scopes, principal: { id: r.id, displayName: r.display_name, role: r.role, kind: r.kind, managerId: r.manager_id } } : undefined;
+  return r
+    ? {
+        keyId: r.key_id,
+        secretHash: r.secret_hash,
+        scopes: r.scopes,
+        principal: { id: r.id, displayName: r.display_name, role: r.role, kind: r.kind, managerId: r.manager_id },
+      }
+    : undefined;
 }
 
 /** Revokes the active key with this id (a uuid) or prefix; returns what it revoked. */
-export async function revokeApiKey(db: Queryable, idOrPrefix: string): Promise<Array<{ id: string; prefix: string; principalId: string }>> {
+export async function revokeApiKey(
+  db: Queryable,
+  idOrPrefix: string,
+): Promise<Array<{ id: string; prefix: string; principalId: string }>> {
   const isUuid = /^[0-9a-f-]{36}$/i.test(idOrPrefix);
   const rows = returnedRows<{ id: string; prefix: string; principal_id: string }>(
-    await db.query(`UPDATE api_keys SET revoked_at = now() WHERE ${isUuid ? 'id = $1::uuid' : 'prefix = $1'} AND revoked_at IS NULL RETURNING id, prefix, principal_id`, [idOrPrefix]),
+    await db.query(
+      `UPDATE api_keys SET revoked_at = now() WHERE ${isUuid ? 'id = $1::uuid' : 'prefix = $1'} AND revoked_at IS NULL RETURNING id, prefix, principal_id`,
+      [idOrPrefix],
+    ),
   );
   return rows.map((k) => ({ id: k.id, prefix: k.prefix, principalId: k.principal_id }));
 }
@@ -67,8 +89,24 @@ export interface ApiKeyListing {
 
 /** Every key, active or revoked, oldest first. */
 export async function listApiKeys(db: Queryable): Promise<ApiKeyListing[]> {
-  const rows: Array<{ id: string; prefix: string; principal_id: string; role: Role; label: string | null; created_at: Date; revoked_at: Date | null }> = await db.query(
+  const rows: Array<{
+    id: string;
+    prefix: string;
+    principal_id: string;
+    role: Role;
+    label: string | null;
+    created_at: Date;
+    revoked_at: Date | null;
+  }> = await db.query(
     `SELECT k.id, k.prefix, p.id AS principal_id, p.role, k.label, k.created_at, k.revoked_at FROM ${KEY_WITH_PRINCIPAL} ORDER BY k.created_at ASC`,
   );
-  return rows.map((k) => ({ keyId: k.id, prefix: k.prefix, principalId: k.principal_id, role: k.role, label: k.label, createdAt: k.created_at, revokedAt: k.revoked_at }));
+  return rows.map((k) => ({
+    keyId: k.id,
+    prefix: k.prefix,
+    principalId: k.principal_id,
+    role: k.role,
+    label: k.label,
+    createdAt: k.created_at,
+    revokedAt: k.revoked_at,
+  }));
 }

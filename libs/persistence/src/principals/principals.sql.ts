@@ -54,6 +54,9 @@ export async function principalExists(db: Queryable, id: string): Promise<boolea
 /** The own time zone (quiet hours, digests) of each principal of `ids` that exists; null for one without. */
 export async function principalTimeZones(db: Queryable, ids: readonly string[]): Promise<Map<string, string | null>> {
   if (ids.length === 0) return new Map();
-  const rows: Array<{ id: string; time_zone: string | null }> = await db.query('SELECT id, time_zone FROM principals WHERE id = ANY($1::text[])', [ids]);
+  const rows: Array<{ id: string; time_zone: string | null }> = await db.query(
+    'SELECT id, time_zone FROM principals WHERE id = ANY($1::text[])',
+    [ids],
+  );
   return new Map(rows.map((z) => [z.id, z.time_zone]));
 }

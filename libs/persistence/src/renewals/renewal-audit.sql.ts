@@ -15,18 +15,31 @@ export interface RenewalAuditEntry {
 }
 
 /** Appends the entries not yet recorded, in one statement. */
-export async function appendRenewalAudit(db: Queryable, renewalId: string, entries: readonly RenewalAuditEntry[]): Promise<void> {
+export async function appendRenewalAudit(
+  db: Queryable,
+  renewalId: string,
+  entries: readonly RenewalAuditEntry[],
+): Promise<void> {
   if (entries.length === 0) return;
   const values: unknown[] = [];
   const rows = entries.map((e, i) => {
     values.push(renewalId, e.seq, e.at, e.actor, e.action, JSON.stringify(e.detail));
     return `($${i * 6 + 1},$${i * 6 + 2},$${i * 6 + 3},$${i * 6 + 4},$${i * 6 + 5},$${i * 6 + 6})`;
   });
-  await db.query(`INSERT INTO renewal_audit (renewal_id, seq, at, actor, action, detail) VALUES ${rows.join(',')} ON CONFLICT DO NOTHING`, values);
+  await db.query(
+    `INSERT INTO renewal_audit (renewal_id, seq, at, actor, action, detail) VALUES ${rows.join(',')} ON CONFLICT DO NOTHING`,
+    values,
+  );
 }
 
 /** The renewal's trail in order. */
-export async function listRenewalAudit(db: Queryable, renewalId: string): Promise<Array<RenewalAuditEntry & { at: Date }>> {
-  const rows: Array<{ seq: number; at: Date; actor: string; action: string; detail: Record<string, unknown> }> = await db.query('SELECT seq, at, actor, action, detail FROM renewal_audit WHERE renewal_id = $1 ORDER BY seq', [renewalId]);
+export async function listRenewalAudit(
+  db: Queryable,
+  renewalId: string,
+): Promise<Array<RenewalAuditEntry & { at: Date }>> {
+  const rows: Array<{ seq: number; at: Date; actor: string; action: string; detail: Record<string, unknown> }> =
+    await db.query('SELECT seq, at, actor, action, detail FROM renewal_audit WHERE renewal_id = $1 ORDER BY seq', [
+      renewalId,
+    ]);
   return rows.map((h) => ({ seq: Number(h.seq), at: h.at, actor: h.actor, action: h.action, detail: h.detail }));
 }

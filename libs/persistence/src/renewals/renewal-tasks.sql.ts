@@ -7,12 +7,35 @@ import type { RenewalTask } from '@retain/domain';
 import type { Queryable } from '../sql';
 
 /** Inserts the renewal's tasks in one statement, or updates those whose stored revision is older than `revision`. */
-export async function writeRenewalTasks(db: Queryable, renewalId: string, revision: number, tasks: readonly RenewalTask[]): Promise<void> {
+export async function writeRenewalTasks(
+  db: Queryable,
+  renewalId: string,
+  revision: number,
+  tasks: readonly RenewalTask[],
+): Promise<void> {
   if (tasks.length === 0) return;
   const cols = 17;
   const values: unknown[] = [];
   const rows = tasks.map((t, i) => {
-    values.push(renewalId, t.id, t.key, t.title, t.trigger, t.ownerRole, t.ownerId, t.customerFacing, t.nominalDueAt, t.dueAt, t.late, t.state, t.createdAt, t.completedAt, t.completedBy, t.note, t.escalatedAt);
+    values.push(
+      renewalId,
+      t.id,
+      t.key,
+      t.title,
+      t.trigger,
+      t.ownerRole,
+      t.ownerId,
+      t.customerFacing,
+      t.nominalDueAt,
+      t.dueAt,
+      t.late,
+      t.state,
+      t.createdAt,
+      t.completedAt,
+      t.completedBy,
+      t.note,
+      t.escalatedAt,
+    );
     return `(${Array.from({ length: cols }, (_, j) => `$${i * cols + j + 1}`).join(',')}, ${revision})`;
   });
   await db.query(
@@ -48,20 +71,52 @@ export interface RenewalTaskRecord {
 
 /** The renewal's tasks, soonest due first. */
 export async function listRenewalTasks(db: Queryable, renewalId: string): Promise<RenewalTaskRecord[]> {
-  const rows: Array<{ task_id: string; key: string; title: string; trigger: string; owner_role: string; owner_id: string | null; state: string; due_at: Date; nominal_due_at: Date; late: boolean; escalated_at: Date | null; completed_at: Date | null; completed_by: string | null; note: string | null; overdue: boolean }> = await db.query(
+  const rows: Array<{
+    task_id: string;
+    key: string;
+    title: string;
+    trigger: string;
+    owner_role: string;
+    owner_id: string | null;
+    state: string;
+    due_at: Date;
+    nominal_due_at: Date;
+    late: boolean;
+    escalated_at: Date | null;
+    completed_at: Date | null;
+    completed_by: string | null;
+    note: string | null;
+    overdue: boolean;
+  }> = await db.query(
     `SELECT task_id, key, title, trigger, owner_role, owner_id, state, due_at, nominal_due_at, late, escalated_at, completed_at, completed_by, note,
             (state = 'open' AND due_at <= now()) AS overdue
        FROM renewal_tasks WHERE renewal_id = $1 ORDER BY due_at, task_id`,
     [renewalId],
   );
   return rows.map((t) => ({
-    taskId: t.task_id, key: t.key, title: t.title, trigger: t.trigger, ownerRole: t.owner_role, ownerId: t.owner_id, state: t.state, dueAt: t.due_at, nominalDueAt: t.nominal_due_at,
-    late: t.late, escalatedAt: t.escalated_at, completedAt: t.completed_at, completedBy: t.completed_by, note: t.note, overdue: t.overdue,
+    taskId: t.task_id,
+    key: t.key,
+    title: t.title,
+    trigger: t.trigger,
+    ownerRole: t.owner_role,
+    ownerId: t.owner_id,
+    state: t.state,
+    dueAt: t.due_at,
+    nominalDueAt: t.nominal_due_at,
+    late: t.late,
+    escalatedAt: t.escalated_at,
+    completedAt: t.completed_at,
+    completedBy: t.completed_by,
+    note: t.note,
+    overdue: t.overdue,
   }));
 }
 
 /** The person a task is assigned to; null when the task is unknown or has no owner. */
 export async function readRenewalTaskOwner(db: Queryable, renewalId: string, taskId: string): Promise<string | null> {
-  const rows: Array<{ owner_id: string | null }> = await db.query('SELECT owner_id FROM renewal_tasks WHERE renewal_id = $1 AND task_id = $2', [renewalId, taskId]);
+  const rows: Array<{ owner_id: string | null }> = await db.query(
+    'SELECT owner_id FROM renewal_tasks WHERE renewal_id = $1 AND task_id = $2',
+    [renewalId, taskId],
+  );
   return rows[0]?.owner_id ?? null;
 }

@@ -80,7 +80,10 @@ function toRecord(r: RenewalRow): RenewalRecord {
 
 /** One renewal with its account's name; null when the read model has no row yet. */
 export async function readRenewal(db: Queryable, id: string): Promise<RenewalRecord | null> {
-  const rows: RenewalRow[] = await db.query(`SELECT ${RENEWAL_COLUMNS} FROM renewals r LEFT JOIN accounts a ON a.id = r.account_id WHERE r.id = $1`, [id]);
+  const rows: RenewalRow[] = await db.query(
+    `SELECT ${RENEWAL_COLUMNS} FROM renewals r LEFT JOIN accounts a ON a.id = r.account_id WHERE r.id = $1`,
+    [id],
+  );
   return rows[0] ? toRecord(rows[0]) : null;
 }
 
@@ -111,7 +114,10 @@ export async function listRenewals(db: Queryable, f: RenewalListFilter, scope: A
   if (f.arrCentsMin !== undefined) c.add('r.arr_cents >= ?', f.arrCentsMin);
   if (f.arrCentsMax !== undefined) c.add('r.arr_cents <= ?', f.arrCentsMax);
   if (f.after) c.push(`(r.renewal_date, r.id) > (${c.bind(f.after.renewalDate)}, ${c.bind(f.after.id)})`);
-  const rows: RenewalRow[] = await db.query(`SELECT ${RENEWAL_COLUMNS} FROM ${from} ${c.where} ORDER BY r.renewal_date ASC, r.id ASC LIMIT ${c.bind(f.limit + 1)}`, c.params);
+  const rows: RenewalRow[] = await db.query(
+    `SELECT ${RENEWAL_COLUMNS} FROM ${from} ${c.where} ORDER BY r.renewal_date ASC, r.id ASC LIMIT ${c.bind(f.limit + 1)}`,
+    c.params,
+  );
   return rows.map(toRecord);
 }
 
@@ -132,7 +138,10 @@ export async function otherRenewalOnDate(db: Queryable, id: string, renewalDate:
 
 /** The active renewals of an account, soonest first. */
 export async function activeRenewalIds(db: Queryable, accountId: string): Promise<string[]> {
-  const rows: Array<{ id: string }> = await db.query(`SELECT id FROM renewals WHERE account_id = $1 AND status = 'active' ORDER BY renewal_date`, [accountId]);
+  const rows: Array<{ id: string }> = await db.query(
+    `SELECT id FROM renewals WHERE account_id = $1 AND status = 'active' ORDER BY renewal_date`,
+    [accountId],
+  );
   return rows.map((r) => r.id);
 }
 
@@ -145,7 +154,10 @@ export interface ActiveRenewalSummary {
 }
 
 export async function activeRenewalSummaries(db: Queryable, accountId: string): Promise<ActiveRenewalSummary[]> {
-  return db.query(`SELECT id, renewal_date::text AS renewal_date, phase, risk_category FROM renewals WHERE account_id = $1 AND status = 'active' ORDER BY renewal_date`, [accountId]);
+  return db.query(
+    `SELECT id, renewal_date::text AS renewal_date, phase, risk_category FROM renewals WHERE account_id = $1 AND status = 'active' ORDER BY renewal_date`,
+    [accountId],
+  );
 }
 
 /**
@@ -159,15 +171,28 @@ export function openRenewalOf(columns: string, accountId: string): string {
 }
 
 /** The account's open renewal and the renewal date it was launched for (a save's id keeps that date). */
-export async function readOpenRenewal(db: Queryable, accountId: string): Promise<{ id: string; originalRenewalDate: string } | null> {
-  const rows: Array<{ id: string; original_date: string }> = await db.query(openRenewalOf('id, COALESCE(original_renewal_date, renewal_date)::text AS original_date', '$1'), [accountId]);
+export async function readOpenRenewal(
+  db: Queryable,
+  accountId: string,
+): Promise<{ id: string; originalRenewalDate: string } | null> {
+  const rows: Array<{ id: string; original_date: string }> = await db.query(
+    openRenewalOf('id, COALESCE(original_renewal_date, renewal_date)::text AS original_date', '$1'),
+    [accountId],
+  );
   const r = rows[0];
   return r ? { id: r.id, originalRenewalDate: r.original_date } : null;
 }
 
 /** Marks the account's renewals after `savedRenewalDate` as post-save renewals of `monitoringId`. */
-export async function markLaterRenewalsPostSave(db: Queryable, m: { accountId: string; monitoringId: string; savedRenewalDate: string }): Promise<void> {
-  await db.query(`UPDATE renewals SET post_save_monitoring_id = $1 WHERE account_id = $2 AND renewal_date > $3`, [m.monitoringId, m.accountId, m.savedRenewalDate]);
+export async function markLaterRenewalsPostSave(
+  db: Queryable,
+  m: { accountId: string; monitoringId: string; savedRenewalDate: string },
+): Promise<void> {
+  await db.query(`UPDATE renewals SET post_save_monitoring_id = $1 WHERE account_id = $2 AND renewal_date > $3`, [
+    m.monitoringId,
+    m.accountId,
+    m.savedRenewalDate,
+  ]);
 }
 
 /** The renewal read model's row as the workflow states it (RenewalReadModelUpdate's columns). */
@@ -223,10 +248,32 @@ export async function writeRenewalState(db: Queryable, w: RenewalStateWrite): Pr
      WHERE renewals.revision < EXCLUDED.revision
      RETURNING id`,
     [
-      w.id, w.accountId, w.renewalDate, w.originalRenewalDate, w.status, w.phase, w.timeBand, w.riskCategory, w.arrCents, w.segment,
-      w.ownerCsmId, w.nextMilestonePhase, w.nextMilestoneAt, w.policyVersion, w.revision, w.startedAt, w.updatedAt,
-      JSON.stringify(w.health), JSON.stringify(w.classificationHistory), JSON.stringify(w.ownership), JSON.stringify(w.decision),
-      JSON.stringify(w.saveRequest), JSON.stringify(w.exception), JSON.stringify(w.cancellation), w.postRenewalStartedAt, w.nextTermRenewalId,
+      w.id,
+      w.accountId,
+      w.renewalDate,
+      w.originalRenewalDate,
+      w.status,
+      w.phase,
+      w.timeBand,
+      w.riskCategory,
+      w.arrCents,
+      w.segment,
+      w.ownerCsmId,
+      w.nextMilestonePhase,
+      w.nextMilestoneAt,
+      w.policyVersion,
+      w.revision,
+      w.startedAt,
+      w.updatedAt,
+      JSON.stringify(w.health),
+      JSON.stringify(w.classificationHistory),
+      JSON.stringify(w.ownership),
+      JSON.stringify(w.decision),
+      JSON.stringify(w.saveRequest),
+      JSON.stringify(w.exception),
+      JSON.stringify(w.cancellation),
+      w.postRenewalStartedAt,
+      w.nextTermRenewalId,
     ],
   );
   return written.length > 0;

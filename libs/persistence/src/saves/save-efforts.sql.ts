@@ -4,7 +4,14 @@
  * with a newer revision; the api reads one save, and the managers' list (filters, ARR
  * at risk or deadline order, keyset pages).
  */
-import { fromScopedToAccount, readStateRow, SqlConditions, type AccountScope, type Queryable, type StateRow } from '../sql';
+import {
+  fromScopedToAccount,
+  readStateRow,
+  SqlConditions,
+  type AccountScope,
+  type Queryable,
+  type StateRow,
+} from '../sql';
 
 /** The save's row as the workflow states it. */
 export interface SaveEffortWrite {
@@ -43,9 +50,26 @@ export async function writeSaveEffort(db: Queryable, w: SaveEffortWrite): Promis
        revision = EXCLUDED.revision, updated_at = EXCLUDED.updated_at
      WHERE save_efforts.revision < EXCLUDED.revision`,
     [
-      w.id, w.renewalId, w.accountId, w.renewalDate, w.status, w.effortLevel, w.probabilityTier, w.valueTier, w.timeBand, w.deadline,
-      w.arrCents, w.segment, w.ownerCsmId, w.csmManagerId, w.overdueItems, w.expectedValueHours, JSON.stringify(w.state),
-      w.revision, w.startedAt, w.updatedAt,
+      w.id,
+      w.renewalId,
+      w.accountId,
+      w.renewalDate,
+      w.status,
+      w.effortLevel,
+      w.probabilityTier,
+      w.valueTier,
+      w.timeBand,
+      w.deadline,
+      w.arrCents,
+      w.segment,
+      w.ownerCsmId,
+      w.csmManagerId,
+      w.overdueItems,
+      w.expectedValueHours,
+      JSON.stringify(w.state),
+      w.revision,
+      w.startedAt,
+      w.updatedAt,
     ],
   );
 }
@@ -63,7 +87,9 @@ export interface ActiveSaveSummary {
 }
 
 export async function activeSaveSummaries(db: Queryable, accountId: string): Promise<ActiveSaveSummary[]> {
-  return db.query(`SELECT id, status, effort_level FROM save_efforts WHERE account_id = $1 AND status = 'active'`, [accountId]);
+  return db.query(`SELECT id, status, effort_level FROM save_efforts WHERE account_id = $1 AND status = 'active'`, [
+    accountId,
+  ]);
 }
 
 export interface SaveListFilter {
@@ -105,7 +131,22 @@ export interface SaveListItem {
 }
 
 /** The save_efforts columns of a list item: not the state document, which is large. */
-const SUMMARY_COLUMNS = ['id', 'renewal_id', 'account_id', 'status', 'effort_level', 'probability_tier', 'value_tier', 'time_band', 'deadline', 'arr_cents', 'owner_csm_id', 'csm_manager_id', 'overdue_items', 'expected_value_hours']
+const SUMMARY_COLUMNS = [
+  'id',
+  'renewal_id',
+  'account_id',
+  'status',
+  'effort_level',
+  'probability_tier',
+  'value_tier',
+  'time_band',
+  'deadline',
+  'arr_cents',
+  'owner_csm_id',
+  'csm_manager_id',
+  'overdue_items',
+  'expected_value_hours',
+]
   .map((c) => `s.${c}`)
   .join(', ');
 
@@ -159,7 +200,11 @@ export function saveListStatement(f: SaveListFilter, scope: AccountScope): { tex
     // ARR descending, id ascending: no row comparison fits the mixed directions, so the
     // bound `arr_cents <= cursor` is stated too; it lets the index scan start at the
     // cursor instead of reading every row before it.
-    c.push(byArr ? `s.arr_cents <= ${a}::bigint AND (s.arr_cents < ${a}::bigint OR (s.arr_cents = ${a}::bigint AND s.id > ${b}))` : `(${sortKey}, s.id) > (${a}::timestamptz, ${b})`);
+    c.push(
+      byArr
+        ? `s.arr_cents <= ${a}::bigint AND (s.arr_cents < ${a}::bigint OR (s.arr_cents = ${a}::bigint AND s.id > ${b}))`
+        : `(${sortKey}, s.id) > (${a}::timestamptz, ${b})`,
+    );
   }
   const limit = c.bind(f.limit + 1);
   const text = `SELECT ${SUMMARY_COLUMNS}, s.renewal_date::text AS renewal_date_text, a.name AS account_name, ${sortKey} AS sort_value FROM ${from}
@@ -169,17 +214,37 @@ export function saveListStatement(f: SaveListFilter, scope: AccountScope): { tex
 }
 
 /** One page of the managers' list (`limit + 1` rows), each with its sort value as the next page's cursor takes it. */
-export async function listSaves(db: Queryable, f: SaveListFilter, scope: AccountScope): Promise<Array<SaveListItem & { sortKey: string }>> {
+export async function listSaves(
+  db: Queryable,
+  f: SaveListFilter,
+  scope: AccountScope,
+): Promise<Array<SaveListItem & { sortKey: string }>> {
   const { text, params } = saveListStatement(f, scope);
   const rows: SaveListRow[] = await db.query(text, params);
   const byArr = f.sort === 'arr';
   return rows.map((r) => ({
-    id: r.id, renewalId: r.renewal_id, accountId: r.account_id, accountName: r.account_name,
-    renewalDate: r.renewal_date_text, status: r.status, effortLevel: r.effort_level, probabilityTier: r.probability_tier,
-    valueTier: r.value_tier, timeBand: r.time_band, deadline: r.deadline instanceof Date ? r.deadline.toISOString() : null,
-    arrCents: Number(r.arr_cents), ownerCsmId: r.owner_csm_id, csmManagerId: r.csm_manager_id ?? null,
-    overdueItems: Number(r.overdue_items), expectedValueHours: Number(r.expected_value_hours),
+    id: r.id,
+    renewalId: r.renewal_id,
+    accountId: r.account_id,
+    accountName: r.account_name,
+    renewalDate: r.renewal_date_text,
+    status: r.status,
+    effortLevel: r.effort_level,
+    probabilityTier: r.probability_tier,
+    valueTier: r.value_tier,
+    timeBand: r.time_band,
+    deadline: r.deadline instanceof Date ? r.deadline.toISOString() : null,
+    arrCents: Number(r.arr_cents),
+    ownerCsmId: r.owner_csm_id,
+    csmManagerId: r.csm_manager_id ?? null,
+    overdueItems: Number(r.overdue_items),
+    expectedValueHours: Number(r.expected_value_hours),
     // A save without a deadline sorts last, as PostgreSQL's 'infinity'.
-    sortKey: r.sort_value instanceof Date && Number.isFinite(r.sort_value.getTime()) ? r.sort_value.toISOString() : byArr ? String(r.sort_value) : 'infinity',
+    sortKey:
+      r.sort_value instanceof Date && Number.isFinite(r.sort_value.getTime())
+        ? r.sort_value.toISOString()
+        : byArr
+          ? String(r.sort_value)
+          : 'infinity',
   }));
 }

@@ -45,7 +45,8 @@ export class MonitoringStateView {
   @ApiProperty() plannedMonths!: number;
   @ApiProperty() plannedEndAt!: string;
   @ApiProperty({ type: 'array', items: FREE_OBJECT }) extensions!: unknown[];
-  @ApiProperty({ type: 'array', items: FREE_OBJECT, description: 'Weekly checks with the reading and the judgement' }) checks!: unknown[];
+  @ApiProperty({ type: 'array', items: FREE_OBJECT, description: 'Weekly checks with the reading and the judgement' })
+  checks!: unknown[];
   @ApiProperty({ type: [MonitoringTaskView] }) tasks!: MonitoringTaskView[];
   @ApiProperty({ type: [PromiseView] }) promises!: PromiseView[];
   @ApiProperty({ type: 'array', items: FREE_OBJECT }) escalations!: unknown[];
@@ -61,7 +62,8 @@ export class PromiseStatusAcceptedView {
   @ApiProperty({ enum: [true] }) accepted!: true;
   @ApiProperty() promiseId!: string;
   @ApiProperty({ enum: ['delivered', 'verified', 'missed'] }) state!: string;
-  @ApiProperty({ description: 'The event id the monitoring applies once (the caller and the Idempotency-Key)' }) eventId!: string;
+  @ApiProperty({ description: 'The event id the monitoring applies once (the caller and the Idempotency-Key)' })
+  eventId!: string;
 }
 
 export class TouchpointView {

@@ -1,8 +1,26 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { SEGMENTS, type Segment } from '@retain/domain';
-import { BUSINESS_ID_MESSAGE, BUSINESS_ID_PATTERN, IsIsoCalendarDate, IsTimeZone, OptionalField } from '../../common/validators';
+import {
+  BUSINESS_ID_MESSAGE,
+  BUSINESS_ID_PATTERN,
+  IsIsoCalendarDate,
+  IsTimeZone,
+  OptionalField,
+} from '../../common/validators';
 
 export class RenewalAccountDto {
   @ApiProperty({ example: 'acc-1042', description: 'The account id in the CRM' })
@@ -10,11 +28,15 @@ export class RenewalAccountDto {
   id!: string;
 
   @ApiProperty({ example: 'Acme KK' })
-  @IsString() @IsNotEmpty() @MaxLength(200)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
   name!: string;
 
   @ApiProperty({ example: 12_000_000, description: 'Annual recurring revenue in US cents' })
-  @IsInt() @Min(0) @Max(1e13)
+  @IsInt()
+  @Min(0)
+  @Max(1e13)
   arrCents!: number;
 
   @ApiProperty({ enum: SEGMENTS })
@@ -30,24 +52,32 @@ export class RenewalAccountDto {
   ownerCsmId!: string;
 
   @ApiPropertyOptional({ example: 'u-mgr-2', nullable: true, type: String, description: 'null or absent: none' })
-  @IsOptional() @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE })
+  @IsOptional()
+  @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE })
   csmManagerId?: string | null;
 
   @ApiPropertyOptional({ example: 'u-ae-3', nullable: true, type: String, description: 'null or absent: none' })
-  @IsOptional() @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE })
+  @IsOptional()
+  @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE })
   salesRepId?: string | null;
 }
 
 export class CreateRenewalDto {
   @ApiProperty({ type: RenewalAccountDto })
-  @ValidateNested() @Type(() => RenewalAccountDto) @IsObject()
+  @ValidateNested()
+  @Type(() => RenewalAccountDto)
+  @IsObject()
   account!: RenewalAccountDto;
 
-  @ApiProperty({ example: '2027-03-31', description: 'Renewal date in the account\'s time zone' })
+  @ApiProperty({ example: '2027-03-31', description: "Renewal date in the account's time zone" })
   @IsIsoCalendarDate()
   renewalDate!: string;
 
-  @ApiPropertyOptional({ description: 'Overrides of the policy defaults for this renewal (see RetainPolicy)', example: { renewal: { actionLocalHour: 10 } } })
-  @OptionalField() @IsObject()
+  @ApiPropertyOptional({
+    description: 'Overrides of the policy defaults for this renewal (see RetainPolicy)',
+    example: { renewal: { actionLocalHour: 10 } },
+  })
+  @OptionalField()
+  @IsObject()
   policy?: Record<string, unknown>;
 }

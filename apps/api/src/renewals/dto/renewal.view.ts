@@ -13,7 +13,22 @@ export class RenewalView {
   @ApiProperty() accountId!: string;
   @ApiPropertyOptional() accountName?: string;
   @ApiProperty({ example: '2027-03-31', format: 'date' }) renewalDate!: string;
-  @ApiProperty({ enum: ['starting', 'active', 'closed', 'cancelled', 'completed', 'failed', 'terminated', 'canceled', 'timed_out', 'continued_as_new'], description: 'starting: launched, its first read-model write pending' }) status!: string;
+  @ApiProperty({
+    enum: [
+      'starting',
+      'active',
+      'closed',
+      'cancelled',
+      'completed',
+      'failed',
+      'terminated',
+      'canceled',
+      'timed_out',
+      'continued_as_new',
+    ],
+    description: 'starting: launched, its first read-model write pending',
+  })
+  status!: string;
   @ApiPropertyOptional({ enum: RENEWAL_PHASES }) phase?: string;
   @ApiPropertyOptional({ enum: ['comprehensive', 'compressed', 'emergency'] }) timeBand?: string;
   @ApiPropertyOptional({ type: String, enum: RISK_CATEGORIES, nullable: true }) riskCategory?: string | null;
@@ -54,15 +69,39 @@ export class AuditEntryView {
 
 export class RenewalDetailView extends RenewalView {
   @ApiProperty() originalRenewalDate!: string;
-  @ApiProperty({ type: 'array', items: { type: 'object' }, description: 'Every classification with its reasons and cause' }) classificationHistory!: unknown[];
-  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'Ownership model, owners and the rule that chose them' }) ownership!: unknown;
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object' },
+    description: 'Every classification with its reasons and cause',
+  })
+  classificationHistory!: unknown[];
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'Ownership model, owners and the rule that chose them',
+  })
+  ownership!: unknown;
   @ApiProperty({ type: 'object', additionalProperties: true, nullable: true }) decision!: unknown;
-  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'Set when the renewal turned red' }) saveRequest!: unknown;
-  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'Renewal day passed without a decision' }) exception!: unknown;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'Set when the renewal turned red',
+  })
+  saveRequest!: unknown;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'Renewal day passed without a decision',
+  })
+  exception!: unknown;
   @ApiProperty({ type: 'object', additionalProperties: true, nullable: true }) cancellation!: unknown;
   @ApiProperty({ nullable: true, type: String }) nextTermRenewalId!: string | null;
   @ApiProperty({ type: [RenewalTaskView] }) tasks!: RenewalTaskView[];
-  @ApiProperty({ type: [AuditEntryView], description: 'Every transition: who or what, when, why' }) history!: AuditEntryView[];
+  @ApiProperty({ type: [AuditEntryView], description: 'Every transition: who or what, when, why' })
+  history!: AuditEntryView[];
 }
 
 /** A timeline task as the workflow answers an update (the read model adds `overdue`). */
@@ -87,8 +126,9 @@ export class TaskStateView {
 
 export class RenewalDecisionView {
   @ApiProperty({ enum: ['renewed', 'expanded', 'downsized', 'paused', 'churned'] }) outcome!: string;
-  @ApiProperty({ description: 'New ARR in US cents (the current ARR unless expanded or downsized)' }) newArrCents!: number;
-  @ApiProperty({ nullable: true, type: String, description: 'In the customer\'s words' }) reason!: string | null;
+  @ApiProperty({ description: 'New ARR in US cents (the current ARR unless expanded or downsized)' })
+  newArrCents!: number;
+  @ApiProperty({ nullable: true, type: String, description: "In the customer's words" }) reason!: string | null;
   @ApiProperty({ nullable: true, type: String }) signedContractRef!: string | null;
   @ApiProperty() decidedBy!: string;
   @ApiProperty() decidedAt!: string;
@@ -152,5 +192,10 @@ export class RenewalLaunchView {
 
 export class RenewalPage {
   @ApiProperty({ type: [RenewalView] }) items!: RenewalView[];
-  @ApiProperty({ nullable: true, type: String, description: 'Pass as ?cursor= for the next page; null on the last page' }) nextCursor!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Pass as ?cursor= for the next page; null on the last page',
+  })
+  nextCursor!: string | null;
 }

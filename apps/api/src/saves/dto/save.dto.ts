@@ -1,17 +1,56 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf, ValidateNested,
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+  ValidateNested,
 } from 'class-validator';
-import { CONCESSION_TYPES, CONVERSATION_STAGES, PLAN_ITEM_STATES, ROOT_CAUSES, type ConcessionType, type ConversationStage, type PlanItemState, type RootCause } from '@retain/workflows';
-import { BUSINESS_ID_MESSAGE, BUSINESS_ID_PATTERN, IsAbsent, IsIsoCalendarDate, IsPercentage, ACCOUNT_FACTS_ARE_READ, QueryInt, OptionalField } from '../../common/validators';
+import {
+  CONCESSION_TYPES,
+  CONVERSATION_STAGES,
+  PLAN_ITEM_STATES,
+  ROOT_CAUSES,
+  type ConcessionType,
+  type ConversationStage,
+  type PlanItemState,
+  type RootCause,
+} from '@retain/workflows';
+import {
+  BUSINESS_ID_MESSAGE,
+  BUSINESS_ID_PATTERN,
+  IsAbsent,
+  IsIsoCalendarDate,
+  IsPercentage,
+  ACCOUNT_FACTS_ARE_READ,
+  QueryInt,
+  OptionalField,
+} from '../../common/validators';
 
 export class SaveProbabilityFactsDto {
-  @ApiProperty({ enum: ['yes', 'complex', 'no'] }) @IsIn(['yes', 'complex', 'no']) issuesFixable!: 'yes' | 'complex' | 'no';
-  @ApiProperty({ enum: ['good', 'strained', 'broken'] }) @IsIn(['good', 'strained', 'broken']) relationship!: 'good' | 'strained' | 'broken';
-  @ApiProperty({ enum: ['none', 'evaluating', 'committed'] }) @IsIn(['none', 'evaluating', 'committed']) alternative!: 'none' | 'evaluating' | 'committed';
-  @ApiProperty({ enum: ['confirmed', 'uncertain', 'none'] }) @IsIn(['confirmed', 'uncertain', 'none']) budget!: 'confirmed' | 'uncertain' | 'none';
-  @ApiProperty({ enum: ['engaged', 'mixed', 'checked_out'] }) @IsIn(['engaged', 'mixed', 'checked_out']) stakeholders!: 'engaged' | 'mixed' | 'checked_out';
+  @ApiProperty({ enum: ['yes', 'complex', 'no'] }) @IsIn(['yes', 'complex', 'no']) issuesFixable!:
+    'yes' | 'complex' | 'no';
+  @ApiProperty({ enum: ['good', 'strained', 'broken'] }) @IsIn(['good', 'strained', 'broken']) relationship!:
+    'good' | 'strained' | 'broken';
+  @ApiProperty({ enum: ['none', 'evaluating', 'committed'] }) @IsIn(['none', 'evaluating', 'committed']) alternative!:
+    'none' | 'evaluating' | 'committed';
+  @ApiProperty({ enum: ['confirmed', 'uncertain', 'none'] }) @IsIn(['confirmed', 'uncertain', 'none']) budget!:
+    'confirmed' | 'uncertain' | 'none';
+  @ApiProperty({ enum: ['engaged', 'mixed', 'checked_out'] }) @IsIn(['engaged', 'mixed', 'checked_out']) stakeholders!:
+    'engaged' | 'mixed' | 'checked_out';
 }
 
 export class StrategicFlagsDto {
@@ -27,30 +66,61 @@ export class StrategicFlagsDto {
  * naming them is refused.
  */
 export class CreateSaveDto {
-  @ApiProperty({ example: 'acc-1042', pattern: BUSINESS_ID_PATTERN.source, description: 'The account, as launched by cs_ops or sent by the CRM' })
+  @ApiProperty({
+    example: 'acc-1042',
+    pattern: BUSINESS_ID_PATTERN.source,
+    description: 'The account, as launched by cs_ops or sent by the CRM',
+  })
   @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE })
   accountId!: string;
-  @ApiProperty({ example: '2027-03-31', format: 'date', description: 'The date of the renewal to save' }) @IsIsoCalendarDate() renewalDate!: string;
+  @ApiProperty({ example: '2027-03-31', format: 'date', description: 'The date of the renewal to save' })
+  @IsIsoCalendarDate()
+  renewalDate!: string;
   @IsAbsent({ message: ACCOUNT_FACTS_ARE_READ }) account?: never;
   @ApiProperty({ type: [String], example: ['competitor evaluation', 'usage down 45%'] })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(20) @IsString({ each: true }) @MaxLength(500, { each: true })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  @MaxLength(500, { each: true })
   triggerReasons!: string[];
-  @ApiProperty({ type: SaveProbabilityFactsDto }) @ValidateNested() @Type(() => SaveProbabilityFactsDto) @IsObject() facts!: SaveProbabilityFactsDto;
+  @ApiProperty({ type: SaveProbabilityFactsDto })
+  @ValidateNested()
+  @Type(() => SaveProbabilityFactsDto)
+  @IsObject()
+  facts!: SaveProbabilityFactsDto;
   @ApiProperty({ enum: ROOT_CAUSES }) @IsIn(ROOT_CAUSES) rootCause!: RootCause;
-  @ApiPropertyOptional({ description: 'The circumstance is a budget cut (price flexibility may help)' }) @OptionalField() @IsBoolean() budgetRelated?: boolean;
-  @ApiPropertyOptional({ type: StrategicFlagsDto }) @OptionalField() @ValidateNested() @Type(() => StrategicFlagsDto) @IsObject() strategicFlags?: StrategicFlagsDto;
+  @ApiPropertyOptional({ description: 'The circumstance is a budget cut (price flexibility may help)' })
+  @OptionalField()
+  @IsBoolean()
+  budgetRelated?: boolean;
+  @ApiPropertyOptional({ type: StrategicFlagsDto })
+  @OptionalField()
+  @ValidateNested()
+  @Type(() => StrategicFlagsDto)
+  @IsObject()
+  strategicFlags?: StrategicFlagsDto;
 }
 
 export class AddIssueDto {
   @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) description!: string;
-  @ApiProperty({ example: 'tickets', description: 'Where it came from: CRM, tickets, usage, stakeholder interview, QBR, ...' }) @IsString() @IsNotEmpty() @MaxLength(100) source!: string;
+  @ApiProperty({
+    example: 'tickets',
+    description: 'Where it came from: CRM, tickets, usage, stakeholder interview, QBR, ...',
+  })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  source!: string;
   @ApiProperty({ minimum: 1 }) @IsInt() @Min(1) @Max(100000) frequency!: number;
   @ApiProperty() @IsBoolean() dealBreaker!: boolean;
   @ApiProperty() @IsBoolean() fixable!: boolean;
   @ApiProperty() @IsBoolean() quickFix!: boolean;
   @ApiProperty({ minimum: 1, maximum: 5 }) @IsInt() @Min(1) @Max(5) impact!: number;
   @ApiPropertyOptional({ description: 'Owner of the fast-fix item if it becomes one (default: the CSM)' })
-  @OptionalField() @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE }) ownerId?: string;
+  @OptionalField()
+  @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE })
+  ownerId?: string;
 }
 
 export class AddPlanItemDto {
@@ -65,7 +135,11 @@ export class AddPlanItemDto {
 
 export class PlanItemStatusDto {
   @ApiProperty({ enum: PLAN_ITEM_STATES }) @IsIn(PLAN_ITEM_STATES) state!: PlanItemState;
-  @ApiPropertyOptional({ description: 'Required for done' }) @OptionalField() @IsString() @MaxLength(2000) evidence?: string;
+  @ApiPropertyOptional({ description: 'Required for done' })
+  @OptionalField()
+  @IsString()
+  @MaxLength(2000)
+  evidence?: string;
 }
 
 export class ConcessionRationaleDto {
@@ -77,16 +151,35 @@ export class ConcessionRationaleDto {
 
 export class RequestConcessionDto {
   @ApiProperty({ enum: CONCESSION_TYPES }) @IsIn(CONCESSION_TYPES) type!: ConcessionType;
-  @ApiPropertyOptional({ minimum: 0.01, maximum: 100, multipleOf: 0.01, description: 'Required for a discount: the approval matrix reads it' })
+  @ApiPropertyOptional({
+    minimum: 0.01,
+    maximum: 100,
+    multipleOf: 0.01,
+    description: 'Required for a discount: the approval matrix reads it',
+  })
   @ValidateIf((o: RequestConcessionDto) => o.type === 'discount' || o.discountPct !== undefined)
   @IsPercentage()
   discountPct?: number;
   @ApiPropertyOptional() @OptionalField() @IsString() @MaxLength(2000) terms?: string;
-  @ApiProperty({ type: ConcessionRationaleDto }) @ValidateNested() @Type(() => ConcessionRationaleDto) @IsObject() rationale!: ConcessionRationaleDto;
-  @ApiProperty({ example: 'year 1 only, standard price in year 2' }) @IsString() @IsNotEmpty() @MaxLength(500) sunset!: string;
+  @ApiProperty({ type: ConcessionRationaleDto })
+  @ValidateNested()
+  @Type(() => ConcessionRationaleDto)
+  @IsObject()
+  rationale!: ConcessionRationaleDto;
+  @ApiProperty({ example: 'year 1 only, standard price in year 2' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(500)
+  sunset!: string;
   @ApiProperty({ example: '2-year commitment' }) @IsString() @IsNotEmpty() @MaxLength(500) tiedTo!: string;
-  @ApiPropertyOptional({ description: 'Required for a discount when the root cause is not price or budget, or before any issue is identified' })
-  @OptionalField() @IsString() @MaxLength(2000) overrideReason?: string;
+  @ApiPropertyOptional({
+    description:
+      'Required for a discount when the root cause is not price or budget, or before any issue is identified',
+  })
+  @OptionalField()
+  @IsString()
+  @MaxLength(2000)
+  overrideReason?: string;
 }
 
 export class DecideConcessionDto {
@@ -105,26 +198,56 @@ export class SaveOutcomeDto {
 }
 
 export class ListSavesQuery {
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 }) @IsOptional() @QueryInt() @IsInt() @Min(1) @Max(500) limit?: number;
+  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
+  @IsOptional()
+  @QueryInt()
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) cursor?: string;
-  @ApiPropertyOptional({ enum: ['active', 'saved', 'lost', 'exited'] }) @IsOptional() @IsIn(['active', 'saved', 'lost', 'exited']) status?: string;
-  @ApiPropertyOptional({ enum: ['full', 'standard', 'light', 'none'] }) @IsOptional() @IsIn(['full', 'standard', 'light', 'none']) effortLevel?: string;
-  @ApiPropertyOptional({ enum: ['high', 'medium', 'low'] }) @IsOptional() @IsIn(['high', 'medium', 'low']) probabilityTier?: string;
+  @ApiPropertyOptional({ enum: ['active', 'saved', 'lost', 'exited'] })
+  @IsOptional()
+  @IsIn(['active', 'saved', 'lost', 'exited'])
+  status?: string;
+  @ApiPropertyOptional({ enum: ['full', 'standard', 'light', 'none'] })
+  @IsOptional()
+  @IsIn(['full', 'standard', 'light', 'none'])
+  effortLevel?: string;
+  @ApiPropertyOptional({ enum: ['high', 'medium', 'low'] })
+  @IsOptional()
+  @IsIn(['high', 'medium', 'low'])
+  probabilityTier?: string;
   @ApiPropertyOptional() @IsOptional() @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE }) owner?: string;
   @ApiPropertyOptional() @IsOptional() @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE }) manager?: string;
-  @ApiPropertyOptional({ enum: ['enterprise', 'mid_market', 'smb'] }) @IsOptional() @IsIn(['enterprise', 'mid_market', 'smb']) segment?: string;
+  @ApiPropertyOptional({ enum: ['enterprise', 'mid_market', 'smb'] })
+  @IsOptional()
+  @IsIn(['enterprise', 'mid_market', 'smb'])
+  segment?: string;
   @ApiPropertyOptional({ enum: ['true', 'false'] }) @IsOptional() @IsIn(['true', 'false']) overdue?: 'true' | 'false';
   @ApiPropertyOptional() @IsOptional() @IsIsoCalendarDate() renewalDateFrom?: string;
   @ApiPropertyOptional() @IsOptional() @IsIsoCalendarDate() renewalDateTo?: string;
-  @ApiPropertyOptional({ enum: ['arr', 'deadline'], default: 'deadline', description: 'arr: ARR at risk, largest first; deadline: soonest first' })
-  @IsOptional() @IsIn(['arr', 'deadline']) sort?: 'arr' | 'deadline';
+  @ApiPropertyOptional({
+    enum: ['arr', 'deadline'],
+    default: 'deadline',
+    description: 'arr: ARR at risk, largest first; deadline: soonest first',
+  })
+  @IsOptional()
+  @IsIn(['arr', 'deadline'])
+  sort?: 'arr' | 'deadline';
 }
 
 export class ConversationDto {
   @ApiProperty({ enum: CONVERSATION_STAGES }) @IsIn(CONVERSATION_STAGES) stage!: ConversationStage;
   @ApiProperty({ maxLength: 2000 }) @IsString() @IsNotEmpty() @MaxLength(2000) result!: string;
-  @ApiPropertyOptional({ description: 'The customer refused the conversation' }) @OptionalField() @IsBoolean() refused?: boolean;
-  @ApiPropertyOptional({ description: 'The customer says the decision is final' }) @OptionalField() @IsBoolean() decisionFinal?: boolean;
+  @ApiPropertyOptional({ description: 'The customer refused the conversation' })
+  @OptionalField()
+  @IsBoolean()
+  refused?: boolean;
+  @ApiPropertyOptional({ description: 'The customer says the decision is final' })
+  @OptionalField()
+  @IsBoolean()
+  decisionFinal?: boolean;
 }
 
 export class ExecutiveBriefDto {
@@ -137,9 +260,20 @@ export class ExecutiveBriefDto {
 }
 
 export class StartEscalationDto {
-  @ApiProperty({ type: ExecutiveBriefDto }) @ValidateNested() @Type(() => ExecutiveBriefDto) @IsObject() brief!: ExecutiveBriefDto;
-  @ApiPropertyOptional() @OptionalField() @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE }) executiveId?: string;
-  @ApiPropertyOptional({ description: 'Required below $50K ARR without a strategic flag' }) @OptionalField() @IsString() @MaxLength(2000) overrideReason?: string;
+  @ApiProperty({ type: ExecutiveBriefDto })
+  @ValidateNested()
+  @Type(() => ExecutiveBriefDto)
+  @IsObject()
+  brief!: ExecutiveBriefDto;
+  @ApiPropertyOptional()
+  @OptionalField()
+  @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE })
+  executiveId?: string;
+  @ApiPropertyOptional({ description: 'Required below $50K ARR without a strategic flag' })
+  @OptionalField()
+  @IsString()
+  @MaxLength(2000)
+  overrideReason?: string;
 }
 
 export class EscalationStepDto {
@@ -147,10 +281,34 @@ export class EscalationStepDto {
 }
 
 export class DebriefDto {
-  @ApiPropertyOptional({ description: 'The real reasons' }) @OptionalField() @IsString() @MaxLength(4000) realReasons?: string;
-  @ApiPropertyOptional({ description: 'When were they really lost' }) @OptionalField() @IsString() @MaxLength(4000) whenLost?: string;
-  @ApiPropertyOptional({ description: 'Which signals were missed' }) @OptionalField() @IsString() @MaxLength(4000) missedSignals?: string;
-  @ApiPropertyOptional({ description: 'Could it have been saved, and how' }) @OptionalField() @IsString() @MaxLength(4000) couldHaveSaved?: string;
-  @ApiPropertyOptional({ description: 'Which pattern it fits' }) @OptionalField() @IsString() @MaxLength(4000) pattern?: string;
-  @ApiPropertyOptional({ description: 'What to change' }) @OptionalField() @IsString() @MaxLength(4000) whatToChange?: string;
+  @ApiPropertyOptional({ description: 'The real reasons' })
+  @OptionalField()
+  @IsString()
+  @MaxLength(4000)
+  realReasons?: string;
+  @ApiPropertyOptional({ description: 'When were they really lost' })
+  @OptionalField()
+  @IsString()
+  @MaxLength(4000)
+  whenLost?: string;
+  @ApiPropertyOptional({ description: 'Which signals were missed' })
+  @OptionalField()
+  @IsString()
+  @MaxLength(4000)
+  missedSignals?: string;
+  @ApiPropertyOptional({ description: 'Could it have been saved, and how' })
+  @OptionalField()
+  @IsString()
+  @MaxLength(4000)
+  couldHaveSaved?: string;
+  @ApiPropertyOptional({ description: 'Which pattern it fits' })
+  @OptionalField()
+  @IsString()
+  @MaxLength(4000)
+  pattern?: string;
+  @ApiPropertyOptional({ description: 'What to change' })
+  @OptionalField()
+  @IsString()
+  @MaxLength(4000)
+  whatToChange?: string;
 }

@@ -31,7 +31,12 @@ export class SaveSummaryView {
 
 export class SavePage {
   @ApiProperty({ type: [SaveSummaryView] }) items!: SaveSummaryView[];
-  @ApiProperty({ nullable: true, type: String, description: 'Pass as ?cursor= for the next page; null on the last page' }) nextCursor!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Pass as ?cursor= for the next page; null on the last page',
+  })
+  nextCursor!: string | null;
 }
 
 export class RecordedIssueView {
@@ -90,7 +95,8 @@ export class ConcessionView {
 
 export class SaveOutcomeView {
   @ApiProperty({ enum: ['saved', 'lost'] }) result!: string;
-  @ApiProperty({ enum: ['full', 'reduced_scope', 'pause', 'shorter_term', 'pilot', 'out_clause', 'lost'] }) kind!: string;
+  @ApiProperty({ enum: ['full', 'reduced_scope', 'pause', 'shorter_term', 'pilot', 'out_clause', 'lost'] })
+  kind!: string;
   @ApiProperty({ nullable: true, type: Number }) newArrCents!: number | null;
   @ApiProperty({ nullable: true, type: Number }) pauseDays!: number | null;
   @ApiProperty({ nullable: true, type: String }) reason!: string | null;

@@ -186,7 +186,13 @@ export const EARLY_WARNING_DEFAULTS: EarlyWarningPolicy = {
     maxSnapshotGapDays: 7,
     maxSnapshots: 200,
   },
-  engagement: { championSilentDays: 30, meetingCancellationsInARow: 2, replySlowerByDays: 7, replyBaselineDays: 90, maxReplies: 50 },
+  engagement: {
+    championSilentDays: 30,
+    meetingCancellationsInARow: 2,
+    replySlowerByDays: 7,
+    replyBaselineDays: 90,
+    maxReplies: 50,
+  },
   sentiment: {
     npsDropPoints: 3,
     npsDetractorUpTo: 6,
@@ -223,39 +229,108 @@ const RULE_IDS: readonly string[] = Object.keys(EARLY_WARNING_DEFAULTS.rules);
 /** Checks the earlyWarning section: its signal thresholds here, then routing, then overload and delivery. */
 export function validateEarlyWarningPolicy(ew: EarlyWarningPolicy): string[] {
   const errors: string[] = [];
-  if (!Number.isInteger(ew.saveRequestWithinDays) || ew.saveRequestWithinDays < 0) errors.push('earlyWarning.saveRequestWithinDays: whole days >= 0');
+  if (!Number.isInteger(ew.saveRequestWithinDays) || ew.saveRequestWithinDays < 0)
+    errors.push('earlyWarning.saveRequestWithinDays: whole days >= 0');
   for (const id of RULE_IDS) {
     const rs = (ew.rules as unknown as Record<string, AlertRuleSettings | undefined>)[id];
-    if (!rs || typeof rs.enabled !== 'boolean' || !oneOf(SEVERITIES, rs.baseSeverity) || !(rs.escalateAfterHours >= 0) || !(rs.worsenedBy > 0)) {
-      errors.push(`earlyWarning.rules.${id}: enabled true or false, baseSeverity P0-P3, escalateAfterHours >= 0, worsenedBy > 0`);
+    if (
+      !rs ||
+      typeof rs.enabled !== 'boolean' ||
+      !oneOf(SEVERITIES, rs.baseSeverity) ||
+      !(rs.escalateAfterHours >= 0) ||
+      !(rs.worsenedBy > 0)
+    ) {
+      errors.push(
+        `earlyWarning.rules.${id}: enabled true or false, baseSeverity P0-P3, escalateAfterHours >= 0, worsenedBy > 0`,
+      );
     }
   }
   const u = ew.usage;
   const drops: Array<[string, number, number, number]> = [
-    ...SEGMENTS.map((s): [string, number, number, number] => [`activeUsers.dropPctBySegment.${s}`, u.activeUsers.dropPctBySegment[s], u.activeUsers.baselineDays, u.activeUsers.sustainedDays]),
-    ...(['keyUserLogins', 'coreFeatureUsage', 'sessionMinutes', 'dataCreated'] as const).map((k): [string, number, number, number] => [k, u[k].dropPct, u[k].baselineDays, u[k].sustainedDays]),
+    ...SEGMENTS.map((s): [string, number, number, number] => [
+      `activeUsers.dropPctBySegment.${s}`,
+      u.activeUsers.dropPctBySegment[s],
+      u.activeUsers.baselineDays,
+      u.activeUsers.sustainedDays,
+    ]),
+    ...(['keyUserLogins', 'coreFeatureUsage', 'sessionMinutes', 'dataCreated'] as const).map(
+      (k): [string, number, number, number] => [k, u[k].dropPct, u[k].baselineDays, u[k].sustainedDays],
+    ),
   ];
   for (const [name, pctDrop, baselineDays, sustainedDays] of drops) {
-    if (!(pctDrop > 0 && pctDrop < 100 && wholeAtLeast(baselineDays, 1) && wholeAtLeast(sustainedDays, 1))) errors.push(`earlyWarning.usage.${name}: a drop of 0-100 percent (exclusive), whole baselineDays and sustainedDays >= 1`);
+    if (!(pctDrop > 0 && pctDrop < 100 && wholeAtLeast(baselineDays, 1) && wholeAtLeast(sustainedDays, 1)))
+      errors.push(
+        `earlyWarning.usage.${name}: a drop of 0-100 percent (exclusive), whole baselineDays and sustainedDays >= 1`,
+      );
   }
-  if (!(wholeAtLeast(u.minBaselineSnapshots, 1) && wholeAtLeast(u.maxSnapshotGapDays, 1) && wholeAtLeast(u.maxSnapshots, 1))) errors.push('earlyWarning.usage: minBaselineSnapshots, maxSnapshotGapDays, maxSnapshots whole numbers >= 1');
+  if (!(
+    wholeAtLeast(u.minBaselineSnapshots, 1) &&
+    wholeAtLeast(u.maxSnapshotGapDays, 1) &&
+    wholeAtLeast(u.maxSnapshots, 1)
+  ))
+    errors.push('earlyWarning.usage: minBaselineSnapshots, maxSnapshotGapDays, maxSnapshots whole numbers >= 1');
   const en = ew.engagement;
-  if (!(wholeAtLeast(en.championSilentDays, 1) && wholeAtLeast(en.meetingCancellationsInARow, 1) && en.replySlowerByDays > 0 && wholeAtLeast(en.replyBaselineDays, 1) && wholeAtLeast(en.maxReplies, 1))) {
-    errors.push('earlyWarning.engagement: championSilentDays, meetingCancellationsInARow, replyBaselineDays, maxReplies whole numbers >= 1, replySlowerByDays > 0');
+  if (!(
+    wholeAtLeast(en.championSilentDays, 1) &&
+    wholeAtLeast(en.meetingCancellationsInARow, 1) &&
+    en.replySlowerByDays > 0 &&
+    wholeAtLeast(en.replyBaselineDays, 1) &&
+    wholeAtLeast(en.maxReplies, 1)
+  )) {
+    errors.push(
+      'earlyWarning.engagement: championSilentDays, meetingCancellationsInARow, replyBaselineDays, maxReplies whole numbers >= 1, replySlowerByDays > 0',
+    );
   }
   const se = ew.sentiment;
-  if (!(se.npsDropPoints > 0 && se.npsDropPoints <= 10 && se.npsDetractorUpTo >= 0 && se.npsDetractorUpTo <= 10 && se.csatLowBelowOutOf10 >= 0 && se.csatLowBelowOutOf10 <= 10 && wholeAtLeast(se.csatTrendDeclines, 1) && se.reviewNegativeUpToRating >= 1 && se.reviewNegativeUpToRating <= 5)) {
-    errors.push('earlyWarning.sentiment: npsDropPoints 1-10, npsDetractorUpTo 0-10, csatLowBelowOutOf10 0-10, csatTrendDeclines >= 1, reviewNegativeUpToRating 1-5');
+  if (!(
+    se.npsDropPoints > 0 &&
+    se.npsDropPoints <= 10 &&
+    se.npsDetractorUpTo >= 0 &&
+    se.npsDetractorUpTo <= 10 &&
+    se.csatLowBelowOutOf10 >= 0 &&
+    se.csatLowBelowOutOf10 <= 10 &&
+    wholeAtLeast(se.csatTrendDeclines, 1) &&
+    se.reviewNegativeUpToRating >= 1 &&
+    se.reviewNegativeUpToRating <= 5
+  )) {
+    errors.push(
+      'earlyWarning.sentiment: npsDropPoints 1-10, npsDetractorUpTo 0-10, csatLowBelowOutOf10 0-10, csatTrendDeclines >= 1, reviewNegativeUpToRating 1-5',
+    );
   }
-  if (!Array.isArray(se.commentKeywords) || se.commentKeywords.some((k) => typeof k !== 'string' || k.trim() === '')) errors.push('earlyWarning.sentiment.commentKeywords: a list of non-empty strings');
-  if (!Object.values(se.csmFlagLevelShift).every((n) => Number.isInteger(n) && Math.abs(n) <= 3)) errors.push('earlyWarning.sentiment.csmFlagLevelShift: whole levels -3 to 3');
+  if (!Array.isArray(se.commentKeywords) || se.commentKeywords.some((k) => typeof k !== 'string' || k.trim() === ''))
+    errors.push('earlyWarning.sentiment.commentKeywords: a list of non-empty strings');
+  if (!Object.values(se.csmFlagLevelShift).every((n) => Number.isInteger(n) && Math.abs(n) <= 3))
+    errors.push('earlyWarning.sentiment.csmFlagLevelShift: whole levels -3 to 3');
   const su = ew.support;
-  if (!(su.surgeMultiplier > 1 && [su.surgeWindowDays, su.surgeBaselineDays, su.surgeMinTickets, su.severalP1Tickets, su.p1WindowDays, su.unresolvedOpenDays, su.unresolvedReopens, su.maxTrackedTickets].every((n) => wholeAtLeast(n, 1)) && wholeAtLeast(su.surgeMinBaselineDays, 1) && su.surgeMinBaselineDays <= su.surgeBaselineDays && su.supportCsatLowBelowOutOf10 >= 0 && su.supportCsatLowBelowOutOf10 <= 10)) {
-    errors.push('earlyWarning.support: surgeMultiplier > 1, windows and counts whole numbers >= 1, surgeMinBaselineDays <= surgeBaselineDays, supportCsatLowBelowOutOf10 0-10');
+  if (!(
+    su.surgeMultiplier > 1 &&
+    [
+      su.surgeWindowDays,
+      su.surgeBaselineDays,
+      su.surgeMinTickets,
+      su.severalP1Tickets,
+      su.p1WindowDays,
+      su.unresolvedOpenDays,
+      su.unresolvedReopens,
+      su.maxTrackedTickets,
+    ].every((n) => wholeAtLeast(n, 1)) &&
+    wholeAtLeast(su.surgeMinBaselineDays, 1) &&
+    su.surgeMinBaselineDays <= su.surgeBaselineDays &&
+    su.supportCsatLowBelowOutOf10 >= 0 &&
+    su.supportCsatLowBelowOutOf10 <= 10
+  )) {
+    errors.push(
+      'earlyWarning.support: surgeMultiplier > 1, windows and counts whole numbers >= 1, surgeMinBaselineDays <= surgeBaselineDays, supportCsatLowBelowOutOf10 0-10',
+    );
   }
-  if (!(wholeAtLeast(ew.competition.repeatedFeatureRequests, 2) && wholeAtLeast(ew.competition.featureRequestWindowDays, 1))) errors.push('earlyWarning.competition: repeatedFeatureRequests >= 2, featureRequestWindowDays >= 1');
-  if (!(ew.health.criticalBelow >= 0 && ew.health.criticalBelow <= ew.health.lowUpTo && ew.health.lowUpTo <= 100)) errors.push('earlyWarning.health: 0 <= criticalBelow <= lowUpTo <= 100');
-  if (!(wholeAtLeast(ew.eventLookbackDays, 1) && wholeAtLeast(ew.maxEventsPerType, 1))) errors.push('earlyWarning: eventLookbackDays and maxEventsPerType whole numbers >= 1');
+  if (!(
+    wholeAtLeast(ew.competition.repeatedFeatureRequests, 2) && wholeAtLeast(ew.competition.featureRequestWindowDays, 1)
+  ))
+    errors.push('earlyWarning.competition: repeatedFeatureRequests >= 2, featureRequestWindowDays >= 1');
+  if (!(ew.health.criticalBelow >= 0 && ew.health.criticalBelow <= ew.health.lowUpTo && ew.health.lowUpTo <= 100))
+    errors.push('earlyWarning.health: 0 <= criticalBelow <= lowUpTo <= 100');
+  if (!(wholeAtLeast(ew.eventLookbackDays, 1) && wholeAtLeast(ew.maxEventsPerType, 1)))
+    errors.push('earlyWarning: eventLookbackDays and maxEventsPerType whole numbers >= 1');
   errors.push(...validateAlertRouting(ew, RULE_IDS), ...validateAlertOverload(ew));
   return errors;
 }

@@ -49,14 +49,36 @@ export const POST_SAVE_DEFAULTS: PostSavePolicy = {
 /** Checks the postSave section; one message per violation. */
 export function validatePostSavePolicy(ps: PostSavePolicy): string[] {
   const errors: string[] = [];
-  if (!(Number.isInteger(ps.baseMonths) && ps.baseMonths >= 1 && Number.isInteger(ps.extendStepMonths) && ps.extendStepMonths >= 1 && Number.isInteger(ps.maxMonths) && ps.maxMonths >= ps.baseMonths)) {
+  if (!(
+    Number.isInteger(ps.baseMonths) &&
+    ps.baseMonths >= 1 &&
+    Number.isInteger(ps.extendStepMonths) &&
+    ps.extendStepMonths >= 1 &&
+    Number.isInteger(ps.maxMonths) &&
+    ps.maxMonths >= ps.baseMonths
+  )) {
     errors.push('postSave: baseMonths >= 1, extendStepMonths >= 1, maxMonths >= baseMonths, whole months');
   }
-  for (const [name, v] of [['healthCheckEveryDays', ps.healthCheckEveryDays], ['trendWeeks', ps.trendWeeks], ['concessionPromiseDueDays', ps.concessionPromiseDueDays], ['touchpointDueDays', ps.touchpointDueDays], ['executiveCheckInEveryMonths', ps.executiveCheckInEveryMonths], ['executiveCheckInDueDays', ps.executiveCheckInDueDays], ['continueAsNewEveryChecks', ps.continueAsNewEveryChecks], ['relapse.consecutiveDecliningWeeks', ps.relapse.consecutiveDecliningWeeks]] as const) {
+  for (const [name, v] of [
+    ['healthCheckEveryDays', ps.healthCheckEveryDays],
+    ['trendWeeks', ps.trendWeeks],
+    ['concessionPromiseDueDays', ps.concessionPromiseDueDays],
+    ['touchpointDueDays', ps.touchpointDueDays],
+    ['executiveCheckInEveryMonths', ps.executiveCheckInEveryMonths],
+    ['executiveCheckInDueDays', ps.executiveCheckInDueDays],
+    ['continueAsNewEveryChecks', ps.continueAsNewEveryChecks],
+    ['relapse.consecutiveDecliningWeeks', ps.relapse.consecutiveDecliningWeeks],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) errors.push(`postSave.${name}: a whole number >= 1`);
   }
-  if (!(ps.relapse.healthBelow <= ps.fragileHealthBelow && ps.decline.usageDropPct <= ps.relapse.usageDropPct && ps.decline.healthDropPoints > 0)) {
-    errors.push('postSave: relapse.healthBelow <= fragileHealthBelow, decline.usageDropPct <= relapse.usageDropPct, decline.healthDropPoints > 0');
+  if (!(
+    ps.relapse.healthBelow <= ps.fragileHealthBelow &&
+    ps.decline.usageDropPct <= ps.relapse.usageDropPct &&
+    ps.decline.healthDropPoints > 0
+  )) {
+    errors.push(
+      'postSave: relapse.healthBelow <= fragileHealthBelow, decline.usageDropPct <= relapse.usageDropPct, decline.healthDropPoints > 0',
+    );
   }
   return errors;
 }

@@ -44,7 +44,15 @@ export interface RenewalPolicy {
 }
 
 /** When a task template applies. */
-export type TaskTrigger = 'assessment' | 'preparation' | 'engagement' | 'closing' | 'renewal_day' | 'post_renewal' | 'became_red' | 'stakeholder_change';
+export type TaskTrigger =
+  | 'assessment'
+  | 'preparation'
+  | 'engagement'
+  | 'closing'
+  | 'renewal_day'
+  | 'post_renewal'
+  | 'became_red'
+  | 'stakeholder_change';
 export const TASK_OWNER_ROLES = ['csm', 'csm_manager', 'sales_rep', 'director', 'vp'] as const;
 export type TaskOwnerRole = (typeof TASK_OWNER_ROLES)[number];
 
@@ -102,47 +110,288 @@ export const RENEWAL_DEFAULTS: RenewalPolicy = {
   ownership: { model: 'hybrid', hybridSalesJoinsFromArrCents: 10_000_000, hybridSalesJoinsCategories: ['red'] },
   playbook: [
     // T-90 assessment
-    { key: 'assessment_review', title: 'Review health comprehensively and confirm the risk category', trigger: 'assessment', ownerRole: 'csm', dueDays: 3, customerFacing: false },
-    { key: 'pre_renewal_checklist', title: 'Pre-renewal checklist: value summary, stakeholder alignment, contract details, next steps', trigger: 'assessment', ownerRole: 'csm', dueDays: 7, customerFacing: false },
+    {
+      key: 'assessment_review',
+      title: 'Review health comprehensively and confirm the risk category',
+      trigger: 'assessment',
+      ownerRole: 'csm',
+      dueDays: 3,
+      customerFacing: false,
+    },
+    {
+      key: 'pre_renewal_checklist',
+      title: 'Pre-renewal checklist: value summary, stakeholder alignment, contract details, next steps',
+      trigger: 'assessment',
+      ownerRole: 'csm',
+      dueDays: 7,
+      customerFacing: false,
+    },
     // T-60 preparation: internal only unless red
-    { key: 'value_metrics', title: 'Compile value metrics and success stories', trigger: 'preparation', ownerRole: 'csm', dueDays: 14, customerFacing: false },
-    { key: 'renewal_proposal', title: 'Build the renewal proposal', trigger: 'preparation', ownerRole: 'csm', dueDays: 21, customerFacing: false },
-    { key: 'expansion_plan', title: 'Plan the expansion conversation', trigger: 'preparation', ownerRole: 'sales_rep', dueDays: 21, onlyFor: ['expansion'], customerFacing: false },
-    { key: 'stakeholder_map', title: 'Map stakeholders and decision makers', trigger: 'preparation', ownerRole: 'csm', dueDays: 14, customerFacing: false },
-    { key: 'objection_list', title: 'Write down every known objection and the answer to each', trigger: 'preparation', ownerRole: 'csm', dueDays: 21, customerFacing: false },
-    { key: 'internal_timeline', title: 'Set the internal timeline and owners', trigger: 'preparation', ownerRole: 'csm', dueDays: 7, customerFacing: false },
-    { key: 'red_customer_outreach', title: 'Reach out to the customer now (red: do not wait for T-30)', trigger: 'preparation', ownerRole: 'csm', dueDays: 2, onlyFor: ['red'], customerFacing: true },
+    {
+      key: 'value_metrics',
+      title: 'Compile value metrics and success stories',
+      trigger: 'preparation',
+      ownerRole: 'csm',
+      dueDays: 14,
+      customerFacing: false,
+    },
+    {
+      key: 'renewal_proposal',
+      title: 'Build the renewal proposal',
+      trigger: 'preparation',
+      ownerRole: 'csm',
+      dueDays: 21,
+      customerFacing: false,
+    },
+    {
+      key: 'expansion_plan',
+      title: 'Plan the expansion conversation',
+      trigger: 'preparation',
+      ownerRole: 'sales_rep',
+      dueDays: 21,
+      onlyFor: ['expansion'],
+      customerFacing: false,
+    },
+    {
+      key: 'stakeholder_map',
+      title: 'Map stakeholders and decision makers',
+      trigger: 'preparation',
+      ownerRole: 'csm',
+      dueDays: 14,
+      customerFacing: false,
+    },
+    {
+      key: 'objection_list',
+      title: 'Write down every known objection and the answer to each',
+      trigger: 'preparation',
+      ownerRole: 'csm',
+      dueDays: 21,
+      customerFacing: false,
+    },
+    {
+      key: 'internal_timeline',
+      title: 'Set the internal timeline and owners',
+      trigger: 'preparation',
+      ownerRole: 'csm',
+      dueDays: 7,
+      customerFacing: false,
+    },
+    {
+      key: 'red_customer_outreach',
+      title: 'Reach out to the customer now (red: do not wait for T-30)',
+      trigger: 'preparation',
+      ownerRole: 'csm',
+      dueDays: 2,
+      onlyFor: ['red'],
+      customerFacing: true,
+    },
     // T-30 engagement
-    { key: 'renewal_notice', title: 'Send thanks and the renewal notice', trigger: 'engagement', ownerRole: 'csm', dueDays: 2, customerFacing: true },
-    { key: 'value_review_meeting', title: 'Schedule and hold the value-review meeting', trigger: 'engagement', ownerRole: 'csm', dueDays: 10, customerFacing: true },
-    { key: 'roi_presentation', title: 'Present ROI and usage data', trigger: 'engagement', ownerRole: 'csm', dueDays: 10, customerFacing: true },
-    { key: 'future_needs', title: 'Discuss future plans and needs', trigger: 'engagement', ownerRole: 'csm', dueDays: 10, customerFacing: true },
-    { key: 'initial_terms', title: 'Float initial terms', trigger: 'engagement', ownerRole: 'csm', dueDays: 14, customerFacing: true },
-    { key: 'expansion_proposal', title: 'Bundle the expansion into the renewal conversation', trigger: 'engagement', ownerRole: 'sales_rep', dueDays: 14, onlyFor: ['expansion'], customerFacing: true },
-    { key: 'blockers', title: 'Identify concerns and blockers', trigger: 'engagement', ownerRole: 'csm', dueDays: 14, customerFacing: true },
+    {
+      key: 'renewal_notice',
+      title: 'Send thanks and the renewal notice',
+      trigger: 'engagement',
+      ownerRole: 'csm',
+      dueDays: 2,
+      customerFacing: true,
+    },
+    {
+      key: 'value_review_meeting',
+      title: 'Schedule and hold the value-review meeting',
+      trigger: 'engagement',
+      ownerRole: 'csm',
+      dueDays: 10,
+      customerFacing: true,
+    },
+    {
+      key: 'roi_presentation',
+      title: 'Present ROI and usage data',
+      trigger: 'engagement',
+      ownerRole: 'csm',
+      dueDays: 10,
+      customerFacing: true,
+    },
+    {
+      key: 'future_needs',
+      title: 'Discuss future plans and needs',
+      trigger: 'engagement',
+      ownerRole: 'csm',
+      dueDays: 10,
+      customerFacing: true,
+    },
+    {
+      key: 'initial_terms',
+      title: 'Float initial terms',
+      trigger: 'engagement',
+      ownerRole: 'csm',
+      dueDays: 14,
+      customerFacing: true,
+    },
+    {
+      key: 'expansion_proposal',
+      title: 'Bundle the expansion into the renewal conversation',
+      trigger: 'engagement',
+      ownerRole: 'sales_rep',
+      dueDays: 14,
+      onlyFor: ['expansion'],
+      customerFacing: true,
+    },
+    {
+      key: 'blockers',
+      title: 'Identify concerns and blockers',
+      trigger: 'engagement',
+      ownerRole: 'csm',
+      dueDays: 14,
+      customerFacing: true,
+    },
     // T-14 closing
-    { key: 'formal_proposal', title: 'Send the formal proposal', trigger: 'closing', ownerRole: 'csm', dueDays: 1, customerFacing: true },
-    { key: 'answer_objections', title: 'Answer questions and objections', trigger: 'closing', ownerRole: 'csm', dueDays: 5, customerFacing: true },
-    { key: 'negotiate_terms', title: 'Negotiate terms if needed', trigger: 'closing', ownerRole: 'csm', dueDays: 7, customerFacing: true },
-    { key: 'timeline_commitment', title: 'Get commitment on the timeline', trigger: 'closing', ownerRole: 'csm', dueDays: 3, customerFacing: true },
-    { key: 'legal_procurement', title: 'Coordinate legal and procurement', trigger: 'closing', ownerRole: 'csm', dueDays: 10, customerFacing: true },
-    { key: 'signatures', title: 'Line up approvals and signatures', trigger: 'closing', ownerRole: 'csm', dueDays: 12, customerFacing: true },
+    {
+      key: 'formal_proposal',
+      title: 'Send the formal proposal',
+      trigger: 'closing',
+      ownerRole: 'csm',
+      dueDays: 1,
+      customerFacing: true,
+    },
+    {
+      key: 'answer_objections',
+      title: 'Answer questions and objections',
+      trigger: 'closing',
+      ownerRole: 'csm',
+      dueDays: 5,
+      customerFacing: true,
+    },
+    {
+      key: 'negotiate_terms',
+      title: 'Negotiate terms if needed',
+      trigger: 'closing',
+      ownerRole: 'csm',
+      dueDays: 7,
+      customerFacing: true,
+    },
+    {
+      key: 'timeline_commitment',
+      title: 'Get commitment on the timeline',
+      trigger: 'closing',
+      ownerRole: 'csm',
+      dueDays: 3,
+      customerFacing: true,
+    },
+    {
+      key: 'legal_procurement',
+      title: 'Coordinate legal and procurement',
+      trigger: 'closing',
+      ownerRole: 'csm',
+      dueDays: 10,
+      customerFacing: true,
+    },
+    {
+      key: 'signatures',
+      title: 'Line up approvals and signatures',
+      trigger: 'closing',
+      ownerRole: 'csm',
+      dueDays: 12,
+      customerFacing: true,
+    },
     // T-0 renewal day
-    { key: 'signed_contract', title: 'Collect the signed contract', trigger: 'renewal_day', ownerRole: 'csm', dueDays: 0, customerFacing: true },
-    { key: 'process_payment', title: 'Process payment', trigger: 'renewal_day', ownerRole: 'csm', dueDays: 1, customerFacing: false },
-    { key: 'update_systems', title: 'Update systems (CRM, billing)', trigger: 'renewal_day', ownerRole: 'csm', dueDays: 1, customerFacing: false },
-    { key: 'welcome_new_term', title: 'Send thanks and welcome to the new term', trigger: 'renewal_day', ownerRole: 'csm', dueDays: 1, customerFacing: true },
-    { key: 'handover_commitments', title: 'Hand over follow-up commitments', trigger: 'renewal_day', ownerRole: 'csm', dueDays: 2, customerFacing: false },
+    {
+      key: 'signed_contract',
+      title: 'Collect the signed contract',
+      trigger: 'renewal_day',
+      ownerRole: 'csm',
+      dueDays: 0,
+      customerFacing: true,
+    },
+    {
+      key: 'process_payment',
+      title: 'Process payment',
+      trigger: 'renewal_day',
+      ownerRole: 'csm',
+      dueDays: 1,
+      customerFacing: false,
+    },
+    {
+      key: 'update_systems',
+      title: 'Update systems (CRM, billing)',
+      trigger: 'renewal_day',
+      ownerRole: 'csm',
+      dueDays: 1,
+      customerFacing: false,
+    },
+    {
+      key: 'welcome_new_term',
+      title: 'Send thanks and welcome to the new term',
+      trigger: 'renewal_day',
+      ownerRole: 'csm',
+      dueDays: 1,
+      customerFacing: true,
+    },
+    {
+      key: 'handover_commitments',
+      title: 'Hand over follow-up commitments',
+      trigger: 'renewal_day',
+      ownerRole: 'csm',
+      dueDays: 2,
+      customerFacing: false,
+    },
     // after T: post-renewal
-    { key: 'deliver_commitments', title: 'Deliver the commitments made during the renewal', trigger: 'post_renewal', ownerRole: 'csm', dueDays: 30, customerFacing: true },
-    { key: 'document_lessons', title: 'Document lessons learned (reasons in the customer\'s words)', trigger: 'post_renewal', ownerRole: 'csm', dueDays: 7, customerFacing: false },
-    { key: 'update_health', title: 'Update health score and status', trigger: 'post_renewal', ownerRole: 'csm', dueDays: 7, customerFacing: false },
-    { key: 'next_90_days_plan', title: 'Plan the next 90 days of engagement', trigger: 'post_renewal', ownerRole: 'csm', dueDays: 14, customerFacing: false },
+    {
+      key: 'deliver_commitments',
+      title: 'Deliver the commitments made during the renewal',
+      trigger: 'post_renewal',
+      ownerRole: 'csm',
+      dueDays: 30,
+      customerFacing: true,
+    },
+    {
+      key: 'document_lessons',
+      title: "Document lessons learned (reasons in the customer's words)",
+      trigger: 'post_renewal',
+      ownerRole: 'csm',
+      dueDays: 7,
+      customerFacing: false,
+    },
+    {
+      key: 'update_health',
+      title: 'Update health score and status',
+      trigger: 'post_renewal',
+      ownerRole: 'csm',
+      dueDays: 7,
+      customerFacing: false,
+    },
+    {
+      key: 'next_90_days_plan',
+      title: 'Plan the next 90 days of engagement',
+      trigger: 'post_renewal',
+      ownerRole: 'csm',
+      dueDays: 14,
+      customerFacing: false,
+    },
     // red at any phase: full intervention
-    { key: 'red_review_meeting', title: 'Red renewal: hold a review meeting now, not at the next QBR', trigger: 'became_red', ownerRole: 'csm_manager', dueDays: 1, customerFacing: false },
-    { key: 'executive_engagement', title: 'Red renewal: engage an executive sponsor', trigger: 'became_red', ownerRole: 'director', dueDays: 7, customerFacing: true },
+    {
+      key: 'red_review_meeting',
+      title: 'Red renewal: hold a review meeting now, not at the next QBR',
+      trigger: 'became_red',
+      ownerRole: 'csm_manager',
+      dueDays: 1,
+      customerFacing: false,
+    },
+    {
+      key: 'executive_engagement',
+      title: 'Red renewal: engage an executive sponsor',
+      trigger: 'became_red',
+      ownerRole: 'director',
+      dueDays: 7,
+      customerFacing: true,
+    },
     // stakeholder change: rebuild the relationship right away
-    { key: 'relationship_rebuild', title: 'Rebuild the relationship with the successor', trigger: 'stakeholder_change', ownerRole: 'csm', dueDays: 2, customerFacing: true },
+    {
+      key: 'relationship_rebuild',
+      title: 'Rebuild the relationship with the successor',
+      trigger: 'stakeholder_change',
+      ownerRole: 'csm',
+      dueDays: 2,
+      customerFacing: true,
+    },
   ],
   lateTaskGraceDays: 2,
   noDecisionReescalateAfterDays: 2,
@@ -165,7 +414,8 @@ export function validateRenewalPolicy(r: RenewalPolicy): string[] {
   const order = [o.assessment, o.preparation, o.engagement, o.closing, o.renewalDay];
   if (order.some((n) => !Number.isInteger(n) || n < 0)) errors.push('renewal.milestoneOffsetsDays: whole days >= 0');
   for (let i = 1; i < order.length; i++) {
-    if (order[i]! >= order[i - 1]!) errors.push('renewal.milestoneOffsetsDays: each milestone must come after the previous one');
+    if (order[i]! >= order[i - 1]!)
+      errors.push('renewal.milestoneOffsetsDays: each milestone must come after the previous one');
   }
   const h = r.actionLocalHour;
   if (!Number.isInteger(h) || h < 0 || h > 23) errors.push('renewal.actionLocalHour: an hour 0-23');
@@ -175,33 +425,58 @@ export function validateRenewalPolicy(r: RenewalPolicy): string[] {
   }
   const c = r.classification;
   const pct = (n: number) => Number.isFinite(n) && n >= 0 && n <= 100;
-  if (![c.healthScoreWarningBelow, c.healthPercentileWarningBelow, c.usageDropRiskPct, c.usageDropConcernPct, c.healthScoreConcernBelow].every(pct)) {
+  if (
+    ![
+      c.healthScoreWarningBelow,
+      c.healthPercentileWarningBelow,
+      c.usageDropRiskPct,
+      c.usageDropConcernPct,
+      c.healthScoreConcernBelow,
+    ].every(pct)
+  ) {
     errors.push('renewal.classification: thresholds are numbers 0-100');
   }
-  if (c.healthScoreConcernBelow < c.healthScoreWarningBelow) errors.push('renewal.classification: healthScoreConcernBelow >= healthScoreWarningBelow');
-  if (c.usageDropConcernPct > c.usageDropRiskPct) errors.push('renewal.classification: usageDropConcernPct <= usageDropRiskPct');
-  if (!Number.isInteger(c.redMinSignalFamilies) || c.redMinSignalFamilies < 1) errors.push('renewal.classification.redMinSignalFamilies: a whole number >= 1');
+  if (c.healthScoreConcernBelow < c.healthScoreWarningBelow)
+    errors.push('renewal.classification: healthScoreConcernBelow >= healthScoreWarningBelow');
+  if (c.usageDropConcernPct > c.usageDropRiskPct)
+    errors.push('renewal.classification: usageDropConcernPct <= usageDropRiskPct');
+  if (!Number.isInteger(c.redMinSignalFamilies) || c.redMinSignalFamilies < 1)
+    errors.push('renewal.classification.redMinSignalFamilies: a whole number >= 1');
   const own = r.ownership;
   if (!oneOf(OWNERSHIP_MODELS, own.model)) errors.push('renewal.ownership.model: cs_led, sales_led or hybrid');
-  if (!Number.isInteger(own.hybridSalesJoinsFromArrCents) || own.hybridSalesJoinsFromArrCents < 0) errors.push('renewal.ownership.hybridSalesJoinsFromArrCents: whole cents >= 0');
-  if (!Array.isArray(own.hybridSalesJoinsCategories) || own.hybridSalesJoinsCategories.some((k) => !oneOf(RISK_CATEGORIES, k))) {
+  if (!Number.isInteger(own.hybridSalesJoinsFromArrCents) || own.hybridSalesJoinsFromArrCents < 0)
+    errors.push('renewal.ownership.hybridSalesJoinsFromArrCents: whole cents >= 0');
+  if (
+    !Array.isArray(own.hybridSalesJoinsCategories) ||
+    own.hybridSalesJoinsCategories.some((k) => !oneOf(RISK_CATEGORIES, k))
+  ) {
     errors.push('renewal.ownership.hybridSalesJoinsCategories: a list of green, yellow, red, expansion');
   }
   const keys = new Set<string>();
   for (const t of r.playbook ?? []) {
-    if (!t || typeof t.key !== 'string' || !/^[a-z0-9_]{1,64}$/.test(t.key)) errors.push('renewal.playbook: each task needs a key of a-z, 0-9 and _');
+    if (!t || typeof t.key !== 'string' || !/^[a-z0-9_]{1,64}$/.test(t.key))
+      errors.push('renewal.playbook: each task needs a key of a-z, 0-9 and _');
     else if (keys.has(t.key)) errors.push(`renewal.playbook: duplicate task key ${t.key}`);
     else keys.add(t.key);
-    if (t && (!Number.isInteger(t.dueDays) || t.dueDays < 0)) errors.push(`renewal.playbook.${t.key}: dueDays is a whole number >= 0`);
+    if (t && (!Number.isInteger(t.dueDays) || t.dueDays < 0))
+      errors.push(`renewal.playbook.${t.key}: dueDays is a whole number >= 0`);
     if (t && !oneOf(TASK_OWNER_ROLES, t.ownerRole)) errors.push(`renewal.playbook.${t.key}: unknown ownerRole`);
     if (t && t.customerFacing && t.trigger === 'preparation' && !(t.onlyFor && t.onlyFor.every((k) => k === 'red'))) {
       errors.push(`renewal.playbook.${t.key}: no customer outreach at preparation unless red (domain.md §2)`);
     }
   }
-  for (const [name, v] of [['lateTaskGraceDays', r.lateTaskGraceDays], ['noDecisionReescalateAfterDays', r.noDecisionReescalateAfterDays], ['postRenewalWindowDays', r.postRenewalWindowDays], ['termMonths', r.termMonths]] as const) {
+  for (const [name, v] of [
+    ['lateTaskGraceDays', r.lateTaskGraceDays],
+    ['noDecisionReescalateAfterDays', r.noDecisionReescalateAfterDays],
+    ['postRenewalWindowDays', r.postRenewalWindowDays],
+    ['termMonths', r.termMonths],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) errors.push(`renewal.${name}: a whole number >= 1`);
   }
-  for (const [name, v] of [['autoLaunchNextTerm', r.autoLaunchNextTerm], ['autoStartSave', r.autoStartSave]] as const) {
+  for (const [name, v] of [
+    ['autoLaunchNextTerm', r.autoLaunchNextTerm],
+    ['autoStartSave', r.autoStartSave],
+  ] as const) {
     if (typeof v !== 'boolean') errors.push(`renewal.${name}: true or false`);
   }
   return errors;
@@ -210,7 +485,13 @@ export function validateRenewalPolicy(r: RenewalPolicy): string[] {
 /** Checks renewal.launchWindow. */
 export function validateLaunchWindow(w: RenewalPolicy['launchWindow']): string[] {
   const errors: string[] = [];
-  if (!w || !Number.isInteger(w.maxDaysAhead) || w.maxDaysAhead < 1 || !Number.isInteger(w.maxDaysAfterRenewalDate) || w.maxDaysAfterRenewalDate < 0) {
+  if (
+    !w ||
+    !Number.isInteger(w.maxDaysAhead) ||
+    w.maxDaysAhead < 1 ||
+    !Number.isInteger(w.maxDaysAfterRenewalDate) ||
+    w.maxDaysAfterRenewalDate < 0
+  ) {
     errors.push('renewal.launchWindow: maxDaysAhead >= 1 and maxDaysAfterRenewalDate >= 0, whole days');
   }
   return errors;

@@ -30,7 +30,10 @@ export interface SavePolicy {
     maxDiscountPct: Record<Exclude<ApproverRole, 'vp'>, number>;
     executiveFromPct: number;
     /** The least role for each kind of concession, whatever its discount (§4.7 approval matrix). */
-    byConcessionType: Record<'discount' | 'payment_terms' | 'reduced_scope' | 'multi_year_lock' | 'service' | 'contract_term', ApproverRole>;
+    byConcessionType: Record<
+      'discount' | 'payment_terms' | 'reduced_scope' | 'multi_year_lock' | 'service' | 'contract_term',
+      ApproverRole
+    >;
   };
   /** A pending approval not decided within this many hours escalates to the next level. */
   approvalSlaHours: number;
@@ -66,7 +69,14 @@ export const SAVE_DEFAULTS: SavePolicy = {
     maxDiscountPct: { csm: 5, csm_manager: 15, director: 25 },
     executiveFromPct: 30,
     // csm: payment terms; csm_manager: enhanced service; director: contract and term changes.
-    byConcessionType: { discount: 'csm', payment_terms: 'csm', service: 'csm_manager', reduced_scope: 'director', multi_year_lock: 'director', contract_term: 'director' },
+    byConcessionType: {
+      discount: 'csm',
+      payment_terms: 'csm',
+      service: 'csm_manager',
+      reduced_scope: 'director',
+      multi_year_lock: 'director',
+      contract_term: 'director',
+    },
   },
   approvalSlaHours: 24,
   continuedServiceDays: 30,
@@ -77,27 +87,60 @@ export const SAVE_DEFAULTS: SavePolicy = {
 /** Checks the save section; one message per violation. */
 export function validateSavePolicy(sv: SavePolicy): string[] {
   const errors: string[] = [];
-  for (const v of TIERS) for (const pr of TIERS) {
-    if (!oneOf(EFFORT_LEVELS, sv.effortMatrix?.[v]?.[pr])) errors.push(`save.effortMatrix.${v}.${pr}: one of ${EFFORT_LEVELS.join(', ')} (the matrix must be total)`);
-  }
+  for (const v of TIERS)
+    for (const pr of TIERS) {
+      if (!oneOf(EFFORT_LEVELS, sv.effortMatrix?.[v]?.[pr]))
+        errors.push(`save.effortMatrix.${v}.${pr}: one of ${EFFORT_LEVELS.join(', ')} (the matrix must be total)`);
+    }
   for (const l of EFFORT_LEVELS) {
     const e = sv.efforts?.[l];
-    if (!e || !(Number.isInteger(e.minDays) && Number.isInteger(e.maxDays) && e.minDays >= 0 && e.maxDays >= e.minDays && e.hoursPlanned >= 0)) errors.push(`save.efforts.${l}: 0 <= minDays <= maxDays, hoursPlanned >= 0`);
+    if (
+      !e ||
+      !(
+        Number.isInteger(e.minDays) &&
+        Number.isInteger(e.maxDays) &&
+        e.minDays >= 0 &&
+        e.maxDays >= e.minDays &&
+        e.hoursPlanned >= 0
+      )
+    )
+      errors.push(`save.efforts.${l}: 0 <= minDays <= maxDays, hoursPlanned >= 0`);
   }
   for (const [type, role] of Object.entries(sv.approval.byConcessionType ?? {})) {
-    if (!oneOf(APPROVER_ROLES, role)) errors.push(`save.approval.byConcessionType.${type}: csm, csm_manager, director or vp`);
+    if (!oneOf(APPROVER_ROLES, role))
+      errors.push(`save.approval.byConcessionType.${type}: csm, csm_manager, director or vp`);
   }
   const a = sv.approval.maxDiscountPct;
-  if (!(a.csm >= 0 && a.csm <= a.csm_manager && a.csm_manager <= a.director && a.director < sv.approval.executiveFromPct && sv.approval.executiveFromPct <= 100)) {
+  if (!(
+    a.csm >= 0 &&
+    a.csm <= a.csm_manager &&
+    a.csm_manager <= a.director &&
+    a.director < sv.approval.executiveFromPct &&
+    sv.approval.executiveFromPct <= 100
+  )) {
     errors.push('save.approval: csm <= csm_manager <= director < executiveFromPct <= 100');
   }
-  if (!(Number.isInteger(sv.approvalSlaHours) && sv.approvalSlaHours >= 1)) errors.push('save.approvalSlaHours: whole hours >= 1');
-  if (!(Number.isInteger(sv.continuedServiceDays) && sv.continuedServiceDays >= 0)) errors.push('save.continuedServiceDays: whole days >= 0');
-  if (!(Number.isInteger(sv.executiveEscalation.fromArrCents) && sv.executiveEscalation.fromArrCents >= 0 && Number.isInteger(sv.executiveEscalation.stepDays) && sv.executiveEscalation.stepDays >= 1)) {
+  if (!(Number.isInteger(sv.approvalSlaHours) && sv.approvalSlaHours >= 1))
+    errors.push('save.approvalSlaHours: whole hours >= 1');
+  if (!(Number.isInteger(sv.continuedServiceDays) && sv.continuedServiceDays >= 0))
+    errors.push('save.continuedServiceDays: whole days >= 0');
+  if (!(
+    Number.isInteger(sv.executiveEscalation.fromArrCents) &&
+    sv.executiveEscalation.fromArrCents >= 0 &&
+    Number.isInteger(sv.executiveEscalation.stepDays) &&
+    sv.executiveEscalation.stepDays >= 1
+  )) {
     errors.push('save.executiveEscalation: fromArrCents >= 0, stepDays >= 1');
   }
-  if (!(sv.lostCause.hourCostCents >= 0 && Number.isInteger(sv.lostCause.suggestStopFromSigns) && sv.lostCause.suggestStopFromSigns >= 1)) errors.push('save.lostCause: hourCostCents >= 0, suggestStopFromSigns >= 1');
-  if (!(sv.value.highFromArrCents > sv.value.mediumFromArrCents && sv.value.mediumFromArrCents > 0)) errors.push('save.value: highFromArrCents > mediumFromArrCents > 0');
-  if (!(sv.probability.highFromPoints > sv.probability.lowUpToPoints)) errors.push('save.probability: highFromPoints > lowUpToPoints');
+  if (!(
+    sv.lostCause.hourCostCents >= 0 &&
+    Number.isInteger(sv.lostCause.suggestStopFromSigns) &&
+    sv.lostCause.suggestStopFromSigns >= 1
+  ))
+    errors.push('save.lostCause: hourCostCents >= 0, suggestStopFromSigns >= 1');
+  if (!(sv.value.highFromArrCents > sv.value.mediumFromArrCents && sv.value.mediumFromArrCents > 0))
+    errors.push('save.value: highFromArrCents > mediumFromArrCents > 0');
+  if (!(sv.probability.highFromPoints > sv.probability.lowUpToPoints))
+    errors.push('save.probability: highFromPoints > lowUpToPoints');
   return errors;
 }

@@ -27,7 +27,14 @@ export const WIN_BACK_DEFAULTS: WinBackPolicy = {
 export function validateWinBackPolicy(wb: WinBackPolicy): string[] {
   const errors: string[] = [];
   const months = (wb.touchpoints ?? []).map((tp) => tp.afterMonths);
-  if (!months.length || months.some((m, i) => !Number.isInteger(m) || m < 1 || (i > 0 && m <= months[i - 1]!))) errors.push('winBack.touchpoints: whole months >= 1, increasing');
-  if (!(Number.isInteger(wb.taskDueDays) && wb.taskDueDays >= 1 && Number.isInteger(wb.finalResponseDays) && wb.finalResponseDays >= 0)) errors.push('winBack: taskDueDays >= 1, finalResponseDays >= 0');
+  if (!months.length || months.some((m, i) => !Number.isInteger(m) || m < 1 || (i > 0 && m <= months[i - 1]!)))
+    errors.push('winBack.touchpoints: whole months >= 1, increasing');
+  if (!(
+    Number.isInteger(wb.taskDueDays) &&
+    wb.taskDueDays >= 1 &&
+    Number.isInteger(wb.finalResponseDays) &&
+    wb.finalResponseDays >= 0
+  ))
+    errors.push('winBack: taskDueDays >= 1, finalResponseDays >= 0');
   return errors;
 }
