@@ -8,7 +8,8 @@ import { CurrentPrincipal } from '../auth/roles.decorator';
 import { IdempotencyKey } from '../common/idempotency-key';
 import { Operation } from '../openapi/operation.decorator';
 import { HandleAlertDto, ListAlertsQuery } from './alerts.dto';
-import { ALERT_ID_PATTERN, AlertsService } from './alerts.service';
+import { ALERT_ID_PATTERN } from '../common/business-ids';
+import { AlertsService } from './alerts.service';
 import { AlertCatalogueView, AlertPage, AlertView } from './alerts.view';
 
 const ID = { name: 'id', pattern: ALERT_ID_PATTERN, example: 'alert:acc-1042:1' };

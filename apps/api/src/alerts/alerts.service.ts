@@ -10,9 +10,7 @@ import { ApiError } from '../problems/error-codes';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
 import { executeWorkflowUpdate } from '../temporal/workflow-updates';
 import type { HandleAlertDto, ListAlertsQuery } from './alerts.dto';
-
-export const ALERT_ID_PATTERN = '^alert:([A-Za-z0-9][A-Za-z0-9._-]{0,127}):(\\d{1,9})$';
-const ALERT_ID = new RegExp(ALERT_ID_PATTERN);
+import { ALERT_ID } from '../common/business-ids';
 
 /**
  * Early-warning alerts: listed from the alerts read model, acknowledged and resolved

@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { ValidateIf, registerDecorator, type ValidationOptions } from 'class-validator';
 import { isIsoDate, isValidTimeZone } from '@retain/domain';
+import { ACCOUNT_ID_PART } from './business-ids';
 
 /** A real calendar date written YYYY-MM-DD (2027-02-30 is refused). */
 export function IsIsoCalendarDate(options?: ValidationOptions): PropertyDecorator {
@@ -27,7 +28,7 @@ export function IsTimeZone(options?: ValidationOptions): PropertyDecorator {
 }
 
 /** Identifiers that end up in workflow ids: no separators, no spaces. */
-export const BUSINESS_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export const BUSINESS_ID_PATTERN = new RegExp(`^${ACCOUNT_ID_PART}$`);
 export const BUSINESS_ID_MESSAGE = '$property must be 1-128 letters, digits, dots, dashes or underscores';
 
 /** The message of a body that tries to state an account's facts where Retain reads them. */

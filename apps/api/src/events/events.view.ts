@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { INTEGRATION_EVENT_TYPES } from '@retain/domain';
+import { ACCOUNT_ID_PART } from '../common/business-ids';
 import { FieldErrorView } from '../problems/problem.view';
 
 export class EventResultView {
@@ -29,7 +30,7 @@ export const EVENT_SCHEMA = {
       description: 'Unique per source; a repeat is a duplicate',
     },
     source: { type: 'string', description: "The integration's principal id" },
-    accountId: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' },
+    accountId: { type: 'string', pattern: `^${ACCOUNT_ID_PART}$` },
     type: { type: 'string', enum: [...INTEGRATION_EVENT_TYPES] },
     occurredAt: {
       type: 'string',

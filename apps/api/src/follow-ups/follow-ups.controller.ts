@@ -31,7 +31,8 @@ import {
   WinBackPage,
   WinBackStateView,
 } from './dto/follow-up.view';
-import { FollowUpsService, MONITORING_ID_PATTERN, WIN_BACK_ID_PATTERN } from './follow-ups.service';
+import { MONITORING_ID_PATTERN, WIN_BACK_ID_PATTERN } from '../common/business-ids';
+import { FollowUpsService } from './follow-ups.service';
 
 const TOUCHPOINT_KINDS = ['check_in', 'relevant_updates', 'formal_conversation'] as const;
 const MONITORING = { name: 'id', pattern: MONITORING_ID_PATTERN, example: 'monitoring:acc-1042:2027-03-31' };

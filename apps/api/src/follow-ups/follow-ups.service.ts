@@ -39,11 +39,7 @@ import type {
   WinBackOutcomeDto,
 } from './dto/follow-up.dto';
 import type { WinBackSummaryView } from './dto/follow-up.view';
-
-export const MONITORING_ID_PATTERN = '^monitoring:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\\d{4}-\\d{2}-\\d{2}$';
-export const WIN_BACK_ID_PATTERN = '^winback:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\\d{4}-\\d{2}-\\d{2}$';
-const MONITORING_ID = new RegExp(MONITORING_ID_PATTERN);
-const WIN_BACK_ID = new RegExp(WIN_BACK_ID_PATTERN);
+import { MONITORING_ID, WIN_BACK_ID } from '../common/business-ids';
 
 type OwnedRow<S> = WithParties<StateRow<S>>;
 

@@ -19,7 +19,7 @@ import { ApiError } from '../problems/error-codes';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
 import { executeWorkflowUpdate } from '../temporal/workflow-updates';
 import type { CancelRenewalDto, CompleteTaskDto, PatchRenewalDto, RecordDecisionDto } from './dto/renewal-actions.dto';
-import { RENEWAL_ID } from './renewals.service';
+import { RENEWAL_ID } from '../common/business-ids';
 
 /**
  * People's actions on a running renewal, sent to its workflow as updates: the workflow

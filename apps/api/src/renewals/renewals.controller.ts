@@ -27,7 +27,8 @@ import {
   TaskStateView,
 } from './dto/renewal.view';
 import { RenewalActionsService } from './renewal-actions.service';
-import { RENEWAL_ID_PATTERN, RenewalsService } from './renewals.service';
+import { RENEWAL_ID_PATTERN } from '../common/business-ids';
+import { RenewalsService } from './renewals.service';
 
 const ID = {
   name: 'id',

@@ -30,10 +30,9 @@ import type {
   RenewalPage,
   RenewalView,
 } from './dto/renewal.view';
+import { RENEWAL_ID } from '../common/business-ids';
 
 /** A renewal's id: `renewal:<accountId>:<renewalDate>`. */
-export const RENEWAL_ID_PATTERN = '^renewal:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\\d{4}-\\d{2}-\\d{2}$';
-export const RENEWAL_ID = new RegExp(RENEWAL_ID_PATTERN);
 
 function toView(r: RenewalRecord): RenewalView {
   return {

@@ -3,8 +3,7 @@ import { accountScope, type ListReader } from '../access/access.sql';
 import type { Principal } from '../auth/api-key-store';
 import { decodeCursor } from '../common/keyset-cursor';
 import type { ListSavesQuery } from './dto/save.dto';
-
-const SAVE_ID = /^save:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\d{4}-\d{2}-\d{2}$/;
+import { SAVE_ID } from '../common/business-ids';
 
 /**
  * `GET /saves`'s query as the managers' list of save_efforts.sql.ts takes it: the

@@ -57,7 +57,8 @@ import {
   SaveStartView,
   SaveStateView,
 } from './dto/save.view';
-import { SAVE_ID_PATTERN, SavesService } from './saves.service';
+import { SAVE_ID_PATTERN } from '../common/business-ids';
+import { SavesService } from './saves.service';
 
 const ID = {
   name: 'id',

@@ -68,10 +68,8 @@ import type {
   SaveOutcomeDto,
   StartEscalationDto,
 } from './dto/save.dto';
+import { SAVE_ID } from '../common/business-ids';
 
-/** A save's id: `save:<accountId>:<renewalDate>`. */
-export const SAVE_ID_PATTERN = '^save:[A-Za-z0-9][A-Za-z0-9._-]{0,127}:\\d{4}-\\d{2}-\\d{2}$';
-const SAVE_ID = new RegExp(SAVE_ID_PATTERN);
 const DEBRIEF_OPEN = new Set(['lost', 'exited']);
 
 type SaveRow = WithParties<StateRow<SaveState>>;
