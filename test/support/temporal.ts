@@ -1,3 +1,4 @@
+import type { ConnectionPlugin } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
 import { retryStart } from '../../scripts/lib/readiness.mjs';
@@ -16,11 +17,34 @@ const startWithRetries = (start: () => Promise<TestWorkflowEnvironment>): Promis
     log: (m) => console.warn(m),
   });
 
+/**
+ * The client's connection to the Java test server sends no keepalive pings. The SDK's
+ * client pings every 30 s, also between calls; the test server (grpc-java's defaults:
+ * a ping at most every 5 minutes, none without a call) answers a long suite's pings with
+ * GOAWAY "too many pings" ("rejected by server because of excess pings"), which drops the
+ * calls in flight, and on a busy machine two account early-warning suites then waited for
+ * a time skip that never came until jest's limit. createTimeSkipping takes no channel
+ * arguments (temporalio/sdk-typescript#2185), so a connection plugin sets them. The
+ * server runs on this machine: there is no idle middlebox for a keepalive to defeat.
+ */
+const noKeepalivePings: ConnectionPlugin = {
+  name: 'retain-test-no-keepalive-pings',
+  configureConnection: (options) => ({
+    ...options,
+    channelArgs: {
+      ...options.channelArgs,
+      'grpc.keepalive_time_ms': -1,
+      'grpc.keepalive_permit_without_calls': 0,
+    },
+  }),
+};
+
 /** Temporal's Java time-skipping test server, through the provisioned launcher. */
 export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   return startWithRetries(() =>
     TestWorkflowEnvironment.createTimeSkipping({
       server: { executable: { type: 'existing-path', path: testServerPath() } },
+      plugins: [noKeepalivePings],
     }),
   );
 }
