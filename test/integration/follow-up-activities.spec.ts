@@ -9,7 +9,7 @@ import { RenewalReadModelActivities } from '../../apps/worker/src/activities/ren
 import { FollowUpLauncher } from '../../apps/worker/src/follow-up-launcher';
 import { WorkerTemporalClient } from '../../apps/worker/src/worker-temporal-client';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { anAccountSnapshot } from '../support/factories';
+import { anAccountSnapshot, aWinBackState } from '../support/factories';
 
 describe('post-save monitoring and win-back activities (PostgreSQL)', () => {
   let database: TestDatabase;
@@ -239,47 +239,8 @@ describe('post-save monitoring and win-back activities (PostgreSQL)', () => {
     ]);
   });
 
-  const winBack = (revision: number, status: WinBackState['status'] = 'active'): WinBackState => ({
-    winBackId: 'winback:acc-w:2027-01-15',
-    account: account('acc-w'),
-    renewalId: 'renewal:acc-w:2027-01-15',
-    renewalDate: '2027-01-15',
-    saveId: null,
-    churnedAt: at,
-    reason: 'price',
-    competitor: null,
-    status,
-    touchpoints: [
-      {
-        kind: 'check_in',
-        afterMonths: 3,
-        at: '2027-04-01T07:00:00.000Z',
-        dueAt: '2027-04-15T07:00:00.000Z',
-        taskState: 'open',
-        completedAt: null,
-        completedBy: null,
-        note: null,
-        escalatedAt: null,
-      },
-      {
-        kind: 'relevant_updates',
-        afterMonths: 6,
-        at: '2027-07-01T07:00:00.000Z',
-        dueAt: '2027-07-15T07:00:00.000Z',
-        taskState: 'scheduled',
-        completedAt: null,
-        completedBy: null,
-        note: null,
-        escalatedAt: null,
-      },
-    ],
-    outcome: null,
-    endsAt: '2028-02-01T07:00:00.000Z',
-    policyVersion: DEFAULT_POLICY.version,
-    startedAt: at,
-    updatedAt: at,
-    revision,
-  });
+  const winBack = (revision: number, status: WinBackState['status'] = 'active'): WinBackState =>
+    aWinBackState(account('acc-w'), at, revision, { status });
 
   it('writes a win-back once per revision with its next touchpoint', async () => {
     await activities.recordWinBackState(winBack(1));

@@ -27,7 +27,7 @@ import { RenewalReadModelActivities } from '../../apps/worker/src/activities/ren
 import { SaveEffortReadModelActivities } from '../../apps/worker/src/activities/save-effort.activities';
 import type { RenewalNotification } from '../../workflows/renewal.activities';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { anAccountSnapshot, savableFacts } from '../support/factories';
+import { anAccountSnapshot, savableFacts, aWinBackState } from '../support/factories';
 
 /**
  * Idempotent activities: every activity that writes runs twice with the same input, and
@@ -473,47 +473,7 @@ describe('idempotent activities: a second identical call changes nothing (Postgr
     savedRenewalDate: '2027-01-15',
     result: 'stabilised' as const,
   };
-  const winBack = (revision: number): WinBackState => ({
-    winBackId: 'winback:acc-i6:2027-01-15',
-    account: account('acc-i6'),
-    renewalId: 'renewal:acc-i6:2027-01-15',
-    renewalDate: '2027-01-15',
-    saveId: null,
-    churnedAt: at,
-    reason: 'price',
-    competitor: null,
-    status: 'active',
-    touchpoints: [
-      {
-        kind: 'check_in',
-        afterMonths: 3,
-        at: '2027-04-01T07:00:00.000Z',
-        dueAt: '2027-04-15T07:00:00.000Z',
-        taskState: 'open',
-        completedAt: null,
-        completedBy: null,
-        note: null,
-        escalatedAt: null,
-      },
-      {
-        kind: 'relevant_updates',
-        afterMonths: 6,
-        at: '2027-07-01T07:00:00.000Z',
-        dueAt: '2027-07-15T07:00:00.000Z',
-        taskState: 'scheduled',
-        completedAt: null,
-        completedBy: null,
-        note: null,
-        escalatedAt: null,
-      },
-    ],
-    outcome: null,
-    endsAt: '2028-02-01T07:00:00.000Z',
-    policyVersion: DEFAULT_POLICY.version,
-    startedAt: at,
-    updatedAt: at,
-    revision,
-  });
+  const winBack = (revision: number): WinBackState => aWinBackState(account('acc-i6'), at, revision);
 
   // --- account risk (early warning) ----------------------------------------
   const reading: HealthReadingRecord = {

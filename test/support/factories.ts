@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import type { Role, SaveProbabilityFacts } from '@retain/domain';
-import type { AccountSnapshot } from '@retain/workflows';
+import { DEFAULT_POLICY, type Role, type SaveProbabilityFacts } from '@retain/domain';
+import type { AccountSnapshot, WinBackState } from '@retain/workflows';
 
 /**
  * Builders for the bodies and records tests keep writing: an account, the facts of a save
@@ -110,5 +110,56 @@ export function signedEvent(
       'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
       'webhook-signature': new Webhook(secret).sign(id, at, rawBody),
     },
+  };
+}
+
+/** A win-back of `account`'s renewal on 2027-01-15, churned at `at`: its first touchpoint open, the second scheduled. */
+export function aWinBackState(
+  account: AccountSnapshot,
+  at: string,
+  revision: number,
+  over: Partial<WinBackState> = {},
+): WinBackState {
+  return {
+    winBackId: `winback:${account.id}:2027-01-15`,
+    account: account,
+    renewalId: `renewal:${account.id}:2027-01-15`,
+    renewalDate: '2027-01-15',
+    saveId: null,
+    churnedAt: at,
+    reason: 'price',
+    competitor: null,
+    status: 'active',
+    touchpoints: [
+      {
+        kind: 'check_in',
+        afterMonths: 3,
+        at: '2027-04-01T07:00:00.000Z',
+        dueAt: '2027-04-15T07:00:00.000Z',
+        taskState: 'open',
+        completedAt: null,
+        completedBy: null,
+        note: null,
+        escalatedAt: null,
+      },
+      {
+        kind: 'relevant_updates',
+        afterMonths: 6,
+        at: '2027-07-01T07:00:00.000Z',
+        dueAt: '2027-07-15T07:00:00.000Z',
+        taskState: 'scheduled',
+        completedAt: null,
+        completedBy: null,
+        note: null,
+        escalatedAt: null,
+      },
+    ],
+    outcome: null,
+    endsAt: '2028-02-01T07:00:00.000Z',
+    policyVersion: DEFAULT_POLICY.version,
+    startedAt: at,
+    updatedAt: at,
+    revision,
+    ...over,
   };
 }
