@@ -145,8 +145,22 @@ export interface AlertNotificationRecord {
   renewalId: string | null;
   severity: AlertSeverity;
   recipientIds: string[];
-  /** Escalation: tell this person's manager. */
+  /**
+   * Who else hears of it besides the recipients. Written by workflows before the
+   * escalation chain was resolved by role; the writer resolves `escalation` instead.
+   */
   escalateTo: string | null;
+  /**
+   * An SLA escalation step: the writer resolves the person holding `role` up the
+   * management chain above `csmId` (principals' manager links; the account's CSM manager
+   * for a CSM manager step where the chain has none) and tells them.
+   */
+  escalation?: {
+    level: number;
+    /** An AlertEscalationRole. */ role: string;
+    csmId: string;
+    csmManagerId: string | null;
+  };
   subject: string;
   lines: string[];
   alertIds: string[];

@@ -26,7 +26,6 @@ import {
   asksRenewalForSave,
   consolidatedNotice,
   deliveryTime,
-  escalationManagerOf,
   evaluateAlertRules,
   initialSignalState,
   liveSuppressions,
@@ -423,7 +422,17 @@ export class AccountRisk {
           renewalId: ctx?.openRenewalId ?? null,
           severity: a.severity,
           recipientIds: ctx ? [ctx.ownerCsmId] : [],
-          escalateTo: escalationManagerOf(step.level, ctx),
+          escalateTo: null,
+          ...(ctx
+            ? {
+                escalation: {
+                  level: step.level,
+                  role: step.role,
+                  csmId: ctx.ownerCsmId,
+                  csmManagerId: ctx.csmManagerId,
+                },
+              }
+            : {}),
           subject: `Unacknowledged ${a.severity} alert escalated to ${step.role}: ${a.summary}`,
           lines: [`Raised ${a.triggeredAt}, respond by ${a.respondBy}`],
           alertIds: [a.id],

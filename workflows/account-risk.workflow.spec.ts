@@ -237,7 +237,9 @@ describe('account early-warning workflow (time-skipping)', () => {
         ]);
         expect(acts.notifications.get(`${alert.id}:escalation:1`)).toMatchObject({
           kind: 'alert_escalated',
-          escalateTo: 'csm-1',
+          recipientIds: ['csm-1'],
+          // Level 1 is the CSM manager step, resolved up csm-1's chain by the writer (never the CSM himself).
+          escalation: { level: 1, role: 'csm_manager', csmId: 'csm-1', csmManagerId: 'mgr-1' },
         });
 
         await h.executeUpdate(acknowledgeAlertUpdate, { args: [{ alertId: alert.id, by: 'csm-1' }] });

@@ -481,6 +481,8 @@ describe('access: every route × every role × own, own team and other team', ()
       listed: (b) => b.items.some((i: { id: string }) => i.id === w.alertId),
     }),
     'GET /alerts/catalogue': () => ({ method: 'GET', path: '/alerts/catalogue' }),
+    'GET /policy': () => ({ method: 'GET', path: '/policy' }),
+    'GET /policy/versions': () => ({ method: 'GET', path: '/policy/versions' }),
     'POST /alerts/:id/acknowledge': (w) => ({ method: 'POST', path: `/alerts/${e(w.alertId)}/acknowledge`, body: {} }),
     'POST /alerts/:id/resolve': (w) => ({
       method: 'POST',

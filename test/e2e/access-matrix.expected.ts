@@ -87,4 +87,7 @@ export const EXPECTED_ACCESS: Record<string, string> = {
   'GET /accounts/:accountId/risk': /*                   */ 'Y-- YY- YYY YYY Y-- --- YYY ---',
 
   'GET /audit': /*                                      */ '--- --- YYY YYY --- --- --- ---',
+
+  'GET /policy': /*                                     */ 'YYY YYY YYY YYY --- --- YYY ---',
+  'GET /policy/versions': /*                            */ 'YYY YYY YYY YYY --- --- YYY ---',
 };

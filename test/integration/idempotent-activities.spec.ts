@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '@retain/persistence';
+import { loadConfig } from '@retain/config';
 import {
   DEFAULT_POLICY,
   accountValueTier,
@@ -677,7 +678,7 @@ describe('idempotent activities: a second identical call changes nothing (Postgr
     renewals = new RenewalReadModelActivities(db);
     saves = new SaveEffortReadModelActivities(db, new RenewalReadModelActivities(db));
     followUps = new FollowUpReadModelActivities(db);
-    risk = new AccountRiskReadModelActivities(db);
+    risk = new AccountRiskReadModelActivities(db, loadConfig({ DATABASE_URL: database.url }));
 
     // People (the api's, not an activity's, to write): managers resolve escalations, time zones time alert notifications.
     await db.query(

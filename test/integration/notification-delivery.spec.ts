@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { Webhook } from 'standardwebhooks';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '@retain/config';
@@ -13,6 +12,7 @@ import { NotificationDispatcher } from '../../apps/worker/src/notifications/noti
 import { WebhookChannel } from '../../apps/worker/src/notifications/webhook-channel';
 import type { AlertNotificationRecord } from '../../workflows/account-risk.definitions';
 import type { RenewalNotification } from '../../workflows/renewal.activities';
+import { TestMailbox, type ReceivedMail } from '../support/mailbox';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 interface ReceivedPost {
@@ -20,12 +20,6 @@ interface ReceivedPost {
   body: string;
   verified: unknown;
   status: number;
-}
-
-interface ReceivedMail {
-  from: string;
-  to: string[];
-  raw: string;
 }
 
 /**
@@ -36,13 +30,13 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
   let database: TestDatabase;
   let db: DataSource;
   let http: Server;
-  let smtp: SMTPServer;
+  let smtp: TestMailbox;
   let email: EmailChannel;
   let dispatcher: NotificationDispatcher;
   let activities: RenewalReadModelActivities;
   const secret = `whsec_${randomBytes(24).toString('base64')}`;
   const posts: ReceivedPost[] = [];
-  const mails: ReceivedMail[] = [];
+  let mails: ReceivedMail[];
   /** Status codes the receiver answers with, one per request; 200 once they run out. */
   const answers: number[] = [];
 
@@ -71,31 +65,14 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
     });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
 
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onData(stream, session, callback) {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          const from = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address;
-          mails.push({
-            from,
-            to: session.envelope.rcptTo.map((a) => a.address),
-            raw: Buffer.concat(chunks).toString('utf8'),
-          });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    smtp = await TestMailbox.start();
+    mails = smtp.mails;
 
     const config = loadConfig({
       DATABASE_URL: database.url,
       NOTIFY_WEBHOOK_URL: `http://127.0.0.1:${(http.address() as AddressInfo).port}/hooks/retain`,
       NOTIFY_WEBHOOK_SECRET: secret,
-      SMTP_URL: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`,
+      SMTP_URL: smtp.url,
       NOTIFY_EMAIL_FROM: 'retain@example.test',
     });
     email = new EmailChannel(config);
@@ -123,7 +100,7 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
     await dispatcher?.onApplicationShutdown();
     email?.close();
     await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
-    await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+    await smtp?.close();
     await db?.destroy();
     await database?.drop();
   });
@@ -314,7 +291,7 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
   describe('alert notifications, timed per recipient', () => {
     let risk: AccountRiskReadModelActivities;
     beforeAll(() => {
-      risk = new AccountRiskReadModelActivities(db);
+      risk = new AccountRiskReadModelActivities(db, loadConfig({ DATABASE_URL: database.url }));
     });
 
     const alertNotification = (

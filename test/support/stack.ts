@@ -61,11 +61,11 @@ export class TestStack {
     return new TestStack(`http://127.0.0.1:${port}`, config, temporal, db, database, api, worker);
   }
 
-  /** Issues a key for a new principal with `role` (reporting to `managerId`) and returns the plaintext. */
+  /** Issues a key for a new principal with `role` (reporting to `managerId`, mailed at `email`) and returns the plaintext. */
   async keyFor(
     role: Role,
     userId = `${role}-${Math.random().toString(36).slice(2, 8)}`,
-    options: { managerId?: string; scopes?: string[] } = {},
+    options: { managerId?: string; scopes?: string[]; email?: string } = {},
   ): Promise<string> {
     return (
       await new ApiKeyStore(this.db).issue({
@@ -73,6 +73,7 @@ export class TestStack {
         displayName: userId,
         role,
         ...(options.managerId ? { managerId: options.managerId } : {}),
+        ...(options.email ? { email: options.email } : {}),
         ...(options.scopes ? { scopes: options.scopes as IntegrationScope[] } : {}),
       })
     ).key;

@@ -20,6 +20,8 @@ import { InputLimitsInterceptor } from './common/input-limits';
 import { PostgresThrottlerStorage } from './rate-limits/postgres-throttler.storage';
 import { ADDRESS_LIMIT, AddressRateLimitGuard, KEY_LIMIT, KeyRateLimitGuard } from './rate-limits/rate-limit.guard';
 import { AlertsController } from './alerts/alerts.controller';
+import { PolicyController } from './policy/policy.controller';
+import { PolicyService } from './policy/policy.service';
 import { AlertsService } from './alerts/alerts.service';
 import { EventsController } from './events/events.controller';
 import { EventsService } from './events/events.service';
@@ -96,6 +98,7 @@ export class AppModule {
         AlertsController,
         AccountsController,
         AuditController,
+        PolicyController,
       ],
       providers: [
         { provide: AppConfig, useValue: config },
@@ -118,6 +121,7 @@ export class AppModule {
         EventsService,
         AlertsService,
         AccountsService,
+        PolicyService,
       ],
     };
   }

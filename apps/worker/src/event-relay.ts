@@ -10,7 +10,6 @@ import {
   type InboxRow,
 } from '@retain/persistence';
 import { AppConfig } from '@retain/config';
-import { DEFAULT_POLICY } from '@retain/domain';
 import {
   ACCOUNT_RISK_WORKFLOW_TYPE,
   accountRiskWorkflowId,
@@ -66,7 +65,7 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
 
   private send(accountId: string, event: IntegrationEventSignal): Promise<void> {
     if (this.sender) return this.sender.signalWithStart(accountId, event);
-    const input: AccountRiskInput = { accountId, policy: DEFAULT_POLICY };
+    const input: AccountRiskInput = { accountId, policy: this.config.policy };
     return this.temporal.client.workflow
       .signalWithStart(ACCOUNT_RISK_WORKFLOW_TYPE, {
         taskQueue: this.config.TEMPORAL_TASK_QUEUE,

@@ -1,5 +1,10 @@
 import { plainToInstance } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { DEFAULT_POLICY, type RetainPolicy } from '@retain/domain';
+import { ConfigError } from './config-error';
+import { loadDeploymentPolicy } from './deployment-policy';
+
+export { ConfigError } from './config-error';
 
 /**
  * Every environment variable the api and the worker read, validated at start-up. A bad
@@ -173,24 +178,37 @@ export class AppConfig {
   @Min(50)
   @Max(600000)
   NOTIFY_POLL_INTERVAL_MS = 1000;
+
+  /**
+   * A JSON or YAML file of policy settings over the defaults (docs/rulebook.md, "The
+   * policy as a deployment setting"); without it the defaults are in force.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  RETAIN_POLICY_FILE?: string;
+
+  /** The policy in force: the defaults with RETAIN_POLICY_FILE's settings, checked and versioned by loadConfig. Not a variable. */
+  policy: RetainPolicy = DEFAULT_POLICY;
 }
 
-export const CONFIG_KEYS = Object.keys(new AppConfig()).concat([
-  'DATABASE_URL',
-  'PUBLIC_BASE_URL',
-  'API_TRUST_PROXY',
-  'WORKFLOW_BUNDLE_PATH',
-  'NOTIFY_WEBHOOK_URL',
-  'NOTIFY_WEBHOOK_SECRET',
-  'SMTP_URL',
-  'WORKER_MAX_CACHED_WORKFLOWS',
-  'TEST_PAUSE_AFTER_EVENT_COMMIT_MS',
-]) as Array<keyof AppConfig>;
+export const CONFIG_KEYS = Object.keys(new AppConfig())
+  .filter((key) => key !== 'policy')
+  .concat([
+    'DATABASE_URL',
+    'PUBLIC_BASE_URL',
+    'API_TRUST_PROXY',
+    'WORKFLOW_BUNDLE_PATH',
+    'NOTIFY_WEBHOOK_URL',
+    'NOTIFY_WEBHOOK_SECRET',
+    'SMTP_URL',
+    'WORKER_MAX_CACHED_WORKFLOWS',
+    'TEST_PAUSE_AFTER_EVENT_COMMIT_MS',
+    'RETAIN_POLICY_FILE',
+  ]) as Array<keyof AppConfig>;
 
 /** The variables without a default, which every deployment must set. */
 export const REQUIRED_CONFIG_KEYS: ReadonlyArray<keyof AppConfig> = ['DATABASE_URL'];
-
-export class ConfigError extends Error {}
 
 const NUMERIC_KEYS = new Set([
   'DATABASE_POOL_SIZE',
@@ -229,5 +247,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'Invalid configuration; fix these environment variables:\n  TEST_PAUSE_AFTER_EVENT_COMMIT_MS: a test hook, only allowed with NODE_ENV=test',
     );
   }
+  config.policy = loadDeploymentPolicy(config.RETAIN_POLICY_FILE);
   return config;
 }

@@ -1,2 +1,3 @@
 export * from './app-config';
+export * from './deployment-policy';
 export * from './logging';

@@ -22,3 +22,4 @@ export * from './early-warning';
 export * from './access/access-policy';
 export * from './saves/concession-approval';
 export * from './text';
+export * from './canonical-json';

@@ -36,6 +36,7 @@ const NOT_YOURS: Record<AccessResource, ErrorCode> = {
   winBack: 'WIN_BACK.NOT_YOURS',
   alert: 'ALERT.NOT_YOURS',
   audit: 'AUTH.FORBIDDEN',
+  policy: 'AUTH.FORBIDDEN',
   event: 'AUTH.FORBIDDEN',
 };
 

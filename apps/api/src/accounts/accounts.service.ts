@@ -4,7 +4,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
-import { DEFAULT_POLICY, manualSuppressionBoundsErrors, validateManualSuppression } from '@retain/domain';
+import { manualSuppressionBoundsErrors, validateManualSuppression } from '@retain/domain';
 import {
   activeMonitoringSummaries,
   activeRenewalSummaries,
@@ -73,7 +73,7 @@ export class AccountsService {
     const now = new Date();
     const account = (await this.facts.read(accountId))!;
     const errors = validateManualSuppression(body);
-    if (!errors.length) errors.push(...manualSuppressionBoundsErrors(body, now, account.timeZone, DEFAULT_POLICY));
+    if (!errors.length) errors.push(...manualSuppressionBoundsErrors(body, now, account.timeZone, this.config.policy));
     if (errors.length) throw new ApiError('VALIDATION.FAILED', 'The suppression window is not valid', errors);
     const suppression = {
       ...body,
@@ -81,7 +81,7 @@ export class AccountsService {
       by: p.id,
       at: now.toISOString(),
     };
-    const input: AccountRiskInput = { accountId, policy: DEFAULT_POLICY };
+    const input: AccountRiskInput = { accountId, policy: this.config.policy };
     try {
       await this.temporal.client.workflow.signalWithStart(ACCOUNT_RISK_WORKFLOW_TYPE, {
         taskQueue: this.config.TEMPORAL_TASK_QUEUE,

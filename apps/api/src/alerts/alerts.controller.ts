@@ -1,6 +1,5 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { ALERT_RULES, DEFAULT_POLICY, alertRuleTemplate } from '@retain/domain';
 import type { AlertRecord } from '@retain/workflows';
 import { Access } from '../access/access.decorator';
 import type { Principal } from '../auth/api-key-store';
@@ -43,10 +42,7 @@ export class AlertsController {
     ok: { status: 200, type: AlertCatalogueView, description: 'The rules' },
   })
   catalogue() {
-    return {
-      policyVersion: DEFAULT_POLICY.version,
-      rules: ALERT_RULES.map((r) => ({ id: r.id, group: r.group, ...alertRuleTemplate(r, DEFAULT_POLICY) })),
-    };
+    return this.alerts.catalogue();
   }
 
   @Post(':id/acknowledge')

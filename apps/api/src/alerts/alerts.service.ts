@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { AppConfig } from '@retain/config';
+import { ALERT_RULES, alertRuleTemplate } from '@retain/domain';
 import { listAlerts, readAlert } from '@retain/persistence';
 import { acknowledgeAlertUpdate, accountRiskWorkflowId, resolveAlertUpdate, type AlertRecord } from '@retain/workflows';
 import { AccessService } from '../access/access.service';
@@ -23,7 +25,20 @@ export class AlertsService {
     private readonly temporal: TemporalClientProvider,
     @InjectDataSource() private readonly db: DataSource,
     private readonly access: AccessService,
+    private readonly config: AppConfig,
   ) {}
+
+  /** The alert rules as the policy in force sets them (a running account workflow keeps the policy it started with). */
+  catalogue(): {
+    policyVersion: string;
+    rules: Array<{ id: string; group: string } & ReturnType<typeof alertRuleTemplate>>;
+  } {
+    const policy = this.config.policy;
+    return {
+      policyVersion: policy.version,
+      rules: ALERT_RULES.map((r) => ({ id: r.id, group: r.group, ...alertRuleTemplate(r, policy) })),
+    };
+  }
 
   async list(q: ListAlertsQuery, p: Principal): Promise<{ items: AlertRecord[]; nextCursor: string | null }> {
     const limit = q.limit ?? 50;

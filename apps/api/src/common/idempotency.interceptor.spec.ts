@@ -1,4 +1,4 @@
-import { canonicalJson } from './canonical-json';
+import { canonicalJson } from '@retain/domain';
 
 describe('canonicalJson (the fingerprint of an idempotent request)', () => {
   it('gives the same text for the same body whatever the key order', () => {

@@ -4,10 +4,10 @@ import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import { catchError, from, mergeMap, type Observable } from 'rxjs';
 import type { DataSource } from 'typeorm';
+import { canonicalJson } from '@retain/domain';
 import { claimIdempotencyKey, readIdempotencyClaim, releaseIdempotencyKey } from '@retain/persistence';
 import type { Principal } from '../auth/api-key-store';
 import { ApiError, ERROR_CATALOGUE } from '../problems/error-codes';
-import { canonicalJson } from './canonical-json';
 import { idempotencyKey } from './idempotency-key';
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

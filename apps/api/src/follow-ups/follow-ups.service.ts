@@ -5,7 +5,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
-import { DEFAULT_POLICY, promiseTransitionAllowed } from '@retain/domain';
+import { promiseTransitionAllowed } from '@retain/domain';
 import { listWinBacks, readMonitoring, readWinBack, type StateRow } from '@retain/persistence';
 import {
   POST_SAVE_MONITORING_WORKFLOW_TYPE,
@@ -103,7 +103,7 @@ export class FollowUpsService {
         ownerId: p.ownerId,
         dueAt: new Date(p.dueAt).toISOString(),
       })),
-      policy: DEFAULT_POLICY,
+      policy: this.config.policy,
       startedBy: by.id,
     };
     // A monitoring continued as new still runs: describe() reports the latest run.

@@ -5,13 +5,12 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
-import { InvalidPolicyError, daysUntilRenewal, resolvePolicy } from '@retain/domain';
+import { InvalidPolicyError, canonicalJson, daysUntilRenewal, resolvePolicy } from '@retain/domain';
 import { listRenewalAudit, listRenewalTasks, listRenewals, readRenewal, type RenewalRecord } from '@retain/persistence';
 import { RENEWAL_WORKFLOW_TYPE, renewalWorkflowId, type RenewalWorkflowInput } from '@retain/workflows';
 import { AccessService } from '../access/access.service';
 import { AccountFactsService } from '../accounts/account-facts.service';
 import type { Principal } from '../auth/api-key-store';
-import { canonicalJson } from '../common/canonical-json';
 import { decodeCursor, encodeCursor } from '../common/keyset-cursor';
 import { ApiError } from '../problems/error-codes';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
@@ -75,7 +74,7 @@ export class RenewalsService {
   async launch(dto: CreateRenewalDto, by: Principal, now: Date): Promise<RenewalLaunchView> {
     let policy;
     try {
-      policy = resolvePolicy(dto.policy);
+      policy = resolvePolicy(dto.policy, this.config.policy);
     } catch (error) {
       if (error instanceof InvalidPolicyError) {
         throw new ApiError(

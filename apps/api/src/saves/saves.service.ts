@@ -3,13 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
-import {
-  DEFAULT_POLICY,
-  concessionDecisionRefusal,
-  daysUntilRenewal,
-  type AccessAction,
-  type Role,
-} from '@retain/domain';
+import { concessionDecisionRefusal, daysUntilRenewal, type AccessAction, type Role } from '@retain/domain';
 import {
   appendAudit,
   listSaves,
@@ -138,7 +132,7 @@ export class SavesService {
       rootCause: dto.rootCause,
       budgetRelated: dto.budgetRelated ?? false,
       strategicFlags: { ...(dto.strategicFlags ?? {}) },
-      policy: DEFAULT_POLICY,
+      policy: this.config.policy,
       startedBy: by.id,
     };
     const { created } = await startWorkflowOnce(

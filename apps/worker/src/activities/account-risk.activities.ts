@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { AppConfig } from '@retain/config';
+import { ALERT_ESCALATION_ROLES, escalationRecipient, type AlertEscalationRole } from '@retain/domain';
 import {
   appendAudit,
+  managementChainAbove,
   notifiedAlertIds,
   principalTimeZones,
   readAccountRiskContext,
@@ -23,7 +26,10 @@ import type {
 /** The account workflow's activities. Idempotent: readings once per event, alerts by revision, notifications by key. */
 @Injectable()
 export class AccountRiskReadModelActivities implements Omit<AccountRiskActivities, 'propagateAccountPeople'> {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: AppConfig,
+  ) {}
 
   readonly recordHealthReading = async (r: HealthReadingRecord): Promise<void> => {
     await recordHealthObservation(this.db, r);
@@ -91,6 +97,13 @@ export class AccountRiskReadModelActivities implements Omit<AccountRiskActivitie
     });
   };
 
+  /** The person an SLA escalation step reaches, resolved by role up the CSM's management chain now. */
+  private async escalationRecipientOf(e: NonNullable<AlertNotificationRecord['escalation']>): Promise<string | null> {
+    if (!(ALERT_ESCALATION_ROLES as readonly string[]).includes(e.role)) return null;
+    const chain = await managementChainAbove(this.db, e.csmId);
+    return escalationRecipient(e.role as AlertEscalationRole, chain, e.csmManagerId);
+  }
+
   /**
    * Writes or extends a consolidation window's notification while nothing of it has gone
    * out (no delivery rows yet). It is due when its earliest recipient's copy is: each
@@ -98,7 +111,8 @@ export class AccountRiskReadModelActivities implements Omit<AccountRiskActivitie
    * the team webhook's in the account's; never later than the workflow's `deliverAfter`.
    */
   readonly upsertAlertNotification = async (n: AlertNotificationRecord): Promise<boolean> => {
-    const people = [...new Set([...n.recipientIds, ...(n.escalateTo ? [n.escalateTo] : [])])];
+    const escalateTo = n.escalation ? await this.escalationRecipientOf(n.escalation) : n.escalateTo;
+    const people = [...new Set([...n.recipientIds, ...(escalateTo ? [escalateTo] : [])])];
     const zoneOf = await principalTimeZones(this.db, people);
     const timing: NotificationTimingFields = {
       timing: n.timing,
@@ -109,7 +123,7 @@ export class AccountRiskReadModelActivities implements Omit<AccountRiskActivitie
     };
     const raised = new Date(n.raisedAt);
     const due = [null, ...people.map((id) => ({ id, timeZone: zoneOf.get(id) ?? null }))].map((p) =>
-      deliveryFor(timing, p, raised).at.getTime(),
+      deliveryFor(timing, p, raised, this.config.policy).at.getTime(),
     );
     const deliverAfter = new Date(Math.min(Date.parse(n.deliverAfter), ...due));
     const written = await upsertAlertNotification(this.db, {
@@ -118,7 +132,7 @@ export class AccountRiskReadModelActivities implements Omit<AccountRiskActivitie
       renewalId: n.renewalId,
       accountId: n.accountId,
       recipientIds: n.recipientIds,
-      escalateTo: n.escalateTo,
+      escalateTo,
       subject: n.subject,
       detail: { severity: n.severity, lines: n.lines, alertIds: n.alertIds },
       deliverAfter,

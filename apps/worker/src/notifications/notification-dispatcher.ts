@@ -189,7 +189,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
         recipient: string,
         person: { id: string; timeZone: string | null } | null,
       ) => {
-        const when = deliveryFor(timingOf.get(key)!, person, now);
+        const when = deliveryFor(timingOf.get(key)!, person, now, this.config.policy);
         rows.push({ key, channel, recipient, at: when.at, digest: when.digest });
       };
       if (this.config.NOTIFY_WEBHOOK_URL)

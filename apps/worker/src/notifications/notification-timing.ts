@@ -1,5 +1,4 @@
 import {
-  DEFAULT_POLICY,
   isValidTimeZone,
   recipientDelivery,
   type AlertSeverity,
@@ -23,14 +22,14 @@ export interface NotificationTimingFields {
  * webhook (the notification's timing, the account's time zone); a person gets their own
  * timing (the routing matrix: a P1 reaches the CSM within the hour and the manager in
  * the daily digest) in their own time zone, else the account's. Untimed notifications
- * (renewal and save reminders) go at once. Uses the current policy's quiet hours and
- * digest hours.
+ * (renewal and save reminders) go at once. Uses the deployment policy's quiet hours and
+ * digest hours (the one in force, not the workflow's).
  */
 export function deliveryFor(
   n: NotificationTimingFields,
   person: { id: string; timeZone: string | null } | null,
   now: Date,
-  policy: RetainPolicy = DEFAULT_POLICY,
+  policy: RetainPolicy,
 ): RecipientDelivery {
   if (n.timing === 'immediate' || !n.severity || !n.raisedAt) return { at: now, digest: null };
   const timing = (person && n.recipientTiming[person.id]) || n.timing;

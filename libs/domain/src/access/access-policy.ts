@@ -104,6 +104,10 @@ export const ACCESS = {
   audit: {
     read: { director: 'any', vp: 'any' },
   },
+  /** The policy in force and the versions running workflows carry: the rulebook's numbers, not an account's data. */
+  policy: {
+    read: { csm: 'any', csm_manager: 'any', director: 'any', vp: 'any', cs_ops: 'any' },
+  },
   event: {
     /** Each integration posts its own events (`source` is its id); account facts need the `account_facts` scope. */
     ingest: { integration: 'any' },

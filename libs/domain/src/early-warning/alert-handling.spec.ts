@@ -1,10 +1,11 @@
-import { DEFAULT_POLICY, resolvePolicy, type AlertSeverity } from '../policy/retain-policy';
+import { DEFAULT_POLICY, resolvePolicy, type AlertEscalationRole, type AlertSeverity } from '../policy/retain-policy';
 import {
   alertRecipientPerson,
   asksRenewalForSave,
   type AccountPeople,
   consolidatedNotice,
-  escalationManagerOf,
+  escalationRecipient,
+  type ChainMember,
   liveSuppressions,
   nextAlertEscalationAt,
   nextEvaluationAt,
@@ -25,15 +26,37 @@ describe('alert recipients and escalation targets', () => {
   ])('the %s of the account is %p', (role, person) => {
     expect(alertRecipientPerson(role, people)).toBe(person);
   });
+});
 
-  it.each<[number, AccountPeople | null, string | null]>([
-    [1, people, 'csm-1'],
-    [2, people, 'mgr-1'],
-    [3, people, null],
-    [1, null, null],
-    [2, { ...people, csmManagerId: null }, null],
-  ])('escalation level %p tells the manager of %p', (level, p, managerOf) => {
-    expect(escalationManagerOf(level, p)).toBe(managerOf);
+describe('escalationRecipient (§5.1: each level the next person up the chain)', () => {
+  const full = [
+    { id: 'mgr-1', role: 'csm_manager' },
+    { id: 'dir-1', role: 'director' },
+    { id: 'vp-1', role: 'vp' },
+  ];
+  const noDirector = [
+    { id: 'mgr-1', role: 'csm_manager' },
+    { id: 'vp-1', role: 'vp' },
+  ];
+  // A CSM who reports straight to a director; a team lead (a csm) between the CSM and his manager.
+  const toDirector = [
+    { id: 'dir-1', role: 'director' },
+    { id: 'vp-1', role: 'vp' },
+  ];
+  const withLead = [{ id: 'lead-1', role: 'csm' }, ...full];
+  it.each<[string, AlertEscalationRole, ChainMember[], string | null, string | null]>([
+    ['level 1 of a full chain: the manager, never the CSM', 'csm_manager', full, 'acct-mgr', 'mgr-1'],
+    ['level 2: the director, not the manager', 'director', full, 'acct-mgr', 'dir-1'],
+    ['level 3: the vp', 'vp', full, 'acct-mgr', 'vp-1'],
+    ['a team lead in between is skipped', 'csm_manager', withLead, null, 'mgr-1'],
+    ['no manager in the chain: the account’s CSM manager', 'csm_manager', toDirector, 'acct-mgr', 'acct-mgr'],
+    ['no manager anywhere: the next one up', 'csm_manager', toDirector, null, 'dir-1'],
+    ['no director: the vp', 'director', noDirector, null, 'vp-1'],
+    ['no vp: nobody (never someone below)', 'vp', full.slice(0, 2), 'acct-mgr', null],
+    ['an empty chain, level 2: nobody', 'director', [], 'acct-mgr', null],
+    ['an empty chain, level 1: the account’s CSM manager', 'csm_manager', [], 'acct-mgr', 'acct-mgr'],
+  ])('%s', (_, role, chain, accountManager, expected) => {
+    expect(escalationRecipient(role, chain, accountManager)).toBe(expected);
   });
 });
 

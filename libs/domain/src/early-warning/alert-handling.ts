@@ -1,4 +1,5 @@
 import type { AlertDeliveryTiming, AlertGroup, AlertSeverity, RetainPolicy } from '../policy/retain-policy';
+import { ALERT_ESCALATION_ROLES, type AlertEscalationRole } from '../policy/sections/alert-routing.policy';
 import { manualSuppressionAt, mostUrgentTiming, type ManualSuppression, type NotificationTiming } from './overload';
 import { severityRank } from './severity-routing';
 
@@ -96,9 +97,31 @@ export function consolidatedNotice(members: readonly NoticeMember[], accountLabe
   };
 }
 
-/** Whose manager an SLA escalation of `level` tells: level 1 the CSM's, level 2 the CSM manager's; higher levels go to the role's queue. */
-export function escalationManagerOf(level: number, people: AccountPeople | null): string | null {
-  return level === 1 ? (people?.ownerCsmId ?? null) : level === 2 ? (people?.csmManagerId ?? null) : null;
+/** One person above the CSM in the management chain (principals' manager links), nearest first. */
+export interface ChainMember {
+  id: string;
+  role: string;
+}
+
+/**
+ * Who an SLA escalation step reaches (§5.1, policy `earlyWarning.sla.escalationChain`):
+ * the nearest person above the owner CSM who holds the step's role. Where nobody in the
+ * chain holds it, a CSM manager step falls back to the account's CSM manager, and any
+ * step goes to the nearest person above who ranks higher (a team without a director
+ * escalates to the vp), so an escalation never lands on someone below its level. Null
+ * when nobody up the chain is senior enough: the step is recorded on the alert, and no
+ * one is mailed in the CSM's place.
+ */
+export function escalationRecipient(
+  role: AlertEscalationRole,
+  chain: readonly ChainMember[],
+  accountCsmManagerId: string | null,
+): string | null {
+  const rank = (r: string) => (ALERT_ESCALATION_ROLES as readonly string[]).indexOf(r);
+  const holder = chain.find((m) => m.role === role);
+  if (holder) return holder.id;
+  if (role === 'csm_manager' && accountCsmManagerId) return accountCsmManagerId;
+  return chain.find((m) => rank(m.role) > rank(role))?.id ?? null;
 }
 
 /** A P0 or P1 on an account whose open renewal is near and has no save asks the renewal for one (§5.6). */

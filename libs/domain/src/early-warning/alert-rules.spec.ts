@@ -4,6 +4,7 @@ import {
   alertRuleById,
   alertRuleTemplate,
   evaluateAlertRules,
+  healthBand,
   hasWorsened,
   type AlertRuleId,
   type EarlyWarningAccount,
@@ -455,15 +456,27 @@ describe('business, competition and lagging signals', () => {
   });
 });
 
-describe('health score', () => {
+describe('health score (§5.1: P1 at 40 or below, P2 from 41 to 60)', () => {
   it.each([
     [39, 'health_critical', 'P1'],
-    [40, 'health_low', 'P2'],
+    [40, 'health_critical', 'P1'],
+    [41, 'health_low', 'P2'],
     [60, 'health_low', 'P2'],
     [61, null, null],
   ] as const)('%d → %s', (score, id, severity) => {
     const alerts = evaluateAlertRules(build([[0, 'health_score', { score }]]), at(1), DEFAULT_POLICY, account());
     expect(alerts.map((a) => [a.ruleId, a.baseSeverity])).toEqual(id ? [[id, severity]] : []);
+  });
+
+  // An account workflow started under a policy before 2026-12-01.2 carries the strict criticalBelow: it keeps deciding by it.
+  it.each([
+    [39, { criticalBelow: 40, lowUpTo: 60 }, 'critical'],
+    [40, { criticalBelow: 40, lowUpTo: 60 }, 'low'],
+    [40, { criticalUpTo: 40, lowUpTo: 60 }, 'critical'],
+    [41, { criticalUpTo: 40, lowUpTo: 60 }, 'low'],
+    [61, { criticalUpTo: 40, lowUpTo: 60 }, null],
+  ] as const)('healthBand(%d, %j) is %p', (score, bands, band) => {
+    expect(healthBand(score, bands as unknown as RetainPolicy['earlyWarning']['health'])).toBe(band);
   });
 });
 

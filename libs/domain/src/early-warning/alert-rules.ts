@@ -1059,6 +1059,18 @@ const commercialRules: AlertRule[] = [
 // ---------------------------------------------------------------------------------
 // Health
 
+/**
+ * The band of a health score (§5.1): critical at or below `criticalUpTo` (P1: "40 or
+ * below"), low above it up to `lowUpTo` (P2), else none. An account workflow started
+ * under a policy before 2026-12-01.2 carries the strict `criticalBelow` of its time and
+ * keeps deciding by it (40 itself was low then).
+ */
+export function healthBand(score: number, b: RetainPolicy['earlyWarning']['health']): 'critical' | 'low' | null {
+  const strict = (b as { criticalBelow?: number }).criticalBelow;
+  const critical = b.criticalUpTo === undefined && strict !== undefined ? score < strict : score <= b.criticalUpTo;
+  return critical ? 'critical' : score <= b.lowUpTo ? 'low' : null;
+}
+
 function healthRule(id: 'health_critical' | 'health_low'): AlertRule {
   const rule: AlertRule = {
     id,
@@ -1072,12 +1084,12 @@ function healthRule(id: 'health_critical' | 'health_low'): AlertRule {
     assignee: 'Account CSM',
     trigger: (p) =>
       id === 'health_critical'
-        ? `the latest health score is below ${p.earlyWarning.health.criticalBelow}`
-        : `the latest health score is ${p.earlyWarning.health.criticalBelow}-${p.earlyWarning.health.lowUpTo}`,
+        ? `the latest health score is ${p.earlyWarning.health.criticalUpTo} or below`
+        : `the latest health score is ${p.earlyWarning.health.criticalUpTo + 1}-${p.earlyWarning.health.lowUpTo}`,
     threshold: (p) =>
       id === 'health_critical'
-        ? `< ${p.earlyWarning.health.criticalBelow}`
-        : `${p.earlyWarning.health.criticalBelow}-${p.earlyWarning.health.lowUpTo}`,
+        ? `<= ${p.earlyWarning.health.criticalUpTo}`
+        : `${p.earlyWarning.health.criticalUpTo + 1}-${p.earlyWarning.health.lowUpTo}`,
     firstActions: [
       'Review the components behind the score (usage, support, relationship, outcomes, competition)',
       'Plan an intervention with the CSM manager',
@@ -1085,10 +1097,8 @@ function healthRule(id: 'health_critical' | 'health_low'): AlertRule {
     evaluate(state, now, policy, account) {
       const h = state.health;
       if (!h || t(h.at) > now.getTime()) return null;
-      const b = policy.earlyWarning.health;
-      const hit =
-        id === 'health_critical' ? h.score < b.criticalBelow : h.score >= b.criticalBelow && h.score <= b.lowUpTo;
-      if (!hit) return null;
+      const band = healthBand(h.score, policy.earlyWarning.health);
+      if (band !== (id === 'health_critical' ? 'critical' : 'low')) return null;
       return alert(
         rule,
         account,

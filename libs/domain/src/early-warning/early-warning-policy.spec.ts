@@ -51,7 +51,7 @@ describe('policy.earlyWarning', () => {
     [{ rules: { usage_drop: { baseSeverity: 'P5' } } }, /earlyWarning\.rules\.usage_drop/],
     [{ usage: { activeUsers: { dropPctBySegment: { smb: 100 } } } }, /activeUsers\.dropPctBySegment\.smb/],
     [{ usage: { sessionMinutes: { sustainedDays: 0 } } }, /usage\.sessionMinutes/],
-    [{ health: { criticalBelow: 70 } }, /criticalBelow <= lowUpTo/],
+    [{ health: { criticalUpTo: 70 } }, /criticalUpTo <= lowUpTo/],
     [{ severity: { renewal: { lowerFromDays: 30 } } }, /raiseWithinDays < lowerFromDays/],
     [{ severity: { arr: { lowerBelowCents: 20_000_000 } } }, /lowerBelowCents < raiseFromCents/],
     [{ routing: { P2: { csm: { channels: [] } } } }, /routing\.P2\.csm: the assignee needs at least one channel/],

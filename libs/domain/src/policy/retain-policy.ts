@@ -25,6 +25,7 @@ import { WIN_BACK_DEFAULTS, validateWinBackPolicy, type WinBackPolicy } from './
 
 export type { AlertGroup, AlertSeverity } from './sections/alert-vocabulary';
 export type { SeasonalSuppressionWindow } from './sections/alert-overload.policy';
+export { ALERT_ESCALATION_ROLES } from './sections/alert-routing.policy';
 export type {
   AlertChannel,
   AlertDeliveryTiming,
@@ -62,7 +63,7 @@ export interface RetainPolicy {
 
 /** Each section's defaults under one version: change the version whenever any of them changes. */
 const DEFAULTS: RetainPolicy = {
-  version: '2026-12-01.1',
+  version: '2026-12-01.2',
   renewal: RENEWAL_DEFAULTS,
   save: SAVE_DEFAULTS,
   postSave: POST_SAVE_DEFAULTS,

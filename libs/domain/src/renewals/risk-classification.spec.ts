@@ -1,5 +1,5 @@
-import { DEFAULT_POLICY, resolvePolicy } from '../policy/retain-policy';
-import { classifyRenewalRisk, type RenewalHealthInputs, type RiskCategory } from './risk-classification';
+import { DEFAULT_POLICY, resolvePolicy, type RetainPolicy } from '../policy/retain-policy';
+import { classifyRenewalRisk, healthAtRisk, type RenewalHealthInputs, type RiskCategory } from './risk-classification';
 
 const healthy: RenewalHealthInputs = {
   healthScore: 85,
@@ -73,12 +73,32 @@ describe('classifyRenewalRisk', () => {
       ['risk', 'health'],
       ['risk', 'usage'],
     ]);
-    expect(reasons[1]!.text).toBe('health score 42 is below 50');
+    expect(reasons[1]!.text).toBe('health score 42 is 50 or below');
+  });
+
+  // §3: "50 or below" (seed 000: 50以下) counts 50 itself.
+  it.each([
+    [49, 'risk'],
+    [50, 'risk'],
+    [51, 'concern'],
+    [70, null],
+  ] as const)('a health score of %d is a %s', (healthScore, kind) => {
+    const health = classifyRenewalRisk({ healthScore }, DEFAULT_POLICY).reasons.filter((r) => r.family === 'health');
+    expect(health.map((r) => r.kind)).toEqual(kind ? [kind] : []);
+  });
+
+  it('keeps the strict boundary for a renewal started under a policy before 2026-12-01.2', () => {
+    const { healthScoreWarningUpTo: _, ...rest } = DEFAULT_POLICY.renewal.classification;
+    const legacy = { ...rest, healthScoreWarningBelow: 50 } as unknown as RetainPolicy['renewal']['classification'];
+    expect(healthAtRisk(50, legacy)).toBeNull();
+    expect(healthAtRisk(49, legacy)).toBe('below 50');
+    expect(healthAtRisk(50, DEFAULT_POLICY.renewal.classification)).toBe('50 or below');
+    expect(healthAtRisk(null, DEFAULT_POLICY.renewal.classification)).toBeNull();
   });
 
   it('follows the policy, not literals', () => {
     const strict = resolvePolicy({
-      renewal: { classification: { redMinSignalFamilies: 1, healthScoreWarningBelow: 60 } },
+      renewal: { classification: { redMinSignalFamilies: 1, healthScoreWarningUpTo: 60 } },
     });
     expect(classifyRenewalRisk({ ...healthy, healthScore: 55 }, DEFAULT_POLICY).category).toBe('yellow');
     expect(classifyRenewalRisk({ ...healthy, healthScore: 55 }, strict).category).toBe('red');

@@ -62,6 +62,18 @@ function hasAnyInput(i: RenewalHealthInputs): boolean {
 }
 
 /**
+ * Whether a health score is a warning (§3: 50 or below), said as the reason puts it; null
+ * when it is not. A renewal started under a policy before 2026-12-01.2 carries the strict
+ * `healthScoreWarningBelow` of its time and keeps deciding by it.
+ */
+export function healthAtRisk(score: number | null, c: RetainPolicy['renewal']['classification']): string | null {
+  if (score === null) return null;
+  const strict = (c as { healthScoreWarningBelow?: number }).healthScoreWarningBelow;
+  if (c.healthScoreWarningUpTo === undefined && strict !== undefined) return score < strict ? `below ${strict}` : null;
+  return score <= c.healthScoreWarningUpTo ? `${c.healthScoreWarningUpTo} or below` : null;
+}
+
+/**
  * Classifies a renewal (docs/rulebook.md §1, §3). One signal may be noise; several together are
  * real risk: a renewal is red when a decisive signal is present (competitive signal,
  * since save mode must activate; a stakeholder change, since the relationship resets to
@@ -81,8 +93,8 @@ export function classifyRenewalRisk(i: RenewalHealthInputs, policy: RetainPolicy
   if (i.relationship === 'broken') add('decisive', 'relationship', 'the relationship is broken');
 
   const score = i.healthScore ?? null;
-  if (score !== null && score < c.healthScoreWarningBelow)
-    add('risk', 'health', `health score ${score} is below ${c.healthScoreWarningBelow}`);
+  const warning = healthAtRisk(score, c);
+  if (warning) add('risk', 'health', `health score ${score} is ${warning}`);
   else if (i.healthPercentile != null && i.healthPercentile < c.healthPercentileWarningBelow)
     add('risk', 'health', `health is in the bottom ${c.healthPercentileWarningBelow}% of the portfolio`);
   else if (score !== null && score < c.healthScoreConcernBelow)

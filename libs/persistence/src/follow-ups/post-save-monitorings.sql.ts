@@ -79,3 +79,12 @@ export async function activeMonitoringSummaries(db: Queryable, accountId: string
     [accountId],
   );
 }
+
+/** The policy versions the post-save monitorings still running carry, with how many carry each (GET /policy/versions). */
+export async function activeMonitoringPolicyVersions(
+  db: Queryable,
+): Promise<Array<{ version: string; count: number }>> {
+  return db.query(
+    `SELECT state->>'policyVersion' AS version, count(*)::int AS count FROM post_save_monitorings WHERE status = 'active' GROUP BY 1`,
+  );
+}

@@ -125,3 +125,10 @@ export async function listWinBacks<S>(
     state: r.state,
   }));
 }
+
+/** The policy versions the win-backs still running carry, with how many carry each (GET /policy/versions). */
+export async function activeWinBackPolicyVersions(db: Queryable): Promise<Array<{ version: string; count: number }>> {
+  return db.query(
+    `SELECT state->>'policyVersion' AS version, count(*)::int AS count FROM win_backs WHERE status = 'active' GROUP BY 1`,
+  );
+}

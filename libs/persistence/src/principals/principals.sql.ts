@@ -60,3 +60,24 @@ export async function principalTimeZones(db: Queryable, ids: readonly string[]):
   );
   return new Map(rows.map((z) => [z.id, z.time_zone]));
 }
+
+/**
+ * The people above `principalId` by manager links, nearest first, with their roles (an
+ * SLA escalation climbs it). Bounded: a chain deeper than 20 is cut, and a cycle in bad
+ * data stops at the first repeat.
+ */
+export async function managementChainAbove(
+  db: Queryable,
+  principalId: string,
+): Promise<Array<{ id: string; role: Role }>> {
+  return db.query(
+    `WITH RECURSIVE chain(id, role, depth, seen) AS (
+       SELECT m.id, m.role, 1, ARRAY[p.id, m.id] FROM principals p JOIN principals m ON m.id = p.manager_id WHERE p.id = $1
+       UNION ALL
+       SELECT m.id, m.role, c.depth + 1, c.seen || m.id FROM chain c
+         JOIN principals p ON p.id = c.id JOIN principals m ON m.id = p.manager_id
+        WHERE c.depth < 20 AND NOT m.id = ANY(c.seen))
+     SELECT id, role FROM chain ORDER BY depth`,
+    [principalId],
+  );
+}

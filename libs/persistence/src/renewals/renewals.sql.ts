@@ -278,3 +278,10 @@ export async function writeRenewalState(db: Queryable, w: RenewalStateWrite): Pr
   );
   return written.length > 0;
 }
+
+/** The policy versions the renewals still running carry, with how many carry each (GET /policy/versions). */
+export async function activeRenewalPolicyVersions(db: Queryable): Promise<Array<{ version: string; count: number }>> {
+  return db.query(
+    `SELECT policy_version AS version, count(*)::int AS count FROM renewals WHERE status = 'active' GROUP BY policy_version`,
+  );
+}

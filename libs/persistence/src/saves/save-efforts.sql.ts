@@ -248,3 +248,10 @@ export async function listSaves(
           : 'infinity',
   }));
 }
+
+/** The policy versions the saves still running carry, with how many carry each (GET /policy/versions). */
+export async function activeSavePolicyVersions(db: Queryable): Promise<Array<{ version: string; count: number }>> {
+  return db.query(
+    `SELECT state->>'policyVersion' AS version, count(*)::int AS count FROM save_efforts WHERE status = 'active' GROUP BY 1`,
+  );
+}

@@ -261,16 +261,16 @@ const rejected: Array<[string, (p: EarlyWarningPolicy) => void, string]> = [
   [
     'a negative critical health',
     (p) => {
-      p.health.criticalBelow = -1;
+      p.health.criticalUpTo = -1;
     },
-    'earlyWarning.health: 0 <= criticalBelow <= lowUpTo <= 100',
+    'earlyWarning.health: 0 <= criticalUpTo <= lowUpTo <= 100',
   ],
   [
     'a low health above 100',
     (p) => {
       p.health.lowUpTo = 101;
     },
-    'earlyWarning.health: 0 <= criticalBelow <= lowUpTo <= 100',
+    'earlyWarning.health: 0 <= criticalUpTo <= lowUpTo <= 100',
   ],
   [
     'an event lookback of 0 days',

@@ -125,7 +125,13 @@ export interface EarlyWarningSignalPolicy {
     maxTrackedTickets: number;
   };
   competition: { repeatedFeatureRequests: number; featureRequestWindowDays: number };
-  health: { criticalBelow: number; lowUpTo: number };
+  /**
+   * Health score bands (§5.1): at or below `criticalUpTo` is critical (P1: "40 or
+   * below"), above it up to `lowUpTo` low (P2). Policies before 2026-12-01.2 had the
+   * strict `criticalBelow` instead; account workflows started under them keep it
+   * (alert-rules.ts#healthBand).
+   */
+  health: { criticalUpTo: number; lowUpTo: number };
   /** A one-off signal (an event, not a level) alerts while it is younger than this many days. */
   eventLookbackDays: number;
   maxEventsPerType: number;
@@ -216,7 +222,7 @@ export const EARLY_WARNING_DEFAULTS: EarlyWarningPolicy = {
     maxTrackedTickets: 500,
   },
   competition: { repeatedFeatureRequests: 2, featureRequestWindowDays: 90 },
-  health: { criticalBelow: 40, lowUpTo: 60 },
+  health: { criticalUpTo: 40, lowUpTo: 60 },
   eventLookbackDays: 7,
   maxEventsPerType: 50,
   ...ALERT_ROUTING_DEFAULTS,
@@ -327,8 +333,8 @@ export function validateEarlyWarningPolicy(ew: EarlyWarningPolicy): string[] {
     wholeAtLeast(ew.competition.repeatedFeatureRequests, 2) && wholeAtLeast(ew.competition.featureRequestWindowDays, 1)
   ))
     errors.push('earlyWarning.competition: repeatedFeatureRequests >= 2, featureRequestWindowDays >= 1');
-  if (!(ew.health.criticalBelow >= 0 && ew.health.criticalBelow <= ew.health.lowUpTo && ew.health.lowUpTo <= 100))
-    errors.push('earlyWarning.health: 0 <= criticalBelow <= lowUpTo <= 100');
+  if (!(ew.health.criticalUpTo >= 0 && ew.health.criticalUpTo <= ew.health.lowUpTo && ew.health.lowUpTo <= 100))
+    errors.push('earlyWarning.health: 0 <= criticalUpTo <= lowUpTo <= 100');
   if (!(wholeAtLeast(ew.eventLookbackDays, 1) && wholeAtLeast(ew.maxEventsPerType, 1)))
     errors.push('earlyWarning: eventLookbackDays and maxEventsPerType whole numbers >= 1');
   errors.push(...validateAlertRouting(ew, RULE_IDS), ...validateAlertOverload(ew));

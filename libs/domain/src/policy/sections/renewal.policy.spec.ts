@@ -77,7 +77,7 @@ const rejected: Array<[string, (p: RenewalPolicy) => void, string]> = [
     (p) => {
       p.classification.healthScoreConcernBelow = 40;
     },
-    'renewal.classification: healthScoreConcernBelow >= healthScoreWarningBelow',
+    'renewal.classification: healthScoreConcernBelow > healthScoreWarningUpTo',
   ],
   [
     'a usage concern above the usage risk',

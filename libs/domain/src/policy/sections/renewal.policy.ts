@@ -70,8 +70,12 @@ export interface RenewalTaskTemplate {
 }
 
 export interface RiskClassificationPolicy {
-  /** A health score below this is a warning (docs/rulebook.md §3: the rule counts 50 itself; the code does not yet). */
-  healthScoreWarningBelow: number;
+  /**
+   * A health score at or below this is a warning (docs/rulebook.md §3: "50 or below").
+   * Policies before 2026-12-01.2 had the strict `healthScoreWarningBelow` instead; the
+   * workflows started under them keep it (risk-classification.ts#healthAtRisk).
+   */
+  healthScoreWarningUpTo: number;
   /** Portfolio percentile below which health is a warning (bottom quartile: 25). */
   healthPercentileWarningBelow: number;
   /** Usage down by at least this share (percent) is a risk signal (§2: a 40% drop). */
@@ -100,7 +104,7 @@ export const RENEWAL_DEFAULTS: RenewalPolicy = {
   actionLocalHour: 9,
   timeBands: { comprehensiveMinDays: 90, compressedMinDays: 30 },
   classification: {
-    healthScoreWarningBelow: 50,
+    healthScoreWarningUpTo: 50,
     healthPercentileWarningBelow: 25,
     usageDropRiskPct: 40,
     usageDropConcernPct: 15,
@@ -427,7 +431,7 @@ export function validateRenewalPolicy(r: RenewalPolicy): string[] {
   const pct = (n: number) => Number.isFinite(n) && n >= 0 && n <= 100;
   if (
     ![
-      c.healthScoreWarningBelow,
+      c.healthScoreWarningUpTo,
       c.healthPercentileWarningBelow,
       c.usageDropRiskPct,
       c.usageDropConcernPct,
@@ -436,8 +440,8 @@ export function validateRenewalPolicy(r: RenewalPolicy): string[] {
   ) {
     errors.push('renewal.classification: thresholds are numbers 0-100');
   }
-  if (c.healthScoreConcernBelow < c.healthScoreWarningBelow)
-    errors.push('renewal.classification: healthScoreConcernBelow >= healthScoreWarningBelow');
+  if (c.healthScoreConcernBelow <= c.healthScoreWarningUpTo)
+    errors.push('renewal.classification: healthScoreConcernBelow > healthScoreWarningUpTo');
   if (c.usageDropConcernPct > c.usageDropRiskPct)
     errors.push('renewal.classification: usageDropConcernPct <= usageDropRiskPct');
   if (!Number.isInteger(c.redMinSignalFamilies) || c.redMinSignalFamilies < 1)

@@ -15,7 +15,7 @@ export type ApproverRole = (typeof APPROVER_ROLES)[number];
 export interface SavePolicy {
   /** Save probability (docs/rulebook.md §4.1): points per fact (good 2, middling 1, bad 0) and the cut-offs. */
   probability: { highFromPoints: number; lowUpToPoints: number };
-  /** Point estimates of each tier's success rate, for expected value (midpoints of §4.1). */
+  /** Point estimates of each tier's success rate, for expected value (§4.1: high and medium the midpoints, low the worked example's 10%). */
   expectedSuccess: Record<Tier, number>;
   /** Account value (§4.2): ARR bands in US cents; a strategic flag raises the tier one step. */
   value: { highFromArrCents: number; mediumFromArrCents: number };
@@ -48,7 +48,8 @@ export interface SavePolicy {
 export const SAVE_DEFAULTS: SavePolicy = {
   // Five facts, 2 points each when good: 8+ with no bad fact is high; 3 or less is low.
   probability: { highFromPoints: 8, lowUpToPoints: 3 },
-  expectedSuccess: { high: 0.7, medium: 0.4, low: 0.175 },
+  // §4.1 ranges 60-80%, 30-50%, 10-25%; low at the worked example's 10% ("40 hours at a 10% chance").
+  expectedSuccess: { high: 0.7, medium: 0.4, low: 0.1 },
   value: { highFromArrCents: 10_000_000, mediumFromArrCents: 2_500_000 },
   // value → probability → effort. full: high value with high or medium probability;
   // standard: medium value with medium probability; light: low value or low

@@ -1,7 +1,7 @@
 /**
- * JSON with object keys sorted, so the same body always has the same fingerprint (the
- * Idempotency-Key check, a renewal launch's details). Bodies reach it after the input
- * limits (input-limits.ts), so its recursion is bounded.
+ * JSON with object keys sorted, so the same value always has the same fingerprint (the
+ * Idempotency-Key check, a renewal launch's details, a policy file's version). Request bodies reach
+ * it after the input limits (apps/api/src/common/input-limits.ts), so its recursion is bounded.
  */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
