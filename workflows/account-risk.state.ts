@@ -5,7 +5,7 @@
  * I/O for one alert in a fixed order; keep their awaits as they are, since the order of
  * commands is what recorded histories replay against.
  */
-import { getExternalWorkflowHandle, workflowInfo } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, patched, workflowInfo } from '@temporalio/workflow';
 import {
   ALERT_REFUSALS,
   earlyWarningIssueSignal,
@@ -45,6 +45,9 @@ import {
   type TriggeredAlert,
 } from './domain';
 import { rememberApplied, wasApplied } from './workflow-loop';
+
+/** patched() id: payment failures and cancellation inquiries reach the open renewal as a churn signal (it turns red). */
+export const LAGGING_CHURN_SIGNALS_PATCH = 'account-risk-lagging-churn-signals';
 
 const MAX_ALERTS_KEPT = 200;
 const MAX_SUPPRESSIONS_KEPT = 100;
@@ -229,6 +232,8 @@ export class AccountRisk {
     if (!s.lastEventAt || Date.parse(e.occurredAt) > Date.parse(s.lastEventAt))
       s.lastEventAt = new Date(Date.parse(e.occurredAt)).toISOString();
     const forward = renewalForwardFromEvent(event);
+    // A lagging churn signal reaches the renewal only in histories made after the patch (before it, nothing was sent).
+    if (forward?.inputs?.churnSignal && !patched(LAGGING_CHURN_SIGNALS_PATCH)) return;
     if (forward) this.forwards.push({ forward, eventId: e.eventId });
   }
 

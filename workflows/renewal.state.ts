@@ -29,6 +29,7 @@ import {
 import { refuse } from './refusals';
 import {
   classifyRenewalRisk,
+  reasonsChanged,
   daysUntilRenewal,
   decidedArrCents,
   layOutTasks,
@@ -172,17 +173,26 @@ export class Renewal {
     });
   }
 
-  /** Classifies the risk again; a renewal that turns red gets intervention tasks and asks for a save. */
+  /**
+   * Classifies the risk again; a renewal that turns red gets intervention tasks and asks
+   * for a save. The history records each change of category and each change of the
+   * reasons under the same category (a budget freeze joining a red renewal's reasons).
+   */
   private classify(cause: string, actor: string): void {
     const s = this.state;
     const previous = s.category;
     const { category, reasons } = classifyRenewalRisk(s.health, this.policy);
-    if (category !== previous || s.classificationHistory.length === 0) {
+    const last = s.classificationHistory.at(-1);
+    if (category !== previous || !last) {
       s.category = category;
       s.classificationHistory.push({ at: nowIso(), category, reasons, cause });
       this.audit(actor, 'classified', { from: previous, to: category, cause, reasons: reasons.map((r) => r.text) });
       this.recomputeOwnership();
       this.updateSearchAttributes();
+    } else if (reasonsChanged(last.reasons, reasons)) {
+      // State and audit only (no command): recorded histories replay unchanged.
+      s.classificationHistory.push({ at: nowIso(), category, reasons, cause });
+      this.audit(actor, 'reasons_changed', { category, cause, reasons: reasons.map((r) => r.text) });
     }
     if (category !== 'red' || previous === 'red') return;
     this.addTasks('became_red', new Date());

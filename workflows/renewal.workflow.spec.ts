@@ -192,6 +192,18 @@ describe('renewal workflow (time-skipping)', () => {
         ]);
         expect(s.saveRequest?.reason).toMatch(/save mode/);
         expect(s.audit.filter((e) => e.action === 'health_input')).toHaveLength(1);
+        // Still red, for one more reason: the history names it (the category alone did not change).
+        await h.signal(healthInputSignal, { eventId: 'erp-9', source: 'erp', inputs: { budgetSignal: true } });
+        await suite.env.sleep(1_000);
+        s = await state(h);
+        expect(s.classificationHistory.map((c) => [c.category, c.cause])).toEqual([
+          ['green', 'assessment'],
+          ['red', 'health input from crm'],
+          ['red', 'health input from erp'],
+        ]);
+        expect(s.classificationHistory[2]!.reasons.map((r) => r.family)).toEqual(['competitive', 'budget']);
+        expect(s.audit.filter((e) => e.action === 'reasons_changed')).toHaveLength(1);
+        expect(s.tasks.filter((t) => t.trigger === 'became_red')).toHaveLength(2);
         // The red renewal started its save, and the two are linked both ways.
         const saveId = saveEffortWorkflowId('acc-red', renewalDate);
         expect(s.saveRequest).toMatchObject({ saveId, startedBy: 'renewal' });

@@ -18,6 +18,13 @@ describe('forwarding early-warning signals to renewals and saves', () => {
     expect(renewalForwardFromEvent({ type: 'budget_freeze', occurredAt: at, payload: { scope: 'company' } })).toEqual({
       inputs: { budgetSignal: true },
     });
+    // Lagging P0 signals (§5.1) reach the renewal as a decisive churn signal.
+    expect(
+      renewalForwardFromEvent({ type: 'payment_failure', occurredAt: at, payload: { amountCents: 100, attempt: 1 } }),
+    ).toEqual({ inputs: { churnSignal: 'payment_failure' } });
+    expect(
+      renewalForwardFromEvent({ type: 'cancellation_inquiry', occurredAt: at, payload: { channel: 'call' } }),
+    ).toEqual({ inputs: { churnSignal: 'cancellation_inquiry' } });
     expect(renewalForwardFromEvent({ type: 'layoffs', occurredAt: at, payload: { sharePct: 10 } })).toEqual({
       inputs: { businessChange: true },
     });

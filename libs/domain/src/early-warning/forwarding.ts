@@ -25,6 +25,10 @@ export function renewalForwardFromEvent(event: IntegrationEvent): RenewalForward
       return { inputs: { competitiveSignal: true } };
     case 'budget_freeze':
       return { inputs: { budgetSignal: true } };
+    // Lagging P0 signals (§5.1): the renewal turns red (and so starts its save) at any distance.
+    case 'payment_failure':
+    case 'cancellation_inquiry':
+      return { inputs: { churnSignal: event.type } };
     case 'layoffs':
     case 'm_and_a':
     case 'strategic_pivot':

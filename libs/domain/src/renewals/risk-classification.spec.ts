@@ -1,5 +1,11 @@
 import { DEFAULT_POLICY, resolvePolicy, type RetainPolicy } from '../policy/retain-policy';
-import { classifyRenewalRisk, healthAtRisk, type RenewalHealthInputs, type RiskCategory } from './risk-classification';
+import {
+  classifyRenewalRisk,
+  healthAtRisk,
+  reasonsChanged,
+  type RenewalHealthInputs,
+  type RiskCategory,
+} from './risk-classification';
 
 const healthy: RenewalHealthInputs = {
   healthScore: 85,
@@ -30,7 +36,19 @@ describe('classifyRenewalRisk', () => {
       'yellow',
     ],
     ['health 49 alone (one family)', { ...healthy, healthScore: 49 }, 'yellow'],
-    ['health 50 is not below 50', { ...healthy, healthScore: 50 }, 'yellow'],
+    ['health 50 alone (one family: 50 or below is at risk)', { ...healthy, healthScore: 50 }, 'yellow'],
+    ['health 50 with a budget signal (two families)', { ...healthy, healthScore: 50, budgetSignal: true }, 'red'],
+    [
+      'health 51 with a budget signal (one family and a concern)',
+      { ...healthy, healthScore: 51, budgetSignal: true },
+      'yellow',
+    ],
+    ['a failed payment on a healthy account (decisive)', { ...healthy, churnSignal: 'payment_failure' }, 'red'],
+    [
+      'a cancellation inquiry on a healthy account (decisive)',
+      { ...healthy, churnSignal: 'cancellation_inquiry' },
+      'red',
+    ],
     ['health 70 is no concern', { ...healthy, healthScore: 70 }, 'green'],
     ['bottom quartile alone', { ...healthy, healthPercentile: 20 }, 'yellow'],
     ['usage down 40% alone', { ...healthy, usageChangePct: -40 }, 'yellow'],
@@ -102,5 +120,28 @@ describe('classifyRenewalRisk', () => {
     });
     expect(classifyRenewalRisk({ ...healthy, healthScore: 55 }, DEFAULT_POLICY).category).toBe('yellow');
     expect(classifyRenewalRisk({ ...healthy, healthScore: 55 }, strict).category).toBe('red');
+  });
+});
+
+describe('reasonsChanged (§3: the reasons are recorded whenever they change)', () => {
+  const reasons = (inputs: RenewalHealthInputs) => classifyRenewalRisk(inputs, DEFAULT_POLICY).reasons;
+  it.each<[string, RenewalHealthInputs, RenewalHealthInputs, boolean]>([
+    [
+      'a budget freeze joins a red renewal',
+      { healthScore: 35, competitiveSignal: true },
+      { healthScore: 35, competitiveSignal: true, budgetSignal: true },
+      true,
+    ],
+    ['a signal goes away', { healthScore: 35, budgetSignal: true }, { healthScore: 35 }, true],
+    ['a signal changes its kind (risk to concern)', { healthScore: 45 }, { healthScore: 65 }, true],
+    [
+      'the same signals with another figure',
+      { healthScore: 35, competitiveSignal: true },
+      { healthScore: 33, competitiveSignal: true },
+      false,
+    ],
+    ['nothing new', { budgetSignal: true }, { budgetSignal: true }, false],
+  ])('%s: %p', (_, before, after, changed) => {
+    expect(reasonsChanged(reasons(before), reasons(after))).toBe(changed);
   });
 });

@@ -29,6 +29,8 @@ export interface RenewalHealthInputs {
   stakeholderChange?: boolean | null;
   /** Merger, acquisition, layoffs, strategic pivot. */
   businessChange?: boolean | null;
+  /** A lagging churn signal (§5.1 P0): a payment failed, or the customer asked how to cancel. */
+  churnSignal?: 'payment_failure' | 'cancellation_inquiry' | null;
   /** Whitespace found, customer states growth needs, strong relationship with the budget holder. */
   growth?: { whitespace?: boolean; statedGrowthNeeds?: boolean; budgetHolderRelationship?: boolean } | null;
 }
@@ -43,7 +45,8 @@ export type SignalFamily =
   | 'competitive'
   | 'budget'
   | 'stakeholder_change'
-  | 'business_change';
+  | 'business_change'
+  | 'commercial';
 
 export interface RiskReason {
   /** decisive: red on its own; risk: a signal family at risk; concern: mixed signal; growth; healthy; unknown. */
@@ -59,6 +62,20 @@ export interface RiskClassification {
 
 function hasAnyInput(i: RenewalHealthInputs): boolean {
   return Object.values(i).some((v) => v !== undefined && v !== null);
+}
+
+/**
+ * Whether a classification names other signals than the one before it (§3: the reasons
+ * are recorded whenever they change, not only when the category does): a signal family
+ * that came, went or changed its kind. A figure that moves inside the same signal (a
+ * health score of 35, then 33) is not a new reason, so a daily score does not flood the
+ * history.
+ */
+export function reasonsChanged(previous: readonly RiskReason[], next: readonly RiskReason[]): boolean {
+  const key = (r: RiskReason) => `${r.kind}:${r.family ?? ''}`;
+  const a = new Set(previous.map(key));
+  const b = new Set(next.map(key));
+  return a.size !== b.size || [...a].some((k) => !b.has(k));
 }
 
 /**
@@ -91,6 +108,14 @@ export function classifyRenewalRisk(i: RenewalHealthInputs, policy: RetainPolicy
   if (i.stakeholderChange)
     add('decisive', 'stakeholder_change', 'a key stakeholder left or changed role: the relationship resets to zero');
   if (i.relationship === 'broken') add('decisive', 'relationship', 'the relationship is broken');
+  if (i.churnSignal)
+    add(
+      'decisive',
+      'commercial',
+      i.churnSignal === 'payment_failure'
+        ? 'a payment failed: a lagging churn signal, whatever the distance to the renewal'
+        : 'the customer asked how to cancel: a lagging churn signal, whatever the distance to the renewal',
+    );
 
   const score = i.healthScore ?? null;
   const warning = healthAtRisk(score, c);

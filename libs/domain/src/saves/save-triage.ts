@@ -136,6 +136,7 @@ export function saveFactsFromHealth(h: {
   budgetSignal?: boolean | null;
   stakeholderChange?: boolean | null;
   businessChange?: boolean | null;
+  churnSignal?: string | null;
   supportSentiment?: string | null;
   repeatedComplaints?: boolean | null;
 }): { facts: SaveProbabilityFacts; rootCause: RootCause; budgetRelated: boolean } {
@@ -143,7 +144,7 @@ export function saveFactsFromHealth(h: {
     issuesFixable: 'complex',
     relationship: h.relationship === 'broken' ? 'broken' : h.relationship === 'strained' ? 'strained' : 'good',
     alternative: h.competitiveSignal ? 'evaluating' : 'none',
-    budget: h.budgetSignal ? 'uncertain' : 'confirmed',
+    budget: h.budgetSignal || h.churnSignal === 'payment_failure' ? 'uncertain' : 'confirmed',
     stakeholders: h.stakeholderChange ? 'mixed' : 'engaged',
   };
   const rootCause = h.competitiveSignal

@@ -1,0 +1,124 @@
+import { addDays, localDateAt } from '@retain/domain';
+import { SigningSecretStore } from '../../apps/api/src/events/signing-secrets';
+import { anAccount } from '../support/factories';
+import { TestStack } from '../support/stack';
+
+/**
+ * Rules of docs/rulebook.md as a CS team meets them through the REST API: integration
+ * events in, what the renewal, its save and the alerts say about them out.
+ */
+describe('the rulebook through the api (api, worker, Temporal, PostgreSQL)', () => {
+  let stack: TestStack;
+  let keys: Record<string, string>;
+  let integrationKey: string;
+  let secret: string;
+  let seq = 0;
+
+  beforeAll(async () => {
+    stack = await TestStack.start();
+    keys = await stack.people([
+      ['csm_manager', 'mgr-r'],
+      ['csm', 'csm-r', 'mgr-r'],
+      ['cs_ops', 'ops-r'],
+    ]);
+    integrationKey = await stack.keyFor('integration', 'crm-r');
+    secret = (await new SigningSecretStore(stack.db).create('crm-r')).secret;
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  }, 60_000);
+
+  /** Launches a renewal `days` out for a new account and waits for it in the read model; returns its id. */
+  async function launch(accountId: string, days: number, account: Parameters<typeof anAccount>[1] = {}) {
+    const renewalDate = addDays(localDateAt(new Date(), 'UTC'), days);
+    const r = await stack.request('POST', '/renewals', {
+      key: keys['ops-r'],
+      body: { account: anAccount(accountId, { ownerCsmId: 'csm-r', csmManagerId: 'mgr-r', ...account }), renewalDate },
+    });
+    expect(r.status).toBe(201);
+    const id = `renewal:${accountId}:${renewalDate}`;
+    await stack.readWhen(`/renewals/${encodeURIComponent(id)}`, keys['ops-r']!, (b) => b.riskCategory !== undefined);
+    return id;
+  }
+
+  async function post(accountId: string, type: string, payload: unknown) {
+    const r = await stack.postEvent(integrationKey, secret, {
+      eventId: `r-${++seq}`,
+      source: 'crm-r',
+      accountId,
+      type,
+      occurredAt: new Date().toISOString(),
+      payload,
+    });
+    expect(r.status).toBe(202);
+  }
+
+  const renewal = (id: string, until: (b: any) => boolean, what: string) =>
+    stack.readWhen(`/renewals/${encodeURIComponent(id)}`, keys['csm-r']!, until, what, 30_000);
+
+  it.each([
+    ['payment_failure', { amountCents: 1_250_000, attempt: 2 }, /a payment failed/],
+    ['cancellation_inquiry', { channel: 'email' }, /asked how to cancel/],
+  ])(
+    'a %s 200 days before the renewal makes it red and starts its save (§5.1: lagging P0 signals, at any distance)',
+    async (type, payload, reason) => {
+      const id = await launch(`acc-lag-${type}`, 200);
+      await post(`acc-lag-${type}`, type, payload);
+      const red = await renewal(id, (b) => b.saveRequest?.saveId, 'the red renewal with its save');
+      expect(red.riskCategory).toBe('red');
+      expect(red.classificationHistory.at(-1).reasons).toContainEqual(
+        expect.objectContaining({ kind: 'decisive', family: 'commercial', text: expect.stringMatching(reason) }),
+      );
+      expect(red.saveRequest).toMatchObject({ startedBy: 'renewal' });
+    },
+    60_000,
+  );
+
+  it('raises a P1 for a health score of 40, and the renewal counts 40 and 50 at risk (§5.1 "40 or below", §3 "50 or below")', async () => {
+    // $50K mid-market, 120 days out: no severity modifier applies.
+    const id = await launch('acc-health-40', 120, { arrCents: 5_000_000, segment: 'mid_market' });
+    await post('acc-health-40', 'health_score', { score: 40 });
+    const alerts = await stack.readWhen(
+      '/alerts?accountId=acc-health-40',
+      keys['csm-r']!,
+      (b) => b.items.length > 0,
+      'the health alert',
+    );
+    expect(alerts.items.map((a: { ruleId: string; severity: string }) => [a.ruleId, a.severity])).toEqual([
+      ['health_critical', 'P1'],
+    ]);
+    const atRisk = await renewal(
+      id,
+      (b) => b.classificationHistory.some((c: any) => c.reasons.some((r: any) => r.family === 'health')),
+      'the health reason on the renewal',
+    );
+    expect(atRisk.classificationHistory.at(-1).reasons).toContainEqual(
+      expect.objectContaining({ kind: 'risk', family: 'health', text: 'health score 40 is 50 or below' }),
+    );
+    await post('acc-health-40', 'health_score', { score: 50 });
+    const fifty = await stack.readWhen(
+      `/renewals/${encodeURIComponent(id)}`,
+      keys['csm-r']!,
+      (b) => b.history.some((h: any) => h.action === 'health_input' && h.detail.inputs?.healthScore === 50),
+      'the score of 50 on the renewal',
+    );
+    // The same signal with another figure: still at risk, and no new history entry for it.
+    expect(fifty.riskCategory).toBe(atRisk.riskCategory);
+    expect(fifty.classificationHistory).toEqual(atRisk.classificationHistory);
+  }, 60_000);
+
+  it('names a reason that joins a red renewal without changing its category (§3)', async () => {
+    const id = await launch('acc-reasons', 150);
+    await post('acc-reasons', 'competitor_mention', { competitor: 'Rival', context: 'evaluation' });
+    await renewal(id, (b) => b.riskCategory === 'red', 'the red renewal');
+    await post('acc-reasons', 'budget_freeze', { scope: 'company' });
+    const after = await renewal(
+      id,
+      (b) => b.classificationHistory.at(-1).reasons.some((r: any) => r.family === 'budget'),
+      'the budget reason',
+    );
+    expect(after.classificationHistory.map((c: { category: string }) => c.category).slice(-2)).toEqual(['red', 'red']);
+    expect(after.history.filter((h: { action: string }) => h.action === 'reasons_changed')).toHaveLength(1);
+  }, 60_000);
+});
