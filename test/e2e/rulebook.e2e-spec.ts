@@ -121,4 +121,38 @@ describe('the rulebook through the api (api, worker, Temporal, PostgreSQL)', () 
     expect(after.classificationHistory.map((c: { category: string }) => c.category).slice(-2)).toEqual(['red', 'red']);
     expect(after.history.filter((h: { action: string }) => h.action === 'reasons_changed')).toHaveLength(1);
   }, 60_000);
+
+  it('raises a P3 for a missed training on a $40K account 120 days out, to the CSM only, for the weekly digest (§5.1)', async () => {
+    await launch('acc-p3', 120, { arrCents: 4_000_000, segment: 'mid_market', salesRepId: 'ae-r' });
+    await post('acc-p3', 'meeting_cancelled', { meetingKind: 'training', rescheduled: false });
+    const alerts = await stack.readWhen(
+      '/alerts?accountId=acc-p3',
+      keys['csm-r']!,
+      (b) => b.items.length > 0,
+      'the P3',
+    );
+    expect(alerts.items).toEqual([
+      expect.objectContaining({ ruleId: 'training_missed', severity: 'P3', state: 'open' }),
+    ]);
+    expect(alerts.items[0].recipients).toEqual([
+      expect.objectContaining({ role: 'csm', personId: 'csm-r', timing: 'weekly_digest' }),
+    ]);
+  }, 60_000);
+
+  it('sends every P0 to the sales rep as well, on a $50K SMB account 150 days from its renewal (§5.1)', async () => {
+    // No severity modifier applies (ARR $10K-$100K, renewal 60-180 days out), and none of the old sales conditions.
+    await launch('acc-p0-sales', 150, { arrCents: 5_000_000, segment: 'smb', salesRepId: 'ae-r' });
+    await post('acc-p0-sales', 'cancellation_inquiry', { channel: 'call' });
+    const alerts = await stack.readWhen(
+      '/alerts?accountId=acc-p0-sales&severity=P0',
+      keys['csm-r']!,
+      (b) => b.items.length > 0,
+      'the P0',
+    );
+    expect(alerts.items[0].recipients.map((r: { role: string; personId: string }) => [r.role, r.personId])).toEqual([
+      ['csm', 'csm-r'],
+      ['csm_manager', 'mgr-r'],
+      ['sales_rep', 'ae-r'],
+    ]);
+  }, 60_000);
 });

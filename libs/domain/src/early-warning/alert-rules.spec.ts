@@ -501,3 +501,78 @@ describe('hasWorsened', () => {
     ).toBe(true);
   });
 });
+
+describe('the P3 tier (§5.1: "a missed training, a slight usage dip, or no touchpoint for 30 days")', () => {
+  const evaluate = (state: AccountSignalState, now: Date, policy: RetainPolicy = DEFAULT_POLICY) =>
+    evaluateAlertRules(state, now, policy, account()).map((a) => [a.ruleId, a.baseSeverity]);
+
+  it.each<[string, number, number, [string, string][]]>([
+    // mid-market: the usage drop is 30% for 14 days; the dip 10% or more for 7 days, while the drop does not trigger.
+    ['9% down for a week', 91, 7, []],
+    ['10% down for a week', 90, 7, [['usage_dip', 'P3']]],
+    ['10% down for 6 days', 90, 6, []],
+    ['29% down for two weeks', 71, 14, [['usage_dip', 'P3']]],
+    ['30% down for a week: not the usage drop yet, a dip', 70, 7, [['usage_dip', 'P3']]],
+    ['30% down for two weeks: the usage drop, not a dip', 70, 14, [['usage_drop', 'P1']]],
+  ])('active users %s', (_, after, days, expected) => {
+    const state = build(usage(100, after, 60, 60 + days));
+    const alerts = evaluate(state, at(60 + days)).filter(([id]) => id === 'usage_dip' || id === 'usage_drop');
+    expect(alerts).toEqual(expected);
+  });
+
+  it.each<[string, Ev[], number, [string, string][]]>([
+    [
+      'a training cancelled without a new date',
+      [[0, 'meeting_cancelled', { meetingKind: 'training', rescheduled: false }]],
+      1,
+      [['training_missed', 'P3']],
+    ],
+    [
+      'a training moved to a new date',
+      [[0, 'meeting_cancelled', { meetingKind: 'training', rescheduled: true }]],
+      1,
+      [],
+    ],
+    ['a check-in cancelled (not a training)', [[0, 'meeting_cancelled', { meetingKind: 'check_in' }]], 1, []],
+    ['a missed training 7 days on', [[0, 'meeting_cancelled', { meetingKind: 'training' }]], 7, []],
+    [
+      '30 days since the last meeting held',
+      [[0, 'meeting_held', { meetingKind: 'qbr' }]],
+      30,
+      [['no_touchpoint', 'P3']],
+    ],
+    ['29 days since the last meeting held', [[0, 'meeting_held', { meetingKind: 'qbr' }]], 29, []],
+    [
+      'a contact with the champion is a touchpoint',
+      [
+        [0, 'meeting_held', { meetingKind: 'qbr' }],
+        [20, 'champion_contact', { channel: 'call' }],
+      ],
+      40,
+      [],
+    ],
+    ['no touchpoint ever recorded: nothing to measure from', [[0, 'nps', { score: 9 }]], 90, []],
+  ])('%s', (_, events, day, expected) => {
+    const alerts = evaluate(build(events), at(day)).filter(([id]) =>
+      ['training_missed', 'no_touchpoint'].includes(id!),
+    );
+    expect(alerts).toEqual(expected);
+  });
+
+  it('raises none of them for an account workflow that carries a policy from before they existed', () => {
+    const rules = { ...DEFAULT_POLICY.earlyWarning.rules } as Partial<RetainPolicy['earlyWarning']['rules']>;
+    delete rules.usage_dip;
+    delete rules.training_missed;
+    delete rules.no_touchpoint;
+    const old = { ...DEFAULT_POLICY, earlyWarning: { ...DEFAULT_POLICY.earlyWarning, rules } } as RetainPolicy;
+    const state = build([
+      [0, 'meeting_held', { meetingKind: 'qbr' }],
+      [29, 'meeting_cancelled', { meetingKind: 'training' }],
+    ]);
+    expect(evaluate(state, at(30))).toEqual([
+      ['no_touchpoint', 'P3'],
+      ['training_missed', 'P3'],
+    ]);
+    expect(evaluate(state, at(30), old)).toEqual([]);
+  });
+});

@@ -210,6 +210,8 @@ function usageRule(spec: {
   description: string;
   settings: (p: RetainPolicy, a?: EarlyWarningAccount) => UsageDropSettings;
   thresholdText?: (p: RetainPolicy) => string;
+  /** Stays quiet where this holds (the slight dip, where the usage drop itself triggers). */
+  outranked?: (state: AccountSignalState, now: Date, p: RetainPolicy, a: EarlyWarningAccount) => boolean;
 }): AlertRule {
   const rule: AlertRule = {
     id: spec.id,
@@ -227,7 +229,7 @@ function usageRule(spec: {
     evaluate(state, now, policy, account) {
       const settings = spec.settings(policy, account);
       const d = usageDrop(state, spec.metric, settings, now, policy, account);
-      if (!d) return null;
+      if (!d || spec.outranked?.(state, now, policy, account)) return null;
       return alert(
         rule,
         account,
@@ -302,6 +304,16 @@ const usageRules: AlertRule[] = [
     name: 'Less data created',
     description: 'Less content created or saved: less investment in the platform.',
     settings: (p) => p.earlyWarning.usage.dataCreated,
+  }),
+  usageRule({
+    id: 'usage_dip',
+    metric: 'activeUsers',
+    label: 'active users',
+    name: 'Slight usage dip',
+    description: 'Active users slipped a little below their baseline: an early warning to watch (§5.1 P3).',
+    settings: (p) => p.earlyWarning.usage.slightDip,
+    thresholdText: (p) => `${p.earlyWarning.usage.slightDip.dropPct}% drop, below the segment's usage-drop threshold`,
+    outranked: (state, now, p, a) => usageRules[0]!.evaluate(state, now, p, a) !== null,
   }),
 ];
 
@@ -433,6 +445,68 @@ const meetingCancellations: AlertRule = {
   },
 };
 
+const noTouchpoint: AlertRule = {
+  id: 'no_touchpoint',
+  group: 'engagement',
+  name: 'No touchpoint',
+  description: 'Nobody has met or spoken with the customer for a month (§5.1 P3).',
+  dataSource: 'Calendar / CRM (meeting_held, champion_contact events)',
+  assignee: 'Account CSM',
+  trigger: (p) =>
+    `no meeting held and no contact with the champion for ${p.earlyWarning.engagement.noTouchpointDays} days since the last one`,
+  threshold: (p) => `${p.earlyWarning.engagement.noTouchpointDays} days without a touchpoint`,
+  firstActions: [
+    'Book a check-in or a value review',
+    'Share something useful: a usage summary, a roadmap preview, a best practice',
+  ],
+  evaluate(state, now, policy, account) {
+    const last = state.lastTouchpointAt ?? null;
+    if (last === null || t(last) > now.getTime()) return null;
+    const limit = policy.earlyWarning.engagement.noTouchpointDays;
+    if (now.getTime() - t(last) < limit * DAY) return null;
+    const days = Math.floor((now.getTime() - t(last)) / DAY);
+    return alert(
+      noTouchpoint,
+      account,
+      now,
+      policy,
+      `no touchpoint for ${days} days`,
+      { value: days, unit: 'days', worseWhen: 'higher' },
+      { lastTouchpointAt: last, thresholdDays: limit },
+    );
+  },
+};
+
+const trainingMissed: AlertRule = {
+  id: 'training_missed',
+  group: 'engagement',
+  name: 'Training missed',
+  description: 'A training was cancelled without a new date (§5.1 P3).',
+  dataSource: 'Calendar / CRM (meeting_cancelled events of kind training)',
+  assignee: 'Account CSM',
+  trigger: (p) =>
+    `a training is cancelled and not rescheduled (alerts while it is younger than ${p.earlyWarning.eventLookbackDays} days)`,
+  threshold: () => 'any missed training',
+  firstActions: ['Offer another date or a recorded session', 'Check whether the users it was for are still active'],
+  evaluate(state, now, policy, account) {
+    const nowMs = now.getTime();
+    const recent = (state.missedTrainings ?? []).filter(
+      (at) => t(at) <= nowMs && t(at) > nowMs - policy.earlyWarning.eventLookbackDays * DAY,
+    );
+    const latest = recent.at(-1);
+    if (!latest) return null;
+    return alert(
+      trainingMissed,
+      account,
+      now,
+      policy,
+      recent.length > 1 ? `${recent.length} trainings missed` : 'a training was missed',
+      { value: recent.length, unit: 'count', worseWhen: 'higher' },
+      { count: recent.length, latestAt: latest },
+    );
+  },
+};
+
 const slowReplies: AlertRule = {
   id: 'slow_replies',
   group: 'engagement',
@@ -514,6 +588,8 @@ const engagementRules: AlertRule[] = [
   }),
   meetingCancellations,
   slowReplies,
+  noTouchpoint,
+  trainingMissed,
 ];
 
 // ---------------------------------------------------------------------------------
@@ -1139,7 +1215,8 @@ export function evaluateAlertRules(
   policy: RetainPolicy,
   account: EarlyWarningAccount,
 ): TriggeredAlert[] {
-  return ALERT_RULES.filter((r) => policy.earlyWarning.rules[r.id].enabled)
+  // A rule the policy does not name (one added after the policy a running workflow carries) is off.
+  return ALERT_RULES.filter((r) => policy.earlyWarning.rules[r.id]?.enabled === true)
     .map((r) => r.evaluate(state, now, policy, account))
     .filter((a): a is TriggeredAlert => a !== null);
 }

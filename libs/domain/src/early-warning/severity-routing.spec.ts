@@ -124,11 +124,28 @@ describe('recipients and channels (docs/rulebook.md §5.1, §5.4)', () => {
     ruleId: Parameters<typeof alertRecipients>[0],
     severity: 'P0' | 'P1' | 'P2' | 'P3',
     over: Partial<EarlyWarningAccount>,
-  ) => alertRecipients(ruleId, severity, account(over), NOW, DEFAULT_POLICY);
+    policy = DEFAULT_POLICY,
+  ) => alertRecipients(ruleId, severity, account(over), NOW, policy);
 
-  it('P0: CSM and manager at once; sales for enterprise, high ARR, a renewal within 90 days, or a sponsor departure', () => {
+  it.each<[string, 'P0' | 'P1', Partial<EarlyWarningAccount>, boolean]>([
+    [
+      'a P0 on a small SMB account far from its renewal',
+      'P0',
+      { segment: 'smb', renewalDate: renewalIn(200), arrCents: 500_000 },
+      true,
+    ],
+    ['a P0 with no renewal known', 'P0', { segment: 'mid_market', renewalDate: null, arrCents: 500_000 }, true],
+    ['a P1 on the same account', 'P1', { segment: 'smb', renewalDate: renewalIn(200), arrCents: 500_000 }, false],
+  ])('§5.1: every P0 reaches the sales rep: %s -> %p', (_, severity, over, reached) => {
+    const sales = roles('cancellation_inquiry', severity, over).find((r) => r.role === 'sales_rep');
+    expect(sales !== undefined).toBe(reached);
+    if (reached) expect(sales!.reason).toMatch(/every P0 reaches sales/);
+  });
+
+  it('P0 without everyP0: CSM and manager at once; sales for enterprise, high ARR, a renewal within 90 days, or a sponsor departure', () => {
+    const p = resolvePolicy({ earlyWarning: { salesRep: { everyP0: false } } });
     expect(
-      roles('cancellation_inquiry', 'P0', { segment: 'smb', renewalDate: renewalIn(200), arrCents: 5_000_000 }),
+      roles('cancellation_inquiry', 'P0', { segment: 'smb', renewalDate: renewalIn(200), arrCents: 5_000_000 }, p),
     ).toEqual([
       {
         role: 'csm',
@@ -144,13 +161,13 @@ describe('recipients and channels (docs/rulebook.md §5.1, §5.4)', () => {
       },
     ]);
     expect(
-      roles('cancellation_inquiry', 'P0', { segment: 'smb', renewalDate: renewalIn(89) }).map((r) => r.role),
+      roles('cancellation_inquiry', 'P0', { segment: 'smb', renewalDate: renewalIn(89) }, p).map((r) => r.role),
     ).toContain('sales_rep');
     expect(
-      roles('cancellation_inquiry', 'P0', { segment: 'smb', renewalDate: renewalIn(90) }).map((r) => r.role),
+      roles('cancellation_inquiry', 'P0', { segment: 'smb', renewalDate: renewalIn(90) }, p).map((r) => r.role),
     ).not.toContain('sales_rep');
     expect(
-      roles('sponsor_departure', 'P0', { segment: 'smb', renewalDate: null }).find((r) => r.role === 'sales_rep')
+      roles('sponsor_departure', 'P0', { segment: 'smb', renewalDate: null }, p).find((r) => r.role === 'sales_rep')
         ?.reason,
     ).toBe('sponsor departure involves sales');
   });

@@ -131,8 +131,9 @@ export interface AlertRecipient {
  * Who hears of an alert of this final severity, by which channels and when (§5.1,
  * §5.4): the CSM always; the CSM manager where the severity has manager channels (P0
  * at once, P1 in the daily digest); the sales rep where the severity has sales
- * channels and the account is in a sales segment (enterprise), has high ARR, the rule
- * always involves sales (sponsor departure), or a P0 comes with a renewal near. P0
+ * channels and the alert is a P0 (every P0, by default), the account is in a sales
+ * segment (enterprise), has high ARR, the rule always involves sales (sponsor
+ * departure), or a P0 comes with a renewal near. P0
  * alerts of the SMS rules (sponsor departure, payment failure) also go by SMS to
  * everyone notified at once. Roles are resolved to people by the caller.
  */
@@ -158,6 +159,7 @@ export function alertRecipients(
   if (route.sales_rep.channels.length) {
     const days = renewalDaysLeft(account, now);
     const why = [
+      severity === 'P0' && e.salesRep.everyP0 ? 'every P0 reaches sales' : '',
       e.salesRep.rules.includes(ruleId) ? `${ruleId.replace(/_/g, ' ')} involves sales` : '',
       e.salesRep.segments.includes(account.segment) ? `${account.segment} account` : '',
       account.arrCents >= e.salesRep.fromArrCents ? `ARR ${dollars(account.arrCents)}` : '',

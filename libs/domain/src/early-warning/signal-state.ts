@@ -71,8 +71,12 @@ export interface AccountSignalState {
   trackingSince: string | null;
   usage: UsageSample[];
   championLastContactAt: string | null;
+  /** The latest touchpoint with the customer: a meeting held or a contact with the champion (absent in states carried from before policy 2026-12-01.2). */
+  lastTouchpointAt?: string | null;
   /** Latest meetings, oldest first: held or cancelled. */
   meetings: Array<{ at: string; cancelled: boolean }>;
+  /** When trainings were cancelled without a new date, oldest first (bounded like one-off events). */
+  missedTrainings?: string[];
   replies: Array<{ at: string; hours: number }>;
   /** The latest NPS responses, oldest first (the latest and the one before). */
   nps: Array<{ at: string; score: number }>;
@@ -92,7 +96,9 @@ export function initialSignalState(): AccountSignalState {
     trackingSince: null,
     usage: [],
     championLastContactAt: null,
+    lastTouchpointAt: null,
     meetings: [],
+    missedTrainings: [],
     replies: [],
     nps: [],
     csat: [],
@@ -124,9 +130,10 @@ function insertByTime<T extends { at: string }>(list: readonly T[], item: T, cap
 /** Days of usage history the usage rules look at: the longest baseline plus its sustained window, plus one snapshot gap. */
 export function usageRetentionDays(policy: RetainPolicy): number {
   const u = policy.earlyWarning.usage;
-  const spans = [u.activeUsers, u.keyUserLogins, u.coreFeatureUsage, u.sessionMinutes, u.dataCreated].map(
-    (m) => m.baselineDays + m.sustainedDays,
-  );
+  const metrics = [u.activeUsers, u.keyUserLogins, u.coreFeatureUsage, u.sessionMinutes, u.dataCreated];
+  // A policy before 2026-12-01.2 (carried by an older account workflow) has no slight dip.
+  if (u.slightDip) metrics.push(u.slightDip);
+  const spans = metrics.map((m) => m.baselineDays + m.sustainedDays);
   return Math.max(...spans) + u.maxSnapshotGapDays;
 }
 
@@ -251,7 +258,11 @@ export function applyEvent(
       break;
     }
     case 'champion_contact':
-      s = { ...s, championLastContactAt: later(s.championLastContactAt, at) };
+      s = {
+        ...s,
+        championLastContactAt: later(s.championLastContactAt, at),
+        lastTouchpointAt: later(s.lastTouchpointAt ?? null, at),
+      };
       break;
     case 'meeting_cancelled':
     case 'meeting_held':
@@ -263,6 +274,16 @@ export function applyEvent(
           ew.engagement.meetingCancellationsInARow + 1,
         ),
       };
+      if (event.type === 'meeting_held') s = { ...s, lastTouchpointAt: later(s.lastTouchpointAt ?? null, at) };
+      else if (event.payload.meetingKind === 'training' && event.payload.rescheduled !== true)
+        s = {
+          ...s,
+          missedTrainings: insertByTime(
+            (s.missedTrainings ?? []).map((x) => ({ at: x })),
+            { at },
+            ew.maxEventsPerType,
+          ).map((x) => x.at),
+        };
       break;
     case 'reply_time':
       s = { ...s, replies: insertByTime(s.replies, { at, hours: event.payload.hours }, ew.engagement.maxReplies) };

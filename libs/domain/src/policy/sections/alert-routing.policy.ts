@@ -38,8 +38,10 @@ export interface AlertRoutingPolicy {
   routing: Record<AlertSeverity, Record<AlertRecipientRole, { channels: AlertChannel[]; timing: AlertDeliveryTiming }>>;
   /** Rules whose P0 alerts also go by SMS. */
   smsForRules: Array<keyof EarlyWarningRuleSettings>;
-  /** The sales rep gets an alert (where its severity has sales channels) for these segments, from this ARR, for a P0 with a renewal this near, or for these rules. */
+  /** The sales rep gets an alert (where its severity has sales channels) for these segments, from this ARR, for a P0 with a renewal this near, or for these rules; and every P0 when `everyP0` (§5.1). */
   salesRep: {
+    /** Every P0 reaches the account's sales rep (§5.1: "CSM, CSM manager and sales rep"); policies before 2026-12-01.2 had no such setting. */
+    everyP0: boolean;
     segments: Segment[];
     fromArrCents: number;
     p0RenewalWithinDays: number;
@@ -81,6 +83,7 @@ export const ALERT_ROUTING_DEFAULTS: AlertRoutingPolicy = {
   smsForRules: ['sponsor_departure', 'payment_failure'],
   // Renewal work starts at T-90 (§2): a P0 reaches sales from then on.
   salesRep: {
+    everyP0: true,
     segments: ['enterprise'],
     fromArrCents: 10_000_000,
     p0RenewalWithinDays: 90,
@@ -133,6 +136,7 @@ export function validateAlertRouting(ew: AlertRoutingPolicy, ruleIds: readonly s
     errors.push('earlyWarning.smsForRules: a list of rule ids');
   const sr = ew.salesRep;
   if (
+    typeof sr.everyP0 !== 'boolean' ||
     !Array.isArray(sr.segments) ||
     sr.segments.some((s) => !oneOf(SEGMENTS, s)) ||
     !Array.isArray(sr.rules) ||
@@ -141,7 +145,7 @@ export function validateAlertRouting(ew: AlertRoutingPolicy, ruleIds: readonly s
     !wholeAtLeast(sr.p0RenewalWithinDays, 0)
   ) {
     errors.push(
-      'earlyWarning.salesRep: segments, rule ids, fromArrCents whole cents >= 0, p0RenewalWithinDays whole days >= 0',
+      'earlyWarning.salesRep: everyP0 true or false, segments, rule ids, fromArrCents whole cents >= 0, p0RenewalWithinDays whole days >= 0',
     );
   }
   const slaHours = SEVERITIES.map((s) => ew.sla.responseHours[s]);

@@ -7,7 +7,7 @@ const SENTIMENT =
 const SUPPORT =
   'earlyWarning.support: surgeMultiplier > 1, windows and counts whole numbers >= 1, surgeMinBaselineDays <= surgeBaselineDays, supportCsatLowBelowOutOf10 0-10';
 const SALES_REP =
-  'earlyWarning.salesRep: segments, rule ids, fromArrCents whole cents >= 0, p0RenewalWithinDays whole days >= 0';
+  'earlyWarning.salesRep: everyP0 true or false, segments, rule ids, fromArrCents whole cents >= 0, p0RenewalWithinDays whole days >= 0';
 const SEASONAL =
   'earlyWarning.overload.seasonal[0]: a name, from and to as MM-DD, at least one alert group, segments and verticals lists';
 const DELIVERY =
@@ -104,21 +104,21 @@ const rejected: Array<[string, (p: EarlyWarningPolicy) => void, string]> = [
     },
     'earlyWarning.usage: minBaselineSnapshots, maxSnapshotGapDays, maxSnapshots whole numbers >= 1',
   ],
-  ...(['championSilentDays', 'meetingCancellationsInARow', 'replyBaselineDays', 'maxReplies'] as const).map(
-    (name): [string, (p: EarlyWarningPolicy) => void, string] => [
-      `engagement ${name} of 0`,
-      (p) => {
-        p.engagement[name] = 0;
-      },
-      'earlyWarning.engagement: championSilentDays, meetingCancellationsInARow, replyBaselineDays, maxReplies whole numbers >= 1, replySlowerByDays > 0',
-    ],
-  ),
+  ...(
+    ['championSilentDays', 'noTouchpointDays', 'meetingCancellationsInARow', 'replyBaselineDays', 'maxReplies'] as const
+  ).map((name): [string, (p: EarlyWarningPolicy) => void, string] => [
+    `engagement ${name} of 0`,
+    (p) => {
+      p.engagement[name] = 0;
+    },
+    'earlyWarning.engagement: championSilentDays, noTouchpointDays, meetingCancellationsInARow, replyBaselineDays, maxReplies whole numbers >= 1, replySlowerByDays > 0',
+  ]),
   [
     'replies slower by 0 days',
     (p) => {
       p.engagement.replySlowerByDays = 0;
     },
-    'earlyWarning.engagement: championSilentDays, meetingCancellationsInARow, replyBaselineDays, maxReplies whole numbers >= 1, replySlowerByDays > 0',
+    'earlyWarning.engagement: championSilentDays, noTouchpointDays, meetingCancellationsInARow, replyBaselineDays, maxReplies whole numbers >= 1, replySlowerByDays > 0',
   ],
   [
     'an NPS drop of 0 points',

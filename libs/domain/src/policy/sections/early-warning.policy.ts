@@ -64,6 +64,10 @@ export interface EarlyWarningRuleSettings {
   cancellation_inquiry: AlertRuleSettings;
   health_critical: AlertRuleSettings;
   health_low: AlertRuleSettings;
+  /** The P3 examples of §5.1 (policy 2026-12-01.2 on; account workflows started before keep none of the three). */
+  usage_dip: AlertRuleSettings;
+  training_missed: AlertRuleSettings;
+  no_touchpoint: AlertRuleSettings;
 }
 
 /** The alert rules and the signal thresholds they read (§5.2, §5.3). */
@@ -78,6 +82,8 @@ export interface EarlyWarningSignalPolicy {
     coreFeatureUsage: UsageDropSettings;
     sessionMinutes: UsageDropSettings;
     dataCreated: UsageDropSettings;
+    /** A slight dip of active users (§5.1 P3): at least this much, and less than the segment's usage drop. */
+    slightDip: UsageDropSettings;
     /** A baseline needs at least this many snapshots (no alerts on a fresh account). */
     minBaselineSnapshots: number;
     /** The sustained window counts as observed only if snapshots are at most this many days apart at its start and end. */
@@ -87,6 +93,8 @@ export interface EarlyWarningSignalPolicy {
   };
   engagement: {
     championSilentDays: number;
+    /** No touchpoint (a meeting held, a contact with the champion) for this many days since the last one (§5.1 P3). */
+    noTouchpointDays: number;
     meetingCancellationsInARow: number;
     /** A reply this many days slower than the mean of the replies in the baseline window. */
     replySlowerByDays: number;
@@ -180,6 +188,10 @@ export const EARLY_WARNING_DEFAULTS: EarlyWarningPolicy = {
     cancellation_inquiry: { enabled: true, baseSeverity: 'P0', escalateAfterHours: 0, worsenedBy: 1 },
     health_critical: { enabled: true, baseSeverity: 'P1', escalateAfterHours: 0, worsenedBy: 5 },
     health_low: { enabled: true, baseSeverity: 'P2', escalateAfterHours: 0, worsenedBy: 5 },
+    // §5.1 P3: "missed training, a slight usage dip, or no touchpoint for 30 days".
+    usage_dip: { enabled: true, baseSeverity: 'P3', escalateAfterHours: 0, worsenedBy: 5 },
+    training_missed: { enabled: true, baseSeverity: 'P3', escalateAfterHours: 0, worsenedBy: 1 },
+    no_touchpoint: { enabled: true, baseSeverity: 'P3', escalateAfterHours: 0, worsenedBy: 7 },
   },
   usage: {
     // §5.2 worked trigger: 30% against the 60-day baseline for 14 days; §5.3: enterprise 35%, SMB 25%.
@@ -188,12 +200,15 @@ export const EARLY_WARNING_DEFAULTS: EarlyWarningPolicy = {
     coreFeatureUsage: { dropPct: 30, baselineDays: 60, sustainedDays: 7 },
     sessionMinutes: { dropPct: 40, baselineDays: 60, sustainedDays: 45 },
     dataCreated: { dropPct: 35, baselineDays: 30, sustainedDays: 7 },
+    // The article gives no figure for "slight": 10% against the 60-day baseline for a week.
+    slightDip: { dropPct: 10, baselineDays: 60, sustainedDays: 7 },
     minBaselineSnapshots: 3,
     maxSnapshotGapDays: 7,
     maxSnapshots: 200,
   },
   engagement: {
     championSilentDays: 30,
+    noTouchpointDays: 30,
     meetingCancellationsInARow: 2,
     replySlowerByDays: 7,
     replyBaselineDays: 90,
@@ -259,7 +274,7 @@ export function validateEarlyWarningPolicy(ew: EarlyWarningPolicy): string[] {
       u.activeUsers.baselineDays,
       u.activeUsers.sustainedDays,
     ]),
-    ...(['keyUserLogins', 'coreFeatureUsage', 'sessionMinutes', 'dataCreated'] as const).map(
+    ...(['keyUserLogins', 'coreFeatureUsage', 'sessionMinutes', 'dataCreated', 'slightDip'] as const).map(
       (k): [string, number, number, number] => [k, u[k].dropPct, u[k].baselineDays, u[k].sustainedDays],
     ),
   ];
@@ -278,13 +293,14 @@ export function validateEarlyWarningPolicy(ew: EarlyWarningPolicy): string[] {
   const en = ew.engagement;
   if (!(
     wholeAtLeast(en.championSilentDays, 1) &&
+    wholeAtLeast(en.noTouchpointDays, 1) &&
     wholeAtLeast(en.meetingCancellationsInARow, 1) &&
     en.replySlowerByDays > 0 &&
     wholeAtLeast(en.replyBaselineDays, 1) &&
     wholeAtLeast(en.maxReplies, 1)
   )) {
     errors.push(
-      'earlyWarning.engagement: championSilentDays, meetingCancellationsInARow, replyBaselineDays, maxReplies whole numbers >= 1, replySlowerByDays > 0',
+      'earlyWarning.engagement: championSilentDays, noTouchpointDays, meetingCancellationsInARow, replyBaselineDays, maxReplies whole numbers >= 1, replySlowerByDays > 0',
     );
   }
   const se = ew.sentiment;
