@@ -17,6 +17,7 @@ import {
   type AccountRiskInput,
   type AccountRiskState,
   type AlertRecord,
+  type HealthReadingRecord,
   type IntegrationEventSignal,
 } from './definitions';
 import { refuse } from './refusals';
@@ -37,6 +38,7 @@ import {
   routeAlert,
   saveIssueFromAlert,
   suppressionDecision,
+  usageChangePct,
   validateEventPayload,
   validateManualSuppression,
   type IntegrationEvent,
@@ -45,6 +47,9 @@ import {
   type TriggeredAlert,
 } from './domain';
 import { rememberApplied, wasApplied } from './workflow-loop';
+
+/** patched() id: every usage snapshot is a health reading (its change against the baseline), not only a usage alert's drop. */
+export const USAGE_READINGS_PATCH = 'account-risk-usage-readings';
 
 /** patched() id: payment failures and cancellation inquiries reach the open renewal as a churn signal (it turns red). */
 export const LAGGING_CHURN_SIGNALS_PATCH = 'account-risk-lagging-churn-signals';
@@ -237,6 +242,20 @@ export class AccountRisk {
     if (forward) this.forwards.push({ forward, eventId: e.eventId });
   }
 
+  /**
+   * The health reading an applied event is (post-save monitoring judges its weeks by
+   * them): a health score; and, in histories made after the patch, a usage snapshot's
+   * change against its baseline, so recoveries are readings too.
+   */
+  readingOf({ signal: e, event }: InboxEvent): HealthReadingRecord | null {
+    const observedAt = new Date(Date.parse(e.occurredAt)).toISOString();
+    const base = { accountId: this.state.accountId, observedAt, source: e.source, eventId: e.eventId };
+    if (event.type === 'health_score') return { ...base, healthScore: event.payload.score, usageChangePct: null };
+    if (event.type !== 'usage_snapshot' || !patched(USAGE_READINGS_PATCH)) return null;
+    const change = usageChangePct(this.state.signals, observedAt, this.policy);
+    return change === null ? null : { ...base, healthScore: null, usageChangePct: change };
+  }
+
   /** Rules are evaluated after a batch of events and again once a day for time passing. */
   evaluationDue(applied: number): boolean {
     const last = this.state.lastEvaluatedAt;
@@ -346,8 +365,8 @@ export class AccountRisk {
     const fromAlert = renewalForwardFromAlert(t);
     if (fromAlert) {
       await this.forwardToRenewal(fromAlert, id, ctx);
-      // The usage change is a health reading too (post-save monitoring's weekly check reads it).
-      if (fromAlert.inputs?.usageChangePct !== undefined) {
+      // Before every snapshot was a reading, the alert's drop was the only usage reading.
+      if (fromAlert.inputs?.usageChangePct !== undefined && !patched(USAGE_READINGS_PATCH)) {
         await this.activities.recordHealthReading({
           accountId: s.accountId,
           observedAt: at.toISOString(),

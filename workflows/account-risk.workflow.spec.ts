@@ -338,6 +338,14 @@ describe('account early-warning workflow (time-skipping)', () => {
         expect(n.alertIds).toEqual(usage.map((a) => a.id));
         expect(n.lines).toHaveLength(4);
         expect(acts.notifications.size).toBe(1);
+        // Every snapshot with a baseline (3 before it) is a usage reading, the drop and any recovery alike; the alert adds none.
+        const usageReadings = acts.readings.filter((r) => r.usageChangePct !== null);
+        expect(usageReadings.map((r) => r.eventId)).toEqual(
+          Array.from({ length: 72 }, (_, i) => `analytics:u-${i - 57}`),
+        );
+        expect(usageReadings.find((r) => r.eventId === 'analytics:u--1')!.usageChangePct).toBe(0);
+        expect(usageReadings.find((r) => r.eventId === 'analytics:u-0')!.usageChangePct).toBe(-30);
+        expect(acts.readings.filter((r) => r.source === 'early_warning')).toEqual([]);
         await suite.env.client.workflow.getHandle(accountRiskWorkflowId('acc-usage')).terminate('test done');
       });
     },

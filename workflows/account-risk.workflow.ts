@@ -84,16 +84,8 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
         });
       risk.apply(e);
       applied += 1;
-      if (e.event.type === 'health_score') {
-        await activities.recordHealthReading({
-          accountId: s.accountId,
-          observedAt: new Date(Date.parse(e.signal.occurredAt)).toISOString(),
-          healthScore: e.event.payload.score,
-          usageChangePct: null,
-          source: e.signal.source,
-          eventId: e.signal.eventId,
-        });
-      }
+      const reading = risk.readingOf(e);
+      if (reading) await activities.recordHealthReading(reading);
     }
 
     const evaluationDue = risk.evaluationDue(applied);

@@ -21,10 +21,12 @@ import {
   monitoringDueTimes,
   monitoringExtension,
   monitoringSummary,
+  monitoringGoesBlind,
   monitoringTaskMissed,
   monthsAfter,
   promiseOverdue,
   promiseTransitionAllowed,
+  weekWindow,
   type HealthReading,
   type WeekJudgement,
 } from './domain';
@@ -41,6 +43,7 @@ const KIND: Record<MonitoringEscalation['kind'], RenewalNotification['kind']> = 
   promise_missed: 'promise_missed',
   task_missed: 'monitoring_task_missed',
   relapse: 'monitoring_relapse',
+  blind: 'monitoring_blind',
 };
 
 type CompleteTask = { taskId: string; by: string; note?: string };
@@ -243,6 +246,11 @@ export class PostSaveMonitoring {
     }
   }
 
+  /** The readings this week's check judges: since the previous check (or the start). */
+  weekWindow(now: number): { after: string; upTo: string } {
+    return weekWindow(this.state.checks.at(-1)?.at ?? null, this.state.startedAt, new Date(now));
+  }
+
   weeklyCheckDue(now: number): boolean {
     return now >= Date.parse(this.state.nextCheckAt);
   }
@@ -254,6 +262,19 @@ export class PostSaveMonitoring {
     const week = (s.checks.at(-1)?.week ?? 0) + 1;
     const { judgement, reasons } = judgeWeek(reading, s.checks, this.policy);
     s.checks.push({ week, at: new Date(now).toISOString(), reading, judgement, reasons });
+    if (monitoringGoesBlind(s.checks, this.policy)) {
+      this.escalate(
+        `blind:${week}`,
+        {
+          kind: 'blind',
+          severity: 'high',
+          recipientIds: this.ownerAndManager(),
+          managerOf: null,
+          detail: { week, weeksWithoutData: this.policy.postSave.blindAfterNoDataWeeks },
+        },
+        `Saved account not monitored: no health or usage reading for ${s.account.name} in ${this.policy.postSave.blindAfterNoDataWeeks} weeks`,
+      );
+    }
     s.checksThisRun += 1;
     s.nextCheckAt = new Date(Date.parse(s.nextCheckAt) + p.healthCheckEveryDays * DAY).toISOString();
     this.addTask(

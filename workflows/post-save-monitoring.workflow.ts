@@ -60,7 +60,7 @@ export async function postSaveMonitoringWorkflow(input: PostSaveMonitoringInput)
     if (monitoring.active) {
       monitoring.escalateDue(now);
       if (monitoring.weeklyCheckDue(now)) {
-        const reading = await activities.readLatestHealth(s.account.id);
+        const reading = await activities.readLatestHealth(s.account.id, monitoring.weekWindow(now));
         const week = monitoring.recordWeek(reading, now);
         if (week.judgement === 'relapsed') {
           const open = await activities.findOpenRenewal(s.account.id);

@@ -93,7 +93,7 @@ export interface MonitoringTask {
 
 export interface MonitoringEscalation {
   at: string;
-  kind: 'declining_week' | 'promise_overdue' | 'promise_missed' | 'task_missed' | 'relapse';
+  kind: 'declining_week' | 'promise_overdue' | 'promise_missed' | 'task_missed' | 'relapse' | 'blind';
   severity: 'high' | 'medium';
   recipientIds: string[];
   managerOf: string | null;
@@ -256,8 +256,12 @@ export interface FollowUpActivities {
 }
 
 export interface MonitoringActivities extends FollowUpActivities {
-  /** The account's latest health and usage reading, or null when none was ever reported. */
-  readLatestHealth(accountId: string): Promise<HealthReading | null>;
+  /**
+   * The account's latest health score and usage change, or null when none was reported:
+   * of the readings observed in `window` (after, upTo] when given (a weekly check's
+   * week), of all readings without it (workflows before the weekly window passed none).
+   */
+  readLatestHealth(accountId: string, window?: { after: string; upTo: string }): Promise<HealthReading | null>;
   /** The account's renewal still open for a decision (active, undecided), with the save id it would have. */
   findOpenRenewal(accountId: string): Promise<{ renewalId: string; saveId: string } | null>;
   recordMonitoringState(state: PostSaveMonitoringState): Promise<void>;

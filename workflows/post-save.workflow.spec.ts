@@ -46,10 +46,18 @@ class FakeActivities extends RecordingActivities implements MonitoringActivities
   });
   openRenewal: { renewalId: string; saveId: string } | null = null;
   private reads = 0;
+  /** The window of readings each weekly check asked for. */
+  readonly windows: Array<{ after: string; upTo: string } | undefined> = [];
   readonly monitoringWrites: PostSaveMonitoringState[] = [];
   readonly winBackWrites: WinBackState[] = [];
   readonly marks: unknown[] = [];
-  readonly readLatestHealth = async (): Promise<HealthReading | null> => this.health(++this.reads);
+  readonly readLatestHealth = async (
+    _accountId: string,
+    window?: { after: string; upTo: string },
+  ): Promise<HealthReading | null> => {
+    this.windows.push(window);
+    return this.health(++this.reads);
+  };
   readonly findOpenRenewal = async (): Promise<{ renewalId: string; saveId: string } | null> => this.openRenewal;
   readonly recordMonitoringState = async (s: PostSaveMonitoringState): Promise<void> =>
     void this.monitoringWrites.push(structuredClone(s));
@@ -102,6 +110,45 @@ describe('post-save monitoring and win-back (time-skipping)', () => {
     h.query(getMonitoringStateQuery);
   const weeksUntil = (s: PostSaveMonitoringState) =>
     Math.ceil((Date.parse(s.plannedEndAt) - Date.parse(s.startedAt)) / WEEK);
+
+  it(
+    'judges each week by its own readings: a week without is no data, never declining, and three in a row escalate once as monitoring blind',
+    async () => {
+      const { acts, worker, taskQueue, today } = await setUp('acc-blind');
+      // Week 1 a reading, weeks 2-5 none, week 6 a reading again.
+      acts.health = (week) =>
+        week === 1 || week === 6 ? { healthScore: 75, usageChangePct: -5, observedAt: new Date().toISOString() } : null;
+      await worker.runUntil(async () => {
+        const h = await suite.env.client.workflow.start<typeof postSaveMonitoringWorkflow>(
+          'postSaveMonitoringWorkflow',
+          { taskQueue, workflowId: `monitoring:acc-blind:${today}`, args: [monitoringInput('acc-blind', today)] },
+        );
+        await suite.env.sleep(6 * WEEK + HOUR);
+        const s = await monitoringState(h);
+        expect(s.checks.map((c) => c.judgement)).toEqual([
+          'stable',
+          'no_data',
+          'no_data',
+          'no_data',
+          'no_data',
+          'stable',
+        ]);
+        expect(s.status).toBe('active');
+        // The windows follow each other: each check reads what was observed since the one before.
+        expect(acts.windows[0]).toEqual({ after: s.startedAt, upTo: s.checks[0]!.at });
+        for (let i = 1; i < 6; i++)
+          expect(acts.windows[i]).toEqual({ after: s.checks[i - 1]!.at, upTo: s.checks[i]!.at });
+        // Blind once, at the third week in a row without data (week 4), not again at week 5.
+        expect(s.escalations.filter((e) => e.kind === 'blind')).toEqual([
+          expect.objectContaining({ kind: 'blind', severity: 'high', detail: { week: 4, weeksWithoutData: 3 } }),
+        ]);
+        expect(acts.byKind('monitoring_blind')).toHaveLength(1);
+        expect(acts.byKind('monitoring_declining')).toEqual([]);
+        await h.terminate('test done');
+      });
+    },
+    timeout(120_000),
+  );
 
   it(
     'ends a stable account after 6 months: one check a week up to the first at or after the planned end (26 or 27 weeks, by the calendar)',

@@ -13,6 +13,7 @@ export interface RenewalNotification {
     | 'save_deadline_passed'
     | 'monitoring_declining'
     | 'monitoring_relapse'
+    | 'monitoring_blind'
     | 'promise_overdue'
     | 'promise_missed'
     | 'monitoring_task_missed'

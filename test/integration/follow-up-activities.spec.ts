@@ -91,6 +91,16 @@ describe('post-save monitoring and win-back activities (PostgreSQL)', () => {
       usageChangePct: -35,
       observedAt: '2027-01-10T00:00:00.000Z',
     });
+    // A weekly check's window (after, upTo]: only that week's readings count; a week without any is null.
+    expect(
+      await activities.readLatestHealth('acc-h', { after: '2027-01-04T00:00:00Z', upTo: '2027-01-08T00:00:00Z' }),
+    ).toEqual({ healthScore: 64, usageChangePct: -22.25, observedAt: '2027-01-08T00:00:00.000Z' });
+    expect(
+      await activities.readLatestHealth('acc-h', { after: '2027-01-08T00:00:00Z', upTo: '2027-01-09T12:00:00Z' }),
+    ).toEqual({ healthScore: 58, usageChangePct: null, observedAt: '2027-01-09T00:00:00.000Z' });
+    expect(
+      await activities.readLatestHealth('acc-h', { after: '2027-01-10T00:00:00Z', upTo: '2027-01-17T00:00:00Z' }),
+    ).toBeNull();
     await expect(insert('2027-01-09T00:00:00Z', 10, 0, 'e2')).rejects.toThrow(/account_health_observations_once/);
     await expect(insert('2027-01-09T00:00:00Z', 101, 0, 'e4')).rejects.toThrow(/check/);
   });

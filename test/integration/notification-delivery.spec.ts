@@ -326,6 +326,51 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
     const text = (m: ReceivedMail) => m.raw.replace(/=\r?\n/g, '');
     const sentTo = (address: string) => mails.filter((m) => m.to.includes(address));
 
+    it('resolves an SLA escalation step by role up the management chain, and stops at a cycle in bad data', async () => {
+      for (const [id, role, manager] of [
+        ['vp-c', 'vp', null],
+        ['dir-c', 'director', 'vp-c'],
+        ['mgr-c', 'csm_manager', 'dir-c'],
+        ['csm-c', 'csm', 'mgr-c'],
+      ] as const)
+        await db.query(
+          `INSERT INTO principals (id, display_name, role, kind, manager_id) VALUES ($1, $1, $2, 'person', $3)`,
+          [id, role, manager],
+        );
+      const step = (level: number, role: string, key: string) =>
+        risk.upsertAlertNotification(
+          alertNotification(key, {
+            severity: 'P0',
+            raisedAt: '2027-03-02T17:00:00.000Z',
+            kind: 'alert_escalated',
+            recipientIds: ['csm-c'],
+            escalation: { level, role, csmId: 'csm-c', csmManagerId: 'acct-mgr' },
+          }),
+        );
+      const escalatedTo = async (key: string) =>
+        (
+          await db.query<Array<{ escalate_to: string | null }>>(
+            'SELECT escalate_to FROM notifications WHERE key = $1',
+            [key],
+          )
+        )[0]?.escalate_to;
+      expect(await step(1, 'csm_manager', 'alert:c:1:escalation:1')).toBe(true);
+      expect(await step(2, 'director', 'alert:c:1:escalation:2')).toBe(true);
+      expect(await step(3, 'vp', 'alert:c:1:escalation:3')).toBe(true);
+      expect(await escalatedTo('alert:c:1:escalation:1')).toBe('mgr-c');
+      expect(await escalatedTo('alert:c:1:escalation:2')).toBe('dir-c');
+      expect(await escalatedTo('alert:c:1:escalation:3')).toBe('vp-c');
+      // A cycle (the vp "reporting" to the director) ends the climb instead of looping.
+      await db.query(`UPDATE principals SET manager_id = 'dir-c' WHERE id = 'vp-c'`);
+      expect(await step(3, 'vp', 'alert:c:2:escalation:3')).toBe(true);
+      expect(await escalatedTo('alert:c:2:escalation:3')).toBe('vp-c');
+      // An unknown role (a corrupted record) reaches nobody rather than the CSM.
+      expect(await step(1, 'cs_ops', 'alert:c:3:escalation:1')).toBe(true);
+      expect(await escalatedTo('alert:c:3:escalation:1')).toBeNull();
+      // Nothing of this test is left for the dispatcher of the next ones to deliver.
+      await db.query(`DELETE FROM notifications WHERE key LIKE 'alert:c:%'`);
+    });
+
     it("collects a recipient's P2 alerts of several accounts and groups into one daily digest at 09:00 in the recipient's own time zone", async () => {
       // Tuesday 2 March 2027, all raised after 09:00 in Denver. Nia is in New York (09:00 = 14:00Z), the accounts in Denver (09:00 = 16:00Z).
       const usage = alertNotification('alert:acc-d1:1:notification', {

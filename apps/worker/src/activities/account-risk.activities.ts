@@ -23,6 +23,16 @@ import type {
   HealthReadingRecord,
 } from '@retain/workflows';
 
+/** The person an SLA escalation step reaches, resolved by role up the CSM's management chain now. */
+async function escalationRecipientOf(
+  db: DataSource,
+  e: NonNullable<AlertNotificationRecord['escalation']>,
+): Promise<string | null> {
+  if (!(ALERT_ESCALATION_ROLES as readonly string[]).includes(e.role)) return null;
+  const chain = await managementChainAbove(db, e.csmId);
+  return escalationRecipient(e.role as AlertEscalationRole, chain, e.csmManagerId);
+}
+
 /** The account workflow's activities. Idempotent: readings once per event, alerts by revision, notifications by key. */
 @Injectable()
 export class AccountRiskReadModelActivities implements Omit<AccountRiskActivities, 'propagateAccountPeople'> {
@@ -97,13 +107,6 @@ export class AccountRiskReadModelActivities implements Omit<AccountRiskActivitie
     });
   };
 
-  /** The person an SLA escalation step reaches, resolved by role up the CSM's management chain now. */
-  private async escalationRecipientOf(e: NonNullable<AlertNotificationRecord['escalation']>): Promise<string | null> {
-    if (!(ALERT_ESCALATION_ROLES as readonly string[]).includes(e.role)) return null;
-    const chain = await managementChainAbove(this.db, e.csmId);
-    return escalationRecipient(e.role as AlertEscalationRole, chain, e.csmManagerId);
-  }
-
   /**
    * Writes or extends a consolidation window's notification while nothing of it has gone
    * out (no delivery rows yet). It is due when its earliest recipient's copy is: each
@@ -111,7 +114,7 @@ export class AccountRiskReadModelActivities implements Omit<AccountRiskActivitie
    * the team webhook's in the account's; never later than the workflow's `deliverAfter`.
    */
   readonly upsertAlertNotification = async (n: AlertNotificationRecord): Promise<boolean> => {
-    const escalateTo = n.escalation ? await this.escalationRecipientOf(n.escalation) : n.escalateTo;
+    const escalateTo = n.escalation ? await escalationRecipientOf(this.db, n.escalation) : n.escalateTo;
     const people = [...new Set([...n.recipientIds, ...(escalateTo ? [escalateTo] : [])])];
     const zoneOf = await principalTimeZones(this.db, people);
     const timing: NotificationTimingFields = {

@@ -31,8 +31,10 @@ type ReadModelActivities = Omit<MonitoringActivities, 'launchFollowUp'> & Omit<W
 export class FollowUpReadModelActivities implements ReadModelActivities {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  readonly readLatestHealth = (accountId: string): Promise<HealthReading | null> =>
-    readLatestHealth(this.dataSource, accountId);
+  readonly readLatestHealth = (
+    accountId: string,
+    window?: { after: string; upTo: string },
+  ): Promise<HealthReading | null> => readLatestHealth(this.dataSource, accountId, window);
 
   readonly findOpenRenewal = async (accountId: string): Promise<{ renewalId: string; saveId: string } | null> => {
     const r = await readOpenRenewal(this.dataSource, accountId);

@@ -5,6 +5,7 @@ import {
   eventRetentionDays,
   initialSignalState,
   ticketRetentionDays,
+  usageChangePct,
   usageRetentionDays,
   type AccountSignalState,
 } from './signal-state';
@@ -197,5 +198,79 @@ describe('applyEvent', () => {
     expect(s.meetings).toHaveLength(3);
     expect(s.replies).toHaveLength(50);
     expect(s.replies[0]?.hours).toBe(30);
+  });
+});
+
+describe('usageChangePct (§4.10: every usage snapshot is a reading)', () => {
+  const snapshots = (values: Array<[number, number]>): Ev[] =>
+    values.map(([d, activeUsers]): Ev => [d, 'usage_snapshot', { activeUsers }]);
+  it.each<[string, Array<[number, number]>, number, number | null]>([
+    [
+      'down 30% against the mean of the 60 days before',
+      [
+        [0, 100],
+        [10, 100],
+        [20, 100],
+        [30, 70],
+      ],
+      30,
+      -30,
+    ],
+    [
+      'a recovery is a reading too',
+      [
+        [0, 100],
+        [10, 60],
+        [20, 80],
+        [30, 110],
+      ],
+      30,
+      37.5,
+    ],
+    [
+      'unchanged',
+      [
+        [0, 100],
+        [10, 100],
+        [20, 100],
+        [30, 100],
+      ],
+      30,
+      0,
+    ],
+    [
+      'fewer than 3 baseline snapshots: no baseline yet',
+      [
+        [0, 100],
+        [10, 100],
+        [30, 70],
+      ],
+      30,
+      null,
+    ],
+    [
+      'snapshots older than 60 days are not the baseline',
+      [
+        [0, 100],
+        [10, 100],
+        [20, 100],
+        [80, 50],
+      ],
+      80,
+      null,
+    ],
+    [
+      'no snapshot at that instant',
+      [
+        [0, 100],
+        [10, 100],
+        [20, 100],
+        [30, 70],
+      ],
+      31,
+      null,
+    ],
+  ])('%s', (_, values, day, expected) => {
+    expect(usageChangePct(fold(snapshots(values)), at(day).toISOString(), DEFAULT_POLICY)).toBe(expected);
   });
 });

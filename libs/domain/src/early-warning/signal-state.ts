@@ -127,6 +127,26 @@ function insertByTime<T extends { at: string }>(list: readonly T[], item: T, cap
   return out.slice(Math.max(0, out.length - cap));
 }
 
+/**
+ * The usage change a usage snapshot is a reading of (docs/rulebook.md §4.10: every usage
+ * figure an integration sends is a reading): active users at `at` against the mean of
+ * the snapshots in the active-users baseline window before it (60 days), in percent,
+ * one decimal (-30 is down 30%, +5 up 5%). Null without the snapshot or with fewer
+ * baseline snapshots than a usage alert needs (a fresh account has no baseline yet).
+ */
+export function usageChangePct(state: AccountSignalState, at: string, policy: RetainPolicy): number | null {
+  const u = policy.earlyWarning.usage;
+  const when = t(at);
+  const sample = state.usage.find((s) => t(s.at) === when);
+  if (!sample) return null;
+  const from = when - u.activeUsers.baselineDays * 86_400_000;
+  const base = state.usage.filter((s) => t(s.at) >= from && t(s.at) < when);
+  if (base.length < u.minBaselineSnapshots) return null;
+  const baseline = base.reduce((sum, s) => sum + s.activeUsers, 0) / base.length;
+  if (!(baseline > 0)) return null;
+  return Math.round(((sample.activeUsers - baseline) / baseline) * 1000) / 10;
+}
+
 /** Days of usage history the usage rules look at: the longest baseline plus its sustained window, plus one snapshot gap. */
 export function usageRetentionDays(policy: RetainPolicy): number {
   const u = policy.earlyWarning.usage;

@@ -2,7 +2,9 @@ import { DEFAULT_POLICY, resolvePolicy } from '../policy/retain-policy';
 import {
   judgeWeek,
   monitoringExtension,
+  monitoringGoesBlind,
   monthsAfter,
+  weekWindow,
   winBackSchedule,
   type HealthReading,
   type WeeklyCheck,
@@ -109,5 +111,41 @@ describe("calendars in the account's time zone", () => {
       ['formal_conversation', 12, '2028-01-31T02:00:00.000Z'],
     ]);
     expect(s[0]!.dueAt).toBe('2027-05-14T02:00:00.000Z');
+  });
+});
+
+describe('weekWindow and monitoringGoesBlind (§4.10: a week without readings is no data)', () => {
+  it('reads the week since the previous check, or since the start for the first', () => {
+    const now = new Date('2027-01-15T09:00:00Z');
+    expect(weekWindow(null, '2027-01-01T09:00:00Z', now)).toEqual({
+      after: '2027-01-01T09:00:00Z',
+      upTo: '2027-01-15T09:00:00.000Z',
+    });
+    expect(weekWindow('2027-01-08T09:00:00Z', '2027-01-01T09:00:00Z', now).after).toBe('2027-01-08T09:00:00Z');
+  });
+
+  const checks = (judgements: string): WeeklyCheck[] =>
+    [...judgements].map((j, i) => ({
+      week: i + 1,
+      at: new Date(Date.UTC(2027, 0, 1 + 7 * i)).toISOString(),
+      reading: null,
+      judgement: j === 'n' ? 'no_data' : j === 'd' ? 'declining' : 'stable',
+      reasons: [],
+    }));
+  it.each<[string, boolean]>([
+    ['snn', false],
+    ['snnn', true],
+    ['snnnn', false],
+    ['nnn', true],
+    ['nnns', false],
+    ['nnnsnnn', true],
+    ['dnnn', true],
+  ])('checks %s: blind now %p', (judgements, blind) => {
+    expect(monitoringGoesBlind(checks(judgements), DEFAULT_POLICY)).toBe(blind);
+  });
+
+  it('never for a monitoring that carries a policy from before the setting', () => {
+    const { blindAfterNoDataWeeks: _, ...postSave } = DEFAULT_POLICY.postSave;
+    expect(monitoringGoesBlind(checks('nnn'), { ...DEFAULT_POLICY, postSave } as typeof DEFAULT_POLICY)).toBe(false);
   });
 });

@@ -8,7 +8,7 @@ import { addMonths, localDateAt, zonedTimeToInstant } from '../time/local-time';
 
 export type WeekJudgement = 'stable' | 'declining' | 'relapsed' | 'no_data';
 
-/** The latest health and usage an integration reported for the account. */
+/** The latest health and usage an integration reported for the account (in the week judged). */
 export interface HealthReading {
   healthScore: number | null;
   /** Usage change against the account's own baseline, in percent (-30 is down 30%). */
@@ -66,6 +66,33 @@ export function judgeWeek(
   }
   if (streak === 0) return { judgement: 'relapsed', reasons: decline };
   return { judgement: 'declining', reasons: decline };
+}
+
+/**
+ * The readings a weekly check judges (§4.10): those observed after the previous check
+ * (or the monitoring's start, for the first) up to this one. Older readings say nothing
+ * about this week, so a week without any is `no_data`, never a repeat of an old figure.
+ */
+export function weekWindow(
+  previousCheckAt: string | null,
+  startedAt: string,
+  now: Date,
+): { after: string; upTo: string } {
+  return { after: previousCheckAt ?? startedAt, upTo: now.toISOString() };
+}
+
+/**
+ * True when this check completes a run of exactly `postSave.blindAfterNoDataWeeks`
+ * checks without data (§4.10: several weeks in a row escalate once as monitoring
+ * blind; a longer run does not escalate again until a reading breaks it). False for a
+ * policy without the setting (monitorings started before policy 2026-12-01.2).
+ */
+export function monitoringGoesBlind(checks: readonly WeeklyCheck[], policy: RetainPolicy): boolean {
+  const n = (policy.postSave as { blindAfterNoDataWeeks?: number }).blindAfterNoDataWeeks;
+  if (n === undefined) return false;
+  let run = 0;
+  for (let i = checks.length - 1; i >= 0 && checks[i]!.judgement === 'no_data'; i--) run++;
+  return run === n;
 }
 
 /**

@@ -25,15 +25,24 @@ export async function recordHealthObservation(db: Queryable, o: HealthObservatio
   );
 }
 
-/** The latest health score and the latest usage change (integrations may report them separately); null before any reading. */
-export async function readLatestHealth(db: Queryable, accountId: string): Promise<HealthReading | null> {
+/**
+ * The latest health score and the latest usage change (integrations may report them
+ * separately) among the readings observed in `window` (after, upTo], or among all without
+ * one; null when there is none.
+ */
+export async function readLatestHealth(
+  db: Queryable,
+  accountId: string,
+  window?: { after: string; upTo: string },
+): Promise<HealthReading | null> {
+  const within = `account_id = $1 AND ($2::timestamptz IS NULL OR observed_at > $2) AND ($3::timestamptz IS NULL OR observed_at <= $3)`;
   const rows: Array<{ health_score: string | null; usage_change_pct: string | null; observed_at: Date | null }> =
     await db.query(
       `SELECT
-       (SELECT health_score FROM account_health_observations WHERE account_id = $1 AND health_score IS NOT NULL ORDER BY observed_at DESC, id DESC LIMIT 1) AS health_score,
-       (SELECT usage_change_pct FROM account_health_observations WHERE account_id = $1 AND usage_change_pct IS NOT NULL ORDER BY observed_at DESC, id DESC LIMIT 1) AS usage_change_pct,
-       (SELECT max(observed_at) FROM account_health_observations WHERE account_id = $1) AS observed_at`,
-      [accountId],
+       (SELECT health_score FROM account_health_observations WHERE ${within} AND health_score IS NOT NULL ORDER BY observed_at DESC, id DESC LIMIT 1) AS health_score,
+       (SELECT usage_change_pct FROM account_health_observations WHERE ${within} AND usage_change_pct IS NOT NULL ORDER BY observed_at DESC, id DESC LIMIT 1) AS usage_change_pct,
+       (SELECT max(observed_at) FROM account_health_observations WHERE ${within}) AS observed_at`,
+      [accountId, window?.after ?? null, window?.upTo ?? null],
     );
   const r = rows[0];
   if (!r?.observed_at) return null;

@@ -17,6 +17,12 @@ export interface PostSavePolicy {
   decline: { healthDropPoints: number; usageDropPct: number };
   /** A relapse: health under this, usage down at least this share, or this many declining weeks in a row. */
   relapse: { healthBelow: number; usageDropPct: number; consecutiveDecliningWeeks: number };
+  /**
+   * This many weekly checks in a row without a reading escalate once as "monitoring
+   * blind" (§4.10: a week without readings is no data, never declining). Policies before
+   * 2026-12-01.2 have none; monitorings started under them do not escalate it.
+   */
+  blindAfterNoDataWeeks: number;
   /** The trend at the planned end is judged over this many latest checks. */
   trendWeeks: number;
   /** An approved concession becomes a promise to reflect it in the contract within this many days of the save. */
@@ -38,6 +44,8 @@ export const POST_SAVE_DEFAULTS: PostSavePolicy = {
   fragileHealthBelow: 70,
   decline: { healthDropPoints: 10, usageDropPct: 15 },
   relapse: { healthBelow: 50, usageDropPct: 40, consecutiveDecliningWeeks: 3 },
+  // "Several" weeks: as many as make a relapse when declining.
+  blindAfterNoDataWeeks: 3,
   trendWeeks: 4,
   concessionPromiseDueDays: 30,
   touchpointDueDays: 2,
@@ -68,6 +76,7 @@ export function validatePostSavePolicy(ps: PostSavePolicy): string[] {
     ['executiveCheckInDueDays', ps.executiveCheckInDueDays],
     ['continueAsNewEveryChecks', ps.continueAsNewEveryChecks],
     ['relapse.consecutiveDecliningWeeks', ps.relapse.consecutiveDecliningWeeks],
+    ['blindAfterNoDataWeeks', ps.blindAfterNoDataWeeks],
   ] as const) {
     if (!Number.isInteger(v) || v < 1) errors.push(`postSave.${name}: a whole number >= 1`);
   }
