@@ -37,7 +37,9 @@ import {
   completeEscalationStep,
   discountOverrideProblem,
   discountPctProblem,
+  daysUntilRenewal,
   dueInSave,
+  escalatesAtOnce,
   escalationCriteriaProblem,
   escalationSteps,
   gracefulExitPlan,
@@ -50,7 +52,9 @@ import {
   planCompletion,
   planItemChangeProblem,
   planItemDueProblem,
+  planItemTimeBandProblem,
   probabilityOverrideProblem,
+  renewalTimeBand,
   requiredApproverForConcession,
   saveDueTimes,
   saveOutcomeProblem,
@@ -157,7 +161,42 @@ export class SaveEffort {
     s.triage = this.triage(s, cause, override);
     s.triageHistory.push(s.triage);
     this.progress.touch();
+    this.escalateIfEmergency();
     return s.triage;
+  }
+
+  /** The time band now (§4.5), from the renewal date the save was started for. */
+  private timeBandNow() {
+    const days = daysUntilRenewal(this.input.renewalDate, this.input.account.timeZone, new Date());
+    return renewalTimeBand(days, this.policy);
+  }
+
+  /**
+   * An emergency save (under 30 days) escalates to an executive at once where the
+   * escalation criteria hold (§4.5, §4.8): at its start and at each triage after.
+   */
+  escalateIfEmergency(): void {
+    const s = this.state;
+    if (!this.active || s.escalation) return;
+    if (!escalatesAtOnce(this.timeBandNow(), s.account.arrCents, s.strategicFlags, this.policy)) return;
+    const list = (xs: string[], none: string) => (xs.length ? xs.join('; ') : none);
+    this.startEscalation({
+      by: 'workflow',
+      brief: {
+        history: list(s.triggerReasons, 'at risk'),
+        issues: list(
+          s.issues.map((i) => i.description),
+          'none recorded yet',
+        ),
+        plan: list(
+          s.planItems.map((i) => i.fix),
+          'fast fixes only (under 30 days)',
+        ),
+        objective: `a decision to renew by ${s.renewalDate}`,
+        talkingPoints: 'to be prepared by the CSM with the executive',
+        timing: 'at once: under 30 days to the renewal (emergency)',
+      },
+    });
   }
 
   /** A save whose effort is none (low value, low probability) is not worth saving: it exits gracefully at once. */
@@ -258,9 +297,11 @@ export class SaveEffort {
 
   checkPlanItem(u: AddPlanItemUpdate): void {
     this.requireActive();
-    if (u.issueId && !this.state.issues.some((i) => i.id === u.issueId))
-      refuse(SAVE_REFUSALS.notFound, `no issue ${u.issueId}`);
-    const problem = planItemDueProblem(u.dueAt, new Date());
+    const issue = u.issueId ? this.state.issues.find((i) => i.id === u.issueId) : undefined;
+    if (u.issueId && !issue) refuse(SAVE_REFUSALS.notFound, `no issue ${u.issueId}`);
+    const problem =
+      planItemDueProblem(u.dueAt, new Date()) ??
+      planItemTimeBandProblem(this.timeBandNow(), issue ?? null, u.dueAt, new Date(), this.policy);
     if (problem) refuse(SAVE_REFUSALS.invalid, problem);
   }
 

@@ -4,6 +4,7 @@ import { timeout } from '../test/support/workflow-histories';
 import type { WorkflowHandle } from '@temporalio/client';
 import {
   addIssueUpdate,
+  addPlanItemUpdate,
   advanceEscalationSignal,
   decideConcessionUpdate,
   logConversationUpdate,
@@ -42,11 +43,14 @@ const rationale = {
 describe('save-effort workflow (time-skipping)', () => {
   const suite = timeSkippingSuite('save-effort');
 
-  async function start(accountId: string, over: Partial<SaveEffortInput> & { arrCents?: number } = {}) {
+  async function start(
+    accountId: string,
+    over: Partial<SaveEffortInput> & { arrCents?: number; daysToRenewal?: number } = {},
+  ) {
     const acts = new RecordingSaveActivities();
     const { worker, taskQueue } = await suite.worker(accountId, acts);
-    const renewalDate = addDays(localDateAt(await suite.now(), 'UTC'), 120);
-    const { arrCents = 15_000_000, ...rest } = over;
+    const { arrCents = 15_000_000, daysToRenewal = 120, ...rest } = over;
+    const renewalDate = addDays(localDateAt(await suite.now(), 'UTC'), daysToRenewal);
     const input: SaveEffortInput = {
       account: anAccountSnapshot(accountId, { arrCents, salesRepId: 'ae-1' }),
       renewalDate,
@@ -68,6 +72,85 @@ describe('save-effort workflow (time-skipping)', () => {
     return { acts, worker, input, taskQueue, workflowId: saveEffortWorkflowId(accountId, renewalDate) };
   }
   const state = (h: WorkflowHandle<typeof saveEffortWorkflow>): Promise<SaveState> => h.query(getSaveStateQuery);
+
+  it(
+    'an emergency save (20 days out): low unless the issues are minor, fast fixes only, an executive at once (§4.5)',
+    async () => {
+      const { worker, input, taskQueue, workflowId } = await start('acc-emergency', {
+        daysToRenewal: 20,
+        arrCents: 6_000_000,
+        facts: {
+          ...{ relationship: 'good', alternative: 'none', budget: 'confirmed', stakeholders: 'engaged' },
+          issuesFixable: 'complex',
+        },
+      });
+      await worker.runUntil(async () => {
+        const h = await suite.env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', {
+          taskQueue,
+          workflowId,
+          args: [input],
+        });
+        let s = await state(h);
+        expect(s.triage.allocation.timeBand).toBe('emergency');
+        expect(s.triage.probability.tier).toBe('low');
+        expect(s.triage.probability.reasons.at(-1)).toMatch(/emergency/);
+        // $60K meets the executive escalation criteria: started at once, by the workflow, with its brief.
+        expect(s.escalation).toMatchObject({ startedBy: 'workflow', overrideReason: null });
+        expect(s.escalation!.brief.timing).toMatch(/emergency/);
+        expect(s.escalation!.steps.map((st) => st.completedAt !== null)).toEqual([true, false, false, false]);
+        const slow = await h.executeUpdate(addIssueUpdate, {
+          args: [
+            {
+              description: 'Reporting module',
+              source: 'qbr',
+              frequency: 2,
+              dealBreaker: false,
+              fixable: true,
+              quickFix: false,
+              impact: 5,
+              by: 'csm-1',
+            },
+          ],
+        });
+        const quick = await h.executeUpdate(addIssueUpdate, {
+          args: [
+            {
+              description: 'SSO misconfigured',
+              source: 'qbr',
+              frequency: 1,
+              dealBreaker: false,
+              fixable: true,
+              quickFix: true,
+              impact: 3,
+              by: 'csm-1',
+            },
+          ],
+        });
+        const item = (issueId: string, hours: number) => ({
+          issueId,
+          issue: 'x',
+          rootCause: 'y',
+          fix: 'z',
+          ownerId: 'csm-1',
+          dueAt: new Date(Date.now() + hours * HOUR).toISOString(),
+          successMetric: 'm',
+          by: 'csm-1',
+        });
+        expect(await refusal(h.executeUpdate(addPlanItemUpdate, { args: [item(slow.id, 24)] }))).toBe(
+          'SaveInvalidChange',
+        );
+        expect(await refusal(h.executeUpdate(addPlanItemUpdate, { args: [item(quick.id, 24 * 7)] }))).toBe(
+          'SaveInvalidChange',
+        );
+        await h.executeUpdate(addPlanItemUpdate, { args: [item(quick.id, 48)] });
+        s = await state(h);
+        expect(s.planItems.filter((p) => p.issueId === slow.id)).toEqual([]);
+        expect(s.planItems.filter((p) => p.issueId === quick.id).length).toBeGreaterThanOrEqual(1);
+        await h.terminate('test done');
+      });
+    },
+    timeout(60_000),
+  );
 
   it(
     'runs a full save: triage, fast fixes escalating once, a concession up the chain, a partial save',

@@ -99,6 +99,7 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
   setHandler(getSaveStateQuery, () => save.state);
 
   save.exitIfNotWorthSaving();
+  if (!input.carried) save.escalateIfEmergency();
 
   for (;;) {
     if (save.unlinked) {

@@ -15,6 +15,7 @@ export * from './saves/executive-escalation';
 export * from './saves/save-outcome';
 export * from './saves/save-hand-off';
 export * from './saves/save-due';
+export * from './saves/time-remaining';
 export * from './post-save/post-save';
 export * from './post-save/monitoring-course';
 export * from './post-save/win-back-course';

@@ -5,6 +5,7 @@ import {
   renewalTimeBand,
   type RenewalTimeBand,
 } from '../renewals/renewal-timeline';
+import { probabilityWithTimeLeft } from './time-remaining';
 
 /**
  * Triage of a save (docs/rulebook.md, "Save triage"): the save probability, the account's
@@ -193,12 +194,17 @@ export function triageSave(
   now: Date,
   policy: RetainPolicy,
 ): SaveTriage {
-  const probability = assessSaveProbability(subject.facts, policy);
   const value = accountValueTier(subject.arrCents, subject.strategicFlags, policy);
   const renewalAt = renewalMilestones(subject.renewalDate, subject.timeZone, policy).find(
     (m) => m.phase === 'renewal_day',
   )!.at;
   const daysLeft = daysUntilRenewal(subject.renewalDate, subject.timeZone, now);
+  const probability = probabilityWithTimeLeft(
+    assessSaveProbability(subject.facts, policy),
+    subject.facts,
+    renewalTimeBand(daysLeft, policy),
+    policy,
+  );
   return {
     at: now.toISOString(),
     cause,

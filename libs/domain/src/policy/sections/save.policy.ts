@@ -43,6 +43,21 @@ export interface SavePolicy {
   executiveEscalation: { fromArrCents: number; stepDays: number };
   /** Lost-cause helper (§4.9): what an hour of save effort costs (cents), and how many signs suggest stopping. */
   lostCause: { hourCostCents: number; suggestStopFromSigns: number };
+  /**
+   * What the time left before the renewal changes (§4.5; policies before 2026-12-01.2 have
+   * none of it, and the saves started under them keep triaging as before). Under 30
+   * days (emergency): the probability is low unless the issues are minor, the plan holds
+   * fast fixes only, and executive escalation starts at once where its criteria hold.
+   * 30 to 89 days (compressed): the plan keeps to critical issues, those that are deal
+   * breakers or have an impact of at least `criticalFromImpact`.
+   */
+  timeRemaining: {
+    emergencyLowUnlessMinor: boolean;
+    emergencyFastFixesOnly: boolean;
+    emergencyEscalateAtOnce: boolean;
+    compressedCriticalIssuesOnly: boolean;
+    criticalFromImpact: number;
+  };
 }
 
 export const SAVE_DEFAULTS: SavePolicy = {
@@ -83,6 +98,15 @@ export const SAVE_DEFAULTS: SavePolicy = {
   continuedServiceDays: 30,
   executiveEscalation: { fromArrCents: 5_000_000, stepDays: 3 },
   lostCause: { hourCostCents: 15_000, suggestStopFromSigns: 2 },
+  // §4.5: "under 30 days ... mainly stop-gap solutions, low probability unless the problem was minor from the start";
+  // "30-90 days ... focus only on the critical issues".
+  timeRemaining: {
+    emergencyLowUnlessMinor: true,
+    emergencyFastFixesOnly: true,
+    emergencyEscalateAtOnce: true,
+    compressedCriticalIssuesOnly: true,
+    criticalFromImpact: 4,
+  },
 };
 
 /** Checks the save section; one message per violation. */
@@ -143,5 +167,16 @@ export function validateSavePolicy(sv: SavePolicy): string[] {
     errors.push('save.value: highFromArrCents > mediumFromArrCents > 0');
   if (!(sv.probability.highFromPoints > sv.probability.lowUpToPoints))
     errors.push('save.probability: highFromPoints > lowUpToPoints');
+  const tr = sv.timeRemaining;
+  if (!(
+    typeof tr.emergencyLowUnlessMinor === 'boolean' &&
+    typeof tr.emergencyFastFixesOnly === 'boolean' &&
+    typeof tr.emergencyEscalateAtOnce === 'boolean' &&
+    typeof tr.compressedCriticalIssuesOnly === 'boolean' &&
+    Number.isInteger(tr.criticalFromImpact) &&
+    tr.criticalFromImpact >= 1 &&
+    tr.criticalFromImpact <= 5
+  ))
+    errors.push('save.timeRemaining: true or false for each rule, criticalFromImpact a whole impact 1-5');
   return errors;
 }
