@@ -23,6 +23,8 @@ export const REFUSALS = {
     alreadyDecided: 'SaveAlreadyDecided',
     overrideRequired: 'SaveOverrideReasonRequired',
     escalationCriteria: 'SaveEscalationCriteriaUnmet',
+    noGracefulExit: 'SaveNoGracefulExit',
+    exitStepDone: 'SaveGracefulExitStepDone',
   },
   monitoring: {
     notFound: 'MonitoringTaskNotFound',

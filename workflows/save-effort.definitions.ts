@@ -72,10 +72,13 @@ export interface PlanItem {
 export {
   CONCESSION_TYPES,
   ESCALATION_STEPS,
+  GRACEFUL_EXIT_STEP_KEYS,
   PLAN_ITEM_STATES,
   ROOT_CAUSES,
   type ConcessionType,
   type ExecutiveEscalationStep as EscalationStep,
+  type GracefulExit,
+  type GracefulExitStepKey,
   type PlanItemState,
   type RootCause,
   type SaveOutcome,
@@ -208,8 +211,30 @@ export interface RetriageSignal {
 }
 export const retriageSignal = defineSignal<[RetriageSignal]>('retriage');
 
+/**
+ * A person re-triages the save with changed facts or strategic flags (what the change
+ * does not name stays as it was), with an optional reason; validated, unlike the signal.
+ */
+export interface RetriageUpdate {
+  facts?: Partial<SaveProbabilityFacts>;
+  strategicFlags?: StrategicFlags;
+  reason?: string;
+  by: string;
+}
+export const retriageUpdate = defineUpdate<SaveTriage, [RetriageUpdate]>('retriageSave');
+
 export const overrideProbabilityUpdate = defineUpdate<SaveTriage, [{ tier: Tier; reason: string; by: string }]>(
   'overrideProbability',
+);
+
+/** Marks one step of a lost or exited save's graceful exit done (docs/rulebook.md §4.9). */
+export interface CompleteGracefulExitStepUpdate {
+  step: string;
+  note?: string;
+  by: string;
+}
+export const completeGracefulExitStepUpdate = defineUpdate<GracefulExit, [CompleteGracefulExitStepUpdate]>(
+  'completeGracefulExitStep',
 );
 
 export interface AddIssueUpdate {

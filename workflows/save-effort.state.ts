@@ -12,6 +12,7 @@ import {
   type AddIssueUpdate,
   type AddPlanItemUpdate,
   type AdvanceEscalationSignal,
+  type CompleteGracefulExitStepUpdate,
   type Concession,
   type ConversationEntry,
   type ConversationStage,
@@ -23,6 +24,7 @@ import {
   type RecordedIssue,
   type RequestConcessionUpdate,
   type RetriageSignal,
+  type RetriageUpdate,
   type SaveEffortInput,
   type SaveOutcome,
   type SaveState,
@@ -35,6 +37,7 @@ import {
   approvalSlaEscalation,
   arrAfterSave,
   completeEscalationStep,
+  completeGracefulExitStep,
   discountOverrideProblem,
   discountPctProblem,
   daysUntilRenewal,
@@ -43,6 +46,8 @@ import {
   escalationCriteriaProblem,
   escalationSteps,
   gracefulExitPlan,
+  gracefulExitStepProblem,
+  gracefulExitUnderWay,
   handOffAfter,
   handOffPromises,
   hasApprovalAuthority,
@@ -56,10 +61,12 @@ import {
   probabilityOverrideProblem,
   renewalTimeBand,
   requiredApproverForConcession,
+  retriageProblem,
   saveDueTimes,
   saveOutcomeProblem,
   triageSave,
   unplannedFastFixes,
+  type GracefulExit,
   type SaveDue,
   type SaveOutcomeRequest,
   type Tier,
@@ -220,6 +227,21 @@ export class SaveEffort {
     s.facts = { ...s.facts, ...(signal.facts ?? {}) };
     s.strategicFlags = { ...s.strategicFlags, ...(signal.strategicFlags ?? {}) };
     this.retriageFor(`facts changed (${signal.by})`, s.triage.probabilityOverride);
+  }
+
+  checkRetriage(u: RetriageUpdate): void {
+    this.requireActive();
+    const problem = retriageProblem(u);
+    if (problem) refuse(SAVE_REFUSALS.invalid, problem);
+  }
+
+  /** A person re-triages with changed facts or flags; a person's override of the probability tier stays in force. */
+  retriageBy(u: RetriageUpdate): SaveTriage {
+    const s = this.state;
+    s.facts = { ...s.facts, ...(u.facts ?? {}) };
+    s.strategicFlags = { ...s.strategicFlags, ...(u.strategicFlags ?? {}) };
+    const reason = u.reason?.trim();
+    return this.retriageFor(`re-triaged by ${u.by}${reason ? `: ${reason}` : ''}`, s.triage.probabilityOverride);
   }
 
   checkOverride(u: OverrideRequest): void {
@@ -455,6 +477,37 @@ export class SaveEffort {
 
   private startGracefulExit(): void {
     this.state.gracefulExit ??= gracefulExitPlan(new Date(), this.policy);
+  }
+
+  // ---- the graceful exit (§4.9) ----
+
+  checkGracefulExitStep(u: CompleteGracefulExitStepUpdate): void {
+    const s = this.state;
+    const problem = gracefulExitStepProblem(s.gracefulExit, u.step);
+    if (problem === 'no_graceful_exit')
+      refuse(SAVE_REFUSALS.noGracefulExit, `the save is ${s.status}: only a lost or exited save has a graceful exit`);
+    if (problem === 'unknown_step') refuse(SAVE_REFUSALS.notFound, `no graceful exit step ${u.step}`);
+    if (problem === 'already_done') refuse(SAVE_REFUSALS.exitStepDone, `${u.step} is done already`);
+    if (!this.exitUnderWay)
+      refuse(SAVE_REFUSALS.closed, `the graceful exit ended on ${s.gracefulExit!.continuedServiceUntil}`);
+  }
+
+  markGracefulExitStep(u: CompleteGracefulExitStepUpdate): GracefulExit {
+    const s = this.state;
+    s.gracefulExit = completeGracefulExitStep(s.gracefulExit!, u.step, u.by, u.note?.trim() || null, new Date());
+    this.progress.touch();
+    return s.gracefulExit;
+  }
+
+  /** A lost or exited save stays open while its graceful exit is under way, to take its steps. */
+  get exitUnderWay(): boolean {
+    return gracefulExitUnderWay(this.state.gracefulExit, Date.now());
+  }
+
+  /** When the graceful exit's continued service ends (nothing when there is none). */
+  exitDueTimes(): number[] {
+    const exit = this.state.gracefulExit;
+    return exit ? [Date.parse(exit.continuedServiceUntil)] : [];
   }
 
   // ---- save conversations ----

@@ -6,6 +6,7 @@ import {
   addIssueUpdate,
   addPlanItemUpdate,
   advanceEscalationSignal,
+  completeGracefulExitStepUpdate,
   decideConcessionUpdate,
   logConversationUpdate,
   renewalDecidedSignal,
@@ -15,6 +16,7 @@ import {
   recordSaveOutcomeUpdate,
   requestConcessionUpdate,
   retriageSignal,
+  retriageUpdate,
   saveEffortWorkflowId,
   setPlanItemStateUpdate,
   type PostSaveMonitoringInput,
@@ -32,6 +34,10 @@ class RecordingSaveActivities extends RecordingActivities implements SaveEffortA
   readonly writes: SaveState[] = [];
   readonly recordSaveState = async (s: SaveState): Promise<void> => void this.writes.push(structuredClone(s));
 }
+
+/** Timers that fired in a workflow's history. */
+const timersFired = (history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>>): number =>
+  (history.events ?? []).filter((e) => e.timerFiredEventAttributes).length;
 
 const rationale = {
   businessRationale: 'Keeps a reference logo',
@@ -557,6 +563,152 @@ describe('save-effort workflow (time-skipping)', () => {
         outcome: { result: 'lost', decidedBy: 'renewal', reason: 'Cheaper tool' },
       });
       expect(acts.writes.at(-1)!.handOff?.to).toBe('win_back');
+    },
+    timeout(120_000),
+  );
+  it(
+    're-triages through the validated update: refuses an empty or bad change, keeps a recorded override, applies a retry once',
+    async () => {
+      const { acts, worker, input, taskQueue, workflowId } = await start('acc-retriage', { arrCents: 1_000_000 });
+      await worker.runUntil(async () => {
+        const h = await suite.env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', {
+          taskQueue,
+          workflowId,
+          args: [input],
+        });
+        expect((await state(h)).triage.allocation.effort).toBe('light');
+        expect(await refusal(h.executeUpdate(retriageUpdate, { args: [{ by: 'csm-1' }] }))).toBe('SaveInvalidChange');
+        expect(
+          await refusal(
+            h.executeUpdate(retriageUpdate, {
+              args: [{ facts: { budget: 'plenty' as never }, by: 'csm-1' }],
+            }),
+          ),
+        ).toBe('SaveInvalidChange');
+        expect(
+          await refusal(
+            h.executeUpdate(retriageUpdate, { args: [{ strategicFlags: { vip: true } as never, by: 'csm-1' }] }),
+          ),
+        ).toBe('SaveInvalidChange');
+        // An active save has no graceful exit to take steps of.
+        expect(
+          await refusal(
+            h.executeUpdate(completeGracefulExitStepUpdate, { args: [{ step: 'data_export', by: 'csm-1' }] }),
+          ),
+        ).toBe('SaveNoGracefulExit');
+
+        // A logo raises the value a step: standard.
+        const logo = { strategicFlags: { logo: true }, reason: 'Their logo is on our homepage', by: 'csm-1' };
+        const first = await h.executeUpdate(retriageUpdate, { args: [logo], updateId: 'retriage-1' });
+        expect(first.allocation.effort).toBe('standard');
+        expect(first.cause).toBe('re-triaged by csm-1: Their logo is on our homepage');
+        const retried = await h.executeUpdate(retriageUpdate, { args: [logo], updateId: 'retriage-1' });
+        expect(retried.at).toBe(first.at);
+
+        // A recorded override stays in force when the facts change again.
+        await h.executeUpdate(overrideProbabilityUpdate, {
+          args: [{ tier: 'low', reason: 'They signed an LOI with a competitor', by: 'mgr-1' }],
+        });
+        const t = await h.executeUpdate(retriageUpdate, {
+          args: [{ facts: { alternative: 'none', stakeholders: 'mixed' }, by: 'csm-1' }],
+        });
+        expect(t.probability).toMatchObject({ tier: 'high', points: 9 });
+        expect(t.probabilityOverride).toMatchObject({ tier: 'low', by: 'mgr-1' });
+        expect(t.allocation).toMatchObject({ probabilityTier: 'low', effort: 'light' });
+        const s = await state(h);
+        expect(s.facts).toMatchObject({ alternative: 'none', stakeholders: 'mixed', budget: 'confirmed' });
+        expect(s.strategicFlags).toEqual({ logo: true });
+        expect(s.triageHistory.map((x) => [x.cause, x.allocation.effort])).toEqual([
+          ['start', 'light'],
+          ['re-triaged by csm-1: Their logo is on our homepage', 'standard'],
+          ['probability overridden by mgr-1', 'light'],
+          ['re-triaged by csm-1', 'light'],
+        ]);
+
+        await h.executeUpdate(recordSaveOutcomeUpdate, {
+          args: [
+            {
+              result: 'lost',
+              kind: 'lost',
+              newArrCents: null,
+              pauseDays: null,
+              reason: 'Budget gone',
+              competitor: null,
+              by: 'csm-1',
+            },
+          ],
+        });
+        // Lost, the save is still open for its graceful exit, and takes no re-triage.
+        expect(await refusal(h.executeUpdate(retriageUpdate, { args: [logo] }))).toBe('SaveClosed');
+        // Nobody marks its steps: it stays open until the continued service ends, then ends.
+        await suite.env.sleep(20 * DAY);
+        expect((await h.describe()).status.name).toBe('RUNNING');
+        expect(await h.result()).toMatchObject({ status: 'lost' });
+        expect(timersFired(await h.fetchHistory())).toBe(1);
+        expect(acts.writes.at(-1)!.gracefulExit!.steps.every((st) => !st.done)).toBe(true);
+        await expect(
+          h.executeUpdate(completeGracefulExitStepUpdate, { args: [{ step: 'data_export', by: 'csm-1' }] }),
+        ).rejects.toThrow();
+      });
+    },
+    timeout(120_000),
+  );
+
+  it(
+    "takes an exited save's graceful exit steps, each once, and ends when the last is done",
+    async () => {
+      const { acts, worker, input, taskQueue, workflowId } = await start('acc-exit-steps', {
+        arrCents: 300_000,
+        facts: {
+          issuesFixable: 'no',
+          relationship: 'broken',
+          alternative: 'committed',
+          budget: 'none',
+          stakeholders: 'checked_out',
+        },
+      });
+      let firstDoneAt: string | null = null;
+      await worker.runUntil(async () => {
+        const h = await suite.env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', {
+          taskQueue,
+          workflowId,
+          args: [input],
+        });
+        expect((await state(h)).status).toBe('exited');
+        const step = (name: string, updateId?: string, note?: string) =>
+          h.executeUpdate(completeGracefulExitStepUpdate, {
+            args: [{ step: name, by: 'csm-1', ...(note ? { note } : {}) }],
+            ...(updateId ? { updateId } : {}),
+          });
+        expect(await refusal(step('farewell_party'))).toBe('SaveItemNotFound');
+        const done = await step('data_export', 'exit-1', ' CSV and API dump sent ');
+        expect(done.steps.find((st) => st.key === 'data_export')).toMatchObject({
+          done: true,
+          doneBy: 'csm-1',
+          note: 'CSV and API dump sent',
+        });
+        firstDoneAt = done.steps[0]!.doneAt;
+        // A retry with the same update id answers the first result; a second request is refused.
+        expect(await step('data_export', 'exit-1', ' CSV and API dump sent ')).toEqual(done);
+        expect(await refusal(step('data_export'))).toBe('SaveGracefulExitStepDone');
+        await step('door_open');
+        await step('knowledge_transfer');
+        expect((await state(h)).gracefulExit!.steps.filter((st) => !st.done).map((st) => st.key)).toEqual([
+          'offboarding_support',
+        ]);
+        await step('offboarding_support');
+        expect(await h.result()).toMatchObject({ status: 'exited' });
+        // It ended with its last step, not when the continued service did: no timer fired.
+        expect(timersFired(await h.fetchHistory())).toBe(0);
+      });
+      const last = acts.writes.at(-1)!;
+      expect(last.gracefulExit!.steps.map((st) => [st.key, st.done, st.doneBy])).toEqual([
+        ['data_export', true, 'csm-1'],
+        ['knowledge_transfer', true, 'csm-1'],
+        ['offboarding_support', true, 'csm-1'],
+        ['door_open', true, 'csm-1'],
+      ]);
+      expect(last.gracefulExit!.steps[0]!.doneAt).toBe(firstDoneAt);
     },
     timeout(120_000),
   );

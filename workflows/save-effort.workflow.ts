@@ -3,6 +3,7 @@ import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -13,6 +14,7 @@ import {
   addIssueUpdate,
   addPlanItemUpdate,
   advanceEscalationSignal,
+  completeGracefulExitStepUpdate,
   decideConcessionUpdate,
   earlyWarningIssueSignal,
   getSaveStateQuery,
@@ -22,6 +24,7 @@ import {
   renewalDecidedSignal,
   requestConcessionUpdate,
   retriageSignal,
+  retriageUpdate,
   saveLinkedSignal,
   setPlanItemStateUpdate,
   startEscalationUpdate,
@@ -36,18 +39,31 @@ import { WorkflowProgress, handleUpdate, sleepFor } from './workflow-loop';
 const activities = proxyActivities<SaveEffortActivities>(ACTIVITY_OPTIONS);
 
 /**
+ * patched() id: a lost or exited save stays open while its graceful exit is under way
+ * (docs/rulebook.md §4.9), so its steps can be marked done; before it, the save
+ * completed as soon as it closed.
+ */
+const GRACEFUL_EXIT_OPEN_PATCH = 'save-graceful-exit-open';
+
+/**
  * A save effort for an at-risk renewal (docs/rulebook.md, "Saves"): triage to an effort
  * level through the policy matrix, issues and their fast fixes, a remediation plan whose
  * overdue items escalate once, concessions approved within the matrix with SLA
  * escalation up the chain, and the outcome. An effort of `none`, or a lost save, runs
- * the graceful exit; a saved one hands over to post-save monitoring. The rules are in
- * the domain; the state and its changes in save-effort.state.ts; this is the wiring.
+ * the graceful exit and stays open while it is under way, to take its steps; a saved
+ * one hands over to post-save monitoring. The rules are in the domain; the state and
+ * its changes in save-effort.state.ts; this is the wiring.
  */
 export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEffortResult> {
   const progress = new WorkflowProgress<RenewalNotification>();
   const save = new SaveEffort(input, progress, workflowInfo().workflowId);
 
   setHandler(retriageSignal, (x) => save.retriage(x));
+  handleUpdate(
+    retriageUpdate,
+    (u) => save.retriageBy(u),
+    (u) => save.checkRetriage(u),
+  );
   handleUpdate(
     overrideProbabilityUpdate,
     (u) => save.overrideProbability(u),
@@ -95,6 +111,11 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
     (u) => save.checkEscalation(u),
   );
   setHandler(advanceEscalationSignal, (x) => save.advanceEscalation(x));
+  handleUpdate(
+    completeGracefulExitStepUpdate,
+    (u) => save.markGracefulExitStep(u),
+    (u) => save.checkGracefulExitStep(u),
+  );
   setHandler(renewalDecidedSignal, (x) => save.closeFromRenewal(x));
   setHandler(getSaveStateQuery, () => save.state);
 
@@ -129,7 +150,12 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
       await activities.recordSaveState(save.state);
     }
     if (!save.active) {
-      if (progress.settled) break;
+      if (!progress.settled) continue;
+      // Closed: done, unless its graceful exit is under way (then it takes the steps until its service ends).
+      if (!save.exitUnderWay || !patched(GRACEFUL_EXIT_OPEN_PATCH)) break;
+      if (!progress.mayRest()) continue;
+      const exitEndsIn = sleepFor(save.exitDueTimes());
+      await (exitEndsIn === undefined ? condition(() => progress.woken) : condition(() => progress.woken, exitEndsIn));
       continue;
     }
     if (workflowInfo().continueAsNewSuggested) {

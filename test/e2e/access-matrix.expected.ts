@@ -50,6 +50,8 @@ export const EXPECTED_ACCESS: Record<string, string> = {
   'POST /saves': /*                                     */ 'Y-- YY- YYY YYY --- --- YYY ---',
   'GET /saves': /*                                      */ 'Y-- YY- YYY YYY --- --- YYY ---',
   'GET /saves/:id': /*                                  */ 'Y-- YY- YYY YYY --- --- YYY ---',
+  'POST /saves/:id/triage': /*                          */ 'Y-- YY- YYY YYY --- --- --- ---',
+  'POST /saves/:id/probability': /*                     */ 'Y-- YY- YYY YYY --- --- --- ---',
   'POST /saves/:id/issues': /*                          */ 'Y-- YY- YYY YYY --- --- --- ---',
   'POST /saves/:id/plan-items': /*                      */ 'Y-- YY- YYY YYY --- --- --- ---',
   'POST /saves/:id/plan-items/:itemId/status': /*       */ 'Y-- YY- YYY YYY --- Y-- --- ---',
@@ -60,6 +62,7 @@ export const EXPECTED_ACCESS: Record<string, string> = {
   'POST /saves/:id/conversations': /*                   */ 'Y-- YY- YYY YYY --- --- --- ---',
   'POST /saves/:id/escalation': /*                      */ 'Y-- YY- YYY YYY --- --- --- ---',
   'POST /saves/:id/escalation/steps/:step': /*          */ 'Y-- YY- YYY YYY --- --- --- ---',
+  'POST /saves/:id/graceful-exit/steps/:step/complete': 'Y-- YY- YYY YYY --- --- --- ---',
   'GET /saves/:id/debrief': /*                          */ 'Y-- YY- YYY YYY --- --- YYY ---',
   'PUT /saves/:id/debrief': /*                          */ 'Y-- YY- YYY YYY --- --- --- ---',
 

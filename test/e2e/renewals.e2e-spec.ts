@@ -248,6 +248,10 @@ describe('renewals end to end (HTTP -> api -> Temporal dev server -> worker -> P
       'segment=smb&segment=enterprise',
       'renewalDateFrom=2027-02-30',
       'arrCentsMin=-5',
+      'accountId=',
+      'accountId=acc%20one',
+      'accountId=renewal%3Aacc-1%3A2027-01-01',
+      'accountId=a&accountId=b',
       'unknown=1',
     ]) {
       const res = await stack.request('GET', `/renewals?${query}`, { key: csmKey });
@@ -306,6 +310,56 @@ describe('renewals end to end (HTTP -> api -> Temporal dev server -> worker -> P
     const badCursor = await stack.request('GET', '/renewals?cursor=nonsense', { key: csmKey });
     expect(badCursor.status).toBe(400);
     expect(badCursor.body.errors[0].field).toBe('cursor');
+  }, 60_000);
+
+  it("filters by account, with the other filters and the cursor, and only within the caller's own accounts", async () => {
+    for (const [account, owner, days] of [
+      ['acc-by-1', 'csm-1', 10],
+      ['acc-by-1', 'csm-1', 20],
+      ['acc-by-1', 'csm-1', 30],
+      ['acc-by-2', 'csm-1', 10],
+      ['acc-by-other', 'csm-2', 10],
+    ] as const) {
+      const res = await stack.request('POST', '/renewals', {
+        key: opsKey,
+        body: launch(account, {
+          renewalDate: addDays(renewalDate, days),
+          account: { ...launch(account).account, ownerCsmId: owner },
+        }),
+      });
+      expect([account, days, res.status]).toEqual([account, days, 201]);
+    }
+    await waitUntil(
+      async () =>
+        (await stack.db.query("SELECT 1 FROM renewals WHERE account_id LIKE 'acc-by-%'")).length === 5
+          ? true
+          : undefined,
+      20_000,
+      'five rows',
+    );
+    const list = async (query: string, key = csmKey) => {
+      const res = await stack.request('GET', `/renewals?${query}`, { key });
+      expect([query, res.status]).toEqual([query, 200]);
+      return res.body as { items: Array<{ id: string; accountId: string }>; nextCursor: string | null };
+    };
+    const ids = (days: number[]) => days.map((d) => `renewal:acc-by-1:${addDays(renewalDate, d)}`);
+
+    expect((await list('accountId=acc-by-1')).items.map((r) => r.id)).toEqual(ids([10, 20, 30]));
+    // With the keyset cursor: every page holds the account's renewals only, in order.
+    const page1 = await list('accountId=acc-by-1&limit=2');
+    expect(page1.items.map((r) => r.id)).toEqual(ids([10, 20]));
+    const page2 = await list(`accountId=acc-by-1&limit=2&cursor=${page1.nextCursor}`);
+    expect([page2.items.map((r) => r.id), page2.nextCursor]).toEqual([ids([30]), null]);
+    // With the other filters.
+    expect(
+      (await list(`accountId=acc-by-1&renewalDateFrom=${addDays(renewalDate, 15)}`)).items.map((r) => r.id),
+    ).toEqual(ids([20, 30]));
+    expect((await list('accountId=acc-by-1&segment=smb')).items).toEqual([]);
+    expect((await list('accountId=acc-by-1&owner=csm-1&arrCentsMin=1')).items).toHaveLength(3);
+    // Another CSM's account: an empty list, not a 403; cs_ops sees it.
+    expect(await list('accountId=acc-by-other')).toEqual({ items: [], nextCursor: null });
+    expect((await list('accountId=acc-by-other', opsKey)).items.map((r) => r.accountId)).toEqual(['acc-by-other']);
+    expect((await list('accountId=acc-nobody')).items).toEqual([]);
   }, 60_000);
 
   it('answers 404 problem+json for an unknown renewal or route', async () => {

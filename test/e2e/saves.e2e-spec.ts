@@ -379,4 +379,170 @@ describe("save efforts end to end: start, triage, issues, concessions within aut
       updatedBy: 'csm-s',
     });
   }, 30_000);
+  it('re-triages with changed facts and flags, overrides the probability with a reason, and refuses bad input and other people', async () => {
+    await launch('acc-save-tri', 1_000_000);
+    expect((await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-tri') })).status).toBe(
+      201,
+    );
+    const started = await save('acc-save-tri');
+    expect(started.triage.allocation).toMatchObject({ effort: 'light', valueTier: 'low', probabilityTier: 'high' });
+    const triage = (b: unknown, key = keys['csm-s']!, headers: Record<string, string> = {}) =>
+      stack.request('POST', path('acc-save-tri', '/triage'), { key, body: b, headers });
+    const probability = (b: unknown, key = keys['mgr-s']!) =>
+      stack.request('POST', path('acc-save-tri', '/probability'), { key, body: b });
+
+    for (const [bad, status, code, field] of [
+      [{}, 400, 'SAVE.INVALID_CHANGE', undefined],
+      [{ facts: {}, reason: 'nothing changed' }, 400, 'SAVE.INVALID_CHANGE', undefined],
+      [{ facts: { budget: 'plenty' } }, 400, 'VALIDATION.FAILED', 'facts.budget'],
+      [{ facts: { mood: 'good' } }, 400, 'VALIDATION.FAILED', 'facts.mood'],
+      [{ strategicFlags: { logo: 'yes' } }, 400, 'VALIDATION.FAILED', 'strategicFlags.logo'],
+      [{ facts: null }, 400, 'VALIDATION.FAILED', 'facts'],
+      [{ strategicFlags: { logo: true }, rootCause: 'weather' }, 400, 'VALIDATION.FAILED', 'rootCause'],
+    ] as const) {
+      const res = await triage(bad);
+      expect({ bad, status: res.status, code: res.body.code, field: res.body.errors?.[0]?.field }).toEqual({
+        bad,
+        status,
+        code,
+        field,
+      });
+      expect(res.headers.get('content-type')).toMatch(PROBLEM_JSON);
+    }
+    expect((await triage({ strategicFlags: { logo: true } }, keys['csm-t'])).body.code).toBe('SAVE.NOT_YOURS');
+    expect((await triage({ strategicFlags: { logo: true } }, keys['ops-s'])).body.code).toBe('AUTH.FORBIDDEN');
+
+    // A logo raises the value a step: standard. A retry with the same key is applied once.
+    const change = { strategicFlags: { logo: true }, reason: 'Their logo is on our homepage' };
+    const first = await triage(change, keys['csm-s'], { 'idempotency-key': 'tri-1' });
+    expect(first.status).toBe(200);
+    expect(first.body.triage).toMatchObject({
+      cause: 're-triaged by csm-s: Their logo is on our homepage',
+      value: { tier: 'medium' },
+      allocation: { effort: 'standard' },
+    });
+    expect(first.body.triageHistory).toHaveLength(2);
+    const retried = await triage(change, keys['csm-s'], { 'idempotency-key': 'tri-1' });
+    expect([retried.status, retried.body.triageHistory.length]).toEqual([200, 2]);
+
+    for (const [bad, code, field] of [
+      [{ tier: 'low' }, 'VALIDATION.FAILED', 'reason'],
+      [{ tier: 'low', reason: '' }, 'VALIDATION.FAILED', 'reason'],
+      [{ tier: 'certain', reason: 'x' }, 'VALIDATION.FAILED', 'tier'],
+      [{ tier: 'low', reason: '   ' }, 'SAVE.INVALID_CHANGE', undefined],
+    ] as const) {
+      const res = await probability(bad);
+      expect({ bad, status: res.status, code: res.body.code, field: res.body.errors?.[0]?.field }).toEqual({
+        bad,
+        status: 400,
+        code,
+        field,
+      });
+    }
+    expect((await probability({ tier: 'low', reason: 'x' }, keys['csm-t'])).status).toBe(403);
+    const overridden = await probability({ tier: 'low', reason: 'They signed an LOI with a competitor' });
+    expect(overridden.status).toBe(200);
+    expect(overridden.body.triage).toMatchObject({
+      probability: { tier: 'high' },
+      probabilityOverride: { tier: 'low', reason: 'They signed an LOI with a competitor', by: 'mgr-s' },
+      allocation: { probabilityTier: 'low', effort: 'light' },
+    });
+    // The override stays when the facts change again; every triage is kept, and reaches the read model.
+    const again = await triage({ facts: { stakeholders: 'mixed' } });
+    expect(again.body.triage.probabilityOverride).toMatchObject({ tier: 'low' });
+    expect(again.body.facts).toMatchObject({ stakeholders: 'mixed', budget: 'confirmed' });
+    const kept = await stack.readWhen(
+      path('acc-save-tri'),
+      keys['mgr-s']!,
+      (b) => b.triageHistory.length === 4,
+      'four triages in the read model',
+    );
+    expect(kept.triageHistory.map((t: { allocation: { effort: string } }) => t.allocation.effort)).toEqual([
+      'light',
+      'standard',
+      'light',
+      'light',
+    ]);
+    // An active save has no graceful exit.
+    const noExit = await stack.request('POST', path('acc-save-tri', '/graceful-exit/steps/data_export/complete'), {
+      key: keys['csm-s'],
+      body: {},
+    });
+    expect([noExit.status, noExit.body.code]).toEqual([409, 'SAVE.NO_GRACEFUL_EXIT']);
+  }, 60_000);
+
+  it("marks a lost save's graceful exit steps done, each once, and ends the save with the last", async () => {
+    await launch('acc-save-exit', 2_000_000);
+    expect((await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-exit') })).status).toBe(
+      201,
+    );
+    await save('acc-save-exit');
+    const lost = await stack.request('POST', path('acc-save-exit', '/outcome'), {
+      key: keys['csm-s'],
+      body: { result: 'lost', kind: 'lost', reason: 'Budget gone' },
+    });
+    expect(lost.status).toBe(200);
+    const step = (name: string, b: unknown = {}, key = keys['csm-s']!, headers: Record<string, string> = {}) =>
+      stack.request('POST', path('acc-save-exit', `/graceful-exit/steps/${name}/complete`), { key, body: b, headers });
+
+    const unknown = await step('farewell_party');
+    expect([unknown.status, unknown.body.code, unknown.body.errors?.[0]?.field]).toEqual([
+      400,
+      'VALIDATION.FAILED',
+      'step',
+    ]);
+    expect((await step('data_export', { note: 5 })).status).toBe(400);
+    expect((await step('data_export', {}, keys['csm-t'])).body.code).toBe('SAVE.NOT_YOURS');
+    expect((await step('data_export', {}, keys['ops-s'])).body.code).toBe('AUTH.FORBIDDEN');
+
+    const first = await step('data_export', { note: 'CSV and API dump sent' }, keys['csm-s'], {
+      'idempotency-key': 'exit-1',
+    });
+    expect(first.status).toBe(200);
+    expect(first.body.steps.find((x: { key: string }) => x.key === 'data_export')).toMatchObject({
+      done: true,
+      doneBy: 'csm-s',
+      note: 'CSV and API dump sent',
+    });
+    const retried = await step('data_export', { note: 'CSV and API dump sent' }, keys['csm-s'], {
+      'idempotency-key': 'exit-1',
+    });
+    expect([retried.status, retried.body]).toEqual([200, first.body]);
+    const reused = await step('door_open', {}, keys['csm-s'], { 'idempotency-key': 'exit-1' });
+    expect([reused.status, reused.body.code]).toEqual([409, 'IDEMPOTENCY.KEY_REUSED']);
+    const twice = await step('data_export', {}, keys['mgr-s']);
+    expect([twice.status, twice.body.code]).toEqual([409, 'SAVE.GRACEFUL_EXIT_STEP_DONE']);
+
+    // The lost save still runs for its graceful exit, and takes nothing else; it is not started again.
+    const retriage = await stack.request('POST', path('acc-save-exit', '/triage'), {
+      key: keys['csm-s'],
+      body: { strategicFlags: { logo: true } },
+    });
+    expect([retriage.status, retriage.body.code]).toEqual([409, 'SAVE.CLOSED']);
+    const restart = await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-exit') });
+    expect([restart.status, restart.body.code]).toEqual([409, 'SAVE.CLOSED']);
+    const shown = await stack.readWhen(
+      path('acc-save-exit'),
+      keys['mgr-s']!,
+      (b) => b.gracefulExit?.steps.some((x: { key: string; done: boolean }) => x.key === 'data_export' && x.done),
+      'the step in the read model',
+    );
+    expect(shown.status).toBe('lost');
+
+    for (const name of ['knowledge_transfer', 'offboarding_support']) expect((await step(name)).status).toBe(200);
+    const last = await step('door_open', {}, keys['dir-s']);
+    expect(last.status).toBe(200);
+    expect(last.body.steps.map((x: { done: boolean }) => x.done)).toEqual([true, true, true, true]);
+    // With the last step the save is done: its workflow ends, and takes no more steps.
+    await waitUntil(
+      async () =>
+        (await stack.temporal.client.workflow.getHandle(saveId('acc-save-exit')).describe()).status.name === 'COMPLETED'
+          ? true
+          : undefined,
+      15_000,
+      'the save workflow completed',
+    );
+    const after = await step('door_open');
+    expect([after.status, after.body.code]).toEqual([409, 'SAVE.CLOSED']);
+  }, 60_000);
 });

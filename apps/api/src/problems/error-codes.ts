@@ -33,7 +33,10 @@ export const ERROR_CATALOGUE = {
   'RENEWAL.NOT_YOURS': { status: 403, title: 'The renewal is not one you own or manage' },
   'REQUEST.EMPTY_CHANGE': { status: 400, title: 'The request changes nothing' },
   'SAVE.NOT_FOUND': { status: 404, title: 'No such save effort' },
-  'SAVE.ITEM_NOT_FOUND': { status: 404, title: 'No such issue, plan item or concession on this save' },
+  'SAVE.ITEM_NOT_FOUND': {
+    status: 404,
+    title: 'No such issue, plan item, concession or graceful exit step on this save',
+  },
   'SAVE.CLOSED': { status: 409, title: 'The save effort has ended' },
   'SAVE.INVALID_CHANGE': { status: 400, title: 'The change is not valid for this save effort' },
   'SAVE.CONCESSION_BEYOND_AUTHORITY': { status: 403, title: 'The concession needs more authority than your role has' },
@@ -49,6 +52,11 @@ export const ERROR_CATALOGUE = {
     title: 'Executive escalation needs $50K+ ARR, a strategic flag, or an override reason',
   },
   'SAVE.ESCALATION_OUT_OF_ORDER': { status: 409, title: 'That escalation step is not the next one' },
+  'SAVE.NO_GRACEFUL_EXIT': {
+    status: 409,
+    title: 'The save has no graceful exit: it runs when a save is lost or not worth saving',
+  },
+  'SAVE.GRACEFUL_EXIT_STEP_DONE': { status: 409, title: 'That graceful exit step is done already' },
   'SAVE.DEBRIEF_NOT_OPEN': { status: 409, title: 'The debrief opens when a save is lost or abandoned' },
   'SAVE.NOT_YOURS': { status: 403, title: 'The save effort is not one you own or manage' },
   'MONITORING.NOT_FOUND': { status: 404, title: 'No such post-save monitoring' },

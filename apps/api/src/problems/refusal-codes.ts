@@ -20,6 +20,8 @@ export const REFUSAL_CODES = {
   SaveAlreadyDecided: 'SAVE.ALREADY_DECIDED',
   SaveOverrideReasonRequired: 'SAVE.OVERRIDE_REASON_REQUIRED',
   SaveEscalationCriteriaUnmet: 'SAVE.ESCALATION_CRITERIA_UNMET',
+  SaveNoGracefulExit: 'SAVE.NO_GRACEFUL_EXIT',
+  SaveGracefulExitStepDone: 'SAVE.GRACEFUL_EXIT_STEP_DONE',
   MonitoringTaskNotFound: 'MONITORING.TASK_NOT_FOUND',
   MonitoringClosed: 'MONITORING.CLOSED',
   MonitoringTaskAlreadyDone: 'MONITORING.TASK_ALREADY_DONE',

@@ -304,6 +304,7 @@ export class RenewalsService {
         limit,
         ...(q.phase ? { phase: q.phase } : {}),
         ...(q.riskCategory ? { riskCategory: q.riskCategory } : {}),
+        ...(q.accountId ? { accountId: q.accountId } : {}),
         ...(q.owner ? { owner: q.owner } : {}),
         ...(q.segment ? { segment: q.segment } : {}),
         ...(q.renewalDateFrom ? { renewalDateFrom: q.renewalDateFrom } : {}),

@@ -15,10 +15,13 @@ import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import {
   ESCALATION_STEPS,
+  GRACEFUL_EXIT_STEP_KEYS,
   type Concession,
   type ConversationEntry,
   type EscalationStep,
   type ExecutiveEscalation,
+  type GracefulExit,
+  type GracefulExitStepKey,
   type PlanItem,
   type RecordedIssue,
   type SaveOutcome,
@@ -38,9 +41,12 @@ import {
   DebriefDto,
   DecideConcessionDto,
   EscalationStepDto,
+  GracefulExitStepDto,
   ListSavesQuery,
   PlanItemStatusDto,
+  ProbabilityOverrideDto,
   RequestConcessionDto,
+  RetriageSaveDto,
   SaveOutcomeDto,
   StartEscalationDto,
 } from './dto/save.dto';
@@ -50,6 +56,7 @@ import {
   DebriefView,
   EscalationStepAcceptedView,
   EscalationView,
+  GracefulExitView,
   PlanItemView,
   RecordedIssueView,
   SaveOutcomeView,
@@ -123,6 +130,50 @@ export class SavesController {
   })
   get(@Param('id') id: string, @CurrentPrincipal() p: Principal): Promise<SaveState> {
     return this.saves.get(id, p);
+  }
+
+  @Post(':id/triage')
+  @Access(['save', 'triage'])
+  @HttpCode(HttpStatus.OK)
+  @Operation({
+    id: 'retriageSave',
+    summary:
+      'Re-triage with the facts or strategic flags that changed (the rest stay); the new triage is kept in the history, a recorded probability override stays in force',
+    ok: { status: 200, type: SaveStateView, description: 'The save with its new triage' },
+    params: [ID],
+    body: true,
+    notFound: true,
+    idempotent: true,
+  })
+  retriage(
+    @Param('id') id: string,
+    @Body() body: RetriageSaveDto,
+    @CurrentPrincipal() p: Principal,
+    @IdempotencyKey() key?: string,
+  ): Promise<SaveState> {
+    return this.saves.retriage(id, body, p, key);
+  }
+
+  @Post(':id/probability')
+  @Access(['save', 'triage'])
+  @HttpCode(HttpStatus.OK)
+  @Operation({
+    id: 'overrideSaveProbability',
+    summary:
+      'Override the probability tier the facts give, with a reason (required); the effort follows the matrix, and later re-triages keep the override',
+    ok: { status: 200, type: SaveStateView, description: 'The save with its new triage' },
+    params: [ID],
+    body: true,
+    notFound: true,
+    idempotent: true,
+  })
+  overrideProbability(
+    @Param('id') id: string,
+    @Body() body: ProbabilityOverrideDto,
+    @CurrentPrincipal() p: Principal,
+    @IdempotencyKey() key?: string,
+  ): Promise<SaveState> {
+    return this.saves.overrideProbability(id, body, p, key);
   }
 
   @Post(':id/issues')
@@ -344,6 +395,39 @@ export class SavesController {
     @CurrentPrincipal() p: Principal,
   ) {
     return this.saves.advanceEscalation(id, step, body, p);
+  }
+
+  @Post(':id/graceful-exit/steps/:step/complete')
+  @Access(['save', 'gracefulExit'])
+  @HttpCode(HttpStatus.OK)
+  @Operation({
+    id: 'completeGracefulExitStep',
+    summary:
+      "Mark a step of a lost or exited save's graceful exit done (data_export, knowledge_transfer, offboarding_support, door_open), once; 409 for a save without one or a step done already",
+    ok: { status: 200, type: GracefulExitView, description: 'The graceful exit' },
+    params: [ID, { name: 'step', enum: GRACEFUL_EXIT_STEP_KEYS }],
+    body: true,
+    notFound: true,
+    conflict: true,
+    idempotent: true,
+  })
+  completeGracefulExitStep(
+    @Param('id') id: string,
+    @Param(
+      'step',
+      new ParseEnumPipe(GRACEFUL_EXIT_STEP_KEYS, {
+        exceptionFactory: () =>
+          new ApiError('VALIDATION.FAILED', `step must be one of ${GRACEFUL_EXIT_STEP_KEYS.join(', ')}`, [
+            { field: 'step', message: 'is not a graceful exit step' },
+          ]),
+      }),
+    )
+    step: GracefulExitStepKey,
+    @Body() body: GracefulExitStepDto,
+    @CurrentPrincipal() p: Principal,
+    @IdempotencyKey() key?: string,
+  ): Promise<GracefulExit> {
+    return this.saves.completeGracefulExitStep(id, step, body, p, key);
   }
 
   @Get(':id/debrief')

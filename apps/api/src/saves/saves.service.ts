@@ -17,12 +17,17 @@ import {
   addIssueUpdate,
   addPlanItemUpdate,
   advanceEscalationSignal,
+  completeGracefulExitStepUpdate,
   getSaveStateQuery,
+  overrideProbabilityUpdate,
+  retriageUpdate,
   logConversationUpdate,
   startEscalationUpdate,
   type ConversationEntry,
   type EscalationStep,
   type ExecutiveEscalation,
+  type GracefulExit,
+  type GracefulExitStepKey,
   decideConcessionUpdate,
   recordSaveOutcomeUpdate,
   renewalWorkflowId,
@@ -56,9 +61,12 @@ import type {
   DebriefDto,
   DecideConcessionDto,
   EscalationStepDto,
+  GracefulExitStepDto,
   ListSavesQuery,
   PlanItemStatusDto,
+  ProbabilityOverrideDto,
   RequestConcessionDto,
+  RetriageSaveDto,
   SaveOutcomeDto,
   StartEscalationDto,
 } from './dto/save.dto';
@@ -135,12 +143,18 @@ export class SavesService {
       policy: this.config.policy,
       startedBy: by.id,
     };
+    const ended = (status: string) =>
+      new ApiError('SAVE.CLOSED', `The save for this renewal ended (${status}); there is one save per renewal`);
     const { created } = await startWorkflowOnce(
       this.temporal.client,
       { workflowType: SAVE_EFFORT_WORKFLOW_TYPE, taskQueue: this.config.TEMPORAL_TASK_QUEUE, workflowId: id, input },
-      (status) =>
-        new ApiError('SAVE.CLOSED', `The save for this renewal ended (${status}); there is one save per renewal`),
+      ended,
     );
+    if (!created) {
+      // A lost or exited save still runs while its graceful exit is under way: it has ended all the same.
+      const existing = await readSaveEffort<SaveState>(this.dataSource, id);
+      if (existing && existing.status !== 'active') throw ended(existing.status);
+    }
     return { id, renewalId: input.renewalId, created };
   }
 
@@ -172,7 +186,7 @@ export class SavesService {
     });
   }
 
-  /** Work on the save (issues, plan, conversations, escalation, outcome) by its owner, his chain, directors and VPs. */
+  /** Work on the save (issues, plan, conversations, escalation, outcome, triage, graceful exit) by its owner, his chain, directors and VPs. */
   private async work<Ret, Arg>(
     id: string,
     p: Principal,
@@ -185,6 +199,68 @@ export class SavesService {
     if (action === 'request') this.access.require(p, 'concession', 'request', r.parties, `a concession on ${id}`);
     else this.access.require(p, 'save', action as AccessAction<'save'>, r.parties, id);
     return this.send(id, p, def, arg, key);
+  }
+
+  /**
+   * The save after a change the workflow accepted: its live state (the read model may
+   * not have it yet). The change is made whatever happens here.
+   */
+  private async afterChange(id: string): Promise<SaveState> {
+    try {
+      return await this.temporal.client.workflow.getHandle(id).query(getSaveStateQuery);
+    } catch (error) {
+      if (isTemporalUnavailable(error))
+        throw new ApiError(
+          'DEPENDENCY.UNAVAILABLE',
+          `The change was made, but Temporal stopped answering before ${id} could be read: GET it, or retry with the same Idempotency-Key`,
+        );
+      throw error;
+    }
+  }
+
+  /**
+   * Re-triage with changed facts or strategic flags (docs/rulebook.md, "Save triage"):
+   * the workflow checks the change and keeps the new triage in the history; answers the save.
+   */
+  async retriage(id: string, dto: RetriageSaveDto, p: Principal, key?: string): Promise<SaveState> {
+    await this.work(
+      id,
+      p,
+      retriageUpdate,
+      {
+        ...(dto.facts ? { facts: { ...dto.facts } } : {}),
+        ...(dto.strategicFlags ? { strategicFlags: { ...dto.strategicFlags } } : {}),
+        ...(dto.reason?.trim() ? { reason: dto.reason } : {}),
+        by: p.id,
+      },
+      key,
+      'triage',
+    );
+    return this.afterChange(id);
+  }
+
+  /** A person's override of the probability tier, with its reason (required); answers the save with the new triage. */
+  async overrideProbability(id: string, dto: ProbabilityOverrideDto, p: Principal, key?: string): Promise<SaveState> {
+    await this.work(id, p, overrideProbabilityUpdate, { tier: dto.tier, reason: dto.reason, by: p.id }, key, 'triage');
+    return this.afterChange(id);
+  }
+
+  /** Marks a step of a lost or exited save's graceful exit done (§4.9), once. */
+  completeGracefulExitStep(
+    id: string,
+    step: GracefulExitStepKey,
+    dto: GracefulExitStepDto,
+    p: Principal,
+    key?: string,
+  ): Promise<GracefulExit> {
+    return this.work(
+      id,
+      p,
+      completeGracefulExitStepUpdate,
+      { step, ...(dto.note ? { note: dto.note } : {}), by: p.id },
+      key,
+      'gracefulExit',
+    );
   }
 
   addIssue(id: string, dto: AddIssueDto, p: Principal, key?: string): Promise<RecordedIssue> {

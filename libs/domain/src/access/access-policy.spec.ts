@@ -57,6 +57,17 @@ describe('permits: role and relation', () => {
     // cs_ops reads everything but does not work a save
     ['cs_ops', [], 'save', 'read', true],
     ['cs_ops', [], 'save', 'work', false],
+    // re-triage and the probability override, and the graceful exit: as for the work (no manager required)
+    ['csm', ['owner'], 'save', 'triage', true],
+    ['csm', [], 'save', 'triage', false],
+    ['csm_manager', ['team'], 'save', 'triage', true],
+    ['director', [], 'save', 'triage', true],
+    ['cs_ops', [], 'save', 'triage', false],
+    ['sales_rep', ['sales_rep'], 'save', 'triage', false],
+    ['csm', ['owner'], 'save', 'gracefulExit', true],
+    ['csm_manager', [], 'save', 'gracefulExit', false],
+    ['vp', [], 'save', 'gracefulExit', true],
+    ['cs_ops', [], 'save', 'gracefulExit', false],
     // sales reps read their accounts' renewals and decide them
     ['sales_rep', ['sales_rep'], 'renewal', 'read', true],
     ['sales_rep', [], 'renewal', 'read', false],

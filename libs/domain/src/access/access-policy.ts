@@ -74,6 +74,10 @@ export const ACCESS = {
     read: READ_WORK,
     /** Issues, plan items, conversations, executive escalation, outcome, debrief. */
     work: ACT_ON_WORK,
+    /** Re-triage (changed facts, strategic flags) and a person's override of the probability tier, with a reason. */
+    triage: ACT_ON_WORK,
+    /** Marking the steps of a lost or exited save's graceful exit done. */
+    gracefulExit: ACT_ON_WORK,
   },
   planItem: {
     /** A plan item's owner may be a product engineer fixing the issue. */

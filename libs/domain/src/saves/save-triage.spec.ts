@@ -3,6 +3,7 @@ import {
   accountValueTier,
   allocateSaveEffort,
   assessSaveProbability,
+  retriageProblem,
   saveFactsFromHealth,
   type SaveProbabilityFacts,
 } from './save-triage';
@@ -152,5 +153,33 @@ describe('saveFactsFromHealth', () => {
     const r = saveFactsFromHealth(health);
     expect(r.rootCause).toBe(rootCause);
     expect(r.facts.alternative).toBe(alternative);
+  });
+});
+
+describe('retriageProblem (docs/rulebook.md, "Save triage")', () => {
+  type Change = Parameters<typeof retriageProblem>[0];
+  it.each<[string, Change, string | null]>([
+    ['one fact', { facts: { alternative: 'committed' } }, null],
+    ['one flag, turned off', { strategicFlags: { logo: false } }, null],
+    [
+      'facts and flags',
+      { facts: { budget: 'none', stakeholders: 'mixed' }, strategicFlags: { caseStudy: true } },
+      null,
+    ],
+    ['nothing at all', {}, 'a re-triage names at least one fact or strategic flag'],
+    ['empty objects', { facts: {}, strategicFlags: {} }, 'a re-triage names at least one fact or strategic flag'],
+    [
+      'only undefined values',
+      { facts: { budget: undefined } },
+      'a re-triage names at least one fact or strategic flag',
+    ],
+    ['an unknown fact', { facts: { mood: 'good' } }, 'mood is not a save fact'],
+    ['a prototype key', { facts: { toString: 'yes' } }, 'toString is not a save fact'],
+    ["another fact's value", { facts: { budget: 'good' } }, 'budget must be one of confirmed, uncertain, none'],
+    ['a number for a fact', { facts: { relationship: 2 } }, 'relationship must be one of good, strained, broken'],
+    ['an unknown flag', { strategicFlags: { vip: true } }, 'vip is not a strategic flag'],
+    ['a string for a flag', { strategicFlags: { reference: 'yes' } }, 'reference must be true or false'],
+  ])('%s -> %p', (_, change, problem) => {
+    expect(retriageProblem(change)).toBe(problem);
   });
 });

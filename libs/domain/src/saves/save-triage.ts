@@ -26,6 +26,15 @@ export interface SaveProbabilityFacts {
   stakeholders: 'engaged' | 'mixed' | 'checked_out';
 }
 
+/** The values each §4.1 fact takes, from good to bad. */
+export const SAVE_FACT_VALUES = {
+  issuesFixable: ['yes', 'complex', 'no'],
+  relationship: ['good', 'strained', 'broken'],
+  alternative: ['none', 'evaluating', 'committed'],
+  budget: ['confirmed', 'uncertain', 'none'],
+  stakeholders: ['engaged', 'mixed', 'checked_out'],
+} as const satisfies { [K in keyof SaveProbabilityFacts]: ReadonlyArray<SaveProbabilityFacts[K]> };
+
 const SCALE: { [K in keyof SaveProbabilityFacts]: Record<SaveProbabilityFacts[K], 0 | 1 | 2> } = {
   issuesFixable: { yes: 2, complex: 1, no: 0 },
   relationship: { good: 2, strained: 1, broken: 0 },
@@ -68,6 +77,9 @@ export interface StrategicFlags {
   caseStudy?: boolean;
   growthPotential?: boolean;
 }
+
+/** The strategic flags of §4.2, each raising the value tier one step. */
+export const STRATEGIC_FLAGS = ['logo', 'reference', 'caseStudy', 'growthPotential'] as const;
 
 /** Account value tier (§4.2): ARR bands, raised one step by any strategic flag. */
 export function accountValueTier(
@@ -222,4 +234,29 @@ export function triageSave(
 /** An override of the probability tier needs its reason; the problem, or null. */
 export function probabilityOverrideProblem(reason: string | undefined): string | null {
   return reason?.trim() ? null : 'an override needs a reason';
+}
+
+/**
+ * What is wrong with a re-triage's change (docs/rulebook.md, "Save triage"): it names at
+ * least one fact or strategic flag, each fact with one of its values and each flag true
+ * or false; the problem, or null. What it does not name stays as it was.
+ */
+export function retriageProblem(change: {
+  facts?: object | undefined;
+  strategicFlags?: object | undefined;
+}): string | null {
+  const named = (o: object | undefined) => Object.entries(o ?? {}).filter(([, v]) => v !== undefined);
+  const facts = named(change.facts);
+  const flags = named(change.strategicFlags);
+  if (facts.length + flags.length === 0) return 'a re-triage names at least one fact or strategic flag';
+  for (const [key, value] of facts) {
+    if (!Object.hasOwn(SAVE_FACT_VALUES, key)) return `${key} is not a save fact`;
+    const values: readonly string[] = SAVE_FACT_VALUES[key as keyof SaveProbabilityFacts];
+    if (typeof value !== 'string' || !values.includes(value)) return `${key} must be one of ${values.join(', ')}`;
+  }
+  for (const [key, value] of flags) {
+    if (!(STRATEGIC_FLAGS as readonly string[]).includes(key)) return `${key} is not a strategic flag`;
+    if (typeof value !== 'boolean') return `${key} must be true or false`;
+  }
+  return null;
 }

@@ -90,6 +90,7 @@ export async function readRenewal(db: Queryable, id: string): Promise<RenewalRec
 export interface RenewalListFilter {
   phase?: string;
   riskCategory?: string;
+  accountId?: string;
   owner?: string;
   segment?: string;
   renewalDateFrom?: string;
@@ -107,6 +108,7 @@ export async function listRenewals(db: Queryable, f: RenewalListFilter, scope: A
   const from = fromScopedToAccount(c, 'renewals', 'r', scope);
   if (f.phase) c.add('r.phase = ?', f.phase);
   if (f.riskCategory) c.add('r.risk_category = ?', f.riskCategory);
+  if (f.accountId) c.add('r.account_id = ?', f.accountId);
   if (f.owner) c.add('r.owner_csm_id = ?', f.owner);
   if (f.segment) c.add('r.segment = ?', f.segment);
   if (f.renewalDateFrom) c.add('r.renewal_date >= ?', f.renewalDateFrom);

@@ -35,6 +35,15 @@ export class ListRenewalsQuery {
   @IsIn(RISK_CATEGORIES)
   riskCategory?: RiskCategory;
 
+  @ApiPropertyOptional({
+    description: "The account's renewals (still only those the caller may see)",
+    example: 'acc-1042',
+    pattern: BUSINESS_ID_PATTERN.source,
+  })
+  @IsOptional()
+  @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE })
+  accountId?: string;
+
   @ApiPropertyOptional({ description: 'Owner CSM principal id' })
   @IsOptional()
   @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE })

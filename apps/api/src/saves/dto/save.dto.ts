@@ -29,6 +29,7 @@ import {
   type PlanItemState,
   type RootCause,
 } from '@retain/workflows';
+import { SAVE_FACT_VALUES, type SaveProbabilityFacts, type Tier } from '@retain/domain';
 import {
   BUSINESS_ID_MESSAGE,
   BUSINESS_ID_PATTERN,
@@ -58,6 +59,68 @@ export class StrategicFlagsDto {
   @ApiPropertyOptional() @OptionalField() @IsBoolean() reference?: boolean;
   @ApiPropertyOptional() @OptionalField() @IsBoolean() caseStudy?: boolean;
   @ApiPropertyOptional() @OptionalField() @IsBoolean() growthPotential?: boolean;
+}
+
+/** The §4.1 facts that changed: each optional, and what is not named stays as it was. */
+export class SaveFactsChangeDto {
+  @ApiPropertyOptional({ enum: SAVE_FACT_VALUES.issuesFixable })
+  @OptionalField()
+  @IsIn(SAVE_FACT_VALUES.issuesFixable)
+  issuesFixable?: SaveProbabilityFacts['issuesFixable'];
+  @ApiPropertyOptional({ enum: SAVE_FACT_VALUES.relationship })
+  @OptionalField()
+  @IsIn(SAVE_FACT_VALUES.relationship)
+  relationship?: SaveProbabilityFacts['relationship'];
+  @ApiPropertyOptional({ enum: SAVE_FACT_VALUES.alternative })
+  @OptionalField()
+  @IsIn(SAVE_FACT_VALUES.alternative)
+  alternative?: SaveProbabilityFacts['alternative'];
+  @ApiPropertyOptional({ enum: SAVE_FACT_VALUES.budget })
+  @OptionalField()
+  @IsIn(SAVE_FACT_VALUES.budget)
+  budget?: SaveProbabilityFacts['budget'];
+  @ApiPropertyOptional({ enum: SAVE_FACT_VALUES.stakeholders })
+  @OptionalField()
+  @IsIn(SAVE_FACT_VALUES.stakeholders)
+  stakeholders?: SaveProbabilityFacts['stakeholders'];
+}
+
+/**
+ * A re-triage: the facts or strategic flags that changed (at least one), and why.
+ * What the body does not name stays as it was.
+ */
+export class RetriageSaveDto {
+  @ApiPropertyOptional({ type: SaveFactsChangeDto, description: 'The facts that changed' })
+  @OptionalField()
+  @ValidateNested()
+  @Type(() => SaveFactsChangeDto)
+  @IsObject()
+  facts?: SaveFactsChangeDto;
+  @ApiPropertyOptional({ type: StrategicFlagsDto, description: 'The flags that changed (false clears one)' })
+  @OptionalField()
+  @ValidateNested()
+  @Type(() => StrategicFlagsDto)
+  @IsObject()
+  strategicFlags?: StrategicFlagsDto;
+  @ApiPropertyOptional({ maxLength: 2000, description: 'Why, kept with the triage' })
+  @OptionalField()
+  @IsString()
+  @MaxLength(2000)
+  reason?: string;
+}
+
+/** A person's override of the probability tier: the tier and the reason, which is required. */
+export class ProbabilityOverrideDto {
+  @ApiProperty({ enum: ['high', 'medium', 'low'] }) @IsIn(['high', 'medium', 'low']) tier!: Tier;
+  @ApiProperty({ maxLength: 2000, description: 'Why the tier differs from what the facts say (required)' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2000)
+  reason!: string;
+}
+
+export class GracefulExitStepDto {
+  @ApiPropertyOptional({ maxLength: 2000 }) @OptionalField() @IsString() @MaxLength(2000) note?: string;
 }
 
 /**

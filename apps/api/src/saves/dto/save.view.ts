@@ -1,5 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { CONCESSION_TYPES, CONVERSATION_STAGES, ESCALATION_STEPS, PLAN_ITEM_STATES } from '@retain/workflows';
+import {
+  CONCESSION_TYPES,
+  CONVERSATION_STAGES,
+  ESCALATION_STEPS,
+  GRACEFUL_EXIT_STEP_KEYS,
+  PLAN_ITEM_STATES,
+} from '@retain/workflows';
 import { AccountSnapshotView } from '../../renewals/dto/renewal.view';
 
 const FREE_OBJECT = { type: 'object', additionalProperties: true } as const;
@@ -125,6 +131,22 @@ export class EscalationView {
 export class EscalationStepAcceptedView {
   @ApiProperty({ enum: [true] }) accepted!: true;
   @ApiProperty({ enum: ESCALATION_STEPS }) step!: string;
+}
+
+export class GracefulExitStepView {
+  @ApiProperty({ enum: GRACEFUL_EXIT_STEP_KEYS }) key!: string;
+  @ApiProperty() title!: string;
+  @ApiProperty() done!: boolean;
+  @ApiProperty({ nullable: true, type: String }) doneAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) doneBy!: string | null;
+  @ApiProperty({ nullable: true, type: String }) note!: string | null;
+}
+
+export class GracefulExitView {
+  @ApiProperty() startedAt!: string;
+  @ApiProperty({ type: [GracefulExitStepView] }) steps!: GracefulExitStepView[];
+  @ApiProperty({ description: 'Service continues until then; the steps can be marked done until then' })
+  continuedServiceUntil!: string;
 }
 
 export class SaveStateView {
