@@ -14,7 +14,7 @@ import type { IntegrationEventSignal } from '@retain/workflows';
 import { waitUntil } from '../../scripts/lib/readiness.mjs';
 import { EventRelay, type SignalWithStarter } from '../../apps/worker/src/event-relay';
 import type { WorkerTemporalClient } from '../../apps/worker/src/worker-temporal-client';
-import { anAccount } from '../support/factories';
+import { anAccountSnapshot } from '../support/factories';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 /**
@@ -113,7 +113,7 @@ describe('held events (PostgreSQL inbox)', () => {
     await store([{ id: 'h-2', account: 'acc-new', held: true }]);
     await store([{ id: 'o-1', account: 'acc-other', held: true }]);
     // A workflow's first read-model write inserts the row here; a launch or a CRM event would do the same.
-    await seedAccount(db, anAccount('acc-new'));
+    await seedAccount(db, anAccountSnapshot('acc-new'));
     await store([{ id: 'k-3', account: 'acc-new' }]);
     const released = await db.query<Array<{ event_id: string; released_at: Date | null }>>(
       `SELECT event_id, released_at FROM inbound_events WHERE event_id IN ('h-1', 'h-2') ORDER BY event_id`,
@@ -126,7 +126,7 @@ describe('held events (PostgreSQL inbox)', () => {
     expect(await r.deliverBatch()).toBe(0);
     expect(await states()).toEqual({ 'h-1': 'delivered', 'h-2': 'delivered', 'k-3': 'delivered', 'o-1': 'held' });
     // The row inserted again changes nothing: the trigger runs on a new row only.
-    await seedAccount(db, anAccount('acc-new'));
+    await seedAccount(db, anAccountSnapshot('acc-new'));
     expect(await r.deliverBatch()).toBe(0);
   });
 
@@ -143,7 +143,7 @@ describe('held events (PostgreSQL inbox)', () => {
       // Its first pass finds nothing deliverable; the next poll would be a minute later.
       await new Promise((resolve) => setTimeout(resolve, 1000));
       expect(sender.sent).toHaveLength(0);
-      await seedAccount(db, anAccount('acc-n'));
+      await seedAccount(db, anAccountSnapshot('acc-n'));
       await waitUntil(() => (sender.sent.length ? true : undefined), 30_000, 'the released event sent', {
         everyMs: 50,
       });
@@ -185,7 +185,7 @@ describe('held events (PostgreSQL inbox)', () => {
     });
     await held;
     // A launch inserts the account meanwhile: its trigger waits for the api's transaction.
-    const launch = seedAccount(db, anAccount('acc-race'));
+    const launch = seedAccount(db, anAccountSnapshot('acc-race'));
     await waitUntil(waitingOnAdvisoryLock, 10_000, 'the insert waiting', { everyMs: 20 });
     letGo();
     await Promise.all([api, launch]);
@@ -199,7 +199,7 @@ describe('held events (PostgreSQL inbox)', () => {
     const locked = new Promise<void>((resolve) => (holding = resolve));
     // The launch: inserts the account (its trigger takes the lock) and commits only when told.
     const launch = db.transaction(async (em) => {
-      await seedAccount(em, anAccount('acc-race'));
+      await seedAccount(em, anAccountSnapshot('acc-race'));
       holding();
       await inserted;
     });
@@ -228,7 +228,7 @@ describe('held events (PostgreSQL inbox)', () => {
     expect(await r.expireHeld(new Date())).toBe(1);
     expect(await r.expireHeld(new Date())).toBe(0);
     expect(await states()).toEqual({ 'old-1': 'expired:lifetime', 'new-1': 'held' });
-    await seedAccount(db, anAccount('acc-late'));
+    await seedAccount(db, anAccountSnapshot('acc-late'));
     const sender = new RecordingSender();
     expect(await r.useSender(sender).deliverBatch()).toBe(1);
     expect(sender.sent.map((e) => e.eventId)).toEqual(['crm:new-1']);
@@ -284,7 +284,7 @@ describe('held events (PostgreSQL inbox)', () => {
     await db.query(
       `UPDATE inbound_events SET held_at = (SELECT held_at FROM inbound_events WHERE event_id = 'l-4') WHERE event_id = 'l-5'`,
     );
-    await seedAccount(db, anAccount('acc-even'));
+    await seedAccount(db, anAccountSnapshot('acc-even'));
     await db.query(`UPDATE inbound_events SET expired_at = now(), expiry_reason = 'lifetime' WHERE event_id = 'l-1'`);
     const all = await listHeldEvents(db, { limit: 100 });
     expect(all.map((e) => e.eventId)).toEqual(['l-7', 'l-5', 'l-4', 'l-6', 'l-3', 'l-2', 'l-1'].sort(byHeldDesc(all)));
