@@ -1,5 +1,6 @@
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { dirname, join, relative, sep } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 
 /** Repository root, found from this file both in the sources and in dist/. */
 function repoRoot(): string {
@@ -30,9 +31,29 @@ export class ForbiddenWorkflowImportError extends Error {
   }
 }
 
+/**
+ * A bundled module's path from the repository root. The bundler names a module by its
+ * real path, so a `node_modules` that is a symbolic link (a git worktree sharing
+ * another checkout's dependencies) is mapped back to `node_modules/...`.
+ */
+function repoPath(root: string, nodeModules: string, resource: string): string {
+  const inModules = relative(nodeModules, resource);
+  const path =
+    inModules && !inModules.startsWith('..') && !isAbsolute(inModules)
+      ? join('node_modules', inModules)
+      : relative(root, resource);
+  return path.split(sep).join('/');
+}
+
 /** Bundles the workflows and fails if the bundle contains a module outside ALLOWED. */
 export async function bundleWorkflows(workflowsPath: string = WORKFLOWS_ENTRY): Promise<WorkflowBundleWithSourceMap> {
   const root = repoRoot();
+  let nodeModules = join(root, 'node_modules');
+  try {
+    nodeModules = realpathSync(nodeModules);
+  } catch {
+    // no node_modules of its own: paths stay as they are
+  }
   const seen = new Set<string>();
   const bundle = await bundleWorkflowCode({
     workflowsPath,
@@ -53,7 +74,7 @@ export async function bundleWorkflows(workflowsPath: string = WORKFLOWS_ENTRY): 
               compilation.hooks.finishModules.tap('retain-import-guard', (modules) => {
                 for (const m of modules) {
                   const resource = (m as { resource?: string }).resource;
-                  if (resource) seen.add(relative(root, resource).split(sep).join('/'));
+                  if (resource) seen.add(repoPath(root, nodeModules, resource));
                 }
               });
             });
