@@ -475,6 +475,7 @@ describe('access: every route × every role × own, own team and other team', ()
         payload: { score: 8 },
       },
     }),
+    'GET /events/held': () => ({ method: 'GET', path: '/events/held' }),
     'GET /alerts': (w) => ({
       method: 'GET',
       path: '/alerts?limit=500',
