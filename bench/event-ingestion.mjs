@@ -48,8 +48,8 @@ export async function run(stack) {
   const webhook = new Webhook(keys.secret);
   const source = keys.integrationId;
 
-  // The accounts, as the renewal read model would have written them (the api refuses
-  // events of unknown accounts; the workflow reads the account's context).
+  // The accounts, as the renewal read model would have written them (the api holds
+  // events of unknown accounts until they exist; the workflow reads the account's context).
   const httpAccounts = Array.from({ length: size.accounts }, (_, i) => `ev-h-${i}`);
   const rawAccounts = Array.from({ length: size.accounts }, (_, i) => `ev-r-${i}`);
   await db.query(

@@ -77,6 +77,7 @@ export const EXPECTED_ACCESS: Record<string, string> = {
   'POST /win-backs/:id/outcome': /*                     */ 'Y-- YY- YYY YYY --- --- --- ---',
 
   'POST /events': /*                                    */ '--- --- --- --- --- --- --- YYY',
+  'GET /events/held': /*                                */ '--- --- --- --- --- --- YYY ---',
 
   'GET /alerts': /*                                     */ 'Y-- YY- YYY YYY --- --- YYY ---',
   'GET /alerts/catalogue': /*                           */ 'YYY YYY YYY YYY --- --- YYY ---',

@@ -88,6 +88,7 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     expect(res.status).toBe(202);
     expect(res.body).toEqual({
       accepted: 1,
+      held: 0,
       duplicates: 0,
       rejected: 0,
       results: [{ index: 0, eventId: 'hs-1', status: 'accepted' }],
@@ -141,7 +142,7 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     for (const id of ['bad-1', 'stale-1', 'unsigned-1', 'person-1']) expect(await inboxRows(id)).toEqual([]);
   }, 30_000);
 
-  it('takes a batch: one malformed event and one for an unknown account are rejected, the rest accepted', async () => {
+  it('takes a batch: a malformed event is rejected, one for an account Retain does not know yet held, the rest accepted', async () => {
     const res = await post({
       events: [
         event('b-1', 'acc-ev-2', 'sponsor_departure', { reason: 'departed', contactName: 'Sato' }),
@@ -151,7 +152,7 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
       ],
     });
     expect(res.status).toBe(202);
-    expect(res.body).toMatchObject({ accepted: 2, duplicates: 0, rejected: 2 });
+    expect(res.body).toMatchObject({ accepted: 2, held: 1, duplicates: 0, rejected: 1 });
     expect(
       res.body.results.map((r: { eventId: string; status: string; reason?: string }) => [
         r.eventId,
@@ -161,7 +162,7 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     ).toEqual([
       ['b-1', 'accepted', null],
       ['b-2', 'rejected', 'invalid'],
-      ['b-3', 'rejected', 'unknown_account'],
+      ['b-3', 'held', null],
       ['b-4', 'accepted', null],
     ]);
     expect(res.body.results[1].errors).toEqual([{ field: 'payload.score', message: expect.any(String) }]);
@@ -340,7 +341,7 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
       async () =>
         (
           await stack.db.query<unknown[]>(
-            `SELECT 1 FROM inbound_events WHERE delivered_at IS NULL AND source = 'crm-int'`,
+            `SELECT 1 FROM inbound_events WHERE delivered_at IS NULL AND source = 'crm-int' AND event_id IN ('crash-1', 'hs-1')`,
           )
         ).length === 0
           ? true
@@ -355,6 +356,183 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
       ['acc-ev-1'],
     );
     expect(readings.map((r) => Number(r.health_score))).toEqual([42, 77]);
+  }, 60_000);
+
+  it('holds an event for an account not launched yet (202 held), shows it to cs_ops, and applies it once when the account is launched', async () => {
+    const departure = event('early-1', 'acc-ev-later', 'sponsor_departure', {
+      reason: 'departed',
+      contactName: 'Tanaka',
+    });
+    const health = event('early-2', 'acc-ev-later', 'health_score', { score: 35 });
+    const first = await post(departure);
+    expect([first.status, first.body]).toEqual([
+      202,
+      { accepted: 0, held: 1, duplicates: 0, rejected: 0, results: [{ index: 0, eventId: 'early-1', status: 'held' }] },
+    ]);
+    // A batch: a new held event, and a repeat of the held one (a duplicate, stored once).
+    const batch = await post({ events: [health, departure] });
+    expect([batch.status, batch.body.results.map((r: { status: string }) => r.status)]).toEqual([
+      202,
+      ['held', 'duplicate'],
+    ]);
+    // Nothing else weakens for an unknown account: a bad payload is a 400, a bad signature a 401, neither stored.
+    const badPayload = await post(event('early-bad', 'acc-ev-later', 'nps', { score: 11 }));
+    expect([badPayload.status, badPayload.body.code]).toEqual([400, 'VALIDATION.FAILED']);
+    const wrongSecret = `whsec_${Buffer.from('y'.repeat(32)).toString('base64')}`;
+    const badSignature = await post(event('early-sig', 'acc-ev-later', 'nps', { score: 3 }), { signWith: wrongSecret });
+    expect([badSignature.status, badSignature.body.code]).toEqual([401, 'EVENTS.SIGNATURE_INVALID']);
+    const badType = await post(event('early-type', 'acc-ev-later', 'weather', {}));
+    expect(badType.status).toBe(400);
+    for (const id of ['early-bad', 'early-sig', 'early-type']) expect(await inboxRows(id)).toEqual([]);
+
+    // cs_ops sees them, newest held first, page by page; a CSM does not.
+    const page1 = await stack.request('GET', '/events/held?accountId=acc-ev-later&limit=1', { key: opsKey });
+    expect(page1.status).toBe(200);
+    expect(page1.body.items).toEqual([
+      expect.objectContaining({
+        source: 'crm-int',
+        eventId: 'early-2',
+        accountId: 'acc-ev-later',
+        type: 'health_score',
+        payload: { score: 35 },
+        state: 'held',
+        releasedAt: null,
+        deliveredAt: null,
+      }),
+    ]);
+    const heldAt = Date.parse(page1.body.items[0].heldAt);
+    expect(Date.parse(page1.body.items[0].expiresAt) - heldAt).toBe(
+      DEFAULT_POLICY.earlyWarning.heldEvents.holdDays * 86_400_000,
+    );
+    const page2 = await stack.request(
+      'GET',
+      `/events/held?accountId=acc-ev-later&limit=1&cursor=${encodeURIComponent(page1.body.nextCursor)}`,
+      { key: opsKey },
+    );
+    expect([page2.body.items.map((i: { eventId: string }) => i.eventId), page2.body.nextCursor]).toEqual([
+      ['early-1'],
+      null,
+    ]);
+    expect((await stack.request('GET', '/events/held', { key: csmKey })).status).toBe(403);
+    const badCursor = await stack.request('GET', '/events/held?cursor=bm9wZQ', { key: opsKey });
+    expect([badCursor.status, badCursor.body.errors?.[0]?.field]).toEqual([400, 'cursor']);
+    expect((await inboxRows('early-1'))[0]?.delivered_at).toBeNull();
+
+    // The launch creates the account: its held events go to the account's workflow, in the order they came.
+    const launch = await stack.request('POST', '/renewals', {
+      key: opsKey,
+      body: {
+        account: anAccount('acc-ev-later', { ownerCsmId: 'csm-e', csmManagerId: 'mgr-e' }),
+        renewalDate: addDays(localDateAt(new Date(), 'UTC'), 200),
+      },
+    });
+    expect(launch.status).toBe(201);
+    const state = await waitUntil(
+      async () => {
+        const s = await accountState('acc-ev-later').catch(() => undefined);
+        return s && s.eventsApplied >= 2 ? s : undefined;
+      },
+      20_000,
+      'the held events applied',
+    );
+    expect(state.appliedEventIds).toEqual(['crm-int:early-1', 'crm-int:early-2']);
+    const risk = await stack.readWhen(
+      '/accounts/acc-ev-later/risk',
+      csmKey,
+      (b) => b.healthTrend?.length > 0,
+      'the health reading of the held event',
+    );
+    expect(risk.healthTrend.map((h: { healthScore: number }) => h.healthScore)).toEqual([35]);
+    const alerts = await stack.readWhen(
+      '/alerts?accountId=acc-ev-later',
+      csmKey,
+      (b) => b.items?.some((a: { ruleId: string }) => a.ruleId === 'sponsor_departure'),
+      'the alert of the held sponsor departure',
+    );
+    expect(alerts.items.filter((a: { ruleId: string }) => a.ruleId === 'sponsor_departure')).toHaveLength(1);
+    const released = await stack.readWhen(
+      '/events/held?accountId=acc-ev-later',
+      opsKey,
+      (b) => b.items.every((i: { deliveredAt: string | null }) => i.deliveredAt !== null),
+      'the released events marked delivered',
+    );
+    expect(released.items.map((i: { eventId: string; state: string }) => [i.eventId, i.state])).toEqual([
+      ['early-2', 'released'],
+      ['early-1', 'released'],
+    ]);
+    expect(released.items[0]).toMatchObject({ expiresAt: null, releasedAt: expect.any(String) });
+
+    // A redelivery (the worker dying between the signal and the mark) is applied once; the integration's retry is a duplicate.
+    await stack.db.query(
+      `UPDATE inbound_events SET delivered_at = NULL WHERE source = 'crm-int' AND event_id IN ('early-1', 'early-2')`,
+    );
+    await waitUntil(
+      async () =>
+        (await inboxRows('early-1'))[0]?.delivered_at && (await inboxRows('early-2'))[0]?.delivered_at
+          ? true
+          : undefined,
+      15_000,
+      'the redelivery',
+    );
+    const retry = await post(health);
+    expect(retry.body).toMatchObject({ accepted: 0, held: 0, duplicates: 1 });
+    const after = await accountState('acc-ev-later');
+    expect([after.eventsApplied, after.appliedEventIds]).toEqual([2, ['crm-int:early-1', 'crm-int:early-2']]);
+    const readings = await stack.db.query<Array<{ health_score: string }>>(
+      'SELECT health_score FROM account_health_observations WHERE account_id = $1',
+      ['acc-ev-later'],
+    );
+    expect(readings.map((r) => Number(r.health_score))).toEqual([35]);
+  }, 90_000);
+
+  it('expires an event held past its lifetime, shows it as expired, and never applies it; a partial account_updated for an unknown account stays refused', async () => {
+    expect((await post(event('never-1', 'acc-ev-never', 'nps', { score: 2 }))).body.results[0].status).toBe('held');
+    // As if it had come 91 days ago: the relay's sweep expires it (the lifetime is 90 days).
+    await stack.db.query(
+      `UPDATE inbound_events SET held_at = held_at - interval '91 days' WHERE source = 'crm-int' AND event_id = 'never-1'`,
+    );
+    const expired = await stack.readWhen(
+      '/events/held?state=expired&accountId=acc-ev-never',
+      opsKey,
+      (b) => b.items.length > 0,
+      'the held event expired',
+    );
+    expect(expired.items).toEqual([
+      expect.objectContaining({ eventId: 'never-1', state: 'expired', expiryReason: 'lifetime', expiresAt: null }),
+    ]);
+    expect(
+      (await stack.request('GET', '/events/held?state=held&accountId=acc-ev-never', { key: opsKey })).body.items,
+    ).toEqual([]);
+    // The account launched afterwards does not bring it back (the launch's transaction releases only events still held).
+    const launch = await stack.request('POST', '/renewals', {
+      key: opsKey,
+      body: {
+        account: anAccount('acc-ev-never', { ownerCsmId: 'csm-e', csmManagerId: 'mgr-e' }),
+        renewalDate: addDays(localDateAt(new Date(), 'UTC'), 200),
+      },
+    });
+    expect(launch.status).toBe(201);
+    expect(
+      await stack.db.query(
+        `SELECT released_at, delivered_at FROM inbound_events WHERE source = 'crm-int' AND event_id = 'never-1'`,
+      ),
+    ).toEqual([{ released_at: null, delivered_at: null }]);
+
+    // The CRM's partial change for an account Retain does not know: refused (the account's creation states newer facts).
+    const crmKey = await stack.keyFor('integration', 'crm-facts', { scopes: ['signals', 'account_facts'] });
+    const crmSecret = (await new SigningSecretStore(stack.db).create('crm-facts')).secret;
+    const partial = await post(
+      { ...event('facts-1', 'acc-ev-nowhere', 'account_updated', { arrCents: 9_000_000 }), source: 'crm-facts' },
+      { key: crmKey, signWith: crmSecret },
+    );
+    expect([partial.status, partial.body.code, partial.body.errors?.[0]?.field]).toEqual([
+      400,
+      'VALIDATION.FAILED',
+      'accountId',
+    ]);
+    expect(
+      await stack.db.query(`SELECT 1 FROM inbound_events WHERE source = 'crm-facts' AND event_id = 'facts-1'`),
+    ).toEqual([]);
   }, 60_000);
 
   it('routes a 30% usage drop on a $5K SMB account as P2 into the next daily digest at 09:00 local', async () => {

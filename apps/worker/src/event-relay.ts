@@ -4,12 +4,14 @@ import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import {
   INBOX_NOTIFY_CHANNEL,
+  expireHeldEvents,
   lockUndeliveredEvents,
   markEventsDelivered,
   recordDeliveryFailure,
   type InboxRow,
 } from '@retain/persistence';
 import { AppConfig } from '@retain/config';
+import { heldEventsExpireUpTo } from '@retain/domain';
 import {
   ACCOUNT_RISK_WORKFLOW_TYPE,
   accountRiskWorkflowId,
@@ -36,6 +38,12 @@ export interface SignalWithStarter {
  * The api NOTIFYs INBOX_NOTIFY_CHANNEL when it commits events, which starts a pass at
  * once; without a notification (the listening connection is down, or another worker
  * took it) the relay looks every EVENT_RELAY_INTERVAL_MS.
+ *
+ * Events held for an account Retain does not know yet are not deliverable; the insert
+ * of the account's row releases them and NOTIFYs (the accounts trigger), and they go
+ * like any other, oldest first. At most once an interval, before a pass, the relay
+ * expires those held longer than the policy's `earlyWarning.heldEvents.holdDays`
+ * (docs/decisions/0006-held-events.md).
  */
 @Injectable()
 export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -50,6 +58,8 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
   private sender?: SignalWithStarter;
   private listener?: Client;
   private listenRetry?: NodeJS.Timeout;
+  /** When the held events were last looked at for expiry (epoch ms). */
+  private heldSweptAt = 0;
 
   constructor(
     private readonly config: AppConfig,
@@ -124,10 +134,12 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.wakeAgain = false;
-      const pass = this.deliverBatch().catch((error: unknown) => {
-        this.logger.warn({ err: error }, 'event relay pass failed; retrying');
-        return -1;
-      });
+      const pass = this.sweepHeld()
+        .then(() => this.deliverBatch())
+        .catch((error: unknown) => {
+          this.logger.warn({ err: error }, 'event relay pass failed; retrying');
+          return -1;
+        });
       this.running = pass;
       void pass.then((n) => {
         this.running = undefined;
@@ -135,6 +147,23 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
         this.schedule(more && !this.sendFailed ? 0 : this.config.EVENT_RELAY_INTERVAL_MS);
       });
     }, delayMs);
+  }
+
+  /** Expires held events past their lifetime, at most once per EVENT_RELAY_INTERVAL_MS. */
+  private async sweepHeld(): Promise<void> {
+    const now = Date.now();
+    if (now - this.heldSweptAt < this.config.EVENT_RELAY_INTERVAL_MS) return;
+    this.heldSweptAt = now;
+    const expired = await this.expireHeld(new Date(now));
+    if (expired) this.logger.log({ expired }, 'held events expired: their accounts never appeared');
+  }
+
+  /**
+   * Expires, reason `lifetime`, up to EVENT_RELAY_BATCH_SIZE events held at or before
+   * `now` minus the policy's holdDays (heldEventsExpireUpTo); returns how many.
+   */
+  expireHeld(now: Date): Promise<number> {
+    return expireHeldEvents(this.db, heldEventsExpireUpTo(now, this.config.policy), this.config.EVENT_RELAY_BATCH_SIZE);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Controller, HttpCode, HttpStatus, Post, Req } from '@nestjs/common';
+import { Controller, Get, HttpCode, HttpStatus, Post, Query, Req } from '@nestjs/common';
 import type { RawBodyRequest } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
@@ -7,8 +7,8 @@ import type { Principal } from '../auth/api-key-store';
 import { CurrentPrincipal } from '../auth/roles.decorator';
 import { AppliesTextRulePerItem } from '../common/input-limits';
 import { Operation } from '../openapi/operation.decorator';
-import { EventsService, type EventResult } from './events.service';
-import { EVENTS_BODY_SCHEMA, EventsAcceptedView } from './events.view';
+import { EventsService, type EventResult, type HeldEvent } from './events.service';
+import { EVENTS_BODY_SCHEMA, EventsAcceptedView, HeldEventPage, ListHeldEventsQuery } from './events.view';
 
 @ApiTags('integration events')
 @Controller('events')
@@ -45,17 +45,35 @@ export class EventsController {
   @Operation({
     id: 'postEvents',
     summary:
-      'One event, or { events: [...] } up to 500, signed per Standard Webhooks; a result per event (accepted, duplicate, rejected). account_updated needs a key with the account_facts scope',
+      'One event, or { events: [...] } up to 500, signed per Standard Webhooks; a result per event (accepted, held for an account Retain does not know yet, duplicate, rejected). account_updated needs a key with the account_facts scope',
     ok: { status: 202, type: EventsAcceptedView, description: 'A result per event' },
     body: true,
   })
   async ingest(
     @Req() req: RawBodyRequest<Request>,
     @CurrentPrincipal() p: Principal,
-  ): Promise<{ accepted: number; duplicates: number; rejected: number; results: EventResult[] }> {
+  ): Promise<{ accepted: number; held: number; duplicates: number; rejected: number; results: EventResult[] }> {
     const webhookId = await this.events.verify(req.rawBody, req.headers, p);
     const { results } = await this.events.ingest(req.body as unknown, webhookId, p);
     const count = (s: EventResult['status']) => results.filter((r) => r.status === s).length;
-    return { accepted: count('accepted'), duplicates: count('duplicate'), rejected: count('rejected'), results };
+    return {
+      accepted: count('accepted'),
+      held: count('held'),
+      duplicates: count('duplicate'),
+      rejected: count('rejected'),
+      results,
+    };
+  }
+
+  @Get('held')
+  @Access(['event', 'readHeld'])
+  @Operation({
+    id: 'listHeldEvents',
+    summary:
+      'Events that came for an account Retain did not know (cs_ops): held until the account exists, released, or expired; newest first, filter by source, account, state',
+    ok: { status: 200, type: HeldEventPage, description: 'One page, newest held first' },
+  })
+  listHeld(@Query() q: ListHeldEventsQuery): Promise<{ items: HeldEvent[]; nextCursor: string | null }> {
+    return this.events.listHeld(q);
   }
 }

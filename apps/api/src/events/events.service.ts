@@ -6,29 +6,37 @@ import type { DataSource } from 'typeorm';
 import {
   assertAccountFacts,
   existingAccountIds,
+  expireHeldBeyondCapacity,
   insertInboundEvents,
+  listHeldEvents,
+  lockForHolding,
   notifyInbox,
   type AccountFactChanges,
   type AccountFacts,
+  type HeldEventState,
 } from '@retain/persistence';
 import {
   ACCOUNT_FACT_EVENT_TYPES,
+  admitEvent,
+  heldEventExpiresAt,
   validateIntegrationEvent,
   type EventFieldError,
   type IntegrationEventPayloads,
 } from '@retain/domain';
 import { AccountFactsService } from '../accounts/account-facts.service';
 import type { IntegrationScope, Principal } from '../auth/api-key-store';
+import { decodeCursor, encodeCursor } from '../common/keyset-cursor';
 import { BUSINESS_ID_PATTERN } from '../common/validators';
 import { ApiError } from '../problems/error-codes';
 import { SigningSecretStore } from './signing-secrets';
 
 export const MAX_EVENTS_PER_REQUEST = 500;
-const EVENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
+/** An integration's event id (unique per source). */
+export const EVENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
 const ENVELOPE_FIELDS = new Set(['eventId', 'source', 'accountId', 'type', 'occurredAt', 'payload']);
 
 export type EventResult =
-  | { index: number; eventId: string | null; status: 'accepted' | 'duplicate' }
+  | { index: number; eventId: string | null; status: 'accepted' | 'held' | 'duplicate' }
   | {
       index: number;
       eventId: string | null;
@@ -68,6 +76,32 @@ function completeFacts(accountId: string, p: IntegrationEventPayloads['account_u
     csmManagerId: p.csmManagerId ?? null,
     salesRepId: p.salesRepId ?? null,
   };
+}
+
+/** One event of the held list as the api answers it (events.view.ts HeldEventView). */
+export interface HeldEvent {
+  source: string;
+  eventId: string;
+  accountId: string;
+  type: string;
+  occurredAt: string;
+  payload: unknown;
+  state: HeldEventState;
+  heldAt: string;
+  /** While held: when it expires unless the account appears first (the policy in force). */
+  expiresAt: string | null;
+  releasedAt: string | null;
+  deliveredAt: string | null;
+  expiredAt: string | null;
+  expiryReason: 'lifetime' | 'capacity' | null;
+}
+
+export interface HeldEventQuery {
+  limit?: number;
+  cursor?: string;
+  source?: string;
+  accountId?: string;
+  state?: HeldEventState;
 }
 
 interface ValidEvent {
@@ -207,67 +241,11 @@ export class EventsService {
     });
 
     if (valid.length) {
-      const accounts = await existingAccountIds(
-        this.db,
-        valid.map((v) => v.accountId),
-      );
-      // A CRM event stating a new account's whole facts creates it (in the transaction below).
-      const created = new Map<string, AccountFacts>();
-      for (const v of valid) {
-        const facts =
-          v.type === 'account_updated' && !accounts.has(v.accountId)
-            ? completeFacts(v.accountId, v.payload as IntegrationEventPayloads['account_updated'])
-            : null;
-        if (facts && !created.has(v.accountId)) created.set(v.accountId, facts);
-      }
-      for (const id of created.keys()) accounts.add(id);
-      const known = valid.filter((v) => accounts.has(v.accountId));
-      for (const v of valid.filter((x) => !accounts.has(x.accountId))) {
-        results.push({
-          index: v.index,
-          eventId: v.eventId,
-          status: 'rejected',
-          reason: 'unknown_account',
-          errors: [{ field: 'accountId', message: `Retain knows no account ${v.accountId}` }],
-        });
-      }
-      // One transaction: every accepted event of the request is in the inbox, or none.
-      const inserted = new Set<number>();
-      await this.db.transaction(async (em) => {
-        // One multi-row insert in request order; an event already stored, or earlier in the
-        // same request, is not stored again, so only the first occurrence of a new event
-        // is returned. An integration posts its own events: the source is the principal (checked above).
-        const fresh = new Set(await insertInboundEvents(em, p.id, webhookId, known));
-        for (const v of known) {
-          if (fresh.delete(v.eventId)) inserted.add(v.index);
-        }
-        // Account facts change with the event that states them, in request order, each once.
-        for (const v of known) {
-          if (v.type !== 'account_updated' || !inserted.has(v.index)) continue;
-          const occurredAt = new Date(v.occurredAt);
-          const facts = created.get(v.accountId);
-          if (facts) {
-            await assertAccountFacts(em, facts, occurredAt);
-            created.delete(v.accountId);
-          } else {
-            await this.accountFacts.applyEvent(
-              em,
-              v.accountId,
-              factChanges(v.payload as IntegrationEventPayloads['account_updated']),
-              occurredAt,
-              p,
-            );
-          }
-        }
-        // Delivered on commit, not before: wakes the worker's relay at once.
-        if (inserted.size) await notifyInbox(em);
-      });
+      const stored = await this.store(valid, webhookId, p);
+      results.push(...stored.results);
       // Reliability suite only (NODE_ENV=test): hold the answer so the process can be killed between commit and reply.
-      if (this.config.TEST_PAUSE_AFTER_EVENT_COMMIT_MS && inserted.size)
+      if (this.config.TEST_PAUSE_AFTER_EVENT_COMMIT_MS && stored.inserted)
         await new Promise((resolve) => setTimeout(resolve, this.config.TEST_PAUSE_AFTER_EVENT_COMMIT_MS));
-      // The same event twice in one batch: the second is a duplicate too.
-      for (const v of known)
-        results.push({ index: v.index, eventId: v.eventId, status: inserted.has(v.index) ? 'accepted' : 'duplicate' });
     }
     results.sort((a, b) => a.index - b.index);
     if (single && results[0]?.status === 'rejected') {
@@ -281,5 +259,140 @@ export class EventsService {
       );
     }
     return { single, results };
+  }
+
+  /**
+   * `GET /events/held`: events that came for an account Retain did not know, newest
+   * first (still held, released once the account appeared, or expired), by keyset.
+   */
+  async listHeld(q: HeldEventQuery): Promise<{ items: HeldEvent[]; nextCursor: string | null }> {
+    const limit = q.limit ?? 50;
+    const cursor = q.cursor ? decodeCursor(q.cursor, ['instant', BUSINESS_ID_PATTERN, EVENT_ID]) : undefined;
+    const rows = await listHeldEvents(this.db, {
+      limit,
+      ...(q.source ? { source: q.source } : {}),
+      ...(q.accountId ? { accountId: q.accountId } : {}),
+      ...(q.state ? { state: q.state } : {}),
+      ...(cursor ? { before: { heldAt: cursor[0]!, source: cursor[1]!, eventId: cursor[2]! } } : {}),
+    });
+    const iso = (d: Date | null) => (d ? d.toISOString() : null);
+    const items = rows.slice(0, limit).map((r): HeldEvent => ({
+      source: r.source,
+      eventId: r.eventId,
+      accountId: r.accountId,
+      type: r.type,
+      occurredAt: r.occurredAt.toISOString(),
+      payload: r.payload,
+      state: r.state,
+      heldAt: r.heldAt.toISOString(),
+      expiresAt: r.state === 'held' ? heldEventExpiresAt(r.heldAt, this.config.policy).toISOString() : null,
+      releasedAt: iso(r.releasedAt),
+      deliveredAt: iso(r.deliveredAt),
+      expiredAt: iso(r.expiredAt),
+      expiryReason: r.expiryReason,
+    }));
+    const last = items.at(-1);
+    return {
+      items,
+      nextCursor: rows.length > limit && last ? encodeCursor([last.heldAt, last.source, last.eventId]) : null,
+    };
+  }
+
+  /**
+   * One transaction: every valid event of the request is in the inbox, or none. An event
+   * for an account Retain knows (or that the request creates) is stored for delivery; a
+   * risk signal for an account it does not know yet is stored held, delivered once the
+   * account exists (docs/rulebook.md, "Events for an account not known yet"); a partial
+   * account_updated for one is refused.
+   */
+  private async store(
+    valid: readonly ValidEvent[],
+    webhookId: string,
+    p: Principal,
+  ): Promise<{ results: EventResult[]; inserted: number }> {
+    // Most requests name only known accounts: they take no lock.
+    const known = await existingAccountIds(
+      this.db,
+      valid.map((v) => v.accountId),
+    );
+    return this.db.transaction(async (em) => {
+      const unknown = [...new Set(valid.map((v) => v.accountId).filter((id) => !known.has(id)))];
+      if (unknown.length) {
+        // An account inserted meanwhile is seen now; one inserted later waits for this
+        // transaction, then releases the events it held (the accounts trigger).
+        await lockForHolding(em, p.id, unknown);
+        for (const id of await existingAccountIds(em, unknown)) known.add(id);
+      }
+      // A CRM event stating a new account's whole facts creates it (in this transaction).
+      const created = new Map<string, AccountFacts>();
+      for (const v of valid) {
+        const facts =
+          v.type === 'account_updated' && !known.has(v.accountId)
+            ? completeFacts(v.accountId, v.payload as IntegrationEventPayloads['account_updated'])
+            : null;
+        if (facts && !created.has(v.accountId)) created.set(v.accountId, facts);
+      }
+      for (const id of created.keys()) known.add(id);
+
+      const results: EventResult[] = [];
+      const storing: Array<ValidEvent & { held: boolean }> = [];
+      for (const v of valid) {
+        const admission = admitEvent(v.type, known.has(v.accountId));
+        if (admission === 'unknown_account')
+          results.push({
+            index: v.index,
+            eventId: v.eventId,
+            status: 'rejected',
+            reason: 'unknown_account',
+            errors: [
+              {
+                field: 'accountId',
+                message: `Retain knows no account ${v.accountId}; an account_updated event creates one when it states name, arrCents, segment, timeZone and ownerCsmId`,
+              },
+            ],
+          });
+        else storing.push({ ...v, held: admission === 'held' });
+      }
+
+      // One multi-row insert in request order; an event already stored (held or not), or
+      // earlier in the same request, is not stored again, so only the first occurrence of
+      // a new event is returned. An integration posts its own events: the source is the principal (checked above).
+      const inserted = new Set<number>();
+      const fresh = new Set(await insertInboundEvents(em, p.id, webhookId, storing));
+      for (const v of storing) {
+        if (fresh.delete(v.eventId)) inserted.add(v.index);
+      }
+      // Account facts change with the event that states them, in request order, each once.
+      for (const v of storing) {
+        if (v.type !== 'account_updated' || !inserted.has(v.index)) continue;
+        const occurredAt = new Date(v.occurredAt);
+        const facts = created.get(v.accountId);
+        if (facts) {
+          await assertAccountFacts(em, facts, occurredAt);
+          created.delete(v.accountId);
+        } else {
+          await this.accountFacts.applyEvent(
+            em,
+            v.accountId,
+            factChanges(v.payload as IntegrationEventPayloads['account_updated']),
+            occurredAt,
+            p,
+          );
+        }
+      }
+      // The source's share of held events: the oldest beyond it expire.
+      if (storing.some((v) => v.held && inserted.has(v.index)))
+        await expireHeldBeyondCapacity(em, p.id, this.config.policy.earlyWarning.heldEvents.maxPerSource);
+      // Delivered on commit, not before: wakes the worker's relay at once.
+      if (storing.some((v) => !v.held && inserted.has(v.index))) await notifyInbox(em);
+      // The same event twice in one batch: the second is a duplicate too.
+      for (const v of storing)
+        results.push({
+          index: v.index,
+          eventId: v.eventId,
+          status: inserted.has(v.index) ? (v.held ? 'held' : 'accepted') : 'duplicate',
+        });
+      return { results, inserted: inserted.size };
+    });
   }
 }

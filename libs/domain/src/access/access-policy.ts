@@ -115,6 +115,11 @@ export const ACCESS = {
   event: {
     /** Each integration posts its own events (`source` is its id); account facts need the `account_facts` scope. */
     ingest: { integration: 'any' },
+    /**
+     * Events held for an account Retain does not know yet: no account to stand to, so no
+     * relation; cs_ops, who launches accounts and runs the integrations, reads them.
+     */
+    readHeld: { cs_ops: 'any' },
   },
 } as const satisfies Record<string, Record<string, Grants>>;
 

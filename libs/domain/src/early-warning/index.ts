@@ -6,3 +6,4 @@ export * from './seasonal-windows';
 export * from './overload';
 export * from './forwarding';
 export * from './alert-handling';
+export * from './held-events';

@@ -286,6 +286,27 @@ const rejected: Array<[string, (p: EarlyWarningPolicy) => void, string]> = [
     },
     'earlyWarning: eventLookbackDays and maxEventsPerType whole numbers >= 1',
   ],
+  [
+    'events held 0 days',
+    (p) => {
+      p.heldEvents.holdDays = 0;
+    },
+    'earlyWarning.heldEvents: holdDays and maxPerSource whole numbers >= 1',
+  ],
+  [
+    'events held half a day',
+    (p) => {
+      p.heldEvents.holdDays = 0.5;
+    },
+    'earlyWarning.heldEvents: holdDays and maxPerSource whole numbers >= 1',
+  ],
+  [
+    'no held event kept per source',
+    (p) => {
+      p.heldEvents.maxPerSource = 0;
+    },
+    'earlyWarning.heldEvents: holdDays and maxPerSource whole numbers >= 1',
+  ],
   // severity and routing (alert-routing.policy.ts)
   [
     'a negative raise window',

@@ -143,6 +143,12 @@ export interface EarlyWarningSignalPolicy {
   /** A one-off signal (an event, not a level) alerts while it is younger than this many days. */
   eventLookbackDays: number;
   maxEventsPerType: number;
+  /**
+   * Events for an account Retain does not know yet (docs/rulebook.md, "Events for an
+   * account not known yet"): held at most `holdDays` days for the account to appear, and
+   * at most `maxPerSource` held at once per integration (the oldest beyond it expire).
+   */
+  heldEvents: { holdDays: number; maxPerSource: number };
 }
 
 /** Early warning (docs/rulebook.md §5): signal thresholds, severity modifiers, routing, SLAs and overload rules. */
@@ -240,6 +246,9 @@ export const EARLY_WARNING_DEFAULTS: EarlyWarningPolicy = {
   health: { criticalUpTo: 40, lowUpTo: 60 },
   eventLookbackDays: 7,
   maxEventsPerType: 50,
+  // 90 days: the renewal timeline's first milestone is T-90, and a usage baseline (60 days
+  // before a 14-day drop) is whole by then when the snapshots came before the launch.
+  heldEvents: { holdDays: 90, maxPerSource: 50_000 },
   ...ALERT_ROUTING_DEFAULTS,
   ...ALERT_OVERLOAD_DEFAULTS,
 };
@@ -353,6 +362,8 @@ export function validateEarlyWarningPolicy(ew: EarlyWarningPolicy): string[] {
     errors.push('earlyWarning.health: 0 <= criticalUpTo <= lowUpTo <= 100');
   if (!(wholeAtLeast(ew.eventLookbackDays, 1) && wholeAtLeast(ew.maxEventsPerType, 1)))
     errors.push('earlyWarning: eventLookbackDays and maxEventsPerType whole numbers >= 1');
+  if (!(wholeAtLeast(ew.heldEvents.holdDays, 1) && wholeAtLeast(ew.heldEvents.maxPerSource, 1)))
+    errors.push('earlyWarning.heldEvents: holdDays and maxPerSource whole numbers >= 1');
   errors.push(...validateAlertRouting(ew, RULE_IDS), ...validateAlertOverload(ew));
   return errors;
 }
