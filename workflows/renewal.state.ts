@@ -30,6 +30,8 @@ import { refuse } from './refusals';
 import {
   classifyRenewalRisk,
   reasonsChanged,
+  revenueTaskReassignments,
+  salesOwnsRevenue,
   daysUntilRenewal,
   decidedArrCents,
   layOutTasks,
@@ -124,14 +126,27 @@ export class Renewal {
     this.progress.touch();
   }
 
-  private addTasks(trigger: TaskTrigger, triggeredAt: Date): void {
+  /** Who the playbook's roles are on this renewal now. */
+  private taskPeople() {
     const s = this.state;
-    const people = {
+    return {
       ownerCsmId: s.account.ownerCsmId,
       csmManagerId: s.account.csmManagerId,
       salesRepId: s.account.salesRepId,
+      salesOwnsRevenue: salesOwnsRevenue(s.ownership),
     };
-    const added = layOutTasks(trigger, s.category, { triggeredAt, now: new Date() }, people, s.tasks, this.policy);
+  }
+
+  private addTasks(trigger: TaskTrigger, triggeredAt: Date): void {
+    const s = this.state;
+    const added = layOutTasks(
+      trigger,
+      s.category,
+      { triggeredAt, now: new Date() },
+      this.taskPeople(),
+      s.tasks,
+      this.policy,
+    );
     if (!added.length) return;
     s.tasks.push(...added);
     this.audit('workflow', 'tasks_laid_out', {
@@ -141,6 +156,7 @@ export class Renewal {
     });
   }
 
+  /** The ownership again (§2); open revenue tasks follow it to their new owner. */
   private recomputeOwnership(): void {
     const s = this.state;
     s.ownership = renewalOwnership(
@@ -152,6 +168,13 @@ export class Renewal {
       },
       this.policy,
     );
+    const moves = revenueTaskReassignments(s.tasks, this.taskPeople());
+    for (const m of moves) {
+      const t = s.tasks.find((x) => x.id === m.taskId)!;
+      t.ownerRole = m.ownerRole;
+      t.ownerId = m.ownerId;
+    }
+    if (moves.length) this.audit('workflow', 'tasks_reassigned', { reason: s.ownership.reason, moves });
   }
 
   updateSearchAttributes(): void {

@@ -177,6 +177,8 @@ describe('renewal workflow (time-skipping)', () => {
         expect([s.phase, s.category]).toEqual(['preparation', 'green']);
         // Assessment ran although launched after T-90, its tasks due late.
         expect(s.tasks.find((t) => t.key === 'assessment_review')).toMatchObject({ late: true });
+        // A $40K green renewal under the hybrid model is the CSM's, proposal included (§2).
+        expect(s.tasks.find((t) => t.key === 'renewal_proposal')).toMatchObject({ ownerRole: 'csm', ownerId: 'csm-1' });
 
         const signal = { eventId: 'crm-778', source: 'crm', inputs: { competitiveSignal: true } };
         await h.signal(healthInputSignal, signal);
@@ -191,6 +193,14 @@ describe('renewal workflow (time-skipping)', () => {
           ['executive_engagement', null],
         ]);
         expect(s.saveRequest?.reason).toMatch(/save mode/);
+        // Red: sales joins the hybrid renewal and takes the open proposal; the CSM keeps his own tasks.
+        expect(s.ownership.salesInvolved).toBe(true);
+        expect(s.tasks.find((t) => t.key === 'renewal_proposal')).toMatchObject({
+          ownerRole: 'sales_rep',
+          ownerId: 'ae-1',
+        });
+        expect(s.tasks.find((t) => t.key === 'value_metrics')).toMatchObject({ ownerRole: 'csm', ownerId: 'csm-1' });
+        expect(s.audit.filter((e) => e.action === 'tasks_reassigned')).toHaveLength(1);
         expect(s.audit.filter((e) => e.action === 'health_input')).toHaveLength(1);
         // Still red, for one more reason: the history names it (the category alone did not change).
         await h.signal(healthInputSignal, { eventId: 'erp-9', source: 'erp', inputs: { budgetSignal: true } });

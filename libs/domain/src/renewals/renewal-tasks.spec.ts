@@ -1,5 +1,13 @@
 import { DEFAULT_POLICY, resolvePolicy } from '../policy/retain-policy';
-import { layOutTasks, nextTaskDeadline, tasksToEscalate, type RenewalTask } from './renewal-tasks';
+import {
+  layOutTasks,
+  nextTaskDeadline,
+  revenueTaskReassignments,
+  salesOwnsRevenue,
+  tasksToEscalate,
+  type RenewalTask,
+} from './renewal-tasks';
+import { renewalOwnership } from './renewal-ownership';
 import type { RiskCategory } from './risk-classification';
 
 const people = { ownerCsmId: 'csm-1', csmManagerId: 'mgr-1', salesRepId: 'ae-1' };
@@ -128,5 +136,68 @@ describe('phase playbooks', () => {
     expect(() => resolvePolicy({ renewal: { playbook: bad } })).toThrow(
       /no customer outreach at preparation unless red/,
     );
+  });
+});
+
+describe('revenue tasks follow the ownership model (§2)', () => {
+  const owners = (
+    model: 'cs_led' | 'sales_led' | 'hybrid',
+    arrCents: number,
+    category: RiskCategory,
+    salesRepId: string | null,
+  ) =>
+    renewalOwnership(
+      { arrCents, category, ownerCsmId: 'csm-1', salesRepId },
+      resolvePolicy({ renewal: { ownership: { model } } }),
+    );
+  it.each<[string, ReturnType<typeof owners>, string | null, [string, string | null]]>([
+    ['CS-led: the CSM', owners('cs_led', 20_000_000, 'green', 'ae-1'), 'ae-1', ['csm', 'csm-1']],
+    ['sales-led: the sales rep', owners('sales_led', 2_000_000, 'green', 'ae-1'), 'ae-1', ['sales_rep', 'ae-1']],
+    ['hybrid, $200K: sales joined', owners('hybrid', 20_000_000, 'green', 'ae-1'), 'ae-1', ['sales_rep', 'ae-1']],
+    ['hybrid, $20K green: the CSM', owners('hybrid', 2_000_000, 'green', 'ae-1'), 'ae-1', ['csm', 'csm-1']],
+    ['hybrid, $20K red: sales joined', owners('hybrid', 2_000_000, 'red', 'ae-1'), 'ae-1', ['sales_rep', 'ae-1']],
+    [
+      'sales-led without a sales rep: the CSM carries it',
+      owners('sales_led', 2_000_000, 'green', null),
+      null,
+      ['csm', 'csm-1'],
+    ],
+  ])('the proposal and negotiation tasks: %s', (_, ownership, salesRepId, [role, id]) => {
+    const tasks = [
+      ...layOutTasks(
+        'preparation',
+        'green',
+        { triggeredAt: t0, now: t0 },
+        { ...people, salesRepId, salesOwnsRevenue: salesOwnsRevenue(ownership) },
+        [],
+        DEFAULT_POLICY,
+      ),
+      ...layOutTasks(
+        'closing',
+        'green',
+        { triggeredAt: t0, now: t0 },
+        { ...people, salesRepId, salesOwnsRevenue: salesOwnsRevenue(ownership) },
+        [],
+        DEFAULT_POLICY,
+      ),
+    ];
+    const revenue = tasks.filter((t) => t.revenueTask);
+    expect(revenue.map((t) => t.key)).toEqual(['renewal_proposal', 'formal_proposal', 'negotiate_terms', 'signatures']);
+    for (const t of revenue) expect([t.ownerRole, t.ownerId]).toEqual([role, id]);
+    // Other tasks stay with their roles.
+    expect(tasks.find((t) => t.key === 'value_metrics')).toMatchObject({ ownerRole: 'csm', ownerId: 'csm-1' });
+  });
+
+  it('moves open revenue tasks when sales joins, and leaves done ones with who did them', () => {
+    const laid = layOutTasks('closing', 'green', { triggeredAt: t0, now: t0 }, people, [], DEFAULT_POLICY);
+    const done = laid.map((t) => (t.key === 'formal_proposal' ? { ...t, state: 'done' as const } : t));
+    expect(revenueTaskReassignments(done, people)).toEqual([]);
+    expect(revenueTaskReassignments(done, { ...people, salesOwnsRevenue: true })).toEqual([
+      { taskId: 'negotiate_terms', ownerRole: 'sales_rep', ownerId: 'ae-1' },
+      { taskId: 'signatures', ownerRole: 'sales_rep', ownerId: 'ae-1' },
+    ]);
+    // Tasks laid out before revenue tasks existed (no revenueTask mark) never move.
+    const legacy = laid.map(({ revenueTask: _, ...t }) => t);
+    expect(revenueTaskReassignments(legacy, { ...people, salesOwnsRevenue: true })).toEqual([]);
   });
 });

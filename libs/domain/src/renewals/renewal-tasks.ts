@@ -9,9 +9,12 @@ export interface RenewalTask {
   key: string;
   title: string;
   trigger: TaskTrigger;
-  ownerRole: TaskOwnerRole;
+  /** The role it went to (a `revenue_owner` template resolves to the sales rep or the CSM). */
+  ownerRole: Exclude<TaskOwnerRole, 'revenue_owner'>;
   /** The person, when the account names one for the role; otherwise the role's queue. */
   ownerId: string | null;
+  /** Laid out for the revenue owner: it moves when the ownership does (absent on tasks from before). */
+  revenueTask?: boolean;
   customerFacing: boolean;
   /** When it should have been due by the playbook. */
   nominalDueAt: string;
@@ -32,12 +35,19 @@ export interface TaskPeople {
   ownerCsmId: string;
   csmManagerId: string | null;
   salesRepId: string | null;
+  /** The ownership gives sales the revenue and negotiation (§2: sales-led, or hybrid with sales joined). */
+  salesOwnsRevenue?: boolean;
 }
 
 const DAY = 86_400_000;
 
-function ownerFor(role: TaskOwnerRole, people: TaskPeople): { ownerRole: TaskOwnerRole; ownerId: string | null } {
+function ownerFor(
+  role: TaskOwnerRole,
+  people: TaskPeople,
+): { ownerRole: Exclude<TaskOwnerRole, 'revenue_owner'>; ownerId: string | null } {
   switch (role) {
+    case 'revenue_owner':
+      return ownerFor(people.salesOwnsRevenue ? 'sales_rep' : 'csm', people);
     case 'csm':
       return { ownerRole: 'csm', ownerId: people.ownerCsmId };
     case 'sales_rep':
@@ -84,6 +94,7 @@ export function layOutTasks(
       title: template.title,
       trigger,
       ...ownerFor(template.ownerRole, people),
+      ...(template.ownerRole === 'revenue_owner' ? { revenueTask: true } : {}),
       customerFacing: template.customerFacing,
       nominalDueAt: new Date(nominal).toISOString(),
       dueAt: new Date(due).toISOString(),
@@ -97,6 +108,32 @@ export function layOutTasks(
     });
   }
   return out;
+}
+
+/**
+ * The open revenue tasks whose owner the ownership now names differently (sales joined a
+ * hybrid renewal, or left it; the sales rep changed), each with its new owner. Done
+ * tasks stay with whoever did them.
+ */
+export function revenueTaskReassignments(
+  tasks: readonly RenewalTask[],
+  people: TaskPeople,
+): Array<{ taskId: string; ownerRole: RenewalTask['ownerRole']; ownerId: string | null }> {
+  const owner = ownerFor('revenue_owner', people);
+  return tasks
+    .filter(
+      (t) => t.state === 'open' && t.revenueTask && (t.ownerRole !== owner.ownerRole || t.ownerId !== owner.ownerId),
+    )
+    .map((t) => ({ taskId: t.id, ...owner }));
+}
+
+/** Whether the ownership gives sales the revenue and negotiation (§2). */
+export function salesOwnsRevenue(
+  ownership: { owners: ReadonlyArray<{ role: string; responsibility: string }> } | null,
+): boolean {
+  return (
+    ownership?.owners.some((o) => o.role === 'sales_rep' && o.responsibility === 'revenue_and_negotiation') ?? false
+  );
 }
 
 /** Open tasks past their due date and not yet escalated: escalate each once. */

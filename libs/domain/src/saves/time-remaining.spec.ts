@@ -76,7 +76,7 @@ describe('time remaining (§4.5)', () => {
     ['compressed: a deal-breaker', 'compressed', issue({ dealBreaker: true }), 24 * 20, DEFAULT_POLICY, null],
     ['compressed: an impact-4 issue', 'compressed', issue({ impact: 4 }), 24 * 20, DEFAULT_POLICY, null],
     ['compressed: an impact-3 issue', 'compressed', issue({ impact: 3 }), 24 * 20, DEFAULT_POLICY, /critical issues/],
-    ['compressed: no issue named', 'compressed', null, 24 * 20, DEFAULT_POLICY, /critical issues/],
+    ['compressed: no issue named (a relationship step)', 'compressed', null, 24 * 20, DEFAULT_POLICY, null],
     ['emergency: a quick fix within 72 h', 'emergency', issue({ quickFix: true }), 72, DEFAULT_POLICY, null],
     [
       'emergency: a fixable deal-breaker within 72 h',
@@ -95,7 +95,8 @@ describe('time remaining (§4.5)', () => {
       /within 72 hours/,
     ],
     ['emergency: a slow fix', 'emergency', issue({ impact: 5 }), 24, DEFAULT_POLICY, /fast fixes only/],
-    ['emergency: no issue', 'emergency', null, 24, DEFAULT_POLICY, /fast fixes only/],
+    ['emergency: no issue named, within 72 h', 'emergency', null, 24, DEFAULT_POLICY, null],
+    ['emergency: no issue named, in a week', 'emergency', null, 24 * 7, DEFAULT_POLICY, /within 72 hours/],
     ['emergency, a policy from before: anything', 'emergency', null, 24 * 20, before, null],
   ])('plan item: %s', (_, band, i, hours, policy, problem) => {
     const found = planItemTimeBandProblem(band, i, inHours(hours), now, policy);

@@ -44,8 +44,10 @@ export function criticalIssue(issue: Pick<SaveIssue, 'dealBreaker' | 'impact'>, 
 
 /**
  * Whether a new plan item fits the time left; the problem, or null. Emergency: a fast
- * fix only, for an issue that is a quick fix or a fixable deal-breaker, due within the
- * fast-fix window. Compressed: for a critical issue only. Comprehensive: anything.
+ * fix only, due within the fast-fix window and, where it names an issue, for one that is
+ * a quick fix or a fixable deal-breaker. Compressed: where it names an issue, a critical
+ * one. An item naming no issue (a relationship step, a value review) is judged by its
+ * due date alone. Comprehensive: anything.
  */
 export function planItemTimeBandProblem(
   band: RenewalTimeBand,
@@ -58,14 +60,13 @@ export function planItemTimeBandProblem(
   if (!s) return null;
   if (band === 'emergency' && s.emergencyFastFixesOnly) {
     const hours = policy.save.fastFix.dueWithinHours;
-    const fastFix = issue !== null && (issue.quickFix || (issue.dealBreaker && issue.fixable));
-    if (!fastFix)
-      return 'under 30 days to the renewal (emergency) the plan holds fast fixes only: name an issue that is a quick fix or a fixable deal-breaker';
+    if (issue !== null && !(issue.quickFix || (issue.dealBreaker && issue.fixable)))
+      return 'under 30 days to the renewal (emergency) the plan holds fast fixes only: this issue is neither a quick fix nor a fixable deal-breaker';
     if (Date.parse(dueAt) > now.getTime() + hours * 3_600_000)
       return `under 30 days to the renewal (emergency) a fast fix is due within ${hours} hours`;
   }
-  if (band === 'compressed' && s.compressedCriticalIssuesOnly && (issue === null || !criticalIssue(issue, policy)))
-    return `30 to 89 days to the renewal (compressed) the plan keeps to critical issues: name a deal-breaker or an issue of impact ${s.criticalFromImpact} or more`;
+  if (band === 'compressed' && s.compressedCriticalIssuesOnly && issue !== null && !criticalIssue(issue, policy))
+    return `30 to 89 days to the renewal (compressed) the plan keeps to critical issues: this issue is neither a deal-breaker nor of impact ${s.criticalFromImpact} or more`;
   return null;
 }
 

@@ -53,7 +53,12 @@ export type TaskTrigger =
   | 'post_renewal'
   | 'became_red'
   | 'stakeholder_change';
-export const TASK_OWNER_ROLES = ['csm', 'csm_manager', 'sales_rep', 'director', 'vp'] as const;
+/**
+ * Who a playbook task goes to. `revenue_owner` is whoever the ownership model gives the
+ * revenue and negotiation (§2): the sales rep where sales owns it (sales-led, or hybrid
+ * once sales has joined), the CSM otherwise; it follows the ownership as it changes.
+ */
+export const TASK_OWNER_ROLES = ['csm', 'csm_manager', 'sales_rep', 'director', 'vp', 'revenue_owner'] as const;
 export type TaskOwnerRole = (typeof TASK_OWNER_ROLES)[number];
 
 export interface RenewalTaskTemplate {
@@ -143,7 +148,7 @@ export const RENEWAL_DEFAULTS: RenewalPolicy = {
       key: 'renewal_proposal',
       title: 'Build the renewal proposal',
       trigger: 'preparation',
-      ownerRole: 'csm',
+      ownerRole: 'revenue_owner',
       dueDays: 21,
       customerFacing: false,
     },
@@ -226,7 +231,7 @@ export const RENEWAL_DEFAULTS: RenewalPolicy = {
       key: 'initial_terms',
       title: 'Float initial terms',
       trigger: 'engagement',
-      ownerRole: 'csm',
+      ownerRole: 'revenue_owner',
       dueDays: 14,
       customerFacing: true,
     },
@@ -252,7 +257,7 @@ export const RENEWAL_DEFAULTS: RenewalPolicy = {
       key: 'formal_proposal',
       title: 'Send the formal proposal',
       trigger: 'closing',
-      ownerRole: 'csm',
+      ownerRole: 'revenue_owner',
       dueDays: 1,
       customerFacing: true,
     },
@@ -268,7 +273,7 @@ export const RENEWAL_DEFAULTS: RenewalPolicy = {
       key: 'negotiate_terms',
       title: 'Negotiate terms if needed',
       trigger: 'closing',
-      ownerRole: 'csm',
+      ownerRole: 'revenue_owner',
       dueDays: 7,
       customerFacing: true,
     },
@@ -292,7 +297,7 @@ export const RENEWAL_DEFAULTS: RenewalPolicy = {
       key: 'signatures',
       title: 'Line up approvals and signatures',
       trigger: 'closing',
-      ownerRole: 'csm',
+      ownerRole: 'revenue_owner',
       dueDays: 12,
       customerFacing: true,
     },
