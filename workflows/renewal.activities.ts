@@ -1,24 +1,11 @@
 import type { FollowUpActivities, RenewalReadModelUpdate } from './definitions';
+import type { WorkflowNotificationKind } from './domain';
 
 /** A notification for the outbox: delivered by the notifier, never twice for one key. */
 export interface RenewalNotification {
   /** Idempotency key: the same key is recorded once. */
   key: string;
-  kind:
-    | 'task_overdue'
-    | 'no_decision_on_renewal_day'
-    | 'save_requested'
-    | 'plan_item_overdue'
-    | 'approval_escalated'
-    | 'save_deadline_passed'
-    | 'monitoring_declining'
-    | 'monitoring_relapse'
-    | 'monitoring_blind'
-    | 'promise_overdue'
-    | 'promise_missed'
-    | 'monitoring_task_missed'
-    | 'win_back_touchpoint'
-    | 'win_back_task_overdue';
+  kind: WorkflowNotificationKind;
   renewalId: string | null;
   accountId: string;
   /** Principals to notify directly. */

@@ -3,7 +3,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import type { DataSource } from 'typeorm';
-import { loadConfig } from '@retain/config';
+import { loadConfig, type AppConfig } from '@retain/config';
+import { DEFAULT_POLICY, WORKFLOW_NOTIFICATION_KINDS, resolvePolicy } from '@retain/domain';
 import { createDataSource } from '@retain/persistence';
 import { AccountRiskReadModelActivities } from '../../apps/worker/src/activities/account-risk.activities';
 import { RenewalReadModelActivities } from '../../apps/worker/src/activities/renewal-read-model.activities';
@@ -33,6 +34,7 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
   let smtp: TestMailbox;
   let email: EmailChannel;
   let dispatcher: NotificationDispatcher;
+  let timedConfig: AppConfig;
   let activities: RenewalReadModelActivities;
   const secret = `whsec_${randomBytes(24).toString('base64')}`;
   const posts: ReceivedPost[] = [];
@@ -74,6 +76,14 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
       NOTIFY_WEBHOOK_SECRET: secret,
       SMTP_URL: smtp.url,
       NOTIFY_EMAIL_FROM: 'retain@example.test',
+    });
+    // The transport tests send workflow notifications at once whatever the hour they run at; how those are timed
+    // by kind (quiet hours, digests) is tested below with the default policy at fixed times.
+    config.policy = resolvePolicy({
+      notifications: { immediateKinds: [...WORKFLOW_NOTIFICATION_KINDS], dailyDigestKinds: [] },
+    });
+    timedConfig = Object.assign(Object.create(Object.getPrototypeOf(config) as object) as AppConfig, config, {
+      policy: DEFAULT_POLICY,
     });
     email = new EmailChannel(config);
     dispatcher = new NotificationDispatcher(config, db, new WebhookChannel(config), email);
@@ -139,6 +149,7 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
       'SELECT channel, recipient, status, attempts, last_error, next_attempt_at FROM notification_deliveries WHERE notification_key = $1 ORDER BY channel, recipient',
       [key],
     );
+  const at = (iso: string) => new Date(iso);
   const deliveredAt = async (key: string): Promise<Date | null> => {
     const rows: Array<{ delivered_at: Date | null }> = await db.query(
       'SELECT delivered_at FROM notifications WHERE key = $1',
@@ -288,6 +299,57 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
     expect(mails).toHaveLength(0);
   });
 
+  describe('workflow notifications, timed by kind in each recipient’s own time zone (§5.5)', () => {
+    // Nia is in New York; the account acc-q1 has no row, so anyone without a zone is timed in UTC.
+    const written = async (n: RenewalNotification, createdAt: string) => {
+      await activities.notify(n);
+      await db.query('UPDATE notifications SET created_at = $2 WHERE key = $1', [n.key, createdAt]);
+    };
+    const timedDeliveries = async (key: string) =>
+      db.query<Array<{ recipient: string; next_attempt_at: Date; digest_at: Date | null }>>(
+        `SELECT recipient, next_attempt_at, digest_at FROM notification_deliveries WHERE notification_key = $1 AND channel = 'email' ORDER BY recipient`,
+        [key],
+      );
+    it.each<[string, RenewalNotification['kind'], string, string | null]>([
+      // 02:00 in New York (07:00Z): inside quiet hours (20:00-08:00), so 08:00 local = 13:00Z.
+      ['an overdue renewal task waits for the end of quiet hours', 'task_overdue', '2027-03-03T13:00:00.000Z', null],
+      ['a save past its deadline too', 'save_deadline_passed', '2027-03-03T13:00:00.000Z', null],
+      ['renewal day without a decision goes at once', 'no_decision_on_renewal_day', '2027-03-03T07:00:00.000Z', null],
+      ['a relapse goes at once', 'monitoring_relapse', '2027-03-03T07:00:00.000Z', null],
+      // Daily digest: 09:00 in New York = 14:00Z.
+      [
+        'a win-back touchpoint joins the daily digest',
+        'win_back_touchpoint',
+        '2027-03-03T14:00:00.000Z',
+        '2027-03-03T14:00:00.000Z',
+      ],
+    ])('%s', async (_, kind, expectedAt, digestAt) => {
+      const timed = new NotificationDispatcher(timedConfig, db, new WebhookChannel(timedConfig), email);
+      const key = `renewal:acc-q1:2027-04-01:${kind}:quiet`;
+      await written(
+        notification(key, { kind, accountId: 'acc-q1', recipientIds: ['csm-ny'] }),
+        '2027-03-03T07:00:00.000Z',
+      );
+      await timed.runOnce(at('2027-03-03T07:00:00.000Z'));
+      expect(await timedDeliveries(key)).toEqual([
+        { recipient: 'nia@example.test', next_attempt_at: at(expectedAt), digest_at: digestAt ? at(digestAt) : null },
+      ]);
+      // Nothing of it is left for the next tests' dispatcher.
+      await db.query('DELETE FROM notification_deliveries WHERE notification_key = $1', [key]);
+      await db.query('DELETE FROM notifications WHERE key = $1', [key]);
+    });
+
+    it('sends at once what falls outside quiet hours: 10:00 in New York', async () => {
+      const timed = new NotificationDispatcher(timedConfig, db, new WebhookChannel(timedConfig), email);
+      const key = 'renewal:acc-q1:2027-04-01:task_overdue:day';
+      await written(notification(key, { accountId: 'acc-q1', recipientIds: ['csm-ny'] }), '2027-03-03T15:00:00.000Z');
+      await timed.runOnce(at('2027-03-03T15:00:00.000Z'));
+      expect((await timedDeliveries(key)).map((d) => d.next_attempt_at)).toEqual([at('2027-03-03T15:00:00.000Z')]);
+      await db.query('DELETE FROM notification_deliveries WHERE notification_key = $1', [key]);
+      await db.query('DELETE FROM notifications WHERE key = $1', [key]);
+    });
+  });
+
   describe('alert notifications, timed per recipient', () => {
     let risk: AccountRiskReadModelActivities;
     beforeAll(() => {
@@ -321,7 +383,6 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
       timeZone: 'America/Denver',
       ...o,
     });
-    const at = (iso: string) => new Date(iso);
     /** The message with quoted-printable soft line breaks undone. */
     const text = (m: ReceivedMail) => m.raw.replace(/=\r?\n/g, '');
     const sentTo = (address: string) => mails.filter((m) => m.to.includes(address));

@@ -174,6 +174,8 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
         due.map((r) => [
           r.key,
           {
+            kind: r.kind,
+            createdAt: r.created_at,
             timing: r.timing,
             recipientTiming: r.recipient_timing,
             severity: r.severity,

@@ -10,6 +10,7 @@ import {
   mostUrgentTiming,
   nextAllowedDelivery,
   recipientDelivery,
+  workflowNotificationDelivery,
   suppressionDecision,
   validateManualSuppression,
   type AlertCandidate,
@@ -382,5 +383,52 @@ describe("per-recipient delivery (each recipient's own time zone and timing)", (
     expect(mostUrgentTiming(['daily_digest', 'prompt', 'weekly_digest'])).toBe('prompt');
     expect(mostUrgentTiming(['prompt', 'immediate'])).toBe('immediate');
     expect(() => mostUrgentTiming([])).toThrow(RangeError);
+  });
+});
+
+describe('workflowNotificationDelivery (§5.5: quiet hours and digests for every notification)', () => {
+  const zone = 'America/New_York';
+  it.each<[string, string, string, string, 'daily' | null]>([
+    [
+      'an overdue task at 02:00 local waits for 08:00',
+      'task_overdue',
+      '2027-03-03T07:00:00Z',
+      '2027-03-03T13:00:00.000Z',
+      null,
+    ],
+    [
+      'an overdue task at 10:00 local goes at once',
+      'task_overdue',
+      '2027-03-03T15:00:00Z',
+      '2027-03-03T15:00:00.000Z',
+      null,
+    ],
+    [
+      'a declining week at 21:00 local waits for 08:00',
+      'monitoring_declining',
+      '2027-03-04T02:00:00Z',
+      '2027-03-04T13:00:00.000Z',
+      null,
+    ],
+    [
+      'renewal day without a decision at 02:00 goes at once',
+      'no_decision_on_renewal_day',
+      '2027-03-03T07:00:00Z',
+      '2027-03-03T07:00:00.000Z',
+      null,
+    ],
+    ['a relapse at 02:00 goes at once', 'monitoring_relapse', '2027-03-03T07:00:00Z', '2027-03-03T07:00:00.000Z', null],
+    [
+      'a win-back touchpoint at 10:00 waits for the next 09:00 digest',
+      'win_back_touchpoint',
+      '2027-03-03T15:00:00Z',
+      '2027-03-04T14:00:00.000Z',
+      'daily',
+    ],
+  ])('%s', (_, kind, createdAt, expectedAt, digest) => {
+    expect(workflowNotificationDelivery(kind, new Date(createdAt), zone, DEFAULT_POLICY)).toEqual({
+      at: new Date(expectedAt),
+      digest,
+    });
   });
 });

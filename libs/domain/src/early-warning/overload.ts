@@ -448,3 +448,23 @@ export function recipientDelivery(
   const { at } = deliveryWindowFor(timing, severity, raisedAt, timeZone, policy);
   return { at, digest: timing === 'daily_digest' ? 'daily' : timing === 'weekly_digest' ? 'weekly' : null };
 }
+
+/**
+ * When a workflow's notification (a renewal task overdue, a save past its deadline, a
+ * declining week, ...) created at `createdAt` reaches one recipient, in the recipient's
+ * own time zone (§5.5, "Quiet hours and digests for every notification"): the kinds the
+ * policy calls immediate at once; the digest kinds in the next daily digest; every other
+ * kind at once unless the recipient is in quiet hours, then when they end.
+ */
+export function workflowNotificationDelivery(
+  kind: string,
+  createdAt: Date,
+  timeZone: string,
+  policy: RetainPolicy,
+): RecipientDelivery {
+  const n = policy.notifications;
+  if ((n.immediateKinds as readonly string[]).includes(kind)) return { at: createdAt, digest: null };
+  if ((n.dailyDigestKinds as readonly string[]).includes(kind))
+    return recipientDelivery('daily_digest', 'P3', createdAt, timeZone, policy);
+  return { at: quietEnd(createdAt, timeZone, policy) ?? createdAt, digest: null };
+}

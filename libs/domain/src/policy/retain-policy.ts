@@ -13,6 +13,11 @@ import {
   validateEarlyWarningPolicy,
   type EarlyWarningPolicy,
 } from './sections/early-warning.policy';
+import {
+  NOTIFICATION_DEFAULTS,
+  validateNotificationPolicy,
+  type NotificationPolicy,
+} from './sections/notifications.policy';
 import { POST_SAVE_DEFAULTS, validatePostSavePolicy, type PostSavePolicy } from './sections/post-save.policy';
 import {
   RENEWAL_DEFAULTS,
@@ -26,6 +31,11 @@ import { WIN_BACK_DEFAULTS, validateWinBackPolicy, type WinBackPolicy } from './
 export type { AlertGroup, AlertSeverity } from './sections/alert-vocabulary';
 export type { SeasonalSuppressionWindow } from './sections/alert-overload.policy';
 export { ALERT_ESCALATION_ROLES } from './sections/alert-routing.policy';
+export {
+  WORKFLOW_NOTIFICATION_KINDS,
+  type NotificationPolicy,
+  type WorkflowNotificationKind,
+} from './sections/notifications.policy';
 export type {
   AlertChannel,
   AlertDeliveryTiming,
@@ -59,16 +69,19 @@ export interface RetainPolicy {
   postSave: PostSavePolicy;
   winBack: WinBackPolicy;
   earlyWarning: EarlyWarningPolicy;
+  /** How the workflows' own notifications are timed (the dispatcher reads the deployment's). */
+  notifications: NotificationPolicy;
 }
 
 /** Each section's defaults under one version: change the version whenever any of them changes. */
 const DEFAULTS: RetainPolicy = {
-  version: '2026-12-01.3',
+  version: '2026-12-01.4',
   renewal: RENEWAL_DEFAULTS,
   save: SAVE_DEFAULTS,
   postSave: POST_SAVE_DEFAULTS,
   winBack: WIN_BACK_DEFAULTS,
   earlyWarning: EARLY_WARNING_DEFAULTS,
+  notifications: NOTIFICATION_DEFAULTS,
 };
 
 function deepFreeze<T>(value: T): T {
@@ -172,6 +185,7 @@ export function validatePolicy(policy: RetainPolicy): string[] {
     // part of InvalidPolicyError's text and of the api's errors[].
     ...validateLaunchWindow(policy.renewal.launchWindow),
     ...validateEarlyWarningPolicy(policy.earlyWarning),
+    ...validateNotificationPolicy(policy.notifications),
   ];
   if (typeof policy.version !== 'string' || policy.version.length === 0) errors.push('version: a non-empty string');
   return errors;

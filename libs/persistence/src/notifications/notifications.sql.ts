@@ -98,6 +98,8 @@ export async function notifiedAlertIds(db: Queryable, key: string): Promise<stri
 /** A notification that is due and has no deliveries yet, with what times it per recipient. */
 export interface DueNotificationRow {
   key: string;
+  kind: string;
+  created_at: Date;
   timing: NotificationTiming;
   recipient_timing: Record<string, NotificationTiming>;
   severity: AlertSeverity | null;
@@ -112,7 +114,9 @@ export interface DueNotificationRow {
  */
 export async function lockDueNotifications(db: Queryable, now: Date, limit: number): Promise<DueNotificationRow[]> {
   return db.query(
-    `SELECT n.key, n.timing, n.recipient_timing, n.severity, n.raised_at, n.time_zone FROM notifications n
+    `SELECT n.key, n.kind, n.created_at, n.timing, n.recipient_timing, n.severity, n.raised_at,
+            COALESCE(n.time_zone, (SELECT a.time_zone FROM accounts a WHERE a.id = n.account_id)) AS time_zone
+       FROM notifications n
       WHERE n.delivered_at IS NULL AND date_trunc('milliseconds', n.deliver_after) <= $1
         AND NOT EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.notification_key = n.key)
       ORDER BY n.deliver_after, n.key LIMIT $2 FOR UPDATE SKIP LOCKED`,
