@@ -10,6 +10,7 @@ import {
   ALERT_REFUSALS,
   earlyWarningIssueSignal,
   healthInputSignal,
+  renewalRiskSignal,
   saveRequestedSignal,
   stakeholderChangeSignal,
   type AccountRiskActivities,
@@ -35,6 +36,7 @@ import {
   opensConsolidationWindow,
   renewalForwardFromAlert,
   renewalForwardFromEvent,
+  renewalSignalFromEvent,
   routeAlert,
   saveIssueFromAlert,
   suppressionDecision,
@@ -47,6 +49,9 @@ import {
   type TriggeredAlert,
 } from './domain';
 import { rememberApplied, wasApplied } from './workflow-loop';
+
+/** patched() id: competitive, stakeholder and commercial signals reach the renewal with their weight, to expire there. */
+export const RENEWAL_SIGNALS_PATCH = 'account-risk-renewal-signals';
 
 /** patched() id: every usage snapshot is a health reading (its change against the baseline), not only a usage alert's drop. */
 export const USAGE_READINGS_PATCH = 'account-risk-usage-readings';
@@ -71,7 +76,7 @@ export class AccountRisk {
   readonly state: AccountRiskState;
   readonly inbox: IntegrationEventSignal[];
   private readonly dirty = new Set<string>();
-  private readonly forwards: Array<{ forward: RenewalForward; eventId: string }> = [];
+  private readonly forwards: Array<{ forward: RenewalForward; eventId: string; occurredAt?: string }> = [];
   private readonly eventsPerRun: number;
   private thisRun = 0;
 
@@ -236,10 +241,15 @@ export class AccountRisk {
     this.thisRun += 1;
     if (!s.lastEventAt || Date.parse(e.occurredAt) > Date.parse(s.lastEventAt))
       s.lastEventAt = new Date(Date.parse(e.occurredAt)).toISOString();
-    const forward = renewalForwardFromEvent(event);
+    const weighed = renewalSignalFromEvent(event);
+    if (weighed && patched(RENEWAL_SIGNALS_PATCH)) {
+      this.forwards.push({ forward: { signal: weighed }, eventId: e.eventId, occurredAt: e.occurredAt });
+      return;
+    }
+    const forward = renewalForwardFromEvent(event, this.policy);
     // A lagging churn signal reaches the renewal only in histories made after the patch (before it, nothing was sent).
     if (forward?.inputs?.churnSignal && !patched(LAGGING_CHURN_SIGNALS_PATCH)) return;
-    if (forward) this.forwards.push({ forward, eventId: e.eventId });
+    if (forward) this.forwards.push({ forward, eventId: e.eventId, occurredAt: e.occurredAt });
   }
 
   /**
@@ -262,7 +272,7 @@ export class AccountRisk {
     return applied > 0 || (last !== null && Date.now() >= nextEvaluationAt(last));
   }
 
-  takeForwards(): Array<{ forward: RenewalForward; eventId: string }> {
+  takeForwards(): Array<{ forward: RenewalForward; eventId: string; occurredAt?: string }> {
     return this.forwards.splice(0);
   }
 
@@ -275,9 +285,23 @@ export class AccountRisk {
   // ---- the I/O of one alert (order matters: see the file header) ----
 
   /** Passes a signal's meaning to the open renewal (reclassification); applied there once per id. */
-  async forwardToRenewal(forward: RenewalForward, eventId: string, ctx: AccountRiskContext): Promise<void> {
+  async forwardToRenewal(
+    forward: RenewalForward,
+    eventId: string,
+    ctx: AccountRiskContext,
+    occurredAt?: string,
+  ): Promise<void> {
     if (!ctx.openRenewalId) return;
     const renewal = getExternalWorkflowHandle(ctx.openRenewalId);
+    if (forward.signal)
+      await renewal
+        .signal(renewalRiskSignal, {
+          eventId: `early-warning:${eventId}`,
+          source: 'early_warning',
+          signal: forward.signal,
+          occurredAt: occurredAt ?? now().toISOString(),
+        })
+        .catch(() => undefined);
     if (forward.inputs)
       await renewal
         .signal(healthInputSignal, {

@@ -91,7 +91,8 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
     const evaluationDue = risk.evaluationDue(applied);
     if (evaluationDue || Date.now() >= nextEscalation) {
       const ctx = await activities.loadAccountContext(s.accountId);
-      for (const f of risk.takeForwards()) if (ctx) await risk.forwardToRenewal(f.forward, f.eventId, ctx);
+      for (const f of risk.takeForwards())
+        if (ctx) await risk.forwardToRenewal(f.forward, f.eventId, ctx, f.occurredAt);
       if (ctx && evaluationDue) for (const t of risk.evaluate(ctx)) await risk.raise(t, ctx);
       await risk.escalateDue(ctx);
     }

@@ -8,6 +8,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { REFUSALS } from './refusals';
 import type {
   RenewalHealthInputs,
+  RenewalSignalReport,
   RenewalOwnership,
   RenewalPhase,
   RenewalTask,
@@ -177,6 +178,16 @@ export interface StakeholderChangeSignal {
 }
 export const stakeholderChangeSignal = defineSignal<[StakeholderChangeSignal]>('stakeholderChange');
 
+/** From the early warning: a competitive, stakeholder or commercial signal with its weight (renewal-signals.ts). */
+export interface RenewalRiskSignal {
+  eventId: string;
+  source: string;
+  signal: RenewalSignalReport;
+  /** When the event happened: the signal's lifetime counts from it. */
+  occurredAt: string;
+}
+export const renewalRiskSignal = defineSignal<[RenewalRiskSignal]>('renewalRisk');
+
 /** From a save effort started for this renewal (through REST, or by this renewal): links the two. */
 export interface SaveLinkedSignal {
   saveId: string;
@@ -224,6 +235,16 @@ export interface CancelRenewalUpdate {
   by: string;
 }
 export const cancelRenewalUpdate = defineUpdate<RenewalState, [CancelRenewalUpdate]>('cancelRenewal');
+
+export interface ResolveRenewalSignalUpdate {
+  signalId: string;
+  reason: string;
+  by: string;
+}
+/** A person resolves a signal with a reason: it no longer counts, and the renewal classifies again. */
+export const resolveRenewalSignalUpdate = defineUpdate<RenewalState, [ResolveRenewalSignalUpdate]>(
+  'resolveRenewalSignal',
+);
 
 export const getRenewalStateQuery = defineQuery<RenewalState>('getRenewalState');
 

@@ -13,6 +13,7 @@ export const REFUSALS = {
     alreadyDecided: 'RenewalAlreadyDecided',
     closed: 'RenewalClosed',
     invalid: 'RenewalInvalidChange',
+    signalNotFound: 'RenewalSignalNotFound',
   },
   save: {
     notFound: 'SaveItemNotFound',

@@ -4,7 +4,7 @@
  * functions (docs/rulebook.md); this class applies them, keeps the audit trail, queues
  * notifications and marks what must be recorded.
  */
-import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
   RENEWAL_REFUSALS,
   renewalWorkflowId,
@@ -24,12 +24,18 @@ import {
   type SaveLinkedSignal,
   type SaveRequestedSignal,
   type StakeholderChangeSignal,
+  type RenewalRiskSignal,
+  type ResolveRenewalSignalUpdate,
   type WinBackInput,
 } from './definitions';
 import { refuse } from './refusals';
 import {
   classifyRenewalRisk,
+  nextSignalExpiry,
   reasonsChanged,
+  recordRenewalSignal,
+  renewalSignalSettings,
+  resolveSignalProblem,
   revenueTaskReassignments,
   salesOwnsRevenue,
   daysUntilRenewal,
@@ -49,12 +55,16 @@ import {
   type RenewalMilestone,
   type RenewalPhase,
   type RenewalTask,
+  type RenewalTaskTemplate,
   type TaskTrigger,
 } from './domain';
 import type { RenewalNotification } from './renewal.activities';
 import { applyOnce, type WorkflowProgress } from './workflow-loop';
 
 const nowIso = () => new Date().toISOString();
+
+/** patched() id: a renewal turning expansion mid-phase gets the reached phases' expansion tasks. */
+export const EXPANSION_TASKS_PATCH = 'renewal-expansion-tasks';
 
 function initialState(input: RenewalWorkflowInput, now: Date): RenewalState {
   const { account, renewalDate, policy } = input;
@@ -137,7 +147,19 @@ export class Renewal {
     };
   }
 
-  private addTasks(trigger: TaskTrigger, triggeredAt: Date): void {
+  /**
+   * A renewal that turns expansion after its phases began gets those phases' expansion
+   * tasks then (the expansion plan, bundling the expansion into the renewal), not only
+   * the ones laid out at a phase's start. In histories made after the patch.
+   */
+  private addExpansionTasks(): void {
+    const s = this.state;
+    const phases = (['preparation', 'engagement'] as const).filter((p) => s.reachedPhases.includes(p));
+    if (!phases.length || !patched(EXPANSION_TASKS_PATCH)) return;
+    for (const phase of phases) this.addTasks(phase, new Date(), (t) => t.onlyFor?.includes('expansion') === true);
+  }
+
+  private addTasks(trigger: TaskTrigger, triggeredAt: Date, only?: (t: RenewalTaskTemplate) => boolean): void {
     const s = this.state;
     const added = layOutTasks(
       trigger,
@@ -146,6 +168,7 @@ export class Renewal {
       this.taskPeople(),
       s.tasks,
       this.policy,
+      only,
     );
     if (!added.length) return;
     s.tasks.push(...added);
@@ -204,7 +227,7 @@ export class Renewal {
   private classify(cause: string, actor: string): void {
     const s = this.state;
     const previous = s.category;
-    const { category, reasons } = classifyRenewalRisk(s.health, this.policy);
+    const { category, reasons } = classifyRenewalRisk(s.health, this.policy, new Date());
     const last = s.classificationHistory.at(-1);
     if (category !== previous || !last) {
       s.category = category;
@@ -217,6 +240,7 @@ export class Renewal {
       s.classificationHistory.push({ at: nowIso(), category, reasons, cause });
       this.audit(actor, 'reasons_changed', { category, cause, reasons: reasons.map((r) => r.text) });
     }
+    if (category === 'expansion' && previous !== 'expansion') this.addExpansionTasks();
     if (category !== 'red' || previous === 'red') return;
     this.addTasks('became_red', new Date());
     if (s.saveRequest) return;
@@ -274,6 +298,61 @@ export class Renewal {
     };
     this.audit(signal.source, 'health_input', { eventId: signal.eventId, inputs: signal.inputs });
     this.classify(`health input from ${signal.source}`, signal.source);
+  }
+
+  /**
+   * A competitive, stakeholder or commercial signal with its weight (§3, "Signals that
+   * expire"): kept with its lifetime, so it stops counting when it expires or a person
+   * resolves it. A renewal whose policy has no lifetimes (started before them) merges it
+   * for good, as it always did.
+   */
+  renewalRisk(signal: RenewalRiskSignal): void {
+    const s = this.state;
+    if (!this.active || !applyOnce(s.appliedEventIds, signal.eventId)) return;
+    const settings = renewalSignalSettings(this.policy);
+    const r = signal.signal;
+    this.audit(signal.source, 'risk_signal', { eventId: signal.eventId, ...r });
+    if (!settings) {
+      s.health = {
+        ...s.health,
+        ...(r.kind === 'competitive' ? { competitiveSignal: true } : {}),
+        ...(r.kind === 'stakeholder_change' ? { stakeholderChange: true } : {}),
+      };
+    } else {
+      const at = new Date(Math.min(Date.parse(signal.occurredAt) || Date.now(), Date.now()));
+      const recorded = recordRenewalSignal(r, signal.eventId, signal.source, at, settings);
+      s.health = { ...s.health, signals: [...(s.health.signals ?? []), recorded] };
+    }
+    this.classify(`${r.text} (${signal.source})`, signal.source);
+    if (r.kind === 'stakeholder_change' && r.decisive) this.addTasks('stakeholder_change', new Date());
+  }
+
+  /** Signals that expired since the renewal last looked: recorded, and the renewal classifies again. */
+  private expireSignals(now: Date): void {
+    const s = this.state;
+    const expired = (s.health.signals ?? []).filter(
+      (x) => !x.resolved && !x.expiredNoted && Date.parse(x.expiresAt) <= now.getTime(),
+    );
+    if (!expired.length) return;
+    for (const x of expired) x.expiredNoted = true;
+    this.audit('workflow', 'signals_expired', { signalIds: expired.map((x) => x.id) });
+    this.classify('signals expired', 'workflow');
+  }
+
+  checkResolveSignal(u: ResolveRenewalSignalUpdate): void {
+    this.requireActive();
+    const problem = resolveSignalProblem(this.state.health.signals ?? undefined, u.signalId, u.reason, new Date());
+    if (problem)
+      refuse(problem.code === 'notFound' ? RENEWAL_REFUSALS.signalNotFound : RENEWAL_REFUSALS.invalid, problem.message);
+  }
+
+  resolveSignal(u: ResolveRenewalSignalUpdate): RenewalState {
+    const s = this.state;
+    const x = (s.health.signals ?? []).find((y) => y.id === u.signalId)!;
+    x.resolved = { at: nowIso(), by: u.by, reason: u.reason.trim() };
+    this.audit(u.by, 'signal_resolved', { signalId: x.id, reason: x.resolved.reason });
+    this.classify(`signal resolved by ${u.by}`, u.by);
+    return { ...s };
   }
 
   stakeholderChange(signal: StakeholderChangeSignal): void {
@@ -449,6 +528,7 @@ export class Renewal {
     const s = this.state;
     const policy = this.policy;
     if (!this.active) return;
+    this.expireSignals(now);
     for (const m of milestones)
       if (!s.reachedPhases.includes(m.phase) && m.at.getTime() <= now.getTime()) this.enterPhase(m);
     const startAt = postRenewalStart(s, milestones.find((m) => m.phase === 'renewal_day')!.at);
@@ -612,6 +692,12 @@ export class Renewal {
 
   dueTimes(milestones: readonly RenewalMilestone[]): Array<number | undefined> {
     const s = this.state;
-    return renewalDueTimes({ ...s, decided: s.decision !== null }, milestones, this.policy);
+    return [
+      ...renewalDueTimes({ ...s, decided: s.decision !== null }, milestones, this.policy),
+      nextSignalExpiry(
+        (s.health.signals ?? []).filter((x) => !x.expiredNoted),
+        new Date(),
+      ),
+    ];
   }
 }

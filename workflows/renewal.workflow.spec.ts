@@ -10,7 +10,9 @@ import {
   healthInputSignal,
   getSaveStateQuery,
   recordDecisionUpdate,
+  renewalRiskSignal,
   renewalWorkflowId,
+  resolveRenewalSignalUpdate,
   saveEffortWorkflowId,
   stakeholderChangeSignal,
   type RenewalReadModelUpdate,
@@ -161,6 +163,74 @@ describe('renewal workflow (time-skipping)', () => {
       expect(seqs).toEqual(seqs.map((_, i) => i + 1));
     },
     timeout(180_000),
+  );
+
+  it(
+    'weighs signals and lets them expire: a medium one makes it yellow, a decisive one red until it expires or is resolved (§3)',
+    async () => {
+      const policy = resolvePolicy({ renewal: { autoStartSave: false } });
+      const { worker, input, renewalDate, taskQueue } = await launch('acc-signals', 150, { policy });
+      await worker.runUntil(async () => {
+        const h = await suite.env.client.workflow.start<typeof renewalWorkflow>('renewalWorkflow', {
+          taskQueue,
+          workflowId: renewalWorkflowId('acc-signals', renewalDate),
+          args: [input],
+        });
+        // The signal's lifetime counts from when its event happened: the test server's time, not this process's.
+        const at = async () => (await suite.now()).toISOString();
+        await suite.env.sleep(100 * DAY); // into preparation (T-50): classified green
+        let s = await state(h);
+        expect(s.category).toBe('green');
+        await h.signal(renewalRiskSignal, {
+          eventId: 'crm:fr-1',
+          source: 'early_warning',
+          occurredAt: await at(),
+          signal: { kind: 'competitive', decisive: false, text: "a request for a competitor's feature: Gantt" },
+        });
+        await suite.env.sleep(1_000);
+        expect((await state(h)).category).toBe('yellow');
+        await h.signal(renewalRiskSignal, {
+          eventId: 'crm:cm-1',
+          source: 'early_warning',
+          occurredAt: await at(),
+          signal: {
+            kind: 'competitive',
+            decisive: true,
+            text: 'competitor Rival (evaluation): save mode must activate',
+          },
+        });
+        await suite.env.sleep(1_000);
+        s = await state(h);
+        expect(s.category).toBe('red');
+        expect(s.health.signals!.map((x) => [x.id, x.decisive])).toEqual([
+          ['crm:fr-1', false],
+          ['crm:cm-1', true],
+        ]);
+        // Resolving needs a live signal and a reason; then the renewal goes back to what the rest says.
+        expect(
+          await refusal(
+            h.executeUpdate(resolveRenewalSignalUpdate, { args: [{ signalId: 'crm:nope', reason: 'x', by: 'csm-1' }] }),
+          ),
+        ).toBe('RenewalSignalNotFound');
+        expect(
+          await refusal(
+            h.executeUpdate(resolveRenewalSignalUpdate, { args: [{ signalId: 'crm:cm-1', reason: ' ', by: 'csm-1' }] }),
+          ),
+        ).toBe('RenewalInvalidChange');
+        s = await h.executeUpdate(resolveRenewalSignalUpdate, {
+          args: [{ signalId: 'crm:cm-1', reason: 'asked for a board comparison only', by: 'csm-1' }],
+        });
+        expect(s.category).toBe('yellow');
+        // The medium signal expires after 45 days: green again, the expiry in the history.
+        await suite.env.sleep(46 * DAY);
+        s = await state(h);
+        expect(s.category).toBe('green');
+        expect(s.classificationHistory.map((c) => c.category)).toEqual(['green', 'yellow', 'red', 'yellow', 'green']);
+        expect(s.audit.filter((e) => e.action === 'signals_expired')).toHaveLength(1);
+        await h.terminate('test done');
+      });
+    },
+    timeout(120_000),
   );
 
   it(

@@ -21,6 +21,8 @@ import {
   saveLinkedSignal,
   saveRequestedSignal,
   stakeholderChangeSignal,
+  renewalRiskSignal,
+  resolveRenewalSignalUpdate,
   type RenewalWorkflowInput,
   type RenewalWorkflowResult,
 } from './definitions';
@@ -49,6 +51,7 @@ export async function renewalWorkflow(input: RenewalWorkflowInput): Promise<Rene
 
   setHandler(healthInputSignal, (x) => renewal.healthInput(x));
   setHandler(stakeholderChangeSignal, (x) => renewal.stakeholderChange(x));
+  setHandler(renewalRiskSignal, (x) => renewal.renewalRisk(x));
   setHandler(saveLinkedSignal, (x) => renewal.saveLinked(x));
   setHandler(saveRequestedSignal, (x) => renewal.saveRequested(x));
   handleUpdate(
@@ -65,6 +68,11 @@ export async function renewalWorkflow(input: RenewalWorkflowInput): Promise<Rene
     changeRenewalUpdate,
     (u) => renewal.change(u),
     (u) => renewal.checkChange(u),
+  );
+  handleUpdate(
+    resolveRenewalSignalUpdate,
+    (u) => renewal.resolveSignal(u),
+    (u) => renewal.checkResolveSignal(u),
   );
   handleUpdate(
     cancelRenewalUpdate,

@@ -44,6 +44,7 @@ export const EXPECTED_ACCESS: Record<string, string> = {
   'GET /renewals/:id': /*                               */ 'Y-- YY- YYY YYY Y-- YYY YYY ---',
   'POST /renewals/:id/tasks/:taskId/complete': /*       */ 'Y-- YY- YYY YYY Y-- --- --- ---',
   'POST /renewals/:id/decision': /*                     */ 'Y-- YY- YYY YYY Y-- --- YYY ---',
+  'POST /renewals/:id/signals/:signalId/resolve': /*    */ 'Y-- YY- YYY YYY --- --- --- ---',
   'PATCH /renewals/:id': /* (a new renewal date)        */ '--- YY- YYY YYY --- --- YYY ---',
   'POST /renewals/:id/cancel': /*                       */ '--- --- --- --- --- --- YYY ---',
 

@@ -269,16 +269,16 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
       saveId: expect.stringMatching(/^save:acc-ev-2:/),
       startedBy: 'renewal',
     });
-    // Forwarding: the departure reached the renewal as a stakeholder change, the competitor mention as a competitive signal.
+    // Forwarding: the departure reached the renewal as a stakeholder signal, the competitor mention as a competitive one, each with its weight.
     const forwarded = await waitUntil(
       async () => {
         const r = await stack.request('GET', `/renewals/${encodeURIComponent(alert.saveRequestedFor)}`, {
           key: opsKey,
         });
-        const actions = (r.body?.history ?? [])
-          .filter((h: { actor: string }) => h.actor === 'early_warning')
-          .map((h: { action: string }) => h.action);
-        return actions.includes('stakeholder_change') && actions.includes('health_input') ? r.body : undefined;
+        const kinds = (r.body?.history ?? [])
+          .filter((h: { actor: string; action: string }) => h.actor === 'early_warning' && h.action === 'risk_signal')
+          .map((h: { detail: { kind: string } }) => h.detail.kind);
+        return kinds.includes('stakeholder_change') && kinds.includes('competitive') ? r.body : undefined;
       },
       15_000,
       'the forwarded signals on the renewal',

@@ -155,4 +155,58 @@ describe('the rulebook through the api (api, worker, Temporal, PostgreSQL)', () 
       ['sales_rep', 'ae-r'],
     ]);
   }, 60_000);
+
+  it('a single competitor feature request is one risk, not red; a competitor evaluation is red until a CSM resolves it (§3)', async () => {
+    const id = await launch('acc-signals', 150, { arrCents: 5_000_000, segment: 'mid_market' });
+    await post('acc-signals', 'competitor_feature_request', { feature: 'Gantt charts' });
+    const yellow = await renewal(id, (b) => (b.signals ?? []).length === 1, 'the feature request on the renewal');
+    expect(yellow.riskCategory).toBe('yellow');
+    expect(yellow.signals).toEqual([
+      expect.objectContaining({ kind: 'competitive', decisive: false, resolved: null, expiresAt: expect.any(String) }),
+    ]);
+    expect(yellow.saveRequest).toBeNull();
+    await post('acc-signals', 'competitor_mention', { competitor: 'Rival', context: 'evaluation' });
+    const red = await renewal(id, (b) => b.riskCategory === 'red', 'the red renewal');
+    const evaluation = red.signals.find((x: { decisive: boolean }) => x.decisive);
+    const path = `/renewals/${encodeURIComponent(id)}/signals/${encodeURIComponent(evaluation.id)}/resolve`;
+    // Only the renewal's people, with a reason.
+    const other = await stack.keyFor('csm', 'csm-other-r');
+    expect((await stack.request('POST', path, { key: other, body: { reason: 'x' } })).status).toBe(403);
+    const noReason = await stack.request('POST', path, { key: keys['csm-r'], body: {} });
+    expect([noReason.status, noReason.headers.get('content-type')]).toEqual([
+      400,
+      expect.stringMatching(/problem\+json/),
+    ]);
+    const missing = await stack.request('POST', `/renewals/${encodeURIComponent(id)}/signals/crm%3Anope/resolve`, {
+      key: keys['csm-r'],
+      body: { reason: 'x' },
+    });
+    expect([missing.status, missing.body.code]).toEqual([404, 'RENEWAL.SIGNAL_NOT_FOUND']);
+    const resolved = await stack.request('POST', path, {
+      key: keys['csm-r'],
+      body: { reason: 'They compared prices for a board report; no evaluation' },
+    });
+    expect([resolved.status, resolved.body.category]).toEqual([200, 'yellow']);
+    const again = await stack.request('POST', path, { key: keys['csm-r'], body: { reason: 'again' } });
+    expect([again.status, again.body.code]).toEqual([400, 'RENEWAL.INVALID_CHANGE']);
+    const after = await renewal(id, (b) => b.riskCategory === 'yellow', 'the renewal back to yellow');
+    expect(after.signals.find((x: { id: string }) => x.id === evaluation.id).resolved).toMatchObject({
+      by: 'csm-r',
+      reason: expect.stringMatching(/board report/),
+    });
+  }, 60_000);
+
+  it('turns a healthy renewal into expansion on growth signals, with its expansion tasks, mid-phase (§1)', async () => {
+    const id = await launch('acc-grow', 50, { arrCents: 5_000_000, segment: 'mid_market', salesRepId: 'ae-r' });
+    await post('acc-grow', 'health_score', { score: 85 });
+    await renewal(id, (b) => b.riskCategory === 'green', 'the green renewal');
+    await post('acc-grow', 'seat_change', { seats: 96, licensedSeats: 100 });
+    await post('acc-grow', 'expansion_interest', { from: 'budget_holder', product: 'Analytics add-on' });
+    const grown = await renewal(id, (b) => b.riskCategory === 'expansion', 'the expansion renewal');
+    expect(grown.classificationHistory.at(-1).reasons).toContainEqual(expect.objectContaining({ kind: 'growth' }));
+    // Preparation began before it turned expansion: its expansion plan is laid out now, for the sales rep.
+    expect(grown.tasks.filter((t: { key: string }) => t.key === 'expansion_plan')).toEqual([
+      expect.objectContaining({ ownerRole: 'sales_rep', ownerId: 'ae-r', state: 'open' }),
+    ]);
+  }, 60_000);
 });

@@ -27,6 +27,7 @@ export const ERROR_CATALOGUE = {
   'RENEWAL.CLOSED': { status: 409, title: 'The renewal is closed or cancelled' },
   'RENEWAL.TASK_NOT_FOUND': { status: 404, title: 'No such task on this renewal' },
   'RENEWAL.TASK_ALREADY_DONE': { status: 409, title: 'The task is already done' },
+  'RENEWAL.SIGNAL_NOT_FOUND': { status: 404, title: 'No such signal on this renewal' },
   'RENEWAL.ALREADY_DECIDED': { status: 409, title: "The customer's decision is already recorded" },
   'RENEWAL.INVALID_CHANGE': { status: 400, title: 'The change is not valid for this renewal' },
   'RENEWAL.DATE_TAKEN': { status: 409, title: 'The account already has a renewal on that date' },

@@ -12,6 +12,7 @@ export const REFUSAL_CODES = {
   RenewalAlreadyDecided: 'RENEWAL.ALREADY_DECIDED',
   RenewalClosed: 'RENEWAL.CLOSED',
   RenewalInvalidChange: 'RENEWAL.INVALID_CHANGE',
+  RenewalSignalNotFound: 'RENEWAL.SIGNAL_NOT_FOUND',
   SaveItemNotFound: 'SAVE.ITEM_NOT_FOUND',
   SaveClosed: 'SAVE.CLOSED',
   SaveInvalidChange: 'SAVE.INVALID_CHANGE',

@@ -7,6 +7,7 @@ import {
   changeRenewalUpdate,
   completeTaskUpdate,
   recordDecisionUpdate,
+  resolveRenewalSignalUpdate,
   type RenewalDecision,
   type RenewalState,
 } from '@retain/workflows';
@@ -18,7 +19,13 @@ import type { Principal } from '../auth/api-key-store';
 import { ApiError } from '../problems/error-codes';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
 import { executeWorkflowUpdate } from '../temporal/workflow-updates';
-import type { CancelRenewalDto, CompleteTaskDto, PatchRenewalDto, RecordDecisionDto } from './dto/renewal-actions.dto';
+import type {
+  CancelRenewalDto,
+  CompleteTaskDto,
+  PatchRenewalDto,
+  RecordDecisionDto,
+  ResolveSignalDto,
+} from './dto/renewal-actions.dto';
 import { RENEWAL_ID } from '../common/business-ids';
 
 /**
@@ -76,6 +83,19 @@ export class RenewalActionsService {
       { taskId, by: by.id, ...(dto.note ? { note: dto.note } : {}) },
       idempotencyKey,
     );
+  }
+
+  /** A person resolves one of the renewal's signals with a reason; it stops counting and the renewal classifies again. */
+  async resolveSignal(
+    id: string,
+    signalId: string,
+    dto: ResolveSignalDto,
+    by: Principal,
+    idempotencyKey?: string,
+  ): Promise<RenewalState> {
+    const { parties } = await this.renewal(id);
+    this.access.require(by, 'renewal', 'resolveSignal', parties, id);
+    return this.update(id, resolveRenewalSignalUpdate, { signalId, reason: dto.reason, by: by.id }, idempotencyKey);
   }
 
   async decide(id: string, dto: RecordDecisionDto, by: Principal, idempotencyKey?: string): Promise<RenewalDecision> {

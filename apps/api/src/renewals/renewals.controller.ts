@@ -16,6 +16,7 @@ import {
   CompleteTaskDto,
   PatchRenewalDto,
   RecordDecisionDto,
+  ResolveSignalDto,
 } from './dto/renewal-actions.dto';
 import {
   BatchLaunchResult,
@@ -133,6 +134,29 @@ export class RenewalsController {
     @IdempotencyKey() key?: string,
   ): Promise<RenewalTask> {
     return this.actions.completeTask(id, taskId, body, principal, key);
+  }
+
+  @Post(':id/signals/:signalId/resolve')
+  @Access(['renewal', 'resolveSignal'])
+  @HttpCode(HttpStatus.OK)
+  @Operation({
+    id: 'resolveRenewalSignal',
+    summary:
+      'Resolve a competitive, stakeholder or commercial signal with a reason: it stops counting and the renewal is classified again',
+    ok: { status: 200, type: RenewalStateView, description: 'The renewal, classified again' },
+    params: [ID, { name: 'signalId', pattern: '^[A-Za-z0-9._:-]{1,300}$', example: 'crm:evt-123' }],
+    body: true,
+    notFound: true,
+    idempotent: true,
+  })
+  resolveSignal(
+    @Param('id') id: string,
+    @Param('signalId') signalId: string,
+    @Body() body: ResolveSignalDto,
+    @CurrentPrincipal() principal: Principal,
+    @IdempotencyKey() key?: string,
+  ): Promise<RenewalState> {
+    return this.actions.resolveSignal(id, signalId, body, principal, key);
   }
 
   @Post(':id/decision')

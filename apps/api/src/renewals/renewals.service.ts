@@ -223,6 +223,7 @@ export class RenewalsService {
         exception: null,
         cancellation: null,
         nextTermRenewalId: null,
+        signals: [],
         tasks: [],
         history: [],
       };
@@ -243,6 +244,7 @@ export class RenewalsService {
       exception: row.exception,
       cancellation: row.cancellation,
       nextTermRenewalId: row.nextTermRenewalId,
+      signals: (row.health as { signals?: unknown[] } | null)?.signals ?? [],
       tasks: tasks.map((t) => ({
         id: t.taskId,
         key: t.key,

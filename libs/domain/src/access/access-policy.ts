@@ -66,6 +66,8 @@ export const ACCESS = {
       vp: 'any',
     },
     decide: { csm: OWNER, csm_manager: TEAM, sales_rep: ['sales_rep'], director: 'any', vp: 'any', cs_ops: 'any' },
+    /** Resolving a competitive, stakeholder or commercial signal with a reason (§3): the renewal's people. */
+    resolveSignal: { csm: OWNER, csm_manager: TEAM, director: 'any', vp: 'any' },
     reschedule: { csm_manager: TEAM, director: 'any', vp: 'any', cs_ops: 'any' },
     cancel: { cs_ops: 'any' },
   },

@@ -37,6 +37,8 @@ const SAMPLES: { [K in keyof IntegrationEventPayloads]: IntegrationEventPayloads
   contract_term_request: { requested: 'monthly' },
   payment_failure: { amountCents: 1_250_000, attempt: 2 },
   cancellation_inquiry: { channel: 'email' },
+  seat_change: { seats: 95, licensedSeats: 100 },
+  expansion_interest: { from: 'budget_holder', product: 'Analytics add-on' },
   health_score: { score: 47 },
   account_updated: { ownerCsmId: 'u-csm-9', csmManagerId: null, arrCents: 9_000_000 },
 };
@@ -104,6 +106,8 @@ describe('event catalogue', () => {
     ['nps', { score: 6.5 }, [{ field: 'score', message: 'must be a whole number' }]],
     ['csat', { score: 0 }, [{ field: 'score', message: 'must be 1-5' }]],
     ['health_score', { score: 100.5 }, [{ field: 'score', message: 'must be 0-100' }]],
+    ['seat_change', { seats: 10, licensedSeats: 0 }, [{ field: 'licensedSeats', message: expect.stringMatching(/1/) }]],
+    ['expansion_interest', { from: 'intern' }, [{ field: 'from', message: expect.stringMatching(/budget_holder/) }]],
     ['health_score', { score: Number.NaN }, [{ field: 'score', message: 'must be a number' }]],
     [
       'support_ticket_opened',

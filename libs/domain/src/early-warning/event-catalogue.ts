@@ -36,6 +36,8 @@ export const INTEGRATION_EVENT_TYPES = [
   'contract_term_request',
   'payment_failure',
   'cancellation_inquiry',
+  'seat_change',
+  'expansion_interest',
   'health_score',
   'account_updated',
 ] as const;
@@ -113,6 +115,14 @@ export interface IntegrationEventPayloads {
   payment_failure: { amountCents: number; attempt?: number | null };
   /** Lagging: the customer asks how to cancel. */
   cancellation_inquiry: { channel: 'email' | 'call' | 'ticket' | 'in_app' | 'other'; note?: string | null };
+  /** Growth (billing or product): seats in use against the seats licensed. */
+  seat_change: { seats: number; licensedSeats: number };
+  /** Growth (CRM): the customer asked about more (seats, a product, a tier), and who asked. */
+  expansion_interest: {
+    from: 'budget_holder' | 'champion' | 'user';
+    product?: string | null;
+    note?: string | null;
+  };
   /** Health: the account's health score, 0-100. */
   health_score: { score: number };
   /**
@@ -225,6 +235,15 @@ const SCHEMAS: { [K in IntegrationEventType]: { [F in keyof IntegrationEventPayl
   },
   cancellation_inquiry: {
     channel: { kind: 'enum', values: ['email', 'call', 'ticket', 'in_app', 'other'] },
+    note: { kind: 'string', maxLength: TEXT, optional: true },
+  },
+  seat_change: {
+    seats: { ...count, integer: true },
+    licensedSeats: { kind: 'number', min: 1, max: MAX_COUNT, integer: true },
+  },
+  expansion_interest: {
+    from: { kind: 'enum', values: ['budget_holder', 'champion', 'user'] },
+    product: optionalShort,
     note: { kind: 'string', maxLength: TEXT, optional: true },
   },
   health_score: { score: { kind: 'number', min: 0, max: 100 } },

@@ -1,3 +1,4 @@
+import { DEFAULT_POLICY } from '../policy/retain-policy';
 import { renewalForwardFromAlert, renewalForwardFromEvent, saveIssueFromAlert } from './forwarding';
 import type { TriggeredAlert } from './alert-rules';
 
@@ -69,5 +70,31 @@ describe('forwarding early-warning signals to renewals and saves', () => {
       impact: 5,
     });
     expect(saveIssueFromAlert(usage, 'P2')).toMatchObject({ dealBreaker: false, impact: 3 });
+  });
+
+  it.each<[string, Parameters<typeof renewalForwardFromEvent>[0], ReturnType<typeof renewalForwardFromEvent>]>([
+    [
+      '95 of 100 seats in use: whitespace',
+      { type: 'seat_change', occurredAt: at, payload: { seats: 95, licensedSeats: 100 } },
+      { inputs: { growth: { whitespace: true } } },
+    ],
+    [
+      '90 of 100: whitespace (90% or more)',
+      { type: 'seat_change', occurredAt: at, payload: { seats: 90, licensedSeats: 100 } },
+      { inputs: { growth: { whitespace: true } } },
+    ],
+    ['89 of 100: nothing', { type: 'seat_change', occurredAt: at, payload: { seats: 89, licensedSeats: 100 } }, null],
+    [
+      'the budget holder asks for more: a stated need and the relationship',
+      { type: 'expansion_interest', occurredAt: at, payload: { from: 'budget_holder' } },
+      { inputs: { growth: { statedGrowthNeeds: true, budgetHolderRelationship: true } } },
+    ],
+    [
+      'a user asks for more: a stated need',
+      { type: 'expansion_interest', occurredAt: at, payload: { from: 'user' } },
+      { inputs: { growth: { statedGrowthNeeds: true } } },
+    ],
+  ])('growth (§1 expansion): %s', (_, event, expected) => {
+    expect(renewalForwardFromEvent(event, DEFAULT_POLICY)).toEqual(expected);
   });
 });

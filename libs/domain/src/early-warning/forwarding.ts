@@ -3,6 +3,8 @@
  * or a triggered alert means for the account's renewal classification (docs/rulebook.md §3)
  * and, as an identified issue, for an active save (§4.6). Pure.
  */
+import type { RetainPolicy } from '../policy/retain-policy';
+import type { RenewalSignalReport } from '../renewals/renewal-signals';
 import type { RenewalHealthInputs } from '../renewals/risk-classification';
 import type { TriggeredAlert } from './alert-rules';
 import type { IntegrationEvent } from './event-catalogue';
@@ -12,11 +14,30 @@ export interface RenewalForward {
   inputs?: RenewalHealthInputs;
   /** A stakeholder change resets the relationship (§3 family 6). */
   stakeholder?: { who: 'champion' | 'executive_sponsor' | 'decision_maker'; description: string };
+  /** A competitive, stakeholder or commercial signal with its weight and lifetime (renewals/renewal-signals.ts). */
+  signal?: RenewalSignalReport;
 }
 
 /** The renewal-relevant meaning of an event, or null when it has none on its own. */
-export function renewalForwardFromEvent(event: IntegrationEvent): RenewalForward | null {
+export function renewalForwardFromEvent(event: IntegrationEvent, policy?: RetainPolicy): RenewalForward | null {
   switch (event.type) {
+    // Growth (§1 expansion): seats close to the licence are whitespace; interest in more is a stated growth need,
+    // and from the budget holder it is also the relationship with him.
+    case 'seat_change': {
+      const fromPct = policy?.renewal.classification.seatUtilisationGrowthPct ?? 90;
+      return event.payload.seats * 100 >= fromPct * event.payload.licensedSeats
+        ? { inputs: { growth: { whitespace: true } } }
+        : null;
+    }
+    case 'expansion_interest':
+      return {
+        inputs: {
+          growth: {
+            statedGrowthNeeds: true,
+            ...(event.payload.from === 'budget_holder' ? { budgetHolderRelationship: true } : {}),
+          },
+        },
+      };
     case 'health_score':
       return { inputs: { healthScore: event.payload.score } };
     case 'competitor_mention':

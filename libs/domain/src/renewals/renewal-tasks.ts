@@ -79,10 +79,14 @@ export function layOutTasks(
   people: TaskPeople,
   existing: readonly RenewalTask[],
   policy: RetainPolicy,
+  /** Only these templates (a renewal turning expansion mid-phase gets the phase's expansion tasks alone). */
+  only?: (t: RenewalTaskTemplate) => boolean,
 ): RenewalTask[] {
   const out: RenewalTask[] = [];
   for (const template of policy.renewal.playbook) {
-    if (template.trigger !== trigger || !applies(template, category)) continue;
+    if (template.trigger !== trigger || !applies(template, category) || (only && !only(template))) continue;
+    // Laid out for a later turn to expansion: never twice, whatever became of the first.
+    if (only && existing.some((t) => t.key === template.key)) continue;
     const sameKey = [...existing, ...out].filter((t) => t.key === template.key);
     if (sameKey.some((t) => t.state === 'open')) continue;
     const nominal = at.triggeredAt.getTime() + template.dueDays * DAY;

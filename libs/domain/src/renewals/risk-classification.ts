@@ -1,4 +1,5 @@
 import type { RetainPolicy } from '../policy/retain-policy';
+import { signalLive, type RenewalSignal } from './renewal-signals';
 
 /** docs/rulebook.md §1: green, yellow, red, expansion. */
 export const RISK_CATEGORIES = ['green', 'yellow', 'red', 'expansion'] as const;
@@ -31,6 +32,8 @@ export interface RenewalHealthInputs {
   businessChange?: boolean | null;
   /** A lagging churn signal (§5.1 P0): a payment failed, or the customer asked how to cancel. */
   churnSignal?: 'payment_failure' | 'cancellation_inquiry' | null;
+  /** Competitive, stakeholder and commercial signals with their weight and lifetime (renewal-signals.ts); only live ones count. */
+  signals?: RenewalSignal[] | null;
   /** Whitespace found, customer states growth needs, strong relationship with the budget holder. */
   growth?: { whitespace?: boolean; statedGrowthNeeds?: boolean; budgetHolderRelationship?: boolean } | null;
 }
@@ -99,7 +102,7 @@ export function healthAtRisk(score: number | null, c: RetainPolicy['renewal']['c
  * it is green, or expansion when growth signals come with a budget-holder relationship.
  * With no input at all it is yellow: not knowing is not healthy.
  */
-export function classifyRenewalRisk(i: RenewalHealthInputs, policy: RetainPolicy): RiskClassification {
+export function classifyRenewalRisk(i: RenewalHealthInputs, policy: RetainPolicy, now?: Date): RiskClassification {
   const c = policy.renewal.classification;
   const reasons: RiskReason[] = [];
   const add = (kind: RiskReason['kind'], family: SignalFamily, text: string) => reasons.push({ kind, family, text });
@@ -108,6 +111,9 @@ export function classifyRenewalRisk(i: RenewalHealthInputs, policy: RetainPolicy
   if (i.stakeholderChange)
     add('decisive', 'stakeholder_change', 'a key stakeholder left or changed role: the relationship resets to zero');
   if (i.relationship === 'broken') add('decisive', 'relationship', 'the relationship is broken');
+  // Signals with their weight: decisive ones are red on their own, the others one family at risk; expired or resolved ones no longer count.
+  for (const s of (i.signals ?? []).filter((x) => (now ? signalLive(x, now) : x.resolved === null)))
+    add(s.decisive ? 'decisive' : 'risk', s.kind, s.text);
   if (i.churnSignal)
     add(
       'decisive',

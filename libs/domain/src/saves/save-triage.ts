@@ -152,7 +152,20 @@ export function saveFactsFromHealth(h: {
   churnSignal?: string | null;
   supportSentiment?: string | null;
   repeatedComplaints?: boolean | null;
+  /** The renewal's signals: those still counting read like the flags above. */
+  signals?: ReadonlyArray<{ kind: string; text: string; resolved: unknown; expiredNoted?: boolean }> | null;
 }): { facts: SaveProbabilityFacts; rootCause: RootCause; budgetRelated: boolean } {
+  const live = (h.signals ?? []).filter((s) => !s.resolved && !s.expiredNoted);
+  const has = (kind: string) => live.some((s) => s.kind === kind);
+  if (live.length)
+    h = {
+      ...h,
+      competitiveSignal: h.competitiveSignal || has('competitive'),
+      stakeholderChange: h.stakeholderChange || has('stakeholder_change'),
+      churnSignal:
+        h.churnSignal ??
+        (live.some((s) => s.kind === 'commercial' && /payment/.test(s.text)) ? 'payment_failure' : null),
+    };
   const facts: SaveProbabilityFacts = {
     issuesFixable: 'complex',
     relationship: h.relationship === 'broken' ? 'broken' : h.relationship === 'strained' ? 'strained' : 'good',

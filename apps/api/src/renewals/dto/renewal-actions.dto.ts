@@ -13,6 +13,7 @@ import {
   Max,
   MaxLength,
   Min,
+  MinLength,
   ValidateIf,
 } from 'class-validator';
 import { RENEWAL_DECISION_OUTCOMES, type RenewalDecisionOutcome } from '@retain/workflows';
@@ -24,6 +25,14 @@ export class CompleteTaskDto {
   @IsString()
   @MaxLength(2000)
   note?: string;
+}
+
+export class ResolveSignalDto {
+  @ApiProperty({ minLength: 1, maxLength: 2000, example: 'Asked about the competitor for a board report only' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(2000)
+  reason!: string;
 }
 
 export class RecordDecisionDto {

@@ -76,6 +76,13 @@ export class RenewalDetailView extends RenewalView {
   })
   classificationHistory!: unknown[];
   @ApiProperty({
+    type: 'array',
+    items: { type: 'object' },
+    description:
+      'Competitive, stakeholder and commercial signals with their weight (decisive or risk), lifetime and resolution',
+  })
+  signals!: unknown[];
+  @ApiProperty({
     type: 'object',
     additionalProperties: true,
     nullable: true,

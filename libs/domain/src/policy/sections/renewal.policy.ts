@@ -23,6 +23,12 @@ export interface RenewalPolicy {
   timeBands: { comprehensiveMinDays: number; compressedMinDays: number };
   /** Risk classification thresholds (docs/rulebook.md §1, §3). */
   classification: RiskClassificationPolicy;
+  /**
+   * How long a competitive, stakeholder or commercial signal counts (docs/rulebook.md §3,
+   * "Signals that expire"), by its weight. Renewals started under a policy before
+   * 2026-12-01.5 have none and keep every such signal for good.
+   */
+  signals: { decisiveLifetimeDays: number; riskLifetimeDays: number };
   /** Who owns a renewal (docs/rulebook.md §2 ownership models). */
   ownership: OwnershipPolicy;
   /** The phase playbooks: which tasks each phase lays out (docs/rulebook.md §2). */
@@ -83,6 +89,8 @@ export interface RiskClassificationPolicy {
   healthScoreWarningUpTo: number;
   /** Portfolio percentile below which health is a warning (bottom quartile: 25). */
   healthPercentileWarningBelow: number;
+  /** Seats in use at this share (percent) of the seats licensed or more are whitespace, a growth signal (§1 expansion). */
+  seatUtilisationGrowthPct: number;
   /** Usage down by at least this share (percent) is a risk signal (§2: a 40% drop). */
   usageDropRiskPct: number;
   /** Usage down by at least this share is a concern that makes a renewal yellow. */
@@ -115,7 +123,10 @@ export const RENEWAL_DEFAULTS: RenewalPolicy = {
     usageDropConcernPct: 15,
     healthScoreConcernBelow: 70,
     redMinSignalFamilies: 2,
+    seatUtilisationGrowthPct: 90,
   },
+  // A decisive signal counts for the renewal timeline's horizon (T-90), a medium one half as long.
+  signals: { decisiveLifetimeDays: 90, riskLifetimeDays: 45 },
   ownership: { model: 'hybrid', hybridSalesJoinsFromArrCents: 10_000_000, hybridSalesJoinsCategories: ['red'] },
   playbook: [
     // T-90 assessment
@@ -437,6 +448,7 @@ export function validateRenewalPolicy(r: RenewalPolicy): string[] {
   if (
     ![
       c.healthScoreWarningUpTo,
+      c.seatUtilisationGrowthPct,
       c.healthPercentileWarningBelow,
       c.usageDropRiskPct,
       c.usageDropConcernPct,
@@ -451,6 +463,13 @@ export function validateRenewalPolicy(r: RenewalPolicy): string[] {
     errors.push('renewal.classification: usageDropConcernPct <= usageDropRiskPct');
   if (!Number.isInteger(c.redMinSignalFamilies) || c.redMinSignalFamilies < 1)
     errors.push('renewal.classification.redMinSignalFamilies: a whole number >= 1');
+  if (!(
+    Number.isInteger(r.signals.decisiveLifetimeDays) &&
+    Number.isInteger(r.signals.riskLifetimeDays) &&
+    r.signals.riskLifetimeDays >= 1 &&
+    r.signals.decisiveLifetimeDays >= r.signals.riskLifetimeDays
+  ))
+    errors.push('renewal.signals: whole days, decisiveLifetimeDays >= riskLifetimeDays >= 1');
   const own = r.ownership;
   if (!oneOf(OWNERSHIP_MODELS, own.model)) errors.push('renewal.ownership.model: cs_led, sales_led or hybrid');
   if (!Number.isInteger(own.hybridSalesJoinsFromArrCents) || own.hybridSalesJoinsFromArrCents < 0)
