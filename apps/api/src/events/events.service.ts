@@ -9,7 +9,7 @@ import {
   insertInboundEvents,
   notifyInbox,
   type AccountFactChanges,
-  type AccountFacts,
+  type AssertedAccountFacts,
 } from '@retain/persistence';
 import {
   ACCOUNT_FACT_EVENT_TYPES,
@@ -17,7 +17,7 @@ import {
   type EventFieldError,
   type IntegrationEventPayloads,
 } from '@retain/domain';
-import { AccountFactsService } from '../accounts/account-facts.service';
+import { AccountFactsService, profileChanges } from '../accounts/account-facts.service';
 import type { IntegrationScope, Principal } from '../auth/api-key-store';
 import { BUSINESS_ID_PATTERN } from '../common/validators';
 import { ApiError } from '../problems/error-codes';
@@ -44,7 +44,7 @@ function scopeFor(type: unknown): IntegrationScope {
 
 /** The changes an account_updated payload states (the catalogue refused null for the facts that cannot be cleared). */
 function factChanges(p: IntegrationEventPayloads['account_updated']): AccountFactChanges {
-  const out: AccountFactChanges = {};
+  const out: AccountFactChanges = profileChanges(p);
   if (p.name != null) out.name = p.name;
   if (p.arrCents != null) out.arrCents = p.arrCents;
   if (p.segment != null) out.segment = p.segment;
@@ -56,9 +56,10 @@ function factChanges(p: IntegrationEventPayloads['account_updated']): AccountFac
 }
 
 /** An account_updated event that states every fact an account needs can create the account (the CRM is its system of record). */
-function completeFacts(accountId: string, p: IntegrationEventPayloads['account_updated']): AccountFacts | null {
+function completeFacts(accountId: string, p: IntegrationEventPayloads['account_updated']): AssertedAccountFacts | null {
   if (!p.name || p.arrCents == null || !p.segment || !p.timeZone || !p.ownerCsmId) return null;
   return {
+    ...profileChanges(p),
     id: accountId,
     name: p.name,
     arrCents: p.arrCents,
@@ -212,7 +213,7 @@ export class EventsService {
         valid.map((v) => v.accountId),
       );
       // A CRM event stating a new account's whole facts creates it (in the transaction below).
-      const created = new Map<string, AccountFacts>();
+      const created = new Map<string, AssertedAccountFacts>();
       for (const v of valid) {
         const facts =
           v.type === 'account_updated' && !accounts.has(v.accountId)
@@ -241,10 +242,17 @@ export class EventsService {
         for (const v of known) {
           if (fresh.delete(v.eventId)) inserted.add(v.index);
         }
-        // Account facts change with the event that states them, in request order, each once.
+        // Account facts change with the event that states them, in request order, each once;
+        // a sponsor departure marks the profile's executive sponsor departed.
         for (const v of known) {
-          if (v.type !== 'account_updated' || !inserted.has(v.index)) continue;
+          if (!inserted.has(v.index)) continue;
           const occurredAt = new Date(v.occurredAt);
+          if (v.type === 'sponsor_departure') {
+            const departure = v.payload as IntegrationEventPayloads['sponsor_departure'];
+            await this.accountFacts.applySponsorDeparture(em, v.accountId, departure, occurredAt, p);
+            continue;
+          }
+          if (v.type !== 'account_updated') continue;
           const facts = created.get(v.accountId);
           if (facts) {
             await assertAccountFacts(em, facts, occurredAt);
