@@ -1,4 +1,5 @@
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { realpathSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 
 /** Repository root, found from this file both in the sources and in dist/. */
@@ -30,9 +31,24 @@ export class ForbiddenWorkflowImportError extends Error {
   }
 }
 
+function realNodeModules(root: string): string {
+  try {
+    return realpathSync(join(root, 'node_modules'));
+  } catch {
+    return join(root, 'node_modules');
+  }
+}
+
 /** Bundles the workflows and fails if the bundle contains a module outside ALLOWED. */
 export async function bundleWorkflows(workflowsPath: string = WORKFLOWS_ENTRY): Promise<WorkflowBundleWithSourceMap> {
   const root = repoRoot();
+  // The bundler reports real paths: a node_modules that is a symlink (a git worktree
+  // sharing another checkout's) is still the repository's node_modules.
+  const modules = realNodeModules(root);
+  const fromRoot = (resource: string) =>
+    resource.startsWith(`${modules}${sep}`)
+      ? `node_modules/${relative(modules, resource).split(sep).join('/')}`
+      : relative(root, resource).split(sep).join('/');
   const seen = new Set<string>();
   const bundle = await bundleWorkflowCode({
     workflowsPath,
@@ -53,7 +69,7 @@ export async function bundleWorkflows(workflowsPath: string = WORKFLOWS_ENTRY): 
               compilation.hooks.finishModules.tap('retain-import-guard', (modules) => {
                 for (const m of modules) {
                   const resource = (m as { resource?: string }).resource;
-                  if (resource) seen.add(relative(root, resource).split(sep).join('/'));
+                  if (resource) seen.add(fromRoot(resource));
                 }
               });
             });
