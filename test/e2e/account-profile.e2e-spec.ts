@@ -376,4 +376,32 @@ describe("the account's profile (api, worker, Temporal, PostgreSQL)", () => {
     const listed = await stack.request('GET', '/alerts?accountId=acc-pf-school', { key: keys['csm-pf'] });
     expect(listed.body.items).toEqual([]);
   }, 90_000);
+
+  it('is declared in the OpenAPI document: in the launch and PATCH bodies (contacts closed like every body) and the account view', async () => {
+    const schemas = (await stack.request('GET', '/docs-json')).body.components.schemas;
+    for (const body of ['RenewalAccountDto', 'PatchAccountDto']) {
+      const p = schemas[body].properties;
+      expect([body, p.vertical.enum, p.lifecycleStage.enum, p.executiveSponsor.allOf, p.champion.nullable]).toEqual([
+        body,
+        [
+          'education',
+          'healthcare',
+          'financial_services',
+          'retail',
+          'public_sector',
+          'technology',
+          'manufacturing',
+          'other',
+        ],
+        ['onboarding', 'adoption', 'maturity', 'renewal'],
+        [{ $ref: '#/components/schemas/AccountContactDto' }],
+        true,
+      ]);
+    }
+    expect(schemas.AccountContactDto).toMatchObject({ required: ['name'], additionalProperties: false });
+    expect(schemas.AccountView.required).toEqual(
+      expect.arrayContaining(['vertical', 'executiveSponsor', 'champion', 'lifecycleStage']),
+    );
+    expect(schemas.AccountContactView.required).toEqual(['name', 'email', 'title', 'departedAt']);
+  });
 });
