@@ -6,6 +6,7 @@ import {
   changeAccountFacts,
   createDataSource,
   lockAccountFacts,
+  lockAccounts,
   readAccountFacts,
   readAccountRiskContext,
   seedAccount,
@@ -124,6 +125,22 @@ describe("an account's profile, in the accounts table (PostgreSQL)", () => {
       expect(locked).toBe(true);
     });
     expect(await lockAccountFacts(db, 'acc-nobody')).toBeNull();
+  });
+
+  it('locks the rows of the accounts a request of events changes, all of them, whatever order it names them in', async () => {
+    await seedAccount(db, anAccountSnapshot('acc-pf-7'));
+    const unlocked = async () =>
+      (
+        await db.query<Array<{ id: string }>>(
+          `SELECT id FROM accounts WHERE id IN ('acc-pf-5', 'acc-pf-7') ORDER BY id FOR UPDATE SKIP LOCKED`,
+        )
+      ).map((r) => r.id);
+    await db.transaction(async (em) => {
+      await lockAccounts(em, ['acc-pf-7', 'acc-nobody', 'acc-pf-5', 'acc-pf-7']);
+      expect(await unlocked()).toEqual([]);
+    });
+    expect(await unlocked()).toEqual(['acc-pf-5', 'acc-pf-7']);
+    await expect(lockAccounts(db, [])).resolves.toBeUndefined();
   });
 
   it("gives the account workflow the account's vertical with its facts", async () => {

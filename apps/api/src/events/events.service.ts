@@ -7,6 +7,7 @@ import {
   assertAccountFacts,
   existingAccountIds,
   insertInboundEvents,
+  lockAccounts,
   notifyInbox,
   type AccountFactChanges,
   type AssertedAccountFacts,
@@ -235,6 +236,12 @@ export class EventsService {
       // One transaction: every accepted event of the request is in the inbox, or none.
       const inserted = new Set<number>();
       await this.db.transaction(async (em) => {
+        // The accounts whose facts these events change, locked first and in one order, so
+        // two requests naming the same accounts in other orders cannot deadlock.
+        await lockAccounts(
+          em,
+          known.filter((v) => v.type === 'account_updated' || v.type === 'sponsor_departure').map((v) => v.accountId),
+        );
         // One multi-row insert in request order; an event already stored, or earlier in the
         // same request, is not stored again, so only the first occurrence of a new event
         // is returned. An integration posts its own events: the source is the principal (checked above).

@@ -120,6 +120,16 @@ export async function lockAccountFacts(db: Queryable, id: string): Promise<Accou
   return rows[0] ? toFacts(rows[0]) : null;
 }
 
+/**
+ * Locks the rows of these accounts until the transaction `db` runs in ends, in one order
+ * (by id), so two transactions changing the facts of the same accounts, in whatever order
+ * their requests name them, wait for each other instead of deadlocking.
+ */
+export async function lockAccounts(db: Queryable, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query('SELECT id FROM accounts WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [[...new Set(ids)]]);
+}
+
 export async function existingAccountIds(db: Queryable, ids: readonly string[]): Promise<Set<string>> {
   const rows: Array<{ id: string }> = await db.query('SELECT id FROM accounts WHERE id = ANY($1::text[])', [
     [...new Set(ids)],
