@@ -501,4 +501,63 @@ describe('account early-warning workflow (time-skipping)', () => {
     },
     timeout(60_000),
   );
+
+  it.each([
+    ['education', 'is suppressed: the education summer break', 0],
+    ['technology', 'raises its alert: the summer window is education only', 1],
+  ] as const)(
+    "the usage drop of an account in %s in mid-June %s (the account's vertical reaches the seasonal windows)",
+    async (vertical, _, alerts) => {
+      const accountId = `acc-summer-${vertical}`;
+      // To the next 18 June, 12:00 UTC, unless the test server is already there.
+      const now = new Date(await suite.env.currentTimeMs());
+      const year = now.getUTCFullYear() + (now.getTime() > Date.UTC(now.getUTCFullYear(), 5, 18, 13) ? 1 : 0);
+      const june18 = Date.UTC(year, 5, 18, 12);
+      if (june18 > now.getTime()) await suite.env.sleep(june18 - now.getTime());
+      const { acts, worker, start, send } = await setUp(accountId);
+      expect(localDateAt(new Date(start), 'UTC').slice(5)).toBe('06-18');
+      acts.context = {
+        account: {
+          id: accountId,
+          name: 'Campus Ltd',
+          segment: 'smb',
+          vertical,
+          arrCents: 500_000,
+          renewalDate: addDays(localDateAt(new Date(start), 'UTC'), 120),
+          timeZone: 'UTC',
+        },
+        ownerCsmId: 'csm-5',
+        csmManagerId: 'mgr-5',
+        salesRepId: null,
+        openRenewalId: null,
+        renewalHasSave: false,
+        activeSaveId: null,
+      };
+      // 60 days at 200 active users, then from 1 June 140 (down 30%, the SMB threshold is 25%).
+      const dropStart = start - 17 * DAY - 2 * HOUR;
+      await worker.runUntil(async () => {
+        for (let d = -60; d <= 17; d++)
+          await send(accountId, {
+            eventId: `analytics:u-${d}`,
+            source: 'analytics',
+            type: 'usage_snapshot',
+            occurredAt: new Date(dropStart + d * DAY).toISOString(),
+            payload: { activeUsers: d >= 0 ? 140 : 200 },
+          });
+        await suite.env.sleep(HOUR);
+        const h = suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(accountRiskWorkflowId(accountId));
+        const s = await h.query(getAccountRiskStateQuery);
+        expect(s.eventsApplied).toBe(78);
+        expect(s.alerts.filter((a) => a.ruleId === 'usage_drop').map((a) => a.measure.value)).toEqual(
+          alerts ? [30] : [],
+        );
+        if (!alerts) {
+          expect(s.alerts.filter((a) => a.group === 'usage')).toEqual([]);
+          expect(s.suppressedCount).toBeGreaterThanOrEqual(1);
+        }
+        await h.terminate('test done');
+      });
+    },
+    timeout(60_000),
+  );
 });

@@ -20,6 +20,11 @@ export interface AccountFacts {
   ownerCsmId: string;
   csmManagerId?: string;
   salesRepId?: string;
+  /** The profile (docs/rulebook.md §1): absent keeps what the account has. */
+  vertical?: string | null;
+  lifecycleStage?: string | null;
+  executiveSponsor?: { name: string; email?: string | null; title?: string | null } | null;
+  champion?: { name: string; email?: string | null; title?: string | null } | null;
 }
 
 /** An enterprise account of 150,000 in UTC owned by `csm-1` under `mgr-1`; `over` says what the test is about. */

@@ -1,4 +1,5 @@
 export * from './roles';
+export * from './accounts/account-profile';
 export * from './policy/retain-policy';
 export * from './time/local-time';
 export * from './renewals/renewal-timeline';

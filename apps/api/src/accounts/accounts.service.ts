@@ -12,6 +12,7 @@ import {
   appendAudit,
   openAlertsOfAccount,
   recentHealth,
+  type AccountFactChanges,
 } from '@retain/persistence';
 import {
   ACCOUNT_RISK_WORKFLOW_TYPE,
@@ -29,7 +30,7 @@ import { BUSINESS_ID_PATTERN } from '../common/validators';
 import { ApiError } from '../problems/error-codes';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
 import { executeWorkflowUpdate, isTemporalUnavailable } from '../temporal/workflow-updates';
-import { AccountFactsService } from './account-facts.service';
+import { AccountFactsService, profileChanges } from './account-facts.service';
 import type { AccountView, PatchAccountDto, SuppressionDto } from './dto/account.dto';
 
 /** An account: its facts, its early-warning view and its planned suppression windows. */
@@ -57,11 +58,15 @@ export class AccountsService {
 
   async change(accountId: string, dto: PatchAccountDto, p: Principal): Promise<AccountView> {
     this.access.require(p, 'account', 'changeFacts', await this.parties(accountId), accountId);
-    const changes = Object.fromEntries(Object.entries(dto).filter(([, v]) => v !== undefined));
+    const { vertical, executiveSponsor, champion, lifecycleStage, ...core } = dto;
+    const changes: AccountFactChanges = {
+      ...(Object.fromEntries(Object.entries(core).filter(([, v]) => v !== undefined)) as AccountFactChanges),
+      ...profileChanges({ vertical, executiveSponsor, champion, lifecycleStage }),
+    };
     if (Object.keys(changes).length === 0)
       throw new ApiError(
         'REQUEST.EMPTY_CHANGE',
-        'Send at least one of name, arrCents, segment, timeZone, ownerCsmId, csmManagerId, salesRepId',
+        'Send at least one of name, arrCents, segment, timeZone, ownerCsmId, csmManagerId, salesRepId, vertical, executiveSponsor, champion, lifecycleStage',
       );
     return this.facts.change(accountId, changes, p, new Date());
   }

@@ -60,6 +60,36 @@ describe('parseRenewalCsv', () => {
     expect(() => parseRenewalCsv(`${header}\n"unterminated,1\n`)).toThrow(/not a readable CSV/);
   });
 
+  it.each([
+    ['no profile cells', ',,,,,,,', {}],
+    ['a vertical and a stage', 'education,adoption,,,,,,', { vertical: 'education', lifecycleStage: 'adoption' }],
+    [
+      'a sponsor with every cell, a champion by name',
+      ',,Dana Lee,dana@acme.example,CFO,Sam Ito,,',
+      {
+        executiveSponsor: { name: 'Dana Lee', email: 'dana@acme.example', title: 'CFO' },
+        champion: { name: 'Sam Ito' },
+      },
+    ],
+    // Sent as written: the api refuses a contact without a name, naming the field.
+    ['a champion email without a name', ',,,,,,sam@acme.example,', { champion: { email: 'sam@acme.example' } }],
+  ])('reads the optional profile columns: %s', (_, cells, profile) => {
+    const profileHeader =
+      'vertical,lifecycle_stage,executive_sponsor_name,executive_sponsor_email,executive_sponsor_title,champion_name,champion_email,champion_title';
+    const csv = `${header},${profileHeader}\nacc-1,Acme,100,smb,UTC,csm-1,2027-03-31,,${cells}\n`;
+    const parsed = parseRenewalCsv(csv);
+    expect(parsed.rejected).toEqual([]);
+    expect(parsed.rows[0]!.body.account).toEqual({
+      id: 'acc-1',
+      name: 'Acme',
+      arrCents: 100,
+      segment: 'smb',
+      timeZone: 'UTC',
+      ownerCsmId: 'csm-1',
+      ...profile,
+    });
+  });
+
   it('draws a progress bar', () => {
     expect(progressLine(5, 10, 10)).toBe('[#####.....] 5/10 rows');
     expect(progressLine(0, 0, 4)).toBe('[####] 0/0 rows');

@@ -4,6 +4,9 @@ import { parse } from 'csv-parse/sync';
  * CSV import of renewals for CS ops. Columns (header row required, order free):
  *   account_id, account_name, arr_cents, segment, time_zone, owner_csm_id, renewal_date  (required)
  *   csm_manager_id, sales_rep_id                                                        (optional)
+ *   vertical, lifecycle_stage, executive_sponsor_name, executive_sponsor_email,
+ *   executive_sponsor_title, champion_name, champion_email, champion_title    (optional: the profile)
+ * An empty cell states nothing (a profile field left empty keeps what the account has).
  * Rows go to POST /renewals/batch in chunks of up to 1,000, so the api validates them
  * exactly as it validates any launch; the result maps back to CSV row numbers.
  */
@@ -16,7 +19,26 @@ export const REQUIRED_COLUMNS = [
   'owner_csm_id',
   'renewal_date',
 ] as const;
-export const OPTIONAL_COLUMNS = ['csm_manager_id', 'sales_rep_id'] as const;
+export const OPTIONAL_COLUMNS = [
+  'csm_manager_id',
+  'sales_rep_id',
+  'vertical',
+  'lifecycle_stage',
+  'executive_sponsor_name',
+  'executive_sponsor_email',
+  'executive_sponsor_title',
+  'champion_name',
+  'champion_email',
+  'champion_title',
+] as const;
+
+/** A contact of the row's `<prefix>_name`, `_email`, `_title` cells, or nothing when all are empty (a name-less one is the api's to refuse). */
+function contactOf(v: Record<string, string>, prefix: string): Record<string, string> | undefined {
+  const c = Object.fromEntries(
+    (['name', 'email', 'title'] as const).filter((k) => v[`${prefix}_${k}`]).map((k) => [k, v[`${prefix}_${k}`]!]),
+  );
+  return Object.keys(c).length ? c : undefined;
+}
 const BATCH_SIZE = 1000;
 
 export interface ImportRow {
@@ -76,6 +98,8 @@ export function parseRenewalCsv(text: string): ParsedCsv {
       out.rejected.push({ row, reason: `arr_cents "${v.arr_cents}" is not a whole number of cents` });
       return;
     }
+    const sponsor = contactOf(v, 'executive_sponsor');
+    const champion = contactOf(v, 'champion');
     out.rows.push({
       row,
       body: {
@@ -88,6 +112,10 @@ export function parseRenewalCsv(text: string): ParsedCsv {
           ownerCsmId: v.owner_csm_id,
           ...(v.csm_manager_id ? { csmManagerId: v.csm_manager_id } : {}),
           ...(v.sales_rep_id ? { salesRepId: v.sales_rep_id } : {}),
+          ...(v.vertical ? { vertical: v.vertical } : {}),
+          ...(v.lifecycle_stage ? { lifecycleStage: v.lifecycle_stage } : {}),
+          ...(sponsor ? { executiveSponsor: sponsor } : {}),
+          ...(champion ? { champion } : {}),
         },
         renewalDate: v.renewal_date,
       },

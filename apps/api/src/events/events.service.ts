@@ -9,10 +9,11 @@ import {
   expireHeldBeyondCapacity,
   insertInboundEvents,
   listHeldEvents,
+  lockAccounts,
   lockForHolding,
   notifyInbox,
   type AccountFactChanges,
-  type AccountFacts,
+  type AssertedAccountFacts,
   type HeldEventState,
 } from '@retain/persistence';
 import {
@@ -23,7 +24,7 @@ import {
   type EventFieldError,
   type IntegrationEventPayloads,
 } from '@retain/domain';
-import { AccountFactsService } from '../accounts/account-facts.service';
+import { AccountFactsService, profileChanges } from '../accounts/account-facts.service';
 import type { IntegrationScope, Principal } from '../auth/api-key-store';
 import { decodeCursor, encodeCursor } from '../common/keyset-cursor';
 import { BUSINESS_ID_PATTERN } from '../common/validators';
@@ -52,7 +53,7 @@ function scopeFor(type: unknown): IntegrationScope {
 
 /** The changes an account_updated payload states (the catalogue refused null for the facts that cannot be cleared). */
 function factChanges(p: IntegrationEventPayloads['account_updated']): AccountFactChanges {
-  const out: AccountFactChanges = {};
+  const out: AccountFactChanges = profileChanges(p);
   if (p.name != null) out.name = p.name;
   if (p.arrCents != null) out.arrCents = p.arrCents;
   if (p.segment != null) out.segment = p.segment;
@@ -64,9 +65,10 @@ function factChanges(p: IntegrationEventPayloads['account_updated']): AccountFac
 }
 
 /** An account_updated event that states every fact an account needs can create the account (the CRM is its system of record). */
-function completeFacts(accountId: string, p: IntegrationEventPayloads['account_updated']): AccountFacts | null {
+function completeFacts(accountId: string, p: IntegrationEventPayloads['account_updated']): AssertedAccountFacts | null {
   if (!p.name || p.arrCents == null || !p.segment || !p.timeZone || !p.ownerCsmId) return null;
   return {
+    ...profileChanges(p),
     id: accountId,
     name: p.name,
     arrCents: p.arrCents,
@@ -324,7 +326,7 @@ export class EventsService {
         for (const id of await existingAccountIds(em, unknown)) known.add(id);
       }
       // A CRM event stating a new account's whole facts creates it (in this transaction).
-      const created = new Map<string, AccountFacts>();
+      const created = new Map<string, AssertedAccountFacts>();
       for (const v of valid) {
         const facts =
           v.type === 'account_updated' && !known.has(v.accountId)
@@ -354,6 +356,14 @@ export class EventsService {
         else storing.push({ ...v, held: admission === 'held' });
       }
 
+      // The accounts whose facts these events change, locked first and in one order, so
+      // two requests naming the same accounts in other orders cannot deadlock.
+      await lockAccounts(
+        em,
+        storing
+          .filter((v) => !v.held && (v.type === 'account_updated' || v.type === 'sponsor_departure'))
+          .map((v) => v.accountId),
+      );
       // One multi-row insert in request order; an event already stored (held or not), or
       // earlier in the same request, is not stored again, so only the first occurrence of
       // a new event is returned. An integration posts its own events: the source is the principal (checked above).
@@ -362,10 +372,17 @@ export class EventsService {
       for (const v of storing) {
         if (fresh.delete(v.eventId)) inserted.add(v.index);
       }
-      // Account facts change with the event that states them, in request order, each once.
+      // Account facts change with the event that states them, in request order, each once;
+      // a sponsor departure marks the profile's executive sponsor departed (a held one, once its account exists and it is applied).
       for (const v of storing) {
-        if (v.type !== 'account_updated' || !inserted.has(v.index)) continue;
+        if (!inserted.has(v.index) || v.held) continue;
         const occurredAt = new Date(v.occurredAt);
+        if (v.type === 'sponsor_departure') {
+          const departure = v.payload as IntegrationEventPayloads['sponsor_departure'];
+          await this.accountFacts.applySponsorDeparture(em, v.accountId, departure, occurredAt, p);
+          continue;
+        }
+        if (v.type !== 'account_updated') continue;
         const facts = created.get(v.accountId);
         if (facts) {
           await assertAccountFacts(em, facts, occurredAt);

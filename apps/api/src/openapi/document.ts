@@ -125,6 +125,8 @@ export function completeFromValidation(doc: OpenAPIObject): OpenAPIObject {
       return;
     }
     if (s.type === 'array' && s.items) close(s.items);
+    // A nullable nested body (`{ nullable: true, allOf: [{ $ref }] }`, Nest's form) is closed too.
+    for (const part of s.allOf ?? []) close(part);
   };
   for (const item of Object.values(doc.paths)) {
     for (const op of Object.values(item) as Array<{

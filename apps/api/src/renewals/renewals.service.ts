@@ -9,7 +9,7 @@ import { InvalidPolicyError, canonicalJson, daysUntilRenewal, resolvePolicy } fr
 import { listRenewalAudit, listRenewalTasks, listRenewals, readRenewal, type RenewalRecord } from '@retain/persistence';
 import { RENEWAL_WORKFLOW_TYPE, renewalWorkflowId, type RenewalWorkflowInput } from '@retain/workflows';
 import { AccessService } from '../access/access.service';
-import { AccountFactsService } from '../accounts/account-facts.service';
+import { AccountFactsService, profileChanges } from '../accounts/account-facts.service';
 import type { Principal } from '../auth/api-key-store';
 import { decodeCursor, encodeCursor } from '../common/keyset-cursor';
 import { ApiError } from '../problems/error-codes';
@@ -109,6 +109,10 @@ export class RenewalsService {
       policy,
       launchedBy: by.id,
     };
+    // The profile is the account's, not the renewal's (the workflow does not carry it), so
+    // it is no part of the launch's identity: launching a running renewal again with a
+    // profile is the same launch, and states the profile like the rest of the facts.
+    const profile = profileChanges(a);
     const fingerprint = createHash('sha256')
       .update(canonicalJson({ account: input.account, renewalDate: input.renewalDate, policy: dto.policy ?? null }))
       .digest('hex');
@@ -116,7 +120,7 @@ export class RenewalsService {
     const started = await this.start(workflowId, input, fingerprint, by, dto.renewalDate);
     // The launch is cs_ops stating the account's facts: written once the renewal runs (a
     // refused launch changes nothing); a retried launch writes them if a crash came between.
-    await this.accounts.assert(input.account, by, now);
+    await this.accounts.assert({ ...input.account, ...profile }, by, now);
     return started;
   }
 

@@ -53,7 +53,7 @@ export class AccountRiskReadModelActivities implements Omit<AccountRiskActivitie
         id: accountId,
         name: r.name,
         segment: r.segment,
-        vertical: null,
+        vertical: r.vertical,
         arrCents: r.arrCents,
         renewalDate: r.openRenewalDate,
         timeZone: r.timeZone,

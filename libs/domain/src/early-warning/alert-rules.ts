@@ -19,6 +19,7 @@ import type {
   RetainPolicy,
   UsageDropSettings,
 } from '../policy/retain-policy';
+import type { Vertical } from '../accounts/account-profile';
 import type { Segment } from '../roles';
 import { seasonalWindowAt } from './seasonal-windows';
 import { severityRank, shiftSeverity } from './severity-routing';
@@ -37,8 +38,8 @@ export interface EarlyWarningAccount {
   id: string;
   name?: string | null;
   segment: Segment;
-  /** e.g. `education` (changes the seasonal windows). */
-  vertical?: string | null;
+  /** The profile's vertical, e.g. `education` (changes the seasonal windows); absent in contexts loaded before it existed. */
+  vertical?: Vertical | null;
   arrCents: number;
   /** The next open renewal's date (ISO calendar date in the account's time zone), if any. */
   renewalDate?: string | null;

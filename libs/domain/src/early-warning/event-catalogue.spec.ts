@@ -60,6 +60,25 @@ describe('event catalogue', () => {
     }
   });
 
+  it("takes an account's profile in account_updated, null clearing a field", () => {
+    expect(
+      validateEventPayload('account_updated', {
+        vertical: 'education',
+        lifecycleStage: 'maturity',
+        executiveSponsor: { name: 'Dana Lee', email: 'dana.lee@acme.example', title: 'CFO' },
+        champion: { name: 'Sam Ito', email: null },
+      }),
+    ).toEqual([]);
+    expect(
+      validateEventPayload('account_updated', {
+        vertical: null,
+        executiveSponsor: null,
+        champion: null,
+        lifecycleStage: null,
+      }),
+    ).toEqual([]);
+  });
+
   it('accepts optional fields absent or null', () => {
     expect(validateEventPayload('usage_snapshot', { activeUsers: 0 })).toEqual([]);
     expect(
@@ -96,6 +115,40 @@ describe('event catalogue', () => {
       [{ field: 'timeZone', message: 'must be an IANA time zone such as Asia/Jakarta' }],
     ],
     ['account_updated', { ownerCsmId: null }, [{ field: 'ownerCsmId', message: 'may not be cleared (null)' }]],
+    [
+      'account_updated',
+      { vertical: 'schools' },
+      [
+        {
+          field: 'vertical',
+          message:
+            'must be one of education, healthcare, financial_services, retail, public_sector, technology, manufacturing, other',
+        },
+      ],
+    ],
+    [
+      'account_updated',
+      { lifecycleStage: 'teenage' },
+      [{ field: 'lifecycleStage', message: 'must be one of onboarding, adoption, maturity, renewal' }],
+    ],
+    [
+      'account_updated',
+      { executiveSponsor: { email: 'dana@acme' } },
+      [
+        { field: 'executiveSponsor.name', message: 'must be a non-empty string' },
+        { field: 'executiveSponsor.email', message: 'must be an email address' },
+      ],
+    ],
+    [
+      'account_updated',
+      { champion: { name: 'Sam', phone: '555' } },
+      [{ field: 'champion.phone', message: 'unknown field' }],
+    ],
+    [
+      'account_updated',
+      { champion: 'Sam Ito' },
+      [{ field: 'champion', message: 'must be an object { name, email?, title? } or null' }],
+    ],
     [
       'usage_snapshot',
       { activeUsers: 10, sessionMinutes: '5' },

@@ -1,3 +1,11 @@
+import {
+  LIFECYCLE_STAGES,
+  VERTICALS,
+  contactProblems,
+  type LifecycleStage,
+  type StatedContact,
+  type Vertical,
+} from '../accounts/account-profile';
 import { STORABLE_TEXT_MESSAGE, isStorableText } from '../text';
 import { isIsoDate, isValidTimeZone } from '../time/local-time';
 
@@ -127,8 +135,9 @@ export interface IntegrationEventPayloads {
   health_score: { score: number };
   /**
    * Account facts from the CRM (needs an integration key with the `account_facts`
-   * scope): only the fields sent change; null clears the CSM manager or sales rep.
-   * Not a risk signal: it changes who owns the account and is passed on to its renewal.
+   * scope): only the fields sent change; null clears the CSM manager, the sales rep or a
+   * profile field (vertical, executive sponsor, champion, lifecycle stage). Not a risk
+   * signal: it changes who owns the account (passed on to its renewals) and its profile.
    */
   account_updated: {
     name?: string | null;
@@ -138,6 +147,10 @@ export interface IntegrationEventPayloads {
     ownerCsmId?: string | null;
     csmManagerId?: string | null;
     salesRepId?: string | null;
+    vertical?: Vertical | null;
+    executiveSponsor?: StatedContact | null;
+    champion?: StatedContact | null;
+    lifecycleStage?: LifecycleStage | null;
   };
 }
 
@@ -161,6 +174,7 @@ type FieldSpec = { optional?: boolean } & (
   | { kind: 'boolean' }
   | { kind: 'id' }
   | { kind: 'timeZone' }
+  | { kind: 'contact' }
 );
 
 const SHORT = 200;
@@ -255,6 +269,10 @@ const SCHEMAS: { [K in IntegrationEventType]: { [F in keyof IntegrationEventPayl
     ownerCsmId: { kind: 'id', optional: true },
     csmManagerId: { kind: 'id', optional: true },
     salesRepId: { kind: 'id', optional: true },
+    vertical: { kind: 'enum', values: VERTICALS, optional: true },
+    executiveSponsor: { kind: 'contact', optional: true },
+    champion: { kind: 'contact', optional: true },
+    lifecycleStage: { kind: 'enum', values: LIFECYCLE_STAGES, optional: true },
   },
 };
 
@@ -293,6 +311,9 @@ function checkField(field: string, value: unknown, spec: FieldSpec): string | nu
         : `must be one of ${spec.values.join(', ')}`;
     case 'boolean':
       return typeof value === 'boolean' ? null : 'must be true or false';
+    case 'contact':
+      // Named field by field by validateEventPayload; here only whether it is valid at all.
+      return contactProblems(value).length ? 'must be a valid contact { name, email?, title? }' : null;
   }
 }
 
@@ -307,7 +328,13 @@ export function validateEventPayload(type: string, payload: unknown): EventField
   const errors: EventFieldError[] = [];
   for (const [field, spec] of Object.entries(schema)) {
     // Own properties only: a payload's `constructor` or `toString` is data, never the prototype's.
-    const message = checkField(field, Object.hasOwn(values, field) ? values[field] : undefined, spec);
+    const value = Object.hasOwn(values, field) ? values[field] : undefined;
+    if (spec.kind === 'contact' && value != null) {
+      for (const p of contactProblems(value))
+        errors.push({ message: p.message, field: p.field ? `${field}.${p.field}` : field });
+      continue;
+    }
+    const message = checkField(field, value, spec);
     if (message) errors.push({ field, message });
   }
   for (const field of Object.keys(values))

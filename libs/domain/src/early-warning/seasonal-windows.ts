@@ -4,13 +4,14 @@
  * `from` is after its `to` wraps the year (Dec 15 - Jan 5).
  */
 import type { AlertGroup, RetainPolicy, SeasonalSuppressionWindow } from '../policy/retain-policy';
+import type { Vertical } from '../accounts/account-profile';
 import type { Segment } from '../roles';
 import { localDateAt } from '../time/local-time';
 
 export interface SeasonalAccount {
   segment: Segment;
   /** e.g. `education`; null or absent when the account has none. */
-  vertical?: string | null;
+  vertical?: Vertical | null;
   timeZone: string;
 }
 

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { Segment } from '@retain/domain';
+import type { AccountContact, LifecycleStage, Segment, Vertical } from '@retain/domain';
 import { bigintToNumber } from './transformers';
 
 /** A customer company, as last reported by the workflows that run for it. */
@@ -28,6 +28,18 @@ export class AccountEntity {
 
   @Column({ name: 'sales_rep_id', type: 'text', nullable: true })
   salesRepId!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  vertical!: Vertical | null;
+
+  @Column({ name: 'executive_sponsor', type: 'jsonb', nullable: true })
+  executiveSponsor!: AccountContact | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  champion!: AccountContact | null;
+
+  @Column({ name: 'lifecycle_stage', type: 'text', nullable: true })
+  lifecycleStage!: LifecycleStage | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

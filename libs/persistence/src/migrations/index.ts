@@ -11,6 +11,7 @@ import { NotificationDelivery1795374000000 } from './202611221900-notification-d
 import { RecipientTiming1795375800000 } from './202611221930-recipient-timing';
 import { SaveListKeysetIndex1796040000000 } from './202611301200-save-list-keyset-index';
 import { AuthorityAndIntegrity1796119200000 } from './202612011000-authority-and-integrity';
+import { AccountProfile1796205600000 } from './202612021000-account-profile';
 import { HeldEvents1796738400000 } from './202612081400-held-events';
 
 /** Every migration, in order. New ones are appended here. */
@@ -28,5 +29,6 @@ export const MIGRATIONS = [
   RecipientTiming1795375800000,
   SaveListKeysetIndex1796040000000,
   AuthorityAndIntegrity1796119200000,
+  AccountProfile1796205600000,
   HeldEvents1796738400000,
 ];

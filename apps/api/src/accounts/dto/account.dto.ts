@@ -13,8 +13,16 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
-import { ALERT_GROUPS, SEGMENTS, type AlertGroup, type Segment } from '@retain/domain';
+import { ALERT_GROUPS, LIFECYCLE_STAGES, SEGMENTS, VERTICALS, type AlertGroup, type Segment } from '@retain/domain';
 import { BUSINESS_ID_MESSAGE, BUSINESS_ID_PATTERN, IsTimeZone, OptionalField } from '../../common/validators';
+import {
+  AccountContactDto,
+  AccountContactView,
+  ContactField,
+  LifecycleStageField,
+  VerticalField,
+  type ProfileBody,
+} from './account-profile.dto';
 
 export class SuppressionDto {
   @ApiProperty({ example: '2027-08-01', description: 'ISO date (inclusive, account time zone) or instant' })
@@ -37,8 +45,11 @@ export class SuppressionDto {
   @ApiProperty({ example: 'Summer shutdown' }) @IsString() @IsNotEmpty() @MaxLength(500) reason!: string;
 }
 
-/** A change of an account's facts by cs_ops: the fields given change; null clears the CSM manager or sales rep. */
-export class PatchAccountDto {
+/**
+ * A change of an account's facts by cs_ops: the fields given change; null clears the CSM
+ * manager, the sales rep or a profile field.
+ */
+export class PatchAccountDto implements ProfileBody {
   @ApiPropertyOptional({ example: 'Acme KK', maxLength: 200 })
   @OptionalField()
   @IsString()
@@ -67,6 +78,10 @@ export class PatchAccountDto {
   @ValidateIf((_, v) => v !== null)
   @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE })
   salesRepId?: string | null;
+  @VerticalField() vertical?: ProfileBody['vertical'];
+  @ContactField('executive sponsor') executiveSponsor?: AccountContactDto | null;
+  @ContactField('champion') champion?: AccountContactDto | null;
+  @LifecycleStageField() lifecycleStage?: ProfileBody['lifecycleStage'];
 }
 
 export class AccountView {
@@ -78,6 +93,11 @@ export class AccountView {
   @ApiProperty() ownerCsmId!: string;
   @ApiProperty({ nullable: true, type: String }) csmManagerId!: string | null;
   @ApiProperty({ nullable: true, type: String }) salesRepId!: string | null;
+  @ApiProperty({ type: String, enum: VERTICALS, nullable: true }) vertical!: string | null;
+  @ApiProperty({ type: AccountContactView, nullable: true, description: 'Marked departed by a sponsor departure' })
+  executiveSponsor!: AccountContactView | null;
+  @ApiProperty({ type: AccountContactView, nullable: true }) champion!: AccountContactView | null;
+  @ApiProperty({ type: String, enum: LIFECYCLE_STAGES, nullable: true }) lifecycleStage!: string | null;
 }
 
 export class SuppressionView {

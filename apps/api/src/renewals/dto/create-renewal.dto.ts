@@ -21,8 +21,19 @@ import {
   IsTimeZone,
   OptionalField,
 } from '../../common/validators';
+import {
+  AccountContactDto,
+  ContactField,
+  LifecycleStageField,
+  VerticalField,
+  type ProfileBody,
+} from '../../accounts/dto/account-profile.dto';
 
-export class RenewalAccountDto {
+/**
+ * The account as a launch states it: its facts (absent people are none) and, optionally,
+ * its profile (absent profile fields keep what the account has, null clears them).
+ */
+export class RenewalAccountDto implements ProfileBody {
   @ApiProperty({ example: 'acc-1042', description: 'The account id in the CRM' })
   @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE })
   id!: string;
@@ -60,6 +71,11 @@ export class RenewalAccountDto {
   @IsOptional()
   @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE })
   salesRepId?: string | null;
+
+  @VerticalField() vertical?: ProfileBody['vertical'];
+  @ContactField('executive sponsor') executiveSponsor?: AccountContactDto | null;
+  @ContactField('champion') champion?: AccountContactDto | null;
+  @LifecycleStageField() lifecycleStage?: ProfileBody['lifecycleStage'];
 }
 
 export class CreateRenewalDto {

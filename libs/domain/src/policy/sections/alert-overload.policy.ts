@@ -5,6 +5,7 @@
  * windows, the prompt window and the digests. Type, defaults and checks side by side;
  * early-warning.policy.ts composes its parts.
  */
+import { VERTICALS, type Vertical } from '../../accounts/account-profile';
 import { SEGMENTS, type Segment } from '../../roles';
 import { ALERT_GROUPS, SEVERITIES, type AlertGroup, type AlertSeverity } from './alert-vocabulary';
 import { oneOf, wholeAtLeast } from './checks';
@@ -16,7 +17,8 @@ export interface SeasonalSuppressionWindow {
   to: string;
   groups: AlertGroup[];
   segments: Segment[];
-  verticals: string[];
+  /** Accounts of these verticals (the profile's, docs/rulebook.md §1); empty: every account, with a vertical or not. */
+  verticals: Vertical[];
 }
 
 export interface AlertOverloadPolicy {
@@ -105,10 +107,11 @@ export function validateAlertOverload(ew: AlertOverloadPolicy): string[] {
       w.groups.some((g) => !oneOf(ALERT_GROUPS, g)) ||
       !Array.isArray(w.segments) ||
       w.segments.some((s) => !oneOf(SEGMENTS, s)) ||
-      !Array.isArray(w.verticals)
+      !Array.isArray(w.verticals) ||
+      w.verticals.some((v) => !oneOf(VERTICALS, v))
     ) {
       errors.push(
-        `earlyWarning.overload.seasonal[${i}]: a name, from and to as MM-DD, at least one alert group, segments and verticals lists`,
+        `earlyWarning.overload.seasonal[${i}]: a name, from and to as MM-DD, at least one alert group, segments and verticals lists (verticals from ${VERTICALS.join(', ')})`,
       );
     }
   }

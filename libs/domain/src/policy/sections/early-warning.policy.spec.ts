@@ -9,7 +9,7 @@ const SUPPORT =
 const SALES_REP =
   'earlyWarning.salesRep: everyP0 true or false, segments, rule ids, fromArrCents whole cents >= 0, p0RenewalWithinDays whole days >= 0';
 const SEASONAL =
-  'earlyWarning.overload.seasonal[0]: a name, from and to as MM-DD, at least one alert group, segments and verticals lists';
+  'earlyWarning.overload.seasonal[0]: a name, from and to as MM-DD, at least one alert group, segments and verticals lists (verticals from education, healthcare, financial_services, retail, public_sector, technology, manufacturing, other)';
 const DELIVERY =
   'earlyWarning.delivery: promptWithinMinutes >= 0, digest hours 0-23, weeklyDigestIsoWeekday 1 (Monday) to 7';
 
@@ -530,6 +530,13 @@ const rejected: Array<[string, (p: EarlyWarningPolicy) => void, string]> = [
     'a seasonal window of an unknown segment',
     (p) => {
       (p.overload.seasonal[0]!.segments as string[]).push('galactic');
+    },
+    SEASONAL,
+  ],
+  [
+    'a seasonal window of a vertical no account can have',
+    (p) => {
+      (p.overload.seasonal[0] as any).verticals = ['schools'];
     },
     SEASONAL,
   ],
