@@ -80,85 +80,6 @@ describe('save-effort workflow (time-skipping)', () => {
   const state = (h: WorkflowHandle<typeof saveEffortWorkflow>): Promise<SaveState> => h.query(getSaveStateQuery);
 
   it(
-    'an emergency save (20 days out): low unless the issues are minor, fast fixes only, an executive at once (§4.5)',
-    async () => {
-      const { worker, input, taskQueue, workflowId } = await start('acc-emergency', {
-        daysToRenewal: 20,
-        arrCents: 6_000_000,
-        facts: {
-          ...{ relationship: 'good', alternative: 'none', budget: 'confirmed', stakeholders: 'engaged' },
-          issuesFixable: 'complex',
-        },
-      });
-      await worker.runUntil(async () => {
-        const h = await suite.env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', {
-          taskQueue,
-          workflowId,
-          args: [input],
-        });
-        let s = await state(h);
-        expect(s.triage.allocation.timeBand).toBe('emergency');
-        expect(s.triage.probability.tier).toBe('low');
-        expect(s.triage.probability.reasons.at(-1)).toMatch(/emergency/);
-        // $60K meets the executive escalation criteria: started at once, by the workflow, with its brief.
-        expect(s.escalation).toMatchObject({ startedBy: 'workflow', overrideReason: null });
-        expect(s.escalation!.brief.timing).toMatch(/emergency/);
-        expect(s.escalation!.steps.map((st) => st.completedAt !== null)).toEqual([true, false, false, false]);
-        const slow = await h.executeUpdate(addIssueUpdate, {
-          args: [
-            {
-              description: 'Reporting module',
-              source: 'qbr',
-              frequency: 2,
-              dealBreaker: false,
-              fixable: true,
-              quickFix: false,
-              impact: 5,
-              by: 'csm-1',
-            },
-          ],
-        });
-        const quick = await h.executeUpdate(addIssueUpdate, {
-          args: [
-            {
-              description: 'SSO misconfigured',
-              source: 'qbr',
-              frequency: 1,
-              dealBreaker: false,
-              fixable: true,
-              quickFix: true,
-              impact: 3,
-              by: 'csm-1',
-            },
-          ],
-        });
-        const item = (issueId: string, hours: number) => ({
-          issueId,
-          issue: 'x',
-          rootCause: 'y',
-          fix: 'z',
-          ownerId: 'csm-1',
-          dueAt: new Date(Date.now() + hours * HOUR).toISOString(),
-          successMetric: 'm',
-          by: 'csm-1',
-        });
-        expect(await refusal(h.executeUpdate(addPlanItemUpdate, { args: [item(slow.id, 24)] }))).toBe(
-          'SaveInvalidChange',
-        );
-        expect(await refusal(h.executeUpdate(addPlanItemUpdate, { args: [item(quick.id, 24 * 7)] }))).toBe(
-          'SaveInvalidChange',
-        );
-        await h.executeUpdate(addPlanItemUpdate, { args: [item(quick.id, 48)] });
-        s = await state(h);
-        expect(s.planItems.filter((p) => p.issueId === slow.id)).toEqual([]);
-        expect(s.planItems.filter((p) => p.issueId === quick.id).length).toBeGreaterThanOrEqual(1);
-        await h.terminate('test done');
-      });
-    },
-    timeout(60_000),
-  );
-
-  it(
     'runs a full save: triage, fast fixes escalating once, a concession up the chain, a partial save',
     async () => {
       const { acts, worker, input, taskQueue, workflowId } = await start('acc-full-save');
@@ -711,5 +632,88 @@ describe('save-effort workflow (time-skipping)', () => {
       expect(last.gracefulExit!.steps[0]!.doneAt).toBe(firstDoneAt);
     },
     timeout(120_000),
+  );
+
+  // Last in the file: placed first, the next test here hung waiting for the test server to
+  // skip time (seen 2026-12-01; cause not found, noted on issue 16).
+  it(
+    'an emergency save (20 days out): low unless the issues are minor, fast fixes only, an executive at once (§4.5)',
+    async () => {
+      const { worker, input, taskQueue, workflowId } = await start('acc-emergency', {
+        daysToRenewal: 20,
+        arrCents: 6_000_000,
+        facts: {
+          ...{ relationship: 'good', alternative: 'none', budget: 'confirmed', stakeholders: 'engaged' },
+          issuesFixable: 'complex',
+        },
+      });
+      await worker.runUntil(async () => {
+        const h = await suite.env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', {
+          taskQueue,
+          workflowId,
+          args: [input],
+        });
+        let s = await state(h);
+        expect(s.triage.allocation.timeBand).toBe('emergency');
+        expect(s.triage.probability.tier).toBe('low');
+        expect(s.triage.probability.reasons.at(-1)).toMatch(/emergency/);
+        // $60K meets the executive escalation criteria: started at once, by the workflow, with its brief.
+        expect(s.escalation).toMatchObject({ startedBy: 'workflow', overrideReason: null });
+        expect(s.escalation!.brief.timing).toMatch(/emergency/);
+        expect(s.escalation!.steps.map((st) => st.completedAt !== null)).toEqual([true, false, false, false]);
+        const slow = await h.executeUpdate(addIssueUpdate, {
+          args: [
+            {
+              description: 'Reporting module',
+              source: 'qbr',
+              frequency: 2,
+              dealBreaker: false,
+              fixable: true,
+              quickFix: false,
+              impact: 5,
+              by: 'csm-1',
+            },
+          ],
+        });
+        const quick = await h.executeUpdate(addIssueUpdate, {
+          args: [
+            {
+              description: 'SSO misconfigured',
+              source: 'qbr',
+              frequency: 1,
+              dealBreaker: false,
+              fixable: true,
+              quickFix: true,
+              impact: 3,
+              by: 'csm-1',
+            },
+          ],
+        });
+        // Due dates from the test server's clock (it may be far ahead of this process's after the earlier tests).
+        const serverNow = (await suite.now()).getTime();
+        const item = (issueId: string, hours: number) => ({
+          issueId,
+          issue: 'x',
+          rootCause: 'y',
+          fix: 'z',
+          ownerId: 'csm-1',
+          dueAt: new Date(serverNow + hours * HOUR).toISOString(),
+          successMetric: 'm',
+          by: 'csm-1',
+        });
+        expect(await refusal(h.executeUpdate(addPlanItemUpdate, { args: [item(slow.id, 24)] }))).toBe(
+          'SaveInvalidChange',
+        );
+        expect(await refusal(h.executeUpdate(addPlanItemUpdate, { args: [item(quick.id, 24 * 7)] }))).toBe(
+          'SaveInvalidChange',
+        );
+        await h.executeUpdate(addPlanItemUpdate, { args: [item(quick.id, 48)] });
+        s = await state(h);
+        expect(s.planItems.filter((p) => p.issueId === slow.id)).toEqual([]);
+        expect(s.planItems.filter((p) => p.issueId === quick.id).length).toBeGreaterThanOrEqual(1);
+        await h.terminate('test done');
+      });
+    },
+    timeout(60_000),
   );
 });
