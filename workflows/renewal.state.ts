@@ -30,8 +30,11 @@ import {
 } from './definitions';
 import { refuse } from './refusals';
 import {
+  cadenceTouchToCancel,
   classifyRenewalRisk,
+  nextCadenceTouch,
   nextSignalExpiry,
+  tightenedCadenceDue,
   reasonsChanged,
   recordRenewalSignal,
   renewalSignalSettings,
@@ -241,6 +244,7 @@ export class Renewal {
       this.audit(actor, 'reasons_changed', { category, cause, reasons: reasons.map((r) => r.text) });
     }
     if (category === 'expansion' && previous !== 'expansion') this.addExpansionTasks();
+    this.keepCadence();
     if (category !== 'red' || previous === 'red') return;
     this.addTasks('became_red', new Date());
     if (s.saveRequest) return;
@@ -429,7 +433,34 @@ export class Renewal {
     task.completedBy = u.by;
     task.note = u.note ?? null;
     this.audit(u.by, 'task_completed', { taskId: task.id, note: task.note });
+    this.keepCadence();
     return { ...task };
+  }
+
+  /**
+   * The risk-based touch cadence (§6): one open touch task while red (weekly) or yellow
+   * (every two weeks), the next laid out when the last is done; the open one cancelled
+   * once the renewal is green or expansion again, or decided.
+   */
+  private keepCadence(): void {
+    const s = this.state;
+    const decided = s.decision !== null || !this.active;
+    const stale = cadenceTouchToCancel(s.category, decided, s.tasks);
+    if (stale) {
+      stale.state = 'cancelled';
+      this.audit('workflow', 'task_cancelled', { taskId: stale.id, reason: 'no longer at risk' });
+    }
+    const tightened = tightenedCadenceDue(s.category, s.tasks, this.policy);
+    if (tightened) {
+      const t = s.tasks.find((x) => x.id === tightened.taskId)!;
+      t.dueAt = tightened.dueAt;
+      t.nominalDueAt = tightened.dueAt;
+      this.audit('workflow', 'task_rescheduled', { taskId: t.id, dueAt: t.dueAt, reason: 'high risk: weekly' });
+    }
+    const next = nextCadenceTouch(s.category, decided, s.tasks, this.taskPeople(), new Date(), this.policy);
+    if (!next) return;
+    s.tasks.push(next);
+    this.audit('workflow', 'tasks_laid_out', { trigger: 'risk_cadence', taskIds: [next.id], late: [] });
   }
 
   private decidedArr(u: RecordDecisionUpdate): number {
@@ -458,6 +489,7 @@ export class Renewal {
     };
     s.decision = decision;
     this.audit(u.by, 'decision_recorded', { ...decision });
+    this.keepCadence();
     if (decision.outcome === 'churned') {
       s.status = 'closed';
       for (const t of s.tasks) if (t.state === 'open') t.state = 'cancelled';

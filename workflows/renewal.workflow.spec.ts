@@ -188,7 +188,12 @@ describe('renewal workflow (time-skipping)', () => {
           signal: { kind: 'competitive', decisive: false, text: "a request for a competitor's feature: Gantt" },
         });
         await suite.env.sleep(1_000);
-        expect((await state(h)).category).toBe('yellow');
+        s = await state(h);
+        expect(s.category).toBe('yellow');
+        // §6: medium risk, a touch at least every two weeks, for the CSM.
+        const touch = () => s.tasks.filter((t) => t.key === 'risk_touch');
+        expect(touch().map((t) => [t.id, t.state, t.ownerId])).toEqual([['risk_touch-1', 'open', 'csm-1']]);
+        expect(Date.parse(touch()[0]!.dueAt) - Date.parse(touch()[0]!.createdAt)).toBe(14 * DAY);
         await h.signal(renewalRiskSignal, {
           eventId: 'crm:cm-1',
           source: 'early_warning',
@@ -202,6 +207,8 @@ describe('renewal workflow (time-skipping)', () => {
         await suite.env.sleep(1_000);
         s = await state(h);
         expect(s.category).toBe('red');
+        // High risk: the open touch is now due a week after it was laid out.
+        expect(Date.parse(touch()[0]!.dueAt) - Date.parse(touch()[0]!.createdAt)).toBe(7 * DAY);
         expect(s.health.signals!.map((x) => [x.id, x.decisive])).toEqual([
           ['crm:fr-1', false],
           ['crm:cm-1', true],
@@ -227,6 +234,9 @@ describe('renewal workflow (time-skipping)', () => {
         expect(s.category).toBe('green');
         expect(s.classificationHistory.map((c) => c.category)).toEqual(['green', 'yellow', 'red', 'yellow', 'green']);
         expect(s.audit.filter((e) => e.action === 'signals_expired')).toHaveLength(1);
+        // The touch went overdue and escalated once while at risk; green again, the open touch is cancelled, none follows.
+        expect(touch()[0]).toMatchObject({ id: 'risk_touch-1', state: 'cancelled', escalatedAt: expect.any(String) });
+        expect(touch()).toHaveLength(1);
         await h.terminate('test done');
       });
     },

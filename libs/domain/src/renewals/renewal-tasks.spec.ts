@@ -1,6 +1,9 @@
 import { DEFAULT_POLICY, resolvePolicy } from '../policy/retain-policy';
 import {
+  cadenceTouchToCancel,
   layOutTasks,
+  nextCadenceTouch,
+  tightenedCadenceDue,
   nextTaskDeadline,
   revenueTaskReassignments,
   salesOwnsRevenue,
@@ -199,5 +202,50 @@ describe('revenue tasks follow the ownership model (§2)', () => {
     // Tasks laid out before revenue tasks existed (no revenueTask mark) never move.
     const legacy = laid.map(({ revenueTask: _, ...t }) => t);
     expect(revenueTaskReassignments(legacy, { ...people, salesOwnsRevenue: true })).toEqual([]);
+  });
+});
+
+describe('risk-based cadence (§6: at least weekly for high risk, every two weeks for medium)', () => {
+  const DAY = 86_400_000;
+  it.each<[RiskCategory | null, boolean, number | null]>([
+    ['red', false, 7],
+    ['yellow', false, 14],
+    ['green', false, null],
+    ['expansion', false, null],
+    [null, false, null],
+    ['red', true, null],
+  ])('%s (decided %p): a touch due in %p days', (category, decided, days) => {
+    const touch = nextCadenceTouch(category, decided, [], people, t0, DEFAULT_POLICY);
+    expect(touch ? (Date.parse(touch.dueAt) - t0.getTime()) / DAY : null).toBe(days);
+    if (touch) expect(touch).toMatchObject({ id: 'risk_touch-1', ownerRole: 'csm', ownerId: 'csm-1', state: 'open' });
+  });
+
+  it('keeps one open touch at a time, numbers the next after the last is done, and cancels it once no longer at risk', () => {
+    const first = nextCadenceTouch('red', false, [], people, t0, DEFAULT_POLICY)!;
+    expect(nextCadenceTouch('red', false, [first], people, t0, DEFAULT_POLICY)).toBeNull();
+    const later = new Date(t0.getTime() + 5 * DAY);
+    const second = nextCadenceTouch('red', false, [{ ...first, state: 'done' }], people, later, DEFAULT_POLICY)!;
+    expect([second.id, second.dueAt]).toEqual(['risk_touch-2', new Date(later.getTime() + 7 * DAY).toISOString()]);
+    expect(cadenceTouchToCancel('green', false, [first])).toBe(first);
+    expect(cadenceTouchToCancel('yellow', false, [first])).toBeNull();
+    expect(cadenceTouchToCancel('red', true, [first])).toBe(first);
+  });
+
+  it('tightens an open fortnightly touch to weekly when the renewal turns red', () => {
+    const touch = nextCadenceTouch('yellow', false, [], people, t0, DEFAULT_POLICY)!;
+    expect(tightenedCadenceDue('red', [touch], DEFAULT_POLICY)).toEqual({
+      taskId: 'risk_touch-1',
+      dueAt: new Date(t0.getTime() + 7 * DAY).toISOString(),
+    });
+    expect(tightenedCadenceDue('yellow', [touch], DEFAULT_POLICY)).toBeNull();
+    const weekly = nextCadenceTouch('red', false, [], people, t0, DEFAULT_POLICY)!;
+    expect(tightenedCadenceDue('red', [weekly], DEFAULT_POLICY)).toBeNull();
+  });
+
+  it('lays out none for a renewal whose policy has no cadence (started before it)', () => {
+    const { cadence: _, ...renewal } = DEFAULT_POLICY.renewal;
+    expect(
+      nextCadenceTouch('red', false, [], people, t0, { ...DEFAULT_POLICY, renewal } as typeof DEFAULT_POLICY),
+    ).toBeNull();
   });
 });

@@ -140,6 +140,76 @@ export function salesOwnsRevenue(
   );
 }
 
+const CADENCE_KEY = 'risk_touch';
+
+/**
+ * The next risk-cadence touch task (§6), or null: while the renewal is undecided and red
+ * (high risk) or yellow (medium), one open touch task at a time for the CSM, due the
+ * cadence's days after the last one was done (or now, for the first); green, expansion
+ * or decided: none. A policy without a cadence (an older renewal) lays out none.
+ */
+export function nextCadenceTouch(
+  category: RiskCategory | null,
+  decided: boolean,
+  tasks: readonly RenewalTask[],
+  people: TaskPeople,
+  now: Date,
+  policy: RetainPolicy,
+): RenewalTask | null {
+  const cadence = (policy.renewal as { cadence?: RetainPolicy['renewal']['cadence'] }).cadence;
+  if (!cadence || decided) return null;
+  const every =
+    category === 'red' ? cadence.highRiskEveryDays : category === 'yellow' ? cadence.mediumRiskEveryDays : null;
+  if (every === null) return null;
+  const touches = tasks.filter((t) => t.key === CADENCE_KEY);
+  if (touches.some((t) => t.state === 'open')) return null;
+  const due = new Date(now.getTime() + every * DAY).toISOString();
+  const risk = category === 'red' ? 'high' : 'medium';
+  return {
+    id: `${CADENCE_KEY}-${touches.length + 1}`,
+    key: CADENCE_KEY,
+    title: `Touchpoint with the customer (${risk} risk: at least every ${every} days)`,
+    trigger: 'risk_cadence',
+    ...ownerFor('csm', people),
+    customerFacing: true,
+    nominalDueAt: due,
+    dueAt: due,
+    late: false,
+    state: 'open',
+    createdAt: now.toISOString(),
+    completedAt: null,
+    completedBy: null,
+    note: null,
+    escalatedAt: null,
+  };
+}
+
+/**
+ * The open touch's new due date when the renewal turned riskier (yellow to red: every
+ * two weeks becomes weekly, from when the touch was laid out), or null when it stands.
+ */
+export function tightenedCadenceDue(
+  category: RiskCategory | null,
+  tasks: readonly RenewalTask[],
+  policy: RetainPolicy,
+): { taskId: string; dueAt: string } | null {
+  const cadence = (policy.renewal as { cadence?: RetainPolicy['renewal']['cadence'] }).cadence;
+  const open = tasks.find((t) => t.key === CADENCE_KEY && t.state === 'open');
+  if (!cadence || !open || category !== 'red') return null;
+  const due = Date.parse(open.createdAt) + cadence.highRiskEveryDays * DAY;
+  return due < Date.parse(open.dueAt) ? { taskId: open.id, dueAt: new Date(due).toISOString() } : null;
+}
+
+/** The open cadence touch to cancel once the renewal is green or expansion again (or decided). */
+export function cadenceTouchToCancel(
+  category: RiskCategory | null,
+  decided: boolean,
+  tasks: readonly RenewalTask[],
+): RenewalTask | null {
+  if (!decided && (category === 'red' || category === 'yellow')) return null;
+  return tasks.find((t) => t.key === CADENCE_KEY && t.state === 'open') ?? null;
+}
+
 /** Open tasks past their due date and not yet escalated: escalate each once. */
 export function tasksToEscalate(tasks: readonly RenewalTask[], now: Date): RenewalTask[] {
   return tasks.filter((t) => t.state === 'open' && t.escalatedAt === null && Date.parse(t.dueAt) <= now.getTime());

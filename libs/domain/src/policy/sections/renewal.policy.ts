@@ -45,6 +45,13 @@ export interface RenewalPolicy {
   autoStartSave: boolean;
   /** Length of a term, for the next renewal date. */
   termMonths: number;
+  /**
+   * Risk-based touch cadence (docs/rulebook.md §6): while the renewal is undecided, a
+   * recurring touch task for the CSM, every `highRiskEveryDays` while red and every
+   * `mediumRiskEveryDays` while yellow (none when green or expansion). Renewals started
+   * under a policy before 2026-12-01.6 have none.
+   */
+  cadence: { highRiskEveryDays: number; mediumRiskEveryDays: number };
   /** Which renewal dates a launch accepts, counted in the account's time zone. */
   launchWindow: { maxDaysAhead: number; maxDaysAfterRenewalDate: number };
 }
@@ -58,6 +65,7 @@ export type TaskTrigger =
   | 'renewal_day'
   | 'post_renewal'
   | 'became_red'
+  | 'risk_cadence'
   | 'stakeholder_change';
 /**
  * Who a playbook task goes to. `revenue_owner` is whoever the ownership model gives the
@@ -417,6 +425,8 @@ export const RENEWAL_DEFAULTS: RenewalPolicy = {
   noDecisionReescalateAfterDays: 2,
   postRenewalWindowDays: 30,
   autoLaunchNextTerm: false,
+  // §6: "at least weekly" for high risk, "every two weeks" for medium.
+  cadence: { highRiskEveryDays: 7, mediumRiskEveryDays: 14 },
   autoStartSave: true,
   termMonths: 12,
   // Three years ahead catches a mistyped year; a date already past is refused (a
@@ -470,6 +480,13 @@ export function validateRenewalPolicy(r: RenewalPolicy): string[] {
     r.signals.decisiveLifetimeDays >= r.signals.riskLifetimeDays
   ))
     errors.push('renewal.signals: whole days, decisiveLifetimeDays >= riskLifetimeDays >= 1');
+  if (!(
+    Number.isInteger(r.cadence.highRiskEveryDays) &&
+    Number.isInteger(r.cadence.mediumRiskEveryDays) &&
+    r.cadence.highRiskEveryDays >= 1 &&
+    r.cadence.mediumRiskEveryDays >= r.cadence.highRiskEveryDays
+  ))
+    errors.push('renewal.cadence: whole days, 1 <= highRiskEveryDays <= mediumRiskEveryDays');
   const own = r.ownership;
   if (!oneOf(OWNERSHIP_MODELS, own.model)) errors.push('renewal.ownership.model: cs_led, sales_led or hybrid');
   if (!Number.isInteger(own.hybridSalesJoinsFromArrCents) || own.hybridSalesJoinsFromArrCents < 0)
