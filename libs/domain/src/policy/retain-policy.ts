@@ -30,6 +30,12 @@ import { WIN_BACK_DEFAULTS, validateWinBackPolicy, type WinBackPolicy } from './
 
 export type { AlertGroup, AlertSeverity } from './sections/alert-vocabulary';
 export type { SeasonalSuppressionWindow } from './sections/alert-overload.policy';
+export {
+  MAX_PLAYBOOK_TASKS,
+  playbookStepDueHours,
+  type AlertPlaybooks,
+  type PlaybookStep,
+} from './sections/alert-playbooks.policy';
 export { ALERT_ESCALATION_ROLES } from './sections/alert-routing.policy';
 export {
   WORKFLOW_NOTIFICATION_KINDS,
@@ -75,7 +81,7 @@ export interface RetainPolicy {
 
 /** Each section's defaults under one version: change the version whenever any of them changes. */
 const DEFAULTS: RetainPolicy = {
-  version: '2026-12-01.4',
+  version: '2026-12-01.5',
   renewal: RENEWAL_DEFAULTS,
   save: SAVE_DEFAULTS,
   postSave: POST_SAVE_DEFAULTS,
