@@ -94,7 +94,7 @@ describe('layOutPlaybookTasks: the seed 004 playbooks, each task due its hours a
   });
 
   it('lays out nothing under a policy from before the playbooks (an account workflow started under it)', () => {
-    const old = structuredClone(DEFAULT_POLICY) as RetainPolicy;
+    const old = structuredClone(DEFAULT_POLICY);
     delete (old.earlyWarning as Partial<RetainPolicy['earlyWarning']>).playbooks;
     expect(playbookOf('sponsor_departure', old)).toEqual([]);
     expect(layOutPlaybookTasks('sponsor_departure', T0, old)).toEqual([]);

@@ -1,7 +1,8 @@
 /**
  * Policy section `notifications`: how the notifications the renewal, save, monitoring
- * and win-back workflows send (and the account workflow's overdue playbook tasks) are timed for each recipient (docs/rulebook.md §5.5,
- * "Quiet hours and digests for every notification"). Alerts are timed by the routing
+ * and win-back workflows send, and the account workflow's overdue playbook tasks, are
+ * timed for each recipient (docs/rulebook.md §5.5, "Quiet hours and digests for every
+ * notification"). Alerts are timed by the routing
  * matrix of `earlyWarning`; these by their kind. The dispatcher reads the deployment's
  * policy, not a workflow's. Type, defaults and checks side by side.
  */
