@@ -32,6 +32,7 @@ export type { AlertGroup, AlertSeverity } from './sections/alert-vocabulary';
 export type { SeasonalSuppressionWindow } from './sections/alert-overload.policy';
 export {
   MAX_PLAYBOOK_TASKS,
+  PLAYBOOK_STEP_KEY_PATTERN,
   playbookStepDueHours,
   type AlertPlaybooks,
   type PlaybookStep,

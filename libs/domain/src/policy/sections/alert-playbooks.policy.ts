@@ -36,7 +36,9 @@ export interface AlertPlaybookPolicy {
  */
 export const MAX_PLAYBOOK_TASKS = 40;
 
-const PLAYBOOK_STEP_KEY = /^[a-z][a-z0-9_]{0,59}$/;
+/** A step's key (lower-case letters, digits, `_`); its tasks' ids are the key, or `<key>-<n>` for a recurring step. */
+export const PLAYBOOK_STEP_KEY_PATTERN = '[a-z][a-z0-9_]{0,59}';
+const PLAYBOOK_STEP_KEY = new RegExp(`^${PLAYBOOK_STEP_KEY_PATTERN}$`);
 const MAX_TITLE_LENGTH = 500;
 const HOURS_PER_DAY = 24;
 
