@@ -15,6 +15,7 @@ import type {
   AlertSeverity,
   EarlyWarningAccount,
   ManualSuppression,
+  PlaybookTask,
   PreviousAlert,
   RetainPolicy,
   SeverityAdjustment,
@@ -77,6 +78,11 @@ export interface AlertRecord {
   escalations: Array<{ level: number; role: string; at: string; escalatedAt: string | null }>;
   /** Set when the alert asked the account's renewal for a save (a P0 or P1 near renewal). */
   saveRequestedFor: string | null;
+  /**
+   * Its response playbook's tasks (§5.6), laid out when it was raised, soonest first.
+   * Absent on alerts raised before the playbooks; empty for a rule without one.
+   */
+  tasks?: PlaybookTask[];
   revision: number;
 }
 
@@ -125,6 +131,12 @@ export const resolveAlertUpdate = defineUpdate<AlertRecord, [{ alertId: string; 
   'resolveAlert',
 );
 
+/** Marks a playbook task of an alert done (refused with AlertNotFound, AlertTaskNotFound, AlertTaskAlreadyDone). */
+export const completeAlertTaskUpdate = defineUpdate<
+  PlaybookTask,
+  [{ alertId: string; taskId: string; by: string; note?: string }]
+>('completeAlertTask');
+
 /** A planned low-usage window from a person (validated by the api); applied once per id. */
 export const addSuppressionSignal =
   defineSignal<[ManualSuppression & { id: string; by: string; at: string }]>('addSuppression');
@@ -166,7 +178,8 @@ export interface AlertNotificationRecord {
   alertIds: string[];
   /** Not before, for the account's time zone; the writer moves it earlier for a recipient whose own time zone allows. */
   deliverAfter: string;
-  kind: 'alert' | 'alert_escalated';
+  /** `playbook_task_overdue` is a workflow kind: the dispatcher times it by the policy's `notifications`. */
+  kind: 'alert' | 'alert_escalated' | 'playbook_task_overdue';
   /**
    * How each delivery is timed from `raisedAt`, in the recipient's own time zone (the
    * account's when the person has none, and for the team webhook): per person by the

@@ -17,6 +17,7 @@ import {
   type AccountRiskContext,
   type AccountRiskInput,
   type AccountRiskState,
+  type AlertNotificationRecord,
   type AlertRecord,
   type HealthReadingRecord,
   type IntegrationEventSignal,
@@ -30,10 +31,14 @@ import {
   deliveryTime,
   evaluateAlertRules,
   initialSignalState,
+  layOutPlaybookTasks,
   liveSuppressions,
   nextAlertEscalationAt,
   nextEvaluationAt,
+  nextPlaybookTaskDueAt,
   opensConsolidationWindow,
+  playbookTaskCompletionProblem,
+  playbookTasksToEscalate,
   renewalForwardFromAlert,
   renewalForwardFromEvent,
   renewalSignalFromEvent,
@@ -45,6 +50,7 @@ import {
   validateManualSuppression,
   type IntegrationEvent,
   type ManualSuppression,
+  type PlaybookTask,
   type RenewalForward,
   type TriggeredAlert,
 } from './domain';
@@ -58,6 +64,9 @@ export const USAGE_READINGS_PATCH = 'account-risk-usage-readings';
 
 /** patched() id: payment failures and cancellation inquiries reach the open renewal as a churn signal (it turns red). */
 export const LAGGING_CHURN_SIGNALS_PATCH = 'account-risk-lagging-churn-signals';
+
+/** patched() id: a raised alert lays out its response playbook's tasks (§5.6), which escalate once when overdue. */
+export const PLAYBOOK_TASKS_PATCH = 'account-risk-playbook-tasks';
 
 const MAX_ALERTS_KEPT = 200;
 const MAX_SUPPRESSIONS_KEPT = 100;
@@ -146,15 +155,38 @@ export class AccountRisk {
       refuse(ALERT_REFUSALS.alreadyHandled, `alert ${u.alertId} is already resolved`);
   }
 
+  /** Resolving closes the alert: its playbook tasks still open are cancelled (nothing of it escalates any more). */
   resolve(u: { alertId: string; by: string; resolution?: string }): AlertRecord {
     const a = this.find(u.alertId);
     a.state = 'resolved';
     a.resolvedAt = now().toISOString();
     a.resolvedBy = u.by;
     a.resolution = u.resolution ?? null;
+    for (const task of a.tasks ?? []) if (task.state === 'open') task.state = 'cancelled';
     a.revision += 1;
     this.dirty.add(a.id);
     return a;
+  }
+
+  checkCompleteTask(u: { alertId: string; taskId: string; by: string; note?: string }): void {
+    const problem = playbookTaskCompletionProblem(this.find(u.alertId).tasks ?? [], u.taskId);
+    if (problem === 'not_found') refuse(ALERT_REFUSALS.taskNotFound, `no task ${u.taskId} on ${u.alertId}`);
+    if (problem === 'done') refuse(ALERT_REFUSALS.taskAlreadyDone, `task ${u.taskId} of ${u.alertId} is already done`);
+    if (problem === 'cancelled')
+      refuse(ALERT_REFUSALS.taskAlreadyDone, `task ${u.taskId} of ${u.alertId} was cancelled: the alert is resolved`);
+  }
+
+  /** A playbook task done: it no longer escalates; the alert is written again. */
+  completeTask(u: { alertId: string; taskId: string; by: string; note?: string }): PlaybookTask {
+    const a = this.find(u.alertId);
+    const task = (a.tasks ?? []).find((t) => t.id === u.taskId)!;
+    task.state = 'done';
+    task.completedAt = now().toISOString();
+    task.completedBy = u.by;
+    task.note = u.note ?? null;
+    a.revision += 1;
+    this.dirty.add(a.id);
+    return task;
   }
 
   /** A planned low-usage window from a person; applied once per id, never again once removed. */
@@ -194,9 +226,9 @@ export class AccountRisk {
 
   // ---- the loop's decisions ----
 
-  /** When the loop must wake up: the next SLA escalation or the next evaluation for time passing. */
+  /** When the loop must wake up to escalate: the next SLA escalation, or the next playbook task falling due. */
   nextEscalationAt(): number {
-    return nextAlertEscalationAt(this.state.alerts);
+    return Math.min(nextAlertEscalationAt(this.state.alerts), nextPlaybookTaskDueAt(this.state.alerts));
   }
 
   nextWakeAt(): number {
@@ -373,8 +405,12 @@ export class AccountRisk {
       resolution: null,
       escalations: routed.escalations.map((e) => ({ ...e, escalatedAt: null })),
       saveRequestedFor: null,
+      tasks: [],
       revision: 1,
     };
+    // Its response playbook as tasks, in histories made after the patch (before it, alerts had none).
+    const tasks = layOutPlaybookTasks(t.ruleId, at, policy);
+    if (tasks.length > 0 && patched(PLAYBOOK_TASKS_PATCH)) record.tasks = tasks;
     s.alerts.push(record);
     if (s.alerts.length > MAX_ALERTS_KEPT) s.alerts.splice(0, s.alerts.length - MAX_ALERTS_KEPT);
     s.lastByRule[t.ruleId] = {
@@ -453,7 +489,10 @@ export class AccountRisk {
     }
   }
 
-  /** An open alert not acknowledged within its SLA climbs the management chain, once per level. */
+  /**
+   * An open alert not acknowledged within its SLA climbs the management chain, once per
+   * level; a playbook task past its deadline and not done escalates to the CSM's manager, once.
+   */
   async escalateDue(ctx: AccountRiskContext | null): Promise<void> {
     const s = this.state;
     const t = now().getTime();
@@ -493,6 +532,44 @@ export class AccountRisk {
         });
       }
     }
+    // Playbook tasks past their deadline, once each, to the CSM's manager; an acknowledged alert's too.
+    for (const a of s.alerts) {
+      for (const task of playbookTasksToEscalate(a.tasks ?? [], new Date(t))) {
+        task.escalatedAt = new Date(t).toISOString();
+        a.revision += 1;
+        this.dirty.add(a.id);
+        await this.activities.upsertAlertNotification(this.overdueTaskNotice(a, task, ctx, new Date(t)));
+      }
+    }
+  }
+
+  /** The notification of an overdue playbook task: the CSM, and his manager resolved up his chain by the writer. */
+  private overdueTaskNotice(
+    a: AlertRecord,
+    task: PlaybookTask,
+    ctx: AccountRiskContext | null,
+    at: Date,
+  ): AlertNotificationRecord {
+    return {
+      key: `${a.id}:task:${task.id}:overdue`,
+      accountId: this.state.accountId,
+      renewalId: ctx?.openRenewalId ?? null,
+      severity: a.severity,
+      recipientIds: ctx ? [ctx.ownerCsmId] : [],
+      escalateTo: null,
+      ...(ctx
+        ? { escalation: { level: 1, role: 'csm_manager', csmId: ctx.ownerCsmId, csmManagerId: ctx.csmManagerId } }
+        : {}),
+      subject: `Overdue playbook task of a ${a.severity} alert (${ctx?.account.name ?? this.state.accountId}): ${task.title}`,
+      lines: [`Due ${task.dueAt}`, `Alert ${a.id}: ${a.summary}, raised ${a.triggeredAt}`],
+      alertIds: [a.id],
+      deliverAfter: at.toISOString(),
+      kind: 'playbook_task_overdue',
+      timing: 'quiet_hours',
+      recipientTimings: {},
+      raisedAt: at.toISOString(),
+      timeZone: ctx?.account.timeZone ?? 'UTC',
+    };
   }
 
   /** Writes every alert changed since the last flush to the read model. */

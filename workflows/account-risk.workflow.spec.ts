@@ -4,6 +4,8 @@ import {
   acknowledgeAlertUpdate,
   accountRiskWorkflowId,
   addSuppressionSignal,
+  completeAlertTaskUpdate,
+  resolveAlertUpdate,
   removeSuppressionUpdate,
   getAccountRiskStateQuery,
   integrationEventSignal,
@@ -25,6 +27,8 @@ class RecordingActivities implements AccountRiskActivities {
   readonly readings: HealthReadingRecord[] = [];
   readonly alerts = new Map<string, AlertRecord>();
   readonly notifications = new Map<string, AlertNotificationRecord>();
+  /** Every notification key written, in order (a key twice: written twice). */
+  readonly written: string[] = [];
   readonly recordHealthReading = async (r: HealthReadingRecord): Promise<void> => void this.readings.push(r);
   readonly loadAccountContext = async (): Promise<AccountRiskContext | null> =>
     this.context ? structuredClone(this.context) : null;
@@ -34,6 +38,7 @@ class RecordingActivities implements AccountRiskActivities {
   };
   readonly upsertAlertNotification = async (n: AlertNotificationRecord): Promise<boolean> => {
     this.notifications.set(n.key, structuredClone(n));
+    this.written.push(n.key);
     return true;
   };
   readonly propagated: Array<{ accountId: string; eventId: string; by: string }> = [];
@@ -555,6 +560,144 @@ describe('account early-warning workflow (time-skipping)', () => {
           expect(s.alerts.filter((a) => a.group === 'usage')).toEqual([]);
           expect(s.suppressedCount).toBeGreaterThanOrEqual(1);
         }
+        await h.terminate('test done');
+      });
+    },
+    timeout(60_000),
+  );
+
+  it(
+    "lays out the sponsor departure's playbook as tasks at the alert; an overdue task escalates once to the CSM's manager, a done one never, and resolving the alert cancels the rest",
+    // Last in the suite: it moves the test server's clock on by more than a week, which in early December
+    // would carry the usage-drop test above into the year-end usage-quiet window (docs/rulebook.md §5.5).
+    async () => {
+      const { acts, worker, start, send } = await setUp('acc-playbook');
+      const tz = 'Europe/Berlin';
+      acts.context = {
+        account: {
+          id: 'acc-playbook',
+          name: 'Playbook GmbH',
+          segment: 'mid_market',
+          arrCents: 4_000_000,
+          renewalDate: addDays(localDateAt(new Date(start), tz), 120),
+          timeZone: tz,
+          vertical: null,
+        },
+        ownerCsmId: 'csm-5',
+        csmManagerId: 'mgr-5',
+        salesRepId: null,
+        openRenewalId: null,
+        renewalHasSave: false,
+        activeSaveId: null,
+      };
+      const departure = (accountId: string, occurredAt: number) => ({
+        eventId: `crm:sd-${accountId}`,
+        type: 'sponsor_departure',
+        occurredAt: new Date(occurredAt).toISOString(),
+        payload: { reason: 'departed', contactName: 'Weber' },
+      });
+      const taskNotices = () => acts.written.filter((k) => k.includes(':task:'));
+      await worker.runUntil(async () => {
+        await send('acc-playbook', departure('acc-playbook', start));
+        await suite.env.sleep(HOUR / 2);
+        const h = suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(
+          accountRiskWorkflowId('acc-playbook'),
+        );
+        let alert = (await h.query(getAccountRiskStateQuery)).alerts[0]!;
+        const at = Date.parse(alert.triggeredAt);
+        const until = async (hours: number) => suite.env.sleep(at + hours * HOUR - (await suite.env.currentTimeMs()));
+        // Laid out at the trigger: seed 004's hours (4 h, 24 h, 48 h, 2 weeks) and 12 weekly touchpoints.
+        expect(alert.tasks!.map((t) => [t.id, (Date.parse(t.dueAt) - at) / HOUR, t.state])).toEqual([
+          ['assess', 4, 'open'],
+          ['internal_coordination', 24, 'open'],
+          ['customer_outreach', 48, 'open'],
+          ['weekly_touchpoint-1', 168, 'open'],
+          ['relationship_reset', 336, 'open'],
+          ...Array.from({ length: 11 }, (_, i) => [`weekly_touchpoint-${i + 2}`, 168 * (i + 2), 'open']),
+        ]);
+        expect(acts.alerts.get(alert.id)!.tasks).toHaveLength(16);
+        // Acknowledged: the SLA escalation stops, the playbook goes on.
+        await h.executeUpdate(acknowledgeAlertUpdate, { args: [{ alertId: alert.id, by: 'csm-5' }] });
+
+        // Done before its deadline: it never escalates.
+        const done = await h.executeUpdate(completeAlertTaskUpdate, {
+          args: [{ alertId: alert.id, taskId: 'internal_coordination', by: 'csm-5', note: 'Plan agreed with mgr-5' }],
+        });
+        expect(done).toMatchObject({ id: 'internal_coordination', state: 'done', completedBy: 'csm-5' });
+        expect(done.note).toBe('Plan agreed with mgr-5');
+        const complete = (alertId: string, taskId: string) =>
+          refusal(h.executeUpdate(completeAlertTaskUpdate, { args: [{ alertId, taskId, by: 'csm-5' }] }));
+        expect(await complete(alert.id, 'internal_coordination')).toBe('AlertTaskAlreadyDone');
+        expect(await complete(alert.id, 'no_such_task')).toBe('AlertTaskNotFound');
+        expect(await complete('alert:acc-playbook:99', 'assess')).toBe('AlertNotFound');
+
+        // Past the 4-hour assessment: escalated once, to the CSM's manager up his chain.
+        await until(5);
+        expect(taskNotices()).toEqual([`${alert.id}:task:assess:overdue`]);
+        expect(acts.notifications.get(`${alert.id}:task:assess:overdue`)).toMatchObject({
+          kind: 'playbook_task_overdue',
+          recipientIds: ['csm-5'],
+          escalation: { level: 1, role: 'csm_manager', csmId: 'csm-5', csmManagerId: 'mgr-5' },
+          alertIds: [alert.id],
+        });
+        alert = (await h.query(getAccountRiskStateQuery)).alerts[0]!;
+        expect(alert.tasks!.find((t) => t.id === 'assess')!.escalatedAt).not.toBeNull();
+        expect(acts.alerts.get(alert.id)!.tasks!.find((t) => t.id === 'assess')!.escalatedAt).not.toBeNull();
+        // Done late: recorded, not escalated again.
+        await h.executeUpdate(completeAlertTaskUpdate, {
+          args: [{ alertId: alert.id, taskId: 'assess', by: 'csm-5' }],
+        });
+
+        // Past 24 h (the done coordination) and 48 h (the outreach, still open): only the open one escalates.
+        await until(50);
+        expect(taskNotices()).toEqual([
+          `${alert.id}:task:assess:overdue`,
+          `${alert.id}:task:customer_outreach:overdue`,
+        ]);
+
+        // Resolved: what is still open is cancelled, and nothing of it escalates any more.
+        const resolved = await h.executeUpdate(resolveAlertUpdate, {
+          args: [{ alertId: alert.id, by: 'csm-5', resolution: 'New sponsor met' }],
+        });
+        expect(resolved.tasks!.filter((t) => t.state === 'open')).toEqual([]);
+        expect(resolved.tasks!.filter((t) => t.state === 'done').map((t) => t.id)).toEqual([
+          'assess',
+          'internal_coordination',
+        ]);
+        expect(resolved.tasks!.filter((t) => t.state === 'cancelled')).toHaveLength(14);
+        expect(await complete(alert.id, 'weekly_touchpoint-1')).toBe('AlertTaskAlreadyDone');
+        // Past the first weekly touchpoint's deadline (7 days): cancelled, so not escalated.
+        await until(24 * 8);
+        expect(taskNotices()).toHaveLength(2);
+        expect(acts.alerts.get(alert.id)).toMatchObject({ state: 'resolved' });
+
+        // An account workflow started under a policy from before the playbooks lays out none.
+        const old = structuredClone(DEFAULT_POLICY);
+        delete (old.earlyWarning as Partial<typeof old.earlyWarning>).playbooks;
+        await suite.env.client.workflow.signalWithStart<typeof accountRiskWorkflow, [IntegrationEventSignal]>(
+          'accountRiskWorkflow',
+          {
+            taskQueue: worker.options.taskQueue,
+            workflowId: accountRiskWorkflowId('acc-playbook-old'),
+            args: [{ accountId: 'acc-playbook-old', policy: old }],
+            signal: integrationEventSignal,
+            signalArgs: [
+              {
+                source: 'crm',
+                accountId: 'acc-playbook-old',
+                ...departure('acc-playbook-old', await suite.env.currentTimeMs()),
+              },
+            ],
+          },
+        );
+        await suite.env.sleep(HOUR / 2);
+        const hOld = suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(
+          accountRiskWorkflowId('acc-playbook-old'),
+        );
+        expect((await hOld.query(getAccountRiskStateQuery)).alerts.map((a) => [a.ruleId, a.tasks])).toEqual([
+          ['sponsor_departure', []],
+        ]);
+        await hOld.terminate('test done');
         await h.terminate('test done');
       });
     },

@@ -11,6 +11,7 @@ import {
   ACTIVITY_OPTIONS,
   acknowledgeAlertUpdate,
   addSuppressionSignal,
+  completeAlertTaskUpdate,
   getAccountRiskStateQuery,
   integrationEventSignal,
   removeSuppressionUpdate,
@@ -34,8 +35,10 @@ const BOUNDED_RUNS_PATCH = 'account-risk-bounded-runs';
  * once, P1 within the hour, P2 and P3 in the digests, quiet hours respected but for P0),
  * unless suppressed (seasonal, manual, acknowledged or a repeat within 7 days that has
  * not worsened). Alerts of one group within 24 hours share one notification. An alert
- * not acknowledged within its SLA climbs the management chain once per level. A P0 or
- * P1 on an account whose renewal is near and has no save asks the renewal for one.
+ * not acknowledged within its SLA climbs the management chain once per level. An alert
+ * lays out its response playbook's tasks, each with its deadline; one not done by then
+ * escalates to the CSM's manager once. A P0 or P1 on an account whose renewal is near and
+ * has no save asks the renewal for one.
  * Health scores are recorded as readings for post-save monitoring. The state and its
  * changes are in account-risk.state.ts; this is the wiring.
  */
@@ -59,6 +62,11 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
     (u) => risk.resolve(u),
     (u) => risk.checkResolve(u),
   );
+  handleUpdate(
+    completeAlertTaskUpdate,
+    (u) => risk.completeTask(u),
+    (u) => risk.checkCompleteTask(u),
+  );
   setHandler(addSuppressionSignal, (x) => risk.addSuppression(x));
   handleUpdate(
     removeSuppressionUpdate,
@@ -69,7 +77,7 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
   for (;;) {
     const nextEscalation = risk.nextEscalationAt();
     const wakeAt = risk.nextWakeAt();
-    // Woken by events, by a person's acknowledgement or resolution (a dirty alert), or by a due time.
+    // Woken by events, by a person's acknowledgement, resolution or done task (a dirty alert), or by a due time.
     if (Number.isFinite(wakeAt)) await condition(() => risk.hasWork, Math.max(1, wakeAt - Date.now()));
     else await condition(() => risk.hasWork);
 

@@ -43,6 +43,8 @@ export const REFUSALS = {
     notFound: 'AlertNotFound',
     alreadyHandled: 'AlertAlreadyHandled',
     suppressionNotFound: 'SuppressionNotFound',
+    taskNotFound: 'AlertTaskNotFound',
+    taskAlreadyDone: 'AlertTaskAlreadyDone',
   },
 } as const;
 

@@ -84,6 +84,7 @@ export const EXPECTED_ACCESS: Record<string, string> = {
   'GET /alerts/catalogue': /*                           */ 'YYY YYY YYY YYY --- --- YYY ---',
   'POST /alerts/:id/acknowledge': /*                    */ 'Y-- YY- YYY YYY --- --- --- ---',
   'POST /alerts/:id/resolve': /*                        */ 'Y-- YY- YYY YYY --- --- --- ---',
+  'POST /alerts/:id/tasks/:taskId/complete': /*         */ 'Y-- YY- YYY YYY --- --- --- ---',
 
   'GET /accounts/:accountId': /*                        */ 'Y-- YY- YYY YYY Y-- --- YYY ---',
   'PATCH /accounts/:accountId': /*                      */ '--- --- --- --- --- --- YYY ---',

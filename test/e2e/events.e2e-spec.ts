@@ -322,6 +322,72 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
     expect(listed.map((a: { id: string }) => a.id)).toContain(alert.id);
   }, 60_000);
 
+  it("lays the sponsor departure's response playbook out as tasks on the alert, and the CSM marks one done, once", async () => {
+    const alert = await waitUntil(
+      async () => {
+        const r = await stack.request('GET', '/alerts?accountId=acc-ev-2&severity=P0', { key: csmKey });
+        return r.body?.items?.find((a: { ruleId: string }) => a.ruleId === 'sponsor_departure');
+      },
+      15_000,
+      'the P0 alert',
+    );
+    const triggered = Date.parse(alert.triggeredAt);
+    const hoursOf = (t: { dueAt: string }) => (Date.parse(t.dueAt) - triggered) / 3_600_000;
+    // Seed 004: assess within 4 h, coordinate within 24 h, reach out within 48 h, reset within 2 weeks, weekly for 90 days.
+    expect(alert.tasks.slice(0, 5).map((t: { id: string; dueAt: string }) => [t.id, hoursOf(t)])).toEqual([
+      ['assess', 4],
+      ['internal_coordination', 24],
+      ['customer_outreach', 48],
+      ['weekly_touchpoint-1', 168],
+      ['relationship_reset', 336],
+    ]);
+    expect(alert.tasks).toHaveLength(16);
+    expect(alert.tasks[0]).toMatchObject({ state: 'open', overdue: false, completedAt: null, escalatedAt: null });
+
+    const path = `/alerts/${encodeURIComponent(alert.id)}/tasks`;
+    const body = { note: 'Departure confirmed; successor is the CFO' };
+    expect((await stack.request('POST', `${path}/assess/complete`, { key: otherCsmKey, body })).status).toBe(403);
+    const headers = { 'idempotency-key': 'assess-acc-ev-2' };
+    const done = await stack.request('POST', `${path}/assess/complete`, { key: csmKey, body, headers });
+    expect([done.status, done.body]).toEqual([
+      200,
+      expect.objectContaining({ id: 'assess', state: 'done', completedBy: 'csm-e', note: body.note, overdue: false }),
+    ]);
+    // A retry with the same key is answered as the first time; without the key, it is done already.
+    const retry = await stack.request('POST', `${path}/assess/complete`, { key: csmKey, body, headers });
+    expect([retry.status, retry.body.completedAt]).toEqual([200, done.body.completedAt]);
+    const twice = await stack.request('POST', `${path}/assess/complete`, { key: csmKey, body });
+    expect([twice.status, twice.headers.get('content-type'), twice.body.code]).toEqual([
+      409,
+      expect.stringMatching(PROBLEM_JSON),
+      'ALERT.TASK_ALREADY_DONE',
+    ]);
+    for (const taskId of ['no_such_step', 'Not-A-Task!'])
+      expect(
+        (await stack.request('POST', `${path}/${encodeURIComponent(taskId)}/complete`, { key: csmKey, body: {} })).body
+          .code,
+      ).toBe('ALERT.TASK_NOT_FOUND');
+    expect(
+      (await stack.request('POST', '/alerts/alert:acc-ev-2:999/tasks/assess/complete', { key: csmKey, body: {} }))
+        .status,
+    ).toBe(404);
+
+    const listed = await waitUntil(
+      async () => {
+        const r = await stack.request('GET', '/alerts?accountId=acc-ev-2&severity=P0', { key: csmKey });
+        const a = r.body?.items?.find((x: { id: string }) => x.id === alert.id);
+        return a?.tasks?.[0]?.state === 'done' ? a : undefined;
+      },
+      15_000,
+      'the done task in the read model',
+    );
+    expect(listed.tasks.map((t: { id: string; state: string }) => [t.id, t.state]).slice(0, 2)).toEqual([
+      ['assess', 'done'],
+      ['internal_coordination', 'open'],
+    ]);
+    expect(listed.tasks.filter((t: { state: string }) => t.state === 'done')).toHaveLength(1);
+  }, 60_000);
+
   it('loses nothing when the process dies between the commit and the signal, and applies a redelivery once', async () => {
     // Committed but never signalled: as if the api had died right after its transaction.
     await stack.db.query(

@@ -432,6 +432,43 @@ describe('notification delivery (PostgreSQL, HTTP, SMTP)', () => {
       await db.query(`DELETE FROM notifications WHERE key LIKE 'alert:c:%'`);
     });
 
+    it("times an overdue playbook task by its kind, not its alert's severity: a P0's task at 02:00 waits for 08:00 for the CSM and for his manager up the chain", async () => {
+      // 07:00Z on Wednesday 3 March 2027: 02:00 in New York (Nia), 00:00 in Denver (the account; Mina has no zone).
+      const key = 'alert:acc-pb:1:task:assess:overdue';
+      const raisedAt = '2027-03-03T07:00:00.000Z';
+      expect(
+        await risk.upsertAlertNotification(
+          alertNotification(key, {
+            severity: 'P0',
+            raisedAt,
+            deliverAfter: raisedAt,
+            kind: 'playbook_task_overdue',
+            timing: 'quiet_hours',
+            recipientIds: ['csm-ny'],
+            escalation: { level: 1, role: 'csm_manager', csmId: 'csm-ny', csmManagerId: null },
+          }),
+        ),
+      ).toBe(true);
+      const [row] = await db.query<Array<{ kind: string; escalate_to: string | null; deliver_after: Date }>>(
+        'SELECT kind, escalate_to, deliver_after FROM notifications WHERE key = $1',
+        [key],
+      );
+      expect(row).toEqual({ kind: 'playbook_task_overdue', escalate_to: 'mgr-a', deliver_after: at(raisedAt) });
+      const timed = new NotificationDispatcher(timedConfig, db, new WebhookChannel(timedConfig), email);
+      await timed.runOnce(at(raisedAt));
+      const emails = await db.query<Array<{ recipient: string; next_attempt_at: Date }>>(
+        `SELECT recipient, next_attempt_at FROM notification_deliveries WHERE notification_key = $1 AND channel = 'email' ORDER BY recipient`,
+        [key],
+      );
+      // 08:00 in Denver (MST) is 15:00Z, 08:00 in New York (EST) 13:00Z: quiet hours hold it although the alert is a P0.
+      expect(emails).toEqual([
+        { recipient: 'mina@example.test', next_attempt_at: at('2027-03-03T15:00:00.000Z') },
+        { recipient: 'nia@example.test', next_attempt_at: at('2027-03-03T13:00:00.000Z') },
+      ]);
+      await db.query('DELETE FROM notification_deliveries WHERE notification_key = $1', [key]);
+      await db.query('DELETE FROM notifications WHERE key = $1', [key]);
+    });
+
     it("collects a recipient's P2 alerts of several accounts and groups into one daily digest at 09:00 in the recipient's own time zone", async () => {
       // Tuesday 2 March 2027, all raised after 09:00 in Denver. Nia is in New York (09:00 = 14:00Z), the accounts in Denver (09:00 = 16:00Z).
       const usage = alertNotification('alert:acc-d1:1:notification', {

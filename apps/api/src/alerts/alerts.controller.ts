@@ -1,15 +1,14 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import type { AlertRecord } from '@retain/workflows';
 import { Access } from '../access/access.decorator';
 import type { Principal } from '../auth/api-key-store';
 import { CurrentPrincipal } from '../auth/roles.decorator';
 import { IdempotencyKey } from '../common/idempotency-key';
 import { Operation } from '../openapi/operation.decorator';
-import { HandleAlertDto, ListAlertsQuery } from './alerts.dto';
-import { ALERT_ID_PATTERN } from '../common/business-ids';
-import { AlertsService } from './alerts.service';
-import { AlertCatalogueView, AlertPage, AlertView } from './alerts.view';
+import { CompleteAlertTaskDto, HandleAlertDto, ListAlertsQuery } from './alerts.dto';
+import { ALERT_ID_PATTERN, PLAYBOOK_TASK_ID_PATTERN } from '../common/business-ids';
+import { AlertsService, type AlertAsShown, type PlaybookTaskAsShown } from './alerts.service';
+import { AlertCatalogueView, AlertPage, AlertView, PlaybookTaskView } from './alerts.view';
 
 const ID = { name: 'id', pattern: ALERT_ID_PATTERN, example: 'alert:acc-1042:1' };
 
@@ -23,13 +22,13 @@ export class AlertsController {
   @Operation({
     id: 'listAlerts',
     summary:
-      'Alerts, newest first: filter by account, severity, state (open, acknowledged, resolved, escalated), group, assignee',
+      'Alerts, newest first, with their response playbook tasks: filter by account, severity, state (open, acknowledged, resolved, escalated), group, assignee',
     ok: { status: 200, type: AlertPage, description: 'One page' },
   })
   list(
     @Query() q: ListAlertsQuery,
     @CurrentPrincipal() p: Principal,
-  ): Promise<{ items: AlertRecord[]; nextCursor: string | null }> {
+  ): Promise<{ items: AlertAsShown[]; nextCursor: string | null }> {
     return this.alerts.list(q, p);
   }
 
@@ -38,7 +37,7 @@ export class AlertsController {
   @Operation({
     id: 'getAlertCatalogue',
     summary:
-      'The alert rules (§5.2 template: name, description, trigger, data source, threshold, severity, assignee, escalation, SLA, first actions)',
+      'The alert rules (§5.2 template: name, description, trigger, data source, threshold, severity, assignee, escalation, SLA, first actions, response playbook)',
     ok: { status: 200, type: AlertCatalogueView, description: 'The rules' },
   })
   catalogue() {
@@ -62,7 +61,7 @@ export class AlertsController {
     @Body() body: HandleAlertDto,
     @CurrentPrincipal() p: Principal,
     @IdempotencyKey() key?: string,
-  ): Promise<AlertRecord> {
+  ): Promise<AlertAsShown> {
     return this.alerts.handle(id, 'acknowledge', body, p, key);
   }
 
@@ -83,7 +82,30 @@ export class AlertsController {
     @Body() body: HandleAlertDto,
     @CurrentPrincipal() p: Principal,
     @IdempotencyKey() key?: string,
-  ): Promise<AlertRecord> {
+  ): Promise<AlertAsShown> {
     return this.alerts.handle(id, 'resolve', body, p, key);
+  }
+
+  @Post(':id/tasks/:taskId/complete')
+  @Access(['alert', 'handle'])
+  @HttpCode(HttpStatus.OK)
+  @Operation({
+    id: 'completeAlertTask',
+    summary:
+      "Mark a task of the alert's response playbook done (it no longer escalates; 404 unknown task, 409 already done or cancelled with the resolved alert)",
+    ok: { status: 200, type: PlaybookTaskView, description: 'The task, done' },
+    params: [ID, { name: 'taskId', pattern: PLAYBOOK_TASK_ID_PATTERN, example: 'assess' }],
+    body: true,
+    notFound: true,
+    idempotent: true,
+  })
+  completeTask(
+    @Param('id') id: string,
+    @Param('taskId') taskId: string,
+    @Body() body: CompleteAlertTaskDto,
+    @CurrentPrincipal() p: Principal,
+    @IdempotencyKey() key?: string,
+  ): Promise<PlaybookTaskAsShown> {
+    return this.alerts.completeTask(id, taskId, body, p, key);
   }
 }

@@ -45,3 +45,11 @@ export class HandleAlertDto {
   @MaxLength(2000)
   resolution?: string;
 }
+
+export class CompleteAlertTaskDto {
+  @ApiPropertyOptional({ maxLength: 2000, example: 'Successor identified; contract renews in 5 months' })
+  @OptionalField()
+  @IsString()
+  @MaxLength(2000)
+  note?: string;
+}

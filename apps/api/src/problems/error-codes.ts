@@ -81,6 +81,11 @@ export const ERROR_CATALOGUE = {
   'ALERT.NOT_FOUND': { status: 404, title: 'No such alert' },
   'ALERT.NOT_YOURS': { status: 403, title: 'The alert is not assigned to you or your team' },
   'ALERT.ALREADY_HANDLED': { status: 409, title: 'The alert is already acknowledged or resolved' },
+  'ALERT.TASK_NOT_FOUND': { status: 404, title: "No such task in the alert's playbook" },
+  'ALERT.TASK_ALREADY_DONE': {
+    status: 409,
+    title: 'The task is already done, or was cancelled when the alert was resolved',
+  },
   'EVENTS.SIGNATURE_INVALID': { status: 401, title: 'The event signature is missing, stale or does not verify' },
   'EVENTS.SCOPE_REQUIRED': { status: 403, title: 'The integration key lacks the scope this event type needs' },
   'IDEMPOTENCY.KEY_REUSED': { status: 409, title: 'The Idempotency-Key was used for a different request' },

@@ -33,6 +33,8 @@ export const REFUSAL_CODES = {
   WinBackTouchpointNotDue: 'WIN_BACK.TOUCHPOINT_NOT_DUE',
   AlertNotFound: 'ALERT.NOT_FOUND',
   AlertAlreadyHandled: 'ALERT.ALREADY_HANDLED',
+  AlertTaskNotFound: 'ALERT.TASK_NOT_FOUND',
+  AlertTaskAlreadyDone: 'ALERT.TASK_ALREADY_DONE',
   SuppressionNotFound: 'ACCOUNT.SUPPRESSION_NOT_FOUND',
 } as const satisfies Record<Refusal, ErrorCode>;
 

@@ -112,12 +112,15 @@ export class AccountRiskReadModelActivities implements Omit<AccountRiskActivitie
    * out (no delivery rows yet). It is due when its earliest recipient's copy is: each
    * person's timing in their own time zone (principals.time_zone, else the account's),
    * the team webhook's in the account's; never later than the workflow's `deliverAfter`.
+   * SLA escalations and overdue playbook tasks are written the same way, once by key.
    */
   readonly upsertAlertNotification = async (n: AlertNotificationRecord): Promise<boolean> => {
     const escalateTo = n.escalation ? await escalationRecipientOf(this.db, n.escalation) : n.escalateTo;
     const people = [...new Set([...n.recipientIds, ...(escalateTo ? [escalateTo] : [])])];
     const zoneOf = await principalTimeZones(this.db, people);
     const timing: NotificationTimingFields = {
+      // An overdue playbook task is a workflow kind, timed by the policy's notifications as the dispatcher will time it.
+      kind: n.kind,
       timing: n.timing,
       recipientTiming: n.recipientTimings,
       severity: n.severity,

@@ -11,7 +11,7 @@ import {
 
 /** What the outbox row says about timing (columns kind, created_at, timing, recipient_timing, severity, raised_at, time_zone). */
 export interface NotificationTimingFields {
-  /** The row's kind: an alert's (`alert`, `alert_escalated`) is timed by its columns, a workflow's by the policy. */
+  /** The row's kind: an alert's (`alert`, `alert_escalated`) is timed by its columns, a workflow's (an overdue playbook task's too) by the policy. */
   kind?: string;
   createdAt?: Date;
   timing: NotificationTiming;

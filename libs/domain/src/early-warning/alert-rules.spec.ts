@@ -97,6 +97,11 @@ describe('catalogue', () => {
       assigneeRole: 'Account CSM + CSM manager + sales rep',
       responseSla: '4 h',
     });
+    // The response playbook's timed steps (§5.6), as the policy sets them; none for a rule without one.
+    expect(alertRuleTemplate(alertRuleById('ticket_surge'), DEFAULT_POLICY).playbook.map((s) => s.dueHours)).toEqual([
+      24, 48, 72,
+    ]);
+    expect(alertRuleTemplate(alertRuleById('payment_failure'), DEFAULT_POLICY).playbook).toEqual([]);
   });
 
   it('skips disabled rules', () => {

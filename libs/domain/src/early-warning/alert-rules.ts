@@ -16,10 +16,12 @@ import type {
   AlertGroup,
   AlertSeverity,
   EarlyWarningRuleSettings,
+  PlaybookStep,
   RetainPolicy,
   UsageDropSettings,
 } from '../policy/retain-policy';
 import type { Vertical } from '../accounts/account-profile';
+import { playbookOf } from './playbook-tasks';
 import type { Segment } from '../roles';
 import { seasonalWindowAt } from './seasonal-windows';
 import { severityRank, shiftSeverity } from './severity-routing';
@@ -98,6 +100,8 @@ export interface AlertRuleTemplate {
   escalation: string;
   responseSla: string;
   firstActions: string[];
+  /** The response playbook's timed steps (§5.6, policy `earlyWarning.playbooks`): the tasks an alert of the rule lays out. */
+  playbook: PlaybookStep[];
 }
 
 function alert(
@@ -1246,8 +1250,14 @@ export function alertRuleTemplate(rule: AlertRule, policy: RetainPolicy): AlertR
     escalation: escalationText(rule.id, policy),
     responseSla: `${policy.earlyWarning.sla.responseHours[severity]} h`,
     firstActions: [...rule.firstActions],
+    playbook: playbookOf(rule.id, policy).map((step) => copyStep(step)),
   };
 }
+
+const copyStep = (step: PlaybookStep): PlaybookStep => ({
+  ...step,
+  ...(step.recurring ? { recurring: { ...step.recurring } } : {}),
+});
 
 /** What an earlier alert of the same rule looked like, for the worsened comparison. */
 export interface AlertSnapshot {

@@ -27,6 +27,27 @@ describe('policy.earlyWarning', () => {
       weeklyDigestIsoWeekday: 1,
       weeklyDigestHour: 9,
     });
+    // Seed 004's response playbooks: their steps' deadlines in hours after the alert (§5.6).
+    const due = (ruleId: keyof typeof e.playbooks) =>
+      e.playbooks[ruleId]!.map((s) => [s.key, s.dueHours, s.recurring ?? null]);
+    expect(due('usage_drop')).toEqual([
+      ['investigate', 24, null],
+      ['follow_up', 48, null],
+      ['weekly_usage_check', 168, { everyDays: 7, forDays: 30 }],
+    ]);
+    expect(due('sponsor_departure')).toEqual([
+      ['assess', 4, null],
+      ['internal_coordination', 24, null],
+      ['customer_outreach', 48, null],
+      ['relationship_reset', 336, null],
+      ['weekly_touchpoint', 168, { everyDays: 7, forDays: 90 }],
+    ]);
+    expect(due('ticket_surge')).toEqual([
+      ['ticket_analysis', 24, null],
+      ['support_coordination', 48, null],
+      ['proactive_outreach', 72, null],
+    ]);
+    expect(Object.keys(e.playbooks).sort()).toEqual(['sponsor_departure', 'ticket_surge', 'usage_drop']);
   });
 
   it('merges overrides deeply and marks the version', () => {
@@ -77,6 +98,25 @@ describe('policy.earlyWarning', () => {
       /seasonal\[0\]/,
     ],
     [{ delivery: { weeklyDigestIsoWeekday: 0 } }, /weeklyDigestIsoWeekday/],
+    // A playbook for a rule without a default one is a code change; a step has the default steps' fields.
+    [{ playbooks: { payment_failure: [] } }, /earlyWarning\.playbooks\.payment_failure: unknown policy setting/],
+    [{ playbooks: { usage_drop: {} } }, /earlyWarning\.playbooks\.usage_drop: expected a list/],
+    [
+      { playbooks: { usage_drop: [{ key: 'x', title: 'X' }] } },
+      /earlyWarning\.playbooks\.usage_drop\.0\.dueHours: required/,
+    ],
+    [
+      { playbooks: { ticket_surge: [{ key: 'x', title: 'X', dueHours: 1, owner: 'vp' }] } },
+      /earlyWarning\.playbooks\.ticket_surge\.0\.owner: unknown policy setting/,
+    ],
+    [
+      { playbooks: { sponsor_departure: [{ key: 'x', title: 'X', dueHours: 1, recurring: { everyDays: 7 } }] } },
+      /earlyWarning\.playbooks\.sponsor_departure\.0\.recurring\.forDays: required/,
+    ],
+    [
+      { playbooks: { ticket_surge: [{ key: 'x', title: 'X', dueHours: 0 }] } },
+      /earlyWarning\.playbooks\.ticket_surge\[0\]/,
+    ],
   ])('refuses %j', (earlyWarning, message) => {
     expect(() => resolvePolicy({ earlyWarning })).toThrow(message);
   });

@@ -7,3 +7,4 @@ export * from './overload';
 export * from './forwarding';
 export * from './alert-handling';
 export * from './held-events';
+export * from './playbook-tasks';

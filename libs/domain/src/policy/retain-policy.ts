@@ -30,6 +30,13 @@ import { WIN_BACK_DEFAULTS, validateWinBackPolicy, type WinBackPolicy } from './
 
 export type { AlertGroup, AlertSeverity } from './sections/alert-vocabulary';
 export type { SeasonalSuppressionWindow } from './sections/alert-overload.policy';
+export {
+  MAX_PLAYBOOK_TASKS,
+  PLAYBOOK_STEP_KEY_PATTERN,
+  playbookStepDueHours,
+  type AlertPlaybooks,
+  type PlaybookStep,
+} from './sections/alert-playbooks.policy';
 export { ALERT_ESCALATION_ROLES } from './sections/alert-routing.policy';
 export {
   WORKFLOW_NOTIFICATION_KINDS,
@@ -75,7 +82,7 @@ export interface RetainPolicy {
 
 /** Each section's defaults under one version: change the version whenever any of them changes. */
 const DEFAULTS: RetainPolicy = {
-  version: '2026-12-01.6',
+  version: '2026-12-01.7',
   renewal: RENEWAL_DEFAULTS,
   save: SAVE_DEFAULTS,
   postSave: POST_SAVE_DEFAULTS,

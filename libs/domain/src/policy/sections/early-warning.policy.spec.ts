@@ -10,6 +10,8 @@ const SALES_REP =
   'earlyWarning.salesRep: everyP0 true or false, segments, rule ids, fromArrCents whole cents >= 0, p0RenewalWithinDays whole days >= 0';
 const SEASONAL =
   'earlyWarning.overload.seasonal[0]: a name, from and to as MM-DD, at least one alert group, segments and verticals lists (verticals from education, healthcare, financial_services, retail, public_sector, technology, manufacturing, other)';
+const STEP =
+  'a key of lower-case letters, digits and _ unique in the playbook, a title of 1-500 characters, dueHours > 0, and if recurring everyDays > 0 and forDays > 0 reaching dueHours';
 const DELIVERY =
   'earlyWarning.delivery: promptWithinMinutes >= 0, digest hours 0-23, weeklyDigestIsoWeekday 1 (Monday) to 7';
 
@@ -582,6 +584,91 @@ const rejected: Array<[string, (p: EarlyWarningPolicy) => void, string]> = [
     },
     DELIVERY,
   ],
+  // response playbooks (alert-playbooks.policy.ts)
+  [
+    'playbooks that are not an object',
+    (p) => {
+      (p as any).playbooks = [];
+    },
+    'earlyWarning.playbooks: an object of playbooks by alert rule id',
+  ],
+  [
+    'a playbook for a rule that does not exist',
+    (p) => {
+      (p.playbooks as any).no_such_rule = [];
+    },
+    'earlyWarning.playbooks.no_such_rule: not an alert rule',
+  ],
+  [
+    'a playbook that is not a list',
+    (p) => {
+      (p.playbooks as any).ticket_surge = { key: 'x' };
+    },
+    'earlyWarning.playbooks.ticket_surge: a list of steps',
+  ],
+  [
+    'a step key with capitals',
+    (p) => {
+      p.playbooks.ticket_surge![0]!.key = 'Ticket';
+    },
+    `earlyWarning.playbooks.ticket_surge[0]: ${STEP}`,
+  ],
+  [
+    'two steps with one key',
+    (p) => {
+      p.playbooks.ticket_surge![2]!.key = 'ticket_analysis';
+    },
+    `earlyWarning.playbooks.ticket_surge[2]: ${STEP}`,
+  ],
+  [
+    'a blank title',
+    (p) => {
+      p.playbooks.usage_drop![1]!.title = '  ';
+    },
+    `earlyWarning.playbooks.usage_drop[1]: ${STEP}`,
+  ],
+  [
+    'a title of 501 characters',
+    (p) => {
+      p.playbooks.usage_drop![1]!.title = 'x'.repeat(501);
+    },
+    `earlyWarning.playbooks.usage_drop[1]: ${STEP}`,
+  ],
+  [
+    'a step due at once',
+    (p) => {
+      p.playbooks.sponsor_departure![0]!.dueHours = 0;
+    },
+    `earlyWarning.playbooks.sponsor_departure[0]: ${STEP}`,
+  ],
+  [
+    'a step due in a string of hours',
+    (p) => {
+      (p.playbooks.sponsor_departure![0] as any).dueHours = '4';
+    },
+    `earlyWarning.playbooks.sponsor_departure[0]: ${STEP}`,
+  ],
+  [
+    'a step recurring every 0 days',
+    (p) => {
+      p.playbooks.sponsor_departure![4]!.recurring!.everyDays = 0;
+    },
+    `earlyWarning.playbooks.sponsor_departure[4]: ${STEP}`,
+  ],
+  [
+    'a recurring step whose days end before its first occurrence',
+    (p) => {
+      p.playbooks.sponsor_departure![4]!.recurring!.forDays = 6;
+    },
+    `earlyWarning.playbooks.sponsor_departure[4]: ${STEP}`,
+  ],
+  [
+    'a playbook of 41 tasks (weekly touchpoints for 300 days)',
+    (p) => {
+      p.playbooks.sponsor_departure![4]!.recurring!.forDays = 300;
+    },
+    'earlyWarning.playbooks.sponsor_departure: at most 40 tasks, every occurrence of a recurring step counted',
+  ],
 ];
 
 describe('policy section earlyWarning', () => {
@@ -593,6 +680,13 @@ describe('policy section earlyWarning', () => {
     const p = structuredClone(EARLY_WARNING_DEFAULTS);
     change(p);
     expect(validateEarlyWarningPolicy(p)).toEqual([message]);
+  });
+
+  it('accepts a playbook of exactly 40 tasks (36 weekly touchpoints) and an emptied one', () => {
+    const p = structuredClone(EARLY_WARNING_DEFAULTS);
+    p.playbooks.sponsor_departure![4]!.recurring!.forDays = 252;
+    p.playbooks.usage_drop = [];
+    expect(validateEarlyWarningPolicy(p)).toEqual([]);
   });
 
   it('refuses a fractional active-users baseline once per segment', () => {

@@ -1,12 +1,13 @@
 /**
  * Policy section `earlyWarning` (docs/rulebook.md §5): the alert rules and the signal
  * thresholds they read, with their defaults and checks side by side. The section's
- * other parts, severity and routing (alert-routing.policy.ts) and overload and delivery
- * (alert-overload.policy.ts), are composed here into EarlyWarningPolicy; retain-policy.ts
- * composes the sections.
+ * other parts, severity and routing (alert-routing.policy.ts), overload and delivery
+ * (alert-overload.policy.ts) and the response playbooks (alert-playbooks.policy.ts), are
+ * composed here into EarlyWarningPolicy; retain-policy.ts composes the sections.
  */
 import { SEGMENTS, type Segment } from '../../roles';
 import { ALERT_OVERLOAD_DEFAULTS, validateAlertOverload, type AlertOverloadPolicy } from './alert-overload.policy';
+import { ALERT_PLAYBOOK_DEFAULTS, validateAlertPlaybooks, type AlertPlaybookPolicy } from './alert-playbooks.policy';
 import { ALERT_ROUTING_DEFAULTS, validateAlertRouting, type AlertRoutingPolicy } from './alert-routing.policy';
 import { SEVERITIES, type AlertSeverity } from './alert-vocabulary';
 import { oneOf, wholeAtLeast } from './checks';
@@ -151,8 +152,9 @@ export interface EarlyWarningSignalPolicy {
   heldEvents: { holdDays: number; maxPerSource: number };
 }
 
-/** Early warning (docs/rulebook.md §5): signal thresholds, severity modifiers, routing, SLAs and overload rules. */
-export interface EarlyWarningPolicy extends EarlyWarningSignalPolicy, AlertRoutingPolicy, AlertOverloadPolicy {}
+/** Early warning (docs/rulebook.md §5): signal thresholds, severity modifiers, routing, SLAs, overload rules and response playbooks. */
+export interface EarlyWarningPolicy
+  extends EarlyWarningSignalPolicy, AlertRoutingPolicy, AlertOverloadPolicy, AlertPlaybookPolicy {}
 
 export const EARLY_WARNING_DEFAULTS: EarlyWarningPolicy = {
   saveRequestWithinDays: 90,
@@ -251,12 +253,13 @@ export const EARLY_WARNING_DEFAULTS: EarlyWarningPolicy = {
   heldEvents: { holdDays: 90, maxPerSource: 50_000 },
   ...ALERT_ROUTING_DEFAULTS,
   ...ALERT_OVERLOAD_DEFAULTS,
+  ...ALERT_PLAYBOOK_DEFAULTS,
 };
 
 /** The ids of the alert rules the policy knows (the keys of its rules). */
 const RULE_IDS: readonly string[] = Object.keys(EARLY_WARNING_DEFAULTS.rules);
 
-/** Checks the earlyWarning section: its signal thresholds here, then routing, then overload and delivery. */
+/** Checks the earlyWarning section: its signal thresholds here, then routing, then overload and delivery, then the playbooks. */
 export function validateEarlyWarningPolicy(ew: EarlyWarningPolicy): string[] {
   const errors: string[] = [];
   if (!Number.isInteger(ew.saveRequestWithinDays) || ew.saveRequestWithinDays < 0)
@@ -364,6 +367,10 @@ export function validateEarlyWarningPolicy(ew: EarlyWarningPolicy): string[] {
     errors.push('earlyWarning: eventLookbackDays and maxEventsPerType whole numbers >= 1');
   if (!(wholeAtLeast(ew.heldEvents.holdDays, 1) && wholeAtLeast(ew.heldEvents.maxPerSource, 1)))
     errors.push('earlyWarning.heldEvents: holdDays and maxPerSource whole numbers >= 1');
-  errors.push(...validateAlertRouting(ew, RULE_IDS), ...validateAlertOverload(ew));
+  errors.push(
+    ...validateAlertRouting(ew, RULE_IDS),
+    ...validateAlertOverload(ew),
+    ...validateAlertPlaybooks(ew, RULE_IDS),
+  );
   return errors;
 }

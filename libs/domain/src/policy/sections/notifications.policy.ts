@@ -1,7 +1,8 @@
 /**
  * Policy section `notifications`: how the notifications the renewal, save, monitoring
- * and win-back workflows send are timed for each recipient (docs/rulebook.md §5.5,
- * "Quiet hours and digests for every notification"). Alerts are timed by the routing
+ * and win-back workflows send, and the account workflow's overdue playbook tasks, are
+ * timed for each recipient (docs/rulebook.md §5.5, "Quiet hours and digests for every
+ * notification"). Alerts are timed by the routing
  * matrix of `earlyWarning`; these by their kind. The dispatcher reads the deployment's
  * policy, not a workflow's. Type, defaults and checks side by side.
  */
@@ -22,6 +23,8 @@ export const WORKFLOW_NOTIFICATION_KINDS = [
   'monitoring_task_missed',
   'win_back_touchpoint',
   'win_back_task_overdue',
+  /** An alert's response playbook task past its deadline, to the CSM's manager (docs/rulebook.md §5.6). */
+  'playbook_task_overdue',
 ] as const;
 export type WorkflowNotificationKind = (typeof WORKFLOW_NOTIFICATION_KINDS)[number];
 
