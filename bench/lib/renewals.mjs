@@ -16,9 +16,9 @@ export const domain = /** @type {{ resolvePolicy: (overrides?: unknown) => unkno
   load(join(repoRoot, 'dist/libs/domain/src/index.js'))
 );
 
-/** The api's own canonical JSON (dist/), the JSON with sorted keys it hashes launches with. */
+/** The api's own canonical JSON (the domain's, in dist/), the JSON with sorted keys it hashes launches with. */
 const { canonicalJson } = /** @type {{ canonicalJson: (value: unknown) => string }} */ (
-  load(join(repoRoot, 'dist/apps/api/src/common/canonical-json.js'))
+  load(join(repoRoot, 'dist/libs/domain/src/canonical-json.js'))
 );
 
 /**
