@@ -2,10 +2,10 @@ import type { ConcessionGuidanceBand, RetainPolicy, RiskSeverity, Tier } from '.
 import type { SaveProbabilityFacts } from './save-triage';
 
 /**
- * What to offer and when (docs/rulebook.md §4.7, "Concessions by risk severity" and
- * "Too late"): the discount band and the other concessions the save's risk calls for,
- * how a requested discount stands against that band, and the refusal of a discount once
- * the customer has committed to leave. A policy without these settings (a save started
+ * What to offer and when (docs/rulebook.md §4.7, by risk severity, and not too late):
+ * the discount band and the other concessions the save's risk calls for, how a
+ * requested discount stands against that band, and the refusal of a discount once the
+ * customer has committed to leave. A policy without these settings (a save started
  * before policy 2026-12-01.5) gives no guidance and refuses nothing.
  */
 
