@@ -679,6 +679,19 @@ describe("save efforts end to end: start, triage, issues, concessions within aut
       guaranteeMetric: null,
       decidedBy: 'csm-s',
     });
+    // The contract says so: the template and the new kinds with what each records, validated as declared.
+    const schemas = (await stack.request('GET', '/docs-json')).body.components.schemas;
+    expect(schemas.AddPlanItemDto.properties.template.enum).toEqual([
+      'relationship_repair',
+      'value_redemonstration',
+      'product_team',
+    ]);
+    expect(schemas.AddPlanItemDto.required ?? []).toEqual([]);
+    expect(schemas.SaveOutcomeDto.properties.kind.enum).toEqual(
+      expect.arrayContaining(['partner_transition', 'performance_guarantee']),
+    );
+    expect(schemas.SaveOutcomeDto.properties.guaranteeBy).toMatchObject({ type: 'string', format: 'date' });
+    expect(schemas.SaveStateView.properties.concessionGuidance).toBeDefined();
     // Monitoring watches what stays, and the introduction is one of its promises.
     const monitoringId = `monitoring:acc-save-practice:${renewalDate}`;
     const m = await stack.readWhen(

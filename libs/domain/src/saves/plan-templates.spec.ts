@@ -40,10 +40,24 @@ describe('plan templates (§4.6 steps 5-7)', () => {
     ],
     [
       'an item without a template missing fields',
-      { issue: 'Slow reports', fix: ' ' },
+      { issue: 'Slow reports', fix: 'Add the index' },
       save,
       DEFAULT_POLICY,
-      'a plan item without a template needs rootCause, fix, ownerId, dueAt, successMetric',
+      'a plan item without a template needs rootCause, ownerId, dueAt, successMetric',
+    ],
+    [
+      'an item without a template takes its fields as given (as an update accepted before templates replays)',
+      { ...whole, successMetric: ' ' },
+      save,
+      DEFAULT_POLICY,
+      { successMetric: ' ', template: null },
+    ],
+    [
+      'a template fills a field the request leaves blank',
+      { template: 'value_redemonstration', fix: '  ', ownerId: ' ' },
+      save,
+      DEFAULT_POLICY,
+      { fix: T.value_redemonstration.fix, ownerId: 'csm-1' },
     ],
     [
       'relationship repair, filled from the template, owned by the CSM, due in 30 days',

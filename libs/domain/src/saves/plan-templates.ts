@@ -54,7 +54,13 @@ function templates(policy: RetainPolicy): Record<PlanTemplateKey, PlanTemplate> 
   return (policy.save as { planTemplates?: Record<PlanTemplateKey, PlanTemplate> }).planTemplates ?? null;
 }
 
-const given = (v: string | undefined): string | undefined => (v?.trim() ? v : undefined);
+/**
+ * A field of the request, or the template's when the request leaves it out or blank.
+ * Without a template a field is taken as given, as before templates existed (an update
+ * already accepted must apply the same way when its history replays).
+ */
+const orTemplate = (v: string | undefined, fallback: string | undefined): string | undefined =>
+  fallback !== undefined && !v?.trim() ? fallback : v;
 
 /**
  * The owner of a template's item when the request names none: the account's CSM, his
@@ -87,31 +93,31 @@ export function planItemFromRequest(
   const base = {
     template: request.template ?? null,
     issueId: request.issueId ?? null,
-    issue: given(request.issue),
-    rootCause: given(request.rootCause),
-    fix: given(request.fix),
-    ownerId: given(request.ownerId),
-    dueAt: given(request.dueAt),
-    successMetric: given(request.successMetric),
+    issue: request.issue,
+    rootCause: request.rootCause,
+    fix: request.fix,
+    ownerId: request.ownerId,
+    dueAt: request.dueAt,
+    successMetric: request.successMetric,
   };
   if (request.template !== undefined) {
     if (!(PLAN_TEMPLATE_KEYS as readonly string[]).includes(request.template))
       return fail(`no plan template ${String(request.template)}: one of ${PLAN_TEMPLATE_KEYS.join(', ')}`);
     const t = templates(policy)?.[request.template];
     if (!t) return fail("this save's policy has no plan templates: name the item's fields");
-    const ownerId = base.ownerId ?? templateOwner(t, save);
+    const ownerId = request.ownerId?.trim() ? request.ownerId : templateOwner(t, save);
     if (!ownerId)
       return fail(
         t.ownerRole === 'product'
           ? `the ${request.template} template needs the product person who owns it: name the owner`
           : `the account has no ${t.ownerRole}: name the owner`,
       );
-    base.issue ??= t.issue;
-    base.rootCause ??= save.rootCause;
-    base.fix ??= t.fix;
-    base.successMetric ??= t.successMetric;
+    base.issue = orTemplate(request.issue, t.issue);
+    base.rootCause = orTemplate(request.rootCause, save.rootCause);
+    base.fix = orTemplate(request.fix, t.fix);
+    base.successMetric = orTemplate(request.successMetric, t.successMetric);
     base.ownerId = ownerId;
-    base.dueAt ??= templateDue(t, save, now);
+    base.dueAt = orTemplate(request.dueAt, templateDue(t, save, now));
   }
   const missing = REQUIRED.filter((k) => base[k] === undefined);
   if (missing.length) return fail(`a plan item without a template needs ${missing.join(', ')}`);

@@ -73,6 +73,7 @@ export class PlanItemView {
   @ApiProperty({ nullable: true, type: String }) evidence!: string | null;
   @ApiProperty() fastFix!: boolean;
   @ApiPropertyOptional({
+    type: String,
     enum: PLAN_TEMPLATE_KEYS,
     nullable: true,
     description: 'The §4.6 template it was made from (absent on items added before templates)',
