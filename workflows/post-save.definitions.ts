@@ -28,8 +28,8 @@ export type PromiseState = (typeof PROMISE_STATES)[number];
 
 /** A commitment made during the save, carried into monitoring. */
 export interface PromiseInput {
-  /** Where it came from: a remediation plan item, an approved concession, or entered by a person. */
-  source: 'plan_item' | 'concession' | 'manual';
+  /** Where it came from: a remediation plan item, an approved concession, the save's outcome (a guarantee, a partner's introduction), or entered by a person. */
+  source: 'plan_item' | 'concession' | 'save_outcome' | 'manual';
   sourceId: string | null;
   description: string;
   ownerId: string;

@@ -23,6 +23,7 @@ export const REFUSALS = {
     ownRequest: 'SaveConcessionOwnRequest',
     alreadyDecided: 'SaveAlreadyDecided',
     overrideRequired: 'SaveOverrideReasonRequired',
+    discountTooLate: 'SaveDiscountTooLate',
     escalationCriteria: 'SaveEscalationCriteriaUnmet',
     noGracefulExit: 'SaveNoGracefulExit',
     exitStepDone: 'SaveGracefulExitStepDone',

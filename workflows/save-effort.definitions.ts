@@ -6,11 +6,14 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { REFUSALS } from './refusals';
 import type {
   ApproverRole,
+  ConcessionGuidance,
+  DiscountGuidanceCheck,
   ExecutiveEscalationStep as EscalationStep,
   ExecutiveEscalationStepState,
   GracefulExit,
   PlanCompletion,
   PlanItemState,
+  PlanTemplateKey,
   RetainPolicy,
   RootCause,
   SaveHandOff,
@@ -65,6 +68,8 @@ export interface PlanItem {
   state: PlanItemState;
   evidence: string | null;
   fastFix: boolean;
+  /** The §4.6 template it was made from (absent on items added before templates existed). */
+  template?: PlanTemplateKey | null;
   escalatedAt: string | null;
   history: Array<{ at: string; by: string; state: PlanItemState; note: string | null }>;
 }
@@ -74,14 +79,19 @@ export {
   ESCALATION_STEPS,
   GRACEFUL_EXIT_STEP_KEYS,
   PLAN_ITEM_STATES,
+  PLAN_TEMPLATE_KEYS,
   ROOT_CAUSES,
+  SAVE_OUTCOME_KINDS,
+  type ConcessionGuidance,
   type ConcessionType,
   type ExecutiveEscalationStep as EscalationStep,
   type GracefulExit,
   type GracefulExitStepKey,
   type PlanItemState,
+  type PlanTemplateKey,
   type RootCause,
   type SaveOutcome,
+  type SaveOutcomeKind,
   type SaveTriage,
 } from './domain';
 import type { ConcessionType } from './domain';
@@ -108,6 +118,8 @@ export interface Concession {
   sunset: string;
   tiedTo: string;
   overrideReason: string | null;
+  /** A discount against the band of the save's risk when it was requested (§4.7 guidance; absent on older requests). */
+  guidance?: DiscountGuidanceCheck | null;
   requestedBy: string;
   /** The least senior role the matrix requires. */
   requiredRole: ApproverRole;
@@ -174,6 +186,8 @@ export interface SaveState {
   /** How far the remediation plan has come (recomputed on every change). */
   planCompletion: PlanCompletion;
   concessions: Concession[];
+  /** What to offer at the save's risk (§4.7), recomputed on every change; null when its policy has no guidance, absent in states recorded before. */
+  concessionGuidance?: ConcessionGuidance | null;
   conversations: ConversationEntry[];
   escalation: ExecutiveEscalation | null;
   /** Lost-cause signs (§4.9), recomputed on every change: advice, never a decision. */
@@ -251,14 +265,16 @@ export interface AddIssueUpdate {
 }
 export const addIssueUpdate = defineUpdate<RecordedIssue, [AddIssueUpdate]>('addIssue');
 
+/** A plan item: named whole, or from a §4.6 template that fills what it leaves out. */
 export interface AddPlanItemUpdate {
+  template?: PlanTemplateKey;
   issueId?: string;
-  issue: string;
-  rootCause: string;
-  fix: string;
-  ownerId: string;
-  dueAt: string;
-  successMetric: string;
+  issue?: string;
+  rootCause?: string;
+  fix?: string;
+  ownerId?: string;
+  dueAt?: string;
+  successMetric?: string;
   by: string;
 }
 export const addPlanItemUpdate = defineUpdate<PlanItem, [AddPlanItemUpdate]>('addPlanItem');

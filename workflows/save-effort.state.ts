@@ -38,8 +38,11 @@ import {
   arrAfterSave,
   completeEscalationStep,
   completeGracefulExitStep,
+  concessionGuidance,
+  discountAgainstGuidance,
   discountOverrideProblem,
   discountPctProblem,
+  discountTooLateProblem,
   daysUntilRenewal,
   dueInSave,
   escalatesAtOnce,
@@ -52,11 +55,13 @@ import {
   handOffPromises,
   hasApprovalAuthority,
   issueProblem,
+  localDateAt,
   lostCauseSigns,
   outcomeOfRenewalDecision,
   planCompletion,
   planItemChangeProblem,
   planItemDueProblem,
+  planItemFromRequest,
   planItemTimeBandProblem,
   probabilityOverrideProblem,
   renewalTimeBand,
@@ -66,7 +71,9 @@ import {
   saveOutcomeProblem,
   triageSave,
   unplannedFastFixes,
+  type ConcessionGuidance,
   type GracefulExit,
+  type PlanItemDraft,
   type SaveDue,
   type SaveOutcomeRequest,
   type Tier,
@@ -317,32 +324,53 @@ export class SaveEffort {
 
   // ---- remediation plan ----
 
+  /** The item a request asks for, filled from its §4.6 template where it names one; the problem, or the item. */
+  private planItemDraft(u: AddPlanItemUpdate): ReturnType<typeof planItemFromRequest> {
+    const s = this.state;
+    const { by: _by, ...request } = u;
+    return planItemFromRequest(
+      request,
+      {
+        rootCause: s.triage.rootCause,
+        ownerCsmId: s.account.ownerCsmId,
+        csmManagerId: s.account.csmManagerId ?? null,
+        deadline: s.triage.allocation.deadline,
+      },
+      new Date(),
+      this.policy,
+    );
+  }
+
   checkPlanItem(u: AddPlanItemUpdate): void {
     this.requireActive();
     const issue = u.issueId ? this.state.issues.find((i) => i.id === u.issueId) : undefined;
     if (u.issueId && !issue) refuse(SAVE_REFUSALS.notFound, `no issue ${u.issueId}`);
+    const draft = this.planItemDraft(u);
+    if (draft.problem !== null) refuse(SAVE_REFUSALS.invalid, draft.problem);
     const problem =
-      planItemDueProblem(u.dueAt, new Date()) ??
-      planItemTimeBandProblem(this.timeBandNow(), issue ?? null, u.dueAt, new Date(), this.policy);
+      planItemDueProblem(draft.item.dueAt, new Date()) ??
+      planItemTimeBandProblem(this.timeBandNow(), issue ?? null, draft.item.dueAt, new Date(), this.policy);
     if (problem) refuse(SAVE_REFUSALS.invalid, problem);
   }
 
   addPlanItem(u: AddPlanItemUpdate): PlanItem {
     const s = this.state;
+    const d: PlanItemDraft = this.planItemDraft(u).item!;
     const item: PlanItem = {
       id: `item-${s.planItems.length + 1}`,
-      issueId: u.issueId ?? null,
-      issue: u.issue,
-      rootCause: u.rootCause,
-      fix: u.fix,
-      ownerId: u.ownerId,
-      dueAt: new Date(u.dueAt).toISOString(),
-      successMetric: u.successMetric,
+      issueId: d.issueId,
+      issue: d.issue,
+      rootCause: d.rootCause,
+      fix: d.fix,
+      ownerId: d.ownerId,
+      dueAt: new Date(d.dueAt).toISOString(),
+      successMetric: d.successMetric,
       state: 'in_progress',
       evidence: null,
       fastFix: false,
+      template: d.template,
       escalatedAt: null,
-      history: [{ at: nowIso(), by: u.by, state: 'in_progress', note: null }],
+      history: [{ at: nowIso(), by: u.by, state: 'in_progress', note: d.template ? `template ${d.template}` : null }],
     };
     s.planItems.push(item);
     this.progress.touch();
@@ -373,6 +401,8 @@ export class SaveEffort {
     const s = this.state;
     const invalid = discountPctProblem(u.discountPct);
     if (invalid) refuse(SAVE_REFUSALS.invalid, invalid);
+    const tooLate = discountTooLateProblem(u, s, this.policy);
+    if (tooLate) refuse(SAVE_REFUSALS.discountTooLate, tooLate);
     const needsOverride = discountOverrideProblem(u, {
       rootCause: s.triage.rootCause,
       budgetRelated: s.budgetRelated,
@@ -393,6 +423,7 @@ export class SaveEffort {
       sunset: u.sunset,
       tiedTo: u.tiedTo,
       overrideReason: u.overrideReason?.trim() || null,
+      guidance: discountAgainstGuidance(u.discountPct, this.guidanceNow()),
       requestedBy: u.by,
       requiredRole,
       awaitingRole: requiredRole,
@@ -403,6 +434,15 @@ export class SaveEffort {
     s.concessions.push(c);
     this.progress.touch();
     return c;
+  }
+
+  /** The concession guidance at the save's current triage (§4.7), or null when its policy has none. */
+  private guidanceNow(): ConcessionGuidance | null {
+    const s = this.state;
+    return concessionGuidance(
+      { probabilityTier: s.triage.allocation.probabilityTier, facts: s.facts, decisionFinal: s.decisionFinal },
+      this.policy,
+    );
   }
 
   checkConcessionDecision(u: ConcessionDecision): void {
@@ -434,7 +474,11 @@ export class SaveEffort {
 
   checkOutcome(u: OutcomeRequest): void {
     this.requireActive();
-    const problem = saveOutcomeProblem(u, this.state.account.arrCents);
+    const problem = saveOutcomeProblem(
+      u,
+      this.state.account.arrCents,
+      localDateAt(new Date(), this.state.account.timeZone),
+    );
     if (problem) refuse(SAVE_REFUSALS.invalid, problem);
   }
 
@@ -447,6 +491,10 @@ export class SaveEffort {
       pauseDays: u.pauseDays,
       reason: u.reason,
       competitor: u.competitor,
+      partner: u.partner?.trim() || null,
+      partnerNeed: u.partnerNeed?.trim() || null,
+      guaranteeMetric: u.guaranteeMetric?.trim() || null,
+      guaranteeBy: u.guaranteeBy ?? null,
       decidedBy: u.by,
       decidedAt: nowIso(),
     };
@@ -691,6 +739,7 @@ export class SaveEffort {
   refreshDerived(): void {
     const s = this.state;
     s.planCompletion = planCompletion(s.planItems, new Date());
+    s.concessionGuidance = this.guidanceNow();
     s.lostCause = lostCauseSigns(
       {
         facts: s.facts,
@@ -742,7 +791,13 @@ function handOffLaunch(s: SaveState, policy: SaveEffortInput['policy']): FollowU
     renewalId: s.renewalId,
     renewalDate: keyDate,
     promises: handOffPromises(
-      { planItems: s.planItems, concessions: s.concessions, ownerCsmId: s.account.ownerCsmId },
+      {
+        planItems: s.planItems,
+        concessions: s.concessions,
+        ownerCsmId: s.account.ownerCsmId,
+        outcome,
+        timeZone: s.account.timeZone,
+      },
       outcome.decidedAt,
       policy,
     ),

@@ -23,7 +23,7 @@ import {
   type SaveEffortInput,
   type SaveState,
 } from './definitions';
-import { DEFAULT_POLICY, addDays, localDateAt } from './domain';
+import { DEFAULT_POLICY, addDays, localDateAt, type RetainPolicy } from './domain';
 import type { SaveEffortActivities } from './save-effort.activities';
 import type { saveEffortWorkflow } from './save-effort.workflow';
 
@@ -632,6 +632,182 @@ describe('save-effort workflow (time-skipping)', () => {
       expect(last.gracefulExit!.steps[0]!.doneAt).toBe(firstDoneAt);
     },
     timeout(120_000),
+  );
+
+  it(
+    'guides concessions by risk, fills plan items from the §4.6 templates, refuses a discount once the customer committed to leave, and carries a performance guarantee into monitoring',
+    async () => {
+      const { acts, worker, input, taskQueue, workflowId } = await start('acc-practice');
+      let guaranteeBy = '';
+      await worker.runUntil(async () => {
+        const h = await suite.env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', {
+          taskQueue,
+          workflowId,
+          args: [input],
+        });
+        const startedAt = (await suite.now()).getTime();
+        await suite.env.sleep(1_000);
+        let s = await state(h);
+        // A high save probability is low risk: 5-10%, or payment terms and support for a while.
+        expect(s.concessionGuidance).toMatchObject({
+          risk: 'low',
+          probabilityTier: 'high',
+          discountPct: { min: 5, max: 10 },
+          options: ['flexible payment terms', 'enhanced support for a limited time'],
+          discountTooLate: false,
+        });
+
+        // Outside the band is allowed and kept with the reason; inside is kept as within.
+        const ask = (discountPct: number) => ({
+          type: 'discount' as const,
+          discountPct,
+          rationale,
+          sunset: 'year 1 only',
+          tiedTo: '2-year commitment',
+          overrideReason: 'Budget cut announced at QBR',
+          by: 'csm-1',
+        });
+        const big = await h.executeUpdate(requestConcessionUpdate, { args: [ask(20)] });
+        expect(big).toMatchObject({
+          requiredRole: 'director',
+          state: 'pending',
+          guidance: { risk: 'low', fit: 'above', note: '20% is above the 5-10% guidance for low risk' },
+        });
+        expect((await h.executeUpdate(requestConcessionUpdate, { args: [ask(8)] })).guidance?.fit).toBe('within');
+
+        // §4.6 steps 5-7 as templates: filled from the policy, owned by the CSM unless a product person is named.
+        const repair = await h.executeUpdate(addPlanItemUpdate, {
+          args: [{ template: 'relationship_repair', by: 'csm-1' }],
+        });
+        expect(repair).toMatchObject({
+          template: 'relationship_repair',
+          issue: DEFAULT_POLICY.save.planTemplates.relationship_repair.issue,
+          rootCause: 'value_perception',
+          fix: DEFAULT_POLICY.save.planTemplates.relationship_repair.fix,
+          ownerId: 'csm-1',
+          successMetric: DEFAULT_POLICY.save.planTemplates.relationship_repair.successMetric,
+          state: 'in_progress',
+        });
+        expect(Date.parse(repair.dueAt) - startedAt).toBeGreaterThanOrEqual(30 * DAY);
+        expect(Date.parse(repair.dueAt) - startedAt).toBeLessThan(30 * DAY + HOUR);
+        expect(
+          await refusal(h.executeUpdate(addPlanItemUpdate, { args: [{ template: 'product_team', by: 'csm-1' }] })),
+        ).toBe('SaveInvalidChange');
+        const product = await h.executeUpdate(addPlanItemUpdate, {
+          args: [{ template: 'product_team', ownerId: 'pm-1', fix: 'PM reviews the reporting use case', by: 'csm-1' }],
+        });
+        expect(product).toMatchObject({
+          template: 'product_team',
+          ownerId: 'pm-1',
+          fix: 'PM reviews the reporting use case',
+        });
+        expect(
+          await refusal(h.executeUpdate(addPlanItemUpdate, { args: [{ issue: 'Slow reports', by: 'csm-1' }] })),
+        ).toBe('SaveInvalidChange');
+
+        // The customer commits to a competitor: high risk, and a discount now comes too late.
+        await h.signal(retriageSignal, { eventId: 'e-committed', by: 'csm-1', facts: { alternative: 'committed' } });
+        await suite.env.sleep(1_000);
+        s = await state(h);
+        expect(s.concessionGuidance).toMatchObject({
+          risk: 'high',
+          discountPct: { min: 25, max: 30 },
+          discountTooLate: true,
+        });
+        expect(await refusal(h.executeUpdate(requestConcessionUpdate, { args: [ask(25)] }))).toBe(
+          'SaveDiscountTooLate',
+        );
+        const guarantee = await h.executeUpdate(requestConcessionUpdate, {
+          args: [{ ...ask(0), type: 'contract_term', discountPct: undefined, terms: 'Exit if p95 stays above 2 s' }],
+        });
+        expect(guarantee).toMatchObject({ state: 'pending', guidance: null });
+
+        guaranteeBy = addDays(localDateAt(await suite.now(), 'UTC'), 90);
+        const outcome = {
+          result: 'saved' as const,
+          kind: 'performance_guarantee' as const,
+          newArrCents: null,
+          pauseDays: null,
+          reason: null,
+          competitor: null,
+          by: 'csm-1',
+        };
+        expect(await refusal(h.executeUpdate(recordSaveOutcomeUpdate, { args: [outcome] }))).toBe('SaveInvalidChange');
+        const recorded = await h.executeUpdate(recordSaveOutcomeUpdate, {
+          args: [{ ...outcome, guaranteeMetric: 'p95 report load under 2 s', guaranteeBy }],
+        });
+        expect(recorded).toMatchObject({
+          kind: 'performance_guarantee',
+          guaranteeMetric: 'p95 report load under 2 s',
+          guaranteeBy,
+          partner: null,
+        });
+        await h.result();
+      });
+      const monitoring = acts.launches[0]!.input as PostSaveMonitoringInput;
+      expect(monitoring.promises.filter((p) => p.source === 'save_outcome')).toEqual([
+        {
+          source: 'save_outcome',
+          sourceId: 'performance_guarantee',
+          description: `Performance guarantee: p95 report load under 2 s by ${guaranteeBy}, or the customer may exit`,
+          ownerId: 'csm-1',
+          dueAt: expect.stringMatching(/T00:00:00\.000Z$/),
+        },
+      ]);
+      expect(monitoring.saved.outcomeKind).toBe('performance_guarantee');
+    },
+    timeout(120_000),
+  );
+
+  it(
+    'keeps the old practice for a save whose policy predates the guidance: no guidance, no templates, no too-late refusal',
+    async () => {
+      const policy = structuredClone<RetainPolicy>(DEFAULT_POLICY);
+      const carried = policy.save as Partial<RetainPolicy['save']>;
+      delete carried.concessionGuidance;
+      delete carried.concessionTiming;
+      delete carried.planTemplates;
+      const { worker, input, taskQueue, workflowId } = await start('acc-old-practice', {
+        policy,
+        facts: {
+          issuesFixable: 'yes',
+          relationship: 'good',
+          alternative: 'committed',
+          budget: 'confirmed',
+          stakeholders: 'engaged',
+        },
+      });
+      await worker.runUntil(async () => {
+        const h = await suite.env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', {
+          taskQueue,
+          workflowId,
+          args: [input],
+        });
+        await suite.env.sleep(1_000);
+        expect((await state(h)).concessionGuidance).toBeNull();
+        const c = await h.executeUpdate(requestConcessionUpdate, {
+          args: [
+            {
+              type: 'discount',
+              discountPct: 10,
+              rationale,
+              sunset: 'year 1 only',
+              tiedTo: '2-year commitment',
+              overrideReason: 'Last try',
+              by: 'csm-1',
+            },
+          ],
+        });
+        expect(c).toMatchObject({ state: 'pending', guidance: null });
+        expect(
+          await refusal(
+            h.executeUpdate(addPlanItemUpdate, { args: [{ template: 'relationship_repair', by: 'csm-1' }] }),
+          ),
+        ).toBe('SaveInvalidChange');
+        await h.terminate('test done');
+      });
+    },
+    timeout(60_000),
   );
 
   // Last in the file: placed first, the next test here hung waiting for the test server to

@@ -545,4 +545,169 @@ describe("save efforts end to end: start, triage, issues, concessions within aut
     const after = await step('door_open');
     expect([after.status, after.body.code]).toEqual([409, 'SAVE.CLOSED']);
   }, 60_000);
+
+  it('shows the concession guidance for the save, fills a plan item from a template, refuses a discount once the customer committed to leave, and records a transition to a partner', async () => {
+    await launch('acc-save-practice', 20_000_000);
+    expect(
+      (await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-practice') })).status,
+    ).toBe(201);
+    // A high save probability is low risk: 5-10%, or flexible payment terms and support for a while.
+    const shown = await stack.readWhen(
+      path('acc-save-practice'),
+      keys['csm-s']!,
+      (b) => b.concessionGuidance !== undefined,
+      'the concession guidance',
+    );
+    expect(shown.concessionGuidance).toEqual({
+      risk: 'low',
+      probabilityTier: 'high',
+      discountPct: { min: 5, max: 10 },
+      options: ['flexible payment terms', 'enhanced support for a limited time'],
+      discountTooLate: false,
+      note: 'low risk (high save probability): a 5-10% discount, or flexible payment terms, enhanced support for a limited time',
+    });
+
+    // §4.6 step 6 from its template: the policy's texts, the save's root cause, the account's CSM, due in 14 days.
+    const planItem = (b: unknown) =>
+      stack.request('POST', path('acc-save-practice', '/plan-items'), { key: keys['csm-s'], body: b });
+    const before = Date.now();
+    const value = await planItem({ template: 'value_redemonstration' });
+    expect(value.status).toBe(201);
+    expect(value.body).toMatchObject({
+      template: 'value_redemonstration',
+      issue: 'The customer does not see the value delivered',
+      rootCause: 'service_experience',
+      ownerId: 'csm-s',
+      successMetric: 'The budget holder has reviewed the ROI analysis and agrees the value is there',
+      state: 'in_progress',
+    });
+    expect(Date.parse(value.body.dueAt) - before).toBeGreaterThan(13 * 86_400_000);
+    expect(Date.parse(value.body.dueAt) - before).toBeLessThan(15 * 86_400_000);
+    for (const [bad, code, field] of [
+      [{ template: 'product_team' }, 'SAVE.INVALID_CHANGE', undefined],
+      [{ template: 'charm_offensive' }, 'VALIDATION.FAILED', 'template'],
+      [{ template: 'relationship_repair', fix: '' }, 'VALIDATION.FAILED', 'fix'],
+      [
+        { issue: 'Slow reports', fix: 'Index', owner: 'csm-s', dueAt: '2099-01-01T00:00:00Z' },
+        'VALIDATION.FAILED',
+        'rootCause',
+      ],
+    ] as const) {
+      const res = await planItem(bad);
+      expect({ bad, status: res.status, code: res.body.code, field: res.body.errors?.[0]?.field }).toEqual({
+        bad,
+        status: 400,
+        code,
+        field,
+      });
+      expect(res.headers.get('content-type')).toMatch(PROBLEM_JSON);
+    }
+    const product = await planItem({ template: 'product_team', owner: 'pm-s' });
+    expect([product.status, product.body.template, product.body.ownerId]).toEqual([201, 'product_team', 'pm-s']);
+
+    // A discount outside the band is allowed, and kept with how it stands against the guidance.
+    const ask = (pct: number) => ({
+      type: 'discount',
+      discountPct: pct,
+      rationale,
+      sunset: 'year 1 only',
+      tiedTo: '2-year commitment',
+      overrideReason: 'Budget cut announced',
+    });
+    const above = await stack.request('POST', path('acc-save-practice', '/concessions'), {
+      key: keys['csm-s'],
+      body: ask(20),
+    });
+    expect(above.status).toBe(201);
+    expect(above.body.guidance).toEqual({
+      risk: 'low',
+      minDiscountPct: 5,
+      maxDiscountPct: 10,
+      fit: 'above',
+      note: '20% is above the 5-10% guidance for low risk',
+    });
+
+    // The customer commits to a competitor: a discount now comes too late, whoever asks and whatever the reason.
+    const committed = await stack.request('POST', path('acc-save-practice', '/triage'), {
+      key: keys['csm-s'],
+      body: { facts: { alternative: 'committed' }, reason: 'They signed with the competitor' },
+    });
+    expect(committed.status).toBe(200);
+    expect(committed.body.concessionGuidance).toMatchObject({ risk: 'high', discountTooLate: true });
+    const tooLate = await stack.request('POST', path('acc-save-practice', '/concessions'), {
+      key: keys['mgr-s'],
+      body: ask(25),
+    });
+    expect([tooLate.status, tooLate.body.code]).toEqual([409, 'SAVE.DISCOUNT_TOO_LATE']);
+    expect(tooLate.headers.get('content-type')).toMatch(PROBLEM_JSON);
+    expect(tooLate.body.detail).toBe('a discount comes too late: the customer has committed to an alternative');
+    const live = await stack.readWhen(
+      path('acc-save-practice'),
+      keys['csm-s']!,
+      (b) => b.concessionGuidance?.risk === 'high',
+      'the new guidance in the read model',
+    );
+    expect(live.concessions).toHaveLength(1);
+
+    // A transition to a partner is a partial save: the partner, the need it meets, the ARR that stays.
+    const outcome = (b: Record<string, unknown>) =>
+      stack.request('POST', path('acc-save-practice', '/outcome'), {
+        key: keys['csm-s'],
+        body: { result: 'saved', ...b },
+      });
+    const noPartner = await outcome({ kind: 'partner_transition', partnerNeed: 'on-premise reporting' });
+    expect([noPartner.status, noPartner.body.code]).toEqual([400, 'SAVE.INVALID_CHANGE']);
+    const noDate = await outcome({
+      kind: 'performance_guarantee',
+      guaranteeMetric: 'p95 under 2 s',
+      guaranteeBy: '2020-01-01',
+    });
+    expect([noDate.status, noDate.body.code]).toEqual([400, 'SAVE.INVALID_CHANGE']);
+    const partner = await outcome({
+      kind: 'partner_transition',
+      partner: 'Acme Analytics',
+      partnerNeed: 'on-premise reporting',
+      newArrCents: 15_000_000,
+    });
+    expect(partner.status).toBe(200);
+    expect(partner.body).toMatchObject({
+      result: 'saved',
+      kind: 'partner_transition',
+      partner: 'Acme Analytics',
+      partnerNeed: 'on-premise reporting',
+      newArrCents: 15_000_000,
+      guaranteeMetric: null,
+      decidedBy: 'csm-s',
+    });
+    // The contract says so: the template and the new kinds with what each records, validated as declared.
+    const schemas = (await stack.request('GET', '/docs-json')).body.components.schemas;
+    expect(schemas.AddPlanItemDto.properties.template.enum).toEqual([
+      'relationship_repair',
+      'value_redemonstration',
+      'product_team',
+    ]);
+    expect(schemas.AddPlanItemDto.required ?? []).toEqual([]);
+    expect(schemas.SaveOutcomeDto.properties.kind.enum).toEqual(
+      expect.arrayContaining(['partner_transition', 'performance_guarantee']),
+    );
+    expect(schemas.SaveOutcomeDto.properties.guaranteeBy).toMatchObject({ type: 'string', format: 'date' });
+    expect(schemas.SaveStateView.properties.concessionGuidance).toBeDefined();
+    // Monitoring watches what stays, and the introduction is one of its promises.
+    const monitoringId = `monitoring:acc-save-practice:${renewalDate}`;
+    const m = await stack.readWhen(
+      `/monitoring/${encodeURIComponent(monitoringId)}`,
+      keys['csm-s']!,
+      undefined,
+      'the monitoring',
+    );
+    expect(m.account.arrCents).toBe(15_000_000);
+    expect(m.promises.filter((p: { source: string }) => p.source === 'save_outcome')).toEqual([
+      expect.objectContaining({
+        sourceId: 'partner_transition',
+        description: 'Introduce the customer to Acme Analytics for on-premise reporting and stay engaged',
+        ownerId: 'csm-s',
+        state: 'open',
+      }),
+    ]);
+  }, 60_000);
 });

@@ -18,6 +18,8 @@ export * from './saves/save-outcome';
 export * from './saves/save-hand-off';
 export * from './saves/save-due';
 export * from './saves/time-remaining';
+export * from './saves/concession-guidance';
+export * from './saves/plan-templates';
 export * from './post-save/post-save';
 export * from './post-save/monitoring-course';
 export * from './post-save/win-back-course';

@@ -48,6 +48,10 @@ export const ERROR_CATALOGUE = {
   },
   'SAVE.ALREADY_DECIDED': { status: 409, title: 'Already decided' },
   'SAVE.OVERRIDE_REASON_REQUIRED': { status: 400, title: 'This concession needs an override reason' },
+  'SAVE.DISCOUNT_TOO_LATE': {
+    status: 409,
+    title: 'A discount comes too late once the customer has committed to leave',
+  },
   'SAVE.ESCALATION_CRITERIA_UNMET': {
     status: 400,
     title: 'Executive escalation needs $50K+ ARR, a strategic flag, or an override reason',

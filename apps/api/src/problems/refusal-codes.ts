@@ -20,6 +20,7 @@ export const REFUSAL_CODES = {
   SaveConcessionOwnRequest: 'SAVE.CONCESSION_OWN_REQUEST',
   SaveAlreadyDecided: 'SAVE.ALREADY_DECIDED',
   SaveOverrideReasonRequired: 'SAVE.OVERRIDE_REASON_REQUIRED',
+  SaveDiscountTooLate: 'SAVE.DISCOUNT_TOO_LATE',
   SaveEscalationCriteriaUnmet: 'SAVE.ESCALATION_CRITERIA_UNMET',
   SaveNoGracefulExit: 'SAVE.NO_GRACEFUL_EXIT',
   SaveGracefulExitStepDone: 'SAVE.GRACEFUL_EXIT_STEP_DONE',

@@ -123,7 +123,8 @@ export class SavesController {
   @Access(['save', 'read'])
   @Operation({
     id: 'getSave',
-    summary: 'Triage, issues, plan, concessions with approval chains, escalation, conversations, outcome',
+    summary:
+      "Triage, issues, plan, concessions with approval chains and the guidance for the save's risk, escalation, conversations, outcome",
     ok: { status: 200, type: SaveStateView, description: 'The save' },
     params: [ID],
     notFound: true,
@@ -200,7 +201,8 @@ export class SavesController {
   @Access(['save', 'work'])
   @Operation({
     id: 'addPlanItem',
-    summary: 'Add a remediation item to the save contract',
+    summary:
+      'Add a remediation item to the save contract: named whole, or from a template (relationship_repair, value_redemonstration, product_team) that fills what the body leaves out',
     ok: { status: 201, type: PlanItemView, description: 'The item' },
     params: [ID],
     body: true,
@@ -243,7 +245,8 @@ export class SavesController {
   @Access(['concession', 'request'])
   @Operation({
     id: 'requestConcession',
-    summary: 'Request a concession; the approval matrix decides who must approve it',
+    summary:
+      "Request a concession; the approval matrix decides who must approve it, and a discount is set against the guidance for the save's risk (kept, not refused); a discount once the customer has committed to leave is refused (409 SAVE.DISCOUNT_TOO_LATE)",
     ok: { status: 201, type: ConcessionView, description: 'The request, pending' },
     params: [ID],
     body: true,
@@ -309,7 +312,8 @@ export class SavesController {
   @HttpCode(HttpStatus.OK)
   @Operation({
     id: 'recordSaveOutcome',
-    summary: 'Saved (full or partial) or lost (reason, competitor)',
+    summary:
+      'Saved (full, or partial: reduced scope, pause, shorter term, pilot, out clause, partner transition, performance guarantee) or lost (reason, competitor)',
     ok: { status: 200, type: SaveOutcomeView, description: 'The outcome, recorded once' },
     params: [ID],
     body: true,

@@ -267,9 +267,10 @@ export class SavesService {
     return this.work(id, p, addIssueUpdate, { ...dto, by: p.id }, key);
   }
 
+  /** A plan item, named whole or from a §4.6 template that the workflow fills from the save's policy. */
   addPlanItem(id: string, dto: AddPlanItemDto, p: Principal, key?: string): Promise<PlanItem> {
     const { owner, ...rest } = dto;
-    return this.work(id, p, addPlanItemUpdate, { ...rest, ownerId: owner, by: p.id }, key);
+    return this.work(id, p, addPlanItemUpdate, { ...rest, ...(owner ? { ownerId: owner } : {}), by: p.id }, key);
   }
 
   /**
@@ -402,6 +403,10 @@ export class SavesService {
         pauseDays: dto.pauseDays ?? null,
         reason: dto.reason ?? null,
         competitor: dto.competitor ?? null,
+        partner: dto.partner ?? null,
+        partnerNeed: dto.partnerNeed ?? null,
+        guaranteeMetric: dto.guaranteeMetric ?? null,
+        guaranteeBy: dto.guaranteeBy ?? null,
         by: p.id,
       },
       key,

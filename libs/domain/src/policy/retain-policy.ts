@@ -65,7 +65,20 @@ export type {
   TaskOwnerRole,
   TaskTrigger,
 } from './sections/renewal.policy';
-export type { ApproverRole, EffortLevel, SavePolicy, Tier } from './sections/save.policy';
+export {
+  PLAN_TEMPLATE_KEYS,
+  PLAN_TEMPLATE_OWNER_ROLES,
+  RISK_SEVERITIES,
+  type ApproverRole,
+  type ConcessionGuidanceBand,
+  type EffortLevel,
+  type PlanTemplate,
+  type PlanTemplateKey,
+  type PlanTemplateOwnerRole,
+  type RiskSeverity,
+  type SavePolicy,
+  type Tier,
+} from './sections/save.policy';
 export type { WinBackPolicy } from './sections/win-back.policy';
 
 export interface RetainPolicy {
@@ -82,7 +95,7 @@ export interface RetainPolicy {
 
 /** Each section's defaults under one version: change the version whenever any of them changes. */
 const DEFAULTS: RetainPolicy = {
-  version: '2026-12-01.7',
+  version: '2026-12-01.8',
   renewal: RENEWAL_DEFAULTS,
   save: SAVE_DEFAULTS,
   postSave: POST_SAVE_DEFAULTS,

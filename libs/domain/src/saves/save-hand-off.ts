@@ -1,15 +1,18 @@
 import type { RetainPolicy } from '../policy/retain-policy';
+import { addDays, zonedTimeToInstant } from '../time/local-time';
 import type { PlanItemState } from './remediation-plan';
 import type { SaveOutcome } from './save-outcome';
 
 /**
  * What a saved account carries into post-save monitoring (docs/rulebook.md, "Hand-off
  * to monitoring"): every plan item and every approved concession becomes a promise to
- * keep, and a reduced scope is monitored at its new ARR.
+ * keep, and so do a performance guarantee and a partner's introduction the outcome
+ * made; a reduced scope, or what stays after a transition to a partner, is monitored at
+ * its new ARR.
  */
 
 export interface HandOffPromise {
-  source: 'plan_item' | 'concession';
+  source: 'plan_item' | 'concession' | 'save_outcome';
   sourceId: string;
   description: string;
   ownerId: string;
@@ -36,6 +39,10 @@ export interface HandOffSave {
     state: string;
   }>;
   ownerCsmId: string;
+  /** The saved outcome, for the promises it makes itself (a guarantee, a partner's introduction). */
+  outcome?: Pick<SaveOutcome, 'kind' | 'partner' | 'partnerNeed' | 'guaranteeMetric' | 'guaranteeBy'>;
+  /** The account's time zone: a guarantee is due at the end of its date there. */
+  timeZone?: string;
 }
 
 const DELIVERY: Record<PlanItemState, 'open' | 'delivered' | 'verified'> = {
@@ -68,10 +75,46 @@ export function handOffPromises(save: HandOffSave, savedAt: string, policy: Reta
         ownerId: save.ownerCsmId,
         dueAt: concessionDueAt,
       })),
+    ...outcomePromises(save, concessionDueAt),
   ];
 }
 
-/** The ARR monitoring starts from: the new one after a reduced scope, otherwise the account's. */
+/**
+ * The promises a saved outcome makes: a performance guarantee, due at the end of its
+ * date in the account's time zone; the introduction to a partner, due with the
+ * concessions.
+ */
+function outcomePromises(save: HandOffSave, introductionDueAt: string): HandOffPromise[] {
+  const o = save.outcome;
+  if (o?.kind === 'performance_guarantee' && o.guaranteeMetric && o.guaranteeBy)
+    return [
+      {
+        source: 'save_outcome',
+        sourceId: 'performance_guarantee',
+        description: `Performance guarantee: ${o.guaranteeMetric} by ${o.guaranteeBy}, or the customer may exit`,
+        ownerId: save.ownerCsmId,
+        dueAt: zonedTimeToInstant(addDays(o.guaranteeBy, 1), 0, 0, save.timeZone ?? 'UTC').toISOString(),
+      },
+    ];
+  if (o?.kind === 'partner_transition' && o.partner)
+    return [
+      {
+        source: 'save_outcome',
+        sourceId: 'partner_transition',
+        description: `Introduce the customer to ${o.partner}${o.partnerNeed ? ` for ${o.partnerNeed}` : ''} and stay engaged`,
+        ownerId: save.ownerCsmId,
+        dueAt: introductionDueAt,
+      },
+    ];
+  return [];
+}
+
+/**
+ * The ARR monitoring starts from: the new one after a reduced scope or a transition to
+ * a partner that names one, otherwise the account's.
+ */
 export function arrAfterSave(arrCents: number, outcome: Pick<SaveOutcome, 'kind' | 'newArrCents'>): number {
-  return outcome.newArrCents && outcome.kind === 'reduced_scope' ? outcome.newArrCents : arrCents;
+  return outcome.newArrCents && (outcome.kind === 'reduced_scope' || outcome.kind === 'partner_transition')
+    ? outcome.newArrCents
+    : arrCents;
 }

@@ -287,7 +287,7 @@ describe('executive escalation (§4.8)', () => {
   });
 });
 
-describe('outcomes (§4.6 step 9, §4.9)', () => {
+describe('outcomes (§4.6 "Save outcomes", §4.9)', () => {
   const outcome = (o: Partial<SaveOutcomeRequest>): SaveOutcomeRequest => ({
     result: 'saved',
     kind: 'full',
@@ -318,8 +318,68 @@ describe('outcomes (§4.6 step 9, §4.9)', () => {
     ['a pause of 30 days', { kind: 'pause', pauseDays: 30 }, null],
     ['a pause of no length', { kind: 'pause' }, 'a pause needs its length in days'],
     ['a pause of half a day', { kind: 'pause', pauseDays: 0.5 }, 'a pause needs its length in days'],
+    [
+      'a transition to a partner with the need it meets',
+      { kind: 'partner_transition', partner: 'Acme Analytics', partnerNeed: 'on-premise reporting' },
+      null,
+    ],
+    [
+      'a transition to a partner keeping part of the ARR',
+      { kind: 'partner_transition', partner: 'Acme Analytics', partnerNeed: 'reporting', newArrCents: 600 },
+      null,
+    ],
+    [
+      'a transition to a partner keeping all of it',
+      { kind: 'partner_transition', partner: 'Acme Analytics', partnerNeed: 'reporting', newArrCents: 1000 },
+      null,
+    ],
+    [
+      'a transition to nobody',
+      { kind: 'partner_transition', partnerNeed: 'reporting' },
+      'a transition to a partner names the partner and the need it meets',
+    ],
+    [
+      'a transition to a partner for no need',
+      { kind: 'partner_transition', partner: 'Acme Analytics', partnerNeed: '  ' },
+      'a transition to a partner names the partner and the need it meets',
+    ],
+    [
+      'a transition to a partner keeping more than the ARR',
+      { kind: 'partner_transition', partner: 'Acme Analytics', partnerNeed: 'reporting', newArrCents: 1001 },
+      'the ARR that stays after a transition to a partner is above 0 and no more than the current ARR',
+    ],
+    [
+      'a transition to a partner keeping nothing',
+      { kind: 'partner_transition', partner: 'Acme Analytics', partnerNeed: 'reporting', newArrCents: 0 },
+      'the ARR that stays after a transition to a partner is above 0 and no more than the current ARR',
+    ],
+    [
+      'a performance guarantee',
+      { kind: 'performance_guarantee', guaranteeMetric: 'p95 report load under 2 s', guaranteeBy: '2027-06-30' },
+      null,
+    ],
+    [
+      'a performance guarantee without its metric',
+      { kind: 'performance_guarantee', guaranteeBy: '2027-06-30' },
+      'a performance guarantee names the metric it promises',
+    ],
+    [
+      'a performance guarantee without its date',
+      { kind: 'performance_guarantee', guaranteeMetric: 'p95 under 2 s' },
+      'a performance guarantee names the date it is met by, after today',
+    ],
+    [
+      'a performance guarantee met by today',
+      { kind: 'performance_guarantee', guaranteeMetric: 'p95 under 2 s', guaranteeBy: '2027-03-01' },
+      'a performance guarantee names the date it is met by, after today',
+    ],
+    [
+      'a performance guarantee by a date that does not exist',
+      { kind: 'performance_guarantee', guaranteeMetric: 'p95 under 2 s', guaranteeBy: '2027-02-30' },
+      'a performance guarantee names the date it is met by, after today',
+    ],
   ])('%s: %p', (_, o, problem) => {
-    expect(saveOutcomeProblem(outcome(o), 1000)).toBe(problem);
+    expect(saveOutcomeProblem(outcome(o), 1000, '2027-03-01')).toBe(problem);
   });
 
   it.each<[string, 'saved' | 'lost', string]>([
@@ -417,11 +477,56 @@ describe('hand-off to monitoring (§4.10)', () => {
     expect(promises[4]).not.toHaveProperty('state');
   });
 
+  const outcomeOnly = (outcome: Parameters<typeof handOffPromises>[0]['outcome'], timeZone?: string) =>
+    handOffPromises(
+      { planItems: [], concessions: [], ownerCsmId: 'csm-1', outcome, ...(timeZone ? { timeZone } : {}) },
+      '2027-03-01T00:00:00.000Z',
+      DEFAULT_POLICY,
+    );
+  it.each<[string, Parameters<typeof handOffPromises>[0]['outcome'], string | undefined, unknown[]]>([
+    [
+      'a performance guarantee, due at the end of its date in the account time zone',
+      { kind: 'performance_guarantee', guaranteeMetric: 'p95 under 2 s', guaranteeBy: '2027-06-30' },
+      'Asia/Tokyo',
+      [
+        {
+          source: 'save_outcome',
+          sourceId: 'performance_guarantee',
+          description: 'Performance guarantee: p95 under 2 s by 2027-06-30, or the customer may exit',
+          ownerId: 'csm-1',
+          dueAt: '2027-06-30T15:00:00.000Z',
+        },
+      ],
+    ],
+    [
+      'a transition to a partner, due with the concessions',
+      { kind: 'partner_transition', partner: 'Acme Analytics', partnerNeed: 'on-premise reporting' },
+      undefined,
+      [
+        {
+          source: 'save_outcome',
+          sourceId: 'partner_transition',
+          description: 'Introduce the customer to Acme Analytics for on-premise reporting and stay engaged',
+          ownerId: 'csm-1',
+          dueAt: new Date(
+            Date.parse('2027-03-01T00:00:00.000Z') + DEFAULT_POLICY.postSave.concessionPromiseDueDays * DAY,
+          ).toISOString(),
+        },
+      ],
+    ],
+    ['a full save', { kind: 'full' }, undefined, []],
+    ['no outcome given', undefined, undefined, []],
+  ])('an outcome of %s makes its promise', (_, outcome, timeZone, promises) => {
+    expect(outcomeOnly(outcome, timeZone)).toEqual(promises);
+  });
+
   it.each<[string, number | null, number]>([
     ['reduced_scope', 600, 600],
     ['reduced_scope', null, 1000],
     ['full', 1200, 1000],
     ['pause', 600, 1000],
+    ['partner_transition', 600, 600],
+    ['partner_transition', null, 1000],
   ])('a %s save with new ARR %p is monitored at %p', (kind, newArrCents, arr) => {
     expect(arrAfterSave(1000, { kind: kind as 'full', newArrCents })).toBe(arr);
   });

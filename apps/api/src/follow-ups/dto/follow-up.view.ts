@@ -23,7 +23,7 @@ export class MonitoringTaskView {
 
 export class PromiseView {
   @ApiProperty() id!: string;
-  @ApiProperty({ enum: ['plan_item', 'concession', 'manual'] }) source!: string;
+  @ApiProperty({ enum: ['plan_item', 'concession', 'save_outcome', 'manual'] }) source!: string;
   @ApiProperty({ nullable: true, type: String }) sourceId!: string | null;
   @ApiProperty() description!: string;
   @ApiProperty() ownerId!: string;

@@ -23,11 +23,15 @@ import {
   CONCESSION_TYPES,
   CONVERSATION_STAGES,
   PLAN_ITEM_STATES,
+  PLAN_TEMPLATE_KEYS,
   ROOT_CAUSES,
+  SAVE_OUTCOME_KINDS,
   type ConcessionType,
   type ConversationStage,
   type PlanItemState,
+  type PlanTemplateKey,
   type RootCause,
+  type SaveOutcomeKind,
 } from '@retain/workflows';
 import { SAVE_FACT_VALUES, type SaveProbabilityFacts, type Tier } from '@retain/domain';
 import {
@@ -186,14 +190,57 @@ export class AddIssueDto {
   ownerId?: string;
 }
 
+/** A field a plan item needs unless its template fills it: validated when given, or when there is no template. */
+const UnlessTemplated = () =>
+  ValidateIf((o: AddPlanItemDto, v: unknown) => o.template === undefined || v !== undefined);
+const FILLED = 'Required without a template; a template fills it when left out';
+
+/**
+ * A remediation item: named whole, or from a §4.6 template (relationship repair, value
+ * re-demonstration, product-team engagement) that fills in what the body leaves out.
+ */
 export class AddPlanItemDto {
+  @ApiPropertyOptional({
+    enum: PLAN_TEMPLATE_KEYS,
+    description:
+      "A §4.6 template: it fills issue, fix, success metric, owner (the account's CSM; product_team needs the owner named) and due date (the policy's days, never after the save's deadline); the root cause is the save's",
+  })
+  @OptionalField()
+  @IsIn(PLAN_TEMPLATE_KEYS)
+  template?: PlanTemplateKey;
   @ApiPropertyOptional() @OptionalField() @IsString() @MaxLength(50) issueId?: string;
-  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) issue!: string;
-  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) rootCause!: string;
-  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) fix!: string;
-  @ApiProperty() @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE }) owner!: string;
-  @ApiProperty({ example: '2027-02-01T17:00:00Z' }) @IsISO8601({ strict: true }) dueAt!: string;
-  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(500) successMetric!: string;
+  @ApiPropertyOptional({ description: FILLED })
+  @UnlessTemplated()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2000)
+  issue?: string;
+  @ApiPropertyOptional({ description: FILLED })
+  @UnlessTemplated()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2000)
+  rootCause?: string;
+  @ApiPropertyOptional({ description: FILLED })
+  @UnlessTemplated()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2000)
+  fix?: string;
+  @ApiPropertyOptional({ description: FILLED })
+  @UnlessTemplated()
+  @Matches(BUSINESS_ID_PATTERN, { message: BUSINESS_ID_MESSAGE })
+  owner?: string;
+  @ApiPropertyOptional({ example: '2027-02-01T17:00:00Z', description: FILLED })
+  @UnlessTemplated()
+  @IsISO8601({ strict: true })
+  dueAt?: string;
+  @ApiPropertyOptional({ description: FILLED })
+  @UnlessTemplated()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(500)
+  successMetric?: string;
 }
 
 export class PlanItemStatusDto {
@@ -251,13 +298,55 @@ export class DecideConcessionDto {
 
 export class SaveOutcomeDto {
   @ApiProperty({ enum: ['saved', 'lost'] }) @IsIn(['saved', 'lost']) result!: 'saved' | 'lost';
-  @ApiProperty({ enum: ['full', 'reduced_scope', 'pause', 'shorter_term', 'pilot', 'out_clause', 'lost'] })
-  @IsIn(['full', 'reduced_scope', 'pause', 'shorter_term', 'pilot', 'out_clause', 'lost'])
-  kind!: 'full' | 'reduced_scope' | 'pause' | 'shorter_term' | 'pilot' | 'out_clause' | 'lost';
-  @ApiPropertyOptional() @OptionalField() @IsInt() @Min(0) @Max(1e13) newArrCents?: number;
-  @ApiPropertyOptional() @OptionalField() @IsInt() @Min(1) @Max(3650) pauseDays?: number;
+  @ApiProperty({ enum: SAVE_OUTCOME_KINDS }) @IsIn(SAVE_OUTCOME_KINDS) kind!: SaveOutcomeKind;
+  @ApiPropertyOptional({
+    description: 'reduced_scope: the new, lower ARR (required); partner_transition: the ARR that stays, if less',
+  })
+  @OptionalField()
+  @IsInt()
+  @Min(0)
+  @Max(1e13)
+  newArrCents?: number;
+  @ApiPropertyOptional({ description: 'pause: its length (required)' })
+  @OptionalField()
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  pauseDays?: number;
   @ApiPropertyOptional() @OptionalField() @IsString() @MaxLength(2000) reason?: string;
   @ApiPropertyOptional() @OptionalField() @IsString() @MaxLength(200) competitor?: string;
+  @ApiPropertyOptional({
+    maxLength: 200,
+    description: 'partner_transition: the partner who takes the need over (required)',
+  })
+  @OptionalField()
+  @IsString()
+  @MaxLength(200)
+  partner?: string;
+  @ApiPropertyOptional({
+    maxLength: 2000,
+    description: 'partner_transition: the need the partner meets, which we could not (required)',
+  })
+  @OptionalField()
+  @IsString()
+  @MaxLength(2000)
+  partnerNeed?: string;
+  @ApiPropertyOptional({
+    maxLength: 2000,
+    description: 'performance_guarantee: the metric promised; the customer may exit if it is not met (required)',
+  })
+  @OptionalField()
+  @IsString()
+  @MaxLength(2000)
+  guaranteeMetric?: string;
+  @ApiPropertyOptional({
+    format: 'date',
+    example: '2027-06-30',
+    description: "performance_guarantee: the date it is met by, after today in the account's time zone (required)",
+  })
+  @OptionalField()
+  @IsIsoCalendarDate()
+  guaranteeBy?: string;
 }
 
 export class ListSavesQuery {

@@ -5,6 +5,8 @@ import {
   ESCALATION_STEPS,
   GRACEFUL_EXIT_STEP_KEYS,
   PLAN_ITEM_STATES,
+  PLAN_TEMPLATE_KEYS,
+  SAVE_OUTCOME_KINDS,
 } from '@retain/workflows';
 import { AccountSnapshotView } from '../../renewals/dto/renewal.view';
 
@@ -70,6 +72,13 @@ export class PlanItemView {
   @ApiProperty({ enum: PLAN_ITEM_STATES }) state!: string;
   @ApiProperty({ nullable: true, type: String }) evidence!: string | null;
   @ApiProperty() fastFix!: boolean;
+  @ApiPropertyOptional({
+    type: String,
+    enum: PLAN_TEMPLATE_KEYS,
+    nullable: true,
+    description: 'The §4.6 template it was made from (absent on items added before templates)',
+  })
+  template?: string | null;
   @ApiProperty({ nullable: true, type: String }) escalatedAt!: string | null;
   @ApiProperty({ type: 'array', items: FREE_OBJECT }) history!: unknown[];
 }
@@ -82,6 +91,34 @@ export class ApprovalStepView {
   @ApiProperty({ nullable: true, type: String }) note!: string | null;
 }
 
+const RISKS = ['low', 'medium', 'high'];
+
+/** A discount against the band of the save's risk when it was requested (§4.7): advice, never a refusal. */
+export class DiscountGuidanceView {
+  @ApiProperty({ enum: RISKS }) risk!: string;
+  @ApiProperty() minDiscountPct!: number;
+  @ApiProperty() maxDiscountPct!: number;
+  @ApiProperty({ enum: ['below', 'within', 'above'] }) fit!: string;
+  @ApiProperty({ example: '20% is above the 5-10% guidance for low risk' }) note!: string;
+}
+
+export class DiscountBandView {
+  @ApiProperty() min!: number;
+  @ApiProperty() max!: number;
+}
+
+/** What to offer at the save's risk (§4.7), read off its probability tier. */
+export class ConcessionGuidanceView {
+  @ApiProperty({ enum: RISKS }) risk!: string;
+  @ApiProperty({ enum: ['high', 'medium', 'low'], description: 'The probability tier the risk is read from' })
+  probabilityTier!: string;
+  @ApiProperty({ type: DiscountBandView }) discountPct!: DiscountBandView;
+  @ApiProperty({ type: [String], description: 'The other concessions to consider at this risk' }) options!: string[];
+  @ApiProperty({ description: 'The customer has committed to leave: a discount now comes too late' })
+  discountTooLate!: boolean;
+  @ApiProperty() note!: string;
+}
+
 export class ConcessionView {
   @ApiProperty() id!: string;
   @ApiProperty({ enum: CONCESSION_TYPES }) type!: string;
@@ -91,6 +128,12 @@ export class ConcessionView {
   @ApiProperty() sunset!: string;
   @ApiProperty() tiedTo!: string;
   @ApiProperty({ nullable: true, type: String }) overrideReason!: string | null;
+  @ApiPropertyOptional({
+    type: DiscountGuidanceView,
+    nullable: true,
+    description: "A discount against the band of the save's risk; null without a discount or guidance",
+  })
+  guidance?: DiscountGuidanceView | null;
   @ApiProperty() requestedBy!: string;
   @ApiProperty({ enum: ['csm', 'csm_manager', 'director', 'vp'] }) requiredRole!: string;
   @ApiProperty({ enum: ['csm', 'csm_manager', 'director', 'vp'] }) awaitingRole!: string;
@@ -101,12 +144,24 @@ export class ConcessionView {
 
 export class SaveOutcomeView {
   @ApiProperty({ enum: ['saved', 'lost'] }) result!: string;
-  @ApiProperty({ enum: ['full', 'reduced_scope', 'pause', 'shorter_term', 'pilot', 'out_clause', 'lost'] })
-  kind!: string;
+  @ApiProperty({ enum: SAVE_OUTCOME_KINDS }) kind!: string;
   @ApiProperty({ nullable: true, type: Number }) newArrCents!: number | null;
   @ApiProperty({ nullable: true, type: Number }) pauseDays!: number | null;
   @ApiProperty({ nullable: true, type: String }) reason!: string | null;
   @ApiProperty({ nullable: true, type: String }) competitor!: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'partner_transition: the partner' })
+  partner?: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'partner_transition: the need it meets' })
+  partnerNeed?: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'performance_guarantee: the metric promised' })
+  guaranteeMetric?: string | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    format: 'date',
+    description: 'performance_guarantee: the date it is met by',
+  })
+  guaranteeBy?: string | null;
   @ApiProperty() decidedBy!: string;
   @ApiProperty() decidedAt!: string;
 }
@@ -163,6 +218,13 @@ export class SaveStateView {
   @ApiProperty({ type: [PlanItemView] }) planItems!: PlanItemView[];
   @ApiPropertyOptional(FREE_OBJECT) planCompletion?: unknown;
   @ApiProperty({ type: [ConcessionView] }) concessions!: ConcessionView[];
+  @ApiPropertyOptional({
+    type: ConcessionGuidanceView,
+    nullable: true,
+    description:
+      "What to offer at the save's risk (§4.7); null when the save's policy has none (saves started before it)",
+  })
+  concessionGuidance?: ConcessionGuidanceView | null;
   @ApiProperty({ type: [ConversationView] }) conversations!: ConversationView[];
   @ApiProperty({ type: EscalationView, nullable: true }) escalation!: EscalationView | null;
   @ApiProperty({ type: SaveOutcomeView, nullable: true }) outcome!: SaveOutcomeView | null;

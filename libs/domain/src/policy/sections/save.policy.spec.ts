@@ -3,6 +3,9 @@ import { SAVE_DEFAULTS, validateSavePolicy, type SavePolicy } from './save.polic
 const MATRIX = 'one of full, standard, light, none (the matrix must be total)';
 const EFFORT = '0 <= minDays <= maxDays, hoursPlanned >= 0';
 const APPROVAL = 'save.approval: csm <= csm_manager <= director < executiveFromPct <= 100';
+const BAND = '0 <= minDiscountPct <= maxDiscountPct <= 100, options non-empty texts';
+const TEMPLATE =
+  'issue, fix and successMetric non-empty, ownerRole csm, csm_manager or product, dueInDays whole days >= 1';
 
 /** Each row changes the defaults and names every message that change must give. */
 const rejected: Array<[string, (p: SavePolicy) => void, string[]]> = [
@@ -177,6 +180,62 @@ const rejected: Array<[string, (p: SavePolicy) => void, string[]]> = [
       p.probability.highFromPoints = 3;
     },
     ['save.probability: highFromPoints > lowUpToPoints'],
+  ],
+  [
+    'a guidance band whose minimum exceeds its maximum',
+    (p) => {
+      p.concessionGuidance.medium.minDiscountPct = 25;
+    },
+    [`save.concessionGuidance.medium: ${BAND}`],
+  ],
+  [
+    'a guidance band above 100 percent',
+    (p) => {
+      p.concessionGuidance.high.maxDiscountPct = 130;
+    },
+    [`save.concessionGuidance.high: ${BAND}`],
+  ],
+  [
+    'a guidance band with a blank option',
+    (p) => {
+      p.concessionGuidance.low.options = ['payment terms', ' '];
+    },
+    [`save.concessionGuidance.low: ${BAND}`],
+  ],
+  [
+    'a missing guidance band',
+    (p) => {
+      delete (p.concessionGuidance as any).low;
+    },
+    [`save.concessionGuidance.low: ${BAND}`],
+  ],
+  [
+    'a too-late rule that is not true or false',
+    (p) => {
+      (p.concessionTiming as any).refuseDiscountOnceCommitted = 'yes';
+    },
+    ['save.concessionTiming.refuseDiscountOnceCommitted: true or false'],
+  ],
+  [
+    'a template owned by an unknown role',
+    (p) => {
+      (p.planTemplates.value_redemonstration as any).ownerRole = 'ceo';
+    },
+    [`save.planTemplates.value_redemonstration: ${TEMPLATE}`],
+  ],
+  [
+    'a template due in 0 days',
+    (p) => {
+      p.planTemplates.product_team.dueInDays = 0;
+    },
+    [`save.planTemplates.product_team: ${TEMPLATE}`],
+  ],
+  [
+    'a template with an empty fix',
+    (p) => {
+      p.planTemplates.relationship_repair.fix = '';
+    },
+    [`save.planTemplates.relationship_repair: ${TEMPLATE}`],
   ],
 ];
 

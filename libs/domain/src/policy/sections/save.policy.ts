@@ -11,6 +11,33 @@ export const EFFORT_LEVELS = ['full', 'standard', 'light', 'none'] as const;
 export type EffortLevel = (typeof EFFORT_LEVELS)[number];
 export const APPROVER_ROLES = ['csm', 'csm_manager', 'director', 'vp'] as const;
 export type ApproverRole = (typeof APPROVER_ROLES)[number];
+/** How likely the account is to churn (§4.7 "by risk severity"): low, medium or high risk. */
+export const RISK_SEVERITIES = ['low', 'medium', 'high'] as const;
+export type RiskSeverity = (typeof RISK_SEVERITIES)[number];
+/** The plan templates of §4.6 steps 5 to 7. */
+export const PLAN_TEMPLATE_KEYS = ['relationship_repair', 'value_redemonstration', 'product_team'] as const;
+export type PlanTemplateKey = (typeof PLAN_TEMPLATE_KEYS)[number];
+/** Who owns a template's item: the account's CSM, his manager, or a product person the request names. */
+export const PLAN_TEMPLATE_OWNER_ROLES = ['csm', 'csm_manager', 'product'] as const;
+export type PlanTemplateOwnerRole = (typeof PLAN_TEMPLATE_OWNER_ROLES)[number];
+
+/** What a plan template fills in (§4.6 steps 5-7); a request may give any of it itself. */
+export interface PlanTemplate {
+  issue: string;
+  fix: string;
+  successMetric: string;
+  /** csm and csm_manager are the account's; product: the request must name the product person. */
+  ownerRole: PlanTemplateOwnerRole;
+  /** Due this many days after it is added, never after the save's deadline. */
+  dueInDays: number;
+}
+
+/** The concession guidance for one risk severity (§4.7): the discount band and the other concessions to consider. */
+export interface ConcessionGuidanceBand {
+  minDiscountPct: number;
+  maxDiscountPct: number;
+  options: string[];
+}
 
 export interface SavePolicy {
   /** Save probability (docs/rulebook.md §4.1): points per fact (good 2, middling 1, bad 0) and the cut-offs. */
@@ -58,6 +85,21 @@ export interface SavePolicy {
     compressedCriticalIssuesOnly: boolean;
     criticalFromImpact: number;
   };
+  /**
+   * Concessions by risk severity (§4.7; policies before 2026-12-01.5 have none, and the
+   * saves started under them show no guidance): the save's risk is read off its
+   * probability tier (high probability is low risk, low probability high risk). The band
+   * is advice: a discount outside it is recorded as such, not refused.
+   */
+  concessionGuidance: Record<RiskSeverity, ConcessionGuidanceBand>;
+  /**
+   * When a concession comes too late (§4.7; absent before 2026-12-01.5, which refuses
+   * nothing): once the customer has committed to leave (an alternative committed to, or
+   * "the decision is final"), a discount is refused.
+   */
+  concessionTiming: { refuseDiscountOnceCommitted: boolean };
+  /** The plan templates of §4.6 steps 5-7 (absent before 2026-12-01.5: no templates). */
+  planTemplates: Record<PlanTemplateKey, PlanTemplate>;
 }
 
 export const SAVE_DEFAULTS: SavePolicy = {
@@ -106,6 +148,52 @@ export const SAVE_DEFAULTS: SavePolicy = {
     emergencyEscalateAtOnce: true,
     compressedCriticalIssuesOnly: true,
     criticalFromImpact: 4,
+  },
+  // §4.7 "by risk severity": low risk (slight concerns), medium (serious concerns), high (likely to churn).
+  concessionGuidance: {
+    low: {
+      minDiscountPct: 5,
+      maxDiscountPct: 10,
+      options: ['flexible payment terms', 'enhanced support for a limited time'],
+    },
+    medium: {
+      minDiscountPct: 15,
+      maxDiscountPct: 20,
+      options: ['a 6-month term instead of 12', 'dedicated CSM attention', 'product-team engagement'],
+    },
+    high: {
+      minDiscountPct: 25,
+      maxDiscountPct: 30,
+      options: ['a performance guarantee', 'executive sponsorship', 'a custom remediation plan'],
+    },
+  },
+  // §4.7 "too late, after they committed to leaving: looks desperate, probably won't change their mind, sets a bad precedent".
+  concessionTiming: { refuseDiscountOnceCommitted: true },
+  // §4.6 steps 5-7. The articles give the content; the owners and days are the code's.
+  planTemplates: {
+    relationship_repair: {
+      issue: 'The relationship is damaged',
+      fix: 'Acknowledge the mistakes honestly and apologise where warranted; bring in a new contact if the relationship has turned toxic; communicate more often; involve an executive in rebuilding the relationship; be transparent about the changes being made',
+      successMetric:
+        "The customer's people engage again: meetings held at the agreed frequency, and they call the relationship repaired",
+      ownerRole: 'csm',
+      // Relationships heal slowly: one good meeting does not fix months of problems.
+      dueInDays: 30,
+    },
+    value_redemonstration: {
+      issue: 'The customer does not see the value delivered',
+      fix: 'Put together an ROI analysis they have not seen; share success stories from their own account; show usage data they do not track; demonstrate unused features that solve their problems; connect the use of the product to business outcomes; compare where they are with before, or with the alternative they consider',
+      successMetric: 'The budget holder has reviewed the ROI analysis and agrees the value is there',
+      ownerRole: 'csm',
+      dueInDays: 14,
+    },
+    product_team: {
+      issue: 'A product gap is the problem',
+      fix: 'A product manager reviews their use cases; engineers look into the technical problems; preview the roadmap where the features they need are coming; develop workarounds for the current limitations; discuss a custom solution where the account warrants it',
+      successMetric: 'The customer agrees a workaround, a roadmap date or a custom solution addresses the gap',
+      ownerRole: 'product',
+      dueInDays: 14,
+    },
   },
 };
 
@@ -178,5 +266,40 @@ export function validateSavePolicy(sv: SavePolicy): string[] {
     tr.criticalFromImpact <= 5
   ))
     errors.push('save.timeRemaining: true or false for each rule, criticalFromImpact a whole impact 1-5');
+  for (const risk of RISK_SEVERITIES) {
+    const b = sv.concessionGuidance?.[risk];
+    if (
+      !b ||
+      !(
+        Number.isFinite(b.minDiscountPct) &&
+        Number.isFinite(b.maxDiscountPct) &&
+        b.minDiscountPct >= 0 &&
+        b.minDiscountPct <= b.maxDiscountPct &&
+        b.maxDiscountPct <= 100 &&
+        Array.isArray(b.options) &&
+        b.options.every((o) => typeof o === 'string' && o.trim() !== '')
+      )
+    )
+      errors.push(
+        `save.concessionGuidance.${risk}: 0 <= minDiscountPct <= maxDiscountPct <= 100, options non-empty texts`,
+      );
+  }
+  if (typeof sv.concessionTiming?.refuseDiscountOnceCommitted !== 'boolean')
+    errors.push('save.concessionTiming.refuseDiscountOnceCommitted: true or false');
+  for (const key of PLAN_TEMPLATE_KEYS) {
+    const t = sv.planTemplates?.[key];
+    if (
+      !t ||
+      !(
+        [t.issue, t.fix, t.successMetric].every((x) => typeof x === 'string' && x.trim() !== '') &&
+        oneOf(PLAN_TEMPLATE_OWNER_ROLES, t.ownerRole) &&
+        Number.isInteger(t.dueInDays) &&
+        t.dueInDays >= 1
+      )
+    )
+      errors.push(
+        `save.planTemplates.${key}: issue, fix and successMetric non-empty, ownerRole csm, csm_manager or product, dueInDays whole days >= 1`,
+      );
+  }
   return errors;
 }
