@@ -13,7 +13,7 @@ import { ConfigError } from './config-error';
  * that cannot be read, parsed or checked stops the process with the key that is wrong.
  *
  * The version is the file's `version` when it sets one, otherwise the defaults' version
- * with a digest of the file's settings (`2026-12-01.2+f3a9c0d2b1e4`), so a changed file
+ * with a digest of the file's settings (`2026-12-01.8+f3a9c0d2b1e4`), so a changed file
  * is a new version without anyone remembering to bump it.
  */
 export function loadDeploymentPolicy(path: string | undefined): RetainPolicy {

@@ -473,7 +473,7 @@ describe('health score (§5.1: P1 at 40 or below, P2 from 41 to 60)', () => {
     expect(alerts.map((a) => [a.ruleId, a.baseSeverity])).toEqual(id ? [[id, severity]] : []);
   });
 
-  // An account workflow started under a policy before 2026-12-01.2 carries the strict criticalBelow: it keeps deciding by it.
+  // An account workflow started under a policy before 2026-12-01.8 carries the strict criticalBelow: it keeps deciding by it.
   it.each([
     [39, { criticalBelow: 40, lowUpTo: 60 }, 'critical'],
     [40, { criticalBelow: 40, lowUpTo: 60 }, 'low'],

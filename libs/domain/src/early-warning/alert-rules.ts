@@ -1143,7 +1143,7 @@ const commercialRules: AlertRule[] = [
 /**
  * The band of a health score (§5.1): critical at or below `criticalUpTo` (P1: "40 or
  * below"), low above it up to `lowUpTo` (P2), else none. An account workflow started
- * under a policy before 2026-12-01.2 carries the strict `criticalBelow` of its time and
+ * under a policy before 2026-12-01.8 carries the strict `criticalBelow` of its time and
  * keeps deciding by it (40 itself was low then).
  */
 export function healthBand(score: number, b: RetainPolicy['earlyWarning']['health']): 'critical' | 'low' | null {

@@ -36,7 +36,7 @@ export interface PlaybookTask {
   escalatedAt: string | null;
 }
 
-/** The rule's playbook in the policy; none for a rule without one, or a policy from before the playbooks (2026-12-01.5). */
+/** The rule's playbook in the policy; none for a rule without one, or a policy from before the playbooks (2026-12-01.8). */
 export function playbookOf(ruleId: AlertRuleId, policy: RetainPolicy): readonly PlaybookStep[] {
   return (policy.earlyWarning.playbooks as RetainPolicy['earlyWarning']['playbooks'] | undefined)?.[ruleId] ?? [];
 }

@@ -71,7 +71,7 @@ export interface AccountSignalState {
   trackingSince: string | null;
   usage: UsageSample[];
   championLastContactAt: string | null;
-  /** The latest touchpoint with the customer: a meeting held or a contact with the champion (absent in states carried from before policy 2026-12-01.2). */
+  /** The latest touchpoint with the customer: a meeting held or a contact with the champion (absent in states carried from before policy 2026-12-01.8). */
   lastTouchpointAt?: string | null;
   /** Latest meetings, oldest first: held or cancelled. */
   meetings: Array<{ at: string; cancelled: boolean }>;
@@ -151,7 +151,7 @@ export function usageChangePct(state: AccountSignalState, at: string, policy: Re
 export function usageRetentionDays(policy: RetainPolicy): number {
   const u = policy.earlyWarning.usage;
   const metrics = [u.activeUsers, u.keyUserLogins, u.coreFeatureUsage, u.sessionMinutes, u.dataCreated];
-  // A policy before 2026-12-01.2 (carried by an older account workflow) has no slight dip.
+  // A policy before 2026-12-01.8 (carried by an older account workflow) has no slight dip.
   if (u.slightDip) metrics.push(u.slightDip);
   const spans = metrics.map((m) => m.baselineDays + m.sustainedDays);
   return Math.max(...spans) + u.maxSnapshotGapDays;

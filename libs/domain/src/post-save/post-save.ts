@@ -85,7 +85,7 @@ export function weekWindow(
  * True when this check completes a run of exactly `postSave.blindAfterNoDataWeeks`
  * checks without data (§4.10: several weeks in a row escalate once as monitoring
  * blind; a longer run does not escalate again until a reading breaks it). False for a
- * policy without the setting (monitorings started before policy 2026-12-01.2).
+ * policy without the setting (monitorings started before policy 2026-12-01.8).
  */
 export function monitoringGoesBlind(checks: readonly WeeklyCheck[], policy: RetainPolicy): boolean {
   const n = (policy.postSave as { blindAfterNoDataWeeks?: number }).blindAfterNoDataWeeks;

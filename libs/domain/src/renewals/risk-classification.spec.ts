@@ -105,7 +105,7 @@ describe('classifyRenewalRisk', () => {
     expect(health.map((r) => r.kind)).toEqual(kind ? [kind] : []);
   });
 
-  it('keeps the strict boundary for a renewal started under a policy before 2026-12-01.2', () => {
+  it('keeps the strict boundary for a renewal started under a policy before 2026-12-01.8', () => {
     const { healthScoreWarningUpTo: _, ...rest } = DEFAULT_POLICY.renewal.classification;
     const legacy = { ...rest, healthScoreWarningBelow: 50 } as unknown as RetainPolicy['renewal']['classification'];
     expect(healthAtRisk(50, legacy)).toBeNull();

@@ -83,7 +83,7 @@ export function reasonsChanged(previous: readonly RiskReason[], next: readonly R
 
 /**
  * Whether a health score is a warning (§3: 50 or below), said as the reason puts it; null
- * when it is not. A renewal started under a policy before 2026-12-01.2 carries the strict
+ * when it is not. A renewal started under a policy before 2026-12-01.8 carries the strict
  * `healthScoreWarningBelow` of its time and keeps deciding by it.
  */
 export function healthAtRisk(score: number | null, c: RetainPolicy['renewal']['classification']): string | null {

@@ -8,7 +8,7 @@ import {
   type LeavingSigns,
 } from './concession-guidance';
 
-/** A policy from before 2026-12-01.5, as a running save carries it: no guidance, no timing, no templates. */
+/** A policy from before 2026-12-01.8, as a running save carries it: no guidance, no timing, no templates. */
 function policyBeforeGuidance(): RetainPolicy {
   const p = structuredClone<RetainPolicy>(DEFAULT_POLICY);
   const save = p.save as Partial<RetainPolicy['save']>;
@@ -75,7 +75,7 @@ describe('concessions by risk severity (§4.7)', () => {
     expect(g.note).toMatch(note);
   });
 
-  it('gives no guidance under a policy without it (a save started before 2026-12-01.5)', () => {
+  it('gives no guidance under a policy without it (a save started before 2026-12-01.8)', () => {
     expect(concessionGuidance({ ...open, probabilityTier: 'medium' }, policyBeforeGuidance())).toBeNull();
   });
 

@@ -6,7 +6,7 @@ import type { SaveProbabilityFacts } from './save-triage';
  * the discount band and the other concessions the save's risk calls for, how a
  * requested discount stands against that band, and the refusal of a discount once the
  * customer has committed to leave. A policy without these settings (a save started
- * before policy 2026-12-01.5) gives no guidance and refuses nothing.
+ * before policy 2026-12-01.8) gives no guidance and refuses nothing.
  */
 
 type GuidancePolicy = RetainPolicy['save']['concessionGuidance'];

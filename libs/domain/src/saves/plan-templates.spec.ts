@@ -12,7 +12,7 @@ const save: PlanTemplateSave = {
   deadline: inDays(60),
 };
 
-/** A policy from before 2026-12-01.5, as a running save carries it: no templates. */
+/** A policy from before 2026-12-01.8, as a running save carries it: no templates. */
 function policyBeforeTemplates(): RetainPolicy {
   const p = structuredClone<RetainPolicy>(DEFAULT_POLICY);
   delete (p.save as Partial<RetainPolicy['save']>).planTemplates;
@@ -151,7 +151,7 @@ describe('plan templates (§4.6 steps 5-7)', () => {
       'no plan template charm_offensive: one of relationship_repair, value_redemonstration, product_team',
     ],
     [
-      'a template under a policy before templates (a save started before 2026-12-01.5)',
+      'a template under a policy before templates (a save started before 2026-12-01.8)',
       { template: 'relationship_repair' },
       save,
       policyBeforeTemplates(),

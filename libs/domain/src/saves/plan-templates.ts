@@ -10,7 +10,7 @@ import {
  * templates"): relationship repair, value re-demonstration and product-team engagement.
  * A template fills what the request leaves out (issue, fix, success metric, owner, due
  * date, and the save's root cause); a request without one names everything itself. A
- * policy without templates (a save started before policy 2026-12-01.5) has none.
+ * policy without templates (a save started before policy 2026-12-01.8) has none.
  */
 
 /** A plan item as requested: with a template any field may be left out, without one none may. */

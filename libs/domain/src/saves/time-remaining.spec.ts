@@ -3,7 +3,7 @@ import { assessSaveProbability, triageSave, type SaveProbabilityFacts } from './
 import { escalatesAtOnce, planItemTimeBandProblem, probabilityWithTimeLeft } from './time-remaining';
 
 const { timeRemaining: _, ...saveBefore } = DEFAULT_POLICY.save;
-/** A policy from before 2026-12-01.2, as a running save carries it: no timeRemaining section. */
+/** A policy from before 2026-12-01.8, as a running save carries it: no timeRemaining section. */
 const before = { ...DEFAULT_POLICY, save: saveBefore } as unknown as RetainPolicy;
 const good: SaveProbabilityFacts = {
   issuesFixable: 'yes',

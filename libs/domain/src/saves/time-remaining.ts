@@ -10,7 +10,7 @@ import type { ProbabilityAssessment, SaveProbabilityFacts, StrategicFlags } from
  * fast fixes only and executive escalation starts at once where its criteria hold;
  * 30 to 89 days (compressed) the plan keeps to critical issues. Each rule is a setting
  * of `save.timeRemaining`; a policy without that section (a save started before policy
- * 2026-12-01.2) applies none of them.
+ * 2026-12-01.8) applies none of them.
  */
 
 type TimeRemainingPolicy = RetainPolicy['save']['timeRemaining'];

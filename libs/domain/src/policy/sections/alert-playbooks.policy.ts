@@ -24,7 +24,7 @@ export type AlertPlaybooks = Partial<Record<keyof EarlyWarningRuleSettings, Play
 
 export interface AlertPlaybookPolicy {
   /**
-   * Policies before 2026-12-01.5 have no playbooks: account workflows started under them
+   * Policies before 2026-12-01.8 have no playbooks: account workflows started under them
    * lay out no tasks (early-warning/playbook-tasks.ts#playbookOf).
    */
   playbooks: AlertPlaybooks;

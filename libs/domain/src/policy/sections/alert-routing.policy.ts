@@ -40,7 +40,7 @@ export interface AlertRoutingPolicy {
   smsForRules: Array<keyof EarlyWarningRuleSettings>;
   /** The sales rep gets an alert (where its severity has sales channels) for these segments, from this ARR, for a P0 with a renewal this near, or for these rules; and every P0 when `everyP0` (§5.1). */
   salesRep: {
-    /** Every P0 reaches the account's sales rep (§5.1: "CSM, CSM manager and sales rep"); policies before 2026-12-01.2 had no such setting. */
+    /** Every P0 reaches the account's sales rep (§5.1: "CSM, CSM manager and sales rep"); policies before 2026-12-01.8 had no such setting. */
     everyP0: boolean;
     segments: Segment[];
     fromArrCents: number;

@@ -65,7 +65,7 @@ export interface EarlyWarningRuleSettings {
   cancellation_inquiry: AlertRuleSettings;
   health_critical: AlertRuleSettings;
   health_low: AlertRuleSettings;
-  /** The P3 examples of §5.1 (policy 2026-12-01.2 on; account workflows started before keep none of the three). */
+  /** The P3 examples of §5.1 (policy 2026-12-01.8 on; account workflows started before keep none of the three). */
   usage_dip: AlertRuleSettings;
   training_missed: AlertRuleSettings;
   no_touchpoint: AlertRuleSettings;
@@ -136,7 +136,7 @@ export interface EarlyWarningSignalPolicy {
   competition: { repeatedFeatureRequests: number; featureRequestWindowDays: number };
   /**
    * Health score bands (§5.1): at or below `criticalUpTo` is critical (P1: "40 or
-   * below"), above it up to `lowUpTo` low (P2). Policies before 2026-12-01.2 had the
+   * below"), above it up to `lowUpTo` low (P2). Policies before 2026-12-01.8 had the
    * strict `criticalBelow` instead; account workflows started under them keep it
    * (alert-rules.ts#healthBand).
    */

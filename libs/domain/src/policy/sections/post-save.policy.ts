@@ -20,7 +20,7 @@ export interface PostSavePolicy {
   /**
    * This many weekly checks in a row without a reading escalate once as "monitoring
    * blind" (§4.10: a week without readings is no data, never declining). Policies before
-   * 2026-12-01.2 have none; monitorings started under them do not escalate it.
+   * 2026-12-01.8 have none; monitorings started under them do not escalate it.
    */
   blindAfterNoDataWeeks: number;
   /** The trend at the planned end is judged over this many latest checks. */

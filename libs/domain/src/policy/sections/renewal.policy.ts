@@ -26,7 +26,7 @@ export interface RenewalPolicy {
   /**
    * How long a competitive, stakeholder or commercial signal counts (docs/rulebook.md §3,
    * "Signals that expire"), by its weight. Renewals started under a policy before
-   * 2026-12-01.5 have none and keep every such signal for good.
+   * 2026-12-01.8 have none and keep every such signal for good.
    */
   signals: { decisiveLifetimeDays: number; riskLifetimeDays: number };
   /** Who owns a renewal (docs/rulebook.md §2 ownership models). */
@@ -49,7 +49,7 @@ export interface RenewalPolicy {
    * Risk-based touch cadence (docs/rulebook.md §6): while the renewal is undecided, a
    * recurring touch task for the CSM, every `highRiskEveryDays` while red and every
    * `mediumRiskEveryDays` while yellow (none when green or expansion). Renewals started
-   * under a policy before 2026-12-01.6 have none.
+   * under a policy before 2026-12-01.8 have none.
    */
   cadence: { highRiskEveryDays: number; mediumRiskEveryDays: number };
   /** Which renewal dates a launch accepts, counted in the account's time zone. */
@@ -91,7 +91,7 @@ export interface RenewalTaskTemplate {
 export interface RiskClassificationPolicy {
   /**
    * A health score at or below this is a warning (docs/rulebook.md §3: "50 or below").
-   * Policies before 2026-12-01.2 had the strict `healthScoreWarningBelow` instead; the
+   * Policies before 2026-12-01.8 had the strict `healthScoreWarningBelow` instead; the
    * workflows started under them keep it (risk-classification.ts#healthAtRisk).
    */
   healthScoreWarningUpTo: number;

@@ -71,7 +71,7 @@ export interface SavePolicy {
   /** Lost-cause helper (§4.9): what an hour of save effort costs (cents), and how many signs suggest stopping. */
   lostCause: { hourCostCents: number; suggestStopFromSigns: number };
   /**
-   * What the time left before the renewal changes (§4.5; policies before 2026-12-01.2 have
+   * What the time left before the renewal changes (§4.5; policies before 2026-12-01.8 have
    * none of it, and the saves started under them keep triaging as before). Under 30
    * days (emergency): the probability is low unless the issues are minor, the plan holds
    * fast fixes only, and executive escalation starts at once where its criteria hold.
@@ -86,19 +86,19 @@ export interface SavePolicy {
     criticalFromImpact: number;
   };
   /**
-   * Concessions by risk severity (§4.7; policies before 2026-12-01.5 have none, and the
+   * Concessions by risk severity (§4.7; policies before 2026-12-01.8 have none, and the
    * saves started under them show no guidance): the save's risk is read off its
    * probability tier (high probability is low risk, low probability high risk). The band
    * is advice: a discount outside it is recorded as such, not refused.
    */
   concessionGuidance: Record<RiskSeverity, ConcessionGuidanceBand>;
   /**
-   * When a concession comes too late (§4.7; absent before 2026-12-01.5, which refuses
+   * When a concession comes too late (§4.7; absent before 2026-12-01.8, which refuses
    * nothing): once the customer has committed to leave (an alternative committed to, or
    * "the decision is final"), a discount is refused.
    */
   concessionTiming: { refuseDiscountOnceCommitted: boolean };
-  /** The plan templates of §4.6 steps 5-7 (absent before 2026-12-01.5: no templates). */
+  /** The plan templates of §4.6 steps 5-7 (absent before 2026-12-01.8: no templates). */
   planTemplates: Record<PlanTemplateKey, PlanTemplate>;
 }
 
