@@ -24,8 +24,10 @@ export function renewalForwardFromEvent(event: IntegrationEvent, policy?: Retain
     // Growth (§1 expansion): seats close to the licence are whitespace; interest in more is a stated growth need,
     // and from the budget holder it is also the relationship with him.
     case 'seat_change': {
-      const fromPct = policy?.renewal.classification.seatUtilisationGrowthPct ?? 90;
-      return event.payload.seats * 100 >= fromPct * event.payload.licensedSeats
+      // The threshold is the policy's; a policy without it (an older account workflow's) reads no growth.
+      const fromPct = (policy?.renewal.classification as { seatUtilisationGrowthPct?: number } | undefined)
+        ?.seatUtilisationGrowthPct;
+      return fromPct !== undefined && event.payload.seats * 100 >= fromPct * event.payload.licensedSeats
         ? { inputs: { growth: { whitespace: true } } }
         : null;
     }
