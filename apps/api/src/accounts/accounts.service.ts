@@ -29,7 +29,8 @@ import type { Principal } from '../auth/api-key-store';
 import { BUSINESS_ID_PATTERN } from '../common/validators';
 import { ApiError } from '../problems/error-codes';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
-import { executeWorkflowUpdate, isTemporalUnavailable } from '../temporal/workflow-updates';
+import { isTemporalUnavailable, queryLiveState } from '../temporal/workflow-queries';
+import { executeWorkflowUpdate } from '../temporal/workflow-updates';
 import { AccountFactsService, profileChanges } from './account-facts.service';
 import type { AccountView, PatchAccountDto, SuppressionDto } from './dto/account.dto';
 
@@ -152,9 +153,7 @@ export class AccountsService {
     this.access.require(p, 'account', 'read', await this.parties(accountId), accountId);
     let live: AccountRiskState | null = null;
     try {
-      live = await this.temporal.client.workflow
-        .getHandle(accountRiskWorkflowId(accountId))
-        .query(getAccountRiskStateQuery);
+      live = await queryLiveState(this.temporal.client, accountRiskWorkflowId(accountId), getAccountRiskStateQuery);
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError) && !isTemporalUnavailable(error)) throw error;
     }

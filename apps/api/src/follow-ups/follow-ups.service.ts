@@ -30,7 +30,8 @@ import { decodeCursor, encodeCursor } from '../common/keyset-cursor';
 import { ApiError, type ErrorCode } from '../problems/error-codes';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
 import { startWorkflowOnce } from '../temporal/start-once';
-import { executeWorkflowUpdate, isTemporalUnavailable } from '../temporal/workflow-updates';
+import { isTemporalUnavailable, queryLiveState } from '../temporal/workflow-queries';
+import { executeWorkflowUpdate } from '../temporal/workflow-updates';
 import type {
   CompleteFollowUpTaskDto,
   ListWinBacksQuery,
@@ -278,7 +279,7 @@ export class FollowUpsService {
 
   private async liveMonitoring(id: string): Promise<PostSaveMonitoringState> {
     try {
-      return await this.temporal.client.workflow.getHandle(id).query(getMonitoringStateQuery);
+      return await queryLiveState(this.temporal.client, id, getMonitoringStateQuery);
     } catch (error) {
       if (isTemporalUnavailable(error))
         throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was changed, try again');

@@ -14,7 +14,7 @@ import type { Principal } from '../auth/api-key-store';
 import { decodeCursor, encodeCursor } from '../common/keyset-cursor';
 import { ApiError } from '../problems/error-codes';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
-import { isTemporalUnavailable } from '../temporal/workflow-updates';
+import { isTemporalUnavailable } from '../temporal/workflow-queries';
 type CreateRenewalDto = CreateRenewalDtoClass;
 import type { ListRenewalsQuery } from './dto/list-renewals.query';
 import { plainToInstance } from 'class-transformer';

@@ -50,7 +50,8 @@ import { encodeCursor } from '../common/keyset-cursor';
 import { ApiError, type ErrorCode } from '../problems/error-codes';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
 import { startWorkflowOnce } from '../temporal/start-once';
-import { executeWorkflowUpdate, isTemporalUnavailable } from '../temporal/workflow-updates';
+import { isTemporalUnavailable, queryLiveState } from '../temporal/workflow-queries';
+import { executeWorkflowUpdate } from '../temporal/workflow-updates';
 import { saveListFilter } from './saves-list.query';
 import type { SaveSummaryView } from './dto/save.view';
 import type {
@@ -207,7 +208,7 @@ export class SavesService {
    */
   private async afterChange(id: string): Promise<SaveState> {
     try {
-      return await this.temporal.client.workflow.getHandle(id).query(getSaveStateQuery);
+      return await queryLiveState(this.temporal.client, id, getSaveStateQuery);
     } catch (error) {
       if (isTemporalUnavailable(error))
         throw new ApiError(
@@ -279,7 +280,7 @@ export class SavesService {
    */
   private async live(id: string): Promise<SaveState> {
     try {
-      return await this.temporal.client.workflow.getHandle(id).query(getSaveStateQuery);
+      return await queryLiveState(this.temporal.client, id, getSaveStateQuery);
     } catch (error) {
       if (isTemporalUnavailable(error))
         throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was changed, try again');
@@ -448,7 +449,7 @@ export class SavesService {
     const handle = this.temporal.client.workflow.getHandle(id);
     let live: SaveState;
     try {
-      live = await handle.query(getSaveStateQuery);
+      live = await queryLiveState(this.temporal.client, id, getSaveStateQuery);
     } catch (error) {
       if (isTemporalUnavailable(error))
         throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was changed, try again');

@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { ApiError } from '../problems/error-codes';
-import { isTemporalUnavailable } from './workflow-updates';
+import { isTemporalUnavailable } from './workflow-queries';
 
 /**
  * Starts a workflow whose id is a business key, once: `created` when this call started

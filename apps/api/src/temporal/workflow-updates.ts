@@ -2,6 +2,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, isGrpcServiceError, t
 import type { UpdateDefinition } from '@temporalio/common';
 import { ApiError, type ErrorCode } from '../problems/error-codes';
 import { codeOfRefusal } from '../problems/refusal-codes';
+import { isTemporalUnavailable } from './workflow-queries';
 
 /**
  * Sends an update to a running workflow and maps its refusals (ApplicationFailure
@@ -37,10 +38,4 @@ export async function executeWorkflowUpdate<Ret, Arg>(
       throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was changed, try again');
     throw error;
   }
-}
-
-/** Temporal unreachable or too slow: a 503 the caller may retry, not a 500. */
-export function isTemporalUnavailable(error: unknown): boolean {
-  if (isGrpcServiceError(error)) return [4, 14].includes(error.code); // DEADLINE_EXCEEDED, UNAVAILABLE
-  return error instanceof Error && /connect|ECONNREFUSED|transport|deadline/i.test(error.message);
 }

@@ -1,0 +1,56 @@
+import { isGrpcServiceError, type Client } from '@temporalio/client';
+import type { QueryDefinition } from '@temporalio/common';
+
+/**
+ * How long one attempt at a query may wait, and how many attempts a read makes. The SDK's
+ * worker buffers at most one workflow task per run, so under a burst of concurrent queries
+ * to one workflow (several people reading one save) it can drop a query, which the server
+ * then answers only when its own 30 s query timeout ends ("query timed out before a worker
+ * could process it"). A query changes nothing, so a read gives up on an attempt early and
+ * asks again: three attempts of 8 s answer well inside a client's 30 s, where one attempt
+ * would have ended in a timeout. docs/decisions/0007-live-queries.md.
+ */
+export const QUERY_ATTEMPT_DEADLINE_MS = 8_000;
+export const QUERY_ATTEMPTS = 3;
+
+/** The gRPC status of a Temporal client error, looking through the SDK's ServiceError wrapper. */
+function grpcCode(error: unknown): number | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++)
+    if (isGrpcServiceError(e)) return e.code;
+  return undefined;
+}
+
+/** A query the server gave up on (4 DEADLINE_EXCEEDED): the worker did not answer it in time. */
+export function isQueryTimeout(error: unknown): boolean {
+  return grpcCode(error) === 4;
+}
+
+/** Temporal unreachable or too slow: a 503 the caller may retry, not a 500. */
+export function isTemporalUnavailable(error: unknown): boolean {
+  const code = grpcCode(error);
+  if (code !== undefined) return [4, 14].includes(code); // DEADLINE_EXCEEDED, UNAVAILABLE
+  return error instanceof Error && /connect|ECONNREFUSED|transport|deadline/i.test(error.message);
+}
+
+/**
+ * Queries a running workflow's live state, asking again (up to QUERY_ATTEMPTS, each with
+ * QUERY_ATTEMPT_DEADLINE_MS) when an attempt times out. Any other error is the caller's
+ * to map (not found, closed, unreachable), and so is the last timeout.
+ */
+export async function queryLiveState<Ret>(
+  client: Client,
+  workflowId: string,
+  def: QueryDefinition<Ret, []>,
+  limits: { attempts?: number; attemptDeadlineMs?: number; onAttemptTimedOut?: (attempt: number) => void } = {},
+): Promise<Ret> {
+  const attempts = limits.attempts ?? QUERY_ATTEMPTS;
+  const deadlineMs = limits.attemptDeadlineMs ?? QUERY_ATTEMPT_DEADLINE_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.withDeadline(Date.now() + deadlineMs, () => client.workflow.getHandle(workflowId).query(def));
+    } catch (error) {
+      if (attempt >= attempts || !isQueryTimeout(error)) throw error;
+      limits.onAttemptTimedOut?.(attempt);
+    }
+  }
+}
