@@ -28,3 +28,4 @@ export * from './access/access-policy';
 export * from './saves/concession-approval';
 export * from './text';
 export * from './canonical-json';
+export * from './metrics/figures';
