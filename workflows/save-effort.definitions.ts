@@ -8,6 +8,8 @@ import type {
   ApproverRole,
   ConcessionGuidance,
   DiscountGuidanceCheck,
+  EffortActivity,
+  EffortEntry,
   ExecutiveEscalationStep as EscalationStep,
   ExecutiveEscalationStepState,
   GracefulExit,
@@ -72,10 +74,13 @@ export interface PlanItem {
   template?: PlanTemplateKey | null;
   escalatedAt: string | null;
   history: Array<{ at: string; by: string; state: PlanItemState; note: string | null }>;
+  /** Hours spent on the item, given when it was added or its state changed, added up (absent when none was given). */
+  effortHours?: number;
 }
 
 export {
   CONCESSION_TYPES,
+  EFFORT_ACTIVITIES,
   ESCALATION_STEPS,
   GRACEFUL_EXIT_STEP_KEYS,
   PLAN_ITEM_STATES,
@@ -84,6 +89,8 @@ export {
   SAVE_OUTCOME_KINDS,
   type ConcessionGuidance,
   type ConcessionType,
+  type EffortActivity,
+  type EffortEntry,
   type ExecutiveEscalationStep as EscalationStep,
   type GracefulExit,
   type GracefulExitStepKey,
@@ -149,6 +156,8 @@ export interface ConversationEntry {
   result: string;
   /** The customer refused to have the conversation. */
   refused: boolean;
+  /** Hours the conversation took (absent when none was given). */
+  effortHours?: number;
 }
 
 export interface ExecutiveBrief {
@@ -189,6 +198,8 @@ export interface SaveState {
   /** What to offer at the save's risk (§4.7), recomputed on every change; null when its policy has no guidance, absent in states recorded before. */
   concessionGuidance?: ConcessionGuidance | null;
   conversations: ConversationEntry[];
+  /** The hours logged against the save (docs/rulebook.md, "Effort log"); absent until the first entry. */
+  effortLog?: EffortEntry[];
   escalation: ExecutiveEscalation | null;
   /** Lost-cause signs (§4.9), recomputed on every change: advice, never a decision. */
   lostCause: { signs: string[]; suggestStop: boolean };
@@ -275,13 +286,16 @@ export interface AddPlanItemUpdate {
   ownerId?: string;
   dueAt?: string;
   successMetric?: string;
+  /** Hours already spent on it. */
+  effortHours?: number;
   by: string;
 }
 export const addPlanItemUpdate = defineUpdate<PlanItem, [AddPlanItemUpdate]>('addPlanItem');
 
+/** A plan item's new state; `effortHours` adds to the hours spent on it. */
 export const setPlanItemStateUpdate = defineUpdate<
   PlanItem,
-  [{ itemId: string; state: PlanItemState; evidence?: string; by: string }]
+  [{ itemId: string; state: PlanItemState; evidence?: string; effortHours?: number; by: string }]
 >('setPlanItemState');
 
 export interface RequestConcessionUpdate {
@@ -309,8 +323,27 @@ export const recordSaveOutcomeUpdate = defineUpdate<
 
 export const logConversationUpdate = defineUpdate<
   ConversationEntry,
-  [{ stage: ConversationStage; result: string; refused?: boolean; decisionFinal?: boolean; by: string }]
+  [
+    {
+      stage: ConversationStage;
+      result: string;
+      refused?: boolean;
+      decisionFinal?: boolean;
+      effortHours?: number;
+      by: string;
+    },
+  ]
 >('logConversation');
+
+/** Hours of work on an active save (docs/rulebook.md, "Effort log"); `at` defaults to now. */
+export interface LogEffortUpdate {
+  hours: number;
+  activity: EffortActivity;
+  note?: string;
+  at?: string;
+  by: string;
+}
+export const logEffortUpdate = defineUpdate<EffortEntry, [LogEffortUpdate]>('logEffort');
 
 export const startEscalationUpdate = defineUpdate<
   ExecutiveEscalation,

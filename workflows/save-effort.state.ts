@@ -16,9 +16,11 @@ import {
   type Concession,
   type ConversationEntry,
   type ConversationStage,
+  type EffortEntry,
   type ExecutiveBrief,
   type ExecutiveEscalation,
   type PlanItem,
+  type LogEffortUpdate,
   type PlanItemState,
   type PostSaveMonitoringInput,
   type RecordedIssue,
@@ -44,6 +46,7 @@ import {
   discountPctProblem,
   discountTooLateProblem,
   daysUntilRenewal,
+  effortEntryProblem,
   dueInSave,
   escalatesAtOnce,
   escalationCriteriaProblem,
@@ -83,7 +86,7 @@ import { applyOnce, rememberApplied, wasApplied, type WorkflowProgress } from '.
 import type { RenewalNotification } from './renewal.activities';
 
 type OverrideRequest = { tier: Tier; reason: string; by: string };
-type PlanItemChange = { itemId: string; state: PlanItemState; evidence?: string; by: string };
+type PlanItemChange = { itemId: string; state: PlanItemState; evidence?: string; effortHours?: number; by: string };
 type ConcessionDecision = { concessionId: string; approve: boolean; by: string; role: string; note?: string };
 type OutcomeRequest = SaveOutcomeRequest & { by: string };
 type ConversationRequest = {
@@ -91,6 +94,7 @@ type ConversationRequest = {
   result: string;
   refused?: boolean;
   decisionFinal?: boolean;
+  effortHours?: number;
   by: string;
 };
 type EscalationRequest = { brief: ExecutiveBrief; executiveId?: string; overrideReason?: string; by: string };
@@ -226,6 +230,13 @@ export class SaveEffort {
     if (!this.active) refuse(SAVE_REFUSALS.closed, `the save is ${this.state.status}`);
   }
 
+  /** Hours given with a conversation or a plan item: none, or hours one entry of effort may state now. */
+  private checkEffortHours(hours: number | undefined): void {
+    if (hours === undefined) return;
+    const problem = effortEntryProblem({ hours, at: nowIso() }, this.state.startedAt, new Date(), this.policy);
+    if (problem) refuse(SAVE_REFUSALS.invalid, `effortHours: ${problem}`);
+  }
+
   // ---- triage ----
 
   retriage(signal: RetriageSignal): void {
@@ -327,7 +338,7 @@ export class SaveEffort {
   /** The item a request asks for, filled from its §4.6 template where it names one; the problem, or the item. */
   private planItemDraft(u: AddPlanItemUpdate): ReturnType<typeof planItemFromRequest> {
     const s = this.state;
-    const { by: _by, ...request } = u;
+    const { by: _by, effortHours: _effortHours, ...request } = u;
     return planItemFromRequest(
       request,
       {
@@ -351,6 +362,7 @@ export class SaveEffort {
       planItemDueProblem(draft.item.dueAt, new Date()) ??
       planItemTimeBandProblem(this.timeBandNow(), issue ?? null, draft.item.dueAt, new Date(), this.policy);
     if (problem) refuse(SAVE_REFUSALS.invalid, problem);
+    this.checkEffortHours(u.effortHours);
   }
 
   addPlanItem(u: AddPlanItemUpdate): PlanItem {
@@ -371,6 +383,7 @@ export class SaveEffort {
       template: d.template,
       escalatedAt: null,
       history: [{ at: nowIso(), by: u.by, state: 'in_progress', note: d.template ? `template ${d.template}` : null }],
+      ...(u.effortHours !== undefined ? { effortHours: u.effortHours } : {}),
     };
     s.planItems.push(item);
     this.progress.touch();
@@ -383,6 +396,7 @@ export class SaveEffort {
     if (!item) refuse(SAVE_REFUSALS.notFound, `no plan item ${u.itemId}`);
     const problem = planItemChangeProblem(item.state, u.state, u.evidence);
     if (problem) refuse(SAVE_REFUSALS.invalid, problem);
+    this.checkEffortHours(u.effortHours);
   }
 
   setPlanItemState(u: PlanItemChange): PlanItem {
@@ -390,6 +404,7 @@ export class SaveEffort {
     item.state = u.state;
     if (u.state === 'done') item.evidence = u.evidence!.trim();
     item.history.push({ at: nowIso(), by: u.by, state: u.state, note: u.evidence ?? null });
+    if (u.effortHours !== undefined) item.effortHours = (item.effortHours ?? 0) + u.effortHours;
     this.progress.touch();
     return item;
   }
@@ -563,12 +578,46 @@ export class SaveEffort {
   checkConversation(u: ConversationRequest): void {
     this.requireActive();
     if (!u.result?.trim()) refuse(SAVE_REFUSALS.invalid, 'a conversation entry needs its result');
+    this.checkEffortHours(u.effortHours);
   }
 
   logConversation(u: ConversationRequest): ConversationEntry {
-    const entry = { at: nowIso(), by: u.by, stage: u.stage, result: u.result.trim(), refused: u.refused ?? false };
+    const entry: ConversationEntry = {
+      at: nowIso(),
+      by: u.by,
+      stage: u.stage,
+      result: u.result.trim(),
+      refused: u.refused ?? false,
+      ...(u.effortHours !== undefined ? { effortHours: u.effortHours } : {}),
+    };
     this.state.conversations.push(entry);
     if (u.decisionFinal) this.state.decisionFinal = true;
+    this.progress.touch();
+    return entry;
+  }
+
+  // ---- the effort log ----
+
+  /** Only an active save takes effort, like its other work; the entry must hold together (effortEntryProblem). */
+  checkEffort(u: LogEffortUpdate): void {
+    this.requireActive();
+    const entry = { hours: u.hours, activity: u.activity, at: u.at ?? nowIso() };
+    const problem = effortEntryProblem(entry, this.state.startedAt, new Date(), this.policy);
+    if (problem) refuse(SAVE_REFUSALS.invalid, problem);
+  }
+
+  /** Logs hours of work on the save as `effort-<n>`; a retry with the same update id is answered once (Temporal). */
+  logEffort(u: LogEffortUpdate): EffortEntry {
+    const log = (this.state.effortLog ??= []);
+    const entry: EffortEntry = {
+      id: `effort-${log.length + 1}`,
+      hours: u.hours,
+      activity: u.activity,
+      note: u.note?.trim() || null,
+      by: u.by,
+      at: u.at ? new Date(u.at).toISOString() : nowIso(),
+    };
+    log.push(entry);
     this.progress.touch();
     return entry;
   }

@@ -9,6 +9,7 @@ import {
   completeGracefulExitStepUpdate,
   decideConcessionUpdate,
   logConversationUpdate,
+  logEffortUpdate,
   renewalDecidedSignal,
   startEscalationUpdate,
   getSaveStateQuery,
@@ -19,11 +20,12 @@ import {
   retriageUpdate,
   saveEffortWorkflowId,
   setPlanItemStateUpdate,
+  type LogEffortUpdate,
   type PostSaveMonitoringInput,
   type SaveEffortInput,
   type SaveState,
 } from './definitions';
-import { DEFAULT_POLICY, addDays, localDateAt, type RetainPolicy } from './domain';
+import { DEFAULT_POLICY, addDays, effortHoursOf, localDateAt, resolvePolicy, type RetainPolicy } from './domain';
 import type { SaveEffortActivities } from './save-effort.activities';
 import type { saveEffortWorkflow } from './save-effort.workflow';
 
@@ -808,6 +810,144 @@ describe('save-effort workflow (time-skipping)', () => {
       });
     },
     timeout(60_000),
+  );
+
+  it(
+    "logs effort on an active save: its log, a conversation's and a plan item's hours, the policy's cap (or the default for a policy without it), once per update id, never on a closed save",
+    async () => {
+      // A deployment that caps an entry at 8 hours.
+      const policy = resolvePolicy({ metrics: { maxEffortHoursPerEntry: 8 } });
+      const { acts, worker, input, taskQueue, workflowId } = await start('acc-effort', { policy });
+      // A save started under a policy from before 2026-12-01.9: no metrics section, the default cap of 24.
+      const { metrics: _metrics, ...oldPolicy } = structuredClone<RetainPolicy>(DEFAULT_POLICY);
+      const oldInput = { ...input, policy: oldPolicy as RetainPolicy };
+      const oldId = saveEffortWorkflowId('acc-effort-old', input.renewalDate);
+      await worker.runUntil(async () => {
+        const h = await suite.env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', {
+          taskQueue,
+          workflowId,
+          args: [input],
+        });
+        // No sleeping here: after the terminated run of the test before, the test server may not skip time.
+        const startedAt = (await state(h)).startedAt;
+        const now = (await suite.now()).getTime();
+        const log = (over: Partial<LogEffortUpdate> = {}, updateId?: string) =>
+          h.executeUpdate(logEffortUpdate, {
+            args: [{ hours: 2.5, activity: 'customer_call', note: ' Call with their CFO ', by: 'csm-1', ...over }],
+            ...(updateId ? { updateId } : {}),
+          });
+
+        for (const bad of [
+          { hours: 0 },
+          { hours: 0.3 },
+          { hours: 8.25 }, // over this policy's 8
+          { activity: 'golf' as never },
+          { at: new Date(now + HOUR).toISOString() },
+          { at: new Date(Date.parse(startedAt) - 1).toISOString() },
+          { at: 'yesterday' },
+        ])
+          expect([bad, await refusal(log(bad))]).toEqual([bad, 'SaveInvalidChange']);
+
+        const first = await log({}, 'effort-key-1');
+        expect(first).toEqual({
+          id: 'effort-1',
+          hours: 2.5,
+          activity: 'customer_call',
+          note: 'Call with their CFO',
+          by: 'csm-1',
+          at: expect.any(String),
+        });
+        // Logged now, by the test server's clock.
+        expect(Date.parse(first.at)).toBeGreaterThanOrEqual(now);
+        // A retry with the same update id answers the first entry and logs nothing more.
+        expect(await log({}, 'effort-key-1')).toEqual(first);
+        // Work done earlier: at the very start of the save is not too early.
+        const second = await log({ hours: 8, activity: 'analysis', note: '  ', at: startedAt, by: 'mgr-1' });
+        expect(second).toEqual({
+          id: 'effort-2',
+          hours: 8,
+          activity: 'analysis',
+          note: null,
+          by: 'mgr-1',
+          at: startedAt,
+        });
+
+        // A conversation's and a plan item's hours, checked the same way.
+        const talk = { stage: 'listen' as const, result: 'Heard them out', by: 'csm-1' };
+        expect(await refusal(h.executeUpdate(logConversationUpdate, { args: [{ ...talk, effortHours: 0.1 }] }))).toBe(
+          'SaveInvalidChange',
+        );
+        expect(
+          (await h.executeUpdate(logConversationUpdate, { args: [{ ...talk, effortHours: 1 }] })).effortHours,
+        ).toBe(1);
+        expect((await h.executeUpdate(logConversationUpdate, { args: [talk] })).effortHours).toBeUndefined();
+        const item = {
+          issue: 'Reports are slow',
+          rootCause: 'value_perception',
+          fix: 'Index the reporting tables',
+          ownerId: 'csm-1',
+          dueAt: new Date(now + 10 * DAY).toISOString(),
+          successMetric: 'Reports under 2 s',
+          by: 'csm-1',
+        };
+        expect(await refusal(h.executeUpdate(addPlanItemUpdate, { args: [{ ...item, effortHours: 9 }] }))).toBe(
+          'SaveInvalidChange',
+        );
+        const added = await h.executeUpdate(addPlanItemUpdate, { args: [{ ...item, effortHours: 0.5 }] });
+        expect(added.effortHours).toBe(0.5);
+        const change = { itemId: added.id, state: 'blocked' as const, by: 'csm-1' };
+        expect(await refusal(h.executeUpdate(setPlanItemStateUpdate, { args: [{ ...change, effortHours: -1 }] }))).toBe(
+          'SaveInvalidChange',
+        );
+        // Additive: 0.5 when added, 0.75 more with the change.
+        const blocked = await h.executeUpdate(setPlanItemStateUpdate, { args: [{ ...change, effortHours: 0.75 }] });
+        expect([blocked.state, blocked.effortHours]).toEqual(['blocked', 1.25]);
+
+        let s = await state(h);
+        expect(s.effortLog!.map((e) => [e.id, e.hours])).toEqual([
+          ['effort-1', 2.5],
+          ['effort-2', 8],
+        ]);
+        // 2.5 + 8 logged, 1 on a conversation, 1.25 on the plan item: 12.75.
+        expect(effortHoursOf(s)).toBe(12.75);
+        expect(acts.writes.at(-1)!.effortLog).toHaveLength(2);
+
+        // Closed (lost, its graceful exit under way): no more effort, like any other work on it.
+        await h.executeUpdate(recordSaveOutcomeUpdate, {
+          args: [
+            {
+              result: 'lost',
+              kind: 'lost',
+              newArrCents: null,
+              pauseDays: null,
+              reason: 'Budget gone',
+              competitor: null,
+              by: 'csm-1',
+            },
+          ],
+        });
+        expect(await refusal(log({ hours: 1 }))).toBe('SaveClosed');
+        expect(await refusal(h.executeUpdate(logConversationUpdate, { args: [{ ...talk, effortHours: 1 }] }))).toBe(
+          'SaveClosed',
+        );
+        s = await state(h);
+        expect(effortHoursOf(s)).toBe(12.75);
+        await h.terminate('test done');
+
+        const old = await suite.env.client.workflow.start<typeof saveEffortWorkflow>('saveEffortWorkflow', {
+          taskQueue,
+          workflowId: oldId,
+          args: [oldInput],
+        });
+        const logOld = (hours: number) =>
+          old.executeUpdate(logEffortUpdate, { args: [{ hours, activity: 'meeting', by: 'csm-1' }] });
+        expect(await refusal(logOld(24.25))).toBe('SaveInvalidChange');
+        expect((await logOld(24)).hours).toBe(24);
+        expect((await old.query(getSaveStateQuery)).effortLog!.map((e) => e.id)).toEqual(['effort-1']);
+        await old.terminate('test done');
+      });
+    },
+    timeout(120_000),
   );
 
   // Last in the file: placed first, the next test here hung waiting for the test server to

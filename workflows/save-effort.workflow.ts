@@ -19,6 +19,7 @@ import {
   earlyWarningIssueSignal,
   getSaveStateQuery,
   logConversationUpdate,
+  logEffortUpdate,
   overrideProbabilityUpdate,
   recordSaveOutcomeUpdate,
   renewalDecidedSignal,
@@ -104,6 +105,11 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
     logConversationUpdate,
     (u) => save.logConversation(u),
     (u) => save.checkConversation(u),
+  );
+  handleUpdate(
+    logEffortUpdate,
+    (u) => save.logEffort(u),
+    (u) => save.checkEffort(u),
   );
   handleUpdate(
     startEscalationUpdate,

@@ -61,6 +61,7 @@ export const EXPECTED_ACCESS: Record<string, string> = {
   'POST /saves/:id/concessions/:cid/reject': /*         */ 'Y-- YY- YYY YYY --- --- --- ---',
   'POST /saves/:id/outcome': /*                         */ 'Y-- YY- YYY YYY --- --- --- ---',
   'POST /saves/:id/conversations': /*                   */ 'Y-- YY- YYY YYY --- --- --- ---',
+  'POST /saves/:id/effort': /*                          */ 'Y-- YY- YYY YYY --- --- --- ---',
   'POST /saves/:id/escalation': /*                      */ 'Y-- YY- YYY YYY --- --- --- ---',
   'POST /saves/:id/escalation/steps/:step': /*          */ 'Y-- YY- YYY YYY --- --- --- ---',
   'POST /saves/:id/graceful-exit/steps/:step/complete': 'Y-- YY- YYY YYY --- --- --- ---',

@@ -710,4 +710,100 @@ describe("save efforts end to end: start, triage, issues, concessions within aut
       }),
     ]);
   }, 60_000);
+  it('logs hours on a save, on its conversations and plan items, shows them on the save and its read-model row, and refuses bad hours and strangers', async () => {
+    await launch('acc-save-effort', 2_000_000);
+    expect((await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-effort') })).status).toBe(
+      201,
+    );
+    await save('acc-save-effort');
+    const effort = (b: unknown, key = keys['csm-s']!, headers: Record<string, string> = {}) =>
+      stack.request('POST', path('acc-save-effort', '/effort'), { key, body: b, headers });
+
+    const call = { hours: 2.5, activity: 'customer_call', note: 'Call with their CFO' };
+    const logged = await effort(call, keys['csm-s'], { 'idempotency-key': 'effort-1' });
+    expect(logged.status).toBe(201);
+    expect(logged.body).toEqual({
+      id: 'effort-1',
+      hours: 2.5,
+      activity: 'customer_call',
+      note: 'Call with their CFO',
+      by: 'csm-s',
+      at: expect.any(String),
+    });
+    // A retry with the same key is applied once and answers the same entry.
+    const retried = await effort(call, keys['csm-s'], { 'idempotency-key': 'effort-1' });
+    expect([retried.status, retried.body]).toEqual([201, logged.body]);
+
+    const talk = await stack.request('POST', path('acc-save-effort', '/conversations'), {
+      key: keys['csm-s'],
+      body: { stage: 'listen', result: 'Onboarding failed them', effortHours: 1 },
+    });
+    expect([talk.status, talk.body.effortHours]).toEqual([201, 1]);
+    const item = await stack.request('POST', path('acc-save-effort', '/plan-items'), {
+      key: keys['csm-s'],
+      body: {
+        issue: 'Onboarding failed',
+        rootCause: 'service_experience',
+        fix: 'A second onboarding with their new team',
+        owner: 'csm-s',
+        dueAt: new Date(Date.now() + 9 * 86_400_000).toISOString(),
+        successMetric: 'Ten active users',
+        effortHours: 0.5,
+      },
+    });
+    expect([item.status, item.body.effortHours]).toEqual([201, 0.5]);
+
+    // Bad hours: a 400 problem, and nothing changes.
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    for (const [route, bad, code, field] of [
+      ['/effort', { hours: 0, activity: 'meeting' }, 'VALIDATION.FAILED', 'hours'],
+      ['/effort', { hours: 1.1, activity: 'meeting' }, 'VALIDATION.FAILED', 'hours'],
+      ['/effort', { hours: '2', activity: 'meeting' }, 'VALIDATION.FAILED', 'hours'],
+      ['/effort', { activity: 'meeting' }, 'VALIDATION.FAILED', 'hours'],
+      ['/effort', { hours: 1, activity: 'golf' }, 'VALIDATION.FAILED', 'activity'],
+      ['/effort', { hours: 1, activity: 'meeting', at: 'yesterday' }, 'VALIDATION.FAILED', 'at'],
+      // Over the policy's 24 hours an entry, or done in the future: the workflow refuses it.
+      ['/effort', { hours: 24.25, activity: 'meeting' }, 'SAVE.INVALID_CHANGE', undefined],
+      ['/effort', { hours: 1, activity: 'meeting', at: future }, 'SAVE.INVALID_CHANGE', undefined],
+      ['/conversations', { stage: 'listen', result: 'x', effortHours: 0.3 }, 'VALIDATION.FAILED', 'effortHours'],
+      ['/conversations', { stage: 'listen', result: 'x', effortHours: 30 }, 'SAVE.INVALID_CHANGE', undefined],
+      ['/plan-items/item-1/status', { state: 'blocked', effortHours: -1 }, 'VALIDATION.FAILED', 'effortHours'],
+    ] as const) {
+      const res = await stack.request('POST', path('acc-save-effort', route), { key: keys['csm-s'], body: bad });
+      expect({ bad, status: res.status, code: res.body.code, field: res.body.errors?.[0]?.field }).toEqual({
+        bad,
+        status: 400,
+        code,
+        field,
+      });
+      expect(res.headers.get('content-type')).toMatch(PROBLEM_JSON);
+    }
+    // A CSM of another account may not log hours on this save.
+    const stranger = await effort({ hours: 1, activity: 'meeting' }, keys['csm-t']);
+    expect([stranger.status, stranger.body.code]).toEqual([403, 'SAVE.NOT_YOURS']);
+    expect(stranger.headers.get('content-type')).toMatch(PROBLEM_JSON);
+
+    // 2.5 logged + 1 on the conversation + 0.5 on the plan item = 4 hours, in the save and in its row.
+    const shown = await stack.readWhen(
+      path('acc-save-effort'),
+      keys['mgr-s']!,
+      (b) => b.planItems?.length === 1,
+      'the plan item in the read model',
+    );
+    expect(shown.effortLog).toEqual([logged.body]);
+    expect(shown.effortHours).toBe(4);
+    expect(shown.conversations.map((c: { effortHours?: number }) => c.effortHours)).toEqual([1]);
+    expect(shown.planItems.map((i: { state: string; effortHours?: number }) => [i.state, i.effortHours])).toEqual([
+      ['in_progress', 0.5],
+    ]);
+    expect(
+      await stack.db.query('SELECT effort_hours, outcome_result, policy_version FROM save_efforts WHERE id = $1', [
+        saveId('acc-save-effort'),
+      ]),
+    ).toEqual([{ effort_hours: '4.00', outcome_result: null, policy_version: shown.policyVersion }]);
+    // The contract says so.
+    const schemas = (await stack.request('GET', '/docs-json')).body.components.schemas;
+    expect(schemas.LogEffortDto.required).toEqual(['hours', 'activity']);
+    expect(schemas.SaveStateView.required).toEqual(expect.arrayContaining(['effortLog', 'effortHours']));
+  }, 60_000);
 });

@@ -1,9 +1,10 @@
 import type { DataSource } from 'typeorm';
-import { createDataSource } from '@retain/persistence';
+import { createDataSource, seedAccount } from '@retain/persistence';
 import { DEFAULT_POLICY, accountValueTier, allocateSaveEffort, assessSaveProbability } from '@retain/domain';
 import type { SaveState } from '@retain/workflows';
 import { RenewalReadModelActivities } from '../../apps/worker/src/activities/renewal-read-model.activities';
 import { SaveEffortReadModelActivities } from '../../apps/worker/src/activities/save-effort.activities';
+import { SaveEffortMetrics1797328800000 } from '../../libs/persistence/src/migrations/202612151000-save-effort-metrics';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { anAccountSnapshot, savableFacts } from '../support/factories';
 
@@ -124,5 +125,167 @@ describe('save-effort read-model activity (PostgreSQL)', () => {
     await activities.recordSaveState(state(3, 'saved'));
     await activities.recordSaveState(state(2, 'active'));
     expect(await db.query('SELECT status, revision FROM save_efforts')).toEqual([{ status: 'saved', revision: 3 }]);
+  });
+  // ---- the columns the save metrics read ----
+
+  const METRICS_COLUMNS =
+    'id, effort_hours, outcome_result, outcome_kind, outcome_at, policy_version, risk_category_at_start, saved_arr_cents';
+  const metricsRows = () =>
+    db.query(`SELECT ${METRICS_COLUMNS} FROM save_efforts WHERE id LIKE 'save:acc-m%' ORDER BY id`);
+  const startedAt = now.toISOString();
+  /** A save of `accountId` with 2.5 h logged, a conversation of 1 h and a plan item of 0.5 h: 4 h. */
+  const worked = (accountId: string, revision: number, over: Partial<SaveState> = {}): SaveState => {
+    const base = state(revision);
+    return {
+      ...base,
+      saveId: `save:${accountId}:2027-03-31`,
+      renewalId: `renewal:${accountId}:2027-03-31`,
+      account: anAccountSnapshot(accountId, { name: accountId, arrCents: 12_000_000 }),
+      effortLog: [{ id: 'effort-1', hours: 2.5, activity: 'customer_call', note: null, by: 'csm-1', at: startedAt }],
+      conversations: [{ at: startedAt, by: 'csm-1', stage: 'listen', result: 'heard', refused: false, effortHours: 1 }],
+      planItems: [{ ...base.planItems[0]!, effortHours: 0.5 }],
+      ...over,
+    };
+  };
+  const outcome = (o: Partial<NonNullable<SaveState['outcome']>>): NonNullable<SaveState['outcome']> => ({
+    result: 'saved',
+    kind: 'full',
+    newArrCents: null,
+    pauseDays: null,
+    reason: null,
+    competitor: null,
+    decidedBy: 'csm-1',
+    decidedAt: '2027-02-01T10:00:00.000Z',
+    ...o,
+  });
+  /** A renewal, yellow a week before the save, red the day before it (its category when the save starts). */
+  const seedRenewal = async (accountId: string) => {
+    await seedAccount(db, anAccountSnapshot(accountId, { name: accountId, arrCents: 12_000_000 }));
+    const history = [
+      { at: '2026-12-25T00:00:00.000Z', category: 'yellow', reasons: [], cause: 'assessment' },
+      { at: '2026-12-31T00:00:00.000Z', category: 'red', reasons: [], cause: 'signal' },
+    ];
+    await db.query(
+      `INSERT INTO renewals (id, account_id, renewal_date, original_renewal_date, status, phase, time_band, risk_category, arr_cents,
+         segment, owner_csm_id, policy_version, revision, started_at, updated_at, classification_history)
+       VALUES ($1, $2, '2027-03-31', '2027-03-31', 'active', 'preparation', 'compressed', 'red', 12000000, 'mid_market', 'csm-1',
+         $3, 1, '2026-12-01T00:00:00Z', '2026-12-31T00:00:00Z', $4)`,
+      [`renewal:${accountId}:2027-03-31`, accountId, DEFAULT_POLICY.version, JSON.stringify(history)],
+    );
+  };
+
+  it("keeps the metrics columns in step with the state: hours, outcome, policy version, the ARR a saved outcome keeps, and the renewal's risk at the first write", async () => {
+    await seedRenewal('acc-m1');
+    await activities.recordSaveState(worked('acc-m1', 1));
+    expect(await metricsRows()).toEqual([
+      {
+        id: 'save:acc-m1:2027-03-31',
+        effort_hours: '4.00', // 2.5 + 1 + 0.5
+        outcome_result: null,
+        outcome_kind: null,
+        outcome_at: null,
+        policy_version: DEFAULT_POLICY.version,
+        risk_category_at_start: 'red',
+        saved_arr_cents: null,
+      },
+    ]);
+
+    // The renewal turns green after the save started; the save ends saved at a reduced scope, with a quarter hour more.
+    await db.query(
+      `UPDATE renewals SET risk_category = 'green',
+         classification_history = classification_history || '[{"at":"2027-01-20T00:00:00.000Z","category":"green","reasons":[],"cause":"signal"}]'
+       WHERE id = 'renewal:acc-m1:2027-03-31'`,
+    );
+    const saved = worked('acc-m1', 2, {
+      status: 'saved',
+      outcome: outcome({ kind: 'reduced_scope', newArrCents: 9_000_000 }),
+    });
+    saved.effortLog!.push({
+      id: 'effort-2',
+      hours: 0.25,
+      activity: 'internal',
+      note: null,
+      by: 'csm-1',
+      at: startedAt,
+    });
+    await activities.recordSaveState(saved);
+    // Saves without a renewal row (no risk at the start): saved in full keeps the ARR, lost keeps none, a partner
+    // transition naming no ARR keeps the account's.
+    await activities.recordSaveState(
+      worked('acc-m2', 1, { status: 'saved', outcome: outcome({ kind: 'full' }), effortLog: undefined }),
+    );
+    await activities.recordSaveState(
+      worked('acc-m3', 1, {
+        status: 'lost',
+        outcome: outcome({ result: 'lost', kind: 'lost', reason: 'price', newArrCents: 0 }),
+        policyVersion: '2026-12-01.8',
+      }),
+    );
+    await activities.recordSaveState(
+      worked('acc-m4', 1, {
+        status: 'saved',
+        outcome: outcome({ kind: 'partner_transition', partner: 'Acme', partnerNeed: 'on-premise', newArrCents: null }),
+        planItems: [],
+        conversations: [],
+      }),
+    );
+    const decidedAt = new Date('2027-02-01T10:00:00.000Z');
+    expect(await metricsRows()).toEqual([
+      {
+        id: 'save:acc-m1:2027-03-31',
+        effort_hours: '4.25', // 4 + 0.25
+        outcome_result: 'saved',
+        outcome_kind: 'reduced_scope',
+        outcome_at: decidedAt,
+        policy_version: DEFAULT_POLICY.version,
+        risk_category_at_start: 'red', // as at the first write: never changed after
+        saved_arr_cents: '9000000',
+      },
+      {
+        id: 'save:acc-m2:2027-03-31',
+        effort_hours: '1.50', // 1 + 0.5: no effort log (a state from before it)
+        outcome_result: 'saved',
+        outcome_kind: 'full',
+        outcome_at: decidedAt,
+        policy_version: DEFAULT_POLICY.version,
+        risk_category_at_start: null,
+        saved_arr_cents: '12000000',
+      },
+      {
+        id: 'save:acc-m3:2027-03-31',
+        effort_hours: '4.00',
+        outcome_result: 'lost',
+        outcome_kind: 'lost',
+        outcome_at: decidedAt,
+        policy_version: '2026-12-01.8',
+        risk_category_at_start: null,
+        saved_arr_cents: null,
+      },
+      {
+        id: 'save:acc-m4:2027-03-31',
+        effort_hours: '2.50',
+        outcome_result: 'saved',
+        outcome_kind: 'partner_transition',
+        outcome_at: decidedAt,
+        policy_version: DEFAULT_POLICY.version,
+        risk_category_at_start: null,
+        saved_arr_cents: '12000000',
+      },
+    ]);
+  });
+
+  it('fills the columns of rows written before them from their state, as the writer does', async () => {
+    const written = await metricsRows();
+    expect(written).toHaveLength(4);
+    const runner = db.createQueryRunner();
+    try {
+      const migration = new SaveEffortMetrics1797328800000();
+      await migration.down(runner);
+      await migration.up(runner);
+    } finally {
+      await runner.release();
+    }
+    // The risk at the start from the renewal's classification history: red on the eve of the save, green only later.
+    expect(await metricsRows()).toEqual(written);
   });
 });

@@ -20,6 +20,7 @@ export * from './saves/save-due';
 export * from './saves/time-remaining';
 export * from './saves/concession-guidance';
 export * from './saves/plan-templates';
+export * from './saves/save-effort-hours';
 export * from './post-save/post-save';
 export * from './post-save/monitoring-course';
 export * from './post-save/win-back-course';

@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { ValidateIf, registerDecorator, type ValidationOptions } from 'class-validator';
-import { isIsoDate, isValidTimeZone } from '@retain/domain';
+import { isIsoDate, isQuarterHours, isValidTimeZone } from '@retain/domain';
 import { ACCOUNT_ID_PART } from './business-ids';
 
 /** A real calendar date written YYYY-MM-DD (2027-02-30 is refused). */
@@ -66,6 +66,25 @@ export function IsPercentage(options?: ValidationOptions): PropertyDecorator {
           v <= 100 &&
           Math.abs(Math.round(v * 100) - v * 100) < 1e-6,
       },
+    });
+}
+
+/**
+ * Hours of effort as time is logged: a JSON number above 0 in quarter hours (2.5, 0.75;
+ * strings are never converted). The most one entry may state is the save's policy's
+ * (metrics.maxEffortHoursPerEntry), which the save workflow checks.
+ */
+export function IsEffortHours(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isEffortHours',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: {
+        message: '$property must be a number of hours above 0, in quarter hours (0.25, 0.5, ...)',
+        ...options,
+      },
+      validator: { validate: (v: unknown) => isQuarterHours(v) },
     });
 }
 

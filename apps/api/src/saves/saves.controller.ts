@@ -18,6 +18,7 @@ import {
   GRACEFUL_EXIT_STEP_KEYS,
   type Concession,
   type ConversationEntry,
+  type EffortEntry,
   type EscalationStep,
   type ExecutiveEscalation,
   type GracefulExit,
@@ -25,7 +26,6 @@ import {
   type PlanItem,
   type RecordedIssue,
   type SaveOutcome,
-  type SaveState,
 } from '@retain/workflows';
 import { Access } from '../access/access.decorator';
 import type { Principal } from '../auth/api-key-store';
@@ -43,6 +43,7 @@ import {
   EscalationStepDto,
   GracefulExitStepDto,
   ListSavesQuery,
+  LogEffortDto,
   PlanItemStatusDto,
   ProbabilityOverrideDto,
   RequestConcessionDto,
@@ -54,6 +55,7 @@ import {
   ConcessionView,
   ConversationView,
   DebriefView,
+  EffortEntryView,
   EscalationStepAcceptedView,
   EscalationView,
   GracefulExitView,
@@ -65,7 +67,7 @@ import {
   SaveStateView,
 } from './dto/save.view';
 import { SAVE_ID_PATTERN } from '../common/business-ids';
-import { SavesService } from './saves.service';
+import { SavesService, type SaveView } from './saves.service';
 
 const ID = {
   name: 'id',
@@ -124,12 +126,12 @@ export class SavesController {
   @Operation({
     id: 'getSave',
     summary:
-      "Triage, issues, plan, concessions with approval chains and the guidance for the save's risk, escalation, conversations, outcome",
+      "Triage, issues, plan, concessions with approval chains and the guidance for the save's risk, escalation, conversations, the effort log and every hour logged, outcome",
     ok: { status: 200, type: SaveStateView, description: 'The save' },
     params: [ID],
     notFound: true,
   })
-  get(@Param('id') id: string, @CurrentPrincipal() p: Principal): Promise<SaveState> {
+  get(@Param('id') id: string, @CurrentPrincipal() p: Principal): Promise<SaveView> {
     return this.saves.get(id, p);
   }
 
@@ -151,7 +153,7 @@ export class SavesController {
     @Body() body: RetriageSaveDto,
     @CurrentPrincipal() p: Principal,
     @IdempotencyKey() key?: string,
-  ): Promise<SaveState> {
+  ): Promise<SaveView> {
     return this.saves.retriage(id, body, p, key);
   }
 
@@ -173,7 +175,7 @@ export class SavesController {
     @Body() body: ProbabilityOverrideDto,
     @CurrentPrincipal() p: Principal,
     @IdempotencyKey() key?: string,
-  ): Promise<SaveState> {
+  ): Promise<SaveView> {
     return this.saves.overrideProbability(id, body, p, key);
   }
 
@@ -347,6 +349,27 @@ export class SavesController {
     @IdempotencyKey() key?: string,
   ): Promise<ConversationEntry> {
     return this.saves.logConversation(id, body, p, key);
+  }
+
+  @Post(':id/effort')
+  @Access(['save', 'work'])
+  @Operation({
+    id: 'logSaveEffort',
+    summary:
+      "Log hours of work on an active save: quarter hours, at most the policy's maximum an entry, done at `at` (default now; not in the future, not before the save started)",
+    ok: { status: 201, type: EffortEntryView, description: 'The entry' },
+    params: [ID],
+    body: true,
+    notFound: true,
+    idempotent: true,
+  })
+  effort(
+    @Param('id') id: string,
+    @Body() body: LogEffortDto,
+    @CurrentPrincipal() p: Principal,
+    @IdempotencyKey() key?: string,
+  ): Promise<EffortEntry> {
+    return this.saves.logEffort(id, body, p, key);
   }
 
   @Post(':id/escalation')

@@ -3,7 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
-import { concessionDecisionRefusal, daysUntilRenewal, type AccessAction, type Role } from '@retain/domain';
+import {
+  concessionDecisionRefusal,
+  daysUntilRenewal,
+  effortHoursOf,
+  type AccessAction,
+  type EffortEntry,
+  type Role,
+} from '@retain/domain';
 import {
   appendAudit,
   listSaves,
@@ -22,6 +29,7 @@ import {
   overrideProbabilityUpdate,
   retriageUpdate,
   logConversationUpdate,
+  logEffortUpdate,
   startEscalationUpdate,
   type ConversationEntry,
   type EscalationStep,
@@ -64,6 +72,7 @@ import type {
   EscalationStepDto,
   GracefulExitStepDto,
   ListSavesQuery,
+  LogEffortDto,
   PlanItemStatusDto,
   ProbabilityOverrideDto,
   RequestConcessionDto,
@@ -76,6 +85,13 @@ import { SAVE_ID } from '../common/business-ids';
 const DEBRIEF_OPEN = new Set(['lost', 'exited']);
 
 type SaveRow = WithParties<StateRow<SaveState>>;
+
+/** A save as the api shows it: its state, its effort log (empty in states from before it) and every hour logged on it. */
+export type SaveView = SaveState & { effortLog: EffortEntry[]; effortHours: number };
+
+function saveView(s: SaveState): SaveView {
+  return { ...s, effortLog: s.effortLog ?? [], effortHours: effortHoursOf(s) };
+}
 
 /** What a refused concession decision answers, and the audit log records. */
 const DECISION_REFUSALS: Record<'own_request' | 'requester_senior' | 'beyond_authority', ErrorCode> = {
@@ -167,10 +183,10 @@ export class SavesService {
     return row;
   }
 
-  async get(id: string, p: Principal): Promise<SaveState> {
+  async get(id: string, p: Principal): Promise<SaveView> {
     const r = await this.row(id);
     this.access.require(p, 'save', 'read', r.parties, id);
-    return r.state;
+    return saveView(r.state);
   }
 
   private send<Ret, Arg>(
@@ -206,9 +222,9 @@ export class SavesService {
    * The save after a change the workflow accepted: its live state (the read model may
    * not have it yet). The change is made whatever happens here.
    */
-  private async afterChange(id: string): Promise<SaveState> {
+  private async afterChange(id: string): Promise<SaveView> {
     try {
-      return await queryLiveState(this.temporal.client, id, getSaveStateQuery);
+      return saveView(await queryLiveState(this.temporal.client, id, getSaveStateQuery));
     } catch (error) {
       if (isTemporalUnavailable(error))
         throw new ApiError(
@@ -223,7 +239,7 @@ export class SavesService {
    * Re-triage with changed facts or strategic flags (docs/rulebook.md, "Save triage"):
    * the workflow checks the change and keeps the new triage in the history; answers the save.
    */
-  async retriage(id: string, dto: RetriageSaveDto, p: Principal, key?: string): Promise<SaveState> {
+  async retriage(id: string, dto: RetriageSaveDto, p: Principal, key?: string): Promise<SaveView> {
     await this.work(
       id,
       p,
@@ -241,7 +257,7 @@ export class SavesService {
   }
 
   /** A person's override of the probability tier, with its reason (required); answers the save with the new triage. */
-  async overrideProbability(id: string, dto: ProbabilityOverrideDto, p: Principal, key?: string): Promise<SaveState> {
+  async overrideProbability(id: string, dto: ProbabilityOverrideDto, p: Principal, key?: string): Promise<SaveView> {
     await this.work(id, p, overrideProbabilityUpdate, { tier: dto.tier, reason: dto.reason, by: p.id }, key, 'triage');
     return this.afterChange(id);
   }
@@ -306,7 +322,13 @@ export class SavesService {
       id,
       p,
       setPlanItemStateUpdate,
-      { itemId, state: dto.state, ...(dto.evidence ? { evidence: dto.evidence } : {}), by: p.id },
+      {
+        itemId,
+        state: dto.state,
+        ...(dto.evidence ? { evidence: dto.evidence } : {}),
+        ...(dto.effortHours !== undefined ? { effortHours: dto.effortHours } : {}),
+        by: p.id,
+      },
       key,
     );
   }
@@ -416,6 +438,26 @@ export class SavesService {
 
   logConversation(id: string, dto: ConversationDto, p: Principal, key?: string): Promise<ConversationEntry> {
     return this.work(id, p, logConversationUpdate, { ...dto, by: p.id }, key);
+  }
+
+  /**
+   * Logs hours of work on an active save (docs/rulebook.md, "Effort log"), as its other
+   * work: the workflow checks them against the save's policy and times `at` by its clock.
+   */
+  logEffort(id: string, dto: LogEffortDto, p: Principal, key?: string): Promise<EffortEntry> {
+    return this.work(
+      id,
+      p,
+      logEffortUpdate,
+      {
+        hours: dto.hours,
+        activity: dto.activity,
+        ...(dto.note !== undefined ? { note: dto.note } : {}),
+        ...(dto.at !== undefined ? { at: dto.at } : {}),
+        by: p.id,
+      },
+      key,
+    );
   }
 
   startEscalation(id: string, dto: StartEscalationDto, p: Principal, key?: string): Promise<ExecutiveEscalation> {

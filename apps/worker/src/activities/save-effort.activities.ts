@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { arrAfterSave, effortHoursOf } from '@retain/domain';
 import { appendAudit, seedAccount, writeSaveEffort, type AuditAct } from '@retain/persistence';
 import type { SaveState } from '@retain/workflows';
 import type { SaveEffortActivities } from '../../../../workflows/save-effort.activities';
@@ -109,6 +110,12 @@ export class SaveEffortReadModelActivities implements Omit<SaveEffortActivities,
           csmManagerId: s.account.csmManagerId,
           overdueItems: overdue,
           expectedValueHours: a.expectedValueHours,
+          effortHours: effortHoursOf(s),
+          outcomeResult: s.outcome?.result ?? null,
+          outcomeKind: s.outcome?.kind ?? null,
+          outcomeAt: s.outcome?.decidedAt ?? null,
+          policyVersion: s.policyVersion,
+          savedArrCents: s.outcome?.result === 'saved' ? arrAfterSave(s.account.arrCents, s.outcome) : null,
           state: s,
           revision: s.revision,
           startedAt: s.startedAt,

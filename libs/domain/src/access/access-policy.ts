@@ -74,7 +74,7 @@ export const ACCESS = {
   save: {
     start: START_WORK,
     read: READ_WORK,
-    /** Issues, plan items, conversations, executive escalation, outcome, debrief. */
+    /** Issues, plan items, conversations, the effort log, executive escalation, outcome, debrief. */
     work: ACT_ON_WORK,
     /** Re-triage (changed facts, strategic flags) and a person's override of the probability tier, with a reason. */
     triage: ACT_ON_WORK,

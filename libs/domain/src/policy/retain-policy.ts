@@ -18,6 +18,7 @@ import {
   validateNotificationPolicy,
   type NotificationPolicy,
 } from './sections/notifications.policy';
+import { METRICS_DEFAULTS, validateMetricsPolicy, type MetricsPolicy } from './sections/metrics.policy';
 import { POST_SAVE_DEFAULTS, validatePostSavePolicy, type PostSavePolicy } from './sections/post-save.policy';
 import {
   RENEWAL_DEFAULTS,
@@ -55,6 +56,7 @@ export type {
   EarlyWarningRuleSettings,
   UsageDropSettings,
 } from './sections/early-warning.policy';
+export { METRICS_DEFAULTS, isQuarterHours, type MetricsPolicy } from './sections/metrics.policy';
 export type { PostSavePolicy } from './sections/post-save.policy';
 export type {
   OwnershipModel,
@@ -91,17 +93,20 @@ export interface RetainPolicy {
   earlyWarning: EarlyWarningPolicy;
   /** How the workflows' own notifications are timed (the dispatcher reads the deployment's). */
   notifications: NotificationPolicy;
+  /** How the work of a save is measured (absent in policies before 2026-12-01.9). */
+  metrics: MetricsPolicy;
 }
 
 /** Each section's defaults under one version: change the version whenever any of them changes. */
 const DEFAULTS: RetainPolicy = {
-  version: '2026-12-01.8',
+  version: '2026-12-01.9',
   renewal: RENEWAL_DEFAULTS,
   save: SAVE_DEFAULTS,
   postSave: POST_SAVE_DEFAULTS,
   winBack: WIN_BACK_DEFAULTS,
   earlyWarning: EARLY_WARNING_DEFAULTS,
   notifications: NOTIFICATION_DEFAULTS,
+  metrics: METRICS_DEFAULTS,
 };
 
 function deepFreeze<T>(value: T): T {
@@ -206,6 +211,7 @@ export function validatePolicy(policy: RetainPolicy): string[] {
     ...validateLaunchWindow(policy.renewal.launchWindow),
     ...validateEarlyWarningPolicy(policy.earlyWarning),
     ...validateNotificationPolicy(policy.notifications),
+    ...validateMetricsPolicy(policy.metrics),
   ];
   if (typeof policy.version !== 'string' || policy.version.length === 0) errors.push('version: a non-empty string');
   return errors;

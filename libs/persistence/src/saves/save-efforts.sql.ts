@@ -1,8 +1,9 @@
 /**
  * Every statement on `save_efforts`, the read model of the save-effort workflows: the
- * managers' list columns plus the whole state. The worker writes a save's row only
- * with a newer revision; the api reads one save, and the managers' list (filters, ARR
- * at risk or deadline order, keyset pages).
+ * managers' list columns, the columns the save metrics read (hours, outcome, policy
+ * version, risk at the start, ARR kept), plus the whole state. The worker writes a
+ * save's row only with a newer revision; the api reads one save, and the managers' list
+ * (filters, ARR at risk or deadline order, keyset pages).
  */
 import {
   fromScopedToAccount,
@@ -31,23 +32,39 @@ export interface SaveEffortWrite {
   csmManagerId: string | null;
   overdueItems: number;
   expectedValueHours: number;
+  /** Every hour logged on the save (effortHoursOf). */
+  effortHours: number;
+  outcomeResult: 'saved' | 'lost' | null;
+  outcomeKind: string | null;
+  outcomeAt: string | null;
+  policyVersion: string;
+  /** The ARR a saved outcome keeps (arrAfterSave); null unless saved. */
+  savedArrCents: number | null;
   state: unknown;
   revision: number;
   startedAt: string;
   updatedAt: string;
 }
 
-/** Inserts the save's row, or overwrites it when `w` is a newer revision. */
+/**
+ * Inserts the save's row, or overwrites it when `w` is a newer revision. The risk
+ * category at the start is the renewal's when the row is first inserted (null without a
+ * renewal row), and never changes after.
+ */
 export async function writeSaveEffort(db: Queryable, w: SaveEffortWrite): Promise<void> {
   await db.query(
     `INSERT INTO save_efforts (id, renewal_id, account_id, renewal_date, status, effort_level, probability_tier, value_tier, time_band, deadline,
-       arr_cents, segment, owner_csm_id, csm_manager_id, overdue_items, expected_value_hours, state, revision, started_at, updated_at)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)
+       arr_cents, segment, owner_csm_id, csm_manager_id, overdue_items, expected_value_hours, state, revision, started_at, updated_at,
+       effort_hours, outcome_result, outcome_kind, outcome_at, policy_version, saved_arr_cents, risk_category_at_start)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,
+       (SELECT risk_category FROM renewals WHERE id = $2))
      ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, effort_level = EXCLUDED.effort_level, probability_tier = EXCLUDED.probability_tier,
        value_tier = EXCLUDED.value_tier, time_band = EXCLUDED.time_band, deadline = EXCLUDED.deadline, arr_cents = EXCLUDED.arr_cents,
        segment = EXCLUDED.segment, owner_csm_id = EXCLUDED.owner_csm_id, csm_manager_id = EXCLUDED.csm_manager_id,
        overdue_items = EXCLUDED.overdue_items, expected_value_hours = EXCLUDED.expected_value_hours, state = EXCLUDED.state,
-       revision = EXCLUDED.revision, updated_at = EXCLUDED.updated_at
+       revision = EXCLUDED.revision, updated_at = EXCLUDED.updated_at, effort_hours = EXCLUDED.effort_hours,
+       outcome_result = EXCLUDED.outcome_result, outcome_kind = EXCLUDED.outcome_kind, outcome_at = EXCLUDED.outcome_at,
+       policy_version = EXCLUDED.policy_version, saved_arr_cents = EXCLUDED.saved_arr_cents
      WHERE save_efforts.revision < EXCLUDED.revision`,
     [
       w.id,
@@ -70,6 +87,12 @@ export async function writeSaveEffort(db: Queryable, w: SaveEffortWrite): Promis
       w.revision,
       w.startedAt,
       w.updatedAt,
+      w.effortHours,
+      w.outcomeResult,
+      w.outcomeKind,
+      w.outcomeAt,
+      w.policyVersion,
+      w.savedArrCents,
     ],
   );
 }

@@ -22,22 +22,25 @@ import {
 import {
   CONCESSION_TYPES,
   CONVERSATION_STAGES,
+  EFFORT_ACTIVITIES,
   PLAN_ITEM_STATES,
   PLAN_TEMPLATE_KEYS,
   ROOT_CAUSES,
   SAVE_OUTCOME_KINDS,
   type ConcessionType,
   type ConversationStage,
+  type EffortActivity,
   type PlanItemState,
   type PlanTemplateKey,
   type RootCause,
   type SaveOutcomeKind,
 } from '@retain/workflows';
-import { SAVE_FACT_VALUES, type SaveProbabilityFacts, type Tier } from '@retain/domain';
+import { DEFAULT_POLICY, SAVE_FACT_VALUES, type SaveProbabilityFacts, type Tier } from '@retain/domain';
 import {
   BUSINESS_ID_MESSAGE,
   BUSINESS_ID_PATTERN,
   IsAbsent,
+  IsEffortHours,
   IsIsoCalendarDate,
   IsPercentage,
   ACCOUNT_FACTS_ARE_READ,
@@ -195,6 +198,15 @@ const UnlessTemplated = () =>
   ValidateIf((o: AddPlanItemDto, v: unknown) => o.template === undefined || v !== undefined);
 const FILLED = 'Required without a template; a template fills it when left out';
 
+/** The OpenAPI of hours of effort: quarter hours above 0; the most one entry may state is the save's policy's. */
+const EFFORT_HOURS = {
+  type: Number,
+  minimum: 0.25,
+  multipleOf: 0.25,
+  example: 2.5,
+} as const;
+const EFFORT_CAP = `at most the save's policy's metrics.maxEffortHoursPerEntry (${DEFAULT_POLICY.metrics.maxEffortHoursPerEntry} by default) in one entry`;
+
 /**
  * A remediation item: named whole, or from a §4.6 template (relationship repair, value
  * re-demonstration, product-team engagement) that fills in what the body leaves out.
@@ -241,6 +253,10 @@ export class AddPlanItemDto {
   @IsNotEmpty()
   @MaxLength(500)
   successMetric?: string;
+  @ApiPropertyOptional({ ...EFFORT_HOURS, description: `Hours already spent on the item, ${EFFORT_CAP}` })
+  @OptionalField()
+  @IsEffortHours()
+  effortHours?: number;
 }
 
 export class PlanItemStatusDto {
@@ -250,6 +266,13 @@ export class PlanItemStatusDto {
   @IsString()
   @MaxLength(2000)
   evidence?: string;
+  @ApiPropertyOptional({
+    ...EFFORT_HOURS,
+    description: `Hours spent on the item since, added to its hours, ${EFFORT_CAP}`,
+  })
+  @OptionalField()
+  @IsEffortHours()
+  effortHours?: number;
 }
 
 export class ConcessionRationaleDto {
@@ -400,6 +423,26 @@ export class ConversationDto {
   @OptionalField()
   @IsBoolean()
   decisionFinal?: boolean;
+  @ApiPropertyOptional({ ...EFFORT_HOURS, description: `Hours the conversation took, ${EFFORT_CAP}` })
+  @OptionalField()
+  @IsEffortHours()
+  effortHours?: number;
+}
+
+/** Hours of work on an active save (docs/rulebook.md, "Effort log"). */
+export class LogEffortDto {
+  @ApiProperty({ ...EFFORT_HOURS, description: `Hours of work, ${EFFORT_CAP}` })
+  @IsEffortHours()
+  hours!: number;
+  @ApiProperty({ enum: EFFORT_ACTIVITIES }) @IsIn(EFFORT_ACTIVITIES) activity!: EffortActivity;
+  @ApiPropertyOptional({ maxLength: 2000 }) @OptionalField() @IsString() @MaxLength(2000) note?: string;
+  @ApiPropertyOptional({
+    example: '2027-01-12T15:00:00Z',
+    description: 'When the work was done: not in the future, not before the save started (default: now)',
+  })
+  @OptionalField()
+  @IsISO8601({ strict: true })
+  at?: string;
 }
 
 export class ExecutiveBriefDto {

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   CONCESSION_TYPES,
   CONVERSATION_STAGES,
+  EFFORT_ACTIVITIES,
   ESCALATION_STEPS,
   GRACEFUL_EXIT_STEP_KEYS,
   PLAN_ITEM_STATES,
@@ -81,6 +82,8 @@ export class PlanItemView {
   template?: string | null;
   @ApiProperty({ nullable: true, type: String }) escalatedAt!: string | null;
   @ApiProperty({ type: 'array', items: FREE_OBJECT }) history!: unknown[];
+  @ApiPropertyOptional({ description: 'Hours spent on the item, added up (absent when none was given)' })
+  effortHours?: number;
 }
 
 export class ApprovalStepView {
@@ -172,6 +175,18 @@ export class ConversationView {
   @ApiProperty({ enum: CONVERSATION_STAGES }) stage!: string;
   @ApiProperty() result!: string;
   @ApiProperty() refused!: boolean;
+  @ApiPropertyOptional({ description: 'Hours the conversation took (absent when none was given)' })
+  effortHours?: number;
+}
+
+/** One entry of a save's effort log. */
+export class EffortEntryView {
+  @ApiProperty({ example: 'effort-1' }) id!: string;
+  @ApiProperty({ example: 2.5 }) hours!: number;
+  @ApiProperty({ enum: EFFORT_ACTIVITIES }) activity!: string;
+  @ApiProperty({ nullable: true, type: String }) note!: string | null;
+  @ApiProperty() by!: string;
+  @ApiProperty({ description: 'When the work was done' }) at!: string;
 }
 
 export class EscalationView {
@@ -226,6 +241,12 @@ export class SaveStateView {
   })
   concessionGuidance?: ConcessionGuidanceView | null;
   @ApiProperty({ type: [ConversationView] }) conversations!: ConversationView[];
+  @ApiProperty({ type: [EffortEntryView], description: 'The hours logged against the save' })
+  effortLog!: EffortEntryView[];
+  @ApiProperty({
+    description: "Every hour logged on the save: the effort log's, the conversations' and the plan items'",
+  })
+  effortHours!: number;
   @ApiProperty({ type: EscalationView, nullable: true }) escalation!: EscalationView | null;
   @ApiProperty({ type: SaveOutcomeView, nullable: true }) outcome!: SaveOutcomeView | null;
   @ApiPropertyOptional({ ...FREE_OBJECT, nullable: true }) gracefulExit?: unknown;
