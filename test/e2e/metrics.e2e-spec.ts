@@ -9,7 +9,7 @@ import { API_METRIC_NAMES, HTTP_DURATION_BUCKETS_SECONDS } from '../../apps/api/
 import { SigningSecretStore } from '../../apps/api/src/events/signing-secrets';
 import {
   BACKLOG_QUERY_TIMEOUT_MS,
-  TEMPORAL_CORE_METRIC_NAMES,
+  TEMPORAL_CORE_METRICS,
   WORKER_METRIC_NAMES,
 } from '../../apps/worker/src/metrics/worker-metrics';
 import { freePort, waitUntil } from '../../scripts/lib/readiness.mjs';
@@ -271,10 +271,13 @@ describe('Prometheus metrics of the api and the worker (api, worker, Temporal, P
 
   it("carries the Temporal SDK core's own worker metrics, and every series the worker registers", async () => {
     const m = await workerWhen(
-      (s) => TEMPORAL_CORE_METRIC_NAMES.every((name) => s.families.has(name)),
+      (s) => Object.keys(TEMPORAL_CORE_METRICS).every((name) => s.families.has(name)),
       "the core's metrics",
     );
     clean(m);
+    // The core's series the dashboard shows, as Prometheus types them.
+    for (const [name, type] of Object.entries(TEMPORAL_CORE_METRICS))
+      expect([name, m.families.get(name)?.type]).toEqual([name, type.toUpperCase()]);
     expect(m.value('retain_temporal_core_metrics_up')).toBe(1);
     for (const name of WORKER_METRIC_NAMES) expect(m.text).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
     const slots = m.families.get('temporal_worker_task_slots_available')!;

@@ -17,7 +17,7 @@ import { dueDeliveriesByChannel, dueUndispatchedNotifications, inboxBacklog } fr
 /** A scrape waits this long at most for the backlog figures from PostgreSQL (statement timeout and pool wait). */
 export const BACKLOG_QUERY_TIMEOUT_MS = 2_000;
 /** …and this long for the Temporal SDK core's metrics. */
-export const TEMPORAL_CORE_METRICS_TIMEOUT_MS = 2_000;
+export const CORE_METRICS_FETCH_TIMEOUT_MS = 2_000;
 
 /**
  * The worker's own series (besides Node's process_* and nodejs_*, and the Temporal SDK
@@ -37,21 +37,21 @@ export const WORKER_METRIC_NAMES = [
 ] as const;
 
 /**
- * The Temporal SDK core's series the dashboard shows (of those the core serves on
- * WORKER_TEMPORAL_METRICS_ADDRESS, named as temporalCoreMetrics asks), which the
- * metrics end-to-end test finds in a live worker's scrape.
+ * The Temporal SDK core's series the dashboard shows, with their types (of those the
+ * core serves on WORKER_TEMPORAL_METRICS_ADDRESS, named as temporalCoreMetrics asks),
+ * which the metrics end-to-end test finds so in a live worker's scrape.
  */
-export const TEMPORAL_CORE_METRIC_NAMES = [
-  'temporal_worker_task_slots_available',
-  'temporal_worker_task_slots_used',
-  'temporal_num_pollers',
-  'temporal_sticky_cache_size',
-  'temporal_workflow_task_schedule_to_start_latency_seconds',
-  'temporal_workflow_task_execution_latency_seconds',
-  'temporal_activity_schedule_to_start_latency_seconds',
-  'temporal_activity_execution_latency_seconds',
-  'temporal_request_latency_seconds',
-] as const;
+export const TEMPORAL_CORE_METRICS = {
+  temporal_worker_task_slots_available: 'gauge',
+  temporal_worker_task_slots_used: 'gauge',
+  temporal_num_pollers: 'gauge',
+  temporal_sticky_cache_size: 'gauge',
+  temporal_workflow_task_schedule_to_start_latency_seconds: 'histogram',
+  temporal_workflow_task_execution_latency_seconds: 'histogram',
+  temporal_activity_schedule_to_start_latency_seconds: 'histogram',
+  temporal_activity_execution_latency_seconds: 'histogram',
+  temporal_request_latency_seconds: 'histogram',
+} as const satisfies Record<string, 'counter' | 'gauge' | 'histogram'>;
 
 /**
  * The SLA escalations counted, by the audit action that records each (once, by its
@@ -220,7 +220,7 @@ export class WorkerMetrics implements OnApplicationBootstrap, OnApplicationShutd
       return '';
     }
     try {
-      const res = await fetch(this.coreUrl, { signal: AbortSignal.timeout(TEMPORAL_CORE_METRICS_TIMEOUT_MS) });
+      const res = await fetch(this.coreUrl, { signal: AbortSignal.timeout(CORE_METRICS_FETCH_TIMEOUT_MS) });
       const text = await res.text();
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       this.coreUp.set(1);
