@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ConfigError } from './config-error';
 import { connectHost, type ListenAddress } from './listen-address';
 
 /** What a scrape answers: the exposition text and its content type. */
@@ -21,14 +22,29 @@ export class MetricsServer {
     private readonly host: string,
   ) {}
 
-  /** Listens on `address` (port 0: a free port, see `port`); rejects when it cannot (the address in use). */
-  static async listen(address: ListenAddress, render: () => Promise<MetricsExposition>): Promise<MetricsServer> {
+  /**
+   * Listens on `address` (port 0: a free port, see `port`), which the configuration
+   * variable `variable` gave; when it cannot (the address in use, not this machine's),
+   * rejects with a ConfigError naming the variable.
+   */
+  static async listen(
+    variable: string,
+    address: ListenAddress,
+    render: () => Promise<MetricsExposition>,
+  ): Promise<MetricsServer> {
     const server = createServer((req, res) => void answer(req, res, render));
     server.keepAliveTimeout = 65_000;
+    const shown = `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          new ConfigError(
+            `Invalid configuration; fix these environment variables:\n  ${variable}=${shown}: cannot listen there (${error.code ?? error.message})`,
+          ),
+        ),
+      );
       server.listen(address.port, address.host, () => {
-        server.off('error', reject);
+        server.removeAllListeners('error');
         resolve();
       });
     });

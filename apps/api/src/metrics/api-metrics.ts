@@ -46,7 +46,7 @@ export class ApiMetrics implements OnApplicationBootstrap, OnApplicationShutdown
   async onApplicationBootstrap(): Promise<void> {
     const address = parseListenAddress(this.config.API_METRICS_ADDRESS);
     if (!address) return;
-    this.server = await MetricsServer.listen(address, async () => ({
+    this.server = await MetricsServer.listen('API_METRICS_ADDRESS', address, async () => ({
       contentType: this.registry.contentType,
       body: await this.registry.metrics(),
     }));

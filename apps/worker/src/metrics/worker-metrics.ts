@@ -156,7 +156,7 @@ export class WorkerMetrics implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationBootstrap(): Promise<void> {
     const address = parseListenAddress(this.config.WORKER_METRICS_ADDRESS);
     if (!address) return;
-    this.server = await MetricsServer.listen(address, () => this.exposition());
+    this.server = await MetricsServer.listen('WORKER_METRICS_ADDRESS', address, () => this.exposition());
     this.logger.log(`Prometheus metrics at ${this.server.url}`);
   }
 
