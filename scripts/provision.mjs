@@ -1,25 +1,29 @@
 // `npm run provision`: fetches and builds, once, what the tests, `npm start` and the
-// benchmarks need outside node_modules (the Temporal CLI from the Go module proxy and
-// Temporal's Java test server from Maven Central, schemathesis from PyPI) into the cache directory, and checks
-// that PostgreSQL binaries are found. Every other script does the same on demand; this
+// benchmarks need outside node_modules (the Temporal CLI and the metrics test's
+// Prometheus text checker from the Go module proxy, Temporal's Java test server from
+// Maven Central, schemathesis from PyPI) into the cache directory, and checks that
+// PostgreSQL binaries are found. Every other script does the same on demand; this
 // one only does it up front (e.g. while the machine is otherwise idle).
 import process from 'node:process';
 import { cacheDir, log } from './lib/common.mjs';
 import { findPostgresBinDir } from './lib/postgres.mjs';
+import { ensureMetricsCheck } from './lib/metrics-check.mjs';
 import { ensureTemporalCli } from './lib/temporal-cli.mjs';
 import { ensureSchemathesis } from './lib/schemathesis.mjs';
 import { ensureTestServer } from './lib/test-server.mjs';
 
 const started = Date.now();
 try {
-  const [cli, testServer, schemathesis] = await Promise.all([
+  const [cli, testServer, schemathesis, metricsCheck] = await Promise.all([
     ensureTemporalCli(),
     ensureTestServer(),
     ensureSchemathesis(),
+    ensureMetricsCheck(),
   ]);
   log('provision', `Temporal CLI: ${cli}`);
   log('provision', `Java test server: ${testServer}`);
   log('provision', `schemathesis: ${schemathesis}`);
+  log('provision', `metrics-check: ${metricsCheck}`);
   log('provision', `PostgreSQL binaries: ${findPostgresBinDir()}`);
   log('provision', `ready in ${((Date.now() - started) / 1000).toFixed(1)} s (cache ${cacheDir()})`);
 } catch (error) {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { log, repoRoot } from './lib/common.mjs';
 import { startEphemeralPostgres } from './lib/postgres.mjs';
+import { ensureMetricsCheck } from './lib/metrics-check.mjs';
 import { ensureTemporalCli } from './lib/temporal-cli.mjs';
 import { ensureSchemathesis } from './lib/schemathesis.mjs';
 import { ensureTestServer } from './lib/test-server.mjs';
@@ -71,10 +72,11 @@ function count(name, code) {
 const reliability = process.argv.includes('--reliability');
 const extraArgs = process.argv.slice(2).filter((a) => a !== '--reliability');
 
-const [cli, testServer, schemathesis] = await Promise.all([
+const [cli, testServer, schemathesis, metricsCheck] = await Promise.all([
   ensureTemporalCli(),
   ensureTestServer(),
   reliability ? Promise.resolve('') : ensureSchemathesis(),
+  reliability ? Promise.resolve('') : ensureMetricsCheck(),
 ]);
 
 if (reliability) {
@@ -106,6 +108,7 @@ try {
     ...(reliability ? { RETAIN_RELIABILITY: '1' } : {}),
     TEMPORAL_CLI_PATH: cli,
     TEMPORAL_TEST_SERVER_PATH: testServer,
+    METRICS_CHECK_PATH: metricsCheck,
     SCHEMATHESIS_PATH: schemathesis,
     TEST_DATABASE_ADMIN_URL: adminUrl,
   };

@@ -45,6 +45,8 @@ try {
     ...(process.env.WORKFLOW_BUNDLE_PATH ? { workflowBundle: process.env.WORKFLOW_BUNDLE_PATH } : {}),
     temporalCli: ensureTemporalCli,
     reuseRunning: true,
+    // One api and one worker: their metrics on the configuration's addresses, for a local Prometheus.
+    fixedMetricsPorts: true,
     env: process.env,
     logs: 'inherit',
     startApps: false,

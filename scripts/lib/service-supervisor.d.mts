@@ -51,6 +51,14 @@ export interface ServiceOptions {
   /** The main api and worker (default: both started, no options). */
   api?: AppOptions;
   worker?: AppOptions;
+  /**
+   * The main api and worker serve their metrics where the configuration says (its
+   * defaults unless `env` sets API_METRICS_ADDRESS, WORKER_METRICS_ADDRESS,
+   * WORKER_TEMPORAL_METRICS_ADDRESS): `npm start`. Default false: every api and worker
+   * takes free metrics ports, with the Temporal SDK core's metrics off, unless `env`
+   * names them, so that services and extra processes side by side never meet on a port.
+   */
+  fixedMetricsPorts?: boolean;
   /** Start the main api and worker before returning (default true; otherwise call their start()). */
   startApps?: boolean;
   /** A process that exits while nobody stopped it (default: a line on stderr). */

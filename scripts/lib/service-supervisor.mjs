@@ -96,7 +96,7 @@ function serverHandle(server) {
  */
 class App {
   /**
-   * @param {{ name: string, kind: 'api' | 'worker', options: AppOptions & { port?: number }, env: () => Env, host: string, temporalAddress: string, logDir: string | undefined, onUnexpectedExit: (name: string, how: string) => void, signal: AbortSignal | undefined }} o
+   * @param {{ name: string, kind: 'api' | 'worker', options: AppOptions & { port?: number }, env: () => Env, host: string, temporalAddress: string, logDir: string | undefined, fixedMetricsPorts: boolean, onUnexpectedExit: (name: string, how: string) => void, signal: AbortSignal | undefined }} o
    */
   constructor(o) {
     this.o = o;
@@ -137,6 +137,7 @@ class App {
         if (this.o.kind === 'api' && !this.o.options.port && !this.started && (attempt > 1 || !this.port))
           this.port = await freePort();
         const runEnv = {
+          ...(this.o.fixedMetricsPorts ? {} : freeMetricsPorts(this.o.kind)),
           ...this.o.env(),
           ...(this.o.options.env ?? {}),
           ...env,
@@ -203,6 +204,18 @@ class App {
       await connection.close();
     }
   }
+}
+
+/**
+ * The metrics listeners of an api or worker that may run beside others (another api or
+ * worker of the service, a benchmark next to `npm start`): free ports, and the Temporal
+ * SDK core's metrics (which need a fixed one) off. Its environment may name others.
+ * @param {'api' | 'worker'} kind @returns {Env}
+ */
+function freeMetricsPorts(kind) {
+  return kind === 'api'
+    ? { API_METRICS_ADDRESS: '127.0.0.1:0' }
+    : { WORKER_METRICS_ADDRESS: '127.0.0.1:0', WORKER_TEMPORAL_METRICS_ADDRESS: 'off' };
 }
 
 /**
@@ -301,8 +314,8 @@ export async function startService(options) {
     if (logDir) appendFileSync(join(logDir, 'migrate.log'), migrated.stdout);
     else log('migrate', migrated.stdout.trim());
 
-    /** @param {string} name @param {'api' | 'worker'} kind @param {AppOptions & { port?: number }} [appOptions] */
-    const addApp = (name, kind, appOptions = {}) => {
+    /** @param {string} name @param {'api' | 'worker'} kind @param {AppOptions & { port?: number }} [appOptions] @param {boolean} [main] */
+    const addApp = (name, kind, appOptions = {}, main = false) => {
       const app = new App({
         name,
         kind,
@@ -311,14 +324,15 @@ export async function startService(options) {
         host: options.apiHost ?? '127.0.0.1',
         temporalAddress: temporal.address,
         logDir,
+        fixedMetricsPorts: main && (options.fixedMetricsPorts ?? false),
         onUnexpectedExit,
         signal,
       });
       apps.push(app);
       return app;
     };
-    const worker = addApp('worker', 'worker', options.worker);
-    const api = addApp('api', 'api', { ...options.api, ...(ports.api ? { port: ports.api } : {}) });
+    const worker = addApp('worker', 'worker', options.worker, true);
+    const api = addApp('api', 'api', { ...options.api, ...(ports.api ? { port: ports.api } : {}) }, true);
 
     /** @param {string[]} args @param {Env} [extra] @returns {Promise<Record<string, string>>} */
     const keysCli = async (args, extra = {}) => {

@@ -6,8 +6,10 @@ import { loadConfig, type AppConfig } from '@retain/config';
 import type { Role } from '@retain/domain';
 import { createDataSource } from '@retain/persistence';
 import { createApiApp } from '../../apps/api/src/api-app';
+import { ApiMetrics } from '../../apps/api/src/metrics/api-metrics';
 import { ApiKeyStore, type IntegrationScope } from '../../apps/api/src/auth/api-key-store';
 import { createWorkerApp } from '../../apps/worker/src/worker-app';
+import { WorkerMetrics } from '../../apps/worker/src/metrics/worker-metrics';
 import { createTestDatabase, type TestDatabase } from './database';
 import { waitUntil } from '../../scripts/lib/readiness.mjs';
 import { createDevServerEnv, uniqueTaskQueue } from './temporal';
@@ -29,7 +31,21 @@ export class TestStack {
     private readonly worker: INestApplicationContext,
   ) {}
 
-  /** `env`: configuration variables over the test defaults (e.g. lower rate limits). */
+  /** The api's Prometheus endpoint (API_METRICS_ADDRESS; a free port unless `env` says otherwise). */
+  get apiMetricsUrl(): string | undefined {
+    return this.api.get(ApiMetrics).url;
+  }
+
+  /** The worker's Prometheus endpoint (WORKER_METRICS_ADDRESS; a free port unless `env` says otherwise). */
+  get workerMetricsUrl(): string | undefined {
+    return this.worker.get(WorkerMetrics).url;
+  }
+
+  /**
+   * `env`: configuration variables over the test defaults (e.g. lower rate limits). The
+   * metrics listeners take free ports, and the Temporal SDK core's metrics are off, so
+   * that suites running side by side do not meet on a port.
+   */
   static async start(env: Record<string, string> = {}): Promise<TestStack> {
     const started = await Promise.allSettled([createDevServerEnv(), createTestDatabase()]);
     const [temporalResult, databaseResult] = started;
@@ -50,6 +66,9 @@ export class TestStack {
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
       NODE_ENV: 'test',
       WORKER_SHUTDOWN_GRACE_SECONDS: '1',
+      API_METRICS_ADDRESS: '127.0.0.1:0',
+      WORKER_METRICS_ADDRESS: '127.0.0.1:0',
+      WORKER_TEMPORAL_METRICS_ADDRESS: 'off',
       ...env,
     });
     const worker = await createWorkerApp(config);

@@ -12,5 +12,7 @@ function required(name: string): string {
 
 export const temporalCliPath = (): string => required('TEMPORAL_CLI_PATH');
 export const testServerPath = (): string => required('TEMPORAL_TEST_SERVER_PATH');
+/** The Prometheus text checker (scripts/metrics-check: expfmt's parser and promtool's linter). */
+export const metricsCheckPath = (): string => required('METRICS_CHECK_PATH');
 /** A PostgreSQL URL whose user may create databases; each suite gets a database of its own. */
 export const adminDatabaseUrl = (): string => required('TEST_DATABASE_ADMIN_URL');

@@ -1,7 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DataSource } from 'typeorm';
 import { parse } from 'yaml';
-import { CONFIG_KEYS, REQUIRED_CONFIG_KEYS, loadConfig } from '@retain/config';
+import { CONFIG_KEYS, REQUIRED_CONFIG_KEYS, loadConfig, parseListenAddress } from '@retain/config';
+import { API_METRIC_NAMES, ApiMetrics } from '../../apps/api/src/metrics/api-metrics';
+import {
+  BACKLOG_QUERY_TIMEOUT_MS,
+  CORE_METRICS_FETCH_TIMEOUT_MS,
+  TEMPORAL_CORE_METRICS,
+  WORKER_METRIC_NAMES,
+  WorkerMetrics,
+} from '../../apps/worker/src/metrics/worker-metrics';
 
 /**
  * There is no Docker engine here, so docker-compose.yml is kept honest by reading it:
@@ -24,6 +33,7 @@ interface Service {
   command?: string[];
   environment?: Record<string, unknown>;
   ports?: string[];
+  volumes?: string[];
   depends_on?: Record<string, { condition: string }> | string[];
 }
 
@@ -36,7 +46,16 @@ const env = (name: string): Record<string, string> =>
 
 describe('docker-compose.yml', () => {
   it('has the production-like stack', () => {
-    expect(Object.keys(services).sort()).toEqual(['api', 'migrate', 'postgres', 'temporal', 'temporal-ui', 'worker']);
+    expect(Object.keys(services).sort()).toEqual([
+      'api',
+      'grafana',
+      'migrate',
+      'postgres',
+      'prometheus',
+      'temporal',
+      'temporal-ui',
+      'worker',
+    ]);
     for (const app of ['api', 'worker', 'migrate']) expect(services[app]!.build).toBe('.');
   });
 
@@ -95,6 +114,147 @@ describe('docker-compose.yml', () => {
         temporal: { condition: 'service_healthy' },
       });
     }
+  });
+});
+
+/** A bind mount `./host:/container[:ro]` of `service`, by the host path's start. */
+function mount(service: string, hostPath: string): { host: string; container: string } {
+  const found = (services[service]?.volumes ?? []).map((v) => v.split(':')).find(([host]) => host === hostPath);
+  if (!found) throw new Error(`${service} does not mount ${hostPath}`);
+  return { host: join(root, found[0]!), container: found[1]! };
+}
+
+const yamlFile = <T>(path: string): T => parse(readFileSync(path, 'utf8')) as T;
+
+/**
+ * The series a PromQL expression reads: its identifiers, less functions, keywords,
+ * label matchers, grouping labels, ranges and strings.
+ */
+function seriesIn(expr: string): string[] {
+  const bare = expr
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+    .replace(/\{[^}]*\}/g, '')
+    .replace(/\[[^\]]*\]/g, '')
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '');
+  const keywords = new Set(['and', 'or', 'unless', 'bool', 'offset', 'by', 'without']);
+  // Not the unit of a duration (`offset 5m`), nor a part of a number.
+  return [...bare.matchAll(/(?<![\w.])([a-zA-Z_:][a-zA-Z0-9_:]*)(\s*\()?/g)]
+    .filter((m) => m[2] === undefined && !keywords.has(m[1]!))
+    .map((m) => m[1]!);
+}
+
+describe('Prometheus and Grafana in docker-compose.yml', () => {
+  const prometheusConfigMount = mount('prometheus', './ops/prometheus/prometheus.yml');
+  const prometheus = yamlFile<{
+    global: { scrape_timeout: string };
+    scrape_configs: Array<{ job_name: string; metrics_path: string; static_configs: Array<{ targets: string[] }> }>;
+  }>(prometheusConfigMount.host);
+
+  it.each([
+    ['api', 'retain-api', 'API_METRICS_ADDRESS'],
+    ['worker', 'retain-worker', 'WORKER_METRICS_ADDRESS'],
+  ] as const)(
+    'scrapes the %s where its configuration serves the metrics, on the compose network only',
+    (name, job, key) => {
+      const address = parseListenAddress(loadConfig(env(name))[key])!;
+      // On every interface of its container, so the prometheus container reaches it...
+      expect(address.host).toBe('0.0.0.0');
+      const scrape = prometheus.scrape_configs.find((c) => c.job_name === job)!;
+      expect(scrape.metrics_path).toBe('/metrics');
+      expect(scrape.static_configs.flatMap((c) => c.targets)).toEqual([`${name}:${address.port}`]);
+      // ...and no further: the port is not published.
+      expect((services[name]!.ports ?? []).filter((p) => p.split(':').includes(String(address.port)))).toEqual([]);
+      expect(services.prometheus!.depends_on).toContain(name);
+    },
+  );
+
+  it("keeps the worker's Temporal core metrics on loopback, and gives a scrape the time the worker may take", () => {
+    expect(parseListenAddress(loadConfig(env('worker')).WORKER_TEMPORAL_METRICS_ADDRESS)?.host).toBe('127.0.0.1');
+    expect(prometheus.scrape_configs.map((c) => c.job_name).sort()).toEqual(['retain-api', 'retain-worker']);
+    expect(services.prometheus!.command).toContain(`--config.file=${prometheusConfigMount.container}`);
+    const timeout = /^(\d+)s$/.exec(prometheus.global.scrape_timeout);
+    expect(Number(timeout?.[1]) * 1000).toBeGreaterThan(
+      Math.max(BACKLOG_QUERY_TIMEOUT_MS, CORE_METRICS_FETCH_TIMEOUT_MS),
+    );
+  });
+
+  const provisioning = mount('grafana', './ops/grafana/provisioning');
+  const dashboards = mount('grafana', './ops/grafana/dashboards');
+  const datasource = yamlFile<{ datasources: Array<{ uid: string; type: string; url: string }> }>(
+    join(provisioning.host, 'datasources', 'prometheus.yml'),
+  ).datasources;
+  const dashboard = JSON.parse(readFileSync(join(dashboards.host, 'retain.json'), 'utf8')) as {
+    panels: Array<{
+      type: string;
+      title: string;
+      datasource?: { uid: string };
+      targets?: Array<{ expr: string; datasource?: { uid: string } }>;
+    }>;
+  };
+  const panels = dashboard.panels.filter((p) => p.type !== 'row');
+  const exprs = panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
+
+  it("provisions Grafana with the compose file's Prometheus and the dashboard kept in the repository", () => {
+    expect(provisioning.container).toBe('/etc/grafana/provisioning');
+    expect(datasource).toHaveLength(1);
+    const url = new URL(datasource[0]!.url);
+    expect([datasource[0]!.type, url.hostname]).toEqual(['prometheus', 'prometheus']);
+    expect(services.prometheus!.ports).toContain(`${url.port}:${url.port}`);
+    const providers = yamlFile<{ providers: Array<{ type: string; options: { path: string } }> }>(
+      join(provisioning.host, 'dashboards', 'retain.yml'),
+    ).providers;
+    expect(providers.map((p) => [p.type, p.options.path])).toEqual([['file', dashboards.container]]);
+    const home = env('grafana').GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH!;
+    expect(home.startsWith(`${dashboards.container}/`)).toBe(true);
+    expect(existsSync(join(dashboards.host, home.slice(dashboards.container.length)))).toBe(true);
+    expect(panels.length).toBeGreaterThan(0);
+    for (const p of panels) {
+      expect([p.title, p.datasource?.uid]).toEqual([p.title, datasource[0]!.uid]);
+      for (const t of p.targets ?? []) expect([p.title, t.datasource?.uid]).toEqual([p.title, datasource[0]!.uid]);
+    }
+  });
+
+  it('reads in PromQL only series the api and the worker serve, and shows each of their own', async () => {
+    const config = loadConfig(env('api'));
+    const registries = [new ApiMetrics(config).registry, new WorkerMetrics(config, {} as DataSource).registry];
+    const served = (await Promise.all(registries.map((r) => r.getMetricsAsJSON()))).flat();
+    // The lists the dashboard and the end-to-end test go by are what the registries hold.
+    expect([...new Set(served.map((m) => m.name).filter((n) => n.startsWith('retain_')))].sort()).toEqual(
+      [...new Set([...API_METRIC_NAMES, ...WORKER_METRIC_NAMES])].sort(),
+    );
+    const families = [
+      ...served.map((m) => [m.name, String(m.type)] as const),
+      ...Object.entries(TEMPORAL_CORE_METRICS),
+      // Prometheus's own series of each target.
+      ['up', 'gauge'] as const,
+    ];
+    const series = new Set(
+      families.flatMap(([name, type]) =>
+        type === 'histogram' ? [`${name}_bucket`, `${name}_count`, `${name}_sum`] : [name],
+      ),
+    );
+    expect(exprs.length).toBeGreaterThan(0);
+    for (const expr of exprs) {
+      const read = seriesIn(expr);
+      expect(read.length).toBeGreaterThan(0);
+      expect([expr, read.filter((name) => !series.has(name))]).toEqual([expr, []]);
+    }
+    const shown = new Set(exprs.flatMap(seriesIn).map((n) => n.replace(/_(bucket|count|sum)$/, '')));
+    for (const name of [...API_METRIC_NAMES, ...WORKER_METRIC_NAMES, ...Object.keys(TEMPORAL_CORE_METRICS)])
+      expect([name, shown.has(name)]).toEqual([name, true]);
+  });
+
+  it('finds the series of a PromQL expression', () => {
+    expect(
+      seriesIn(
+        'histogram_quantile(0.95, sum by (le, route) (rate(retain_http_request_duration_seconds_bucket{status=~"5.."}[$__rate_interval])))',
+      ),
+    ).toEqual(['retain_http_request_duration_seconds_bucket']);
+    expect(seriesIn('sum(rate(a_total[5m])) / sum without (x) (b) and on (y) c offset 5m')).toEqual([
+      'a_total',
+      'b',
+      'c',
+    ]);
   });
 });
 

@@ -5,6 +5,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from '@retain/config';
 import { AppModule } from './app.module';
+import { ApiMetrics } from './metrics/api-metrics';
 import { buildOpenApiDocument } from './openapi/document';
 import { createValidationPipe } from './problems/validation';
 
@@ -18,6 +19,8 @@ export async function createApiApp(config: AppConfig): Promise<INestApplication>
     rawBody: true,
   });
   app.useLogger(app.get(Logger));
+  // First: every request is timed, also those a body parser or a guard refuses.
+  app.use(app.get(ApiMetrics).middleware);
   app.useBodyParser('json', { limit: '2mb' });
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();

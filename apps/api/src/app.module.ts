@@ -35,6 +35,7 @@ import { RenewalsService } from './renewals/renewals.service';
 import { SavesController } from './saves/saves.controller';
 import { SavesService } from './saves/saves.service';
 import { TemporalClientProvider } from './temporal/temporal-client.provider';
+import { ApiMetrics } from './metrics/api-metrics';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
@@ -102,6 +103,7 @@ export class AppModule {
       ],
       providers: [
         { provide: AppConfig, useValue: config },
+        ApiMetrics,
         TemporalClientProvider,
         { provide: ApiKeyStore, useFactory: (ds: DataSource) => new ApiKeyStore(ds), inject: [getDataSourceToken()] },
         // In this order: the client's address is limited before its key is looked up, the key after.

@@ -5,8 +5,14 @@ import { createWorkerApp } from './worker-app';
 
 function main(): Promise<unknown> {
   const config = loadConfig();
-  // Before the first Temporal connection: the SDK's and its native core's logs as JSON lines.
-  installTemporalRuntimeLogging(config.LOG_LEVEL as 'info');
+  // Before the first Temporal connection: the SDK's and its native core's logs as JSON lines, and
+  // the core's metrics where the worker's /metrics reads them (none without a /metrics).
+  const coreMetrics = config.WORKER_METRICS_ADDRESS !== 'off' && config.WORKER_TEMPORAL_METRICS_ADDRESS !== 'off';
+  installTemporalRuntimeLogging(
+    config.LOG_LEVEL as 'info',
+    undefined,
+    coreMetrics ? config.WORKER_TEMPORAL_METRICS_ADDRESS : undefined,
+  );
   return createWorkerApp(config);
 }
 

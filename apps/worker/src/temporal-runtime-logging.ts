@@ -1,4 +1,11 @@
-import { Runtime, makeTelemetryFilterString, type LogLevel, type LogMetadata, type Logger } from '@temporalio/worker';
+import {
+  Runtime,
+  makeTelemetryFilterString,
+  type LogLevel,
+  type LogMetadata,
+  type Logger,
+  type MetricsExporterConfig,
+} from '@temporalio/worker';
 import pino, { type Logger as PinoLogger, type LevelWithSilent } from 'pino';
 import { serializeError } from '@retain/config';
 
@@ -52,10 +59,26 @@ function coreLevel(level: LevelWithSilent): LogLevel {
 }
 
 /**
- * Installs the process's Temporal runtime with its logs forwarded to pino. Once per
- * process, before the first connection; a runtime already installed (a test's) is kept.
+ * The native core's own worker metrics (pollers, task slots, task latencies, request
+ * counts) served in the Prometheus text format on `bindAddress` (loopback: the worker's
+ * /metrics reads and appends them), named the way Prometheus expects: counters end in
+ * `_total`, units in the name, durations in seconds.
  */
-export function installTemporalRuntimeLogging(level: LevelWithSilent, destination?: pino.DestinationStream): boolean {
+export function temporalCoreMetrics(bindAddress: string): MetricsExporterConfig {
+  return { prometheus: { bindAddress, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true } };
+}
+
+/**
+ * Installs the process's Temporal runtime with its logs forwarded to pino and, given
+ * `metricsBindAddress` (WORKER_TEMPORAL_METRICS_ADDRESS), the core's metrics served
+ * there. Once per process, before the first connection; a runtime already installed (a
+ * test's) is kept.
+ */
+export function installTemporalRuntimeLogging(
+  level: LevelWithSilent,
+  destination?: pino.DestinationStream,
+  metricsBindAddress?: string,
+): boolean {
   const out = pino(
     { level, base: { service: 'retain-worker', component: 'temporal-sdk' }, serializers: { err: serializeError } },
     destination ?? pino.destination({ dest: 1, sync: false }),
@@ -71,6 +94,7 @@ export function installTemporalRuntimeLogging(level: LevelWithSilent, destinatio
           }),
           forward: {},
         },
+        ...(metricsBindAddress ? { metrics: temporalCoreMetrics(metricsBindAddress) } : {}),
       },
     });
     return true;

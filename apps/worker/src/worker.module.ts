@@ -15,6 +15,7 @@ import { WebhookChannel } from './notifications/webhook-channel';
 import { FollowUpLauncher } from './follow-up-launcher';
 import { WorkerTemporalClient } from './worker-temporal-client';
 import { TemporalWorkerService } from './temporal-worker.service';
+import { WorkerMetrics } from './metrics/worker-metrics';
 
 @Module({})
 export class WorkerModule {
@@ -34,6 +35,7 @@ export class WorkerModule {
       ],
       providers: [
         { provide: AppConfig, useValue: config },
+        WorkerMetrics,
         RenewalReadModelActivities,
         SaveEffortReadModelActivities,
         FollowUpReadModelActivities,

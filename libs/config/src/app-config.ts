@@ -3,6 +3,7 @@ import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, valida
 import { DEFAULT_POLICY, type RetainPolicy } from '@retain/domain';
 import { ConfigError } from './config-error';
 import { loadDeploymentPolicy } from './deployment-policy';
+import { LISTEN_ADDRESS, parseListenAddress } from './listen-address';
 
 export { ConfigError } from './config-error';
 
@@ -64,6 +65,16 @@ export class AppConfig {
   )
   API_TRUST_PROXY?: string;
 
+  /**
+   * host:port of the api's Prometheus listener (`GET /metrics`, the text format, no
+   * authentication), apart from API_PORT: an internal interface for the scraper, never
+   * the public one (docs/decisions/0008-prometheus.md). `off` serves none; port 0 takes
+   * a free port (tests).
+   */
+  @IsOptional()
+  @Matches(LISTEN_ADDRESS, { message: 'must be host:port (an internal interface) or off' })
+  API_METRICS_ADDRESS = '127.0.0.1:9464';
+
   /** Requests one API key may make per window (sized for integrations posting events one by one at 100+/s). */
   @IsOptional()
   @IsInt()
@@ -116,6 +127,21 @@ export class AppConfig {
   @Min(0)
   @Max(100000)
   WORKER_MAX_CACHED_WORKFLOWS?: number;
+
+  /** host:port of the worker's Prometheus listener (`GET /metrics`, no authentication; an internal interface), or `off`; port 0 takes a free port. */
+  @IsOptional()
+  @Matches(LISTEN_ADDRESS, { message: 'must be host:port (an internal interface) or off' })
+  WORKER_METRICS_ADDRESS = '127.0.0.1:9465';
+
+  /**
+   * host:port where the Temporal SDK's native core serves its own worker metrics
+   * (its runtime telemetry), which the worker's /metrics fetches and appends; loopback,
+   * since only the worker reads it. `off` leaves them out. A fixed port: the core does
+   * not say which one it took.
+   */
+  @IsOptional()
+  @Matches(LISTEN_ADDRESS, { message: 'must be host:port or off' })
+  WORKER_TEMPORAL_METRICS_ADDRESS = '127.0.0.1:9466';
 
   /**
    * Test hook for the reliability suite: the api waits this long after committing an
@@ -247,6 +273,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'Invalid configuration; fix these environment variables:\n  TEST_PAUSE_AFTER_EVENT_COMMIT_MS: a test hook, only allowed with NODE_ENV=test',
     );
   }
+  const addressErrors = (['API_METRICS_ADDRESS', 'WORKER_METRICS_ADDRESS', 'WORKER_TEMPORAL_METRICS_ADDRESS'] as const)
+    .map((key) => {
+      const address = parseListenAddress(config[key]);
+      if (address && address.port > 65535)
+        return `  ${key}=${JSON.stringify(config[key])}: the port must be 0 to 65535`;
+      if (address && address.port === 0 && key === 'WORKER_TEMPORAL_METRICS_ADDRESS')
+        return `  ${key}=${JSON.stringify(config[key])}: needs a fixed port (the worker reads the metrics there)`;
+      return undefined;
+    })
+    .filter((line) => line !== undefined);
+  if (addressErrors.length > 0)
+    throw new ConfigError(`Invalid configuration; fix these environment variables:\n${addressErrors.join('\n')}`);
   config.policy = loadDeploymentPolicy(config.RETAIN_POLICY_FILE);
   return config;
 }

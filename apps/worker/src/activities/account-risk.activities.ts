@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
@@ -14,6 +14,7 @@ import {
   writeAlert,
 } from '@retain/persistence';
 import { writeOrReport } from './read-model-rejections';
+import { WorkerMetrics } from '../metrics/worker-metrics';
 import { deliveryFor, type NotificationTimingFields } from '../notifications/notification-timing';
 import type {
   AccountRiskActivities,
@@ -39,6 +40,7 @@ export class AccountRiskReadModelActivities implements Omit<AccountRiskActivitie
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: AppConfig,
+    @Optional() private readonly metrics?: WorkerMetrics,
   ) {}
 
   readonly recordHealthReading = async (r: HealthReadingRecord): Promise<void> => {
@@ -74,7 +76,8 @@ export class AccountRiskReadModelActivities implements Omit<AccountRiskActivitie
     // SLA escalations of an unacknowledged alert are authority-relevant acts (who was told to take over).
     const escalated = a.escalations.filter((e) => e.escalatedAt);
     await writeOrReport(this.db, { readModel: 'alerts', objectId: a.id, revision: a.revision }, async () => {
-      await appendAudit(
+      // Each counted once: the audit keeps an escalation once (its dedupe key), the read model an alert.
+      const recorded = await appendAudit(
         this.db,
         escalated.map((e) => ({
           actorId: 'workflow',
@@ -88,7 +91,8 @@ export class AccountRiskReadModelActivities implements Omit<AccountRiskActivitie
           dedupeKey: `${a.id}:escalation:${e.level}`,
         })),
       );
-      await writeAlert(this.db, {
+      this.metrics?.countSlaEscalations(recorded);
+      const raised = await writeAlert(this.db, {
         id: a.id,
         accountId: a.accountId,
         ruleId: a.ruleId,
@@ -104,6 +108,7 @@ export class AccountRiskReadModelActivities implements Omit<AccountRiskActivitie
         data: a,
         revision: a.revision,
       });
+      if (raised) this.metrics?.alertsRaised.inc({ severity: a.severity });
     });
   };
 

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { arrAfterSave, effortHoursOf } from '@retain/domain';
@@ -8,6 +8,7 @@ import type { SaveEffortActivities } from '../../../../workflows/save-effort.act
 import type { RenewalNotification } from '../../../../workflows/renewal.activities';
 import { writeOrReport } from './read-model-rejections';
 import { RenewalReadModelActivities } from './renewal-read-model.activities';
+import { WorkerMetrics } from '../metrics/worker-metrics';
 
 /**
  * The authority-relevant acts a save's state records, for the audit log: each
@@ -81,6 +82,7 @@ export class SaveEffortReadModelActivities implements Omit<SaveEffortActivities,
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly renewals: RenewalReadModelActivities,
+    @Optional() private readonly metrics?: WorkerMetrics,
   ) {}
 
   async recordSaveState(s: SaveState): Promise<void> {
@@ -89,10 +91,12 @@ export class SaveEffortReadModelActivities implements Omit<SaveEffortActivities,
     const overdue = s.planItems.filter(
       (i) => (i.state === 'in_progress' || i.state === 'blocked') && Date.parse(i.dueAt) <= now,
     ).length;
-    await writeOrReport(this.dataSource, { readModel: 'save_efforts', objectId: s.saveId, revision: s.revision }, () =>
-      this.dataSource.transaction(async (em) => {
+    const target = { readModel: 'save_efforts', objectId: s.saveId, revision: s.revision };
+    let audited: string[] = [];
+    await writeOrReport(this.dataSource, target, async () => {
+      await this.dataSource.transaction(async (em) => {
         await seedAccount(em, s.account);
-        await appendAudit(em, saveAuditActs(s));
+        audited = await appendAudit(em, saveAuditActs(s));
         await writeSaveEffort(em, {
           id: s.saveId,
           renewalId: s.renewalId,
@@ -121,8 +125,10 @@ export class SaveEffortReadModelActivities implements Omit<SaveEffortActivities,
           startedAt: s.startedAt,
           updatedAt: s.updatedAt,
         });
-      }),
-    );
+      });
+      // Committed: the SLA escalations this write added to the audit (a retried write adds none).
+      this.metrics?.countSlaEscalations(audited);
+    });
   }
 
   notify(n: RenewalNotification): Promise<void> {

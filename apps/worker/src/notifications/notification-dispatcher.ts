@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { createHash } from 'node:crypto';
@@ -16,6 +16,7 @@ import {
   type DueDeliveryRow,
   type NewDelivery,
 } from '@retain/persistence';
+import { WorkerMetrics, type DeliveryOutcome } from '../metrics/worker-metrics';
 import { EmailChannel } from './email-channel';
 import type { ChannelName, DigestItem, NotificationChannel, OutgoingNotification } from './notification';
 import { deliveryFor, type NotificationTimingFields } from './notification-timing';
@@ -119,6 +120,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
     @InjectDataSource() private readonly db: DataSource,
     webhook: WebhookChannel,
     email: EmailChannel,
+    @Optional() private readonly metrics?: WorkerMetrics,
   ) {
     this.channels = new Map<ChannelName, NotificationChannel>([
       [webhook.name, webhook],
@@ -221,7 +223,9 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
    * listing every notification in it, and succeed or fail together.
    */
   private async sendDue(now: Date, limit: number): Promise<{ delivered: number; failedAttempts: number }> {
-    return this.db.transaction(async (em) => {
+    // Counted once the outcomes are committed: deliveries (a digest's members each), by channel.
+    const counted: Array<{ channel: string; outcome: DeliveryOutcome; deliveries: number }> = [];
+    const sent = await this.db.transaction(async (em) => {
       const due = await lockDueDeliveries(em, now, limit);
       // Complete each digest the page cut into: every due delivery of the same recipient and digest time.
       const digests = due.filter((d) => d.digest_at !== null);
@@ -255,6 +259,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
         if (outcome.status === 'fulfilled') {
           await markDelivered(em, unit, now);
           delivered += batch.length;
+          counted.push({ channel: first.channel, outcome: 'delivered', deliveries: batch.length });
           continue;
         }
         failedAttempts += 1;
@@ -268,6 +273,11 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
           lastError: message,
           nextAttemptAt: new Date(now.getTime() + (givenUp ? 0 : retryDelayMs(attempts))),
         });
+        counted.push({
+          channel: first.channel,
+          outcome: givenUp ? 'failed_given_up' : 'failed_will_retry',
+          deliveries: batch.length,
+        });
         const what =
           batch.length > 1 || first.digest
             ? `${first.digest ?? ''} digest of ${batch.length}`
@@ -279,6 +289,9 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
       }
       return { delivered, failedAttempts };
     });
+    for (const o of counted)
+      this.metrics?.notificationDeliveries.inc({ channel: o.channel, outcome: o.outcome }, o.deliveries);
+    return sent;
   }
 
   private async sendUnit(batch: DueDeliveryRow[]): Promise<void> {

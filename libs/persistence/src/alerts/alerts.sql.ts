@@ -23,13 +23,20 @@ export interface AlertWrite {
   revision: number;
 }
 
-/** Inserts the alert, or overwrites its state, escalation level and record when `w` is a newer revision. */
-export async function writeAlert(db: Queryable, w: AlertWrite): Promise<void> {
-  await db.query(
-    `INSERT INTO alerts (id, account_id, rule_id, alert_group, severity, state, owner_csm_id, csm_manager_id, escalation_level, triggered_at, respond_by, deliver_at, data, revision, updated_at)
+/**
+ * Inserts the alert, or overwrites its state, escalation level and record when `w` is a
+ * newer revision. True when this call inserted it: the alert was raised (counted once
+ * however often its writes are retried).
+ */
+export async function writeAlert(db: Queryable, w: AlertWrite): Promise<boolean> {
+  // `known` reads the table as it was before the statement: no row yet means this insert raised it.
+  const rows: Array<{ inserted: boolean }> = await db.query(
+    `WITH known AS (SELECT 1 FROM alerts WHERE id = $1)
+     INSERT INTO alerts (id, account_id, rule_id, alert_group, severity, state, owner_csm_id, csm_manager_id, escalation_level, triggered_at, respond_by, deliver_at, data, revision, updated_at)
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14, now())
      ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, escalation_level = EXCLUDED.escalation_level, data = EXCLUDED.data, revision = EXCLUDED.revision, updated_at = now()
-     WHERE alerts.revision < EXCLUDED.revision`,
+     WHERE alerts.revision < EXCLUDED.revision
+     RETURNING NOT EXISTS (SELECT 1 FROM known) AS inserted`,
     [
       w.id,
       w.accountId,
@@ -47,6 +54,7 @@ export async function writeAlert(db: Queryable, w: AlertWrite): Promise<void> {
       w.revision,
     ],
   );
+  return rows[0]?.inserted === true;
 }
 
 /** An alert as read: its account, when it triggered, and its record (`D`). */

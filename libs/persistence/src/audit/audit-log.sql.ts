@@ -33,16 +33,19 @@ export interface AuditEntry {
   detail: Record<string, unknown>;
 }
 
-/** Appends acts in one statement; an act whose dedupe key is already recorded is skipped. */
-export async function appendAudit(db: Queryable, acts: readonly AuditAct[]): Promise<void> {
-  if (acts.length === 0) return;
-  await db.query(
+/**
+ * Appends acts in one statement; an act whose dedupe key is already recorded is skipped.
+ * Returns the actions of the acts it recorded (a skipped one is not among them).
+ */
+export async function appendAudit(db: Queryable, acts: readonly AuditAct[]): Promise<string[]> {
+  if (acts.length === 0) return [];
+  const rows: Array<{ action: string }> = await db.query(
     `INSERT INTO audit_log (at, actor_id, actor_role, action, subject_type, subject_id, account_id, detail, dedupe_key)
      SELECT COALESCE(e.at, now()), e.actor_id, e.actor_role, e.action, e.subject_type, e.subject_id, e.account_id, e.detail, e.dedupe_key
        FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::text[]) WITH ORDINALITY
             AS e(at, actor_id, actor_role, action, subject_type, subject_id, account_id, detail, dedupe_key, n)
       ORDER BY e.n
-     ON CONFLICT (dedupe_key) DO NOTHING`,
+     ON CONFLICT (dedupe_key) DO NOTHING RETURNING action`,
     [
       acts.map((a) => (a.at === undefined ? null : new Date(a.at))),
       acts.map((a) => a.actorId),
@@ -55,6 +58,7 @@ export async function appendAudit(db: Queryable, acts: readonly AuditAct[]): Pro
       acts.map((a) => a.dedupeKey ?? null),
     ],
   );
+  return rows.map((r) => r.action);
 }
 
 export interface AuditFilter {

@@ -194,6 +194,32 @@ export async function expireHeldEvents(db: Queryable, upTo: Date, limit: number)
   return rows.length;
 }
 
+/** The inbox's backlog, for the worker's metrics: what waits for the relay and for how long. */
+export interface InboxBacklog {
+  /** Deliverable events not delivered yet (never held, or released). */
+  deliverable: number;
+  /** Events still held for an account Retain does not know yet. */
+  held: number;
+  /** Seconds the oldest deliverable event has waited (since received, or released); 0 when none waits. */
+  oldestDeliverableAgeSeconds: number;
+}
+
+/** The inbox's backlog now (the partial indexes of the relay and of holding serve both counts). */
+export async function inboxBacklog(db: Queryable): Promise<InboxBacklog> {
+  const rows: Array<{ deliverable: string; held: string; age: number | null }> = await db.query(
+    `SELECT d.deliverable, d.age, (SELECT count(*) FROM inbound_events WHERE ${HOLDING}) AS held
+       FROM (SELECT count(*) AS deliverable,
+                    EXTRACT(EPOCH FROM now() - min(COALESCE(released_at, received_at)))::float8 AS age
+               FROM inbound_events WHERE delivered_at IS NULL AND (held_at IS NULL OR released_at IS NOT NULL)) d`,
+  );
+  const r = rows[0]!;
+  return {
+    deliverable: Number(r.deliverable),
+    held: Number(r.held),
+    oldestDeliverableAgeSeconds: Math.max(0, r.age ?? 0),
+  };
+}
+
 export type HeldEventState = 'held' | 'released' | 'expired';
 
 export interface HeldEventRow {

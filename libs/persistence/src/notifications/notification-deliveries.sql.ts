@@ -111,3 +111,19 @@ export async function markAttemptFailed(
     [u.keys, u.channel, u.recipient, f.status, f.attempts, f.lastError, f.nextAttemptAt],
   );
 }
+
+/**
+ * Pending deliveries whose time has come, by channel, and the seconds the oldest has
+ * been due: the second half of the outbox's backlog, for the worker's metrics (a
+ * delivery waiting for its retry time or its digest is not counted).
+ */
+export async function dueDeliveriesByChannel(
+  db: Queryable,
+): Promise<Array<{ channel: DeliveryChannel; count: number; oldestDueSeconds: number }>> {
+  const rows: Array<{ channel: DeliveryChannel; count: string; age: number }> = await db.query(
+    `SELECT channel, count(*) AS count, EXTRACT(EPOCH FROM now() - min(next_attempt_at))::float8 AS age
+       FROM notification_deliveries WHERE status = 'pending' AND next_attempt_at <= now()
+      GROUP BY channel ORDER BY channel`,
+  );
+  return rows.map((r) => ({ channel: r.channel, count: Number(r.count), oldestDueSeconds: Math.max(0, r.age) }));
+}

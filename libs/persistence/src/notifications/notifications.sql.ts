@@ -124,6 +124,23 @@ export async function lockDueNotifications(db: Queryable, now: Date, limit: numb
   );
 }
 
+/**
+ * Notifications due (`deliver_after` passed) that the dispatcher has not turned into
+ * deliveries yet, and the seconds the oldest has been due (0 when none): the first half
+ * of the outbox's backlog, for the worker's metrics.
+ */
+export async function dueUndispatchedNotifications(
+  db: Queryable,
+): Promise<{ count: number; oldestDueSeconds: number }> {
+  const rows: Array<{ count: string; age: number | null }> = await db.query(
+    `SELECT count(*) AS count, EXTRACT(EPOCH FROM now() - min(n.deliver_after))::float8 AS age
+       FROM notifications n
+      WHERE n.delivered_at IS NULL AND n.deliver_after <= now()
+        AND NOT EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.notification_key = n.key)`,
+  );
+  return { count: Number(rows[0]!.count), oldestDueSeconds: Math.max(0, rows[0]!.age ?? 0) };
+}
+
 /** Marks those of `keys` that got no delivery as delivered at `now` (nothing to send); returns their keys. */
 export async function completeWithoutDeliveries(db: Queryable, keys: readonly string[], now: Date): Promise<string[]> {
   const rows: Array<{ key: string }> = await db.query(
