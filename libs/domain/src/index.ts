@@ -29,3 +29,5 @@ export * from './saves/concession-approval';
 export * from './text';
 export * from './canonical-json';
 export * from './metrics/figures';
+export * from './metrics/period';
+export * from './metrics/grouping';
