@@ -29,5 +29,7 @@ export * from './saves/concession-approval';
 export * from './text';
 export * from './canonical-json';
 export * from './metrics/figures';
+export * from './metrics/period';
+export * from './metrics/grouping';
 export * from './metrics/alert-metrics';
 export * from './metrics/programme-metrics';

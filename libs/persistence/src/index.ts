@@ -24,3 +24,4 @@ export * from './renewals/renewal-tasks.sql';
 export * from './renewals/renewal-audit.sql';
 export * from './saves/save-efforts.sql';
 export * from './saves/save-debriefs.sql';
+export * from './metrics/metrics-reads.sql';

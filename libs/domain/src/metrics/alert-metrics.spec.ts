@@ -143,23 +143,23 @@ describe('alert metrics (docs/metrics.md, "Alert metrics")', () => {
     });
   });
 
-  it('groups by rule and severity, each group recalling the churns its alerts warned of', () => {
+  it('groups by rule and severity in key order, each group recalling the churns its alerts warned of', () => {
     const { groups } = alertMetrics(input, ['ruleId', 'severity'], policy, now);
-    expect(groups.map((g) => [g.key, g.figures])).toEqual([
+    expect(groups.map(({ key, ...figures }) => [key, figures])).toEqual([
+      // in key order: rule, then severity
       [
-        { ruleId: 'usage_drop', severity: 'P1' },
+        { ruleId: 'csm_flag', severity: 'P2' },
         {
-          alerts: fig(3, 3, 1),
-          acknowledged: fig(2 / 3, 2, 3),
-          // (6 + 36) / 2
-          medianHoursToAcknowledge: fig(21, 21, 2),
-          slaBreaches: fig(1 / 3, 1, 3),
-          precision: fig(2 / 3, 2, 3),
-          precisionAgainstTarget: 'below',
+          alerts: fig(1, 1, 1),
+          acknowledged: fig(1, 1, 1),
+          medianHoursToAcknowledge: fig(1, 1, 1),
+          slaBreaches: fig(0, 0, 1),
+          precision: fig(1, 1, 1),
+          precisionAgainstTarget: 'above',
           pendingOutcome: fig(0, 0, 1),
-          // acc-A's first usage_drop P1 was 71 days ahead; every churn counts in the denominator
-          recall: fig(1 / 3, 1, 3),
-          medianLeadDays: fig(71, 71, 1),
+          // a8 warned of acc-F's churn 17 days ahead: too late
+          recall: fig(0, 0, 3),
+          medianLeadDays: fig(17, 17, 1),
         },
       ],
       [
@@ -178,6 +178,22 @@ describe('alert metrics (docs/metrics.md, "Alert metrics")', () => {
         },
       ],
       [
+        { ruleId: 'usage_drop', severity: 'P1' },
+        {
+          alerts: fig(3, 3, 1),
+          acknowledged: fig(2 / 3, 2, 3),
+          // (6 + 36) / 2
+          medianHoursToAcknowledge: fig(21, 21, 2),
+          slaBreaches: fig(1 / 3, 1, 3),
+          precision: fig(2 / 3, 2, 3),
+          precisionAgainstTarget: 'below',
+          pendingOutcome: fig(0, 0, 1),
+          // acc-A's first usage_drop P1 was 71 days ahead; every churn counts in the denominator
+          recall: fig(1 / 3, 1, 3),
+          medianLeadDays: fig(71, 71, 1),
+        },
+      ],
+      [
         { ruleId: 'usage_drop', severity: 'P2' },
         {
           alerts: fig(2, 2, 1),
@@ -191,41 +207,18 @@ describe('alert metrics (docs/metrics.md, "Alert metrics")', () => {
           medianLeadDays: fig(null, 0, 0),
         },
       ],
-      [
-        { ruleId: 'csm_flag', severity: 'P2' },
-        {
-          alerts: fig(1, 1, 1),
-          acknowledged: fig(1, 1, 1),
-          medianHoursToAcknowledge: fig(1, 1, 1),
-          slaBreaches: fig(0, 0, 1),
-          precision: fig(1, 1, 1),
-          precisionAgainstTarget: 'above',
-          pendingOutcome: fig(0, 0, 1),
-          // a8 warned of acc-F's churn 17 days ahead: too late
-          recall: fig(0, 0, 3),
-          medianLeadDays: fig(17, 17, 1),
-        },
-      ],
     ]);
   });
 
   it("groups by segment: a group's churns are its accounts'", () => {
     const { groups } = alertMetrics(input, ['segment'], policy, now);
-    expect(
-      groups.map((g) => [
-        g.key.segment,
-        g.figures.alerts.value,
-        g.figures.precision,
-        g.figures.recall,
-        g.figures.medianLeadDays,
-      ]),
-    ).toEqual([
+    expect(groups.map((g) => [g.key.segment, g.alerts.value, g.precision, g.recall, g.medianLeadDays])).toEqual([
       // a1, a2, a4 all real; acc-A warned 71 days ahead
       ['enterprise', 3, fig(1, 3, 3), fig(1, 1, 1), fig(71, 71, 1)],
-      // a3 and a7 no risk, a5 pending, a8 real; acc-F warned 17 days ahead
-      ['smb', 4, fig(1 / 3, 1, 3), fig(0, 0, 1), fig(17, 17, 1)],
       // a6 real; acc-G never warned
       ['mid_market', 1, fig(1, 1, 1), fig(0, 0, 1), fig(null, 0, 0)],
+      // a3 and a7 no risk, a5 pending, a8 real; acc-F warned 17 days ahead
+      ['smb', 4, fig(1 / 3, 1, 3), fig(0, 0, 1), fig(17, 17, 1)],
     ]);
   });
 
@@ -236,7 +229,7 @@ describe('alert metrics (docs/metrics.md, "Alert metrics")', () => {
       policy,
       now,
     );
-    expect(result.groups).toEqual([{ key: { segment: 'mid_market' }, figures: result.total }]);
+    expect(result.groups).toEqual([{ key: { segment: 'mid_market' }, ...result.total }]);
     expect(result.total).toMatchObject({
       alerts: fig(0, 0, 1),
       acknowledged: fig(null, 0, 0),
@@ -247,6 +240,9 @@ describe('alert metrics (docs/metrics.md, "Alert metrics")', () => {
     expect(
       alertMetrics({ alerts: [], outcomes: [], churns: [], warnings: [] }, ['ruleId'], policy, now).groups,
     ).toEqual([]);
+    // Without groupBy: one group, keyed {}, equal to the total.
+    const whole = alertMetrics(input, [], policy, now);
+    expect(whole.groups).toEqual([{ key: {}, ...whole.total }]);
   });
 
   it.each([

@@ -1,4 +1,7 @@
 import { amount, median, ratio, type Figure } from './figures';
+import { groupByDimensions, groupSetsByDimensions, type GroupKey } from './grouping';
+import type { MetricsPeriod } from './period';
+import type { MetricsPolicy } from '../policy/sections/metrics.policy';
 
 /**
  * Alert metrics (docs/metrics.md, "Alert metrics"): how alerts are handled (count, share
@@ -8,21 +11,11 @@ import { amount, median, ratio, type Figure } from './figures';
  * libs/persistence/src/metrics/alert-metrics.sql.ts, `now` is an argument.
  */
 
-/** The policy settings the alert metrics read (the `metrics` section's keys of the same names). */
-export interface AlertMetricsPolicy {
-  /** Precision target: at least `from`, at most `to` of alerts should be real risk. */
-  alertPrecisionTarget: { from: number; to: number };
-  /** An alert is real risk when its account churned, downsized or needed a save within this many days after it. */
-  alertOutcomeWindowDays: number;
-  /** A churn counts as warned of in time when an alert came at least this many days before its decision. */
-  alertLeadDays: number;
-}
-
-/** The reporting period: calendar dates, both included, in UTC. */
-export interface MetricsPeriod {
-  from: string;
-  to: string;
-}
+/** The policy settings the alert metrics read (docs/metrics.md, "Alert metrics"). */
+export type AlertMetricsPolicy = Pick<
+  MetricsPolicy,
+  'alertPrecisionTarget' | 'alertOutcomeWindowDays' | 'alertLeadDays'
+>;
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -128,10 +121,8 @@ export interface AlertMetricFigures {
   medianLeadDays: Figure;
 }
 
-export interface AlertMetricGroup {
-  key: Partial<Record<AlertMetricDimension, string>>;
-  figures: AlertMetricFigures;
-}
+/** A group: its key (each groupBy dimension with its value) and its figures. */
+export type AlertMetricGroup = { key: GroupKey } & AlertMetricFigures;
 
 export interface AlertMetricsResult {
   total: AlertMetricFigures;
@@ -141,21 +132,20 @@ export interface AlertMetricsResult {
 function dimensionValue(
   row: Partial<MetricAccountFacts & { ruleId: string; severity: string }>,
   d: AlertMetricDimension,
-): string {
+): string | null {
   switch (d) {
     case 'ruleId':
-      return row.ruleId ?? '';
+      return row.ruleId ?? null;
     case 'severity':
-      return row.severity ?? '';
+      return row.severity ?? null;
     case 'segment':
-      return row.segment ?? '';
+      return row.segment ?? null;
     case 'csm':
-      return row.ownerCsmId ?? '';
+      return row.ownerCsmId ?? null;
     case 'team':
-      return row.csmManagerId ?? 'none';
+      return row.csmManagerId ?? null;
   }
 }
-
 /** Whether the alert was answered late: escalated, or acknowledged or resolved after its respond-by time (or neither, and that time has passed). */
 export function alertSlaBreached(a: AlertMetricRow, nowMs: number): boolean {
   if (a.escalated) return true;
@@ -227,8 +217,8 @@ function figuresOf(
 }
 
 /**
- * The alert metrics of a period, in total and per group of `groupBy` (the rule and
- * severity by default). `alerts` are those triggered in the period; `outcomes` what
+ * The alert metrics of a period, in total and per group of `groupBy` (groups in key
+ * order, null last; without groupBy one group keyed {} equal to the total). `alerts` are those triggered in the period; `outcomes` what
  * happened on their accounts up to the end of their windows; `churns` the renewals
  * decided churned in the period, `warnings` the alerts on their accounts in the outcome
  * window before each decision (they may predate the period). A group's recall counts
@@ -258,29 +248,23 @@ export function alertMetrics(
     });
   };
   const total = figuresOf(input.alerts, input.outcomes, input.churns, warningsBefore, policy, nowMs);
-  if (groupBy.length === 0) return { total, groups: [] };
+  if (groupBy.length === 0) return { total, groups: [{ key: {}, ...total }] };
 
-  const keyOf = (row: Parameters<typeof dimensionValue>[0]) =>
-    JSON.stringify(groupBy.map((d) => dimensionValue(row, d)));
-  const keys = new Map<string, Partial<Record<AlertMetricDimension, string>>>();
-  const remember = (row: Parameters<typeof dimensionValue>[0]) => {
-    const k = keyOf(row);
-    if (!keys.has(k)) keys.set(k, Object.fromEntries(groupBy.map((d) => [d, dimensionValue(row, d)])));
-  };
-  for (const a of input.alerts) remember(a);
+  const accountDims = groupBy.filter((d) => !ALERT_LEVEL.has(d));
+  const alertDims = groupBy.filter((d) => ALERT_LEVEL.has(d));
   // Groups of the account's dimensions alone also show churns without alerts in the period.
-  if (groupBy.every((d) => !ALERT_LEVEL.has(d))) for (const c of input.churns) remember(c);
-
-  const groups: AlertMetricGroup[] = [];
-  for (const key of keys.values()) {
-    const accountDims = groupBy.filter((d) => !ALERT_LEVEL.has(d));
-    const alertDims = groupBy.filter((d) => ALERT_LEVEL.has(d));
+  const grouped = alertDims.length
+    ? groupByDimensions(input.alerts, groupBy, dimensionValue).map((g) => ({ key: g.key, alerts: g.rows }))
+    : groupSetsByDimensions({ alerts: input.alerts, churns: input.churns }, groupBy, {
+        alerts: dimensionValue,
+        churns: dimensionValue,
+      }).map((g) => ({ key: g.key, alerts: g.sets.alerts }));
+  const groups: AlertMetricGroup[] = grouped.map(({ key, alerts }) => {
     const matches = (row: Parameters<typeof dimensionValue>[0], dims: readonly AlertMetricDimension[]) =>
       dims.every((d) => dimensionValue(row, d) === key[d]);
-    const alerts = input.alerts.filter((a) => matches(a, groupBy));
     const churns = input.churns.filter((c) => matches(c, accountDims));
     const warningsOf = (c: ChurnRow) => warningsBefore(c).filter((w) => matches(w, alertDims));
-    groups.push({ key, figures: figuresOf(alerts, input.outcomes, churns, warningsOf, policy, nowMs) });
-  }
+    return { key, ...figuresOf(alerts, input.outcomes, churns, warningsOf, policy, nowMs) };
+  });
   return { total, groups };
 }

@@ -1,14 +1,10 @@
 import { arrAfterSave } from '../saves/save-hand-off';
 import type { SaveOutcomeKind } from '../saves/save-outcome';
-import {
-  againstTargetRange,
-  inPeriod,
-  periodBounds,
-  type MetricAccountFacts,
-  type MetricsPeriod,
-  type TargetBand,
-} from './alert-metrics';
+import { againstTargetRange, inPeriod, periodBounds, type MetricAccountFacts, type TargetBand } from './alert-metrics';
 import { amount, median, ratio, type Figure } from './figures';
+import { groupSetsByDimensions, type GroupKey } from './grouping';
+import type { MetricsPeriod } from './period';
+import type { MetricsPolicy } from '../policy/sections/metrics.policy';
 
 /**
  * Programme metrics (docs/metrics.md, "Programme metrics"; docs/rulebook.md §6): how soon
@@ -18,22 +14,11 @@ import { amount, median, ratio, type Figure } from './figures';
  * Pure: the rows come from libs/persistence/src/metrics/programme-metrics.sql.ts.
  */
 
-/** The policy settings the programme metrics read (the `metrics` section's keys of the same names). */
-export interface ProgrammeMetricsPolicy {
-  /** What an hour of effort on a save costs (US cents). */
-  effortHourlyCostCents: number;
-  targets: { highRiskSaveRateAbove: number; programmeRoiFrom: number; programmeRoiTo: number };
-  programme: {
-    /** A saved account's lifetime value is its ARR kept times this many years. */
-    averageLifetimeYears: number;
-    /** The share of attempted saves that would have renewed without the programme. */
-    naturalSaveRate: number;
-    /** The programme's fixed cost besides effort (US cents a month). */
-    monthlyProgrammeCostCents: number;
-  };
-  /** The upper bounds (inclusive) of the health-score bands, ascending, the last 100. */
-  healthScoreBandsUpTo: readonly number[];
-}
+/** The policy settings the programme metrics read (docs/metrics.md, "Programme metrics"). */
+export type ProgrammeMetricsPolicy = Pick<
+  MetricsPolicy,
+  'effortHourlyCostCents' | 'targets' | 'programme' | 'healthScoreBandsUpTo'
+>;
 
 /** A renewal of the book: its classification history, its decision, its save and its account's customer-since date. */
 export interface ProgrammeRenewalRow extends MetricAccountFacts {
@@ -122,10 +107,8 @@ export interface ProgrammeMetricFigures {
   unscoredAccounts: Figure;
 }
 
-export interface ProgrammeMetricGroup {
-  key: Partial<Record<ProgrammeMetricDimension, string>>;
-  figures: ProgrammeMetricFigures;
-}
+/** A group: its key (each groupBy dimension with its value) and its figures. */
+export type ProgrammeMetricGroup = { key: GroupKey } & ProgrammeMetricFigures;
 
 export interface ProgrammeMetricsResult {
   total: ProgrammeMetricFigures;
@@ -136,14 +119,14 @@ const DAY_MS = 86_400_000;
 const HEALTHY = new Set(['green', 'expansion']);
 const AT_RISK = new Set(['yellow', 'red']);
 
-function dimensionValue(row: MetricAccountFacts, d: ProgrammeMetricDimension): string {
+function dimensionValue(row: MetricAccountFacts, d: ProgrammeMetricDimension): string | null {
   switch (d) {
     case 'segment':
       return row.segment;
     case 'csm':
       return row.ownerCsmId;
     case 'team':
-      return row.csmManagerId ?? 'none';
+      return row.csmManagerId;
   }
 }
 
@@ -283,7 +266,8 @@ function figuresOf(
 }
 
 /**
- * The programme metrics of a period, in total and per group of `groupBy`. The monthly
+ * The programme metrics of a period, in total and per group of `groupBy` (groups in key
+ * order, null last; without groupBy one group keyed {} equal to the total). The monthly
  * programme cost counts in the total only: a group's cost is its saves' effort.
  */
 export function programmeMetrics(
@@ -300,24 +284,15 @@ export function programmeMetrics(
   }
   const fixedCost = policy.programme.monthlyProgrammeCostCents * periodMonths(period);
   const total = figuresOf(input, actsByRenewal, period, policy, fixedCost);
-  if (groupBy.length === 0) return { total, groups: [] };
-
-  const keyOf = (row: MetricAccountFacts) => JSON.stringify(groupBy.map((d) => dimensionValue(row, d)));
-  const keys = new Map<string, Partial<Record<ProgrammeMetricDimension, string>>>();
-  for (const row of [...input.renewals, ...input.saves, ...input.health]) {
-    const k = keyOf(row);
-    if (!keys.has(k)) keys.set(k, Object.fromEntries(groupBy.map((d) => [d, dimensionValue(row, d)])));
-  }
-  const groups: ProgrammeMetricGroup[] = [];
-  for (const [k, key] of keys) {
-    const mine = <R extends MetricAccountFacts>(rows: readonly R[]) => rows.filter((r) => keyOf(r) === k);
-    const part: ProgrammeMetricsInput = {
-      renewals: mine(input.renewals),
-      alertActs: input.alertActs,
-      saves: mine(input.saves),
-      health: mine(input.health),
-    };
-    groups.push({ key, figures: figuresOf(part, actsByRenewal, period, policy, 0) });
-  }
+  if (groupBy.length === 0) return { total, groups: [{ key: {}, ...total }] };
+  const sets = { renewals: input.renewals, saves: input.saves, health: input.health };
+  const groups = groupSetsByDimensions(sets, groupBy, {
+    renewals: dimensionValue,
+    saves: dimensionValue,
+    health: dimensionValue,
+  }).map((g) => ({
+    key: g.key,
+    ...figuresOf({ ...g.sets, alertActs: input.alertActs }, actsByRenewal, period, policy, 0),
+  }));
   return { total, groups };
 }

@@ -13,6 +13,7 @@ import {
   validateEarlyWarningPolicy,
   type EarlyWarningPolicy,
 } from './sections/early-warning.policy';
+import { METRICS_DEFAULTS, validateMetricsPolicy, type MetricsPolicy } from './sections/metrics.policy';
 import {
   NOTIFICATION_DEFAULTS,
   validateNotificationPolicy,
@@ -38,6 +39,7 @@ export {
   type PlaybookStep,
 } from './sections/alert-playbooks.policy';
 export { ALERT_ESCALATION_ROLES } from './sections/alert-routing.policy';
+export { FORECAST_CATEGORIES, type ForecastCategory, type MetricsPolicy } from './sections/metrics.policy';
 export {
   WORKFLOW_NOTIFICATION_KINDS,
   type NotificationPolicy,
@@ -91,17 +93,23 @@ export interface RetainPolicy {
   earlyWarning: EarlyWarningPolicy;
   /** How the workflows' own notifications are timed (the dispatcher reads the deployment's). */
   notifications: NotificationPolicy;
+  /**
+   * What the metrics are read against (docs/metrics.md). The api reads the deployment's;
+   * workflows started before 2026-12-01.10 carry policies without it.
+   */
+  metrics: MetricsPolicy;
 }
 
 /** Each section's defaults under one version: change the version whenever any of them changes. */
 const DEFAULTS: RetainPolicy = {
-  version: '2026-12-01.8',
+  version: '2026-12-01.10',
   renewal: RENEWAL_DEFAULTS,
   save: SAVE_DEFAULTS,
   postSave: POST_SAVE_DEFAULTS,
   winBack: WIN_BACK_DEFAULTS,
   earlyWarning: EARLY_WARNING_DEFAULTS,
   notifications: NOTIFICATION_DEFAULTS,
+  metrics: METRICS_DEFAULTS,
 };
 
 function deepFreeze<T>(value: T): T {
@@ -206,6 +214,7 @@ export function validatePolicy(policy: RetainPolicy): string[] {
     ...validateLaunchWindow(policy.renewal.launchWindow),
     ...validateEarlyWarningPolicy(policy.earlyWarning),
     ...validateNotificationPolicy(policy.notifications),
+    ...validateMetricsPolicy(policy.metrics),
   ];
   if (typeof policy.version !== 'string' || policy.version.length === 0) errors.push('version: a non-empty string');
   return errors;
