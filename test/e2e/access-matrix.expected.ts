@@ -94,6 +94,9 @@ export const EXPECTED_ACCESS: Record<string, string> = {
 
   'GET /audit': /*                                      */ '--- --- YYY YYY --- --- --- ---',
 
+  'GET /metrics/alerts': /*                             */ 'Y-- YY- YYY YYY --- --- YYY ---',
+  'GET /metrics/programme': /*                          */ 'Y-- YY- YYY YYY --- --- YYY ---',
+
   'GET /policy': /*                                     */ 'YYY YYY YYY YYY --- --- YYY ---',
   'GET /policy/versions': /*                            */ 'YYY YYY YYY YYY --- --- YYY ---',
 };

@@ -16,6 +16,8 @@ import { AccountFactsService } from './accounts/account-facts.service';
 import { AccountsController } from './accounts/accounts.controller';
 import { AccountsService } from './accounts/accounts.service';
 import { AuditController } from './audit/audit.controller';
+import { AlertProgrammeMetricsController } from './metrics/alert-programme-metrics.controller';
+import { AlertProgrammeMetricsService } from './metrics/alert-programme-metrics.service';
 import { InputLimitsInterceptor } from './common/input-limits';
 import { PostgresThrottlerStorage } from './rate-limits/postgres-throttler.storage';
 import { ADDRESS_LIMIT, AddressRateLimitGuard, KEY_LIMIT, KeyRateLimitGuard } from './rate-limits/rate-limit.guard';
@@ -95,6 +97,7 @@ export class AppModule {
         MonitoringController,
         WinBacksController,
         EventsController,
+        AlertProgrammeMetricsController,
         AlertsController,
         AccountsController,
         AuditController,
@@ -119,6 +122,7 @@ export class AppModule {
         SavesService,
         FollowUpsService,
         EventsService,
+        AlertProgrammeMetricsService,
         AlertsService,
         AccountsService,
         PolicyService,
