@@ -31,3 +31,6 @@ export * from './canonical-json';
 export * from './metrics/figures';
 export * from './metrics/period';
 export * from './metrics/grouping';
+export * from './metrics/save-metrics';
+export * from './metrics/renewal-metrics';
+export * from './metrics/renewal-forecast';
