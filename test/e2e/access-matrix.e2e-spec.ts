@@ -552,6 +552,23 @@ describe('access: every route × every role × own, own team and other team', ()
     }),
     'GET /accounts/:accountId/risk': (w) => ({ method: 'GET', path: `/accounts/${w.account}/risk` }),
     'GET /audit': () => ({ method: 'GET', path: '/audit' }),
+    // Grouped by CSM over the worlds' dates: the world's CSM has a group when its account is counted.
+    'GET /metrics/saves': (w) => ({
+      method: 'GET',
+      path: `/metrics/saves?groupBy=csm&from=${addDays(today, -1)}&to=${addDays(today, 90)}`,
+      listed: (b) =>
+        b.groups.some(
+          (g: { key: { csm: string }; saves: { value: number } }) => g.key.csm === w.csm && g.saves.value > 0,
+        ),
+    }),
+    'GET /metrics/renewals': (w) => ({
+      method: 'GET',
+      path: `/metrics/renewals?groupBy=csm&from=${addDays(today, -1)}&to=${addDays(today, 90)}`,
+      listed: (b) =>
+        b.groups.some(
+          (g: { key: { csm: string }; renewals: { value: number } }) => g.key.csm === w.csm && g.renewals.value > 0,
+        ),
+    }),
   };
 
   it('has one expected row and one request for every route of the api, and nothing else', () => {

@@ -56,7 +56,7 @@ function policyClaims(md: string): Array<{ key: string; stated: string | null }>
   const flat = md.replace(/\s+/g, ' ');
   const out: Array<{ key: string; stated: string | null }> = [];
   for (const m of flat.matchAll(
-    /`((?:renewal|save|postSave|winBack|earlyWarning)(?:\.[A-Za-z0-9_]+)+)`( = ([A-Za-z0-9_.-]+))?/g,
+    /`((?:renewal|save|postSave|winBack|earlyWarning|notifications|metrics)(?:\.[A-Za-z0-9_]+)+)`( = ([A-Za-z0-9_.-]+))?/g,
   )) {
     out.push({ key: m[1]!, stated: m[3] === undefined ? null : m[3].replace(/\.+$/, '') });
   }

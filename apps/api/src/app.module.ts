@@ -22,6 +22,8 @@ import { InputLimitsInterceptor } from './common/input-limits';
 import { PostgresThrottlerStorage } from './rate-limits/postgres-throttler.storage';
 import { ADDRESS_LIMIT, AddressRateLimitGuard, KEY_LIMIT, KeyRateLimitGuard } from './rate-limits/rate-limit.guard';
 import { AlertsController } from './alerts/alerts.controller';
+import { MetricsController } from './metrics/metrics.controller';
+import { MetricsService } from './metrics/metrics.service';
 import { PolicyController } from './policy/policy.controller';
 import { PolicyService } from './policy/policy.service';
 import { AlertsService } from './alerts/alerts.service';
@@ -102,6 +104,7 @@ export class AppModule {
         AccountsController,
         AuditController,
         PolicyController,
+        MetricsController,
       ],
       providers: [
         { provide: AppConfig, useValue: config },
@@ -126,6 +129,7 @@ export class AppModule {
         AlertsService,
         AccountsService,
         PolicyService,
+        MetricsService,
       ],
     };
   }

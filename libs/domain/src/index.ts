@@ -31,5 +31,8 @@ export * from './canonical-json';
 export * from './metrics/figures';
 export * from './metrics/period';
 export * from './metrics/grouping';
+export * from './metrics/save-metrics';
+export * from './metrics/renewal-metrics';
+export * from './metrics/renewal-forecast';
 export * from './metrics/alert-metrics';
 export * from './metrics/programme-metrics';

@@ -1,5 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
-import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { ApiProperty, type ApiPropertyOptions } from '@nestjs/swagger';
 
 /** A figure (docs/metrics.md, "Conventions"): its value with what it was computed from. */
 export class FigureView {
@@ -21,7 +20,7 @@ export class MetricsFiltersView {
 }
 
 /** The schema of a group's key: each groupBy dimension with its value (null: the rows have none). */
-export const GROUP_KEY_SCHEMA: SchemaObject = {
+export const GROUP_KEY_SCHEMA: ApiPropertyOptions = {
   type: 'object',
   additionalProperties: { type: 'string', nullable: true },
   description: 'Each groupBy dimension with its value (null: the rows have none); {} without groupBy',

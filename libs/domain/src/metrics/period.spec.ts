@@ -36,6 +36,13 @@ describe('metricsPeriod: the dates a metrics request reads', () => {
       { field: 'from', problem: 'from must be a date YYYY-MM-DD' },
     ],
     ['not a date', { to: 'yesterday' }, { field: 'to', problem: 'to must be a date YYYY-MM-DD' }],
+    [
+      'a year before 1900',
+      { from: '1899-12-31' },
+      { field: 'from', problem: 'from must be from 1900-01-01 to 9000-12-31' },
+    ],
+    ['a year after 9000', { to: '9001-01-01' }, { field: 'to', problem: 'to must be from 1900-01-01 to 9000-12-31' }],
+    ['the last day allowed', { from: '9000-12-31' }, { period: { from: '9000-12-31', to: '9000-12-31' } }],
   ])('%s', (_what, q, expected) => {
     expect(metricsPeriod(q, TODAY)).toEqual(expected);
   });

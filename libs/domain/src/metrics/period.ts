@@ -12,11 +12,14 @@ export interface MetricsPeriod {
 
 /** The longest period one request reads. */
 export const MAX_METRICS_PERIOD_MONTHS = 36;
+/** The dates a period may name: calendar arithmetic and the database stay within four-digit years. */
+export const METRICS_DATE_RANGE = { from: '1900-01-01', to: '9000-12-31' } as const;
 /** The period when the request names none: the 12 months up to `to`. */
 export const DEFAULT_METRICS_PERIOD_MONTHS = 12;
 
 /**
- * The period of a request: `from` and `to` as given; `to` defaults to `today`, `from` to
+ * The period of a request: `from` and `to` as given (dates from 1900-01-01 to
+ * 9000-12-31); `to` defaults to `today`, `from` to
  * the day after `to` less 12 months (so 12 whole months end on `to`). `to` may not be
  * before `from`, and the period spans at most 36 months (`to` before `from` + 36 months).
  * The period, or the problem with the parameter it names.
@@ -25,8 +28,13 @@ export function metricsPeriod(
   q: { from?: string | undefined; to?: string | undefined },
   today: string,
 ): { period: MetricsPeriod } | { field: 'from' | 'to'; problem: string } {
-  if (q.from !== undefined && !isIsoDate(q.from)) return { field: 'from', problem: 'from must be a date YYYY-MM-DD' };
-  if (q.to !== undefined && !isIsoDate(q.to)) return { field: 'to', problem: 'to must be a date YYYY-MM-DD' };
+  for (const field of ['from', 'to'] as const) {
+    const v = q[field];
+    if (v === undefined) continue;
+    if (!isIsoDate(v)) return { field, problem: `${field} must be a date YYYY-MM-DD` };
+    if (v < METRICS_DATE_RANGE.from || v > METRICS_DATE_RANGE.to)
+      return { field, problem: `${field} must be from ${METRICS_DATE_RANGE.from} to ${METRICS_DATE_RANGE.to}` };
+  }
   const to = q.to ?? (q.from !== undefined && q.from > today ? q.from : today);
   const from = q.from ?? addDays(addMonths(to, -DEFAULT_METRICS_PERIOD_MONTHS), 1);
   if (to < from) return { field: 'to', problem: 'to must not be before from' };
