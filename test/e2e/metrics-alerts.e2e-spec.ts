@@ -163,7 +163,7 @@ describe('metrics of alerts and of the programme, end to end', () => {
       slaBreaches: fig(0, 0, 2),
       // acc-ma-1 churned after its alert, acc-ma-2 has a save running: both real risk
       precision: fig(1, 2, 2),
-      precisionAgainstTarget: 'above',
+      precisionTarget: { from: 0.7, to: 0.8, band: 'above' },
       pendingOutcome: fig(0, 0, 1),
       // acc-ma-1's churn was warned only moments ahead, not 30 days
       recall: fig(0, 0, 1),
@@ -199,7 +199,7 @@ describe('metrics of alerts and of the programme, end to end', () => {
       medianTenureMonthsAtChurn: fig(tenure, tenure, 1),
       // acc-ma-1's save, red at start, lost with the churn; acc-ma-2's still runs
       highRiskSaveRate: fig(0, 0, 1),
-      highRiskSaveRateAgainstTarget: 'missed',
+      highRiskSaveRateTarget: { target: 0.6, met: false },
       savesAttempted: fig(1, 1, 1),
       savedAccounts: fig(0, 0, 1),
       averageLifetimeValueCents: fig(0, 0, 0),
@@ -208,7 +208,7 @@ describe('metrics of alerts and of the programme, end to end', () => {
       effortHours: fig(0, 0, 1),
       programmeCostCents: fig(0, 0, 1),
       programmeRoi: fig(null, 0, 0),
-      programmeRoiAgainstTarget: null,
+      programmeRoiTarget: { from: 4, to: 6, band: null },
       // acc-ma-1 scored 85; acc-ma-2 has no score
       healthScoreBands: ['0-20', '21-40', '41-60', '61-80', '81-100'].map((band) => ({
         band,
@@ -277,7 +277,7 @@ describe('metrics of alerts and of the programme, end to end', () => {
       'acknowledged.numerator': '1',
       'acknowledged.denominator': '2',
       'precision.value': '1',
-      precisionAgainstTarget: 'above',
+      'precisionTarget.band': 'above',
       'recall.denominator': '1',
     });
     const programme = await stack.request('GET', '/metrics/programme', {

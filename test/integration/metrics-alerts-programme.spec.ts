@@ -5,7 +5,6 @@ import {
   MetricsReadTooLarge,
   readAlertMetricRows,
   readAlertsTriggered,
-  readChurnWarnings,
   readProgrammeMetricRows,
   type AccountScope,
   type AlertMetricsRead,
@@ -85,6 +84,8 @@ async function insertAlert(
     resolved?: string;
     escalationLevel?: number;
     tasksDone?: string[];
+    /** The CSM it was routed to, when not the account's owner now (the account changed hands since). */
+    routedTo?: string;
   },
 ) {
   const data = {
@@ -104,7 +105,7 @@ async function insertAlert(
   await db.query(
     `INSERT INTO alerts (id, account_id, rule_id, alert_group, severity, state, owner_csm_id, csm_manager_id, escalation_level,
                          triggered_at, respond_by, deliver_at, data, revision)
-     SELECT $1, $2, $3, 'usage', $4, $5, a.owner_csm_id, a.csm_manager_id, $6, $7, $8, $7, $9, 1 FROM accounts a WHERE a.id = $2`,
+     SELECT $1, $2, $3, 'usage', $4, $5, COALESCE($10, a.owner_csm_id), a.csm_manager_id, $6, $7, $8, $7, $9, 1 FROM accounts a WHERE a.id = $2`,
     [
       id,
       accountId,
@@ -115,6 +116,7 @@ async function insertAlert(
       a.triggeredAt,
       a.respondBy ?? a.triggeredAt,
       JSON.stringify(data),
+      a.routedTo ?? null,
     ],
   );
 }
@@ -226,6 +228,8 @@ describe('alert metrics reads (PostgreSQL)', () => {
     // After the period, and on the other team's account.
     await alert('a9', 'A', 'usage_drop', 'P1', '2026-07-01T00:00:00Z', '2026-07-02T00:00:00Z');
     await alert('h1', 'H', 'usage_drop', 'P1', '2026-03-01T00:00:00Z', '2026-03-02T00:00:00Z');
+    // Mid-2025, routed to acc-A's CSM of the time.
+    await alert('x1', 'A', 'usage_drop', 'P1', '2025-06-01T00:00:00Z', '2025-06-02T00:00:00Z', { routedTo: 'csm-old' });
 
     await insertRenewal(db, 'r-A', 'acc-A', { decision: { outcome: 'churned', decidedAt: '2026-03-01T00:00:00Z' } });
     await insertRenewal(db, 'r-E', 'acc-E', { decision: { outcome: 'downsized', decidedAt: '2026-05-20T00:00:00Z' } });
@@ -273,7 +277,7 @@ describe('alert metrics reads (PostgreSQL)', () => {
   it('gives the hand-computed figures of docs/metrics.md', async () => {
     const rows = await readAlertMetricRows(db, read({ scope: ownedBy('csm-1') }));
     // The 90-day window before each churn: acc-A's a0, a1, a2 and acc-F's a8 (a7 is 111 days before).
-    expect((await readChurnWarnings(db, read({ scope: ownedBy('csm-1') }))).map((w) => w.triggeredAt)).toEqual([
+    expect(rows.warnings.map((w) => w.triggeredAt)).toEqual([
       '2025-12-20T00:00:00.000Z',
       '2026-01-10T00:00:00.000Z',
       '2026-02-01T00:00:00.000Z',
@@ -286,7 +290,7 @@ describe('alert metrics reads (PostgreSQL)', () => {
       medianHoursToAcknowledge: fig(6, 6, 5),
       slaBreaches: fig(3 / 8, 3, 8),
       precision: fig(5 / 7, 5, 7),
-      precisionAgainstTarget: 'within',
+      precisionTarget: { from: 0.7, to: 0.8, band: 'within' },
       pendingOutcome: fig(1, 1, 1),
       recall: fig(1 / 3, 1, 3),
       medianLeadDays: fig(44, 44, 2),
@@ -299,7 +303,7 @@ describe('alert metrics reads (PostgreSQL)', () => {
     ]);
   });
 
-  it('scopes and filters on the account', async () => {
+  it('scopes on the account, and filters on what the alert records', async () => {
     const ids = async (r: AlertMetricsRead) => (await readAlertsTriggered(db, r)).map((a) => a.id).sort();
     expect(await ids(read())).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8', 'h1']);
     expect(await ids(read({ scope: ownedBy('csm-2') }))).toEqual(['h1']);
@@ -309,6 +313,15 @@ describe('alert metrics reads (PostgreSQL)', () => {
     // A churn outside the scope is no churn of the reader's.
     const churns = (await readAlertMetricRows(db, read({ filters: { segment: 'smb' } }))).churns;
     expect(churns.map((c) => c.renewalId)).toEqual(['r-F']);
+    // The CSM filter and the row's CSM are the alert's (who it was routed to); the scope is the account's now.
+    const june = { period: { from: '2025-06-01', to: '2025-06-01' } };
+    expect(await ids(read({ ...june, filters: { csmId: 'csm-old' } }))).toEqual(['x1']);
+    expect(await ids(read({ ...june, filters: { csmId: 'csm-1' } }))).toEqual([]);
+    expect(await ids(read({ ...june, scope: ownedBy('csm-1') }))).toEqual(['x1']);
+    expect((await readAlertsTriggered(db, read(june)))[0]).toMatchObject({
+      ownerCsmId: 'csm-old',
+      csmManagerId: 'mgr-1',
+    });
     // One day: Jan 10, both ends included.
     expect(await ids(read({ period: { from: '2026-01-10', to: '2026-01-10' } }))).toEqual(['a1']);
   });
@@ -539,7 +552,7 @@ describe('programme metrics reads (PostgreSQL)', () => {
       medianTenureMonthsAtChurn: fig(23, 23, 2),
       // s1 lost and s2 saved were red at start; s7 had no category
       highRiskSaveRate: fig(1 / 2, 1, 2),
-      highRiskSaveRateAgainstTarget: 'missed',
+      highRiskSaveRateTarget: { target: 0.6, met: false },
       savesAttempted: fig(3, 3, 1),
       savedAccounts: fig(2, 2, 1),
       // ($50K + $30K) × 3 years / 2 = $120K
@@ -554,7 +567,7 @@ describe('programme metrics reads (PostgreSQL)', () => {
         24_000_000 - 0.2 * 3 * 12_000_000 - 525_000,
         525_000,
       ),
-      programmeRoiAgainstTarget: 'above',
+      programmeRoiTarget: { from: 4, to: 6, band: 'above' },
       unscoredAccounts: fig(3, 3, 1),
     });
     expect(total.healthScoreBands.map((b) => [b.band, b.accounts.numerator])).toEqual([

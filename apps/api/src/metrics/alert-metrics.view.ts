@@ -4,6 +4,19 @@ import { FigureView, GROUP_KEY_SCHEMA, MetricsReportBaseView } from './metrics.v
 
 const TARGET_BANDS: TargetBand[] = ['below', 'within', 'above'];
 
+/** A target range (both ends included) and where the figure stands in it. */
+export class TargetRangeCheckView {
+  @ApiProperty() from!: number;
+  @ApiProperty() to!: number;
+  @ApiProperty({
+    type: String,
+    enum: TARGET_BANDS,
+    nullable: true,
+    description: 'below, within or above the range; null when the figure has no value',
+  })
+  band!: TargetBand | null;
+}
+
 /** The alert metrics (docs/metrics.md, "Alert metrics"). */
 export class AlertMetricsView implements AlertMetricFigures {
   @ApiProperty({ type: FigureView, description: 'Alerts triggered in the period (open, acknowledged and resolved)' })
@@ -22,13 +35,8 @@ export class AlertMetricsView implements AlertMetricFigures {
       'Real risk (the account churned, downsized or had a save within metrics.alertOutcomeWindowDays) / alerts whose outcome is known',
   })
   precision!: FigureView;
-  @ApiProperty({
-    type: String,
-    enum: TARGET_BANDS,
-    nullable: true,
-    description: 'Precision against metrics.alertPrecisionTarget; null without precision',
-  })
-  precisionAgainstTarget!: TargetBand | null;
+  @ApiProperty({ type: TargetRangeCheckView, description: 'Precision against metrics.alertPrecisionTarget' })
+  precisionTarget!: TargetRangeCheckView;
   @ApiProperty({ type: FigureView, description: 'Alerts whose window is still open with no outcome yet' })
   pendingOutcome!: FigureView;
   @ApiProperty({

@@ -1,5 +1,7 @@
 import { ApiProperty, type ApiPropertyOptions } from '@nestjs/swagger';
-import type { GroupKey, OneSidedTarget, ProgrammeMetricFigures, TargetBand } from '@retain/domain';
+import type { GroupKey, ProgrammeMetricFigures } from '@retain/domain';
+import { TargetRangeCheckView } from './alert-metrics.view';
+import { TargetCheckView } from './renewal-metrics.view';
 import { FigureView, GROUP_KEY_SCHEMA, MetricsReportBaseView } from './metrics.view';
 
 export class HealthScoreBandView {
@@ -31,13 +33,8 @@ export class ProgrammeMetricsView implements ProgrammeMetricFigures {
   medianTenureMonthsAtChurn!: FigureView;
   @ApiProperty({ type: FigureView, description: 'Saves red at start saved / those with an outcome in the period' })
   highRiskSaveRate!: FigureView;
-  @ApiProperty({
-    type: String,
-    enum: ['met', 'missed'],
-    nullable: true,
-    description: 'Against metrics.targets.highRiskSaveRateAbove; null without such saves',
-  })
-  highRiskSaveRateAgainstTarget!: OneSidedTarget | null;
+  @ApiProperty({ type: TargetCheckView, description: 'Above metrics.targets.highRiskSaveRateAbove' })
+  highRiskSaveRateTarget!: TargetCheckView;
   @ApiProperty({ type: FigureView, description: 'Saves with an outcome (saved or lost) in the period' })
   savesAttempted!: FigureView;
   @ApiProperty({ type: FigureView, description: 'Of them, saved' }) savedAccounts!: FigureView;
@@ -60,12 +57,10 @@ export class ProgrammeMetricsView implements ProgrammeMetricFigures {
   })
   programmeRoi!: FigureView;
   @ApiProperty({
-    type: String,
-    enum: ['below', 'within', 'above'],
-    nullable: true,
-    description: 'Against metrics.targets.programmeRoiFrom..programmeRoiTo; null without ROI',
+    type: TargetRangeCheckView,
+    description: 'Against metrics.targets.programmeRoiFrom to metrics.targets.programmeRoiTo',
   })
-  programmeRoiAgainstTarget!: TargetBand | null;
+  programmeRoiTarget!: TargetRangeCheckView;
   @ApiProperty({
     type: [HealthScoreBandView],
     description: "Accounts by their latest health score at the period's end",

@@ -134,7 +134,7 @@ describe('alert metrics (docs/metrics.md, "Alert metrics")', () => {
       slaBreaches: fig(3 / 8, 3, 8),
       // real: a1, a2, a4, a6, a8; no risk: a3, a7; a5 pending
       precision: fig(5 / 7, 5, 7),
-      precisionAgainstTarget: 'within',
+      precisionTarget: { from: 0.7, to: 0.8, band: 'within' },
       pendingOutcome: fig(1, 1, 1),
       // acc-A warned 71 days ahead; acc-F only 17 (a8; a7 is outside the window); acc-G never
       recall: fig(1 / 3, 1, 3),
@@ -155,7 +155,7 @@ describe('alert metrics (docs/metrics.md, "Alert metrics")', () => {
           medianHoursToAcknowledge: fig(1, 1, 1),
           slaBreaches: fig(0, 0, 1),
           precision: fig(1, 1, 1),
-          precisionAgainstTarget: 'above',
+          precisionTarget: { from: 0.7, to: 0.8, band: 'above' },
           pendingOutcome: fig(0, 0, 1),
           // a8 warned of acc-F's churn 17 days ahead: too late
           recall: fig(0, 0, 3),
@@ -171,7 +171,7 @@ describe('alert metrics (docs/metrics.md, "Alert metrics")', () => {
           slaBreaches: fig(1 / 2, 1, 2),
           // a4 real, a5 pending
           precision: fig(1, 1, 1),
-          precisionAgainstTarget: 'above',
+          precisionTarget: { from: 0.7, to: 0.8, band: 'above' },
           pendingOutcome: fig(1, 1, 1),
           recall: fig(0, 0, 3),
           medianLeadDays: fig(null, 0, 0),
@@ -186,7 +186,7 @@ describe('alert metrics (docs/metrics.md, "Alert metrics")', () => {
           medianHoursToAcknowledge: fig(21, 21, 2),
           slaBreaches: fig(1 / 3, 1, 3),
           precision: fig(2 / 3, 2, 3),
-          precisionAgainstTarget: 'below',
+          precisionTarget: { from: 0.7, to: 0.8, band: 'below' },
           pendingOutcome: fig(0, 0, 1),
           // acc-A's first usage_drop P1 was 71 days ahead; every churn counts in the denominator
           recall: fig(1 / 3, 1, 3),
@@ -201,7 +201,7 @@ describe('alert metrics (docs/metrics.md, "Alert metrics")', () => {
           medianHoursToAcknowledge: fig(12, 12, 1),
           slaBreaches: fig(1 / 2, 1, 2),
           precision: fig(1 / 2, 1, 2),
-          precisionAgainstTarget: 'below',
+          precisionTarget: { from: 0.7, to: 0.8, band: 'below' },
           pendingOutcome: fig(0, 0, 1),
           recall: fig(0, 0, 3),
           medianLeadDays: fig(null, 0, 0),
@@ -234,7 +234,7 @@ describe('alert metrics (docs/metrics.md, "Alert metrics")', () => {
       alerts: fig(0, 0, 1),
       acknowledged: fig(null, 0, 0),
       precision: fig(null, 0, 0),
-      precisionAgainstTarget: null,
+      precisionTarget: { from: 0.7, to: 0.8, band: null },
       recall: fig(0, 0, 1),
     });
     expect(

@@ -34,13 +34,25 @@ export function inPeriod(at: string, bounds: { startMs: number; endMs: number })
 /** Where a figure's value stands against a target range: null for a figure over nothing. */
 export type TargetBand = 'below' | 'within' | 'above';
 
+/** A target range (both ends included) and where the figure stands against it. */
+export interface TargetRangeCheck {
+  from: number;
+  to: number;
+  band: TargetBand | null;
+}
+
 export function againstTargetRange(value: number | null, target: { from: number; to: number }): TargetBand | null {
   if (value === null) return null;
   if (value < target.from) return 'below';
   return value > target.to ? 'above' : 'within';
 }
 
-/** The account's people and segment (now), by which metrics are filtered, scoped and grouped. */
+/** The range and the band of `value` in it. */
+export function targetRangeCheck(value: number | null, target: { from: number; to: number }): TargetRangeCheck {
+  return { from: target.from, to: target.to, band: againstTargetRange(value, target) };
+}
+
+/** The row's account, and its segment, CSM and team as the row records them (docs/metrics.md, "Filters"), by which metrics are grouped. */
 export interface MetricAccountFacts {
   accountId: string;
   segment: string;
@@ -112,7 +124,8 @@ export interface AlertMetricFigures {
   slaBreaches: Figure;
   /** Real risk over the alerts whose outcome is known (a real-risk outcome, or a window that closed without one). */
   precision: Figure;
-  precisionAgainstTarget: TargetBand | null;
+  /** Precision against metrics.alertPrecisionTarget. */
+  precisionTarget: TargetRangeCheck;
   /** Alerts whose window is still open with no outcome yet: left out of precision. */
   pendingOutcome: Figure;
   /** Churns with an alert (of this group) at least alertLeadDays before the decision, over the churns (of this group's accounts). */
@@ -209,7 +222,7 @@ function figuresOf(
     ),
     slaBreaches: ratio(alerts.filter((a) => alertSlaBreached(a, nowMs)).length, alerts.length),
     precision,
-    precisionAgainstTarget: againstTargetRange(precision.value, policy.alertPrecisionTarget),
+    precisionTarget: targetRangeCheck(precision.value, policy.alertPrecisionTarget),
     pendingOutcome: amount(pending),
     recall: ratio(warnedInTime, churns.length),
     medianLeadDays: median(leadDays),

@@ -189,7 +189,7 @@ describe('programme metrics (docs/metrics.md, "Programme metrics")', () => {
       medianTenureMonthsAtChurn: fig(23, 23, 2),
       // red at start: s1 lost, s2 and s7 saved
       highRiskSaveRate: fig(2 / 3, 2, 3),
-      highRiskSaveRateAgainstTarget: 'met',
+      highRiskSaveRateTarget: { target: 0.6, met: true },
       savesAttempted: fig(4, 4, 1),
       savedAccounts: fig(3, 3, 1),
       // ARR kept $50K + $30K + $20K = $100K, × 3 years / 3 saved = $100K each
@@ -201,7 +201,7 @@ describe('programme metrics (docs/metrics.md, "Programme metrics")', () => {
       programmeCostCents: fig(1_800_000, 1_800_000, 1),
       // (3 × $100K − 0.8 × $100K − $18K) / $18K = $202K / $18K
       programmeRoi: fig(20_200_000 / 1_800_000, 20_200_000, 1_800_000),
-      programmeRoiAgainstTarget: 'above',
+      programmeRoiTarget: { from: 4, to: 6, band: 'above' },
       // 15, 20 | 20.5 | 55 | 80 | 100 of 6 scored
       healthScoreBands: bands([2, 1, 1, 1, 1], 6),
       unscoredAccounts: fig(1, 1, 1),
@@ -221,7 +221,7 @@ describe('programme metrics (docs/metrics.md, "Programme metrics")', () => {
       churnsWithTenure: fig(1 / 2, 1, 2),
       medianTenureMonthsAtChurn: fig(11, 11, 1),
       highRiskSaveRate: fig(1, 2, 2),
-      highRiskSaveRateAgainstTarget: 'met',
+      highRiskSaveRateTarget: { target: 0.6, met: true },
       savesAttempted: fig(2, 2, 1),
       savedAccounts: fig(2, 2, 1),
       // ($50K + $30K) × 3 / 2 = $120K
@@ -232,7 +232,7 @@ describe('programme metrics (docs/metrics.md, "Programme metrics")', () => {
       programmeCostCents: fig(225_000, 225_000, 1),
       // (2 × $120K − 0.4 × $120K − $2,250) / $2,250 = $189,750 / $2,250
       programmeRoi: fig(18_975_000 / 225_000, 18_975_000, 225_000),
-      programmeRoiAgainstTarget: 'above',
+      programmeRoiTarget: { from: 4, to: 6, band: 'above' },
       // acc-2 20, acc-3 20.5, acc-6 100, acc-7 80
       healthScoreBands: bands([1, 1, 0, 1, 1], 4),
       unscoredAccounts: fig(0, 0, 1),
@@ -240,19 +240,19 @@ describe('programme metrics (docs/metrics.md, "Programme metrics")', () => {
     // enterprise: s1 lost, nothing saved: lifetime value 0, the ROI is the cost lost, (0 − 0.2 × 0 − $3,000) / $3,000
     expect(groups[0]).toMatchObject({
       highRiskSaveRate: fig(0, 0, 1),
-      highRiskSaveRateAgainstTarget: 'missed',
+      highRiskSaveRateTarget: { target: 0.6, met: false },
       averageLifetimeValueCents: fig(0, 0, 0),
       programmeCostCents: fig(300_000, 300_000, 1),
       programmeRoi: fig(-1, -300_000, 300_000),
-      programmeRoiAgainstTarget: 'below',
+      programmeRoiTarget: { from: 4, to: 6, band: 'below' },
     });
     // mid_market: s8 (yellow at start) only: no high-risk save; $20K × 3 = $60K of lifetime value, 10 h × $75 = $750
     // (1 × $60K − 0.2 × $60K − $750) / $750 = $47,250 / $750 = 63
     expect(groups[1]).toMatchObject({
       highRiskSaveRate: fig(null, 0, 0),
-      highRiskSaveRateAgainstTarget: null,
+      highRiskSaveRateTarget: { target: 0.6, met: null },
       programmeRoi: fig(63, 4_725_000, 75_000),
-      programmeRoiAgainstTarget: 'above',
+      programmeRoiTarget: { from: 4, to: 6, band: 'above' },
     });
   });
 

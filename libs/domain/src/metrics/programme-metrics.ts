@@ -1,8 +1,15 @@
 import { arrAfterSave } from '../saves/save-hand-off';
 import type { SaveOutcomeKind } from '../saves/save-outcome';
-import { againstTargetRange, inPeriod, periodBounds, type MetricAccountFacts, type TargetBand } from './alert-metrics';
+import {
+  inPeriod,
+  periodBounds,
+  targetRangeCheck,
+  type MetricAccountFacts,
+  type TargetRangeCheck,
+} from './alert-metrics';
 import { amount, median, ratio, type Figure } from './figures';
 import { groupSetsByDimensions, type GroupKey } from './grouping';
+import type { TargetCheck } from './renewal-metrics';
 import type { MetricsPeriod } from './period';
 import type { MetricsPolicy } from '../policy/sections/metrics.policy';
 
@@ -71,9 +78,6 @@ export interface ProgrammeMetricsInput {
 export const PROGRAMME_METRIC_DIMENSIONS = ['segment', 'csm', 'team'] as const;
 export type ProgrammeMetricDimension = (typeof PROGRAMME_METRIC_DIMENSIONS)[number];
 
-/** A one-sided target: met when the value is above it. */
-export type OneSidedTarget = 'met' | 'missed';
-
 export interface ProgrammeMetricFigures {
   /** Days from a renewal becoming healthy (green or expansion) to its turning yellow or red, over the turns in the period. */
   medianDaysToRisk: Figure;
@@ -87,7 +91,8 @@ export interface ProgrammeMetricFigures {
   medianTenureMonthsAtChurn: Figure;
   /** High-risk saves (red at start) with an outcome in the period that were saved, over them. */
   highRiskSaveRate: Figure;
-  highRiskSaveRateAgainstTarget: OneSidedTarget | null;
+  /** Above metrics.targets.highRiskSaveRateAbove (met null without such saves). */
+  highRiskSaveRateTarget: TargetCheck;
   /** Saves with an outcome in the period (saved or lost). */
   savesAttempted: Figure;
   savedAccounts: Figure;
@@ -100,7 +105,8 @@ export interface ProgrammeMetricFigures {
   programmeCostCents: Figure;
   /** (saved × lifetime value − expected natural saves × lifetime value − cost) / cost. */
   programmeRoi: Figure;
-  programmeRoiAgainstTarget: TargetBand | null;
+  /** Against metrics.targets.programmeRoiFrom to programmeRoiTo. */
+  programmeRoiTarget: TargetRangeCheck;
   /** Accounts by their latest health score, one figure per band (its share of the scored accounts). */
   healthScoreBands: Array<{ band: string; accounts: Figure }>;
   /** Accounts of the book without a health score. */
@@ -247,8 +253,10 @@ function figuresOf(
     churnsWithTenure: ratio(tenures.length, churns.length),
     medianTenureMonthsAtChurn: median(tenures),
     highRiskSaveRate: highRiskRate,
-    highRiskSaveRateAgainstTarget:
-      highRiskRate.value === null ? null : highRiskRate.value > policy.targets.highRiskSaveRateAbove ? 'met' : 'missed',
+    highRiskSaveRateTarget: {
+      target: policy.targets.highRiskSaveRateAbove,
+      met: highRiskRate.value === null ? null : highRiskRate.value > policy.targets.highRiskSaveRateAbove,
+    },
     savesAttempted: amount(saves.length),
     savedAccounts: amount(saved.length),
     averageLifetimeValueCents: { value: lifetimeValue, numerator: keptArrCents * years, denominator: saved.length },
@@ -256,7 +264,7 @@ function figuresOf(
     effortHours: amount(effortHours),
     programmeCostCents: amount(cost),
     programmeRoi: roi,
-    programmeRoiAgainstTarget: againstTargetRange(roi.value, {
+    programmeRoiTarget: targetRangeCheck(roi.value, {
       from: policy.targets.programmeRoiFrom,
       to: policy.targets.programmeRoiTo,
     }),

@@ -2,9 +2,11 @@
  * The reads of `GET /metrics/alerts` (docs/metrics.md, "Alert metrics"): the alerts
  * triggered in the period, what happened on their accounts up to the end of their
  * outcome windows, the churns of the period and the alerts in the window before each.
- * Every read is scoped to the reader and filtered on the alert's account as it stands
- * now (segment, owner CSM, CSM manager), the way `GET /alerts` scopes; each returns at
- * most `maxRows` rows. The rows are the domain's
+ * Every read is scoped to the reader on the row's account, the way `GET /alerts` scopes;
+ * the filters, and the rows' segment, CSM and team, are those recorded on each row
+ * (docs/metrics.md, "Filters"): an alert its CSM and CSM manager (its segment the
+ * account's: an alert records none), a renewal its segment and owner CSM (its team the
+ * account's). Each read returns at most `maxRows` rows. The rows are the domain's
  * (libs/domain/src/metrics/alert-metrics.ts#alertMetrics decides what they mean).
  */
 import type { AccountOutcomeRow, AlertMetricRow, AlertMetricsInput, ChurnRow, WarningRow } from '@retain/domain';
@@ -24,32 +26,35 @@ export interface AlertMetricsRead extends Omit<MetricsRead, 'filters'> {
   outcomeWindowDays: number;
 }
 
-/** The account's filter columns (joined as `acc`). */
-const ACCOUNT_COLUMNS = {
+/** An alert's CSM and team as recorded on it (the account's for an alert routed to nobody); its segment the account's. */
+const ALERT_COLUMNS = {
   segment: 'acc.segment',
-  csm: 'acc.owner_csm_id',
+  csm: 'COALESCE(al.owner_csm_id, acc.owner_csm_id)',
+  team: 'CASE WHEN al.owner_csm_id IS NULL THEN acc.csm_manager_id ELSE al.csm_manager_id END',
+  policyVersion: 'NULL',
+} as const;
+
+/** A renewal's segment and owner as recorded on it; its team the account's (a renewal records none). */
+const RENEWAL_COLUMNS = {
+  segment: 'r.segment',
+  csm: 'r.owner_csm_id',
   team: 'acc.csm_manager_id',
   policyVersion: 'NULL',
 } as const;
 
-/** The conditions every read starts with: the reader's scope on the account `acc`, and the filters. */
-function scoped(read: AlertMetricsRead): SqlConditions {
+/** The conditions a read starts with: the reader's scope on the account `acc`, and the filters on `columns`. */
+function scoped(read: AlertMetricsRead, columns: typeof ALERT_COLUMNS | typeof RENEWAL_COLUMNS): SqlConditions {
   if ((read.filters as MetricsFilters).policyVersion !== undefined)
     throw new Error('alert metrics take no policyVersion filter');
   const c = new SqlConditions();
   c.push(read.scope('acc', c.bind));
-  addMetricsFilters(c, read.filters, ACCOUNT_COLUMNS);
+  addMetricsFilters(c, read.filters, columns);
   return c;
 }
 
-/** The start of the period and the start of the day after it, in UTC, as SQL expressions over bound dates. */
-function bounds(c: SqlConditions, read: AlertMetricsRead): { start: string; end: string; window: string } {
-  return {
-    start: `((${c.bind(read.period.from)}::date)::timestamp AT TIME ZONE 'UTC')`,
-    end: `((${c.bind(read.period.to)}::date + 1)::timestamp AT TIME ZONE 'UTC')`,
-    window: `make_interval(days => ${c.bind(read.outcomeWindowDays)}::int)`,
-  };
-}
+/** The outcome window as an SQL interval over a bound number of days. */
+const windowOf = (c: SqlConditions, read: AlertMetricsRead) =>
+  `make_interval(days => ${c.bind(read.outcomeWindowDays)}::int)`;
 
 const iso = (v: Date | string | null): string | null => (v === null ? null : new Date(v).toISOString());
 
@@ -58,7 +63,7 @@ const DECIDED_AT = `(r.decision->>'decidedAt')::timestamptz`;
 
 /** The alerts triggered in the period, oldest first. */
 export async function readAlertsTriggered(db: Queryable, read: AlertMetricsRead): Promise<AlertMetricRow[]> {
-  const c = scoped(read);
+  const c = scoped(read, ALERT_COLUMNS);
   c.push(instantInPeriod(c, 'al.triggered_at', read.period));
   const rows = await boundedRows<{
     id: string;
@@ -78,7 +83,8 @@ export async function readAlertsTriggered(db: Queryable, read: AlertMetricsRead)
     'alerts',
     `SELECT al.id, al.account_id, al.rule_id, al.severity, al.triggered_at, al.respond_by,
             al.data->>'acknowledgedAt' AS acknowledged_at, al.data->>'resolvedAt' AS resolved_at,
-            al.escalation_level > 0 AS escalated, acc.segment, acc.owner_csm_id, acc.csm_manager_id
+            al.escalation_level > 0 AS escalated, ${ALERT_COLUMNS.segment} AS segment, ${ALERT_COLUMNS.csm} AS owner_csm_id,
+            ${ALERT_COLUMNS.team} AS csm_manager_id
        FROM alerts al JOIN accounts acc ON acc.id = al.account_id
        ${c.where}
       ORDER BY al.triggered_at, al.id`,
@@ -102,30 +108,37 @@ export async function readAlertsTriggered(db: Queryable, read: AlertMetricsRead)
 }
 
 /**
- * What happened on the accounts with alerts in the period, up to the end of the last
- * alert's window: renewals decided churned or downsized, and saves running at some time
- * from the period's start to its end plus the window (a save's end: its outcome, or its
- * hand-off when it exited without one).
+ * What happened on the accounts of `alerts` up to the end of the last one's window:
+ * renewals decided churned or downsized, and saves running at some time from the first
+ * alert to the last one's window end (a save's end: its outcome, or its hand-off when it
+ * exited without one). Whoever the renewal or the save belongs to: the alert is judged
+ * by its account.
  */
-export async function readAlertOutcomes(db: Queryable, read: AlertMetricsRead): Promise<AccountOutcomeRow[]> {
-  const c = scoped(read);
-  const b = bounds(c, read);
-  const alerted = `EXISTS (SELECT 1 FROM alerts al WHERE al.account_id = acc.id AND al.triggered_at >= ${b.start} AND al.triggered_at < ${b.end})`;
-  c.push(alerted);
-  const where = c.where;
+export async function readAlertOutcomes(
+  db: Queryable,
+  read: AlertMetricsRead,
+  alerts: readonly AlertMetricRow[],
+): Promise<AccountOutcomeRow[]> {
+  if (alerts.length === 0) return [];
+  const c = new SqlConditions();
+  const accounts = c.bind([...new Set(alerts.map((a) => a.accountId))]);
+  const first = c.bind(alerts.reduce((m, a) => (a.triggeredAt < m ? a.triggeredAt : m), alerts[0]!.triggeredAt));
+  const last = c.bind(alerts.reduce((m, a) => (a.triggeredAt > m ? a.triggeredAt : m), alerts[0]!.triggeredAt));
+  const window = windowOf(c, read);
   const rows = await boundedRows<{ account_id: string; kind: AccountOutcomeRow['kind']; at: Date; until: Date | null }>(
     db,
     'alert outcomes',
     `SELECT r.account_id, r.decision->>'outcome' AS kind, ${DECIDED_AT} AS at, NULL::timestamptz AS until
-       FROM renewals r JOIN accounts acc ON acc.id = r.account_id
-       ${where} AND r.decision->>'outcome' IN ('churned', 'downsized')
-         AND ${DECIDED_AT} >= ${b.start} AND ${DECIDED_AT} <= ${b.end} + ${b.window}
+       FROM renewals r
+      WHERE r.account_id = ANY(${accounts}::text[]) AND r.decision->>'outcome' IN ('churned', 'downsized')
+        AND ${DECIDED_AT} >= ${first}::timestamptz AND ${DECIDED_AT} <= ${last}::timestamptz + ${window}
      UNION ALL
      SELECT s.account_id, 'save' AS kind, s.started_at AS at, e.ended_at AS until
-       FROM save_efforts s JOIN accounts acc ON acc.id = s.account_id
+       FROM save_efforts s
        CROSS JOIN LATERAL (SELECT CASE WHEN s.status = 'active' THEN NULL
               ELSE COALESCE((s.state->'outcome'->>'decidedAt')::timestamptz, (s.state->'handOff'->>'at')::timestamptz, s.updated_at) END AS ended_at) e
-       ${where} AND s.started_at <= ${b.end} + ${b.window} AND (e.ended_at IS NULL OR e.ended_at >= ${b.start})
+      WHERE s.account_id = ANY(${accounts}::text[]) AND s.started_at <= ${last}::timestamptz + ${window}
+        AND (e.ended_at IS NULL OR e.ended_at >= ${first}::timestamptz)
      ORDER BY 1, 3`,
     c.params,
     read.maxRows,
@@ -135,7 +148,7 @@ export async function readAlertOutcomes(db: Queryable, read: AlertMetricsRead): 
 
 /** The renewals decided churned in the period, by decision time. */
 export async function readChurnsDecided(db: Queryable, read: AlertMetricsRead): Promise<ChurnRow[]> {
-  const c = scoped(read);
+  const c = scoped(read, RENEWAL_COLUMNS);
   c.push(`r.decision->>'outcome' = 'churned'`);
   c.push(instantInPeriod(c, DECIDED_AT, read.period));
   const rows = await boundedRows<{
@@ -148,7 +161,8 @@ export async function readChurnsDecided(db: Queryable, read: AlertMetricsRead): 
   }>(
     db,
     'churns',
-    `SELECT r.id, r.account_id, ${DECIDED_AT} AS decided_at, acc.segment, acc.owner_csm_id, acc.csm_manager_id
+    `SELECT r.id, r.account_id, ${DECIDED_AT} AS decided_at, ${RENEWAL_COLUMNS.segment} AS segment,
+            ${RENEWAL_COLUMNS.csm} AS owner_csm_id, ${RENEWAL_COLUMNS.team} AS csm_manager_id
        FROM renewals r JOIN accounts acc ON acc.id = r.account_id
        ${c.where}
       ORDER BY decided_at, r.id`,
@@ -165,19 +179,24 @@ export async function readChurnsDecided(db: Queryable, read: AlertMetricsRead): 
   }));
 }
 
-/** The alerts on the accounts of the period's churns in the outcome window before each churn (also before the period). */
-export async function readChurnWarnings(db: Queryable, read: AlertMetricsRead): Promise<WarningRow[]> {
-  const c = scoped(read);
-  const b = bounds(c, read);
-  c.push(`r.decision->>'outcome' = 'churned' AND ${DECIDED_AT} >= ${b.start} AND ${DECIDED_AT} < ${b.end}`);
+/** The alerts on the accounts of `churns` in the outcome window before each churn (also before the period). */
+export async function readChurnWarnings(
+  db: Queryable,
+  read: AlertMetricsRead,
+  churns: readonly ChurnRow[],
+): Promise<WarningRow[]> {
+  if (churns.length === 0) return [];
+  const c = new SqlConditions();
+  const accounts = c.bind(churns.map((x) => x.accountId));
+  const decided = c.bind(churns.map((x) => x.decidedAt));
+  const window = windowOf(c, read);
   const rows = await boundedRows<{ account_id: string; rule_id: string; severity: string; triggered_at: Date }>(
     db,
     'warnings',
     `SELECT DISTINCT al.id, al.account_id, al.rule_id, al.severity, al.triggered_at
-       FROM renewals r JOIN accounts acc ON acc.id = r.account_id
-       JOIN alerts al ON al.account_id = r.account_id
-        AND al.triggered_at <= ${DECIDED_AT} AND al.triggered_at >= ${DECIDED_AT} - ${b.window}
-       ${c.where}
+       FROM unnest(${accounts}::text[], ${decided}::timestamptz[]) AS churn(account_id, decided_at)
+       JOIN alerts al ON al.account_id = churn.account_id
+        AND al.triggered_at <= churn.decided_at AND al.triggered_at >= churn.decided_at - ${window}
       ORDER BY al.triggered_at, al.id`,
     c.params,
     read.maxRows,
@@ -192,10 +211,12 @@ export async function readChurnWarnings(db: Queryable, read: AlertMetricsRead): 
 
 /** Everything alertMetrics reads. */
 export async function readAlertMetricRows(db: Queryable, read: AlertMetricsRead): Promise<AlertMetricsInput> {
+  const alerts = await readAlertsTriggered(db, read);
+  const churns = await readChurnsDecided(db, read);
   return {
-    alerts: await readAlertsTriggered(db, read),
-    outcomes: await readAlertOutcomes(db, read),
-    churns: await readChurnsDecided(db, read),
-    warnings: await readChurnWarnings(db, read),
+    alerts,
+    outcomes: await readAlertOutcomes(db, read, alerts),
+    churns,
+    warnings: await readChurnWarnings(db, read, churns),
   };
 }

@@ -3,9 +3,10 @@
  * renewals that ran in the period (their classification history, decision, save and
  * the account's customer-since date), the alerts on their accounts while each ran, the
  * saves with an outcome in the period, and every account's latest health score. Scoped
- * to the reader and filtered on the account as it stands now (segment, owner CSM, CSM
- * manager); the policy version filters renewals and saves by the one they carry, and
- * accounts by whether one of their renewals carries it. Each read returns at most
+ * to the reader on the row's account; filtered, and grouped, by what each row records
+ * (docs/metrics.md, "Filters"): a renewal its segment, owner CSM and policy version (its
+ * team the account's), a save its own, an account its own; the policy version keeps the
+ * accounts with a renewal that carries it. Each read returns at most
  * `maxRows` rows; libs/domain/src/metrics/programme-metrics.ts#programmeMetrics decides
  * what they mean.
  */
@@ -22,23 +23,51 @@ import { addMetricsFilters, boundedRows, instantInPeriod, type MetricsRead } fro
 
 const iso = (v: Date | string | null): string | null => (v === null ? null : new Date(v).toISOString());
 
-/** The conditions a read starts with: the reader's scope on the account `acc`, the filters, the policy version on `policyVersion` (an SQL expression, or a condition builder). */
-function scoped(read: MetricsRead, policyVersion: string | ((bound: string) => string)): SqlConditions {
+/** The SQL expressions a read states the filters, and its rows' segment, CSM and team, on. */
+interface Columns {
+  segment: string;
+  csm: string;
+  team: string;
+  /** The policy version's column, or a condition on the bound version. */
+  policyVersion: string | ((bound: string) => string);
+}
+
+const RENEWAL: Columns = {
+  segment: 'r.segment',
+  csm: 'r.owner_csm_id',
+  team: 'acc.csm_manager_id',
+  policyVersion: 'r.policy_version',
+};
+const SAVE: Columns = {
+  segment: 's.segment',
+  csm: 's.owner_csm_id',
+  team: 's.csm_manager_id',
+  policyVersion: `s.state->>'policyVersion'`,
+};
+const ACCOUNT: Columns = {
+  segment: 'acc.segment',
+  csm: 'acc.owner_csm_id',
+  team: 'acc.csm_manager_id',
+  policyVersion: (version) =>
+    `EXISTS (SELECT 1 FROM renewals pv WHERE pv.account_id = acc.id AND pv.policy_version = ${version})`,
+};
+
+/** The conditions a read starts with: the reader's scope on the account `acc`, the filters on `columns`. */
+function scoped(read: MetricsRead, columns: Columns): SqlConditions {
   const c = new SqlConditions();
   c.push(read.scope('acc', c.bind));
   const { policyVersion: version, ...filters } = read.filters;
-  addMetricsFilters(c, filters, {
-    segment: 'acc.segment',
-    csm: 'acc.owner_csm_id',
-    team: 'acc.csm_manager_id',
-    policyVersion: 'NULL',
-  });
-  if (version !== undefined)
-    c.push(
-      typeof policyVersion === 'string' ? `${policyVersion} = ${c.bind(version)}` : policyVersion(c.bind(version)),
-    );
+  addMetricsFilters(c, filters, { ...columns, policyVersion: 'NULL' });
+  if (version !== undefined) {
+    const p = columns.policyVersion;
+    c.push(typeof p === 'string' ? `${p} = ${c.bind(version)}` : p(c.bind(version)));
+  }
   return c;
 }
+
+/** The row's segment, CSM and team as selected columns. */
+const facts = (columns: Columns) =>
+  `${columns.segment} AS segment, ${columns.csm} AS owner_csm_id, ${columns.team} AS csm_manager_id`;
 
 /** The end of a renewal's run: its decision, or its cancellation. */
 const RENEWAL_END = `COALESCE((r.decision->>'decidedAt')::timestamptz, (r.cancellation->>'at')::timestamptz)`;
@@ -51,7 +80,7 @@ function ranInPeriod(c: SqlConditions, read: MetricsRead): string {
 }
 
 export async function readProgrammeRenewals(db: Queryable, read: MetricsRead): Promise<ProgrammeRenewalRow[]> {
-  const c = scoped(read, 'r.policy_version');
+  const c = scoped(read, RENEWAL);
   c.push(ranInPeriod(c, read));
   const rows = await boundedRows<{
     id: string;
@@ -71,8 +100,7 @@ export async function readProgrammeRenewals(db: Queryable, read: MetricsRead): P
     `SELECT r.id, r.account_id, r.started_at, r.decision->>'outcome' AS decision_outcome, r.decision->>'decidedAt' AS decided_at,
             (SELECT COALESCE(jsonb_agg(jsonb_build_object('at', ch->>'at', 'category', ch->>'category')), '[]'::jsonb)
                FROM jsonb_array_elements(r.classification_history) ch) AS history,
-            s.started_at AS save_started_at, acc.customer_since::text AS customer_since,
-            acc.segment, acc.owner_csm_id, acc.csm_manager_id
+            s.started_at AS save_started_at, acc.customer_since::text AS customer_since, ${facts(RENEWAL)}
        FROM renewals r JOIN accounts acc ON acc.id = r.account_id
        LEFT JOIN save_efforts s ON s.renewal_id = r.id
        ${c.where}
@@ -97,7 +125,7 @@ export async function readProgrammeRenewals(db: Queryable, read: MetricsRead): P
 
 /** The alerts on the accounts of those renewals while each ran (from its start to its end, or now): when acknowledged, when a first playbook task was done. */
 export async function readRenewalAlertActs(db: Queryable, read: MetricsRead): Promise<RenewalAlertActRow[]> {
-  const c = scoped(read, 'r.policy_version');
+  const c = scoped(read, RENEWAL);
   c.push(ranInPeriod(c, read));
   const rows = await boundedRows<{
     renewal_id: string;
@@ -139,7 +167,7 @@ const EFFORT_HOURS = ['effortLog:hours', 'conversations:effortHours', 'planItems
 
 /** The saves whose outcome was decided in the period, with the renewal's category when each started. */
 export async function readProgrammeSaves(db: Queryable, read: MetricsRead): Promise<ProgrammeSaveRow[]> {
-  const c = scoped(read, `s.state->>'policyVersion'`);
+  const c = scoped(read, SAVE);
   c.push(`jsonb_typeof(s.state->'outcome') = 'object'`);
   c.push(instantInPeriod(c, `(s.state->'outcome'->>'decidedAt')::timestamptz`, read.period));
   const rows = await boundedRows<{
@@ -163,7 +191,7 @@ export async function readProgrammeSaves(db: Queryable, read: MetricsRead): Prom
             (SELECT ch->>'category' FROM jsonb_array_elements(r.classification_history) ch
               WHERE (ch->>'at')::timestamptz <= s.started_at ORDER BY (ch->>'at')::timestamptz DESC LIMIT 1) AS risk_at_start,
             ${EFFORT_HOURS} AS effort_hours,
-            s.state->'outcome'->>'decidedAt' AS decided_at, acc.segment, acc.owner_csm_id, acc.csm_manager_id
+            s.state->'outcome'->>'decidedAt' AS decided_at, ${facts(SAVE)}
        FROM save_efforts s JOIN accounts acc ON acc.id = s.account_id
        LEFT JOIN renewals r ON r.id = s.renewal_id
        ${c.where}
@@ -189,10 +217,7 @@ export async function readProgrammeSaves(db: Queryable, read: MetricsRead): Prom
 
 /** Every account in scope with its latest health score observed before the end of the period (null: none). */
 export async function readLatestHealthScores(db: Queryable, read: MetricsRead): Promise<HealthScoreRow[]> {
-  const c = scoped(
-    read,
-    (version) => `EXISTS (SELECT 1 FROM renewals pv WHERE pv.account_id = acc.id AND pv.policy_version = ${version})`,
-  );
+  const c = scoped(read, ACCOUNT);
   const end = `((${c.bind(read.period.to)}::date + 1)::timestamp AT TIME ZONE 'UTC')`;
   const rows = await boundedRows<{
     id: string;
@@ -203,7 +228,7 @@ export async function readLatestHealthScores(db: Queryable, read: MetricsRead): 
   }>(
     db,
     'accounts',
-    `SELECT acc.id, h.health_score, acc.segment, acc.owner_csm_id, acc.csm_manager_id
+    `SELECT acc.id, h.health_score, ${facts(ACCOUNT)}
        FROM accounts acc
        LEFT JOIN LATERAL (SELECT o.health_score FROM account_health_observations o
                            WHERE o.account_id = acc.id AND o.health_score IS NOT NULL AND o.observed_at < ${end}
