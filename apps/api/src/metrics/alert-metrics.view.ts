@@ -1,4 +1,4 @@
-import { ApiProperty, type ApiPropertyOptions } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import type { AlertMetricFigures, GroupKey, TargetBand } from '@retain/domain';
 import { FigureView, GROUP_KEY_SCHEMA, MetricsReportBaseView } from './metrics.view';
 
@@ -49,7 +49,7 @@ export class AlertMetricsView implements AlertMetricFigures {
 }
 
 export class AlertMetricsGroupView extends AlertMetricsView {
-  @ApiProperty({ ...GROUP_KEY_SCHEMA } as ApiPropertyOptions) key!: GroupKey;
+  @ApiProperty(GROUP_KEY_SCHEMA) key!: GroupKey;
 }
 
 export class AlertMetricsReportView extends MetricsReportBaseView {

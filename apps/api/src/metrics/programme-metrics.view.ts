@@ -1,4 +1,4 @@
-import { ApiProperty, type ApiPropertyOptions } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import type { GroupKey, ProgrammeMetricFigures } from '@retain/domain';
 import { TargetRangeCheckView } from './alert-metrics.view';
 import { TargetCheckView } from './renewal-metrics.view';
@@ -70,7 +70,7 @@ export class ProgrammeMetricsView implements ProgrammeMetricFigures {
 }
 
 export class ProgrammeMetricsGroupView extends ProgrammeMetricsView {
-  @ApiProperty({ ...GROUP_KEY_SCHEMA } as ApiPropertyOptions) key!: GroupKey;
+  @ApiProperty(GROUP_KEY_SCHEMA) key!: GroupKey;
 }
 
 export class ProgrammeMetricsReportView extends MetricsReportBaseView {
