@@ -508,6 +508,24 @@ describe('access: every route × every role × own, own team and other team', ()
       listed: (b) => b.items.some((i: { id: string }) => i.id === w.alertId),
     }),
     'GET /alerts/catalogue': () => ({ method: 'GET', path: '/alerts/catalogue' }),
+    // A metrics route "shows" a world when its owner CSM's group counts the world's account.
+    'GET /metrics/alerts': (w) => ({
+      method: 'GET',
+      path: '/metrics/alerts?groupBy=csm',
+      listed: (b) =>
+        b.groups.some(
+          (g: { key: { csm: string }; alerts: { value: number } }) => g.key.csm === w.csm && g.alerts.value > 0,
+        ),
+    }),
+    'GET /metrics/programme': (w) => ({
+      method: 'GET',
+      path: '/metrics/programme?groupBy=csm',
+      listed: (b) =>
+        b.groups.some(
+          (g: { key: { csm: string }; churnsWithTenure: { denominator: number } }) =>
+            g.key.csm === w.csm && g.churnsWithTenure.denominator > 0,
+        ),
+    }),
     'GET /policy': () => ({ method: 'GET', path: '/policy' }),
     'GET /policy/versions': () => ({ method: 'GET', path: '/policy/versions' }),
     'POST /alerts/:id/acknowledge': (w) => ({ method: 'POST', path: `/alerts/${e(w.alertId)}/acknowledge`, body: {} }),
@@ -539,11 +557,28 @@ describe('access: every route × every role × own, own team and other team', ()
     }),
     'GET /accounts/:accountId/risk': (w) => ({ method: 'GET', path: `/accounts/${w.account}/risk` }),
     'GET /audit': () => ({ method: 'GET', path: '/audit' }),
+    // Grouped by CSM over the worlds' dates: the world's CSM has a group when its account is counted.
+    'GET /metrics/saves': (w) => ({
+      method: 'GET',
+      path: `/metrics/saves?groupBy=csm&from=${addDays(today, -1)}&to=${addDays(today, 90)}`,
+      listed: (b) =>
+        b.groups.some(
+          (g: { key: { csm: string }; saves: { value: number } }) => g.key.csm === w.csm && g.saves.value > 0,
+        ),
+    }),
+    'GET /metrics/renewals': (w) => ({
+      method: 'GET',
+      path: `/metrics/renewals?groupBy=csm&from=${addDays(today, -1)}&to=${addDays(today, 90)}`,
+      listed: (b) =>
+        b.groups.some(
+          (g: { key: { csm: string }; renewals: { value: number } }) => g.key.csm === w.csm && g.renewals.value > 0,
+        ),
+    }),
   };
 
   it('has one expected row and one request for every route of the api, and nothing else', () => {
     const routes = routesOfTheApi();
-    expect(routes.length).toBeGreaterThanOrEqual(52);
+    expect(routes.length).toBeGreaterThanOrEqual(56);
     expect(Object.keys(EXPECTED_ACCESS).sort()).toEqual(routes);
     expect(Object.keys(CALLS).sort()).toEqual(routes);
   });

@@ -234,6 +234,43 @@ describe("the account's profile (api, worker, Temporal, PostgreSQL)", () => {
     ]);
   }, 60_000);
 
+  it('keeps the customer-since date: stated at launch, changed by PATCH and the CRM, a bad date a 400, null clearing it', async () => {
+    const customerSince = async () =>
+      (await stack.request('GET', '/accounts/acc-pf-cs', { key: keys['csm-pf'] })).body.customerSince;
+    const bad = await launch({ account: account('acc-pf-cs', { customerSince: '2023-02-30' }), renewalDate });
+    expect([bad.status, fieldsOf(bad.body)]).toEqual([400, ['account.customerSince']]);
+    expect((await launch({ account: account('acc-pf-cs', { customerSince: '2023-06-15' }), renewalDate })).status).toBe(
+      201,
+    );
+    expect(await customerSince()).toBe('2023-06-15');
+    const patched = await stack.request('PATCH', '/accounts/acc-pf-cs', {
+      key: keys['ops-pf'],
+      body: { customerSince: '2022-01-01' },
+    });
+    expect([patched.status, patched.body.customerSince]).toEqual([200, '2022-01-01']);
+    const badPatch = await stack.request('PATCH', '/accounts/acc-pf-cs', {
+      key: keys['ops-pf'],
+      body: { customerSince: '01/01/2022' },
+    });
+    expect([badPatch.status, fieldsOf(badPatch.body)]).toEqual([400, ['customerSince']]);
+    const crm = await stack.postEvent(
+      crmKey,
+      crmSecret,
+      event('pf-cs-1', 'acc-pf-cs', 'account_updated', { customerSince: '2021-03-01' }),
+    );
+    expect(crm.status).toBe(202);
+    await waitUntil(async () => ((await customerSince()) === '2021-03-01' ? true : undefined), 15_000, 'crm');
+    expect(
+      (await stack.request('PATCH', '/accounts/acc-pf-cs', { key: keys['ops-pf'], body: { customerSince: null } })).body
+        .customerSince,
+    ).toBeNull();
+    expect((await auditOf('acc-pf-cs')).map((e) => [e.detail.before, e.detail.after])).toEqual([
+      [{ customerSince: '2023-06-15' }, { customerSince: '2022-01-01' }],
+      [{ customerSince: '2022-01-01' }, { customerSince: '2021-03-01' }],
+      [{ customerSince: '2021-03-01' }, { customerSince: null }],
+    ]);
+  }, 60_000);
+
   it("changes by the CRM's account_updated (account_facts scope) unless the account holds newer facts; a sponsor departure marks the sponsor departed", async () => {
     expect(
       (await launch({ account: account('acc-pf-3', { executiveSponsor: dana, vertical: 'retail' }), renewalDate }))

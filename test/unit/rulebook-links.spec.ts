@@ -51,12 +51,12 @@ function brokenReference(ref: { path: string; name: string }, source: (path: str
   return method.test(body) ? null : `${owner} in ${ref.path} has no member ${member}`;
 }
 
-/** Policy keys (`renewal.…`, `save.…`, `metrics.…`, …) and the default stated right after them (`key` = value), if any. */
+/** Policy keys (`renewal.…`, `save.…`, …) and the default stated right after them (`key` = value), if any. */
 function policyClaims(md: string): Array<{ key: string; stated: string | null }> {
   const flat = md.replace(/\s+/g, ' ');
   const out: Array<{ key: string; stated: string | null }> = [];
   for (const m of flat.matchAll(
-    /`((?:renewal|save|postSave|winBack|earlyWarning|metrics)(?:\.[A-Za-z0-9_]+)+)`( = ([A-Za-z0-9_.-]+))?/g,
+    /`((?:renewal|save|postSave|winBack|earlyWarning|notifications|metrics)(?:\.[A-Za-z0-9_]+)+)`( = ([A-Za-z0-9_.-]+))?/g,
   )) {
     out.push({ key: m[1]!, stated: m[3] === undefined ? null : m[3].replace(/\.+$/, '') });
   }

@@ -16,10 +16,14 @@ import { AccountFactsService } from './accounts/account-facts.service';
 import { AccountsController } from './accounts/accounts.controller';
 import { AccountsService } from './accounts/accounts.service';
 import { AuditController } from './audit/audit.controller';
+import { AlertProgrammeMetricsController } from './metrics/alert-programme-metrics.controller';
+import { AlertProgrammeMetricsService } from './metrics/alert-programme-metrics.service';
 import { InputLimitsInterceptor } from './common/input-limits';
 import { PostgresThrottlerStorage } from './rate-limits/postgres-throttler.storage';
 import { ADDRESS_LIMIT, AddressRateLimitGuard, KEY_LIMIT, KeyRateLimitGuard } from './rate-limits/rate-limit.guard';
 import { AlertsController } from './alerts/alerts.controller';
+import { MetricsController } from './metrics/metrics.controller';
+import { MetricsService } from './metrics/metrics.service';
 import { PolicyController } from './policy/policy.controller';
 import { PolicyService } from './policy/policy.service';
 import { AlertsService } from './alerts/alerts.service';
@@ -96,10 +100,12 @@ export class AppModule {
         MonitoringController,
         WinBacksController,
         EventsController,
+        AlertProgrammeMetricsController,
         AlertsController,
         AccountsController,
         AuditController,
         PolicyController,
+        MetricsController,
       ],
       providers: [
         { provide: AppConfig, useValue: config },
@@ -121,9 +127,11 @@ export class AppModule {
         SavesService,
         FollowUpsService,
         EventsService,
+        AlertProgrammeMetricsService,
         AlertsService,
         AccountsService,
         PolicyService,
+        MetricsService,
       ],
     };
   }

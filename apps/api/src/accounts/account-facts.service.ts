@@ -37,6 +37,7 @@ export function profileChanges(body: {
   executiveSponsor?: StatedContact | null;
   champion?: StatedContact | null;
   lifecycleStage?: LifecycleStage | null;
+  customerSince?: string | null;
 }): Partial<AccountProfile> {
   const out: Partial<AccountProfile> = {};
   if (body.vertical !== undefined) out.vertical = body.vertical;
@@ -44,6 +45,7 @@ export function profileChanges(body: {
     out.executiveSponsor = body.executiveSponsor && statedContact(body.executiveSponsor);
   if (body.champion !== undefined) out.champion = body.champion && statedContact(body.champion);
   if (body.lifecycleStage !== undefined) out.lifecycleStage = body.lifecycleStage;
+  if (body.customerSince !== undefined) out.customerSince = body.customerSince;
   return out;
 }
 

@@ -59,15 +59,15 @@ export class AccountsService {
 
   async change(accountId: string, dto: PatchAccountDto, p: Principal): Promise<AccountView> {
     this.access.require(p, 'account', 'changeFacts', await this.parties(accountId), accountId);
-    const { vertical, executiveSponsor, champion, lifecycleStage, ...core } = dto;
+    const { vertical, executiveSponsor, champion, lifecycleStage, customerSince, ...core } = dto;
     const changes: AccountFactChanges = {
       ...(Object.fromEntries(Object.entries(core).filter(([, v]) => v !== undefined)) as AccountFactChanges),
-      ...profileChanges({ vertical, executiveSponsor, champion, lifecycleStage }),
+      ...profileChanges({ vertical, executiveSponsor, champion, lifecycleStage, customerSince }),
     };
     if (Object.keys(changes).length === 0)
       throw new ApiError(
         'REQUEST.EMPTY_CHANGE',
-        'Send at least one of name, arrCents, segment, timeZone, ownerCsmId, csmManagerId, salesRepId, vertical, executiveSponsor, champion, lifecycleStage',
+        'Send at least one of name, arrCents, segment, timeZone, ownerCsmId, csmManagerId, salesRepId, vertical, executiveSponsor, champion, lifecycleStage, customerSince',
       );
     return this.facts.change(accountId, changes, p, new Date());
   }

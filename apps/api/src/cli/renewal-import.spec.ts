@@ -61,21 +61,22 @@ describe('parseRenewalCsv', () => {
   });
 
   it.each([
-    ['no profile cells', ',,,,,,,', {}],
-    ['a vertical and a stage', 'education,adoption,,,,,,', { vertical: 'education', lifecycleStage: 'adoption' }],
+    ['no profile cells', ',,,,,,,,', {}],
+    ['a vertical and a stage', 'education,adoption,,,,,,,', { vertical: 'education', lifecycleStage: 'adoption' }],
+    ['a customer-since date', ',,,,,,,,2023-06-15', { customerSince: '2023-06-15' }],
     [
       'a sponsor with every cell, a champion by name',
-      ',,Dana Lee,dana@acme.example,CFO,Sam Ito,,',
+      ',,Dana Lee,dana@acme.example,CFO,Sam Ito,,,',
       {
         executiveSponsor: { name: 'Dana Lee', email: 'dana@acme.example', title: 'CFO' },
         champion: { name: 'Sam Ito' },
       },
     ],
     // Sent as written: the api refuses a contact without a name, naming the field.
-    ['a champion email without a name', ',,,,,,sam@acme.example,', { champion: { email: 'sam@acme.example' } }],
+    ['a champion email without a name', ',,,,,,sam@acme.example,,', { champion: { email: 'sam@acme.example' } }],
   ])('reads the optional profile columns: %s', (_, cells, profile) => {
     const profileHeader =
-      'vertical,lifecycle_stage,executive_sponsor_name,executive_sponsor_email,executive_sponsor_title,champion_name,champion_email,champion_title';
+      'vertical,lifecycle_stage,executive_sponsor_name,executive_sponsor_email,executive_sponsor_title,champion_name,champion_email,champion_title,customer_since';
     const csv = `${header},${profileHeader}\nacc-1,Acme,100,smb,UTC,csm-1,2027-03-31,,${cells}\n`;
     const parsed = parseRenewalCsv(csv);
     expect(parsed.rejected).toEqual([]);

@@ -5,7 +5,8 @@ import { parse } from 'csv-parse/sync';
  *   account_id, account_name, arr_cents, segment, time_zone, owner_csm_id, renewal_date  (required)
  *   csm_manager_id, sales_rep_id                                                        (optional)
  *   vertical, lifecycle_stage, executive_sponsor_name, executive_sponsor_email,
- *   executive_sponsor_title, champion_name, champion_email, champion_title    (optional: the profile)
+ *   executive_sponsor_title, champion_name, champion_email, champion_title,
+ *   customer_since (YYYY-MM-DD)                                               (optional: the profile)
  * An empty cell states nothing (a profile field left empty keeps what the account has).
  * Rows go to POST /renewals/batch in chunks of up to 1,000, so the api validates them
  * exactly as it validates any launch; the result maps back to CSV row numbers.
@@ -30,6 +31,7 @@ export const OPTIONAL_COLUMNS = [
   'champion_name',
   'champion_email',
   'champion_title',
+  'customer_since',
 ] as const;
 
 /** A contact of the row's `<prefix>_name`, `_email`, `_title` cells, or nothing when all are empty (a name-less one is the api's to refuse). */
@@ -114,6 +116,7 @@ export function parseRenewalCsv(text: string): ParsedCsv {
           ...(v.sales_rep_id ? { salesRepId: v.sales_rep_id } : {}),
           ...(v.vertical ? { vertical: v.vertical } : {}),
           ...(v.lifecycle_stage ? { lifecycleStage: v.lifecycle_stage } : {}),
+          ...(v.customer_since ? { customerSince: v.customer_since } : {}),
           ...(sponsor ? { executiveSponsor: sponsor } : {}),
           ...(champion ? { champion } : {}),
         },

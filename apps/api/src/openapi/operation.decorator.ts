@@ -36,6 +36,8 @@ export interface OperationContract {
     schema?: SchemaObject;
     description: string;
     links?: Record<string, { operationId: string; parameters: Record<string, string>; description?: string }>;
+    /** Also answers text/csv (with `Accept: text/csv`): its description of the columns. */
+    csv?: string;
   };
   /** A second success answer (200 beside a 201 for "already there"). */
   also?: { status: number; description: string };
@@ -87,7 +89,14 @@ export function Operation(c: OperationContract): MethodDecorator {
     ApiResponse({
       status: c.ok.status,
       description: c.ok.description,
-      ...(okSchema ? { content: { 'application/json': { schema: okSchema } } } : {}),
+      ...(okSchema
+        ? {
+            content: {
+              'application/json': { schema: okSchema },
+              ...(c.ok.csv ? { 'text/csv': { schema: { type: 'string', description: c.ok.csv } } } : {}),
+            },
+          }
+        : {}),
       ...(rateHeaders ? { headers: rateHeaders } : {}),
       ...(c.ok.links ? { links: c.ok.links } : {}),
     }),

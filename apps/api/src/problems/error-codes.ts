@@ -90,6 +90,10 @@ export const ERROR_CATALOGUE = {
     status: 409,
     title: 'The task is already done, or was cancelled when the alert was resolved',
   },
+  'METRICS.TOO_BROAD': {
+    status: 400,
+    title: 'The metrics request reads more rows than one request may; narrow the period or filter it',
+  },
   'EVENTS.SIGNATURE_INVALID': { status: 401, title: 'The event signature is missing, stale or does not verify' },
   'EVENTS.SCOPE_REQUIRED': { status: 403, title: 'The integration key lacks the scope this event type needs' },
   'IDEMPOTENCY.KEY_REUSED': { status: 409, title: 'The Idempotency-Key was used for a different request' },

@@ -86,6 +86,17 @@ describe('permits: role and relation', () => {
     // the audit log: directors and VPs
     ['director', [], 'audit', 'read', true],
     ['csm_manager', ['team'], 'audit', 'read', false],
+    // metrics: a CSM his book, a manager his own and his team's, directors, VPs and cs_ops all; nobody else
+    ['csm', ['owner'], 'metrics', 'read', true],
+    ['csm', ['team'], 'metrics', 'read', false],
+    ['csm_manager', ['owner'], 'metrics', 'read', true],
+    ['csm_manager', ['team'], 'metrics', 'read', true],
+    ['csm_manager', [], 'metrics', 'read', false],
+    ['director', [], 'metrics', 'read', true],
+    ['cs_ops', [], 'metrics', 'read', true],
+    ['sales_rep', ['sales_rep'], 'metrics', 'read', false],
+    ['product', [], 'metrics', 'read', false],
+    ['integration', [], 'metrics', 'read', false],
     // integrations post events and nothing else
     ['integration', [], 'event', 'ingest', true],
     ['integration', ['owner'], 'renewal', 'read', false],
@@ -124,6 +135,10 @@ describe('listScope: what a list shows', () => {
     ['product', 'renewal', 'read', { kind: 'all' }],
     ['product', 'save', 'read', { kind: 'none' }],
     ['product', 'planItem', 'progress', { kind: 'none' }],
+    ['csm', 'metrics', 'read', { kind: 'related', relations: ['owner'] }],
+    ['csm_manager', 'metrics', 'read', { kind: 'related', relations: ['owner', 'team'] }],
+    ['vp', 'metrics', 'read', { kind: 'all' }],
+    ['sales_rep', 'metrics', 'read', { kind: 'none' }],
   ])('%s %s.%s -> %j', (role, resource, action, expected) => {
     expect(listScope(role, resource, action as AccessAction)).toEqual(expected);
   });

@@ -114,6 +114,14 @@ export const ACCESS = {
   policy: {
     read: { csm: 'any', csm_manager: 'any', director: 'any', vp: 'any', cs_ops: 'any' },
   },
+  /**
+   * The metrics (docs/metrics.md): figures over many accounts, each reader's over the
+   * accounts he may see — a CSM his own book, a manager his own and his team's, directors,
+   * VPs and cs_ops everything. Sales reps, product and integrations read none.
+   */
+  metrics: {
+    read: { csm: OWNER, csm_manager: ['owner', 'team'], director: 'any', vp: 'any', cs_ops: 'any' },
+  },
   event: {
     /** Each integration posts its own events (`source` is its id); account facts need the `account_facts` scope. */
     ingest: { integration: 'any' },

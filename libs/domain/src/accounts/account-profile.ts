@@ -53,10 +53,22 @@ export interface AccountProfile {
   executiveSponsor: AccountContact | null;
   champion: AccountContact | null;
   lifecycleStage: LifecycleStage | null;
+  /**
+   * Since when the company is a customer (a calendar date, YYYY-MM-DD): the start of its
+   * tenure, which the programme metrics measure at churn (docs/metrics.md, "Tenure at
+   * churn"). Stated, like the rest; accounts known before it have none.
+   */
+  customerSince: string | null;
 }
 
 /** The profile fields, in the order the api shows them. */
-export const ACCOUNT_PROFILE_FIELDS = ['vertical', 'executiveSponsor', 'champion', 'lifecycleStage'] as const;
+export const ACCOUNT_PROFILE_FIELDS = [
+  'vertical',
+  'executiveSponsor',
+  'champion',
+  'lifecycleStage',
+  'customerSince',
+] as const;
 
 export const CONTACT_NAME_MAX = 200;
 export const CONTACT_TITLE_MAX = 200;

@@ -65,6 +65,7 @@ describe('event catalogue', () => {
       validateEventPayload('account_updated', {
         vertical: 'education',
         lifecycleStage: 'maturity',
+        customerSince: '2023-06-15',
         executiveSponsor: { name: 'Dana Lee', email: 'dana.lee@acme.example', title: 'CFO' },
         champion: { name: 'Sam Ito', email: null },
       }),
@@ -75,6 +76,7 @@ describe('event catalogue', () => {
         executiveSponsor: null,
         champion: null,
         lifecycleStage: null,
+        customerSince: null,
       }),
     ).toEqual([]);
   });
@@ -125,6 +127,11 @@ describe('event catalogue', () => {
             'must be one of education, healthcare, financial_services, retail, public_sector, technology, manufacturing, other',
         },
       ],
+    ],
+    [
+      'account_updated',
+      { customerSince: '2023-02-30' },
+      [{ field: 'customerSince', message: 'must be a calendar date written YYYY-MM-DD' }],
     ],
     [
       'account_updated',

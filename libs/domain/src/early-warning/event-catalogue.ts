@@ -151,6 +151,8 @@ export interface IntegrationEventPayloads {
     executiveSponsor?: StatedContact | null;
     champion?: StatedContact | null;
     lifecycleStage?: LifecycleStage | null;
+    /** Since when the company is a customer (YYYY-MM-DD). */
+    customerSince?: string | null;
   };
 }
 
@@ -175,6 +177,7 @@ type FieldSpec = { optional?: boolean } & (
   | { kind: 'id' }
   | { kind: 'timeZone' }
   | { kind: 'contact' }
+  | { kind: 'date' }
 );
 
 const SHORT = 200;
@@ -273,6 +276,7 @@ const SCHEMAS: { [K in IntegrationEventType]: { [F in keyof IntegrationEventPayl
     executiveSponsor: { kind: 'contact', optional: true },
     champion: { kind: 'contact', optional: true },
     lifecycleStage: { kind: 'enum', values: LIFECYCLE_STAGES, optional: true },
+    customerSince: { kind: 'date', optional: true },
   },
 };
 
@@ -311,6 +315,8 @@ function checkField(field: string, value: unknown, spec: FieldSpec): string | nu
         : `must be one of ${spec.values.join(', ')}`;
     case 'boolean':
       return typeof value === 'boolean' ? null : 'must be true or false';
+    case 'date':
+      return typeof value === 'string' && isIsoDate(value) ? null : 'must be a calendar date written YYYY-MM-DD';
     case 'contact':
       // Named field by field by validateEventPayload; here only whether it is valid at all.
       return contactProblems(value).length ? 'must be a valid contact { name, email?, title? }' : null;

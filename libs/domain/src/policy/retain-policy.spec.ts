@@ -117,7 +117,7 @@ describe('retain policy', () => {
     p.postSave.trendWeeks = 0;
     p.save.approvalSlaHours = 0;
     p.renewal.termMonths = 0;
-    p.metrics.maxEffortHoursPerEntry = 0;
+    p.metrics.forecastMinDecidedPerCategory = 0;
     expect(validatePolicy(p)).toEqual([
       'renewal.termMonths: a whole number >= 1',
       'save.approvalSlaHours: whole hours >= 1',
@@ -125,7 +125,7 @@ describe('retain policy', () => {
       'winBack: taskDueDays >= 1, finalResponseDays >= 0',
       'renewal.launchWindow: maxDaysAhead >= 1 and maxDaysAfterRenewalDate >= 0, whole days',
       'earlyWarning: eventLookbackDays and maxEventsPerType whole numbers >= 1',
-      'metrics.maxEffortHoursPerEntry: hours > 0, in quarter hours',
+      'metrics.forecastMinDecidedPerCategory: a whole number >= 1',
       'version: a non-empty string',
     ]);
     expect(() => resolvePolicy({ version: '' })).toThrow(new InvalidPolicyError(['version: a non-empty string']));

@@ -13,12 +13,12 @@ import {
   validateEarlyWarningPolicy,
   type EarlyWarningPolicy,
 } from './sections/early-warning.policy';
+import { METRICS_DEFAULTS, validateMetricsPolicy, type MetricsPolicy } from './sections/metrics.policy';
 import {
   NOTIFICATION_DEFAULTS,
   validateNotificationPolicy,
   type NotificationPolicy,
 } from './sections/notifications.policy';
-import { METRICS_DEFAULTS, validateMetricsPolicy, type MetricsPolicy } from './sections/metrics.policy';
 import { POST_SAVE_DEFAULTS, validatePostSavePolicy, type PostSavePolicy } from './sections/post-save.policy';
 import {
   RENEWAL_DEFAULTS,
@@ -40,6 +40,13 @@ export {
 } from './sections/alert-playbooks.policy';
 export { ALERT_ESCALATION_ROLES } from './sections/alert-routing.policy';
 export {
+  FORECAST_CATEGORIES,
+  METRICS_DEFAULTS,
+  isQuarterHours,
+  type ForecastCategory,
+  type MetricsPolicy,
+} from './sections/metrics.policy';
+export {
   WORKFLOW_NOTIFICATION_KINDS,
   type NotificationPolicy,
   type WorkflowNotificationKind,
@@ -56,7 +63,6 @@ export type {
   EarlyWarningRuleSettings,
   UsageDropSettings,
 } from './sections/early-warning.policy';
-export { METRICS_DEFAULTS, isQuarterHours, type MetricsPolicy } from './sections/metrics.policy';
 export type { PostSavePolicy } from './sections/post-save.policy';
 export type {
   OwnershipModel,
@@ -93,13 +99,16 @@ export interface RetainPolicy {
   earlyWarning: EarlyWarningPolicy;
   /** How the workflows' own notifications are timed (the dispatcher reads the deployment's). */
   notifications: NotificationPolicy;
-  /** How the work of a save is measured (absent in policies before 2026-12-01.9). */
+  /**
+   * What the metrics are read against (docs/metrics.md). The api reads the deployment's;
+   * workflows started before 2026-12-01.9 carry policies without it.
+   */
   metrics: MetricsPolicy;
 }
 
 /** Each section's defaults under one version: change the version whenever any of them changes. */
 const DEFAULTS: RetainPolicy = {
-  version: '2026-12-01.9',
+  version: '2026-12-01.10',
   renewal: RENEWAL_DEFAULTS,
   save: SAVE_DEFAULTS,
   postSave: POST_SAVE_DEFAULTS,

@@ -55,6 +55,7 @@ export const ACCOUNT_FACT_COLUMNS = {
   executiveSponsor: 'executive_sponsor',
   champion: 'champion',
   lifecycleStage: 'lifecycle_stage',
+  customerSince: 'customer_since',
 } as const satisfies Record<keyof AccountFactChanges, string>;
 
 const CORE_FACT_FIELDS = [
@@ -70,7 +71,10 @@ const CORE_FACT_FIELDS = [
 /** The fields that decide who stands to the account (access, routing, task owners). */
 export const ACCOUNT_PEOPLE_FIELDS = ['ownerCsmId', 'csmManagerId', 'salesRepId'] as const;
 
-const FACT_COLUMNS = `id, ${Object.values(ACCOUNT_FACT_COLUMNS).join(', ')}`;
+/** The fact columns as read: a date column as its text (YYYY-MM-DD), never a Date at local midnight. */
+const FACT_COLUMNS = `id, ${Object.values(ACCOUNT_FACT_COLUMNS)
+  .map((c) => (c === 'customer_since' ? `${c}::text AS ${c}` : c))
+  .join(', ')}`;
 
 interface AccountRow {
   id: string;
@@ -85,6 +89,7 @@ interface AccountRow {
   executive_sponsor: AccountContact | null;
   champion: AccountContact | null;
   lifecycle_stage: LifecycleStage | null;
+  customer_since: string | null;
 }
 
 function toFacts(r: AccountRow): AccountFacts {
@@ -101,6 +106,7 @@ function toFacts(r: AccountRow): AccountFacts {
     executiveSponsor: r.executive_sponsor,
     champion: r.champion,
     lifecycleStage: r.lifecycle_stage,
+    customerSince: r.customer_since,
   };
 }
 
@@ -183,6 +189,7 @@ export async function assertAccountFacts(
     executiveSponsor: null,
     champion: null,
     lifecycleStage: null,
+    customerSince: null,
     ...Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined)),
   } as AccountFacts;
   return { before, after: rows[0] ? toFacts(rows[0]) : (before ?? stated) };

@@ -41,6 +41,10 @@ export class AccountEntity {
   @Column({ name: 'lifecycle_stage', type: 'text', nullable: true })
   lifecycleStage!: LifecycleStage | null;
 
+  /** Since when the company is a customer (YYYY-MM-DD). */
+  @Column({ name: 'customer_since', type: 'date', nullable: true })
+  customerSince!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -13,6 +13,7 @@ import { SaveListKeysetIndex1796040000000 } from './202611301200-save-list-keyse
 import { AuthorityAndIntegrity1796119200000 } from './202612011000-authority-and-integrity';
 import { AccountProfile1796205600000 } from './202612021000-account-profile';
 import { HeldEvents1796738400000 } from './202612081400-held-events';
+import { AccountCustomerSince1796810400000 } from './202612091000-account-customer-since';
 import { SaveEffortMetrics1797328800000 } from './202612151000-save-effort-metrics';
 
 /** Every migration, in order. New ones are appended here. */
@@ -32,5 +33,6 @@ export const MIGRATIONS = [
   AuthorityAndIntegrity1796119200000,
   AccountProfile1796205600000,
   HeldEvents1796738400000,
+  AccountCustomerSince1796810400000,
   SaveEffortMetrics1797328800000,
 ];

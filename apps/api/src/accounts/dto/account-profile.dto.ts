@@ -2,6 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { IsIsoCalendarDate } from '../../common/validators';
 import {
   CONTACT_EMAIL_MAX,
   CONTACT_EMAIL_PATTERN,
@@ -70,6 +71,21 @@ export function LifecycleStageField(): PropertyDecorator {
   );
 }
 
+export function CustomerSinceField(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      type: String,
+      format: 'date',
+      example: '2023-06-15',
+      nullable: true,
+      description:
+        'Since when the company is a customer (YYYY-MM-DD): the start of its tenure in the programme metrics; null clears it, absent keeps it',
+    }),
+    IsOptional(),
+    IsIsoCalendarDate(),
+  );
+}
+
 export function ContactField(who: string): PropertyDecorator {
   return applyDecorators(
     ApiPropertyOptional({
@@ -89,6 +105,7 @@ export type ProfileBody = {
   executiveSponsor?: AccountContactDto | null;
   champion?: AccountContactDto | null;
   lifecycleStage?: LifecycleStage | null;
+  customerSince?: string | null;
 };
 
 export class AccountContactView {

@@ -19,6 +19,7 @@ import {
   AccountContactDto,
   AccountContactView,
   ContactField,
+  CustomerSinceField,
   LifecycleStageField,
   VerticalField,
   type ProfileBody,
@@ -82,6 +83,7 @@ export class PatchAccountDto implements ProfileBody {
   @ContactField('executive sponsor') executiveSponsor?: AccountContactDto | null;
   @ContactField('champion') champion?: AccountContactDto | null;
   @LifecycleStageField() lifecycleStage?: ProfileBody['lifecycleStage'];
+  @CustomerSinceField() customerSince?: ProfileBody['customerSince'];
 }
 
 export class AccountView {
@@ -98,6 +100,8 @@ export class AccountView {
   executiveSponsor!: AccountContactView | null;
   @ApiProperty({ type: AccountContactView, nullable: true }) champion!: AccountContactView | null;
   @ApiProperty({ type: String, enum: LIFECYCLE_STAGES, nullable: true }) lifecycleStage!: string | null;
+  @ApiProperty({ type: String, format: 'date', nullable: true, description: 'Since when the company is a customer' })
+  customerSince!: string | null;
 }
 
 export class SuppressionView {

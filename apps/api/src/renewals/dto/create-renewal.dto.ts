@@ -24,6 +24,7 @@ import {
 import {
   AccountContactDto,
   ContactField,
+  CustomerSinceField,
   LifecycleStageField,
   VerticalField,
   type ProfileBody,
@@ -76,6 +77,7 @@ export class RenewalAccountDto implements ProfileBody {
   @ContactField('executive sponsor') executiveSponsor?: AccountContactDto | null;
   @ContactField('champion') champion?: AccountContactDto | null;
   @LifecycleStageField() lifecycleStage?: ProfileBody['lifecycleStage'];
+  @CustomerSinceField() customerSince?: ProfileBody['customerSince'];
 }
 
 export class CreateRenewalDto {

@@ -1,0 +1,108 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { AppConfig } from '@retain/config';
+import {
+  forecastHistoryPeriod,
+  forecastProbabilities,
+  forecastWindow,
+  groupSetsByDimensions,
+  RENEWAL_DIMENSIONS,
+  renewalDimensionValue,
+  renewalForecast,
+  renewalMetrics,
+  SAVE_DIMENSIONS,
+  saveDimensionValue,
+  saveMetrics,
+  type RenewalForecast,
+  type RenewalMetrics,
+  type SaveMetrics,
+} from '@retain/domain';
+import {
+  readAtRiskRenewalRows,
+  readForecastHistory,
+  readForecastRenewalRows,
+  readRenewalMetricRows,
+  readSaveMetricRows,
+  type MetricsRead,
+} from '@retain/persistence';
+import { AccessService } from '../access/access.service';
+import type { Principal } from '../auth/api-key-store';
+import { bounded, METRICS_MAX_ROWS } from './metrics-bounds';
+import type { MetricsQuery } from './metrics-query.dto';
+import { metricsReport, type MetricsReport } from './metrics-report';
+import { metricsRequest, type MetricsRequest } from './metrics-request';
+
+export type RenewalMetricsWithForecast = RenewalMetrics & { forecast: RenewalForecast };
+
+/**
+ * The metrics routes (docs/metrics.md): read the plain rows the reader may see
+ * (metrics.read's scope) with the request's period and filters, compute the domain's
+ * figures over all of them and over each group, against the deployment's policy in force.
+ */
+@Injectable()
+export class MetricsService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly access: AccessService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** What every read of a request is asked: the period, the filters, the reader's scope, the bound. */
+  async read<D extends string>(req: MetricsRequest<D>, p: Principal): Promise<MetricsRead> {
+    return {
+      period: req.period,
+      filters: req.filters,
+      scope: await this.access.listScope(p, 'metrics', 'read'),
+      maxRows: METRICS_MAX_ROWS,
+    };
+  }
+
+  async saves(q: MetricsQuery, p: Principal, now: Date): Promise<MetricsReport<SaveMetrics>> {
+    const req = metricsRequest(q, SAVE_DIMENSIONS, now);
+    const read = await this.read(req, p);
+    const [saves, atRisk] = await bounded(
+      Promise.all([readSaveMetricRows(this.db, read), readAtRiskRenewalRows(this.db, read)]),
+    );
+    const policy = this.config.policy.metrics;
+    const groups = groupSetsByDimensions({ saves, atRisk }, req.groupBy, {
+      saves: saveDimensionValue,
+      atRisk: saveDimensionValue,
+    });
+    return metricsReport(
+      req,
+      this.config.policy.version,
+      saveMetrics(saves, atRisk, policy),
+      groups.map((g) => ({ key: g.key, ...saveMetrics(g.sets.saves, g.sets.atRisk, policy) })),
+    );
+  }
+
+  async renewals(q: MetricsQuery, p: Principal, now: Date): Promise<MetricsReport<RenewalMetricsWithForecast>> {
+    const req = metricsRequest(q, RENEWAL_DIMENSIONS, now);
+    const read = await this.read(req, p);
+    const window = forecastWindow(req.period, req.today);
+    const [rows, upcoming, history] = await bounded(
+      Promise.all([
+        readRenewalMetricRows(this.db, read),
+        readForecastRenewalRows(this.db, read, window),
+        readForecastHistory(this.db, read, forecastHistoryPeriod(req.today)),
+      ]),
+    );
+    const policy = this.config.policy.metrics;
+    const probabilities = forecastProbabilities(history, policy);
+    const compute = (due: typeof rows, next: typeof upcoming): RenewalMetricsWithForecast => ({
+      ...renewalMetrics(due, req.period, policy),
+      forecast: renewalForecast(next, probabilities, window),
+    });
+    const groups = groupSetsByDimensions({ due: rows, upcoming }, req.groupBy, {
+      due: renewalDimensionValue,
+      upcoming: renewalDimensionValue,
+    });
+    return metricsReport(
+      req,
+      this.config.policy.version,
+      compute(rows, upcoming),
+      groups.map((g) => ({ key: g.key, ...compute(g.sets.due, g.sets.upcoming) })),
+    );
+  }
+}

@@ -1,0 +1,306 @@
+import { arrAfterSave } from '../saves/save-hand-off';
+import type { SaveOutcomeKind } from '../saves/save-outcome';
+import {
+  inPeriod,
+  periodBounds,
+  targetRangeCheck,
+  type MetricAccountFacts,
+  type TargetRangeCheck,
+} from './alert-metrics';
+import { amount, median, ratio, type Figure } from './figures';
+import { groupSetsByDimensions, type GroupKey } from './grouping';
+import type { TargetCheck } from './renewal-metrics';
+import type { MetricsPeriod } from './period';
+import type { MetricsPolicy } from '../policy/sections/metrics.policy';
+
+/**
+ * Programme metrics (docs/metrics.md, "Programme metrics"; docs/rulebook.md §6): how soon
+ * healthy renewals turn at risk, how soon a warning is acted on, how long churned
+ * customers had stayed, how often high-risk saves succeed, what the save programme
+ * returns on its cost (the seed's formula), and where the accounts' health scores lie.
+ * Pure: the rows come from libs/persistence/src/metrics/programme-metrics.sql.ts.
+ */
+
+/** The policy settings the programme metrics read (docs/metrics.md, "Programme metrics"). */
+export type ProgrammeMetricsPolicy = Pick<
+  MetricsPolicy,
+  'effortHourlyCostCents' | 'targets' | 'programme' | 'healthScoreBandsUpTo'
+>;
+
+/** A renewal of the book: its classification history, its decision, its save and its account's customer-since date. */
+export interface ProgrammeRenewalRow extends MetricAccountFacts {
+  renewalId: string;
+  startedAt: string;
+  decisionOutcome: string | null;
+  decidedAt: string | null;
+  classificationHistory: ReadonlyArray<{ at: string; category: string }>;
+  /** When its save started, if it has one. */
+  saveStartedAt: string | null;
+  /** The account's customer-since date (YYYY-MM-DD), when cs_ops or the CRM stated it. */
+  customerSince: string | null;
+}
+
+/** An alert on a renewal's account while the renewal ran (from its start to its decision): what was done about it, when. */
+export interface RenewalAlertActRow {
+  renewalId: string;
+  triggeredAt: string;
+  acknowledgedAt: string | null;
+  /** When the first of its playbook tasks was done. */
+  firstTaskDoneAt: string | null;
+}
+
+/** A save with an outcome (saved or lost). */
+export interface ProgrammeSaveRow extends MetricAccountFacts {
+  saveId: string;
+  result: 'saved' | 'lost';
+  outcomeKind: SaveOutcomeKind;
+  newArrCents: number | null;
+  arrCents: number;
+  /** The renewal's risk category when the save started; null when it had none. */
+  riskCategoryAtStart: string | null;
+  effortHours: number;
+  decidedAt: string;
+}
+
+/** An account of the book and its latest health score at the end of the period (null: none reported). */
+export interface HealthScoreRow extends MetricAccountFacts {
+  healthScore: number | null;
+}
+
+export interface ProgrammeMetricsInput {
+  renewals: readonly ProgrammeRenewalRow[];
+  alertActs: readonly RenewalAlertActRow[];
+  saves: readonly ProgrammeSaveRow[];
+  health: readonly HealthScoreRow[];
+}
+
+/** What programme metrics may be grouped by: the account's segment, CSM and team (its CSM manager). */
+export const PROGRAMME_METRIC_DIMENSIONS = ['segment', 'csm', 'team'] as const;
+export type ProgrammeMetricDimension = (typeof PROGRAMME_METRIC_DIMENSIONS)[number];
+
+export interface ProgrammeMetricFigures {
+  /** Days from a renewal becoming healthy (green or expansion) to its turning yellow or red, over the turns in the period. */
+  medianDaysToRisk: Figure;
+  /** Renewals whose first warning fell in the period and that saw an intervention since, over those renewals. */
+  warningsActedOn: Figure;
+  /** Days from the first warning to the first intervention, over the renewals acted on. */
+  medianDaysToIntervention: Figure;
+  /** Churns in the period whose account has a customer-since date, over the churns. */
+  churnsWithTenure: Figure;
+  /** Completed months from customer-since to the churn decision. */
+  medianTenureMonthsAtChurn: Figure;
+  /** High-risk saves (red at start) with an outcome in the period that were saved, over them. */
+  highRiskSaveRate: Figure;
+  /** Above metrics.targets.highRiskSaveRateAbove (met null without such saves). */
+  highRiskSaveRateTarget: TargetCheck;
+  /** Saves with an outcome in the period (saved or lost). */
+  savesAttempted: Figure;
+  savedAccounts: Figure;
+  /** The average ARR kept by saved accounts times the lifetime years (cents); 0 with none saved. */
+  averageLifetimeValueCents: Figure;
+  /** naturalSaveRate × saves attempted. */
+  expectedNaturalSaves: Figure;
+  effortHours: Figure;
+  /** Effort hours × the hourly cost, plus (in the total only) the monthly cost × the months of the period. */
+  programmeCostCents: Figure;
+  /** (saved × lifetime value − expected natural saves × lifetime value − cost) / cost. */
+  programmeRoi: Figure;
+  /** Against metrics.targets.programmeRoiFrom to programmeRoiTo. */
+  programmeRoiTarget: TargetRangeCheck;
+  /** Accounts by their latest health score, one figure per band (its share of the scored accounts). */
+  healthScoreBands: Array<{ band: string; accounts: Figure }>;
+  /** Accounts of the book without a health score. */
+  unscoredAccounts: Figure;
+}
+
+/** A group: its key (each groupBy dimension with its value) and its figures. */
+export type ProgrammeMetricGroup = { key: GroupKey } & ProgrammeMetricFigures;
+
+export interface ProgrammeMetricsResult {
+  total: ProgrammeMetricFigures;
+  groups: ProgrammeMetricGroup[];
+}
+
+const DAY_MS = 86_400_000;
+const HEALTHY = new Set(['green', 'expansion']);
+const AT_RISK = new Set(['yellow', 'red']);
+
+function dimensionValue(row: MetricAccountFacts, d: ProgrammeMetricDimension): string | null {
+  switch (d) {
+    case 'segment':
+      return row.segment;
+    case 'csm':
+      return row.ownerCsmId;
+    case 'team':
+      return row.csmManagerId;
+  }
+}
+
+/**
+ * The turns of a renewal from healthy to at risk: each stretch that starts when it is
+ * classified green or expansion (after being unclassified, yellow or red) and ends at
+ * the next yellow or red. Changes within a stretch (green to expansion, new reasons)
+ * do not restart it.
+ */
+export function turnsToRisk(
+  history: ReadonlyArray<{ at: string; category: string }>,
+): Array<{ healthyAt: string; atRiskAt: string }> {
+  const sorted = [...history].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  const turns: Array<{ healthyAt: string; atRiskAt: string }> = [];
+  let healthyAt: string | null = null;
+  for (const change of sorted) {
+    if (HEALTHY.has(change.category)) healthyAt ??= change.at;
+    else if (AT_RISK.has(change.category) && healthyAt !== null) {
+      turns.push({ healthyAt, atRiskAt: change.at });
+      healthyAt = null;
+    }
+  }
+  return turns;
+}
+
+/**
+ * A renewal's first warning (its first alert while it ran, or its first yellow or red
+ * classification, whichever came first) and its first intervention at or after it (its
+ * save started, an alert acknowledged, a playbook task done); null without a warning.
+ */
+export function warningAndIntervention(
+  renewal: Pick<ProgrammeRenewalRow, 'classificationHistory' | 'saveStartedAt'>,
+  acts: readonly RenewalAlertActRow[],
+): { warnedAt: number; intervenedAt: number | null } | null {
+  const warnings = [
+    ...acts.map((a) => Date.parse(a.triggeredAt)),
+    ...renewal.classificationHistory.filter((c) => AT_RISK.has(c.category)).map((c) => Date.parse(c.at)),
+  ];
+  if (warnings.length === 0) return null;
+  const warnedAt = Math.min(...warnings);
+  const interventions = [renewal.saveStartedAt, ...acts.flatMap((a) => [a.acknowledgedAt, a.firstTaskDoneAt])]
+    .filter((x): x is string => x !== null)
+    .map(Date.parse)
+    .filter((t) => t >= warnedAt);
+  return { warnedAt, intervenedAt: interventions.length ? Math.min(...interventions) : null };
+}
+
+/** Completed calendar months from the date `since` (YYYY-MM-DD) to the date `until` (YYYY-MM-DD). */
+export function completedMonths(since: string, until: string): number {
+  const [y1, m1, d1] = since.split('-').map(Number) as [number, number, number];
+  const [y2, m2, d2] = until.split('-').map(Number) as [number, number, number];
+  return (y2 - y1) * 12 + (m2 - m1) - (d2 < d1 ? 1 : 0);
+}
+
+/** The months of a period: its days × 12 / 365 (a year of 365 days is 12). */
+export function periodMonths(period: MetricsPeriod): number {
+  const { startMs, endMs } = periodBounds(period);
+  return (((endMs - startMs) / DAY_MS) * 12) / 365;
+}
+
+/** The band labels of the upper bounds: `0-20`, `21-40`, ... (a score above one bound and at most the next). */
+export function healthBandLabels(upTo: readonly number[]): string[] {
+  return upTo.map((bound, i) => `${i === 0 ? 0 : upTo[i - 1]! + 1}-${bound}`);
+}
+
+function figuresOf(
+  input: ProgrammeMetricsInput,
+  actsByRenewal: Map<string, RenewalAlertActRow[]>,
+  period: MetricsPeriod,
+  policy: ProgrammeMetricsPolicy,
+  fixedCostCents: number,
+): ProgrammeMetricFigures {
+  const bounds = periodBounds(period);
+
+  const daysToRisk = input.renewals
+    .flatMap((r) => turnsToRisk(r.classificationHistory))
+    .filter((t) => inPeriod(t.atRiskAt, bounds))
+    .map((t) => (Date.parse(t.atRiskAt) - Date.parse(t.healthyAt)) / DAY_MS);
+
+  const warned = input.renewals
+    .map((r) => warningAndIntervention(r, actsByRenewal.get(r.renewalId) ?? []))
+    .filter((w): w is NonNullable<typeof w> => w !== null && w.warnedAt >= bounds.startMs && w.warnedAt < bounds.endMs);
+  const acted = warned.filter((w) => w.intervenedAt !== null);
+
+  const churns = input.renewals.filter(
+    (r) => r.decisionOutcome === 'churned' && r.decidedAt !== null && inPeriod(r.decidedAt, bounds),
+  );
+  const tenures = churns
+    .filter((r) => r.customerSince !== null && r.customerSince <= r.decidedAt!.slice(0, 10))
+    .map((r) => completedMonths(r.customerSince!, r.decidedAt!.slice(0, 10)));
+
+  const saves = input.saves.filter((s) => inPeriod(s.decidedAt, bounds));
+  const highRisk = saves.filter((s) => s.riskCategoryAtStart === 'red');
+  const highRiskRate = ratio(highRisk.filter((s) => s.result === 'saved').length, highRisk.length);
+  const saved = saves.filter((s) => s.result === 'saved');
+  const keptArrCents = saved.reduce(
+    (sum, s) => sum + arrAfterSave(s.arrCents, { kind: s.outcomeKind, newArrCents: s.newArrCents }),
+    0,
+  );
+  const years = policy.programme.averageLifetimeYears;
+  const lifetimeValue = saved.length ? (keptArrCents * years) / saved.length : 0;
+  const naturalSaves = policy.programme.naturalSaveRate * saves.length;
+  const effortHours = saves.reduce((sum, s) => sum + s.effortHours, 0);
+  const cost = effortHours * policy.effortHourlyCostCents + fixedCostCents;
+  const roi = ratio(saved.length * lifetimeValue - naturalSaves * lifetimeValue - cost, cost);
+
+  const scores = input.health.filter((h) => h.healthScore !== null).map((h) => h.healthScore!);
+  const labels = healthBandLabels(policy.healthScoreBandsUpTo);
+  const healthScoreBands = policy.healthScoreBandsUpTo.map((bound, i) => {
+    const lower = i === 0 ? -Infinity : policy.healthScoreBandsUpTo[i - 1]!;
+    return { band: labels[i]!, accounts: ratio(scores.filter((s) => s > lower && s <= bound).length, scores.length) };
+  });
+
+  return {
+    medianDaysToRisk: median(daysToRisk),
+    warningsActedOn: ratio(acted.length, warned.length),
+    medianDaysToIntervention: median(acted.map((w) => (w.intervenedAt! - w.warnedAt) / DAY_MS)),
+    churnsWithTenure: ratio(tenures.length, churns.length),
+    medianTenureMonthsAtChurn: median(tenures),
+    highRiskSaveRate: highRiskRate,
+    highRiskSaveRateTarget: {
+      target: policy.targets.highRiskSaveRateAbove,
+      met: highRiskRate.value === null ? null : highRiskRate.value > policy.targets.highRiskSaveRateAbove,
+    },
+    savesAttempted: amount(saves.length),
+    savedAccounts: amount(saved.length),
+    averageLifetimeValueCents: { value: lifetimeValue, numerator: keptArrCents * years, denominator: saved.length },
+    expectedNaturalSaves: amount(naturalSaves),
+    effortHours: amount(effortHours),
+    programmeCostCents: amount(cost),
+    programmeRoi: roi,
+    programmeRoiTarget: targetRangeCheck(roi.value, {
+      from: policy.targets.programmeRoiFrom,
+      to: policy.targets.programmeRoiTo,
+    }),
+    healthScoreBands,
+    unscoredAccounts: amount(input.health.length - scores.length),
+  };
+}
+
+/**
+ * The programme metrics of a period, in total and per group of `groupBy` (groups in key
+ * order, null last; without groupBy one group keyed {} equal to the total). The monthly
+ * programme cost counts in the total only: a group's cost is its saves' effort.
+ */
+export function programmeMetrics(
+  input: ProgrammeMetricsInput,
+  period: MetricsPeriod,
+  groupBy: readonly ProgrammeMetricDimension[],
+  policy: ProgrammeMetricsPolicy,
+): ProgrammeMetricsResult {
+  const actsByRenewal = new Map<string, RenewalAlertActRow[]>();
+  for (const a of input.alertActs) {
+    const list = actsByRenewal.get(a.renewalId);
+    if (list) list.push(a);
+    else actsByRenewal.set(a.renewalId, [a]);
+  }
+  const fixedCost = policy.programme.monthlyProgrammeCostCents * periodMonths(period);
+  const total = figuresOf(input, actsByRenewal, period, policy, fixedCost);
+  if (groupBy.length === 0) return { total, groups: [{ key: {}, ...total }] };
+  const sets = { renewals: input.renewals, saves: input.saves, health: input.health };
+  const groups = groupSetsByDimensions(sets, groupBy, {
+    renewals: dimensionValue,
+    saves: dimensionValue,
+    health: dimensionValue,
+  }).map((g) => ({
+    key: g.key,
+    ...figuresOf({ ...g.sets, alertActs: input.alertActs }, actsByRenewal, period, policy, 0),
+  }));
+  return { total, groups };
+}
