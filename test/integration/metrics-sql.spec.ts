@@ -96,11 +96,30 @@ describe('metrics SQL (PostgreSQL)', () => {
     decidedBy: 'csm',
     decidedAt,
   });
+  /**
+   * A save's row as its writer takes it: the state document the metrics read today, and
+   * the same facts as the columns the read model gains for them (effort hours, outcome,
+   * policy version, ARR kept), so the test holds whichever the metrics read.
+   */
   const save = (
     account: string,
     date: string,
-    over: { status: string; effortLevel: string; arrCents: number; startedAt: string; state: Record<string, unknown> },
+    over: {
+      status: string;
+      effortLevel: string;
+      arrCents: number;
+      startedAt: string;
+      effortHours: number;
+      savedArrCents: number | null;
+      state: Record<string, unknown>;
+    },
   ) => ({
+    effortHours: over.effortHours,
+    savedArrCents: over.savedArrCents,
+    outcomeResult: ((over.state.outcome as { result?: string } | undefined)?.result ?? null) as 'saved' | 'lost' | null,
+    outcomeKind: (over.state.outcome as { kind?: string } | undefined)?.kind ?? null,
+    outcomeAt: (over.state.outcome as { decidedAt?: string } | undefined)?.decidedAt ?? null,
+    policyVersion: (over.state.policyVersion as string | undefined) ?? 'p1',
     id: `save:${account}:${date}`,
     renewalId: `renewal:${account}:${date}`,
     accountId: account,
@@ -196,6 +215,8 @@ describe('metrics SQL (PostgreSQL)', () => {
         effortLevel: 'full',
         arrCents: 10_000_000,
         startedAt: '2026-01-10T09:00:00Z',
+        effortHours: 40,
+        savedArrCents: 10_000_000,
         state: {
           outcome: outcome('saved', 'full', '2026-02-09T09:00:00Z'),
           concessions: [
@@ -214,6 +235,8 @@ describe('metrics SQL (PostgreSQL)', () => {
         effortLevel: 'standard',
         arrCents: 8_000_000,
         startedAt: '2026-02-15T00:00:00Z',
+        effortHours: 20,
+        savedArrCents: 6_000_000,
         state: {
           outcome: outcome('saved', 'reduced_scope', '2026-03-27T00:00:00Z', 6_000_000),
           concessions: [{ type: 'discount', state: 'approved' }],
@@ -226,6 +249,8 @@ describe('metrics SQL (PostgreSQL)', () => {
         effortLevel: 'light',
         arrCents: 5_000_000,
         startedAt: '2026-08-01T00:00:00Z',
+        effortHours: 10,
+        savedArrCents: null,
         state: { outcome: outcome('lost', 'lost', '2026-08-13T00:00:00Z'), effortLog: [{ hours: 10 }] },
       }),
       save('acc-3', '2027-02-01', {
@@ -233,6 +258,8 @@ describe('metrics SQL (PostgreSQL)', () => {
         effortLevel: 'standard',
         arrCents: 2_000_000,
         startedAt: '2026-11-01T00:00:00Z',
+        effortHours: 6,
+        savedArrCents: null,
         state: { effortLog: [{ hours: 2.5 }, { hours: 3.5 }] },
       }),
       save('acc-3', '2025-12-31', {
@@ -240,6 +267,8 @@ describe('metrics SQL (PostgreSQL)', () => {
         effortLevel: 'full',
         arrCents: 1_000_000,
         startedAt: '2025-12-20T00:00:00Z',
+        effortHours: 99,
+        savedArrCents: null,
         state: { effortLog: [{ hours: 99 }] },
       }),
     ])
