@@ -11,9 +11,9 @@ import { TestStack } from '../support/stack';
  * renewal's decision, and the figures of GET /metrics/saves and GET /metrics/renewals,
  * computed by hand below, as a director, a manager and a CSM see them, in JSON and CSV.
  *
- *   acc-m1 csm-x1 / mgr-x  $100K  D+60  red -> save S1 (saved in full)  renewed; next term D+425 renewed
- *   acc-m2 csm-x2 / mgr-x  $200K  D+70  save S2                         downsized to $150K (S2 saved, reduced scope)
- *   acc-m3 csm-y1 / mgr-y  $200K  D+80  save S3 (lost)                  churned
+ *   acc-m1 csm-x1 / mgr-x  $100K  D+60  red -> save S1 (6 h, a 1.5 h call; saved in full)  renewed; next term D+425 renewed
+ *   acc-m2 csm-x2 / mgr-x  $200K  D+70  save S2                                 downsized to $150K (S2 saved, reduced scope)
+ *   acc-m3 csm-y1 / mgr-y  $200K  D+80  save S3 (2.5 h; lost)                   churned
  *   acc-m4 csm-x1 / mgr-x   $60K  D+85                                  expanded to $90K
  *   acc-m5 csm-x2 / mgr-x   $40K  D+100                                 paused
  *   acc-m6 csm-y1 / mgr-y   $30K  D+110 (not classified yet)            undecided
@@ -97,6 +97,21 @@ describe('metrics end to end: saves and renewals as their workflows record them'
       .signal(healthInputSignal, { eventId: 'metrics-red-1', source: 'crm', inputs: { competitiveSignal: true } });
     const s1 = await saveWhen('acc-m1', (s) => s.status === 'active', 'started by the renewal');
     expect(s1.triage.allocation.effort).not.toBe('none');
+    // 6 hours logged, and a call of 1.5 hours: 7.5 hours on S1.
+    await must(
+      'S1 effort',
+      stack.request('POST', `${savePath('acc-m1')}/effort`, {
+        key: keys['csm-x1'],
+        body: { hours: 6, activity: 'analysis' },
+      }),
+    );
+    await must(
+      'S1 call',
+      stack.request('POST', `${savePath('acc-m1')}/conversations`, {
+        key: keys['csm-x1'],
+        body: { stage: 'listen', result: 'Heard them out', effortHours: 1.5 },
+      }),
+    );
     await must(
       'S1 saved',
       stack.request('POST', `${savePath('acc-m1')}/outcome`, {
@@ -128,6 +143,13 @@ describe('metrics end to end: saves and renewals as their workflows record them'
     );
     const s3 = await saveWhen('acc-m3', (s) => s.status === 'active', 'started');
     expect(s3.triage.allocation.effort).not.toBe('none');
+    await must(
+      'S3 effort',
+      stack.request('POST', `${savePath('acc-m3')}/effort`, {
+        key: keys['csm-y1'],
+        body: { hours: 2.5, activity: 'customer_call' },
+      }),
+    );
     await must(
       'S3 lost',
       stack.request('POST', `${savePath('acc-m3')}/outcome`, {
@@ -310,11 +332,12 @@ describe('metrics end to end: saves and renewals as their workflows record them'
       successBand: 'above_solid',
       // S1 keeps its 10,000,000, S2 the 15,000,000 of its reduced scope
       revenueSavedCents: n(25_000_000),
-      // no effort logged: no cost, so no ROI
-      effortHours: n(0),
-      effortCostCents: n(0),
-      roi: f(25_000_000, 0),
-      savedToCost: f(25_000_000, 0),
+      // S1 7.5 h + S3 2.5 h = 10 h, at $75: 10 x 7,500 = 75,000
+      effortHours: n(10),
+      effortCostCents: n(75_000),
+      // (25,000,000 - 75,000) / 75,000 = 332.33; 25,000,000 / 75,000 = 333.33
+      roi: f(24_925_000, 75_000),
+      savedToCost: f(25_000_000, 75_000),
       // S1's next renewal (the next term) renewed; S2's account has no next renewal yet
       postSaveRetention: f(1, 1),
     });
