@@ -149,13 +149,43 @@ async function insertSave(
     ),
     planItems: (s.effort?.planItems ?? []).map((h) => (h === undefined ? { id: 'i' } : { id: 'i', effortHours: h })),
   };
+  // The columns the save-state writer keeps beside the state (effortHoursOf, arrAfterSave); the
+  // category at start as the migration fills it, from the renewal's classification history.
+  const effortHours =
+    (s.effort?.log ?? []).reduce((a, h) => a + h, 0) +
+    [...(s.effort?.conversations ?? []), ...(s.effort?.planItems ?? [])].reduce<number>((a, h) => a + (h ?? 0), 0);
+  const arrCents = s.arrCents ?? 1_000_000;
+  const o = s.outcome;
+  const savedArr =
+    o?.result !== 'saved'
+      ? null
+      : ['reduced_scope', 'partner_transition'].includes(o.kind) && (o.newArrCents ?? 0) > 0
+        ? o.newArrCents!
+        : arrCents;
   await db.query(
     `INSERT INTO save_efforts (id, renewal_id, account_id, renewal_date, status, effort_level, probability_tier, value_tier, time_band, deadline,
-                               arr_cents, segment, owner_csm_id, csm_manager_id, overdue_items, expected_value_hours, state, revision, started_at, updated_at)
+                               arr_cents, segment, owner_csm_id, csm_manager_id, overdue_items, expected_value_hours, state, revision, started_at, updated_at,
+                               effort_hours, outcome_result, outcome_kind, outcome_at, policy_version, saved_arr_cents, risk_category_at_start)
      SELECT $1, $2, $3, '2027-01-01', $4, 'standard', 'medium', 'medium', 'compressed', NULL, $5, a.segment, a.owner_csm_id, a.csm_manager_id,
-            0, 10, $6, 1, $7, $7
+            0, 10, $6, 1, $7, $7, $8, $9, $10, $11, $12, $13,
+            (SELECT c->>'category' FROM renewals r, jsonb_array_elements(r.classification_history) c
+              WHERE r.id = $2 AND (c->>'at')::timestamptz <= $7::timestamptz ORDER BY (c->>'at')::timestamptz DESC LIMIT 1)
        FROM accounts a WHERE a.id = $3`,
-    [id, s.renewalId, accountId, s.status, s.arrCents ?? 1_000_000, JSON.stringify(state), s.startedAt],
+    [
+      id,
+      s.renewalId,
+      accountId,
+      s.status,
+      arrCents,
+      JSON.stringify(state),
+      s.startedAt,
+      effortHours,
+      o?.result ?? null,
+      o?.kind ?? null,
+      o?.decidedAt ?? null,
+      state.policyVersion,
+      savedArr,
+    ],
   );
 }
 

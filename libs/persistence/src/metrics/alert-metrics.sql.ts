@@ -136,7 +136,7 @@ export async function readAlertOutcomes(
      SELECT s.account_id, 'save' AS kind, s.started_at AS at, e.ended_at AS until
        FROM save_efforts s
        CROSS JOIN LATERAL (SELECT CASE WHEN s.status = 'active' THEN NULL
-              ELSE COALESCE((s.state->'outcome'->>'decidedAt')::timestamptz, (s.state->'handOff'->>'at')::timestamptz, s.updated_at) END AS ended_at) e
+              ELSE COALESCE(s.outcome_at, (s.state->'handOff'->>'at')::timestamptz, s.updated_at) END AS ended_at) e
       WHERE s.account_id = ANY(${accounts}::text[]) AND s.started_at <= ${last}::timestamptz + ${window}
         AND (e.ended_at IS NULL OR e.ended_at >= ${first}::timestamptz)
      ORDER BY 1, 3`,

@@ -19,6 +19,7 @@ import type {
   SaveOutcomeKind,
 } from '@retain/domain';
 import { numberOrNull, SqlConditions, type Queryable } from '../sql';
+import { SAVE_EFFORT_FACTS } from './save-effort-facts.sql';
 import { addMetricsFilters, boundedRows, instantInPeriod, type MetricsRead } from './metrics-reads.sql';
 
 const iso = (v: Date | string | null): string | null => (v === null ? null : new Date(v).toISOString());
@@ -42,7 +43,7 @@ const SAVE: Columns = {
   segment: 's.segment',
   csm: 's.owner_csm_id',
   team: 's.csm_manager_id',
-  policyVersion: `s.state->>'policyVersion'`,
+  policyVersion: SAVE_EFFORT_FACTS.policyVersion(),
 };
 const ACCOUNT: Columns = {
   segment: 'acc.segment',
@@ -154,22 +155,11 @@ export async function readRenewalAlertActs(db: Queryable, read: MetricsRead): Pr
   }));
 }
 
-/**
- * Hours of effort logged on a save (`s`), from its state: its effort log, its
- * conversations' and its plan items' hours (docs/metrics.md, "Programme ROI").
- */
-const EFFORT_HOURS = ['effortLog:hours', 'conversations:effortHours', 'planItems:effortHours']
-  .map((spec) => {
-    const [list, field] = spec.split(':');
-    return `COALESCE((SELECT sum((x->>'${field}')::numeric) FROM jsonb_array_elements(COALESCE(s.state->'${list}', '[]'::jsonb)) x), 0)`;
-  })
-  .join(' + ');
-
 /** The saves whose outcome was decided in the period, with the renewal's category when each started. */
 export async function readProgrammeSaves(db: Queryable, read: MetricsRead): Promise<ProgrammeSaveRow[]> {
   const c = scoped(read, SAVE);
-  c.push(`jsonb_typeof(s.state->'outcome') = 'object'`);
-  c.push(instantInPeriod(c, `(s.state->'outcome'->>'decidedAt')::timestamptz`, read.period));
+  c.push(`${SAVE_EFFORT_FACTS.outcomeResult()} IS NOT NULL`);
+  c.push(instantInPeriod(c, SAVE_EFFORT_FACTS.outcomeAt(), read.period));
   const rows = await boundedRows<{
     id: string;
     account_id: string;
@@ -186,14 +176,12 @@ export async function readProgrammeSaves(db: Queryable, read: MetricsRead): Prom
   }>(
     db,
     'saves',
-    `SELECT s.id, s.account_id, s.state->'outcome'->>'result' AS result, s.state->'outcome'->>'kind' AS kind,
+    `SELECT s.id, s.account_id, ${SAVE_EFFORT_FACTS.outcomeResult()} AS result, ${SAVE_EFFORT_FACTS.outcomeKind()} AS kind,
             s.state->'outcome'->>'newArrCents' AS new_arr_cents, s.arr_cents,
-            (SELECT ch->>'category' FROM jsonb_array_elements(r.classification_history) ch
-              WHERE (ch->>'at')::timestamptz <= s.started_at ORDER BY (ch->>'at')::timestamptz DESC LIMIT 1) AS risk_at_start,
-            ${EFFORT_HOURS} AS effort_hours,
-            s.state->'outcome'->>'decidedAt' AS decided_at, ${facts(SAVE)}
+            ${SAVE_EFFORT_FACTS.riskCategoryAtStart()} AS risk_at_start,
+            ${SAVE_EFFORT_FACTS.effortHours()} AS effort_hours,
+            ${SAVE_EFFORT_FACTS.outcomeAt()} AS decided_at, ${facts(SAVE)}
        FROM save_efforts s JOIN accounts acc ON acc.id = s.account_id
-       LEFT JOIN renewals r ON r.id = s.renewal_id
        ${c.where}
       ORDER BY s.id`,
     c.params,
