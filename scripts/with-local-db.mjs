@@ -1,6 +1,6 @@
 // Runs a command with DATABASE_URL pointing at the local PostgreSQL (started for the
 // command and stopped after it, unless it was already running) when DATABASE_URL is
-// not set. Used by `npm run keys` and `npm run migrate`.
+// not set. Used by `npm run keys`, `npm run migrate` and `npm run demo`.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ProvisioningError, log } from './lib/common.mjs';

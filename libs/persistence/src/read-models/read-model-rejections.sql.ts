@@ -20,3 +20,9 @@ export async function recordReadModelRejection(db: Queryable, r: ReadModelReject
     [r.readModel, r.objectId, r.revision, r.sqlstate, r.message],
   );
 }
+
+/** How many writes the database refused so far (a writer checks it did not add any). */
+export async function countReadModelRejections(db: Queryable): Promise<number> {
+  const rows: Array<{ n: number }> = await db.query('SELECT count(*)::int AS n FROM read_model_rejections');
+  return rows[0]?.n ?? 0;
+}

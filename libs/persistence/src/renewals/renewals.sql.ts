@@ -287,3 +287,18 @@ export async function activeRenewalPolicyVersions(db: Queryable): Promise<Array<
     `SELECT policy_version AS version, count(*)::int AS count FROM renewals WHERE status = 'active' GROUP BY policy_version`,
   );
 }
+
+/** Whether the read model holds any renewal at all (the demo book fills only a fresh database). */
+export async function anyRenewal(db: Queryable): Promise<boolean> {
+  const rows: unknown[] = await db.query('SELECT 1 FROM renewals LIMIT 1');
+  return rows.length > 0;
+}
+
+/** The risk category of each of these renewals the read model holds (null while unclassified); ids it lacks are absent. */
+export async function renewalCategories(db: Queryable, ids: readonly string[]): Promise<Map<string, string | null>> {
+  const rows: Array<{ id: string; risk_category: string | null }> = await db.query(
+    'SELECT id, risk_category FROM renewals WHERE id = ANY($1::text[])',
+    [[...ids]],
+  );
+  return new Map(rows.map((r) => [r.id, r.risk_category]));
+}
