@@ -1,0 +1,126 @@
+import { localDateAt } from '@retain/domain';
+import { anyRenewal } from '@retain/persistence';
+import { renewalWorkflowId } from '@retain/workflows';
+import { generateDemoBook, type DemoBook } from '../../apps/api/src/cli/demo/demo-book';
+import { writeDemoBook, type DemoWriteSummary } from '../../apps/api/src/cli/demo/demo-writer';
+import { TestStack } from '../support/stack';
+
+/**
+ * `npm run demo`'s writer against the whole service: the book's history lands in the
+ * read model as the workflows' activities write it (so the api renders every row), and
+ * its next terms run as real renewal workflows, classified by the health events the
+ * writer posts as the integration.
+ */
+describe('the demo book end to end', () => {
+  let stack: TestStack;
+  let book: DemoBook;
+  let written: DemoWriteSummary;
+  const path = (kind: string, id: string) => `/${kind}/${encodeURIComponent(id)}`;
+
+  beforeAll(async () => {
+    stack = await TestStack.start();
+    const opsKey = await stack.keyFor('cs_ops', 'ops-demo');
+    book = generateDemoBook({ seed: 5, accounts: 30, now: new Date(), policy: stack.config.policy });
+    written = await writeDemoBook(book, {
+      dataSource: stack.db,
+      config: stack.config,
+      api: { baseUrl: stack.baseUrl, apiKey: opsKey },
+      waitMs: 150_000,
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  }, 60_000);
+
+  it('writes every row of the history', async () => {
+    const count = async (sql: string) => ((await stack.db.query(sql)) as Array<{ n: number }>)[0]!.n;
+    expect(await count(`SELECT count(*)::int AS n FROM accounts WHERE id LIKE 'demo-acc-%'`)).toBe(30);
+    expect(await count(`SELECT count(*)::int AS n FROM renewals WHERE status = 'closed'`)).toBe(book.renewals.length);
+    expect(await count(`SELECT count(*)::int AS n FROM save_efforts WHERE status <> 'active'`)).toBe(book.saves.length);
+    // The history's alerts (the live ones the upcoming renewals' events raise are numbered from 1).
+    expect(await count(`SELECT count(*)::int AS n FROM alerts WHERE split_part(id, ':', 3)::int >= 100001`)).toBe(
+      book.alerts.length,
+    );
+    expect(await count('SELECT count(*)::int AS n FROM renewal_tasks')).toBeGreaterThanOrEqual(
+      book.renewals.reduce((n, r) => n + r.tasks.length, 0),
+    );
+    expect(await count('SELECT count(*)::int AS n FROM account_health_observations')).toBeGreaterThanOrEqual(
+      book.healthObservations.length,
+    );
+    expect(await count('SELECT count(*)::int AS n FROM read_model_rejections')).toBe(0);
+    expect(await anyRenewal(stack.db)).toBe(true);
+  });
+
+  it("renders the year's renewals, saves and alerts through the api, as the director sees them", async () => {
+    const key = written.directorKey;
+    expect(book.renewals.length).toBeGreaterThan(0);
+    for (const r of book.renewals) {
+      const res = await stack.request('GET', path('renewals', r.renewalId), { key });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        id: r.renewalId,
+        status: 'closed',
+        riskCategory: r.category,
+        decision: { outcome: r.decision!.outcome },
+      });
+      expect(res.body.history).toHaveLength(r.audit.length);
+      expect(res.body.tasks).toHaveLength(r.tasks.length);
+    }
+    expect(book.saves.length).toBeGreaterThan(0);
+    for (const s of book.saves) {
+      const res = await stack.request('GET', path('saves', s.state.saveId), { key });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ saveId: s.state.saveId, status: s.state.status, renewalId: s.state.renewalId });
+    }
+    // Alerts are read in lists (there is no route for one alert): each account's history, newest first.
+    expect(book.alerts.length).toBeGreaterThan(0);
+    for (const accountId of new Set(book.alerts.map((a) => a.accountId))) {
+      const res = await stack.request('GET', `/alerts?accountId=${accountId}&state=resolved&limit=200`, { key });
+      expect(res.status).toBe(200);
+      const ids = (res.body.items as Array<{ id: string }>).map((a) => a.id);
+      expect(new Set(ids)).toEqual(new Set(book.alerts.filter((a) => a.accountId === accountId).map((a) => a.id)));
+    }
+  });
+
+  it("shows a CSM his own book only: the demo's people carry the access rules", async () => {
+    const csm = book.accounts[0]!.ownerCsmId;
+    const key = await stack.keyFor('csm', csm);
+    const res = await stack.request('GET', '/renewals?limit=500', { key });
+    expect(res.status).toBe(200);
+    const mine = new Set(
+      [
+        ...book.renewals.map((r) => ({ id: r.renewalId, accountId: r.account.id })),
+        ...book.upcoming.map((u) => ({ id: renewalWorkflowId(u.accountId, u.renewalDate), accountId: u.accountId })),
+      ]
+        .filter((r) => book.accounts.find((a) => a.id === r.accountId)!.ownerCsmId === csm)
+        .map((r) => r.id),
+    );
+    expect(new Set((res.body.items as Array<{ id: string }>).map((r) => r.id))).toEqual(mine);
+  });
+
+  it('launches the next terms as running renewal workflows, each classified as its health events say', async () => {
+    expect(written.upcoming).toMatchObject({ launched: book.upcoming.length, alreadyRunning: 0, rejected: [] });
+    const today = localDateAt(new Date(), 'UTC');
+    const res = await stack.request('GET', `/renewals?renewalDateFrom=${today}&limit=500`, {
+      key: written.directorKey,
+    });
+    expect(res.status).toBe(200);
+    const listed = new Map(
+      (res.body.items as Array<{ id: string; status: string; riskCategory: string | null }>).map((r) => [r.id, r]),
+    );
+    for (const u of book.upcoming) {
+      const id = renewalWorkflowId(u.accountId, u.renewalDate);
+      expect({ id, status: listed.get(id)?.status, category: listed.get(id)?.riskCategory }).toEqual({
+        id,
+        status: 'active',
+        category: u.target,
+      });
+    }
+    const first = book.upcoming[0]!;
+    const described = await stack.temporal.client.workflow
+      .getHandle(renewalWorkflowId(first.accountId, first.renewalDate))
+      .describe();
+    expect(described.status.name).toBe('RUNNING');
+  });
+});
