@@ -248,14 +248,15 @@ const TEMPLATE_FOR: Record<RootCause, PlanTemplateKey> = {
   circumstantial: 'value_redemonstration',
 };
 
-/** The person who holds an approver role for the account. */
-function approverFor(role: ApproverRole, people: SavePeople): string {
-  return role === 'vp'
-    ? people.vp
-    : role === 'director'
-      ? people.director
-      : // A CSM-level concession is the CSM's to request and his manager's to approve: nobody approves their own.
-        (people.manager ?? people.director);
+/**
+ * Who decides a concession awaiting `role`: the person holding it for the account, with
+ * the role their key carries. A CSM-level concession is the CSM's to request and his
+ * manager's to approve (nobody approves their own).
+ */
+function approverFor(role: ApproverRole, people: SavePeople): { id: string; role: ApproverRole } {
+  if (role === 'vp') return { id: people.vp, role: 'vp' };
+  if (role === 'director' || !people.manager) return { id: people.director, role: 'director' };
+  return { id: people.manager, role: 'csm_manager' };
 }
 
 class SaveCourse {
@@ -335,18 +336,19 @@ class SaveCourse {
     return renewalTimeBand(daysUntilRenewal(this.s.renewalDate, this.s.account.timeZone, new Date(at)), this.policy);
   }
 
-  /** At the start: an emergency save escalates at once where the criteria hold; a save not worth it exits. */
+  /** At the start (as the workflow starts): a save not worth it exits; an emergency save escalates at once where the criteria hold. */
   start(): void {
     const s = this.s;
     const at = this.plan.startedAt;
-    if (escalatesAtOnce(this.bandAt(at), s.account.arrCents, s.strategicFlags, this.policy)) {
-      this.startEscalation(at, 'workflow', null, 'at once: under 30 days to the renewal (emergency)');
-    }
     if (s.triage.allocation.effort === 'none') {
       s.status = 'exited';
       s.gracefulExit = gracefulExitPlan(new Date(at), this.policy);
       s.handOff = { to: handOffAfter('exited'), at: iso(at), workflowId: null };
       this.touch(at);
+      return;
+    }
+    if (escalatesAtOnce(this.bandAt(at), s.account.arrCents, s.strategicFlags, this.policy)) {
+      this.startEscalation(at, 'workflow', null, 'at once: under 30 days to the renewal (emergency)');
     }
   }
 
@@ -553,13 +555,13 @@ class SaveCourse {
     this.touch(at);
   }
 
-  decideConcession(at: number, c: Concession, approve: boolean, by: string): void {
+  decideConcession(at: number, c: Concession, approve: boolean, by: { id: string; role: ApproverRole }): void {
     c.state = approve ? 'approved' : 'rejected';
     c.slaDueAt = null;
     c.chain.push({
       at: iso(at),
-      by,
-      role: c.awaitingRole,
+      by: by.id,
+      role: by.role,
       action: approve ? 'approved' : 'rejected',
       note: approve ? 'Within the guidance for this risk' : 'Not without a longer commitment',
     });

@@ -92,7 +92,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Writes `book` (see the file's header); refuses nothing itself: the caller checks the database is fresh. */
 export async function writeDemoBook(book: DemoBook, target: DemoTarget): Promise<DemoWriteSummary> {
   const { dataSource: db, config, api } = target;
-  const log = target.log ?? (() => undefined);
+  const started = Date.now();
+  const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+  const log = (line: string) => target.log?.(`${line} (${elapsed()})`);
   const rejectionsBefore = await countReadModelRejections(db);
 
   // The people, managers before their reports (the book lists them so).
@@ -201,6 +203,7 @@ export async function writeDemoBook(book: DemoBook, target: DemoTarget): Promise
   }
   log(`health events: ${events.length} posted`);
   const categories = await wait((c) => [...c.values()].every((x) => x !== null));
+  log('upcoming renewals classified');
   for (const id of launched) {
     const c = categories.get(id) ?? 'unclassified';
     summary.categories[c] = (summary.categories[c] ?? 0) + 1;
