@@ -1,4 +1,4 @@
-import { localDateAt } from '@retain/domain';
+import { effortHoursOf, localDateAt } from '@retain/domain';
 import { anyRenewal } from '@retain/persistence';
 import { renewalWorkflowId } from '@retain/workflows';
 import { generateDemoBook, type DemoBook } from '../../apps/api/src/cli/demo/demo-book';
@@ -34,7 +34,7 @@ describe('the demo book end to end', () => {
   }, 60_000);
 
   it('writes every row of the history', async () => {
-    const count = async (sql: string) => ((await stack.db.query(sql)) as Array<{ n: number }>)[0]!.n;
+    const count = async (sql: string) => (await stack.db.query<Array<{ n: number }>>(sql))[0]!.n;
     expect(await count(`SELECT count(*)::int AS n FROM accounts WHERE id LIKE 'demo-acc-%'`)).toBe(30);
     expect(await count(`SELECT count(*)::int AS n FROM renewals WHERE status = 'closed'`)).toBe(book.renewals.length);
     expect(await count(`SELECT count(*)::int AS n FROM save_efforts WHERE status <> 'active'`)).toBe(book.saves.length);
@@ -49,6 +49,14 @@ describe('the demo book end to end', () => {
       book.healthObservations.length,
     );
     expect(await count('SELECT count(*)::int AS n FROM read_model_rejections')).toBe(0);
+    // The save metrics' columns, as the save-state writer keeps them: the hours, and the risk when the save started.
+    const saves = await stack.db.query<Array<{ id: string; hours: number; risk: string | null }>>(
+      `SELECT id, effort_hours::float AS hours, risk_category_at_start AS risk FROM save_efforts WHERE status <> 'active'`,
+    );
+    expect(new Map(saves.map((x) => [x.id, x.hours]))).toEqual(
+      new Map(book.saves.map((s) => [s.saveId, effortHoursOf(s)])),
+    );
+    expect(saves.every((x) => x.risk !== null)).toBe(true);
     expect(await anyRenewal(stack.db)).toBe(true);
   });
 
@@ -69,9 +77,15 @@ describe('the demo book end to end', () => {
     }
     expect(book.saves.length).toBeGreaterThan(0);
     for (const s of book.saves) {
-      const res = await stack.request('GET', path('saves', s.state.saveId), { key });
+      const res = await stack.request('GET', path('saves', s.saveId), { key });
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ saveId: s.state.saveId, status: s.state.status, renewalId: s.state.renewalId });
+      expect(res.body).toMatchObject({
+        saveId: s.saveId,
+        status: s.status,
+        renewalId: s.renewalId,
+        effortLog: s.effortLog ?? [],
+        effortHours: effortHoursOf(s),
+      });
     }
     // Alerts are read in lists (there is no route for one alert): each account's history, newest first.
     expect(book.alerts.length).toBeGreaterThan(0);

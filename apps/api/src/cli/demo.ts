@@ -48,7 +48,7 @@ function report(book: DemoBook, written: DemoWriteSummary, seconds: number, base
     line('people', String(book.principals.length)),
     line('accounts', String(book.accounts.length)),
     line('renewals decided', `${book.renewals.length} (${tally(book.renewals.map((r) => r.decision!.outcome))})`),
-    line('saves', `${book.saves.length} (${tally(book.saves.map((s) => s.state.status))})`),
+    line('saves', `${book.saves.length} (${tally(book.saves.map((s) => s.status))})`),
     line('alerts', `${book.alerts.length} (${tally(book.alerts.map((a) => a.severity).sort())})`),
     line('health readings', String(book.healthObservations.length)),
     line(

@@ -55,11 +55,12 @@ import {
   type AuditEntry,
   type RenewalDecision,
   type RenewalState,
+  type SaveState,
 } from '@retain/workflows';
 import { alertsOfEvent, closedAlert, HISTORY_ALERT_SEQ_FROM, retainEventId, type DemoEvent } from './demo-alerts';
 import { CHURN_REASONS, DOWNSIZE_REASONS, EXPANSION_REASONS, PAUSE_REASONS } from './demo-names';
 import type { Rng } from './demo-random';
-import { planSave, runSave, type DemoSave, type SavePeople, type SavePlan } from './demo-save-course';
+import { planSave, runSave, type SavePeople, type SavePlan } from './demo-save-course';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -96,7 +97,7 @@ export interface AccountYearInput {
 
 export interface AccountYear {
   renewal: RenewalState | null;
-  save: DemoSave | null;
+  save: SaveState | null;
   alerts: AlertRecord[];
   /** The events that happened: none after the customer churned (a churned customer sends nothing). */
   events: DemoEvent[];

@@ -1,4 +1,10 @@
-import { ALERT_RULES, DEFAULT_POLICY, RENEWAL_DECISION_OUTCOMES, daysUntilRenewal } from '@retain/domain';
+import {
+  ALERT_RULES,
+  DEFAULT_POLICY,
+  RENEWAL_DECISION_OUTCOMES,
+  daysUntilRenewal,
+  effortHoursOf,
+} from '@retain/domain';
 import { demoBookCounts, generateDemoBook, HISTORY_ALERT_SEQ_FROM, type DemoBook } from './demo-book';
 import { mulberry32, Rng } from './demo-random';
 
@@ -98,8 +104,8 @@ describe('the demo book', () => {
       const red = b.renewals.filter((r) => r.classificationHistory.some((c) => c.category === 'red')).length;
       expect(share(red, b.renewals.length)).toBeGreaterThan(0.08);
       expect(share(red, b.renewals.length)).toBeLessThan(0.25);
-      const tried = b.saves.filter((s) => s.state.status !== 'exited');
-      const saved = tried.filter((s) => s.state.status === 'saved').length;
+      const tried = b.saves.filter((s) => s.status !== 'exited');
+      const saved = tried.filter((s) => s.status === 'saved').length;
       expect(share(saved, tried.length)).toBeGreaterThanOrEqual(0.45);
       expect(share(saved, tried.length)).toBeLessThanOrEqual(0.75);
     });
@@ -137,7 +143,7 @@ describe('the demo book', () => {
         b.renewals.every((r) => r.status === 'closed' && before(r.updatedAt) && before(r.decision!.decidedAt)),
       ).toBe(true);
       expect(b.renewals.every((r) => r.audit.every((e, i) => e.seq === i + 1 && before(e.at)))).toBe(true);
-      expect(b.saves.every((s) => s.state.status !== 'active' && before(s.state.updatedAt))).toBe(true);
+      expect(b.saves.every((s) => s.status !== 'active' && before(s.updatedAt))).toBe(true);
       expect(b.alerts.every((a) => before(a.resolvedAt) && before(a.acknowledgedAt))).toBe(true);
       expect(b.healthObservations.every((o) => before(o.observedAt))).toBe(true);
       // The renewals of the year: renewal dates in the twelve months before now.
@@ -147,7 +153,7 @@ describe('the demo book', () => {
 
     it("ends each save as its renewal's decision says: lost with a churn, saved otherwise", () => {
       const renewals = new Map(b.renewals.map((r) => [r.renewalId, r]));
-      for (const { state } of b.saves) {
+      for (const state of b.saves) {
         const r = renewals.get(state.renewalId)!;
         expect(r.saveRequest?.saveId).toBe(state.saveId);
         if (state.status === 'exited') continue;
@@ -157,7 +163,7 @@ describe('the demo book', () => {
     });
 
     it('logs effort on saves in quarter hours, within the save', () => {
-      const entries = b.saves.flatMap((s) => s.effortLog.map((e) => ({ e, s: s.state })));
+      const entries = b.saves.flatMap((s) => (s.effortLog ?? []).map((e) => ({ e, s })));
       expect(entries.length).toBeGreaterThan(0);
       for (const { e, s } of entries) {
         expect(e.hours).toBeGreaterThan(0);
@@ -166,6 +172,15 @@ describe('the demo book', () => {
         expect(Date.parse(e.at)).toBeGreaterThanOrEqual(Date.parse(s.startedAt));
         expect(Date.parse(e.at)).toBeLessThanOrEqual(Date.parse(s.outcome?.decidedAt ?? s.updatedAt));
       }
+      // Numbered as logged, in the order the work was done.
+      for (const s of b.saves) {
+        const log = s.effortLog ?? [];
+        expect(log.map((e) => e.id)).toEqual(log.map((_, i) => `effort-${i + 1}`));
+        expect(log.map((e) => e.at)).toEqual([...log.map((e) => e.at)].sort());
+      }
+      // Every save tried has hours on it: logged, and on its conversations and plan items.
+      const tried = b.saves.filter((s) => s.status !== 'exited');
+      expect(tried.every((s) => effortHoursOf(s) > 0)).toBe(true);
     });
 
     it('launches the next term of every account that stays, in the next 12 months, mostly green, some red', () => {

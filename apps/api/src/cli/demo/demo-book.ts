@@ -33,7 +33,7 @@ import {
   type Vertical,
 } from '@retain/domain';
 import type { AssertedAccountFacts, HealthObservation } from '@retain/persistence';
-import type { AccountSnapshot, AlertRecord, RenewalState } from '@retain/workflows';
+import type { AccountSnapshot, AlertRecord, RenewalState, SaveState } from '@retain/workflows';
 import { DEMO_SOURCE, retainEventId, type DemoEvent } from './demo-alerts';
 import { nextTermOf, runAccountYear, type AccountPeople, type TermInput } from './demo-account-year';
 import {
@@ -49,10 +49,8 @@ import {
   SURVEY_COMPLAINTS,
 } from './demo-names';
 import { Rng } from './demo-random';
-import type { DemoSave } from './demo-save-course';
 
 export { DEMO_SOURCE, HISTORY_ALERT_SEQ_FROM } from './demo-alerts';
-export type { DemoEffortEntry, DemoSave } from './demo-save-course';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -102,8 +100,8 @@ export interface DemoBook {
   stories: Record<string, DemoStory>;
   /** Decided and closed renewals of the year. */
   renewals: RenewalState[];
-  /** Finished saves (saved, lost or exited) with their effort. */
-  saves: DemoSave[];
+  /** Finished saves (saved, lost or exited), with the effort logged on them. */
+  saves: SaveState[];
   /** Resolved alerts of the year. */
   alerts: AlertRecord[];
   /** Health readings: one per health-score event of the year. */

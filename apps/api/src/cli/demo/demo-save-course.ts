@@ -2,7 +2,8 @@
  * A save of the demo book from its start to its end, as the save-effort workflow's
  * state (workflows/save-effort.state.ts) would have recorded it: the triage, issues and
  * fast fixes, plan items from the templates, conversations, concessions within the
- * approval matrix, an executive escalation where it applies, the effort people logged,
+ * approval matrix, an executive escalation where it applies, the effort people logged
+ * (`POST /saves/{id}/effort`, and the hours of conversations and plan items),
  * the outcome (recorded by a person, or the renewal's decision closing it) and, for a
  * lost one, the graceful exit. Each change goes through the domain function the
  * workflow calls, and its checks: nothing is here that the workflow would refuse.
@@ -18,6 +19,8 @@ import {
   discountAgainstGuidance,
   discountOverrideProblem,
   discountTooLateProblem,
+  effortEntryProblem,
+  effortHoursOf,
   escalatesAtOnce,
   escalationSteps,
   GRACEFUL_EXIT_STEP_KEYS,
@@ -39,6 +42,7 @@ import {
   unplannedFastFixes,
   type ApproverRole,
   type ConcessionType,
+  type EffortActivity,
   type ExecutiveEscalationStep,
   type PlanItemState,
   type PlanTemplateKey,
@@ -68,33 +72,6 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/** What people did on the save, as `POST /saves/{id}/effort` records it (the save state's `effortLog`). */
-export const DEMO_EFFORT_ACTIVITIES = [
-  'customer_call',
-  'meeting',
-  'analysis',
-  'internal',
-  'executive',
-  'other',
-] as const;
-export type DemoEffortActivity = (typeof DEMO_EFFORT_ACTIVITIES)[number];
-
-export interface DemoEffortEntry {
-  id: string;
-  /** Above 0, at most 24, in quarter hours. */
-  hours: number;
-  activity: DemoEffortActivity;
-  note: string | null;
-  by: string;
-  at: string;
-}
-
-/** A save of the book: the state the workflow records and the effort people logged on it. */
-export interface DemoSave {
-  state: SaveState;
-  effortLog: DemoEffortEntry[];
-}
 
 /** Who works on a save: the account's CSM, his manager and the executives above, a product person. */
 export interface SavePeople {
@@ -463,18 +440,33 @@ class SaveCourse {
     return item;
   }
 
-  setItemState(at: number, item: PlanItem, state: PlanItemState, by: string, evidence?: string): void {
+  setItemState(
+    at: number,
+    item: PlanItem,
+    state: PlanItemState,
+    by: string,
+    evidence?: string,
+    effortHours?: number,
+  ): void {
     if (planItemChangeProblem(item.state, state, evidence)) return;
     // Still open when it fell due: escalated to the owner's manager then.
     if (!item.escalatedAt && Date.parse(item.dueAt) < at) item.escalatedAt = iso(Date.parse(item.dueAt) + MINUTE);
     item.state = state;
     if (state === 'done') item.evidence = evidence!.trim();
+    if (effortHours !== undefined) item.effortHours = (item.effortHours ?? 0) + effortHours;
     item.history.push({ at: iso(at), by, state, note: evidence ?? null });
     this.touch(at);
   }
 
-  logConversation(at: number, stage: ConversationStage, by: string, decisionFinal = false): void {
-    this.s.conversations.push({ at: iso(at), by, stage, result: CONVERSATION_RESULTS[stage], refused: false });
+  logConversation(at: number, stage: ConversationStage, by: string, effortHours: number, decisionFinal = false): void {
+    this.s.conversations.push({
+      at: iso(at),
+      by,
+      stage,
+      result: CONVERSATION_RESULTS[stage],
+      refused: false,
+      effortHours,
+    });
     if (decisionFinal) this.s.decisionFinal = true;
     this.touch(at);
   }
@@ -612,6 +604,26 @@ class SaveCourse {
     });
   }
 
+  /** Hours logged on the save (`POST /saves/{id}/effort`), if the workflow takes the entry: numbered in the order logged. */
+  logEffort(
+    entry: { hours: number; activity: EffortActivity; note: string | null; by: string; at: number },
+    loggedBy: number,
+  ): void {
+    const s = this.s;
+    const at = iso(entry.at);
+    if (effortEntryProblem({ ...entry, at }, s.startedAt, new Date(loggedBy), this.policy)) return;
+    const log = (s.effortLog ??= []);
+    log.push({
+      id: `effort-${log.length + 1}`,
+      hours: entry.hours,
+      activity: entry.activity,
+      note: entry.note,
+      by: entry.by,
+      at,
+    });
+    this.touch(entry.at);
+  }
+
   finish(): SaveState {
     this.s.revision = this.changes;
     return this.s;
@@ -626,13 +638,15 @@ function quarterHours(rng: Rng, min: number, max: number): number {
 /**
  * The effort people logged on the save between its start and its end: calls and
  * meetings with the customer, analysis, internal alignment, executive time where it was
- * escalated; about the hours its effort level plans, more or less.
+ * escalated. With the hours of its conversations and plan items, about the hours its
+ * effort level plans, more or less.
  */
-function effortLog(rng: Rng, s: SaveState, start: number, end: number, people: SavePeople): DemoEffortEntry[] {
+function logWork(rng: Rng, course: SaveCourse, start: number, end: number, people: SavePeople): void {
+  const s = course.s;
   const planned = s.triage.allocation.hoursPlanned;
-  if (planned === 0 || end <= start) return [];
-  const target = planned * rng.range(0.5, 1.4);
-  const activities: Record<DemoEffortActivity, number> = {
+  if (planned === 0 || end <= start) return;
+  const target = planned * rng.range(0.5, 1.4) - effortHoursOf(s);
+  const activities: Record<EffortActivity, number> = {
     customer_call: 4,
     meeting: 3,
     analysis: 2,
@@ -640,7 +654,7 @@ function effortLog(rng: Rng, s: SaveState, start: number, end: number, people: S
     executive: s.escalation ? 2 : 0,
     other: 0.5,
   };
-  const entries: DemoEffortEntry[] = [];
+  const entries: Array<Parameters<SaveCourse['logEffort']>[0]> = [];
   let total = 0;
   while (total < target && entries.length < 40) {
     const activity = rng.weighted(activities);
@@ -651,17 +665,12 @@ function effortLog(rng: Rng, s: SaveState, start: number, end: number, people: S
         : activity === 'internal' && people.manager && rng.chance(0.4)
           ? people.manager
           : people.csm;
-    entries.push({
-      id: '',
-      hours,
-      activity,
-      note: rng.chance(0.5) ? null : `${activity.replace('_', ' ')} on ${s.account.name}`,
-      by,
-      at: iso(start + rng.range(0.02, 0.98) * (end - start)),
-    });
+    const note = rng.chance(0.5) ? null : `${activity.replace('_', ' ')} on ${s.account.name}`;
+    entries.push({ hours, activity, note, by, at: start + rng.range(0.02, 0.98) * (end - start) });
     total += hours;
   }
-  return entries.sort((a, b) => a.at.localeCompare(b.at)).map((e, i) => ({ ...e, id: `effort-${i + 1}` }));
+  // Logged as the work is done.
+  for (const e of entries.sort((a, b) => a.at - b.at)) course.logEffort(e, end);
 }
 
 /**
@@ -669,7 +678,7 @@ function effortLog(rng: Rng, s: SaveState, start: number, end: number, people: S
  * (the outcome a person recorded, or the customer's decision), and after a loss the
  * graceful exit.
  */
-export function runSave(rng: Rng, plan: SavePlan, ctx: SaveCourseContext): DemoSave {
+export function runSave(rng: Rng, plan: SavePlan, ctx: SaveCourseContext): SaveState {
   const { people, policy, decision } = ctx;
   const course = new SaveCourse(plan, policy);
   const s = course.s;
@@ -678,7 +687,7 @@ export function runSave(rng: Rng, plan: SavePlan, ctx: SaveCourseContext): DemoS
   const decidedAt = Date.parse(decision.decidedAt);
   if (!course.active) {
     course.finishGracefulExit(rng, start + HOUR, people.csm, ctx.now);
-    return { state: course.finish(), effortLog: [] };
+    return course.finish();
   }
   const end = plan.endedBy === 'person' ? plan.outcomeAt! : decidedAt + MINUTE;
   const span = end - start;
@@ -686,7 +695,7 @@ export function runSave(rng: Rng, plan: SavePlan, ctx: SaveCourseContext): DemoS
   const t = (share: number) => start + span * share;
   const csm = people.csm;
 
-  course.logConversation(t(rng.range(0.02, 0.06)), 'open_with_honesty', csm);
+  course.logConversation(t(rng.range(0.02, 0.06)), 'open_with_honesty', csm, quarterHours(rng, 0.5, 1.5));
   // Alerts raised while the save ran became its issues as they came.
   const alertIssues = ctx.alerts
     .map((a) => ({ a, at: Date.parse(a.triggeredAt) + 2 * MINUTE }))
@@ -729,8 +738,8 @@ export function runSave(rng: Rng, plan: SavePlan, ctx: SaveCourseContext): DemoS
   }
   for (const e of issueEvents.sort((x, y) => x.at - y.at)) e.run();
 
-  course.logConversation(t(rng.range(0.2, 0.25)), 'listen', csm);
-  course.logConversation(t(rng.range(0.25, 0.3)), 'acknowledge', csm);
+  course.logConversation(t(rng.range(0.2, 0.25)), 'listen', csm, quarterHours(rng, 0.5, 1.5));
+  course.logConversation(t(rng.range(0.25, 0.3)), 'acknowledge', csm, quarterHours(rng, 0.5, 1.5));
   const items: PlanItem[] = [];
   const templateItem = course.addTemplateItem(
     t(0.3),
@@ -755,7 +764,7 @@ export function runSave(rng: Rng, plan: SavePlan, ctx: SaveCourseContext): DemoS
       better ? 'the issues are fixable and the sponsor is engaged' : 'they are deep in a competitor evaluation',
     );
   }
-  course.logConversation(t(rng.range(0.36, 0.4)), 'propose_plan', csm);
+  course.logConversation(t(rng.range(0.36, 0.4)), 'propose_plan', csm, quarterHours(rng, 0.5, 1.5));
 
   // A concession for about half the saves: a discount where price is the problem, otherwise terms or service.
   if (rng.chance(0.5)) {
@@ -802,17 +811,26 @@ export function runSave(rng: Rng, plan: SavePlan, ctx: SaveCourseContext): DemoS
   for (const item of s.planItems) {
     const at = t(rng.range(0.55, 0.85));
     if (plan.willSave || rng.chance(0.4)) {
-      course.setItemState(at, item, 'done', item.ownerId, 'Delivered and shown to the customer');
+      course.setItemState(
+        at,
+        item,
+        'done',
+        item.ownerId,
+        'Delivered and shown to the customer',
+        quarterHours(rng, 1, 6),
+      );
       if (plan.willSave && rng.chance(0.6))
         course.setItemState(Math.min(at + rng.range(HOUR, 3 * DAY), end - MINUTE), item, 'verified_by_customer', csm);
-    } else course.setItemState(at, item, 'blocked', item.ownerId);
+    } else course.setItemState(at, item, 'blocked', item.ownerId, undefined, quarterHours(rng, 0.5, 3));
   }
-  if (plan.willSave) course.logConversation(t(rng.range(0.88, 0.95)), 'reciprocal_commitment', csm);
-  else course.logConversation(t(rng.range(0.88, 0.95)), 'get_to_truth', csm, rng.chance(0.6));
+  if (plan.willSave)
+    course.logConversation(t(rng.range(0.88, 0.95)), 'reciprocal_commitment', csm, quarterHours(rng, 0.5, 1.5));
+  else
+    course.logConversation(t(rng.range(0.88, 0.95)), 'get_to_truth', csm, quarterHours(rng, 0.5, 1), rng.chance(0.6));
 
-  const log = effortLog(rng, s, start, end, people);
+  logWork(rng, course, start, end, people);
   if (plan.endedBy === 'person') course.recordOutcome(end, plan.outcome!, csm);
   else course.closeFromRenewal(end, decision);
   if (s.status === 'lost') course.finishGracefulExit(rng, end + HOUR, csm, ctx.now);
-  return { state: course.finish(), effortLog: log };
+  return course.finish();
 }

@@ -22,13 +22,13 @@ import {
   recordHealthObservation,
   renewalCategories,
 } from '@retain/persistence';
-import { renewalWorkflowId, type SaveState } from '@retain/workflows';
+import { renewalWorkflowId } from '@retain/workflows';
 import { AccountRiskReadModelActivities } from '../../../../worker/src/activities/account-risk.activities';
 import { RenewalReadModelActivities } from '../../../../worker/src/activities/renewal-read-model.activities';
 import { SaveEffortReadModelActivities } from '../../../../worker/src/activities/save-effort.activities';
 import { ApiKeyStore } from '../../auth/api-key-store';
 import { SigningSecretStore } from '../../events/signing-secrets';
-import { demoBookCounts, type DemoBook, type DemoSave } from './demo-book';
+import { demoBookCounts, type DemoBook } from './demo-book';
 
 export interface DemoTarget {
   dataSource: DataSource;
@@ -57,15 +57,6 @@ export interface DemoWriteSummary {
 }
 
 const ACTOR = { id: 'cli:demo', role: null };
-
-/**
- * The state a save's read-model write carries. The entries of `save.effortLog` are in
- * the shape `POST /saves/{id}/effort` records (`{ id, hours, activity, note, by, at }`);
- * once the save state has its `effortLog` (issue 17), they go into it here.
- */
-export function saveStateToRecord(save: DemoSave): SaveState {
-  return save.state;
-}
 
 async function post(api: DemoTarget['api'], path: string, body: string, headers: Record<string, string> = {}) {
   const res = await fetch(`${api.baseUrl.replace(/\/$/, '')}${path}`, {
@@ -134,7 +125,7 @@ export async function writeDemoBook(book: DemoBook, target: DemoTarget): Promise
   const saves = new SaveEffortReadModelActivities(db, renewals);
   const alerts = new AccountRiskReadModelActivities(db, config);
   for (const r of book.renewals) await renewals.recordRenewalState(r);
-  for (const s of book.saves) await saves.recordSaveState(saveStateToRecord(s));
+  for (const s of book.saves) await saves.recordSaveState(s);
   for (const a of book.alerts) await alerts.recordAlert(a);
   const refused = (await countReadModelRejections(db)) - rejectionsBefore;
   if (refused > 0) throw new Error(`the database refused ${refused} of the book's writes (see read_model_rejections)`);
