@@ -113,6 +113,29 @@ describe('the demo book end to end', () => {
     expect(new Set((res.body.items as Array<{ id: string }>).map((r) => r.id))).toEqual(mine);
   });
 
+  it('gives every metrics route figures to show', async () => {
+    const get = async (route: string) => {
+      const res = await stack.request('GET', `/metrics/${route}`, { key: written.directorKey });
+      expect(res.status).toBe(200);
+      return res.body;
+    };
+    // Saves count by their start in the period (the last 12 months), decided ones in the success rate.
+    const { total: saves, from } = await get('saves');
+    const decided = book.saves.filter((s) => s.outcome !== null && s.startedAt.slice(0, 10) >= from);
+    expect(saves.successRate.denominator).toBe(decided.length);
+    expect(saves.successRate.numerator).toBe(decided.filter((s) => s.status === 'saved').length);
+    expect(saves.effortHours.value).toBeGreaterThan(0);
+    const { total: renewals } = await get('renewals');
+    expect(renewals.logoRenewalRate.denominator).toBe(book.renewals.length);
+    expect(renewals.grr.value).not.toBeNull();
+    expect(renewals.forecast.renewals).toBe(book.upcoming.length);
+    const { total: alerts } = await get('alerts');
+    expect(alerts.alerts.value).toBeGreaterThanOrEqual(book.alerts.length);
+    expect(alerts.acknowledged.value).not.toBeNull();
+    const { total: programme } = await get('programme');
+    expect(programme.savesAttempted.value).toBeGreaterThan(0);
+  });
+
   it('launches the next terms as running renewal workflows, each classified as its health events say', async () => {
     expect(written.upcoming).toMatchObject({ launched: book.upcoming.length, alreadyRunning: 0, rejected: [] });
     const today = localDateAt(new Date(), 'UTC');

@@ -2,6 +2,7 @@ import {
   ALERT_RULES,
   DEFAULT_POLICY,
   RENEWAL_DECISION_OUTCOMES,
+  addMonths,
   daysUntilRenewal,
   effortHoursOf,
 } from '@retain/domain';
@@ -84,6 +85,15 @@ describe('the demo book', () => {
       expect(share(n, b.accounts.length)).toBeLessThanOrEqual(to);
       expect(Math.min(...arr)).toBeGreaterThanOrEqual(arrFrom - 50_000);
       expect(Math.max(...arr)).toBeLessThanOrEqual(arrTo + 50_000);
+    });
+
+    it('states since when each account is a customer: a year or more before its renewal, before now', () => {
+      const renewals = new Map(b.renewals.map((r) => [r.account.id, r]));
+      for (const a of b.accounts) {
+        expect(a.customerSince! < NOW.toISOString().slice(0, 10)).toBe(true);
+        const r = renewals.get(a.id);
+        if (r) expect(a.customerSince! <= addMonths(r.renewalDate, -12)).toBe(true);
+      }
     });
 
     it('renews 85-92% of the logos, with every kind of decision', () => {

@@ -20,6 +20,7 @@
  */
 import {
   addDays,
+  addMonths,
   localDateAt,
   renewalMilestones,
   type AccountContact,
@@ -642,6 +643,13 @@ export function generateDemoBook(options: DemoBookOptions): DemoBook {
         : finalDecision?.outcome === 'churned'
           ? 'renewal'
           : rng.pick(['adoption', 'maturity'] as const);
+    // A customer since its first term: a year before this year's renewal for a first renewal, more for older ones.
+    const tenureYears = Number(
+      rng.fork('tenure').weighted({ 1: 0.3, 2: 0.25, 3: 0.18, 4: 0.12, 5: 0.08, 6: 0.04, 8: 0.03 }),
+    );
+    const customerSince = plan.term
+      ? addMonths(plan.term.renewalDate, -policy.renewal.termMonths * tenureYears)
+      : addMonths(plan.upcomingDate, -policy.renewal.termMonths);
     const facts: AssertedAccountFacts = {
       ...account,
       arrCents: currentArr,
@@ -649,6 +657,7 @@ export function generateDemoBook(options: DemoBookOptions): DemoBook {
       executiveSponsor: sponsor,
       champion,
       lifecycleStage,
+      customerSince,
     };
     book.accounts.push(facts);
     book.stories[id] = story;
@@ -691,6 +700,7 @@ export function generateDemoBook(options: DemoBookOptions): DemoBook {
             lifecycleStage,
             executiveSponsor: contactBody(sponsor),
             champion: contactBody(champion),
+            customerSince,
           },
           renewalDate: plan.upcomingDate,
         },
