@@ -112,8 +112,19 @@ describe('metrics of alerts and of the programme, end to end', () => {
       await waitUntil(async () => ((await alertOf(account)) ? true : undefined), 20_000, `alert of ${account}`);
       await waitUntil(async () => ((await saveOf(account)) ? true : undefined), 30_000, `save of ${account}`);
     }
-    expect((await historyOf('acc-ma-1')).map((c) => c.category)).toEqual(['green', 'red']);
-    expect((await historyOf('acc-ma-2')).map((c) => c.category)).toEqual(['red']);
+    // The renewals' read models have turned red (each row is written on its own).
+    const categories = async (account: string) => (await historyOf(account)).map((c) => c.category).join(',');
+    await waitUntil(async () => ((await categories('acc-ma-1')).endsWith('red') ? true : undefined), 20_000, 'red 1');
+    await waitUntil(async () => ((await categories('acc-ma-2')) ? true : undefined), 20_000, 'red 2');
+    expect(await categories('acc-ma-1')).toBe('green,red');
+    expect(await categories('acc-ma-2')).toBe('red');
+    await waitUntil(
+      async () =>
+        (await query('SELECT 1 FROM account_health_observations WHERE account_id = $1', ['acc-ma-1'])).length > 0 ||
+        undefined,
+      20_000,
+      'health reading',
+    );
 
     // The CSM acknowledges acc-ma-1's alert, then records its renewal as churned (which loses its save).
     const alert1 = (await alertOf('acc-ma-1'))!;
@@ -133,12 +144,18 @@ describe('metrics of alerts and of the programme, end to end', () => {
     });
     expect(decided.status).toBeLessThan(300);
     await waitUntil(async () => ((await saveOf('acc-ma-1'))?.status === 'lost' ? true : undefined), 30_000, 'lost');
+    // The renewal's read model has the decision (the save's has its loss above).
     const decidedAt = Date.parse(
-      (
-        await query<{ at: string }>(`SELECT decision->>'decidedAt' AS at FROM renewals WHERE id = $1`, [
-          renewalId('acc-ma-1'),
-        ])
-      )[0]!.at,
+      await waitUntil(
+        async () =>
+          (
+            await query<{ at: string | null }>(`SELECT decision->>'decidedAt' AS at FROM renewals WHERE id = $1`, [
+              renewalId('acc-ma-1'),
+            ])
+          )[0]?.at ?? undefined,
+        20_000,
+        'decision',
+      ),
     );
 
     // What the workflows recorded.
@@ -285,6 +302,10 @@ describe('metrics of alerts and of the programme, end to end', () => {
       headers: { accept: 'text/csv' },
     });
     expect((programme.body as string).split('\r\n')[0]).toContain('healthScoreBands.81-100.accounts.value');
+    // Both forms are in the OpenAPI document.
+    const paths = (await stack.request('GET', '/docs-json')).body.paths;
+    for (const path of ['/metrics/alerts', '/metrics/programme'])
+      expect(Object.keys(paths[path].get.responses['200'].content)).toEqual(['application/json', 'text/csv']);
   }, 60_000);
 
   it('refuses a bad query with a 400 naming the parameter', async () => {
