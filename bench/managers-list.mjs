@@ -125,12 +125,15 @@ export async function run(stack) {
   const gen = await db.connect();
   try {
     await gen.query('SELECT setseed(0.42)');
-    await gen.query(
-      `INSERT INTO accounts (id, name, arr_cents, segment, time_zone, owner_csm_id, csm_manager_id)
-       SELECT 'sv-' || g, 'Saved Account ' || g, 0, (ARRAY['enterprise','mid_market','smb'])[1 + g % 3], 'UTC', 'csm-' || (g % 500), 'mgr-' || (g % 50)
-         FROM generate_series(1, $1::int) g`,
-      [size.saves],
-    );
+    // In statements of 2,000: the accounts insert trigger takes an advisory lock per account
+    // (held events), and 100,000 in one transaction overflow the lock table.
+    for (let first = 1; first <= size.saves; first += 2000)
+      await gen.query(
+        `INSERT INTO accounts (id, name, arr_cents, segment, time_zone, owner_csm_id, csm_manager_id)
+         SELECT 'sv-' || g, 'Saved Account ' || g, 0, (ARRAY['enterprise','mid_market','smb'])[1 + g % 3], 'UTC', 'csm-' || (g % 500), 'mgr-' || (g % 50)
+           FROM generate_series($1::int, $2::int) g`,
+        [first, Math.min(size.saves, first + 1999)],
+      );
     await gen.query(
       `INSERT INTO save_efforts (id, renewal_id, account_id, renewal_date, status, effort_level, probability_tier, value_tier, time_band, deadline,
                                  arr_cents, segment, owner_csm_id, csm_manager_id, overdue_items, expected_value_hours, state, revision, started_at, updated_at)

@@ -13,7 +13,15 @@ import process from 'node:process';
 import { repoRoot } from '../scripts/lib/common.mjs';
 import { SMOKE } from './lib/measure.mjs';
 
-const NAMES = ['bulk-launch', 'event-ingestion', 'managers-list', 'worker-memory', 'live-status', 'hostile-bodies'];
+const NAMES = [
+  'bulk-launch',
+  'event-ingestion',
+  'managers-list',
+  'worker-memory',
+  'live-status',
+  'hostile-bodies',
+  'metrics',
+];
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const strict = process.argv.includes('--strict');

@@ -193,14 +193,14 @@ export function alertOutcome(
 
 function figuresOf(
   alerts: readonly AlertMetricRow[],
-  outcomes: readonly AccountOutcomeRow[],
+  outcomesOf: (accountId: string) => readonly AccountOutcomeRow[],
   churns: readonly ChurnRow[],
   warningsOf: (churn: ChurnRow) => WarningRow[],
   policy: AlertMetricsPolicy,
   nowMs: number,
 ): AlertMetricFigures {
   const acknowledged = alerts.filter((a) => a.acknowledgedAt !== null);
-  const judged = alerts.map((a) => alertOutcome(a, outcomes, policy.alertOutcomeWindowDays, nowMs));
+  const judged = alerts.map((a) => alertOutcome(a, outcomesOf(a.accountId), policy.alertOutcomeWindowDays, nowMs));
   const real = judged.filter((j) => j === 'real_risk').length;
   const pending = judged.filter((j) => j === 'pending').length;
   const precision = ratio(real, alerts.length - pending);
@@ -246,6 +246,14 @@ export function alertMetrics(
 ): AlertMetricsResult {
   const nowMs = now.getTime();
   const windowMs = policy.alertOutcomeWindowDays * DAY_MS;
+  // Each alert is judged by its own account's outcomes: looked up by account, not scanned in full per alert.
+  const outcomesByAccount = new Map<string, AccountOutcomeRow[]>();
+  for (const o of input.outcomes) {
+    const list = outcomesByAccount.get(o.accountId);
+    if (list) list.push(o);
+    else outcomesByAccount.set(o.accountId, [o]);
+  }
+  const outcomesOf = (accountId: string) => outcomesByAccount.get(accountId) ?? [];
   const warningsByAccount = new Map<string, WarningRow[]>();
   for (const w of input.warnings) {
     const list = warningsByAccount.get(w.accountId);
@@ -260,7 +268,7 @@ export function alertMetrics(
       return t <= decided && t >= decided - windowMs;
     });
   };
-  const total = figuresOf(input.alerts, input.outcomes, input.churns, warningsBefore, policy, nowMs);
+  const total = figuresOf(input.alerts, outcomesOf, input.churns, warningsBefore, policy, nowMs);
   if (groupBy.length === 0) return { total, groups: [{ key: {}, ...total }] };
 
   const accountDims = groupBy.filter((d) => !ALERT_LEVEL.has(d));
@@ -277,7 +285,7 @@ export function alertMetrics(
       dims.every((d) => dimensionValue(row, d) === key[d]);
     const churns = input.churns.filter((c) => matches(c, accountDims));
     const warningsOf = (c: ChurnRow) => warningsBefore(c).filter((w) => matches(w, alertDims));
-    return { key, ...figuresOf(alerts, input.outcomes, churns, warningsOf, policy, nowMs) };
+    return { key, ...figuresOf(alerts, outcomesOf, churns, warningsOf, policy, nowMs) };
   });
   return { total, groups };
 }
