@@ -278,3 +278,5 @@ export * from './refusals';
 export * from './save-effort.definitions';
 export * from './post-save.definitions';
 export * from './account-risk.definitions';
+export * from './renewal-initial-state';
+export * from './save-effort-plan-items';

@@ -62,56 +62,13 @@ import {
   type TaskTrigger,
 } from './domain';
 import type { RenewalNotification } from './renewal.activities';
+import { initialRenewalState } from './renewal-initial-state';
 import { applyOnce, type WorkflowProgress } from './workflow-loop';
 
 const nowIso = () => new Date().toISOString();
 
 /** patched() id: a renewal turning expansion mid-phase gets the reached phases' expansion tasks. */
 export const EXPANSION_TASKS_PATCH = 'renewal-expansion-tasks';
-
-function initialState(input: RenewalWorkflowInput, now: Date): RenewalState {
-  const { account, renewalDate, policy } = input;
-  return {
-    renewalId: workflowInfo().workflowId,
-    account,
-    renewalDate,
-    originalRenewalDate: renewalDate,
-    status: 'active',
-    phase: 'scheduled',
-    reachedPhases: [],
-    timeBand: renewalTimeBand(daysUntilRenewal(renewalDate, account.timeZone, now), policy),
-    nextMilestone: null,
-    health: input.health ?? {},
-    category: null,
-    classificationHistory: [],
-    ownership: renewalOwnership(
-      { arrCents: account.arrCents, category: null, ownerCsmId: account.ownerCsmId, salesRepId: account.salesRepId },
-      policy,
-    ),
-    tasks: [],
-    decision: null,
-    saveRequest: null,
-    exception: null,
-    postRenewalStartedAt: null,
-    cancellation: null,
-    nextTermRenewalId: null,
-    winBackId: null,
-    policyVersion: policy.version,
-    startedAt: now.toISOString(),
-    updatedAt: now.toISOString(),
-    revision: 0,
-    audit: [
-      {
-        seq: 1,
-        at: now.toISOString(),
-        actor: input.launchedBy ?? 'unknown',
-        action: 'launched',
-        detail: { renewalDate, policyVersion: policy.version },
-      },
-    ],
-    appliedEventIds: [],
-  };
-}
 
 export class Renewal {
   readonly state: RenewalState;
@@ -122,7 +79,7 @@ export class Renewal {
     private readonly input: RenewalWorkflowInput,
     private readonly progress: WorkflowProgress<RenewalNotification>,
   ) {
-    this.state = input.carried ?? initialState(input, new Date());
+    this.state = input.carried ?? initialRenewalState(input, workflowInfo().workflowId, new Date());
     this.persistedAudit = input.carried ? this.state.audit.length : 0;
   }
 

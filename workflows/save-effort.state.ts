@@ -34,6 +34,7 @@ import {
   type WinBackInput,
 } from './definitions';
 import { refuse } from './refusals';
+import { newPlanItem } from './save-effort-plan-items';
 import {
   approvalSlaDueAt,
   approvalSlaEscalation,
@@ -368,23 +369,7 @@ export class SaveEffort {
   addPlanItem(u: AddPlanItemUpdate): PlanItem {
     const s = this.state;
     const d: PlanItemDraft = this.planItemDraft(u).item!;
-    const item: PlanItem = {
-      id: `item-${s.planItems.length + 1}`,
-      issueId: d.issueId,
-      issue: d.issue,
-      rootCause: d.rootCause,
-      fix: d.fix,
-      ownerId: d.ownerId,
-      dueAt: new Date(d.dueAt).toISOString(),
-      successMetric: d.successMetric,
-      state: 'in_progress',
-      evidence: null,
-      fastFix: false,
-      template: d.template,
-      escalatedAt: null,
-      history: [{ at: nowIso(), by: u.by, state: 'in_progress', note: d.template ? `template ${d.template}` : null }],
-      ...(u.effortHours !== undefined ? { effortHours: u.effortHours } : {}),
-    };
+    const item = newPlanItem(d, `item-${s.planItems.length + 1}`, u.by, nowIso(), u.effortHours);
     s.planItems.push(item);
     this.progress.touch();
     return item;

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { createDataSource, seedAccount } from '@retain/persistence';
+import { createDataSource, refreshSaveRiskAtStart, seedAccount } from '@retain/persistence';
 import { DEFAULT_POLICY, accountValueTier, allocateSaveEffort, assessSaveProbability } from '@retain/domain';
 import type { SaveState } from '@retain/workflows';
 import { RenewalReadModelActivities } from '../../apps/worker/src/activities/renewal-read-model.activities';
@@ -174,7 +174,7 @@ describe('save-effort read-model activity (PostgreSQL)', () => {
     );
   };
 
-  it("keeps the metrics columns in step with the state: hours, outcome, policy version, the ARR a saved outcome keeps, and the renewal's risk at the first write", async () => {
+  it("keeps the metrics columns in step with the state: hours, outcome, policy version, the ARR a saved outcome keeps, and the renewal's risk when the save started", async () => {
     await seedRenewal('acc-m1');
     await activities.recordSaveState(worked('acc-m1', 1));
     expect(await metricsRows()).toEqual([
@@ -238,7 +238,7 @@ describe('save-effort read-model activity (PostgreSQL)', () => {
         outcome_kind: 'reduced_scope',
         outcome_at: decidedAt,
         policy_version: DEFAULT_POLICY.version,
-        risk_category_at_start: 'red', // as at the first write: never changed after
+        risk_category_at_start: 'red', // the latest classification by the save's start: the green came after it
         saved_arr_cents: '9000000',
       },
       {
@@ -287,5 +287,24 @@ describe('save-effort read-model activity (PostgreSQL)', () => {
     }
     // The risk at the start from the renewal's classification history: red on the eve of the save, green only later.
     expect(await metricsRows()).toEqual(written);
+  });
+  it("learns the renewal's category at its start when the renewal's history reaches the read model after the save's first write", async () => {
+    // The save is written first: no renewal row yet, so no category at the start.
+    await seedAccount(db, anAccountSnapshot('acc-m5', { name: 'acc-m5', arrCents: 12_000_000 }));
+    await activities.recordSaveState(worked('acc-m5', 1));
+    const category = async () =>
+      (
+        await db.query<Array<{ c: string | null }>>(
+          `SELECT risk_category_at_start AS c FROM save_efforts WHERE id = 'save:acc-m5:2027-03-31'`,
+        )
+      )[0]!.c;
+    expect(await category()).toBeNull();
+    // Then the renewal's row arrives with a red classification from before the save's start; its writer refreshes the save.
+    await seedRenewal('acc-m5');
+    await refreshSaveRiskAtStart(db, 'renewal:acc-m5:2027-03-31');
+    expect(await category()).toBe('red');
+    // A later write of the save keeps it (the same function of the renewal's history and the save's start).
+    await activities.recordSaveState(worked('acc-m5', 2));
+    expect(await category()).toBe('red');
   });
 });

@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import {
   appendRenewalAudit,
   insertEscalationNotification,
+  refreshSaveRiskAtStart,
   seedAccount,
   writeRenewalState,
   writeRenewalTasks,
@@ -56,6 +57,8 @@ export class RenewalReadModelActivities implements Omit<RenewalActivities, 'laun
         });
         // Tasks only with a row that was written: an older revision's tasks are not.
         if (written) await writeRenewalTasks(em, u.renewalId, u.revision, u.tasks);
+        // The renewal's save, if it started before this history reached the read model, learns its category at start.
+        if (written) await refreshSaveRiskAtStart(em, u.renewalId);
         await appendRenewalAudit(em, u.renewalId, u.audit);
       }),
     );

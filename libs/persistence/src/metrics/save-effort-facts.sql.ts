@@ -15,7 +15,7 @@ export const SAVE_EFFORT_FACTS = {
   outcomeAt: (s = 's') => `${s}.outcome_at`,
   /** The policy version the save carries. */
   policyVersion: (s = 's') => `${s}.policy_version`,
-  /** The save's renewal's risk category when the save started (its first write; null: not classified). */
+  /** The save's renewal's risk category when the save started (its latest classification by then; null: none). */
   riskCategoryAtStart: (s = 's') => `${s}.risk_category_at_start`,
   /** The ARR a saved outcome keeps (arrAfterSave); null unless saved. */
   savedArrCents: (s = 's') => `${s}.saved_arr_cents`,

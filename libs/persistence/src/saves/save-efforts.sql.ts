@@ -47,9 +47,35 @@ export interface SaveEffortWrite {
 }
 
 /**
- * Inserts the save's row, or overwrites it when `w` is a newer revision. The risk
- * category at the start is the renewal's when the row is first inserted (null without a
- * renewal row), and never changes after.
+ * The risk category of the save's renewal (`renewalId`) when the save started
+ * (`startedAt`): the renewal's latest classification at or before that instant, from its
+ * classification history; null when the read model has none by then. A function of the
+ * renewal's history and the save's start only, so whichever of the two read models is
+ * written first, the column converges: the save's writer computes it, and the renewal's
+ * writer recomputes it for the renewal's save (refreshSaveRiskAtStart). Reading the
+ * renewal's current category instead would depend on which workflow's write came first.
+ */
+const riskAtStart = (renewalId: string, startedAt: string) =>
+  `(SELECT c.v->>'category' FROM renewals r, jsonb_array_elements(r.classification_history) WITH ORDINALITY c(v, n)
+     WHERE r.id = ${renewalId} AND jsonb_typeof(r.classification_history) = 'array' AND (c.v->>'at')::timestamptz <= ${startedAt}
+     ORDER BY (c.v->>'at')::timestamptz DESC, c.n DESC LIMIT 1)`;
+
+/**
+ * Recomputes the category at the start of `renewalId`'s save from the renewal's history
+ * as written now (the renewal's writer calls it in its transaction). Changes nothing when
+ * it already holds.
+ */
+export async function refreshSaveRiskAtStart(db: Queryable, renewalId: string): Promise<void> {
+  await db.query(
+    `UPDATE save_efforts s SET risk_category_at_start = ${riskAtStart('s.renewal_id', 's.started_at')}
+      WHERE s.renewal_id = $1 AND s.risk_category_at_start IS DISTINCT FROM ${riskAtStart('s.renewal_id', 's.started_at')}`,
+    [renewalId],
+  );
+}
+
+/**
+ * Inserts the save's row, or overwrites it when `w` is a newer revision; the category at
+ * the start is recomputed from the renewal's history each time (riskAtStart).
  */
 export async function writeSaveEffort(db: Queryable, w: SaveEffortWrite): Promise<void> {
   await db.query(
@@ -57,14 +83,15 @@ export async function writeSaveEffort(db: Queryable, w: SaveEffortWrite): Promis
        arr_cents, segment, owner_csm_id, csm_manager_id, overdue_items, expected_value_hours, state, revision, started_at, updated_at,
        effort_hours, outcome_result, outcome_kind, outcome_at, policy_version, saved_arr_cents, risk_category_at_start)
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,
-       (SELECT risk_category FROM renewals WHERE id = $2))
+       ${riskAtStart('$2', '$19::timestamptz')})
      ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, effort_level = EXCLUDED.effort_level, probability_tier = EXCLUDED.probability_tier,
        value_tier = EXCLUDED.value_tier, time_band = EXCLUDED.time_band, deadline = EXCLUDED.deadline, arr_cents = EXCLUDED.arr_cents,
        segment = EXCLUDED.segment, owner_csm_id = EXCLUDED.owner_csm_id, csm_manager_id = EXCLUDED.csm_manager_id,
        overdue_items = EXCLUDED.overdue_items, expected_value_hours = EXCLUDED.expected_value_hours, state = EXCLUDED.state,
        revision = EXCLUDED.revision, updated_at = EXCLUDED.updated_at, effort_hours = EXCLUDED.effort_hours,
        outcome_result = EXCLUDED.outcome_result, outcome_kind = EXCLUDED.outcome_kind, outcome_at = EXCLUDED.outcome_at,
-       policy_version = EXCLUDED.policy_version, saved_arr_cents = EXCLUDED.saved_arr_cents
+       policy_version = EXCLUDED.policy_version, saved_arr_cents = EXCLUDED.saved_arr_cents,
+       risk_category_at_start = EXCLUDED.risk_category_at_start
      WHERE save_efforts.revision < EXCLUDED.revision`,
     [
       w.id,

@@ -48,6 +48,7 @@ import {
   type Vertical,
 } from '@retain/domain';
 import {
+  initialRenewalState,
   renewalWorkflowId,
   saveEffortWorkflowId,
   type AccountSnapshot,
@@ -170,37 +171,14 @@ class RenewalCourse {
     const { account, policy } = input;
     const at = term.launchedAt;
     this.milestones = renewalMilestones(term.renewalDate, account.timeZone, policy);
+    // The state the workflow starts with; its audit goes to the read model through this.audits instead.
     this.s = {
-      renewalId: renewalWorkflowId(account.id, term.renewalDate),
-      account,
-      renewalDate: term.renewalDate,
-      originalRenewalDate: term.renewalDate,
-      status: 'active',
-      phase: 'scheduled',
-      reachedPhases: [],
-      timeBand: this.bandAt(at),
-      nextMilestone: null,
-      health: term.launchHealth,
-      category: null,
-      classificationHistory: [],
-      ownership: renewalOwnership(
-        { arrCents: account.arrCents, category: null, ownerCsmId: account.ownerCsmId, salesRepId: account.salesRepId },
-        policy,
+      ...initialRenewalState(
+        { account, renewalDate: term.renewalDate, policy, health: term.launchHealth },
+        renewalWorkflowId(account.id, term.renewalDate),
+        new Date(at),
       ),
-      tasks: [],
-      decision: null,
-      saveRequest: null,
-      exception: null,
-      postRenewalStartedAt: null,
-      cancellation: null,
-      nextTermRenewalId: null,
-      winBackId: null,
-      policyVersion: policy.version,
-      startedAt: iso(at),
-      updatedAt: iso(at),
-      revision: 0,
       audit: [],
-      appliedEventIds: [],
     };
     this.audit(at, input.people.ops, 'launched', { renewalDate: term.renewalDate, policyVersion: policy.version });
     for (const m of this.milestones) timeline.push(m.at.getTime(), { kind: 'milestone', m });

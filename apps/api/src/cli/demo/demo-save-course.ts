@@ -56,14 +56,15 @@ import {
   type StrategicFlags,
   type Tier,
 } from '@retain/domain';
-import type {
-  AccountSnapshot,
-  AlertRecord,
-  Concession,
-  ConversationStage,
-  PlanItem,
-  RenewalDecision,
-  SaveState,
+import {
+  newPlanItem,
+  type AccountSnapshot,
+  type AlertRecord,
+  type Concession,
+  type ConversationStage,
+  type PlanItem,
+  type RenewalDecision,
+  type SaveState,
 } from '@retain/workflows';
 import { COMPETITORS } from './demo-names';
 import type { Rng } from './demo-random';
@@ -419,22 +420,7 @@ class SaveCourse {
       planItemDueProblem(d.dueAt, new Date(at)) ??
       planItemTimeBandProblem(this.bandAt(at), null, d.dueAt, new Date(at), this.policy);
     if (problem) return null;
-    const item: PlanItem = {
-      id: `item-${s.planItems.length + 1}`,
-      issueId: d.issueId,
-      issue: d.issue,
-      rootCause: d.rootCause,
-      fix: d.fix,
-      ownerId: d.ownerId,
-      dueAt: new Date(d.dueAt).toISOString(),
-      successMetric: d.successMetric,
-      state: 'in_progress',
-      evidence: null,
-      fastFix: false,
-      template: d.template,
-      escalatedAt: null,
-      history: [{ at: iso(at), by, state: 'in_progress', note: d.template ? `template ${d.template}` : null }],
-    };
+    const item = newPlanItem(d, `item-${s.planItems.length + 1}`, by, iso(at));
     s.planItems.push(item);
     this.touch(at);
     return item;
