@@ -100,7 +100,7 @@ describe('account early-warning workflow (time-skipping)', () => {
           await send(e);
         while (acts.readings.length < 4) await suite.env.sleep(1_000);
         const h = suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(workflowId);
-        const s = await h.query(getAccountRiskStateQuery);
+        const s = await suite.query(h, getAccountRiskStateQuery);
         expect(s.eventsApplied).toBe(7);
         expect([...s.appliedEventIds].sort()).toEqual([
           'crm:h-1',
@@ -160,7 +160,7 @@ describe('account early-warning workflow (time-skipping)', () => {
         for (const e of [owner, health, owner]) await send(e);
         while (acts.readings.length < 1) await suite.env.sleep(1_000);
         const h = suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(workflowId);
-        const s = await h.query(getAccountRiskStateQuery);
+        const s = await suite.query(h, getAccountRiskStateQuery);
         expect(s.eventsApplied).toBe(2);
         expect(s.signals.health).toMatchObject({ score: 61 });
         await h.terminate('test done');
@@ -218,7 +218,7 @@ describe('account early-warning workflow (time-skipping)', () => {
         });
         await suite.env.sleep(HOUR / 2);
         const h = suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(accountRiskWorkflowId('acc-p0'));
-        let s = await h.query(getAccountRiskStateQuery);
+        let s = await suite.query(h, getAccountRiskStateQuery);
         expect(s.alerts).toHaveLength(1);
         const alert = s.alerts[0]!;
         expect(alert).toMatchObject({ ruleId: 'sponsor_departure', severity: 'P0', state: 'open' });
@@ -235,7 +235,7 @@ describe('account early-warning workflow (time-skipping)', () => {
         });
 
         await suite.env.sleep(5 * HOUR); // past the 4-hour P0 SLA: the first step up
-        s = await h.query(getAccountRiskStateQuery);
+        s = await suite.query(h, getAccountRiskStateQuery);
         expect(s.alerts[0]!.escalations.map((e) => e.escalatedAt !== null)).toEqual([true, false, false]);
         expect([...acts.notifications.keys()].filter((k) => k.includes(':escalation:'))).toEqual([
           `${alert.id}:escalation:1`,
@@ -265,7 +265,7 @@ describe('account early-warning workflow (time-skipping)', () => {
           payload: { reason: 'departed', contactName: 'Tanaka' },
         });
         await suite.env.sleep(20 * HOUR);
-        s = await h.query(getAccountRiskStateQuery);
+        s = await suite.query(h, getAccountRiskStateQuery);
         expect(s.alerts).toHaveLength(1);
         expect(s.suppressedCount).toBeGreaterThanOrEqual(1);
         expect(s.alerts[0]!.escalations.filter((e) => e.escalatedAt)).toHaveLength(1);
@@ -317,9 +317,10 @@ describe('account early-warning workflow (time-skipping)', () => {
           });
         }
         await suite.env.sleep(HOUR);
-        const s = await suite.env.client.workflow
-          .getHandle<typeof accountRiskWorkflow>(accountRiskWorkflowId('acc-usage'))
-          .query(getAccountRiskStateQuery);
+        const s = await suite.query(
+          suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(accountRiskWorkflowId('acc-usage')),
+          getAccountRiskStateQuery,
+        );
         const usageDrop = s.alerts.find((a) => a.ruleId === 'usage_drop')!;
         expect(usageDrop).toMatchObject({ severity: 'P2', measure: { value: 30 } });
         expect(usageDrop.recipients.map((r) => [r.role, r.timing])).toEqual([['csm', 'daily_digest']]);
@@ -389,13 +390,13 @@ describe('account early-warning workflow (time-skipping)', () => {
         const h = suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(accountRiskWorkflowId('acc-worse'));
         await health(1, 55);
         await suite.env.sleep(HOUR);
-        let s = await h.query(getAccountRiskStateQuery);
+        let s = await suite.query(h, getAccountRiskStateQuery);
         expect(s.alerts.map((a) => [a.ruleId, a.measure.value])).toEqual([['health_low', 55]]);
         // The same level a day later: a repeat within 7 days, suppressed.
         await suite.env.sleep(DAY);
         await health(2, 54);
         await suite.env.sleep(HOUR);
-        s = await h.query(getAccountRiskStateQuery);
+        s = await suite.query(h, getAccountRiskStateQuery);
         expect(s.alerts).toHaveLength(1);
         const suppressedBefore = s.suppressedCount;
         expect(suppressedBefore).toBeGreaterThanOrEqual(1);
@@ -403,13 +404,13 @@ describe('account early-warning workflow (time-skipping)', () => {
         // Acknowledged and barely worse (4 points, the rule asks for 5): still suppressed.
         await health(3, 51);
         await suite.env.sleep(HOUR);
-        s = await h.query(getAccountRiskStateQuery);
+        s = await suite.query(h, getAccountRiskStateQuery);
         expect(s.alerts).toHaveLength(1);
         expect(s.suppressedCount).toBeGreaterThan(suppressedBefore);
         // Worse by 5 points or more: alerted again, although acknowledged.
         await health(4, 50);
         await suite.env.sleep(HOUR);
-        s = await h.query(getAccountRiskStateQuery);
+        s = await suite.query(h, getAccountRiskStateQuery);
         expect(s.alerts.map((a) => [a.ruleId, a.measure.value, a.state])).toEqual([
           ['health_low', 55, 'acknowledged'],
           ['health_low', 50, 'open'],
@@ -474,7 +475,7 @@ describe('account early-warning workflow (time-skipping)', () => {
         const h = suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(workflowId);
         await health(1, 45);
         await suite.env.sleep(HOUR);
-        let s = await h.query(getAccountRiskStateQuery);
+        let s = await suite.query(h, getAccountRiskStateQuery);
         expect(s.alerts).toHaveLength(0);
         expect(s.suppressedCount).toBeGreaterThanOrEqual(1);
         expect(s.suppressions.map((x) => x.id)).toEqual([window.id]);
@@ -496,7 +497,7 @@ describe('account early-warning workflow (time-skipping)', () => {
         await h.signal(addSuppressionSignal, window);
         await health(2, 44);
         await suite.env.sleep(HOUR);
-        s = await h.query(getAccountRiskStateQuery);
+        s = await suite.query(h, getAccountRiskStateQuery);
         expect(s.suppressions).toEqual([]);
         expect(s.removedSuppressionIds).toEqual([window.id]);
         expect(s.alerts.map((a) => [a.ruleId, a.measure.value])).toEqual([['health_low', 44]]);
@@ -551,7 +552,7 @@ describe('account early-warning workflow (time-skipping)', () => {
           });
         await suite.env.sleep(HOUR);
         const h = suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(accountRiskWorkflowId(accountId));
-        const s = await h.query(getAccountRiskStateQuery);
+        const s = await suite.query(h, getAccountRiskStateQuery);
         expect(s.eventsApplied).toBe(78);
         expect(s.alerts.filter((a) => a.ruleId === 'usage_drop').map((a) => a.measure.value)).toEqual(
           alerts ? [30] : [],
@@ -603,7 +604,7 @@ describe('account early-warning workflow (time-skipping)', () => {
         const h = suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(
           accountRiskWorkflowId('acc-playbook'),
         );
-        let alert = (await h.query(getAccountRiskStateQuery)).alerts[0]!;
+        let alert = (await suite.query(h, getAccountRiskStateQuery)).alerts[0]!;
         const at = Date.parse(alert.triggeredAt);
         const until = async (hours: number) => suite.env.sleep(at + hours * HOUR - (await suite.env.currentTimeMs()));
         // Laid out at the trigger: seed 004's hours (4 h, 24 h, 48 h, 2 weeks) and 12 weekly touchpoints.
@@ -640,7 +641,7 @@ describe('account early-warning workflow (time-skipping)', () => {
           escalation: { level: 1, role: 'csm_manager', csmId: 'csm-5', csmManagerId: 'mgr-5' },
           alertIds: [alert.id],
         });
-        alert = (await h.query(getAccountRiskStateQuery)).alerts[0]!;
+        alert = (await suite.query(h, getAccountRiskStateQuery)).alerts[0]!;
         expect(alert.tasks!.find((t) => t.id === 'assess')!.escalatedAt).not.toBeNull();
         expect(acts.alerts.get(alert.id)!.tasks!.find((t) => t.id === 'assess')!.escalatedAt).not.toBeNull();
         // Done late: recorded, not escalated again.
@@ -694,7 +695,7 @@ describe('account early-warning workflow (time-skipping)', () => {
         const hOld = suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(
           accountRiskWorkflowId('acc-playbook-old'),
         );
-        expect((await hOld.query(getAccountRiskStateQuery)).alerts.map((a) => [a.ruleId, a.tasks])).toEqual([
+        expect((await suite.query(hOld, getAccountRiskStateQuery)).alerts.map((a) => [a.ruleId, a.tasks])).toEqual([
           ['sponsor_departure', []],
         ]);
         await hOld.terminate('test done');

@@ -107,7 +107,7 @@ describe('post-save monitoring and win-back (time-skipping)', () => {
     };
   }
   const monitoringState = (h: WorkflowHandle<typeof postSaveMonitoringWorkflow>): Promise<PostSaveMonitoringState> =>
-    h.query(getMonitoringStateQuery);
+    suite.query(h, getMonitoringStateQuery);
   const weeksUntil = (s: PostSaveMonitoringState) =>
     Math.ceil((Date.parse(s.plannedEndAt) - Date.parse(s.startedAt)) / WEEK);
 
@@ -377,14 +377,14 @@ describe('post-save monitoring and win-back (time-skipping)', () => {
         expect(s.summary?.result).toBe('relapsed');
         // The renewal started the save it was asked for.
         await suite.env.sleep(HOUR);
-        const rs = await renewal.query(getRenewalStateQuery);
+        const rs = await suite.query(renewal, getRenewalStateQuery);
         expect(rs.saveRequest).toMatchObject({
           saveId,
           startedBy: 'renewal',
           reason: expect.stringMatching(/^relapse after a save: health 45/),
         });
         const save = suite.env.client.workflow.getHandle<typeof saveEffortWorkflow>(saveId);
-        expect((await save.query(getSaveStateQuery)).status).toBe('active');
+        expect((await suite.query(save, getSaveStateQuery)).status).toBe('active');
         // End the save before its parent renewal (see README: the test server and late children).
         await save.executeUpdate(recordSaveOutcomeUpdate, {
           args: [
@@ -490,7 +490,7 @@ describe('post-save monitoring and win-back (time-skipping)', () => {
           workflowId: `winback:acc-wb:${today}`,
           args: [winBackInput('acc-wb', today, churnedAt)],
         });
-        let s = await h.query(getWinBackStateQuery);
+        let s = await suite.query(h, getWinBackStateQuery);
         expect(s.touchpoints.map((t) => [t.kind, t.taskState])).toEqual([
           ['check_in', 'scheduled'],
           ['relevant_updates', 'scheduled'],
@@ -502,7 +502,7 @@ describe('post-save monitoring and win-back (time-skipping)', () => {
           ),
         ).toBe(WIN_BACK_REFUSALS.notDue);
         await suite.env.sleep(Date.parse(s.touchpoints[0]!.at) - churnedAt + HOUR);
-        s = await h.query(getWinBackStateQuery);
+        s = await suite.query(h, getWinBackStateQuery);
         expect(s.touchpoints.map((t) => t.taskState)).toEqual(['open', 'scheduled', 'scheduled']);
         // On a durable timer at 09:00 in the account's time zone.
         expect(
@@ -517,7 +517,7 @@ describe('post-save monitoring and win-back (time-skipping)', () => {
           args: [{ kind: 'check_in', by: 'csm-1', note: 'They are struggling with CheapCo' }],
         });
         await suite.env.sleep(Date.parse(s.touchpoints[1]!.at) - Date.parse(s.touchpoints[0]!.at));
-        s = await h.query(getWinBackStateQuery);
+        s = await suite.query(h, getWinBackStateQuery);
         expect(s.touchpoints.map((t) => t.taskState)).toEqual(['done', 'open', 'scheduled']);
         expect(
           await refusal(h.executeUpdate(recordWinBackOutcomeUpdate, { args: [{ result: 'won_back', by: 'csm-1' }] })),

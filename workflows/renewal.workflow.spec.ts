@@ -63,7 +63,8 @@ describe('renewal workflow (time-skipping)', () => {
     return { acts, worker, input, renewalDate, taskQueue };
   }
 
-  const state = (h: WorkflowHandle<typeof renewalWorkflow>): Promise<RenewalState> => h.query(getRenewalStateQuery);
+  const state = (h: WorkflowHandle<typeof renewalWorkflow>): Promise<RenewalState> =>
+    suite.query(h, getRenewalStateQuery);
 
   it(
     'runs 120 days from launch to post-renewal: phases, tasks, overdue escalation once, decision, completion',
@@ -298,7 +299,7 @@ describe('renewal workflow (time-skipping)', () => {
         const saveId = saveEffortWorkflowId('acc-red', renewalDate);
         expect(s.saveRequest).toMatchObject({ saveId, startedBy: 'renewal' });
         const save = suite.env.client.workflow.getHandle<typeof saveEffortWorkflow>(saveId);
-        let saveState = await save.query(getSaveStateQuery);
+        let saveState = await suite.query(save, getSaveStateQuery);
         expect(saveState).toMatchObject({
           renewalId: h.workflowId,
           renewalLink: 'linked',
@@ -330,7 +331,7 @@ describe('renewal workflow (time-skipping)', () => {
           status: 'saved',
           outcome: { result: 'saved', kind: 'full', newArrCents: 4_000_000, decidedBy: 'renewal' },
         });
-        saveState = await save.query(getSaveStateQuery);
+        saveState = await suite.query(save, getSaveStateQuery);
         expect(saveState.handOff?.to).toBe('post_save_monitoring');
         s = await state(h);
         expect(s.saveRequest?.decisionSignalledAt).not.toBeNull();
@@ -381,7 +382,7 @@ describe('renewal workflow (time-skipping)', () => {
         await suite.env.sleep(1_000);
         let s = await state(h);
         expect(s.saveRequest).toMatchObject({ saveId, startedBy: 'ops-1', reason: 'save started by ops-1' });
-        expect((await save.query(getSaveStateQuery)).renewalLink).toBe('linked');
+        expect((await suite.query(save, getSaveStateQuery)).renewalLink).toBe('linked');
 
         await h.signal(healthInputSignal, { eventId: 'crm-1', source: 'crm', inputs: { competitiveSignal: true } });
         await suite.env.sleep(1_000);
@@ -397,7 +398,7 @@ describe('renewal workflow (time-skipping)', () => {
           status: 'saved',
           outcome: { result: 'saved', kind: 'reduced_scope', newArrCents: 3_000_000 },
         });
-        expect((await save.query(getSaveStateQuery)).handOff?.to).toBe('post_save_monitoring');
+        expect((await suite.query(save, getSaveStateQuery)).handOff?.to).toBe('post_save_monitoring');
         await h.executeUpdate(cancelRenewalUpdate, { args: [{ reason: 'test done', by: 'ops-1' }] });
         await h.result();
       });
@@ -507,9 +508,10 @@ describe('renewal workflow (time-skipping)', () => {
         for (const t of s.tasks.filter((x) => x.trigger === 'post_renewal'))
           await h.executeUpdate(completeTaskUpdate, { args: [{ taskId: t.id, by: 'csm-1' }] });
         const r = await h.result();
-        const next = await suite.env.client.workflow
-          .getHandle<typeof renewalWorkflow>(nextId)
-          .query(getRenewalStateQuery);
+        const next = await suite.query(
+          suite.env.client.workflow.getHandle<typeof renewalWorkflow>(nextId),
+          getRenewalStateQuery,
+        );
         expect(next.account.arrCents).toBe(5_000_000);
         expect(next.audit[0]).toMatchObject({
           action: 'launched',

@@ -79,7 +79,7 @@ describe('save-effort workflow (time-skipping)', () => {
     };
     return { acts, worker, input, taskQueue, workflowId: saveEffortWorkflowId(accountId, renewalDate) };
   }
-  const state = (h: WorkflowHandle<typeof saveEffortWorkflow>): Promise<SaveState> => h.query(getSaveStateQuery);
+  const state = (h: WorkflowHandle<typeof saveEffortWorkflow>): Promise<SaveState> => suite.query(h, getSaveStateQuery);
 
   it(
     'runs a full save: triage, fast fixes escalating once, a concession up the chain, a partial save',
@@ -943,7 +943,7 @@ describe('save-effort workflow (time-skipping)', () => {
           old.executeUpdate(logEffortUpdate, { args: [{ hours, activity: 'meeting', by: 'csm-1' }] });
         expect(await refusal(logOld(24.25))).toBe('SaveInvalidChange');
         expect((await logOld(24)).hours).toBe(24);
-        expect((await old.query(getSaveStateQuery)).effortLog!.map((e) => e.id)).toEqual(['effort-1']);
+        expect((await suite.query(old, getSaveStateQuery)).effortLog!.map((e) => e.id)).toEqual(['effort-1']);
         await old.terminate('test done');
       });
     },

@@ -1,6 +1,8 @@
 import { WorkflowUpdateFailedError, type WorkflowClient } from '@temporalio/client';
+import type { QueryDefinition } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { queryLiveState } from '../../apps/api/src/temporal/workflow-queries';
 import { bundleWorkflows } from '../../apps/worker/src/workflow-bundle';
 import type { FollowUpLaunch } from '../../workflows/definitions';
 import type { RenewalNotification } from '../../workflows/renewal.activities';
@@ -26,6 +28,14 @@ export interface TimeSkippingSuite {
   worker(name: string, activities: object): Promise<{ worker: Worker; taskQueue: string }>;
   /** The test server's clock. */
   now(): Promise<Date>;
+  /**
+   * A query of the workflow's state that asks again when an attempt is not answered in
+   * time: the SDK's worker buffers one workflow task per run and may drop a query that
+   * comes while one is outstanding (docs/decisions/0007-live-queries.md); an attempt has
+   * 20 s. Suspected cause of the account early-warning specs, with a worker cache of 0 on
+   * a loaded machine, waiting for their jest limit.
+   */
+  query<R>(handle: { workflowId: string }, def: QueryDefinition<R, []>): Promise<R>;
 }
 
 /**
@@ -77,6 +87,16 @@ export function timeSkippingSuite(spec: string): TimeSkippingSuite {
     },
     async now() {
       return new Date(await started().env.currentTimeMs());
+    },
+    query(handle, def) {
+      return queryLiveState(started().env.client, handle.workflowId, def, {
+        attempts: 6,
+        attemptDeadlineMs: 20_000,
+        onAttemptTimedOut: (attempt) =>
+          console.warn(
+            `query ${def.name} of ${handle.workflowId}: attempt ${attempt} not answered in 20 s; asking again`,
+          ),
+      });
     },
   };
 }
