@@ -81,6 +81,18 @@ export async function generate(c, size) {
        JOIN renewals r ON r.account_id = 'mb-' || x.g`,
     [n],
   );
+  // The columns the save metrics read, as the save-state writer keeps them from the state
+  // (writeSaveEffort; migration 202612151000): hours, outcome, policy, risk at start, ARR kept.
+  await c.query(
+    `UPDATE save_efforts s SET
+       effort_hours = COALESCE((SELECT sum((e->>'hours')::numeric) FROM jsonb_array_elements(s.state->'effortLog') e), 0),
+       outcome_result = s.state->'outcome'->>'result', outcome_kind = s.state->'outcome'->>'kind',
+       outcome_at = (s.state->'outcome'->>'decidedAt')::timestamptz, policy_version = s.state->>'policyVersion',
+       saved_arr_cents = CASE WHEN s.state->'outcome'->>'result' = 'saved' THEN
+           CASE WHEN s.state->'outcome'->>'kind' = 'reduced_scope' AND COALESCE((s.state->'outcome'->>'newArrCents')::bigint, 0) > 0
+                THEN (s.state->'outcome'->>'newArrCents')::bigint ELSE s.arr_cents END END,
+       risk_category_at_start = (SELECT r.risk_category FROM renewals r WHERE r.id = s.renewal_id)`,
+  );
   // Alerts: triggered in the last 365 days; 70% acknowledged after up to 48 h, 20% of the rest resolved, 10% escalated.
   await c.query(
     `INSERT INTO alerts (id, account_id, rule_id, alert_group, severity, state, owner_csm_id, csm_manager_id, escalation_level,

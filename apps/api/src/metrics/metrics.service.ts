@@ -65,16 +65,15 @@ export class MetricsService {
       Promise.all([readSaveMetricRows(this.db, read), readAtRiskRenewalRows(this.db, read)]),
     );
     const policy = this.config.policy.metrics;
-    const groups = groupSetsByDimensions({ saves, atRisk }, req.groupBy, {
-      saves: saveDimensionValue,
-      atRisk: saveDimensionValue,
-    });
-    return metricsReport(
-      req,
-      this.config.policy.version,
-      saveMetrics(saves, atRisk, policy),
-      groups.map((g) => ({ key: g.key, ...saveMetrics(g.sets.saves, g.sets.atRisk, policy) })),
-    );
+    const total = saveMetrics(saves, atRisk, policy);
+    // Without groupBy the one group, keyed {}, is the total: not folded a second time.
+    const groups = req.groupBy.length
+      ? groupSetsByDimensions({ saves, atRisk }, req.groupBy, {
+          saves: saveDimensionValue,
+          atRisk: saveDimensionValue,
+        }).map((g) => ({ key: g.key, ...saveMetrics(g.sets.saves, g.sets.atRisk, policy) }))
+      : [{ key: {}, ...total }];
+    return metricsReport(req, this.config.policy.version, total, groups);
   }
 
   async renewals(q: MetricsQuery, p: Principal, now: Date): Promise<MetricsReport<RenewalMetricsWithForecast>> {
@@ -94,15 +93,13 @@ export class MetricsService {
       ...renewalMetrics(due, req.period, policy),
       forecast: renewalForecast(next, probabilities, window),
     });
-    const groups = groupSetsByDimensions({ due: rows, upcoming }, req.groupBy, {
-      due: renewalDimensionValue,
-      upcoming: renewalDimensionValue,
-    });
-    return metricsReport(
-      req,
-      this.config.policy.version,
-      compute(rows, upcoming),
-      groups.map((g) => ({ key: g.key, ...compute(g.sets.due, g.sets.upcoming) })),
-    );
+    const total = compute(rows, upcoming);
+    const groups = req.groupBy.length
+      ? groupSetsByDimensions({ due: rows, upcoming }, req.groupBy, {
+          due: renewalDimensionValue,
+          upcoming: renewalDimensionValue,
+        }).map((g) => ({ key: g.key, ...compute(g.sets.due, g.sets.upcoming) }))
+      : [{ key: {}, ...total }];
+    return metricsReport(req, this.config.policy.version, total, groups);
   }
 }

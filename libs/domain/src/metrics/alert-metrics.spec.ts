@@ -222,6 +222,35 @@ describe('alert metrics (docs/metrics.md, "Alert metrics")', () => {
     ]);
   });
 
+  // Account and alert dimensions together: a group's churns are its segment's (looked up by the key), its warnings
+  // those of its rule among each churn's (found once per churn, read by every group of that churn).
+  it.each([
+    // a4; acc-A (enterprise) churned, no sponsor_departure before it
+    [{ segment: 'enterprise', ruleId: 'sponsor_departure' }, 1, fig(0, 0, 1), fig(null, 0, 0)],
+    // a1, a2; acc-A's first usage_drop (Dec 20) 71 days ahead, >= 30: in time
+    [{ segment: 'enterprise', ruleId: 'usage_drop' }, 2, fig(1, 1, 1), fig(71, 71, 1)],
+    // a6; acc-G (mid_market) never warned
+    [{ segment: 'mid_market', ruleId: 'usage_drop' }, 1, fig(0, 0, 1), fig(null, 0, 0)],
+    // a8; acc-F (smb) warned 17 days ahead: too late
+    [{ segment: 'smb', ruleId: 'csm_flag' }, 1, fig(0, 0, 1), fig(17, 17, 1)],
+    // a5; no sponsor_departure on acc-F
+    [{ segment: 'smb', ruleId: 'sponsor_departure' }, 1, fig(0, 0, 1), fig(null, 0, 0)],
+    // a3, a7; a7 came 111 days before acc-F's churn, outside the 90-day window
+    [{ segment: 'smb', ruleId: 'usage_drop' }, 2, fig(0, 0, 1), fig(null, 0, 0)],
+  ])('groups by segment and rule: %j has %i alerts, recall %j, lead %j', (key, count, recall, lead) => {
+    const { groups } = alertMetrics(input, ['segment', 'ruleId'], policy, now);
+    expect(groups.map((g) => g.key)).toEqual([
+      { segment: 'enterprise', ruleId: 'sponsor_departure' },
+      { segment: 'enterprise', ruleId: 'usage_drop' },
+      { segment: 'mid_market', ruleId: 'usage_drop' },
+      { segment: 'smb', ruleId: 'csm_flag' },
+      { segment: 'smb', ruleId: 'sponsor_departure' },
+      { segment: 'smb', ruleId: 'usage_drop' },
+    ]);
+    const g = groups.find((x) => x.key.segment === key.segment && x.key.ruleId === key.ruleId)!;
+    expect([g.alerts.value, g.recall, g.medianLeadDays]).toEqual([count, recall, lead]);
+  });
+
   it('shows a group of churns without alerts, and nothing over nothing', () => {
     const result = alertMetrics(
       { alerts: [], outcomes: [], churns: [churns[2]!], warnings: [] },

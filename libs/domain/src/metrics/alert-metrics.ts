@@ -1,4 +1,4 @@
-import { amount, median, ratio, type Figure } from './figures';
+import { amount, groupRows, median, ratio, type Figure } from './figures';
 import { groupByDimensions, groupSetsByDimensions, type GroupKey } from './grouping';
 import type { MetricsPeriod } from './period';
 import type { MetricsPolicy } from '../policy/sections/metrics.policy';
@@ -260,13 +260,20 @@ export function alertMetrics(
     if (list) list.push(w);
     else warningsByAccount.set(w.accountId, [w]);
   }
-  // The alerts before a churn that warned of it: on its account, within the outcome window before the decision.
+  // The alerts before a churn that warned of it: on its account, within the outcome window before the decision;
+  // found once per churn, however many groups read them.
+  const warningsOfChurn = new Map<ChurnRow, WarningRow[]>();
   const warningsBefore = (churn: ChurnRow): WarningRow[] => {
-    const decided = Date.parse(churn.decidedAt);
-    return (warningsByAccount.get(churn.accountId) ?? []).filter((w) => {
-      const t = Date.parse(w.triggeredAt);
-      return t <= decided && t >= decided - windowMs;
-    });
+    let found = warningsOfChurn.get(churn);
+    if (found === undefined) {
+      const decided = Date.parse(churn.decidedAt);
+      found = (warningsByAccount.get(churn.accountId) ?? []).filter((w) => {
+        const t = Date.parse(w.triggeredAt);
+        return t <= decided && t >= decided - windowMs;
+      });
+      warningsOfChurn.set(churn, found);
+    }
+    return found;
   };
   const total = figuresOf(input.alerts, outcomesOf, input.churns, warningsBefore, policy, nowMs);
   if (groupBy.length === 0) return { total, groups: [{ key: {}, ...total }] };
@@ -280,10 +287,13 @@ export function alertMetrics(
         alerts: dimensionValue,
         churns: dimensionValue,
       }).map((g) => ({ key: g.key, alerts: g.sets.alerts }));
+  // A group's churns are those whose account dimensions equal its key's: looked up by those values, not scanned per group.
+  const accountValues = (values: Array<string | null>) => JSON.stringify(values);
+  const churnsByAccount = groupRows(input.churns, (c) => accountValues(accountDims.map((d) => dimensionValue(c, d))));
   const groups: AlertMetricGroup[] = grouped.map(({ key, alerts }) => {
     const matches = (row: Parameters<typeof dimensionValue>[0], dims: readonly AlertMetricDimension[]) =>
       dims.every((d) => dimensionValue(row, d) === key[d]);
-    const churns = input.churns.filter((c) => matches(c, accountDims));
+    const churns = churnsByAccount.get(accountValues(accountDims.map((d) => key[d] ?? null))) ?? [];
     const warningsOf = (c: ChurnRow) => warningsBefore(c).filter((w) => matches(w, alertDims));
     return { key, ...figuresOf(alerts, outcomesOf, churns, warningsOf, policy, nowMs) };
   });

@@ -15,16 +15,28 @@ import { fromScopedToAccount, SqlConditions, type Queryable } from '../sql';
 import { addMetricsFilters, boundedRows, dateInPeriod, instantInPeriod, type MetricsRead } from './metrics-reads.sql';
 import { SAVE_EFFORT_FACTS as F } from './save-effort-facts.sql';
 
-/** The kinds of a save's approved concessions, sorted, each once. */
-const APPROVED_CONCESSION_TYPES = (s: string) =>
-  `ARRAY(SELECT DISTINCT c->>'type' FROM jsonb_array_elements(CASE WHEN jsonb_typeof(${s}.state->'concessions') = 'array' THEN ${s}.state->'concessions' ELSE '[]'::jsonb END) c
-     WHERE c->>'state' = 'approved' ORDER BY 1)`;
+/**
+ * The kinds of a save's approved concessions, sorted, each once (`types`; none: an empty
+ * list), as a lateral join on the save row `s`. A join rather than a subquery in the
+ * select list: with the read's LIMIT, PostgreSQL evaluates select-list subqueries after
+ * the sort, one row at a time in the leader, and carries the save's whole state through
+ * the sort for them; the join runs in the scan, beside it.
+ */
+const APPROVED_CONCESSION_TYPES_JOIN = (s: string, alias: string) =>
+  `LEFT JOIN LATERAL (SELECT COALESCE(array_agg(DISTINCT c->>'type' ORDER BY c->>'type'), '{}') AS types
+     FROM jsonb_array_elements(CASE WHEN jsonb_typeof(${s}.state->'concessions') = 'array' THEN ${s}.state->'concessions' ELSE '[]'::jsonb END) c
+     WHERE c->>'state' = 'approved') ${alias} ON TRUE`;
 
-/** The decision on the account's first renewal after the save's (not cancelled); null when none or undecided. */
-const NEXT_RENEWAL_OUTCOME = (s: string) =>
-  `(SELECT n.decision->>'outcome' FROM renewals n
+/**
+ * The decision on the account's first renewal after the save's (not cancelled), as a
+ * lateral join on the save row `s` (`outcome`; null when none or undecided): one index
+ * probe of renewals_one_per_account_date per save, read in its order (an account has one
+ * renewal per date, so the date alone orders them and no sort per save is needed).
+ */
+const NEXT_RENEWAL_OUTCOME_JOIN = (s: string, alias: string) =>
+  `LEFT JOIN LATERAL (SELECT n.decision->>'outcome' AS outcome FROM renewals n
      WHERE n.account_id = ${s}.account_id AND n.renewal_date > ${s}.renewal_date AND n.id <> ${s}.renewal_id AND n.status <> 'cancelled'
-     ORDER BY n.renewal_date, n.id LIMIT 1)`;
+     ORDER BY n.renewal_date LIMIT 1) ${alias} ON TRUE`;
 
 interface SaveRow {
   id: string;
@@ -60,8 +72,9 @@ export function saveMetricRowsStatement(read: MetricsRead): { text: string; para
       ${F.riskCategoryAtStart('s')} AS risk_category, ${F.policyVersion('s')} AS policy_version,
       ${F.outcomeResult('s')} AS outcome_result, ${F.outcomeKind('s')} AS outcome_kind, ${F.outcomeAt('s')} AS outcome_at,
       ${F.savedArrCents('s')} AS saved_arr_cents, ${F.effortHours('s')} AS effort_hours,
-      ${APPROVED_CONCESSION_TYPES('s')} AS concession_types, ${NEXT_RENEWAL_OUTCOME('s')} AS next_renewal_outcome
-    FROM ${from} ${c.where} ORDER BY s.started_at, s.id`;
+      ct.types AS concession_types, nr.outcome AS next_renewal_outcome
+    FROM ${from} ${APPROVED_CONCESSION_TYPES_JOIN('s', 'ct')} ${NEXT_RENEWAL_OUTCOME_JOIN('s', 'nr')}
+    ${c.where} ORDER BY s.started_at, s.id`;
   return { text, params: c.params };
 }
 
@@ -121,8 +134,9 @@ export function atRiskRenewalRowsStatement(read: MetricsRead): { text: string; p
   });
   const text = `SELECT r.id, r.segment, r.risk_category, r.owner_csm_id, a.csm_manager_id, r.policy_version,
       s.effort_level, ${F.outcomeKind('s')} AS outcome_kind,
-      CASE WHEN s.id IS NULL THEN NULL ELSE ${APPROVED_CONCESSION_TYPES('s')} END AS concession_types
-    FROM ${from} LEFT JOIN save_efforts s ON s.renewal_id = r.id ${c.where} ORDER BY r.renewal_date, r.id`;
+      CASE WHEN s.id IS NULL THEN NULL ELSE ct.types END AS concession_types
+    FROM ${from} LEFT JOIN save_efforts s ON s.renewal_id = r.id ${APPROVED_CONCESSION_TYPES_JOIN('s', 'ct')}
+    ${c.where} ORDER BY r.renewal_date, r.id`;
   return { text, params: c.params };
 }
 

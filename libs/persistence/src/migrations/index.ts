@@ -15,6 +15,7 @@ import { AccountProfile1796205600000 } from './202612021000-account-profile';
 import { HeldEvents1796738400000 } from './202612081400-held-events';
 import { AccountCustomerSince1796810400000 } from './202612091000-account-customer-since';
 import { SaveEffortMetrics1797328800000 } from './202612151000-save-effort-metrics';
+import { SaveEffortsStartedIndex1797415200000 } from './202612161000-save-efforts-started-index';
 
 /** Every migration, in order. New ones are appended here. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   HeldEvents1796738400000,
   AccountCustomerSince1796810400000,
   SaveEffortMetrics1797328800000,
+  SaveEffortsStartedIndex1797415200000,
 ];
