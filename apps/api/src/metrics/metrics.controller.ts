@@ -7,19 +7,14 @@ import type { Principal } from '../auth/api-key-store';
 import { CurrentPrincipal } from '../auth/roles.decorator';
 import { Operation } from '../openapi/operation.decorator';
 import { renderMetrics } from './metrics-csv';
+import { METRICS_COMMON_DESCRIPTION, METRICS_CSV_DESCRIPTION } from './metrics-operation';
 import { MetricsQuery } from './metrics-query.dto';
 import { MetricsService } from './metrics.service';
 import { RenewalMetricsReportView } from './renewal-metrics.view';
 import { SaveMetricsReportView } from './save-metrics.view';
 
-/** What every metrics operation says of its query, scope and forms (docs/metrics.md, "Conventions"). */
-const COMMON =
-  'Period `from`..`to` (UTC dates, both included; default the 12 months to today; at most 36 months). ' +
-  'Scoped by role: a CSM his own book, a CSM manager his own and his team, directors, VPs and cs_ops everything. ' +
-  'Every figure carries its numerator and denominator (value null over nothing). ' +
-  'With `Accept: text/csv` the answer is CSV: a header row, one row per group, the groupBy dimensions first, ' +
-  'then `<figure>.value,<figure>.numerator,<figure>.denominator` for each figure.';
-const CSV = 'RFC 4180 CSV, one row per group (docs/metrics.md, "CSV")';
+const COMMON = METRICS_COMMON_DESCRIPTION;
+const CSV = METRICS_CSV_DESCRIPTION;
 
 @ApiTags('metrics')
 @Controller('metrics')
