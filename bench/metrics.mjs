@@ -13,7 +13,16 @@
 // When the api answers 200 its headline figures are checked against the plain
 // aggregate's (a correctness check: exit 1 on a difference).
 import { SMOKE, fmt, fmtMs, httpClient, json, median, percentile, rows, verdict } from './lib/measure.mjs';
+import { domain } from './lib/renewals.mjs';
 import { say } from './lib/stack.mjs';
+
+/** Each severity's response SLA as the default policy states it (earlyWarning.sla.responseHours), as SQL CASE arms. */
+const SLA_CASES = Object.entries(
+  /** @type {{ earlyWarning: { sla: { responseHours: Record<string, number> } } }} */ (domain.DEFAULT_POLICY)
+    .earlyWarning.sla.responseHours,
+)
+  .map(([sev, hours]) => `WHEN '${sev}' THEN interval '${Number(hours)} hours'`)
+  .join(' ');
 
 export const name = 'metrics';
 
@@ -100,7 +109,7 @@ export async function generate(c, size) {
      SELECT 'alert:mb-' || a || ':' || g, 'mb-' || a, rule, 'risk', sev,
             CASE WHEN ack IS NOT NULL THEN 'acknowledged' WHEN res IS NOT NULL THEN 'resolved' ELSE 'open' END,
             'csm-' || (a % 1000), 'mgr-' || (a % 100), CASE WHEN ${h('g', 'esc')} < 0.1 THEN 1 ELSE 0 END,
-            t, t + CASE sev WHEN 'P0' THEN interval '4 hours' WHEN 'P1' THEN interval '24 hours' ELSE interval '72 hours' END, t,
+            t, t + CASE sev ${SLA_CASES} END, t,
             jsonb_strip_nulls(jsonb_build_object('acknowledgedAt', ack, 'resolvedAt', res)), 1, now()
        FROM (SELECT g, 1 + g % $1::int AS a, ${RULES}[1 + floor(${h('g', 'rule')} * 5)::int] AS rule,
                     ${SEVERITIES}[1 + floor(${h('g', 'sev')} * 4)::int] AS sev,

@@ -265,7 +265,8 @@ export class Renewal {
    * A competitive, stakeholder or commercial signal with its weight (§3, "Signals that
    * expire"): kept with its lifetime, so it stops counting when it expires or a person
    * resolves it. A renewal whose policy has no lifetimes (started before them) merges it
-   * for good, as it always did.
+   * for good, as it did when these came as churn, competitive and stakeholder signals: a
+   * commercial one is its churn signal, and every stakeholder change lays out its tasks.
    */
   renewalRisk(signal: RenewalRiskSignal): void {
     const s = this.state;
@@ -278,6 +279,7 @@ export class Renewal {
         ...s.health,
         ...(r.kind === 'competitive' ? { competitiveSignal: true } : {}),
         ...(r.kind === 'stakeholder_change' ? { stakeholderChange: true } : {}),
+        ...(r.kind === 'commercial' && r.churnSignal ? { churnSignal: r.churnSignal } : {}),
       };
     } else {
       const at = new Date(Math.min(Date.parse(signal.occurredAt) || Date.now(), Date.now()));
@@ -285,7 +287,7 @@ export class Renewal {
       s.health = { ...s.health, signals: [...(s.health.signals ?? []), recorded] };
     }
     this.classify(`${r.text} (${signal.source})`, signal.source);
-    if (r.kind === 'stakeholder_change' && r.decisive) this.addTasks('stakeholder_change', new Date());
+    if (r.kind === 'stakeholder_change' && (r.decisive || !settings)) this.addTasks('stakeholder_change', new Date());
   }
 
   /** Signals that expired since the renewal last looked: recorded, and the renewal classifies again. */

@@ -245,6 +245,56 @@ describe('renewal workflow (time-skipping)', () => {
   );
 
   it(
+    'a renewal whose policy has no signal lifetimes (started before them) still hears a churn signal and lays out stakeholder tasks',
+    async () => {
+      // The policy of a renewal started before signal lifetimes: renewal.signals absent.
+      const policy = structuredClone(
+        resolvePolicy({ renewal: { autoStartSave: false } }),
+      ) as RenewalWorkflowInput['policy'];
+      delete (policy.renewal as { signals?: unknown }).signals;
+      const { worker, input, renewalDate, taskQueue } = await launch('acc-oldsig', 150, { policy });
+      await worker.runUntil(async () => {
+        const h = await suite.env.client.workflow.start<typeof renewalWorkflow>('renewalWorkflow', {
+          taskQueue,
+          workflowId: renewalWorkflowId('acc-oldsig', renewalDate),
+          args: [input],
+        });
+        await suite.env.sleep(100 * DAY); // into preparation (T-50): classified green
+        let s = await state(h);
+        expect(s.category).toBe('green');
+        const at = (await suite.now()).toISOString();
+        await h.signal(renewalRiskSignal, {
+          eventId: 'crm:lc-1',
+          source: 'early_warning',
+          occurredAt: at,
+          signal: { kind: 'stakeholder_change', decisive: false, text: 'new leadership: CFO' },
+        });
+        await suite.env.sleep(1_000);
+        s = await state(h);
+        expect(s.tasks.filter((t) => t.trigger === 'stakeholder_change').length).toBeGreaterThan(0);
+        await h.signal(renewalRiskSignal, {
+          eventId: 'billing:pf-1',
+          source: 'early_warning',
+          occurredAt: at,
+          signal: {
+            kind: 'commercial',
+            decisive: true,
+            text: 'a payment failed: a lagging churn signal',
+            churnSignal: 'payment_failure',
+          },
+        });
+        await suite.env.sleep(1_000);
+        s = await state(h);
+        expect(s.health.churnSignal).toBe('payment_failure');
+        expect(s.health.signals).toBeUndefined();
+        expect(s.category).toBe('red');
+        await h.terminate('test done');
+      });
+    },
+    timeout(120_000),
+  );
+
+  it(
     'reclassifies to red mid-way: intervention tasks, a save request, and each event applied once',
     async () => {
       const { acts, worker, input, renewalDate, taskQueue } = await launch('acc-red', 50);

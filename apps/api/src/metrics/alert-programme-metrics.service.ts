@@ -10,14 +10,13 @@ import {
   type AlertMetricFigures,
   type ProgrammeMetricFigures,
 } from '@retain/domain';
-import { readAlertMetricRows, readProgrammeMetricRows, type MetricsRead } from '@retain/persistence';
+import { readAlertMetricRows, readProgrammeMetricRows } from '@retain/persistence';
 import { AccessService } from '../access/access.service';
 import type { Principal } from '../auth/api-key-store';
-import { ApiError } from '../problems/error-codes';
-import { bounded, METRICS_MAX_ROWS } from './metrics-bounds';
+import { bounded } from './metrics-bounds';
 import type { MetricsQuery } from './metrics-query.dto';
 import { metricsReport, type MetricsReport } from './metrics-report';
-import { metricsRequest, type MetricsRequest } from './metrics-request';
+import { invalidMetricsQuery, metricsRead, metricsRequest } from './metrics-request';
 
 /** The alert metrics' grouping when the request names none: per alert type and severity (issue 17). */
 export const DEFAULT_ALERT_GROUP_BY = 'ruleId,severity';
@@ -36,28 +35,17 @@ export class AlertProgrammeMetricsService {
     private readonly config: AppConfig,
   ) {}
 
-  private async read<D extends string>(req: MetricsRequest<D>, p: Principal): Promise<MetricsRead> {
-    return {
-      period: req.period,
-      filters: req.filters,
-      scope: await this.access.listScope(p, 'metrics', 'read'),
-      maxRows: METRICS_MAX_ROWS,
-    };
-  }
-
   /** Grouped by rule and severity unless groupBy says otherwise (an empty groupBy: the total alone). */
   async alerts(q: MetricsQuery, p: Principal, now: Date): Promise<MetricsReport<AlertMetricFigures>> {
     const req = metricsRequest({ ...q, groupBy: q.groupBy ?? DEFAULT_ALERT_GROUP_BY }, ALERT_METRIC_DIMENSIONS, now);
     const { policyVersion, ...filters } = req.filters;
     if (policyVersion !== undefined)
-      throw new ApiError('VALIDATION.FAILED', 'Fix these fields: policyVersion', [
-        {
-          field: 'policyVersion',
-          message: 'alerts carry no policy version: GET /metrics/alerts takes no policyVersion',
-        },
-      ]);
+      throw invalidMetricsQuery(
+        'policyVersion',
+        'alerts carry no policy version: GET /metrics/alerts takes no policyVersion',
+      );
     const policy = this.config.policy.metrics;
-    const read = await this.read(req, p);
+    const read = await metricsRead(this.access, req, p);
     const rows = await bounded(
       readAlertMetricRows(this.db, { ...read, filters, outcomeWindowDays: policy.alertOutcomeWindowDays }),
     );
@@ -67,7 +55,7 @@ export class AlertProgrammeMetricsService {
 
   async programme(q: MetricsQuery, p: Principal, now: Date): Promise<MetricsReport<ProgrammeMetricFigures>> {
     const req = metricsRequest(q, PROGRAMME_METRIC_DIMENSIONS, now);
-    const rows = await bounded(readProgrammeMetricRows(this.db, await this.read(req, p)));
+    const rows = await bounded(readProgrammeMetricRows(this.db, await metricsRead(this.access, req, p)));
     const { total, groups } = programmeMetrics(rows, req.period, req.groupBy, this.config.policy.metrics);
     return metricsReport(req, this.config.policy.version, total, groups);
   }

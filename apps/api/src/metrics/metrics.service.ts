@@ -24,14 +24,13 @@ import {
   readForecastRenewalRows,
   readRenewalMetricRows,
   readSaveMetricRows,
-  type MetricsRead,
 } from '@retain/persistence';
 import { AccessService } from '../access/access.service';
 import type { Principal } from '../auth/api-key-store';
-import { bounded, METRICS_MAX_ROWS } from './metrics-bounds';
+import { bounded } from './metrics-bounds';
 import type { MetricsQuery } from './metrics-query.dto';
 import { metricsReport, type MetricsReport } from './metrics-report';
-import { metricsRequest, type MetricsRequest } from './metrics-request';
+import { metricsRead, metricsRequest } from './metrics-request';
 
 export type RenewalMetricsWithForecast = RenewalMetrics & { forecast: RenewalForecast };
 
@@ -48,19 +47,9 @@ export class MetricsService {
     private readonly config: AppConfig,
   ) {}
 
-  /** What every read of a request is asked: the period, the filters, the reader's scope, the bound. */
-  async read<D extends string>(req: MetricsRequest<D>, p: Principal): Promise<MetricsRead> {
-    return {
-      period: req.period,
-      filters: req.filters,
-      scope: await this.access.listScope(p, 'metrics', 'read'),
-      maxRows: METRICS_MAX_ROWS,
-    };
-  }
-
   async saves(q: MetricsQuery, p: Principal, now: Date): Promise<MetricsReport<SaveMetrics>> {
     const req = metricsRequest(q, SAVE_DIMENSIONS, now);
-    const read = await this.read(req, p);
+    const read = await metricsRead(this.access, req, p);
     const [saves, atRisk] = await bounded(
       Promise.all([readSaveMetricRows(this.db, read), readAtRiskRenewalRows(this.db, read)]),
     );
@@ -78,7 +67,7 @@ export class MetricsService {
 
   async renewals(q: MetricsQuery, p: Principal, now: Date): Promise<MetricsReport<RenewalMetricsWithForecast>> {
     const req = metricsRequest(q, RENEWAL_DIMENSIONS, now);
-    const read = await this.read(req, p);
+    const read = await metricsRead(this.access, req, p);
     const window = forecastWindow(req.period, req.today);
     const [rows, upcoming, history] = await bounded(
       Promise.all([

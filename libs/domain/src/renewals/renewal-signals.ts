@@ -18,6 +18,12 @@ export interface RenewalSignalReport {
   /** Red on its own (the catalogue's high and critical signals); otherwise one family at risk. */
   decisive: boolean;
   text: string;
+  /**
+   * A commercial signal's event (a lagging churn signal): what a renewal whose policy has
+   * no signal lifetimes merges into its health, as it did before them (absent in signals
+   * recorded before it was carried).
+   */
+  churnSignal?: 'payment_failure' | 'cancellation_inquiry';
 }
 
 export interface RenewalSignal extends RenewalSignalReport {
@@ -71,9 +77,19 @@ export function renewalSignalFromEvent(event: IntegrationEvent): RenewalSignalRe
     case 'leadership_change':
       return { kind: 'stakeholder_change', decisive: false, text: `new leadership: ${event.payload.position}` };
     case 'payment_failure':
-      return { kind: 'commercial', decisive: true, text: 'a payment failed: a lagging churn signal' };
+      return {
+        kind: 'commercial',
+        decisive: true,
+        text: 'a payment failed: a lagging churn signal',
+        churnSignal: 'payment_failure',
+      };
     case 'cancellation_inquiry':
-      return { kind: 'commercial', decisive: true, text: 'the customer asked how to cancel: a lagging churn signal' };
+      return {
+        kind: 'commercial',
+        decisive: true,
+        text: 'the customer asked how to cancel: a lagging churn signal',
+        churnSignal: 'cancellation_inquiry',
+      };
     default:
       return null;
   }

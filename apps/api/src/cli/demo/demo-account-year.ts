@@ -258,7 +258,11 @@ class RenewalCourse {
     );
     if (!added.length) return;
     s.tasks.push(...added);
-    this.audit(at, 'workflow', 'tasks_laid_out', { trigger, taskIds: added.map((t) => t.id), late: [] });
+    this.audit(at, 'workflow', 'tasks_laid_out', {
+      trigger,
+      taskIds: added.map((t) => t.id),
+      late: added.filter((t) => t.late).map((t) => t.id),
+    });
     for (const t of added) this.scheduleTask(t, at);
   }
 

@@ -55,6 +55,7 @@ import {
   type SaveTriage,
   type StrategicFlags,
   type Tier,
+  escalationCriteriaProblem,
 } from '@retain/domain';
 import {
   newPlanItem,
@@ -775,7 +776,11 @@ export function runSave(rng: Rng, plan: SavePlan, ctx: SaveCourseContext): SaveS
   }
 
   // An executive joins the bigger saves (the workflow already escalated an emergency one).
-  if (!s.escalation && s.account.arrCents >= policy.save.executiveEscalation.fromArrCents && rng.chance(0.35)) {
+  if (
+    !s.escalation &&
+    escalationCriteriaProblem(s.account.arrCents, s.strategicFlags, undefined, policy) === null &&
+    rng.chance(0.35)
+  ) {
     course.startEscalation(t(0.45), people.manager ?? csm, rng.chance(0.7) ? people.director : people.vp, 'this month');
   }
   if (s.escalation) {
