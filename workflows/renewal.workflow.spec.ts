@@ -248,9 +248,9 @@ describe('renewal workflow (time-skipping)', () => {
     'a renewal whose policy has no signal lifetimes (started before them) still hears a churn signal and lays out stakeholder tasks',
     async () => {
       // The policy of a renewal started before signal lifetimes: renewal.signals absent.
-      const policy = structuredClone(
+      const policy = structuredClone<RenewalWorkflowInput['policy']>(
         resolvePolicy({ renewal: { autoStartSave: false } }),
-      ) as RenewalWorkflowInput['policy'];
+      );
       delete (policy.renewal as { signals?: unknown }).signals;
       const { worker, input, renewalDate, taskQueue } = await launch('acc-oldsig', 150, { policy });
       await worker.runUntil(async () => {

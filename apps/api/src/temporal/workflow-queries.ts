@@ -34,8 +34,10 @@ export function isTemporalUnavailable(error: unknown): boolean {
 
 /**
  * Queries a running workflow's live state, asking again (up to QUERY_ATTEMPTS, each with
- * QUERY_ATTEMPT_DEADLINE_MS) when an attempt times out. Any other error is the caller's
- * to map (not found, closed, unreachable), and so is the last timeout.
+ * QUERY_ATTEMPT_DEADLINE_MS) when an attempt times out while Temporal itself still
+ * answers (a cheap GetSystemInfo call first, so an unreachable server fails at once
+ * instead of after every attempt). Any other error is the caller's to map (not found,
+ * closed, unreachable), and so is the last timeout.
  */
 export async function queryLiveState<Ret>(
   client: Client,
@@ -50,6 +52,8 @@ export async function queryLiveState<Ret>(
       return await client.withDeadline(Date.now() + deadlineMs, () => client.workflow.getHandle(workflowId).query(def));
     } catch (error) {
       if (attempt >= attempts || !isQueryTimeout(error)) throw error;
+      // A deadline also ends an attempt that never reached Temporal: ask again only if it answers now.
+      await client.withDeadline(Date.now() + deadlineMs, () => client.connection.workflowService.getSystemInfo({}));
       limits.onAttemptTimedOut?.(attempt);
     }
   }

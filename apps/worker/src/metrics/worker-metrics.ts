@@ -221,8 +221,11 @@ export class WorkerMetrics implements OnApplicationBootstrap, OnApplicationShutd
     }
     try {
       const res = await fetch(this.coreUrl, { signal: AbortSignal.timeout(CORE_METRICS_FETCH_TIMEOUT_MS) });
+      if (!res.ok) {
+        await res.body?.cancel();
+        throw new Error(`HTTP ${res.status}`);
+      }
       const text = await res.text();
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
       this.coreUp.set(1);
       return text === '' || text.endsWith('\n') ? text : `${text}\n`;
     } catch (error) {
