@@ -32,6 +32,7 @@ export * from './canonical-json';
 export * from './metrics/figures';
 export * from './metrics/period';
 export * from './metrics/grouping';
+export * from './metrics/rollup';
 export * from './metrics/save-metrics';
 export * from './metrics/renewal-metrics';
 export * from './metrics/renewal-forecast';

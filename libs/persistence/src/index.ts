@@ -25,6 +25,7 @@ export * from './renewals/renewal-audit.sql';
 export * from './saves/save-efforts.sql';
 export * from './saves/save-debriefs.sql';
 export * from './metrics/metrics-reads.sql';
+export * from './metrics/rollup-reads.sql';
 export * from './metrics/save-effort-facts.sql';
 export * from './metrics/save-metrics.sql';
 export * from './metrics/renewal-metrics.sql';

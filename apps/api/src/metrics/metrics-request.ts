@@ -1,4 +1,4 @@
-import { localDateAt, metricsPeriod, type MetricsPeriod } from '@retain/domain';
+import { listScope, localDateAt, metricsPeriod, type MetricsPeriod } from '@retain/domain';
 import type { MetricsFilters, MetricsRead } from '@retain/persistence';
 import type { AccessService } from '../access/access.service';
 import type { Principal } from '../auth/api-key-store';
@@ -61,6 +61,7 @@ export async function metricsRead<D extends string>(
     period: req.period,
     filters: req.filters,
     scope: await access.listScope(p, 'metrics', 'read'),
+    unscoped: listScope(p.role, 'metrics', 'read').kind === 'all',
     maxRows: METRICS_MAX_ROWS,
   };
 }

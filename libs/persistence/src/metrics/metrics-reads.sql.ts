@@ -27,6 +27,8 @@ export interface MetricsRead {
   period: MetricsPeriodDates;
   filters: MetricsFilters;
   scope: AccountScope;
+  /** Whether the reader sees every account (his scope is no condition): rollups may answer (rollup-reads.sql.ts). */
+  unscoped?: boolean;
   maxRows: number;
 }
 

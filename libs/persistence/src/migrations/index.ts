@@ -16,6 +16,7 @@ import { HeldEvents1796738400000 } from './202612081400-held-events';
 import { AccountCustomerSince1796810400000 } from './202612091000-account-customer-since';
 import { SaveEffortMetrics1797328800000 } from './202612151000-save-effort-metrics';
 import { SaveEffortsStartedIndex1797415200000 } from './202612161000-save-efforts-started-index';
+import { MetricsRollupSupport1797465600000 } from './202612170000-metrics-rollup-support';
 
 /** Every migration, in order. New ones are appended here. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   AccountCustomerSince1796810400000,
   SaveEffortMetrics1797328800000,
   SaveEffortsStartedIndex1797415200000,
+  MetricsRollupSupport1797465600000,
 ];
