@@ -50,13 +50,13 @@ export class AlertProgrammeMetricsService {
       readAlertMetricRows(this.db, { ...read, filters, outcomeWindowDays: policy.alertOutcomeWindowDays }),
     );
     const { total, groups } = alertMetrics(rows, req.groupBy, policy, now);
-    return metricsReport(req, this.config.policy.version, total, groups);
+    return metricsReport(req, this.config.policy.version, 'rows', total, groups);
   }
 
   async programme(q: MetricsQuery, p: Principal, now: Date): Promise<MetricsReport<ProgrammeMetricFigures>> {
     const req = metricsRequest(q, PROGRAMME_METRIC_DIMENSIONS, now);
     const rows = await bounded(readProgrammeMetricRows(this.db, await metricsRead(this.access, req, p)));
     const { total, groups } = programmeMetrics(rows, req.period, req.groupBy, this.config.policy.metrics);
-    return metricsReport(req, this.config.policy.version, total, groups);
+    return metricsReport(req, this.config.policy.version, 'rows', total, groups);
   }
 }

@@ -34,6 +34,7 @@ describe('metricsCsv: one row per group', () => {
     to: '2026-12-31',
     filters: { segment: null, csmId: null, teamId: null, policyVersion: null },
     policyVersion: '2026-12-01.10',
+    source: 'rows' as const,
   };
 
   it('starts with the group key, then each figure as value, numerator, denominator, lists by their first text field', () => {

@@ -14,13 +14,22 @@ export interface MetricsReport<M extends object> {
   filters: { segment: string | null; csmId: string | null; teamId: string | null; policyVersion: string | null };
   /** The deployment's policy in force, whose metrics section the figures are read against. */
   policyVersion: string;
+  /**
+   * Where the figures were folded from (docs/metrics.md, "Rollups"): `rollups` when the
+   * route's rollup tables hold exactly what the request reads, `rows` otherwise. The
+   * figures are the same either way.
+   */
+  source: MetricsSource;
   total: M;
   groups: Array<{ key: GroupKey } & M>;
 }
 
+export type MetricsSource = 'rollups' | 'rows';
+
 export function metricsReport<D extends string, M extends object>(
   req: MetricsRequest<D>,
   policyVersion: string,
+  source: MetricsSource,
   total: M,
   groups: Array<{ key: GroupKey } & M>,
 ): MetricsReport<M> {
@@ -35,6 +44,7 @@ export function metricsReport<D extends string, M extends object>(
       policyVersion: req.filters.policyVersion ?? null,
     },
     policyVersion,
+    source,
     total,
     groups,
   };

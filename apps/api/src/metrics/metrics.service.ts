@@ -62,7 +62,7 @@ export class MetricsService {
           atRisk: saveDimensionValue,
         }).map((g) => ({ key: g.key, ...saveMetrics(g.sets.saves, g.sets.atRisk, policy) }))
       : [{ key: {}, ...total }];
-    return metricsReport(req, this.config.policy.version, total, groups);
+    return metricsReport(req, this.config.policy.version, 'rows', total, groups);
   }
 
   async renewals(q: MetricsQuery, p: Principal, now: Date): Promise<MetricsReport<RenewalMetricsWithForecast>> {
@@ -89,6 +89,6 @@ export class MetricsService {
           upcoming: renewalDimensionValue,
         }).map((g) => ({ key: g.key, ...compute(g.sets.due, g.sets.upcoming) }))
       : [{ key: {}, ...total }];
-    return metricsReport(req, this.config.policy.version, total, groups);
+    return metricsReport(req, this.config.policy.version, 'rows', total, groups);
   }
 }

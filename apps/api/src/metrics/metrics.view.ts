@@ -34,4 +34,10 @@ export class MetricsReportBaseView {
   @ApiProperty({ type: MetricsFiltersView }) filters!: MetricsFiltersView;
   @ApiProperty({ description: "The deployment policy's version the figures are read against (its metrics section)" })
   policyVersion!: string;
+  @ApiProperty({
+    enum: ['rollups', 'rows'],
+    description:
+      'Where the figures were folded from: the rollup tables when they hold exactly what was asked (a reader who sees every account, no CSM or team), the plain rows otherwise; the figures are the same',
+  })
+  source!: 'rollups' | 'rows';
 }
