@@ -2,7 +2,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * The rollups of `GET /metrics/renewals` (docs/metrics.md, "Rollups"; docs/decisions/0009-metrics-rollups.md),
- * two tables kept by one row trigger on `renewals`:
+ * two tables kept by statement triggers on `renewals` (insert, update, delete: with the statement's
+ * old and new rows):
  *
  * - `metrics_renewal_rollup`: the renewals due (not cancelled), by the bucket of their renewal date and
  *   the coarse keys segment, risk category (as recorded; '' unclassified), policy version and outcome
@@ -18,12 +19,49 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Every key is the renewal's own column (renewal-metrics.sql.ts reads the segment, the risk category and
  * the policy version from the renewal, never from its account), so no other table's write moves a
  * renewal between keys. One SQL function per table gives a renewal row's contribution, used by the
- * trigger (less the old row's, plus the new row's: a retried write of the same row nets to zero) and by
- * `metrics_renewal_rollup_rebuild()` (the backfill, and the benchmark's rebuild after its trigger-less
- * load). Rows whose counters sum to 0 may remain after deletes and key moves; the reads leave them out.
+ * triggers (the new rows' less the old rows': a retried write of the same row nets to zero, and an
+ * update of columns the rollups do not hold writes nothing) and by `metrics_renewal_rollup_rebuild()`
+ * (the backfill, and the benchmark's rebuild after its trigger-less load). Rows whose counters sum to 0
+ * may remain after deletes and key moves; the reads leave them out.
  */
+
 /** A renewal with the customer's decision recorded, as renewal-metrics.sql.ts states it (neither SQL NULL nor JSON null). */
 const DECIDED = `COALESCE(r.decision IS NOT NULL AND r.decision <> 'null'::jsonb, false)`;
+
+/**
+ * The statements that add to both rollup tables the contributions of the rows of `source` (a query of
+ * renewals rows `r`, each with its sign `f`: 1 to add, -1 to take away), summed per key; keys whose
+ * sums are all 0 are left alone. The contributions are read behind OFFSET 0: PostgreSQL 15 fails to
+ * plan the inlined contribution joined to the inlined metrics_bucket_starts of a computed day
+ * ("variable not found in subplan target list").
+ */
+function addContributions(source: string): string {
+  return `
+    INSERT INTO metrics_renewal_rollup AS t
+      SELECT b.bucket, b.bucket_start, c.segment, c.risk_category, c.policy_version, c.outcome,
+             sum(d.f * c.renewals), sum(d.f * c.arr_cents), sum(d.f * c.end_arr_cents), sum(d.f * c.upcoming),
+             sum(d.f * c.upcoming_arr_cents)
+        FROM (${source}) d, LATERAL (SELECT * FROM metrics_renewal_contribution(d.r) OFFSET 0) c,
+             metrics_bucket_starts(c.day) b
+       GROUP BY b.bucket, b.bucket_start, c.segment, c.risk_category, c.policy_version, c.outcome
+      HAVING sum(d.f * c.renewals) <> 0 OR sum(d.f * c.arr_cents) <> 0 OR sum(d.f * c.end_arr_cents) <> 0
+          OR sum(d.f * c.upcoming) <> 0 OR sum(d.f * c.upcoming_arr_cents) <> 0
+       ORDER BY b.bucket, b.bucket_start, c.segment, c.risk_category, c.policy_version, c.outcome
+    ON CONFLICT (bucket, bucket_start, segment, risk_category, policy_version, outcome) DO UPDATE
+      SET renewals = t.renewals + EXCLUDED.renewals, arr_cents = t.arr_cents + EXCLUDED.arr_cents,
+          end_arr_cents = t.end_arr_cents + EXCLUDED.end_arr_cents, upcoming = t.upcoming + EXCLUDED.upcoming,
+          upcoming_arr_cents = t.upcoming_arr_cents + EXCLUDED.upcoming_arr_cents;
+    INSERT INTO metrics_renewal_decision_rollup AS t
+      SELECT b.bucket, b.bucket_start, c.segment, c.risk_category, c.policy_version, sum(d.f * c.decided),
+             sum(d.f * c.renewed)
+        FROM (${source}) d, LATERAL (SELECT * FROM metrics_renewal_decision_contribution(d.r) OFFSET 0) c,
+             metrics_bucket_starts(c.day) b
+       GROUP BY b.bucket, b.bucket_start, c.segment, c.risk_category, c.policy_version
+      HAVING sum(d.f * c.decided) <> 0 OR sum(d.f * c.renewed) <> 0
+       ORDER BY b.bucket, b.bucket_start, c.segment, c.risk_category, c.policy_version
+    ON CONFLICT (bucket, bucket_start, segment, risk_category, policy_version) DO UPDATE
+      SET decided = t.decided + EXCLUDED.decided, renewed = t.renewed + EXCLUDED.renewed`;
+}
 
 export class MetricsRenewalRollups1797476400000 implements MigrationInterface {
   name = 'MetricsRenewalRollups1797476400000';
@@ -86,70 +124,49 @@ export class MetricsRenewalRollups1797476400000 implements MigrationInterface {
          WHERE r.status <> 'cancelled' AND ${DECIDED}
            AND r.decision->>'decidedAt' IS NOT NULL
       $$`);
-    // The contributions are read behind OFFSET 0: PostgreSQL 15 fails to plan the inlined contribution
-    // joined to the inlined metrics_bucket_starts of a computed day ("variable not found in subplan
-    // target list").
-    await q.query(`
-      CREATE FUNCTION metrics_renewal_rollup_apply(r renewals, factor integer) RETURNS void
-      LANGUAGE sql AS $$
-        INSERT INTO metrics_renewal_rollup AS t
-          SELECT b.bucket, b.bucket_start, c.segment, c.risk_category, c.policy_version, c.outcome,
-                 factor * c.renewals, factor * c.arr_cents, factor * c.end_arr_cents, factor * c.upcoming, factor * c.upcoming_arr_cents
-            FROM LATERAL (SELECT * FROM metrics_renewal_contribution(r) OFFSET 0) c, metrics_bucket_starts(c.day) b
-        ON CONFLICT (bucket, bucket_start, segment, risk_category, policy_version, outcome) DO UPDATE
-          SET renewals = t.renewals + EXCLUDED.renewals, arr_cents = t.arr_cents + EXCLUDED.arr_cents,
-              end_arr_cents = t.end_arr_cents + EXCLUDED.end_arr_cents, upcoming = t.upcoming + EXCLUDED.upcoming,
-              upcoming_arr_cents = t.upcoming_arr_cents + EXCLUDED.upcoming_arr_cents;
-        INSERT INTO metrics_renewal_decision_rollup AS t
-          SELECT b.bucket, b.bucket_start, c.segment, c.risk_category, c.policy_version, factor * c.decided, factor * c.renewed
-            FROM LATERAL (SELECT * FROM metrics_renewal_decision_contribution(r) OFFSET 0) c, metrics_bucket_starts(c.day) b
-        ON CONFLICT (bucket, bucket_start, segment, risk_category, policy_version) DO UPDATE
-          SET decided = t.decided + EXCLUDED.decided, renewed = t.renewed + EXCLUDED.renewed;
-      $$`);
+    // Statement triggers: the deltas of a statement's rows (their new contributions less their old)
+    // are summed per key before they touch a rollup row, once per key and statement, in key order (so
+    // concurrent writers lock shared keys in the same order). A row trigger touched the same month rows
+    // once per renewal, which in one bulk UPDATE of thousands of renewals took seconds.
     await q.query(`
       CREATE FUNCTION metrics_renewal_rollup_trigger() RETURNS trigger
       LANGUAGE plpgsql AS $$
       BEGIN
-        IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM metrics_renewal_rollup_apply(OLD, -1); END IF;
-        IF TG_OP IN ('INSERT', 'UPDATE') THEN PERFORM metrics_renewal_rollup_apply(NEW, 1); END IF;
+        IF TG_OP = 'INSERT' THEN
+          ${addContributions(`SELECT n::renewals AS r, 1 AS f FROM new_rows n`)};
+        ELSIF TG_OP = 'UPDATE' THEN
+          ${addContributions(`SELECT n::renewals AS r, 1 AS f FROM new_rows n UNION ALL SELECT o::renewals, -1 FROM old_rows o`)};
+        ELSE
+          ${addContributions(`SELECT o::renewals AS r, -1 AS f FROM old_rows o`)};
+        END IF;
         RETURN NULL;
       END
       $$`);
     await q.query(`
-      CREATE TRIGGER metrics_renewal_rollup_write AFTER INSERT OR DELETE ON renewals
-        FOR EACH ROW EXECUTE FUNCTION metrics_renewal_rollup_trigger()`);
-    // An update touches the rollups only when a column a contribution reads changes (most writes of a
-    // running renewal change its phase, milestones, health: nothing the rollups hold).
+      CREATE TRIGGER metrics_renewal_rollup_insert AFTER INSERT ON renewals REFERENCING NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION metrics_renewal_rollup_trigger()`);
     await q.query(`
       CREATE TRIGGER metrics_renewal_rollup_update AFTER UPDATE ON renewals
-        FOR EACH ROW WHEN ((OLD.renewal_date, OLD.status, OLD.segment, OLD.risk_category, OLD.policy_version,
-                            OLD.arr_cents, OLD.decision)
-                           IS DISTINCT FROM (NEW.renewal_date, NEW.status, NEW.segment, NEW.risk_category,
-                            NEW.policy_version, NEW.arr_cents, NEW.decision))
-        EXECUTE FUNCTION metrics_renewal_rollup_trigger()`);
+        REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION metrics_renewal_rollup_trigger()`);
+    await q.query(`
+      CREATE TRIGGER metrics_renewal_rollup_delete AFTER DELETE ON renewals REFERENCING OLD TABLE AS old_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION metrics_renewal_rollup_trigger()`);
     await q.query(`
       CREATE FUNCTION metrics_renewal_rollup_rebuild() RETURNS void
       LANGUAGE sql AS $$
         TRUNCATE metrics_renewal_rollup, metrics_renewal_decision_rollup;
-        INSERT INTO metrics_renewal_rollup
-          SELECT b.bucket, b.bucket_start, c.segment, c.risk_category, c.policy_version, c.outcome,
-                 sum(c.renewals), sum(c.arr_cents), sum(c.end_arr_cents), sum(c.upcoming), sum(c.upcoming_arr_cents)
-            FROM renewals r, LATERAL (SELECT * FROM metrics_renewal_contribution(r) OFFSET 0) c, metrics_bucket_starts(c.day) b
-           GROUP BY b.bucket, b.bucket_start, c.segment, c.risk_category, c.policy_version, c.outcome;
-        INSERT INTO metrics_renewal_decision_rollup
-          SELECT b.bucket, b.bucket_start, c.segment, c.risk_category, c.policy_version, sum(c.decided), sum(c.renewed)
-            FROM renewals r, LATERAL (SELECT * FROM metrics_renewal_decision_contribution(r) OFFSET 0) c, metrics_bucket_starts(c.day) b
-           GROUP BY b.bucket, b.bucket_start, c.segment, c.risk_category, c.policy_version;
+        ${addContributions(`SELECT r, 1 AS f FROM renewals r`)};
       $$`);
     await q.query(`SELECT metrics_renewal_rollup_rebuild()`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TRIGGER metrics_renewal_rollup_delete ON renewals`);
     await q.query(`DROP TRIGGER metrics_renewal_rollup_update ON renewals`);
-    await q.query(`DROP TRIGGER metrics_renewal_rollup_write ON renewals`);
+    await q.query(`DROP TRIGGER metrics_renewal_rollup_insert ON renewals`);
     await q.query(`DROP FUNCTION metrics_renewal_rollup_rebuild()`);
     await q.query(`DROP FUNCTION metrics_renewal_rollup_trigger()`);
-    await q.query(`DROP FUNCTION metrics_renewal_rollup_apply(renewals, integer)`);
     await q.query(`DROP FUNCTION metrics_renewal_decision_contribution(renewals)`);
     await q.query(`DROP FUNCTION metrics_renewal_contribution(renewals)`);
     await q.query(`DROP TABLE metrics_renewal_decision_rollup`);
