@@ -157,6 +157,16 @@ describe('renewal metrics rollups (PostgreSQL)', () => {
     await db.query(`DELETE FROM renewals WHERE id IN ('renewal:7', 'renewal:8', 'renewal:9')`);
     await db.query(`UPDATE accounts SET segment = 'enterprise' WHERE id = 'acc-1'`);
     await db.query(`UPDATE renewals SET risk_category = NULL WHERE id IN ('renewal:10', 'renewal:11')`);
+    // Statements of many rows: a bulk move of keys, a swap of two renewals' segments, in one transaction.
+    await db.transaction(async (t) => {
+      await t.query(
+        `UPDATE renewals SET risk_category = 'red', arr_cents = arr_cents + 1 WHERE renewal_date < '2026-02-01'`,
+      );
+      await t.query(
+        `UPDATE renewals r SET segment = s.segment FROM renewals s
+          WHERE (r.id, s.id) IN (('renewal:20', 'renewal:21'), ('renewal:21', 'renewal:20'))`,
+      );
+    });
   }, 120_000);
 
   afterAll(async () => {
