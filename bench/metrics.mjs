@@ -198,17 +198,33 @@ const ROUTES = [
   {
     route: 'renewals',
     path: '/metrics/renewals',
-    figures: ['renewals', 'decided', 'churnedArrCents'],
+    figures: ['renewals', 'decided', 'churnedArrCents', 'upcoming', 'historyDecided'],
+    // The route's three reads: the renewals due in the period, the forecast's upcoming ones
+    // (active, undecided, due from today to today + 12 months less a day: the period ends today)
+    // and its history (decided in the 12 months to today).
     plain: `SELECT count(*) AS renewals, count(*) FILTER (WHERE r.decision IS NOT NULL AND r.decision <> 'null'::jsonb) AS decided,
                COALESCE(sum(r.arr_cents) FILTER (WHERE r.decision->>'outcome' = 'churned'), 0) AS "churnedArrCents",
-               sum(r.arr_cents) FILTER (WHERE r.decision IS NOT NULL AND r.decision <> 'null'::jsonb) AS starting_arr_cents
+               sum(r.arr_cents) FILTER (WHERE r.decision IS NOT NULL AND r.decision <> 'null'::jsonb) AS starting_arr_cents,
+               (SELECT count(*) FROM renewals u JOIN accounts ua ON ua.id = u.account_id
+                 WHERE u.status = 'active' AND NOT (u.decision IS NOT NULL AND u.decision <> 'null'::jsonb)
+                   AND u.renewal_date >= current_date AND u.renewal_date <= (current_date + interval '12 months')::date - 1) AS upcoming,
+               (SELECT count(*) FROM renewals h JOIN accounts ha ON ha.id = h.account_id
+                 WHERE h.status <> 'cancelled' AND h.decision IS NOT NULL AND h.decision <> 'null'::jsonb
+                   AND ${instantIn(`(h.decision->>'decidedAt')::timestamptz`)}) AS "historyDecided"
           FROM renewals r JOIN accounts acc ON acc.id = r.account_id
          WHERE r.status <> 'cancelled' AND r.renewal_date >= ${PERIOD.from} AND r.renewal_date <= ${PERIOD.to}`,
-    fromApi: (b) => ({
-      renewals: fig(b, 'renewals').numerator,
-      decided: fig(b, 'decided').numerator,
-      churnedArrCents: fig(b, 'churnedArrCents').numerator,
-    }),
+    fromApi: (b) => {
+      const forecast = /** @type {{ renewals: number, categories: Array<{ sampleSize: number }> }} */ (
+        /** @type {unknown} */ (b.total['forecast'])
+      );
+      return {
+        renewals: fig(b, 'renewals').numerator,
+        decided: fig(b, 'decided').numerator,
+        churnedArrCents: fig(b, 'churnedArrCents').numerator,
+        upcoming: forecast.renewals,
+        historyDecided: forecast.categories.reduce((s, c) => s + c.sampleSize, 0),
+      };
+    },
   },
   {
     route: 'programme',
