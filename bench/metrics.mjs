@@ -132,11 +132,15 @@ export async function generate(c, size) {
     [n],
   );
   await c.query(`SET session_replication_role = DEFAULT`);
-  const rebuilds = await c.query(
-    `SELECT proname FROM pg_proc WHERE proname LIKE 'metrics\\_%\\_rollup\\_rebuild' AND pronargs = 0 ORDER BY proname`,
+  const rebuilds = /** @type {{ rows: Array<{ proname: string }> }} */ (
+    await c.query(
+      `SELECT proname FROM pg_proc WHERE proname LIKE 'metrics\\_%\\_rollup\\_rebuild' AND pronargs = 0 ORDER BY proname`,
+    )
   );
   for (const { proname } of rebuilds.rows) await c.query(`SELECT ${proname}()`);
-  const rollups = await c.query(`SELECT tablename FROM pg_tables WHERE tablename LIKE 'metrics\\_%\\_rollup%'`);
+  const rollups = /** @type {{ rows: Array<{ tablename: string }> }} */ (
+    await c.query(`SELECT tablename FROM pg_tables WHERE tablename LIKE 'metrics\\_%\\_rollup%'`)
+  );
   for (const t of ['accounts', 'renewals', 'save_efforts', 'alerts', 'account_health_observations'].concat(
     rollups.rows.map((r) => r.tablename),
   ))
