@@ -37,4 +37,5 @@ export * from './metrics/save-metrics';
 export * from './metrics/renewal-metrics';
 export * from './metrics/renewal-forecast';
 export * from './metrics/alert-metrics';
+export * from './metrics/alert-metrics-rollup';
 export * from './metrics/programme-metrics';

@@ -30,4 +30,5 @@ export * from './metrics/save-effort-facts.sql';
 export * from './metrics/save-metrics.sql';
 export * from './metrics/renewal-metrics.sql';
 export * from './metrics/alert-metrics.sql';
+export * from './metrics/alert-rollup.sql';
 export * from './metrics/programme-metrics.sql';
