@@ -34,7 +34,7 @@ export interface AlertRollupRead {
 
 /** The outcome window (days) the alert rollups were built with: the route reads them only under the same. */
 export async function readAlertRollupWindow(db: Queryable): Promise<number | null> {
-  const rows: Array<{ days: number }> = await db.query(
+  const rows = await db.query<Array<{ days: number }>>(
     `SELECT outcome_window_days AS days FROM metrics_alert_rollup_settings`,
   );
   return rows[0]?.days ?? null;
@@ -88,19 +88,17 @@ async function alertSums(db: Queryable, read: AlertRollupRead): Promise<AlertRol
   c.push(inRollupBuckets(c, 'r', read.period));
   if (read.segment !== undefined) c.add('r.segment = ?', read.segment);
   const [sums, hist] = await Promise.all([
-    db.query(
+    db.query<Array<KeyRow & Record<'alerts' | 'acknowledged' | 'sla_final' | 'sla_open' | 'real_risk', string | null>>>(
       `SELECT ${k.select}sum(r.alerts) AS alerts, sum(r.acknowledged) AS acknowledged, sum(r.sla_final) AS sla_final,
               sum(r.sla_open) AS sla_open, sum(r.real_risk) AS real_risk
          FROM metrics_alert_rollup r ${c.where} ${k.groupBy()}`,
       c.params,
-    ) as Promise<
-      Array<KeyRow & Record<'alerts' | 'acknowledged' | 'sla_final' | 'sla_open' | 'real_risk', string | null>>
-    >,
-    db.query(
+    ),
+    db.query<Array<KeyRow & { value: string; n: string }>>(
       `SELECT ${k.select}h.key AS value, sum(h.value::bigint) AS n
          FROM metrics_alert_rollup r CROSS JOIN LATERAL jsonb_each_text(r.ack_hours) h ${c.where} ${k.groupBy(1)}`,
       c.params,
-    ) as Promise<Array<KeyRow & { value: string; n: string }>>,
+    ),
   ]);
   const hours = histograms(hist);
   return sums.map((r) => {
@@ -129,7 +127,7 @@ async function openNotDue(db: Queryable, read: AlertRollupRead): Promise<AlertKe
   c.push(instantInPeriod(c, 'al.triggered_at', read.period));
   if (read.segment !== undefined) c.add('acc.segment = ?', read.segment);
   return counts(
-    await db.query(
+    await db.query<Array<KeyRow & { n: string | null }>>(
       `SELECT ${k.select}count(*) AS n FROM alerts al JOIN accounts acc ON acc.id = al.account_id ${c.where} ${k.groupBy()}`,
       c.params,
     ),
@@ -147,11 +145,11 @@ async function pending(db: Queryable, read: AlertRollupRead): Promise<AlertKeyCo
     if (read.segment !== undefined) c.add('r.segment = ?', read.segment);
     reads.push(
       db
-        .query(
+        .query<Array<KeyRow & { n: string | null }>>(
           `SELECT ${k.select}sum(r.alerts - r.real_risk) AS n FROM metrics_alert_rollup r ${c.where} ${k.groupBy()}`,
           c.params,
         )
-        .then((rows) => counts(rows as Array<KeyRow & { n: string | null }>)),
+        .then(counts),
     );
   }
   if (split.boundary) {
@@ -163,11 +161,11 @@ async function pending(db: Queryable, read: AlertRollupRead): Promise<AlertKeyCo
     if (read.segment !== undefined) c.add('acc.segment = ?', read.segment);
     reads.push(
       db
-        .query(
+        .query<Array<KeyRow & { n: string | null }>>(
           `SELECT ${k.select}count(*) AS n FROM alerts al JOIN accounts acc ON acc.id = al.account_id ${c.where} ${k.groupBy()}`,
           c.params,
         )
-        .then((rows) => counts(rows as Array<KeyRow & { n: string | null }>)),
+        .then(counts),
     );
   }
   return (await Promise.all(reads)).flat();
@@ -184,17 +182,17 @@ async function churnSums(db: Queryable, read: AlertRollupRead): Promise<ChurnRol
   if (!read.split.includes('severity')) c.push(`r.severity = ''`);
   if (read.segment !== undefined) c.add('r.segment = ?', read.segment);
   const [sums, hist] = await Promise.all([
-    db.query(
+    db.query<Array<KeyRow & { churns: string }>>(
       `SELECT ${cols.join(', ')}, sum(r.churns) AS churns FROM metrics_alert_churn_rollup r ${c.where}
         GROUP BY ${positions.join(', ')}`,
       c.params,
-    ) as Promise<Array<KeyRow & { churns: string }>>,
-    db.query(
+    ),
+    db.query<Array<KeyRow & { value: string; n: string }>>(
       `SELECT ${cols.join(', ')}, h.key AS value, sum(h.value::bigint) AS n
          FROM metrics_alert_churn_rollup r CROSS JOIN LATERAL jsonb_each_text(r.lead_days) h ${c.where}
         GROUP BY ${[...positions, String(positions.length + 1)].join(', ')}`,
       c.params,
-    ) as Promise<Array<KeyRow & { value: string; n: string }>>,
+    ),
   ]);
   const leads = histograms(hist);
   return sums
