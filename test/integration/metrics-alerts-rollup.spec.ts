@@ -123,6 +123,7 @@ const PERIODS = [
   { from: '2025-11-10', to: '2026-02-05' }, // across a year
   { from: '2025-07-01', to: '2026-06-30' }, // twelve months
   { from: '2026-06-01', to: '2026-07-15' }, // past now
+  { from: '2025-07-02', to: '2026-07-01' }, // the year to today: July 2025 less its first day
 ];
 const GROUP_BYS: AlertRollupDimension[][] = [
   [],

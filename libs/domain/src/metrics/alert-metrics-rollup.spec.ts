@@ -10,6 +10,7 @@ import {
 import {
   alertMetricsFromRollup,
   alertPendingSplit,
+  signedRollupBucketRanges,
   type AlertRollupDimension,
   type AlertRollupInput,
   type ChurnRollupRow,
@@ -277,5 +278,52 @@ describe('alert metrics from rollups (docs/metrics.md, "Rollups")', () => {
     ],
   ])('pending outcomes: %s', (_case, period, at, after, boundary) => {
     expect(alertPendingSplit(period, new Date(at), 90)).toEqual({ after, boundary });
+  });
+
+  it.each([
+    // [case, period, buckets]
+    [
+      // Dec 2-31 is the month of December less Dec 1; Dec 1 2026 one day
+      'a year to today',
+      { from: '2025-12-02', to: '2026-12-01' },
+      [
+        { bucket: 'month', from: '2025-12-01', to: '2025-12-01', sign: 1 },
+        { bucket: 'day', from: '2025-12-01', to: '2025-12-01', sign: -1 },
+        { bucket: 'month', from: '2026-01-01', to: '2026-11-01', sign: 1 },
+        { bucket: 'day', from: '2026-12-01', to: '2026-12-01', sign: 1 },
+      ],
+    ],
+    // 20 of January's 31 days: the month less its other 11 (12 rows < 20); Feb 1-10: ten days
+    [
+      'across two partial months',
+      { from: '2026-01-12', to: '2026-02-10' },
+      [
+        { bucket: 'month', from: '2026-01-01', to: '2026-01-01', sign: 1 },
+        { bucket: 'day', from: '2026-01-01', to: '2026-01-11', sign: -1 },
+        { bucket: 'day', from: '2026-02-01', to: '2026-02-10', sign: 1 },
+      ],
+    ],
+    // Mar 2-30: the month less Mar 1 and Mar 31 (3 rows)
+    [
+      'inside one month',
+      { from: '2026-03-02', to: '2026-03-30' },
+      [
+        { bucket: 'month', from: '2026-03-01', to: '2026-03-01', sign: 1 },
+        { bucket: 'day', from: '2026-03-01', to: '2026-03-01', sign: -1 },
+        { bucket: 'day', from: '2026-03-31', to: '2026-03-31', sign: -1 },
+      ],
+    ],
+    [
+      'one day',
+      { from: '2026-04-02', to: '2026-04-02' },
+      [{ bucket: 'day', from: '2026-04-02', to: '2026-04-02', sign: 1 }],
+    ],
+    [
+      'whole months',
+      { from: '2026-01-01', to: '2026-06-30' },
+      [{ bucket: 'month', from: '2026-01-01', to: '2026-06-01', sign: 1 }],
+    ],
+  ])('signed buckets: %s', (_case, period, buckets) => {
+    expect(signedRollupBucketRanges(period)).toEqual(buckets);
   });
 });

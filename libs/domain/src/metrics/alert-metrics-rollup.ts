@@ -1,8 +1,8 @@
-import { addDays, localDateAt } from '../time/local-time';
+import { addDays, addMonths, localDateAt } from '../time/local-time';
 import { amount, ratio } from './figures';
 import { groupByDimensions, groupSetsByDimensions, type GroupKey } from './grouping';
 import type { MetricsPeriod } from './period';
-import { histogramMedian, mergeHistograms, type Histogram } from './rollup';
+import { histogramMedian, mergeHistograms, rollupBucketRanges, type Histogram, type RollupBucketRange } from './rollup';
 import {
   targetRangeCheck,
   type AlertMetricDimension,
@@ -96,6 +96,47 @@ export function alertPendingSplit(
     after: afterFrom <= period.to ? { from: afterFrom, to: period.to } : null,
     boundary: day >= period.from && day <= period.to ? { day, afterInstant: boundaryAt.toISOString() } : null,
   };
+}
+
+/** A run of buckets added (sign 1) or taken away (sign -1). */
+export interface SignedBucketRange extends RollupBucketRange {
+  sign: 1 | -1;
+}
+
+const daysFrom = (a: string, b: string) =>
+  Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
+
+/**
+ * The buckets whose signed sum holds exactly the days of `period`, in fewer rows than
+ * rollupBucketRanges when a period ends inside a month: the days of a month that make up
+ * more of it than the rest are read as the month's bucket less the day buckets of its other
+ * days (a year to today: twelve month rows and a day or two, not thirty days). Sums and
+ * histograms of the rollups take negative terms (a month bucket holds exactly its days).
+ */
+export function signedRollupBucketRanges(period: MetricsPeriod): SignedBucketRange[] {
+  const out: SignedBucketRange[] = [];
+  for (const r of rollupBucketRanges(period)) {
+    if (r.bucket === 'month') {
+      out.push({ ...r, sign: 1 });
+      continue;
+    }
+    // A run of days, month by month.
+    for (let from = r.from; from <= r.to;) {
+      const monthStart = `${from.slice(0, 7)}-01`;
+      const nextMonth = addMonths(monthStart, 1);
+      const monthEnd = addDays(nextMonth, -1);
+      const to = r.to < monthEnd ? r.to : monthEnd;
+      const days = daysFrom(from, to) + 1;
+      const others = daysFrom(monthStart, monthEnd) + 1 - days;
+      if (1 + others < days) {
+        out.push({ bucket: 'month', from: monthStart, to: monthStart, sign: 1 });
+        if (from > monthStart) out.push({ bucket: 'day', from: monthStart, to: addDays(from, -1), sign: -1 });
+        if (to < monthEnd) out.push({ bucket: 'day', from: addDays(to, 1), to: monthEnd, sign: -1 });
+      } else out.push({ bucket: 'day', from, to, sign: 1 });
+      from = nextMonth;
+    }
+  }
+  return out;
 }
 
 interface AlertSums {

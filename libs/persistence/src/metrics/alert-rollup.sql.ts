@@ -10,6 +10,7 @@
  */
 import {
   alertPendingSplit,
+  signedRollupBucketRanges,
   type AlertKeyCount,
   type AlertRollupDimension,
   type AlertRollupInput,
@@ -20,7 +21,30 @@ import {
 } from '@retain/domain';
 import { SqlConditions, type Queryable } from '../sql';
 import { instantInPeriod, type MetricsPeriodDates } from './metrics-reads.sql';
-import { inRollupBuckets } from './rollup-reads.sql';
+
+/**
+ * The rollup rows `alias` whose signed sum holds the period's days
+ * (alert-metrics-rollup.ts#signedRollupBucketRanges): the condition, and each row's sign.
+ */
+function signedBuckets(c: SqlConditions, alias: string, period: MetricsPeriodDates): { where: string; sign: string } {
+  const ranges = signedRollupBucketRanges(period);
+  const arm = (r: (typeof ranges)[number]) =>
+    `(${alias}.bucket = ${c.bind(r.bucket)} AND ${alias}.bucket_start BETWEEN ${c.bind(r.from)}::date AND ${c.bind(r.to)}::date)`;
+  return {
+    where: `(${ranges.map(arm).join(' OR ')})`,
+    sign: `(CASE ${ranges.map((r) => `WHEN ${arm(r)} THEN ${r.sign}`).join(' ')} END)`,
+  };
+}
+
+/**
+ * The segment condition of a rollup read: the rows of each segment when the request groups
+ * or filters by it (the one it filters by), else the rows under '*' (every segment).
+ */
+function segmentRows(c: SqlConditions, alias: string, read: AlertRollupRead): void {
+  if (read.segment !== undefined) c.add(`${alias}.segment = ?`, read.segment);
+  else if (read.split.includes('segment')) c.push(`${alias}.segment <> '*'`);
+  else c.push(`${alias}.segment = '*'`);
+}
 
 /** A rollup read of the alert metrics: the period, the dimensions to split by, the segment filter, now and the policy's window. */
 export interface AlertRollupRead {
@@ -85,17 +109,19 @@ function histograms(rows: Array<KeyRow & { value: string; n: string }>): Map<str
 async function alertSums(db: Queryable, read: AlertRollupRead): Promise<AlertRollupRow[]> {
   const k = keyColumns(read.split, ROLLUP_KEYS);
   const c = new SqlConditions();
-  c.push(inRollupBuckets(c, 'r', read.period));
-  if (read.segment !== undefined) c.add('r.segment = ?', read.segment);
+  const b = signedBuckets(c, 'r', read.period);
+  c.push(b.where);
+  segmentRows(c, 'r', read);
   const [sums, hist] = await Promise.all([
     db.query<Array<KeyRow & Record<'alerts' | 'acknowledged' | 'sla_final' | 'sla_open' | 'real_risk', string | null>>>(
-      `SELECT ${k.select}sum(r.alerts) AS alerts, sum(r.acknowledged) AS acknowledged, sum(r.sla_final) AS sla_final,
-              sum(r.sla_open) AS sla_open, sum(r.real_risk) AS real_risk
+      `SELECT ${k.select}sum(${b.sign} * r.alerts) AS alerts, sum(${b.sign} * r.acknowledged) AS acknowledged,
+              sum(${b.sign} * r.sla_final) AS sla_final, sum(${b.sign} * r.sla_open) AS sla_open,
+              sum(${b.sign} * r.real_risk) AS real_risk
          FROM metrics_alert_rollup r ${c.where} ${k.groupBy()}`,
       c.params,
     ),
     db.query<Array<KeyRow & { value: string; n: string }>>(
-      `SELECT ${k.select}h.key AS value, sum(h.value::bigint) AS n
+      `SELECT ${k.select}h.key AS value, sum(${b.sign} * h.value::bigint) AS n
          FROM metrics_alert_rollup r CROSS JOIN LATERAL jsonb_each_text(r.ack_hours) h ${c.where} ${k.groupBy(1)}`,
       c.params,
     ),
@@ -141,12 +167,13 @@ async function pending(db: Queryable, read: AlertRollupRead): Promise<AlertKeyCo
   if (split.after) {
     const k = keyColumns(read.split, ROLLUP_KEYS);
     const c = new SqlConditions();
-    c.push(inRollupBuckets(c, 'r', split.after));
-    if (read.segment !== undefined) c.add('r.segment = ?', read.segment);
+    const b = signedBuckets(c, 'r', split.after);
+    c.push(b.where);
+    segmentRows(c, 'r', read);
     reads.push(
       db
         .query<Array<KeyRow & { n: string | null }>>(
-          `SELECT ${k.select}sum(r.alerts - r.real_risk) AS n FROM metrics_alert_rollup r ${c.where} ${k.groupBy()}`,
+          `SELECT ${k.select}sum(${b.sign} * (r.alerts - r.real_risk)) AS n FROM metrics_alert_rollup r ${c.where} ${k.groupBy()}`,
           c.params,
         )
         .then(counts),
@@ -177,18 +204,21 @@ async function churnSums(db: Queryable, read: AlertRollupRead): Promise<ChurnRol
   const cols = ['r.rule_id AS rule_id', 'r.severity AS severity', ...(bySegment ? ['r.segment AS segment'] : [])];
   const positions = cols.map((_, i) => String(i + 1));
   const c = new SqlConditions();
-  c.push(inRollupBuckets(c, 'r', read.period));
-  if (!read.split.includes('ruleId')) c.push(`r.rule_id = ''`);
-  if (!read.split.includes('severity')) c.push(`r.severity = ''`);
-  if (read.segment !== undefined) c.add('r.segment = ?', read.segment);
+  const b = signedBuckets(c, 'r', read.period);
+  c.push(b.where);
+  // Every churn ('' and ''), and the warned ones of each rule and severity the request groups by (only those).
+  const rule = read.split.includes('ruleId') ? `r.rule_id <> ''` : `r.rule_id = ''`;
+  const severity = read.split.includes('severity') ? `r.severity <> ''` : `r.severity = ''`;
+  c.push(`((r.rule_id = '' AND r.severity = '') OR (${rule} AND ${severity}))`);
+  segmentRows(c, 'r', read);
   const [sums, hist] = await Promise.all([
     db.query<Array<KeyRow & { churns: string }>>(
-      `SELECT ${cols.join(', ')}, sum(r.churns) AS churns FROM metrics_alert_churn_rollup r ${c.where}
+      `SELECT ${cols.join(', ')}, sum(${b.sign} * r.churns) AS churns FROM metrics_alert_churn_rollup r ${c.where}
         GROUP BY ${positions.join(', ')}`,
       c.params,
     ),
     db.query<Array<KeyRow & { value: string; n: string }>>(
-      `SELECT ${cols.join(', ')}, h.key AS value, sum(h.value::bigint) AS n
+      `SELECT ${cols.join(', ')}, h.key AS value, sum(${b.sign} * h.value::bigint) AS n
          FROM metrics_alert_churn_rollup r CROSS JOIN LATERAL jsonb_each_text(r.lead_days) h ${c.where}
         GROUP BY ${[...positions, String(positions.length + 1)].join(', ')}`,
       c.params,

@@ -13,14 +13,16 @@ import { METRICS_DEFAULTS } from '@retain/domain';
  *   and segment (its account's), the alerts, the acknowledged ones, the whole hours to
  *   acknowledge (histogram), the final SLA breaches, the open alerts (neither answered nor
  *   escalated: breached once their respond-by time passes, finished at read), and the real-risk
- *   ones. One function gives an alert's contribution (`metrics_alert_contribution`), used by the
- *   alerts and accounts triggers and by the rebuild.
+ *   ones; each alert counts under its segment and under '*' (every segment, which a request
+ *   neither grouped nor filtered by segment reads: a third of the rows). One function gives an
+ *   alert's contribution (`metrics_alert_contribution`), used by the alerts and accounts
+ *   triggers and by the rebuild.
  * - `metrics_alert_churn_facts`: per churned renewal, one row for "any alert" (rule '' and
  *   severity '') and one per rule, severity, and rule and severity of the alerts in the outcome
  *   window before its decision, with the whole days from the first of them to the decision
  *   (`metrics_alert_churn_facts_live`); refreshed for a renewal when its decision changes and
  *   for an account's churns when one of its alerts is written. `metrics_alert_churn_rollup`
- *   sums them per bucket of the decision day and the renewal's segment.
+ *   sums them per bucket of the decision day and the renewal's segment (and '*').
  * - `metrics_alert_rollup_settings`: the outcome window the verdicts and warnings were built
  *   with; the route reads plain rows when the policy's differs
  *   (`metrics_alert_rollup_set_window(days)` rebuilds with another).
@@ -95,19 +97,21 @@ export class MetricsAlertRollups1797469200000 implements MigrationInterface {
         real_risk     bigint NOT NULL,
         PRIMARY KEY (bucket, bucket_start, rule_id, severity, segment)
       )`);
-    // An alert's contribution with its account's segment: the day it was triggered (UTC), its keys and counters.
+    // An alert's contribution with its account's segment: the day it was triggered (UTC), its keys and counters,
+    // under its segment and under '*' (every segment: what a request neither grouped nor filtered by segment reads).
     await q.query(`
       CREATE FUNCTION metrics_alert_contribution(al alerts, p_segment text)
       RETURNS TABLE (day date, rule_id text, severity text, segment text, acknowledged integer, ack_hours integer,
                      sla_final integer, sla_open integer, real_risk integer)
       LANGUAGE sql STABLE AS $$
-        SELECT (al.triggered_at AT TIME ZONE 'UTC')::date, al.rule_id, al.severity, COALESCE(p_segment, ''),
+        SELECT (al.triggered_at AT TIME ZONE 'UTC')::date, al.rule_id, al.severity, s.segment,
                (t.ack IS NOT NULL)::int,
                floor(EXTRACT(EPOCH FROM (t.ack - al.triggered_at)) / 3600)::int,
                (al.escalation_level > 0 OR COALESCE(LEAST(t.ack, t.res) > al.respond_by, false))::int,
                (al.escalation_level <= 0 AND t.ack IS NULL AND t.res IS NULL)::int,
                al.metrics_real_risk::int
           FROM (SELECT (al.data->>'acknowledgedAt')::timestamptz AS ack, (al.data->>'resolvedAt')::timestamptz AS res) t
+         CROSS JOIN (VALUES (COALESCE(p_segment, '')), ('*')) s(segment)
       $$`);
     // Adds the contributions of (alert, segment, sign) rows to the rollup, each in its day and month bucket.
     await q.query(`
@@ -168,13 +172,15 @@ export class MetricsAlertRollups1797469200000 implements MigrationInterface {
         lead_days     jsonb NOT NULL,
         PRIMARY KEY (bucket, bucket_start, segment, rule_id, severity)
       )`);
-    // A churn fact's contribution: one churn in the buckets of its decision day (UTC), its lead days if warned.
+    // A churn fact's contribution: one churn in the buckets of its decision day (UTC), its lead days if warned;
+    // under its segment and under '*' (every segment).
     await q.query(`
       CREATE FUNCTION metrics_alert_churn_fact_add(f metrics_alert_churn_facts, p_sign integer) RETURNS void LANGUAGE sql AS $$
         INSERT INTO metrics_alert_churn_rollup AS r (bucket, bucket_start, segment, rule_id, severity, churns, lead_days)
-        SELECT b.bucket, b.bucket_start, f.segment, f.rule_id, f.severity, p_sign,
+        SELECT b.bucket, b.bucket_start, s.segment, f.rule_id, f.severity, p_sign,
                CASE WHEN f.lead_days IS NULL THEN '{}'::jsonb ELSE jsonb_build_object(f.lead_days::text, p_sign) END
           FROM metrics_bucket_starts((f.decided_at AT TIME ZONE 'UTC')::date) b
+         CROSS JOIN (VALUES (f.segment), ('*')) s(segment)
         ON CONFLICT (bucket, bucket_start, segment, rule_id, severity) DO UPDATE SET
           churns = r.churns + EXCLUDED.churns, lead_days = metrics_histogram_sum(r.lead_days, EXCLUDED.lead_days)
       $$`);
@@ -356,8 +362,18 @@ export class MetricsAlertRollups1797469200000 implements MigrationInterface {
       DECLARE w interval := metrics_alert_rollup_window();
       BEGIN
         PERFORM set_config('retain.metrics_alert_rollup_paused', 'on', true);
+        -- metrics_alert_real_risk's conditions as joins over the whole book (a call per alert is several times slower).
+        WITH real AS MATERIALIZED (
+          SELECT al.id FROM alerts al JOIN renewals r ON r.account_id = al.account_id
+           WHERE r.decision->>'outcome' IN ('churned', 'downsized')
+             AND (r.decision->>'decidedAt')::timestamptz >= al.triggered_at
+             AND (r.decision->>'decidedAt')::timestamptz <= al.triggered_at + w
+          UNION
+          SELECT al.id FROM alerts al JOIN save_efforts s ON s.account_id = al.account_id
+           WHERE s.started_at <= al.triggered_at + w
+             AND (metrics_save_ended_at(s) IS NULL OR metrics_save_ended_at(s) >= al.triggered_at))
         UPDATE alerts al SET metrics_real_risk = NOT al.metrics_real_risk
-         WHERE al.metrics_real_risk <> metrics_alert_real_risk(al.account_id, al.triggered_at, w);
+         WHERE al.metrics_real_risk <> (al.id IN (SELECT id FROM real));
         TRUNCATE metrics_alert_rollup, metrics_alert_churn_facts, metrics_alert_churn_rollup;
         INSERT INTO metrics_alert_rollup (bucket, bucket_start, rule_id, severity, segment, alerts, acknowledged, ack_hours,
                                           sla_final, sla_open, real_risk)
@@ -376,9 +392,10 @@ export class MetricsAlertRollups1797469200000 implements MigrationInterface {
         INSERT INTO metrics_alert_churn_rollup (bucket, bucket_start, segment, rule_id, severity, churns, lead_days)
         SELECT bucket, bucket_start, segment, rule_id, severity, sum(n),
                COALESCE(jsonb_object_agg(lead_days::text, n) FILTER (WHERE lead_days IS NOT NULL), '{}'::jsonb)
-          FROM (SELECT b.bucket, b.bucket_start, f.segment, f.rule_id, f.severity, f.lead_days, count(*) AS n
+          FROM (SELECT b.bucket, b.bucket_start, s.segment, f.rule_id, f.severity, f.lead_days, count(*) AS n
                   FROM metrics_alert_churn_facts f
                  CROSS JOIN LATERAL metrics_bucket_starts((f.decided_at AT TIME ZONE 'UTC')::date) b
+                 CROSS JOIN LATERAL (VALUES (f.segment), ('*')) s(segment)
                  GROUP BY 1, 2, 3, 4, 5, 6) per_value
          GROUP BY 1, 2, 3, 4, 5;
         PERFORM set_config('retain.metrics_alert_rollup_paused', 'off', true);
