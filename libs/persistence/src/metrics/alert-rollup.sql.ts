@@ -94,17 +94,35 @@ const keyId = (k: AlertRollupKey) => JSON.stringify([k.ruleId, k.severity, k.seg
 const ROLLUP_KEYS = { rule: 'r.rule_id', severity: 'r.severity', segment: 'r.segment' };
 const RAW_KEYS = { rule: 'al.rule_id', severity: 'al.severity', segment: `COALESCE(acc.segment, '')` };
 
-/** Histogram rows (key, value, count) gathered per key id. */
-function histograms(rows: Array<KeyRow & { value: string; n: string }>): Map<string, Record<string, number>> {
-  const m = new Map<string, Record<string, number>>();
+/**
+ * Rollup rows summed per key: each counter times the row's sign, each histogram's counts
+ * likewise (values whose count sums to 0 dropped). The rows are read as they are stored and
+ * summed here: a jsonb histogram per row parsed by the driver is cheaper than expanding
+ * every value in SQL.
+ */
+function sumPerKey<C extends string>(
+  rows: Array<KeyRow & { sign: number; histogram: Histogram } & Record<C, string>>,
+  counters: readonly C[],
+): Array<{ key: AlertRollupKey; sums: Record<C, number>; histogram: Histogram }> {
+  const byKey = new Map<string, { key: AlertRollupKey; sums: Record<C, number>; histogram: Record<string, number> }>();
   for (const r of rows) {
-    const id = keyId(keyOf(r));
-    const h = m.get(id) ?? {};
-    if (Number(r.n) !== 0) h[r.value] = Number(r.n);
-    m.set(id, h);
+    const key = keyOf(r);
+    const id = keyId(key);
+    let e = byKey.get(id);
+    if (!e) {
+      e = { key, sums: Object.fromEntries(counters.map((c) => [c, 0])) as Record<C, number>, histogram: {} };
+      byKey.set(id, e);
+    }
+    for (const c of counters) e.sums[c] += r.sign * Number(r[c]);
+    for (const [v, n] of Object.entries(r.histogram)) e.histogram[v] = (e.histogram[v] ?? 0) + r.sign * n;
   }
-  return m;
+  return [...byKey.values()].map((e) => ({
+    ...e,
+    histogram: Object.fromEntries(Object.entries(e.histogram).filter(([, n]) => n !== 0)),
+  }));
 }
+
+const ALERT_COUNTERS = ['alerts', 'acknowledged', 'sla_final', 'sla_open', 'real_risk'] as const;
 
 async function alertSums(db: Queryable, read: AlertRollupRead): Promise<AlertRollupRow[]> {
   const k = keyColumns(read.split, ROLLUP_KEYS);
@@ -112,33 +130,23 @@ async function alertSums(db: Queryable, read: AlertRollupRead): Promise<AlertRol
   const b = signedBuckets(c, 'r', read.period);
   c.push(b.where);
   segmentRows(c, 'r', read);
-  const [sums, hist] = await Promise.all([
-    db.query<Array<KeyRow & Record<'alerts' | 'acknowledged' | 'sla_final' | 'sla_open' | 'real_risk', string | null>>>(
-      `SELECT ${k.select}sum(${b.sign} * r.alerts) AS alerts, sum(${b.sign} * r.acknowledged) AS acknowledged,
-              sum(${b.sign} * r.sla_final) AS sla_final, sum(${b.sign} * r.sla_open) AS sla_open,
-              sum(${b.sign} * r.real_risk) AS real_risk
-         FROM metrics_alert_rollup r ${c.where} ${k.groupBy()}`,
-      c.params,
-    ),
-    db.query<Array<KeyRow & { value: string; n: string }>>(
-      `SELECT ${k.select}h.key AS value, sum(${b.sign} * h.value::bigint) AS n
-         FROM metrics_alert_rollup r CROSS JOIN LATERAL jsonb_each_text(r.ack_hours) h ${c.where} ${k.groupBy(1)}`,
-      c.params,
-    ),
-  ]);
-  const hours = histograms(hist);
-  return sums.map((r) => {
-    const key = keyOf(r);
-    return {
-      ...key,
-      alerts: Number(r.alerts ?? 0),
-      acknowledged: Number(r.acknowledged ?? 0),
-      hoursToAcknowledge: hours.get(keyId(key)) ?? {},
-      slaFinal: Number(r.sla_final ?? 0),
-      slaOpen: Number(r.sla_open ?? 0),
-      realRisk: Number(r.real_risk ?? 0),
-    };
-  });
+  const rows = await db.query<
+    Array<KeyRow & { sign: number; histogram: Histogram } & Record<(typeof ALERT_COUNTERS)[number], string>>
+  >(
+    `SELECT ${k.select}${b.sign} AS sign, r.alerts, r.acknowledged, r.sla_final, r.sla_open, r.real_risk,
+            r.ack_hours AS histogram
+       FROM metrics_alert_rollup r ${c.where}`,
+    c.params,
+  );
+  return sumPerKey(rows, ALERT_COUNTERS).map(({ key, sums, histogram }) => ({
+    ...key,
+    alerts: sums.alerts,
+    acknowledged: sums.acknowledged,
+    hoursToAcknowledge: histogram,
+    slaFinal: sums.sla_final,
+    slaOpen: sums.sla_open,
+    realRisk: sums.real_risk,
+  }));
 }
 
 const counts = (rows: Array<KeyRow & { n: string | null }>): AlertKeyCount[] =>
@@ -200,9 +208,6 @@ async function pending(db: Queryable, read: AlertRollupRead): Promise<AlertKeyCo
 
 /** The churns decided in the period per segment (when split by it), rule and severity ('': any; only those split by). */
 async function churnSums(db: Queryable, read: AlertRollupRead): Promise<ChurnRollupRow[]> {
-  const bySegment = read.split.includes('segment');
-  const cols = ['r.rule_id AS rule_id', 'r.severity AS severity', ...(bySegment ? ['r.segment AS segment'] : [])];
-  const positions = cols.map((_, i) => String(i + 1));
   const c = new SqlConditions();
   const b = signedBuckets(c, 'r', read.period);
   c.push(b.where);
@@ -211,32 +216,21 @@ async function churnSums(db: Queryable, read: AlertRollupRead): Promise<ChurnRol
   const severity = read.split.includes('severity') ? `r.severity <> ''` : `r.severity = ''`;
   c.push(`((r.rule_id = '' AND r.severity = '') OR (${rule} AND ${severity}))`);
   segmentRows(c, 'r', read);
-  const [sums, hist] = await Promise.all([
-    db.query<Array<KeyRow & { churns: string }>>(
-      `SELECT ${cols.join(', ')}, sum(${b.sign} * r.churns) AS churns FROM metrics_alert_churn_rollup r ${c.where}
-        GROUP BY ${positions.join(', ')}`,
-      c.params,
-    ),
-    db.query<Array<KeyRow & { value: string; n: string }>>(
-      `SELECT ${cols.join(', ')}, h.key AS value, sum(${b.sign} * h.value::bigint) AS n
-         FROM metrics_alert_churn_rollup r CROSS JOIN LATERAL jsonb_each_text(r.lead_days) h ${c.where}
-        GROUP BY ${[...positions, String(positions.length + 1)].join(', ')}`,
-      c.params,
-    ),
-  ]);
-  const leads = histograms(hist);
-  return sums
-    .map((r) => {
-      const key = keyOf(r);
-      const h: Histogram = leads.get(keyId(key)) ?? {};
-      return {
-        segment: key.segment,
-        ruleId: key.ruleId,
-        severity: key.severity,
-        churns: Number(r.churns),
-        leadDays: h,
-      };
-    })
+  const bySegment = read.split.includes('segment') ? ', r.segment AS segment' : '';
+  const rows = await db.query<Array<KeyRow & { sign: number; histogram: Histogram; churns: string }>>(
+    `SELECT r.rule_id AS rule_id, r.severity AS severity${bySegment}, ${b.sign} AS sign, r.churns,
+            r.lead_days AS histogram
+       FROM metrics_alert_churn_rollup r ${c.where}`,
+    c.params,
+  );
+  return sumPerKey(rows, ['churns'] as const)
+    .map(({ key, sums, histogram }) => ({
+      segment: key.segment,
+      ruleId: key.ruleId,
+      severity: key.severity,
+      churns: sums.churns,
+      leadDays: histogram,
+    }))
     .filter((r) => r.churns !== 0);
 }
 
