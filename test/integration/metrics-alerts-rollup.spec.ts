@@ -7,6 +7,7 @@ import {
   readAlertRollupWindow,
   type AccountScope,
 } from '@retain/persistence';
+import { waitUntil } from '../../scripts/lib/readiness.mjs';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 /**
@@ -368,6 +369,55 @@ describe('alert metrics rollups (PostgreSQL)', () => {
     await expectRollupsEqualRows();
     await expectTriggersEqualRebuild();
   }, 300_000);
+
+  it("judges an alert written while its account's save starts in another transaction", async () => {
+    await insertAccount(db, 'acc-R', 'smb');
+    await insertRenewal(db, 'r-R', 'acc-R', '2026-06-01');
+    const alertWriter = db.createQueryRunner();
+    const saveWriter = db.createQueryRunner();
+    await alertWriter.connect();
+    await saveWriter.connect();
+    try {
+      await alertWriter.startTransaction();
+      await saveWriter.startTransaction();
+      // The alert first (no save yet, as its transaction sees), then the save while the alert is uncommitted.
+      await alertWriter.query(
+        `INSERT INTO alerts (id, account_id, rule_id, alert_group, severity, state, escalation_level, triggered_at, respond_by,
+                             deliver_at, data, revision)
+         VALUES ('r2', 'acc-R', 'usage_drop', 'usage', 'P1', 'open', 0, '2026-05-12T00:00:00Z', '2026-05-13T00:00:00Z',
+                 '2026-05-12T00:00:00Z', '{}', 1)`,
+      );
+      const pid = ((await saveWriter.query(`SELECT pg_backend_pid() AS pid`)) as Array<{ pid: number }>)[0]!.pid;
+      const save = saveWriter.query(
+        `INSERT INTO save_efforts (id, renewal_id, account_id, renewal_date, status, effort_level, probability_tier, value_tier,
+                                   time_band, arr_cents, segment, owner_csm_id, csm_manager_id, overdue_items,
+                                   expected_value_hours, state, revision, started_at, updated_at)
+         VALUES ('s-R', 'r-R', 'acc-R', '2027-01-01', 'active', 'standard', 'medium', 'medium', 'compressed', 1000000, 'smb',
+                 'csm-1', 'mgr-1', 0, 10, '{}', 1, '2026-05-20T00:00:00Z', '2026-05-20T00:00:00Z')`,
+      );
+      // The save's statement has run as far as it can (to its end, or to waiting for the alert's writer) before the
+      // alert commits: without the wait its trigger would not see the uncommitted alert.
+      const saveRan = async () => {
+        const [a] = await db.query<Array<{ state: string; wait_event_type: string | null }>>(
+          `SELECT state, wait_event_type FROM pg_stat_activity WHERE pid = $1`,
+          [pid],
+        );
+        return a && (a.state === 'idle in transaction' || a.wait_event_type === 'Lock') ? true : undefined;
+      };
+      await waitUntil(saveRan, 10_000, 'the save written or waiting', { everyMs: 20 });
+      await alertWriter.commitTransaction();
+      await save;
+      await saveWriter.commitTransaction();
+    } finally {
+      await alertWriter.release();
+      await saveWriter.release();
+    }
+    expect(await db.query(`SELECT metrics_real_risk FROM alerts WHERE id = 'r2'`)).toEqual([
+      { metrics_real_risk: true },
+    ]);
+    await expectRollupsEqualRows();
+    await expectTriggersEqualRebuild();
+  }, 120_000);
 
   it('is rebuilt with another window, and answers as the plain rows under it', async () => {
     await db.query(`SELECT metrics_alert_rollup_set_window(30)`);

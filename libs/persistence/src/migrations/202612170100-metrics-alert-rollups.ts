@@ -63,6 +63,12 @@ export class MetricsAlertRollups1797469200000 implements MigrationInterface {
         SELECT COALESCE(current_setting('retain.metrics_alert_rollup_paused', true), '') = 'on'
       $$`);
 
+    // The writers of one account's alerts, renewals, saves and segment take turns (until commit), so each trigger's
+    // reads see the other writers' committed rows: an alert written while its account's save starts gets its verdict.
+    await q.query(`
+      CREATE FUNCTION metrics_alert_lock(p_account text) RETURNS void LANGUAGE sql AS $$
+        SELECT pg_advisory_xact_lock(hashtext('metrics_alert_rollup'), hashtext(p_account))
+      $$`);
     // When a save ended (its outcome, or its hand-off when it exited without one), null while it runs: as the plain read has it.
     await q.query(`
       CREATE FUNCTION metrics_save_ended_at(s save_efforts) RETURNS timestamptz LANGUAGE sql STABLE AS $$
@@ -233,6 +239,7 @@ export class MetricsAlertRollups1797469200000 implements MigrationInterface {
       BEGIN
         IF metrics_alert_rollup_paused() THEN RETURN NEW; END IF;
         IF TG_OP = 'INSERT' OR NEW.account_id IS DISTINCT FROM OLD.account_id OR NEW.triggered_at IS DISTINCT FROM OLD.triggered_at THEN
+          PERFORM metrics_alert_lock(NEW.account_id);
           NEW.metrics_real_risk := metrics_alert_real_risk(NEW.account_id, NEW.triggered_at, metrics_alert_rollup_window());
         END IF;
         RETURN NEW;
@@ -245,6 +252,8 @@ export class MetricsAlertRollups1797469200000 implements MigrationInterface {
       DECLARE old_segment text; new_segment text; deltas jsonb := '[]'::jsonb;
       BEGIN
         IF metrics_alert_rollup_paused() THEN RETURN NULL; END IF;
+        IF TG_OP <> 'INSERT' THEN PERFORM metrics_alert_lock(OLD.account_id); END IF;
+        IF TG_OP <> 'DELETE' THEN PERFORM metrics_alert_lock(NEW.account_id); END IF;
         IF TG_OP <> 'INSERT' THEN SELECT a.segment INTO old_segment FROM accounts a WHERE a.id = OLD.account_id; END IF;
         IF TG_OP <> 'DELETE' THEN SELECT a.segment INTO new_segment FROM accounts a WHERE a.id = NEW.account_id; END IF;
         IF TG_OP = 'UPDATE' AND old_segment IS NOT DISTINCT FROM new_segment
@@ -284,6 +293,8 @@ export class MetricsAlertRollups1797469200000 implements MigrationInterface {
       BEGIN
         IF metrics_alert_rollup_paused() THEN RETURN NULL; END IF;
         IF TG_OP = 'UPDATE' AND OLD.id = NEW.id AND OLD.segment IS NOT DISTINCT FROM NEW.segment THEN RETURN NULL; END IF;
+        IF TG_OP <> 'INSERT' THEN PERFORM metrics_alert_lock(OLD.id); END IF;
+        IF TG_OP <> 'DELETE' THEN PERFORM metrics_alert_lock(NEW.id); END IF;
         IF TG_OP <> 'INSERT' THEN
           SELECT deltas || COALESCE(jsonb_agg(jsonb_build_object('alert', to_jsonb(al), 'segment', OLD.segment, 'sign', -1)), '[]')
             INTO deltas FROM alerts al WHERE al.account_id = OLD.id;
@@ -317,6 +328,10 @@ export class MetricsAlertRollups1797469200000 implements MigrationInterface {
           new_churn := CASE WHEN NEW.decision->>'outcome' = 'churned'
                             THEN NEW.account_id || ' ' || COALESCE(NEW.decision->>'decidedAt', '') || ' ' || COALESCE(NEW.segment, '') END;
         END IF;
+        IF old_risk IS DISTINCT FROM new_risk OR old_churn IS DISTINCT FROM new_churn THEN
+          IF TG_OP <> 'INSERT' THEN PERFORM metrics_alert_lock(OLD.account_id); END IF;
+          IF TG_OP <> 'DELETE' THEN PERFORM metrics_alert_lock(NEW.account_id); END IF;
+        END IF;
         IF old_risk IS DISTINCT FROM new_risk THEN
           IF old_risk IS NOT NULL THEN PERFORM metrics_alert_verdicts_refresh(OLD.account_id); END IF;
           IF new_risk IS NOT NULL AND (old_risk IS NULL OR NEW.account_id <> OLD.account_id) THEN
@@ -345,6 +360,8 @@ export class MetricsAlertRollups1797469200000 implements MigrationInterface {
           new_key := NEW.account_id || ' ' || NEW.started_at::text || ' ' || COALESCE(metrics_save_ended_at(NEW)::text, '');
         END IF;
         IF old_key IS DISTINCT FROM new_key THEN
+          IF TG_OP <> 'INSERT' THEN PERFORM metrics_alert_lock(OLD.account_id); END IF;
+          IF TG_OP <> 'DELETE' THEN PERFORM metrics_alert_lock(NEW.account_id); END IF;
           IF TG_OP <> 'INSERT' THEN PERFORM metrics_alert_verdicts_refresh(OLD.account_id); END IF;
           IF TG_OP <> 'DELETE' AND (TG_OP = 'INSERT' OR NEW.account_id <> OLD.account_id) THEN
             PERFORM metrics_alert_verdicts_refresh(NEW.account_id);
@@ -437,6 +454,7 @@ export class MetricsAlertRollups1797469200000 implements MigrationInterface {
     await q.query(`DROP TABLE metrics_alert_rollup`);
     await q.query(`DROP FUNCTION metrics_alert_real_risk(text, timestamptz, interval)`);
     await q.query(`DROP FUNCTION metrics_save_ended_at(save_efforts)`);
+    await q.query(`DROP FUNCTION metrics_alert_lock(text)`);
     await q.query(`DROP FUNCTION metrics_alert_rollup_paused()`);
     await q.query(`DROP FUNCTION metrics_alert_rollup_window()`);
     await q.query(`DROP TABLE metrics_alert_rollup_settings`);
