@@ -54,17 +54,21 @@ export class AlertProgrammeMetricsService {
       );
     const policy = this.config.policy.metrics;
     const read = await metricsRead(this.access, req, p);
-    // Rollups answer an unscoped reader without CSM or team when they were built with the policy's outcome window.
+    // Rollups answer an unscoped reader without CSM or team when they were built with the policy's outcome window
+    // (read beside the sums: one round trip; a rollup of another window is not used).
     if (rollupsAnswer(read, req.groupBy)) {
-      if ((await readAlertRollupWindow(this.db)) === policy.alertOutcomeWindowDays) {
-        const split = req.groupBy as AlertRollupDimension[];
-        const input = await readAlertRollupInput(this.db, {
+      const split = req.groupBy as AlertRollupDimension[];
+      const [window, input] = await Promise.all([
+        readAlertRollupWindow(this.db),
+        readAlertRollupInput(this.db, {
           period: req.period,
           split,
           ...(filters.segment !== undefined ? { segment: filters.segment } : {}),
           now,
           outcomeWindowDays: policy.alertOutcomeWindowDays,
-        });
+        }),
+      ]);
+      if (window === policy.alertOutcomeWindowDays) {
         const { total, groups } = alertMetricsFromRollup(input, split, policy);
         return metricsReport(req, this.config.policy.version, 'rollups', total, groups);
       }
