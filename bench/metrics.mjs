@@ -173,7 +173,7 @@ const ROUTES = [
     plain: `SELECT al.rule_id, al.severity, count(*) AS alerts, count(al.data->>'acknowledgedAt') AS acknowledged,
                count(*) FILTER (WHERE al.escalation_level > 0 OR LEAST((al.data->>'acknowledgedAt')::timestamptz,
                  (al.data->>'resolvedAt')::timestamptz, now()) > al.respond_by) AS "slaBreaches",
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM (al.data->>'acknowledgedAt')::timestamptz - al.triggered_at) / 3600) AS median_hours
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY floor(extract(epoch FROM (al.data->>'acknowledgedAt')::timestamptz - al.triggered_at) / 3600)) AS median_hours
           FROM alerts al JOIN accounts acc ON acc.id = al.account_id
          WHERE ${instantIn('al.triggered_at')}
          GROUP BY 1, 2`,

@@ -31,4 +31,5 @@ export * from './metrics/save-metrics.sql';
 export * from './metrics/renewal-metrics.sql';
 export * from './metrics/renewal-rollup.sql';
 export * from './metrics/alert-metrics.sql';
+export * from './metrics/alert-rollup.sql';
 export * from './metrics/programme-metrics.sql';
