@@ -32,13 +32,18 @@ const t = (iso: string) => Date.parse(iso);
 
 /** The events in occurredAt order (then eventId), each id once, only those the catalogue accepts (as the workflow skips the rest). */
 export function replayOrder(events: readonly BacktestEvent[]): BacktestEvent[] {
-  const seen = new Set<string>();
-  return events
+  const sorted = events
     .filter((e) => Number.isFinite(t(e.occurredAt)) && validateEventPayload(e.type, e.payload).length === 0)
     .map((e, i) => ({ e, i, at: t(e.occurredAt) }))
-    .sort((a, b) => a.at - b.at || (a.e.eventId < b.e.eventId ? -1 : a.e.eventId > b.e.eventId ? 1 : a.i - b.i))
-    .map((x) => x.e)
-    .filter((e) => !seen.has(e.eventId) && seen.add(e.eventId) !== undefined);
+    .sort((a, b) => a.at - b.at || (a.e.eventId < b.e.eventId ? -1 : a.e.eventId > b.e.eventId ? 1 : a.i - b.i));
+  const seen = new Set<string>();
+  const out: BacktestEvent[] = [];
+  for (const { e } of sorted) {
+    if (seen.has(e.eventId)) continue;
+    seen.add(e.eventId);
+    out.push(e);
+  }
+  return out;
 }
 
 /**
