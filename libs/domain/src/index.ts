@@ -40,4 +40,4 @@ export * from './metrics/renewal-rollup';
 export * from './metrics/alert-metrics';
 export * from './metrics/alert-metrics-rollup';
 export * from './metrics/programme-metrics';
-export * from './policy-lab/backtest-contract';
+export * from './policy-lab';
