@@ -209,9 +209,10 @@ describe('metrics of alerts and of the programme, end to end', () => {
     const tenure = (y - 2023) * 12 + (m - 6) - (d < 15 ? 1 : 0);
     const programmeFigures = {
       // acc-ma-1 went from green to red; acc-ma-2 was never healthy
-      medianDaysToRisk: close((red1! - green1!) / DAY, 1),
+      // in whole days, rounded down
+      medianDaysToRisk: fig(Math.floor((red1! - green1!) / DAY), Math.floor((red1! - green1!) / DAY), 1),
       warningsActedOn: fig(1, 2, 2),
-      medianDaysToIntervention: close((acted1 + acted2) / 2, 2),
+      medianDaysToIntervention: close((Math.floor(acted1) + Math.floor(acted2)) / 2, 2),
       churnsWithTenure: fig(1, 1, 1),
       medianTenureMonthsAtChurn: fig(tenure, tenure, 1),
       // acc-ma-1's save, red at start, lost with the churn; acc-ma-2's still runs
