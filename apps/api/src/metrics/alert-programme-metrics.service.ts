@@ -7,10 +7,11 @@ import {
   alertMetrics,
   PROGRAMME_METRIC_DIMENSIONS,
   programmeMetrics,
+  programmeMetricsFromRollup,
   type AlertMetricFigures,
   type ProgrammeMetricFigures,
 } from '@retain/domain';
-import { readAlertMetricRows, readProgrammeMetricRows } from '@retain/persistence';
+import { readAlertMetricRows, readProgrammeMetricRows, readProgrammeRollup, rollupsAnswer } from '@retain/persistence';
 import { AccessService } from '../access/access.service';
 import type { Principal } from '../auth/api-key-store';
 import { bounded } from './metrics-bounds';
@@ -53,10 +54,24 @@ export class AlertProgrammeMetricsService {
     return metricsReport(req, this.config.policy.version, 'rows', total, groups);
   }
 
+  /**
+   * From the programme rollup when it answers the request exactly (docs/metrics.md,
+   * "Rollups"): a reader who sees every account, no CSM or team, no policy version (the
+   * rollup has none), and few accounts scored after the period's end; else from the rows.
+   */
   async programme(q: MetricsQuery, p: Principal, now: Date): Promise<MetricsReport<ProgrammeMetricFigures>> {
     const req = metricsRequest(q, PROGRAMME_METRIC_DIMENSIONS, now);
-    const rows = await bounded(readProgrammeMetricRows(this.db, await metricsRead(this.access, req, p)));
-    const { total, groups } = programmeMetrics(rows, req.period, req.groupBy, this.config.policy.metrics);
+    const read = await metricsRead(this.access, req, p);
+    const policy = this.config.policy.metrics;
+    if (rollupsAnswer(read, req.groupBy) && read.filters.policyVersion === undefined) {
+      const rollup = await readProgrammeRollup(this.db, read);
+      if (rollup !== null) {
+        const { total, groups } = programmeMetricsFromRollup(rollup, req.period, req.groupBy, policy);
+        return metricsReport(req, this.config.policy.version, 'rollups', total, groups);
+      }
+    }
+    const rows = await bounded(readProgrammeMetricRows(this.db, read));
+    const { total, groups } = programmeMetrics(rows, req.period, req.groupBy, policy);
     return metricsReport(req, this.config.policy.version, 'rows', total, groups);
   }
 }
