@@ -145,6 +145,30 @@ describe('programme metrics from the rollup (docs/metrics.md, "Rollups")', () =>
     for (const g of groups) expect(g.programmeCostCents.value).toBe(0);
   });
 
+  it('health scores counted at their ceiling fall in the same bands as the scores', () => {
+    const scores = [0, 20, 20.01, 20.5, 40, 40.01, 59.99, 80.5, 100];
+    const plain = programmeMetrics(
+      {
+        renewals: [],
+        alertActs: [],
+        saves: [],
+        health: scores.map((s, i) => ({ ...facts('smb', i), healthScore: s })),
+      },
+      year,
+      [],
+      policy,
+    );
+    // ceilings 0, 20, 21, 21, 40, 41, 60, 81, 100: 0-20 two, 21-40 three, 41-60 two, 61-80 none, 81-100 two
+    const rolled = programmeMetricsFromRollup(
+      [row('smb', { healthScores: { '0': 1, '20': 1, '21': 2, '40': 1, '41': 1, '60': 1, '81': 1, '100': 1 } })],
+      year,
+      [],
+      policy,
+    );
+    expect(rolled.total.healthScoreBands.map((b) => b.accounts.numerator)).toEqual([2, 3, 2, 0, 2]);
+    expect(rolled.total.healthScoreBands).toEqual(plain.total.healthScoreBands);
+  });
+
   it('answers no CSM or team', () => {
     expect(() => programmeMetricsFromRollup([], year, ['csm'], policy)).toThrow(/no csm/);
   });

@@ -235,7 +235,11 @@ export interface ProgrammeTallies {
   keptArrCents: number;
   /** The effort hours of the saves attempted, in hundredths of an hour (the read model keeps two decimals). */
   effortHundredths: number;
-  /** Accounts by their latest health score (the score's decimal text → accounts). */
+  /**
+   * Accounts by their latest health score (the score's decimal text → accounts), or by its
+   * ceiling (the rollup's): the policy's band bounds are whole numbers, so a score and its
+   * ceiling are in the same band.
+   */
   healthScores: Histogram;
   unscoredAccounts: number;
 }

@@ -7,7 +7,7 @@
  * libs/domain/src/metrics/programme-metrics.ts#programmeMetricsFromRollup. Read only when
  * rollupsAnswer (rollup-reads.sql.ts) and no policy version is asked for.
  */
-import type { Histogram, ProgrammeRollupRow } from '@retain/domain';
+import { mergeHistograms, type Histogram, type ProgrammeRollupRow } from '@retain/domain';
 import { SqlConditions, type Queryable } from '../sql';
 import { inRollupBuckets } from './rollup-reads.sql';
 import type { MetricsRead } from './metrics-reads.sql';
@@ -59,47 +59,32 @@ export async function readProgrammeRollup(db: Queryable, read: MetricsRead): Pro
   const sums = new SqlConditions();
   sums.push(inRollupBuckets(sums, 'm', read.period));
   segmentFilter(sums, 'm.segment');
-  const rows: Array<{
-    segment: string;
-    days_to_risk: Histogram;
-    warned: string;
-    acted_on: string;
-    days_to_intervention: Histogram;
-    churns: string;
-    churns_with_tenure: string;
-    tenure_months: Histogram;
-    saves_attempted: string;
-    saves_saved: string;
-    high_risk_saves: string;
-    high_risk_saved: string;
-    kept_arr_cents: string;
-    effort_hundredths: string;
-  }> = await db.query(
-    `SELECT m.segment, metrics_histogram_agg(m.days_to_risk) AS days_to_risk, sum(m.warned) AS warned, sum(m.acted_on) AS acted_on,
-            metrics_histogram_agg(m.days_to_intervention) AS days_to_intervention, sum(m.churns) AS churns,
-            sum(m.churns_with_tenure) AS churns_with_tenure, metrics_histogram_agg(m.tenure_months) AS tenure_months,
-            sum(m.saves_attempted) AS saves_attempted, sum(m.saves_saved) AS saves_saved, sum(m.high_risk_saves) AS high_risk_saves,
-            sum(m.high_risk_saved) AS high_risk_saved, sum(m.kept_arr_cents) AS kept_arr_cents, sum(m.effort_hundredths) AS effort_hundredths
-       FROM metrics_programme_rollup m ${sums.where}
-      GROUP BY m.segment`,
+  // The period's rows as they are, added up here: metrics_histogram_agg, one jsonb rebuilt
+  // per row, is slow over month rows of hundreds of values.
+  const rowsRead: Promise<
+    Array<{
+      segment: string;
+      days_to_risk: Histogram;
+      warned: string;
+      acted_on: string;
+      days_to_intervention: Histogram;
+      churns: string;
+      churns_with_tenure: string;
+      tenure_months: Histogram;
+      saves_attempted: string;
+      saves_saved: string;
+      high_risk_saves: string;
+      high_risk_saved: string;
+      kept_arr_cents: string;
+      effort_hundredths: string;
+    }>
+  > = db.query(
+    `SELECT m.segment, m.days_to_risk, m.warned, m.acted_on, m.days_to_intervention, m.churns, m.churns_with_tenure,
+            m.tenure_months, m.saves_attempted, m.saves_saved, m.high_risk_saves, m.high_risk_saved, m.kept_arr_cents,
+            m.effort_hundredths
+       FROM metrics_programme_rollup m ${sums.where}`,
     sums.params,
   );
-  for (const r of rows)
-    Object.assign(of(r.segment), {
-      daysToRisk: r.days_to_risk,
-      warned: Number(r.warned),
-      actedOn: Number(r.acted_on),
-      daysToIntervention: r.days_to_intervention,
-      churns: Number(r.churns),
-      churnsWithTenure: Number(r.churns_with_tenure),
-      tenureMonths: r.tenure_months,
-      savesAttempted: Number(r.saves_attempted),
-      savesSaved: Number(r.saves_saved),
-      highRiskSaves: Number(r.high_risk_saves),
-      highRiskSaved: Number(r.high_risk_saved),
-      keptArrCents: Number(r.kept_arr_cents),
-      effortHundredths: Number(r.effort_hundredths),
-    });
 
   // The renewals that ran: started before the period's end, less those ended before its start.
   const ran = new SqlConditions();
@@ -107,28 +92,22 @@ export async function readProgrammeRollup(db: Queryable, read: MetricsRead): Pro
   const from = `${ran.bind(read.period.from)}::date`;
   ran.push(`(${bucketsBefore(afterTo)} OR ${bucketsBefore(from)})`);
   segmentFilter(ran, 'm.segment');
-  const ranRows: Array<{ segment: string; ran: string }> = await db.query(
+  const ranRead: Promise<Array<{ segment: string; ran: string }>> = db.query(
     `SELECT m.segment, COALESCE(sum(m.renewals_started) FILTER (WHERE ${bucketsBefore(afterTo)}), 0)
                        - COALESCE(sum(m.renewals_ended) FILTER (WHERE ${bucketsBefore(from)}), 0) AS ran
        FROM metrics_programme_rollup m ${ran.where}
       GROUP BY m.segment`,
     ran.params,
   );
-  for (const r of ranRows) of(r.segment).renewalsRan = Number(r.ran);
 
-  // Health: every account's latest score now, by segment...
+  // Health: every account's latest score now, by segment and the score's ceiling (a band's
+  // bounds are whole numbers, so a score and its ceiling are in the same band)...
   const health = new SqlConditions();
   segmentFilter(health, 'h.segment');
-  const healthRows: Array<{ segment: string; health_score: string; accounts: string }> = await db.query(
+  const healthRead: Promise<Array<{ segment: string; health_score: string; accounts: string }>> = db.query(
     `SELECT h.segment, h.health_score, h.accounts FROM metrics_programme_health_rollup h ${health.where}`,
     health.params,
   );
-  const count = (segment: string, score: string, n: number) => {
-    const t = of(segment);
-    if (score === '') t.unscoredAccounts += n;
-    else t.healthScores = { ...t.healthScores, [score]: (t.healthScores[score] ?? 0) + n };
-  };
-  for (const r of healthRows) count(r.segment, r.health_score, Number(r.accounts));
 
   // ...put right for the accounts scored at or after the period's end: their latest score before it.
   const late = new SqlConditions();
@@ -137,15 +116,40 @@ export async function readProgrammeRollup(db: Queryable, read: MetricsRead): Pro
     `h.account_id IN (SELECT o.account_id FROM account_health_observations o WHERE o.health_score IS NOT NULL AND o.observed_at >= ${end})`,
   );
   segmentFilter(late, 'h.segment');
-  const corrections: Array<{ segment: string; now_score: string; then_score: string }> = await db.query(
-    `SELECT h.segment, h.health_score AS now_score,
-            COALESCE((SELECT o.health_score::text FROM account_health_observations o
+  const correctionsRead: Promise<Array<{ segment: string; now_score: string; then_score: string }>> = db.query(
+    `SELECT h.segment, metrics_programme_health_key(h.health_score) AS now_score,
+            metrics_programme_health_key(COALESCE((SELECT o.health_score::text FROM account_health_observations o
                        WHERE o.account_id = h.account_id AND o.health_score IS NOT NULL AND o.observed_at < ${end}
-                       ORDER BY o.observed_at DESC, o.id DESC LIMIT 1), '') AS then_score
+                       ORDER BY o.observed_at DESC, o.id DESC LIMIT 1), '')) AS then_score
        FROM metrics_programme_account_health h ${late.where}
       LIMIT ${PROGRAMME_ROLLUP_MAX_HEALTH_CORRECTIONS + 1}`,
     late.params,
   );
+  // The four reads at once, on connections of the pool.
+  const [rows, ranRows, healthRows, corrections] = await Promise.all([rowsRead, ranRead, healthRead, correctionsRead]);
+  for (const r of rows) {
+    const t = of(r.segment);
+    t.daysToRisk = mergeHistograms([t.daysToRisk, r.days_to_risk]);
+    t.warned += Number(r.warned);
+    t.actedOn += Number(r.acted_on);
+    t.daysToIntervention = mergeHistograms([t.daysToIntervention, r.days_to_intervention]);
+    t.churns += Number(r.churns);
+    t.churnsWithTenure += Number(r.churns_with_tenure);
+    t.tenureMonths = mergeHistograms([t.tenureMonths, r.tenure_months]);
+    t.savesAttempted += Number(r.saves_attempted);
+    t.savesSaved += Number(r.saves_saved);
+    t.highRiskSaves += Number(r.high_risk_saves);
+    t.highRiskSaved += Number(r.high_risk_saved);
+    t.keptArrCents += Number(r.kept_arr_cents);
+    t.effortHundredths += Number(r.effort_hundredths);
+  }
+  for (const r of ranRows) of(r.segment).renewalsRan = Number(r.ran);
+  const count = (segment: string, score: string, n: number) => {
+    const t = of(segment);
+    if (score === '') t.unscoredAccounts += n;
+    else t.healthScores = { ...t.healthScores, [score]: (t.healthScores[score] ?? 0) + n };
+  };
+  for (const r of healthRows) count(r.segment, r.health_score, Number(r.accounts));
   if (corrections.length > PROGRAMME_ROLLUP_MAX_HEALTH_CORRECTIONS) return null;
   for (const r of corrections) {
     count(r.segment, r.now_score, -1);

@@ -19,7 +19,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   are (metrics_programme_renewal_refresh). A retried write nets to zero.
  * - `metrics_programme_account_health` and `metrics_programme_health_rollup`: every
  *   account's latest health score now and its segment, and how many accounts each
- *   (segment, score) has ('' for none): the health-score distribution is a state, and
+ *   (segment, score's ceiling) has ('' for none; the band bounds are whole numbers): the health-score distribution is a state, and
  *   the read puts right the few accounts whose latest score was observed after the
  *   period's end (an index on the scored observations' time).
  *
@@ -85,6 +85,13 @@ export class MetricsProgrammeRollups1797480000000 implements MigrationInterface 
       `CREATE INDEX account_health_observations_scored_at_idx ON account_health_observations (observed_at) WHERE health_score IS NOT NULL`,
     );
 
+    // The health rollup counts a score at its ceiling: the policy's band bounds are whole
+    // numbers (metrics.policy.ts), so a score is in a band exactly when its ceiling is.
+    await q.query(`
+      CREATE FUNCTION metrics_programme_health_key(score text) RETURNS text
+      LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT CASE WHEN score = '' THEN '' ELSE ceil(score::numeric)::text END
+      $$`);
     await q.query(`
       CREATE FUNCTION metrics_programme_histogram_scale(h jsonb, k integer) RETURNS jsonb
       LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
@@ -310,9 +317,9 @@ export class MetricsProgrammeRollups1797480000000 implements MigrationInterface 
         END IF;
         IF old_segment IS NOT NULL THEN
           UPDATE metrics_programme_health_rollup SET accounts = accounts - 1
-           WHERE segment = old_segment AND health_score = old_score;
+           WHERE segment = old_segment AND health_score = metrics_programme_health_key(old_score);
           DELETE FROM metrics_programme_health_rollup
-           WHERE segment = old_segment AND health_score = old_score AND accounts = 0;
+           WHERE segment = old_segment AND health_score = metrics_programme_health_key(old_score) AND accounts = 0;
         END IF;
         IF new_segment IS NULL THEN
           DELETE FROM metrics_programme_account_health WHERE account_id = aid;
@@ -321,7 +328,7 @@ export class MetricsProgrammeRollups1797480000000 implements MigrationInterface 
           VALUES (aid, new_segment, new_score)
           ON CONFLICT (account_id) DO UPDATE SET segment = EXCLUDED.segment, health_score = EXCLUDED.health_score;
           INSERT INTO metrics_programme_health_rollup AS h (segment, health_score, accounts)
-          VALUES (new_segment, new_score, 1)
+          VALUES (new_segment, metrics_programme_health_key(new_score), 1)
           ON CONFLICT (segment, health_score) DO UPDATE SET accounts = h.accounts + 1;
         END IF;
       END $$`);
@@ -334,22 +341,49 @@ export class MetricsProgrammeRollups1797480000000 implements MigrationInterface 
                  metrics_programme_account_health, metrics_programme_health_rollup;
         INSERT INTO metrics_programme_renewal_contributions
         SELECT r.id, c.* FROM renewals r CROSS JOIN LATERAL metrics_programme_renewal_contribution(r.id) c;
-        INSERT INTO metrics_programme_rollup
-        SELECT b.bucket, b.bucket_start, x.segment, sum(x.renewals_started), sum(x.renewals_ended), metrics_histogram_agg(x.days_to_risk),
-               sum(x.warned), sum(x.acted_on), metrics_histogram_agg(x.days_to_intervention), sum(x.churns),
-               sum(x.churns_with_tenure), metrics_histogram_agg(x.tenure_months), sum(x.saves_attempted), sum(x.saves_saved),
-               sum(x.high_risk_saves), sum(x.high_risk_saved), sum(x.kept_arr_cents), sum(x.effort_hundredths)
-          FROM (SELECT c.day, c.segment, c.renewals_started, c.renewals_ended, c.days_to_risk, c.warned, c.acted_on,
+        -- the histograms summed value by value (metrics_histogram_agg row by row is slow over a whole book)
+        CREATE TEMPORARY TABLE metrics_programme_rebuild_parts AS
+        SELECT b.bucket, b.bucket_start, x.*
+          FROM (SELECT c.segment, c.day, c.renewals_started, c.renewals_ended, c.days_to_risk, c.warned, c.acted_on,
                        c.days_to_intervention, c.churns, c.churns_with_tenure, c.tenure_months, 0::bigint AS saves_attempted,
                        0::bigint AS saves_saved, 0::bigint AS high_risk_saves, 0::bigint AS high_risk_saved,
                        0::numeric AS kept_arr_cents, 0::bigint AS effort_hundredths
                   FROM metrics_programme_renewal_contributions c
                 UNION ALL
-                SELECT c.day, c.segment, 0, 0, '{}', 0, 0, '{}', 0, 0, '{}', c.saves_attempted, c.saves_saved, c.high_risk_saves,
+                SELECT c.segment, c.day, 0, 0, '{}', 0, 0, '{}', 0, 0, '{}', c.saves_attempted, c.saves_saved, c.high_risk_saves,
                        c.high_risk_saved, c.kept_arr_cents, c.effort_hundredths
                   FROM save_efforts s CROSS JOIN LATERAL metrics_programme_save_contribution(s) c) x,
-               metrics_bucket_starts(x.day) b
-         GROUP BY b.bucket, b.bucket_start, x.segment;
+               metrics_bucket_starts(x.day) b;
+        INSERT INTO metrics_programme_rollup
+        WITH counts AS (
+          SELECT p.bucket, p.bucket_start, p.segment, sum(p.renewals_started) AS renewals_started, sum(p.renewals_ended) AS renewals_ended,
+                 sum(p.warned) AS warned, sum(p.acted_on) AS acted_on, sum(p.churns) AS churns,
+                 sum(p.churns_with_tenure) AS churns_with_tenure, sum(p.saves_attempted) AS saves_attempted,
+                 sum(p.saves_saved) AS saves_saved, sum(p.high_risk_saves) AS high_risk_saves, sum(p.high_risk_saved) AS high_risk_saved,
+                 sum(p.kept_arr_cents) AS kept_arr_cents, sum(p.effort_hundredths) AS effort_hundredths
+            FROM metrics_programme_rebuild_parts p GROUP BY p.bucket, p.bucket_start, p.segment
+        ),
+        values_counted AS (
+          SELECT p.bucket, p.bucket_start, p.segment, e.histogram, e.value, sum(e.n) AS n
+            FROM metrics_programme_rebuild_parts p
+           CROSS JOIN LATERAL (SELECT 'risk', key, value::bigint FROM jsonb_each_text(p.days_to_risk)
+                               UNION ALL SELECT 'intervention', key, value::bigint FROM jsonb_each_text(p.days_to_intervention)
+                               UNION ALL SELECT 'tenure', key, value::bigint FROM jsonb_each_text(p.tenure_months)) e(histogram, value, n)
+           GROUP BY p.bucket, p.bucket_start, p.segment, e.histogram, e.value
+        ),
+        histograms AS (
+          SELECT bucket, bucket_start, segment, histogram, jsonb_object_agg(value, n) FILTER (WHERE n <> 0) AS h
+            FROM values_counted GROUP BY bucket, bucket_start, segment, histogram
+        )
+        SELECT c.bucket, c.bucket_start, c.segment, c.renewals_started, c.renewals_ended, COALESCE(hr.h, '{}'), c.warned,
+               c.acted_on, COALESCE(hi.h, '{}'), c.churns, c.churns_with_tenure, COALESCE(ht.h, '{}'), c.saves_attempted,
+               c.saves_saved, c.high_risk_saves, c.high_risk_saved, c.kept_arr_cents, c.effort_hundredths
+          FROM counts c
+          LEFT JOIN histograms hr ON (hr.bucket, hr.bucket_start, hr.segment, hr.histogram) = (c.bucket, c.bucket_start, c.segment, 'risk')
+          LEFT JOIN histograms hi
+            ON (hi.bucket, hi.bucket_start, hi.segment, hi.histogram) = (c.bucket, c.bucket_start, c.segment, 'intervention')
+          LEFT JOIN histograms ht ON (ht.bucket, ht.bucket_start, ht.segment, ht.histogram) = (c.bucket, c.bucket_start, c.segment, 'tenure');
+        DROP TABLE metrics_programme_rebuild_parts;
         INSERT INTO metrics_programme_account_health (account_id, segment, health_score)
         SELECT acc.id, acc.segment,
                COALESCE((SELECT o.health_score::text FROM account_health_observations o
@@ -357,7 +391,8 @@ export class MetricsProgrammeRollups1797480000000 implements MigrationInterface 
                           ORDER BY o.observed_at DESC, o.id DESC LIMIT 1), '')
           FROM accounts acc;
         INSERT INTO metrics_programme_health_rollup (segment, health_score, accounts)
-        SELECT segment, health_score, count(*) FROM metrics_programme_account_health GROUP BY segment, health_score;
+        SELECT segment, metrics_programme_health_key(health_score), count(*)
+          FROM metrics_programme_account_health GROUP BY 1, 2;
       END $$`);
 
     // The triggers: each write takes away the old contribution and adds the new one.
@@ -510,6 +545,7 @@ export class MetricsProgrammeRollups1797480000000 implements MigrationInterface 
       'metrics_programme_save_contribution(save_efforts)',
       'metrics_programme_renewal_contribution(text)',
       'metrics_programme_histogram_scale(jsonb, integer)',
+      'metrics_programme_health_key(text)',
     ])
       await q.query(`DROP FUNCTION ${f}`);
     await q.query(`DROP INDEX account_health_observations_scored_at_idx`);
