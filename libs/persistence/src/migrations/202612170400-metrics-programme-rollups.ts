@@ -226,54 +226,77 @@ export class MetricsProgrammeRollups1797480000000 implements MigrationInterface 
            AND m.high_risk_saved = 0 AND m.kept_arr_cents = 0 AND m.effort_hundredths = 0
       $$`);
 
-    // Adds k (1 or -1) times a renewal's stored contribution to the rollup.
+    // A histogram plus a small one (a delta): value by value, without rebuilding the whole (metrics_histogram_sum's result).
     await q.query(`
-      CREATE FUNCTION metrics_programme_renewal_apply(rid text, k integer) RETURNS void
-      LANGUAGE sql AS $$
-        INSERT INTO metrics_programme_rollup AS m (bucket, bucket_start, segment, renewals_started, renewals_ended, days_to_risk,
-                                                   warned, acted_on, days_to_intervention, churns, churns_with_tenure, tenure_months)
-        SELECT b.bucket, b.bucket_start, c.segment, k * sum(c.renewals_started), k * sum(c.renewals_ended),
-               metrics_programme_histogram_scale(metrics_histogram_agg(c.days_to_risk), k), k * sum(c.warned), k * sum(c.acted_on),
-               metrics_programme_histogram_scale(metrics_histogram_agg(c.days_to_intervention), k), k * sum(c.churns),
-               k * sum(c.churns_with_tenure), metrics_programme_histogram_scale(metrics_histogram_agg(c.tenure_months), k)
-          FROM metrics_programme_renewal_contributions c, metrics_bucket_starts(c.day) b
-         WHERE c.renewal_id = rid
-         GROUP BY b.bucket, b.bucket_start, c.segment
-         ORDER BY b.bucket, b.bucket_start, c.segment
-        ON CONFLICT (bucket, bucket_start, segment) DO UPDATE SET
-          renewals_started = m.renewals_started + EXCLUDED.renewals_started,
-          renewals_ended = m.renewals_ended + EXCLUDED.renewals_ended,
-          days_to_risk = metrics_histogram_sum(m.days_to_risk, EXCLUDED.days_to_risk),
-          warned = m.warned + EXCLUDED.warned,
-          acted_on = m.acted_on + EXCLUDED.acted_on,
-          days_to_intervention = metrics_histogram_sum(m.days_to_intervention, EXCLUDED.days_to_intervention),
-          churns = m.churns + EXCLUDED.churns,
-          churns_with_tenure = m.churns_with_tenure + EXCLUDED.churns_with_tenure,
-          tenure_months = metrics_histogram_sum(m.tenure_months, EXCLUDED.tenure_months)
-      $$`);
+      CREATE FUNCTION metrics_programme_histogram_add(h jsonb, d jsonb) RETURNS jsonb
+      LANGUAGE plpgsql IMMUTABLE AS $$
+      DECLARE
+        k text;
+        n bigint;
+        v bigint;
+      BEGIN
+        FOR k, n IN SELECT e.key, e.value::bigint FROM jsonb_each_text(d) e LOOP
+          v := COALESCE((h->>k)::bigint, 0) + n;
+          IF v = 0 THEN
+            h := h - k;
+          ELSE
+            h := jsonb_set(h, ARRAY[k], to_jsonb(v));
+          END IF;
+        END LOOP;
+        RETURN h;
+      END $$`);
 
-    // A renewal's contribution made current: the stored one taken away, the one of the tables as they are added.
+    // A renewal's contribution made current: the one of the tables as they are compared with the
+    // stored one, and only the difference added to the rollup (nothing when they are the same).
     await q.query(`
       CREATE FUNCTION metrics_programme_renewal_refresh(rid text) RETURNS void
       LANGUAGE plpgsql AS $$
       DECLARE
-        old_days date[];
-        old_segments text[];
+        old_rows jsonb;
+        new_rows jsonb;
       BEGIN
         -- one refresh of a renewal at a time (its writers and its alerts' and save's)
         PERFORM 1 FROM renewals WHERE id = rid FOR NO KEY UPDATE;
-        SELECT array_agg(c.day), array_agg(DISTINCT c.segment) INTO old_days, old_segments
+        SELECT COALESCE(jsonb_agg(to_jsonb(c) - 'renewal_id' ORDER BY c.day), '[]') INTO old_rows
           FROM metrics_programme_renewal_contributions c WHERE c.renewal_id = rid;
-        IF old_days IS NOT NULL THEN
-          PERFORM metrics_programme_renewal_apply(rid, -1);
-          DELETE FROM metrics_programme_renewal_contributions WHERE renewal_id = rid;
+        SELECT COALESCE(jsonb_agg(to_jsonb(c) ORDER BY c.day), '[]') INTO new_rows
+          FROM metrics_programme_renewal_contribution(rid) c;
+        IF old_rows = new_rows THEN
+          RETURN;
         END IF;
+        INSERT INTO metrics_programme_rollup AS m (bucket, bucket_start, segment, renewals_started, renewals_ended, days_to_risk,
+                                                   warned, acted_on, days_to_intervention, churns, churns_with_tenure, tenure_months)
+        SELECT b.bucket, b.bucket_start, d.segment, sum(d.k * d.renewals_started), sum(d.k * d.renewals_ended),
+               metrics_histogram_agg(metrics_programme_histogram_scale(d.days_to_risk, d.k)), sum(d.k * d.warned),
+               sum(d.k * d.acted_on), metrics_histogram_agg(metrics_programme_histogram_scale(d.days_to_intervention, d.k)),
+               sum(d.k * d.churns), sum(d.k * d.churns_with_tenure),
+               metrics_histogram_agg(metrics_programme_histogram_scale(d.tenure_months, d.k))
+          FROM (SELECT 1 AS k, x.* FROM jsonb_to_recordset(new_rows) AS x(day date, segment text, renewals_started bigint, renewals_ended bigint, days_to_risk jsonb, warned bigint, acted_on bigint, days_to_intervention jsonb, churns bigint, churns_with_tenure bigint, tenure_months jsonb)
+                UNION ALL
+                SELECT -1, x.* FROM jsonb_to_recordset(old_rows) AS x(day date, segment text, renewals_started bigint, renewals_ended bigint, days_to_risk jsonb, warned bigint, acted_on bigint, days_to_intervention jsonb, churns bigint, churns_with_tenure bigint, tenure_months jsonb)) d,
+               metrics_bucket_starts(d.day) b
+         GROUP BY b.bucket, b.bucket_start, d.segment
+        HAVING sum(d.k * d.renewals_started) <> 0 OR sum(d.k * d.renewals_ended) <> 0 OR sum(d.k * d.warned) <> 0
+            OR sum(d.k * d.acted_on) <> 0 OR sum(d.k * d.churns) <> 0 OR sum(d.k * d.churns_with_tenure) <> 0
+            OR metrics_histogram_agg(metrics_programme_histogram_scale(d.days_to_risk, d.k)) <> '{}'
+            OR metrics_histogram_agg(metrics_programme_histogram_scale(d.days_to_intervention, d.k)) <> '{}'
+            OR metrics_histogram_agg(metrics_programme_histogram_scale(d.tenure_months, d.k)) <> '{}'
+         ORDER BY b.bucket, b.bucket_start, d.segment
+        ON CONFLICT (bucket, bucket_start, segment) DO UPDATE SET
+          renewals_started = m.renewals_started + EXCLUDED.renewals_started,
+          renewals_ended = m.renewals_ended + EXCLUDED.renewals_ended,
+          days_to_risk = metrics_programme_histogram_add(m.days_to_risk, EXCLUDED.days_to_risk),
+          warned = m.warned + EXCLUDED.warned,
+          acted_on = m.acted_on + EXCLUDED.acted_on,
+          days_to_intervention = metrics_programme_histogram_add(m.days_to_intervention, EXCLUDED.days_to_intervention),
+          churns = m.churns + EXCLUDED.churns,
+          churns_with_tenure = m.churns_with_tenure + EXCLUDED.churns_with_tenure,
+          tenure_months = metrics_programme_histogram_add(m.tenure_months, EXCLUDED.tenure_months);
+        DELETE FROM metrics_programme_renewal_contributions WHERE renewal_id = rid;
         INSERT INTO metrics_programme_renewal_contributions
-        SELECT rid, c.* FROM metrics_programme_renewal_contribution(rid) c;
-        PERFORM metrics_programme_renewal_apply(rid, 1);
-        IF old_days IS NOT NULL THEN
-          PERFORM metrics_programme_rollup_prune(old_days, old_segments);
-        END IF;
+        SELECT rid, x.* FROM jsonb_to_recordset(new_rows) AS x(day date, segment text, renewals_started bigint, renewals_ended bigint, days_to_risk jsonb, warned bigint, acted_on bigint, days_to_intervention jsonb, churns bigint, churns_with_tenure bigint, tenure_months jsonb);
+        PERFORM metrics_programme_rollup_prune(ARRAY(SELECT x.day FROM jsonb_to_recordset(old_rows) AS x(day date)),
+                                               ARRAY(SELECT DISTINCT x.segment FROM jsonb_to_recordset(old_rows) AS x(segment text)));
       END $$`);
 
     await q.query(`
@@ -540,7 +563,7 @@ export class MetricsProgrammeRollups1797480000000 implements MigrationInterface 
       'metrics_programme_account_health_refresh(text)',
       'metrics_programme_save_apply(save_efforts, integer)',
       'metrics_programme_renewal_refresh(text)',
-      'metrics_programme_renewal_apply(text, integer)',
+      'metrics_programme_histogram_add(jsonb, jsonb)',
       'metrics_programme_rollup_prune(date[], text[])',
       'metrics_programme_save_contribution(save_efforts)',
       'metrics_programme_renewal_contribution(text)',
