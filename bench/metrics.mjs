@@ -233,14 +233,26 @@ const ROUTES = [
   {
     route: 'programme',
     path: '/metrics/programme',
-    figures: [],
-    // Its widest read: every account in scope with its latest health score before the period's end.
-    plain: `SELECT count(*) AS accounts, avg(hs.health_score) AS mean_health
+    figures: ['savesAttempted', 'savedAccounts', 'churns', 'unscoredAccounts'],
+    // Its widest read (every account with its latest health score before the period's end), and the counts of saves
+    // decided and churns in the period (a churn decided at or after its renewal's start, docs/metrics.md).
+    plain: `SELECT count(*) AS accounts, avg(hs.health_score) AS mean_health,
+               count(*) FILTER (WHERE hs.health_score IS NULL) AS "unscoredAccounts",
+               (SELECT count(*) FROM save_efforts s WHERE s.outcome_result IS NOT NULL AND ${instantIn('s.outcome_at')}) AS "savesAttempted",
+               (SELECT count(*) FROM save_efforts s WHERE s.outcome_result = 'saved' AND ${instantIn('s.outcome_at')}) AS "savedAccounts",
+               (SELECT count(*) FROM renewals r WHERE r.decision->>'outcome' = 'churned'
+                   AND ${instantIn("(r.decision->>'decidedAt')::timestamptz")}
+                   AND (r.decision->>'decidedAt')::timestamptz >= r.started_at) AS churns
           FROM accounts acc
           LEFT JOIN LATERAL (SELECT o.health_score FROM account_health_observations o
                               WHERE o.account_id = acc.id AND o.health_score IS NOT NULL AND o.observed_at < (${PERIOD.to} + 1)::timestamp AT TIME ZONE 'UTC'
                               ORDER BY o.observed_at DESC, o.id DESC LIMIT 1) hs ON true`,
-    fromApi: () => ({}),
+    fromApi: (b) => ({
+      savesAttempted: fig(b, 'savesAttempted').numerator,
+      savedAccounts: fig(b, 'savedAccounts').numerator,
+      churns: fig(b, 'churnsWithTenure').denominator,
+      unscoredAccounts: fig(b, 'unscoredAccounts').numerator,
+    }),
   },
 ];
 

@@ -33,3 +33,4 @@ export * from './metrics/renewal-rollup.sql';
 export * from './metrics/alert-metrics.sql';
 export * from './metrics/alert-rollup.sql';
 export * from './metrics/programme-metrics.sql';
+export * from './metrics/programme-rollup.sql';

@@ -8,6 +8,7 @@ import {
   alertMetricsFromRollup,
   PROGRAMME_METRIC_DIMENSIONS,
   programmeMetrics,
+  programmeMetricsFromRollup,
   type AlertMetricFigures,
   type AlertRollupDimension,
   type ProgrammeMetricFigures,
@@ -17,6 +18,7 @@ import {
   readAlertRollupInput,
   readAlertRollupWindow,
   readProgrammeMetricRows,
+  readProgrammeRollup,
   rollupsAnswer,
 } from '@retain/persistence';
 import { AccessService } from '../access/access.service';
@@ -80,10 +82,24 @@ export class AlertProgrammeMetricsService {
     return metricsReport(req, this.config.policy.version, 'rows', total, groups);
   }
 
+  /**
+   * From the programme rollup when it answers the request exactly (docs/metrics.md,
+   * "Rollups"): a reader who sees every account, no CSM or team, no policy version (the
+   * rollup has none), and few accounts scored after the period's end; else from the rows.
+   */
   async programme(q: MetricsQuery, p: Principal, now: Date): Promise<MetricsReport<ProgrammeMetricFigures>> {
     const req = metricsRequest(q, PROGRAMME_METRIC_DIMENSIONS, now);
-    const rows = await bounded(readProgrammeMetricRows(this.db, await metricsRead(this.access, req, p)));
-    const { total, groups } = programmeMetrics(rows, req.period, req.groupBy, this.config.policy.metrics);
+    const read = await metricsRead(this.access, req, p);
+    const policy = this.config.policy.metrics;
+    if (rollupsAnswer(read, req.groupBy) && read.filters.policyVersion === undefined) {
+      const rollup = await readProgrammeRollup(this.db, read);
+      if (rollup !== null) {
+        const { total, groups } = programmeMetricsFromRollup(rollup, req.period, req.groupBy, policy);
+        return metricsReport(req, this.config.policy.version, 'rollups', total, groups);
+      }
+    }
+    const rows = await bounded(readProgrammeMetricRows(this.db, read));
+    const { total, groups } = programmeMetrics(rows, req.period, req.groupBy, policy);
     return metricsReport(req, this.config.policy.version, 'rows', total, groups);
   }
 }

@@ -19,6 +19,7 @@ import { SaveEffortsStartedIndex1797415200000 } from './202612161000-save-effort
 import { MetricsRollupSupport1797465600000 } from './202612170000-metrics-rollup-support';
 import { MetricsAlertRollups1797469200000 } from './202612170100-metrics-alert-rollups';
 import { MetricsRenewalRollups1797476400000 } from './202612170300-metrics-renewal-rollups';
+import { MetricsProgrammeRollups1797480000000 } from './202612170400-metrics-programme-rollups';
 
 /** Every migration, in order. New ones are appended here. */
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   MetricsRollupSupport1797465600000,
   MetricsAlertRollups1797469200000,
   MetricsRenewalRollups1797476400000,
+  MetricsProgrammeRollups1797480000000,
 ];
