@@ -31,3 +31,4 @@ export * from './metrics/save-metrics.sql';
 export * from './metrics/renewal-metrics.sql';
 export * from './metrics/alert-metrics.sql';
 export * from './metrics/programme-metrics.sql';
+export * from './policy-lab/policy-backtests.sql';
