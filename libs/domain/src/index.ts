@@ -39,3 +39,4 @@ export * from './metrics/renewal-forecast';
 export * from './metrics/alert-metrics';
 export * from './metrics/programme-metrics';
 export * from './policy-lab/backtest-contract';
+export * from './policy-lab/backtest-report';
