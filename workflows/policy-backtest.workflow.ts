@@ -66,10 +66,7 @@ export async function policyBacktestWorkflow(input: PolicyBacktestInput): Promis
     cancelRequested = true;
   });
 
-  const end = async (
-    final: 'cancelled' | 'failed',
-    error?: string,
-  ): Promise<PolicyBacktestProgress> => {
+  const end = async (final: 'cancelled' | 'failed', error?: string): Promise<PolicyBacktestProgress> => {
     status = final;
     await CancellationScope.nonCancellable(() =>
       activities.finishBacktest({ backtestId: input.backtestId, status: final, ...(error ? { error } : {}) }),

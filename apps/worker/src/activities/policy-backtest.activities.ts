@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
+import { AppConfig } from '@retain/config';
 import { addAccountToTally, addDays, emptyTally, type BacktestPolicies, type RetainPolicy } from '@retain/domain';
 import {
   countBacktestAccounts,
@@ -72,7 +73,10 @@ export class PolicyBacktestActivities implements Activities {
   /** Specs of the back-tests this worker reads pages of (they never change once inserted). */
   private readonly specs = new Map<string, BacktestSpec>();
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: AppConfig,
+  ) {}
 
   readonly startBacktest = async ({ backtestId }: { backtestId: string }): Promise<BacktestStart> => {
     const row = await readBacktest(this.db, backtestId);
@@ -107,6 +111,8 @@ export class PolicyBacktestActivities implements Activities {
       addAccountToTally(tally, history, spec.policies, spec.period, now);
       heartbeat();
     }
+    const pause = this.config.TEST_BACKTEST_PAGE_PAUSE_MS;
+    if (pause) await new Promise((resolve) => setTimeout(resolve, pause));
     return { tally, lastAccountId: accounts.at(-1)?.id ?? null, accounts: accounts.length };
   };
 

@@ -79,6 +79,11 @@ export async function insertBacktest(db: Queryable, b: BacktestInsert): Promise<
   return rows.length === 1;
 }
 
+/** Removes a back-test still queued (its workflow could not be started): the request changed nothing. */
+export async function deleteQueuedBacktest(db: Queryable, id: string): Promise<void> {
+  await db.query(`DELETE FROM policy_backtests WHERE id = $1 AND status = 'queued'`, [id]);
+}
+
 interface RawBacktestRow {
   id: string;
   requested_by: string;
