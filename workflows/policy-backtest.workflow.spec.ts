@@ -191,21 +191,31 @@ describe('policy back-test workflow (time-skipping)', () => {
       const acts = new RecordingActivities(book(20));
       const { worker, taskQueue } = await suite.worker('bt-tcancel', acts);
       const workflowId = policyBacktestWorkflowId('bt-tcancel');
+      // Page 2 is held until the workflow has ended: it does not wait for the page in hand.
+      let reached!: () => void;
+      const atPage2 = new Promise<void>((resolve) => (reached = resolve));
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
       acts.onPage = async (n) => {
-        if (n === 2) await suite.env.client.workflow.getHandle(workflowId).cancel();
+        if (n !== 2) return;
+        reached();
+        await held;
       };
-      const outcome = await worker.runUntil(
-        suite.env.client.workflow
-          .execute<typeof policyBacktestWorkflow>('policyBacktestWorkflow', {
-            taskQueue,
-            workflowId,
-            args: [input('bt-tcancel', { pageSize: 4 })],
-          })
-          .then(
-            () => 'completed',
-            (error: unknown) => (error instanceof WorkflowFailedError ? error.cause?.name : String(error)),
-          ),
-      );
+      const outcome = await worker.runUntil(async () => {
+        const handle = await suite.env.client.workflow.start<typeof policyBacktestWorkflow>('policyBacktestWorkflow', {
+          taskQueue,
+          workflowId,
+          args: [input('bt-tcancel', { pageSize: 4 })],
+        });
+        await atPage2;
+        await handle.cancel();
+        const ended = await handle.result().then(
+          () => 'completed',
+          (error: unknown) => (error instanceof WorkflowFailedError ? error.cause?.name : String(error)),
+        );
+        release();
+        return ended;
+      });
       expect(outcome).toBe('CancelledFailure');
       expect(acts.finished).toEqual([{ status: 'cancelled' }]);
       expect(acts.pages).toHaveLength(2);

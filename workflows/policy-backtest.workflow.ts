@@ -1,4 +1,5 @@
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -27,12 +28,14 @@ const activities = proxyActivities<PolicyBacktestActivities>(ACTIVITY_OPTIONS);
 /**
  * A page replays up to a few hundred accounts' events under every policy: minutes at
  * most, heartbeating per account, so a worker that dies mid-page is noticed within the
- * heartbeat timeout and the page read again by another (it only reads).
+ * heartbeat timeout and the page read again by another (it only reads). A cancelled
+ * back-test does not wait for the page in hand to stop: its result is not wanted.
  */
 const pages = proxyActivities<Pick<PolicyBacktestActivities, 'backtestAccountsPage'>>({
   ...ACTIVITY_OPTIONS,
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '20 seconds',
+  cancellationType: ActivityCancellationType.TRY_CANCEL,
 });
 
 /**

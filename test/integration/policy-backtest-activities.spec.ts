@@ -53,7 +53,7 @@ describe('back-test page activity (PostgreSQL)', () => {
         type: 'usage_snapshot',
         occurredAt: at,
         payload: { activeUsers: users(w) },
-      } as BacktestEvent;
+      };
     });
 
   beforeAll(async () => {
@@ -89,14 +89,14 @@ describe('back-test page activity (PostgreSQL)', () => {
         type: 'nps',
         occurredAt: '2026-04-15T09:00:00.000Z',
         payload: { score: 3 },
-      } as BacktestEvent,
+      },
       {
         eventId: 'crm:a-nps',
         source: 'crm',
         type: 'nps',
         occurredAt: '2026-04-15T09:00:00.000Z',
         payload: { score: 9 },
-      } as BacktestEvent,
+      },
     );
     for (const [accountId, list] of Object.entries(events))
       for (const e of list)
@@ -112,7 +112,7 @@ describe('back-test page activity (PostgreSQL)', () => {
     );
     await db.query(
       `INSERT INTO inbound_events (source, event_id, principal_id, account_id, type, occurred_at, payload, webhook_id, held_at, expired_at, expiry_reason)
-       VALUES ('crm', 'expired-1', 'crm', 'bt-d-held', 'nps', '2026-04-02T00:00:00Z', '{"score":1}', 'test', now(), now(), 'max_age')`,
+       VALUES ('crm', 'expired-1', 'crm', 'bt-d-held', 'nps', '2026-04-02T00:00:00Z', '{"score":1}', 'test', now(), now(), 'lifetime')`,
     );
 
     // Renewals: the churner churned on 2026-06-10 (decided then), the downsizer downsized, the healthy one renewed.
@@ -211,8 +211,12 @@ describe('back-test page activity (PostgreSQL)', () => {
   it('tallies a page as the engine does over the same histories, in one page or in pages merged', async () => {
     const expected = emptyTally();
     for (const h of histories) addAccountToTally(expected, h, policies, PERIOD, new Date(REQUESTED_AT));
-    // The window holds what this test is about: a churner alerted by both policies is in it.
+    // What this history is about is in it: the churner warned in time under both policies, and the
+    // downsizer's NPS of 9 then 3 at the same instant (event-id order: crm:a-nps before crm:z-nps) a drop.
     expect(expected.accountsRead).toBe(4);
+    expect(expected.byPolicy['current']!['*|*|*']!.churnsWarnedInTime).toBe(1);
+    expect(expected.byPolicy['candidate']!['*|*|*']!.churnsWarnedInTime).toBe(1);
+    expect(expected.byPolicy['current']!['nps_drop|*|*']!.alerts).toBe(1);
     expect(expected.eventsRead).toBe(histories.reduce((n, h) => n + h.events.length, 0));
 
     const whole = await acts.backtestAccountsPage({ backtestId: 'bt-int', afterAccountId: null, pageSize: 10 });
@@ -233,7 +237,7 @@ describe('back-test page activity (PostgreSQL)', () => {
     });
     expect([first.accounts, second.accounts, after.accounts, after.lastAccountId]).toEqual([3, 1, 0, null]);
     expect(mergeTallies(first.tally, second.tally)).toEqual(expected);
-  });
+  }, 120_000);
 
   it('records progress once per page and keeps the first end', async () => {
     const start = await acts.startBacktest({ backtestId: 'bt-int' });
@@ -269,5 +273,5 @@ describe('back-test page activity (PostgreSQL)', () => {
     await acts.finishBacktest({ backtestId: 'bt-int', status: 'failed', error: 'late' });
     row = await readBacktest(db, 'bt-int');
     expect([row!.status, row!.error]).toEqual(['cancelled', null]);
-  });
+  }, 60_000);
 });

@@ -114,7 +114,8 @@ const num = (f: { value: number | null }, digits = 0) => (f.value === null ? '-'
 
 const COLUMNS: Array<[string, (f: BacktestFigures) => string]> = [
   ['alerts', (f) => num(f.alertsRaised)],
-  ['flagged', (f) => num(f.accountsFlagged)],
+  // Accounts flagged is a share of the segment's accounts: the count is its numerator.
+  ['flagged', (f) => String(f.accountsFlagged.numerator)],
   ['TPR', (f) => pct(f.truePositiveRate)],
   ['FPR', (f) => pct(f.falsePositiveRate)],
   ['precision', (f) => pct(f.precision)],
@@ -136,11 +137,14 @@ export function backtestTables(report: BacktestReport): string {
     '',
   ];
   const headline = (key: string) => key === '*|*|*' || /^\*\|\*\|[^*]+$/.test(key);
+  // A sweep value's version is the base's with its label: the label says it all.
+  const named = (p: { label: string; version: string }) =>
+    p.version.endsWith(`+${p.label}`) ? p.label : `${p.label} (${p.version})`;
   const rows = report.policies.flatMap((p) =>
     p.groups
       .filter((g) => headline(g.key))
       .map((g) => [
-        `${p.label} (${p.version}) ${g.group.segment === '*' ? 'all' : g.group.segment}`,
+        `${named(p)} ${g.group.segment === '*' ? 'all' : g.group.segment}`,
         ...COLUMNS.map(([, f]) => f(g.figures)),
       ]),
   );

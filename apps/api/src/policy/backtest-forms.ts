@@ -102,7 +102,7 @@ export function backtestCsv(report: BacktestReport): string {
 function cell(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  let text = String(value);
+  let text = typeof value === 'string' ? value : JSON.stringify(value);
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
@@ -119,18 +119,21 @@ const pct = (v: number) => `${Math.round(v * 1000) / 10}%`;
  */
 export function backtestSweepSvg(sweep: BacktestSweepReport): string {
   const W = 640;
-  const H = 480;
+  const PLOT_H = 480;
   const m = { left: 70, right: 30, top: 50, bottom: 70 };
   const pw = W - m.left - m.right;
-  const ph = H - m.top - m.bottom;
-  const x = (v: number) => m.left + v * pw;
-  const y = (v: number) => m.top + (1 - v) * ph;
+  const ph = PLOT_H - m.top - m.bottom;
+  const round = (v: number) => Math.round(v * 10) / 10;
+  const x = (v: number) => round(m.left + v * pw);
+  const y = (v: number) => round(m.top + (1 - v) * ph);
   const points = sweep.rows.flatMap((r) =>
     r.figures.truePositiveRate.value === null || r.figures.falsePositiveRate.value === null
       ? []
       : [{ row: r, fpr: r.figures.falsePositiveRate.value, tpr: r.figures.truePositiveRate.value }],
   );
   const missing = sweep.rows.filter((r) => !points.some((p) => p.row === r)).map((r) => r.value);
+  const note = wrap(`${sweep.recommendation.text}${missing.length ? ` (no rate for ${missing.join(', ')})` : ''}`, 96);
+  const H = PLOT_H + 16 * note.length;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
     `<title>${esc(`Sweep of ${sweep.path}, ${sweep.from} to ${sweep.to} by ${sweep.step}: true-positive against false-positive rate`)}</title>`,
@@ -150,7 +153,7 @@ export function backtestSweepSvg(sweep: BacktestSweepReport): string {
     `<line x1="${x(0)}" y1="${y(0)}" x2="${x(1)}" y2="${y(0)}" stroke="black"/>`,
     `<line x1="${x(0)}" y1="${y(0)}" x2="${x(0)}" y2="${y(1)}" stroke="black"/>`,
     `<line x1="${x(0)}" y1="${y(0)}" x2="${x(1)}" y2="${y(1)}" stroke="#bbb" stroke-dasharray="4 4"/>`,
-    `<text x="${x(0.5)}" y="${H - 30}" text-anchor="middle">false-positive rate (healthy accounts flagged)</text>`,
+    `<text x="${x(0.5)}" y="${PLOT_H - 30}" text-anchor="middle">false-positive rate (healthy accounts flagged)</text>`,
     `<text x="18" y="${y(0.5)}" text-anchor="middle" transform="rotate(-90 18 ${y(0.5)})">true-positive rate (churns warned in time)</text>`,
   );
   if (points.length > 1)
@@ -171,9 +174,21 @@ export function backtestSweepSvg(sweep: BacktestSweepReport): string {
       `<text x="${(Number(cx) + 8).toFixed(1)}" y="${(Number(cy) - 8).toFixed(1)}">${esc(String(p.row.value))}</text></g>`,
     );
   }
-  out.push(
-    `<text x="${m.left}" y="${H - 12}">${esc(sweep.recommendation.text)}${missing.length ? esc(` (no rate for ${missing.join(', ')})`) : ''}</text>`,
-    '</svg>',
-  );
+  note.forEach((line, i) => out.push(`<text x="20" y="${PLOT_H - 8 + 16 * i}">${esc(line)}</text>`));
+  out.push('</svg>');
   return `${out.filter(Boolean).join('\n')}\n`;
+}
+
+/** Words into lines of at most `width` characters (a longer word alone on its line). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
 }

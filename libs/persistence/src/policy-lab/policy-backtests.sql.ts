@@ -325,7 +325,7 @@ export async function readBacktestSaves(
  * One account's recorded events from `since` (included) up to `until` (excluded), in
  * occurredAt order, then event id (`<source>:<event id>`, as the relay signals it; byte
  * order, whatever the database's collation): the events the relay delivers, so never one
- * still held or expired.
+ * still held or expired (an expired event was never released).
  */
 export async function readBacktestEvents(
   db: Queryable,
@@ -337,7 +337,7 @@ export async function readBacktestEvents(
     await db.query(
       `SELECT source, event_id, type, occurred_at, payload FROM inbound_events
         WHERE account_id = $1 AND occurred_at >= $2::timestamptz AND occurred_at < $3::timestamptz
-          AND (held_at IS NULL OR released_at IS NOT NULL) AND expired_at IS NULL
+          AND (held_at IS NULL OR released_at IS NOT NULL)
         ORDER BY occurred_at, (source || ':' || event_id) COLLATE "C"`,
       [accountId, since, until],
     );
