@@ -95,7 +95,8 @@ export async function policyBacktestWorkflow(input: PolicyBacktestInput): Promis
 
     for (let pagesThisRun = 0; ; pagesThisRun += 1) {
       if (cancelRequested) return await end('cancelled');
-      if (pagesThisRun >= pagesPerRun || workflowInfo().continueAsNewSuggested)
+      // After a page at least, so a run whose history Temporal finds long already still makes progress.
+      if (pagesThisRun > 0 && (pagesThisRun >= pagesPerRun || workflowInfo().continueAsNewSuggested))
         await continueAsNew<typeof policyBacktestWorkflow>({ ...input, carried: c });
 
       const page = await pages.backtestAccountsPage({
