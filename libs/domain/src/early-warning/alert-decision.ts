@@ -8,7 +8,7 @@ import {
   type PreviousAlert,
   type SuppressionDecision,
 } from './overload';
-import { routeAlert, type RoutedAlert } from './severity-routing';
+import { applySeverityModifiers, routeAlert, type RoutedAlert } from './severity-routing';
 
 /**
  * Whether a triggered alert is raised, and the account's alert bookkeeping after it
@@ -39,9 +39,17 @@ export interface AlertBookkeeping<S extends ManualSuppression = ManualSuppressio
 }
 
 export type AlertDecision<S extends ManualSuppression = ManualSuppression> =
-  | { raised: false; routed: RoutedAlert; suppression: SuppressionDecision; next: AlertBookkeeping<S> }
+  | {
+      raised: false;
+      /** The final severity it would have had. */
+      severity: RoutedAlert['severity'];
+      suppression: SuppressionDecision;
+      next: AlertBookkeeping<S>;
+    }
   | {
       raised: true;
+      severity: RoutedAlert['severity'];
+      /** Its final severity, recipients, SLA and escalation ladder (routeAlert). */
       routed: RoutedAlert;
       suppression: SuppressionDecision;
       /** `alert:${accountId}:${seq}`. */
@@ -61,8 +69,8 @@ const bookkeeping = <S extends ManualSuppression>(b: AlertBookkeeping<S>): Alert
 });
 
 /**
- * Decides a triggered alert at `at`: routed as of its trigger time; suppressed (counted)
- * or raised with the next sequence number, in its group's consolidation window (a new
+ * Decides a triggered alert at `at`: its final severity as of its trigger time; suppressed (counted)
+ * or raised (routed: recipients, SLA, escalations) with the next sequence number, in its group's consolidation window (a new
  * window when none is open or the open one is older than the consolidation hours), and
  * remembered as its rule's last notified alert (not acknowledged). `book` is not changed;
  * `next` holds the five bookkeeping fields only.
@@ -75,10 +83,11 @@ export function decideAlert<S extends ManualSuppression>(
   at: Date,
   policy: RetainPolicy,
 ): AlertDecision<S> {
-  const routed = routeAlert(triggered, account, policy);
+  // The final severity as routeAlert gives it (as of the trigger time); routed in full only when raised.
+  const { severity } = applySeverityModifiers(triggered.baseSeverity, account, new Date(triggered.triggeredAt), policy);
   const suppressions = liveSuppressions(book.suppressions, triggered.group, account.timeZone, at);
   const suppression = suppressionDecision(
-    { ruleId: triggered.ruleId, group: triggered.group, severity: routed.severity, measure: triggered.measure },
+    { ruleId: triggered.ruleId, group: triggered.group, severity, measure: triggered.measure },
     { account, previous: book.lastByRule[triggered.ruleId] ?? null, suppressions },
     at,
     policy,
@@ -86,7 +95,7 @@ export function decideAlert<S extends ManualSuppression>(
   if (suppression.suppressed)
     return {
       raised: false,
-      routed,
+      severity,
       suppression,
       next: { ...bookkeeping(book), suppressions, suppressedCount: book.suppressedCount + 1 },
     };
@@ -97,15 +106,17 @@ export function decideAlert<S extends ManualSuppression>(
     !open || opensConsolidationWindow(open, at, policy)
       ? { key: `${id}:notification`, firstAt: at.toISOString(), alertIds: [id] }
       : { ...open, alertIds: [...open.alertIds, id] };
+  const routed = routeAlert(triggered, account, policy);
   const previous: PreviousAlert = {
     ruleId: triggered.ruleId,
-    severity: routed.severity,
+    severity,
     measure: triggered.measure,
     notifiedAt: at.toISOString(),
     acknowledgedAt: null,
   };
   return {
     raised: true,
+    severity,
     routed,
     suppression,
     id,
