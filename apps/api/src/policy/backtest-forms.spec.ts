@@ -8,7 +8,10 @@ import {
   type BacktestReport,
   type ThresholdSweep,
 } from '@retain/domain';
-import { backtestTables, parseBacktestArgs } from '../cli/backtest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { backtestTables, parseBacktestArgs, readPolicyFile } from '../cli/backtest';
 import { backtestCsv, backtestForm, backtestSweepSvg } from './backtest-forms';
 
 const SWEEP: ThresholdSweep = {
@@ -116,5 +119,23 @@ describe('back-test answer forms', () => {
     [['--when', 'now'], { problem: 'unknown option --when' }],
   ])('reads the CLI arguments %p', (argv, expected) => {
     expect(parseBacktestArgs(argv)).toEqual(expected);
+  });
+
+  it('reads a policy file as JSON, or YAML for .yaml and .yml, and refuses one that holds no object', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'retain-bt-cli-'));
+    try {
+      const settings = { earlyWarning: { usage: { activeUsers: { dropPctBySegment: { smb: 20 } } } } };
+      writeFileSync(join(dir, 'p.json'), JSON.stringify(settings));
+      writeFileSync(
+        join(dir, 'p.yml'),
+        'earlyWarning:\n  usage:\n    activeUsers:\n      dropPctBySegment: { smb: 20 }\n',
+      );
+      writeFileSync(join(dir, 'list.yaml'), '- 1\n- 2\n');
+      expect(readPolicyFile(join(dir, 'p.json'))).toEqual(settings);
+      expect(readPolicyFile(join(dir, 'p.yml'))).toEqual(settings);
+      expect(() => readPolicyFile(join(dir, 'list.yaml'))).toThrow('must hold an object of policy settings');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
