@@ -59,13 +59,18 @@ interface BacktestAnswer {
 }
 
 async function call<T>(api: Api, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${api.baseUrl.replace(/\/$/, '')}${path}`, {
+  const url = `${api.baseUrl.replace(/\/$/, '')}${path}`;
+  const res = await fetch(url, {
     method,
     headers: {
       authorization: `Bearer ${api.apiKey}`,
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
     },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  }).catch((error: unknown) => {
+    throw new Error(
+      `cannot reach the api at ${api.baseUrl} (${error instanceof Error ? error.message : String(error)})`,
+    );
   });
   if (!res.ok) {
     const problem = (await res.json().catch(() => ({}))) as {
