@@ -1,4 +1,5 @@
 import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { timeSkippingSuite } from '../test/support/workflow-testing';
 import { timeout } from '../test/support/workflow-histories';
 import {
@@ -244,6 +245,28 @@ describe('policy back-test workflow (time-skipping)', () => {
       expect(acts.pages.map((p) => p.afterAccountId)).toEqual(['a-009']);
       expect(acts.progress).toEqual([{ page: 3, accountsDone: 13, eventsRead: 39, accountsRead: 13 }]);
       expect([result.status, acts.finished[0]!.report!.accountsRead]).toEqual(['done', 13]);
+    },
+    timeout(120_000),
+  );
+
+  it(
+    'records failed with the reason when a page is refused for good',
+    async () => {
+      const acts = new RecordingActivities(book(12));
+      acts.onPage = async (n) => {
+        if (n === 2)
+          throw ApplicationFailure.nonRetryable('the tally of one page is too large', 'BacktestTallyTooLarge');
+      };
+      const { worker, taskQueue } = await suite.worker('bt-fail', acts);
+      const result = await worker.runUntil(
+        suite.env.client.workflow.execute<typeof policyBacktestWorkflow>('policyBacktestWorkflow', {
+          taskQueue,
+          workflowId: policyBacktestWorkflowId('bt-fail'),
+          args: [input('bt-fail', { pageSize: 5 })],
+        }),
+      );
+      expect([result.status, result.pagesDone]).toEqual(['failed', 1]);
+      expect(acts.finished).toEqual([{ status: 'failed', error: 'the tally of one page is too large' }]);
     },
     timeout(120_000),
   );

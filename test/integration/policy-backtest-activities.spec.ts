@@ -12,9 +12,11 @@ import {
 } from '@retain/domain';
 import { createDataSource, insertBacktest, readBacktest } from '@retain/persistence';
 import {
+  BACKTEST_TALLY_TOO_LARGE,
   PolicyBacktestActivities,
   backtestEventWindow,
   backtestWarmUpDays,
+  checkTallySize,
 } from '../../apps/worker/src/activities/policy-backtest.activities';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
@@ -237,6 +239,12 @@ describe('back-test page activity (PostgreSQL)', () => {
     });
     expect([first.accounts, second.accounts, after.accounts, after.lastAccountId]).toEqual([3, 1, 0, null]);
     expect(mergeTallies(first.tally, second.tally)).toEqual(expected);
+    // A tally above the limit is refused for good, naming its size; this one is well below the real limit.
+    const bytes = Buffer.byteLength(JSON.stringify(whole.tally));
+    expect(() => checkTallySize(whole.tally, 2)).not.toThrow();
+    expect(() => checkTallySize(whole.tally, 2, bytes - 1)).toThrow(
+      expect.objectContaining({ type: BACKTEST_TALLY_TOO_LARGE, nonRetryable: true }),
+    );
   }, 120_000);
 
   it('records progress once per page and keeps the first end', async () => {

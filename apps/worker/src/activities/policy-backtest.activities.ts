@@ -4,7 +4,14 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
-import { addAccountToTally, addDays, emptyTally, type BacktestPolicies, type RetainPolicy } from '@retain/domain';
+import {
+  addAccountToTally,
+  addDays,
+  emptyTally,
+  type BacktestPolicies,
+  type BacktestTally,
+  type RetainPolicy,
+} from '@retain/domain';
 import {
   countBacktestAccounts,
   finishBacktest,
@@ -20,6 +27,28 @@ import type { BacktestPageResult, BacktestStart, PolicyBacktestActivities as Act
 
 /** The refusal a page gets for a back-test that is not there: it fails, retrying would not help. */
 export const BACKTEST_NOT_FOUND = 'BacktestNotFound';
+/** The refusal of a page whose tally is too large to travel through Temporal. */
+export const BACKTEST_TALLY_TOO_LARGE = 'BacktestTallyTooLarge';
+
+/**
+ * The largest page tally (JSON bytes) the activity answers. Temporal refuses a payload
+ * above 2 MB, and the workflow passes the merged tally on to the progress activity and
+ * over continue-as-new beside the policies; a tally grows with the policies of the pass
+ * (each sweep value is one) and the rule, severity and segment groups their alerts fall
+ * in, not with the accounts. Above this the back-test fails saying so, instead of
+ * retrying a result Temporal cannot take.
+ */
+export const MAX_PAGE_TALLY_BYTES = 1_000_000;
+
+/** Refuses (for good) a tally whose JSON is above `limit` bytes. */
+export function checkTallySize(tally: BacktestTally, policies: number, limit = MAX_PAGE_TALLY_BYTES): void {
+  const bytes = Buffer.byteLength(JSON.stringify(tally));
+  if (bytes > limit)
+    throw ApplicationFailure.nonRetryable(
+      `the tally of one page is ${bytes} bytes over ${policies} policies, above the ${limit} a page may answer: back-test fewer policies (a shorter sweep)`,
+      BACKTEST_TALLY_TOO_LARGE,
+    );
+}
 
 /**
  * How many days of events before the period a replay reads, so that the signal state
@@ -111,6 +140,7 @@ export class PolicyBacktestActivities implements Activities {
       addAccountToTally(tally, history, spec.policies, spec.period, now);
       heartbeat();
     }
+    checkTallySize(tally, 1 + spec.policies.candidates.length);
     const pause = this.config.TEST_BACKTEST_PAGE_PAUSE_MS;
     if (pause) await new Promise((resolve) => setTimeout(resolve, pause));
     return { tally, lastAccountId: accounts.at(-1)?.id ?? null, accounts: accounts.length };
