@@ -11,7 +11,8 @@ const SWEEP = 'earlyWarning.usage.activeUsers.dropPctBySegment.mid_market=20..50
  * six mid-market accounts (three whose active users halve and who then churn, three
  * steady who renew) is back-tested with a candidate and a sweep; POST answers 202 with a
  * Location, GET follows it to done, then answers the report as JSON, CSV and an SVG chart;
- * bad input is a 400 naming the field, a CSM is refused, and the CLI's run prints tables.
+ * a cancelled one ends cancelled without a report; bad input is a 400 naming the field, a
+ * CSM is refused, and the CLI's run prints tables.
  */
 describe('policy back-tests (api, worker, Temporal, PostgreSQL)', () => {
   let stack: TestStack;
@@ -20,7 +21,8 @@ describe('policy back-tests (api, worker, Temporal, PostgreSQL)', () => {
   let csm: string;
 
   beforeAll(async () => {
-    stack = await TestStack.start();
+    // Each page waits 2 s in the worker, so a cancel comes while a back-test runs.
+    stack = await TestStack.start({ TEST_BACKTEST_PAGE_PAUSE_MS: '2000' });
     const keys = await stack.people([
       ['director', 'dir-bt'],
       ['csm_manager', 'mgr-bt', 'dir-bt'],
@@ -223,4 +225,32 @@ describe('policy back-tests (api, worker, Temporal, PostgreSQL)', () => {
     });
     expect([early.status, early.body.code]).toEqual([409, 'BACKTEST.NOT_DONE']);
   });
+
+  it('cancels a running back-test (cancelled, no report), a queued one with no workflow at once, and refuses one that ended (409)', async () => {
+    const posted = await stack.request('POST', '/policy/backtests', {
+      key: ops,
+      body: { from: '2026-02-01', to: '2026-05-31' },
+    });
+    expect(posted.status).toBe(202);
+    const id = posted.body.id as string;
+    const cancel = await stack.request('POST', `/policy/backtests/${id}/cancel`, {
+      key: director,
+      body: { reason: 'wrong period' },
+    });
+    expect([cancel.status, cancel.headers.get('location')]).toEqual([202, `/policy/backtests/${id}`]);
+    const ended = await done(id);
+    expect([ended.status, ended.report]).toEqual(['cancelled', null]);
+    const again = await stack.request('POST', `/policy/backtests/${id}/cancel`, { key: director, body: {} });
+    expect([again.status, again.body.code]).toEqual([409, 'BACKTEST.ENDED']);
+
+    await stack.db.query(
+      `INSERT INTO policy_backtests (id, requested_by, requested_at, policies, current_policy_version, period_from, period_to, status, updated_at)
+       VALUES ('bt-orphan', 'dir-bt', now(), $1, 'v', '2026-01-01', '2026-01-31', 'queued', now())`,
+      [JSON.stringify({ current: DEFAULT_POLICY, candidates: [] })],
+    );
+    const orphan = await stack.request('POST', '/policy/backtests/bt-orphan/cancel', { key: ops, body: {} });
+    expect([orphan.status, orphan.body.status]).toEqual([202, 'cancelled']);
+    const csmCancel = await stack.request('POST', `/policy/backtests/${id}/cancel`, { key: csm, body: {} });
+    expect(csmCancel.status).toBe(403);
+  }, 120_000);
 });

@@ -92,12 +92,23 @@ export function backtestProgressLine(done: number, total: number | null, events:
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${n(done)}/${total === null ? '?' : n(total)} accounts, ${n(events)} events`;
 }
 
-/** Posts the back-test and polls it until it ends; `onProgress` after each poll. Returns its last answer. */
+/** Asks the api to stop the back-test after the page in hand. */
+export async function cancelBacktest(api: Api, id: string): Promise<void> {
+  await call(api, 'POST', `/policy/backtests/${encodeURIComponent(id)}/cancel`, {
+    reason: 'interrupted at the terminal',
+  });
+}
+
+/**
+ * Posts the back-test and polls it until it ends; `onStarted` with its id once posted,
+ * `onProgress` after each poll. Returns its last answer.
+ */
 export async function runBacktest(
   args: BacktestArgs,
   api: Api,
   onProgress: (a: BacktestAnswer) => void,
   pollMs = 1000,
+  onStarted: (id: string) => void = () => undefined,
 ): Promise<BacktestAnswer> {
   const body = {
     from: args.from,
@@ -106,6 +117,7 @@ export async function runBacktest(
     ...(args.sweep ? { sweep: args.sweep } : {}),
   };
   const started = await call<{ id: string }>(api, 'POST', '/policy/backtests', body);
+  onStarted(started.id);
   for (;;) {
     const a = await call<BacktestAnswer>(api, 'GET', `/policy/backtests/${encodeURIComponent(started.id)}`);
     onProgress(a);

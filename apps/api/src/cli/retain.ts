@@ -8,7 +8,14 @@
  * row with its number and reason. Exits 1 when any row was rejected, 2 on usage errors.
  */
 import { readFileSync } from 'node:fs';
-import { BACKTEST_USAGE, backtestProgressLine, backtestTables, parseBacktestArgs, runBacktest } from './backtest';
+import {
+  BACKTEST_USAGE,
+  backtestProgressLine,
+  backtestTables,
+  cancelBacktest,
+  parseBacktestArgs,
+  runBacktest,
+} from './backtest';
 import { CsvFormatError, importRenewals, parseRenewalCsv, progressLine } from './renewal-import';
 
 const USAGE = `usage: npm run cli -- renewals import FILE.csv   (env: RETAIN_API_KEY, RETAIN_API_URL)\n${BACKTEST_USAGE}`;
@@ -20,15 +27,31 @@ async function backtest(argv: string[], apiKey: string): Promise<number> {
     return 2;
   }
   const tty = process.stderr.isTTY;
+  const api = { baseUrl: process.env.RETAIN_API_URL ?? 'http://127.0.0.1:3000', apiKey };
   let last = '';
+  // Ctrl-C once asks the back-test to stop (it ends cancelled, and the poll sees it); twice quits.
+  let backtestId: string | undefined;
+  process.on('SIGINT', () => {
+    if (!backtestId) process.exit(130);
+    const id = backtestId;
+    backtestId = undefined;
+    process.stderr.write(`\ncancelling ${id} (Ctrl-C again to quit)\n`);
+    cancelBacktest(api, id).catch((error: unknown) =>
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`),
+    );
+  });
   const answer = await runBacktest(
     args,
-    { baseUrl: process.env.RETAIN_API_URL ?? 'http://127.0.0.1:3000', apiKey },
+    api,
     (a) => {
       const line = `${backtestProgressLine(a.progress.accountsDone, a.progress.accountsTotal, a.progress.eventsRead)} ${a.status}`;
       if (line === last) return;
       last = line;
       process.stderr.write(tty ? `\r${line}` : `${line}\n`);
+    },
+    1000,
+    (id) => {
+      backtestId = id;
     },
   );
   if (tty) process.stderr.write('\n');

@@ -9,7 +9,7 @@ import { Operation } from '../openapi/operation.decorator';
 import { ApiError } from '../problems/error-codes';
 import { backtestCsv, backtestForm, backtestSweepSvg } from './backtest-forms';
 import { BacktestsService, backtestView, reportOf } from './backtests.service';
-import { StartBacktestDto } from './dto/backtest.dto';
+import { CancelBacktestDto, StartBacktestDto } from './dto/backtest.dto';
 import { BacktestAcceptedView, BacktestView } from './dto/backtest.view';
 
 const BACKTEST_ID = { name: 'id', pattern: '^bt-[A-Za-z0-9-]{1,64}$', example: 'bt-5f0c1d2e3a4b5c6d7e8f9a0b' };
@@ -44,6 +44,29 @@ export class BacktestsController {
     @IdempotencyKey() key?: string,
   ): Promise<BacktestAcceptedView> {
     const accepted = await this.backtests.start(body, p, new Date(), key);
+    res.location(accepted.location);
+    return accepted;
+  }
+
+  @Post(':id/cancel')
+  @Access(['backtest', 'run'])
+  @HttpCode(HttpStatus.ACCEPTED)
+  @Operation({
+    id: 'cancelBacktest',
+    summary: 'Stop a back-test after the page of accounts in hand: its status becomes cancelled, with no report',
+    ok: { status: 202, type: BacktestAcceptedView, description: 'Asked to stop; follow it at the Location' },
+    params: [BACKTEST_ID],
+    body: true,
+    notFound: true,
+    conflict: true,
+  })
+  async cancel(
+    @Param('id') id: string,
+    @Body() body: CancelBacktestDto,
+    @CurrentPrincipal() p: Principal,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<BacktestAcceptedView> {
+    const accepted = await this.backtests.cancel(id, p, body.reason);
     res.location(accepted.location);
     return accepted;
   }

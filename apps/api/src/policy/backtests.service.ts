@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
 import {
@@ -13,12 +14,25 @@ import {
   type RetainPolicy,
   type ThresholdSweep,
 } from '@retain/domain';
-import { deleteQueuedBacktest, insertBacktest, readBacktest, type BacktestRow } from '@retain/persistence';
-import { POLICY_BACKTEST_WORKFLOW_TYPE, policyBacktestWorkflowId, type PolicyBacktestInput } from '@retain/workflows';
+import {
+  BACKTEST_FINAL_STATUSES,
+  deleteQueuedBacktest,
+  finishBacktest,
+  insertBacktest,
+  readBacktest,
+  type BacktestRow,
+} from '@retain/persistence';
+import {
+  POLICY_BACKTEST_WORKFLOW_TYPE,
+  cancelBacktestSignal,
+  policyBacktestWorkflowId,
+  type PolicyBacktestInput,
+} from '@retain/workflows';
 import type { Principal } from '../auth/api-key-store';
 import { ApiError, type FieldError } from '../problems/error-codes';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
 import { startWorkflowOnce } from '../temporal/start-once';
+import { isTemporalUnavailable } from '../temporal/workflow-queries';
 import type { BacktestAcceptedView, BacktestView } from './dto/backtest.view';
 import type { StartBacktestDto } from './dto/backtest.dto';
 
@@ -39,6 +53,8 @@ const invalid = (errors: FieldError[]): ApiError =>
  */
 @Injectable()
 export class BacktestsService {
+  private readonly logger = new Logger(BacktestsService.name);
+
   constructor(
     private readonly config: AppConfig,
     @InjectDataSource() private readonly db: DataSource,
@@ -130,6 +146,30 @@ export class BacktestsService {
     const row = await readBacktest(this.db, id);
     const location = `/policy/backtests/${encodeURIComponent(id)}`;
     return { id, status: row?.status ?? 'queued', location };
+  }
+
+  /**
+   * Asks a back-test to stop after the page in hand (its workflow's cancel signal); one
+   * whose workflow is gone (never started) is marked cancelled at once. 409 once it ended.
+   */
+  async cancel(id: string, p: Principal, reason?: string): Promise<BacktestAcceptedView> {
+    const row = await this.get(id);
+    if (BACKTEST_FINAL_STATUSES.includes(row.status))
+      throw new ApiError('BACKTEST.ENDED', `back-test ${id} is ${row.status} already`);
+    // The reason is for whoever reads the log; the workflow needs only who asked.
+    this.logger.log({ backtestId: id, by: p.id, reason: reason ?? null }, 'back-test cancel asked');
+    try {
+      await this.temporal.client.workflow
+        .getHandle(policyBacktestWorkflowId(id))
+        .signal(cancelBacktestSignal, { by: p.id });
+    } catch (error) {
+      if (isTemporalUnavailable(error))
+        throw new ApiError('DEPENDENCY.UNAVAILABLE', 'Temporal is not reachable; nothing was changed, try again');
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+      await finishBacktest(this.db, { id, status: 'cancelled', at: new Date().toISOString() });
+    }
+    const after = await this.get(id);
+    return { id, status: after.status, location: `/policy/backtests/${encodeURIComponent(id)}` };
   }
 
   async get(id: string): Promise<BacktestRow> {

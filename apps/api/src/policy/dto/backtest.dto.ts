@@ -38,3 +38,12 @@ export class StartBacktestDto {
   @MaxLength(300)
   sweep?: string;
 }
+
+/** Cancelling a back-test: why, for whoever reads it later (optional). */
+export class CancelBacktestDto {
+  @ApiPropertyOptional({ maxLength: 500, example: 'wrong period' })
+  @OptionalField()
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
+}
