@@ -23,6 +23,8 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
 const DAY = 86_400_000;
 const PERIOD = { from: '2026-03-01', to: '2026-06-30' };
 const REQUESTED_AT = '2026-12-01T00:00:00.000Z';
+/** When the renewals below were launched (their started_at). */
+const LAUNCHED = '2025-12-01T00:00:00.000Z';
 
 /**
  * A small recorded history: four accounts, weekly usage snapshots from well before the
@@ -165,25 +167,46 @@ describe('back-test page activity (PostgreSQL)', () => {
       {
         account: account('bt-a-churn', 'mid_market', 'csm-1'),
         events: events['bt-a-churn']!.filter(inWindow).sort(order),
-        renewals: [{ renewalDate: '2026-06-15', outcome: 'churned', decidedAt: '2026-06-10T10:00:00.000Z' }],
+        renewals: [
+          {
+            renewalDate: '2026-06-15',
+            outcome: 'churned',
+            decidedAt: '2026-06-10T10:00:00.000Z',
+            launchedAt: LAUNCHED,
+          },
+        ],
         saves: [],
       },
       {
         account: account('bt-b-down', 'enterprise', 'csm-1'),
         events: events['bt-b-down']!.filter(inWindow).sort(order),
-        renewals: [{ renewalDate: '2026-07-01', outcome: 'downsized', decidedAt: '2026-06-28T10:00:00.000Z' }],
+        renewals: [
+          {
+            renewalDate: '2026-07-01',
+            outcome: 'downsized',
+            decidedAt: '2026-06-28T10:00:00.000Z',
+            launchedAt: LAUNCHED,
+          },
+        ],
         saves: [{ startedAt: '2026-05-01T08:00:00.000Z', endedAt: '2026-06-20T08:00:00.000Z' }],
       },
       {
         account: account('bt-c-healthy', 'smb', 'csm-2'),
         events: events['bt-c-healthy']!.filter(inWindow).sort(order),
-        renewals: [{ renewalDate: '2026-05-20', outcome: 'renewed', decidedAt: '2026-05-18T10:00:00.000Z' }],
+        renewals: [
+          {
+            renewalDate: '2026-05-20',
+            outcome: 'renewed',
+            decidedAt: '2026-05-18T10:00:00.000Z',
+            launchedAt: LAUNCHED,
+          },
+        ],
         saves: [],
       },
       {
         account: account('bt-d-held', 'smb', 'csm-2'),
         events: events['bt-d-held']!.filter(inWindow).sort(order),
-        renewals: [{ renewalDate: '2027-01-20', outcome: null, decidedAt: null }],
+        renewals: [{ renewalDate: '2027-01-20', outcome: null, decidedAt: null, launchedAt: LAUNCHED }],
         saves: [],
       },
     );

@@ -269,7 +269,11 @@ export async function readBacktestAccountsPage(
   }));
 }
 
-/** The renewals of `accountIds` (not cancelled), by account, in date order, each with its decision's outcome and time. */
+/**
+ * The renewals of `accountIds` (not cancelled), by account, in date order, each with its
+ * decision's outcome and time, and when it was launched (its workflow started: before it
+ * the account had no open renewal).
+ */
 export async function readBacktestRenewals(
   db: Queryable,
   accountIds: readonly string[],
@@ -279,9 +283,10 @@ export async function readBacktestRenewals(
     renewal_date: string;
     outcome: RenewalDecisionOutcome | null;
     decided_at: Date | null;
+    started_at: Date;
   }> = await db.query(
     `SELECT account_id, to_char(renewal_date, 'YYYY-MM-DD') AS renewal_date, decision->>'outcome' AS outcome,
-            (decision->>'decidedAt')::timestamptz AS decided_at
+            (decision->>'decidedAt')::timestamptz AS decided_at, started_at
        FROM renewals WHERE account_id = ANY($1::text[]) AND status <> 'cancelled'
       ORDER BY account_id, renewal_date, id`,
     [accountIds],
@@ -289,7 +294,12 @@ export async function readBacktestRenewals(
   const out = new Map<string, BacktestRenewal[]>();
   for (const r of rows) {
     const list = out.get(r.account_id) ?? [];
-    list.push({ renewalDate: r.renewal_date, outcome: r.outcome, decidedAt: r.decided_at?.toISOString() ?? null });
+    list.push({
+      renewalDate: r.renewal_date,
+      outcome: r.outcome,
+      decidedAt: r.decided_at?.toISOString() ?? null,
+      launchedAt: r.started_at.toISOString(),
+    });
     out.set(r.account_id, list);
   }
   return out;
