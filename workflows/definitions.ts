@@ -280,3 +280,4 @@ export * from './post-save.definitions';
 export * from './account-risk.definitions';
 export * from './renewal-initial-state';
 export * from './save-effort-plan-items';
+export * from './policy-backtest.definitions';

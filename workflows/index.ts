@@ -4,3 +4,4 @@ export { saveEffortWorkflow } from './save-effort.workflow';
 export { postSaveMonitoringWorkflow } from './post-save-monitoring.workflow';
 export { winBackWorkflow } from './win-back.workflow';
 export { accountRiskWorkflow } from './account-risk.workflow';
+export { policyBacktestWorkflow } from './policy-backtest.workflow';

@@ -1,4 +1,5 @@
 import type { AccountRiskActivities } from './account-risk.definitions';
+import type { PolicyBacktestActivities } from './policy-backtest.definitions';
 import type { MonitoringActivities, WinBackActivities } from './post-save.definitions';
 import type { RenewalActivities } from './renewal.activities';
 import type { SaveEffortActivities } from './save-effort.activities';
@@ -12,4 +13,5 @@ export type WorkerActivities = RenewalActivities &
   SaveEffortActivities &
   MonitoringActivities &
   WinBackActivities &
-  AccountRiskActivities;
+  AccountRiskActivities &
+  PolicyBacktestActivities;

@@ -44,6 +44,8 @@ interface World {
   winBackId: string;
   alertId: string;
   suppressionId: string;
+  /** One back-test of the book, the same in every world (it belongs to no account). */
+  backtestId: string;
 }
 
 type Call = {
@@ -104,6 +106,15 @@ describe('access: every route × every role × own, own team and other team', ()
     };
     const renewalDate = addDays(today, 75);
     const churnDate = addDays(today, 80);
+    const backtestId = (
+      await must(
+        'back-test',
+        stack.request('POST', '/policy/backtests', {
+          key: keys.cs_ops,
+          body: { from: addDays(today, -1), to: addDays(today, -1) },
+        }),
+      )
+    ).id as string;
     for (const [name, account, csm, manager, salesRep] of [
       ['own', 'acc-m-own', 'csm-a1', 'mgr-a', 'ae-a'],
       ['team', 'acc-m-team', 'csm-a2', 'mgr-a', null],
@@ -250,6 +261,7 @@ describe('access: every route × every role × own, own team and other team', ()
         winBackId: `winback:${account}:${churnDate}`,
         alertId: '',
         suppressionId,
+        backtestId,
       });
     }
     for (const w of worlds) {
@@ -528,6 +540,19 @@ describe('access: every route × every role × own, own team and other team', ()
     }),
     'GET /policy': () => ({ method: 'GET', path: '/policy' }),
     'GET /policy/versions': () => ({ method: 'GET', path: '/policy/versions' }),
+    // A back-test of one day with no candidate: the matrix asks who may start and read one, not what it finds.
+    'POST /policy/backtests': () => ({
+      method: 'POST',
+      path: '/policy/backtests',
+      body: { from: addDays(today, -1), to: addDays(today, -1) },
+    }),
+    'GET /policy/backtests/:id': (w) => ({ method: 'GET', path: `/policy/backtests/${e(w.backtestId)}` }),
+    // Allowed callers after the first (or after it is done) get a 409: it has ended.
+    'POST /policy/backtests/:id/cancel': (w) => ({
+      method: 'POST',
+      path: `/policy/backtests/${e(w.backtestId)}/cancel`,
+      body: {},
+    }),
     'POST /alerts/:id/acknowledge': (w) => ({ method: 'POST', path: `/alerts/${e(w.alertId)}/acknowledge`, body: {} }),
     'POST /alerts/:id/resolve': (w) => ({
       method: 'POST',
@@ -578,7 +603,7 @@ describe('access: every route × every role × own, own team and other team', ()
 
   it('has one expected row and one request for every route of the api, and nothing else', () => {
     const routes = routesOfTheApi();
-    expect(routes.length).toBeGreaterThanOrEqual(56);
+    expect(routes.length).toBeGreaterThanOrEqual(59);
     expect(Object.keys(EXPECTED_ACCESS).sort()).toEqual(routes);
     expect(Object.keys(CALLS).sort()).toEqual(routes);
   });

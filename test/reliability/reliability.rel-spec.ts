@@ -7,7 +7,9 @@ import {
   type AccountRiskInput,
   type AccountRiskState,
 } from '@retain/workflows';
-import { DEFAULT_POLICY } from '@retain/domain';
+import { DEFAULT_POLICY, resolvePolicy, type BacktestPolicies, type BacktestReport } from '@retain/domain';
+import { insertBacktest, readBacktest } from '@retain/persistence';
+import { POLICY_BACKTEST_WORKFLOW_TYPE, policyBacktestWorkflowId, type PolicyBacktestInput } from '@retain/workflows';
 import { sleep, waitUntil } from '../../scripts/lib/readiness.mjs';
 import { ReliabilityCluster, type HttpAnswer } from './support/cluster';
 import { anAccount, aSaveStart } from '../support/factories';
@@ -471,6 +473,112 @@ describe('reliability: crashes, outages, retries', () => {
       `continue-as-new under load: 1,000 events applied exactly once over ${final.run} runs (${state.eventsApplied} seen first) in ${((Date.now() - started) / 1000).toFixed(1)} s; 100 re-posted were duplicates`,
     );
   }, 360_000);
+
+  it('a worker killed with SIGKILL mid-way through a policy back-test: it finishes, after the restart, with the numbers of an uninterrupted run', async () => {
+    // 120 mid-market accounts, 26 weekly usage snapshots each from 2026-01-05; every third one's
+    // active users halve from week 12 and it churns on 2026-06-10; the rest renew.
+    const ids = Array.from({ length: 120 }, (_, i) => `acc-bt-${String(i).padStart(3, '0')}`);
+    await cluster.insertAccounts(ids);
+    await cluster.db.query(
+      `INSERT INTO inbound_events (source, event_id, principal_id, account_id, type, occurred_at, payload, webhook_id, delivered_at)
+       SELECT 'prod-rel', a.id || '-u' || w, 'prod-rel', a.id, 'usage_snapshot', '2026-01-05T12:00:00Z'::timestamptz + w * interval '7 days',
+              jsonb_build_object('activeUsers', CASE WHEN a.n % 3 = 0 AND w >= 12 THEN 50 ELSE 100 + w % 2 END), 'rel', now()
+         FROM unnest($1::text[]) WITH ORDINALITY AS a(id, n), generate_series(0, 25) AS w`,
+      [ids],
+    );
+    await cluster.db.query(
+      `INSERT INTO renewals (id, account_id, renewal_date, original_renewal_date, status, phase, time_band, arr_cents, segment, owner_csm_id, policy_version, revision, started_at, updated_at, decision)
+       SELECT 'renewal:' || a.id || ':2026-06-15', a.id, '2026-06-15', '2026-06-15', 'closed', 'post_renewal', 'comprehensive', 3000000, 'mid_market', 'csm-r', 'v', 1, '2026-01-01T00:00:00Z', now(),
+              jsonb_build_object('outcome', CASE WHEN a.n % 3 = 0 THEN 'churned' ELSE 'renewed' END, 'decidedAt', '2026-06-10T10:00:00.000Z', 'newArrCents', 0, 'decidedBy', 'csm-r')
+         FROM unnest($1::text[]) WITH ORDINALITY AS a(id, n)`,
+      [ids],
+    );
+    // Each page waits 150 ms in the worker, so the kill comes mid-run.
+    await cluster.worker.stop('SIGTERM');
+    await cluster.startWorker({ TEST_BACKTEST_PAGE_PAUSE_MS: '150' });
+    const policies: BacktestPolicies = {
+      current: DEFAULT_POLICY,
+      candidates: [
+        {
+          label: 'candidate',
+          policy: resolvePolicy(
+            { earlyWarning: { usage: { activeUsers: { dropPctBySegment: { mid_market: 20 } } } } },
+            DEFAULT_POLICY,
+          ),
+        },
+      ],
+    };
+    const period = { from: '2026-03-01', to: '2026-06-30' };
+    const client = await cluster.temporalClientFor();
+    const start = async (id: string) => {
+      await insertBacktest(cluster.db, {
+        id,
+        requestedBy: 'dir-r',
+        requestedAt: '2026-12-01T00:00:00.000Z',
+        policies,
+        period,
+        sweep: null,
+      });
+      const input: PolicyBacktestInput = { backtestId: id, period, policies, pageSize: 10, pagesPerRun: 4 };
+      await client.workflow.start(POLICY_BACKTEST_WORKFLOW_TYPE, {
+        taskQueue: 'retain-reliability',
+        workflowId: policyBacktestWorkflowId(id),
+        args: [input],
+      });
+    };
+    const finished = (id: string, timeoutMs: number) =>
+      waitUntil(
+        async () => {
+          const row = await readBacktest(cluster.db, id);
+          return row && ['done', 'failed', 'cancelled'].includes(row.status) ? row : undefined;
+        },
+        timeoutMs,
+        `back-test ${id} ended`,
+        { everyMs: 200 },
+      );
+
+    await start('bt-rel-whole');
+    const whole = await finished('bt-rel-whole', 120_000);
+    expect(whole.status).toBe('done');
+    const pages = whole.pagesDone;
+    expect(pages).toBeGreaterThanOrEqual(12);
+
+    await start('bt-rel-killed');
+    await waitUntil(
+      async () => ((await readBacktest(cluster.db, 'bt-rel-killed'))!.pagesDone >= 3 ? true : undefined),
+      60_000,
+      'three pages recorded',
+      { everyMs: 20 },
+    );
+    await cluster.worker.stop('SIGKILL');
+    const atKill = (await readBacktest(cluster.db, 'bt-rel-killed'))!;
+    report(
+      `back-test worker crash: killed (SIGKILL) with ${atKill.pagesDone} of ${pages} pages recorded (${atKill.accountsDone} accounts)`,
+    );
+    expect(atKill.status).toBe('running');
+    expect(atKill.pagesDone).toBeLessThan(pages);
+    const restartedAt = Date.now();
+    await cluster.startWorker({ TEST_BACKTEST_PAGE_PAUSE_MS: '150' });
+    const killed = await finished('bt-rel-killed', 180_000);
+    report(
+      `back-test worker crash: done ${((Date.now() - restartedAt) / 1000).toFixed(1)} s after the new worker started, ${killed.pagesDone} pages, ${killed.accountsDone} accounts, ${killed.eventsRead} events: the same report as the uninterrupted run`,
+    );
+    expect([killed.status, killed.pagesDone, killed.accountsDone, killed.eventsRead]).toEqual([
+      'done',
+      whole.pagesDone,
+      whole.accountsDone,
+      whole.eventsRead,
+    ]);
+    expect(killed.tally).toEqual(whole.tally);
+    expect(killed.report).toEqual(whole.report);
+    // The churners are in the figures: the candidate warned of some of them in time.
+    const candidate = (whole.report as BacktestReport).policies.find((p) => p.label === 'candidate')!;
+    expect(candidate.groups.find((g) => g.key === '*|*|*')!.figures.truePositiveRate.numerator).toBeGreaterThan(0);
+
+    // Leave a worker without the test hook for the scenarios after this one.
+    await cluster.worker.stop('SIGTERM');
+    await cluster.startWorker();
+  }, 420_000);
 });
 
 function countBy<T extends string | number>(values: T[]): Record<string, number> {

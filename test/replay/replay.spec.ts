@@ -30,6 +30,7 @@ describe('replay of recorded workflow histories', () => {
     const types = new Set(fixtures.map(typeOf));
     expect([...types].sort()).toEqual([
       'accountRiskWorkflow',
+      'policyBacktestWorkflow',
       'postSaveMonitoringWorkflow',
       'renewalWorkflow',
       'saveEffortWorkflow',
@@ -42,7 +43,9 @@ describe('replay of recorded workflow histories', () => {
     const continued = fixtures
       .filter((f) => lastEvent(f)['workflowExecutionContinuedAsNewEventAttributes'])
       .map(typeOf);
-    expect(new Set(continued)).toEqual(new Set(['accountRiskWorkflow', 'postSaveMonitoringWorkflow']));
+    expect(new Set(continued)).toEqual(
+      new Set(['accountRiskWorkflow', 'policyBacktestWorkflow', 'postSaveMonitoringWorkflow']),
+    );
   });
 
   it('replays every fixture with no non-determinism error', async () => {

@@ -26,6 +26,8 @@ import { MetricsController } from './metrics/metrics.controller';
 import { MetricsService } from './metrics/metrics.service';
 import { PolicyController } from './policy/policy.controller';
 import { PolicyService } from './policy/policy.service';
+import { BacktestsController } from './policy/backtests.controller';
+import { BacktestsService } from './policy/backtests.service';
 import { AlertsService } from './alerts/alerts.service';
 import { EventsController } from './events/events.controller';
 import { EventsService } from './events/events.service';
@@ -105,6 +107,7 @@ export class AppModule {
         AccountsController,
         AuditController,
         PolicyController,
+        BacktestsController,
         MetricsController,
       ],
       providers: [
@@ -131,6 +134,7 @@ export class AppModule {
         AlertsService,
         AccountsService,
         PolicyService,
+        BacktestsService,
         MetricsService,
       ],
     };

@@ -4,6 +4,7 @@ import { AppConfig } from '@retain/config';
 import { RenewalReadModelActivities } from './activities/renewal-read-model.activities';
 import { AccountRiskReadModelActivities } from './activities/account-risk.activities';
 import { AccountPeopleActivities } from './activities/account-people.activities';
+import { PolicyBacktestActivities } from './activities/policy-backtest.activities';
 import { FollowUpReadModelActivities } from './activities/follow-up.activities';
 import { SaveEffortReadModelActivities } from './activities/save-effort.activities';
 import { FollowUpLauncher } from './follow-up-launcher';
@@ -30,6 +31,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
     private readonly launcher: FollowUpLauncher,
     private readonly accountRiskActivities: AccountRiskReadModelActivities,
     private readonly accountPeople: AccountPeopleActivities,
+    private readonly backtests: PolicyBacktestActivities,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -58,6 +60,10 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
         recordAlert: this.accountRiskActivities.recordAlert,
         upsertAlertNotification: this.accountRiskActivities.upsertAlertNotification,
         propagateAccountPeople: this.accountPeople.propagateAccountPeople,
+        startBacktest: this.backtests.startBacktest,
+        backtestAccountsPage: this.backtests.backtestAccountsPage,
+        recordBacktestProgress: this.backtests.recordBacktestProgress,
+        finishBacktest: this.backtests.finishBacktest,
       } satisfies WorkerActivities,
       shutdownGraceTime: `${c.WORKER_SHUTDOWN_GRACE_SECONDS} seconds`,
       ...(c.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: c.WORKER_MAX_CACHED_WORKFLOWS } : {}),

@@ -8,6 +8,7 @@ import { FollowUpReadModelActivities } from './activities/follow-up.activities';
 import { SaveEffortReadModelActivities } from './activities/save-effort.activities';
 import { AccountRiskReadModelActivities } from './activities/account-risk.activities';
 import { AccountPeopleActivities } from './activities/account-people.activities';
+import { PolicyBacktestActivities } from './activities/policy-backtest.activities';
 import { EventRelay } from './event-relay';
 import { EmailChannel } from './notifications/email-channel';
 import { NotificationDispatcher } from './notifications/notification-dispatcher';
@@ -41,6 +42,7 @@ export class WorkerModule {
         FollowUpReadModelActivities,
         AccountRiskReadModelActivities,
         AccountPeopleActivities,
+        PolicyBacktestActivities,
         WorkerTemporalClient,
         FollowUpLauncher,
         EventRelay,

@@ -25,6 +25,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...valid, [key]: value })).toThrow(message);
   });
 
+  it.each(['TEST_PAUSE_AFTER_EVENT_COMMIT_MS', 'TEST_BACKTEST_PAGE_PAUSE_MS'])(
+    'takes the test hook %s only with NODE_ENV=test',
+    (hook) => {
+      expect(loadConfig({ ...valid, NODE_ENV: 'test', [hook]: '150' })[hook as 'TEST_BACKTEST_PAGE_PAUSE_MS']).toBe(
+        150,
+      );
+      expect(() => loadConfig({ ...valid, NODE_ENV: 'production', [hook]: '150' })).toThrow(
+        `${hook}: a test hook, only allowed with NODE_ENV=test`,
+      );
+    },
+  );
+
   it('never prints the database password', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://u:secret@h/db' })).toThrow(/DATABASE_URL=\(hidden\)/);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://u:secret@h/db' })).not.toThrow(/secret/);

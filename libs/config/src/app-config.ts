@@ -156,6 +156,17 @@ export class AppConfig {
   TEST_PAUSE_AFTER_EVENT_COMMIT_MS?: number;
 
   /**
+   * Test hook of the reliability suite: the worker waits this long after reading each
+   * page of a policy back-test, so a scenario can kill it mid-run. Refused outside
+   * NODE_ENV=test.
+   */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(600000)
+  TEST_BACKTEST_PAGE_PAUSE_MS?: number;
+
+  /**
    * Milliseconds between passes of the worker's event relay over an empty inbox (the
    * api also wakes it at once through PostgreSQL NOTIFY; this is the fallback).
    */
@@ -231,6 +242,7 @@ export const CONFIG_KEYS = Object.keys(new AppConfig())
     'SMTP_URL',
     'WORKER_MAX_CACHED_WORKFLOWS',
     'TEST_PAUSE_AFTER_EVENT_COMMIT_MS',
+    'TEST_BACKTEST_PAGE_PAUSE_MS',
     'RETAIN_POLICY_FILE',
   ]) as Array<keyof AppConfig>;
 
@@ -250,6 +262,7 @@ const NUMERIC_KEYS = new Set([
   'NOTIFY_POLL_INTERVAL_MS',
   'WORKER_MAX_CACHED_WORKFLOWS',
   'TEST_PAUSE_AFTER_EVENT_COMMIT_MS',
+  'TEST_BACKTEST_PAGE_PAUSE_MS',
 ]);
 
 /** Reads and validates the configuration from `env` (process.env by default). */
@@ -269,11 +282,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     });
     throw new ConfigError(`Invalid configuration; fix these environment variables:\n${lines.join('\n')}`);
   }
-  if (config.TEST_PAUSE_AFTER_EVENT_COMMIT_MS !== undefined && config.NODE_ENV !== 'test') {
-    throw new ConfigError(
-      'Invalid configuration; fix these environment variables:\n  TEST_PAUSE_AFTER_EVENT_COMMIT_MS: a test hook, only allowed with NODE_ENV=test',
-    );
-  }
+  for (const hook of ['TEST_PAUSE_AFTER_EVENT_COMMIT_MS', 'TEST_BACKTEST_PAGE_PAUSE_MS'] as const)
+    if (config[hook] !== undefined && config.NODE_ENV !== 'test') {
+      throw new ConfigError(
+        `Invalid configuration; fix these environment variables:\n  ${hook}: a test hook, only allowed with NODE_ENV=test`,
+      );
+    }
   const addressErrors = (['API_METRICS_ADDRESS', 'WORKER_METRICS_ADDRESS', 'WORKER_TEMPORAL_METRICS_ADDRESS'] as const)
     .map((key) => {
       const address = parseListenAddress(config[key]);

@@ -34,3 +34,4 @@ export * from './metrics/alert-metrics.sql';
 export * from './metrics/alert-rollup.sql';
 export * from './metrics/programme-metrics.sql';
 export * from './metrics/programme-rollup.sql';
+export * from './policy-lab/policy-backtests.sql';

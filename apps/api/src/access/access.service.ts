@@ -37,6 +37,7 @@ const NOT_YOURS: Record<AccessResource, ErrorCode> = {
   alert: 'ALERT.NOT_YOURS',
   audit: 'AUTH.FORBIDDEN',
   policy: 'AUTH.FORBIDDEN',
+  backtest: 'AUTH.FORBIDDEN',
   metrics: 'AUTH.FORBIDDEN',
   event: 'AUTH.FORBIDDEN',
 };

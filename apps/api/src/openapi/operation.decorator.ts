@@ -38,6 +38,8 @@ export interface OperationContract {
     links?: Record<string, { operationId: string; parameters: Record<string, string>; description?: string }>;
     /** Also answers text/csv (with `Accept: text/csv`): its description of the columns. */
     csv?: string;
+    /** Also answers image/svg+xml (with `Accept: image/svg+xml`): what the picture shows. */
+    svg?: string;
   };
   /** A second success answer (200 beside a 201 for "already there"). */
   also?: { status: number; description: string };
@@ -94,6 +96,7 @@ export function Operation(c: OperationContract): MethodDecorator {
             content: {
               'application/json': { schema: okSchema },
               ...(c.ok.csv ? { 'text/csv': { schema: { type: 'string', description: c.ok.csv } } } : {}),
+              ...(c.ok.svg ? { 'image/svg+xml': { schema: { type: 'string', description: c.ok.svg } } } : {}),
             },
           }
         : {}),

@@ -90,6 +90,10 @@ export const ERROR_CATALOGUE = {
     status: 409,
     title: 'The task is already done, or was cancelled when the alert was resolved',
   },
+  'BACKTEST.NOT_FOUND': { status: 404, title: 'No such back-test' },
+  'BACKTEST.NOT_DONE': { status: 409, title: 'The back-test is not done; its report comes when it is' },
+  'BACKTEST.NO_SWEEP': { status: 404, title: 'The back-test has no threshold sweep to chart' },
+  'BACKTEST.ENDED': { status: 409, title: 'The back-test has ended already (done, failed or cancelled)' },
   'METRICS.TOO_BROAD': {
     status: 400,
     title: 'The metrics request reads more rows than one request may; narrow the period or filter it',

@@ -115,6 +115,14 @@ export const ACCESS = {
     read: { csm: 'any', csm_manager: 'any', director: 'any', vp: 'any', cs_ops: 'any' },
   },
   /**
+   * Back-tests of candidate policies over the whole recorded history (docs/policy-lab.md):
+   * figures over every account, so those who see every account and set the policy.
+   */
+  backtest: {
+    run: { director: 'any', vp: 'any', cs_ops: 'any' },
+    read: { director: 'any', vp: 'any', cs_ops: 'any' },
+  },
+  /**
    * The metrics (docs/metrics.md): figures over many accounts, each reader's over the
    * accounts he may see — a CSM his own book, a manager his own and his team's, directors,
    * VPs and cs_ops everything. Sales reps, product and integrations read none.

@@ -20,6 +20,7 @@ import { MetricsRollupSupport1797465600000 } from './202612170000-metrics-rollup
 import { MetricsAlertRollups1797469200000 } from './202612170100-metrics-alert-rollups';
 import { MetricsRenewalRollups1797476400000 } from './202612170300-metrics-renewal-rollups';
 import { MetricsProgrammeRollups1797480000000 } from './202612170400-metrics-programme-rollups';
+import { PolicyBacktests1797483600000 } from './202612170500-policy-backtests';
 
 /** Every migration, in order. New ones are appended here. */
 export const MIGRATIONS = [
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   MetricsAlertRollups1797469200000,
   MetricsRenewalRollups1797476400000,
   MetricsProgrammeRollups1797480000000,
+  PolicyBacktests1797483600000,
 ];
