@@ -97,6 +97,7 @@ export const EXPECTED_ACCESS: Record<string, string> = {
 
   'GET /policy': /*                                     */ 'YYY YYY YYY YYY --- --- YYY ---',
   'GET /policy/versions': /*                            */ 'YYY YYY YYY YYY --- --- YYY ---',
+  'PUT /policy': /*                                     */ '--- --- YYY YYY --- --- --- ---',
 
   // A metrics list "shows" the world when its account's figures are counted for the caller.
   'GET /metrics/saves': /*                              */ 'Y-- YY- YYY YYY --- --- YYY ---',

@@ -31,3 +31,5 @@ export * from './metrics/save-metrics.sql';
 export * from './metrics/renewal-metrics.sql';
 export * from './metrics/alert-metrics.sql';
 export * from './metrics/programme-metrics.sql';
+export * from './policy/policy-adoptions.sql';
+export * from './policy/policy-in-force';

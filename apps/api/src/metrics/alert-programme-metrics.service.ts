@@ -10,7 +10,7 @@ import {
   type AlertMetricFigures,
   type ProgrammeMetricFigures,
 } from '@retain/domain';
-import { readAlertMetricRows, readProgrammeMetricRows } from '@retain/persistence';
+import { PolicyInForce, readAlertMetricRows, readProgrammeMetricRows } from '@retain/persistence';
 import { AccessService } from '../access/access.service';
 import type { Principal } from '../auth/api-key-store';
 import { bounded } from './metrics-bounds';
@@ -33,10 +33,12 @@ export class AlertProgrammeMetricsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly access: AccessService,
     private readonly config: AppConfig,
+    private readonly policies: PolicyInForce = PolicyInForce.fixed(config.policy),
   ) {}
 
   /** Grouped by rule and severity unless groupBy says otherwise (an empty groupBy: the total alone). */
   async alerts(q: MetricsQuery, p: Principal, now: Date): Promise<MetricsReport<AlertMetricFigures>> {
+    const inForce = await this.policies.policy();
     const req = metricsRequest({ ...q, groupBy: q.groupBy ?? DEFAULT_ALERT_GROUP_BY }, ALERT_METRIC_DIMENSIONS, now);
     const { policyVersion, ...filters } = req.filters;
     if (policyVersion !== undefined)
@@ -44,19 +46,20 @@ export class AlertProgrammeMetricsService {
         'policyVersion',
         'alerts carry no policy version: GET /metrics/alerts takes no policyVersion',
       );
-    const policy = this.config.policy.metrics;
+    const policy = inForce.metrics;
     const read = await metricsRead(this.access, req, p);
     const rows = await bounded(
       readAlertMetricRows(this.db, { ...read, filters, outcomeWindowDays: policy.alertOutcomeWindowDays }),
     );
     const { total, groups } = alertMetrics(rows, req.groupBy, policy, now);
-    return metricsReport(req, this.config.policy.version, 'rows', total, groups);
+    return metricsReport(req, inForce.version, 'rows', total, groups);
   }
 
   async programme(q: MetricsQuery, p: Principal, now: Date): Promise<MetricsReport<ProgrammeMetricFigures>> {
+    const inForce = await this.policies.policy();
     const req = metricsRequest(q, PROGRAMME_METRIC_DIMENSIONS, now);
     const rows = await bounded(readProgrammeMetricRows(this.db, await metricsRead(this.access, req, p)));
-    const { total, groups } = programmeMetrics(rows, req.period, req.groupBy, this.config.policy.metrics);
-    return metricsReport(req, this.config.policy.version, 'rows', total, groups);
+    const { total, groups } = programmeMetrics(rows, req.period, req.groupBy, inForce.metrics);
+    return metricsReport(req, inForce.version, 'rows', total, groups);
   }
 }

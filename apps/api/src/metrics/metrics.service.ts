@@ -19,6 +19,7 @@ import {
   type SaveMetrics,
 } from '@retain/domain';
 import {
+  PolicyInForce,
   readAtRiskRenewalRows,
   readForecastHistory,
   readForecastRenewalRows,
@@ -45,15 +46,17 @@ export class MetricsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly access: AccessService,
     private readonly config: AppConfig,
+    private readonly policies: PolicyInForce = PolicyInForce.fixed(config.policy),
   ) {}
 
   async saves(q: MetricsQuery, p: Principal, now: Date): Promise<MetricsReport<SaveMetrics>> {
+    const inForce = await this.policies.policy();
     const req = metricsRequest(q, SAVE_DIMENSIONS, now);
     const read = await metricsRead(this.access, req, p);
     const [saves, atRisk] = await bounded(
       Promise.all([readSaveMetricRows(this.db, read), readAtRiskRenewalRows(this.db, read)]),
     );
-    const policy = this.config.policy.metrics;
+    const policy = inForce.metrics;
     const total = saveMetrics(saves, atRisk, policy);
     // Without groupBy the one group, keyed {}, is the total: not folded a second time.
     const groups = req.groupBy.length
@@ -62,10 +65,11 @@ export class MetricsService {
           atRisk: saveDimensionValue,
         }).map((g) => ({ key: g.key, ...saveMetrics(g.sets.saves, g.sets.atRisk, policy) }))
       : [{ key: {}, ...total }];
-    return metricsReport(req, this.config.policy.version, 'rows', total, groups);
+    return metricsReport(req, inForce.version, 'rows', total, groups);
   }
 
   async renewals(q: MetricsQuery, p: Principal, now: Date): Promise<MetricsReport<RenewalMetricsWithForecast>> {
+    const inForce = await this.policies.policy();
     const req = metricsRequest(q, RENEWAL_DIMENSIONS, now);
     const read = await metricsRead(this.access, req, p);
     const window = forecastWindow(req.period, req.today);
@@ -76,7 +80,7 @@ export class MetricsService {
         readForecastHistory(this.db, read, forecastHistoryPeriod(req.today)),
       ]),
     );
-    const policy = this.config.policy.metrics;
+    const policy = inForce.metrics;
     const probabilities = forecastProbabilities(history, policy);
     const compute = (due: typeof rows, next: typeof upcoming): RenewalMetricsWithForecast => ({
       ...renewalMetrics(due, req.period, policy),
@@ -89,6 +93,6 @@ export class MetricsService {
           upcoming: renewalDimensionValue,
         }).map((g) => ({ key: g.key, ...compute(g.sets.due, g.sets.upcoming) }))
       : [{ key: {}, ...total }];
-    return metricsReport(req, this.config.policy.version, 'rows', total, groups);
+    return metricsReport(req, inForce.version, 'rows', total, groups);
   }
 }

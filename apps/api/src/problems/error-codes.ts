@@ -90,6 +90,7 @@ export const ERROR_CATALOGUE = {
     status: 409,
     title: 'The task is already done, or was cancelled when the alert was resolved',
   },
+  'POLICY.INVALID': { status: 400, title: 'The candidate policy is not valid' },
   'METRICS.TOO_BROAD': {
     status: 400,
     title: 'The metrics request reads more rows than one request may; narrow the period or filter it',
