@@ -111,7 +111,7 @@ export class PolicyService {
       const version = nextVersion(given?.trim(), before.policy.version, taken);
       const adopted = await insertPolicyAdoption(em, {
         version,
-        policy: { ...candidate, version } as unknown as Record<string, unknown>,
+        policy: { ...candidate, version },
         adoptedBy: by.id,
         reason,
         backtestId: body.backtestId ?? null,

@@ -10,7 +10,7 @@ export class AdoptPolicyDto {
     type: 'object',
     additionalProperties: true,
     description:
-      'The candidate: settings over the policy in force (any part of RetainPolicy), or a whole policy. Its `version` is the new version when no adoption or deployment has it yet; otherwise one is derived (`<version in force>+adopted.<n>`)',
+      'The candidate: settings over the policy in force (any part of RetainPolicy), or a whole policy. Its `version` is the new version when no adoption or deployment has it yet; otherwise one is derived (`<its version, or the one in force>+adopted.<n>`, the first n not taken)',
     example: {
       version: '2026-12-17.usage-30',
       earlyWarning: { usage: { activeUsers: { dropPctBySegment: { enterprise: 30, mid_market: 30, smb: 25 } } } },
