@@ -216,6 +216,8 @@ describe('the demo book', () => {
         saves: b.saves.length,
         alerts: b.alerts.length,
         healthObservations: b.healthObservations.length,
+        usageSnapshots: b.usage.reduce((n, u) => n + u.values.length, 0),
+        historyEvents: b.historyEvents.length,
         upcoming: b.upcoming.length,
       });
     });

@@ -7,7 +7,9 @@
  * - the history through the worker's own read-model activities (the account facts as
  *   cs_ops states them, then each renewal, save, alert and health reading exactly as
  *   the workflows' activities write them, with their tasks, audit trails and audit
- *   acts), so every view renders them as it renders a real workflow's rows;
+ *   acts), so every view renders them as it renders a real workflow's rows; and its
+ *   integration events (the year's signals and every account's weekly usage snapshots)
+ *   into the inbox as delivered, the recorded history a back-test replays;
  * - the next twelve months as real renewal workflows, launched through the api
  *   (`POST /renewals/batch` with a cs_ops key, like the CSV import) and classified by
  *   their health events, posted signed to `POST /events` as the integration.
@@ -19,6 +21,7 @@ import type { AppConfig } from '@retain/config';
 import {
   assertAccountFacts,
   countReadModelRejections,
+  insertDeliveredHistoryEvents,
   recordHealthObservation,
   renewalCategories,
 } from '@retain/persistence';
@@ -28,7 +31,7 @@ import { RenewalReadModelActivities } from '../../../../worker/src/activities/re
 import { SaveEffortReadModelActivities } from '../../../../worker/src/activities/save-effort.activities';
 import { ApiKeyStore } from '../../auth/api-key-store';
 import { SigningSecretStore } from '../../events/signing-secrets';
-import { demoBookCounts, type DemoBook } from './demo-book';
+import { DEMO_SOURCE, demoBookCounts, type DemoBook } from './demo-book';
 
 export interface DemoTarget {
   dataSource: DataSource;
@@ -80,6 +83,40 @@ async function post(api: DemoTarget['api'], path: string, body: string, headers:
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The book's integration events into the inbox, delivered (usage_snapshot events, then the year's others), 2,000 a statement. */
+async function writeHistoryEvents(db: DataSource, book: DemoBook): Promise<number> {
+  let written = 0;
+  let batch: Array<{ eventId: string; accountId: string; type: string; occurredAt: string; payload: unknown }> = [];
+  const flush = async () => {
+    written += await insertDeliveredHistoryEvents(db, DEMO_SOURCE, 'demo-history', batch);
+    batch = [];
+  };
+  for (const u of book.usage) {
+    for (const [i, activeUsers] of u.values.entries()) {
+      batch.push({
+        eventId: `usage-${u.accountId}-${i + 1}`,
+        accountId: u.accountId,
+        type: 'usage_snapshot',
+        occurredAt: new Date(u.firstAt + i * 7 * 86_400_000).toISOString(),
+        payload: { activeUsers },
+      });
+      if (batch.length >= 2000) await flush();
+    }
+  }
+  for (const e of book.historyEvents) {
+    batch.push({
+      eventId: e.id,
+      accountId: e.accountId,
+      type: e.type,
+      occurredAt: new Date(e.at).toISOString(),
+      payload: e.payload,
+    });
+    if (batch.length >= 2000) await flush();
+  }
+  await flush();
+  return written;
+}
+
 /** Writes `book` (see the file's header); refuses nothing itself: the caller checks the database is fresh. */
 export async function writeDemoBook(book: DemoBook, target: DemoTarget): Promise<DemoWriteSummary> {
   const { dataSource: db, config, api } = target;
@@ -127,6 +164,8 @@ export async function writeDemoBook(book: DemoBook, target: DemoTarget): Promise
   for (const r of book.renewals) await renewals.recordRenewalState(r);
   for (const s of book.saves) await saves.recordSaveState(s);
   for (const a of book.alerts) await alerts.recordAlert(a);
+  const recorded = await writeHistoryEvents(db, book);
+  log(`recorded events: ${recorded} (usage snapshots and the year's signals)`);
   const refused = (await countReadModelRejections(db)) - rejectionsBefore;
   if (refused > 0) throw new Error(`the database refused ${refused} of the book's writes (see read_model_rejections)`);
   log(
