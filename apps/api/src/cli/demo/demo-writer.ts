@@ -83,6 +83,42 @@ async function post(api: DemoTarget['api'], path: string, body: string, headers:
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * The book's history (the people aside, and the upcoming renewals): the account facts,
+ * health readings, renewals, saves and alerts through the workflows' own activities, and
+ * the recorded events into the inbox, delivered. Fails when the database refused a write.
+ */
+export async function writeDemoHistory(
+  book: DemoBook,
+  db: DataSource,
+  config: AppConfig,
+  log: (line: string) => void = () => undefined,
+): Promise<void> {
+  const rejectionsBefore = await countReadModelRejections(db);
+  // Through the activities the workflows write with.
+  const asOf = new Date(book.now);
+  for (const a of book.accounts) await assertAccountFacts(db, a, asOf);
+  for (let i = 0; i < book.healthObservations.length; i += 500) {
+    const chunk = book.healthObservations.slice(i, i + 500);
+    await db.transaction(async (em) => {
+      for (const o of chunk) await recordHealthObservation(em, o);
+    });
+  }
+  const renewals = new RenewalReadModelActivities(db);
+  const saves = new SaveEffortReadModelActivities(db, renewals);
+  const alerts = new AccountRiskReadModelActivities(db, config);
+  for (const r of book.renewals) await renewals.recordRenewalState(r);
+  for (const s of book.saves) await saves.recordSaveState(s);
+  for (const a of book.alerts) await alerts.recordAlert(a);
+  const recorded = await writeHistoryEvents(db, book);
+  log(`recorded events: ${recorded} (usage snapshots and the year's signals)`);
+  const refused = (await countReadModelRejections(db)) - rejectionsBefore;
+  if (refused > 0) throw new Error(`the database refused ${refused} of the book's writes (see read_model_rejections)`);
+  log(
+    `history: ${book.accounts.length} accounts, ${book.renewals.length} renewals, ${book.saves.length} saves, ${book.alerts.length} alerts, ${book.healthObservations.length} health readings`,
+  );
+}
+
 /** The book's integration events into the inbox, delivered (usage_snapshot events, then the year's others), 2,000 a statement. */
 async function writeHistoryEvents(db: DataSource, book: DemoBook): Promise<number> {
   let written = 0;
@@ -123,7 +159,6 @@ export async function writeDemoBook(book: DemoBook, target: DemoTarget): Promise
   const started = Date.now();
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
   const log = (line: string) => target.log?.(`${line} (${elapsed()})`);
-  const rejectionsBefore = await countReadModelRejections(db);
 
   // The people, managers before their reports (the book lists them so).
   const keys = new ApiKeyStore(db);
@@ -149,28 +184,7 @@ export async function writeDemoBook(book: DemoBook, target: DemoTarget): Promise
   const secret = (await new SigningSecretStore(db).create(book.integrationId)).secret;
   log(`people: ${book.principals.length}`);
 
-  // The history, through the activities the workflows write with.
-  const asOf = new Date(book.now);
-  for (const a of book.accounts) await assertAccountFacts(db, a, asOf);
-  for (let i = 0; i < book.healthObservations.length; i += 500) {
-    const chunk = book.healthObservations.slice(i, i + 500);
-    await db.transaction(async (em) => {
-      for (const o of chunk) await recordHealthObservation(em, o);
-    });
-  }
-  const renewals = new RenewalReadModelActivities(db);
-  const saves = new SaveEffortReadModelActivities(db, renewals);
-  const alerts = new AccountRiskReadModelActivities(db, config);
-  for (const r of book.renewals) await renewals.recordRenewalState(r);
-  for (const s of book.saves) await saves.recordSaveState(s);
-  for (const a of book.alerts) await alerts.recordAlert(a);
-  const recorded = await writeHistoryEvents(db, book);
-  log(`recorded events: ${recorded} (usage snapshots and the year's signals)`);
-  const refused = (await countReadModelRejections(db)) - rejectionsBefore;
-  if (refused > 0) throw new Error(`the database refused ${refused} of the book's writes (see read_model_rejections)`);
-  log(
-    `history: ${book.accounts.length} accounts, ${book.renewals.length} renewals, ${book.saves.length} saves, ${book.alerts.length} alerts, ${book.healthObservations.length} health readings`,
-  );
+  await writeDemoHistory(book, db, config, log);
 
   // The next twelve months: real renewal workflows, launched as cs_ops launches them.
   const summary: DemoWriteSummary['upcoming'] = { launched: 0, alreadyRunning: 0, rejected: [], categories: {} };
