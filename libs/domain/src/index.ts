@@ -38,4 +38,4 @@ export * from './metrics/renewal-metrics';
 export * from './metrics/renewal-forecast';
 export * from './metrics/alert-metrics';
 export * from './metrics/programme-metrics';
-export * from './policy-lab/backtest-contract';
+export * from './policy-lab';
