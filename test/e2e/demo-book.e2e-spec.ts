@@ -1,7 +1,7 @@
 import { effortHoursOf, localDateAt } from '@retain/domain';
 import { anyRenewal } from '@retain/persistence';
 import { renewalWorkflowId } from '@retain/workflows';
-import { generateDemoBook, type DemoBook } from '../../apps/api/src/cli/demo/demo-book';
+import { demoBookCounts, generateDemoBook, type DemoBook } from '../../apps/api/src/cli/demo/demo-book';
 import { writeDemoBook, type DemoWriteSummary } from '../../apps/api/src/cli/demo/demo-writer';
 import { TestStack } from '../support/stack';
 
@@ -50,7 +50,7 @@ describe('the demo book end to end', () => {
     );
     expect(await count('SELECT count(*)::int AS n FROM read_model_rejections')).toBe(0);
     // The recorded history a back-test replays: every usage snapshot and the year's signals, delivered (never relayed again).
-    const snapshots = book.usage.reduce((n, u) => n + u.values.length, 0);
+    const snapshots = demoBookCounts(book).usageSnapshots!;
     expect(snapshots).toBeGreaterThan(30 * 4);
     expect(
       await count(

@@ -17,7 +17,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@retain/config';
 import { anyRenewal, createDataSource } from '@retain/persistence';
-import { generateDemoBook, type DemoBook } from './demo/demo-book';
+import { demoBookCounts, generateDemoBook, type DemoBook } from './demo/demo-book';
 import { DEFAULT_CHURN_USAGE_DROPS, parseChurnUsageDrops, type ChurnUsageDrop } from './demo/demo-usage';
 import { writeDemoBook, type DemoWriteSummary } from './demo/demo-writer';
 
@@ -59,7 +59,7 @@ function report(book: DemoBook, written: DemoWriteSummary, seconds: number, base
     line('health readings', String(book.healthObservations.length)),
     line(
       'recorded events',
-      `${book.usage.reduce((n, u) => n + u.values.length, 0)} usage snapshots, ${book.historyEvents.length} other`,
+      `${demoBookCounts(book).usageSnapshots} usage snapshots, ${book.historyEvents.length} other`,
     ),
     line('planted usage', plantedLine(book)),
     line(

@@ -58,6 +58,7 @@ import {
   DEFAULT_CHURN_USAGE_DROPS,
   plantedDropPct,
   usageBands,
+  usageEvents,
   usagePlan,
   usageSeries,
   type ChurnUsageDrop,
@@ -796,7 +797,7 @@ function plantUsage(
       dropOf.set(u.plan.account.id, plantedDropPct(rng.fork(u.plan.account.id), band));
     }
   }
-  for (const u of usage) book.usage.push(usageSeries(u.plan, dropOf.get(u.plan.account.id) ?? 0));
+  for (const u of usage) book.usage.push(usageSeries(u.plan, dropOf.get(u.plan.account.id) ?? 0, DEMO_SOURCE));
   book.usageGroundTruth = { drops: [...drops], churners: churners.length, bands, unplantable };
 }
 
@@ -809,7 +810,7 @@ export function demoBookCounts(book: DemoBook): Record<string, number> {
     saves: book.saves.length,
     alerts: book.alerts.length,
     healthObservations: book.healthObservations.length,
-    usageSnapshots: book.usage.reduce((n, u) => n + u.values.length, 0),
+    usageSnapshots: book.usage.reduce((n, u) => n + usageEvents(u).length, 0),
     historyEvents: book.historyEvents.length,
     upcoming: book.upcoming.length,
   };

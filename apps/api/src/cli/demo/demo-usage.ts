@@ -9,29 +9,37 @@
  *
  * How a drop is planted so that the account workflow's rule sees exactly it
  * (libs/domain/src/early-warning/alert-rules.ts#usageDrop, against a 60-day baseline, held
- * 14 days, outside seasonal usage windows): the churner's active users fall in two weekly
- * steps, half the drop then all of it, and stay down until the churn. The rule's run
- * starts at the second step; its baseline, the 60 days before, is the account's level
- * with the first step in it (mean `1 - d/16` of the level for a full drop `d`), so the
- * drop it measures is `1 - (1 - d) / (1 - d/16)`: `d` is chosen so that this lands in the
- * middle of the band asked for, clear of its edges by more than the noise (±1.5% a
- * snapshot). The alert comes 14 days after the second step: the steps are placed so that
- * it falls 36-76 days before the churn decision (warned in time: at least
- * `metrics.alertLeadDays`, 30, before it and within `metrics.alertOutcomeWindowDays`, 90),
- * with no snapshot of the run in a seasonal usage window of the account (year-end
- * holidays; an education account's summer). A churner for whom no such place exists in
- * its history is planted below every band (and counted `unplantable`).
+ * 14 days, outside seasonal usage windows): the series is the policy lab's own planted
+ * pattern (libs/domain/src/policy-lab/planted-usage.ts#plantedUsageSeries: a snapshot at
+ * noon UTC every 7 days, a sustained step down from a chosen day, ±1.5% noise), so the
+ * rule measures the planted drop within 3 points; the drop is drawn well inside its band
+ * (4 points from its edges). The alert comes with the third low snapshot, 14 days after
+ * the step: the step is placed so that it falls 36-76 days before the churn decision
+ * (warned in time: at least `metrics.alertLeadDays`, 30, before it and within
+ * `metrics.alertOutcomeWindowDays`, 90), with no snapshot of the run in a seasonal usage
+ * window of the account (year-end holidays; an education account's summer) and 3 or more
+ * outside one in the baseline. A churner for whom no such place exists in its history is
+ * planted below every band (and counted `unplantable`).
  *
  * Which churners get which band is exact, not drawn one by one: with n churners,
  * round(share × n) of them reach each threshold, so the rates hold within one churner.
  * Pure and deterministic: each account's series comes from its own stream; only the band
  * depends on the book (the churners' order by a draw of each).
  */
-import { seasonalWindowAt, type RetainPolicy, type Segment, type Vertical } from '@retain/domain';
+import {
+  addDays,
+  plantedUsageSeries,
+  seasonalWindowAt,
+  seededRandom,
+  type BacktestEvent,
+  type PlantedUsageSpec,
+  type RetainPolicy,
+  type Segment,
+  type Vertical,
+} from '@retain/domain';
 import type { Rng } from './demo-random';
 
 const DAY = 86_400_000;
-const WEEK = 7 * DAY;
 
 /** A share of the churners whose active users drop at least `atLeastPct` percent, sustained, before the churn. */
 export interface ChurnUsageDrop {
@@ -47,13 +55,13 @@ export const DEFAULT_CHURN_USAGE_DROPS: readonly ChurnUsageDrop[] = [
 
 /** Percent points the planted drop keeps from a band's edges (the noise moves a measured drop by under 3). */
 const EDGE_MARGIN_PCT = 4;
-/** The highest measured drop planted: above it the first, half step alone could reach a threshold. */
-const MAX_PLANTED_PCT = 52;
+/** The highest drop planted. */
+const MAX_PLANTED_PCT = 70;
 /** A snapshot's noise: ±1.5% of the account's level. */
-const NOISE = 0.015;
+const NOISE_PCT = 1.5;
 /** Days from the alert to the churn decision the steps are placed for. */
 const LEAD_DAYS = { min: 36, max: 76 } as const;
-/** Snapshots of the account's level before the first step: the rule's baseline (60 days) and a week more. */
+/** Snapshots of the account's level before the step: the rule's baseline (60 days) and a week more. */
 const BASELINE_SNAPSHOTS = 9;
 
 /**
@@ -110,18 +118,11 @@ export function usageBands(drops: readonly ChurnUsageDrop[], churners: number): 
   return bands;
 }
 
-/** The measured drop (percent) to plant in `band`: well inside it (the lowest band: a small dip, or none). */
+/** The drop (percent) to plant in `band`: well inside it (the lowest band: a small dip). */
 export function plantedDropPct(rng: Rng, band: UsageBand): number {
-  const to = band.toPct ?? Math.min(band.fromPct + 12, MAX_PLANTED_PCT) + EDGE_MARGIN_PCT;
-  const lo = band.fromPct === 0 ? Math.max(0, to - 22) : band.fromPct + EDGE_MARGIN_PCT;
-  const hi = to - EDGE_MARGIN_PCT;
-  return lo >= hi ? lo : rng.range(lo, hi);
-}
-
-/** The full drop `d` (a fraction) whose two steps the rule measures as `pct` (see the file's header). */
-export function fullDropFor(pct: number): number {
-  const o = pct / 100;
-  return (16 * o) / (15 + o);
+  const lo = band.fromPct === 0 ? Math.max(0, (band.toPct ?? 30) - 22) : band.fromPct + EDGE_MARGIN_PCT;
+  const hi = band.toPct === null ? Math.min(band.fromPct + 16, MAX_PLANTED_PCT) : band.toPct - EDGE_MARGIN_PCT;
+  return Math.round((lo >= hi ? lo : rng.range(lo, hi)) * 10) / 10;
 }
 
 export interface UsageAccount {
@@ -131,13 +132,21 @@ export interface UsageAccount {
   timeZone: string;
 }
 
-/** An account's weekly active users: `values[i]` at `firstAt + i` weeks. */
+/**
+ * An account's weekly active users, as the policy lab's planted pattern (its draws from
+ * `seed`): kept as the pattern, not its events, so a large book stays small until written.
+ */
 export interface UsageSeries {
   accountId: string;
-  firstAt: number;
-  values: number[];
-  /** For a planted churner: the measured drop planted (percent) and when the rule's alert is due. */
+  spec: Omit<PlantedUsageSpec, 'random'>;
+  seed: number;
+  /** For a planted churner: the drop planted (percent) and when the rule's alert is due. */
   planted?: { dropPct: number; alertAt: number };
+}
+
+/** The series' usage_snapshot events (`<source>:<account>:<date>` ids), in time order. */
+export function usageEvents(series: UsageSeries): BacktestEvent[] {
+  return plantedUsageSeries({ ...series.spec, random: seededRandom(series.seed) });
 }
 
 /** Active users by segment: large enough that rounding to whole users moves a drop by under half a point. */
@@ -147,18 +156,20 @@ const LEVEL: Record<Segment, [number, number]> = {
   smb: [150, 600],
 };
 
-/** The weekly snapshot times from `from` up to `until`, at the account's weekday and hour. */
-function grid(rng: Rng, from: number, until: number): number[] {
-  const first = from + rng.int(0, 6) * DAY + rng.range(6, 20) * 3_600_000;
-  const out: number[] = [];
-  for (let t = Math.round(first); t <= until; t += WEEK) out.push(t);
+const noonOf = (date: string) => Date.parse(`${date}T12:00:00.000Z`);
+
+/** The account's snapshot days (noon UTC, every 7 days) from its first, drawn in its first week, up to `until`. */
+function snapshotDays(rng: Rng, from: number, until: number): string[] {
+  const first = new Date(from + rng.int(0, 6) * DAY).toISOString().slice(0, 10);
+  const out: string[] = [];
+  for (let d = first; noonOf(d) <= until; d = addDays(d, 7)) out.push(d);
   return out;
 }
 
 /**
- * Where the two steps go for a churn decided at `decidedAt`: the index of the first step in
- * `times`, or null when no place fits (see the file's header). Tries the leads from a
- * drawn one outwards, so churners' leads spread over 36-76 days.
+ * Where the step goes for a churn decided at `decidedAt`: the index in `times` of the
+ * first low snapshot, or null when no place fits (see the file's header). Tries the
+ * places from a drawn one outwards, so churners' leads spread over 36-76 days.
  */
 export function plantingIndex(
   rng: Rng,
@@ -169,19 +180,19 @@ export function plantingIndex(
 ): number | null {
   const seasonal = (t: number) => seasonalWindowAt(new Date(t), 'usage', account, policy) !== null;
   const fits = (j: number) => {
-    if (j < BASELINE_SNAPSHOTS || j + 3 >= times.length) return false;
-    const alertAt = times[j + 3]!;
+    if (j < BASELINE_SNAPSHOTS || j + 2 >= times.length) return false;
+    const alertAt = times[j + 2]!;
     const lead = Math.floor((decidedAt - alertAt) / DAY);
     if (lead < LEAD_DAYS.min || lead > LEAD_DAYS.max) return false;
-    // The run (second step to the alert) and the first step outside seasonal windows; the baseline with 3+ snapshots outside.
-    if ([j, j + 1, j + 2, j + 3].some((i) => seasonal(times[i]!))) return false;
-    const start = times[j + 1]!;
+    // The run (the step to the alert) outside seasonal windows; the baseline with 3+ snapshots outside.
+    if ([j, j + 1, j + 2].some((i) => seasonal(times[i]!))) return false;
+    const start = times[j]!;
     const base = times.filter((t) => t >= start - 60 * DAY && t < start && !seasonal(t));
     return base.length >= 3;
   };
   const candidates: number[] = [];
   for (let j = 0; j < times.length; j++) {
-    const alertAt = times[j + 3];
+    const alertAt = times[j + 2];
     if (alertAt === undefined) break;
     const lead = Math.floor((decidedAt - alertAt) / DAY);
     if (lead >= LEAD_DAYS.min && lead <= LEAD_DAYS.max) candidates.push(j);
@@ -195,13 +206,13 @@ export function plantingIndex(
   return order.find(fits) ?? null;
 }
 
-/** An account's snapshot times and level, and for a churner where a planted drop's steps go (null: nowhere fits). */
+/** An account's snapshot days and level, and for a churner where a planted drop's step goes (null: nowhere fits). */
 export interface UsagePlan {
   account: UsageAccount;
-  times: number[];
+  days: string[];
   level: number;
   stepAt: number | null;
-  rng: Rng;
+  seed: number;
 }
 
 /**
@@ -215,25 +226,36 @@ export function usagePlan(
   decidedAt: number | null,
   policy: RetainPolicy,
 ): UsagePlan {
-  const times = grid(rng.fork('grid'), span.from, decidedAt === null ? span.until : Math.min(span.until, decidedAt));
+  const days = snapshotDays(
+    rng.fork('grid'),
+    span.from,
+    decidedAt === null ? span.until : Math.min(span.until, decidedAt),
+  );
   const [lo, hi] = LEVEL[account.segment];
+  const times = days.map(noonOf);
   const stepAt = decidedAt === null ? null : plantingIndex(rng.fork('place'), times, decidedAt, account, policy);
-  return { account, times, level: rng.range(lo, hi), stepAt, rng };
+  return { account, days, level: Math.round(rng.range(lo, hi)), stepAt, seed: Math.floor(rng.float() * 2 ** 32) };
 }
 
-/** The plan's active users within noise, with the two steps down of `dropPct` (0: none) where the plan places them. */
-export function usageSeries(plan: UsagePlan, dropPct: number): UsageSeries {
-  const noise = plan.rng.fork('noise');
+/** The plan's series within noise, stepping down `dropPct` (0: none) where the plan places the step. */
+export function usageSeries(plan: UsagePlan, dropPct: number, source: string): UsageSeries {
   const j = dropPct > 0 ? plan.stepAt : null;
-  const d = j !== null ? fullDropFor(dropPct) : 0;
-  const values = plan.times.map((_, i) => {
-    const factor = j === null || i < j ? 1 : i === j ? 1 - d / 2 : 1 - d;
-    return Math.round(plan.level * factor * (1 + noise.range(-NOISE, NOISE)));
-  });
+  const first = plan.days[0] ?? null;
   return {
     accountId: plan.account.id,
-    firstAt: plan.times[0] ?? 0,
-    values,
-    ...(j !== null ? { planted: { dropPct: Math.round(dropPct * 10) / 10, alertAt: plan.times[j + 3]! } } : {}),
+    spec: {
+      accountId: plan.account.id,
+      // No day at all (an account signed the last days): from after to, no snapshot.
+      from: first ?? '9999-12-31',
+      to: plan.days.at(-1) ?? '0000-01-01',
+      everyDays: 7,
+      activeUsers: plan.level,
+      dropPct: j === null ? 0 : dropPct,
+      dropFrom: j === null ? null : plan.days[j]!,
+      noisePct: NOISE_PCT,
+      source,
+    },
+    seed: plan.seed,
+    ...(j !== null ? { planted: { dropPct, alertAt: noonOf(plan.days[j + 2]!) } } : {}),
   };
 }

@@ -32,6 +32,7 @@ import { SaveEffortReadModelActivities } from '../../../../worker/src/activities
 import { ApiKeyStore } from '../../auth/api-key-store';
 import { SigningSecretStore } from '../../events/signing-secrets';
 import { DEMO_SOURCE, demoBookCounts, type DemoBook } from './demo-book';
+import { usageEvents } from './demo-usage';
 
 export interface DemoTarget {
   dataSource: DataSource;
@@ -128,14 +129,9 @@ async function writeHistoryEvents(db: DataSource, book: DemoBook): Promise<numbe
     batch = [];
   };
   for (const u of book.usage) {
-    for (const [i, activeUsers] of u.values.entries()) {
-      batch.push({
-        eventId: `usage-${u.accountId}-${i + 1}`,
-        accountId: u.accountId,
-        type: 'usage_snapshot',
-        occurredAt: new Date(u.firstAt + i * 7 * 86_400_000).toISOString(),
-        payload: { activeUsers },
-      });
+    for (const e of usageEvents(u)) {
+      // The pattern's ids are `<source>:<account>:<date>`: the inbox keeps the source apart.
+      batch.push({ ...e, eventId: e.eventId.slice(`${e.source}:`.length), accountId: u.accountId });
       if (batch.length >= 2000) await flush();
     }
   }
