@@ -11,6 +11,7 @@ import {
   activeWinBackPolicyVersions,
   appendAudit,
   insertPolicyAdoption,
+  latestPolicyAdoption,
   listPolicyAdoptions,
   lockPolicyAdoptions,
   type PolicyInForceState,
@@ -88,21 +89,22 @@ export class PolicyService {
    * audit-logged with the back-test that justified it, in one transaction.
    */
   async adopt(body: AdoptPolicyDto, by: Principal): Promise<PolicyInForceView> {
-    const before = await this.policies.state();
     const { version: given, ...settings } = body.policy;
     if (given !== undefined && (typeof given !== 'string' || given.trim() === ''))
       throw invalid(['policy.version: a non-empty string']);
-    let candidate: RetainPolicy;
-    try {
-      candidate = resolvePolicy(settings, before.policy);
-    } catch (error) {
-      if (error instanceof InvalidPolicyError) throw invalid(error.problems);
-      throw error;
-    }
     const reason = body.reason.trim();
     if (!reason) throw new ApiError('VALIDATION.FAILED', 'reason is empty', [{ field: 'reason', message: 'is empty' }]);
     const record = await this.db.transaction(async (em) => {
+      // One adoption at a time, each over the newest before it (not over what this process last read).
       await lockPolicyAdoptions(em);
+      const before = this.policies.stateFor(await latestPolicyAdoption(em));
+      let candidate: RetainPolicy;
+      try {
+        candidate = resolvePolicy(settings, before.policy);
+      } catch (error) {
+        if (error instanceof InvalidPolicyError) throw invalid(error.problems);
+        throw error;
+      }
       const taken = new Set([
         ...(await listPolicyAdoptions(em)).map((a) => a.version),
         this.config.policy.version,

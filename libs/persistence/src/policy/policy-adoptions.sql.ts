@@ -75,24 +75,12 @@ export async function listPolicyAdoptions(db: Queryable): Promise<Array<Omit<Pol
   const rows: Array<Omit<Row, 'policy'>> = await db.query(
     `SELECT seq, version, adopted_by, adopted_at, reason, backtest_id FROM policy_adoptions ORDER BY seq DESC`,
   );
-  return rows.map((r) => {
-    const { policy: _policy, ...rest } = toRecord({ ...r, policy: {} });
-    return rest;
-  });
-}
-
-/** Which of `versions` an adoption already carries. */
-export async function adoptedPolicyVersions(db: Queryable, versions: readonly string[]): Promise<Set<string>> {
-  if (versions.length === 0) return new Set();
-  const rows: Array<{ version: string }> = await db.query(
-    `SELECT version FROM policy_adoptions WHERE version = ANY($1::text[])`,
-    [versions],
-  );
-  return new Set(rows.map((r) => r.version));
-}
-
-/** How many adoptions there are (the next derived version's number starts after it). */
-export async function countPolicyAdoptions(db: Queryable): Promise<number> {
-  const rows: Array<{ n: string }> = await db.query(`SELECT count(*) AS n FROM policy_adoptions`);
-  return Number(rows[0]?.n ?? 0);
+  return rows.map((r) => ({
+    seq: Number(r.seq),
+    version: r.version,
+    adoptedBy: r.adopted_by,
+    adoptedAt: r.adopted_at,
+    reason: r.reason,
+    backtestId: r.backtest_id,
+  }));
 }

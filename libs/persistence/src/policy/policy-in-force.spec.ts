@@ -143,6 +143,25 @@ describe('PolicyInForce', () => {
     expect(problems).toEqual(['the policy in force could not be read; keeping the last one read']);
   });
 
+  it('stateFor: the policy in force for a given newest adoption, without a read', () => {
+    const db = fakeDb();
+    const p = new PolicyInForce(db, { policy: FILE_POLICY, source: 'file' }, { refreshMs: 5000, now });
+    const adopted = resolvePolicy({ version: 'given.1' });
+    expect(p.stateFor(null)).toEqual({ policy: FILE_POLICY, source: 'file', adoption: null });
+    expect(
+      p.stateFor({
+        seq: 4,
+        version: 'given.1',
+        policy: adopted as unknown as Record<string, unknown>,
+        adoptedBy: 'vp-1',
+        adoptedAt: new Date('2026-12-17T10:00:00Z'),
+        reason: 'why',
+        backtestId: null,
+      }),
+    ).toMatchObject({ policy: adopted, source: 'adoption', adoption: { seq: 4, adoptedBy: 'vp-1' } });
+    expect(db.reads).toBe(0);
+  });
+
   it('fixed: the deployment policy, never a read', async () => {
     const p = PolicyInForce.fixed(FILE_POLICY, 'file');
     expect(await p.state()).toEqual({ policy: FILE_POLICY, source: 'file', adoption: null });

@@ -74,7 +74,12 @@ export class PolicyInForce {
 
   /** This process adopted `record`: in force here at once, without waiting for the next read. */
   adopted(record: PolicyAdoptionRecord): void {
-    this.keep(this.fromAdoption(record), this.now());
+    this.keep(this.stateFor(record), this.now());
+  }
+
+  /** The policy in force when `record` is the newest adoption (null: none), without reading or keeping anything. */
+  stateFor(record: PolicyAdoptionRecord | null): PolicyInForceState {
+    return record ? this.fromAdoption(record) : this.deploymentState();
   }
 
   private deploymentState(): PolicyInForceState {
@@ -91,7 +96,7 @@ export class PolicyInForce {
       this.options.onProblem?.('the policy in force could not be read; keeping the last one read', error);
       return this.cached.state;
     }
-    return this.keep(record ? this.fromAdoption(record) : this.deploymentState(), startedAt);
+    return this.keep(this.stateFor(record), startedAt);
   }
 
   /** Keeps `state` unless a newer adoption is kept already (a read that began before this process adopted). */
