@@ -35,6 +35,11 @@ export interface BacktestRenewal {
   renewalDate: string;
   outcome: RenewalDecisionOutcome | null;
   decidedAt: string | null;
+  /**
+   * When the renewal was launched (its workflow started), if known: before it the account
+   * had no open renewal, so the alerts had no renewal modifier. Absent: open from the start.
+   */
+  launchedAt?: string | null;
 }
 
 /** A save effort on the account: running from `startedAt` until `endedAt` (null: still running). */

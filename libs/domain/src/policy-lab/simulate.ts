@@ -32,25 +32,34 @@ const t = (iso: string) => Date.parse(iso);
 
 /** The events in occurredAt order (then eventId), each id once, only those the catalogue accepts (as the workflow skips the rest). */
 export function replayOrder(events: readonly BacktestEvent[]): BacktestEvent[] {
-  const seen = new Set<string>();
-  return events
+  const sorted = events
     .filter((e) => Number.isFinite(t(e.occurredAt)) && validateEventPayload(e.type, e.payload).length === 0)
     .map((e, i) => ({ e, i, at: t(e.occurredAt) }))
-    .sort((a, b) => a.at - b.at || (a.e.eventId < b.e.eventId ? -1 : a.e.eventId > b.e.eventId ? 1 : a.i - b.i))
-    .map((x) => x.e)
-    .filter((e) => !seen.has(e.eventId) && seen.add(e.eventId) !== undefined);
+    .sort((a, b) => a.at - b.at || (a.e.eventId < b.e.eventId ? -1 : a.e.eventId > b.e.eventId ? 1 : a.i - b.i));
+  const seen = new Set<string>();
+  const out: BacktestEvent[] = [];
+  for (const { e } of sorted) {
+    if (seen.has(e.eventId)) continue;
+    seen.add(e.eventId);
+    out.push(e);
+  }
+  return out;
 }
 
 /**
- * The renewal date the rules and the severity modifiers see at `at`: the earliest
- * renewal on or after the account's local date that was not decided by then; null when
- * there is none.
+ * The renewal date the rules and the severity modifiers see at `at`, as the workflow's
+ * context reads it (the account's open renewal: launched, not decided, the earliest
+ * date): the earliest date of the renewals launched by then (when the history says when)
+ * and not decided by then; a renewal never decided counts until its date has passed
+ * (one cancelled would otherwise stay open forever), a renewal decided late until its
+ * decision. Null when there is none.
  */
 export function openRenewalDateAt(renewals: readonly BacktestRenewal[], at: number, timeZone: string): string | null {
   const today = localDateAt(new Date(at), timeZone);
   let next: string | null = null;
   for (const r of renewals) {
-    if (r.renewalDate < today || (r.decidedAt !== null && t(r.decidedAt) <= at)) continue;
+    if (r.launchedAt && t(r.launchedAt) > at) continue;
+    if (r.decidedAt !== null ? t(r.decidedAt) <= at : r.renewalDate < today) continue;
     if (next === null || r.renewalDate < next) next = r.renewalDate;
   }
   return next;
