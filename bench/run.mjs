@@ -21,6 +21,7 @@ const NAMES = [
   'live-status',
   'hostile-bodies',
   'metrics',
+  'policy-lab',
 ];
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));

@@ -100,6 +100,7 @@ export const EXPECTED_ACCESS: Record<string, string> = {
   'POST /policy/backtests': /*                          */ '--- --- YYY YYY --- --- YYY ---',
   'GET /policy/backtests/:id': /*                       */ '--- --- YYY YYY --- --- YYY ---',
   'POST /policy/backtests/:id/cancel': /*               */ '--- --- YYY YYY --- --- YYY ---',
+  'PUT /policy': /*                                     */ '--- --- YYY YYY --- --- --- ---',
 
   // A metrics list "shows" the world when its account's figures are counted for the caller.
   'GET /metrics/saves': /*                              */ 'Y-- YY- YYY YYY --- --- YYY ---',

@@ -1,7 +1,7 @@
 import { effortHoursOf, localDateAt } from '@retain/domain';
 import { anyRenewal } from '@retain/persistence';
 import { renewalWorkflowId } from '@retain/workflows';
-import { generateDemoBook, type DemoBook } from '../../apps/api/src/cli/demo/demo-book';
+import { demoBookCounts, generateDemoBook, type DemoBook } from '../../apps/api/src/cli/demo/demo-book';
 import { writeDemoBook, type DemoWriteSummary } from '../../apps/api/src/cli/demo/demo-writer';
 import { TestStack } from '../support/stack';
 
@@ -49,6 +49,19 @@ describe('the demo book end to end', () => {
       book.healthObservations.length,
     );
     expect(await count('SELECT count(*)::int AS n FROM read_model_rejections')).toBe(0);
+    // The recorded history a back-test replays: every usage snapshot and the year's signals, delivered (never relayed again).
+    const snapshots = demoBookCounts(book).usageSnapshots!;
+    expect(snapshots).toBeGreaterThan(30 * 4);
+    expect(
+      await count(
+        `SELECT count(*)::int AS n FROM inbound_events WHERE webhook_id = 'demo-history' AND type = 'usage_snapshot' AND delivered_at IS NOT NULL`,
+      ),
+    ).toBe(snapshots);
+    expect(
+      await count(
+        `SELECT count(*)::int AS n FROM inbound_events WHERE webhook_id = 'demo-history' AND type <> 'usage_snapshot'`,
+      ),
+    ).toBe(book.historyEvents.length);
     // The save metrics' columns, as the save-state writer keeps them: the hours, and the risk when the save started.
     const saves = await stack.db.query<Array<{ id: string; hours: number; risk: string | null }>>(
       `SELECT id, effort_hours::float AS hours, risk_category_at_start AS risk FROM save_efforts WHERE status <> 'active'`,

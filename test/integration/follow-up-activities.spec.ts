@@ -1,8 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { loadConfig } from '@retain/config';
-import { createDataSource } from '@retain/persistence';
-import { DEFAULT_POLICY, renewalOwnership } from '@retain/domain';
+import { PolicyInForce, createDataSource } from '@retain/persistence';
+import { DEFAULT_POLICY, renewalOwnership, resolvePolicy } from '@retain/domain';
 import type { PostSaveMonitoringState, RenewalState, WinBackState } from '@retain/workflows';
 import { FollowUpReadModelActivities } from '../../apps/worker/src/activities/follow-up.activities';
 import { RenewalReadModelActivities } from '../../apps/worker/src/activities/renewal-read-model.activities';
@@ -282,5 +282,26 @@ describe('post-save monitoring and win-back activities (PostgreSQL)', () => {
     expect(await launcher.launchFollowUp(launch)).toEqual({ started: true });
     expect(await launcher.launchFollowUp(launch)).toEqual({ started: false });
     expect(started).toEqual(['winback:acc-l:2027-01-15']);
+  });
+
+  it('starts a follow-up with the policy in force, not the one its starter carries', async () => {
+    const args: unknown[] = [];
+    const config = loadConfig({ DATABASE_URL: database.url, TEMPORAL_TASK_QUEUE: 'q-test', NODE_ENV: 'test' });
+    const adopted = resolvePolicy({ version: 'adopted.1', metrics: { alertLeadDays: 21 } });
+    const launcher = new FollowUpLauncher(
+      config,
+      new WorkerTemporalClient(config),
+      PolicyInForce.fixed(adopted, 'file'),
+    ).useStarter({
+      workflow: {
+        start: async (_type, options) => {
+          args.push(...options.args);
+          return undefined;
+        },
+      },
+    });
+    const input = { account: { id: 'acc-p' }, policy: DEFAULT_POLICY, startedBy: 'workflow:save:acc-p:2027-01-15' };
+    await launcher.launchFollowUp({ workflowType: 'winBackWorkflow', workflowId: 'winback:acc-p:2027-01-15', input });
+    expect(args).toEqual([{ ...input, policy: adopted }]);
   });
 });

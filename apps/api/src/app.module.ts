@@ -28,6 +28,7 @@ import { PolicyController } from './policy/policy.controller';
 import { PolicyService } from './policy/policy.service';
 import { BacktestsController } from './policy/backtests.controller';
 import { BacktestsService } from './policy/backtests.service';
+import { policyInForceProvider } from './policy/policy-in-force.provider';
 import { AlertsService } from './alerts/alerts.service';
 import { EventsController } from './events/events.controller';
 import { EventsService } from './events/events.service';
@@ -123,6 +124,7 @@ export class AppModule {
         // In this order: the body's shape is bounded before anything walks it.
         { provide: APP_INTERCEPTOR, useClass: InputLimitsInterceptor },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+        policyInForceProvider(config),
         AccessService,
         AccountFactsService,
         RenewalsService,

@@ -1,9 +1,10 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import {
   INBOX_NOTIFY_CHANNEL,
+  PolicyInForce,
   expireHeldEvents,
   lockUndeliveredEvents,
   markEventsDelivered,
@@ -65,6 +66,7 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly config: AppConfig,
     private readonly temporal: WorkerTemporalClient,
     @InjectDataSource() private readonly db: DataSource,
+    @Optional() private readonly policies: PolicyInForce = PolicyInForce.fixed(config.policy),
   ) {}
 
   /** For tests: send through this instead of Temporal. */
@@ -73,9 +75,10 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
     return this;
   }
 
-  private send(accountId: string, event: IntegrationEventSignal): Promise<void> {
+  private async send(accountId: string, event: IntegrationEventSignal): Promise<void> {
     if (this.sender) return this.sender.signalWithStart(accountId, event);
-    const input: AccountRiskInput = { accountId, policy: this.config.policy };
+    // The policy a workflow this starts begins with; one running keeps its own.
+    const input: AccountRiskInput = { accountId, policy: await this.policies.policy() };
     return this.temporal.client.workflow
       .signalWithStart(ACCOUNT_RISK_WORKFLOW_TYPE, {
         taskQueue: this.config.TEMPORAL_TASK_QUEUE,
@@ -162,8 +165,9 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
    * Expires, reason `lifetime`, up to EVENT_RELAY_BATCH_SIZE events held at or before
    * `now` minus the policy's holdDays (heldEventsExpireUpTo); returns how many.
    */
-  expireHeld(now: Date): Promise<number> {
-    return expireHeldEvents(this.db, heldEventsExpireUpTo(now, this.config.policy), this.config.EVENT_RELAY_BATCH_SIZE);
+  async expireHeld(now: Date): Promise<number> {
+    const upTo = heldEventsExpireUpTo(now, await this.policies.policy());
+    return expireHeldEvents(this.db, upTo, this.config.EVENT_RELAY_BATCH_SIZE);
   }
 
   /**

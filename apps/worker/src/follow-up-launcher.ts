@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { AppConfig } from '@retain/config';
+import { PolicyInForce } from '@retain/persistence';
 import type { FollowUpLaunch } from '@retain/workflows';
 import { WorkerTemporalClient } from './worker-temporal-client';
 
@@ -25,7 +26,9 @@ export interface WorkflowStarter {
  * Starts the workflows one workflow hands an account to (monitoring after a save,
  * win-back after a churn, a renewal after a win-back) as workflows of their own: they
  * outlive their starter, so they are not its children. Idempotent by workflow id: an
- * id that exists, running or ended, is never started again.
+ * id that exists, running or ended, is never started again. Like any workflow started
+ * now, a follow-up begins with the policy in force (an adopted one, docs/rulebook.md "The
+ * policy as a deployment setting"), not its starter's.
  */
 @Injectable()
 export class FollowUpLauncher {
@@ -34,6 +37,7 @@ export class FollowUpLauncher {
   constructor(
     private readonly config: AppConfig,
     private readonly temporal: WorkerTemporalClient,
+    @Optional() private readonly policies: PolicyInForce = PolicyInForce.fixed(config.policy),
   ) {}
 
   /** For tests: start through this client instead of connecting. */
@@ -46,12 +50,17 @@ export class FollowUpLauncher {
     return this.starter ?? this.temporal.client;
   }
 
+  private async withPolicyInForce(input: unknown): Promise<unknown> {
+    if (typeof input !== 'object' || input === null || !('policy' in input)) return input;
+    return { ...input, policy: await this.policies.policy() };
+  }
+
   readonly launchFollowUp = async (launch: FollowUpLaunch): Promise<{ started: boolean }> => {
     try {
       await this.client().workflow.start(launch.workflowType, {
         taskQueue: this.config.TEMPORAL_TASK_QUEUE,
         workflowId: launch.workflowId,
-        args: [launch.input],
+        args: [await this.withPolicyInForce(launch.input)],
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
       });

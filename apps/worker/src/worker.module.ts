@@ -17,6 +17,7 @@ import { FollowUpLauncher } from './follow-up-launcher';
 import { WorkerTemporalClient } from './worker-temporal-client';
 import { TemporalWorkerService } from './temporal-worker.service';
 import { WorkerMetrics } from './metrics/worker-metrics';
+import { policyInForceProvider } from './policy-in-force.provider';
 
 @Module({})
 export class WorkerModule {
@@ -37,6 +38,7 @@ export class WorkerModule {
       providers: [
         { provide: AppConfig, useValue: config },
         WorkerMetrics,
+        policyInForceProvider(config),
         RenewalReadModelActivities,
         SaveEffortReadModelActivities,
         FollowUpReadModelActivities,

@@ -35,3 +35,5 @@ export * from './metrics/alert-rollup.sql';
 export * from './metrics/programme-metrics.sql';
 export * from './metrics/programme-rollup.sql';
 export * from './policy-lab/policy-backtests.sql';
+export * from './policy/policy-adoptions.sql';
+export * from './policy/policy-in-force';

@@ -6,6 +6,7 @@ import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
 import { manualSuppressionBoundsErrors, validateManualSuppression } from '@retain/domain';
 import {
+  PolicyInForce,
   activeMonitoringSummaries,
   activeRenewalSummaries,
   activeSaveSummaries,
@@ -43,6 +44,7 @@ export class AccountsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly access: AccessService,
     private readonly facts: AccountFactsService,
+    private readonly policies: PolicyInForce = PolicyInForce.fixed(config.policy),
   ) {}
 
   /** Who stands to the account; 404 for an account Retain does not know. */
@@ -79,7 +81,8 @@ export class AccountsService {
     const now = new Date();
     const account = (await this.facts.read(accountId))!;
     const errors = validateManualSuppression(body);
-    if (!errors.length) errors.push(...manualSuppressionBoundsErrors(body, now, account.timeZone, this.config.policy));
+    const policy = await this.policies.policy();
+    if (!errors.length) errors.push(...manualSuppressionBoundsErrors(body, now, account.timeZone, policy));
     if (errors.length) throw new ApiError('VALIDATION.FAILED', 'The suppression window is not valid', errors);
     const suppression = {
       ...body,
@@ -87,7 +90,7 @@ export class AccountsService {
       by: p.id,
       at: now.toISOString(),
     };
-    const input: AccountRiskInput = { accountId, policy: this.config.policy };
+    const input: AccountRiskInput = { accountId, policy };
     try {
       await this.temporal.client.workflow.signalWithStart(ACCOUNT_RISK_WORKFLOW_TYPE, {
         taskQueue: this.config.TEMPORAL_TASK_QUEUE,

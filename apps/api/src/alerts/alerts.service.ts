@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
 import { ALERT_RULES, alertRuleTemplate, playbookTaskOverdue, type PlaybookTask } from '@retain/domain';
-import { listAlerts, readAlert } from '@retain/persistence';
+import { PolicyInForce, listAlerts, readAlert } from '@retain/persistence';
 import {
   acknowledgeAlertUpdate,
   accountRiskWorkflowId,
@@ -47,14 +47,15 @@ export class AlertsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly access: AccessService,
     private readonly config: AppConfig,
+    private readonly policies: PolicyInForce = PolicyInForce.fixed(config.policy),
   ) {}
 
   /** The alert rules as the policy in force sets them (a running account workflow keeps the policy it started with). */
-  catalogue(): {
+  async catalogue(): Promise<{
     policyVersion: string;
     rules: Array<{ id: string; group: string } & ReturnType<typeof alertRuleTemplate>>;
-  } {
-    const policy = this.config.policy;
+  }> {
+    const policy = await this.policies.policy();
     return {
       policyVersion: policy.version,
       rules: ALERT_RULES.map((r) => ({ id: r.id, group: r.group, ...alertRuleTemplate(r, policy) })),

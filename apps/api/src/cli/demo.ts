@@ -1,9 +1,12 @@
 /**
- * `npm run demo -- [--accounts 200] [--seed 1] [--force]`: fills a fresh database with a
- * seeded, realistic year of history for that many accounts (apps/api/src/cli/demo/),
- * and launches their next terms as real renewal workflows through the running api, so
- * the metrics, the forecast and the views have something to show. The same seed on the
- * same day gives the same book.
+ * `npm run demo -- [--accounts 200] [--seed 1] [--churn-usage-drops 30:0.85,40:0.60] [--force]`:
+ * fills a fresh database with a seeded, realistic year of history for that many accounts
+ * (apps/api/src/cli/demo/), and launches their next terms as real renewal workflows
+ * through the running api, so the metrics, the forecast and the views have something to
+ * show. The year's events, with every account's weekly usage snapshots, are the recorded
+ * history a back-test replays; the churners' usage decays before their churn at the
+ * rates given (known ground truth, demo/demo-usage.ts). The same seed on the same day
+ * gives the same book.
  *   DATABASE_URL   the database (npm run demo: the local one `npm start` runs)
  *   RETAIN_API_URL the api (default http://127.0.0.1:3000)
  *   RETAIN_API_KEY a cs_ops key (npm start prints one)
@@ -14,13 +17,16 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@retain/config';
 import { anyRenewal, createDataSource } from '@retain/persistence';
-import { generateDemoBook, type DemoBook } from './demo/demo-book';
+import { demoBookCounts, generateDemoBook, type DemoBook } from './demo/demo-book';
+import { DEFAULT_CHURN_USAGE_DROPS, parseChurnUsageDrops, type ChurnUsageDrop } from './demo/demo-usage';
 import { writeDemoBook, type DemoWriteSummary } from './demo/demo-writer';
 
-const USAGE = `usage: npm run demo -- [--accounts N] [--seed S] [--force]
-  --accounts  how many accounts (default 200, at most 100000)
-  --seed      the seed of the book (default 1): the same seed on the same day gives the same book
-  --force     write into a database that already has renewals
+const USAGE = `usage: npm run demo -- [--accounts N] [--seed S] [--churn-usage-drops PCT:SHARE,...] [--force]
+  --accounts           how many accounts (default 200, at most 100000)
+  --seed               the seed of the book (default 1): the same seed on the same day gives the same book
+  --churn-usage-drops  the churners' usage decay, e.g. 30:0.85,40:0.60 (the default): 85% of the churners
+                       drop at least 30% in active users before their churn, sustained, 60% at least 40%
+  --force              write into a database that already has renewals
 env: RETAIN_API_KEY (a cs_ops key: npm start prints one), RETAIN_API_URL (default http://127.0.0.1:3000)`;
 
 class UsageError extends Error {}
@@ -52,6 +58,11 @@ function report(book: DemoBook, written: DemoWriteSummary, seconds: number, base
     line('alerts', `${book.alerts.length} (${tally(book.alerts.map((a) => a.severity).sort())})`),
     line('health readings', String(book.healthObservations.length)),
     line(
+      'recorded events',
+      `${demoBookCounts(book).usageSnapshots} usage snapshots, ${book.historyEvents.length} other`,
+    ),
+    line('planted usage', plantedLine(book)),
+    line(
       'upcoming renewals',
       `${u.launched} launched${u.alreadyRunning ? `, ${u.alreadyRunning} already running` : ''}${u.rejected.length ? `, ${u.rejected.length} rejected` : ''} (${Object.entries(
         u.categories,
@@ -70,18 +81,41 @@ function report(book: DemoBook, written: DemoWriteSummary, seconds: number, base
   ].join('\n');
 }
 
+function plantedLine(book: DemoBook): string {
+  const t = book.usageGroundTruth;
+  const reaching = (pct: number) => t.bands.filter((b) => b.fromPct >= pct).reduce((n, b) => n + b.churners, 0);
+  const shares = t.drops.map(
+    (d) =>
+      `${reaching(d.atLeastPct)} (${((100 * reaching(d.atLeastPct)) / Math.max(1, t.churners)).toFixed(1)}%) drop ${d.atLeastPct}%+`,
+  );
+  return `${t.churners} churners: ${shares.join(', ')}${t.unplantable ? `; ${t.unplantable} without a place for a drop in time` : ''}`;
+}
+
+function churnUsageDrops(value: string | undefined): ChurnUsageDrop[] {
+  if (value === undefined) return [...DEFAULT_CHURN_USAGE_DROPS];
+  const parsed = parseChurnUsageDrops(value);
+  if ('problem' in parsed) throw new UsageError(`--churn-usage-drops: ${parsed.problem}`);
+  return parsed;
+}
+
 async function main(argv: string[]): Promise<number> {
-  let values: { accounts?: string; seed?: string; force?: boolean };
+  let values: { accounts?: string; seed?: string; force?: boolean; 'churn-usage-drops'?: string };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { accounts: { type: 'string' }, seed: { type: 'string' }, force: { type: 'boolean' } },
+      options: {
+        accounts: { type: 'string' },
+        seed: { type: 'string' },
+        force: { type: 'boolean' },
+        'churn-usage-drops': { type: 'string' },
+      },
     }));
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   const accounts = wholeNumber(values.accounts, 'accounts', 200, 100_000);
   const seed = wholeNumber(values.seed, 'seed', 1, 999_999_999);
+  const drops = churnUsageDrops(values['churn-usage-drops']);
   const apiKey = process.env.RETAIN_API_KEY;
   if (!apiKey) throw new UsageError('RETAIN_API_KEY is not set: use a cs_ops key (npm start prints one)');
   const baseUrl = process.env.RETAIN_API_URL ?? 'http://127.0.0.1:3000';
@@ -100,6 +134,7 @@ async function main(argv: string[]): Promise<number> {
       accounts,
       now: new Date(Math.floor(started / DAY) * DAY),
       policy: config.policy,
+      churnUsageDrops: drops,
     });
     const written = await writeDemoBook(book, {
       dataSource,

@@ -4,6 +4,7 @@ import { AppConfig } from '@retain/config';
 import { Webhook } from 'standardwebhooks';
 import type { DataSource } from 'typeorm';
 import {
+  PolicyInForce,
   assertAccountFacts,
   existingAccountIds,
   expireHeldBeyondCapacity,
@@ -130,6 +131,7 @@ export class EventsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: AppConfig,
     private readonly accountFacts: AccountFactsService,
+    private readonly policies: PolicyInForce = PolicyInForce.fixed(config.policy),
   ) {
     this.secrets = new SigningSecretStore(db);
   }
@@ -278,6 +280,7 @@ export class EventsService {
       ...(cursor ? { before: { heldAt: cursor[0]!, source: cursor[1]!, eventId: cursor[2]! } } : {}),
     });
     const iso = (d: Date | null) => (d ? d.toISOString() : null);
+    const policy = await this.policies.policy();
     const items = rows.slice(0, limit).map((r): HeldEvent => ({
       source: r.source,
       eventId: r.eventId,
@@ -287,7 +290,7 @@ export class EventsService {
       payload: r.payload,
       state: r.state,
       heldAt: r.heldAt.toISOString(),
-      expiresAt: r.state === 'held' ? heldEventExpiresAt(r.heldAt, this.config.policy).toISOString() : null,
+      expiresAt: r.state === 'held' ? heldEventExpiresAt(r.heldAt, policy).toISOString() : null,
       releasedAt: iso(r.releasedAt),
       deliveredAt: iso(r.deliveredAt),
       expiredAt: iso(r.expiredAt),
@@ -317,6 +320,7 @@ export class EventsService {
       this.db,
       valid.map((v) => v.accountId),
     );
+    const { maxPerSource } = (await this.policies.policy()).earlyWarning.heldEvents;
     return this.db.transaction(async (em) => {
       const unknown = [...new Set(valid.map((v) => v.accountId).filter((id) => !known.has(id)))];
       if (unknown.length) {
@@ -398,8 +402,7 @@ export class EventsService {
         }
       }
       // The source's share of held events: the oldest beyond it expire.
-      if (storing.some((v) => v.held && inserted.has(v.index)))
-        await expireHeldBeyondCapacity(em, p.id, this.config.policy.earlyWarning.heldEvents.maxPerSource);
+      if (storing.some((v) => v.held && inserted.has(v.index))) await expireHeldBeyondCapacity(em, p.id, maxPerSource);
       // Delivered on commit, not before: wakes the worker's relay at once.
       if (storing.some((v) => !v.held && inserted.has(v.index))) await notifyInbox(em);
       // The same event twice in one batch: the second is a duplicate too.

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
 import { promiseTransitionAllowed } from '@retain/domain';
-import { listWinBacks, readMonitoring, readWinBack, type StateRow } from '@retain/persistence';
+import { PolicyInForce, listWinBacks, readMonitoring, readWinBack, type StateRow } from '@retain/persistence';
 import {
   POST_SAVE_MONITORING_WORKFLOW_TYPE,
   completeMonitoringTaskUpdate,
@@ -57,6 +57,7 @@ export class FollowUpsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly access: AccessService,
     private readonly accounts: AccountFactsService,
+    private readonly policies: PolicyInForce = PolicyInForce.fixed(config.policy),
   ) {}
 
   /** Monitoring for an account Retain knows that was saved outside Retain: by its owner, his chain, or cs_ops. */
@@ -104,7 +105,7 @@ export class FollowUpsService {
         ownerId: p.ownerId,
         dueAt: new Date(p.dueAt).toISOString(),
       })),
-      policy: this.config.policy,
+      policy: await this.policies.policy(),
       startedBy: by.id,
     };
     // A monitoring continued as new still runs: describe() reports the latest run.

@@ -14,6 +14,7 @@ import {
   type ProgrammeMetricFigures,
 } from '@retain/domain';
 import {
+  PolicyInForce,
   readAlertMetricRows,
   readAlertRollupInput,
   readAlertRollupWindow,
@@ -43,10 +44,12 @@ export class AlertProgrammeMetricsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly access: AccessService,
     private readonly config: AppConfig,
+    private readonly policies: PolicyInForce = PolicyInForce.fixed(config.policy),
   ) {}
 
   /** Grouped by rule and severity unless groupBy says otherwise (an empty groupBy: the total alone). */
   async alerts(q: MetricsQuery, p: Principal, now: Date): Promise<MetricsReport<AlertMetricFigures>> {
+    const inForce = await this.policies.policy();
     const req = metricsRequest({ ...q, groupBy: q.groupBy ?? DEFAULT_ALERT_GROUP_BY }, ALERT_METRIC_DIMENSIONS, now);
     const { policyVersion, ...filters } = req.filters;
     if (policyVersion !== undefined)
@@ -54,7 +57,7 @@ export class AlertProgrammeMetricsService {
         'policyVersion',
         'alerts carry no policy version: GET /metrics/alerts takes no policyVersion',
       );
-    const policy = this.config.policy.metrics;
+    const policy = inForce.metrics;
     const read = await metricsRead(this.access, req, p);
     // Rollups answer an unscoped reader without CSM or team when they were built with the policy's outcome window
     // (read beside the sums: one round trip; a rollup of another window is not used).
@@ -72,14 +75,14 @@ export class AlertProgrammeMetricsService {
       ]);
       if (window === policy.alertOutcomeWindowDays) {
         const { total, groups } = alertMetricsFromRollup(input, split, policy);
-        return metricsReport(req, this.config.policy.version, 'rollups', total, groups);
+        return metricsReport(req, inForce.version, 'rollups', total, groups);
       }
     }
     const rows = await bounded(
       readAlertMetricRows(this.db, { ...read, filters, outcomeWindowDays: policy.alertOutcomeWindowDays }),
     );
     const { total, groups } = alertMetrics(rows, req.groupBy, policy, now);
-    return metricsReport(req, this.config.policy.version, 'rows', total, groups);
+    return metricsReport(req, inForce.version, 'rows', total, groups);
   }
 
   /**
@@ -88,18 +91,19 @@ export class AlertProgrammeMetricsService {
    * rollup has none), and few accounts scored after the period's end; else from the rows.
    */
   async programme(q: MetricsQuery, p: Principal, now: Date): Promise<MetricsReport<ProgrammeMetricFigures>> {
+    const inForce = await this.policies.policy();
     const req = metricsRequest(q, PROGRAMME_METRIC_DIMENSIONS, now);
     const read = await metricsRead(this.access, req, p);
-    const policy = this.config.policy.metrics;
+    const policy = inForce.metrics;
     if (rollupsAnswer(read, req.groupBy) && read.filters.policyVersion === undefined) {
       const rollup = await readProgrammeRollup(this.db, read);
       if (rollup !== null) {
         const { total, groups } = programmeMetricsFromRollup(rollup, req.period, req.groupBy, policy);
-        return metricsReport(req, this.config.policy.version, 'rollups', total, groups);
+        return metricsReport(req, inForce.version, 'rollups', total, groups);
       }
     }
     const rows = await bounded(readProgrammeMetricRows(this.db, read));
     const { total, groups } = programmeMetrics(rows, req.period, req.groupBy, policy);
-    return metricsReport(req, this.config.policy.version, 'rows', total, groups);
+    return metricsReport(req, inForce.version, 'rows', total, groups);
   }
 }

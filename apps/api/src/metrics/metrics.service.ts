@@ -22,6 +22,7 @@ import {
   type SaveMetrics,
 } from '@retain/domain';
 import {
+  PolicyInForce,
   readAtRiskRenewalRows,
   readForecastHistory,
   readForecastHistoryRollup,
@@ -52,15 +53,17 @@ export class MetricsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly access: AccessService,
     private readonly config: AppConfig,
+    private readonly policies: PolicyInForce = PolicyInForce.fixed(config.policy),
   ) {}
 
   async saves(q: MetricsQuery, p: Principal, now: Date): Promise<MetricsReport<SaveMetrics>> {
+    const inForce = await this.policies.policy();
     const req = metricsRequest(q, SAVE_DIMENSIONS, now);
     const read = await metricsRead(this.access, req, p);
     const [saves, atRisk] = await bounded(
       Promise.all([readSaveMetricRows(this.db, read), readAtRiskRenewalRows(this.db, read)]),
     );
-    const policy = this.config.policy.metrics;
+    const policy = inForce.metrics;
     const total = saveMetrics(saves, atRisk, policy);
     // Without groupBy the one group, keyed {}, is the total: not folded a second time.
     const groups = req.groupBy.length
@@ -69,15 +72,16 @@ export class MetricsService {
           atRisk: saveDimensionValue,
         }).map((g) => ({ key: g.key, ...saveMetrics(g.sets.saves, g.sets.atRisk, policy) }))
       : [{ key: {}, ...total }];
-    return metricsReport(req, this.config.policy.version, 'rows', total, groups);
+    return metricsReport(req, inForce.version, 'rows', total, groups);
   }
 
   async renewals(q: MetricsQuery, p: Principal, now: Date): Promise<MetricsReport<RenewalMetricsWithForecast>> {
+    const inForce = await this.policies.policy();
     const req = metricsRequest(q, RENEWAL_DIMENSIONS, now);
     const read = await metricsRead(this.access, req, p);
     const window = forecastWindow(req.period, req.today);
     const historyPeriod = forecastHistoryPeriod(req.today);
-    const policy = this.config.policy.metrics;
+    const policy = inForce.metrics;
     if (rollupsAnswer(read, req.groupBy)) {
       // The same figures from the rollups' sums per key (renewal-rollup.ts), grouped as the rows would be.
       const [due, next, history] = await Promise.all([
@@ -97,7 +101,7 @@ export class MetricsService {
             next: renewalRollupDimensionValue,
           }).map((g) => ({ key: g.key, ...fold(g.sets.due, g.sets.next) }))
         : [{ key: {}, ...total }];
-      return metricsReport(req, this.config.policy.version, 'rollups', total, groups);
+      return metricsReport(req, inForce.version, 'rollups', total, groups);
     }
     const [rows, upcoming, history] = await bounded(
       Promise.all([
@@ -118,6 +122,6 @@ export class MetricsService {
           upcoming: renewalDimensionValue,
         }).map((g) => ({ key: g.key, ...compute(g.sets.due, g.sets.upcoming) }))
       : [{ key: {}, ...total }];
-    return metricsReport(req, this.config.policy.version, 'rows', total, groups);
+    return metricsReport(req, inForce.version, 'rows', total, groups);
   }
 }

@@ -20,6 +20,7 @@ import {
   finishBacktest,
   insertBacktest,
   readBacktest,
+  PolicyInForce,
   type BacktestRow,
 } from '@retain/persistence';
 import {
@@ -59,6 +60,7 @@ export class BacktestsService {
     private readonly config: AppConfig,
     @InjectDataSource() private readonly db: DataSource,
     private readonly temporal: TemporalClientProvider,
+    private readonly policies: PolicyInForce = PolicyInForce.fixed(config.policy),
   ) {}
 
   /** The policies and sweep of a request, resolved and checked; a bad field is a 400 naming it. */
@@ -109,7 +111,8 @@ export class BacktestsService {
   }
 
   async start(dto: StartBacktestDto, p: Principal, now: Date, key?: string): Promise<BacktestAcceptedView> {
-    const { policies, sweep } = this.plan(dto, this.config.policy);
+    // `current` is the policy in force (an adopted one, else the deployment's): what a candidate is set against.
+    const { policies, sweep } = this.plan(dto, await this.policies.policy());
     // A retry with the same Idempotency-Key names the same back-test.
     const id = key
       ? `bt-${createHash('sha256').update(`${p.id}\n${key}`).digest('hex').slice(0, 24)}`

@@ -1,7 +1,10 @@
-import { Controller, Get } from '@nestjs/common';
+import { Body, Controller, Get, Put } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Access } from '../access/access.decorator';
+import type { Principal } from '../auth/api-key-store';
+import { CurrentPrincipal } from '../auth/roles.decorator';
 import { Operation } from '../openapi/operation.decorator';
+import { AdoptPolicyDto } from './dto/adopt-policy.dto';
 import { PolicyService } from './policy.service';
 import { PolicyInForceView, PolicyVersionsView } from './policy.view';
 
@@ -14,11 +17,24 @@ export class PolicyController {
   @Access(['policy', 'read'])
   @Operation({
     id: 'getPolicy',
-    summary: 'The policy in force: its version, where it comes from, and every setting',
+    summary: 'The policy in force: its version, where it comes from (defaults, file or adoption), and every setting',
     ok: { status: 200, type: PolicyInForceView, description: 'The policy' },
   })
-  inForce(): PolicyInForceView {
+  inForce(): Promise<PolicyInForceView> {
     return this.policy.inForce();
+  }
+
+  @Put()
+  @Access(['policy', 'adopt'])
+  @Operation({
+    id: 'adoptPolicy',
+    summary:
+      'Adopt a candidate policy as the next version: new workflows start with it, running ones keep theirs (audit-logged with its back-test)',
+    ok: { status: 200, type: PolicyInForceView, description: 'The policy now in force' },
+    body: true,
+  })
+  adopt(@Body() body: AdoptPolicyDto, @CurrentPrincipal() p: Principal): Promise<PolicyInForceView> {
+    return this.policy.adopt(body, p);
   }
 
   @Get('versions')
@@ -26,7 +42,7 @@ export class PolicyController {
   @Operation({
     id: 'listPolicyVersions',
     summary:
-      'The policy versions running workflows still carry (each keeps the one it started with), and the one in force',
+      'The policy versions running workflows still carry (each keeps the one it started with), the one in force, and every adoption',
     ok: { status: 200, type: PolicyVersionsView, description: 'The versions' },
   })
   versions(): Promise<PolicyVersionsView> {

@@ -2,44 +2,58 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
+import { InvalidPolicyError, resolvePolicy, type RetainPolicy } from '@retain/domain';
 import {
+  PolicyInForce,
   activeMonitoringPolicyVersions,
   activeRenewalPolicyVersions,
   activeSavePolicyVersions,
   activeWinBackPolicyVersions,
+  appendAudit,
+  insertPolicyAdoption,
+  latestPolicyAdoption,
+  listPolicyAdoptions,
+  lockPolicyAdoptions,
+  type PolicyInForceState,
 } from '@retain/persistence';
-import type { PolicyInForceView, PolicyVersionView } from './policy.view';
+import type { Principal } from '../auth/api-key-store';
+import { ApiError } from '../problems/error-codes';
+import type { AdoptPolicyDto } from './dto/adopt-policy.dto';
+import type { PolicyInForceView, PolicyVersionView, PolicyVersionsView } from './policy.view';
 
 type Kind = keyof PolicyVersionView['running'];
 
+/** A derived version's suffix: `<base>+adopted.<n>`. */
+const ADOPTED_SUFFIX = /\+adopted\.\d+$/;
+
 /**
- * The policy in force (the deployment's, docs/rulebook.md "The policy as a deployment
- * setting") and the versions running workflows still carry: a workflow keeps the policy
- * it started with, so after a change both run side by side until the old ones end.
+ * The policy in force and the versions running workflows still carry: a workflow keeps
+ * the policy it started with, so after a change both run side by side until the old ones
+ * end. The policy in force is the newest one adopted (`PUT /policy`), or the deployment's
+ * (docs/rulebook.md "The policy as a deployment setting"); PolicyInForce says which.
  */
 @Injectable()
 export class PolicyService {
   constructor(
     private readonly config: AppConfig,
     @InjectDataSource() private readonly db: DataSource,
+    private readonly policies: PolicyInForce,
   ) {}
 
-  inForce(): PolicyInForceView {
-    return {
-      version: this.config.policy.version,
-      source: this.config.RETAIN_POLICY_FILE ? 'file' : 'defaults',
-      policy: this.config.policy as unknown as Record<string, unknown>,
-    };
+  async inForce(): Promise<PolicyInForceView> {
+    return stateView(await this.policies.state());
   }
 
-  async versions(): Promise<{ items: PolicyVersionView[] }> {
-    const counts: Array<[Kind, Array<{ version: string; count: number }>]> = await Promise.all([
+  async versions(): Promise<PolicyVersionsView> {
+    const [state, adoptions, ...counts] = await Promise.all([
+      this.policies.state(),
+      listPolicyAdoptions(this.db),
       activeRenewalPolicyVersions(this.db).then((rows): [Kind, typeof rows] => ['renewals', rows]),
       activeSavePolicyVersions(this.db).then((rows): [Kind, typeof rows] => ['saves', rows]),
       activeMonitoringPolicyVersions(this.db).then((rows): [Kind, typeof rows] => ['monitorings', rows]),
       activeWinBackPolicyVersions(this.db).then((rows): [Kind, typeof rows] => ['winBacks', rows]),
     ]);
-    const current = this.config.policy.version;
+    const current = state.policy.version;
     const byVersion = new Map<string, PolicyVersionView>();
     const entry = (version: string): PolicyVersionView => {
       let v = byVersion.get(version);
@@ -55,6 +69,114 @@ export class PolicyService {
     const items = [...byVersion.values()].sort(
       (a, b) => Number(b.inForce) - Number(a.inForce) || total(b) - total(a) || a.version.localeCompare(b.version),
     );
-    return { items };
+    return {
+      items,
+      adoptions: adoptions.map((a) => ({
+        version: a.version,
+        inForce: state.source === 'adoption' && a.version === current,
+        adoptedBy: a.adoptedBy,
+        adoptedAt: a.adoptedAt.toISOString(),
+        reason: a.reason,
+        backtestId: a.backtestId,
+      })),
+    };
   }
+
+  /**
+   * Makes a candidate the policy in force, for every workflow started from now on (those
+   * running keep theirs): checked like RETAIN_POLICY_FILE (resolvePolicy over the policy in
+   * force; a bad setting is a 400 naming it, and nothing changes), versioned, stored and
+   * audit-logged with the back-test that justified it, in one transaction.
+   */
+  async adopt(body: AdoptPolicyDto, by: Principal): Promise<PolicyInForceView> {
+    const { version: given, ...settings } = body.policy;
+    if (given !== undefined && (typeof given !== 'string' || given.trim() === ''))
+      throw invalid(['policy.version: a non-empty string']);
+    const reason = body.reason.trim();
+    if (!reason) throw new ApiError('VALIDATION.FAILED', 'reason is empty', [{ field: 'reason', message: 'is empty' }]);
+    const record = await this.db.transaction(async (em) => {
+      // One adoption at a time, each over the newest before it (not over what this process last read).
+      await lockPolicyAdoptions(em);
+      const before = this.policies.stateFor(await latestPolicyAdoption(em));
+      let candidate: RetainPolicy;
+      try {
+        candidate = resolvePolicy(settings, before.policy);
+      } catch (error) {
+        if (error instanceof InvalidPolicyError) throw invalid(error.problems);
+        throw error;
+      }
+      const taken = new Set([
+        ...(await listPolicyAdoptions(em)).map((a) => a.version),
+        this.config.policy.version,
+        before.policy.version,
+      ]);
+      const version = nextVersion(given?.trim(), before.policy.version, taken);
+      const adopted = await insertPolicyAdoption(em, {
+        version,
+        policy: { ...candidate, version },
+        adoptedBy: by.id,
+        reason,
+        backtestId: body.backtestId ?? null,
+      });
+      await appendAudit(em, [
+        {
+          actorId: by.id,
+          actorRole: by.role,
+          action: 'policy.adopted',
+          subjectType: 'policy',
+          subjectId: version,
+          detail: {
+            version,
+            backtestId: adopted.backtestId,
+            reason,
+            replaces: before.policy.version,
+            replacesSource: before.source,
+            settings: body.policy,
+          },
+          at: adopted.adoptedAt,
+        },
+      ]);
+      return adopted;
+    });
+    this.policies.adopted(record);
+    return stateView(await this.policies.state());
+  }
+}
+
+function invalid(problems: string[]): ApiError {
+  return new ApiError(
+    'POLICY.INVALID',
+    `invalid policy: ${problems.join('; ')}`,
+    problems.map((p) => ({ field: p.split(':')[0]!, message: p })),
+  );
+}
+
+/**
+ * The new version: the one given, when no adoption or deployment has it yet; otherwise
+ * `<base>+adopted.<n>`, `base` the given (or the in-force) version without a derived
+ * suffix and `n` the first number not taken.
+ */
+export function nextVersion(given: string | undefined, inForce: string, taken: ReadonlySet<string>): string {
+  if (given && !taken.has(given)) return given;
+  const base = (given ?? inForce).replace(ADOPTED_SUFFIX, '');
+  let n = 1;
+  while (taken.has(`${base}+adopted.${n}`)) n += 1;
+  return `${base}+adopted.${n}`;
+}
+
+function stateView(s: PolicyInForceState): PolicyInForceView {
+  return {
+    version: s.policy.version,
+    source: s.source,
+    adoption: s.adoption
+      ? {
+          adoptedBy: s.adoption.adoptedBy,
+          adoptedAt: s.adoption.adoptedAt.toISOString(),
+          reason: s.adoption.reason,
+          backtestId: s.adoption.backtestId,
+        }
+      : null,
+    ...(s.problem ? { problem: s.problem } : {}),
+    policy: s.policy as unknown as Record<string, unknown>,
+  };
 }

@@ -94,6 +94,7 @@ export const ERROR_CATALOGUE = {
   'BACKTEST.NOT_DONE': { status: 409, title: 'The back-test is not done; its report comes when it is' },
   'BACKTEST.NO_SWEEP': { status: 404, title: 'The back-test has no threshold sweep to chart' },
   'BACKTEST.ENDED': { status: 409, title: 'The back-test has ended already (done, failed or cancelled)' },
+  'POLICY.INVALID': { status: 400, title: 'The candidate policy is not valid' },
   'METRICS.TOO_BROAD': {
     status: 400,
     title: 'The metrics request reads more rows than one request may; narrow the period or filter it',

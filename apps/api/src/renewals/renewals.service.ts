@@ -6,7 +6,14 @@ import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
 import { InvalidPolicyError, canonicalJson, daysUntilRenewal, resolvePolicy } from '@retain/domain';
-import { listRenewalAudit, listRenewalTasks, listRenewals, readRenewal, type RenewalRecord } from '@retain/persistence';
+import {
+  PolicyInForce,
+  listRenewalAudit,
+  listRenewalTasks,
+  listRenewals,
+  readRenewal,
+  type RenewalRecord,
+} from '@retain/persistence';
 import { RENEWAL_WORKFLOW_TYPE, renewalWorkflowId, type RenewalWorkflowInput } from '@retain/workflows';
 import { AccessService } from '../access/access.service';
 import { AccountFactsService, profileChanges } from '../accounts/account-facts.service';
@@ -64,6 +71,7 @@ export class RenewalsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly access: AccessService,
     private readonly accounts: AccountFactsService,
+    private readonly policies: PolicyInForce = PolicyInForce.fixed(config.policy),
   ) {}
 
   /**
@@ -74,7 +82,7 @@ export class RenewalsService {
   async launch(dto: CreateRenewalDto, by: Principal, now: Date): Promise<RenewalLaunchView> {
     let policy;
     try {
-      policy = resolvePolicy(dto.policy, this.config.policy);
+      policy = resolvePolicy(dto.policy, await this.policies.policy());
     } catch (error) {
       if (error instanceof InvalidPolicyError) {
         throw new ApiError(

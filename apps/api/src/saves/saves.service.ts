@@ -12,6 +12,7 @@ import {
   type Role,
 } from '@retain/domain';
 import {
+  PolicyInForce,
   appendAudit,
   listSaves,
   readSaveDebrief,
@@ -113,6 +114,7 @@ export class SavesService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly access: AccessService,
     private readonly accounts: AccountFactsService,
+    private readonly policies: PolicyInForce = PolicyInForce.fixed(config.policy),
   ) {}
 
   /**
@@ -157,7 +159,7 @@ export class SavesService {
       rootCause: dto.rootCause,
       budgetRelated: dto.budgetRelated ?? false,
       strategicFlags: { ...(dto.strategicFlags ?? {}) },
-      policy: this.config.policy,
+      policy: await this.policies.policy(),
       startedBy: by.id,
     };
     const ended = (status: string) =>

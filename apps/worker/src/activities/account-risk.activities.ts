@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
 import { ALERT_ESCALATION_ROLES, escalationRecipient, type AlertEscalationRole } from '@retain/domain';
 import {
+  PolicyInForce,
   appendAudit,
   managementChainAbove,
   notifiedAlertIds,
@@ -41,6 +42,7 @@ export class AccountRiskReadModelActivities implements Omit<AccountRiskActivitie
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: AppConfig,
     @Optional() private readonly metrics?: WorkerMetrics,
+    @Optional() private readonly policies: PolicyInForce = PolicyInForce.fixed(config.policy),
   ) {}
 
   readonly recordHealthReading = async (r: HealthReadingRecord): Promise<void> => {
@@ -133,8 +135,9 @@ export class AccountRiskReadModelActivities implements Omit<AccountRiskActivitie
       timeZone: n.timeZone,
     };
     const raised = new Date(n.raisedAt);
+    const policy = await this.policies.policy();
     const due = [null, ...people.map((id) => ({ id, timeZone: zoneOf.get(id) ?? null }))].map((p) =>
-      deliveryFor(timing, p, raised, this.config.policy).at.getTime(),
+      deliveryFor(timing, p, raised, policy).at.getTime(),
     );
     const deliverAfter = new Date(Math.min(Date.parse(n.deliverAfter), ...due));
     const written = await upsertAlertNotification(this.db, {

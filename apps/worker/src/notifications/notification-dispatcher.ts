@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { createHash } from 'node:crypto';
 import { AppConfig } from '@retain/config';
 import {
+  PolicyInForce,
   completeDeliveredNotifications,
   completeWithoutDeliveries,
   insertDeliveries,
@@ -121,6 +122,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
     webhook: WebhookChannel,
     email: EmailChannel,
     @Optional() private readonly metrics?: WorkerMetrics,
+    @Optional() private readonly policies: PolicyInForce = PolicyInForce.fixed(config.policy),
   ) {
     this.channels = new Map<ChannelName, NotificationChannel>([
       [webhook.name, webhook],
@@ -168,6 +170,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
    * PostgreSQL's now() has microseconds, a Date has not.
    */
   private async expand(now: Date, limit: number): Promise<number> {
+    const policy = await this.policies.policy();
     return this.db.transaction(async (em) => {
       const due = await lockDueNotifications(em, now, limit);
       if (due.length === 0) return 0;
@@ -193,7 +196,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
         recipient: string,
         person: { id: string; timeZone: string | null } | null,
       ) => {
-        const when = deliveryFor(timingOf.get(key)!, person, now, this.config.policy);
+        const when = deliveryFor(timingOf.get(key)!, person, now, policy);
         rows.push({ key, channel, recipient, at: when.at, digest: when.digest });
       };
       if (this.config.NOTIFY_WEBHOOK_URL)

@@ -113,6 +113,8 @@ export const ACCESS = {
   /** The policy in force and the versions running workflows carry: the rulebook's numbers, not an account's data. */
   policy: {
     read: { csm: 'any', csm_manager: 'any', director: 'any', vp: 'any', cs_ops: 'any' },
+    /** Adopting a candidate as the next version (`PUT /policy`): the programme's leaders, not cs_ops who runs it. */
+    adopt: { director: 'any', vp: 'any' },
   },
   /**
    * Back-tests of candidate policies over the whole recorded history (docs/policy-lab.md):

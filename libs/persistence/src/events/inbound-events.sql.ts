@@ -68,6 +68,38 @@ export async function insertInboundEvents(
   return rows.map((r) => r.event_id);
 }
 
+/**
+ * Stores events of a recorded history (the demo book's year) as already delivered: the
+ * account workflows of that history applied them, so the relay never sends them again;
+ * a back-test replays them. A (source, event id) already stored is skipped; returns how
+ * many were stored.
+ */
+export async function insertDeliveredHistoryEvents(
+  db: Queryable,
+  source: string,
+  webhookId: string,
+  events: ReadonlyArray<Omit<InboundEvent, 'held'>>,
+): Promise<number> {
+  if (events.length === 0) return 0;
+  const rows: Array<{ event_id: string }> = await db.query(
+    `INSERT INTO inbound_events (source, event_id, principal_id, account_id, type, occurred_at, payload, webhook_id,
+                                 received_at, delivered_at, delivery_attempts)
+     SELECT $1, e.event_id, $1, e.account_id, e.type, e.occurred_at, e.payload, $2, e.occurred_at, e.occurred_at, 1
+       FROM unnest($3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[]) AS e(event_id, account_id, type, occurred_at, payload)
+     ON CONFLICT (source, event_id) DO NOTHING RETURNING event_id`,
+    [
+      source,
+      webhookId,
+      events.map((v) => v.eventId),
+      events.map((v) => v.accountId),
+      events.map((v) => v.type),
+      events.map((v) => v.occurredAt),
+      events.map((v) => JSON.stringify(v.payload)),
+    ],
+  );
+  return rows.length;
+}
+
 /** An `account_updated` event Retain itself puts into the inbox (a change of an account's people through the api). */
 export async function insertInternalAccountUpdate(
   db: Queryable,

@@ -65,9 +65,12 @@ export class MetricsAlertRollups1797469200000 implements MigrationInterface {
 
     // The writers of one account's alerts, renewals, saves and segment take turns (until commit), so each trigger's
     // reads see the other writers' committed rows: an alert written while its account's save starts gets its verdict.
+    // The lock is one of 128, by the account's hash: a transaction that writes many accounts (a demo book, an
+    // import) holds at most 128 advisory locks, where one per account filled the shared lock table ("out of shared
+    // memory"); accounts that share a lock only take turns for the length of a write.
     await q.query(`
       CREATE FUNCTION metrics_alert_lock(p_account text) RETURNS void LANGUAGE sql AS $$
-        SELECT pg_advisory_xact_lock(hashtext('metrics_alert_rollup'), hashtext(p_account))
+        SELECT pg_advisory_xact_lock(hashtext('metrics_alert_rollup'), hashtext(p_account) & 127)
       $$`);
     // When a save ended (its outcome, or its hand-off when it exited without one), null while it runs: as the plain read has it.
     await q.query(`

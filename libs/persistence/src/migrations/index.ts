@@ -21,6 +21,7 @@ import { MetricsAlertRollups1797469200000 } from './202612170100-metrics-alert-r
 import { MetricsRenewalRollups1797476400000 } from './202612170300-metrics-renewal-rollups';
 import { MetricsProgrammeRollups1797480000000 } from './202612170400-metrics-programme-rollups';
 import { PolicyBacktests1797483600000 } from './202612170500-policy-backtests';
+import { PolicyAdoptions1797487200000 } from './202612170600-policy-adoptions';
 
 /** Every migration, in order. New ones are appended here. */
 export const MIGRATIONS = [
@@ -47,4 +48,5 @@ export const MIGRATIONS = [
   MetricsRenewalRollups1797476400000,
   MetricsProgrammeRollups1797480000000,
   PolicyBacktests1797483600000,
+  PolicyAdoptions1797487200000,
 ];

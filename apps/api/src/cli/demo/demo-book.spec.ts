@@ -8,6 +8,7 @@ import {
 } from '@retain/domain';
 import { demoBookCounts, generateDemoBook, HISTORY_ALERT_SEQ_FROM, type DemoBook } from './demo-book';
 import { mulberry32, Rng } from './demo-random';
+import { usageEvents } from './demo-usage';
 
 const DAY = 86_400_000;
 const NOW = new Date('2026-12-10T00:00:00.000Z');
@@ -216,6 +217,8 @@ describe('the demo book', () => {
         saves: b.saves.length,
         alerts: b.alerts.length,
         healthObservations: b.healthObservations.length,
+        usageSnapshots: b.usage.reduce((n, u) => n + usageEvents(u).length, 0),
+        historyEvents: b.historyEvents.length,
         upcoming: b.upcoming.length,
       });
     });

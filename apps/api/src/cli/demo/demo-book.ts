@@ -14,6 +14,10 @@
  *   effort and outcome. Closed history only: nothing in it needs a running workflow.
  * - The next term of every account that stays, for the forecast: launched later as a
  *   real renewal workflow, with the health events that classify it (`upcoming`).
+ * - Every account's weekly product usage (active users) and known ground truth for the
+ *   policy lab: churners whose usage decays before their churn at the rates asked for,
+ *   everyone else within noise (demo-usage.ts); with the year's other events they are the
+ *   recorded history (`inbound_events`) a back-test replays.
  *
  * Pure and deterministic: the same options (seed, number of accounts, `now`, policy)
  * give the same book, row for row. No clock, no I/O.
@@ -50,6 +54,18 @@ import {
   SURVEY_COMPLAINTS,
 } from './demo-names';
 import { Rng } from './demo-random';
+import {
+  DEFAULT_CHURN_USAGE_DROPS,
+  plantedDropPct,
+  usageBands,
+  usageEvents,
+  usagePlan,
+  usageSeries,
+  type ChurnUsageDrop,
+  type UsageBand,
+  type UsagePlan,
+  type UsageSeries,
+} from './demo-usage';
 
 export { DEMO_SOURCE, HISTORY_ALERT_SEQ_FROM } from './demo-alerts';
 
@@ -64,6 +80,18 @@ export interface DemoBookOptions {
   now: Date;
   /** The policy in force (the one the api and the worker load). */
   policy: RetainPolicy;
+  /** The churners' planted usage drops (default: 85% drop 30% or more, 60% 40% or more). */
+  churnUsageDrops?: readonly ChurnUsageDrop[];
+}
+
+/** The ground truth the book plants: how many churners drop how far before their churn. */
+export interface DemoUsageGroundTruth {
+  drops: ChurnUsageDrop[];
+  churners: number;
+  /** Per band of measured drop, the churners planted in it. */
+  bands: UsageBand[];
+  /** Churners whose history had no place for a drop the usage rule would see in time (planted in the lowest band). */
+  unplantable: number;
 }
 
 export interface DemoPrincipal {
@@ -107,6 +135,11 @@ export interface DemoBook {
   alerts: AlertRecord[];
   /** Health readings: one per health-score event of the year. */
   healthObservations: HealthObservation[];
+  /** Every account's weekly active users (usage_snapshot events of the history). */
+  usage: UsageSeries[];
+  /** The year's other integration events, as the accounts' workflows applied them. */
+  historyEvents: Array<DemoEvent & { accountId: string }>;
+  usageGroundTruth: DemoUsageGroundTruth;
   upcoming: DemoUpcoming[];
   /** The principals the CLI names: the director (who looks at the metrics), CS ops, the integration. */
   directorId: string;
@@ -574,11 +607,15 @@ export function generateDemoBook(options: DemoBookOptions): DemoBook {
     saves: [],
     alerts: [],
     healthObservations: [],
+    usage: [],
+    historyEvents: [],
+    usageGroundTruth: { drops: [], churners: 0, bands: [], unplantable: 0 },
     upcoming: [],
     directorId: org.director,
     opsId: org.ops,
     integrationId: DEMO_SOURCE,
   };
+  const usage: Array<{ plan: UsagePlan; churned: boolean; rank: number }> = [];
   for (let i = 1; i <= count; i++) {
     const id = `demo-acc-${String(i).padStart(4, '0')}`;
     const rng = root.fork(id);
@@ -664,6 +701,24 @@ export function generateDemoBook(options: DemoBookOptions): DemoBook {
     if (year.renewal) book.renewals.push(year.renewal);
     if (year.save) book.saves.push(year.save);
     book.alerts.push(...year.alerts);
+    for (const e of year.events) book.historyEvents.push({ ...e, accountId: id });
+    // Product usage from before the year (the usage rule's baseline) or since the account signed, until now or its churn.
+    const churned = finalDecision?.outcome === 'churned';
+    const usageFrom =
+      story === 'new_logo'
+        ? Math.max(Date.parse(`${customerSince}T00:00:00Z`), now - 365 * DAY)
+        : now - (365 + USAGE_HISTORY_BEFORE_DAYS) * DAY;
+    usage.push({
+      plan: usagePlan(
+        rng.fork('usage'),
+        { id, segment, vertical, timeZone: account.timeZone },
+        { from: usageFrom, until: now - 2 * DAY },
+        churned ? Date.parse(finalDecision.decidedAt) : null,
+        policy,
+      ),
+      churned,
+      rank: rng.fork('usage-rank').float(),
+    });
     for (const e of year.events) {
       if (e.type !== 'health_score') continue;
       book.healthObservations.push({
@@ -709,7 +764,41 @@ export function generateDemoBook(options: DemoBookOptions): DemoBook {
       });
     }
   }
+  plantUsage(book, usage, options.churnUsageDrops ?? DEFAULT_CHURN_USAGE_DROPS, root.fork('usage-drops'));
   return book;
+}
+
+/** Weeks of usage before the year: the usage rule's baseline for a drop early in it. */
+const USAGE_HISTORY_BEFORE_DAYS = 91;
+
+/**
+ * The usage series of the book: each churner in its band of the planted drops (exact
+ * counts, by the churners' drawn order; those with a place for a drop first, highest band
+ * first), everyone else level within noise.
+ */
+function plantUsage(
+  book: DemoBook,
+  usage: ReadonlyArray<{ plan: UsagePlan; churned: boolean; rank: number }>,
+  drops: readonly ChurnUsageDrop[],
+  rng: Rng,
+): void {
+  const churners = usage.filter((u) => u.churned);
+  const bands = usageBands(drops, churners.length);
+  const ordered = [...churners].sort(
+    (a, b) => Number(a.plan.stepAt === null) - Number(b.plan.stepAt === null) || a.rank - b.rank,
+  );
+  const dropOf = new Map<string, number>();
+  let next = 0;
+  let unplantable = 0;
+  for (const band of [...bands].reverse()) {
+    for (let k = 0; k < band.churners; k++) {
+      const u = ordered[next++]!;
+      if (band.fromPct > 0 && u.plan.stepAt === null) unplantable += 1;
+      dropOf.set(u.plan.account.id, plantedDropPct(rng.fork(u.plan.account.id), band));
+    }
+  }
+  for (const u of usage) book.usage.push(usageSeries(u.plan, dropOf.get(u.plan.account.id) ?? 0, DEMO_SOURCE));
+  book.usageGroundTruth = { drops: [...drops], churners: churners.length, bands, unplantable };
 }
 
 /** How many rows of each kind the book has (what the CLI prints). */
@@ -721,6 +810,8 @@ export function demoBookCounts(book: DemoBook): Record<string, number> {
     saves: book.saves.length,
     alerts: book.alerts.length,
     healthObservations: book.healthObservations.length,
+    usageSnapshots: book.usage.reduce((n, u) => n + usageEvents(u).length, 0),
+    historyEvents: book.historyEvents.length,
     upcoming: book.upcoming.length,
   };
 }

@@ -7,7 +7,9 @@
  * - the history through the worker's own read-model activities (the account facts as
  *   cs_ops states them, then each renewal, save, alert and health reading exactly as
  *   the workflows' activities write them, with their tasks, audit trails and audit
- *   acts), so every view renders them as it renders a real workflow's rows;
+ *   acts), so every view renders them as it renders a real workflow's rows; and its
+ *   integration events (the year's signals and every account's weekly usage snapshots)
+ *   into the inbox as delivered, the recorded history a back-test replays;
  * - the next twelve months as real renewal workflows, launched through the api
  *   (`POST /renewals/batch` with a cs_ops key, like the CSV import) and classified by
  *   their health events, posted signed to `POST /events` as the integration.
@@ -19,6 +21,7 @@ import type { AppConfig } from '@retain/config';
 import {
   assertAccountFacts,
   countReadModelRejections,
+  insertDeliveredHistoryEvents,
   recordHealthObservation,
   renewalCategories,
 } from '@retain/persistence';
@@ -28,7 +31,8 @@ import { RenewalReadModelActivities } from '../../../../worker/src/activities/re
 import { SaveEffortReadModelActivities } from '../../../../worker/src/activities/save-effort.activities';
 import { ApiKeyStore } from '../../auth/api-key-store';
 import { SigningSecretStore } from '../../events/signing-secrets';
-import { demoBookCounts, type DemoBook } from './demo-book';
+import { DEMO_SOURCE, demoBookCounts, type DemoBook } from './demo-book';
+import { usageEvents } from './demo-usage';
 
 export interface DemoTarget {
   dataSource: DataSource;
@@ -80,13 +84,77 @@ async function post(api: DemoTarget['api'], path: string, body: string, headers:
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * The book's history (the people aside, and the upcoming renewals): the account facts,
+ * health readings, renewals, saves and alerts through the workflows' own activities, and
+ * the recorded events into the inbox, delivered. Fails when the database refused a write.
+ */
+export async function writeDemoHistory(
+  book: DemoBook,
+  db: DataSource,
+  config: AppConfig,
+  log: (line: string) => void = () => undefined,
+): Promise<void> {
+  const rejectionsBefore = await countReadModelRejections(db);
+  // Through the activities the workflows write with.
+  const asOf = new Date(book.now);
+  for (const a of book.accounts) await assertAccountFacts(db, a, asOf);
+  for (let i = 0; i < book.healthObservations.length; i += 500) {
+    const chunk = book.healthObservations.slice(i, i + 500);
+    await db.transaction(async (em) => {
+      for (const o of chunk) await recordHealthObservation(em, o);
+    });
+  }
+  const renewals = new RenewalReadModelActivities(db);
+  const saves = new SaveEffortReadModelActivities(db, renewals);
+  const alerts = new AccountRiskReadModelActivities(db, config);
+  for (const r of book.renewals) await renewals.recordRenewalState(r);
+  for (const s of book.saves) await saves.recordSaveState(s);
+  for (const a of book.alerts) await alerts.recordAlert(a);
+  const recorded = await writeHistoryEvents(db, book);
+  log(`recorded events: ${recorded} (usage snapshots and the year's signals)`);
+  const refused = (await countReadModelRejections(db)) - rejectionsBefore;
+  if (refused > 0) throw new Error(`the database refused ${refused} of the book's writes (see read_model_rejections)`);
+  log(
+    `history: ${book.accounts.length} accounts, ${book.renewals.length} renewals, ${book.saves.length} saves, ${book.alerts.length} alerts, ${book.healthObservations.length} health readings`,
+  );
+}
+
+/** The book's integration events into the inbox, delivered (usage_snapshot events, then the year's others), 2,000 a statement. */
+async function writeHistoryEvents(db: DataSource, book: DemoBook): Promise<number> {
+  let written = 0;
+  let batch: Array<{ eventId: string; accountId: string; type: string; occurredAt: string; payload: unknown }> = [];
+  const flush = async () => {
+    written += await insertDeliveredHistoryEvents(db, DEMO_SOURCE, 'demo-history', batch);
+    batch = [];
+  };
+  for (const u of book.usage) {
+    for (const e of usageEvents(u)) {
+      // The pattern's ids are `<source>:<account>:<date>`: the inbox keeps the source apart.
+      batch.push({ ...e, eventId: e.eventId.slice(`${e.source}:`.length), accountId: u.accountId });
+      if (batch.length >= 2000) await flush();
+    }
+  }
+  for (const e of book.historyEvents) {
+    batch.push({
+      eventId: e.id,
+      accountId: e.accountId,
+      type: e.type,
+      occurredAt: new Date(e.at).toISOString(),
+      payload: e.payload,
+    });
+    if (batch.length >= 2000) await flush();
+  }
+  await flush();
+  return written;
+}
+
 /** Writes `book` (see the file's header); refuses nothing itself: the caller checks the database is fresh. */
 export async function writeDemoBook(book: DemoBook, target: DemoTarget): Promise<DemoWriteSummary> {
   const { dataSource: db, config, api } = target;
   const started = Date.now();
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
   const log = (line: string) => target.log?.(`${line} (${elapsed()})`);
-  const rejectionsBefore = await countReadModelRejections(db);
 
   // The people, managers before their reports (the book lists them so).
   const keys = new ApiKeyStore(db);
@@ -112,26 +180,7 @@ export async function writeDemoBook(book: DemoBook, target: DemoTarget): Promise
   const secret = (await new SigningSecretStore(db).create(book.integrationId)).secret;
   log(`people: ${book.principals.length}`);
 
-  // The history, through the activities the workflows write with.
-  const asOf = new Date(book.now);
-  for (const a of book.accounts) await assertAccountFacts(db, a, asOf);
-  for (let i = 0; i < book.healthObservations.length; i += 500) {
-    const chunk = book.healthObservations.slice(i, i + 500);
-    await db.transaction(async (em) => {
-      for (const o of chunk) await recordHealthObservation(em, o);
-    });
-  }
-  const renewals = new RenewalReadModelActivities(db);
-  const saves = new SaveEffortReadModelActivities(db, renewals);
-  const alerts = new AccountRiskReadModelActivities(db, config);
-  for (const r of book.renewals) await renewals.recordRenewalState(r);
-  for (const s of book.saves) await saves.recordSaveState(s);
-  for (const a of book.alerts) await alerts.recordAlert(a);
-  const refused = (await countReadModelRejections(db)) - rejectionsBefore;
-  if (refused > 0) throw new Error(`the database refused ${refused} of the book's writes (see read_model_rejections)`);
-  log(
-    `history: ${book.accounts.length} accounts, ${book.renewals.length} renewals, ${book.saves.length} saves, ${book.alerts.length} alerts, ${book.healthObservations.length} health readings`,
-  );
+  await writeDemoHistory(book, db, config, log);
 
   // The next twelve months: real renewal workflows, launched as cs_ops launches them.
   const summary: DemoWriteSummary['upcoming'] = { launched: 0, alreadyRunning: 0, rejected: [], categories: {} };

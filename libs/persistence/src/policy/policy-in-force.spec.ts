@@ -1,0 +1,169 @@
+import { DEFAULT_POLICY, resolvePolicy, type RetainPolicy } from '@retain/domain';
+import type { Queryable } from '../sql';
+import { PolicyInForce } from './policy-in-force';
+
+/** A database that answers the newest-adoption read with what `latest` holds, and counts the reads. */
+function fakeDb() {
+  const db = {
+    latest: null as null | Record<string, unknown>,
+    fail: false,
+    reads: 0,
+    async query<T>(sql: string): Promise<T> {
+      expect(sql).toContain('FROM policy_adoptions');
+      db.reads += 1;
+      if (db.fail) throw new Error('connection refused');
+      return (db.latest ? [db.latest] : []) as T;
+    },
+  };
+  return db satisfies Queryable;
+}
+
+const FILE_POLICY = resolvePolicy({ version: 'file.1', renewal: { classification: { healthScoreWarningUpTo: 55 } } });
+
+function adoptionRow(seq: number, version: string, policy: RetainPolicy | Record<string, unknown>) {
+  return {
+    seq: String(seq),
+    version,
+    policy,
+    adopted_by: 'dir-1',
+    adopted_at: new Date('2026-12-17T08:00:00Z'),
+    reason: 'back-test bt-1',
+    backtest_id: 'bt-1',
+  };
+}
+
+describe('PolicyInForce', () => {
+  let clock: number;
+  const now = () => clock;
+  beforeEach(() => (clock = 1_000_000));
+
+  it('is the deployment policy, with its source, while nothing was adopted', async () => {
+    const db = fakeDb();
+    const p = new PolicyInForce(db, { policy: FILE_POLICY, source: 'file' }, { refreshMs: 5000, now });
+    expect(await p.state()).toEqual({ policy: FILE_POLICY, source: 'file', adoption: null });
+  });
+
+  it('is the newest adoption once there is one, with who adopted it, when, and the back-test', async () => {
+    const db = fakeDb();
+    const adopted = resolvePolicy({ version: 'adopted.1', metrics: { alertLeadDays: 21 } });
+    db.latest = adoptionRow(3, 'adopted.1', adopted);
+    const p = new PolicyInForce(db, { policy: FILE_POLICY, source: 'file' }, { refreshMs: 5000, now });
+    const s = await p.state();
+    expect(s.source).toBe('adoption');
+    expect(s.policy).toEqual(adopted);
+    expect(s.adoption).toEqual({
+      seq: 3,
+      version: 'adopted.1',
+      adoptedBy: 'dir-1',
+      adoptedAt: new Date('2026-12-17T08:00:00Z'),
+      reason: 'back-test bt-1',
+      backtestId: 'bt-1',
+    });
+  });
+
+  it('reads PostgreSQL at most once per refresh interval, and once for calls that arrive together', async () => {
+    const db = fakeDb();
+    const p = new PolicyInForce(db, { policy: FILE_POLICY, source: 'file' }, { refreshMs: 5000, now });
+    await Promise.all([p.policy(), p.policy(), p.policy()]);
+    expect(db.reads).toBe(1);
+    // Adopted elsewhere: not seen before the interval is over (4999 ms after the read), seen at 5000 ms.
+    db.latest = adoptionRow(1, 'elsewhere.1', resolvePolicy({ version: 'elsewhere.1' }));
+    clock += 4999;
+    expect((await p.policy()).version).toBe('file.1');
+    clock += 1;
+    expect((await p.policy()).version).toBe('elsewhere.1');
+    expect(db.reads).toBe(2);
+  });
+
+  it('has an adoption of its own process in force at once, and a read begun before it does not undo it', async () => {
+    const db = fakeDb();
+    const p = new PolicyInForce(db, { policy: FILE_POLICY, source: 'file' }, { refreshMs: 5000, now });
+    expect((await p.policy()).version).toBe('file.1');
+    const mine = resolvePolicy({ version: 'mine.2' });
+    // A read that started before the adoption answers with the older row (seq 1).
+    db.latest = adoptionRow(1, 'older.1', resolvePolicy({ version: 'older.1' }));
+    clock += 5000;
+    const stale = p.policy();
+    p.adopted({
+      seq: 2,
+      version: 'mine.2',
+      policy: mine as unknown as Record<string, unknown>,
+      adoptedBy: 'dir-1',
+      adoptedAt: new Date('2026-12-17T09:00:00Z'),
+      reason: 'tighter usage',
+      backtestId: null,
+    });
+    expect((await stale).version).toBe('mine.2');
+    expect((await p.policy()).version).toBe('mine.2');
+  });
+
+  it('resolves an adoption over the deployment policy: a setting the adoption lacks takes the deployment value', async () => {
+    const db = fakeDb();
+    const { renewal: _renewal, ...withoutRenewal } = resolvePolicy({ version: 'partial.1' });
+    db.latest = adoptionRow(1, 'partial.1', withoutRenewal);
+    const p = new PolicyInForce(db, { policy: FILE_POLICY, source: 'file' }, { refreshMs: 5000, now });
+    const policy = await p.policy();
+    expect(policy.version).toBe('partial.1');
+    // From the file: 55, not the default.
+    expect(policy.renewal.classification.healthScoreWarningUpTo).toBe(55);
+  });
+
+  it('falls back to the deployment policy, saying why, when the newest adoption no longer resolves', async () => {
+    const db = fakeDb();
+    const problems: string[] = [];
+    db.latest = adoptionRow(1, 'gone.1', { ...DEFAULT_POLICY, version: 'gone.1', retiredSection: { x: 1 } });
+    const p = new PolicyInForce(
+      db,
+      { policy: FILE_POLICY, source: 'file' },
+      { refreshMs: 5000, now, onProblem: (m) => problems.push(m) },
+    );
+    const s = await p.state();
+    expect(s.policy).toBe(FILE_POLICY);
+    expect(s.source).toBe('file');
+    expect(s.problem).toContain('policy.retiredSection: unknown policy setting');
+    expect(problems).toHaveLength(1);
+  });
+
+  it('keeps the last policy read when a later read fails, and fails when it never read one', async () => {
+    const db = fakeDb();
+    const problems: string[] = [];
+    const p = new PolicyInForce(
+      db,
+      { policy: FILE_POLICY, source: 'file' },
+      { refreshMs: 5000, now, onProblem: (m) => problems.push(m) },
+    );
+    db.fail = true;
+    await expect(p.policy()).rejects.toThrow('connection refused');
+    db.fail = false;
+    db.latest = adoptionRow(1, 'a.1', resolvePolicy({ version: 'a.1' }));
+    expect((await p.policy()).version).toBe('a.1');
+    db.fail = true;
+    clock += 5000;
+    expect((await p.policy()).version).toBe('a.1');
+    expect(problems).toEqual(['the policy in force could not be read; keeping the last one read']);
+  });
+
+  it('stateFor: the policy in force for a given newest adoption, without a read', () => {
+    const db = fakeDb();
+    const p = new PolicyInForce(db, { policy: FILE_POLICY, source: 'file' }, { refreshMs: 5000, now });
+    const adopted = resolvePolicy({ version: 'given.1' });
+    expect(p.stateFor(null)).toEqual({ policy: FILE_POLICY, source: 'file', adoption: null });
+    expect(
+      p.stateFor({
+        seq: 4,
+        version: 'given.1',
+        policy: adopted as unknown as Record<string, unknown>,
+        adoptedBy: 'vp-1',
+        adoptedAt: new Date('2026-12-17T10:00:00Z'),
+        reason: 'why',
+        backtestId: null,
+      }),
+    ).toMatchObject({ policy: adopted, source: 'adoption', adoption: { seq: 4, adoptedBy: 'vp-1' } });
+    expect(db.reads).toBe(0);
+  });
+
+  it('fixed: the deployment policy, never a read', async () => {
+    const p = PolicyInForce.fixed(FILE_POLICY, 'file');
+    expect(await p.state()).toEqual({ policy: FILE_POLICY, source: 'file', adoption: null });
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * The policy in force, the one every workflow started from now on carries (docs/rulebook.md,
+ * "The policy as a deployment setting"): the newest adoption (`PUT /policy`,
+ * `policy_adoptions`), or, when nothing was adopted, the deployment's own (the
+ * RETAIN_POLICY_FILE settings over the defaults, or the defaults). The api and the worker
+ * each hold one and ask it wherever they used to take the deployment's policy; it reads
+ * PostgreSQL at most once per `refreshMs` (an adoption made by another process is in force
+ * here within that time; one made by this process at once, through `adopted`).
+ */
+import { InvalidPolicyError, resolvePolicy, type RetainPolicy } from '@retain/domain';
+import type { Queryable } from '../sql';
+import { latestPolicyAdoption, type PolicyAdoptionRecord } from './policy-adoptions.sql';
+
+export type PolicySource = 'defaults' | 'file' | 'adoption';
+
+export interface DeploymentPolicy {
+  policy: RetainPolicy;
+  /** `file` when RETAIN_POLICY_FILE set it, `defaults` otherwise. */
+  source: Exclude<PolicySource, 'adoption'>;
+}
+
+export interface PolicyInForceState {
+  policy: RetainPolicy;
+  source: PolicySource;
+  /** The adoption in force, without its policy (null when the deployment's policy is). */
+  adoption: Omit<PolicyAdoptionRecord, 'policy'> | null;
+  /** Why the newest adoption is not in force (it no longer resolves over this code's policy), if so. */
+  problem?: string;
+}
+
+export interface PolicyInForceOptions {
+  /** How long a read of PostgreSQL is trusted before the next call reads again. */
+  refreshMs: number;
+  /** The clock, epoch ms (tests pass their own). */
+  now?: () => number;
+  /** Told of a read that failed (the last state read is kept) or an adoption that no longer resolves. */
+  onProblem?: (message: string, error?: unknown) => void;
+}
+
+/** How long the api and the worker trust their last read of the policy in force. */
+export const POLICY_IN_FORCE_REFRESH_MS = 5_000;
+
+export class PolicyInForce {
+  private cached?: { state: PolicyInForceState; readAt: number };
+  private loading?: Promise<PolicyInForceState>;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly db: Queryable | null,
+    private readonly deployment: DeploymentPolicy,
+    private readonly options: PolicyInForceOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Always the deployment's policy, never read from PostgreSQL (for code built without the database's adoptions). */
+  static fixed(policy: RetainPolicy, source: DeploymentPolicy['source'] = 'defaults'): PolicyInForce {
+    return new PolicyInForce(null, { policy, source }, { refreshMs: Number.POSITIVE_INFINITY });
+  }
+
+  /** The policy in force. */
+  async policy(): Promise<RetainPolicy> {
+    return (await this.state()).policy;
+  }
+
+  /** The policy in force with where it comes from. */
+  async state(): Promise<PolicyInForceState> {
+    if (!this.db) return this.deploymentState();
+    const c = this.cached;
+    if (c && this.now() - c.readAt < this.options.refreshMs) return c.state;
+    this.loading ??= this.load().finally(() => (this.loading = undefined));
+    return this.loading;
+  }
+
+  /** This process adopted `record`: in force here at once, without waiting for the next read. */
+  adopted(record: PolicyAdoptionRecord): void {
+    this.keep(this.stateFor(record), this.now());
+  }
+
+  /** The policy in force when `record` is the newest adoption (null: none), without reading or keeping anything. */
+  stateFor(record: PolicyAdoptionRecord | null): PolicyInForceState {
+    return record ? this.fromAdoption(record) : this.deploymentState();
+  }
+
+  private deploymentState(): PolicyInForceState {
+    return { policy: this.deployment.policy, source: this.deployment.source, adoption: null };
+  }
+
+  private async load(): Promise<PolicyInForceState> {
+    const startedAt = this.now();
+    let record: PolicyAdoptionRecord | null;
+    try {
+      record = await latestPolicyAdoption(this.db!);
+    } catch (error) {
+      if (!this.cached) throw error;
+      this.options.onProblem?.('the policy in force could not be read; keeping the last one read', error);
+      return this.cached.state;
+    }
+    return this.keep(this.stateFor(record), startedAt);
+  }
+
+  /** Keeps `state` unless a newer adoption is kept already (a read that began before this process adopted). */
+  private keep(state: PolicyInForceState, readAt: number): PolicyInForceState {
+    const seq = (s: PolicyInForceState | undefined) => s?.adoption?.seq ?? 0;
+    const c = this.cached;
+    if (c && seq(c.state) > seq(state)) {
+      c.readAt = readAt;
+      return c.state;
+    }
+    this.cached = { state, readAt };
+    return state;
+  }
+
+  /**
+   * The adopted policy resolved over the deployment's: the same settings, and a setting
+   * this code has that the adoption did not (added after it) takes the deployment's value.
+   */
+  private fromAdoption(record: PolicyAdoptionRecord): PolicyInForceState {
+    const { policy: stored, ...adoption } = record;
+    try {
+      const policy = resolvePolicy({ ...stored, version: record.version }, this.deployment.policy);
+      return { policy, source: 'adoption', adoption };
+    } catch (error) {
+      if (!(error instanceof InvalidPolicyError)) throw error;
+      const problem = `adopted policy ${record.version} no longer resolves (${error.problems.join('; ')}); the deployment's policy is in force`;
+      this.options.onProblem?.(problem);
+      return { ...this.deploymentState(), problem };
+    }
+  }
+}
