@@ -11,9 +11,11 @@ import {
   renewalDimensionValue,
   renewalForecast,
   renewalMetrics,
+  isSaveRollupDimension,
   SAVE_DIMENSIONS,
   saveDimensionValue,
   saveMetrics,
+  saveMetricsReportFromRollup,
   type RenewalForecast,
   type RenewalMetrics,
   type SaveMetrics,
@@ -24,6 +26,8 @@ import {
   readForecastRenewalRows,
   readRenewalMetricRows,
   readSaveMetricRows,
+  readSaveRollupRows,
+  rollupsAnswer,
 } from '@retain/persistence';
 import { AccessService } from '../access/access.service';
 import type { Principal } from '../auth/api-key-store';
@@ -50,10 +54,18 @@ export class MetricsService {
   async saves(q: MetricsQuery, p: Principal, now: Date): Promise<MetricsReport<SaveMetrics>> {
     const req = metricsRequest(q, SAVE_DIMENSIONS, now);
     const read = await metricsRead(this.access, req, p);
+    const policy = this.config.policy.metrics;
+    const rollupDims = req.groupBy.filter(isSaveRollupDimension);
+    if (rollupsAnswer(read, req.groupBy) && rollupDims.length === req.groupBy.length) {
+      // Under concessionType a save counts once per kind: the total is read apart, each save once.
+      const grouped = await readSaveRollupRows(this.db, read, rollupDims);
+      const total = rollupDims.includes('concessionType') ? await readSaveRollupRows(this.db, read, []) : grouped;
+      const r = saveMetricsReportFromRollup(total, grouped, req.groupBy, policy);
+      return metricsReport(req, this.config.policy.version, 'rollups', r.total, r.groups);
+    }
     const [saves, atRisk] = await bounded(
       Promise.all([readSaveMetricRows(this.db, read), readAtRiskRenewalRows(this.db, read)]),
     );
-    const policy = this.config.policy.metrics;
     const total = saveMetrics(saves, atRisk, policy);
     // Without groupBy the one group, keyed {}, is the total: not folded a second time.
     const groups = req.groupBy.length

@@ -17,6 +17,7 @@ import { AccountCustomerSince1796810400000 } from './202612091000-account-custom
 import { SaveEffortMetrics1797328800000 } from './202612151000-save-effort-metrics';
 import { SaveEffortsStartedIndex1797415200000 } from './202612161000-save-efforts-started-index';
 import { MetricsRollupSupport1797465600000 } from './202612170000-metrics-rollup-support';
+import { MetricsSaveRollups1797472800000 } from './202612170200-metrics-save-rollups';
 
 /** Every migration, in order. New ones are appended here. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   SaveEffortMetrics1797328800000,
   SaveEffortsStartedIndex1797415200000,
   MetricsRollupSupport1797465600000,
+  MetricsSaveRollups1797472800000,
 ];
