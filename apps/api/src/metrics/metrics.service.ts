@@ -58,9 +58,11 @@ export class MetricsService {
     const rollupDims = req.groupBy.filter(isSaveRollupDimension);
     if (rollupsAnswer(read, req.groupBy) && rollupDims.length === req.groupBy.length) {
       // Under concessionType a save counts once per kind: the total is read apart, each save once.
-      const grouped = await readSaveRollupRows(this.db, read, rollupDims);
-      const total = rollupDims.includes('concessionType') ? await readSaveRollupRows(this.db, read, []) : grouped;
-      const r = saveMetricsReportFromRollup(total, grouped, req.groupBy, policy);
+      const [grouped, apart] = await Promise.all([
+        readSaveRollupRows(this.db, read, rollupDims),
+        rollupDims.includes('concessionType') ? readSaveRollupRows(this.db, read, []) : undefined,
+      ]);
+      const r = saveMetricsReportFromRollup(apart ?? grouped, grouped, req.groupBy, policy);
       return metricsReport(req, this.config.policy.version, 'rollups', r.total, r.groups);
     }
     const [saves, atRisk] = await bounded(

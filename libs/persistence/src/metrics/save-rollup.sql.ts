@@ -5,7 +5,14 @@
  * policy version). The tables and their triggers: migration 202612170200-metrics-save-rollups.
  * Every value is bound; the column names come from the map below only.
  */
-import type { AtRiskRollupRow, Histogram, SaveRollupDimension, SaveRollupKey, SaveRollupRow } from '@retain/domain';
+import {
+  mergeHistograms,
+  type AtRiskRollupRow,
+  type Histogram,
+  type SaveRollupDimension,
+  type SaveRollupKey,
+  type SaveRollupRow,
+} from '@retain/domain';
 import { SqlConditions, type Queryable } from '../sql';
 import type { MetricsRead } from './metrics-reads.sql';
 import { inRollupBuckets } from './rollup-reads.sql';
@@ -23,6 +30,25 @@ const COLUMNS: Record<SaveRollupDimension, string> = {
 /** A key column's value as the plain read gives it: '' stands for none, but a save without a policy version has '' there. */
 const valueOf = (d: SaveRollupDimension, v: string): string | null => (v === '' && d !== 'policyVersion' ? null : v);
 
+/** A row of the saves' read: the key columns d0, d1, ... and the sums (bigint sums come as strings). */
+interface SaveSums extends Record<string, unknown> {
+  saves: string;
+  decided: string;
+  saved: string;
+  saved_full: string;
+  revenue_cents: string;
+  effort_hundredths: string;
+  next_decided: string;
+  retained: string;
+  /** The non-empty histograms of the rows summed. */
+  days_to_save: Histogram[];
+}
+
+interface AtRiskSums extends Record<string, unknown> {
+  at_risk: string;
+  serious: string;
+}
+
 /**
  * The rows of both rollups by `dimensions`: under concessionType the rows counting a
  * save (and an at-risk renewal) once per kind of its approved concessions (`by_concession`),
@@ -35,8 +61,8 @@ export async function readSaveRollupRows(
 ): Promise<{ saves: SaveRollupRow[]; atRisk: AtRiskRollupRow[] }> {
   const byConcession = dimensions.includes('concessionType');
   const cols = dimensions.map((d) => `t.${COLUMNS[d]}`);
-  const keyOf = (r: Record<string, string>): SaveRollupKey =>
-    Object.fromEntries(dimensions.map((d, i) => [d, valueOf(d, r[`d${i}`]!)]));
+  const keyOf = (r: Record<string, unknown>): SaveRollupKey =>
+    Object.fromEntries(dimensions.map((d, i) => [d, valueOf(d, r[`d${i}`] as string)]));
   const select = cols.map((c, i) => `${c} AS d${i}, `).join('');
   const groupBy = cols.length ? `GROUP BY ${cols.join(', ')}` : '';
   const where = (c: SqlConditions): string => {
@@ -47,31 +73,20 @@ export async function readSaveRollupRows(
     return c.where;
   };
   const s = new SqlConditions();
+  // The histograms come as the list of the rows' non-empty ones, merged here (cheaper than
+  // merging jsonb in SQL row by row, or expanding every one into its entries).
   const savesText = `SELECT ${select}sum(t.saves) AS saves, sum(t.decided) AS decided, sum(t.saved) AS saved,
       sum(t.saved_full) AS saved_full, sum(t.revenue_cents) AS revenue_cents, sum(t.effort_hundredths) AS effort_hundredths,
-      sum(t.next_decided) AS next_decided, sum(t.retained) AS retained
+      sum(t.next_decided) AS next_decided, sum(t.retained) AS retained,
+      COALESCE(jsonb_agg(t.days_to_save) FILTER (WHERE t.days_to_save <> '{}'::jsonb), '[]'::jsonb) AS days_to_save
     FROM metrics_save_rollup t ${where(s)} ${groupBy} HAVING count(*) > 0`;
-  // The histograms' entries summed per key and value (set-wise, not by merging jsonb row by row).
-  const h = new SqlConditions();
-  const daysText = `SELECT ${select}e.key AS days, sum(e.value::bigint) AS n
-    FROM metrics_save_rollup t CROSS JOIN LATERAL jsonb_each_text(t.days_to_save) e ${where(h)}
-    GROUP BY ${[...cols, 'e.key'].join(', ')}`;
   const a = new SqlConditions();
   const atRiskText = `SELECT ${select}sum(t.at_risk) AS at_risk, sum(t.serious) AS serious
     FROM metrics_save_at_risk_rollup t ${where(a)} ${groupBy} HAVING count(*) > 0`;
-  const [saveRows, dayRows, atRiskRows] = await Promise.all([
-    db.query<Array<Record<string, string>>>(savesText, s.params),
-    db.query<Array<Record<string, string>>>(daysText, h.params),
-    db.query<Array<Record<string, string>>>(atRiskText, a.params),
+  const [saveRows, atRiskRows] = await Promise.all([
+    db.query<SaveSums[]>(savesText, s.params),
+    db.query<AtRiskSums[]>(atRiskText, a.params),
   ]);
-  const histograms = new Map<string, Record<string, number>>();
-  for (const r of dayRows) {
-    const id = JSON.stringify(keyOf(r));
-    const hist = histograms.get(id) ?? {};
-    hist[r.days!] = Number(r.n);
-    histograms.set(id, hist);
-  }
-  const histogramOf = (key: SaveRollupKey): Histogram => histograms.get(JSON.stringify(key)) ?? {};
   return {
     saves: saveRows.map((r) => {
       const key = keyOf(r);
@@ -85,7 +100,7 @@ export async function readSaveRollupRows(
         effortHundredths: Number(r.effort_hundredths),
         nextDecided: Number(r.next_decided),
         retained: Number(r.retained),
-        daysToSave: histogramOf(key),
+        daysToSave: mergeHistograms(r.days_to_save),
       };
     }),
     atRisk: atRiskRows.map((r) => ({ key: keyOf(r), atRisk: Number(r.at_risk), serious: Number(r.serious) })),

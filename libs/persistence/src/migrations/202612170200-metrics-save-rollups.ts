@@ -157,7 +157,7 @@ export class MetricsSaveRollups1797472800000 implements MigrationInterface {
           days_to_save = metrics_histogram_sum(t.days_to_save, EXCLUDED.days_to_save);
         IF sign < 0 THEN
           DELETE FROM metrics_save_rollup t
-           WHERE t.saves = 0 AND t.bucket_start IN (f.day, date_trunc('month', f.day)::date)
+           WHERE t.saves = 0 AND (t.bucket, t.bucket_start) IN (SELECT * FROM metrics_bucket_starts(f.day))
              AND t.segment = f.segment AND t.risk_category = f.risk_category AND t.effort_level = f.effort_level
              AND t.outcome_kind = f.outcome_kind AND t.policy_version = f.policy_version
              AND (t.concession_type = '' OR t.concession_type = ANY (f.concession_types));
@@ -177,7 +177,7 @@ export class MetricsSaveRollups1797472800000 implements MigrationInterface {
         DO UPDATE SET at_risk = t.at_risk + EXCLUDED.at_risk, serious = t.serious + EXCLUDED.serious;
         IF sign < 0 THEN
           DELETE FROM metrics_save_at_risk_rollup t
-           WHERE t.at_risk = 0 AND t.bucket_start IN (f.day, date_trunc('month', f.day)::date)
+           WHERE t.at_risk = 0 AND (t.bucket, t.bucket_start) IN (SELECT * FROM metrics_bucket_starts(f.day))
              AND t.segment = f.segment AND t.risk_category = f.risk_category AND t.effort_level = f.effort_level
              AND t.outcome_kind = f.outcome_kind AND t.policy_version = f.policy_version
              AND (t.concession_type = '' OR t.concession_type = ANY (f.concession_types));
