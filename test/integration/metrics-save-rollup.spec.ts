@@ -182,7 +182,7 @@ describe('save metrics rollups (PostgreSQL)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    db = createDataSource({ DATABASE_URL: database.url, DATABASE_POOL_SIZE: 2 });
+    db = createDataSource({ DATABASE_URL: database.url, DATABASE_POOL_SIZE: 4 });
     await db.initialize();
     await db.query(
       `INSERT INTO accounts (id, name, arr_cents, segment, time_zone, owner_csm_id, csm_manager_id) VALUES
@@ -379,6 +379,57 @@ describe('save metrics rollups (PostgreSQL)', () => {
     await expectRollupsEqualRows();
     await expectTriggersEqualRebuild();
   }, 120_000);
+
+  it('keeps a save written while the next renewal of its account is decided in another transaction', async () => {
+    await db.query(
+      `INSERT INTO accounts (id, name, arr_cents, segment, time_zone, owner_csm_id, csm_manager_id)
+       VALUES ('acc-4', 'Four', 1000000, 'smb', 'UTC', 'csm-1', 'mgr-1')`,
+    );
+    SEGMENT['acc-4'] = 'smb';
+    const next = renewal('acc-4', '2027-04-01');
+    await writeRenewalState(db, renewal('acc-4', '2026-04-01', { riskCategory: 'red' }));
+    await writeRenewalState(db, next);
+    const saving = db.createQueryRunner();
+    const deciding = db.createQueryRunner();
+    try {
+      await saving.startTransaction();
+      await deciding.startTransaction();
+      // The save is written (not committed yet); then the next renewal is decided: its
+      // trigger waits for the save's transaction (the account's row) and then sees the save.
+      await writeSaveEffort(
+        saving,
+        save('acc-4', '2026-04-01', {
+          status: 'saved',
+          startedAt: '2026-03-01T00:00:00Z',
+          state: { outcome: outcome('saved', 'full', '2026-03-20T00:00:00Z') },
+        }),
+      );
+      const decided = writeRenewalState(deciding, {
+        ...next,
+        revision: 2,
+        status: 'closed',
+        decision: decision('renewed', '2027-03-20T00:00:00Z'),
+      });
+      // Wait until the deciding transaction waits on a lock.
+      for (;;) {
+        const waiting: unknown[] = await db.query(
+          `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO renewals%'`,
+        );
+        if (waiting.length) break;
+        await new Promise((r) => setImmediate(r));
+      }
+      await saving.commitTransaction();
+      await decided;
+      await deciding.commitTransaction();
+    } finally {
+      await saving.release();
+      await deciding.release();
+    }
+    const march = await rolled(readOf({ from: '2026-03-01', to: '2026-03-01' }, {}), []);
+    expect(march.total.postSaveRetention).toEqual({ value: 1, numerator: 1, denominator: 1 });
+    await expectRollupsEqualRows();
+    await expectTriggersEqualRebuild();
+  }, 60_000);
 
   it('answers a director from the rollups and a groupBy on the CSM from the rows, with the same figures', async () => {
     const config = loadConfig({ DATABASE_URL: database.url, NODE_ENV: 'test' });

@@ -198,12 +198,16 @@ export class MetricsSaveRollups1797472800000 implements MigrationInterface {
         SELECT * INTO now_is FROM metrics_save_rollup_fact_v WHERE save_id = p_save_id;
         is_now := FOUND;
         IF was_kept AND is_now AND kept IS NOT DISTINCT FROM now_is THEN RETURN; END IF;
-        IF was_kept THEN
-          PERFORM metrics_save_rollup_add(kept, -1);
+        IF was_kept THEN PERFORM metrics_save_rollup_add(kept, -1); END IF;
+        IF is_now THEN PERFORM metrics_save_rollup_add(now_is, 1); END IF;
+        -- The kept row updated in place, so a refresh waiting on its lock reads the new one.
+        IF was_kept AND is_now THEN
+          UPDATE metrics_save_rollup_facts SET (save_id, day, account_id, segment, risk_category, effort_level, outcome_kind, policy_version, concession_types,
+              decided, saved, saved_full, revenue_cents, effort_hundredths, next_decided, retained, days_to_save) = (SELECT (now_is).*)
+            WHERE save_id = p_save_id;
+        ELSIF was_kept THEN
           DELETE FROM metrics_save_rollup_facts WHERE save_id = p_save_id;
-        END IF;
-        IF is_now THEN
-          PERFORM metrics_save_rollup_add(now_is, 1);
+        ELSIF is_now THEN
           INSERT INTO metrics_save_rollup_facts SELECT (now_is).*;
         END IF;
       END $$`);
@@ -221,12 +225,16 @@ export class MetricsSaveRollups1797472800000 implements MigrationInterface {
         SELECT * INTO now_is FROM metrics_save_at_risk_rollup_fact_v WHERE renewal_id = p_renewal_id;
         is_now := FOUND;
         IF was_kept AND is_now AND kept IS NOT DISTINCT FROM now_is THEN RETURN; END IF;
-        IF was_kept THEN
-          PERFORM metrics_save_at_risk_rollup_add(kept, -1);
+        IF was_kept THEN PERFORM metrics_save_at_risk_rollup_add(kept, -1); END IF;
+        IF is_now THEN PERFORM metrics_save_at_risk_rollup_add(now_is, 1); END IF;
+        -- The kept row updated in place, so a refresh waiting on its lock reads the new one.
+        IF was_kept AND is_now THEN
+          UPDATE metrics_save_at_risk_rollup_facts SET (renewal_id, day, account_id, segment, risk_category, effort_level, outcome_kind, policy_version, concession_types,
+              serious) = (SELECT (now_is).*)
+            WHERE renewal_id = p_renewal_id;
+        ELSIF was_kept THEN
           DELETE FROM metrics_save_at_risk_rollup_facts WHERE renewal_id = p_renewal_id;
-        END IF;
-        IF is_now THEN
-          PERFORM metrics_save_at_risk_rollup_add(now_is, 1);
+        ELSIF is_now THEN
           INSERT INTO metrics_save_at_risk_rollup_facts SELECT (now_is).*;
         END IF;
       END $$`);
