@@ -42,11 +42,12 @@ export class MetricsSaveRollups1797472800000 implements MigrationInterface {
     // without a type, as the plain read lists it (save-metrics.sql.ts).
     await q.query(`
       CREATE FUNCTION metrics_save_concession_keys(state jsonb) RETURNS text[]
-      LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-        SELECT COALESCE(array_agg(DISTINCT COALESCE(c->>'type', '') ORDER BY COALESCE(c->>'type', '')), '{""}')
-          FROM jsonb_array_elements(CASE WHEN jsonb_typeof(state->'concessions') = 'array' THEN state->'concessions' ELSE '[]'::jsonb END) c
-         WHERE c->>'state' = 'approved'
-      $$`);
+      LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+      BEGIN
+        RETURN (SELECT COALESCE(array_agg(DISTINCT COALESCE(c->>'type', '') ORDER BY COALESCE(c->>'type', '')), '{""}')
+                  FROM jsonb_array_elements(CASE WHEN jsonb_typeof(state->'concessions') = 'array' THEN state->'concessions' ELSE '[]'::jsonb END) c
+                 WHERE c->>'state' = 'approved');
+      END $$`);
     // The contributions as they are in the rollups (one row per save, per at-risk renewal).
     await q.query(`
       CREATE TABLE metrics_save_rollup_facts (
@@ -166,7 +167,12 @@ export class MetricsSaveRollups1797472800000 implements MigrationInterface {
     await q.query(`
       CREATE FUNCTION metrics_save_rollup_apply(news metrics_save_rollup_facts[], olds metrics_save_rollup_facts[]) RETURNS void
       LANGUAGE plpgsql AS $$
+      DECLARE
+        zeros metrics_save_rollup[];
+        z metrics_save_rollup;
       BEGIN
+        IF news IS NULL AND olds IS NULL THEN RETURN; END IF;
+        WITH up AS (
         INSERT INTO metrics_save_rollup AS t
         SELECT b.bucket, b.bucket_start, f.segment, f.risk_category, f.effort_level, f.outcome_kind, f.policy_version,
                k.by_concession, k.concession_type, sum(f.sign), sum(f.sign * f.decided), sum(f.sign * f.saved),
@@ -187,22 +193,27 @@ export class MetricsSaveRollups1797472800000 implements MigrationInterface {
           saved_full = t.saved_full + EXCLUDED.saved_full, revenue_cents = t.revenue_cents + EXCLUDED.revenue_cents,
           effort_hundredths = t.effort_hundredths + EXCLUDED.effort_hundredths,
           next_decided = t.next_decided + EXCLUDED.next_decided, retained = t.retained + EXCLUDED.retained,
-          days_to_save = metrics_histogram_sum(t.days_to_save, EXCLUDED.days_to_save);
-        DELETE FROM metrics_save_rollup t
-         USING (SELECT DISTINCT b.bucket, b.bucket_start, f.segment, f.risk_category, f.effort_level, f.outcome_kind, f.policy_version,
-                       k.by_concession, k.concession_type
-                  FROM unnest(olds) f
-                  CROSS JOIN LATERAL metrics_bucket_starts(f.day) b
-                  CROSS JOIN LATERAL (SELECT false AS by_concession, ''::text AS concession_type
-                                      UNION ALL SELECT true, c FROM unnest(f.concession_types) c) k) o
-         WHERE t.saves = 0 AND t.bucket = o.bucket AND t.bucket_start = o.bucket_start AND t.by_concession = o.by_concession
-           AND t.segment = o.segment AND t.risk_category = o.risk_category AND t.effort_level = o.effort_level
-           AND t.outcome_kind = o.outcome_kind AND t.policy_version = o.policy_version AND t.concession_type = o.concession_type;
+          days_to_save = metrics_histogram_sum(t.days_to_save, EXCLUDED.days_to_save)
+        RETURNING t.*)
+        SELECT array_agg(ROW(up.*)::metrics_save_rollup) INTO zeros FROM up WHERE up.saves = 0;
+        -- Keys left counting nothing go (by their primary key, one at a time: there are few).
+        FOREACH z IN ARRAY COALESCE(zeros, '{}') LOOP
+          DELETE FROM metrics_save_rollup t
+           WHERE t.bucket = z.bucket AND t.bucket_start = z.bucket_start AND t.by_concession = z.by_concession
+             AND t.segment = z.segment AND t.risk_category = z.risk_category AND t.effort_level = z.effort_level
+             AND t.outcome_kind = z.outcome_kind AND t.policy_version = z.policy_version AND t.concession_type = z.concession_type
+             AND t.saves = 0;
+        END LOOP;
       END $$`);
     await q.query(`
       CREATE FUNCTION metrics_save_at_risk_rollup_apply(news metrics_save_at_risk_rollup_facts[], olds metrics_save_at_risk_rollup_facts[]) RETURNS void
       LANGUAGE plpgsql AS $$
+      DECLARE
+        zeros metrics_save_at_risk_rollup[];
+        z metrics_save_at_risk_rollup;
       BEGIN
+        IF news IS NULL AND olds IS NULL THEN RETURN; END IF;
+        WITH up AS (
         INSERT INTO metrics_save_at_risk_rollup AS t
         SELECT b.bucket, b.bucket_start, f.segment, f.risk_category, f.effort_level, f.outcome_kind, f.policy_version,
                k.by_concession, k.concession_type, sum(f.sign), sum(f.sign * f.serious)
@@ -213,17 +224,17 @@ export class MetricsSaveRollups1797472800000 implements MigrationInterface {
          GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
         HAVING sum(f.sign) <> 0 OR sum(f.sign * f.serious) <> 0
         ON CONFLICT (bucket, bucket_start, by_concession, segment, risk_category, effort_level, outcome_kind, policy_version, concession_type)
-        DO UPDATE SET at_risk = t.at_risk + EXCLUDED.at_risk, serious = t.serious + EXCLUDED.serious;
-        DELETE FROM metrics_save_at_risk_rollup t
-         USING (SELECT DISTINCT b.bucket, b.bucket_start, f.segment, f.risk_category, f.effort_level, f.outcome_kind, f.policy_version,
-                       k.by_concession, k.concession_type
-                  FROM unnest(olds) f
-                  CROSS JOIN LATERAL metrics_bucket_starts(f.day) b
-                  CROSS JOIN LATERAL (SELECT false AS by_concession, ''::text AS concession_type
-                                      UNION ALL SELECT true, c FROM unnest(f.concession_types) c) k) o
-         WHERE t.at_risk = 0 AND t.bucket = o.bucket AND t.bucket_start = o.bucket_start AND t.by_concession = o.by_concession
-           AND t.segment = o.segment AND t.risk_category = o.risk_category AND t.effort_level = o.effort_level
-           AND t.outcome_kind = o.outcome_kind AND t.policy_version = o.policy_version AND t.concession_type = o.concession_type;
+        DO UPDATE SET at_risk = t.at_risk + EXCLUDED.at_risk, serious = t.serious + EXCLUDED.serious
+        RETURNING t.*)
+        SELECT array_agg(ROW(up.*)::metrics_save_at_risk_rollup) INTO zeros FROM up WHERE up.at_risk = 0;
+        -- Keys left counting nothing go (by their primary key, one at a time: there are few).
+        FOREACH z IN ARRAY COALESCE(zeros, '{}') LOOP
+          DELETE FROM metrics_save_at_risk_rollup t
+           WHERE t.bucket = z.bucket AND t.bucket_start = z.bucket_start AND t.by_concession = z.by_concession
+             AND t.segment = z.segment AND t.risk_category = z.risk_category AND t.effort_level = z.effort_level
+             AND t.outcome_kind = z.outcome_kind AND t.policy_version = z.policy_version AND t.concession_type = z.concession_type
+             AND t.at_risk = 0;
+        END LOOP;
       END $$`);
     // Brings the contributions of saves and at-risk renewals up to date: the saves
     // \`p_save_ids\` (null: every save of the accounts), the renewals \`p_renewal_ids\`.
