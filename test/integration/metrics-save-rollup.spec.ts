@@ -13,6 +13,7 @@ import {
   readAtRiskRenewalRows,
   readSaveMetricRows,
   readSaveRollupRows,
+  refreshSaveRiskAtStart,
   writeRenewalState,
   writeSaveEffort,
   type AccountScope,
@@ -427,6 +428,46 @@ describe('save metrics rollups (PostgreSQL)', () => {
     }
     const march = await rolled(readOf({ from: '2026-03-01', to: '2026-03-01' }, {}), []);
     expect(march.total.postSaveRetention).toEqual({ value: 1, numerator: 1, denominator: 1 });
+    await expectRollupsEqualRows();
+    await expectTriggersEqualRebuild();
+  }, 60_000);
+
+  it("takes the account's lock before the save's row, so a renewal's writer updating the save does not deadlock", async () => {
+    // The renewal's writer upserts the renewal, then brings its save's risk at the start up
+    // to date (refreshSaveRiskAtStart); meanwhile the save's writer upserts the save.
+    const r = renewal('acc-4', '2026-04-01', { riskCategory: 'red', revision: 2 });
+    const s = save('acc-4', '2026-04-01', {
+      status: 'saved',
+      revision: 2,
+      startedAt: '2026-03-01T00:00:00Z',
+      effortHours: 2,
+      state: { outcome: outcome('saved', 'full', '2026-03-25T00:00:00Z') },
+    });
+    const renewing = db.createQueryRunner();
+    const saving = db.createQueryRunner();
+    try {
+      await renewing.startTransaction();
+      await saving.startTransaction();
+      await writeRenewalState(renewing, r);
+      const saved = writeSaveEffort(saving, s);
+      for (;;) {
+        const waiting: unknown[] = await db.query(
+          `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO save_efforts%'`,
+        );
+        if (waiting.length) break;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await refreshSaveRiskAtStart(renewing, r.id);
+      await renewing.commitTransaction();
+      await saved;
+      await saving.commitTransaction();
+    } finally {
+      await renewing.release();
+      await saving.release();
+    }
+    const march = await rolled(readOf({ from: '2026-03-01', to: '2026-03-01' }, {}), []);
+    // 2 h on the closed save; 24 days to save
+    expect([march.total.effortHours.value, march.total.timeToSaveDays.value]).toEqual([2, 24]);
     await expectRollupsEqualRows();
     await expectTriggersEqualRebuild();
   }, 60_000);

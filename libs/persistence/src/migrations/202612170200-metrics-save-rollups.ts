@@ -23,8 +23,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * on `save_efforts` (the saves, and the at-risk renewals they belong to) and on
  * `renewals` (the at-risk renewals, and the saves of their accounts, whose next renewal
  * they may be). Neither reads `accounts` (a save's and a renewal's segment are their own
- * columns), so an account's writes do not take part. A refresh first locks the accounts'
- * rows (FOR NO KEY UPDATE, which inserts of their renewals and saves do not wait for), so
+ * columns), so an account's writes do not take part. A write of a save or a renewal
+ * first locks its account's row (FOR NO KEY UPDATE, which inserts of its renewals and
+ * saves do not wait for; a BEFORE row trigger, so before the written row is locked), so
  * that two transactions writing one account's renewal and save refresh one after the
  * other and the later one sees the earlier's writes. A TRUNCATE of either table rebuilds.
  * `metrics_save_rollup_rebuild()` computes everything again from the tables; the
@@ -333,6 +334,21 @@ export class MetricsSaveRollups1797472800000 implements MigrationInterface {
           PERFORM metrics_save_rollup_refresh(${refresh});
           RETURN NULL;
         END $$`);
+    // The account's row locked before the save's (the renewal's) row is: the writers upsert,
+    // and a BEFORE INSERT trigger runs before the conflicting row is locked. A renewal's
+    // writer updates its save in the same transaction (refreshSaveRiskAtStart): taken
+    // after the rows, the account's lock would wait on a save's writer waiting on it.
+    await q.query(`
+      CREATE FUNCTION metrics_save_rollup_lock_account() RETURNS trigger
+      LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.account_id IS DISTINCT FROM NEW.account_id) THEN
+          PERFORM 1 FROM accounts WHERE id = OLD.account_id FOR NO KEY UPDATE;
+        END IF;
+        IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+        PERFORM 1 FROM accounts WHERE id = NEW.account_id FOR NO KEY UPDATE;
+        RETURN NEW;
+      END $$`);
     await q.query(`
       CREATE FUNCTION metrics_save_rollup_on_truncate() RETURNS trigger
       LANGUAGE plpgsql AS $$
@@ -344,6 +360,9 @@ export class MetricsSaveRollups1797472800000 implements MigrationInterface {
       ['save_efforts', 'save'],
       ['renewals', 'renewal'],
     ] as const) {
+      await q.query(`
+        CREATE TRIGGER ${table}_metrics_save_rollup_lock BEFORE INSERT OR UPDATE OR DELETE ON ${table}
+          FOR EACH ROW EXECUTE FUNCTION metrics_save_rollup_lock_account()`);
       await q.query(`
         CREATE TRIGGER ${table}_metrics_save_rollup_insert AFTER INSERT ON ${table}
           REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION metrics_save_rollup_on_${name}_insert()`);
@@ -362,12 +381,13 @@ export class MetricsSaveRollups1797472800000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     for (const table of ['save_efforts', 'renewals'])
-      for (const op of ['insert', 'update', 'delete', 'truncate'])
+      for (const op of ['lock', 'insert', 'update', 'delete', 'truncate'])
         await q.query(`DROP TRIGGER ${table}_metrics_save_rollup_${op} ON ${table}`);
     for (const name of ['save', 'renewal'])
       for (const op of ['insert', 'update', 'delete'])
         await q.query(`DROP FUNCTION metrics_save_rollup_on_${name}_${op}()`);
     await q.query(`DROP FUNCTION metrics_save_rollup_on_truncate()`);
+    await q.query(`DROP FUNCTION metrics_save_rollup_lock_account()`);
     await q.query(`DROP FUNCTION metrics_save_rollup_rebuild()`);
     await q.query(`DROP FUNCTION metrics_save_rollup_refresh(text[], text[], text[])`);
     await q.query(
