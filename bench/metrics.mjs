@@ -132,11 +132,15 @@ export async function generate(c, size) {
     [n],
   );
   await c.query(`SET session_replication_role = DEFAULT`);
-  const rebuilds = await c.query(
-    `SELECT proname FROM pg_proc WHERE proname LIKE 'metrics\\_%\\_rollup\\_rebuild' AND pronargs = 0 ORDER BY proname`,
+  const rebuilds = /** @type {{ rows: Array<{ proname: string }> }} */ (
+    await c.query(
+      `SELECT proname FROM pg_proc WHERE proname LIKE 'metrics\\_%\\_rollup\\_rebuild' AND pronargs = 0 ORDER BY proname`,
+    )
   );
   for (const { proname } of rebuilds.rows) await c.query(`SELECT ${proname}()`);
-  const rollups = await c.query(`SELECT tablename FROM pg_tables WHERE tablename LIKE 'metrics\\_%\\_rollup%'`);
+  const rollups = /** @type {{ rows: Array<{ tablename: string }> }} */ (
+    await c.query(`SELECT tablename FROM pg_tables WHERE tablename LIKE 'metrics\\_%\\_rollup%'`)
+  );
   for (const t of ['accounts', 'renewals', 'save_efforts', 'alerts', 'account_health_observations'].concat(
     rollups.rows.map((r) => r.tablename),
   ))
@@ -169,7 +173,7 @@ const ROUTES = [
     plain: `SELECT al.rule_id, al.severity, count(*) AS alerts, count(al.data->>'acknowledgedAt') AS acknowledged,
                count(*) FILTER (WHERE al.escalation_level > 0 OR LEAST((al.data->>'acknowledgedAt')::timestamptz,
                  (al.data->>'resolvedAt')::timestamptz, now()) > al.respond_by) AS "slaBreaches",
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM (al.data->>'acknowledgedAt')::timestamptz - al.triggered_at) / 3600) AS median_hours
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY floor(extract(epoch FROM (al.data->>'acknowledgedAt')::timestamptz - al.triggered_at) / 3600)) AS median_hours
           FROM alerts al JOIN accounts acc ON acc.id = al.account_id
          WHERE ${instantIn('al.triggered_at')}
          GROUP BY 1, 2`,
@@ -231,29 +235,57 @@ const ROUTES = [
   {
     route: 'renewals',
     path: '/metrics/renewals',
-    figures: ['renewals', 'decided', 'churnedArrCents'],
+    figures: ['renewals', 'decided', 'churnedArrCents', 'upcoming', 'historyDecided'],
+    // The route's three reads: the renewals due in the period, the forecast's upcoming ones
+    // (active, undecided, due from today to today + 12 months less a day: the period ends today)
+    // and its history (decided in the 12 months to today).
     plain: `SELECT count(*) AS renewals, count(*) FILTER (WHERE r.decision IS NOT NULL AND r.decision <> 'null'::jsonb) AS decided,
                COALESCE(sum(r.arr_cents) FILTER (WHERE r.decision->>'outcome' = 'churned'), 0) AS "churnedArrCents",
-               sum(r.arr_cents) FILTER (WHERE r.decision IS NOT NULL AND r.decision <> 'null'::jsonb) AS starting_arr_cents
+               sum(r.arr_cents) FILTER (WHERE r.decision IS NOT NULL AND r.decision <> 'null'::jsonb) AS starting_arr_cents,
+               (SELECT count(*) FROM renewals u JOIN accounts ua ON ua.id = u.account_id
+                 WHERE u.status = 'active' AND NOT (u.decision IS NOT NULL AND u.decision <> 'null'::jsonb)
+                   AND u.renewal_date >= current_date AND u.renewal_date <= (current_date + interval '12 months')::date - 1) AS upcoming,
+               (SELECT count(*) FROM renewals h JOIN accounts ha ON ha.id = h.account_id
+                 WHERE h.status <> 'cancelled' AND h.decision IS NOT NULL AND h.decision <> 'null'::jsonb
+                   AND ${instantIn(`(h.decision->>'decidedAt')::timestamptz`)}) AS "historyDecided"
           FROM renewals r JOIN accounts acc ON acc.id = r.account_id
          WHERE r.status <> 'cancelled' AND r.renewal_date >= ${PERIOD.from} AND r.renewal_date <= ${PERIOD.to}`,
-    fromApi: (b) => ({
-      renewals: fig(b, 'renewals').numerator,
-      decided: fig(b, 'decided').numerator,
-      churnedArrCents: fig(b, 'churnedArrCents').numerator,
-    }),
+    fromApi: (b) => {
+      const forecast = /** @type {{ renewals: number, categories: Array<{ sampleSize: number }> }} */ (
+        /** @type {unknown} */ (b.total['forecast'])
+      );
+      return {
+        renewals: fig(b, 'renewals').numerator,
+        decided: fig(b, 'decided').numerator,
+        churnedArrCents: fig(b, 'churnedArrCents').numerator,
+        upcoming: forecast.renewals,
+        historyDecided: forecast.categories.reduce((s, c) => s + c.sampleSize, 0),
+      };
+    },
   },
   {
     route: 'programme',
     path: '/metrics/programme',
-    figures: [],
-    // Its widest read: every account in scope with its latest health score before the period's end.
-    plain: `SELECT count(*) AS accounts, avg(hs.health_score) AS mean_health
+    figures: ['savesAttempted', 'savedAccounts', 'churns', 'unscoredAccounts'],
+    // Its widest read (every account with its latest health score before the period's end), and the counts of saves
+    // decided and churns in the period (a churn decided at or after its renewal's start, docs/metrics.md).
+    plain: `SELECT count(*) AS accounts, avg(hs.health_score) AS mean_health,
+               count(*) FILTER (WHERE hs.health_score IS NULL) AS "unscoredAccounts",
+               (SELECT count(*) FROM save_efforts s WHERE s.outcome_result IS NOT NULL AND ${instantIn('s.outcome_at')}) AS "savesAttempted",
+               (SELECT count(*) FROM save_efforts s WHERE s.outcome_result = 'saved' AND ${instantIn('s.outcome_at')}) AS "savedAccounts",
+               (SELECT count(*) FROM renewals r WHERE r.decision->>'outcome' = 'churned'
+                   AND ${instantIn("(r.decision->>'decidedAt')::timestamptz")}
+                   AND (r.decision->>'decidedAt')::timestamptz >= r.started_at) AS churns
           FROM accounts acc
           LEFT JOIN LATERAL (SELECT o.health_score FROM account_health_observations o
                               WHERE o.account_id = acc.id AND o.health_score IS NOT NULL AND o.observed_at < (${PERIOD.to} + 1)::timestamp AT TIME ZONE 'UTC'
                               ORDER BY o.observed_at DESC, o.id DESC LIMIT 1) hs ON true`,
-    fromApi: () => ({}),
+    fromApi: (b) => ({
+      savesAttempted: fig(b, 'savesAttempted').numerator,
+      savedAccounts: fig(b, 'savedAccounts').numerator,
+      churns: fig(b, 'churnsWithTenure').denominator,
+      unscoredAccounts: fig(b, 'unscoredAccounts').numerator,
+    }),
   },
 ];
 

@@ -28,23 +28,20 @@ import {
   applyEvent,
   asksRenewalForSave,
   consolidatedNotice,
+  decideAlert,
   deliveryTime,
   evaluateAlertRules,
   initialSignalState,
   layOutPlaybookTasks,
-  liveSuppressions,
   nextAlertEscalationAt,
   nextEvaluationAt,
   nextPlaybookTaskDueAt,
-  opensConsolidationWindow,
   playbookTaskCompletionProblem,
   playbookTasksToEscalate,
   renewalForwardFromAlert,
   renewalForwardFromEvent,
   renewalSignalFromEvent,
-  routeAlert,
   saveIssueFromAlert,
-  suppressionDecision,
   usageChangePct,
   validateEventPayload,
   validateManualSuppression,
@@ -361,26 +358,13 @@ export class AccountRisk {
     const s = this.state;
     const policy = this.policy;
     const at = now();
-    const routed = routeAlert(t, ctx.account, policy);
-    s.suppressions = liveSuppressions(s.suppressions, t.group, ctx.account.timeZone, at);
-    const decision = suppressionDecision(
-      { ruleId: t.ruleId, group: t.group, severity: routed.severity, measure: t.measure },
-      { account: ctx.account, previous: s.lastByRule[t.ruleId] ?? null, suppressions: s.suppressions },
-      at,
-      policy,
-    );
-    if (decision.suppressed) {
-      s.suppressedCount += 1;
-      return;
-    }
-    s.alertSeq += 1;
-    const id = `alert:${s.accountId}:${s.alertSeq}`;
-    let cluster = s.clusters[t.group];
-    if (!cluster || opensConsolidationWindow(cluster, at, policy)) {
-      cluster = { key: `${id}:notification`, firstAt: at.toISOString(), alertIds: [] };
-      s.clusters[t.group] = cluster;
-    }
-    cluster.alertIds.push(id);
+    const decision = decideAlert(s, s.accountId, t, ctx.account, at, policy);
+    s.suppressions = decision.next.suppressions;
+    s.suppressedCount = decision.next.suppressedCount;
+    if (!decision.raised) return;
+    const { routed, id, cluster } = decision;
+    s.alertSeq = decision.next.alertSeq;
+    s.clusters = decision.next.clusters;
     const record: AlertRecord = {
       id,
       accountId: s.accountId,
@@ -413,13 +397,7 @@ export class AccountRisk {
     if (tasks.length > 0 && patched(PLAYBOOK_TASKS_PATCH)) record.tasks = tasks;
     s.alerts.push(record);
     if (s.alerts.length > MAX_ALERTS_KEPT) s.alerts.splice(0, s.alerts.length - MAX_ALERTS_KEPT);
-    s.lastByRule[t.ruleId] = {
-      ruleId: t.ruleId,
-      severity: routed.severity,
-      measure: t.measure,
-      notifiedAt: at.toISOString(),
-      acknowledgedAt: null,
-    };
+    s.lastByRule = decision.next.lastByRule;
     this.dirty.add(id);
     await this.notifyCluster(cluster.key, ctx);
     const fromAlert = renewalForwardFromAlert(t);

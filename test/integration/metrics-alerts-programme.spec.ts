@@ -505,6 +505,7 @@ describe('programme metrics reads (PostgreSQL)', () => {
       renewalId: 'r1',
       accountId: 'acc-1',
       startedAt: '2025-11-01T00:00:00.000Z',
+      endedAt: '2026-06-01T09:00:00.000Z',
       decisionOutcome: 'churned',
       decidedAt: '2026-06-01T09:00:00.000Z',
       classificationHistory: [
@@ -574,9 +575,9 @@ describe('programme metrics reads (PostgreSQL)', () => {
     expect(total).toMatchObject({
       // r1: 60 and 20 days, r2: 14 days (r3's turn was in 2025)
       medianDaysToRisk: fig(20, 20, 3),
-      // first warned in 2026: r1 (acted on after 1 day), r2 (5.5 days), r8b (Jan 3, nothing done)
+      // first warned in 2026: r1 (acted on after 1 day), r2 (5.5 days: 5 whole days), r8b (Jan 3, nothing done)
       warningsActedOn: fig(2 / 3, 2, 3),
-      medianDaysToIntervention: fig(3.25, 3.25, 2),
+      medianDaysToIntervention: fig(3, 3, 2),
       // r1 35 months, r3 no date, r6 11 months
       churnsWithTenure: fig(2 / 3, 2, 3),
       medianTenureMonthsAtChurn: fig(23, 23, 2),

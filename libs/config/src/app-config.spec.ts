@@ -65,6 +65,12 @@ describe('loadConfig', () => {
         '127.0.0.1:0',
         /WORKER_TEMPORAL_METRICS_ADDRESS="127.0.0.1:0": needs a fixed port/,
       ],
+      // The SDK core binds a socket address: a host name would only fail when the worker starts.
+      [
+        'WORKER_TEMPORAL_METRICS_ADDRESS',
+        'localhost:9466',
+        /WORKER_TEMPORAL_METRICS_ADDRESS="localhost:9466": the host must be an IP address/,
+      ],
     ])('names a bad %s (%s)', (key, value, message) => {
       expect(() => loadConfig({ ...valid, [key]: value })).toThrow(ConfigError);
       expect(() => loadConfig({ ...valid, [key]: value })).toThrow(message);

@@ -3,6 +3,7 @@ import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, valida
 import { DEFAULT_POLICY, type RetainPolicy } from '@retain/domain';
 import { ConfigError } from './config-error';
 import { loadDeploymentPolicy } from './deployment-policy';
+import { isIP } from 'node:net';
 import { LISTEN_ADDRESS, parseListenAddress } from './listen-address';
 
 export { ConfigError } from './config-error';
@@ -280,6 +281,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         return `  ${key}=${JSON.stringify(config[key])}: the port must be 0 to 65535`;
       if (address && address.port === 0 && key === 'WORKER_TEMPORAL_METRICS_ADDRESS')
         return `  ${key}=${JSON.stringify(config[key])}: needs a fixed port (the worker reads the metrics there)`;
+      // The SDK core binds a socket address and refuses a host name when the worker starts: say so at once.
+      if (address && key === 'WORKER_TEMPORAL_METRICS_ADDRESS' && isIP(address.host) === 0)
+        return `  ${key}=${JSON.stringify(config[key])}: the host must be an IP address (the Temporal SDK core takes no host name)`;
       return undefined;
     })
     .filter((line) => line !== undefined);

@@ -37,5 +37,8 @@ export * from './metrics/save-metrics';
 export * from './metrics/save-metrics-rollup';
 export * from './metrics/renewal-metrics';
 export * from './metrics/renewal-forecast';
+export * from './metrics/renewal-rollup';
 export * from './metrics/alert-metrics';
+export * from './metrics/alert-metrics-rollup';
 export * from './metrics/programme-metrics';
+export * from './policy-lab';

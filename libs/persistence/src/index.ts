@@ -30,5 +30,8 @@ export * from './metrics/save-effort-facts.sql';
 export * from './metrics/save-metrics.sql';
 export * from './metrics/save-rollup.sql';
 export * from './metrics/renewal-metrics.sql';
+export * from './metrics/renewal-rollup.sql';
 export * from './metrics/alert-metrics.sql';
+export * from './metrics/alert-rollup.sql';
 export * from './metrics/programme-metrics.sql';
+export * from './metrics/programme-rollup.sql';

@@ -10,7 +10,10 @@ import {
   RENEWAL_DIMENSIONS,
   renewalDimensionValue,
   renewalForecast,
+  renewalForecastFromRollup,
   renewalMetrics,
+  renewalMetricsFromRollup,
+  renewalRollupDimensionValue,
   isSaveRollupDimension,
   SAVE_DIMENSIONS,
   saveDimensionValue,
@@ -23,8 +26,11 @@ import {
 import {
   readAtRiskRenewalRows,
   readForecastHistory,
+  readForecastHistoryRollup,
   readForecastRenewalRows,
+  readRenewalDueRollup,
   readRenewalMetricRows,
+  readRenewalUpcomingRollup,
   readSaveMetricRows,
   readSaveRollupRows,
   rollupsAnswer,
@@ -83,14 +89,36 @@ export class MetricsService {
     const req = metricsRequest(q, RENEWAL_DIMENSIONS, now);
     const read = await metricsRead(this.access, req, p);
     const window = forecastWindow(req.period, req.today);
+    const historyPeriod = forecastHistoryPeriod(req.today);
+    const policy = this.config.policy.metrics;
+    if (rollupsAnswer(read, req.groupBy)) {
+      // The same figures from the rollups' sums per key (renewal-rollup.ts), grouped as the rows would be.
+      const [due, next, history] = await Promise.all([
+        readRenewalDueRollup(this.db, read, req.groupBy),
+        readRenewalUpcomingRollup(this.db, read, window, req.groupBy),
+        readForecastHistoryRollup(this.db, read, historyPeriod),
+      ]);
+      const probabilities = forecastProbabilities(history, policy);
+      const fold = (d: typeof due, n: typeof next): RenewalMetricsWithForecast => ({
+        ...renewalMetricsFromRollup(d, req.period, policy),
+        forecast: renewalForecastFromRollup(n, probabilities, window),
+      });
+      const total = fold(due, next);
+      const groups = req.groupBy.length
+        ? groupSetsByDimensions({ due, next }, req.groupBy, {
+            due: renewalRollupDimensionValue,
+            next: renewalRollupDimensionValue,
+          }).map((g) => ({ key: g.key, ...fold(g.sets.due, g.sets.next) }))
+        : [{ key: {}, ...total }];
+      return metricsReport(req, this.config.policy.version, 'rollups', total, groups);
+    }
     const [rows, upcoming, history] = await bounded(
       Promise.all([
         readRenewalMetricRows(this.db, read),
         readForecastRenewalRows(this.db, read, window),
-        readForecastHistory(this.db, read, forecastHistoryPeriod(req.today)),
+        readForecastHistory(this.db, read, historyPeriod),
       ]),
     );
-    const policy = this.config.policy.metrics;
     const probabilities = forecastProbabilities(history, policy);
     const compute = (due: typeof rows, next: typeof upcoming): RenewalMetricsWithForecast => ({
       ...renewalMetrics(due, req.period, policy),

@@ -179,8 +179,18 @@ export class WorkerMetrics implements OnApplicationBootstrap, OnApplicationShutd
 
   /** One scrape: the backlogs read now, this registry, then the core's text. */
   async exposition(): Promise<MetricsExposition> {
-    const [, core] = await Promise.all([this.collectBacklog(), this.coreMetrics()]);
+    const [, core] = await Promise.all([this.backlogNow(), this.coreMetrics()]);
     return { contentType: this.registry.contentType, body: (await this.registry.metrics()) + core };
+  }
+
+  /** The backlog read of the scrape under way, if one is, or a new one: overlapping scrapes hold one pool connection, not one each. */
+  private backlogRead: Promise<void> | null = null;
+
+  private backlogNow(): Promise<void> {
+    this.backlogRead ??= this.collectBacklog().finally(() => {
+      this.backlogRead = null;
+    });
+    return this.backlogRead;
   }
 
   private async collectBacklog(): Promise<void> {

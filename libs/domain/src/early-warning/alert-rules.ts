@@ -162,11 +162,14 @@ export function usageDrop(
   const u = policy.earlyWarning.usage;
   const nowMs = now.getTime();
   const gap = u.maxSnapshotGapDays * DAY;
-  const points = state.usage
-    .filter(
-      (s) => s[metric] !== null && t(s.at) <= nowMs && !seasonalWindowAt(new Date(t(s.at)), 'usage', account, policy),
-    )
-    .map((s) => ({ at: t(s.at), v: s[metric]! }));
+  // Each snapshot's instant parsed once (a back-test evaluates the same snapshots day after day).
+  const points: Array<{ at: number; v: number }> = [];
+  for (const s of state.usage) {
+    const v = s[metric];
+    if (v === null) continue;
+    const at = t(s.at);
+    if (at <= nowMs && !seasonalWindowAt(new Date(at), 'usage', account, policy)) points.push({ at, v });
+  }
   const last = points.at(-1);
   if (!last || nowMs - last.at > gap) return null;
   const suffixMax: number[] = [];

@@ -8,3 +8,4 @@ export * from './forwarding';
 export * from './alert-handling';
 export * from './held-events';
 export * from './playbook-tasks';
+export * from './alert-decision';

@@ -336,6 +336,27 @@ describe('alert metrics (docs/metrics.md, "Alert metrics")', () => {
     expect(againstTargetRange(value, policy.alertPrecisionTarget)).toBe(band);
   });
 
+  it('states the medians in whole hours and whole days, rounded down', () => {
+    const a = (id: string, ack: string) =>
+      alert(id, 'A', 'usage_drop', 'P1', '2026-01-10T00:00:00Z', '2026-01-11T00:00:00Z', { ack });
+    const { total } = alertMetrics(
+      {
+        // 1 h 59 min → 1; 3 h 0 min 1 s → 3
+        alerts: [a('x1', '2026-01-10T01:59:00Z'), a('x2', '2026-01-10T03:00:01Z')],
+        outcomes: [],
+        // decided 2026-03-01 12:00: the first alert (Jan 10 00:00) 50.5 days ahead → 50
+        churns: [{ ...facts('A'), renewalId: 'r-A', decidedAt: '2026-03-01T12:00:00Z' }],
+        warnings: [{ accountId: 'acc-A', ruleId: 'usage_drop', severity: 'P1', triggeredAt: '2026-01-10T00:00:00Z' }],
+      },
+      [],
+      policy,
+      now,
+    );
+    // (1 + 3) / 2
+    expect(total.medianHoursToAcknowledge).toEqual(fig(2, 2, 2));
+    expect(total.medianLeadDays).toEqual(fig(50, 50, 1));
+  });
+
   it('a period is its dates in UTC, both included', () => {
     expect(periodBounds({ from: '2026-01-01', to: '2026-06-30' })).toEqual({
       startMs: Date.parse('2026-01-01T00:00:00Z'),

@@ -1,6 +1,7 @@
 import { amount, groupRows, median, ratio, type Figure } from './figures';
 import { groupByDimensions, groupSetsByDimensions, type GroupKey } from './grouping';
 import type { MetricsPeriod } from './period';
+import { wholeUnits } from './rollup';
 import type { MetricsPolicy } from '../policy/sections/metrics.policy';
 
 /**
@@ -118,7 +119,7 @@ export interface AlertMetricFigures {
   alerts: Figure;
   /** Acknowledged ones over all. */
   acknowledged: Figure;
-  /** Hours from trigger to acknowledgement, over the acknowledged ones. */
+  /** Whole hours (rounded down) from trigger to acknowledgement, over the acknowledged ones. */
   medianHoursToAcknowledge: Figure;
   /** Escalated, or not answered (acknowledged or resolved) by their respond-by time, over all. */
   slaBreaches: Figure;
@@ -130,7 +131,7 @@ export interface AlertMetricFigures {
   pendingOutcome: Figure;
   /** Churns with an alert (of this group) at least alertLeadDays before the decision, over the churns (of this group's accounts). */
   recall: Figure;
-  /** Days from the first alert (of this group) in the window before a churn to the churn, over the churns warned at all. */
+  /** Whole days (rounded down) from the first alert (of this group) in the window before a churn to the churn, over the churns warned at all. */
   medianLeadDays: Figure;
 }
 
@@ -211,14 +212,14 @@ function figuresOf(
     const times = warningsOf(churn).map((w) => Date.parse(w.triggeredAt));
     if (times.length === 0) continue;
     const first = Math.min(...times);
-    leadDays.push((decided - first) / DAY_MS);
+    leadDays.push(wholeUnits(decided - first, DAY_MS));
     if (decided - first >= policy.alertLeadDays * DAY_MS) warnedInTime += 1;
   }
   return {
     alerts: amount(alerts.length),
     acknowledged: ratio(acknowledged.length, alerts.length),
     medianHoursToAcknowledge: median(
-      acknowledged.map((a) => (Date.parse(a.acknowledgedAt!) - Date.parse(a.triggeredAt)) / HOUR_MS),
+      acknowledged.map((a) => wholeUnits(Date.parse(a.acknowledgedAt!) - Date.parse(a.triggeredAt), HOUR_MS)),
     ),
     slaBreaches: ratio(alerts.filter((a) => alertSlaBreached(a, nowMs)).length, alerts.length),
     precision,

@@ -61,6 +61,8 @@ function renewal(n: number, r: Partial<ProgrammeRenewalRow>): ProgrammeRenewalRo
     saveStartedAt: null,
     customerSince: null,
     ...r,
+    // its run ends at its decision unless the case says otherwise
+    endedAt: r.endedAt !== undefined ? r.endedAt : (r.decidedAt ?? null),
   };
 }
 
@@ -181,9 +183,9 @@ describe('programme metrics (docs/metrics.md, "Programme metrics")', () => {
     expect(total).toEqual({
       // turns of 60, 20 (r1) and 14 (r2) days: the middle one
       medianDaysToRisk: fig(20, 20, 3),
-      // warned in the period: r1, r2, r5 (r3 before it); r1 acted on after 1 day, r2 after 5.5
+      // warned in the period: r1, r2, r5 (r3 before it); r1 acted on after 1 day, r2 after 5.5, whole days 1 and 5
       warningsActedOn: fig(2 / 3, 2, 3),
-      medianDaysToIntervention: fig(3.25, 3.25, 2),
+      medianDaysToIntervention: fig(3, 3, 2),
       // churns in the period: r1 (35 months), r3 (no customer-since), r6 (11 months)
       churnsWithTenure: fig(2 / 3, 2, 3),
       medianTenureMonthsAtChurn: fig(23, 23, 2),
@@ -216,7 +218,8 @@ describe('programme metrics (docs/metrics.md, "Programme metrics")', () => {
       // r2's 14 days
       medianDaysToRisk: fig(14, 14, 1),
       warningsActedOn: fig(1, 1, 1),
-      medianDaysToIntervention: fig(5.5, 5.5, 1),
+      // 5.5 days: 5 whole days
+      medianDaysToIntervention: fig(5, 5, 1),
       // r3 (unknown) and r6 (11 months)
       churnsWithTenure: fig(1 / 2, 1, 2),
       medianTenureMonthsAtChurn: fig(11, 11, 1),

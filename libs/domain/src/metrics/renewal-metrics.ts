@@ -123,6 +123,20 @@ export function arrMovement(row: Pick<RenewalMetricRow, 'arrCents' | 'outcome' |
 const above = (f: Figure, target: number): TargetCheck => ({ target, met: f.value === null ? null : f.value > target });
 const below = (f: Figure, target: number): TargetCheck => ({ target, met: f.value === null ? null : f.value < target });
 
+/** The figures checked against the policy's targets: GRR and NRR above theirs, logo and revenue churn below. */
+export function targetChecks(
+  f: Pick<RenewalMetrics, 'grr' | 'nrr' | 'logoChurn' | 'revenueChurn'>,
+  policy: Pick<MetricsPolicy, 'targets'>,
+): RenewalMetrics['targets'] {
+  const t = policy.targets;
+  return {
+    grr: above(f.grr, t.grrAbove),
+    nrr: above(f.nrr, t.nrrAbove),
+    logoChurn: below(f.logoChurn, t.logoChurnBelow),
+    revenueChurn: below(f.revenueChurn, t.revenueChurnBelow),
+  };
+}
+
 /** Every renewal metric over `rows` (the renewals due in `period`), the targets from the policy. */
 export function renewalMetrics(
   rows: readonly RenewalMetricRow[],
@@ -146,7 +160,6 @@ export function renewalMetrics(
   const nrr = ratio(start + expansion - churn - downsell, start);
   const logoChurn = ratio(churned.length, decided.length);
   const revenueChurn = ratio(churn + downsell, start);
-  const t = policy.targets;
   return {
     renewals: amount(rows.length),
     decided: ratio(decided.length, rows.length),
@@ -159,12 +172,7 @@ export function renewalMetrics(
     grr,
     nrr,
     revenueChurn,
-    targets: {
-      grr: above(grr, t.grrAbove),
-      nrr: above(nrr, t.nrrAbove),
-      logoChurn: below(logoChurn, t.logoChurnBelow),
-      revenueChurn: below(revenueChurn, t.revenueChurnBelow),
-    },
+    targets: targetChecks({ grr, nrr, logoChurn, revenueChurn }, policy),
     decisionMix: RENEWAL_DECISION_OUTCOMES.map((outcome) => {
       const these = decided.filter((r) => r.outcome === outcome);
       return {

@@ -86,14 +86,30 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
+/**
+ * Offsets already computed, by time zone and whole second (the offset is a function of
+ * both alone; formatToParts is slow, and a back-test asks for the same instants again
+ * and again). Bounded: emptied when full.
+ */
+const offsets = new Map<string, number>();
+const MAX_CACHED_OFFSETS = 10_000;
+
 /** Offset of `timeZone` from UTC at `instant`, in milliseconds (east positive). */
 function zoneOffsetMs(instant: number, timeZone: string): number {
+  if (timeZone === 'UTC') return 0;
+  const second = Math.floor(instant / 1000);
+  const key = `${timeZone}@${second}`;
+  const cached = offsets.get(key);
+  if (cached !== undefined) return cached;
   const parts: Record<string, number> = {};
   for (const p of formatterFor(timeZone).formatToParts(new Date(instant))) {
     if (p.type !== 'literal') parts[p.type] = Number(p.value);
   }
   const asUtc = Date.UTC(parts.year!, parts.month! - 1, parts.day, parts.hour, parts.minute, parts.second);
-  return asUtc - Math.floor(instant / 1000) * 1000;
+  const offset = asUtc - second * 1000;
+  if (offsets.size >= MAX_CACHED_OFFSETS) offsets.clear();
+  offsets.set(key, offset);
+  return offset;
 }
 
 /** The calendar date at `instant` in `timeZone`. */

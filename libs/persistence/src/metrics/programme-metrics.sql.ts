@@ -73,11 +73,15 @@ const facts = (columns: Columns) =>
 /** The end of a renewal's run: its decision, or its cancellation. */
 const RENEWAL_END = `COALESCE((r.decision->>'decidedAt')::timestamptz, (r.cancellation->>'at')::timestamptz)`;
 
-/** The renewals that ran at some time in the period: started before its end, not ended before its start. */
+/**
+ * The renewals that ran at some time in the period: started before its end, not ended
+ * before its start (an end recorded before the start counts as at the start, so a renewal
+ * that started in the period ran in it; the programme rollup counts the same way).
+ */
 function ranInPeriod(c: SqlConditions, read: MetricsRead): string {
   const start = `((${c.bind(read.period.from)}::date)::timestamp AT TIME ZONE 'UTC')`;
   const end = `((${c.bind(read.period.to)}::date + 1)::timestamp AT TIME ZONE 'UTC')`;
-  return `r.started_at < ${end} AND (${RENEWAL_END} IS NULL OR ${RENEWAL_END} >= ${start})`;
+  return `r.started_at < ${end} AND (${RENEWAL_END} IS NULL OR GREATEST(${RENEWAL_END}, r.started_at) >= ${start})`;
 }
 
 export async function readProgrammeRenewals(db: Queryable, read: MetricsRead): Promise<ProgrammeRenewalRow[]> {
@@ -87,6 +91,7 @@ export async function readProgrammeRenewals(db: Queryable, read: MetricsRead): P
     id: string;
     account_id: string;
     started_at: Date;
+    ended_at: Date | null;
     decision_outcome: string | null;
     decided_at: string | null;
     history: Array<{ at: string; category: string }>;
@@ -98,7 +103,7 @@ export async function readProgrammeRenewals(db: Queryable, read: MetricsRead): P
   }>(
     db,
     'renewals',
-    `SELECT r.id, r.account_id, r.started_at, r.decision->>'outcome' AS decision_outcome, r.decision->>'decidedAt' AS decided_at,
+    `SELECT r.id, r.account_id, r.started_at, ${RENEWAL_END} AS ended_at, r.decision->>'outcome' AS decision_outcome, r.decision->>'decidedAt' AS decided_at,
             (SELECT COALESCE(jsonb_agg(jsonb_build_object('at', ch->>'at', 'category', ch->>'category')), '[]'::jsonb)
                FROM jsonb_array_elements(r.classification_history) ch) AS history,
             s.started_at AS save_started_at, acc.customer_since::text AS customer_since, ${facts(RENEWAL)}
@@ -113,6 +118,7 @@ export async function readProgrammeRenewals(db: Queryable, read: MetricsRead): P
     renewalId: r.id,
     accountId: r.account_id,
     startedAt: iso(r.started_at)!,
+    endedAt: iso(r.ended_at),
     decisionOutcome: r.decision_outcome,
     decidedAt: iso(r.decided_at),
     classificationHistory: r.history.map((h) => ({ at: iso(h.at)!, category: h.category })),

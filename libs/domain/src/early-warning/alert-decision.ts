@@ -1,0 +1,132 @@
+import type { AlertGroup, RetainPolicy } from '../policy/retain-policy';
+import type { EarlyWarningAccount, TriggeredAlert, AlertRuleId } from './alert-rules';
+import { liveSuppressions } from './alert-handling';
+import {
+  opensConsolidationWindow,
+  suppressionDecision,
+  type ManualSuppression,
+  type PreviousAlert,
+  type SuppressionDecision,
+} from './overload';
+import { applySeverityModifiers, routeAlert, type RoutedAlert } from './severity-routing';
+
+/**
+ * Whether a triggered alert is raised, and the account's alert bookkeeping after it
+ * (docs/rulebook.md, "Early warning"): its final severity (routeAlert), the suppression
+ * windows still live, the suppression decision (seasonal, manual, acknowledged, a
+ * repeat), and for a raised alert its id, its consolidation window and the rule's last
+ * notified alert. The account workflow (workflows/account-risk.state.ts#AccountRisk.raise)
+ * and the policy lab's back-test (libs/domain/src/policy-lab/simulate.ts) both decide
+ * through this one function. Pure: `at` is the instant the alert is decided.
+ */
+
+/** A consolidation window of one group: alerts of the group within it share one notification. */
+export interface AlertCluster {
+  key: string;
+  firstAt: string;
+  alertIds: string[];
+}
+
+/** What the decision reads and changes of an account's early-warning state. */
+export interface AlertBookkeeping<S extends ManualSuppression = ManualSuppression> {
+  alertSeq: number;
+  /** The last notified alert per rule (repeat and acknowledgement suppression, §5.5). */
+  lastByRule: Partial<Record<AlertRuleId, PreviousAlert>>;
+  /** The open consolidation window of each group. */
+  clusters: Partial<Record<AlertGroup, AlertCluster>>;
+  suppressedCount: number;
+  suppressions: S[];
+}
+
+export type AlertDecision<S extends ManualSuppression = ManualSuppression> =
+  | {
+      raised: false;
+      /** The final severity it would have had. */
+      severity: RoutedAlert['severity'];
+      suppression: SuppressionDecision;
+      next: AlertBookkeeping<S>;
+    }
+  | {
+      raised: true;
+      severity: RoutedAlert['severity'];
+      /** Its final severity, recipients, SLA and escalation ladder (routeAlert). */
+      routed: RoutedAlert;
+      suppression: SuppressionDecision;
+      /** `alert:${accountId}:${seq}`. */
+      id: string;
+      /** The alert's consolidation window (opened by it, or the group's open one), with the alert in it. */
+      cluster: AlertCluster;
+      next: AlertBookkeeping<S>;
+    };
+
+/** Only the bookkeeping fields of a state that holds more (the workflow passes its whole state). */
+const bookkeeping = <S extends ManualSuppression>(b: AlertBookkeeping<S>): AlertBookkeeping<S> => ({
+  alertSeq: b.alertSeq,
+  lastByRule: b.lastByRule,
+  clusters: b.clusters,
+  suppressedCount: b.suppressedCount,
+  suppressions: b.suppressions,
+});
+
+/**
+ * Decides a triggered alert at `at`: its final severity as of its trigger time; suppressed (counted)
+ * or raised (routed: recipients, SLA, escalations) with the next sequence number, in its group's consolidation window (a new
+ * window when none is open or the open one is older than the consolidation hours), and
+ * remembered as its rule's last notified alert (not acknowledged). `book` is not changed;
+ * `next` holds the five bookkeeping fields only.
+ */
+export function decideAlert<S extends ManualSuppression>(
+  book: AlertBookkeeping<S>,
+  accountId: string,
+  triggered: TriggeredAlert,
+  account: EarlyWarningAccount,
+  at: Date,
+  policy: RetainPolicy,
+): AlertDecision<S> {
+  // The final severity as routeAlert gives it (as of the trigger time); routed in full only when raised.
+  const { severity } = applySeverityModifiers(triggered.baseSeverity, account, new Date(triggered.triggeredAt), policy);
+  const suppressions = liveSuppressions(book.suppressions, triggered.group, account.timeZone, at);
+  const suppression = suppressionDecision(
+    { ruleId: triggered.ruleId, group: triggered.group, severity, measure: triggered.measure },
+    { account, previous: book.lastByRule[triggered.ruleId] ?? null, suppressions },
+    at,
+    policy,
+  );
+  if (suppression.suppressed)
+    return {
+      raised: false,
+      severity,
+      suppression,
+      next: { ...bookkeeping(book), suppressions, suppressedCount: book.suppressedCount + 1 },
+    };
+  const alertSeq = book.alertSeq + 1;
+  const id = `alert:${accountId}:${alertSeq}`;
+  const open = book.clusters[triggered.group];
+  const cluster: AlertCluster =
+    !open || opensConsolidationWindow(open, at, policy)
+      ? { key: `${id}:notification`, firstAt: at.toISOString(), alertIds: [id] }
+      : { ...open, alertIds: [...open.alertIds, id] };
+  const routed = routeAlert(triggered, account, policy);
+  const previous: PreviousAlert = {
+    ruleId: triggered.ruleId,
+    severity,
+    measure: triggered.measure,
+    notifiedAt: at.toISOString(),
+    acknowledgedAt: null,
+  };
+  return {
+    raised: true,
+    severity,
+    routed,
+    suppression,
+    id,
+    cluster,
+    next: {
+      ...bookkeeping(book),
+      alertSeq,
+      suppressions,
+      clusters: { ...book.clusters, [triggered.group]: cluster },
+      lastByRule: { ...book.lastByRule, [triggered.ruleId]: previous },
+    },
+  };
+}

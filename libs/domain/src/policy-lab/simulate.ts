@@ -1,0 +1,142 @@
+import { decideAlert, type AlertBookkeeping } from '../early-warning/alert-decision';
+import { ALERT_EVALUATION_INTERVAL_MS } from '../early-warning/alert-handling';
+import { evaluateAlertRules, type EarlyWarningAccount } from '../early-warning/alert-rules';
+import { validateEventPayload, type IntegrationEvent } from '../early-warning/event-catalogue';
+import { applyEvent, initialSignalState, type AccountSignalState } from '../early-warning/signal-state';
+import { periodBounds } from '../metrics/alert-metrics';
+import type { RetainPolicy } from '../policy/retain-policy';
+import { localDateAt } from '../time/local-time';
+import type {
+  BacktestAccountHistory,
+  BacktestEvent,
+  BacktestPeriod,
+  BacktestRenewal,
+  SimulatedAlert,
+} from './backtest-contract';
+
+/**
+ * The back-test's replay of one account (docs/policy-lab.md, "What a back-test
+ * replays"): its recorded events in occurredAt order folded into the signal state
+ * (applyEvent), the rules evaluated (evaluateAlertRules) after each batch of events (the
+ * events of one occurredAt instant) and again once a day for time passing
+ * (ALERT_EVALUATION_INTERVAL_MS after the last evaluation, as nextEvaluationAt), and each
+ * triggered alert decided by the account workflow's own decideAlert (final severity,
+ * suppression, consolidation). What it cannot know: no manual suppression window (people
+ * declared them under the policy in force, for the alerts they saw), and no
+ * acknowledgement (alerts are taken as never acknowledged, so repeat suppression alone
+ * holds them back). Pure and deterministic: no clock; the same history and policy give
+ * the same alerts.
+ */
+
+const t = (iso: string) => Date.parse(iso);
+
+/** The events in occurredAt order (then eventId), each id once, only those the catalogue accepts (as the workflow skips the rest). */
+export function replayOrder(events: readonly BacktestEvent[]): BacktestEvent[] {
+  const sorted = events
+    .filter((e) => Number.isFinite(t(e.occurredAt)) && validateEventPayload(e.type, e.payload).length === 0)
+    .map((e, i) => ({ e, i, at: t(e.occurredAt) }))
+    .sort((a, b) => a.at - b.at || (a.e.eventId < b.e.eventId ? -1 : a.e.eventId > b.e.eventId ? 1 : a.i - b.i));
+  const seen = new Set<string>();
+  const out: BacktestEvent[] = [];
+  for (const { e } of sorted) {
+    if (seen.has(e.eventId)) continue;
+    seen.add(e.eventId);
+    out.push(e);
+  }
+  return out;
+}
+
+/**
+ * The renewal date the rules and the severity modifiers see at `at`, as the workflow's
+ * context reads it (the account's open renewal: launched, not decided, the earliest
+ * date): the earliest date of the renewals launched by then (when the history says when)
+ * and not decided by then; a renewal never decided counts until its date has passed
+ * (one cancelled would otherwise stay open forever), a renewal decided late until its
+ * decision. Null when there is none.
+ */
+export function openRenewalDateAt(renewals: readonly BacktestRenewal[], at: number, timeZone: string): string | null {
+  const today = localDateAt(new Date(at), timeZone);
+  let next: string | null = null;
+  for (const r of renewals) {
+    if (r.launchedAt && t(r.launchedAt) > at) continue;
+    if (r.decidedAt !== null ? t(r.decidedAt) <= at : r.renewalDate < today) continue;
+    if (next === null || r.renewalDate < next) next = r.renewalDate;
+  }
+  return next;
+}
+
+/**
+ * Every alert the replay raises from the account's first event up to `untilMs`
+ * (exclusive), warm-up included: the alerts before a period decide the suppression of
+ * those in it, and warn of churns early in it.
+ */
+export function replayAccountAlerts(
+  history: BacktestAccountHistory,
+  policy: RetainPolicy,
+  untilMs: number,
+): SimulatedAlert[] {
+  const a = history.account;
+  const accountAt = (at: number): EarlyWarningAccount => ({
+    id: a.id,
+    segment: a.segment,
+    vertical: a.vertical,
+    arrCents: a.arrCents,
+    timeZone: a.timeZone,
+    renewalDate: openRenewalDateAt(history.renewals, at, a.timeZone),
+  });
+  let signals: AccountSignalState = initialSignalState();
+  let book: AlertBookkeeping = { alertSeq: 0, lastByRule: {}, clusters: {}, suppressedCount: 0, suppressions: [] };
+  let lastEvaluatedAt: number | null = null;
+  const raised: SimulatedAlert[] = [];
+  const evaluate = (at: number) => {
+    lastEvaluatedAt = at;
+    const now = new Date(at);
+    const account = accountAt(at);
+    for (const triggered of evaluateAlertRules(signals, now, policy, account)) {
+      const d = decideAlert(book, a.id, triggered, account, now, policy);
+      book = d.next;
+      if (d.raised)
+        raised.push({
+          accountId: a.id,
+          ruleId: triggered.ruleId,
+          severity: d.severity,
+          triggeredAt: now.toISOString(),
+        });
+    }
+  };
+  // The daily evaluations due before `before` (none before the first evaluation).
+  const passTimeUntil = (before: number) => {
+    while (lastEvaluatedAt !== null && lastEvaluatedAt + ALERT_EVALUATION_INTERVAL_MS < before)
+      evaluate(lastEvaluatedAt + ALERT_EVALUATION_INTERVAL_MS);
+  };
+  const events = replayOrder(history.events);
+  for (let i = 0; i < events.length;) {
+    const at = t(events[i]!.occurredAt);
+    if (at >= untilMs) break;
+    passTimeUntil(at);
+    for (; i < events.length && t(events[i]!.occurredAt) === at; i++) {
+      const e = events[i]!;
+      // Account facts are not a risk signal (the workflow passes them to the renewals only).
+      if (e.type !== 'account_updated')
+        signals = applyEvent(
+          signals,
+          { type: e.type, occurredAt: e.occurredAt, payload: e.payload } as IntegrationEvent,
+          new Date(at),
+          policy,
+        );
+    }
+    evaluate(at);
+  }
+  passTimeUntil(untilMs);
+  return raised;
+}
+
+/** The alerts the replay raises that were triggered in the period (from the start of `from` to the end of `to`, UTC). */
+export function simulateAccountAlerts(
+  history: BacktestAccountHistory,
+  policy: RetainPolicy,
+  period: BacktestPeriod,
+): SimulatedAlert[] {
+  const { startMs, endMs } = periodBounds(period);
+  return replayAccountAlerts(history, policy, endMs).filter((x) => t(x.triggeredAt) >= startMs);
+}
