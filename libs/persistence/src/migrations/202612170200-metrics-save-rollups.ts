@@ -36,8 +36,8 @@ export class MetricsSaveRollups1797472800000 implements MigrationInterface {
   name = 'MetricsSaveRollups1797472800000';
 
   async up(q: QueryRunner): Promise<void> {
-    // The saves of an account (its next renewals change their post-save retention).
-    await q.query(`CREATE INDEX save_efforts_account_idx ON save_efforts (account_id, renewal_date)`);
+    // The saves of an account (its next renewals change their post-save retention) are
+    // found by save_efforts_account_idx (migration 202612170100-metrics-alert-rollups).
     // The kinds of a save's approved concessions, each once, as rollup keys: '' for none
     // (a save without approved concessions is in the group of null) and for a concession
     // without a type, as the plain read lists it (save-metrics.sql.ts).
@@ -401,6 +401,5 @@ export class MetricsSaveRollups1797472800000 implements MigrationInterface {
     await q.query(`DROP TABLE metrics_save_at_risk_rollup_facts`);
     await q.query(`DROP TABLE metrics_save_rollup_facts`);
     await q.query(`DROP FUNCTION metrics_save_concession_keys(jsonb)`);
-    await q.query(`DROP INDEX save_efforts_account_idx`);
   }
 }
