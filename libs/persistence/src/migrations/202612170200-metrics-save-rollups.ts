@@ -24,10 +24,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * `renewals` (the at-risk renewals, and the saves of their accounts, whose next renewal
  * they may be). Neither reads `accounts` (a save's and a renewal's segment are their own
  * columns), so an account's writes do not take part. A write of a save or a renewal
- * first locks its account's row (FOR NO KEY UPDATE, which inserts of its renewals and
- * saves do not wait for; a BEFORE row trigger, so before the written row is locked), so
- * that two transactions writing one account's renewal and save refresh one after the
- * other and the later one sees the earlier's writes. A TRUNCATE of either table rebuilds.
+ * first takes its account's turn (metrics_alert_lock, the per-account lock every rollup's
+ * triggers take, migration 202612170100; in a BEFORE row trigger, so before the written
+ * row is locked), so that two transactions writing one account's renewal and save refresh
+ * one after the other and the later one sees the earlier's writes. A TRUNCATE of either table rebuilds.
  * `metrics_save_rollup_rebuild()` computes everything again from the tables; the
  * migration calls it to backfill. The functions' bodies are not views, so an earlier
  * migration's columns they read can still be dropped and added again (its down and up).
@@ -249,7 +249,6 @@ export class MetricsSaveRollups1797472800000 implements MigrationInterface {
         old_risks metrics_save_at_risk_rollup_facts[];
         new_risks metrics_save_at_risk_rollup_facts[];
       BEGIN
-        PERFORM 1 FROM accounts WHERE id = ANY (p_accounts) ORDER BY id FOR NO KEY UPDATE;
         ids := COALESCE(p_save_ids, ARRAY(SELECT id FROM save_efforts WHERE account_id = ANY (p_accounts)));
         WITH d AS (DELETE FROM metrics_save_rollup_facts WHERE save_id = ANY (ids) RETURNING *)
         SELECT array_agg(ROW(d.*)::metrics_save_rollup_facts) INTO olds FROM d;
@@ -334,19 +333,19 @@ export class MetricsSaveRollups1797472800000 implements MigrationInterface {
           PERFORM metrics_save_rollup_refresh(${refresh});
           RETURN NULL;
         END $$`);
-    // The account's row locked before the save's (the renewal's) row is: the writers upsert,
-    // and a BEFORE INSERT trigger runs before the conflicting row is locked. A renewal's
-    // writer updates its save in the same transaction (refreshSaveRiskAtStart): taken
-    // after the rows, the account's lock would wait on a save's writer waiting on it.
+    // The account's turn taken before the save's (the renewal's) row is locked: the writers
+    // upsert, and a BEFORE INSERT trigger runs before the conflicting row is locked. A
+    // renewal's writer updates its save in the same transaction (refreshSaveRiskAtStart):
+    // taken after the rows, the turn would wait on a save's writer waiting on it.
     await q.query(`
       CREATE FUNCTION metrics_save_rollup_lock_account() RETURNS trigger
       LANGUAGE plpgsql AS $$
       BEGIN
         IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.account_id IS DISTINCT FROM NEW.account_id) THEN
-          PERFORM 1 FROM accounts WHERE id = OLD.account_id FOR NO KEY UPDATE;
+          PERFORM metrics_alert_lock(OLD.account_id);
         END IF;
         IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
-        PERFORM 1 FROM accounts WHERE id = NEW.account_id FOR NO KEY UPDATE;
+        PERFORM metrics_alert_lock(NEW.account_id);
         RETURN NEW;
       END $$`);
     await q.query(`
