@@ -189,6 +189,8 @@ export class MetricsSaveRollups1797472800000 implements MigrationInterface {
             OR sum(f.sign * f.revenue_cents) <> 0 OR sum(f.sign * f.effort_hundredths) <> 0 OR sum(f.sign * f.next_decided) <> 0
             OR sum(f.sign * f.retained) <> 0
             OR metrics_histogram_agg(CASE WHEN f.days_to_save IS NULL THEN '{}'::jsonb ELSE jsonb_build_object(f.days_to_save::text, f.sign) END) <> '{}'::jsonb
+         -- In key order, so two writers of the same keys lock them in the same order (no deadlock).
+         ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9
         ON CONFLICT (bucket, bucket_start, by_concession, segment, risk_category, effort_level, outcome_kind, policy_version, concession_type)
         DO UPDATE SET saves = t.saves + EXCLUDED.saves, decided = t.decided + EXCLUDED.decided, saved = t.saved + EXCLUDED.saved,
           saved_full = t.saved_full + EXCLUDED.saved_full, revenue_cents = t.revenue_cents + EXCLUDED.revenue_cents,
@@ -224,6 +226,7 @@ export class MetricsSaveRollups1797472800000 implements MigrationInterface {
                               UNION ALL SELECT true, c FROM unnest(f.concession_types) c) k
          GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
         HAVING sum(f.sign) <> 0 OR sum(f.sign * f.serious) <> 0
+         ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9
         ON CONFLICT (bucket, bucket_start, by_concession, segment, risk_category, effort_level, outcome_kind, policy_version, concession_type)
         DO UPDATE SET at_risk = t.at_risk + EXCLUDED.at_risk, serious = t.serious + EXCLUDED.serious
         RETURNING t.*)
