@@ -186,17 +186,50 @@ const ROUTES = [
   {
     route: 'saves',
     path: '/metrics/saves',
-    figures: ['saves', 'decided', 'saved'],
-    plain: `SELECT count(*) AS saves, count(*) FILTER (WHERE s.state->'outcome'->>'result' IN ('saved', 'lost')) AS decided,
-               count(*) FILTER (WHERE s.state->'outcome'->>'result' = 'saved') AS saved,
-               sum(COALESCE((SELECT sum((x->>'hours')::numeric) FROM jsonb_array_elements(s.state->'effortLog') x), 0))
-                 FILTER (WHERE s.status <> 'active') AS effort_hours
-          FROM save_efforts s JOIN accounts acc ON acc.id = s.account_id
-         WHERE ${instantIn('s.started_at')}`,
+    // What the route folds (docs/metrics.md, "Save metrics"): the saves started in the period with their
+    // next renewals' decisions, and the at-risk renewals due in it with their saves.
+    figures: [
+      'saves',
+      'decided',
+      'saved',
+      'atRisk',
+      'serious',
+      'effortHundredths',
+      'revenueCents',
+      'nextDecided',
+      'retained',
+      'medianDays',
+    ],
+    plain: `SELECT * FROM
+        (SELECT count(*) AS saves, count(*) FILTER (WHERE s.outcome_result IS NOT NULL) AS decided,
+                count(*) FILTER (WHERE s.outcome_result = 'saved') AS saved,
+                COALESCE(sum(round(s.effort_hours * 100)) FILTER (WHERE s.status <> 'active'), 0) AS "effortHundredths",
+                COALESCE(sum(COALESCE(s.saved_arr_cents, 0)) FILTER (WHERE s.status <> 'active' AND s.outcome_result = 'saved'), 0) AS "revenueCents",
+                count(nr.outcome) FILTER (WHERE s.outcome_result = 'saved') AS "nextDecided",
+                count(*) FILTER (WHERE s.outcome_result = 'saved' AND nr.outcome <> 'churned') AS retained,
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY floor((extract(epoch FROM s.outcome_at) - extract(epoch FROM s.started_at)) / 86400))
+                  FILTER (WHERE s.outcome_result = 'saved' AND s.outcome_at IS NOT NULL) AS "medianDays"
+           FROM save_efforts s JOIN accounts acc ON acc.id = s.account_id
+           LEFT JOIN LATERAL (SELECT n.decision->>'outcome' AS outcome FROM renewals n
+                               WHERE n.account_id = s.account_id AND n.renewal_date > s.renewal_date AND n.id <> s.renewal_id AND n.status <> 'cancelled'
+                               ORDER BY n.renewal_date LIMIT 1) nr ON TRUE
+          WHERE ${instantIn('s.started_at')}) sv,
+        (SELECT count(*) AS "atRisk", count(*) FILTER (WHERE s.effort_level IN ('full', 'standard', 'light')) AS serious
+           FROM renewals r JOIN accounts acc ON acc.id = r.account_id LEFT JOIN save_efforts s ON s.renewal_id = r.id
+          WHERE r.status <> 'cancelled' AND r.renewal_date BETWEEN ${PERIOD.from} AND ${PERIOD.to}
+            AND (r.risk_category = 'red' OR (r.save_request IS NOT NULL AND r.save_request <> 'null'::jsonb) OR s.id IS NOT NULL)) ar`,
     fromApi: (b) => ({
       saves: fig(b, 'saves').numerator,
       decided: fig(b, 'successRate').denominator,
       saved: fig(b, 'successRate').numerator,
+      atRisk: fig(b, 'attemptRate').denominator,
+      serious: fig(b, 'attemptRate').numerator,
+      effortHundredths: Math.round(fig(b, 'effortHours').numerator * 100),
+      revenueCents: fig(b, 'revenueSavedCents').numerator,
+      nextDecided: fig(b, 'postSaveRetention').denominator,
+      retained: fig(b, 'postSaveRetention').numerator,
+      // The median's numerator (0 without saved saves, as the plain aggregate's null sums).
+      medianDays: fig(b, 'timeToSaveDays').numerator,
     }),
   },
   {

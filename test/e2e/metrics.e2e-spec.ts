@@ -345,10 +345,10 @@ describe('metrics end to end: saves and renewals as their workflows record them'
       // S1's next renewal (the next term) renewed; S2's account has no next renewal yet
       postSaveRetention: f(1, 1),
     });
-    // Both saved within this test: a fraction of a day.
-    expect(body.total.timeToSaveDays.denominator).toBe(2);
-    expect(body.total.timeToSaveDays.value).toBeGreaterThan(0);
-    expect(body.total.timeToSaveDays.value).toBeLessThan(0.01);
+    // Both saved within this test: a fraction of a day each, 0 whole days (rounded down), median 0 over 2.
+    expect(body.total.timeToSaveDays).toEqual({ value: 0, numerator: 0, denominator: 2 });
+    // A director reading every account, grouped by nothing a rollup lacks: folded from the rollups.
+    expect(body.source).toBe('rollups');
   });
 
   it('groups the save metrics by outcome kind and team, scopes them, and refuses bad queries', async () => {
@@ -358,14 +358,17 @@ describe('metrics end to end: saves and renewals as their workflows record them'
       ['lost', 1, 0],
       ['reduced_scope', 1, 15_000_000],
     ]);
+    expect(byKind.source).toBe('rollups');
     const byTeam = await savesWhen(`${period}&groupBy=team`, keys['dir-x']!, 3, 1);
+    // The team is no rollup key: read from the rows.
+    expect(byTeam.source).toBe('rows');
     expect(byTeam.groups.map((g: any) => [g.key.team, g.saves.value, g.successRate])).toEqual([
       ['mgr-x', 2, f(2, 2)],
       ['mgr-y', 1, f(0, 1)],
     ]);
     // mgr-x: S1, S2; csm-y1: S3
     const manager = await savesWhen(period, keys['mgr-x']!, 2, 1);
-    expect([manager.total.saves, manager.total.successRate]).toEqual([n(2), f(2, 2)]);
+    expect([manager.total.saves, manager.total.successRate, manager.source]).toEqual([n(2), f(2, 2), 'rows']);
     const csm = await savesWhen(period, keys['csm-y1']!, 1, 0);
     expect([csm.total.saves, csm.total.lost, csm.total.successBand]).toEqual([n(1), f(1, 1), 'below_solid']);
     const csv = await stack.request('GET', `/metrics/saves?${period}&groupBy=team`, {

@@ -34,6 +34,7 @@ export * from './metrics/period';
 export * from './metrics/grouping';
 export * from './metrics/rollup';
 export * from './metrics/save-metrics';
+export * from './metrics/save-metrics-rollup';
 export * from './metrics/renewal-metrics';
 export * from './metrics/renewal-forecast';
 export * from './metrics/renewal-rollup';

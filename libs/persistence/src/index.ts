@@ -28,6 +28,7 @@ export * from './metrics/metrics-reads.sql';
 export * from './metrics/rollup-reads.sql';
 export * from './metrics/save-effort-facts.sql';
 export * from './metrics/save-metrics.sql';
+export * from './metrics/save-rollup.sql';
 export * from './metrics/renewal-metrics.sql';
 export * from './metrics/renewal-rollup.sql';
 export * from './metrics/alert-metrics.sql';

@@ -14,9 +14,11 @@ import {
   renewalMetrics,
   renewalMetricsFromRollup,
   renewalRollupDimensionValue,
+  isSaveRollupDimension,
   SAVE_DIMENSIONS,
   saveDimensionValue,
   saveMetrics,
+  saveMetricsReportFromRollup,
   type RenewalForecast,
   type RenewalMetrics,
   type SaveMetrics,
@@ -31,6 +33,7 @@ import {
   readRenewalMetricRows,
   readRenewalUpcomingRollup,
   readSaveMetricRows,
+  readSaveRollupRows,
   rollupsAnswer,
 } from '@retain/persistence';
 import { AccessService } from '../access/access.service';
@@ -60,10 +63,20 @@ export class MetricsService {
     const inForce = await this.policies.policy();
     const req = metricsRequest(q, SAVE_DIMENSIONS, now);
     const read = await metricsRead(this.access, req, p);
+    const policy = inForce.metrics;
+    const rollupDims = req.groupBy.filter(isSaveRollupDimension);
+    if (rollupsAnswer(read, req.groupBy) && rollupDims.length === req.groupBy.length) {
+      // Under concessionType a save counts once per kind: the total is read apart, each save once.
+      const [grouped, apart] = await Promise.all([
+        readSaveRollupRows(this.db, read, rollupDims),
+        rollupDims.includes('concessionType') ? readSaveRollupRows(this.db, read, []) : undefined,
+      ]);
+      const r = saveMetricsReportFromRollup(apart ?? grouped, grouped, req.groupBy, policy);
+      return metricsReport(req, inForce.version, 'rollups', r.total, r.groups);
+    }
     const [saves, atRisk] = await bounded(
       Promise.all([readSaveMetricRows(this.db, read), readAtRiskRenewalRows(this.db, read)]),
     );
-    const policy = inForce.metrics;
     const total = saveMetrics(saves, atRisk, policy);
     // Without groupBy the one group, keyed {}, is the total: not folded a second time.
     const groups = req.groupBy.length

@@ -204,8 +204,23 @@ describe('saveMetrics', () => {
       { postSaveRetention: f(3, 4), timeToSaveDays: { value: 3, numerator: 3, denominator: 5 } },
     ],
     [
-      // half a day to save it: 12 h / 24 h
-      'time to save in fractional days',
+      // whole days, rounded down: 12 h -> 0, 36 h -> 1, 71 h 59 min -> 2, 72 h -> 3; median (1 + 2) / 2 = 1.5
+      'time to save in whole days, rounded down',
+      [12, 36, 71 + 59 / 60, 72].map((hours, i) =>
+        aSave(`s${i}`, {
+          status: 'saved',
+          outcomeResult: 'saved',
+          outcomeKind: 'full',
+          outcomeAt: new Date(START + hours * 3_600_000).toISOString(),
+          savedArrCents: 1,
+        }),
+      ),
+      [],
+      { timeToSaveDays: { value: 1.5, numerator: 1.5, denominator: 4 } },
+    ],
+    [
+      // half a day to save it: 12 h / 24 h = 0.5, rounded down to 0
+      'a save within a day takes 0 days',
       [
         aSave('a', {
           status: 'saved',
@@ -216,7 +231,19 @@ describe('saveMetrics', () => {
         }),
       ],
       [],
-      { timeToSaveDays: { value: 0.5, numerator: 0.5, denominator: 1 } },
+      { timeToSaveDays: { value: 0, numerator: 0, denominator: 1 } },
+    ],
+    [
+      // summed in hundredths: 0.1 + 0.2 = 0.3 exactly (not 0.30000000000000004); 0.3 x 7,500 = 2,250
+      'effort hours to the hundredth sum exactly',
+      [
+        aSave('a', { status: 'lost', outcomeResult: 'lost', outcomeKind: 'lost', outcomeAt: at(1), effortHours: 0.1 }),
+        aSave('b', { status: 'exited', effortLevel: 'none', effortHours: 0.2 }),
+        // active: left out
+        aSave('c', { effortHours: 5.55 }),
+      ],
+      [],
+      { effortHours: n(0.3), effortCostCents: n(2_250) },
     ],
   ])('%s', (_what, saves, atRisk, expected) => {
     expect(saveMetrics(saves, atRisk, METRICS_DEFAULTS)).toMatchObject(expected);

@@ -4,6 +4,7 @@ import type { RenewalDecisionOutcome } from '../renewals/renewal-decision';
 import type { SaveOutcomeKind } from '../saves/save-outcome';
 import { amount, median, ratio, type Figure } from './figures';
 import type { DimensionValue } from './grouping';
+import { wholeUnits } from './rollup';
 
 /**
  * The save metrics (docs/metrics.md, "Save metrics"; docs/rulebook.md §4.11): how many
@@ -53,7 +54,7 @@ export interface SaveMetricRow extends SaveDimensionFacts {
   outcomeAt: string | null;
   /** ARR kept by a saved outcome (US cents); null unless saved. */
   savedArrCents: number | null;
-  /** Hours logged on the save (effort entries, conversations, plan items). */
+  /** Hours logged on the save (effort entries, conversations, plan items), to the hundredth (the read model's). */
   effortHours: number;
   /** The decision on the account's next renewal after the saved one; null when there is none or it is not decided. */
   nextRenewalOutcome: RenewalDecisionOutcome | null;
@@ -125,6 +126,62 @@ export function successBand(rate: Figure, policy: Pick<MetricsPolicy, 'saveSucce
 
 const DAY_MS = 86_400_000;
 
+/** Hours as whole hundredths: the read model keeps them to the hundredth, and sums of hundredths are exact. */
+export function effortHundredths(hours: number): number {
+  return Math.round(hours * 100);
+}
+
+/** The days from a save's start to its outcome, in whole days rounded down (the resolution of timeToSaveDays). */
+export function daysToSave(startedAt: string, outcomeAt: string): number {
+  return wholeUnits(Date.parse(outcomeAt) - Date.parse(startedAt), DAY_MS);
+}
+
+/** The additive counts the save metrics are read from (saveMetrics counts them over rows, the rollups hold their sums). */
+export interface SaveMetricCounts {
+  saves: number;
+  /** At-risk renewals, and those with a serious save attempt. */
+  atRisk: number;
+  serious: number;
+  /** Saves with an outcome; saved; saved in full. */
+  decided: number;
+  saved: number;
+  savedFull: number;
+  /** ARR kept by the saved outcomes of closed saves (US cents). */
+  revenueCents: number;
+  /** Hours logged on closed saves, in whole hundredths. */
+  effortHundredths: number;
+  /** Saved saves whose next renewal was decided, and those of them not churned. */
+  nextDecided: number;
+  retained: number;
+}
+
+/** The figures from the counts and the median time to save (shared by saveMetrics and saveMetricsFromRollup). */
+export function saveMetricsOfCounts(
+  c: SaveMetricCounts,
+  timeToSaveDays: Figure,
+  policy: Pick<MetricsPolicy, 'saveSuccess' | 'effortHourlyCostCents'>,
+): SaveMetrics {
+  const successRate = ratio(c.saved, c.decided);
+  const hours = c.effortHundredths / 100;
+  const cost = Math.round(hours * policy.effortHourlyCostCents);
+  return {
+    saves: amount(c.saves),
+    attemptRate: ratio(c.serious, c.atRisk),
+    successRate,
+    savedFull: ratio(c.savedFull, c.decided),
+    savedPartial: ratio(c.saved - c.savedFull, c.decided),
+    lost: ratio(c.decided - c.saved, c.decided),
+    successBand: successBand(successRate, policy),
+    revenueSavedCents: amount(c.revenueCents),
+    effortHours: amount(hours),
+    effortCostCents: amount(cost),
+    roi: ratio(c.revenueCents - cost, cost),
+    savedToCost: ratio(c.revenueCents, cost),
+    postSaveRetention: ratio(c.retained, c.nextDecided),
+    timeToSaveDays,
+  };
+}
+
 /** Every save metric over `saves` (started in the period) and `atRisk` (renewals due in it). */
 export function saveMetrics(
   saves: readonly SaveMetricRow[],
@@ -135,30 +192,27 @@ export function saveMetrics(
   const decided = saves.filter((s) => s.outcomeResult !== null);
   const saved = decided.filter((s) => s.outcomeResult === 'saved');
   const full = saved.filter((s) => s.outcomeKind === 'full');
-  const successRate = ratio(saved.length, decided.length);
   const closed = saves.filter((s) => s.status !== 'active');
   const revenue = closed.reduce((sum, s) => sum + (s.outcomeResult === 'saved' ? (s.savedArrCents ?? 0) : 0), 0);
-  const hours = closed.reduce((sum, s) => sum + s.effortHours, 0);
-  const cost = Math.round(hours * policy.effortHourlyCostCents);
+  // Summed in whole hundredths, so the sum is exact (and equal to the rollups').
+  const hundredths = closed.reduce((sum, s) => sum + effortHundredths(s.effortHours), 0);
   const nextDecided = saved.filter((s) => s.nextRenewalOutcome !== null);
   const retained = nextDecided.filter((s) => s.nextRenewalOutcome !== 'churned');
-  const days = saved
-    .filter((s) => s.outcomeAt !== null)
-    .map((s) => (Date.parse(s.outcomeAt!) - Date.parse(s.startedAt)) / DAY_MS);
-  return {
-    saves: amount(saves.length),
-    attemptRate: ratio(serious.length, atRisk.length),
-    successRate,
-    savedFull: ratio(full.length, decided.length),
-    savedPartial: ratio(saved.length - full.length, decided.length),
-    lost: ratio(decided.length - saved.length, decided.length),
-    successBand: successBand(successRate, policy),
-    revenueSavedCents: amount(revenue),
-    effortHours: amount(hours),
-    effortCostCents: amount(cost),
-    roi: ratio(revenue - cost, cost),
-    savedToCost: ratio(revenue, cost),
-    postSaveRetention: ratio(retained.length, nextDecided.length),
-    timeToSaveDays: median(days),
-  };
+  const days = saved.filter((s) => s.outcomeAt !== null).map((s) => daysToSave(s.startedAt, s.outcomeAt!));
+  return saveMetricsOfCounts(
+    {
+      saves: saves.length,
+      atRisk: atRisk.length,
+      serious: serious.length,
+      decided: decided.length,
+      saved: saved.length,
+      savedFull: full.length,
+      revenueCents: revenue,
+      effortHundredths: hundredths,
+      nextDecided: nextDecided.length,
+      retained: retained.length,
+    },
+    median(days),
+    policy,
+  );
 }

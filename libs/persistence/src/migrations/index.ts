@@ -18,6 +18,7 @@ import { SaveEffortMetrics1797328800000 } from './202612151000-save-effort-metri
 import { SaveEffortsStartedIndex1797415200000 } from './202612161000-save-efforts-started-index';
 import { MetricsRollupSupport1797465600000 } from './202612170000-metrics-rollup-support';
 import { MetricsAlertRollups1797469200000 } from './202612170100-metrics-alert-rollups';
+import { MetricsSaveRollups1797472800000 } from './202612170200-metrics-save-rollups';
 import { MetricsRenewalRollups1797476400000 } from './202612170300-metrics-renewal-rollups';
 import { MetricsProgrammeRollups1797480000000 } from './202612170400-metrics-programme-rollups';
 import { PolicyBacktests1797483600000 } from './202612170500-policy-backtests';
@@ -45,6 +46,7 @@ export const MIGRATIONS = [
   SaveEffortsStartedIndex1797415200000,
   MetricsRollupSupport1797465600000,
   MetricsAlertRollups1797469200000,
+  MetricsSaveRollups1797472800000,
   MetricsRenewalRollups1797476400000,
   MetricsProgrammeRollups1797480000000,
   PolicyBacktests1797483600000,
