@@ -23,12 +23,13 @@ import type {
 import type { Vertical } from '../accounts/account-profile';
 import { playbookOf } from './playbook-tasks';
 import type { Segment } from '../roles';
-import { seasonalWindowAt } from './seasonal-windows';
+import { seasonalWindowAtMs } from './seasonal-windows';
+import { instantMs } from '../time/local-time';
 import { severityRank, shiftSeverity } from './severity-routing';
 import type { AccountSignalState, RecordedEventType, SignalRecord, UsageMetric } from './signal-state';
 
 const DAY = 86_400_000;
-const t = (iso: string) => Date.parse(iso);
+const t = instantMs;
 /** Rounds away floating-point noise before a threshold comparison (70/100 is not quite 0.7). */
 const exact = (n: number) => Math.round(n * 1e6) / 1e6;
 const oneDecimal = (n: number) => Math.round(n * 10) / 10;
@@ -162,36 +163,52 @@ export function usageDrop(
   const u = policy.earlyWarning.usage;
   const nowMs = now.getTime();
   const gap = u.maxSnapshotGapDays * DAY;
-  // Each snapshot's instant parsed once (a back-test evaluates the same snapshots day after day).
-  const points: Array<{ at: number; v: number }> = [];
+  // The snapshots up to now outside seasonal windows, oldest first: instants and values.
+  const ats: number[] = [];
+  const vs: number[] = [];
   for (const s of state.usage) {
     const v = s[metric];
     if (v === null) continue;
     const at = t(s.at);
-    if (at <= nowMs && !seasonalWindowAt(new Date(at), 'usage', account, policy)) points.push({ at, v });
+    if (at <= nowMs && !seasonalWindowAtMs(at, 'usage', account, policy)) {
+      ats.push(at);
+      vs.push(v);
+    }
   }
-  const last = points.at(-1);
-  if (!last || nowMs - last.at > gap) return null;
-  const suffixMax: number[] = [];
-  for (let i = points.length - 1; i >= 0; i--) suffixMax[i] = Math.max(points[i]!.v, suffixMax[i + 1] ?? -Infinity);
+  const n = ats.length;
+  if (n === 0 || nowMs - ats[n - 1]! > gap) return null;
+  const latest = vs[n - 1]!;
+  const baselineMs = settings.baselineDays * DAY;
+  const sustainedFrom = nowMs - settings.sustainedDays * DAY;
   let found: UsageDrop | null = null;
-  for (let k = points.length - 1; k >= 0; k--) {
-    const start = points[k]!;
-    if (k < points.length - 1 && points[k + 1]!.at - start.at > gap) break;
-    if (start.at > nowMs - settings.sustainedDays * DAY) continue;
-    const base = points.filter((p) => p.at >= start.at - settings.baselineDays * DAY && p.at < start.at);
-    if (base.length < u.minBaselineSnapshots) continue;
-    const baseline = base.reduce((sum, p) => sum + p.v, 0) / base.length;
+  // The highest value from k on (the sustained level of a run starting at k).
+  let suffixMax = -Infinity;
+  // The first snapshot of the baseline window of k: the snapshots are in time order (one a
+  // day, insertByTime), so the window is [first, k) and moves back with k.
+  let first = n;
+  for (let k = n - 1; k >= 0; k--) {
+    const startAt = ats[k]!;
+    suffixMax = Math.max(vs[k]!, suffixMax);
+    if (k < n - 1 && ats[k + 1]! - startAt > gap) break;
+    if (startAt > sustainedFrom) continue;
+    const from = startAt - baselineMs;
+    while (first > 0 && ats[first - 1]! >= from) first--;
+    const count = k - first;
+    if (count < u.minBaselineSnapshots) continue;
+    // Summed oldest first, as a reduce over the window would.
+    let sum = 0;
+    for (let j = k - count; j < k; j++) sum += vs[j]!;
+    const baseline = sum / count;
     if (!(baseline > 0)) continue;
-    const drop = exact(((baseline - suffixMax[k]!) / baseline) * 100);
+    const drop = exact(((baseline - suffixMax) / baseline) * 100);
     if (drop >= settings.dropPct) {
       found = {
         dropPct: oneDecimal(drop),
         baseline: oneDecimal(baseline),
-        latest: last.v,
-        since: new Date(start.at).toISOString(),
-        sustainedDays: oneDecimal((nowMs - start.at) / DAY),
-        baselineSnapshots: base.length,
+        latest,
+        since: new Date(startAt).toISOString(),
+        sustainedDays: oneDecimal((nowMs - startAt) / DAY),
+        baselineSnapshots: count,
       };
     }
   }

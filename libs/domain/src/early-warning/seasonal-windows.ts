@@ -6,7 +6,7 @@
 import type { AlertGroup, RetainPolicy, SeasonalSuppressionWindow } from '../policy/retain-policy';
 import type { Vertical } from '../accounts/account-profile';
 import type { Segment } from '../roles';
-import { localDateAt } from '../time/local-time';
+import { localDateAtMs } from '../time/local-time';
 
 export interface SeasonalAccount {
   segment: Segment;
@@ -28,10 +28,22 @@ export function seasonalWindowAt(
   account: SeasonalAccount,
   policy: RetainPolicy,
 ): SeasonalSuppressionWindow | null {
-  const date = localDateAt(at, account.timeZone);
+  return seasonalWindowAtMs(at.getTime(), group, account, policy);
+}
+
+/** seasonalWindowAt of an instant in epoch milliseconds. */
+export function seasonalWindowAtMs(
+  atMs: number,
+  group: AlertGroup,
+  account: SeasonalAccount,
+  policy: RetainPolicy,
+): SeasonalSuppressionWindow | null {
+  const windows = policy.earlyWarning.overload.seasonal;
+  if (windows.length === 0) return null;
+  const date = localDateAtMs(atMs, account.timeZone);
   const vertical = account.vertical ?? null;
   return (
-    policy.earlyWarning.overload.seasonal.find(
+    windows.find(
       (w) =>
         w.groups.includes(group) &&
         (w.segments.length === 0 || w.segments.includes(account.segment)) &&

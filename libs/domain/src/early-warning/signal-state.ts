@@ -8,6 +8,7 @@
  * out of order; "latest" values are kept by `occurredAt`, not by arrival.
  */
 import type { RetainPolicy } from '../policy/retain-policy';
+import { instantMs } from '../time/local-time';
 import {
   validateEventPayload,
   type CsmFlagLevel,
@@ -110,7 +111,7 @@ export function initialSignalState(): AccountSignalState {
   };
 }
 
-const t = (iso: string) => Date.parse(iso);
+const t = instantMs;
 const earlier = (a: string | null, b: string) => (a === null || t(b) < t(a) ? b : a);
 const later = (a: string | null, b: string) => (a === null || t(b) > t(a) ? b : a);
 const note = (...parts: Array<string | null | undefined>) => {

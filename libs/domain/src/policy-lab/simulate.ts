@@ -5,7 +5,7 @@ import { validateEventPayload, type IntegrationEvent } from '../early-warning/ev
 import { applyEvent, initialSignalState, type AccountSignalState } from '../early-warning/signal-state';
 import { periodBounds } from '../metrics/alert-metrics';
 import type { RetainPolicy } from '../policy/retain-policy';
-import { localDateAt } from '../time/local-time';
+import { instantMs, localDateAt } from '../time/local-time';
 import type {
   BacktestAccountHistory,
   BacktestEvent,
@@ -28,7 +28,7 @@ import type {
  * the same alerts.
  */
 
-const t = (iso: string) => Date.parse(iso);
+const t = instantMs;
 
 /** The events in occurredAt order (then eventId), each id once, only those the catalogue accepts (as the workflow skips the rest). */
 export function replayOrder(events: readonly BacktestEvent[]): BacktestEvent[] {

@@ -8,6 +8,7 @@ import type {
   BacktestTally,
   SimulatedAlert,
 } from './backtest-contract';
+import { instantMs } from '../time/local-time';
 import { replayAccountAlerts } from './simulate';
 
 /**
@@ -17,7 +18,7 @@ import { replayAccountAlerts } from './simulate';
  */
 
 const DAY_MS = 86_400_000;
-const t = (iso: string) => Date.parse(iso);
+const t = instantMs;
 
 /** Every rule, severity or segment: the '*' of a group key. */
 export const ALL = '*';

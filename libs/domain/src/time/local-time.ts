@@ -112,10 +112,53 @@ function zoneOffsetMs(instant: number, timeZone: string): number {
   return offset;
 }
 
+/** Local dates already computed, per zone and instant (a bounded cache: a back-test asks for the same ones day after day). */
+const localDates = new Map<string, Map<number, string>>();
+let cachedLocalDates = 0;
+const MAX_CACHED_LOCAL_DATES = 20_000;
+
 /** The calendar date at `instant` in `timeZone`. */
 export function localDateAt(instant: Date, timeZone: string): string {
-  const shifted = new Date(instant.getTime() + zoneOffsetMs(instant.getTime(), timeZone));
-  return formatIsoDate({ year: shifted.getUTCFullYear(), month: shifted.getUTCMonth() + 1, day: shifted.getUTCDate() });
+  return localDateAtMs(instant.getTime(), timeZone);
+}
+
+/** localDateAt of an instant in epoch milliseconds. */
+export function localDateAtMs(ms: number, timeZone: string): string {
+  let zone = localDates.get(timeZone);
+  const cached = zone?.get(ms);
+  if (cached !== undefined) return cached;
+  const shifted = new Date(ms + zoneOffsetMs(ms, timeZone));
+  const date = formatIsoDate({
+    year: shifted.getUTCFullYear(),
+    month: shifted.getUTCMonth() + 1,
+    day: shifted.getUTCDate(),
+  });
+  if (cachedLocalDates >= MAX_CACHED_LOCAL_DATES) {
+    localDates.clear();
+    cachedLocalDates = 0;
+    zone = undefined;
+  }
+  if (!zone) localDates.set(timeZone, (zone = new Map()));
+  zone.set(ms, date);
+  cachedLocalDates++;
+  return date;
+}
+
+const instants = new Map<string, number>();
+const MAX_CACHED_INSTANTS = 50_000;
+
+/**
+ * `Date.parse(iso)`, remembered per string (a bounded cache keyed by the text: the rules
+ * read the same instants of the signal state at every evaluation). NaN for text that is
+ * not an instant, as Date.parse gives it.
+ */
+export function instantMs(iso: string): number {
+  const cached = instants.get(iso);
+  if (cached !== undefined) return cached;
+  const ms = Date.parse(iso);
+  if (instants.size >= MAX_CACHED_INSTANTS) instants.clear();
+  instants.set(iso, ms);
+  return ms;
 }
 
 /**
