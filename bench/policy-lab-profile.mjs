@@ -68,8 +68,7 @@ function history(/** @type {number} */ i) {
     events.push({ type, occurredAt: isoAt(at), payload, eventId: `x:${id}:${n++}`, source: 'bench' });
   const weights = [24, 12, 4, 20, 2, 4, 12];
   for (let k = 0; k < kinds.length; k++)
-    for (let j = 0; j < weights[k]; j++)
-      add(kinds[k][0], start + Math.floor(random() * 358 * DAY), kinds[k][1]());
+    for (let j = 0; j < weights[k]; j++) add(kinds[k][0], start + Math.floor(random() * 358 * DAY), kinds[k][1]());
   for (let j = 0; j < 10; j++) {
     const opened = start + Math.floor(random() * 350 * DAY);
     const ticketId = `t-${id}-${j}`;
@@ -79,8 +78,11 @@ function history(/** @type {number} */ i) {
       supportCsat: random() < 0.5 ? 1 + Math.floor(random() * 5) : null,
     });
   }
-  if (random() < 0.2) add('competitor_mention', start + Math.floor(random() * 350 * DAY), { competitor: 'Rival', context: 'evaluation' });
-  const decidedAt = churns ? isoAt(Date.parse(`${dropFrom ?? '2026-09-01'}T12:00:00Z`) + 60 * DAY) : '2026-11-20T12:00:00.000Z';
+  if (random() < 0.2)
+    add('competitor_mention', start + Math.floor(random() * 350 * DAY), { competitor: 'Rival', context: 'evaluation' });
+  const decidedAt = churns
+    ? isoAt(Date.parse(`${dropFrom ?? '2026-09-01'}T12:00:00Z`) + 60 * DAY)
+    : '2026-11-20T12:00:00.000Z';
   return {
     account: {
       id,
@@ -127,5 +129,8 @@ console.log(
     `CPU ${cpuSeconds.toFixed(2)} s (${Math.round(tally.eventsRead / cpuSeconds)} events per CPU second); ` +
     `10,000 accounts ≈ ${((perAccountMs * 10_000) / 1000).toFixed(0)} s; alerts ${JSON.stringify(alerts)}, ` +
     `tally sha256 ${createHash('sha256').update(JSON.stringify(tally)).digest('hex').slice(0, 16)}; ` +
-    `load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' ')}`,
+    `load average ${(await import('node:os'))
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
 );

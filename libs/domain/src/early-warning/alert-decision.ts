@@ -8,7 +8,7 @@ import {
   type PreviousAlert,
   type SuppressionDecision,
 } from './overload';
-import { applySeverityModifiers, routeAlert, type RoutedAlert } from './severity-routing';
+import { finalSeverity, routeAlert, type RoutedAlert } from './severity-routing';
 
 /**
  * Whether a triggered alert is raised, and the account's alert bookkeeping after it
@@ -84,7 +84,7 @@ export function decideAlert<S extends ManualSuppression>(
   policy: RetainPolicy,
 ): AlertDecision<S> {
   // The final severity as routeAlert gives it (as of the trigger time); routed in full only when raised.
-  const { severity } = applySeverityModifiers(triggered.baseSeverity, account, new Date(triggered.triggeredAt), policy);
+  const severity = finalSeverity(triggered.baseSeverity, account, new Date(triggered.triggeredAt), policy);
   const suppressions = liveSuppressions(book.suppressions, triggered.group, account.timeZone, at);
   const suppression = suppressionDecision(
     { ruleId: triggered.ruleId, group: triggered.group, severity, measure: triggered.measure },

@@ -26,7 +26,7 @@ import type { Segment } from '../roles';
 import { seasonalWindowAtMs } from './seasonal-windows';
 import { instantMs } from '../time/local-time';
 import { severityRank, shiftSeverity } from './severity-routing';
-import type { AccountSignalState, RecordedEventType, SignalRecord, UsageMetric } from './signal-state';
+import type { AccountSignalState, RecordedEventType, SignalRecord, UsageMetric, UsageSample } from './signal-state';
 
 const DAY = 86_400_000;
 const t = instantMs;
@@ -81,12 +81,49 @@ export interface AlertRule {
   trigger(policy: RetainPolicy): string;
   threshold(policy: RetainPolicy): string;
   firstActions: readonly string[];
+  /** `facts`: what other rules of the same evaluation already worked out (evaluateAlertRules passes them). */
   evaluate(
     state: AccountSignalState,
     now: Date,
     policy: RetainPolicy,
     account: EarlyWarningAccount,
+    facts?: EvaluationFacts,
   ): TriggeredAlert | null;
+}
+
+/**
+ * What several rules of one evaluation read, worked out once: one evaluation's own
+ * (the same state, instant, policy and account), never kept beyond it.
+ */
+export interface EvaluationFacts {
+  /** The usage snapshots up to now outside the account's seasonal usage windows, oldest first, and their instants. */
+  usage?: { samples: UsageSample[]; ats: number[] };
+  /** The rules already evaluated in it and what they gave. */
+  results: Map<AlertRuleId, TriggeredAlert | null>;
+}
+
+/** The snapshots the usage rules measure at `now`: those up to now outside the account's seasonal usage windows. */
+function measurableUsage(
+  state: AccountSignalState,
+  now: Date,
+  policy: RetainPolicy,
+  account: EarlyWarningAccount,
+  facts: EvaluationFacts | undefined,
+): { samples: UsageSample[]; ats: number[] } {
+  if (facts?.usage) return facts.usage;
+  const nowMs = now.getTime();
+  const samples: UsageSample[] = [];
+  const ats: number[] = [];
+  for (const s of state.usage) {
+    const at = t(s.at);
+    if (at <= nowMs && !seasonalWindowAtMs(at, 'usage', account, policy)) {
+      samples.push(s);
+      ats.push(at);
+    }
+  }
+  const usage = { samples, ats };
+  if (facts) facts.usage = usage;
+  return usage;
 }
 
 /** The §5.2 alert configuration template, filled in from the policy. */
@@ -159,21 +196,20 @@ export function usageDrop(
   now: Date,
   policy: RetainPolicy,
   account: EarlyWarningAccount,
+  facts?: EvaluationFacts,
 ): UsageDrop | null {
   const u = policy.earlyWarning.usage;
   const nowMs = now.getTime();
   const gap = u.maxSnapshotGapDays * DAY;
-  // The snapshots up to now outside seasonal windows, oldest first: instants and values.
+  // The measurable snapshots with a value of the metric, oldest first: instants and values.
+  const usable = measurableUsage(state, now, policy, account, facts);
   const ats: number[] = [];
   const vs: number[] = [];
-  for (const s of state.usage) {
-    const v = s[metric];
+  for (let i = 0; i < usable.samples.length; i++) {
+    const v = usable.samples[i]![metric];
     if (v === null) continue;
-    const at = t(s.at);
-    if (at <= nowMs && !seasonalWindowAtMs(at, 'usage', account, policy)) {
-      ats.push(at);
-      vs.push(v);
-    }
+    ats.push(usable.ats[i]!);
+    vs.push(v);
   }
   const n = ats.length;
   if (n === 0 || nowMs - ats[n - 1]! > gap) return null;
@@ -236,7 +272,13 @@ function usageRule(spec: {
   settings: (p: RetainPolicy, a?: EarlyWarningAccount) => UsageDropSettings;
   thresholdText?: (p: RetainPolicy) => string;
   /** Stays quiet where this holds (the slight dip, where the usage drop itself triggers). */
-  outranked?: (state: AccountSignalState, now: Date, p: RetainPolicy, a: EarlyWarningAccount) => boolean;
+  outranked?: (
+    state: AccountSignalState,
+    now: Date,
+    p: RetainPolicy,
+    a: EarlyWarningAccount,
+    facts?: EvaluationFacts,
+  ) => boolean;
 }): AlertRule {
   const rule: AlertRule = {
     id: spec.id,
@@ -251,10 +293,10 @@ function usageRule(spec: {
     },
     threshold: (p) => spec.thresholdText?.(p) ?? `${spec.settings(p).dropPct}% drop`,
     firstActions: USAGE_ACTIONS,
-    evaluate(state, now, policy, account) {
+    evaluate(state, now, policy, account, facts) {
       const settings = spec.settings(policy, account);
-      const d = usageDrop(state, spec.metric, settings, now, policy, account);
-      if (!d || spec.outranked?.(state, now, policy, account)) return null;
+      const d = usageDrop(state, spec.metric, settings, now, policy, account, facts);
+      if (!d || spec.outranked?.(state, now, policy, account, facts)) return null;
       return alert(
         rule,
         account,
@@ -338,7 +380,10 @@ const usageRules: AlertRule[] = [
     description: 'Active users slipped a little below their baseline: an early warning to watch (§5.1 P3).',
     settings: (p) => p.earlyWarning.usage.slightDip,
     thresholdText: (p) => `${p.earlyWarning.usage.slightDip.dropPct}% drop, below the segment's usage-drop threshold`,
-    outranked: (state, now, p, a) => usageRules[0]!.evaluate(state, now, p, a) !== null,
+    outranked: (state, now, p, a, facts) =>
+      (facts?.results.has('usage_drop')
+        ? facts.results.get('usage_drop')
+        : usageRules[0]!.evaluate(state, now, p, a, facts)) !== null,
   }),
 ];
 
@@ -1241,9 +1286,15 @@ export function evaluateAlertRules(
   account: EarlyWarningAccount,
 ): TriggeredAlert[] {
   // A rule the policy does not name (one added after the policy a running workflow carries) is off.
-  return ALERT_RULES.filter((r) => policy.earlyWarning.rules[r.id]?.enabled === true)
-    .map((r) => r.evaluate(state, now, policy, account))
-    .filter((a): a is TriggeredAlert => a !== null);
+  const facts: EvaluationFacts = { results: new Map() };
+  const triggered: TriggeredAlert[] = [];
+  for (const r of ALERT_RULES) {
+    if (policy.earlyWarning.rules[r.id]?.enabled !== true) continue;
+    const a = r.evaluate(state, now, policy, account, facts);
+    facts.results.set(r.id, a);
+    if (a !== null) triggered.push(a);
+  }
+  return triggered;
 }
 
 /** The escalation in words: who, after how long (§5.2 template). */
