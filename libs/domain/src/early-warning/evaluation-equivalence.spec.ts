@@ -107,7 +107,7 @@ function variedCase(seed: number) {
     if (random() < 0.12) continue;
     const users = (e.payload as { activeUsers: number }).activeUsers;
     const instant = Date.parse(e.occurredAt) + Math.floor(random() * 20) * 3_600_000;
-    events.push({
+    const snapshot: IntegrationEvent = {
       type: 'usage_snapshot',
       occurredAt: new Date(instant).toISOString(),
       payload: {
@@ -117,7 +117,8 @@ function variedCase(seed: number) {
         sessionMinutes: Math.round(users * (10 + random() * 30) * 10) / 10,
         dataCreated: null,
       },
-    } as IntegrationEvent);
+    };
+    events.push(snapshot);
   }
   for (let i = 0; i < 25; i++) {
     const occurredAt = new Date(Date.parse('2025-12-01T00:00:00Z') + Math.floor(random() * 280 * DAY)).toISOString();

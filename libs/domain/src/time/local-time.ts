@@ -138,7 +138,7 @@ export function localDateAtMs(ms: number, timeZone: string): string {
     cachedLocalDates = 0;
     zone = undefined;
   }
-  if (!zone) localDates.set(timeZone, (zone = new Map()));
+  if (!zone) localDates.set(timeZone, (zone = new Map<number, string>()));
   zone.set(ms, date);
   cachedLocalDates++;
   return date;
