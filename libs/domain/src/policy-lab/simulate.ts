@@ -1,11 +1,11 @@
-import { decideAlert, type AlertBookkeeping } from '../early-warning/alert-decision';
+import { decideAlertOutcome, type AlertBookkeeping } from '../early-warning/alert-decision';
 import { ALERT_EVALUATION_INTERVAL_MS } from '../early-warning/alert-handling';
 import { evaluateAlertRules, type EarlyWarningAccount } from '../early-warning/alert-rules';
 import { validateEventPayload, type IntegrationEvent } from '../early-warning/event-catalogue';
 import { applyEvent, initialSignalState, type AccountSignalState } from '../early-warning/signal-state';
 import { periodBounds } from '../metrics/alert-metrics';
 import type { RetainPolicy } from '../policy/retain-policy';
-import { instantMs, localDateAt } from '../time/local-time';
+import { instantMs, localDateAtMs } from '../time/local-time';
 import type {
   BacktestAccountHistory,
   BacktestEvent,
@@ -20,7 +20,7 @@ import type {
  * (applyEvent), the rules evaluated (evaluateAlertRules) after each batch of events (the
  * events of one occurredAt instant) and again once a day for time passing
  * (ALERT_EVALUATION_INTERVAL_MS after the last evaluation, as nextEvaluationAt), and each
- * triggered alert decided by the account workflow's own decideAlert (final severity,
+ * triggered alert decided by the account workflow's own decideAlert (decideAlertOutcome: final severity,
  * suppression, consolidation). What it cannot know: no manual suppression window (people
  * declared them under the policy in force, for the alerts they saw), and no
  * acknowledgement (alerts are taken as never acknowledged, so repeat suppression alone
@@ -55,11 +55,12 @@ export function replayOrder(events: readonly BacktestEvent[]): BacktestEvent[] {
  * decision. Null when there is none.
  */
 export function openRenewalDateAt(renewals: readonly BacktestRenewal[], at: number, timeZone: string): string | null {
-  const today = localDateAt(new Date(at), timeZone);
+  // The local date only when a renewal not decided asks for it (one a day per account otherwise).
+  let today: string | null = null;
   let next: string | null = null;
   for (const r of renewals) {
     if (r.launchedAt && t(r.launchedAt) > at) continue;
-    if (r.decidedAt !== null ? t(r.decidedAt) <= at : r.renewalDate < today) continue;
+    if (r.decidedAt !== null ? t(r.decidedAt) <= at : r.renewalDate < (today ??= localDateAtMs(at, timeZone))) continue;
     if (next === null || r.renewalDate < next) next = r.renewalDate;
   }
   return next;
@@ -76,14 +77,21 @@ export function replayAccountAlerts(
   untilMs: number,
 ): SimulatedAlert[] {
   const a = history.account;
-  const accountAt = (at: number): EarlyWarningAccount => ({
-    id: a.id,
-    segment: a.segment,
-    vertical: a.vertical,
-    arrCents: a.arrCents,
-    timeZone: a.timeZone,
-    renewalDate: openRenewalDateAt(history.renewals, at, a.timeZone),
-  });
+  // The account as the rules see it: a new object only when its open renewal changes.
+  let account: EarlyWarningAccount | null = null;
+  const accountAt = (at: number): EarlyWarningAccount => {
+    const renewalDate = openRenewalDateAt(history.renewals, at, a.timeZone);
+    if (account?.renewalDate !== renewalDate)
+      account = {
+        id: a.id,
+        segment: a.segment,
+        vertical: a.vertical,
+        arrCents: a.arrCents,
+        timeZone: a.timeZone,
+        renewalDate,
+      };
+    return account;
+  };
   let signals: AccountSignalState = initialSignalState();
   let book: AlertBookkeeping = { alertSeq: 0, lastByRule: {}, clusters: {}, suppressedCount: 0, suppressions: [] };
   let lastEvaluatedAt: number | null = null;
@@ -93,7 +101,7 @@ export function replayAccountAlerts(
     const now = new Date(at);
     const account = accountAt(at);
     for (const triggered of evaluateAlertRules(signals, now, policy, account)) {
-      const d = decideAlert(book, a.id, triggered, account, now, policy);
+      const d = decideAlertOutcome(book, a.id, triggered, account, now, policy);
       book = d.next;
       if (d.raised)
         raised.push({
