@@ -23,7 +23,7 @@ import type {
 import type { Vertical } from '../accounts/account-profile';
 import { playbookOf } from './playbook-tasks';
 import type { Segment } from '../roles';
-import { seasonalWindowAtMs } from './seasonal-windows';
+import { firstWindowOn, seasonalWindowsOf } from './seasonal-windows';
 import { instantMs } from '../time/local-time';
 import { severityRank, shiftSeverity } from './severity-routing';
 import type { AccountSignalState, RecordedEventType, SignalRecord, UsageMetric, UsageSample } from './signal-state';
@@ -112,11 +112,12 @@ function measurableUsage(
 ): { samples: UsageSample[]; ats: number[] } {
   if (facts?.usage) return facts.usage;
   const nowMs = now.getTime();
+  const seasonal = seasonalWindowsOf('usage', account, policy);
   const samples: UsageSample[] = [];
   const ats: number[] = [];
   for (const s of state.usage) {
     const at = t(s.at);
-    if (at <= nowMs && !seasonalWindowAtMs(at, 'usage', account, policy)) {
+    if (at <= nowMs && !firstWindowOn(at, seasonal, account.timeZone)) {
       samples.push(s);
       ats.push(at);
     }

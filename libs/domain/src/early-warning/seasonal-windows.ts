@@ -38,17 +38,32 @@ export function seasonalWindowAtMs(
   account: SeasonalAccount,
   policy: RetainPolicy,
 ): SeasonalSuppressionWindow | null {
-  const windows = policy.earlyWarning.overload.seasonal;
-  if (windows.length === 0) return null;
-  const date = localDateAtMs(atMs, account.timeZone);
+  return firstWindowOn(atMs, seasonalWindowsOf(group, account, policy), account.timeZone);
+}
+
+/** The seasonal windows that can suppress `group` for this account (its segment and vertical), in the policy's order. */
+export function seasonalWindowsOf(
+  group: AlertGroup,
+  account: SeasonalAccount,
+  policy: RetainPolicy,
+): SeasonalSuppressionWindow[] {
   const vertical = account.vertical ?? null;
-  return (
-    windows.find(
-      (w) =>
-        w.groups.includes(group) &&
-        (w.segments.length === 0 || w.segments.includes(account.segment)) &&
-        (w.verticals.length === 0 || (vertical !== null && w.verticals.includes(vertical))) &&
-        monthDayInRange(date, w.from, w.to),
-    ) ?? null
+  return policy.earlyWarning.overload.seasonal.filter(
+    (w) =>
+      w.groups.includes(group) &&
+      (w.segments.length === 0 || w.segments.includes(account.segment)) &&
+      (w.verticals.length === 0 || (vertical !== null && w.verticals.includes(vertical))),
   );
+}
+
+/** The first of `windows` (seasonalWindowsOf) on the local date of the instant in `timeZone`, or null. */
+export function firstWindowOn(
+  atMs: number,
+  windows: readonly SeasonalSuppressionWindow[],
+  timeZone: string,
+): SeasonalSuppressionWindow | null {
+  if (windows.length === 0) return null;
+  const date = localDateAtMs(atMs, timeZone);
+  for (const w of windows) if (monthDayInRange(date, w.from, w.to)) return w;
+  return null;
 }
