@@ -170,6 +170,30 @@ export function ticketRetentionDays(policy: RetainPolicy): number {
   return s.surgeWindowDays + s.surgeBaselineDays;
 }
 
+/**
+ * Every setting of the policy the signal state depends on (applyEvent and
+ * pruneSignalState read these and nothing else of it): two policies with the same
+ * settings fold the same events into the same state, so a back-test of several policies
+ * keeps one state for them. A spec (signal-state.spec.ts) checks that applyEvent reads
+ * nothing of a policy that this leaves out.
+ */
+export function signalStateSettings(policy: RetainPolicy) {
+  const ew = policy.earlyWarning;
+  return {
+    usageRetentionDays: usageRetentionDays(policy),
+    eventRetentionDays: eventRetentionDays(policy),
+    ticketRetentionDays: ticketRetentionDays(policy),
+    replyRetentionDays: ew.engagement.replyBaselineDays + ew.eventLookbackDays,
+    maxEventsPerType: ew.maxEventsPerType,
+    maxSnapshots: ew.usage.maxSnapshots,
+    meetingCancellationsInARow: ew.engagement.meetingCancellationsInARow,
+    maxReplies: ew.engagement.maxReplies,
+    csatTrendDeclines: ew.sentiment.csatTrendDeclines,
+    maxTrackedTickets: ew.support.maxTrackedTickets,
+    commentKeywords: ew.sentiment.commentKeywords,
+  };
+}
+
 /** Drops what no rule can read any more at `now` and applies the caps. */
 export function pruneSignalState(state: AccountSignalState, now: Date, policy: RetainPolicy): AccountSignalState {
   const ew = policy.earlyWarning;

@@ -2,7 +2,12 @@ import { decideAlertOutcome, type AlertBookkeeping } from '../early-warning/aler
 import { ALERT_EVALUATION_INTERVAL_MS } from '../early-warning/alert-handling';
 import { evaluateAlertRules, type EarlyWarningAccount } from '../early-warning/alert-rules';
 import { validateEventPayload, type IntegrationEvent } from '../early-warning/event-catalogue';
-import { applyEvent, initialSignalState, type AccountSignalState } from '../early-warning/signal-state';
+import {
+  applyEvent,
+  initialSignalState,
+  signalStateSettings,
+  type AccountSignalState,
+} from '../early-warning/signal-state';
 import { periodBounds } from '../metrics/alert-metrics';
 import type { RetainPolicy } from '../policy/retain-policy';
 import { instantMs, localDateAtMs } from '../time/local-time';
@@ -76,6 +81,22 @@ export function replayAccountAlerts(
   policy: RetainPolicy,
   untilMs: number,
 ): SimulatedAlert[] {
+  return replayAccountAlertsUnder(history, [policy], untilMs)[0]!;
+}
+
+/**
+ * replayAccountAlerts under each policy in one pass (what the back-test runs): the events
+ * are ordered once, the evaluation instants (the same for every policy: they follow the
+ * events) and the account as the rules see it at each are worked out once, and policies
+ * with the same signal-state settings (signalStateSettings) fold the events into one
+ * signal state; each policy has its own rules' evaluation and its own alert bookkeeping.
+ * The alerts of each policy, in the order of `policies`.
+ */
+export function replayAccountAlertsUnder(
+  history: BacktestAccountHistory,
+  policies: readonly RetainPolicy[],
+  untilMs: number,
+): SimulatedAlert[][] {
   const a = history.account;
   // The account as the rules see it: a new object only when its open renewal changes.
   let account: EarlyWarningAccount | null = null;
@@ -92,24 +113,46 @@ export function replayAccountAlerts(
       };
     return account;
   };
-  let signals: AccountSignalState = initialSignalState();
-  let book: AlertBookkeeping = { alertSeq: 0, lastByRule: {}, clusters: {}, suppressedCount: 0, suppressions: [] };
+  // One signal state per distinct signal-state settings, folded under the first policy that has them.
+  const stateOf: number[] = [];
+  const stateKeys: string[] = [];
+  const statePolicies: RetainPolicy[] = [];
+  for (const policy of policies) {
+    const key = JSON.stringify(signalStateSettings(policy));
+    let k = stateKeys.indexOf(key);
+    if (k < 0) {
+      k = stateKeys.push(key) - 1;
+      statePolicies.push(policy);
+    }
+    stateOf.push(k);
+  }
+  const signals: AccountSignalState[] = statePolicies.map(() => initialSignalState());
+  const books: AlertBookkeeping[] = policies.map(() => ({
+    alertSeq: 0,
+    lastByRule: {},
+    clusters: {},
+    suppressedCount: 0,
+    suppressions: [],
+  }));
+  const raised: SimulatedAlert[][] = policies.map(() => []);
   let lastEvaluatedAt: number | null = null;
-  const raised: SimulatedAlert[] = [];
   const evaluate = (at: number) => {
     lastEvaluatedAt = at;
     const now = new Date(at);
     const account = accountAt(at);
-    for (const triggered of evaluateAlertRules(signals, now, policy, account)) {
-      const d = decideAlertOutcome(book, a.id, triggered, account, now, policy);
-      book = d.next;
-      if (d.raised)
-        raised.push({
-          accountId: a.id,
-          ruleId: triggered.ruleId,
-          severity: d.severity,
-          triggeredAt: now.toISOString(),
-        });
+    for (let p = 0; p < policies.length; p++) {
+      const policy = policies[p]!;
+      for (const triggered of evaluateAlertRules(signals[stateOf[p]!]!, now, policy, account)) {
+        const d = decideAlertOutcome(books[p]!, a.id, triggered, account, now, policy);
+        books[p] = d.next;
+        if (d.raised)
+          raised[p]!.push({
+            accountId: a.id,
+            ruleId: triggered.ruleId,
+            severity: d.severity,
+            triggeredAt: now.toISOString(),
+          });
+      }
     }
   };
   // The daily evaluations due before `before` (none before the first evaluation).
@@ -125,13 +168,10 @@ export function replayAccountAlerts(
     for (; i < events.length && t(events[i]!.occurredAt) === at; i++) {
       const e = events[i]!;
       // Account facts are not a risk signal (the workflow passes them to the renewals only).
-      if (e.type !== 'account_updated')
-        signals = applyEvent(
-          signals,
-          { type: e.type, occurredAt: e.occurredAt, payload: e.payload } as IntegrationEvent,
-          new Date(at),
-          policy,
-        );
+      if (e.type === 'account_updated') continue;
+      const event = { type: e.type, occurredAt: e.occurredAt, payload: e.payload } as IntegrationEvent;
+      for (let k = 0; k < signals.length; k++)
+        signals[k] = applyEvent(signals[k]!, event, new Date(at), statePolicies[k]!);
     }
     evaluate(at);
   }

@@ -9,7 +9,7 @@ import type {
   SimulatedAlert,
 } from './backtest-contract';
 import { instantMs } from '../time/local-time';
-import { replayAccountAlerts } from './simulate';
+import { replayAccountAlertsUnder } from './simulate';
 
 /**
  * The back-test's tally (docs/policy-lab.md, "Figures"): one account at a time, its
@@ -129,10 +129,16 @@ export function addAccountToTally(
   }
   const { alertOutcomeWindowDays: windowDays, alertLeadDays: leadDays } = policies.current.metrics;
   const labelled = [{ label: 'current', policy: policies.current }, ...policies.candidates];
-  for (const { label, policy } of labelled) {
+  // Every policy in one pass over the account's events.
+  const alertsOf = replayAccountAlertsUnder(
+    history,
+    labelled.map((l) => l.policy),
+    endMs,
+  );
+  for (const [p, { label }] of labelled.entries()) {
     const groups = (tally.byPolicy[label] ??= {});
     const counts = (key: string) => (groups[key] ??= emptyGroupCounts());
-    const alerts = replayAccountAlerts(history, policy, endMs);
+    const alerts = alertsOf[p]!;
     const flagged = new Set<string>();
     for (const a of alerts) {
       if (t(a.triggeredAt) < startMs) continue;
