@@ -11,13 +11,29 @@
 // Usage: node bench/policy-lab-profile.mjs [accounts=200]
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-/** @type {any} */
-const domain = require(join(process.env.DOMAIN_DIST ?? join(repoRoot, 'dist/libs/domain/src'), 'index.js'));
+/**
+ * @typedef {{ type: string, occurredAt: string, payload: Record<string, unknown>, eventId: string, source: string }} Event
+ * @typedef {{ accountsRead: number, eventsRead: number, byPolicy: Record<string, Record<string, { alerts: number }>> }} Tally
+ * @typedef {{
+ *   seededRandom: (seed: number) => () => number,
+ *   plantedUsageSeries: (spec: object) => Event[],
+ *   resolvePolicy: (overrides: unknown) => object,
+ *   emptyTally: () => Tally,
+ *   addAccountToTally: (tally: Tally, history: object, policies: object, period: object, now: Date) => void,
+ * }} Engine
+ */
+/** @param {string} path @returns {unknown} */
+const load = (path) => require(path);
+const domain = /** @type {Engine} */ (
+  load(join(process.env.DOMAIN_DIST ?? join(repoRoot, 'dist/libs/domain/src'), 'index.js'))
+);
 
 const ACCOUNTS = Number(process.argv[2] ?? 200);
 const DAY = 86_400_000;
@@ -50,10 +66,12 @@ function history(/** @type {number} */ i) {
     random,
   });
   const withLogins = random() < 0.5;
-  const events = usage.map((/** @type {any} */ e) =>
-    withLogins ? { ...e, payload: { ...e.payload, keyUserLogins: Math.round(e.payload.activeUsers * 0.3) } } : e,
+  const events = usage.map((e) =>
+    withLogins
+      ? { ...e, payload: { ...e.payload, keyUserLogins: Math.round(Number(e.payload.activeUsers) * 0.3) } }
+      : e,
   );
-  /** @type {Array<[string, () => object]>} */
+  /** @type {Array<[string, () => Record<string, unknown>]>} */
   const kinds = [
     ['reply_time', () => ({ hours: Math.round(random() * 200) })],
     ['meeting_held', () => ({ meetingKind: 'check_in' })],
@@ -64,7 +82,7 @@ function history(/** @type {number} */ i) {
     ['health_score', () => ({ score: Math.floor(20 + random() * 80) })],
   ];
   let n = 0;
-  const add = (/** @type {string} */ type, /** @type {number} */ at, /** @type {object} */ payload) =>
+  const add = (/** @type {string} */ type, /** @type {number} */ at, /** @type {Record<string, unknown>} */ payload) =>
     events.push({ type, occurredAt: isoAt(at), payload, eventId: `x:${id}:${n++}`, source: 'bench' });
   const weights = [24, 12, 4, 20, 2, 4, 12];
   for (let k = 0; k < kinds.length; k++)
@@ -120,17 +138,16 @@ const seconds = Number(process.hrtime.bigint() - began) / 1e9;
 const cpu = process.cpuUsage(cpuBefore);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 const alerts = Object.fromEntries(
-  Object.entries(tally.byPolicy).map(([label, groups]) => [label, /** @type {any} */ (groups)['*|*|*']?.alerts ?? 0]),
+  Object.entries(tally.byPolicy).map(([label, groups]) => [label, groups['*|*|*']?.alerts ?? 0]),
 );
 const perAccountMs = (seconds * 1000) / ACCOUNTS;
-console.log(
+process.stdout.write(
   `policy-lab engine: ${ACCOUNTS} account-years, ${tally.eventsRead} events, 2 policies: ${seconds.toFixed(2)} s, ` +
     `${Math.round(tally.eventsRead / seconds)} events/s, ${perAccountMs.toFixed(1)} ms per account-year; ` +
     `CPU ${cpuSeconds.toFixed(2)} s (${Math.round(tally.eventsRead / cpuSeconds)} events per CPU second); ` +
     `10,000 accounts ≈ ${((perAccountMs * 10_000) / 1000).toFixed(0)} s; alerts ${JSON.stringify(alerts)}, ` +
     `tally sha256 ${createHash('sha256').update(JSON.stringify(tally)).digest('hex').slice(0, 16)}; ` +
-    `load average ${(await import('node:os'))
-      .loadavg()
+    `load average ${loadavg()
       .map((x) => x.toFixed(2))
-      .join(' ')}`,
+      .join(' ')}\n`,
 );
