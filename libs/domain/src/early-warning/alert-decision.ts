@@ -8,7 +8,7 @@ import {
   type PreviousAlert,
   type SuppressionDecision,
 } from './overload';
-import { applySeverityModifiers, routeAlert, type RoutedAlert } from './severity-routing';
+import { finalSeverity, routeAlert, type RoutedAlert } from './severity-routing';
 
 /**
  * Whether a triggered alert is raised, and the account's alert bookkeeping after it
@@ -68,6 +68,10 @@ const bookkeeping = <S extends ManualSuppression>(b: AlertBookkeeping<S>): Alert
   suppressions: b.suppressions,
 });
 
+/** An alert decision without the routing of a raised alert (the back-test reads only whether and how severe). */
+export type AlertOutcome<S extends ManualSuppression = ManualSuppression> =
+  AlertDecision<S> extends infer D ? (D extends { raised: true } ? Omit<D, 'routed'> : D) : never;
+
 /**
  * Decides a triggered alert at `at`: its final severity as of its trigger time; suppressed (counted)
  * or raised (routed: recipients, SLA, escalations) with the next sequence number, in its group's consolidation window (a new
@@ -83,8 +87,21 @@ export function decideAlert<S extends ManualSuppression>(
   at: Date,
   policy: RetainPolicy,
 ): AlertDecision<S> {
-  // The final severity as routeAlert gives it (as of the trigger time); routed in full only when raised.
-  const { severity } = applySeverityModifiers(triggered.baseSeverity, account, new Date(triggered.triggeredAt), policy);
+  const outcome = decideAlertOutcome(book, accountId, triggered, account, at, policy);
+  return outcome.raised ? { ...outcome, routed: routeAlert(triggered, account, policy) } : outcome;
+}
+
+/** decideAlert without routing the raised alert: the same outcome and bookkeeping. */
+export function decideAlertOutcome<S extends ManualSuppression>(
+  book: AlertBookkeeping<S>,
+  accountId: string,
+  triggered: TriggeredAlert,
+  account: EarlyWarningAccount,
+  at: Date,
+  policy: RetainPolicy,
+): AlertOutcome<S> {
+  // The final severity as routeAlert gives it (as of the trigger time).
+  const severity = finalSeverity(triggered.baseSeverity, account, new Date(triggered.triggeredAt), policy);
   const suppressions = liveSuppressions(book.suppressions, triggered.group, account.timeZone, at);
   const suppression = suppressionDecision(
     { ruleId: triggered.ruleId, group: triggered.group, severity, measure: triggered.measure },
@@ -106,7 +123,6 @@ export function decideAlert<S extends ManualSuppression>(
     !open || opensConsolidationWindow(open, at, policy)
       ? { key: `${id}:notification`, firstAt: at.toISOString(), alertIds: [id] }
       : { ...open, alertIds: [...open.alertIds, id] };
-  const routed = routeAlert(triggered, account, policy);
   const previous: PreviousAlert = {
     ruleId: triggered.ruleId,
     severity,
@@ -117,7 +133,6 @@ export function decideAlert<S extends ManualSuppression>(
   return {
     raised: true,
     severity,
-    routed,
     suppression,
     id,
     cluster,

@@ -23,12 +23,13 @@ import type {
 import type { Vertical } from '../accounts/account-profile';
 import { playbookOf } from './playbook-tasks';
 import type { Segment } from '../roles';
-import { seasonalWindowAt } from './seasonal-windows';
+import { firstWindowOn, seasonalWindowsOf } from './seasonal-windows';
+import { instantMs } from '../time/local-time';
 import { severityRank, shiftSeverity } from './severity-routing';
-import type { AccountSignalState, RecordedEventType, SignalRecord, UsageMetric } from './signal-state';
+import type { AccountSignalState, RecordedEventType, SignalRecord, UsageMetric, UsageSample } from './signal-state';
 
 const DAY = 86_400_000;
-const t = (iso: string) => Date.parse(iso);
+const t = instantMs;
 /** Rounds away floating-point noise before a threshold comparison (70/100 is not quite 0.7). */
 const exact = (n: number) => Math.round(n * 1e6) / 1e6;
 const oneDecimal = (n: number) => Math.round(n * 10) / 10;
@@ -80,12 +81,50 @@ export interface AlertRule {
   trigger(policy: RetainPolicy): string;
   threshold(policy: RetainPolicy): string;
   firstActions: readonly string[];
+  /** `facts`: what other rules of the same evaluation already worked out (evaluateAlertRules passes them). */
   evaluate(
     state: AccountSignalState,
     now: Date,
     policy: RetainPolicy,
     account: EarlyWarningAccount,
+    facts?: EvaluationFacts,
   ): TriggeredAlert | null;
+}
+
+/**
+ * What several rules of one evaluation read, worked out once: one evaluation's own
+ * (the same state, instant, policy and account), never kept beyond it.
+ */
+export interface EvaluationFacts {
+  /** The usage snapshots up to now outside the account's seasonal usage windows, oldest first, and their instants. */
+  usage?: { samples: UsageSample[]; ats: number[] };
+  /** The rules already evaluated in it and what they gave. */
+  results: Map<AlertRuleId, TriggeredAlert | null>;
+}
+
+/** The snapshots the usage rules measure at `now`: those up to now outside the account's seasonal usage windows. */
+function measurableUsage(
+  state: AccountSignalState,
+  now: Date,
+  policy: RetainPolicy,
+  account: EarlyWarningAccount,
+  facts: EvaluationFacts | undefined,
+): { samples: UsageSample[]; ats: number[] } {
+  if (facts?.usage) return facts.usage;
+  const nowMs = now.getTime();
+  const seasonal = seasonalWindowsOf('usage', account, policy);
+  const samples: UsageSample[] = [];
+  const ats: number[] = [];
+  for (const s of state.usage) {
+    const at = t(s.at);
+    if (at <= nowMs && !firstWindowOn(at, seasonal, account.timeZone)) {
+      samples.push(s);
+      ats.push(at);
+    }
+  }
+  const usage = { samples, ats };
+  if (facts) facts.usage = usage;
+  return usage;
 }
 
 /** The §5.2 alert configuration template, filled in from the policy. */
@@ -158,40 +197,55 @@ export function usageDrop(
   now: Date,
   policy: RetainPolicy,
   account: EarlyWarningAccount,
+  facts?: EvaluationFacts,
 ): UsageDrop | null {
   const u = policy.earlyWarning.usage;
   const nowMs = now.getTime();
   const gap = u.maxSnapshotGapDays * DAY;
-  // Each snapshot's instant parsed once (a back-test evaluates the same snapshots day after day).
-  const points: Array<{ at: number; v: number }> = [];
-  for (const s of state.usage) {
-    const v = s[metric];
+  // The measurable snapshots with a value of the metric, oldest first: instants and values.
+  const usable = measurableUsage(state, now, policy, account, facts);
+  const ats: number[] = [];
+  const vs: number[] = [];
+  for (let i = 0; i < usable.samples.length; i++) {
+    const v = usable.samples[i]![metric];
     if (v === null) continue;
-    const at = t(s.at);
-    if (at <= nowMs && !seasonalWindowAt(new Date(at), 'usage', account, policy)) points.push({ at, v });
+    ats.push(usable.ats[i]!);
+    vs.push(v);
   }
-  const last = points.at(-1);
-  if (!last || nowMs - last.at > gap) return null;
-  const suffixMax: number[] = [];
-  for (let i = points.length - 1; i >= 0; i--) suffixMax[i] = Math.max(points[i]!.v, suffixMax[i + 1] ?? -Infinity);
+  const n = ats.length;
+  if (n === 0 || nowMs - ats[n - 1]! > gap) return null;
+  const latest = vs[n - 1]!;
+  const baselineMs = settings.baselineDays * DAY;
+  const sustainedFrom = nowMs - settings.sustainedDays * DAY;
   let found: UsageDrop | null = null;
-  for (let k = points.length - 1; k >= 0; k--) {
-    const start = points[k]!;
-    if (k < points.length - 1 && points[k + 1]!.at - start.at > gap) break;
-    if (start.at > nowMs - settings.sustainedDays * DAY) continue;
-    const base = points.filter((p) => p.at >= start.at - settings.baselineDays * DAY && p.at < start.at);
-    if (base.length < u.minBaselineSnapshots) continue;
-    const baseline = base.reduce((sum, p) => sum + p.v, 0) / base.length;
+  // The highest value from k on (the sustained level of a run starting at k).
+  let suffixMax = -Infinity;
+  // The first snapshot of the baseline window of k: the snapshots are in time order (one a
+  // day, insertByTime), so the window is [first, k) and moves back with k.
+  let first = n;
+  for (let k = n - 1; k >= 0; k--) {
+    const startAt = ats[k]!;
+    suffixMax = Math.max(vs[k]!, suffixMax);
+    if (k < n - 1 && ats[k + 1]! - startAt > gap) break;
+    if (startAt > sustainedFrom) continue;
+    const from = startAt - baselineMs;
+    while (first > 0 && ats[first - 1]! >= from) first--;
+    const count = k - first;
+    if (count < u.minBaselineSnapshots) continue;
+    // Summed oldest first, as a reduce over the window would.
+    let sum = 0;
+    for (let j = k - count; j < k; j++) sum += vs[j]!;
+    const baseline = sum / count;
     if (!(baseline > 0)) continue;
-    const drop = exact(((baseline - suffixMax[k]!) / baseline) * 100);
+    const drop = exact(((baseline - suffixMax) / baseline) * 100);
     if (drop >= settings.dropPct) {
       found = {
         dropPct: oneDecimal(drop),
         baseline: oneDecimal(baseline),
-        latest: last.v,
-        since: new Date(start.at).toISOString(),
-        sustainedDays: oneDecimal((nowMs - start.at) / DAY),
-        baselineSnapshots: base.length,
+        latest,
+        since: new Date(startAt).toISOString(),
+        sustainedDays: oneDecimal((nowMs - startAt) / DAY),
+        baselineSnapshots: count,
       };
     }
   }
@@ -219,7 +273,13 @@ function usageRule(spec: {
   settings: (p: RetainPolicy, a?: EarlyWarningAccount) => UsageDropSettings;
   thresholdText?: (p: RetainPolicy) => string;
   /** Stays quiet where this holds (the slight dip, where the usage drop itself triggers). */
-  outranked?: (state: AccountSignalState, now: Date, p: RetainPolicy, a: EarlyWarningAccount) => boolean;
+  outranked?: (
+    state: AccountSignalState,
+    now: Date,
+    p: RetainPolicy,
+    a: EarlyWarningAccount,
+    facts?: EvaluationFacts,
+  ) => boolean;
 }): AlertRule {
   const rule: AlertRule = {
     id: spec.id,
@@ -234,10 +294,10 @@ function usageRule(spec: {
     },
     threshold: (p) => spec.thresholdText?.(p) ?? `${spec.settings(p).dropPct}% drop`,
     firstActions: USAGE_ACTIONS,
-    evaluate(state, now, policy, account) {
+    evaluate(state, now, policy, account, facts) {
       const settings = spec.settings(policy, account);
-      const d = usageDrop(state, spec.metric, settings, now, policy, account);
-      if (!d || spec.outranked?.(state, now, policy, account)) return null;
+      const d = usageDrop(state, spec.metric, settings, now, policy, account, facts);
+      if (!d || spec.outranked?.(state, now, policy, account, facts)) return null;
       return alert(
         rule,
         account,
@@ -321,7 +381,10 @@ const usageRules: AlertRule[] = [
     description: 'Active users slipped a little below their baseline: an early warning to watch (§5.1 P3).',
     settings: (p) => p.earlyWarning.usage.slightDip,
     thresholdText: (p) => `${p.earlyWarning.usage.slightDip.dropPct}% drop, below the segment's usage-drop threshold`,
-    outranked: (state, now, p, a) => usageRules[0]!.evaluate(state, now, p, a) !== null,
+    outranked: (state, now, p, a, facts) =>
+      (facts?.results.has('usage_drop')
+        ? facts.results.get('usage_drop')
+        : usageRules[0]!.evaluate(state, now, p, a, facts)) !== null,
   }),
 ];
 
@@ -1224,9 +1287,15 @@ export function evaluateAlertRules(
   account: EarlyWarningAccount,
 ): TriggeredAlert[] {
   // A rule the policy does not name (one added after the policy a running workflow carries) is off.
-  return ALERT_RULES.filter((r) => policy.earlyWarning.rules[r.id]?.enabled === true)
-    .map((r) => r.evaluate(state, now, policy, account))
-    .filter((a): a is TriggeredAlert => a !== null);
+  const facts: EvaluationFacts = { results: new Map() };
+  const triggered: TriggeredAlert[] = [];
+  for (const r of ALERT_RULES) {
+    if (policy.earlyWarning.rules[r.id]?.enabled !== true) continue;
+    const a = r.evaluate(state, now, policy, account, facts);
+    facts.results.set(r.id, a);
+    if (a !== null) triggered.push(a);
+  }
+  return triggered;
 }
 
 /** The escalation in words: who, after how long (§5.2 template). */

@@ -6,7 +6,7 @@
 import type { AlertGroup, RetainPolicy, SeasonalSuppressionWindow } from '../policy/retain-policy';
 import type { Vertical } from '../accounts/account-profile';
 import type { Segment } from '../roles';
-import { localDateAt } from '../time/local-time';
+import { localDateAtMs } from '../time/local-time';
 
 export interface SeasonalAccount {
   segment: Segment;
@@ -28,15 +28,42 @@ export function seasonalWindowAt(
   account: SeasonalAccount,
   policy: RetainPolicy,
 ): SeasonalSuppressionWindow | null {
-  const date = localDateAt(at, account.timeZone);
+  return seasonalWindowAtMs(at.getTime(), group, account, policy);
+}
+
+/** seasonalWindowAt of an instant in epoch milliseconds. */
+export function seasonalWindowAtMs(
+  atMs: number,
+  group: AlertGroup,
+  account: SeasonalAccount,
+  policy: RetainPolicy,
+): SeasonalSuppressionWindow | null {
+  return firstWindowOn(atMs, seasonalWindowsOf(group, account, policy), account.timeZone);
+}
+
+/** The seasonal windows that can suppress `group` for this account (its segment and vertical), in the policy's order. */
+export function seasonalWindowsOf(
+  group: AlertGroup,
+  account: SeasonalAccount,
+  policy: RetainPolicy,
+): SeasonalSuppressionWindow[] {
   const vertical = account.vertical ?? null;
-  return (
-    policy.earlyWarning.overload.seasonal.find(
-      (w) =>
-        w.groups.includes(group) &&
-        (w.segments.length === 0 || w.segments.includes(account.segment)) &&
-        (w.verticals.length === 0 || (vertical !== null && w.verticals.includes(vertical))) &&
-        monthDayInRange(date, w.from, w.to),
-    ) ?? null
+  return policy.earlyWarning.overload.seasonal.filter(
+    (w) =>
+      w.groups.includes(group) &&
+      (w.segments.length === 0 || w.segments.includes(account.segment)) &&
+      (w.verticals.length === 0 || (vertical !== null && w.verticals.includes(vertical))),
   );
+}
+
+/** The first of `windows` (seasonalWindowsOf) on the local date of the instant in `timeZone`, or null. */
+export function firstWindowOn(
+  atMs: number,
+  windows: readonly SeasonalSuppressionWindow[],
+  timeZone: string,
+): SeasonalSuppressionWindow | null {
+  if (windows.length === 0) return null;
+  const date = localDateAtMs(atMs, timeZone);
+  for (const w of windows) if (monthDayInRange(date, w.from, w.to)) return w;
+  return null;
 }

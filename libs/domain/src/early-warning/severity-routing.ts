@@ -74,7 +74,59 @@ export function renewalDaysLeft(
   return date !== null && isIsoDate(date) ? daysUntilRenewal(date, account.timeZone, now) : null;
 }
 
-const dollars = (cents: number) => `$${Math.round(cents / 100).toLocaleString('en-US')}`;
+// One formatter for every amount (what toLocaleString('en-US') would make anew at each call).
+const US_NUMBER = new Intl.NumberFormat('en-US');
+const dollars = (cents: number) => `$${US_NUMBER.format(Math.round(cents / 100))}`;
+
+/** What each modifier asks for (levels, +1 more severe), `days` to the open renewal or null. */
+function modifierShifts(
+  account: EarlyWarningAccount,
+  days: number | null,
+  policy: RetainPolicy,
+): Record<SeverityModifier, number> {
+  const m = policy.earlyWarning.severity;
+  return {
+    renewal_proximity:
+      days === null
+        ? 0
+        : days < m.renewal.raiseWithinDays
+          ? 1
+          : m.renewal.lowerFarRenewal && days >= m.renewal.lowerFromDays
+            ? -1
+            : 0,
+    arr: account.arrCents >= m.arr.raiseFromCents ? 1 : account.arrCents < m.arr.lowerBelowCents ? -1 : 0,
+    segment: m.segmentShift[account.segment],
+  };
+}
+
+/** Why each modifier asks for its shift (modifierShifts), in words. */
+function modifierReason(
+  modifier: SeverityModifier,
+  shift: number,
+  account: EarlyWarningAccount,
+  days: number | null,
+  policy: RetainPolicy,
+): string {
+  const m = policy.earlyWarning.severity;
+  switch (modifier) {
+    case 'renewal_proximity':
+      return days === null
+        ? 'no open renewal'
+        : shift > 0
+          ? `renewal in ${days} days (under ${m.renewal.raiseWithinDays})`
+          : shift < 0
+            ? `renewal ${days} days away (${m.renewal.lowerFromDays} or more)`
+            : `renewal in ${days} days`;
+    case 'arr':
+      return shift > 0
+        ? `ARR ${dollars(account.arrCents)} (${dollars(m.arr.raiseFromCents)} or more)`
+        : shift < 0
+          ? `ARR ${dollars(account.arrCents)} (under ${dollars(m.arr.lowerBelowCents)})`
+          : `ARR ${dollars(account.arrCents)}`;
+    case 'segment':
+      return `segment ${account.segment}`;
+  }
+}
 
 /** The final severity of an alert: base severity, then renewal proximity, ARR and segment, each clamped (see the module comment). */
 export function applySeverityModifiers(
@@ -83,30 +135,14 @@ export function applySeverityModifiers(
   now: Date,
   policy: RetainPolicy,
 ): SeverityDecision {
-  const m = policy.earlyWarning.severity;
   const days = renewalDaysLeft(account, now);
-  const asks: Record<SeverityModifier, { shift: number; reason: string }> = {
-    renewal_proximity:
-      days === null
-        ? { shift: 0, reason: 'no open renewal' }
-        : days < m.renewal.raiseWithinDays
-          ? { shift: 1, reason: `renewal in ${days} days (under ${m.renewal.raiseWithinDays})` }
-          : m.renewal.lowerFarRenewal && days >= m.renewal.lowerFromDays
-            ? { shift: -1, reason: `renewal ${days} days away (${m.renewal.lowerFromDays} or more)` }
-            : { shift: 0, reason: `renewal in ${days} days` },
-    arr:
-      account.arrCents >= m.arr.raiseFromCents
-        ? { shift: 1, reason: `ARR ${dollars(account.arrCents)} (${dollars(m.arr.raiseFromCents)} or more)` }
-        : account.arrCents < m.arr.lowerBelowCents
-          ? { shift: -1, reason: `ARR ${dollars(account.arrCents)} (under ${dollars(m.arr.lowerBelowCents)})` }
-          : { shift: 0, reason: `ARR ${dollars(account.arrCents)}` },
-    segment: { shift: m.segmentShift[account.segment], reason: `segment ${account.segment}` },
-  };
+  const shifts = modifierShifts(account, days, policy);
   let severity = base;
   const adjustments: SeverityAdjustment[] = [];
   for (const modifier of SEVERITY_MODIFIER_ORDER) {
-    const { shift, reason } = asks[modifier];
+    const shift = shifts[modifier];
     if (shift === 0) continue;
+    const reason = modifierReason(modifier, shift, account, days, policy);
     const to = shiftSeverity(severity, shift);
     adjustments.push({
       modifier,
@@ -118,6 +154,19 @@ export function applySeverityModifiers(
     severity = to;
   }
   return { base, severity, adjustments, daysToRenewal: days };
+}
+
+/** The final severity applySeverityModifiers gives, without the reasons (the alert decision needs only it). */
+export function finalSeverity(
+  base: AlertSeverity,
+  account: EarlyWarningAccount,
+  now: Date,
+  policy: RetainPolicy,
+): AlertSeverity {
+  const shifts = modifierShifts(account, renewalDaysLeft(account, now), policy);
+  let severity = base;
+  for (const modifier of SEVERITY_MODIFIER_ORDER) severity = shiftSeverity(severity, shifts[modifier]);
+  return severity;
 }
 
 export interface AlertRecipient {

@@ -4,6 +4,7 @@ import {
   applyEvent,
   eventRetentionDays,
   initialSignalState,
+  signalStateSettings,
   ticketRetentionDays,
   usageChangePct,
   usageRetentionDays,
@@ -272,5 +273,82 @@ describe('usageChangePct (§4.10: every usage snapshot is a reading)', () => {
     ],
   ])('%s', (_, values, day, expected) => {
     expect(usageChangePct(fold(snapshots(values)), at(day).toISOString(), DEFAULT_POLICY)).toBe(expected);
+  });
+});
+
+describe('signalStateSettings: everything of the policy the signal state depends on', () => {
+  /** The policy (not frozen: a proxy must give a frozen property as it is), recording the path of every setting read through it (lists are read whole). */
+  function recording(policy: RetainPolicy, read: Set<string>): RetainPolicy {
+    const wrap = (value: object, path: string): object =>
+      new Proxy(value, {
+        get(target, key, receiver) {
+          const v: unknown = Reflect.get(target, key, receiver);
+          if (typeof key !== 'string') return v;
+          const at = path ? `${path}.${key}` : key;
+          if (v !== null && typeof v === 'object' && !Array.isArray(v)) return wrap(v, at);
+          read.add(at);
+          return v;
+        },
+      });
+    return wrap(policy, '') as RetainPolicy;
+  }
+  // One event of every type the reducer folds, some twice or late, so every branch and every prune runs.
+  const events: Ev[] = [
+    [0, 'usage_snapshot', { activeUsers: 10, keyUserLogins: 2, sessionMinutes: 30.5 }],
+    [1, 'usage_snapshot', { activeUsers: 12 }],
+    [1, 'champion_contact', { channel: 'call' }],
+    [2, 'meeting_cancelled', { meetingKind: 'training' }],
+    [3, 'meeting_cancelled', { meetingKind: 'qbr', rescheduled: true }],
+    [4, 'meeting_held', { meetingKind: 'check_in' }],
+    [5, 'reply_time', { hours: 30 }],
+    [6, 'nps', { score: 4 }],
+    [7, 'csat', { score: 2 }],
+    [8, 'health_score', { score: 35 }],
+    [9, 'csm_flag', { reason: 'quiet', level: 'at_risk' }],
+    [10, 'support_ticket_opened', { ticketId: 't1', priority: 'P1' }],
+    [11, 'support_ticket_reopened', { ticketId: 't1' }],
+    [12, 'support_ticket_escalated', { ticketId: 't1', to: 'engineering' }],
+    [13, 'support_ticket_resolved', { ticketId: 't1', supportCsat: 2, sentiment: 'negative' }],
+    [14, 'support_ticket_resolved', { ticketId: 't2' }],
+    [15, 'survey_comment', { text: 'We are looking at a competitor', sentiment: 'negative' }],
+    [16, 'public_review', { rating: 2, text: 'meh', site: 'G2' }],
+    [17, 'sponsor_departure', { reason: 'departed', contactName: 'Ann' }],
+    [18, 'stakeholder_change', { who: 'CFO', description: 'new budget owner' }],
+    [19, 'budget_freeze', { scope: 'company' }],
+    [20, 'layoffs', { sharePct: 10 }],
+    [21, 'm_and_a', { kind: 'acquired', counterparty: 'BigCo' }],
+    [22, 'leadership_change', { position: 'CEO' }],
+    [23, 'strategic_pivot', { description: 'new market' }],
+    [24, 'competitor_mention', { competitor: 'Rival', context: 'evaluation' }],
+    [25, 'competitor_feature_request', { feature: 'SSO', competitor: 'Rival' }],
+    [26, 'data_export', { scope: 'full', records: 1000 }],
+    [27, 'contract_term_request', { requested: 'monthly' }],
+    [28, 'payment_failure', { amountCents: 1000 }],
+    [29, 'cancellation_inquiry', { channel: 'email' }],
+    [30, 'seat_change', { seats: 5, licensedSeats: 10 }],
+    [31, 'expansion_interest', { from: 'champion' }],
+    [32, 'account_updated', { name: 'Acme' }],
+    [3, 'usage_snapshot', { activeUsers: 11 }],
+    [400, 'reply_time', { hours: 5 }],
+  ];
+
+  it('applyEvent reads no setting of the policy that signalStateSettings leaves out', () => {
+    const byApply = new Set<string>();
+    fold(events, recording(structuredClone(DEFAULT_POLICY), byApply));
+    const bySettings = new Set<string>();
+    signalStateSettings(recording(structuredClone(DEFAULT_POLICY), bySettings));
+    // The reducer does read the policy (the check is not of an empty set).
+    expect(byApply.size).toBeGreaterThan(10);
+    expect([...byApply].filter((path) => !bySettings.has(path))).toEqual([]);
+  });
+
+  it('policies with the same settings fold the same state; a different retention gives different settings', () => {
+    const stricter = resolvePolicy({ earlyWarning: { usage: { activeUsers: { dropPctBySegment: { smb: 10 } } } } });
+    expect(signalStateSettings(stricter)).toEqual(signalStateSettings(DEFAULT_POLICY));
+    expect(fold(events, stricter)).toEqual(fold(events, DEFAULT_POLICY));
+    const longer = resolvePolicy({
+      earlyWarning: { eventLookbackDays: DEFAULT_POLICY.earlyWarning.eventLookbackDays + 5 },
+    });
+    expect(signalStateSettings(longer)).not.toEqual(signalStateSettings(DEFAULT_POLICY));
   });
 });

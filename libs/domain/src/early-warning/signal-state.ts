@@ -8,6 +8,7 @@
  * out of order; "latest" values are kept by `occurredAt`, not by arrival.
  */
 import type { RetainPolicy } from '../policy/retain-policy';
+import { instantMs } from '../time/local-time';
 import {
   validateEventPayload,
   type CsmFlagLevel,
@@ -110,7 +111,7 @@ export function initialSignalState(): AccountSignalState {
   };
 }
 
-const t = (iso: string) => Date.parse(iso);
+const t = instantMs;
 const earlier = (a: string | null, b: string) => (a === null || t(b) < t(a) ? b : a);
 const later = (a: string | null, b: string) => (a === null || t(b) > t(a) ? b : a);
 const note = (...parts: Array<string | null | undefined>) => {
@@ -167,6 +168,30 @@ export function eventRetentionDays(policy: RetainPolicy): number {
 export function ticketRetentionDays(policy: RetainPolicy): number {
   const s = policy.earlyWarning.support;
   return s.surgeWindowDays + s.surgeBaselineDays;
+}
+
+/**
+ * Every setting of the policy the signal state depends on (applyEvent and
+ * pruneSignalState read these and nothing else of it): two policies with the same
+ * settings fold the same events into the same state, so a back-test of several policies
+ * keeps one state for them. A spec (signal-state.spec.ts) checks that applyEvent reads
+ * nothing of a policy that this leaves out.
+ */
+export function signalStateSettings(policy: RetainPolicy) {
+  const ew = policy.earlyWarning;
+  return {
+    usageRetentionDays: usageRetentionDays(policy),
+    eventRetentionDays: eventRetentionDays(policy),
+    ticketRetentionDays: ticketRetentionDays(policy),
+    replyRetentionDays: ew.engagement.replyBaselineDays + ew.eventLookbackDays,
+    maxEventsPerType: ew.maxEventsPerType,
+    maxSnapshots: ew.usage.maxSnapshots,
+    meetingCancellationsInARow: ew.engagement.meetingCancellationsInARow,
+    maxReplies: ew.engagement.maxReplies,
+    csatTrendDeclines: ew.sentiment.csatTrendDeclines,
+    maxTrackedTickets: ew.support.maxTrackedTickets,
+    commentKeywords: ew.sentiment.commentKeywords,
+  };
 }
 
 /** Drops what no rule can read any more at `now` and applies the caps. */

@@ -1,11 +1,16 @@
-import { decideAlert, type AlertBookkeeping } from '../early-warning/alert-decision';
+import { decideAlertOutcome, type AlertBookkeeping } from '../early-warning/alert-decision';
 import { ALERT_EVALUATION_INTERVAL_MS } from '../early-warning/alert-handling';
 import { evaluateAlertRules, type EarlyWarningAccount } from '../early-warning/alert-rules';
 import { validateEventPayload, type IntegrationEvent } from '../early-warning/event-catalogue';
-import { applyEvent, initialSignalState, type AccountSignalState } from '../early-warning/signal-state';
+import {
+  applyEvent,
+  initialSignalState,
+  signalStateSettings,
+  type AccountSignalState,
+} from '../early-warning/signal-state';
 import { periodBounds } from '../metrics/alert-metrics';
 import type { RetainPolicy } from '../policy/retain-policy';
-import { localDateAt } from '../time/local-time';
+import { instantMs, localDateAtMs } from '../time/local-time';
 import type {
   BacktestAccountHistory,
   BacktestEvent,
@@ -20,7 +25,7 @@ import type {
  * (applyEvent), the rules evaluated (evaluateAlertRules) after each batch of events (the
  * events of one occurredAt instant) and again once a day for time passing
  * (ALERT_EVALUATION_INTERVAL_MS after the last evaluation, as nextEvaluationAt), and each
- * triggered alert decided by the account workflow's own decideAlert (final severity,
+ * triggered alert decided by the account workflow's own decideAlert (decideAlertOutcome: final severity,
  * suppression, consolidation). What it cannot know: no manual suppression window (people
  * declared them under the policy in force, for the alerts they saw), and no
  * acknowledgement (alerts are taken as never acknowledged, so repeat suppression alone
@@ -28,7 +33,7 @@ import type {
  * the same alerts.
  */
 
-const t = (iso: string) => Date.parse(iso);
+const t = instantMs;
 
 /** The events in occurredAt order (then eventId), each id once, only those the catalogue accepts (as the workflow skips the rest). */
 export function replayOrder(events: readonly BacktestEvent[]): BacktestEvent[] {
@@ -55,11 +60,12 @@ export function replayOrder(events: readonly BacktestEvent[]): BacktestEvent[] {
  * decision. Null when there is none.
  */
 export function openRenewalDateAt(renewals: readonly BacktestRenewal[], at: number, timeZone: string): string | null {
-  const today = localDateAt(new Date(at), timeZone);
+  // The local date only when a renewal not decided asks for it (one a day per account otherwise).
+  let today: string | null = null;
   let next: string | null = null;
   for (const r of renewals) {
     if (r.launchedAt && t(r.launchedAt) > at) continue;
-    if (r.decidedAt !== null ? t(r.decidedAt) <= at : r.renewalDate < today) continue;
+    if (r.decidedAt !== null ? t(r.decidedAt) <= at : r.renewalDate < (today ??= localDateAtMs(at, timeZone))) continue;
     if (next === null || r.renewalDate < next) next = r.renewalDate;
   }
   return next;
@@ -75,33 +81,78 @@ export function replayAccountAlerts(
   policy: RetainPolicy,
   untilMs: number,
 ): SimulatedAlert[] {
+  return replayAccountAlertsUnder(history, [policy], untilMs)[0]!;
+}
+
+/**
+ * replayAccountAlerts under each policy in one pass (what the back-test runs): the events
+ * are ordered once, the evaluation instants (the same for every policy: they follow the
+ * events) and the account as the rules see it at each are worked out once, and policies
+ * with the same signal-state settings (signalStateSettings) fold the events into one
+ * signal state; each policy has its own rules' evaluation and its own alert bookkeeping.
+ * The alerts of each policy, in the order of `policies`.
+ */
+export function replayAccountAlertsUnder(
+  history: BacktestAccountHistory,
+  policies: readonly RetainPolicy[],
+  untilMs: number,
+): SimulatedAlert[][] {
   const a = history.account;
-  const accountAt = (at: number): EarlyWarningAccount => ({
-    id: a.id,
-    segment: a.segment,
-    vertical: a.vertical,
-    arrCents: a.arrCents,
-    timeZone: a.timeZone,
-    renewalDate: openRenewalDateAt(history.renewals, at, a.timeZone),
-  });
-  let signals: AccountSignalState = initialSignalState();
-  let book: AlertBookkeeping = { alertSeq: 0, lastByRule: {}, clusters: {}, suppressedCount: 0, suppressions: [] };
+  // The account as the rules see it: a new object only when its open renewal changes.
+  let account: EarlyWarningAccount | null = null;
+  const accountAt = (at: number): EarlyWarningAccount => {
+    const renewalDate = openRenewalDateAt(history.renewals, at, a.timeZone);
+    if (account?.renewalDate !== renewalDate)
+      account = {
+        id: a.id,
+        segment: a.segment,
+        vertical: a.vertical,
+        arrCents: a.arrCents,
+        timeZone: a.timeZone,
+        renewalDate,
+      };
+    return account;
+  };
+  // One signal state per distinct signal-state settings, folded under the first policy that has them.
+  const stateOf: number[] = [];
+  const stateKeys: string[] = [];
+  const statePolicies: RetainPolicy[] = [];
+  for (const policy of policies) {
+    const key = JSON.stringify(signalStateSettings(policy));
+    let k = stateKeys.indexOf(key);
+    if (k < 0) {
+      k = stateKeys.push(key) - 1;
+      statePolicies.push(policy);
+    }
+    stateOf.push(k);
+  }
+  const signals: AccountSignalState[] = statePolicies.map(() => initialSignalState());
+  const books: AlertBookkeeping[] = policies.map(() => ({
+    alertSeq: 0,
+    lastByRule: {},
+    clusters: {},
+    suppressedCount: 0,
+    suppressions: [],
+  }));
+  const raised: SimulatedAlert[][] = policies.map(() => []);
   let lastEvaluatedAt: number | null = null;
-  const raised: SimulatedAlert[] = [];
   const evaluate = (at: number) => {
     lastEvaluatedAt = at;
     const now = new Date(at);
     const account = accountAt(at);
-    for (const triggered of evaluateAlertRules(signals, now, policy, account)) {
-      const d = decideAlert(book, a.id, triggered, account, now, policy);
-      book = d.next;
-      if (d.raised)
-        raised.push({
-          accountId: a.id,
-          ruleId: triggered.ruleId,
-          severity: d.severity,
-          triggeredAt: now.toISOString(),
-        });
+    for (let p = 0; p < policies.length; p++) {
+      const policy = policies[p]!;
+      for (const triggered of evaluateAlertRules(signals[stateOf[p]!]!, now, policy, account)) {
+        const d = decideAlertOutcome(books[p]!, a.id, triggered, account, now, policy);
+        books[p] = d.next;
+        if (d.raised)
+          raised[p]!.push({
+            accountId: a.id,
+            ruleId: triggered.ruleId,
+            severity: d.severity,
+            triggeredAt: now.toISOString(),
+          });
+      }
     }
   };
   // The daily evaluations due before `before` (none before the first evaluation).
@@ -117,13 +168,10 @@ export function replayAccountAlerts(
     for (; i < events.length && t(events[i]!.occurredAt) === at; i++) {
       const e = events[i]!;
       // Account facts are not a risk signal (the workflow passes them to the renewals only).
-      if (e.type !== 'account_updated')
-        signals = applyEvent(
-          signals,
-          { type: e.type, occurredAt: e.occurredAt, payload: e.payload } as IntegrationEvent,
-          new Date(at),
-          policy,
-        );
+      if (e.type === 'account_updated') continue;
+      const event = { type: e.type, occurredAt: e.occurredAt, payload: e.payload } as IntegrationEvent;
+      for (let k = 0; k < signals.length; k++)
+        signals[k] = applyEvent(signals[k]!, event, new Date(at), statePolicies[k]!);
     }
     evaluate(at);
   }

@@ -8,7 +8,8 @@ import type {
   BacktestTally,
   SimulatedAlert,
 } from './backtest-contract';
-import { replayAccountAlerts } from './simulate';
+import { instantMs } from '../time/local-time';
+import { replayAccountAlertsUnder } from './simulate';
 
 /**
  * The back-test's tally (docs/policy-lab.md, "Figures"): one account at a time, its
@@ -17,7 +18,7 @@ import { replayAccountAlerts } from './simulate';
  */
 
 const DAY_MS = 86_400_000;
-const t = (iso: string) => Date.parse(iso);
+const t = instantMs;
 
 /** Every rule, severity or segment: the '*' of a group key. */
 export const ALL = '*';
@@ -128,10 +129,16 @@ export function addAccountToTally(
   }
   const { alertOutcomeWindowDays: windowDays, alertLeadDays: leadDays } = policies.current.metrics;
   const labelled = [{ label: 'current', policy: policies.current }, ...policies.candidates];
-  for (const { label, policy } of labelled) {
+  // Every policy in one pass over the account's events.
+  const alertsOf = replayAccountAlertsUnder(
+    history,
+    labelled.map((l) => l.policy),
+    endMs,
+  );
+  for (const [p, { label }] of labelled.entries()) {
     const groups = (tally.byPolicy[label] ??= {});
     const counts = (key: string) => (groups[key] ??= emptyGroupCounts());
-    const alerts = replayAccountAlerts(history, policy, endMs);
+    const alerts = alertsOf[p]!;
     const flagged = new Set<string>();
     for (const a of alerts) {
       if (t(a.triggeredAt) < startMs) continue;

@@ -6,6 +6,10 @@
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+/** The UTC midnight of valid ISO dates already read (a bounded cache keyed by the text). */
+const utcMidnights = new Map<string, number>();
+const MAX_CACHED_DATES = 20_000;
+
 export interface CalendarDate {
   year: number;
   month: number; // 1-12
@@ -23,7 +27,8 @@ export function parseIsoDate(value: string): CalendarDate | undefined {
 }
 
 export function isIsoDate(value: string): boolean {
-  return parseIsoDate(value) !== undefined;
+  // A date in the cache of valid ones needs no second look.
+  return utcMidnights.has(value) || parseIsoDate(value) !== undefined;
 }
 
 function requireDate(value: string): CalendarDate {
@@ -51,11 +56,22 @@ export function addMonths(date: string, months: number): string {
   return formatIsoDate({ year: first.getUTCFullYear(), month: first.getUTCMonth() + 1, day: Math.min(d.day, lastDay) });
 }
 
+/** Date.UTC of a valid ISO date; throws for anything else (requireDate). */
+function utcMidnight(date: string): number {
+  const cached = utcMidnights.get(date);
+  if (cached !== undefined) return cached;
+  const d = requireDate(date);
+  const ms = Date.UTC(d.year, d.month - 1, d.day);
+  if (utcMidnights.size >= MAX_CACHED_DATES) utcMidnights.clear();
+  utcMidnights.set(date, ms);
+  return ms;
+}
+
 /** Whole calendar days from `from` to `to` (positive when `to` is later). */
 export function daysBetween(from: string, to: string): number {
-  const a = requireDate(from);
-  const b = requireDate(to);
-  return Math.round((Date.UTC(b.year, b.month - 1, b.day) - Date.UTC(a.year, a.month - 1, a.day)) / 86_400_000);
+  const a = utcMidnight(from);
+  const b = utcMidnight(to);
+  return Math.round((b - a) / 86_400_000);
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -112,10 +128,53 @@ function zoneOffsetMs(instant: number, timeZone: string): number {
   return offset;
 }
 
+/** Local dates already computed, per zone and instant (a bounded cache: a back-test asks for the same ones day after day). */
+const localDates = new Map<string, Map<number, string>>();
+let cachedLocalDates = 0;
+const MAX_CACHED_LOCAL_DATES = 20_000;
+
 /** The calendar date at `instant` in `timeZone`. */
 export function localDateAt(instant: Date, timeZone: string): string {
-  const shifted = new Date(instant.getTime() + zoneOffsetMs(instant.getTime(), timeZone));
-  return formatIsoDate({ year: shifted.getUTCFullYear(), month: shifted.getUTCMonth() + 1, day: shifted.getUTCDate() });
+  return localDateAtMs(instant.getTime(), timeZone);
+}
+
+/** localDateAt of an instant in epoch milliseconds. */
+export function localDateAtMs(ms: number, timeZone: string): string {
+  let zone = localDates.get(timeZone);
+  const cached = zone?.get(ms);
+  if (cached !== undefined) return cached;
+  const shifted = new Date(ms + zoneOffsetMs(ms, timeZone));
+  const date = formatIsoDate({
+    year: shifted.getUTCFullYear(),
+    month: shifted.getUTCMonth() + 1,
+    day: shifted.getUTCDate(),
+  });
+  if (cachedLocalDates >= MAX_CACHED_LOCAL_DATES) {
+    localDates.clear();
+    cachedLocalDates = 0;
+    zone = undefined;
+  }
+  if (!zone) localDates.set(timeZone, (zone = new Map<number, string>()));
+  zone.set(ms, date);
+  cachedLocalDates++;
+  return date;
+}
+
+const instants = new Map<string, number>();
+const MAX_CACHED_INSTANTS = 50_000;
+
+/**
+ * `Date.parse(iso)`, remembered per string (a bounded cache keyed by the text: the rules
+ * read the same instants of the signal state at every evaluation). NaN for text that is
+ * not an instant, as Date.parse gives it.
+ */
+export function instantMs(iso: string): number {
+  const cached = instants.get(iso);
+  if (cached !== undefined) return cached;
+  const ms = Date.parse(iso);
+  if (instants.size >= MAX_CACHED_INSTANTS) instants.clear();
+  instants.set(iso, ms);
+  return ms;
 }
 
 /**
