@@ -166,7 +166,8 @@ type ActivityClass =
   | 'FollowUpReadModelActivities'
   | 'AccountRiskReadModelActivities'
   | 'FollowUpLauncher'
-  | 'AccountPeopleActivities';
+  | 'AccountPeopleActivities'
+  | 'PolicyBacktestActivities';
 
 interface Case {
   activity: ActivityClass;
@@ -669,6 +670,33 @@ describe('idempotent activities: a second identical call changes nothing (Postgr
       reason:
         'updates renewal workflows, no database write; idempotent by update id and skips a renewal that already has the people (account-people-activities.spec.ts)',
     },
+    // PolicyBacktestActivities: each retried against its own back-test row in policy-backtest-activities.spec.ts.
+    {
+      activity: 'PolicyBacktestActivities',
+      method: 'startBacktest',
+      kind: 'covered-elsewhere',
+      reason:
+        'marks its back-test running; a retry answers the same and leaves the row unchanged (policy-backtest-activities.spec.ts)',
+    },
+    {
+      activity: 'PolicyBacktestActivities',
+      method: 'backtestAccountsPage',
+      kind: 'covered-elsewhere',
+      reason: 'reads only: the same page gives the same tally as the engine (policy-backtest-activities.spec.ts)',
+    },
+    {
+      activity: 'PolicyBacktestActivities',
+      method: 'recordBacktestProgress',
+      kind: 'covered-elsewhere',
+      reason:
+        'records a page once: a retried page with other figures changes nothing (policy-backtest-activities.spec.ts)',
+    },
+    {
+      activity: 'PolicyBacktestActivities',
+      method: 'finishBacktest',
+      kind: 'covered-elsewhere',
+      reason: 'a back-test that ended keeps its first end (policy-backtest-activities.spec.ts)',
+    },
   ];
 
   beforeAll(async () => {
@@ -754,7 +782,10 @@ describe('idempotent activities: a second identical call changes nothing (Postgr
 
   describe('coverage: no activity without a case', () => {
     it('every method of the read-model activity classes has a case, and every case names a real method', () => {
-      const instances: Record<Exclude<ActivityClass, 'FollowUpLauncher' | 'AccountPeopleActivities'>, object> = {
+      const instances: Record<
+        Exclude<ActivityClass, 'FollowUpLauncher' | 'AccountPeopleActivities' | 'PolicyBacktestActivities'>,
+        object
+      > = {
         RenewalReadModelActivities: renewals,
         SaveEffortReadModelActivities: saves,
         FollowUpReadModelActivities: followUps,
@@ -782,6 +813,10 @@ describe('idempotent activities: a second identical call changes nothing (Postgr
       ).toEqual([
         { method: 'launchFollowUp', reason: expect.stringContaining('follow-up-activities.spec.ts') },
         { method: 'propagateAccountPeople', reason: expect.stringContaining('account-people-activities.spec.ts') },
+        ...['startBacktest', 'backtestAccountsPage', 'recordBacktestProgress', 'finishBacktest'].map((method) => ({
+          method,
+          reason: expect.stringContaining('policy-backtest-activities.spec.ts'),
+        })),
       ]);
       expect(cases.filter((c) => c.kind !== 'covered-elsewhere' && !c.run)).toEqual([]);
     });

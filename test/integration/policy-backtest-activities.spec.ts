@@ -273,6 +273,10 @@ describe('back-test page activity (PostgreSQL)', () => {
   it('records progress once per page and keeps the first end', async () => {
     const start = await acts.startBacktest({ backtestId: 'bt-int' });
     expect(start).toEqual({ accountsTotal: 4, resume: null });
+    // A retried start answers the same and leaves the row as the first left it (updated_at too).
+    const started = await readBacktest(db, 'bt-int');
+    expect(await acts.startBacktest({ backtestId: 'bt-int' })).toEqual(start);
+    expect(await readBacktest(db, 'bt-int')).toEqual(started);
     const page = await acts.backtestAccountsPage({ backtestId: 'bt-int', afterAccountId: null, pageSize: 2 });
     const progress = {
       backtestId: 'bt-int',

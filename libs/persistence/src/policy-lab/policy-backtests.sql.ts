@@ -179,8 +179,9 @@ export async function markBacktestRunning(
 ): Promise<boolean> {
   const rows = returnedRows<{ id: string }>(
     await db.query(
+      // A retried start of a running back-test with the same count writes nothing (not even updated_at).
       `UPDATE policy_backtests SET status = 'running', accounts_total = $2, updated_at = $3
-        WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`,
+        WHERE id = $1 AND (status = 'queued' OR (status = 'running' AND accounts_total IS DISTINCT FROM $2)) RETURNING id`,
       [m.id, m.accountsTotal, m.at],
     ),
   );
