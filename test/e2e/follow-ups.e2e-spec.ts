@@ -294,8 +294,9 @@ describe('post-save monitoring and win-back end to end, with role keys', () => {
     const renewal = await read(
       `/renewals/${encodeURIComponent(`renewal:acc-f-churn:${newDate}`)}`,
       keys['ops-f'],
-      (b) => b.status === 'active',
-      'the new renewal',
+      // Its history is written beside the row, not with it: wait for both (CI once read the row before its history).
+      (b) => b.status === 'active' && Array.isArray(b.history) && b.history.length > 0,
+      'the new renewal with its history',
     );
     expect(renewal).toMatchObject({ renewalDate: newDate, arrCents: 4_500_000, status: 'active' });
     expect(renewal.history[0]).toMatchObject({ action: 'launched', actor: `workflow:${winBackId}` });
