@@ -88,7 +88,8 @@ if (reliability) {
     'typecheck',
     (await step('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit'])) ||
       (await step('typecheck scripts', bin('tsc'), ['-p', 'scripts/tsconfig.json'])) ||
-      (await step('typecheck bench', bin('tsc'), ['-p', 'bench/tsconfig.json'])),
+      (await step('typecheck bench', bin('tsc'), ['-p', 'bench/tsconfig.json'])) ||
+      (await step('typecheck web', bin('tsc'), ['-p', 'apps/web/tsconfig.json'])),
   );
 }
 

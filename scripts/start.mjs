@@ -76,6 +76,7 @@ try {
     [
       '',
       `Retain is running (ready in ${seconds} s)`,
+      `  Web app          ${base}/app/   (sign in with the key below)`,
       `  API              ${base}`,
       `  OpenAPI docs     ${base}/docs   (JSON: ${base}/docs-json)`,
       `  Health           ${base}/health`,

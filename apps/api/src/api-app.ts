@@ -8,6 +8,7 @@ import { AppModule } from './app.module';
 import { ApiMetrics } from './metrics/api-metrics';
 import { buildOpenApiDocument } from './openapi/document';
 import { createValidationPipe } from './problems/validation';
+import { defaultWebDir, webAppMiddleware } from './web/web-app';
 
 /**
  * Builds the api application: logging, validation, problem details, OpenAPI, shutdown
@@ -33,6 +34,9 @@ export async function createApiApp(config: AppConfig): Promise<INestApplication>
         ? Number(config.API_TRUST_PROXY)
         : config.API_TRUST_PROXY.split(',').map((s) => s.trim()),
     );
+
+  // The web app's static files (apps/web, built to dist/web) under /app, before the routes and their key guard.
+  app.use(webAppMiddleware(config.WEB_DIST_DIR ?? defaultWebDir()));
 
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });

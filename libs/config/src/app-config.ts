@@ -67,6 +67,15 @@ export class AppConfig {
   API_TRUST_PROXY?: string;
 
   /**
+   * The built web app (`npm run build` writes it to dist/web) the api serves under `/app`;
+   * default dist/web of the checkout or image. A directory without an index.html serves nothing.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  WEB_DIST_DIR?: string;
+
+  /**
    * host:port of the api's Prometheus listener (`GET /metrics`, the text format, no
    * authentication), apart from API_PORT: an internal interface for the scraper, never
    * the public one (docs/decisions/0008-prometheus.md). `off` serves none; port 0 takes
@@ -236,6 +245,7 @@ export const CONFIG_KEYS = Object.keys(new AppConfig())
     'DATABASE_URL',
     'PUBLIC_BASE_URL',
     'API_TRUST_PROXY',
+    'WEB_DIST_DIR',
     'WORKFLOW_BUNDLE_PATH',
     'NOTIFY_WEBHOOK_URL',
     'NOTIFY_WEBHOOK_SECRET',

@@ -1,0 +1,54 @@
+import type { ReactNode } from 'react';
+import type { Problem } from './lib/types';
+
+/** A problem (application/problem+json) the api answered, as the user reads it. */
+export function ProblemBanner({ problem }: { problem: Problem | undefined }) {
+  if (!problem) return null;
+  return (
+    <div className="problem" role="alert">
+      <strong>{problem.title}</strong>
+      {problem.status ? (
+        <span className="code">
+          {' '}
+          ({problem.status} {problem.code})
+        </span>
+      ) : null}
+      <div>{problem.detail}</div>
+      {problem.errors?.length ? (
+        <ul>
+          {problem.errors.map((e) => (
+            <li key={e.field}>
+              {e.field}: {e.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p className="loading" role="status">
+      Loading {what}…
+    </p>
+  );
+}
+
+export function Section({ title, children, id }: { title: string; children: ReactNode; id?: string }) {
+  const headingId = `${id ?? title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-h`;
+  return (
+    <section aria-labelledby={headingId} className="card">
+      <h2 id={headingId}>{title}</h2>
+      {children}
+    </section>
+  );
+}
+
+export function Pill({ kind, children }: { kind: string; children: ReactNode }) {
+  return <span className={`pill pill-${kind}`}>{children}</span>;
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <p className="empty">{children}</p>;
+}

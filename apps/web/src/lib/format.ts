@@ -1,0 +1,83 @@
+/** Pure formatting and decision helpers of the pages (no DOM, no clock: `now` is an argument). */
+import { hasApprovalAuthority } from '../../../../libs/domain/src/saves/concession-approval';
+import type { Concession, Me, Role } from './types';
+
+export function money(cents: number | null | undefined): string {
+  if (cents === null || cents === undefined) return '—';
+  const dollars = cents / 100;
+  if (Math.abs(dollars) >= 1_000_000) return `$${(dollars / 1_000_000).toFixed(1)}M`;
+  if (Math.abs(dollars) >= 1_000) return `$${Math.round(dollars / 1_000)}k`;
+  return `$${Math.round(dollars)}`;
+}
+
+export function pct(value: number | null | undefined): string {
+  return value === null || value === undefined ? '—' : `${(value * 100).toFixed(1)}%`;
+}
+
+export function day(iso: string | null | undefined): string {
+  return iso ? iso.slice(0, 10) : '—';
+}
+
+export function label(s: string | null | undefined): string {
+  return s ? s.replace(/_/g, ' ') : '—';
+}
+
+/**
+ * Whether to offer `me` the approve and reject buttons of a concession: it is pending,
+ * not his own request, and his role carries the authority the approval matrix requires
+ * (the domain's rule, the one the api applies; the api decides again, and also refuses
+ * the request of someone senior, which the page then shows).
+ */
+export function mayDecideConcession(
+  me: Pick<Me, 'id' | 'role'> | null,
+  c: Pick<Concession, 'state' | 'requestedBy' | 'requiredRole'>,
+): boolean {
+  if (!me || c.state !== 'pending' || c.requestedBy === me.id) return false;
+  return hasApprovalAuthority(me.role, c.requiredRole);
+}
+
+export type Page = 'my-day' | 'saves' | 'renewals' | 'alerts' | 'metrics';
+
+/** The pages of the navigation for a role (what its keys may read: docs/access.md). */
+export function pagesFor(role: Role | null): Page[] {
+  switch (role) {
+    case 'csm':
+    case 'csm_manager':
+    case 'director':
+    case 'vp':
+    case 'cs_ops':
+      return ['my-day', 'saves', 'renewals', 'alerts', 'metrics'];
+    case 'sales_rep':
+    case 'product':
+      return ['my-day', 'renewals'];
+    case 'integration':
+      return [];
+    default:
+      return ['my-day', 'saves', 'renewals', 'alerts', 'metrics'];
+  }
+}
+
+/** Whether a date (ISO) is before `now` (ms). */
+export function isPast(iso: string | null | undefined, now: number): boolean {
+  return !!iso && Date.parse(iso) < now;
+}
+
+/** Quarter periods ending with the one holding `today` (YYYY-MM-DD), oldest first: the metrics' "over time". */
+export function quarters(today: string, count: number): Array<{ label: string; from: string; to: string }> {
+  const y = Number(today.slice(0, 4));
+  const q = Math.floor((Number(today.slice(5, 7)) - 1) / 3);
+  const out: Array<{ label: string; from: string; to: string }> = [];
+  for (let i = count - 1; i >= 0; i--) {
+    const idx = y * 4 + q - i;
+    const year = Math.floor(idx / 4);
+    const qq = idx - year * 4;
+    const startMonth = qq * 3 + 1;
+    const endMonth = startMonth + 2;
+    const lastDay = new Date(Date.UTC(year, endMonth, 0)).getUTCDate();
+    const mm = (m: number) => String(m).padStart(2, '0');
+    const from = `${year}-${mm(startMonth)}-01`;
+    const end = `${year}-${mm(endMonth)}-${String(lastDay).padStart(2, '0')}`;
+    out.push({ label: `${year} Q${qq + 1}`, from, to: end < today ? end : today });
+  }
+  return out;
+}

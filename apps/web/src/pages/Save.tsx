@@ -1,0 +1,333 @@
+import { useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { Empty, Loading, Pill, ProblemBanner, Section } from '../components';
+import { enc, post } from '../lib/api';
+import { day, label, mayDecideConcession, money } from '../lib/format';
+import { useAction, useGet } from '../lib/hooks';
+import type { Concession, Debrief, Me, PlanItem, PlanItemState, SaveState } from '../lib/types';
+import { useSession } from '../session';
+
+const PLAN_STATES: PlanItemState[] = ['in_progress', 'blocked', 'done', 'verified_by_customer'];
+const WORKERS = new Set(['csm', 'csm_manager', 'director', 'vp']);
+
+/** One save effort: triage, issues, plan, concessions (decided inline), escalation, conversations, outcome, debrief. */
+export function SavePage() {
+  const { id = '' } = useParams();
+  const { me } = useSession();
+  const save = useGet<SaveState>(`/saves/${enc(id)}`);
+  const debrief = useGet<Debrief>(save.data?.outcome ? `/saves/${enc(id)}/debrief` : null);
+  if (save.problem) return <ProblemBanner problem={save.problem} />;
+  if (!save.data) return <Loading what="the save" />;
+  const s = save.data;
+  const t = s.triage;
+  return (
+    <>
+      <p className="crumbs">
+        <Link to="/saves">Save pipeline</Link> /
+      </p>
+      <h1>
+        Save: {s.account.name} <Pill kind={s.status}>{label(s.status)}</Pill>
+      </h1>
+      <dl className="facts">
+        <dt>ARR at risk</dt>
+        <dd>{money(s.account.arrCents)}</dd>
+        <dt>Renewal</dt>
+        <dd>
+          <Link to={`/renewals/${enc(s.renewalId)}`}>{s.renewalDate}</Link>
+        </dd>
+        <dt>Owner</dt>
+        <dd>{s.account.ownerCsmId}</dd>
+        <dt>Effort</dt>
+        <dd>
+          {label(t.allocation.effort)} ({t.allocation.hoursPlanned} h planned, {s.effortHours} h logged)
+        </dd>
+        <dt>Deadline</dt>
+        <dd>{day(t.allocation.deadline)}</dd>
+        <dt>Account risk</dt>
+        <dd>
+          <Link to={`/accounts/${enc(s.account.id)}/risk`}>Risk page</Link>
+        </dd>
+      </dl>
+
+      <Section title="Triage">
+        <dl className="facts">
+          <dt>Root cause</dt>
+          <dd>{label(t.rootCause)}</dd>
+          <dt>Save probability</dt>
+          <dd>
+            {label(t.probability.tier)} ({t.probability.points} points)
+            {t.probabilityOverride
+              ? `; set to ${t.probabilityOverride.tier} by ${t.probabilityOverride.by}: ${t.probabilityOverride.reason}`
+              : ''}
+          </dd>
+          <dt>Value</dt>
+          <dd>{label(t.value.tier)}</dd>
+          <dt>Time band</dt>
+          <dd>{label(t.allocation.timeBand)}</dd>
+          <dt>Triggered by</dt>
+          <dd>{s.triggerReasons.map(label).join(', ') || '—'}</dd>
+        </dl>
+        <h3>Reasons</h3>
+        <ul>
+          {[...t.probability.reasons, ...t.value.reasons].map((r, i) => (
+            <li key={i}>{r}</li>
+          ))}
+        </ul>
+      </Section>
+
+      <Section title="Issues">
+        {s.issues.length === 0 ? (
+          <Empty>No issue recorded yet.</Empty>
+        ) : (
+          <table className="list">
+            <caption>Issues the customer raised</caption>
+            <thead>
+              <tr>
+                <th scope="col">Issue</th>
+                <th scope="col">Source</th>
+                <th scope="col" className="num">
+                  Frequency
+                </th>
+                <th scope="col" className="num">
+                  Impact
+                </th>
+                <th scope="col">Deal-breaker</th>
+                <th scope="col">Fixable</th>
+              </tr>
+            </thead>
+            <tbody>
+              {s.issues.map((i) => (
+                <tr key={i.id}>
+                  <th scope="row">{i.description}</th>
+                  <td>{label(i.source)}</td>
+                  <td className="num">{i.frequency}</td>
+                  <td className="num">{i.impact}</td>
+                  <td>{i.dealBreaker ? 'yes' : 'no'}</td>
+                  <td>{i.fixable ? (i.quickFix ? 'quick fix' : 'yes') : 'no'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Section>
+
+      <Section title="Remediation plan">
+        {s.planItems.length === 0 ? (
+          <Empty>No plan item yet.</Empty>
+        ) : (
+          <ul className="items">
+            {s.planItems.map((item) => (
+              <PlanItemRow key={item.id} saveId={s.saveId} item={item} me={me} onChange={save.reload} />
+            ))}
+          </ul>
+        )}
+      </Section>
+
+      <Section title="Concessions">
+        {s.concessions.length === 0 ? (
+          <Empty>No concession requested.</Empty>
+        ) : (
+          <ul className="items">
+            {s.concessions.map((c) => (
+              <ConcessionRow key={c.id} saveId={s.saveId} c={c} me={me} onChange={save.reload} />
+            ))}
+          </ul>
+        )}
+      </Section>
+
+      <Section title="Escalation protocol">
+        {s.escalation ? (
+          <>
+            <p>
+              Started {day(s.escalation.startedAt)} by {s.escalation.startedBy}
+              {s.escalation.executiveId ? `, executive ${s.escalation.executiveId}` : ''}.
+            </p>
+            <ol>
+              {s.escalation.steps.map((st, i) => (
+                <li key={i}>
+                  {label(typeof st.step === 'string' ? st.step : `step ${i + 1}`)}
+                  {st.at ? ` — ${day(st.at)}` : ''}
+                  {st.by ? ` by ${st.by}` : ''}
+                </li>
+              ))}
+            </ol>
+          </>
+        ) : (
+          <Empty>Not escalated to an executive.</Empty>
+        )}
+      </Section>
+
+      <Section title="Conversation log">
+        {s.conversations.length === 0 ? (
+          <Empty>No conversation logged.</Empty>
+        ) : (
+          <ol className="log">
+            {s.conversations.map((c, i) => (
+              <li key={i}>
+                <time dateTime={c.at}>{day(c.at)}</time> {c.by}, {label(c.stage)}: {c.result}
+                {c.refused ? ' (refused)' : ''}
+              </li>
+            ))}
+          </ol>
+        )}
+      </Section>
+
+      <Section title="Outcome and debrief">
+        {s.outcome ? (
+          <p>
+            {label(s.outcome.result)} ({label(s.outcome.kind)}) on {day(s.outcome.decidedAt)} by {s.outcome.decidedBy}
+            {s.outcome.newArrCents !== null ? `; new ARR ${money(s.outcome.newArrCents)}` : ''}
+            {s.outcome.reason ? `; ${s.outcome.reason}` : ''}
+            {s.outcome.competitor ? `; to ${s.outcome.competitor}` : ''}
+          </p>
+        ) : (
+          <Empty>Still open.</Empty>
+        )}
+        {debrief.data ? (
+          <>
+            <p>
+              Debrief {debrief.data.open ? 'open' : 'closed'}
+              {debrief.data.updatedBy ? `, last by ${debrief.data.updatedBy}` : ''}.
+            </p>
+            <dl className="facts">
+              {Object.entries(debrief.data.answers).map(([k, v]) => (
+                <div key={k}>
+                  <dt>{label(k)}</dt>
+                  <dd>{typeof v === 'string' ? v : JSON.stringify(v)}</dd>
+                </div>
+              ))}
+            </dl>
+          </>
+        ) : null}
+      </Section>
+    </>
+  );
+}
+
+function ConcessionRow({
+  saveId,
+  c,
+  me,
+  onChange,
+}: {
+  saveId: string;
+  c: Concession;
+  me: Me | null;
+  onChange: () => void;
+}) {
+  const action = useAction();
+  const [note, setNote] = useState('');
+  const decide = (verb: 'approve' | 'reject') =>
+    void action
+      .run(() =>
+        post(`/saves/${enc(saveId)}/concessions/${enc(c.id)}/${verb}`, note.trim() ? { note: note.trim() } : {}),
+      )
+      .then((ok) => ok && onChange());
+  const may = mayDecideConcession(me, c);
+  const title = `${label(c.type)}${c.discountPct !== null ? ` ${c.discountPct}%` : ''}${c.terms ? `: ${c.terms}` : ''}`;
+  return (
+    <li className="item" data-testid={`concession-${c.id}`}>
+      <div>
+        <strong>{title}</strong> <Pill kind={c.state}>{c.state}</Pill>
+      </div>
+      <div className="meta">
+        Requested by {c.requestedBy}; needs {label(c.requiredRole)}
+        {c.awaitingRole !== c.requiredRole ? ` (waiting for ${label(c.awaitingRole)})` : ''}
+        {c.slaDueAt && c.state === 'pending' ? `; SLA ${day(c.slaDueAt)}` : ''}. Tied to {c.tiedTo}; {c.sunset}.
+      </div>
+      <ol className="chain" aria-label="Approval chain">
+        {c.chain.map((step, i) => (
+          <li key={i}>
+            {step.action} by {step.by} ({label(step.role)}) {day(step.at)}
+            {step.note ? `: ${step.note}` : ''}
+          </li>
+        ))}
+      </ol>
+      {c.state === 'pending' ? (
+        may ? (
+          <div className="actions">
+            <label>
+              Note
+              <input value={note} onChange={(e) => setNote(e.target.value)} />
+            </label>
+            <button type="button" disabled={action.busy} onClick={() => decide('approve')}>
+              Approve
+            </button>
+            <button type="button" className="danger" disabled={action.busy} onClick={() => decide('reject')}>
+              Reject
+            </button>
+          </div>
+        ) : (
+          <p className="meta" data-testid="beyond-authority">
+            {me && c.requestedBy === me.id
+              ? 'Your own request: someone else decides it.'
+              : `Beyond your authority: a ${label(c.requiredRole)} decides it.`}
+          </p>
+        )
+      ) : null}
+      <ProblemBanner problem={action.problem} />
+    </li>
+  );
+}
+
+function PlanItemRow({
+  saveId,
+  item,
+  me,
+  onChange,
+}: {
+  saveId: string;
+  item: PlanItem;
+  me: Me | null;
+  onChange: () => void;
+}) {
+  const action = useAction();
+  const [state, setState] = useState<PlanItemState>(item.state);
+  const [evidence, setEvidence] = useState('');
+  const may = !!me && (WORKERS.has(me.role) || me.id === item.ownerId);
+  const selectId = `plan-state-${item.id}`;
+  return (
+    <li className="item">
+      <div>
+        <strong>{item.fix}</strong> <Pill kind={item.state}>{label(item.state)}</Pill>
+      </div>
+      <div className="meta">
+        For: {item.issue}. Owner {item.ownerId}, due {day(item.dueAt)}; success: {item.successMetric}
+        {item.evidence ? `; evidence: ${item.evidence}` : ''}
+      </div>
+      {may ? (
+        <form
+          className="actions"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void action
+              .run(() =>
+                post(`/saves/${enc(saveId)}/plan-items/${enc(item.id)}/status`, {
+                  state,
+                  ...(evidence.trim() ? { evidence: evidence.trim() } : {}),
+                }),
+              )
+              .then((ok) => ok && onChange());
+          }}
+        >
+          <label htmlFor={selectId}>State</label>
+          <select id={selectId} value={state} onChange={(e) => setState(e.target.value as PlanItemState)}>
+            {PLAN_STATES.map((s) => (
+              <option key={s} value={s}>
+                {label(s)}
+              </option>
+            ))}
+          </select>
+          <label>
+            Evidence
+            <input value={evidence} onChange={(e) => setEvidence(e.target.value)} />
+          </label>
+          <button type="submit" disabled={action.busy || state === item.state}>
+            Change state
+          </button>
+        </form>
+      ) : null}
+      <ProblemBanner problem={action.problem} />
+    </li>
+  );
+}
