@@ -37,6 +37,8 @@ module.exports = {
     { ...common, displayName: 'replay', testMatch: ['<rootDir>/test/replay/**/*.spec.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
+    // The web app (apps/web) in a real Chromium (playwright-core) against the whole stack.
+    { ...common, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'] },
     // Crashes and outages of real processes: `npm run test:reliability` (CI runs it after `npm test`).
     ...(process.env.RETAIN_RELIABILITY === '1'
       ? [{ ...common, displayName: 'reliability', testMatch: ['<rootDir>/test/reliability/**/*.rel-spec.ts'] }]

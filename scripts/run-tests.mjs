@@ -1,5 +1,5 @@
 // `npm test`: lint, formatting (prettier --check), type-check, then unit, workflow (time-skipping), integration
-// (PostgreSQL) and end-to-end tests, then the benchmarks at smoke sizes. Provisions what it needs (Temporal CLI, Java test server, a throw-away
+// (PostgreSQL), end-to-end and browser tests (the web app in Chromium), then the benchmarks at smoke sizes. Provisions what it needs (Temporal CLI, Java test server, a throw-away
 // PostgreSQL unless DATABASE_URL names one), leaves no process behind, and ends with
 // "N passed, N failed" counting every jest test plus the lint and type-check steps.
 import { spawn } from 'node:child_process';
@@ -120,7 +120,7 @@ try {
     ...extraArgs,
   ];
   const code = await step(
-    reliability ? 'jest (reliability)' : 'jest (unit, workflow, integration, e2e)',
+    reliability ? 'jest (reliability)' : 'jest (unit, workflow, integration, e2e, browser)',
     process.execPath,
     [join(repoRoot, 'node_modules/jest/bin/jest.js'), ...jestArgs],
     jestEnv,

@@ -11,6 +11,7 @@ export async function buildWeb(options = {}) {
   const react = (await import('@vitejs/plugin-react')).default;
   await build({
     root: WEB_SOURCE,
+    mode: 'production',
     base: '/app/',
     configFile: false,
     logLevel: options.quiet ? 'error' : 'info',

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { NavLink, Navigate, Route, Routes, useLocation } from 'react-router';
-import { ProblemBanner } from './components';
-import { ALERTS_CHANGED } from './events';
+import { PageErrorBoundary, ProblemBanner } from './components';
+import { ALERTS_CHANGED, handledAlerts } from './events';
 import { withQuery } from './lib/api';
 import { label, pagesFor, type Page } from './lib/format';
 import { useGet } from './lib/hooks';
@@ -41,7 +41,7 @@ function AlertsBadge() {
     return () => window.removeEventListener(ALERTS_CHANGED, on);
   }, []);
   const open = useGet<ListPage<Alert>>(withQuery('/alerts', { state: 'open', limit: 100, t: tick || undefined }));
-  const n = open.data?.items.length;
+  const n = open.data?.items.filter((a) => !handledAlerts.has(a.id)).length;
   if (!n) return null;
   const text = open.data?.nextCursor ? '100+' : String(n);
   return (
@@ -89,17 +89,19 @@ function Shell() {
         </button>
       </header>
       <main id="main" ref={mainRef} tabIndex={-1}>
-        <Routes>
-          <Route path="/" element={<MyDayPage />} />
-          <Route path="/saves" element={<SavesPage />} />
-          <Route path="/saves/:id" element={<SavePage />} />
-          <Route path="/renewals" element={<RenewalsPage />} />
-          <Route path="/renewals/:id" element={<RenewalPage />} />
-          <Route path="/alerts" element={<AlertsPage />} />
-          <Route path="/accounts/:accountId/risk" element={<AccountRiskPage />} />
-          <Route path="/metrics" element={<MetricsPage />} />
-          <Route path="*" element={<Navigate to="/" replace />} />
-        </Routes>
+        <PageErrorBoundary page={location.pathname}>
+          <Routes>
+            <Route path="/" element={<MyDayPage />} />
+            <Route path="/saves" element={<SavesPage />} />
+            <Route path="/saves/:id" element={<SavePage />} />
+            <Route path="/renewals" element={<RenewalsPage />} />
+            <Route path="/renewals/:id" element={<RenewalPage />} />
+            <Route path="/alerts" element={<AlertsPage />} />
+            <Route path="/accounts/:accountId/risk" element={<AccountRiskPage />} />
+            <Route path="/metrics" element={<MetricsPage />} />
+            <Route path="*" element={<Navigate to="/" replace />} />
+          </Routes>
+        </PageErrorBoundary>
       </main>
     </>
   );

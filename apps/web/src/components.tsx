@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { Component, type ReactNode } from 'react';
 import type { Problem } from './lib/types';
 
 /** A problem (application/problem+json) the api answered, as the user reads it. */
@@ -51,4 +51,25 @@ export function Pill({ kind, children }: { kind: string; children: ReactNode }) 
 
 export function Empty({ children }: { children: ReactNode }) {
   return <p className="empty">{children}</p>;
+}
+
+/** A page that failed to draw says so (and how to go on) instead of leaving the screen blank. */
+export class PageErrorBoundary extends Component<{ children: ReactNode; page: string }, { error: Error | null }> {
+  override state: { error: Error | null } = { error: null };
+  static getDerivedStateFromError(error: Error) {
+    return { error };
+  }
+  override componentDidUpdate(prev: { page: string }) {
+    if (prev.page !== this.props.page && this.state.error) this.setState({ error: null });
+  }
+  override render() {
+    if (this.state.error)
+      return (
+        <div className="problem" role="alert">
+          <strong>This page could not be shown</strong>
+          <div>{this.state.error.message}</div>
+        </div>
+      );
+    return this.props.children;
+  }
 }

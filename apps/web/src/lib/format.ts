@@ -18,8 +18,9 @@ export function day(iso: string | null | undefined): string {
   return iso ? iso.slice(0, 10) : '—';
 }
 
-export function label(s: string | null | undefined): string {
-  return s ? s.replace(/_/g, ' ') : '—';
+export function label(s: unknown): string {
+  if (s === null || s === undefined || s === '') return '—';
+  return (typeof s === 'string' ? s : JSON.stringify(s)).replace(/_/g, ' ');
 }
 
 /**

@@ -221,7 +221,12 @@ export interface RenewalTask {
   completedBy: string | null;
 }
 export interface RenewalDetail extends Renewal {
-  classificationHistory: Array<{ at: string; category: RiskCategory; reasons: string[]; cause: string }>;
+  classificationHistory: Array<{
+    at: string;
+    category: RiskCategory;
+    reasons: Array<{ kind: string; family?: string; text: string }>;
+    cause: string;
+  }>;
   ownership: Record<string, unknown> | null;
   saveRequest: { saveId?: string; [k: string]: unknown } | null;
   decision: Record<string, unknown> | null;

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { ALERTS_CHANGED } from '../events';
+import { alertHandled, handledAlerts } from '../events';
 import { Empty, Loading, Pill, ProblemBanner } from '../components';
 import { enc, post, withQuery } from '../lib/api';
 import { day, label } from '../lib/format';
@@ -25,11 +25,15 @@ export function AlertsPage() {
     setCursor(undefined);
     setParams(next);
   };
-  const changed = () => {
-    page.reload();
-    window.dispatchEvent(new Event(ALERTS_CHANGED));
+  // Alerts changed here, as the api answered: shown so before the list has caught up.
+  const [changedHere, setChangedHere] = useState<Record<string, Alert>>({});
+  const changed = (a: Alert) => {
+    setChangedHere((c) => ({ ...c, [a.id]: a }));
+    if (a.state !== 'open') alertHandled(a.id);
   };
-  const items = page.data?.items ?? [];
+  const items = (page.data?.items ?? [])
+    .map((a) => changedHere[a.id] ?? a)
+    .filter((a) => state === 'all' || a.state === state || !handledAlerts.has(a.id));
   return (
     <>
       <h1>Alerts</h1>
@@ -81,18 +85,18 @@ export function AlertsPage() {
   );
 }
 
-function AlertRow({ alert: a, onChange }: { alert: Alert; onChange: () => void }) {
+function AlertRow({ alert: a, onChange }: { alert: Alert; onChange: (a: Alert) => void }) {
   const action = useAction();
   const [resolution, setResolution] = useState('');
   const act = (verb: 'acknowledge' | 'resolve') =>
-    void action
-      .run(() =>
-        post(
+    void action.run(async () =>
+      onChange(
+        await post<Alert>(
           `/alerts/${enc(a.id)}/${verb}`,
           verb === 'resolve' && resolution.trim() ? { resolution: resolution.trim() } : {},
         ),
-      )
-      .then((ok) => ok && onChange());
+      ),
+    );
   return (
     <li className="item" data-testid={`alert-${a.id}`}>
       <div>

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { Empty, Loading, Pill, ProblemBanner, Section } from '../components';
 import { enc, post } from '../lib/api';
@@ -11,14 +12,17 @@ const PHASES = ['scheduled', 'assessment', 'preparation', 'engagement', 'closing
 export function RenewalPage() {
   const { id = '' } = useParams();
   const renewal = useGet<RenewalDetail>(`/renewals/${enc(id)}`);
+  // Tasks completed here, as the api answered: shown done before the read model has caught up.
+  const [completed, setCompleted] = useState<Record<string, RenewalTask>>({});
   if (renewal.problem) return <ProblemBanner problem={renewal.problem} />;
   if (!renewal.data) return <Loading what="the renewal" />;
   const r = renewal.data;
   const owners =
     (r.ownership?.owners as Array<{ role: string; principalId: string | null; responsibility: string }> | undefined) ??
     [];
-  const open = r.tasks.filter((t) => t.state === 'open');
-  const closed = r.tasks.filter((t) => t.state !== 'open');
+  const tasks = r.tasks.map((t) => completed[t.id] ?? t);
+  const open = tasks.filter((t) => t.state === 'open');
+  const closed = tasks.filter((t) => t.state !== 'open');
   return (
     <>
       <p className="crumbs">
@@ -70,7 +74,12 @@ export function RenewalPage() {
         ) : (
           <ul className="items">
             {open.map((t) => (
-              <TaskRow key={t.id} renewalId={r.id} task={t} onDone={renewal.reload} />
+              <TaskRow
+                key={t.id}
+                renewalId={r.id}
+                task={t}
+                onDone={(done) => setCompleted((c) => ({ ...c, [done.id]: done }))}
+              />
             ))}
           </ul>
         )}
@@ -96,7 +105,7 @@ export function RenewalPage() {
             {r.classificationHistory.map((c, i) => (
               <li key={i}>
                 <time dateTime={c.at}>{day(c.at)}</time> <Pill kind={c.category}>{c.category}</Pill> ({label(c.cause)}):{' '}
-                {c.reasons.map(label).join(', ') || 'no reason given'}
+                {c.reasons.map((x) => x.text).join('; ') || 'no reason given'}
               </li>
             ))}
           </ol>
@@ -122,7 +131,15 @@ export function RenewalPage() {
   );
 }
 
-function TaskRow({ renewalId, task: t, onDone }: { renewalId: string; task: RenewalTask; onDone: () => void }) {
+function TaskRow({
+  renewalId,
+  task: t,
+  onDone,
+}: {
+  renewalId: string;
+  task: RenewalTask;
+  onDone: (task: RenewalTask) => void;
+}) {
   const action = useAction();
   return (
     <li className="item" data-testid={`task-${t.id}`}>
@@ -138,9 +155,12 @@ function TaskRow({ renewalId, task: t, onDone }: { renewalId: string; task: Rene
           type="button"
           disabled={action.busy}
           onClick={() =>
-            void action
-              .run(() => post(`/renewals/${enc(renewalId)}/tasks/${enc(t.id)}/complete`, {}))
-              .then((ok) => ok && onDone())
+            void action.run(async () =>
+              onDone({
+                ...t,
+                ...(await post<RenewalTask>(`/renewals/${enc(renewalId)}/tasks/${enc(t.id)}/complete`, {})),
+              }),
+            )
           }
         >
           Complete task

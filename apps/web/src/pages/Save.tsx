@@ -206,7 +206,7 @@ export function SavePage() {
 
 function ConcessionRow({
   saveId,
-  c,
+  c: shown,
   me,
   onChange,
 }: {
@@ -217,10 +217,18 @@ function ConcessionRow({
 }) {
   const action = useAction();
   const [note, setNote] = useState('');
+  // The concession as the api answered the decision made here (the save's view catches up after).
+  const [decided, setDecided] = useState<Concession | undefined>();
+  const c = decided && shown.state === 'pending' ? decided : shown;
   const decide = (verb: 'approve' | 'reject') =>
     void action
-      .run(() =>
-        post(`/saves/${enc(saveId)}/concessions/${enc(c.id)}/${verb}`, note.trim() ? { note: note.trim() } : {}),
+      .run(async () =>
+        setDecided(
+          await post<Concession>(
+            `/saves/${enc(saveId)}/concessions/${enc(c.id)}/${verb}`,
+            note.trim() ? { note: note.trim() } : {},
+          ),
+        ),
       )
       .then((ok) => ok && onChange());
   const may = mayDecideConcession(me, c);
