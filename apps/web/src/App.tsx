@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { NavLink, Navigate, Route, Routes, useLocation } from 'react-router';
 import { PageErrorBoundary, ProblemBanner } from './components';
 import { ALERTS_CHANGED, handledAlerts } from './events';
+import { useNotifications } from './pages/Notifications';
 import { withQuery } from './lib/api';
 import { label, pagesFor, type Page } from './lib/format';
 import { useGet } from './lib/hooks';
@@ -51,6 +52,18 @@ function AlertsBadge() {
   );
 }
 
+/** My unread notifications (GET /notifications' `unread`): the badge beside My day. */
+function UnreadBadge() {
+  const list = useNotifications(1);
+  const n = list.data?.unread;
+  if (!n) return null;
+  return (
+    <span className="badge" data-testid="unread-badge" aria-label={`${n} unread notifications`}>
+      {n}
+    </span>
+  );
+}
+
 function Shell() {
   const { me, ready, signOut } = useSession();
   const location = useLocation();
@@ -61,7 +74,7 @@ function Shell() {
   }, [location.pathname]);
   if (!ready) return null;
   if (!me) return <SignIn />;
-  const pages = pagesFor(me.role);
+  const pages = pagesFor(me);
   return (
     <>
       <a className="skip" href="#main">
@@ -76,13 +89,14 @@ function Shell() {
                 <NavLink to={NAV[p].to} end={p === 'my-day'}>
                   {NAV[p].text}
                   {p === 'alerts' ? <AlertsBadge /> : null}
+                  {p === 'my-day' ? <UnreadBadge /> : null}
                 </NavLink>
               </li>
             ))}
           </ul>
         </nav>
         <span className="who" data-testid="who">
-          {me.name ?? me.displayName ?? me.id} · {label(me.role)}
+          {me.displayName || me.id} · {label(me.role)}
         </span>
         <button type="button" className="secondary" onClick={signOut}>
           Sign out

@@ -1,6 +1,6 @@
 /** Pure formatting and decision helpers of the pages (no DOM, no clock: `now` is an argument). */
 import { hasApprovalAuthority } from '../../../../libs/domain/src/saves/concession-approval';
-import type { Concession, Me, Role } from './types';
+import type { Concession, Me } from './types';
 
 export function money(cents: number | null | undefined): string {
   if (cents === null || cents === undefined) return '—';
@@ -39,9 +39,28 @@ export function mayDecideConcession(
 
 export type Page = 'my-day' | 'saves' | 'renewals' | 'alerts' | 'metrics';
 
-/** The pages of the navigation for a role (what its keys may read: docs/access.md). */
-export function pagesFor(role: Role | null): Page[] {
-  switch (role) {
+/** What each page reads first (a capability of GET /me's `can`, from the access table). */
+const PAGE_NEEDS: Record<Exclude<Page, 'my-day'>, string> = {
+  saves: 'save.read',
+  renewals: 'renewal.read',
+  alerts: 'alert.read',
+  metrics: 'metrics.read',
+};
+
+/**
+ * The pages of the navigation for the signed-in principal: those whose reads his role may
+ * do (GET /me's `can`, the api's own access table: no rule of the app's own); by role
+ * when `can` is absent.
+ */
+export function pagesFor(me: Pick<Me, 'role' | 'can'>): Page[] {
+  if (me.can) {
+    const can = new Set(me.can.map((c) => c.capability));
+    return [
+      'my-day',
+      ...(Object.keys(PAGE_NEEDS) as Array<keyof typeof PAGE_NEEDS>).filter((p) => can.has(PAGE_NEEDS[p])),
+    ];
+  }
+  switch (me.role) {
     case 'csm':
     case 'csm_manager':
     case 'director':

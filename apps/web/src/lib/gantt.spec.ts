@@ -1,7 +1,14 @@
-import { monthTicks, phaseBars, position } from './gantt';
+import { milestoneBars, monthTicks, position } from './gantt';
 import { mayDecideConcession, quarters } from './format';
 
-const OFFSETS = { assessment: 90, preparation: 60, engagement: 30, closing: 14, renewalDay: 0 };
+// A renewal on 2027-04-01 (T): T-90 = 2027-01-01, T-60 = 2027-01-31, T-30 = 2027-03-02, T-14 = 2027-03-18.
+const MILESTONES = [
+  { phase: 'assessment', date: '2027-01-01', done: true },
+  { phase: 'preparation', date: '2027-01-31', done: true },
+  { phase: 'engagement', date: '2027-03-02', done: false },
+  { phase: 'closing', date: '2027-03-18', done: false },
+  { phase: 'renewal_day', date: '2027-04-01', done: false },
+];
 
 describe('renewals timeline layout', () => {
   it.each([
@@ -16,13 +23,12 @@ describe('renewals timeline layout', () => {
   });
 
   it('draws the phases between the milestones, clipped to the window', () => {
-    // Renewal 2027-04-01 (T): assessment T-90 = 2027-01-01, preparation T-60 = 2027-01-31,
-    // engagement T-30 = 2027-03-02, closing T-14 = 2027-03-18. Window 2027-01-31 + 60 days.
-    const bars = phaseBars('2027-04-01', OFFSETS, '2027-01-31', 60);
-    expect(bars.map((b) => [b.phase, b.from, b.to])).toEqual([
-      ['preparation', '2027-01-31', '2027-03-02'],
-      ['engagement', '2027-03-02', '2027-03-18'],
-      ['closing', '2027-03-18', '2027-04-01'],
+    // Window 2027-01-31 + 60 days: assessment (before it) is left out; renewal day is the end of closing.
+    const bars = milestoneBars(MILESTONES, '2027-01-31', 60);
+    expect(bars.map((b) => [b.phase, b.from, b.to, b.done])).toEqual([
+      ['preparation', '2027-01-31', '2027-03-02', true],
+      ['engagement', '2027-03-02', '2027-03-18', false],
+      ['closing', '2027-03-18', '2027-04-01', false],
     ]);
     // preparation: 0 to 30/60 = 50%; engagement 50% + 16/60 = 26.67%; closing from 76.67%, 14/60 = 23.33%.
     expect(bars.map((b) => [Math.round(b.left * 100) / 100, Math.round(b.width * 100) / 100])).toEqual([

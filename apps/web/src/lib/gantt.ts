@@ -1,16 +1,8 @@
 /**
  * The layout of the renewals timeline (Gantt): each renewal's phases as bars between its
- * milestones (the policy's offsets counted back from the renewal date), placed on a window
- * of days as percentages. Pure: `today` is an argument.
+ * milestones (GET /renewals/timeline gives their dates), placed on a window of days as
+ * percentages. Pure: the window is an argument.
  */
-
-export interface MilestoneOffsets {
-  assessment: number;
-  preparation: number;
-  engagement: number;
-  closing: number;
-  renewalDay: number;
-}
 
 export interface GanttBar {
   phase: string;
@@ -19,6 +11,7 @@ export interface GanttBar {
   width: number;
   from: string;
   to: string;
+  done: boolean;
 }
 
 const DAY = 86_400_000;
@@ -30,20 +23,22 @@ export function position(date: string, start: string, days: number): number {
   return ((ms(date) - ms(start)) / (days * DAY)) * 100;
 }
 
-/** The phase bars of a renewal on `renewalDate` in a window of `days` from `start`; phases outside the window are left out. */
-export function phaseBars(renewalDate: string, offsets: MilestoneOffsets, start: string, days: number): GanttBar[] {
-  const at = (back: number) => iso(ms(renewalDate) - back * DAY);
-  const spans: Array<[string, string, string]> = [
-    ['assessment', at(offsets.assessment), at(offsets.preparation)],
-    ['preparation', at(offsets.preparation), at(offsets.engagement)],
-    ['engagement', at(offsets.engagement), at(offsets.closing)],
-    ['closing', at(offsets.closing), at(offsets.renewalDay)],
-  ];
+/**
+ * The phase bars of a renewal: each milestone's phase from its date to the next one's (the
+ * last, renewal day, is a marker, not a bar); those outside the window are left out.
+ */
+export function milestoneBars(
+  milestones: ReadonlyArray<{ phase: string; date: string; done: boolean }>,
+  start: string,
+  days: number,
+): GanttBar[] {
   const bars: GanttBar[] = [];
-  for (const [phase, from, to] of spans) {
-    const a = Math.max(0, position(from, start, days));
-    const b = Math.min(100, position(to, start, days));
-    if (b > a) bars.push({ phase, from, to, left: a, width: b - a });
+  for (let i = 0; i + 1 < milestones.length; i++) {
+    const m = milestones[i]!;
+    const next = milestones[i + 1]!;
+    const a = Math.max(0, position(m.date, start, days));
+    const b = Math.min(100, position(next.date, start, days));
+    if (b > a) bars.push({ phase: m.phase, from: m.date, to: next.date, left: a, width: b - a, done: m.done });
   }
   return bars;
 }

@@ -17,13 +17,76 @@ export interface Problem {
 export type Role = 'csm' | 'csm_manager' | 'director' | 'vp' | 'sales_rep' | 'product' | 'cs_ops' | 'integration';
 export type ApproverRole = 'csm' | 'csm_manager' | 'director' | 'vp';
 
-/** GET /me. */
+/** GET /me: the caller, what his role may do (the access table) and approve (the approval matrix). */
 export interface Me {
   id: string;
+  displayName: string;
   role: Role;
-  name?: string;
-  displayName?: string;
-  managerId?: string | null;
+  kind?: 'person' | 'integration';
+  managerId: string | null;
+  managementChain?: string[];
+  reports?: string[];
+  /** `resource.action` of the access table the role may do, and over what. */
+  can?: Array<{ capability: string; reach: 'all' | 'related' | 'item' }>;
+  approvals?: { concessionTypes: string[]; maxDiscountPct: number | null } | null;
+  policyVersion?: string;
+}
+
+/** GET /me/tasks: one dated item of my work. */
+export interface DueItem {
+  kind: string;
+  title: string;
+  dueAt: string;
+  overdue: boolean;
+  objectType: 'renewal' | 'save' | 'monitoring' | 'win_back';
+  objectId: string;
+  itemId: string;
+  accountId: string;
+  accountName: string;
+  ownerId: string;
+  link: string;
+}
+
+/** GET /me/approvals: a concession waiting for my decision. */
+export interface PendingApproval {
+  saveId: string;
+  concessionId: string;
+  accountId: string;
+  accountName: string;
+  kind: string;
+  discountPct: number | null;
+  amountCents: number | null;
+  terms: string | null;
+  requiredRole: string;
+  awaitingRole: string;
+  slaDueAt: string | null;
+  requestedBy: string;
+  requestedAt: string | null;
+  link: string;
+}
+
+/** GET /renewals/timeline: a renewal with its milestones and tasks. */
+export interface TimelineRenewal extends Renewal {
+  timeZone: string;
+  milestones: Array<{ phase: string; label: string; daysBefore: number; date: string; at: string; done: boolean }>;
+  tasks: Array<{ id: string; title: string; ownerId: string | null; state: string; dueAt: string; overdue: boolean }>;
+}
+
+/** GET /notifications: one of mine. */
+export interface Notification {
+  id: string;
+  kind: string;
+  accountId: string;
+  renewalId: string | null;
+  severity: Severity | null;
+  subject: string;
+  lines: string[];
+  alertIds: string[];
+  createdAt: string;
+  readAt: string | null;
+}
+export interface NotificationPage extends Page<Notification> {
+  unread: number;
 }
 
 export interface Page<T> {

@@ -1,13 +1,25 @@
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { alertHandled, handledAlerts } from '../events';
+import { alertHandled, handledAlerts, notificationsChanged } from '../events';
 import { Empty, Loading, Pill, ProblemBanner } from '../components';
-import { enc, post, withQuery } from '../lib/api';
+import { enc, get, post, withQuery } from '../lib/api';
 import { day, label } from '../lib/format';
 import { useAction, useGet } from '../lib/hooks';
-import type { Alert, Page, Severity } from '../lib/types';
+import type { Alert, NotificationPage, Page, Severity } from '../lib/types';
 
 const SEVERITIES: Severity[] = ['P0', 'P1', 'P2', 'P3'];
+
+/** An alert handled is an alert seen: its unread notifications are marked read (the badge drops with it). */
+async function markNotificationsRead(alertId: string): Promise<void> {
+  try {
+    const unread = await get<NotificationPage>(withQuery('/notifications', { unread: 'true', limit: 200 }));
+    const about = unread.items.filter((n) => n.alertIds.includes(alertId));
+    for (const n of about) await post(`/notifications/${enc(n.id)}/read`);
+    if (about.length) notificationsChanged();
+  } catch {
+    // The badge stays as it was; the notification can still be marked read on My day.
+  }
+}
 
 /** The alerts inbox: by severity (P0 first), acknowledge and resolve inline. */
 export function AlertsPage() {
@@ -29,7 +41,10 @@ export function AlertsPage() {
   const [changedHere, setChangedHere] = useState<Record<string, Alert>>({});
   const changed = (a: Alert) => {
     setChangedHere((c) => ({ ...c, [a.id]: a }));
-    if (a.state !== 'open') alertHandled(a.id);
+    if (a.state !== 'open') {
+      alertHandled(a.id);
+      void markNotificationsRead(a.id);
+    }
   };
   const items = (page.data?.items ?? [])
     .map((a) => changedHere[a.id] ?? a)

@@ -1,53 +1,32 @@
 import { Link } from 'react-router';
 import { Empty, Loading, Pill, ProblemBanner, Section } from '../components';
 import { enc, withQuery } from '../lib/api';
-import { day, isPast, label, money } from '../lib/format';
+import { day, label, money } from '../lib/format';
 import { useGet } from '../lib/hooks';
-import type { Alert, Page } from '../lib/types';
+import type { Alert, DueItem, Page, PendingApproval } from '../lib/types';
 import { useSession } from '../session';
+import { NotificationsList } from './Notifications';
 
-/** One of my tasks (GET /me/tasks): a renewal task, a plan item, a promise, a step, a touchpoint. */
-interface MyTask {
-  kind: string;
-  title: string;
-  dueAt: string | null;
-  overdue?: boolean;
-  path?: string;
-  link?: string;
-  objectId?: string;
-  id?: string;
+/** The app's page of an object the api links to (`/renewals/{id}`, `/saves/{id}`); none for those it has no page of. */
+function appPath(item: Pick<DueItem, 'objectType' | 'objectId'>): string | null {
+  if (item.objectType === 'renewal') return `/renewals/${enc(item.objectId)}`;
+  if (item.objectType === 'save') return `/saves/${enc(item.objectId)}`;
+  return null;
 }
-/** A concession waiting for my approval (GET /me/approvals). */
-interface MyApproval {
-  saveId: string;
-  concessionId?: string;
-  id?: string;
-  accountId?: string;
-  accountName?: string;
-  type?: string;
-  kind?: string;
-  discountPct?: number | null;
-  amountCents?: number | null;
-  requestedAt?: string;
-  requestedBy?: string;
-}
-type List<T> = Page<T> | T[] | { items: T[] };
-const itemsOf = <T,>(l: List<T> | undefined): T[] => (!l ? [] : Array.isArray(l) ? l : l.items);
 
-/** Today's work: my tasks due and overdue, my open alerts, the approvals waiting for me. */
+/** Today's work: my tasks due and overdue, the approvals waiting for me, my open alerts, my notifications. */
 export function MyDayPage() {
   const { me } = useSession();
-  const tasks = useGet<List<MyTask>>('/me/tasks');
-  const approvals = useGet<List<MyApproval>>('/me/approvals');
+  const tasks = useGet<Page<DueItem>>(withQuery('/me/tasks', { include: 'overdue', limit: 50 }));
+  const approvals = useGet<{ items: PendingApproval[]; truncated: boolean }>('/me/approvals');
   const alerts = useGet<Page<Alert>>(withQuery('/alerts', { state: 'open', limit: 50 }));
-  const now = Date.now();
-  const taskItems = itemsOf(tasks.data);
-  const approvalItems = itemsOf(approvals.data);
+  const taskItems = tasks.data?.items ?? [];
+  const approvalItems = approvals.data?.items ?? [];
   return (
     <>
       <h1>My day</h1>
       <p className="meta">
-        Signed in as {me?.name ?? me?.displayName ?? me?.id} ({label(me?.role)})
+        Signed in as {me?.displayName || me?.id} ({label(me?.role)})
       </p>
       <Section title="Tasks due and overdue">
         <ProblemBanner problem={tasks.problem} />
@@ -55,20 +34,24 @@ export function MyDayPage() {
         {tasks.data && taskItems.length === 0 ? <Empty>Nothing due.</Empty> : null}
         {taskItems.length ? (
           <ul className="items" data-testid="my-tasks">
-            {taskItems.map((t, i) => {
-              const to = t.path ?? t.link;
-              const overdue = t.overdue ?? isPast(t.dueAt, now);
+            {taskItems.map((t) => {
+              const to = appPath(t);
               return (
-                <li key={`${t.kind}-${t.id ?? i}`} className="item">
+                <li key={`${t.objectId}-${t.itemId}`} className="item">
                   <div>
                     {to ? <Link to={to}>{t.title}</Link> : <strong>{t.title}</strong>}{' '}
-                    <Pill kind="kind">{label(t.kind)}</Pill> {overdue ? <Pill kind="overdue">overdue</Pill> : null}
+                    <Pill kind="kind">{label(t.kind)}</Pill> {t.overdue ? <Pill kind="overdue">overdue</Pill> : null}
                   </div>
-                  <div className="meta">Due {day(t.dueAt)}</div>
+                  <div className="meta">
+                    {t.accountName} · due {day(t.dueAt)} · {t.ownerId}
+                  </div>
                 </li>
               );
             })}
           </ul>
+        ) : null}
+        {tasks.data?.nextCursor ? (
+          <p className="meta">More items are due: the first {taskItems.length} are shown.</p>
         ) : null}
       </Section>
       <Section title="Approvals waiting for me">
@@ -76,15 +59,15 @@ export function MyDayPage() {
         {approvals.data && approvalItems.length === 0 ? <Empty>No approval waiting.</Empty> : null}
         {approvalItems.length ? (
           <ul className="items" data-testid="my-approvals">
-            {approvalItems.map((a, i) => (
-              <li key={`${a.saveId}-${a.concessionId ?? a.id ?? i}`} className="item">
-                <Link to={`/saves/${enc(a.saveId)}`}>{a.accountName ?? a.accountId ?? a.saveId}</Link>:{' '}
-                {label(a.type ?? a.kind)}
-                {a.discountPct !== null && a.discountPct !== undefined ? ` ${a.discountPct}%` : ''}
-                {a.amountCents ? ` (${money(a.amountCents)})` : ''}
+            {approvalItems.map((a) => (
+              <li key={`${a.saveId}-${a.concessionId}`} className="item">
+                <Link to={`/saves/${enc(a.saveId)}`}>{a.accountName}</Link>: {label(a.kind)}
+                {a.discountPct !== null ? ` ${a.discountPct}%` : ''}
+                {a.amountCents !== null ? ` (${money(a.amountCents)})` : ''}
+                {a.terms ? `, ${a.terms}` : ''}
                 <div className="meta">
-                  Requested {a.requestedBy ? `by ${a.requestedBy} ` : ''}
-                  {day(a.requestedAt)}
+                  Requested by {a.requestedBy} {day(a.requestedAt)}; needs {label(a.requiredRole)}
+                  {a.slaDueAt ? `; SLA ${day(a.slaDueAt)}` : ''}
                 </div>
               </li>
             ))}
@@ -109,6 +92,9 @@ export function MyDayPage() {
         <p>
           <Link to="/alerts">All alerts</Link>
         </p>
+      </Section>
+      <Section title="Notifications">
+        <NotificationsList />
       </Section>
     </>
   );

@@ -3,13 +3,16 @@ import { Link, useSearchParams } from 'react-router';
 import { Empty, Loading, Pill, ProblemBanner } from '../components';
 import { enc, withQuery } from '../lib/api';
 import { label, money } from '../lib/format';
-import { addDaysIso, monthTicks, phaseBars, position, type MilestoneOffsets } from '../lib/gantt';
+import { addDaysIso, milestoneBars, monthTicks, position } from '../lib/gantt';
 import { useGet } from '../lib/hooks';
-import type { Page, Renewal } from '../lib/types';
+import type { Page, TimelineRenewal } from '../lib/types';
 
 const WINDOW_DAYS = 180;
 
-/** Upcoming renewals as a timeline (Gantt) of their phases between milestones, and as a list. */
+/**
+ * Upcoming renewals (GET /renewals/timeline: each with its milestones and tasks) as a
+ * timeline (Gantt) of their phases between milestones with their open tasks, and as a list.
+ */
 export function RenewalsPage() {
   const [params, setParams] = useSearchParams();
   const [today] = useState(() => new Date().toISOString().slice(0, 10));
@@ -17,19 +20,9 @@ export function RenewalsPage() {
   const from = addDaysIso(today, -14);
   const to = addDaysIso(from, WINDOW_DAYS);
   const risk = params.get('riskCategory') ?? '';
-  const page = useGet<Page<Renewal>>(
-    withQuery('/renewals', {
-      renewalDateFrom: today,
-      renewalDateTo: addDaysIso(today, 365),
-      riskCategory: risk,
-      limit: 50,
-      cursor,
-    }),
-  );
-  // The milestones' offsets of the policy in force (roles that may not read it see the renewal dates alone).
-  const policy = useGet<{ policy: { renewal?: { milestoneOffsetsDays?: MilestoneOffsets } } }>('/policy');
-  const offsets = policy.data?.policy.renewal?.milestoneOffsetsDays;
-  const items = page.data?.items ?? [];
+  const page = useGet<Page<TimelineRenewal>>(withQuery('/renewals/timeline', { from: today, to, limit: 50, cursor }));
+  // The timeline has no risk filter: the page's renewals are filtered here.
+  const items = (page.data?.items ?? []).filter((r) => !risk || r.riskCategory === risk);
   return (
     <>
       <h1>Renewals</h1>
@@ -75,16 +68,27 @@ export function RenewalsPage() {
                 <div key={r.id} className="gantt-row">
                   <span className="gantt-name">{r.accountName ?? r.accountId}</span>
                   <div className="gantt-track">
-                    {offsets
-                      ? phaseBars(r.renewalDate, offsets, from, WINDOW_DAYS).map((b) => (
+                    {milestoneBars(r.milestones, from, WINDOW_DAYS).map((b) => (
+                      <span
+                        key={b.phase}
+                        className={`bar phase-${b.phase}`}
+                        style={{ left: `${b.left}%`, width: `${b.width}%` }}
+                        title={`${label(b.phase)} ${b.from} to ${b.to}`}
+                      />
+                    ))}
+                    {r.tasks
+                      .filter((t) => t.state === 'open')
+                      .map((t) => {
+                        const left = position(t.dueAt, from, WINDOW_DAYS);
+                        return left >= 0 && left <= 100 ? (
                           <span
-                            key={b.phase}
-                            className={`bar phase-${b.phase}`}
-                            style={{ left: `${b.left}%`, width: `${b.width}%` }}
-                            title={`${label(b.phase)} ${b.from} to ${b.to}`}
+                            key={t.id}
+                            className={t.overdue ? 'task overdue-task' : 'task'}
+                            style={{ left: `${left}%` }}
+                            title={`${t.title}, due ${t.dueAt.slice(0, 10)}`}
                           />
-                        ))
-                      : null}
+                        ) : null;
+                      })}
                     {at >= 0 && at <= 100 ? (
                       <span
                         className={`milestone risk-${r.riskCategory ?? 'none'}`}
@@ -106,6 +110,9 @@ export function RenewalsPage() {
             <span>
               <span className="swatch milestone-swatch" /> renewal day
             </span>
+            <span>
+              <span className="swatch task-swatch" /> open task (red: overdue)
+            </span>
           </p>
         </section>
       ) : null}
@@ -122,6 +129,9 @@ export function RenewalsPage() {
                 ARR
               </th>
               <th scope="col">Next milestone</th>
+              <th scope="col" className="num">
+                Open tasks
+              </th>
               <th scope="col">Owner</th>
             </tr>
           </thead>
@@ -136,6 +146,7 @@ export function RenewalsPage() {
                 <td>{r.riskCategory ? <Pill kind={r.riskCategory}>{r.riskCategory}</Pill> : '—'}</td>
                 <td className="num">{money(r.arrCents)}</td>
                 <td>{r.nextMilestone ? `${label(r.nextMilestone.phase)} ${r.nextMilestone.at.slice(0, 10)}` : '—'}</td>
+                <td className="num">{r.tasks.filter((t) => t.state === 'open').length}</td>
                 <td>{r.ownerCsmId ?? '—'}</td>
               </tr>
             ))}
