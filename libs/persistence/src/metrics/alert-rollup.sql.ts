@@ -11,7 +11,6 @@
  */
 import {
   alertPendingSplit,
-  signedRollupBucketRanges,
   type AlertKeyCount,
   type AlertRollupDimension,
   type AlertRollupInput,
@@ -22,20 +21,7 @@ import {
 } from '@retain/domain';
 import { SqlConditions, type Queryable } from '../sql';
 import { instantInPeriod, type MetricsPeriodDates } from './metrics-reads.sql';
-
-/**
- * The rollup rows `alias` whose signed sum holds the period's days
- * (alert-metrics-rollup.ts#signedRollupBucketRanges): the condition, and each row's sign.
- */
-function signedBuckets(c: SqlConditions, alias: string, period: MetricsPeriodDates): { where: string; sign: string } {
-  const ranges = signedRollupBucketRanges(period);
-  const arm = (r: (typeof ranges)[number]) =>
-    `(${alias}.bucket = ${c.bind(r.bucket)} AND ${alias}.bucket_start BETWEEN ${c.bind(r.from)}::date AND ${c.bind(r.to)}::date)`;
-  return {
-    where: `(${ranges.map(arm).join(' OR ')})`,
-    sign: `(CASE ${ranges.map((r) => `WHEN ${arm(r)} THEN ${r.sign}`).join(' ')} END)`,
-  };
-}
+import { signedBuckets } from './rollup-reads.sql';
 
 /**
  * The segment condition of a rollup read: the rows of each segment when the request groups
