@@ -353,6 +353,8 @@ export interface PendingConcessionRecord {
   saveId: string;
   accountId: string;
   accountName: string;
+  /** The save's ARR at risk (the discount's base). */
+  arrCents: number;
   concessionId: string;
   type: string;
   discountPct: number | null;
@@ -380,6 +382,7 @@ export async function listPendingConcessions(
     save_id: string;
     account_id: string;
     account_name: string;
+    arr_cents: string;
     v: {
       id: string;
       type: string;
@@ -392,7 +395,7 @@ export async function listPendingConcessions(
       chain?: Array<{ at: string; action: string }>;
     };
   }> = await db.query(
-    `SELECT s.id AS save_id, s.account_id, a.name AS account_name, k.v
+    `SELECT s.id AS save_id, s.account_id, a.name AS account_name, s.arr_cents, k.v
        FROM ${from} CROSS JOIN LATERAL jsonb_array_elements(COALESCE(s.state->'concessions', '[]'::jsonb)) k(v)
       ${c.where} AND s.status = 'active' AND k.v->>'state' = 'pending'
       ORDER BY (k.v->'chain'->0->>'at') NULLS LAST, s.id, k.v->>'id' LIMIT ${c.bind(limit)}`,
@@ -402,6 +405,7 @@ export async function listPendingConcessions(
     saveId: r.save_id,
     accountId: r.account_id,
     accountName: r.account_name,
+    arrCents: Number(r.arr_cents),
     concessionId: r.v.id,
     type: r.v.type,
     discountPct: r.v.discountPct ?? null,
