@@ -41,7 +41,8 @@ export class MeView {
   @ApiProperty({
     type: ApprovalAuthorityView,
     nullable: true,
-    description: "The approval matrix's authority of the role under the policy in force; null when it decides no concession",
+    description:
+      "The approval matrix's authority of the role under the policy in force; null when it decides no concession",
   })
   approvals!: ApprovalAuthorityView | null;
   @ApiProperty({ description: 'The version of the policy in force the approval authority is read from' })
@@ -76,7 +77,10 @@ export class MyTasksQuery {
   @IsISO8601({ strict: true, strictSeparator: true })
   dueBefore?: string;
 
-  @ApiPropertyOptional({ enum: ['overdue'], description: 'overdue: with the items already past due (otherwise only those to come)' })
+  @ApiPropertyOptional({
+    enum: ['overdue'],
+    description: 'overdue: with the items already past due (otherwise only those to come)',
+  })
   @IsOptional()
   @IsIn(['overdue'])
   include?: 'overdue';
@@ -111,7 +115,7 @@ export class DueItemView {
   @ApiProperty({ description: 'The task, plan item, promise, step or touchpoint within the object' }) itemId!: string;
   @ApiProperty() accountId!: string;
   @ApiProperty() accountName!: string;
-  @ApiProperty({ description: "Who the item is for (its owner, else the account owner CSM)" }) ownerId!: string;
+  @ApiProperty({ description: 'Who the item is for (its owner, else the account owner CSM)' }) ownerId!: string;
   @ApiProperty({ example: '/renewals/renewal%3Aacc-1042%3A2027-03-31', description: "The object's path in this API" })
   link!: string;
 }
@@ -131,7 +135,8 @@ export class PendingApprovalView {
   @ApiProperty({ type: Number, nullable: true, description: 'The discount in cents of the save account’s ARR' })
   amountCents!: number | null;
   @ApiProperty({ type: String, nullable: true }) terms!: string | null;
-  @ApiProperty({ enum: APPROVER_ROLES, description: 'The least role the approval matrix requires' }) requiredRole!: string;
+  @ApiProperty({ enum: APPROVER_ROLES, description: 'The least role the approval matrix requires' })
+  requiredRole!: string;
   @ApiProperty({ enum: APPROVER_ROLES, description: 'Who it waits for now (higher after an SLA escalation)' })
   awaitingRole!: string;
   @ApiProperty({ type: String, nullable: true, format: 'date-time' }) slaDueAt!: string | null;
