@@ -54,6 +54,8 @@ describe('GET /me, /me/tasks, /me/approvals and /renewals/timeline end to end', 
     return out;
   };
   const concessionIds: Record<string, string> = {};
+  const churnDate = addDays(today, 80);
+  let monitoringId = '';
 
   beforeAll(async () => {
     stack = await TestStack.start();
@@ -130,6 +132,61 @@ describe('GET /me, /me/tasks, /me/approvals and /renewals/timeline end to end', 
         )
       ).id as string;
     }
+    // csm-z1's account: a post-save monitoring with his promise, and a second renewal that churns (a win-back).
+    monitoringId = (
+      await must(
+        'monitoring',
+        stack.request('POST', '/monitoring', {
+          key: keys['ops-y']!,
+          body: {
+            accountId: 'acc-z1',
+            renewalDate: addDays(today, -5),
+            triggerReasons: ['usage down'],
+            promises: [
+              {
+                description: 'Ship the export',
+                ownerId: 'csm-z1',
+                dueAt: new Date(Date.now() + 20 * 86_400_000).toISOString(),
+              },
+            ],
+          },
+        }),
+      )
+    ).id as string;
+    await must(
+      'launch churning',
+      stack.request('POST', '/renewals', {
+        key: keys['ops-y']!,
+        body: {
+          account: anAccount('acc-z1', { ownerCsmId: 'csm-z1', csmManagerId: 'mgr-z', arrCents: 12_000_000 }),
+          renewalDate: churnDate,
+        },
+      }),
+    );
+    await stack.readWhen(
+      `/renewals/${e(`renewal:acc-z1:${churnDate}`)}`,
+      keys['ops-y']!,
+      (b) => b.status === 'active',
+      'the churning renewal',
+      20_000,
+    );
+    await must(
+      'churn',
+      stack.request('POST', `/renewals/${e(`renewal:acc-z1:${churnDate}`)}/decision`, {
+        key: keys['csm-z1']!,
+        body: { outcome: 'churned', reason: 'budget' },
+      }),
+    );
+    for (const [table, id] of [
+      ['post_save_monitorings', monitoringId],
+      ['win_backs', `winback:acc-z1:${churnDate}`],
+    ] as const)
+      await waitUntil(
+        async () =>
+          (await stack.db.query<unknown[]>(`SELECT 1 FROM ${table} WHERE id = $1`, [id])).length ? true : undefined,
+        20_000,
+        `${id} in ${table}`,
+      );
     // The read models caught up: every renewal has its tasks, each save its plan item and concession.
     for (const [account] of accounts)
       await waitUntil(
@@ -233,6 +290,22 @@ describe('GET /me, /me/tasks, /me/approvals and /renewals/timeline end to end', 
       expect(new Set(one.map((i) => i.accountId))).toEqual(new Set(['acc-z1']));
       const all = await allPages('/me/tasks?include=overdue&scope=all', 'dir-y');
       expect(new Set(all.map((i) => i.accountId))).toEqual(new Set(['acc-y1', 'acc-y2', 'acc-z1']));
+    });
+
+    it("shows a CSM his monitoring's promise and his win-back's touchpoints, linked to their objects", async () => {
+      const items = await allPages('/me/tasks?include=overdue', 'csm-z1');
+      const promise = items.find((i) => i.kind === 'promise');
+      expect(promise).toMatchObject({
+        objectId: monitoringId,
+        itemId: 'promise-1',
+        link: `/monitoring/${e(monitoringId)}`,
+      });
+      const touchpoints = items.filter((i) => i.kind === 'win_back_touchpoint');
+      expect(touchpoints.length).toBeGreaterThan(0);
+      expect(touchpoints[0]!.link).toBe(`/win-backs/${e(`winback:acc-z1:${churnDate}`)}`);
+      // Neither is csm-y1's.
+      const other = await allPages('/me/tasks?include=overdue&scope=all', 'csm-y1');
+      expect(other.some((i) => i.kind === 'promise' || i.kind === 'win_back_touchpoint')).toBe(false);
     });
 
     it('shows a sales rep the renewal tasks of his account only (he reads no saves)', async () => {
@@ -372,7 +445,11 @@ describe('GET /me, /me/tasks, /me/approvals and /renewals/timeline end to end', 
       const first = await get(`${path}&limit=2`, 'dir-y');
       expect(first.body.items).toHaveLength(2);
       const second = await get(`${path}&limit=2&cursor=${e(first.body.nextCursor)}`, 'dir-y');
-      expect(second.body.items.map((i: { accountId: string }) => i.accountId)).toEqual(['acc-z1']);
+      // acc-z1's two renewals: on the renewal date, and the churned one five days later (still on the timeline).
+      expect(second.body.items.map((i: { id: string }) => i.id)).toEqual([
+        `renewal:acc-z1:${renewalDate}`,
+        `renewal:acc-z1:${churnDate}`,
+      ]);
       expect(second.body.nextCursor).toBeNull();
       const before = await get(`/renewals/timeline?from=${today}&to=${addDays(today, 70)}`, 'dir-y');
       expect(before.body.items).toEqual([]);
