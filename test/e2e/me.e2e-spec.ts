@@ -334,6 +334,8 @@ describe('GET /me, /me/tasks, /me/approvals and /renewals/timeline end to end', 
     it.each([
       ['scope=everyone', 'scope'],
       ['dueBefore=tomorrow', 'dueBefore'],
+      ['dueBefore=0000-01-01T00:00:00Z', 'dueBefore'],
+      ['dueBefore=2027-02-30T00:00:00Z', 'dueBefore'],
       ['include=done', 'include'],
       ['limit=0', 'limit'],
       ['limit=501', 'limit'],

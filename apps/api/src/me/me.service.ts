@@ -205,9 +205,15 @@ export class MeService {
   }
 }
 
-/** A `dueBefore` that is not an instant (IsISO8601 admits a few strings Date cannot read) is a 400 naming it. */
+/**
+ * A `dueBefore` that is not an instant PostgreSQL takes (IsISO8601 admits a few strings
+ * Date cannot read, and years PostgreSQL has not, such as 0000) is a 400 naming it.
+ */
 function checkDueBefore(q: MyTasksQuery): void {
-  if (q.dueBefore !== undefined && !Number.isFinite(Date.parse(q.dueBefore)))
+  if (q.dueBefore === undefined) return;
+  const at = new Date(q.dueBefore);
+  const year = at.getUTCFullYear();
+  if (!Number.isFinite(at.getTime()) || year < 1 || year > 9999)
     throw new ApiError('VALIDATION.FAILED', 'dueBefore is not an instant', [
       { field: 'dueBefore', message: 'dueBefore must be an ISO-8601 instant' },
     ]);
