@@ -12,7 +12,6 @@ import {
   daysUntilRenewal,
   milestoneMarks,
   resolvePolicy,
-  type RenewalPhase,
 } from '@retain/domain';
 import {
   PolicyInForce,
@@ -392,7 +391,7 @@ export class RenewalsService {
       items: page.map((r) => ({
         ...toView(r),
         timeZone: r.timeZone,
-        milestones: milestoneMarks(r.renewalDate, r.timeZone, r.phase as RenewalPhase, policy).map((m) => ({
+        milestones: milestoneMarks(r.renewalDate, r.timeZone, r.phase, policy).map((m) => ({
           phase: m.phase,
           label: m.daysBefore > 0 ? `T-${m.daysBefore}` : 'renewal day',
           daysBefore: m.daysBefore,

@@ -39,11 +39,12 @@ export interface RoleCapabilities {
 export function grantedCapabilities(role: Role): Capability[] {
   const out: Capability[] = [];
   for (const resource of Object.keys(ACCESS) as AccessResource[]) {
-    for (const action of Object.keys(ACCESS[resource]) as Array<AccessAction<typeof resource>>) {
+    for (const name of Object.keys(ACCESS[resource])) {
+      const action = name as AccessAction<typeof resource>;
       if (!rolesFor(resource, action).includes(role)) continue;
       const scope = listScope(role, resource, action);
       out.push({
-        capability: `${resource}.${action}`,
+        capability: `${resource}.${name}`,
         reach: scope.kind === 'all' ? 'all' : scope.kind === 'related' ? 'related' : 'item',
       });
     }
