@@ -222,6 +222,27 @@ describe('GET /me, /me/tasks, /me/approvals and /renewals/timeline end to end', 
     await stack?.stop();
   }, 60_000);
 
+  it('documents the four routes in OpenAPI, each with its operation id and response schema', async () => {
+    const docs = await stack.request('GET', '/docs-json');
+    expect(docs.status).toBe(200);
+    const ops = Object.fromEntries(
+      ['/me', '/me/tasks', '/me/approvals', '/renewals/timeline'].map((p) => [p, docs.body.paths[p]?.get?.operationId]),
+    );
+    expect(ops).toEqual({
+      '/me': 'getMe',
+      '/me/tasks': 'listMyTasks',
+      '/me/approvals': 'listMyApprovals',
+      '/renewals/timeline': 'getRenewalTimeline',
+    });
+    const schemas = docs.body.components.schemas;
+    expect(Object.keys(schemas.MeView.properties)).toEqual(expect.arrayContaining(['can', 'approvals', 'reports']));
+    expect(Object.keys(schemas.DueItemView.properties)).toEqual(
+      expect.arrayContaining(['kind', 'dueAt', 'overdue', 'objectId', 'link']),
+    );
+    expect(schemas.RenewalTimelineItem).toBeDefined();
+    expect(docs.body.paths['/me/tasks'].get.responses['400'].content).toHaveProperty(['application/problem+json']);
+  });
+
   describe('GET /me', () => {
     it("answers a CSM's principal, chain and capabilities from the access table and the approval matrix", async () => {
       const r = await get('/me', 'csm-y1');
