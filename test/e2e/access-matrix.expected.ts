@@ -38,10 +38,17 @@ export const ROLE_ORDER = [
 export const EXPECTED_ACCESS: Record<string, string> = {
   'GET /health': /*                                     */ 'YYY YYY YYY YYY YYY YYY YYY YYY',
 
+  // The caller's own views: his principal; his dated items (asked with scope=all: every item he may see);
+  // the concessions he may decide (the own and team worlds' 10% discounts need a csm_manager; never one's own).
+  'GET /me': /*                                         */ 'YYY YYY YYY YYY YYY YYY YYY YYY',
+  'GET /me/tasks': /*                                   */ 'Y-- YY- YYY YYY Y-- YYY YYY ---',
+  'GET /me/approvals': /*                               */ '--- YY- YYY YYY --- --- --- ---',
+
   'POST /renewals': /*                                  */ '--- --- --- --- --- --- YYY ---',
   'POST /renewals/batch': /*                            */ '--- --- --- --- --- --- YYY ---',
   'GET /renewals': /*                                   */ 'Y-- YY- YYY YYY Y-- YYY YYY ---',
   'GET /renewals/:id': /*                               */ 'Y-- YY- YYY YYY Y-- YYY YYY ---',
+  'GET /renewals/timeline': /*                          */ 'Y-- YY- YYY YYY Y-- YYY YYY ---',
   'POST /renewals/:id/tasks/:taskId/complete': /*       */ 'Y-- YY- YYY YYY Y-- --- --- ---',
   'POST /renewals/:id/decision': /*                     */ 'Y-- YY- YYY YYY Y-- --- YYY ---',
   'POST /renewals/:id/signals/:signalId/resolve': /*    */ 'Y-- YY- YYY YYY --- --- --- ---',

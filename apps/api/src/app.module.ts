@@ -40,6 +40,8 @@ import { RenewalsController } from './renewals/renewals.controller';
 import { RenewalActionsService } from './renewals/renewal-actions.service';
 import { RenewalsService } from './renewals/renewals.service';
 import { SavesController } from './saves/saves.controller';
+import { MeController } from './me/me.controller';
+import { MeService } from './me/me.service';
 import { SavesService } from './saves/saves.service';
 import { TemporalClientProvider } from './temporal/temporal-client.provider';
 import { ApiMetrics } from './metrics/api-metrics';
@@ -110,6 +112,7 @@ export class AppModule {
         PolicyController,
         BacktestsController,
         MetricsController,
+        MeController,
       ],
       providers: [
         { provide: AppConfig, useValue: config },
@@ -138,6 +141,7 @@ export class AppModule {
         PolicyService,
         BacktestsService,
         MetricsService,
+        MeService,
       ],
     };
   }

@@ -26,6 +26,7 @@ export * from './post-save/monitoring-course';
 export * from './post-save/win-back-course';
 export * from './early-warning';
 export * from './access/access-policy';
+export * from './access/capabilities';
 export * from './saves/concession-approval';
 export * from './text';
 export * from './canonical-json';

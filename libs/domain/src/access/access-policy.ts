@@ -41,6 +41,22 @@ const ACT_ON_ITEM: Grants = {
 const START_WORK: Grants = { csm: OWNER, csm_manager: TEAM, director: TEAM, vp: TEAM, cs_ops: 'any' };
 
 export const ACCESS = {
+  /**
+   * The caller's own principal (`GET /me`): who he is and what his role may do, derived
+   * from this table (capabilities.ts). Every key may ask it; it names no account.
+   */
+  self: {
+    read: {
+      csm: 'any',
+      csm_manager: 'any',
+      director: 'any',
+      vp: 'any',
+      sales_rep: 'any',
+      product: 'any',
+      cs_ops: 'any',
+      integration: 'any',
+    },
+  },
   account: {
     read: { csm: OWNER, csm_manager: TEAM, sales_rep: ['sales_rep'], director: 'any', vp: 'any', cs_ops: 'any' },
     /** Name, ARR, segment, time zone, owner CSM, CSM manager, sales rep. */
