@@ -49,6 +49,8 @@ export interface AlertNotificationWrite {
   severity: AlertSeverity;
   raisedAt: string;
   timeZone: string;
+  /** Those of the recipients the alert routing sends it by SMS as well (none by default). */
+  smsRecipientIds?: string[];
 }
 
 /**
@@ -58,9 +60,10 @@ export interface AlertNotificationWrite {
  */
 export async function upsertAlertNotification(db: Queryable, n: AlertNotificationWrite): Promise<boolean> {
   const written: unknown[] = await db.query(
-    `INSERT INTO notifications (key, kind, renewal_id, account_id, recipient_ids, escalate_to, subject, detail, deliver_after, timing, recipient_timing, severity, raised_at, time_zone)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+    `INSERT INTO notifications (key, kind, renewal_id, account_id, recipient_ids, escalate_to, subject, detail, deliver_after, timing, recipient_timing, severity, raised_at, time_zone, sms_recipient_ids)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
      ON CONFLICT (key) DO UPDATE SET recipient_ids = EXCLUDED.recipient_ids, subject = EXCLUDED.subject, detail = EXCLUDED.detail,
+       sms_recipient_ids = EXCLUDED.sms_recipient_ids,
        deliver_after = LEAST(notifications.deliver_after, EXCLUDED.deliver_after), timing = EXCLUDED.timing, recipient_timing = EXCLUDED.recipient_timing,
        severity = EXCLUDED.severity, raised_at = LEAST(notifications.raised_at, EXCLUDED.raised_at)
      WHERE notifications.delivered_at IS NULL
@@ -81,6 +84,7 @@ export async function upsertAlertNotification(db: Queryable, n: AlertNotificatio
       n.severity,
       n.raisedAt,
       n.timeZone,
+      n.smsRecipientIds ?? [],
     ],
   );
   return written.length > 0;
@@ -167,6 +171,41 @@ export async function notificationEmailRecipients(
      ) t JOIN principals p ON p.id = t.principal_id
      WHERE p.email IS NOT NULL AND p.email <> ''
      ORDER BY t.key, email, principal_id`,
+    [keys],
+  );
+}
+
+/** A recipient's own chat address or phone, for the chat and SMS channels. */
+export interface PersonalChannelRecipient {
+  key: string;
+  principal_id: string;
+  time_zone: string | null;
+  chat: string | null;
+  /** Set only where the notification goes to this person by SMS (`sms_recipient_ids`). */
+  phone: string | null;
+}
+
+/**
+ * The notifications' recipients and escalation managers with a chat address or, for
+ * those the notification names for SMS, a phone: one row per notification and person.
+ */
+export async function notificationPersonalRecipients(
+  db: Queryable,
+  keys: readonly string[],
+): Promise<PersonalChannelRecipient[]> {
+  return db.query(
+    `SELECT t.key, p.id AS principal_id, p.time_zone, p.chat,
+            CASE WHEN bool_or(t.sms) THEN p.phone END AS phone
+       FROM (
+         SELECT n.key, r.principal_id, r.principal_id = ANY(n.sms_recipient_ids) AS sms
+           FROM notifications n CROSS JOIN LATERAL unnest(n.recipient_ids) AS r(principal_id) WHERE n.key = ANY($1::text[])
+         UNION ALL
+         SELECT n.key, n.escalate_to, n.escalate_to = ANY(n.sms_recipient_ids)
+           FROM notifications n WHERE n.key = ANY($1::text[]) AND n.escalate_to IS NOT NULL
+       ) t JOIN principals p ON p.id = t.principal_id
+      GROUP BY t.key, p.id, p.time_zone, p.chat, p.phone
+     HAVING p.chat IS NOT NULL OR (bool_or(t.sms) AND p.phone IS NOT NULL)
+      ORDER BY t.key, p.id`,
     [keys],
   );
 }
