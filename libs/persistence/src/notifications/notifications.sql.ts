@@ -224,3 +224,80 @@ export async function completeDeliveredNotifications(db: Queryable, now: Date): 
   );
   return done.length;
 }
+
+/** A principal's in-app notification: one the outbox names him in (a recipient, or the escalation manager). */
+export interface InboxNotificationRow {
+  key: string;
+  kind: string;
+  account_id: string;
+  renewal_id: string | null;
+  subject: string;
+  detail: Record<string, unknown>;
+  severity: string | null;
+  /** At millisecond precision (the cursor's). */
+  created_at: Date;
+  read_at: Date | null;
+}
+
+const MINE = `($1::text = ANY(n.recipient_ids) OR n.escalate_to = $1::text)`;
+
+/**
+ * The principal's notifications, newest first (`created_at` at millisecond precision, then
+ * key, both descending), the page after `before` when given, up to `limit` (the caller
+ * asks one more to know whether a next page exists), each with when he read it.
+ */
+export async function listInboxNotifications(
+  db: Queryable,
+  principalId: string,
+  page: { limit: number; before?: { createdAt: Date; key: string }; unreadOnly?: boolean },
+): Promise<InboxNotificationRow[]> {
+  return db.query(
+    `SELECT n.key, n.kind, n.account_id, n.renewal_id, n.subject, n.detail, n.severity,
+            date_trunc('milliseconds', n.created_at) AS created_at, r.read_at
+       FROM notifications n
+       LEFT JOIN notification_reads r ON r.notification_key = n.key AND r.principal_id = $1
+      WHERE ${MINE}
+        AND ($2::timestamptz IS NULL OR (date_trunc('milliseconds', n.created_at), n.key) < ($2::timestamptz, $3::text))
+        AND (NOT $5 OR r.read_at IS NULL)
+      ORDER BY date_trunc('milliseconds', n.created_at) DESC, n.key DESC
+      LIMIT $4`,
+    [principalId, page.before?.createdAt ?? null, page.before?.key ?? null, page.limit, page.unreadOnly ?? false],
+  );
+}
+
+/** How many of the principal's notifications he has not marked read (the badge). */
+export async function countUnreadInboxNotifications(db: Queryable, principalId: string): Promise<number> {
+  const rows: Array<{ unread: string }> = await db.query(
+    `SELECT count(*) AS unread FROM notifications n
+      WHERE ${MINE}
+        AND NOT EXISTS (SELECT 1 FROM notification_reads r WHERE r.notification_key = n.key AND r.principal_id = $1)`,
+    [principalId],
+  );
+  return Number(rows[0]!.unread);
+}
+
+/** Whether the notification `key` is one of the principal's (a recipient, or the escalation manager). */
+export async function isInboxNotificationOf(db: Queryable, principalId: string, key: string): Promise<boolean> {
+  const rows: unknown[] = await db.query(`SELECT 1 FROM notifications n WHERE n.key = $2 AND ${MINE}`, [
+    principalId,
+    key,
+  ]);
+  return rows.length > 0;
+}
+
+/** One of the principal's notifications, with when he read it; undefined when it is not his (or not there). */
+export async function readInboxNotification(
+  db: Queryable,
+  principalId: string,
+  key: string,
+): Promise<InboxNotificationRow | undefined> {
+  const rows: InboxNotificationRow[] = await db.query(
+    `SELECT n.key, n.kind, n.account_id, n.renewal_id, n.subject, n.detail, n.severity,
+            date_trunc('milliseconds', n.created_at) AS created_at, r.read_at
+       FROM notifications n
+       LEFT JOIN notification_reads r ON r.notification_key = n.key AND r.principal_id = $1
+      WHERE n.key = $2 AND ${MINE}`,
+    [principalId, key],
+  );
+  return rows[0];
+}
