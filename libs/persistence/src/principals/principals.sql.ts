@@ -58,8 +58,11 @@ export async function setPrincipalContacts(
   c: { chat?: string | null; phone?: string | null },
 ): Promise<PrincipalContacts | undefined> {
   const rows: PrincipalContacts[] = await db.query(
-    `UPDATE principals SET chat = CASE WHEN $2 THEN $3 ELSE chat END, phone = CASE WHEN $4 THEN $5 ELSE phone END
-      WHERE id = $1 RETURNING email, chat, phone`,
+    // In a WITH: the driver answers a bare UPDATE … RETURNING with [rows, count].
+    `WITH changed AS (
+       UPDATE principals SET chat = CASE WHEN $2 THEN $3 ELSE chat END, phone = CASE WHEN $4 THEN $5 ELSE phone END
+        WHERE id = $1 RETURNING email, chat, phone)
+     SELECT email, chat, phone FROM changed`,
     [id, c.chat !== undefined, c.chat ?? null, c.phone !== undefined, c.phone ?? null],
   );
   return rows[0];
