@@ -201,7 +201,7 @@ describe('smsRecipientIds (§5.4: the routing’s sms channel, per person)', () 
   const r = (personId: string | null, ...channels: string[]) => ({ personId, channels });
   it.each<[string, Parameters<typeof smsRecipientIds>[0], string[]]>([
     ['nobody when no alert routed sms', [{ recipients: [r('csm-1', 'email', 'instant_message')] }], []],
-    // A P0 sponsor departure: CSM and manager at once with sms, the rep without (his copy is not immediate).
+    // CSM and manager routed sms, the rep not (as under a policy whose rep copy is not immediate).
     [
       'those routed sms, not the others',
       [{ recipients: [r('csm-1', 'email', 'sms'), r('mgr-1', 'email', 'sms'), r('rep-1', 'email')] }],
