@@ -124,7 +124,7 @@ describe('personal notifications (api, worker, Temporal, PostgreSQL, HTTP)', () 
 
     const mine = await stack.readWhen(
       '/notifications',
-      keys['csm-nt1'],
+      keys['csm-nt1']!,
       (b) => b.items.some((i: { kind: string }) => i.kind === 'alert'),
       'the alert in csm-nt1’s notifications',
       30_000,
