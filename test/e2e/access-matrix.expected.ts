@@ -102,6 +102,15 @@ export const EXPECTED_ACCESS: Record<string, string> = {
 
   'GET /audit': /*                                      */ '--- --- YYY YYY --- --- --- ---',
 
+  // One's own notifications: the world's alert notification is listed for its recipients (the CSM, the
+  // account's CSM manager, and on the own account its sales rep: every P0 reaches sales); marking one read
+  // and one's contacts are every person's own (someone else's notification is a 404, not a 403).
+  'GET /notifications': /*                              */ 'Y-- YY- --- --- Y-- --- --- ---',
+  'POST /notifications/read-all': /*                    */ 'YYY YYY YYY YYY YYY YYY YYY ---',
+  'POST /notifications/:id/read': /*                    */ 'YYY YYY YYY YYY YYY YYY YYY ---',
+  'GET /me/contacts': /*                                */ 'YYY YYY YYY YYY YYY YYY YYY ---',
+  'PATCH /me/contacts': /*                              */ 'YYY YYY YYY YYY YYY YYY YYY ---',
+
   'GET /policy': /*                                     */ 'YYY YYY YYY YYY --- --- YYY ---',
   'GET /policy/versions': /*                            */ 'YYY YYY YYY YYY --- --- YYY ---',
   'POST /policy/backtests': /*                          */ '--- --- YYY YYY --- --- YYY ---',

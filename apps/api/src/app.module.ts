@@ -16,6 +16,7 @@ import { AccountFactsService } from './accounts/account-facts.service';
 import { AccountsController } from './accounts/accounts.controller';
 import { AccountsService } from './accounts/accounts.service';
 import { AuditController } from './audit/audit.controller';
+import { MyContactsController, NotificationsController } from './notifications/notifications.controller';
 import { AlertProgrammeMetricsController } from './metrics/alert-programme-metrics.controller';
 import { AlertProgrammeMetricsService } from './metrics/alert-programme-metrics.service';
 import { InputLimitsInterceptor } from './common/input-limits';
@@ -109,6 +110,8 @@ export class AppModule {
         AlertsController,
         AccountsController,
         AuditController,
+        NotificationsController,
+        MyContactsController,
         PolicyController,
         BacktestsController,
         MetricsController,

@@ -43,3 +43,4 @@ export * from './metrics/alert-metrics';
 export * from './metrics/alert-metrics-rollup';
 export * from './metrics/programme-metrics';
 export * from './policy-lab';
+export * from './notifications/personal-contacts';

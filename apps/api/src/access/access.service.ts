@@ -40,6 +40,8 @@ const NOT_YOURS: Record<AccessResource, ErrorCode> = {
   policy: 'AUTH.FORBIDDEN',
   backtest: 'AUTH.FORBIDDEN',
   metrics: 'AUTH.FORBIDDEN',
+  notification: 'NOTIFICATION.NOT_FOUND',
+  contacts: 'AUTH.FORBIDDEN',
   event: 'AUTH.FORBIDDEN',
 };
 
