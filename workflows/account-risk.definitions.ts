@@ -191,6 +191,12 @@ export interface AlertNotificationRecord {
   raisedAt: string;
   /** The account's time zone. */
   timeZone: string;
+  /**
+   * The recipients the alert routing sends it by SMS too (its `sms` channel: the P0s of
+   * `earlyWarning.smsForRules`, to those notified at once). Absent from workflows that
+   * wrote it before the SMS channel: nobody gets an SMS.
+   */
+  smsRecipientIds?: string[];
 }
 
 export interface HealthReadingRecord {

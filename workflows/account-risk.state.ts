@@ -42,6 +42,7 @@ import {
   renewalForwardFromEvent,
   renewalSignalFromEvent,
   saveIssueFromAlert,
+  smsRecipientIds,
   usageChangePct,
   validateEventPayload,
   validateManualSuppression,
@@ -457,6 +458,7 @@ export class AccountRisk {
       recipientTimings: notice.recipientTimings,
       raisedAt: notice.raisedAt,
       timeZone: ctx.account.timeZone,
+      smsRecipientIds: smsRecipientIds(members),
     });
     if (!written) {
       const newest = members.at(-1)!;

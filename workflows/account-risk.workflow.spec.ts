@@ -232,6 +232,8 @@ describe('account early-warning workflow (time-skipping)', () => {
           severity: 'P0',
           recipientIds: ['csm-1', 'mgr-1', 'ae-1'],
           deliverAfter: alert.triggeredAt,
+          // A P0 sponsor departure goes by SMS too, to all three: each is notified at once (§5.4).
+          smsRecipientIds: ['csm-1', 'mgr-1', 'ae-1'],
         });
 
         await suite.env.sleep(5 * HOUR); // past the 4-hour P0 SLA: the first step up

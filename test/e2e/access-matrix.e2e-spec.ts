@@ -336,6 +336,26 @@ describe('access: every route × every role × own, own team and other team', ()
       listed: (b) => b.items.some((i: { id: string }) => i.id === w.renewalId),
     }),
     'GET /renewals/:id': (w) => ({ method: 'GET', path: `/renewals/${e(w.renewalId)}` }),
+    'GET /renewals/timeline': (w) => ({
+      method: 'GET',
+      path: `/renewals/timeline?from=${today}&to=${addDays(today, 100)}&limit=200`,
+      listed: (b) => b.items.some((i: { id: string }) => i.id === w.renewalId),
+    }),
+    'GET /me': () => ({ method: 'GET', path: '/me' }),
+    // A world is shown when one of its account's dated items is (a renewal task, a plan item, a promise, ...).
+    'GET /me/tasks': (w) => ({
+      method: 'GET',
+      path: '/me/tasks?scope=all&include=overdue&limit=500',
+      listed: (b) => b.items.some((i: { accountId: string }) => i.accountId === w.account),
+    }),
+    'GET /me/approvals': (w) => ({
+      method: 'GET',
+      path: '/me/approvals',
+      listed: (b) =>
+        b.items.some(
+          (i: { saveId: string; concessionId: string }) => i.saveId === w.saveId && i.concessionId === w.concessionId,
+        ),
+    }),
     'POST /renewals/:id/tasks/:taskId/complete': (w) => ({
       method: 'POST',
       path: `/renewals/${e(w.renewalId)}/tasks/${w.taskId}/complete`,
@@ -588,6 +608,20 @@ describe('access: every route × every role × own, own team and other team', ()
     }),
     'GET /accounts/:accountId/risk': (w) => ({ method: 'GET', path: `/accounts/${w.account}/risk` }),
     'GET /audit': () => ({ method: 'GET', path: '/audit' }),
+    'GET /notifications': (w) => ({
+      method: 'GET',
+      path: '/notifications?limit=200',
+      listed: (b) => b.items.some((i: { alertIds: string[] }) => i.alertIds.includes(w.alertId)),
+    }),
+    'POST /notifications/read-all': () => ({ method: 'POST', path: '/notifications/read-all', body: {} }),
+    // The world's alert notification: its recipients mark it read, anyone else is answered 404.
+    'POST /notifications/:id/read': (w) => ({
+      method: 'POST',
+      path: `/notifications/${e(`${w.alertId}:notification`)}/read`,
+      body: {},
+    }),
+    'GET /me/contacts': () => ({ method: 'GET', path: '/me/contacts' }),
+    'PATCH /me/contacts': () => ({ method: 'PATCH', path: '/me/contacts', body: { phone: '+14155550123' } }),
     // Grouped by CSM over the worlds' dates: the world's CSM has a group when its account is counted.
     'GET /metrics/saves': (w) => ({
       method: 'GET',
@@ -609,7 +643,7 @@ describe('access: every route × every role × own, own team and other team', ()
 
   it('has one expected row and one request for every route of the api, and nothing else', () => {
     const routes = routesOfTheApi();
-    expect(routes.length).toBeGreaterThanOrEqual(60);
+    expect(routes.length).toBeGreaterThanOrEqual(69);
     expect(Object.keys(EXPECTED_ACCESS).sort()).toEqual(routes);
     expect(Object.keys(CALLS).sort()).toEqual(routes);
   });

@@ -38,10 +38,17 @@ export const ROLE_ORDER = [
 export const EXPECTED_ACCESS: Record<string, string> = {
   'GET /health': /*                                     */ 'YYY YYY YYY YYY YYY YYY YYY YYY',
 
+  // The caller's own views: his principal; his dated items (asked with scope=all: every item he may see);
+  // the concessions he may decide (the own and team worlds' 10% discounts need a csm_manager; never one's own).
+  'GET /me': /*                                         */ 'YYY YYY YYY YYY YYY YYY YYY YYY',
+  'GET /me/tasks': /*                                   */ 'Y-- YY- YYY YYY Y-- YYY YYY ---',
+  'GET /me/approvals': /*                               */ '--- YY- YYY YYY --- --- --- ---',
+
   'POST /renewals': /*                                  */ '--- --- --- --- --- --- YYY ---',
   'POST /renewals/batch': /*                            */ '--- --- --- --- --- --- YYY ---',
   'GET /renewals': /*                                   */ 'Y-- YY- YYY YYY Y-- YYY YYY ---',
   'GET /renewals/:id': /*                               */ 'Y-- YY- YYY YYY Y-- YYY YYY ---',
+  'GET /renewals/timeline': /*                          */ 'Y-- YY- YYY YYY Y-- YYY YYY ---',
   'POST /renewals/:id/tasks/:taskId/complete': /*       */ 'Y-- YY- YYY YYY Y-- --- --- ---',
   'POST /renewals/:id/decision': /*                     */ 'Y-- YY- YYY YYY Y-- --- YYY ---',
   'POST /renewals/:id/signals/:signalId/resolve': /*    */ 'Y-- YY- YYY YYY --- --- --- ---',
@@ -94,6 +101,15 @@ export const EXPECTED_ACCESS: Record<string, string> = {
   'GET /accounts/:accountId/risk': /*                   */ 'Y-- YY- YYY YYY Y-- --- YYY ---',
 
   'GET /audit': /*                                      */ '--- --- YYY YYY --- --- --- ---',
+
+  // One's own notifications: the world's alert notification is listed for its recipients (the CSM, the
+  // account's CSM manager, and on the own account its sales rep: every P0 reaches sales); marking one read
+  // and one's contacts are every person's own (someone else's notification is a 404, not a 403).
+  'GET /notifications': /*                              */ 'Y-- YY- --- --- Y-- --- --- ---',
+  'POST /notifications/read-all': /*                    */ 'YYY YYY YYY YYY YYY YYY YYY ---',
+  'POST /notifications/:id/read': /*                    */ 'YYY YYY YYY YYY YYY YYY YYY ---',
+  'GET /me/contacts': /*                                */ 'YYY YYY YYY YYY YYY YYY YYY ---',
+  'PATCH /me/contacts': /*                              */ 'YYY YYY YYY YYY YYY YYY YYY ---',
 
   'GET /policy': /*                                     */ 'YYY YYY YYY YYY --- --- YYY ---',
   'GET /policy/versions': /*                            */ 'YYY YYY YYY YYY --- --- YYY ---',

@@ -113,7 +113,7 @@ async function snapshot(db: DataSource) {
     alerts: await tableRows(db, 'metrics_alert_rollup', ALERT_ZERO),
     churns: await tableRows(db, 'metrics_alert_churn_rollup', CHURN_ZERO),
     facts: await db.query(`SELECT * FROM metrics_alert_churn_facts ORDER BY 1, 2, 3`),
-    verdicts: await db.query(`SELECT id, metrics_real_risk FROM alerts ORDER BY id`),
+    verdicts: await db.query(`SELECT id, metrics_real_risk, metrics_segment FROM alerts ORDER BY id`),
   };
 }
 
@@ -342,6 +342,16 @@ describe('alert metrics rollups (PostgreSQL)', () => {
     // The account of x1 comes.
     await insertAccount(db, 'acc-X', 'smb');
     await insertRenewal(db, 'r-X', 'acc-X', '2026-06-01');
+    // An account that comes and goes: its alert counts while it is written, and nowhere after.
+    await w('y1', 'Y', {
+      ruleId: 'csm_flag',
+      severity: 'P2',
+      triggeredAt: '2026-03-03T00:00:00Z',
+      respondBy: '2026-03-06T00:00:00Z',
+    });
+    await insertAccount(db, 'acc-Y', 'enterprise');
+    await expectRollupsEqualRows();
+    await db.query(`DELETE FROM accounts WHERE id = 'acc-Y'`);
     await expectRollupsEqualRows();
     await expectTriggersEqualRebuild();
 

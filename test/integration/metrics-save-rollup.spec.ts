@@ -228,6 +228,9 @@ describe('save metrics rollups (PostgreSQL)', () => {
     { from: '2025-11-20', to: '2026-03-05' }, // across a year
     { from: '2025-12-10', to: '2026-12-09' }, // the default 12 months to a today
     { from: '2026-01-10', to: '2027-03-31' }, // with renewals due after today
+    // Months read as their bucket less their other days, with S5 (Dec 20) and S1 (Jan 10) in the days taken away.
+    { from: '2025-12-01', to: '2025-12-19' },
+    { from: '2026-01-11', to: '2026-02-20' }, // S1 taken away, S2 (Feb 15) counted: the total's histograms too
   ];
   const GROUP_BYS: SaveRollupDimension[][] = [
     [],

@@ -16,6 +16,7 @@ import { AccountFactsService } from './accounts/account-facts.service';
 import { AccountsController } from './accounts/accounts.controller';
 import { AccountsService } from './accounts/accounts.service';
 import { AuditController } from './audit/audit.controller';
+import { MyContactsController, NotificationsController } from './notifications/notifications.controller';
 import { AlertProgrammeMetricsController } from './metrics/alert-programme-metrics.controller';
 import { AlertProgrammeMetricsService } from './metrics/alert-programme-metrics.service';
 import { InputLimitsInterceptor } from './common/input-limits';
@@ -40,6 +41,8 @@ import { RenewalsController } from './renewals/renewals.controller';
 import { RenewalActionsService } from './renewals/renewal-actions.service';
 import { RenewalsService } from './renewals/renewals.service';
 import { SavesController } from './saves/saves.controller';
+import { MeController } from './me/me.controller';
+import { MeService } from './me/me.service';
 import { SavesService } from './saves/saves.service';
 import { TemporalClientProvider } from './temporal/temporal-client.provider';
 import { ApiMetrics } from './metrics/api-metrics';
@@ -107,9 +110,12 @@ export class AppModule {
         AlertsController,
         AccountsController,
         AuditController,
+        NotificationsController,
+        MyContactsController,
         PolicyController,
         BacktestsController,
         MetricsController,
+        MeController,
       ],
       providers: [
         { provide: AppConfig, useValue: config },
@@ -138,6 +144,7 @@ export class AppModule {
         PolicyService,
         BacktestsService,
         MetricsService,
+        MeService,
       ],
     };
   }

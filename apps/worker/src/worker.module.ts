@@ -13,6 +13,8 @@ import { EventRelay } from './event-relay';
 import { EmailChannel } from './notifications/email-channel';
 import { NotificationDispatcher } from './notifications/notification-dispatcher';
 import { WebhookChannel } from './notifications/webhook-channel';
+import { ChatChannel } from './notifications/chat-channel';
+import { SmsChannel } from './notifications/sms-channel';
 import { FollowUpLauncher } from './follow-up-launcher';
 import { WorkerTemporalClient } from './worker-temporal-client';
 import { TemporalWorkerService } from './temporal-worker.service';
@@ -50,6 +52,8 @@ export class WorkerModule {
         EventRelay,
         WebhookChannel,
         EmailChannel,
+        ChatChannel,
+        SmsChannel,
         NotificationDispatcher,
         TemporalWorkerService,
       ],

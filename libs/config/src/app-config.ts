@@ -219,6 +219,40 @@ export class AppConfig {
   @MinLength(3)
   NOTIFY_EMAIL_FROM = 'retain@localhost';
 
+  /** Slack Web API base URL the chat channel posts `chat.postMessage` to (a Slack-compatible server in tests). */
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http:// or https:// URL' })
+  SLACK_API_BASE_URL = 'https://slack.com/api';
+
+  /** Bot token (`xoxb-…`) for chat.postMessage to people whose chat address is a Slack id; without it only their incoming webhooks are used. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  SLACK_BOT_TOKEN?: string;
+
+  /** Base URL of a Twilio-compatible SMS gateway (`https://api.twilio.com`); without it (or the sid, token, sender) no SMS is sent. */
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http:// or https:// URL' })
+  SMS_GATEWAY_BASE_URL?: string;
+
+  /** The gateway account (Twilio's Account SID); the user name of its basic auth. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'must be letters, digits, _ or - (an account SID)' })
+  SMS_ACCOUNT_SID?: string;
+
+  /** The gateway's auth token; the password of its basic auth. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  SMS_AUTH_TOKEN?: string;
+
+  /** Sender of text messages: an E.164 number (+14155550100) or an alphanumeric sender id. */
+  @IsOptional()
+  @Matches(/^(\+[1-9][0-9]{6,14}|[A-Za-z0-9 ]{1,11})$/, {
+    message: 'must be an E.164 number or an alphanumeric sender id of at most 11 characters',
+  })
+  SMS_FROM?: string;
+
   /** Milliseconds between passes of the worker's notification dispatcher when nothing is due. */
   @IsOptional()
   @IsInt()
@@ -250,6 +284,11 @@ export const CONFIG_KEYS = Object.keys(new AppConfig())
     'NOTIFY_WEBHOOK_URL',
     'NOTIFY_WEBHOOK_SECRET',
     'SMTP_URL',
+    'SLACK_BOT_TOKEN',
+    'SMS_GATEWAY_BASE_URL',
+    'SMS_ACCOUNT_SID',
+    'SMS_AUTH_TOKEN',
+    'SMS_FROM',
     'WORKER_MAX_CACHED_WORKFLOWS',
     'TEST_PAUSE_AFTER_EVENT_COMMIT_MS',
     'TEST_BACKTEST_PAGE_PAUSE_MS',

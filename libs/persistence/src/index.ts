@@ -16,6 +16,7 @@ export * from './follow-ups/win-backs.sql';
 export * from './idempotency/idempotency-keys.sql';
 export * from './notifications/notifications.sql';
 export * from './notifications/notification-deliveries.sql';
+export * from './notifications/notification-reads.sql';
 export * from './principals/principals.sql';
 export * from './principals/api-keys.sql';
 export * from './read-models/read-model-rejections.sql';

@@ -99,3 +99,109 @@ export async function readStateRow<S>(db: Queryable, table: StateTable, id: stri
 export function numberOrNull(value: string | number | null): number | null {
   return value === null ? null : Number(value);
 }
+
+/**
+ * Whose dated items a "my tasks" read keeps (`GET /me/tasks`): the items a person owns
+ * (an item without an owner is its account owner CSM's), the items on the accounts of a
+ * team (owned by the manager or anyone below him, or managed by him), or every item the
+ * reader's scope shows.
+ */
+export type DueItemsOf =
+  { kind: 'mine'; id: string } | { kind: 'team'; managerId: string; members: readonly string[] } | { kind: 'all' };
+
+/** The filter of a dated-items read; every table module with dated items takes it. */
+export interface DueItemFilter {
+  /** The instant an item is overdue at (due at or before it). */
+  now: Date;
+  /** Items due before this instant only (none: no upper bound). */
+  dueBefore?: Date;
+  /** With the items already overdue (false: only those still to come). */
+  includeOverdue: boolean;
+  of: DueItemsOf;
+  /** Only the items of accounts this CSM owns. */
+  ownerCsmId?: string;
+  /** The keyset cursor: items after this due instant and key. */
+  after?: { dueAt: string; key: string };
+  limit: number;
+}
+
+/** A dated item of a workflow's read model: a task, a plan item, a promise, a step, a touchpoint. */
+export interface DueItemRecord {
+  kind: string;
+  title: string;
+  dueAt: Date;
+  overdue: boolean;
+  /** The renewal, save, monitoring or win-back it belongs to. */
+  objectId: string;
+  itemId: string;
+  accountId: string;
+  accountName: string;
+  ownerId: string;
+  /** Unique among all dated items (kind, object, item): the keyset's tie-break. */
+  key: string;
+}
+
+/** The account columns every dated-items read selects (readDueItems), from the account joined as `a`. */
+export const DUE_ITEM_ACCOUNT_COLUMNS =
+  'a.id AS account_id, a.name AS account_name, a.owner_csm_id AS account_owner, a.csm_manager_id AS account_manager';
+
+/**
+ * Runs a dated-items read: `items` is a SELECT of (kind, title, due_at, owner_id,
+ * object_id, item_id, account_id, account_name, account_owner, account_manager) whose
+ * reader's scope is already a condition of `c`; this adds `f`'s conditions around it,
+ * orders by due instant then key and fetches `limit + 1` rows.
+ */
+export async function readDueItems(
+  db: Queryable,
+  c: SqlConditions,
+  items: string,
+  f: DueItemFilter,
+): Promise<DueItemRecord[]> {
+  const now = c.bind(f.now.toISOString());
+  const outer: string[] = [];
+  if (!f.includeOverdue) outer.push(`x.due_at > ${now}::timestamptz`);
+  if (f.dueBefore) outer.push(`x.due_at < ${c.bind(f.dueBefore.toISOString())}::timestamptz`);
+  if (f.ownerCsmId) outer.push(`x.account_owner = ${c.bind(f.ownerCsmId)}`);
+  if (f.of.kind === 'mine') outer.push(`x.owner_id = ${c.bind(f.of.id)}`);
+  if (f.of.kind === 'team') {
+    const m = c.bind(f.of.managerId);
+    outer.push(
+      `(x.account_manager = ${m} OR x.account_owner = ${m} OR x.account_owner = ANY(${c.bind(f.of.members)}::text[]))`,
+    );
+  }
+  // The key compares byte-wise (COLLATE "C"), as the api merges the tables' pages (ids are ASCII).
+  if (f.after)
+    outer.push(
+      `(x.due_at, x.key COLLATE "C") > (${c.bind(f.after.dueAt)}::timestamptz, ${c.bind(f.after.key)} COLLATE "C")`,
+    );
+  const rows: Array<{
+    kind: string;
+    title: string;
+    due_at: Date;
+    overdue: boolean;
+    object_id: string;
+    item_id: string;
+    account_id: string;
+    account_name: string;
+    owner_id: string;
+    key: string;
+  }> = await db.query(
+    `SELECT x.*, x.due_at <= ${now}::timestamptz AS overdue FROM (
+       SELECT i.*, i.kind || ' ' || i.object_id || ' ' || i.item_id AS key FROM (${items}) i
+     ) x ${outer.length ? `WHERE ${outer.join(' AND ')}` : ''}
+     ORDER BY x.due_at, x.key COLLATE "C" LIMIT ${c.bind(f.limit + 1)}`,
+    c.params,
+  );
+  return rows.map((r) => ({
+    kind: r.kind,
+    title: r.title,
+    dueAt: r.due_at,
+    overdue: r.overdue,
+    objectId: r.object_id,
+    itemId: r.item_id,
+    accountId: r.account_id,
+    accountName: r.account_name,
+    ownerId: r.owner_id,
+    key: r.key,
+  }));
+}

@@ -27,6 +27,7 @@ export type WithParties<T> = T & { parties: AccountPartiesRow | null };
 
 /** The refusal each kind of object answers when the caller does not stand to it. */
 const NOT_YOURS: Record<AccessResource, ErrorCode> = {
+  self: 'AUTH.FORBIDDEN',
   account: 'ACCOUNT.NOT_YOURS',
   renewal: 'RENEWAL.NOT_YOURS',
   save: 'SAVE.NOT_YOURS',
@@ -39,6 +40,8 @@ const NOT_YOURS: Record<AccessResource, ErrorCode> = {
   policy: 'AUTH.FORBIDDEN',
   backtest: 'AUTH.FORBIDDEN',
   metrics: 'AUTH.FORBIDDEN',
+  notification: 'NOTIFICATION.NOT_FOUND',
+  contacts: 'AUTH.FORBIDDEN',
   event: 'AUTH.FORBIDDEN',
 };
 

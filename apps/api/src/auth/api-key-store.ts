@@ -9,6 +9,7 @@ import {
   revokeApiKey,
   setPrincipalEmail,
   setPrincipalTimeZone,
+  setPrincipalContacts,
   upsertPrincipal,
   type ApiKeyListing,
   type PrincipalKind,
@@ -62,6 +63,9 @@ export interface NewPrincipal {
   email?: string;
   /** IANA time zone for quiet hours and digests; the account's is used when the person has none. Left as it is when not given. */
   timeZone?: string;
+  /** Personal chat (a Slack user id or an incoming-webhook URL) and phone (E.164, SMS); left as they are when not given. */
+  chat?: string;
+  phone?: string;
   /** Integrations: what the key may send (default: signals only). */
   scopes?: readonly IntegrationScope[];
 }
@@ -117,6 +121,11 @@ export class ApiKeyStore {
       });
       if (principal.email !== undefined) await setPrincipalEmail(em, principal.id, principal.email);
       if (principal.timeZone !== undefined) await setPrincipalTimeZone(em, principal.id, principal.timeZone);
+      if (principal.chat !== undefined || principal.phone !== undefined)
+        await setPrincipalContacts(em, principal.id, {
+          ...(principal.chat !== undefined ? { chat: principal.chat } : {}),
+          ...(principal.phone !== undefined ? { phone: principal.phone } : {}),
+        });
       const keyId = await insertApiKey(em, {
         principalId: principal.id,
         prefix,

@@ -1,6 +1,7 @@
 /**
  * `npm run keys -- <command>`: manage API keys in DATABASE_URL.
  *   create --role ROLE --user ID [--name "Display Name"] [--manager ID] [--label TEXT] [--email ADDRESS] [--time-zone IANA_ZONE]
+ *          [--chat SLACK_ID_OR_WEBHOOK_URL] [--phone E164]
  *          [--scopes signals,account_facts] [--change-role]
  *   revoke KEY_ID_OR_PREFIX
  *   list
@@ -13,7 +14,7 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@retain/config';
-import { ROLES, isRole, isValidTimeZone } from '@retain/domain';
+import { ROLES, contactErrors, isRole, isValidTimeZone } from '@retain/domain';
 import { createDataSource, principalExists } from '@retain/persistence';
 import { BUSINESS_ID_PATTERN } from '../common/validators';
 import { ApiKeyStore, INTEGRATION_SCOPES, RoleChangeRefused, type IntegrationScope } from '../auth/api-key-store';
@@ -21,6 +22,7 @@ import { SigningSecretStore } from '../events/signing-secrets';
 
 const USAGE = `usage:
   npm run keys -- create --role ROLE --user ID [--name "Display Name"] [--manager ID] [--label TEXT] [--email ADDRESS] [--time-zone IANA_ZONE]
+                         [--chat SLACK_ID_OR_WEBHOOK_URL] [--phone E164]   (personal chat messages and SMS)
                          [--scopes signals,account_facts]   (integrations; default signals)
                          [--change-role]                    (needed to give an existing principal another role)
   npm run keys -- revoke KEY_ID_OR_PREFIX
@@ -47,6 +49,8 @@ async function main(argv: string[]): Promise<void> {
       label: { type: 'string' },
       email: { type: 'string' },
       'time-zone': { type: 'string' },
+      chat: { type: 'string' },
+      phone: { type: 'string' },
       scopes: { type: 'string' },
       'change-role': { type: 'boolean' },
       json: { type: 'boolean' },
@@ -70,6 +74,7 @@ async function main(argv: string[]): Promise<void> {
       throw new UsageError(
         '--time-zone must be an IANA time zone such as Asia/Tokyo (quiet hours and digests follow it)',
       );
+    for (const error of contactErrors({ chat: values.chat, phone: values.phone })) throw new UsageError(`--${error}`);
     if (values.scopes !== undefined) {
       if (values.role !== 'integration') throw new UsageError('--scopes is for integration keys');
       const scopes = values.scopes.split(',').map((x) => x.trim());
@@ -98,6 +103,8 @@ async function main(argv: string[]): Promise<void> {
             ...(values.manager !== undefined ? { managerId: values.manager } : {}),
             email: values.email,
             timeZone: values['time-zone'],
+            ...(values.chat !== undefined ? { chat: values.chat } : {}),
+            ...(values.phone !== undefined ? { phone: values.phone } : {}),
             ...(scopes ? { scopes } : {}),
           },
           values.label ?? null,

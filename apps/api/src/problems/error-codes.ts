@@ -83,6 +83,7 @@ export const ERROR_CATALOGUE = {
   'ACCOUNT.NOT_YOURS': { status: 403, title: 'The account is not one you own or manage' },
   'ACCOUNT.SUPPRESSION_NOT_FOUND': { status: 404, title: 'No such suppression window on the account' },
   'ALERT.NOT_FOUND': { status: 404, title: 'No such alert' },
+  'NOTIFICATION.NOT_FOUND': { status: 404, title: 'No such notification of yours' },
   'ALERT.NOT_YOURS': { status: 403, title: 'The alert is not assigned to you or your team' },
   'ALERT.ALREADY_HANDLED': { status: 409, title: 'The alert is already acknowledged or resolved' },
   'ALERT.TASK_NOT_FOUND': { status: 404, title: "No such task in the alert's playbook" },

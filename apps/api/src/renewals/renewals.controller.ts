@@ -10,6 +10,7 @@ import { IdempotencyKey } from '../common/idempotency-key';
 import { Operation } from '../openapi/operation.decorator';
 import { CreateRenewalDto } from './dto/create-renewal.dto';
 import { ListRenewalsQuery } from './dto/list-renewals.query';
+import { RenewalTimelinePage, RenewalTimelineQuery } from './dto/renewal-timeline.dto';
 import {
   BatchLaunchDto,
   CancelRenewalDto,
@@ -98,6 +99,22 @@ export class RenewalsController {
   })
   list(@Query() query: ListRenewalsQuery, @CurrentPrincipal() principal: Principal): Promise<RenewalPage> {
     return this.renewals.list(query, principal);
+  }
+
+  // Before `:id`, which would take `timeline` for an id.
+  @Get('timeline')
+  @Access(['renewal', 'read'])
+  @Operation({
+    id: 'getRenewalTimeline',
+    summary:
+      'The renewals timeline (Gantt): renewals with a renewal date in [from, to] (at most 366 days), each with its milestones T-90 to the renewal day (dates, done or not) and its tasks; scoped like GET /renewals, keyset-paginated',
+    ok: { status: 200, type: RenewalTimelinePage, description: 'One page' },
+  })
+  timeline(
+    @Query() query: RenewalTimelineQuery,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<RenewalTimelinePage> {
+    return this.renewals.timeline(query, principal, new Date());
   }
 
   @Get(':id')

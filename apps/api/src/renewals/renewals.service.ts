@@ -5,12 +5,21 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
-import { InvalidPolicyError, canonicalJson, daysUntilRenewal, resolvePolicy } from '@retain/domain';
+import {
+  InvalidPolicyError,
+  canonicalJson,
+  daysBetween,
+  daysUntilRenewal,
+  milestoneMarks,
+  resolvePolicy,
+} from '@retain/domain';
 import {
   PolicyInForce,
   listRenewalAudit,
   listRenewalTasks,
   listRenewals,
+  listRenewalsInRange,
+  listTasksOfRenewals,
   readRenewal,
   type RenewalRecord,
 } from '@retain/persistence';
@@ -24,6 +33,7 @@ import { TemporalClientProvider } from '../temporal/temporal-client.provider';
 import { isTemporalUnavailable } from '../temporal/workflow-queries';
 type CreateRenewalDto = CreateRenewalDtoClass;
 import type { ListRenewalsQuery } from './dto/list-renewals.query';
+import { TIMELINE_MAX_DAYS, type RenewalTimelinePage, type RenewalTimelineQuery } from './dto/renewal-timeline.dto';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { flattenValidationErrors } from '../problems/validation';
@@ -332,6 +342,74 @@ export class RenewalsService {
     const last = rows.length > limit ? rows[limit - 1] : undefined;
     return {
       items: rows.slice(0, limit).map(toView),
+      nextCursor: last ? encodeCursor([last.renewalDate, last.id]) : null,
+    };
+  }
+
+  /**
+   * The renewals timeline (Gantt): the renewals the caller may see whose renewal date lies
+   * in [from, to], each with its milestones (dates in the account's time zone, reached or
+   * not) and its tasks; keyset pages on (renewal_date, id). A range over TIMELINE_MAX_DAYS
+   * days, or one that ends before it starts, is a 400.
+   */
+  async timeline(q: RenewalTimelineQuery, p: Principal, now: Date): Promise<RenewalTimelinePage> {
+    const span = daysBetween(q.from, q.to);
+    if (span < 0)
+      throw new ApiError('VALIDATION.FAILED', 'to is before from', [
+        { field: 'to', message: 'to must not be before from' },
+      ]);
+    if (span > TIMELINE_MAX_DAYS)
+      throw new ApiError(
+        'VALIDATION.FAILED',
+        `The range is ${span} days; one request covers at most ${TIMELINE_MAX_DAYS}`,
+        [{ field: 'to', message: `to must be at most ${TIMELINE_MAX_DAYS} days after from` }],
+      );
+    const limit = q.limit ?? 50;
+    const cursor = q.cursor ? decodeCursor(q.cursor, ['date', RENEWAL_ID]) : undefined;
+    const rows = await listRenewalsInRange(
+      this.dataSource,
+      {
+        from: q.from,
+        to: q.to,
+        limit,
+        ...(q.owner ? { owner: q.owner } : {}),
+        ...(cursor ? { after: { renewalDate: cursor[0]!, id: cursor[1]! } } : {}),
+      },
+      await this.access.listScope(p, 'renewal', 'read'),
+    );
+    const page = rows.slice(0, limit);
+    const [tasks, policy] = await Promise.all([
+      listTasksOfRenewals(
+        this.dataSource,
+        page.map((r) => r.id),
+        now,
+      ),
+      this.policies.policy(),
+    ]);
+    const last = rows.length > limit ? page.at(-1) : undefined;
+    return {
+      items: page.map((r) => ({
+        ...toView(r),
+        timeZone: r.timeZone,
+        milestones: milestoneMarks(r.renewalDate, r.timeZone, r.phase, policy).map((m) => ({
+          phase: m.phase,
+          label: m.daysBefore > 0 ? `T-${m.daysBefore}` : 'renewal day',
+          daysBefore: m.daysBefore,
+          date: m.date,
+          at: m.at.toISOString(),
+          done: m.reached,
+        })),
+        tasks: tasks
+          .filter((t) => t.renewalId === r.id)
+          .map((t) => ({
+            id: t.taskId,
+            title: t.title,
+            ownerId: t.ownerId,
+            state: t.state,
+            dueAt: t.dueAt.toISOString(),
+            overdue: t.overdue,
+          })),
+      })),
       nextCursor: last ? encodeCursor([last.renewalDate, last.id]) : null,
     };
   }

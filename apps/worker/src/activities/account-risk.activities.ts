@@ -155,6 +155,7 @@ export class AccountRiskReadModelActivities implements Omit<AccountRiskActivitie
       severity: n.severity,
       raisedAt: n.raisedAt,
       timeZone: n.timeZone,
+      smsRecipientIds: n.smsRecipientIds ?? [],
     });
     if (written) return true;
     // Delivered already: fine if it already listed these alerts (a retried call), otherwise the caller opens a new one.

@@ -14,12 +14,21 @@ import {
   markAttemptFailed,
   markDelivered,
   notificationEmailRecipients,
+  notificationPersonalRecipients,
   type DueDeliveryRow,
   type NewDelivery,
 } from '@retain/persistence';
 import { WorkerMetrics, type DeliveryOutcome } from '../metrics/worker-metrics';
+import { ChatChannel } from './chat-channel';
 import { EmailChannel } from './email-channel';
-import type { ChannelName, DigestItem, NotificationChannel, OutgoingNotification } from './notification';
+import {
+  DeliveryError,
+  type ChannelName,
+  type DigestItem,
+  type NotificationChannel,
+  type OutgoingNotification,
+} from './notification';
+import { SmsChannel } from './sms-channel';
 import { deliveryFor, type NotificationTimingFields } from './notification-timing';
 import { WebhookChannel } from './webhook-channel';
 
@@ -31,6 +40,22 @@ const BACKOFF_CAP_MS = 3_600_000;
 /** Wait before the next try after `attempts` failed ones: 30 s, 1 min, 2 min, … at most 1 h. */
 export function retryDelayMs(attempts: number): number {
   return Math.min(BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1), BACKOFF_CAP_MS);
+}
+
+/**
+ * What a failed attempt leads to: given up (the receiver refused for good, or the last
+ * attempt), or another try after the backoff, or after the receiver's Retry-After when
+ * that is longer (capped at the backoff's longest wait).
+ */
+export function afterFailure(
+  attempts: number,
+  reason: unknown,
+): { givenUp: boolean; permanent: boolean; delayMs: number } {
+  const permanent = reason instanceof DeliveryError && reason.permanent;
+  const givenUp = permanent || attempts >= MAX_DELIVERY_ATTEMPTS;
+  if (givenUp) return { givenUp, permanent, delayMs: 0 };
+  const asked = reason instanceof DeliveryError && reason.retryAfterMs !== null ? reason.retryAfterMs : 0;
+  return { givenUp, permanent, delayMs: Math.max(retryDelayMs(attempts), Math.min(asked, BACKOFF_CAP_MS)) };
 }
 
 export interface DispatchResult {
@@ -99,7 +124,10 @@ export function digestNotification(batch: readonly DueDeliveryRow[]): OutgoingNo
  * (`deliver_after` passed) into `notification_deliveries`: one webhook when
  * NOTIFY_WEBHOOK_URL is set, and with SMTP_URL one email per recipient principal and
  * per escalation manager (`escalate_to`, resolved when the notification was written)
- * that has an email address, each timed for its recipient (alerts: the recipient's own
+ * that has an email address, one chat message to each of them with a chat address
+ * (a Slack id with SLACK_BOT_TOKEN, or an incoming-webhook URL), and one SMS to each the
+ * notification names for SMS (`sms_recipient_ids`: the alert routing's `sms` channel)
+ * with a phone when the SMS gateway is configured, each timed for its recipient (alerts: the recipient's own
  * timing and time zone, quiet hours, digests); (2) sends due pending deliveries, one
  * message per recipient and digest time for digests, retrying a failure with
  * exponential backoff and giving up after MAX_DELIVERY_ATTEMPTS; (3) marks a
@@ -123,10 +151,14 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
     email: EmailChannel,
     @Optional() private readonly metrics?: WorkerMetrics,
     @Optional() private readonly policies: PolicyInForce = PolicyInForce.fixed(config.policy),
+    @Optional() private readonly chat: ChatChannel = new ChatChannel(config),
+    @Optional() private readonly sms: SmsChannel = new SmsChannel(config),
   ) {
     this.channels = new Map<ChannelName, NotificationChannel>([
       [webhook.name, webhook],
       [email.name, email],
+      [chat.name, chat],
+      [sms.name, sms],
     ]);
   }
 
@@ -204,6 +236,11 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
       if (this.config.SMTP_URL)
         for (const r of await notificationEmailRecipients(em, keys))
           add(r.key, 'email', r.email, { id: r.principal_id, timeZone: r.time_zone });
+      for (const r of await notificationPersonalRecipients(em, keys)) {
+        const person = { id: r.principal_id, timeZone: r.time_zone };
+        if (r.chat && this.chat.reaches(r.chat)) add(r.key, 'chat', r.chat, person);
+        if (r.phone && this.sms.configured) add(r.key, 'sms', r.phone, person);
+      }
       // Two principals sharing an address get one email, at the earlier of their times.
       const unique = new Map<string, NewDelivery>();
       for (const r of rows) {
@@ -214,7 +251,7 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
       await insertDeliveries(em, [...unique.values()]);
       for (const key of await completeWithoutDeliveries(em, keys, now))
         this.logger.debug(
-          `notification ${key}: no channel configured and no recipient with an email; marked delivered without sending`,
+          `notification ${key}: no channel configured and no recipient with an address; marked delivered without sending`,
         );
       return keys.length;
     });
@@ -269,12 +306,12 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
         const attempts = Math.max(...batch.map((d) => d.attempts)) + 1;
         const reason: unknown = outcome.reason;
         const message = (reason instanceof Error ? reason.message : String(reason)).slice(0, 1000);
-        const givenUp = attempts >= MAX_DELIVERY_ATTEMPTS;
+        const { givenUp, permanent, delayMs } = afterFailure(attempts, reason);
         await markAttemptFailed(em, unit, {
           status: givenUp ? 'failed' : 'pending',
           attempts,
           lastError: message,
-          nextAttemptAt: new Date(now.getTime() + (givenUp ? 0 : retryDelayMs(attempts))),
+          nextAttemptAt: new Date(now.getTime() + delayMs),
         });
         counted.push({
           channel: first.channel,
@@ -286,7 +323,9 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
             ? `${first.digest ?? ''} digest of ${batch.length}`
             : `notification ${first.notification_key}`;
         // The recipient is not logged: webhook URLs often carry a token, addresses are personal data.
-        if (givenUp)
+        if (permanent)
+          this.logger.error(`${what}: ${first.channel} delivery refused (attempt ${attempts}); giving up: ${message}`);
+        else if (givenUp)
           this.logger.error(`${what}: ${first.channel} delivery failed ${attempts} times; giving up: ${message}`);
         else this.logger.warn(`${what}: ${first.channel} delivery failed (attempt ${attempts}); retrying: ${message}`);
       }

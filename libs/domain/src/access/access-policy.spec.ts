@@ -97,6 +97,12 @@ describe('permits: role and relation', () => {
     ['sales_rep', ['sales_rep'], 'metrics', 'read', false],
     ['product', [], 'metrics', 'read', false],
     ['integration', [], 'metrics', 'read', false],
+    // one's own notifications and contacts: every person, whatever his relations; no integration
+    ['product', [], 'notification', 'read', true],
+    ['sales_rep', [], 'notification', 'markRead', true],
+    ['csm', [], 'contacts', 'change', true],
+    ['integration', [], 'notification', 'read', false],
+    ['integration', [], 'contacts', 'change', false],
     // integrations post events and nothing else
     ['integration', [], 'event', 'ingest', true],
     ['integration', ['owner'], 'renewal', 'read', false],

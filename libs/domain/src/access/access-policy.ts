@@ -37,10 +37,36 @@ const ACT_ON_ITEM: Grants = {
   director: 'any',
   vp: 'any',
 };
+/** Something of one's own (one's notifications, one's contact addresses): every person, never an integration. */
+const EVERY_PERSON: Grants = {
+  csm: 'any',
+  csm_manager: 'any',
+  director: 'any',
+  vp: 'any',
+  sales_rep: 'any',
+  product: 'any',
+  cs_ops: 'any',
+};
 /** Starting a save or a monitoring: the owner, his manager chain (whatever its roles), and cs_ops. */
 const START_WORK: Grants = { csm: OWNER, csm_manager: TEAM, director: TEAM, vp: TEAM, cs_ops: 'any' };
 
 export const ACCESS = {
+  /**
+   * The caller's own principal (`GET /me`): who he is and what his role may do, derived
+   * from this table (capabilities.ts). Every key may ask it; it names no account.
+   */
+  self: {
+    read: {
+      csm: 'any',
+      csm_manager: 'any',
+      director: 'any',
+      vp: 'any',
+      sales_rep: 'any',
+      product: 'any',
+      cs_ops: 'any',
+      integration: 'any',
+    },
+  },
   account: {
     read: { csm: OWNER, csm_manager: TEAM, sales_rep: ['sales_rep'], director: 'any', vp: 'any', cs_ops: 'any' },
     /** Name, ARR, segment, time zone, owner CSM, CSM manager, sales rep. */
@@ -132,6 +158,13 @@ export const ACCESS = {
   metrics: {
     read: { csm: OWNER, csm_manager: ['owner', 'team'], director: 'any', vp: 'any', cs_ops: 'any' },
   },
+  /**
+   * A person's own in-app notifications (`GET /notifications`, marking read) and own
+   * contact addresses (`/me/contacts`): every person reads and changes only his own, so
+   * no relation to an account is involved; integrations have none.
+   */
+  notification: { read: EVERY_PERSON, markRead: EVERY_PERSON },
+  contacts: { read: EVERY_PERSON, change: EVERY_PERSON },
   event: {
     /** Each integration posts its own events (`source` is its id); account facts need the `account_facts` scope. */
     ingest: { integration: 'any' },

@@ -10,7 +10,9 @@ import {
   nextAlertEscalationAt,
   nextEvaluationAt,
   type NoticeMember,
+  smsRecipientIds,
 } from './alert-handling';
+import { alertRecipients } from './severity-routing';
 import { opensConsolidationWindow } from './overload';
 
 const people: AccountPeople = { ownerCsmId: 'csm-1', csmManagerId: 'mgr-1', salesRepId: 'rep-1' };
@@ -192,5 +194,46 @@ describe('when the loop wakes', () => {
   it('evaluates for time passing a day after the last evaluation, never before the first', () => {
     expect(nextEvaluationAt('2027-03-01T00:00:00Z')).toBe(Date.parse('2027-03-02T00:00:00Z'));
     expect(nextEvaluationAt(null)).toBe(Infinity);
+  });
+});
+
+describe('smsRecipientIds (§5.4: the routing’s sms channel, per person)', () => {
+  const r = (personId: string | null, ...channels: string[]) => ({ personId, channels });
+  it.each<[string, Parameters<typeof smsRecipientIds>[0], string[]]>([
+    ['nobody when no alert routed sms', [{ recipients: [r('csm-1', 'email', 'instant_message')] }], []],
+    // CSM and manager routed sms, the rep not (as under a policy whose rep copy is not immediate).
+    [
+      'those routed sms, not the others',
+      [{ recipients: [r('csm-1', 'email', 'sms'), r('mgr-1', 'email', 'sms'), r('rep-1', 'email')] }],
+      ['csm-1', 'mgr-1'],
+    ],
+    // Two alerts of the window routed the CSM sms: he is listed once; an unresolved role (null) never.
+    [
+      'each person once, an unresolved role never',
+      [{ recipients: [r('csm-1', 'sms'), r(null, 'sms')] }, { recipients: [r('csm-1', 'sms'), r('mgr-1', 'email')] }],
+      ['csm-1'],
+    ],
+    // A record written before channels were kept on recipients has none.
+    ['none for recipients without channels', [{ recipients: [{ personId: 'csm-1' }] }], []],
+  ])('%s', (_, members, expected) => {
+    expect(smsRecipientIds(members)).toEqual(expected);
+  });
+
+  it('follows the policy: a P0 of an sms rule routes sms to those notified at once', () => {
+    const account = { id: 'acc-1', segment: 'smb' as const, arrCents: 1_000_000, renewalDate: null, timeZone: 'UTC' };
+    const routed = alertRecipients(
+      'sponsor_departure',
+      'P0',
+      account,
+      new Date('2027-01-01T00:00:00Z'),
+      DEFAULT_POLICY,
+    );
+    const ids = smsRecipientIds([{ recipients: routed.map((x) => ({ ...x, personId: x.role })) }]);
+    // Default routing: P0 reaches csm, csm_manager and sales rep at once (the rep as every P0 reaches sales).
+    expect(ids).toEqual(routed.filter((x) => x.timing === 'immediate').map((x) => x.role));
+    expect(ids).toContain('csm');
+    const without = resolvePolicy({ earlyWarning: { smsForRules: [] } });
+    const none = alertRecipients('sponsor_departure', 'P0', account, new Date('2027-01-01T00:00:00Z'), without);
+    expect(smsRecipientIds([{ recipients: none.map((x) => ({ ...x, personId: x.role })) }])).toEqual([]);
   });
 });

@@ -97,6 +97,21 @@ export function consolidatedNotice(members: readonly NoticeMember[], accountLabe
   };
 }
 
+/**
+ * Who of a consolidated notice's people gets it by SMS too (§5.4): each person one of
+ * whose alerts routed him the `sms` channel (`alertRecipients` adds it for the P0s of
+ * `earlyWarning.smsForRules` to everyone notified at once), once, in the order met.
+ */
+export function smsRecipientIds(
+  members: ReadonlyArray<{ recipients: ReadonlyArray<{ personId: string | null; channels?: readonly string[] }> }>,
+): string[] {
+  const ids = members
+    .flatMap((a) => a.recipients)
+    .filter((r) => r.personId !== null && (r.channels ?? []).includes('sms'))
+    .map((r) => r.personId!);
+  return [...new Set(ids)];
+}
+
 /** One person above the CSM in the management chain (principals' manager links), nearest first. */
 export interface ChainMember {
   id: string;

@@ -1,5 +1,12 @@
 import { median } from './figures';
-import { histogramMedian, histogramOf, mergeHistograms, rollupBucketRanges, wholeUnits } from './rollup';
+import {
+  histogramMedian,
+  histogramOf,
+  mergeHistograms,
+  negatedHistogram,
+  rollupBucketRanges,
+  wholeUnits,
+} from './rollup';
 
 describe('rollupBucketRanges', () => {
   it.each([
@@ -85,6 +92,14 @@ describe('histogramMedian', () => {
     expect(merged).toEqual({ '3': 2, '1': 1 });
     // 1, 3, 3 → 3.
     expect(histogramMedian(merged)).toEqual({ value: 3, numerator: 3, denominator: 3 });
+  });
+
+  it('takes a histogram away: a month less the days it holds outside the period', () => {
+    // Month {2: 3, 5: 1} less its other days {2: 1, 5: 1} → {2: 2}: 2, 2 → 2 (a median states itself over the count).
+    const merged = mergeHistograms([{ '2': 3, '5': 1 }, negatedHistogram({ '2': 1, '5': 1 })]);
+    expect(merged).toEqual({ '2': 2 });
+    expect(histogramMedian(merged)).toEqual({ value: 2, numerator: 2, denominator: 2 });
+    expect(negatedHistogram({})).toEqual({});
   });
 
   it('refuses a negative count (a rollup that lost track)', () => {

@@ -67,6 +67,11 @@ export function mergeHistograms(histograms: Iterable<Histogram>): Histogram {
   return sum;
 }
 
+/** The histogram with every count negated: what a rollup row taken away from a sum adds to mergeHistograms. */
+export function negatedHistogram(h: Histogram): Histogram {
+  return Object.fromEntries(Object.entries(h).map(([v, n]) => [v, -n]));
+}
+
 /**
  * The median of the values a histogram counts, exactly as `median` (figures.ts) gives it
  * over the same values listed one by one: the middle value, or the mean of the two middle

@@ -39,6 +39,7 @@ export {
   type PlaybookStep,
 } from './sections/alert-playbooks.policy';
 export { ALERT_ESCALATION_ROLES } from './sections/alert-routing.policy';
+export { APPROVER_ROLES } from './sections/save.policy';
 export {
   FORECAST_CATEGORIES,
   METRICS_DEFAULTS,

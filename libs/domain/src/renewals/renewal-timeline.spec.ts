@@ -1,5 +1,12 @@
 import { DEFAULT_POLICY } from '../policy/retain-policy';
-import { daysUntilRenewal, renewalMilestones, renewalPhaseAt, renewalTimeBand } from './renewal-timeline';
+import {
+  daysUntilRenewal,
+  milestoneMarks,
+  renewalMilestones,
+  renewalPhaseAt,
+  renewalTimeBand,
+  type RenewalPhase,
+} from './renewal-timeline';
 
 describe('renewal timeline', () => {
   const milestones = renewalMilestones('2027-03-31', 'America/New_York', DEFAULT_POLICY);
@@ -62,5 +69,29 @@ describe('late launch and leap days', () => {
     const m = renewalMilestones('2028-05-29', 'UTC', DEFAULT_POLICY);
     expect(m[0]!.date).toBe('2028-02-29');
     expect(renewalMilestones('2028-03-14', 'UTC', DEFAULT_POLICY)[3]!.date).toBe('2028-02-29');
+  });
+});
+
+describe('milestoneMarks: the milestones a renewals timeline draws', () => {
+  // Renewal 2027-03-31, default offsets 90/60/30/14/0 days, action hour 9:00 in New York (EDT, UTC-4 from 2027-03-14).
+  // 2027-03-31 - 90 days = 2026-12-31 (EST, 14:00Z); -60 = 2027-01-30 (EST); -30 = 2027-03-01 (EST); -14 = 2027-03-17 (EDT, 13:00Z).
+  it.each<[RenewalPhase, boolean[]]>([
+    ['scheduled', [false, false, false, false, false]],
+    ['assessment', [true, false, false, false, false]],
+    ['engagement', [true, true, true, false, false]],
+    ['renewal_day', [true, true, true, true, true]],
+    ['post_renewal', [true, true, true, true, true]],
+  ])('phase %s -> reached %j', (phase, reached) => {
+    const marks = milestoneMarks('2027-03-31', 'America/New_York', phase, DEFAULT_POLICY);
+    expect(marks.map((m) => m.reached)).toEqual(reached);
+    expect(marks.map((m) => [m.phase, m.date, m.daysBefore])).toEqual([
+      ['assessment', '2026-12-31', 90],
+      ['preparation', '2027-01-30', 60],
+      ['engagement', '2027-03-01', 30],
+      ['closing', '2027-03-17', 14],
+      ['renewal_day', '2027-03-31', 0],
+    ]);
+    expect(marks[0]!.at.toISOString()).toBe('2026-12-31T14:00:00.000Z');
+    expect(marks[3]!.at.toISOString()).toBe('2027-03-17T13:00:00.000Z');
   });
 });

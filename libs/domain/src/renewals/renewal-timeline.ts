@@ -61,3 +61,29 @@ export function renewalPhaseAt(milestones: readonly RenewalMilestone[], now: Dat
   for (const m of milestones) if (m.at.getTime() <= now.getTime()) phase = m.phase;
   return phase;
 }
+
+/** A milestone as the renewals timeline (Gantt) shows it: when, how many days before the renewal, and whether it was reached. */
+export interface MilestoneMark extends RenewalMilestone {
+  /** Days before the renewal date (90 for T-90, 0 for the renewal day). */
+  daysBefore: number;
+  /** The renewal's phase is this milestone's or a later one. */
+  reached: boolean;
+}
+
+/**
+ * The milestones of a renewal in the account's time zone, each marked reached when the
+ * renewal's `phase` (its read model's) is the milestone's phase or a later one.
+ */
+export function milestoneMarks(
+  renewalDate: string,
+  timeZone: string,
+  phase: RenewalPhase,
+  policy: RetainPolicy,
+): MilestoneMark[] {
+  const at = RENEWAL_PHASES.indexOf(phase);
+  return renewalMilestones(renewalDate, timeZone, policy).map((m) => ({
+    ...m,
+    daysBefore: daysBetween(m.date, renewalDate),
+    reached: at >= RENEWAL_PHASES.indexOf(m.phase),
+  }));
+}

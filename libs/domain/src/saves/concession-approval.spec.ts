@@ -1,6 +1,7 @@
 import { DEFAULT_POLICY, resolvePolicy, type ApproverRole } from '../policy/retain-policy';
 import type { Role } from '../roles';
 import {
+  discountAmountCents,
   concessionDecisionRefusal,
   hasApprovalAuthority,
   nextApproverRole,
@@ -99,5 +100,19 @@ describe('approval matrix (§4.7)', () => {
     ]);
     expect(() => requiredApproverRole(-1, DEFAULT_POLICY)).toThrow(RangeError);
     expect(() => requiredApproverRole(120, DEFAULT_POLICY)).toThrow(RangeError);
+  });
+});
+
+describe('discountAmountCents: what a discount takes off the ARR', () => {
+  it.each<[number, number, number]>([
+    // $120,000.00 ARR at 10% = $12,000.00
+    [12_000_000, 10, 1_200_000],
+    // $999.99 at 12.5% = 12,499.875 cents -> 12,500
+    [99_999, 12.5, 12_500],
+    // 333 cents at 1.5% = 4.995 -> 5
+    [333, 1.5, 5],
+    [5_000_000, 0, 0],
+  ])('%d cents at %d%% -> %d cents', (arr, pct, expected) => {
+    expect(discountAmountCents(arr, pct)).toBe(expected);
   });
 });

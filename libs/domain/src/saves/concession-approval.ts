@@ -84,6 +84,11 @@ export function concessionDecisionRefusal(d: {
   return null;
 }
 
+/** What a discount of `discountPct` percent takes off an ARR of `arrCents`, in whole cents (half a cent rounds up). */
+export function discountAmountCents(arrCents: number, discountPct: number): number {
+  return Math.round((arrCents * discountPct) / 100);
+}
+
 /** A discount is a percentage of the ARR, 0 to 100; the problem, or null. */
 export function discountPctProblem(discountPct: number | undefined): string | null {
   if (discountPct === undefined) return null;

@@ -3,7 +3,17 @@
  * the list columns plus the whole state, written by the worker only with a newer
  * revision, read by the api.
  */
-import { readStateRow, type Queryable, type StateRow } from '../sql';
+import {
+  DUE_ITEM_ACCOUNT_COLUMNS,
+  readDueItems,
+  readStateRow,
+  SqlConditions,
+  type AccountScope,
+  type DueItemFilter,
+  type DueItemRecord,
+  type Queryable,
+  type StateRow,
+} from '../sql';
 
 /** The monitoring's row as the workflow states it. */
 export interface MonitoringWrite {
@@ -86,5 +96,30 @@ export async function activeMonitoringPolicyVersions(
 ): Promise<Array<{ version: string; count: number }>> {
   return db.query(
     `SELECT state->>'policyVersion' AS version, count(*)::int AS count FROM post_save_monitorings WHERE status = 'active' GROUP BY 1`,
+  );
+}
+
+/**
+ * The dated items of the active monitorings the reader's `scope` shows (`GET /me/tasks`),
+ * soonest due first, filtered by `f`: open touchpoint and executive check-in tasks, and
+ * open save promises (each its owner's).
+ */
+export function listDueMonitoringItems(db: Queryable, f: DueItemFilter, scope: AccountScope): Promise<DueItemRecord[]> {
+  const c = new SqlConditions();
+  const visible = scope('a', c.bind);
+  return readDueItems(
+    db,
+    c,
+    `SELECT 'monitoring_' || (t.v->>'kind') AS kind, t.v->>'title' AS title, (t.v->>'dueAt')::timestamptz AS due_at,
+            t.v->>'ownerId' AS owner_id, m.id AS object_id, t.v->>'id' AS item_id, ${DUE_ITEM_ACCOUNT_COLUMNS}
+       FROM post_save_monitorings m JOIN accounts a ON a.id = m.account_id
+       CROSS JOIN LATERAL jsonb_array_elements(COALESCE(m.state->'tasks', '[]'::jsonb)) t(v)
+      WHERE ${visible} AND m.status = 'active' AND t.v->>'state' = 'open'
+     UNION ALL
+     SELECT 'promise', p.v->>'description', (p.v->>'dueAt')::timestamptz, p.v->>'ownerId', m.id, p.v->>'id', ${DUE_ITEM_ACCOUNT_COLUMNS}
+       FROM post_save_monitorings m JOIN accounts a ON a.id = m.account_id
+       CROSS JOIN LATERAL jsonb_array_elements(COALESCE(m.state->'promises', '[]'::jsonb)) p(v)
+      WHERE ${visible} AND m.status = 'active' AND p.v->>'state' = 'open'`,
+    f,
   );
 }

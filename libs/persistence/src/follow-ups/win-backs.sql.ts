@@ -4,10 +4,14 @@
  * churned accounts, newest churn first, keyset pages).
  */
 import {
+  DUE_ITEM_ACCOUNT_COLUMNS,
   fromScopedToAccount,
+  readDueItems,
   readStateRow,
   SqlConditions,
   type AccountScope,
+  type DueItemFilter,
+  type DueItemRecord,
   type Queryable,
   type StateRow,
 } from '../sql';
@@ -130,5 +134,30 @@ export async function listWinBacks<S>(
 export async function activeWinBackPolicyVersions(db: Queryable): Promise<Array<{ version: string; count: number }>> {
   return db.query(
     `SELECT state->>'policyVersion' AS version, count(*)::int AS count FROM win_backs WHERE status = 'active' GROUP BY 1`,
+  );
+}
+
+/**
+ * The touchpoints still to do of the active win-backs the reader's `scope` shows (`GET
+ * /me/tasks`), soonest due first, filtered by `f`: open ones and those scheduled later
+ * (each the account owner CSM's).
+ */
+export function listDueWinBackTouchpoints(
+  db: Queryable,
+  f: DueItemFilter,
+  scope: AccountScope,
+): Promise<DueItemRecord[]> {
+  const c = new SqlConditions();
+  const visible = scope('a', c.bind);
+  return readDueItems(
+    db,
+    c,
+    `SELECT 'win_back_touchpoint' AS kind, 'Win-back ' || replace(t.v->>'kind', '_', ' ') || ' with ' || a.name AS title,
+            (t.v->>'dueAt')::timestamptz AS due_at, a.owner_csm_id AS owner_id, w.id AS object_id, t.v->>'kind' AS item_id,
+            ${DUE_ITEM_ACCOUNT_COLUMNS}
+       FROM win_backs w JOIN accounts a ON a.id = w.account_id
+       CROSS JOIN LATERAL jsonb_array_elements(COALESCE(w.state->'touchpoints', '[]'::jsonb)) t(v)
+      WHERE ${visible} AND w.status = 'active' AND t.v->>'taskState' IN ('open', 'scheduled')`,
+    f,
   );
 }

@@ -5,12 +5,12 @@
  * the coarse dimensions the request groups by and filtered by its segment, and the two small
  * reads of raw alerts that finish what depends on `now`: the open alerts whose respond-by time
  * is still ahead (a partial index on them), and the alerts of the day the outcome window's
- * boundary falls in (the index on the trigger time). The rows are the domain's
+ * boundary falls in (the index on the trigger time). Both read the alert's segment as the
+ * rollups count it (`alerts.metrics_segment`, migration 202612180000) and are index-only scans. The rows are the domain's
  * (libs/domain/src/metrics/alert-metrics-rollup.ts#alertMetricsFromRollup folds them).
  */
 import {
   alertPendingSplit,
-  signedRollupBucketRanges,
   type AlertKeyCount,
   type AlertRollupDimension,
   type AlertRollupInput,
@@ -21,20 +21,7 @@ import {
 } from '@retain/domain';
 import { SqlConditions, type Queryable } from '../sql';
 import { instantInPeriod, type MetricsPeriodDates } from './metrics-reads.sql';
-
-/**
- * The rollup rows `alias` whose signed sum holds the period's days
- * (alert-metrics-rollup.ts#signedRollupBucketRanges): the condition, and each row's sign.
- */
-function signedBuckets(c: SqlConditions, alias: string, period: MetricsPeriodDates): { where: string; sign: string } {
-  const ranges = signedRollupBucketRanges(period);
-  const arm = (r: (typeof ranges)[number]) =>
-    `(${alias}.bucket = ${c.bind(r.bucket)} AND ${alias}.bucket_start BETWEEN ${c.bind(r.from)}::date AND ${c.bind(r.to)}::date)`;
-  return {
-    where: `(${ranges.map(arm).join(' OR ')})`,
-    sign: `(CASE ${ranges.map((r) => `WHEN ${arm(r)} THEN ${r.sign}`).join(' ')} END)`,
-  };
-}
+import { signedBuckets } from './rollup-reads.sql';
 
 /**
  * The segment condition of a rollup read: the rows of each segment when the request groups
@@ -92,7 +79,8 @@ function keyOf(r: KeyRow): AlertRollupKey {
 const keyId = (k: AlertRollupKey) => JSON.stringify([k.ruleId, k.severity, k.segment]);
 
 const ROLLUP_KEYS = { rule: 'r.rule_id', severity: 'r.severity', segment: 'r.segment' };
-const RAW_KEYS = { rule: 'al.rule_id', severity: 'al.severity', segment: `COALESCE(acc.segment, '')` };
+/** The raw alerts' keys: the segment is the one the rollups count the alert under (NULL: its account is unknown, and it counts nowhere). */
+const RAW_KEYS = { rule: 'al.rule_id', severity: 'al.severity', segment: 'al.metrics_segment' };
 
 /**
  * Rollup rows summed per key: each counter times the row's sign, each histogram's counts
@@ -149,6 +137,12 @@ async function alertSums(db: Queryable, read: AlertRollupRead): Promise<AlertRol
   }));
 }
 
+/** The raw alerts that count (their account known) and, when the request filters by segment, of that segment. */
+function rawSegmentRows(c: SqlConditions, read: AlertRollupRead): void {
+  if (read.segment !== undefined) c.add('al.metrics_segment = ?', read.segment);
+  else c.push('al.metrics_segment IS NOT NULL');
+}
+
 const counts = (rows: Array<KeyRow & { n: string | null }>): AlertKeyCount[] =>
   rows.map((r) => ({ ...keyOf(r), count: Number(r.n ?? 0) })).filter((r) => r.count !== 0);
 
@@ -159,10 +153,10 @@ async function openNotDue(db: Queryable, read: AlertRollupRead): Promise<AlertKe
   c.push(`al.escalation_level <= 0 AND (al.data->>'acknowledgedAt') IS NULL AND (al.data->>'resolvedAt') IS NULL`);
   c.push(`al.respond_by >= ${c.bind(read.now.toISOString())}::timestamptz`);
   c.push(instantInPeriod(c, 'al.triggered_at', read.period));
-  if (read.segment !== undefined) c.add('acc.segment = ?', read.segment);
+  rawSegmentRows(c, read);
   return counts(
     await db.query<Array<KeyRow & { n: string | null }>>(
-      `SELECT ${k.select}count(*) AS n FROM alerts al JOIN accounts acc ON acc.id = al.account_id ${c.where} ${k.groupBy()}`,
+      `SELECT ${k.select}count(*) AS n FROM alerts al ${c.where} ${k.groupBy()}`,
       c.params,
     ),
   );
@@ -193,11 +187,11 @@ async function pending(db: Queryable, read: AlertRollupRead): Promise<AlertKeyCo
     c.push(`al.triggered_at > ${c.bind(split.boundary.afterInstant)}::timestamptz`);
     c.push(instantInPeriod(c, 'al.triggered_at', { from: split.boundary.day, to: split.boundary.day }));
     c.push('NOT al.metrics_real_risk');
-    if (read.segment !== undefined) c.add('acc.segment = ?', read.segment);
+    rawSegmentRows(c, read);
     reads.push(
       db
         .query<Array<KeyRow & { n: string | null }>>(
-          `SELECT ${k.select}count(*) AS n FROM alerts al JOIN accounts acc ON acc.id = al.account_id ${c.where} ${k.groupBy()}`,
+          `SELECT ${k.select}count(*) AS n FROM alerts al ${c.where} ${k.groupBy()}`,
           c.params,
         )
         .then(counts),

@@ -1,10 +1,11 @@
 /**
  * What every metrics rollup read shares (docs/decisions/0009-metrics-rollups.md): the
  * buckets that hold a period's days (libs/domain/src/metrics/rollup.ts#rollupBucketRanges),
- * as a condition on a rollup table's `bucket` and `bucket_start` columns, and when a
- * request may be answered from rollups at all.
+ * as a condition on a rollup table's `bucket` and `bucket_start` columns (or as the fewer
+ * buckets whose signed sum holds them: signedBuckets), and when a request may be answered
+ * from rollups at all.
  */
-import { rollupBucketRanges } from '@retain/domain';
+import { rollupBucketRanges, signedRollupBucketRanges } from '@retain/domain';
 import type { SqlConditions } from '../sql';
 import type { MetricsPeriodDates, MetricsRead } from './metrics-reads.sql';
 
@@ -15,6 +16,24 @@ export function inRollupBuckets(c: SqlConditions, alias: string, period: Metrics
       `(${alias}.bucket = ${c.bind(r.bucket)} AND ${alias}.bucket_start BETWEEN ${c.bind(r.from)}::date AND ${c.bind(r.to)}::date)`,
   );
   return `(${arms.join(' OR ')})`;
+}
+
+/**
+ * The rollup rows `alias` whose signed sum holds the period's days
+ * (alert-metrics-rollup.ts#signedRollupBucketRanges): the condition, and each row's sign.
+ */
+export function signedBuckets(
+  c: SqlConditions,
+  alias: string,
+  period: MetricsPeriodDates,
+): { where: string; sign: string } {
+  const ranges = signedRollupBucketRanges(period);
+  const arm = (r: (typeof ranges)[number]) =>
+    `(${alias}.bucket = ${c.bind(r.bucket)} AND ${alias}.bucket_start BETWEEN ${c.bind(r.from)}::date AND ${c.bind(r.to)}::date)`;
+  return {
+    where: `(${ranges.map(arm).join(' OR ')})`,
+    sign: `(CASE ${ranges.map((r) => `WHEN ${arm(r)} THEN ${r.sign}`).join(' ')} END)`,
+  };
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 import {
   mergeHistograms,
+  negatedHistogram,
   type AtRiskRollupRow,
   type Histogram,
   type SaveRollupDimension,
@@ -15,7 +16,7 @@ import {
 } from '@retain/domain';
 import { SqlConditions, type Queryable } from '../sql';
 import type { MetricsRead } from './metrics-reads.sql';
-import { inRollupBuckets } from './rollup-reads.sql';
+import { signedBuckets } from './rollup-reads.sql';
 
 /** A dimension's column in both rollup tables. */
 const COLUMNS: Record<SaveRollupDimension, string> = {
@@ -40,8 +41,9 @@ interface SaveSums extends Record<string, unknown> {
   effort_hundredths: string;
   next_decided: string;
   retained: string;
-  /** The non-empty histograms of the rows summed. */
+  /** The non-empty histograms of the rows added, and of those taken away. */
   days_to_save: Histogram[];
+  days_to_save_less: Histogram[];
 }
 
 interface AtRiskSums extends Record<string, unknown> {
@@ -65,44 +67,51 @@ export async function readSaveRollupRows(
     Object.fromEntries(dimensions.map((d, i) => [d, valueOf(d, r[`d${i}`] as string)]));
   const select = cols.map((c, i) => `${c} AS d${i}, `).join('');
   const groupBy = cols.length ? `GROUP BY ${cols.join(', ')}` : '';
-  const where = (c: SqlConditions): string => {
-    c.push(inRollupBuckets(c, 't', read.period));
+  // The rows of the buckets whose signed sum holds the period's days (a month mostly inside it
+  // read as its bucket less its other days: about half the rows of the plain bucket cover),
+  // each with its sign `sg`.
+  const signed = (c: SqlConditions, table: string): string => {
+    const b = signedBuckets(c, 't', read.period);
+    c.push(b.where);
     c.add('t.by_concession = ?', byConcession);
     if (read.filters.segment !== undefined) c.add('t.segment = ?', read.filters.segment);
     if (read.filters.policyVersion !== undefined) c.add('t.policy_version = ?', read.filters.policyVersion);
-    return c.where;
+    return `(SELECT t.*, ${b.sign} AS sg FROM ${table} t ${c.where}) t`;
   };
   const s = new SqlConditions();
-  // The histograms come as the list of the rows' non-empty ones, merged here (cheaper than
-  // merging jsonb in SQL row by row, or expanding every one into its entries).
-  const savesText = `SELECT ${select}sum(t.saves) AS saves, sum(t.decided) AS decided, sum(t.saved) AS saved,
-      sum(t.saved_full) AS saved_full, sum(t.revenue_cents) AS revenue_cents, sum(t.effort_hundredths) AS effort_hundredths,
-      sum(t.next_decided) AS next_decided, sum(t.retained) AS retained,
-      COALESCE(jsonb_agg(t.days_to_save) FILTER (WHERE t.days_to_save <> '{}'::jsonb), '[]'::jsonb) AS days_to_save
-    FROM metrics_save_rollup t ${where(s)} ${groupBy} HAVING count(*) > 0`;
+  // The histograms come as the lists of the rows' non-empty ones, added and taken away, merged
+  // here (cheaper than merging jsonb in SQL row by row, or expanding every one into its entries).
+  const savesText = `SELECT ${select}sum(t.sg * t.saves) AS saves, sum(t.sg * t.decided) AS decided,
+      sum(t.sg * t.saved) AS saved, sum(t.sg * t.saved_full) AS saved_full, sum(t.sg * t.revenue_cents) AS revenue_cents,
+      sum(t.sg * t.effort_hundredths) AS effort_hundredths, sum(t.sg * t.next_decided) AS next_decided,
+      sum(t.sg * t.retained) AS retained,
+      COALESCE(jsonb_agg(t.days_to_save) FILTER (WHERE t.sg > 0 AND t.days_to_save <> '{}'::jsonb), '[]'::jsonb) AS days_to_save,
+      COALESCE(jsonb_agg(t.days_to_save) FILTER (WHERE t.sg < 0 AND t.days_to_save <> '{}'::jsonb), '[]'::jsonb) AS days_to_save_less
+    FROM ${signed(s, 'metrics_save_rollup')} ${groupBy}`;
   const a = new SqlConditions();
-  const atRiskText = `SELECT ${select}sum(t.at_risk) AS at_risk, sum(t.serious) AS serious
-    FROM metrics_save_at_risk_rollup t ${where(a)} ${groupBy} HAVING count(*) > 0`;
+  const atRiskText = `SELECT ${select}sum(t.sg * t.at_risk) AS at_risk, sum(t.sg * t.serious) AS serious
+    FROM ${signed(a, 'metrics_save_at_risk_rollup')} ${groupBy}`;
   const [saveRows, atRiskRows] = await Promise.all([
     db.query<SaveSums[]>(savesText, s.params),
     db.query<AtRiskSums[]>(atRiskText, a.params),
   ]);
-  return {
-    saves: saveRows.map((r) => {
-      const key = keyOf(r);
-      return {
-        key,
-        saves: Number(r.saves),
-        decided: Number(r.decided),
-        saved: Number(r.saved),
-        savedFull: Number(r.saved_full),
-        revenueCents: Number(r.revenue_cents),
-        effortHundredths: Number(r.effort_hundredths),
-        nextDecided: Number(r.next_decided),
-        retained: Number(r.retained),
-        daysToSave: mergeHistograms(r.days_to_save),
-      };
-    }),
-    atRisk: atRiskRows.map((r) => ({ key: keyOf(r), atRisk: Number(r.at_risk), serious: Number(r.serious) })),
-  };
+  // A key whose rows net to nothing (all of it in the days taken away) is no group.
+  const saves = saveRows
+    .map((r) => ({
+      key: keyOf(r),
+      saves: Number(r.saves),
+      decided: Number(r.decided),
+      saved: Number(r.saved),
+      savedFull: Number(r.saved_full),
+      revenueCents: Number(r.revenue_cents),
+      effortHundredths: Number(r.effort_hundredths),
+      nextDecided: Number(r.next_decided),
+      retained: Number(r.retained),
+      daysToSave: mergeHistograms([...r.days_to_save, ...r.days_to_save_less.map(negatedHistogram)]),
+    }))
+    .filter((r) => r.saves !== 0 || r.decided !== 0 || r.effortHundredths !== 0 || r.nextDecided !== 0);
+  const atRisk = atRiskRows
+    .map((r) => ({ key: keyOf(r), atRisk: Number(r.at_risk), serious: Number(r.serious) }))
+    .filter((r) => r.atRisk !== 0 || r.serious !== 0);
+  return { saves, atRisk };
 }

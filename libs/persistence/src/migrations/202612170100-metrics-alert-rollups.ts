@@ -1,6 +1,121 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { METRICS_DEFAULTS } from '@retain/domain';
 
+/** `metrics_alert_verdict_before()` as this migration creates it (202612180000-alert-metrics-segment replaces it; its revert restores this). */
+export const ALERT_VERDICT_BEFORE_V1 = `
+      CREATE FUNCTION metrics_alert_verdict_before() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF metrics_alert_rollup_paused() THEN RETURN NEW; END IF;
+        IF TG_OP = 'INSERT' OR NEW.account_id IS DISTINCT FROM OLD.account_id OR NEW.triggered_at IS DISTINCT FROM OLD.triggered_at THEN
+          PERFORM metrics_alert_lock(NEW.account_id);
+          NEW.metrics_real_risk := metrics_alert_real_risk(NEW.account_id, NEW.triggered_at, metrics_alert_rollup_window());
+        END IF;
+        RETURN NEW;
+      END $$`;
+
+/** `metrics_alert_changed()` as this migration creates it (202612180000-alert-metrics-segment replaces it; its revert restores this). */
+export const ALERT_CHANGED_V1 = `
+      CREATE FUNCTION metrics_alert_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE old_segment text; new_segment text; deltas jsonb := '[]'::jsonb;
+      BEGIN
+        IF metrics_alert_rollup_paused() THEN RETURN NULL; END IF;
+        IF TG_OP <> 'INSERT' THEN PERFORM metrics_alert_lock(OLD.account_id); END IF;
+        IF TG_OP <> 'DELETE' THEN PERFORM metrics_alert_lock(NEW.account_id); END IF;
+        IF TG_OP <> 'INSERT' THEN SELECT a.segment INTO old_segment FROM accounts a WHERE a.id = OLD.account_id; END IF;
+        IF TG_OP <> 'DELETE' THEN SELECT a.segment INTO new_segment FROM accounts a WHERE a.id = NEW.account_id; END IF;
+        IF TG_OP = 'UPDATE' AND old_segment IS NOT DISTINCT FROM new_segment
+           AND OLD.triggered_at = NEW.triggered_at AND OLD.rule_id = NEW.rule_id AND OLD.severity = NEW.severity
+           AND OLD.respond_by = NEW.respond_by AND (OLD.escalation_level > 0) = (NEW.escalation_level > 0)
+           AND OLD.metrics_real_risk = NEW.metrics_real_risk
+           AND (OLD.data->>'acknowledgedAt') IS NOT DISTINCT FROM (NEW.data->>'acknowledgedAt')
+           AND (OLD.data->>'resolvedAt') IS NOT DISTINCT FROM (NEW.data->>'resolvedAt') THEN
+          NULL; -- the same contribution
+        ELSE
+          -- An alert whose account is not (yet) written counts nowhere, as the plain read joins the accounts.
+          IF TG_OP <> 'INSERT' AND old_segment IS NOT NULL THEN
+            deltas := deltas || jsonb_build_object('alert', to_jsonb(OLD), 'segment', old_segment, 'sign', -1);
+          END IF;
+          IF TG_OP <> 'DELETE' AND new_segment IS NOT NULL THEN
+            deltas := deltas || jsonb_build_object('alert', to_jsonb(NEW), 'segment', new_segment, 'sign', 1);
+          END IF;
+          IF jsonb_array_length(deltas) > 0 THEN PERFORM metrics_alert_rollup_add(deltas); END IF;
+        END IF;
+        IF TG_OP <> 'UPDATE' OR OLD.account_id <> NEW.account_id OR OLD.triggered_at <> NEW.triggered_at
+           OR OLD.rule_id <> NEW.rule_id OR OLD.severity <> NEW.severity THEN
+          IF TG_OP <> 'INSERT' THEN PERFORM metrics_alert_churn_refresh_account(OLD.account_id); END IF;
+          IF TG_OP <> 'DELETE' AND (TG_OP = 'INSERT' OR NEW.account_id <> OLD.account_id) THEN
+            PERFORM metrics_alert_churn_refresh_account(NEW.account_id);
+          END IF;
+        END IF;
+        RETURN NULL;
+      END $$`;
+
+/** `metrics_alert_account_changed()` as this migration creates it (202612180000-alert-metrics-segment replaces it; its revert restores this). */
+export const ALERT_ACCOUNT_CHANGED_V1 = `
+      CREATE FUNCTION metrics_alert_account_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE deltas jsonb := '[]'::jsonb;
+      BEGIN
+        IF metrics_alert_rollup_paused() THEN RETURN NULL; END IF;
+        IF TG_OP = 'UPDATE' AND OLD.id = NEW.id AND OLD.segment IS NOT DISTINCT FROM NEW.segment THEN RETURN NULL; END IF;
+        IF TG_OP <> 'INSERT' THEN PERFORM metrics_alert_lock(OLD.id); END IF;
+        IF TG_OP <> 'DELETE' THEN PERFORM metrics_alert_lock(NEW.id); END IF;
+        IF TG_OP <> 'INSERT' THEN
+          SELECT deltas || COALESCE(jsonb_agg(jsonb_build_object('alert', to_jsonb(al), 'segment', OLD.segment, 'sign', -1)), '[]')
+            INTO deltas FROM alerts al WHERE al.account_id = OLD.id;
+        END IF;
+        IF TG_OP <> 'DELETE' THEN
+          SELECT deltas || COALESCE(jsonb_agg(jsonb_build_object('alert', to_jsonb(al), 'segment', NEW.segment, 'sign', 1)), '[]')
+            INTO deltas FROM alerts al WHERE al.account_id = NEW.id;
+        END IF;
+        IF jsonb_array_length(deltas) > 0 THEN PERFORM metrics_alert_rollup_add(deltas); END IF;
+        RETURN NULL;
+      END $$`;
+
+/** `metrics_alert_rollup_rebuild()` as this migration creates it (202612180000-alert-metrics-segment replaces it; its revert restores this). */
+export const ALERT_ROLLUP_REBUILD_V1 = `
+      CREATE FUNCTION metrics_alert_rollup_rebuild() RETURNS void LANGUAGE plpgsql AS $$
+      DECLARE w interval := metrics_alert_rollup_window();
+      BEGIN
+        PERFORM set_config('retain.metrics_alert_rollup_paused', 'on', true);
+        -- metrics_alert_real_risk's conditions as joins over the whole book (a call per alert is several times slower).
+        WITH real AS MATERIALIZED (
+          SELECT al.id FROM alerts al JOIN renewals r ON r.account_id = al.account_id
+           WHERE r.decision->>'outcome' IN ('churned', 'downsized')
+             AND (r.decision->>'decidedAt')::timestamptz >= al.triggered_at
+             AND (r.decision->>'decidedAt')::timestamptz <= al.triggered_at + w
+          UNION
+          SELECT al.id FROM alerts al JOIN save_efforts s ON s.account_id = al.account_id
+           WHERE s.started_at <= al.triggered_at + w
+             AND (metrics_save_ended_at(s) IS NULL OR metrics_save_ended_at(s) >= al.triggered_at))
+        UPDATE alerts al SET metrics_real_risk = NOT al.metrics_real_risk
+         WHERE al.metrics_real_risk <> (al.id IN (SELECT id FROM real));
+        TRUNCATE metrics_alert_rollup, metrics_alert_churn_facts, metrics_alert_churn_rollup;
+        INSERT INTO metrics_alert_rollup (bucket, bucket_start, rule_id, severity, segment, alerts, acknowledged, ack_hours,
+                                          sla_final, sla_open, real_risk)
+        SELECT bucket, bucket_start, rule_id, severity, segment, sum(n), sum(acknowledged),
+               COALESCE(jsonb_object_agg(ack_hours::text, n) FILTER (WHERE ack_hours IS NOT NULL), '{}'::jsonb),
+               sum(sla_final), sum(sla_open), sum(real_risk)
+          FROM (SELECT b.bucket, b.bucket_start, c.rule_id, c.severity, c.segment, c.ack_hours, count(*) AS n,
+                       sum(c.acknowledged) AS acknowledged, sum(c.sla_final) AS sla_final, sum(c.sla_open) AS sla_open,
+                       sum(c.real_risk) AS real_risk
+                  FROM alerts al JOIN accounts acc ON acc.id = al.account_id
+                 CROSS JOIN LATERAL metrics_alert_contribution(al, acc.segment) c
+                 CROSS JOIN LATERAL metrics_bucket_starts(c.day) b
+                 GROUP BY 1, 2, 3, 4, 5, 6) per_value
+         GROUP BY 1, 2, 3, 4, 5;
+        INSERT INTO metrics_alert_churn_facts SELECT * FROM metrics_alert_churn_facts_live;
+        INSERT INTO metrics_alert_churn_rollup (bucket, bucket_start, segment, rule_id, severity, churns, lead_days)
+        SELECT bucket, bucket_start, segment, rule_id, severity, sum(n),
+               COALESCE(jsonb_object_agg(lead_days::text, n) FILTER (WHERE lead_days IS NOT NULL), '{}'::jsonb)
+          FROM (SELECT b.bucket, b.bucket_start, s.segment, f.rule_id, f.severity, f.lead_days, count(*) AS n
+                  FROM metrics_alert_churn_facts f
+                 CROSS JOIN LATERAL metrics_bucket_starts((f.decided_at AT TIME ZONE 'UTC')::date) b
+                 CROSS JOIN LATERAL (VALUES (f.segment), ('*')) s(segment)
+                 GROUP BY 1, 2, 3, 4, 5, 6) per_value
+         GROUP BY 1, 2, 3, 4, 5;
+        PERFORM set_config('retain.metrics_alert_rollup_paused', 'off', true);
+      END $$`;
+
 /**
  * The rollups of GET /metrics/alerts (docs/metrics.md, "Rollups"; docs/decisions/0009-metrics-rollups.md),
  * kept by triggers in the writer's transaction and backfilled at the end:
@@ -237,78 +352,17 @@ export class MetricsAlertRollups1797469200000 implements MigrationInterface {
       $$`);
 
     // Alerts: the verdict before the row is written; after it, the contribution moved and the account's churns refreshed.
-    await q.query(`
-      CREATE FUNCTION metrics_alert_verdict_before() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF metrics_alert_rollup_paused() THEN RETURN NEW; END IF;
-        IF TG_OP = 'INSERT' OR NEW.account_id IS DISTINCT FROM OLD.account_id OR NEW.triggered_at IS DISTINCT FROM OLD.triggered_at THEN
-          PERFORM metrics_alert_lock(NEW.account_id);
-          NEW.metrics_real_risk := metrics_alert_real_risk(NEW.account_id, NEW.triggered_at, metrics_alert_rollup_window());
-        END IF;
-        RETURN NEW;
-      END $$`);
+    await q.query(ALERT_VERDICT_BEFORE_V1);
     await q.query(`
       CREATE TRIGGER metrics_alert_verdict BEFORE INSERT OR UPDATE ON alerts
         FOR EACH ROW EXECUTE FUNCTION metrics_alert_verdict_before()`);
-    await q.query(`
-      CREATE FUNCTION metrics_alert_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-      DECLARE old_segment text; new_segment text; deltas jsonb := '[]'::jsonb;
-      BEGIN
-        IF metrics_alert_rollup_paused() THEN RETURN NULL; END IF;
-        IF TG_OP <> 'INSERT' THEN PERFORM metrics_alert_lock(OLD.account_id); END IF;
-        IF TG_OP <> 'DELETE' THEN PERFORM metrics_alert_lock(NEW.account_id); END IF;
-        IF TG_OP <> 'INSERT' THEN SELECT a.segment INTO old_segment FROM accounts a WHERE a.id = OLD.account_id; END IF;
-        IF TG_OP <> 'DELETE' THEN SELECT a.segment INTO new_segment FROM accounts a WHERE a.id = NEW.account_id; END IF;
-        IF TG_OP = 'UPDATE' AND old_segment IS NOT DISTINCT FROM new_segment
-           AND OLD.triggered_at = NEW.triggered_at AND OLD.rule_id = NEW.rule_id AND OLD.severity = NEW.severity
-           AND OLD.respond_by = NEW.respond_by AND (OLD.escalation_level > 0) = (NEW.escalation_level > 0)
-           AND OLD.metrics_real_risk = NEW.metrics_real_risk
-           AND (OLD.data->>'acknowledgedAt') IS NOT DISTINCT FROM (NEW.data->>'acknowledgedAt')
-           AND (OLD.data->>'resolvedAt') IS NOT DISTINCT FROM (NEW.data->>'resolvedAt') THEN
-          NULL; -- the same contribution
-        ELSE
-          -- An alert whose account is not (yet) written counts nowhere, as the plain read joins the accounts.
-          IF TG_OP <> 'INSERT' AND old_segment IS NOT NULL THEN
-            deltas := deltas || jsonb_build_object('alert', to_jsonb(OLD), 'segment', old_segment, 'sign', -1);
-          END IF;
-          IF TG_OP <> 'DELETE' AND new_segment IS NOT NULL THEN
-            deltas := deltas || jsonb_build_object('alert', to_jsonb(NEW), 'segment', new_segment, 'sign', 1);
-          END IF;
-          IF jsonb_array_length(deltas) > 0 THEN PERFORM metrics_alert_rollup_add(deltas); END IF;
-        END IF;
-        IF TG_OP <> 'UPDATE' OR OLD.account_id <> NEW.account_id OR OLD.triggered_at <> NEW.triggered_at
-           OR OLD.rule_id <> NEW.rule_id OR OLD.severity <> NEW.severity THEN
-          IF TG_OP <> 'INSERT' THEN PERFORM metrics_alert_churn_refresh_account(OLD.account_id); END IF;
-          IF TG_OP <> 'DELETE' AND (TG_OP = 'INSERT' OR NEW.account_id <> OLD.account_id) THEN
-            PERFORM metrics_alert_churn_refresh_account(NEW.account_id);
-          END IF;
-        END IF;
-        RETURN NULL;
-      END $$`);
+    await q.query(ALERT_CHANGED_V1);
     await q.query(`
       CREATE TRIGGER metrics_alert_rollup AFTER INSERT OR UPDATE OR DELETE ON alerts
         FOR EACH ROW EXECUTE FUNCTION metrics_alert_changed()`);
 
     // Accounts: an alert's segment is its account's; a change moves the account's alerts between keys.
-    await q.query(`
-      CREATE FUNCTION metrics_alert_account_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-      DECLARE deltas jsonb := '[]'::jsonb;
-      BEGIN
-        IF metrics_alert_rollup_paused() THEN RETURN NULL; END IF;
-        IF TG_OP = 'UPDATE' AND OLD.id = NEW.id AND OLD.segment IS NOT DISTINCT FROM NEW.segment THEN RETURN NULL; END IF;
-        IF TG_OP <> 'INSERT' THEN PERFORM metrics_alert_lock(OLD.id); END IF;
-        IF TG_OP <> 'DELETE' THEN PERFORM metrics_alert_lock(NEW.id); END IF;
-        IF TG_OP <> 'INSERT' THEN
-          SELECT deltas || COALESCE(jsonb_agg(jsonb_build_object('alert', to_jsonb(al), 'segment', OLD.segment, 'sign', -1)), '[]')
-            INTO deltas FROM alerts al WHERE al.account_id = OLD.id;
-        END IF;
-        IF TG_OP <> 'DELETE' THEN
-          SELECT deltas || COALESCE(jsonb_agg(jsonb_build_object('alert', to_jsonb(al), 'segment', NEW.segment, 'sign', 1)), '[]')
-            INTO deltas FROM alerts al WHERE al.account_id = NEW.id;
-        END IF;
-        IF jsonb_array_length(deltas) > 0 THEN PERFORM metrics_alert_rollup_add(deltas); END IF;
-        RETURN NULL;
-      END $$`);
+    await q.query(ALERT_ACCOUNT_CHANGED_V1);
     await q.query(`
       CREATE TRIGGER metrics_alert_rollup_accounts AFTER INSERT OR UPDATE OR DELETE ON accounts
         FOR EACH ROW EXECUTE FUNCTION metrics_alert_account_changed()`);
@@ -377,49 +431,7 @@ export class MetricsAlertRollups1797469200000 implements MigrationInterface {
         FOR EACH ROW EXECUTE FUNCTION metrics_alert_save_changed()`);
 
     // The rebuild: verdicts, then the sums, from the read model (the triggers paused for it).
-    await q.query(`
-      CREATE FUNCTION metrics_alert_rollup_rebuild() RETURNS void LANGUAGE plpgsql AS $$
-      DECLARE w interval := metrics_alert_rollup_window();
-      BEGIN
-        PERFORM set_config('retain.metrics_alert_rollup_paused', 'on', true);
-        -- metrics_alert_real_risk's conditions as joins over the whole book (a call per alert is several times slower).
-        WITH real AS MATERIALIZED (
-          SELECT al.id FROM alerts al JOIN renewals r ON r.account_id = al.account_id
-           WHERE r.decision->>'outcome' IN ('churned', 'downsized')
-             AND (r.decision->>'decidedAt')::timestamptz >= al.triggered_at
-             AND (r.decision->>'decidedAt')::timestamptz <= al.triggered_at + w
-          UNION
-          SELECT al.id FROM alerts al JOIN save_efforts s ON s.account_id = al.account_id
-           WHERE s.started_at <= al.triggered_at + w
-             AND (metrics_save_ended_at(s) IS NULL OR metrics_save_ended_at(s) >= al.triggered_at))
-        UPDATE alerts al SET metrics_real_risk = NOT al.metrics_real_risk
-         WHERE al.metrics_real_risk <> (al.id IN (SELECT id FROM real));
-        TRUNCATE metrics_alert_rollup, metrics_alert_churn_facts, metrics_alert_churn_rollup;
-        INSERT INTO metrics_alert_rollup (bucket, bucket_start, rule_id, severity, segment, alerts, acknowledged, ack_hours,
-                                          sla_final, sla_open, real_risk)
-        SELECT bucket, bucket_start, rule_id, severity, segment, sum(n), sum(acknowledged),
-               COALESCE(jsonb_object_agg(ack_hours::text, n) FILTER (WHERE ack_hours IS NOT NULL), '{}'::jsonb),
-               sum(sla_final), sum(sla_open), sum(real_risk)
-          FROM (SELECT b.bucket, b.bucket_start, c.rule_id, c.severity, c.segment, c.ack_hours, count(*) AS n,
-                       sum(c.acknowledged) AS acknowledged, sum(c.sla_final) AS sla_final, sum(c.sla_open) AS sla_open,
-                       sum(c.real_risk) AS real_risk
-                  FROM alerts al JOIN accounts acc ON acc.id = al.account_id
-                 CROSS JOIN LATERAL metrics_alert_contribution(al, acc.segment) c
-                 CROSS JOIN LATERAL metrics_bucket_starts(c.day) b
-                 GROUP BY 1, 2, 3, 4, 5, 6) per_value
-         GROUP BY 1, 2, 3, 4, 5;
-        INSERT INTO metrics_alert_churn_facts SELECT * FROM metrics_alert_churn_facts_live;
-        INSERT INTO metrics_alert_churn_rollup (bucket, bucket_start, segment, rule_id, severity, churns, lead_days)
-        SELECT bucket, bucket_start, segment, rule_id, severity, sum(n),
-               COALESCE(jsonb_object_agg(lead_days::text, n) FILTER (WHERE lead_days IS NOT NULL), '{}'::jsonb)
-          FROM (SELECT b.bucket, b.bucket_start, s.segment, f.rule_id, f.severity, f.lead_days, count(*) AS n
-                  FROM metrics_alert_churn_facts f
-                 CROSS JOIN LATERAL metrics_bucket_starts((f.decided_at AT TIME ZONE 'UTC')::date) b
-                 CROSS JOIN LATERAL (VALUES (f.segment), ('*')) s(segment)
-                 GROUP BY 1, 2, 3, 4, 5, 6) per_value
-         GROUP BY 1, 2, 3, 4, 5;
-        PERFORM set_config('retain.metrics_alert_rollup_paused', 'off', true);
-      END $$`);
+    await q.query(ALERT_ROLLUP_REBUILD_V1);
     // Another outcome window (a deployment whose policy says another): recorded, and everything rebuilt with it.
     await q.query(`
       CREATE FUNCTION metrics_alert_rollup_set_window(p_days integer) RETURNS void LANGUAGE plpgsql AS $$

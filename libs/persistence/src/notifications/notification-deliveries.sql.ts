@@ -6,7 +6,7 @@
  */
 import type { Queryable } from '../sql';
 
-export type DeliveryChannel = 'webhook' | 'email';
+export type DeliveryChannel = 'webhook' | 'email' | 'chat' | 'sms';
 export type DigestKind = 'daily' | 'weekly';
 
 export interface NewDelivery {

@@ -49,6 +49,8 @@ export interface AlertNotificationWrite {
   severity: AlertSeverity;
   raisedAt: string;
   timeZone: string;
+  /** Those of the recipients the alert routing sends it by SMS as well (none by default). */
+  smsRecipientIds?: string[];
 }
 
 /**
@@ -58,9 +60,10 @@ export interface AlertNotificationWrite {
  */
 export async function upsertAlertNotification(db: Queryable, n: AlertNotificationWrite): Promise<boolean> {
   const written: unknown[] = await db.query(
-    `INSERT INTO notifications (key, kind, renewal_id, account_id, recipient_ids, escalate_to, subject, detail, deliver_after, timing, recipient_timing, severity, raised_at, time_zone)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+    `INSERT INTO notifications (key, kind, renewal_id, account_id, recipient_ids, escalate_to, subject, detail, deliver_after, timing, recipient_timing, severity, raised_at, time_zone, sms_recipient_ids)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
      ON CONFLICT (key) DO UPDATE SET recipient_ids = EXCLUDED.recipient_ids, subject = EXCLUDED.subject, detail = EXCLUDED.detail,
+       sms_recipient_ids = EXCLUDED.sms_recipient_ids,
        deliver_after = LEAST(notifications.deliver_after, EXCLUDED.deliver_after), timing = EXCLUDED.timing, recipient_timing = EXCLUDED.recipient_timing,
        severity = EXCLUDED.severity, raised_at = LEAST(notifications.raised_at, EXCLUDED.raised_at)
      WHERE notifications.delivered_at IS NULL
@@ -81,6 +84,7 @@ export async function upsertAlertNotification(db: Queryable, n: AlertNotificatio
       n.severity,
       n.raisedAt,
       n.timeZone,
+      n.smsRecipientIds ?? [],
     ],
   );
   return written.length > 0;
@@ -171,6 +175,41 @@ export async function notificationEmailRecipients(
   );
 }
 
+/** A recipient's own chat address or phone, for the chat and SMS channels. */
+export interface PersonalChannelRecipient {
+  key: string;
+  principal_id: string;
+  time_zone: string | null;
+  chat: string | null;
+  /** Set only where the notification goes to this person by SMS (`sms_recipient_ids`). */
+  phone: string | null;
+}
+
+/**
+ * The notifications' recipients and escalation managers with a chat address or, for
+ * those the notification names for SMS, a phone: one row per notification and person.
+ */
+export async function notificationPersonalRecipients(
+  db: Queryable,
+  keys: readonly string[],
+): Promise<PersonalChannelRecipient[]> {
+  return db.query(
+    `SELECT t.key, p.id AS principal_id, p.time_zone, p.chat,
+            CASE WHEN bool_or(t.sms) THEN p.phone END AS phone
+       FROM (
+         SELECT n.key, r.principal_id, r.principal_id = ANY(n.sms_recipient_ids) AS sms
+           FROM notifications n CROSS JOIN LATERAL unnest(n.recipient_ids) AS r(principal_id) WHERE n.key = ANY($1::text[])
+         UNION ALL
+         SELECT n.key, n.escalate_to, n.escalate_to = ANY(n.sms_recipient_ids)
+           FROM notifications n WHERE n.key = ANY($1::text[]) AND n.escalate_to IS NOT NULL
+       ) t JOIN principals p ON p.id = t.principal_id
+      GROUP BY t.key, p.id, p.time_zone, p.chat, p.phone
+     HAVING p.chat IS NOT NULL OR (bool_or(t.sms) AND p.phone IS NOT NULL)
+      ORDER BY t.key, p.id`,
+    [keys],
+  );
+}
+
 /** Marks delivered at `now` the notifications that have deliveries and none still pending; returns how many. */
 export async function completeDeliveredNotifications(db: Queryable, now: Date): Promise<number> {
   const done: Array<{ key: string }> = await db.query(
@@ -184,4 +223,81 @@ export async function completeDeliveredNotifications(db: Queryable, now: Date): 
     [now],
   );
   return done.length;
+}
+
+/** A principal's in-app notification: one the outbox names him in (a recipient, or the escalation manager). */
+export interface InboxNotificationRow {
+  key: string;
+  kind: string;
+  account_id: string;
+  renewal_id: string | null;
+  subject: string;
+  detail: Record<string, unknown>;
+  severity: string | null;
+  /** At millisecond precision (the cursor's). */
+  created_at: Date;
+  read_at: Date | null;
+}
+
+const MINE = `($1::text = ANY(n.recipient_ids) OR n.escalate_to = $1::text)`;
+
+/**
+ * The principal's notifications, newest first (`created_at` at millisecond precision, then
+ * key, both descending), the page after `before` when given, up to `limit` (the caller
+ * asks one more to know whether a next page exists), each with when he read it.
+ */
+export async function listInboxNotifications(
+  db: Queryable,
+  principalId: string,
+  page: { limit: number; before?: { createdAt: Date; key: string }; unreadOnly?: boolean },
+): Promise<InboxNotificationRow[]> {
+  return db.query(
+    `SELECT n.key, n.kind, n.account_id, n.renewal_id, n.subject, n.detail, n.severity,
+            date_trunc('milliseconds', n.created_at) AS created_at, r.read_at
+       FROM notifications n
+       LEFT JOIN notification_reads r ON r.notification_key = n.key AND r.principal_id = $1
+      WHERE ${MINE}
+        AND ($2::timestamptz IS NULL OR (date_trunc('milliseconds', n.created_at), n.key) < ($2::timestamptz, $3::text))
+        AND (NOT $5 OR r.read_at IS NULL)
+      ORDER BY date_trunc('milliseconds', n.created_at) DESC, n.key DESC
+      LIMIT $4`,
+    [principalId, page.before?.createdAt ?? null, page.before?.key ?? null, page.limit, page.unreadOnly ?? false],
+  );
+}
+
+/** How many of the principal's notifications he has not marked read (the badge). */
+export async function countUnreadInboxNotifications(db: Queryable, principalId: string): Promise<number> {
+  const rows: Array<{ unread: string }> = await db.query(
+    `SELECT count(*) AS unread FROM notifications n
+      WHERE ${MINE}
+        AND NOT EXISTS (SELECT 1 FROM notification_reads r WHERE r.notification_key = n.key AND r.principal_id = $1)`,
+    [principalId],
+  );
+  return Number(rows[0]!.unread);
+}
+
+/** Whether the notification `key` is one of the principal's (a recipient, or the escalation manager). */
+export async function isInboxNotificationOf(db: Queryable, principalId: string, key: string): Promise<boolean> {
+  const rows: unknown[] = await db.query(`SELECT 1 FROM notifications n WHERE n.key = $2 AND ${MINE}`, [
+    principalId,
+    key,
+  ]);
+  return rows.length > 0;
+}
+
+/** One of the principal's notifications, with when he read it; undefined when it is not his (or not there). */
+export async function readInboxNotification(
+  db: Queryable,
+  principalId: string,
+  key: string,
+): Promise<InboxNotificationRow | undefined> {
+  const rows: InboxNotificationRow[] = await db.query(
+    `SELECT n.key, n.kind, n.account_id, n.renewal_id, n.subject, n.detail, n.severity,
+            date_trunc('milliseconds', n.created_at) AS created_at, r.read_at
+       FROM notifications n
+       LEFT JOIN notification_reads r ON r.notification_key = n.key AND r.principal_id = $1
+      WHERE n.key = $2 AND ${MINE}`,
+    [principalId, key],
+  );
+  return rows[0];
 }

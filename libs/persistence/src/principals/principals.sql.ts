@@ -41,6 +41,38 @@ export async function setPrincipalTimeZone(db: Queryable, id: string, timeZone: 
   await db.query('UPDATE principals SET time_zone = $2 WHERE id = $1', [id, timeZone]);
 }
 
+/** A person's own notification addresses (chat: Slack id or incoming-webhook URL; phone: E.164); null when unset. */
+export interface PrincipalContacts {
+  email: string | null;
+  chat: string | null;
+  phone: string | null;
+}
+
+/**
+ * Sets the fields of `c` that are given (undefined leaves one as it is, null clears it);
+ * returns the contacts as stored, or undefined when there is no such principal.
+ */
+export async function setPrincipalContacts(
+  db: Queryable,
+  id: string,
+  c: { chat?: string | null; phone?: string | null },
+): Promise<PrincipalContacts | undefined> {
+  const rows: PrincipalContacts[] = await db.query(
+    // In a WITH: the driver answers a bare UPDATE … RETURNING with [rows, count].
+    `WITH changed AS (
+       UPDATE principals SET chat = CASE WHEN $2 THEN $3 ELSE chat END, phone = CASE WHEN $4 THEN $5 ELSE phone END
+        WHERE id = $1 RETURNING email, chat, phone)
+     SELECT email, chat, phone FROM changed`,
+    [id, c.chat !== undefined, c.chat ?? null, c.phone !== undefined, c.phone ?? null],
+  );
+  return rows[0];
+}
+
+export async function readPrincipalContacts(db: Queryable, id: string): Promise<PrincipalContacts | undefined> {
+  const rows: PrincipalContacts[] = await db.query('SELECT email, chat, phone FROM principals WHERE id = $1', [id]);
+  return rows[0];
+}
+
 export async function readPrincipalKind(db: Queryable, id: string): Promise<PrincipalKind | undefined> {
   const rows: Array<{ kind: PrincipalKind }> = await db.query('SELECT kind FROM principals WHERE id = $1', [id]);
   return rows[0]?.kind;

@@ -4,7 +4,15 @@
  * read by the api for a renewal's detail and to find who owns a task.
  */
 import type { RenewalTask } from '@retain/domain';
-import type { Queryable } from '../sql';
+import {
+  DUE_ITEM_ACCOUNT_COLUMNS,
+  readDueItems,
+  SqlConditions,
+  type AccountScope,
+  type DueItemFilter,
+  type DueItemRecord,
+  type Queryable,
+} from '../sql';
 
 /** Inserts the renewal's tasks in one statement, or updates those whose stored revision is older than `revision`. */
 export async function writeRenewalTasks(
@@ -119,4 +127,64 @@ export async function readRenewalTaskOwner(db: Queryable, renewalId: string, tas
     [renewalId, taskId],
   );
   return rows[0]?.owner_id ?? null;
+}
+
+/**
+ * The open tasks of active renewals the reader's `scope` shows (`GET /me/tasks`), soonest
+ * due first, filtered by `f`; a task without an owner is its account owner CSM's.
+ */
+export function listDueRenewalTasks(db: Queryable, f: DueItemFilter, scope: AccountScope): Promise<DueItemRecord[]> {
+  const c = new SqlConditions();
+  const visible = scope('a', c.bind);
+  return readDueItems(
+    db,
+    c,
+    `SELECT 'renewal_task' AS kind, t.title, t.due_at, COALESCE(t.owner_id, a.owner_csm_id) AS owner_id, t.renewal_id AS object_id,
+            t.task_id AS item_id, ${DUE_ITEM_ACCOUNT_COLUMNS}
+       FROM renewal_tasks t JOIN renewals r ON r.id = t.renewal_id JOIN accounts a ON a.id = r.account_id
+      WHERE ${visible} AND r.status = 'active' AND t.state = 'open'`,
+    f,
+  );
+}
+
+/** A renewal's task on the timeline (`GET /renewals/timeline`). */
+export interface TimelineTaskRecord {
+  renewalId: string;
+  taskId: string;
+  title: string;
+  ownerId: string | null;
+  state: string;
+  dueAt: Date;
+  overdue: boolean;
+}
+
+/** The tasks of these renewals, each renewal's soonest due first (`now` decides overdue). */
+export async function listTasksOfRenewals(
+  db: Queryable,
+  renewalIds: readonly string[],
+  now: Date,
+): Promise<TimelineTaskRecord[]> {
+  if (renewalIds.length === 0) return [];
+  const rows: Array<{
+    renewal_id: string;
+    task_id: string;
+    title: string;
+    owner_id: string | null;
+    state: string;
+    due_at: Date;
+    overdue: boolean;
+  }> = await db.query(
+    `SELECT renewal_id, task_id, title, owner_id, state, due_at, (state = 'open' AND due_at <= $2::timestamptz) AS overdue
+       FROM renewal_tasks WHERE renewal_id = ANY($1::text[]) ORDER BY renewal_id, due_at, task_id`,
+    [[...renewalIds], now.toISOString()],
+  );
+  return rows.map((t) => ({
+    renewalId: t.renewal_id,
+    taskId: t.task_id,
+    title: t.title,
+    ownerId: t.owner_id,
+    state: t.state,
+    dueAt: t.due_at,
+    overdue: t.overdue,
+  }));
 }

@@ -302,3 +302,36 @@ export async function renewalCategories(db: Queryable, ids: readonly string[]): 
   );
   return new Map(rows.map((r) => [r.id, r.risk_category]));
 }
+
+export interface RenewalRangeFilter {
+  /** Renewal dates from this calendar date, to this one, both included. */
+  from: string;
+  to: string;
+  owner?: string;
+  /** The keyset cursor: rows after this renewal date and id. */
+  after?: { renewalDate: string; id: string };
+  limit: number;
+}
+
+/**
+ * The renewals `scope` lets the reader see whose renewal date lies in a range, by renewal
+ * date then id, with their account's time zone (the timeline's milestone dates are in
+ * it); fetches `limit + 1` so the caller knows whether a next page exists.
+ */
+export async function listRenewalsInRange(
+  db: Queryable,
+  f: RenewalRangeFilter,
+  scope: AccountScope,
+): Promise<Array<RenewalRecord & { timeZone: string }>> {
+  const c = new SqlConditions();
+  const from = fromScopedToAccount(c, 'renewals', 'r', scope);
+  c.add('r.renewal_date >= ?::date', f.from);
+  c.add('r.renewal_date <= ?::date', f.to);
+  if (f.owner) c.add('r.owner_csm_id = ?', f.owner);
+  if (f.after) c.push(`(r.renewal_date, r.id) > (${c.bind(f.after.renewalDate)}::date, ${c.bind(f.after.id)})`);
+  const rows: Array<RenewalRow & { time_zone: string }> = await db.query(
+    `SELECT ${RENEWAL_COLUMNS}, a.time_zone FROM ${from} ${c.where} ORDER BY r.renewal_date ASC, r.id ASC LIMIT ${c.bind(f.limit + 1)}`,
+    c.params,
+  );
+  return rows.map((r) => ({ ...toRecord(r), timeZone: r.time_zone }));
+}

@@ -6,10 +6,14 @@
  * (filters, ARR at risk or deadline order, keyset pages).
  */
 import {
+  DUE_ITEM_ACCOUNT_COLUMNS,
   fromScopedToAccount,
+  readDueItems,
   readStateRow,
   SqlConditions,
   type AccountScope,
+  type DueItemFilter,
+  type DueItemRecord,
   type Queryable,
   type StateRow,
 } from '../sql';
@@ -304,4 +308,112 @@ export async function activeSavePolicyVersions(db: Queryable): Promise<Array<{ v
   return db.query(
     `SELECT state->>'policyVersion' AS version, count(*)::int AS count FROM save_efforts WHERE status = 'active' GROUP BY 1`,
   );
+}
+
+/**
+ * The dated items of the saves the reader's `scope` shows (`GET /me/tasks`), soonest due
+ * first, filtered by `f`: the open plan items of active saves (their owners'), the next
+ * open step of an executive escalation (due in order; the save's owner CSM's), and the
+ * open graceful-exit steps of a lost or exited save while its continued service lasts
+ * (due when it ends, docs/rulebook.md §4.9; the owner CSM's).
+ */
+export function listDueSaveItems(db: Queryable, f: DueItemFilter, scope: AccountScope): Promise<DueItemRecord[]> {
+  const c = new SqlConditions();
+  const visible = scope('a', c.bind);
+  const now = c.bind(f.now.toISOString());
+  return readDueItems(
+    db,
+    c,
+    `SELECT 'plan_item' AS kind, p.v->>'fix' AS title, (p.v->>'dueAt')::timestamptz AS due_at, p.v->>'ownerId' AS owner_id,
+            s.id AS object_id, p.v->>'id' AS item_id, ${DUE_ITEM_ACCOUNT_COLUMNS}
+       FROM save_efforts s JOIN accounts a ON a.id = s.account_id
+       CROSS JOIN LATERAL jsonb_array_elements(COALESCE(s.state->'planItems', '[]'::jsonb)) p(v)
+      WHERE ${visible} AND s.status = 'active' AND p.v->>'state' IN ('in_progress', 'blocked')
+     UNION ALL
+     SELECT 'escalation_step', 'Executive escalation: ' || replace(e.v->>'step', '_', ' '), (e.v->>'dueAt')::timestamptz,
+            a.owner_csm_id, s.id, e.v->>'step', ${DUE_ITEM_ACCOUNT_COLUMNS}
+       FROM save_efforts s JOIN accounts a ON a.id = s.account_id
+       CROSS JOIN LATERAL (
+         SELECT x.v FROM jsonb_array_elements(COALESCE(s.state->'escalation'->'steps', '[]'::jsonb)) WITH ORDINALITY x(v, n)
+          WHERE x.v->>'completedAt' IS NULL ORDER BY x.n LIMIT 1) e
+      WHERE ${visible} AND s.status = 'active'
+     UNION ALL
+     SELECT 'graceful_exit_step', g.v->>'title', (s.state->'gracefulExit'->>'continuedServiceUntil')::timestamptz,
+            a.owner_csm_id, s.id, g.v->>'key', ${DUE_ITEM_ACCOUNT_COLUMNS}
+       FROM save_efforts s JOIN accounts a ON a.id = s.account_id
+       CROSS JOIN LATERAL jsonb_array_elements(COALESCE(s.state->'gracefulExit'->'steps', '[]'::jsonb)) g(v)
+      WHERE ${visible} AND s.status IN ('lost', 'exited') AND (g.v->>'done')::boolean IS NOT TRUE
+        AND (s.state->'gracefulExit'->>'continuedServiceUntil')::timestamptz > ${now}::timestamptz`,
+    f,
+  );
+}
+
+/** A concession request still pending on an active save (`GET /me/approvals`). */
+export interface PendingConcessionRecord {
+  saveId: string;
+  accountId: string;
+  accountName: string;
+  /** The save's ARR at risk (the discount's base). */
+  arrCents: number;
+  concessionId: string;
+  type: string;
+  discountPct: number | null;
+  terms: string | null;
+  requiredRole: string;
+  awaitingRole: string;
+  slaDueAt: string | null;
+  requestedBy: string;
+  requestedAt: string | null;
+}
+
+/**
+ * The pending concession requests of the active saves the reader's `scope` shows, oldest
+ * request first, at most `limit` (the api then keeps those the approval matrix lets the
+ * reader decide).
+ */
+export async function listPendingConcessions(
+  db: Queryable,
+  scope: AccountScope,
+  limit: number,
+): Promise<PendingConcessionRecord[]> {
+  const c = new SqlConditions();
+  const from = fromScopedToAccount(c, 'save_efforts', 's', scope);
+  const rows: Array<{
+    save_id: string;
+    account_id: string;
+    account_name: string;
+    arr_cents: string;
+    v: {
+      id: string;
+      type: string;
+      discountPct: number | null;
+      terms: string | null;
+      requiredRole: string;
+      awaitingRole: string;
+      slaDueAt: string | null;
+      requestedBy: string;
+      chain?: Array<{ at: string; action: string }>;
+    };
+  }> = await db.query(
+    `SELECT s.id AS save_id, s.account_id, a.name AS account_name, s.arr_cents, k.v
+       FROM ${from} CROSS JOIN LATERAL jsonb_array_elements(COALESCE(s.state->'concessions', '[]'::jsonb)) k(v)
+      ${c.where} AND s.status = 'active' AND k.v->>'state' = 'pending'
+      ORDER BY (k.v->'chain'->0->>'at') NULLS LAST, s.id, k.v->>'id' LIMIT ${c.bind(limit)}`,
+    c.params,
+  );
+  return rows.map((r) => ({
+    saveId: r.save_id,
+    accountId: r.account_id,
+    accountName: r.account_name,
+    arrCents: Number(r.arr_cents),
+    concessionId: r.v.id,
+    type: r.v.type,
+    discountPct: r.v.discountPct ?? null,
+    terms: r.v.terms ?? null,
+    requiredRole: r.v.requiredRole,
+    awaitingRole: r.v.awaitingRole,
+    slaDueAt: r.v.slaDueAt ?? null,
+    requestedBy: r.v.requestedBy,
+    requestedAt: r.v.chain?.find((step) => step.action === 'requested')?.at ?? null,
+  }));
 }
