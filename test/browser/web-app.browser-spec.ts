@@ -65,6 +65,7 @@ describe('the web app in a real browser', () => {
         ['csm_manager', 'mgr-w', 'dir-w'],
         ['cs_ops', 'ops-w'],
         ['csm', 'csm-w', 'mgr-w'],
+        ['sales_rep', 'ae-w'],
       ]),
     );
     keys['int-w'] = await stack.keyFor('integration', 'int-w', { scopes: ['signals', 'account_facts'] });
@@ -220,8 +221,41 @@ describe('the web app in a real browser', () => {
     }));
     expect(stored).toEqual({ session: keys['mgr-w'], local: 0 });
     await page.getByRole('heading', { name: 'My day' }).waitFor();
+    // The approvals waiting for him are GET /me/approvals' (the 10% and 8% discounts need a CSM manager).
+    const approvals = (await rest('/me/approvals')).body.items;
+    expect(approvals.map((a: { concessionId: string }) => a.concessionId).sort()).toEqual(
+      [concessions.within, concessions.stale].sort(),
+    );
+    await page.getByTestId('my-approvals').waitFor();
+    expect(await page.getByTestId('my-approvals').locator('li').count()).toBe(approvals.length);
+    const unread = (await rest('/notifications?limit=1')).body.unread;
+    await page
+      .getByTestId('unread-count')
+      .filter({ hasText: `${unread} unread` })
+      .waitFor();
     await shot('my-day');
     await accessible('my day');
+  });
+
+  it('shows each role the pages its key may read (GET /me)', async () => {
+    const other = await browser.newContext();
+    try {
+      const p = await other.newPage();
+      await p.goto(`${stack.baseUrl}/app/`);
+      await p.getByLabel('API key').fill(keys['ae-w']!);
+      await p.getByRole('button', { name: 'Sign in' }).click();
+      const nav = p.getByRole('navigation', { name: 'Main' });
+      await nav.waitFor();
+      // A sales rep reads renewals and accounts, not saves, alerts or metrics (docs/access.md).
+      expect(await nav.getByRole('link').allTextContents()).toEqual(['My day', 'Renewals']);
+      const can = (await stack.request('GET', '/me', { key: keys['ae-w'] })).body.can.map(
+        (c: { capability: string }) => c.capability,
+      );
+      expect(can).toContain('renewal.read');
+      expect(can).not.toContain('save.read');
+    } finally {
+      await other.close();
+    }
   });
 
   it('shows the save pipeline as GET /saves orders it, reached by keyboard', async () => {
@@ -306,6 +340,9 @@ describe('the web app in a real browser', () => {
   it('acknowledges an alert by keyboard and the badge drops', async () => {
     const badge = page.getByTestId('alerts-badge');
     const before = Number(await badge.textContent());
+    const notificationsAbout = (await rest('/notifications?unread=true&limit=200')).body.items.filter(
+      (n: { alertIds: string[] }) => n.alertIds.includes(alertId),
+    ).length;
     const openBefore = (await rest('/alerts?state=open&limit=100')).body.items.length;
     expect(before).toBe(openBefore);
     expect(before).toBeGreaterThan(0);
@@ -328,6 +365,22 @@ describe('the web app in a real browser', () => {
     );
     expect(alert).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'mgr-w' });
     expect((await rest('/alerts?state=open&limit=100')).body.items.length).toBe(before - 1);
+    // Its notifications are marked read with it: the unread badge is the api's count.
+    const unreadAfter = await waitUntil(
+      async () => {
+        const r = (await rest('/notifications?unread=true&limit=200')).body;
+        return r.items.some((n: { alertIds: string[] }) => n.alertIds.includes(alertId)) ? undefined : r.unread;
+      },
+      10_000,
+      "the alert's notifications read",
+    );
+    process.stderr.write(`[browser] notifications about the alert marked read: ${notificationsAbout}\n`);
+    if (unreadAfter === 0) expect(await page.getByTestId('unread-badge').count()).toBe(0);
+    else
+      await page
+        .getByTestId('unread-badge')
+        .filter({ hasText: String(unreadAfter) })
+        .waitFor();
   });
 
   it("shows the account's risk page and the metrics", async () => {
