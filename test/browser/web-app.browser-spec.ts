@@ -301,6 +301,23 @@ describe('the web app in a real browser', () => {
     expect(byId(concessions.beyond!)).toMatchObject({ state: 'pending', requiredRole: 'director' });
   });
 
+  it('changes a remediation plan item state, the api asking for evidence first', async () => {
+    const planItemId = (await rest(`/saves/${e(saveId)}`)).body.planItems[0].id as string;
+    const item = page.getByTestId(`plan-item-${planItemId}`);
+    await item.getByLabel('New state').selectOption('done');
+    await item.getByRole('button', { name: 'Change state' }).click();
+    // Done without evidence is refused by the api; the page shows its problem.
+    await item.getByRole('alert').waitFor();
+    expect((await rest(`/saves/${e(saveId)}`)).body.planItems[0].state).toBe('in_progress');
+    await item.getByLabel('Evidence').fill('Ticket replies within a day since Monday');
+    await item.getByRole('button', { name: 'Change state' }).click();
+    await item.locator('.pill-done').waitFor();
+    expect((await rest(`/saves/${e(saveId)}`)).body.planItems[0]).toMatchObject({
+      state: 'done',
+      evidence: 'Ticket replies within a day since Monday',
+    });
+  });
+
   it('shows the api problem when a decision is refused (a concession decided meanwhile)', async () => {
     const stale = page.getByTestId(`concession-${concessions.stale}`);
     await stale.getByRole('button', { name: 'Approve' }).waitFor();

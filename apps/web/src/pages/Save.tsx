@@ -280,7 +280,7 @@ function ConcessionRow({
 
 function PlanItemRow({
   saveId,
-  item,
+  item: shown,
   me,
   onChange,
 }: {
@@ -290,12 +290,15 @@ function PlanItemRow({
   onChange: () => void;
 }) {
   const action = useAction();
-  const [state, setState] = useState<PlanItemState>(item.state);
+  // The item as the api answered a change made here (the save's view catches up after).
+  const [updated, setUpdated] = useState<PlanItem | undefined>();
+  const item = updated && updated.history.length >= shown.history.length ? updated : shown;
+  const [state, setState] = useState<PlanItemState>(shown.state);
   const [evidence, setEvidence] = useState('');
   const may = !!me && (WORKERS.has(me.role) || me.id === item.ownerId);
   const selectId = `plan-state-${item.id}`;
   return (
-    <li className="item">
+    <li className="item" data-testid={`plan-item-${item.id}`}>
       <div>
         <strong>{item.fix}</strong> <Pill kind={item.state}>{label(item.state)}</Pill>
       </div>
@@ -303,22 +306,34 @@ function PlanItemRow({
         For: {item.issue}. Owner {item.ownerId}, due {day(item.dueAt)}; success: {item.successMetric}
         {item.evidence ? `; evidence: ${item.evidence}` : ''}
       </div>
+      {item.history.length ? (
+        <ol className="chain" aria-label="State changes">
+          {item.history.map((h, i) => (
+            <li key={i}>
+              {label(h.state ?? h.to)} {h.by ? `by ${h.by}` : ''} {day(h.at)}
+              {h.note ? `: ${h.note}` : ''}
+            </li>
+          ))}
+        </ol>
+      ) : null}
       {may ? (
         <form
           className="actions"
           onSubmit={(e) => {
             e.preventDefault();
             void action
-              .run(() =>
-                post(`/saves/${enc(saveId)}/plan-items/${enc(item.id)}/status`, {
-                  state,
-                  ...(evidence.trim() ? { evidence: evidence.trim() } : {}),
-                }),
+              .run(async () =>
+                setUpdated(
+                  await post<PlanItem>(`/saves/${enc(saveId)}/plan-items/${enc(item.id)}/status`, {
+                    state,
+                    ...(evidence.trim() ? { evidence: evidence.trim() } : {}),
+                  }),
+                ),
               )
               .then((ok) => ok && onChange());
           }}
         >
-          <label htmlFor={selectId}>State</label>
+          <label htmlFor={selectId}>New state</label>
           <select id={selectId} value={state} onChange={(e) => setState(e.target.value as PlanItemState)}>
             {PLAN_STATES.map((s) => (
               <option key={s} value={s}>
