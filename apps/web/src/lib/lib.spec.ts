@@ -1,5 +1,6 @@
+/** The pages' pure rules: the timeline layout, which approval buttons to offer, the metrics periods, the navigation. */
 import { milestoneBars, monthTicks, position } from './gantt';
-import { mayDecideConcession, quarters } from './format';
+import { mayDecideConcession, pagesFor, quarters } from './format';
 
 // A renewal on 2027-04-01 (T): T-90 = 2027-01-01, T-60 = 2027-01-31, T-30 = 2027-03-02, T-14 = 2027-03-18.
 const MILESTONES = [
@@ -75,5 +76,20 @@ describe('metrics periods', () => {
       { label: '2027 Q1', from: '2027-01-01', to: '2027-03-31' },
       { label: '2027 Q2', from: '2027-04-01', to: '2027-05-20' },
     ]);
+  });
+});
+
+describe('the navigation by role', () => {
+  const can = (...capabilities: string[]) => capabilities.map((capability) => ({ capability, reach: 'all' as const }));
+  it.each([
+    // GET /me's capabilities decide: a sales rep reads renewals only; a manager saves, renewals, alerts and metrics.
+    [can('renewal.read', 'account.read'), ['my-day', 'renewals']],
+    [
+      can('save.read', 'renewal.read', 'alert.read', 'metrics.read'),
+      ['my-day', 'saves', 'renewals', 'alerts', 'metrics'],
+    ],
+    [can('policy.read'), ['my-day']],
+  ])('with %j shows %j', (capabilities, pages) => {
+    expect(pagesFor({ role: 'csm', can: capabilities })).toEqual(pages);
   });
 });
