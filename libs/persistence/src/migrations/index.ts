@@ -23,6 +23,7 @@ import { MetricsRenewalRollups1797476400000 } from './202612170300-metrics-renew
 import { MetricsProgrammeRollups1797480000000 } from './202612170400-metrics-programme-rollups';
 import { PolicyBacktests1797483600000 } from './202612170500-policy-backtests';
 import { PolicyAdoptions1797487200000 } from './202612170600-policy-adoptions';
+import { PolicyAdoptionIdempotency1797490800000 } from './202612170700-policy-adoption-idempotency';
 
 /** Every migration, in order. New ones are appended here. */
 export const MIGRATIONS = [
@@ -51,4 +52,5 @@ export const MIGRATIONS = [
   MetricsProgrammeRollups1797480000000,
   PolicyBacktests1797483600000,
   PolicyAdoptions1797487200000,
+  PolicyAdoptionIdempotency1797490800000,
 ];
