@@ -293,8 +293,9 @@ describe('policy back-tests (api, worker, Temporal, PostgreSQL)', () => {
       'candidate',
       ...[20, 30, 40, 50].map((v) => `earlyWarning.usage.activeUsers.dropPctBySegment.mid_market=${v}`),
     ]);
+    // The sweep's base is the candidate (the policy in force with overrides: `+custom`).
     expect(swept.candidates[1].version).toBe(
-      `${DEFAULT_POLICY.version}+earlyWarning.usage.activeUsers.dropPctBySegment.mid_market=20`,
+      `${DEFAULT_POLICY.version}+custom+earlyWarning.usage.activeUsers.dropPctBySegment.mid_market=20`,
     );
 
     const done: Array<{ id: string }> = await stack.db.query(
