@@ -13,7 +13,7 @@ function settingsOf(policy: RetainPolicy): string {
  * The label of the back-test candidate (the request's candidate, or a value of its sweep)
  * that has exactly the settings of `policy`, its version aside (an adoption may name its
  * own); null when the back-test ran none like it. `PUT /policy` adopts only a policy its
- * back-test ran (docs/policy-lab.md, "Adopting what was back-tested").
+ * back-test ran (docs/policy-lab.md, "Adopting a policy").
  */
 export function backtestedCandidateLabel(policies: BacktestPolicies, policy: RetainPolicy): string | null {
   const wanted = settingsOf(policy);
