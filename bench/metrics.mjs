@@ -110,12 +110,14 @@ export async function generate(c, size) {
   // Alerts: triggered in the last 365 days; 70% acknowledged after up to 48 h, 20% of the rest resolved, 10% escalated.
   await c.query(
     `INSERT INTO alerts (id, account_id, rule_id, alert_group, severity, state, owner_csm_id, csm_manager_id, escalation_level,
-                         triggered_at, respond_by, deliver_at, data, revision, updated_at)
+                         triggered_at, respond_by, deliver_at, data, revision, updated_at, metrics_segment)
      SELECT 'alert:mb-' || a || ':' || g, 'mb-' || a, rule, 'risk', sev,
             CASE WHEN ack IS NOT NULL THEN 'acknowledged' WHEN res IS NOT NULL THEN 'resolved' ELSE 'open' END,
             'csm-' || (a % 1000), 'mgr-' || (a % 100), CASE WHEN ${h('g', 'esc')} < 0.1 THEN 1 ELSE 0 END,
             t, t + CASE sev ${SLA_CASES} END, t,
-            jsonb_strip_nulls(jsonb_build_object('acknowledgedAt', ack, 'resolvedAt', res)), 1, now()
+            jsonb_strip_nulls(jsonb_build_object('acknowledgedAt', ack, 'resolvedAt', res)), 1, now(),
+            -- Its account's segment, as the alerts' BEFORE trigger sets it (the rebuild then finds it right).
+            ${SEGMENTS}[1 + a % 3]
        FROM (SELECT g, 1 + g % $1::int AS a, ${RULES}[1 + floor(${h('g', 'rule')} * 5)::int] AS rule,
                     ${SEVERITIES}[1 + floor(${h('g', 'sev')} * 4)::int] AS sev,
                     date_trunc('second', now() - ${h('g', 'at')} * interval '365 days') AS t FROM generate_series(1, $2::int) g) x

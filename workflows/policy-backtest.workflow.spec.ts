@@ -12,7 +12,14 @@ import {
   type PolicyBacktestInput,
   type PolicyBacktestProgress,
 } from './definitions';
-import { DEFAULT_POLICY, emptyTally, resolvePolicy, type BacktestReport, type BacktestTally } from './domain';
+import {
+  DEFAULT_POLICY,
+  backtestReport,
+  emptyTally,
+  resolvePolicy,
+  type BacktestReport,
+  type BacktestTally,
+} from './domain';
 import type { policyBacktestWorkflow } from './policy-backtest.workflow';
 
 /**
@@ -24,6 +31,10 @@ class RecordingActivities implements PolicyBacktestActivities {
   readonly pages: Array<{ afterAccountId: string | null; pageSize: number }> = [];
   readonly progress: Array<{ page: number; accountsDone: number; eventsRead: number; accountsRead: number }> = [];
   readonly finished: Array<{ status: string; report?: BacktestReport; error?: string }> = [];
+  /** Whether the workflow passed a report to finishBacktest (histories before BACKTEST_REPORT_IN_ACTIVITY_PATCH did). */
+  readonly passedReport: boolean[] = [];
+  /** The tally recorded last (the resumed one until a page is recorded), as policy_backtests keeps it. */
+  private recorded: BacktestTally | null = null;
   /** Called inside the page activity before it answers (its 1-based number): a test queries or cancels there. */
   onPage: (n: number) => Promise<void> = async () => undefined;
 
@@ -32,10 +43,10 @@ class RecordingActivities implements PolicyBacktestActivities {
     private readonly start: BacktestStart['resume'] = null,
   ) {}
 
-  readonly startBacktest = async (): Promise<BacktestStart> => ({
-    accountsTotal: this.book.length,
-    resume: this.start ? structuredClone(this.start) : null,
-  });
+  readonly startBacktest = async (): Promise<BacktestStart> => {
+    this.recorded = this.start ? structuredClone(this.start.tally) : null;
+    return { accountsTotal: this.book.length, resume: this.start ? structuredClone(this.start) : null };
+  };
 
   readonly backtestAccountsPage = async (x: {
     afterAccountId: string | null;
@@ -47,20 +58,28 @@ class RecordingActivities implements PolicyBacktestActivities {
     return { tally: fakeTally(ids), lastAccountId: ids.at(-1) ?? null, accounts: ids.length };
   };
 
-  readonly recordBacktestProgress: PolicyBacktestActivities['recordBacktestProgress'] = async (p) =>
-    void this.progress.push({
+  readonly recordBacktestProgress: PolicyBacktestActivities['recordBacktestProgress'] = async (p) => {
+    this.recorded = p.tally;
+    this.progress.push({
       page: p.page,
       accountsDone: p.accountsDone,
       eventsRead: p.eventsRead,
       accountsRead: p.tally.accountsRead,
     });
+  };
 
-  readonly finishBacktest: PolicyBacktestActivities['finishBacktest'] = async (f) =>
-    void this.finished.push({
+  /** As the real activity: done without a report stores the report of the tally recorded last. */
+  readonly finishBacktest: PolicyBacktestActivities['finishBacktest'] = async (f) => {
+    this.passedReport.push(f.report !== undefined);
+    const { policies, period } = input('any');
+    const report =
+      f.report ?? (f.status === 'done' ? backtestReport(this.recorded ?? emptyTally(), policies, period) : undefined);
+    this.finished.push({
       status: f.status,
-      ...(f.report ? { report: f.report } : {}),
+      ...(report ? { report } : {}),
       ...(f.error ? { error: f.error } : {}),
     });
+  };
 }
 
 function fakeTally(ids: readonly string[]): BacktestTally {
@@ -118,6 +137,8 @@ describe('policy back-test workflow (time-skipping)', () => {
         run: 3,
       });
       expect(acts.finished).toHaveLength(1);
+      // The report is the finish activity's, of the tally recorded with the last page: it never travels through Temporal.
+      expect(acts.passedReport).toEqual([false]);
       const report = acts.finished[0]!.report!;
       expect([acts.finished[0]!.status, report.accountsRead, report.eventsRead]).toEqual(['done', 23, 69]);
       expect(report.policies.map((p) => p.label)).toEqual(['current', 'candidate']);

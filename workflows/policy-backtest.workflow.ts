@@ -5,6 +5,7 @@ import {
   CancellationScope,
   continueAsNew,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -12,6 +13,7 @@ import {
 import {
   ACTIVITY_OPTIONS,
   BACKTEST_PAGES_PER_RUN,
+  BACKTEST_REPORT_IN_ACTIVITY_PATCH,
   BACKTEST_PAGE_SIZE,
   backtestProgressQuery,
   cancelBacktestSignal,
@@ -44,8 +46,9 @@ const pages = proxyActivities<Pick<PolicyBacktestActivities, 'backtestAccountsPa
  * the pass and answers the page's tally, which is merged into the running tally here and
  * recorded (once per page) with the progress. Every `pagesPerRun` pages (or sooner, when
  * Temporal suggests it) the run continues as new, carrying the tally and the cursor.
- * When no account is left, the report is computed from the tally (pure, so the same
- * history and policies give the same numbers) and recorded. A cancel signal or a
+ * When no account is left, the finish activity computes the report from the tally it
+ * recorded with the last page (pure, so the same history and policies give the same
+ * numbers) and stores it. A cancel signal or a
  * cancellation of the workflow ends it cancelled after the page in hand.
  */
 export async function policyBacktestWorkflow(input: PolicyBacktestInput): Promise<PolicyBacktestProgress> {
@@ -121,8 +124,12 @@ export async function policyBacktestWorkflow(input: PolicyBacktestInput): Promis
     }
 
     if (cancelRequested) return await end('cancelled');
-    const report = backtestReport(c.tally, input.policies, input.period, input.sweep);
-    await activities.finishBacktest({ backtestId: input.backtestId, status: 'done', report });
+    if (patched(BACKTEST_REPORT_IN_ACTIVITY_PATCH)) {
+      await activities.finishBacktest({ backtestId: input.backtestId, status: 'done' });
+    } else {
+      const report = backtestReport(c.tally, input.policies, input.period, input.sweep);
+      await activities.finishBacktest({ backtestId: input.backtestId, status: 'done', report });
+    }
     status = 'done';
     return progress();
   } catch (error) {

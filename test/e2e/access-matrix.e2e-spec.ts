@@ -566,6 +566,12 @@ describe('access: every route × every role × own, own team and other team', ()
       path: '/policy/backtests',
       body: { from: addDays(today, -1), to: addDays(today, -1) },
     }),
+    // The list of back-tests shows the world's (every caller allowed sees every back-test).
+    'GET /policy/backtests': (w) => ({
+      method: 'GET',
+      path: '/policy/backtests?limit=200',
+      listed: (b) => b.items.some((i: { id: string }) => i.id === w.backtestId),
+    }),
     'GET /policy/backtests/:id': (w) => ({ method: 'GET', path: `/policy/backtests/${e(w.backtestId)}` }),
     // Allowed callers after the first (or after it is done) get a 409: it has ended.
     'POST /policy/backtests/:id/cancel': (w) => ({
@@ -643,7 +649,7 @@ describe('access: every route × every role × own, own team and other team', ()
 
   it('has one expected row and one request for every route of the api, and nothing else', () => {
     const routes = routesOfTheApi();
-    expect(routes.length).toBeGreaterThanOrEqual(69);
+    expect(routes.length).toBeGreaterThanOrEqual(70);
     expect(Object.keys(EXPECTED_ACCESS).sort()).toEqual(routes);
     expect(Object.keys(CALLS).sort()).toEqual(routes);
   });

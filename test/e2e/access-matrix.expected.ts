@@ -114,6 +114,7 @@ export const EXPECTED_ACCESS: Record<string, string> = {
   'GET /policy': /*                                     */ 'YYY YYY YYY YYY --- --- YYY ---',
   'GET /policy/versions': /*                            */ 'YYY YYY YYY YYY --- --- YYY ---',
   'POST /policy/backtests': /*                          */ '--- --- YYY YYY --- --- YYY ---',
+  'GET /policy/backtests': /*                           */ '--- --- YYY YYY --- --- YYY ---',
   'GET /policy/backtests/:id': /*                       */ '--- --- YYY YYY --- --- YYY ---',
   'POST /policy/backtests/:id/cancel': /*               */ '--- --- YYY YYY --- --- YYY ---',
   'PUT /policy': /*                                     */ '--- --- YYY YYY --- --- --- ---',

@@ -253,4 +253,65 @@ describe('policy back-tests (api, worker, Temporal, PostgreSQL)', () => {
     const csmCancel = await stack.request('POST', `/policy/backtests/${id}/cancel`, { key: csm, body: {} });
     expect(csmCancel.status).toBe(403);
   }, 120_000);
+
+  it('lists the back-tests newest first, a page at a time (keyset), without reports; a foreign cursor is a 400', async () => {
+    // Two requested at the same instant, long ago: the last two, in id order.
+    for (const id of ['bt-tie-b', 'bt-tie-a'])
+      await stack.db.query(
+        `INSERT INTO policy_backtests (id, requested_by, requested_at, policies, current_policy_version, period_from, period_to, status, updated_at)
+         VALUES ($1, 'ops-bt', '2020-01-01T00:00:00Z', $2, 'v', '2026-01-01', '2026-01-31', 'queued', now())`,
+        [id, JSON.stringify({ current: DEFAULT_POLICY, candidates: [{ label: 'candidate', policy: DEFAULT_POLICY }] })],
+      );
+    const expected: Array<{ id: string }> = await stack.db.query(
+      `SELECT id FROM policy_backtests ORDER BY requested_at DESC, id`,
+    );
+    // A page of one at a time crosses the tie between two pages.
+    const seen: Array<Record<string, any>> = [];
+    let cursor: string | null = null;
+    do {
+      const res = await stack.request('GET', `/policy/backtests?limit=1${cursor ? `&cursor=${cursor}` : ''}`, {
+        key: ops,
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.items).toHaveLength(1);
+      seen.push(...res.body.items);
+      cursor = res.body.nextCursor;
+    } while (cursor && seen.length <= expected.length);
+    expect(seen.map((b) => b.id)).toEqual(expected.map((r) => r.id));
+    expect(seen.slice(-2).map((b) => b.id)).toEqual(['bt-tie-a', 'bt-tie-b']);
+    for (const b of seen) expect(b).not.toHaveProperty('report');
+    // The first back-test of this spec (candidate and sweep), done, as the list shows it.
+    const swept = seen.find((b) => b.sweep !== null && b.status === 'done')!;
+    expect(swept).toMatchObject({
+      requestedBy: 'dir-bt',
+      period: { from: '2026-02-01', to: '2026-05-31' },
+      currentPolicyVersion: DEFAULT_POLICY.version,
+      progress: { accountsDone: 6, accountsTotal: 6 },
+      error: null,
+    });
+    expect(swept.candidates.map((c: { label: string }) => c.label)).toEqual([
+      'candidate',
+      ...[20, 30, 40, 50].map((v) => `earlyWarning.usage.activeUsers.dropPctBySegment.mid_market=${v}`),
+    ]);
+    // The sweep's base is the candidate (the policy in force with overrides: `+custom`).
+    expect(swept.candidates[1].version).toBe(
+      `${DEFAULT_POLICY.version}+custom+earlyWarning.usage.activeUsers.dropPctBySegment.mid_market=20`,
+    );
+
+    const done: Array<{ id: string }> = await stack.db.query(
+      `SELECT id FROM policy_backtests WHERE status = 'done' ORDER BY requested_at DESC, id`,
+    );
+    const onlyDone = await stack.request('GET', '/policy/backtests?status=done', { key: director });
+    expect(onlyDone.body.items.map((b: { id: string }) => b.id)).toEqual(done.map((r) => r.id));
+    expect(onlyDone.body.nextCursor).toBeNull();
+
+    const foreign = Buffer.from(JSON.stringify(['yesterday', 'bt-x'])).toString('base64url');
+    const bad = await stack.request('GET', `/policy/backtests?cursor=${foreign}`, { key: director });
+    expect([bad.status, bad.headers.get('content-type')]).toEqual([400, 'application/problem+json; charset=utf-8']);
+    expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['cursor']);
+    const tooMany = await stack.request('GET', '/policy/backtests?limit=201', { key: director });
+    expect(tooMany.status).toBe(400);
+    const refused = await stack.request('GET', '/policy/backtests', { key: csm });
+    expect([refused.status, refused.body.code]).toEqual([403, 'AUTH.FORBIDDEN']);
+  });
 });

@@ -3,6 +3,7 @@ import { loadConfig } from '@retain/config';
 import {
   DEFAULT_POLICY,
   addAccountToTally,
+  backtestReport,
   emptyTally,
   mergeTallies,
   resolvePolicy,
@@ -308,5 +309,36 @@ describe('back-test page activity (PostgreSQL)', () => {
     await acts.finishBacktest({ backtestId: 'bt-int', status: 'failed', error: 'late' });
     row = await readBacktest(db, 'bt-int');
     expect([row!.status, row!.error]).toEqual(['cancelled', null]);
+  }, 60_000);
+
+  it('finishes done with the report of the tally recorded with the last page, when the workflow passes none', async () => {
+    await insertBacktest(db, {
+      id: 'bt-int-report',
+      requestedBy: 'dir-1',
+      requestedAt: REQUESTED_AT,
+      policies,
+      period: PERIOD,
+      sweep: null,
+    });
+    await acts.startBacktest({ backtestId: 'bt-int-report' });
+    const page = await acts.backtestAccountsPage({ backtestId: 'bt-int-report', afterAccountId: null, pageSize: 10 });
+    await acts.recordBacktestProgress({
+      backtestId: 'bt-int-report',
+      page: 1,
+      afterAccountId: page.lastAccountId,
+      accountsDone: page.accounts,
+      eventsRead: page.tally.eventsRead,
+      tally: page.tally,
+    });
+    await acts.finishBacktest({ backtestId: 'bt-int-report', status: 'done' });
+    const row = await readBacktest(db, 'bt-int-report');
+    expect(row!.status).toBe('done');
+    // The engine's report of the whole book's tally (4 accounts, the churner warned in time under both policies).
+    const expected = JSON.parse(JSON.stringify(backtestReport(page.tally, policies, PERIOD)));
+    expect(row!.report).toEqual(expected);
+    expect(expected.accountsRead).toBe(4);
+    // A retried finish keeps the first end and its report.
+    await acts.finishBacktest({ backtestId: 'bt-int-report', status: 'done' });
+    expect(await readBacktest(db, 'bt-int-report')).toEqual(row);
   }, 60_000);
 });

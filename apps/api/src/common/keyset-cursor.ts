@@ -11,6 +11,7 @@ export type CursorPart =
   | 'date' // a calendar date, YYYY-MM-DD
   | 'instant' // an instant as toISOString() writes it
   | 'instantOrInfinity' // the same, or `infinity` (sorts last)
+  | 'instantMicros' // an instant to the microsecond, as PostgreSQL keeps it (YYYY-MM-DDTHH:MM:SS.ffffffZ)
   | 'cents' // a non-negative integer amount that fits bigint
   | 'seq' // a positive sequence number
   | RegExp; // an id of this pattern
@@ -27,6 +28,10 @@ function fits(part: CursorPart, value: unknown): boolean {
       return INSTANT.test(value) && Number.isFinite(Date.parse(value)) && new Date(value).toISOString() === value;
     case 'instantOrInfinity':
       return value === 'infinity' || fits('instant', value);
+    case 'instantMicros': {
+      const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3})\d{3}Z$/.exec(value);
+      return m !== null && fits('instant', `${m[1]}Z`);
+    }
     case 'cents':
       return /^\d{1,15}$/.test(value);
     case 'seq':

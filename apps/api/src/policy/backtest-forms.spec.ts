@@ -97,6 +97,21 @@ describe('back-test answer forms', () => {
     expect(svg).toContain('<title>30: TPR 75%, FPR 16.7%</title>');
   });
 
+  it('labels values at the same point once, together, so their labels do not overprint', () => {
+    const sweep = report().sweep!;
+    // 40 given 30's rates: both at (160, 140); 20 alone at (340, 50).
+    const same = {
+      ...sweep,
+      rows: sweep.rows.map((row) => (row.value === 40 ? { ...row, figures: sweep.rows[1]!.figures } : row)),
+    };
+    const svg = backtestSweepSvg(same);
+    const labels = [...svg.matchAll(/<text x="[^"]+" y="[^"]+">([^<]*)<\/text><\/g>/g)].map((m) => m[1]);
+    expect(labels).toEqual(['20', '30, 40']);
+    // Each value keeps its own point and tooltip.
+    expect(svg.match(/<g class="point"/g)).toHaveLength(3);
+    expect(svg).toContain('<title>40: TPR 75%, FPR 16.7%</title>');
+  });
+
   it('prints the report as terminal tables, the sweep with its recommendation', () => {
     const text = backtestTables(report());
     expect(text).toMatch(/^Back-test 2026-01-01\.\.2026-01-28: 10 accounts, 1234 events, 1 CSMs, 4\.0 weeks\n/);

@@ -161,17 +161,24 @@ export function backtestSweepSvg(sweep: BacktestSweepReport): string {
       `<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="${points.map((p) => `${x(p.fpr).toFixed(1)},${y(p.tpr).toFixed(1)}`).join(' ')}"/>`,
     );
   const recommended = sweep.recommendation.value;
+  // Values at the same point (the same rates) share one label, "25, 30", written at the first of them.
+  const at = (p: (typeof points)[number]) => `${x(p.fpr).toFixed(1)},${y(p.tpr).toFixed(1)}`;
+  const together = new Map<string, number[]>();
+  for (const p of points) together.set(at(p), [...(together.get(at(p)) ?? []), p.row.value]);
   for (const p of points) {
     const cx = x(p.fpr).toFixed(1);
     const cy = y(p.tpr).toFixed(1);
     const label = `${p.row.value}: TPR ${pct(p.tpr)}, FPR ${pct(p.fpr)}`;
+    const shared = together.get(at(p))!;
     out.push(
       `<g class="point" data-value="${p.row.value}"><title>${esc(label)}</title>`,
       `<circle cx="${cx}" cy="${cy}" r="4" fill="${p.row.meetsPrecisionTarget ? '#2ca02c' : '#1f77b4'}"/>`,
       recommended === p.row.value
         ? `<circle cx="${cx}" cy="${cy}" r="9" fill="none" stroke="#d62728" stroke-width="2"/>`
         : '',
-      `<text x="${(Number(cx) + 8).toFixed(1)}" y="${(Number(cy) - 8).toFixed(1)}">${esc(String(p.row.value))}</text></g>`,
+      shared[0] === p.row.value
+        ? `<text x="${(Number(cx) + 8).toFixed(1)}" y="${(Number(cy) - 8).toFixed(1)}">${esc(shared.join(', '))}</text></g>`
+        : '</g>',
     );
   }
   note.forEach((line, i) => out.push(`<text x="20" y="${PLOT_H - 8 + 16 * i}">${esc(line)}</text>`));

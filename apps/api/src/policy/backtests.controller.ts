@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Access } from '../access/access.decorator';
@@ -8,11 +8,11 @@ import { IdempotencyKey } from '../common/idempotency-key';
 import { Operation } from '../openapi/operation.decorator';
 import { ApiError } from '../problems/error-codes';
 import { backtestCsv, backtestForm, backtestSweepSvg } from './backtest-forms';
-import { BacktestsService, backtestView, reportOf } from './backtests.service';
-import { CancelBacktestDto, StartBacktestDto } from './dto/backtest.dto';
-import { BacktestAcceptedView, BacktestView } from './dto/backtest.view';
+import { BACKTEST_ID as BACKTEST_ID_PATTERN, BacktestsService, backtestView, reportOf } from './backtests.service';
+import { CancelBacktestDto, ListBacktestsQuery, StartBacktestDto } from './dto/backtest.dto';
+import { BacktestAcceptedView, BacktestPage, BacktestView } from './dto/backtest.view';
 
-const BACKTEST_ID = { name: 'id', pattern: '^bt-[A-Za-z0-9-]{1,64}$', example: 'bt-5f0c1d2e3a4b5c6d7e8f9a0b' };
+const BACKTEST_ID = { name: 'id', pattern: BACKTEST_ID_PATTERN.source, example: 'bt-5f0c1d2e3a4b5c6d7e8f9a0b' };
 
 @ApiTags('policy')
 @Controller('policy/backtests')
@@ -46,6 +46,18 @@ export class BacktestsController {
     const accepted = await this.backtests.start(body, p, new Date(), key);
     res.location(accepted.location);
     return accepted;
+  }
+
+  @Get()
+  @Access(['backtest', 'read'])
+  @Operation({
+    id: 'listBacktests',
+    summary:
+      'The back-tests, newest first: each with its status, progress, period and candidates (the report: GET /policy/backtests/{id})',
+    ok: { status: 200, type: BacktestPage, description: 'One page' },
+  })
+  list(@Query() q: ListBacktestsQuery): Promise<BacktestPage> {
+    return this.backtests.list(q);
   }
 
   @Post(':id/cancel')

@@ -19,6 +19,7 @@ import {
   deleteQueuedBacktest,
   finishBacktest,
   insertBacktest,
+  listBacktests,
   readBacktest,
   PolicyInForce,
   type BacktestRow,
@@ -30,12 +31,16 @@ import {
   type PolicyBacktestInput,
 } from '@retain/workflows';
 import type { Principal } from '../auth/api-key-store';
+import { decodeCursor, encodeCursor } from '../common/keyset-cursor';
 import { ApiError, type FieldError } from '../problems/error-codes';
 import { TemporalClientProvider } from '../temporal/temporal-client.provider';
 import { startWorkflowOnce } from '../temporal/start-once';
 import { isTemporalUnavailable } from '../temporal/workflow-queries';
-import type { BacktestAcceptedView, BacktestView } from './dto/backtest.view';
-import type { StartBacktestDto } from './dto/backtest.dto';
+import type { BacktestAcceptedView, BacktestPage, BacktestView } from './dto/backtest.view';
+import type { ListBacktestsQuery, StartBacktestDto } from './dto/backtest.dto';
+
+/** A back-test's id as start() makes it (`bt-` and a hash or a UUID). */
+export const BACKTEST_ID = /^bt-[A-Za-z0-9-]{1,64}$/;
 
 /** The longest period one back-test replays. */
 export const MAX_BACKTEST_MONTHS = 36;
@@ -173,6 +178,40 @@ export class BacktestsService {
     }
     const after = await this.get(id);
     return { id, status: after.status, location: `/policy/backtests/${encodeURIComponent(id)}` };
+  }
+
+  /** A page of back-tests, newest first (keyset: the cursor is the last row's requested_at, to the microsecond, and id; a foreign one is a 400). */
+  async list(q: ListBacktestsQuery): Promise<BacktestPage> {
+    const limit = q.limit ?? 50;
+    const after = q.cursor ? decodeCursor(q.cursor, ['instantMicros', BACKTEST_ID]) : undefined;
+    const rows = await listBacktests(this.db, {
+      limit,
+      ...(q.status ? { status: q.status } : {}),
+      ...(after ? { after: { requestedAt: after[0]!, id: after[1]! } } : {}),
+    });
+    const page = rows.slice(0, limit);
+    const last = rows.length > limit ? page.at(-1) : undefined;
+    return {
+      items: page.map((r) => ({
+        id: r.id,
+        status: r.status,
+        requestedBy: r.requestedBy,
+        requestedAt: r.requestedAt,
+        period: r.period,
+        currentPolicyVersion: r.currentPolicyVersion,
+        candidates: r.candidates,
+        sweep: (r.sweep as Record<string, unknown> | null) ?? null,
+        progress: {
+          accountsDone: r.accountsDone,
+          accountsTotal: r.accountsTotal,
+          eventsRead: r.eventsRead,
+          pagesDone: r.pagesDone,
+        },
+        error: r.error,
+        updatedAt: r.updatedAt,
+      })),
+      nextCursor: last ? encodeCursor([last.requestedAtMicros, last.id]) : null,
+    };
   }
 
   async get(id: string): Promise<BacktestRow> {

@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { Access } from '../access/access.decorator';
 import type { Principal } from '../auth/api-key-store';
 import { CurrentPrincipal } from '../auth/roles.decorator';
+import { IdempotencyKey } from '../common/idempotency-key';
 import { Operation } from '../openapi/operation.decorator';
 import { AdoptPolicyDto } from './dto/adopt-policy.dto';
 import { PolicyService } from './policy.service';
@@ -30,11 +31,23 @@ export class PolicyController {
     id: 'adoptPolicy',
     summary:
       'Adopt a candidate policy as the next version: new workflows start with it, running ones keep theirs (audit-logged with its back-test)',
-    ok: { status: 200, type: PolicyInForceView, description: 'The policy now in force' },
+    description:
+      'A `backtestId` must name a back-test that is done and ran this candidate (its `candidate`, or a value of its sweep), the policy in force then being the one in force now; otherwise a 409 (POLICY.BACKTEST_NOT_FOUND, POLICY.BACKTEST_NOT_DONE, POLICY.BACKTEST_OTHER_CANDIDATE) and nothing is adopted. A retry with the same Idempotency-Key answers the first adoption and adopts nothing more.',
+    ok: {
+      status: 200,
+      type: PolicyInForceView,
+      description: 'The policy now in force (on a retry: the one the first request adopted)',
+    },
     body: true,
+    conflict: true,
+    idempotent: true,
   })
-  adopt(@Body() body: AdoptPolicyDto, @CurrentPrincipal() p: Principal): Promise<PolicyInForceView> {
-    return this.policy.adopt(body, p);
+  adopt(
+    @Body() body: AdoptPolicyDto,
+    @CurrentPrincipal() p: Principal,
+    @IdempotencyKey() key?: string,
+  ): Promise<PolicyInForceView> {
+    return this.policy.adopt(body, p, key);
   }
 
   @Get('versions')

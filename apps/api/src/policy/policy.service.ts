@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '@retain/config';
-import { InvalidPolicyError, resolvePolicy, type RetainPolicy } from '@retain/domain';
+import { InvalidPolicyError, backtestedCandidateLabel, resolvePolicy, type RetainPolicy } from '@retain/domain';
 import {
   PolicyInForce,
   activeMonitoringPolicyVersions,
@@ -14,6 +14,8 @@ import {
   latestPolicyAdoption,
   listPolicyAdoptions,
   lockPolicyAdoptions,
+  policyAdoptionByKey,
+  readBacktest,
   type PolicyInForceState,
 } from '@retain/persistence';
 import type { Principal } from '../auth/api-key-store';
@@ -86,9 +88,12 @@ export class PolicyService {
    * Makes a candidate the policy in force, for every workflow started from now on (those
    * running keep theirs): checked like RETAIN_POLICY_FILE (resolvePolicy over the policy in
    * force; a bad setting is a 400 naming it, and nothing changes), versioned, stored and
-   * audit-logged with the back-test that justified it, in one transaction.
+   * audit-logged with the back-test that justified it, in one transaction. The back-test
+   * cited must be done and have run this very candidate (its settings, the version aside),
+   * else a 409 and nothing changes. With an Idempotency-Key, a retry finds the adoption the
+   * key made and answers it, adopting nothing more (docs/policy-lab.md, "Adopting a policy").
    */
-  async adopt(body: AdoptPolicyDto, by: Principal): Promise<PolicyInForceView> {
+  async adopt(body: AdoptPolicyDto, by: Principal, key?: string): Promise<PolicyInForceView> {
     const { version: given, ...settings } = body.policy;
     if (given !== undefined && (typeof given !== 'string' || given.trim() === ''))
       throw invalid(['policy.version: a non-empty string']);
@@ -97,6 +102,9 @@ export class PolicyService {
     const record = await this.db.transaction(async (em) => {
       // One adoption at a time, each over the newest before it (not over what this process last read).
       await lockPolicyAdoptions(em);
+      // A retry (the interceptor has checked the key was first used for this same request): its first answer.
+      const earlier = key ? await policyAdoptionByKey(em, by.id, key) : null;
+      if (earlier) return { record: earlier, retried: true };
       const before = this.policies.stateFor(await latestPolicyAdoption(em));
       let candidate: RetainPolicy;
       try {
@@ -105,6 +113,7 @@ export class PolicyService {
         if (error instanceof InvalidPolicyError) throw invalid(error.problems);
         throw error;
       }
+      const backtestCandidate = body.backtestId ? await this.backtested(em, body.backtestId, candidate) : null;
       const taken = new Set([
         ...(await listPolicyAdoptions(em)).map((a) => a.version),
         this.config.policy.version,
@@ -117,6 +126,7 @@ export class PolicyService {
         adoptedBy: by.id,
         reason,
         backtestId: body.backtestId ?? null,
+        idempotencyKey: key ?? null,
       });
       await appendAudit(em, [
         {
@@ -128,6 +138,7 @@ export class PolicyService {
           detail: {
             version,
             backtestId: adopted.backtestId,
+            ...(backtestCandidate ? { backtestCandidate } : {}),
             reason,
             replaces: before.policy.version,
             replacesSource: before.source,
@@ -136,10 +147,30 @@ export class PolicyService {
           at: adopted.adoptedAt,
         },
       ]);
-      return adopted;
+      return { record: adopted, retried: false };
     });
-    this.policies.adopted(record);
+    if (record.retried) return stateView(this.policies.stateFor(record.record));
+    this.policies.adopted(record.record);
     return stateView(await this.policies.state());
+  }
+
+  /**
+   * The label of the cited back-test's candidate that is `candidate` (resolved over the
+   * policy in force now, so a back-test run over an older policy in force does not match);
+   * a 409 when there is no such back-test, it is not done, or it ran no such candidate.
+   */
+  private async backtested(db: EntityManager, id: string, candidate: RetainPolicy): Promise<string> {
+    const row = await readBacktest(db, id);
+    if (!row) throw new ApiError('POLICY.BACKTEST_NOT_FOUND', `no back-test ${id}; nothing was adopted`);
+    if (row.status !== 'done')
+      throw new ApiError('POLICY.BACKTEST_NOT_DONE', `back-test ${id} is ${row.status}, not done; nothing was adopted`);
+    const label = backtestedCandidateLabel(row.policies, candidate);
+    if (!label)
+      throw new ApiError(
+        'POLICY.BACKTEST_OTHER_CANDIDATE',
+        `back-test ${id} did not run this candidate (it ran ${row.policies.candidates.map((c) => c.label).join(', ') || 'no candidate'}, over ${row.currentPolicyVersion}); back-test this one first; nothing was adopted`,
+      );
+    return label;
   }
 }
 

@@ -96,6 +96,15 @@ export const ERROR_CATALOGUE = {
   'BACKTEST.NO_SWEEP': { status: 404, title: 'The back-test has no threshold sweep to chart' },
   'BACKTEST.ENDED': { status: 409, title: 'The back-test has ended already (done, failed or cancelled)' },
   'POLICY.INVALID': { status: 400, title: 'The candidate policy is not valid' },
+  'POLICY.BACKTEST_NOT_FOUND': { status: 409, title: 'The back-test the adoption cites does not exist' },
+  'POLICY.BACKTEST_NOT_DONE': {
+    status: 409,
+    title: 'The back-test the adoption cites is not done (queued, running, failed or cancelled)',
+  },
+  'POLICY.BACKTEST_OTHER_CANDIDATE': {
+    status: 409,
+    title: 'The back-test the adoption cites did not run this candidate (nor any value of its sweep)',
+  },
   'METRICS.TOO_BROAD': {
     status: 400,
     title: 'The metrics request reads more rows than one request may; narrow the period or filter it',

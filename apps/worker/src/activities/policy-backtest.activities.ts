@@ -7,12 +7,15 @@ import { AppConfig } from '@retain/config';
 import {
   addAccountToTally,
   addDays,
+  backtestReport,
   emptyTally,
   type BacktestPolicies,
   type BacktestTally,
   type RetainPolicy,
+  type ThresholdSweep,
 } from '@retain/domain';
 import {
+  BACKTEST_FINAL_STATUSES,
   countBacktestAccounts,
   finishBacktest,
   markBacktestRunning,
@@ -159,15 +162,29 @@ export class PolicyBacktestActivities implements Activities {
   };
 
   readonly finishBacktest: Activities['finishBacktest'] = async (f) => {
+    const report = f.report ?? (f.status === 'done' ? await this.reportOfRecordedTally(f.backtestId) : undefined);
     await finishBacktest(this.db, {
       id: f.backtestId,
       status: f.status,
-      ...(f.report !== undefined ? { report: f.report } : {}),
+      ...(report !== undefined ? { report } : {}),
       error: f.error ?? null,
       at: new Date().toISOString(),
     });
     this.specs.delete(f.backtestId);
   };
+
+  /**
+   * The report of the tally recorded with the last page (none recorded: an empty book),
+   * computed here rather than in the workflow so it never travels through Temporal;
+   * undefined for a back-test that ended already (a retry: its first end stays).
+   */
+  private async reportOfRecordedTally(id: string) {
+    const row = await readBacktest(this.db, id);
+    if (!row) throw ApplicationFailure.nonRetryable(`no back-test ${id}`, BACKTEST_NOT_FOUND);
+    if (BACKTEST_FINAL_STATUSES.includes(row.status)) return undefined;
+    const sweep = (row.sweep as ThresholdSweep | null) ?? undefined;
+    return backtestReport(row.tally ?? emptyTally(), row.policies, row.period, sweep);
+  }
 
   private async spec(id: string): Promise<BacktestSpec> {
     const known = this.specs.get(id);

@@ -4,3 +4,4 @@ export * from './threshold-sweep';
 export * from './simulate';
 export * from './tally';
 export * from './planted-usage';
+export * from './backtested-candidate';

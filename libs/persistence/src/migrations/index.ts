@@ -23,6 +23,7 @@ import { MetricsRenewalRollups1797476400000 } from './202612170300-metrics-renew
 import { MetricsProgrammeRollups1797480000000 } from './202612170400-metrics-programme-rollups';
 import { PolicyBacktests1797483600000 } from './202612170500-policy-backtests';
 import { PolicyAdoptions1797487200000 } from './202612170600-policy-adoptions';
+import { PolicyAdoptionIdempotency1797490800000 } from './202612170700-policy-adoption-idempotency';
 import { AlertMetricsSegment1797552000000 } from './202612180000-alert-metrics-segment';
 import { PersonalNotificationChannels1797584400000 } from './202612180900-personal-notification-channels';
 
@@ -53,6 +54,7 @@ export const MIGRATIONS = [
   MetricsProgrammeRollups1797480000000,
   PolicyBacktests1797483600000,
   PolicyAdoptions1797487200000,
+  PolicyAdoptionIdempotency1797490800000,
   AlertMetricsSegment1797552000000,
   PersonalNotificationChannels1797584400000,
 ];

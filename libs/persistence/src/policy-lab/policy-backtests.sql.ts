@@ -137,6 +137,91 @@ export async function readBacktest(db: Queryable, id: string): Promise<BacktestR
   return rows[0] ? rowOf(rows[0]) : null;
 }
 
+/** A back-test as `GET /policy/backtests` lists it: no policies, tally or report. */
+export interface BacktestSummaryRow {
+  id: string;
+  requestedBy: string;
+  requestedAt: string;
+  currentPolicyVersion: string;
+  period: { from: string; to: string };
+  /** The candidates' labels and versions, in their order. */
+  candidates: Array<{ label: string; version: string }>;
+  sweep: unknown;
+  status: BacktestStatus;
+  accountsDone: number;
+  accountsTotal: number | null;
+  eventsRead: number;
+  pagesDone: number;
+  error: string | null;
+  updatedAt: string;
+  /** requested_at to the microsecond (UTC, `...ss.ffffffZ`): the keyset cursor's, so a row of the same millisecond is not skipped. */
+  requestedAtMicros: string;
+}
+
+export interface BacktestListFilter {
+  limit: number;
+  status?: BacktestStatus;
+  /** The last row of the page before (keyset): newer first, then id; requestedAt to the microsecond. */
+  after?: { requestedAt: string; id: string };
+}
+
+/**
+ * One page of back-tests, newest requested first (ties by id), `limit + 1` rows so the
+ * caller knows whether another page follows; the index on (requested_at DESC, id) serves
+ * the order and the keyset. The candidates' labels and versions are picked out of the
+ * stored policies in the database: the policies and the report stay there.
+ */
+export async function listBacktests(db: Queryable, f: BacktestListFilter): Promise<BacktestSummaryRow[]> {
+  const rows: Array<{
+    id: string;
+    requested_by: string;
+    requested_at: Date;
+    current_policy_version: string;
+    period_from: string;
+    period_to: string;
+    candidates: Array<{ label: string; version: string }>;
+    sweep: unknown;
+    status: BacktestStatus;
+    accounts_done: number;
+    accounts_total: number | null;
+    events_read: string;
+    pages_done: number;
+    error: string | null;
+    updated_at: Date;
+    requested_at_us: string;
+  }> = await db.query(
+    `SELECT id, requested_by, requested_at, current_policy_version,
+            to_char(requested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS requested_at_us,
+            to_char(period_from, 'YYYY-MM-DD') AS period_from, to_char(period_to, 'YYYY-MM-DD') AS period_to,
+            COALESCE((SELECT jsonb_agg(jsonb_build_object('label', c->>'label', 'version', c->'policy'->>'version') ORDER BY n)
+                        FROM jsonb_array_elements(policies->'candidates') WITH ORDINALITY AS e(c, n)), '[]'::jsonb) AS candidates,
+            sweep, status, accounts_done, accounts_total, events_read, pages_done, error, updated_at
+       FROM policy_backtests
+      WHERE ($1::text IS NULL OR status = $1)
+        AND ($2::timestamptz IS NULL OR requested_at < $2 OR (requested_at = $2 AND id > $3))
+      ORDER BY requested_at DESC, id
+      LIMIT $4`,
+    [f.status ?? null, f.after?.requestedAt ?? null, f.after?.id ?? null, f.limit + 1],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    requestedBy: r.requested_by,
+    requestedAt: r.requested_at.toISOString(),
+    currentPolicyVersion: r.current_policy_version,
+    period: { from: r.period_from, to: r.period_to },
+    candidates: r.candidates,
+    sweep: r.sweep,
+    status: r.status,
+    accountsDone: r.accounts_done,
+    accountsTotal: r.accounts_total,
+    eventsRead: Number(r.events_read),
+    pagesDone: r.pages_done,
+    error: r.error,
+    updatedAt: r.updated_at.toISOString(),
+    requestedAtMicros: r.requested_at_us,
+  }));
+}
+
 /** What the back-test's page activity needs (fixed at insert): its policies, period, sweep, and when it was requested. */
 export interface BacktestSpec {
   policies: BacktestPolicies;

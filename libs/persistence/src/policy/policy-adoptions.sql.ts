@@ -21,6 +21,8 @@ export interface NewPolicyAdoption {
   adoptedBy: string;
   reason: string;
   backtestId: string | null;
+  /** The Idempotency-Key of the request that adopts it (unique per caller), if it had one. */
+  idempotencyKey?: string | null;
 }
 
 interface Row {
@@ -57,11 +59,24 @@ export async function lockPolicyAdoptions(db: Queryable): Promise<void> {
 
 export async function insertPolicyAdoption(db: Queryable, a: NewPolicyAdoption): Promise<PolicyAdoptionRecord> {
   const rows: Row[] = await db.query(
-    `INSERT INTO policy_adoptions (version, policy, adopted_by, reason, backtest_id)
-     VALUES ($1, $2::jsonb, $3, $4, $5) RETURNING ${COLUMNS}`,
-    [a.version, JSON.stringify(a.policy), a.adoptedBy, a.reason, a.backtestId],
+    `INSERT INTO policy_adoptions (version, policy, adopted_by, reason, backtest_id, idempotency_key)
+     VALUES ($1, $2::jsonb, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
+    [a.version, JSON.stringify(a.policy), a.adoptedBy, a.reason, a.backtestId, a.idempotencyKey ?? null],
   );
   return toRecord(rows[0]!);
+}
+
+/** The adoption `adoptedBy` made with this Idempotency-Key, or null (a retried `PUT /policy` answers it). */
+export async function policyAdoptionByKey(
+  db: Queryable,
+  adoptedBy: string,
+  idempotencyKey: string,
+): Promise<PolicyAdoptionRecord | null> {
+  const rows: Row[] = await db.query(
+    `SELECT ${COLUMNS} FROM policy_adoptions WHERE adopted_by = $1 AND idempotency_key = $2`,
+    [adoptedBy, idempotencyKey],
+  );
+  return rows[0] ? toRecord(rows[0]) : null;
 }
 
 /** The newest adoption (the policy in force), or null when nothing was adopted. */

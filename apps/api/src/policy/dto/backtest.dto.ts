@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsObject, IsString, MaxLength } from 'class-validator';
-import { IsIsoCalendarDate, OptionalField } from '../../common/validators';
+import { IsIn, IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIsoCalendarDate, OptionalField, QueryInt } from '../../common/validators';
 
 /**
  * A back-test request (docs/policy-lab.md): the period and, optionally, a candidate (the
@@ -46,4 +46,26 @@ export class CancelBacktestDto {
   @IsString()
   @MaxLength(500)
   reason?: string;
+}
+
+/** `GET /policy/backtests`: a page of back-tests, newest first, optionally of one status. */
+export class ListBacktestsQuery {
+  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200 })
+  @IsOptional()
+  @QueryInt()
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: "The previous page's nextCursor" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  cursor?: string;
+
+  @ApiPropertyOptional({ enum: ['queued', 'running', 'done', 'failed', 'cancelled'] })
+  @IsOptional()
+  @IsIn(['queued', 'running', 'done', 'failed', 'cancelled'])
+  status?: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 }

@@ -52,3 +52,36 @@ export class BacktestView {
   @ApiPropertyOptional({ type: String, nullable: true, description: 'Why it failed' }) error!: string | null;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 }
+
+/** A back-test as the list shows it: its status, progress, period and candidates, without the report. */
+export class BacktestSummaryView {
+  @ApiProperty() id!: string;
+  @ApiProperty({ enum: ['queued', 'running', 'done', 'failed', 'cancelled'] }) status!: string;
+  @ApiProperty() requestedBy!: string;
+  @ApiProperty({ format: 'date-time' }) requestedAt!: string;
+  @ApiProperty({ example: { from: '2026-01-01', to: '2026-12-31' } }) period!: { from: string; to: string };
+  @ApiProperty({ description: 'The version of the policy in force the candidates are compared with' })
+  currentPolicyVersion!: string;
+  @ApiProperty({ type: [BacktestPolicyLabelView], description: "The candidates run beside 'current'" })
+  candidates!: BacktestPolicyLabelView[];
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'The sweep (path, from, to, step), if any',
+  })
+  sweep!: Record<string, unknown> | null;
+  @ApiProperty({ type: BacktestProgressView }) progress!: BacktestProgressView;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Why it failed' }) error!: string | null;
+  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+}
+
+export class BacktestPage {
+  @ApiProperty({ type: [BacktestSummaryView] }) items!: BacktestSummaryView[];
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Pass as ?cursor= for the next page; null on the last page',
+  })
+  nextCursor!: string | null;
+}
