@@ -170,7 +170,7 @@ describe('the web app in a real browser', () => {
       if (m.type() === 'error') consoleErrors.push(m.text());
     });
     page.on('pageerror', (err) => consoleErrors.push(String(err)));
-  }, 240_000);
+  }, 900_000); // apt-get may install chromium first
 
   afterAll(async () => {
     await browser?.close();
