@@ -46,6 +46,10 @@ describe('the web app in a real browser', () => {
     return res.body;
   };
   const rest = (path: string, key = keys['mgr-w']!) => stack.request('GET', path, { key });
+  /** GETs `path` as the manager until `until` holds: the read model catches up with a change a moment after it. */
+  const restWhen = (path: string, until: (body: any) => boolean, what: string) =>
+    stack.readWhen(path, keys['mgr-w']!, until, what);
+  const concessionOf = (body: any, id: string) => body.concessions.find((c: { id: string }) => c.id === id);
   const shot = async (name: string) => {
     await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
   };
@@ -288,17 +292,20 @@ describe('the web app in a real browser', () => {
 
     await within.getByRole('button', { name: 'Approve' }).click();
     await within.getByText('approved', { exact: true }).waitFor();
-    const after = (await rest(`/saves/${e(saveId)}`)).body.concessions;
-    const byId = (id: string) => after.find((c: { id: string }) => c.id === id);
-    expect(byId(concessions.within!)).toMatchObject({ state: 'approved' });
-    expect(byId(concessions.within!).chain.at(-1)).toMatchObject({ action: 'approved', by: 'mgr-w' });
+    const after = await restWhen(
+      `/saves/${e(saveId)}`,
+      (b) => concessionOf(b, concessions.within!).state !== 'pending',
+      'the approval in the read model',
+    );
+    expect(concessionOf(after, concessions.within!)).toMatchObject({ state: 'approved' });
+    expect(concessionOf(after, concessions.within!).chain.at(-1)).toMatchObject({ action: 'approved', by: 'mgr-w' });
     // Beyond his authority the api refuses him too, and the concession still waits for a director.
     const refused = await stack.request('POST', `/saves/${e(saveId)}/concessions/${concessions.beyond}/approve`, {
       key: keys['mgr-w'],
       body: {},
     });
     expect([refused.status, refused.body.code]).toEqual([403, 'SAVE.CONCESSION_BEYOND_AUTHORITY']);
-    expect(byId(concessions.beyond!)).toMatchObject({ state: 'pending', requiredRole: 'director' });
+    expect(concessionOf(after, concessions.beyond!)).toMatchObject({ state: 'pending', requiredRole: 'director' });
   });
 
   it('changes a remediation plan item state, the api asking for evidence first', async () => {
@@ -312,9 +319,29 @@ describe('the web app in a real browser', () => {
     await item.getByLabel('Evidence').fill('Ticket replies within a day since Monday');
     await item.getByRole('button', { name: 'Change state' }).click();
     await item.locator('.pill-done').waitFor();
-    expect((await rest(`/saves/${e(saveId)}`)).body.planItems[0]).toMatchObject({
+    const done = await restWhen(`/saves/${e(saveId)}`, (b) => b.planItems[0].state === 'done', 'the plan item done');
+    expect(done.planItems[0]).toMatchObject({
       state: 'done',
       evidence: 'Ticket replies within a day since Monday',
+    });
+  });
+
+  it('logs a conversation on the save', async () => {
+    const form = page.getByRole('form', { name: 'Log a conversation' });
+    await form.getByLabel('Stage').selectOption('listen');
+    await form.getByLabel('Result').fill('They need faster ticket replies before the renewal');
+    await form.getByRole('button', { name: 'Log conversation' }).click();
+    await page.getByText('They need faster ticket replies before the renewal').waitFor();
+    const logged = await stack.readWhen(
+      `/saves/${e(saveId)}`,
+      keys['mgr-w']!,
+      (b) => b.conversations.length > 0,
+      'the conversation in the read model',
+    );
+    expect(logged.conversations.at(-1)).toMatchObject({
+      by: 'mgr-w',
+      stage: 'listen',
+      result: 'They need faster ticket replies before the renewal',
     });
   });
 
@@ -332,10 +359,12 @@ describe('the web app in a real browser', () => {
     const problem = stale.getByRole('alert');
     await problem.waitFor();
     expect(await problem.textContent()).toMatch(/409|SAVE\.ALREADY_DECIDED/);
-    const c = (await rest(`/saves/${e(saveId)}`)).body.concessions.find(
-      (x: { id: string }) => x.id === concessions.stale,
+    const after = await restWhen(
+      `/saves/${e(saveId)}`,
+      (b) => concessionOf(b, concessions.stale!).state !== 'pending',
+      'the rejection in the read model',
     );
-    expect(c.state).toBe('rejected');
+    expect(concessionOf(after, concessions.stale!)).toMatchObject({ state: 'rejected' });
   });
 
   it('completes a renewal task from the renewal page', async () => {
@@ -350,8 +379,9 @@ describe('the web app in a real browser', () => {
     await accessible('renewal');
     await task.getByRole('button', { name: 'Complete task' }).click();
     await task.waitFor({ state: 'detached' });
-    const done = (await rest(`/renewals/${e(renewalId)}`)).body.tasks.find((t: { id: string }) => t.id === taskId);
-    expect(done).toMatchObject({ state: 'done', completedBy: 'mgr-w' });
+    const taskOf = (b: any) => b.tasks.find((t: { id: string }) => t.id === taskId);
+    const after = await restWhen(`/renewals/${e(renewalId)}`, (b) => taskOf(b).state !== 'open', 'the task done');
+    expect(taskOf(after)).toMatchObject({ state: 'done', completedBy: 'mgr-w' });
   });
 
   it('acknowledges an alert by keyboard and the badge drops', async () => {
@@ -377,9 +407,12 @@ describe('the web app in a real browser', () => {
         .getByTestId('alerts-badge')
         .filter({ hasText: String(before - 1) })
         .waitFor();
-    const alert = (await rest(`/alerts?state=acknowledged&limit=100`)).body.items.find(
-      (a: { id: string }) => a.id === alertId,
+    const acknowledged = await restWhen(
+      '/alerts?state=acknowledged&limit=100',
+      (b) => b.items.some((a: { id: string }) => a.id === alertId),
+      'the alert acknowledged',
     );
+    const alert = acknowledged.items.find((a: { id: string }) => a.id === alertId);
     expect(alert).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'mgr-w' });
     expect((await rest('/alerts?state=open&limit=100')).body.items.length).toBe(before - 1);
     // Its notifications are marked read with it: the unread badge is the api's count.

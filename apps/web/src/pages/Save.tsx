@@ -4,7 +4,7 @@ import { Empty, Loading, Pill, ProblemBanner, Section } from '../components';
 import { enc, post } from '../lib/api';
 import { day, label, mayDecideConcession, money } from '../lib/format';
 import { useAction, useGet } from '../lib/hooks';
-import type { Concession, Debrief, Me, PlanItem, PlanItemState, SaveState } from '../lib/types';
+import type { Concession, Conversation, Debrief, Me, PlanItem, PlanItemState, SaveState } from '../lib/types';
 import { useSession } from '../session';
 
 const PLAN_STATES: PlanItemState[] = ['in_progress', 'blocked', 'done', 'verified_by_customer'];
@@ -16,10 +16,16 @@ export function SavePage() {
   const { me } = useSession();
   const save = useGet<SaveState>(`/saves/${enc(id)}`);
   const debrief = useGet<Debrief>(save.data?.outcome ? `/saves/${enc(id)}/debrief` : null);
+  // Conversations logged here, as the api answered, until the save's view has them.
+  const [logged, setLogged] = useState<Conversation[]>([]);
   if (save.problem) return <ProblemBanner problem={save.problem} />;
   if (!save.data) return <Loading what="the save" />;
   const s = save.data;
   const t = s.triage;
+  const conversations = [
+    ...s.conversations,
+    ...logged.filter((l) => !s.conversations.some((c) => c.at === l.at && c.by === l.by)),
+  ];
   return (
     <>
       <p className="crumbs">
@@ -158,11 +164,11 @@ export function SavePage() {
       </Section>
 
       <Section title="Conversation log">
-        {s.conversations.length === 0 ? (
+        {conversations.length === 0 ? (
           <Empty>No conversation logged.</Empty>
         ) : (
           <ol className="log">
-            {s.conversations.map((c, i) => (
+            {conversations.map((c, i) => (
               <li key={i}>
                 <time dateTime={c.at}>{day(c.at)}</time> {c.by}, {label(c.stage)}: {c.result}
                 {c.refused ? ' (refused)' : ''}
@@ -170,6 +176,9 @@ export function SavePage() {
             ))}
           </ol>
         )}
+        {me && WORKERS.has(me.role) && s.status === 'active' ? (
+          <ConversationForm saveId={s.saveId} onLogged={(c) => setLogged((l) => [...l, c])} />
+        ) : null}
       </Section>
 
       <Section title="Outcome and debrief">
@@ -352,5 +361,57 @@ function PlanItemRow({
       ) : null}
       <ProblemBanner problem={action.problem} />
     </li>
+  );
+}
+
+const STAGES = ['open_with_honesty', 'listen', 'acknowledge', 'propose_plan', 'reciprocal_commitment', 'get_to_truth'];
+
+/** Logs a save conversation (POST /saves/{id}/conversations): its stage of the conversation framework and the result. */
+function ConversationForm({ saveId, onLogged }: { saveId: string; onLogged: (c: Conversation) => void }) {
+  const action = useAction();
+  const [stage, setStage] = useState(STAGES[0]!);
+  const [result, setResult] = useState('');
+  const [refused, setRefused] = useState(false);
+  return (
+    <form
+      className="actions"
+      aria-label="Log a conversation"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void action
+          .run(async () =>
+            onLogged(
+              await post<Conversation>(`/saves/${enc(saveId)}/conversations`, {
+                stage,
+                result: result.trim(),
+                refused,
+              }),
+            ),
+          )
+          .then((ok) => ok && setResult(''));
+      }}
+    >
+      <label>
+        Stage
+        <select value={stage} onChange={(e) => setStage(e.target.value)}>
+          {STAGES.map((st) => (
+            <option key={st} value={st}>
+              {label(st)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Result
+        <input required value={result} onChange={(e) => setResult(e.target.value)} />
+      </label>
+      <label className="check">
+        <input type="checkbox" checked={refused} onChange={(e) => setRefused(e.target.checked)} /> Customer refused
+      </label>
+      <button type="submit" disabled={action.busy || !result.trim()}>
+        Log conversation
+      </button>
+      <ProblemBanner problem={action.problem} />
+    </form>
   );
 }
