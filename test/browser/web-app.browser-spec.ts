@@ -345,6 +345,33 @@ describe('the web app in a real browser', () => {
     });
   });
 
+  it('escalates the save to an executive and marks the protocol steps in order', async () => {
+    await page.getByText('Escalate to an executive').click();
+    const form = page.getByRole('form', { name: 'Executive brief' });
+    for (const [field, text] of [
+      ['History with the customer', 'Customer since 2021, two renewals'],
+      ['The issues', 'Ticket replies take a week'],
+      ['The plan so far', 'Fast fix on support'],
+      ['What the executive should achieve', 'Commitment to the 2-year renewal'],
+      ['Talking points', 'Support plan, roadmap'],
+      ['Timing', 'This week'],
+    ] as const)
+      await form.getByLabel(field).fill(text);
+    await form.getByRole('button', { name: 'Start escalation' }).click();
+    const steps = page.getByTestId('escalation-steps');
+    await steps.waitFor();
+    const started = await restWhen(`/saves/${e(saveId)}`, (b) => b.escalation !== null, 'the escalation');
+    const next = started.escalation.steps.find((x: { completedAt: string | null }) => !x.completedAt).step as string;
+    await page.getByRole('button', { name: `Mark ${next.replace(/_/g, ' ')} done` }).click();
+    const marked = await restWhen(
+      `/saves/${e(saveId)}`,
+      (b) => !!b.escalation.steps.find((x: { step: string }) => x.step === next).completedAt,
+      `the ${next} step done`,
+    );
+    expect(marked.escalation.steps.find((x: { step: string }) => x.step === next)).toMatchObject({ by: 'mgr-w' });
+    await accessible('save with its escalation');
+  });
+
   it('shows the api problem when a decision is refused (a concession decided meanwhile)', async () => {
     const stale = page.getByTestId(`concession-${concessions.stale}`);
     await stale.getByRole('button', { name: 'Approve' }).waitFor();

@@ -223,7 +223,8 @@ export interface SaveState {
     startedAt: string;
     startedBy: string;
     executiveId: string | null;
-    steps: Array<{ step?: string; at?: string; by?: string; [k: string]: unknown }>;
+    overrideReason: string | null;
+    steps: EscalationStep[];
   } | null;
   outcome: SaveOutcome | null;
   updatedAt: string;
@@ -339,4 +340,13 @@ export interface Backtest {
   candidates: Array<{ label: string; version: string }>;
   report?: Record<string, unknown> | null;
   error?: string | null;
+}
+
+export interface EscalationStep {
+  step: string;
+  dueAt: string;
+  completedAt: string | null;
+  by: string | null;
+  note: string | null;
+  escalatedAt: string | null;
 }

@@ -4,7 +4,16 @@ import { Empty, Loading, Pill, ProblemBanner, Section } from '../components';
 import { enc, post } from '../lib/api';
 import { day, label, mayDecideConcession, money } from '../lib/format';
 import { useAction, useGet } from '../lib/hooks';
-import type { Concession, Conversation, Debrief, Me, PlanItem, PlanItemState, SaveState } from '../lib/types';
+import type {
+  Concession,
+  Conversation,
+  Debrief,
+  EscalationStep,
+  Me,
+  PlanItem,
+  PlanItemState,
+  SaveState,
+} from '../lib/types';
 import { useSession } from '../session';
 
 const PLAN_STATES: PlanItemState[] = ['in_progress', 'blocked', 'done', 'verified_by_customer'];
@@ -142,25 +151,7 @@ export function SavePage() {
       </Section>
 
       <Section title="Escalation protocol">
-        {s.escalation ? (
-          <>
-            <p>
-              Started {day(s.escalation.startedAt)} by {s.escalation.startedBy}
-              {s.escalation.executiveId ? `, executive ${s.escalation.executiveId}` : ''}.
-            </p>
-            <ol>
-              {s.escalation.steps.map((st, i) => (
-                <li key={i}>
-                  {label(typeof st.step === 'string' ? st.step : `step ${i + 1}`)}
-                  {st.at ? ` — ${day(st.at)}` : ''}
-                  {st.by ? ` by ${st.by}` : ''}
-                </li>
-              ))}
-            </ol>
-          </>
-        ) : (
-          <Empty>Not escalated to an executive.</Empty>
-        )}
+        <Escalation save={s} me={me} onChange={save.reload} />
       </Section>
 
       <Section title="Conversation log">
@@ -413,5 +404,133 @@ function ConversationForm({ saveId, onLogged }: { saveId: string; onLogged: (c: 
       </button>
       <ProblemBanner problem={action.problem} />
     </form>
+  );
+}
+
+const BRIEF = [
+  ['history', 'History with the customer'],
+  ['issues', 'The issues'],
+  ['plan', 'The plan so far'],
+  ['objective', 'What the executive should achieve'],
+  ['talkingPoints', 'Talking points'],
+  ['timing', 'Timing'],
+] as const;
+
+/**
+ * The executive escalation protocol (§4.8): its steps in order with their due dates, the
+ * next one marked done here; before it starts, a form with the executive brief.
+ */
+function Escalation({ save: s, me, onChange }: { save: SaveState; me: Me | null; onChange: () => void }) {
+  const action = useAction();
+  // Steps marked done here, until the save's view has them.
+  const [doneHere, setDoneHere] = useState<Record<string, string>>({});
+  const [brief, setBrief] = useState<Record<string, string>>({});
+  const [overrideReason, setOverrideReason] = useState('');
+  // The escalation as the api answered its start here, until the save's view has it.
+  const [started, setStarted] = useState<SaveState['escalation']>(null);
+  const mayWork = !!me && WORKERS.has(me.role) && s.status === 'active';
+  const esc = s.escalation ?? started;
+  if (!esc) {
+    if (!mayWork) return <Empty>Not escalated to an executive.</Empty>;
+    return (
+      <>
+        <Empty>Not escalated to an executive.</Empty>
+        <details>
+          <summary>Escalate to an executive</summary>
+          <form
+            className="brief"
+            aria-label="Executive brief"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void action
+                .run(async () =>
+                  setStarted(
+                    await post<NonNullable<SaveState['escalation']>>(`/saves/${enc(s.saveId)}/escalation`, {
+                      brief: Object.fromEntries(BRIEF.map(([k]) => [k, (brief[k] ?? '').trim()])),
+                      ...(overrideReason.trim() ? { overrideReason: overrideReason.trim() } : {}),
+                    }),
+                  ),
+                )
+                .then((ok) => ok && onChange());
+            }}
+          >
+            {BRIEF.map(([k, text]) => (
+              <label key={k}>
+                {text}
+                <textarea
+                  required
+                  rows={2}
+                  value={brief[k] ?? ''}
+                  onChange={(e) => setBrief({ ...brief, [k]: e.target.value })}
+                />
+              </label>
+            ))}
+            <label>
+              Override reason (when the account does not meet the criteria)
+              <input value={overrideReason} onChange={(e) => setOverrideReason(e.target.value)} />
+            </label>
+            <button type="submit" disabled={action.busy}>
+              Start escalation
+            </button>
+          </form>
+        </details>
+        <ProblemBanner problem={action.problem} />
+      </>
+    );
+  }
+  const steps: EscalationStep[] = esc.steps.map((st) =>
+    doneHere[st.step] && !st.completedAt ? { ...st, completedAt: doneHere[st.step]!, by: me?.id ?? null } : st,
+  );
+  const next = steps.find((st) => !st.completedAt);
+  return (
+    <>
+      <p>
+        Started {day(esc.startedAt)} by {esc.startedBy}
+        {esc.executiveId ? `, executive ${esc.executiveId}` : ''}
+        {esc.overrideReason ? ` (override: ${esc.overrideReason})` : ''}.
+      </p>
+      <table className="list" data-testid="escalation-steps">
+        <caption>Steps, in order</caption>
+        <thead>
+          <tr>
+            <th scope="col">Step</th>
+            <th scope="col">Due</th>
+            <th scope="col">Done</th>
+          </tr>
+        </thead>
+        <tbody>
+          {steps.map((st) => (
+            <tr key={st.step}>
+              <th scope="row">{label(st.step)}</th>
+              <td className={!st.completedAt && st.escalatedAt ? 'overdue' : ''}>{day(st.dueAt)}</td>
+              <td>
+                {st.completedAt
+                  ? `${day(st.completedAt)}${st.by ? ` by ${st.by}` : ''}${st.note ? `: ${st.note}` : ''}`
+                  : '—'}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {next && mayWork ? (
+        <button
+          type="button"
+          disabled={action.busy}
+          onClick={() =>
+            void action
+              .run(() => post(`/saves/${enc(s.saveId)}/escalation/steps/${enc(next.step)}`, {}))
+              .then((ok) => {
+                if (ok) {
+                  setDoneHere((d) => ({ ...d, [next.step]: new Date().toISOString() }));
+                  onChange();
+                }
+              })
+          }
+        >
+          Mark {label(next.step)} done
+        </button>
+      ) : null}
+      <ProblemBanner problem={action.problem} />
+    </>
   );
 }
