@@ -473,6 +473,34 @@ describe('the web app in a real browser', () => {
     await accessible('metrics');
   });
 
+  it("writes a lost save's debrief", async () => {
+    const lostId = `save:acc-web-3:${renewalDate}`;
+    await must(
+      'outcome',
+      stack.request('POST', `/saves/${e(lostId)}/outcome`, {
+        key: keys['csm-w'],
+        body: { result: 'lost', kind: 'lost', reason: 'Budget gone', competitor: 'Rival' },
+      }),
+    );
+    await stack.readWhen(`/saves/${e(lostId)}`, keys['mgr-w']!, (b) => b.outcome !== null, 'the lost save');
+    await page.goto(`${stack.baseUrl}/app/saves/${e(lostId)}`);
+    const form = page.getByRole('form', { name: 'Debrief' });
+    await form.getByLabel('The real reasons').fill('Their budget moved to a platform project');
+    await form.getByLabel('What to change').fill('Ask about budget at T-90');
+    await form.getByRole('button', { name: 'Save debrief' }).click();
+    await page.getByText(/last written by mgr-w/).waitFor();
+    const debrief = await restWhen(
+      `/saves/${e(lostId)}/debrief`,
+      (b) => b.answers.realReasons !== undefined,
+      'the debrief answers',
+    );
+    expect(debrief.answers).toMatchObject({
+      realReasons: 'Their budget moved to a platform project',
+      whatToChange: 'Ask about budget at T-90',
+    });
+    await accessible('lost save with its debrief');
+  });
+
   it('shows the first page of a pipeline of 10,000 saves (time printed, not asserted)', async () => {
     // 10,000 saves of the manager's team, each row carrying a real save's state (as bench/managers-list.mjs generates them).
     const n = 10_000;

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { Empty, Loading, Pill, ProblemBanner, Section } from '../components';
-import { enc, post } from '../lib/api';
+import { enc, post, request } from '../lib/api';
 import { day, label, mayDecideConcession, money } from '../lib/format';
 import { useAction, useGet } from '../lib/hooks';
 import type {
@@ -183,22 +183,7 @@ export function SavePage() {
         ) : (
           <Empty>Still open.</Empty>
         )}
-        {debrief.data ? (
-          <>
-            <p>
-              Debrief {debrief.data.open ? 'open' : 'closed'}
-              {debrief.data.updatedBy ? `, last by ${debrief.data.updatedBy}` : ''}.
-            </p>
-            <dl className="facts">
-              {Object.entries(debrief.data.answers).map(([k, v]) => (
-                <div key={k}>
-                  <dt>{label(k)}</dt>
-                  <dd>{typeof v === 'string' ? v : JSON.stringify(v)}</dd>
-                </div>
-              ))}
-            </dl>
-          </>
-        ) : null}
+        {debrief.data ? <DebriefView saveId={s.saveId} debrief={debrief.data} me={me} /> : null}
       </Section>
     </>
   );
@@ -530,6 +515,71 @@ function Escalation({ save: s, me, onChange }: { save: SaveState; me: Me | null;
           Mark {label(next.step)} done
         </button>
       ) : null}
+      <ProblemBanner problem={action.problem} />
+    </>
+  );
+}
+
+const DEBRIEF = [
+  ['realReasons', 'The real reasons'],
+  ['whenLost', 'When it was lost'],
+  ['missedSignals', 'Signals missed'],
+  ['couldHaveSaved', 'What could have saved it'],
+  ['pattern', 'A pattern?'],
+  ['whatToChange', 'What to change'],
+] as const;
+
+/** The save's debrief (GET and PUT /saves/{id}/debrief): its answers, written here while it is open. */
+function DebriefView({ saveId, debrief, me }: { saveId: string; debrief: Debrief; me: Me | null }) {
+  const action = useAction();
+  const [current, setCurrent] = useState(debrief);
+  const [answers, setAnswers] = useState<Record<string, string>>(() =>
+    Object.fromEntries(DEBRIEF.map(([k]) => [k, typeof debrief.answers[k] === 'string' ? debrief.answers[k] : ''])),
+  );
+  const mayWrite = current.open && !!me && WORKERS.has(me.role);
+  return (
+    <>
+      <p>
+        Debrief {current.open ? 'open' : 'closed'}
+        {current.updatedBy ? `, last written by ${current.updatedBy} ${day(current.updatedAt)}` : ''}.
+      </p>
+      {mayWrite ? (
+        <form
+          className="brief"
+          aria-label="Debrief"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const body: Record<string, string> = {};
+            for (const [k, v] of Object.entries(answers)) if (v.trim()) body[k] = v.trim();
+            void action.run(async () =>
+              setCurrent(await request<Debrief>('PUT', `/saves/${enc(saveId)}/debrief`, body)),
+            );
+          }}
+        >
+          {DEBRIEF.map(([k, text]) => (
+            <label key={k}>
+              {text}
+              <textarea
+                rows={2}
+                value={answers[k] ?? ''}
+                onChange={(e) => setAnswers({ ...answers, [k]: e.target.value })}
+              />
+            </label>
+          ))}
+          <button type="submit" disabled={action.busy}>
+            Save debrief
+          </button>
+        </form>
+      ) : (
+        <dl className="facts">
+          {DEBRIEF.filter(([k]) => typeof current.answers[k] === 'string').map(([k, text]) => (
+            <div key={k}>
+              <dt>{text}</dt>
+              <dd>{String(current.answers[k])}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
       <ProblemBanner problem={action.problem} />
     </>
   );
