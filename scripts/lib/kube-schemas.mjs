@@ -72,7 +72,10 @@ export function schemasFromSwagger(swagger) {
   /** @type {Record<string, Schema>} */
   const defs = {};
   for (const [name, def] of Object.entries(swagger.definitions))
-    defs[name] = name === QUANTITY ? { description: def.description, oneOf: [{ type: 'string' }, { type: 'number' }] } : strictSchema(def);
+    defs[name] =
+      name === QUANTITY
+        ? { description: def.description, oneOf: [{ type: 'string' }, { type: 'number' }] }
+        : strictSchema(def);
   const out = new Map();
   for (const [name, def] of Object.entries(defs)) {
     const gvks = /** @type {Array<{ group: string, version: string, kind: string }> | undefined} */ (

@@ -5,7 +5,7 @@
 // build under ~/.cache/retain, else build it from the Go module proxy, once.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { ProvisioningError, cacheDir, ensureDir, log, repoRoot, run, which } from './common.mjs';
 import { writeKubeSchemas } from './kube-schemas.mjs';
@@ -68,22 +68,38 @@ export const ensureHelm = () => ensureGoInstalled('helm', 'helm.sh/helm/v3/cmd/h
 
 /** @returns {Promise<string>} absolute path of a `kubeconform` executable */
 export const ensureKubeconform = () =>
-  ensureGoInstalled('kubeconform', 'github.com/yannh/kubeconform/cmd/kubeconform', KUBECONFORM_VERSION, 'KUBECONFORM_PATH');
+  ensureGoInstalled(
+    'kubeconform',
+    'github.com/yannh/kubeconform/cmd/kubeconform',
+    KUBECONFORM_VERSION,
+    'KUBECONFORM_PATH',
+  );
 
 /**
  * The directory of a Go module's source, downloaded through the module proxy (and Go's cache).
  * @param {string} go @param {string} module @param {string} version
+ * @returns {Promise<string>}
  */
 function moduleDir(go, module, version) {
-  const r = spawnSync(go, ['mod', 'download', '-json', `${module}@${version}`], {
-    encoding: 'utf8',
-    env: { ...process.env, GOFLAGS: '-mod=mod' },
-    maxBuffer: 1 << 20,
+  return new Promise((resolve, reject) => {
+    execFile(
+      go,
+      ['mod', 'download', '-json', `${module}@${version}`],
+      { encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=mod' }, maxBuffer: 1 << 20 },
+      (error, stdout, stderr) => {
+        /** @type {{ Dir?: string, Error?: string }} */
+        let info = {};
+        try {
+          info = JSON.parse(stdout);
+        } catch {
+          /* no JSON: the error says why */
+        }
+        if (error || !info.Dir)
+          reject(new ProvisioningError(`go mod download ${module}@${version} failed: ${info.Error ?? stderr}`));
+        else resolve(info.Dir);
+      },
+    );
   });
-  const info = r.stdout ? JSON.parse(r.stdout) : {};
-  if (r.status !== 0 || !info.Dir)
-    throw new ProvisioningError(`go mod download ${module}@${version} failed: ${info.Error ?? r.stderr}`);
-  return /** @type {string} */ (info.Dir);
 }
 
 /**
@@ -105,10 +121,13 @@ export async function ensureKubeSchemas() {
   if (existsSync(dir)) return dir;
   const go = goOrFail('kube-schemas');
   const started = Date.now();
-  log('kube-schemas', `downloading k8s.io/kubernetes@${KUBERNETES_VERSION} (its OpenAPI document, ~20 MB, first run only)`);
-  const kubernetes = moduleDir(go, 'k8s.io/kubernetes', KUBERNETES_VERSION);
+  log(
+    'kube-schemas',
+    `downloading k8s.io/kubernetes@${KUBERNETES_VERSION} (its OpenAPI document, ~20 MB, first run only)`,
+  );
+  const kubernetes = await moduleDir(go, 'k8s.io/kubernetes', KUBERNETES_VERSION);
   log('kube-schemas', `downloading github.com/kedacore/keda/v2@${KEDA_VERSION} (its CRDs)`);
-  const keda = moduleDir(go, 'github.com/kedacore/keda/v2', KEDA_VERSION);
+  const keda = await moduleDir(go, 'github.com/kedacore/keda/v2', KEDA_VERSION);
   // Into a temporary directory first: an interrupted run leaves nothing that looks complete.
   const partial = `${dir}.partial`;
   rmSync(partial, { recursive: true, force: true });
