@@ -86,6 +86,18 @@ export function render(valuesFiles: string[] = [], set: Record<string, string> =
   };
 }
 
+/** `helm lint --strict` of the chart with these values: its exit status and output. */
+export function lint(
+  valuesFiles: string[] = [],
+  set: Record<string, string> = {},
+): { status: number | null; output: string } {
+  const args = ['lint', '--strict', chartDir, '--kube-version', KUBERNETES_VERSION];
+  for (const f of valuesFiles) args.push('--values', join(chartDir, f));
+  for (const [k, v] of Object.entries(set)) args.push('--set-string', `${k}=${v}`);
+  const r = spawnSync(helmPath(), args, { encoding: 'utf8' });
+  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
 /** `helm template`'s error for these values, or undefined when it renders. */
 export function renderError(valuesFiles: string[], set: Record<string, string> = {}): string | undefined {
   try {

@@ -8,6 +8,7 @@ import {
   containerEnv,
   containerEnvNames,
   kubeconform,
+  lint,
   podSpec,
   render,
   renderError,
@@ -89,6 +90,11 @@ describe.each(cases)('the Helm chart with $name', (c) => {
     expect(result.problems.filter((p) => p.status !== 'statusValid')).toEqual([]);
     expect(result.summary).toEqual({ valid: r.objects.length, invalid: 0, errors: 0, skipped: 0 });
     expect(result.status).toBe(0);
+  });
+
+  it('passes helm lint --strict', () => {
+    const result = lint(c.files, c.set);
+    expect([result.status, result.output.match(/\[(WARNING|ERROR)\].*/g)]).toEqual([0, null]);
   });
 
   it('probes /health on the ports the configuration listens on', () => {
