@@ -98,8 +98,10 @@ export interface AlertRule {
 export interface EvaluationFacts {
   /** The usage snapshots up to now outside the account's seasonal usage windows, oldest first, and their instants. */
   usage?: { samples: UsageSample[]; ats: number[] };
-  /** The rules already evaluated in it and what they gave. */
-  results: Map<AlertRuleId, TriggeredAlert | null>;
+  /** The usage drop's result once evaluated in it (undefined before). */
+  usageDrop?: TriggeredAlert | null;
+  /** What each rule evaluated in it gave, by its position in the rules evaluated (evaluateEnabledRules). */
+  results: Array<TriggeredAlert | null>;
 }
 
 /** The snapshots the usage rules measure at `now`: those up to now outside the account's seasonal usage windows. */
@@ -382,9 +384,7 @@ const usageRules: AlertRule[] = [
     settings: (p) => p.earlyWarning.usage.slightDip,
     thresholdText: (p) => `${p.earlyWarning.usage.slightDip.dropPct}% drop, below the segment's usage-drop threshold`,
     outranked: (state, now, p, a, facts) =>
-      (facts?.results.has('usage_drop')
-        ? facts.results.get('usage_drop')
-        : usageRules[0]!.evaluate(state, now, p, a, facts)) !== null,
+      (facts?.usageDrop !== undefined ? facts.usageDrop : usageRules[0]!.evaluate(state, now, p, a, facts)) !== null,
   }),
 ];
 
@@ -1286,16 +1286,55 @@ export function evaluateAlertRules(
   policy: RetainPolicy,
   account: EarlyWarningAccount,
 ): TriggeredAlert[] {
-  // A rule the policy does not name (one added after the policy a running workflow carries) is off.
-  const facts: EvaluationFacts = { results: new Map() };
+  return evaluateEnabledRules(state, now, policy, account, enabledAlertRules(policy), { results: [] });
+}
+
+/** The rules `policy` enables, in catalogue order. A rule the policy does not name (one added after the policy a running workflow carries) is off. */
+export function enabledAlertRules(policy: RetainPolicy): AlertRule[] {
+  return ALERT_RULES.filter((r) => policy.earlyWarning.rules[r.id]?.enabled === true);
+}
+
+/**
+ * evaluateAlertRules over `rules` (enabledAlertRules of the policy, worked out once by a
+ * caller that evaluates the same policy again and again), with `facts` the evaluation's
+ * own (a new one per evaluation; it receives every rule's result). `reuse`: the facts of
+ * an evaluation of the same state, instant and account under a policy whose settings
+ * agree with this one on everything but `earlyWarning.usage` (nonUsageRuleSettings):
+ * the rules outside the usage group read nothing else of the policy (a spec checks it),
+ * so their results are taken from it, and so are its measurable usage snapshots (they
+ * read the seasonal windows only); the usage rules are evaluated under this policy.
+ */
+export function evaluateEnabledRules(
+  state: AccountSignalState,
+  now: Date,
+  policy: RetainPolicy,
+  account: EarlyWarningAccount,
+  rules: readonly AlertRule[],
+  facts: EvaluationFacts,
+  reuse?: EvaluationFacts,
+): TriggeredAlert[] {
+  if (reuse?.usage) facts.usage = reuse.usage;
   const triggered: TriggeredAlert[] = [];
-  for (const r of ALERT_RULES) {
-    if (policy.earlyWarning.rules[r.id]?.enabled !== true) continue;
-    const a = r.evaluate(state, now, policy, account, facts);
-    facts.results.set(r.id, a);
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i]!;
+    // The same settings enable the same rules: position i of `reuse` is rule r.
+    const a =
+      reuse !== undefined && r.group !== 'usage' ? reuse.results[i]! : r.evaluate(state, now, policy, account, facts);
+    facts.results.push(a);
+    if (r.id === 'usage_drop') facts.usageDrop = a;
     if (a !== null) triggered.push(a);
   }
   return triggered;
+}
+
+/**
+ * Everything of the policy the rules outside the usage group read (and the usage rules'
+ * measurable snapshots, through the seasonal windows): `earlyWarning` but its `usage`
+ * section. Two policies with the same settings here evaluate those rules alike.
+ */
+export function nonUsageRuleSettings(policy: RetainPolicy): Omit<RetainPolicy['earlyWarning'], 'usage'> {
+  const { usage: _usage, ...rest } = policy.earlyWarning;
+  return rest;
 }
 
 /** The escalation in words: who, after how long (§5.2 template). */

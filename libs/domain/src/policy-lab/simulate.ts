@@ -1,6 +1,12 @@
 import { decideAlertOutcome, type AlertBookkeeping } from '../early-warning/alert-decision';
 import { ALERT_EVALUATION_INTERVAL_MS } from '../early-warning/alert-handling';
-import { evaluateAlertRules, type EarlyWarningAccount } from '../early-warning/alert-rules';
+import {
+  enabledAlertRules,
+  evaluateEnabledRules,
+  nonUsageRuleSettings,
+  type EarlyWarningAccount,
+  type EvaluationFacts,
+} from '../early-warning/alert-rules';
 import { validateEventPayload, type IntegrationEvent } from '../early-warning/event-catalogue';
 import {
   applyEvent,
@@ -127,6 +133,16 @@ export function replayAccountAlertsUnder(
     stateOf.push(k);
   }
   const signals: AccountSignalState[] = statePolicies.map(() => initialSignalState());
+  // The rules each policy enables, and the earlier policy of the pass (same signal state,
+  // same settings but the usage section's: nonUsageRuleSettings) whose evaluation gives
+  // this one's results of the rules outside the usage group, or -1.
+  const rulesOf = policies.map((policy) => enabledAlertRules(policy));
+  const ruleKeys = policies.map((policy) => JSON.stringify(nonUsageRuleSettings(policy)));
+  const reuseOf = policies.map((_, p) => {
+    for (let q = 0; q < p; q++) if (stateOf[q] === stateOf[p] && ruleKeys[q] === ruleKeys[p]) return q;
+    return -1;
+  });
+  const facts: EvaluationFacts[] = policies.map(() => ({ results: [] }));
   const books: AlertBookkeeping[] = policies.map(() => ({
     alertSeq: 0,
     lastByRule: {},
@@ -142,7 +158,18 @@ export function replayAccountAlertsUnder(
     const account = accountAt(at);
     for (let p = 0; p < policies.length; p++) {
       const policy = policies[p]!;
-      for (const triggered of evaluateAlertRules(signals[stateOf[p]!]!, now, policy, account)) {
+      // A new evaluation's facts (evaluateAlertRules makes them anew each time too).
+      const own: EvaluationFacts = (facts[p] = { results: [] });
+      const reuse = reuseOf[p]! >= 0 ? facts[reuseOf[p]!] : undefined;
+      for (const triggered of evaluateEnabledRules(
+        signals[stateOf[p]!]!,
+        now,
+        policy,
+        account,
+        rulesOf[p]!,
+        own,
+        reuse,
+      )) {
         const d = decideAlertOutcome(books[p]!, a.id, triggered, account, now, policy);
         books[p] = d.next;
         if (d.raised)

@@ -107,15 +107,17 @@ export function isValidTimeZone(timeZone: string): boolean {
  * both alone; formatToParts is slow, and a back-test asks for the same instants again
  * and again). Bounded: emptied when full.
  */
-const offsets = new Map<string, number>();
+const offsets = new Map<string, Map<number, number>>();
+let cachedOffsets = 0;
 const MAX_CACHED_OFFSETS = 10_000;
 
 /** Offset of `timeZone` from UTC at `instant`, in milliseconds (east positive). */
 function zoneOffsetMs(instant: number, timeZone: string): number {
   if (timeZone === 'UTC') return 0;
   const second = Math.floor(instant / 1000);
-  const key = `${timeZone}@${second}`;
-  const cached = offsets.get(key);
+  // Keyed by zone, then by second (no key text to build and hash at every call).
+  let zone = offsets.get(timeZone);
+  const cached = zone?.get(second);
   if (cached !== undefined) return cached;
   const parts: Record<string, number> = {};
   for (const p of formatterFor(timeZone).formatToParts(new Date(instant))) {
@@ -123,8 +125,14 @@ function zoneOffsetMs(instant: number, timeZone: string): number {
   }
   const asUtc = Date.UTC(parts.year!, parts.month! - 1, parts.day, parts.hour, parts.minute, parts.second);
   const offset = asUtc - second * 1000;
-  if (offsets.size >= MAX_CACHED_OFFSETS) offsets.clear();
-  offsets.set(key, offset);
+  if (cachedOffsets >= MAX_CACHED_OFFSETS) {
+    offsets.clear();
+    cachedOffsets = 0;
+    zone = undefined;
+  }
+  if (!zone) offsets.set(timeZone, (zone = new Map<number, number>()));
+  zone.set(second, offset);
+  cachedOffsets++;
   return offset;
 }
 
