@@ -97,11 +97,22 @@ export interface AlertRule {
  */
 export interface EvaluationFacts {
   /** The usage snapshots up to now outside the account's seasonal usage windows, oldest first, and their instants. */
-  usage?: { samples: UsageSample[]; ats: number[] };
+  usage?: MeasurableUsage;
   /** The usage drop's result once evaluated in it (undefined before). */
   usageDrop?: TriggeredAlert | null;
   /** What each rule evaluated in it gave, by its position in the rules evaluated (evaluateEnabledRules). */
   results: Array<TriggeredAlert | null>;
+}
+
+/**
+ * The measurable usage snapshots of one evaluation, oldest first, their instants, and per
+ * metric (filled in by the first rule that reads it) the instants and values of those
+ * with a value of the metric.
+ */
+export interface MeasurableUsage {
+  samples: UsageSample[];
+  ats: number[];
+  byMetric?: Partial<Record<UsageMetric, { ats: number[]; vs: number[] }>>;
 }
 
 /** The snapshots the usage rules measure at `now`: those up to now outside the account's seasonal usage windows. */
@@ -111,7 +122,7 @@ function measurableUsage(
   policy: RetainPolicy,
   account: EarlyWarningAccount,
   facts: EvaluationFacts | undefined,
-): { samples: UsageSample[]; ats: number[] } {
+): MeasurableUsage {
   if (facts?.usage) return facts.usage;
   const nowMs = now.getTime();
   const seasonal = seasonalWindowsOf('usage', account, policy);
@@ -124,9 +135,26 @@ function measurableUsage(
       ats.push(at);
     }
   }
-  const usage = { samples, ats };
+  const usage: MeasurableUsage = { samples, ats };
   if (facts) facts.usage = usage;
   return usage;
+}
+
+/** The measurable snapshots with a value of `metric`: their instants and values, oldest first (worked out once per evaluation). */
+function metricSeries(usable: MeasurableUsage, metric: UsageMetric): { ats: number[]; vs: number[] } {
+  const known = usable.byMetric?.[metric];
+  if (known) return known;
+  const ats: number[] = [];
+  const vs: number[] = [];
+  for (let i = 0; i < usable.samples.length; i++) {
+    const v = usable.samples[i]![metric];
+    if (v === null) continue;
+    ats.push(usable.ats[i]!);
+    vs.push(v);
+  }
+  const series = { ats, vs };
+  (usable.byMetric ??= {})[metric] = series;
+  return series;
 }
 
 /** The §5.2 alert configuration template, filled in from the policy. */
@@ -205,15 +233,7 @@ export function usageDrop(
   const nowMs = now.getTime();
   const gap = u.maxSnapshotGapDays * DAY;
   // The measurable snapshots with a value of the metric, oldest first: instants and values.
-  const usable = measurableUsage(state, now, policy, account, facts);
-  const ats: number[] = [];
-  const vs: number[] = [];
-  for (let i = 0; i < usable.samples.length; i++) {
-    const v = usable.samples[i]![metric];
-    if (v === null) continue;
-    ats.push(usable.ats[i]!);
-    vs.push(v);
-  }
+  const { ats, vs } = metricSeries(measurableUsage(state, now, policy, account, facts), metric);
   const n = ats.length;
   if (n === 0 || nowMs - ats[n - 1]! > gap) return null;
   const latest = vs[n - 1]!;
@@ -421,6 +441,8 @@ function oneOffRule(spec: {
     threshold: (p) => spec.threshold?.(p) ?? 'any occurrence',
     firstActions: spec.firstActions,
     evaluate(state, now, policy, account) {
+      // No record of the type: no hit (what the filters below would find).
+      if (!state.events[spec.type]?.length) return null;
       const hits = recentRecords(state, spec.type, now, policy.earlyWarning.eventLookbackDays).filter(
         (r) => spec.accept?.(r, policy) ?? true,
       );
