@@ -1,4 +1,4 @@
-import { decideAlertOutcome, type AlertBookkeeping } from '../early-warning/alert-decision';
+import { alertHeldBack, decideAlertOutcome, type AlertBookkeeping } from '../early-warning/alert-decision';
 import { ALERT_EVALUATION_INTERVAL_MS } from '../early-warning/alert-handling';
 import {
   enabledAlertRules,
@@ -170,6 +170,8 @@ export function replayAccountAlertsUnder(
         own,
         reuse,
       )) {
+        // Held back: decideAlertOutcome would only count it (the replay has no manual windows and reads no count).
+        if (alertHeldBack(books[p]!, triggered, account, now, policy)) continue;
         const d = decideAlertOutcome(books[p]!, a.id, triggered, account, now, policy);
         books[p] = d.next;
         if (d.raised)

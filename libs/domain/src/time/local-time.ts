@@ -168,6 +168,23 @@ export function localDateAtMs(ms: number, timeZone: string): string {
   return date;
 }
 
+/** The instants whose shifted local time is read without the date's text: years 1000 to 9999 (the text round-trips there). */
+const FAST_FROM_MS = Date.UTC(1000, 0, 1);
+const FAST_UNTIL_MS = Date.UTC(10000, 0, 1);
+const DAY_MS = 86_400_000;
+
+/**
+ * Whole calendar days from the local date at `ms` in `timeZone` to `to`:
+ * daysBetween(localDateAtMs(ms, timeZone), to), without writing the local date's text and
+ * reading it back (its UTC midnight is the shifted instant rounded down to a day).
+ */
+export function daysFromLocalDateAtMs(ms: number, timeZone: string, to: string): number {
+  const shifted = ms + zoneOffsetMs(ms, timeZone);
+  if (!Number.isInteger(shifted) || shifted < FAST_FROM_MS || shifted >= FAST_UNTIL_MS)
+    return daysBetween(localDateAtMs(ms, timeZone), to);
+  return Math.round((utcMidnight(to) - Math.floor(shifted / DAY_MS) * DAY_MS) / DAY_MS);
+}
+
 const instants = new Map<string, number>();
 const MAX_CACHED_INSTANTS = 50_000;
 
