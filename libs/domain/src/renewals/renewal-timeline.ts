@@ -1,5 +1,5 @@
 import type { RetainPolicy } from '../policy/retain-policy';
-import { addDays, daysBetween, daysFromLocalDateAtMs, localDateAt, zonedTimeToInstant } from '../time/local-time';
+import { addDays, daysBetween, daysFromLocalDateAtMs, zonedTimeToInstant } from '../time/local-time';
 
 /** The timeline's phases in order (docs/rulebook.md §2); `scheduled` is before T-90. */
 export const RENEWAL_PHASES = [
