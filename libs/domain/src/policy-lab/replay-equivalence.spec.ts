@@ -198,9 +198,9 @@ function variedHistory(seed: number): BacktestAccountHistory {
   };
 }
 
-const usage30 = resolvePolicy({
-  version: 'usage-30',
-  earlyWarning: { usage: { activeUsers: { dropPctBySegment: { enterprise: 30, mid_market: 30, smb: 30 } } } },
+const usage20 = resolvePolicy({
+  version: 'usage-20',
+  earlyWarning: { usage: { activeUsers: { dropPctBySegment: { enterprise: 20, mid_market: 20, smb: 20 } } } },
 });
 const lowerDip = resolvePolicy({
   version: 'dip-5',
@@ -218,18 +218,18 @@ const fewerRules = resolvePolicy({
 
 const passes: Array<[string, RetainPolicy[]]> = [
   ['current alone', [DEFAULT_POLICY]],
-  ['current and a usage-30 candidate (the rules outside the usage group shared)', [DEFAULT_POLICY, usage30]],
-  ['three that share all but the usage section', [DEFAULT_POLICY, usage30, lowerDip]],
+  ['current and a usage-20 candidate (the rules outside the usage group shared)', [DEFAULT_POLICY, usage20]],
+  ['three that share all but the usage section', [DEFAULT_POLICY, usage20, lowerDip]],
   [
     'candidates that share nothing of the rules (other overload and engagement settings, other rules on, another signal state)',
-    [DEFAULT_POLICY, quickerRepeats, fewerRules, shorterLookback, usage30],
+    [DEFAULT_POLICY, quickerRepeats, fewerRules, shorterLookback, usage20],
   ],
 ];
 
 describe('the settings the pass compares: the rules outside the usage group read nothing else of the policy', () => {
-  it('usage30 and lowerDip differ from the default only in earlyWarning.usage; the others not only there', () => {
+  it('usage20 and lowerDip differ from the default only in earlyWarning.usage; the others not only there', () => {
     const key = (p: RetainPolicy) => JSON.stringify(nonUsageRuleSettings(p));
-    expect([usage30, lowerDip].map(key)).toEqual([key(DEFAULT_POLICY), key(DEFAULT_POLICY)]);
+    expect([usage20, lowerDip].map(key)).toEqual([key(DEFAULT_POLICY), key(DEFAULT_POLICY)]);
     expect([quickerRepeats, fewerRules, shorterLookback].map((p) => key(p) === key(DEFAULT_POLICY))).toEqual([
       false,
       false,
