@@ -12,7 +12,7 @@ import { DEFAULT_POLICY, resolvePolicy, type RetainPolicy } from '../policy/reta
 import type { Segment } from '../roles';
 import type { BacktestAccountHistory, BacktestEvent, SimulatedAlert } from './backtest-contract';
 import { seededRandom } from './planted-usage';
-import { openRenewalDateAt, replayAccountAlertsUnder, replayOrder } from './simulate';
+import { openRenewalDateAt, replayAccountAlertsUnder, replayOrder, sameSettings } from './simulate';
 
 /*
  * The back-test's speed work (docs/policy-lab.md, "Speed") changed how a pass computes,
@@ -225,6 +225,30 @@ const passes: Array<[string, RetainPolicy[]]> = [
     [DEFAULT_POLICY, quickerRepeats, fewerRules, shorterLookback, usage20],
   ],
 ];
+
+describe('sameSettings: the same values, however the objects were made', () => {
+  it.each<[string, unknown, unknown, boolean]>([
+    ['the same object', DEFAULT_POLICY.earlyWarning, DEFAULT_POLICY.earlyWarning, true],
+    ['a deep copy', DEFAULT_POLICY.earlyWarning, structuredClone(DEFAULT_POLICY.earlyWarning), true],
+    ['keys in another order', { a: 1, b: [1, { c: 'x' }] }, { b: [1, { c: 'x' }], a: 1 }, true],
+    ['one number changed deep down', { a: { b: { c: 7 } } }, { a: { b: { c: 8 } } }, false],
+    ['a key more (even undefined)', { a: 1 }, { a: 1, b: undefined }, false],
+    ['a list one longer', { l: [1, 2] }, { l: [1, 2, 3] }, false],
+    ['a list against an object with its keys', { l: [1] }, { l: { 0: 1 } }, false],
+    ['null against an object', { a: null }, { a: {} }, false],
+    ['0 against -0 (Object.is: not shared, the safe side)', { a: 0 }, { a: -0 }, false],
+    ['NaN against NaN', { a: NaN }, { a: NaN }, true],
+    ['the text of a number against the number', { a: '1' }, { a: 1 }, false],
+  ])('%s: %s', (_, a, b, same) => {
+    expect(sameSettings(a, b)).toBe(same);
+    expect(sameSettings(b, a)).toBe(same);
+  });
+
+  it('a candidate that changes a usage threshold shares the rest; one that changes another setting does not', () => {
+    expect(sameSettings(nonUsageRuleSettings(usage20), nonUsageRuleSettings(DEFAULT_POLICY))).toBe(true);
+    expect(sameSettings(nonUsageRuleSettings(quickerRepeats), nonUsageRuleSettings(DEFAULT_POLICY))).toBe(false);
+  });
+});
 
 describe('the settings the pass compares: the rules outside the usage group read nothing else of the policy', () => {
   it('usage20 and lowerDip differ from the default only in earlyWarning.usage; the others not only there', () => {
