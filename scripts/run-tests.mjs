@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { log, repoRoot } from './lib/common.mjs';
 import { startEphemeralPostgres } from './lib/postgres.mjs';
 import { ensureMetricsCheck } from './lib/metrics-check.mjs';
+import { ensureHelm, ensureKubeSchemas, ensureKubeconform } from './lib/kube-tools.mjs';
 import { ensureTemporalCli } from './lib/temporal-cli.mjs';
 import { ensureSchemathesis } from './lib/schemathesis.mjs';
 import { ensureTestServer } from './lib/test-server.mjs';
@@ -72,11 +73,15 @@ function count(name, code) {
 const reliability = process.argv.includes('--reliability');
 const extraArgs = process.argv.slice(2).filter((a) => a !== '--reliability');
 
-const [cli, testServer, schemathesis, metricsCheck] = await Promise.all([
+const [cli, testServer, schemathesis, metricsCheck, helm, kubeconform, kubeSchemas] = await Promise.all([
   ensureTemporalCli(),
   ensureTestServer(),
   reliability ? Promise.resolve('') : ensureSchemathesis(),
   reliability ? Promise.resolve('') : ensureMetricsCheck(),
+  // The Helm chart test (test/unit/helm-chart.spec.ts): helm template and kubeconform over deploy/helm/retain.
+  reliability ? Promise.resolve('') : ensureHelm(),
+  reliability ? Promise.resolve('') : ensureKubeconform(),
+  reliability ? Promise.resolve('') : ensureKubeSchemas(),
 ]);
 
 if (reliability) {
@@ -110,6 +115,9 @@ try {
     TEMPORAL_CLI_PATH: cli,
     TEMPORAL_TEST_SERVER_PATH: testServer,
     METRICS_CHECK_PATH: metricsCheck,
+    HELM_PATH: helm,
+    KUBECONFORM_PATH: kubeconform,
+    KUBE_SCHEMAS_DIR: kubeSchemas,
     SCHEMATHESIS_PATH: schemathesis,
     TEST_DATABASE_ADMIN_URL: adminUrl,
   };

@@ -122,6 +122,11 @@ describe('Prometheus metrics of the api and the worker (api, worker, Temporal, P
     expect((await fetch(`${origin}/`)).status).toBe(404);
     expect((await fetch(`${origin}/metrics`, { method: 'POST' })).status).toBe(405);
     expect((await fetch(`${origin}/metrics`, { method: 'HEAD' })).status).toBe(200);
+    // Both listeners answer the liveness probe of the Helm chart (the worker's only probe).
+    for (const url of [stack.apiMetricsUrl!, stack.workerMetricsUrl!]) {
+      const live = await fetch(`${new URL(url).origin}/health`);
+      expect([live.status, await live.json()]).toEqual([200, { status: 'up' }]);
+    }
   });
 
   it("times the api's requests by route template, method and status, in text that parses and lints clean", async () => {

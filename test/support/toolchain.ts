@@ -14,5 +14,9 @@ export const temporalCliPath = (): string => required('TEMPORAL_CLI_PATH');
 export const testServerPath = (): string => required('TEMPORAL_TEST_SERVER_PATH');
 /** The Prometheus text checker (scripts/metrics-check: expfmt's parser and promtool's linter). */
 export const metricsCheckPath = (): string => required('METRICS_CHECK_PATH');
+/** helm, kubeconform and the Kubernetes JSON schemas of the chart test (scripts/lib/kube-tools.mjs). */
+export const helmPath = (): string => required('HELM_PATH');
+export const kubeconformPath = (): string => required('KUBECONFORM_PATH');
+export const kubeSchemasDir = (): string => required('KUBE_SCHEMAS_DIR');
 /** A PostgreSQL URL whose user may create databases; each suite gets a database of its own. */
 export const adminDatabaseUrl = (): string => required('TEST_DATABASE_ADMIN_URL');

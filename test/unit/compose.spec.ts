@@ -11,6 +11,7 @@ import {
   WORKER_METRIC_NAMES,
   WorkerMetrics,
 } from '../../apps/worker/src/metrics/worker-metrics';
+import { containerEnv, containerEnvNames, podSpec, render, type Rendered } from '../support/helm-chart';
 
 /**
  * There is no Docker engine here, so docker-compose.yml is kept honest by reading it:
@@ -53,6 +54,8 @@ describe('docker-compose.yml', () => {
       'postgres',
       'prometheus',
       'temporal',
+      'temporal-namespace',
+      'temporal-schema',
       'temporal-ui',
       'worker',
     ]);
@@ -88,11 +91,50 @@ describe('docker-compose.yml', () => {
       expect(host).toBe('temporal');
       expect(temporalPorts).toContain(port);
     }
+    const pg = env('postgres');
     const t = env('temporal');
     expect(t.DB).toBe('postgres12');
     expect(t.POSTGRES_SEEDS).toBe('postgres');
-    expect(t.POSTGRES_USER).toBe(env('postgres').POSTGRES_USER);
-    expect(t.POSTGRES_PWD).toBe(env('postgres').POSTGRES_PASSWORD);
+    expect(t.POSTGRES_USER).toBe(pg.POSTGRES_USER);
+    expect(t.POSTGRES_PWD).toBe(pg.POSTGRES_PASSWORD);
+    // The schema job prepares the very databases the server opens, as the same user.
+    const schema = env('temporal-schema');
+    expect([schema.POSTGRES_SEEDS, schema.POSTGRES_USER, schema.SQL_PASSWORD]).toEqual([
+      t.POSTGRES_SEEDS,
+      t.POSTGRES_USER,
+      t.POSTGRES_PWD,
+    ]);
+    expect([schema.DBNAME, schema.VISIBILITY_DBNAME]).toEqual([t.DBNAME, t.VISIBILITY_DBNAME]);
+  });
+
+  it('runs Temporal off the deprecated auto-setup image: a schema job, the server, a namespace job, one release', () => {
+    const images = Object.values(services)
+      .map((svc) => svc.image ?? '')
+      .filter((image) => image.startsWith('temporalio/'));
+    expect(images.filter((image) => image.startsWith('temporalio/auto-setup'))).toEqual([]);
+    const release = (name: string) =>
+      /^temporalio\/(server|admin-tools):(\d+\.\d+\.\d+)/.exec(services[name]!.image!)?.[2];
+    expect(release('temporal')).toBeDefined();
+    expect([release('temporal-schema'), release('temporal-namespace')]).toEqual([
+      release('temporal'),
+      release('temporal'),
+    ]);
+    for (const [job, script] of [
+      ['temporal-schema', '/ops/temporal/setup-schema.sh'],
+      ['temporal-namespace', '/ops/temporal/create-namespace.sh'],
+    ] as const) {
+      const scripts = mount(job, './ops/temporal');
+      expect(services[job]!.command).toEqual([script]);
+      expect(script.startsWith(`${scripts.container}/`)).toBe(true);
+      expect(existsSync(join(scripts.host, script.slice(scripts.container.length)))).toBe(true);
+    }
+    expect(services.temporal!.depends_on).toMatchObject({
+      'temporal-schema': { condition: 'service_completed_successfully' },
+    });
+    expect(services['temporal-namespace']!.depends_on).toMatchObject({ temporal: { condition: 'service_healthy' } });
+    // The namespace registered is the one the apps use, on the server they use.
+    expect(env('temporal-namespace').NAMESPACE).toBe(loadConfig(env('api')).TEMPORAL_NAMESPACE);
+    expect(env('temporal-namespace').TEMPORAL_ADDRESS).toBe(env('api').TEMPORAL_ADDRESS);
   });
 
   it('publishes the api on the port it listens on and runs the built entry points', () => {
@@ -107,11 +149,11 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toMatch(/scripts\/build\.mjs/);
   });
 
-  it('starts the apps only after migrations and a healthy Temporal', () => {
+  it('starts the apps only after migrations and a Temporal serving their namespace', () => {
     for (const app of ['api', 'worker']) {
       expect(services[app]!.depends_on).toMatchObject({
         migrate: { condition: 'service_completed_successfully' },
-        temporal: { condition: 'service_healthy' },
+        'temporal-namespace': { condition: 'service_completed_successfully' },
       });
     }
   });
@@ -255,6 +297,56 @@ describe('Prometheus and Grafana in docker-compose.yml', () => {
       'b',
       'c',
     ]);
+  });
+});
+
+describe('docker-compose.yml and the Helm chart (deploy/helm/retain)', () => {
+  let chart: Rendered;
+  const databaseUrl = env('api').DATABASE_URL!;
+  beforeAll(() => {
+    chart = render([], { 'secrets.values.DATABASE_URL': databaseUrl });
+  });
+  // The channels' secrets, optional references the chart always carries; compose runs without the channels.
+  const optionalSecrets = [
+    'NOTIFY_WEBHOOK_URL',
+    'NOTIFY_WEBHOOK_SECRET',
+    'SMTP_URL',
+    'SLACK_BOT_TOKEN',
+    'SMS_AUTH_TOKEN',
+  ];
+
+  it.each([
+    ['api', 'Deployment', '-api'],
+    ['worker', 'Deployment', '-worker'],
+    ['migrate', 'Job', '-migrate'],
+  ] as const)('give the %s the same variables, and the same values but for the hosts', (name, kind, suffix) => {
+    const pod = chart.get(kind, suffix);
+    const container = podSpec(pod).containers[0]!;
+    const names = containerEnvNames(chart, container).filter((k) => !optionalSecrets.includes(k));
+    const composeEnv = env(name);
+    expect(names).toEqual(Object.keys(composeEnv).sort());
+    expect(container.command).toEqual(services[name]!.command);
+    const secrets = Object.fromEntries(
+      chart.objects.filter((o) => o.kind === 'Secret').map((o) => [o.metadata.name, o.stringData ?? {}]),
+    );
+    const chartEnv = containerEnv(chart, container, secrets);
+    for (const key of names) {
+      if (key === 'TEMPORAL_ADDRESS') {
+        // temporal:7233 on the compose network; the frontend Service of Temporal's chart in Kubernetes.
+        expect(chartEnv[key]!.split(':')[1]).toBe(composeEnv[key]!.split(':')[1]);
+        expect(chartEnv[key]).toMatch(/^temporal-frontend\./);
+      } else expect([key, chartEnv[key]]).toEqual([key, composeEnv[key]]);
+    }
+  });
+
+  it('name in the chart the ports compose serves and scrapes', () => {
+    const port = (suffix: string, portName: string) =>
+      podSpec(chart.get('Deployment', suffix)).containers[0]!.ports!.find((p) => p.name === portName)!.containerPort;
+    const api = loadConfig(env('api'));
+    const worker = loadConfig(env('worker'));
+    expect(port('-api', 'http')).toBe(api.API_PORT);
+    expect(port('-api', 'metrics')).toBe(parseListenAddress(api.API_METRICS_ADDRESS)!.port);
+    expect(port('-worker', 'metrics')).toBe(parseListenAddress(worker.WORKER_METRICS_ADDRESS)!.port);
   });
 });
 

@@ -30,6 +30,23 @@ describe('MetricsServer (the metrics listener of the api and the worker)', () =>
     expect([head.status, await head.text()]).toEqual([200, '']);
   });
 
+  it('answers GET /health while the process runs, without collecting the metrics', async () => {
+    fail = true;
+    try {
+      const res = await fetch(`http://127.0.0.1:${server.port}/health`);
+      expect([res.status, res.headers.get('content-type'), await res.json()]).toEqual([
+        200,
+        'application/json',
+        { status: 'up' },
+      ]);
+      const head = await fetch(`http://127.0.0.1:${server.port}/health`, { method: 'HEAD' });
+      expect(head.status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${server.port}/health`, { method: 'POST' })).status).toBe(405);
+    } finally {
+      fail = false;
+    }
+  });
+
   it('answers 404 elsewhere, 405 for another method, 500 with the reason when collecting fails', async () => {
     expect((await fetch(`http://127.0.0.1:${server.port}/`)).status).toBe(404);
     expect((await fetch(`http://127.0.0.1:${server.port}/metrics/saves`)).status).toBe(404);

@@ -13,8 +13,10 @@ export interface MetricsExposition {
  * The Prometheus listener of the api and of the worker: `GET /metrics` (and HEAD) on an
  * address of its own (API_METRICS_ADDRESS, WORKER_METRICS_ADDRESS), never the public
  * api port, without authentication: it is meant for an internal interface that only
- * the scraper reaches (docs/decisions/0008-prometheus.md). Anything else is a 404 (a
- * 405 for another method on /metrics). A scrape that fails answers 500 with the reason.
+ * the scraper reaches (docs/decisions/0008-prometheus.md). `GET /health` answers 200 while
+ * the process runs, whatever its dependencies do: the liveness probe of the worker (which
+ * has no other HTTP server) and of the api in Kubernetes (docs/deploy.md). Anything else is
+ * a 404 (a 405 for another method). A scrape that fails answers 500 with the reason.
  */
 export class MetricsServer {
   private constructor(
@@ -76,6 +78,15 @@ async function answer(
   render: () => Promise<MetricsExposition>,
 ): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
+  if (path === '/health') {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : '{"status":"up"}');
+    return;
+  }
   if (path !== '/metrics') {
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found: the metrics are at /metrics\n');
     return;

@@ -3,7 +3,9 @@ import type { EarlyWarningAccount, TriggeredAlert, AlertRuleId } from './alert-r
 import { liveSuppressions } from './alert-handling';
 import {
   opensConsolidationWindow,
+  suppressionCheck,
   suppressionDecision,
+  type AlertCandidate,
   type ManualSuppression,
   type PreviousAlert,
   type SuppressionDecision,
@@ -91,6 +93,45 @@ export function decideAlert<S extends ManualSuppression>(
   return outcome.raised ? { ...outcome, routed: routeAlert(triggered, account, policy) } : outcome;
 }
 
+/** What the suppression decision of a triggered alert reads (decideAlertOutcome and alertHeldBack alike). */
+function decisionInputs<S extends ManualSuppression>(
+  book: AlertBookkeeping<S>,
+  triggered: TriggeredAlert,
+  account: EarlyWarningAccount,
+  at: Date,
+  policy: RetainPolicy,
+) {
+  // The final severity as routeAlert gives it (as of the trigger time).
+  const severity = finalSeverity(triggered.baseSeverity, account, new Date(triggered.triggeredAt), policy);
+  const suppressions = liveSuppressions(book.suppressions, triggered.group, account.timeZone, at);
+  const candidate: AlertCandidate = {
+    ruleId: triggered.ruleId,
+    group: triggered.group,
+    severity,
+    measure: triggered.measure,
+  };
+  const context = { account, previous: book.lastByRule[triggered.ruleId] ?? null, suppressions };
+  return { severity, suppressions, candidate, context };
+}
+
+/**
+ * Whether decideAlertOutcome would hold the alert back (not raise it): the same inputs and
+ * the same checks (suppressionCheck, which suppressionDecision puts in words), without
+ * the words or the next bookkeeping. A held-back alert changes nothing of the bookkeeping
+ * but its suppressed count and, with manual windows, their pruning: a caller that reads
+ * neither and has no manual windows (the back-test) may skip decideAlertOutcome for it.
+ */
+export function alertHeldBack<S extends ManualSuppression>(
+  book: AlertBookkeeping<S>,
+  triggered: TriggeredAlert,
+  account: EarlyWarningAccount,
+  at: Date,
+  policy: RetainPolicy,
+): boolean {
+  const { candidate, context } = decisionInputs(book, triggered, account, at, policy);
+  return suppressionCheck(candidate, context, at, policy).reason !== null;
+}
+
 /** decideAlert without routing the raised alert: the same outcome and bookkeeping. */
 export function decideAlertOutcome<S extends ManualSuppression>(
   book: AlertBookkeeping<S>,
@@ -100,15 +141,8 @@ export function decideAlertOutcome<S extends ManualSuppression>(
   at: Date,
   policy: RetainPolicy,
 ): AlertOutcome<S> {
-  // The final severity as routeAlert gives it (as of the trigger time).
-  const severity = finalSeverity(triggered.baseSeverity, account, new Date(triggered.triggeredAt), policy);
-  const suppressions = liveSuppressions(book.suppressions, triggered.group, account.timeZone, at);
-  const suppression = suppressionDecision(
-    { ruleId: triggered.ruleId, group: triggered.group, severity, measure: triggered.measure },
-    { account, previous: book.lastByRule[triggered.ruleId] ?? null, suppressions },
-    at,
-    policy,
-  );
+  const { severity, suppressions, candidate, context } = decisionInputs(book, triggered, account, at, policy);
+  const suppression = suppressionDecision(candidate, context, at, policy);
   if (suppression.suppressed)
     return {
       raised: false,

@@ -97,9 +97,22 @@ export interface AlertRule {
  */
 export interface EvaluationFacts {
   /** The usage snapshots up to now outside the account's seasonal usage windows, oldest first, and their instants. */
-  usage?: { samples: UsageSample[]; ats: number[] };
-  /** The rules already evaluated in it and what they gave. */
-  results: Map<AlertRuleId, TriggeredAlert | null>;
+  usage?: MeasurableUsage;
+  /** The usage drop's result once evaluated in it (undefined before). */
+  usageDrop?: TriggeredAlert | null;
+  /** What each rule evaluated in it gave, by its position in the rules evaluated (evaluateEnabledRules). */
+  results: Array<TriggeredAlert | null>;
+}
+
+/**
+ * The measurable usage snapshots of one evaluation, oldest first, their instants, and per
+ * metric (filled in by the first rule that reads it) the instants and values of those
+ * with a value of the metric.
+ */
+export interface MeasurableUsage {
+  samples: UsageSample[];
+  ats: number[];
+  byMetric?: Partial<Record<UsageMetric, { ats: number[]; vs: number[] }>>;
 }
 
 /** The snapshots the usage rules measure at `now`: those up to now outside the account's seasonal usage windows. */
@@ -109,7 +122,7 @@ function measurableUsage(
   policy: RetainPolicy,
   account: EarlyWarningAccount,
   facts: EvaluationFacts | undefined,
-): { samples: UsageSample[]; ats: number[] } {
+): MeasurableUsage {
   if (facts?.usage) return facts.usage;
   const nowMs = now.getTime();
   const seasonal = seasonalWindowsOf('usage', account, policy);
@@ -122,9 +135,26 @@ function measurableUsage(
       ats.push(at);
     }
   }
-  const usage = { samples, ats };
+  const usage: MeasurableUsage = { samples, ats };
   if (facts) facts.usage = usage;
   return usage;
+}
+
+/** The measurable snapshots with a value of `metric`: their instants and values, oldest first (worked out once per evaluation). */
+function metricSeries(usable: MeasurableUsage, metric: UsageMetric): { ats: number[]; vs: number[] } {
+  const known = usable.byMetric?.[metric];
+  if (known) return known;
+  const ats: number[] = [];
+  const vs: number[] = [];
+  for (let i = 0; i < usable.samples.length; i++) {
+    const v = usable.samples[i]![metric];
+    if (v === null) continue;
+    ats.push(usable.ats[i]!);
+    vs.push(v);
+  }
+  const series = { ats, vs };
+  (usable.byMetric ??= {})[metric] = series;
+  return series;
 }
 
 /** The §5.2 alert configuration template, filled in from the policy. */
@@ -203,15 +233,7 @@ export function usageDrop(
   const nowMs = now.getTime();
   const gap = u.maxSnapshotGapDays * DAY;
   // The measurable snapshots with a value of the metric, oldest first: instants and values.
-  const usable = measurableUsage(state, now, policy, account, facts);
-  const ats: number[] = [];
-  const vs: number[] = [];
-  for (let i = 0; i < usable.samples.length; i++) {
-    const v = usable.samples[i]![metric];
-    if (v === null) continue;
-    ats.push(usable.ats[i]!);
-    vs.push(v);
-  }
+  const { ats, vs } = metricSeries(measurableUsage(state, now, policy, account, facts), metric);
   const n = ats.length;
   if (n === 0 || nowMs - ats[n - 1]! > gap) return null;
   const latest = vs[n - 1]!;
@@ -382,9 +404,7 @@ const usageRules: AlertRule[] = [
     settings: (p) => p.earlyWarning.usage.slightDip,
     thresholdText: (p) => `${p.earlyWarning.usage.slightDip.dropPct}% drop, below the segment's usage-drop threshold`,
     outranked: (state, now, p, a, facts) =>
-      (facts?.results.has('usage_drop')
-        ? facts.results.get('usage_drop')
-        : usageRules[0]!.evaluate(state, now, p, a, facts)) !== null,
+      (facts?.usageDrop !== undefined ? facts.usageDrop : usageRules[0]!.evaluate(state, now, p, a, facts)) !== null,
   }),
 ];
 
@@ -421,6 +441,8 @@ function oneOffRule(spec: {
     threshold: (p) => spec.threshold?.(p) ?? 'any occurrence',
     firstActions: spec.firstActions,
     evaluate(state, now, policy, account) {
+      // No record of the type: no hit (what the filters below would find).
+      if (!state.events[spec.type]?.length) return null;
       const hits = recentRecords(state, spec.type, now, policy.earlyWarning.eventLookbackDays).filter(
         (r) => spec.accept?.(r, policy) ?? true,
       );
@@ -1286,16 +1308,55 @@ export function evaluateAlertRules(
   policy: RetainPolicy,
   account: EarlyWarningAccount,
 ): TriggeredAlert[] {
-  // A rule the policy does not name (one added after the policy a running workflow carries) is off.
-  const facts: EvaluationFacts = { results: new Map() };
+  return evaluateEnabledRules(state, now, policy, account, enabledAlertRules(policy), { results: [] });
+}
+
+/** The rules `policy` enables, in catalogue order. A rule the policy does not name (one added after the policy a running workflow carries) is off. */
+export function enabledAlertRules(policy: RetainPolicy): AlertRule[] {
+  return ALERT_RULES.filter((r) => policy.earlyWarning.rules[r.id]?.enabled === true);
+}
+
+/**
+ * evaluateAlertRules over `rules` (enabledAlertRules of the policy, worked out once by a
+ * caller that evaluates the same policy again and again), with `facts` the evaluation's
+ * own (a new one per evaluation; it receives every rule's result). `reuse`: the facts of
+ * an evaluation of the same state, instant and account under a policy whose settings
+ * agree with this one on everything but `earlyWarning.usage` (nonUsageRuleSettings):
+ * the rules outside the usage group read nothing else of the policy (a spec checks it),
+ * so their results are taken from it, and so are its measurable usage snapshots (they
+ * read the seasonal windows only); the usage rules are evaluated under this policy.
+ */
+export function evaluateEnabledRules(
+  state: AccountSignalState,
+  now: Date,
+  policy: RetainPolicy,
+  account: EarlyWarningAccount,
+  rules: readonly AlertRule[],
+  facts: EvaluationFacts,
+  reuse?: EvaluationFacts,
+): TriggeredAlert[] {
+  if (reuse?.usage) facts.usage = reuse.usage;
   const triggered: TriggeredAlert[] = [];
-  for (const r of ALERT_RULES) {
-    if (policy.earlyWarning.rules[r.id]?.enabled !== true) continue;
-    const a = r.evaluate(state, now, policy, account, facts);
-    facts.results.set(r.id, a);
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i]!;
+    // The same settings enable the same rules: position i of `reuse` is rule r.
+    const a =
+      reuse !== undefined && r.group !== 'usage' ? reuse.results[i]! : r.evaluate(state, now, policy, account, facts);
+    facts.results.push(a);
+    if (r.id === 'usage_drop') facts.usageDrop = a;
     if (a !== null) triggered.push(a);
   }
   return triggered;
+}
+
+/**
+ * Everything of the policy the rules outside the usage group read (and the usage rules'
+ * measurable snapshots, through the seasonal windows): `earlyWarning` but its `usage`
+ * section. Two policies with the same settings here evaluate those rules alike.
+ */
+export function nonUsageRuleSettings(policy: RetainPolicy): Omit<RetainPolicy['earlyWarning'], 'usage'> {
+  const { usage: _usage, ...rest } = policy.earlyWarning;
+  return rest;
 }
 
 /** The escalation in words: who, after how long (§5.2 template). */

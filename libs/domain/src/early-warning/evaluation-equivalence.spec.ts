@@ -10,6 +10,8 @@ import {
   type UsageDrop,
 } from './alert-rules';
 import type { IntegrationEvent } from './event-catalogue';
+import { alertHeldBack, decideAlertOutcome, type AlertBookkeeping } from './alert-decision';
+import { daysBetween, daysFromLocalDateAtMs, localDateAtMs } from '../time/local-time';
 import { seasonalWindowAt } from './seasonal-windows';
 import { applySeverityModifiers, finalSeverity } from './severity-routing';
 import { applyEvent, initialSignalState, type AccountSignalState, type UsageMetric } from './signal-state';
@@ -238,5 +240,111 @@ describe('finalSeverity is the severity applySeverityModifiers gives', () => {
       }
     }
     expect(changed).toBeGreaterThan(500);
+  });
+});
+
+describe('alertHeldBack holds back exactly the alerts decideAlertOutcome does not raise', () => {
+  const quick = resolvePolicy({ earlyWarning: { overload: { repeatSuppressDays: 3, acknowledgeSuppressDays: 10 } } });
+  it.each([
+    ['the default policy', DEFAULT_POLICY],
+    ['other repeat and acknowledgement windows', quick],
+  ])('%s: 3,000 seeded alerts, books and windows', (_, policy) => {
+    const random = seededRandom(11);
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
+    const rules = ALERT_RULES.filter((r) =>
+      ['usage_drop', 'champion_silent', 'health_low', 'p1_ticket'].includes(r.id),
+    );
+    const outcomes = { raised: 0, heldBack: 0 };
+    for (let i = 0; i < 3000; i++) {
+      const rule = pick(rules);
+      // Around the year's end (the seasonal usage window) and elsewhere.
+      const at = Date.parse(pick(['2025-12-20T10:00:00Z', '2026-03-10T10:00:00Z', '2026-07-01T23:30:00Z']));
+      const now = new Date(at + Math.floor(random() * 10 * DAY));
+      const account: EarlyWarningAccount = {
+        id: 'a',
+        segment: pick(SEGMENTS),
+        vertical: pick([null, 'education'] as const),
+        arrCents: pick([500_000, 20_000_000]),
+        timeZone: pick(ZONES),
+        renewalDate: pick([null, '2026-01-20', '2026-09-01']),
+      };
+      const triggered: TriggeredAlert = {
+        ruleId: rule.id,
+        group: rule.group,
+        accountId: 'a',
+        baseSeverity: pick(['P1', 'P2', 'P3'] as const),
+        triggeredAt: now.toISOString(),
+        summary: '',
+        measure: { value: pick([10, 20, 40, 60]), unit: 'percent', worseWhen: 'higher' },
+        details: {},
+      };
+      const notifiedAt = new Date(now.getTime() - Math.floor(random() * 12 * DAY)).toISOString();
+      const book: AlertBookkeeping = {
+        alertSeq: 3,
+        lastByRule:
+          random() < 0.2
+            ? {}
+            : {
+                [rule.id]: {
+                  ruleId: rule.id,
+                  severity: pick(['P0', 'P1', 'P2', 'P3'] as const),
+                  measure: { value: pick([10, 20, 40, 60]), unit: 'percent', worseWhen: 'higher' },
+                  notifiedAt,
+                  acknowledgedAt: random() < 0.3 ? notifiedAt : null,
+                },
+              },
+        clusters: {},
+        suppressedCount: 0,
+        suppressions:
+          random() < 0.2
+            ? [{ from: now.toISOString().slice(0, 10), to: now.toISOString().slice(0, 10), groups: [], reason: 'r' }]
+            : [],
+      };
+      const decided = decideAlertOutcome(book, 'a', triggered, account, now, policy);
+      expect(alertHeldBack(book, triggered, account, now, policy)).toBe(!decided.raised);
+      outcomes[decided.raised ? 'raised' : 'heldBack']++;
+    }
+    // Both ways, often (the comparison is not of one answer).
+    expect(Math.min(outcomes.raised, outcomes.heldBack)).toBeGreaterThan(500);
+  });
+});
+
+describe('daysFromLocalDateAtMs is daysBetween of the local date', () => {
+  const plain = (ms: number, zone: string, to: string) => {
+    try {
+      return daysBetween(localDateAtMs(ms, zone), to);
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+  const fast = (ms: number, zone: string, to: string) => {
+    try {
+      return daysFromLocalDateAtMs(ms, zone, to);
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+  it('5,000 seeded instants from 1990 to 2040 in every zone, around midnight and the DST changes', () => {
+    const random = seededRandom(5);
+    for (let i = 0; i < 5000; i++) {
+      const ms = Date.parse('1990-01-01T00:00:00Z') + Math.floor(random() * 50 * 365 * DAY);
+      const zone = ZONES[i % ZONES.length]!;
+      const to = new Date(ms + Math.floor(random() * 800 - 400) * DAY).toISOString().slice(0, 10);
+      expect(fast(ms, zone, to)).toBe(plain(ms, zone, to));
+      // An hour either side of a local midnight.
+      const edge = Math.floor(ms / DAY) * DAY + Math.floor(random() * 4 - 2) * 1_800_000;
+      expect(fast(edge, zone, to)).toBe(plain(edge, zone, to));
+    }
+  });
+  it.each<[string, number, string, string]>([
+    ['the first instant of year 1000 (the fast range starts)', Date.UTC(1000, 0, 1), 'UTC', '1000-01-31'],
+    ['the last of year 999 (read through the text)', Date.UTC(1000, 0, 1) - 1, 'UTC', '1000-01-31'],
+    ['year 50 (a two-digit year for Date.UTC)', Date.parse('0050-06-01T00:00:00Z'), 'UTC', '2026-01-01'],
+    ['the end of year 9999 in Tokyo (year 10000: no ISO date)', Date.UTC(9999, 11, 31, 20), 'Asia/Tokyo', '9999-12-31'],
+    ['a fractional millisecond', Date.UTC(2026, 2, 8, 6, 59, 59, 999) + 0.5, 'America/New_York', '2026-03-09'],
+    ['a renewal date that is no date', Date.UTC(2026, 0, 1), 'UTC', '2026-02-30'],
+    ['an invalid instant', NaN, 'UTC', '2026-02-01'],
+  ])('%s', (_, ms, zone, to) => {
+    expect(fast(ms, zone, to)).toBe(plain(ms, zone, to));
   });
 });

@@ -5,7 +5,13 @@
  * the recipient's time zone, and the delivery instant of each severity. Pure: every
  * instant is an argument; local times go through the DST-aware helpers of time/.
  */
-import type { AlertDeliveryTiming, AlertGroup, AlertSeverity, RetainPolicy } from '../policy/retain-policy';
+import type {
+  AlertDeliveryTiming,
+  AlertGroup,
+  AlertSeverity,
+  RetainPolicy,
+  SeasonalSuppressionWindow,
+} from '../policy/retain-policy';
 import { addDays, isIsoDate, localDateAt, parseIsoDate, zonedTimeToInstant } from '../time/local-time';
 import { hasWorsened, type AlertMeasure, type AlertRuleId } from './alert-rules';
 import { isIsoInstant, type EventFieldError } from './event-catalogue';
@@ -167,51 +173,82 @@ export function suppressionDecision(
   now: Date,
   policy: RetainPolicy,
 ): SuppressionDecision {
+  const check = suppressionCheck(candidate, context, now, policy);
+  switch (check.reason) {
+    case null:
+      return notSuppressed(check.detail);
+    case 'seasonal':
+      return {
+        suppressed: true,
+        reason: 'seasonal',
+        until: seasonalEnd(now, check.season.to, context.account.timeZone).toISOString(),
+        detail: `seasonal window ${check.season.name} (${check.season.from} to ${check.season.to})`,
+      };
+    case 'manual':
+      return {
+        suppressed: true,
+        reason: 'manual',
+        until: check.manual.until.toISOString(),
+        detail: `suppressed: ${check.manual.suppression.reason}`,
+      };
+    case 'acknowledged':
+      return {
+        suppressed: true,
+        reason: 'acknowledged',
+        until: new Date(check.untilMs).toISOString(),
+        detail: `acknowledged at ${check.previous.acknowledgedAt}`,
+      };
+    case 'repeat':
+      return {
+        suppressed: true,
+        reason: 'repeat',
+        until: new Date(check.untilMs).toISOString(),
+        detail: `already notified at ${check.previous.notifiedAt}`,
+      };
+  }
+}
+
+/** What suppressionDecision decides, before it is put in words (the window, the end of a held-back repeat). */
+export type SuppressionCheck =
+  | { reason: null; detail: string }
+  | { reason: 'seasonal'; season: SeasonalSuppressionWindow }
+  | { reason: 'manual'; manual: { suppression: ManualSuppression; until: Date } }
+  | { reason: 'acknowledged' | 'repeat'; untilMs: number; previous: PreviousAlert };
+
+/**
+ * The checks of suppressionDecision, in its order, without the words: whether the alert
+ * is held back and by what. suppressionDecision is this put in words; a caller that
+ * reads only whether an alert goes out (the back-test) asks this alone.
+ */
+export function suppressionCheck(
+  candidate: AlertCandidate,
+  context: { account: SeasonalAccount; previous?: PreviousAlert | null; suppressions?: readonly ManualSuppression[] },
+  now: Date,
+  policy: RetainPolicy,
+): SuppressionCheck {
   const o = policy.earlyWarning.overload;
   const season = seasonalWindowAt(now, candidate.group, context.account, policy);
-  if (season)
-    return {
-      suppressed: true,
-      reason: 'seasonal',
-      until: seasonalEnd(now, season.to, context.account.timeZone).toISOString(),
-      detail: `seasonal window ${season.name} (${season.from} to ${season.to})`,
-    };
+  if (season) return { reason: 'seasonal', season };
   const manual = manualSuppressionAt(now, candidate.group, context.account.timeZone, context.suppressions ?? []);
-  if (manual)
-    return {
-      suppressed: true,
-      reason: 'manual',
-      until: manual.until.toISOString(),
-      detail: `suppressed: ${manual.suppression.reason}`,
-    };
+  if (manual) return { reason: 'manual', manual };
   const prev = context.previous ?? null;
-  if (!prev) return notSuppressed('first alert');
+  if (!prev) return { reason: null, detail: 'first alert' };
   const worse = hasWorsened({ ruleId: prev.ruleId, severity: prev.severity, measure: prev.measure }, candidate, policy);
   if (prev.acknowledgedAt) {
     const until = Date.parse(prev.acknowledgedAt) + o.acknowledgeSuppressDays * DAY;
     if (now.getTime() < until) {
       return worse
-        ? notSuppressed('worsened since acknowledged')
-        : {
-            suppressed: true,
-            reason: 'acknowledged',
-            until: new Date(until).toISOString(),
-            detail: `acknowledged at ${prev.acknowledgedAt}`,
-          };
+        ? { reason: null, detail: 'worsened since acknowledged' }
+        : { reason: 'acknowledged', untilMs: until, previous: prev };
     }
   }
   const until = Date.parse(prev.notifiedAt) + o.repeatSuppressDays * DAY;
   if (now.getTime() < until) {
     return worse
-      ? notSuppressed('worsened since the last notification')
-      : {
-          suppressed: true,
-          reason: 'repeat',
-          until: new Date(until).toISOString(),
-          detail: `already notified at ${prev.notifiedAt}`,
-        };
+      ? { reason: null, detail: 'worsened since the last notification' }
+      : { reason: 'repeat', untilMs: until, previous: prev };
   }
-  return notSuppressed('suppression over');
+  return { reason: null, detail: 'suppression over' };
 }
 
 // ---------------------------------------------------------------------------------

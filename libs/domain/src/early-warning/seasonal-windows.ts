@@ -38,7 +38,28 @@ export function seasonalWindowAtMs(
   account: SeasonalAccount,
   policy: RetainPolicy,
 ): SeasonalSuppressionWindow | null {
-  return firstWindowOn(atMs, seasonalWindowsOf(group, account, policy), account.timeZone);
+  // seasonalWindowsOf then firstWindowOn, without the list: the local date only when a window applies.
+  let date: string | null = null;
+  const vertical = account.vertical ?? null;
+  for (const w of policy.earlyWarning.overload.seasonal) {
+    if (!appliesTo(w, group, account.segment, vertical)) continue;
+    if (monthDayInRange((date ??= localDateAtMs(atMs, account.timeZone)), w.from, w.to)) return w;
+  }
+  return null;
+}
+
+/** Whether window `w` can suppress `group` for an account of `segment` and `vertical`. */
+function appliesTo(
+  w: SeasonalSuppressionWindow,
+  group: AlertGroup,
+  segment: SeasonalAccount['segment'],
+  vertical: Vertical | null,
+): boolean {
+  return (
+    w.groups.includes(group) &&
+    (w.segments.length === 0 || w.segments.includes(segment)) &&
+    (w.verticals.length === 0 || (vertical !== null && w.verticals.includes(vertical)))
+  );
 }
 
 /** The seasonal windows that can suppress `group` for this account (its segment and vertical), in the policy's order. */
@@ -48,12 +69,7 @@ export function seasonalWindowsOf(
   policy: RetainPolicy,
 ): SeasonalSuppressionWindow[] {
   const vertical = account.vertical ?? null;
-  return policy.earlyWarning.overload.seasonal.filter(
-    (w) =>
-      w.groups.includes(group) &&
-      (w.segments.length === 0 || w.segments.includes(account.segment)) &&
-      (w.verticals.length === 0 || (vertical !== null && w.verticals.includes(vertical))),
-  );
+  return policy.earlyWarning.overload.seasonal.filter((w) => appliesTo(w, group, account.segment, vertical));
 }
 
 /** The first of `windows` (seasonalWindowsOf) on the local date of the instant in `timeZone`, or null. */

@@ -1,12 +1,20 @@
-import { decideAlertOutcome, type AlertBookkeeping } from '../early-warning/alert-decision';
+import { alertHeldBack, decideAlertOutcome, type AlertBookkeeping } from '../early-warning/alert-decision';
 import { ALERT_EVALUATION_INTERVAL_MS } from '../early-warning/alert-handling';
-import { evaluateAlertRules, type EarlyWarningAccount } from '../early-warning/alert-rules';
+import {
+  enabledAlertRules,
+  evaluateEnabledRules,
+  nonUsageRuleSettings,
+  type EarlyWarningAccount,
+  type EvaluationFacts,
+  type MeasurableUsage,
+} from '../early-warning/alert-rules';
 import { validateEventPayload, type IntegrationEvent } from '../early-warning/event-catalogue';
 import {
   applyEvent,
   initialSignalState,
   signalStateSettings,
   type AccountSignalState,
+  type UsageSample,
 } from '../early-warning/signal-state';
 import { periodBounds } from '../metrics/alert-metrics';
 import type { RetainPolicy } from '../policy/retain-policy';
@@ -127,6 +135,22 @@ export function replayAccountAlertsUnder(
     stateOf.push(k);
   }
   const signals: AccountSignalState[] = statePolicies.map(() => initialSignalState());
+  // The rules each policy enables, and the earlier policy of the pass (same signal state,
+  // same settings but the usage section's: nonUsageRuleSettings) whose evaluation gives
+  // this one's results of the rules outside the usage group, or -1.
+  const rulesOf = policies.map((policy) => enabledAlertRules(policy));
+  const ruleSettings = policies.map((policy) => nonUsageRuleSettings(policy));
+  const reuseOf = policies.map((_, p) => {
+    for (let q = 0; q < p; q++)
+      if (stateOf[q] === stateOf[p] && sameSettings(ruleSettings[q], ruleSettings[p])) return q;
+    return -1;
+  });
+  const facts: EvaluationFacts[] = policies.map(() => ({ results: [] }));
+  // Per policy, the measurable usage snapshots last worked out, with the snapshots they were
+  // taken from, kept when every one of those was up to the evaluation's instant: then they
+  // are the snapshots outside the seasonal windows, whatever the instant (the windows go by
+  // each snapshot's own local date), and hold for as long as the state has the same ones.
+  const usageKept: Array<{ list: readonly UsageSample[]; usage: MeasurableUsage } | null> = policies.map(() => null);
   const books: AlertBookkeeping[] = policies.map(() => ({
     alertSeq: 0,
     lastByRule: {},
@@ -142,7 +166,23 @@ export function replayAccountAlertsUnder(
     const account = accountAt(at);
     for (let p = 0; p < policies.length; p++) {
       const policy = policies[p]!;
-      for (const triggered of evaluateAlertRules(signals[stateOf[p]!]!, now, policy, account)) {
+      // A new evaluation's facts (evaluateAlertRules makes them anew each time too).
+      const own: EvaluationFacts = (facts[p] = { results: [] });
+      const reuse = reuseOf[p]! >= 0 ? facts[reuseOf[p]!] : undefined;
+      const list = signals[stateOf[p]!]!.usage;
+      const kept = usageKept[p];
+      if (reuse === undefined && kept && sameItems(kept.list, list)) own.usage = kept.usage;
+      for (const triggered of evaluateEnabledRules(
+        signals[stateOf[p]!]!,
+        now,
+        policy,
+        account,
+        rulesOf[p]!,
+        own,
+        reuse,
+      )) {
+        // Held back: decideAlertOutcome would only count it (the replay has no manual windows and reads no count).
+        if (alertHeldBack(books[p]!, triggered, account, now, policy)) continue;
         const d = decideAlertOutcome(books[p]!, a.id, triggered, account, now, policy);
         books[p] = d.next;
         if (d.raised)
@@ -153,6 +193,8 @@ export function replayAccountAlertsUnder(
             triggeredAt: now.toISOString(),
           });
       }
+      if (reuse === undefined && own.usage && own.usage !== kept?.usage && list.every((s) => t(s.at) <= at))
+        usageKept[p] = { list, usage: own.usage };
     }
   };
   // The daily evaluations due before `before` (none before the first evaluation).
@@ -177,6 +219,32 @@ export function replayAccountAlertsUnder(
   }
   passTimeUntil(untilMs);
   return raised;
+}
+
+/** The same items in the same order (the signal state's lists are new after every event, their items are not). */
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Whether two settings hold the same values (plain objects key by key, lists item by
+ * item, anything else Object.is): sections a candidate took over unchanged from its base
+ * are the same objects and are not walked. Cheaper than comparing their JSON, which a
+ * pass would otherwise write for every account.
+ */
+export function sameSettings(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameSettings(x, b[i]));
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = Object.keys(x);
+  if (keys.length !== Object.keys(y).length) return false;
+  return keys.every((k) => Object.prototype.hasOwnProperty.call(y, k) && sameSettings(x[k], y[k]));
 }
 
 /** The alerts the replay raises that were triggered in the period (from the start of `from` to the end of `to`, UTC). */

@@ -1,5 +1,5 @@
 import type { RetainPolicy } from '../policy/retain-policy';
-import { addDays, daysBetween, localDateAt, zonedTimeToInstant } from '../time/local-time';
+import { addDays, daysBetween, daysFromLocalDateAtMs, zonedTimeToInstant } from '../time/local-time';
 
 /** The timeline's phases in order (docs/rulebook.md §2); `scheduled` is before T-90. */
 export const RENEWAL_PHASES = [
@@ -45,7 +45,7 @@ export function renewalMilestones(renewalDate: string, timeZone: string, policy:
 
 /** Days from `now` (as a calendar date in the account's zone) to the renewal date. */
 export function daysUntilRenewal(renewalDate: string, timeZone: string, now: Date): number {
-  return daysBetween(localDateAt(now, timeZone), renewalDate);
+  return daysFromLocalDateAtMs(now.getTime(), timeZone, renewalDate);
 }
 
 export function renewalTimeBand(daysLeft: number, policy: RetainPolicy): RenewalTimeBand {

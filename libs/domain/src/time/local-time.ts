@@ -107,15 +107,17 @@ export function isValidTimeZone(timeZone: string): boolean {
  * both alone; formatToParts is slow, and a back-test asks for the same instants again
  * and again). Bounded: emptied when full.
  */
-const offsets = new Map<string, number>();
+const offsets = new Map<string, Map<number, number>>();
+let cachedOffsets = 0;
 const MAX_CACHED_OFFSETS = 10_000;
 
 /** Offset of `timeZone` from UTC at `instant`, in milliseconds (east positive). */
 function zoneOffsetMs(instant: number, timeZone: string): number {
   if (timeZone === 'UTC') return 0;
   const second = Math.floor(instant / 1000);
-  const key = `${timeZone}@${second}`;
-  const cached = offsets.get(key);
+  // Keyed by zone, then by second (no key text to build and hash at every call).
+  let zone = offsets.get(timeZone);
+  const cached = zone?.get(second);
   if (cached !== undefined) return cached;
   const parts: Record<string, number> = {};
   for (const p of formatterFor(timeZone).formatToParts(new Date(instant))) {
@@ -123,8 +125,14 @@ function zoneOffsetMs(instant: number, timeZone: string): number {
   }
   const asUtc = Date.UTC(parts.year!, parts.month! - 1, parts.day, parts.hour, parts.minute, parts.second);
   const offset = asUtc - second * 1000;
-  if (offsets.size >= MAX_CACHED_OFFSETS) offsets.clear();
-  offsets.set(key, offset);
+  if (cachedOffsets >= MAX_CACHED_OFFSETS) {
+    offsets.clear();
+    cachedOffsets = 0;
+    zone = undefined;
+  }
+  if (!zone) offsets.set(timeZone, (zone = new Map<number, number>()));
+  zone.set(second, offset);
+  cachedOffsets++;
   return offset;
 }
 
@@ -158,6 +166,23 @@ export function localDateAtMs(ms: number, timeZone: string): string {
   zone.set(ms, date);
   cachedLocalDates++;
   return date;
+}
+
+/** The instants whose shifted local time is read without the date's text: years 1000 to 9999 (the text round-trips there). */
+const FAST_FROM_MS = Date.UTC(1000, 0, 1);
+const FAST_UNTIL_MS = Date.UTC(10000, 0, 1);
+const DAY_MS = 86_400_000;
+
+/**
+ * Whole calendar days from the local date at `ms` in `timeZone` to `to`:
+ * daysBetween(localDateAtMs(ms, timeZone), to), without writing the local date's text and
+ * reading it back (its UTC midnight is the shifted instant rounded down to a day).
+ */
+export function daysFromLocalDateAtMs(ms: number, timeZone: string, to: string): number {
+  const shifted = ms + zoneOffsetMs(ms, timeZone);
+  if (!Number.isInteger(shifted) || shifted < FAST_FROM_MS || shifted >= FAST_UNTIL_MS)
+    return daysBetween(localDateAtMs(ms, timeZone), to);
+  return Math.round((utcMidnight(to) - Math.floor(shifted / DAY_MS) * DAY_MS) / DAY_MS);
 }
 
 const instants = new Map<string, number>();
