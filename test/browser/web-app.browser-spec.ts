@@ -245,11 +245,18 @@ describe('the web app in a real browser', () => {
     const other = await browser.newContext();
     try {
       const p = await other.newPage();
+      const refused: string[] = [];
+      p.on('response', (r) => void (r.status() >= 400 && refused.push(`${r.status()} ${r.url()}`)));
       await p.goto(`${stack.baseUrl}/app/`);
       await p.getByLabel('API key').fill(keys['ae-w']!);
       await p.getByRole('button', { name: 'Sign in' }).click();
       const nav = p.getByRole('navigation', { name: 'Main' });
       await nav.waitFor();
+      // His day asks nothing his key may not read: no approvals section (he decides none), no refused request.
+      await p.getByRole('heading', { name: 'My day' }).waitFor();
+      await p.waitForLoadState('networkidle');
+      expect(await p.getByRole('heading', { name: 'Approvals waiting for me' }).count()).toBe(0);
+      expect(refused).toEqual([]);
       // A sales rep reads renewals and accounts, not saves, alerts or metrics (docs/access.md).
       expect(await nav.getByRole('link').allTextContents()).toEqual(['My day', 'Renewals']);
       const can = (await stack.request('GET', '/me', { key: keys['ae-w'] })).body.can.map(

@@ -18,7 +18,9 @@ function appPath(item: Pick<DueItem, 'objectType' | 'objectId'>): string | null 
 export function MyDayPage() {
   const { me } = useSession();
   const tasks = useGet<Page<DueItem>>(withQuery('/me/tasks', { include: 'overdue', limit: 50 }));
-  const approvals = useGet<{ items: PendingApproval[]; truncated: boolean }>('/me/approvals');
+  // Only a role the approval matrix gives authority asks (GET /me's approvals; the route refuses the others).
+  const decides = me?.approvals != null;
+  const approvals = useGet<{ items: PendingApproval[]; truncated: boolean }>(decides ? '/me/approvals' : null);
   const alerts = useGet<Page<Alert>>(withQuery('/alerts', { state: 'open', limit: 50 }));
   const taskItems = tasks.data?.items ?? [];
   const approvalItems = approvals.data?.items ?? [];
@@ -54,26 +56,28 @@ export function MyDayPage() {
           <p className="meta">More items are due: the first {taskItems.length} are shown.</p>
         ) : null}
       </Section>
-      <Section title="Approvals waiting for me">
-        <ProblemBanner problem={approvals.problem} />
-        {approvals.data && approvalItems.length === 0 ? <Empty>No approval waiting.</Empty> : null}
-        {approvalItems.length ? (
-          <ul className="items" data-testid="my-approvals">
-            {approvalItems.map((a) => (
-              <li key={`${a.saveId}-${a.concessionId}`} className="item">
-                <Link to={`/saves/${enc(a.saveId)}`}>{a.accountName}</Link>: {label(a.kind)}
-                {a.discountPct !== null ? ` ${a.discountPct}%` : ''}
-                {a.amountCents !== null ? ` (${money(a.amountCents)})` : ''}
-                {a.terms ? `, ${a.terms}` : ''}
-                <div className="meta">
-                  Requested by {a.requestedBy} {day(a.requestedAt)}; needs {label(a.requiredRole)}
-                  {a.slaDueAt ? `; SLA ${day(a.slaDueAt)}` : ''}
-                </div>
-              </li>
-            ))}
-          </ul>
-        ) : null}
-      </Section>
+      {decides ? (
+        <Section title="Approvals waiting for me">
+          <ProblemBanner problem={approvals.problem} />
+          {approvals.data && approvalItems.length === 0 ? <Empty>No approval waiting.</Empty> : null}
+          {approvalItems.length ? (
+            <ul className="items" data-testid="my-approvals">
+              {approvalItems.map((a) => (
+                <li key={`${a.saveId}-${a.concessionId}`} className="item">
+                  <Link to={`/saves/${enc(a.saveId)}`}>{a.accountName}</Link>: {label(a.kind)}
+                  {a.discountPct !== null ? ` ${a.discountPct}%` : ''}
+                  {a.amountCents !== null ? ` (${money(a.amountCents)})` : ''}
+                  {a.terms ? `, ${a.terms}` : ''}
+                  <div className="meta">
+                    Requested by {a.requestedBy} {day(a.requestedAt)}; needs {label(a.requiredRole)}
+                    {a.slaDueAt ? `; SLA ${day(a.slaDueAt)}` : ''}
+                  </div>
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </Section>
+      ) : null}
       <Section title="My open alerts">
         <ProblemBanner problem={alerts.problem} />
         {alerts.data && alerts.data.items.length === 0 ? <Empty>No open alert.</Empty> : null}
