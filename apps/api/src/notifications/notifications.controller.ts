@@ -25,6 +25,7 @@ import {
   ChangeContactsDto,
   ContactsView,
   ListNotificationsQuery,
+  MarkReadBody,
   NotificationPage,
   NotificationView,
   ReadAllView,
@@ -95,8 +96,9 @@ export class NotificationsController {
     id: 'markAllNotificationsRead',
     summary: 'Mark every notification of yours read',
     ok: { status: 200, type: ReadAllView, description: 'How many were marked; none are left unread' },
+    body: true,
   })
-  async readAll(@CurrentPrincipal() p: Principal): Promise<ReadAllView> {
+  async readAll(@Body() _body: MarkReadBody, @CurrentPrincipal() p: Principal): Promise<ReadAllView> {
     const marked = await markAllNotificationsRead(this.db, p.id, new Date());
     return { marked, unread: await countUnreadInboxNotifications(this.db, p.id) };
   }
@@ -109,9 +111,14 @@ export class NotificationsController {
     summary: 'Mark a notification of yours read (again: it keeps the first time); 404 for anyone else’s',
     ok: { status: 200, type: NotificationView, description: 'The notification, read' },
     params: [ID],
+    body: true,
     notFound: true,
   })
-  async read(@Param('id') id: string, @CurrentPrincipal() p: Principal): Promise<NotificationView> {
+  async read(
+    @Param('id') id: string,
+    @Body() _body: MarkReadBody,
+    @CurrentPrincipal() p: Principal,
+  ): Promise<NotificationView> {
     if (!NOTIFICATION_KEY.test(id) || !(await isInboxNotificationOf(this.db, p.id, id)))
       throw new ApiError('NOTIFICATION.NOT_FOUND', `No notification ${id} of yours`);
     await markNotificationRead(this.db, p.id, id, new Date());

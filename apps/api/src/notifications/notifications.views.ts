@@ -21,6 +21,13 @@ export class ListNotificationsQuery {
   unread?: string;
 }
 
+/**
+ * The body of `POST /notifications/{id}/read` and `/read-all`: none is needed (`{}` or
+ * nothing); declared, as every POST's is, so an unknown field is a 400 and the OpenAPI
+ * document states it.
+ */
+export class MarkReadBody {}
+
 export class NotificationView {
   @ApiProperty({ example: 'alert:acc-1042:1:notification', description: 'The notification key' })
   id!: string;
