@@ -1,7 +1,7 @@
 import { Link } from 'react-router';
 import { Empty, Loading, Pill, ProblemBanner, Section } from '../components';
 import { enc, withQuery } from '../lib/api';
-import { day, label, money } from '../lib/format';
+import { day, label, may, money } from '../lib/format';
 import { useGet } from '../lib/hooks';
 import type { Alert, DueItem, Page, PendingApproval } from '../lib/types';
 import { useSession } from '../session';
@@ -21,7 +21,9 @@ export function MyDayPage() {
   // Only a role the approval matrix gives authority asks (GET /me's approvals; the route refuses the others).
   const decides = me?.approvals != null;
   const approvals = useGet<{ items: PendingApproval[]; truncated: boolean }>(decides ? '/me/approvals' : null);
-  const alerts = useGet<Page<Alert>>(withQuery('/alerts', { state: 'open', limit: 50 }));
+  // Only a role that reads alerts asks for them (GET /me's `can`; the route refuses a sales rep or product).
+  const readsAlerts = me?.can ? may(me, 'alert.read') : true;
+  const alerts = useGet<Page<Alert>>(readsAlerts ? withQuery('/alerts', { state: 'open', limit: 50 }) : null);
   const taskItems = tasks.data?.items ?? [];
   const approvalItems = approvals.data?.items ?? [];
   return (
@@ -78,25 +80,27 @@ export function MyDayPage() {
           ) : null}
         </Section>
       ) : null}
-      <Section title="My open alerts">
-        <ProblemBanner problem={alerts.problem} />
-        {alerts.data && alerts.data.items.length === 0 ? <Empty>No open alert.</Empty> : null}
-        {alerts.data?.items.length ? (
-          <ul className="items">
-            {alerts.data.items.map((a) => (
-              <li key={a.id} className="item">
-                <Pill kind={a.severity}>{a.severity}</Pill> {a.summary}{' '}
-                <span className="meta">
-                  <Link to={`/accounts/${enc(a.accountId)}/risk`}>{a.accountId}</Link>, respond by {day(a.respondBy)}
-                </span>
-              </li>
-            ))}
-          </ul>
-        ) : null}
-        <p>
-          <Link to="/alerts">All alerts</Link>
-        </p>
-      </Section>
+      {readsAlerts ? (
+        <Section title="My open alerts">
+          <ProblemBanner problem={alerts.problem} />
+          {alerts.data && alerts.data.items.length === 0 ? <Empty>No open alert.</Empty> : null}
+          {alerts.data?.items.length ? (
+            <ul className="items">
+              {alerts.data.items.map((a) => (
+                <li key={a.id} className="item">
+                  <Pill kind={a.severity}>{a.severity}</Pill> {a.summary}{' '}
+                  <span className="meta">
+                    <Link to={`/accounts/${enc(a.accountId)}/risk`}>{a.accountId}</Link>, respond by {day(a.respondBy)}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          ) : null}
+          <p>
+            <Link to="/alerts">All alerts</Link>
+          </p>
+        </Section>
+      ) : null}
       <Section title="Notifications">
         <NotificationsList />
       </Section>
