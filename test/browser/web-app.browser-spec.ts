@@ -246,15 +246,27 @@ describe('the web app in a real browser', () => {
     try {
       const p = await other.newPage();
       const refused: string[] = [];
-      p.on('response', (r) => void (r.status() >= 400 && refused.push(`${r.status()} ${r.url()}`)));
+      let inFlight = 0;
+      p.on('request', () => void (inFlight += 1));
+      p.on('requestfinished', async (r) => {
+        const status = (await r.response())?.status() ?? 0;
+        if (status >= 400) refused.push(`${status} ${r.url()}`);
+        inFlight -= 1;
+      });
+      p.on('requestfailed', (r) => {
+        refused.push(`failed ${r.url()}`);
+        inFlight -= 1;
+      });
       await p.goto(`${stack.baseUrl}/app/`);
       await p.getByLabel('API key').fill(keys['ae-w']!);
       await p.getByRole('button', { name: 'Sign in' }).click();
       const nav = p.getByRole('navigation', { name: 'Main' });
       await nav.waitFor();
       // His day asks nothing his key may not read: no approvals section (he decides none), no refused request.
+      // Every request My day made has finished (its tasks shown, nothing in flight).
       await p.getByRole('heading', { name: 'My day' }).waitFor();
-      await p.waitForLoadState('networkidle');
+      await p.getByText('Nothing due.').or(p.getByTestId('my-tasks')).first().waitFor();
+      await waitUntil(async () => (inFlight === 0 ? true : undefined), 10_000, 'My day’s requests to finish');
       expect(await p.getByRole('heading', { name: 'Approvals waiting for me' }).count()).toBe(0);
       expect(refused).toEqual([]);
       // A sales rep reads renewals and accounts, not saves, alerts or metrics (docs/access.md).

@@ -37,6 +37,11 @@ export function mayDecideConcession(
   return hasApprovalAuthority(me.role, c.requiredRole);
 }
 
+/** Whether GET /me's `can` grants `capability` (`resource.action` of the access table); false when `can` is absent. */
+export function may(me: Pick<Me, 'can'> | null, capability: string): boolean {
+  return !!me?.can?.some((c) => c.capability === capability);
+}
+
 export type Page = 'my-day' | 'saves' | 'renewals' | 'alerts' | 'metrics';
 
 /** What each page reads first (a capability of GET /me's `can`, from the access table). */
