@@ -127,7 +127,7 @@ describe('Prometheus metrics of the api and the worker (api, worker, Temporal, P
       const live = await fetch(`${new URL(url).origin}/health`);
       expect([live.status, await live.json()]).toEqual([200, { status: 'up' }]);
     }
-  });
+  }, 60_000);
 
   it("times the api's requests by route template, method and status, in text that parses and lints clean", async () => {
     const before = await api();

@@ -298,5 +298,5 @@ describe('renewal metrics rollups (PostgreSQL)', () => {
     expect(kept.decided.length).toBeGreaterThan(20);
     await db.query(`SELECT metrics_renewal_rollup_rebuild()`);
     expect(await nonZero()).toEqual(kept);
-  });
+  }, 60_000);
 });
