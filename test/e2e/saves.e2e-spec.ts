@@ -128,6 +128,64 @@ describe("save efforts end to end: start, triage, issues, concessions within aut
     });
   }, 30_000);
 
+  it('answers a save whose first read-model write is still pending from its live state, under the same access rules', async () => {
+    await launch('acc-save-live', 20_000_000);
+    expect((await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-live') })).status).toBe(
+      201,
+    );
+    // Once the start's writes are done (the last links the renewal), the row gone is the moment between a
+    // start and the workflow's first write (the web app opens the save it started at once).
+    await stack.readWhen(path('acc-save-live'), keys['mgr-s']!, (b) => b.renewalLink !== null, 'the linked save');
+    const rowCount = async () =>
+      (await stack.db.query<unknown[]>('SELECT 1 FROM save_efforts WHERE id = $1', [saveId('acc-save-live')])).length;
+    await stack.db.query('DELETE FROM save_efforts WHERE id = $1', [saveId('acc-save-live')]);
+    const live = await stack.request('GET', path('acc-save-live'), { key: keys['mgr-s'] });
+    expect([live.status, live.body.saveId, live.body.status, live.body.account?.id]).toEqual([
+      200,
+      saveId('acc-save-live'),
+      'active',
+      'acc-save-live',
+    ]);
+    expect(live.body.triage.allocation.effort).toBe('full');
+    // Answered by the workflow, not by a row written meanwhile.
+    expect(await rowCount()).toBe(0);
+    // Another CSM's save is still not his, cs_ops still reads it, and the save's work goes on.
+    const stranger = await stack.request('GET', path('acc-save-live'), { key: keys['csm-t'] });
+    expect([stranger.status, stranger.body.code]).toEqual([403, 'SAVE.NOT_YOURS']);
+    expect((await stack.request('GET', path('acc-save-live'), { key: keys['ops-s'] })).status).toBe(200);
+    const issue = await stack.request('POST', path('acc-save-live', '/issues'), {
+      key: keys['csm-s'],
+      body: {
+        description: 'Exports time out',
+        source: 'tickets',
+        frequency: 3,
+        dealBreaker: false,
+        fixable: true,
+        quickFix: false,
+        impact: 2,
+      },
+    });
+    expect(issue.status).toBe(201);
+    // The change writes the read model again; a save never started is still a 404.
+    await waitUntil(
+      async () => {
+        const rows = await stack.db.query<Array<{ issues: number }>>(
+          "SELECT jsonb_array_length(state->'issues') AS issues FROM save_efforts WHERE id = $1",
+          [saveId('acc-save-live')],
+        );
+        return rows[0]?.issues === 1 ? true : undefined;
+      },
+      20_000,
+      'the save row written again with its issue',
+    );
+    expect(await rowCount()).toBe(1);
+    expect((await stack.request('GET', path('acc-save-live'), { key: keys['mgr-s'] })).body.issues[0]).toMatchObject({
+      description: 'Exports time out',
+    });
+    const never = await stack.request('GET', path('acc-save-never'), { key: keys['ops-s'] });
+    expect([never.status, never.body.code]).toEqual([404, 'SAVE.NOT_FOUND']);
+  }, 60_000);
+
   it('refuses bodies that try to set server-owned fields or carry bad values, starting nothing', async () => {
     for (const [extra, field] of [
       [{ status: 'saved' }, 'status'],

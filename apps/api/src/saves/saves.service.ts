@@ -180,9 +180,26 @@ export class SavesService {
   /** The save's row and who stands to its account (404 for an id Retain does not know). */
   private async row(id: string): Promise<SaveRow> {
     if (!SAVE_ID.test(id)) throw new ApiError('SAVE.NOT_FOUND', `No save effort has the id ${id}`);
-    const row = await this.access.withParties(await readSaveEffort<SaveState>(this.dataSource, id));
+    const stored = await readSaveEffort<SaveState>(this.dataSource, id);
+    const row = await this.access.withParties(stored ?? (await this.starting(id)));
     if (!row) throw new ApiError('SAVE.NOT_FOUND', `No save effort has the id ${id}`);
     return row;
+  }
+
+  /**
+   * A save started a moment ago whose first read-model write is still under way: its live
+   * state, as a row (a renewal just launched answers `starting` the same way). Whoever
+   * starts a save and opens it at once (the web app goes to the save it started) reads it
+   * instead of a 404. Null when no such workflow answers, or Temporal does not: the read
+   * model is then the answer.
+   */
+  private async starting(id: string): Promise<StateRow<SaveState> | null> {
+    try {
+      const state = await queryLiveState(this.temporal.client, id, getSaveStateQuery);
+      return { id, accountId: state.account.id, status: state.status, state };
+    } catch {
+      return null;
+    }
   }
 
   async get(id: string, p: Principal): Promise<SaveView> {
