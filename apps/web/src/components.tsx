@@ -1,4 +1,5 @@
-import { Component, type ReactNode } from 'react';
+import { Component, useId, type ReactNode } from 'react';
+import { fieldMessages } from './lib/forms';
 import type { Problem } from './lib/types';
 
 /** A problem (application/problem+json) the api answered, as the user reads it. */
@@ -72,4 +73,53 @@ export class PageErrorBoundary extends Component<{ children: ReactNode; page: st
       );
     return this.props.children;
   }
+}
+
+/** What a form control of a Field is given: its id, and its invalid state and messages tied to it for assistive technology. */
+export interface FieldControl {
+  id: string;
+  'aria-invalid'?: true;
+  'aria-describedby'?: string;
+}
+
+/**
+ * A labelled form control with its hint and the api's field errors for `field` (the
+ * problem's `errors[]`, e.g. `account.timeZone`) under it.
+ */
+export function Field({
+  label,
+  field,
+  problem,
+  hint,
+  children,
+}: {
+  label: string;
+  field: string;
+  problem: Problem | undefined;
+  hint?: string;
+  children: (control: FieldControl) => ReactNode;
+}) {
+  const id = useId();
+  const messages = fieldMessages(problem, field);
+  const described = [hint ? `${id}-hint` : '', messages.length ? `${id}-error` : ''].filter(Boolean).join(' ');
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      {children({
+        id,
+        ...(messages.length ? { 'aria-invalid': true as const } : {}),
+        ...(described ? { 'aria-describedby': described } : {}),
+      })}
+      {hint ? (
+        <span className="hint" id={`${id}-hint`}>
+          {hint}
+        </span>
+      ) : null}
+      {messages.length ? (
+        <span className="field-error" id={`${id}-error`}>
+          {messages.join('; ')}
+        </span>
+      ) : null}
+    </div>
+  );
 }

@@ -75,16 +75,21 @@ export function onUnauthorized(listener: () => void): () => void {
   return () => unauthorized.delete(listener);
 }
 
+/**
+ * Calls the api. A change (not GET) carries an Idempotency-Key: `options.idempotencyKey`
+ * when the caller keeps one for the change (a form submitted twice), else a fresh one.
+ */
 export async function request<T>(
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   path: string,
   body?: unknown,
+  options: { idempotencyKey?: string } = {},
 ): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   const key = session.key();
   if (key) headers.authorization = `Bearer ${key}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  if (method !== 'GET') headers['idempotency-key'] = idempotencyKey();
+  if (method !== 'GET') headers['idempotency-key'] = options.idempotencyKey ?? idempotencyKey();
   let res: Response;
   try {
     res = await fetch(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
@@ -108,4 +113,5 @@ export async function request<T>(
 }
 
 export const get = <T>(path: string): Promise<T> => request<T>('GET', path);
-export const post = <T>(path: string, body: unknown = {}): Promise<T> => request<T>('POST', path, body);
+export const post = <T>(path: string, body: unknown = {}, options: { idempotencyKey?: string } = {}): Promise<T> =>
+  request<T>('POST', path, body, options);

@@ -1,4 +1,10 @@
 /** Pure formatting and decision helpers of the pages (no DOM, no clock: `now` is an argument). */
+import {
+  permits,
+  relationsTo,
+  type AccessAction,
+  type AccessResource,
+} from '../../../../libs/domain/src/access/access-policy';
 import { hasApprovalAuthority } from '../../../../libs/domain/src/saves/concession-approval';
 import type { Concession, Me } from './types';
 
@@ -40,6 +46,46 @@ export function mayDecideConcession(
 /** Whether GET /me's `can` grants `capability` (`resource.action` of the access table); false when `can` is absent. */
 export function may(me: Pick<Me, 'can'> | null, capability: string): boolean {
   return !!me?.can?.some((c) => c.capability === capability);
+}
+
+/** Who stands to an account, as the api shows it (a save's `account`, GET /accounts/{id}). */
+export interface AccountPeople {
+  ownerCsmId: string;
+  csmManagerId: string | null;
+  salesRepId?: string | null;
+}
+
+/**
+ * Whether to offer `me` an action on an object of the account with `people` (and on its
+ * item owned by `assignees`): GET /me's `can` must grant the capability; one that reaches
+ * only `related` objects also needs his relation to this one, by the access table's own
+ * rule (libs/domain/src/access/access-policy.ts: owner, team, sales rep, assignee). The
+ * owner's management chain is not on the page, but `me.reports` (everyone below him) says
+ * whether he is in it. The api decides every call again; this only keeps a button that
+ * would draw a 403 off the page.
+ */
+export function mayOn(
+  me: Pick<Me, 'id' | 'role' | 'can' | 'reports'> | null,
+  capability: string,
+  people: AccountPeople | null | undefined,
+  assignees: ReadonlyArray<string | null | undefined> = [],
+): boolean {
+  const granted = me?.can?.find((c) => c.capability === capability);
+  if (!me || !granted) return false;
+  if (granted.reach === 'all') return true;
+  if (!people) return false;
+  const [resource, action] = capability.split('.') as [AccessResource, string];
+  const relations = relationsTo(
+    me.id,
+    {
+      ownerCsmId: people.ownerCsmId,
+      csmManagerId: people.csmManagerId,
+      salesRepId: people.salesRepId ?? null,
+      ownerChain: me.reports?.includes(people.ownerCsmId) ? [me.id] : [],
+    },
+    assignees,
+  );
+  return permits(me.role, relations, resource, action as AccessAction<typeof resource>);
 }
 
 export type Page = 'my-day' | 'saves' | 'renewals' | 'alerts' | 'metrics';

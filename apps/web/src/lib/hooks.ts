@@ -1,5 +1,5 @@
-import { useCallback, useEffect, useState } from 'react';
-import { ApiProblem, get } from './api';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { ApiProblem, get, idempotencyKey } from './api';
 import type { Problem } from './types';
 
 export function asProblem(e: unknown): Problem {
@@ -64,4 +64,19 @@ export function useAction(): {
     }
   }, []);
   return { busy, problem, run, clear: () => setProblem(undefined) };
+}
+
+/**
+ * One Idempotency-Key per distinct change a form sends: submitting the same body again (a
+ * double click, a retry after a lost answer) sends the same key, so the api applies it
+ * once; an edited form is another change and gets a new key (the same key with another
+ * body would be a 409 IDEMPOTENCY.KEY_REUSED).
+ */
+export function useIdempotencyKey(): (body: unknown) => string {
+  const last = useRef<{ body: string; key: string } | null>(null);
+  return useCallback((body: unknown) => {
+    const json = JSON.stringify(body);
+    if (last.current?.body !== json) last.current = { body: json, key: idempotencyKey() };
+    return last.current.key;
+  }, []);
 }

@@ -1,6 +1,12 @@
-/** The pages' pure rules: the timeline layout, which approval buttons to offer, the metrics periods, the navigation. */
+/**
+ * The pages' pure rules: the timeline layout, which approval buttons to offer, the metrics
+ * periods, the navigation, which first-run forms to offer and what they send.
+ */
+import { grantedCapabilities } from '../../../../libs/domain/src/access/capabilities';
+import type { Role } from '../../../../libs/domain/src/roles';
 import { milestoneBars, monthTicks, position } from './gantt';
-import { mayDecideConcession, pagesFor, quarters } from './format';
+import { mayDecideConcession, mayOn, pagesFor, quarters } from './format';
+import { fieldMessages, launchBody, planItemBody, retriageBody, retriageFormOf, saveStartBody } from './forms';
 
 // A renewal on 2027-04-01 (T): T-90 = 2027-01-01, T-60 = 2027-01-31, T-30 = 2027-03-02, T-14 = 2027-03-18.
 const MILESTONES = [
@@ -91,5 +97,189 @@ describe('the navigation by role', () => {
     [can('policy.read'), ['my-day']],
   ])('with %j shows %j', (capabilities, pages) => {
     expect(pagesFor({ role: 'csm', can: capabilities })).toEqual(pages);
+  });
+});
+
+describe('which first-run forms the pages offer (GET /me and the relation to the account)', () => {
+  /** A caller as GET /me answers him: `can` is the domain's own grants of his role. */
+  const me = (id: string, role: Role, reports: string[] = []) => ({
+    id,
+    role,
+    reports,
+    can: grantedCapabilities(role),
+  });
+  const account = { ownerCsmId: 'csm-1', csmManagerId: 'mgr-1', salesRepId: 'ae-1' };
+  it.each([
+    // Launch: cs_ops only (docs/access.md "renewal: launch"); no account involved.
+    ['ops-1', 'cs_ops', [], 'renewal.launch', null, true],
+    ['mgr-1', 'csm_manager', [], 'renewal.launch', null, false],
+    ['ae-1', 'sales_rep', [], 'renewal.launch', null, false],
+    // Start a save: cs_ops any; the owner; the account's CSM manager; a director only above the owner.
+    ['ops-1', 'cs_ops', [], 'save.start', account, true],
+    ['csm-1', 'csm', [], 'save.start', account, true],
+    ['csm-2', 'csm', [], 'save.start', account, false],
+    ['mgr-1', 'csm_manager', [], 'save.start', account, true],
+    ['mgr-2', 'csm_manager', [], 'save.start', account, false],
+    ['dir-1', 'director', ['mgr-9', 'csm-1'], 'save.start', account, true],
+    ['dir-2', 'director', ['mgr-9'], 'save.start', account, false],
+    ['ae-1', 'sales_rep', [], 'save.start', account, false],
+    // A related grant with the account's people not known yet offers nothing.
+    ['mgr-1', 'csm_manager', [], 'save.start', null, false],
+    // Re-triage and plan items are the save's work: cs_ops reads saves but does neither.
+    ['mgr-1', 'csm_manager', [], 'save.triage', account, true],
+    ['mgr-1', 'csm_manager', [], 'save.work', account, true],
+    ['mgr-2', 'csm_manager', ['csm-1'], 'save.work', account, true],
+    ['mgr-2', 'csm_manager', [], 'save.triage', account, false],
+    ['ops-1', 'cs_ops', [], 'save.triage', account, false],
+    ['ops-1', 'cs_ops', [], 'save.work', account, false],
+    ['dir-2', 'director', [], 'save.triage', account, true],
+  ] as const)('%s (%s, managing %j) may %s on %j: %s', (id, role, reports, capability, people, expected) => {
+    expect(mayOn(me(id, role, [...reports]), capability, people)).toBe(expected);
+  });
+
+  it("offers a plan item's progress to its own owner (a product engineer), not to another", () => {
+    expect(mayOn(me('pm-1', 'product'), 'planItem.progress', account, ['pm-1'])).toBe(true);
+    expect(mayOn(me('pm-2', 'product'), 'planItem.progress', account, ['pm-1'])).toBe(false);
+  });
+
+  it('offers nothing without GET /me', () => {
+    expect(mayOn(null, 'renewal.launch', null)).toBe(false);
+  });
+});
+
+describe('what the first-run forms send', () => {
+  it('launches with the ARR in cents and leaves out the people not given', () => {
+    const form = {
+      accountId: ' acc-7 ',
+      name: 'Acme KK',
+      arrDollars: '120000',
+      segment: 'enterprise',
+      timeZone: 'Asia/Tokyo',
+      ownerCsmId: 'u-csm-7',
+      csmManagerId: '',
+      salesRepId: ' ',
+      renewalDate: '2027-03-31',
+    };
+    expect(launchBody(form)).toEqual({
+      account: {
+        id: 'acc-7',
+        name: 'Acme KK',
+        arrCents: 12_000_000,
+        segment: 'enterprise',
+        timeZone: 'Asia/Tokyo',
+        ownerCsmId: 'u-csm-7',
+      },
+      renewalDate: '2027-03-31',
+    });
+    expect(launchBody({ ...form, csmManagerId: 'u-mgr-2', arrDollars: '99.995' }).account).toMatchObject({
+      csmManagerId: 'u-mgr-2',
+      arrCents: 10_000,
+    });
+    // What is no number goes as typed, for the api to name.
+    expect(launchBody({ ...form, arrDollars: 'lots' }).account).toMatchObject({ arrCents: 'lots' });
+  });
+
+  it('starts a save with the reasons one a line, the facts, and only the flags set', () => {
+    const facts = {
+      issuesFixable: 'yes',
+      relationship: 'strained',
+      alternative: 'evaluating',
+      budget: 'confirmed',
+      stakeholders: 'mixed',
+    };
+    const flags = { logo: true, reference: false, caseStudy: false, growthPotential: true };
+    expect(
+      saveStartBody('acc-7', '2027-03-31', {
+        triggerReasons: 'competitor evaluation\n\n  usage down 45% ',
+        facts,
+        rootCause: 'product_fit',
+        budgetRelated: false,
+        strategicFlags: flags,
+      }),
+    ).toEqual({
+      accountId: 'acc-7',
+      renewalDate: '2027-03-31',
+      triggerReasons: ['competitor evaluation', 'usage down 45%'],
+      facts,
+      rootCause: 'product_fit',
+      strategicFlags: { logo: true, growthPotential: true },
+    });
+  });
+
+  it('re-triages with only the facts and flags that changed, and nothing when none did', () => {
+    const current = {
+      facts: {
+        issuesFixable: 'yes',
+        relationship: 'good',
+        alternative: 'none',
+        budget: 'confirmed',
+        stakeholders: 'engaged',
+      },
+      strategicFlags: { logo: true },
+    };
+    const opened = retriageFormOf(current);
+    expect(opened.strategicFlags).toEqual({ logo: true, reference: false, caseStudy: false, growthPotential: false });
+    expect(retriageBody(opened, current)).toBeNull();
+    expect(retriageBody({ ...opened, reason: 'only a reason' }, current)).toBeNull();
+    expect(
+      retriageBody(
+        {
+          facts: { ...opened.facts, alternative: 'committed' },
+          strategicFlags: { ...opened.strategicFlags, logo: false, reference: true },
+          reason: ' They signed with a rival ',
+        },
+        current,
+      ),
+    ).toEqual({
+      facts: { alternative: 'committed' },
+      strategicFlags: { logo: false, reference: true },
+      reason: 'They signed with a rival',
+    });
+  });
+
+  it('adds a plan item named whole, or from a template with only what is given', () => {
+    const toInstant = (local: string) => `${local}:00Z`;
+    const whole = {
+      template: '',
+      issueId: 'issue-1',
+      issue: 'Exports time out',
+      rootCause: 'Index missing',
+      fix: 'Add the index',
+      owner: 'u-csm-7',
+      dueAt: '2027-02-01T17:00',
+      successMetric: 'Exports under a minute',
+    };
+    expect(planItemBody(whole, toInstant)).toEqual({
+      issueId: 'issue-1',
+      issue: 'Exports time out',
+      rootCause: 'Index missing',
+      fix: 'Add the index',
+      owner: 'u-csm-7',
+      dueAt: '2027-02-01T17:00:00Z',
+      successMetric: 'Exports under a minute',
+    });
+    const empty = { ...whole, issueId: '', issue: '', rootCause: '', fix: '', owner: '', dueAt: '', successMetric: '' };
+    expect(planItemBody({ ...empty, template: 'relationship_repair' }, toInstant)).toEqual({
+      template: 'relationship_repair',
+    });
+  });
+
+  it("shows each of the api's field errors under its own field", () => {
+    const problem = {
+      type: 'about:blank',
+      title: 'Validation failed',
+      status: 400,
+      detail: 'Fix these fields: account.timeZone',
+      code: 'VALIDATION.FAILED',
+      instance: '/renewals',
+      errors: [
+        { field: 'account.timeZone', message: 'must be an IANA time zone' },
+        { field: 'account.timeZone', message: 'is required' },
+        { field: 'renewalDate', message: 'is in the past' },
+      ],
+    };
+    expect(fieldMessages(problem, 'account.timeZone')).toEqual(['must be an IANA time zone', 'is required']);
+    expect(fieldMessages(problem, 'account.name')).toEqual([]);
+    expect(fieldMessages(undefined, 'renewalDate')).toEqual([]);
   });
 });

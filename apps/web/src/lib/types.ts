@@ -193,10 +193,14 @@ export interface SaveState {
     segment: string;
     ownerCsmId: string;
     csmManagerId: string | null;
+    salesRepId?: string | null;
   };
   renewalDate: string;
   status: SaveStatus;
   triggerReasons: string[];
+  /** The §4.1 facts the triage scored, and the strategic flags (docs/rulebook.md, "Save triage"). */
+  facts: Record<string, string>;
+  strategicFlags: Partial<Record<'logo' | 'reference' | 'caseStudy' | 'growthPotential', boolean>>;
   triage: {
     at: string;
     cause: string;
