@@ -5,12 +5,15 @@ import { enc, post } from '../lib/api';
 import { day, label, money } from '../lib/format';
 import { useAction, useGet } from '../lib/hooks';
 import type { RenewalDetail, RenewalTask } from '../lib/types';
+import { useSession } from '../session';
+import { StartSave } from './StartSave';
 
 const PHASES = ['scheduled', 'assessment', 'preparation', 'engagement', 'closing', 'renewal_day', 'post_renewal'];
 
 /** One renewal: its phases, the tasks to complete, its classification history with reasons, owners, the linked save. */
 export function RenewalPage() {
   const { id = '' } = useParams();
+  const { me } = useSession();
   const renewal = useGet<RenewalDetail>(`/renewals/${enc(id)}`);
   // Tasks completed here, as the api answered: shown done before the read model has caught up.
   const [completed, setCompleted] = useState<Record<string, RenewalTask>>({});
@@ -54,6 +57,7 @@ export function RenewalPage() {
           )}
         </dd>
       </dl>
+      <StartSave renewal={r} me={me} />
       <Section title="Phases">
         <ol className="phases">
           {PHASES.map((p) => (

@@ -2,10 +2,12 @@ import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { Empty, Loading, Pill, ProblemBanner } from '../components';
 import { enc, withQuery } from '../lib/api';
-import { label, money } from '../lib/format';
+import { label, may, money } from '../lib/format';
 import { addDaysIso, milestoneBars, monthTicks, position } from '../lib/gantt';
 import { useGet } from '../lib/hooks';
 import type { Page, TimelineRenewal } from '../lib/types';
+import { useSession } from '../session';
+import { LaunchRenewalForm } from './LaunchRenewal';
 
 const WINDOW_DAYS = 180;
 
@@ -14,7 +16,10 @@ const WINDOW_DAYS = 180;
  * timeline (Gantt) of their phases between milestones with their open tasks, and as a list.
  */
 export function RenewalsPage() {
+  const { me } = useSession();
   const [params, setParams] = useSearchParams();
+  // Open until the user closes it while there is nothing yet to show (the first run); closed otherwise.
+  const [launchOpen, setLaunchOpen] = useState<boolean | undefined>();
   const [today] = useState(() => new Date().toISOString().slice(0, 10));
   const [cursor, setCursor] = useState<string | undefined>();
   const from = addDaysIso(today, -14);
@@ -23,9 +28,33 @@ export function RenewalsPage() {
   const page = useGet<Page<TimelineRenewal>>(withQuery('/renewals/timeline', { from: today, to, limit: 50, cursor }));
   // The timeline has no risk filter: the page's renewals are filtered here.
   const items = (page.data?.items ?? []).filter((r) => !risk || r.riskCategory === risk);
+  // Only a role GET /me's `can` lets launch sees the form (cs_ops); the api decides again.
+  const mayLaunch = may(me, 'renewal.launch');
+  const nothingYet = !!page.data && page.data.items.length === 0 && !cursor;
+  const showLaunch = mayLaunch && (launchOpen ?? nothingYet);
   return (
     <>
       <h1>Renewals</h1>
+      {mayLaunch ? (
+        <section className="card" aria-labelledby="launch-h">
+          <h2 id="launch-h">
+            <button
+              type="button"
+              className="disclosure"
+              aria-expanded={showLaunch}
+              aria-controls="launch-form"
+              onClick={() => setLaunchOpen(!showLaunch)}
+            >
+              Launch a renewal
+            </button>
+          </h2>
+          {showLaunch ? (
+            <div id="launch-form">
+              <LaunchRenewalForm />
+            </div>
+          ) : null}
+        </section>
+      ) : null}
       <form className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
         <label>
           Risk category
@@ -45,7 +74,9 @@ export function RenewalsPage() {
       </form>
       <ProblemBanner problem={page.problem} />
       {page.loading && !page.data ? <Loading what="renewals" /> : null}
-      {page.data && items.length === 0 ? <Empty>No renewal in the coming year.</Empty> : null}
+      {page.data && items.length === 0 ? (
+        <Empty>No renewal in the coming year.{mayLaunch ? ' Launch one with the form above.' : ''}</Empty>
+      ) : null}
       {items.length ? (
         <section className="card" aria-labelledby="gantt-h">
           <h2 id="gantt-h">

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { Empty, Loading, Pill, ProblemBanner, Section } from '../components';
 import { enc, post, request } from '../lib/api';
-import { day, label, mayDecideConcession, money } from '../lib/format';
+import { day, label, mayDecideConcession, mayOn, money } from '../lib/format';
 import { useAction, useGet } from '../lib/hooks';
 import type {
   Concession,
@@ -15,9 +15,9 @@ import type {
   SaveState,
 } from '../lib/types';
 import { useSession } from '../session';
+import { AddPlanItemForm, RetriageForm } from './SaveForms';
 
 const PLAN_STATES: PlanItemState[] = ['in_progress', 'blocked', 'done', 'verified_by_customer'];
-const WORKERS = new Set(['csm', 'csm_manager', 'director', 'vp']);
 
 /** One save effort: triage, issues, plan, concessions (decided inline), escalation, conversations, outcome, debrief. */
 export function SavePage() {
@@ -27,14 +27,22 @@ export function SavePage() {
   const debrief = useGet<Debrief>(save.data?.outcome ? `/saves/${enc(id)}/debrief` : null);
   // Conversations logged here, as the api answered, until the save's view has them.
   const [logged, setLogged] = useState<Conversation[]>([]);
+  // The save as the api answered a re-triage made here, and plan items added here, until the read model has them.
+  const [answered, setAnswered] = useState<SaveState | undefined>();
+  const [added, setAdded] = useState<PlanItem[]>([]);
   if (save.problem) return <ProblemBanner problem={save.problem} />;
   if (!save.data) return <Loading what="the save" />;
-  const s = save.data;
+  const s = answered && answered.revision > save.data.revision ? answered : save.data;
   const t = s.triage;
   const conversations = [
     ...s.conversations,
     ...logged.filter((l) => !s.conversations.some((c) => c.at === l.at && c.by === l.by)),
   ];
+  const planItems = [...s.planItems, ...added.filter((a) => !s.planItems.some((i) => i.id === a.id))];
+  // What the caller may do here: GET /me's `can` and his relation to the save's account (the access table's rule).
+  const active = s.status === 'active';
+  const mayWork = active && mayOn(me, 'save.work', s.account);
+  const mayTriage = active && mayOn(me, 'save.triage', s.account);
   return (
     <>
       <p className="crumbs">
@@ -81,6 +89,10 @@ export function SavePage() {
           <dd>{label(t.allocation.timeBand)}</dd>
           <dt>Triggered by</dt>
           <dd>{s.triggerReasons.map(label).join(', ') || '—'}</dd>
+          <dt>Last triage</dt>
+          <dd data-testid="triage-cause">
+            {label(t.cause)} ({day(t.at)})
+          </dd>
         </dl>
         <h3>Reasons</h3>
         <ul>
@@ -88,6 +100,19 @@ export function SavePage() {
             <li key={i}>{r}</li>
           ))}
         </ul>
+        {mayTriage ? (
+          <details>
+            <summary>Re-triage</summary>
+            <RetriageForm
+              key={s.revision}
+              save={s}
+              onTriaged={(next) => {
+                setAnswered(next);
+                save.reload();
+              }}
+            />
+          </details>
+        ) : null}
       </Section>
 
       <Section title="Issues">
@@ -127,15 +152,34 @@ export function SavePage() {
       </Section>
 
       <Section title="Remediation plan">
-        {s.planItems.length === 0 ? (
+        {planItems.length === 0 ? (
           <Empty>No plan item yet.</Empty>
         ) : (
           <ul className="items">
-            {s.planItems.map((item) => (
-              <PlanItemRow key={item.id} saveId={s.saveId} item={item} me={me} onChange={save.reload} />
+            {planItems.map((item) => (
+              <PlanItemRow
+                key={item.id}
+                saveId={s.saveId}
+                account={s.account}
+                item={item}
+                me={me}
+                onChange={save.reload}
+              />
             ))}
           </ul>
         )}
+        {mayWork ? (
+          <details>
+            <summary>Add a plan item</summary>
+            <AddPlanItemForm
+              save={s}
+              onAdded={(item) => {
+                setAdded((a) => [...a, item]);
+                save.reload();
+              }}
+            />
+          </details>
+        ) : null}
       </Section>
 
       <Section title="Concessions">
@@ -151,7 +195,7 @@ export function SavePage() {
       </Section>
 
       <Section title="Escalation protocol">
-        <Escalation save={s} me={me} onChange={save.reload} />
+        <Escalation save={s} me={me} mayWork={mayWork} onChange={save.reload} />
       </Section>
 
       <Section title="Conversation log">
@@ -167,9 +211,7 @@ export function SavePage() {
             ))}
           </ol>
         )}
-        {me && WORKERS.has(me.role) && s.status === 'active' ? (
-          <ConversationForm saveId={s.saveId} onLogged={(c) => setLogged((l) => [...l, c])} />
-        ) : null}
+        {mayWork ? <ConversationForm saveId={s.saveId} onLogged={(c) => setLogged((l) => [...l, c])} /> : null}
       </Section>
 
       <Section title="Outcome and debrief">
@@ -183,7 +225,9 @@ export function SavePage() {
         ) : (
           <Empty>Still open.</Empty>
         )}
-        {debrief.data ? <DebriefView saveId={s.saveId} debrief={debrief.data} me={me} /> : null}
+        {debrief.data ? (
+          <DebriefView saveId={s.saveId} debrief={debrief.data} mayWrite={mayOn(me, 'save.work', s.account)} />
+        ) : null}
       </Section>
     </>
   );
@@ -265,11 +309,13 @@ function ConcessionRow({
 
 function PlanItemRow({
   saveId,
+  account,
   item: shown,
   me,
   onChange,
 }: {
   saveId: string;
+  account: SaveState['account'];
   item: PlanItem;
   me: Me | null;
   onChange: () => void;
@@ -280,7 +326,8 @@ function PlanItemRow({
   const item = updated && updated.history.length >= shown.history.length ? updated : shown;
   const [state, setState] = useState<PlanItemState>(shown.state);
   const [evidence, setEvidence] = useState('');
-  const may = !!me && (WORKERS.has(me.role) || me.id === item.ownerId);
+  // The save's people, or the item's own owner (a product engineer fixing it): planItem.progress of the access table.
+  const may = mayOn(me, 'planItem.progress', account, [item.ownerId]);
   const selectId = `plan-state-${item.id}`;
   return (
     <li className="item" data-testid={`plan-item-${item.id}`}>
@@ -405,7 +452,17 @@ const BRIEF = [
  * The executive escalation protocol (§4.8): its steps in order with their due dates, the
  * next one marked done here; before it starts, a form with the executive brief.
  */
-function Escalation({ save: s, me, onChange }: { save: SaveState; me: Me | null; onChange: () => void }) {
+function Escalation({
+  save: s,
+  me,
+  mayWork,
+  onChange,
+}: {
+  save: SaveState;
+  me: Me | null;
+  mayWork: boolean;
+  onChange: () => void;
+}) {
   const action = useAction();
   // Steps marked done here, until the save's view has them.
   const [doneHere, setDoneHere] = useState<Record<string, string>>({});
@@ -413,7 +470,6 @@ function Escalation({ save: s, me, onChange }: { save: SaveState; me: Me | null;
   const [overrideReason, setOverrideReason] = useState('');
   // The escalation as the api answered its start here, until the save's view has it.
   const [started, setStarted] = useState<SaveState['escalation']>(null);
-  const mayWork = !!me && WORKERS.has(me.role) && s.status === 'active';
   const esc = s.escalation ?? started;
   if (!esc) {
     if (!mayWork) return <Empty>Not escalated to an executive.</Empty>;
@@ -530,13 +586,13 @@ const DEBRIEF = [
 ] as const;
 
 /** The save's debrief (GET and PUT /saves/{id}/debrief): its answers, written here while it is open. */
-function DebriefView({ saveId, debrief, me }: { saveId: string; debrief: Debrief; me: Me | null }) {
+function DebriefView({ saveId, debrief, mayWrite: may }: { saveId: string; debrief: Debrief; mayWrite: boolean }) {
   const action = useAction();
   const [current, setCurrent] = useState(debrief);
   const [answers, setAnswers] = useState<Record<string, string>>(() =>
     Object.fromEntries(DEBRIEF.map(([k]) => [k, typeof debrief.answers[k] === 'string' ? debrief.answers[k] : ''])),
   );
-  const mayWrite = current.open && !!me && WORKERS.has(me.role);
+  const mayWrite = current.open && may;
   return (
     <>
       <p>
