@@ -1,8 +1,10 @@
 // `npm start`: the whole service on this machine, through the service supervisor
 // (lib/service-supervisor.mjs). Starts whatever is missing (the Temporal dev server with
 // a persistent SQLite file and its Web UI, PostgreSQL), applies migrations, starts the
-// worker and the api, prints the URLs and a local API key. Ctrl-C stops everything it
-// started. TEMPORAL_ADDRESS and DATABASE_URL, when set, are used instead of local servers.
+// worker and the api, prints the URLs and two local API keys (cs_ops, and a CSM manager
+// who works the saves of the accounts launched with him as their CSM manager). Ctrl-C
+// stops everything it started. TEMPORAL_ADDRESS and DATABASE_URL, when set, are used
+// instead of local servers.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ProvisioningError, log, repoRoot } from './lib/common.mjs';
@@ -11,6 +13,21 @@ import { startService } from './lib/service-supervisor.mjs';
 import { ensureTemporalCli } from './lib/temporal-cli.mjs';
 
 const started = Date.now();
+
+/**
+ * The local keys, kept (0600) in the data directory and reused across restarts. cs_ops
+ * launches renewals and starts saves but does not work them (docs/access.md); the manager
+ * does, on an account whose CSM manager he is (his `team` relation to it: no CSM or
+ * management chain to set up), so a renewal launched with `csmManagerId` = his id is his
+ * to triage and plan.
+ */
+const LOCAL_OPS = { file: 'local-api-key', role: 'cs_ops', user: 'local-ops', name: 'Local CS Ops' };
+const LOCAL_MANAGER = {
+  file: 'local-manager-api-key',
+  role: 'csm_manager',
+  user: 'u-local-manager',
+  name: 'Local CSM Manager',
+};
 /** @type {Promise<import('./lib/service-supervisor.mjs').Service> | undefined} */
 let starting;
 const cancel = new AbortController();
@@ -58,14 +75,11 @@ try {
     },
   });
   const service = await starting;
-  const [apiKey] = await Promise.all([
-    // A cs_ops key for local use, kept (0600) in the data directory across restarts.
-    service.keptKey(join(local.dataDir, 'local-api-key'), {
-      role: 'cs_ops',
-      user: 'local-ops',
-      name: 'Local CS Ops',
-      label: 'npm start',
-    }),
+  const kept = (/** @type {typeof LOCAL_OPS} */ k) =>
+    service.keptKey(join(local.dataDir, k.file), { role: k.role, user: k.user, name: k.name, label: 'npm start' });
+  const [apiKey, managerKey] = await Promise.all([
+    kept(LOCAL_OPS),
+    kept(LOCAL_MANAGER),
     service.worker.start(),
     service.api.start(),
   ]);
@@ -76,13 +90,16 @@ try {
     [
       '',
       `Retain is running (ready in ${seconds} s)`,
-      `  Web app          ${base}/app/   (sign in with the key below)`,
+      `  Web app          ${base}/app/   (sign in with a key below)`,
       `  API              ${base}`,
       `  OpenAPI docs     ${base}/docs   (JSON: ${base}/docs-json)`,
       `  Health           ${base}/health`,
       `  Temporal Web UI  ${service.temporalUiUrl ?? '(external Temporal: see its own UI)'}`,
       `  Temporal         ${service.temporalAddress}`,
       `  API key (cs_ops) ${apiKey}`,
+      `  API key (manager)  ${managerKey} (id ${LOCAL_MANAGER.user})`,
+      `    Launch with csmManagerId ${LOCAL_MANAGER.user} and this manager works the renewal's save`,
+      '    (re-triage, plan items); cs_ops launches and starts saves but does not work them.',
       '',
       `  Try: curl -H "Authorization: Bearer ${apiKey}" ${base}/renewals`,
       '  More keys: npm run keys -- create --role csm --user u-ann --name "Ann"',
