@@ -50,11 +50,11 @@ describe('the web app in a real browser', () => {
   const restWhen = (path: string, until: (body: any) => boolean, what: string) =>
     stack.readWhen(path, keys['mgr-w']!, until, what);
   const concessionOf = (body: any, id: string) => body.concessions.find((c: { id: string }) => c.id === id);
-  const shot = async (name: string) => {
-    await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  const shot = async (name: string, on: Page = page) => {
+    await on.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
   };
-  const accessible = async (what: string) => {
-    expect([what, await seriousViolations(page)]).toEqual([what, []]);
+  const accessible = async (what: string, on: Page = page) => {
+    expect([what, await seriousViolations(on)]).toEqual([what, []]);
   };
 
   beforeAll(async () => {
@@ -70,6 +70,8 @@ describe('the web app in a real browser', () => {
         ['cs_ops', 'ops-w'],
         ['csm', 'csm-w', 'mgr-w'],
         ['sales_rep', 'ae-w'],
+        // The manager of the renewal launched from the browser (as npm start's local manager key is).
+        ['csm_manager', 'mgr-l', 'dir-w'],
       ]),
     );
     keys['int-w'] = await stack.keyFor('integration', 'int-w', { scopes: ['signals', 'account_facts'] });
@@ -519,6 +521,195 @@ describe('the web app in a real browser', () => {
     });
     await accessible('lost save with its debrief');
   });
+
+  it('offers no launch form to a sales rep or a manager, whose keys may not launch', async () => {
+    for (const who of ['ae-w', 'mgr-w']) {
+      const other = await browser.newContext();
+      try {
+        const p = await other.newPage();
+        await p.goto(`${stack.baseUrl}/app/`);
+        await p.getByLabel('API key').fill(keys[who]!);
+        await p.getByRole('button', { name: 'Sign in' }).click();
+        await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Renewals' }).click();
+        // The page has drawn what it read (a sales rep of no account has no renewal, a manager his team's).
+        await p
+          .getByText(/^No renewal in the coming year/)
+          .or(p.getByTestId('renewals-table'))
+          .first()
+          .waitFor();
+        expect([who, await p.getByRole('button', { name: 'Launch a renewal' }).count()]).toEqual([who, 0]);
+        expect(await p.getByRole('form', { name: 'Launch a renewal' }).count()).toBe(0);
+        const can = (await stack.request('GET', '/me', { key: keys[who] })).body.can.map(
+          (c: { capability: string }) => c.capability,
+        );
+        expect([who, can.includes('renewal.launch')]).toEqual([who, false]);
+      } finally {
+        await other.close();
+      }
+    }
+    // The api refuses them a launch too.
+    const refused = await stack.request('POST', '/renewals', {
+      key: keys['ae-w'],
+      body: { account: anAccount('acc-web-ae', { ownerCsmId: 'csm-w' }), renewalDate },
+    });
+    expect([refused.status, refused.body.code]).toEqual([403, 'AUTH.FORBIDDEN']);
+  }, 120_000);
+
+  it('first run: cs_ops launches a renewal and starts its save in the browser; its manager re-triages and adds a plan item', async () => {
+    const launchedDate = addDays(today, 60);
+    const launchedSave = `save:acc-web-launch:${launchedDate}`;
+    const other = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const p = await other.newPage();
+      p.setDefaultTimeout(20_000);
+      p.on('console', (m) => {
+        if (m.type() === 'error') consoleErrors.push(m.text());
+      });
+      p.on('pageerror', (err) => consoleErrors.push(String(err)));
+      // Every answer of the scenario: none may be a 4xx or 5xx but the one bad date sent on purpose.
+      const refused: string[] = [];
+      const launchKeys: string[] = [];
+      let inFlight = 0;
+      p.on('request', () => void (inFlight += 1));
+      p.on('requestfinished', async (r) => {
+        const status = (await r.response())?.status() ?? 0;
+        const url = new URL(r.url());
+        if (r.method() === 'POST' && url.pathname === '/renewals' && status < 300)
+          launchKeys.push((await r.allHeaders())['idempotency-key'] ?? '');
+        if (status >= 400) refused.push(`${status} ${r.method()} ${decodeURIComponent(url.pathname)}`);
+        inFlight -= 1;
+      });
+      p.on('requestfailed', (r) => {
+        refused.push(`failed ${r.method()} ${r.url()}`);
+        inFlight -= 1;
+      });
+      /** Every request made so far has finished and been looked at. */
+      const settled = () =>
+        waitUntil(async () => (inFlight === 0 ? true : undefined), 10_000, 'the requests to finish');
+      const signIn = async (key: string) => {
+        await p.getByLabel('API key').fill(key);
+        await p.getByRole('button', { name: 'Sign in' }).click();
+        await p.getByRole('navigation', { name: 'Main' }).waitFor();
+      };
+
+      await p.goto(`${stack.baseUrl}/app/`);
+      await signIn(keys['ops-w']!);
+      await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Renewals' }).click();
+      await p.getByRole('button', { name: 'Launch a renewal' }).click();
+      const launch = p.getByRole('form', { name: 'Launch a renewal' });
+      await launch.getByLabel('Account id').fill('acc-web-launch');
+      await launch.getByLabel('Account name').fill('Launched Corp');
+      await launch.getByLabel('ARR (US$)').fill('90000');
+      await launch.getByLabel('Segment').selectOption('mid_market');
+      await launch.getByLabel('Time zone').fill('Europe/Berlin');
+      await launch.getByLabel('Owner CSM id').fill('csm-l');
+      await launch.getByLabel('CSM manager id').fill('mgr-l');
+      // On purpose: a date beyond the policy's launch window, which only the api knows; its field error shows under it.
+      await launch.getByLabel('Renewal date').fill(addDays(today, 1200));
+      await launch.getByRole('button', { name: 'Launch renewal' }).click();
+      const dateError = launch.locator('.field-error').filter({ hasText: 'days ahead' });
+      await dateError.waitFor();
+      expect(await launch.getByLabel('Renewal date').getAttribute('aria-invalid')).toBe('true');
+      expect(await launch.getByRole('alert').textContent()).toMatch(/400.*VALIDATION\.FAILED/);
+      await shot('launch-refused', p);
+      await accessible('launch form with a refused date', p);
+      await settled();
+      expect(refused).toEqual(['400 POST /renewals']);
+
+      // Fixed, and submitted twice in a row: one launch, one Idempotency-Key; the renewal's page follows.
+      await launch.getByLabel('Renewal date').fill(launchedDate);
+      await launch.getByRole('button', { name: 'Launch renewal' }).dblclick();
+      await p.getByRole('heading', { name: /^Renewal: / }).waitFor();
+      expect(decodeURIComponent(new URL(p.url()).pathname)).toBe(
+        `/app/renewals/renewal:acc-web-launch:${launchedDate}`,
+      );
+      await settled();
+      expect(launchKeys.length).toBeGreaterThan(0);
+      expect(new Set(launchKeys).size).toBe(1);
+
+      const start = p.getByRole('form', { name: 'Start a save' });
+      await start.getByLabel('Why (one reason a line)').fill('Competitor evaluation\nUsage down 40%');
+      for (const [field, value] of [
+        ['Can the issues be fixed?', 'yes'],
+        ['Relationship', 'strained'],
+        ['Alternative', 'evaluating'],
+        ['Budget', 'confirmed'],
+        ['Stakeholders', 'mixed'],
+        ['Root cause', 'service_experience'],
+      ] as const)
+        await start.getByLabel(field, { exact: true }).selectOption(value);
+      await shot('start-save', p);
+      await accessible('renewal with the start-a-save form', p);
+      await start.getByRole('button', { name: 'Start the save' }).click();
+      await p.getByRole('heading', { name: /^Save: Launched Corp/ }).waitFor();
+      expect(decodeURIComponent(new URL(p.url()).pathname)).toBe(`/app/saves/${launchedSave}`);
+      const started = await stack.readWhen(`/saves/${e(launchedSave)}`, keys['ops-w']!, undefined, 'the save started');
+      expect(started).toMatchObject({
+        status: 'active',
+        triggerReasons: ['Competitor evaluation', 'Usage down 40%'],
+        facts: { relationship: 'strained', alternative: 'evaluating' },
+        account: { id: 'acc-web-launch', ownerCsmId: 'csm-l', csmManagerId: 'mgr-l' },
+      });
+      // cs_ops reads the save but does not work it: no re-triage, no plan item offered.
+      expect(await p.getByText('Re-triage', { exact: true }).count()).toBe(0);
+      expect(await p.getByText('Add a plan item', { exact: true }).count()).toBe(0);
+
+      // The account's CSM manager signs in, finds the save in his pipeline and works it.
+      await p.getByRole('button', { name: 'Sign out' }).click();
+      await signIn(keys['mgr-l']!);
+      await p.getByRole('link', { name: 'Save pipeline' }).click();
+      await p.getByTestId('saves-table').getByRole('link', { name: 'Launched Corp' }).click();
+      await p.getByRole('heading', { name: /^Save: Launched Corp/ }).waitFor();
+
+      await p.locator('summary').filter({ hasText: 'Re-triage' }).click();
+      const triage = p.getByRole('form', { name: 'Re-triage' });
+      await triage.getByLabel('Alternative').selectOption('committed');
+      await triage.getByLabel('Logo').check();
+      await triage.getByLabel('Reason').fill('They signed a letter of intent with a rival');
+      await triage.getByRole('button', { name: 'Re-triage' }).click();
+      await p.getByTestId('triage-cause').filter({ hasText: 're-triaged by mgr-l' }).waitFor();
+      const retriaged = await stack.readWhen(
+        `/saves/${e(launchedSave)}`,
+        keys['mgr-l']!,
+        (b) => b.triageHistory.length > started.triageHistory.length,
+        'the re-triage in the read model',
+      );
+      expect(retriaged.facts).toMatchObject({ alternative: 'committed', relationship: 'strained' });
+      expect(retriaged.strategicFlags).toMatchObject({ logo: true });
+      expect(retriaged.triage.cause).toBe('re-triaged by mgr-l: They signed a letter of intent with a rival');
+
+      await p.locator('summary').filter({ hasText: 'Add a plan item' }).click();
+      const plan = p.getByRole('form', { name: 'Add a plan item' });
+      await plan.getByLabel('Issue', { exact: true }).fill('Support replies take a week');
+      await plan.getByLabel('Root cause').fill('One support engineer for the region');
+      await plan.getByLabel('Fix', { exact: true }).fill('A named support engineer with a 24 h reply target');
+      await plan.getByLabel('Owner id').fill('csm-l');
+      await plan.getByLabel('Due').fill(`${addDays(today, 10)}T17:00`);
+      await plan.getByLabel('Success metric').fill('Replies within 24 h for 4 weeks');
+      await plan.getByRole('button', { name: 'Add plan item' }).click();
+      await p.getByText('A named support engineer with a 24 h reply target').first().waitFor();
+      const planned = await stack.readWhen(
+        `/saves/${e(launchedSave)}`,
+        keys['mgr-l']!,
+        (b) => b.planItems.some((i: { fix: string }) => i.fix === 'A named support engineer with a 24 h reply target'),
+        'the plan item in the read model',
+      );
+      expect(
+        planned.planItems.find((i: { fix: string }) => i.fix === 'A named support engineer with a 24 h reply target'),
+      ).toMatchObject({
+        issue: 'Support replies take a week',
+        ownerId: 'csm-l',
+        state: 'in_progress',
+        successMetric: 'Replies within 24 h for 4 weeks',
+      });
+      await shot('save-worked', p);
+      await accessible('save worked by its manager', p);
+      await settled();
+      expect(refused).toEqual(['400 POST /renewals']);
+    } finally {
+      await other.close();
+    }
+  }, 180_000);
 
   it('shows the first page of a pipeline of 10,000 saves (time printed, not asserted)', async () => {
     // 10,000 saves of the manager's team, each row carrying a real save's state (as bench/managers-list.mjs generates them).
