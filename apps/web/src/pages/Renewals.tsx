@@ -18,7 +18,7 @@ const WINDOW_DAYS = 180;
 export function RenewalsPage() {
   const { me } = useSession();
   const [params, setParams] = useSearchParams();
-  // Open until the user closes it while there is nothing yet to show (the first run); closed otherwise.
+  // The launch form's disclosure once the user used it; until then open only while there is nothing to show (the first run).
   const [launchOpen, setLaunchOpen] = useState<boolean | undefined>();
   const [today] = useState(() => new Date().toISOString().slice(0, 10));
   const [cursor, setCursor] = useState<string | undefined>();
