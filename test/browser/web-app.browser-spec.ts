@@ -494,6 +494,60 @@ describe('the web app in a real browser', () => {
     await accessible('metrics');
   });
 
+  it("shows a director the back-tests with the report's figures side by side and a sweep's rows, and a manager none", async () => {
+    const from = addDays(today, -365);
+    const posted = await must(
+      'back-test',
+      stack.request('POST', '/policy/backtests', {
+        key: keys['dir-w'],
+        body: { from, to: today, sweep: 'earlyWarning.usage.activeUsers.dropPctBySegment.enterprise=20..40:10' },
+      }),
+    );
+    const id = posted.id as string;
+    await waitUntil(
+      async () => {
+        const r = await stack.request('GET', `/policy/backtests/${e(id)}`, { key: keys['dir-w'] });
+        return r.body?.status === 'done' ? true : undefined;
+      },
+      120_000,
+      `back-test ${id} done`,
+    );
+    // The manager's metrics page has no back-tests section (he may not read them: docs/access.md).
+    await page.goto(`${stack.baseUrl}/app/metrics`);
+    await page.getByRole('heading', { name: 'Forecast by risk category' }).waitFor();
+    expect(await page.getByRole('heading', { name: 'Back-tests' }).count()).toBe(0);
+    const other = await browser.newContext();
+    try {
+      const p = await other.newPage();
+      p.setDefaultTimeout(20_000);
+      await p.goto(`${stack.baseUrl}/app/`);
+      await p.getByLabel('API key').fill(keys['dir-w']!);
+      await p.getByRole('button', { name: 'Sign in' }).click();
+      await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Metrics' }).click();
+      await p.getByRole('heading', { name: 'Back-tests' }).waitFor();
+      await p.getByTestId('backtests').getByRole('row').nth(1).waitFor();
+      // The newest done one is shown: the policy in force beside each sweep value, and the sweep's rows.
+      const detail = p.getByTestId('backtest-detail');
+      await detail.getByRole('heading', { name: `${id}: done` }).waitFor();
+      const totals = p.getByTestId('backtest-totals');
+      expect(await totals.getByRole('columnheader').count()).toBe(1 + 1 + 3);
+      await totals.getByRole('rowheader', { name: 'Precision' }).waitFor();
+      expect(await p.getByTestId('backtest-sweep').getByRole('rowheader').allTextContents()).toEqual([
+        '20',
+        '30',
+        '40',
+      ]);
+      expect((await p.getByTestId('backtest-recommendation').textContent())?.length).toBeGreaterThan(0);
+      await p
+        .getByRole('img', { name: /Sweep of earlyWarning.usage.activeUsers.dropPctBySegment.enterprise/ })
+        .waitFor();
+      await shot('backtests', p);
+      await accessible('back-tests', p);
+    } finally {
+      await other.close();
+    }
+  });
+
   it("writes a lost save's debrief", async () => {
     const lostId = `save:acc-web-3:${renewalDate}`;
     await must(

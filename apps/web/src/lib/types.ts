@@ -337,13 +337,23 @@ export interface RenewalMetrics {
 export interface AlertMetrics {
   groups: Array<{ key: Record<string, string>; alerts: Figure; precision: Figure }>;
 }
-export interface Backtest {
+/** A back-test as GET /policy/backtests lists it (BacktestSummaryView); GET /policy/backtests/{id} adds its report. */
+export interface BacktestSummary {
   id: string;
   status: string;
+  requestedBy: string;
   requestedAt: string;
+  period: { from: string; to: string };
+  currentPolicyVersion: string;
   candidates: Array<{ label: string; version: string }>;
-  report?: Record<string, unknown> | null;
-  error?: string | null;
+  sweep: Record<string, unknown> | null;
+  progress: { accountsDone: number; accountsTotal: number | null; eventsRead: number; pagesDone: number };
+  error: string | null;
+  updatedAt: string;
+}
+export interface BacktestPageView {
+  items: BacktestSummary[];
+  nextCursor: string | null;
 }
 
 export interface EscalationStep {

@@ -1,11 +1,13 @@
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { ChartConfiguration } from 'chart.js';
 import { ChartCanvas, PALETTE } from '../chart';
 import { Empty, Loading, ProblemBanner, Section } from '../components';
-import { enc, get, withQuery } from '../lib/api';
-import { label, money, pct, quarters } from '../lib/format';
+import { get, withQuery } from '../lib/api';
+import { label, may, money, pct, quarters } from '../lib/format';
 import { asProblem, useGet } from '../lib/hooks';
-import type { AlertMetrics, Backtest, Problem, RenewalMetrics, SaveMetrics } from '../lib/types';
+import type { AlertMetrics, Problem, RenewalMetrics, SaveMetrics } from '../lib/types';
+import { useSession } from '../session';
+import { BacktestsSection } from './Backtests';
 
 interface Trend {
   label: string;
@@ -16,6 +18,7 @@ interface Trend {
 
 /** Metrics: save rate, GRR and NRR by quarter, the forecast by risk category, alert precision by type, back-tests. */
 export function MetricsPage() {
+  const { me } = useSession();
   const [today] = useState(() => new Date().toISOString().slice(0, 10));
   const periods = useMemo(() => quarters(today, 4), [today]);
   const [trend, setTrend] = useState<Trend[] | undefined>();
@@ -217,41 +220,7 @@ export function MetricsPage() {
           <Loading what="alert metrics" />
         )}
       </Section>
-      <BacktestSection />
+      {may(me, 'backtest.read') ? <BacktestsSection /> : null}
     </>
-  );
-}
-
-/** A back-test's results by its id (POST /policy/backtests answers it; docs/policy-lab.md). */
-function BacktestSection() {
-  const [id, setId] = useState('');
-  const [shown, setShown] = useState<string | null>(null);
-  const backtest = useGet<Backtest>(shown ? `/policy/backtests/${enc(shown)}` : null);
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    setShown(id.trim() || null);
-  };
-  const report = backtest.data?.report;
-  return (
-    <Section title="Back-test results">
-      <form className="actions" onSubmit={submit}>
-        <label>
-          Back-test id
-          <input value={id} onChange={(e) => setId(e.target.value)} />
-        </label>
-        <button type="submit">Show</button>
-      </form>
-      <ProblemBanner problem={backtest.problem} />
-      {backtest.data ? (
-        <>
-          <p>
-            {backtest.data.id}: {backtest.data.status}, requested {backtest.data.requestedAt.slice(0, 10)}; candidates{' '}
-            {backtest.data.candidates.map((c) => `${c.label} (${c.version})`).join(', ')}
-            {backtest.data.error ? `; ${backtest.data.error}` : ''}
-          </p>
-          {report ? <pre className="report">{JSON.stringify(report, null, 2)}</pre> : <Empty>No report yet.</Empty>}
-        </>
-      ) : null}
-    </Section>
   );
 }
