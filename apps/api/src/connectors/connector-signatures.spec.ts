@@ -49,7 +49,11 @@ describe('Stripe-Signature, checked against the stripe library’s own test head
   });
 
   it('takes any of several v1 signatures (Stripe signs with both secrets while it rolls its own)', () => {
-    const a = stripe.webhooks.generateTestHeaderString({ payload, secret: 'whsec_not_ours_0123456', timestamp: seconds });
+    const a = stripe.webhooks.generateTestHeaderString({
+      payload,
+      secret: 'whsec_not_ours_0123456',
+      timestamp: seconds,
+    });
     const b = stripe.webhooks.generateTestHeaderString({ payload, secret: OLD.secret, timestamp: seconds });
     const header = `${a},${b.split(',')[1]}`;
     expect(verify(payload, header).id).toBe('1');

@@ -7,7 +7,12 @@ import { Access } from '../access/access.decorator';
 import { Signed } from '../auth/roles.decorator';
 import { Operation } from '../openapi/operation.decorator';
 import { ConnectorsService, type ConnectorEventResult, type ConnectorEventView } from './connectors.service';
-import { ConnectorEventPage, ConnectorReceiptView, ListConnectorEventsQuery, VENDOR_BODY_SCHEMA } from './connectors.view';
+import {
+  ConnectorEventPage,
+  ConnectorReceiptView,
+  ListConnectorEventsQuery,
+  VENDOR_BODY_SCHEMA,
+} from './connectors.view';
 
 /**
  * Vendor webhooks (docs/connectors/README.md): one route per vendor, signed by the

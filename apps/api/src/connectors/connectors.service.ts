@@ -238,21 +238,19 @@ export class ConnectorsService {
       ...(q.state ? { state: q.state } : {}),
       ...(cursor ? { before: { receivedAt: cursor[0]!, vendorEventId: cursor[1]! } } : {}),
     });
-    const items = rows.slice(0, limit).map(
-      (r): ConnectorEventView => ({
-        connector: r.connector,
-        vendorEventId: r.vendorEventId,
-        vendorType: r.vendorType,
-        state: r.state,
-        reason: r.reason,
-        accountId: r.accountId,
-        occurredAt: r.occurredAt ? r.occurredAt.toISOString() : null,
-        receivedAt: r.receivedAt.toISOString(),
-        source: r.principalId,
-        inboxEventIds: r.inboxEventIds,
-        payload: r.rawPayload,
-      }),
-    );
+    const items = rows.slice(0, limit).map((r): ConnectorEventView => ({
+      connector: r.connector,
+      vendorEventId: r.vendorEventId,
+      vendorType: r.vendorType,
+      state: r.state,
+      reason: r.reason,
+      accountId: r.accountId,
+      occurredAt: r.occurredAt ? r.occurredAt.toISOString() : null,
+      receivedAt: r.receivedAt.toISOString(),
+      source: r.principalId,
+      inboxEventIds: r.inboxEventIds,
+      payload: r.rawPayload,
+    }));
     const last = items.at(-1);
     return {
       items,

@@ -1,4 +1,10 @@
-import type { ConnectorMapping, ConnectorName, ConnectorSpec, VendorEvent, VendorEventOutcome } from './connector-mapping';
+import type {
+  ConnectorMapping,
+  ConnectorName,
+  ConnectorSpec,
+  VendorEvent,
+  VendorEventOutcome,
+} from './connector-mapping';
 import { STRIPE, mapStripeEvent } from './stripe.connector';
 
 export * from './connector-mapping';
@@ -12,6 +18,10 @@ const MAPPERS: Record<ConnectorName, (event: VendorEvent, mapping: ConnectorMapp
 };
 
 /** What the vendor event `event` of `connector` becomes under `mapping`. */
-export function mapVendorEvent(connector: ConnectorName, event: VendorEvent, mapping: ConnectorMapping): VendorEventOutcome {
+export function mapVendorEvent(
+  connector: ConnectorName,
+  event: VendorEvent,
+  mapping: ConnectorMapping,
+): VendorEventOutcome {
   return MAPPERS[connector](event, mapping);
 }

@@ -78,7 +78,11 @@ describe('Stripe events as signals (default mapping)', () => {
   it('turns a deleted subscription into a cancellation, and stores a paid invoice and an unmapped type as ignored', () => {
     expect(
       mapStripeEvent(
-        ev('customer.subscription.deleted', { ...meta, id: 'sub_9', cancellation_details: { reason: 'cancellation_requested' } }),
+        ev('customer.subscription.deleted', {
+          ...meta,
+          id: 'sub_9',
+          cancellation_details: { reason: 'cancellation_requested' },
+        }),
         m,
       ),
     ).toMatchObject({

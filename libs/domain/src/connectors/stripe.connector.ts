@@ -69,8 +69,7 @@ function termDays(interval: unknown, count: unknown): number | null {
   return typeof n === 'number' && Number.isInteger(n) && n > 0 ? DAYS_PER[interval]! * n : null;
 }
 
-const wholeNumber = (v: unknown): number | null =>
-  typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null;
+const wholeNumber = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null);
 
 /** What the Stripe event `event` becomes under `mapping`. */
 export function mapStripeEvent(event: VendorEvent, mapping: ConnectorMapping): VendorEventOutcome {

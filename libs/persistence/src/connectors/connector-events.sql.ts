@@ -68,7 +68,9 @@ export async function readConnectorEvent(
     [connector, vendorEventId],
   );
   const r = rows[0];
-  return r ? { state: r.state, reason: r.reason, accountId: r.account_id, inboxEventIds: r.inbox_event_ids } : undefined;
+  return r
+    ? { state: r.state, reason: r.reason, accountId: r.account_id, inboxEventIds: r.inbox_event_ids }
+    : undefined;
 }
 
 export interface ConnectorEventRow {
