@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import Stripe from 'stripe';
 import type { ConnectorSecret } from '@retain/persistence';
 import { CONNECTOR_VERIFIERS, SignatureRefused } from './connector-signatures';
@@ -57,5 +58,38 @@ describe('Stripe-Signature, checked against the stripe library’s own test head
     const b = stripe.webhooks.generateTestHeaderString({ payload, secret: OLD.secret, timestamp: seconds });
     const header = `${a},${b.split(',')[1]}`;
     expect(verify(payload, header).id).toBe('1');
+  });
+});
+
+describe('X-Zendesk-Webhook-Signature, by the scheme Zendesk documents (base64 HMAC-SHA256 of timestamp + body)', () => {
+  // Zendesk ships no signing library; this is its documented formula, written independently of the verifier.
+  const zendeskHeaders = (body: string, key: string, at: Date) => {
+    const timestamp = at.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return {
+      'x-zendesk-webhook-signature': createHmac('sha256', key)
+        .update(timestamp + body)
+        .digest('base64'),
+      'x-zendesk-webhook-signature-timestamp': timestamp,
+    };
+  };
+  const Z_OLD = secret('5', 'zendesk_signing_secret_old_0123');
+  const Z_NEW = secret('6', 'zendesk_signing_secret_new_0123');
+  const body = JSON.stringify({ id: '01J...', type: 'zen:event-type:ticket.created' });
+  const check = (raw: string, headers: Record<string, string>, secrets = [Z_OLD, Z_NEW]) =>
+    CONNECTOR_VERIFIERS.zendesk({ rawBody: Buffer.from(raw), headers }, secrets, NOW, 300);
+
+  it('names the secret that signed, and refuses a tampered body, another secret, a stale time, missing headers', () => {
+    expect(check(body, zendeskHeaders(body, Z_OLD.secret, NOW)).id).toBe('5');
+    expect(check(body, zendeskHeaders(body, Z_NEW.secret, NOW)).id).toBe('6');
+    expect(() => check(body.replace('created', 'deleted'), zendeskHeaders(body, Z_NEW.secret, NOW))).toThrow(
+      /does not verify/,
+    );
+    expect(() => check(body, zendeskHeaders(body, Z_NEW.secret, NOW), [Z_OLD])).toThrow(/does not verify/);
+    const stale = zendeskHeaders(body, Z_NEW.secret, new Date(NOW.getTime() - 301_000));
+    expect(() => check(body, stale)).toThrow(/more than 300 s/);
+    expect(() => check(body, { 'x-zendesk-webhook-signature': 'abc' })).toThrow(/headers are required/);
+    expect(() =>
+      check(body, { 'x-zendesk-webhook-signature': 'abc', 'x-zendesk-webhook-signature-timestamp': '1796191200' }),
+    ).toThrow(/ISO 8601/);
   });
 });

@@ -52,6 +52,33 @@ function verifyStripe(r: SignedRequest, secrets: readonly ConnectorSecret[], now
   throw new SignatureRefused('no v1 signature of Stripe-Signature verifies with an active secret of the connector');
 }
 
+/**
+ * Zendesk's scheme (https://developer.zendesk.com/documentation/webhooks/verifying/):
+ * `X-Zendesk-Webhook-Signature` = base64 HMAC-SHA256 of `<timestamp><raw body>` keyed by
+ * the webhook's signing secret, `X-Zendesk-Webhook-Signature-Timestamp` the timestamp
+ * (ISO 8601); Zendesk ships no verification library. A timestamp more than the
+ * tolerance from now is refused.
+ */
+function verifyZendesk(r: SignedRequest, secrets: readonly ConnectorSecret[], now: Date, toleranceSeconds: number) {
+  const signature = header(r, 'x-zendesk-webhook-signature');
+  const timestamp = header(r, 'x-zendesk-webhook-signature-timestamp');
+  if (!signature || !timestamp)
+    throw new SignatureRefused(
+      'the X-Zendesk-Webhook-Signature and X-Zendesk-Webhook-Signature-Timestamp headers are required',
+    );
+  const at = Date.parse(timestamp);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(timestamp) || !Number.isFinite(at))
+    throw new SignatureRefused('X-Zendesk-Webhook-Signature-Timestamp must be an ISO 8601 time');
+  if (Math.abs(now.getTime() - at) / 1000 > toleranceSeconds)
+    throw new SignatureRefused(`the Zendesk signature timestamp is more than ${toleranceSeconds} s from now`);
+  const signed = Buffer.concat([Buffer.from(timestamp), r.rawBody]);
+  for (const s of secrets) {
+    const expected = createHmac('sha256', s.secret).update(signed).digest('base64');
+    if (equalText(signature, expected)) return s;
+  }
+  throw new SignatureRefused('X-Zendesk-Webhook-Signature does not verify with an active secret of the connector');
+}
+
 type Verifier = (
   r: SignedRequest,
   secrets: readonly ConnectorSecret[],
@@ -60,4 +87,4 @@ type Verifier = (
 ) => ConnectorSecret;
 
 /** Each connector's signature scheme: returns the active secret that signed the request, or throws SignatureRefused. */
-export const CONNECTOR_VERIFIERS: Record<ConnectorName, Verifier> = { stripe: verifyStripe };
+export const CONNECTOR_VERIFIERS: Record<ConnectorName, Verifier> = { stripe: verifyStripe, zendesk: verifyZendesk };

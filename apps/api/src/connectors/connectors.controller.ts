@@ -47,6 +47,38 @@ export class ConnectorsController {
     return this.connectors.receive('stripe', { rawBody: req.rawBody, headers: req.headers, body: req.body as unknown });
   }
 
+  @Post('zendesk')
+  @Signed(...rolesFor('connector', 'receive'))
+  @HttpCode(HttpStatus.OK)
+  @ApiHeader({
+    name: 'X-Zendesk-Webhook-Signature',
+    required: true,
+    description: 'base64 HMAC-SHA256 of timestamp + body with the webhook’s signing secret',
+    schema: { type: 'string', minLength: 1 },
+  })
+  @ApiHeader({
+    name: 'X-Zendesk-Webhook-Signature-Timestamp',
+    required: true,
+    description: 'ISO 8601; more than the mapping’s tolerance (300 s) from now is refused',
+    schema: { type: 'string', minLength: 1 },
+  })
+  @ApiBody({ required: true, description: 'A Zendesk webhook event', schema: VENDOR_BODY_SCHEMA as never })
+  @Operation({
+    id: 'receiveZendesk',
+    summary:
+      'A Zendesk webhook event (docs/connectors/zendesk.md): tickets created, re-prioritised, solved, reopened and rated become the support signals; stored once per Zendesk event id',
+    ok: { status: 200, type: ConnectorReceiptView, description: 'What the event became' },
+    body: true,
+    signed: true,
+  })
+  async receiveZendesk(@Req() req: RawBodyRequest<Request>): Promise<{ results: ConnectorEventResult[] }> {
+    return this.connectors.receive('zendesk', {
+      rawBody: req.rawBody,
+      headers: req.headers,
+      body: req.body as unknown,
+    });
+  }
+
   @Get(':name/events')
   @Access(['connector', 'readEvents'])
   @Operation({

@@ -72,6 +72,17 @@ function vendorEvents(connector: ConnectorName, body: unknown): VendorEvent[] {
           { field: 'id', message: 'must be 1-300 letters, digits, dots, colons, dashes or underscores' },
         ]);
       return [{ id: b.id, type: b.type, body: b }];
+    case 'zendesk':
+      // Event-subscribed webhooks carry Zendesk's event id; a trigger's body states one (docs/connectors/zendesk.md).
+      if (typeof b.id !== 'string' || typeof b.type !== 'string' || b.type.length > 200)
+        throw new ApiError('CONNECTORS.NOT_A_VENDOR_EVENT', 'A Zendesk webhook event has an id and a type', [
+          { field: 'id', message: 'a Zendesk event id and type are required' },
+        ]);
+      if (!VENDOR_EVENT_ID.test(b.id))
+        throw new ApiError('CONNECTORS.NOT_A_VENDOR_EVENT', 'The Zendesk event id is not one Zendesk makes', [
+          { field: 'id', message: 'must be 1-300 letters, digits, dots, colons, dashes or underscores' },
+        ]);
+      return [{ id: b.id, type: b.type, body: b }];
   }
 }
 
@@ -173,9 +184,10 @@ export class ConnectorsService {
     if (outcome.state === 'mapped') {
       const o = outcome;
       const problems = o.signals.flatMap((s) =>
-        validateIntegrationEvent({ type: s.type, occurredAt: o.occurredAt, payload: s.payload }, now).map(
-          (e) => `${s.type} ${e.field} ${e.message}`,
-        ),
+        validateIntegrationEvent(
+          { type: s.type, occurredAt: s.occurredAt ?? o.occurredAt, payload: s.payload },
+          now,
+        ).map((e) => `${s.type} ${e.field} ${e.message}`),
       );
       if (problems.length)
         outcome = { state: 'refused', reason: problems.join('; '), accountId: o.accountId, occurredAt: o.occurredAt };
@@ -187,7 +199,7 @@ export class ConnectorsService {
             source: p.id,
             accountId: o.accountId,
             type: s.type,
-            occurredAt: o.occurredAt,
+            occurredAt: s.occurredAt ?? o.occurredAt,
             payload: s.payload,
           }),
         );

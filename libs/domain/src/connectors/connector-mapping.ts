@@ -10,7 +10,7 @@ import type { IntegrationEventPayloads, IntegrationEventType } from '../early-wa
  * connector's map function. Pure: no clock, no I/O.
  */
 
-export const CONNECTOR_NAMES = ['stripe'] as const;
+export const CONNECTOR_NAMES = ['stripe', 'zendesk'] as const;
 export type ConnectorName = (typeof CONNECTOR_NAMES)[number];
 
 export function isConnectorName(value: unknown): value is ConnectorName {
@@ -48,6 +48,8 @@ export interface ConnectorSignal<K extends IntegrationEventType = IntegrationEve
   part: string;
   type: K;
   payload: IntegrationEventPayloads[K];
+  /** When this signal happened, if not the vendor event's time (a priority change re-states when its ticket was opened). */
+  occurredAt?: string;
 }
 
 /** What one vendor event became. */
