@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { loadConfig } from '@retain/config';
 import { addDays, localDateAt, type Role } from '@retain/domain';
 import { AppModule } from '../../apps/api/src/app.module';
@@ -35,6 +35,8 @@ function routesOfTheApi(): string[] {
 /** The Stripe connector's secret in this suite; Stripe's own library signs each call with it. */
 const STRIPE_SECRET = 'whsec_access_matrix_0123456789abcdef';
 const stripe = new Stripe('sk_test_access_matrix');
+/** Zendesk's, signed by its documented scheme (it ships no library). */
+const ZENDESK_SECRET = 'zendesk_access_matrix_0123456789';
 
 interface World {
   name: 'own' | 'team' | 'other';
@@ -108,6 +110,7 @@ describe('access: every route × every role × own, own team and other team', ()
     });
     const secret = (await new SigningSecretStore(stack.db).create('int-m')).secret;
     await new ConnectorSecretStore(stack.db).create('stripe', 'int-m', STRIPE_SECRET);
+    await new ConnectorSecretStore(stack.db).create('zendesk', 'int-m', ZENDESK_SECRET);
     const must = async (what: string, r: Promise<{ status: number; body: any }>) => {
       const res = await r;
       if (res.status >= 300) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body)}`);
@@ -553,6 +556,24 @@ describe('access: every route × every role × own, own team and other team', ()
       });
       const header = stripe.webhooks.generateTestHeaderString({ payload: rawBody, secret: STRIPE_SECRET });
       return { method: 'POST', path: '/connectors/stripe', rawBody, headers: { 'stripe-signature': header } };
+    },
+    'POST /connectors/zendesk': (w) => {
+      const rawBody = JSON.stringify({
+        id: randomUUID(),
+        type: 'zen:event-type:ticket.created',
+        time: new Date().toISOString(),
+        detail: { id: '1', organization_id: w.account, priority: 'NORMAL' },
+      });
+      const timestamp = new Date().toISOString();
+      const signature = createHmac('sha256', ZENDESK_SECRET)
+        .update(timestamp + rawBody)
+        .digest('base64');
+      return {
+        method: 'POST',
+        path: '/connectors/zendesk',
+        rawBody,
+        headers: { 'x-zendesk-webhook-signature': signature, 'x-zendesk-webhook-signature-timestamp': timestamp },
+      };
     },
     'GET /connectors/:name/events': () => ({ method: 'GET', path: '/connectors/stripe/events' }),
     'GET /alerts': (w) => ({

@@ -86,7 +86,9 @@ const ACCOUNT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 /** The account id of `event` by the mapping's paths, or null. */
 export function mappedAccountId(event: unknown, mapping: ConnectorMapping): string | null {
   for (const path of mapping.accountId) {
-    const v = readPath(event, path);
+    const raw = readPath(event, path);
+    // Vendors write numeric ids as numbers or strings (Zendesk's organization_id): the same id either way.
+    const v = typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0 ? String(raw) : raw;
     if (typeof v === 'string' && ACCOUNT_ID.test(v)) return v;
   }
   return null;
