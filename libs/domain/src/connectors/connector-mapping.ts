@@ -64,6 +64,11 @@ export interface VendorEvent {
   body: Record<string, unknown>;
 }
 
+/** The handler the mapping names for a vendor event type (own keys only: a type called `constructor` is just unmapped). */
+export function handlerFor(mapping: ConnectorMapping, vendorType: string): string | undefined {
+  return Object.hasOwn(mapping.events, vendorType) ? mapping.events[vendorType] : undefined;
+}
+
 /** The value at a dotted path (`data.object.amount_due`); own properties only, never a prototype's. */
 export function readPath(value: unknown, path: string): unknown {
   let v: unknown = value;
@@ -174,7 +179,8 @@ export function resolveConnectorMapping(
       problems.push('events: an object of vendor event type: handler');
     else
       for (const [k, v] of Object.entries(e)) {
-        if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(k)) problems.push(`events.${k}: not a vendor event type`);
+        if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(k) || k === '__proto__')
+          problems.push(`events.${k}: not a vendor event type`);
         else if (v === null) delete mapping.events[k];
         else if (typeof v !== 'string' || (v !== IGNORE && !spec.handlers.includes(v)))
           problems.push(`events.${k}: one of ${[...spec.handlers, IGNORE].join(', ')} (or null)`);

@@ -98,6 +98,10 @@ describe('Stripe events as signals (default mapping)', () => {
       state: 'ignored',
       reason: expect.stringMatching(/^paid after 2 failed attempt/),
     });
+    expect(mapStripeEvent(ev('constructor', meta), m)).toMatchObject({
+      state: 'ignored',
+      reason: 'the mapping does not map constructor',
+    });
     expect(mapStripeEvent(ev('charge.refunded', meta), m)).toEqual({
       state: 'ignored',
       reason: 'the mapping does not map charge.refunded',

@@ -1,4 +1,5 @@
 import {
+  handlerFor,
   mappedAccountId,
   mappedOccurredAt,
   readPath,
@@ -64,7 +65,7 @@ const DAYS_PER: Record<string, number> = { day: 1, week: 7, month: 30, year: 365
 
 /** A billing term in days (`month` × 3 = 90), or null when the fields do not say one. */
 function termDays(interval: unknown, count: unknown): number | null {
-  if (typeof interval !== 'string' || !(interval in DAYS_PER)) return null;
+  if (typeof interval !== 'string' || !Object.hasOwn(DAYS_PER, interval)) return null;
   const n = count === undefined || count === null ? 1 : count;
   return typeof n === 'number' && Number.isInteger(n) && n > 0 ? DAYS_PER[interval]! * n : null;
 }
@@ -76,7 +77,7 @@ export function mapStripeEvent(event: VendorEvent, mapping: ConnectorMapping): V
   const e = event.body;
   const accountId = mappedAccountId(e, mapping);
   const occurredAt = mappedOccurredAt(e, mapping);
-  const handler = mapping.events[event.type];
+  const handler = handlerFor(mapping, event.type);
   const field = (name: string) => (mapping.fields[name] ? readPath(e, mapping.fields[name]) : undefined);
   const not = (state: 'ignored' | 'refused', reason: string): VendorEventOutcome => ({
     state,

@@ -35,7 +35,10 @@ describe('Zendesk ticket events as the support signals (default mapping)', () =>
       });
     expect(mapZendeskEvent(ev('zen:event-type:ticket.created', { priority: 'SOMEDAY' }), m)).toMatchObject({
       state: 'refused',
-      reason: expect.stringMatching(/priority SOMEDAY/),
+      reason: expect.stringMatching(/priority "SOMEDAY"/),
+    });
+    expect(mapZendeskEvent(ev('zen:event-type:ticket.created', { priority: 'constructor' }), m)).toMatchObject({
+      state: 'refused',
     });
   });
 

@@ -1,6 +1,7 @@
 import type { TicketPriority } from '../early-warning/event-catalogue';
 import {
   IGNORE,
+  handlerFor,
   mappedAccountId,
   mappedOccurredAt,
   readPath,
@@ -47,6 +48,9 @@ export const ZENDESK: ConnectorSpec = {
 /** Zendesk's priorities on the catalogue's scale: urgent is a P1 ticket; a ticket without one counts as normal. */
 export const ZENDESK_PRIORITIES: Record<string, TicketPriority> = { urgent: 'P1', high: 'P2', normal: 'P3', low: 'P4' };
 
+/** A vendor value as lower-case text, or '' when it is not a string. */
+const word = (v: unknown): string => (typeof v === 'string' ? v.toLowerCase() : '');
+
 const text = (v: unknown): string | null =>
   typeof v === 'string' && v.trim() !== '' ? v.trim() : typeof v === 'number' ? String(v) : null;
 
@@ -55,7 +59,7 @@ export function mapZendeskEvent(event: VendorEvent, mapping: ConnectorMapping): 
   const e = event.body;
   const accountId = mappedAccountId(e, mapping);
   const occurredAt = mappedOccurredAt(e, mapping);
-  const handler = mapping.events[event.type];
+  const handler = handlerFor(mapping, event.type);
   const field = (name: string) => (mapping.fields[name] ? readPath(e, mapping.fields[name]) : undefined);
   const not = (state: 'ignored' | 'refused', reason: string): VendorEventOutcome => ({
     state,
@@ -70,13 +74,20 @@ export function mapZendeskEvent(event: VendorEvent, mapping: ConnectorMapping): 
   const ticketId = text(field('ticketId'));
   if (!ticketId || ticketId.length > 100) return not('refused', `no ticket id at ${mapping.fields.ticketId}`);
   const priorityOf = (v: unknown): TicketPriority | undefined =>
-    v === null || v === undefined || v === '' ? 'P3' : ZENDESK_PRIORITIES[String(v).toLowerCase()];
+    v === null || v === undefined || v === ''
+      ? 'P3'
+      : Object.hasOwn(ZENDESK_PRIORITIES, word(v))
+        ? ZENDESK_PRIORITIES[word(v)]
+        : undefined;
   const signals: ConnectorSignal[] = [];
   if (handler === 'ticket_created' || handler === 'priority_changed') {
     const raw = handler === 'ticket_created' ? field('priority') : field('currentValue');
     const priority = priorityOf(raw);
     if (!priority)
-      return not('refused', `the priority ${String(raw)} is none of ${Object.keys(ZENDESK_PRIORITIES).join(', ')}`);
+      return not(
+        'refused',
+        `the priority ${JSON.stringify(raw)} is none of ${Object.keys(ZENDESK_PRIORITIES).join(', ')}`,
+      );
     // A new priority re-states the ticket as opened when it was, so its age and the volume count stay true.
     const created = mappedOccurredAt(
       { at: field('createdAt') },
@@ -89,8 +100,8 @@ export function mapZendeskEvent(event: VendorEvent, mapping: ConnectorMapping): 
       ...(handler === 'priority_changed' && created ? { occurredAt: created } : {}),
     });
   } else if (handler === 'status_changed') {
-    const current = String(field('currentValue') ?? '').toLowerCase();
-    const previous = String(field('previousValue') ?? '').toLowerCase();
+    const current = word(field('currentValue'));
+    const previous = word(field('previousValue'));
     const done = ['solved', 'closed'];
     if (done.includes(current) && !done.includes(previous))
       signals.push({ part: '', type: 'support_ticket_resolved', payload: { ticketId } });
@@ -98,7 +109,7 @@ export function mapZendeskEvent(event: VendorEvent, mapping: ConnectorMapping): 
       signals.push({ part: '', type: 'support_ticket_reopened', payload: { ticketId } });
     else return not('ignored', `status ${previous || '?'} → ${current || '?'}: neither solved nor reopened`);
   } else if (handler === 'satisfaction_rated') {
-    const rating = String(field('satisfaction') ?? '').toLowerCase();
+    const rating = word(field('satisfaction'));
     const sentiment = rating === 'good' ? 'positive' : rating === 'bad' ? 'negative' : null;
     if (!sentiment) return not('ignored', `satisfaction ${rating || '?'}: neither good nor bad`);
     signals.push({ part: 'csat', type: 'support_ticket_resolved', payload: { ticketId, sentiment } });
