@@ -64,6 +64,7 @@ describe('the Stripe connector end to end: Stripe-signed events, the mapping, th
     type,
     data: { object, ...extra },
   });
+  const meta = (accountId: string) => ({ metadata: { retain_account_id: accountId } });
   const failedInvoice = (accountId: string) => ({
     id: 'in_1QxTest',
     object: 'invoice',
@@ -163,6 +164,23 @@ describe('the Stripe connector end to end: Stripe-signed events, the mapping, th
       { event_id: `stripe:${event.id}`, type: 'payment_failure' },
     ]);
   }, 120_000);
+
+  it('takes two deliveries of one new event racing each other once: one stores it, the other is its duplicate', async () => {
+    const event = stripeEvent('customer.subscription.deleted', {
+      ...meta('acc-st-1'),
+      id: 'sub_race',
+      object: 'subscription',
+    });
+    const [a, b] = await Promise.all([post(event), post(event)]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect([a.body.results[0].duplicate, b.body.results[0].duplicate].sort()).toEqual([false, true]);
+    expect(a.body.results[0].state).toBe('mapped');
+    expect(b.body.results[0]).toMatchObject({ state: 'mapped', inboxEventIds: [`stripe:${event.id}`] });
+    expect(await connectorRows(event.id)).toHaveLength(1);
+    expect(await inboxRows(`stripe:${event.id}`)).toEqual([
+      { event_id: `stripe:${event.id}`, type: 'cancellation_inquiry' },
+    ]);
+  }, 60_000);
 
   it('refuses a tampered body, a wrong secret and a stale timestamp with a 401 problem, storing nothing', async () => {
     const cases = [
