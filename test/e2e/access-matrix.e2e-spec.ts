@@ -1,10 +1,12 @@
 import 'reflect-metadata';
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { loadConfig } from '@retain/config';
 import { addDays, localDateAt, type Role } from '@retain/domain';
 import { AppModule } from '../../apps/api/src/app.module';
+import Stripe from 'stripe';
+import { ConnectorSecretStore } from '../../apps/api/src/connectors/connector-secrets';
 import { SigningSecretStore } from '../../apps/api/src/events/signing-secrets';
 import { waitUntil } from '../../scripts/lib/readiness.mjs';
 import { anAccount, aSaveStart } from '../support/factories';
@@ -30,6 +32,12 @@ function routesOfTheApi(): string[] {
   return routes.sort();
 }
 
+/** The Stripe connector's secret in this suite; Stripe's own library signs each call with it. */
+const STRIPE_SECRET = 'whsec_access_matrix_0123456789abcdef';
+const stripe = new Stripe('sk_test_access_matrix');
+/** Zendesk's, signed by its documented scheme (it ships no library). */
+const ZENDESK_SECRET = 'zendesk_access_matrix_0123456789';
+
 interface World {
   name: 'own' | 'team' | 'other';
   account: string;
@@ -52,6 +60,8 @@ type Call = {
   method: string;
   path: string;
   body?: unknown;
+  /** Sent as it is (a vendor signs these bytes), with `headers`. */
+  rawBody?: string;
   listed?: (body: any) => boolean;
   headers?: Record<string, string>;
 };
@@ -99,6 +109,8 @@ describe('access: every route × every role × own, own team and other team', ()
       integration: byUser['int-m'],
     });
     const secret = (await new SigningSecretStore(stack.db).create('int-m')).secret;
+    await new ConnectorSecretStore(stack.db).create('stripe', 'int-m', STRIPE_SECRET);
+    await new ConnectorSecretStore(stack.db).create('zendesk', 'int-m', ZENDESK_SECRET);
     const must = async (what: string, r: Promise<{ status: number; body: any }>) => {
       const res = await r;
       if (res.status >= 300) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body)}`);
@@ -534,6 +546,36 @@ describe('access: every route × every role × own, own team and other team', ()
       },
     }),
     'GET /events/held': () => ({ method: 'GET', path: '/events/held' }),
+    'POST /connectors/stripe': (w) => {
+      const rawBody = JSON.stringify({
+        id: `evt_${randomUUID()}`,
+        object: 'event',
+        type: 'invoice.payment_failed',
+        created: Math.floor(Date.now() / 1000),
+        data: { object: { amount_due: 100, attempt_count: 1, metadata: { retain_account_id: w.account } } },
+      });
+      const header = stripe.webhooks.generateTestHeaderString({ payload: rawBody, secret: STRIPE_SECRET });
+      return { method: 'POST', path: '/connectors/stripe', rawBody, headers: { 'stripe-signature': header } };
+    },
+    'POST /connectors/zendesk': (w) => {
+      const rawBody = JSON.stringify({
+        id: randomUUID(),
+        type: 'zen:event-type:ticket.created',
+        time: new Date().toISOString(),
+        detail: { id: '1', organization_id: w.account, priority: 'NORMAL' },
+      });
+      const timestamp = new Date().toISOString();
+      const signature = createHmac('sha256', ZENDESK_SECRET)
+        .update(timestamp + rawBody)
+        .digest('base64');
+      return {
+        method: 'POST',
+        path: '/connectors/zendesk',
+        rawBody,
+        headers: { 'x-zendesk-webhook-signature': signature, 'x-zendesk-webhook-signature-timestamp': timestamp },
+      };
+    },
+    'GET /connectors/:name/events': () => ({ method: 'GET', path: '/connectors/stripe/events' }),
     'GET /alerts': (w) => ({
       method: 'GET',
       path: '/alerts?limit=500',
@@ -668,6 +710,8 @@ describe('access: every route × every role × own, own team and other team', ()
           const res = await stack.request(call.method, call.path, {
             key: keys[role],
             ...(call.body !== undefined ? { body: call.body } : {}),
+            ...(call.rawBody !== undefined ? { rawBody: call.rawBody } : {}),
+            ...(call.headers ? { headers: call.headers } : {}),
           });
           requests += 1;
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);

@@ -87,6 +87,11 @@ export const EXPECTED_ACCESS: Record<string, string> = {
 
   'POST /events': /*                                    */ '--- --- --- --- --- --- --- YYY',
   'GET /events/held': /*                                */ '--- --- --- --- --- --- YYY ---',
+  // A vendor's webhook takes no API key: the Stripe signature's secret names the integration
+  // principal (int-m), so whatever key comes with it, the signed event is taken.
+  'POST /connectors/stripe': /*                         */ 'YYY YYY YYY YYY YYY YYY YYY YYY',
+  'POST /connectors/zendesk': /*                        */ 'YYY YYY YYY YYY YYY YYY YYY YYY',
+  'GET /connectors/:name/events': /*                    */ '--- --- --- --- --- --- YYY ---',
 
   'GET /alerts': /*                                     */ 'Y-- YY- YYY YYY --- --- YYY ---',
   'GET /alerts/catalogue': /*                           */ 'YYY YYY YYY YYY --- --- YYY ---',

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { CONFIG_KEYS, loadConfig, parseListenAddress } from '@retain/config';
 import { loadDeploymentPolicy } from '../../libs/config/src/deployment-policy';
+import { loadConnectorMappings } from '../../libs/config/src/connector-mappings';
 import {
   chartDir,
   containerEnv,
@@ -46,6 +47,7 @@ const CHART_KEYS = [
   'WORKFLOW_BUNDLE_PATH',
   'WORKER_SHUTDOWN_GRACE_SECONDS',
   'RETAIN_POLICY_FILE',
+  'CONNECTORS_MAPPING_DIR',
 ];
 /** Refused outside NODE_ENV=test: never in a deployment. */
 const TEST_HOOKS = ['TEST_PAUSE_AFTER_EVENT_COMMIT_MS', 'TEST_BACKTEST_PAGE_PAUSE_MS'];
@@ -69,8 +71,9 @@ const cases: Case[] = [
 ];
 
 const container = (o: K8sObject): Container => podSpec(o).containers[0]!;
-/** loadConfig without the policy file, which is in the pod and not here (its own test loads it). */
-const configOf = (env: Record<string, string>) => loadConfig({ ...env, RETAIN_POLICY_FILE: undefined });
+/** loadConfig without the policy file and the connector mappings, which are in the pod and not here (their own tests load them). */
+const configOf = (env: Record<string, string>) =>
+  loadConfig({ ...env, RETAIN_POLICY_FILE: undefined, CONNECTORS_MAPPING_DIR: undefined });
 const port = (c: Container, name: string): number => c.ports!.find((p) => p.name === name)!.containerPort;
 
 /** Secrets by name: the chart's own (stringData) and the cluster's (an existingSecret). */
@@ -265,6 +268,33 @@ describe.each(cases)('the Helm chart with $name', (c) => {
         d.metadata.labels!['app.kubernetes.io/component'],
       );
     }
+  });
+
+  it('mounts the connectors ConfigMap where CONNECTORS_MAPPING_DIR points, and the mappings load', () => {
+    const connectorsMap = r.find('ConfigMap', '-connectors');
+    const config = r.get('ConfigMap', '-config').data!;
+    if (!c.files.includes('ci/existing-secret-values.yaml')) {
+      expect([connectorsMap, config.CONNECTORS_MAPPING_DIR]).toEqual([undefined, undefined]);
+      return;
+    }
+    const mountPath = config.CONNECTORS_MAPPING_DIR!;
+    for (const suffix of ['-api', '-worker']) {
+      const d = r.get('Deployment', suffix);
+      const mount = container(d).volumeMounts!.find((m) => m.mountPath === mountPath)!;
+      expect(mount.readOnly).toBe(true);
+      expect(podSpec(d).volumes!.find((v) => v.name === mount.name)!.configMap!.name).toBe(
+        connectorsMap!.metadata.name,
+      );
+      expect(d.spec!.template.metadata.annotations).toHaveProperty('checksum/connectors');
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'retain-connectors-'));
+    try {
+      for (const [file, text] of Object.entries(connectorsMap!.data!)) writeFileSync(join(dir, file), text);
+      expect(loadConnectorMappings(dir).stripe.accountId).toEqual(['data.object.customer']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(containerEnvNames(r, container(r.get('Job', '-migrate')))).not.toContain('CONNECTORS_MAPPING_DIR');
   });
 
   it('mounts the policy ConfigMap where RETAIN_POLICY_FILE points, and the policy loads', () => {

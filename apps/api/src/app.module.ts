@@ -31,6 +31,8 @@ import { BacktestsController } from './policy/backtests.controller';
 import { BacktestsService } from './policy/backtests.service';
 import { policyInForceProvider } from './policy/policy-in-force.provider';
 import { AlertsService } from './alerts/alerts.service';
+import { ConnectorsController } from './connectors/connectors.controller';
+import { ConnectorsService } from './connectors/connectors.service';
 import { EventsController } from './events/events.controller';
 import { EventsService } from './events/events.service';
 import { MonitoringController, WinBacksController } from './follow-ups/follow-ups.controller';
@@ -106,6 +108,7 @@ export class AppModule {
         MonitoringController,
         WinBacksController,
         EventsController,
+        ConnectorsController,
         AlertProgrammeMetricsController,
         AlertsController,
         AccountsController,
@@ -138,6 +141,7 @@ export class AppModule {
         SavesService,
         FollowUpsService,
         EventsService,
+        ConnectorsService,
         AlertProgrammeMetricsService,
         AlertsService,
         AccountsService,

@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
-import { DEFAULT_POLICY, type RetainPolicy } from '@retain/domain';
+import { DEFAULT_POLICY, type ConnectorMapping, type ConnectorName, type RetainPolicy } from '@retain/domain';
+import { loadConnectorMappings } from './connector-mappings';
 import { ConfigError } from './config-error';
 import { loadDeploymentPolicy } from './deployment-policy';
 import { isIP } from 'node:net';
@@ -271,10 +272,22 @@ export class AppConfig {
 
   /** The policy in force: the defaults with RETAIN_POLICY_FILE's settings, checked and versioned by loadConfig. Not a variable. */
   policy: RetainPolicy = DEFAULT_POLICY;
+
+  /**
+   * A directory of connector mapping files (`stripe.yaml`, ...: docs/connectors/README.md)
+   * over each connector's default mapping; without it the defaults are in force.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  CONNECTORS_MAPPING_DIR?: string;
+
+  /** The connectors' mappings in force: the defaults with CONNECTORS_MAPPING_DIR's files, checked by loadConfig. Not a variable. */
+  connectors: Record<ConnectorName, ConnectorMapping> = loadConnectorMappings(undefined);
 }
 
 export const CONFIG_KEYS = Object.keys(new AppConfig())
-  .filter((key) => key !== 'policy')
+  .filter((key) => key !== 'policy' && key !== 'connectors')
   .concat([
     'DATABASE_URL',
     'PUBLIC_BASE_URL',
@@ -293,6 +306,7 @@ export const CONFIG_KEYS = Object.keys(new AppConfig())
     'TEST_PAUSE_AFTER_EVENT_COMMIT_MS',
     'TEST_BACKTEST_PAGE_PAUSE_MS',
     'RETAIN_POLICY_FILE',
+    'CONNECTORS_MAPPING_DIR',
   ]) as Array<keyof AppConfig>;
 
 /** The variables without a default, which every deployment must set. */
@@ -353,5 +367,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (addressErrors.length > 0)
     throw new ConfigError(`Invalid configuration; fix these environment variables:\n${addressErrors.join('\n')}`);
   config.policy = loadDeploymentPolicy(config.RETAIN_POLICY_FILE);
+  config.connectors = loadConnectorMappings(config.CONNECTORS_MAPPING_DIR);
   return config;
 }

@@ -5,3 +5,4 @@ export * from './listen-address';
 export * from './metrics-server';
 export * from './workflow-client-metrics';
 export * from './process-metrics';
+export * from './connector-mappings';

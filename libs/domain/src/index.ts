@@ -44,3 +44,4 @@ export * from './metrics/alert-metrics-rollup';
 export * from './metrics/programme-metrics';
 export * from './policy-lab';
 export * from './notifications/personal-contacts';
+export * from './connectors';

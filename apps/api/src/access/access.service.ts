@@ -43,6 +43,7 @@ const NOT_YOURS: Record<AccessResource, ErrorCode> = {
   notification: 'NOTIFICATION.NOT_FOUND',
   contacts: 'AUTH.FORBIDDEN',
   event: 'AUTH.FORBIDDEN',
+  connector: 'AUTH.FORBIDDEN',
 };
 
 /**

@@ -7,7 +7,7 @@ import { AppModule } from '../app.module';
 import { ApiError } from '../problems/error-codes';
 import { ApiKeyGuard } from './api-key.guard';
 import type { ApiKeyStore, Principal } from './api-key-store';
-import { PUBLIC_KEY, ROLES_KEY, Roles } from './roles.decorator';
+import { PUBLIC_KEY, ROLES_KEY, Roles, Signed } from './roles.decorator';
 
 const csm: Principal = {
   id: 'u1',
@@ -57,6 +57,14 @@ describe('ApiKeyGuard', () => {
     expect(await codeOf(guard.canActivate(contextFor(C.prototype.forOps)))).toBe('AUTH.UNAUTHENTICATED');
     expect(await codeOf(guard.canActivate(contextFor(C.prototype.forOps, 'Bearer bad')))).toBe('AUTH.UNAUTHENTICATED');
     expect(await codeOf(guard.canActivate(contextFor(C.prototype.forOps, 'Basic good')))).toBe('AUTH.UNAUTHENTICATED');
+  });
+
+  it('leaves a vendor-signed route to its service: no key needed, a person’s key does not refuse it', async () => {
+    class C {
+      @Signed('integration') fromVendor() {}
+    }
+    expect(await codeOf(guard.canActivate(contextFor(C.prototype.fromVendor)))).toBe('allowed');
+    expect(await codeOf(guard.canActivate(contextFor(C.prototype.fromVendor, 'Bearer good')))).toBe('allowed');
   });
 
   it('finds @Roles or @Public on every route of the api', () => {

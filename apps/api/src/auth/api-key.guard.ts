@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import type { Role } from '@retain/domain';
 import { ApiError } from '../problems/error-codes';
 import { ApiKeyStore, type Principal } from './api-key-store';
-import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
+import { PUBLIC_KEY, ROLES_KEY, SIGNED_KEY } from './roles.decorator';
 
 /**
  * Global guard, deny by default: a route must be @Public or name its roles. The key
@@ -20,6 +20,8 @@ export class ApiKeyGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    // Signed by a vendor: the route's service authenticates the signature and checks the role of the secret's principal.
+    if (this.reflector.getAllAndOverride<boolean>(SIGNED_KEY, targets)) return true;
 
     const request = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
     const header = request.headers.authorization;

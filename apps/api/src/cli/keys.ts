@@ -7,6 +7,9 @@
  *   list
  *   signing-secret --user INTEGRATION_ID      (a Standard Webhooks secret for POST /events)
  *   revoke-signing-secret SECRET_ID
+ *   connector-secret --connector NAME --user INTEGRATION_ID [--secret VALUE]   (a vendor's secret for POST /connectors/NAME)
+ *   revoke-connector-secret SECRET_ID
+ *   connector-secrets --connector NAME   (the active ones: id, principal, created; never the secret)
  * The plaintext key is printed once, on create; only its digest is stored. A key for an
  * existing principal with another role is refused unless --change-role says so.
  * Issuing, revoking and role changes are written to the audit log.
@@ -19,6 +22,8 @@ import { createDataSource, principalExists } from '@retain/persistence';
 import { BUSINESS_ID_PATTERN } from '../common/validators';
 import { ApiKeyStore, INTEGRATION_SCOPES, RoleChangeRefused, type IntegrationScope } from '../auth/api-key-store';
 import { SigningSecretStore } from '../events/signing-secrets';
+import { ConnectorSecretStore } from '../connectors/connector-secrets';
+import { CONNECTOR_NAMES, isConnectorName } from '@retain/domain';
 
 const USAGE = `usage:
   npm run keys -- create --role ROLE --user ID [--name "Display Name"] [--manager ID] [--label TEXT] [--email ADDRESS] [--time-zone IANA_ZONE]
@@ -29,8 +34,13 @@ const USAGE = `usage:
   npm run keys -- list
   npm run keys -- signing-secret --user INTEGRATION_ID
   npm run keys -- revoke-signing-secret SECRET_ID
+  npm run keys -- connector-secret --connector NAME --user INTEGRATION_ID [--secret VALUE]
+                         (the vendor's webhook secret, or in RETAIN_CONNECTOR_SECRET; without it Retain makes a shared one)
+  npm run keys -- revoke-connector-secret SECRET_ID
+  npm run keys -- connector-secrets --connector NAME
   RETAIN_API_KEY=... npm run keys -- verify     (exit 0 when the key is valid)
-roles: ${ROLES.join(', ')}`;
+roles: ${ROLES.join(', ')}
+connectors: ${CONNECTOR_NAMES.join(', ')}`;
 
 class UsageError extends Error {}
 
@@ -52,13 +62,30 @@ async function main(argv: string[]): Promise<void> {
       chat: { type: 'string' },
       phone: { type: 'string' },
       scopes: { type: 'string' },
+      connector: { type: 'string' },
+      secret: { type: 'string' },
       'change-role': { type: 'boolean' },
       json: { type: 'boolean' },
     },
   });
   const [command, ...rest] = positionals;
-  if (!command || !['create', 'revoke', 'list', 'verify', 'signing-secret', 'revoke-signing-secret'].includes(command))
-    throw new UsageError(USAGE);
+  const COMMANDS = [
+    'create',
+    'revoke',
+    'list',
+    'verify',
+    'signing-secret',
+    'revoke-signing-secret',
+    'connector-secret',
+    'revoke-connector-secret',
+    'connector-secrets',
+  ];
+  if (!command || !COMMANDS.includes(command)) throw new UsageError(USAGE);
+  if ((command === 'connector-secret' || command === 'connector-secrets') && !isConnectorName(values.connector))
+    throw new UsageError(`--connector must be one of: ${CONNECTOR_NAMES.join(', ')}`);
+  if (command === 'connector-secret' && (!values.user || !BUSINESS_ID_PATTERN.test(values.user)))
+    throw new UsageError('--user must be the id of an integration principal');
+  if (command === 'revoke-connector-secret' && rest.length !== 1) throw new UsageError(USAGE);
   if (command === 'signing-secret' && (!values.user || !BUSINESS_ID_PATTERN.test(values.user)))
     throw new UsageError('--user must be the id of an integration principal');
   if (command === 'revoke-signing-secret' && rest.length !== 1) throw new UsageError(USAGE);
@@ -130,6 +157,29 @@ async function main(argv: string[]): Promise<void> {
         console.log(
           `created signing secret ${created.id} for ${values.user}\n\n  ${created.secret}\n\nSign POST /events with it (Standard Webhooks); store it now.`,
         );
+    } else if (command === 'connector-secret') {
+      // The vendor's secret: --secret, or RETAIN_CONNECTOR_SECRET to keep it out of the shell's history.
+      const given = values.secret ?? (process.env.RETAIN_CONNECTOR_SECRET || undefined);
+      const created = await new ConnectorSecretStore(dataSource)
+        .create(values.connector!, values.user!, given)
+        .catch((error: unknown) => {
+          throw new UsageError(error instanceof Error ? error.message : String(error));
+        });
+      if (values.json)
+        console.log(JSON.stringify({ id: created.id, connector: values.connector, principalId: values.user }));
+      else
+        console.log(
+          given
+            ? `added secret ${created.id} of the ${values.connector} connector for ${values.user}`
+            : `created secret ${created.id} of the ${values.connector} connector for ${values.user}\n\n  ${created.secret}\n\nGive it to the vendor's webhook settings; store it now.`,
+        );
+    } else if (command === 'revoke-connector-secret') {
+      if ((await new ConnectorSecretStore(dataSource).revoke(rest[0]!)) === 0)
+        throw new UsageError(`no active connector secret has the id ${rest[0]}`);
+      console.log(`revoked connector secret ${rest[0]}`);
+    } else if (command === 'connector-secrets') {
+      for (const s of await new ConnectorSecretStore(dataSource).active(values.connector as never))
+        console.log(`${s.id}  ${values.connector}  ${s.principalId}`);
     } else if (command === 'revoke-signing-secret') {
       if ((await new SigningSecretStore(dataSource).revoke(rest[0]!)) === 0)
         throw new UsageError(`no active signing secret has the id ${rest[0]}`);

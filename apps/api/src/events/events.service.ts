@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { AppConfig } from '@retain/config';
 import { Webhook } from 'standardwebhooks';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import {
   PolicyInForce,
   assertAccountFacts,
@@ -107,7 +107,8 @@ export interface HeldEventQuery {
   state?: HeldEventState;
 }
 
-interface ValidEvent {
+/** An event that passed the catalogue's checks, ready for the inbox. */
+export interface ValidEvent {
   index: number;
   eventId: string;
   source: string;
@@ -308,12 +309,15 @@ export class EventsService {
    * for an account Retain knows (or that the request creates) is stored for delivery; a
    * risk signal for an account it does not know yet is stored held, delivered once the
    * account exists (docs/rulebook.md, "Events for an account not known yet"); a partial
-   * account_updated for one is refused.
+   * account_updated for one is refused. Also the way a connector's mapped signals enter
+   * the inbox (apps/api/src/connectors/connectors.service.ts).
    */
-  private async store(
+  async store(
     valid: readonly ValidEvent[],
     webhookId: string,
     p: Principal,
+    /** Runs last in the same transaction, with the results (a connector records its vendor event with them). */
+    alsoInTransaction?: (em: EntityManager, results: readonly EventResult[]) => Promise<void>,
   ): Promise<{ results: EventResult[]; inserted: number }> {
     // Most requests name only known accounts: they take no lock.
     const known = await existingAccountIds(
@@ -412,6 +416,7 @@ export class EventsService {
           eventId: v.eventId,
           status: inserted.has(v.index) ? (v.held ? 'held' : 'accepted') : 'duplicate',
         });
+      if (alsoInTransaction) await alsoInTransaction(em, results);
       return { results, inserted: inserted.size };
     });
   }

@@ -53,6 +53,8 @@ export interface OperationContract {
   idempotent?: boolean;
   /** Public: no key, not rate limited. */
   public?: boolean;
+  /** Signed by a vendor instead of a key (POST /connectors/{name}): a 401 is a bad signature; rate limited by address. */
+  signed?: boolean;
 }
 
 function schemaOf(ok: OperationContract['ok']): SchemaObject | ReferenceObject | undefined {
@@ -112,7 +114,7 @@ export function Operation(c: OperationContract): MethodDecorator {
         ...(okSchema ? { content: { 'application/json': { schema: okSchema } } } : {}),
       }),
     );
-  const statuses = c.public ? [] : [400, 401, 403, 429, 503];
+  const statuses = c.public ? [] : c.signed ? [400, 401, 429, 503] : [400, 401, 403, 429, 503];
   if (c.notFound) statuses.push(404);
   if (c.conflict || c.idempotent) statuses.push(409);
   if (c.body) statuses.push(413, 415);
@@ -120,7 +122,8 @@ export function Operation(c: OperationContract): MethodDecorator {
     decorators.push(
       ApiResponse({
         status,
-        description: PROBLEMS[status]!,
+        description:
+          c.signed && status === 401 ? 'The vendor signature is missing, stale or does not verify' : PROBLEMS[status]!,
         content: { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDetailsView) } } },
         ...(status === 429
           ? {
@@ -161,6 +164,6 @@ export function Operation(c: OperationContract): MethodDecorator {
       }),
     );
   }
-  if (!c.public) decorators.push(ApiBearerAuth());
+  if (!c.public && !c.signed) decorators.push(ApiBearerAuth());
   return applyDecorators(...decorators);
 }

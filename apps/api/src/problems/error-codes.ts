@@ -110,6 +110,12 @@ export const ERROR_CATALOGUE = {
     title: 'The metrics request reads more rows than one request may; narrow the period or filter it',
   },
   'EVENTS.SIGNATURE_INVALID': { status: 401, title: 'The event signature is missing, stale or does not verify' },
+  'CONNECTORS.SIGNATURE_INVALID': {
+    status: 401,
+    title: 'The vendor signature is missing, stale or does not verify with an active secret of the connector',
+  },
+  'CONNECTORS.NOT_A_VENDOR_EVENT': { status: 400, title: "The body is not an event of the connector's vendor" },
+  'CONNECTORS.UNKNOWN': { status: 404, title: 'No connector has this name' },
   'EVENTS.SCOPE_REQUIRED': { status: 403, title: 'The integration key lacks the scope this event type needs' },
   'IDEMPOTENCY.KEY_REUSED': { status: 409, title: 'The Idempotency-Key was used for a different request' },
   'WORKFLOW.REFUSED': { status: 409, title: 'The workflow refused the change in its current state' },

@@ -67,6 +67,9 @@ TEMPORAL_TASK_QUEUE: {{ .Values.temporal.taskQueue | quote }}
 {{- if .Values.policy }}
 RETAIN_POLICY_FILE: {{ include "retain.policyFile" . | quote }}
 {{- end }}
+{{- if .Values.connectors }}
+CONNECTORS_MAPPING_DIR: {{ .Values.connectorsMountPath | quote }}
+{{- end }}
 {{- end }}
 
 {{/* The keys read from the Secret: DATABASE_URL, which must be there, and the optional ones. */}}
@@ -96,6 +99,9 @@ checksum/config: {{ include "retain.commonConfig" . | sha256sum }}
 {{- if .Values.policy }}
 checksum/policy: {{ toYaml .Values.policy | sha256sum }}
 {{- end }}
+{{- if .Values.connectors }}
+checksum/connectors: {{ toYaml .Values.connectors | sha256sum }}
+{{- end }}
 {{- if not .Values.secrets.existingSecret }}
 checksum/secret: {{ toJson .Values.secrets.values | sha256sum }}
 {{- end }}
@@ -110,6 +116,11 @@ checksum/secret: {{ toJson .Values.secrets.values | sha256sum }}
   configMap:
     name: {{ include "retain.fullname" . }}-policy
 {{- end }}
+{{- if .Values.connectors }}
+- name: connectors
+  configMap:
+    name: {{ include "retain.fullname" . }}-connectors
+{{- end }}
 {{- end }}
 
 {{- define "retain.volumeMounts" -}}
@@ -118,6 +129,11 @@ checksum/secret: {{ toJson .Values.secrets.values | sha256sum }}
 {{- if .Values.policy }}
 - name: policy
   mountPath: {{ .Values.policyMountPath }}
+  readOnly: true
+{{- end }}
+{{- if .Values.connectors }}
+- name: connectors
+  mountPath: {{ .Values.connectorsMountPath }}
   readOnly: true
 {{- end }}
 {{- end }}

@@ -174,6 +174,20 @@ export const ACCESS = {
      */
     readHeld: { cs_ops: 'any' },
   },
+  connector: {
+    /**
+     * A vendor's webhook (POST /connectors/{name}): no API key, the vendor's signature
+     * names the secret, and the secret the integration principal whose events these are;
+     * only an integration's secret is taken (docs/connectors/README.md).
+     */
+    receive: { integration: 'any' },
+    /**
+     * The vendor events a connector received, mapped or not (GET /connectors/{name}/events):
+     * raw vendor payloads, many naming no account anyone stands to (the unmapped, the
+     * refused), so no relation; cs_ops, who runs the integrations and their mappings.
+     */
+    readEvents: { cs_ops: 'any' },
+  },
 } as const satisfies Record<string, Record<string, Grants>>;
 
 export type AccessResource = keyof typeof ACCESS;

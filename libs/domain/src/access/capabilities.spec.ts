@@ -27,8 +27,8 @@ describe('grantedCapabilities: the access table read for one role', () => {
     for (const c of lacks) expect(got.some((g) => g.startsWith(`${c}:`))).toBe(false);
   });
 
-  it('lists integration with exactly its two grants', () => {
-    expect(can('integration')).toEqual(['self.read:all', 'event.ingest:all']);
+  it('lists integration with exactly its three grants', () => {
+    expect(can('integration')).toEqual(['self.read:all', 'event.ingest:all', 'connector.receive:all']);
   });
 });
 

@@ -26,6 +26,7 @@ import { PolicyAdoptions1797487200000 } from './202612170600-policy-adoptions';
 import { PolicyAdoptionIdempotency1797490800000 } from './202612170700-policy-adoption-idempotency';
 import { AlertMetricsSegment1797552000000 } from './202612180000-alert-metrics-segment';
 import { PersonalNotificationChannels1797584400000 } from './202612180900-personal-notification-channels';
+import { Connectors1797638400000 } from './202612190000-connectors';
 
 /** Every migration, in order. New ones are appended here. */
 export const MIGRATIONS = [
@@ -57,4 +58,5 @@ export const MIGRATIONS = [
   PolicyAdoptionIdempotency1797490800000,
   AlertMetricsSegment1797552000000,
   PersonalNotificationChannels1797584400000,
+  Connectors1797638400000,
 ];

@@ -113,3 +113,16 @@ export async function managementChainAbove(
     [principalId],
   );
 }
+
+/** The principal's name, role and kind (a connector's secret names the principal its events come from). */
+export async function readPrincipalIdentity(
+  db: Queryable,
+  id: string,
+): Promise<{ displayName: string; role: Role; kind: PrincipalKind } | undefined> {
+  const rows: Array<{ display_name: string; role: Role; kind: PrincipalKind }> = await db.query(
+    'SELECT display_name, role, kind FROM principals WHERE id = $1',
+    [id],
+  );
+  const r = rows[0];
+  return r ? { displayName: r.display_name, role: r.role, kind: r.kind } : undefined;
+}

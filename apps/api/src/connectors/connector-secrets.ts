@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { isConnectorName, type ConnectorName } from '@retain/domain';
+import {
+  activeConnectorSecrets,
+  insertConnectorSecret,
+  readPrincipalKind,
+  revokeConnectorSecret,
+  type ConnectorSecret,
+} from '@retain/persistence';
+
+/**
+ * The secrets a vendor signs a connector's webhooks with (docs/connectors/README.md,
+ * "Secrets"). Most vendors make the secret (Stripe's `whsec_` endpoint secret, Zendesk's
+ * webhook signing secret, a HubSpot app's client secret): it is given with `--secret`.
+ * For a shared secret Retain may make one. Several may be active at once, so a secret
+ * can be rotated without losing events: add the new one, switch the vendor, then revoke
+ * the old one. Each is bound to the integration principal whose events it produces.
+ */
+export class ConnectorSecretStore {
+  constructor(private readonly db: DataSource) {}
+
+  async create(connector: string, principalId: string, secret?: string): Promise<{ id: string; secret: string }> {
+    if (!isConnectorName(connector)) throw new Error(`${connector} is not a connector`);
+    if ((await readPrincipalKind(this.db, principalId)) !== 'integration')
+      throw new Error(`${principalId} is not an integration principal; create its key with --role integration first`);
+    const value = secret ?? `rcs_${randomBytes(32).toString('base64url')}`;
+    if (value.length < 16 || value.length > 1000 || /\s/.test(value))
+      throw new Error('a connector secret is 16 to 1000 characters without spaces');
+    return { id: await insertConnectorSecret(this.db, connector, principalId, value), secret: value };
+  }
+
+  async revoke(id: string): Promise<number> {
+    if (!/^\d{1,18}$/.test(id)) return 0;
+    return revokeConnectorSecret(this.db, id);
+  }
+
+  active(connector: ConnectorName): Promise<ConnectorSecret[]> {
+    return activeConnectorSecrets(this.db, connector);
+  }
+}

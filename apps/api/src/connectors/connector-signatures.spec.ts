@@ -1,0 +1,95 @@
+import { createHmac } from 'node:crypto';
+import Stripe from 'stripe';
+import type { ConnectorSecret } from '@retain/persistence';
+import { CONNECTOR_VERIFIERS, SignatureRefused } from './connector-signatures';
+
+/** Headers made by Stripe's own library, the way Stripe signs a webhook delivery. */
+const stripe = new Stripe('sk_test_connectors');
+const secret = (id: string, value: string): ConnectorSecret => ({ id, principalId: 'stripe-int', secret: value });
+const OLD = secret('1', 'whsec_old_0123456789abcdef');
+const NEW = secret('2', 'whsec_new_0123456789abcdef');
+const NOW = new Date('2026-12-02T06:00:00Z');
+const seconds = Math.floor(NOW.getTime() / 1000);
+const payload = JSON.stringify({ id: 'evt_1', object: 'event', type: 'invoice.payment_failed', created: seconds });
+
+const verify = (body: string, header: string | undefined, secrets = [OLD, NEW], now = NOW) =>
+  CONNECTOR_VERIFIERS.stripe(
+    { rawBody: Buffer.from(body), headers: header === undefined ? {} : { 'stripe-signature': header } },
+    secrets,
+    now,
+    300,
+  );
+
+describe('Stripe-Signature, checked against the stripe library’s own test header', () => {
+  it('names the active secret that signed the body, whichever of the overlapping secrets it is', () => {
+    for (const s of [OLD, NEW]) {
+      const header = stripe.webhooks.generateTestHeaderString({ payload, secret: s.secret, timestamp: seconds });
+      expect(verify(payload, header).id).toBe(s.id);
+    }
+  });
+
+  it('agrees with the library’s own verification on a header it made', () => {
+    const header = stripe.webhooks.generateTestHeaderString({ payload, secret: NEW.secret, timestamp: seconds });
+    expect(stripe.webhooks.constructEvent(payload, header, NEW.secret, 1e10).id).toBe('evt_1');
+    expect(verify(payload, header).id).toBe('2');
+  });
+
+  it('refuses a tampered body, a secret not active, a stale or future timestamp, and a missing or malformed header', () => {
+    const header = stripe.webhooks.generateTestHeaderString({ payload, secret: NEW.secret, timestamp: seconds });
+    expect(() => verify(payload.replace('evt_1', 'evt_2'), header)).toThrow(SignatureRefused);
+    expect(() => verify(payload, header, [OLD])).toThrow(/no v1 signature/);
+    const stale = stripe.webhooks.generateTestHeaderString({ payload, secret: NEW.secret, timestamp: seconds - 301 });
+    expect(() => verify(payload, stale)).toThrow(/more than 300 s/);
+    const ahead = stripe.webhooks.generateTestHeaderString({ payload, secret: NEW.secret, timestamp: seconds + 301 });
+    expect(() => verify(payload, ahead)).toThrow(/more than 300 s/);
+    const edge = stripe.webhooks.generateTestHeaderString({ payload, secret: NEW.secret, timestamp: seconds - 300 });
+    expect(verify(payload, edge).id).toBe('2');
+    expect(() => verify(payload, undefined)).toThrow(/header is required/);
+    expect(() => verify(payload, `t=${seconds}`)).toThrow(/must hold/);
+    expect(() => verify(payload, header.replace(/v1=[0-9a-f]+/, 'v0=abc'))).toThrow(/must hold/);
+  });
+
+  it('takes any of several v1 signatures (Stripe signs with both secrets while it rolls its own)', () => {
+    const a = stripe.webhooks.generateTestHeaderString({
+      payload,
+      secret: 'whsec_not_ours_0123456',
+      timestamp: seconds,
+    });
+    const b = stripe.webhooks.generateTestHeaderString({ payload, secret: OLD.secret, timestamp: seconds });
+    const header = `${a},${b.split(',')[1]}`;
+    expect(verify(payload, header).id).toBe('1');
+  });
+});
+
+describe('X-Zendesk-Webhook-Signature, by the scheme Zendesk documents (base64 HMAC-SHA256 of timestamp + body)', () => {
+  // Zendesk ships no signing library; this is its documented formula, written independently of the verifier.
+  const zendeskHeaders = (body: string, key: string, at: Date) => {
+    const timestamp = at.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return {
+      'x-zendesk-webhook-signature': createHmac('sha256', key)
+        .update(timestamp + body)
+        .digest('base64'),
+      'x-zendesk-webhook-signature-timestamp': timestamp,
+    };
+  };
+  const Z_OLD = secret('5', 'zendesk_signing_secret_old_0123');
+  const Z_NEW = secret('6', 'zendesk_signing_secret_new_0123');
+  const body = JSON.stringify({ id: '01J...', type: 'zen:event-type:ticket.created' });
+  const check = (raw: string, headers: Record<string, string>, secrets = [Z_OLD, Z_NEW]) =>
+    CONNECTOR_VERIFIERS.zendesk({ rawBody: Buffer.from(raw), headers }, secrets, NOW, 300);
+
+  it('names the secret that signed, and refuses a tampered body, another secret, a stale time, missing headers', () => {
+    expect(check(body, zendeskHeaders(body, Z_OLD.secret, NOW)).id).toBe('5');
+    expect(check(body, zendeskHeaders(body, Z_NEW.secret, NOW)).id).toBe('6');
+    expect(() => check(body.replace('created', 'deleted'), zendeskHeaders(body, Z_NEW.secret, NOW))).toThrow(
+      /does not verify/,
+    );
+    expect(() => check(body, zendeskHeaders(body, Z_NEW.secret, NOW), [Z_OLD])).toThrow(/does not verify/);
+    const stale = zendeskHeaders(body, Z_NEW.secret, new Date(NOW.getTime() - 301_000));
+    expect(() => check(body, stale)).toThrow(/more than 300 s/);
+    expect(() => check(body, { 'x-zendesk-webhook-signature': 'abc' })).toThrow(/headers are required/);
+    expect(() =>
+      check(body, { 'x-zendesk-webhook-signature': 'abc', 'x-zendesk-webhook-signature-timestamp': '1796191200' }),
+    ).toThrow(/ISO 8601/);
+  });
+});

@@ -1,0 +1,90 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { ConnectorName } from '@retain/domain';
+import type { ConnectorSecret } from '@retain/persistence';
+
+/** What a vendor signs: the raw body, the headers, and the request line (HubSpot signs the method and URI). */
+export interface SignedRequest {
+  rawBody: Buffer;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** Why a signature was refused (the 401's detail). */
+export class SignatureRefused extends Error {}
+
+const header = (r: SignedRequest, name: string): string | undefined => {
+  const v = r.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+const equalText = (a: string, b: string): boolean => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
+/**
+ * Stripe's scheme (https://docs.stripe.com/webhooks#verify-manually): `Stripe-Signature:
+ * t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed by the endpoint's
+ * whsec_ secret>` (several v1 during Stripe's own secret roll); a timestamp more than
+ * the tolerance from now is refused. The same computation as the `stripe` library's
+ * `webhooks.constructEvent`, tested against its `generateTestHeaderString`, without the
+ * library's weight at run time.
+ */
+function verifyStripe(r: SignedRequest, secrets: readonly ConnectorSecret[], now: Date, toleranceSeconds: number) {
+  const value = header(r, 'stripe-signature');
+  if (!value) throw new SignatureRefused('the Stripe-Signature header is required');
+  let t: number | null = null;
+  const v1: string[] = [];
+  for (const part of value.split(',')) {
+    const [k, v] = part.split('=', 2).map((x) => x.trim()) as [string, string | undefined];
+    if (k === 't' && v && /^\d{1,12}$/.test(v)) t = Number(v);
+    if (k === 'v1' && v && /^[0-9a-f]{64}$/.test(v)) v1.push(v);
+  }
+  if (t === null || v1.length === 0)
+    throw new SignatureRefused('Stripe-Signature must hold t=<unix seconds> and v1=<signature>');
+  if (Math.abs(now.getTime() / 1000 - t) > toleranceSeconds)
+    throw new SignatureRefused(`the Stripe-Signature timestamp is more than ${toleranceSeconds} s from now`);
+  const signed = Buffer.concat([Buffer.from(`${t}.`), r.rawBody]);
+  for (const s of secrets) {
+    const expected = createHmac('sha256', s.secret).update(signed).digest('hex');
+    if (v1.some((sig) => equalText(sig, expected))) return s;
+  }
+  throw new SignatureRefused('no v1 signature of Stripe-Signature verifies with an active secret of the connector');
+}
+
+/**
+ * Zendesk's scheme (https://developer.zendesk.com/documentation/webhooks/verifying/):
+ * `X-Zendesk-Webhook-Signature` = base64 HMAC-SHA256 of `<timestamp><raw body>` keyed by
+ * the webhook's signing secret, `X-Zendesk-Webhook-Signature-Timestamp` the timestamp
+ * (ISO 8601); Zendesk ships no verification library. A timestamp more than the
+ * tolerance from now is refused.
+ */
+function verifyZendesk(r: SignedRequest, secrets: readonly ConnectorSecret[], now: Date, toleranceSeconds: number) {
+  const signature = header(r, 'x-zendesk-webhook-signature');
+  const timestamp = header(r, 'x-zendesk-webhook-signature-timestamp');
+  if (!signature || !timestamp)
+    throw new SignatureRefused(
+      'the X-Zendesk-Webhook-Signature and X-Zendesk-Webhook-Signature-Timestamp headers are required',
+    );
+  const at = Date.parse(timestamp);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(timestamp) || !Number.isFinite(at))
+    throw new SignatureRefused('X-Zendesk-Webhook-Signature-Timestamp must be an ISO 8601 time');
+  if (Math.abs(now.getTime() - at) / 1000 > toleranceSeconds)
+    throw new SignatureRefused(`the Zendesk signature timestamp is more than ${toleranceSeconds} s from now`);
+  const signed = Buffer.concat([Buffer.from(timestamp), r.rawBody]);
+  for (const s of secrets) {
+    const expected = createHmac('sha256', s.secret).update(signed).digest('base64');
+    if (equalText(signature, expected)) return s;
+  }
+  throw new SignatureRefused('X-Zendesk-Webhook-Signature does not verify with an active secret of the connector');
+}
+
+type Verifier = (
+  r: SignedRequest,
+  secrets: readonly ConnectorSecret[],
+  now: Date,
+  toleranceSeconds: number,
+) => ConnectorSecret;
+
+/** Each connector's signature scheme: returns the active secret that signed the request, or throws SignatureRefused. */
+export const CONNECTOR_VERIFIERS: Record<ConnectorName, Verifier> = { stripe: verifyStripe, zendesk: verifyZendesk };

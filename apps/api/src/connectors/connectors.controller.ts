@@ -1,0 +1,98 @@
+import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req } from '@nestjs/common';
+import type { RawBodyRequest } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { CONNECTOR_NAMES, rolesFor } from '@retain/domain';
+import { Access } from '../access/access.decorator';
+import { Signed } from '../auth/roles.decorator';
+import { Operation } from '../openapi/operation.decorator';
+import { ConnectorsService, type ConnectorEventResult, type ConnectorEventView } from './connectors.service';
+import {
+  ConnectorEventPage,
+  ConnectorReceiptView,
+  ListConnectorEventsQuery,
+  VENDOR_BODY_SCHEMA,
+} from './connectors.view';
+
+/**
+ * Vendor webhooks (docs/connectors/README.md): one route per vendor, signed by the
+ * vendor's own scheme instead of an API key; each answers 200 once the vendor event is
+ * stored (a vendor retries anything else), whatever it became.
+ */
+@ApiTags('connectors')
+@Controller('connectors')
+export class ConnectorsController {
+  constructor(private readonly connectors: ConnectorsService) {}
+
+  @Post('stripe')
+  @Signed(...rolesFor('connector', 'receive'))
+  @HttpCode(HttpStatus.OK)
+  @ApiHeader({
+    name: 'Stripe-Signature',
+    required: true,
+    description:
+      't=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body" with the endpoint secret> (several v1 during a roll); more than the mapping’s tolerance (300 s) from now is refused',
+    schema: { type: 'string', minLength: 1 },
+  })
+  @ApiBody({ required: true, description: 'A Stripe event object', schema: VENDOR_BODY_SCHEMA as never })
+  @Operation({
+    id: 'receiveStripe',
+    summary:
+      'A Stripe webhook event (docs/connectors/stripe.md): a failed invoice becomes a payment failure, a shorter billing term a term request, a deleted subscription a cancellation; stored once per Stripe event id',
+    ok: { status: 200, type: ConnectorReceiptView, description: 'What the event became' },
+    body: true,
+    signed: true,
+  })
+  async receiveStripe(@Req() req: RawBodyRequest<Request>): Promise<{ results: ConnectorEventResult[] }> {
+    return this.connectors.receive('stripe', { rawBody: req.rawBody, headers: req.headers, body: req.body as unknown });
+  }
+
+  @Post('zendesk')
+  @Signed(...rolesFor('connector', 'receive'))
+  @HttpCode(HttpStatus.OK)
+  @ApiHeader({
+    name: 'X-Zendesk-Webhook-Signature',
+    required: true,
+    description: 'base64 HMAC-SHA256 of timestamp + body with the webhook’s signing secret',
+    schema: { type: 'string', minLength: 1 },
+  })
+  @ApiHeader({
+    name: 'X-Zendesk-Webhook-Signature-Timestamp',
+    required: true,
+    description: 'ISO 8601; more than the mapping’s tolerance (300 s) from now is refused',
+    schema: { type: 'string', minLength: 1 },
+  })
+  @ApiBody({ required: true, description: 'A Zendesk webhook event', schema: VENDOR_BODY_SCHEMA as never })
+  @Operation({
+    id: 'receiveZendesk',
+    summary:
+      'A Zendesk webhook event (docs/connectors/zendesk.md): tickets created, re-prioritised, solved, reopened and rated become the support signals; stored once per Zendesk event id',
+    ok: { status: 200, type: ConnectorReceiptView, description: 'What the event became' },
+    body: true,
+    signed: true,
+  })
+  async receiveZendesk(@Req() req: RawBodyRequest<Request>): Promise<{ results: ConnectorEventResult[] }> {
+    return this.connectors.receive('zendesk', {
+      rawBody: req.rawBody,
+      headers: req.headers,
+      body: req.body as unknown,
+    });
+  }
+
+  @Get(':name/events')
+  @Access(['connector', 'readEvents'])
+  @Operation({
+    id: 'listConnectorEvents',
+    summary:
+      'The vendor events a connector received (cs_ops), newest first: mapped, held, ignored (unknown or unmapped types) or refused, with the raw payload',
+    ok: { status: 200, type: ConnectorEventPage, description: 'One page, newest received first' },
+    params: [{ name: 'name', enum: CONNECTOR_NAMES, example: 'stripe' }],
+    notFound: true,
+  })
+  list(
+    @Param('name') name: string,
+    @Query() q: ListConnectorEventsQuery,
+  ): Promise<{ items: ConnectorEventView[]; nextCursor: string | null }> {
+    return this.connectors.list(name, q);
+  }
+}

@@ -1,0 +1,272 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { AppConfig } from '@retain/config';
+import {
+  isConnectorName,
+  mapVendorEvent,
+  rolesFor,
+  validateIntegrationEvent,
+  type ConnectorName,
+  type VendorEvent,
+  type VendorEventOutcome,
+} from '@retain/domain';
+import {
+  insertConnectorEvent,
+  listConnectorEvents,
+  lockConnectorEvent,
+  readConnectorEvent,
+  readPrincipalIdentity,
+  type ConnectorEventState,
+  type ConnectorSecret,
+} from '@retain/persistence';
+import type { Principal } from '../auth/api-key-store';
+import { decodeCursor, encodeCursor } from '../common/keyset-cursor';
+import { EVENT_ID, EventsService, type ValidEvent } from '../events/events.service';
+import { ApiError } from '../problems/error-codes';
+import { CONNECTOR_VERIFIERS, SignatureRefused, type SignedRequest } from './connector-signatures';
+import { ConnectorSecretStore } from './connector-secrets';
+
+/** What one received vendor event became, as POST /connectors/{name} answers it. */
+export interface ConnectorEventResult {
+  vendorEventId: string;
+  vendorType: string;
+  state: ConnectorEventState;
+  /** The same vendor event was received before: nothing new was stored or applied. */
+  duplicate: boolean;
+  reason: string | null;
+  accountId: string | null;
+  inboxEventIds: string[];
+}
+
+export interface ConnectorEventView {
+  connector: string;
+  vendorEventId: string;
+  vendorType: string;
+  state: ConnectorEventState;
+  reason: string | null;
+  accountId: string | null;
+  occurredAt: string | null;
+  receivedAt: string;
+  source: string;
+  inboxEventIds: string[];
+  payload: unknown;
+}
+
+const VENDOR_EVENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,299}$/;
+
+/** The vendor events in a connector's request body (Stripe sends one event per request). */
+function vendorEvents(connector: ConnectorName, body: unknown): VendorEvent[] {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new ApiError('CONNECTORS.NOT_A_VENDOR_EVENT', 'The body must be a JSON object');
+  const b = body as Record<string, unknown>;
+  switch (connector) {
+    case 'stripe':
+      if (b.object !== 'event' || typeof b.id !== 'string' || typeof b.type !== 'string')
+        throw new ApiError('CONNECTORS.NOT_A_VENDOR_EVENT', 'A Stripe event has object "event", an id and a type', [
+          { field: 'id', message: 'a Stripe event id (evt_...) and type are required' },
+        ]);
+      if (!VENDOR_EVENT_ID.test(b.id) || b.type.length > 200)
+        throw new ApiError('CONNECTORS.NOT_A_VENDOR_EVENT', 'The Stripe event id or type is not one Stripe makes', [
+          { field: 'id', message: 'must be 1-300 letters, digits, dots, colons, dashes or underscores' },
+        ]);
+      return [{ id: b.id, type: b.type, body: b }];
+    case 'zendesk':
+      // Event-subscribed webhooks carry Zendesk's event id; a trigger's body states one (docs/connectors/zendesk.md).
+      if (typeof b.id !== 'string' || typeof b.type !== 'string' || b.type.length > 200)
+        throw new ApiError('CONNECTORS.NOT_A_VENDOR_EVENT', 'A Zendesk webhook event has an id and a type', [
+          { field: 'id', message: 'a Zendesk event id and type are required' },
+        ]);
+      if (!VENDOR_EVENT_ID.test(b.id))
+        throw new ApiError('CONNECTORS.NOT_A_VENDOR_EVENT', 'The Zendesk event id is not one Zendesk makes', [
+          { field: 'id', message: 'must be 1-300 letters, digits, dots, colons, dashes or underscores' },
+        ]);
+      return [{ id: b.id, type: b.type, body: b }];
+  }
+}
+
+/** The inbox event id of a vendor event's signal: `<connector>:<vendor id>[:<part>]`, hashed when longer than the inbox takes. */
+function inboxEventId(connector: string, vendorEventId: string, part: string): string {
+  const id = `${connector}:${vendorEventId}${part ? `:${part}` : ''}`;
+  if (EVENT_ID.test(id)) return id;
+  return `${connector}:h-${createHash('sha256').update(vendorEventId).digest('hex').slice(0, 40)}${part ? `:${part}` : ''}`;
+}
+
+/**
+ * `POST /connectors/{name}`: a vendor's webhook. Verifies the vendor's own signature
+ * over the raw body with the connector's active secrets (a bad or stale one stores
+ * nothing), maps each vendor event by the connector's mapping (docs/connectors/), and in
+ * one transaction stores it once per vendor event id with what it became, and its
+ * signals in the inbox as POST /events stores events (EventsService.store: held events,
+ * de-duplication, the relay). A vendor event received before answers as the first time
+ * did, and stores nothing new.
+ */
+@Injectable()
+export class ConnectorsService {
+  private readonly secrets: ConnectorSecretStore;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: AppConfig,
+    private readonly events: EventsService,
+  ) {
+    this.secrets = new ConnectorSecretStore(db);
+  }
+
+  /** The integration principal a connector secret belongs to, as the inbox's source; refused unless its role may receive. */
+  private async principalOf(secret: ConnectorSecret): Promise<Principal> {
+    const identity = await readPrincipalIdentity(this.db, secret.principalId);
+    if (!identity || !rolesFor('connector', 'receive').includes(identity.role))
+      throw new ApiError(
+        'AUTH.FORBIDDEN',
+        `The connector secret ${secret.id} belongs to ${secret.principalId}, not an integration principal`,
+      );
+    return {
+      id: secret.principalId,
+      displayName: identity.displayName,
+      role: identity.role,
+      kind: identity.kind,
+      managerId: null,
+      keyId: `connector-secret:${secret.id}`,
+      scopes: ['signals'],
+    };
+  }
+
+  async receive(
+    connector: ConnectorName,
+    request: { rawBody: Buffer | undefined; headers: SignedRequest['headers']; body: unknown },
+    now = new Date(),
+  ): Promise<{ results: ConnectorEventResult[] }> {
+    if (!request.rawBody) throw new ApiError('REQUEST.UNSUPPORTED_MEDIA_TYPE', 'The request body must be JSON');
+    const mapping = this.config.connectors[connector];
+    const secrets = await this.secrets.active(connector);
+    if (secrets.length === 0)
+      throw new ApiError(
+        'CONNECTORS.SIGNATURE_INVALID',
+        `The ${connector} connector has no secret; add one with npm run keys -- connector-secret --connector ${connector}`,
+      );
+    let secret: ConnectorSecret;
+    try {
+      secret = CONNECTOR_VERIFIERS[connector](
+        { rawBody: request.rawBody, headers: request.headers },
+        secrets,
+        now,
+        mapping.signatureToleranceSeconds,
+      );
+    } catch (error) {
+      if (error instanceof SignatureRefused) throw new ApiError('CONNECTORS.SIGNATURE_INVALID', error.message);
+      throw error;
+    }
+    const p = await this.principalOf(secret);
+    const results: ConnectorEventResult[] = [];
+    for (const event of vendorEvents(connector, request.body))
+      results.push(await this.receiveOne(connector, event, p, now));
+    return { results };
+  }
+
+  private async receiveOne(
+    connector: ConnectorName,
+    event: VendorEvent,
+    p: Principal,
+    now: Date,
+  ): Promise<ConnectorEventResult> {
+    const base = { vendorEventId: event.id, vendorType: event.type };
+    const previously = async (): Promise<ConnectorEventResult | undefined> => {
+      const before = await readConnectorEvent(this.db, connector, event.id);
+      return before ? { ...base, ...before, duplicate: true } : undefined;
+    };
+    const seen = await previously();
+    if (seen) return seen;
+
+    let outcome: VendorEventOutcome = mapVendorEvent(connector, event, this.config.connectors[connector]);
+    const valid: ValidEvent[] = [];
+    if (outcome.state === 'mapped') {
+      const o = outcome;
+      const problems = o.signals.flatMap((s) =>
+        validateIntegrationEvent(
+          { type: s.type, occurredAt: s.occurredAt ?? o.occurredAt, payload: s.payload },
+          now,
+        ).map((e) => `${s.type} ${e.field} ${e.message}`),
+      );
+      if (problems.length)
+        outcome = { state: 'refused', reason: problems.join('; '), accountId: o.accountId, occurredAt: o.occurredAt };
+      else
+        o.signals.forEach((s, index) =>
+          valid.push({
+            index,
+            eventId: inboxEventId(connector, event.id, s.part),
+            source: p.id,
+            accountId: o.accountId,
+            type: s.type,
+            occurredAt: s.occurredAt ?? o.occurredAt,
+            payload: s.payload,
+          }),
+        );
+    }
+    const row = {
+      connector,
+      vendorEventId: event.id,
+      principalId: p.id,
+      vendorType: event.type,
+      rawPayload: event.body,
+      accountId: outcome.accountId,
+      occurredAt: outcome.occurredAt,
+    };
+    if (valid.length === 0) {
+      const reason = outcome.state === 'mapped' ? 'no signal' : outcome.reason;
+      const state = outcome.state === 'mapped' ? 'ignored' : outcome.state;
+      const stored = await this.db.transaction(async (em) => {
+        await lockConnectorEvent(em, connector, event.id);
+        return insertConnectorEvent(em, { ...row, state, reason, inboxEventIds: [] });
+      });
+      if (!stored) return (await previously())!;
+      return { ...base, state, reason, accountId: row.accountId, inboxEventIds: [], duplicate: false };
+    }
+    let stored = false;
+    let state: ConnectorEventState = 'mapped';
+    const inboxEventIds = valid.map((v) => v.eventId);
+    // The vendor event's signals and its own row in one transaction: a retry racing the first delivery waits, then finds it.
+    await this.events.store(valid, `connector:${connector}:${event.id}`.slice(0, 300), p, async (em, stored_) => {
+      await lockConnectorEvent(em, connector, event.id);
+      state = stored_.some((r) => r.status === 'held') ? 'held' : 'mapped';
+      stored = await insertConnectorEvent(em, { ...row, state, reason: null, inboxEventIds });
+    });
+    if (!stored) return (await previously())!;
+    return { ...base, state, reason: null, accountId: row.accountId, inboxEventIds, duplicate: false };
+  }
+
+  /** `GET /connectors/{name}/events`: what the connector received, newest first, by state; keyset pages. */
+  async list(
+    name: string,
+    q: { state?: ConnectorEventState; limit?: number; cursor?: string },
+  ): Promise<{ items: ConnectorEventView[]; nextCursor: string | null }> {
+    if (!isConnectorName(name)) throw new ApiError('CONNECTORS.UNKNOWN', `No connector is called ${name}`);
+    const limit = q.limit ?? 50;
+    const cursor = q.cursor ? decodeCursor(q.cursor, ['instant', VENDOR_EVENT_ID]) : undefined;
+    const rows = await listConnectorEvents(this.db, {
+      connector: name,
+      limit,
+      ...(q.state ? { state: q.state } : {}),
+      ...(cursor ? { before: { receivedAt: cursor[0]!, vendorEventId: cursor[1]! } } : {}),
+    });
+    const items = rows.slice(0, limit).map((r): ConnectorEventView => ({
+      connector: r.connector,
+      vendorEventId: r.vendorEventId,
+      vendorType: r.vendorType,
+      state: r.state,
+      reason: r.reason,
+      accountId: r.accountId,
+      occurredAt: r.occurredAt ? r.occurredAt.toISOString() : null,
+      receivedAt: r.receivedAt.toISOString(),
+      source: r.principalId,
+      inboxEventIds: r.inboxEventIds,
+      payload: r.rawPayload,
+    }));
+    const last = items.at(-1);
+    return {
+      items,
+      nextCursor: rows.length > limit && last ? encodeCursor([last.receivedAt, last.vendorEventId]) : null,
+    };
+  }
+}

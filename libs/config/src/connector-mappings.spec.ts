@@ -1,0 +1,39 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CONNECTOR_SPECS } from '@retain/domain';
+import { loadConfig } from './app-config';
+import { loadConnectorMappings } from './connector-mappings';
+
+const dirWith = (files: Record<string, string>): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'retain-connectors-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+};
+
+describe('connector mappings at start', () => {
+  it('uses the defaults without a directory, and a file’s overrides over them', () => {
+    expect(loadConnectorMappings(undefined).stripe).toBe(CONNECTOR_SPECS.stripe.defaults);
+    const dir = dirWith({ 'stripe.yaml': 'accountId: [data.object.customer]\nsignatureToleranceSeconds: 120\n' });
+    const m = loadConfig({ DATABASE_URL: 'postgres://u:p@h/db', CONNECTORS_MAPPING_DIR: dir }).connectors.stripe;
+    expect(m.accountId).toEqual(['data.object.customer']);
+    expect(m.signatureToleranceSeconds).toBe(120);
+    expect(m.events).toEqual(CONNECTOR_SPECS.stripe.defaults.events);
+  });
+
+  it('stops the process with the file and the key that is wrong', () => {
+    const bad = dirWith({ 'stripe.json': JSON.stringify({ events: { 'invoice.paid': 'refund' } }) });
+    expect(() => loadConnectorMappings(bad)).toThrow(
+      /fix the connector mapping:\n {2}.*stripe\.json: events\.invoice\.paid: one of payment_failure/,
+    );
+    expect(() => loadConnectorMappings(dirWith({ 'stripe.yaml': 'events: [' }))).toThrow(/cannot be read or parsed/);
+    expect(() => loadConnectorMappings(dirWith({ 'strype.yaml': '{}' }))).toThrow(/no connector is called strype/);
+    expect(() => loadConnectorMappings(join(tmpdir(), 'no-such-dir-retain'))).toThrow(/does not exist/);
+  });
+
+  it('the shipped mapping files (config/connectors) are each connector’s defaults, so the docs show what is in force', () => {
+    const shipped = loadConnectorMappings(join(__dirname, '../../../config/connectors'));
+    for (const [name, spec] of Object.entries(CONNECTOR_SPECS))
+      expect(shipped[name as keyof typeof shipped]).toEqual(spec.defaults);
+  });
+});

@@ -1,0 +1,191 @@
+import type { IntegrationEventPayloads, IntegrationEventType } from '../early-warning/event-catalogue';
+
+/**
+ * Vendor connectors (docs/connectors/README.md): how a vendor's webhook event becomes
+ * events of the signal catalogue. What is data is the mapping (which vendor field is the
+ * account id, the event time, the amount; which vendor event type becomes which kind of
+ * signal), one per connector, with defaults here and a deployment's overrides from its
+ * mapping file, checked at start by validateConnectorMapping. What is code is the
+ * meaning of each handler (a subscription with fewer seats is a downsell): the
+ * connector's map function. Pure: no clock, no I/O.
+ */
+
+export const CONNECTOR_NAMES = ['stripe', 'zendesk'] as const;
+export type ConnectorName = (typeof CONNECTOR_NAMES)[number];
+
+export function isConnectorName(value: unknown): value is ConnectorName {
+  return typeof value === 'string' && (CONNECTOR_NAMES as readonly string[]).includes(value);
+}
+
+/** The handler that stores a vendor type as `ignored` on purpose. */
+export const IGNORE = 'ignore';
+
+export interface ConnectorMapping {
+  connector: ConnectorName;
+  /** How far the signature's timestamp may be from the receiver's clock. */
+  signatureToleranceSeconds: number;
+  /** Paths into the vendor event tried in order; the first that holds an account id names the account. */
+  accountId: string[];
+  /** The path of the event's time, and how it is written. */
+  occurredAt: { path: string; format: 'unix_seconds' | 'iso' };
+  /** The connector's named fields (amount, seats, ...) and their paths. */
+  fields: Record<string, string>;
+  /** Vendor event type → handler of the connector (or `ignore`); a type not named is stored `ignored`. */
+  events: Record<string, string>;
+}
+
+/** What a connector's code knows: its handlers and field names, and its default mapping. */
+export interface ConnectorSpec {
+  name: ConnectorName;
+  handlers: readonly string[];
+  fields: readonly string[];
+  defaults: ConnectorMapping;
+}
+
+/** One catalogue event a vendor event becomes (the api adds event id, source, account). */
+export interface ConnectorSignal<K extends IntegrationEventType = IntegrationEventType> {
+  /** Tells apart the signals of one vendor event (the inbox event id's last part); '' when it becomes one. */
+  part: string;
+  type: K;
+  payload: IntegrationEventPayloads[K];
+  /** When this signal happened, if not the vendor event's time (a priority change re-states when its ticket was opened). */
+  occurredAt?: string;
+}
+
+/** What one vendor event became. */
+export type VendorEventOutcome =
+  | { state: 'mapped'; accountId: string; occurredAt: string; signals: ConnectorSignal[] }
+  | { state: 'ignored' | 'refused'; reason: string; accountId: string | null; occurredAt: string | null };
+
+/** A vendor event as a connector reads it off the request: its own id and type, and the object. */
+export interface VendorEvent {
+  id: string;
+  type: string;
+  body: Record<string, unknown>;
+}
+
+/** The handler the mapping names for a vendor event type (own keys only: a type called `constructor` is just unmapped). */
+export function handlerFor(mapping: ConnectorMapping, vendorType: string): string | undefined {
+  return Object.hasOwn(mapping.events, vendorType) ? mapping.events[vendorType] : undefined;
+}
+
+/** The value at a dotted path (`data.object.amount_due`); own properties only, never a prototype's. */
+export function readPath(value: unknown, path: string): unknown {
+  let v: unknown = value;
+  for (const key of path.split('.')) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    if (Array.isArray(v)) {
+      if (!/^\d+$/.test(key)) return undefined;
+      v = v[Number(key)];
+    } else {
+      if (!Object.hasOwn(v, key)) return undefined;
+      v = (v as Record<string, unknown>)[key];
+    }
+  }
+  return v;
+}
+
+/** A principal or account id: what workflow ids and the read model take. */
+const ACCOUNT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** The account id of `event` by the mapping's paths, or null. */
+export function mappedAccountId(event: unknown, mapping: ConnectorMapping): string | null {
+  for (const path of mapping.accountId) {
+    const raw = readPath(event, path);
+    // Vendors write numeric ids as numbers or strings (Zendesk's organization_id): the same id either way.
+    const v = typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0 ? String(raw) : raw;
+    if (typeof v === 'string' && ACCOUNT_ID.test(v)) return v;
+  }
+  return null;
+}
+
+/** The event's time by the mapping, as an ISO instant, or null when it is missing or not a time. */
+export function mappedOccurredAt(event: unknown, mapping: ConnectorMapping): string | null {
+  const v = readPath(event, mapping.occurredAt.path);
+  if (mapping.occurredAt.format === 'unix_seconds') {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 1e11) return null;
+    return new Date(v * 1000).toISOString();
+  }
+  if (typeof v !== 'string') return null;
+  const ms = Date.parse(v);
+  return Number.isFinite(ms) && /\d{4}-\d{2}-\d{2}T/.test(v) ? new Date(ms).toISOString() : null;
+}
+
+const PATH = /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+){0,15}$/;
+const MAPPING_KEYS = new Set(['connector', 'signatureToleranceSeconds', 'accountId', 'occurredAt', 'fields', 'events']);
+
+/**
+ * The mapping in force for `spec`: its defaults with a deployment's `overrides` (a
+ * mapping file's object: `fields` and `events` are merged key by key, `null` drops an
+ * event type back to unmapped; every other key replaces), and the problems found, each
+ * naming its key. A mapping with problems must not be used.
+ */
+export function resolveConnectorMapping(
+  spec: ConnectorSpec,
+  overrides: unknown,
+): { mapping: ConnectorMapping; problems: string[] } {
+  const problems: string[] = [];
+  const d = spec.defaults;
+  if (overrides === undefined || overrides === null) return { mapping: d, problems };
+  if (typeof overrides !== 'object' || Array.isArray(overrides))
+    return { mapping: d, problems: ['the mapping must be an object'] };
+  const o = overrides as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!MAPPING_KEYS.has(k)) problems.push(`${k}: unknown key`);
+  if ('connector' in o && o.connector !== spec.name) problems.push(`connector: must be ${spec.name}`);
+  const mapping: ConnectorMapping = {
+    ...d,
+    fields: { ...d.fields },
+    events: { ...d.events },
+    accountId: [...d.accountId],
+  };
+  if ('signatureToleranceSeconds' in o) {
+    const t = o.signatureToleranceSeconds;
+    if (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > 3600)
+      problems.push('signatureToleranceSeconds: a whole number of seconds, 1 to 3600');
+    else mapping.signatureToleranceSeconds = t;
+  }
+  if ('accountId' in o) {
+    const a = o.accountId;
+    if (!Array.isArray(a) || a.length === 0 || a.length > 10 || a.some((p) => typeof p !== 'string' || !PATH.test(p)))
+      problems.push('accountId: a list of 1 to 10 dotted paths (data.object.metadata.retain_account_id)');
+    else mapping.accountId = a as string[];
+  }
+  if ('occurredAt' in o) {
+    const t = o.occurredAt as Record<string, unknown> | null;
+    if (
+      typeof t !== 'object' ||
+      t === null ||
+      typeof t.path !== 'string' ||
+      !PATH.test(t.path) ||
+      !['unix_seconds', 'iso'].includes(t.format as string) ||
+      Object.keys(t).some((k) => k !== 'path' && k !== 'format')
+    )
+      problems.push('occurredAt: { path: a dotted path, format: unix_seconds or iso }');
+    else mapping.occurredAt = { path: t.path, format: t.format as 'unix_seconds' | 'iso' };
+  }
+  if ('fields' in o) {
+    const f = o.fields;
+    if (typeof f !== 'object' || f === null || Array.isArray(f)) problems.push('fields: an object of field: path');
+    else
+      for (const [k, v] of Object.entries(f)) {
+        if (!spec.fields.includes(k)) problems.push(`fields.${k}: unknown field; one of ${spec.fields.join(', ')}`);
+        else if (typeof v !== 'string' || !PATH.test(v)) problems.push(`fields.${k}: a dotted path`);
+        else mapping.fields[k] = v;
+      }
+  }
+  if ('events' in o) {
+    const e = o.events;
+    if (typeof e !== 'object' || e === null || Array.isArray(e))
+      problems.push('events: an object of vendor event type: handler');
+    else
+      for (const [k, v] of Object.entries(e)) {
+        if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(k) || k === '__proto__')
+          problems.push(`events.${k}: not a vendor event type`);
+        else if (v === null) delete mapping.events[k];
+        else if (typeof v !== 'string' || (v !== IGNORE && !spec.handlers.includes(v)))
+          problems.push(`events.${k}: one of ${[...spec.handlers, IGNORE].join(', ')} (or null)`);
+        else mapping.events[k] = v;
+      }
+  }
+  return { mapping, problems };
+}

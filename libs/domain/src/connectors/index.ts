@@ -1,0 +1,30 @@
+import type {
+  ConnectorMapping,
+  ConnectorName,
+  ConnectorSpec,
+  VendorEvent,
+  VendorEventOutcome,
+} from './connector-mapping';
+import { STRIPE, mapStripeEvent } from './stripe.connector';
+import { ZENDESK, mapZendeskEvent } from './zendesk.connector';
+
+export * from './connector-mapping';
+export * from './stripe.connector';
+export * from './zendesk.connector';
+
+/** Every connector's spec (handlers, fields, default mapping), by name. */
+export const CONNECTOR_SPECS: Record<ConnectorName, ConnectorSpec> = { stripe: STRIPE, zendesk: ZENDESK };
+
+const MAPPERS: Record<ConnectorName, (event: VendorEvent, mapping: ConnectorMapping) => VendorEventOutcome> = {
+  stripe: mapStripeEvent,
+  zendesk: mapZendeskEvent,
+};
+
+/** What the vendor event `event` of `connector` becomes under `mapping`. */
+export function mapVendorEvent(
+  connector: ConnectorName,
+  event: VendorEvent,
+  mapping: ConnectorMapping,
+): VendorEventOutcome {
+  return MAPPERS[connector](event, mapping);
+}

@@ -1,0 +1,144 @@
+import {
+  handlerFor,
+  mappedAccountId,
+  mappedOccurredAt,
+  readPath,
+  IGNORE,
+  type ConnectorMapping,
+  type ConnectorSignal,
+  type ConnectorSpec,
+  type VendorEvent,
+  type VendorEventOutcome,
+} from './connector-mapping';
+
+/**
+ * Stripe (docs/connectors/stripe.md): billing events as signals. A failed invoice is a
+ * payment failure (P0); a subscription moved to a shorter billing term is a request for
+ * a shorter or monthly term; a deleted subscription is a cancellation. Pure.
+ */
+export const STRIPE: ConnectorSpec = {
+  name: 'stripe',
+  handlers: ['payment_failure', 'subscription_change', 'cancellation', 'payment_recovery'],
+  fields: [
+    'amountCents',
+    'attempt',
+    'quantity',
+    'previousQuantity',
+    'interval',
+    'intervalCount',
+    'previousInterval',
+    'previousIntervalCount',
+    'subscriptionId',
+    'cancellationReason',
+  ],
+  defaults: {
+    connector: 'stripe',
+    signatureToleranceSeconds: 300,
+    accountId: [
+      'data.object.metadata.retain_account_id',
+      'data.object.subscription_details.metadata.retain_account_id',
+      'data.object.parent.subscription_details.metadata.retain_account_id',
+    ],
+    occurredAt: { path: 'created', format: 'unix_seconds' },
+    fields: {
+      amountCents: 'data.object.amount_due',
+      attempt: 'data.object.attempt_count',
+      quantity: 'data.object.items.data.0.quantity',
+      previousQuantity: 'data.previous_attributes.items.data.0.quantity',
+      interval: 'data.object.items.data.0.price.recurring.interval',
+      intervalCount: 'data.object.items.data.0.price.recurring.interval_count',
+      previousInterval: 'data.previous_attributes.items.data.0.price.recurring.interval',
+      previousIntervalCount: 'data.previous_attributes.items.data.0.price.recurring.interval_count',
+      subscriptionId: 'data.object.id',
+      cancellationReason: 'data.object.cancellation_details.reason',
+    },
+    events: {
+      'invoice.payment_failed': 'payment_failure',
+      'customer.subscription.updated': 'subscription_change',
+      'customer.subscription.deleted': 'cancellation',
+      'invoice.paid': 'payment_recovery',
+    },
+  },
+};
+
+const DAYS_PER: Record<string, number> = { day: 1, week: 7, month: 30, year: 365 };
+
+/** A billing term in days (`month` × 3 = 90), or null when the fields do not say one. */
+function termDays(interval: unknown, count: unknown): number | null {
+  if (typeof interval !== 'string' || !Object.hasOwn(DAYS_PER, interval)) return null;
+  const n = count === undefined || count === null ? 1 : count;
+  return typeof n === 'number' && Number.isInteger(n) && n > 0 ? DAYS_PER[interval]! * n : null;
+}
+
+const wholeNumber = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null);
+
+/** What the Stripe event `event` becomes under `mapping`. */
+export function mapStripeEvent(event: VendorEvent, mapping: ConnectorMapping): VendorEventOutcome {
+  const e = event.body;
+  const accountId = mappedAccountId(e, mapping);
+  const occurredAt = mappedOccurredAt(e, mapping);
+  const handler = handlerFor(mapping, event.type);
+  const field = (name: string) => (mapping.fields[name] ? readPath(e, mapping.fields[name]) : undefined);
+  const not = (state: 'ignored' | 'refused', reason: string): VendorEventOutcome => ({
+    state,
+    reason,
+    accountId,
+    occurredAt,
+  });
+  if (!handler) return not('ignored', `the mapping does not map ${event.type}`);
+  if (handler === IGNORE) return not('ignored', `the mapping ignores ${event.type}`);
+  if (handler === 'payment_recovery') {
+    const attempts = wholeNumber(field('attempt'));
+    return not(
+      'ignored',
+      attempts !== null && attempts > 1
+        ? `paid after ${attempts - 1} failed attempt(s): the signal catalogue has no payment recovery signal yet; the payment failure alert ages out after earlyWarning.eventLookbackDays`
+        : 'paid at the first attempt: no signal',
+    );
+  }
+  if (!accountId)
+    return not('refused', `no account id at ${mapping.accountId.join(', ')} (set the metadata key retain_account_id)`);
+  if (!occurredAt) return not('refused', `no event time at ${mapping.occurredAt.path}`);
+  const signals: ConnectorSignal[] = [];
+  if (handler === 'payment_failure') {
+    const amountCents = wholeNumber(field('amountCents'));
+    if (amountCents === null) return not('refused', `no amount at ${mapping.fields.amountCents}`);
+    const attempt = wholeNumber(field('attempt'));
+    signals.push({
+      part: '',
+      type: 'payment_failure',
+      payload: { amountCents, ...(attempt !== null && attempt >= 1 ? { attempt } : {}) },
+    });
+  } else if (handler === 'cancellation') {
+    const reason = field('cancellationReason');
+    const id = field('subscriptionId');
+    signals.push({
+      part: '',
+      type: 'cancellation_inquiry',
+      payload: {
+        channel: 'other',
+        note: `Stripe subscription ${typeof id === 'string' ? id.slice(0, 100) : ''} cancelled${typeof reason === 'string' ? ` (${reason.slice(0, 200)})` : ''}`,
+      },
+    });
+  } else if (handler === 'subscription_change') {
+    const before = termDays(field('previousInterval'), field('previousIntervalCount') ?? field('intervalCount'));
+    const after = termDays(field('interval'), field('intervalCount'));
+    const notes: string[] = [];
+    if (before !== null && after !== null && after < before) {
+      signals.push({
+        part: 'term',
+        type: 'contract_term_request',
+        payload: { requested: field('interval') === 'month' && after <= 31 ? 'monthly' : 'shorter_term' },
+      });
+    }
+    const seats = wholeNumber(field('quantity'));
+    const seatsBefore = wholeNumber(field('previousQuantity'));
+    if (seats !== null && seatsBefore !== null && seats < seatsBefore)
+      notes.push(
+        `fewer seats (${seatsBefore} → ${seats}): the signal catalogue has no downsell signal yet, so it raises none`,
+      );
+    if (signals.length === 0)
+      return not('ignored', notes.length ? notes.join('; ') : 'neither a shorter term nor fewer seats');
+  }
+  return { state: 'mapped', accountId, occurredAt, signals };
+}
