@@ -2,8 +2,8 @@
 
 export function sleep(ms: number): Promise<void>;
 
-/** A TCP port that was free on 127.0.0.1 a moment ago. */
-export function freePort(): Promise<number>;
+/** A TCP port that was free on 127.0.0.1 a moment ago: any, or a random one in `range` (inclusive). */
+export function freePort(range?: { min: number; max: number }): Promise<number>;
 
 /** Whether something accepts TCP connections on host:port (default host 127.0.0.1). */
 export function portOpen(port: number, host?: string): Promise<boolean>;

@@ -9,16 +9,33 @@ export { sleep };
 /** @typedef {import('./readiness.mjs').WaitOptions} WaitOptions */
 /** @typedef {import('./readiness.mjs').RetryOptions} RetryOptions */
 
-/** @returns {Promise<number>} a TCP port that was free on 127.0.0.1 a moment ago */
-export function freePort() {
+/**
+ * A TCP port that was free on 127.0.0.1 a moment ago: one the system picks, or with
+ * `range` a random one inside it (the Temporal server keeps its ports in a smallint
+ * column, so they must stay below 32768, under the system's ephemeral range).
+ * @param {{ min: number, max: number }} [range]
+ * @returns {Promise<number>}
+ */
+export async function freePort(range) {
+  if (!range) return listenOnce(0);
+  for (let tries = 0; tries < 200; tries++) {
+    const candidate = range.min + Math.floor(Math.random() * (range.max - range.min + 1));
+    const port = await listenOnce(candidate).catch(() => 0);
+    if (port) return port;
+  }
+  throw new Error(`no free port between ${range.min} and ${range.max}`);
+}
+
+/** @param {number} port 0: any @returns {Promise<number>} the port a listener on 127.0.0.1 got, once closed again */
+function listenOnce(port) {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('the system gave no free port'))));
+      const got = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => (got ? resolve(got) : reject(new Error('the system gave no free port'))));
     });
   });
 }

@@ -1,5 +1,6 @@
 // Types of service-supervisor.mjs, for the TypeScript tests (test/reliability) and for
 // its own JSDoc.
+import type { ManagedProcess } from './managed-process.mjs';
 
 export interface ServicePorts {
   /** The api's port. */
@@ -142,6 +143,14 @@ export interface Service {
 
 /** Starts the service: Temporal and PostgreSQL unless given, migrations, then the worker and the api. */
 export function startService(options: ServiceOptions): Promise<Service>;
+
+/** A server process of ours (anything with a port, a process and start/stop) as a handle. */
+export function serverHandle(server: {
+  port: number;
+  process: ManagedProcess;
+  start: () => Promise<void>;
+  stop: (signal?: NodeJS.Signals) => Promise<void>;
+}): ServerHandle;
 
 /** A fresh temporary data directory (that the postgres user can enter when we are root). */
 export function temporaryDataDir(prefix: string): string;

@@ -58,11 +58,11 @@ function runNode(script, args, env) {
 }
 
 /**
- * A Temporal or PostgreSQL server of ours as a handle.
+ * A server of ours (Temporal, PostgreSQL, the cluster's load balancer) as a handle.
  * @param {{ port: number, process: ManagedProcess, start: () => Promise<void>, stop: (signal?: NodeJS.Signals) => Promise<void> }} server
  * @returns {ServerHandle}
  */
-function serverHandle(server) {
+export function serverHandle(server) {
   const p = server.process;
   return {
     get name() {
