@@ -12,11 +12,13 @@ import { createWorkerApp } from '../../apps/worker/src/worker-app';
 import { WorkerMetrics } from '../../apps/worker/src/metrics/worker-metrics';
 import { createTestDatabase, type TestDatabase } from './database';
 import { waitUntil } from '../../scripts/lib/readiness.mjs';
-import { createDevServerEnv, uniqueTaskQueue } from './temporal';
+import { createDevServerEnv, createExternalServerEnv, uniqueTaskQueue } from './temporal';
+import { externalTemporalAddress } from './toolchain';
 import { keysFor, signedEvent, type Person } from './factories';
 
 /**
- * The whole service for end-to-end tests: a real Temporal dev server, a fresh
+ * The whole service for end-to-end tests: a real Temporal dev server (or, with
+ * RETAIN_TEST_TEMPORAL_ADDRESS, a namespace of its own on that running server), a fresh
  * PostgreSQL database with migrations, the worker and the api (on a free port), all
  * started the way production starts them.
  */
@@ -47,7 +49,11 @@ export class TestStack {
    * that suites running side by side do not meet on a port.
    */
   static async start(env: Record<string, string> = {}): Promise<TestStack> {
-    const started = await Promise.allSettled([createDevServerEnv(), createTestDatabase()]);
+    const external = externalTemporalAddress();
+    const started = await Promise.allSettled([
+      external ? createExternalServerEnv(external) : createDevServerEnv(),
+      createTestDatabase(),
+    ]);
     const [temporalResult, databaseResult] = started;
     if (temporalResult.status === 'rejected' || databaseResult.status === 'rejected') {
       if (temporalResult.status === 'fulfilled') await temporalResult.value.teardown();
@@ -62,6 +68,7 @@ export class TestStack {
       DATABASE_URL: database.url,
       DATABASE_POOL_SIZE: '4',
       TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_NAMESPACE: temporal.namespace ?? 'default',
       TEMPORAL_TASK_QUEUE: uniqueTaskQueue('e2e'),
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
       NODE_ENV: 'test',

@@ -1,7 +1,8 @@
 import type { ConnectionPlugin } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
-import { retryStart } from '../../scripts/lib/readiness.mjs';
+import { retryStart, waitUntil } from '../../scripts/lib/readiness.mjs';
+import { namespaceReady } from '../../scripts/lib/temporal-server.mjs';
 import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../../workflows/definitions';
 import { temporalCliPath, testServerPath } from './toolchain';
 
@@ -65,6 +66,21 @@ export function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
       },
     }),
   );
+}
+
+/**
+ * A running Temporal server (RETAIN_TEST_TEMPORAL_ADDRESS: `npm run test:cluster`'s real
+ * server on PostgreSQL), in a namespace of this suite's own with the workflows' search
+ * attributes. Workflow ids are business keys (`renewal:acc-1:2027-03-31`), so suites
+ * sharing one server would meet on them in one namespace; a dev server per suite never
+ * did. Teardown closes the connections; the namespace stays with the server's data.
+ */
+export async function createExternalServerEnv(address: string): Promise<TestWorkflowEnvironment> {
+  const namespace = `e2e-${randomUUID()}`;
+  await waitUntil(() => namespaceReady(address, namespace, 1), 60_000, `namespace ${namespace} on ${address}`, {
+    everyMs: 250,
+  });
+  return TestWorkflowEnvironment.createFromExistingServer({ address, namespace });
 }
 
 export const uniqueTaskQueue = (name: string): string => `${name}-${randomUUID()}`;

@@ -20,3 +20,8 @@ export const kubeconformPath = (): string => required('KUBECONFORM_PATH');
 export const kubeSchemasDir = (): string => required('KUBE_SCHEMAS_DIR');
 /** A PostgreSQL URL whose user may create databases; each suite gets a database of its own. */
 export const adminDatabaseUrl = (): string => required('TEST_DATABASE_ADMIN_URL');
+/**
+ * A running Temporal server the end-to-end suites use instead of a dev server each
+ * (`npm run test:cluster` sets it to its real Temporal server); undefined: a dev server.
+ */
+export const externalTemporalAddress = (): string | undefined => process.env.RETAIN_TEST_TEMPORAL_ADDRESS || undefined;
