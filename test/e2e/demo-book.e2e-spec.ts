@@ -71,7 +71,7 @@ describe('the demo book end to end', () => {
     );
     expect(saves.every((x) => x.risk !== null)).toBe(true);
     expect(await anyRenewal(stack.db)).toBe(true);
-  });
+  }, 60_000);
 
   it("renders the year's renewals, saves and alerts through the api, as the director sees them", async () => {
     const key = written.directorKey;
@@ -108,7 +108,7 @@ describe('the demo book end to end', () => {
       const ids = (res.body.items as Array<{ id: string }>).map((a) => a.id);
       expect(new Set(ids)).toEqual(new Set(book.alerts.filter((a) => a.accountId === accountId).map((a) => a.id)));
     }
-  });
+  }, 60_000);
 
   it("shows a CSM his own book only: the demo's people carry the access rules", async () => {
     const csm = book.accounts[0]!.ownerCsmId;
@@ -124,7 +124,7 @@ describe('the demo book end to end', () => {
         .map((r) => r.id),
     );
     expect(new Set((res.body.items as Array<{ id: string }>).map((r) => r.id))).toEqual(mine);
-  });
+  }, 60_000);
 
   it('gives every metrics route figures to show', async () => {
     const get = async (route: string) => {
@@ -147,7 +147,7 @@ describe('the demo book end to end', () => {
     expect(alerts.acknowledged.value).not.toBeNull();
     const { total: programme } = await get('programme');
     expect(programme.savesAttempted.value).toBeGreaterThan(0);
-  });
+  }, 60_000);
 
   it('launches the next terms as running renewal workflows, each classified as its health events say', async () => {
     expect(written.upcoming).toMatchObject({ launched: book.upcoming.length, alreadyRunning: 0, rejected: [] });
@@ -172,5 +172,5 @@ describe('the demo book end to end', () => {
       .getHandle(renewalWorkflowId(first.accountId, first.renewalDate))
       .describe();
     expect(described.status.name).toBe('RUNNING');
-  });
+  }, 60_000);
 });
