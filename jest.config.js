@@ -43,6 +43,10 @@ module.exports = {
     ...(process.env.RETAIN_RELIABILITY === '1'
       ? [{ ...common, displayName: 'reliability', testMatch: ['<rootDir>/test/reliability/**/*.rel-spec.ts'] }]
       : []),
+    // The cluster topology under load while replicas die: `npm run test:cluster` (CI runs it after test:reliability).
+    ...(process.env.RETAIN_CLUSTER === '1'
+      ? [{ ...common, displayName: 'cluster', testMatch: ['<rootDir>/test/cluster/**/*.cluster-spec.ts'] }]
+      : []),
     // The API contract: schemathesis against a live stack, run alone by `npm test` after the rest (RETAIN_CONTRACT=1).
     ...(process.env.RETAIN_CONTRACT === '1'
       ? [{ ...common, displayName: 'contract', testMatch: ['<rootDir>/test/contract/**/*.contract-spec.ts'] }]

@@ -11,6 +11,8 @@ import { startEphemeralPostgres } from './lib/postgres.mjs';
 import { ensureMetricsCheck } from './lib/metrics-check.mjs';
 import { ensureHelm, ensureKubeSchemas, ensureKubeconform } from './lib/kube-tools.mjs';
 import { ensureTemporalCli } from './lib/temporal-cli.mjs';
+import { ensureHaproxy } from './lib/load-balancer.mjs';
+import { ensureTemporalServer, startTemporalServer } from './lib/temporal-server.mjs';
 import { ensureSchemathesis } from './lib/schemathesis.mjs';
 import { ensureTestServer } from './lib/test-server.mjs';
 
@@ -71,7 +73,16 @@ function count(name, code) {
 // `--reliability` (npm run test:reliability): the crash and outage suite against the built
 // api and worker processes, which start their own PostgreSQL and Temporal servers.
 const reliability = process.argv.includes('--reliability');
-const extraArgs = process.argv.slice(2).filter((a) => a !== '--reliability');
+// `--cluster` (npm run test:cluster): the end-to-end suite against a real Temporal server on
+// PostgreSQL (a namespace per suite), then the cluster scenarios (test/cluster), which
+// start the whole cluster topology themselves (scripts/lib/cluster.mjs).
+const cluster = process.argv.includes('--cluster');
+const extraArgs = process.argv.slice(2).filter((a) => a !== '--reliability' && a !== '--cluster');
+
+if (cluster) {
+  await runClusterTests();
+  process.exit(failed === 0 ? 0 : 1);
+}
 
 const [cli, testServer, schemathesis, metricsCheck, helm, kubeconform, kubeSchemas] = await Promise.all([
   ensureTemporalCli(),
@@ -198,3 +209,100 @@ process.stdout.write(
 );
 process.stdout.write(`${passed} passed, ${failed} failed\n`);
 process.exit(failed === 0 ? 0 : 1);
+
+/**
+ * `npm run test:cluster`: provisions the Temporal server and HAProxy (built and installed
+ * once), builds, starts a throw-away PostgreSQL and a Temporal server on it, runs the e2e
+ * project against that server, stops it, then runs the cluster scenarios in band.
+ */
+async function runClusterTests() {
+  const [binaries, haproxy, metricsCheck] = await Promise.all([
+    ensureTemporalServer(),
+    ensureHaproxy(),
+    // The Prometheus e2e spec checks the metrics text with it.
+    ensureMetricsCheck(),
+  ]);
+  count('build', await step('build', process.execPath, [join(repoRoot, 'scripts/build.mjs'), '--if-needed']));
+  const reportDir = mkdtempSync(join(tmpdir(), 'retain-jest-'));
+  const jest = join(repoRoot, 'node_modules/jest/bin/jest.js');
+  // A narrowed run (extra arguments) may match nothing in one of the two projects.
+  const narrowed = extraArgs.length ? ['--passWithNoTests'] : [];
+  const env = {
+    ...process.env,
+    METRICS_CHECK_PATH: metricsCheck,
+    TEMPORAL_SERVER_PATH: binaries.server,
+    TEMPORAL_SQL_TOOL_PATH: binaries.sqlTool,
+    HAPROXY_PATH: haproxy,
+  };
+  /** @type {{ adminUrl: string, stop: () => Promise<void> } | undefined} */
+  let pg;
+  /** @type {import('./lib/temporal-server.mjs').TemporalServer | undefined} */
+  let temporal;
+  const temporalDir = mkdtempSync(join(tmpdir(), 'retain-temporal-server-'));
+  try {
+    let adminUrl = process.env.DATABASE_URL;
+    if (!adminUrl) {
+      pg = await startEphemeralPostgres();
+      adminUrl = pg.adminUrl;
+    }
+    const url = new URL(adminUrl);
+    temporal = await startTemporalServer({
+      binaries,
+      dir: temporalDir,
+      postgres: {
+        host: url.hostname,
+        port: Number(url.port || 5432),
+        user: decodeURIComponent(url.username),
+        password: decodeURIComponent(url.password),
+        adminUrl,
+      },
+      output: join(temporalDir, 'temporal.log'),
+    });
+    const e2eReport = join(reportDir, 'e2e.json');
+    const e2e = await step(
+      'jest (e2e against the Temporal server)',
+      process.execPath,
+      [
+        jest,
+        '--selectProjects',
+        'e2e',
+        '--maxWorkers=2',
+        '--json',
+        `--outputFile=${e2eReport}`,
+        ...narrowed,
+        ...extraArgs,
+      ],
+      { ...env, RETAIN_TEST_TEMPORAL_ADDRESS: temporal.address, TEST_DATABASE_ADMIN_URL: adminUrl },
+    );
+    countJest(e2e, e2eReport);
+  } finally {
+    await temporal?.stop();
+    await pg?.stop();
+    rmSync(temporalDir, { recursive: true, force: true });
+  }
+  try {
+    const scenariosReport = join(reportDir, 'cluster.json');
+    const scenarios = await step(
+      'jest (cluster scenarios)',
+      process.execPath,
+      [
+        jest,
+        '--runInBand',
+        '--selectProjects',
+        'cluster',
+        '--forceExit',
+        '--json',
+        `--outputFile=${scenariosReport}`,
+        ...narrowed,
+        ...extraArgs,
+      ],
+      { ...env, RETAIN_CLUSTER: '1' },
+    );
+    countJest(scenarios, scenariosReport);
+  } finally {
+    rmSync(reportDir, { recursive: true, force: true });
+  }
+  if (failures.length) process.stdout.write(`\nFailed:\n${failures.map((f) => `  - ${f}`).join('\n')}\n`);
+  process.stdout.write(`\nnpm run test:cluster took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(`${passed} passed, ${failed} failed\n`);
+}

@@ -120,7 +120,8 @@ export async function startCluster(options) {
       service,
       temporal: serverHandle(temporal),
       postgres: pgServer ? serverHandle(pgServer) : undefined,
-      loadBalancer: { ...serverHandle(lb), url: lb.url, statsUrl: lb.statsUrl, stats: lb.stats },
+      // Onto the handle itself: a spread would freeze its getters (running, pid).
+      loadBalancer: Object.assign(serverHandle(lb), { url: lb.url, statsUrl: lb.statsUrl, stats: () => lb.stats() }),
       apis,
       workers,
       logFiles: {
