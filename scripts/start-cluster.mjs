@@ -10,10 +10,11 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ProvisioningError, dataDir, log, repoRoot } from './lib/common.mjs';
 import { startCluster } from './lib/cluster.mjs';
-import { TEMPORAL_SERVER_VERSION } from './lib/temporal-server.mjs';
+import { DEFAULT_HISTORY_SHARDS, TEMPORAL_SERVER_VERSION } from './lib/temporal-server.mjs';
 
 const started = Date.now();
 const env = process.env;
+const shards = Number(env.RETAIN_TEMPORAL_SHARDS ?? DEFAULT_HISTORY_SHARDS);
 /** @type {Promise<import('./lib/cluster.mjs').Cluster> | undefined} */
 let starting;
 /** @type {import('./lib/cluster.mjs').Cluster | undefined} */
@@ -73,7 +74,7 @@ try {
     },
     apiHost: env.API_HOST ?? '127.0.0.1',
     temporalIp: env.RETAIN_TEMPORAL_IP ?? '127.0.0.1',
-    shards: Number(env.RETAIN_TEMPORAL_SHARDS ?? 4),
+    shards,
     env,
     logs: 'inherit',
     reuseRunning: true,
@@ -101,7 +102,7 @@ try {
       `  OpenAPI docs     ${base}/docs   (JSON: ${base}/docs-json)`,
       `  Health           ${base}/health`,
       `  Temporal Web UI  (none: the cluster runs the Temporal server alone; use \`temporal --address ${cluster.temporalAddress} workflow list\`)`,
-      `  Temporal         ${cluster.temporalAddress}   (Temporal server ${TEMPORAL_SERVER_VERSION} on PostgreSQL, ${env.RETAIN_TEMPORAL_SHARDS ?? 4} history shards)`,
+      `  Temporal         ${cluster.temporalAddress}   (Temporal server ${TEMPORAL_SERVER_VERSION} on PostgreSQL, ${shards} history shards)`,
       `  API key (cs_ops) ${apiKey}`,
       `  Workers          ${replicas(cluster.workers)}`,
       `  HAProxy stats    ${cluster.loadBalancer.statsUrl}`,

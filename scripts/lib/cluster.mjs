@@ -13,7 +13,7 @@ import { ensureHaproxy, startLoadBalancer } from './load-balancer.mjs';
 import { openLocalPostgres } from './postgres.mjs';
 import { portOpen } from './readiness.mjs';
 import { serverHandle, startService } from './service-supervisor.mjs';
-import { ensureTemporalServer, startTemporalServer } from './temporal-server.mjs';
+import { DEFAULT_HISTORY_SHARDS, ensureTemporalServer, startTemporalServer } from './temporal-server.mjs';
 
 /** @typedef {import('./cluster.mjs').ClusterOptions} ClusterOptions */
 /** @typedef {import('./cluster.mjs').Cluster} Cluster */
@@ -73,7 +73,7 @@ export async function startCluster(options) {
       },
       ip: options.temporalIp ?? '127.0.0.1',
       ...(ports.temporal ? { port: ports.temporal } : {}),
-      shards: options.shards ?? 4,
+      shards: options.shards ?? DEFAULT_HISTORY_SHARDS,
       output: join(temporalDir, 'temporal.log'),
       env: options.env,
       ...(signal ? { signal } : {}),

@@ -4,6 +4,9 @@ import type { ManagedProcess } from './managed-process.mjs';
 /** The go.temporal.io/server release built and run (docker-compose.yml's temporalio/server tag). */
 export const TEMPORAL_SERVER_VERSION: string;
 
+/** History shards of a new database (fixed once it exists): docker-compose.yml's NUM_HISTORY_SHARDS. */
+export const DEFAULT_HISTORY_SHARDS: number;
+
 /** The server's two databases. */
 export const TEMPORAL_DATABASES: { temporal: string; visibility: string };
 

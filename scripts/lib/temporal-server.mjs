@@ -5,10 +5,10 @@
 // `npm run test:cluster` run it (scripts/lib/cluster.mjs).
 //
 // Version: docker-compose.yml runs temporalio/server and admin-tools 1.30.1, and the Go
-// module proxy serves go.temporal.io/server@v1.30.1 (it is not in `go list -m -versions`,
-// whose list starts v1.29.1, v1.30.4, but `go mod download` fetches it by name). Its
-// go.mod has no replace directive, so `go install` builds it, and it needs Go >= 1.25.7.
-// test/unit/temporal-server.spec.ts keeps this version and the compose file's tags one.
+// module proxy serves go.temporal.io/server@v1.30.1 (`go list -m -versions` does not list
+// it: v1.25.1, v1.27.3, v1.29.1, then v1.30.4 and on; `go mod download` fetches it by name).
+// Its go.mod has no replace directive, so `go install` builds it; it needs Go >= 1.25.7.
+// test/unit/cluster-config.spec.ts keeps this version and the compose file's tags one.
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -21,6 +21,8 @@ import { freePort, retryStart } from './readiness.mjs';
 import { SEARCH_ATTRIBUTES } from './temporal-dev-server.mjs';
 
 export const TEMPORAL_SERVER_VERSION = 'v1.30.1';
+/** History shards of a new database (fixed once it exists): docker-compose.yml's NUM_HISTORY_SHARDS. */
+export const DEFAULT_HISTORY_SHARDS = 4;
 const MODULE = 'go.temporal.io/server';
 /** The PostgreSQL schemas embedded in the SQL tool (the module's schema/postgresql/v12/{temporal,visibility}). */
 const SCHEMAS = { temporal: 'postgresql/v12/temporal', visibility: 'postgresql/v12/visibility' };
@@ -301,7 +303,7 @@ export async function namespaceReady(address, namespace, retentionDays = 7) {
 export async function startTemporalServer(o) {
   const dir = ensureDir(o.dir);
   const ip = o.ip ?? '127.0.0.1';
-  const shards = o.shards ?? 4;
+  const shards = o.shards ?? DEFAULT_HISTORY_SHARDS;
   const namespace = o.namespace ?? 'default';
   const configFile = join(dir, 'config.yaml');
   const dynamicConfigFile = join(dir, 'dynamicconfig.yaml');

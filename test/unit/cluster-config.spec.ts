@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { haproxyConfig } from '../../scripts/lib/load-balancer.mjs';
 import { freePort } from '../../scripts/lib/readiness.mjs';
 import {
+  DEFAULT_HISTORY_SHARDS,
   TEMPORAL_DATABASES,
   TEMPORAL_SERVER_VERSION,
   temporalServerConfig,
@@ -21,11 +22,12 @@ const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { 
 };
 
 describe('the cluster topology (scripts/lib/cluster.mjs)', () => {
-  it('builds the Temporal release docker-compose.yml runs, on the databases its schema job creates', () => {
+  it('builds the Temporal release docker-compose.yml runs, with its shards, on the databases its schema job creates', () => {
     const tag = (name: string) => /:(\d+\.\d+\.\d+)$/.exec(compose.services[name]!.image!)?.[1];
     expect([tag('temporal'), tag('temporal-schema'), tag('temporal-namespace')]).toEqual(
       Array(3).fill(TEMPORAL_SERVER_VERSION.replace(/^v/, '')),
     );
+    expect(compose.services.temporal!.environment!.NUM_HISTORY_SHARDS).toBe(String(DEFAULT_HISTORY_SHARDS));
     const schemaJob = compose.services['temporal-schema']!.environment!;
     expect([schemaJob.DBNAME, schemaJob.VISIBILITY_DBNAME]).toEqual([
       TEMPORAL_DATABASES.temporal,
