@@ -213,7 +213,9 @@ process.exit(failed === 0 ? 0 : 1);
 /**
  * `npm run test:cluster`: provisions the Temporal server and HAProxy (built and installed
  * once), builds, starts a throw-away PostgreSQL and a Temporal server on it, runs the e2e
- * project against that server, stops it, then runs the cluster scenarios in band.
+ * project against that server, stops it, then runs the cluster scenarios in band. It
+ * never uses DATABASE_URL: the Temporal server would create and migrate its databases
+ * (temporal, temporal_visibility) on that server, whatever they held.
  */
 async function runClusterTests() {
   const [binaries, haproxy, metricsCheck] = await Promise.all([
@@ -240,11 +242,8 @@ async function runClusterTests() {
   let temporal;
   const temporalDir = mkdtempSync(join(tmpdir(), 'retain-temporal-server-'));
   try {
-    let adminUrl = process.env.DATABASE_URL;
-    if (!adminUrl) {
-      pg = await startEphemeralPostgres();
-      adminUrl = pg.adminUrl;
-    }
+    pg = await startEphemeralPostgres();
+    const adminUrl = pg.adminUrl;
     const url = new URL(adminUrl);
     temporal = await startTemporalServer({
       binaries,
