@@ -114,7 +114,8 @@ export function Operation(c: OperationContract): MethodDecorator {
         ...(okSchema ? { content: { 'application/json': { schema: okSchema } } } : {}),
       }),
     );
-  const statuses = c.public ? [] : c.signed ? [400, 401, 429, 503] : [400, 401, 403, 429, 503];
+  // A signed route answers 403 too: its secret may belong to a principal whose role may not call it.
+  const statuses = c.public ? [] : [400, 401, 403, 429, 503];
   if (c.notFound) statuses.push(404);
   if (c.conflict || c.idempotent) statuses.push(409);
   if (c.body) statuses.push(413, 415);
@@ -123,7 +124,11 @@ export function Operation(c: OperationContract): MethodDecorator {
       ApiResponse({
         status,
         description:
-          c.signed && status === 401 ? 'The vendor signature is missing, stale or does not verify' : PROBLEMS[status]!,
+          c.signed && status === 401
+            ? 'The vendor signature is missing, stale or does not verify'
+            : c.signed && status === 403
+              ? 'The secret that verified the signature belongs to a principal who may not send these events'
+              : PROBLEMS[status]!,
         content: { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDetailsView) } } },
         ...(status === 429
           ? {
