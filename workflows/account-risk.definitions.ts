@@ -37,7 +37,24 @@ export interface IntegrationEventSignal {
   occurredAt: string;
   payload: unknown;
 }
+/**
+ * One accepted event a signal: what the relay sent before it batched. Kept, with its
+ * handler, for running workflows and recorded histories that received it.
+ */
 export const integrationEventSignal = defineSignal<[IntegrationEventSignal]>('integrationEvent');
+
+/**
+ * Several accepted events of one account, oldest first: the relay sends an account's
+ * waiting inbox rows in one signal (at most EVENT_RELAY_EVENTS_PER_SIGNAL, see
+ * docs/decisions/0001-inbox-and-event-relay.md). The payload is the events and nothing
+ * else. The workflow applies them in the list's order, each once by its event id, as it
+ * applies a single event: a batch sent again, or one overlapping events already applied
+ * or still waiting, adds nothing twice.
+ */
+export interface IntegrationEventBatch {
+  events: IntegrationEventSignal[];
+}
+export const integrationEventsSignal = defineSignal<[IntegrationEventBatch]>('integrationEvents');
 
 export interface AccountRiskInput {
   accountId: string;

@@ -20,6 +20,7 @@ import {
   type AlertNotificationRecord,
   type AlertRecord,
   type HealthReadingRecord,
+  type IntegrationEventBatch,
   type IntegrationEventSignal,
 } from './definitions';
 import { refuse } from './refusals';
@@ -122,6 +123,23 @@ export class AccountRisk {
 
   receive(e: IntegrationEventSignal): void {
     this.inbox.push(e);
+  }
+
+  /**
+   * A batch of the account's events, oldest first, queued in its order behind what
+   * waits. An event id already applied or already waiting is left out here (nextEvent
+   * would skip it anyway; leaving it out keeps a re-sent batch from growing the inbox
+   * a continue-as-new carries). A batch that is not a list adds nothing rather than
+   * failing the workflow task.
+   */
+  receiveAll(batch: IntegrationEventBatch): void {
+    const events = Array.isArray(batch?.events) ? batch.events : [];
+    const waiting = new Set(this.inbox.map((e) => e.eventId));
+    for (const e of events) {
+      if (waiting.has(e.eventId) || wasApplied(this.state.appliedEventIds, e.eventId)) continue;
+      waiting.add(e.eventId);
+      this.inbox.push(e);
+    }
   }
 
   private find(alertId: string): AlertRecord {

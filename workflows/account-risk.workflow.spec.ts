@@ -9,11 +9,13 @@ import {
   removeSuppressionUpdate,
   getAccountRiskStateQuery,
   integrationEventSignal,
+  integrationEventsSignal,
   type AccountRiskActivities,
   type AccountRiskContext,
   type AlertNotificationRecord,
   type AlertRecord,
   type HealthReadingRecord,
+  type IntegrationEventBatch,
   type IntegrationEventSignal,
 } from './definitions';
 import { DEFAULT_POLICY, addDays, localDateAt, type AlertGroup } from './domain';
@@ -118,6 +120,71 @@ describe('account early-warning workflow (time-skipping)', () => {
         await h.terminate('test done');
       });
       expect(acts.readings.map((r) => r.eventId)).toEqual(['crm:h-1', 'crm:h-2', 'crm:h-3', 'crm:h-4']);
+    },
+    timeout(60_000),
+  );
+
+  it(
+    "applies the relay's batches in their order, each event once: a batch sent again, and batches overlapping events applied or still waiting, add nothing twice",
+    async () => {
+      const acts = new RecordingActivities();
+      const { worker, taskQueue } = await suite.worker('acc-batch', acts);
+      const workflowId = accountRiskWorkflowId('acc-batch');
+      const at = (await suite.now()).getTime();
+      // Health scores a second apart: the readings, recorded as each is applied, show the order.
+      const h = (n: number): IntegrationEventSignal => ({
+        eventId: `crm:h-${n}`,
+        source: 'crm',
+        accountId: 'acc-batch',
+        type: 'health_score',
+        occurredAt: new Date(at + n * 1000).toISOString(),
+        payload: { score: 40 + n },
+      });
+      // Four events a run: the later batches reach a run that continued as new, with what waited carried.
+      const args = [{ accountId: 'acc-batch', policy: DEFAULT_POLICY, eventsPerRun: 4 }] as const;
+      await worker.runUntil(async () => {
+        // Sent the way the relay sends them: signal-with-start, one account's waiting events in one signal.
+        const batch = (...ns: number[]) =>
+          suite.env.client.workflow.signalWithStart<typeof accountRiskWorkflow, [IntegrationEventBatch]>(
+            'accountRiskWorkflow',
+            {
+              taskQueue,
+              workflowId,
+              args: [...args],
+              signal: integrationEventsSignal,
+              signalArgs: [{ events: ns.map(h) }],
+            },
+          );
+        const single = (n: number) =>
+          suite.env.client.workflow.signalWithStart<typeof accountRiskWorkflow, [IntegrationEventSignal]>(
+            'accountRiskWorkflow',
+            { taskQueue, workflowId, args: [...args], signal: integrationEventSignal, signalArgs: [h(n)] },
+          );
+        // A batch and the same batch again at once (a relay whose mark failed): the copy meets them waiting.
+        await batch(1, 2, 3);
+        await batch(1, 2, 3);
+        while (acts.readings.length < 3) await suite.env.sleep(1_000);
+        // Overlapping events applied, then one the old single-event signal brings, then a batch
+        // overlapping it, then the last.
+        await batch(2, 3, 4, 5);
+        await single(5);
+        await batch(4, 6, 7);
+        await batch(6, 7, 8);
+        const handle = suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(workflowId);
+        let s = await suite.query(handle, getAccountRiskStateQuery);
+        while (!s.appliedEventIds.includes('crm:h-8')) {
+          await suite.env.sleep(1_000);
+          s = await suite.query(handle, getAccountRiskStateQuery);
+        }
+        expect(s.eventsApplied).toBe(8);
+        expect(s.appliedEventIds).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((n) => `crm:h-${n}`));
+        expect(s.signals.health).toMatchObject({ score: 48 });
+        expect(s.run).toBeGreaterThanOrEqual(2);
+        await handle.terminate('test done');
+      });
+      expect(acts.readings.map((r) => [r.eventId, r.healthScore])).toEqual(
+        [1, 2, 3, 4, 5, 6, 7, 8].map((n) => [`crm:h-${n}`, 40 + n]),
+      );
     },
     timeout(60_000),
   );

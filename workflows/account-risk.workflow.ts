@@ -14,6 +14,7 @@ import {
   completeAlertTaskUpdate,
   getAccountRiskStateQuery,
   integrationEventSignal,
+  integrationEventsSignal,
   removeSuppressionUpdate,
   resolveAlertUpdate,
   type AccountRiskActivities,
@@ -51,6 +52,8 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
   const s = risk.state;
 
   setHandler(integrationEventSignal, (e) => risk.receive(e));
+  // The relay's batches (an account's waiting events, oldest first): the same inbox, the same once-per-id rule.
+  setHandler(integrationEventsSignal, (b) => risk.receiveAll(b));
   setHandler(getAccountRiskStateQuery, () => s);
   handleUpdate(
     acknowledgeAlertUpdate,

@@ -1,5 +1,6 @@
-// Small measuring helpers: a keep-alive HTTP client, a bounded pool, percentiles.
+// Small measuring helpers: a keep-alive HTTP client, a bounded pool, percentiles, CPU time of processes.
 import { Buffer } from 'node:buffer';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
@@ -125,4 +126,65 @@ export async function rows(db, text, params = []) {
 /** Today as YYYY-MM-DD (UTC) plus `days`. */
 export function isoDatePlus(/** @type {number} */ days) {
   return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on Linux's usual builds). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time (user + system, in ms) used so far by each named process tree: the process
+ * and every live descendant (a server's backends or threads, an api, a worker), with
+ * the children they already reaped, from /proc/<pid>/stat; plus `client`, this process
+ * itself. A tree and not a process group: PostgreSQL's backends each lead a session of
+ * their own. Undefined where there is no /proc (not Linux). On a shared machine, CPU per
+ * unit of work is the figure load does not move much, where rates and latencies move
+ * with everything else running.
+ * @param {Record<string, number>} roots name -> pid
+ * @returns {Record<string, number> | undefined}
+ */
+export function treeCpuMs(roots) {
+  if (!existsSync('/proc/self/stat')) return undefined;
+  /** @type {Map<number, number[]>} */
+  const children = new Map();
+  /** @type {Map<number, number>} */
+  const ms = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // it exited meanwhile
+    }
+    // After the command name in parentheses: state ppid ... utime stime cutime cstime (fields 3, 4, ..., 14-17).
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const pid = Number(entry);
+    const ppid = Number(f[1]);
+    ms.set(pid, ((Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 1000) / TICKS_PER_SECOND);
+    const siblings = children.get(ppid);
+    if (siblings) siblings.push(pid);
+    else children.set(ppid, [pid]);
+  }
+  /** @type {Record<string, number>} */
+  const out = {};
+  for (const [name, root] of Object.entries(roots)) {
+    let total = 0;
+    for (const queue = [root]; queue.length;) {
+      const pid = /** @type {number} */ (queue.pop());
+      total += ms.get(pid) ?? 0;
+      queue.push(...(children.get(pid) ?? []));
+    }
+    out[name] = total;
+  }
+  const self = process.cpuUsage();
+  out.client = (self.user + self.system) / 1000;
+  return out;
+}
+
+/**
+ * What each tree used between two treeCpuMs readings.
+ * @param {Record<string, number>} before @param {Record<string, number>} after
+ */
+export function cpuSpent(before, after) {
+  return Object.fromEntries(Object.keys(after).map((k) => [k, (after[k] ?? 0) - (before[k] ?? 0)]));
 }

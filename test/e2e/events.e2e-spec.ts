@@ -1,6 +1,7 @@
 import { DEFAULT_POLICY, addDays, inQuietHours, localDateAt } from '@retain/domain';
 import { accountRiskWorkflowId, getAccountRiskStateQuery } from '@retain/workflows';
 import { SigningSecretStore } from '../../apps/api/src/events/signing-secrets';
+import { POSTGRES_RELAY_INBOX } from '../../apps/worker/src/event-relay';
 import { waitUntil } from '../../scripts/lib/readiness.mjs';
 import { anAccount } from '../support/factories';
 import { TestStack } from '../support/stack';
@@ -422,6 +423,141 @@ describe('integration events end to end: signed ingestion, the inbox, delivery t
       ['acc-ev-1'],
     );
     expect(readings.map((r) => Number(r.health_score))).toEqual([42, 77]);
+  }, 60_000);
+
+  /** An account known to Retain without a renewal (as an earlier launch leaves it). */
+  const knownAccount = (id: string) =>
+    stack.db.query(
+      `INSERT INTO accounts (id, name, arr_cents, segment, time_zone, owner_csm_id, csm_manager_id) VALUES ($1, 'Batch AS', 2000000, 'mid_market', 'Europe/Oslo', 'csm-e', 'mgr-e')`,
+      [id],
+    );
+  const undeliveredOf = async (accountId: string) =>
+    Number(
+      (
+        await stack.db.query<Array<{ n: string }>>(
+          'SELECT count(*) AS n FROM inbound_events WHERE account_id = $1 AND delivered_at IS NULL',
+          [accountId],
+        )
+      )[0]?.n,
+    );
+  const appliedAll = (accountId: string, n: number) =>
+    waitUntil(
+      async () => {
+        const st = await accountState(accountId).catch(() => undefined);
+        return st && st.eventsApplied >= n && (await undeliveredOf(accountId)) === 0 ? st : undefined;
+      },
+      30_000,
+      `${n} events applied to ${accountId}`,
+    );
+  const readingsOf = async (accountId: string) =>
+    (
+      await stack.db.query<Array<{ event_id: string }>>(
+        'SELECT event_id FROM account_health_observations WHERE account_id = $1 ORDER BY event_id',
+        [accountId],
+      )
+    ).map((r) => r.event_id);
+  /** The events the relay carried to the workflow, signal by signal (single or batch), as Temporal recorded them. */
+  const signalledIds = async (accountId: string) => {
+    const history = await stack.temporal.client.workflow.getHandle(accountRiskWorkflowId(accountId)).fetchHistory();
+    const ids: string[] = [];
+    for (const e of history.events ?? []) {
+      const a = e.workflowExecutionSignaledEventAttributes;
+      if (!a?.input?.payloads?.[0]?.data) continue;
+      const arg = JSON.parse(Buffer.from(a.input.payloads[0].data).toString('utf8')) as
+        { events: Array<{ eventId: string }> } | { eventId: string };
+      ids.push(...('events' in arg ? arg.events.map((x) => x.eventId) : [arg.eventId]));
+    }
+    return ids;
+  };
+
+  it('applies 24 events posted at once for one account each exactly once, in the order the relay delivered them', async () => {
+    await knownAccount('acc-ev-many');
+    const ids = Array.from({ length: 24 }, (_, i) => `many-${String(i + 1).padStart(2, '0')}`);
+    const answers = await Promise.all(
+      ids.map((id, i) => post(event(id, 'acc-ev-many', 'health_score', { score: 20 + i }))),
+    );
+    expect(answers.map((a) => a.status)).toEqual(ids.map(() => 202));
+    const state = await appliedAll('acc-ev-many', ids.length);
+    expect(state.eventsApplied).toBe(ids.length);
+    // The relay's order: pass after pass (delivered_at is its transaction's time), each in the inbox's order.
+    const delivered = await stack.db.query<Array<{ event_id: string; delivery_attempts: number }>>(
+      `SELECT event_id, delivery_attempts FROM inbound_events WHERE account_id = $1
+        ORDER BY delivered_at, received_at, source, event_id`,
+      ['acc-ev-many'],
+    );
+    expect(state.appliedEventIds).toEqual(delivered.map((r) => `crm-int:${r.event_id}`));
+    expect(delivered.every((r) => r.delivery_attempts === 1)).toBe(true);
+    expect([...state.appliedEventIds].sort()).toEqual(ids.map((id) => `crm-int:${id}`));
+    // One health reading each, and Temporal carried each event once.
+    await waitUntil(
+      async () => ((await readingsOf('acc-ev-many')).length === ids.length ? true : undefined),
+      15_000,
+      'the health readings',
+    );
+    expect(await readingsOf('acc-ev-many')).toEqual(ids.map((id) => `crm-int:${id}`));
+    const signalled = await signalledIds('acc-ev-many');
+    expect([...signalled].sort()).toEqual(ids.map((id) => `crm-int:${id}`));
+  }, 60_000);
+
+  it('a relay whose mark fails after its signal went (a worker dying in between) sends the events again with later ones, and each is applied once', async () => {
+    await knownAccount('acc-ev-remark');
+    let failedRows: string[] | undefined;
+    let letGo!: () => void;
+    const later = new Promise<void>((resolve) => (letGo = resolve));
+    let marking!: () => void;
+    const reachedMark = new Promise<void>((resolve) => (marking = resolve));
+    // The real inbox, but the first mark of this account's rows fails, once the test has posted more.
+    stack.relay.useInbox({
+      ...POSTGRES_RELAY_INBOX,
+      markDelivered: async (em, rows) => {
+        if (!failedRows && rows.some((r) => r.account_id === 'acc-ev-remark')) {
+          failedRows = rows.filter((r) => r.account_id === 'acc-ev-remark').map((r) => r.event_id);
+          marking();
+          await later;
+          throw new Error('injected: the worker died between the signal and the mark');
+        }
+        await POSTGRES_RELAY_INBOX.markDelivered(em, rows);
+      },
+    });
+    try {
+      const first = ['rm-1', 'rm-2', 'rm-3', 'rm-4', 'rm-5'];
+      const res = await post({
+        events: first.map((id, i) => event(id, 'acc-ev-remark', 'health_score', { score: 60 + i })),
+      });
+      expect(res.body.accepted).toBe(5);
+      await reachedMark;
+      expect(failedRows).toEqual(first);
+      // Signalled and not yet marked: more events for the account arrive meanwhile.
+      const second = ['rm-6', 'rm-7', 'rm-8'];
+      const more = await post({
+        events: second.map((id, i) => event(id, 'acc-ev-remark', 'health_score', { score: 70 + i })),
+      });
+      expect(more.body.accepted).toBe(3);
+      letGo();
+      const state = await appliedAll('acc-ev-remark', 8);
+      expect(state.eventsApplied).toBe(8);
+      expect(state.appliedEventIds).toEqual([...first, ...second].map((id) => `crm-int:${id}`));
+      expect(state.signals.health).toMatchObject({ score: 72 });
+      // Temporal did receive the first five twice: the retry overlapped what the workflow had applied.
+      const signalled = await signalledIds('acc-ev-remark');
+      expect(signalled.filter((id) => id === 'crm-int:rm-1')).toHaveLength(2);
+      expect(signalled.length).toBeGreaterThan(8);
+      // The failed pass rolled back: one recorded attempt each, all delivered.
+      const rows = await stack.db.query<Array<{ delivery_attempts: number; delivered: boolean }>>(
+        'SELECT delivery_attempts, delivered_at IS NOT NULL AS delivered FROM inbound_events WHERE account_id = $1',
+        ['acc-ev-remark'],
+      );
+      expect(rows).toHaveLength(8);
+      expect(rows.every((r) => r.delivery_attempts === 1 && r.delivered)).toBe(true);
+      await waitUntil(
+        async () => ((await readingsOf('acc-ev-remark')).length === 8 ? true : undefined),
+        15_000,
+        'the health readings',
+      );
+    } finally {
+      letGo();
+      stack.relay.useInbox(undefined);
+    }
   }, 60_000);
 
   it('holds an event for an account not launched yet (202 held), shows it to cs_ops, and applies it once when the account is launched', async () => {

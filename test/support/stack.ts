@@ -8,6 +8,7 @@ import { createDataSource } from '@retain/persistence';
 import { createApiApp } from '../../apps/api/src/api-app';
 import { ApiMetrics } from '../../apps/api/src/metrics/api-metrics';
 import { ApiKeyStore, type IntegrationScope } from '../../apps/api/src/auth/api-key-store';
+import { EventRelay } from '../../apps/worker/src/event-relay';
 import { createWorkerApp } from '../../apps/worker/src/worker-app';
 import { WorkerMetrics } from '../../apps/worker/src/metrics/worker-metrics';
 import { createTestDatabase, type TestDatabase } from './database';
@@ -36,6 +37,11 @@ export class TestStack {
   /** The api's Prometheus endpoint (API_METRICS_ADDRESS; a free port unless `env` says otherwise). */
   get apiMetricsUrl(): string | undefined {
     return this.api.get(ApiMetrics).url;
+  }
+
+  /** The worker's event relay (a test may put a double of its inbox steps in, `useInbox`). */
+  get relay(): EventRelay {
+    return this.worker.get(EventRelay);
   }
 
   /** The worker's Prometheus endpoint (WORKER_METRICS_ADDRESS; a free port unless `env` says otherwise). */

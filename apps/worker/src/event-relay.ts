@@ -10,35 +10,120 @@ import {
   markEventsDelivered,
   recordDeliveryFailure,
   type InboxRow,
+  type Queryable,
 } from '@retain/persistence';
 import { AppConfig } from '@retain/config';
 import { heldEventsExpireUpTo } from '@retain/domain';
 import {
   ACCOUNT_RISK_WORKFLOW_TYPE,
   accountRiskWorkflowId,
-  integrationEventSignal,
+  integrationEventsSignal,
   type AccountRiskInput,
+  type IntegrationEventBatch,
   type IntegrationEventSignal,
 } from '@retain/workflows';
 import { WorkerTemporalClient } from './worker-temporal-client';
 
 /** What the relay needs of a Temporal client (a test passes its own). */
 export interface SignalWithStarter {
-  signalWithStart(accountId: string, event: IntegrationEventSignal): Promise<void>;
+  /** One signal-with-start to the account's workflow carrying `events`, oldest first. */
+  signalWithStart(accountId: string, events: IntegrationEventSignal[]): Promise<void>;
+}
+
+/**
+ * The inbox steps of a pass, each in the pass's transaction (a test passes its own, e.g.
+ * one whose mark fails after the signal went, as a worker dying in between would).
+ */
+export interface RelayInbox {
+  /** Locks up to `limit` deliverable rows, oldest first, skipping rows another pass holds. */
+  lock(db: Queryable, limit: number): Promise<InboxRow[]>;
+  /** The rows' signal returned: delivered. */
+  markDelivered(db: Queryable, rows: readonly InboxRow[]): Promise<void>;
+  /** The rows' signal failed: an attempt and its error, still undelivered. */
+  recordFailure(db: Queryable, rows: readonly InboxRow[], message: string): Promise<void>;
+}
+
+/** The inbox in PostgreSQL (libs/persistence/src/events/inbound-events.sql.ts). */
+export const POSTGRES_RELAY_INBOX: RelayInbox = {
+  lock: lockUndeliveredEvents,
+  markDelivered: markEventsDelivered,
+  recordFailure: recordDeliveryFailure,
+};
+
+/**
+ * Most bytes of events (as JSON) in one signal, whatever EVENT_RELAY_EVENTS_PER_SIGNAL
+ * allows: where the Temporal server starts to warn (`limit.blobSize.warn`, 512 KB by
+ * default), a quarter of the size it refuses (`limit.blobSize.error`, 2 MB), so a batch
+ * of long texts is cut into more signals rather than refused. An event's payload is at
+ * most a few KB by the catalogue; one event always goes, however long.
+ */
+export const MAX_SIGNAL_BYTES = 512 * 1024;
+
+/** The signal an inbox row is (the workflow's once-per-id key is `<source>:<event id>`). */
+export function signalOf(r: InboxRow): IntegrationEventSignal {
+  return {
+    eventId: `${r.source}:${r.event_id}`,
+    source: r.source,
+    accountId: r.account_id,
+    type: r.type,
+    occurredAt: r.occurred_at.toISOString(),
+    payload: r.payload,
+  };
+}
+
+/** One signal's worth of an account's rows, oldest first. */
+export interface SignalBatch {
+  accountId: string;
+  rows: InboxRow[];
+  events: IntegrationEventSignal[];
+}
+
+/**
+ * Splits a pass's rows (oldest first) into each account's signals, in order: an
+ * account's rows keep their order, and a signal holds at most `maxEvents` of them and
+ * at most `maxBytes` of JSON (but always one). Returns the accounts in the order their
+ * first row came, each with its signals in the order they must go.
+ */
+export function signalBatches(
+  rows: readonly InboxRow[],
+  maxEvents: number,
+  maxBytes = MAX_SIGNAL_BYTES,
+): SignalBatch[][] {
+  const byAccount = new Map<string, SignalBatch[]>();
+  const bytes = new Map<SignalBatch, number>();
+  for (const r of rows) {
+    const event = signalOf(r);
+    const size = JSON.stringify(event).length;
+    let batches = byAccount.get(r.account_id);
+    if (!batches) byAccount.set(r.account_id, (batches = []));
+    let last = batches.at(-1);
+    if (!last || last.rows.length >= maxEvents || (bytes.get(last) ?? 0) + size > maxBytes) {
+      last = { accountId: r.account_id, rows: [], events: [] };
+      batches.push(last);
+    }
+    last.rows.push(r);
+    last.events.push(event);
+    bytes.set(last, (bytes.get(last) ?? 0) + size);
+  }
+  return [...byAccount.values()];
 }
 
 /**
  * Delivers the inbox (`inbound_events` not yet delivered) to each account's workflow by
  * signal-with-start, then marks the rows delivered. A pass locks up to
  * EVENT_RELAY_BATCH_SIZE rows (FOR UPDATE SKIP LOCKED: several workers share the
- * inbox) and sends them EVENT_RELAY_CONCURRENCY at a time, one account's events one
- * after another in the order they were received. A crash after a signal but before the
- * mark only makes the event go again: the workflow ignores an event id it already
- * applied. So an accepted event is never lost and never applied twice.
+ * inbox), and sends each account's rows in one signal, oldest first (at most
+ * EVENT_RELAY_EVENTS_PER_SIGNAL a signal; an account with more gets several, one after
+ * the other), EVENT_RELAY_CONCURRENCY accounts at a time. Rows are marked only after
+ * their signal returned, in the pass's transaction. A crash (or a failed mark) after a
+ * signal but before the commit only makes those events go again, in a batch that may
+ * hold later events too: the workflow ignores an event id it already applied or holds
+ * waiting. So an accepted event is never lost and never applied twice.
  *
  * The api NOTIFYs INBOX_NOTIFY_CHANNEL when it commits events, which starts a pass at
- * once; without a notification (the listening connection is down, or another worker
- * took it) the relay looks every EVENT_RELAY_INTERVAL_MS.
+ * once (or right after the one running); without a notification (the listening
+ * connection is down, or another worker took it) the relay looks every
+ * EVENT_RELAY_INTERVAL_MS.
  *
  * Events held for an account Retain does not know yet are not deliverable; the insert
  * of the account's row releases them and NOTIFYs (the accounts trigger), and they go
@@ -57,6 +142,7 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
   private sendFailed = false;
   private stopped = false;
   private sender?: SignalWithStarter;
+  private inbox: RelayInbox = POSTGRES_RELAY_INBOX;
   private listener?: Client;
   private listenRetry?: NodeJS.Timeout;
   /** When the held events were last looked at for expiry (epoch ms). */
@@ -75,17 +161,24 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
     return this;
   }
 
-  private async send(accountId: string, event: IntegrationEventSignal): Promise<void> {
-    if (this.sender) return this.sender.signalWithStart(accountId, event);
+  /** For tests: take the inbox steps through this (undefined: PostgreSQL's again). */
+  useInbox(inbox: RelayInbox | undefined): this {
+    this.inbox = inbox ?? POSTGRES_RELAY_INBOX;
+    return this;
+  }
+
+  private async send(accountId: string, events: IntegrationEventSignal[]): Promise<void> {
+    if (this.sender) return this.sender.signalWithStart(accountId, events);
     // The policy a workflow this starts begins with; one running keeps its own.
     const input: AccountRiskInput = { accountId, policy: await this.policies.policy() };
+    const batch: IntegrationEventBatch = { events };
     return this.temporal.client.workflow
       .signalWithStart(ACCOUNT_RISK_WORKFLOW_TYPE, {
         taskQueue: this.config.TEMPORAL_TASK_QUEUE,
         workflowId: accountRiskWorkflowId(accountId),
         args: [input],
-        signal: integrationEventSignal,
-        signalArgs: [event],
+        signal: integrationEventsSignal,
+        signalArgs: [batch],
       })
       .then(() => undefined);
   }
@@ -171,39 +264,28 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   /**
-   * Delivers up to `limit` undelivered events, oldest first; returns how many it
+   * Delivers up to `limit` undelivered events, oldest first, one signal per account (or
+   * several in order, EVENT_RELAY_EVENTS_PER_SIGNAL at most each); returns how many it
    * delivered. After a failed send no further account is started in this pass (Temporal
-   * is probably unreachable); the failed event and the later events of its account stay
-   * in the inbox, in order.
+   * is probably unreachable); the failed signal's events and the later events of its
+   * account stay in the inbox, in order.
    */
   async deliverBatch(limit = this.config.EVENT_RELAY_BATCH_SIZE): Promise<number> {
+    const inbox = this.inbox;
     return this.db.transaction(async (em) => {
-      const rows = await lockUndeliveredEvents(em, limit);
-      const byAccount = new Map<string, InboxRow[]>();
-      for (const r of rows) {
-        const list = byAccount.get(r.account_id);
-        if (list) list.push(r);
-        else byAccount.set(r.account_id, [r]);
-      }
-      const queue = [...byAccount.values()];
+      const rows = await inbox.lock(em, limit);
+      const queue = signalBatches(rows, this.config.EVENT_RELAY_EVENTS_PER_SIGNAL);
       const delivered: InboxRow[] = [];
-      const failed: Array<{ row: InboxRow; message: string }> = [];
+      const failed: Array<{ rows: InboxRow[]; message: string }> = [];
       const lane = async () => {
-        for (let events = queue.shift(); events && failed.length === 0; events = queue.shift()) {
-          for (const r of events) {
-            const event: IntegrationEventSignal = {
-              eventId: `${r.source}:${r.event_id}`,
-              source: r.source,
-              accountId: r.account_id,
-              type: r.type,
-              occurredAt: r.occurred_at.toISOString(),
-              payload: r.payload,
-            };
+        for (let account = queue.shift(); account && failed.length === 0; account = queue.shift()) {
+          for (const batch of account) {
             try {
-              await this.send(r.account_id, event);
-              delivered.push(r);
+              await this.send(batch.accountId, batch.events);
+              delivered.push(...batch.rows);
             } catch (error) {
-              failed.push({ row: r, message: (error instanceof Error ? error.message : String(error)).slice(0, 1000) });
+              const message = (error instanceof Error ? error.message : String(error)).slice(0, 1000);
+              failed.push({ rows: batch.rows, message });
               break;
             }
           }
@@ -211,8 +293,8 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
       };
       await Promise.all(Array.from({ length: Math.min(this.config.EVENT_RELAY_CONCURRENCY, queue.length) }, lane));
       this.sendFailed = failed.length > 0;
-      await markEventsDelivered(em, delivered);
-      for (const { row, message } of failed) await recordDeliveryFailure(em, row, message);
+      await inbox.markDelivered(em, delivered);
+      for (const f of failed) await inbox.recordFailure(em, f.rows, f.message);
       return delivered.length;
     });
   }

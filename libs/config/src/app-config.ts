@@ -200,6 +200,18 @@ export class AppConfig {
   @Max(5000)
   EVENT_RELAY_BATCH_SIZE = 500;
 
+  /**
+   * Most events of one account the relay sends in one signal (its waiting rows of a
+   * pass, oldest first; more go in the next signal, in order). One signal per account
+   * instead of one per event is what lets the inbox path outrun per-event
+   * signal-with-start (bench/README.md, event-ingestion).
+   */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  EVENT_RELAY_EVENTS_PER_SIGNAL = 100;
+
   /** Where the worker POSTs notifications (Slack-compatible JSON); without it no webhook is sent. */
   @IsOptional()
   @Matches(/^https?:\/\/\S+$/, { message: 'must be an http:// or https:// URL' })
@@ -322,6 +334,7 @@ const NUMERIC_KEYS = new Set([
   'EVENT_RELAY_INTERVAL_MS',
   'EVENT_RELAY_CONCURRENCY',
   'EVENT_RELAY_BATCH_SIZE',
+  'EVENT_RELAY_EVENTS_PER_SIGNAL',
   'NOTIFY_POLL_INTERVAL_MS',
   'WORKER_MAX_CACHED_WORKFLOWS',
   'TEST_PAUSE_AFTER_EVENT_COMMIT_MS',

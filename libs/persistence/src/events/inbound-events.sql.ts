@@ -146,6 +146,7 @@ export async function lockUndeliveredEvents(db: Queryable, limit: number): Promi
   );
 }
 
+/** The events were sent (their signal-with-start returned): delivered, one more attempt, no error. */
 export async function markEventsDelivered(
   db: Queryable,
   events: ReadonlyArray<Pick<InboxRow, 'source' | 'event_id'>>,
@@ -158,14 +159,17 @@ export async function markEventsDelivered(
   );
 }
 
+/** A send of these events failed: each counts the attempt and keeps the error; they stay undelivered. */
 export async function recordDeliveryFailure(
   db: Queryable,
-  event: Pick<InboxRow, 'source' | 'event_id'>,
+  events: ReadonlyArray<Pick<InboxRow, 'source' | 'event_id'>>,
   message: string,
 ): Promise<void> {
+  if (events.length === 0) return;
   await db.query(
-    'UPDATE inbound_events SET delivery_attempts = delivery_attempts + 1, last_error = $3 WHERE source = $1 AND event_id = $2',
-    [event.source, event.event_id, message],
+    `UPDATE inbound_events i SET delivery_attempts = delivery_attempts + 1, last_error = $3
+       FROM unnest($1::text[], $2::text[]) AS d(source, event_id) WHERE i.source = d.source AND i.event_id = d.event_id`,
+    [events.map((r) => r.source), events.map((r) => r.event_id), message],
   );
 }
 
