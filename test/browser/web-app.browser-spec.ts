@@ -609,7 +609,7 @@ describe('the web app in a real browser', () => {
     expect([refused.status, refused.body.code]).toEqual([403, 'AUTH.FORBIDDEN']);
   }, 120_000);
 
-  it('first run: cs_ops launches a renewal and starts its save in the browser; its manager re-triages and adds a plan item', async () => {
+  it('first run: cs_ops launches a renewal and starts its save in the browser; its manager re-triages, adds a plan item, asks a concession and records the outcome', async () => {
     const launchedDate = addDays(today, 60);
     const launchedSave = `save:acc-web-launch:${launchedDate}`;
     const other = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -758,6 +758,47 @@ describe('the web app in a real browser', () => {
       });
       await shot('save-worked', p);
       await accessible('save worked by its manager', p);
+
+      // He asks for a concession (pending, for its approver) and, the customer staying, records the outcome.
+      await p.locator('summary').filter({ hasText: 'Request a concession' }).click();
+      const ask = p.getByRole('form', { name: 'Request a concession' });
+      await ask.getByLabel('Kind').selectOption('payment_terms');
+      await ask.getByLabel('Terms').fill('Quarterly billing in arrears');
+      await ask.getByLabel('Business rationale').fill('Their budget is released quarterly');
+      await ask.getByLabel('Expected outcome').fill('Renewal at full scope');
+      await ask.getByLabel('Alternatives considered').fill('A discount, which the root cause does not call for');
+      await ask.getByLabel('Risk factors').fill('Cash flow on our side for one year');
+      await ask.getByLabel('Sunset (when it ends)').fill('This term only');
+      await ask.getByLabel('Tied to (what the customer gives)').fill('A signed renewal by the deadline');
+      await ask.getByRole('button', { name: 'Request concession' }).click();
+      await p.getByText('Quarterly billing in arrears').first().waitFor();
+      const asked = await stack.readWhen(
+        `/saves/${e(launchedSave)}`,
+        keys['mgr-l']!,
+        (b) => b.concessions.length === 1,
+        'the concession in the read model',
+      );
+      expect(asked.concessions[0]).toMatchObject({ type: 'payment_terms', state: 'pending', requestedBy: 'mgr-l' });
+
+      await p.locator('summary').filter({ hasText: 'Record the outcome' }).click();
+      const outcome = p.getByRole('form', { name: 'Record the outcome' });
+      await outcome.getByLabel('Result').selectOption('saved');
+      await outcome.getByLabel('How').selectOption('full');
+      await outcome.getByLabel('Reason').fill('Support fixed and billing moved to quarterly');
+      await outcome.getByRole('button', { name: 'Record outcome' }).click();
+      await p.getByText('Support fixed and billing moved to quarterly').first().waitFor();
+      const decided = await stack.readWhen(
+        `/saves/${e(launchedSave)}`,
+        keys['mgr-l']!,
+        (b) => b.outcome !== null && b.status !== 'active',
+        'the outcome in the read model',
+      );
+      expect(decided).toMatchObject({
+        status: 'saved',
+        outcome: { result: 'saved', kind: 'full', decidedBy: 'mgr-l' },
+      });
+      await shot('save-decided', p);
+      await accessible('save with its outcome', p);
       await settled();
       expect(refused).toEqual(['400 POST /renewals']);
     } finally {

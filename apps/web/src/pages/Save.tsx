@@ -12,10 +12,11 @@ import type {
   Me,
   PlanItem,
   PlanItemState,
+  SaveOutcome,
   SaveState,
 } from '../lib/types';
 import { useSession } from '../session';
-import { AddPlanItemForm, RetriageForm } from './SaveForms';
+import { AddPlanItemForm, RecordOutcomeForm, RequestConcessionForm, RetriageForm } from './SaveForms';
 
 const PLAN_STATES: PlanItemState[] = ['in_progress', 'blocked', 'done', 'verified_by_customer'];
 
@@ -30,9 +31,17 @@ export function SavePage() {
   // The save as the api answered a re-triage made here, and plan items added here, until the read model has them.
   const [answered, setAnswered] = useState<SaveState | undefined>();
   const [added, setAdded] = useState<PlanItem[]>([]);
+  // Concessions requested and the outcome recorded here, as the api answered them, until the save's view has them.
+  const [requested, setRequested] = useState<Concession[]>([]);
+  const [recorded, setRecorded] = useState<SaveOutcome | undefined>();
   if (save.problem) return <ProblemBanner problem={save.problem} />;
   if (!save.data) return <Loading what="the save" />;
-  const s = answered && answered.revision > save.data.revision ? answered : save.data;
+  const seen = answered && answered.revision > save.data.revision ? answered : save.data;
+  const s: SaveState = {
+    ...seen,
+    concessions: [...seen.concessions, ...requested.filter((r) => !seen.concessions.some((c) => c.id === r.id))],
+    outcome: seen.outcome ?? recorded ?? null,
+  };
   const t = s.triage;
   const conversations = [
     ...s.conversations,
@@ -40,9 +49,10 @@ export function SavePage() {
   ];
   const planItems = [...s.planItems, ...added.filter((a) => !s.planItems.some((i) => i.id === a.id))];
   // What the caller may do here: GET /me's `can` and his relation to the save's account (the access table's rule).
-  const active = s.status === 'active';
+  const active = s.status === 'active' && !s.outcome;
   const mayWork = active && mayOn(me, 'save.work', s.account);
   const mayTriage = active && mayOn(me, 'save.triage', s.account);
+  const mayRequest = active && mayOn(me, 'concession.request', s.account);
   return (
     <>
       <p className="crumbs">
@@ -192,6 +202,18 @@ export function SavePage() {
             ))}
           </ul>
         )}
+        {mayRequest ? (
+          <details>
+            <summary>Request a concession</summary>
+            <RequestConcessionForm
+              save={s}
+              onRequested={(c) => {
+                setRequested((r) => [...r, c]);
+                save.reload();
+              }}
+            />
+          </details>
+        ) : null}
       </Section>
 
       <Section title="Escalation protocol">
@@ -225,6 +247,18 @@ export function SavePage() {
         ) : (
           <Empty>Still open.</Empty>
         )}
+        {mayWork && !s.outcome ? (
+          <details>
+            <summary>Record the outcome</summary>
+            <RecordOutcomeForm
+              save={s}
+              onRecorded={(o) => {
+                setRecorded(o);
+                save.reload();
+              }}
+            />
+          </details>
+        ) : null}
         {debrief.data ? (
           <DebriefView saveId={s.saveId} debrief={debrief.data} mayWrite={mayOn(me, 'save.work', s.account)} />
         ) : null}
