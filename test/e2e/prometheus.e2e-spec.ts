@@ -191,8 +191,8 @@ describe('Prometheus metrics of the api and the worker (api, worker, Temporal, P
     );
     expect(grew(worker0, raised, 'retain_alerts_raised_total', { severity: 'P0' })).toBe(1);
     expect(grew(worker0, raised, 'retain_sla_escalations_total', { sla: 'alert_response' })).toBe(3);
-    // The relay delivered the event by signal-with-start.
-    expect(grew(worker0, raised, 'retain_workflow_signals_total', { type: 'integrationEvent', outcome: 'sent' })).toBe(
+    // The relay delivered the event by one signal-with-start carrying the account's waiting events.
+    expect(grew(worker0, raised, 'retain_workflow_signals_total', { type: 'integrationEvents', outcome: 'sent' })).toBe(
       1,
     );
 
