@@ -267,7 +267,13 @@ describe('event relay (PostgreSQL inbox)', () => {
         'crm:f-5',
         'crm:f-6',
       ]);
-      expect(await undelivered()).toEqual([]);
+      // The signal returned before the rows are marked: wait for the mark, not the send.
+      await waitUntil(
+        async () => ((await undelivered()).length === 0 ? true : undefined),
+        20_000,
+        'every row marked delivered',
+        { everyMs: 50 },
+      );
     } finally {
       await r.onApplicationShutdown();
     }
@@ -295,7 +301,13 @@ describe('event relay (PostgreSQL inbox)', () => {
         { everyMs: 50 },
       );
       expect(sender.sent.map((e) => e.eventId)).toEqual(['crm:n-1']);
-      expect(await undelivered()).toEqual([]);
+      // The signal returned before the rows are marked: wait for the mark, not the send.
+      await waitUntil(
+        async () => ((await undelivered()).length === 0 ? true : undefined),
+        20_000,
+        'every row marked delivered',
+        { everyMs: 50 },
+      );
     } finally {
       await r.onApplicationShutdown();
     }
