@@ -111,6 +111,48 @@ export function mappedOccurredAt(event: unknown, mapping: ConnectorMapping): str
   return Number.isFinite(ms) && /\d{4}-\d{2}-\d{2}T/.test(v) ? new Date(ms).toISOString() : null;
 }
 
+/** A vendor event read through its mapping: what every connector's mapper starts from. */
+export interface MappedVendorEvent {
+  accountId: string | null;
+  occurredAt: string | null;
+  /** The handler the mapping names for the event's type, or undefined when it names none. */
+  handler: string | undefined;
+  /** The value of a mapped field (undefined when the mapping does not map it). */
+  field: (name: string) => unknown;
+  /** The event ignored or refused, with why (the account and time it named, if any). */
+  not: (state: 'ignored' | 'refused', reason: string) => VendorEventOutcome;
+  /** The outcome when the mapping names no handler for the type or ignores it; null when it has one to run. */
+  unhandled: VendorEventOutcome | null;
+}
+
+export function readMappedEvent(event: VendorEvent, mapping: ConnectorMapping): MappedVendorEvent {
+  const body = event.body;
+  const accountId = mappedAccountId(body, mapping);
+  const occurredAt = mappedOccurredAt(body, mapping);
+  const handler = handlerFor(mapping, event.type);
+  const not = (state: 'ignored' | 'refused', reason: string): VendorEventOutcome => ({
+    state,
+    reason,
+    accountId,
+    occurredAt,
+  });
+  return {
+    accountId,
+    occurredAt,
+    handler,
+    field: (name) => {
+      const path = Object.hasOwn(mapping.fields, name) ? mapping.fields[name] : undefined;
+      return path ? readPath(body, path) : undefined;
+    },
+    not,
+    unhandled: !handler
+      ? not('ignored', `the mapping does not map ${event.type}`)
+      : handler === IGNORE
+        ? not('ignored', `the mapping ignores ${event.type}`)
+        : null,
+  };
+}
+
 const PATH = /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+){0,15}$/;
 const MAPPING_KEYS = new Set(['connector', 'signatureToleranceSeconds', 'accountId', 'occurredAt', 'fields', 'events']);
 

@@ -1,9 +1,5 @@
 import {
-  handlerFor,
-  mappedAccountId,
-  mappedOccurredAt,
-  readPath,
-  IGNORE,
+  readMappedEvent,
   type ConnectorMapping,
   type ConnectorSignal,
   type ConnectorSpec,
@@ -74,19 +70,8 @@ const wholeNumber = (v: unknown): number | null => (typeof v === 'number' && Num
 
 /** What the Stripe event `event` becomes under `mapping`. */
 export function mapStripeEvent(event: VendorEvent, mapping: ConnectorMapping): VendorEventOutcome {
-  const e = event.body;
-  const accountId = mappedAccountId(e, mapping);
-  const occurredAt = mappedOccurredAt(e, mapping);
-  const handler = handlerFor(mapping, event.type);
-  const field = (name: string) => (mapping.fields[name] ? readPath(e, mapping.fields[name]) : undefined);
-  const not = (state: 'ignored' | 'refused', reason: string): VendorEventOutcome => ({
-    state,
-    reason,
-    accountId,
-    occurredAt,
-  });
-  if (!handler) return not('ignored', `the mapping does not map ${event.type}`);
-  if (handler === IGNORE) return not('ignored', `the mapping ignores ${event.type}`);
+  const { accountId, occurredAt, handler, field, not, unhandled } = readMappedEvent(event, mapping);
+  if (unhandled) return unhandled;
   if (handler === 'payment_recovery') {
     const attempts = wholeNumber(field('attempt'));
     return not(

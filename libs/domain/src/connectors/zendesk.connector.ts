@@ -1,10 +1,7 @@
 import type { TicketPriority } from '../early-warning/event-catalogue';
 import {
-  IGNORE,
-  handlerFor,
-  mappedAccountId,
+  readMappedEvent,
   mappedOccurredAt,
-  readPath,
   type ConnectorMapping,
   type ConnectorSignal,
   type ConnectorSpec,
@@ -56,19 +53,8 @@ const text = (v: unknown): string | null =>
 
 /** What the Zendesk event `event` becomes under `mapping`. */
 export function mapZendeskEvent(event: VendorEvent, mapping: ConnectorMapping): VendorEventOutcome {
-  const e = event.body;
-  const accountId = mappedAccountId(e, mapping);
-  const occurredAt = mappedOccurredAt(e, mapping);
-  const handler = handlerFor(mapping, event.type);
-  const field = (name: string) => (mapping.fields[name] ? readPath(e, mapping.fields[name]) : undefined);
-  const not = (state: 'ignored' | 'refused', reason: string): VendorEventOutcome => ({
-    state,
-    reason,
-    accountId,
-    occurredAt,
-  });
-  if (!handler) return not('ignored', `the mapping does not map ${event.type}`);
-  if (handler === IGNORE) return not('ignored', `the mapping ignores ${event.type}`);
+  const { accountId, occurredAt, handler, field, not, unhandled } = readMappedEvent(event, mapping);
+  if (unhandled) return unhandled;
   if (!accountId) return not('refused', `no account id at ${mapping.accountId.join(', ')} (the ticket's organization)`);
   if (!occurredAt) return not('refused', `no event time at ${mapping.occurredAt.path}`);
   const ticketId = text(field('ticketId'));
