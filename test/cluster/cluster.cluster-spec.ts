@@ -104,6 +104,37 @@ describe('cluster: two apis behind HAProxy, two workers, a Temporal server on Po
       .map((o) => ({ kind: o.kind, status: o.status, body: o.body, retriedFor: o.retriedFor }));
 
   /** Every accepted event applied once: its health reading written once, none missing. */
+  /** Every renewal workflow `renewal:<prefix>-<i>:<renewalDate>` of the `jobs` launched has COMPLETED. */
+  const allRenewalsCompleted = async (prefix: string, jobs: number) => {
+    const client = await topology.temporal();
+    const ids = Array.from({ length: jobs }, (_, i) => `renewal:${prefix}-${i}:${renewalDate}`);
+    await waitUntil(
+      async () => {
+        const statuses = await Promise.all(
+          ids.map(async (id) => (await client.workflow.getHandle(id).describe()).status.name),
+        );
+        return statuses.every((s) => s === 'COMPLETED') ? true : undefined;
+      },
+      240_000,
+      `all ${jobs} renewal workflows completed`,
+      { everyMs: 1_000 },
+    );
+  };
+
+  /** The read model has every one of the `jobs` renewals of accounts `<prefix>-*` cancelled. */
+  const allRenewalsCancelled = async (prefix: string, jobs: number) =>
+    waitUntil(
+      async () =>
+        (await topology.count(
+          `SELECT count(*) AS n FROM renewals WHERE account_id LIKE '${prefix}-%' AND status = 'cancelled'`,
+        )) === jobs
+          ? true
+          : undefined,
+      120_000,
+      `all ${jobs} renewals cancelled in the read model`,
+      { everyMs: 500 },
+    );
+
   const expectEventsAppliedOnce = async (prefix: string, accepted: number) => {
     const readings = `SELECT count(*) AS n FROM account_health_observations WHERE event_id LIKE 'crm-cl:${prefix}-%'`;
     await waitUntil(
@@ -231,31 +262,9 @@ describe('cluster: two apis behind HAProxy, two workers, a Temporal server on Po
       [],
     );
     const jobs = load.started;
-    const ids = Array.from({ length: jobs }, (_, i) => `renewal:acc-wk-${i}:${renewalDate}`);
-    const client = await topology.temporal();
-    await waitUntil(
-      async () => {
-        const statuses = await Promise.all(
-          ids.map(async (id) => (await client.workflow.getHandle(id).describe()).status.name),
-        );
-        return statuses.every((s) => s === 'COMPLETED') ? true : undefined;
-      },
-      240_000,
-      `all ${jobs} renewal workflows completed`,
-      { everyMs: 1_000 },
-    );
+    await allRenewalsCompleted('acc-wk', jobs);
     const completedAt = Date.now();
-    await waitUntil(
-      async () =>
-        (await topology.count(
-          `SELECT count(*) AS n FROM renewals WHERE account_id LIKE 'acc-wk-%' AND status = 'cancelled'`,
-        )) === jobs
-          ? true
-          : undefined,
-      120_000,
-      `all ${jobs} renewals cancelled in the read model`,
-      { everyMs: 500 },
-    );
+    await allRenewalsCancelled('acc-wk', jobs);
     await expectNoDuplicateRows('acc-wk');
     expect(
       await topology.count(
@@ -313,30 +322,8 @@ describe('cluster: two apis behind HAProxy, two workers, a Temporal server on Po
       }),
     ).toEqual([]);
     const jobs = load.started;
-    const client = await topology.temporal();
-    const ids = Array.from({ length: jobs }, (_, i) => `renewal:acc-rr-${i}:${renewalDate}`);
-    await waitUntil(
-      async () => {
-        const statuses = await Promise.all(
-          ids.map(async (id) => (await client.workflow.getHandle(id).describe()).status.name),
-        );
-        return statuses.every((s) => s === 'COMPLETED') ? true : undefined;
-      },
-      240_000,
-      `all ${jobs} renewal workflows completed`,
-      { everyMs: 1_000 },
-    );
-    await waitUntil(
-      async () =>
-        (await topology.count(
-          `SELECT count(*) AS n FROM renewals WHERE account_id LIKE 'acc-rr-%' AND status = 'cancelled'`,
-        )) === jobs
-          ? true
-          : undefined,
-      120_000,
-      `all ${jobs} renewals cancelled in the read model`,
-      { everyMs: 500 },
-    );
+    await allRenewalsCompleted('acc-rr', jobs);
+    await allRenewalsCancelled('acc-rr', jobs);
     await expectEventsAppliedOnce('rr', jobs);
     await expectNoDuplicateRows('acc-rr');
     report(

@@ -5,12 +5,9 @@ import type { Role } from '@retain/domain';
 import { createDataSource } from '@retain/persistence';
 import { startCluster, type BackendStats, type Cluster } from '../../../scripts/lib/cluster.mjs';
 import { temporaryDataDir, type ApiHandle, type AppHandle } from '../../../scripts/lib/service-supervisor.mjs';
+import { httpRequest, type HttpAnswer, type HttpRequestOptions } from '../../support/http-client';
 
-export interface HttpAnswer {
-  status: number;
-  contentType: string;
-  body: any;
-}
+export type { HttpAnswer };
 
 /**
  * The cluster of `npm run start:cluster` as a test sees it (scripts/lib/cluster.mjs
@@ -107,35 +104,8 @@ export class ClusterTopology {
   }
 
   /** One HTTP request through the load balancer; a dropped or refused connection throws (the caller decides to retry). */
-  async request(
-    method: string,
-    path: string,
-    options: {
-      key?: string;
-      body?: unknown;
-      rawBody?: string;
-      headers?: Record<string, string>;
-      timeoutMs?: number;
-    } = {},
-  ): Promise<HttpAnswer> {
-    const headers: Record<string, string> = { ...(options.headers ?? {}) };
-    if (options.key) headers.authorization = `Bearer ${options.key}`;
-    const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-    if (body !== undefined) headers['content-type'] ??= 'application/json';
-    const res = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers,
-      ...(body !== undefined ? { body } : {}),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
-    });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      /* not JSON */
-    }
-    return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: parsed };
+  request(method: string, path: string, options: HttpRequestOptions = {}): Promise<HttpAnswer> {
+    return httpRequest(this.baseUrl, method, path, options, 30_000);
   }
 
   /** The ends of every process's log, for a failing scenario's message. */

@@ -13,12 +13,9 @@ import {
   type Service,
 } from '../../../scripts/lib/service-supervisor.mjs';
 import { temporalCliPath } from '../../support/toolchain';
+import { httpRequest, type HttpAnswer, type HttpRequestOptions } from '../../support/http-client';
 
-export interface HttpAnswer {
-  status: number;
-  contentType: string;
-  body: any;
-}
+export type { HttpAnswer };
 
 /**
  * The whole service as separate processes, the way `npm start` runs it (the service
@@ -158,35 +155,8 @@ export class ReliabilityCluster {
     return this.service.signingSecret(integrationId);
   }
 
-  async request(
-    method: string,
-    path: string,
-    options: {
-      key?: string;
-      body?: unknown;
-      rawBody?: string;
-      headers?: Record<string, string>;
-      timeoutMs?: number;
-    } = {},
-  ): Promise<HttpAnswer> {
-    const headers: Record<string, string> = { ...(options.headers ?? {}) };
-    if (options.key) headers.authorization = `Bearer ${options.key}`;
-    const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-    if (body !== undefined) headers['content-type'] ??= 'application/json';
-    const res = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers,
-      ...(body !== undefined ? { body } : {}),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
-    });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      /* not JSON */
-    }
-    return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: parsed };
+  request(method: string, path: string, options: HttpRequestOptions = {}): Promise<HttpAnswer> {
+    return httpRequest(this.baseUrl, method, path, options, 15_000);
   }
 
   /** POST /events signed the Standard Webhooks way with `secret`. */
