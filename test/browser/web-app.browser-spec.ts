@@ -284,7 +284,7 @@ describe('the web app in a real browser', () => {
   });
 
   it('shows the save pipeline as GET /saves orders it, reached by keyboard', async () => {
-    await tabTo(page, page.getByRole('link', { name: 'Save pipeline' }));
+    await tabTo(page, page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Save pipeline' }));
     await page.keyboard.press('Enter');
     const table = page.getByTestId('saves-table');
     await table.waitFor();
@@ -416,7 +416,7 @@ describe('the web app in a real browser', () => {
   });
 
   it('completes a renewal task from the renewal page', async () => {
-    await page.getByRole('link', { name: 'Renewals' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Renewals' }).click();
     await page.getByTestId('renewals-table').waitFor();
     await shot('renewals');
     await accessible('renewals');
@@ -486,7 +486,7 @@ describe('the web app in a real browser', () => {
     await page.getByRole('heading', { name: 'Account risk: acc-web-1' }).waitFor();
     await shot('account-risk');
     await accessible('account risk');
-    await page.getByRole('link', { name: 'Metrics' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Metrics' }).click();
     await page.getByRole('heading', { name: 'Forecast by risk category' }).waitFor();
     await page.getByRole('caption').filter({ hasText: 'By quarter' }).waitFor();
     await page.getByRole('caption').filter({ hasText: 'Undecided renewals from today' }).waitFor();
@@ -711,7 +711,7 @@ describe('the web app in a real browser', () => {
       // The account's CSM manager signs in, finds the save in his pipeline and works it.
       await p.getByRole('button', { name: 'Sign out' }).click();
       await signIn(keys['mgr-l']!);
-      await p.getByRole('link', { name: 'Save pipeline' }).click();
+      await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Save pipeline' }).click();
       await p.getByTestId('saves-table').getByRole('link', { name: 'Launched Corp' }).click();
       await p.getByRole('heading', { name: /^Save: Launched Corp/ }).waitFor();
 
