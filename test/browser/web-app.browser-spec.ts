@@ -185,7 +185,17 @@ describe('the web app in a real browser', () => {
     process.stderr.write(`[browser] screenshots of this run: ${shots}\n`);
     if (process.env.RETAIN_SCREENSHOTS_DIR) {
       mkdirSync(process.env.RETAIN_SCREENSHOTS_DIR, { recursive: true });
-      for (const name of ['pipeline', 'save', 'renewals', 'alerts', 'metrics', 'my-day'])
+      for (const name of [
+        'pipeline',
+        'save',
+        'renewals',
+        'alerts',
+        'metrics',
+        'my-day',
+        'start-save',
+        'save-worked',
+        'backtests',
+      ])
         copyFileSync(join(shots, `${name}.png`), join(process.env.RETAIN_SCREENSHOTS_DIR, `${name}.png`));
     }
   }, 60_000);
