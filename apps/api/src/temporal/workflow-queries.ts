@@ -43,17 +43,26 @@ export async function queryLiveState<Ret>(
   client: Client,
   workflowId: string,
   def: QueryDefinition<Ret, []>,
-  limits: { attempts?: number; attemptDeadlineMs?: number; onAttemptTimedOut?: (attempt: number) => void } = {},
+  limits: {
+    attempts?: number;
+    attemptDeadlineMs?: number;
+    /** How long the "does Temporal answer at all" probe between attempts may take (QUERY_ATTEMPT_DEADLINE_MS). */
+    probeDeadlineMs?: number;
+    onAttemptTimedOut?: (attempt: number) => void;
+  } = {},
 ): Promise<Ret> {
   const attempts = limits.attempts ?? QUERY_ATTEMPTS;
   const deadlineMs = limits.attemptDeadlineMs ?? QUERY_ATTEMPT_DEADLINE_MS;
+  const probeDeadlineMs = limits.probeDeadlineMs ?? QUERY_ATTEMPT_DEADLINE_MS;
   for (let attempt = 1; ; attempt++) {
     try {
       return await client.withDeadline(Date.now() + deadlineMs, () => client.workflow.getHandle(workflowId).query(def));
     } catch (error) {
       if (attempt >= attempts || !isQueryTimeout(error)) throw error;
       // A deadline also ends an attempt that never reached Temporal: ask again only if it answers now.
-      await client.withDeadline(Date.now() + deadlineMs, () => client.connection.workflowService.getSystemInfo({}));
+      await client.withDeadline(Date.now() + probeDeadlineMs, () =>
+        client.connection.workflowService.getSystemInfo({}),
+      );
       limits.onAttemptTimedOut?.(attempt);
     }
   }
