@@ -766,7 +766,7 @@ describe("save efforts end to end: start, triage, issues, concessions within aut
         state: 'open',
       }),
     ]);
-  }, 60_000);
+  }, 120_000);
   it('logs hours on a save, on its conversations and plan items, shows them on the save and its read-model row, and refuses bad hours and strangers', async () => {
     await launch('acc-save-effort', 2_000_000);
     expect((await stack.request('POST', '/saves', { key: keys['ops-s'], body: body('acc-save-effort') })).status).toBe(
