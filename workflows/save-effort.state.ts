@@ -769,22 +769,38 @@ export class SaveEffort {
     this.progress.markChanged();
   }
 
-  /** Refreshes what is derived from the rest (plan completion, lost-cause signs) before the state is recorded. */
-  refreshDerived(): void {
+  /** What is derived from the rest (plan completion, concession guidance, lost-cause signs), as of now. */
+  private derivedNow(): Pick<SaveState, 'planCompletion' | 'concessionGuidance' | 'lostCause'> {
     const s = this.state;
-    s.planCompletion = planCompletion(s.planItems, new Date());
-    s.concessionGuidance = this.guidanceNow();
-    s.lostCause = lostCauseSigns(
-      {
-        facts: s.facts,
-        rootCause: s.triage.rootCause,
-        arrCents: s.account.arrCents,
-        hoursPlanned: s.triage.allocation.hoursPlanned,
-        decisionFinal: s.decisionFinal,
-        refusedConversations: s.conversations.filter((c) => c.refused).length,
-      },
-      this.policy,
-    );
+    return {
+      planCompletion: planCompletion(s.planItems, new Date()),
+      concessionGuidance: this.guidanceNow(),
+      lostCause: lostCauseSigns(
+        {
+          facts: s.facts,
+          rootCause: s.triage.rootCause,
+          arrCents: s.account.arrCents,
+          hoursPlanned: s.triage.allocation.hoursPlanned,
+          decisionFinal: s.decisionFinal,
+          refusedConversations: s.conversations.filter((c) => c.refused).length,
+        },
+        this.policy,
+      ),
+    };
+  }
+
+  /** Refreshes what is derived from the rest before the state is recorded. */
+  refreshDerived(): void {
+    Object.assign(this.state, this.derivedNow());
+  }
+
+  /**
+   * The state as a query answers it: with its derived parts as of now, so a read right
+   * after an accepted change (the api answers a re-triage with it) shows what the change
+   * did even while the loop is still busy with an activity and has not refreshed them.
+   */
+  liveView(): SaveState {
+    return { ...this.state, ...this.derivedNow() };
   }
 
   searchAttributes() {

@@ -123,7 +123,7 @@ export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEf
     (u) => save.checkGracefulExitStep(u),
   );
   setHandler(renewalDecidedSignal, (x) => save.closeFromRenewal(x));
-  setHandler(getSaveStateQuery, () => save.state);
+  setHandler(getSaveStateQuery, () => save.liveView());
 
   save.exitIfNotWorthSaving();
   if (!input.carried) save.escalateIfEmergency();
