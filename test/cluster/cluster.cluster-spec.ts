@@ -103,7 +103,6 @@ describe('cluster: two apis behind HAProxy, two workers, a Temporal server on Po
       .filter((o) => !(ok[o.kind] ?? []).includes(o.status))
       .map((o) => ({ kind: o.kind, status: o.status, body: o.body, retriedFor: o.retriedFor }));
 
-  /** Every accepted event applied once: its health reading written once, none missing. */
   /** Every renewal workflow `renewal:<prefix>-<i>:<renewalDate>` of the `jobs` launched has COMPLETED. */
   const allRenewalsCompleted = async (prefix: string, jobs: number) => {
     const client = await topology.temporal();
@@ -121,19 +120,21 @@ describe('cluster: two apis behind HAProxy, two workers, a Temporal server on Po
     );
   };
 
-  /** The read model has every one of the `jobs` renewals of accounts `<prefix>-*` cancelled. */
-  const allRenewalsCancelled = async (prefix: string, jobs: number) =>
+  /** The read model has every one of the `jobs` renewals of accounts `<prefix>-*` matching `where` (SQL). */
+  const allRenewalsInReadModel = async (prefix: string, where: string, jobs: number, timeoutMs: number, what: string) =>
     waitUntil(
       async () =>
         (await topology.count(
-          `SELECT count(*) AS n FROM renewals WHERE account_id LIKE '${prefix}-%' AND status = 'cancelled'`,
+          `SELECT count(*) AS n FROM renewals WHERE account_id LIKE '${prefix}-%' AND ${where}`,
         )) === jobs
           ? true
           : undefined,
-      120_000,
-      `all ${jobs} renewals cancelled in the read model`,
+      timeoutMs,
+      `all ${jobs} renewals ${what} in the read model`,
       { everyMs: 500 },
     );
+  const allRenewalsCancelled = (prefix: string, jobs: number) =>
+    allRenewalsInReadModel(prefix, "status = 'cancelled'", jobs, 120_000, 'cancelled');
 
   const expectEventsAppliedOnce = async (prefix: string, accepted: number) => {
     const readings = `SELECT count(*) AS n FROM account_health_observations WHERE event_id LIKE 'crm-cl:${prefix}-%'`;
@@ -219,17 +220,7 @@ describe('cluster: two apis behind HAProxy, two workers, a Temporal server on Po
       (o) => o.kind === 'POST /events' && o.body?.results?.[0]?.status === 'duplicate',
     ).length;
     // What reached the service did, once: every renewal in the read model, every event applied.
-    await waitUntil(
-      async () =>
-        (await topology.count(
-          `SELECT count(*) AS n FROM renewals WHERE account_id LIKE 'acc-lb-%' AND phase = 'assessment'`,
-        )) === jobs
-          ? true
-          : undefined,
-      180_000,
-      `all ${jobs} renewals in assessment`,
-      { everyMs: 500 },
-    );
+    await allRenewalsInReadModel('acc-lb', "phase = 'assessment'", jobs, 180_000, 'in assessment');
     await expectEventsAppliedOnce('lb', jobs);
     await expectNoDuplicateRows('acc-lb');
     report(
