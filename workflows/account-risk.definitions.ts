@@ -17,6 +17,7 @@ import type {
   ManualSuppression,
   PlaybookTask,
   PreviousAlert,
+  RenewalForward,
   RetainPolicy,
   SeverityAdjustment,
 } from './domain';
@@ -132,6 +133,11 @@ export interface AccountRiskState {
   /** Ids of suppressions removed early (newest last, bounded), so a late repeat of their signal does not bring them back. */
   removedSuppressionIds?: string[];
   lastEvaluatedAt: string | null;
+  /**
+   * What the account said that no renewal heard (there was none open, or the read model did not show it yet),
+   * oldest first and bounded: given to the next renewal that announces itself.
+   */
+  undeliveredForwards?: UndeliveredForward[];
   /** Ids of events already applied (the newest, bounded), carried across continue-as-new. */
   appliedEventIds: string[];
   eventsApplied: number;
@@ -140,6 +146,19 @@ export interface AccountRiskState {
   startedAt: string;
   updatedAt: string;
 }
+
+/** A renewal forward kept for a renewal not open yet: the event (or alert) it came from and when. */
+export interface UndeliveredForward {
+  forward: RenewalForward;
+  eventId: string;
+  occurredAt: string;
+}
+
+/**
+ * A renewal announcing itself to its account's early warning once it is in the read model: what the
+ * account said before any renewal could hear it is forwarded to it (each once, by event id, as always).
+ */
+export const renewalOpenedSignal = defineSignal<[{ renewalId: string }]>('renewalOpened');
 
 export const getAccountRiskStateQuery = defineQuery<AccountRiskState>('getAccountRiskState');
 

@@ -70,6 +70,8 @@ export const PLAYBOOK_TASKS_PATCH = 'account-risk-playbook-tasks';
 const MAX_ALERTS_KEPT = 200;
 const MAX_SUPPRESSIONS_KEPT = 100;
 const MAX_REMOVED_SUPPRESSION_IDS = 100;
+/** What no renewal heard yet, kept for the next one: the newest this many (a bound on the state, not a rule). */
+const MAX_UNDELIVERED_FORWARDS = 50;
 const DEFAULT_EVENTS_PER_RUN = 1_000;
 
 const now = () => new Date();
@@ -85,6 +87,8 @@ export class AccountRisk {
   readonly inbox: IntegrationEventSignal[];
   private readonly dirty = new Set<string>();
   private readonly forwards: Array<{ forward: RenewalForward; eventId: string; occurredAt?: string }> = [];
+  /** Renewals that announced themselves since the loop last looked. */
+  private readonly openedRenewals: string[] = [];
   private readonly eventsPerRun: number;
   private thisRun = 0;
 
@@ -256,6 +260,7 @@ export class AccountRisk {
     return (
       this.inbox.length > 0 ||
       this.dirty.size > 0 ||
+      this.openedRenewals.length > 0 ||
       workflowInfo().continueAsNewSuggested ||
       this.thisRun >= this.eventsPerRun
     );
@@ -332,22 +337,52 @@ export class AccountRisk {
 
   // ---- the I/O of one alert (order matters: see the file header) ----
 
-  /** Passes a signal's meaning to the open renewal (reclassification); applied there once per id. */
+  /**
+   * Passes a signal's meaning to the open renewal (reclassification); applied there once per id. With no
+   * renewal open (or none in the read model yet) it is kept for the next renewal that announces itself.
+   */
   async forwardToRenewal(
     forward: RenewalForward,
     eventId: string,
-    ctx: AccountRiskContext,
+    ctx: AccountRiskContext | null,
     occurredAt?: string,
   ): Promise<void> {
-    if (!ctx.openRenewalId) return;
-    const renewal = getExternalWorkflowHandle(ctx.openRenewalId);
+    const at = occurredAt ?? now().toISOString();
+    if (!ctx?.openRenewalId) {
+      const kept = [...(this.state.undeliveredForwards ?? []), { forward, eventId, occurredAt: at }];
+      this.state.undeliveredForwards = kept.slice(-MAX_UNDELIVERED_FORWARDS);
+      return;
+    }
+    await this.sendToRenewal(ctx.openRenewalId, forward, eventId, at);
+  }
+
+  /** A renewal is in the read model now (renewalOpened): it hears, at the loop's next turn, what no renewal heard yet. */
+  renewalOpened(x: { renewalId: string }): void {
+    if (!this.openedRenewals.includes(x.renewalId)) this.openedRenewals.push(x.renewalId);
+  }
+
+  /** Gives the renewals that announced themselves what the account said before them, oldest first; then it is theirs. */
+  async deliverToOpenedRenewals(): Promise<void> {
+    const kept = this.state.undeliveredForwards ?? [];
+    for (const renewalId of this.openedRenewals.splice(0))
+      for (const f of kept) await this.sendToRenewal(renewalId, f.forward, f.eventId, f.occurredAt);
+    if (kept.length) this.state.undeliveredForwards = [];
+  }
+
+  private async sendToRenewal(
+    renewalId: string,
+    forward: RenewalForward,
+    eventId: string,
+    occurredAt: string,
+  ): Promise<void> {
+    const renewal = getExternalWorkflowHandle(renewalId);
     if (forward.signal)
       await renewal
         .signal(renewalRiskSignal, {
           eventId: `early-warning:${eventId}`,
           source: 'early_warning',
           signal: forward.signal,
-          occurredAt: occurredAt ?? now().toISOString(),
+          occurredAt,
         })
         .catch(() => undefined);
     if (forward.inputs)

@@ -16,6 +16,7 @@ import {
   integrationEventSignal,
   integrationEventsSignal,
   removeSuppressionUpdate,
+  renewalOpenedSignal,
   resolveAlertUpdate,
   type AccountRiskActivities,
   type AccountRiskInput,
@@ -40,7 +41,9 @@ const BOUNDED_RUNS_PATCH = 'account-risk-bounded-runs';
  * lays out its response playbook's tasks, each with its deadline; one not done by then
  * escalates to the CSM's manager once. A P0 or P1 on an account whose renewal is near and
  * has no save asks the renewal for one.
- * Health scores are recorded as readings for post-save monitoring. The state and its
+ * What the open renewal must hear is forwarded to it; said while no renewal was open (or
+ * before its read model row existed), it is kept and given to the next renewal that
+ * announces itself (renewalOpened). Health scores are recorded as readings for post-save monitoring. The state and its
  * changes are in account-risk.state.ts; this is the wiring.
  */
 export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void> {
@@ -71,6 +74,7 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
     (u) => risk.checkCompleteTask(u),
   );
   setHandler(addSuppressionSignal, (x) => risk.addSuppression(x));
+  setHandler(renewalOpenedSignal, (x) => risk.renewalOpened(x));
   handleUpdate(
     removeSuppressionUpdate,
     (u) => risk.removeSuppression(u),
@@ -99,11 +103,13 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
       if (reading) await activities.recordHealthReading(reading);
     }
 
+    // A renewal that opened after the account spoke hears what no renewal heard (its read model row exists now).
+    await risk.deliverToOpenedRenewals();
+
     const evaluationDue = risk.evaluationDue(applied);
     if (evaluationDue || Date.now() >= nextEscalation) {
       const ctx = await activities.loadAccountContext(s.accountId);
-      for (const f of risk.takeForwards())
-        if (ctx) await risk.forwardToRenewal(f.forward, f.eventId, ctx, f.occurredAt);
+      for (const f of risk.takeForwards()) await risk.forwardToRenewal(f.forward, f.eventId, ctx, f.occurredAt);
       if (ctx && evaluationDue) for (const t of risk.evaluate(ctx)) await risk.raise(t, ctx);
       await risk.escalateDue(ctx);
     }

@@ -3,6 +3,7 @@ import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -11,6 +12,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import {
   ACTIVITY_OPTIONS,
+  accountRiskWorkflowId,
   cancelRenewalUpdate,
   changeRenewalUpdate,
   completeTaskUpdate,
@@ -23,6 +25,7 @@ import {
   stakeholderChangeSignal,
   renewalRiskSignal,
   resolveRenewalSignalUpdate,
+  renewalOpenedSignal,
   type RenewalWorkflowInput,
   type RenewalWorkflowResult,
 } from './definitions';
@@ -34,6 +37,9 @@ import { WorkflowProgress, handleUpdate, sleepFor } from './workflow-loop';
 
 const activities = proxyActivities<RenewalActivities>(ACTIVITY_OPTIONS);
 
+/** patched() id: once in the read model, a new renewal announces itself to its account's early warning. */
+export const RENEWAL_ANNOUNCED_PATCH = 'renewal-announced-to-account';
+
 /**
  * The renewal timeline (docs/rulebook.md, "Renewals"): assessment at T-90, preparation
  * at T-60, engagement at T-30, closing at T-14, renewal day, post-renewal follow-up.
@@ -41,7 +47,8 @@ const activities = proxyActivities<RenewalActivities>(ACTIVITY_OPTIONS);
  * runs every milestone already passed, in order, at once. Health input reclassifies at
  * any time; a red renewal gets intervention tasks and a save. Overdue tasks escalate to
  * the owner's manager once; renewal day without a decision is flagged and escalated at
- * once and again after a grace period. The rules are in the domain, the state and its
+ * once and again after a grace period. Once written to the read model it announces itself
+ * to its account's early warning, which forwards what the account said before then. The rules are in the domain, the state and its
  * changes in renewal.state.ts; this is the wiring.
  */
 export async function renewalWorkflow(input: RenewalWorkflowInput): Promise<RenewalWorkflowResult> {
@@ -82,6 +89,9 @@ export async function renewalWorkflow(input: RenewalWorkflowInput): Promise<Rene
   setHandler(getRenewalStateQuery, () => s);
 
   if (!input.carried) renewal.updateSearchAttributes();
+  // A new run of a renewal (not a continued one) announces itself once its row is written, so that
+  // what the account said before the read model showed it still reaches it (renewalOpenedSignal).
+  let announced = Boolean(input.carried);
 
   for (;;) {
     const milestones = renewalMilestones(s.renewalDate, s.account.timeZone, input.policy);
@@ -143,6 +153,13 @@ export async function renewalWorkflow(input: RenewalWorkflowInput): Promise<Rene
       const update = renewal.readModelUpdate();
       await activities.recordRenewalState(update);
       renewal.recorded(update);
+      if (!announced) {
+        announced = true;
+        if (patched(RENEWAL_ANNOUNCED_PATCH))
+          await getExternalWorkflowHandle(accountRiskWorkflowId(s.account.id))
+            .signal(renewalOpenedSignal, { renewalId: workflowInfo().workflowId })
+            .catch(() => undefined); // no early warning running for the account: nothing was said to hear
+      }
     }
     if (!renewal.active) {
       if (progress.settled) break;
