@@ -60,9 +60,9 @@ import {
   hasApprovalAuthority,
   issueProblem,
   localDateAt,
-  lostCauseSigns,
   outcomeOfRenewalDecision,
   planCompletion,
+  saveDerivedParts,
   planItemChangeProblem,
   planItemDueProblem,
   planItemFromRequest,
@@ -771,22 +771,7 @@ export class SaveEffort {
 
   /** What is derived from the rest (plan completion, concession guidance, lost-cause signs), as of now. */
   private derivedNow(): Pick<SaveState, 'planCompletion' | 'concessionGuidance' | 'lostCause'> {
-    const s = this.state;
-    return {
-      planCompletion: planCompletion(s.planItems, new Date()),
-      concessionGuidance: this.guidanceNow(),
-      lostCause: lostCauseSigns(
-        {
-          facts: s.facts,
-          rootCause: s.triage.rootCause,
-          arrCents: s.account.arrCents,
-          hoursPlanned: s.triage.allocation.hoursPlanned,
-          decisionFinal: s.decisionFinal,
-          refusedConversations: s.conversations.filter((c) => c.refused).length,
-        },
-        this.policy,
-      ),
-    };
+    return saveDerivedParts(this.state, this.policy, new Date());
   }
 
   /** Refreshes what is derived from the rest before the state is recorded. */

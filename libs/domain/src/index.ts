@@ -21,6 +21,7 @@ export * from './saves/time-remaining';
 export * from './saves/concession-guidance';
 export * from './saves/plan-templates';
 export * from './saves/save-effort-hours';
+export * from './saves/save-derived';
 export * from './post-save/post-save';
 export * from './post-save/monitoring-course';
 export * from './post-save/win-back-course';

@@ -26,9 +26,9 @@ import {
   GRACEFUL_EXIT_STEP_KEYS,
   gracefulExitPlan,
   handOffAfter,
-  lostCauseSigns,
   outcomeOfRenewalDecision,
   planCompletion,
+  saveDerivedParts,
   planItemChangeProblem,
   planItemDueProblem,
   planItemFromRequest,
@@ -293,22 +293,7 @@ class SaveCourse {
     this.changes += 1;
     this.lastAt = Math.max(this.lastAt, at);
     s.updatedAt = iso(this.lastAt);
-    s.planCompletion = planCompletion(s.planItems, new Date(this.lastAt));
-    s.concessionGuidance = concessionGuidance(
-      { probabilityTier: s.triage.allocation.probabilityTier, facts: s.facts, decisionFinal: s.decisionFinal },
-      this.policy,
-    );
-    s.lostCause = lostCauseSigns(
-      {
-        facts: s.facts,
-        rootCause: s.triage.rootCause,
-        arrCents: s.account.arrCents,
-        hoursPlanned: s.triage.allocation.hoursPlanned,
-        decisionFinal: s.decisionFinal,
-        refusedConversations: s.conversations.filter((c) => c.refused).length,
-      },
-      this.policy,
-    );
+    Object.assign(s, saveDerivedParts(s, this.policy, new Date(this.lastAt)));
   }
 
   private bandAt(at: number) {
