@@ -10,7 +10,7 @@ import type { IntegrationEventPayloads, IntegrationEventType } from '../early-wa
  * connector's map function. Pure: no clock, no I/O.
  */
 
-export const CONNECTOR_NAMES = ['stripe', 'zendesk'] as const;
+export const CONNECTOR_NAMES = ['stripe', 'zendesk', 'hubspot'] as const;
 export type ConnectorName = (typeof CONNECTOR_NAMES)[number];
 
 export function isConnectorName(value: unknown): value is ConnectorName {
