@@ -10,6 +10,7 @@ import { ConnectorSecretStore } from '../../apps/api/src/connectors/connector-se
 import { SigningSecretStore } from '../../apps/api/src/events/signing-secrets';
 import { waitUntil } from '../../scripts/lib/readiness.mjs';
 import { anAccount, aSaveStart } from '../support/factories';
+import { hubspotHeaders } from '../support/hubspot-signature';
 import { TestStack } from '../support/stack';
 import { EXPECTED_ACCESS, ROLE_ORDER } from './access-matrix.expected';
 
@@ -37,6 +38,8 @@ const STRIPE_SECRET = 'whsec_access_matrix_0123456789abcdef';
 const stripe = new Stripe('sk_test_access_matrix');
 /** Zendesk's, signed by its documented scheme (it ships no library). */
 const ZENDESK_SECRET = 'zendesk_access_matrix_0123456789';
+/** HubSpot's, signed by its documented v3 scheme (test/support/hubspot-signature.ts). */
+const HUBSPOT_SECRET = 'hubspot_access_matrix_0123456789';
 
 interface World {
   name: 'own' | 'team' | 'other';
@@ -111,6 +114,7 @@ describe('access: every route × every role × own, own team and other team', ()
     const secret = (await new SigningSecretStore(stack.db).create('int-m')).secret;
     await new ConnectorSecretStore(stack.db).create('stripe', 'int-m', STRIPE_SECRET);
     await new ConnectorSecretStore(stack.db).create('zendesk', 'int-m', ZENDESK_SECRET);
+    await new ConnectorSecretStore(stack.db).create('hubspot', 'int-m', HUBSPOT_SECRET);
     const must = async (what: string, r: Promise<{ status: number; body: any }>) => {
       const res = await r;
       if (res.status >= 300) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body)}`);
@@ -574,6 +578,22 @@ describe('access: every route × every role × own, own team and other team', ()
         rawBody,
         headers: { 'x-zendesk-webhook-signature': signature, 'x-zendesk-webhook-signature-timestamp': timestamp },
       };
+    },
+    'POST /connectors/hubspot': (w) => {
+      // A contact's link to the world's account: a HubSpot batch of one, as HubSpot signs it.
+      const rawBody = JSON.stringify([
+        {
+          eventId: `m-${randomUUID()}`,
+          portalId: 62515,
+          occurredAt: Date.now(),
+          subscriptionType: 'contact.propertyChange',
+          objectId: 5101,
+          propertyName: 'retain_account_id',
+          propertyValue: w.account,
+        },
+      ]);
+      const headers = hubspotHeaders(`${stack.baseUrl}/connectors/hubspot`, rawBody, HUBSPOT_SECRET);
+      return { method: 'POST', path: '/connectors/hubspot', rawBody, headers };
     },
     'GET /connectors/:name/events': () => ({ method: 'GET', path: '/connectors/stripe/events' }),
     'GET /alerts': (w) => ({

@@ -91,6 +91,7 @@ export const EXPECTED_ACCESS: Record<string, string> = {
   // principal (int-m), so whatever key comes with it, the signed event is taken.
   'POST /connectors/stripe': /*                         */ 'YYY YYY YYY YYY YYY YYY YYY YYY',
   'POST /connectors/zendesk': /*                        */ 'YYY YYY YYY YYY YYY YYY YYY YYY',
+  'POST /connectors/hubspot': /*                        */ 'YYY YYY YYY YYY YYY YYY YYY YYY',
   'GET /connectors/:name/events': /*                    */ '--- --- --- --- --- --- YYY ---',
 
   'GET /alerts': /*                                     */ 'Y-- YY- YYY YYY --- --- YYY ---',

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import Stripe from 'stripe';
 import type { ConnectorSecret } from '@retain/persistence';
-import { CONNECTOR_VERIFIERS, SignatureRefused } from './connector-signatures';
+import { hubspotHeaders, hubspotV3Signature } from '../../../../test/support/hubspot-signature';
+import { CONNECTOR_VERIFIERS, SignatureRefused, hubspotSignedUri } from './connector-signatures';
 
 /** Headers made by Stripe's own library, the way Stripe signs a webhook delivery. */
 const stripe = new Stripe('sk_test_connectors');
@@ -91,5 +92,65 @@ describe('X-Zendesk-Webhook-Signature, by the scheme Zendesk documents (base64 H
     expect(() =>
       check(body, { 'x-zendesk-webhook-signature': 'abc', 'x-zendesk-webhook-signature-timestamp': '1796191200' }),
     ).toThrow(/ISO 8601/);
+  });
+});
+
+describe('X-HubSpot-Signature-v3, by the scheme HubSpot documents (base64 HMAC-SHA256 of method + URI + body + timestamp)', () => {
+  // Signed by test/support/hubspot-signature.ts: HubSpot's documented formula, written apart from the verifier.
+  const H_OLD = secret('8', 'hubspot-client-secret-old-0123');
+  const H_NEW = secret('9', 'hubspot-client-secret-new-0123');
+  const URI = 'https://retain.example.com/connectors/hubspot';
+  const body = JSON.stringify([{ eventId: 1, subscriptionType: 'contact.deletion', portalId: 62515, occurredAt: 1 }]);
+  const check = (
+    raw: string,
+    headers: Record<string, string>,
+    secrets = [H_OLD, H_NEW],
+    request: { method?: string; uri?: string } = { method: 'POST', uri: URI },
+  ) => CONNECTOR_VERIFIERS.hubspot({ rawBody: Buffer.from(raw), headers, ...request }, secrets, NOW, 300);
+
+  it('names whichever of the overlapping rotated secrets signed', () => {
+    expect(check(body, hubspotHeaders(URI, body, H_OLD.secret, NOW)).id).toBe('8');
+    expect(check(body, hubspotHeaders(URI, body, H_NEW.secret, NOW)).id).toBe('9');
+    // The edge of the window is inside it.
+    expect(check(body, hubspotHeaders(URI, body, H_NEW.secret, new Date(NOW.getTime() - 300_000))).id).toBe('9');
+  });
+
+  it('refuses a tampered body, a wrong secret, another method or URI, and a stale or future timestamp', () => {
+    const headers = hubspotHeaders(URI, body, H_NEW.secret, NOW);
+    expect(() => check(body.replace('deletion', 'creation'), headers)).toThrow(/does not verify/);
+    expect(() => check(body, hubspotHeaders(URI, body, 'not-the-app-secret-0123', NOW))).toThrow(/does not verify/);
+    expect(() => check(body, headers, [H_OLD])).toThrow(/does not verify/);
+    expect(() => check(body, headers, undefined, { method: 'PUT', uri: URI })).toThrow(/does not verify/);
+    expect(() => check(body, headers, undefined, { method: 'POST', uri: `${URI}?x=1` })).toThrow(/does not verify/);
+    const stale = hubspotHeaders(URI, body, H_NEW.secret, new Date(NOW.getTime() - 301_000));
+    expect(() => check(body, stale)).toThrow(/more than 300 s/);
+    const ahead = hubspotHeaders(URI, body, H_NEW.secret, new Date(NOW.getTime() + 301_000));
+    expect(() => check(body, ahead)).toThrow(/more than 300 s/);
+  });
+
+  it('refuses missing headers, a timestamp that is not milliseconds, and an unknown request line', () => {
+    const headers = hubspotHeaders(URI, body, H_NEW.secret, NOW);
+    expect(() => check(body, { 'x-hubspot-signature-v3': 'abc' })).toThrow(/headers are required/);
+    expect(() => check(body, { ...headers, 'x-hubspot-request-timestamp': NOW.toISOString() })).toThrow(
+      /Unix milliseconds/,
+    );
+    expect(() => check(body, headers, undefined, {})).toThrow(/request line/);
+  });
+
+  it('signs the URI with HubSpot’s listed characters decoded, as HubSpot does', () => {
+    const encoded = `${URI}?portal=62515%3Aeu%2C1&who=a%40b%20c`;
+    expect(hubspotSignedUri(encoded)).toBe(`${URI}?portal=62515:eu,1&who=a@b%20c`);
+    const timestamp = NOW.getTime();
+    const headers = {
+      'x-hubspot-signature-v3': hubspotV3Signature({
+        method: 'POST',
+        uri: encoded,
+        body,
+        timestamp,
+        clientSecret: H_OLD.secret,
+      }),
+      'x-hubspot-request-timestamp': String(timestamp),
+    };
+    expect(check(body, headers, undefined, { method: 'POST', uri: encoded }).id).toBe('8');
   });
 });

@@ -6,6 +6,10 @@ import type { ConnectorSecret } from '@retain/persistence';
 export interface SignedRequest {
   rawBody: Buffer;
   headers: Record<string, string | string[] | undefined>;
+  /** The request's method (`POST`), for the schemes that sign it. */
+  method?: string;
+  /** The full URI the vendor called (`https://retain.example.com/connectors/hubspot`), for the schemes that sign it. */
+  uri?: string;
 }
 
 /** Why a signature was refused (the 401's detail). */
@@ -79,6 +83,55 @@ function verifyZendesk(r: SignedRequest, secrets: readonly ConnectorSecret[], no
   throw new SignatureRefused('X-Zendesk-Webhook-Signature does not verify with an active secret of the connector');
 }
 
+/** The characters HubSpot decodes in the request URI before it signs it (its v3 validation guide). */
+const HUBSPOT_DECODED: Record<string, string> = {
+  '%3A': ':',
+  '%2F': '/',
+  '%3F': '?',
+  '%40': '@',
+  '%21': '!',
+  '%24': '$',
+  '%27': "'",
+  '%28': '(',
+  '%29': ')',
+  '%2A': '*',
+  '%2C': ',',
+  '%3B': ';',
+};
+
+/** The request URI as HubSpot signs it: the listed URL-encoded characters decoded, the rest as sent. */
+export function hubspotSignedUri(uri: string): string {
+  return uri.replace(/%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi, (m) => HUBSPOT_DECODED[m.toUpperCase()]!);
+}
+
+/**
+ * HubSpot's v3 scheme (https://developers.hubspot.com/docs/apps/legacy-apps/authentication/validating-requests):
+ * `X-HubSpot-Signature-v3` = base64 HMAC-SHA256 of `<method><full request URI><raw
+ * body><timestamp>` keyed by the app's client secret, `X-HubSpot-Request-Timestamp` the
+ * timestamp in Unix milliseconds; HubSpot refuses nothing older than 5 minutes, Retain
+ * refuses a timestamp more than the tolerance (300 s) from now either way. The URI is the
+ * one HubSpot called: the api's own scheme and Host (behind a proxy, API_TRUST_PROXY makes
+ * them the forwarded ones). The same computation as `@hubspot/api-client`'s
+ * `Signature.isValid` for v3. v1 and v2 (no timestamp, so replayable) are not taken.
+ */
+function verifyHubSpot(r: SignedRequest, secrets: readonly ConnectorSecret[], now: Date, toleranceSeconds: number) {
+  const signature = header(r, 'x-hubspot-signature-v3');
+  const timestamp = header(r, 'x-hubspot-request-timestamp');
+  if (!signature || !timestamp)
+    throw new SignatureRefused('the X-HubSpot-Signature-v3 and X-HubSpot-Request-Timestamp headers are required');
+  if (!/^\d{1,15}$/.test(timestamp))
+    throw new SignatureRefused('X-HubSpot-Request-Timestamp must be Unix milliseconds');
+  if (Math.abs(now.getTime() - Number(timestamp)) / 1000 > toleranceSeconds)
+    throw new SignatureRefused(`the HubSpot request timestamp is more than ${toleranceSeconds} s from now`);
+  if (!r.method || !r.uri) throw new SignatureRefused('the request line HubSpot signs is unknown');
+  const signed = Buffer.concat([Buffer.from(r.method + hubspotSignedUri(r.uri)), r.rawBody, Buffer.from(timestamp)]);
+  for (const s of secrets) {
+    const expected = createHmac('sha256', s.secret).update(signed).digest('base64');
+    if (equalText(signature, expected)) return s;
+  }
+  throw new SignatureRefused('X-HubSpot-Signature-v3 does not verify with an active secret of the connector');
+}
+
 type Verifier = (
   r: SignedRequest,
   secrets: readonly ConnectorSecret[],
@@ -87,4 +140,8 @@ type Verifier = (
 ) => ConnectorSecret;
 
 /** Each connector's signature scheme: returns the active secret that signed the request, or throws SignatureRefused. */
-export const CONNECTOR_VERIFIERS: Record<ConnectorName, Verifier> = { stripe: verifyStripe, zendesk: verifyZendesk };
+export const CONNECTOR_VERIFIERS: Record<ConnectorName, Verifier> = {
+  stripe: verifyStripe,
+  zendesk: verifyZendesk,
+  hubspot: verifyHubSpot,
+};

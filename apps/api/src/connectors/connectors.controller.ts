@@ -10,6 +10,7 @@ import { ConnectorsService, type ConnectorEventResult, type ConnectorEventView }
 import {
   ConnectorEventPage,
   ConnectorReceiptView,
+  HUBSPOT_BODY_SCHEMA,
   ListConnectorEventsQuery,
   VENDOR_BODY_SCHEMA,
 } from './connectors.view';
@@ -76,6 +77,42 @@ export class ConnectorsController {
       rawBody: req.rawBody,
       headers: req.headers,
       body: req.body as unknown,
+    });
+  }
+
+  @Post('hubspot')
+  @Signed(...rolesFor('connector', 'receive'))
+  @HttpCode(HttpStatus.OK)
+  @ApiHeader({
+    name: 'X-HubSpot-Signature-v3',
+    required: true,
+    description:
+      'base64 HMAC-SHA256 of method + full request URI + body + timestamp with the HubSpot app’s client secret',
+    schema: { type: 'string', minLength: 1 },
+  })
+  @ApiHeader({
+    name: 'X-HubSpot-Request-Timestamp',
+    required: true,
+    description: 'Unix milliseconds; more than the mapping’s tolerance (300 s) from now is refused',
+    schema: { type: 'string', pattern: '^[0-9]{1,15}$' },
+  })
+  @ApiBody({ required: true, description: 'A HubSpot webhook batch', schema: HUBSPOT_BODY_SCHEMA as never })
+  @Operation({
+    id: 'receiveHubSpot',
+    summary:
+      'A HubSpot webhook batch (docs/connectors/hubspot.md): a contact losing the executive sponsor or champion role, or leaving, becomes a sponsor departure or stakeholder change, a meeting outcome a meeting held or cancelled, a note flagged at risk the CSM’s flag; each event stored once per HubSpot eventId',
+    ok: { status: 200, type: ConnectorReceiptView, description: 'What each event of the batch became, in its order' },
+    body: true,
+    signed: true,
+  })
+  async receiveHubSpot(@Req() req: RawBodyRequest<Request>): Promise<{ results: ConnectorEventResult[] }> {
+    return this.connectors.receive('hubspot', {
+      rawBody: req.rawBody,
+      headers: req.headers,
+      body: req.body as unknown,
+      method: req.method,
+      // The URI HubSpot called: behind a proxy, API_TRUST_PROXY makes protocol and host the forwarded ones.
+      uri: `${req.protocol}://${req.get('host') ?? ''}${req.originalUrl}`,
     });
   }
 

@@ -4,6 +4,10 @@ import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
 import {
+  hubspotEventType,
+  hubspotEventView,
+  hubspotObjectKey,
+  hubspotObjectOf,
   isConnectorName,
   mapVendorEvent,
   rolesFor,
@@ -18,6 +22,7 @@ import {
   lockConnectorEvent,
   readConnectorEvent,
   readPrincipalIdentity,
+  readVendorObjectProperties,
   type ConnectorEventState,
   type ConnectorSecret,
 } from '@retain/persistence';
@@ -56,8 +61,37 @@ export interface ConnectorEventView {
 
 const VENDOR_EVENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,299}$/;
 
-/** The vendor events in a connector's request body (Stripe sends one event per request). */
+/** HubSpot's batch: a JSON array of events, each with its event id, subscription type, portal and time (Unix ms). */
+function hubspotEvents(body: unknown): VendorEvent[] {
+  if (!Array.isArray(body) || body.length === 0 || body.length > 1000)
+    throw new ApiError('CONNECTORS.NOT_A_VENDOR_EVENT', 'A HubSpot webhook body is a JSON array of 1 to 1,000 events');
+  return body.map((e: unknown, i): VendorEvent => {
+    const problem = (field: string, message: string) =>
+      new ApiError('CONNECTORS.NOT_A_VENDOR_EVENT', `Event ${i} of the batch is not a HubSpot event`, [
+        { field: `${i}.${field}`, message },
+      ]);
+    if (typeof e !== 'object' || e === null || Array.isArray(e)) throw problem('', 'must be an object');
+    const b = e as Record<string, unknown>;
+    const id =
+      typeof b.eventId === 'number' && Number.isSafeInteger(b.eventId) && b.eventId >= 0
+        ? String(b.eventId)
+        : b.eventId;
+    if (typeof id !== 'string' || !VENDOR_EVENT_ID.test(id))
+      throw problem('eventId', 'a HubSpot event id (a whole number) is required');
+    if (typeof b.subscriptionType !== 'string' || !/^[A-Za-z0-9_]{1,50}\.[A-Za-z0-9_]{1,100}$/.test(b.subscriptionType))
+      throw problem('subscriptionType', 'a HubSpot subscription type (contact.propertyChange, ...) is required');
+    if (typeof b.occurredAt !== 'number' || !Number.isSafeInteger(b.occurredAt) || b.occurredAt < 0)
+      throw problem('occurredAt', 'the event time in Unix milliseconds is required');
+    for (const k of ['propertyName', 'associationType', 'objectTypeId'] as const)
+      if (b[k] !== undefined && (typeof b[k] !== 'string' || !/^[A-Za-z0-9_-]{1,100}$/.test(b[k])))
+        throw problem(k, 'must be 1-100 letters, digits, dashes or underscores');
+    return { id, type: hubspotEventType(b), body: b };
+  });
+}
+
+/** The vendor events in a connector's request body (Stripe and Zendesk send one event per request, HubSpot a batch). */
 function vendorEvents(connector: ConnectorName, body: unknown): VendorEvent[] {
+  if (connector === 'hubspot') return hubspotEvents(body);
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new ApiError('CONNECTORS.NOT_A_VENDOR_EVENT', 'The body must be a JSON object');
   const b = body as Record<string, unknown>;
@@ -85,6 +119,10 @@ function vendorEvents(connector: ConnectorName, body: unknown): VendorEvent[] {
       return [{ id: b.id, type: b.type, body: b }];
   }
 }
+
+/** HubSpot's events are applied oldest first (a batch may carry an object's account link and its change together). */
+const byVendorTime = (a: VendorEvent, b: VendorEvent): number =>
+  (a.body.occurredAt as number) - (b.body.occurredAt as number) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** The inbox event id of a vendor event's signal: `<connector>:<vendor id>[:<part>]`, hashed when longer than the inbox takes. */
 function inboxEventId(connector: string, vendorEventId: string, part: string): string {
@@ -135,7 +173,13 @@ export class ConnectorsService {
 
   async receive(
     connector: ConnectorName,
-    request: { rawBody: Buffer | undefined; headers: SignedRequest['headers']; body: unknown },
+    request: {
+      rawBody: Buffer | undefined;
+      headers: SignedRequest['headers'];
+      body: unknown;
+      method?: string;
+      uri?: string;
+    },
     now = new Date(),
   ): Promise<{ results: ConnectorEventResult[] }> {
     if (!request.rawBody) throw new ApiError('REQUEST.UNSUPPORTED_MEDIA_TYPE', 'The request body must be JSON');
@@ -149,7 +193,12 @@ export class ConnectorsService {
     let secret: ConnectorSecret;
     try {
       secret = CONNECTOR_VERIFIERS[connector](
-        { rawBody: request.rawBody, headers: request.headers },
+        {
+          rawBody: request.rawBody,
+          headers: request.headers,
+          ...(request.method ? { method: request.method } : {}),
+          ...(request.uri ? { uri: request.uri } : {}),
+        },
         secrets,
         now,
         mapping.signatureToleranceSeconds,
@@ -159,10 +208,31 @@ export class ConnectorsService {
       throw error;
     }
     const p = await this.principalOf(secret);
-    const results: ConnectorEventResult[] = [];
-    for (const event of vendorEvents(connector, request.body))
-      results.push(await this.receiveOne(connector, event, p, now));
-    return { results };
+    const events = vendorEvents(connector, request.body);
+    const order = connector === 'hubspot' ? [...events].sort(byVendorTime) : events;
+    const results = new Map<VendorEvent, ConnectorEventResult>();
+    for (const event of order) results.set(event, await this.receiveOne(connector, event, p, now));
+    return { results: events.map((e) => results.get(e)!) };
+  }
+
+  /**
+   * The event as its mapper reads it, and the vendor object it is about. A HubSpot event
+   * names one object and one changed property: the mapper reads it with what was received
+   * of that object before (docs/connectors/hubspot.md); the others carry their own context.
+   */
+  private async context(
+    connector: ConnectorName,
+    event: VendorEvent,
+  ): Promise<{ read: VendorEvent; objectKey: string | null }> {
+    if (connector !== 'hubspot') return { read: event, objectKey: null };
+    const ref = hubspotObjectOf(event.body);
+    if (!ref) return { read: event, objectKey: null };
+    const objectKey = hubspotObjectKey(ref);
+    const known = await readVendorObjectProperties(this.db, connector, objectKey, {
+      atMs: event.body.occurredAt as number,
+      vendorEventId: event.id,
+    });
+    return { read: { ...event, body: hubspotEventView(event.body, known) }, objectKey };
   }
 
   private async receiveOne(
@@ -179,7 +249,8 @@ export class ConnectorsService {
     const seen = await previously();
     if (seen) return seen;
 
-    let outcome: VendorEventOutcome = mapVendorEvent(connector, event, this.config.connectors[connector]);
+    const { read, objectKey } = await this.context(connector, event);
+    let outcome: VendorEventOutcome = mapVendorEvent(connector, read, this.config.connectors[connector]);
     const valid: ValidEvent[] = [];
     if (outcome.state === 'mapped') {
       const o = outcome;
@@ -212,6 +283,7 @@ export class ConnectorsService {
       rawPayload: event.body,
       accountId: outcome.accountId,
       occurredAt: outcome.occurredAt,
+      objectKey,
     };
     if (valid.length === 0) {
       const reason = outcome.state === 'mapped' ? 'no signal' : outcome.reason;

@@ -66,3 +66,13 @@ export const VENDOR_BODY_SCHEMA = {
   additionalProperties: true,
   description: "The vendor's event as it sends it (free-form JSON object); signed by the vendor",
 } as const;
+
+/** HubSpot's webhook body: a batch of its events, read by the connector's mapping. */
+export const HUBSPOT_BODY_SCHEMA = {
+  type: 'array',
+  minItems: 1,
+  maxItems: 1000,
+  items: { type: 'object', additionalProperties: true },
+  description:
+    "HubSpot's events as it sends them (eventId, subscriptionType, portalId, objectId, occurredAt, propertyName, propertyValue, ...); signed by HubSpot",
+} as const;

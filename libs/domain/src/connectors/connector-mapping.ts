@@ -10,12 +10,16 @@ import type { IntegrationEventPayloads, IntegrationEventType } from '../early-wa
  * connector's map function. Pure: no clock, no I/O.
  */
 
-export const CONNECTOR_NAMES = ['stripe', 'zendesk'] as const;
+export const CONNECTOR_NAMES = ['stripe', 'zendesk', 'hubspot'] as const;
 export type ConnectorName = (typeof CONNECTOR_NAMES)[number];
 
 export function isConnectorName(value: unknown): value is ConnectorName {
   return typeof value === 'string' && (CONNECTOR_NAMES as readonly string[]).includes(value);
 }
+
+/** How a vendor writes its event time: Unix seconds (Stripe), Unix milliseconds (HubSpot), or ISO 8601 (Zendesk). */
+export const OCCURRED_AT_FORMATS = ['unix_seconds', 'unix_ms', 'iso'] as const;
+export type OccurredAtFormat = (typeof OCCURRED_AT_FORMATS)[number];
 
 /** The handler that stores a vendor type as `ignored` on purpose. */
 export const IGNORE = 'ignore';
@@ -27,7 +31,7 @@ export interface ConnectorMapping {
   /** Paths into the vendor event tried in order; the first that holds an account id names the account. */
   accountId: string[];
   /** The path of the event's time, and how it is written. */
-  occurredAt: { path: string; format: 'unix_seconds' | 'iso' };
+  occurredAt: { path: string; format: OccurredAtFormat };
   /** The connector's named fields (amount, seats, ...) and their paths. */
   fields: Record<string, string>;
   /** Vendor event type → handler of the connector (or `ignore`); a type not named is stored `ignored`. */
@@ -105,6 +109,10 @@ export function mappedOccurredAt(event: unknown, mapping: ConnectorMapping): str
   if (mapping.occurredAt.format === 'unix_seconds') {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 1e11) return null;
     return new Date(v * 1000).toISOString();
+  }
+  if (mapping.occurredAt.format === 'unix_ms') {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 1e14) return null;
+    return new Date(v).toISOString();
   }
   if (typeof v !== 'string') return null;
   const ms = Date.parse(v);
@@ -199,11 +207,11 @@ export function resolveConnectorMapping(
       t === null ||
       typeof t.path !== 'string' ||
       !PATH.test(t.path) ||
-      !['unix_seconds', 'iso'].includes(t.format as string) ||
+      !(OCCURRED_AT_FORMATS as readonly unknown[]).includes(t.format) ||
       Object.keys(t).some((k) => k !== 'path' && k !== 'format')
     )
-      problems.push('occurredAt: { path: a dotted path, format: unix_seconds or iso }');
-    else mapping.occurredAt = { path: t.path, format: t.format as 'unix_seconds' | 'iso' };
+      problems.push(`occurredAt: { path: a dotted path, format: ${OCCURRED_AT_FORMATS.join(', ')} }`);
+    else mapping.occurredAt = { path: t.path, format: t.format as OccurredAtFormat };
   }
   if ('fields' in o) {
     const f = o.fields;

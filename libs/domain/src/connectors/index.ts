@@ -5,19 +5,26 @@ import type {
   VendorEvent,
   VendorEventOutcome,
 } from './connector-mapping';
+import { HUBSPOT, mapHubSpotEvent } from './hubspot.connector';
 import { STRIPE, mapStripeEvent } from './stripe.connector';
 import { ZENDESK, mapZendeskEvent } from './zendesk.connector';
 
 export * from './connector-mapping';
 export * from './stripe.connector';
 export * from './zendesk.connector';
+export * from './hubspot.connector';
 
 /** Every connector's spec (handlers, fields, default mapping), by name. */
-export const CONNECTOR_SPECS: Record<ConnectorName, ConnectorSpec> = { stripe: STRIPE, zendesk: ZENDESK };
+export const CONNECTOR_SPECS: Record<ConnectorName, ConnectorSpec> = {
+  stripe: STRIPE,
+  zendesk: ZENDESK,
+  hubspot: HUBSPOT,
+};
 
 const MAPPERS: Record<ConnectorName, (event: VendorEvent, mapping: ConnectorMapping) => VendorEventOutcome> = {
   stripe: mapStripeEvent,
   zendesk: mapZendeskEvent,
+  hubspot: mapHubSpotEvent,
 };
 
 /** What the vendor event `event` of `connector` becomes under `mapping`. */

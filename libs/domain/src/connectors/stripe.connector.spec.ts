@@ -146,7 +146,7 @@ describe('resolveConnectorMapping', () => {
       'connector: must be stripe',
       'signatureToleranceSeconds: a whole number of seconds, 1 to 3600',
       'accountId: a list of 1 to 10 dotted paths (data.object.metadata.retain_account_id)',
-      'occurredAt: { path: a dotted path, format: unix_seconds or iso }',
+      'occurredAt: { path: a dotted path, format: unix_seconds, unix_ms, iso }',
       expect.stringMatching(/^fields\.amount: unknown field; one of amountCents, attempt/),
       'fields.amountCents: a dotted path',
       'events.invoice.paid: one of payment_failure, subscription_change, cancellation, payment_recovery, ignore (or null)',

@@ -20,14 +20,16 @@ export interface ConnectorEventInsert {
   occurredAt: string | null;
   rawPayload: unknown;
   inboxEventIds: readonly string[];
+  /** The vendor object it is about (`<portal>/<type>/<id>`, HubSpot), or null. */
+  objectKey?: string | null;
 }
 
 /** Stores a received vendor event unless its (connector, vendor event id) is stored already; true when it stored it. */
 export async function insertConnectorEvent(db: Queryable, e: ConnectorEventInsert): Promise<boolean> {
   const rows: unknown[] = await db.query(
     `INSERT INTO connector_events (connector, vendor_event_id, principal_id, vendor_type, state, reason, account_id,
-                                   occurred_at, raw_payload, inbox_event_ids)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                                   occurred_at, raw_payload, inbox_event_ids, object_key)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
      ON CONFLICT (connector, vendor_event_id) DO NOTHING RETURNING 1`,
     [
       e.connector,
@@ -40,9 +42,35 @@ export async function insertConnectorEvent(db: Queryable, e: ConnectorEventInser
       e.occurredAt,
       JSON.stringify(e.rawPayload),
       e.inboxEventIds,
+      e.objectKey ?? null,
     ],
   );
   return rows.length > 0;
+}
+
+/**
+ * What a connector received of one vendor object before an event of it (HubSpot's: one
+ * changed property each): every property's last value, by the vendor's own event time
+ * (`raw_payload.occurredAt`, Unix ms, checked on receipt) and then the vendor event id,
+ * among the object's events before (`atMs`, `vendorEventId`). Whatever each became:
+ * a property is a fact of the object even when its event was no signal.
+ */
+export async function readVendorObjectProperties(
+  db: Queryable,
+  connector: string,
+  objectKey: string,
+  before: { atMs: number; vendorEventId: string },
+): Promise<Record<string, string | null>> {
+  const rows: Array<{ name: string; value: string | null }> = await db.query(
+    `SELECT DISTINCT ON (raw_payload->>'propertyName')
+            raw_payload->>'propertyName' AS name, raw_payload->>'propertyValue' AS value
+       FROM connector_events
+      WHERE connector = $1 AND object_key = $2 AND raw_payload ? 'propertyName'
+        AND ((raw_payload->>'occurredAt')::bigint, vendor_event_id) < ($3::bigint, $4)
+      ORDER BY raw_payload->>'propertyName', (raw_payload->>'occurredAt')::bigint DESC, vendor_event_id DESC`,
+    [connector, objectKey, before.atMs, before.vendorEventId],
+  );
+  return Object.fromEntries(rows.map((r) => [r.name, r.value]));
 }
 
 /** Serialises the handling of one vendor event id (a retry racing the first delivery) until the transaction ends. */

@@ -27,6 +27,7 @@ import { PolicyAdoptionIdempotency1797490800000 } from './202612170700-policy-ad
 import { AlertMetricsSegment1797552000000 } from './202612180000-alert-metrics-segment';
 import { PersonalNotificationChannels1797584400000 } from './202612180900-personal-notification-channels';
 import { Connectors1797638400000 } from './202612190000-connectors';
+import { ConnectorEventObjects1797724800000 } from './202612200000-connector-event-objects';
 
 /** Every migration, in order. New ones are appended here. */
 export const MIGRATIONS = [
@@ -59,4 +60,5 @@ export const MIGRATIONS = [
   AlertMetricsSegment1797552000000,
   PersonalNotificationChannels1797584400000,
   Connectors1797638400000,
+  ConnectorEventObjects1797724800000,
 ];
