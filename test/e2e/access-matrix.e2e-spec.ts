@@ -38,7 +38,7 @@ const STRIPE_SECRET = 'whsec_access_matrix_0123456789abcdef';
 const stripe = new Stripe('sk_test_access_matrix');
 /** Zendesk's, signed by its documented scheme (it ships no library). */
 const ZENDESK_SECRET = 'zendesk_access_matrix_0123456789';
-/** HubSpot's, signed by its documented v3 scheme (test/support/hubspot-signature.ts). */
+/** HubSpot's, signed by its own library's v3 Signature (test/support/hubspot-signature.ts). */
 const HUBSPOT_SECRET = 'hubspot_access_matrix_0123456789';
 
 interface World {

@@ -1,13 +1,11 @@
-import { createHmac } from 'node:crypto';
+import { Signature } from '@hubspot/api-client';
 
 /**
- * HubSpot's v3 request signature as HubSpot's validation guide states it, written here
- * apart from the api's verifier (apps/api/src/connectors/connector-signatures.ts) so the
- * tests sign as HubSpot does rather than as the code under test does: base64
- * HMAC-SHA256, keyed by the app's client secret, of `<method><URI><raw body><timestamp>`,
- * the URI with HubSpot's listed URL-encoded characters decoded, the timestamp in Unix
- * milliseconds. When `@hubspot/api-client` is a devDependency, its `Signature` helper
- * can take this module's place.
+ * HubSpot's v3 request signature, made by HubSpot's own Node library (`@hubspot/api-client`'s
+ * `Signature`), not by the code under test (apps/api/src/connectors/connector-signatures.ts):
+ * base64 HMAC-SHA256, keyed by the app's client secret, of `<method><URI><raw body><timestamp>`,
+ * the timestamp in Unix milliseconds. The URI is the one HubSpot's validation guide says to
+ * sign: with its listed URL-encoded characters decoded (the library takes the URI as given).
  */
 export function hubspotV3Signature(input: {
   method: string;
@@ -30,9 +28,13 @@ export function hubspotV3Signature(input: {
     '%2C': ',',
     '%3B': ';',
   }).reduce((uri, [encoded, char]) => uri.replace(new RegExp(encoded, 'gi'), char), input.uri);
-  return createHmac('sha256', input.clientSecret)
-    .update(`${input.method}${decoded}${input.body}${input.timestamp}`, 'utf8')
-    .digest('base64');
+  return Signature.getSignature(input.method, 'v3', {
+    signature: '',
+    clientSecret: input.clientSecret,
+    requestBody: input.body,
+    url: decoded,
+    timestamp: input.timestamp,
+  });
 }
 
 /** The headers of a HubSpot webhook delivery of `body` to `uri`, signed with `clientSecret` at `at`. */

@@ -96,7 +96,7 @@ describe('X-Zendesk-Webhook-Signature, by the scheme Zendesk documents (base64 H
 });
 
 describe('X-HubSpot-Signature-v3, by the scheme HubSpot documents (base64 HMAC-SHA256 of method + URI + body + timestamp)', () => {
-  // Signed by test/support/hubspot-signature.ts: HubSpot's documented formula, written apart from the verifier.
+  // Signed by test/support/hubspot-signature.ts: HubSpot's own library (@hubspot/api-client), apart from the verifier.
   const H_OLD = secret('8', 'hubspot-client-secret-old-0123');
   const H_NEW = secret('9', 'hubspot-client-secret-new-0123');
   const URI = 'https://retain.example.com/connectors/hubspot';
