@@ -1,7 +1,8 @@
 // Renewal launches two ways: the body of POST /renewals(/batch), and the identical
 // workflow start the api makes (apps/api/src/renewals/renewals.service.ts `launch`:
 // same type, id, task queue, input naming the deployment's policy (the defaults here) by
-// version and digest, id policies and memo), for the raw-client baselines.
+// version and digest as with LEAN_WORKFLOW_INPUTS=on (the bench stack's), id policies and
+// memo), for the raw-client baselines.
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';

@@ -43,9 +43,22 @@ describe('PolicyInForce', () => {
     expect(await p.state()).toEqual({ policy: FILE_POLICY, source: 'file', adoption: null });
   });
 
-  it('has workflows name the deployment policy by version and digest, and carry an adoption whole', async () => {
+  it('has workflows carry the policy whole unless lean inputs are on', async () => {
+    const p = new PolicyInForce(fakeDb(), { policy: FILE_POLICY, source: 'file' }, { refreshMs: 5000, now });
+    expect(await p.carried()).toEqual({ policy: FILE_POLICY, carried: { policy: FILE_POLICY } });
+    expect(await PolicyInForce.fixed(DEFAULT_POLICY).carried()).toEqual({
+      policy: DEFAULT_POLICY,
+      carried: { policy: DEFAULT_POLICY },
+    });
+  });
+
+  it('with lean inputs, has workflows name the deployment policy by version and digest, and carry an adoption whole', async () => {
     const db = fakeDb();
-    const p = new PolicyInForce(db, { policy: FILE_POLICY, source: 'file' }, { refreshMs: 5000, now });
+    const p = new PolicyInForce(
+      db,
+      { policy: FILE_POLICY, source: 'file' },
+      { refreshMs: 5000, now, leanInputs: true },
+    );
     expect(await p.carried()).toEqual({
       policy: FILE_POLICY,
       carried: { policyVersion: 'file.1', policyDigest: policyDigest(FILE_POLICY) },

@@ -36,6 +36,8 @@ export interface PolicyInForceOptions {
   now?: () => number;
   /** Told of a read that failed (the last state read is kept) or an adoption that no longer resolves. */
   onProblem?: (message: string, error?: unknown) => void;
+  /** Workflows started under the deployment's policy name it by version (LEAN_WORKFLOW_INPUTS=on); off, they carry it whole. */
+  leanInputs?: boolean;
 }
 
 /**
@@ -88,12 +90,13 @@ export class PolicyInForce {
   }
 
   /**
-   * How a workflow started now carries the policy in force: by version when it is the
-   * deployment's (registered with every worker), whole when it is an adoption.
+   * How a workflow started now carries the policy in force: by version when lean inputs
+   * are on and it is the deployment's (registered with every worker), whole otherwise.
    */
   async carried(): Promise<{ carried: CarriedPolicy; policy: RetainPolicy }> {
     const state = await this.state();
-    return { carried: carriedPolicyOf(state), policy: state.policy };
+    const carried = this.options.leanInputs ? carriedPolicyOf(state) : { policy: state.policy };
+    return { carried, policy: state.policy };
   }
 
   /** The policy in force with where it comes from. */
@@ -162,7 +165,7 @@ export class PolicyInForce {
   }
 }
 
-/** How a workflow started under `state` carries its policy (see PolicyInForce.carried). */
+/** How a lean-input workflow started under `state` carries its policy (see PolicyInForce.carried). */
 export function carriedPolicyOf(state: PolicyInForceState): CarriedPolicy {
   return state.source === 'adoption'
     ? { policy: state.policy }
