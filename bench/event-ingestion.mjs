@@ -35,7 +35,7 @@ import {
   sleep,
   verdict,
 } from './lib/measure.mjs';
-import { domain } from './lib/renewals.mjs';
+import { leanPolicy } from './lib/renewals.mjs';
 import { say } from './lib/stack.mjs';
 
 export const name = 'event-ingestion';
@@ -141,7 +141,7 @@ export async function run(stack) {
 
   /** @param {string} tag @param {number} n @param {number} [concurrency] */
   const viaClient = async (tag, n, concurrency = size.concurrency) => {
-    const input = (/** @type {string} */ accountId) => ({ accountId, policy: domain.DEFAULT_POLICY });
+    const input = (/** @type {string} */ accountId) => ({ accountId, ...leanPolicy });
     const events = Array.from({ length: n }, (_, i) => {
       const accountId = /** @type {string} */ (rawAccounts[i % rawAccounts.length]);
       return { accountId, signal: { ...event(`${tag}-${i}`, accountId), eventId: `${source}:${tag}-${i}` } };

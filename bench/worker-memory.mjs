@@ -11,6 +11,11 @@
 //      open workflows grow past the cache must stay flat.
 // The renewals are the ones bulk-launch started on queues no worker polled (each
 // worker here polls one of them); run alone, this benchmark starts its own.
+//   History bytes per renewal start: the history size Temporal reports (describe's
+//   historySize) of 20 renewals started like the api starts them, on a queue no worker
+//   polls (the start event and the first workflow task scheduled: what a start writes),
+//   against one started with the whole resolved policy in its input, as inputs were
+//   before lean inputs (docs/decisions/0010-lean-workflow-inputs.md); target <= 4 KB.
 import { waitUntil } from '../scripts/lib/readiness.mjs';
 import { SMOKE, fmt, isoDatePlus, performance, pool, rows, sleep, verdict } from './lib/measure.mjs';
 import { launchBody, rawStart } from './lib/renewals.mjs';
@@ -38,6 +43,39 @@ async function backlog(stack, tag, count) {
     await client.workflow.start(s.type, s.options);
   });
   return { queue, idPrefix: `renewal:mem${tag}-`, count };
+}
+
+/**
+ * History bytes per renewal start: the mean history size of 20 renewals started as the api
+ * starts them (lean), and of one started with the whole policy, on a queue no worker polls
+ * (so the history is what the start wrote); terminated once measured.
+ * @param {import('./lib/stack.mjs').BenchStack} stack
+ */
+async function historyBytesPerStart(stack) {
+  const client = await stack.temporal();
+  const keys = await stack.ensureKeys();
+  const queue = `bench-mem-bytes-${Date.now()}`;
+  const renewalDate = isoDatePlus(365);
+  /** @param {number} i @param {boolean} wholePolicy */
+  const start = (i, wholePolicy) => {
+    const s = rawStart(launchBody(`membytes-${wholePolicy ? 'w' : 'l'}${i}`, renewalDate, i), keys.opsId, queue, {
+      wholePolicy,
+    });
+    return client.workflow.start(s.type, s.options);
+  };
+  const lean = await Promise.all(Array.from({ length: 20 }, (_, i) => start(i, false)));
+  const whole = await start(0, true);
+  /** @param {Array<import('@temporalio/client').WorkflowHandle>} handles */
+  const meanBytes = async (handles) => {
+    const sizes = await Promise.all(handles.map(async (h) => (await h.describe()).historySize ?? 0));
+    if (sizes.some((x) => x <= 0)) throw new Error(`Temporal reported no history size for a renewal on ${queue}`);
+    return sizes.reduce((a, b) => a + b, 0) / sizes.length;
+  };
+  try {
+    return { lean: await meanBytes(lean), whole: await meanBytes([whole]) };
+  } finally {
+    await Promise.all([...lean, whole].map((h) => h.terminate('benchmark start, measured')));
+  }
 }
 
 /**
@@ -163,6 +201,7 @@ export async function run(stack) {
   const workA = await backlog(stack, 'a', size.open);
   const openA = workA.count;
   const stepsA = [0.25, 0.5, 0.75, 1].map((f) => Math.round(f * openA));
+  const bytes = await historyBytesPerStart(stack);
   const before = await idleRss(stack, openA + 100);
   const a = await runWorker(stack, workA, { label: 'A', cache: openA + 100, stopAt: openA, checkpoints: stepsA });
   const perWorkflow = (a.after - before) / openA;
@@ -179,8 +218,9 @@ export async function run(stack) {
   const flat = growthB <= 0.1 * firstB.rss;
   const peakB = Math.max(...b.samples.map((s) => s.rss));
   return (
-    `worker-memory: ${fmt(openA)} open sleeping renewals, all cached: RSS ${before.toFixed(0)} MB before -> ${a.after.toFixed(0)} MB after = ${perWorkflow.toFixed(3)} MB per cached workflow ` +
-    `(${marginal.toFixed(3)} MB marginal over the last ${fmt(openA - first.open)}; target <= 0.5: ${verdict(perWorkflow <= 0.5)}; opened at ${fmt(openA / a.seconds)}/s); ` +
+    `worker-memory: history bytes per renewal start ${fmt(bytes.lean)} (target <= 4096: ${verdict(bytes.lean <= 4096)}; ${fmt(bytes.whole)} with the whole policy in the input); ` +
+    `${fmt(openA)} open sleeping renewals, all cached: RSS ${before.toFixed(0)} MB before -> ${a.after.toFixed(0)} MB after = ${perWorkflow.toFixed(3)} MB per cached workflow ` +
+    `(${marginal.toFixed(3)} MB marginal over the last ${fmt(openA - first.open)}; target <= 0.25 (issue 20): ${verdict(perWorkflow <= 0.25)}; opened at ${fmt(openA / a.seconds)}/s); ` +
     `cache ${fmt(size.cacheB)}: RSS ${b.samples.map((s) => `${s.rss.toFixed(0)}`).join(' / ')} MB at ${size.stepsB.map((x) => fmt(x)).join(' / ')} open, ` +
     `${growthB >= 0 ? '+' : ''}${growthB.toFixed(0)} MB (${((100 * growthB) / firstB.rss).toFixed(1)}%) from the first to the last sample after the cache filled, peak ${peakB.toFixed(0)} MB (target flat, last <= first + 10%: ${verdict(flat)})`
   );

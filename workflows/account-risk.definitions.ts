@@ -5,6 +5,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { REFUSALS } from './refusals';
+import type { CarriesPolicy } from './policy-registry';
 import type {
   AccountSignalState,
   NotificationTiming,
@@ -18,7 +19,6 @@ import type {
   PlaybookTask,
   PreviousAlert,
   RenewalForward,
-  RetainPolicy,
   SeverityAdjustment,
 } from './domain';
 
@@ -57,9 +57,8 @@ export interface IntegrationEventBatch {
 }
 export const integrationEventsSignal = defineSignal<[IntegrationEventBatch]>('integrationEvents');
 
-export interface AccountRiskInput {
+export interface AccountRiskInput extends CarriesPolicy {
   accountId: string;
-  policy: RetainPolicy;
   /** Events per run before continuing as new (default 1,000; Temporal may suggest it sooner). */
   eventsPerRun?: number;
   carried?: AccountRiskState;

@@ -24,6 +24,7 @@ import {
   type IntegrationEventSignal,
 } from './definitions';
 import { refuse } from './refusals';
+import type { WithPolicy } from './policy-registry';
 import {
   alertRecipientPerson,
   applyEvent,
@@ -93,7 +94,7 @@ export class AccountRisk {
   private thisRun = 0;
 
   constructor(
-    private readonly input: AccountRiskInput,
+    private readonly input: WithPolicy<AccountRiskInput>,
     private readonly activities: AccountRiskActivities,
     /** Runs apply at most eventsPerRun events and carry the rest (the account-risk-bounded-runs patch). */
     private readonly boundedRuns: boolean,

@@ -21,6 +21,7 @@ import {
   type AccountRiskActivities,
   type AccountRiskInput,
 } from './definitions';
+import { withPolicy } from './policy-registry';
 import { AccountRisk } from './account-risk.state';
 import { handleUpdate } from './workflow-loop';
 
@@ -51,7 +52,7 @@ export async function accountRiskWorkflow(input: AccountRiskInput): Promise<void
   // steady traffic cannot keep it from continuing as new (before this patch it waited
   // for an empty inbox). Histories recorded before it replay the old way.
   const boundedRuns = patched(BOUNDED_RUNS_PATCH);
-  const risk = new AccountRisk(input, activities, boundedRuns);
+  const risk = new AccountRisk(withPolicy(input), activities, boundedRuns);
   const s = risk.state;
 
   setHandler(integrationEventSignal, (e) => risk.receive(e));

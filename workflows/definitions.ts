@@ -6,6 +6,7 @@
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { REFUSALS } from './refusals';
+import type { CarriesPolicy } from './policy-registry';
 import type {
   RenewalHealthInputs,
   RenewalSignalReport,
@@ -13,7 +14,6 @@ import type {
   RenewalPhase,
   RenewalTask,
   RenewalTimeBand,
-  RetainPolicy,
   RiskCategory,
   RiskReason,
   Segment,
@@ -42,12 +42,10 @@ export interface AccountSnapshot {
   salesRepId: string | null;
 }
 
-export interface RenewalWorkflowInput {
+export interface RenewalWorkflowInput extends CarriesPolicy {
   account: AccountSnapshot;
   /** ISO date, in the account's time zone. */
   renewalDate: string;
-  /** Resolved policy; the workflow keeps it for its whole life. */
-  policy: RetainPolicy;
   /** Who launched it (principal id, or `workflow:<id>` for an automatic launch). */
   launchedBy?: string;
   /** Health known at launch, used by the assessment. */
@@ -281,3 +279,4 @@ export * from './account-risk.definitions';
 export * from './renewal-initial-state';
 export * from './save-effort-plan-items';
 export * from './policy-backtest.definitions';
+export * from './policy-registry';

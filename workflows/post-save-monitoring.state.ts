@@ -15,6 +15,7 @@ import {
   type SaveRequestedSignal,
 } from './definitions';
 import { refuse } from './refusals';
+import type { WithPolicy } from './policy-registry';
 import {
   executiveCheckInAt,
   judgeWeek,
@@ -53,7 +54,7 @@ export class PostSaveMonitoring {
   readonly state: PostSaveMonitoringState;
 
   constructor(
-    private readonly input: PostSaveMonitoringInput,
+    private readonly input: WithPolicy<PostSaveMonitoringInput>,
     private readonly progress: WorkflowProgress<RenewalNotification>,
   ) {
     this.state = input.carried ?? this.fresh(new Date());

@@ -17,6 +17,7 @@ import {
   type PostSaveMonitoringInput,
   type PostSaveMonitoringResult,
 } from './definitions';
+import { withPolicy } from './policy-registry';
 import { PostSaveMonitoring } from './post-save-monitoring.state';
 import type { RenewalNotification } from './renewal.activities';
 import { WorkflowProgress, handleUpdate, sleepFor } from './workflow-loop';
@@ -38,7 +39,7 @@ const activities = proxyActivities<MonitoringActivities & { notify(n: RenewalNot
  */
 export async function postSaveMonitoringWorkflow(input: PostSaveMonitoringInput): Promise<PostSaveMonitoringResult> {
   const progress = new WorkflowProgress<RenewalNotification>();
-  const monitoring = new PostSaveMonitoring(input, progress);
+  const monitoring = new PostSaveMonitoring(withPolicy(input), progress);
   const s = monitoring.state;
 
   setHandler(promiseStatusSignal, (x) => monitoring.promiseStatus(x));

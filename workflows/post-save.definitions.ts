@@ -5,7 +5,8 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { REFUSALS } from './refusals';
-import type { HealthReading, RetainPolicy, WeeklyCheck, WinBackTouchpoint } from './domain';
+import type { CarriesPolicy } from './policy-registry';
+import type { HealthReading, WeeklyCheck, WinBackTouchpoint } from './domain';
 import type { AccountSnapshot } from './definitions';
 
 export const POST_SAVE_MONITORING_WORKFLOW_TYPE = 'postSaveMonitoringWorkflow';
@@ -63,14 +64,13 @@ export interface SavedContext {
   savedAt: string;
 }
 
-export interface PostSaveMonitoringInput {
+export interface PostSaveMonitoringInput extends CarriesPolicy {
   account: AccountSnapshot;
   /** The renewal that was saved (its date keys the monitoring). */
   renewalId: string | null;
   renewalDate: string;
   saved: SavedContext;
   promises: PromiseInput[];
-  policy: RetainPolicy;
   startedBy: string;
   /** State carried over a continue-as-new; absent on a fresh start. */
   carried?: PostSaveMonitoringState;
@@ -166,7 +166,7 @@ export const getMonitoringStateQuery = defineQuery<PostSaveMonitoringState>('get
 
 // ---- win-back ----
 
-export interface WinBackInput {
+export interface WinBackInput extends CarriesPolicy {
   account: AccountSnapshot;
   renewalId: string;
   renewalDate: string;
@@ -174,7 +174,6 @@ export interface WinBackInput {
   churnedAt: string;
   reason: string | null;
   competitor: string | null;
-  policy: RetainPolicy;
   startedBy: string;
 }
 

@@ -1,12 +1,17 @@
 import { daysUntilRenewal, renewalOwnership, renewalTimeBand } from './domain';
 import type { RenewalState, RenewalWorkflowInput } from './definitions';
+import type { WithPolicy } from './policy-registry';
 
 /**
  * A renewal's state when its workflow starts (before the first milestone): scheduled, its
  * time band from the days left, its owners, one audit entry for the launch. Pure, so the
  * demo book (apps/api/src/cli/demo) builds the renewals it writes exactly as the workflow does.
  */
-export function initialRenewalState(input: RenewalWorkflowInput, renewalId: string, now: Date): RenewalState {
+export function initialRenewalState(
+  input: WithPolicy<RenewalWorkflowInput>,
+  renewalId: string,
+  now: Date,
+): RenewalState {
   const { account, renewalDate, policy } = input;
   return {
     renewalId,

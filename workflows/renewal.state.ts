@@ -29,6 +29,7 @@ import {
   type WinBackInput,
 } from './definitions';
 import { refuse } from './refusals';
+import { carriedPolicy, type WithPolicy } from './policy-registry';
 import {
   cadenceTouchToCancel,
   classifyRenewalRisk,
@@ -76,7 +77,7 @@ export class Renewal {
   private persistedAudit: number;
 
   constructor(
-    private readonly input: RenewalWorkflowInput,
+    private readonly input: WithPolicy<RenewalWorkflowInput>,
     private readonly progress: WorkflowProgress<RenewalNotification>,
   ) {
     this.state = input.carried ?? initialRenewalState(input, workflowInfo().workflowId, new Date());
@@ -586,7 +587,7 @@ export class Renewal {
         rootCause: derived.rootCause,
         budgetRelated: derived.budgetRelated,
         strategicFlags: {},
-        policy: this.policy,
+        ...carriedPolicy(this.input),
         startedBy: `workflow:${s.renewalId}`,
       },
     };
@@ -639,7 +640,7 @@ export class Renewal {
         churnedAt: s.decision.decidedAt,
         reason: s.decision.reason,
         competitor: null,
-        policy: this.policy,
+        ...carriedPolicy(this.input),
         startedBy: `workflow:${s.renewalId}`,
       },
     };
@@ -661,7 +662,7 @@ export class Renewal {
       input: {
         account: { ...s.account, arrCents: s.decision.newArrCents },
         renewalDate: nextDate,
-        policy: this.policy,
+        ...carriedPolicy(this.input),
         launchedBy: `workflow:${s.renewalId}`,
       },
     };

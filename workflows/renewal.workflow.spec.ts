@@ -20,7 +20,15 @@ import {
   type RenewalWorkflowInput,
   type SaveState,
 } from './definitions';
-import { DEFAULT_POLICY, addDays, addMonths, localDateAt, resolvePolicy, type RenewalHealthInputs } from './domain';
+import {
+  DEFAULT_POLICY,
+  addDays,
+  addMonths,
+  localDateAt,
+  resolvePolicy,
+  type RenewalHealthInputs,
+  type RetainPolicy,
+} from './domain';
 import type { RenewalActivities } from './renewal.activities';
 import type { renewalWorkflow } from './renewal.workflow';
 import type { SaveEffortActivities } from './save-effort.activities';
@@ -248,9 +256,7 @@ describe('renewal workflow (time-skipping)', () => {
     'a renewal whose policy has no signal lifetimes (started before them) still hears a churn signal and lays out stakeholder tasks',
     async () => {
       // The policy of a renewal started before signal lifetimes: renewal.signals absent.
-      const policy = structuredClone<RenewalWorkflowInput['policy']>(
-        resolvePolicy({ renewal: { autoStartSave: false } }),
-      );
+      const policy = structuredClone<RetainPolicy>(resolvePolicy({ renewal: { autoStartSave: false } }));
       delete (policy.renewal as { signals?: unknown }).signals;
       const { worker, input, renewalDate, taskQueue } = await launch('acc-oldsig', 150, { policy });
       await worker.runUntil(async () => {

@@ -29,6 +29,7 @@ import {
   type RenewalWorkflowInput,
   type RenewalWorkflowResult,
 } from './definitions';
+import { withPolicy } from './policy-registry';
 import { renewalMilestones } from './domain';
 import type { RenewalActivities, RenewalNotification } from './renewal.activities';
 import { Renewal } from './renewal.state';
@@ -53,7 +54,8 @@ export const RENEWAL_ANNOUNCED_PATCH = 'renewal-announced-to-account';
  */
 export async function renewalWorkflow(input: RenewalWorkflowInput): Promise<RenewalWorkflowResult> {
   const progress = new WorkflowProgress<RenewalNotification>();
-  const renewal = new Renewal(input, progress);
+  const resolved = withPolicy(input);
+  const renewal = new Renewal(resolved, progress);
   const s = renewal.state;
 
   setHandler(healthInputSignal, (x) => renewal.healthInput(x));
@@ -94,7 +96,7 @@ export async function renewalWorkflow(input: RenewalWorkflowInput): Promise<Rene
   let announced = Boolean(input.carried);
 
   for (;;) {
-    const milestones = renewalMilestones(s.renewalDate, s.account.timeZone, input.policy);
+    const milestones = renewalMilestones(s.renewalDate, s.account.timeZone, resolved.policy);
     renewal.advance(new Date(), milestones);
     // A red renewal starts its save: a save that exists, running or ended, is linked rather than started again.
     const save = renewal.saveToStart();

@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { REFUSALS } from './refusals';
+import type { CarriesPolicy } from './policy-registry';
 import type {
   ApproverRole,
   ConcessionGuidance,
@@ -16,7 +17,6 @@ import type {
   PlanCompletion,
   PlanItemState,
   PlanTemplateKey,
-  RetainPolicy,
   RootCause,
   SaveHandOff,
   SaveIssue,
@@ -35,7 +35,7 @@ export function saveEffortWorkflowId(accountId: string, renewalDate: string): st
   return `save:${accountId}:${renewalDate}`;
 }
 
-export interface SaveEffortInput {
+export interface SaveEffortInput extends CarriesPolicy {
   account: AccountSnapshot;
   renewalDate: string;
   /** The renewal workflow this save belongs to. */
@@ -46,7 +46,6 @@ export interface SaveEffortInput {
   /** Budget is the circumstance behind a circumstantial root cause (price flexibility may help). */
   budgetRelated?: boolean;
   strategicFlags: StrategicFlags;
-  policy: RetainPolicy;
   startedBy: string;
   /** State carried over a continue-as-new; absent on a fresh start. */
   carried?: SaveState;

@@ -34,6 +34,7 @@ import {
   type WinBackInput,
 } from './definitions';
 import { refuse } from './refusals';
+import { carriedPolicy, type CarriesPolicy, type WithPolicy } from './policy-registry';
 import { newPlanItem } from './save-effort-plan-items';
 import {
   approvalSlaDueAt,
@@ -83,6 +84,7 @@ import {
   type Tier,
 } from './domain';
 import type { SaveEffortActivities } from './save-effort.activities';
+import type { RetainPolicy } from './domain';
 import { applyOnce, rememberApplied, wasApplied, type WorkflowProgress } from './workflow-loop';
 import type { RenewalNotification } from './renewal.activities';
 
@@ -109,7 +111,7 @@ export class SaveEffort {
   readonly state: SaveState;
 
   constructor(
-    private readonly input: SaveEffortInput,
+    private readonly input: WithPolicy<SaveEffortInput>,
     private readonly progress: WorkflowProgress<RenewalNotification>,
     saveId: string,
   ) {
@@ -761,7 +763,7 @@ export class SaveEffort {
   pendingHandOff(): FollowUpLaunch | null {
     const s = this.state;
     if (!s.handOff || s.handOff.workflowId || !s.outcome || (s.status !== 'saved' && s.status !== 'lost')) return null;
-    return handOffLaunch(s, this.policy);
+    return handOffLaunch(s, this.policy, carriedPolicy(this.input));
   }
 
   handedOff(workflowId: string): void {
@@ -803,7 +805,7 @@ export class SaveEffort {
 }
 
 /** The workflow a closed save hands its account to, keyed like the save by the renewal's date. */
-function handOffLaunch(s: SaveState, policy: SaveEffortInput['policy']): FollowUpLaunch {
+function handOffLaunch(s: SaveState, policy: RetainPolicy, carried: CarriesPolicy): FollowUpLaunch {
   const keyDate = s.saveId.split(':').at(-1)!;
   const outcome = s.outcome!;
   if (s.status === 'lost') {
@@ -815,7 +817,7 @@ function handOffLaunch(s: SaveState, policy: SaveEffortInput['policy']): FollowU
       churnedAt: outcome.decidedAt,
       reason: outcome.reason,
       competitor: outcome.competitor,
-      policy,
+      ...carried,
       startedBy: `workflow:${s.saveId}`,
     };
     return { workflowType: 'winBackWorkflow', workflowId: winBackWorkflowId(s.account.id, keyDate), input };
@@ -836,7 +838,7 @@ function handOffLaunch(s: SaveState, policy: SaveEffortInput['policy']): FollowU
       outcome.decidedAt,
       policy,
     ),
-    policy,
+    ...carried,
     startedBy: `workflow:${s.saveId}`,
     saved: {
       saveId: s.saveId,

@@ -32,6 +32,7 @@ import {
   type SaveEffortInput,
   type SaveEffortResult,
 } from './definitions';
+import { withPolicy } from './policy-registry';
 import type { SaveEffortActivities } from './save-effort.activities';
 import { SaveEffort } from './save-effort.state';
 import type { RenewalNotification } from './renewal.activities';
@@ -57,7 +58,7 @@ const GRACEFUL_EXIT_OPEN_PATCH = 'save-graceful-exit-open';
  */
 export async function saveEffortWorkflow(input: SaveEffortInput): Promise<SaveEffortResult> {
   const progress = new WorkflowProgress<RenewalNotification>();
-  const save = new SaveEffort(input, progress, workflowInfo().workflowId);
+  const save = new SaveEffort(withPolicy(input), progress, workflowInfo().workflowId);
 
   setHandler(retriageSignal, (x) => save.retriage(x));
   handleUpdate(

@@ -14,6 +14,7 @@ import {
   type WinBackTouchpointState,
 } from './definitions';
 import { refuse } from './refusals';
+import { carriedPolicy, type WithPolicy } from './policy-registry';
 import {
   localDateAt,
   touchpointOpens,
@@ -51,7 +52,7 @@ export class WinBack {
   private launchPending = false;
 
   constructor(
-    private readonly input: WinBackInput,
+    private readonly input: WithPolicy<WinBackInput>,
     private readonly progress: WorkflowProgress<RenewalNotification>,
   ) {
     const schedule = winBackSchedule(new Date(input.churnedAt), input.account.timeZone, input.policy);
@@ -224,7 +225,7 @@ export class WinBack {
       input: {
         account: { ...this.state.account, arrCents: o.newArrCents },
         renewalDate: o.newRenewalDate,
-        policy: this.policy,
+        ...carriedPolicy(this.input),
         launchedBy: `workflow:${this.state.winBackId}`,
       },
     };

@@ -8,6 +8,7 @@ import {
   type WinBackInput,
   type WinBackResult,
 } from './definitions';
+import { withPolicy } from './policy-registry';
 import type { RenewalNotification } from './renewal.activities';
 import { WinBack } from './win-back.state';
 import { WorkflowProgress, handleUpdate, sleepFor } from './workflow-loop';
@@ -27,7 +28,7 @@ const activities = proxyActivities<WinBackActivities & { notify(n: RenewalNotifi
  */
 export async function winBackWorkflow(input: WinBackInput): Promise<WinBackResult> {
   const progress = new WorkflowProgress<RenewalNotification>();
-  const winBack = new WinBack(input, progress);
+  const winBack = new WinBack(withPolicy(input), progress);
   const s = winBack.state;
 
   handleUpdate(

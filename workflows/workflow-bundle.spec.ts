@@ -1,5 +1,12 @@
 import { join } from 'node:path';
-import { ForbiddenWorkflowImportError, bundleWorkflows } from '../apps/worker/src/workflow-bundle';
+import {
+  ForbiddenWorkflowImportError,
+  PolicyRegistrationError,
+  bundleWorkflows,
+  registerPolicies,
+} from '../apps/worker/src/workflow-bundle';
+import { policyDigest } from '../libs/persistence/src/policy/policy-in-force';
+import { DEFAULT_POLICY, resolvePolicy } from './domain';
 
 describe('workflow bundle', () => {
   it('bundles the workflows with nothing but workflow code, the domain and the SDK', async () => {
@@ -12,5 +19,21 @@ describe('workflow bundle', () => {
     const attempt = bundleWorkflows(bad);
     await expect(attempt).rejects.toBeInstanceOf(ForbiddenWorkflowImportError);
     await expect(attempt).rejects.toThrow('libs/persistence/src/entities/transformers.ts');
+  }, 60_000);
+
+  it("registers the worker's policies in the placeholder, once, and refuses two policies of one version", async () => {
+    const bundle = await bundleWorkflows();
+    const other = resolvePolicy({ version: 'other-1', renewal: { autoStartSave: false } });
+    const registered = registerPolicies(bundle, [DEFAULT_POLICY, other]);
+    expect(registered.code).not.toContain("'RETAIN_REGISTERED_POLICIES:[]'");
+    expect(registered.code).toContain(policyDigest(other));
+    expect(registered.code).toContain(policyDigest(DEFAULT_POLICY));
+    // A bundle registered already has no placeholder left: it is not registered twice.
+    expect(() => registerPolicies(registered, [DEFAULT_POLICY])).toThrow(PolicyRegistrationError);
+    expect(() => registerPolicies({ code: 'not the bundle' }, [DEFAULT_POLICY])).toThrow(/0 times, not once/);
+    const sameVersion = resolvePolicy({ version: DEFAULT_POLICY.version, renewal: { autoStartSave: false } });
+    expect(() => registerPolicies(bundle, [DEFAULT_POLICY, sameVersion])).toThrow(
+      `two different policies are both version ${DEFAULT_POLICY.version}`,
+    );
   }, 60_000);
 });

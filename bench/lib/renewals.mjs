@@ -1,7 +1,8 @@
 // Renewal launches two ways: the body of POST /renewals(/batch), and the identical
 // workflow start the api makes (apps/api/src/renewals/renewals.service.ts `launch`:
-// same type, id, task queue, input with the resolved policy, id policies and memo),
-// for the raw-client baselines.
+// same type, id, task queue, input naming the deployment's policy (the defaults here) by
+// version and digest as with LEAN_WORKFLOW_INPUTS=on (the bench stack's), id policies and
+// memo), for the raw-client baselines.
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -20,6 +21,15 @@ export const domain = /** @type {{ resolvePolicy: (overrides?: unknown) => unkno
 const { canonicalJson } = /** @type {{ canonicalJson: (value: unknown) => string }} */ (
   load(join(repoRoot, 'dist/libs/domain/src/canonical-json.js'))
 );
+
+/**
+ * How the api's input names the defaults (docs/decisions/0010-lean-workflow-inputs.md):
+ * `policyDigest` of libs/persistence/src/policy/policy-in-force.ts.
+ */
+export const leanPolicy = {
+  policyVersion: /** @type {{ version: string }} */ (domain.DEFAULT_POLICY).version,
+  policyDigest: createHash('sha256').update(canonicalJson(domain.DEFAULT_POLICY)).digest('hex').slice(0, 16),
+};
 
 /**
  * The body of one launch.
@@ -43,10 +53,12 @@ export function launchBody(accountId, renewalDate, i) {
 }
 
 /**
- * What the api hands to `client.workflow.start` for `body`, computed beforehand.
+ * What the api hands to `client.workflow.start` for `body`, computed beforehand; with
+ * `wholePolicy`, the input as it was before lean inputs (the resolved policy in it).
  * @param {ReturnType<typeof launchBody>} body @param {string} launchedBy @param {string} taskQueue
+ * @param {{ wholePolicy?: boolean }} [opts]
  */
-export function rawStart(body, launchedBy, taskQueue) {
+export function rawStart(body, launchedBy, taskQueue, opts = {}) {
   const a = body.account;
   const account = {
     id: a.id,
@@ -58,7 +70,8 @@ export function rawStart(body, launchedBy, taskQueue) {
     csmManagerId: a.csmManagerId ?? null,
     salesRepId: null,
   };
-  const input = { account, renewalDate: body.renewalDate, policy: domain.resolvePolicy(undefined), launchedBy };
+  const policy = opts.wholePolicy ? { policy: domain.resolvePolicy(undefined) } : leanPolicy;
+  const input = { account, renewalDate: body.renewalDate, ...policy, launchedBy };
   const fingerprint = createHash('sha256')
     .update(canonicalJson({ account, renewalDate: body.renewalDate, policy: null }))
     .digest('hex');

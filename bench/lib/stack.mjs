@@ -101,7 +101,13 @@ export class BenchStack {
       removeDataDirOnStop: true,
       temporalCli: ensureTemporalCli,
       logs: 'files',
-      env: { ...process.env, WORKER_SHUTDOWN_GRACE_SECONDS: '1', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' },
+      env: {
+        ...process.env,
+        WORKER_SHUTDOWN_GRACE_SECONDS: '1',
+        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+        // Lean workflow inputs, as lib/renewals.mjs's raw starts (docs/decisions/0010-lean-workflow-inputs.md).
+        LEAN_WORKFLOW_INPUTS: process.env.LEAN_WORKFLOW_INPUTS ?? 'on',
+      },
       api: appOptions(dataDir, 'api'),
       worker: appOptions(dataDir, 'worker'),
       startApps: false,

@@ -2,7 +2,8 @@ import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleWorkflows } from '../../apps/worker/src/workflow-bundle';
+import { bundleWorkflows, registerPolicies } from '../../apps/worker/src/workflow-bundle';
+import { DEFAULT_POLICY } from '../../libs/domain/src';
 import { HISTORY_FIXTURES_DIR, historyFromJson } from '../support/workflow-histories';
 
 /**
@@ -23,7 +24,9 @@ describe('replay of recorded workflow histories', () => {
       .workflowType.name;
 
   beforeAll(async () => {
-    bundle = await bundleWorkflows();
+    // Registered like the workers of the specs that record the fixtures (test/support/workflow-testing.ts):
+    // a history whose input names DEFAULT_POLICY by version replays with it.
+    bundle = registerPolicies(await bundleWorkflows(), [DEFAULT_POLICY]);
   }, 120_000);
 
   it('has fixtures of every workflow type', () => {

@@ -3,7 +3,8 @@ import type { QueryDefinition } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { queryLiveState } from '../../apps/api/src/temporal/workflow-queries';
-import { bundleWorkflows } from '../../apps/worker/src/workflow-bundle';
+import { bundleWorkflows, registerPolicies } from '../../apps/worker/src/workflow-bundle';
+import { DEFAULT_POLICY } from '../../libs/domain/src';
 import type { FollowUpLaunch } from '../../workflows/definitions';
 import type { RenewalNotification } from '../../workflows/renewal.activities';
 import { createTimeSkippingEnv, registerSearchAttributes, uniqueTaskQueue } from './temporal';
@@ -56,7 +57,10 @@ export function timeSkippingSuite(spec: string): TimeSkippingSuite {
     return { env, bundle };
   };
   beforeAll(async () => {
-    [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
+    let raw: WorkflowBundleWithSourceMap;
+    [env, raw] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
+    // Registered like a worker of the defaults' deployment: lean inputs name DEFAULT_POLICY.
+    bundle = registerPolicies(raw, [DEFAULT_POLICY]);
     await registerSearchAttributes(env);
     trackStarts(env.client.workflow, startedIds);
   }, timeout(120_000));

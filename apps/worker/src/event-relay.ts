@@ -170,7 +170,7 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
   private async send(accountId: string, events: IntegrationEventSignal[]): Promise<void> {
     if (this.sender) return this.sender.signalWithStart(accountId, events);
     // The policy a workflow this starts begins with; one running keeps its own.
-    const input: AccountRiskInput = { accountId, policy: await this.policies.policy() };
+    const input: AccountRiskInput = { accountId, ...(await this.policies.carried()).carried };
     const batch: IntegrationEventBatch = { events };
     return this.temporal.client.workflow
       .signalWithStart(ACCOUNT_RISK_WORKFLOW_TYPE, {

@@ -28,7 +28,8 @@ export interface WorkflowStarter {
  * outlive their starter, so they are not its children. Idempotent by workflow id: an
  * id that exists, running or ended, is never started again. Like any workflow started
  * now, a follow-up begins with the policy in force (an adopted one, docs/rulebook.md "The
- * policy as a deployment setting"), not its starter's.
+ * policy as a deployment setting"), not its starter's: by version when it is the
+ * deployment's, whole when it is an adoption (docs/decisions/0010-lean-workflow-inputs.md).
  */
 @Injectable()
 export class FollowUpLauncher {
@@ -51,8 +52,15 @@ export class FollowUpLauncher {
   }
 
   private async withPolicyInForce(input: unknown): Promise<unknown> {
-    if (typeof input !== 'object' || input === null || !('policy' in input)) return input;
-    return { ...input, policy: await this.policies.policy() };
+    if (typeof input !== 'object' || input === null) return input;
+    if (!('policy' in input) && !('policyVersion' in input)) return input;
+    const {
+      policy: _policy,
+      policyVersion: _version,
+      policyDigest: _digest,
+      ...rest
+    } = input as Record<string, unknown>;
+    return { ...rest, ...(await this.policies.carried()).carried };
   }
 
   readonly launchFollowUp = async (launch: FollowUpLaunch): Promise<{ started: boolean }> => {

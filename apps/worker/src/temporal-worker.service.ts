@@ -1,6 +1,9 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { readFile } from 'node:fs/promises';
 import { AppConfig } from '@retain/config';
+import { DEFAULT_POLICY } from '@retain/domain';
+import { registeredPolicies } from '@retain/persistence';
 import { RenewalReadModelActivities } from './activities/renewal-read-model.activities';
 import { AccountRiskReadModelActivities } from './activities/account-risk.activities';
 import { AccountPeopleActivities } from './activities/account-people.activities';
@@ -9,7 +12,7 @@ import { FollowUpReadModelActivities } from './activities/follow-up.activities';
 import { SaveEffortReadModelActivities } from './activities/save-effort.activities';
 import { FollowUpLauncher } from './follow-up-launcher';
 import type { WorkerActivities } from '../../../workflows/worker-activities';
-import { WORKFLOWS_ENTRY, bundleWorkflows } from './workflow-bundle';
+import { WORKFLOWS_ENTRY, bundleWorkflows, registerPolicies } from './workflow-bundle';
 
 /**
  * Hosts the Temporal Worker inside the Nest application context: creates it on
@@ -37,9 +40,12 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
   async onApplicationBootstrap(): Promise<void> {
     const c = this.config;
     this.connection = await NativeConnection.connect({ address: c.TEMPORAL_ADDRESS });
-    const workflowSource = c.WORKFLOW_BUNDLE_PATH
-      ? { workflowBundle: { codePath: c.WORKFLOW_BUNDLE_PATH } }
-      : { workflowBundle: await bundleWorkflows(WORKFLOWS_ENTRY) };
+    const bundle = c.WORKFLOW_BUNDLE_PATH
+      ? { code: await readFile(c.WORKFLOW_BUNDLE_PATH, 'utf8') }
+      : await bundleWorkflows(WORKFLOWS_ENTRY);
+    // The policies lean workflow inputs name by version (docs/decisions/0010-lean-workflow-inputs.md).
+    const policies = registeredPolicies(c.policy, DEFAULT_POLICY);
+    const workflowSource = { workflowBundle: registerPolicies(bundle, policies) };
     this.worker = await Worker.create({
       connection: this.connection,
       namespace: c.TEMPORAL_NAMESPACE,
@@ -78,6 +84,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
         taskQueue: c.TEMPORAL_TASK_QUEUE,
         namespace: c.TEMPORAL_NAMESPACE,
         bundle: c.WORKFLOW_BUNDLE_PATH ?? 'built at start',
+        registeredPolicies: policies.map((p) => p.version),
       },
       'Temporal worker running',
     );

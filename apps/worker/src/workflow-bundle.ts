@@ -1,5 +1,7 @@
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { realpathSync } from 'node:fs';
+import type { RetainPolicy } from '@retain/domain';
+import { policyDigest } from '@retain/persistence';
 import { dirname, join, relative, sep } from 'node:path';
 
 /** Repository root, found from this file both in the sources and in dist/. */
@@ -83,4 +85,40 @@ export async function bundleWorkflows(workflowsPath: string = WORKFLOWS_ENTRY): 
   const forbidden = [...seen].filter((p) => !p.startsWith(`${entryDir}/`) && !ALLOWED.some((re) => re.test(p))).sort();
   if (forbidden.length > 0) throw new ForbiddenWorkflowImportError(forbidden);
   return bundle;
+}
+
+/** The placeholder workflows/policy-registry.ts holds until the worker registers its policies. */
+const REGISTRY_PLACEHOLDER = 'RETAIN_REGISTERED_POLICIES:[]';
+
+export class PolicyRegistrationError extends Error {}
+
+/**
+ * The bundle with `policies` registered (docs/decisions/0010-lean-workflow-inputs.md):
+ * the placeholder string in workflows/policy-registry.ts, quotes included, becomes the
+ * policies with their digests, so workflow code finds a lean input's policy by version
+ * without I/O. Fails when the bundle does not hold the placeholder exactly once (already
+ * registered, or not a bundle of these workflows) or two policies share a version.
+ */
+export function registerPolicies<B extends { code: string }>(bundle: B, policies: readonly RetainPolicy[]): B {
+  const versions = new Map<string, RetainPolicy>();
+  for (const p of policies) {
+    const other = versions.get(p.version);
+    if (other && policyDigest(other) !== policyDigest(p))
+      throw new PolicyRegistrationError(`two different policies are both version ${p.version}`);
+    versions.set(p.version, p);
+  }
+  const registered = [...versions.values()].map((policy) => ({
+    version: policy.version,
+    digest: policyDigest(policy),
+    policy,
+  }));
+  const literal = JSON.stringify(`RETAIN_REGISTERED_POLICIES:${JSON.stringify(registered)}`);
+  const quoted = [`'${REGISTRY_PLACEHOLDER}'`, `"${REGISTRY_PLACEHOLDER}"`];
+  const count = quoted.reduce((n, q) => n + bundle.code.split(q).length - 1, 0);
+  if (count !== 1)
+    throw new PolicyRegistrationError(
+      `the workflow bundle holds the policy registry's placeholder ${count} times, not once`,
+    );
+  const placeholder = quoted.find((q) => bundle.code.includes(q))!;
+  return { ...bundle, code: bundle.code.replace(placeholder, () => literal) };
 }

@@ -81,7 +81,7 @@ export class AccountsService {
     const now = new Date();
     const account = (await this.facts.read(accountId))!;
     const errors = validateManualSuppression(body);
-    const policy = await this.policies.policy();
+    const { policy, carried } = await this.policies.carried();
     if (!errors.length) errors.push(...manualSuppressionBoundsErrors(body, now, account.timeZone, policy));
     if (errors.length) throw new ApiError('VALIDATION.FAILED', 'The suppression window is not valid', errors);
     const suppression = {
@@ -90,7 +90,7 @@ export class AccountsService {
       by: p.id,
       at: now.toISOString(),
     };
-    const input: AccountRiskInput = { accountId, policy };
+    const input: AccountRiskInput = { accountId, ...carried };
     try {
       await this.temporal.client.workflow.signalWithStart(ACCOUNT_RISK_WORKFLOW_TYPE, {
         taskQueue: this.config.TEMPORAL_TASK_QUEUE,

@@ -105,7 +105,7 @@ export class FollowUpsService {
         ownerId: p.ownerId,
         dueAt: new Date(p.dueAt).toISOString(),
       })),
-      policy: await this.policies.policy(),
+      ...(await this.policies.carried()).carried,
       startedBy: by.id,
     };
     // A monitoring continued as new still runs: describe() reports the latest run.

@@ -16,7 +16,11 @@ export function policyInForceProvider(config: AppConfig): Provider {
       new PolicyInForce(
         db,
         { policy: config.policy, source: config.RETAIN_POLICY_FILE ? 'file' : 'defaults' },
-        { refreshMs: POLICY_IN_FORCE_REFRESH_MS, onProblem: (message, error) => logger.warn({ err: error }, message) },
+        {
+          refreshMs: POLICY_IN_FORCE_REFRESH_MS,
+          onProblem: (message, error) => logger.warn({ err: error }, message),
+          leanInputs: config.LEAN_WORKFLOW_INPUTS === 'on',
+        },
       ),
     inject: [getDataSourceToken()],
   };

@@ -21,6 +21,7 @@ import {
   listRenewalsInRange,
   listTasksOfRenewals,
   readRenewal,
+  type CarriedPolicy,
   type RenewalRecord,
 } from '@retain/persistence';
 import { RENEWAL_WORKFLOW_TYPE, renewalWorkflowId, type RenewalWorkflowInput } from '@retain/workflows';
@@ -90,9 +91,14 @@ export class RenewalsService {
    * account and date is a conflict, and so is relaunching a renewal that has ended.
    */
   async launch(dto: CreateRenewalDto, by: Principal, now: Date): Promise<RenewalLaunchView> {
+    // The policy in force goes by version (registered with every worker, when it is the
+    // deployment's); a launch's own overrides are an ad-hoc policy and go whole.
     let policy;
+    let carried: CarriedPolicy;
     try {
-      policy = resolvePolicy(dto.policy, await this.policies.policy());
+      const inForce = await this.policies.carried();
+      policy = dto.policy === undefined ? inForce.policy : resolvePolicy(dto.policy, inForce.policy);
+      carried = dto.policy === undefined ? inForce.carried : { policy };
     } catch (error) {
       if (error instanceof InvalidPolicyError) {
         throw new ApiError(
@@ -124,7 +130,7 @@ export class RenewalsService {
         salesRepId: a.salesRepId ?? null,
       },
       renewalDate: dto.renewalDate,
-      policy,
+      ...carried,
       launchedBy: by.id,
     };
     // The profile is the account's, not the renewal's (the workflow does not carry it), so

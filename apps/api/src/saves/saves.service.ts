@@ -159,7 +159,7 @@ export class SavesService {
       rootCause: dto.rootCause,
       budgetRelated: dto.budgetRelated ?? false,
       strategicFlags: { ...(dto.strategicFlags ?? {}) },
-      policy: await this.policies.policy(),
+      ...(await this.policies.carried()).carried,
       startedBy: by.id,
     };
     const ended = (status: string) =>

@@ -1,6 +1,6 @@
 import { DEFAULT_POLICY, resolvePolicy, type RetainPolicy } from '@retain/domain';
 import type { Queryable } from '../sql';
-import { PolicyInForce } from './policy-in-force';
+import { PolicyInForce, policyDigest, registeredPolicies } from './policy-in-force';
 
 /** A database that answers the newest-adoption read with what `latest` holds, and counts the reads. */
 function fakeDb() {
@@ -41,6 +41,43 @@ describe('PolicyInForce', () => {
     const db = fakeDb();
     const p = new PolicyInForce(db, { policy: FILE_POLICY, source: 'file' }, { refreshMs: 5000, now });
     expect(await p.state()).toEqual({ policy: FILE_POLICY, source: 'file', adoption: null });
+  });
+
+  it('has workflows carry the policy whole unless lean inputs are on', async () => {
+    const p = new PolicyInForce(fakeDb(), { policy: FILE_POLICY, source: 'file' }, { refreshMs: 5000, now });
+    expect(await p.carried()).toEqual({ policy: FILE_POLICY, carried: { policy: FILE_POLICY } });
+    expect(await PolicyInForce.fixed(DEFAULT_POLICY).carried()).toEqual({
+      policy: DEFAULT_POLICY,
+      carried: { policy: DEFAULT_POLICY },
+    });
+  });
+
+  it('with lean inputs, has workflows name the deployment policy by version and digest, and carry an adoption whole', async () => {
+    const db = fakeDb();
+    const p = new PolicyInForce(
+      db,
+      { policy: FILE_POLICY, source: 'file' },
+      { refreshMs: 5000, now, leanInputs: true },
+    );
+    expect(await p.carried()).toEqual({
+      policy: FILE_POLICY,
+      carried: { policyVersion: 'file.1', policyDigest: policyDigest(FILE_POLICY) },
+    });
+    const adopted = resolvePolicy({ version: 'adopted.1', metrics: { alertLeadDays: 21 } });
+    db.latest = adoptionRow(3, 'adopted.1', adopted);
+    clock += 5000;
+    expect(await p.carried()).toEqual({ policy: adopted, carried: { policy: adopted } });
+  });
+
+  it('digests a policy by its content, not its key order, and registers the deployment policy and the defaults', () => {
+    const reordered = Object.fromEntries(Object.entries(FILE_POLICY).reverse()) as unknown as RetainPolicy;
+    expect(policyDigest(FILE_POLICY)).toMatch(/^[0-9a-f]{16}$/);
+    expect(Object.keys(reordered)).not.toEqual(Object.keys(FILE_POLICY));
+    expect(policyDigest(reordered)).toBe(policyDigest(FILE_POLICY));
+    expect(policyDigest(FILE_POLICY)).not.toBe(policyDigest({ ...FILE_POLICY, version: DEFAULT_POLICY.version }));
+    expect(policyDigest(FILE_POLICY)).not.toBe(policyDigest(DEFAULT_POLICY));
+    expect(registeredPolicies(FILE_POLICY, DEFAULT_POLICY)).toEqual([FILE_POLICY, DEFAULT_POLICY]);
+    expect(registeredPolicies(DEFAULT_POLICY, DEFAULT_POLICY)).toEqual([DEFAULT_POLICY]);
   });
 
   it('is the newest adoption once there is one, with who adopted it, when, and the back-test', async () => {

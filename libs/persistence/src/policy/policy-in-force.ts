@@ -7,7 +7,8 @@
  * PostgreSQL at most once per `refreshMs` (an adoption made by another process is in force
  * here within that time; one made by this process at once, through `adopted`).
  */
-import { InvalidPolicyError, resolvePolicy, type RetainPolicy } from '@retain/domain';
+import { createHash } from 'node:crypto';
+import { InvalidPolicyError, canonicalJson, resolvePolicy, type RetainPolicy } from '@retain/domain';
 import type { Queryable } from '../sql';
 import { latestPolicyAdoption, type PolicyAdoptionRecord } from './policy-adoptions.sql';
 
@@ -35,6 +36,31 @@ export interface PolicyInForceOptions {
   now?: () => number;
   /** Told of a read that failed (the last state read is kept) or an adoption that no longer resolves. */
   onProblem?: (message: string, error?: unknown) => void;
+  /** Workflows started under the deployment's policy name it by version (LEAN_WORKFLOW_INPUTS=on); off, they carry it whole. */
+  leanInputs?: boolean;
+}
+
+/**
+ * A short digest of a resolved policy's content (sha-256 of its canonical JSON): a lean
+ * workflow input names its policy by version and this digest, and a worker runs it only
+ * with the registered policy of that version and digest (docs/decisions/0010-lean-workflow-inputs.md).
+ */
+export function policyDigest(policy: RetainPolicy): string {
+  return createHash('sha256').update(canonicalJson(policy)).digest('hex').slice(0, 16);
+}
+
+/** How a workflow started now carries its policy: by registered version and digest, or whole. */
+export type CarriedPolicy = { policy: RetainPolicy } | { policyVersion: string; policyDigest: string };
+
+/**
+ * The policies every worker of this deployment registers in its workflow bundle: the
+ * deployment's own (RETAIN_POLICY_FILE over the defaults) and the code's defaults. An
+ * adoption (PUT /policy) is not among them: it can be made while workers run, and a
+ * worker's bundle is fixed when it starts, so a workflow started under an adoption keeps
+ * carrying it whole (docs/decisions/0010-lean-workflow-inputs.md).
+ */
+export function registeredPolicies(deployment: RetainPolicy, defaults: RetainPolicy): RetainPolicy[] {
+  return deployment.version === defaults.version ? [deployment] : [deployment, defaults];
 }
 
 /** How long the api and the worker trust their last read of the policy in force. */
@@ -61,6 +87,16 @@ export class PolicyInForce {
   /** The policy in force. */
   async policy(): Promise<RetainPolicy> {
     return (await this.state()).policy;
+  }
+
+  /**
+   * How a workflow started now carries the policy in force: by version when lean inputs
+   * are on and it is the deployment's (registered with every worker), whole otherwise.
+   */
+  async carried(): Promise<{ carried: CarriedPolicy; policy: RetainPolicy }> {
+    const state = await this.state();
+    const carried = this.options.leanInputs ? carriedPolicyOf(state) : { policy: state.policy };
+    return { carried, policy: state.policy };
   }
 
   /** The policy in force with where it comes from. */
@@ -127,4 +163,11 @@ export class PolicyInForce {
       return { ...this.deploymentState(), problem };
     }
   }
+}
+
+/** How a lean-input workflow started under `state` carries its policy (see PolicyInForce.carried). */
+export function carriedPolicyOf(state: PolicyInForceState): CarriedPolicy {
+  return state.source === 'adoption'
+    ? { policy: state.policy }
+    : { policyVersion: state.policy.version, policyDigest: policyDigest(state.policy) };
 }
