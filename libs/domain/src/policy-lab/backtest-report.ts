@@ -194,12 +194,14 @@ function recommend(sweep: ThresholdSweep, rows: BacktestSweepRow[], target: { fr
     };
   }
   const f = best.figures;
+  // Precision above the range's top is said as such: an honest "above", not "meets" (the range is a target, not a floor).
+  const standing = (f.precision.value ?? 0) > target.to ? 'is above the target' : 'meets the target';
   return {
     value: best.value,
     label: best.label,
     figures: f,
     text:
-      `${sweep.path} = ${best.value}: precision ${said(f.precision)} meets the target (${range}) with the highest ` +
+      `${sweep.path} = ${best.value}: precision ${said(f.precision)} ${standing} (${range}) with the highest ` +
       `true-positive rate, ${said(f.truePositiveRate)} of churns warned in time; false-positive rate ` +
       `${said(f.falsePositiveRate)}, ${f.alertsRaised.numerator} alerts, median lead ${f.medianLeadDays.value ?? 'n/a'} days, ` +
       `${f.alertLoad.value === null ? 'n/a' : f.alertLoad.value.toFixed(2)} alerts per CSM per week.`,

@@ -488,10 +488,26 @@ describe('a threshold sweep over the hand-made book and its recommendation', () 
     expect(report.sweep!.key).toBe('*|*|mid_market');
     expect([r.value, r.label]).toEqual([40, `${sweep.path}=40`]);
     expect(r.text).toBe(
-      `${sweep.path} = 40: precision 87.5% (14/16) meets the target (70–80%) with the highest true-positive rate, ` +
+      `${sweep.path} = 40: precision 87.5% (14/16) is above the target (70–80%) with the highest true-positive rate, ` +
         '66.7% (2/3) of churns warned in time; false-positive rate 0.0% (0/3), 16 alerts, median lead 46 days, ' +
         `${(16 / ((1 * 122) / 7)).toFixed(2)} alerts per CSM per week.`,
     );
+  });
+
+  it('says "meets the target" only for a precision within the range, "above" it for one past its top', () => {
+    // The same book under a policy in force whose target reaches 90%: 87.5% is within it.
+    const wide = resolvePolicy(
+      { metrics: { alertPrecisionTarget: { from: 0.7, to: 0.9 } } },
+      resolvePolicy({ earlyWarning: { rules: { usage_dip: { enabled: false } } } }),
+    );
+    const widePolicies: BacktestPolicies = { current: wide, candidates: sweepCandidates(wide, sweep) };
+    const within = backtestReport(tallyOf(book, widePolicies), widePolicies, PERIOD, sweep).sweep!.recommendation;
+    expect(within.value).toBe(40);
+    expect(within.text).toContain('precision 87.5% (14/16) meets the target (70–90%) with the highest');
+    // Under the default range (70–80%) the same figure is above it, and is said to be.
+    const above = report.sweep!.recommendation.text;
+    expect(above).toContain('is above the target (70–80%)');
+    expect(above).not.toContain('meets the target');
   });
 
   it('says so when no value meets the target', () => {
