@@ -12,6 +12,7 @@
 // each quarter of the book takes the same), peak RSS and the RSS at those points (flat:
 // one page of histories in memory at a time; sampled after a full GC). Target: at most
 // 60 s; the heap at the end at most 10% above the heap at 2,500 accounts.
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import process from 'node:process';
@@ -52,6 +53,29 @@ const domain = /** @type {Engine} */ (
 function fullGc() {
   v8.setFlagsFromString('--expose-gc');
   /** @type {() => void} */ (evaluate('gc'))();
+}
+
+/**
+ * The digest of a tally: sha256 of its JSON with every object's keys sorted, so that it
+ * names the counts, not the order their groups came in (a speed change must not change it).
+ * @param {unknown} tally
+ */
+export function tallyDigest(tally) {
+  /** @param {unknown} v @returns {unknown} */
+  const sorted = (v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, sorted(/** @type {Record<string, unknown>} */ (v)[k])]),
+        )
+      : Array.isArray(v)
+        ? v.map(sorted)
+        : v;
+  return createHash('sha256')
+    .update(JSON.stringify(sorted(tally)))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** A deterministic number in [0, 1) from the SQL expression `expr` and a salt (md5 of both). */
@@ -323,6 +347,7 @@ export async function run(stack) {
     `(per quarter of the book ${quarters.map((q) => q.toFixed(1)).join(' / ')} s; target linear, within 30%: ${notJudged ?? verdict(linear)}); ` +
     `after a full GC at those points heap ${q1.heapMb.toFixed(0)} / ${q2.heapMb.toFixed(0)} / ${q4.heapMb.toFixed(0)} MB, ` +
     `RSS ${q1.rssMb.toFixed(0)} / ${q2.rssMb.toFixed(0)} / ${q4.rssMb.toFixed(0)} MB; peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB ` +
-    `(target flat, heap at the end <= at the first mark + 10%: ${notJudged ?? verdict(flat)})`
+    `(target flat, heap at the end <= at the first mark + 10%: ${notJudged ?? verdict(flat)}); ` +
+    `tally digest ${tallyDigest(tally)}`
   );
 }
