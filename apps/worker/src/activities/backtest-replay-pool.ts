@@ -56,25 +56,18 @@ interface Thread {
 /**
  * The bootstrap of a thread when this module runs from its TypeScript source (the
  * tests, under ts-jest, which transpiles without type checking): the thread transpiles
- * the sources the same way (with swc when it is installed, it starts a thread in a
- * fraction of the time; else TypeScript's transpileModule) and resolves the @retain/*
- * aliases from tsconfig.json. Compiled (dist/: the worker, the bench) a thread loads
- * backtest-replay.thread.js itself.
+ * the sources the same way (TypeScript's transpileModule: plain JavaScript, no native
+ * addon in the thread, whose termination could take the process down) and resolves the
+ * @retain/* aliases from tsconfig.json. Compiled (dist/: the worker, the bench) a thread
+ * loads backtest-replay.thread.js itself.
  */
 function sourceBootstrap(entry: string, root: string): string {
   return `
     const fs = require('node:fs');
     const ts = require('typescript');
-    let compile;
-    try {
-      const swc = require('@swc/core');
-      compile = (src, file) => swc.transformSync(src, { filename: file, sourceMaps: false,
-        module: { type: 'commonjs' }, jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }).code;
-    } catch {
-      compile = (src, file) => ts.transpileModule(src, { fileName: file,
-        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText;
-    }
-    require.extensions['.ts'] = (m, file) => m._compile(compile(fs.readFileSync(file, 'utf8'), file), file);
+    const options = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true };
+    require.extensions['.ts'] = (m, file) =>
+      m._compile(ts.transpileModule(fs.readFileSync(file, 'utf8'), { fileName: file, compilerOptions: options }).outputText, file);
     const { compilerOptions } = ts.readConfigFile(${JSON.stringify(join(root, 'tsconfig.json'))}, ts.sys.readFile).config;
     require('tsconfig-paths').register({ baseUrl: ${JSON.stringify(root)}, paths: compilerOptions.paths });
     require(${JSON.stringify(entry)});

@@ -107,7 +107,7 @@ export class PolicyBacktestActivities implements Activities {
   /**
    * The threads the pages are replayed on (BACKTEST_THREADS, by default the machine's
    * available parallelism), shared by the pages in hand. Idle threads do not keep the
-   * process alive; a busy one finishes its chunk.
+   * process alive; the Temporal worker's shutdown ends them once it has drained.
    */
   readonly pool: BacktestReplayPool;
 
@@ -118,7 +118,7 @@ export class PolicyBacktestActivities implements Activities {
     this.pool = new BacktestReplayPool(replayThreadCount(config.BACKTEST_THREADS));
   }
 
-  /** Ends the replay threads (tests and scripts; the worker's process leaves them idle). */
+  /** Ends the replay threads (the Temporal worker's shutdown, after its drain; tests). */
   close(): Promise<void> {
     return this.pool.close();
   }
