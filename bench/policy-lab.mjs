@@ -5,13 +5,18 @@
 // truth, every value a deterministic function of the row number (md5 of it). The pass
 // streams the book account by account, as the back-test's pages read it (a page of
 // accounts in id order, its renewals and saves, then each account's events in occurredAt
-// order), and folds each account into one tally under the policy in force and a
-// candidate (usage-drop threshold 30% in every segment) through the engine the account
-// workflow shares (libs/domain/src/policy-lab: addAccountToTally, then backtestReport).
-// Printed: events per second, total time, the time at 2,500 and 5,000 accounts (linear:
-// each quarter of the book takes the same), peak RSS and the RSS at those points (flat:
-// one page of histories in memory at a time; sampled after a full GC). Target: at most
-// 60 s; the heap at the end at most 10% above the heap at 2,500 accounts.
+// order), and replays each page under the policy in force and a candidate (usage-drop
+// threshold 30% in every segment) as the worker's page activity does: on the activity's
+// own replay pool (apps/worker/src/activities/backtest-replay-pool.ts, compiled: one
+// thread per core unless BACKTEST_THREADS says otherwise, each running the engine the
+// account workflow shares, libs/domain/src/policy-lab addAccountToTally), the page's
+// tally merged into the running one as the workflow merges them (mergeTallies), then
+// backtestReport. Printed: events per second, total time, the time at 2,500 and 5,000
+// accounts (linear: each quarter of the book takes the same), peak RSS and the heap and
+// RSS at those points (flat: one page of histories in memory at a time; the heap is this
+// thread's and the replay threads', each after a full GC), and the tally's digest (the
+// same whatever the thread count). Target: at most 60 s; the heap at the end at most 10%
+// above the heap at 2,500 accounts.
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -34,6 +39,7 @@ const evaluate = (code) => vm.runInNewContext(code);
  *   DEFAULT_POLICY: { version: string },
  *   resolvePolicy: (overrides: unknown, base?: unknown) => { version: string },
  *   emptyTally: () => { accountsRead: number, eventsRead: number },
+ *   mergeTallies: <T>(a: T, b: T) => T,
  *   addAccountToTally: (tally: unknown, history: unknown, policies: unknown, period: unknown, now: Date) => void,
  *   backtestReport: (tally: unknown, policies: unknown, period: unknown) => unknown,
  * }} Engine
@@ -45,6 +51,23 @@ const evaluate = (code) => vm.runInNewContext(code);
 const domain = /** @type {Engine} */ (
   load(join(process.env.DOMAIN_DIST ?? join(repoRoot, 'dist/libs/domain/src'), 'index.js'))
 );
+
+/**
+ * @typedef {{
+ *   tallyOf: (histories: Iterable<unknown>, job: { policies: unknown, period: unknown, now: Date }) => Promise<{ accountsRead: number, eventsRead: number }>,
+ *   threadHeaps: () => Promise<number[]>,
+ *   close: () => Promise<void>,
+ *   size: number,
+ * }} ReplayPool
+ */
+/**
+ * The worker's replay pool, compiled (dist/apps/worker): the very code the page activity
+ * runs a page on.
+ */
+const { BacktestReplayPool, replayThreadCount } =
+  /** @type {{ BacktestReplayPool: new (threads: number) => ReplayPool, replayThreadCount: (configured: number | undefined) => number }} */ (
+    load(join(repoRoot, 'dist/apps/worker/src/activities/backtest-replay-pool.js'))
+  );
 
 /**
  * A full garbage collection (V8's gc, exposed for this process when the pass runs), so a
@@ -78,6 +101,9 @@ export function tallyDigest(tally) {
     .slice(0, 16);
 }
 
+/** The book's "now" unless BENCH_LAB_NOW says otherwise: the events are the year before it. */
+export const BOOK_NOW = '2026-12-01T12:00:00.000Z';
+
 /** A deterministic number in [0, 1) from the SQL expression `expr` and a salt (md5 of both). */
 const h = (/** @type {string} */ expr, /** @type {string} */ salt) =>
   `((('x' || substr(md5((${expr})::text || '${salt}'), 1, 8))::bit(32)::bigint) / 4294967296.0)`;
@@ -101,16 +127,20 @@ const OTHER_PAYLOAD = `CASE t
  * seven; 52 weekly usage snapshots, a churner's active users falling 8 weeks before its
  * decision (by 45% for 60% of churners, 35% for another 25%, 10% for the rest); and
  * `otherPerAccount` other signals spread over the year.
- * @param {import('pg').PoolClient} c @param {{ accounts: number, otherPerAccount: number }} size
+ * @param {import('pg').PoolClient} c @param {{ accounts: number, otherPerAccount: number, now: string }} size
  */
 export async function generate(c, size) {
   const n = size.accounts;
+  // The book's "now" (BENCH_LAB_NOW), fixed, so every run generates the same events and the tally's digest can be compared.
+  if (Number.isNaN(Date.parse(size.now))) throw new Error(`not an instant: ${size.now}`);
+  const at = `'${new Date(size.now).toISOString()}'::timestamptz`;
+  const today = `(${at} AT TIME ZONE 'UTC')::date`;
   // Without the accounts' row trigger (held events): one row at a time it would take most of the generation.
   await c.query(`SET session_replication_role = replica`);
   await c.query(
     `INSERT INTO accounts (id, name, arr_cents, segment, time_zone, owner_csm_id, csm_manager_id, customer_since)
      SELECT 'pl-' || g, 'Lab Account ' || g, (1000000 + floor(${h('g', 'arr')} * 49000000))::bigint,
-            ${SEGMENTS}[1 + g % 3], 'UTC', 'csm-' || (g % 100), 'mgr-' || (g % 10), current_date - (400 + g % 2000)
+            ${SEGMENTS}[1 + g % 3], 'UTC', 'csm-' || (g % 100), 'mgr-' || (g % 10), ${today} - (400 + g % 2000)
        FROM generate_series(1, $1::int) g`,
     [n],
   );
@@ -122,7 +152,7 @@ export async function generate(c, size) {
             jsonb_build_array(jsonb_build_object('at', started + interval '1 day', 'category', 'yellow')),
             jsonb_build_object('outcome', outcome, 'decidedAt', d - (g % 20) * interval '1 day' + interval '10 hours',
               'newArrCents', CASE outcome WHEN 'downsized' THEN arr * 3 / 4 WHEN 'churned' THEN 0 ELSE arr END)
-       FROM (SELECT g, current_date - (10 + g % 330) AS d, (current_date - (10 + g % 330) - 120)::timestamp AT TIME ZONE 'UTC' AS started,
+       FROM (SELECT g, ${today} - (10 + g % 330) AS d, (${today} - (10 + g % 330) - 120)::timestamp AT TIME ZONE 'UTC' AS started,
                     (1000000 + floor(${h('g', 'arr')} * 49000000))::bigint AS arr,
                     CASE WHEN ${h('g', 'out')} < 0.12 THEN 'churned' WHEN ${h('g', 'out')} < 0.22 THEN 'downsized' ELSE 'renewed' END AS outcome
                FROM generate_series(1, $1::int) g) x`,
@@ -149,19 +179,19 @@ export async function generate(c, size) {
               jsonb_build_object('activeUsers', round(level * (CASE WHEN churned AND at >= decided - interval '56 days' THEN 1 - drop ELSE 1 END)
                                                     * (0.985 + ${h('g * 100 + w', 'noise')} * 0.03))::int),
               'bench', at, at
-         FROM (SELECT g, w, now() - interval '365 days' + (w * 7 + g % 7) * interval '1 day' + interval '9 hours' AS at,
+         FROM (SELECT g, w, ${at} - interval '365 days' + (w * 7 + g % 7) * interval '1 day' + interval '9 hours' AS at,
                       500 + floor(${h('g', 'level')} * 5000) AS level, ${h('g', 'out')} < 0.12 AS churned,
-                      (current_date - (10 + g % 330) - (g % 20))::timestamp AT TIME ZONE 'UTC' AS decided,
+                      (${today} - (10 + g % 330) - (g % 20))::timestamp AT TIME ZONE 'UTC' AS decided,
                       CASE WHEN ${h('g', 'drop')} < 0.6 THEN 0.45 WHEN ${h('g', 'drop')} < 0.85 THEN 0.35 ELSE 0.1 END AS drop
                  FROM generate_series($1::int, $2::int) g, generate_series(0, 51) w) x
-        WHERE at < now() AND NOT (churned AND at > decided)`,
+        WHERE at < ${at} AND NOT (churned AND at > decided)`,
       [first, last],
     );
     await c.query(
       `INSERT INTO inbound_events (source, event_id, principal_id, account_id, type, occurred_at, payload, webhook_id, received_at, delivered_at)
        SELECT 'bench-lab', 'o-' || g || '-' || k, 'bench-lab', 'pl-' || g, t, at, ${OTHER_PAYLOAD}, 'bench', at, at
          FROM (SELECT g, k, ${OTHER_EVENTS}[1 + floor(${h('g * 1000 + k', 'type')} * 8)::int] AS t,
-                      date_trunc('second', now() - interval '365 days' + ${h('g * 1000 + k', 'at')} * interval '364 days') AS at
+                      date_trunc('second', ${at} - interval '365 days' + ${h('g * 1000 + k', 'at')} * interval '364 days') AS at
                  FROM generate_series($1::int, $2::int) g, generate_series(1, $3::int) k) x`,
       [first, last, size.otherPerAccount],
     );
@@ -263,7 +293,11 @@ export async function run(stack) {
   const accounts = Number(process.env.BENCH_LAB_ACCOUNTS ?? 10_000);
   if (!SMOKE && !(Number.isInteger(accounts) && accounts >= 4 && accounts % 4 === 0))
     throw new Error(`BENCH_LAB_ACCOUNTS must be a multiple of 4 (got ${process.env.BENCH_LAB_ACCOUNTS})`);
-  const size = SMOKE ? { accounts: 200, otherPerAccount: 98, page: 50 } : { accounts, otherPerAccount: 98, page: 100 };
+  // BENCH_LAB_NOW: the instant the book is generated up to and the back-test runs at (by default a fixed one).
+  const now = process.env.BENCH_LAB_NOW ?? BOOK_NOW;
+  const size = SMOKE
+    ? { accounts: 200, otherPerAccount: 98, page: 50, now }
+    : { accounts, otherPerAccount: 98, page: 100, now };
   const db = stack.db();
   say(`${name}: generating ${fmt(size.accounts)} accounts × 12 months of events`);
   const g0 = performance.now();
@@ -287,7 +321,7 @@ export async function run(stack) {
     earlyWarning: { usage: { activeUsers: { dropPctBySegment: { enterprise: 30, mid_market: 30, smb: 30 } } } },
   });
   const policies = { current, candidates: [{ label: 'usage-30', policy: candidate }] };
-  const today = new Date();
+  const today = new Date(now);
   const period = {
     from: new Date(today.getTime() - 365 * 86_400_000).toISOString().slice(0, 10),
     to: today.toISOString().slice(0, 10),
@@ -296,30 +330,37 @@ export async function run(stack) {
   /** @type {Array<{ accounts: number, s: number, rssMb: number, heapMb: number }>} */
   const at = [];
   let peakRss = 0;
-  const tally = domain.emptyTally();
+  // BACKTEST_THREADS as the worker reads it (by default the available parallelism).
+  const configured = process.env.BACKTEST_THREADS;
+  const pool = new BacktestReplayPool(replayThreadCount(configured === undefined ? undefined : Number(configured)));
+  const job = { policies, period, now: today };
+  let tally = domain.emptyTally();
   let t0 = performance.now();
-  // The pass's CPU time too: on a shared machine the wall time follows the others' load.
+  // The pass's CPU time too (the replay threads' included: one process): on a shared machine the wall time follows the others' load.
   const cpu0 = process.cpuUsage();
   let after = /** @type {string | null} */ (null);
   let read = 0;
-  for (;;) {
-    const page = await readPage(db, after, size.page);
-    if (page.length === 0) break;
-    for (const history of page) {
-      domain.addAccountToTally(tally, history, policies, period, today);
-      read += 1;
-      if (read === marks[at.length]) {
+  try {
+    for (;;) {
+      const page = await readPage(db, after, size.page);
+      if (page.length === 0) break;
+      tally = domain.mergeTallies(tally, await pool.tallyOf(page, job));
+      read += page.length;
+      if (read >= (marks[at.length] ?? Infinity)) {
         const s = (performance.now() - t0) / 1000;
         const g = performance.now();
         fullGc();
+        const threadHeap = (await pool.threadHeaps()).reduce((a, b) => a + b, 0);
         const m = process.memoryUsage();
-        at.push({ accounts: read, s, rssMb: m.rss / 2 ** 20, heapMb: m.heapUsed / 2 ** 20 });
+        at.push({ accounts: read, s, rssMb: m.rss / 2 ** 20, heapMb: (m.heapUsed + threadHeap) / 2 ** 20 });
         // The collection is not the pass's time.
         t0 += performance.now() - g;
       }
+      after = /** @type {{ account: { id: string } }} */ (page.at(-1)).account.id;
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
     }
-    after = /** @type {{ account: { id: string } }} */ (page.at(-1)).account.id;
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  } finally {
+    await pool.close();
   }
   const report = domain.backtestReport(tally, policies, period);
   const total = (performance.now() - t0) / 1000;
@@ -339,7 +380,8 @@ export async function run(stack) {
   // Linear: every quarter of the book takes within 30% of the others (the first includes the warm-up).
   const linear = Math.max(...quarters) <= 1.3 * Math.min(...quarters);
   return (
-    `${name}: back-test of 2 policies (current ${current.version}, usage-30) in one pass over ${fmt(size.accounts)} accounts, ` +
+    `${name}: back-test of 2 policies (current ${current.version}, usage-30) in one pass over ${fmt(size.accounts)} accounts ` +
+    `on ${pool.size} replay thread${pool.size === 1 ? '' : 's'}, ` +
     `${fmt(tally.eventsRead)} events (12 months), streamed account by account: ${fmt(total, 1)} s, ` +
     `${fmt(tally.eventsRead / total)} events/s (target <= 60 s: ${notJudged ?? verdict(inTime)}); ` +
     `CPU ${fmt(cpuSeconds, 1)} s in this process (${fmt(tally.eventsRead / cpuSeconds)} events per CPU second, full GCs at the marks included); ` +

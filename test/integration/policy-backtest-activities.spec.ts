@@ -222,6 +222,7 @@ describe('back-test page activity (PostgreSQL)', () => {
   }, 120_000);
 
   afterAll(async () => {
+    await acts?.close();
     await db?.destroy();
     await database?.drop();
   });
@@ -249,6 +250,13 @@ describe('back-test page activity (PostgreSQL)', () => {
     expect(whole.accounts).toBe(4);
     expect(whole.lastAccountId).toBe('bt-d-held');
     expect(whole.tally).toEqual(expected);
+    // Replayed in the activity's own thread (BACKTEST_THREADS=0) rather than on the pool's threads: the same.
+    const inline = new PolicyBacktestActivities(db, loadConfig({ DATABASE_URL: database.url, BACKTEST_THREADS: '0' }));
+    expect(inline.pool.size).toBe(0);
+    expect(acts.pool.size).toBeGreaterThan(0);
+    const inlineWhole = await inline.backtestAccountsPage({ backtestId: 'bt-int', afterAccountId: null, pageSize: 10 });
+    expect(inlineWhole.tally).toEqual(whole.tally);
+    await inline.close();
 
     const first = await acts.backtestAccountsPage({ backtestId: 'bt-int', afterAccountId: null, pageSize: 3 });
     const second = await acts.backtestAccountsPage({

@@ -94,5 +94,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
     if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
     await this.running;
     await this.connection?.close();
+    // The worker has drained (no page in hand): the back-test's replay threads can end.
+    await this.backtests.close();
   }
 }

@@ -175,6 +175,17 @@ export class AppConfig {
   TEST_PAUSE_AFTER_EVENT_COMMIT_MS?: number;
 
   /**
+   * Threads the worker replays a policy back-test's pages on (docs/policy-lab.md,
+   * "Speed"); 0 replays them in the activity's own thread. By default the machine's
+   * available parallelism. The results do not depend on it.
+   */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(64)
+  BACKTEST_THREADS?: number;
+
+  /**
    * Test hook of the reliability suite: the worker waits this long after reading each
    * page of a policy back-test, so a scenario can kill it mid-run. Refused outside
    * NODE_ENV=test.
@@ -324,6 +335,7 @@ export const CONFIG_KEYS = Object.keys(new AppConfig())
     'SMS_AUTH_TOKEN',
     'SMS_FROM',
     'WORKER_MAX_CACHED_WORKFLOWS',
+    'BACKTEST_THREADS',
     'TEST_PAUSE_AFTER_EVENT_COMMIT_MS',
     'TEST_BACKTEST_PAGE_PAUSE_MS',
     'RETAIN_POLICY_FILE',
@@ -346,6 +358,7 @@ const NUMERIC_KEYS = new Set([
   'EVENT_RELAY_EVENTS_PER_SIGNAL',
   'NOTIFY_POLL_INTERVAL_MS',
   'WORKER_MAX_CACHED_WORKFLOWS',
+  'BACKTEST_THREADS',
   'TEST_PAUSE_AFTER_EVENT_COMMIT_MS',
   'TEST_BACKTEST_PAGE_PAUSE_MS',
 ]);

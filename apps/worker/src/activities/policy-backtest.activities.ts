@@ -5,7 +5,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '@retain/config';
 import {
-  addAccountToTally,
   addDays,
   backtestReport,
   emptyTally,
@@ -27,6 +26,7 @@ import {
   type BacktestSpec,
 } from '@retain/persistence';
 import type { BacktestPageResult, BacktestStart, PolicyBacktestActivities as Activities } from '@retain/workflows';
+import { BacktestReplayPool, replayThreadCount } from './backtest-replay-pool';
 
 /** The refusal a page gets for a back-test that is not there: it fails, retrying would not help. */
 export const BACKTEST_NOT_FOUND = 'BacktestNotFound';
@@ -104,11 +104,24 @@ function heartbeat(): void {
 export class PolicyBacktestActivities implements Activities {
   /** Specs of the back-tests this worker reads pages of (they never change once inserted). */
   private readonly specs = new Map<string, BacktestSpec>();
+  /**
+   * The threads the pages are replayed on (BACKTEST_THREADS, by default the machine's
+   * available parallelism), shared by the pages in hand. Idle threads do not keep the
+   * process alive; the Temporal worker's shutdown ends them once it has drained.
+   */
+  readonly pool: BacktestReplayPool;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.pool = new BacktestReplayPool(replayThreadCount(config.BACKTEST_THREADS));
+  }
+
+  /** Ends the replay threads (the Temporal worker's shutdown, after its drain; tests). */
+  close(): Promise<void> {
+    return this.pool.close();
+  }
 
   readonly startBacktest = async ({ backtestId }: { backtestId: string }): Promise<BacktestStart> => {
     const row = await readBacktest(this.db, backtestId);
@@ -138,11 +151,11 @@ export class PolicyBacktestActivities implements Activities {
     const accounts = await readBacktestAccountsPage(this.db, x.afterAccountId, x.pageSize);
     const window = backtestEventWindow(spec.period, backtestWarmUpDays(spec.policies));
     const now = new Date(spec.requestedAt);
-    const tally = emptyTally();
-    for await (const history of streamBacktestHistories(this.db, accounts, window)) {
-      addAccountToTally(tally, history, spec.policies, spec.period, now);
-      heartbeat();
-    }
+    const tally = await this.pool.tallyOf(
+      streamBacktestHistories(this.db, accounts, window),
+      { policies: spec.policies, period: spec.period, now },
+      heartbeat,
+    );
     checkTallySize(tally, 1 + spec.policies.candidates.length);
     const pause = this.config.TEST_BACKTEST_PAGE_PAUSE_MS;
     if (pause) await new Promise((resolve) => setTimeout(resolve, pause));
