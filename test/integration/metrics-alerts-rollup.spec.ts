@@ -7,6 +7,7 @@ import {
   readAlertRollupWindow,
   type AccountScope,
 } from '@retain/persistence';
+import { AlertRollupYears1797984000000 } from '../../libs/persistence/src/migrations/202612230000-alert-rollup-years';
 import { waitUntil } from '../../scripts/lib/readiness.mjs';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
@@ -125,6 +126,12 @@ const PERIODS = [
   { from: '2025-07-01', to: '2026-06-30' }, // twelve months
   { from: '2026-06-01', to: '2026-07-15' }, // past now
   { from: '2025-07-02', to: '2026-07-01' }, // the year to today: July 2025 less its first day
+  // Read through year buckets (migration 202612230000): 2026 less December less Nov 21-30 ...
+  { from: '2026-01-01', to: '2026-11-20' },
+  // ... 2025 less its first days, 2026 less its last month and days
+  { from: '2025-01-05', to: '2026-12-03' },
+  // ... two whole years
+  { from: '2025-01-01', to: '2026-12-31' },
 ];
 const GROUP_BYS: AlertRollupDimension[][] = [
   [],
@@ -425,6 +432,23 @@ describe('alert metrics rollups (PostgreSQL)', () => {
     expect(await db.query(`SELECT metrics_real_risk FROM alerts WHERE id = 'r2'`)).toEqual([
       { metrics_real_risk: true },
     ]);
+    await expectRollupsEqualRows();
+    await expectTriggersEqualRebuild();
+  }, 120_000);
+
+  it('has year buckets backfilled from the months by its migration, equal to the rebuild', async () => {
+    const years = () =>
+      db.query(`SELECT count(*)::int AS n FROM metrics_alert_rollup WHERE bucket = 'year' AND alerts <> 0`);
+    expect((await years())[0].n).toBeGreaterThan(0);
+    const runner = db.createQueryRunner();
+    try {
+      const migration = new AlertRollupYears1797984000000();
+      await migration.down(runner);
+      expect((await years())[0].n).toBe(0);
+      await migration.up(runner);
+    } finally {
+      await runner.release();
+    }
     await expectRollupsEqualRows();
     await expectTriggersEqualRebuild();
   }, 120_000);

@@ -22,7 +22,8 @@ export class StructuredSqlLogger implements TypeOrmLogger {
   }
 
   logQuery(query: string): void {
-    this.out.trace({ sql: oneLine(query) }, 'query');
+    // Every statement passes here: the SQL is made one line only when trace is on (a regex over it per query otherwise).
+    if (this.out.isLevelEnabled('trace')) this.out.trace({ sql: oneLine(query) }, 'query');
   }
 
   logQueryError(error: string | Error, query: string): void {

@@ -98,22 +98,17 @@ export function alertPendingSplit(
   };
 }
 
-/** A run of buckets added (sign 1) or taken away (sign -1). */
-export interface SignedBucketRange extends RollupBucketRange {
+/** A run of buckets added (sign 1) or taken away (sign -1); a year bucket (its first day the 1st of January) where the rollup has them. */
+export interface SignedBucketRange extends Omit<RollupBucketRange, 'bucket'> {
+  bucket: RollupBucketRange['bucket'] | 'year';
   sign: 1 | -1;
 }
 
 const daysFrom = (a: string, b: string) =>
   Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
 
-/**
- * The buckets whose signed sum holds exactly the days of `period`, in fewer rows than
- * rollupBucketRanges when a period ends inside a month: the days of a month that make up
- * more of it than the rest are read as the month's bucket less the day buckets of its other
- * days (a year to today: twelve month rows and a day or two, not thirty days). Sums and
- * histograms of the rollups take negative terms (a month bucket holds exactly its days).
- */
-export function signedRollupBucketRanges(period: MetricsPeriod): SignedBucketRange[] {
+/** The month and day buckets whose signed sum holds exactly the days from `from` to `to` (see signedRollupBucketRanges). */
+function signedMonthsAndDays(period: MetricsPeriod): SignedBucketRange[] {
   const out: SignedBucketRange[] = [];
   for (const r of rollupBucketRanges(period)) {
     if (r.bucket === 'month') {
@@ -135,6 +130,68 @@ export function signedRollupBucketRanges(period: MetricsPeriod): SignedBucketRan
       } else out.push({ bucket: 'day', from, to, sign: 1 });
       from = nextMonth;
     }
+  }
+  return out;
+}
+
+/** How many bucket rows (per key) a run stands for: its days, months or years. */
+export function bucketRowsOf(ranges: readonly SignedBucketRange[]): number {
+  let n = 0;
+  for (const r of ranges) {
+    if (r.bucket === 'day') n += daysFrom(r.from, r.to) + 1;
+    else if (r.bucket === 'month')
+      n +=
+        (Number(r.to.slice(0, 4)) - Number(r.from.slice(0, 4))) * 12 +
+        Number(r.to.slice(5, 7)) -
+        Number(r.from.slice(5, 7)) +
+        1;
+    else n += Number(r.to.slice(0, 4)) - Number(r.from.slice(0, 4)) + 1;
+  }
+  return n;
+}
+
+const negated = (ranges: readonly SignedBucketRange[]): SignedBucketRange[] =>
+  ranges.map((r) => ({ ...r, sign: r.sign === 1 ? -1 : 1 }));
+
+/**
+ * The buckets whose signed sum holds exactly the days of `period`, in fewer rows than
+ * rollupBucketRanges when a period ends inside a month: the days of a month that make up
+ * more of it than the rest are read as the month's bucket less the day buckets of its other
+ * days (a year to today: twelve month rows and a day or two, not thirty days). Sums and
+ * histograms of the rollups take negative terms (a month bucket holds exactly its days).
+ *
+ * With `years` (a rollup that keeps year buckets too: the alert rollups, migration
+ * 202612210000), the days of a calendar year are read as the year's bucket less the months
+ * and days of it outside the period when that takes fewer rows: the 12 months to today are
+ * about five rows per key (this year, less this month's days after today, and the last
+ * month of last year less its days before the period) instead of fourteen.
+ */
+export function signedRollupBucketRanges(period: MetricsPeriod, opts: { years?: boolean } = {}): SignedBucketRange[] {
+  if (!opts.years) return signedMonthsAndDays(period);
+  const out: SignedBucketRange[] = [];
+  for (let year = Number(period.from.slice(0, 4)); year <= Number(period.to.slice(0, 4)); year++) {
+    const first = `${year}-01-01`;
+    const last = `${year}-12-31`;
+    const from = period.from > first ? period.from : first;
+    const to = period.to < last ? period.to : last;
+    const direct = signedMonthsAndDays({ from, to });
+    const viaYear: SignedBucketRange[] = [
+      { bucket: 'year', from: first, to: first, sign: 1 },
+      ...(from > first ? negated(signedMonthsAndDays({ from: first, to: addDays(from, -1) })) : []),
+      ...(to < last ? negated(signedMonthsAndDays({ from: addDays(to, 1), to: last })) : []),
+    ];
+    const chosen = bucketRowsOf(viaYear) < bucketRowsOf(direct) ? viaYear : direct;
+    const prev = out[out.length - 1];
+    // Whole years in a row are one run.
+    if (
+      chosen.length === 1 &&
+      chosen[0]!.bucket === 'year' &&
+      prev?.bucket === 'year' &&
+      prev.sign === 1 &&
+      Number(prev.to.slice(0, 4)) === year - 1
+    )
+      prev.to = first;
+    else out.push(...chosen);
   }
   return out;
 }

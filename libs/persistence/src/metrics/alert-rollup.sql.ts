@@ -51,6 +51,9 @@ export async function readAlertRollupWindow(db: Queryable): Promise<number | nul
   return rows[0]?.days ?? null;
 }
 
+/** The alert rollups keep year buckets (migration 202612230000-alert-rollup-years): a year to today is about five rows per key. */
+const YEARS = { years: true } as const;
+
 type KeyRow = { rule_id?: string; severity?: string; segment?: string };
 
 /** The key columns of a split, on the rule, severity and segment columns given. */
@@ -120,7 +123,7 @@ const ALERT_COUNTERS = ['alerts', 'acknowledged', 'sla_final', 'sla_open', 'real
 async function alertSums(db: Queryable, read: AlertRollupRead): Promise<AlertRollupRow[]> {
   const k = keyColumns(read.split, ROLLUP_KEYS);
   const c = new SqlConditions();
-  const b = signedBuckets(c, 'r', read.period);
+  const b = signedBuckets(c, 'r', read.period, YEARS);
   c.push(b.where);
   segmentRows(c, 'r', read);
   const rows = await db.query<
@@ -174,7 +177,7 @@ async function pending(db: Queryable, read: AlertRollupRead): Promise<AlertKeyCo
   if (split.after) {
     const k = keyColumns(read.split, ROLLUP_KEYS);
     const c = new SqlConditions();
-    const b = signedBuckets(c, 'r', split.after);
+    const b = signedBuckets(c, 'r', split.after, YEARS);
     c.push(b.where);
     segmentRows(c, 'r', read);
     reads.push(
@@ -208,7 +211,7 @@ async function pending(db: Queryable, read: AlertRollupRead): Promise<AlertKeyCo
 /** The churns decided in the period per segment (when split by it), rule and severity ('': any; only those split by). */
 async function churnSums(db: Queryable, read: AlertRollupRead): Promise<ChurnRollupRow[]> {
   const c = new SqlConditions();
-  const b = signedBuckets(c, 'r', read.period);
+  const b = signedBuckets(c, 'r', read.period, YEARS);
   c.push(b.where);
   // Every churn ('' and ''), and the warned ones of each rule and severity the request groups by (only those).
   const rule = read.split.includes('ruleId') ? `r.rule_id <> ''` : `r.rule_id = ''`;

@@ -21,13 +21,15 @@ export function inRollupBuckets(c: SqlConditions, alias: string, period: Metrics
 /**
  * The rollup rows `alias` whose signed sum holds the period's days
  * (alert-metrics-rollup.ts#signedRollupBucketRanges): the condition, and each row's sign.
+ * `years`: the rollup keeps year buckets too (the alert rollups, migration 202612230000).
  */
 export function signedBuckets(
   c: SqlConditions,
   alias: string,
   period: MetricsPeriodDates,
+  opts: { years?: boolean } = {},
 ): { where: string; sign: string } {
-  const ranges = signedRollupBucketRanges(period);
+  const ranges = signedRollupBucketRanges(period, opts);
   const arm = (r: (typeof ranges)[number]) =>
     `(${alias}.bucket = ${c.bind(r.bucket)} AND ${alias}.bucket_start BETWEEN ${c.bind(r.from)}::date AND ${c.bind(r.to)}::date)`;
   return {

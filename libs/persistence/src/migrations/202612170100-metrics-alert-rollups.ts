@@ -71,6 +71,37 @@ export const ALERT_ACCOUNT_CHANGED_V1 = `
         RETURN NULL;
       END $$`;
 
+/** `metrics_alert_rollup_add(p_rows)` as this migration creates it (202612230000-alert-rollup-years replaces it; its revert restores this). */
+export const ALERT_ROLLUP_ADD_V1 = `
+      CREATE FUNCTION metrics_alert_rollup_add(p_rows jsonb) RETURNS void LANGUAGE sql AS $$
+        INSERT INTO metrics_alert_rollup AS r (bucket, bucket_start, rule_id, severity, segment, alerts, acknowledged,
+                                               ack_hours, sla_final, sla_open, real_risk)
+        SELECT b.bucket, b.bucket_start, c.rule_id, c.severity, c.segment, sum(d.sign), sum(d.sign * c.acknowledged),
+               metrics_histogram_agg(CASE WHEN c.ack_hours IS NULL THEN '{}'::jsonb
+                                          ELSE jsonb_build_object(c.ack_hours::text, d.sign) END),
+               sum(d.sign * c.sla_final), sum(d.sign * c.sla_open), sum(d.sign * c.real_risk)
+          FROM jsonb_to_recordset(p_rows) AS d(alert jsonb, segment text, sign integer)
+         CROSS JOIN LATERAL metrics_alert_contribution(jsonb_populate_record(NULL::alerts, d.alert), d.segment) c
+         CROSS JOIN LATERAL metrics_bucket_starts(c.day) b
+         GROUP BY 1, 2, 3, 4, 5
+        ON CONFLICT (bucket, bucket_start, rule_id, severity, segment) DO UPDATE SET
+          alerts = r.alerts + EXCLUDED.alerts, acknowledged = r.acknowledged + EXCLUDED.acknowledged,
+          ack_hours = metrics_histogram_sum(r.ack_hours, EXCLUDED.ack_hours), sla_final = r.sla_final + EXCLUDED.sla_final,
+          sla_open = r.sla_open + EXCLUDED.sla_open, real_risk = r.real_risk + EXCLUDED.real_risk
+      $$`;
+
+/** `metrics_alert_churn_fact_add(f, p_sign)` as this migration creates it (202612230000-alert-rollup-years replaces it; its revert restores this). */
+export const CHURN_FACT_ADD_V1 = `
+      CREATE FUNCTION metrics_alert_churn_fact_add(f metrics_alert_churn_facts, p_sign integer) RETURNS void LANGUAGE sql AS $$
+        INSERT INTO metrics_alert_churn_rollup AS r (bucket, bucket_start, segment, rule_id, severity, churns, lead_days)
+        SELECT b.bucket, b.bucket_start, s.segment, f.rule_id, f.severity, p_sign,
+               CASE WHEN f.lead_days IS NULL THEN '{}'::jsonb ELSE jsonb_build_object(f.lead_days::text, p_sign) END
+          FROM metrics_bucket_starts((f.decided_at AT TIME ZONE 'UTC')::date) b
+         CROSS JOIN (VALUES (f.segment), ('*')) s(segment)
+        ON CONFLICT (bucket, bucket_start, segment, rule_id, severity) DO UPDATE SET
+          churns = r.churns + EXCLUDED.churns, lead_days = metrics_histogram_sum(r.lead_days, EXCLUDED.lead_days)
+      $$`;
+
 /** `metrics_alert_rollup_rebuild()` as this migration creates it (202612180000-alert-metrics-segment replaces it; its revert restores this). */
 export const ALERT_ROLLUP_REBUILD_V1 = `
       CREATE FUNCTION metrics_alert_rollup_rebuild() RETURNS void LANGUAGE plpgsql AS $$
@@ -238,23 +269,7 @@ export class MetricsAlertRollups1797469200000 implements MigrationInterface {
          CROSS JOIN (VALUES (COALESCE(p_segment, '')), ('*')) s(segment)
       $$`);
     // Adds the contributions of (alert, segment, sign) rows to the rollup, each in its day and month bucket.
-    await q.query(`
-      CREATE FUNCTION metrics_alert_rollup_add(p_rows jsonb) RETURNS void LANGUAGE sql AS $$
-        INSERT INTO metrics_alert_rollup AS r (bucket, bucket_start, rule_id, severity, segment, alerts, acknowledged,
-                                               ack_hours, sla_final, sla_open, real_risk)
-        SELECT b.bucket, b.bucket_start, c.rule_id, c.severity, c.segment, sum(d.sign), sum(d.sign * c.acknowledged),
-               metrics_histogram_agg(CASE WHEN c.ack_hours IS NULL THEN '{}'::jsonb
-                                          ELSE jsonb_build_object(c.ack_hours::text, d.sign) END),
-               sum(d.sign * c.sla_final), sum(d.sign * c.sla_open), sum(d.sign * c.real_risk)
-          FROM jsonb_to_recordset(p_rows) AS d(alert jsonb, segment text, sign integer)
-         CROSS JOIN LATERAL metrics_alert_contribution(jsonb_populate_record(NULL::alerts, d.alert), d.segment) c
-         CROSS JOIN LATERAL metrics_bucket_starts(c.day) b
-         GROUP BY 1, 2, 3, 4, 5
-        ON CONFLICT (bucket, bucket_start, rule_id, severity, segment) DO UPDATE SET
-          alerts = r.alerts + EXCLUDED.alerts, acknowledged = r.acknowledged + EXCLUDED.acknowledged,
-          ack_hours = metrics_histogram_sum(r.ack_hours, EXCLUDED.ack_hours), sla_final = r.sla_final + EXCLUDED.sla_final,
-          sla_open = r.sla_open + EXCLUDED.sla_open, real_risk = r.real_risk + EXCLUDED.real_risk
-      $$`);
+    await q.query(ALERT_ROLLUP_ADD_V1);
 
     await q.query(`
       CREATE TABLE metrics_alert_churn_facts (
@@ -298,16 +313,7 @@ export class MetricsAlertRollups1797469200000 implements MigrationInterface {
       )`);
     // A churn fact's contribution: one churn in the buckets of its decision day (UTC), its lead days if warned;
     // under its segment and under '*' (every segment).
-    await q.query(`
-      CREATE FUNCTION metrics_alert_churn_fact_add(f metrics_alert_churn_facts, p_sign integer) RETURNS void LANGUAGE sql AS $$
-        INSERT INTO metrics_alert_churn_rollup AS r (bucket, bucket_start, segment, rule_id, severity, churns, lead_days)
-        SELECT b.bucket, b.bucket_start, s.segment, f.rule_id, f.severity, p_sign,
-               CASE WHEN f.lead_days IS NULL THEN '{}'::jsonb ELSE jsonb_build_object(f.lead_days::text, p_sign) END
-          FROM metrics_bucket_starts((f.decided_at AT TIME ZONE 'UTC')::date) b
-         CROSS JOIN (VALUES (f.segment), ('*')) s(segment)
-        ON CONFLICT (bucket, bucket_start, segment, rule_id, severity) DO UPDATE SET
-          churns = r.churns + EXCLUDED.churns, lead_days = metrics_histogram_sum(r.lead_days, EXCLUDED.lead_days)
-      $$`);
+    await q.query(CHURN_FACT_ADD_V1);
     await q.query(`
       CREATE FUNCTION metrics_alert_churn_facts_changed() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN

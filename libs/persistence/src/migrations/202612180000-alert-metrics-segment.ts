@@ -131,7 +131,7 @@ function replaced(text: string, from: string, to: string): string {
  * The rebuild: every alert's segment set from its account first, then the sums by it (no
  * join); the rest as 202612170100 wrote it.
  */
-const ALERT_ROLLUP_REBUILD_V2 = [
+export const ALERT_ROLLUP_REBUILD_V2 = [
   ['CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION'],
   [
     'TRUNCATE metrics_alert_rollup,',
