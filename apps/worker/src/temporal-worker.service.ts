@@ -13,6 +13,7 @@ import { SaveEffortReadModelActivities } from './activities/save-effort.activiti
 import { FollowUpLauncher } from './follow-up-launcher';
 import type { WorkerActivities } from '../../../workflows/worker-activities';
 import { WORKFLOWS_ENTRY, bundleWorkflows, registerPolicies } from './workflow-bundle';
+import { workerTuningOptions } from './worker-tuning';
 
 /**
  * Hosts the Temporal Worker inside the Nest application context: creates it on
@@ -72,7 +73,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
         finishBacktest: this.backtests.finishBacktest,
       } satisfies WorkerActivities,
       shutdownGraceTime: `${c.WORKER_SHUTDOWN_GRACE_SECONDS} seconds`,
-      ...(c.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: c.WORKER_MAX_CACHED_WORKFLOWS } : {}),
+      ...workerTuningOptions(c),
     });
     this.running = this.worker.run().catch((error: unknown) => {
       this.logger.error({ err: error }, 'the Temporal worker stopped with an error; exiting');

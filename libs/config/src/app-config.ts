@@ -148,6 +148,34 @@ export class AppConfig {
   @Max(100000)
   WORKER_MAX_CACHED_WORKFLOWS?: number;
 
+  /** Workflow tasks the worker runs at once (Temporal's default: 40); at least 2 (docs/worker-tuning.md). */
+  @IsOptional()
+  @IsInt()
+  @Min(2)
+  @Max(10000)
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS?: number;
+
+  /** Activities the worker runs at once (Temporal's default: 100; docs/worker-tuning.md). */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  WORKER_MAX_CONCURRENT_ACTIVITIES?: number;
+
+  /** Long polls the worker keeps open for workflow tasks (Temporal's default: min(10, workflow task slots)); 2 to the workflow task slots. */
+  @IsOptional()
+  @IsInt()
+  @Min(2)
+  @Max(1000)
+  WORKER_WORKFLOW_TASK_POLLERS?: number;
+
+  /** Long polls the worker keeps open for activity tasks (Temporal's default: min(10, activity slots)); 1 to the activity slots. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  WORKER_ACTIVITY_TASK_POLLERS?: number;
+
   /** host:port of the worker's Prometheus listener (`GET /metrics`, no authentication; an internal interface), or `off`; port 0 takes a free port. */
   @IsOptional()
   @Matches(LISTEN_ADDRESS, { message: 'must be host:port (an internal interface) or off' })
@@ -318,6 +346,13 @@ export class AppConfig {
   connectors: Record<ConnectorName, ConnectorMapping> = loadConnectorMappings(undefined);
 }
 
+/** The worker's task slots and pollers (docs/worker-tuning.md): unset, Temporal's defaults. */
+export const WORKER_TUNING_KEYS = [
+  'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS',
+  'WORKER_MAX_CONCURRENT_ACTIVITIES',
+  'WORKER_WORKFLOW_TASK_POLLERS',
+  'WORKER_ACTIVITY_TASK_POLLERS',
+] as const;
 export const CONFIG_KEYS = Object.keys(new AppConfig())
   .filter((key) => key !== 'policy' && key !== 'connectors')
   .concat([
@@ -335,6 +370,7 @@ export const CONFIG_KEYS = Object.keys(new AppConfig())
     'SMS_AUTH_TOKEN',
     'SMS_FROM',
     'WORKER_MAX_CACHED_WORKFLOWS',
+    ...WORKER_TUNING_KEYS,
     'BACKTEST_THREADS',
     'TEST_PAUSE_AFTER_EVENT_COMMIT_MS',
     'TEST_BACKTEST_PAGE_PAUSE_MS',
@@ -358,6 +394,7 @@ const NUMERIC_KEYS = new Set([
   'EVENT_RELAY_EVENTS_PER_SIGNAL',
   'NOTIFY_POLL_INTERVAL_MS',
   'WORKER_MAX_CACHED_WORKFLOWS',
+  ...WORKER_TUNING_KEYS,
   'BACKTEST_THREADS',
   'TEST_PAUSE_AFTER_EVENT_COMMIT_MS',
   'TEST_BACKTEST_PAGE_PAUSE_MS',
@@ -399,6 +436,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       return undefined;
     })
     .filter((line) => line !== undefined);
+  const pollerErrors = (
+    [
+      ['WORKER_WORKFLOW_TASK_POLLERS', 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', 40],
+      ['WORKER_ACTIVITY_TASK_POLLERS', 'WORKER_MAX_CONCURRENT_ACTIVITIES', 100],
+    ] as const
+  )
+    .filter(([pollers, slots, sdkDefault]) => (config[pollers] ?? 0) > (config[slots] ?? sdkDefault))
+    .map(
+      ([pollers, slots, sdkDefault]) =>
+        `  ${pollers}=${config[pollers]}: at most ${slots} (${config[slots] ?? `${sdkDefault}, Temporal's default`}): a poll takes a task slot`,
+    );
+  addressErrors.push(...pollerErrors);
   if (addressErrors.length > 0)
     throw new ConfigError(`Invalid configuration; fix these environment variables:\n${addressErrors.join('\n')}`);
   config.policy = loadDeploymentPolicy(config.RETAIN_POLICY_FILE);
