@@ -139,7 +139,11 @@ export async function otherRenewalOnDate(db: Queryable, id: string, renewalDate:
 }
 
 /** The account's active renewal due on `renewalDate` (as the read model has it now), or null. */
-export async function activeRenewalOnDate(db: Queryable, accountId: string, renewalDate: string): Promise<string | null> {
+export async function activeRenewalOnDate(
+  db: Queryable,
+  accountId: string,
+  renewalDate: string,
+): Promise<string | null> {
   const rows: Array<{ id: string }> = await db.query(
     `SELECT id FROM renewals WHERE account_id = $1 AND renewal_date = $2 AND status = 'active'`,
     [accountId, renewalDate],
