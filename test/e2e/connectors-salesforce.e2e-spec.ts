@@ -273,6 +273,17 @@ describe('the Salesforce connector end to end: relayed change events, the record
       stack.config.connectors.salesforce = inForce;
     }
     await expect(stack.temporal.client.workflow.getHandle(renewalId).describe()).rejects.toThrow();
+    // The scope is the connector secret's alone: an integration API key cannot hold it, nor a secret another scope.
+    await expect(stack.keyFor('integration', 'int-sf-key', { scopes: ['signals', 'renewals'] })).rejects.toThrow();
+    await expect(
+      new ConnectorSecretStore(stack.db).create('salesforce', 'sf-int', undefined, ['account_facts'] as never),
+    ).rejects.toThrow(/scopes are some of signals, renewals/);
+    expect(
+      (await new ConnectorSecretStore(stack.db).active('salesforce')).map((x) => [x.principalId, x.scopes]).sort(),
+    ).toEqual([
+      ['sf-int', ['signals', 'renewals']],
+      ['sf-signals', ['signals']],
+    ]);
     expect(await renewalRow(renewalId)).toEqual([]);
 
     // The relay retries the same event once the grant is there: processed as new, not as an old refusal.

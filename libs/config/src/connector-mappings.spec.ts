@@ -41,6 +41,7 @@ describe('connector mappings at start', () => {
       enabled: true,
       types: ['Renewal'],
       recordTypeIds: ['012000000000001AAA'],
+      pipelines: [],
       stages: { 'Closed Won': 'renewed', 'Won Renewal': 'renewed' },
     });
     expect(CONNECTOR_SPECS.salesforce.defaults.renewals!.enabled).toBe(false);
@@ -51,7 +52,7 @@ describe('connector mappings at start', () => {
       /renewals\.stage: unknown key\n {2}renewals\.enabled: true or false\n {2}renewals\.stages\.Closed Won: one of renewed, churned, paused/,
     );
     const none = dirWith({ 'salesforce.yaml': 'renewals:\n  enabled: true\n  types: []\n' });
-    expect(() => loadConnectorMappings(none)).toThrow(/enabled needs at least one of types, recordTypeIds/);
+    expect(() => loadConnectorMappings(none)).toThrow(/enabled needs at least one of types, recordTypeIds, pipelines/);
     expect(() => loadConnectorMappings(dirWith({ 'stripe.yaml': 'renewals: { enabled: true }\n' }))).toThrow(
       /stripe\.yaml: renewals: this connector does not act on renewals/,
     );

@@ -84,7 +84,7 @@ export class ConnectorRenewalsService {
     /** The renewal the opportunity launched (or last acted on), else the account's active renewal on `date`. */
     const renewalOf = async (date: string): Promise<string | null> =>
       (objectKey ? await renewalOfVendorObject(this.db, connector, objectKey) : null) ??
-      (await activeRenewalOnDate(this.db, accountId, date));
+      (/^\d{4}-\d{2}-\d{2}$/.test(date) ? await activeRenewalOnDate(this.db, accountId, date) : null);
     let renewalId: string | null = null;
     try {
       let reason: string;
@@ -122,7 +122,8 @@ export class ConnectorRenewalsService {
         reason = `moved the renewal ${renewalId} from ${command.from} to ${command.to}`;
       } else {
         renewalId = await renewalOf(command.renewalDate);
-        if (!renewalId) return refused(`no active renewal of ${accountId} is due on ${command.renewalDate} to decide`);
+        if (!renewalId)
+          return refused(`no active renewal of ${accountId} is due on ${command.renewalDate || '?'} to decide`);
         const dto = await valid(RecordDecisionDto, {
           outcome: command.outcome,
           ...(command.reason ? { reason: command.reason } : {}),

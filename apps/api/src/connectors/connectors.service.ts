@@ -30,6 +30,7 @@ import {
   readPrincipalIdentity,
   readSalesforceRecordEvents,
   readVendorObjectProperties,
+  renewalOfVendorObject,
   type ConnectorEventState,
   type ConnectorSecret,
 } from '@retain/persistence';
@@ -257,7 +258,11 @@ export class ConnectorsService {
       atMs: event.body.occurredAt as number,
       vendorEventId: event.id,
     });
-    return { read: { ...event, body: hubspotEventView(event.body, known) }, objectKey };
+    const view = hubspotEventView(event.body, known);
+    // A deal: the renewal it launched, if it did (docs/decisions/0012), so its later changes move or decide that one.
+    if (ref.objectType === 'deal')
+      view.retain = { renewalId: await renewalOfVendorObject(this.db, connector, objectKey) };
+    return { read: { ...event, body: view }, objectKey };
   }
 
   /**

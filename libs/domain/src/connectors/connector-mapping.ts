@@ -31,10 +31,12 @@ export type StageDecision = (typeof STAGE_DECISIONS)[number];
  */
 export interface RenewalMapping {
   enabled: boolean;
-  /** The opportunity `Type` values that make it a renewal opportunity (any of them). */
+  /** The opportunity `Type` (Salesforce) or deal `dealtype` (HubSpot) values that make it a renewal (any of them). */
   types: string[];
-  /** The opportunity record type ids that make it a renewal opportunity (any of them). */
+  /** The opportunity record type ids that make it a renewal opportunity (any of them; Salesforce). */
   recordTypeIds: string[];
+  /** The deal pipelines whose deals are renewals (any of them; HubSpot's pipeline ids). */
+  pipelines: string[];
   /** Stage name → the decision it records; a stage not named records none. */
   stages: Record<string, StageDecision>;
 }
@@ -208,7 +210,7 @@ const MAPPING_KEYS = new Set([
   'events',
   'renewals',
 ]);
-const RENEWAL_KEYS = new Set(['enabled', 'types', 'recordTypeIds', 'stages']);
+const RENEWAL_KEYS = new Set(['enabled', 'types', 'recordTypeIds', 'pipelines', 'stages']);
 /** A CRM picklist value or id: 1-100 printable characters (no control characters). */
 const CRM_VALUE = /^[\p{L}\p{N}\p{P}\p{S} ]{1,100}$/u;
 
@@ -218,7 +220,7 @@ function resolveRenewals(d: RenewalMapping | undefined, o: unknown, problems: st
     return d;
   }
   if (typeof o !== 'object' || o === null || Array.isArray(o)) {
-    problems.push('renewals: an object { enabled, types, recordTypeIds, stages }');
+    problems.push('renewals: an object { enabled, types, recordTypeIds, pipelines, stages }');
     return d;
   }
   const r = o as Record<string, unknown>;
@@ -233,7 +235,7 @@ function resolveRenewals(d: RenewalMapping | undefined, o: unknown, problems: st
     if (typeof r.enabled !== 'boolean') problems.push('renewals.enabled: true or false');
     else out.enabled = r.enabled;
   }
-  for (const k of ['types', 'recordTypeIds'] as const)
+  for (const k of ['types', 'recordTypeIds', 'pipelines'] as const)
     if (k in r) {
       const v = r[k];
       if (!Array.isArray(v) || v.length > 50 || v.some((x) => typeof x !== 'string' || !CRM_VALUE.test(x)))
@@ -253,8 +255,8 @@ function resolveRenewals(d: RenewalMapping | undefined, o: unknown, problems: st
         else out.stages[k] = v as StageDecision;
       }
   }
-  if (out.enabled && out.types.length === 0 && out.recordTypeIds.length === 0)
-    problems.push('renewals: enabled needs at least one of types, recordTypeIds');
+  if (out.enabled && out.types.length === 0 && out.recordTypeIds.length === 0 && out.pipelines.length === 0)
+    problems.push('renewals: enabled needs at least one of types, recordTypeIds, pipelines');
   return out;
 }
 

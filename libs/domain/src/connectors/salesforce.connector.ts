@@ -86,6 +86,7 @@ export const SALESFORCE: ConnectorSpec = {
       enabled: false,
       types: ['Renewal'],
       recordTypeIds: [],
+      pipelines: [],
       stages: { 'Closed Won': 'renewed', 'Closed Lost': 'churned' },
     },
   },
