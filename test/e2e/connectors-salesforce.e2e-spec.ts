@@ -278,6 +278,9 @@ describe('the Salesforce connector end to end: relayed change events, the record
     await expect(
       new ConnectorSecretStore(stack.db).create('salesforce', 'sf-int', undefined, ['account_facts'] as never),
     ).rejects.toThrow(/scopes are some of signals, renewals/);
+    await expect(
+      new ConnectorSecretStore(stack.db).create('salesforce', 'sf-int', undefined, ['renewals']),
+    ).rejects.toThrow(/always holds signals/);
     expect(
       (await new ConnectorSecretStore(stack.db).active('salesforce')).map((x) => [x.principalId, x.scopes]).sort(),
     ).toEqual([

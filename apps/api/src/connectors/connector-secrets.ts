@@ -35,8 +35,11 @@ export class ConnectorSecretStore {
     if (value.length < 16 || value.length > 1000 || /\s/.test(value))
       throw new Error('a connector secret is 16 to 1000 characters without spaces');
     const unique = [...new Set(scopes)];
-    if (unique.length === 0 || unique.some((x) => !(CONNECTOR_SECRET_SCOPES as readonly string[]).includes(x)))
+    if (unique.some((x) => !(CONNECTOR_SECRET_SCOPES as readonly string[]).includes(x)))
       throw new Error(`a connector secret's scopes are some of ${CONNECTOR_SECRET_SCOPES.join(', ')}`);
+    // A connector's vendor events are signals first: a secret that could not send them would refuse most of them.
+    if (!unique.includes('signals'))
+      throw new Error('a connector secret always holds signals (give --scopes signals,renewals)');
     return {
       id: await insertConnectorSecret(this.db, connector, principalId, value, unique),
       secret: value,
