@@ -11,6 +11,7 @@ import { SigningSecretStore } from '../../apps/api/src/events/signing-secrets';
 import { waitUntil } from '../../scripts/lib/readiness.mjs';
 import { anAccount, aSaveStart } from '../support/factories';
 import { hubspotHeaders } from '../support/hubspot-signature';
+import { changeEvent, salesforceRelayHeaders } from '../support/salesforce-relay';
 import { TestStack } from '../support/stack';
 import { EXPECTED_ACCESS, ROLE_ORDER } from './access-matrix.expected';
 
@@ -40,6 +41,7 @@ const stripe = new Stripe('sk_test_access_matrix');
 const ZENDESK_SECRET = 'zendesk_access_matrix_0123456789';
 /** HubSpot's, signed by its own library's v3 Signature (test/support/hubspot-signature.ts). */
 const HUBSPOT_SECRET = 'hubspot_access_matrix_0123456789';
+const SALESFORCE_SECRET = 'rcs_salesforce_access_matrix_0123456789';
 
 interface World {
   name: 'own' | 'team' | 'other';
@@ -115,6 +117,7 @@ describe('access: every route × every role × own, own team and other team', ()
     await new ConnectorSecretStore(stack.db).create('stripe', 'int-m', STRIPE_SECRET);
     await new ConnectorSecretStore(stack.db).create('zendesk', 'int-m', ZENDESK_SECRET);
     await new ConnectorSecretStore(stack.db).create('hubspot', 'int-m', HUBSPOT_SECRET);
+    await new ConnectorSecretStore(stack.db).create('salesforce', 'int-m', SALESFORCE_SECRET);
     const must = async (what: string, r: Promise<{ status: number; body: any }>) => {
       const res = await r;
       if (res.status >= 300) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body)}`);
@@ -594,6 +597,24 @@ describe('access: every route × every role × own, own team and other team', ()
       ]);
       const headers = hubspotHeaders(`${stack.baseUrl}/connectors/hubspot`, rawBody, HUBSPOT_SECRET);
       return { method: 'POST', path: '/connectors/hubspot', rawBody, headers };
+    },
+    'POST /connectors/salesforce': (w) => {
+      // A meeting held on an activity of the world's account: one relayed change event, as the relay signs it.
+      const rawBody = JSON.stringify(
+        changeEvent({
+          entity: 'Event',
+          changeType: 'CREATE',
+          recordId: '00Uxx000000b2cDEAQ',
+          transactionKey: randomUUID(),
+          fields: { Retain_Account_Id__c: w.account, Retain_Meeting_Outcome__c: 'Held', Type: 'QBR' },
+        }),
+      );
+      return {
+        method: 'POST',
+        path: '/connectors/salesforce',
+        rawBody,
+        headers: salesforceRelayHeaders(rawBody, SALESFORCE_SECRET),
+      };
     },
     'GET /connectors/:name/events': () => ({ method: 'GET', path: '/connectors/stripe/events' }),
     'GET /alerts': (w) => ({

@@ -33,6 +33,7 @@ import { policyInForceProvider } from './policy/policy-in-force.provider';
 import { AlertsService } from './alerts/alerts.service';
 import { ConnectorsController } from './connectors/connectors.controller';
 import { ConnectorsService } from './connectors/connectors.service';
+import { ConnectorRenewalsService } from './connectors/connector-renewals.service';
 import { EventsController } from './events/events.controller';
 import { EventsService } from './events/events.service';
 import { MonitoringController, WinBacksController } from './follow-ups/follow-ups.controller';
@@ -142,6 +143,7 @@ export class AppModule {
         FollowUpsService,
         EventsService,
         ConnectorsService,
+        ConnectorRenewalsService,
         AlertProgrammeMetricsService,
         AlertsService,
         AccountsService,

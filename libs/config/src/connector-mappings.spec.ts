@@ -31,6 +31,33 @@ describe('connector mappings at start', () => {
     expect(() => loadConnectorMappings(join(tmpdir(), 'no-such-dir-retain'))).toThrow(/does not exist/);
   });
 
+  it('takes a CRM connector’s renewals opt-in, checked key by key, and refuses it for a connector that has none', () => {
+    const on = dirWith({
+      'salesforce.yaml':
+        'renewals:\n  enabled: true\n  recordTypeIds: [012000000000001AAA]\n  stages:\n    Closed Lost: null\n    Won Renewal: renewed\n',
+    });
+    const r = loadConnectorMappings(on).salesforce.renewals!;
+    expect(r).toEqual({
+      enabled: true,
+      types: ['Renewal'],
+      recordTypeIds: ['012000000000001AAA'],
+      pipelines: [],
+      stages: { 'Closed Won': 'renewed', 'Won Renewal': 'renewed' },
+    });
+    expect(CONNECTOR_SPECS.salesforce.defaults.renewals!.enabled).toBe(false);
+    const bad = dirWith({
+      'salesforce.yaml': 'renewals:\n  enabled: yes please\n  stage: {}\n  stages:\n    Closed Won: expanded\n',
+    });
+    expect(() => loadConnectorMappings(bad)).toThrow(
+      /renewals\.stage: unknown key\n {2}renewals\.enabled: true or false\n {2}renewals\.stages\.Closed Won: one of renewed, churned, paused/,
+    );
+    const none = dirWith({ 'salesforce.yaml': 'renewals:\n  enabled: true\n  types: []\n' });
+    expect(() => loadConnectorMappings(none)).toThrow(/enabled needs at least one of types, recordTypeIds, pipelines/);
+    expect(() => loadConnectorMappings(dirWith({ 'stripe.yaml': 'renewals: { enabled: true }\n' }))).toThrow(
+      /stripe\.yaml: renewals: this connector does not act on renewals/,
+    );
+  });
+
   it('the shipped mapping files (config/connectors) are each connector’s defaults, so the docs show what is in force', () => {
     const shipped = loadConnectorMappings(join(__dirname, '../../../config/connectors'));
     for (const [name, spec] of Object.entries(CONNECTOR_SPECS))

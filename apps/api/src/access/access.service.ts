@@ -92,6 +92,27 @@ export class AccessService {
     return relations;
   }
 
+  /**
+   * Launch, reschedule and decide (docs/decisions/0012): a person by the `renewal.*` grant
+   * and his relation, as `require`; a connector actor (`p.connector`) by
+   * `connector.actOnRenewals` and the `renewals` scope of the secret that verified its
+   * vendor event, and by nothing else.
+   */
+  requireRenewalAct(
+    p: Principal,
+    action: 'launch' | 'reschedule' | 'decide',
+    parties: AccountParties | null,
+    what: string,
+  ): Relation[] {
+    if (p.connector === undefined) return this.require(p, 'renewal', action, parties, what);
+    if (!permits(p.role, [], 'connector', 'actOnRenewals') || !p.scopes.includes('renewals'))
+      throw new ApiError(
+        'CONNECTORS.RENEWALS_NOT_GRANTED',
+        `${p.id} may not ${action} ${what}: its connector secret does not hold the renewals scope`,
+      );
+    return [];
+  }
+
   /** Whether the caller may, without refusing. */
   may<R extends AccessResource>(
     p: Principal,

@@ -43,8 +43,13 @@ export interface Principal {
   kind: PrincipalKind;
   managerId: string | null;
   keyId: string;
-  /** The key's scopes (integrations only; empty for people). */
-  scopes: readonly IntegrationScope[];
+  /** The key's scopes (integrations only; empty for people); a connector's secret may hold `renewals`. */
+  scopes: readonly (IntegrationScope | 'renewals')[];
+  /**
+   * Set when the caller is a connector acting on a renewal (docs/decisions/0012): the
+   * principal is `connector:<name>`, and the access rule for it is `connector.actOnRenewals`.
+   */
+  connector?: string;
 }
 
 const KEY_PATTERN = /^rtn_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;

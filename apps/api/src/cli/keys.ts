@@ -7,7 +7,8 @@
  *   list
  *   signing-secret --user INTEGRATION_ID      (a Standard Webhooks secret for POST /events)
  *   revoke-signing-secret SECRET_ID
- *   connector-secret --connector NAME --user INTEGRATION_ID [--secret VALUE]   (a vendor's secret for POST /connectors/NAME)
+ *   connector-secret --connector NAME --user INTEGRATION_ID [--secret VALUE] [--scopes signals,renewals]
+ *                    (a vendor's secret for POST /connectors/NAME; renewals: docs/decisions/0012)
  *   revoke-connector-secret SECRET_ID
  *   connector-secrets --connector NAME   (the active ones: id, principal, created; never the secret)
  * The plaintext key is printed once, on create; only its digest is stored. A key for an
@@ -18,7 +19,12 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@retain/config';
 import { ROLES, contactErrors, isRole, isValidTimeZone } from '@retain/domain';
-import { createDataSource, principalExists } from '@retain/persistence';
+import {
+  CONNECTOR_SECRET_SCOPES,
+  createDataSource,
+  principalExists,
+  type ConnectorSecretScope,
+} from '@retain/persistence';
 import { BUSINESS_ID_PATTERN } from '../common/validators';
 import { ApiKeyStore, INTEGRATION_SCOPES, RoleChangeRefused, type IntegrationScope } from '../auth/api-key-store';
 import { SigningSecretStore } from '../events/signing-secrets';
@@ -34,8 +40,9 @@ const USAGE = `usage:
   npm run keys -- list
   npm run keys -- signing-secret --user INTEGRATION_ID
   npm run keys -- revoke-signing-secret SECRET_ID
-  npm run keys -- connector-secret --connector NAME --user INTEGRATION_ID [--secret VALUE]
-                         (the vendor's webhook secret, or in RETAIN_CONNECTOR_SECRET; without it Retain makes a shared one)
+  npm run keys -- connector-secret --connector NAME --user INTEGRATION_ID [--secret VALUE] [--scopes signals,renewals]
+                         (the vendor's webhook secret, or in RETAIN_CONNECTOR_SECRET; without it Retain makes a shared one;
+                          --scopes renewals lets its events launch, reschedule and decide renewals when the mapping opts in)
   npm run keys -- revoke-connector-secret SECRET_ID
   npm run keys -- connector-secrets --connector NAME
   RETAIN_API_KEY=... npm run keys -- verify     (exit 0 when the key is valid)
@@ -86,6 +93,13 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'connector-secret' && (!values.user || !BUSINESS_ID_PATTERN.test(values.user)))
     throw new UsageError('--user must be the id of an integration principal');
   if (command === 'revoke-connector-secret' && rest.length !== 1) throw new UsageError(USAGE);
+  const connectorScopes = command === 'connector-secret' ? values.scopes?.split(',').map((x) => x.trim()) : undefined;
+  if (
+    connectorScopes &&
+    (connectorScopes.length === 0 ||
+      connectorScopes.some((x) => !(CONNECTOR_SECRET_SCOPES as readonly string[]).includes(x)))
+  )
+    throw new UsageError(`--scopes must be a comma-separated list of ${CONNECTOR_SECRET_SCOPES.join(', ')}`);
   if (command === 'signing-secret' && (!values.user || !BUSINESS_ID_PATTERN.test(values.user)))
     throw new UsageError('--user must be the id of an integration principal');
   if (command === 'revoke-signing-secret' && rest.length !== 1) throw new UsageError(USAGE);
@@ -161,17 +175,24 @@ async function main(argv: string[]): Promise<void> {
       // The vendor's secret: --secret, or RETAIN_CONNECTOR_SECRET to keep it out of the shell's history.
       const given = values.secret ?? (process.env.RETAIN_CONNECTOR_SECRET || undefined);
       const created = await new ConnectorSecretStore(dataSource)
-        .create(values.connector!, values.user!, given)
+        .create(values.connector!, values.user!, given, connectorScopes as ConnectorSecretScope[] | undefined)
         .catch((error: unknown) => {
           throw new UsageError(error instanceof Error ? error.message : String(error));
         });
       if (values.json)
-        console.log(JSON.stringify({ id: created.id, connector: values.connector, principalId: values.user }));
+        console.log(
+          JSON.stringify({
+            id: created.id,
+            connector: values.connector,
+            principalId: values.user,
+            scopes: created.scopes,
+          }),
+        );
       else
         console.log(
           given
-            ? `added secret ${created.id} of the ${values.connector} connector for ${values.user}`
-            : `created secret ${created.id} of the ${values.connector} connector for ${values.user}\n\n  ${created.secret}\n\nGive it to the vendor's webhook settings; store it now.`,
+            ? `added secret ${created.id} of the ${values.connector} connector for ${values.user} (scopes ${created.scopes.join(',')})`
+            : `created secret ${created.id} of the ${values.connector} connector for ${values.user} (scopes ${created.scopes.join(',')})\n\n  ${created.secret}\n\nGive it to the vendor's webhook settings; store it now.`,
         );
     } else if (command === 'revoke-connector-secret') {
       if ((await new ConnectorSecretStore(dataSource).revoke(rest[0]!)) === 0)
@@ -179,7 +200,7 @@ async function main(argv: string[]): Promise<void> {
       console.log(`revoked connector secret ${rest[0]}`);
     } else if (command === 'connector-secrets') {
       for (const s of await new ConnectorSecretStore(dataSource).active(values.connector as never))
-        console.log(`${s.id}  ${values.connector}  ${s.principalId}`);
+        console.log(`${s.id}  ${values.connector}  ${s.principalId}  ${s.scopes.join(',')}`);
     } else if (command === 'revoke-signing-secret') {
       if ((await new SigningSecretStore(dataSource).revoke(rest[0]!)) === 0)
         throw new UsageError(`no active signing secret has the id ${rest[0]}`);

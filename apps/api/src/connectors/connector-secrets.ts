@@ -2,11 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { isConnectorName, type ConnectorName } from '@retain/domain';
 import {
+  CONNECTOR_SECRET_SCOPES,
   activeConnectorSecrets,
   insertConnectorSecret,
   readPrincipalKind,
   revokeConnectorSecret,
   type ConnectorSecret,
+  type ConnectorSecretScope,
 } from '@retain/persistence';
 
 /**
@@ -20,14 +22,29 @@ import {
 export class ConnectorSecretStore {
   constructor(private readonly db: DataSource) {}
 
-  async create(connector: string, principalId: string, secret?: string): Promise<{ id: string; secret: string }> {
+  async create(
+    connector: string,
+    principalId: string,
+    secret?: string,
+    scopes: readonly ConnectorSecretScope[] = ['signals'],
+  ): Promise<{ id: string; secret: string; scopes: ConnectorSecretScope[] }> {
     if (!isConnectorName(connector)) throw new Error(`${connector} is not a connector`);
     if ((await readPrincipalKind(this.db, principalId)) !== 'integration')
       throw new Error(`${principalId} is not an integration principal; create its key with --role integration first`);
     const value = secret ?? `rcs_${randomBytes(32).toString('base64url')}`;
     if (value.length < 16 || value.length > 1000 || /\s/.test(value))
       throw new Error('a connector secret is 16 to 1000 characters without spaces');
-    return { id: await insertConnectorSecret(this.db, connector, principalId, value), secret: value };
+    const unique = [...new Set(scopes)];
+    if (unique.some((x) => !(CONNECTOR_SECRET_SCOPES as readonly string[]).includes(x)))
+      throw new Error(`a connector secret's scopes are some of ${CONNECTOR_SECRET_SCOPES.join(', ')}`);
+    // A connector's vendor events are signals first: a secret that could not send them would refuse most of them.
+    if (!unique.includes('signals'))
+      throw new Error('a connector secret always holds signals (give --scopes signals,renewals)');
+    return {
+      id: await insertConnectorSecret(this.db, connector, principalId, value, unique),
+      secret: value,
+      scopes: unique,
+    };
   }
 
   async revoke(id: string): Promise<number> {

@@ -2,11 +2,17 @@ import { createHmac } from 'node:crypto';
 import Stripe from 'stripe';
 import type { ConnectorSecret } from '@retain/persistence';
 import { hubspotHeaders, hubspotV3Signature } from '../../../../test/support/hubspot-signature';
+import { changeEvent, salesforceRelayHeaders } from '../../../../test/support/salesforce-relay';
 import { CONNECTOR_VERIFIERS, SignatureRefused, hubspotSignedUri } from './connector-signatures';
 
 /** Headers made by Stripe's own library, the way Stripe signs a webhook delivery. */
 const stripe = new Stripe('sk_test_connectors');
-const secret = (id: string, value: string): ConnectorSecret => ({ id, principalId: 'stripe-int', secret: value });
+const secret = (id: string, value: string): ConnectorSecret => ({
+  id,
+  principalId: 'stripe-int',
+  secret: value,
+  scopes: ['signals'],
+});
 const OLD = secret('1', 'whsec_old_0123456789abcdef');
 const NEW = secret('2', 'whsec_new_0123456789abcdef');
 const NOW = new Date('2026-12-02T06:00:00Z');
@@ -152,5 +158,57 @@ describe('X-HubSpot-Signature-v3, by the scheme HubSpot documents (base64 HMAC-S
       'x-hubspot-request-timestamp': String(timestamp),
     };
     expect(check(body, headers, undefined, { method: 'POST', uri: encoded }).id).toBe('8');
+  });
+});
+
+describe('the Salesforce relay’s signature', () => {
+  const S_OLD = secret('11', 'rcs_old_relay_secret_0123456789');
+  const S_NEW = secret('12', 'rcs_new_relay_secret_0123456789');
+  const body = JSON.stringify(
+    changeEvent({
+      entity: 'Opportunity',
+      changeType: 'UPDATE',
+      recordId: '006xx000001Sv6tAAC',
+      fields: { CloseDate: '2027-05-31' },
+    }),
+  );
+  const check = (raw: string, headers: Record<string, string>, secrets = [S_OLD, S_NEW], now = NOW) =>
+    CONNECTOR_VERIFIERS.salesforce({ rawBody: Buffer.from(raw), headers }, secrets, now, 300);
+
+  it('takes the relay’s signature with either of two overlapping secrets, and one v1 per secret during a rotation', () => {
+    expect(check(body, salesforceRelayHeaders(body, S_OLD.secret, NOW)).id).toBe('11');
+    expect(check(body, salesforceRelayHeaders(body, S_NEW.secret, NOW)).id).toBe('12');
+    // The relay signs with both while it rotates; once the old secret is revoked, the new one still verifies.
+    const both = salesforceRelayHeaders(body, [S_OLD.secret, S_NEW.secret], NOW);
+    expect(check(body, both, [S_NEW]).id).toBe('12');
+    expect(() => check(body, salesforceRelayHeaders(body, S_OLD.secret, NOW), [S_NEW])).toThrow(/does not verify/);
+  });
+
+  it('refuses a tampered body, a wrong secret, a stale or future timestamp, and a timestamp not the one signed', () => {
+    const headers = salesforceRelayHeaders(body, S_NEW.secret, NOW);
+    expect(() => check(body.replace('2027-05-31', '2027-06-30'), headers)).toThrow(/does not verify/);
+    expect(() => check(body, salesforceRelayHeaders(body, 'rcs_not_the_relay_secret_000', NOW))).toThrow(
+      /does not verify/,
+    );
+    expect(() => check(body, salesforceRelayHeaders(body, S_NEW.secret, new Date(NOW.getTime() - 301_000)))).toThrow(
+      /more than 300 s/,
+    );
+    expect(() => check(body, salesforceRelayHeaders(body, S_NEW.secret, new Date(NOW.getTime() + 301_000)))).toThrow(
+      /more than 300 s/,
+    );
+    // Within the tolerance, but not the timestamp the signature covers.
+    expect(() =>
+      check(body, { ...headers, 'x-retain-relay-timestamp': String(Number(headers['x-retain-relay-timestamp']) - 1) }),
+    ).toThrow(/does not verify/);
+    expect(check(body, salesforceRelayHeaders(body, S_NEW.secret, new Date(NOW.getTime() - 299_000))).id).toBe('12');
+  });
+
+  it('refuses missing headers, a timestamp that is not Unix seconds, and a signature without v1', () => {
+    const headers = salesforceRelayHeaders(body, S_NEW.secret, NOW);
+    expect(() => check(body, { 'x-retain-relay-signature': headers['x-retain-relay-signature']! })).toThrow(
+      /headers are required/,
+    );
+    expect(() => check(body, { ...headers, 'x-retain-relay-timestamp': NOW.toISOString() })).toThrow(/Unix seconds/);
+    expect(() => check(body, { ...headers, 'x-retain-relay-signature': 'sha256=abc' })).toThrow(/v1=/);
   });
 });

@@ -132,6 +132,44 @@ function verifyHubSpot(r: SignedRequest, secrets: readonly ConnectorSecret[], no
   throw new SignatureRefused('X-HubSpot-Signature-v3 does not verify with an active secret of the connector');
 }
 
+/**
+ * The Salesforce relay's scheme (docs/connectors/salesforce.md): Salesforce signs no
+ * outbound call of its own, so the relay that forwards its change events (an Apex
+ * callout, a Flow's HTTP callout through a named credential, or a middleware reading the
+ * Pub/Sub API) signs each request with a secret shared with Retain:
+ * `X-Retain-Relay-Timestamp: <unix seconds>` and `X-Retain-Relay-Signature:
+ * v1=<hex HMAC-SHA256 of "<timestamp>.<raw body>">` (several `v1=`, comma-separated,
+ * while the relay signs with an old and a new secret). A timestamp more than the tolerance
+ * from now, either way, is refused.
+ */
+function verifySalesforceRelay(
+  r: SignedRequest,
+  secrets: readonly ConnectorSecret[],
+  now: Date,
+  toleranceSeconds: number,
+) {
+  const timestamp = header(r, 'x-retain-relay-timestamp');
+  const value = header(r, 'x-retain-relay-signature');
+  if (!timestamp || !value)
+    throw new SignatureRefused('the X-Retain-Relay-Timestamp and X-Retain-Relay-Signature headers are required');
+  if (!/^\d{1,12}$/.test(timestamp)) throw new SignatureRefused('X-Retain-Relay-Timestamp must be Unix seconds');
+  const v1 = value
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.startsWith('v1='))
+    .map((p) => p.slice(3))
+    .filter((p) => /^[0-9a-f]{64}$/.test(p));
+  if (v1.length === 0) throw new SignatureRefused('X-Retain-Relay-Signature must hold v1=<hex signature>');
+  if (Math.abs(now.getTime() / 1000 - Number(timestamp)) > toleranceSeconds)
+    throw new SignatureRefused(`the relay's timestamp is more than ${toleranceSeconds} s from now`);
+  const signed = Buffer.concat([Buffer.from(`${timestamp}.`), r.rawBody]);
+  for (const s of secrets) {
+    const expected = createHmac('sha256', s.secret).update(signed).digest('hex');
+    if (v1.some((sig) => equalText(sig, expected))) return s;
+  }
+  throw new SignatureRefused('X-Retain-Relay-Signature does not verify with an active secret of the connector');
+}
+
 type Verifier = (
   r: SignedRequest,
   secrets: readonly ConnectorSecret[],
@@ -144,4 +182,5 @@ export const CONNECTOR_VERIFIERS: Record<ConnectorName, Verifier> = {
   stripe: verifyStripe,
   zendesk: verifyZendesk,
   hubspot: verifyHubSpot,
+  salesforce: verifySalesforceRelay,
 };

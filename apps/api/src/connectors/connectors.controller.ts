@@ -116,6 +116,43 @@ export class ConnectorsController {
     });
   }
 
+  @Post('salesforce')
+  @Signed(...rolesFor('connector', 'receive'))
+  @HttpCode(HttpStatus.OK)
+  @ApiHeader({
+    name: 'X-Retain-Relay-Signature',
+    required: true,
+    description:
+      'v1=<hex HMAC-SHA256 of "<timestamp>.<raw body>" with the connector secret shared with the relay> (several v1, comma-separated, during a rotation)',
+    schema: { type: 'string', minLength: 1 },
+  })
+  @ApiHeader({
+    name: 'X-Retain-Relay-Timestamp',
+    required: true,
+    description: 'Unix seconds; more than the mapping’s tolerance (300 s) from now is refused',
+    schema: { type: 'string', pattern: '^[0-9]{1,12}$' },
+  })
+  @ApiBody({
+    required: true,
+    description: 'A Salesforce change event (or platform event) in the Streaming API message form, relayed',
+    schema: VENDOR_BODY_SCHEMA as never,
+  })
+  @Operation({
+    id: 'receiveSalesforce',
+    summary:
+      'A Salesforce Change Data Capture event forwarded by a signing relay (docs/connectors/salesforce.md): a contact role losing Executive Sponsor or Champion becomes a sponsor departure or stakeholder change, an activity’s meeting outcome a meeting held or cancelled, its risk flag the CSM’s flag; a renewal opportunity created, moved or closed launches, reschedules or decides the renewal when the mapping opts in and the secret holds the renewals scope (403 otherwise, nothing stored); stored once per change event',
+    ok: { status: 200, type: ConnectorReceiptView, description: 'What the event became' },
+    body: true,
+    signed: true,
+  })
+  async receiveSalesforce(@Req() req: RawBodyRequest<Request>): Promise<{ results: ConnectorEventResult[] }> {
+    return this.connectors.receive('salesforce', {
+      rawBody: req.rawBody,
+      headers: req.headers,
+      body: req.body as unknown,
+    });
+  }
+
   @Get(':name/events')
   @Access(['connector', 'readEvents'])
   @Operation({

@@ -10,6 +10,12 @@ import {
   hubspotObjectOf,
   isConnectorName,
   mapVendorEvent,
+  readSalesforceEvent,
+  salesforceChange,
+  salesforceEventView,
+  salesforceObjectKey,
+  salesforceOpportunityOf,
+  salesforceRecord,
   rolesFor,
   validateIntegrationEvent,
   type ConnectorName,
@@ -22,7 +28,9 @@ import {
   lockConnectorEvent,
   readConnectorEvent,
   readPrincipalIdentity,
+  readSalesforceRecordEvents,
   readVendorObjectProperties,
+  renewalOfVendorObject,
   type ConnectorEventState,
   type ConnectorSecret,
 } from '@retain/persistence';
@@ -31,6 +39,7 @@ import { decodeCursor, encodeCursor } from '../common/keyset-cursor';
 import { EVENT_ID, EventsService, type ValidEvent } from '../events/events.service';
 import { ApiError } from '../problems/error-codes';
 import { CONNECTOR_VERIFIERS, SignatureRefused, type SignedRequest } from './connector-signatures';
+import { ConnectorRenewalsService } from './connector-renewals.service';
 import { ConnectorSecretStore } from './connector-secrets';
 
 /** What one received vendor event became, as POST /connectors/{name} answers it. */
@@ -89,9 +98,24 @@ function hubspotEvents(body: unknown): VendorEvent[] {
   });
 }
 
-/** The vendor events in a connector's request body (Stripe and Zendesk send one event per request, HubSpot a batch). */
+/** The Salesforce relay's body: one change event (or platform event) in the Streaming API's message form. */
+function salesforceEvents(body: unknown): VendorEvent[] {
+  const read = readSalesforceEvent(body);
+  if (!read.ok)
+    throw new ApiError('CONNECTORS.NOT_A_VENDOR_EVENT', 'The body is not a relayed Salesforce event', [
+      { field: read.field, message: read.message },
+    ]);
+  if (!VENDOR_EVENT_ID.test(read.id) || read.type.length > 200)
+    throw new ApiError('CONNECTORS.NOT_A_VENDOR_EVENT', 'The Salesforce event id is not one Salesforce makes', [
+      { field: 'data.payload.ChangeEventHeader.transactionKey', message: 'must be 1-300 letters, digits or dashes' },
+    ]);
+  return [{ id: read.id, type: read.type, body: body as Record<string, unknown> }];
+}
+
+/** The vendor events in a connector's request body (Stripe, Zendesk and the Salesforce relay send one event per request, HubSpot a batch). */
 function vendorEvents(connector: ConnectorName, body: unknown): VendorEvent[] {
   if (connector === 'hubspot') return hubspotEvents(body);
+  if (connector === 'salesforce') return salesforceEvents(body);
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new ApiError('CONNECTORS.NOT_A_VENDOR_EVENT', 'The body must be a JSON object');
   const b = body as Record<string, unknown>;
@@ -148,6 +172,7 @@ export class ConnectorsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: AppConfig,
     private readonly events: EventsService,
+    private readonly renewals: ConnectorRenewalsService,
   ) {
     this.secrets = new ConnectorSecretStore(db);
   }
@@ -167,7 +192,7 @@ export class ConnectorsService {
       kind: identity.kind,
       managerId: null,
       keyId: `connector-secret:${secret.id}`,
-      scopes: ['signals'],
+      scopes: secret.scopes,
     };
   }
 
@@ -224,6 +249,7 @@ export class ConnectorsService {
     connector: ConnectorName,
     event: VendorEvent,
   ): Promise<{ read: VendorEvent; objectKey: string | null }> {
+    if (connector === 'salesforce') return this.salesforceContext(event);
     if (connector !== 'hubspot') return { read: event, objectKey: null };
     const ref = hubspotObjectOf(event.body);
     if (!ref) return { read: event, objectKey: null };
@@ -232,7 +258,35 @@ export class ConnectorsService {
       atMs: event.body.occurredAt as number,
       vendorEventId: event.id,
     });
-    return { read: { ...event, body: hubspotEventView(event.body, known) }, objectKey };
+    const view = hubspotEventView(event.body, known);
+    // A deal: the renewal it launched, if it did (docs/decisions/0012), so its later changes move or decide that one.
+    if (ref.objectType === 'deal')
+      view.retain = { renewalId: await renewalOfVendorObject(this.db, connector, objectKey) };
+    return { read: { ...event, body: view }, objectKey };
+  }
+
+  /**
+   * A Salesforce change event carries only the fields it changed: the mapper reads it with
+   * what was received of its record before, and of the record's opportunity (a contact
+   * role's, an activity's), docs/connectors/salesforce.md.
+   */
+  private async salesforceContext(event: VendorEvent): Promise<{ read: VendorEvent; objectKey: string | null }> {
+    const read = readSalesforceEvent(event.body);
+    if (!read.ok || !read.entity || read.recordIds.length !== 1) return { read: event, objectKey: null };
+    const objectKey = salesforceObjectKey(read.entity, read.recordIds[0]!);
+    const atMs = (event.body as { data: { payload: { ChangeEventHeader: { commitTimestamp: number } } } }).data.payload
+      .ChangeEventHeader.commitTimestamp;
+    const changesOf = async (key: string) =>
+      (await readSalesforceRecordEvents(this.db, 'salesforce', key, { atMs, vendorEventId: event.id })).map((b) =>
+        salesforceChange(b),
+      );
+    const before = await changesOf(objectKey);
+    const opportunityId = salesforceOpportunityOf(salesforceRecord([...before, salesforceChange(event.body)]));
+    const opportunity =
+      opportunityId && read.entity !== 'Opportunity'
+        ? salesforceRecord(await changesOf(salesforceObjectKey('Opportunity', opportunityId)))
+        : null;
+    return { read: { ...event, body: salesforceEventView(event.body, before, opportunity) }, objectKey };
   }
 
   private async receiveOne(
@@ -251,6 +305,7 @@ export class ConnectorsService {
 
     const { read, objectKey } = await this.context(connector, event);
     let outcome: VendorEventOutcome = mapVendorEvent(connector, read, this.config.connectors[connector]);
+    if (outcome.state === 'command') return this.receiveCommand(connector, event, outcome, objectKey, p, now);
     const valid: ValidEvent[] = [];
     if (outcome.state === 'mapped') {
       const o = outcome;
@@ -306,6 +361,71 @@ export class ConnectorsService {
     });
     if (!stored) return (await previously())!;
     return { ...base, state, reason: null, accountId: row.accountId, inboxEventIds, duplicate: false };
+  }
+
+  /**
+   * A vendor event that is a command on the account's renewal (docs/decisions/0012): refused
+   * with 403 and nothing stored unless the mapping opts in and the verifying secret holds
+   * the `renewals` scope; otherwise applied through the renewal services, then stored
+   * `applied` (or `refused` with the api's answer) once per vendor event id.
+   */
+  private async receiveCommand(
+    connector: ConnectorName,
+    event: VendorEvent,
+    outcome: Extract<VendorEventOutcome, { state: 'command' }>,
+    objectKey: string | null,
+    p: Principal,
+    now: Date,
+  ): Promise<ConnectorEventResult> {
+    const base = { vendorEventId: event.id, vendorType: event.type };
+    if (!this.config.connectors[connector].renewals?.enabled)
+      throw new ApiError(
+        'CONNECTORS.RENEWALS_NOT_GRANTED',
+        `The ${connector} mapping does not opt in to renewals (renewals.enabled); the ${outcome.command.kind} of ${outcome.accountId}'s renewal was not applied and nothing was stored`,
+      );
+    if (!p.scopes.includes('renewals'))
+      throw new ApiError(
+        'CONNECTORS.RENEWALS_NOT_GRANTED',
+        `The ${connector} connector secret (${p.keyId}) does not hold the renewals scope; the ${outcome.command.kind} of ${outcome.accountId}'s renewal was not applied and nothing was stored`,
+      );
+    const result = await this.renewals.apply(
+      connector,
+      event.id,
+      objectKey,
+      outcome.accountId,
+      outcome.command,
+      p,
+      now,
+    );
+    const stored = await this.db.transaction(async (em) => {
+      await lockConnectorEvent(em, connector, event.id);
+      return insertConnectorEvent(em, {
+        connector,
+        vendorEventId: event.id,
+        principalId: p.id,
+        vendorType: event.type,
+        rawPayload: event.body,
+        accountId: outcome.accountId,
+        occurredAt: outcome.occurredAt,
+        objectKey,
+        state: result.state,
+        reason: result.reason,
+        inboxEventIds: [],
+        renewalId: result.state === 'applied' ? result.renewalId : null,
+      });
+    });
+    if (!stored) {
+      const before = await readConnectorEvent(this.db, connector, event.id);
+      return { ...base, ...before!, duplicate: true };
+    }
+    return {
+      ...base,
+      state: result.state,
+      reason: result.reason,
+      accountId: outcome.accountId,
+      inboxEventIds: [],
+      duplicate: false,
+    };
   }
 
   /** `GET /connectors/{name}/events`: what the connector received, newest first, by state; keyset pages. */

@@ -4,7 +4,7 @@ import { CONNECTOR_EVENT_STATES } from '@retain/persistence';
 import { QueryInt } from '../common/validators';
 
 const STATE_DESCRIPTION =
-  'mapped: its signals went into the event inbox; held: they did, held for an account Retain does not know yet (GET /events/held); ignored: a type the mapping does not turn into a signal; refused: the mapping could not read it (no account id, no amount: see reason)';
+  'mapped: its signals went into the event inbox; held: they did, held for an account Retain does not know yet (GET /events/held); ignored: a type the mapping does not turn into a signal; refused: the mapping could not read it (no account id, no amount: see reason), or the renewal command it made was refused (see reason); applied: a renewal opportunity that launched, rescheduled or decided the account’s renewal (docs/decisions/0012)';
 
 export class ConnectorEventResultView {
   @ApiProperty({ description: "The vendor's own event id (unique per connector)" }) vendorEventId!: string;

@@ -116,6 +116,10 @@ export const ERROR_CATALOGUE = {
   },
   'CONNECTORS.NOT_A_VENDOR_EVENT': { status: 400, title: "The body is not an event of the connector's vendor" },
   'CONNECTORS.UNKNOWN': { status: 404, title: 'No connector has this name' },
+  'CONNECTORS.RENEWALS_NOT_GRANTED': {
+    status: 403,
+    title: 'The connector may not act on renewals: its mapping does not opt in, or its secret lacks the renewals scope',
+  },
   'EVENTS.SCOPE_REQUIRED': { status: 403, title: 'The integration key lacks the scope this event type needs' },
   'IDEMPOTENCY.KEY_REUSED': { status: 409, title: 'The Idempotency-Key was used for a different request' },
   'WORKFLOW.REFUSED': { status: 409, title: 'The workflow refused the change in its current state' },

@@ -100,7 +100,7 @@ export class RenewalActionsService {
 
   async decide(id: string, dto: RecordDecisionDto, by: Principal, idempotencyKey?: string): Promise<RenewalDecision> {
     const { parties } = await this.renewal(id);
-    this.access.require(by, 'renewal', 'decide', parties, id);
+    this.access.requireRenewalAct(by, 'decide', parties, id);
     return this.update(id, recordDecisionUpdate, { ...dto, by: by.id }, idempotencyKey);
   }
 
@@ -119,7 +119,7 @@ export class RenewalActionsService {
     const { accountId, parties } = await this.renewal(id);
     const people = { ownerCsmId: dto.ownerCsmId, csmManagerId: dto.csmManagerId, salesRepId: dto.salesRepId };
     const changesPeople = Object.values(people).some((v) => v !== undefined);
-    if (dto.renewalDate !== undefined) this.access.require(by, 'renewal', 'reschedule', parties, id);
+    if (dto.renewalDate !== undefined) this.access.requireRenewalAct(by, 'reschedule', parties, id);
     if (changesPeople && !this.access.may(by, 'account', 'changeFacts', parties)) {
       throw new ApiError(
         'RENEWAL.NOT_YOURS',

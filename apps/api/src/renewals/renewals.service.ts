@@ -91,6 +91,8 @@ export class RenewalsService {
    * account and date is a conflict, and so is relaunching a renewal that has ended.
    */
   async launch(dto: CreateRenewalDto, by: Principal, now: Date): Promise<RenewalLaunchView> {
+    // The route's guard admitted the role; a connector actor (docs/decisions/0012) is checked here, by its own rule.
+    this.access.requireRenewalAct(by, 'launch', null, `a renewal of ${dto.account.id}`);
     // The policy in force goes by version (registered with every worker, when it is the
     // deployment's); a launch's own overrides are an ad-hoc policy and go whole.
     let policy;

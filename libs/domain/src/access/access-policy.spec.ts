@@ -106,6 +106,12 @@ describe('permits: role and relation', () => {
     // integrations post events and nothing else
     ['integration', [], 'event', 'ingest', true],
     ['integration', ['owner'], 'renewal', 'read', false],
+    // a connector acts on renewals by its own rule (with the opt-in and the renewals scope), never by the REST grants
+    ['integration', [], 'connector', 'actOnRenewals', true],
+    ['integration', [], 'renewal', 'launch', false],
+    ['integration', ['owner', 'team'], 'renewal', 'reschedule', false],
+    ['integration', ['owner', 'sales_rep'], 'renewal', 'decide', false],
+    ['cs_ops', [], 'connector', 'actOnRenewals', false],
   ])('%s %j %s.%s -> %s', (role, relations, resource, action, expected) => {
     expect(permits(role, relations, resource, action as AccessAction)).toBe(expected);
   });

@@ -187,6 +187,13 @@ export const ACCESS = {
      * refused), so no relation; cs_ops, who runs the integrations and their mappings.
      */
     readEvents: { cs_ops: 'any' },
+    /**
+     * A CRM connector's renewal opportunity launching, rescheduling or deciding the
+     * account's renewal (docs/decisions/0012): only through a connector's verified vendor
+     * event, when its mapping opts in (`renewals.enabled`) and the verifying secret holds
+     * the `renewals` scope; never through the REST routes, whose grants name no integration.
+     */
+    actOnRenewals: { integration: 'any' },
   },
 } as const satisfies Record<string, Record<string, Grants>>;
 

@@ -27,8 +27,13 @@ describe('grantedCapabilities: the access table read for one role', () => {
     for (const c of lacks) expect(got.some((g) => g.startsWith(`${c}:`))).toBe(false);
   });
 
-  it('lists integration with exactly its three grants', () => {
-    expect(can('integration')).toEqual(['self.read:all', 'event.ingest:all', 'connector.receive:all']);
+  it('lists integration with exactly its four grants (acting on renewals only as a connector, docs/decisions/0012)', () => {
+    expect(can('integration')).toEqual([
+      'self.read:all',
+      'event.ingest:all',
+      'connector.receive:all',
+      'connector.actOnRenewals:all',
+    ]);
   });
 });
 

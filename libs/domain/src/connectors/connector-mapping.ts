@@ -10,7 +10,7 @@ import type { IntegrationEventPayloads, IntegrationEventType } from '../early-wa
  * connector's map function. Pure: no clock, no I/O.
  */
 
-export const CONNECTOR_NAMES = ['stripe', 'zendesk', 'hubspot'] as const;
+export const CONNECTOR_NAMES = ['stripe', 'zendesk', 'hubspot', 'salesforce'] as const;
 export type ConnectorName = (typeof CONNECTOR_NAMES)[number];
 
 export function isConnectorName(value: unknown): value is ConnectorName {
@@ -20,6 +20,26 @@ export function isConnectorName(value: unknown): value is ConnectorName {
 /** How a vendor writes its event time: Unix seconds (Stripe), Unix milliseconds (HubSpot), or ISO 8601 (Zendesk). */
 export const OCCURRED_AT_FORMATS = ['unix_seconds', 'unix_ms', 'iso'] as const;
 export type OccurredAtFormat = (typeof OCCURRED_AT_FORMATS)[number];
+
+/** The decisions a CRM stage may record (the renewal decision's outcomes a stage can say; downsized and expanded need the new ARR, so a stage does not say them). */
+export const STAGE_DECISIONS = ['renewed', 'churned', 'paused'] as const;
+export type StageDecision = (typeof STAGE_DECISIONS)[number];
+
+/**
+ * Whether and how a CRM connector acts on renewals (docs/decisions/0012): off unless
+ * `enabled`, and then only with a connector secret holding the `renewals` scope.
+ */
+export interface RenewalMapping {
+  enabled: boolean;
+  /** The opportunity `Type` (Salesforce) or deal `dealtype` (HubSpot) values that make it a renewal (any of them). */
+  types: string[];
+  /** The opportunity record type ids that make it a renewal opportunity (any of them; Salesforce). */
+  recordTypeIds: string[];
+  /** The deal pipelines whose deals are renewals (any of them; HubSpot's pipeline ids). */
+  pipelines: string[];
+  /** Stage name → the decision it records; a stage not named records none. */
+  stages: Record<string, StageDecision>;
+}
 
 /** The handler that stores a vendor type as `ignored` on purpose. */
 export const IGNORE = 'ignore';
@@ -36,6 +56,8 @@ export interface ConnectorMapping {
   fields: Record<string, string>;
   /** Vendor event type → handler of the connector (or `ignore`); a type not named is stored `ignored`. */
   events: Record<string, string>;
+  /** Renewal opportunities (CRM connectors only; docs/decisions/0012). */
+  renewals?: RenewalMapping;
 }
 
 /** What a connector's code knows: its handlers and field names, and its default mapping. */
@@ -56,9 +78,26 @@ export interface ConnectorSignal<K extends IntegrationEventType = IntegrationEve
   occurredAt?: string;
 }
 
+/**
+ * A command on the account's renewal a CRM's renewal opportunity makes (docs/decisions/0012):
+ * launch it for the close date, move it from one date to another, or record its decision.
+ */
+export type RenewalCommand =
+  | { kind: 'launch'; renewalDate: string; opportunity: string }
+  | { kind: 'reschedule'; from: string; to: string; opportunity: string }
+  | {
+      kind: 'decide';
+      renewalDate: string;
+      outcome: StageDecision;
+      stage: string;
+      reason: string | null;
+      opportunity: string;
+    };
+
 /** What one vendor event became. */
 export type VendorEventOutcome =
   | { state: 'mapped'; accountId: string; occurredAt: string; signals: ConnectorSignal[] }
+  | { state: 'command'; accountId: string; occurredAt: string; command: RenewalCommand }
   | { state: 'ignored' | 'refused'; reason: string; accountId: string | null; occurredAt: string | null };
 
 /** A vendor event as a connector reads it off the request: its own id and type, and the object. */
@@ -162,7 +201,64 @@ export function readMappedEvent(event: VendorEvent, mapping: ConnectorMapping): 
 }
 
 const PATH = /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+){0,15}$/;
-const MAPPING_KEYS = new Set(['connector', 'signatureToleranceSeconds', 'accountId', 'occurredAt', 'fields', 'events']);
+const MAPPING_KEYS = new Set([
+  'connector',
+  'signatureToleranceSeconds',
+  'accountId',
+  'occurredAt',
+  'fields',
+  'events',
+  'renewals',
+]);
+const RENEWAL_KEYS = new Set(['enabled', 'types', 'recordTypeIds', 'pipelines', 'stages']);
+/** A CRM picklist value or id: 1-100 printable characters (no control characters). */
+const CRM_VALUE = /^[\p{L}\p{N}\p{P}\p{S} ]{1,100}$/u;
+
+function resolveRenewals(d: RenewalMapping | undefined, o: unknown, problems: string[]): RenewalMapping | undefined {
+  if (!d) {
+    problems.push('renewals: this connector does not act on renewals');
+    return d;
+  }
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) {
+    problems.push('renewals: an object { enabled, types, recordTypeIds, pipelines, stages }');
+    return d;
+  }
+  const r = o as Record<string, unknown>;
+  const out: RenewalMapping = {
+    ...d,
+    types: [...d.types],
+    recordTypeIds: [...d.recordTypeIds],
+    stages: { ...d.stages },
+  };
+  for (const k of Object.keys(r)) if (!RENEWAL_KEYS.has(k)) problems.push(`renewals.${k}: unknown key`);
+  if ('enabled' in r) {
+    if (typeof r.enabled !== 'boolean') problems.push('renewals.enabled: true or false');
+    else out.enabled = r.enabled;
+  }
+  for (const k of ['types', 'recordTypeIds', 'pipelines'] as const)
+    if (k in r) {
+      const v = r[k];
+      if (!Array.isArray(v) || v.length > 50 || v.some((x) => typeof x !== 'string' || !CRM_VALUE.test(x)))
+        problems.push(`renewals.${k}: a list of at most 50 values (1-100 characters each)`);
+      else out[k] = v as string[];
+    }
+  if ('stages' in r) {
+    const s = r.stages;
+    if (typeof s !== 'object' || s === null || Array.isArray(s))
+      problems.push('renewals.stages: an object of stage name: decision');
+    else
+      for (const [k, v] of Object.entries(s)) {
+        if (!CRM_VALUE.test(k) || k === '__proto__') problems.push(`renewals.stages.${k}: not a stage name`);
+        else if (v === null) delete out.stages[k];
+        else if (!(STAGE_DECISIONS as readonly unknown[]).includes(v))
+          problems.push(`renewals.stages.${k}: one of ${STAGE_DECISIONS.join(', ')} (or null)`);
+        else out.stages[k] = v as StageDecision;
+      }
+  }
+  if (out.enabled && out.types.length === 0 && out.recordTypeIds.length === 0 && out.pipelines.length === 0)
+    problems.push('renewals: enabled needs at least one of types, recordTypeIds, pipelines');
+  return out;
+}
 
 /**
  * The mapping in force for `spec`: its defaults with a deployment's `overrides` (a
@@ -236,6 +332,10 @@ export function resolveConnectorMapping(
           problems.push(`events.${k}: one of ${[...spec.handlers, IGNORE].join(', ')} (or null)`);
         else mapping.events[k] = v;
       }
+  }
+  if ('renewals' in o) {
+    const r = resolveRenewals(d.renewals, o.renewals, problems);
+    if (r) mapping.renewals = r;
   }
   return { mapping, problems };
 }

@@ -1,5 +1,6 @@
 import {
   HUBSPOT,
+  hubspotDate,
   hubspotEventType,
   hubspotEventView,
   hubspotObjectKey,
@@ -268,7 +269,84 @@ describe('HubSpot events that are no signal, or cannot be read', () => {
       reason: 'the mapping ignores contact.deletion',
     });
     expect(resolveConnectorMapping(HUBSPOT, { events: { 'deal.creation': 'renewal' } }).problems).toEqual([
-      'events.deal.creation: one of account_link, role_change, contact_removed, association_change, meeting_outcome, risk_flag, ignore (or null)',
+      'events.deal.creation: one of account_link, role_change, contact_removed, association_change, meeting_outcome, risk_flag, renewal_deal, ignore (or null)',
     ]);
+  });
+});
+
+describe('HubSpot renewal deals (docs/decisions/0012)', () => {
+  const on = resolveConnectorMapping(HUBSPOT, { renewals: { enabled: true, pipelines: ['renewals-pipe'] } }).mapping;
+  const CLOSE = String(Date.parse('2027-03-31T00:00:00Z'));
+  const deal = (
+    propertyName: string,
+    propertyValue: string,
+    known: Record<string, string | null>,
+    renewalId: string | null = null,
+  ): VendorEvent => {
+    const body = hub({ subscriptionType: 'deal.propertyChange', objectId: 8801, propertyName, propertyValue });
+    return {
+      id: String(body.eventId),
+      type: hubspotEventType(body),
+      body: { ...hubspotEventView(body, known), retain: { renewalId } },
+    };
+  };
+  const complete = { retain_account_id: 'acc-7', pipeline: 'renewals-pipe', dealstage: 'appointmentscheduled' };
+
+  it('reads HubSpot’s close date (Unix ms at midnight UTC, or an ISO date) as a calendar date', () => {
+    expect(hubspotDate(CLOSE)).toBe('2027-03-31');
+    expect(hubspotDate('2027-03-31')).toBe('2027-03-31');
+    expect(hubspotDate('2027-03-31T00:00:00.000Z')).toBe('2027-03-31');
+    expect(hubspotDate('soon')).toBeNull();
+  });
+
+  it('launches once the deal has its account, a renewal pipeline and a close date, whichever property comes last', () => {
+    expect(mapHubSpotEvent(deal('closedate', CLOSE, complete), on)).toMatchObject({
+      state: 'command',
+      accountId: 'acc-7',
+      command: { kind: 'launch', renewalDate: '2027-03-31', opportunity: '8801' },
+    });
+    expect(
+      mapHubSpotEvent(deal('pipeline', 'renewals-pipe', { retain_account_id: 'acc-7', closedate: CLOSE }), on),
+    ).toMatchObject({ state: 'command', command: { kind: 'launch', renewalDate: '2027-03-31' } });
+    expect(mapHubSpotEvent(deal('closedate', CLOSE, { pipeline: 'renewals-pipe' }), on)).toMatchObject({
+      state: 'ignored',
+      reason: expect.stringMatching(/no retain_account_id yet/),
+    });
+    expect(mapHubSpotEvent(deal('pipeline', 'renewals-pipe', { retain_account_id: 'acc-7' }), on)).toMatchObject({
+      state: 'ignored',
+      reason: expect.stringMatching(/no close date yet/),
+    });
+  });
+
+  it('moves the renewal it launched when the close date changes, and decides it when the stage closes', () => {
+    const launched = 'renewal:acc-7:2027-03-31';
+    const moved = String(Date.parse('2027-04-30T00:00:00Z'));
+    expect(mapHubSpotEvent(deal('closedate', moved, { ...complete, closedate: CLOSE }, launched), on)).toMatchObject({
+      state: 'command',
+      command: { kind: 'reschedule', from: '2027-03-31', to: '2027-04-30' },
+    });
+    expect(
+      mapHubSpotEvent(
+        deal('dealstage', 'closedlost', { ...complete, closedate: moved, closed_lost_reason: 'Budget' }, launched),
+        on,
+      ),
+    ).toMatchObject({
+      state: 'command',
+      command: { kind: 'decide', outcome: 'churned', stage: 'closedlost', reason: 'Budget', renewalDate: '2027-04-30' },
+    });
+    expect(
+      mapHubSpotEvent(deal('pipeline', 'renewals-pipe', { ...complete, closedate: CLOSE }, launched), on),
+    ).toMatchObject({
+      state: 'ignored',
+      reason: expect.stringMatching(/launched renewal:acc-7:2027-03-31 already/),
+    });
+  });
+
+  it('ignores a deal of another pipeline, and every deal while the mapping names no renewal pipeline or type', () => {
+    expect(mapHubSpotEvent(deal('closedate', CLOSE, { ...complete, pipeline: 'default' }), on)).toMatchObject({
+      state: 'ignored',
+      reason: expect.stringMatching(/not a renewal deal \(pipeline default/),
+    });
+    expect(mapHubSpotEvent(deal('closedate', CLOSE, complete), m)).toMatchObject({ state: 'ignored' });
   });
 });

@@ -3,6 +3,7 @@ import {
   type ConnectorMapping,
   type ConnectorSignal,
   type ConnectorSpec,
+  type RenewalCommand,
   type VendorEvent,
   type VendorEventOutcome,
 } from './connector-mapping';
@@ -24,7 +25,15 @@ import {
  */
 export const HUBSPOT: ConnectorSpec = {
   name: 'hubspot',
-  handlers: ['account_link', 'role_change', 'contact_removed', 'association_change', 'meeting_outcome', 'risk_flag'],
+  handlers: [
+    'account_link',
+    'role_change',
+    'contact_removed',
+    'association_change',
+    'meeting_outcome',
+    'risk_flag',
+    'renewal_deal',
+  ],
   fields: [
     'objectId',
     'value',
@@ -34,6 +43,13 @@ export const HUBSPOT: ConnectorSpec = {
     'associationRemoved',
     'meetingType',
     'noteBody',
+    'property',
+    'pipeline',
+    'dealType',
+    'stage',
+    'closeDate',
+    'lossReason',
+    'renewalId',
   ],
   defaults: {
     connector: 'hubspot',
@@ -49,6 +65,13 @@ export const HUBSPOT: ConnectorSpec = {
       associationRemoved: 'associationRemoved',
       meetingType: 'object.hs_activity_type',
       noteBody: 'object.hs_note_body',
+      property: 'propertyName',
+      pipeline: 'object.pipeline',
+      dealType: 'object.dealtype',
+      stage: 'object.dealstage',
+      closeDate: 'object.closedate',
+      lossReason: 'object.closed_lost_reason',
+      renewalId: 'retain.renewalId',
     },
     events: {
       'contact.propertyChange:retain_account_id': 'account_link',
@@ -59,6 +82,18 @@ export const HUBSPOT: ConnectorSpec = {
       'contact.associationChange:CONTACT_TO_COMPANY': 'association_change',
       'object.propertyChange:0-47:hs_meeting_outcome': 'meeting_outcome',
       'object.propertyChange:0-46:retain_risk_flag': 'risk_flag',
+      'deal.propertyChange:retain_account_id': 'renewal_deal',
+      'deal.propertyChange:pipeline': 'renewal_deal',
+      'deal.propertyChange:dealtype': 'renewal_deal',
+      'deal.propertyChange:closedate': 'renewal_deal',
+      'deal.propertyChange:dealstage': 'renewal_deal',
+    },
+    renewals: {
+      enabled: false,
+      types: [],
+      recordTypeIds: [],
+      pipelines: [],
+      stages: { closedwon: 'renewed', closedlost: 'churned' },
     },
   },
 };
@@ -171,14 +206,83 @@ function plain(v: unknown, max: number): string | null {
   return t ? t.slice(0, max) : null;
 }
 
+/** A HubSpot date property's value (Unix ms at midnight UTC, as webhooks send `closedate`, or an ISO date) as a calendar date. */
+export function hubspotDate(v: unknown): string | null {
+  if (typeof v !== 'string' || v === '') return null;
+  if (/^\d{1,15}$/.test(v)) return new Date(Number(v)).toISOString().slice(0, 10);
+  return /^\d{4}-\d{2}-\d{2}(T|$)/.test(v) && Number.isFinite(Date.parse(v)) ? v.slice(0, 10) : null;
+}
+
+/**
+ * A deal's property change (docs/connectors/hubspot.md, "Renewal deals"): HubSpot's
+ * deal.creation carries no property, so a deal is read from its property changes as
+ * received. A renewal deal (its pipeline or dealtype one of the mapping's) launches the
+ * account's renewal once it has an account and a close date, a later close date change
+ * reschedules the renewal it launched, a closing stage records the decision.
+ */
+function mapRenewalDeal(
+  read: ReturnType<typeof readMappedEvent>,
+  mapping: ConnectorMapping,
+  what: string,
+  objectId: string,
+): VendorEventOutcome {
+  const { accountId, occurredAt, field, not } = read;
+  const r = mapping.renewals;
+  if (!r) return not('ignored', 'the mapping has no renewals section');
+  const pipeline = text(field('pipeline'));
+  const dealType = text(field('dealType'));
+  if (!((pipeline !== null && r.pipelines.includes(pipeline)) || (dealType !== null && r.types.includes(dealType))))
+    return not(
+      'ignored',
+      `${what} is not a renewal deal (pipeline ${pipeline ?? 'not received'}, dealtype ${dealType ?? 'not received'})`,
+    );
+  if (!accountId) return not('ignored', `${what} has no retain_account_id yet: nothing to launch`);
+  if (!occurredAt) return not('refused', `no event time at ${mapping.occurredAt.path}`);
+  const command = (c: RenewalCommand): VendorEventOutcome => ({ state: 'command', accountId, occurredAt, command: c });
+  const property = field('property');
+  const launched = text(field('renewalId'));
+  const closeDate = hubspotDate(field('closeDate'));
+  const stage = text(field('stage'));
+  const closing = stage !== null && Object.hasOwn(r.stages, stage) ? r.stages[stage] : undefined;
+  if (property === 'dealstage' && closing) {
+    if (!closeDate && !launched) return not('refused', `${what} has no close date: no renewal to decide`);
+    const lossReason = text(field('lossReason'))?.slice(0, 2000) ?? null;
+    return command({
+      kind: 'decide',
+      renewalDate: closeDate ?? '',
+      outcome: closing,
+      stage: stage ?? '',
+      reason:
+        closing === 'churned'
+          ? (lossReason ?? `Deal ${objectId} closed as ${stage} in HubSpot; no closed lost reason was given`)
+          : lossReason,
+      opportunity: objectId,
+    });
+  }
+  if (closing) return not('ignored', `${what} is closed (${stage}): there is no renewal to launch or move`);
+  if (!launched) {
+    if (!closeDate) return not('ignored', `${what} has no close date yet: nothing to launch`);
+    return command({ kind: 'launch', renewalDate: closeDate, opportunity: objectId });
+  }
+  if (property === 'closedate') {
+    const before = hubspotDate(field('previousValue'));
+    if (!closeDate) return not('ignored', `${what}'s close date was cleared: the renewal keeps its date`);
+    if (!before || before === closeDate) return not('ignored', `${what}'s close date is unchanged`);
+    return command({ kind: 'reschedule', from: before, to: closeDate, opportunity: objectId });
+  }
+  return not('ignored', `${what} launched ${launched} already; neither its close date nor a closing stage changed`);
+}
+
 /** What the HubSpot event `event` (its body read through hubspotEventView) becomes under `mapping`. */
 export function mapHubSpotEvent(event: VendorEvent, mapping: ConnectorMapping): VendorEventOutcome {
-  const { accountId, occurredAt, handler, field, not, unhandled } = readMappedEvent(event, mapping);
+  const read = readMappedEvent(event, mapping);
+  const { accountId, occurredAt, handler, field, not, unhandled } = read;
   if (unhandled) return unhandled;
   const ref = hubspotObjectOf(event.body);
   const what = ref
-    ? `HubSpot ${ref.objectType === 'contact' ? 'contact' : `object ${ref.objectType}`} ${ref.objectId}`
+    ? `HubSpot ${ref.objectType === 'contact' || ref.objectType === 'deal' ? ref.objectType : `object ${ref.objectType}`} ${ref.objectId}`
     : 'the HubSpot object';
+  if (handler === 'renewal_deal') return mapRenewalDeal(read, mapping, what, ref?.objectId ?? '?');
   if (handler === 'account_link')
     return not(
       'ignored',

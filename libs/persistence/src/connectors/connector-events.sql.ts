@@ -6,7 +6,7 @@
  */
 import { SqlConditions, type Queryable } from '../sql';
 
-export const CONNECTOR_EVENT_STATES = ['mapped', 'held', 'ignored', 'refused'] as const;
+export const CONNECTOR_EVENT_STATES = ['mapped', 'held', 'ignored', 'refused', 'applied'] as const;
 export type ConnectorEventState = (typeof CONNECTOR_EVENT_STATES)[number];
 
 export interface ConnectorEventInsert {
@@ -20,16 +20,18 @@ export interface ConnectorEventInsert {
   occurredAt: string | null;
   rawPayload: unknown;
   inboxEventIds: readonly string[];
-  /** The vendor object it is about (`<portal>/<type>/<id>`, HubSpot), or null. */
+  /** The vendor object it is about (`<portal>/<type>/<id>`, HubSpot; `<sObject>/<id>`, Salesforce), or null. */
   objectKey?: string | null;
+  /** The renewal an applied command launched or acted on (docs/decisions/0012). */
+  renewalId?: string | null;
 }
 
 /** Stores a received vendor event unless its (connector, vendor event id) is stored already; true when it stored it. */
 export async function insertConnectorEvent(db: Queryable, e: ConnectorEventInsert): Promise<boolean> {
   const rows: unknown[] = await db.query(
     `INSERT INTO connector_events (connector, vendor_event_id, principal_id, vendor_type, state, reason, account_id,
-                                   occurred_at, raw_payload, inbox_event_ids, object_key)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                                   occurred_at, raw_payload, inbox_event_ids, object_key, renewal_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
      ON CONFLICT (connector, vendor_event_id) DO NOTHING RETURNING 1`,
     [
       e.connector,
@@ -43,6 +45,7 @@ export async function insertConnectorEvent(db: Queryable, e: ConnectorEventInser
       JSON.stringify(e.rawPayload),
       e.inboxEventIds,
       e.objectKey ?? null,
+      e.renewalId ?? null,
     ],
   );
   return rows.length > 0;
@@ -71,6 +74,46 @@ export async function readVendorObjectProperties(
     [connector, objectKey, before.atMs, before.vendorEventId],
   );
   return Object.fromEntries(rows.map((r) => [r.name, r.value]));
+}
+
+/**
+ * The raw payloads of what a connector received of one Salesforce record before an event
+ * of it, oldest first by the change event's commit time (checked on receipt) and then
+ * the vendor event id: the record's fields as received are their changes in this order.
+ * At most the last 500.
+ */
+export async function readSalesforceRecordEvents(
+  db: Queryable,
+  connector: string,
+  objectKey: string,
+  before: { atMs: number; vendorEventId: string },
+): Promise<Array<Record<string, unknown>>> {
+  const rows: Array<{ raw_payload: Record<string, unknown> }> = await db.query(
+    `SELECT raw_payload FROM (
+       SELECT raw_payload, (raw_payload #>> '{data,payload,ChangeEventHeader,commitTimestamp}')::bigint AS at, vendor_event_id
+         FROM connector_events
+        WHERE connector = $1 AND object_key = $2
+          AND ((raw_payload #>> '{data,payload,ChangeEventHeader,commitTimestamp}')::bigint, vendor_event_id) < ($3::bigint, $4)
+        ORDER BY at DESC, vendor_event_id DESC LIMIT 500) last
+      ORDER BY at, vendor_event_id`,
+    [connector, objectKey, before.atMs, before.vendorEventId],
+  );
+  return rows.map((r) => r.raw_payload);
+}
+
+/** The renewal the latest applied command of a vendor object (an opportunity) launched or acted on, or null. */
+export async function renewalOfVendorObject(
+  db: Queryable,
+  connector: string,
+  objectKey: string,
+): Promise<string | null> {
+  const rows: Array<{ renewal_id: string }> = await db.query(
+    `SELECT renewal_id FROM connector_events
+      WHERE connector = $1 AND object_key = $2 AND renewal_id IS NOT NULL
+      ORDER BY received_at DESC LIMIT 1`,
+    [connector, objectKey],
+  );
+  return rows[0]?.renewal_id ?? null;
 }
 
 /** Serialises the handling of one vendor event id (a retry racing the first delivery) until the transaction ends. */

@@ -5,10 +5,15 @@
  */
 import { returnedRows, type Queryable } from '../sql';
 
+/** What a vendor event verified by a connector secret may do (docs/decisions/0012). */
+export const CONNECTOR_SECRET_SCOPES = ['signals', 'renewals'] as const;
+export type ConnectorSecretScope = (typeof CONNECTOR_SECRET_SCOPES)[number];
+
 export interface ConnectorSecret {
   id: string;
   principalId: string;
   secret: string;
+  scopes: ConnectorSecretScope[];
 }
 
 /** Stores an active secret of `connector` for `principalId`; returns its id. */
@@ -17,10 +22,11 @@ export async function insertConnectorSecret(
   connector: string,
   principalId: string,
   secret: string,
+  scopes: readonly ConnectorSecretScope[] = ['signals'],
 ): Promise<string> {
   const rows: Array<{ id: string }> = await db.query(
-    'INSERT INTO connector_secrets (connector, principal_id, secret) VALUES ($1, $2, $3) RETURNING id',
-    [connector, principalId, secret],
+    'INSERT INTO connector_secrets (connector, principal_id, secret, scopes) VALUES ($1, $2, $3, $4) RETURNING id',
+    [connector, principalId, secret, [...new Set(scopes)]],
   );
   return String(rows[0]!.id);
 }
@@ -38,9 +44,10 @@ export async function revokeConnectorSecret(db: Queryable, id: string): Promise<
 
 /** The active secrets of `connector`, newest first. */
 export async function activeConnectorSecrets(db: Queryable, connector: string): Promise<ConnectorSecret[]> {
-  const rows: Array<{ id: string; principal_id: string; secret: string }> = await db.query(
-    'SELECT id, principal_id, secret FROM connector_secrets WHERE connector = $1 AND revoked_at IS NULL ORDER BY id DESC',
-    [connector],
-  );
-  return rows.map((r) => ({ id: String(r.id), principalId: r.principal_id, secret: r.secret }));
+  const rows: Array<{ id: string; principal_id: string; secret: string; scopes: ConnectorSecretScope[] }> =
+    await db.query(
+      'SELECT id, principal_id, secret, scopes FROM connector_secrets WHERE connector = $1 AND revoked_at IS NULL ORDER BY id DESC',
+      [connector],
+    );
+  return rows.map((r) => ({ id: String(r.id), principalId: r.principal_id, secret: r.secret, scopes: r.scopes }));
 }

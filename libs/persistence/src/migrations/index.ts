@@ -28,6 +28,7 @@ import { AlertMetricsSegment1797552000000 } from './202612180000-alert-metrics-s
 import { PersonalNotificationChannels1797584400000 } from './202612180900-personal-notification-channels';
 import { Connectors1797638400000 } from './202612190000-connectors';
 import { ConnectorEventObjects1797724800000 } from './202612200000-connector-event-objects';
+import { ConnectorRenewals1797811200000 } from './202612210000-connector-renewals';
 import { AlertRollupYears1797984000000 } from './202612230000-alert-rollup-years';
 
 /** Every migration, in order. New ones are appended here. */
@@ -62,5 +63,6 @@ export const MIGRATIONS = [
   PersonalNotificationChannels1797584400000,
   Connectors1797638400000,
   ConnectorEventObjects1797724800000,
+  ConnectorRenewals1797811200000,
   AlertRollupYears1797984000000,
 ];

@@ -138,6 +138,19 @@ export async function otherRenewalOnDate(db: Queryable, id: string, renewalDate:
   return rows[0]?.id ?? null;
 }
 
+/** The account's active renewal due on `renewalDate` (as the read model has it now), or null. */
+export async function activeRenewalOnDate(
+  db: Queryable,
+  accountId: string,
+  renewalDate: string,
+): Promise<string | null> {
+  const rows: Array<{ id: string }> = await db.query(
+    `SELECT id FROM renewals WHERE account_id = $1 AND renewal_date = $2 AND status = 'active'`,
+    [accountId, renewalDate],
+  );
+  return rows[0]?.id ?? null;
+}
+
 /** The active renewals of an account, soonest first. */
 export async function activeRenewalIds(db: Queryable, accountId: string): Promise<string[]> {
   const rows: Array<{ id: string }> = await db.query(
