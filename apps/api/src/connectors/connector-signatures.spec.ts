@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import Stripe from 'stripe';
+import { CONNECTOR_SPECS, mapVendorEvent, validateEventPayload } from '@retain/domain';
 import type { ConnectorSecret } from '@retain/persistence';
 import { hubspotHeaders, hubspotV3Signature } from '../../../../test/support/hubspot-signature';
 import { CONNECTOR_VERIFIERS, SignatureRefused, hubspotSignedUri } from './connector-signatures';
@@ -59,6 +60,71 @@ describe('Stripe-Signature, checked against the stripe library’s own test head
     const b = stripe.webhooks.generateTestHeaderString({ payload, secret: OLD.secret, timestamp: seconds });
     const header = `${a},${b.split(',')[1]}`;
     expect(verify(payload, header).id).toBe('1');
+  });
+});
+
+describe('a Stripe seat cut and an invoice paid after failures, signed by the stripe library, verified and mapped', () => {
+  /** Verified as the route verifies it, then read as the route reads it (the event's own id and type). */
+  const receive = (event: Record<string, unknown>, tamper = false) => {
+    const body = JSON.stringify(event);
+    const header = stripe.webhooks.generateTestHeaderString({ payload: body, secret: NEW.secret, timestamp: seconds });
+    verify(tamper ? body.replace('"quantity":8', '"quantity":9') : body, header);
+    const parsed = JSON.parse(body) as { id: string; type: string };
+    return mapVendorEvent(
+      'stripe',
+      { id: parsed.id, type: parsed.type, body: parsed },
+      CONNECTOR_SPECS.stripe.defaults,
+    );
+  };
+  const subscriptionUpdated = {
+    id: 'evt_seats',
+    object: 'event',
+    type: 'customer.subscription.updated',
+    created: seconds,
+    data: {
+      object: {
+        id: 'sub_1',
+        object: 'subscription',
+        metadata: { retain_account_id: 'acc-1' },
+        items: { data: [{ quantity: 8, price: { recurring: { interval: 'year', interval_count: 1 } } }] },
+      },
+      previous_attributes: { items: { data: [{ quantity: 10 }] } },
+    },
+  };
+
+  it('turns fewer seats into a downsell request the catalogue takes, and a tampered quantity into a refusal', () => {
+    const out = receive(subscriptionUpdated);
+    expect(out).toMatchObject({
+      state: 'mapped',
+      accountId: 'acc-1',
+      signals: [{ part: 'seats', type: 'downsell_request', payload: { fromSeats: 10, toSeats: 8 } }],
+    });
+    if (out.state === 'mapped')
+      for (const sig of out.signals) expect(validateEventPayload(sig.type, sig.payload)).toEqual([]);
+    expect(() => receive(subscriptionUpdated, true)).toThrow(SignatureRefused);
+  });
+
+  it('turns invoice.paid at the third attempt into a recovery of two failed attempts', () => {
+    const out = receive({
+      id: 'evt_paid',
+      object: 'event',
+      type: 'invoice.paid',
+      created: seconds,
+      data: {
+        object: {
+          id: 'in_1',
+          object: 'invoice',
+          attempt_count: 3,
+          amount_paid: 1_250_000,
+          status: 'paid',
+          parent: { subscription_details: { metadata: { retain_account_id: 'acc-1' } } },
+        },
+      },
+    });
+    expect(out).toMatchObject({
+      state: 'mapped',
+      signals: [{ type: 'payment_recovery', payload: { failedAttempts: 2, amountCents: 1_250_000 } }],
+    });
   });
 });
 
