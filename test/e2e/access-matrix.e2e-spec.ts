@@ -40,6 +40,7 @@ const stripe = new Stripe('sk_test_access_matrix');
 const ZENDESK_SECRET = 'zendesk_access_matrix_0123456789';
 /** HubSpot's, signed by its own library's v3 Signature (test/support/hubspot-signature.ts). */
 const HUBSPOT_SECRET = 'hubspot_access_matrix_0123456789';
+const SEGMENT_SECRET = 'segment_access_matrix_0123456789';
 
 interface World {
   name: 'own' | 'team' | 'other';
@@ -115,6 +116,7 @@ describe('access: every route × every role × own, own team and other team', ()
     await new ConnectorSecretStore(stack.db).create('stripe', 'int-m', STRIPE_SECRET);
     await new ConnectorSecretStore(stack.db).create('zendesk', 'int-m', ZENDESK_SECRET);
     await new ConnectorSecretStore(stack.db).create('hubspot', 'int-m', HUBSPOT_SECRET);
+    await new ConnectorSecretStore(stack.db).create('segment', 'int-m', SEGMENT_SECRET);
     const must = async (what: string, r: Promise<{ status: number; body: any }>) => {
       const res = await r;
       if (res.status >= 300) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body)}`);
@@ -594,6 +596,19 @@ describe('access: every route × every role × own, own team and other team', ()
       ]);
       const headers = hubspotHeaders(`${stack.baseUrl}/connectors/hubspot`, rawBody, HUBSPOT_SECRET);
       return { method: 'POST', path: '/connectors/hubspot', rawBody, headers };
+    },
+    'POST /connectors/segment': (w) => {
+      // A login of the world's account's user, as Segment's webhook destination signs it (hex HMAC-SHA1 of the body).
+      const rawBody = JSON.stringify({
+        messageId: `m-${randomUUID()}`,
+        type: 'track',
+        event: 'Signed In',
+        userId: 'u-1',
+        context: { groupId: w.account },
+        timestamp: new Date().toISOString(),
+      });
+      const signature = createHmac('sha1', SEGMENT_SECRET).update(rawBody).digest('hex');
+      return { method: 'POST', path: '/connectors/segment', rawBody, headers: { 'x-signature': signature } };
     },
     'GET /connectors/:name/events': () => ({ method: 'GET', path: '/connectors/stripe/events' }),
     'GET /alerts': (w) => ({

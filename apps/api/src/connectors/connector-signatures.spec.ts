@@ -220,3 +220,29 @@ describe('X-HubSpot-Signature-v3, by the scheme HubSpot documents (base64 HMAC-S
     expect(check(body, headers, undefined, { method: 'POST', uri: encoded }).id).toBe('8');
   });
 });
+
+describe('X-Signature, by the scheme Segment documents (hex HMAC-SHA1 of the body with the shared secret)', () => {
+  // Segment's webhook destination signs with its shared secret; its formula, written independently of the verifier.
+  const sign = (body: string, key: string) => createHmac('sha1', key).update(body).digest('hex');
+  const S_OLD = secret('7', 'segment_shared_secret_old_0123');
+  const S_NEW = secret('8', 'segment_shared_secret_new_0123');
+  const body = JSON.stringify({ messageId: 'm-1', type: 'track', event: 'Signed In', userId: 'u-1' });
+  const check = (raw: string, headers: Record<string, string>, secrets = [S_OLD, S_NEW]) =>
+    CONNECTOR_VERIFIERS.segment({ rawBody: Buffer.from(raw), headers }, secrets, NOW, 300);
+
+  it('names the overlapping secret that signed; refuses a tampered body, another secret, a missing or malformed header', () => {
+    expect(check(body, { 'x-signature': sign(body, S_OLD.secret) }).id).toBe('7');
+    expect(check(body, { 'x-signature': sign(body, S_NEW.secret) }).id).toBe('8');
+    expect(check(body, { 'x-signature': sign(body, S_NEW.secret).toUpperCase() }).id).toBe('8');
+    expect(() => check(body.replace('u-1', 'u-2'), { 'x-signature': sign(body, S_NEW.secret) })).toThrow(
+      /does not verify/,
+    );
+    expect(() => check(body, { 'x-signature': sign(body, S_NEW.secret) }, [S_OLD])).toThrow(/does not verify/);
+    expect(() => check(body, {})).toThrow(/X-Signature header is required/);
+    expect(() => check(body, { 'x-signature': 'sha1=abc' })).toThrow(/40 hex digits/);
+    // A SHA-256 signature (64 hex digits) is not Segment's scheme.
+    expect(() => check(body, { 'x-signature': createHmac('sha256', S_NEW.secret).update(body).digest('hex') })).toThrow(
+      /40 hex digits/,
+    );
+  });
+});

@@ -6,6 +6,7 @@ import type {
   VendorEventOutcome,
 } from './connector-mapping';
 import { HUBSPOT, mapHubSpotEvent } from './hubspot.connector';
+import { SEGMENT, mapSegmentEvent } from './segment.connector';
 import { STRIPE, mapStripeEvent } from './stripe.connector';
 import { ZENDESK, mapZendeskEvent } from './zendesk.connector';
 
@@ -13,18 +14,21 @@ export * from './connector-mapping';
 export * from './stripe.connector';
 export * from './zendesk.connector';
 export * from './hubspot.connector';
+export * from './segment.connector';
 
 /** Every connector's spec (handlers, fields, default mapping), by name. */
 export const CONNECTOR_SPECS: Record<ConnectorName, ConnectorSpec> = {
   stripe: STRIPE,
   zendesk: ZENDESK,
   hubspot: HUBSPOT,
+  segment: SEGMENT,
 };
 
 const MAPPERS: Record<ConnectorName, (event: VendorEvent, mapping: ConnectorMapping) => VendorEventOutcome> = {
   stripe: mapStripeEvent,
   zendesk: mapZendeskEvent,
   hubspot: mapHubSpotEvent,
+  segment: mapSegmentEvent,
 };
 
 /** What the vendor event `event` of `connector` becomes under `mapping`. */
