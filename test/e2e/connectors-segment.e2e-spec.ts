@@ -6,6 +6,7 @@ import { addDays, localDateAt } from '@retain/domain';
 import { ConnectorSecretStore } from '../../apps/api/src/connectors/connector-secrets';
 import { waitUntil } from '../../scripts/lib/readiness.mjs';
 import { anAccount } from '../support/factories';
+import { segmentCalls } from '../support/segment-calls';
 import { TestStack } from '../support/stack';
 
 const PROBLEM_JSON = /^application\/problem\+json/;
@@ -100,10 +101,21 @@ describe('the Segment connector end to end: signed calls, the rollup, the usage 
 
   it('counts a signed call once per messageId: the replay is a duplicate, the rollup and the readings as before', async () => {
     const at = new Date(Date.now() - 50 * DAY);
-    const identify = segmentCall(
-      { type: 'identify', userId: 'u-1', traits: { email: 'kim@acme.example', retain_key_user: true } },
-      at,
-    );
+    // An identify marking a key user and his sign-in a minute later, as Segment's Node library makes them.
+    const [identify, login] = (await segmentCalls((analytics) => {
+      analytics.identify({
+        userId: 'u-1',
+        traits: { email: 'kim@acme.example', retain_key_user: true },
+        timestamp: at,
+        context: { groupId: 'acc-sg-1' },
+      });
+      analytics.track({
+        userId: 'u-1',
+        event: 'Signed In',
+        timestamp: new Date(at.getTime() + 60_000),
+        context: { groupId: 'acc-sg-1' },
+      });
+    })) as [{ messageId: string }, { messageId: string }];
     const first = await post(identify);
     expect(first.status).toBe(200);
     const day = at.toISOString().slice(0, 10);
@@ -118,7 +130,6 @@ describe('the Segment connector end to end: signed calls, the rollup, the usage 
         inboxEventIds: [`segment:acc-sg-1:${day}:r1`],
       },
     ]);
-    const login = signIn('u-1', new Date(at.getTime() + 60_000));
     expect((await post(login)).body.results[0]).toMatchObject({ inboxEventIds: [`segment:acc-sg-1:${day}:r2`] });
     // Segment retries the same call: answered as the first time, nothing counted again.
     const again = await post(login);
@@ -203,11 +214,29 @@ describe('the Segment connector end to end: signed calls, the rollup, the usage 
       [dayAt(2), ['u-1', 'u-2']],
       [dayAt(0), ['u-1', 'u-2']],
     ];
-    for (const [at, users] of plan)
-      for (const [i, u] of users.entries()) {
-        const res = await post(signIn(u, new Date(at.getTime() + i)));
-        expect([res.status, res.body.results[0].state]).toEqual([200, 'mapped']);
-      }
+    // Made by Segment's own Node library (its batches captured on 127.0.0.1), each call posted as the webhook destination does.
+    const calls = await segmentCalls((analytics) => {
+      for (const [at, users] of plan)
+        for (const [i, userId] of users.entries())
+          analytics.track({
+            userId,
+            event: 'Signed In',
+            timestamp: new Date(at.getTime() + i),
+            context: { groupId: 'acc-sg-1' },
+          });
+    });
+    expect(calls).toHaveLength(54);
+    expect(calls[0]).toMatchObject({
+      type: 'track',
+      event: 'Signed In',
+      userId: 'u-1',
+      messageId: expect.any(String),
+      context: { groupId: 'acc-sg-1', library: { name: '@segment/analytics-node' } },
+    });
+    for (const call of calls) {
+      const res = await post(call);
+      expect([res.status, res.body.results[0].state]).toEqual([200, 'mapped']);
+    }
     // The day's last reading is the trailing week's figures: 10 users on the days of the ten, 2 from 14 days ago.
     const lastOfDay = async (at: Date) => {
       const day = at.toISOString().slice(0, 10);
