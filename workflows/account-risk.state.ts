@@ -27,6 +27,7 @@ import { refuse } from './refusals';
 import type { WithPolicy } from './policy-registry';
 import {
   alertRecipientPerson,
+  alertsRecoveredBy,
   applyEvent,
   asksRenewalForSave,
   consolidatedNotice,
@@ -38,6 +39,7 @@ import {
   nextAlertEscalationAt,
   nextEvaluationAt,
   nextPlaybookTaskDueAt,
+  paymentRecoveryResolution,
   playbookTaskCompletionProblem,
   playbookTasksToEscalate,
   renewalForwardFromAlert,
@@ -67,6 +69,16 @@ export const LAGGING_CHURN_SIGNALS_PATCH = 'account-risk-lagging-churn-signals';
 
 /** patched() id: a raised alert lays out its response playbook's tasks (§5.6), which escalate once when overdue. */
 export const PLAYBOOK_TASKS_PATCH = 'account-risk-playbook-tasks';
+
+/**
+ * patched() id: the commercial signals of issue 21, a downsell request and a payment
+ * recovery (which resolves the payment failure alerts before it). A worker before them
+ * skipped both as types the catalogue did not know; histories made then replay so.
+ */
+export const COMMERCIAL_RECOVERY_PATCH = 'account-risk-downsell-and-payment-recovery';
+
+/** Event types a history made before COMMERCIAL_RECOVERY_PATCH skipped as unknown. */
+const COMMERCIAL_RECOVERY_TYPES: readonly string[] = ['downsell_request', 'payment_recovery'];
 
 const MAX_ALERTS_KEPT = 200;
 const MAX_SUPPRESSIONS_KEPT = 100;
@@ -281,6 +293,7 @@ export class AccountRisk {
       const e = this.inbox.shift()!;
       if (wasApplied(this.state.appliedEventIds, e.eventId)) continue;
       if (validateEventPayload(e.type, e.payload).length) continue;
+      if (COMMERCIAL_RECOVERY_TYPES.includes(e.type) && !patched(COMMERCIAL_RECOVERY_PATCH)) continue;
       return { signal: e, event: { type: e.type, occurredAt: e.occurredAt, payload: e.payload } as IntegrationEvent };
     }
     return null;
@@ -295,6 +308,7 @@ export class AccountRisk {
     this.thisRun += 1;
     if (!s.lastEventAt || Date.parse(e.occurredAt) > Date.parse(s.lastEventAt))
       s.lastEventAt = new Date(Date.parse(e.occurredAt)).toISOString();
+    if (event.type === 'payment_recovery') this.recoverPayment(e, event.payload.failedAttempts);
     const weighed = renewalSignalFromEvent(event);
     if (weighed && patched(RENEWAL_SIGNALS_PATCH)) {
       this.forwards.push({ forward: { signal: weighed }, eventId: e.eventId, occurredAt: e.occurredAt });
@@ -304,6 +318,17 @@ export class AccountRisk {
     // A lagging churn signal reaches the renewal only in histories made after the patch (before it, nothing was sent).
     if (forward?.inputs?.churnSignal && !patched(LAGGING_CHURN_SIGNALS_PATCH)) return;
     if (forward) this.forwards.push({ forward, eventId: e.eventId, occurredAt: e.occurredAt });
+  }
+
+  /**
+   * A payment recovery resolves the account's payment failure alerts of before it through
+   * the alert lifecycle (as a person's resolution would: open playbook tasks cancelled,
+   * the alert written again), by the integration that reported it. Applied once per event
+   * id; an alert resolved already is left as it is.
+   */
+  private recoverPayment(e: IntegrationEventSignal, failedAttempts: number): void {
+    for (const a of alertsRecoveredBy(this.state.alerts, e.occurredAt))
+      this.resolve({ alertId: a.id, by: e.source, resolution: paymentRecoveryResolution(failedAttempts, e.eventId) });
   }
 
   /**

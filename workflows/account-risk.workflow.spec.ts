@@ -256,6 +256,83 @@ describe('account early-warning workflow (time-skipping)', () => {
   }
 
   it(
+    'resolves the payment failure alert when the payment recovers: once, by the integration, its tasks cancelled and its escalation stopped; a later failure counts again',
+    async () => {
+      const { acts, worker, start, send } = await setUp('acc-pay');
+      acts.context = {
+        account: {
+          id: 'acc-pay',
+          name: 'Pay KK',
+          segment: 'mid_market',
+          arrCents: 5_000_000,
+          renewalDate: null,
+          timeZone: 'UTC',
+          vertical: null,
+        },
+        ownerCsmId: 'csm-1',
+        csmManagerId: 'mgr-1',
+        salesRepId: null,
+        openRenewalId: null,
+        renewalHasSave: false,
+        activeSaveId: null,
+      };
+      await worker.runUntil(async () => {
+        const h = suite.env.client.workflow.getHandle<typeof accountRiskWorkflow>(accountRiskWorkflowId('acc-pay'));
+        await send('acc-pay', {
+          eventId: 'stripe:evt_f1',
+          source: 'stripe-int',
+          type: 'payment_failure',
+          occurredAt: new Date(start).toISOString(),
+          payload: { amountCents: 120_000, attempt: 1 },
+        });
+        await suite.env.sleep(HOUR);
+        let s = await suite.query(h, getAccountRiskStateQuery);
+        expect(s.alerts.map((a) => [a.ruleId, a.state])).toEqual([['payment_failure', 'open']]);
+        const recovery = {
+          eventId: 'stripe:evt_p1',
+          source: 'stripe-int',
+          type: 'payment_recovery' as const,
+          occurredAt: new Date(start + HOUR).toISOString(),
+          payload: { failedAttempts: 1 },
+        };
+        await send('acc-pay', recovery);
+        await suite.env.sleep(HOUR);
+        s = await suite.query(h, getAccountRiskStateQuery);
+        const [resolved] = s.alerts;
+        expect(resolved).toMatchObject({
+          state: 'resolved',
+          resolvedBy: 'stripe-int',
+          resolution: 'payment recovered: paid after 1 failed attempt (event stripe:evt_p1)',
+        });
+        expect((resolved!.tasks ?? []).every((t) => t.state !== 'open')).toBe(true);
+        expect(acts.alerts.get(resolved!.id)).toMatchObject({ state: 'resolved', revision: resolved!.revision });
+        // Past the P0 SLA: a resolved alert climbs no chain; the recovery delivered again changes nothing.
+        await send('acc-pay', recovery);
+        await suite.env.sleep(6 * HOUR);
+        s = await suite.query(h, getAccountRiskStateQuery);
+        expect(s.alerts).toHaveLength(1);
+        expect(s.alerts[0]!.escalations.every((e) => e.escalatedAt === null)).toBe(true);
+        expect(s.alerts[0]!.revision).toBe(resolved!.revision);
+        expect([...acts.notifications.keys()].filter((k) => k.includes(':escalation:'))).toEqual([]);
+        // A failure after the recovery counts again (its rule alerts or is suppressed as a repeat); the resolved alert stays resolved.
+        await send('acc-pay', {
+          eventId: 'stripe:evt_f2',
+          source: 'stripe-int',
+          type: 'payment_failure',
+          occurredAt: new Date(start + 8 * HOUR).toISOString(),
+          payload: { amountCents: 120_000, attempt: 1 },
+        });
+        await suite.env.sleep(HOUR);
+        s = await suite.query(h, getAccountRiskStateQuery);
+        expect(s.alerts[0]).toMatchObject({ id: resolved!.id, state: 'resolved' });
+        expect(s.signals.events.payment_failure?.map((r) => r.at)).toEqual([new Date(start + 8 * HOUR).toISOString()]);
+        await h.terminate('test done');
+      });
+    },
+    timeout(60_000),
+  );
+
+  it(
     'raises a P0 for a sponsor leaving a $150K enterprise account 45 days before renewal: at once, to CSM, manager and sales; SLA escalation once per level, none after acknowledgement; repeats suppressed',
     async () => {
       const { acts, worker, start, send } = await setUp('acc-p0');

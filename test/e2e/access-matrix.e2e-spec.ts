@@ -42,6 +42,7 @@ const ZENDESK_SECRET = 'zendesk_access_matrix_0123456789';
 /** HubSpot's, signed by its own library's v3 Signature (test/support/hubspot-signature.ts). */
 const HUBSPOT_SECRET = 'hubspot_access_matrix_0123456789';
 const SALESFORCE_SECRET = 'rcs_salesforce_access_matrix_0123456789';
+const SEGMENT_SECRET = 'segment_access_matrix_0123456789';
 
 interface World {
   name: 'own' | 'team' | 'other';
@@ -118,6 +119,7 @@ describe('access: every route × every role × own, own team and other team', ()
     await new ConnectorSecretStore(stack.db).create('zendesk', 'int-m', ZENDESK_SECRET);
     await new ConnectorSecretStore(stack.db).create('hubspot', 'int-m', HUBSPOT_SECRET);
     await new ConnectorSecretStore(stack.db).create('salesforce', 'int-m', SALESFORCE_SECRET);
+    await new ConnectorSecretStore(stack.db).create('segment', 'int-m', SEGMENT_SECRET);
     const must = async (what: string, r: Promise<{ status: number; body: any }>) => {
       const res = await r;
       if (res.status >= 300) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body)}`);
@@ -615,6 +617,19 @@ describe('access: every route × every role × own, own team and other team', ()
         rawBody,
         headers: salesforceRelayHeaders(rawBody, SALESFORCE_SECRET),
       };
+    },
+    'POST /connectors/segment': (w) => {
+      // A login of the world's account's user, as Segment's webhook destination signs it (hex HMAC-SHA1 of the body).
+      const rawBody = JSON.stringify({
+        messageId: `m-${randomUUID()}`,
+        type: 'track',
+        event: 'Signed In',
+        userId: 'u-1',
+        context: { groupId: w.account },
+        timestamp: new Date().toISOString(),
+      });
+      const signature = createHmac('sha1', SEGMENT_SECRET).update(rawBody).digest('hex');
+      return { method: 'POST', path: '/connectors/segment', rawBody, headers: { 'x-signature': signature } };
     },
     'GET /connectors/:name/events': () => ({ method: 'GET', path: '/connectors/stripe/events' }),
     'GET /alerts': (w) => ({

@@ -93,6 +93,7 @@ export const EXPECTED_ACCESS: Record<string, string> = {
   'POST /connectors/zendesk': /*                        */ 'YYY YYY YYY YYY YYY YYY YYY YYY',
   'POST /connectors/hubspot': /*                        */ 'YYY YYY YYY YYY YYY YYY YYY YYY',
   'POST /connectors/salesforce': /*                     */ 'YYY YYY YYY YYY YYY YYY YYY YYY',
+  'POST /connectors/segment': /*                        */ 'YYY YYY YYY YYY YYY YYY YYY YYY',
   'GET /connectors/:name/events': /*                    */ '--- --- --- --- --- --- YYY ---',
 
   'GET /alerts': /*                                     */ 'Y-- YY- YYY YYY --- --- YYY ---',

@@ -165,6 +165,90 @@ describe('the Stripe connector end to end: Stripe-signed events, the mapping, th
     ]);
   }, 120_000);
 
+  it('resolves the payment failure alert once its invoice is paid after the failed attempt (invoice.paid), once', async () => {
+    const alertOf = async () => {
+      const r = await stack.request('GET', '/alerts?accountId=acc-st-1', { key: csmKey });
+      return (r.body?.items ?? []).filter((a: { ruleId: string }) => a.ruleId === 'payment_failure') as Array<{
+        id: string;
+        state: string;
+        resolvedBy: string | null;
+        resolution: string | null;
+        revision?: number;
+      }>;
+    };
+    const before = await alertOf();
+    expect(before.map((a) => a.state)).toEqual(['open']);
+    const paid = stripeEvent('invoice.paid', {
+      ...failedInvoice('acc-st-1'),
+      attempt_count: 2,
+      amount_paid: 1_250_000,
+      status: 'paid',
+    });
+    const res = await post(paid);
+    expect(res.body.results[0]).toMatchObject({
+      state: 'mapped',
+      duplicate: false,
+      inboxEventIds: [`stripe:${paid.id}`],
+    });
+    const resolved = await waitUntil(
+      async () => {
+        const [a] = await alertOf();
+        return a?.state === 'resolved' ? a : undefined;
+      },
+      30_000,
+      'the payment failure alert resolved by the recovery',
+    );
+    expect(resolved).toMatchObject({
+      id: before[0]!.id,
+      resolvedBy: 'stripe-int',
+      resolution: `payment recovered: paid after 1 failed attempt (event stripe-int:stripe:${paid.id})`,
+    });
+    // Stripe's retry of the same event is a duplicate: nothing new in the inbox, the alert as it was.
+    expect((await post(paid)).body.results[0]).toMatchObject({ duplicate: true });
+    expect(await inboxRows(`stripe:${paid.id}`)).toEqual([{ event_id: `stripe:${paid.id}`, type: 'payment_recovery' }]);
+    // The account's workflow evaluated again after the recovery: no new payment failure alert.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await alertOf()).map((a) => [a.id, a.state, a.resolution])).toEqual([
+      [resolved.id, 'resolved', resolved.resolution],
+    ]);
+  }, 90_000);
+
+  it('turns a subscription with fewer seats into a downsell request alert: P1 for a 30% cut, raised by the near renewal and the ARR', async () => {
+    const item = (quantity: number) => ({
+      data: [{ id: 'si_1', quantity, price: { id: 'price_1', recurring: { interval: 'year', interval_count: 1 } } }],
+    });
+    const event = stripeEvent(
+      'customer.subscription.updated',
+      { ...meta('acc-st-1'), id: 'sub_Test123', object: 'subscription', items: item(7) },
+      { previous_attributes: { items: item(10) } },
+    );
+    const res = await post(event);
+    expect(res.body.results[0]).toMatchObject({
+      state: 'mapped',
+      inboxEventIds: [`stripe:${event.id}:seats`],
+    });
+    const alert = await waitUntil(
+      async () => {
+        const r = await stack.request('GET', '/alerts?accountId=acc-st-1', { key: csmKey });
+        return r.body?.items?.find((a: { ruleId: string }) => a.ruleId === 'downsell_request');
+      },
+      30_000,
+      'the downsell request alert',
+    );
+    // §5.2: a downsell is P1 at its base (25% or more of the seats); 45 days to the renewal and $150K ARR raise it to P0.
+    expect(alert).toMatchObject({
+      baseSeverity: 'P1',
+      severity: 'P0',
+      group: 'commercial',
+      state: 'open',
+      summary: 'seats cut by 30%: 10 → 7 seats',
+      measure: { value: 30, unit: 'percent' },
+    });
+    expect(await inboxRows(`stripe:${event.id}`)).toEqual([
+      { event_id: `stripe:${event.id}:seats`, type: 'downsell_request' },
+    ]);
+  }, 90_000);
+
   it('takes two deliveries of one new event racing each other once: one stores it, the other is its duplicate', async () => {
     const event = stripeEvent('customer.subscription.deleted', {
       ...meta('acc-st-1'),
@@ -214,7 +298,7 @@ describe('the Stripe connector end to end: Stripe-signed events, the mapping, th
     const unknownType = stripeEvent('charge.refunded', { id: 'ch_1', object: 'charge', metadata: {} });
     const noAccount = stripeEvent('invoice.payment_failed', { ...failedInvoice('acc-st-1'), parent: null });
     const heldOne = stripeEvent('invoice.payment_failed', failedInvoice('acc-st-later'));
-    const paid = stripeEvent('invoice.paid', { ...failedInvoice('acc-st-1'), attempt_count: 2, status: 'paid' });
+    const paid = stripeEvent('invoice.paid', { ...failedInvoice('acc-st-1'), attempt_count: 1, status: 'paid' });
     expect((await post(unknownType)).body.results[0]).toMatchObject({ state: 'ignored', duplicate: false });
     expect((await post(noAccount)).body.results[0]).toMatchObject({
       state: 'refused',
@@ -223,7 +307,7 @@ describe('the Stripe connector end to end: Stripe-signed events, the mapping, th
     expect((await post(heldOne)).body.results[0]).toMatchObject({ state: 'held', accountId: 'acc-st-later' });
     expect((await post(paid)).body.results[0]).toMatchObject({
       state: 'ignored',
-      reason: expect.stringMatching(/^paid after 1 failed attempt/),
+      reason: 'paid at the first attempt: nothing to recover',
     });
     const held = await stack.request('GET', '/events/held?source=stripe-int', { key: opsKey });
     expect(held.body.items.map((e: { eventId: string }) => e.eventId)).toContain(`stripe:${heldOne.id}`);

@@ -13,6 +13,7 @@ export * from './events/inbound-events.sql';
 export * from './events/integration-signing-secrets.sql';
 export * from './connectors/connector-secrets.sql';
 export * from './connectors/connector-events.sql';
+export * from './connectors/segment-usage.sql';
 export * from './follow-ups/post-save-monitorings.sql';
 export * from './follow-ups/win-backs.sql';
 export * from './idempotency/idempotency-keys.sql';

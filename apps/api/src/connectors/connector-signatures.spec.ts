@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import Stripe from 'stripe';
+import { CONNECTOR_SPECS, mapVendorEvent, validateEventPayload } from '@retain/domain';
 import type { ConnectorSecret } from '@retain/persistence';
 import { hubspotHeaders, hubspotV3Signature } from '../../../../test/support/hubspot-signature';
 import { changeEvent, salesforceRelayHeaders } from '../../../../test/support/salesforce-relay';
@@ -65,6 +66,71 @@ describe('Stripe-Signature, checked against the stripe library’s own test head
     const b = stripe.webhooks.generateTestHeaderString({ payload, secret: OLD.secret, timestamp: seconds });
     const header = `${a},${b.split(',')[1]}`;
     expect(verify(payload, header).id).toBe('1');
+  });
+});
+
+describe('a Stripe seat cut and an invoice paid after failures, signed by the stripe library, verified and mapped', () => {
+  /** Verified as the route verifies it, then read as the route reads it (the event's own id and type). */
+  const receive = (event: Record<string, unknown>, tamper = false) => {
+    const body = JSON.stringify(event);
+    const header = stripe.webhooks.generateTestHeaderString({ payload: body, secret: NEW.secret, timestamp: seconds });
+    verify(tamper ? body.replace('"quantity":8', '"quantity":9') : body, header);
+    const parsed = JSON.parse(body) as { id: string; type: string };
+    return mapVendorEvent(
+      'stripe',
+      { id: parsed.id, type: parsed.type, body: parsed },
+      CONNECTOR_SPECS.stripe.defaults,
+    );
+  };
+  const subscriptionUpdated = {
+    id: 'evt_seats',
+    object: 'event',
+    type: 'customer.subscription.updated',
+    created: seconds,
+    data: {
+      object: {
+        id: 'sub_1',
+        object: 'subscription',
+        metadata: { retain_account_id: 'acc-1' },
+        items: { data: [{ quantity: 8, price: { recurring: { interval: 'year', interval_count: 1 } } }] },
+      },
+      previous_attributes: { items: { data: [{ quantity: 10 }] } },
+    },
+  };
+
+  it('turns fewer seats into a downsell request the catalogue takes, and a tampered quantity into a refusal', () => {
+    const out = receive(subscriptionUpdated);
+    expect(out).toMatchObject({
+      state: 'mapped',
+      accountId: 'acc-1',
+      signals: [{ part: 'seats', type: 'downsell_request', payload: { fromSeats: 10, toSeats: 8 } }],
+    });
+    if (out.state === 'mapped')
+      for (const sig of out.signals) expect(validateEventPayload(sig.type, sig.payload)).toEqual([]);
+    expect(() => receive(subscriptionUpdated, true)).toThrow(SignatureRefused);
+  });
+
+  it('turns invoice.paid at the third attempt into a recovery of two failed attempts', () => {
+    const out = receive({
+      id: 'evt_paid',
+      object: 'event',
+      type: 'invoice.paid',
+      created: seconds,
+      data: {
+        object: {
+          id: 'in_1',
+          object: 'invoice',
+          attempt_count: 3,
+          amount_paid: 1_250_000,
+          status: 'paid',
+          parent: { subscription_details: { metadata: { retain_account_id: 'acc-1' } } },
+        },
+      },
+    });
+    expect(out).toMatchObject({
+      state: 'mapped',
+      signals: [{ type: 'payment_recovery', payload: { failedAttempts: 2, amountCents: 1_250_000 } }],
+    });
   });
 });
 
@@ -210,5 +276,31 @@ describe('the Salesforce relay’s signature', () => {
     );
     expect(() => check(body, { ...headers, 'x-retain-relay-timestamp': NOW.toISOString() })).toThrow(/Unix seconds/);
     expect(() => check(body, { ...headers, 'x-retain-relay-signature': 'sha256=abc' })).toThrow(/v1=/);
+  });
+});
+
+describe('X-Signature, by the scheme Segment documents (hex HMAC-SHA1 of the body with the shared secret)', () => {
+  // Segment's webhook destination signs with its shared secret; its formula, written independently of the verifier.
+  const sign = (body: string, key: string) => createHmac('sha1', key).update(body).digest('hex');
+  const S_OLD = secret('7', 'segment_shared_secret_old_0123');
+  const S_NEW = secret('8', 'segment_shared_secret_new_0123');
+  const body = JSON.stringify({ messageId: 'm-1', type: 'track', event: 'Signed In', userId: 'u-1' });
+  const check = (raw: string, headers: Record<string, string>, secrets = [S_OLD, S_NEW]) =>
+    CONNECTOR_VERIFIERS.segment({ rawBody: Buffer.from(raw), headers }, secrets, NOW, 300);
+
+  it('names the overlapping secret that signed; refuses a tampered body, another secret, a missing or malformed header', () => {
+    expect(check(body, { 'x-signature': sign(body, S_OLD.secret) }).id).toBe('7');
+    expect(check(body, { 'x-signature': sign(body, S_NEW.secret) }).id).toBe('8');
+    expect(check(body, { 'x-signature': sign(body, S_NEW.secret).toUpperCase() }).id).toBe('8');
+    expect(() => check(body.replace('u-1', 'u-2'), { 'x-signature': sign(body, S_NEW.secret) })).toThrow(
+      /does not verify/,
+    );
+    expect(() => check(body, { 'x-signature': sign(body, S_NEW.secret) }, [S_OLD])).toThrow(/does not verify/);
+    expect(() => check(body, {})).toThrow(/X-Signature header is required/);
+    expect(() => check(body, { 'x-signature': 'sha1=abc' })).toThrow(/40 hex digits/);
+    // A SHA-256 signature (64 hex digits) is not Segment's scheme.
+    expect(() => check(body, { 'x-signature': createHmac('sha256', S_NEW.secret).update(body).digest('hex') })).toThrow(
+      /40 hex digits/,
+    );
   });
 });

@@ -170,6 +170,26 @@ function verifySalesforceRelay(
   throw new SignatureRefused('X-Retain-Relay-Signature does not verify with an active secret of the connector');
 }
 
+/**
+ * Segment's webhook destination (Webhooks and Webhooks (Actions), "shared secret" in its
+ * settings; https://segment.com/docs/connections/destinations/catalog/webhooks/):
+ * `X-Signature` = hex HMAC-SHA1 of the raw body keyed by the shared secret. The scheme
+ * signs no timestamp, so a captured request stays valid: replays are bounded by the
+ * call's `messageId` (each is counted once, docs/connectors/segment.md) and by the age
+ * of its `timestamp`/`sentAt` (the mapping's `maxEventAgeHours`), checked after this.
+ */
+function verifySegment(r: SignedRequest, secrets: readonly ConnectorSecret[]) {
+  const signature = header(r, 'x-signature');
+  if (!signature) throw new SignatureRefused('the X-Signature header is required');
+  if (!/^[0-9a-fA-F]{40}$/.test(signature))
+    throw new SignatureRefused('X-Signature must be a hex HMAC-SHA1 (40 hex digits)');
+  for (const s of secrets) {
+    const expected = createHmac('sha1', s.secret).update(r.rawBody).digest('hex');
+    if (equalText(signature.toLowerCase(), expected)) return s;
+  }
+  throw new SignatureRefused('X-Signature does not verify with an active secret of the connector');
+}
+
 type Verifier = (
   r: SignedRequest,
   secrets: readonly ConnectorSecret[],
@@ -183,4 +203,5 @@ export const CONNECTOR_VERIFIERS: Record<ConnectorName, Verifier> = {
   zendesk: verifyZendesk,
   hubspot: verifyHubSpot,
   salesforce: verifySalesforceRelay,
+  segment: verifySegment,
 };

@@ -39,7 +39,7 @@ export class ConnectorsController {
   @Operation({
     id: 'receiveStripe',
     summary:
-      'A Stripe webhook event (docs/connectors/stripe.md): a failed invoice becomes a payment failure, a shorter billing term a term request, a deleted subscription a cancellation; stored once per Stripe event id',
+      'A Stripe webhook event (docs/connectors/stripe.md): a failed invoice becomes a payment failure, an invoice paid after failures a payment recovery (it resolves the payment failure alert), a shorter billing term a term request, fewer seats a downsell request, a deleted subscription a cancellation; stored once per Stripe event id',
     ok: { status: 200, type: ConnectorReceiptView, description: 'What the event became' },
     body: true,
     signed: true,
@@ -147,6 +147,37 @@ export class ConnectorsController {
   })
   async receiveSalesforce(@Req() req: RawBodyRequest<Request>): Promise<{ results: ConnectorEventResult[] }> {
     return this.connectors.receive('salesforce', {
+      rawBody: req.rawBody,
+      headers: req.headers,
+      body: req.body as unknown,
+    });
+  }
+
+  @Post('segment')
+  @Signed(...rolesFor('connector', 'receive'))
+  @HttpCode(HttpStatus.OK)
+  @ApiHeader({
+    name: 'X-Signature',
+    required: true,
+    description:
+      'hex HMAC-SHA1 of the body with the webhook destination’s shared secret; Segment signs no timestamp: replays are bounded by messageId (counted once) and the call’s timestamp (maxEventAgeHours)',
+    schema: { type: 'string', pattern: '^[0-9a-fA-F]{40}$' },
+  })
+  @ApiBody({
+    required: true,
+    description: 'A Segment call (track, identify, ...)',
+    schema: VENDOR_BODY_SCHEMA as never,
+  })
+  @Operation({
+    id: 'receiveSegment',
+    summary:
+      'A Segment call from its webhook destination (docs/connectors/segment.md): track and identify calls count once per messageId into the account’s day, and the day’s usage reading (trailing-7-day figures) goes to the account’s workflow when it changes; unmapped event names are stored as ignored',
+    ok: { status: 200, type: ConnectorReceiptView, description: 'What the call became' },
+    body: true,
+    signed: true,
+  })
+  async receiveSegment(@Req() req: RawBodyRequest<Request>): Promise<{ results: ConnectorEventResult[] }> {
+    return this.connectors.receive('segment', {
       rawBody: req.rawBody,
       headers: req.headers,
       body: req.body as unknown,

@@ -16,17 +16,26 @@ import {
   salesforceObjectKey,
   salesforceOpportunityOf,
   salesforceRecord,
+  nextReadingAt,
+  readSegmentMessage,
   rolesFor,
+  segmentCallName,
+  segmentUsageReading,
+  USAGE_READING_DAYS,
   validateIntegrationEvent,
   type ConnectorName,
   type VendorEvent,
   type VendorEventOutcome,
 } from '@retain/domain';
 import {
+  addSegmentUsage,
   insertConnectorEvent,
   listConnectorEvents,
   lockConnectorEvent,
+  lockSegmentUsageDay,
   readConnectorEvent,
+  recordSegmentReading,
+  segmentWindowTotals,
   readPrincipalIdentity,
   readSalesforceRecordEvents,
   readVendorObjectProperties,
@@ -130,6 +139,23 @@ function vendorEvents(connector: ConnectorName, body: unknown): VendorEvent[] {
           { field: 'id', message: 'must be 1-300 letters, digits, dots, colons, dashes or underscores' },
         ]);
       return [{ id: b.id, type: b.type, body: b }];
+    case 'segment': {
+      // A Segment call as its webhook destination forwards it: messageId, type, and for a track call the event name.
+      if (typeof b.messageId !== 'string' || typeof b.type !== 'string')
+        throw new ApiError('CONNECTORS.NOT_A_VENDOR_EVENT', 'A Segment call has a messageId and a type', [
+          { field: 'messageId', message: 'a Segment messageId and call type are required' },
+        ]);
+      if (!VENDOR_EVENT_ID.test(b.messageId))
+        throw new ApiError('CONNECTORS.NOT_A_VENDOR_EVENT', 'The Segment messageId is not one Retain can key', [
+          { field: 'messageId', message: 'must be 1-300 letters, digits, dots, colons, dashes or underscores' },
+        ]);
+      const name = segmentCallName(b);
+      if (name === null || name.length > 200)
+        throw new ApiError('CONNECTORS.NOT_A_VENDOR_EVENT', 'Not a Segment call Retain reads', [
+          { field: 'type', message: 'track (with its event name), identify, page, screen, group or alias' },
+        ]);
+      return [{ id: b.messageId, type: name, body: b }];
+    }
     case 'zendesk':
       // Event-subscribed webhooks carry Zendesk's event id; a trigger's body states one (docs/connectors/zendesk.md).
       if (typeof b.id !== 'string' || typeof b.type !== 'string' || b.type.length > 200)
@@ -302,6 +328,7 @@ export class ConnectorsService {
     };
     const seen = await previously();
     if (seen) return seen;
+    if (connector === 'segment') return this.countSegmentCall(event, p, now, previously);
 
     const { read, objectKey } = await this.context(connector, event);
     let outcome: VendorEventOutcome = mapVendorEvent(connector, read, this.config.connectors[connector]);
@@ -426,6 +453,99 @@ export class ConnectorsService {
       inboxEventIds: [],
       duplicate: false,
     };
+  }
+
+  /**
+   * A Segment call (docs/connectors/segment.md): counted once per messageId into its
+   * account's day in the rollup, and when that changes the day's figures, the day's
+   * usage reading (trailing-7-day figures) goes into the inbox for the account's workflow,
+   * later than the day's previous one, so the newest reading of a day wins there. All in
+   * one transaction with the call's connector event, under a lock of the messageId and
+   * one of the account's day. A call the mapping does not count is stored as what it is.
+   */
+  private async countSegmentCall(
+    event: VendorEvent,
+    p: Principal,
+    now: Date,
+    previously: () => Promise<ConnectorEventResult | undefined>,
+  ): Promise<ConnectorEventResult> {
+    const base = { vendorEventId: event.id, vendorType: event.type };
+    const read = readSegmentMessage(event, this.config.connectors.segment, now);
+    const row = {
+      connector: 'segment',
+      vendorEventId: event.id,
+      principalId: p.id,
+      vendorType: event.type,
+      rawPayload: event.body,
+      accountId: read.state === 'counted' ? read.count.accountId : read.accountId,
+      occurredAt: read.state === 'counted' ? read.count.occurredAt : read.occurredAt,
+    };
+    if (read.state !== 'counted') {
+      const stored = await this.db.transaction(async (em) => {
+        await lockConnectorEvent(em, 'segment', event.id);
+        return insertConnectorEvent(em, { ...row, state: read.state, reason: read.reason, inboxEventIds: [] });
+      });
+      if (!stored) return (await previously())!;
+      return {
+        ...base,
+        state: read.state,
+        reason: read.reason,
+        accountId: row.accountId,
+        inboxEventIds: [],
+        duplicate: false,
+      };
+    }
+    const c = read.count;
+    let duplicate = false;
+    let inboxEventIds: string[] = [];
+    let state: ConnectorEventState = 'mapped';
+    let reason: string | null = null;
+    const shell: ValidEvent = {
+      index: 0,
+      eventId: '',
+      source: p.id,
+      accountId: c.accountId,
+      type: 'usage_snapshot',
+      occurredAt: c.occurredAt,
+      payload: null,
+    };
+    await this.events.store(
+      [shell],
+      `connector:segment:${event.id}`.slice(0, 300),
+      p,
+      async (em, results) => {
+        if (duplicate) return;
+        if (results.some((r) => r.status === 'held')) state = 'held';
+        await insertConnectorEvent(em, { ...row, state, reason, inboxEventIds });
+      },
+      async (em) => {
+        await lockConnectorEvent(em, 'segment', event.id);
+        if (await readConnectorEvent(em, 'segment', event.id)) {
+          duplicate = true;
+          return [];
+        }
+        await lockSegmentUsageDay(em, c.accountId, c.day);
+        const day = await addSegmentUsage(em, c);
+        const payload = segmentUsageReading(await segmentWindowTotals(em, c.accountId, c.day, USAGE_READING_DAYS));
+        // The connector event row needs an inbox id: a call that changes no figure of the day names the day's last reading.
+        const last = `${c.accountId}:${c.day}`;
+        // jsonb keeps its own key order: the figures are compared one by one.
+        const before = (day.reading ?? {}) as Record<string, unknown>;
+        const unchanged = Object.entries(payload).every(([k, v]) => (before[k] ?? null) === (v ?? null));
+        if (day.readings > 0 && unchanged) {
+          inboxEventIds = [inboxEventId('segment', last, `r${day.readings}`)];
+          reason = `counted; the day's reading ${day.readings} is unchanged`;
+          return [];
+        }
+        const number = day.readings + 1;
+        const at = nextReadingAt(c.day, day.latestCallAt, day.readingAt);
+        await recordSegmentReading(em, c.accountId, c.day, { number, at, payload });
+        inboxEventIds = [inboxEventId('segment', last, `r${number}`)];
+        return [{ ...shell, eventId: inboxEventIds[0]!, occurredAt: at, payload }];
+      },
+    );
+    if (duplicate) return (await previously())!;
+    return { ...base, state, reason, accountId: c.accountId, inboxEventIds, duplicate: false };
   }
 
   /** `GET /connectors/{name}/events`: what the connector received, newest first, by state; keyset pages. */

@@ -318,6 +318,12 @@ export class EventsService {
     p: Principal,
     /** Runs last in the same transaction, with the results (a connector records its vendor event with them). */
     alsoInTransaction?: (em: EntityManager, results: readonly EventResult[]) => Promise<void>,
+    /**
+     * Runs first in the same transaction and gives the events to store in place of
+     * `valid`, whose account ids they keep (the Segment connector's reading is made from
+     * the rollup it has just counted into).
+     */
+    prepare?: (em: EntityManager) => Promise<readonly ValidEvent[]>,
   ): Promise<{ results: EventResult[]; inserted: number }> {
     // Most requests name only known accounts: they take no lock.
     const known = await existingAccountIds(
@@ -326,7 +332,8 @@ export class EventsService {
     );
     const { maxPerSource } = (await this.policies.policy()).earlyWarning.heldEvents;
     return this.db.transaction(async (em) => {
-      const unknown = [...new Set(valid.map((v) => v.accountId).filter((id) => !known.has(id)))];
+      const events = prepare ? await prepare(em) : valid;
+      const unknown = [...new Set(events.map((v) => v.accountId).filter((id) => !known.has(id)))];
       if (unknown.length) {
         // An account inserted meanwhile is seen now; one inserted later waits for this
         // transaction, then releases the events it held (the accounts trigger).
@@ -335,7 +342,7 @@ export class EventsService {
       }
       // A CRM event stating a new account's whole facts creates it (in this transaction).
       const created = new Map<string, AssertedAccountFacts>();
-      for (const v of valid) {
+      for (const v of events) {
         const facts =
           v.type === 'account_updated' && !known.has(v.accountId)
             ? completeFacts(v.accountId, v.payload as IntegrationEventPayloads['account_updated'])
@@ -346,7 +353,7 @@ export class EventsService {
 
       const results: EventResult[] = [];
       const storing: Array<ValidEvent & { held: boolean }> = [];
-      for (const v of valid) {
+      for (const v of events) {
         const admission = admitEvent(v.type, known.has(v.accountId));
         if (admission === 'unknown_account')
           results.push({

@@ -10,7 +10,7 @@ import type { IntegrationEventPayloads, IntegrationEventType } from '../early-wa
  * connector's map function. Pure: no clock, no I/O.
  */
 
-export const CONNECTOR_NAMES = ['stripe', 'zendesk', 'hubspot', 'salesforce'] as const;
+export const CONNECTOR_NAMES = ['stripe', 'zendesk', 'hubspot', 'salesforce', 'segment'] as const;
 export type ConnectorName = (typeof CONNECTOR_NAMES)[number];
 
 export function isConnectorName(value: unknown): value is ConnectorName {
@@ -46,8 +46,10 @@ export const IGNORE = 'ignore';
 
 export interface ConnectorMapping {
   connector: ConnectorName;
-  /** How far the signature's timestamp may be from the receiver's clock. */
+  /** How far the signature's timestamp may be from the receiver's clock (Segment, which signs none: how far ahead a call's time may be). */
   signatureToleranceSeconds: number;
+  /** Segment only: a call whose timestamp or sentAt is older than this many hours is refused (the replay bound besides its message id). */
+  maxEventAgeHours?: number;
   /** Paths into the vendor event tried in order; the first that holds an account id names the account. */
   accountId: string[];
   /** The path of the event's time, and how it is written. */
@@ -259,6 +261,8 @@ function resolveRenewals(d: RenewalMapping | undefined, o: unknown, problems: st
     problems.push('renewals: enabled needs at least one of types, recordTypeIds, pipelines');
   return out;
 }
+/** A vendor event type or, for Segment, a track call's event name ("Signed In"): printable, 1 to 100 characters. */
+const isVendorType = (k: string): boolean => k.length >= 1 && k.length <= 100 && !/\p{Cc}/u.test(k);
 
 /**
  * The mapping in force for `spec`: its defaults with a deployment's `overrides` (a
@@ -276,7 +280,8 @@ export function resolveConnectorMapping(
   if (typeof overrides !== 'object' || Array.isArray(overrides))
     return { mapping: d, problems: ['the mapping must be an object'] };
   const o = overrides as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!MAPPING_KEYS.has(k)) problems.push(`${k}: unknown key`);
+  const keys = d.maxEventAgeHours === undefined ? MAPPING_KEYS : new Set([...MAPPING_KEYS, 'maxEventAgeHours']);
+  for (const k of Object.keys(o)) if (!keys.has(k)) problems.push(`${k}: unknown key`);
   if ('connector' in o && o.connector !== spec.name) problems.push(`connector: must be ${spec.name}`);
   const mapping: ConnectorMapping = {
     ...d,
@@ -289,6 +294,12 @@ export function resolveConnectorMapping(
     if (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > 3600)
       problems.push('signatureToleranceSeconds: a whole number of seconds, 1 to 3600');
     else mapping.signatureToleranceSeconds = t;
+  }
+  if ('maxEventAgeHours' in o && keys.has('maxEventAgeHours')) {
+    const h = o.maxEventAgeHours;
+    if (typeof h !== 'number' || !Number.isInteger(h) || h < 1 || h > 2160)
+      problems.push('maxEventAgeHours: a whole number of hours, 1 to 2160 (90 days)');
+    else mapping.maxEventAgeHours = h;
   }
   if ('accountId' in o) {
     const a = o.accountId;
@@ -325,7 +336,7 @@ export function resolveConnectorMapping(
       problems.push('events: an object of vendor event type: handler');
     else
       for (const [k, v] of Object.entries(e)) {
-        if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(k) || k === '__proto__')
+        if (!isVendorType(k) || k.trim() !== k || k === '__proto__')
           problems.push(`events.${k}: not a vendor event type`);
         else if (v === null) delete mapping.events[k];
         else if (typeof v !== 'string' || (v !== IGNORE && !spec.handlers.includes(v)))

@@ -7,6 +7,7 @@ import type {
 } from './connector-mapping';
 import { HUBSPOT, mapHubSpotEvent } from './hubspot.connector';
 import { SALESFORCE, mapSalesforceEvent } from './salesforce.connector';
+import { SEGMENT, mapSegmentEvent } from './segment.connector';
 import { STRIPE, mapStripeEvent } from './stripe.connector';
 import { ZENDESK, mapZendeskEvent } from './zendesk.connector';
 
@@ -15,6 +16,7 @@ export * from './stripe.connector';
 export * from './zendesk.connector';
 export * from './hubspot.connector';
 export * from './salesforce.connector';
+export * from './segment.connector';
 
 /** Every connector's spec (handlers, fields, default mapping), by name. */
 export const CONNECTOR_SPECS: Record<ConnectorName, ConnectorSpec> = {
@@ -22,6 +24,7 @@ export const CONNECTOR_SPECS: Record<ConnectorName, ConnectorSpec> = {
   zendesk: ZENDESK,
   hubspot: HUBSPOT,
   salesforce: SALESFORCE,
+  segment: SEGMENT,
 };
 
 const MAPPERS: Record<ConnectorName, (event: VendorEvent, mapping: ConnectorMapping) => VendorEventOutcome> = {
@@ -29,6 +32,7 @@ const MAPPERS: Record<ConnectorName, (event: VendorEvent, mapping: ConnectorMapp
   zendesk: mapZendeskEvent,
   hubspot: mapHubSpotEvent,
   salesforce: mapSalesforceEvent,
+  segment: mapSegmentEvent,
 };
 
 /** What the vendor event `event` of `connector` becomes under `mapping`. */

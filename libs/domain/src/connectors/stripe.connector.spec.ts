@@ -49,7 +49,7 @@ describe('Stripe events as signals (default mapping)', () => {
     });
   });
 
-  it('turns a shorter billing term into a term request (monthly from a year), and says why fewer seats alone raise nothing', () => {
+  it('turns a shorter billing term into a term request (monthly from a year), and fewer seats into a downsell request', () => {
     const toMonthly = mapStripeEvent(
       ev('customer.subscription.updated', { ...meta, items: item(10, 'month') }, { items: item(10, 'year') }),
       m,
@@ -67,7 +67,23 @@ describe('Stripe events as signals (default mapping)', () => {
       ev('customer.subscription.updated', { ...meta, items: item(8, 'year') }, { items: item(10, 'year') }),
       m,
     );
-    expect(fewerSeats).toMatchObject({ state: 'ignored', reason: expect.stringMatching(/fewer seats \(10 → 8\)/) });
+    expect(fewerSeats).toEqual({
+      state: 'mapped',
+      accountId: 'acc-1',
+      occurredAt: '2026-12-02T06:00:00.000Z',
+      signals: [{ part: 'seats', type: 'downsell_request', payload: { fromSeats: 10, toSeats: 8 } }],
+    });
+    // Both at once: two signals of one Stripe event, told apart by their part.
+    const both = mapStripeEvent(
+      ev('customer.subscription.updated', { ...meta, items: item(4, 'month') }, { items: item(10, 'year') }),
+      m,
+    );
+    expect(both).toMatchObject({
+      signals: [
+        { part: 'term', type: 'contract_term_request' },
+        { part: 'seats', type: 'downsell_request', payload: { fromSeats: 10, toSeats: 4 } },
+      ],
+    });
     const longer = mapStripeEvent(
       ev('customer.subscription.updated', { ...meta, items: item(12, 'year') }, { items: item(10, 'month') }),
       m,
@@ -75,7 +91,7 @@ describe('Stripe events as signals (default mapping)', () => {
     expect(longer).toMatchObject({ state: 'ignored', reason: 'neither a shorter term nor fewer seats' });
   });
 
-  it('turns a deleted subscription into a cancellation, and stores a paid invoice and an unmapped type as ignored', () => {
+  it('turns a deleted subscription into a cancellation, an invoice paid after failures into a payment recovery, and stores an unmapped type as ignored', () => {
     expect(
       mapStripeEvent(
         ev('customer.subscription.deleted', {
@@ -94,9 +110,19 @@ describe('Stripe events as signals (default mapping)', () => {
         },
       ],
     });
-    expect(mapStripeEvent(ev('invoice.paid', { ...meta, attempt_count: 3 }), m)).toMatchObject({
+    expect(mapStripeEvent(ev('invoice.paid', { ...meta, attempt_count: 3, amount_paid: 125_000 }), m)).toEqual({
+      state: 'mapped',
+      accountId: 'acc-1',
+      occurredAt: '2026-12-02T06:00:00.000Z',
+      signals: [{ part: '', type: 'payment_recovery', payload: { failedAttempts: 2, amountCents: 125_000 } }],
+    });
+    expect(mapStripeEvent(ev('invoice.paid', { ...meta, attempt_count: 1 }), m)).toMatchObject({
       state: 'ignored',
-      reason: expect.stringMatching(/^paid after 2 failed attempt/),
+      reason: 'paid at the first attempt: nothing to recover',
+    });
+    expect(mapStripeEvent(ev('invoice.paid', { attempt_count: 2 }), m)).toMatchObject({
+      state: 'refused',
+      reason: expect.stringMatching(/no account id/),
     });
     expect(mapStripeEvent(ev('constructor', meta), m)).toMatchObject({
       state: 'ignored',

@@ -9,8 +9,10 @@ import {
 
 /**
  * Stripe (docs/connectors/stripe.md): billing events as signals. A failed invoice is a
- * payment failure (P0); a subscription moved to a shorter billing term is a request for
- * a shorter or monthly term; a deleted subscription is a cancellation. Pure.
+ * payment failure (P0); an invoice paid after failed attempts a payment recovery (it
+ * resolves the payment failure alert); a subscription moved to a shorter billing term is a
+ * request for a shorter or monthly term, one with fewer seats a downsell request; a
+ * deleted subscription is a cancellation. Pure.
  */
 export const STRIPE: ConnectorSpec = {
   name: 'stripe',
@@ -26,6 +28,7 @@ export const STRIPE: ConnectorSpec = {
     'previousIntervalCount',
     'subscriptionId',
     'cancellationReason',
+    'amountPaidCents',
   ],
   defaults: {
     connector: 'stripe',
@@ -47,6 +50,7 @@ export const STRIPE: ConnectorSpec = {
       previousIntervalCount: 'data.previous_attributes.items.data.0.price.recurring.interval_count',
       subscriptionId: 'data.object.id',
       cancellationReason: 'data.object.cancellation_details.reason',
+      amountPaidCents: 'data.object.amount_paid',
     },
     events: {
       'invoice.payment_failed': 'payment_failure',
@@ -73,13 +77,9 @@ export function mapStripeEvent(event: VendorEvent, mapping: ConnectorMapping): V
   const { accountId, occurredAt, handler, field, not, unhandled } = readMappedEvent(event, mapping);
   if (unhandled) return unhandled;
   if (handler === 'payment_recovery') {
+    // attempt_count counts the successful attempt too: paid at the third attempt is two failures recovered.
     const attempts = wholeNumber(field('attempt'));
-    return not(
-      'ignored',
-      attempts !== null && attempts > 1
-        ? `paid after ${attempts - 1} failed attempt(s): the signal catalogue has no payment recovery signal yet; the payment failure alert ages out after earlyWarning.eventLookbackDays`
-        : 'paid at the first attempt: no signal',
-    );
+    if (attempts === null || attempts <= 1) return not('ignored', 'paid at the first attempt: nothing to recover');
   }
   if (!accountId)
     return not('refused', `no account id at ${mapping.accountId.join(', ')} (set the metadata key retain_account_id)`);
@@ -108,7 +108,6 @@ export function mapStripeEvent(event: VendorEvent, mapping: ConnectorMapping): V
   } else if (handler === 'subscription_change') {
     const before = termDays(field('previousInterval'), field('previousIntervalCount') ?? field('intervalCount'));
     const after = termDays(field('interval'), field('intervalCount'));
-    const notes: string[] = [];
     if (before !== null && after !== null && after < before) {
       signals.push({
         part: 'term',
@@ -119,11 +118,16 @@ export function mapStripeEvent(event: VendorEvent, mapping: ConnectorMapping): V
     const seats = wholeNumber(field('quantity'));
     const seatsBefore = wholeNumber(field('previousQuantity'));
     if (seats !== null && seatsBefore !== null && seats < seatsBefore)
-      notes.push(
-        `fewer seats (${seatsBefore} → ${seats}): the signal catalogue has no downsell signal yet, so it raises none`,
-      );
-    if (signals.length === 0)
-      return not('ignored', notes.length ? notes.join('; ') : 'neither a shorter term nor fewer seats');
+      signals.push({ part: 'seats', type: 'downsell_request', payload: { fromSeats: seatsBefore, toSeats: seats } });
+    if (signals.length === 0) return not('ignored', 'neither a shorter term nor fewer seats');
+  } else if (handler === 'payment_recovery') {
+    const failedAttempts = wholeNumber(field('attempt'))! - 1;
+    const amountCents = wholeNumber(field('amountPaidCents'));
+    signals.push({
+      part: '',
+      type: 'payment_recovery',
+      payload: { failedAttempts, ...(amountCents !== null ? { amountCents } : {}) },
+    });
   }
   return { state: 'mapped', accountId, occurredAt, signals };
 }

@@ -1,6 +1,8 @@
 import { DEFAULT_POLICY, resolvePolicy, type AlertEscalationRole, type AlertSeverity } from '../policy/retain-policy';
 import {
   alertRecipientPerson,
+  alertsRecoveredBy,
+  paymentRecoveryResolution,
   asksRenewalForSave,
   type AccountPeople,
   consolidatedNotice,
@@ -235,5 +237,29 @@ describe('smsRecipientIds (§5.4: the routing’s sms channel, per person)', () 
     const without = resolvePolicy({ earlyWarning: { smsForRules: [] } });
     const none = alertRecipients('sponsor_departure', 'P0', account, new Date('2027-01-01T00:00:00Z'), without);
     expect(smsRecipientIds([{ recipients: none.map((x) => ({ ...x, personId: x.role })) }])).toEqual([]);
+  });
+});
+
+describe('alertsRecoveredBy (§5.2, payment recovery)', () => {
+  const a = (id: string, ruleId: string, state: 'open' | 'acknowledged' | 'resolved', latestAt: string) => ({
+    id,
+    ruleId,
+    state,
+    triggeredAt: latestAt,
+    details: { latestAt },
+  });
+  it('closes the payment failure alerts not resolved yet whose failure came at or before the recovery', () => {
+    const alerts = [
+      a('1', 'payment_failure', 'open', '2027-03-01T00:00:00.000Z'),
+      a('2', 'payment_failure', 'acknowledged', '2027-03-02T00:00:00.000Z'),
+      a('3', 'payment_failure', 'resolved', '2027-03-01T00:00:00.000Z'),
+      a('4', 'payment_failure', 'open', '2027-03-05T00:00:00.000Z'),
+      a('5', 'cancellation_inquiry', 'open', '2027-03-01T00:00:00.000Z'),
+    ];
+    expect(alertsRecoveredBy(alerts, '2027-03-02T00:00:00.000Z').map((x) => x.id)).toEqual(['1', '2']);
+    expect(alertsRecoveredBy([], '2027-03-02T00:00:00.000Z')).toEqual([]);
+    expect(paymentRecoveryResolution(2, 'stripe:evt_1')).toBe(
+      'payment recovered: paid after 2 failed attempts (event stripe:evt_1)',
+    );
   });
 });

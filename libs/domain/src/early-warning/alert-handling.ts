@@ -169,3 +169,33 @@ export function nextAlertEscalationAt(
 export function nextEvaluationAt(lastEvaluatedAt: string | null): number {
   return lastEvaluatedAt ? Date.parse(lastEvaluatedAt) + ALERT_EVALUATION_INTERVAL_MS : Infinity;
 }
+
+/** What a payment recovery needs of an alert to know whether it recovers it. */
+export interface RecoverableAlert {
+  id: string;
+  ruleId: string;
+  state: 'open' | 'acknowledged' | 'resolved';
+  triggeredAt: string;
+  details: Record<string, number | string | boolean | null>;
+}
+
+/**
+ * The payment failure alerts a payment recovery at `recoveredAt` closes (docs/rulebook.md
+ * §5.2, "Payment recovery"): those not resolved yet whose latest failure (the rule's
+ * `latestAt`, or when it was raised) happened at or before the recovery. A failure after
+ * the recovery is a new one and stays open; an alert resolved already is left alone, so
+ * a recovery applied again changes nothing.
+ */
+export function alertsRecoveredBy<A extends RecoverableAlert>(alerts: readonly A[], recoveredAt: string): A[] {
+  const at = Date.parse(recoveredAt);
+  return alerts.filter((a) => {
+    if (a.ruleId !== 'payment_failure' || a.state === 'resolved') return false;
+    const failedAt = typeof a.details.latestAt === 'string' ? a.details.latestAt : a.triggeredAt;
+    return Date.parse(failedAt) <= at;
+  });
+}
+
+/** The resolution written on an alert a payment recovery closed. */
+export function paymentRecoveryResolution(failedAttempts: number, eventId: string): string {
+  return `payment recovered: paid after ${failedAttempts} failed attempt${failedAttempts === 1 ? '' : 's'} (event ${eventId})`;
+}

@@ -461,6 +461,59 @@ describe('business, competition and lagging signals', () => {
   });
 });
 
+describe('downsell request and payment recovery (§5.2, commercial)', () => {
+  it('a downsell cutting 25% of the seats or more is P1 for 7 days, a smaller cut one level less (P2)', () => {
+    const big = build([[0, 'downsell_request', { fromSeats: 100, toSeats: 75 }]]);
+    expect(run('downsell_request', big, at(1))).toMatchObject({
+      baseSeverity: 'P1',
+      group: 'commercial',
+      measure: { value: 25, unit: 'percent', worseWhen: 'higher' },
+      summary: 'seats cut by 25%: 100 → 75 seats',
+    });
+    expect(run('downsell_request', big, at(7))).toBeNull();
+    const small = build([[0, 'downsell_request', { fromSeats: 10, toSeats: 8 }]]);
+    expect(run('downsell_request', small, at(1))).toMatchObject({ baseSeverity: 'P2', measure: { value: 20 } });
+    // The line is policy: at 20% the same cut keeps the base severity.
+    const p = resolvePolicy({ earlyWarning: { commercial: { downsellMajorSharePct: 20 } } });
+    expect(alertRuleById('downsell_request').evaluate(small, at(1), p, account())).toMatchObject({
+      baseSeverity: 'P1',
+    });
+    // A small cut after a big one in the window does not soften it.
+    const both = build([
+      [0, 'downsell_request', { fromSeats: 100, toSeats: 60 }],
+      [2, 'downsell_request', { fromSeats: 60, toSeats: 58 }],
+    ]);
+    expect(run('downsell_request', both, at(3))).toMatchObject({ baseSeverity: 'P1', measure: { value: 40 } });
+  });
+
+  it('a payment recovery ends the payment failures at or before it; a later failure still alerts', () => {
+    const failed = build([[0, 'payment_failure', { amountCents: 120_000, attempt: 1 }]]);
+    expect(run('payment_failure', failed, at(1))).not.toBeNull();
+    const recovered = applyEvent(
+      failed,
+      { type: 'payment_recovery', occurredAt: at(1).toISOString(), payload: { failedAttempts: 1 } },
+      at(1),
+      DEFAULT_POLICY,
+    );
+    expect(run('payment_failure', recovered, at(1))).toBeNull();
+    const again = applyEvent(
+      recovered,
+      { type: 'payment_failure', occurredAt: at(2).toISOString(), payload: { amountCents: 120_000 } },
+      at(2),
+      DEFAULT_POLICY,
+    );
+    expect(run('payment_failure', again, at(2))).toMatchObject({ baseSeverity: 'P0', measure: { value: 1 } });
+    // A recovery reported late (older than the newer failure) leaves the newer failure alerting.
+    const late = applyEvent(
+      again,
+      { type: 'payment_recovery', occurredAt: at(1.5).toISOString(), payload: { failedAttempts: 1 } },
+      at(2),
+      DEFAULT_POLICY,
+    );
+    expect(run('payment_failure', late, at(2))).not.toBeNull();
+  });
+});
+
 describe('health score (§5.1: P1 at 40 or below, P2 from 41 to 60)', () => {
   it.each([
     [39, 'health_critical', 'P1'],

@@ -1196,6 +1196,47 @@ const competitionRules: AlertRule[] = [
   }),
 ];
 
+/** The share of seats a downsell must cut to keep the rule's base severity; below it, one level less (§5.2). */
+function downsellMajorSharePct(policy: RetainPolicy): number {
+  return policy.earlyWarning.commercial?.downsellMajorSharePct ?? 25;
+}
+
+const downsellRequest: AlertRule = {
+  id: 'downsell_request',
+  group: 'commercial',
+  name: 'Downsell request',
+  description: 'The customer cut its licensed seats: a smaller commitment, the step before a downsized renewal.',
+  dataSource: 'Billing (downsell_request events)',
+  assignee: 'Account CSM',
+  trigger: (p) =>
+    `a cut of licensed seats (alerts while the event is younger than ${p.earlyWarning.eventLookbackDays} days)`,
+  threshold: (p) =>
+    `any seat cut; one that cuts less than ${downsellMajorSharePct(p)}% of the seats is one level less severe`,
+  firstActions: [
+    'Find out why: unused seats, budget cuts, or a team moving to another tool',
+    'Review adoption with the customer and involve the sales rep before the renewal',
+  ],
+  evaluate(state, now, policy, account) {
+    if (!state.events.downsell_request?.length) return null;
+    const hits = recentRecords(state, 'downsell_request', now, policy.earlyWarning.eventLookbackDays);
+    const latest = hits.at(-1);
+    if (!latest) return null;
+    // The largest cut within the window decides the severity (a second small cut does not soften a big one).
+    const share = Math.max(...hits.map((r) => r.value ?? 0));
+    const notes = hits.map((r) => r.note).filter((n): n is string => n !== null);
+    return alert(
+      downsellRequest,
+      account,
+      now,
+      policy,
+      `seats cut by ${share}%: ${notes.join('; ')}`,
+      { value: share, unit: 'percent', worseWhen: 'higher' },
+      { sharePct: share, count: hits.length, latestAt: latest.at, seats: notes.join('; ') || null },
+      share >= downsellMajorSharePct(policy) ? 0 : -1,
+    );
+  },
+};
+
 const commercialRules: AlertRule[] = [
   oneOffRule({
     id: 'payment_failure',
@@ -1223,6 +1264,7 @@ const commercialRules: AlertRule[] = [
       'Involve the CSM manager and sales rep',
     ],
   }),
+  downsellRequest,
 ];
 
 // ---------------------------------------------------------------------------------

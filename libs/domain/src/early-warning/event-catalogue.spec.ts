@@ -37,6 +37,8 @@ const SAMPLES: { [K in keyof IntegrationEventPayloads]: IntegrationEventPayloads
   contract_term_request: { requested: 'monthly' },
   payment_failure: { amountCents: 1_250_000, attempt: 2 },
   cancellation_inquiry: { channel: 'email' },
+  downsell_request: { fromSeats: 10, toSeats: 8 },
+  payment_recovery: { failedAttempts: 2, amountCents: 1_250_000 },
   seat_change: { seats: 95, licensedSeats: 100 },
   expansion_interest: { from: 'budget_holder', product: 'Analytics add-on' },
   health_score: { score: 47 },
@@ -58,6 +60,20 @@ describe('event catalogue', () => {
         ),
       ).not.toThrow();
     }
+  });
+
+  it('takes a downsell only when it cuts seats, and a payment recovery only after a failed attempt', () => {
+    expect(validateEventPayload('downsell_request', { fromSeats: 10, toSeats: 0 })).toEqual([]);
+    expect(validateEventPayload('downsell_request', { fromSeats: 10, toSeats: 10 })).toEqual([
+      { field: 'toSeats', message: 'must be fewer than fromSeats (a downsell reduces seats)' },
+    ]);
+    expect(validateEventPayload('downsell_request', { fromSeats: 0, toSeats: 0 })).toEqual([
+      { field: 'fromSeats', message: 'must be 1-1000000000000' },
+    ]);
+    expect(validateEventPayload('payment_recovery', { failedAttempts: 0 })).toEqual([
+      { field: 'failedAttempts', message: 'must be 1-1000' },
+    ]);
+    expect(validateEventPayload('payment_recovery', { failedAttempts: 1 })).toEqual([]);
   });
 
   it("takes an account's profile in account_updated, null clearing a field", () => {

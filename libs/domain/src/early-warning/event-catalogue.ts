@@ -44,6 +44,8 @@ export const INTEGRATION_EVENT_TYPES = [
   'contract_term_request',
   'payment_failure',
   'cancellation_inquiry',
+  'downsell_request',
+  'payment_recovery',
   'seat_change',
   'expansion_interest',
   'health_score',
@@ -123,6 +125,14 @@ export interface IntegrationEventPayloads {
   payment_failure: { amountCents: number; attempt?: number | null };
   /** Lagging: the customer asks how to cancel. */
   cancellation_inquiry: { channel: 'email' | 'call' | 'ticket' | 'in_app' | 'other'; note?: string | null };
+  /** Commercial: the customer cut its licensed seats from `fromSeats` to `toSeats` (fewer: a downsell). */
+  downsell_request: { fromSeats: number; toSeats: number };
+  /**
+   * Commercial (counter-signal): a payment that had failed `failedAttempts` times went
+   * through (an invoice paid after its retries). It closes the account's open payment
+   * failure alerts of before it (docs/rulebook.md §5.2, "Payment recovery").
+   */
+  payment_recovery: { failedAttempts: number; amountCents?: number | null };
   /** Growth (billing or product): seats in use against the seats licensed. */
   seat_change: { seats: number; licensedSeats: number };
   /** Growth (CRM): the customer asked about more (seats, a product, a tier), and who asked. */
@@ -254,6 +264,14 @@ const SCHEMAS: { [K in IntegrationEventType]: { [F in keyof IntegrationEventPayl
     channel: { kind: 'enum', values: ['email', 'call', 'ticket', 'in_app', 'other'] },
     note: { kind: 'string', maxLength: TEXT, optional: true },
   },
+  downsell_request: {
+    fromSeats: { kind: 'number', min: 1, max: MAX_COUNT, integer: true },
+    toSeats: { ...count, integer: true },
+  },
+  payment_recovery: {
+    failedAttempts: { kind: 'number', min: 1, max: 1000, integer: true },
+    amountCents: { kind: 'number', min: 0, max: MAX_CENTS, integer: true, optional: true },
+  },
   seat_change: {
     seats: { ...count, integer: true },
     licensedSeats: { kind: 'number', min: 1, max: MAX_COUNT, integer: true },
@@ -345,6 +363,12 @@ export function validateEventPayload(type: string, payload: unknown): EventField
   }
   for (const field of Object.keys(values))
     if (!Object.hasOwn(schema, field)) errors.push({ field, message: 'unknown field' });
+  if (
+    type === 'downsell_request' &&
+    errors.length === 0 &&
+    !((values.toSeats as number) < (values.fromSeats as number))
+  )
+    errors.push({ field: 'toSeats', message: 'must be fewer than fromSeats (a downsell reduces seats)' });
   if (type === 'account_updated' && errors.length === 0) {
     if (!Object.keys(values).some((k) => values[k] !== undefined))
       errors.push({ field: 'payload', message: 'must change at least one account fact' });

@@ -65,6 +65,7 @@ export type RecordedEventType = Exclude<
   | 'support_ticket_opened'
   | 'support_ticket_reopened'
   | 'health_score'
+  | 'payment_recovery'
 >;
 
 export interface AccountSignalState {
@@ -486,6 +487,20 @@ export function applyEvent(
     case 'payment_failure':
       s = record(s, 'payment_failure', { at, value: event.payload.amountCents, note: null }, policy);
       break;
+    case 'downsell_request': {
+      // The value is the share of seats cut, in percent with one decimal (10 → 8 is 20).
+      const { fromSeats, toSeats } = event.payload;
+      const share = Math.round(((fromSeats - toSeats) / fromSeats) * 1000) / 10;
+      s = record(s, 'downsell_request', { at, value: share, note: `${fromSeats} → ${toSeats} seats` }, policy);
+      break;
+    }
+    case 'payment_recovery': {
+      // The failures it recovers (at or before it) no longer count: the payment failure rule stops triggering.
+      const failures = s.events.payment_failure;
+      if (failures?.length)
+        s = { ...s, events: { ...s.events, payment_failure: failures.filter((r) => t(r.at) > time) } };
+      break;
+    }
     case 'cancellation_inquiry':
       s = record(
         s,

@@ -42,7 +42,8 @@ export interface RenewalSignal extends RenewalSignalReport {
  * mention or evaluation, a full data export, a sponsor departure, a stakeholder change
  * and the lagging payment failure and cancellation inquiry are decisive; a single
  * request for a competitor's feature, a partial export and a leadership change are
- * medium in the catalogue, a risk family, not red on their own. Null for other events.
+ * medium in the catalogue, a risk family, not red on their own, and so is a downsell (a
+ * cut of seats: one commercial family at risk). Null for other events.
  */
 export function renewalSignalFromEvent(event: IntegrationEvent): RenewalSignalReport | null {
   switch (event.type) {
@@ -90,6 +91,14 @@ export function renewalSignalFromEvent(event: IntegrationEvent): RenewalSignalRe
         text: 'the customer asked how to cancel: a lagging churn signal',
         churnSignal: 'cancellation_inquiry',
       };
+    case 'downsell_request': {
+      const { fromSeats, toSeats } = event.payload;
+      return {
+        kind: 'commercial',
+        decisive: false,
+        text: `seats cut from ${fromSeats} to ${toSeats}: a downsell before the renewal`,
+      };
+    }
     default:
       return null;
   }

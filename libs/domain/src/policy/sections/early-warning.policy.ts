@@ -63,6 +63,8 @@ export interface EarlyWarningRuleSettings {
   contract_term_request: AlertRuleSettings;
   payment_failure: AlertRuleSettings;
   cancellation_inquiry: AlertRuleSettings;
+  /** A cut of licensed seats (policy 2026-12-01.11 on; account workflows started before have no such rule). */
+  downsell_request: AlertRuleSettings;
   health_critical: AlertRuleSettings;
   health_low: AlertRuleSettings;
   /** The P3 examples of §5.1 (policy 2026-12-01.8 on; account workflows started before keep none of the three). */
@@ -135,6 +137,12 @@ export interface EarlyWarningSignalPolicy {
   };
   competition: { repeatedFeatureRequests: number; featureRequestWindowDays: number };
   /**
+   * Commercial signals: a downsell cutting at least `downsellMajorSharePct` percent of the
+   * seats keeps the rule's base severity, a smaller one is one level less (policy
+   * 2026-12-01.11 on; absent in policies carried from before).
+   */
+  commercial?: { downsellMajorSharePct: number };
+  /**
    * Health score bands (§5.1): at or below `criticalUpTo` is critical (P1: "40 or
    * below"), above it up to `lowUpTo` low (P2). Policies before 2026-12-01.8 had the
    * strict `criticalBelow` instead; account workflows started under them keep it
@@ -194,6 +202,8 @@ export const EARLY_WARNING_DEFAULTS: EarlyWarningPolicy = {
     contract_term_request: { enabled: true, baseSeverity: 'P1', escalateAfterHours: 0, worsenedBy: 1 },
     payment_failure: { enabled: true, baseSeverity: 'P0', escalateAfterHours: 0, worsenedBy: 1 },
     cancellation_inquiry: { enabled: true, baseSeverity: 'P0', escalateAfterHours: 0, worsenedBy: 1 },
+    // A downsell reduces the commitment as a shorter term does (the article's "high": P1); worsens by 10 points of share.
+    downsell_request: { enabled: true, baseSeverity: 'P1', escalateAfterHours: 0, worsenedBy: 10 },
     health_critical: { enabled: true, baseSeverity: 'P1', escalateAfterHours: 0, worsenedBy: 5 },
     health_low: { enabled: true, baseSeverity: 'P2', escalateAfterHours: 0, worsenedBy: 5 },
     // §5.1 P3: "missed training, a slight usage dip, or no touchpoint for 30 days".
@@ -245,6 +255,8 @@ export const EARLY_WARNING_DEFAULTS: EarlyWarningPolicy = {
     maxTrackedTickets: 500,
   },
   competition: { repeatedFeatureRequests: 2, featureRequestWindowDays: 90 },
+  // The article's license-share threshold for active users (25% down) as the line between a big and a small cut.
+  commercial: { downsellMajorSharePct: 25 },
   health: { criticalUpTo: 40, lowUpTo: 60 },
   eventLookbackDays: 7,
   maxEventsPerType: 50,
@@ -361,6 +373,11 @@ export function validateEarlyWarningPolicy(ew: EarlyWarningPolicy): string[] {
     wholeAtLeast(ew.competition.repeatedFeatureRequests, 2) && wholeAtLeast(ew.competition.featureRequestWindowDays, 1)
   ))
     errors.push('earlyWarning.competition: repeatedFeatureRequests >= 2, featureRequestWindowDays >= 1');
+  if (
+    ew.commercial !== undefined &&
+    !(ew.commercial.downsellMajorSharePct > 0 && ew.commercial.downsellMajorSharePct <= 100)
+  )
+    errors.push('earlyWarning.commercial.downsellMajorSharePct: a share of the seats, above 0 and at most 100 percent');
   if (!(ew.health.criticalUpTo >= 0 && ew.health.criticalUpTo <= ew.health.lowUpTo && ew.health.lowUpTo <= 100))
     errors.push('earlyWarning.health: 0 <= criticalUpTo <= lowUpTo <= 100');
   if (!(wholeAtLeast(ew.eventLookbackDays, 1) && wholeAtLeast(ew.maxEventsPerType, 1)))
