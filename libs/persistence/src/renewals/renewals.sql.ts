@@ -281,6 +281,19 @@ export async function writeRenewalState(db: Queryable, w: RenewalStateWrite): Pr
   return written.length > 0;
 }
 
+/**
+ * The risk category the read model holds for a renewal, its row locked until the
+ * transaction ends (the CRM write-back compares it with the category written next);
+ * undefined for a renewal it has no row of yet.
+ */
+export async function lockRenewalRiskCategory(db: Queryable, id: string): Promise<string | null | undefined> {
+  const rows: Array<{ risk_category: string | null }> = await db.query(
+    'SELECT risk_category FROM renewals WHERE id = $1 FOR UPDATE',
+    [id],
+  );
+  return rows.length ? rows[0]!.risk_category : undefined;
+}
+
 /** The policy versions the renewals still running carry, with how many carry each (GET /policy/versions). */
 export async function activeRenewalPolicyVersions(db: Queryable): Promise<Array<{ version: string; count: number }>> {
   return db.query(
