@@ -48,7 +48,6 @@ export class SalesforceRecordWriter implements CrmRecordWriter {
               loginUrl: target.baseUrl,
               clientId: config.CRM_CLIENT_ID!,
               clientSecret: config.CRM_CLIENT_SECRET!,
-              redirectUri: `${target.baseUrl}/services/oauth2/callback`,
             },
             refreshFn: (conn, callback) => {
               conn.oauth2.requestToken({ grant_type: 'client_credentials' }).then(

@@ -5,7 +5,7 @@
  * transaction; the worker's dispatcher claims due rows, sends them, and marks them sent
  * or failed only while they still hold the value it sent.
  */
-import type { Queryable } from '../sql';
+import { returnedRows, type Queryable } from '../sql';
 
 /** The fields Retain writes to the CRM record: the renewal's risk category, the save's status. */
 export type CrmWriteBackField = 'risk_category' | 'save_status';
@@ -63,22 +63,24 @@ export async function claimDueCrmWriteBacks(
   limit: number,
   leaseMs: number,
 ): Promise<ClaimedCrmWriteBack[]> {
-  const rows: Array<{
+  const rows = returnedRows<{
     account_id: string;
     field: CrmWriteBackField;
     value: string;
     changed_at: Date;
     attempts: number;
     record_changed_at: Date;
-  }> = await db.query(
-    `UPDATE crm_write_backs w SET next_attempt_at = $2
+  }>(
+    await db.query(
+      `UPDATE crm_write_backs w SET next_attempt_at = $2
        FROM (SELECT account_id, field FROM crm_write_backs
               WHERE status = 'pending' AND next_attempt_at <= $1
               ORDER BY next_attempt_at, account_id, field LIMIT $3 FOR UPDATE SKIP LOCKED) due
       WHERE w.account_id = due.account_id AND w.field = due.field
       RETURNING w.account_id, w.field, w.value, w.changed_at, w.attempts,
         (SELECT max(a.changed_at) FROM crm_write_backs a WHERE a.account_id = w.account_id) AS record_changed_at`,
-    [now, new Date(now.getTime() + leaseMs), limit],
+      [now, new Date(now.getTime() + leaseMs), limit],
+    ),
   );
   return rows
     .map((r) => ({
@@ -99,10 +101,12 @@ type SentKey = Pick<ClaimedCrmWriteBack, 'accountId' | 'field' | 'changedAt'>;
  * recorded meanwhile stays pending and goes out next. True when marked.
  */
 export async function markCrmWriteBackSent(db: Queryable, k: SentKey, now: Date): Promise<boolean> {
-  const rows: unknown[] = await db.query(
-    `UPDATE crm_write_backs SET status = 'sent', sent_value = value, sent_at = $4, attempts = attempts + 1, last_error = NULL
+  const rows = returnedRows(
+    await db.query(
+      `UPDATE crm_write_backs SET status = 'sent', sent_value = value, sent_at = $4, attempts = attempts + 1, last_error = NULL
       WHERE account_id = $1 AND field = $2 AND changed_at = $3 AND status = 'pending' RETURNING account_id`,
-    [k.accountId, k.field, k.changedAt, now],
+      [k.accountId, k.field, k.changedAt, now],
+    ),
   );
   return rows.length > 0;
 }
