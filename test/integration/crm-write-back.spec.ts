@@ -301,7 +301,9 @@ describe.each(['hubspot', 'salesforce'] as const)('CRM write-back to %s (Postgre
         revision: 9,
       }),
     ).toBe(false);
-    // A newer change recorded while the older one's write is under way goes out next, after it.
+    // A newer change recorded while the older one's write is under way goes out next, after it: another
+    // worker's pass meanwhile takes nothing, so the older write cannot land after the newer one.
+    let otherWorker: unknown;
     standIn.beforeAnswer = async () => {
       standIn.beforeAnswer = undefined;
       await recordCrmWriteBack(db, {
@@ -312,11 +314,15 @@ describe.each(['hubspot', 'salesforce'] as const)('CRM write-back to %s (Postgre
         sourceId: 'renewal:b',
         revision: 5,
       });
+      otherWorker = await new CrmWriteBackDispatcher(config, db).runOnce(later(1_000));
     };
     const now = new Date();
     expect(await dispatcher.runOnce(now)).toEqual({ sent: 1, failed: 0 });
+    expect(otherWorker).toEqual({ sent: 0, failed: 0 });
     let [row] = await readCrmWriteBacks(db, 'acc-w5');
+    // Released once the older write ended: due at once, not at the end of its claim.
     expect(row).toMatchObject({ value: 'yellow', status: 'pending' });
+    expect(row!.nextAttemptAt.getTime()).toBeLessThanOrEqual(now.getTime());
     expect(await dispatcher.runOnce(later(1_000))).toEqual({ sent: 1, failed: 0 });
     expect(standIn.applied.map((a) => a.fields[fields.risk])).toEqual(['red', 'yellow']);
     expect(standIn.records.get('acc-w5')?.[fields.risk]).toBe('yellow');

@@ -6,6 +6,7 @@ import {
   claimDueCrmWriteBacks,
   markCrmWriteBackFailed,
   markCrmWriteBackSent,
+  releaseCrmWriteBack,
   type ClaimedCrmWriteBack,
 } from '@retain/persistence';
 import { WorkerMetrics } from '../metrics/worker-metrics';
@@ -60,8 +61,8 @@ export function crmRecordWriter(config: AppConfig, target: CrmWriteBackTarget | 
  * account's fields in one update of its CRM record, and marks each row sent, or failed
  * with a retry after 30 s doubling to an hour (or the CRM's longer Retry-After), given up
  * after MAX_DELIVERY_ATTEMPTS or at once when the CRM refuses for good. A row that took
- * a newer value while its write was under way is left pending: the newer value goes out
- * next, and an older one never lands after it. Several workers share the outbox (SKIP
+ * a newer value while its write was under way stays claimed until that write ended, then
+ * is released: the newer value goes out next, and an older one never lands after it. Several workers share the outbox (SKIP
  * LOCKED and the lease); a crash between a write and its mark writes again, which sets
  * the same values.
  */
@@ -126,7 +127,8 @@ export class CrmWriteBackDispatcher implements OnApplicationBootstrap, OnApplica
         continue;
       }
       sent += 1;
-      for (const r of rows) await markCrmWriteBackSent(this.db, r, now);
+      for (const r of rows)
+        if (!(await markCrmWriteBackSent(this.db, r, now))) await releaseCrmWriteBack(this.db, r, now);
       this.metrics?.crmWriteBacks.inc({ crm: this.writer.crm, outcome: 'sent' });
     }
     return { sent, failed };
@@ -136,12 +138,14 @@ export class CrmWriteBackDispatcher implements OnApplicationBootstrap, OnApplica
     const attempts = Math.max(...rows.map((r) => r.attempts)) + 1;
     const { givenUp, delayMs } = afterCrmFailure(attempts, reason);
     const message = (reason instanceof Error ? reason.message : String(reason)).slice(0, 1000);
-    for (const r of rows)
-      await markCrmWriteBackFailed(this.db, r, {
+    for (const r of rows) {
+      const marked = await markCrmWriteBackFailed(this.db, r, {
         givenUp,
         nextAttemptAt: new Date(now.getTime() + delayMs),
         error: message,
       });
+      if (!marked) await releaseCrmWriteBack(this.db, r, now);
+    }
     const crm = this.writer!.crm;
     this.metrics?.crmWriteBacks.inc({ crm, outcome: givenUp ? 'failed_given_up' : 'failed_will_retry' });
     const what = `${crm} write-back of account ${rows[0]!.accountId} (${rows.map((r) => r.field).join(', ')})`;

@@ -25,7 +25,11 @@ export interface CrmWriteBackChange {
  * Records a change to write back: the account's row for the field takes the value unless
  * it already holds a later change (latest wins: an older value never overwrites a newer
  * one) or the same value (nothing to write). A retried activity records the same
- * `changedAt` again and changes nothing. True when the row took the value.
+ * `changedAt` again and changes nothing. A pending row's next attempt does not move
+ * earlier: a row claimed for a write under way stays claimed, so no other worker sends the
+ * new value while the old one may still land after it (the dispatcher releases it once
+ * that write ended: releaseCrmWriteBack), and one waiting out a backoff keeps waiting. A
+ * sent or failed row is due at once. True when the row took the value.
  */
 export async function recordCrmWriteBack(db: Queryable, c: CrmWriteBackChange): Promise<boolean> {
   const rows: unknown[] = await db.query(
@@ -33,7 +37,8 @@ export async function recordCrmWriteBack(db: Queryable, c: CrmWriteBackChange): 
      VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (account_id, field) DO UPDATE SET value = EXCLUDED.value, changed_at = EXCLUDED.changed_at,
        source_id = EXCLUDED.source_id, revision = EXCLUDED.revision, status = 'pending', attempts = 0,
-       next_attempt_at = now(), last_error = NULL
+       next_attempt_at = CASE WHEN crm_write_backs.status = 'pending'
+         THEN GREATEST(crm_write_backs.next_attempt_at, now()) ELSE now() END, last_error = NULL
      WHERE crm_write_backs.changed_at < EXCLUDED.changed_at AND crm_write_backs.value <> EXCLUDED.value
      RETURNING account_id`,
     [c.accountId, c.field, c.value, c.changedAt, c.sourceId, c.revision],
@@ -113,18 +118,33 @@ export async function markCrmWriteBackSent(db: Queryable, k: SentKey, now: Date)
 
 /**
  * Records a failed attempt of a claimed row, if it still holds the change that was
- * tried: retried at `nextAttemptAt`, or `failed` for good when `givenUp`.
+ * tried: retried at `nextAttemptAt`, or `failed` for good when `givenUp`. True when marked.
  */
 export async function markCrmWriteBackFailed(
   db: Queryable,
   k: SentKey,
   f: { givenUp: boolean; nextAttemptAt: Date; error: string },
-): Promise<void> {
-  await db.query(
-    `UPDATE crm_write_backs SET attempts = attempts + 1, last_error = $4, next_attempt_at = $5,
+): Promise<boolean> {
+  const rows = returnedRows(
+    await db.query(
+      `UPDATE crm_write_backs SET attempts = attempts + 1, last_error = $4, next_attempt_at = $5,
        status = CASE WHEN $6::boolean THEN 'failed' ELSE 'pending' END
-      WHERE account_id = $1 AND field = $2 AND changed_at = $3 AND status = 'pending'`,
-    [k.accountId, k.field, k.changedAt, f.error.slice(0, 1000), f.nextAttemptAt, f.givenUp],
+      WHERE account_id = $1 AND field = $2 AND changed_at = $3 AND status = 'pending' RETURNING account_id`,
+      [k.accountId, k.field, k.changedAt, f.error.slice(0, 1000), f.nextAttemptAt, f.givenUp],
+    ),
+  );
+  return rows.length > 0;
+}
+
+/**
+ * A claimed row that took a newer change while the older one's write was under way is
+ * due at once when that write ended, instead of at the end of its claim.
+ */
+export async function releaseCrmWriteBack(db: Queryable, k: SentKey, now: Date): Promise<void> {
+  await db.query(
+    `UPDATE crm_write_backs SET next_attempt_at = $4
+      WHERE account_id = $1 AND field = $2 AND changed_at <> $3 AND status = 'pending' AND next_attempt_at > $4`,
+    [k.accountId, k.field, k.changedAt, now],
   );
 }
 
