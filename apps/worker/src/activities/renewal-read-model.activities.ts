@@ -5,7 +5,7 @@ import { AppConfig } from '@retain/config';
 import {
   appendRenewalAudit,
   insertEscalationNotification,
-  lockRenewalRiskCategory,
+  readRenewalRiskCategory,
   recordCrmWriteBack,
   refreshSaveRiskAtStart,
   seedAccount,
@@ -37,7 +37,7 @@ export class RenewalReadModelActivities implements Omit<RenewalActivities, 'laun
       this.dataSource.transaction(async (em) => {
         await seedAccount(em, a);
         const writeBack = crmWriteBackOn(this.config);
-        const categoryBefore = writeBack ? await lockRenewalRiskCategory(em, u.renewalId) : undefined;
+        const categoryBefore = writeBack ? await readRenewalRiskCategory(em, u.renewalId) : undefined;
         const written = await writeRenewalState(em, {
           id: u.renewalId,
           accountId: a.id,

@@ -5,7 +5,7 @@ import { arrAfterSave, effortHoursOf } from '@retain/domain';
 import { AppConfig } from '@retain/config';
 import {
   appendAudit,
-  lockSaveEffortStatus,
+  readSaveEffortStatus,
   recordCrmWriteBack,
   seedAccount,
   writeSaveEffort,
@@ -112,7 +112,7 @@ export class SaveEffortReadModelActivities implements Omit<SaveEffortActivities,
         await seedAccount(em, s.account);
         audited = await appendAudit(em, saveAuditActs(s));
         const writeBack = crmWriteBackOn(this.config);
-        const statusBefore = writeBack ? await lockSaveEffortStatus(em, s.saveId) : undefined;
+        const statusBefore = writeBack ? await readSaveEffortStatus(em, s.saveId) : undefined;
         const written = await writeSaveEffort(em, {
           id: s.saveId,
           renewalId: s.renewalId,

@@ -282,13 +282,15 @@ export async function writeRenewalState(db: Queryable, w: RenewalStateWrite): Pr
 }
 
 /**
- * The risk category the read model holds for a renewal, its row locked until the
- * transaction ends (the CRM write-back compares it with the category written next);
- * undefined for a renewal it has no row of yet.
+ * The risk category the read model holds for a renewal (the CRM write-back compares it
+ * with the category written next); undefined for a renewal it has no row of yet. Not
+ * locked: only the renewal's own workflow writes the row, and a lock taken before the
+ * write would take it ahead of the metrics rollups' per-account lock, which the write's
+ * triggers take first.
  */
-export async function lockRenewalRiskCategory(db: Queryable, id: string): Promise<string | null | undefined> {
+export async function readRenewalRiskCategory(db: Queryable, id: string): Promise<string | null | undefined> {
   const rows: Array<{ risk_category: string | null }> = await db.query(
-    'SELECT risk_category FROM renewals WHERE id = $1 FOR UPDATE',
+    'SELECT risk_category FROM renewals WHERE id = $1',
     [id],
   );
   return rows.length ? rows[0]!.risk_category : undefined;

@@ -132,14 +132,12 @@ export async function writeSaveEffort(db: Queryable, w: SaveEffortWrite): Promis
 }
 
 /**
- * The status the read model holds for a save, its row locked until the transaction ends
- * (the CRM write-back compares it with the status written next); undefined for a save it
- * has no row of yet.
+ * The status the read model holds for a save (the CRM write-back compares it with the
+ * status written next); undefined for a save it has no row of yet. Not locked, as
+ * readRenewalRiskCategory.
  */
-export async function lockSaveEffortStatus(db: Queryable, id: string): Promise<string | undefined> {
-  const rows: Array<{ status: string }> = await db.query('SELECT status FROM save_efforts WHERE id = $1 FOR UPDATE', [
-    id,
-  ]);
+export async function readSaveEffortStatus(db: Queryable, id: string): Promise<string | undefined> {
+  const rows: Array<{ status: string }> = await db.query('SELECT status FROM save_efforts WHERE id = $1', [id]);
   return rows[0]?.status;
 }
 
