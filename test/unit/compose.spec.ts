@@ -313,6 +313,8 @@ describe('docker-compose.yml and the Helm chart (deploy/helm/retain)', () => {
     'SMTP_URL',
     'SLACK_BOT_TOKEN',
     'SMS_AUTH_TOKEN',
+    'CRM_ACCESS_TOKEN',
+    'CRM_CLIENT_SECRET',
   ];
 
   it.each([

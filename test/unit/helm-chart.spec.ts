@@ -34,6 +34,8 @@ const SECRET_KEYS = [
   'SMTP_URL',
   'SLACK_BOT_TOKEN',
   'SMS_AUTH_TOKEN',
+  'CRM_ACCESS_TOKEN',
+  'CRM_CLIENT_SECRET',
 ];
 /** The variables the chart sets itself from its values (not through `config`). */
 const CHART_KEYS = [

@@ -12,6 +12,7 @@ import { PolicyBacktestActivities } from './activities/policy-backtest.activitie
 import { EventRelay } from './event-relay';
 import { EmailChannel } from './notifications/email-channel';
 import { NotificationDispatcher } from './notifications/notification-dispatcher';
+import { CrmWriteBackDispatcher } from './crm-write-back/crm-write-back-dispatcher';
 import { WebhookChannel } from './notifications/webhook-channel';
 import { ChatChannel } from './notifications/chat-channel';
 import { SmsChannel } from './notifications/sms-channel';
@@ -55,6 +56,7 @@ export class WorkerModule {
         ChatChannel,
         SmsChannel,
         NotificationDispatcher,
+        CrmWriteBackDispatcher,
         TemporalWorkerService,
       ],
     };

@@ -95,4 +95,44 @@ describe('loadConfig', () => {
       expect(connectHost({ host: '10.1.2.3', port: 1 })).toBe('10.1.2.3');
     });
   });
+
+  describe('the CRM write-back', () => {
+    it('is off by default', () => {
+      expect(loadConfig(valid).CRM_WRITEBACK).toBe('off');
+    });
+
+    it('takes HubSpot with a private app token, and refuses it without one', () => {
+      const c = loadConfig({ ...valid, CRM_WRITEBACK: 'hubspot', CRM_ACCESS_TOKEN: 'pat-na1-x' });
+      expect(c.CRM_WRITEBACK).toBe('hubspot');
+      expect(() => loadConfig({ ...valid, CRM_WRITEBACK: 'hubspot' })).toThrow(
+        'CRM_ACCESS_TOKEN=(missing): CRM_WRITEBACK=hubspot needs a private app access token',
+      );
+    });
+
+    it("takes Salesforce with the org's URL and client credentials or a token", () => {
+      const org = { ...valid, CRM_WRITEBACK: 'salesforce', CRM_API_BASE_URL: 'https://acme.my.salesforce.com' };
+      expect(loadConfig({ ...org, CRM_CLIENT_ID: 'key', CRM_CLIENT_SECRET: 'secret' }).CRM_CLIENT_ID).toBe('key');
+      expect(loadConfig({ ...org, CRM_ACCESS_TOKEN: '00D!x' }).CRM_ACCESS_TOKEN).toBe('00D!x');
+      expect(() => loadConfig(org)).toThrow(/needs client credentials \(or CRM_ACCESS_TOKEN\)/);
+      expect(() => loadConfig({ ...org, CRM_API_BASE_URL: undefined, CRM_ACCESS_TOKEN: 't' })).toThrow(
+        "CRM_API_BASE_URL=(missing): CRM_WRITEBACK=salesforce needs the org's My Domain URL",
+      );
+      expect(() => loadConfig({ ...org, CRM_CLIENT_ID: 'key' })).toThrow('give both or neither');
+    });
+
+    it.each([
+      ['CRM_WRITEBACK', 'pipedrive', /CRM_WRITEBACK="pipedrive"/],
+      ['CRM_API_BASE_URL', 'api.hubapi.com', /CRM_API_BASE_URL="api.hubapi.com": must be an http/],
+      ['CRM_RISK_CATEGORY_FIELD', 'risk category', /CRM_RISK_CATEGORY_FIELD="risk category": must be a CRM field/],
+      ['CRM_ACCOUNT_ID_FIELD', '1st_id', /CRM_ACCOUNT_ID_FIELD="1st_id"/],
+    ])('names a bad %s', (key, value, message) => {
+      expect(() => loadConfig({ ...valid, [key]: value })).toThrow(message);
+    });
+
+    it('never prints the tokens', () => {
+      const bad = { ...valid, CRM_WRITEBACK: 'nope', CRM_ACCESS_TOKEN: 'pat-secret', CRM_CLIENT_SECRET: 'cs-secret' };
+      expect(() => loadConfig(bad)).toThrow(ConfigError);
+      expect(() => loadConfig(bad)).not.toThrow(/secret/);
+    });
+  });
 });

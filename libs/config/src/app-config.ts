@@ -9,6 +9,10 @@ import { LISTEN_ADDRESS, parseListenAddress } from './listen-address';
 
 export { ConfigError } from './config-error';
 
+/** A CRM field or property name: HubSpot's internal property names, Salesforce's API field names. */
+const CRM_FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,99}$/;
+const CRM_FIELD_MESSAGE = "must be a CRM field's API name (letters, digits and _, starting with a letter)";
+
 /**
  * Every environment variable the api and the worker read, validated at start-up. A bad
  * or missing variable stops the process with a message naming it. The README's
@@ -322,6 +326,68 @@ export class AppConfig {
   NOTIFY_POLL_INTERVAL_MS = 1000;
 
   /**
+   * The CRM the worker writes each renewal's risk category and each save's status back to,
+   * on the account's company (HubSpot) or Account (Salesforce) record
+   * (docs/decisions/0013-crm-write-back.md); `off` writes nothing.
+   */
+  @IsOptional()
+  @IsIn(['off', 'hubspot', 'salesforce'])
+  CRM_WRITEBACK: 'off' | 'hubspot' | 'salesforce' = 'off';
+
+  /**
+   * The CRM API's base URL: for HubSpot https://api.hubapi.com when not set; for
+   * Salesforce the org's My Domain URL (https://MyDomainName.my.salesforce.com), required.
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/]+(\/\S*)?$/, { message: 'must be an http:// or https:// URL' })
+  CRM_API_BASE_URL?: string;
+
+  /** HubSpot: a private app's access token (scope crm.objects.companies.write). Salesforce: an OAuth access token, when no client credentials are set. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  CRM_ACCESS_TOKEN?: string;
+
+  /** Salesforce: the connected app's consumer key, for the OAuth client credentials flow (tokens renewed as they expire). */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  CRM_CLIENT_ID?: string;
+
+  /** Salesforce: the connected app's consumer secret. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  CRM_CLIENT_SECRET?: string;
+
+  /** The CRM record's field holding the Retain account id (HubSpot: a unique company property; Salesforce: an external id field on Account). */
+  @IsOptional()
+  @Matches(CRM_FIELD_NAME, { message: CRM_FIELD_MESSAGE })
+  CRM_ACCOUNT_ID_FIELD?: string;
+
+  /** The field the renewal's risk category is written to. */
+  @IsOptional()
+  @Matches(CRM_FIELD_NAME, { message: CRM_FIELD_MESSAGE })
+  CRM_RISK_CATEGORY_FIELD?: string;
+
+  /** The field the save's status is written to. */
+  @IsOptional()
+  @Matches(CRM_FIELD_NAME, { message: CRM_FIELD_MESSAGE })
+  CRM_SAVE_STATUS_FIELD?: string;
+
+  /** The field that takes when the latest of the two changed in Retain (a date-time). */
+  @IsOptional()
+  @Matches(CRM_FIELD_NAME, { message: CRM_FIELD_MESSAGE })
+  CRM_UPDATED_AT_FIELD?: string;
+
+  /** Milliseconds between passes of the worker's CRM write-back dispatcher when nothing is due. */
+  @IsOptional()
+  @IsInt()
+  @Min(50)
+  @Max(600000)
+  CRM_WRITEBACK_POLL_INTERVAL_MS = 1000;
+
+  /**
    * A JSON or YAML file of policy settings over the defaults (docs/rulebook.md, "The
    * policy as a deployment setting"); without it the defaults are in force.
    */
@@ -376,6 +442,14 @@ export const CONFIG_KEYS = Object.keys(new AppConfig())
     'TEST_BACKTEST_PAGE_PAUSE_MS',
     'RETAIN_POLICY_FILE',
     'CONNECTORS_MAPPING_DIR',
+    'CRM_API_BASE_URL',
+    'CRM_ACCESS_TOKEN',
+    'CRM_CLIENT_ID',
+    'CRM_CLIENT_SECRET',
+    'CRM_ACCOUNT_ID_FIELD',
+    'CRM_RISK_CATEGORY_FIELD',
+    'CRM_SAVE_STATUS_FIELD',
+    'CRM_UPDATED_AT_FIELD',
   ]) as Array<keyof AppConfig>;
 
 /** The variables without a default, which every deployment must set. */
@@ -393,12 +467,16 @@ const NUMERIC_KEYS = new Set([
   'EVENT_RELAY_BATCH_SIZE',
   'EVENT_RELAY_EVENTS_PER_SIGNAL',
   'NOTIFY_POLL_INTERVAL_MS',
+  'CRM_WRITEBACK_POLL_INTERVAL_MS',
   'WORKER_MAX_CACHED_WORKFLOWS',
   ...WORKER_TUNING_KEYS,
   'BACKTEST_THREADS',
   'TEST_PAUSE_AFTER_EVENT_COMMIT_MS',
   'TEST_BACKTEST_PAGE_PAUSE_MS',
 ]);
+
+/** Variables whose value an error message never shows. */
+const HIDDEN_IN_ERRORS = new Set(['DATABASE_URL', 'CRM_ACCESS_TOKEN', 'CRM_CLIENT_SECRET']);
 
 /** Reads and validates the configuration from `env` (process.env by default). */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
@@ -412,7 +490,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const errors = validateSync(config, { skipMissingProperties: false });
   if (errors.length > 0) {
     const lines = errors.map((e) => {
-      const shown = e.property === 'DATABASE_URL' ? '(hidden)' : JSON.stringify(e.value);
+      const shown = HIDDEN_IN_ERRORS.has(e.property) ? '(hidden)' : JSON.stringify(e.value);
       return `  ${e.property}=${e.value === undefined ? '(missing)' : shown}: ${Object.values(e.constraints ?? {}).join('; ')}`;
     });
     throw new ConfigError(`Invalid configuration; fix these environment variables:\n${lines.join('\n')}`);
@@ -450,7 +528,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   addressErrors.push(...pollerErrors);
   if (addressErrors.length > 0)
     throw new ConfigError(`Invalid configuration; fix these environment variables:\n${addressErrors.join('\n')}`);
+  const crmErrors = crmWriteBackErrors(config);
+  if (crmErrors.length > 0)
+    throw new ConfigError(`Invalid configuration; fix these environment variables:\n${crmErrors.join('\n')}`);
   config.policy = loadDeploymentPolicy(config.RETAIN_POLICY_FILE);
   config.connectors = loadConnectorMappings(config.CONNECTORS_MAPPING_DIR);
   return config;
+}
+
+/** What CRM_WRITEBACK needs besides itself: a token for HubSpot; the org's URL and a token or client credentials for Salesforce. */
+function crmWriteBackErrors(c: AppConfig): string[] {
+  const errors: string[] = [];
+  if (c.CRM_WRITEBACK === 'hubspot' && !c.CRM_ACCESS_TOKEN)
+    errors.push('  CRM_ACCESS_TOKEN=(missing): CRM_WRITEBACK=hubspot needs a private app access token');
+  if (c.CRM_WRITEBACK === 'salesforce') {
+    if (!c.CRM_API_BASE_URL)
+      errors.push("  CRM_API_BASE_URL=(missing): CRM_WRITEBACK=salesforce needs the org's My Domain URL");
+    if (!c.CRM_ACCESS_TOKEN && !(c.CRM_CLIENT_ID && c.CRM_CLIENT_SECRET))
+      errors.push(
+        '  CRM_CLIENT_ID, CRM_CLIENT_SECRET=(missing): CRM_WRITEBACK=salesforce needs client credentials (or CRM_ACCESS_TOKEN)',
+      );
+  }
+  if (Boolean(c.CRM_CLIENT_ID) !== Boolean(c.CRM_CLIENT_SECRET))
+    errors.push('  CRM_CLIENT_ID, CRM_CLIENT_SECRET: give both or neither');
+  return errors;
 }

@@ -2,13 +2,22 @@ import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { arrAfterSave, effortHoursOf } from '@retain/domain';
-import { appendAudit, seedAccount, writeSaveEffort, type AuditAct } from '@retain/persistence';
+import { AppConfig } from '@retain/config';
+import {
+  appendAudit,
+  readSaveEffortStatus,
+  recordCrmWriteBack,
+  seedAccount,
+  writeSaveEffort,
+  type AuditAct,
+} from '@retain/persistence';
 import type { SaveState } from '@retain/workflows';
 import type { SaveEffortActivities } from '../../../../workflows/save-effort.activities';
 import type { RenewalNotification } from '../../../../workflows/renewal.activities';
 import { writeOrReport } from './read-model-rejections';
 import { RenewalReadModelActivities } from './renewal-read-model.activities';
 import { WorkerMetrics } from '../metrics/worker-metrics';
+import { crmWriteBackOn } from '../crm-write-back/crm-write-back-target';
 
 /**
  * The authority-relevant acts a save's state records, for the audit log: each
@@ -76,13 +85,18 @@ export function saveAuditActs(s: SaveState): AuditAct[] {
   return acts;
 }
 
-/** The save-effort workflow's activities: its read-model row (revision-guarded) and the outbox. */
+/**
+ * The save-effort workflow's activities: its read-model row (revision-guarded) and the
+ * outbox; with CRM_WRITEBACK on, a change of the save's status goes into the CRM
+ * write-back outbox in the same transaction (docs/decisions/0013-crm-write-back.md).
+ */
 @Injectable()
 export class SaveEffortReadModelActivities implements Omit<SaveEffortActivities, 'launchFollowUp'> {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly renewals: RenewalReadModelActivities,
     @Optional() private readonly metrics?: WorkerMetrics,
+    @Optional() private readonly config?: AppConfig,
   ) {}
 
   async recordSaveState(s: SaveState): Promise<void> {
@@ -97,7 +111,9 @@ export class SaveEffortReadModelActivities implements Omit<SaveEffortActivities,
       await this.dataSource.transaction(async (em) => {
         await seedAccount(em, s.account);
         audited = await appendAudit(em, saveAuditActs(s));
-        await writeSaveEffort(em, {
+        const writeBack = crmWriteBackOn(this.config);
+        const statusBefore = writeBack ? await readSaveEffortStatus(em, s.saveId) : undefined;
+        const written = await writeSaveEffort(em, {
           id: s.saveId,
           renewalId: s.renewalId,
           accountId: s.account.id,
@@ -125,6 +141,15 @@ export class SaveEffortReadModelActivities implements Omit<SaveEffortActivities,
           startedAt: s.startedAt,
           updatedAt: s.updatedAt,
         });
+        if (written && writeBack && s.status !== statusBefore)
+          await recordCrmWriteBack(em, {
+            accountId: s.account.id,
+            field: 'save_status',
+            value: s.status,
+            changedAt: s.updatedAt,
+            sourceId: s.saveId,
+            revision: s.revision,
+          });
       });
       // Committed: the SLA escalations this write added to the audit (a retried write adds none).
       this.metrics?.countSlaEscalations(audited);

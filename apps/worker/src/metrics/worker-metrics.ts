@@ -28,6 +28,7 @@ export const WORKER_METRIC_NAMES = [
   'retain_alerts_raised_total',
   'retain_sla_escalations_total',
   'retain_notification_deliveries_total',
+  'retain_crm_write_backs_total',
   'retain_inbox_events',
   'retain_inbox_relay_lag_seconds',
   'retain_notification_outbox_due',
@@ -107,6 +108,12 @@ export class WorkerMetrics implements OnApplicationBootstrap, OnApplicationShutd
     name: 'retain_notification_deliveries_total',
     help: 'Notification deliveries attempted, by channel and outcome: delivered, failed_will_retry, failed_given_up',
     labelNames: ['channel', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly crmWriteBacks = new Counter({
+    name: 'retain_crm_write_backs_total',
+    help: 'CRM record write-backs attempted (one per account and update), by crm and outcome: sent, failed_will_retry, failed_given_up',
+    labelNames: ['crm', 'outcome'],
     registers: [this.registry],
   });
   private readonly inboxEvents = new Gauge({

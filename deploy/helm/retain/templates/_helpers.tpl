@@ -74,7 +74,7 @@ CONNECTORS_MAPPING_DIR: {{ .Values.connectorsMountPath | quote }}
 
 {{/* The keys read from the Secret: DATABASE_URL, which must be there, and the optional ones. */}}
 {{- define "retain.secretKeys" -}}
-{{- list "NOTIFY_WEBHOOK_URL" "NOTIFY_WEBHOOK_SECRET" "SMTP_URL" "SLACK_BOT_TOKEN" "SMS_AUTH_TOKEN" | toJson }}
+{{- list "NOTIFY_WEBHOOK_URL" "NOTIFY_WEBHOOK_SECRET" "SMTP_URL" "SLACK_BOT_TOKEN" "SMS_AUTH_TOKEN" "CRM_ACCESS_TOKEN" "CRM_CLIENT_SECRET" | toJson }}
 {{- end }}
 
 {{- define "retain.secretEnv" -}}

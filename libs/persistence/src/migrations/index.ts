@@ -30,6 +30,7 @@ import { Connectors1797638400000 } from './202612190000-connectors';
 import { ConnectorEventObjects1797724800000 } from './202612200000-connector-event-objects';
 import { ConnectorRenewals1797811200000 } from './202612210000-connector-renewals';
 import { SegmentUsageRollup1797832800000 } from './202612210600-segment-usage-rollup';
+import { CrmWriteBacks1797858000000 } from './202612211300-crm-write-backs';
 import { AlertRollupYears1797984000000 } from './202612230000-alert-rollup-years';
 
 /** Every migration, in order. New ones are appended here. */
@@ -66,5 +67,6 @@ export const MIGRATIONS = [
   ConnectorEventObjects1797724800000,
   ConnectorRenewals1797811200000,
   SegmentUsageRollup1797832800000,
+  CrmWriteBacks1797858000000,
   AlertRollupYears1797984000000,
 ];

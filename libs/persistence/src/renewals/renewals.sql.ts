@@ -294,6 +294,21 @@ export async function writeRenewalState(db: Queryable, w: RenewalStateWrite): Pr
   return written.length > 0;
 }
 
+/**
+ * The risk category the read model holds for a renewal (the CRM write-back compares it
+ * with the category written next); undefined for a renewal it has no row of yet. Not
+ * locked: only the renewal's own workflow writes the row, and a lock taken before the
+ * write would take it ahead of the metrics rollups' per-account lock, which the write's
+ * triggers take first.
+ */
+export async function readRenewalRiskCategory(db: Queryable, id: string): Promise<string | null | undefined> {
+  const rows: Array<{ risk_category: string | null }> = await db.query(
+    'SELECT risk_category FROM renewals WHERE id = $1',
+    [id],
+  );
+  return rows.length ? rows[0]!.risk_category : undefined;
+}
+
 /** The policy versions the renewals still running carry, with how many carry each (GET /policy/versions). */
 export async function activeRenewalPolicyVersions(db: Queryable): Promise<Array<{ version: string; count: number }>> {
   return db.query(

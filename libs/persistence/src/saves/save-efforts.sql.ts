@@ -79,10 +79,11 @@ export async function refreshSaveRiskAtStart(db: Queryable, renewalId: string): 
 
 /**
  * Inserts the save's row, or overwrites it when `w` is a newer revision; the category at
- * the start is recomputed from the renewal's history each time (riskAtStart).
+ * the start is recomputed from the renewal's history each time (riskAtStart). True when
+ * the row was written.
  */
-export async function writeSaveEffort(db: Queryable, w: SaveEffortWrite): Promise<void> {
-  await db.query(
+export async function writeSaveEffort(db: Queryable, w: SaveEffortWrite): Promise<boolean> {
+  const written: unknown[] = await db.query(
     `INSERT INTO save_efforts (id, renewal_id, account_id, renewal_date, status, effort_level, probability_tier, value_tier, time_band, deadline,
        arr_cents, segment, owner_csm_id, csm_manager_id, overdue_items, expected_value_hours, state, revision, started_at, updated_at,
        effort_hours, outcome_result, outcome_kind, outcome_at, policy_version, saved_arr_cents, risk_category_at_start)
@@ -96,7 +97,8 @@ export async function writeSaveEffort(db: Queryable, w: SaveEffortWrite): Promis
        outcome_result = EXCLUDED.outcome_result, outcome_kind = EXCLUDED.outcome_kind, outcome_at = EXCLUDED.outcome_at,
        policy_version = EXCLUDED.policy_version, saved_arr_cents = EXCLUDED.saved_arr_cents,
        risk_category_at_start = EXCLUDED.risk_category_at_start
-     WHERE save_efforts.revision < EXCLUDED.revision`,
+     WHERE save_efforts.revision < EXCLUDED.revision
+     RETURNING id`,
     [
       w.id,
       w.renewalId,
@@ -126,6 +128,17 @@ export async function writeSaveEffort(db: Queryable, w: SaveEffortWrite): Promis
       w.savedArrCents,
     ],
   );
+  return written.length > 0;
+}
+
+/**
+ * The status the read model holds for a save (the CRM write-back compares it with the
+ * status written next); undefined for a save it has no row of yet. Not locked, as
+ * readRenewalRiskCategory.
+ */
+export async function readSaveEffortStatus(db: Queryable, id: string): Promise<string | undefined> {
+  const rows: Array<{ status: string }> = await db.query('SELECT status FROM save_efforts WHERE id = $1', [id]);
+  return rows[0]?.status;
 }
 
 /** One save's row; null for an id the read model does not know. */
