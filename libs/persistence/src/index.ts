@@ -41,3 +41,4 @@ export * from './metrics/programme-rollup.sql';
 export * from './policy-lab/policy-backtests.sql';
 export * from './policy/policy-adoptions.sql';
 export * from './policy/policy-in-force';
+export * from './policy/policy-registry.sql';

@@ -28,6 +28,7 @@ import { AlertMetricsSegment1797552000000 } from './202612180000-alert-metrics-s
 import { PersonalNotificationChannels1797584400000 } from './202612180900-personal-notification-channels';
 import { Connectors1797638400000 } from './202612190000-connectors';
 import { ConnectorEventObjects1797724800000 } from './202612200000-connector-event-objects';
+import { PolicyRegistry1797811200000 } from './202612210000-policy-registry';
 
 /** Every migration, in order. New ones are appended here. */
 export const MIGRATIONS = [
@@ -61,4 +62,5 @@ export const MIGRATIONS = [
   PersonalNotificationChannels1797584400000,
   Connectors1797638400000,
   ConnectorEventObjects1797724800000,
+  PolicyRegistry1797811200000,
 ];
