@@ -80,8 +80,18 @@ export function registeredPolicy(version: string | undefined, digest: string | u
       `policy ${version} registered with this worker has digest ${[...byDigest.keys()].join(', ')}, the workflow's input ${digest ?? '(none)'}: not the same policy`,
     );
   }
-  entry.policy ??= JSON.parse(entry.content) as RetainPolicy;
+  // Shared by every workflow of the worker thread (SHARED_WORKFLOW_MODULES), so frozen:
+  // no workflow can change the policy another runs with.
+  entry.policy ??= deepFreeze(JSON.parse(entry.content) as RetainPolicy);
   return entry.policy;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 /** The input with its policy: the one it carries whole, or the registered one it names. */

@@ -15,6 +15,22 @@ function repoRoot(): string {
 export const WORKFLOWS_ENTRY = join(repoRoot(), 'workflows', 'index.ts');
 
 /**
+ * Modules every workflow of a worker thread shares instead of evaluating them again for
+ * each workflow (the SDK's `preloadModules`; with the reusable V8 context each workflow
+ * otherwise gets its own instance of every module it imports): the pure domain, whose
+ * constants (the default policy, the catalogues), functions and caches of pure results
+ * (time zone formatters, parsed instants) are then in memory once per thread, and the
+ * policy registry, so a registered policy is parsed once per thread instead of once per
+ * workflow. Only modules without per-workflow state may be here: the SDK deep-freezes
+ * their exports, and whatever they keep is seen by every workflow of the thread
+ * (docs/decisions/0010-lean-workflow-inputs.md, "Memory per cached workflow").
+ */
+export const SHARED_WORKFLOW_MODULES = [
+  join(repoRoot(), 'libs', 'domain', 'src', 'index.ts'),
+  join(repoRoot(), 'workflows', 'policy-registry.ts'),
+];
+
+/**
  * What workflow code may pull into its bundle: its own folder, the pure domain, and
  * the workflow side of the Temporal SDK. Anything else (Nest, TypeORM, pg, the api,
  * the persistence layer, Node built-ins) would be non-deterministic or break in the
@@ -54,6 +70,9 @@ export async function bundleWorkflows(workflowsPath: string = WORKFLOWS_ENTRY): 
   const seen = new Set<string>();
   const bundle = await bundleWorkflowCode({
     workflowsPath,
+    // The workflows themselves too: their modules keep no state of their own (each run's is
+    // in its function's scope and the SDK's activator), so one instance serves every run.
+    preloadModules: [...SHARED_WORKFLOW_MODULES, workflowsPath],
     logger: {
       trace() {},
       debug() {},
