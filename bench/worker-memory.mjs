@@ -16,6 +16,7 @@
 //   polls (the start event and the first workflow task scheduled: what a start writes),
 //   against one started with the whole resolved policy in its input, as inputs were
 //   before lean inputs (docs/decisions/0010-lean-workflow-inputs.md); target <= 4 KB.
+import process from 'node:process';
 import { waitUntil } from '../scripts/lib/readiness.mjs';
 import { SMOKE, fmt, isoDatePlus, performance, pool, rows, sleep, verdict } from './lib/measure.mjs';
 import { launchBody, rawStart } from './lib/renewals.mjs';
@@ -194,7 +195,9 @@ async function idleRss(stack, cache) {
 export async function run(stack) {
   const size = SMOKE
     ? { open: 100, cacheB: 10, stepsB: [20, 40, 60] }
-    : { open: 10_000, cacheB: 500, stepsB: [1000, 1500, 2000, 2500] };
+    : { open: Number(process.env.BENCH_MEM_OPEN ?? 10_000), cacheB: 500, stepsB: [1000, 1500, 2000, 2500] };
+  if (!Number.isInteger(size.open) || size.open < 100)
+    throw new Error(`BENCH_MEM_OPEN must be a whole number of at least 100 (got ${process.env.BENCH_MEM_OPEN})`);
   await stack.ensureKeys();
 
   // A: every open workflow cached.

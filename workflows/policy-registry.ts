@@ -24,10 +24,11 @@ export interface CarriesPolicy {
 /** A workflow input with its policy resolved (what the workflow's state classes hold). */
 export type WithPolicy<T extends CarriesPolicy> = T & { policy: RetainPolicy };
 
-export interface RegisteredPolicy {
+/** A registered policy as the worker writes it into the bundle: its canonical JSON, parsed on first use. */
+interface RegisteredPolicy {
   version: string;
   digest: string;
-  policy: RetainPolicy;
+  content: string;
 }
 
 /** The prefix of the placeholder the worker replaces with the policies it registers. */
@@ -36,12 +37,18 @@ export const REGISTERED_POLICIES_PREFIX = 'RETAIN_REGISTERED_POLICIES:';
 // Replaced in the bundle text, quotes included, by registerPolicies; unreplaced, none are registered.
 const REGISTERED_POLICIES = 'RETAIN_REGISTERED_POLICIES:[]';
 
-let registry: Map<string, RegisteredPolicy> | undefined;
+/** Version, then digest, to the registered content and, once a workflow named it, the parsed policy. */
+let registry: Map<string, Map<string, { content: string; policy?: RetainPolicy }>> | undefined;
 
-function registered(): Map<string, RegisteredPolicy> {
+function registered(): Map<string, Map<string, { content: string; policy?: RetainPolicy }>> {
   if (!registry) {
     const list = JSON.parse(REGISTERED_POLICIES.slice(REGISTERED_POLICIES_PREFIX.length)) as RegisteredPolicy[];
-    registry = new Map(list.map((p) => [p.version, p]));
+    registry = new Map();
+    for (const p of list) {
+      const byDigest = registry.get(p.version) ?? new Map<string, { content: string; policy?: RetainPolicy }>();
+      byDigest.set(p.digest, { content: p.content });
+      registry.set(p.version, byDigest);
+    }
   }
   return registry;
 }
@@ -56,23 +63,35 @@ export class PolicyNotRegisteredError extends Error {
   override name = 'PolicyNotRegisteredError';
 }
 
-/** The registered policy of `version`; throws PolicyNotRegisteredError when this worker does not hold that exact policy. */
+/** The registered policy of `version` and `digest`; throws PolicyNotRegisteredError when this worker does not hold that exact policy. */
 export function registeredPolicy(version: string | undefined, digest: string | undefined): RetainPolicy {
   const all = registered();
-  const entry = version === undefined ? undefined : all.get(version);
-  if (!entry) {
+  const byDigest = version === undefined ? undefined : all.get(version);
+  if (!byDigest) {
     const known = [...all.keys()].join(', ') || 'none';
     throw new PolicyNotRegisteredError(
       `policy ${version ?? '(no version)'} is not registered with this worker (it registers ${known}); ` +
         'a worker started with that policy (RETAIN_POLICY_FILE) runs this workflow',
     );
   }
-  if (entry.digest !== digest) {
+  const entry = digest === undefined ? undefined : byDigest.get(digest);
+  if (!entry) {
     throw new PolicyNotRegisteredError(
-      `policy ${entry.version} registered with this worker has digest ${entry.digest}, the workflow's input ${digest ?? '(none)'}: not the same policy`,
+      `policy ${version} registered with this worker has digest ${[...byDigest.keys()].join(', ')}, the workflow's input ${digest ?? '(none)'}: not the same policy`,
     );
   }
+  // Shared by every workflow of the worker thread (SHARED_WORKFLOW_MODULES), so frozen:
+  // no workflow can change the policy another runs with.
+  entry.policy ??= deepFreeze(JSON.parse(entry.content) as RetainPolicy);
   return entry.policy;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 /** The input with its policy: the one it carries whole, or the registered one it names. */

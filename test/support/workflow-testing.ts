@@ -25,8 +25,16 @@ export async function refusal(promise: Promise<unknown>): Promise<string> {
 export interface TimeSkippingSuite {
   /** The suite's time-skipping test server (set in beforeAll). */
   readonly env: TestWorkflowEnvironment;
-  /** A worker of the real workflow bundle on a task queue of its own, running `activities`. */
-  worker(name: string, activities: object): Promise<{ worker: Worker; taskQueue: string }>;
+  /**
+   * A worker of the real workflow bundle on a task queue of its own (or `taskQueue`, a
+   * restarted worker's), running `activities`, registering DEFAULT_POLICY (or `policies`),
+   * with the run's workflow cache (or `maxCachedWorkflows`).
+   */
+  worker(
+    name: string,
+    activities: object,
+    options?: { taskQueue?: string; policies?: Parameters<typeof registerPolicies>[1]; maxCachedWorkflows?: number },
+  ): Promise<{ worker: Worker; taskQueue: string }>;
   /** The test server's clock. */
   now(): Promise<Date>;
   /**
@@ -50,6 +58,7 @@ export interface TimeSkippingSuite {
 export function timeSkippingSuite(spec: string): TimeSkippingSuite {
   let env: TestWorkflowEnvironment | undefined;
   let bundle: WorkflowBundleWithSourceMap | undefined;
+  let unregistered: WorkflowBundleWithSourceMap | undefined;
   const startedIds = new Set<string>();
   const started = () => {
     if (!env || !bundle)
@@ -59,6 +68,7 @@ export function timeSkippingSuite(spec: string): TimeSkippingSuite {
   beforeAll(async () => {
     let raw: WorkflowBundleWithSourceMap;
     [env, raw] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
+    unregistered = raw;
     // Registered like a worker of the defaults' deployment: lean inputs name DEFAULT_POLICY.
     bundle = registerPolicies(raw, [DEFAULT_POLICY]);
     await registerSearchAttributes(env);
@@ -77,15 +87,16 @@ export function timeSkippingSuite(spec: string): TimeSkippingSuite {
     get env() {
       return started().env;
     },
-    async worker(name, activities) {
+    async worker(name, activities, options = {}) {
       const { env: e, bundle: b } = started();
-      const taskQueue = uniqueTaskQueue(name);
+      const taskQueue = options.taskQueue ?? uniqueTaskQueue(name);
       const worker = await Worker.create({
         connection: e.nativeConnection,
         taskQueue,
-        workflowBundle: b,
+        workflowBundle: options.policies ? registerPolicies(unregistered!, options.policies) : b,
         activities,
         ...workerCacheOptions(),
+        ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
       });
       return { worker, taskQueue };
     },

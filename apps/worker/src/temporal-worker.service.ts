@@ -1,9 +1,11 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { readFile } from 'node:fs/promises';
 import { AppConfig } from '@retain/config';
 import { DEFAULT_POLICY } from '@retain/domain';
-import { registeredPolicies } from '@retain/persistence';
+import { registerDurably, registeredPolicies } from '@retain/persistence';
 import { RenewalReadModelActivities } from './activities/renewal-read-model.activities';
 import { AccountRiskReadModelActivities } from './activities/account-risk.activities';
 import { AccountPeopleActivities } from './activities/account-people.activities';
@@ -29,6 +31,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
 
   constructor(
     private readonly config: AppConfig,
+    @InjectDataSource() private readonly db: DataSource,
     private readonly renewalActivities: RenewalReadModelActivities,
     private readonly saveActivities: SaveEffortReadModelActivities,
     private readonly followUpActivities: FollowUpReadModelActivities,
@@ -44,8 +47,10 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
     const bundle = c.WORKFLOW_BUNDLE_PATH
       ? { code: await readFile(c.WORKFLOW_BUNDLE_PATH, 'utf8') }
       : await bundleWorkflows(WORKFLOWS_ENTRY);
-    // The policies lean workflow inputs name by version (docs/decisions/0010-lean-workflow-inputs.md).
-    const policies = registeredPolicies(c.policy, DEFAULT_POLICY);
+    // The policies lean workflow inputs name by version (docs/decisions/0010-lean-workflow-inputs.md):
+    // this worker's own, written to the durable registry, and every one registered before.
+    const own = registeredPolicies(c.policy, DEFAULT_POLICY);
+    const policies = await registerDurably(this.db, own, (problem) => this.logger.error(problem));
     const workflowSource = { workflowBundle: registerPolicies(bundle, policies) };
     this.worker = await Worker.create({
       connection: this.connection,
@@ -85,7 +90,7 @@ export class TemporalWorkerService implements OnApplicationBootstrap, OnApplicat
         taskQueue: c.TEMPORAL_TASK_QUEUE,
         namespace: c.TEMPORAL_NAMESPACE,
         bundle: c.WORKFLOW_BUNDLE_PATH ?? 'built at start',
-        registeredPolicies: policies.map((p) => p.version),
+        registeredPolicies: policies.map((p) => `${p.version} ${p.digest}`),
       },
       'Temporal worker running',
     );

@@ -1,7 +1,7 @@
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { realpathSync } from 'node:fs';
 import type { RetainPolicy } from '@retain/domain';
-import { policyDigest } from '@retain/persistence';
+import { policyRegistryEntry, type PolicyRegistryEntry } from '@retain/persistence';
 import { dirname, join, relative, sep } from 'node:path';
 
 /** Repository root, found from this file both in the sources and in dist/. */
@@ -13,6 +13,22 @@ function repoRoot(): string {
 }
 
 export const WORKFLOWS_ENTRY = join(repoRoot(), 'workflows', 'index.ts');
+
+/**
+ * Modules every workflow of a worker thread shares instead of evaluating them again for
+ * each workflow (the SDK's `preloadModules`; with the reusable V8 context each workflow
+ * otherwise gets its own instance of every module it imports): the pure domain, whose
+ * constants (the default policy, the catalogues), functions and caches of pure results
+ * (time zone formatters, parsed instants) are then in memory once per thread, and the
+ * policy registry, so a registered policy is parsed once per thread instead of once per
+ * workflow. Only modules without per-workflow state may be here: the SDK deep-freezes
+ * their exports, and whatever they keep is seen by every workflow of the thread
+ * (docs/decisions/0010-lean-workflow-inputs.md, "Memory per cached workflow").
+ */
+export const SHARED_WORKFLOW_MODULES = [
+  join(repoRoot(), 'libs', 'domain', 'src', 'index.ts'),
+  join(repoRoot(), 'workflows', 'policy-registry.ts'),
+];
 
 /**
  * What workflow code may pull into its bundle: its own folder, the pure domain, and
@@ -54,6 +70,9 @@ export async function bundleWorkflows(workflowsPath: string = WORKFLOWS_ENTRY): 
   const seen = new Set<string>();
   const bundle = await bundleWorkflowCode({
     workflowsPath,
+    // The workflows themselves too: their modules keep no state of their own (each run's is
+    // in its function's scope and the SDK's activator), so one instance serves every run.
+    preloadModules: [...SHARED_WORKFLOW_MODULES, workflowsPath],
     logger: {
       trace() {},
       debug() {},
@@ -95,23 +114,29 @@ export class PolicyRegistrationError extends Error {}
 /**
  * The bundle with `policies` registered (docs/decisions/0010-lean-workflow-inputs.md):
  * the placeholder string in workflows/policy-registry.ts, quotes included, becomes the
- * policies with their digests, so workflow code finds a lean input's policy by version
- * without I/O. Fails when the bundle does not hold the placeholder exactly once (already
- * registered, or not a bundle of these workflows) or two policies share a version.
+ * policies' versions, digests and canonical JSON, so workflow code finds a lean input's
+ * policy by version and digest without I/O. A policy is given whole (a test's, or a
+ * worker's own) or as a registry entry (a `policy_registry` row, registered as it was
+ * stored); one version may be registered with several contents, each under its digest.
+ * Fails when the bundle does not hold the placeholder exactly once (already registered,
+ * or not a bundle of these workflows), or two entries of one version and digest differ.
  */
-export function registerPolicies<B extends { code: string }>(bundle: B, policies: readonly RetainPolicy[]): B {
-  const versions = new Map<string, RetainPolicy>();
+export function registerPolicies<B extends { code: string }>(
+  bundle: B,
+  policies: readonly (RetainPolicy | PolicyRegistryEntry)[],
+): B {
+  const entries = new Map<string, PolicyRegistryEntry>();
   for (const p of policies) {
-    const other = versions.get(p.version);
-    if (other && policyDigest(other) !== policyDigest(p))
-      throw new PolicyRegistrationError(`two different policies are both version ${p.version}`);
-    versions.set(p.version, p);
+    const entry = 'content' in p && typeof p.content === 'string' ? p : policyRegistryEntry(p as RetainPolicy);
+    const key = `${entry.version}\u0000${entry.digest}`;
+    const other = entries.get(key);
+    if (other && other.content !== entry.content)
+      throw new PolicyRegistrationError(
+        `two different contents are both policy ${entry.version} digest ${entry.digest}`,
+      );
+    entries.set(key, entry);
   }
-  const registered = [...versions.values()].map((policy) => ({
-    version: policy.version,
-    digest: policyDigest(policy),
-    policy,
-  }));
+  const registered = [...entries.values()].map(({ version, digest, content }) => ({ version, digest, content }));
   const literal = JSON.stringify(`RETAIN_REGISTERED_POLICIES:${JSON.stringify(registered)}`);
   const quoted = [`'${REGISTRY_PLACEHOLDER}'`, `"${REGISTRY_PLACEHOLDER}"`];
   const count = quoted.reduce((n, q) => n + bundle.code.split(q).length - 1, 0);

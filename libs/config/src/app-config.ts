@@ -137,13 +137,13 @@ export class AppConfig {
   WORKER_SHUTDOWN_GRACE_SECONDS = 10;
 
   /**
-   * `on`: workflows started under the deployment's policy name it by version and digest
-   * instead of carrying it whole (docs/decisions/0010-lean-workflow-inputs.md). Off until
-   * every version a running workflow names stays registered across upgrades and file changes.
+   * `on` (the default): workflows started under the deployment's policy name it by version
+   * and digest, once a worker has written it to the durable registry (`policy_registry`),
+   * instead of carrying it whole (docs/decisions/0010-lean-workflow-inputs.md); `off`: always whole.
    */
   @IsOptional()
   @IsIn(['on', 'off'])
-  LEAN_WORKFLOW_INPUTS: 'on' | 'off' = 'off';
+  LEAN_WORKFLOW_INPUTS: 'on' | 'off' = 'on';
 
   /** Workflows the worker keeps in its sticky cache (Temporal's default is sized from memory); 0 replays every task from history. */
   @IsOptional()

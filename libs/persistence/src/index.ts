@@ -43,3 +43,4 @@ export * from './policy-lab/policy-backtests.sql';
 export * from './policy/policy-adoptions.sql';
 export * from './policy/policy-in-force';
 export * from './crm-write-back/crm-write-backs.sql';
+export * from './policy/policy-registry.sql';

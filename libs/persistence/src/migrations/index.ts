@@ -29,6 +29,7 @@ import { PersonalNotificationChannels1797584400000 } from './202612180900-person
 import { Connectors1797638400000 } from './202612190000-connectors';
 import { ConnectorEventObjects1797724800000 } from './202612200000-connector-event-objects';
 import { ConnectorRenewals1797811200000 } from './202612210000-connector-renewals';
+import { PolicyRegistry1797814800000 } from './202612210100-policy-registry';
 import { SegmentUsageRollup1797832800000 } from './202612210600-segment-usage-rollup';
 import { CrmWriteBacks1797858000000 } from './202612211300-crm-write-backs';
 import { AlertRollupYears1797984000000 } from './202612230000-alert-rollup-years';
@@ -66,6 +67,7 @@ export const MIGRATIONS = [
   Connectors1797638400000,
   ConnectorEventObjects1797724800000,
   ConnectorRenewals1797811200000,
+  PolicyRegistry1797814800000,
   SegmentUsageRollup1797832800000,
   CrmWriteBacks1797858000000,
   AlertRollupYears1797984000000,

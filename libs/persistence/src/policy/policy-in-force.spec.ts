@@ -2,13 +2,23 @@ import { DEFAULT_POLICY, resolvePolicy, type RetainPolicy } from '@retain/domain
 import type { Queryable } from '../sql';
 import { PolicyInForce, policyDigest, registeredPolicies } from './policy-in-force';
 
-/** A database that answers the newest-adoption read with what `latest` holds, and counts the reads. */
+/**
+ * A database that answers the newest-adoption read with what `latest` holds and the
+ * registry lookup with `registered` (version and digest), and counts the reads.
+ */
 function fakeDb() {
   const db = {
     latest: null as null | Record<string, unknown>,
+    registered: new Set<string>(),
     fail: false,
     reads: 0,
-    async query<T>(sql: string): Promise<T> {
+    registryReads: 0,
+    async query<T>(sql: string, params?: unknown[]): Promise<T> {
+      if (sql.includes('FROM policy_registry')) {
+        db.registryReads += 1;
+        if (db.fail) throw new Error('connection refused');
+        return (db.registered.has(`${String(params?.[0])} ${String(params?.[1])}`) ? [{ '?column?': 1 }] : []) as T;
+      }
       expect(sql).toContain('FROM policy_adoptions');
       db.reads += 1;
       if (db.fail) throw new Error('connection refused');
@@ -52,21 +62,60 @@ describe('PolicyInForce', () => {
     });
   });
 
-  it('with lean inputs, has workflows name the deployment policy by version and digest, and carry an adoption whole', async () => {
+  it('with lean inputs, has workflows name the deployment policy by version and digest once a worker registered it durably, and carry an adoption whole', async () => {
     const db = fakeDb();
     const p = new PolicyInForce(
       db,
       { policy: FILE_POLICY, source: 'file' },
       { refreshMs: 5000, now, leanInputs: true },
     );
+    // No worker has written it to policy_registry yet (a new api before its workers): whole.
+    expect(await p.carried()).toEqual({ policy: FILE_POLICY, carried: { policy: FILE_POLICY } });
+    expect(await p.carried()).toEqual({ policy: FILE_POLICY, carried: { policy: FILE_POLICY } });
+    expect(db.registryReads).toBe(1); // asked again only after refreshMs
+    db.registered.add(`file.1 ${policyDigest(FILE_POLICY)}`);
+    clock += 5000;
     expect(await p.carried()).toEqual({
       policy: FILE_POLICY,
       carried: { policyVersion: 'file.1', policyDigest: policyDigest(FILE_POLICY) },
     });
+    expect(db.registryReads).toBe(2);
+    // Registered for good (the table is append-only): never asked again, even when reads fail.
+    db.fail = true;
+    clock += 5000;
+    expect((await p.carried()).carried).toEqual({ policyVersion: 'file.1', policyDigest: policyDigest(FILE_POLICY) });
+    expect(db.registryReads).toBe(2);
+    db.fail = false;
     const adopted = resolvePolicy({ version: 'adopted.1', metrics: { alertLeadDays: 21 } });
+    db.registered.add(`adopted.1 ${policyDigest(adopted)}`);
     db.latest = adoptionRow(3, 'adopted.1', adopted);
     clock += 5000;
     expect(await p.carried()).toEqual({ policy: adopted, carried: { policy: adopted } });
+  });
+
+  it('with lean inputs, carries the policy whole while the registry cannot be read, and without a database', async () => {
+    const db = fakeDb();
+    db.registered.add(`file.1 ${policyDigest(FILE_POLICY)}`);
+    const problems: string[] = [];
+    const p = new PolicyInForce(
+      db,
+      { policy: FILE_POLICY, source: 'file' },
+      { refreshMs: 5000, now, leanInputs: true, onProblem: (m) => problems.push(m) },
+    );
+    await p.state();
+    db.fail = true;
+    clock += 5000;
+    expect((await p.carried()).carried).toEqual({ policy: FILE_POLICY });
+    expect(problems).toContain('the policy registry could not be read; carrying the policy whole');
+    db.fail = false;
+    clock += 5000;
+    expect((await p.carried()).carried).toEqual({ policyVersion: 'file.1', policyDigest: policyDigest(FILE_POLICY) });
+    const fixed = new PolicyInForce(
+      null,
+      { policy: FILE_POLICY, source: 'file' },
+      { refreshMs: 5000, leanInputs: true },
+    );
+    expect((await fixed.carried()).carried).toEqual({ policy: FILE_POLICY });
   });
 
   it('digests a policy by its content, not its key order, and registers the deployment policy and the defaults', () => {

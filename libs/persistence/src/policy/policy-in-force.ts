@@ -7,10 +7,16 @@
  * PostgreSQL at most once per `refreshMs` (an adoption made by another process is in force
  * here within that time; one made by this process at once, through `adopted`).
  */
-import { createHash } from 'node:crypto';
 import { InvalidPolicyError, canonicalJson, resolvePolicy, type RetainPolicy } from '@retain/domain';
 import type { Queryable } from '../sql';
 import { latestPolicyAdoption, type PolicyAdoptionRecord } from './policy-adoptions.sql';
+import {
+  contentDigest,
+  isPolicyRegistered,
+  listRegisteredPolicies,
+  recordRegisteredPolicies,
+  type PolicyRegistryEntry,
+} from './policy-registry.sql';
 
 export type PolicySource = 'defaults' | 'file' | 'adoption';
 
@@ -46,21 +52,60 @@ export interface PolicyInForceOptions {
  * with the registered policy of that version and digest (docs/decisions/0010-lean-workflow-inputs.md).
  */
 export function policyDigest(policy: RetainPolicy): string {
-  return createHash('sha256').update(canonicalJson(policy)).digest('hex').slice(0, 16);
+  return contentDigest(canonicalJson(policy));
+}
+
+/** A policy as the durable registry and a worker's bundle hold it: version, digest, canonical JSON. */
+export function policyRegistryEntry(policy: RetainPolicy): PolicyRegistryEntry {
+  const content = canonicalJson(policy);
+  return { version: policy.version, digest: contentDigest(content), content };
 }
 
 /** How a workflow started now carries its policy: by registered version and digest, or whole. */
 export type CarriedPolicy = { policy: RetainPolicy } | { policyVersion: string; policyDigest: string };
 
 /**
- * The policies every worker of this deployment registers in its workflow bundle: the
- * deployment's own (RETAIN_POLICY_FILE over the defaults) and the code's defaults. An
- * adoption (PUT /policy) is not among them: it can be made while workers run, and a
- * worker's bundle is fixed when it starts, so a workflow started under an adoption keeps
- * carrying it whole (docs/decisions/0010-lean-workflow-inputs.md).
+ * The policies every worker of this deployment writes to the durable registry at start
+ * (`registerDurably`): the deployment's own (RETAIN_POLICY_FILE over the defaults) and the
+ * code's defaults. An adoption (PUT /policy) is not among them: it can be made while
+ * workers run, and a worker's bundle is fixed when it starts, so a workflow started under
+ * an adoption keeps carrying it whole (docs/decisions/0010-lean-workflow-inputs.md).
  */
 export function registeredPolicies(deployment: RetainPolicy, defaults: RetainPolicy): RetainPolicy[] {
   return deployment.version === defaults.version ? [deployment] : [deployment, defaults];
+}
+
+/**
+ * What a worker registers in its workflow bundle at start: it writes its own policies
+ * (`registeredPolicies`) to the durable registry (`policy_registry`, append-only; one
+ * already there is left as it is), then takes every row, so a version once registered by
+ * any worker stays registered with every worker started after (an upgrade that changed the
+ * defaults, a changed RETAIN_POLICY_FILE). A row whose content does not hash to its digest,
+ * or names another version, is left out and told to `onProblem`: no workflow can have
+ * started with it, and a workflow naming it fails its task rather than run other content.
+ */
+export async function registerDurably(
+  db: Queryable,
+  own: readonly RetainPolicy[],
+  onProblem: (message: string) => void = () => undefined,
+): Promise<PolicyRegistryEntry[]> {
+  await recordRegisteredPolicies(db, own.map(policyRegistryEntry));
+  const rows = await listRegisteredPolicies(db);
+  return rows.flatMap(({ version, digest, content }) => {
+    let named: unknown;
+    try {
+      named = (JSON.parse(content) as { version?: unknown }).version;
+    } catch {
+      named = undefined;
+    }
+    if (contentDigest(content) !== digest || named !== version) {
+      onProblem(
+        `policy_registry row ${version} ${digest} does not hold that policy (its content's digest or version differs); not registered`,
+      );
+      return [];
+    }
+    return [{ version, digest, content }];
+  });
 }
 
 /** How long the api and the worker trust their last read of the policy in force. */
@@ -70,6 +115,11 @@ export class PolicyInForce {
   private cached?: { state: PolicyInForceState; readAt: number };
   private loading?: Promise<PolicyInForceState>;
   private readonly now: () => number;
+  /** The deployment policy's digest, taken once. */
+  private readonly deploymentDigest: string;
+  /** Whether a worker has written the deployment's policy to the durable registry (once true, for good: the table is append-only). */
+  private deploymentRegistered = false;
+  private registryCheck?: { at: number; pending?: Promise<boolean> };
 
   constructor(
     private readonly db: Queryable | null,
@@ -77,6 +127,7 @@ export class PolicyInForce {
     private readonly options: PolicyInForceOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.deploymentDigest = policyDigest(deployment.policy);
   }
 
   /** Always the deployment's policy, never read from PostgreSQL (for code built without the database's adoptions). */
@@ -91,12 +142,45 @@ export class PolicyInForce {
 
   /**
    * How a workflow started now carries the policy in force: by version when lean inputs
-   * are on and it is the deployment's (registered with every worker), whole otherwise.
+   * are on, it is the deployment's, and a worker has written it to the durable registry
+   * (`policy_registry`: every worker started since holds it); whole otherwise, as an
+   * adoption always is (docs/decisions/0010-lean-workflow-inputs.md).
    */
   async carried(): Promise<{ carried: CarriedPolicy; policy: RetainPolicy }> {
     const state = await this.state();
-    const carried = this.options.leanInputs ? carriedPolicyOf(state) : { policy: state.policy };
-    return { carried, policy: state.policy };
+    const whole = { carried: { policy: state.policy }, policy: state.policy };
+    if (!this.options.leanInputs || state.source === 'adoption') return whole;
+    if (!(await this.deploymentInRegistry())) return whole;
+    return {
+      carried: { policyVersion: state.policy.version, policyDigest: this.deploymentDigest },
+      policy: state.policy,
+    };
+  }
+
+  /**
+   * Whether the deployment's policy is in the durable registry: asked of PostgreSQL at
+   * most once per `refreshMs` until it is, never again after. No database (`fixed`), or a
+   * read that fails: not known to be, so starts carry the policy whole.
+   */
+  private async deploymentInRegistry(): Promise<boolean> {
+    if (this.deploymentRegistered) return true;
+    if (!this.db) return false;
+    const check = this.registryCheck;
+    if (check?.pending) return check.pending;
+    if (check && this.now() - check.at < this.options.refreshMs) return false;
+    const at = this.now();
+    const pending = isPolicyRegistered(this.db, this.deployment.policy.version, this.deploymentDigest)
+      .catch((error: unknown) => {
+        this.options.onProblem?.('the policy registry could not be read; carrying the policy whole', error);
+        return false;
+      })
+      .then((found) => {
+        if (found) this.deploymentRegistered = true;
+        this.registryCheck = { at };
+        return found;
+      });
+    this.registryCheck = { at, pending };
+    return pending;
   }
 
   /** The policy in force with where it comes from. */
@@ -163,11 +247,4 @@ export class PolicyInForce {
       return { ...this.deploymentState(), problem };
     }
   }
-}
-
-/** How a lean-input workflow started under `state` carries its policy (see PolicyInForce.carried). */
-export function carriedPolicyOf(state: PolicyInForceState): CarriedPolicy {
-  return state.source === 'adoption'
-    ? { policy: state.policy }
-    : { policyVersion: state.policy.version, policyDigest: policyDigest(state.policy) };
 }
