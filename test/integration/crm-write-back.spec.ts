@@ -24,6 +24,14 @@ import { anAccountSnapshot, savableFacts } from '../support/factories';
  * activities record changes in the outbox, the dispatcher writes them to the account's CRM
  * record, retried, applied once, latest first.
  */
+/**
+ * A dispatcher's `now` certainly after the rows just written: PostgreSQL's now() has
+ * microseconds and a JS Date whole milliseconds, so a Date taken in the same millisecond as
+ * the insert can be earlier than the row's next_attempt_at (which takes now()) and find it
+ * not yet due.
+ */
+const afterWrites = () => new Date(Date.now() + 1);
+
 describe.each(['hubspot', 'salesforce'] as const)('CRM write-back to %s (PostgreSQL, stand-in CRM)', (crm) => {
   let database: TestDatabase;
   let db: DataSource;
@@ -69,7 +77,8 @@ describe.each(['hubspot', 'salesforce'] as const)('CRM write-back to %s (Postgre
   });
 
   const t0 = new Date('2027-01-01T09:00:00Z');
-  const later = (ms: number) => new Date(Date.now() + ms);
+  // Past the rows just written, by a millisecond at least (afterWrites).
+  const later = (ms: number) => new Date(afterWrites().getTime() + ms);
   const renewal = (accountId: string, revision: number, category: RenewalState['category'], at: Date): RenewalState => {
     const account = anAccountSnapshot(accountId, { arrCents: 700_000, segment: 'smb' });
     return {
@@ -228,7 +237,7 @@ describe.each(['hubspot', 'salesforce'] as const)('CRM write-back to %s (Postgre
       status: 500,
       body: crm === 'hubspot' ? { message: 'boom' } : [{ errorCode: 'UNKNOWN_EXCEPTION', message: 'boom' }],
     });
-    const now = new Date();
+    const now = afterWrites();
     expect(await dispatcher.runOnce(now)).toEqual({ sent: 0, failed: 1 });
     let [row] = await readCrmWriteBacks(db, 'acc-w3');
     expect(row).toMatchObject({ status: 'pending', attempts: 1 });
@@ -256,7 +265,7 @@ describe.each(['hubspot', 'salesforce'] as const)('CRM write-back to %s (Postgre
           ? { status: 'error', category: 'RATE_LIMITS', message: 'slow down' }
           : [{ errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'slow down' }],
     });
-    const now = new Date();
+    const now = afterWrites();
     expect(await dispatcher.runOnce(now)).toEqual({ sent: 0, failed: 1 });
     const [row] = await readCrmWriteBacks(db, 'acc-w4');
     // HubSpot's client passes the Retry-After on; jsforce passes no headers, so Salesforce's waits the backoff.
@@ -316,7 +325,7 @@ describe.each(['hubspot', 'salesforce'] as const)('CRM write-back to %s (Postgre
       });
       otherWorker = await new CrmWriteBackDispatcher(config, db).runOnce(later(1_000));
     };
-    const now = new Date();
+    const now = afterWrites();
     expect(await dispatcher.runOnce(now)).toEqual({ sent: 1, failed: 0 });
     expect(otherWorker).toEqual({ sent: 0, failed: 0 });
     let [row] = await readCrmWriteBacks(db, 'acc-w5');
