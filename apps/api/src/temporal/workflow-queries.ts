@@ -1,4 +1,4 @@
-import { isGrpcServiceError, type Client } from '@temporalio/client';
+import { isGrpcServiceError, isRetryableError, type Client } from '@temporalio/client';
 import type { QueryDefinition } from '@temporalio/common';
 
 /**
@@ -14,30 +14,44 @@ export const QUERY_ATTEMPT_DEADLINE_MS = 8_000;
 export const QUERY_ATTEMPTS = 3;
 
 /** The gRPC status of a Temporal client error, looking through the SDK's ServiceError wrapper. */
-function grpcCode(error: unknown): number | undefined {
+function grpcStatus(error: unknown): Parameters<typeof isRetryableError>[0] | undefined {
   for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++)
-    if (isGrpcServiceError(e)) return e.code;
+    if (isGrpcServiceError(e)) return { code: e.code, details: e.details, metadata: e.metadata };
   return undefined;
 }
 
-/** A query the server gave up on (4 DEADLINE_EXCEEDED): the worker did not answer it in time. */
-export function isQueryTimeout(error: unknown): boolean {
-  return grpcCode(error) === 4;
+function grpcCode(error: unknown): number | undefined {
+  return grpcStatus(error)?.code;
 }
 
-/** Temporal unreachable or too slow: a 503 the caller may retry, not a 500. */
+/** gRPC statuses that say "not now" rather than "no": DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNAVAILABLE. */
+const TRANSIENT_CODES = [4, 8, 14];
+
+/**
+ * An attempt at a query that may succeed if asked again: the worker did not answer it in
+ * time (4 DEADLINE_EXCEEDED), or the call failed the way the SDK itself retries (Temporal
+ * busy, the connection dropped under the call, ...), which is where the SDK's own retries
+ * end when the attempt's deadline leaves no room for another.
+ */
+export function isTransientQueryFailure(error: unknown): boolean {
+  const status = grpcStatus(error);
+  return status !== undefined && (Number(status.code) === 4 || isRetryableError(status));
+}
+
+/** Temporal unreachable, too slow or too busy: a 503 the caller may retry, not a 500. */
 export function isTemporalUnavailable(error: unknown): boolean {
   const code = grpcCode(error);
-  if (code !== undefined) return [4, 14].includes(code); // DEADLINE_EXCEEDED, UNAVAILABLE
+  if (code !== undefined) return TRANSIENT_CODES.includes(code);
   return error instanceof Error && /connect|ECONNREFUSED|transport|deadline/i.test(error.message);
 }
 
 /**
  * Queries a running workflow's live state, asking again (up to QUERY_ATTEMPTS, each with
- * QUERY_ATTEMPT_DEADLINE_MS) when an attempt times out while Temporal itself still
- * answers (a cheap GetSystemInfo call first, so an unreachable server fails at once
- * instead of after every attempt). Any other error is the caller's to map (not found,
- * closed, unreachable), and so is the last timeout.
+ * QUERY_ATTEMPT_DEADLINE_MS) when an attempt fails transiently (times out, Temporal busy,
+ * the connection dropped) while Temporal itself still answers (a cheap GetSystemInfo call
+ * first, so an unreachable server fails at once instead of after every attempt). Any
+ * other error is the caller's to map (not found, closed, unreachable), and so is the last
+ * transient one.
  */
 export async function queryLiveState<Ret>(
   client: Client,
@@ -48,7 +62,8 @@ export async function queryLiveState<Ret>(
     attemptDeadlineMs?: number;
     /** How long the "does Temporal answer at all" probe between attempts may take (QUERY_ATTEMPT_DEADLINE_MS). */
     probeDeadlineMs?: number;
-    onAttemptTimedOut?: (attempt: number) => void;
+    /** Told of each attempt that failed transiently and is asked again (attempt 1, 2, ...). */
+    onAttemptTimedOut?: (attempt: number, error: unknown) => void;
   } = {},
 ): Promise<Ret> {
   const attempts = limits.attempts ?? QUERY_ATTEMPTS;
@@ -58,12 +73,12 @@ export async function queryLiveState<Ret>(
     try {
       return await client.withDeadline(Date.now() + deadlineMs, () => client.workflow.getHandle(workflowId).query(def));
     } catch (error) {
-      if (attempt >= attempts || !isQueryTimeout(error)) throw error;
+      if (attempt >= attempts || !isTransientQueryFailure(error)) throw error;
       // A deadline also ends an attempt that never reached Temporal: ask again only if it answers now.
       await client.withDeadline(Date.now() + probeDeadlineMs, () =>
         client.connection.workflowService.getSystemInfo({}),
       );
-      limits.onAttemptTimedOut?.(attempt);
+      limits.onAttemptTimedOut?.(attempt, error);
     }
   }
 }
