@@ -29,17 +29,46 @@ const TRANSIENT_CODES = [4, 8, 14];
 
 /**
  * An attempt at a query that may succeed if asked again: the worker did not answer it in
- * time (4 DEADLINE_EXCEEDED), or the call failed the way the SDK itself retries (Temporal
+ * time (4 DEADLINE_EXCEEDED, or the attempt's deadline seen as CANCELLED), or the call failed the way the SDK itself retries (Temporal
  * busy, the connection dropped under the call, ...), which is where the SDK's own retries
  * end when the attempt's deadline leaves no room for another.
  */
 export function isTransientQueryFailure(error: unknown): boolean {
+  if (error instanceof TemporalDeadlineError) return true;
   const status = grpcStatus(error);
   return status !== undefined && (Number(status.code) === 4 || isRetryableError(status));
 }
 
+/**
+ * A call to Temporal that its deadline ended. gRPC says so with 4 DEADLINE_EXCEEDED, or,
+ * when the deadline falls while the SDK waits to retry the call or the process is too busy
+ * to see it in time, with 1 CANCELLED ("Call cancelled"; seen in CI under load); nothing
+ * else cancels these calls, so a CANCELLED at or after the deadline is the deadline's.
+ */
+export class TemporalDeadlineError extends Error {
+  constructor(
+    readonly call: string,
+    cause: unknown,
+  ) {
+    super(`${call}: deadline exceeded (${cause instanceof Error ? cause.message : String(cause)})`, { cause });
+    this.name = 'TemporalDeadlineError';
+  }
+}
+
+/** Runs `call` with a deadline `ms` from now; a CANCELLED past the deadline comes out as a TemporalDeadlineError. */
+async function withDeadline<T>(client: Client, ms: number, name: string, call: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + ms;
+  try {
+    return await client.withDeadline(deadline, call);
+  } catch (error) {
+    if (grpcCode(error) === 1 && Date.now() >= deadline) throw new TemporalDeadlineError(name, error);
+    throw error;
+  }
+}
+
 /** Temporal unreachable, too slow or too busy: a 503 the caller may retry, not a 500. */
 export function isTemporalUnavailable(error: unknown): boolean {
+  if (error instanceof TemporalDeadlineError) return true;
   const code = grpcCode(error);
   if (code !== undefined) return TRANSIENT_CODES.includes(code);
   return error instanceof Error && /connect|ECONNREFUSED|transport|deadline/i.test(error.message);
@@ -71,11 +100,13 @@ export async function queryLiveState<Ret>(
   const probeDeadlineMs = limits.probeDeadlineMs ?? QUERY_ATTEMPT_DEADLINE_MS;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await client.withDeadline(Date.now() + deadlineMs, () => client.workflow.getHandle(workflowId).query(def));
+      return await withDeadline(client, deadlineMs, `query ${def.name}`, () =>
+        client.workflow.getHandle(workflowId).query(def),
+      );
     } catch (error) {
       if (attempt >= attempts || !isTransientQueryFailure(error)) throw error;
       // A deadline also ends an attempt that never reached Temporal: ask again only if it answers now.
-      await client.withDeadline(Date.now() + probeDeadlineMs, () =>
+      await withDeadline(client, probeDeadlineMs, 'GetSystemInfo', () =>
         client.connection.workflowService.getSystemInfo({}),
       );
       limits.onAttemptTimedOut?.(attempt, error);
