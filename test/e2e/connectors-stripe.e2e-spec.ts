@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import { addDays, localDateAt } from '@retain/domain';
+import { accountRiskWorkflowId, getAccountRiskStateQuery } from '@retain/workflows';
 import { ConnectorSecretStore } from '../../apps/api/src/connectors/connector-secrets';
 import { waitUntil } from '../../scripts/lib/readiness.mjs';
 import { PROBLEM_JSON, connectorSuite } from '../support/connector-suite';
@@ -182,8 +183,32 @@ describe('the Stripe connector end to end: Stripe-signed events, the mapping, th
     // Stripe's retry of the same event is a duplicate: nothing new in the inbox, the alert as it was.
     expect((await post(paid)).body.results[0]).toMatchObject({ duplicate: true });
     expect(await inboxRows(`stripe:${paid.id}`)).toEqual([{ event_id: `stripe:${paid.id}`, type: 'payment_recovery' }]);
-    // The account's workflow evaluated again after the recovery: no new payment failure alert.
-    await new Promise((r) => setTimeout(r, 1500));
+    // The account's workflow evaluated again after the recovery: no new payment failure alert. A later event of
+    // the account (another invoice paid at its second attempt) is posted once the resolution is in the read model,
+    // so the workflow applies it in a pass after the recovery's; that applied, the recovery's pass (its evaluation
+    // and every alert it wrote) is over.
+    const later = stripeEvent('invoice.paid', {
+      ...failedInvoice('acc-st-1'),
+      id: 'in_2QxTest',
+      attempt_count: 2,
+      amount_paid: 1_250_000,
+      status: 'paid',
+    });
+    expect((await post(later)).body.results[0]).toMatchObject({ state: 'mapped', duplicate: false });
+    const state = await waitUntil(
+      async () => {
+        const s = await suite.stack.temporal.client.workflow
+          .getHandle(accountRiskWorkflowId('acc-st-1'))
+          .query(getAccountRiskStateQuery)
+          .catch(() => undefined);
+        return s?.appliedEventIds.includes(`stripe-int:stripe:${later.id}`) ? s : undefined;
+      },
+      30_000,
+      'the later event applied by the account workflow',
+    );
+    expect(state.alerts.filter((a) => a.ruleId === 'payment_failure').map((a) => [a.id, a.state])).toEqual([
+      [resolved.id, 'resolved'],
+    ]);
     expect((await alertOf()).map((a) => [a.id, a.state, a.resolution])).toEqual([
       [resolved.id, 'resolved', resolved.resolution],
     ]);
