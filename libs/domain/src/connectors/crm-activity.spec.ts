@@ -1,4 +1,4 @@
-import { meetingKind, meetingSignal, readRiskFlag, riskFlagSignal } from './crm-activity';
+import { lostRoleSignals, meetingKind, meetingSignal, readRiskFlag, riskFlagSignal } from './crm-activity';
 
 describe('a CRM meeting and risk flag, read the same for HubSpot and Salesforce', () => {
   it.each([
@@ -46,5 +46,21 @@ describe('a CRM meeting and risk flag, read the same for HubSpot and Salesforce'
       type: 'csm_flag',
       payload: { level: 'watch', reason: 'usage is slipping' },
     });
+  });
+});
+
+describe('a contact losing the executive sponsor or champion role', () => {
+  const sponsor = { reason: 'role_removed' as const };
+  const champion = { who: 'champion (contact 1)', description: 'The champion changed' };
+  it.each([
+    [{ sponsor: true, champion: true }, ['sponsor_departure', 'stakeholder_change'], ['sponsor', 'champion']],
+    [{ sponsor: false, champion: true }, ['stakeholder_change'], ['champion']],
+    [{ sponsor: true, champion: false }, ['sponsor_departure'], ['sponsor']],
+    [{ sponsor: false, champion: false }, [], []],
+  ])('%j: %j', (lost, types, parts) => {
+    const signals = lostRoleSignals(lost, sponsor, champion);
+    expect(signals.map((s) => s.type)).toEqual(types);
+    expect(signals.map((s) => s.part)).toEqual(parts);
+    expect(signals.map((s) => s.payload)).toEqual(types.map((t) => (t === 'sponsor_departure' ? sponsor : champion)));
   });
 });

@@ -1,12 +1,30 @@
-import { CSM_FLAG_LEVELS, type CsmFlagLevel } from '../early-warning/event-catalogue';
+import { CSM_FLAG_LEVELS, type CsmFlagLevel, type IntegrationEventPayloads } from '../early-warning/event-catalogue';
 import type { ConnectorSignal } from './connector-mapping';
 
 /**
- * What a CRM's meetings and risk flags say, read the same way for HubSpot and Salesforce
- * (docs/connectors/hubspot.md, docs/connectors/salesforce.md): a meeting's outcome is a
- * meeting held or cancelled of its kind, a risk flag the CSM's flag at its level. Each
- * connector reads its own outcome values and note text; the meaning is this one. Pure.
+ * What a CRM's contacts, meetings and risk flags say, read the same way for HubSpot and
+ * Salesforce (docs/connectors/hubspot.md, docs/connectors/salesforce.md): a contact no
+ * longer holding the executive sponsor or champion role it held in the object's earlier
+ * events is a sponsor departure or a stakeholder change, a meeting's outcome a meeting
+ * held or cancelled of its kind, a risk flag the CSM's flag at its level. Each connector
+ * reads its own role values, outcome values and texts; the meaning is this one. Pure.
  */
+
+/**
+ * The signals of a contact who held the executive sponsor or the champion role and holds
+ * it no more (the role taken off, or the contact gone): a sponsor departure (part
+ * `sponsor`), then a stakeholder change (part `champion`); none when it lost neither.
+ */
+export function lostRoleSignals(
+  lost: { sponsor: boolean; champion: boolean },
+  sponsor: IntegrationEventPayloads['sponsor_departure'],
+  champion: IntegrationEventPayloads['stakeholder_change'],
+): ConnectorSignal[] {
+  const signals: ConnectorSignal[] = [];
+  if (lost.sponsor) signals.push({ part: 'sponsor', type: 'sponsor_departure', payload: sponsor });
+  if (lost.champion) signals.push({ part: 'champion', type: 'stakeholder_change', payload: champion });
+  return signals;
+}
 
 export type MeetingKind = 'qbr' | 'check_in' | 'training' | 'other';
 

@@ -8,7 +8,7 @@ import {
   type VendorEventOutcome,
 } from './connector-mapping';
 import { CSM_FLAG_LEVELS } from '../early-warning/event-catalogue';
-import { meetingSignal, readRiskFlag, riskFlagSignal, type MeetingOutcome } from './crm-activity';
+import { lostRoleSignals, meetingSignal, readRiskFlag, riskFlagSignal, type MeetingOutcome } from './crm-activity';
 
 /**
  * HubSpot (docs/connectors/hubspot.md): CRM webhook events of a HubSpot app's webhook
@@ -290,20 +290,14 @@ export function mapHubSpotEvent(event: VendorEvent, mapping: ConnectorMapping): 
   const contactName = text(field('contactName'))?.slice(0, 200);
   const signals: ConnectorSignal[] = [];
   /** The signals of a contact who held `roles` and holds them no more (`how`: why). */
-  const rolesLost = (roles: Set<string>, how: 'departed' | 'role_removed', description: string) => {
-    if (roles.has(HUBSPOT_SPONSOR_ROLE))
-      signals.push({
-        part: 'sponsor',
-        type: 'sponsor_departure',
-        payload: { reason: how, ...(contactName ? { contactName } : {}) },
-      });
-    if (roles.has(HUBSPOT_CHAMPION_ROLE))
-      signals.push({
-        part: 'champion',
-        type: 'stakeholder_change',
-        payload: { who: contactName ?? `champion (${what})`, description: `The champion ${description}` },
-      });
-  };
+  const rolesLost = (roles: Set<string>, how: 'departed' | 'role_removed', description: string) =>
+    signals.push(
+      ...lostRoleSignals(
+        { sponsor: roles.has(HUBSPOT_SPONSOR_ROLE), champion: roles.has(HUBSPOT_CHAMPION_ROLE) },
+        { reason: how, ...(contactName ? { contactName } : {}) },
+        { who: contactName ?? `champion (${what})`, description: `The champion ${description}` },
+      ),
+    );
   if (handler === 'role_change') {
     if (field('previousValue') === null || field('previousValue') === undefined)
       return not('ignored', `no earlier value of this role is known for ${what}: no role can be said to be removed`);

@@ -8,7 +8,7 @@ import {
   type VendorEventOutcome,
 } from './connector-mapping';
 import { CSM_FLAG_LEVELS } from '../early-warning/event-catalogue';
-import { meetingSignal, readRiskFlag, riskFlagSignal, type MeetingOutcome } from './crm-activity';
+import { lostRoleSignals, meetingSignal, readRiskFlag, riskFlagSignal, type MeetingOutcome } from './crm-activity';
 
 /**
  * Salesforce (docs/connectors/salesforce.md): Change Data Capture events, forwarded one
@@ -279,17 +279,13 @@ export function mapSalesforceEvent(event: VendorEvent, mapping: ConnectorMapping
     const after = changeType === 'DELETE' ? new Set<string>() : picks(field('role'));
     const lost = (role: string) => before.has(norm(role)) && !after.has(norm(role));
     const how = changeType === 'DELETE' ? 'was removed' : 'changed';
-    if (lost(SALESFORCE_SPONSOR_ROLE))
-      signals.push({ part: 'sponsor', type: 'sponsor_departure', payload: { reason: 'role_removed' } });
-    if (lost(SALESFORCE_CHAMPION_ROLE))
-      signals.push({
-        part: 'champion',
-        type: 'stakeholder_change',
-        payload: {
-          who: `champion (${what})`,
-          description: `The champion's contact role ${how} in Salesforce (${what})`,
-        },
-      });
+    signals.push(
+      ...lostRoleSignals(
+        { sponsor: lost(SALESFORCE_SPONSOR_ROLE), champion: lost(SALESFORCE_CHAMPION_ROLE) },
+        { reason: 'role_removed' },
+        { who: `champion (${what})`, description: `The champion's contact role ${how} in Salesforce (${what})` },
+      ),
+    );
     if (signals.length === 0) return not('ignored', 'no executive sponsor or champion role was removed');
     return { state: 'mapped', accountId, occurredAt, signals };
   }
