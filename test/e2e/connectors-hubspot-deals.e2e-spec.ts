@@ -1,19 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { addDays, localDateAt } from '@retain/domain';
-import { ConnectorSecretStore } from '../../apps/api/src/connectors/connector-secrets';
 import { waitUntil } from '../../scripts/lib/readiness.mjs';
+import { connectorSuite } from '../support/connector-suite';
 import { anAccount } from '../support/factories';
 import { hubspotHeaders } from '../support/hubspot-signature';
-import { TestStack } from '../support/stack';
 
 const PORTAL = 62515;
 const ACCOUNT = 'acc-hd-1';
 
 describe('HubSpot renewal deals end to end: a deal’s property changes launch, reschedule and decide the account’s renewal', () => {
-  let stack: TestStack;
-  let opsKey: string;
   const RENEWALS_SECRET = 'hubspot-app-client-secret-renewals-0123';
   const SIGNALS_SECRET = 'hubspot-app-client-secret-signals-01234';
   let eventId = 3_000_000;
@@ -22,25 +16,24 @@ describe('HubSpot renewal deals end to end: a deal’s property changes launch, 
   /** HubSpot sends a date property as Unix ms at midnight UTC. */
   const ms = (date: string) => String(Date.parse(`${date}T00:00:00Z`));
 
-  beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'retain-hs-mapping-'));
-    writeFileSync(join(dir, 'hubspot.yaml'), 'renewals:\n  enabled: true\n  pipelines: [renewals]\n');
-    stack = await TestStack.start({ CONNECTORS_MAPPING_DIR: dir });
-    [opsKey] = await Promise.all([
-      stack.keyFor('cs_ops', 'ops-hd'),
-      stack.keyFor('integration', 'hs-int'),
-      stack.keyFor('integration', 'hs-signals'),
-    ]);
-    const secrets = new ConnectorSecretStore(stack.db);
-    await secrets.create('hubspot', 'hs-int', RENEWALS_SECRET, ['signals', 'renewals']);
-    await secrets.create('hubspot', 'hs-signals', SIGNALS_SECRET, ['signals']);
-    const body = { account: anAccount(ACCOUNT, { ownerCsmId: 'csm-hd' }), renewalDate: addDays(today(), 400) };
-    expect((await stack.request('POST', '/renewals', { key: opsKey, body })).status).toBe(201);
-  }, 120_000);
-
-  afterAll(async () => {
-    await stack?.stop();
-  }, 60_000);
+  const suite = connectorSuite({
+    mappings: { hubspot: 'renewals:\n  enabled: true\n  pipelines: [renewals]\n' },
+    people: { ops: ['cs_ops', 'ops-hd'] },
+    secrets: {
+      renewals: {
+        connector: 'hubspot',
+        principalId: 'hs-int',
+        secret: RENEWALS_SECRET,
+        scopes: ['signals', 'renewals'],
+      },
+      signals: { connector: 'hubspot', principalId: 'hs-signals', secret: SIGNALS_SECRET, scopes: ['signals'] },
+    },
+    renewal: {
+      account: anAccount(ACCOUNT, { ownerCsmId: 'csm-hd' }),
+      renewalDate: addDays(today(), 400),
+      awaitActive: false,
+    },
+  });
 
   const dealEvent = (objectId: number, over: Record<string, unknown>) => ({
     eventId: (eventId += 1),
@@ -58,16 +51,11 @@ describe('HubSpot renewal deals end to end: a deal’s property changes launch, 
     dealEvent(objectId, { propertyName, propertyValue });
   function post(batch: unknown, secret = RENEWALS_SECRET) {
     const rawBody = JSON.stringify(batch);
-    return stack.request('POST', '/connectors/hubspot', {
+    return suite.stack.request('POST', '/connectors/hubspot', {
       rawBody,
-      headers: hubspotHeaders(`${stack.baseUrl}/connectors/hubspot`, rawBody, secret),
+      headers: hubspotHeaders(`${suite.stack.baseUrl}/connectors/hubspot`, rawBody, secret),
     });
   }
-  const renewalRow = (id: string) =>
-    stack.db.query<Array<{ renewal_date: string; status: string }>>(
-      'SELECT renewal_date::text AS renewal_date, status FROM renewals WHERE id = $1',
-      [id],
-    );
 
   it('a deal created in the renewal pipeline launches the renewal when its close date arrives; a moved close date reschedules it; closedwon decides it', async () => {
     const launchDate = addDays(today(), 120);
@@ -91,11 +79,11 @@ describe('HubSpot renewal deals end to end: a deal’s property changes launch, 
       ['applied', `launched the renewal ${renewalId}`],
     ]);
     await waitUntil(
-      async () => ((await renewalRow(renewalId))[0]?.status === 'active' ? true : undefined),
+      async () => ((await suite.renewalRow(renewalId))[0]?.status === 'active' ? true : undefined),
       30_000,
       'the launched renewal',
     );
-    expect((await stack.temporal.client.workflow.getHandle(renewalId).describe()).memo).toMatchObject({
+    expect((await suite.stack.temporal.client.workflow.getHandle(renewalId).describe()).memo).toMatchObject({
       launchedBy: 'connector:hubspot',
     });
 
@@ -110,7 +98,7 @@ describe('HubSpot renewal deals end to end: a deal’s property changes launch, 
       reason: `moved the renewal ${renewalId} from ${launchDate} to ${movedTo}`,
     });
     await waitUntil(
-      async () => ((await renewalRow(renewalId))[0]?.renewal_date === movedTo ? true : undefined),
+      async () => ((await suite.renewalRow(renewalId))[0]?.renewal_date === movedTo ? true : undefined),
       30_000,
       'the moved renewal',
     );
@@ -120,9 +108,9 @@ describe('HubSpot renewal deals end to end: a deal’s property changes launch, 
       state: 'applied',
       reason: expect.stringMatching(/recorded the decision renewed/),
     });
-    const detail = await stack.readWhen(
+    const detail = await suite.stack.readWhen(
       `/renewals/${encodeURIComponent(renewalId)}`,
-      opsKey,
+      suite.keys.ops,
       (b: { decision: unknown }) => b.decision !== null,
       'the decision',
       30_000,
@@ -137,13 +125,13 @@ describe('HubSpot renewal deals end to end: a deal’s property changes launch, 
     const close = change(8802, 'closedate', ms(date));
     const res = await post([link, pipeline, close], SIGNALS_SECRET);
     expect([res.status, res.body.code]).toEqual([403, 'CONNECTORS.RENEWALS_NOT_GRANTED']);
-    const rows = await stack.db.query<Array<{ vendor_event_id: string; state: string }>>(
+    const rows = await suite.stack.db.query<Array<{ vendor_event_id: string; state: string }>>(
       "SELECT vendor_event_id, state FROM connector_events WHERE connector = 'hubspot' AND object_key = $1 ORDER BY vendor_event_id",
       [`${PORTAL}/deal/8802`],
     );
     // The batch's events before the launch are stored (each is its own vendor event); the launch is not, nor its renewal.
     expect(rows.map((r) => r.vendor_event_id)).toEqual([String(link.eventId), String(pipeline.eventId)]);
-    expect(await renewalRow(`renewal:${ACCOUNT}:${date}`)).toEqual([]);
+    expect(await suite.renewalRow(`renewal:${ACCOUNT}:${date}`)).toEqual([]);
     // HubSpot's retry once the secret is granted: the stored events are duplicates, the launch taken.
     const granted = await post([link, pipeline, close]);
     expect(granted.body.results.map((r: { state: string; duplicate: boolean }) => [r.state, r.duplicate])).toEqual([

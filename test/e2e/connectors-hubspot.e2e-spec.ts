@@ -1,49 +1,26 @@
 import { addDays, localDateAt } from '@retain/domain';
 import { ConnectorSecretStore } from '../../apps/api/src/connectors/connector-secrets';
 import { waitUntil } from '../../scripts/lib/readiness.mjs';
+import { PROBLEM_JSON, connectorSuite } from '../support/connector-suite';
 import { anAccount } from '../support/factories';
 import { hubspotHeaders } from '../support/hubspot-signature';
-import { TestStack } from '../support/stack';
 
-const PROBLEM_JSON = /^application\/problem\+json/;
 const PORTAL = 62515;
 
 describe('the HubSpot connector end to end: HubSpot-signed batches, the objectâ€™s account, the inbox, the account workflow', () => {
-  let stack: TestStack;
-  let opsKey: string;
-  let csmKey: string;
-  let secret: string;
-  let secretId: string;
+  let secret = 'hubspot-app-client-secret-0123456789';
   let eventId = 1_000_000;
   /** A clock for the events: each a millisecond after the one before, as HubSpot orders an object's changes. */
   let at = Date.now() - 60_000;
 
-  beforeAll(async () => {
-    stack = await TestStack.start();
-    [opsKey, csmKey] = await Promise.all([
-      stack.keyFor('cs_ops', 'ops-h'),
-      stack.keyFor('csm', 'csm-h'),
-      stack.keyFor('integration', 'hubspot-int'),
-    ]);
-    secret = 'hubspot-app-client-secret-0123456789';
-    secretId = (await new ConnectorSecretStore(stack.db).create('hubspot', 'hubspot-int', secret)).id;
-    const body = {
+  const suite = connectorSuite({
+    people: { ops: ['cs_ops', 'ops-h'], csm: ['csm', 'csm-h'] },
+    secrets: { hubspot: { connector: 'hubspot', principalId: 'hubspot-int', secret } },
+    renewal: {
       account: anAccount('acc-hs-1', { timeZone: 'America/New_York', ownerCsmId: 'csm-h', csmManagerId: 'mgr-h' }),
       renewalDate: addDays(localDateAt(new Date(), 'America/New_York'), 120),
-    };
-    expect((await stack.request('POST', '/renewals', { key: opsKey, body })).status).toBe(201);
-    await stack.readWhen(
-      '/renewals?accountId=acc-hs-1',
-      opsKey,
-      (b: { items: Array<{ status: string }> }) => b.items[0]?.status === 'active',
-      'the active renewal',
-      30_000,
-    );
-  }, 120_000);
-
-  afterAll(async () => {
-    await stack?.stop();
-  }, 60_000);
+    },
+  });
 
   /** One event of a HubSpot webhook batch as HubSpot sends it. */
   const hub = (over: Record<string, unknown>) => ({
@@ -59,17 +36,17 @@ describe('the HubSpot connector end to end: HubSpot-signed batches, the objectâ€
   });
   const contactChange = (objectId: number, propertyName: string, propertyValue: string) =>
     hub({ objectId, propertyName, propertyValue });
-  const uri = () => `${stack.baseUrl}/connectors/hubspot`;
+  const uri = () => `${suite.stack.baseUrl}/connectors/hubspot`;
   function post(batch: unknown, options: { signWith?: string; at?: Date; tamper?: boolean } = {}) {
     const rawBody = JSON.stringify(batch);
     const headers = hubspotHeaders(uri(), rawBody, options.signWith ?? secret, options.at);
-    return stack.request('POST', '/connectors/hubspot', {
+    return suite.stack.request('POST', '/connectors/hubspot', {
       rawBody: options.tamper ? rawBody.replace('END_USER', 'CHAMPION') : rawBody,
       headers,
     });
   }
   const connectorRows = (vendorEventId: number) =>
-    stack.db.query<Array<{ state: string }>>(
+    suite.stack.db.query<Array<{ state: string }>>(
       'SELECT state FROM connector_events WHERE connector = $1 AND vendor_event_id = $2',
       ['hubspot', String(vendorEventId)],
     );
@@ -107,7 +84,7 @@ describe('the HubSpot connector end to end: HubSpot-signed batches, the objectâ€
     });
     const alerts = await waitUntil(
       async () => {
-        const r = await stack.request('GET', '/alerts?accountId=acc-hs-1', { key: csmKey });
+        const r = await suite.stack.request('GET', '/alerts?accountId=acc-hs-1', { key: suite.keys.csm });
         const items = (r.body?.items ?? []) as Array<{ ruleId: string }>;
         return ['sponsor_departure', 'stakeholder_change'].every((id) => items.some((a) => a.ruleId === id))
           ? items
@@ -122,7 +99,7 @@ describe('the HubSpot connector end to end: HubSpot-signed batches, the objectâ€
     const again = await post([{ ...change, attemptNumber: 1 }]);
     expect(again.body.results[0]).toMatchObject({ state: 'mapped', duplicate: true });
     expect(await connectorRows(change.eventId)).toHaveLength(1);
-    const inbox = await stack.db.query<Array<{ type: string }>>(
+    const inbox = await suite.stack.db.query<Array<{ type: string }>>(
       "SELECT type FROM inbound_events WHERE source = 'hubspot-int' AND event_id LIKE $1 ORDER BY type",
       [`hubspot:${change.eventId}:%`],
     );
@@ -147,7 +124,7 @@ describe('the HubSpot connector end to end: HubSpot-signed batches, the objectâ€
       [String(link.eventId), 'ignored'],
       [String(noteLink.eventId), 'ignored'],
     ]);
-    const inbox = await stack.db.query<Array<{ type: string; payload: unknown }>>(
+    const inbox = await suite.stack.db.query<Array<{ type: string; payload: unknown }>>(
       "SELECT type, payload FROM inbound_events WHERE event_id = ANY($1) AND source = 'hubspot-int' ORDER BY type",
       [[`hubspot:${outcome.eventId}`, `hubspot:${flag.eventId}`]],
     );
@@ -160,7 +137,7 @@ describe('the HubSpot connector end to end: HubSpot-signed batches, the objectâ€
     ]);
     await waitUntil(
       async () => {
-        const r = await stack.request('GET', '/alerts?accountId=acc-hs-1', { key: csmKey });
+        const r = await suite.stack.request('GET', '/alerts?accountId=acc-hs-1', { key: suite.keys.csm });
         return r.body?.items?.find((a: { ruleId: string }) => a.ruleId === 'csm_flag');
       },
       30_000,
@@ -183,7 +160,7 @@ describe('the HubSpot connector end to end: HubSpot-signed batches, the objectâ€
       expect(res.headers.get('content-type')).toMatch(PROBLEM_JSON);
       expect(await connectorRows(event.eventId)).toEqual([]);
     }
-    const unsigned = await stack.request('POST', '/connectors/hubspot', { body: [hub({ objectId: 1 })] });
+    const unsigned = await suite.stack.request('POST', '/connectors/hubspot', { body: [hub({ objectId: 1 })] });
     expect([unsigned.status, unsigned.body.code]).toEqual([401, 'CONNECTORS.SIGNATURE_INVALID']);
     // Signed, but not a HubSpot batch (an object, or an event without its time): a 400, nothing stored.
     const notABatch = await post({ eventId: 1 });
@@ -206,7 +183,9 @@ describe('the HubSpot connector end to end: HubSpot-signed batches, the objectâ€
       { vendorType: 'deal.creation', state: 'ignored', reason: 'the mapping does not map deal.creation' },
       { state: 'refused', reason: expect.stringMatching(/HubSpot contact 6202 has no retain_account_id yet/) },
     ]);
-    const ignored = await stack.request('GET', '/connectors/hubspot/events?state=ignored&limit=1', { key: opsKey });
+    const ignored = await suite.stack.request('GET', '/connectors/hubspot/events?state=ignored&limit=1', {
+      key: suite.keys.ops,
+    });
     expect(ignored.body.items).toEqual([
       expect.objectContaining({
         vendorEventId: String(dealCreated.eventId),
@@ -216,20 +195,22 @@ describe('the HubSpot connector end to end: HubSpot-signed batches, the objectâ€
         payload: dealCreated,
       }),
     ]);
-    const refused = await stack.request('GET', '/connectors/hubspot/events?state=refused', { key: opsKey });
+    const refused = await suite.stack.request('GET', '/connectors/hubspot/events?state=refused', {
+      key: suite.keys.ops,
+    });
     expect(refused.body.items.map((e: { vendorEventId: string }) => e.vendorEventId)).toEqual([
       String(unlinked.eventId),
     ]);
   }, 60_000);
 
   it('rotates the secret with an overlap: both verify until the old one is revoked', async () => {
-    const store = new ConnectorSecretStore(stack.db);
+    const store = new ConnectorSecretStore(suite.stack.db);
     const next = 'hubspot-app-client-secret-next-abcdef';
     await store.create('hubspot', 'hubspot-int', next);
     const unknown = () => [hub({ subscriptionType: 'company.creation', objectId: 42 })];
     expect((await post(unknown(), { signWith: next })).status).toBe(200);
     expect((await post(unknown(), { signWith: secret })).status).toBe(200);
-    expect(await store.revoke(secretId)).toBe(1);
+    expect(await store.revoke(suite.secretIds.hubspot)).toBe(1);
     expect((await post(unknown(), { signWith: secret })).status).toBe(401);
     expect((await post(unknown(), { signWith: next })).status).toBe(200);
     secret = next;

@@ -1,24 +1,16 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { CONNECTOR_SPECS, addDays, localDateAt } from '@retain/domain';
 import { ConnectorSecretStore } from '../../apps/api/src/connectors/connector-secrets';
 import { waitUntil } from '../../scripts/lib/readiness.mjs';
+import { PROBLEM_JSON, connectorSuite } from '../support/connector-suite';
 import { anAccount } from '../support/factories';
 import { changeEvent, salesforceRelayHeaders, type ChangeEventSpec } from '../support/salesforce-relay';
-import { TestStack } from '../support/stack';
 
-const PROBLEM_JSON = /^application\/problem\+json/;
 const ACCOUNT = 'acc-sf-1';
 /** Salesforce record ids (15/18 characters, their key prefix: 006 opportunity, 00K contact role, 00Q lead). */
 const sfId = (prefix: string) => `${prefix}xx${randomUUID().replace(/-/g, '').slice(0, 13)}`;
 
 describe('the Salesforce connector end to end: relayed change events, the record’s account, the renewal services, the account workflow', () => {
-  let stack: TestStack;
-  let opsKey: string;
-  let csmKey: string;
-  let directorKey: string;
   /** The relay’s secret with the renewals scope (sf-int), and one for signals only (sf-signals). */
   const RENEWALS_SECRET = 'rcs_salesforce_relay_renewals_0123456789';
   const SIGNALS_SECRET = 'rcs_salesforce_relay_signals_0123456789';
@@ -26,46 +18,32 @@ describe('the Salesforce connector end to end: relayed change events, the record
   let at = Date.now() - 60_000;
   const today = () => localDateAt(new Date(), 'UTC');
 
-  beforeAll(async () => {
+  const suite = connectorSuite({
     // The deployment opts in to renewal opportunities in its mapping file (docs/connectors/salesforce.md).
-    const dir = mkdtempSync(join(tmpdir(), 'retain-sf-mapping-'));
-    writeFileSync(join(dir, 'salesforce.yaml'), 'renewals:\n  enabled: true\n');
-    stack = await TestStack.start({ CONNECTORS_MAPPING_DIR: dir });
-    [opsKey, csmKey, directorKey] = await Promise.all([
-      stack.keyFor('cs_ops', 'ops-sf'),
-      stack.keyFor('csm', 'csm-sf'),
-      stack.keyFor('director', 'dir-sf'),
-      stack.keyFor('integration', 'sf-int'),
-      stack.keyFor('integration', 'sf-signals'),
-    ]);
-    const secrets = new ConnectorSecretStore(stack.db);
-    await secrets.create('salesforce', 'sf-int', RENEWALS_SECRET, ['signals', 'renewals']);
-    await secrets.create('salesforce', 'sf-signals', SIGNALS_SECRET, ['signals']);
+    mappings: { salesforce: 'renewals:\n  enabled: true\n' },
+    people: { ops: ['cs_ops', 'ops-sf'], csm: ['csm', 'csm-sf'], director: ['director', 'dir-sf'] },
+    secrets: {
+      renewals: {
+        connector: 'salesforce',
+        principalId: 'sf-int',
+        secret: RENEWALS_SECRET,
+        scopes: ['signals', 'renewals'],
+      },
+      signals: { connector: 'salesforce', principalId: 'sf-signals', secret: SIGNALS_SECRET, scopes: ['signals'] },
+    },
     // Retain knows the account (its facts), from a renewal cs_ops launched for a later term.
-    const body = {
+    renewal: {
       account: anAccount(ACCOUNT, { ownerCsmId: 'csm-sf', csmManagerId: 'mgr-sf' }),
       renewalDate: addDays(today(), 400),
-    };
-    expect((await stack.request('POST', '/renewals', { key: opsKey, body })).status).toBe(201);
-    await stack.readWhen(
-      `/renewals?accountId=${ACCOUNT}`,
-      opsKey,
-      (b: { items: Array<{ status: string }> }) => b.items[0]?.status === 'active',
-      'the active renewal',
-      30_000,
-    );
-  }, 120_000);
-
-  afterAll(async () => {
-    await stack?.stop();
-  }, 60_000);
+    },
+  });
 
   const event = (spec: Omit<ChangeEventSpec, 'commitTimestamp'>) =>
     changeEvent({ commitTimestamp: (at += 1), ...spec });
   function post(body: unknown, options: { secret?: string; at?: Date; tamper?: boolean } = {}) {
     const rawBody = JSON.stringify(body);
     const headers = salesforceRelayHeaders(rawBody, options.secret ?? RENEWALS_SECRET, options.at);
-    return stack.request('POST', '/connectors/salesforce', {
+    return suite.stack.request('POST', '/connectors/salesforce', {
       rawBody: options.tamper ? rawBody.replace('Renewal', 'Renewal ') : rawBody,
       headers,
     });
@@ -76,14 +54,9 @@ describe('the Salesforce connector end to end: relayed change events, the record
     return `${h.transactionKey}:${h.sequenceNumber}`;
   };
   const connectorRows = (body: Record<string, unknown>) =>
-    stack.db.query<Array<{ state: string; renewal_id: string | null }>>(
+    suite.stack.db.query<Array<{ state: string; renewal_id: string | null }>>(
       'SELECT state, renewal_id FROM connector_events WHERE connector = $1 AND vendor_event_id = $2',
       ['salesforce', idOf(body)],
-    );
-  const renewalRow = (id: string) =>
-    stack.db.query<Array<{ renewal_date: string; status: string }>>(
-      'SELECT renewal_date::text AS renewal_date, status FROM renewals WHERE id = $1',
-      [id],
     );
   const opportunity = (id: string, fields: Record<string, unknown>) =>
     event({ entity: 'Opportunity', changeType: 'CREATE', recordId: id, fields });
@@ -118,11 +91,11 @@ describe('the Salesforce connector end to end: relayed change events, the record
     ]);
     // The same services as POST /renewals: the workflow runs, with the account's facts, launched by the connector.
     await waitUntil(
-      async () => ((await renewalRow(renewalId))[0]?.status === 'active' ? true : undefined),
+      async () => ((await suite.renewalRow(renewalId))[0]?.status === 'active' ? true : undefined),
       30_000,
       'the launched renewal',
     );
-    const handle = stack.temporal.client.workflow.getHandle(renewalId);
+    const handle = suite.stack.temporal.client.workflow.getHandle(renewalId);
     expect((await handle.describe()).memo).toMatchObject({ launchedBy: 'connector:salesforce', accountId: ACCOUNT });
 
     // The relay's retry of the same change event: answered as before, nothing applied again.
@@ -138,7 +111,7 @@ describe('the Salesforce connector end to end: relayed change events, the record
       reason: `moved the renewal ${renewalId} from ${launchDate} to ${movedTo}`,
     });
     await waitUntil(
-      async () => ((await renewalRow(renewalId))[0]?.renewal_date === movedTo ? true : undefined),
+      async () => ((await suite.renewalRow(renewalId))[0]?.renewal_date === movedTo ? true : undefined),
       30_000,
       'the rescheduled renewal date',
     );
@@ -155,9 +128,9 @@ describe('the Salesforce connector end to end: relayed change events, the record
       state: 'applied',
       reason: `recorded the decision renewed (stage Closed Won) on the renewal ${renewalId}`,
     });
-    const detail = await stack.readWhen(
+    const detail = await suite.stack.readWhen(
       `/renewals/${encodeURIComponent(renewalId)}`,
-      opsKey,
+      suite.keys.ops,
       (b: { decision: unknown }) => b.decision !== null,
       'the recorded decision',
       30_000,
@@ -166,11 +139,11 @@ describe('the Salesforce connector end to end: relayed change events, the record
     expect(detail.renewalDate).toBe(movedTo);
 
     // Each command in the append-only audit log, with the connector as actor and the secret that verified it.
-    const audit = await stack.request(
+    const audit = await suite.stack.request(
       'GET',
       `/audit?actorId=connector:salesforce&subjectId=${encodeURIComponent(renewalId)}`,
       {
-        key: directorKey,
+        key: suite.keys.director,
       },
     );
     expect(audit.status).toBe(200);
@@ -233,7 +206,7 @@ describe('the Salesforce connector end to end: relayed change events, the record
     });
     const alert = await waitUntil(
       async () => {
-        const r = await stack.request('GET', `/alerts?accountId=${ACCOUNT}`, { key: csmKey });
+        const r = await suite.stack.request('GET', `/alerts?accountId=${ACCOUNT}`, { key: suite.keys.csm });
         return (r.body?.items as Array<{ ruleId: string; state: string }> | undefined)?.find(
           (a) => a.ruleId === 'sponsor_departure',
         );
@@ -242,7 +215,7 @@ describe('the Salesforce connector end to end: relayed change events, the record
       'the sponsor departure alert',
     );
     expect(alert.state).toBe('open');
-    const inbox = await stack.db.query<Array<{ type: string; source: string }>>(
+    const inbox = await suite.stack.db.query<Array<{ type: string; source: string }>>(
       'SELECT type, source FROM inbound_events WHERE event_id = $1',
       [`salesforce:${idOf(change)}:sponsor`],
     );
@@ -262,32 +235,36 @@ describe('the Salesforce connector end to end: relayed change events, the record
     expect(await connectorRows(created)).toEqual([]);
 
     // The deployment's mapping without the opt-in (the api reads it at start; here its loaded value is swapped).
-    const inForce = stack.config.connectors.salesforce;
-    stack.config.connectors.salesforce = CONNECTOR_SPECS.salesforce.defaults;
+    const inForce = suite.stack.config.connectors.salesforce;
+    suite.stack.config.connectors.salesforce = CONNECTOR_SPECS.salesforce.defaults;
     try {
       const noOptIn = await post(created);
       expect([noOptIn.status, noOptIn.body.code]).toEqual([403, 'CONNECTORS.RENEWALS_NOT_GRANTED']);
       expect(noOptIn.body.detail).toMatch(/does not opt in to renewals/);
       expect(await connectorRows(created)).toEqual([]);
     } finally {
-      stack.config.connectors.salesforce = inForce;
+      suite.stack.config.connectors.salesforce = inForce;
     }
-    await expect(stack.temporal.client.workflow.getHandle(renewalId).describe()).rejects.toThrow();
+    await expect(suite.stack.temporal.client.workflow.getHandle(renewalId).describe()).rejects.toThrow();
     // The scope is the connector secret's alone: an integration API key cannot hold it, nor a secret another scope.
-    await expect(stack.keyFor('integration', 'int-sf-key', { scopes: ['signals', 'renewals'] })).rejects.toThrow();
     await expect(
-      new ConnectorSecretStore(stack.db).create('salesforce', 'sf-int', undefined, ['account_facts'] as never),
+      suite.stack.keyFor('integration', 'int-sf-key', { scopes: ['signals', 'renewals'] }),
+    ).rejects.toThrow();
+    await expect(
+      new ConnectorSecretStore(suite.stack.db).create('salesforce', 'sf-int', undefined, ['account_facts'] as never),
     ).rejects.toThrow(/scopes are some of signals, renewals/);
     await expect(
-      new ConnectorSecretStore(stack.db).create('salesforce', 'sf-int', undefined, ['renewals']),
+      new ConnectorSecretStore(suite.stack.db).create('salesforce', 'sf-int', undefined, ['renewals']),
     ).rejects.toThrow(/always holds signals/);
     expect(
-      (await new ConnectorSecretStore(stack.db).active('salesforce')).map((x) => [x.principalId, x.scopes]).sort(),
+      (await new ConnectorSecretStore(suite.stack.db).active('salesforce'))
+        .map((x) => [x.principalId, x.scopes])
+        .sort(),
     ).toEqual([
       ['sf-int', ['signals', 'renewals']],
       ['sf-signals', ['signals']],
     ]);
-    expect(await renewalRow(renewalId)).toEqual([]);
+    expect(await suite.renewalRow(renewalId)).toEqual([]);
 
     // The relay retries the same event once the grant is there: processed as new, not as an old refusal.
     const granted = await post(created);
@@ -322,7 +299,7 @@ describe('the Salesforce connector end to end: relayed change events, the record
       expect(res.headers.get('content-type')).toMatch(PROBLEM_JSON);
       expect(await connectorRows(body)).toEqual([]);
     }
-    const unsigned = await stack.request('POST', '/connectors/salesforce', { body });
+    const unsigned = await suite.stack.request('POST', '/connectors/salesforce', { body });
     expect([unsigned.status, unsigned.body.code]).toEqual([401, 'CONNECTORS.SIGNATURE_INVALID']);
     const notAnEvent = await post({ data: { payload: { Name: 'x' } } });
     expect([notAnEvent.status, notAnEvent.body.code]).toEqual([400, 'CONNECTORS.NOT_A_VENDOR_EVENT']);
@@ -332,7 +309,9 @@ describe('the Salesforce connector end to end: relayed change events, the record
       state: 'ignored',
       reason: 'the mapping does not map Lead:UPDATE',
     });
-    const listed = await stack.request('GET', '/connectors/salesforce/events?state=ignored', { key: opsKey });
+    const listed = await suite.stack.request('GET', '/connectors/salesforce/events?state=ignored', {
+      key: suite.keys.ops,
+    });
     expect(listed.status).toBe(200);
     expect(listed.body.items).toEqual(
       expect.arrayContaining([
@@ -345,6 +324,8 @@ describe('the Salesforce connector end to end: relayed change events, the record
         }),
       ]),
     );
-    expect((await stack.request('GET', '/connectors/salesforce/events', { key: csmKey })).status).toBe(403);
+    expect((await suite.stack.request('GET', '/connectors/salesforce/events', { key: suite.keys.csm })).status).toBe(
+      403,
+    );
   }, 60_000);
 });

@@ -1,15 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { addDays, localDateAt } from '@retain/domain';
 import { ConnectorSecretStore } from '../../apps/api/src/connectors/connector-secrets';
 import { waitUntil } from '../../scripts/lib/readiness.mjs';
+import { PROBLEM_JSON, connectorSuite } from '../support/connector-suite';
 import { anAccount } from '../support/factories';
 import { segmentCalls } from '../support/segment-calls';
-import { TestStack } from '../support/stack';
 
-const PROBLEM_JSON = /^application\/problem\+json/;
 const DAY = 86_400_000;
 
 /**
@@ -21,26 +17,15 @@ const DAY = 86_400_000;
  * window, so the drop does not depend on the date the suite runs.
  */
 describe('the Segment connector end to end: signed calls, the rollup, the usage readings, the usage drop', () => {
-  let stack: TestStack;
-  let opsKey: string;
-  let csmKey: string;
   let secret = 'segment_shared_secret_0123456789';
-  let secretId: string;
   let n = 0;
 
-  beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'retain-segment-e2e-'));
-    writeFileSync(join(dir, 'segment.yaml'), 'maxEventAgeHours: 1440\n');
-    const policyFile = join(mkdtempSync(join(tmpdir(), 'retain-segment-policy-')), 'policy.json');
-    writeFileSync(policyFile, JSON.stringify({ earlyWarning: { overload: { seasonal: [] } } }));
-    stack = await TestStack.start({ CONNECTORS_MAPPING_DIR: dir, RETAIN_POLICY_FILE: policyFile });
-    [opsKey, csmKey] = await Promise.all([
-      stack.keyFor('cs_ops', 'ops-g'),
-      stack.keyFor('csm', 'csm-g'),
-      stack.keyFor('integration', 'segment-int'),
-    ]);
-    secretId = (await new ConnectorSecretStore(stack.db).create('segment', 'segment-int', secret)).id;
-    const body = {
+  const suite = connectorSuite({
+    mappings: { segment: 'maxEventAgeHours: 1440\n' },
+    policy: { earlyWarning: { overload: { seasonal: [] } } },
+    people: { ops: ['cs_ops', 'ops-g'], csm: ['csm', 'csm-g'] },
+    secrets: { segment: { connector: 'segment', principalId: 'segment-int', secret } },
+    renewal: {
       account: anAccount('acc-sg-1', {
         arrCents: 5_000_000,
         segment: 'enterprise',
@@ -49,20 +34,8 @@ describe('the Segment connector end to end: signed calls, the rollup, the usage 
         csmManagerId: 'mgr-g',
       }),
       renewalDate: addDays(localDateAt(new Date(), 'UTC'), 200),
-    };
-    expect((await stack.request('POST', '/renewals', { key: opsKey, body })).status).toBe(201);
-    await stack.readWhen(
-      '/renewals?accountId=acc-sg-1',
-      opsKey,
-      (b: { items: Array<{ status: string }> }) => b.items[0]?.status === 'active',
-      'the active renewal',
-      30_000,
-    );
-  }, 120_000);
-
-  afterAll(async () => {
-    await stack?.stop();
-  }, 60_000);
+    },
+  });
 
   /** A Segment track or identify call as the webhook destination forwards it (the Segment spec's common fields). */
   const segmentCall = (fields: Record<string, unknown>, at: Date) => ({
@@ -83,19 +56,19 @@ describe('the Segment connector end to end: signed calls, the rollup, the usage 
     const signature = createHmac('sha1', options.signWith ?? secret)
       .update(rawBody)
       .digest('hex');
-    return stack.request('POST', '/connectors/segment', {
+    return suite.stack.request('POST', '/connectors/segment', {
       rawBody: options.tamper ? rawBody.replace('"u-1"', '"u-x"') : rawBody,
       headers: options.unsigned ? {} : { 'x-signature': signature },
     });
   }
   const rollup = (userId: string) =>
-    stack.db.query<Array<{ day: string; calls: number; logins: number; key_user: boolean }>>(
+    suite.stack.db.query<Array<{ day: string; calls: number; logins: number; key_user: boolean }>>(
       `SELECT to_char(day, 'YYYY-MM-DD') AS day, calls, logins, key_user FROM segment_usage_users
         WHERE account_id = 'acc-sg-1' AND user_id = $1 ORDER BY day`,
       [userId],
     );
   const readings = () =>
-    stack.db.query<Array<{ event_id: string; payload: { activeUsers: number } }>>(
+    suite.stack.db.query<Array<{ event_id: string; payload: { activeUsers: number } }>>(
       `SELECT event_id, payload FROM inbound_events WHERE source = 'segment-int' AND type = 'usage_snapshot' ORDER BY event_id`,
     );
 
@@ -161,7 +134,7 @@ describe('the Segment connector end to end: signed calls, the rollup, the usage 
       expect([res.status, res.body.code]).toEqual([401, 'CONNECTORS.SIGNATURE_INVALID']);
       expect(res.headers.get('content-type')).toMatch(PROBLEM_JSON);
       expect(
-        await stack.db.query('SELECT 1 FROM connector_events WHERE vendor_event_id = $1', [call.messageId]),
+        await suite.stack.db.query('SELECT 1 FROM connector_events WHERE vendor_event_id = $1', [call.messageId]),
       ).toEqual([]);
     }
     const notACall = await post({ hello: 'world' });
@@ -180,7 +153,9 @@ describe('the Segment connector end to end: signed calls, the rollup, the usage 
       state: 'refused',
       reason: 'timestamp is more than 1440 h old (maxEventAgeHours)',
     });
-    const ignored = await stack.request('GET', '/connectors/segment/events?state=ignored', { key: opsKey });
+    const ignored = await suite.stack.request('GET', '/connectors/segment/events?state=ignored', {
+      key: suite.keys.ops,
+    });
     expect(ignored.status).toBe(200);
     expect(ignored.body.items).toEqual([
       expect.objectContaining({
@@ -191,9 +166,11 @@ describe('the Segment connector end to end: signed calls, the rollup, the usage 
         payload: unknown,
       }),
     ]);
-    const refused = await stack.request('GET', '/connectors/segment/events?state=refused', { key: opsKey });
+    const refused = await suite.stack.request('GET', '/connectors/segment/events?state=refused', {
+      key: suite.keys.ops,
+    });
     expect(refused.body.items.map((e: { vendorEventId: string }) => e.vendorEventId)).toEqual([stale.messageId]);
-    expect((await stack.request('GET', '/connectors/segment/events', { key: csmKey })).status).toBe(403);
+    expect((await suite.stack.request('GET', '/connectors/segment/events', { key: suite.keys.csm })).status).toBe(403);
   }, 60_000);
 
   it('turns 40 days of sign-ins into daily usage readings, and 10 active users falling to 2 into the usage drop alert', async () => {
@@ -252,7 +229,7 @@ describe('the Segment connector end to end: signed calls, the rollup, the usage 
     let last: unknown;
     const alert = await waitUntil(
       async () => {
-        const r = await stack.request('GET', '/alerts?accountId=acc-sg-1', { key: csmKey });
+        const r = await suite.stack.request('GET', '/alerts?accountId=acc-sg-1', { key: suite.keys.csm });
         last = r.body;
         return r.body?.items?.find((a: { ruleId: string }) => a.ruleId === 'usage_drop');
       },
@@ -268,12 +245,12 @@ describe('the Segment connector end to end: signed calls, the rollup, the usage 
   }, 180_000);
 
   it('rotates the shared secret with an overlap: both verify until the old one is revoked', async () => {
-    const store = new ConnectorSecretStore(stack.db);
+    const store = new ConnectorSecretStore(suite.stack.db);
     const next = 'segment_shared_secret_next_abcdef';
     await store.create('segment', 'segment-int', next);
     expect((await post(signIn('u-3', new Date()), { signWith: next })).status).toBe(200);
     expect((await post(signIn('u-3', new Date()), { signWith: secret })).status).toBe(200);
-    expect(await store.revoke(secretId)).toBe(1);
+    expect(await store.revoke(suite.secretIds.segment)).toBe(1);
     expect((await post(signIn('u-3', new Date()), { signWith: secret })).status).toBe(401);
     expect((await post(signIn('u-3', new Date()), { signWith: next })).status).toBe(200);
     secret = next;

@@ -1,32 +1,22 @@
 import Stripe from 'stripe';
 import { addDays, localDateAt } from '@retain/domain';
+import { accountRiskWorkflowId, getAccountRiskStateQuery } from '@retain/workflows';
 import { ConnectorSecretStore } from '../../apps/api/src/connectors/connector-secrets';
 import { waitUntil } from '../../scripts/lib/readiness.mjs';
+import { PROBLEM_JSON, connectorSuite } from '../support/connector-suite';
 import { anAccount } from '../support/factories';
-import { TestStack } from '../support/stack';
 
-const PROBLEM_JSON = /^application\/problem\+json/;
 /** Stripe's own library makes every Stripe-Signature header of this suite, as Stripe signs a delivery. */
 const stripe = new Stripe('sk_test_retain_connectors');
 
 describe('the Stripe connector end to end: Stripe-signed events, the mapping, the inbox, the account and renewal workflows', () => {
-  let stack: TestStack;
-  let opsKey: string;
-  let csmKey: string;
-  let secret: string;
-  let secretId: string;
+  let secret = 'whsec_retain_test_0123456789abcdefghijklmnop';
   let n = 0;
 
-  beforeAll(async () => {
-    stack = await TestStack.start();
-    [opsKey, csmKey] = await Promise.all([
-      stack.keyFor('cs_ops', 'ops-s'),
-      stack.keyFor('csm', 'csm-s'),
-      stack.keyFor('integration', 'stripe-int'),
-    ]);
-    secret = 'whsec_retain_test_0123456789abcdefghijklmnop';
-    secretId = (await new ConnectorSecretStore(stack.db).create('stripe', 'stripe-int', secret)).id;
-    const body = {
+  const suite = connectorSuite({
+    people: { ops: ['cs_ops', 'ops-s'], csm: ['csm', 'csm-s'] },
+    secrets: { stripe: { connector: 'stripe', principalId: 'stripe-int', secret } },
+    renewal: {
       account: anAccount('acc-st-1', {
         arrCents: 15_000_000,
         segment: 'enterprise',
@@ -36,21 +26,8 @@ describe('the Stripe connector end to end: Stripe-signed events, the mapping, th
         salesRepId: 'ae-s',
       }),
       renewalDate: addDays(localDateAt(new Date(), 'Europe/Berlin'), 45),
-    };
-    expect((await stack.request('POST', '/renewals', { key: opsKey, body })).status).toBe(201);
-    // The renewal in the read model, so the account's workflow finds it open when the first signal comes.
-    await stack.readWhen(
-      '/renewals?accountId=acc-st-1',
-      opsKey,
-      (b: { items: Array<{ status: string }> }) => b.items[0]?.status === 'active',
-      'the active renewal',
-      30_000,
-    );
-  }, 120_000);
-
-  afterAll(async () => {
-    await stack?.stop();
-  }, 60_000);
+    },
+  });
 
   /** A Stripe event object as Stripe posts it (API version 2025: the invoice's subscription metadata under parent). */
   const stripeEvent = (type: string, object: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
@@ -88,18 +65,18 @@ describe('the Stripe connector end to end: Stripe-signed events, the mapping, th
       secret: options.signWith ?? secret,
       timestamp: options.timestamp ?? Math.floor(Date.now() / 1000),
     });
-    return stack.request('POST', '/connectors/stripe', {
+    return suite.stack.request('POST', '/connectors/stripe', {
       rawBody: options.tamper ? payload.replace('1250000', '1') : payload,
       headers: { 'stripe-signature': header },
     });
   }
   const connectorRows = (vendorEventId: string) =>
-    stack.db.query<Array<{ state: string; inbox_event_ids: string[] }>>(
+    suite.stack.db.query<Array<{ state: string; inbox_event_ids: string[] }>>(
       'SELECT state, inbox_event_ids FROM connector_events WHERE connector = $1 AND vendor_event_id = $2',
       ['stripe', vendorEventId],
     );
   const inboxRows = (prefix: string) =>
-    stack.db.query<Array<{ event_id: string; type: string }>>(
+    suite.stack.db.query<Array<{ event_id: string; type: string }>>(
       "SELECT event_id, type FROM inbound_events WHERE source = 'stripe-int' AND event_id LIKE $1",
       [`${prefix}%`],
     );
@@ -123,7 +100,7 @@ describe('the Stripe connector end to end: Stripe-signed events, the mapping, th
     });
     const alert = await waitUntil(
       async () => {
-        const r = await stack.request('GET', '/alerts?accountId=acc-st-1&severity=P0', { key: csmKey });
+        const r = await suite.stack.request('GET', '/alerts?accountId=acc-st-1&severity=P0', { key: suite.keys.csm });
         return r.body?.items?.find((a: { ruleId: string }) => a.ruleId === 'payment_failure');
       },
       30_000,
@@ -134,10 +111,10 @@ describe('the Stripe connector end to end: Stripe-signed events, the mapping, th
     let last: unknown;
     const renewal = await waitUntil(
       async () => {
-        const r = await stack.request('GET', '/renewals?accountId=acc-st-1', { key: opsKey });
+        const r = await suite.stack.request('GET', '/renewals?accountId=acc-st-1', { key: suite.keys.ops });
         const id = r.body?.items?.[0]?.id as string | undefined;
         if (!id) return undefined;
-        const one = await stack.request('GET', `/renewals/${encodeURIComponent(id)}`, { key: opsKey });
+        const one = await suite.stack.request('GET', `/renewals/${encodeURIComponent(id)}`, { key: suite.keys.ops });
         last = one.body;
         return one.body?.riskCategory === 'red' && one.body?.saveRequest?.saveId ? one.body : undefined;
       },
@@ -167,7 +144,7 @@ describe('the Stripe connector end to end: Stripe-signed events, the mapping, th
 
   it('resolves the payment failure alert once its invoice is paid after the failed attempt (invoice.paid), once', async () => {
     const alertOf = async () => {
-      const r = await stack.request('GET', '/alerts?accountId=acc-st-1', { key: csmKey });
+      const r = await suite.stack.request('GET', '/alerts?accountId=acc-st-1', { key: suite.keys.csm });
       return (r.body?.items ?? []).filter((a: { ruleId: string }) => a.ruleId === 'payment_failure') as Array<{
         id: string;
         state: string;
@@ -206,8 +183,32 @@ describe('the Stripe connector end to end: Stripe-signed events, the mapping, th
     // Stripe's retry of the same event is a duplicate: nothing new in the inbox, the alert as it was.
     expect((await post(paid)).body.results[0]).toMatchObject({ duplicate: true });
     expect(await inboxRows(`stripe:${paid.id}`)).toEqual([{ event_id: `stripe:${paid.id}`, type: 'payment_recovery' }]);
-    // The account's workflow evaluated again after the recovery: no new payment failure alert.
-    await new Promise((r) => setTimeout(r, 1500));
+    // The account's workflow evaluated again after the recovery: no new payment failure alert. A later event of
+    // the account (another invoice paid at its second attempt) is posted once the resolution is in the read model,
+    // so the workflow applies it in a pass after the recovery's; that applied, the recovery's pass (its evaluation
+    // and every alert it wrote) is over.
+    const later = stripeEvent('invoice.paid', {
+      ...failedInvoice('acc-st-1'),
+      id: 'in_2QxTest',
+      attempt_count: 2,
+      amount_paid: 1_250_000,
+      status: 'paid',
+    });
+    expect((await post(later)).body.results[0]).toMatchObject({ state: 'mapped', duplicate: false });
+    const state = await waitUntil(
+      async () => {
+        const s = await suite.stack.temporal.client.workflow
+          .getHandle(accountRiskWorkflowId('acc-st-1'))
+          .query(getAccountRiskStateQuery)
+          .catch(() => undefined);
+        return s?.appliedEventIds.includes(`stripe-int:stripe:${later.id}`) ? s : undefined;
+      },
+      30_000,
+      'the later event applied by the account workflow',
+    );
+    expect(state.alerts.filter((a) => a.ruleId === 'payment_failure').map((a) => [a.id, a.state])).toEqual([
+      [resolved.id, 'resolved'],
+    ]);
     expect((await alertOf()).map((a) => [a.id, a.state, a.resolution])).toEqual([
       [resolved.id, 'resolved', resolved.resolution],
     ]);
@@ -229,7 +230,7 @@ describe('the Stripe connector end to end: Stripe-signed events, the mapping, th
     });
     const alert = await waitUntil(
       async () => {
-        const r = await stack.request('GET', '/alerts?accountId=acc-st-1', { key: csmKey });
+        const r = await suite.stack.request('GET', '/alerts?accountId=acc-st-1', { key: suite.keys.csm });
         return r.body?.items?.find((a: { ruleId: string }) => a.ruleId === 'downsell_request');
       },
       30_000,
@@ -285,7 +286,7 @@ describe('the Stripe connector end to end: Stripe-signed events, the mapping, th
       expect(await connectorRows(event.id)).toEqual([]);
       expect(await inboxRows(`stripe:${event.id}`)).toEqual([]);
     }
-    const unsigned = await stack.request('POST', '/connectors/stripe', {
+    const unsigned = await suite.stack.request('POST', '/connectors/stripe', {
       body: stripeEvent('invoice.payment_failed', failedInvoice('acc-st-1')),
     });
     expect([unsigned.status, unsigned.body.code]).toEqual([401, 'CONNECTORS.SIGNATURE_INVALID']);
@@ -309,10 +310,12 @@ describe('the Stripe connector end to end: Stripe-signed events, the mapping, th
       state: 'ignored',
       reason: 'paid at the first attempt: nothing to recover',
     });
-    const held = await stack.request('GET', '/events/held?source=stripe-int', { key: opsKey });
+    const held = await suite.stack.request('GET', '/events/held?source=stripe-int', { key: suite.keys.ops });
     expect(held.body.items.map((e: { eventId: string }) => e.eventId)).toContain(`stripe:${heldOne.id}`);
 
-    const page1 = await stack.request('GET', '/connectors/stripe/events?state=ignored&limit=1', { key: opsKey });
+    const page1 = await suite.stack.request('GET', '/connectors/stripe/events?state=ignored&limit=1', {
+      key: suite.keys.ops,
+    });
     expect(page1.status).toBe(200);
     expect(page1.body.items).toEqual([
       expect.objectContaining({
@@ -322,33 +325,37 @@ describe('the Stripe connector end to end: Stripe-signed events, the mapping, th
         source: 'stripe-int',
       }),
     ]);
-    const page2 = await stack.request(
+    const page2 = await suite.stack.request(
       'GET',
       `/connectors/stripe/events?state=ignored&limit=1&cursor=${encodeURIComponent(page1.body.nextCursor)}`,
-      { key: opsKey },
+      { key: suite.keys.ops },
     );
     expect(page2.body.items).toEqual([
       expect.objectContaining({ vendorEventId: unknownType.id, vendorType: 'charge.refunded', payload: unknownType }),
     ]);
     expect(page2.body.nextCursor).toBeNull();
-    const refused = await stack.request('GET', '/connectors/stripe/events?state=refused', { key: opsKey });
+    const refused = await suite.stack.request('GET', '/connectors/stripe/events?state=refused', {
+      key: suite.keys.ops,
+    });
     expect(refused.body.items.map((e: { vendorEventId: string }) => e.vendorEventId)).toEqual([noAccount.id]);
     // Who may look: cs_ops; a CSM is refused; a bad state or cursor is a 400, an unknown connector a 404.
-    expect((await stack.request('GET', '/connectors/stripe/events', { key: csmKey })).status).toBe(403);
-    const badState = await stack.request('GET', '/connectors/stripe/events?state=lost', { key: opsKey });
+    expect((await suite.stack.request('GET', '/connectors/stripe/events', { key: suite.keys.csm })).status).toBe(403);
+    const badState = await suite.stack.request('GET', '/connectors/stripe/events?state=lost', { key: suite.keys.ops });
     expect([badState.status, badState.headers.get('content-type')]).toEqual([400, expect.stringMatching(PROBLEM_JSON)]);
-    expect((await stack.request('GET', '/connectors/stripe/events?cursor=xyz', { key: opsKey })).status).toBe(400);
-    expect((await stack.request('GET', '/connectors/nope/events', { key: opsKey })).status).toBe(404);
+    expect(
+      (await suite.stack.request('GET', '/connectors/stripe/events?cursor=xyz', { key: suite.keys.ops })).status,
+    ).toBe(400);
+    expect((await suite.stack.request('GET', '/connectors/nope/events', { key: suite.keys.ops })).status).toBe(404);
   }, 60_000);
 
   it('rotates the secret with an overlap: both verify until the old one is revoked', async () => {
-    const store = new ConnectorSecretStore(stack.db);
+    const store = new ConnectorSecretStore(suite.stack.db);
     const next = 'whsec_retain_next_abcdefghijklmnop0123456789';
     await store.create('stripe', 'stripe-int', next);
     const unknownType = () => stripeEvent('customer.created', { id: 'cus_1', object: 'customer' });
     expect((await post(unknownType(), { signWith: next })).status).toBe(200);
     expect((await post(unknownType(), { signWith: secret })).status).toBe(200);
-    expect(await store.revoke(secretId)).toBe(1);
+    expect(await store.revoke(suite.secretIds.stripe)).toBe(1);
     expect((await post(unknownType(), { signWith: secret })).status).toBe(401);
     expect((await post(unknownType(), { signWith: next })).status).toBe(200);
     secret = next;

@@ -1,9 +1,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { addDays, localDateAt } from '@retain/domain';
-import { ConnectorSecretStore } from '../../apps/api/src/connectors/connector-secrets';
 import { waitUntil } from '../../scripts/lib/readiness.mjs';
+import { connectorSuite } from '../support/connector-suite';
 import { anAccount } from '../support/factories';
-import { TestStack } from '../support/stack';
 
 const DAY = 86_400_000;
 
@@ -23,36 +22,16 @@ function zendeskHeaders(body: string, secret: string, at = new Date()): Record<s
 }
 
 describe('the Zendesk connector end to end: a ticket surge from Zendesk webhooks to the alert', () => {
-  let stack: TestStack;
-  let opsKey: string;
-  let csmKey: string;
   const secret = 'zendesk_webhook_signing_secret_0123456789';
 
-  beforeAll(async () => {
-    stack = await TestStack.start();
-    [opsKey, csmKey] = await Promise.all([
-      stack.keyFor('cs_ops', 'ops-z'),
-      stack.keyFor('csm', 'csm-z'),
-      stack.keyFor('integration', 'zendesk-int'),
-    ]);
-    await new ConnectorSecretStore(stack.db).create('zendesk', 'zendesk-int', secret);
-    const body = {
+  const suite = connectorSuite({
+    people: { ops: ['cs_ops', 'ops-z'], csm: ['csm', 'csm-z'] },
+    secrets: { zendesk: { connector: 'zendesk', principalId: 'zendesk-int', secret } },
+    renewal: {
       account: anAccount('40001', { timeZone: 'America/Chicago', ownerCsmId: 'csm-z', csmManagerId: 'mgr-z' }),
       renewalDate: addDays(localDateAt(new Date(), 'America/Chicago'), 150),
-    };
-    expect((await stack.request('POST', '/renewals', { key: opsKey, body })).status).toBe(201);
-    await stack.readWhen(
-      '/renewals?accountId=40001',
-      opsKey,
-      (b: { items: Array<{ status: string }> }) => b.items[0]?.status === 'active',
-      'the active renewal',
-      30_000,
-    );
-  }, 120_000);
-
-  afterAll(async () => {
-    await stack?.stop();
-  }, 60_000);
+    },
+  });
 
   /** A ticket.created event as Zendesk's event-subscribed webhooks send it (zendesk_event_version 2022-11-06). */
   const ticketCreated = (ticketId: number, at: Date, organizationId: string | number = 40001) => ({
@@ -89,7 +68,10 @@ describe('the Zendesk connector end to end: a ticket surge from Zendesk webhooks
   });
   const post = (event: unknown, signWith = secret, at = new Date()) => {
     const rawBody = JSON.stringify(event);
-    return stack.request('POST', '/connectors/zendesk', { rawBody, headers: zendeskHeaders(rawBody, signWith, at) });
+    return suite.stack.request('POST', '/connectors/zendesk', {
+      rawBody,
+      headers: zendeskHeaders(rawBody, signWith, at),
+    });
   };
 
   it('counts tickets against the account’s own baseline: 3 in days after one in the months before raise the ticket surge', async () => {
@@ -104,7 +86,7 @@ describe('the Zendesk connector end to end: a ticket surge from Zendesk webhooks
     }
     const alert = await waitUntil(
       async () => {
-        const r = await stack.request('GET', '/alerts?accountId=40001', { key: csmKey });
+        const r = await suite.stack.request('GET', '/alerts?accountId=40001', { key: suite.keys.csm });
         return r.body?.items?.find((a: { ruleId: string }) => a.ruleId === 'ticket_surge');
       },
       30_000,
@@ -120,7 +102,7 @@ describe('the Zendesk connector end to end: a ticket surge from Zendesk webhooks
     const event = ticketCreated(2001, new Date());
     expect((await post(event)).body.results[0]).toMatchObject({ duplicate: false });
     expect((await post(event)).body.results[0]).toMatchObject({ duplicate: true, state: 'mapped' });
-    const rows = await stack.db.query<unknown[]>(
+    const rows = await suite.stack.db.query<unknown[]>(
       "SELECT 1 FROM inbound_events WHERE source = 'zendesk-int' AND event_id = $1",
       [`zendesk:${event.id}`],
     );
@@ -132,7 +114,7 @@ describe('the Zendesk connector end to end: a ticket surge from Zendesk webhooks
     const stale = await post(forged, secret, new Date(Date.now() - 301_000));
     expect([stale.status, stale.body.code]).toEqual([401, 'CONNECTORS.SIGNATURE_INVALID']);
     expect(
-      await stack.db.query<unknown[]>(
+      await suite.stack.db.query<unknown[]>(
         "SELECT 1 FROM connector_events WHERE connector = 'zendesk' AND vendor_event_id = $1",
         [forged.id],
       ),
@@ -140,7 +122,9 @@ describe('the Zendesk connector end to end: a ticket surge from Zendesk webhooks
 
     const comment = { ...ticketCreated(2003, new Date()), type: 'zen:event-type:ticket.comment_added' };
     expect((await post(comment)).body.results[0]).toMatchObject({ state: 'ignored' });
-    const ignored = await stack.request('GET', '/connectors/zendesk/events?state=ignored', { key: opsKey });
+    const ignored = await suite.stack.request('GET', '/connectors/zendesk/events?state=ignored', {
+      key: suite.keys.ops,
+    });
     expect(ignored.body.items.map((e: { vendorEventId: string }) => e.vendorEventId)).toEqual([comment.id]);
   }, 60_000);
 });

@@ -10,6 +10,7 @@ import {
   type ClaimedCrmWriteBack,
 } from '@retain/persistence';
 import { WorkerMetrics } from '../metrics/worker-metrics';
+import { OutboxPoller } from '../outbox-poller';
 import { MAX_DELIVERY_ATTEMPTS, retryDelayMs } from '../notifications/notification-dispatcher';
 import { CrmWriteError, type CrmRecordUpdate, type CrmRecordWriter } from './crm-record-writer';
 import { crmWriteBackTarget, type CrmWriteBackTarget } from './crm-write-back-target';
@@ -71,42 +72,29 @@ export class CrmWriteBackDispatcher implements OnApplicationBootstrap, OnApplica
   private readonly logger = new Logger(CrmWriteBackDispatcher.name);
   private readonly target: CrmWriteBackTarget | null;
   private readonly writer: CrmRecordWriter | null;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-  private stopped = false;
+  private readonly poller: OutboxPoller;
 
   constructor(
-    private readonly config: AppConfig,
+    config: AppConfig,
     @InjectDataSource() private readonly db: DataSource,
     @Optional() private readonly metrics?: WorkerMetrics,
   ) {
     this.target = crmWriteBackTarget(config);
     this.writer = crmRecordWriter(config, this.target);
+    this.poller = new OutboxPoller({
+      pass: () => this.runOnce().then((r) => r.sent + r.failed > 0),
+      intervalMs: config.CRM_WRITEBACK_POLL_INTERVAL_MS,
+      logger: this.logger,
+      failureMessage: 'CRM write-back pass failed; retrying',
+    });
   }
 
   onApplicationBootstrap(): void {
-    if (this.writer) this.schedule(0);
+    if (this.writer) this.poller.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      const pass = this.runOnce().then(
-        (r) => r.sent + r.failed > 0,
-        (error: unknown) => {
-          this.logger.warn({ err: error }, 'CRM write-back pass failed; retrying');
-          return false;
-        },
-      );
-      this.running = pass;
-      void pass.then((busy) => this.schedule(busy ? 0 : this.config.CRM_WRITEBACK_POLL_INTERVAL_MS));
-    }, delayMs);
+    await this.poller.stop();
   }
 
   /** One pass over the outbox at `now`; tests call it directly. */

@@ -19,6 +19,7 @@ import {
   type NewDelivery,
 } from '@retain/persistence';
 import { WorkerMetrics, type DeliveryOutcome } from '../metrics/worker-metrics';
+import { OutboxPoller } from '../outbox-poller';
 import { ChatChannel } from './chat-channel';
 import { EmailChannel } from './email-channel';
 import {
@@ -140,9 +141,7 @@ export function digestNotification(batch: readonly DueDeliveryRow[]): OutgoingNo
 export class NotificationDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(NotificationDispatcher.name);
   private readonly channels: Map<ChannelName, NotificationChannel>;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-  private stopped = false;
+  private readonly poller: OutboxPoller;
 
   constructor(
     private readonly config: AppConfig,
@@ -160,31 +159,20 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
       [chat.name, chat],
       [sms.name, sms],
     ]);
+    this.poller = new OutboxPoller({
+      pass: () => this.runOnce().then((r) => r.expanded + r.delivered + r.failedAttempts > 0),
+      intervalMs: config.NOTIFY_POLL_INTERVAL_MS,
+      logger: this.logger,
+      failureMessage: 'notification dispatch pass failed; retrying',
+    });
   }
 
   onApplicationBootstrap(): void {
-    this.schedule(0);
+    this.poller.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      const pass = this.runOnce().then(
-        (r) => r.expanded + r.delivered + r.failedAttempts > 0,
-        (error: unknown) => {
-          this.logger.warn({ err: error }, 'notification dispatch pass failed; retrying');
-          return false;
-        },
-      );
-      this.running = pass;
-      void pass.then((busy) => this.schedule(busy ? 0 : this.config.NOTIFY_POLL_INTERVAL_MS));
-    }, delayMs);
+    await this.poller.stop();
   }
 
   /** One pass over the outbox at `now`; tests call it directly. */

@@ -7,6 +7,8 @@ import {
   type VendorEvent,
   type VendorEventOutcome,
 } from './connector-mapping';
+import { CSM_FLAG_LEVELS } from '../early-warning/event-catalogue';
+import { lostRoleSignals, meetingSignal, readRiskFlag, riskFlagSignal, type MeetingOutcome } from './crm-activity';
 
 /**
  * HubSpot (docs/connectors/hubspot.md): CRM webhook events of a HubSpot app's webhook
@@ -180,7 +182,7 @@ const options = (v: unknown): Set<string> =>
       .filter(Boolean),
   );
 
-const MEETING_OUTCOMES: Record<string, 'held' | 'cancelled' | 'rescheduled' | 'scheduled'> = {
+const MEETING_OUTCOMES: Record<string, MeetingOutcome | 'scheduled'> = {
   COMPLETED: 'held',
   CANCELED: 'cancelled',
   CANCELLED: 'cancelled',
@@ -188,17 +190,6 @@ const MEETING_OUTCOMES: Record<string, 'held' | 'cancelled' | 'rescheduled' | 's
   RESCHEDULED: 'rescheduled',
   SCHEDULED: 'scheduled',
 };
-
-/** A meeting's kind from its HubSpot call-and-meeting type (a portal's own labels): QBR, check-in, training, or other. */
-function meetingKind(v: unknown): 'qbr' | 'check_in' | 'training' | 'other' {
-  const t = (typeof v === 'string' ? v : '').toLowerCase();
-  if (/\bqbr\b|business review/.test(t)) return 'qbr';
-  if (/check[\s_-]?in/.test(t)) return 'check_in';
-  if (/training|onboarding/.test(t)) return 'training';
-  return 'other';
-}
-
-const FLAG_LEVELS = ['watch', 'at_risk', 'critical', 'cleared'] as const;
 
 /** A note's body as plain text (HubSpot stores it as HTML), at most `max` characters. */
 function plain(v: unknown, max: number): string | null {
@@ -299,20 +290,14 @@ export function mapHubSpotEvent(event: VendorEvent, mapping: ConnectorMapping): 
   const contactName = text(field('contactName'))?.slice(0, 200);
   const signals: ConnectorSignal[] = [];
   /** The signals of a contact who held `roles` and holds them no more (`how`: why). */
-  const rolesLost = (roles: Set<string>, how: 'departed' | 'role_removed', description: string) => {
-    if (roles.has(HUBSPOT_SPONSOR_ROLE))
-      signals.push({
-        part: 'sponsor',
-        type: 'sponsor_departure',
-        payload: { reason: how, ...(contactName ? { contactName } : {}) },
-      });
-    if (roles.has(HUBSPOT_CHAMPION_ROLE))
-      signals.push({
-        part: 'champion',
-        type: 'stakeholder_change',
-        payload: { who: contactName ?? `champion (${what})`, description: `The champion ${description}` },
-      });
-  };
+  const rolesLost = (roles: Set<string>, how: 'departed' | 'role_removed', description: string) =>
+    signals.push(
+      ...lostRoleSignals(
+        { sponsor: roles.has(HUBSPOT_SPONSOR_ROLE), champion: roles.has(HUBSPOT_CHAMPION_ROLE) },
+        { reason: how, ...(contactName ? { contactName } : {}) },
+        { who: contactName ?? `champion (${what})`, description: `The champion ${description}` },
+      ),
+    );
   if (handler === 'role_change') {
     if (field('previousValue') === null || field('previousValue') === undefined)
       return not('ignored', `no earlier value of this role is known for ${what}: no role can be said to be removed`);
@@ -330,26 +315,14 @@ export function mapHubSpotEvent(event: VendorEvent, mapping: ConnectorMapping): 
   } else if (handler === 'meeting_outcome') {
     const raw = text(field('value'));
     const outcome = raw ? MEETING_OUTCOMES[raw.toUpperCase()] : undefined;
-    const kind = meetingKind(field('meetingType'));
-    if (outcome === 'held') signals.push({ part: '', type: 'meeting_held', payload: { meetingKind: kind } });
-    else if (outcome === 'cancelled' || outcome === 'rescheduled')
-      signals.push({
-        part: '',
-        type: 'meeting_cancelled',
-        payload: { meetingKind: kind, rescheduled: outcome === 'rescheduled' },
-      });
-    else return not('ignored', `meeting outcome ${raw ?? '?'}: neither held nor cancelled`);
+    if (outcome !== 'held' && outcome !== 'cancelled' && outcome !== 'rescheduled')
+      return not('ignored', `meeting outcome ${raw ?? '?'}: neither held nor cancelled`);
+    // The meeting's kind: hs_activity_type, a portal's own call-and-meeting type labels.
+    signals.push(meetingSignal(outcome, field('meetingType'), ''));
   } else if (handler === 'risk_flag') {
-    const raw = text(field('value'))
-      ?.toLowerCase()
-      .replace(/[\s-]+/g, '_');
-    const level = FLAG_LEVELS.find((l) => l === raw);
-    if (!level) return not('ignored', `flag ${raw ?? '?'}: none of ${FLAG_LEVELS.join(', ')}`);
-    signals.push({
-      part: '',
-      type: 'csm_flag',
-      payload: { level, reason: plain(field('noteBody'), 5000) ?? `${what} flagged ${level} in HubSpot` },
-    });
+    const { raw, level } = readRiskFlag(field('value'));
+    if (!level) return not('ignored', `flag ${raw ?? '?'}: none of ${CSM_FLAG_LEVELS.join(', ')}`);
+    signals.push(riskFlagSignal(level, plain(field('noteBody'), 5000) ?? `${what} flagged ${level} in HubSpot`, ''));
   }
   return { state: 'mapped', accountId, occurredAt, signals };
 }

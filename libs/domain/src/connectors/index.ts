@@ -12,6 +12,7 @@ import { STRIPE, mapStripeEvent } from './stripe.connector';
 import { ZENDESK, mapZendeskEvent } from './zendesk.connector';
 
 export * from './connector-mapping';
+export * from './crm-activity';
 export * from './stripe.connector';
 export * from './zendesk.connector';
 export * from './hubspot.connector';

@@ -7,6 +7,8 @@ import {
   type VendorEvent,
   type VendorEventOutcome,
 } from './connector-mapping';
+import { CSM_FLAG_LEVELS } from '../early-warning/event-catalogue';
+import { lostRoleSignals, meetingSignal, readRiskFlag, riskFlagSignal, type MeetingOutcome } from './crm-activity';
 
 /**
  * Salesforce (docs/connectors/salesforce.md): Change Data Capture events, forwarded one
@@ -236,7 +238,7 @@ const norm = (s: string) => s.toLowerCase().replace(/[\s_-]+/g, '');
 const picks = (v: unknown): Set<string> =>
   new Set((typeof v === 'string' ? v : '').split(';').map(norm).filter(Boolean));
 
-const MEETING_OUTCOMES: Record<string, 'held' | 'cancelled' | 'rescheduled'> = {
+const MEETING_OUTCOMES: Record<string, MeetingOutcome> = {
   held: 'held',
   completed: 'held',
   cancelled: 'cancelled',
@@ -245,15 +247,6 @@ const MEETING_OUTCOMES: Record<string, 'held' | 'cancelled' | 'rescheduled'> = {
   rescheduled: 'rescheduled',
 };
 
-function meetingKind(v: unknown): 'qbr' | 'check_in' | 'training' | 'other' {
-  const t = (typeof v === 'string' ? v : '').toLowerCase();
-  if (/\bqbr\b|business review/.test(t)) return 'qbr';
-  if (/check[\s_-]?in/.test(t)) return 'check_in';
-  if (/training|onboarding/.test(t)) return 'training';
-  return 'other';
-}
-
-const FLAG_LEVELS = ['watch', 'at_risk', 'critical', 'cleared'] as const;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** What the Salesforce event `event` (its body read through salesforceEventView) becomes under `mapping`. */
@@ -286,48 +279,34 @@ export function mapSalesforceEvent(event: VendorEvent, mapping: ConnectorMapping
     const after = changeType === 'DELETE' ? new Set<string>() : picks(field('role'));
     const lost = (role: string) => before.has(norm(role)) && !after.has(norm(role));
     const how = changeType === 'DELETE' ? 'was removed' : 'changed';
-    if (lost(SALESFORCE_SPONSOR_ROLE))
-      signals.push({ part: 'sponsor', type: 'sponsor_departure', payload: { reason: 'role_removed' } });
-    if (lost(SALESFORCE_CHAMPION_ROLE))
-      signals.push({
-        part: 'champion',
-        type: 'stakeholder_change',
-        payload: {
-          who: `champion (${what})`,
-          description: `The champion's contact role ${how} in Salesforce (${what})`,
-        },
-      });
+    signals.push(
+      ...lostRoleSignals(
+        { sponsor: lost(SALESFORCE_SPONSOR_ROLE), champion: lost(SALESFORCE_CHAMPION_ROLE) },
+        { reason: 'role_removed' },
+        { who: `champion (${what})`, description: `The champion's contact role ${how} in Salesforce (${what})` },
+      ),
+    );
     if (signals.length === 0) return not('ignored', 'no executive sponsor or champion role was removed');
     return { state: 'mapped', accountId, occurredAt, signals };
   }
 
   if (handler === 'activity') {
     const outcomeRaw = text(field('meetingOutcome'));
-    if (outcomeRaw) {
-      const outcome = MEETING_OUTCOMES[norm(outcomeRaw)];
-      const kind = meetingKind(field('meetingType'));
-      if (outcome === 'held') signals.push({ part: 'meeting', type: 'meeting_held', payload: { meetingKind: kind } });
-      else if (outcome)
-        signals.push({
-          part: 'meeting',
-          type: 'meeting_cancelled',
-          payload: { meetingKind: kind, rescheduled: outcome === 'rescheduled' },
-        });
-    }
-    const flagRaw = text(field('riskFlag'))
-      ?.toLowerCase()
-      .replace(/[\s-]+/g, '_');
-    const level = FLAG_LEVELS.find((l) => l === flagRaw);
+    const outcome = outcomeRaw ? MEETING_OUTCOMES[norm(outcomeRaw)] : undefined;
+    if (outcome) signals.push(meetingSignal(outcome, field('meetingType'), 'meeting'));
+    const { level } = readRiskFlag(field('riskFlag'));
     if (level)
-      signals.push({
-        part: 'flag',
-        type: 'csm_flag',
-        payload: { level, reason: text(field('noteBody'))?.slice(0, 5000) ?? `${what} flagged ${level} in Salesforce` },
-      });
+      signals.push(
+        riskFlagSignal(
+          level,
+          text(field('noteBody'))?.slice(0, 5000) ?? `${what} flagged ${level} in Salesforce`,
+          'flag',
+        ),
+      );
     if (signals.length === 0)
       return not(
         'ignored',
-        `no meeting outcome (held, cancelled, no show, rescheduled) or risk flag (${FLAG_LEVELS.join(', ')}) set on ${what}`,
+        `no meeting outcome (held, cancelled, no show, rescheduled) or risk flag (${CSM_FLAG_LEVELS.join(', ')}) set on ${what}`,
       );
     return { state: 'mapped', accountId, occurredAt, signals };
   }
