@@ -2,6 +2,7 @@ import { Metadata } from '@grpc/grpc-js';
 import { ServiceError, WorkflowNotFoundError, type WorkflowStartOptions } from '@temporalio/client';
 import { addDays, localDateAt } from '@retain/domain';
 import { getAccountRiskStateQuery } from '@retain/workflows';
+import { importRenewals, parseRenewalCsv } from '../../apps/api/src/cli/renewal-import';
 import { waitUntil } from '../../scripts/lib/readiness.mjs';
 import { anAccount } from '../support/factories';
 import { TestStack } from '../support/stack';
@@ -133,18 +134,31 @@ describe('batch launch opens the early warning (HTTP -> api -> Temporal -> worke
       type: string,
       options: WorkflowStartOptions,
     ) => {
-      if (type === 'accountRiskWorkflow' && options.workflowId === 'account:acc-ew-down')
+      if (type === 'accountRiskWorkflow' && ['account:acc-ew-down', 'account:acc-ew-csv'].includes(options.workflowId))
         return Promise.reject(unavailable());
       if (type === 'accountRiskWorkflow' && options.workflowId === 'account:acc-ew-broken')
         return Promise.reject(new ServiceError('Failed to start Workflow: internal'));
       return start(type, options);
     }) as never);
     let res;
+    let imported;
     try {
       res = await batch({ items: [item('acc-ew-down'), item('acc-ew-broken'), item('acc-ew-fine')] });
+      // The CSV import reports such a row too (the renewal is launched, the row is named).
+      imported = await importRenewals(
+        parseRenewalCsv(
+          [
+            'account_id,account_name,arr_cents,segment,time_zone,owner_csm_id,renewal_date',
+            `acc-ew-csv,Csv Down,900000,smb,UTC,csm-1,${renewalDate}`,
+          ].join('\n'),
+        ),
+        { baseUrl: stack.baseUrl, apiKey: opsKey },
+      );
     } finally {
       spy.mockRestore();
     }
+    expect(imported).toMatchObject({ launched: 1, rejected: [] });
+    expect(imported.earlyWarningNotOpened).toEqual([{ row: 2, reason: expect.stringMatching(/not reachable/) }]);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       created: 3,
