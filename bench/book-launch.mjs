@@ -210,7 +210,9 @@ export async function run(stack) {
       throw new Error(
         `the launch did not start every workflow: ${JSON.stringify(counts)} for ${size.accounts} accounts`,
       );
-    say(`${name}: every workflow started in ${took.launch.toFixed(1)} s; waiting for the worker's backlog`);
+    say(
+      `${name}: ${cut ? `${fmt(launched)} accounts' workflows` : 'every workflow'} started in ${took.launch.toFixed(1)} s; waiting for the worker's backlog`,
+    );
 
     // Drained: every renewal ran its first tasks (its read-model row) and no workflow task waits.
     const deadline = performance.now() + size.drainSeconds * 1000;
