@@ -1,15 +1,18 @@
 // Bulk launch: 10,000 renewals through POST /renewals/batch (10 batches of 1,000, one
-// batch call at a time; the api starts each batch's items 16 at a time) against the same
-// 10,000 workflow starts made with @temporalio/client directly at the same concurrency
-// (16 in flight, in the same 1,000-item rounds): same workflow type, input (resolved
-// policy), id, id policies and memo, computed beforehand.
+// batch call at a time; the api launches each batch's items 16 at a time, each item's
+// renewal and then its account's early warning, docs/decisions/0014) against the same
+// 20,000 workflow starts made with @temporalio/client directly at the same concurrency
+// (16 in flight, in the same 1,000-item rounds, each lane an item's two starts one after
+// the other): same workflow types, inputs (resolved policy), ids, id policies and memo,
+// computed beforehand. Starts per second count both starts of an item on both sides.
 //
-// The started renewals go to task queues no worker polls (one for the api's starts, one
-// for the raw client's; the name is the only difference): the figure is the cost of the
-// start path (api + Temporal), not of 20,000 renewal timelines being run by the worker
-// on the same two cores, whose backlog would spill from one run into the next. The
-// worker-memory benchmark then runs those queued renewals (they become its sleeping
-// workflows), so they are started only once.
+// The started workflows go to task queues no worker polls (one for the api's starts, one
+// for the raw client's renewals, one for its early warnings; the name is the only
+// difference): the figure is the cost of the start path (api + Temporal), not of 40,000
+// timelines being run by the worker on the same two cores, whose backlog would spill
+// from one run into the next. The worker-memory benchmark then runs the raw client's
+// queued renewals (they become its sleeping workflows; the api's queue also holds early
+// warnings, which would count in its memory per renewal), so they are started only once.
 import {
   SMOKE,
   fmt,
@@ -22,7 +25,7 @@ import {
   pool,
   verdict,
 } from './lib/measure.mjs';
-import { launchBody, rawStart } from './lib/renewals.mjs';
+import { launchBody, rawEarlyWarningStart, rawStart } from './lib/renewals.mjs';
 import { say } from './lib/stack.mjs';
 
 export const name = 'bulk-launch';
@@ -36,6 +39,7 @@ export async function run(stack) {
   const keys = await stack.ensureKeys();
   const apiQueue = `bench-bulk-api-${Date.now()}`;
   const rawQueue = `bench-bulk-raw-${Date.now()}`;
+  const rawWarningQueue = `bench-bulk-raw-ew-${Date.now()}`;
   const apiProcess = await stack.startApi('api-bulk', { TEMPORAL_TASK_QUEUE: apiQueue });
   const http = httpClient(apiProcess.baseUrl, 1);
   const client = await stack.temporal();
@@ -56,23 +60,26 @@ export async function run(stack) {
     for (const body of bodies) {
       const res = await http.request('POST', '/renewals/batch', { headers: auth, body });
       if (res.status !== 200) throw new Error(`POST /renewals/batch answered ${res.status}: ${res.text.slice(0, 500)}`);
-      const result = /** @type {{ created: number, rejected: number }} */ (json(res.text));
-      if (result.created !== batchSize)
+      const result = /** @type {{ created: number, rejected: number, earlyWarning: { opened: number } }} */ (
+        json(res.text)
+      );
+      if (result.created !== batchSize || result.earlyWarning.opened !== batchSize)
         throw new Error(
-          `a batch created ${result.created} of ${batchSize} (rejected ${result.rejected}): ${res.text.slice(0, 500)}`,
+          `a batch created ${result.created} and opened ${result.earlyWarning.opened} early warnings of ${batchSize} (rejected ${result.rejected}): ${res.text.slice(0, 500)}`,
         );
       batchMs.push(res.ms);
     }
     const seconds = (performance.now() - started) / 1000;
-    return { starts: batches * batchSize, seconds, batchMs };
+    return { starts: 2 * batches * batchSize, seconds, batchMs };
   };
 
   /** @param {string} tag @param {number} batches @param {number} batchSize */
   const viaClient = async (tag, batches, batchSize) => {
     const rounds = Array.from({ length: batches }, (_, b) =>
-      Array.from({ length: batchSize }, (_, i) =>
-        rawStart(launchBody(`blr-${tag}-${b}-${i}`, renewalDate, i), keys.opsId, rawQueue),
-      ),
+      Array.from({ length: batchSize }, (_, i) => {
+        const body = launchBody(`blr-${tag}-${b}-${i}`, renewalDate, i);
+        return [rawStart(body, keys.opsId, rawQueue), rawEarlyWarningStart(body.account.id, rawWarningQueue)];
+      }),
     );
     /** @type {number[]} */
     const roundMs = [];
@@ -80,13 +87,15 @@ export async function run(stack) {
     for (const starts of rounds) {
       const t0 = performance.now();
       await pool(starts.length, CONCURRENCY, async (i) => {
-        const s = /** @type {ReturnType<typeof rawStart>} */ (starts[i]);
-        await client.workflow.start(s.type, s.options);
+        const [renewal, warning] =
+          /** @type {[ReturnType<typeof rawStart>, ReturnType<typeof rawEarlyWarningStart>]} */ (starts[i]);
+        await client.workflow.start(renewal.type, renewal.options);
+        await client.workflow.start(warning.type, warning.options);
       });
       roundMs.push(performance.now() - t0);
     }
     const seconds = (performance.now() - started) / 1000;
-    return { starts: batches * batchSize, seconds, batchMs: roundMs };
+    return { starts: 2 * batches * batchSize, seconds, batchMs: roundMs };
   };
 
   try {
@@ -117,16 +126,13 @@ export async function run(stack) {
       }
     });
     const queued = size.warm + size.batches * size.batchSize;
-    stack.backlogs.push(
-      { queue: apiQueue, idPrefix: 'renewal:bla-', count: queued },
-      { queue: rawQueue, idPrefix: 'renewal:blr-', count: queued },
-    );
+    stack.backlogs.push({ queue: rawQueue, idPrefix: 'renewal:blr-', count: queued });
     const apiRate = api.starts / api.seconds;
     const rawRate = raw.starts / raw.seconds;
     const ratio = apiRate / rawRate;
     const pairRatios = api.rates.map((x, i) => x / (raw.rates[i] ?? 1));
     return (
-      `bulk-launch: ${fmt(api.starts)} renewals each way in ${size.batches} alternating pairs of ${fmt(size.batchSize)} (${CONCURRENCY} starts in flight): ` +
+      `bulk-launch: ${fmt(api.starts / 2)} renewals and their early warnings (${fmt(api.starts)} starts) each way in ${size.batches} alternating pairs of ${fmt(size.batchSize)} (${CONCURRENCY} items in flight, an item's two starts one after the other): ` +
       `POST /renewals/batch ${fmt(apiRate)} starts/s, raw client ${fmt(rawRate)} starts/s, ratio ${ratio.toFixed(2)} ` +
       `(pairs ${Math.min(...pairRatios).toFixed(2)}-${Math.max(...pairRatios).toFixed(2)}; target >= 0.9: ${verdict(ratio >= 0.9)}); ` +
       `batch call p50 ${fmtMs(percentile(api.batchMs, 50))}, p99 ${fmtMs(percentile(api.batchMs, 99))} (raw round of ${fmt(size.batchSize)} p50 ${fmtMs(percentile(raw.batchMs, 50))})`

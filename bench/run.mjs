@@ -22,6 +22,8 @@ const NAMES = [
   'hostile-bodies',
   'metrics',
   'policy-lab',
+  // Last: it leaves 100,000 accounts and 200,000 open workflows behind.
+  'book-launch',
 ];
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));

@@ -9,8 +9,9 @@
 //      one-off cost of the first workflows).
 //   B. A worker with a 500-workflow cache runs further renewals: RSS sampled as the
 //      open workflows grow past the cache must stay flat.
-// The renewals are the ones bulk-launch started on queues no worker polled (each
-// worker here polls one of them); run alone, this benchmark starts its own.
+// A's renewals are the ones bulk-launch's raw client started on a queue no worker polled
+// (the api's queue there holds the accounts' early warnings too, which are no renewals);
+// B's, and A's when it runs alone, this benchmark starts itself.
 //   History bytes per renewal start: the history size Temporal reports (describe's
 //   historySize) of 20 renewals started like the api starts them, on a queue no worker
 //   polls (the start event and the first workflow task scheduled: what a start writes),

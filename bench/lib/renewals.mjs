@@ -87,3 +87,21 @@ export function rawStart(body, launchedBy, taskQueue, opts = {}) {
     },
   };
 }
+
+/**
+ * What the api hands to `client.workflow.start` when a batch opens the account's early
+ * warning (RenewalsService.openEarlyWarning): the account-risk workflow under its id,
+ * the policy by version and digest, the default id policies.
+ * @param {string} accountId @param {string} taskQueue
+ */
+export function rawEarlyWarningStart(accountId, taskQueue) {
+  return {
+    type: 'accountRiskWorkflow',
+    options: {
+      taskQueue,
+      workflowId: `account:${accountId}`,
+      args: [{ accountId, ...leanPolicy }],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+    },
+  };
+}

@@ -1,4 +1,5 @@
 import type { INestApplication, INestApplicationContext } from '@nestjs/common';
+import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { AddressInfo } from 'node:net';
 import { type DataSource } from 'typeorm';
@@ -7,6 +8,7 @@ import type { Role } from '@retain/domain';
 import { createDataSource } from '@retain/persistence';
 import { createApiApp } from '../../apps/api/src/api-app';
 import { ApiMetrics } from '../../apps/api/src/metrics/api-metrics';
+import { TemporalClientProvider } from '../../apps/api/src/temporal/temporal-client.provider';
 import { ApiKeyStore, type IntegrationScope } from '../../apps/api/src/auth/api-key-store';
 import { EventRelay } from '../../apps/worker/src/event-relay';
 import { createWorkerApp } from '../../apps/worker/src/worker-app';
@@ -37,6 +39,11 @@ export class TestStack {
   /** The api's Prometheus endpoint (API_METRICS_ADDRESS; a free port unless `env` says otherwise). */
   get apiMetricsUrl(): string | undefined {
     return this.api.get(ApiMetrics).url;
+  }
+
+  /** The api's own Temporal client (a test may spy on it to make one call fail, as Temporal would). */
+  get apiTemporalClient(): Client {
+    return this.api.get(TemporalClientProvider).client;
   }
 
   /** The worker's event relay (a test may put a double of its inbox steps in, `useInbox`). */

@@ -131,6 +131,8 @@ export interface ImportSummary {
   launched: number;
   alreadyRunning: number;
   rejected: RowRejection[];
+  /** Rows whose renewal runs but whose account's early warning could not be opened (importing them again opens it). */
+  earlyWarningNotOpened: RowRejection[];
 }
 
 interface BatchResponse {
@@ -139,6 +141,7 @@ interface BatchResponse {
     status: 'created' | 'already_running' | 'rejected';
     detail?: string;
     errors?: Array<{ field: string; message: string }>;
+    earlyWarning?: { status: 'opened' | 'already_running' | 'failed'; detail?: string };
   }>;
 }
 
@@ -148,7 +151,12 @@ export async function importRenewals(
   api: { baseUrl: string; apiKey: string },
   onProgress: (done: number, total: number) => void = () => undefined,
 ): Promise<ImportSummary> {
-  const summary: ImportSummary = { launched: 0, alreadyRunning: 0, rejected: [...parsed.rejected] };
+  const summary: ImportSummary = {
+    launched: 0,
+    alreadyRunning: 0,
+    rejected: [...parsed.rejected],
+    earlyWarningNotOpened: [],
+  };
   const total = parsed.rows.length;
   onProgress(0, total);
   for (let start = 0; start < total; start += BATCH_SIZE) {
@@ -165,6 +173,8 @@ export async function importRenewals(
     const body = (await res.json()) as BatchResponse;
     for (const item of body.items) {
       const row = chunk[item.index]!.row;
+      if (item.earlyWarning?.status === 'failed')
+        summary.earlyWarningNotOpened.push({ row, reason: item.earlyWarning.detail ?? 'early warning not opened' });
       if (item.status === 'created') summary.launched += 1;
       else if (item.status === 'already_running') summary.alreadyRunning += 1;
       else {

@@ -111,7 +111,11 @@ async function main(argv: string[]): Promise<number> {
     `launched: ${summary.launched}, already running: ${summary.alreadyRunning}, rejected: ${summary.rejected.length}`,
   );
   for (const r of summary.rejected) console.log(`  row ${r.row}: ${r.reason}`);
-  return summary.rejected.length > 0 ? 1 : 0;
+  if (summary.earlyWarningNotOpened.length) {
+    console.log(`early warning not opened (import the file again to open it): ${summary.earlyWarningNotOpened.length}`);
+    for (const r of summary.earlyWarningNotOpened) console.log(`  row ${r.row}: ${r.reason}`);
+  }
+  return summary.rejected.length > 0 || summary.earlyWarningNotOpened.length > 0 ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -81,12 +81,13 @@ export class RenewalsController {
   @HttpCode(HttpStatus.OK)
   @Operation({
     id: 'launchRenewals',
-    summary: 'Launch up to 1,000 renewals; each item gets its own result',
+    summary:
+      "Launch up to 1,000 renewals and open each account's early-warning workflow (unless earlyWarning: false); each item gets its own result",
     ok: { status: 200, type: BatchLaunchResult, description: 'A result per item' },
     body: true,
   })
   launchBatch(@Body() body: BatchLaunchDto, @CurrentPrincipal() principal: Principal): Promise<BatchLaunchResult> {
-    return this.renewals.launchBatch(body.items, principal, new Date());
+    return this.renewals.launchBatch(body.items, principal, new Date(), { earlyWarning: body.earlyWarning ?? true });
   }
 
   @Get()

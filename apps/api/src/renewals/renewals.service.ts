@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
@@ -24,7 +24,14 @@ import {
   type CarriedPolicy,
   type RenewalRecord,
 } from '@retain/persistence';
-import { RENEWAL_WORKFLOW_TYPE, renewalWorkflowId, type RenewalWorkflowInput } from '@retain/workflows';
+import {
+  ACCOUNT_RISK_WORKFLOW_TYPE,
+  RENEWAL_WORKFLOW_TYPE,
+  accountRiskWorkflowId,
+  renewalWorkflowId,
+  type AccountRiskInput,
+  type RenewalWorkflowInput,
+} from '@retain/workflows';
 import { AccessService } from '../access/access.service';
 import { AccountFactsService, profileChanges } from '../accounts/account-facts.service';
 import type { Principal } from '../auth/api-key-store';
@@ -40,6 +47,7 @@ import { validate } from 'class-validator';
 import { flattenValidationErrors } from '../problems/validation';
 import { CreateRenewalDto as CreateRenewalDtoClass } from './dto/create-renewal.dto';
 import type {
+  BatchEarlyWarningResult,
   BatchItemResult,
   BatchLaunchResult,
   RenewalDetailView,
@@ -74,8 +82,13 @@ function toView(r: RenewalRecord): RenewalView {
   };
 }
 
+/** How many launches of a batch are in flight at once (RenewalsService.launchBatch). */
+export const BATCH_LAUNCH_CONCURRENCY = 16;
+
 @Injectable()
 export class RenewalsService {
+  private readonly logger = new Logger(RenewalsService.name);
+
   constructor(
     private readonly config: AppConfig,
     private readonly temporal: TemporalClientProvider,
@@ -192,8 +205,53 @@ export class RenewalsService {
     }
   }
 
-  /** Launches each item on its own: one bad item is rejected with its reason, the rest go ahead. */
-  async launchBatch(items: Array<Record<string, unknown>>, by: Principal, now: Date): Promise<BatchLaunchResult> {
+  /**
+   * Opens the account's early-warning workflow (accountRiskWorkflow) if none runs: a plain
+   * start under its id with the default conflict policy, so a running one is found
+   * (already_running) and kept, never duplicated, and nothing is signalled to it (the
+   * renewal announces itself with renewalOpened once it is in the read model, as it
+   * always does). One that ended starts again, as the event relay's signal-with-start
+   * would start it. A failure is the item's, not the batch's: the renewal stands, and
+   * launching the item again opens it (docs/decisions/0014-batch-launch-opens-early-warning.md).
+   */
+  private async openEarlyWarning(accountId: string): Promise<BatchEarlyWarningResult> {
+    try {
+      const input: AccountRiskInput = { accountId, ...(await this.policies.carried()).carried };
+      await this.temporal.client.workflow.start(ACCOUNT_RISK_WORKFLOW_TYPE, {
+        taskQueue: this.config.TEMPORAL_TASK_QUEUE,
+        workflowId: accountRiskWorkflowId(accountId),
+        args: [input],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+      });
+      return { status: 'opened' };
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return { status: 'already_running' };
+      if (isTemporalUnavailable(error))
+        return {
+          status: 'failed',
+          code: 'DEPENDENCY.UNAVAILABLE',
+          detail: "Temporal is not reachable; the account's early warning was not opened, launch the item again",
+        };
+      this.logger.error({ err: error, accountId }, 'opening the early warning of a launched renewal failed');
+      return {
+        status: 'failed',
+        code: 'INTERNAL',
+        detail: "The account's early warning could not be opened; launch the item again",
+      };
+    }
+  }
+
+  /**
+   * Launches each item on its own: one bad item is rejected with its reason, the rest go
+   * ahead. With `earlyWarning` (the route's default), each launched or running renewal's
+   * account also gets its early-warning workflow opened, after the renewal's start.
+   */
+  async launchBatch(
+    items: Array<Record<string, unknown>>,
+    by: Principal,
+    now: Date,
+    options: { earlyWarning: boolean } = { earlyWarning: true },
+  ): Promise<BatchLaunchResult> {
     const results: BatchItemResult[] = new Array<BatchItemResult>(items.length);
     let next = 0;
     const worker = async () => {
@@ -210,9 +268,9 @@ export class RenewalsService {
           };
           continue;
         }
+        let r: RenewalLaunchView;
         try {
-          const r = await this.launch(dto, by, now);
-          results[i] = { index: i, status: r.created ? 'created' : 'already_running', id: r.id };
+          r = await this.launch(dto, by, now);
         } catch (error) {
           if (!(error instanceof ApiError)) throw error;
           results[i] = {
@@ -222,16 +280,23 @@ export class RenewalsService {
             detail: error.detail,
             ...(error.errors.length ? { errors: error.errors } : {}),
           };
+          continue;
         }
+        const item: BatchItemResult = { index: i, status: r.created ? 'created' : 'already_running', id: r.id };
+        if (options.earlyWarning) item.earlyWarning = await this.openEarlyWarning(r.accountId);
+        results[i] = item;
       }
     };
     // Bounded concurrency: enough to keep Temporal busy, not enough to swamp it.
-    await Promise.all(Array.from({ length: Math.min(16, items.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(BATCH_LAUNCH_CONCURRENCY, items.length) }, worker));
     const count = (status: string) => results.filter((r) => r.status === status).length;
+    const warned = (status: BatchEarlyWarningResult['status']) =>
+      results.filter((r) => r.earlyWarning?.status === status).length;
     return {
       created: count('created'),
       alreadyRunning: count('already_running'),
       rejected: count('rejected'),
+      earlyWarning: { opened: warned('opened'), alreadyRunning: warned('already_running'), failed: warned('failed') },
       items: results,
     };
   }

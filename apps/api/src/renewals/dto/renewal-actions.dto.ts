@@ -3,6 +3,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsNotEmpty,
@@ -109,4 +110,15 @@ export class BatchLaunchDto {
   @ArrayMaxSize(1000)
   @IsObject({ each: true })
   items!: Array<Record<string, unknown>>;
+
+  @ApiPropertyOptional({
+    default: true,
+    description:
+      "Also open each account's early-warning workflow (idempotent: one already running is kept, nothing is " +
+      'signalled twice); each item says whether it did. false launches the renewals only ' +
+      '(docs/decisions/0014-batch-launch-opens-early-warning.md)',
+  })
+  @IsOptional()
+  @IsBoolean()
+  earlyWarning?: boolean;
 }

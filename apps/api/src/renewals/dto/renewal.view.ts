@@ -173,6 +173,19 @@ export class RenewalStateView {
   @ApiProperty() updatedAt!: string;
 }
 
+export class BatchEarlyWarningResult {
+  @ApiProperty({
+    enum: ['opened', 'already_running', 'failed'],
+    description:
+      "opened: the account's early-warning workflow was started; already_running: one runs and was kept; " +
+      'failed: it could not be started (the renewal stands; launching the item again opens it)',
+  })
+  status!: 'opened' | 'already_running' | 'failed';
+  @ApiPropertyOptional({ description: 'Problem code when failed (DEPENDENCY.UNAVAILABLE: Temporal was not reachable)' })
+  code?: string;
+  @ApiPropertyOptional() detail?: string;
+}
+
 export class BatchItemResult {
   @ApiProperty() index!: number;
   @ApiProperty({ enum: ['created', 'already_running', 'rejected'] }) status!: string;
@@ -180,12 +193,28 @@ export class BatchItemResult {
   @ApiPropertyOptional({ description: 'Problem code when rejected' }) code?: string;
   @ApiPropertyOptional() detail?: string;
   @ApiPropertyOptional({ type: 'array', items: { type: 'object' } }) errors?: Array<{ field: string; message: string }>;
+  @ApiPropertyOptional({
+    type: BatchEarlyWarningResult,
+    description: "The account's early warning, when the request opens it and the renewal was launched or runs",
+  })
+  earlyWarning?: BatchEarlyWarningResult;
+}
+
+export class BatchEarlyWarningCounts {
+  @ApiProperty() opened!: number;
+  @ApiProperty() alreadyRunning!: number;
+  @ApiProperty() failed!: number;
 }
 
 export class BatchLaunchResult {
   @ApiProperty() created!: number;
   @ApiProperty() alreadyRunning!: number;
   @ApiProperty() rejected!: number;
+  @ApiProperty({
+    type: BatchEarlyWarningCounts,
+    description: "The items' early warnings by outcome (all 0 when the request said earlyWarning: false)",
+  })
+  earlyWarning!: BatchEarlyWarningCounts;
   @ApiProperty({ type: [BatchItemResult] }) items!: BatchItemResult[];
 }
 
