@@ -22,6 +22,7 @@ const NAMES = [
   'hostile-bodies',
   'metrics',
   'policy-lab',
+  'scaling',
 ];
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
