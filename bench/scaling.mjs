@@ -548,9 +548,10 @@ async function exactlyOnce(topo, accounts, expected, accepted) {
 /**
  * Where the limit is, from one measure's samples.
  * @param {Topology} topo @param {Awaited<ReturnType<typeof sampled>>} s
+ * @param {{ n: number, unit: string }} work  what the window did (e.g. 500 starts)
  * @param {ServerProfile | undefined} [profile]
  */
-function limitOf(topo, s, profile) {
+function limitOf(topo, s, work, profile) {
   const cores = cpus().length;
   if (!s.cpu) return { text: 'CPU not measured (no /proc)', kind: 'unknown' };
   const entries = Object.entries(s.cpu).filter(([, v]) => v > 0);
@@ -567,6 +568,7 @@ function limitOf(topo, s, profile) {
   const share = kinds.map(([k, v]) => `${k} ${((100 * v) / total).toFixed(0)}%`).join(', ');
   const perProcess = entries.map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`).join(', ');
   const machine = s.machine ?? ours;
+  const perUnit = total / work.n || 1;
   const top = kinds[0] ?? ['?', 0];
   const busiest = entries.sort((a, b) => b[1] - a[1])[0] ?? ['?', 0];
   const busiestCores = busiest[1] / 1000 / s.seconds;
@@ -598,7 +600,8 @@ function limitOf(topo, s, profile) {
     : '';
   return {
     kind,
-    text: `${text}; CPU s: ${perProcess} (${share}); ${dbText}; ${topo.shards} history shard${topo.shards === 1 ? '' : 's'}${prof}`,
+    // CPU per unit of work moves little with the machine's other load, where rates move with it.
+    text: `${text}; CPU ${fmt(perUnit)} ms per ${work.unit} over our processes (so at most ${fmt((cores * 1000) / perUnit)}/s on ${cores} cores of our own); CPU s: ${perProcess} (${share}); ${dbText}; ${topo.shards} history shard${topo.shards === 1 ? '' : 's'}${prof}`,
   };
 }
 
@@ -654,8 +657,18 @@ export async function run(stack) {
         accepted += ev.result.accepted;
         const sent = await exactlyOnce(topo, accounts, expected, accepted);
         const eventsRate = SIZE.events / ev.seconds;
-        const startsLimit = limitOf(topo, st, /** @type {ServerProfile | undefined} */ (st.extra));
-        const eventsLimit = limitOf(topo, ev, /** @type {ServerProfile | undefined} */ (ev.extra));
+        const startsLimit = limitOf(
+          topo,
+          st,
+          { n: SIZE.starts, unit: 'start' },
+          /** @type {ServerProfile | undefined} */ (st.extra),
+        );
+        const eventsLimit = limitOf(
+          topo,
+          ev,
+          { n: SIZE.events, unit: 'event' },
+          /** @type {ServerProfile | undefined} */ (ev.extra),
+        );
         results.push({
           topo: topo.name,
           workers,
