@@ -656,6 +656,18 @@ export async function run(stack) {
         );
         accepted += ev.result.accepted;
         const sent = await exactlyOnce(topo, accounts, expected, accepted);
+        // How the relays (one per worker) batched the measured events: a pass is one
+        // delivered_at (its transaction's time), a signal one account in a pass.
+        const batching = /** @type {{ signals: string, passes: string }} */ (
+          (
+            await rows(
+              topo.db,
+              `SELECT count(DISTINCT (delivered_at, account_id)) AS signals, count(DISTINCT delivered_at) AS passes
+                 FROM inbound_events WHERE source = $1 AND event_id LIKE $2`,
+              [topo.keys.source, `${tag}-m-%`],
+            )
+          )[0]
+        );
         const eventsRate = SIZE.events / ev.seconds;
         const startsLimit = limitOf(
           topo,
@@ -680,7 +692,7 @@ export async function run(stack) {
         const line =
           `scaling: ${topo.name} (${topo.describe}), ${workers} worker${workers === 1 ? '' : 's'}: ` +
           `starts ${fmt(startsRate)}/s run by the workers (${fmt(SIZE.starts)} renewals, batch calls ${fmt(SIZE.starts / st.result.acceptSeconds)}/s; ${STARTS_IN_FLIGHT} batches of ${SIZE.batch} in flight), limit: ${startsLimit.text}. ` +
-          `Events ${fmt(eventsRate)}/s applied (${fmt(SIZE.events)} over ${SIZE.accounts} accounts, ${fmt(SIZE.events / ev.result.acceptSeconds)}/s accepted, ${EVENTS_IN_FLIGHT} in flight; exactly once: ${fmt(sent)} sent = inbox rows = applied), limit: ${eventsLimit.text}`;
+          `Events ${fmt(eventsRate)}/s applied (${fmt(SIZE.events)} over ${SIZE.accounts} accounts, ${fmt(SIZE.events / ev.result.acceptSeconds)}/s accepted, ${EVENTS_IN_FLIGHT} in flight; exactly once: ${fmt(sent)} sent = inbox rows = applied; relays: ${fmt(Number(batching.signals))} signals, ${(SIZE.events / Math.max(1, Number(batching.signals))).toFixed(1)} events each, over ${fmt(Number(batching.passes))} passes), limit: ${eventsLimit.text}`;
         say(line);
         for (const x of [st.extra, ev.extra])
           if (x)
