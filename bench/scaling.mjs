@@ -20,10 +20,11 @@
 // server, PostgreSQL with its backends, each api, HAProxy, each worker, this load
 // generator) and of the whole machine (/proc/stat: other users' work included), and the
 // database's active backends and what they wait on (pg_stat_activity, every 100 ms)
-// are sampled; on the cluster the Temporal server's own CPU profile (Go pprof, the
-// configuration's events window) says where its time goes (persistence, history,
-// matching, frontend, GC, syscalls). One line per configuration says where the limit is; the verdict
-// line compares the worker counts and the two topologies.
+// are sampled; on the cluster the Temporal server's own CPU profile (Go pprof, the first
+// seconds of each window) says where its time goes (persistence, history, matching,
+// frontend, GC, syscalls). One line per configuration says where the limit is, with the
+// CPU per start and per event; the verdict line compares the worker counts and the two
+// topologies.
 //
 // Measured in the order 1, 2, 4 workers, the two topologies alternating at each count
 // (dev, cluster; cluster, dev; dev, cluster) so that the machine's drift hits both.
