@@ -22,6 +22,7 @@ const NAMES = [
   'hostile-bodies',
   'metrics',
   'policy-lab',
+  'scaling',
   // Last: it leaves 100,000 accounts and 200,000 open workflows behind.
   'book-launch',
 ];

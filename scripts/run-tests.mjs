@@ -301,6 +301,22 @@ async function runClusterTests() {
   } finally {
     rmSync(reportDir, { recursive: true, force: true });
   }
+  // The scaling benchmark's cluster half at smoke size (npm test's bench smoke runs its
+  // dev-server half only: the cluster is provisioned here, not there). Not when narrowed.
+  if (extraArgs.length === 0) {
+    count(
+      'bench smoke (scaling on the cluster)',
+      await step(
+        'bench smoke (scaling on the cluster)',
+        process.execPath,
+        [join(repoRoot, 'bench/run.mjs'), '--smoke', 'scaling'],
+        {
+          ...env,
+          BENCH_SCALING_TOPOLOGIES: 'cluster',
+        },
+      ),
+    );
+  }
   if (failures.length) process.stdout.write(`\nFailed:\n${failures.map((f) => `  - ${f}`).join('\n')}\n`);
   process.stdout.write(`\nnpm run test:cluster took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   process.stdout.write(`${passed} passed, ${failed} failed\n`);

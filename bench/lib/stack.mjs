@@ -67,6 +67,21 @@ function appOptions(dataDir, name, own = {}) {
   };
 }
 
+/**
+ * The configuration the benchmarks' apis and workers run with (the environment over
+ * process.env); the scaling benchmark's cluster runs with the same.
+ * @returns {Record<string, string | undefined>}
+ */
+export function benchEnv() {
+  return {
+    ...process.env,
+    WORKER_SHUTDOWN_GRACE_SECONDS: '1',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+    // Lean workflow inputs, as lib/renewals.mjs's raw starts (docs/decisions/0010-lean-workflow-inputs.md).
+    LEAN_WORKFLOW_INPUTS: process.env.LEAN_WORKFLOW_INPUTS ?? 'on',
+  };
+}
+
 export class BenchStack {
   /** @param {import('../../scripts/lib/service-supervisor.mjs').Service} service */
   constructor(service) {
@@ -101,13 +116,7 @@ export class BenchStack {
       removeDataDirOnStop: true,
       temporalCli: ensureTemporalCli,
       logs: 'files',
-      env: {
-        ...process.env,
-        WORKER_SHUTDOWN_GRACE_SECONDS: '1',
-        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-        // Lean workflow inputs, as lib/renewals.mjs's raw starts (docs/decisions/0010-lean-workflow-inputs.md).
-        LEAN_WORKFLOW_INPUTS: process.env.LEAN_WORKFLOW_INPUTS ?? 'on',
-      },
+      env: benchEnv(),
       api: appOptions(dataDir, 'api'),
       worker: appOptions(dataDir, 'worker'),
       startApps: false,

@@ -1,5 +1,5 @@
 // Types of cluster.mjs, for the TypeScript tests (test/cluster) and for its own JSDoc.
-import type { ApiHandle, AppHandle, ServerHandle, Service } from './service-supervisor.mjs';
+import type { ApiHandle, AppHandle, AppOptions, ServerHandle, Service } from './service-supervisor.mjs';
 
 export interface ClusterPorts {
   /** The load balancer's frontend: the api's address for callers (default: a free port). */
@@ -24,6 +24,14 @@ export interface ClusterOptions {
   temporalIp?: string;
   /** History shards of a new Temporal database (default 4; fixed once the database exists). */
   shards?: number;
+  /** api replicas behind the load balancer (default 2): api, api-2, ... */
+  apis?: number;
+  /** Workers on the task queue (default 2): worker, worker-2, ... */
+  workers?: number;
+  /** Options of one api or worker by name (e.g. a profiler preloaded); the apis keep API_TRUST_PROXY. */
+  appOptions?: (name: string, kind: 'api' | 'worker') => AppOptions;
+  /** The Temporal server's Go pprof listener on 127.0.0.1 (default off): /debug/pprof/profile. */
+  temporalPprofPort?: number;
   /** The environment of the apis, workers, migrations and the keys CLI (their configuration). */
   env: Record<string, string | undefined>;
   /** 'inherit': the apps write to our stdout and stderr; 'files': to <dataDir>/<name>.log. The servers always log to files. */
@@ -71,9 +79,9 @@ export interface Cluster {
   /** PostgreSQL, unless an already running one was reused. */
   readonly postgres: ServerHandle | undefined;
   readonly loadBalancer: LoadBalancerHandle;
-  /** api (service.api) and api-2. */
+  /** api (service.api), api-2, ... */
   readonly apis: ApiHandle[];
-  /** worker (service.worker) and worker-2. */
+  /** worker (service.worker), worker-2, ... */
   readonly workers: AppHandle[];
   readonly logFiles: { temporal: string; haproxy: string; postgres: string };
   /** Stops everything (load balancer, apps, Temporal, PostgreSQL) and leaves nothing behind. */

@@ -1,7 +1,9 @@
 // The cluster topology of `npm run start:cluster` and `npm run test:cluster`, as separate
 // processes on this machine: PostgreSQL, a real Temporal server on it
 // (temporal-server.mjs: PostgreSQL persistence and visibility, 4 history shards), two
-// api replicas behind HAProxy (load-balancer.mjs) and two workers. The service
+// api replicas behind HAProxy (load-balancer.mjs) and two workers (other counts for the
+// scaling benchmark, bench/scaling.mjs, which also adds workers later through
+// service.addWorker). The service
 // supervisor (service-supervisor.mjs) runs the migrations and the apps, as it does for
 // `npm start`; this module puts the servers under it and the load balancer in front.
 // Every process is in a process group of its own; stop() stops them all. Types:
@@ -29,6 +31,19 @@ export async function startCluster(options) {
   const dataDir = ensureDir(options.dataDir);
   const ports = options.ports ?? {};
   const signal = options.signal;
+  const apiCount = options.apis ?? 2;
+  const workerCount = options.workers ?? 2;
+  if (!Number.isInteger(apiCount) || apiCount < 1 || !Number.isInteger(workerCount) || workerCount < 1)
+    throw new ProvisioningError(
+      `a cluster has at least one api and one worker (asked: ${apiCount} and ${workerCount})`,
+    );
+  /** @param {string} name @returns {import('./service-supervisor.mjs').AppOptions} */
+  const apiOptions = (name) => {
+    const own = options.appOptions?.(name, 'api') ?? {};
+    return { ...own, env: { ...BEHIND_THE_LOAD_BALANCER, ...(own.env ?? {}) } };
+  };
+  /** @param {string} name @returns {import('./service-supervisor.mjs').AppOptions} */
+  const workerOptions = (name) => options.appOptions?.(name, 'worker') ?? {};
   const onUnexpectedExit =
     options.onUnexpectedExit ?? ((name, how) => log('cluster', `the ${name} exited unexpectedly (${how})`));
   /** @type {Array<() => Promise<void>>} stops of what is running, last started first */
@@ -74,6 +89,7 @@ export async function startCluster(options) {
       ip: options.temporalIp ?? '127.0.0.1',
       ...(ports.temporal ? { port: ports.temporal } : {}),
       shards: options.shards ?? DEFAULT_HISTORY_SHARDS,
+      ...(options.temporalPprofPort ? { pprofPort: options.temporalPprofPort } : {}),
       output: join(temporalDir, 'temporal.log'),
       env: options.env,
       ...(signal ? { signal } : {}),
@@ -89,13 +105,16 @@ export async function startCluster(options) {
       env: options.env,
       logs: options.logs,
       startApps: false,
-      api: { env: BEHIND_THE_LOAD_BALANCER },
+      api: apiOptions('api'),
+      worker: workerOptions('worker'),
       onUnexpectedExit,
       ...(signal ? { signal } : {}),
     });
     stops.push(() => service.stop());
-    const apis = [service.api, service.addApi('api-2', { env: BEHIND_THE_LOAD_BALANCER })];
-    const workers = [service.worker, service.addWorker('worker-2')];
+    const apis = [service.api];
+    for (let i = 2; i <= apiCount; i++) apis.push(service.addApi(`api-${i}`, apiOptions(`api-${i}`)));
+    const workers = [service.worker];
+    for (let i = 2; i <= workerCount; i++) workers.push(service.addWorker(`worker-${i}`, workerOptions(`worker-${i}`)));
     await Promise.all([...workers, ...apis].map((app) => app.start()));
 
     const lbDir = ensureDir(join(dataDir, 'haproxy'));

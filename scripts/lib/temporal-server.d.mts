@@ -66,6 +66,8 @@ export function temporalServerConfig(o: {
   shards: number;
   dynamicConfigFile: string;
   logLevel: string;
+  /** Go's pprof listener on 127.0.0.1 (default off). */
+  pprofPort?: number;
 }): Record<string, unknown>;
 
 /**
@@ -85,6 +87,8 @@ export function startTemporalServer(o: {
   namespace?: string;
   retentionDays?: number;
   logLevel?: string;
+  /** Go's pprof listener on 127.0.0.1 (/debug/pprof/profile; default off). */
+  pprofPort?: number;
   /** 'inherit' (our stderr), or the log file it appends to. */
   output: string;
   env?: NodeJS.ProcessEnv;

@@ -157,10 +157,10 @@ export async function setupTemporalSchemas({ sqlTool, postgres, env = process.en
  * The server's configuration (its config file, as YAML): PostgreSQL (the postgres12
  * plugin) for the default and the visibility store, `shards` history shards, every
  * service bound to `ip` on its own ports, one cluster named "active".
- * @param {{ postgres: TemporalPostgres, ports: TemporalServerPorts, ip: string, shards: number, dynamicConfigFile: string, logLevel: string }} o
+ * @param {{ postgres: TemporalPostgres, ports: TemporalServerPorts, ip: string, shards: number, dynamicConfigFile: string, logLevel: string, pprofPort?: number }} o
  * @returns {Record<string, unknown>}
  */
-export function temporalServerConfig({ postgres, ports, ip, shards, dynamicConfigFile, logLevel }) {
+export function temporalServerConfig({ postgres, ports, ip, shards, dynamicConfigFile, logLevel, pprofPort }) {
   /** @param {string} databaseName @param {number} maxConns */
   const store = (databaseName, maxConns) => ({
     sql: {
@@ -192,7 +192,8 @@ export function temporalServerConfig({ postgres, ports, ip, shards, dynamicConfi
     },
     global: {
       membership: { maxJoinDuration: '30s', broadcastAddress: ip === '0.0.0.0' ? '127.0.0.1' : ip },
-      pprof: { port: 0 },
+      // Off unless asked (the scaling benchmark profiles the server through it).
+      pprof: pprofPort ? { port: pprofPort, host: '127.0.0.1' } : { port: 0 },
     },
     services: {
       frontend: rpc(ports.frontend, ports.frontendMembership, ports.frontendHttp),
@@ -297,7 +298,7 @@ export async function namespaceReady(address, namespace, retentionDays = 7) {
  * waits until its frontend answers and `namespace` exists with the workflows' search
  * attributes (registered on the first start). Ports left out are chosen free, and chosen
  * again when a start does not come up; once it came up they stay.
- * @param {{ binaries: TemporalServerBinaries, dir: string, postgres: TemporalPostgres, ip?: string, port?: number, shards?: number, namespace?: string, retentionDays?: number, logLevel?: string, output: 'inherit' | string, env?: NodeJS.ProcessEnv, signal?: AbortSignal }} o
+ * @param {{ binaries: TemporalServerBinaries, dir: string, postgres: TemporalPostgres, ip?: string, port?: number, shards?: number, namespace?: string, retentionDays?: number, logLevel?: string, pprofPort?: number, output: 'inherit' | string, env?: NodeJS.ProcessEnv, signal?: AbortSignal }} o
  * @returns {Promise<TemporalServer>}
  */
 export async function startTemporalServer(o) {
@@ -350,6 +351,7 @@ export async function startTemporalServer(o) {
       shards,
       dynamicConfigFile,
       logLevel: o.logLevel ?? 'warn',
+      ...(o.pprofPort ? { pprofPort: o.pprofPort } : {}),
     });
     // It holds the database password: for our eyes only.
     writeFileSync(configFile, stringify(config), { mode: 0o600 });

@@ -73,6 +73,18 @@ describe('the cluster topology (scripts/lib/cluster.mjs)', () => {
     );
     expect(new Set(used).size).toBe(used.length);
     expect(config.clusterMetadata.clusterInformation.active.rpcAddress).toBe('127.0.0.1:7233');
+    // Go's pprof listener stays off unless asked for (bench/scaling.mjs profiles the server through it), and then on loopback only.
+    expect(config.global.pprof).toEqual({ port: 0 });
+    const profiled = temporalServerConfig({
+      postgres: { host: '127.0.0.1', port: 54330, user: 'retain', password: 'pw', adminUrl: 'unused' },
+      ports,
+      ip: '0.0.0.0',
+      shards: 4,
+      dynamicConfigFile: '/tmp/dc.yaml',
+      logLevel: 'warn',
+      pprofPort: 7936,
+    }) as any;
+    expect(profiled.global.pprof).toEqual({ port: 7936, host: '127.0.0.1' });
   });
 
   it('chooses free ports inside a range (the Temporal server stores its ports in a smallint column)', async () => {
