@@ -89,6 +89,8 @@ export class TestStack {
       API_METRICS_ADDRESS: '127.0.0.1:0',
       WORKER_METRICS_ADDRESS: '127.0.0.1:0',
       WORKER_TEMPORAL_METRICS_ADDRESS: 'off',
+      // The api's HTTP stack: the default (fastify) unless the run names one (HTTP_SERVER=express npm test).
+      ...(process.env.HTTP_SERVER ? { HTTP_SERVER: process.env.HTTP_SERVER } : {}),
       ...env,
     });
     const worker = await createWorkerApp(config);

@@ -3,7 +3,6 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DataSource } from 'typeorm';
 import { AppConfig, REDACTED_LOG_PATHS, serializeError } from '@retain/config';
@@ -49,17 +48,16 @@ import { MeService } from './me/me.service';
 import { SavesService } from './saves/saves.service';
 import { TemporalClientProvider } from './temporal/temporal-client.provider';
 import { ApiMetrics } from './metrics/api-metrics';
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
+import { requestIdOf } from './http/http-exchange';
 
 /** The api's pino-http options: JSON lines carrying the request id (echoed as X-Request-Id), credentials redacted. */
 export function apiLogOptions(config: Pick<AppConfig, 'LOG_LEVEL'>) {
   return {
     level: config.LOG_LEVEL,
     base: { service: 'retain-api' },
+    // On Fastify the request already has its id (its genReqId, the same function) and the header.
     genReqId: (req: IncomingMessage, res: ServerResponse) => {
-      const incoming = req.headers['x-request-id'];
-      const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+      const id = requestIdOf(req);
       res.setHeader('X-Request-Id', id);
       return id;
     },

@@ -57,7 +57,17 @@ export class AppConfig {
   API_PORT = 3000;
 
   /**
-   * Express's `trust proxy` for a load balancer in front: a hop count, or addresses and
+   * The HTTP stack under the api's Nest application: `fastify` (the default, Nest's
+   * Fastify adapter: the lighter request path) or `express` (Nest's Express adapter).
+   * Both answer the same routes, bodies, problems and headers
+   * (apps/api/src/http/http-platform.ts); the managers-list benchmark compares them.
+   */
+  @IsOptional()
+  @IsIn(['fastify', 'express'])
+  HTTP_SERVER: 'fastify' | 'express' = 'fastify';
+
+  /**
+   * The `trust proxy` setting (Express's, and Fastify's `trustProxy`) for a load balancer in front: a hop count, or addresses and
    * subnets (`loopback`, `10.0.0.0/8`). Without it the client address of the rate limit
    * is the socket's.
    */

@@ -22,7 +22,7 @@ const store = { authenticate: async (key: string) => (key === 'good' ? csm : und
 
 function contextFor(handler: (...args: unknown[]) => unknown, authorization?: string): ExecutionContext {
   class Controller {}
-  const request = { headers: authorization ? { authorization } : {}, method: 'GET', path: '/x' };
+  const request = { headers: authorization ? { authorization } : {}, method: 'GET', url: '/x' };
   return {
     getHandler: () => handler,
     getClass: () => Controller,

@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { ApiRequest } from '../http/http-exchange';
 import { ApiError } from '../problems/error-codes';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
@@ -22,6 +22,6 @@ export function idempotencyKey(raw: string | undefined): string | undefined {
  * once, from the operation's contract.
  */
 export const IdempotencyKey = createParamDecorator((_: unknown, ctx: ExecutionContext): string | undefined => {
-  const raw = ctx.switchToHttp().getRequest<Request>().headers['idempotency-key'];
+  const raw = ctx.switchToHttp().getRequest<ApiRequest>().headers['idempotency-key'];
   return idempotencyKey(Array.isArray(raw) ? raw.join(',') : raw);
 });

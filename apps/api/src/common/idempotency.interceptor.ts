@@ -1,7 +1,7 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
-import type { Request } from 'express';
+import { requestPath, type ApiRequest } from '../http/http-exchange';
 import { catchError, from, mergeMap, type Observable } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import { canonicalJson } from '@retain/domain';
@@ -32,12 +32,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const req = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
+    const req = context.switchToHttp().getRequest<ApiRequest & { principal?: Principal }>();
     const raw = req.headers['idempotency-key'];
     if (!WRITES.has(req.method) || raw === undefined || !req.principal) return next.handle();
     const key = idempotencyKey(Array.isArray(raw) ? raw.join(',') : raw)!;
     const principalId = req.principal.id;
-    const path = req.originalUrl.split('?')[0] ?? req.originalUrl;
+    const path = requestPath(req);
     const fingerprint = createHash('sha256')
       .update(`${req.method} ${path}\n${canonicalJson(req.body ?? null)}`)
       .digest('hex');

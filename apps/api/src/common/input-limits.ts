@@ -1,7 +1,7 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { SetMetadata } from '@nestjs/common';
-import type { Request } from 'express';
+import type { ApiRequest } from '../http/http-exchange';
 import type { Observable } from 'rxjs';
 import { STORABLE_TEXT_MESSAGE, isStorableText } from '@retain/domain';
 import { ApiError } from '../problems/error-codes';
@@ -96,7 +96,7 @@ export class InputLimitsInterceptor implements NestInterceptor {
   constructor(private readonly reflector: Reflector) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<ApiRequest>();
     const ownTextRule = this.reflector.get<boolean>(OWN_TEXT_RULE_KEY, context.getHandler()) === true;
     refuseInput(inspectInput(req.query), 'query');
     refuseInput(inspectInput(req.body, { text: !ownTextRule }), 'body');

@@ -1,7 +1,6 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Req } from '@nestjs/common';
-import type { RawBodyRequest } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import { requestHost, requestUrl, type ApiRequest } from '../http/http-exchange';
 import { CONNECTOR_NAMES, rolesFor } from '@retain/domain';
 import { Access } from '../access/access.decorator';
 import { Signed } from '../auth/roles.decorator';
@@ -44,8 +43,8 @@ export class ConnectorsController {
     body: true,
     signed: true,
   })
-  async receiveStripe(@Req() req: RawBodyRequest<Request>): Promise<{ results: ConnectorEventResult[] }> {
-    return this.connectors.receive('stripe', { rawBody: req.rawBody, headers: req.headers, body: req.body as unknown });
+  async receiveStripe(@Req() req: ApiRequest): Promise<{ results: ConnectorEventResult[] }> {
+    return this.connectors.receive('stripe', { rawBody: req.rawBody, headers: req.headers, body: req.body });
   }
 
   @Post('zendesk')
@@ -72,11 +71,11 @@ export class ConnectorsController {
     body: true,
     signed: true,
   })
-  async receiveZendesk(@Req() req: RawBodyRequest<Request>): Promise<{ results: ConnectorEventResult[] }> {
+  async receiveZendesk(@Req() req: ApiRequest): Promise<{ results: ConnectorEventResult[] }> {
     return this.connectors.receive('zendesk', {
       rawBody: req.rawBody,
       headers: req.headers,
-      body: req.body as unknown,
+      body: req.body,
     });
   }
 
@@ -105,14 +104,14 @@ export class ConnectorsController {
     body: true,
     signed: true,
   })
-  async receiveHubSpot(@Req() req: RawBodyRequest<Request>): Promise<{ results: ConnectorEventResult[] }> {
+  async receiveHubSpot(@Req() req: ApiRequest): Promise<{ results: ConnectorEventResult[] }> {
     return this.connectors.receive('hubspot', {
       rawBody: req.rawBody,
       headers: req.headers,
-      body: req.body as unknown,
+      body: req.body,
       method: req.method,
       // The URI HubSpot called: behind a proxy, API_TRUST_PROXY makes protocol and host the forwarded ones.
-      uri: `${req.protocol}://${req.get('host') ?? ''}${req.originalUrl}`,
+      uri: `${req.protocol}://${requestHost(req)}${requestUrl(req)}`,
     });
   }
 
@@ -145,11 +144,11 @@ export class ConnectorsController {
     body: true,
     signed: true,
   })
-  async receiveSalesforce(@Req() req: RawBodyRequest<Request>): Promise<{ results: ConnectorEventResult[] }> {
+  async receiveSalesforce(@Req() req: ApiRequest): Promise<{ results: ConnectorEventResult[] }> {
     return this.connectors.receive('salesforce', {
       rawBody: req.rawBody,
       headers: req.headers,
-      body: req.body as unknown,
+      body: req.body,
     });
   }
 
@@ -176,11 +175,11 @@ export class ConnectorsController {
     body: true,
     signed: true,
   })
-  async receiveSegment(@Req() req: RawBodyRequest<Request>): Promise<{ results: ConnectorEventResult[] }> {
+  async receiveSegment(@Req() req: ApiRequest): Promise<{ results: ConnectorEventResult[] }> {
     return this.connectors.receive('segment', {
       rawBody: req.rawBody,
       headers: req.headers,
-      body: req.body as unknown,
+      body: req.body,
     });
   }
 

@@ -1,7 +1,6 @@
 import { Controller, Get, HttpCode, HttpStatus, Post, Query, Req } from '@nestjs/common';
-import type { RawBodyRequest } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { ApiRequest } from '../http/http-exchange';
 import { Access } from '../access/access.decorator';
 import type { Principal } from '../auth/api-key-store';
 import { CurrentPrincipal } from '../auth/roles.decorator';
@@ -50,11 +49,11 @@ export class EventsController {
     body: true,
   })
   async ingest(
-    @Req() req: RawBodyRequest<Request>,
+    @Req() req: ApiRequest,
     @CurrentPrincipal() p: Principal,
   ): Promise<{ accepted: number; held: number; duplicates: number; rejected: number; results: EventResult[] }> {
     const webhookId = await this.events.verify(req.rawBody, req.headers, p);
-    const { results } = await this.events.ingest(req.body as unknown, webhookId, p);
+    const { results } = await this.events.ingest(req.body, webhookId, p);
     const count = (s: EventResult['status']) => results.filter((r) => r.status === s).length;
     return {
       accepted: count('accepted'),

@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseEnumPipe, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseEnumPipe, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import { Reply, type ApiReply } from '../http/http-exchange';
 import type {
   MonitoringTask,
   PostSaveMonitoringState,
@@ -61,11 +61,7 @@ export class MonitoringController {
     notFound: true,
     conflict: true,
   })
-  async start(
-    @Body() body: StartMonitoringDto,
-    @CurrentPrincipal() p: Principal,
-    @Res({ passthrough: true }) res: Response,
-  ) {
+  async start(@Body() body: StartMonitoringDto, @CurrentPrincipal() p: Principal, @Reply() res: ApiReply) {
     const r = await this.followUps.startMonitoring(body, p, new Date());
     res.status(r.created ? HttpStatus.CREATED : HttpStatus.OK).location(`/monitoring/${encodeURIComponent(r.id)}`);
     return r;

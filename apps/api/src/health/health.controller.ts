@@ -1,8 +1,8 @@
-import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
+import { Controller, Get, HttpStatus } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Operation } from '../openapi/operation.decorator';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Response } from 'express';
+import { Reply, type ApiReply } from '../http/http-exchange';
 import type { DataSource } from 'typeorm';
 import { pingDatabase } from '@retain/persistence';
 import { Public } from '../auth/roles.decorator';
@@ -58,14 +58,13 @@ export class HealthController {
     also: { status: 503, description: 'A dependency is down; the body says which' },
     public: true,
   })
-  async health(@Res() res: Response): Promise<void> {
+  async health(@Reply() res: ApiReply): Promise<HealthView> {
     const [database, temporal] = await Promise.all([
       check(() => pingDatabase(this.dataSource)),
       check(() => this.temporal.ping(2_000)),
     ]);
     const ready = database.status === 'up' && temporal.status === 'up';
-    res
-      .status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
-      .json({ status: ready ? 'ok' : 'degraded', checks: { api: { status: 'up' }, database, temporal } });
+    res.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
+    return { status: ready ? 'ok' : 'degraded', checks: { api: { status: 'up' }, database, temporal } };
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Histogram, Registry } from 'prom-client';
 import {
   AppConfig,
@@ -63,30 +63,22 @@ export class ApiMetrics implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   /**
-   * Express middleware, first in the chain: times every request until its answer is
-   * written (or the client went away: status `aborted`), labelled with the route's
-   * template (`/saves/:id`, never the URL with its ids; `unmatched` for a path no
-   * controller serves), so the series stay few.
+   * Called first for every request, on either HTTP stack (apps/api/src/http/http-platform.ts):
+   * times it until its answer is written (or the client went away: status `aborted`),
+   * labelled with the route's template (`/saves/:id`, never the URL with its ids;
+   * `unmatched` for a path no controller serves), so the series stay few. `route` is
+   * asked once the answer is written, when the stack knows the route.
    */
-  readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
+  readonly timeRequest = (req: IncomingMessage, res: ServerResponse, route: () => string | undefined): void => {
     const stop = this.httpRequests.startTimer();
     let done = false;
     const record = (status: string) => {
       if (done) return;
       done = true;
-      // The route last entered: a controller's (one method each), or, when none matched, the
-      // catch-all a middleware is mounted on for every method (nestjs-pino's `/{*path}`).
-      const route = req.route as { path?: unknown; methods?: Record<string, boolean> } | undefined;
-      const methods = Object.keys(route?.methods ?? {});
-      const handled = typeof route?.path === 'string' && methods.length === 1 && methods[0] !== '_all';
-      stop({
-        method: METHODS.has(req.method) ? req.method : 'other',
-        route: handled ? `${req.baseUrl}${String(route.path)}` : 'unmatched',
-        status,
-      });
+      const method = req.method ?? '';
+      stop({ method: METHODS.has(method) ? method : 'other', route: route() ?? 'unmatched', status });
     };
     res.once('finish', () => record(String(res.statusCode)));
     res.once('close', () => record(res.writableFinished ? String(res.statusCode) : 'aborted'));
-    next();
   };
 }

@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import { ApiReply } from '../http/http-exchange';
 import type { MetricsReport } from './metrics-report';
 
 /**
@@ -85,12 +85,12 @@ export function wantsCsv(accept: string | undefined): boolean {
 
 /** The answer in the form the caller asks for: the report as JSON, or as text/csv; charset=utf-8. */
 export function renderMetrics<M extends object>(
-  res: Response,
+  res: unknown,
   accept: string | undefined,
   report: MetricsReport<M>,
 ): MetricsReport<M> | string {
-  res.vary('Accept');
+  const reply = ApiReply.of(res).vary('Accept');
   if (!wantsCsv(accept)) return report;
-  res.type('text/csv; charset=utf-8');
+  reply.type('text/csv; charset=utf-8');
   return metricsCsv(report);
 }

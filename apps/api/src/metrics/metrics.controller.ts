@@ -1,6 +1,6 @@
-import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import { Reply, type ApiReply } from '../http/http-exchange';
 import { RENEWAL_DIMENSIONS, SAVE_DIMENSIONS } from '@retain/domain';
 import { Access } from '../access/access.decorator';
 import type { Principal } from '../auth/api-key-store';
@@ -34,7 +34,7 @@ export class MetricsController {
     @Query() q: MetricsQuery,
     @CurrentPrincipal() p: Principal,
     @Headers('accept') accept: string | undefined,
-    @Res({ passthrough: true }) res: Response,
+    @Reply() res: ApiReply,
   ) {
     return renderMetrics(res, accept, await this.metrics.saves(q, p, new Date()));
   }
@@ -52,7 +52,7 @@ export class MetricsController {
     @Query() q: MetricsQuery,
     @CurrentPrincipal() p: Principal,
     @Headers('accept') accept: string | undefined,
-    @Res({ passthrough: true }) res: Response,
+    @Reply() res: ApiReply,
   ) {
     return renderMetrics(res, accept, await this.metrics.renewals(q, p, new Date()));
   }

@@ -1,6 +1,6 @@
-import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import { Reply, type ApiReply } from '../http/http-exchange';
 import { Access } from '../access/access.decorator';
 import type { Principal } from '../auth/api-key-store';
 import { CurrentPrincipal } from '../auth/roles.decorator';
@@ -40,7 +40,7 @@ export class BacktestsController {
   async start(
     @Body() body: StartBacktestDto,
     @CurrentPrincipal() p: Principal,
-    @Res({ passthrough: true }) res: Response,
+    @Reply() res: ApiReply,
     @IdempotencyKey() key?: string,
   ): Promise<BacktestAcceptedView> {
     const accepted = await this.backtests.start(body, p, new Date(), key);
@@ -76,7 +76,7 @@ export class BacktestsController {
     @Param('id') id: string,
     @Body() body: CancelBacktestDto,
     @CurrentPrincipal() p: Principal,
-    @Res({ passthrough: true }) res: Response,
+    @Reply() res: ApiReply,
   ): Promise<BacktestAcceptedView> {
     const accepted = await this.backtests.cancel(id, p, body.reason);
     res.location(accepted.location);
@@ -104,7 +104,7 @@ export class BacktestsController {
   async get(
     @Param('id') id: string,
     @Headers('accept') accept: string | undefined,
-    @Res({ passthrough: true }) res: Response,
+    @Reply() res: ApiReply,
   ): Promise<BacktestView | string> {
     res.vary('Accept');
     const form = backtestForm(accept);

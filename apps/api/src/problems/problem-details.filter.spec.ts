@@ -6,13 +6,12 @@ import { ProblemDetailsFilter } from './problem-details.filter';
 function render(exception: unknown): { status: number; type: string; body: Record<string, unknown> } {
   const out = { status: 0, type: '', body: {} as Record<string, unknown> };
   const response = {
-    setHeader: () => undefined,
+    // An Express response (ApiReply writes its headers with setHeader).
+    setHeader(name: string, value: string) {
+      if (name.toLowerCase() === 'content-type') out.type = value;
+    },
     status(code: number) {
       out.status = code;
-      return this;
-    },
-    type(t: string) {
-      out.type = t;
       return this;
     },
     send(text: string) {
@@ -32,7 +31,7 @@ describe('ProblemDetailsFilter', () => {
     const r = render(new ApiError('VALIDATION.FAILED', 'Fix these fields: a', [{ field: 'a', message: 'bad' }]));
     expect(r).toEqual({
       status: 400,
-      type: 'application/problem+json',
+      type: 'application/problem+json; charset=utf-8',
       body: {
         type: 'urn:retain:problem:validation-failed',
         title: 'The request is not valid',

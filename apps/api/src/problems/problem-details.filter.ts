@@ -1,5 +1,5 @@
 import { type ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { ApiReply, requestPath, requestUrl, type ApiRequest } from '../http/http-exchange';
 import { ApiError, ERROR_CATALOGUE, type ErrorCode, type FieldError } from './error-codes';
 
 export interface ProblemDetails {
@@ -43,7 +43,7 @@ function codeForHttpException(error: HttpException): ErrorCode {
 }
 
 /**
- * Express raises these from its body parser before Nest sees the request: by type, and
+ * The body parser (Express's, on either stack) raises these before Nest sees the request: by type, and
  * otherwise by status for any client error it marks as safe to expose (a gzip body that
  * does not inflate is a 400 whose cause is zlib's).
  */
@@ -90,8 +90,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const request = http.getRequest<Request & { id?: string }>();
-    const response = http.getResponse<Response>();
+    const request = http.getRequest<ApiRequest>();
+    const response = ApiReply.of(http.getResponse());
     let code: ErrorCode;
     let detail: string;
     let errors: FieldError[] | undefined;
@@ -105,7 +105,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     } else if (exception instanceof HttpException) {
       code = codeForHttpException(exception);
       detail = code === 'INTERNAL' ? ERROR_CATALOGUE.INTERNAL.title : exception.message;
-      if (code === 'ROUTE.NOT_FOUND') detail = `${request.method} ${request.path} is not a route of this API`;
+      if (code === 'ROUTE.NOT_FOUND') detail = `${request.method} ${requestPath(request)} is not a route of this API`;
       if (code === 'REQUEST.MALFORMED_JSON') detail = 'The request body could not be parsed as JSON';
     } else if (exception && typeof exception === 'object' && codeForExpressError(exception)) {
       code = codeForExpressError(exception)!;
@@ -127,11 +127,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       status,
       detail,
       code,
-      instance: request.originalUrl ?? request.url,
+      instance: requestUrl(request),
       ...(request.id ? { requestId: String(request.id) } : {}),
       ...(errors ? { errors } : {}),
     };
-    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+    for (const [name, value] of Object.entries(headers)) response.header(name, value);
     response.status(status).type('application/problem+json').send(JSON.stringify(body));
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { ThrottlerGuard, type ThrottlerRequest } from '@nestjs/throttler';
-import type { Request, Response } from 'express';
+import { ApiReply, type ApiRequest } from '../http/http-exchange';
 import type { Principal } from '../auth/api-key-store';
 import { PUBLIC_KEY } from '../auth/roles.decorator';
 import { ApiError } from '../problems/error-codes';
@@ -32,7 +32,8 @@ abstract class RateLimitGuard extends ThrottlerGuard {
   }
 
   protected override async handleRequest(r: ThrottlerRequest): Promise<boolean> {
-    const { req, res } = this.getRequestResponse(r.context) as { req: Request; res: Response };
+    const { req, res: response } = this.getRequestResponse(r.context) as { req: ApiRequest; res: unknown };
+    const res = ApiReply.of(response);
     const tracker = await r.getTracker(req, r.context);
     if (!tracker) return true;
     const key = r.generateKey(r.context, tracker, r.throttler.name!);
@@ -64,7 +65,7 @@ export class AddressRateLimitGuard extends RateLimitGuard {
   protected readonly limitName = ADDRESS_LIMIT;
 
   protected override getTracker(req: Record<string, unknown>): Promise<string> {
-    return Promise.resolve(`address:${String((req as unknown as Request).ip ?? 'unknown')}`);
+    return Promise.resolve(`address:${String((req as unknown as ApiRequest).ip ?? 'unknown')}`);
   }
 }
 

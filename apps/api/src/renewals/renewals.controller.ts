@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import { Reply, type ApiReply } from '../http/http-exchange';
 import type { RenewalTask } from '@retain/domain';
 import type { RenewalDecision, RenewalState } from '@retain/workflows';
 import { Access } from '../access/access.decorator';
@@ -67,7 +67,7 @@ export class RenewalsController {
   async launch(
     @Body() body: CreateRenewalDto,
     @CurrentPrincipal() principal: Principal,
-    @Res({ passthrough: true }) res: Response,
+    @Reply() res: ApiReply,
   ): Promise<RenewalLaunchView> {
     const result = await this.renewals.launch(body, principal, new Date());
     res

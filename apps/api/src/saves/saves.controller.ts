@@ -1,18 +1,6 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Param,
-  ParseEnumPipe,
-  Post,
-  Put,
-  Query,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseEnumPipe, Post, Put, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import { Reply, type ApiReply } from '../http/http-exchange';
 import {
   ESCALATION_STEPS,
   GRACEFUL_EXIT_STEP_KEYS,
@@ -99,11 +87,7 @@ export class SavesController {
     notFound: true,
     conflict: true,
   })
-  async start(
-    @Body() body: CreateSaveDto,
-    @CurrentPrincipal() p: Principal,
-    @Res({ passthrough: true }) res: Response,
-  ) {
+  async start(@Body() body: CreateSaveDto, @CurrentPrincipal() p: Principal, @Reply() res: ApiReply) {
     const r = await this.saves.start(body, p, new Date());
     res.status(r.created ? HttpStatus.CREATED : HttpStatus.OK).location(`/saves/${encodeURIComponent(r.id)}`);
     return r;

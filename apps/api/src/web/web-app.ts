@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** Where the app is served: the api's own origin, so the pages talk to the REST API without CORS. */
 export const WEB_APP_PATH = '/app';
@@ -53,21 +53,32 @@ export function defaultWebDir(from = __dirname): string {
  * data: the pages call the REST API with the user's key, so this sits outside the key guard.
  * Answers nothing (next()) when the app is not built.
  */
-export function webAppMiddleware(webDir: string): (req: Request, res: Response, next: NextFunction) => void {
+export function webAppMiddleware(
+  webDir: string,
+): (req: IncomingMessage, res: ServerResponse, next: () => void) => void {
   const root = resolve(webDir);
   const indexFile = join(root, 'index.html');
   // Read on each request (a few hundred bytes): a rebuild is served without a restart.
   const indexHtml = (): Buffer | undefined => (existsSync(indexFile) ? readFileSync(indexFile) : undefined);
+  // Plain Node request and response, so that either HTTP stack runs it (apps/api/src/http/http-platform.ts).
   return (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
-    const url = req.originalUrl.split('?')[0] ?? '';
-    if (url !== WEB_APP_PATH && !url.startsWith(`${WEB_APP_PATH}/`)) return next();
+    const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
+    const path = url.split('?')[0] ?? '';
+    if (path !== WEB_APP_PATH && !path.startsWith(`${WEB_APP_PATH}/`)) return next();
     const html = indexHtml();
     if (!html) return next();
-    if (url === WEB_APP_PATH) return res.redirect(301, `${WEB_APP_PATH}/`);
+    if (path === WEB_APP_PATH) {
+      const body = `Moved Permanently. Redirecting to ${WEB_APP_PATH}/`;
+      res.statusCode = 301;
+      res.setHeader('Location', `${WEB_APP_PATH}/`);
+      res.setHeader('Content-Type', TYPES['.txt']!);
+      res.setHeader('Content-Length', Buffer.byteLength(body));
+      return void res.end(req.method === 'HEAD' ? undefined : body);
+    }
     let relative: string;
     try {
-      relative = decodeURIComponent(url.slice(WEB_APP_PATH.length + 1));
+      relative = decodeURIComponent(path.slice(WEB_APP_PATH.length + 1));
     } catch {
       return next();
     }
@@ -82,13 +93,15 @@ export function webAppMiddleware(webDir: string): (req: Request, res: Response, 
       res.setHeader('Content-Type', TYPES[extname(file)] ?? 'application/octet-stream');
       const body = readFileSync(file);
       res.setHeader('Content-Length', body.length);
-      return void res.status(200).end(req.method === 'HEAD' ? undefined : body);
+      res.statusCode = 200;
+      return void res.end(req.method === 'HEAD' ? undefined : body);
     }
     // A missing asset is a 404, not the page: a stale tab asking for an old build's file must not get HTML.
     if (relative.startsWith('assets/') || extname(relative) !== '') return next();
     res.setHeader('Cache-Control', 'no-cache');
     res.setHeader('Content-Type', TYPES['.html']!);
     res.setHeader('Content-Length', html.length);
-    res.status(200).end(req.method === 'HEAD' ? undefined : html);
+    res.statusCode = 200;
+    res.end(req.method === 'HEAD' ? undefined : html);
   };
 }
