@@ -6,6 +6,7 @@ import {
   insertApiKey,
   listApiKeys,
   lockPrincipalRole,
+  poolQueryable,
   revokeApiKey,
   setPrincipalEmail,
   setPrincipalTimeZone,
@@ -13,6 +14,7 @@ import {
   upsertPrincipal,
   type ApiKeyListing,
   type PrincipalKind,
+  type Queryable,
 } from '@retain/persistence';
 import type { Role } from '@retain/domain';
 
@@ -89,7 +91,12 @@ const CLI_ACTOR: KeyActor = { id: 'cli', role: null };
  * api's guard and by the `keys` CLI, so both speak the same format.
  */
 export class ApiKeyStore {
-  constructor(private readonly dataSource: DataSource) {}
+  /** The key lookup of every request, on the pool without TypeORM's query runner. */
+  private readonly perRequest: Queryable;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.perRequest = poolQueryable(dataSource);
+  }
 
   /**
    * Creates or updates the principal, then issues a key for it. Returns the plaintext
@@ -170,7 +177,7 @@ export class ApiKeyStore {
     if (!m) return undefined;
     // One plain query on every request (the query builder's entity mapping was a tenth
     // of the api's CPU time in bench/managers-list.mjs with BENCH_PROFILE=1).
-    const row = await findActiveApiKey(this.dataSource, m[1]!);
+    const row = await findActiveApiKey(this.perRequest, m[1]!);
     if (!row) return undefined;
     const expected = row.secretHash;
     const actual = digest(presented);

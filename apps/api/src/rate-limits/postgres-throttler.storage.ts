@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { DataSource } from 'typeorm';
-import { countRequest, dropEndedWindows } from '@retain/persistence';
+import { countRequest, dropEndedWindows, poolQueryable, type Queryable } from '@retain/persistence';
 
 /** The throttler's own record type (not exported by the package's index). */
 interface ThrottlerStorageRecord {
@@ -21,11 +21,16 @@ export class PostgresThrottlerStorage implements ThrottlerStorage, OnApplication
   private readonly logger = new Logger(PostgresThrottlerStorage.name);
   private sweeper?: NodeJS.Timeout;
 
-  constructor(private readonly db: DataSource) {}
+  /** The counters every request bumps, on the pool without TypeORM's query runner. */
+  private readonly perRequest: Queryable;
+
+  constructor(private readonly db: DataSource) {
+    this.perRequest = poolQueryable(db);
+  }
 
   async increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
     this.sweepEndedWindows();
-    const w = await countRequest(this.db, key, ttl);
+    const w = await countRequest(this.perRequest, key, ttl);
     const blocked = w.hits > limit;
     return {
       totalHits: w.hits,
