@@ -121,6 +121,75 @@ describe("managers' list of saves (PostgreSQL)", () => {
     60_000,
   );
 
+  it('writes each item in the names and formats of the read model: ISO instants in milliseconds, numbers, nulls', async () => {
+    // Three lost saves (a status no other test lists): a deadline with microseconds, none, and fractional hours.
+    await db.query(
+      `INSERT INTO accounts (id, name, arr_cents, segment, time_zone, owner_csm_id, csm_manager_id)
+       VALUES ('fmt-1', 'Format "One"', 0, 'smb', 'UTC', 'csm-1', 'mgr-1'), ('fmt-2', 'Format Two', 0, 'smb', 'UTC', 'csm-1', 'mgr-1')`,
+    );
+    await db.query(
+      `INSERT INTO save_efforts (id, renewal_id, account_id, renewal_date, status, effort_level, probability_tier, value_tier, time_band, deadline,
+                                 arr_cents, segment, owner_csm_id, csm_manager_id, overdue_items, expected_value_hours, state, revision, started_at, updated_at)
+       VALUES ('save:fmt-1:2027-03-31', 'renewal:fmt-1:2027-03-31', 'fmt-1', '2027-03-31', 'lost', 'full', 'high', 'low', 'emergency',
+               '2027-03-01T09:08:07.654321Z', 9007199254740, 'smb', 'csm-1', NULL, 3, 12.5, '{}'::jsonb, 1, now(), now()),
+              ('save:fmt-2:2027-04-30', 'renewal:fmt-2:2027-04-30', 'fmt-2', '2027-04-30', 'lost', 'light', 'low', 'medium', 'comprehensive',
+               NULL, 100, 'smb', 'csm-1', 'mgr-1', 0, 40.0, '{}'::jsonb, 1, now(), now())`,
+    );
+    const common = { status: 'lost', ownerCsmId: 'csm-1' };
+    const first = {
+      ...common,
+      id: 'save:fmt-1:2027-03-31',
+      renewalId: 'renewal:fmt-1:2027-03-31',
+      accountId: 'fmt-1',
+      accountName: 'Format "One"',
+      renewalDate: '2027-03-31',
+      effortLevel: 'full',
+      probabilityTier: 'high',
+      valueTier: 'low',
+      timeBand: 'emergency',
+      deadline: '2027-03-01T09:08:07.654Z',
+      arrCents: 9007199254740,
+      csmManagerId: null,
+      overdueItems: 3,
+      expectedValueHours: 12.5,
+    };
+    const second = {
+      ...common,
+      id: 'save:fmt-2:2027-04-30',
+      renewalId: 'renewal:fmt-2:2027-04-30',
+      accountId: 'fmt-2',
+      accountName: 'Format Two',
+      renewalDate: '2027-04-30',
+      effortLevel: 'light',
+      probabilityTier: 'low',
+      valueTier: 'medium',
+      timeBand: 'comprehensive',
+      deadline: null,
+      arrCents: 100,
+      csmManagerId: 'mgr-1',
+      overdueItems: 0,
+      expectedValueHours: 40,
+    };
+    expect(await service.list({ status: 'lost', sort: 'arr' }, director)).toEqual({
+      items: [first, second],
+      nextCursor: null,
+    });
+    // Deadline order: the one without a deadline last; the cursor after the first names its
+    // deadline to the microsecond, so the next page does not show it again.
+    const byDeadline = await service.list({ status: 'lost', limit: 1 }, director);
+    expect(byDeadline.items).toEqual([first]);
+    expect(JSON.parse(Buffer.from(byDeadline.nextCursor!, 'base64url').toString('utf8'))).toEqual([
+      '2027-03-01T09:08:07.654321Z',
+      'save:fmt-1:2027-03-31',
+    ]);
+    expect(await service.list({ status: 'lost', limit: 1, cursor: byDeadline.nextCursor! }, director)).toEqual({
+      items: [second],
+      nextCursor: null,
+    });
+    // Nothing to show is an empty page.
+    expect(await service.list({ status: 'exited' }, director)).toEqual({ items: [], nextCursor: null });
+  });
+
   /** The plan of the list's query for a director (the whole list, where depth matters), built as the service builds it. */
   const planOf = async (sort: 'arr' | 'deadline', cursor?: string) => {
     const { text, params } = savesListQuery({ status: 'active', sort, limit: 50, cursor }, director);

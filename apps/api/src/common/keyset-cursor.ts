@@ -10,7 +10,7 @@ import { ApiError } from '../problems/error-codes';
 export type CursorPart =
   | 'date' // a calendar date, YYYY-MM-DD
   | 'instant' // an instant as toISOString() writes it
-  | 'instantOrInfinity' // the same, or `infinity` (sorts last)
+  | 'instantOrInfinity' // an instant in milliseconds or microseconds (as below), or `infinity` (sorts last)
   | 'instantMicros' // an instant to the microsecond, as PostgreSQL keeps it (YYYY-MM-DDTHH:MM:SS.ffffffZ)
   | 'cents' // a non-negative integer amount that fits bigint
   | 'seq' // a positive sequence number
@@ -27,7 +27,7 @@ function fits(part: CursorPart, value: unknown): boolean {
     case 'instant':
       return INSTANT.test(value) && Number.isFinite(Date.parse(value)) && new Date(value).toISOString() === value;
     case 'instantOrInfinity':
-      return value === 'infinity' || fits('instant', value);
+      return value === 'infinity' || fits('instant', value) || fits('instantMicros', value);
     case 'instantMicros': {
       const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3})\d{3}Z$/.exec(value);
       return m !== null && fits('instant', `${m[1]}Z`);

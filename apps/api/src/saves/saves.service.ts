@@ -15,9 +15,11 @@ import {
   PolicyInForce,
   appendAudit,
   listSaves,
+  poolQueryable,
   readSaveDebrief,
   readSaveEffort,
   writeSaveDebrief,
+  type Queryable,
   type StateRow,
 } from '@retain/persistence';
 import {
@@ -108,6 +110,9 @@ const DECISION_REFUSALS: Record<'own_request' | 'requester_senior' | 'beyond_aut
  */
 @Injectable()
 export class SavesService {
+  /** The managers' list, read on the pool without TypeORM's query runner (as the key lookup is). */
+  private readonly listReads: Queryable;
+
   constructor(
     private readonly config: AppConfig,
     private readonly temporal: TemporalClientProvider,
@@ -115,7 +120,9 @@ export class SavesService {
     private readonly access: AccessService,
     private readonly accounts: AccountFactsService,
     private readonly policies: PolicyInForce = PolicyInForce.fixed(config.policy),
-  ) {}
+  ) {
+    this.listReads = poolQueryable(dataSource);
+  }
 
   /**
    * Starts the save of the renewal of an account Retain knows, with the account as
@@ -576,7 +583,7 @@ export class SavesService {
    */
   async list(q: ListSavesQuery, p: Principal): Promise<{ items: SaveSummaryView[]; nextCursor: string | null }> {
     const filter = saveListFilter(q);
-    const rows = await listSaves(this.dataSource, filter, await this.access.listScope(p, 'save', 'read'));
+    const rows = await listSaves(this.listReads, filter, await this.access.listScope(p, 'save', 'read'));
     const page = rows.slice(0, filter.limit);
     const last = rows.length > filter.limit ? page.at(-1) : undefined;
     return {
