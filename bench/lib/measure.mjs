@@ -32,35 +32,54 @@ export function httpClient(baseUrl, maxSockets) {
      * @returns {Promise<HttpResult>}
      */
     request(method, path, options = {}) {
-      return new Promise((resolve, reject) => {
-        const headers = { ...(options.headers ?? {}) };
-        if (options.body !== undefined) {
-          headers['content-type'] ??= 'application/json';
-          headers['content-length'] = String(Buffer.byteLength(options.body));
-        }
-        const started = performance.now();
-        const req = http.request({ host: url.hostname, port: url.port, method, path, headers, agent }, (res) => {
-          /** @type {Buffer[]} */
-          const chunks = [];
-          res.on('data', (/** @type {Buffer} */ c) => chunks.push(c));
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              text: Buffer.concat(chunks).toString('utf8'),
-              ms: performance.now() - started,
-            }),
-          );
-          res.on('error', reject);
-        });
-        req.on('error', reject);
-        if (options.body !== undefined) req.write(options.body);
-        req.end();
-      });
+      return send(method, path, options).catch(
+        (/** @type {NodeJS.ErrnoException & { reusedSocket?: boolean }} */ error) => {
+          // A kept-alive connection the other end closed as this request went out on it
+          // (HAProxy's http-keep-alive timeout, the api's keepAliveTimeout): nothing was
+          // read, so it is sent once more on a new connection, as Node's documentation
+          // advises (http: request.reusedSocket). Every benchmark request is idempotent.
+          if (error.reusedSocket && (error.code === 'ECONNRESET' || /socket hang up/.test(error.message)))
+            return send(method, path, options);
+          throw error;
+        },
+      );
     },
     close() {
       agent.destroy();
     },
   };
+
+  /**
+   * @param {string} method @param {string} path
+   * @param {{ headers?: Record<string, string>, body?: string }} options
+   * @returns {Promise<HttpResult>}
+   */
+  function send(method, path, options) {
+    return new Promise((resolve, reject) => {
+      const headers = { ...(options.headers ?? {}) };
+      if (options.body !== undefined) {
+        headers['content-type'] ??= 'application/json';
+        headers['content-length'] = String(Buffer.byteLength(options.body));
+      }
+      const started = performance.now();
+      const req = http.request({ host: url.hostname, port: url.port, method, path, headers, agent }, (res) => {
+        /** @type {Buffer[]} */
+        const chunks = [];
+        res.on('data', (/** @type {Buffer} */ c) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString('utf8'),
+            ms: performance.now() - started,
+          }),
+        );
+        res.on('error', reject);
+      });
+      req.on('error', (error) => reject(Object.assign(error, { reusedSocket: req.reusedSocket })));
+      if (options.body !== undefined) req.write(options.body);
+      req.end();
+    });
+  }
 }
 
 /**

@@ -79,6 +79,11 @@ export function benchEnv() {
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
     // Lean workflow inputs, as lib/renewals.mjs's raw starts (docs/decisions/0010-lean-workflow-inputs.md).
     LEAN_WORKFLOW_INPUTS: process.env.LEAN_WORKFLOW_INPUTS ?? 'on',
+    // Every request still passes both rate-limit counters (two upserts), but a benchmark's
+    // one key and address would spend the default budgets (12,000 and 30,000 a minute):
+    // one at a time, the managers' list asks about 300 times a second.
+    RATE_LIMIT_PER_KEY: process.env.RATE_LIMIT_PER_KEY ?? '10000000',
+    RATE_LIMIT_PER_ADDRESS: process.env.RATE_LIMIT_PER_ADDRESS ?? '10000000',
   };
 }
 
