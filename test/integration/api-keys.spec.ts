@@ -1,5 +1,12 @@
 import type { DataSource } from 'typeorm';
-import { createDataSource, listAudit, principalExists } from '@retain/persistence';
+import {
+  countRequest,
+  countRequestAndFindKey,
+  createDataSource,
+  findActiveApiKey,
+  listAudit,
+  principalExists,
+} from '@retain/persistence';
 import { ApiKeyStore, RoleChangeRefused } from '../../apps/api/src/auth/api-key-store';
 import { SigningSecretStore } from '../../apps/api/src/events/signing-secrets';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -76,6 +83,32 @@ describe('API keys (PostgreSQL)', () => {
     await expect(store.issue({ id: 'u-cy', displayName: 'Cy', role: 'csm', scopes: ['signals'] })).rejects.toThrow(
       /integration keys only/,
     );
+  });
+
+  it("reads the presented key in the address limit's counting statement, and authenticates from it as from its own lookup", async () => {
+    const active = await store.issue({ id: 'u-cy', displayName: 'Cy', role: 'director' }, null, { actor });
+    const revoked = await store.issue({ id: 'u-cy', displayName: 'Cy', role: 'director' }, null, { actor });
+    await store.revoke(revoked.prefix, actor);
+    const counted = (prefix: string) => countRequestAndFindKey(db, 'address:192.0.2.7', 60_000, prefix);
+
+    const found = await counted(active.prefix);
+    expect(found).toMatchObject({
+      hits: 1,
+      apiKey: { principal: { id: 'u-cy', role: 'director', displayName: 'Cy', kind: 'person', managerId: null } },
+    });
+    expect(found.apiKey).toEqual(await findActiveApiKey(db, active.prefix));
+    // An unknown or revoked key is counted all the same, and found as none.
+    expect(await counted('zzzzzzzzzzzz')).toMatchObject({ hits: 2, apiKey: undefined });
+    expect(await counted(revoked.prefix)).toMatchObject({ hits: 3, apiKey: undefined });
+    // One window with countRequest's: the same counter.
+    expect((await countRequest(db, 'address:192.0.2.7', 60_000)).hits).toBe(4);
+
+    // The guard's path: the row read above authenticates the key; the secret is still checked.
+    expect(await store.authenticate(active.key, found)).toEqual(await store.authenticate(active.key));
+    expect((await store.authenticate(active.key, found))?.id).toBe('u-cy');
+    const forged = `rtn_${active.prefix}_${'A'.repeat(43)}`;
+    expect(await store.authenticate(forged, found)).toBeUndefined();
+    expect(await store.authenticate(revoked.key, await counted(revoked.prefix))).toBeUndefined();
   });
 
   it('audits a revocation once, and revoking what is not active revokes nothing', async () => {

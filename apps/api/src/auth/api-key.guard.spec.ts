@@ -5,7 +5,7 @@ import { PATH_METADATA } from '@nestjs/common/constants';
 import { loadConfig } from '@retain/config';
 import { AppModule } from '../app.module';
 import { ApiError } from '../problems/error-codes';
-import { ApiKeyGuard } from './api-key.guard';
+import { ApiKeyGuard, KEY_LOOKED_UP, type KeyLookedUp } from './api-key.guard';
 import type { ApiKeyStore, Principal } from './api-key-store';
 import { PUBLIC_KEY, ROLES_KEY, Roles, Signed } from './roles.decorator';
 
@@ -57,6 +57,35 @@ describe('ApiKeyGuard', () => {
     expect(await codeOf(guard.canActivate(contextFor(C.prototype.forOps)))).toBe('AUTH.UNAUTHENTICATED');
     expect(await codeOf(guard.canActivate(contextFor(C.prototype.forOps, 'Bearer bad')))).toBe('AUTH.UNAUTHENTICATED');
     expect(await codeOf(guard.canActivate(contextFor(C.prototype.forOps, 'Basic good')))).toBe('AUTH.UNAUTHENTICATED');
+  });
+
+  it('authenticates from the key the address limit read for this very key, and from its own lookup otherwise', async () => {
+    class C {
+      @Roles('csm') forCsm() {}
+    }
+    const calls: Array<[string, unknown]> = [];
+    const recording = {
+      authenticate: async (key: string, lookedUp?: unknown) => {
+        calls.push([key, lookedUp]);
+        return key === 'good' ? csm : undefined;
+      },
+    } as unknown as ApiKeyStore;
+    const withStash = (authorization: string, presented: string) => {
+      const context = contextFor(C.prototype.forCsm, authorization);
+      const request = context.switchToHttp().getRequest<Record<string, unknown>>();
+      request[KEY_LOOKED_UP] = { presented, apiKey: undefined } satisfies KeyLookedUp;
+      return context;
+    };
+    const recorded = new ApiKeyGuard(new Reflector(), recording);
+    expect(await codeOf(recorded.canActivate(withStash('Bearer good', 'good')))).toBe('allowed');
+    // A stash for another key than the one presented is not used.
+    expect(await codeOf(recorded.canActivate(withStash('Bearer good', 'other')))).toBe('allowed');
+    expect(await codeOf(recorded.canActivate(contextFor(C.prototype.forCsm, 'Bearer good')))).toBe('allowed');
+    expect(calls).toEqual([
+      ['good', { presented: 'good', apiKey: undefined }],
+      ['good', undefined],
+      ['good', undefined],
+    ]);
   });
 
   it('leaves a vendor-signed route to its service: no key needed, a person’s key does not refuse it', async () => {

@@ -3,8 +3,25 @@ import { Reflector } from '@nestjs/core';
 import { requestPath, setOnRequest, type ApiRequest } from '../http/http-exchange';
 import type { Role } from '@retain/domain';
 import { ApiError } from '../problems/error-codes';
+import type { ActiveApiKey } from '@retain/persistence';
 import { ApiKeyStore } from './api-key-store';
 import { PUBLIC_KEY, ROLES_KEY, SIGNED_KEY } from './roles.decorator';
+
+/** The key a request presents as `Authorization: Bearer <key>`, or undefined. */
+export function presentedKey(request: ApiRequest): string | undefined {
+  const header = request.headers.authorization;
+  return (header ? /^Bearer\s+(\S+)$/i.exec(header) : null)?.[1];
+}
+
+/**
+ * Where the address rate limit leaves the key it read for this request's presented key
+ * (rate-limit.guard.ts), so this guard does not read it again.
+ */
+export const KEY_LOOKED_UP = 'retainKeyLookedUp';
+export interface KeyLookedUp {
+  presented: string;
+  apiKey: ActiveApiKey | undefined;
+}
 
 /**
  * Global guard, deny by default: a route must be @Public or name its roles. The key
@@ -24,12 +41,12 @@ export class ApiKeyGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(SIGNED_KEY, targets)) return true;
 
     const request = context.switchToHttp().getRequest<ApiRequest>();
-    const header = request.headers.authorization;
-    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    const presented = presentedKey(request);
     const challenge = { 'WWW-Authenticate': 'Bearer realm="retain"' };
-    if (!match)
+    if (!presented)
       throw new ApiError('AUTH.UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <key>"', [], challenge);
-    const principal = await this.keys.authenticate(match[1]!);
+    const lookedUp = (request as unknown as Record<string, KeyLookedUp | undefined>)[KEY_LOOKED_UP];
+    const principal = await this.keys.authenticate(presented, lookedUp?.presented === presented ? lookedUp : undefined);
     if (!principal) throw new ApiError('AUTH.UNAUTHENTICATED', 'The API key is unknown or revoked', [], challenge);
     setOnRequest(request, 'principal', principal);
 

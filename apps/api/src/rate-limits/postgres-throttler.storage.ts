@@ -1,7 +1,15 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { DataSource } from 'typeorm';
-import { countRequest, dropEndedWindows, poolQueryable, type Queryable } from '@retain/persistence';
+import {
+  countRequest,
+  countRequestAndFindKey,
+  dropEndedWindows,
+  poolQueryable,
+  type ActiveApiKey,
+  type Queryable,
+  type RateLimitWindow,
+} from '@retain/persistence';
 
 /** The throttler's own record type (not exported by the package's index). */
 interface ThrottlerStorageRecord {
@@ -9,6 +17,17 @@ interface ThrottlerStorageRecord {
   timeToExpire: number;
   isBlocked: boolean;
   timeToBlockExpire: number;
+}
+
+/** A window as the throttler reads it: over the limit, the key is refused until the window ends. */
+function record(w: RateLimitWindow, limit: number): ThrottlerStorageRecord {
+  const blocked = w.hits > limit;
+  return {
+    totalHits: w.hits,
+    timeToExpire: w.secondsLeft,
+    isBlocked: blocked,
+    timeToBlockExpire: blocked ? w.secondsLeft : 0,
+  };
 }
 
 /**
@@ -30,14 +49,22 @@ export class PostgresThrottlerStorage implements ThrottlerStorage, OnApplication
 
   async increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
     this.sweepEndedWindows();
-    const w = await countRequest(this.perRequest, key, ttl);
-    const blocked = w.hits > limit;
-    return {
-      totalHits: w.hits,
-      timeToExpire: w.secondsLeft,
-      isBlocked: blocked,
-      timeToBlockExpire: blocked ? w.secondsLeft : 0,
-    };
+    return record(await countRequest(this.perRequest, key, ttl), limit);
+  }
+
+  /**
+   * increment, and in the same statement the active key with `keyPrefix` (undefined for
+   * none): the address limit's count of a request that presents a key.
+   */
+  async incrementAndFindKey(
+    key: string,
+    ttl: number,
+    limit: number,
+    keyPrefix: string,
+  ): Promise<{ record: ThrottlerStorageRecord; apiKey: ActiveApiKey | undefined }> {
+    this.sweepEndedWindows();
+    const w = await countRequestAndFindKey(this.perRequest, key, ttl, keyPrefix);
+    return { record: record(w, limit), apiKey: w.apiKey };
   }
 
   /** From the first request on, once a minute: ended windows are dropped (any replica may do it). */

@@ -1,7 +1,9 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { ThrottlerGuard, type ThrottlerRequest } from '@nestjs/throttler';
-import { ApiReply, type ApiRequest } from '../http/http-exchange';
-import type { Principal } from '../auth/api-key-store';
+import { ApiReply, setOnRequest, type ApiRequest } from '../http/http-exchange';
+import { ApiKeyStore, type Principal } from '../auth/api-key-store';
+import { KEY_LOOKED_UP, presentedKey, type KeyLookedUp } from '../auth/api-key.guard';
+import { PostgresThrottlerStorage } from './postgres-throttler.storage';
 import { PUBLIC_KEY } from '../auth/roles.decorator';
 import { ApiError } from '../problems/error-codes';
 
@@ -37,13 +39,7 @@ abstract class RateLimitGuard extends ThrottlerGuard {
     const tracker = await r.getTracker(req, r.context);
     if (!tracker) return true;
     const key = r.generateKey(r.context, tracker, r.throttler.name!);
-    const { totalHits, timeToExpire, isBlocked, timeToBlockExpire } = await this.storageService.increment(
-      key,
-      r.ttl,
-      r.limit,
-      r.blockDuration,
-      r.throttler.name!,
-    );
+    const { totalHits, timeToExpire, isBlocked, timeToBlockExpire } = await this.count(req, key, r);
     const windowSeconds = Math.round(r.ttl / 1000);
     res.append('RateLimit-Policy', `"${r.throttler.name}";q=${r.limit};w=${windowSeconds}`);
     res.append('RateLimit', `"${r.throttler.name}";r=${Math.max(0, r.limit - totalHits)};t=${timeToExpire}`);
@@ -57,6 +53,11 @@ abstract class RateLimitGuard extends ThrottlerGuard {
     }
     return true;
   }
+
+  /** Counts the request against `key`'s window. */
+  protected async count(_req: ApiRequest, key: string, r: ThrottlerRequest) {
+    return this.storageService.increment(key, r.ttl, r.limit, r.blockDuration, r.throttler.name!);
+  }
 }
 
 /** Before authentication: the client's address (req.ip, which honours API_TRUST_PROXY behind a load balancer). */
@@ -66,6 +67,21 @@ export class AddressRateLimitGuard extends RateLimitGuard {
 
   protected override getTracker(req: Record<string, unknown>): Promise<string> {
     return Promise.resolve(`address:${String((req as unknown as ApiRequest).ip ?? 'unknown')}`);
+  }
+
+  /**
+   * A request that presents a well-formed key: the address is counted and the key read
+   * in one statement, and the key left on the request for ApiKeyGuard (one round trip
+   * instead of two on every authenticated request). The count is the same either way.
+   */
+  protected override async count(req: ApiRequest, key: string, r: ThrottlerRequest) {
+    const presented = presentedKey(req);
+    const prefix = presented ? ApiKeyStore.prefixOf(presented) : undefined;
+    if (!presented || !prefix || !(this.storageService instanceof PostgresThrottlerStorage))
+      return super.count(req, key, r);
+    const { record, apiKey } = await this.storageService.incrementAndFindKey(key, r.ttl, r.limit, prefix);
+    setOnRequest(req, KEY_LOOKED_UP, { presented, apiKey } satisfies KeyLookedUp);
+    return record;
   }
 }
 

@@ -35,31 +35,50 @@ export interface ActiveApiKey {
   principal: { id: string; displayName: string; role: Role; kind: PrincipalKind; managerId: string | null };
 }
 
-/** The active key with this prefix; undefined for an unknown or revoked one. One plain query: it runs on every request. */
-export async function findActiveApiKey(db: Queryable, prefix: string): Promise<ActiveApiKey | undefined> {
-  const rows: Array<{
-    key_id: string;
-    secret_hash: Buffer;
-    scopes: string[];
-    id: string;
-    display_name: string;
-    role: Role;
-    kind: PrincipalKind;
-    manager_id: string | null;
-  }> = await db.query(
-    `SELECT k.id AS key_id, k.secret_hash, k.scopes, p.id, p.display_name, p.role, p.kind, p.manager_id
-       FROM ${KEY_WITH_PRINCIPAL} WHERE k.prefix = $1 AND k.revoked_at IS NULL`,
-    [prefix],
-  );
-  const r = rows[0];
-  return r
+/** The columns of an active key with its principal, as activeApiKeyOf reads them. */
+interface ActiveApiKeyRow {
+  key_id: string;
+  secret_hash: Buffer;
+  scopes: string[];
+  id: string;
+  display_name: string;
+  role: Role;
+  kind: PrincipalKind;
+  manager_id: string | null;
+}
+
+/**
+ * The SELECT of the active key whose prefix is the parameter `prefixParam` (`$1`, ...),
+ * with its principal: findActiveApiKey runs it alone, the address rate limit inside its
+ * counting statement (rate-limit-counters.sql.ts).
+ */
+export function activeApiKeySelect(prefixParam: string): string {
+  return `SELECT k.id AS key_id, k.secret_hash, k.scopes, p.id, p.display_name, p.role, p.kind, p.manager_id
+       FROM ${KEY_WITH_PRINCIPAL} WHERE k.prefix = ${prefixParam} AND k.revoked_at IS NULL`;
+}
+
+/** A row of activeApiKeySelect as the api takes it; undefined for none (or a row of NULLs, from an outer join). */
+export function activeApiKeyOf(r: Partial<ActiveApiKeyRow> | undefined): ActiveApiKey | undefined {
+  return r?.key_id
     ? {
         keyId: r.key_id,
-        secretHash: r.secret_hash,
-        scopes: r.scopes,
-        principal: { id: r.id, displayName: r.display_name, role: r.role, kind: r.kind, managerId: r.manager_id },
+        secretHash: r.secret_hash!,
+        scopes: r.scopes!,
+        principal: {
+          id: r.id!,
+          displayName: r.display_name!,
+          role: r.role!,
+          kind: r.kind!,
+          managerId: r.manager_id ?? null,
+        },
       }
     : undefined;
+}
+
+/** The active key with this prefix; undefined for an unknown or revoked one. One plain query: it runs on every request. */
+export async function findActiveApiKey(db: Queryable, prefix: string): Promise<ActiveApiKey | undefined> {
+  const rows: ActiveApiKeyRow[] = await db.query(activeApiKeySelect('$1'), [prefix]);
+  return activeApiKeyOf(rows[0]);
 }
 
 /** Revokes the active key with this id (a uuid) or prefix; returns what it revoked. */
