@@ -16,8 +16,10 @@ export const KEY_LIMIT = 'per-key';
  * (draft-ietf-httpapi-ratelimit-headers: `RateLimit-Policy: "per-key";q=12000;w=60` and
  * `RateLimit: "per-key";r=11993;t=41`), and a 429 problem with `Retry-After` in seconds
  * when a limit is spent. Two guards share the logic: one counts the client's address
- * before authentication (so a flood of bad keys is refused before it reaches the key
- * lookup), one counts the API key after it. Public routes (/health) are not limited.
+ * before authentication (so a flood of bad keys is refused before the secret is checked
+ * or a route runs; the key is read in the same statement as the count, so a refused
+ * request costs that one statement), one counts the API key after it. Public routes
+ * (/health) are not limited.
  */
 abstract class RateLimitGuard extends ThrottlerGuard {
   protected abstract readonly limitName: string;
