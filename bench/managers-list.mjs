@@ -161,8 +161,8 @@ export async function run(stack) {
     // no foreign key (also a trigger) is left unchecked in fact.
     await gen.query('SET session_replication_role = replica');
     await gen.query('SELECT setseed(0.42)');
-    // In statements of 2,000: the accounts insert trigger takes an advisory lock per account
-    // (held events), and 100,000 in one transaction overflow the lock table.
+    // In statements of 2,000, for the progress lines (with the held-events trigger on, its
+    // advisory lock per account overflowed the lock table at 100,000 in one statement).
     for (let first = 1; first <= size.saves; first += 2000) {
       if (first % 100_000 === 1 && first > 1) say(`${name}: ${fmt(first - 1)} accounts`);
       await gen.query(

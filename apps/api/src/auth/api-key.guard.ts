@@ -1,6 +1,6 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { requestPath, setOnRequest, type ApiRequest } from '../http/http-exchange';
+import { readOnRequest, requestPath, setOnRequest, type ApiRequest } from '../http/http-exchange';
 import type { Role } from '@retain/domain';
 import { ApiError } from '../problems/error-codes';
 import type { ActiveApiKey } from '@retain/persistence';
@@ -45,7 +45,7 @@ export class ApiKeyGuard implements CanActivate {
     const challenge = { 'WWW-Authenticate': 'Bearer realm="retain"' };
     if (!presented)
       throw new ApiError('AUTH.UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <key>"', [], challenge);
-    const lookedUp = (request as unknown as Record<string, KeyLookedUp | undefined>)[KEY_LOOKED_UP];
+    const lookedUp = readOnRequest<KeyLookedUp>(request, KEY_LOOKED_UP);
     const principal = await this.keys.authenticate(presented, lookedUp?.presented === presented ? lookedUp : undefined);
     if (!principal) throw new ApiError('AUTH.UNAUTHENTICATED', 'The API key is unknown or revoked', [], challenge);
     setOnRequest(request, 'principal', principal);

@@ -62,6 +62,11 @@ export function setOnRequest(req: ApiRequest, key: string, value: unknown): void
   if (req.raw && (req.raw as unknown) !== req) (req.raw as unknown as Record<string, unknown>)[key] = value;
 }
 
+/** What setOnRequest left on the request under `key` (undefined when nothing did). */
+export function readOnRequest<T>(req: ApiRequest, key: string): T | undefined {
+  return (req as unknown as Record<string, T | undefined>)[key];
+}
+
 /** Fastify's reply, as far as the api uses it. */
 interface FastifyReplyLike {
   readonly raw: ServerResponse;
